@@ -1,0 +1,81 @@
+package change
+
+import "time"
+
+// Op is the kind of a change, with Debezium's letters.
+type Op byte
+
+// The operations of Debezium's envelope.
+const (
+	OpCreate   Op = 'c'
+	OpUpdate   Op = 'u'
+	OpDelete   Op = 'd'
+	OpRead     Op = 'r' // a row read by a snapshot
+	OpTruncate Op = 't'
+)
+
+// String returns the op's letter.
+func (o Op) String() string { return string(rune(o)) }
+
+// Row holds one value per column of a TableSchema, in column order.
+//
+// A value is nil for SQL NULL, else its Kafka Connect representation under the
+// column's Field: bool, int8, int16, int32, int64, float32, float64, string,
+// []byte, []any for arrays, and StructValue for structs (for example
+// io.debezium.data.VariableScaleDecimal or a geometry). Logical types carry
+// their Connect encoding: a Decimal is its big-endian two's complement
+// unscaled value as []byte, a Date its epoch days as int32, and so on; the
+// encoders never interpret database types.
+type Row []any
+
+// StructValue is the value of a Field of type Struct: one value per member, in the
+// member order of the Field.
+type StructValue []any
+
+// Event is one change to one row (or one table, for a truncate).
+type Event struct {
+	Op     Op
+	Table  *TableSchema
+	Before Row // nil when there is no before image
+	After  Row // nil for deletes and truncates
+
+	// Source is the source block of the envelope, laid out by SourceSchema.
+	Source       StructValue
+	SourceSchema *Field
+
+	// Commit is the time the source committed the change (the snapshot time for reads).
+	Commit time.Time
+
+	// Pos orders the event among all events of its source.
+	Pos Position
+
+	// Headers are extra Kafka record headers, for example Debezium's
+	// __debezium.oldkey on a key change.
+	Headers []Header
+}
+
+// Header is a Kafka record header.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Key returns the key columns' values from the row image that identifies the
+// event (After, or Before for deletes), or nil when the table has no key.
+func (e *Event) Key() Row {
+	if len(e.Table.Key) == 0 {
+		return nil
+	}
+	img := e.After
+	if img == nil {
+		img = e.Before
+	}
+	if img == nil {
+		return nil
+	}
+	k := make(Row, len(e.Table.Key))
+	for i, c := range e.Table.Key {
+		k[i] = img[c]
+	}
+	return k
+}

@@ -1,0 +1,45 @@
+package change
+
+import "encoding/json"
+
+// Position places an event in its source's total order. The source fills it
+// and is the only one to interpret it; the runtime stores the position of the
+// last event of each batch as the connector's checkpoint and gives it back to
+// the source on restart and on acknowledgement.
+type Position struct {
+	// Snapshot is true while the event comes from the initial snapshot.
+	Snapshot bool `json:"snapshot,omitempty"`
+
+	// Tx identifies the source transaction in a way that orders it: the
+	// Postgres commit LSN, or a MySQL binlog coordinate encoded by its source.
+	Tx uint64 `json:"tx,omitempty"`
+	// TxID is a textual transaction identifier where a number is not enough
+	// (a MySQL GTID or binlog file name).
+	TxID string `json:"txid,omitempty"`
+	// Index is the 0-based index of the event inside its source transaction,
+	// or the number of rows read so far from Table in a snapshot.
+	Index int64 `json:"index,omitempty"`
+	// Last is true on the last event of a source transaction, and on the last
+	// row of a snapshot chunk.
+	Last bool `json:"last,omitempty"`
+
+	// Table and Key locate a snapshot: the table being read and the key of
+	// the last row read from it.
+	Table string          `json:"table,omitempty"`
+	Key   json.RawMessage `json:"key,omitempty"`
+
+	// State is any further source state the source needs back on restart
+	// (for example the snapshot bookkeeping that lets streaming skip rows a
+	// snapshot already read). Sources keep it small.
+	State json.RawMessage `json:"state,omitempty"`
+}
+
+// Encode returns the position as JSON.
+func (p Position) Encode() ([]byte, error) { return json.Marshal(p) }
+
+// DecodePosition parses a position written by Encode.
+func DecodePosition(b []byte) (Position, error) {
+	var p Position
+	err := json.Unmarshal(b, &p)
+	return p, err
+}

@@ -1,0 +1,87 @@
+package rest
+
+import "context"
+
+// Manager runs the connectors the REST API registers. The runtime's
+// supervisor implements it; tests may use an in-memory one.
+//
+// Errors that a user caused carry their HTTP status: an error with a
+// StatusCode() int method is answered with that status and its Error() text
+// as the message (for example 404 "Connector pg1 not found", 409 "Connector
+// pg1 already exists", 400 for an invalid configuration); any other error is
+// a 500.
+type Manager interface {
+	// Names lists the registered connectors.
+	Names() []string
+	// Plugins lists the connector classes the daemon can run.
+	Plugins() []PluginInfo
+	// Create registers and starts a connector in initialState ("" means
+	// RUNNING). It fails with 409 if the name is taken and 400 if the config
+	// is invalid.
+	Create(ctx context.Context, name string, config map[string]string, initialState string) (ConnectorInfo, error)
+	// Info returns a connector's name, config (passwords hidden) and tasks.
+	Info(name string) (ConnectorInfo, error)
+	// Config returns a connector's config, passwords hidden.
+	Config(name string) (map[string]string, error)
+	// PutConfig creates the connector (created true) or replaces its config
+	// and restarts it.
+	PutConfig(ctx context.Context, name string, config map[string]string) (info ConnectorInfo, created bool, err error)
+	// Delete stops and removes a connector.
+	Delete(ctx context.Context, name string) error
+	// Status returns the connector's and its task's state.
+	Status(name string) (ConnectorStatus, error)
+	// Pause, Resume and Stop change the target state of a connector.
+	Pause(ctx context.Context, name string) error
+	Resume(ctx context.Context, name string) error
+	Stop(ctx context.Context, name string) error
+	// Restart restarts the connector (and its task).
+	Restart(ctx context.Context, name string) error
+	// Validate checks a config for connector class plugin without creating
+	// anything and returns the problems found, keyed by config key ("" for
+	// problems that concern no single key).
+	Validate(plugin string, config map[string]string) (map[string][]string, error)
+	// ClusterID is the Kafka cluster id, for GET /.
+	ClusterID() string
+}
+
+// PluginInfo describes a connector class, as GET /connector-plugins lists it.
+type PluginInfo struct {
+	Class   string `json:"class"`
+	Type    string `json:"type"`
+	Version string `json:"version"`
+}
+
+// TaskID names a connector's task.
+type TaskID struct {
+	Connector string `json:"connector"`
+	Task      int    `json:"task"`
+}
+
+// ConnectorInfo is Kafka Connect's ConnectorInfo body.
+type ConnectorInfo struct {
+	Name   string            `json:"name"`
+	Config map[string]string `json:"config"`
+	Tasks  []TaskID          `json:"tasks"`
+	Type   string            `json:"type"`
+}
+
+// State is the state of a connector or task with the worker running it.
+type State struct {
+	State    string `json:"state"` // UNASSIGNED, RUNNING, PAUSED, FAILED, RESTARTING, STOPPED
+	WorkerID string `json:"worker_id"`
+	Trace    string `json:"trace,omitempty"`
+}
+
+// TaskState is a task's state in a status body.
+type TaskState struct {
+	ID int `json:"id"`
+	State
+}
+
+// ConnectorStatus is Kafka Connect's status body.
+type ConnectorStatus struct {
+	Name      string      `json:"name"`
+	Connector State       `json:"connector"`
+	Tasks     []TaskState `json:"tasks"`
+	Type      string      `json:"type"`
+}
