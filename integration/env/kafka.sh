@@ -1,0 +1,261 @@
+# shellcheck shell=bash
+# Apache Kafka 4.x, one KRaft node (broker+controller) on 127.0.0.1:59092,
+# controller on 127.0.0.1:59093. Jars come from pom.xml through Maven.
+# Sourced by lib.sh; functions kafka_up, kafka_down, kafka_status.
+
+KAFKA_DATA="$KAFKA_DIR/data"
+KAFKA_LOGS="$KAFKA_DIR/logs"
+KAFKA_PROPS="$KAFKA_DIR/server.properties"
+KAFKA_PID="$KAFKA_DIR/kafka.pid"
+KAFKA_OUT="$KAFKA_LOGS/kafka.out" # stdout/stderr of the JVM
+KAFKA_SERVER_LOG="$KAFKA_LOGS/server.log"
+KAFKA_JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+	-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
+
+kafka_install() {
+	# A JDK: the readiness check is compiled from KafkaCheck.java.
+	if ! command -v java >/dev/null || ! command -v javac >/dev/null; then
+		apt_install openjdk-17-jdk-headless
+	fi
+	local stamp="$KAFKA_LIB/.pom.sha256" want
+	want="$(sha256sum "$ENV_SRC_DIR/pom.xml" | cut -d' ' -f1)"
+	if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && compgen -G "$KAFKA_LIB/kafka_2.13-*.jar" >/dev/null; then
+		return 0
+	fi
+	command -v mvn >/dev/null || apt_install maven
+	log "kafka: fetching jars with maven into $KAFKA_LIB"
+	mkdir -p "$CACHE_DIR"
+	rm -rf "$KAFKA_LIB.tmp"
+	if ! mvn -B -q -f "$ENV_SRC_DIR/pom.xml" -Dmaven.repo.local="$CACHE_DIR/m2" \
+		dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIB.tmp" >"$CACHE_DIR/mvn.log" 2>&1; then
+		tail_log "$CACHE_DIR/mvn.log"
+		die "kafka: maven could not fetch the jars listed in $ENV_SRC_DIR/pom.xml"
+	fi
+	echo "$want" >"$KAFKA_LIB.tmp/.pom.sha256"
+	rm -rf "$KAFKA_LIB"
+	mv "$KAFKA_LIB.tmp" "$KAFKA_LIB"
+	chmod -R a+rX "$KAFKA_LIB"
+}
+
+kafka_write_config() {
+	cat >"$KAFKA_PROPS" <<PROPS
+# Written by integration/env/up on every start; edits are overwritten.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=$HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$KAFKA_DATA
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=8
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=8
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.num.partitions=8
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+log.retention.hours=24
+PROPS
+	cat >"$KAFKA_DIR/log4j2.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by integration/env/up. Warnings and lifecycle lines only. -->
+<Configuration status="warn">
+  <Appenders>
+    <RollingFile name="server" fileName="$KAFKA_SERVER_LOG" filePattern="$KAFKA_SERVER_LOG.%i">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+      <SizeBasedTriggeringPolicy size="10MB"/>
+      <DefaultRolloverStrategy max="3"/>
+    </RollingFile>
+  </Appenders>
+  <Loggers>
+    <Root level="warn"><AppenderRef ref="server"/></Root>
+    <Logger name="kafka.server.KafkaRaftServer" level="info"/>
+    <Logger name="kafka.server.BrokerServer" level="info"/>
+    <Logger name="kafka.server.ControllerServer" level="info"/>
+    <Logger name="kafka.Kafka" level="info"/>
+  </Loggers>
+</Configuration>
+XML
+	# Clients started by up (the readiness check): warnings to stderr.
+	cat >"$KAFKA_DIR/log4j2-client.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="warn">
+  <Appenders><Console name="err" target="SYSTEM_ERR"><PatternLayout pattern="%p %m (%c)%n"/></Console></Appenders>
+  <Loggers><Root level="error"><AppenderRef ref="err"/></Root></Loggers>
+</Configuration>
+XML
+	if [[ $EUID -eq 0 ]]; then
+		chown "$ENV_USER:$ENV_USER" "$KAFKA_PROPS" "$KAFKA_DIR/log4j2.xml" "$KAFKA_DIR/log4j2-client.xml"
+	fi
+}
+
+# kafka_java CLASS ARGS...: run a Kafka main class in the foreground as the env user.
+kafka_java() {
+	as_env_user java "${KAFKA_JAVA_OPTS[@]}" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2-client.xml" \
+		-cp "$KAFKA_LIB/*" "$@"
+}
+
+# is_our_kafka PID: PID is the broker that uses $KAFKA_PROPS.
+is_our_kafka() {
+	local cmd
+	cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+	[[ "$cmd" == *"kafka.Kafka $KAFKA_PROPS"* ]]
+}
+
+# kafka_pid: pid of our broker, or nothing and status 1.
+kafka_pid() {
+	local pid f
+	if [[ -s "$KAFKA_PID" ]]; then
+		pid="$(cat "$KAFKA_PID")"
+		if is_our_kafka "$pid"; then
+			echo "$pid"
+			return 0
+		fi
+	fi
+	# No (or a stale) pid file: look for the process itself.
+	for f in /proc/[0-9]*; do
+		pid="${f#/proc/}"
+		if is_our_kafka "$pid"; then
+			echo "$pid"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# kafka_check_build: compile KafkaCheck.java into the cache (once per version of it).
+kafka_check_build() {
+	local dir="$CACHE_DIR/check" want
+	want="$(cat "$ENV_SRC_DIR/KafkaCheck.java" "$KAFKA_LIB/.pom.sha256" | sha256sum | cut -d' ' -f1)"
+	if [[ -f "$dir/.sha256" && "$(cat "$dir/.sha256")" == "$want" ]]; then
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	javac -nowarn -d "$dir" -cp "$KAFKA_LIB/*" "$ENV_SRC_DIR/KafkaCheck.java" >"$CACHE_DIR/javac.log" 2>&1 || {
+		tail_log "$CACHE_DIR/javac.log"
+		die "kafka: compiling $ENV_SRC_DIR/KafkaCheck.java failed"
+	}
+	echo "$want" >"$dir/.sha256"
+}
+
+# kafka_client ARGS...: run KafkaCheck (see KafkaCheck.java).
+kafka_client() {
+	java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2-client.xml" \
+		-cp "$CACHE_DIR/check:$KAFKA_LIB/*" KafkaCheck "$@"
+}
+
+# kafka_check TIMEOUT_SECONDS: the broker answers metadata requests and
+# completes a transaction (InitProducerId, produce, commit).
+kafka_check() {
+	kafka_client ready "$HOST:$KAFKA_PORT" "$1"
+}
+
+kafka_up() {
+	kafka_install
+	kafka_check_build
+	ensure_state_dir "$KAFKA_DIR" "$KAFKA_DATA" "$KAFKA_LOGS"
+
+	local pid
+	if pid="$(kafka_pid)"; then
+		echo "$pid" >"$KAFKA_PID"
+		kafka_write_config
+		if ! kafka_check 60; then
+			tail_log "$KAFKA_SERVER_LOG"
+			die "kafka: broker (pid $pid) runs but does not answer on $HOST:$KAFKA_PORT"
+		fi
+		log "kafka: already up on $HOST:$KAFKA_PORT (pid $pid)"
+		return 0
+	fi
+	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; then
+		die "kafka: $HOST:$KAFKA_PORT or :$KAFKA_CONTROLLER_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
+	fi
+
+	kafka_write_config
+	if [[ ! -s "$KAFKA_DATA/meta.properties" ]]; then
+		local id
+		# A Kafka cluster id: 16 random bytes, base64url without padding.
+		id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+		log "kafka: formatting storage (cluster id $id)"
+		if ! kafka_java kafka.tools.StorageTool format --standalone -t "$id" -c "$KAFKA_PROPS" \
+			>"$KAFKA_LOGS/format.log" 2>&1; then
+			tail_log "$KAFKA_LOGS/format.log"
+			die "kafka: formatting storage in $KAFKA_DATA failed"
+		fi
+	fi
+
+	log "kafka: starting on $HOST:$KAFKA_PORT (log $KAFKA_SERVER_LOG)"
+	rm -f "$KAFKA_PID"
+	# The child writes its own pid, then becomes the JVM; setsid detaches it
+	# from this script's session so it outlives the caller.
+	(
+		cd "$STATE_DIR"
+		exec setsid nohup "${ENV_USER_CMD[@]}" bash -c \
+			'echo $$ >"$1"; out="$2"; shift 2; exec "$@" >>"$out" 2>&1 </dev/null' _ "$KAFKA_PID" "$KAFKA_OUT" \
+			java "${KAFKA_JAVA_OPTS[@]}" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" \
+			-Dkafka.logs.dir="$KAFKA_LOGS" -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS"
+	) >/dev/null 2>&1 </dev/null &
+
+	local i
+	for ((i = 0; i < 120; i++)); do
+		if pid="$(kafka_pid)"; then
+			port_open "$KAFKA_PORT" && break
+		elif ((i > 10)); then
+			tail_log "$KAFKA_OUT"
+			tail_log "$KAFKA_SERVER_LOG"
+			die "kafka: broker exited during start"
+		fi
+		sleep 0.5
+	done
+	if ! kafka_check 90; then
+		tail_log "$KAFKA_OUT"
+		tail_log "$KAFKA_SERVER_LOG"
+		die "kafka: broker does not answer on $HOST:$KAFKA_PORT or cannot run a transaction"
+	fi
+	log "kafka: up on $HOST:$KAFKA_PORT (pid $(kafka_pid))"
+}
+
+kafka_down() {
+	local pid
+	if ! pid="$(kafka_pid)"; then
+		rm -f "$KAFKA_PID"
+		log "kafka: not running"
+		return 0
+	fi
+	log "kafka: stopping (pid $pid)"
+	kill -TERM "$pid" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 120; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		warn "kafka: still running after 60s; killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+		for ((i = 0; i < 20; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+	fi
+	rm -f "$KAFKA_PID"
+	log "kafka: stopped"
+}
+
+kafka_status() {
+	local pid
+	if pid="$(kafka_pid)" && port_open "$KAFKA_PORT"; then
+		echo "kafka     up    $HOST:$KAFKA_PORT  pid $pid  $KAFKA_DIR"
+		return 0
+	fi
+	echo "kafka     down  $HOST:$KAFKA_PORT  $KAFKA_DIR"
+	return 1
+}

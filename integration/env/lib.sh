@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# Shared settings and helpers for integration/env/{up,down,status}.
+# Sourced, never run. Every server runs as a non-root user, listens on
+# 127.0.0.1 only and keeps all its state under $STATE_DIR.
+
+set -euo pipefail
+umask 022
+
+ENV_SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE_DIR="${SLUICE_ENV_DIR:-/var/tmp/sluice-env}"
+HOST=127.0.0.1
+
+if [[ $EUID -eq 0 ]]; then
+	ENV_USER="${SLUICE_ENV_USER:-sluice-env}"
+	CACHE_DIR="${SLUICE_ENV_CACHE:-/var/cache/sluice-env}"
+else
+	# Not root: run the servers as ourselves and keep the cache in $HOME.
+	ENV_USER="$(id -un)"
+	CACHE_DIR="${SLUICE_ENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice-env}"
+fi
+
+# PostgreSQL 15 from Debian. Always the versioned bin dir: a machine may have
+# other pg_ctl/initdb/postgres earlier on PATH (/usr/local/bin wrappers).
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_PORT=55432
+PG_DIR="$STATE_DIR/postgres"
+
+# Apache Kafka 4.x, KRaft combined broker+controller.
+KAFKA_PORT=59092
+KAFKA_CONTROLLER_PORT=59093
+KAFKA_DIR="$STATE_DIR/kafka"
+KAFKA_LIB="$CACHE_DIR/lib"
+
+# MariaDB 10.11 (port 53306, binlog_format=ROW, binlog_row_image=FULL,
+# binlog_row_metadata=FULL) comes with a later issue: add
+# integration/env/mariadb.sh with mariadb_up/mariadb_down/mariadb_status and
+# list it in ALL_SERVICES.
+ALL_SERVICES=(postgres kafka)
+
+log() { printf 'env: %s\n' "$*"; }
+warn() { printf 'env: warning: %s\n' "$*" >&2; }
+die() {
+	printf 'env: error: %s\n' "$*" >&2
+	exit 1
+}
+
+# tail_log FILE: show the end of a server log after a failure.
+tail_log() {
+	local f="$1"
+	if [[ -s "$f" ]]; then
+		printf -- '---- last lines of %s ----\n' "$f" >&2
+		tail -n 40 "$f" >&2
+		printf -- '----\n' >&2
+	fi
+}
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+	timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
+}
+
+# ENV_USER_CMD: prefix that runs a command as the servers' user (setpriv
+# execs in place, so a pid stays the server's pid).
+if [[ $EUID -eq 0 ]]; then
+	ENV_USER_CMD=(setpriv --reuid="$ENV_USER" --regid="$ENV_USER" --init-groups
+		env HOME="$STATE_DIR" USER="$ENV_USER" LOGNAME="$ENV_USER")
+else
+	ENV_USER_CMD=()
+fi
+
+# as_env_user CMD...: run CMD as the servers' user, from the state dir (a
+# server started from root's cwd warns that it cannot read it).
+as_env_user() {
+	(cd "$STATE_DIR" && exec "${ENV_USER_CMD[@]}" "$@")
+}
+
+# ensure_user: create the system user the servers run as.
+ensure_user() {
+	[[ $EUID -eq 0 ]] || return 0
+	if ! id -u "$ENV_USER" >/dev/null 2>&1; then
+		log "creating system user $ENV_USER"
+		useradd --system --user-group --home-dir "$STATE_DIR" --no-create-home \
+			--shell /usr/sbin/nologin "$ENV_USER"
+	fi
+}
+
+# ensure_state_dir DIR...: create directories owned by the servers' user.
+ensure_state_dir() {
+	local d
+	for d in "$@"; do
+		mkdir -p "$d"
+		if [[ $EUID -eq 0 ]]; then
+			chown "$ENV_USER:$ENV_USER" "$d"
+		fi
+	done
+}
+
+init_state() {
+	ensure_user
+	ensure_state_dir "$STATE_DIR"
+	# The marker lets `down --purge` refuse to delete a directory it did not make.
+	[[ -e "$STATE_DIR/.sluice-env" ]] || echo "sluice integration test environment" >"$STATE_DIR/.sluice-env"
+}
+
+APT_UPDATED=0
+# apt_install PKG...: install Debian packages (apt-get update once per run).
+apt_install() {
+	if [[ $EUID -ne 0 ]]; then
+		die "missing $*: install it (apt-get install $*) or run this script as root"
+	fi
+	command -v apt-get >/dev/null || die "missing $* and no apt-get on this machine; install it by hand"
+	if [[ $APT_UPDATED -eq 0 ]]; then
+		log "apt-get update"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+		APT_UPDATED=1
+	fi
+	log "apt-get install $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# select_services ARGS...: the services named on the command line, or all.
+select_services() {
+	SERVICES=()
+	local a s ok
+	for a in "$@"; do
+		ok=0
+		for s in "${ALL_SERVICES[@]}"; do
+			[[ "$a" == "$s" ]] && ok=1
+		done
+		[[ $ok -eq 1 ]] || die "unknown service '$a' (known: ${ALL_SERVICES[*]})"
+		SERVICES+=("$a")
+	done
+	if [[ ${#SERVICES[@]} -eq 0 ]]; then
+		SERVICES=("${ALL_SERVICES[@]}")
+	fi
+}
+
+# shellcheck source=postgres.sh
+source "$ENV_SRC_DIR/postgres.sh"
+# shellcheck source=kafka.sh
+source "$ENV_SRC_DIR/kafka.sh"
