@@ -1,0 +1,349 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// VersionHeader is the record header that carries the table's schema version
+// (change.TableSchema.Version) as a decimal string, on every record.
+const VersionHeader = "sluice.schema.version"
+
+// Message is one encoded Kafka record. A nil Value is a tombstone. Its fields
+// match sinks.Record, so a Message converts to one.
+//
+// Key and Value are the message's own: no other Message shares their bytes.
+// Headers may share its backing array and the header values with other
+// messages of the same table; treat them as read-only.
+type Message struct {
+	Topic      string
+	Key, Value []byte
+	Headers    []change.Header
+}
+
+// JSONOptions configures a JSON encoder with the Debezium and Kafka Connect
+// settings of the same names.
+type JSONOptions struct {
+	TopicPrefix  string           // topic.prefix
+	KeySchemas   bool             // key.converter.schemas.enable
+	ValueSchemas bool             // value.converter.schemas.enable
+	Tombstones   bool             // tombstones.on.delete
+	Now          func() time.Time // clock for the envelope's ts_ms/ts_us/ts_ns; nil means time.Now
+}
+
+// JSON encodes change events as Debezium's records under Kafka Connect's
+// JsonConverter (replace.null.with.default=true, decimal.format=BASE64, the
+// defaults). Values are written in their Connect representation (change.Row):
+// bytes, and so decimals, as base64; floats as Java prints them (see
+// appendJavaFloat); strings escaped as Jackson escapes them.
+//
+// The Connect schemas of a table are encoded once per *change.TableSchema (a
+// table schema version) and source schema, then reused.
+//
+// A JSON is not safe for concurrent use; use one per connector.
+type JSON struct {
+	o   JSONOptions
+	now func() time.Time
+
+	last   *tableCodec
+	tables map[*change.TableSchema]*tableCodec
+	buf    []byte // scratch for the record being encoded
+}
+
+// maxCachedTables bounds the schema cache: past it, the cache is dropped and
+// refilled by the tables still in use (old schema versions fall out).
+const maxCachedTables = 4096
+
+// tableCodec holds what is the same for every event of one table schema.
+type tableCodec struct {
+	t       *change.TableSchema
+	topic   string
+	headers []change.Header // just VersionHeader; len == cap so appends copy
+
+	keyPrefix []byte // {"schema":<key schema>,"payload":  (KeySchemas only)
+
+	src         *change.Field // the source schema valuePrefix was built for
+	valuePrefix []byte        // {"schema":<envelope schema>,"payload":  (ValueSchemas only)
+}
+
+// NewJSON returns a JSON encoder with options o.
+func NewJSON(o JSONOptions) *JSON {
+	j := &JSON{o: o, now: o.Now, tables: make(map[*change.TableSchema]*tableCodec)}
+	if j.now == nil {
+		j.now = time.Now
+	}
+	return j
+}
+
+// Topic returns the topic of table id's change events as Debezium's default
+// topic naming strategy builds it: the non-blank parts of
+// <prefix>.<namespace>.<name> joined by '.', every character outside
+// [a-zA-Z0-9._-] replaced by '_' (two for a character outside the Basic
+// Multilingual Plane, which Java counts as two), cut to 249 characters.
+// Schema names derive from it: <topic>.Key, <topic>.Value, <topic>.Envelope.
+func (j *JSON) Topic(id change.TableID) string {
+	return topicName(j.o.TopicPrefix, id.Namespace, id.Name)
+}
+
+// maxTopicLength is Kafka's limit on a topic name, which Debezium applies.
+const maxTopicLength = 249
+
+func topicName(parts ...string) string {
+	b := make([]byte, 0, 64)
+	for _, p := range parts {
+		if isBlank(p) {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		for _, r := range p {
+			switch {
+			case r == '.' || r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+				b = append(b, byte(r))
+			case r > 0xFFFF:
+				b = append(b, '_', '_')
+			default:
+				b = append(b, '_')
+			}
+		}
+	}
+	switch string(b) {
+	case ".":
+		return "_"
+	case "..":
+		return "__"
+	}
+	if len(b) > maxTopicLength {
+		b = b[:maxTopicLength]
+	}
+	return string(b)
+}
+
+// isBlank reports whether s is empty after Java's String.trim(), which cuts
+// every character up to ' '.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] > ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// Encode appends the messages for ev to dst: one record, plus a tombstone
+// (same topic, key and headers, nil Value) after a delete when Tombstones is
+// set. Like Debezium, it writes a tombstone after a delete even when the
+// table has no key (its key is then null too).
+//
+// The key is the struct of the key columns taken from ev's After image (its
+// Before image for a delete), or nil for a keyless table and for a truncate.
+// Every record carries the VersionHeader header after ev.Headers.
+//
+// On error dst is returned unchanged and the error wraps ErrEvent or ErrValue.
+func (j *JSON) Encode(dst []Message, ev *change.Event) ([]Message, error) {
+	if ev == nil || ev.Table == nil {
+		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
+	}
+	out, err := j.encode(dst, ev)
+	if err != nil {
+		return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
+	}
+	return out, nil
+}
+
+func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
+	t := ev.Table
+	switch ev.Op {
+	case change.OpCreate, change.OpUpdate, change.OpDelete, change.OpRead, change.OpTruncate:
+	default:
+		return dst, fmt.Errorf("%w: unknown op %q", ErrEvent, byte(ev.Op))
+	}
+	if ev.SourceSchema == nil || ev.SourceSchema.Type != change.Struct {
+		return dst, fmt.Errorf("%w: source schema missing or not a struct", ErrEvent)
+	}
+	tc, err := j.codec(t)
+	if err != nil {
+		return dst, err
+	}
+	if j.o.ValueSchemas && tc.src != ev.SourceSchema {
+		if err := tc.buildValuePrefix(ev.SourceSchema); err != nil {
+			return dst, err
+		}
+	}
+
+	b := j.buf[:0]
+
+	// Key.
+	hasKey := false
+	if img := keyImage(ev); img != nil {
+		if len(img) != len(t.Columns) {
+			return dst, fmt.Errorf("%w: row has %d values, the table %d columns", ErrEvent, len(img), len(t.Columns))
+		}
+		hasKey = true
+		if j.o.KeySchemas {
+			b = append(b, tc.keyPrefix...)
+		}
+		b = append(b, '{')
+		for i, c := range t.Key {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			f := &t.Columns[c]
+			b = appendString(b, f.Name)
+			b = append(b, ':')
+			if b, err = appendValue(b, f, img[c]); err != nil {
+				return dst, fmt.Errorf("key column %s: %w", f.Name, err)
+			}
+		}
+		b = append(b, '}')
+		if j.o.KeySchemas {
+			b = append(b, '}')
+		}
+	}
+	keyLen := len(b)
+
+	// Value: the envelope.
+	if j.o.ValueSchemas {
+		b = append(b, tc.valuePrefix...)
+	}
+	before, after := ev.Before, ev.After
+	if ev.Op == change.OpTruncate {
+		before, after = nil, nil
+	}
+	b = append(b, `{"before":`...)
+	if b, err = appendRow(b, t, before); err != nil {
+		return dst, fmt.Errorf("before: %w", err)
+	}
+	b = append(b, `,"after":`...)
+	if b, err = appendRow(b, t, after); err != nil {
+		return dst, fmt.Errorf("after: %w", err)
+	}
+	b = append(b, `,"source":`...)
+	if b, err = appendStruct(b, ev.SourceSchema.Fields, ev.Source); err != nil {
+		return dst, fmt.Errorf("source: %w", err)
+	}
+	b = append(b, `,"transaction":null,"op":"`...)
+	b = append(b, byte(ev.Op))
+	now := j.now()
+	b = append(b, `","ts_ms":`...)
+	b = strconv.AppendInt(b, now.UnixMilli(), 10)
+	b = append(b, `,"ts_us":`...)
+	b = strconv.AppendInt(b, now.UnixMicro(), 10)
+	b = append(b, `,"ts_ns":`...)
+	b = strconv.AppendInt(b, now.UnixNano(), 10)
+	b = append(b, '}')
+	if j.o.ValueSchemas {
+		b = append(b, '}')
+	}
+	valLen := len(b)
+
+	tomb := ev.Op == change.OpDelete && j.o.Tombstones
+	// One allocation holds the key, the value and the tombstone's key; the
+	// three slices do not overlap and their capacities end where they do.
+	n := valLen
+	if tomb {
+		n += keyLen
+	}
+	mem := make([]byte, n)
+	copy(mem, b)
+	j.buf = b[:0]
+	var key []byte
+	if hasKey {
+		key = mem[:keyLen:keyLen]
+	}
+	headers := tc.headers
+	if len(ev.Headers) > 0 {
+		headers = make([]change.Header, 0, len(ev.Headers)+1)
+		headers = append(headers, ev.Headers...)
+		headers = append(headers, tc.headers[0])
+	}
+	dst = append(dst, Message{Topic: tc.topic, Key: key, Value: mem[keyLen:valLen:valLen], Headers: headers})
+	if tomb {
+		var tkey []byte
+		if hasKey {
+			tkey = mem[valLen:]
+			copy(tkey, mem[:keyLen])
+		}
+		dst = append(dst, Message{Topic: tc.topic, Key: tkey, Headers: headers})
+	}
+	return dst, nil
+}
+
+// keyImage returns the row image the key is taken from, as change.Event.Key
+// does (After, else Before), or nil when the record has a null key: keyless
+// tables and truncates.
+func keyImage(ev *change.Event) change.Row {
+	if len(ev.Table.Key) == 0 || ev.Op == change.OpTruncate {
+		return nil
+	}
+	if ev.After != nil {
+		return ev.After
+	}
+	return ev.Before
+}
+
+// appendRow appends row as the <topic>.Value struct of t, or null.
+func appendRow(b []byte, t *change.TableSchema, row change.Row) ([]byte, error) {
+	if row == nil {
+		return append(b, "null"...), nil
+	}
+	if len(row) != len(t.Columns) {
+		return b, fmt.Errorf("%w: row has %d values, the table %d columns", ErrEvent, len(row), len(t.Columns))
+	}
+	return appendStruct(b, t.Columns, row)
+}
+
+// codec returns the cached tableCodec of t, building it on first use.
+func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
+	if j.last != nil && j.last.t == t {
+		return j.last, nil
+	}
+	tc := j.tables[t]
+	if tc == nil {
+		if len(t.Key) > 0 {
+			for _, c := range t.Key {
+				if c < 0 || c >= len(t.Columns) {
+					return nil, fmt.Errorf("%w: key column index %d out of range", ErrEvent, c)
+				}
+			}
+		}
+		tc = &tableCodec{
+			t:     t,
+			topic: j.Topic(t.ID),
+			headers: []change.Header{{
+				Key: VersionHeader, Value: strconv.AppendInt(nil, int64(t.Version), 10),
+			}},
+		}
+		if j.o.KeySchemas && len(t.Key) > 0 {
+			b := append([]byte(nil), `{"schema":`...)
+			b, err := appendSchema(b, keySchema(t, tc.topic), false)
+			if err != nil {
+				return nil, fmt.Errorf("key schema: %w", err)
+			}
+			tc.keyPrefix = append(b, `,"payload":`...)
+		}
+		if len(j.tables) >= maxCachedTables {
+			clear(j.tables)
+		}
+		j.tables[t] = tc
+	}
+	j.last = tc
+	return tc, nil
+}
+
+// buildValuePrefix encodes the envelope schema of tc's table with source
+// schema src.
+func (tc *tableCodec) buildValuePrefix(src *change.Field) error {
+	b := append([]byte(nil), `{"schema":`...)
+	b, err := appendSchema(b, envelopeSchema(tc.t, tc.topic, src), false)
+	if err != nil {
+		return fmt.Errorf("value schema: %w", err)
+	}
+	tc.valuePrefix = append(b, `,"payload":`...)
+	tc.src = src
+	return nil
+}

@@ -1,0 +1,315 @@
+package schema
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// appendValue appends v, laid out by f, as Kafka Connect's JsonConverter
+// writes it (convertToJson with replace.null.with.default=true, its default):
+// a nil value becomes f's default when it has one, else null when f is
+// optional; a nil in a required field without a default is an error, as it is
+// in Kafka Connect.
+func appendValue(b []byte, f *change.Field, v any) ([]byte, error) {
+	if v == nil {
+		switch {
+		case f.Default != nil:
+			v = f.Default
+		case f.Optional:
+			return append(b, "null"...), nil
+		default:
+			return b, fmt.Errorf("%w: null in a required %s field without a default", ErrValue, f.Type)
+		}
+	}
+	switch f.Type {
+	case change.Boolean:
+		if x, ok := v.(bool); ok {
+			if x {
+				return append(b, "true"...), nil
+			}
+			return append(b, "false"...), nil
+		}
+	case change.Int8, change.Int16, change.Int32, change.Int64:
+		if b, ok := appendInt(b, v); ok {
+			return b, nil
+		}
+	case change.Float32:
+		switch x := v.(type) {
+		case float32:
+			return appendJavaFloat(b, float64(x), 32), nil
+		case float64:
+			return appendJavaFloat(b, float64(float32(x)), 32), nil
+		}
+	case change.Float64:
+		switch x := v.(type) {
+		case float64:
+			return appendJavaFloat(b, x, 64), nil
+		case float32:
+			return appendJavaFloat(b, float64(x), 64), nil
+		}
+	case change.String:
+		if x, ok := v.(string); ok {
+			return appendString(b, x), nil
+		}
+	case change.Bytes:
+		if x, ok := v.([]byte); ok {
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, x)
+			return append(b, '"'), nil
+		}
+	case change.Array:
+		if x, ok := v.([]any); ok {
+			return appendArray(b, f, x)
+		}
+	case change.Struct:
+		if x, ok := v.(change.StructValue); ok {
+			return appendStruct(b, f.Fields, x)
+		}
+	case change.Map:
+		return b, fmt.Errorf("%w: map fields are not supported (change.Row defines no map representation)", ErrValue)
+	default:
+		return b, fmt.Errorf("%w: unknown schema type %d", ErrValue, f.Type)
+	}
+	return b, fmt.Errorf("%w: %T in a %s field", ErrValue, v, f.Type)
+}
+
+// appendInt appends any Go integer as a JSON number.
+func appendInt(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint64:
+		return strconv.AppendUint(b, x, 10), true
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	}
+	return b, false
+}
+
+func appendArray(b []byte, f *change.Field, vs []any) ([]byte, error) {
+	if f.Elem == nil {
+		return b, fmt.Errorf("%w: array field without an element schema", ErrValue)
+	}
+	b = append(b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendValue(b, f.Elem, v); err != nil {
+			return b, fmt.Errorf("[%d]: %w", i, err)
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendStruct appends vs as a JSON object whose members are named and laid
+// out by fields, in order.
+func appendStruct(b []byte, fields []change.Field, vs []any) ([]byte, error) {
+	if len(vs) != len(fields) {
+		return b, fmt.Errorf("%w: struct value has %d members, its schema %d", ErrValue, len(vs), len(fields))
+	}
+	b = append(b, '{')
+	for i := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		f := &fields[i]
+		b = appendString(b, f.Name)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, f, vs[i]); err != nil {
+			return b, fmt.Errorf("%s: %w", f.Name, err)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// escape[c] is the escape for ASCII byte c: 0 if it is written as is, 'u'
+// for \u00XX, else the letter after the backslash.
+var escape = func() (t [utf8.RuneSelf]byte) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = 'u'
+	}
+	t['"'] = '"'
+	t['\\'] = '\\'
+	t['\b'] = 'b'
+	t['\t'] = 't'
+	t['\n'] = 'n'
+	t['\f'] = 'f'
+	t['\r'] = 'r'
+	return t
+}()
+
+const hexUpper = "0123456789ABCDEF"
+
+// appendString appends s as a JSON string escaped the way Jackson's default
+// generator escapes it (Kafka Connect's JsonConverter uses Jackson): '"' and
+// '\' get a backslash; \b \t \n \f \r their short forms; the other control
+// characters below U+0020 \u00XX with upper-case hex. Nothing else is
+// escaped: not '/', not <, > or & (encoding/json's HTML escaping would differ
+// from Debezium's bytes), not DEL, not U+2028/U+2029, not non-ASCII.
+// Go strings may hold invalid UTF-8, which a Java string cannot: each invalid
+// byte is written as \uFFFD, as encoding/json does, so the output is always
+// valid JSON.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			e := escape[c]
+			if e == 0 {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			if e == 'u' {
+				b = append(b, '\\', 'u', '0', '0', hexUpper[c>>4], hexUpper[c&0xF])
+			} else {
+				b = append(b, '\\', e)
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\uFFFD`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendJavaFloat appends f (a float32 when bits is 32) as Jackson writes a
+// Java float or double, which is Java's Float.toString / Double.toString as
+// specified since JDK 19 (the shortest-decimal algorithm):
+//
+//   - NaN and the infinities are not JSON numbers; Jackson's default
+//     QUOTE_NON_NUMERIC_NUMBERS writes them as the strings "NaN",
+//     "Infinity" and "-Infinity".
+//   - Zero is 0.0 or -0.0.
+//   - The digits are the shortest decimal that reads back as f; when a single
+//     digit suffices, Java chooses the closest decimal of one or two digits
+//     (so Double.MIN_VALUE is 4.9E-324, not 5E-324).
+//   - A decimal d with 10^-3 <= d < 10^7 is written plain, with at least one
+//     digit after the point: 1.0, 100.0, 0.001, 1234567.5.
+//   - Any other is written d.dddEn with at least one digit after the point
+//     and no '+' or leading zeros in the exponent: 1.0E7, 1.0E-4,
+//     1.7976931348623157E308.
+//
+// JDKs before 19 occasionally printed a longer, non-shortest digit string;
+// sluice matches the current rule.
+func appendJavaFloat(b []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(b, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(b, `"Infinity"`...)
+	case math.IsInf(f, -1):
+		return append(b, `"-Infinity"`...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(b, "-0.0"...)
+		}
+		return append(b, "0.0"...)
+	}
+	if f < 0 {
+		b = append(b, '-')
+		f = -f
+	}
+	var tmp, dbuf [32]byte
+	digits, exp := splitExp(dbuf[:0], strconv.AppendFloat(tmp[:0], f, 'e', -1, bits))
+	if len(digits) == 1 {
+		// Java picks the closest decimal among those of length 1 or 2 that
+		// read back as f. The closest two-digit decimal is f rounded to two
+		// digits; it is a different number from the one-digit one only when
+		// its second digit is not 0 or its first digit or exponent differ.
+		var tmp2, dbuf2 [32]byte
+		s2 := strconv.AppendFloat(tmp2[:0], f, 'e', 1, bits)
+		d2, e2 := splitExp(dbuf2[:0], s2)
+		if d2[1] != '0' || d2[0] != digits[0] || e2 != exp {
+			if g, err := strconv.ParseFloat(string(s2), bits); err == nil && g == f {
+				digits, exp = d2, e2
+				if digits[1] == '0' {
+					digits = digits[:1]
+				}
+			}
+		}
+	}
+	if exp >= -3 && exp < 7 {
+		if exp < 0 {
+			b = append(b, '0', '.')
+			for i := -1; i > exp; i-- {
+				b = append(b, '0')
+			}
+			return append(b, digits...)
+		}
+		// exp+1 digits before the point.
+		if len(digits) <= exp+1 {
+			b = append(b, digits...)
+			for i := len(digits); i <= exp; i++ {
+				b = append(b, '0')
+			}
+			return append(b, '.', '0')
+		}
+		b = append(b, digits[:exp+1]...)
+		b = append(b, '.')
+		return append(b, digits[exp+1:]...)
+	}
+	b = append(b, digits[0], '.')
+	if len(digits) > 1 {
+		b = append(b, digits[1:]...)
+	} else {
+		b = append(b, '0')
+	}
+	b = append(b, 'E')
+	return strconv.AppendInt(b, int64(exp), 10)
+}
+
+// splitExp splits strconv's 'e' format "d.ddde±xx" into its significant
+// digits without the point, appended to dst, and its exponent.
+func splitExp(dst, s []byte) (digits []byte, exp int) {
+	e := len(s) - 1
+	for s[e] != 'e' {
+		e--
+	}
+	for _, c := range s[:e] {
+		if c != '.' {
+			dst = append(dst, c)
+		}
+	}
+	neg := s[e+1] == '-'
+	for _, c := range s[e+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if neg {
+		exp = -exp
+	}
+	return dst, exp
+}
