@@ -2,6 +2,7 @@
 # Apache Kafka 4.x, one KRaft node (broker+controller) on 127.0.0.1:59092,
 # controller on 127.0.0.1:59093. Jars come from pom.xml through Maven.
 # Sourced by lib.sh; functions kafka_up, kafka_down, kafka_status.
+# shellcheck disable=SC2153 # KAFKA_* base settings live in lib.sh
 
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_LOGS="$KAFKA_DIR/logs"
@@ -198,7 +199,8 @@ kafka_up() {
 	# The child writes its own pid, then becomes the JVM; setsid detaches it
 	# from this script's session so it outlives the caller.
 	(
-		cd "$STATE_DIR"
+		cd "$STATE_DIR" || exit 1
+		# shellcheck disable=SC2016 # expanded by the inner bash
 		exec setsid nohup "${ENV_USER_CMD[@]}" bash -c \
 			'echo $$ >"$1"; out="$2"; shift 2; exec "$@" >>"$out" 2>&1 </dev/null' _ "$KAFKA_PID" "$KAFKA_OUT" \
 			java "${KAFKA_JAVA_OPTS[@]}" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" \
