@@ -271,7 +271,7 @@ func TestGolden(t *testing.T) {
 		{name: "create", opts: opts(), events: []*change.Event{event(cust, change.OpCreate, nil, anne())}},
 		{name: "snapshot_read", opts: opts(), events: []*change.Event{snapshot}},
 		{name: "update", opts: opts(), events: []*change.Event{
-			event(cust, change.OpUpdate, nil, anneRich),   // REPLICA IDENTITY DEFAULT
+			event(cust, change.OpUpdate, nil, anneRich),    // REPLICA IDENTITY DEFAULT
 			event(cust, change.OpUpdate, anne(), anneRich), // FULL
 		}},
 		{name: "delete", opts: opts(), events: []*change.Event{

@@ -39,10 +39,10 @@ func TestJavaDouble(t *testing.T) {
 		{1 << 63, "9.223372036854776E18"},
 		{math.MaxFloat64, "1.7976931348623157E308"},
 		{2.2250738585072014e-308, "2.2250738585072014E-308"}, // Double.MIN_NORMAL
-		{5e-324, "4.9E-324"},      // Double.MIN_VALUE: closest of 1 or 2 digits
-		{1e-323, "9.9E-324"},      // 2 * MIN_VALUE, same rule
-		{1.5e-323, "1.5E-323"},    // 3 * MIN_VALUE
-		{math.NaN(), `"NaN"`},     // Jackson QUOTE_NON_NUMERIC_NUMBERS
+		{5e-324, "4.9E-324"},                                 // Double.MIN_VALUE: closest of 1 or 2 digits
+		{1e-323, "9.9E-324"},                                 // 2 * MIN_VALUE, same rule
+		{1.5e-323, "1.5E-323"},                               // 3 * MIN_VALUE
+		{math.NaN(), `"NaN"`},                                // Jackson QUOTE_NON_NUMERIC_NUMBERS
 		{math.Inf(1), `"Infinity"`},
 		{math.Inf(-1), `"-Infinity"`},
 	} {
