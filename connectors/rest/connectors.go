@@ -1,0 +1,382 @@
+package rest
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// serverInfo is GET /.
+type serverInfo struct {
+	Version        string `json:"version"`
+	Commit         string `json:"commit"`
+	KafkaClusterID string `json:"kafka_cluster_id"`
+}
+
+func (h *handler) serverInfo(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, serverInfo{Version: h.o.Version, Commit: h.o.Commit, KafkaClusterID: h.m.ClusterID()})
+	return nil
+}
+
+// list is GET /connectors[?expand=status&expand=info].
+func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
+	names := slices.Sorted(slices.Values(h.m.Names()))
+	if names == nil {
+		names = []string{}
+	}
+	expand, ok := r.URL.Query()["expand"]
+	if !ok {
+		writeJSON(w, http.StatusOK, names)
+		return nil
+	}
+	out := make(map[string]map[string]any, len(names))
+	for _, name := range names {
+		exp, err := h.expand(name, expand)
+		if err != nil {
+			if statusOf(err) == http.StatusNotFound {
+				// Removed while we listed: leave it out, as Kafka Connect does.
+				continue
+			}
+			return err
+		}
+		out[name] = exp
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// expand returns the requested expansions of one connector; unknown
+// expansion names are ignored, as Kafka Connect does.
+func (h *handler) expand(name string, expand []string) (map[string]any, error) {
+	exp := map[string]any{}
+	for _, e := range expand {
+		switch e {
+		case "status":
+			s, err := h.m.Status(name)
+			if err != nil {
+				return nil, err
+			}
+			exp["status"] = h.fixStatus(s)
+		case "info":
+			info, err := h.m.Info(name)
+			if err != nil {
+				return nil, err
+			}
+			exp["info"] = fixInfo(info)
+		}
+	}
+	return exp, nil
+}
+
+// create is POST /connectors.
+func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
+	name, config, state, err := decodeCreateBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := checkAndPutName(name, config); err != nil {
+		return err
+	}
+	if err := checkConnectorClass(config); err != nil {
+		return err
+	}
+	info, err := h.m.Create(r.Context(), name, config, state)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", location(name))
+	writeJSON(w, http.StatusCreated, fixInfo(info))
+	return nil
+}
+
+// location is the Location header of a created connector.
+func location(name string) string {
+	return "/connectors/" + url.PathEscape(name)
+}
+
+// info is GET /connectors/{name}.
+func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
+	info, err := h.m.Info(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, fixInfo(info))
+	return nil
+}
+
+// delete is DELETE /connectors/{name}.
+func (h *handler) delete(w http.ResponseWriter, r *http.Request) error {
+	if err := h.m.Delete(r.Context(), r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// config is GET /connectors/{name}/config.
+func (h *handler) config(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.m.Config(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		c = map[string]string{}
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// putConfig is PUT /connectors/{name}/config: 201 and Location when it
+// created the connector, 200 when it replaced the config.
+func (h *handler) putConfig(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	config, err := decodeConfigBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := checkAndPutName(name, config); err != nil {
+		return err
+	}
+	if err := checkConnectorClass(config); err != nil {
+		return err
+	}
+	info, created, err := h.m.PutConfig(r.Context(), name, config)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		w.Header().Set("Location", location(name))
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, fixInfo(info))
+	return nil
+}
+
+// status is GET /connectors/{name}/status.
+func (h *handler) status(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.m.Status(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, h.fixStatus(s))
+	return nil
+}
+
+// taskInfo is an entry of GET /connectors/{name}/tasks.
+type taskInfo struct {
+	ID     TaskID            `json:"id"`
+	Config map[string]string `json:"config"`
+}
+
+// tasks is GET /connectors/{name}/tasks. A sluice task runs the connector's
+// whole config, so each task's config is the connector's (passwords hidden
+// by the Manager).
+func (h *handler) tasks(w http.ResponseWriter, r *http.Request) error {
+	info, err := h.m.Info(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	info = fixInfo(info)
+	out := make([]taskInfo, 0, len(info.Tasks))
+	for _, t := range info.Tasks {
+		out = append(out, taskInfo{ID: t, Config: info.Config})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// taskNumber parses the {task} path value. Like Kafka Connect (JAX-RS), a
+// value that is not an integer does not match the route: 404.
+func taskNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("task"))
+	if err != nil {
+		return 0, Errorf(http.StatusNotFound, msgNotFound)
+	}
+	return n, nil
+}
+
+// taskStatus is GET /connectors/{name}/tasks/{task}/status.
+func (h *handler) taskStatus(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	n, err := taskNumber(r)
+	if err != nil {
+		return err
+	}
+	notFound := Errorf(http.StatusNotFound, "No status found for task %s-%d", name, n)
+	s, err := h.m.Status(name)
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return notFound
+		}
+		return err
+	}
+	s = h.fixStatus(s)
+	for _, t := range s.Tasks {
+		if t.ID == n {
+			writeJSON(w, http.StatusOK, t)
+			return nil
+		}
+	}
+	return notFound
+}
+
+// restartTask is POST /connectors/{name}/tasks/{task}/restart. A sluice
+// connector and its task are one unit, so this restarts the connector.
+func (h *handler) restartTask(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	n, err := taskNumber(r)
+	if err != nil {
+		return err
+	}
+	info, err := h.m.Info(name)
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return Errorf(http.StatusNotFound, "Unknown connector: %s", name)
+		}
+		return err
+	}
+	if !slices.ContainsFunc(info.Tasks, func(t TaskID) bool { return t.Task == n }) {
+		return Errorf(http.StatusNotFound, "Unknown task: %s-%d", name, n)
+	}
+	if err := h.m.Restart(r.Context(), name); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// pause, resume and stop change the target state: 202, 202, 204, no body.
+func (h *handler) pause(w http.ResponseWriter, r *http.Request) error {
+	if err := h.m.Pause(r.Context(), r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+func (h *handler) resume(w http.ResponseWriter, r *http.Request) error {
+	if err := h.m.Resume(r.Context(), r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+func (h *handler) stop(w http.ResponseWriter, r *http.Request) error {
+	if err := h.m.Stop(r.Context(), r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// restart is POST /connectors/{name}/restart. Without includeTasks or
+// onlyFailed it restarts the connector: 204. With either, it answers 202 and
+// the status in which the instances it restarts show RESTARTING: the
+// connector unless onlyFailed and it is not FAILED; with includeTasks the
+// tasks, with onlyFailed only FAILED ones (Kafka Connect's RestartRequest).
+// A sluice connector and its task restart together, so the Manager's
+// Restart runs when any instance is to restart; when none is (onlyFailed and
+// nothing failed), nothing restarts.
+func (h *handler) restart(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	q := r.URL.Query()
+	includeTasks := strings.EqualFold(q.Get("includeTasks"), "true")
+	onlyFailed := strings.EqualFold(q.Get("onlyFailed"), "true")
+	if !includeTasks && !onlyFailed {
+		if err := h.m.Restart(r.Context(), name); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	s, err := h.m.Status(name)
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return Errorf(http.StatusNotFound, "Unknown connector: %s", name)
+		}
+		return err
+	}
+	s = h.fixStatus(s)
+	restartAny := false
+	if !onlyFailed || s.Connector.State == "FAILED" {
+		s.Connector.State = "RESTARTING"
+		restartAny = true
+	}
+	if includeTasks {
+		for i := range s.Tasks {
+			if !onlyFailed || s.Tasks[i].State.State == "FAILED" {
+				s.Tasks[i].State.State = "RESTARTING"
+				restartAny = true
+			}
+		}
+	}
+	if restartAny {
+		if err := h.m.Restart(r.Context(), name); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusAccepted, s)
+	return nil
+}
+
+// healthz is GET /healthz: the process serves.
+func (h *handler) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz is GET /readyz: 200 when Options.Ready reports nil, else 503 with
+// its message.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) error {
+	if h.o.Ready != nil {
+		if err := h.o.Ready(); err != nil {
+			return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// metrics is GET /metrics, served by Options.Metrics.
+func (h *handler) metrics(w http.ResponseWriter, r *http.Request) error {
+	if h.o.Metrics == nil {
+		return Errorf(http.StatusNotFound, msgNotFound)
+	}
+	h.o.Metrics.ServeHTTP(w, r)
+	return nil
+}
+
+// fixInfo makes the JSON of a ConnectorInfo match Kafka Connect's: empty
+// lists and maps, never null.
+func fixInfo(info ConnectorInfo) ConnectorInfo {
+	if info.Config == nil {
+		info.Config = map[string]string{}
+	}
+	if info.Tasks == nil {
+		info.Tasks = []TaskID{}
+	}
+	return info
+}
+
+// fixStatus fills empty worker ids with Options.WorkerID, sorts tasks by id
+// and never answers a null task list. It does not modify s's task slice.
+func (h *handler) fixStatus(s ConnectorStatus) ConnectorStatus {
+	if s.Connector.WorkerID == "" {
+		s.Connector.WorkerID = h.o.WorkerID
+	}
+	tasks := make([]TaskState, len(s.Tasks))
+	copy(tasks, s.Tasks)
+	for i := range tasks {
+		if tasks[i].WorkerID == "" {
+			tasks[i].WorkerID = h.o.WorkerID
+		}
+	}
+	slices.SortFunc(tasks, func(a, b TaskState) int { return cmp.Compare(a.ID, b.ID) })
+	s.Tasks = tasks
+	return s
+}

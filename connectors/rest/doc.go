@@ -1,0 +1,36 @@
+// Package rest serves sluice's Kafka Connect-compatible REST API over a
+// Manager, the runtime's supervisor. It owns HTTP only: routing, decoding and
+// checking request bodies, status codes, and the JSON bodies Kafka Connect
+// answers (ConnectorInfo, status, ConfigInfos, the error body
+// {"error_code":<status>,"message":"..."}). Running connectors, their
+// configs and the wording of their errors belong to the Manager; the handler
+// relays a Manager error with its StatusCode() (see Error) or as a 500.
+//
+// The REST layer decides these answers itself:
+//
+//   - unknown path: 404 "HTTP 404 Not Found"; known path, wrong method: 405
+//     "HTTP 405 Method Not Allowed" with an Allow header (Kafka Connect's
+//     JAX-RS texts). One trailing slash is ignored (POST /connectors/ works).
+//   - body over MaxBodyBytes: 413; empty body, malformed JSON (with line and
+//     column), a JSON type that does not fit, unknown fields in a create
+//     request: 400. Kafka Connect's status for malformed JSON is unverified;
+//     sluice answers 400.
+//   - config values: Kafka Connect takes strings only; sluice also takes
+//     numbers and booleans as their JSON text, and answers 400 naming every
+//     key whose value is null, an object or an array.
+//   - POST /connectors without "name" or "config", or with an initial_state
+//     other than RUNNING, PAUSED, STOPPED: 400. The name is trimmed.
+//   - a config "name" other than the connector's: 400 "Connector name
+//     configuration (a) doesn't match connector name in the URL (b)"; no
+//     connector.class: 400 "Connector config {…} contains no connector type"
+//     (the config in Java's Map.toString form, keys sorted, secrets hidden).
+//   - validate: 400 "Included connector type A does not match request type
+//     B" when connector.class does not end with the plugin name (a trailing
+//     "Connector" ignored on both).
+//   - task endpoints map the Manager's 404 to Kafka Connect's task messages:
+//     "No status found for task X-0", "Unknown connector: X", "Unknown task:
+//     X-0"; a task id that is not an integer is 404 "HTTP 404 Not Found".
+//
+// Request bodies are never logged: they hold passwords. Each request is
+// logged at Debug with method, path, status and duration.
+package rest
