@@ -1,0 +1,247 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/offsets"
+	"github.com/sluicecdc/sluice/schema"
+	"github.com/sluicecdc/sluice/sinks"
+)
+
+// Encoder turns events into records.
+type Encoder interface {
+	Encode(dst []schema.Message, ev *change.Event) ([]schema.Message, error)
+}
+
+// Batching bounds a batch, which is one Kafka transaction.
+type Batching struct {
+	MaxEvents int           // events per batch
+	MaxBytes  int           // encoded key+value bytes per batch
+	Linger    time.Duration // how long a batch may wait for more events
+}
+
+// DefaultBatching is used for zero fields of a connector's Batching.
+var DefaultBatching = Batching{MaxEvents: 10000, MaxBytes: 8 << 20, Linger: 20 * time.Millisecond}
+
+func (b Batching) withDefaults() Batching {
+	if b.MaxEvents <= 0 {
+		b.MaxEvents = DefaultBatching.MaxEvents
+	}
+	if b.MaxBytes <= 0 {
+		b.MaxBytes = DefaultBatching.MaxBytes
+	}
+	if b.Linger <= 0 {
+		b.Linger = DefaultBatching.Linger
+	}
+	return b
+}
+
+// Checkpoint is the value of a connector's record on the offsets topic.
+type Checkpoint struct {
+	Version  int             `json:"v"`
+	Position change.Position `json:"position"`
+	// Time is when the batch was committed, for operators.
+	Time time.Time `json:"time"`
+}
+
+// EncodeCheckpoint returns the offsets-topic value for pos.
+func EncodeCheckpoint(pos change.Position, now time.Time) ([]byte, error) {
+	return json.Marshal(Checkpoint{Version: 1, Position: pos, Time: now.UTC()})
+}
+
+// DecodeCheckpoint parses an offsets-topic value.
+func DecodeCheckpoint(b []byte) (*change.Position, error) {
+	var c Checkpoint
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("decode checkpoint: %w", err)
+	}
+	if c.Version != 1 {
+		return nil, fmt.Errorf("decode checkpoint: unknown version %d", c.Version)
+	}
+	return &c.Position, nil
+}
+
+// Task is one run of a connector: sink, checkpoint, source, loop.
+type Task struct {
+	Name     string
+	Source   Source
+	Encoder  Encoder
+	NewSink  func(ctx context.Context) (sinks.Sink, error)
+	Offsets  offsets.Store
+	Batching Batching
+	Log      *slog.Logger
+	Metrics  *Metrics
+	// OnRunning is called once the source is open and streaming.
+	OnRunning func()
+	// Knobs are test hooks; nil in production.
+	Knobs *Knobs
+}
+
+// Knobs are hooks for tests.
+type Knobs struct {
+	// AfterCommit is called after each committed batch, before the ack.
+	AfterCommit func(pos change.Position)
+}
+
+// Run runs the task until ctx is done (returning nil) or it fails. On
+// cancellation it commits the batch in hand before returning, so a clean
+// shutdown leaves nothing half done; whatever is not committed is replayed
+// by the source on the next run.
+func (t *Task) Run(ctx context.Context) (err error) {
+	log := t.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := t.Batching.withDefaults()
+
+	sink, err := t.NewSink(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := sink.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+			log.Warn("close sink", "err", cerr)
+		}
+	}()
+
+	raw, err := t.Offsets.Load(ctx, t.Name)
+	if err != nil {
+		return Retryable(fmt.Errorf("load checkpoint: %w", err))
+	}
+	var cp *change.Position
+	if raw != nil {
+		if cp, err = DecodeCheckpoint(raw); err != nil {
+			return err
+		}
+		log.Info("resuming from checkpoint", "checkpoint", string(raw))
+	} else {
+		log.Info("no checkpoint: starting afresh")
+	}
+
+	stream, err := t.Source.Open(ctx, cp)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := stream.Close(); cerr != nil {
+			log.Debug("close stream", "err", cerr)
+		}
+	}()
+	if t.OnRunning != nil {
+		t.OnRunning()
+	}
+
+	var (
+		msgs    []schema.Message
+		recs    []sinks.Record
+		nEvents int
+		nBytes  int
+		last    change.Position
+		first   time.Time
+	)
+	flush := func(ctx context.Context) error {
+		if nEvents == 0 {
+			return nil
+		}
+		start := time.Now()
+		cpb, err := EncodeCheckpoint(last, start)
+		if err != nil {
+			return err
+		}
+		if err := sink.Commit(ctx, recs, cpb); err != nil {
+			return err
+		}
+		t.Metrics.observeCommit(t.Name, nEvents, len(recs), time.Since(start))
+		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
+			t.Knobs.AfterCommit(last)
+		}
+		if err := stream.Ack(last); err != nil {
+			return fmt.Errorf("acknowledge to source: %w", err)
+		}
+		clear(recs)
+		recs = recs[:0]
+		nEvents, nBytes = 0, 0
+		return nil
+	}
+	// shutdown commits what is in hand with a bounded, uncancelled context.
+	shutdown := func() error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		return flush(sctx)
+	}
+
+	for {
+		nctx, cancel := ctx, context.CancelFunc(func() {})
+		if nEvents > 0 {
+			nctx, cancel = context.WithDeadline(ctx, first.Add(b.Linger))
+		}
+		ev, err := stream.Next(nctx)
+		cancel()
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return shutdown()
+		case errors.Is(err, context.DeadlineExceeded) && nEvents > 0:
+			if err := flush(ctx); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, io.EOF):
+			if err := flush(ctx); err != nil {
+				return err
+			}
+			log.Info("source has nothing more to stream; idle")
+			<-ctx.Done()
+			return nil
+		default:
+			if ferr := shutdown(); ferr != nil {
+				log.Warn("commit before failing", "err", ferr)
+			}
+			return err
+		}
+
+		if nEvents == 0 {
+			first = time.Now()
+		}
+		msgs, err = t.Encoder.Encode(msgs[:0], ev)
+		if err != nil {
+			return fmt.Errorf("encode event of %s at %+v: %w", ev.Table.ID, ev.Pos, err)
+		}
+		for i := range msgs {
+			recs = append(recs, sinks.Record(msgs[i]))
+			nBytes += len(msgs[i].Key) + len(msgs[i].Value)
+		}
+		nEvents++
+		last = ev.Pos
+		if nEvents >= b.MaxEvents || nBytes >= b.MaxBytes {
+			if err := flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// retryable marks an error as worth retrying by restarting the task.
+type retryable struct{ err error }
+
+func (r retryable) Error() string   { return r.err.Error() }
+func (r retryable) Unwrap() error   { return r.err }
+func (r retryable) Retryable() bool { return true }
+
+// Retryable marks err as transient: the supervisor restarts the task after a
+// backoff instead of failing the connector.
+func Retryable(err error) error { return retryable{err} }
+
+// IsRetryable reports whether err (or an error it wraps) says it is
+// transient through a Retryable() bool method.
+func IsRetryable(err error) bool {
+	var r interface{ Retryable() bool }
+	return errors.As(err, &r) && r.Retryable()
+}

@@ -1,0 +1,302 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/schema"
+	"github.com/sluicecdc/sluice/sinks"
+)
+
+var testTable = &change.TableSchema{
+	ID:      change.TableID{Namespace: "public", Name: "t"},
+	Version: 1,
+	Columns: []change.Field{{Name: "id", Type: change.Int32}},
+	Key:     []int{0},
+}
+
+var testSourceSchema = &change.Field{Type: change.Struct, Fields: []change.Field{{Name: "name", Type: change.String}}}
+
+// scriptedSource yields a fixed list of events after the checkpoint it is
+// opened with, and records acks.
+type scriptedSource struct {
+	events []change.Position
+	delay  time.Duration // between events
+	endEOF bool          // io.EOF after the last event instead of blocking
+
+	mu     sync.Mutex
+	opened []*change.Position
+	acks   []change.Position
+	failAt int // index whose Next fails; -1 for none
+}
+
+func (s *scriptedSource) Open(_ context.Context, cp *change.Position) (Stream, error) {
+	s.mu.Lock()
+	s.opened = append(s.opened, cp)
+	s.mu.Unlock()
+	start := 0
+	if cp != nil {
+		for i, p := range s.events {
+			if samePos(p, *cp) {
+				start = i + 1
+			}
+		}
+	}
+	return &scriptedStream{src: s, next: start}, nil
+}
+
+type scriptedStream struct {
+	src  *scriptedSource
+	next int
+}
+
+func (st *scriptedStream) Next(ctx context.Context) (*change.Event, error) {
+	if st.next == st.src.failAt {
+		return nil, errors.New("scripted failure")
+	}
+	if st.next >= len(st.src.events) {
+		if st.src.endEOF {
+			return nil, io.EOF
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	if st.src.delay > 0 {
+		select {
+		case <-time.After(st.src.delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	pos := st.src.events[st.next]
+	st.next++
+	return &change.Event{
+		Op: change.OpCreate, Table: testTable, After: change.Row{int32(st.next)},
+		Source: change.StructValue{"x"}, SourceSchema: testSourceSchema, Pos: pos,
+	}, nil
+}
+
+func (st *scriptedStream) Ack(pos change.Position) error {
+	st.src.mu.Lock()
+	st.src.acks = append(st.src.acks, pos)
+	st.src.mu.Unlock()
+	return nil
+}
+
+func (st *scriptedStream) Close() error { return nil }
+
+// memSink keeps committed batches and checkpoints in memory; it is also the
+// offsets store.
+type memSink struct {
+	mu          sync.Mutex
+	batches     [][]sinks.Record
+	checkpoints [][]byte
+	failCommit  int // fail the n-th commit (1-based); 0 never
+	commits     int
+	// acksAtCommit records how many acks the source had seen when each
+	// commit happened, to prove no ack precedes its commit.
+	src          *scriptedSource
+	acksAtCommit []int
+}
+
+func (m *memSink) Commit(_ context.Context, recs []sinks.Record, cp []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.commits++
+	if m.commits == m.failCommit {
+		return errors.New("commit refused")
+	}
+	m.batches = append(m.batches, append([]sinks.Record(nil), recs...))
+	m.checkpoints = append(m.checkpoints, cp)
+	if m.src != nil {
+		m.src.mu.Lock()
+		m.acksAtCommit = append(m.acksAtCommit, len(m.src.acks))
+		m.src.mu.Unlock()
+	}
+	return nil
+}
+
+func (m *memSink) Close(context.Context) error { return nil }
+
+func (m *memSink) Load(context.Context, string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.checkpoints) == 0 {
+		return nil, nil
+	}
+	return m.checkpoints[len(m.checkpoints)-1], nil
+}
+
+func positions(n int) []change.Position {
+	var ps []change.Position
+	for i := 0; i < n; i++ {
+		ps = append(ps, change.Position{Tx: uint64(100 + i/10), Index: int64(i % 10), Last: i%10 == 9})
+	}
+	return ps
+}
+
+func newTask(src Source, sink *memSink, b Batching) *Task {
+	return &Task{
+		Name:     "t1",
+		Source:   src,
+		Encoder:  schema.NewJSON(schema.JSONOptions{TopicPrefix: "p", Tombstones: true}),
+		NewSink:  func(context.Context) (sinks.Sink, error) { return sink, nil },
+		Offsets:  sink,
+		Batching: b,
+	}
+}
+
+func runFor(t *testing.T, task *Task, d time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return task.Run(ctx)
+}
+
+func TestBatchesBoundedByEventsAndAckedAfterCommit(t *testing.T) {
+	src := &scriptedSource{events: positions(25), failAt: -1, endEOF: true}
+	sink := &memSink{src: src}
+	if err := runFor(t, newTask(src, sink, Batching{MaxEvents: 10, Linger: time.Hour}), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(sink.batches); got != 3 {
+		t.Fatalf("batches = %d, want 3 (10, 10, then 5 at EOF)", got)
+	}
+	for i, want := range []int{10, 10, 5} {
+		if len(sink.batches[i]) != want {
+			t.Errorf("batch %d has %d records, want %d", i, len(sink.batches[i]), want)
+		}
+		// Commit i happened when exactly i acks had been given: the ack
+		// of a batch never precedes its commit.
+		if sink.acksAtCommit[i] != i {
+			t.Errorf("at commit %d the source had %d acks, want %d", i, sink.acksAtCommit[i], i)
+		}
+	}
+	if len(src.acks) != 3 || !samePos(src.acks[2], src.events[24]) {
+		t.Fatalf("acks = %+v, want 3 ending at %+v", src.acks, src.events[24])
+	}
+	cp, err := DecodeCheckpoint(sink.checkpoints[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !samePos(*cp, src.events[19]) {
+		t.Errorf("second checkpoint = %+v, want %+v", *cp, src.events[19])
+	}
+}
+
+func TestLingerFlushesPartialBatch(t *testing.T) {
+	src := &scriptedSource{events: positions(3), failAt: -1}
+	sink := &memSink{src: src}
+	task := newTask(src, sink, Batching{MaxEvents: 1000, Linger: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- task.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sink.mu.Lock()
+		n := len(sink.batches)
+		sink.mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.batches) != 1 || len(sink.batches[0]) != 3 {
+		t.Fatalf("want one batch of 3 records flushed by linger, got %d batches", len(sink.batches))
+	}
+}
+
+func TestFailedCommitIsNotAckedAndResumesFromCheckpoint(t *testing.T) {
+	src := &scriptedSource{events: positions(30), failAt: -1, endEOF: true}
+	sink := &memSink{src: src, failCommit: 2}
+	err := runFor(t, newTask(src, sink, Batching{MaxEvents: 10, Linger: time.Hour}), 2*time.Second)
+	if err == nil || err.Error() != "commit refused" {
+		t.Fatalf("Run = %v, want the commit error", err)
+	}
+	if len(src.acks) != 1 || !samePos(src.acks[0], src.events[9]) {
+		t.Fatalf("acks after failed commit = %+v, want only the first batch's", src.acks)
+	}
+	// The next run resumes after the first batch and delivers the rest once.
+	if err := runFor(t, newTask(src, sink, Batching{MaxEvents: 10, Linger: time.Hour}), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := src.opened[1]; got == nil || !samePos(*got, src.events[9]) {
+		t.Fatalf("second run opened at %+v, want %+v", got, src.events[9])
+	}
+	seen := map[string]int{}
+	for _, b := range sink.batches {
+		for _, r := range b {
+			seen[string(r.Key)]++
+		}
+	}
+	if len(seen) != 30 {
+		t.Fatalf("distinct keys = %d, want 30", len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("key %s delivered %d times", k, n)
+		}
+	}
+}
+
+func TestCancelCommitsBatchInHand(t *testing.T) {
+	src := &scriptedSource{events: positions(5), failAt: -1}
+	sink := &memSink{src: src}
+	task := newTask(src, sink, Batching{MaxEvents: 1000, Linger: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- task.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.batches) != 1 || len(sink.batches[0]) != 5 {
+		t.Fatalf("batches = %d, want the 5 events in hand committed on shutdown", len(sink.batches))
+	}
+	if len(src.acks) != 1 {
+		t.Fatalf("acks = %d, want 1", len(src.acks))
+	}
+}
+
+func TestSourceErrorFailsTaskAfterCommittingWhatCameBefore(t *testing.T) {
+	src := &scriptedSource{events: positions(7), failAt: 4}
+	sink := &memSink{src: src}
+	err := runFor(t, newTask(src, sink, Batching{MaxEvents: 1000, Linger: time.Hour}), 2*time.Second)
+	if err == nil || err.Error() != "scripted failure" {
+		t.Fatalf("Run = %v", err)
+	}
+	if len(sink.batches) != 1 || len(sink.batches[0]) != 4 {
+		t.Fatalf("want the 4 events before the failure committed, got %v", sink.batches)
+	}
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	p := change.Position{Snapshot: true, Table: "public.t", Key: []byte(`[5]`), Index: 7, State: []byte(`{"a":1}`)}
+	b, err := EncodeCheckpoint(p, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeCheckpoint(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*got) != fmt.Sprint(p) {
+		t.Fatalf("round trip: %+v != %+v", *got, p)
+	}
+	if _, err := DecodeCheckpoint([]byte(`{"v":9}`)); err == nil {
+		t.Fatal("unknown version accepted")
+	}
+}
+
+func samePos(a, b change.Position) bool { return fmt.Sprint(a) == fmt.Sprint(b) }

@@ -1,0 +1,571 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/rest"
+	"github.com/sluicecdc/sluice/offsets"
+	"github.com/sluicecdc/sluice/schema"
+	"github.com/sluicecdc/sluice/sinks"
+)
+
+// Connector and task states, as Kafka Connect names them.
+const (
+	StateRunning    = "RUNNING"
+	StatePaused     = "PAUSED"
+	StateStopped    = "STOPPED"
+	StateFailed     = "FAILED"
+	StateUnassigned = "UNASSIGNED"
+	StateRestarting = "RESTARTING"
+)
+
+// hidden replaces secret values in everything the daemon shows.
+const hidden = "[hidden]"
+
+// SupervisorOptions configure a Supervisor.
+type SupervisorOptions struct {
+	// DataDir keeps the registered connectors (connectors.json).
+	DataDir string
+	// WorkerID names this daemon in status bodies (host:port).
+	WorkerID string
+	Plugins  []Plugin
+	// NewSink returns the sink for a connector; the sink's checkpoints must
+	// be readable by Offsets.
+	NewSink func(ctx context.Context, connector string, partitions int32, replicationFactor int16) (sinks.Sink, error)
+	Offsets offsets.Store
+	// ClusterID returns the Kafka cluster id for GET /.
+	ClusterID func() string
+	Log       *slog.Logger
+	Metrics   *Metrics
+	// RetryBackoff bounds the wait between restarts after a transient error.
+	RetryBackoff time.Duration
+	Knobs        *Knobs
+}
+
+// Supervisor runs the registered connectors. It implements rest.Manager.
+type Supervisor struct {
+	opts SupervisorOptions
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	conns  map[string]*managed
+	closed bool
+}
+
+// managed is one registered connector.
+type managed struct {
+	name   string
+	config map[string]string
+	target string // RUNNING, PAUSED or STOPPED
+
+	// Guarded by the supervisor's mu.
+	state  string
+	trace  string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+var _ rest.Manager = (*Supervisor)(nil)
+
+// NewSupervisor returns a supervisor; Start loads and starts the connectors
+// kept in the data directory.
+func NewSupervisor(o SupervisorOptions) *Supervisor {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.RetryBackoff == 0 {
+		o.RetryBackoff = 30 * time.Second
+	}
+	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}}
+}
+
+type savedConnector struct {
+	Config map[string]string `json:"config"`
+	State  string            `json:"state"`
+}
+
+func (s *Supervisor) storePath() string { return filepath.Join(s.opts.DataDir, "connectors.json") }
+
+// Start loads the connectors kept in the data directory and starts them.
+func (s *Supervisor) Start(ctx context.Context) error {
+	if err := os.MkdirAll(s.opts.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	b, err := os.ReadFile(s.storePath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read connectors: %w", err)
+	}
+	var saved map[string]savedConnector
+	if err := json.Unmarshal(b, &saved); err != nil {
+		return fmt.Errorf("read connectors from %s: %w", s.storePath(), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, sc := range saved {
+		m := &managed{name: name, config: sc.Config, target: sc.State}
+		if m.target == "" {
+			m.target = StateRunning
+		}
+		s.conns[name] = m
+		s.log.Info("loaded connector", "connector", name, "target", m.target)
+		s.apply(m)
+	}
+	return nil
+}
+
+// save writes the registered connectors atomically. Called with mu held.
+func (s *Supervisor) save() error {
+	saved := map[string]savedConnector{}
+	for name, m := range s.conns {
+		saved[name] = savedConnector{Config: m.config, State: m.target}
+	}
+	b, err := json.MarshalIndent(saved, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := s.storePath() + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("save connectors: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("save connectors: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("save connectors: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save connectors: %w", err)
+	}
+	if err := os.Rename(tmp, s.storePath()); err != nil {
+		return fmt.Errorf("save connectors: %w", err)
+	}
+	if d, err := os.Open(s.opts.DataDir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// apply makes a connector's run match its target. Called with mu held.
+func (s *Supervisor) apply(m *managed) {
+	switch m.target {
+	case StateRunning:
+		if m.cancel == nil {
+			s.launch(m)
+		}
+	default:
+		s.halt(m)
+		m.state, m.trace = m.target, ""
+	}
+}
+
+// halt stops a connector's run and waits for it. Called with mu held; it
+// releases mu while waiting.
+func (s *Supervisor) halt(m *managed) {
+	if m.cancel == nil {
+		return
+	}
+	cancel, done := m.cancel, m.done
+	m.cancel, m.done = nil, nil
+	cancel()
+	s.mu.Unlock()
+	<-done
+	s.mu.Lock()
+}
+
+// launch starts a connector's run goroutine. Called with mu held.
+func (s *Supervisor) launch(m *managed) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	m.cancel, m.done = cancel, done
+	m.state, m.trace = StateUnassigned, ""
+	cfg := maps.Clone(m.config)
+	go func() {
+		defer close(done)
+		s.run(ctx, m, cfg)
+	}()
+}
+
+func (s *Supervisor) setState(m *managed, state, trace string) {
+	s.mu.Lock()
+	m.state, m.trace = state, trace
+	s.mu.Unlock()
+}
+
+// run runs a connector until ctx is done or it fails for good.
+func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string) {
+	log := s.log.With("connector", m.name)
+	backoff := time.Second
+	for {
+		cc, src, probs := parseConfig(s.opts.Plugins, m.name, cfg, log)
+		if len(probs) > 0 {
+			s.setState(m, StateFailed, invalidConfigError(cfg["connector.class"], probs).Error())
+			return
+		}
+		task := &Task{
+			Name:    m.name,
+			Source:  src,
+			Encoder: schema.NewJSON(cc.json),
+			NewSink: func(ctx context.Context) (sinks.Sink, error) {
+				return s.opts.NewSink(ctx, m.name, cc.partitions, cc.replicationFactor)
+			},
+			Offsets:   s.opts.Offsets,
+			Batching:  cc.batching,
+			Log:       log,
+			Metrics:   s.opts.Metrics,
+			OnRunning: func() { s.setState(m, StateRunning, "") },
+			Knobs:     s.opts.Knobs,
+		}
+		started := time.Now()
+		err := task.Run(ctx)
+		if ctx.Err() != nil {
+			log.Info("connector stopped")
+			return
+		}
+		if err == nil {
+			err = errors.New("connector task ended unexpectedly")
+		}
+		if !IsRetryable(err) {
+			log.Error("connector failed", "err", err)
+			s.setState(m, StateFailed, trace(err))
+			return
+		}
+		if time.Since(started) > 5*time.Minute {
+			backoff = time.Second
+		}
+		log.Warn("connector interrupted; restarting", "err", err, "backoff", backoff)
+		s.setState(m, StateRunning, "")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, s.opts.RetryBackoff)
+	}
+}
+
+// trace renders an error for a status body, Kafka Connect style.
+func trace(err error) string {
+	return "org.apache.kafka.connect.errors.ConnectException: " + err.Error()
+}
+
+// Shutdown stops every connector, committing what each has in hand.
+func (s *Supervisor) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	var dones []chan struct{}
+	for _, m := range s.conns {
+		if m.cancel != nil {
+			m.cancel()
+			dones = append(dones, m.done)
+			m.cancel, m.done = nil, nil
+		}
+	}
+	s.mu.Unlock()
+	for _, d := range dones {
+		select {
+		case <-d:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Names lists the registered connectors.
+func (s *Supervisor) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := slices.Collect(maps.Keys(s.conns))
+	slices.Sort(names)
+	return names
+}
+
+// Plugins lists the connector classes.
+func (s *Supervisor) Plugins() []rest.PluginInfo {
+	var out []rest.PluginInfo
+	for _, p := range s.opts.Plugins {
+		out = append(out, rest.PluginInfo{Class: p.Class, Type: "source", Version: p.Version})
+	}
+	return out
+}
+
+// ClusterID returns the Kafka cluster id.
+func (s *Supervisor) ClusterID() string {
+	if s.opts.ClusterID == nil {
+		return ""
+	}
+	return s.opts.ClusterID()
+}
+
+// check validates a config for name, returning a 400 error listing every
+// problem.
+func (s *Supervisor) check(name string, cfg map[string]string) error {
+	if _, ok := cfg["connector.class"]; !ok {
+		return &httpError{400, fmt.Sprintf("Connector config %v contains no connector type", s.redact(cfg))}
+	}
+	_, _, probs := parseConfig(s.opts.Plugins, name, cfg, s.log)
+	if len(probs) > 0 {
+		return invalidConfigError(cfg["connector.class"], probs)
+	}
+	return nil
+}
+
+// redact returns cfg with secret values hidden.
+func (s *Supervisor) redact(cfg map[string]string) map[string]string {
+	out := maps.Clone(cfg)
+	p := findPlugin(s.opts.Plugins, cfg["connector.class"])
+	for k := range out {
+		if isSecret(p, k) {
+			out[k] = hidden
+		}
+	}
+	return out
+}
+
+func isSecret(p *Plugin, key string) bool {
+	if p != nil && slices.Contains(p.Secrets, key) {
+		return true
+	}
+	return strings.HasSuffix(key, ".password") || key == "password"
+}
+
+// withSecretsKept replaces "[hidden]" values in a new config with the old
+// values, so a config read back from GET can be PUT unchanged.
+func (s *Supervisor) withSecretsKept(old, cfg map[string]string) map[string]string {
+	out := maps.Clone(cfg)
+	for k, v := range out {
+		if v == hidden {
+			if ov, ok := old[k]; ok {
+				out[k] = ov
+			}
+		}
+	}
+	return out
+}
+
+func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
+	return rest.ConnectorInfo{
+		Name:   m.name,
+		Config: s.redact(m.config),
+		Tasks:  []rest.TaskID{{Connector: m.name, Task: 0}},
+		Type:   "source",
+	}
+}
+
+// Create registers and starts a connector.
+func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]string, initialState string) (rest.ConnectorInfo, error) {
+	if strings.TrimSpace(name) == "" {
+		return rest.ConnectorInfo{}, errEmptyName
+	}
+	target := StateRunning
+	switch strings.ToUpper(initialState) {
+	case "", StateRunning:
+	case StatePaused:
+		target = StatePaused
+	case StateStopped:
+		target = StateStopped
+	default:
+		return rest.ConnectorInfo{}, &httpError{400, fmt.Sprintf("initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)}
+	}
+	cfg = maps.Clone(cfg)
+	cfg["name"] = name
+	if err := s.check(name, cfg); err != nil {
+		return rest.ConnectorInfo{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return rest.ConnectorInfo{}, &httpError{503, "sluice is shutting down"}
+	}
+	if _, ok := s.conns[name]; ok {
+		return rest.ConnectorInfo{}, &httpError{409, fmt.Sprintf("Connector %s already exists", name)}
+	}
+	m := &managed{name: name, config: cfg, target: target}
+	s.conns[name] = m
+	if err := s.save(); err != nil {
+		delete(s.conns, name)
+		return rest.ConnectorInfo{}, err
+	}
+	s.log.Info("connector created", "connector", name, "class", cfg["connector.class"], "state", target)
+	s.apply(m)
+	return s.info(m), nil
+}
+
+func (s *Supervisor) get(name, notFoundFormat string) (*managed, error) {
+	m, ok := s.conns[name]
+	if !ok {
+		return nil, notFound(notFoundFormat, name)
+	}
+	return m, nil
+}
+
+// Info returns a connector's info.
+func (s *Supervisor) Info(name string) (rest.ConnectorInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
+		return rest.ConnectorInfo{}, err
+	}
+	return s.info(m), nil
+}
+
+// Config returns a connector's config, secrets hidden.
+func (s *Supervisor) Config(name string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
+		return nil, err
+	}
+	return s.redact(m.config), nil
+}
+
+// PutConfig creates or reconfigures a connector.
+func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]string) (rest.ConnectorInfo, bool, error) {
+	s.mu.Lock()
+	m, exists := s.conns[name]
+	if exists {
+		cfg = s.withSecretsKept(m.config, cfg)
+	}
+	s.mu.Unlock()
+	if !exists {
+		info, err := s.Create(ctx, name, cfg, "")
+		return info, err == nil, err
+	}
+	cfg = maps.Clone(cfg)
+	cfg["name"] = name
+	if err := s.check(name, cfg); err != nil {
+		return rest.ConnectorInfo{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.conns[name]
+	if !ok {
+		return rest.ConnectorInfo{}, false, notFound("Connector %s not found", name)
+	}
+	old := m.config
+	m.config = cfg
+	if err := s.save(); err != nil {
+		m.config = old
+		return rest.ConnectorInfo{}, false, err
+	}
+	s.log.Info("connector reconfigured", "connector", name)
+	s.halt(m)
+	s.apply(m)
+	return s.info(m), false, nil
+}
+
+// Delete stops and removes a connector. Its checkpoint stays on the offsets
+// topic, as Kafka Connect keeps a deleted connector's offsets.
+func (s *Supervisor) Delete(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
+		return err
+	}
+	s.halt(m)
+	delete(s.conns, name)
+	if err := s.save(); err != nil {
+		return err
+	}
+	s.log.Info("connector deleted", "connector", name)
+	return nil
+}
+
+// Status returns a connector's status.
+func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "No status found for connector %s")
+	if err != nil {
+		return rest.ConnectorStatus{}, err
+	}
+	state, tr := m.state, m.trace
+	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID}
+	if state == StateStopped {
+		return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{}, Type: "source"}, nil
+	}
+	// The connector instance is RUNNING while its task works or fails, as in
+	// Kafka Connect; the task carries the failure and its trace.
+	if state == StateFailed || state == StateUnassigned {
+		cstate.State = StateRunning
+	}
+	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Trace: tr}}
+	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source"}, nil
+}
+
+func (s *Supervisor) setTarget(name, target string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Unknown connector %s")
+	if err != nil {
+		return err
+	}
+	if m.target == target {
+		return nil
+	}
+	old := m.target
+	m.target = target
+	if err := s.save(); err != nil {
+		m.target = old
+		return err
+	}
+	s.log.Info("connector target state changed", "connector", name, "target", target)
+	s.apply(m)
+	return nil
+}
+
+// Pause pauses a connector: its run stops and its position stays where it
+// was committed.
+func (s *Supervisor) Pause(_ context.Context, name string) error {
+	return s.setTarget(name, StatePaused)
+}
+
+// Resume resumes a paused or stopped connector from its checkpoint.
+func (s *Supervisor) Resume(_ context.Context, name string) error {
+	return s.setTarget(name, StateRunning)
+}
+
+// Stop stops a connector.
+func (s *Supervisor) Stop(_ context.Context, name string) error {
+	return s.setTarget(name, StateStopped)
+}
+
+// Restart restarts a connector's run (from its checkpoint).
+func (s *Supervisor) Restart(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Unknown connector: %s")
+	if err != nil {
+		return err
+	}
+	s.halt(m)
+	s.apply(m)
+	return nil
+}
+
+// Validate checks a config against plugin without creating anything.
+func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string][]string, error) {
+	_, _, probs := parseConfig(s.opts.Plugins, cfg["name"], cfg, s.log)
+	return probs, nil
+}

@@ -1,0 +1,132 @@
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Store reads checkpoints from a compacted topic.
+type Store struct {
+	brokers []string
+	topic   string
+	opts    []kgo.Opt
+}
+
+// New returns a Store that reads topic through brokers; opts are added to
+// the client's options (security, tests).
+func New(brokers []string, topic string, opts ...kgo.Opt) *Store {
+	return &Store{brokers: brokers, topic: topic, opts: opts}
+}
+
+// Load returns the value of the last committed record keyed connector, or
+// nil when there is none (or the last one is a tombstone). It reads every
+// partition from its start up to its last stable offset.
+func (s *Store) Load(ctx context.Context, connector string) ([]byte, error) {
+	return s.scan(ctx, func(key []byte) bool { return string(key) == connector })
+}
+
+// LoadAll returns the last committed checkpoint of every connector.
+func (s *Store) LoadAll(ctx context.Context) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	_, err := s.scanFn(ctx, func(r *kgo.Record) {
+		if r.Value == nil {
+			delete(out, string(r.Key))
+		} else {
+			out[string(r.Key)] = r.Value
+		}
+	})
+	return out, err
+}
+
+func (s *Store) scan(ctx context.Context, match func([]byte) bool) ([]byte, error) {
+	var last []byte
+	_, err := s.scanFn(ctx, func(r *kgo.Record) {
+		if match(r.Key) {
+			last = r.Value
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(last), nil
+}
+
+func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error) {
+	adm, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.brokers...)}, s.opts...)...)
+	if err != nil {
+		return 0, fmt.Errorf("offsets: new client: %w", err)
+	}
+	defer adm.Close()
+	ends, err := kadm.NewClient(adm).ListCommittedOffsets(ctx, s.topic)
+	if err != nil {
+		return 0, fmt.Errorf("offsets: list end offsets of %q: %w", s.topic, err)
+	}
+	want := map[int32]int64{}
+	var lerr error
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			if !errors.Is(o.Err, kerr.UnknownTopicOrPartition) {
+				lerr = o.Err
+			}
+			return
+		}
+		if o.Offset > 0 {
+			want[o.Partition] = o.Offset
+		}
+	})
+	if lerr != nil {
+		return 0, fmt.Errorf("offsets: list end offsets of %q: %w", s.topic, lerr)
+	}
+	if len(want) == 0 {
+		return 0, nil
+	}
+	parts := map[int32]kgo.Offset{}
+	for p := range want {
+		parts[p] = kgo.NewOffset().AtStart()
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(s.brokers...),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// Control records (transaction markers) are kept so the last
+		// offset below the stable end is always seen: a transactional
+		// partition ends with a marker.
+		kgo.KeepControlRecords(),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.topic: parts}),
+	}, s.opts...)...)
+	if err != nil {
+		return 0, fmt.Errorf("offsets: new consumer: %w", err)
+	}
+	defer cl.Close()
+	n := 0
+	for len(want) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
+		if ferr != nil {
+			return n, fmt.Errorf("offsets: read %q: %w", s.topic, ferr)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			end, ok := want[r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			if !r.Attrs.IsControl() {
+				n++
+				each(r)
+			}
+			if r.Offset+1 >= end {
+				delete(want, r.Partition)
+			}
+		})
+	}
+	return n, nil
+}

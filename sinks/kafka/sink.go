@@ -1,0 +1,248 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicecdc/sluice/sinks"
+)
+
+// Config configures a Sink.
+type Config struct {
+	// Brokers are the seed brokers.
+	Brokers []string
+	// TransactionalID is the producer's transactional.id; sluice uses
+	// "sluice-<connector>".
+	TransactionalID string
+	// OffsetsTopic is the compacted topic the checkpoint record goes to.
+	OffsetsTopic string
+	// CheckpointKey is the checkpoint record's key (the connector name).
+	CheckpointKey string
+	// Partitions and ReplicationFactor are used for topics the sink creates;
+	// -1 uses the broker's defaults.
+	Partitions        int32
+	ReplicationFactor int16
+	// TransactionTimeout is the producer's transaction.timeout.ms.
+	TransactionTimeout time.Duration
+	// Options are appended to the client's options (security, tests).
+	Options []kgo.Opt
+	Logger  *slog.Logger
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if len(c.Brokers) == 0 {
+		errs = append(errs, errors.New("kafka sink: no bootstrap servers; set --kafka-brokers or SLUICE_KAFKA_BROKERS"))
+	}
+	if c.TransactionalID == "" {
+		errs = append(errs, errors.New("kafka sink: empty transactional.id"))
+	}
+	if c.OffsetsTopic == "" || c.CheckpointKey == "" {
+		errs = append(errs, errors.New("kafka sink: offsets topic and checkpoint key are required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Sink is a transactional Kafka sink. It is used by one goroutine at a time.
+type Sink struct {
+	cfg    Config
+	cl     *kgo.Client
+	adm    *kadm.Client
+	log    *slog.Logger
+	topics map[string]bool // topics known to exist
+}
+
+// New connects, makes sure the offsets topic exists and initialises the
+// transactional producer. Initialising bumps the producer epoch, which fences
+// any older instance of the connector and completes (aborts, unless it was
+// already committing) its open transaction, so a checkpoint read after New
+// returns is final.
+func New(ctx context.Context, cfg Config) (*Sink, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.TransactionTimeout == 0 {
+		cfg.TransactionTimeout = time.Minute
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.TransactionalID(cfg.TransactionalID),
+		kgo.TransactionTimeout(cfg.TransactionTimeout),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerBatchMaxBytes(1 << 20),
+		kgo.MaxBufferedBytes(256 << 20),
+		kgo.ProducerLinger(0),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+	}
+	opts = append(opts, cfg.Options...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka sink: new client: %w", err)
+	}
+	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
+	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	s.topics[cfg.OffsetsTopic] = true
+	if _, _, err := cl.ProducerID(ctx); err != nil {
+		cl.Close()
+		if isFenced(err) {
+			return nil, ErrFenced
+		}
+		return nil, fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err)
+	}
+	return s, nil
+}
+
+// EnsureOffsetsTopic creates the compacted offsets topic when it is absent.
+func EnsureOffsetsTopic(ctx context.Context, adm *kadm.Client, topic string, rf int16) error {
+	cfgs := map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}
+	resp, err := adm.CreateTopic(ctx, 1, rf, cfgs, topic)
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return fmt.Errorf("create offsets topic %q: %w", topic, err)
+	}
+	_ = resp
+	return nil
+}
+
+// ensureTopics creates the topics of recs that the sink has not seen yet.
+func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
+	var missing []string
+	for i := range recs {
+		t := recs[i].Topic
+		if !s.topics[t] {
+			s.topics[t] = true // marked now; undone below on failure
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	resp, err := s.adm.CreateTopics(ctx, s.cfg.Partitions, s.cfg.ReplicationFactor, nil, missing...)
+	if err == nil {
+		for _, r := range resp {
+			if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
+				err = fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+				break
+			}
+			if r.Err == nil {
+				s.log.Info("created topic", "topic", r.Topic)
+			}
+		}
+	}
+	if err != nil {
+		for _, t := range missing {
+			delete(s.topics, t)
+		}
+		return fmt.Errorf("kafka sink: %w", err)
+	}
+	return nil
+}
+
+// Commit writes recs and the checkpoint record in one Kafka transaction.
+func (s *Sink) Commit(ctx context.Context, recs []sinks.Record, checkpoint []byte) error {
+	if err := s.ensureTopics(ctx, recs); err != nil {
+		return err
+	}
+	if err := s.cl.BeginTransaction(); err != nil {
+		return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+	)
+	promise := func(_ *kgo.Record, err error) {
+		if err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		kr := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value}
+		if len(r.Headers) > 0 {
+			kr.Headers = make([]kgo.RecordHeader, len(r.Headers))
+			for j, h := range r.Headers {
+				kr.Headers[j] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+			}
+		}
+		s.cl.Produce(ctx, kr, promise)
+	}
+	s.cl.Produce(ctx, &kgo.Record{Topic: s.cfg.OffsetsTopic, Key: []byte(s.cfg.CheckpointKey), Value: checkpoint}, promise)
+	if err := s.cl.Flush(ctx); err != nil {
+		return s.fail(ctx, fmt.Errorf("kafka sink: flush: %w", err))
+	}
+	mu.Lock()
+	perr := firstErr
+	mu.Unlock()
+	if perr != nil {
+		return s.fail(ctx, fmt.Errorf("kafka sink: produce: %w", perr))
+	}
+	// The commit must not be cut short by the caller's cancellation: its
+	// outcome would be unknown.
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.cl.EndTransaction(ectx, kgo.TryCommit); err != nil {
+		return s.fail(ctx, fmt.Errorf("kafka sink: commit transaction: %w", err))
+	}
+	return nil
+}
+
+// fail aborts the open transaction and returns err, or ErrFenced when the
+// producer was fenced.
+func (s *Sink) fail(ctx context.Context, err error) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if aerr := s.cl.AbortBufferedRecords(actx); aerr != nil {
+		s.log.Warn("abort buffered records", "err", aerr)
+	}
+	if aerr := s.cl.EndTransaction(actx, kgo.TryAbort); aerr != nil && !isFenced(aerr) {
+		s.log.Warn("abort transaction", "err", aerr)
+	}
+	if isFenced(err) {
+		return fmt.Errorf("%w (%v)", ErrFenced, err)
+	}
+	return err
+}
+
+func isFenced(err error) bool {
+	return errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch)
+}
+
+// ClusterID returns the Kafka cluster id.
+func (s *Sink) ClusterID(ctx context.Context) (string, error) {
+	m, err := s.adm.BrokerMetadata(ctx)
+	if err != nil {
+		return "", err
+	}
+	return m.Cluster, nil
+}
+
+// Close aborts any open transaction and closes the client.
+func (s *Sink) Close(ctx context.Context) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = s.cl.AbortBufferedRecords(actx)
+	err := s.cl.EndTransaction(actx, kgo.TryAbort)
+	s.cl.Close()
+	if isFenced(err) {
+		return nil
+	}
+	return err
+}

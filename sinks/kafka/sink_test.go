@@ -1,0 +1,116 @@
+package kafka_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
+	"github.com/sluicecdc/sluice/sinks"
+	"github.com/sluicecdc/sluice/sinks/kafka"
+)
+
+func newCluster(t *testing.T) []string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
+}
+
+func newSink(t *testing.T, ctx context.Context, brokers []string) *kafka.Sink {
+	t.Helper()
+	s, err := kafka.New(ctx, kafka.Config{
+		Brokers: brokers, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// readCommitted returns the values on topic a read_committed consumer sees.
+func readCommitted(t *testing.T, ctx context.Context, brokers []string, topic string) []string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var out []string
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	for {
+		fs := cl.PollFetches(pctx)
+		if pctx.Err() != nil {
+			return out
+		}
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, string(r.Value)) })
+	}
+}
+
+func TestCommitWritesRecordsAndCheckpointTogether(t *testing.T) {
+	ctx := context.Background()
+	brokers := newCluster(t)
+	s := newSink(t, ctx, brokers)
+	defer s.Close(ctx)
+
+	recs := []sinks.Record{{Topic: "data", Key: []byte("k1"), Value: []byte("v1")}, {Topic: "data", Key: []byte("k2"), Value: []byte("v2")}}
+	if err := s.Commit(ctx, recs, []byte(`cp1`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, []sinks.Record{{Topic: "data", Key: []byte("k3"), Value: []byte("v3")}}, []byte(`cp2`)); err != nil {
+		t.Fatal(err)
+	}
+	got := readCommitted(t, ctx, brokers, "data")
+	if len(got) != 3 || got[0] != "v1" || got[2] != "v3" {
+		t.Fatalf("data topic = %q", got)
+	}
+	cp, err := offsetskafka.New(brokers, "sluice-offsets").Load(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(cp) != "cp2" {
+		t.Fatalf("checkpoint = %q, want cp2", cp)
+	}
+	other, err := offsetskafka.New(brokers, "sluice-offsets").Load(ctx, "other")
+	if err != nil || other != nil {
+		t.Fatalf("checkpoint of unknown connector = %q, %v; want nil", other, err)
+	}
+}
+
+func TestSecondInstanceFencesFirst(t *testing.T) {
+	ctx := context.Background()
+	brokers := newCluster(t)
+	first := newSink(t, ctx, brokers)
+	defer first.Close(ctx)
+	if err := first.Commit(ctx, []sinks.Record{{Topic: "data", Value: []byte("a")}}, []byte("cp-a")); err != nil {
+		t.Fatal(err)
+	}
+	second := newSink(t, ctx, brokers)
+	defer second.Close(ctx)
+
+	err := first.Commit(ctx, []sinks.Record{{Topic: "data", Value: []byte("zombie")}}, []byte("cp-zombie"))
+	if !errors.Is(err, kafka.ErrFenced) {
+		t.Fatalf("zombie commit = %v, want ErrFenced", err)
+	}
+	if err := second.Commit(ctx, []sinks.Record{{Topic: "data", Value: []byte("b")}}, []byte("cp-b")); err != nil {
+		t.Fatal(err)
+	}
+	got := readCommitted(t, ctx, brokers, "data")
+	if len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Fatalf("read_committed sees %q, want [a b] (no zombie record)", got)
+	}
+	cp, err := offsetskafka.New(brokers, "sluice-offsets").Load(ctx, "c1")
+	if err != nil || string(cp) != "cp-b" {
+		t.Fatalf("checkpoint = %q, %v; want cp-b", cp, err)
+	}
+}
