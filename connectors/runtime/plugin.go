@@ -236,4 +236,3 @@ func (e *httpError) StatusCode() int { return e.code }
 func notFound(format, name string) error { return &httpError{404, fmt.Sprintf(format, name)} }
 
 var errEmptyName = &httpError{400, "connector name is empty: give the connector a name"}
-
