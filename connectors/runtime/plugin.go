@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/schema"
 )
 
@@ -60,28 +61,6 @@ type problems map[string][]string
 
 func (p problems) add(key, format string, args ...any) {
 	p[key] = append(p[key], fmt.Sprintf(format, args...))
-}
-
-func (p problems) count() int {
-	n := 0
-	for _, v := range p {
-		n += len(v)
-	}
-	return n
-}
-
-// list returns the problems in a stable order.
-func (p problems) list() []string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out []string
-	for _, k := range keys {
-		out = append(out, p[k]...)
-	}
-	return out
 }
 
 // findPlugin returns the plugin for a connector.class value.
@@ -208,31 +187,8 @@ func parseInt(p problems, cfg map[string]string, key string, def, lo, hi int) in
 }
 
 // invalidConfigError is Kafka Connect's 400 for an invalid connector config.
-func invalidConfigError(class string, probs problems) error {
-	list := probs.list()
-	var b strings.Builder
-	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):\n", len(list))
-	for _, s := range list {
-		b.WriteString(s)
-		b.WriteByte('\n')
-	}
-	plugin := class
-	if i := strings.LastIndexByte(plugin, '.'); i >= 0 {
-		plugin = plugin[i+1:]
-	}
-	fmt.Fprintf(&b, "You can also find the above list of errors at the endpoint `/connector-plugins/%s/config/validate`", plugin)
-	return &httpError{code: 400, msg: b.String()}
-}
+func invalidConfigError(probs problems) error { return rest.InvalidConfigError(probs) }
 
-// httpError is an error a REST client caused; rest answers it with code.
-type httpError struct {
-	code int
-	msg  string
-}
+func notFound(format, name string) error { return rest.Errorf(404, format, name) }
 
-func (e *httpError) Error() string   { return e.msg }
-func (e *httpError) StatusCode() int { return e.code }
-
-func notFound(format, name string) error { return &httpError{404, fmt.Sprintf(format, name)} }
-
-var errEmptyName = &httpError{400, "connector name is empty: give the connector a name"}
+var errEmptyName = rest.Errorf(400, "connector name is empty: give the connector a name")

@@ -216,7 +216,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 	for {
 		cc, src, probs := parseConfig(s.opts.Plugins, m.name, cfg, log)
 		if len(probs) > 0 {
-			s.setState(m, StateFailed, invalidConfigError(cfg["connector.class"], probs).Error())
+			s.setState(m, StateFailed, invalidConfigError(probs).Error())
 			return
 		}
 		task := &Task{
@@ -319,11 +319,11 @@ func (s *Supervisor) ClusterID() string {
 // problem.
 func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
-		return &httpError{400, fmt.Sprintf("Connector config %v contains no connector type", s.redact(cfg))}
+		return rest.Errorf(400, "Connector config %v contains no connector type", s.redact(cfg))
 	}
 	_, _, probs := parseConfig(s.opts.Plugins, name, cfg, s.log)
 	if len(probs) > 0 {
-		return invalidConfigError(cfg["connector.class"], probs)
+		return invalidConfigError(probs)
 	}
 	return nil
 }
@@ -383,7 +383,7 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	case StateStopped:
 		target = StateStopped
 	default:
-		return rest.ConnectorInfo{}, &httpError{400, fmt.Sprintf("initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)}
+		return rest.ConnectorInfo{}, rest.Errorf(400, "initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)
 	}
 	cfg = maps.Clone(cfg)
 	cfg["name"] = name
@@ -393,10 +393,10 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return rest.ConnectorInfo{}, &httpError{503, "sluice is shutting down"}
+		return rest.ConnectorInfo{}, rest.Errorf(503, "sluice is shutting down")
 	}
 	if _, ok := s.conns[name]; ok {
-		return rest.ConnectorInfo{}, &httpError{409, fmt.Sprintf("Connector %s already exists", name)}
+		return rest.ConnectorInfo{}, rest.Errorf(409, "Connector %s already exists", name)
 	}
 	m := &managed{name: name, config: cfg, target: target}
 	s.conns[name] = m

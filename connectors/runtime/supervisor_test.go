@@ -1,0 +1,184 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/rest"
+	"github.com/sluicecdc/sluice/sinks"
+)
+
+func testPlugin(src Source) Plugin {
+	return Plugin{
+		Class:   "io.example.TestConnector",
+		Aliases: []string{"test"},
+		Version: "1",
+		Keys:    []string{"topic.prefix", "database.password", "tombstones.on.delete"},
+		Build: func(name string, cfg map[string]string, _ *slog.Logger) (Source, error) {
+			var errs []error
+			if cfg["topic.prefix"] == "" {
+				errs = append(errs, errors.New("topic.prefix is required: set it to the prefix of the topic names"))
+			}
+			return src, errors.Join(errs...)
+		},
+	}
+}
+
+func newTestSupervisor(t *testing.T, dir string, src Source, sink *memSink) *Supervisor {
+	t.Helper()
+	s := NewSupervisor(SupervisorOptions{
+		DataDir:  dir,
+		WorkerID: "127.0.0.1:8083",
+		Plugins:  []Plugin{testPlugin(src)},
+		NewSink: func(context.Context, string, int32, int16) (sinks.Sink, error) {
+			return sink, nil
+		},
+		Offsets: sink,
+	})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s
+}
+
+func statusCode(err error) int {
+	var sc interface{ StatusCode() int }
+	if errors.As(err, &sc) {
+		return sc.StatusCode()
+	}
+	return 500
+}
+
+func waitState(t *testing.T, s *Supervisor, name, want string) rest.ConnectorStatus {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := s.Status(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Tasks) > 0 && st.Tasks[0].State.State == want || len(st.Tasks) == 0 && st.Connector.State == want {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status of %s = %+v, want %s", name, st, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSupervisorCreateValidatesAndPersists(t *testing.T) {
+	dir := t.TempDir()
+	src := &scriptedSource{events: positions(3), failAt: -1}
+	sink := &memSink{}
+	s := newTestSupervisor(t, dir, src, sink)
+	ctx := context.Background()
+
+	_, err := s.Create(ctx, "c1", map[string]string{"connector.class": "test", "bogus.key": "1"}, "")
+	if statusCode(err) != 400 {
+		t.Fatalf("invalid config: %v (status %d), want 400", err, statusCode(err))
+	}
+	for _, want := range []string{"contains the following 2 error(s)", `unknown configuration key "bogus.key"`, "topic.prefix is required"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	_, err = s.Create(ctx, "c1", map[string]string{"connector.class": "io.nope.Connector"}, "")
+	if statusCode(err) != 400 || !strings.Contains(err.Error(), "io.example.TestConnector") {
+		t.Fatalf("unknown class: %v; want 400 naming the known classes", err)
+	}
+	_, err = s.Create(ctx, "c1", map[string]string{"topic.prefix": "p"}, "")
+	if statusCode(err) != 400 || !strings.Contains(err.Error(), "contains no connector type") {
+		t.Fatalf("no class: %v", err)
+	}
+
+	cfg := map[string]string{"connector.class": "test", "topic.prefix": "p", "database.password": "s3cret"}
+	info, err := s.Create(ctx, "c1", cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config["database.password"] != "[hidden]" || info.Config["name"] != "c1" {
+		t.Fatalf("info config = %v", info.Config)
+	}
+	if _, err := s.Create(ctx, "c1", cfg, ""); statusCode(err) != 409 || err.Error() != "Connector c1 already exists" {
+		t.Fatalf("duplicate: %v", err)
+	}
+	waitState(t, s, "c1", StateRunning)
+
+	// PUT back what GET returned: the hidden password is kept.
+	got, _ := s.Config("c1")
+	if _, created, err := s.PutConfig(ctx, "c1", got); err != nil || created {
+		t.Fatalf("put config: created=%v err=%v", created, err)
+	}
+	if err := s.Pause(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s, "c1", StatePaused)
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new supervisor on the same data directory finds c1, paused, with
+	// its password.
+	s2 := newTestSupervisor(t, dir, src, sink)
+	if names := s2.Names(); len(names) != 1 || names[0] != "c1" {
+		t.Fatalf("names after restart = %v", names)
+	}
+	waitState(t, s2, "c1", StatePaused)
+	s2.mu.Lock()
+	pw := s2.conns["c1"].config["database.password"]
+	s2.mu.Unlock()
+	if pw != "s3cret" {
+		t.Fatalf("password after PUT of hidden value and restart = %q", pw)
+	}
+	if err := s2.Resume(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s2, "c1", StateRunning)
+	if err := s2.Delete(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Info("c1"); statusCode(err) != 404 || err.Error() != "Connector c1 not found" {
+		t.Fatalf("info after delete: %v", err)
+	}
+}
+
+func TestSupervisorNotFoundMessages(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir(), &scriptedSource{failAt: -1}, &memSink{})
+	ctx := context.Background()
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{func() error { _, err := s.Info("x"); return err }(), "Connector x not found"},
+		{func() error { _, err := s.Config("x"); return err }(), "Connector x not found"},
+		{s.Delete(ctx, "x"), "Connector x not found"},
+		{func() error { _, err := s.Status("x"); return err }(), "No status found for connector x"},
+		{s.Pause(ctx, "x"), "Unknown connector x"},
+		{s.Resume(ctx, "x"), "Unknown connector x"},
+		{s.Stop(ctx, "x"), "Unknown connector x"},
+		{s.Restart(ctx, "x"), "Unknown connector: x"},
+	}
+	for _, c := range cases {
+		if statusCode(c.err) != 404 || c.err.Error() != c.want {
+			t.Errorf("got %v (%d), want 404 %q", c.err, statusCode(c.err), c.want)
+		}
+	}
+}
+
+func TestSupervisorFailedTaskHasTrace(t *testing.T) {
+	src := &scriptedSource{events: positions(3), failAt: 1}
+	s := newTestSupervisor(t, t.TempDir(), src, &memSink{})
+	if _, err := s.Create(context.Background(), "c1", map[string]string{"connector.class": "test", "topic.prefix": "p"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, s, "c1", StateFailed)
+	if !strings.Contains(st.Tasks[0].Trace, "scripted failure") {
+		t.Fatalf("trace = %q", st.Tasks[0].Trace)
+	}
+}
