@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -162,15 +163,24 @@ var escape = func() (t [utf8.RuneSelf]byte) {
 
 const hexUpper = "0123456789ABCDEF"
 
-// appendString appends s as a JSON string escaped the way Jackson's default
-// generator escapes it (Kafka Connect's JsonConverter uses Jackson): '"' and
-// '\' get a backslash; \b \t \n \f \r their short forms; the other control
-// characters below U+0020 \u00XX with upper-case hex. Nothing else is
-// escaped: not '/', not <, > or & (encoding/json's HTML escaping would differ
-// from Debezium's bytes), not DEL, not U+2028/U+2029, not non-ASCII.
+// appendString appends s as a JSON string escaped the way Jackson's
+// UTF8JsonGenerator escapes it by default (Kafka Connect's JsonConverter
+// writes through it):
+//
+//   - '"' and '\' get a backslash; \b \t \n \f \r their short forms; the
+//     other characters below U+0020 are \u00XX with upper-case hex.
+//   - A character outside the Basic Multilingual Plane (an emoji, say) is
+//     written as its escaped UTF-16 surrogate pair, \uD83D\uDE00: Java
+//     strings hold it as two chars and Jackson escapes each
+//     (JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8 is off by default).
+//   - Nothing else is escaped: not '/', not <, > or & (encoding/json's HTML
+//     escaping would differ from Debezium's bytes), not DEL, not U+2028 or
+//     U+2029, not the rest of the BMP.
+//
 // Go strings may hold invalid UTF-8, which a Java string cannot: each invalid
 // byte is written as \uFFFD, as encoding/json does, so the output is always
-// valid JSON.
+// valid JSON. The integration test TestJacksonCrossCheck compares this with
+// Jackson itself.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -193,17 +203,29 @@ func appendString(b []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		switch {
+		case r == utf8.RuneError && size == 1:
 			b = append(b, s[start:i]...)
 			b = append(b, `\uFFFD`...)
 			i++
 			start = i
-			continue
+		case r > 0xFFFF:
+			b = append(b, s[start:i]...)
+			r1, r2 := utf16.EncodeRune(r)
+			b = appendU(appendU(b, r1), r2)
+			i += size
+			start = i
+		default:
+			i += size
 		}
-		i += size
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendU appends \uXXXX for the UTF-16 unit r, in upper-case hex.
+func appendU(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', hexUpper[r>>12&0xF], hexUpper[r>>8&0xF], hexUpper[r>>4&0xF], hexUpper[r&0xF])
 }
 
 // appendJavaFloat appends f (a float32 when bits is 32) as Jackson writes a
@@ -223,8 +245,11 @@ func appendString(b []byte, s string) []byte {
 //     and no '+' or leading zeros in the exponent: 1.0E7, 1.0E-4,
 //     1.7976931348623157E308.
 //
-// JDKs before 19 occasionally printed a longer, non-shortest digit string;
-// sluice matches the current rule.
+// JDKs before 19 print a longer, non-shortest digit string for some values
+// (1.0E23 is 9.999999999999999E22 on JDK 17; about one float in ten of
+// large magnitude gains digits); the value read back is the same. sluice
+// matches JDK 19 and later, as TestJacksonCrossCheck verifies against
+// Jackson on a current JDK.
 func appendJavaFloat(b []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):

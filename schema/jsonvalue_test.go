@@ -140,7 +140,8 @@ func TestAppendString(t *testing.T) {
 		{"\b\t\n\f\r", `"\b\t\n\f\r"`},
 		{"\x00\x01\x1f\x7f", `"\u0000\u0001\u001F` + "\x7f\""},
 		{"<a href='x'>&amp;</a>", `"<a href='x'>&amp;</a>"`},
-		{"é中😀\u2028\u2029", "\"é中😀\u2028\u2029\""},
+		{"é中\uffff\u2028\u2029", "\"é中\uffff\u2028\u2029\""},
+		{"😀 𝄞", `"\uD83D\uDE00 \uD834\uDD1E"`}, // outside the BMP: escaped surrogate pairs, as Jackson writes them
 		{"a\xffb\xc3", `"a\uFFFDb\uFFFD"`},
 		{"\xed\xa0\x80", `"\uFFFD\uFFFD\uFFFD"`}, // an encoded surrogate is invalid UTF-8
 	} {
