@@ -8,4 +8,18 @@
 // value, envelope) and caches the encoded schemas per table schema version.
 // It knows nothing of database types: sources hand it values already in their
 // Kafka Connect representation (see change.Row).
+//
+// Where sluice's JSON differs from Debezium's, on purpose:
+//
+//   - The <topic>.Value schema (the before and after structs) carries
+//     "version": the table's schema version, which Debezium leaves out; the
+//     Envelope keeps Debezium's "version":2 and the Key schema has none, as
+//     in Debezium. Every record also carries the sluice.schema.version header.
+//   - Doubles and floats are written as Java 19 and later print them
+//     (shortest digits); Connect workers on JDK 17 print more digits for some
+//     values, which read back as the same number.
+//   - A Go string that is not valid UTF-8 (a Java string cannot be) has each
+//     invalid byte written as \uFFFD.
+//   - Map-typed fields are rejected: change.Row defines no map value, and no
+//     Postgres or MySQL type maps to a Connect map under Debezium's defaults.
 package schema

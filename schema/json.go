@@ -143,6 +143,10 @@ func isBlank(s string) bool {
 // Before image for a delete), or nil for a keyless table and for a truncate.
 // Every record carries the VersionHeader header after ev.Headers.
 //
+// With ValueSchemas the envelope schema is cached per table schema and
+// ev.SourceSchema pointer: a source should reuse one *change.Field for its
+// source block rather than build one per event.
+//
 // On error dst is returned unchanged and the error wraps ErrEvent or ErrValue.
 func (j *JSON) Encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if ev == nil || ev.Table == nil {
