@@ -107,9 +107,11 @@ kafka_java() {
 
 # is_our_kafka PID: PID is the broker that uses $KAFKA_PROPS.
 is_our_kafka() {
-	local cmd
-	cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
-	[[ "$cmd" == *"kafka.Kafka $KAFKA_PROPS"* ]]
+	local -a argv
+	# mapfile, not a subshell: this runs for every process when scanning /proc.
+	mapfile -d '' -t argv 2>/dev/null <"/proc/$1/cmdline" || return 1
+	local IFS=' '
+	[[ "${argv[*]}" == *"kafka.Kafka $KAFKA_PROPS"* ]]
 }
 
 # kafka_pid: pid of our broker, or nothing and status 1.

@@ -95,6 +95,20 @@ ensure_state_dir() {
 	done
 }
 
+# lock_env ARGS...: re-run the calling script holding an exclusive lock, so
+# concurrent up/down runs (several `make test`s) take turns. flock -o keeps the
+# lock's fd out of the servers started meanwhile.
+lock_env() {
+	[[ -z "${SLUICE_ENV_LOCKED:-}" ]] || return 0
+	local lock="${STATE_DIR%/}.lock"
+	mkdir -p "$(dirname "$lock")"
+	touch "$lock" 2>/dev/null || die "cannot create the lock file $lock"
+	if ! flock -n "$lock" true; then
+		log "waiting for another up/down to finish (lock $lock)"
+	fi
+	SLUICE_ENV_LOCKED=1 exec flock -o -w 900 "$lock" bash "$0" "$@"
+}
+
 init_state() {
 	ensure_user
 	ensure_state_dir "$STATE_DIR"
