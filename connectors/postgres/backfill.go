@@ -1,0 +1,364 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// snapState is the snapshot bookkeeping carried in positions' State: the
+// tables to read (in order), the slot's start, and the regions read so far.
+type snapState struct {
+	Tables  []string `json:"tables"`
+	LSN     uint64   `json:"lsn"`               // slot consistent point / confirmed_flush_lsn at the snapshot
+	Regions []region `json:"regions,omitempty"` // in reading order
+	// WAL is the WAL insert position read right after the last region's
+	// snapshot was taken: no transaction committing at or after it is
+	// visible in any region.
+	WAL uint64 `json:"wal,omitempty"`
+}
+
+// needsFilter reports whether streamed changes must be checked against the
+// regions (only regions not read under the exported snapshot filter).
+func (s *snapState) needsFilter() bool {
+	for _, r := range s.Regions {
+		if !r.Exported {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshotRun is a snapshot in progress: its transaction is open on st.q.
+type snapshotRun struct {
+	state      snapState
+	stateJSON  json.RawMessage
+	startTable int
+	startAfter []string // resume after this key; nil = from the table's start
+	startCount int64    // rows of the start table already read
+	fresh      bool     // a new snapshot: its first row is marked "first"
+	ts         time.Time
+	txid       int64
+}
+
+// beginSnapshot opens the snapshot transaction on st.q and decides where
+// reading starts. It runs in Open, while the replication connection is idle,
+// so that an exported snapshot is still valid.
+func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
+	q := st.q
+	if _, err := q.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return &ConnError{Op: "begin snapshot transaction", Err: err}
+	}
+	if plan.exported != "" {
+		if _, err := q.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+strings.ReplaceAll(plan.exported, "'", "''")+"'"); err != nil {
+			return &ConnError{Op: "import the slot's snapshot", Err: err}
+		}
+	}
+	var snapText, walText string
+	var ts time.Time
+	var txid int64
+	// The transaction's snapshot is taken by this first statement; the WAL
+	// insert position read after it is beyond every commit it sees.
+	err := q.QueryRow(ctx, `SELECT pg_current_snapshot()::text, pg_current_wal_insert_lsn()::text, current_timestamp, txid_current()`).
+		Scan(&snapText, &walText, &ts, &txid)
+	if err != nil {
+		return &ConnError{Op: "read snapshot", Err: err}
+	}
+	snap, err := parsePgSnapshot(snapText)
+	if err != nil {
+		return &DecodeError{Table: "pg_current_snapshot()", Err: err}
+	}
+	wal, err := parseLSN(walText)
+	if err != nil {
+		return &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
+	}
+	run := &snapshotRun{ts: ts, txid: txid}
+	snapOnly := st.cfg.SnapshotMode == SnapshotInitialOnly
+	cp := plan.cp
+
+	if cp == nil {
+		names := make([]string, 0, len(st.tables))
+		for n, t := range st.tables {
+			if t.CanSelect {
+				names = append(names, n)
+			}
+		}
+		slices.Sort(names)
+		run.state = snapState{Tables: names, LSN: plan.startLSN}
+		run.fresh = true
+		switch {
+		case snapOnly:
+			run.state.LSN = wal
+		case plan.exported != "":
+			run.state.Regions = []region{{Table: 0, Exported: true}}
+			run.state.WAL = wal
+		default:
+			// The slot already existed: its confirmed position is not this
+			// snapshot's, so the stream is filtered by it.
+			run.state.Regions = []region{{Table: 0, Snap: snap}}
+			run.state.WAL = wal
+		}
+	} else {
+		if err := json.Unmarshal(cp.State, &run.state); err != nil {
+			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot state: %w", err)}
+		}
+		ti := slices.Index(run.state.Tables, cp.Table)
+		if ti < 0 {
+			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
+		}
+		run.startTable = ti
+		var key []string
+		if len(cp.Key) > 0 && string(cp.Key) != "null" {
+			if err := json.Unmarshal(cp.Key, &key); err != nil {
+				return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot key: %w", err)}
+			}
+		}
+		t := st.tables[cp.Table]
+		if key == nil || t == nil || len(t.Key) != len(key) {
+			// Keyless table (or its key changed): read it again from its start.
+			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", cp.Table)
+			key = nil
+		} else {
+			run.startCount = cp.Index
+		}
+		run.startAfter = key
+		if !snapOnly {
+			run.state.Regions = append(run.state.Regions, region{Table: ti, After: key, Snap: snap})
+			run.state.WAL = wal
+		}
+		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
+	}
+	run.stateJSON, err = json.Marshal(run.state)
+	if err != nil {
+		return err
+	}
+	st.snap = run
+	return nil
+}
+
+// runSnapshot reads the snapshot's tables from where beginSnapshot decided,
+// sends their rows as "r" events, commits the transaction and returns the
+// state streaming needs.
+func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
+	run := st.snap
+	e := &snapEmitter{st: st, fresh: run.fresh}
+	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
+		name := run.state.Tables[ti]
+		t := st.tables[name]
+		if t == nil {
+			st.log.Warn("table to snapshot no longer exists or is no longer captured; skipped", "table", name)
+			continue
+		}
+		var after []string
+		var count int64
+		if ti == run.startTable {
+			after, count = run.startAfter, run.startCount
+		}
+		st.log.Info("snapshotting table", "table", name)
+		for {
+			n, last, err := st.readChunk(ctx, run, e, t, ti, after, &count)
+			if err != nil {
+				return nil, err
+			}
+			if len(t.Key) == 0 || n < st.cfg.SnapshotFetchSize {
+				break
+			}
+			after = last
+		}
+		st.log.Info("table snapshot done", "table", name, "rows", count)
+	}
+	if err := e.finish(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := st.q.Exec(ctx, "COMMIT"); err != nil {
+		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
+	}
+	st.log.Info("snapshot done")
+	return &run.state, nil
+}
+
+// chunkQuery returns the query for the next chunk of t after key (nil: from
+// the start), ordered by the key with text columns in byte order. A keyless
+// table is read whole, unordered.
+func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []uint32) {
+	cols := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		cols[i] = pgx.Identifier{c.Name}.Sanitize()
+	}
+	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.quoted()
+	if len(t.Key) == 0 {
+		return sql, nil, nil
+	}
+	keys := make([]string, len(t.Key))
+	for i, k := range t.Key {
+		keys[i] = pgx.Identifier{t.Cols[k].Name}.Sanitize()
+		if t.Cols[k].Collatable {
+			keys[i] += ` COLLATE "C"`
+		}
+	}
+	var params [][]byte
+	var oids []uint32
+	if after != nil {
+		ph := make([]string, len(t.Key))
+		for i, k := range t.Key {
+			ph[i] = "$" + strconv.Itoa(i+1)
+			params = append(params, []byte(after[i]))
+			oids = append(oids, t.Cols[k].TypeOID)
+		}
+		sql += " WHERE (" + strings.Join(keys, ", ") + ") > (" + strings.Join(ph, ", ") + ")"
+	}
+	sql += " ORDER BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(limit)
+	return sql, params, oids
+}
+
+// readChunk reads one chunk of t and queues its rows. count is the number of
+// rows read from t so far. It returns the rows read and the last key.
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, after []string, count *int64) (int, []string, error) {
+	sql, params, oids := chunkQuery(t, after, st.cfg.SnapshotFetchSize)
+	rr := st.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
+	n := 0
+	var last []string
+	for rr.NextRow() {
+		vals := rr.Values()
+		if len(vals) != len(t.Conv) {
+			rr.Close()
+			return 0, nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
+		}
+		row := make(change.Row, len(vals))
+		size := 256
+		for i, v := range vals {
+			if v == nil {
+				continue
+			}
+			size += 24 + len(v)
+			x, err := t.Conv[i].Decode(v)
+			if err != nil {
+				rr.Close()
+				return 0, nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
+			}
+			row[i] = x
+		}
+		var keyJSON json.RawMessage
+		if len(t.Key) > 0 {
+			last = make([]string, len(t.Key))
+			for i, k := range t.Key {
+				last[i] = string(vals[k])
+			}
+			keyJSON, _ = json.Marshal(last)
+		}
+		*count++
+		n++
+		ev := &change.Event{
+			Op:           change.OpRead,
+			Table:        t.Schema,
+			After:        row,
+			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
+			SourceSchema: &sourceField,
+			Commit:       run.ts,
+			Pos: change.Position{
+				Snapshot: true,
+				Table:    t.name(),
+				Key:      keyJSON,
+				Index:    *count,
+				State:    run.stateJSON,
+			},
+		}
+		if err := e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: size}); err != nil {
+			rr.Close()
+			return 0, nil, err
+		}
+	}
+	if _, err := rr.Close(); err != nil {
+		if ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
+		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+	}
+	if n > 0 {
+		e.buf.ev.Pos.Last = true // last row of the chunk
+	}
+	return n, last, nil
+}
+
+// snapRow is a snapshot event waiting for its successor, which decides its
+// source.snapshot marker.
+type snapRow struct {
+	ev           *change.Event
+	table        int
+	firstInTable bool
+	size         int
+}
+
+// snapEmitter queues snapshot rows one behind, so that the last row of a
+// table and of the snapshot can be marked.
+type snapEmitter struct {
+	st      *Stream
+	fresh   bool
+	emitted bool
+	buf     *snapRow
+}
+
+func (e *snapEmitter) push(ctx context.Context, r *snapRow) error {
+	if e.buf != nil {
+		if err := e.flush(ctx, e.buf.table != r.table, false); err != nil {
+			return err
+		}
+	}
+	e.buf = r
+	return nil
+}
+
+func (e *snapEmitter) finish(ctx context.Context) error {
+	if e.buf == nil {
+		return nil
+	}
+	return e.flush(ctx, true, true)
+}
+
+func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
+	r := e.buf
+	e.buf = nil
+	r.ev.Source[4] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
+	e.emitted = true
+	return e.st.send(ctx, item{ev: r.ev, size: r.size})
+}
+
+// snapshotMarker is Debezium's source.snapshot value for a snapshot row.
+func snapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
+	switch {
+	case lastOverall:
+		return "last"
+	case firstOverall:
+		return "first"
+	case firstInTable:
+		return "first_in_data_collection"
+	case lastInTable:
+		return "last_in_data_collection"
+	}
+	return "true"
+}
+
+// parseLSN parses Postgres's "X/Y" LSN text.
+func parseLSN(s string) (uint64, error) {
+	hi, lo, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, fmt.Errorf("malformed LSN %q", s)
+	}
+	h, err := strconv.ParseUint(hi, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("malformed LSN %q", s)
+	}
+	l, err := strconv.ParseUint(lo, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("malformed LSN %q", s)
+	}
+	return h<<32 | l, nil
+}

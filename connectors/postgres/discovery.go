@@ -1,0 +1,274 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// colInfo is one column of a captured table as the catalog describes it.
+type colInfo struct {
+	Name       string
+	TypeOID    uint32
+	Typmod     int32
+	NotNull    bool
+	Collatable bool
+	TypeName   string // format_type(), for messages and Field.SourceType
+	BaseOID    uint32 // the type, or a domain's base type: decides key ordering
+}
+
+// tableInfo is a captured table: its catalog facts and the current
+// TableSchema with one decoder per column.
+type tableInfo struct {
+	ID        change.TableID
+	OID       uint32
+	Identity  byte // relreplident: 'd' default, 'f' full, 'n' nothing, 'i' index
+	CanSelect bool
+	Cols      []colInfo
+	Key       []int // indexes into Cols: primary key, else replica identity index
+	HasPK     bool
+
+	Schema *change.TableSchema
+	Conv   []Column
+}
+
+// name returns "schema.table".
+func (t *tableInfo) name() string { return t.ID.String() }
+
+// quoted returns the table's quoted, schema-qualified name.
+func (t *tableInfo) quoted() string { return pgx.Identifier{t.ID.Namespace, t.ID.Name}.Sanitize() }
+
+// discoverTables lists the tables cfg captures with their columns and keys.
+// When oids is non-empty only those relations are read (a table that appears
+// in the stream later). The result is ordered by schema, then table name.
+func discoverTables(ctx context.Context, q *pgx.Conn, cfg *Config, oids []uint32) ([]*tableInfo, error) {
+	sql := `SELECT c.oid, n.nspname, c.relname, c.relreplident::text, has_table_privilege(c.oid, 'SELECT')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND c.relpersistence = 'p'
+		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'`
+	args := []any{}
+	if len(oids) > 0 {
+		sql += ` AND c.oid = ANY($1::oid[])`
+		args = append(args, oids)
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, &ConnError{Op: "list tables", Err: err}
+	}
+	var tables []*tableInfo
+	byOID := map[uint32]*tableInfo{}
+	for rows.Next() {
+		t := &tableInfo{}
+		var ident string
+		if err := rows.Scan(&t.OID, &t.ID.Namespace, &t.ID.Name, &ident, &t.CanSelect); err != nil {
+			rows.Close()
+			return nil, &ConnError{Op: "list tables", Err: err}
+		}
+		if ident != "" {
+			t.Identity = ident[0]
+		}
+		if !cfg.Captures(t.ID.Namespace, t.ID.Name) {
+			continue
+		}
+		tables = append(tables, t)
+		byOID[t.OID] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, &ConnError{Op: "list tables", Err: err}
+	}
+	if len(tables) == 0 {
+		return nil, nil
+	}
+	sort.Slice(tables, func(i, j int) bool {
+		if tables[i].ID.Namespace != tables[j].ID.Namespace {
+			return tables[i].ID.Namespace < tables[j].ID.Namespace
+		}
+		return tables[i].ID.Name < tables[j].ID.Name
+	})
+	list := make([]uint32, 0, len(tables))
+	for _, t := range tables {
+		list = append(list, t.OID)
+	}
+
+	rows, err = q.Query(ctx, `SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attcollation <> 0,
+			format_type(a.atttypid, a.atttypmod), CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END
+		FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+		WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+		ORDER BY a.attrelid, a.attnum`, list)
+	if err != nil {
+		return nil, &ConnError{Op: "list columns", Err: err}
+	}
+	for rows.Next() {
+		var rel uint32
+		var c colInfo
+		if err := rows.Scan(&rel, &c.Name, &c.TypeOID, &c.Typmod, &c.NotNull, &c.Collatable, &c.TypeName, &c.BaseOID); err != nil {
+			rows.Close()
+			return nil, &ConnError{Op: "list columns", Err: err}
+		}
+		if t := byOID[rel]; t != nil {
+			t.Cols = append(t.Cols, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, &ConnError{Op: "list columns", Err: err}
+	}
+
+	// Key columns in key order: the primary key, else the replica identity index.
+	rows, err = q.Query(ctx, `SELECT i.indrelid, i.indisprimary, a.attname
+		FROM pg_index i
+		CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+		WHERE i.indrelid = ANY($1::oid[]) AND (i.indisprimary OR i.indisreplident)
+		ORDER BY i.indrelid, i.indisprimary DESC, i.indexrelid, k.ord`, list)
+	if err != nil {
+		return nil, &ConnError{Op: "list keys", Err: err}
+	}
+	type keyCols struct {
+		primary bool
+		names   []string
+	}
+	keys := map[uint32]*keyCols{}
+	for rows.Next() {
+		var rel uint32
+		var primary bool
+		var col string
+		if err := rows.Scan(&rel, &primary, &col); err != nil {
+			rows.Close()
+			return nil, &ConnError{Op: "list keys", Err: err}
+		}
+		k := keys[rel]
+		if k == nil {
+			k = &keyCols{primary: primary}
+			keys[rel] = k
+		}
+		if k.primary == primary { // rows of the preferred index come first
+			k.names = append(k.names, col)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, &ConnError{Op: "list keys", Err: err}
+	}
+	for _, t := range tables {
+		k := keys[t.OID]
+		if k == nil {
+			continue
+		}
+		if !k.primary && t.Identity != 'i' {
+			continue // a replica identity index that is not in use
+		}
+		t.HasPK = k.primary
+		for _, n := range k.names {
+			for i := range t.Cols {
+				if t.Cols[i].Name == n {
+					t.Key = append(t.Key, i)
+				}
+			}
+		}
+	}
+	return tables, nil
+}
+
+// keyKinds returns how each key column orders.
+func (t *tableInfo) keyKinds() []keyKind {
+	k := make([]keyKind, len(t.Key))
+	for i, c := range t.Key {
+		k[i] = keyKindOf(t.Cols[c].BaseOID)
+	}
+	return k
+}
+
+// buildSchema maps the table's columns to Fields and decoders and sets
+// t.Schema at version. It warns once per column of an unknown type.
+func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, version int, opts TypeOptions, log *slog.Logger, warned map[string]bool) error {
+	ts := &change.TableSchema{ID: t.ID, Version: version, Key: append([]int(nil), t.Key...)}
+	conv := make([]Column, len(t.Cols))
+	for i, c := range t.Cols {
+		col, err := MapColumn(ctx, cat, q, c.Name, c.TypeOID, c.Typmod, c.NotNull, opts)
+		if err != nil {
+			return fmt.Errorf("map column %s.%s (%s): %w", t.name(), c.Name, c.TypeName, err)
+		}
+		if col.Field.SourceType == "" {
+			col.Field.SourceType = c.TypeName
+		}
+		if col.Unknown {
+			k := t.name() + "." + c.Name
+			if !warned[k] {
+				warned[k] = true
+				log.Warn("column has a type sluice does not know; it is sent as its text form",
+					"table", t.name(), "column", c.Name, "type", c.TypeName)
+			}
+		}
+		conv[i] = col
+		ts.Columns = append(ts.Columns, col.Field)
+	}
+	t.Schema = ts
+	t.Conv = conv
+	return nil
+}
+
+// publicationState reads whether the publication exists and whether it is
+// FOR ALL TABLES.
+func publicationState(ctx context.Context, q *pgx.Conn, name string) (exists, allTables bool, err error) {
+	err = q.QueryRow(ctx, `SELECT puballtables FROM pg_publication WHERE pubname = $1`, name).Scan(&allTables)
+	if err == pgx.ErrNoRows {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, &ConnError{Op: "read publication", Err: err}
+	}
+	return true, allTables, nil
+}
+
+// ensurePublication creates the publication when it is missing, per
+// publication.autocreate.mode, and in filtered mode sets its tables to the
+// captured ones so that it follows the filter.
+func ensurePublication(ctx context.Context, q *pgx.Conn, cfg *Config, tables []*tableInfo, log *slog.Logger) error {
+	exists, all, err := publicationState(ctx, q, cfg.PublicationName)
+	if err != nil {
+		return err
+	}
+	pub := pgx.Identifier{cfg.PublicationName}.Sanitize()
+	names := make([]string, 0, len(tables))
+	for _, t := range tables {
+		names = append(names, t.quoted())
+	}
+	var sql string
+	switch cfg.PublicationMode {
+	case PublicationDisabled:
+		return nil // the prerequisites checked that it exists
+	case PublicationAllTables:
+		if exists {
+			return nil
+		}
+		sql = "CREATE PUBLICATION " + pub + " FOR ALL TABLES"
+	case PublicationFiltered:
+		switch {
+		case exists && all:
+			return nil // covers every table anyway
+		case exists && len(names) == 0:
+			return nil
+		case exists:
+			sql = "ALTER PUBLICATION " + pub + " SET TABLE " + strings.Join(names, ", ")
+		case len(names) == 0:
+			sql = "CREATE PUBLICATION " + pub
+		default:
+			sql = "CREATE PUBLICATION " + pub + " FOR TABLE " + strings.Join(names, ", ")
+		}
+	}
+	if _, err := q.Exec(ctx, sql); err != nil {
+		return &PrerequisiteError{Problems: []error{fmt.Errorf(
+			"could not run %q (%v); create the publication as a superuser or the owner of the tables, "+
+				"or set publication.autocreate.mode=disabled and create publication %q yourself", sql, err, cfg.PublicationName)}}
+	}
+	log.Info("publication prepared", "publication", cfg.PublicationName, "sql", sql)
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package postgres is sluice's Postgres source: configuration (Debezium's
+// keys), prerequisite checks, table discovery, the publication and the
+// logical replication slot, the chunked snapshot that resumes without
+// duplicates, and the pgoutput stream. Value mapping lives in datatypes.go.
+//
+// A Source is opened at a checkpoint and yields a Stream of change.Events:
+//
+//	src := postgres.NewSource(cfg, log)
+//	st, err := src.Open(ctx, checkpoint) // nil checkpoint: fresh start
+//	for { ev, err := st.Next(ctx); ...; st.Ack(lastCommitted.Pos) }
+//
+// # Positions
+//
+// A streamed event's position is (Tx = commit LSN, Index = 0-based index of
+// the event among the events the source emits for that transaction, Last =
+// last one). Resuming at a streaming checkpoint restarts replication at the
+// slot's confirmed_flush_lsn and skips every event at or before the
+// checkpoint. Ack confirms to the slot only the end LSN of transactions whose
+// every event was acknowledged (or that emitted nothing), and the server WAL
+// end of keepalives received between transactions when everything before
+// them was acknowledged.
+//
+// A snapshot event's position is (Snapshot, Table, Key = JSON array of the
+// key columns' text forms of the last row read, Index = rows read from that
+// table so far, Last = last row of a chunk, State = snapshot bookkeeping).
+//
+// # Snapshots
+//
+// The first pass reads every captured table in key order, in chunks of
+// snapshot.fetch.size rows, in one REPEATABLE READ transaction that imports
+// the snapshot exported when the slot was created; it is exactly consistent
+// with the slot's start. Resuming after a crash opens a new REPEATABLE READ
+// transaction and records its pg_current_snapshot() as a new region starting
+// after the checkpoint's key. When streaming starts, a change to a row whose
+// key lies in a region is dropped when its transaction is visible in that
+// region's snapshot, since the rows read there already contain it. The
+// regions travel in every position's State until the stream passes the WAL
+// insert position recorded after the last region's snapshot. See
+// docs/architecture.md.
+//
+// Tables without a key (REPLICA IDENTITY FULL, no primary key) are read in
+// one query with no order; resuming inside such a table reads it again from
+// its start, so a crash there can repeat that table's rows (they have a null
+// Kafka key, so consumers cannot tell them apart anyway).
+//
+// source.snapshot follows Debezium: "first" on the first row of a fresh
+// snapshot, "first_in_data_collection" / "last_in_data_collection" on the
+// first / last row of each table, "last" on the final row, "true" otherwise;
+// "false" when streaming.
+//
+// snapshot.mode=initial_only reads the tables in a plain REPEATABLE READ
+// transaction and creates no replication slot (a slot nobody consumes would
+// retain WAL forever); Next returns io.EOF afterwards.
+package postgres

@@ -1,0 +1,571 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// replicate starts pgoutput replication on the slot (from its
+// confirmed_flush_lsn) and turns the stream into events until ctx ends or
+// the connection fails. cp is a streaming checkpoint to skip up to; state
+// holds the snapshot regions whose rows already contain some changes.
+func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *snapState) error {
+	pub := strings.ReplaceAll(pgx.Identifier{st.cfg.PublicationName}.Sanitize(), "'", "''")
+	err := pglogrepl.StartReplication(ctx, st.repl, st.cfg.SlotName, 0, pglogrepl.StartReplicationOptions{
+		Mode:       pglogrepl.LogicalReplication,
+		PluginArgs: []string{"proto_version '1'", "publication_names '" + pub + "'"},
+	})
+	if err != nil {
+		return classifyReplError(st.cfg, "start replication on slot "+st.cfg.SlotName, err)
+	}
+	st.log.Info("streaming started", "slot", st.cfg.SlotName, "publication", st.cfg.PublicationName)
+
+	dec := newDecoder(st, cp, state)
+	send := func(it item) error { return st.send(ctx, it) }
+	reply := make(chan struct{}, 1)
+	st.startStatusLoop(ctx, st.repl, reply)
+
+	for {
+		msg, err := st.repl.ReceiveMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return classifyReplError(st.cfg, "read replication stream", err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CopyData:
+			if len(m.Data) == 0 {
+				continue
+			}
+			switch m.Data[0] {
+			case pglogrepl.PrimaryKeepaliveMessageByteID:
+				ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(m.Data[1:])
+				if err != nil {
+					return &DecodeError{Table: "keepalive", Err: err}
+				}
+				if ka.ReplyRequested {
+					select {
+					case reply <- struct{}{}:
+					default:
+					}
+				}
+				if err := dec.keepalive(uint64(ka.ServerWALEnd), send); err != nil {
+					return err
+				}
+			case pglogrepl.XLogDataByteID:
+				xld, err := pglogrepl.ParseXLogData(m.Data[1:])
+				if err != nil {
+					return &DecodeError{Table: "XLogData", Err: err}
+				}
+				lm, err := pglogrepl.Parse(xld.WALData)
+				if err != nil {
+					return &DecodeError{Table: "pgoutput message", Err: err}
+				}
+				if err := dec.handle(ctx, uint64(xld.WALStart), lm, send); err != nil {
+					return err
+				}
+			}
+		case *pgproto3.ErrorResponse:
+			return classifyReplError(st.cfg, "read replication stream", pgconn.ErrorResponseToPgError(m))
+		case *pgproto3.CopyDone:
+			return &ConnError{Op: "read replication stream", Err: errors.New("server ended the replication stream")}
+		}
+	}
+}
+
+// classifyReplError turns a replication error into a typed one: a missing
+// or invalidated slot, or removed WAL, is a lost slot (terminal); a slot used
+// by another connection and network failures are retryable.
+func classifyReplError(cfg *Config, op string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		msg := strings.ToLower(pgErr.Message)
+		switch {
+		case pgErr.Code == "58P01" || strings.Contains(msg, "has already been removed"):
+			return &SlotLostError{Slot: cfg.SlotName, Reason: "the WAL it needs was removed", Err: err}
+		case pgErr.Code == "42704" && strings.Contains(msg, "replication slot"):
+			return &SlotLostError{Slot: cfg.SlotName, Reason: "it does not exist any more", Err: err}
+		case pgErr.Code == "55000" && (strings.Contains(msg, "invalidated") || strings.Contains(msg, "can no longer")):
+			return &SlotLostError{Slot: cfg.SlotName, Reason: "Postgres invalidated it", Err: err}
+		case pgErr.Code == "55006":
+			return &ConnError{Op: op + fmt.Sprintf(" (slot %q is in use by another connection: is a second instance of this connector running?)", cfg.SlotName), Err: err}
+		case pgErr.Code == "42501":
+			return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %v: grant the role REPLICATION (ALTER ROLE ... WITH REPLICATION)", op, err)}}
+		case strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || strings.HasPrefix(pgErr.Code, "53"):
+			return &ConnError{Op: op, Err: err}
+		}
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return &ConnError{Op: op, Err: err}
+}
+
+// decoder turns pgoutput messages into events. It runs on the producer
+// goroutine; it buffers one event so that it can mark the last event of each
+// transaction when COMMIT arrives.
+type decoder struct {
+	st   *Stream
+	cfg  *Config
+	rels map[uint32]*tableInfo // nil value: relation not captured
+
+	cp *change.Position // streaming checkpoint still ahead of the stream; nil once passed
+
+	// snapshot regions, while some streamed transactions may be in them
+	state     *snapState
+	stateJSON json.RawMessage
+	snapIdx   map[string]int
+
+	inTx       bool
+	skipAll    bool
+	xid        uint32
+	commitLSN  uint64
+	commitTime time.Time
+	index      int64
+	emitted    bool
+	buf        *item
+	lastCommit uint64
+	lastKA     uint64
+}
+
+func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
+	d := &decoder{st: st, cfg: st.cfg, rels: map[uint32]*tableInfo{}, cp: cp}
+	if state != nil && state.needsFilter() {
+		d.state = state
+		d.stateJSON, _ = json.Marshal(state)
+		d.snapIdx = map[string]int{}
+		for i, n := range state.Tables {
+			d.snapIdx[n] = i
+		}
+	}
+	return d
+}
+
+func (d *decoder) dropRegions() {
+	if d.state != nil {
+		d.st.log.Info("stream passed the snapshot regions; no more changes are filtered", "lsn", pglogrepl.LSN(d.commitLSN).String())
+	}
+	d.state, d.stateJSON, d.snapIdx = nil, nil, nil
+}
+
+// keepalive records, between transactions, that the server has sent
+// everything before walEnd: once everything before is acknowledged, the slot
+// may be confirmed up to walEnd.
+func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
+	if d.inTx || walEnd <= d.lastKA {
+		return nil
+	}
+	d.lastKA = walEnd
+	return send(item{end: &txEnd{end: walEnd}})
+}
+
+// handle processes one pgoutput message starting at WAL position lsn.
+func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message, send func(item) error) error {
+	switch m := msg.(type) {
+	case *pglogrepl.RelationMessage:
+		return d.relation(ctx, m)
+	case *pglogrepl.TypeMessage:
+		d.st.cat.Invalidate(m.DataType) // a custom type changed: reload it when next used
+		return nil
+	case *pglogrepl.BeginMessage:
+		d.inTx = true
+		d.xid = m.Xid
+		d.commitLSN = uint64(m.FinalLSN)
+		d.commitTime = m.CommitTime
+		d.index = 0
+		d.emitted = false
+		if d.state != nil && d.commitLSN >= d.state.WAL {
+			d.dropRegions()
+		}
+		d.skipAll = d.cp != nil && (d.commitLSN < d.cp.Tx || d.commitLSN == d.cp.Tx && d.cp.Last)
+		return nil
+	case *pglogrepl.CommitMessage:
+		if d.buf != nil {
+			d.buf.ev.Pos.Last = true
+			if err := send(*d.buf); err != nil {
+				return err
+			}
+			d.buf = nil
+		}
+		if err := send(item{end: &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}}); err != nil {
+			return err
+		}
+		if d.cp != nil && d.commitLSN >= d.cp.Tx {
+			d.cp = nil
+		}
+		d.lastCommit = uint64(m.CommitLSN)
+		d.inTx = false
+		return nil
+	case *pglogrepl.InsertMessage:
+		if d.skipAll {
+			return nil
+		}
+		t, err := d.rel(m.RelationID)
+		if t == nil || err != nil {
+			return err
+		}
+		after, err := decodeTuple(t, m.Tuple, nil)
+		if err != nil {
+			return err
+		}
+		return d.emit(d.event(change.OpCreate, t, nil, after, lsn), t, tupleKey(t, m.Tuple, nil), tupleSize(m.Tuple), send)
+	case *pglogrepl.UpdateMessage:
+		if d.skipAll {
+			return nil
+		}
+		t, err := d.rel(m.RelationID)
+		if t == nil || err != nil {
+			return err
+		}
+		return d.update(t, m, lsn, send)
+	case *pglogrepl.DeleteMessage:
+		if d.skipAll {
+			return nil
+		}
+		t, err := d.rel(m.RelationID)
+		if t == nil || err != nil {
+			return err
+		}
+		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
+		if err != nil {
+			return err
+		}
+		return d.emit(d.event(change.OpDelete, t, before, nil, lsn), t, tupleKey(t, m.OldTuple, nil), tupleSize(m.OldTuple), send)
+	case *pglogrepl.TruncateMessage:
+		if d.skipAll {
+			return nil
+		}
+		for _, id := range m.RelationIDs {
+			t, err := d.rel(id)
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				continue
+			}
+			if err := d.emit(d.event(change.OpTruncate, t, nil, nil, lsn), t, nil, 256, send); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Type, Origin and logical decoding messages carry nothing to emit.
+	return nil
+}
+
+// rel returns the captured table of a relation id, or nil when the table is
+// not captured.
+func (d *decoder) rel(id uint32) (*tableInfo, error) {
+	t, ok := d.rels[id]
+	if !ok {
+		return nil, &DecodeError{Table: fmt.Sprintf("relation %d", id), Err: errors.New("change before its RELATION message")}
+	}
+	return t, nil
+}
+
+func (d *decoder) update(t *tableInfo, m *pglogrepl.UpdateMessage, lsn uint64, send func(item) error) error {
+	var old *pglogrepl.TupleData
+	if m.OldTupleType == pglogrepl.UpdateMessageTupleTypeOld {
+		old = m.OldTuple
+	}
+	after, err := decodeTuple(t, m.NewTuple, old)
+	if err != nil {
+		return err
+	}
+	newKey := tupleKey(t, m.NewTuple, m.OldTuple)
+	size := tupleSize(m.NewTuple) + tupleSize(m.OldTuple)
+	if m.OldTuple != nil && len(t.Key) > 0 {
+		oldKey := tupleKey(t, m.OldTuple, nil)
+		if !equalStrings(oldKey, newKey) {
+			// A key change: a delete of the old key and a create of the new
+			// one, as Debezium emits it (REFERENCE §2).
+			before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
+			if err != nil {
+				return err
+			}
+			del := d.event(change.OpDelete, t, before, nil, lsn)
+			cre := d.event(change.OpCreate, t, nil, after, lsn)
+			del.Headers = []change.Header{{Key: "__debezium.newkey", Value: keyJSON(t, after)}}
+			cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: keyJSON(t, before)}}
+			if err := d.emit(del, t, oldKey, size, send); err != nil {
+				return err
+			}
+			return d.emit(cre, t, newKey, size, send)
+		}
+	}
+	var before change.Row
+	if m.OldTupleType == pglogrepl.UpdateMessageTupleTypeOld {
+		if before, err = decodeTuple(t, m.OldTuple, nil); err != nil {
+			return err
+		}
+	}
+	return d.emit(d.event(change.OpUpdate, t, before, after, lsn), t, newKey, size, send)
+}
+
+func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, lsn uint64) *change.Event {
+	return &change.Event{
+		Op:           op,
+		Table:        t.Schema,
+		Before:       before,
+		After:        after,
+		Source:       sourceBlock(d.cfg, t.ID, d.commitTime, "false", int64(d.xid), d.lastCommit, lsn),
+		SourceSchema: &sourceField,
+		Commit:       d.commitTime,
+	}
+}
+
+// emit applies skipped.operations, the snapshot-region filter and the
+// checkpoint, numbers the event, and queues it behind the buffered one.
+func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, send func(item) error) error {
+	if d.cfg.Skipped[byte(ev.Op)] {
+		return nil
+	}
+	if d.state != nil {
+		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
+			return nil
+		}
+	}
+	i := d.index
+	d.index++
+	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
+		return nil
+	}
+	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
+	d.emitted = true
+	if d.buf != nil {
+		if err := send(*d.buf); err != nil {
+			return err
+		}
+	}
+	d.buf = &item{ev: ev, size: size}
+	return nil
+}
+
+// relation records a RELATION message: the table it describes and, when
+// its columns differ from the known schema, a new schema version.
+func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
+	name := m.Namespace + "." + m.RelationName
+	t := d.st.tables[name]
+	if t == nil {
+		if !d.cfg.Captures(m.Namespace, m.RelationName) {
+			d.rels[m.RelationID] = nil
+			return nil
+		}
+		ts, err := discoverTables(ctx, d.st.q, d.cfg, []uint32{m.RelationID})
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			d.rels[m.RelationID] = nil
+			return nil
+		}
+		t = ts[0]
+		if err := buildSchema(ctx, d.st.cat, d.st.q, t, 1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
+			return err
+		}
+		d.st.tables[name] = t
+		d.st.log.Info("capturing a new table", "table", name)
+	}
+	if t.OID != m.RelationID || !sameColumns(t.Cols, m.Columns) {
+		nt, err := d.refresh(ctx, t, m)
+		if err != nil {
+			return err
+		}
+		d.st.log.Info("table schema changed", "table", name, "version", nt.Schema.Version)
+		t = nt
+		d.st.tables[name] = t
+	}
+	t.Identity = m.ReplicaIdentity
+	d.rels[m.RelationID] = t
+	return nil
+}
+
+func sameColumns(cols []colInfo, rc []*pglogrepl.RelationMessageColumn) bool {
+	if len(cols) != len(rc) {
+		return false
+	}
+	for i, c := range rc {
+		if cols[i].Name != c.Name || cols[i].TypeOID != c.DataType || cols[i].Typmod != c.TypeModifier {
+			return false
+		}
+	}
+	return true
+}
+
+// refresh builds the next schema version of t from a RELATION message, with
+// nullability, collation and key taken from the catalog.
+func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.RelationMessage) (*tableInfo, error) {
+	d.st.cat.Invalidate() // enums and domains may have changed with the table
+	cat := map[string]colInfo{}
+	var keyNames []string
+	nt := &tableInfo{ID: t.ID, OID: m.RelationID, Identity: m.ReplicaIdentity, CanSelect: t.CanSelect}
+	if ts, err := discoverTables(ctx, d.st.q, d.cfg, []uint32{m.RelationID}); err != nil {
+		return nil, err
+	} else if len(ts) == 1 {
+		for _, c := range ts[0].Cols {
+			cat[c.Name] = c
+		}
+		for _, k := range ts[0].Key {
+			keyNames = append(keyNames, ts[0].Cols[k].Name)
+		}
+		nt.HasPK = ts[0].HasPK
+	}
+	for _, c := range m.Columns {
+		ci, ok := cat[c.Name]
+		if !ok || ci.TypeOID != c.DataType {
+			ci = colInfo{Name: c.Name, BaseOID: c.DataType, TypeName: fmt.Sprintf("oid %d", c.DataType)}
+		}
+		ci.TypeOID, ci.Typmod = c.DataType, c.TypeModifier
+		nt.Cols = append(nt.Cols, ci)
+	}
+	for _, k := range keyNames {
+		for i := range nt.Cols {
+			if nt.Cols[i].Name == k {
+				nt.Key = append(nt.Key, i)
+			}
+		}
+	}
+	if len(nt.Key) != len(keyNames) {
+		nt.Key = nil
+	}
+	if err := buildSchema(ctx, d.st.cat, d.st.q, nt, t.Schema.Version+1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
+		return nil, err
+	}
+	return nt, nil
+}
+
+// decodeTuple converts a tuple to a row. An unchanged TOASTed value ('u')
+// takes the old tuple's value when there is one, else the column's
+// unavailable.value.placeholder representation (REFERENCE §5).
+func decodeTuple(t *tableInfo, tup, old *pglogrepl.TupleData) (change.Row, error) {
+	if tup == nil {
+		return nil, nil
+	}
+	if len(tup.Columns) != len(t.Conv) {
+		return nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("tuple has %d columns, schema %d", len(tup.Columns), len(t.Conv))}
+	}
+	row := make(change.Row, len(tup.Columns))
+	for i, c := range tup.Columns {
+		switch c.DataType {
+		case pglogrepl.TupleDataTypeNull:
+		case pglogrepl.TupleDataTypeToast:
+			if old != nil && i < len(old.Columns) && old.Columns[i].DataType == pglogrepl.TupleDataTypeText {
+				v, err := t.Conv[i].Decode(old.Columns[i].Data)
+				if err != nil {
+					return nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
+				}
+				row[i] = v
+			} else {
+				row[i] = t.Conv[i].Unavailable
+			}
+		case pglogrepl.TupleDataTypeText:
+			v, err := t.Conv[i].Decode(c.Data)
+			if err != nil {
+				return nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
+			}
+			row[i] = v
+		default:
+			return nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: fmt.Errorf("unexpected tuple data kind %q", c.DataType)}
+		}
+	}
+	return row, nil
+}
+
+// beforeImage is the before image of a delete (or of the delete half of a
+// key change): the full old row under REPLICA IDENTITY FULL ('O'), else the
+// key columns with every other NOT NULL column at its type's fallback and
+// the nullable ones null, as Debezium does.
+func beforeImage(t *tableInfo, kind uint8, old *pglogrepl.TupleData) (change.Row, error) {
+	if old == nil {
+		return nil, nil
+	}
+	row, err := decodeTuple(t, old, nil)
+	if err != nil || kind == pglogrepl.DeleteMessageTupleTypeOld {
+		return row, err
+	}
+	for i := range row {
+		if row[i] == nil && t.Cols[i].NotNull {
+			row[i] = t.Conv[i].Fallback
+		}
+	}
+	return row, nil
+}
+
+// tupleKey returns the key columns' text forms from tup (old supplies
+// unchanged TOASTed key values), or nil for a keyless table.
+func tupleKey(t *tableInfo, tup, old *pglogrepl.TupleData) []string {
+	if len(t.Key) == 0 || tup == nil {
+		return nil
+	}
+	k := make([]string, len(t.Key))
+	for i, c := range t.Key {
+		if c >= len(tup.Columns) {
+			return nil
+		}
+		col := tup.Columns[c]
+		if col.DataType == pglogrepl.TupleDataTypeToast && old != nil && c < len(old.Columns) {
+			col = old.Columns[c]
+		}
+		k[i] = string(col.Data)
+	}
+	return k
+}
+
+func tupleSize(tup *pglogrepl.TupleData) int {
+	if tup == nil {
+		return 0
+	}
+	n := 256
+	for _, c := range tup.Columns {
+		n += 24 + len(c.Data)
+	}
+	return n
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// keyJSON is the JSON object of row's key columns, for the key-change headers.
+func keyJSON(t *tableInfo, row change.Row) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, c := range t.Key {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		n, _ := json.Marshal(t.Cols[c].Name)
+		b.Write(n)
+		b.WriteByte(':')
+		var v any
+		if row != nil && c < len(row) {
+			v = row[c]
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			j = []byte("null")
+		}
+		b.Write(j)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}

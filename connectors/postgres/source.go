@@ -1,0 +1,568 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// Knobs are test hooks and tuning limits. The zero value means defaults.
+type Knobs struct {
+	// QueueEvents and QueueBytes bound the events read ahead of Next
+	// (defaults 4096 events, 64 MiB).
+	QueueEvents int
+	QueueBytes  int
+}
+
+// Source is a Postgres database captured through a pgoutput replication slot.
+type Source struct {
+	cfg   Config
+	log   *slog.Logger
+	knobs Knobs
+}
+
+// NewSource returns a Source for cfg. log may be nil.
+func NewSource(cfg Config, log *slog.Logger) *Source {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Source{cfg: cfg, log: log.With("connector", cfg.Name)}
+}
+
+// WithKnobs returns a copy of s using k.
+func (s *Source) WithKnobs(k Knobs) *Source {
+	c := *s
+	c.knobs = k
+	return &c
+}
+
+// sessionParams are set on both connections so that the text form of every
+// value is the same in the snapshot and in the stream.
+var sessionParams = map[string]string{
+	"DateStyle":          "ISO, YMD",
+	"IntervalStyle":      "postgres",
+	"TimeZone":           "UTC",
+	"extra_float_digits": "3",
+	"bytea_output":       "hex",
+	"client_encoding":    "UTF8",
+}
+
+func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
+	pc, err := pgx.ParseConfig(cfg.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse connection settings: %w", err)
+	}
+	for k, v := range sessionParams {
+		pc.RuntimeParams[k] = v
+	}
+	c, err := pgx.ConnectConfig(ctx, pc)
+	if err != nil {
+		return nil, &ConnError{Op: fmt.Sprintf("connect to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), Err: err}
+	}
+	return c, nil
+}
+
+func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error) {
+	pc, err := pgconn.ParseConfig(cfg.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse connection settings: %w", err)
+	}
+	for k, v := range sessionParams {
+		pc.RuntimeParams[k] = v
+	}
+	pc.RuntimeParams["replication"] = "database"
+	c, err := pgconn.ConnectConfig(ctx, pc)
+	if err != nil {
+		return nil, &ConnError{Op: fmt.Sprintf("open replication connection to %s:%d database %q", cfg.Host, cfg.Port, cfg.DBName), Err: err}
+	}
+	return c, nil
+}
+
+// Open checks the prerequisites, prepares the publication and the slot, and
+// returns a stream of the events after cp (a fresh start when cp is nil).
+func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err error) {
+	cfg := s.cfg
+	q, err := connectQuery(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	var repl *pgconn.PgConn
+	defer func() {
+		if err != nil {
+			if repl != nil {
+				repl.Close(context.Background())
+			}
+			q.Close(context.Background())
+		}
+	}()
+
+	tables, err := discoverTables(ctx, q, &cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	slot, err := readSlot(ctx, q, cfg.SlotName)
+	if err != nil {
+		return nil, err
+	}
+	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
+	if snapOnly {
+		slot.Exists = true // initial_only needs no slot: do not check for room for one
+	}
+	if err := checkPrerequisites(ctx, q, &cfg, tables, slot); err != nil {
+		return nil, err
+	}
+	if snapOnly {
+		slot = slotInfo{}
+	}
+
+	st := newStream(&cfg, s.log, s.knobs)
+	st.cat = NewTypeCatalog()
+	for _, t := range tables {
+		if err := buildSchema(ctx, st.cat, q, t, 1, cfg.Types, s.log, st.warned); err != nil {
+			return nil, err
+		}
+		st.tables[t.name()] = t
+	}
+
+	if !snapOnly {
+		if err := ensurePublication(ctx, q, &cfg, tables, s.log); err != nil {
+			return nil, err
+		}
+	}
+
+	plan := &openPlan{cp: cp}
+	switch {
+	case snapOnly && (cp == nil || cp.Snapshot):
+		plan.snapshot = true
+	case snapOnly:
+		// initial_only finished its snapshot earlier: nothing more to give.
+		plan.eof = true
+	case cp != nil && !cp.Snapshot:
+		if err := usableSlot(&cfg, slot, true); err != nil {
+			return nil, err
+		}
+		if len(cp.State) > 0 {
+			var ss snapState
+			if err := json.Unmarshal(cp.State, &ss); err != nil {
+				return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
+			}
+			plan.state = &ss
+		}
+	case cp != nil && cp.Snapshot:
+		if err := usableSlot(&cfg, slot, true); err != nil {
+			return nil, err
+		}
+		plan.snapshot = true
+	case wantsSnapshot(&cfg):
+		plan.snapshot = true
+		if slot.Exists {
+			if err := usableSlot(&cfg, slot, false); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		if slot.Exists {
+			if err := usableSlot(&cfg, slot, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	if !snapOnly {
+		repl, err = connectReplication(ctx, &cfg)
+		if err != nil {
+			return nil, err
+		}
+		st.repl = repl
+		if !slot.Exists {
+			action := "NOEXPORT_SNAPSHOT"
+			if plan.snapshot {
+				action = "EXPORT_SNAPSHOT"
+			}
+			res, err := pglogrepl.CreateReplicationSlot(ctx, repl, cfg.SlotName, "pgoutput",
+				pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: action})
+			if err != nil {
+				return nil, classifyReplError(&cfg, "create replication slot", err)
+			}
+			lsn, err := pglogrepl.ParseLSN(res.ConsistentPoint)
+			if err != nil {
+				return nil, &DecodeError{Table: "CREATE_REPLICATION_SLOT", Err: err}
+			}
+			plan.exported = res.SnapshotName
+			plan.startLSN = uint64(lsn)
+			s.log.Info("replication slot created", "slot", cfg.SlotName, "lsn", res.ConsistentPoint)
+		} else {
+			plan.startLSN = slot.ConfirmedFlush
+		}
+		st.ackLSN.Store(plan.startLSN)
+	}
+
+	st.q = q
+	if plan.snapshot {
+		if err := st.beginSnapshot(ctx, plan); err != nil {
+			return nil, err
+		}
+	}
+	st.start(plan)
+	return st, nil
+}
+
+// usableSlot checks that an existing slot can still give changes. needed is
+// true when the checkpoint depends on it.
+func usableSlot(cfg *Config, slot slotInfo, needed bool) error {
+	if !slot.Exists {
+		if needed {
+			return &SlotLostError{Slot: cfg.SlotName, Reason: "it does not exist any more"}
+		}
+		return nil
+	}
+	if slot.WALStatus == "lost" {
+		return &SlotLostError{Slot: cfg.SlotName, Reason: "Postgres invalidated it (wal_status=lost, max_slot_wal_keep_size exceeded)"}
+	}
+	return nil
+}
+
+// openPlan is what Open decided the producer must do.
+type openPlan struct {
+	cp       *change.Position
+	snapshot bool   // read the tables first
+	eof      bool   // nothing to do: Next returns io.EOF
+	exported string // snapshot exported by the new slot, "" if none
+	startLSN uint64 // slot's consistent point or confirmed_flush_lsn
+	state    *snapState
+}
+
+// item is one entry of the queue between the producer and Next.
+type item struct {
+	ev   *change.Event
+	size int
+	end  *txEnd // a transaction end or keepalive: bookkeeping for Ack
+	err  error
+	eof  bool
+}
+
+// txEnd records where a source transaction (or, with events false, an
+// empty stretch of WAL reported by a keepalive) ends.
+type txEnd struct {
+	commit uint64 // commit LSN (the events' Pos.Tx)
+	end    uint64 // LSN to confirm once it is acknowledged
+	events bool   // the source yielded events for it
+}
+
+// Stream is an open capture: Next yields events, Ack releases WAL.
+type Stream struct {
+	cfg   *Config
+	log   *slog.Logger
+	knobs Knobs
+
+	// connections and catalog: used by the producer goroutine only once it runs.
+	q      *pgx.Conn
+	repl   *pgconn.PgConn
+	cat    *TypeCatalog
+	tables map[string]*tableInfo // by "schema.table"
+	warned map[string]bool
+	snap   *snapshotRun // set by beginSnapshot
+
+	items  chan item
+	budget *byteBudget
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	stopSt chan struct{} // closed by Close: the status loop sends a last update and ends
+	stWG   sync.WaitGroup
+	closed bool // under mu
+
+	// consumer side (Next), single goroutine by contract
+	sticky error
+
+	mu       sync.Mutex
+	pending  []txEnd
+	acked    change.Position
+	hasAcked bool
+	ackLSN   atomic.Uint64 // flush position the status loop reports
+}
+
+func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
+	if k.QueueEvents <= 0 {
+		k.QueueEvents = 4096
+	}
+	if k.QueueBytes <= 0 {
+		k.QueueBytes = 64 << 20
+	}
+	return &Stream{
+		cfg:    cfg,
+		log:    log,
+		knobs:  k,
+		tables: map[string]*tableInfo{},
+		warned: map[string]bool{},
+		items:  make(chan item, k.QueueEvents),
+		budget: newByteBudget(k.QueueBytes),
+		stopSt: make(chan struct{}),
+	}
+}
+
+// start runs the producer goroutine.
+func (st *Stream) start(plan *openPlan) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st.cancel = cancel
+	st.wg.Add(1)
+	go func() {
+		defer st.wg.Done()
+		defer close(st.items)
+		defer func() {
+			if st.repl != nil {
+				st.repl.Close(context.Background())
+			}
+			st.q.Close(context.Background())
+		}()
+		err := st.produce(ctx, plan)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, io.EOF) {
+			_ = st.send(ctx, item{eof: true})
+			return
+		}
+		_ = st.send(ctx, item{err: err})
+	}()
+}
+
+func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
+	if plan.eof {
+		return io.EOF
+	}
+	state := plan.state
+	if plan.snapshot {
+		var err error
+		state, err = st.runSnapshot(ctx)
+		if err != nil {
+			return err
+		}
+		if st.cfg.SnapshotMode == SnapshotInitialOnly {
+			return io.EOF
+		}
+	}
+	var cp *change.Position
+	if plan.cp != nil && !plan.cp.Snapshot {
+		cp = plan.cp
+	}
+	return st.replicate(ctx, cp, state)
+}
+
+// send queues it for Next, waiting for room (by count and by bytes).
+func (st *Stream) send(ctx context.Context, it item) error {
+	if err := st.budget.acquire(ctx, it.size); err != nil {
+		return err
+	}
+	select {
+	case st.items <- it:
+		return nil
+	case <-ctx.Done():
+		st.budget.release(it.size)
+		return ctx.Err()
+	}
+}
+
+// Next returns the next event. Cancelling ctx loses nothing.
+func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
+	for {
+		if st.sticky != nil {
+			return nil, st.sticky
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case it, ok := <-st.items:
+			if !ok {
+				st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
+				continue
+			}
+			st.budget.release(it.size)
+			switch {
+			case it.err != nil:
+				st.sticky = it.err
+			case it.eof:
+				st.sticky = io.EOF
+			case it.end != nil:
+				st.mu.Lock()
+				st.pending = append(st.pending, *it.end)
+				st.advanceLocked()
+				st.mu.Unlock()
+			default:
+				return it.ev, nil
+			}
+		}
+	}
+}
+
+// Ack records that every event up to and including pos is durable. The
+// slot is then confirmed up to the end of the last transaction whose every
+// event is acknowledged. Snapshot positions do not move the slot.
+func (st *Stream) Ack(pos change.Position) error {
+	if pos.Snapshot {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.hasAcked || pos.Tx > st.acked.Tx || pos.Tx == st.acked.Tx && (pos.Index > st.acked.Index || pos.Last) {
+		st.acked = pos
+		st.hasAcked = true
+	}
+	st.advanceLocked()
+	return nil
+}
+
+// advanceLocked pops the transactions at the head of pending that are fully
+// acknowledged and moves the confirmed position to their end.
+func (st *Stream) advanceLocked() {
+	n := 0
+	for _, p := range st.pending {
+		if p.events && !(st.hasAcked && (p.commit < st.acked.Tx || p.commit == st.acked.Tx && st.acked.Last)) {
+			break
+		}
+		if p.end > st.ackLSN.Load() {
+			st.ackLSN.Store(p.end)
+		}
+		n++
+	}
+	if n > 0 {
+		st.pending = append(st.pending[:0], st.pending[n:]...)
+	}
+}
+
+// AckedLSN returns the LSN the stream confirms to the slot (for tests and
+// metrics).
+func (st *Stream) AckedLSN() uint64 { return st.ackLSN.Load() }
+
+// Close ends the stream: it sends a last status update with the
+// acknowledged position, stops the goroutines and closes the connections.
+func (st *Stream) Close() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return nil
+	}
+	st.closed = true
+	st.mu.Unlock()
+	close(st.stopSt)
+	st.stWG.Wait()
+	if st.cancel != nil {
+		st.cancel()
+	}
+	st.wg.Wait()
+	return nil
+}
+
+// byteBudget bounds the bytes queued between the producer and Next.
+type byteBudget struct {
+	mu   sync.Mutex
+	max  int
+	used int
+	wake chan struct{}
+}
+
+func newByteBudget(max int) *byteBudget {
+	return &byteBudget{max: max, wake: make(chan struct{})}
+}
+
+// acquire waits until n bytes fit (an item larger than the whole budget is
+// let through when nothing else is queued).
+func (b *byteBudget) acquire(ctx context.Context, n int) error {
+	for {
+		b.mu.Lock()
+		if b.used == 0 || b.used+n <= b.max {
+			b.used += n
+			b.mu.Unlock()
+			return nil
+		}
+		w := b.wake
+		b.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (b *byteBudget) release(n int) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	close(b.wake)
+	b.wake = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// startStatusLoop runs statusLoop unless the stream is closing.
+func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return
+	}
+	st.stWG.Add(1)
+	go func() {
+		defer st.stWG.Done()
+		st.statusLoop(ctx, conn, reply)
+	}()
+}
+
+// statusLoop reports the acknowledged position to the server every
+// status.update.interval.ms and whenever the server asks for a reply. It is
+// the only writer on the replication connection once streaming started.
+func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
+	t := time.NewTicker(st.cfg.StatusInterval)
+	defer t.Stop()
+	var sent uint64
+	update := func(force bool) bool {
+		lsn := st.ackLSN.Load()
+		if lsn == 0 || (!force && lsn == sent) {
+			return true
+		}
+		err := pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{
+			WALWritePosition: pglogrepl.LSN(lsn),
+			WALFlushPosition: pglogrepl.LSN(lsn),
+			WALApplyPosition: pglogrepl.LSN(lsn),
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				st.log.Warn("standby status update failed", "err", err)
+			}
+			return false
+		}
+		sent = lsn
+		st.log.Debug("standby status update", "lsn", pglogrepl.LSN(lsn).String())
+		return true
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-st.stopSt:
+			update(false)
+			return
+		case <-t.C:
+			if !update(true) {
+				return
+			}
+		case <-reply:
+			if !update(true) {
+				return
+			}
+		}
+	}
+}
