@@ -44,10 +44,10 @@ func TestWidenXid(t *testing.T) {
 		{500, 1000, 500},
 		{1500, 1000, 1500},
 		{500, e1 + 1000, e1 + 500},
-		{0xFFFFFFF0, e1 + 5, 0xFFFFFFF0},  // just before the epoch turned
-		{5, 0xFFFFFFF0, e1 + 5},           // just after it turned
-		{0xFFFFFFF0, 5, 0xFFFFFFF0},       // epoch 0 cannot go lower
-		{3, 2*e1 + 0x7FFFFFFF, 2*e1 + 3},  // within 2^31 below
+		{0xFFFFFFF0, e1 + 5, 0xFFFFFFF0}, // just before the epoch turned
+		{5, 0xFFFFFFF0, e1 + 5},          // just after it turned
+		{0xFFFFFFF0, 5, 0xFFFFFFF0},      // epoch 0 cannot go lower
+		{3, 2*e1 + 0x7FFFFFFF, 2*e1 + 3}, // within 2^31 below
 		{0x80000005, 2*e1 + 3, e1 + 0x80000005},
 	} {
 		if got := widenXid(tc.xid, tc.ref); got != tc.want {

@@ -1,0 +1,356 @@
+package postgres
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// Column type OIDs used below.
+const (
+	tOidInt4 = 23
+	tOidText = 25
+	tOidByte = 17
+)
+
+// testTable is public.t(id int4 PK, name text NOT NULL, note text, blob bytea NOT NULL).
+func testTable(t *testing.T, identity byte) *tableInfo {
+	t.Helper()
+	ti := &tableInfo{
+		ID: change.TableID{Namespace: "public", Name: "t"}, OID: 1000, Identity: identity, CanSelect: true, HasPK: true,
+		Cols: []colInfo{
+			{Name: "id", TypeOID: tOidInt4, Typmod: -1, NotNull: true, BaseOID: tOidInt4},
+			{Name: "name", TypeOID: tOidText, Typmod: -1, NotNull: true, Collatable: true, BaseOID: tOidText},
+			{Name: "note", TypeOID: tOidText, Typmod: -1, Collatable: true, BaseOID: tOidText},
+			{Name: "blob", TypeOID: tOidByte, Typmod: -1, NotNull: true, BaseOID: tOidByte},
+		},
+		Key: []int{0},
+	}
+	if err := buildSchema(context.Background(), NewTypeCatalog(), nil, ti, 1, TypeOptions{}, slog.New(slog.DiscardHandler), map[string]bool{}); err != nil {
+		t.Fatal(err)
+	}
+	return ti
+}
+
+func relMsg(ti *tableInfo) *pglogrepl.RelationMessage {
+	m := &pglogrepl.RelationMessage{RelationID: ti.OID, Namespace: ti.ID.Namespace, RelationName: ti.ID.Name, ReplicaIdentity: ti.Identity}
+	for _, c := range ti.Cols {
+		m.Columns = append(m.Columns, &pglogrepl.RelationMessageColumn{Name: c.Name, DataType: c.TypeOID, TypeModifier: c.Typmod})
+	}
+	m.ColumnNum = uint16(len(m.Columns))
+	return m
+}
+
+// tup builds a tuple: "\x00n" is NULL, "\x00u" an unchanged TOASTed value.
+func tup(vals ...string) *pglogrepl.TupleData {
+	td := &pglogrepl.TupleData{ColumnNum: uint16(len(vals))}
+	for _, v := range vals {
+		switch v {
+		case "\x00n":
+			td.Columns = append(td.Columns, &pglogrepl.TupleDataColumn{DataType: 'n'})
+		case "\x00u":
+			td.Columns = append(td.Columns, &pglogrepl.TupleDataColumn{DataType: 'u'})
+		default:
+			td.Columns = append(td.Columns, &pglogrepl.TupleDataColumn{DataType: 't', Length: uint32(len(v)), Data: []byte(v)})
+		}
+	}
+	return td
+}
+
+type harness struct {
+	t     *testing.T
+	st    *Stream
+	dec   *decoder
+	items []item
+}
+
+func newHarness(t *testing.T, cfg Config, ti *tableInfo, cp *change.Position, state *snapState) *harness {
+	if cfg.Skipped == nil {
+		cfg.Skipped = map[byte]bool{}
+	}
+	cfg.TopicPrefix, cfg.DBName = "srv", "db"
+	st := newStream(&cfg, slog.New(slog.DiscardHandler), Knobs{})
+	st.cat = NewTypeCatalog()
+	st.tables[ti.name()] = ti
+	h := &harness{t: t, st: st}
+	h.dec = newDecoder(st, cp, state)
+	h.feed(relMsg(ti))
+	return h
+}
+
+func (h *harness) feed(msgs ...pglogrepl.Message) {
+	h.t.Helper()
+	for i, m := range msgs {
+		err := h.dec.handle(context.Background(), uint64(0x1000+i), m, func(it item) error {
+			h.items = append(h.items, it)
+			return nil
+		})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// tx wraps change messages in BEGIN/COMMIT with commit LSN lsn.
+func tx(lsn uint64, xid uint32, msgs ...pglogrepl.Message) []pglogrepl.Message {
+	out := []pglogrepl.Message{&pglogrepl.BeginMessage{FinalLSN: pglogrepl.LSN(lsn), Xid: xid, CommitTime: time.Unix(1714558530, 123456000)}}
+	out = append(out, msgs...)
+	return append(out, &pglogrepl.CommitMessage{CommitLSN: pglogrepl.LSN(lsn), TransactionEndLSN: pglogrepl.LSN(lsn + 8)})
+}
+
+func (h *harness) events() []*change.Event {
+	var evs []*change.Event
+	for _, it := range h.items {
+		if it.ev != nil {
+			evs = append(evs, it.ev)
+		}
+	}
+	return evs
+}
+
+func ins(id string) *pglogrepl.InsertMessage {
+	return &pglogrepl.InsertMessage{RelationID: 1000, Tuple: tup(id, "n"+id, "\x00n", "\\x01")}
+}
+
+func TestDecoderInsertUpdateDeleteDefaultIdentity(t *testing.T) {
+	ti := testTable(t, 'd')
+	h := newHarness(t, Config{}, ti, nil, nil)
+	h.feed(tx(100, 7,
+		ins("1"),
+		// update with the TOASTed note unchanged and no old tuple (key unchanged)
+		&pglogrepl.UpdateMessage{RelationID: 1000, NewTuple: tup("1", "x", "\x00u", "\x00u")},
+		// delete: key only; NOT NULL name/blob get fallbacks, note null
+		&pglogrepl.DeleteMessage{RelationID: 1000, OldTupleType: 'K', OldTuple: tup("1", "\x00n", "\x00n", "\x00n")},
+	)...)
+	evs := h.events()
+	if len(evs) != 3 {
+		t.Fatalf("%d events", len(evs))
+	}
+	if evs[0].Op != change.OpCreate || !reflect.DeepEqual(evs[0].After, change.Row{int32(1), "n1", nil, []byte{1}}) || evs[0].Before != nil {
+		t.Errorf("insert: %+v", evs[0])
+	}
+	if evs[1].Op != change.OpUpdate || evs[1].Before != nil ||
+		!reflect.DeepEqual(evs[1].After, change.Row{int32(1), "x", "__debezium_unavailable_value", []byte("__debezium_unavailable_value")}) {
+		t.Errorf("update: before %v after %#v", evs[1].Before, evs[1].After)
+	}
+	if evs[2].Op != change.OpDelete || evs[2].After != nil || !reflect.DeepEqual(evs[2].Before, change.Row{int32(1), "", nil, []byte{}}) {
+		t.Errorf("delete before: %#v", evs[2].Before)
+	}
+	for i, ev := range evs {
+		want := change.Position{Tx: 100, Index: int64(i), Last: i == 2}
+		if !reflect.DeepEqual(ev.Pos, want) {
+			t.Errorf("event %d pos %+v, want %+v", i, ev.Pos, want)
+		}
+		if ev.Source[4] != "false" || ev.Source[9] != "public" || ev.Source[10] != "t" || ev.Source[11] != int64(7) || ev.Source[3] != int64(1714558530123) {
+			t.Errorf("source %v", ev.Source)
+		}
+	}
+	last := h.items[len(h.items)-1]
+	if last.end == nil || *last.end != (txEnd{commit: 100, end: 108, events: true}) {
+		t.Errorf("commit marker %+v", last.end)
+	}
+}
+
+func TestDecoderFullIdentityAndToastFromOld(t *testing.T) {
+	ti := testTable(t, 'f')
+	h := newHarness(t, Config{}, ti, nil, nil)
+	h.feed(tx(200, 8,
+		&pglogrepl.UpdateMessage{RelationID: 1000, OldTupleType: 'O', OldTuple: tup("2", "a", "long", "\\xff"), NewTuple: tup("2", "b", "\x00u", "\x00u")},
+		&pglogrepl.DeleteMessage{RelationID: 1000, OldTupleType: 'O', OldTuple: tup("2", "b", "\x00n", "\\xff")},
+	)...)
+	evs := h.events()
+	if len(evs) != 2 {
+		t.Fatalf("%d events", len(evs))
+	}
+	if !reflect.DeepEqual(evs[0].Before, change.Row{int32(2), "a", "long", []byte{0xff}}) ||
+		!reflect.DeepEqual(evs[0].After, change.Row{int32(2), "b", "long", []byte{0xff}}) {
+		t.Errorf("update: %#v -> %#v", evs[0].Before, evs[0].After)
+	}
+	if !reflect.DeepEqual(evs[1].Before, change.Row{int32(2), "b", nil, []byte{0xff}}) {
+		t.Errorf("full delete before: %#v", evs[1].Before)
+	}
+}
+
+func TestDecoderKeyChangeAndSkippedOps(t *testing.T) {
+	ti := testTable(t, 'd')
+	h := newHarness(t, Config{Skipped: map[byte]bool{'t': true}}, ti, nil, nil)
+	h.feed(tx(300, 9,
+		&pglogrepl.UpdateMessage{RelationID: 1000, OldTupleType: 'K', OldTuple: tup("3", "\x00n", "\x00n", "\x00n"), NewTuple: tup("4", "n", "\x00n", "\\x")},
+		&pglogrepl.TruncateMessage{RelationNum: 1, RelationIDs: []uint32{1000}},
+	)...)
+	evs := h.events()
+	if len(evs) != 2 || evs[0].Op != change.OpDelete || evs[1].Op != change.OpCreate {
+		t.Fatalf("key change: %v", evs)
+	}
+	if string(evs[0].Headers[0].Value) != `{"id":4}` || evs[0].Headers[0].Key != "__debezium.newkey" ||
+		string(evs[1].Headers[0].Value) != `{"id":3}` || evs[1].Headers[0].Key != "__debezium.oldkey" {
+		t.Errorf("headers %v %v", evs[0].Headers, evs[1].Headers)
+	}
+	if evs[0].Before[0] != int32(3) || evs[1].After[0] != int32(4) || !evs[1].Pos.Last || evs[1].Pos.Index != 1 {
+		t.Errorf("key change events %+v %+v", evs[0], evs[1])
+	}
+
+	h2 := newHarness(t, Config{}, ti, nil, nil)
+	h2.feed(tx(400, 10, &pglogrepl.TruncateMessage{RelationNum: 1, RelationIDs: []uint32{1000}})...)
+	if evs := h2.events(); len(evs) != 1 || evs[0].Op != change.OpTruncate || !evs[0].Pos.Last {
+		t.Errorf("truncate: %+v", evs)
+	}
+}
+
+func TestDecoderResumeSkipsUpToCheckpoint(t *testing.T) {
+	ti := testTable(t, 'd')
+	msgs := func() []pglogrepl.Message {
+		var m []pglogrepl.Message
+		m = append(m, tx(100, 1, ins("1"), ins("2"))...)
+		m = append(m, tx(200, 2, ins("3"), ins("4"), ins("5"))...)
+		m = append(m, tx(300, 3, ins("6"))...)
+		return m
+	}
+	ids := func(h *harness) []any {
+		var out []any
+		for _, ev := range h.events() {
+			out = append(out, ev.After[0])
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		cp   change.Position
+		want []any
+	}{
+		{change.Position{Tx: 200, Index: 0}, []any{int32(4), int32(5), int32(6)}},
+		{change.Position{Tx: 200, Index: 1}, []any{int32(5), int32(6)}},
+		{change.Position{Tx: 200, Index: 2, Last: true}, []any{int32(6)}},
+		{change.Position{Tx: 150, Index: 0}, []any{int32(3), int32(4), int32(5), int32(6)}}, // between transactions
+	} {
+		cp := tc.cp
+		h := newHarness(t, Config{}, ti, &cp, nil)
+		h.feed(msgs()...)
+		if got := ids(h); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("cp %+v: got %v, want %v", tc.cp, got, tc.want)
+		}
+		// the resumed events keep their original positions
+		for _, ev := range h.events() {
+			if ev.Pos.Tx == 200 && ev.After[0] == int32(5) && (ev.Pos.Index != 2 || !ev.Pos.Last) {
+				t.Errorf("pos of id 5: %+v", ev.Pos)
+			}
+		}
+		// skipped transactions end without events: they can be confirmed at once
+		for _, it := range h.items {
+			if it.end != nil && it.end.commit == 100 && it.end.events {
+				t.Error("fully skipped transaction marked as having events")
+			}
+		}
+	}
+}
+
+func TestDecoderRegionFilter(t *testing.T) {
+	ti := testTable(t, 'd')
+	state := &snapState{
+		Tables: []string{"public.t"},
+		Regions: []region{
+			{Table: 0, Exported: true},
+			{Table: 0, After: []string{"10"}, Snap: pgSnapshot{Xmin: 50, Xmax: 60, Xip: []uint64{55}}},
+		},
+		WAL: 1000,
+	}
+	h := newHarness(t, Config{}, ti, nil, state)
+	h.feed(tx(500, 52, ins("5"), ins("20"))...) // xid 52 visible in region 1: key 20 dropped, key 5 (exported region) kept
+	h.feed(tx(600, 55, ins("21"))...)           // xid 55 was running: kept
+	h.feed(tx(1000, 52, ins("22"))...)          // past WAL: no more filtering
+	var got []any
+	for _, ev := range h.events() {
+		got = append(got, ev.After[0])
+		if ev.Pos.Tx < 1000 && len(ev.Pos.State) == 0 {
+			t.Errorf("position %+v lacks the regions", ev.Pos)
+		}
+		if ev.Pos.Tx == 1000 && len(ev.Pos.State) != 0 {
+			t.Errorf("position %+v still carries the regions", ev.Pos)
+		}
+	}
+	if want := []any{int32(5), int32(21), int32(22)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if evs := h.events(); evs[0].Pos.Index != 0 || !evs[0].Pos.Last {
+		t.Errorf("the dropped event must not count: %+v", evs[0].Pos)
+	}
+}
+
+func TestAckConfirmsOnlyCompleteTransactions(t *testing.T) {
+	st := newStream(&Config{}, slog.New(slog.DiscardHandler), Knobs{})
+	st.ackLSN.Store(50)
+	push := func(e txEnd) {
+		st.mu.Lock()
+		st.pending = append(st.pending, e)
+		st.advanceLocked()
+		st.mu.Unlock()
+	}
+	push(txEnd{commit: 100, end: 108, events: true})
+	push(txEnd{commit: 150, end: 158}) // empty (all filtered)
+	push(txEnd{commit: 200, end: 208, events: true})
+	if st.AckedLSN() != 50 {
+		t.Fatalf("moved before any ack: %d", st.AckedLSN())
+	}
+	_ = st.Ack(change.Position{Tx: 100, Index: 3}) // inside the transaction
+	if st.AckedLSN() != 50 {
+		t.Errorf("confirmed inside a transaction: %d", st.AckedLSN())
+	}
+	_ = st.Ack(change.Position{Tx: 100, Index: 4, Last: true})
+	if st.AckedLSN() != 158 {
+		t.Errorf("after tx 100 and the empty 150: %d, want 158", st.AckedLSN())
+	}
+	_ = st.Ack(change.Position{Snapshot: true, Table: "x"})
+	_ = st.Ack(change.Position{Tx: 200, Index: 0})
+	if st.AckedLSN() != 158 {
+		t.Errorf("confirmed inside tx 200: %d", st.AckedLSN())
+	}
+	// Acking a later transaction's event completes earlier ones.
+	push(txEnd{commit: 300, end: 308, events: true})
+	_ = st.Ack(change.Position{Tx: 300, Index: 0})
+	if st.AckedLSN() != 208 {
+		t.Errorf("tx 200 is complete once an event of tx 300 is acked: %d", st.AckedLSN())
+	}
+	// An ack that arrives before the commit marker is remembered.
+	_ = st.Ack(change.Position{Tx: 400, Index: 0, Last: true})
+	if st.AckedLSN() != 308 {
+		t.Errorf("%d, want 308", st.AckedLSN())
+	}
+	push(txEnd{commit: 400, end: 408, events: true})
+	push(txEnd{end: 500}) // keepalive with nothing outstanding
+	if st.AckedLSN() != 500 {
+		t.Errorf("%d, want 500", st.AckedLSN())
+	}
+}
+
+func TestSnapshotMarkerAndChunkQuery(t *testing.T) {
+	for _, tc := range []struct {
+		fo, lo, ft, lt bool
+		want           string
+	}{
+		{true, false, true, false, "first"},
+		{true, true, true, true, "last"},
+		{false, false, true, false, "first_in_data_collection"},
+		{false, false, false, true, "last_in_data_collection"},
+		{false, false, false, false, "true"},
+	} {
+		if got := snapshotMarker(tc.fo, tc.lo, tc.ft, tc.lt); got != tc.want {
+			t.Errorf("%+v: %s", tc, got)
+		}
+	}
+	ti := testTable(t, 'd')
+	ti.Key = []int{1, 0}
+	sql, params, oids := chunkQuery(ti, []string{"b", "7"}, 100)
+	want := `SELECT "id", "name", "note", "blob" FROM "public"."t" WHERE ("name" COLLATE "C", "id") > ($1, $2) ORDER BY "name" COLLATE "C", "id" LIMIT 100`
+	if sql != want || len(params) != 2 || string(params[0]) != "b" || !reflect.DeepEqual(oids, []uint32{tOidText, tOidInt4}) {
+		t.Errorf("%s %q %v", sql, params, oids)
+	}
+	ti.Key = nil
+	if sql, _, _ := chunkQuery(ti, nil, 100); sql != `SELECT "id", "name", "note", "blob" FROM "public"."t"` {
+		t.Errorf("keyless: %s", sql)
+	}
+}
