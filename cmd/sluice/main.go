@@ -1,0 +1,288 @@
+// Command sluice is the change-data-capture daemon: `sluice serve` runs the
+// REST API and the registered connectors.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicecdc/sluice/connectors/rest"
+	"github.com/sluicecdc/sluice/connectors/runtime"
+	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
+	"github.com/sluicecdc/sluice/sinks"
+	sinkkafka "github.com/sluicecdc/sluice/sinks/kafka"
+)
+
+// Version is sluice's version, set at build time with -ldflags "-X main.Version=...".
+var Version = "0.1.0-dev"
+
+// Commit is the source commit, set at build time.
+var Commit = "unknown"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "sluice %s (%s)\n", Version, Commit)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "sluice: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `sluice: change data capture from Postgres to Kafka, exactly once.
+
+Usage:
+  sluice serve [flags]   run the daemon (REST API on --listen)
+  sluice version         print the version
+
+Run 'sluice serve -h' for the flags; each also reads a SLUICE_* environment variable.
+`)
+}
+
+type serveConfig struct {
+	listen       string
+	dataDir      string
+	brokers      string
+	offsetsTopic string
+	logLevel     string
+	logFormat    string
+	shutdown     time.Duration
+}
+
+// env returns the environment variable's value, or def.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.listen, "listen", env("SLUICE_LISTEN", ":8083"), "REST listen address (SLUICE_LISTEN)")
+	fs.StringVar(&c.dataDir, "data-dir", env("SLUICE_DATA_DIR", "./sluice-data"), "directory for registered connectors (SLUICE_DATA_DIR)")
+	fs.StringVar(&c.brokers, "kafka-brokers", env("SLUICE_KAFKA_BROKERS", "127.0.0.1:9092"), "comma-separated Kafka bootstrap servers (SLUICE_KAFKA_BROKERS)")
+	fs.StringVar(&c.offsetsTopic, "offsets-topic", env("SLUICE_OFFSETS_TOPIC", "sluice-offsets"), "compacted topic for checkpoints (SLUICE_OFFSETS_TOPIC)")
+	fs.StringVar(&c.logLevel, "log-level", env("SLUICE_LOG_LEVEL", "info"), "debug, info, warn or error (SLUICE_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", env("SLUICE_LOG_FORMAT", "text"), "text or json (SLUICE_LOG_FORMAT)")
+	shutdown := env("SLUICE_SHUTDOWN_TIMEOUT", "60s")
+	fs.Func("shutdown-timeout", "how long SIGTERM waits for connectors to commit and stop (SLUICE_SHUTDOWN_TIMEOUT, default 60s)", func(s string) error {
+		shutdown = s
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	d, err := time.ParseDuration(shutdown)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("shutdown timeout %q: %w", shutdown, err))
+	}
+	c.shutdown = d
+	if strings.TrimSpace(c.brokers) == "" {
+		errs = append(errs, errors.New("no Kafka bootstrap servers: set --kafka-brokers or SLUICE_KAFKA_BROKERS"))
+	}
+	switch c.logFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: use text or json", c.logFormat))
+	}
+	return c, errors.Join(errs...)
+}
+
+func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", c.logLevel)
+	}
+	o := &slog.HandlerOptions{Level: lvl}
+	if c.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, o)), nil
+}
+
+func serve(args []string, stderr io.Writer) int {
+	c, err := parseServe(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
+		return 2
+	}
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := serveUntil(ctx, c, log); err != nil {
+		log.Error("sluice stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
+	brokers := strings.Split(c.brokers, ",")
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := runtime.NewMetrics(reg)
+
+	admCl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer admCl.Close()
+	adm := kadm.NewClient(admCl)
+	cluster := &clusterID{adm: adm}
+
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.listen, err)
+	}
+	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
+		DataDir:  c.dataDir,
+		WorkerID: workerID(ln.Addr()),
+		Plugins:  plugins(),
+		NewSink: func(ctx context.Context, connector string, partitions int32, rf int16) (sinks.Sink, error) {
+			s, err := sinkkafka.New(ctx, sinkkafka.Config{
+				Brokers:           brokers,
+				TransactionalID:   "sluice-" + connector,
+				OffsetsTopic:      c.offsetsTopic,
+				CheckpointKey:     connector,
+				Partitions:        partitions,
+				ReplicationFactor: rf,
+				Logger:            log.With("connector", connector),
+			})
+			if err != nil && !errors.Is(err, sinkkafka.ErrFenced) {
+				return nil, runtime.Retryable(err)
+			}
+			return s, err
+		},
+		Offsets:   offsetskafka.New(brokers, c.offsetsTopic),
+		ClusterID: cluster.get,
+		Log:       log,
+		Metrics:   metrics,
+	})
+	handler := rest.NewHandler(sup, rest.Options{
+		Version:  Version,
+		Commit:   Commit,
+		WorkerID: workerID(ln.Addr()),
+		Logger:   log,
+		Metrics:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Ready:    cluster.ready,
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+
+	if err := sup.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("sluice serving", "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("REST server failed", "err", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdown)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if err := sup.Shutdown(sctx); err != nil {
+		return fmt.Errorf("connectors did not stop in %s: %w", c.shutdown, err)
+	}
+	log.Info("sluice stopped cleanly")
+	return nil
+}
+
+func workerID(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		host := "127.0.0.1"
+		if !ta.IP.IsUnspecified() {
+			host = ta.IP.String()
+		} else if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+		return net.JoinHostPort(host, fmt.Sprint(ta.Port))
+	}
+	return a.String()
+}
+
+// clusterID caches the Kafka cluster id once it could be read.
+type clusterID struct {
+	adm *kadm.Client
+	mu  sync.Mutex
+	id  string
+}
+
+func (c *clusterID) load() (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.id != "" {
+		return c.id, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	m, err := c.adm.BrokerMetadata(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.id = m.Cluster
+	return c.id, nil
+}
+
+func (c *clusterID) get() string {
+	id, _ := c.load()
+	return id
+}
+
+func (c *clusterID) ready() error {
+	if _, err := c.load(); err != nil {
+		return fmt.Errorf("kafka not reachable: %w", err)
+	}
+	return nil
+}
