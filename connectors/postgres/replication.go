@@ -191,14 +191,17 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.skipAll = d.cp != nil && (d.commitLSN < d.cp.Tx || d.commitLSN == d.cp.Tx && d.cp.Last)
 		return nil
 	case *pglogrepl.CommitMessage:
+		end := &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}
 		if d.buf != nil {
+			// The last event carries its transaction's end, so that an Ack of
+			// it can confirm the transaction without another Next.
 			d.buf.ev.Pos.Last = true
+			d.buf.end = end
 			if err := send(*d.buf); err != nil {
 				return err
 			}
 			d.buf = nil
-		}
-		if err := send(item{end: &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}}); err != nil {
+		} else if err := send(item{end: end}); err != nil {
 			return err
 		}
 		if d.cp != nil && d.commitLSN >= d.cp.Tx {

@@ -152,7 +152,7 @@ func TestDecoderInsertUpdateDeleteDefaultIdentity(t *testing.T) {
 		}
 	}
 	last := h.items[len(h.items)-1]
-	if last.end == nil || *last.end != (txEnd{commit: 100, end: 108, events: true}) {
+	if last.ev != evs[2] || last.end == nil || *last.end != (txEnd{commit: 100, end: 108, events: true}) {
 		t.Errorf("commit marker %+v", last.end)
 	}
 }

@@ -248,7 +248,7 @@ type openPlan struct {
 type item struct {
 	ev   *change.Event
 	size int
-	end  *txEnd // a transaction end or keepalive: bookkeeping for Ack
+	end  *txEnd // a transaction end (with its last event, if any) or keepalive: bookkeeping for Ack
 	err  error
 	eof  bool
 }
@@ -394,13 +394,16 @@ func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
 				st.sticky = it.err
 			case it.eof:
 				st.sticky = io.EOF
-			case it.end != nil:
-				st.mu.Lock()
-				st.pending = append(st.pending, *it.end)
-				st.advanceLocked()
-				st.mu.Unlock()
 			default:
-				return it.ev, nil
+				if it.end != nil {
+					st.mu.Lock()
+					st.pending = append(st.pending, *it.end)
+					st.advanceLocked()
+					st.mu.Unlock()
+				}
+				if it.ev != nil {
+					return it.ev, nil
+				}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -242,4 +243,262 @@ func TestIntegrationSnapshotThenStream(t *testing.T) {
 		t.Errorf("truncate of %v", evs[6].Table.ID)
 	}
 	quiet(t, st, 300*time.Millisecond)
+}
+
+func TestIntegrationPrerequisites(t *testing.T) {
+	e := newPGEnv(t, "prereq")
+	e.exec(
+		"CREATE TABLE $S.nokey (v int)",
+		"CREATE TABLE $S.nothing (id int PRIMARY KEY)",
+		"ALTER TABLE $S.nothing REPLICA IDENTITY NOTHING",
+		"CREATE TABLE $S.full_nokey (v int)",
+		"ALTER TABLE $S.full_nokey REPLICA IDENTITY FULL",
+		"CREATE TABLE $S.ok (id int PRIMARY KEY)",
+	)
+	cfg := e.config(map[string]string{
+		"table.include.list":          e.schema + `\..*,` + e.schema + ".missing",
+		"publication.autocreate.mode": "disabled",
+	})
+	_, err := NewSource(cfg, nil).Open(context.Background(), nil)
+	var pe *PrerequisiteError
+	if !errors.As(err, &pe) || !errors.Is(err, ErrPrerequisites) || IsRetryable(err) {
+		t.Fatalf("want a terminal PrerequisiteError, got %T %v", err, err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		e.schema + ".nokey has no primary key", "REPLICA IDENTITY FULL",
+		e.schema + ".nothing has REPLICA IDENTITY NOTHING",
+		e.schema + ".missing but database",
+		"publication \"" + e.pub + "\" does not exist",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "full_nokey") || strings.Contains(msg, ".ok ") {
+		t.Errorf("complains about a good table:\n%s", msg)
+	}
+	if len(pe.Problems) != 4 {
+		t.Errorf("%d problems:\n%s", len(pe.Problems), msg)
+	}
+	var n int
+	e.admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&n)
+	if n != 0 {
+		t.Error("a slot was created although the prerequisites failed")
+	}
+
+	// A role without REPLICATION.
+	role := e.schema + "_user"
+	e.exec("CREATE ROLE "+role+" LOGIN PASSWORD 'pw'", "GRANT USAGE ON SCHEMA $S TO "+role, "GRANT SELECT ON ALL TABLES IN SCHEMA $S TO "+role)
+	t.Cleanup(func() {
+		e.admin.Exec(context.Background(), "DROP OWNED BY "+role)
+		e.admin.Exec(context.Background(), "DROP ROLE "+role)
+	})
+	cfg = e.config(map[string]string{"table.include.list": e.schema + ".ok", "database.user": role, "database.password": "pw"})
+	_, err = NewSource(cfg, nil).Open(context.Background(), nil)
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 || !strings.Contains(err.Error(), "lacks the REPLICATION attribute") ||
+		!strings.Contains(err.Error(), "ALTER ROLE") {
+		t.Fatalf("no-replication role: %v", err)
+	}
+}
+
+func TestIntegrationResumeInsideLargeTransaction(t *testing.T) {
+	e := newPGEnv(t, "bigtx")
+	e.exec("CREATE TABLE $S.t (id int PRIMARY KEY, v text)")
+	cfg := e.config(map[string]string{"snapshot.mode": "no_data"})
+	st := e.open(cfg, nil)
+	e.exec("INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, 10000) g")
+	evs := next(t, st, 5000)
+	cp := evs[4999].Pos
+	if cp.Index != 4999 || cp.Last || idOf(evs[4999]) != 5000 {
+		t.Fatalf("checkpoint %+v id %d", cp, idOf(evs[4999]))
+	}
+	_ = st.Ack(cp) // inside the transaction: must not move the slot
+	st.Close()
+
+	st = e.open(cfg, &cp)
+	rest := next(t, st, 5000)
+	for i, ev := range rest {
+		if idOf(ev) != int32(5001+i) || ev.Pos.Tx != cp.Tx || ev.Pos.Index != int64(5000+i) {
+			t.Fatalf("resumed event %d: id %d pos %+v", i, idOf(ev), ev.Pos)
+		}
+	}
+	if !rest[4999].Pos.Last {
+		t.Error("last event not marked Last")
+	}
+	quiet(t, st, 300*time.Millisecond)
+
+	// A later transaction still flows after the resumed one.
+	e.exec("INSERT INTO $S.t VALUES (10001, 'x')")
+	if ev := next(t, st, 1)[0]; idOf(ev) != 10001 || ev.Pos.Index != 0 || !ev.Pos.Last || ev.Pos.Tx <= cp.Tx {
+		t.Errorf("next transaction %+v", ev.Pos)
+	}
+}
+
+func slotFlush(t *testing.T, e *pgEnv) uint64 {
+	t.Helper()
+	var s string
+	if err := e.admin.QueryRow(context.Background(), "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	v, err := parseLSN(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestIntegrationAckMovesSlotToCommitEnds(t *testing.T) {
+	e := newPGEnv(t, "ack")
+	e.exec("CREATE TABLE $S.t (id int PRIMARY KEY)")
+	st := e.open(e.config(map[string]string{"snapshot.mode": "no_data"}), nil)
+	start := slotFlush(t, e)
+	e.exec("INSERT INTO $S.t SELECT generate_series(1, 3)", "INSERT INTO $S.t SELECT generate_series(4, 5)")
+	evs := next(t, st, 5)
+	tx1, tx2 := evs[0].Pos.Tx, evs[3].Pos.Tx
+
+	// Keepalives between transactions may move the slot while nothing is
+	// outstanding, but never past the start of a transaction not yet acked.
+	_ = st.Ack(evs[1].Pos) // inside tx1
+	time.Sleep(400 * time.Millisecond)
+	if got := slotFlush(t, e); got > tx1 || got < start {
+		t.Fatalf("slot at %X after acking inside a transaction (start %X, tx1 commit %X)", got, start, tx1)
+	}
+	_ = st.Ack(evs[2].Pos) // end of tx1
+	var got uint64
+	for range 50 {
+		if got = slotFlush(t, e); got > tx1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got <= tx1 || got > tx2 || got != st.AckedLSN() {
+		t.Fatalf("after tx1: slot at %X, tx1 commit %X, tx2 commit %X, acked %X", got, tx1, tx2, st.AckedLSN())
+	}
+	_ = st.Ack(evs[3].Pos) // inside tx2
+	time.Sleep(400 * time.Millisecond)
+	if now := slotFlush(t, e); now != got {
+		t.Fatalf("slot moved inside tx2: %X", now)
+	}
+	_ = st.Ack(evs[4].Pos)
+	st.Close() // sends the last status update
+	if now := slotFlush(t, e); now <= tx2 {
+		t.Fatalf("after tx2 and close: slot at %X, tx2 commit %X", now, tx2)
+	}
+}
+
+// TestIntegrationSnapshotResume stops a snapshot half way, changes rows in
+// both the read and the unread halves, resumes from the checkpoint and
+// checks that the events reconstruct the final table with every change
+// exactly once.
+func TestIntegrationSnapshotResume(t *testing.T) {
+	e := newPGEnv(t, "resume")
+	e.exec(
+		"CREATE TABLE $S.t (id int PRIMARY KEY, v text NOT NULL)",
+		"INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, 100) g",
+		"CREATE TABLE $S.u (k text PRIMARY KEY, v int)",
+		"INSERT INTO $S.u VALUES ('a', 1), ('B', 2), ('c', 3)",
+	)
+	cfg := e.config(map[string]string{"snapshot.fetch.size": "10"})
+	st := e.open(cfg, nil)
+	first := next(t, st, 45)
+	cp := first[44].Pos
+	if !cp.Snapshot || cp.Table != e.schema+".t" || string(cp.Key) != `["45"]` || cp.Index != 45 || cp.Last {
+		t.Fatalf("checkpoint %+v", cp)
+	}
+	st.Close()
+
+	e.exec(
+		"UPDATE $S.t SET v = 'upd10' WHERE id = 10", // read half
+		"UPDATE $S.t SET v = 'upd80' WHERE id = 80", // unread half
+		"DELETE FROM $S.t WHERE id = 20",
+		"DELETE FROM $S.t WHERE id = 90",
+		"INSERT INTO $S.t VALUES (0, 'new0'), (150, 'new150')",
+		"UPDATE $S.t SET id = 140 WHERE id = 40", // key moves from the read half to the unread one
+		"UPDATE $S.t SET id = -1 WHERE id = 60",  // and back
+		"UPDATE $S.u SET v = 20 WHERE k = 'B'",
+	)
+	st = e.open(cfg, &cp)
+	// Changes after the resumed snapshot began.
+	e.exec(
+		"UPDATE $S.t SET v = 'late99' WHERE id = 99",
+		"INSERT INTO $S.t VALUES (9999, 'sentinel')",
+	)
+	var second []*change.Event
+	for {
+		ev := next(t, st, 1)[0]
+		second = append(second, ev)
+		if ev.Table.ID.Name == "t" && ev.Op == change.OpCreate && idOf(ev) == 9999 {
+			break
+		}
+		if len(second) > 500 {
+			t.Fatal("sentinel never arrived")
+		}
+	}
+	quiet(t, st, 300*time.Millisecond)
+
+	// Event history per id of table t.
+	hist := map[int32][]string{}
+	state := map[int32]string{}
+	for _, ev := range append(first, second...) {
+		if ev.Table.ID.Name != "t" {
+			continue
+		}
+		id := idOf(ev)
+		hist[id] = append(hist[id], string(ev.Op))
+		switch ev.Op {
+		case change.OpDelete:
+			delete(state, id)
+		default:
+			state[id] = ev.After[1].(string)
+		}
+	}
+	for id, want := range map[int32]string{
+		10: "r,u", 80: "r", 20: "r,d", 90: "", 0: "c", 150: "r",
+		40: "r,d", 140: "r", -1: "c", 60: "", 99: "r,u", 9999: "c", 50: "r", 1: "r",
+	} {
+		if got := strings.Join(hist[id], ","); got != want {
+			t.Errorf("id %d: events %q, want %q", id, got, want)
+		}
+	}
+	for id, h := range hist {
+		seen := map[string]bool{}
+		for _, op := range h {
+			if op == "r" && seen[op] {
+				t.Errorf("id %d read twice: %v", id, h)
+			}
+			seen[op] = true
+		}
+	}
+
+	rows, err := e.admin.Query(context.Background(), "SELECT id, v FROM "+e.schema+".t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := map[int32]string{}
+	for rows.Next() {
+		var id int32
+		var v string
+		rows.Scan(&id, &v)
+		final[id] = v
+	}
+	if !reflect.DeepEqual(state, final) {
+		t.Errorf("reconstructed table differs from the final table:\n got %v\nwant %v", state, final)
+	}
+
+	// Table u was read entirely after the resume: its update is already in the rows.
+	var u []string
+	for _, ev := range second {
+		if ev.Table.ID.Name == "u" {
+			u = append(u, fmt.Sprintf("%c:%v=%v", ev.Op, ev.After[0], ev.After[1]))
+		}
+	}
+	if want := []string{"r:B=20", "r:a=1", "r:c=3"}; !reflect.DeepEqual(u, want) { // COLLATE "C" order
+		t.Errorf("table u events %v, want %v", u, want)
+	}
+	// Streaming positions carry the regions until the stream passes them.
+	last := second[len(second)-1]
+	if last.Pos.Snapshot || len(last.Pos.State) != 0 {
+		t.Errorf("sentinel position %+v: regions should be dropped by now", last.Pos)
+	}
 }
