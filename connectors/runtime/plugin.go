@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -149,6 +150,9 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	return cc, src, nil
 }
 
+// flatten lists the problems of a joined error, looking through wrapping
+// (a plugin may wrap its errors.Join with context; the list reads better
+// without it).
 func flatten(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
@@ -156,6 +160,11 @@ func flatten(err error) []error {
 			out = append(out, flatten(e)...)
 		}
 		return out
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		if _, ok := inner.(interface{ Unwrap() []error }); ok {
+			return flatten(inner)
+		}
 	}
 	return []error{err}
 }

@@ -406,3 +406,57 @@ func TestPostgresCrashExactlyOnce(t *testing.T) {
 		t.Errorf("only %d kills", kills)
 	}
 }
+
+// TestCrashCheckerCatchesFaults feeds the exactly-once checker records with a
+// duplicate, a gap, a lost key and a missing tombstone, so the crash test's
+// verdict is known to be able to fail.
+func TestCrashCheckerCatchesFaults(t *testing.T) {
+	mk := func(id int64, op string, seq int) record {
+		key := []byte(fmt.Sprintf(`{"id":%d}`, id))
+		if op == "x" {
+			return record{Key: key}
+		}
+		after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
+		if op == "d" {
+			after = "null"
+		}
+		return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
+	}
+	good := func() ([]record, *history) {
+		h := newHistory()
+		var recs []record
+		for id := int64(1); id <= crashPrepopulated; id++ {
+			h.seqs[id] = 0
+			recs = append(recs, mk(id, "r", 0))
+		}
+		for id := int64(crashBigTxFirstID); id < crashBigTxFirstID+crashBigTxRows; id++ {
+			recs = append(recs, mk(id, "c", 0))
+		}
+		h.seqs[crashNewIDBase+1] = 2
+		h.seqs[crashNewIDBase+2] = 0
+		h.deleted[crashNewIDBase+2] = true
+		recs = append(recs, mk(crashNewIDBase+1, "c", 0), mk(crashNewIDBase+1, "u", 1), mk(crashNewIDBase+1, "u", 2),
+			mk(crashNewIDBase+2, "c", 0), mk(crashNewIDBase+2, "d", 0), mk(crashNewIDBase+2, "x", 0))
+		return recs, h
+	}
+	recs, h := good()
+	if p, _ := checkExactlyOnce(recs, h); len(p) != 0 {
+		t.Fatalf("clean history reported problems: %v", p)
+	}
+	faults := map[string]func([]record) []record{
+		"duplicate update": func(r []record) []record { return append(r, mk(crashNewIDBase+1, "u", 2)) },
+		"lost update": func(r []record) []record {
+			n := len(r)
+			return append(r[:n-5:n-5], r[n-4:]...)
+		},
+		"lost snapshot row": func(r []record) []record { return r[1:] },
+		"missing tombstone": func(r []record) []record { return r[:len(r)-1] },
+		"repeated read":     func(r []record) []record { return append(r, mk(5, "r", 0)) },
+	}
+	for name, f := range faults {
+		recs, h := good()
+		if p, _ := checkExactlyOnce(f(recs), h); len(p) == 0 {
+			t.Errorf("%s: not detected", name)
+		}
+	}
+}

@@ -122,7 +122,7 @@ func startDaemon(t *testing.T, dataDir string, extraEnv ...string) *daemon {
 	go func() { d.exitErr = d.cmd.Wait(); close(d.done) }()
 	t.Cleanup(func() {
 		d.kill()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("SLUICE_E2E_LOGS") != "" {
 			t.Logf("sluice logs (%s):\n%s", d.URL, tail(d.logs.String(), 60))
 		}
 	})
