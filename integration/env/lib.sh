@@ -7,16 +7,16 @@ set -euo pipefail
 umask 022
 
 ENV_SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-STATE_DIR="${SLUICE_ENV_DIR:-/var/tmp/sluice-env}"
+STATE_DIR="$(realpath -m "${SLUICE_ENV_DIR:-/var/tmp/sluice-env}")"
 HOST=127.0.0.1
 
 if [[ $EUID -eq 0 ]]; then
 	ENV_USER="${SLUICE_ENV_USER:-sluice-env}"
-	CACHE_DIR="${SLUICE_ENV_CACHE:-/var/cache/sluice-env}"
+	CACHE_DIR="$(realpath -m "${SLUICE_ENV_CACHE:-/var/cache/sluice-env}")"
 else
 	# Not root: run the servers as ourselves and keep the cache in $HOME.
 	ENV_USER="$(id -un)"
-	CACHE_DIR="${SLUICE_ENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice-env}"
+	CACHE_DIR="$(realpath -m "${SLUICE_ENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice-env}")"
 fi
 
 # PostgreSQL 15 from Debian. Always the versioned bin dir: a machine may have

@@ -9,9 +9,23 @@ PG_SUPER_DSN="host=$HOST port=$PG_PORT user=postgres password=postgres dbname=po
 
 pg_ctl_() { as_env_user "$PG_BIN/pg_ctl" -D "$PG_DATA" "$@"; }
 
+# postgres_pid: pid of the postmaster of $PG_DATA, or status 1. Checks the
+# process itself: after a reboot postmaster.pid may name an unrelated process.
+postgres_pid() {
+	local pid
+	[[ -s "$PG_DATA/postmaster.pid" ]] || return 1
+	read -r pid <"$PG_DATA/postmaster.pid" || return 1
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
+	local -a argv
+	mapfile -d '' -t argv 2>/dev/null <"/proc/$pid/cmdline" || return 1
+	local IFS=' '
+	[[ "${argv[*]}" == *postgres*"$PG_DATA"* ]] || return 1
+	echo "$pid"
+}
+
 # postgres_running: our server (this data dir) is running.
 postgres_running() {
-	[[ -s "$PG_DATA/PG_VERSION" ]] && pg_ctl_ status >/dev/null 2>&1
+	postgres_pid >/dev/null
 }
 
 postgres_ready() {
@@ -120,6 +134,11 @@ postgres_up() {
 	fi
 
 	[[ -s "$PG_DATA/PG_VERSION" ]] || postgres_initdb
+	if [[ -e "$PG_DATA/postmaster.pid" ]]; then
+		# Left by a server that was killed (postgres_running said no).
+		log "postgres: removing stale postmaster.pid"
+		rm -f "$PG_DATA/postmaster.pid"
+	fi
 	postgres_write_config
 	log "postgres: starting on $HOST:$PG_PORT (log $PG_LOG)"
 	if ! pg_ctl_ -l "$PG_LOG" -w -t 90 start >/dev/null 2>&1; then
