@@ -50,8 +50,9 @@ func deref(s *string) string {
 
 // checkPrerequisites checks the live database against what the capture
 // needs and returns a *PrerequisiteError listing every problem with its fix,
-// or nil. tables are the captured tables; slot is the slot's current state.
-func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []*tableInfo, slot slotInfo) error {
+// or nil. tables are the captured tables; slot is the slot's current state;
+// useSlot is false when the capture needs no slot (initial_only).
+func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []*tableInfo, slot slotInfo, useSlot bool) error {
 	var problems []error
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 
@@ -72,7 +73,9 @@ func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []
 		add("role %q lacks the REPLICATION attribute: run ALTER ROLE %s WITH REPLICATION (as a superuser)", user, pgx.Identifier{user}.Sanitize())
 	}
 
-	if slot.Exists {
+	if !useSlot {
+		// no slot, no publication needed
+	} else if slot.Exists {
 		if slot.Plugin != "pgoutput" {
 			add("replication slot %q uses plugin %q, not pgoutput: drop it (SELECT pg_drop_replication_slot('%s')) or choose another slot.name", cfg.SlotName, slot.Plugin, cfg.SlotName)
 		}
@@ -112,7 +115,7 @@ func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []
 	if err != nil {
 		return err
 	}
-	if cfg.PublicationMode == PublicationDisabled {
+	if useSlot && cfg.PublicationMode == PublicationDisabled {
 		if !exists {
 			add("publication %q does not exist and publication.autocreate.mode=disabled: run CREATE PUBLICATION %s FOR TABLE <the captured tables> (or set publication.autocreate.mode=filtered)",
 				cfg.PublicationName, pgx.Identifier{cfg.PublicationName}.Sanitize())

@@ -35,7 +35,13 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	dec := newDecoder(st, cp, state)
 	send := func(it item) error { return st.send(ctx, it) }
 	reply := make(chan struct{}, 1)
-	st.startStatusLoop(ctx, st.repl, reply)
+	sctx, scancel := context.WithCancel(ctx)
+	defer func() {
+		// Stop the status loop before the producer closes the connection.
+		scancel()
+		st.stWG.Wait()
+	}()
+	st.startStatusLoop(sctx, st.repl, reply)
 
 	for {
 		msg, err := st.repl.ReceiveMessage(ctx)
@@ -96,6 +102,9 @@ func classifyReplError(cfg *Config, op string, err error) error {
 		switch {
 		case pgErr.Code == "58P01" || strings.Contains(msg, "has already been removed"):
 			return &SlotLostError{Slot: cfg.SlotName, Reason: "the WAL it needs was removed", Err: err}
+		case pgErr.Code == "42704" && strings.Contains(msg, "publication"):
+			return &SlotLostError{Slot: cfg.SlotName, Reason: fmt.Sprintf("pgoutput cannot decode its changes: publication %q did not exist when they were written "+
+				"(the slot is older than the publication; create the publication before the slot)", cfg.PublicationName), Err: err}
 		case pgErr.Code == "42704" && strings.Contains(msg, "replication slot"):
 			return &SlotLostError{Slot: cfg.SlotName, Reason: "it does not exist any more", Err: err}
 		case pgErr.Code == "55000" && (strings.Contains(msg, "invalidated") || strings.Contains(msg, "can no longer")):

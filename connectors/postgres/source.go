@@ -117,10 +117,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		return nil, err
 	}
 	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
-	if snapOnly {
-		slot.Exists = true // initial_only needs no slot: do not check for room for one
-	}
-	if err := checkPrerequisites(ctx, q, &cfg, tables, slot); err != nil {
+	if err := checkPrerequisites(ctx, q, &cfg, tables, slot, !snapOnly); err != nil {
 		return nil, err
 	}
 	if snapOnly {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"reflect"
@@ -381,8 +382,13 @@ func TestIntegrationAckMovesSlotToCommitEnds(t *testing.T) {
 		t.Fatalf("slot moved inside tx2: %X", now)
 	}
 	_ = st.Ack(evs[4].Pos)
-	st.Close() // sends the last status update
-	if now := slotFlush(t, e); now <= tx2 {
+	st.Close() // sends the last status update; the server applies it asynchronously
+	now := slotFlush(t, e)
+	for i := 0; i < 50 && now <= tx2; i++ {
+		time.Sleep(50 * time.Millisecond)
+		now = slotFlush(t, e)
+	}
+	if now <= tx2 {
 		t.Fatalf("after tx2 and close: slot at %X, tx2 commit %X", now, tx2)
 	}
 }
@@ -500,5 +506,51 @@ func TestIntegrationSnapshotResume(t *testing.T) {
 	last := second[len(second)-1]
 	if last.Pos.Snapshot || len(last.Pos.State) != 0 {
 		t.Errorf("sentinel position %+v: regions should be dropped by now", last.Pos)
+	}
+}
+
+func TestIntegrationExistingSlotSnapshotAndSchemaChange(t *testing.T) {
+	e := newPGEnv(t, "oldslot")
+	e.exec("CREATE TABLE $S.t (id int PRIMARY KEY, v text)")
+	// The publication must be older than the slot, or pgoutput cannot decode.
+	e.exec("CREATE PUBLICATION "+e.pub+" FOR TABLE $S.t", "SELECT pg_create_logical_replication_slot('"+e.slot+"', 'pgoutput')")
+	// Committed after the slot's start: in the stream and in the snapshot.
+	e.exec("INSERT INTO $S.t SELECT g, 'v' FROM generate_series(1, 5) g", "UPDATE $S.t SET v = 'w' WHERE id = 2")
+	st := e.open(e.config(nil), nil)
+	evs := next(t, st, 5)
+	for i, ev := range evs {
+		if ev.Op != change.OpRead || idOf(ev) != int32(i+1) || ev.Table.Version != 1 {
+			t.Fatalf("snapshot event %d: %c %v", i, ev.Op, ev.After)
+		}
+	}
+	e.exec("ALTER TABLE $S.t ADD COLUMN n int NOT NULL DEFAULT 7", "INSERT INTO $S.t VALUES (6, 'x', 8)")
+	ev := next(t, st, 1)[0]
+	if ev.Op != change.OpCreate || idOf(ev) != 6 {
+		t.Fatalf("the stream repeated a change the snapshot holds: %c %v", ev.Op, ev.After)
+	}
+	if ev.Table.Version != 2 || len(ev.Table.Columns) != 3 || ev.After[2] != int32(8) || evs[0].Table.Version != 1 || len(evs[0].Table.Columns) != 2 {
+		t.Errorf("schema change: new v%d %v, old v%d", ev.Table.Version, ev.Table.Columns, evs[0].Table.Version)
+	}
+	quiet(t, st, 300*time.Millisecond)
+}
+
+func TestIntegrationInitialOnlyAndLostSlot(t *testing.T) {
+	e := newPGEnv(t, "only")
+	e.exec("CREATE TABLE $S.t (id int PRIMARY KEY)", "INSERT INTO $S.t SELECT generate_series(1, 3)")
+	st := e.open(e.config(map[string]string{"snapshot.mode": "initial_only"}), nil)
+	next(t, st, 3)
+	if _, err := st.Next(context.Background()); err != io.EOF {
+		t.Fatalf("after initial_only snapshot: %v", err)
+	}
+	var n int
+	e.admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&n)
+	if n != 0 {
+		t.Error("initial_only created a slot")
+	}
+
+	// A streaming checkpoint whose slot is gone.
+	_, err := NewSource(e.config(nil), nil).Open(context.Background(), &change.Position{Tx: 1234, Index: 0})
+	if !errors.Is(err, ErrSlotLost) || IsRetryable(err) || !strings.Contains(err.Error(), "new snapshot") {
+		t.Fatalf("lost slot: %v", err)
 	}
 }
