@@ -43,6 +43,20 @@
 // its start, so a crash there can repeat that table's rows (they have a null
 // Kafka key, so consumers cannot tell them apart anyway).
 //
+// Region lookup compares keys in Go in the chunk query's order: integers,
+// numeric and floats numerically, collatable (text) columns bytewise because
+// the chunk query orders them COLLATE "C", everything else by its text form
+// (uuid, bool, bytea hex and ISO dates/timestamps in years 1000-9999 order the
+// same way as Postgres). Keys whose text order differs from Postgres's
+// (enums, citext, dates BC or 'infinity') can misplace a change that races a
+// snapshot resume across the region boundary; the snapshot itself stays
+// complete.
+//
+// The publication must be older than the slot: pgoutput cannot decode WAL
+// written before its publication existed. Open creates the publication
+// before the slot; a slot made by hand before the publication fails with a
+// SlotLostError naming this.
+//
 // source.snapshot follows Debezium: "first" on the first row of a fresh
 // snapshot, "first_in_data_collection" / "last_in_data_collection" on the
 // first / last row of each table, "last" on the final row, "true" otherwise;
