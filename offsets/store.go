@@ -7,4 +7,7 @@ type Store interface {
 	// Load returns the last committed checkpoint of connector, or nil when
 	// it has none.
 	Load(ctx context.Context, connector string) ([]byte, error)
+	// Reset deletes connector's checkpoint, so its next start is a fresh
+	// one. The connector must not be running.
+	Reset(ctx context.Context, connector string) error
 }

@@ -49,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "consume":
+		return consume(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sluice %s (%s)\n", Version, Commit)
 		return 0
@@ -67,6 +69,7 @@ func usage(w io.Writer) {
 
 Usage:
   sluice serve [flags]   run the daemon (REST API on --listen)
+  sluice consume TOPIC   print a topic's records as a read_committed consumer sees them
   sluice version         print the version
 
 Run 'sluice serve -h' for the flags; each also reads a SLUICE_* environment variable.

@@ -380,3 +380,30 @@ func (h *handler) fixStatus(s ConnectorStatus) ConnectorStatus {
 	s.Tasks = tasks
 	return s
 }
+
+// offsets is GET /connectors/{name}/offsets.
+func (h *handler) offsets(w http.ResponseWriter, r *http.Request) error {
+	o, err := h.m.Offsets(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if o.Offsets == nil {
+		o.Offsets = []PartitionOffset{}
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+// msgOffsetsReset is Kafka Connect's answer to DELETE .../offsets for a
+// source connector that does not manage its offsets externally.
+const msgOffsetsReset = "The Connect framework-managed offsets for this connector have been reset successfully. " +
+	"However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses."
+
+// resetOffsets is DELETE /connectors/{name}/offsets.
+func (h *handler) resetOffsets(w http.ResponseWriter, r *http.Request) error {
+	if err := h.m.ResetOffsets(r.Context(), r.PathValue("name")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": msgOffsetsReset})
+	return nil
+}

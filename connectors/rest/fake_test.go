@@ -276,3 +276,31 @@ func (e codedError) Error() string   { return fmt.Sprintf("coded %d", e.code) }
 func (e codedError) StatusCode() int { return e.code }
 
 var _ Manager = (*fakeManager)(nil)
+
+func (f *fakeManager) Offsets(_ context.Context, name string) (ConnectorOffsets, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.connectors[name]
+	if !ok {
+		return ConnectorOffsets{}, notFound("Connector %s not found", name)
+	}
+	return ConnectorOffsets{Offsets: []PartitionOffset{{
+		Partition: map[string]any{"server": c.config["topic.prefix"]},
+		Offset:    map[string]any{"lsn": 42},
+	}}}, nil
+}
+
+func (f *fakeManager) ResetOffsets(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "ResetOffsets "+name)
+	c, ok := f.connectors[name]
+	if !ok {
+		return notFound("Connector %s not found", name)
+	}
+	if c.state != "STOPPED" {
+		return Errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	return nil
+}

@@ -62,6 +62,8 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"PUT /connectors/{name}/resume", h.resume},
 		{"PUT /connectors/{name}/stop", h.stop},
 		{"POST /connectors/{name}/restart", h.restart},
+		{"GET /connectors/{name}/offsets", h.offsets},
+		{"DELETE /connectors/{name}/offsets", h.resetOffsets},
 		{"GET /healthz", h.healthz},
 		{"GET /readyz", h.readyz},
 		{"GET /metrics", h.metrics},

@@ -42,6 +42,23 @@ type Manager interface {
 	Validate(plugin string, config map[string]string) (map[string][]string, error)
 	// ClusterID is the Kafka cluster id, for GET /.
 	ClusterID() string
+	// Offsets returns the connector's committed offsets, Kafka Connect style.
+	Offsets(ctx context.Context, name string) (ConnectorOffsets, error)
+	// ResetOffsets deletes a STOPPED connector's committed offsets, so its
+	// next start begins afresh (with a snapshot when configured). It fails
+	// with 400 when the connector is not STOPPED.
+	ResetOffsets(ctx context.Context, name string) error
+}
+
+// ConnectorOffsets is the body of GET /connectors/{name}/offsets.
+type ConnectorOffsets struct {
+	Offsets []PartitionOffset `json:"offsets"`
+}
+
+// PartitionOffset is one source partition's offset.
+type PartitionOffset struct {
+	Partition map[string]any `json:"partition"`
+	Offset    map[string]any `json:"offset"`
 }
 
 // PluginInfo describes a connector class, as GET /connector-plugins lists it.

@@ -130,6 +130,7 @@ func (m *memSink) Load(context.Context, string) ([]byte, error) {
 	if len(m.checkpoints) == 0 {
 		return nil, nil
 	}
+	// A nil checkpoint is a reset.
 	return m.checkpoints[len(m.checkpoints)-1], nil
 }
 
@@ -300,3 +301,10 @@ func TestCheckpointRoundTrip(t *testing.T) {
 }
 
 func samePos(a, b change.Position) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+
+func (m *memSink) Reset(context.Context, string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.checkpoints = append(m.checkpoints, nil)
+	return nil
+}

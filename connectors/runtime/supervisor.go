@@ -569,3 +569,52 @@ func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string]
 	_, _, probs := parseConfig(s.opts.Plugins, cfg["name"], cfg, s.log)
 	return probs, nil
 }
+
+// Offsets returns a connector's committed checkpoint in Kafka Connect's
+// offsets shape: the partition is {"server": topic.prefix}, as Debezium's.
+func (s *Supervisor) Offsets(ctx context.Context, name string) (rest.ConnectorOffsets, error) {
+	s.mu.Lock()
+	m, err := s.get(name, "Connector %s not found")
+	var cfg map[string]string
+	if err == nil {
+		cfg = maps.Clone(m.config)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return rest.ConnectorOffsets{}, err
+	}
+	raw, err := s.opts.Offsets.Load(ctx, name)
+	if err != nil {
+		return rest.ConnectorOffsets{}, err
+	}
+	if raw == nil {
+		return rest.ConnectorOffsets{Offsets: []rest.PartitionOffset{}}, nil
+	}
+	pos, err := DecodeCheckpoint(raw)
+	if err != nil {
+		return rest.ConnectorOffsets{}, err
+	}
+	return rest.ConnectorOffsets{Offsets: []rest.PartitionOffset{{
+		Partition: map[string]any{"server": cfg["topic.prefix"]},
+		Offset:    offsetView(*pos),
+	}}}, nil
+}
+
+// ResetOffsets deletes a STOPPED connector's checkpoint.
+func (s *Supervisor) ResetOffsets(ctx context.Context, name string) error {
+	s.mu.Lock()
+	m, err := s.get(name, "Connector %s not found")
+	if err == nil && m.target != StateStopped {
+		err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := s.opts.Offsets.Reset(ctx, name); err != nil {
+		return err
+	}
+	s.log.Info("connector offsets reset", "connector", name)
+	return nil
+}

@@ -130,3 +130,16 @@ func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error)
 	}
 	return n, nil
 }
+
+// Reset writes a tombstone for connector's checkpoint.
+func (s *Store) Reset(ctx context.Context, connector string) error {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.brokers...)}, s.opts...)...)
+	if err != nil {
+		return fmt.Errorf("offsets: new client: %w", err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: s.topic, Key: []byte(connector)}).FirstErr(); err != nil {
+		return fmt.Errorf("offsets: reset %q on %q: %w", connector, s.topic, err)
+	}
+	return nil
+}
