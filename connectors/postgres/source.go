@@ -33,12 +33,13 @@ type Source struct {
 	knobs Knobs
 }
 
-// NewSource returns a Source for cfg. log may be nil.
+// NewSource returns a Source for cfg. log may be nil; the caller gives it
+// the connector's attributes.
 func NewSource(cfg Config, log *slog.Logger) *Source {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Source{cfg: cfg, log: log.With("connector", cfg.Name)}
+	return &Source{cfg: cfg, log: log}
 }
 
 // WithKnobs returns a copy of s using k.
