@@ -49,6 +49,9 @@ package postgres
 // string io.debezium.time.Interval "P1Y2M3DT4H5M6.78S". hstore.handling.mode=map
 // is not supported.
 //
+// The text forms are PostgreSQL's under SessionParams (DateStyle=ISO,
+// lc_monetary=C, extra_float_digits=1); money in another locale is an error.
+//
 // Known differences from Debezium: money in string mode is the plain decimal
 // ("5.00", Debezium prints the Java double "5.0"); oid above 2^31 and numeric
 // ±Infinity decode (Debezium fails on both); timetz '24:00:00+02' is "22:00:00Z"
@@ -73,6 +76,16 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
+
+// SessionParams returns the run-time parameters the decoders rely on for
+// the text forms they parse: dates in ISO order, money in the C locale's
+// format, floats with all their digits. Set them (as startup parameters) on
+// every connection whose text output reaches a Decode: the snapshot's, and
+// the replication connection's, whose walsender formats pgoutput's values.
+// TimeZone, IntervalStyle and bytea_output may be anything.
+func SessionParams() map[string]string {
+	return map[string]string{"DateStyle": "ISO", "lc_monetary": "C", "extra_float_digits": "1"}
+}
 
 // The value modes, as Debezium spells them in its configuration.
 const (
@@ -161,6 +174,7 @@ type Column struct {
 	Field change.Field
 	// Decode turns the column's text form into its change.Row value. NULL
 	// never reaches it: the caller handles NULL. Decode does not keep text.
+	// Its errors name the type, not the column: the caller adds that.
 	Decode func(text []byte) (any, error)
 	// Unknown is true when sluice has no mapping for the type: the value is
 	// the text form as a string; the caller logs a warning once per column.
@@ -229,7 +243,7 @@ func MapColumn(ctx context.Context, cat *TypeCatalog, q Querier, name string, ty
 		Decode: func(text []byte) (any, error) {
 			v, err := decode(text)
 			if err != nil {
-				return nil, fmt.Errorf("column %q (%s): %w", name, typeName, err)
+				return nil, fmt.Errorf("%s: %w", typeName, err) // callers name the table and column
 			}
 			return v, nil
 		},
@@ -928,29 +942,45 @@ func decodeNumericDouble(b []byte) (any, error) {
 // moneyScale is money.fraction.digits' default.
 const moneyScale = 2
 
-// parseMoney parses money's text form in the C-like locales ("$1,234.56",
-// "-$1,234.56", "($1,234.56)"): currency symbols and group separators are
-// dropped, '.' is the decimal point.
+// parseMoney parses money's text form as PostgreSQL writes it under
+// lc_monetary=C: "$1,234.56", "-$1,234.56" (and "($1,234.56)"). Other locales
+// write other symbols and separators ("1.234,56 €"); rather than guess, they
+// are an error that names the fix.
 func parseMoney(b []byte) (decimal, error) {
-	var clean []byte
+	s := bytes.TrimSpace(b)
 	neg := false
-	for _, c := range b {
+	if len(s) >= 2 && s[0] == '(' && s[len(s)-1] == ')' {
+		neg, s = true, s[1:len(s)-1]
+	}
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = !neg, s[1:]
+	}
+	s = bytes.TrimPrefix(s, []byte{'$'})
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = !neg, s[1:]
+	}
+	clean := make([]byte, 0, len(s))
+	point := false
+	for i, c := range s {
 		switch {
-		case c >= '0' && c <= '9', c == '.':
+		case c >= '0' && c <= '9':
 			clean = append(clean, c)
-		case c == '-', c == '(':
-			neg = true
+		case c == ',' && !point && i > 0:
+		case c == '.' && !point:
+			point = true
+			clean = append(clean, c)
+		default:
+			return decimal{}, fmt.Errorf("money %q is not in the C locale's format; set lc_monetary to 'C' for sluice's connections", b)
 		}
 	}
 	d, err := parseDecimal(clean)
-	if err != nil || d.special != "" || bytes.Count(clean, []byte{'.'}) > 1 {
-		return decimal{}, fmt.Errorf("invalid money %q", b)
+	if err == nil {
+		d, err = d.rescale(moneyScale)
 	}
-	d.neg = neg && d.digits != "0"
-	d, err = d.rescale(moneyScale)
 	if err != nil {
 		return decimal{}, fmt.Errorf("invalid money %q: %w", b, err)
 	}
+	d.neg = neg && d.digits != "0"
 	return d, nil
 }
 

@@ -318,6 +318,43 @@ func TestTypesIntegration(t *testing.T) {
 	})
 }
 
+// TestSessionParams checks that the parameters the decoders need are
+// accepted at startup, also by a replication connection, and take effect.
+func TestSessionParams(t *testing.T) {
+	dsn := os.Getenv("SLUICE_PG_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres:postgres@127.0.0.1:55432/sluice_test"
+	}
+	for _, replication := range []bool{false, true} {
+		cfg, err := pgconn.ParseConfig(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if replication {
+			cfg.RuntimeParams["replication"] = "database"
+		}
+		for k, v := range SessionParams() {
+			cfg.RuntimeParams[k] = v
+		}
+		cfg.RuntimeParams["DateStyle"] = "ISO, DMY" // only the ISO part matters
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, err := pgconn.ConnectConfig(ctx, cfg)
+		cancel()
+		if err != nil {
+			t.Fatalf("replication=%v: %v", replication, err)
+		}
+		res, err := conn.Exec(context.Background(), "SELECT current_setting('DateStyle'), current_setting('lc_monetary'), 1234.5::money::text, date '2024-05-01'::text").ReadAll()
+		conn.Close(context.Background())
+		if err != nil {
+			t.Fatalf("replication=%v: %v", replication, err)
+		}
+		row := res[0].Rows[0]
+		if string(row[0]) != "ISO, DMY" || string(row[1]) != "C" || string(row[2]) != "$1,234.50" || string(row[3]) != "2024-05-01" {
+			t.Errorf("replication=%v: settings %q", replication, row)
+		}
+	}
+}
+
 func contains(xs []string, s string) bool {
 	for _, x := range xs {
 		if x == s {

@@ -213,6 +213,9 @@ func TestDecodeInvalidInput(t *testing.T) {
 		{oidNumeric, -1, "1.2.3"},
 		{oidNumeric, -1, "--1"},
 		{oidMoney, -1, "$1.2.3"},
+		{oidMoney, -1, "12,50 €"},
+		{oidMoney, -1, "1.234,56"},
+		{oidMoney, -1, "$1.234"},
 		{oidDate, -1, "2024-13-01"},
 		{oidDate, -1, "2024-01-01x"},
 		{oidTimestamp, -1, "2024-01-01"},
@@ -233,8 +236,8 @@ func TestDecodeInvalidInput(t *testing.T) {
 		c := mapCol(t, nil, tc.oid, tc.typmod, false, TypeOptions{})
 		if v, err := c.Decode([]byte(tc.text)); err == nil {
 			t.Errorf("oid %d: Decode(%q) = %#v, want an error", tc.oid, tc.text, v)
-		} else if !strings.Contains(err.Error(), `column "c"`) {
-			t.Errorf("oid %d: error %q does not name the column", tc.oid, err)
+		} else if !strings.HasPrefix(err.Error(), c.Field.SourceType+": ") {
+			t.Errorf("oid %d: error %q does not start with the type", tc.oid, err)
 		}
 	}
 }
@@ -307,6 +310,7 @@ func TestDecodeNumeric(t *testing.T) {
 		{name: "money", oid: oidMoney, typmod: -1, text: "$1,234.56", want: int64Bytes(123456)},
 		{name: "money negative", oid: oidMoney, typmod: -1, text: "-$1,234.56", want: int64Bytes(-123456)},
 		{name: "money parentheses", oid: oidMoney, typmod: -1, text: "($5.00)", want: int64Bytes(-500)},
+		{name: "money no symbol", oid: oidMoney, typmod: -1, text: "1234.5", want: int64Bytes(123450)},
 		{name: "money zero", oid: oidMoney, typmod: -1, text: "$0.00", want: []byte{0}},
 		{name: "money min", oid: oidMoney, typmod: -1, text: "-$92,233,720,368,547,758.08", want: b64("gAAAAAAAAAA=")},
 		{name: "money double", oid: oidMoney, typmod: -1, opts: TypeOptions{DecimalMode: "double"}, text: "-$1,234.56", want: -1234.56},
