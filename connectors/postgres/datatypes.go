@@ -60,6 +60,7 @@ package postgres
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -70,6 +71,7 @@ import (
 	"math"
 	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -2264,17 +2266,8 @@ func javaHashMapOrder(keys []string) []int {
 		order[i] = i
 	}
 	mask := capacity - 1
-	sortStable(order, func(a, b int) bool { return hashes[a]&mask < hashes[b]&mask })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(hashes[a]&mask, hashes[b]&mask) })
 	return order
-}
-
-// sortStable is an insertion sort; hstore values are small.
-func sortStable(xs []int, less func(a, b int) bool) {
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && less(xs[j], xs[j-1]); j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
-		}
-	}
 }
 
 // --- arrays -----------------------------------------------------------------

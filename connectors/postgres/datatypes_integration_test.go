@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,7 +215,7 @@ func TestTypesIntegration(t *testing.T) {
 			mustExec(t, conn, "INSERT INTO all_types ("+strings.Join(names, ", ")+") VALUES ("+strings.Join(vals, ", ")+")")
 			continue
 		}
-		if !contains(names, "c_int2") {
+		if !slices.Contains(names, "c_int2") {
 			names, vals = append(names, "c_int2"), append(vals, "0")
 		}
 		mustExec(t, conn, "INSERT INTO all_types ("+strings.Join(names, ", ")+") VALUES ("+strings.Join(vals, ", ")+")")
@@ -353,15 +354,6 @@ func TestSessionParams(t *testing.T) {
 			t.Errorf("replication=%v: settings %q", replication, row)
 		}
 	}
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func mustBig(s string) *big.Int {
