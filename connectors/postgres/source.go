@@ -50,15 +50,20 @@ func (s *Source) WithKnobs(k Knobs) *Source {
 }
 
 // sessionParams are set on both connections so that the text form of every
-// value is the same in the snapshot and in the stream.
-var sessionParams = map[string]string{
-	"DateStyle":          "ISO, YMD",
-	"IntervalStyle":      "postgres",
-	"TimeZone":           "UTC",
-	"extra_float_digits": "3",
-	"bytea_output":       "hex",
-	"client_encoding":    "UTF8",
-}
+// value is the same in the snapshot and in the stream, and is the form the
+// decoders parse (SessionParams).
+var sessionParams = func() map[string]string {
+	p := map[string]string{
+		"IntervalStyle":   "postgres",
+		"TimeZone":        "UTC",
+		"bytea_output":    "hex",
+		"client_encoding": "UTF8",
+	}
+	for k, v := range SessionParams() {
+		p[k] = v
+	}
+	return p
+}()
 
 func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	pc, err := pgx.ParseConfig(cfg.DSN())
