@@ -278,7 +278,7 @@ func parseRegexList(key, s string, errs *[]error) ([]*regexp.Regexp, []string) {
 		}
 		re, err := regexp.Compile(`(?i)^(?:` + e + `)$`)
 		if err != nil {
-			*errs = append(*errs, fmt.Errorf("%s: entry %q is not a valid regular expression (%v); fix or remove it", key, e, err))
+			*errs = append(*errs, fmt.Errorf("%s: entry %q is not a valid regular expression (%w); fix or remove it", key, e, err))
 			continue
 		}
 		out = append(out, re)

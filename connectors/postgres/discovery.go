@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -219,7 +220,7 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 // FOR ALL TABLES.
 func publicationState(ctx context.Context, q *pgx.Conn, name string) (exists, allTables bool, err error) {
 	err = q.QueryRow(ctx, `SELECT puballtables FROM pg_publication WHERE pubname = $1`, name).Scan(&allTables)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return false, false, nil
 	}
 	if err != nil {

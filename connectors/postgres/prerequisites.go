@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,7 +24,7 @@ func readSlot(ctx context.Context, q *pgx.Conn, name string) (slotInfo, error) {
 	var plugin, db, walStatus, flush *string
 	err := q.QueryRow(ctx, `SELECT plugin, database, active, wal_status, confirmed_flush_lsn::text
 		FROM pg_replication_slots WHERE slot_name = $1`, name).Scan(&plugin, &db, &s.Active, &walStatus, &flush)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return s, nil
 	}
 	if err != nil {

@@ -112,7 +112,7 @@ func classifyReplError(cfg *Config, op string, err error) error {
 		case pgErr.Code == "55006":
 			return &ConnError{Op: op + fmt.Sprintf(" (slot %q is in use by another connection: is a second instance of this connector running?)", cfg.SlotName), Err: err}
 		case pgErr.Code == "42501":
-			return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %v: grant the role REPLICATION (ALTER ROLE ... WITH REPLICATION)", op, err)}}
+			return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %w: grant the role REPLICATION (ALTER ROLE ... WITH REPLICATION)", op, err)}}
 		case strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || strings.HasPrefix(pgErr.Code, "53"):
 			return &ConnError{Op: op, Err: err}
 		}

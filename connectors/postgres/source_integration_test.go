@@ -57,9 +57,19 @@ func newPGEnv(t *testing.T, name string) *pgEnv {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		admin.Exec(ctx, "SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1", e.slot)
-		admin.Exec(ctx, "DROP PUBLICATION IF EXISTS "+e.pub)
-		admin.Exec(ctx, "DROP SCHEMA "+e.schema+" CASCADE")
+		for _, q := range []string{
+			"SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1",
+			"DROP PUBLICATION IF EXISTS " + e.pub,
+			"DROP SCHEMA " + e.schema + " CASCADE",
+		} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{e.slot}
+			}
+			if _, err := admin.Exec(ctx, q, args...); err != nil {
+				t.Errorf("cleanup %q: %v", q, err)
+			}
+		}
 		admin.Close(ctx)
 	})
 	return e
@@ -283,7 +293,9 @@ func TestIntegrationPrerequisites(t *testing.T) {
 		t.Errorf("%d problems:\n%s", len(pe.Problems), msg)
 	}
 	var n int
-	e.admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&n)
+	if err := e.admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Error("a slot was created although the prerequisites failed")
 	}
@@ -292,8 +304,11 @@ func TestIntegrationPrerequisites(t *testing.T) {
 	role := e.schema + "_user"
 	e.exec("CREATE ROLE "+role+" LOGIN PASSWORD 'pw'", "GRANT USAGE ON SCHEMA $S TO "+role, "GRANT SELECT ON ALL TABLES IN SCHEMA $S TO "+role)
 	t.Cleanup(func() {
-		e.admin.Exec(context.Background(), "DROP OWNED BY "+role)
-		e.admin.Exec(context.Background(), "DROP ROLE "+role)
+		for _, q := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
+			if _, err := e.admin.Exec(context.Background(), q); err != nil {
+				t.Errorf("cleanup %q: %v", q, err)
+			}
+		}
 	})
 	cfg = e.config(map[string]string{"table.include.list": e.schema + ".ok", "database.user": role, "database.password": "pw"})
 	_, err = NewSource(cfg, nil).Open(context.Background(), nil)
@@ -485,8 +500,13 @@ func TestIntegrationSnapshotResume(t *testing.T) {
 	for rows.Next() {
 		var id int32
 		var v string
-		rows.Scan(&id, &v)
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
 		final[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(state, final) {
 		t.Errorf("reconstructed table differs from the final table:\n got %v\nwant %v", state, final)
@@ -539,11 +559,13 @@ func TestIntegrationInitialOnlyAndLostSlot(t *testing.T) {
 	e.exec("CREATE TABLE $S.t (id int PRIMARY KEY)", "INSERT INTO $S.t SELECT generate_series(1, 3)")
 	st := e.open(e.config(map[string]string{"snapshot.mode": "initial_only"}), nil)
 	next(t, st, 3)
-	if _, err := st.Next(context.Background()); err != io.EOF {
+	if _, err := st.Next(context.Background()); !errors.Is(err, io.EOF) {
 		t.Fatalf("after initial_only snapshot: %v", err)
 	}
 	var n int
-	e.admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&n)
+	if err := e.admin.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", e.slot).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Error("initial_only created a slot")
 	}

@@ -131,10 +131,9 @@ func writer(t *testing.T, pg *pgx.Conn, table string, h *history, stop <-chan st
 
 // crashEvent is what the checker needs of a record.
 type crashEvent struct {
-	op        byte // c u d r, or 'x' for a tombstone
-	seq       int
-	offset    int64
-	partition string
+	op     byte // c u d r, or 'x' for a tombstone
+	seq    int
+	offset int64
 }
 
 func parseCrashRecord(r record) (int64, crashEvent, error) {

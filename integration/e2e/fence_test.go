@@ -45,8 +45,8 @@ func TestSecondDaemonFencesFirst(t *testing.T) {
 		t.Errorf("A's trace %q does not say it was fenced", trace)
 	}
 	b.waitTaskState(t, prefix, "RUNNING", 60*time.Second)
-	recs := c.waitCount(t, 50, 60*time.Second)
-	recs = c.settle(2 * time.Second)
+	c.waitCount(t, 50, 60*time.Second)
+	recs := c.settle(2 * time.Second)
 	seen := map[string]int{}
 	for _, r := range recs {
 		seen[string(r.Key)]++

@@ -87,10 +87,10 @@ func TestPostgresTranscript(t *testing.T) {
 	var out bytes.Buffer
 	seen := 0
 	record := func(title string, want int) {
-		recs := c.waitCount(t, seen+want, 60*time.Second)
+		c.waitCount(t, seen+want, 60*time.Second)
 		// Anything beyond want would be a surprise: wait a little to catch it.
 		time.Sleep(300 * time.Millisecond)
-		recs = c.snapshot()
+		recs := c.snapshot()
 		fmt.Fprintf(&out, "## %s\n", title)
 		for _, r := range recs[seen:] {
 			fmt.Fprintf(&out, "topic: %s\nkey:   %s\nvalue: %s\nheaders: %s\n\n",

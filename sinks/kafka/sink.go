@@ -216,7 +216,7 @@ func (s *Sink) fail(ctx context.Context, err error) error {
 		s.log.Warn("abort transaction", "err", aerr)
 	}
 	if isFenced(err) {
-		return fmt.Errorf("%w (%v)", ErrFenced, err)
+		return fmt.Errorf("%w: %w", ErrFenced, err)
 	}
 	return err
 }
