@@ -156,7 +156,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			return err
 		}
 		if err := sink.Commit(ctx, recs, cpb); err != nil {
-			return err
+			return sinkError(err)
 		}
 		t.Metrics.observeCommit(t.Name, nEvents, len(recs), time.Since(start))
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
@@ -226,6 +226,18 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			}
 		}
 	}
+}
+
+// sinkError classifies a sink failure: one that says whether it is
+// retryable keeps its word; any other (a broker unreachable, a request timed
+// out) is retried by restarting the task from its checkpoint, which is always
+// safe since nothing uncommitted was acknowledged.
+func sinkError(err error) error {
+	var r interface{ Retryable() bool }
+	if errors.As(err, &r) {
+		return err
+	}
+	return Retryable(err)
 }
 
 // retryable marks an error as worth retrying by restarting the task.

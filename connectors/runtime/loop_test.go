@@ -308,3 +308,18 @@ func (m *memSink) Reset(context.Context, string) error {
 	m.checkpoints = append(m.checkpoints, nil)
 	return nil
 }
+
+func TestSinkErrorsAreRetryableUnlessTheySayOtherwise(t *testing.T) {
+	if !IsRetryable(sinkError(errors.New("broker unreachable"))) {
+		t.Error("a plain sink error should be retryable")
+	}
+	fenced := fmt.Errorf("wrapped: %w", terminalErr{})
+	if IsRetryable(sinkError(fenced)) {
+		t.Error("an error that says it is not retryable became retryable")
+	}
+}
+
+type terminalErr struct{}
+
+func (terminalErr) Error() string   { return "terminal" }
+func (terminalErr) Retryable() bool { return false }

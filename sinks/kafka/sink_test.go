@@ -3,6 +3,7 @@ package kafka_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,5 +113,16 @@ func TestSecondInstanceFencesFirst(t *testing.T) {
 	cp, err := offsetskafka.New(brokers, "sluice-offsets").Load(ctx, "c1")
 	if err != nil || string(cp) != "cp-b" {
 		t.Fatalf("checkpoint = %q, %v; want cp-b", cp, err)
+	}
+}
+
+func TestErrFencedIsTerminal(t *testing.T) {
+	var r interface{ Retryable() bool }
+	err := fmt.Errorf("%w: %w", kafka.ErrFenced, errors.New("kafka: producer fenced"))
+	if !errors.As(err, &r) || r.Retryable() {
+		t.Fatal("ErrFenced must say it is not retryable")
+	}
+	if !errors.Is(err, kafka.ErrFenced) {
+		t.Fatal("errors.Is lost ErrFenced")
 	}
 }
