@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -314,5 +315,100 @@ func TestAvroValueKinds(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("value schema lacks %s", want)
 		}
+	}
+}
+
+// TestAvroMixedSides checks a JSON key with an Avro value and the reverse:
+// the JSON side is byte for byte what the JSON encoder writes.
+func TestAvroMixedSides(t *testing.T) {
+	fake := fakeRegistry(t)
+	reg := newTestRegistry(t, fake.URL(), time.Second)
+	del := event(customers(), change.OpDelete, change.Row{int32(1), "", nil, nil}, nil)
+	plain, err := NewJSON(opts()).Encode(nil, del)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	a, err := NewAvro(avroOpts(nil, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := a.Encode(nil, del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[1].Value != nil || string(msgs[1].Key) != `{"id":1}` {
+		t.Fatalf("delete then tombstone: %+v", msgs)
+	}
+	if string(msgs[0].Key) != string(plain[0].Key) {
+		t.Errorf("JSON key %s, want %s", msgs[0].Key, plain[0].Key)
+	}
+	if _, v := decodeWire(t, fake.URL(), msgs[0].Value); !strings.Contains(asJSON(t, v), `"op":"d"`) {
+		t.Errorf("Avro value %s", asJSON(t, v))
+	}
+	if fake.SubjectExists("dbserver1.public.customers-key") {
+		t.Error("a JSON key registered a key schema")
+	}
+
+	o := avroOpts(reg, nil)
+	o.ValueSchemas = true
+	a, err = NewAvro(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err = a.Encode(nil, del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, k := decodeWire(t, fake.URL(), msgs[0].Key); asJSON(t, k) != `{"id":1}` {
+		t.Errorf("Avro key %s", asJSON(t, k))
+	}
+	jo := opts()
+	jo.ValueSchemas = true
+	withSchema, err := NewJSON(jo).Encode(nil, del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(msgs[0].Value) != string(withSchema[0].Value) {
+		t.Errorf("JSON value\n got %s\nwant %s", msgs[0].Value, withSchema[0].Value)
+	}
+}
+
+// TestAvroInvalidNames checks that a name Avro does not allow is a terminal
+// error naming the rule, and that nothing is registered.
+func TestAvroInvalidNames(t *testing.T) {
+	fake := fakeRegistry(t)
+	reg := newTestRegistry(t, fake.URL(), time.Second)
+	tbl := customers()
+	tbl.Columns[1].Name = "first name"
+	a, err := NewAvro(avroOpts(reg, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.Encode(nil, event(tbl, change.OpCreate, nil, anne()))
+	if !errors.Is(err, ErrAvroSchema) || !strings.Contains(err.Error(), "letters, digits and '_'") {
+		t.Fatalf("Encode = %v, want ErrAvroSchema", err)
+	}
+	var retryable interface{ Retryable() bool }
+	if errors.As(err, &retryable) && retryable.Retryable() {
+		t.Errorf("%v is retryable", err)
+	}
+	if fake.SubjectExists("dbserver1.public.customers-value") {
+		t.Error("an invalid schema was registered")
+	}
+}
+
+// TestAvroNullInRequiredField checks that a value error is reported, not
+// encoded, and registers nothing wrong.
+func TestAvroNullInRequiredField(t *testing.T) {
+	fake := fakeRegistry(t)
+	reg := newTestRegistry(t, fake.URL(), time.Second)
+	a, err := NewAvro(avroOpts(reg, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.Encode(nil, event(customers(), change.OpCreate, nil, change.Row{int32(1), nil, nil, nil}))
+	if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "name") {
+		t.Fatalf("Encode = %v, want ErrValue naming the column", err)
 	}
 }
