@@ -1,0 +1,426 @@
+package mysql
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// snapshotRun is a snapshot in progress: its transaction is open on st.q.
+type snapshotRun struct {
+	state      cpState
+	stateJSON  json.RawMessage
+	at         binlogPos // this run's snapshot coordinate
+	startTable int
+	startAfter []string // resume after this key; nil = from the table's start
+	startCount int64    // rows of the start table already read
+	fresh      bool     // a new snapshot: its first row is marked "first"
+	ts         time.Time
+}
+
+// currentPosition reads the server's current binlog coordinate and the GTIDs
+// executed before it.
+func currentPosition(q *client.Conn, info *serverInfo) (restartPoint, error) {
+	r, err := q.Execute("SHOW MASTER STATUS")
+	if err != nil {
+		var myErr *gomysql.MyError
+		if errors.As(err, &myErr) && myErr.Code == gomysql.ER_PARSE_ERROR {
+			r, err = q.Execute("SHOW BINARY LOG STATUS") // MySQL 8.4
+		}
+		if err != nil {
+			return restartPoint{}, &ConnError{Op: "read the binlog position (SHOW MASTER STATUS)", Err: err}
+		}
+	}
+	if len(r.Values) == 0 {
+		return restartPoint{}, &PrerequisiteError{Problems: []error{errors.New("SHOW MASTER STATUS returned nothing: the binary log is off; start the server with log_bin")}}
+	}
+	var at restartPoint
+	at.File, _ = r.GetString(0, 0)
+	pos, _ := r.GetUint(0, 1)
+	at.Pos = uint32(pos)
+	if !info.MariaDB && info.GTIDs && len(r.Fields) >= 5 {
+		g, _ := r.GetString(0, 4)
+		at.GTIDs = strings.ReplaceAll(strings.TrimSpace(g), "\n", "")
+	}
+	if info.MariaDB {
+		g, err := gtidAt(q, at.binlogPos)
+		if err != nil {
+			return restartPoint{}, err
+		}
+		at.GTIDs = g
+	}
+	return at, nil
+}
+
+// gtidAt returns the MariaDB GTID position of a binlog coordinate.
+func gtidAt(q *client.Conn, p binlogPos) (string, error) {
+	r, err := q.Execute("SELECT BINLOG_GTID_POS(" + quoteString(p.File) + ", " + strconv.FormatUint(uint64(p.Pos), 10) + ")")
+	if err != nil {
+		return "", &ConnError{Op: "read the GTID position of " + p.String(), Err: err}
+	}
+	s, _ := r.GetString(0, 0)
+	return s, nil
+}
+
+// beginSnapshot opens the consistent-snapshot transaction on st.q, reads
+// the binlog coordinate it is consistent with, and decides where reading
+// starts. cp is a snapshot checkpoint to resume (nil: a fresh snapshot).
+func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state *cpState, ids []change.TableID) error {
+	q := st.q
+	exec := func(op, sql string) (*gomysql.Result, error) {
+		r, err := q.Execute(sql)
+		if err != nil {
+			return nil, &ConnError{Op: op, Err: err}
+		}
+		return r, nil
+	}
+	if _, err := exec("set isolation level", "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return err
+	}
+	lock := st.cfg.SnapshotLocking == LockingMinimal
+	if lock {
+		if _, err := exec("lock tables for the snapshot position (FLUSH TABLES WITH READ LOCK)", "FLUSH TABLES WITH READ LOCK"); err != nil {
+			return err
+		}
+	}
+	var at restartPoint
+	var err error
+	if !st.info.MariaDB && lock {
+		// MySQL: read the position while writes are blocked.
+		if at, err = currentPosition(q, &st.info); err != nil {
+			_, _ = q.Execute("UNLOCK TABLES")
+			return err
+		}
+	}
+	if _, err := exec("start the snapshot transaction", "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
+		_, _ = q.Execute("UNLOCK TABLES")
+		return err
+	}
+	if st.info.MariaDB {
+		// The exact coordinate of this transaction's snapshot, lock or not.
+		r, err := exec("read binlog_snapshot_file/position", "SHOW STATUS LIKE 'binlog_snapshot_%'")
+		if err != nil {
+			return err
+		}
+		for i := range r.Values {
+			k, _ := r.GetString(i, 0)
+			v, _ := r.GetString(i, 1)
+			switch strings.ToLower(k) {
+			case "binlog_snapshot_file":
+				at.File = v
+			case "binlog_snapshot_position":
+				n, _ := strconv.ParseUint(v, 10, 32)
+				at.Pos = uint32(n)
+			}
+		}
+		if at.File != "" {
+			if at.GTIDs, err = gtidAt(q, at.binlogPos); err != nil {
+				return err
+			}
+		}
+	} else if !lock {
+		if at, err = currentPosition(q, &st.info); err != nil {
+			return err
+		}
+		st.log.Warn("snapshot.locking.mode=none on MySQL: the binlog position read beside the snapshot may be later than the snapshot; changes committed in between can be missed")
+	}
+	if lock {
+		if _, err := exec("unlock tables", "UNLOCK TABLES"); err != nil {
+			return err
+		}
+	}
+	if at.File == "" && st.cfg.SnapshotMode != SnapshotInitialOnly {
+		return &PrerequisiteError{Problems: []error{errors.New("the server reports no binlog position for the snapshot: enable the binary log (log_bin)")}}
+	}
+	r, err := exec("read the snapshot time", "SELECT UNIX_TIMESTAMP(NOW(3))")
+	if err != nil {
+		return err
+	}
+	tsText, _ := r.GetString(0, 0)
+	tsf, _ := strconv.ParseFloat(tsText, 64)
+	run := &snapshotRun{at: at.binlogPos, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
+
+	if cp == nil {
+		names := make([]string, 0, len(ids))
+		for _, id := range ids {
+			names = append(names, id.String())
+		}
+		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, At: at.binlogPos}}}
+		run.fresh = true
+		st.log.Info("snapshot started", "at", at.String(), "tables", len(names))
+	} else {
+		if state == nil {
+			return &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
+		}
+		run.state = *state
+		ti := slices.Index(run.state.Tables, cp.Table)
+		if ti < 0 {
+			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
+		}
+		run.startTable = ti
+		var key []string
+		if len(cp.Key) > 0 && string(cp.Key) != "null" {
+			if err := json.Unmarshal(cp.Key, &key); err != nil {
+				return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot key: %w", err)}
+			}
+		}
+		if key == nil {
+			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", cp.Table)
+		} else {
+			run.startCount = cp.Index
+		}
+		run.startAfter = key
+		run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
+		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
+	}
+	st.snap = run
+	return nil
+}
+
+// runSnapshot reads the snapshot's tables from where beginSnapshot decided,
+// sends their rows as "r" events, ends the transaction and returns the
+// state streaming starts with.
+func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
+	run := st.snap
+	// Describe every table first so the state carries their versions.
+	tabs := make([]*tableInfo, len(run.state.Tables))
+	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
+		db, name, _ := strings.Cut(run.state.Tables[ti], ".")
+		t, err := describeTable(ctx, st.q, change.TableID{Namespace: db, Name: name}, 0, st.cfg.Types)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			tabs[ti] = st.adopt(t)
+		}
+	}
+	run.state.Schemas = st.schemasSnapshot()
+	var err error
+	if run.stateJSON, err = json.Marshal(run.state); err != nil {
+		return nil, err
+	}
+	e := &snapEmitter{st: st, fresh: run.fresh}
+	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
+		t := tabs[ti]
+		if t == nil {
+			st.log.Warn("table to snapshot no longer exists; skipped", "table", run.state.Tables[ti])
+			continue
+		}
+		var after []string
+		var count int64
+		if ti == run.startTable {
+			after, count = run.startAfter, run.startCount
+			if after != nil && len(after) != len(t.Key) {
+				after, count = nil, 0
+			}
+		}
+		st.log.Info("snapshotting table", "table", t.name())
+		for {
+			n, last, err := st.readChunk(ctx, run, e, t, ti, after, &count)
+			if err != nil {
+				return nil, err
+			}
+			if len(t.Key) == 0 || n < st.cfg.SnapshotFetchSize {
+				break
+			}
+			after = last
+		}
+		st.log.Info("table snapshot done", "table", t.name(), "rows", count)
+	}
+	if err := e.finish(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := st.q.Execute("COMMIT"); err != nil {
+		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
+	}
+	st.log.Info("snapshot done")
+	return &run.state, nil
+}
+
+var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+// keyLiteral renders a key value's text form as an SQL literal for a
+// column of type typ.
+func keyLiteral(typ byte, s string) string {
+	switch {
+	case kindOf(typ) == keyNumeric && numericLiteralRE.MatchString(s):
+		return s
+	case stringType(typ):
+		return "X'" + hex.EncodeToString([]byte(s)) + "'"
+	}
+	return quoteString(s)
+}
+
+// chunkQuery returns the query for the next chunk of t after key (nil: from
+// the start), ordered by the key with string columns in byte order. A
+// keyless table is read whole.
+func chunkQuery(t *tableInfo, after []string, limit int) string {
+	cols := make([]string, len(t.Meta))
+	for i, c := range t.Meta {
+		cols[i] = quoteIdent(c.Name)
+	}
+	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.quoted()
+	if len(t.Key) == 0 {
+		return sql
+	}
+	keys := make([]string, len(t.Key))
+	for i, k := range t.Key {
+		keys[i] = quoteIdent(t.Meta[k].Name)
+		if stringType(t.Meta[k].Type) {
+			keys[i] = "BINARY " + keys[i]
+		}
+	}
+	if after != nil {
+		lits := make([]string, len(t.Key))
+		for i, k := range t.Key {
+			lits[i] = keyLiteral(t.Meta[k].Type, after[i])
+		}
+		if len(keys) == 1 {
+			sql += " WHERE " + keys[0] + " > " + lits[0]
+		} else {
+			sql += " WHERE (" + strings.Join(keys, ", ") + ") > (" + strings.Join(lits, ", ") + ")"
+		}
+	}
+	return sql + " ORDER BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(limit)
+}
+
+// readChunk reads one chunk of t and queues its rows. count is the number of
+// rows read from t so far. It returns the rows read and the last key.
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, after []string, count *int64) (int, []string, error) {
+	sql := chunkQuery(t, after, st.cfg.SnapshotFetchSize)
+	n := 0
+	var last []string
+	var res gomysql.Result
+	err := st.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
+		if len(vals) != len(t.Conv) {
+			return &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
+		}
+		row := make(change.Row, len(vals))
+		size := 256
+		texts := make([][]byte, len(vals))
+		for i := range vals {
+			b, null := FieldText(vals[i])
+			if null {
+				continue
+			}
+			texts[i] = b
+			size += 24 + len(b)
+			x, err := t.Conv[i].FromText(b)
+			if err != nil {
+				return &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}
+			}
+			row[i] = x
+		}
+		var keyJSON json.RawMessage
+		if len(t.Key) > 0 {
+			last = make([]string, len(t.Key))
+			for i, k := range t.Key {
+				last[i] = string(texts[k])
+			}
+			keyJSON, _ = json.Marshal(last)
+		}
+		*count++
+		n++
+		si := srcInfo{ts: run.ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+		ev := &change.Event{
+			Op:           change.OpRead,
+			Table:        t.Schema,
+			After:        row,
+			Source:       si.block(st.cfg),
+			SourceSchema: st.src,
+			Commit:       run.ts,
+			Pos: change.Position{
+				Snapshot: true,
+				Table:    t.name(),
+				Key:      keyJSON,
+				Index:    *count,
+				State:    run.stateJSON,
+			},
+		}
+		return e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: size})
+	}, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return 0, nil, err
+		}
+		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+	}
+	if n > 0 {
+		e.buf.ev.Pos.Last = true // last row of the chunk
+	}
+	return n, last, nil
+}
+
+// snapRow is a snapshot event waiting for its successor, which decides its
+// source.snapshot marker.
+type snapRow struct {
+	ev           *change.Event
+	table        int
+	firstInTable bool
+	size         int
+}
+
+// snapEmitter queues snapshot rows one behind, so that the last row of a
+// table and of the snapshot can be marked.
+type snapEmitter struct {
+	st      *Stream
+	fresh   bool
+	emitted bool
+	buf     *snapRow
+}
+
+func (e *snapEmitter) push(ctx context.Context, r *snapRow) error {
+	if e.buf != nil {
+		if err := e.flush(ctx, e.buf.table != r.table, false); err != nil {
+			return err
+		}
+	}
+	e.buf = r
+	return nil
+}
+
+func (e *snapEmitter) finish(ctx context.Context) error {
+	if e.buf == nil {
+		return nil
+	}
+	return e.flush(ctx, true, true)
+}
+
+func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
+	r := e.buf
+	e.buf = nil
+	r.ev.Source[srcSnapshotIdx] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
+	e.emitted = true
+	return e.st.send(ctx, item{ev: r.ev, size: r.size})
+}
+
+// snapshotMarker is Debezium's source.snapshot value for a snapshot row.
+func snapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
+	switch {
+	case lastOverall:
+		return "last"
+	case firstOverall:
+		return "first"
+	case firstInTable:
+		return "first_in_data_collection"
+	case lastInTable:
+		return "last_in_data_collection"
+	}
+	return "true"
+}

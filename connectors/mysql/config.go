@@ -1,0 +1,356 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Connector classes (connector.class) and their short aliases.
+const (
+	MySQLClass   = "io.debezium.connector.mysql.MySqlConnector"
+	MariaDBClass = "io.debezium.connector.mariadb.MariaDbConnector"
+)
+
+// Snapshot modes (snapshot.mode).
+const (
+	// SnapshotInitial snapshots the captured tables on a fresh start, then streams.
+	SnapshotInitial = "initial"
+	// SnapshotInitialOnly snapshots the captured tables and stops (Next returns io.EOF).
+	SnapshotInitialOnly = "initial_only"
+	// SnapshotNoData streams from the current binlog position without a snapshot.
+	SnapshotNoData = "no_data"
+	// SnapshotNever is Debezium's legacy name for no_data.
+	SnapshotNever = "never"
+	// SnapshotWhenNeeded snapshots on a fresh start and again when the
+	// binlog position of the checkpoint is no longer on the server.
+	SnapshotWhenNeeded = "when_needed"
+)
+
+// Snapshot locking modes (snapshot.locking.mode).
+const (
+	// LockingMinimal holds FLUSH TABLES WITH READ LOCK only while reading the
+	// binlog position and starting the snapshot transaction.
+	LockingMinimal = "minimal"
+	// LockingNone takes no lock. On MariaDB the snapshot position is still
+	// exact (binlog_snapshot_file/position); on MySQL it may not be.
+	LockingNone = "none"
+)
+
+// ConfigKeys lists every connector configuration key the MySQL/MariaDB source
+// honours. The runtime's own keys (name, connector.class, converters...) are
+// not listed.
+var ConfigKeys = []string{
+	"database.hostname",
+	"database.port",
+	"database.user",
+	"database.password",
+	"database.server.id",
+	"topic.prefix",
+	"database.include.list",
+	"database.exclude.list",
+	"table.include.list",
+	"table.exclude.list",
+	"snapshot.mode",
+	"snapshot.locking.mode",
+	"snapshot.fetch.size",
+	"include.schema.changes",
+	"tombstones.on.delete",
+	"skipped.operations",
+	"decimal.handling.mode",
+	"time.precision.mode",
+	"binary.handling.mode",
+	"bigint.unsigned.handling.mode",
+	"connect.timeout.ms",
+	"connect.keep.alive.interval.ms",
+}
+
+// PasswordKeys lists the configuration keys whose values are secrets.
+var PasswordKeys = []string{"database.password"}
+
+// Config is a MySQL or MariaDB connector's configuration, parsed from
+// Debezium's flat string map by ParseConfig.
+type Config struct {
+	Name string // connector name, for logs
+
+	// MariaDB is true for the MariaDB connector class: source.connector is
+	// "mariadb" and the source schema is io.debezium.connector.mariadb.Source.
+	MariaDB bool
+
+	Host     string
+	Port     int
+	User     string
+	Password string
+	ServerID uint32
+
+	TopicPrefix string
+
+	DatabaseInclude []*regexp.Regexp
+	DatabaseExclude []*regexp.Regexp
+	TableInclude    []*regexp.Regexp
+	TableExclude    []*regexp.Regexp
+	// TableIncludeLiterals are the table.include.list entries that name one
+	// table literally ("db.table"); the prerequisites check that each exists.
+	TableIncludeLiterals []string
+
+	SnapshotMode      string // initial, initial_only, no_data, never, when_needed
+	SnapshotLocking   string // minimal, none
+	SnapshotFetchSize int
+
+	IncludeSchemaChanges bool
+	TombstonesOnDelete   bool
+	// Skipped holds the operations not to emit (Debezium's skipped.operations).
+	Skipped map[byte]bool
+
+	Types TypeOptions
+
+	ConnectTimeout time.Duration
+	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
+	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
+	HeartbeatPeriod time.Duration
+}
+
+// Flavor returns "mariadb" or "mysql", the source.connector value.
+func (c *Config) Flavor() string {
+	if c.MariaDB {
+		return "mariadb"
+	}
+	return "mysql"
+}
+
+// IsMariaDBClass reports whether a connector.class value names the MariaDB
+// connector.
+func IsMariaDBClass(class string) bool {
+	return class == MariaDBClass || strings.EqualFold(class, "mariadb")
+}
+
+// ParseConfig parses the connector configuration m, applying Debezium's
+// defaults, and returns every problem at once. Keys it does not know are left
+// for the caller (see ConfigKeys). name is the connector's name.
+func ParseConfig(name string, m map[string]string) (Config, error) {
+	c := Config{Name: name, MariaDB: IsMariaDBClass(m["connector.class"])}
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	get := func(key, def string) string {
+		if v, ok := m[key]; ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	required := func(key string) string {
+		v := get(key, "")
+		if v == "" {
+			bad(key, "is required; set it to %s", requiredHint[key])
+		}
+		return v
+	}
+	oneOf := func(key, def string, allowed ...string) string {
+		v := strings.ToLower(get(key, def))
+		if !slices.Contains(allowed, v) {
+			bad(key, "unknown value %q; use one of %s", v, strings.Join(allowed, ", "))
+			return def
+		}
+		return v
+	}
+	intIn := func(key string, def, lo, hi int64) int64 {
+		s := get(key, "")
+		if s == "" {
+			return def
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < lo || n > hi {
+			bad(key, "%q is not a whole number between %d and %d", s, lo, hi)
+			return def
+		}
+		return n
+	}
+	boolean := func(key string, def bool) bool {
+		v := strings.ToLower(get(key, strconv.FormatBool(def)))
+		switch v {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+		bad(key, "%q is not a boolean; use true or false", v)
+		return def
+	}
+
+	c.Host = required("database.hostname")
+	c.Port = int(intIn("database.port", 3306, 1, 65535))
+	c.User = required("database.user")
+	c.Password = m["database.password"]
+	if get("database.server.id", "") == "" {
+		bad("database.server.id", "is required; set it to a number from 1 to 4294967295 that no other replica of this server uses")
+	} else {
+		c.ServerID = uint32(intIn("database.server.id", 0, 1, 1<<32-1))
+	}
+
+	c.TopicPrefix = required("topic.prefix")
+	if c.TopicPrefix != "" && !topicPrefixRE.MatchString(c.TopicPrefix) {
+		bad("topic.prefix", "%q may hold only letters, digits, '.', '_' and '-'", c.TopicPrefix)
+	}
+
+	var lit []string
+	c.DatabaseInclude, _ = parseRegexList("database.include.list", get("database.include.list", ""), &errs)
+	c.DatabaseExclude, _ = parseRegexList("database.exclude.list", get("database.exclude.list", ""), &errs)
+	c.TableInclude, lit = parseRegexList("table.include.list", get("table.include.list", ""), &errs)
+	c.TableExclude, _ = parseRegexList("table.exclude.list", get("table.exclude.list", ""), &errs)
+	for _, l := range lit {
+		if literalTableRE.MatchString(l) {
+			c.TableIncludeLiterals = append(c.TableIncludeLiterals, l)
+		}
+	}
+	if len(c.DatabaseInclude) > 0 && len(c.DatabaseExclude) > 0 {
+		bad("database.exclude.list", "cannot be set together with database.include.list; keep one of them")
+	}
+	if len(c.TableInclude) > 0 && len(c.TableExclude) > 0 {
+		bad("table.exclude.list", "cannot be set together with table.include.list; keep one of them")
+	}
+
+	c.SnapshotMode = oneOf("snapshot.mode", SnapshotInitial, SnapshotInitial, SnapshotInitialOnly, SnapshotNoData, SnapshotNever, SnapshotWhenNeeded)
+	c.SnapshotLocking = oneOf("snapshot.locking.mode", LockingMinimal, LockingMinimal, LockingNone)
+	c.SnapshotFetchSize = int(intIn("snapshot.fetch.size", 10240, 1, 10_000_000))
+	c.IncludeSchemaChanges = boolean("include.schema.changes", true)
+	c.TombstonesOnDelete = boolean("tombstones.on.delete", true)
+
+	c.Skipped = map[byte]bool{}
+	skipped := strings.ToLower(get("skipped.operations", "t"))
+	if skipped != "none" {
+		for _, op := range strings.Split(skipped, ",") {
+			op = strings.TrimSpace(op)
+			switch op {
+			case "c", "u", "d", "t":
+				c.Skipped[op[0]] = true
+			case "":
+			default:
+				bad("skipped.operations", "unknown operation %q; use a comma-separated list of c, u, d, t, or none", op)
+			}
+		}
+	}
+
+	c.Types = TypeOptions{
+		DecimalMode:        oneOf("decimal.handling.mode", "precise", "precise", "double", "string"),
+		TimeMode:           oneOf("time.precision.mode", "adaptive_time_microseconds", "adaptive_time_microseconds", "adaptive", "connect"),
+		BinaryMode:         oneOf("binary.handling.mode", "bytes", "bytes", "base64", "base64-url-safe", "hex"),
+		BigintUnsignedMode: oneOf("bigint.unsigned.handling.mode", "long", "long", "precise"),
+	}
+	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
+	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
+
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("%s connector %q: invalid configuration: %w", c.Flavor(), name, err)
+	}
+	return c, nil
+}
+
+var requiredHint = map[string]string{
+	"database.hostname": "the MySQL or MariaDB server's host name or IP address",
+	"database.user":     "a user with REPLICATION SLAVE, REPLICATION CLIENT, SELECT (and RELOAD for snapshot.locking.mode=minimal)",
+	"topic.prefix":      "a unique name for this server; topics are <topic.prefix>.<database>.<table>",
+}
+
+var (
+	topicPrefixRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	// literalTableRE matches a table.include.list entry that names exactly one
+	// table: "db.table" with no regular-expression metacharacter other than the
+	// separating dot.
+	literalTableRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$`)
+)
+
+// parseRegexList splits a Debezium list (commas, "\," escapes a comma) and
+// compiles each entry as an anchored, case-insensitive regular expression,
+// as Debezium matches them. It also returns the entries as written.
+func parseRegexList(key, s string, errs *[]error) ([]*regexp.Regexp, []string) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []*regexp.Regexp
+	var raw []string
+	for _, e := range splitList(s) {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		re, err := regexp.Compile(`(?i)^(?:` + e + `)$`)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("%s: entry %q is not a valid regular expression (%v); fix or remove it", key, e, err))
+			continue
+		}
+		out = append(out, re)
+		raw = append(raw, e)
+	}
+	return out, raw
+}
+
+func splitList(s string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && s[i+1] == ',' {
+			cur.WriteByte(',')
+			i++
+			continue
+		}
+		if s[i] == ',' {
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(s[i])
+	}
+	return append(out, cur.String())
+}
+
+// systemDatabase reports whether db is one of the server's own databases,
+// which are never captured.
+func systemDatabase(db string) bool {
+	switch strings.ToLower(db) {
+	case "mysql", "information_schema", "performance_schema", "sys":
+		return true
+	}
+	return false
+}
+
+// CapturesDatabase reports whether tables of db may be captured.
+func (c *Config) CapturesDatabase(db string) bool {
+	if systemDatabase(db) {
+		return false
+	}
+	if len(c.DatabaseInclude) > 0 && !anyMatch(c.DatabaseInclude, db) {
+		return false
+	}
+	return !anyMatch(c.DatabaseExclude, db)
+}
+
+// Captures reports whether the table db.table is captured under the
+// include/exclude lists.
+func (c *Config) Captures(db, table string) bool {
+	if !c.CapturesDatabase(db) {
+		return false
+	}
+	full := db + "." + table
+	if len(c.TableInclude) > 0 && !anyMatch(c.TableInclude, full) {
+		return false
+	}
+	return !anyMatch(c.TableExclude, full)
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Addr returns host:port.
+func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }

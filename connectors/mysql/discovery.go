@@ -1,0 +1,184 @@
+package mysql
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// tableInfo is a captured table at one schema version: its columns'
+// metadata, the TableSchema events point to, and one converter per column.
+// It is immutable once built; a column change builds a new one.
+type tableInfo struct {
+	ID     change.TableID
+	Meta   []ColumnMeta
+	Key    []int // indexes into Meta of the primary key columns, in key order
+	Schema *change.TableSchema
+	Conv   []Column
+	FP     string // fingerprint of the columns (see fingerprint)
+}
+
+// name returns "db.table".
+func (t *tableInfo) name() string { return t.ID.String() }
+
+// quoted returns the table's quoted, qualified name.
+func (t *tableInfo) quoted() string { return quoteIdent(t.ID.Namespace) + "." + quoteIdent(t.ID.Name) }
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+func quoteString(s string) string { return "'" + gomysql.Escape(s) + "'" }
+
+// keyKinds returns how each key column orders.
+func (t *tableInfo) keyKinds() []keyKind {
+	k := make([]keyKind, len(t.Key))
+	for i, c := range t.Key {
+		k[i] = kindOf(t.Meta[c].Type)
+	}
+	return k
+}
+
+func kindOf(typ byte) keyKind {
+	switch typ {
+	case gomysql.MYSQL_TYPE_TINY, gomysql.MYSQL_TYPE_SHORT, gomysql.MYSQL_TYPE_INT24, gomysql.MYSQL_TYPE_LONG,
+		gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_YEAR, gomysql.MYSQL_TYPE_DECIMAL, gomysql.MYSQL_TYPE_NEWDECIMAL,
+		gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE:
+		return keyNumeric
+	}
+	return keyBytes
+}
+
+// stringType reports whether a column of typ orders by its collation in
+// MySQL; chunk queries compare such key columns as BINARY so that the
+// order is the byte order Go compares in.
+func stringType(typ byte) bool {
+	switch typ {
+	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING, gomysql.MYSQL_TYPE_STRING,
+		gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB, gomysql.MYSQL_TYPE_BLOB,
+		gomysql.MYSQL_TYPE_ENUM, gomysql.MYSQL_TYPE_SET:
+		return true
+	}
+	return false
+}
+
+// buildTable maps meta to a TableSchema at version and its converters.
+// key lists the primary key columns in key order.
+func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, opts TypeOptions) (*tableInfo, error) {
+	t := &tableInfo{ID: id, Meta: meta, Key: key}
+	ts := &change.TableSchema{ID: id, Version: version, Key: append([]int(nil), key...)}
+	t.Conv = make([]Column, len(meta))
+	for i, m := range meta {
+		col, err := MapColumn(m, opts)
+		if err != nil {
+			return nil, fmt.Errorf("map column %s.%s (%s): %w", id, m.Name, m.ColumnType, err)
+		}
+		if col.Field.Name == "" {
+			col.Field.Name = m.Name
+		}
+		t.Conv[i] = col
+		ts.Columns = append(ts.Columns, col.Field)
+	}
+	t.Schema = ts
+	t.FP = fingerprint(ts)
+	return t, nil
+}
+
+// fingerprint identifies a table's columns as a consumer sees them: names,
+// Connect types, optionality, logical types and parameters, and the key.
+// Two schemas with the same fingerprint share a version.
+func fingerprint(ts *change.TableSchema) string {
+	var b strings.Builder
+	for i := range ts.Columns {
+		writeField(&b, &ts.Columns[i])
+		b.WriteByte(';')
+	}
+	b.WriteString("key")
+	for _, k := range ts.Key {
+		b.WriteString(",")
+		b.WriteString(strconv.Itoa(k))
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:8])
+}
+
+func writeField(b *strings.Builder, f *change.Field) {
+	fmt.Fprintf(b, "%q:%d:%t:%q:%d", f.Name, f.Type, f.Optional, f.Logical, f.Version)
+	for _, p := range f.Params {
+		fmt.Fprintf(b, ":%q=%q", p.Key, p.Value)
+	}
+	if f.Elem != nil {
+		b.WriteString("[")
+		writeField(b, f.Elem)
+		b.WriteString("]")
+	}
+	if len(f.Fields) > 0 {
+		b.WriteString("{")
+		for i := range f.Fields {
+			writeField(b, &f.Fields[i])
+			b.WriteByte(',')
+		}
+		b.WriteString("}")
+	}
+}
+
+// listTables returns the captured tables ("db", "table") in name order.
+func listTables(q *client.Conn, cfg *Config) ([]change.TableID, error) {
+	r, err := q.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
+		WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
+		ORDER BY TABLE_SCHEMA, TABLE_NAME`)
+	if err != nil {
+		return nil, &ConnError{Op: "list tables", Err: err}
+	}
+	var out []change.TableID
+	for i := range r.Values {
+		db, _ := r.GetString(i, 0)
+		tb, _ := r.GetString(i, 1)
+		if cfg.Captures(db, tb) {
+			out = append(out, change.TableID{Namespace: db, Name: tb})
+		}
+	}
+	return out, nil
+}
+
+// keyFromMeta returns the indexes of the primary key columns in key order,
+// or nil when the table has no primary key.
+func keyFromMeta(meta []ColumnMeta) []int {
+	var key []int
+	for i := range meta {
+		if meta[i].IsPrimaryKey {
+			key = append(key, i)
+		}
+	}
+	slices.SortStableFunc(key, func(a, b int) int { return meta[a].KeyPosition - meta[b].KeyPosition })
+	return key
+}
+
+// describeTable reads a table's columns and key from information_schema and
+// builds its schema at version.
+func describeTable(ctx context.Context, q *client.Conn, id change.TableID, version int, opts TypeOptions) (*tableInfo, error) {
+	meta, err := MetaFromInformationSchema(ctx, q, id.Namespace, id.Name)
+	if err != nil {
+		return nil, &ConnError{Op: "read columns of " + id.String(), Err: err}
+	}
+	if len(meta) == 0 {
+		return nil, nil // dropped meanwhile
+	}
+	return buildTable(id, meta, keyFromMeta(meta), version, opts)
+}
+
+// warnKeyless logs once that a table has no primary key.
+func warnKeyless(log *slog.Logger, t *tableInfo, warned map[string]bool) {
+	if len(t.Key) == 0 && !warned[t.name()] {
+		warned[t.name()] = true
+		log.Warn("table has no primary key: its records have a null key, and a snapshot interrupted inside it reads it again from its start", "table", t.name())
+	}
+}

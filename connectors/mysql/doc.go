@@ -1,0 +1,54 @@
+// Package mysql is sluice's MySQL and MariaDB source: configuration
+// (Debezium's keys), prerequisite checks, table discovery, the chunked
+// snapshot that resumes without duplicates, and the binlog stream read with
+// go-mysql's replication package. Value mapping lives in datatypes.go.
+//
+// # Positions
+//
+// A streamed event's position is (Tx = binlog order of its transaction's
+// first event: file sequence number << 32 | offset, TxID = its GTID or
+// file:pos, Index = 0-based index among the events the source emits for the
+// transaction, Last = last one, State = cpState). The state's Restart is
+// where a binlog dump replays the transaction: its first event's coordinate
+// and the GTID set executed before it (MySQL uuid:interval sets or MariaDB
+// domain-server-seq), used instead of the coordinate when the server has
+// GTIDs. Resuming at a checkpoint restarts the dump there and skips the
+// transaction's events up to Index (all of them when Last), so a crash in the
+// middle of a large transaction resumes at the next row. A dropped binlog
+// connection is reopened the same way by the stream itself (go-mysql's retry
+// is off), so a partial transaction is never delivered twice.
+//
+// A purged binlog (or an unknown GTID set) at resume fails the connector
+// with a *BinlogLostError saying a new snapshot is needed; with
+// snapshot.mode=when_needed the source takes one instead.
+//
+// # Snapshots
+//
+// Tables are read in primary-key order in chunks of snapshot.fetch.size rows
+// (string key columns compared as BINARY, so byte order matches Go's) inside
+// START TRANSACTION WITH CONSISTENT SNAPSHOT. On MariaDB the status variables
+// binlog_snapshot_file/position give the binlog coordinate exactly consistent
+// with that transaction without a lock (snapshot.locking.mode=minimal still
+// holds FLUSH TABLES WITH READ LOCK around it, as Debezium does); on MySQL
+// the coordinate is read under FLUSH TABLES WITH READ LOCK (minimal) or
+// beside the transaction (none, inexact).
+//
+// Each run of the snapshot is a region: (table, first key, coordinate P_r).
+// A resumed snapshot adds a region at the next key with its own coordinate.
+// Streaming starts at the first region's coordinate; a change to a row of
+// region r is dropped when its transaction starts before P_r (the snapshot
+// rows hold it), else emitted. The regions travel in the positions' State
+// until the stream passes the last region's coordinate.
+//
+// # Schemas
+//
+// Columns come from the TABLE_MAP event's full row metadata
+// (binlog_row_metadata=FULL) and, for the snapshot, from information_schema.
+// A table's schema version increases when its columns (as a consumer sees
+// them) change; the versions and a fingerprint of each table's columns are
+// kept in the positions' State so that a restart continues the numbering.
+// DDL statements are recognized at the level of their kind and table names:
+// DROP and RENAME forget a table, TRUNCATE emits a truncate event (skipped by
+// default); the new columns of an ALTER come from the next TABLE_MAP.
+// Statements it cannot read are logged and ignored.
+package mysql

@@ -1,0 +1,122 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Match them with errors.Is; the typed errors below wrap them.
+var (
+	// ErrPrerequisites: the server is not set up for capture. Terminal.
+	ErrPrerequisites = errors.New("mysql prerequisites not met")
+	// ErrBinlogLost: the binlog position or GTID set the checkpoint needs is
+	// no longer on the server (purged) or unknown to it. Terminal: changes
+	// were lost, a new snapshot is needed.
+	ErrBinlogLost = errors.New("binlog position lost")
+	// ErrConnection: the connection to the server failed or was lost. Retryable.
+	ErrConnection = errors.New("mysql connection lost")
+	// ErrDecode: an event or value could not be decoded. Terminal.
+	ErrDecode = errors.New("mysql decode failed")
+)
+
+// PrerequisiteError lists every problem found by the prerequisite checks,
+// each with its fix. It is terminal.
+type PrerequisiteError struct {
+	Problems []error
+}
+
+func (e *PrerequisiteError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%d problem", ErrPrerequisites, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteByte('s')
+	}
+	b.WriteString("):")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrPrerequisites and the individual problems.
+func (e *PrerequisiteError) Unwrap() []error { return append([]error{ErrPrerequisites}, e.Problems...) }
+
+// Retryable reports false: the server must be fixed first.
+func (e *PrerequisiteError) Retryable() bool { return false }
+
+// BinlogLostError reports that the server can no longer give the binlog the
+// checkpoint needs. It is terminal.
+type BinlogLostError struct {
+	Where  string // the position asked for: "file mysql-bin.000003 position 154" or "GTID set 0-1-23"
+	Reason string
+	Err    error // the server's error, if any
+}
+
+func (e *BinlogLostError) Error() string {
+	s := fmt.Sprintf("the binlog at %s is no longer available (%s): the changes since the last checkpoint can no longer be read; "+
+		"a new snapshot is needed: delete the connector's offsets (PUT /connectors/<name>/stop, then DELETE /connectors/<name>/offsets) "+
+		"and resume it with snapshot.mode=initial (or use snapshot.mode=when_needed), and keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)",
+		e.Where, e.Reason)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns ErrBinlogLost and the underlying error.
+func (e *BinlogLostError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrBinlogLost}
+	}
+	return []error{ErrBinlogLost, e.Err}
+}
+
+// Retryable reports false.
+func (e *BinlogLostError) Retryable() bool { return false }
+
+// ConnError is a failed or lost connection. It is retryable: reopening the
+// source from the last checkpoint loses nothing.
+type ConnError struct {
+	Op  string
+	Err error
+}
+
+func (e *ConnError) Error() string { return fmt.Sprintf("mysql: %s: %v", e.Op, e.Err) }
+
+// Unwrap returns ErrConnection and the underlying error.
+func (e *ConnError) Unwrap() []error { return []error{ErrConnection, e.Err} }
+
+// Retryable reports true.
+func (e *ConnError) Retryable() bool { return true }
+
+// DecodeError is an event or value that could not be decoded. It is terminal.
+type DecodeError struct {
+	Table  string
+	Column string
+	Err    error
+}
+
+func (e *DecodeError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("mysql: decode %s column %q: %v", e.Table, e.Column, e.Err)
+	}
+	return fmt.Sprintf("mysql: decode %s: %v", e.Table, e.Err)
+}
+
+// Unwrap returns ErrDecode and the underlying error.
+func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
+
+// Retryable reports false.
+func (e *DecodeError) Retryable() bool { return false }
+
+// IsRetryable reports whether err is worth retrying by reopening the source.
+// Errors that say nothing are treated as retryable.
+func IsRetryable(err error) bool {
+	var r interface{ Retryable() bool }
+	if errors.As(err, &r) {
+		return r.Retryable()
+	}
+	return true
+}

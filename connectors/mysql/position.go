@@ -1,0 +1,145 @@
+package mysql
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+)
+
+// binlogPos is a binlog coordinate: a file and a byte offset in it.
+type binlogPos struct {
+	File string `json:"file"`
+	Pos  uint32 `json:"pos"`
+}
+
+func (p binlogPos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Pos) }
+
+// fileSeq returns the sequence number of a binlog file name (the digits
+// after its last dot: mysql-bin.000003 is 3).
+func fileSeq(name string) (uint64, error) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || i == len(name)-1 {
+		return 0, fmt.Errorf("binlog file name %q has no numeric extension", name)
+	}
+	n, err := strconv.ParseUint(name[i+1:], 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("binlog file name %q has no numeric extension", name)
+	}
+	return n, nil
+}
+
+// order maps a binlog coordinate to a number that orders coordinates of one
+// server: the file's sequence number in the high 32 bits, the offset in the
+// low ones. It is a position's Tx.
+func (p binlogPos) order() (uint64, error) {
+	seq, err := fileSeq(p.File)
+	if err != nil {
+		return 0, err
+	}
+	return seq<<32 | uint64(p.Pos), nil
+}
+
+// orderOf is order for coordinates known to be well formed; a malformed
+// one orders first.
+func orderOf(p binlogPos) uint64 {
+	o, _ := p.order()
+	return o
+}
+
+// restartPoint is where a binlog dump starts: the coordinate, and, when the
+// server has GTIDs, the GTID set executed before it (which the dump uses
+// instead of the coordinate).
+type restartPoint struct {
+	binlogPos
+	GTIDs string `json:"gtids,omitempty"`
+}
+
+func (r restartPoint) String() string {
+	if r.GTIDs != "" {
+		return fmt.Sprintf("GTID set %q (binlog %s)", r.GTIDs, r.binlogPos)
+	}
+	return "file " + r.File + " position " + strconv.FormatUint(uint64(r.Pos), 10)
+}
+
+// gtidSet tracks the GTIDs executed so far, in the server's flavour
+// ("mysql": uuid:interval sets; "mariadb": domain-server-seq per domain).
+type gtidSet struct {
+	flavor string
+	set    gomysql.GTIDSet
+}
+
+// parseGTIDSet parses s in flavor ("mysql" or "mariadb").
+func parseGTIDSet(flavor, s string) (*gtidSet, error) {
+	set, err := gomysql.ParseGTIDSet(flavor, strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("parse %s GTID set %q: %w", flavor, s, err)
+	}
+	return &gtidSet{flavor: flavor, set: set}, nil
+}
+
+// add records one transaction's GTID ("uuid:n" or "d-s-n").
+func (g *gtidSet) add(gtid string) error {
+	var err error
+	switch s := g.set.(type) {
+	case *gomysql.MysqlGTIDSet:
+		err = s.Update(gtid)
+	case *gomysql.MariadbGTIDSet:
+		err = s.Update(gtid)
+	default:
+		err = fmt.Errorf("unknown GTID set type %T", g.set)
+	}
+	if err != nil {
+		return fmt.Errorf("add GTID %q to %s: %w", gtid, g.flavor, err)
+	}
+	return nil
+}
+
+func (g *gtidSet) String() string {
+	if g == nil || g.set == nil {
+		return ""
+	}
+	return g.set.String()
+}
+
+func (g *gtidSet) clone() *gtidSet {
+	if g == nil {
+		return nil
+	}
+	return &gtidSet{flavor: g.flavor, set: g.set.Clone()}
+}
+
+// contains reports whether the set holds gtid.
+func (g *gtidSet) contains(gtid string) bool {
+	one, err := gomysql.ParseGTIDSet(g.flavor, gtid)
+	if err != nil {
+		return false
+	}
+	return g.set.Contain(one)
+}
+
+// mysqlGTID formats a MySQL GTID event's id, or "" for an anonymous one.
+func mysqlGTID(sid []byte, gno int64) string {
+	if len(sid) != 16 || gno == 0 {
+		return ""
+	}
+	allZero := true
+	for _, b := range sid {
+		if b != 0 {
+			allZero = false
+			break
+		}
+	}
+	if allZero {
+		return ""
+	}
+	u, err := uuid.FromBytes(sid)
+	if err != nil {
+		return hex.EncodeToString(sid) + ":" + strconv.FormatInt(gno, 10)
+	}
+	return u.String() + ":" + strconv.FormatInt(gno, 10)
+}

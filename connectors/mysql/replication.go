@@ -1,0 +1,822 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// replicate streams the binlog from start, turning row events into change
+// events, until ctx ends or a terminal error. cp is a streaming checkpoint
+// to skip up to; state holds the snapshot regions whose rows already contain
+// some changes.
+//
+// A dropped connection is reopened here, at the start of the transaction in
+// progress (or after the last complete one), skipping the events already
+// queued: go-mysql's own retry is off, as it resumes from the last complete
+// GTID set and would deliver a partial transaction twice.
+func (st *Stream) replicate(ctx context.Context, start restartPoint, cp *change.Position, state *cpState) error {
+	d, err := newDecoder(st, start, cp, state)
+	if err != nil {
+		return err
+	}
+	failures := 0
+	delay := st.knobs.ReconnectDelay
+	for {
+		rp := d.resumePoint()
+		err := d.runOnce(ctx, rp)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var ce *ConnError
+		if !errors.As(err, &ce) {
+			return err
+		}
+		if d.progressed {
+			failures, delay = 0, st.knobs.ReconnectDelay
+		}
+		failures++
+		if failures > st.knobs.MaxReconnects {
+			return err
+		}
+		d.prepareReconnect()
+		st.log.Warn("binlog connection lost; reconnecting", "err", err, "at", d.resumePoint().String(), "attempt", failures)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+// runOnce opens one binlog dump at rp and decodes it until an error.
+func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
+	st := d.st
+	cfg := replication.BinlogSyncerConfig{
+		ServerID:         st.cfg.ServerID,
+		Flavor:           st.info.flavor(),
+		Host:             st.cfg.Host,
+		Port:             uint16(st.cfg.Port),
+		User:             st.cfg.User,
+		Password:         st.cfg.Password,
+		Charset:          "utf8mb4",
+		HeartbeatPeriod:  st.cfg.HeartbeatPeriod,
+		ReadTimeout:      2*st.cfg.HeartbeatPeriod + 10*time.Second,
+		DisableRetrySync: true,
+		Logger:           goMySQLLogger{st.log},
+		EventCacheCount:  1024,
+	}
+	ConfigureSyncer(&cfg)
+	syncer := replication.NewBinlogSyncer(cfg)
+	defer syncer.Close()
+	d.progressed = false
+	d.file = rp.File
+
+	var streamer *replication.BinlogStreamer
+	var err error
+	if rp.GTIDs != "" && st.info.GTIDs {
+		set, perr := parseGTIDSet(st.info.flavor(), rp.GTIDs)
+		if perr != nil {
+			return &DecodeError{Table: "checkpoint", Err: perr}
+		}
+		streamer, err = syncer.StartSyncGTID(set.set)
+	} else {
+		streamer, err = syncer.StartSync(gomysql.Position{Name: rp.File, Pos: rp.Pos})
+	}
+	if err != nil {
+		return classifyBinlogError(st.cfg, rp, "start the binlog dump", err)
+	}
+	st.log.Info("binlog streaming started", "at", rp.String())
+	if st.knobs.OnDumpConnection != nil {
+		st.knobs.OnDumpConnection(syncer.LastConnectionID())
+	}
+	for {
+		ev, err := streamer.GetEvent(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return classifyBinlogError(st.cfg, rp, "read the binlog", err)
+		}
+		if err := d.handle(ctx, ev); err != nil {
+			return err
+		}
+	}
+}
+
+// classifyBinlogError turns a binlog dump error into a typed one.
+func classifyBinlogError(cfg *Config, rp restartPoint, op string, err error) error {
+	var my *gomysql.MyError
+	if errors.As(err, &my) {
+		msg := strings.ToLower(my.Message)
+		switch {
+		case my.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG && strings.Contains(msg, "same server"):
+			return &ConnError{Op: op + fmt.Sprintf(" (another replica uses server id %d: choose another database.server.id, or is a second instance of this connector running?)", cfg.ServerID), Err: err}
+		case my.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG:
+			return &BinlogLostError{Where: rp.String(), Reason: "the server cannot send it: " + my.Message, Err: err}
+		case my.Code == gomysql.ER_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_DBACCESS_DENIED_ERROR:
+			return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %v: grant the user REPLICATION SLAVE and REPLICATION CLIENT ON *.*", op, err)}}
+		}
+	}
+	return &ConnError{Op: op, Err: err}
+}
+
+// goMySQLLogger sends go-mysql's logging to slog at debug level: the stream
+// reports the errors that matter itself.
+type goMySQLLogger struct{ l interface{ Debug(string, ...any) } }
+
+func (g goMySQLLogger) out(args ...any)                 { g.l.Debug(strings.TrimSpace(fmt.Sprint(args...)), "component", "go-mysql") }
+func (g goMySQLLogger) outf(format string, args ...any) { g.l.Debug(fmt.Sprintf(format, args...), "component", "go-mysql") }
+func (g goMySQLLogger) Fatal(args ...any)               { g.out(args...) }
+func (g goMySQLLogger) Fatalf(f string, args ...any)    { g.outf(f, args...) }
+func (g goMySQLLogger) Fatalln(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Panic(args ...any)               { g.out(args...) }
+func (g goMySQLLogger) Panicf(f string, args ...any)    { g.outf(f, args...) }
+func (g goMySQLLogger) Panicln(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Print(args ...any)               { g.out(args...) }
+func (g goMySQLLogger) Printf(f string, args ...any)    { g.outf(f, args...) }
+func (g goMySQLLogger) Println(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Debug(args ...any)               { g.out(args...) }
+func (g goMySQLLogger) Debugf(f string, args ...any)    { g.outf(f, args...) }
+func (g goMySQLLogger) Debugln(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Error(args ...any)               { g.out(args...) }
+func (g goMySQLLogger) Errorf(f string, args ...any)    { g.outf(f, args...) }
+func (g goMySQLLogger) Errorln(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Info(args ...any)                { g.out(args...) }
+func (g goMySQLLogger) Infof(f string, args ...any)     { g.outf(f, args...) }
+func (g goMySQLLogger) Infoln(args ...any)              { g.out(args...) }
+func (g goMySQLLogger) Warn(args ...any)                { g.out(args...) }
+func (g goMySQLLogger) Warnf(f string, args ...any)     { g.outf(f, args...) }
+func (g goMySQLLogger) Warnln(args ...any)              { g.out(args...) }
+
+// decoder turns binlog events into change events. It runs on the producer
+// goroutine and buffers one event so that it can mark the last event of
+// each transaction at its commit.
+type decoder struct {
+	st   *Stream
+	cfg  *Config
+	send func(context.Context, item) error
+
+	file  string             // current binlog file
+	gtids *gtidSet           // GTIDs executed before the current transaction; nil when the server has none
+	after restartPoint       // after the last complete transaction
+	tmap  map[uint64]*tmInfo // TABLE_MAP table id -> table (nil table: not captured)
+
+	cp *change.Position // checkpoint still ahead of the stream; nil once passed
+
+	// snapshot regions, while some streamed transactions may be in them
+	regions    []region
+	regionsEnd uint64
+	snapTables []string
+	snapIdx    map[string]int
+
+	// the transaction in progress
+	inTx      bool
+	explicit  bool // started by BEGIN (or a MariaDB GTID without the standalone flag): ends at XID/COMMIT
+	skipAll   bool
+	txStart   restartPoint
+	txOrder   uint64
+	gtid      string
+	thread    int64
+	commitTS  time.Time // MySQL original_commit_timestamp, zero if none
+	index     int64
+	stateJSON json.RawMessage // the state of this transaction's events, built on first use
+
+	buf        *item
+	sent       *change.Position // position of the last event queued
+	progressed bool             // something was queued since the last (re)connect
+}
+
+// tmInfo is a TABLE_MAP's table and the signature it was built from.
+type tmInfo struct {
+	t   *tableInfo
+	sig string
+}
+
+func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
+	d := &decoder{st: st, cfg: st.cfg, send: st.send, tmap: map[uint64]*tmInfo{}, cp: cp, after: start, file: start.File}
+	if st.info.GTIDs {
+		g, err := parseGTIDSet(st.info.flavor(), start.GTIDs)
+		if err != nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: err}
+		}
+		d.gtids = g
+	}
+	if state != nil && len(state.Regions) > 0 {
+		d.regions = state.Regions
+		d.regionsEnd = regionsEnd(state.Regions)
+		d.snapTables = state.Tables
+		d.snapIdx = map[string]int{}
+		for i, n := range state.Tables {
+			d.snapIdx[n] = i
+		}
+	}
+	return d, nil
+}
+
+// resumePoint is where a new binlog dump must start: the start of the
+// transaction in progress, else after the last complete one.
+func (d *decoder) resumePoint() restartPoint {
+	if d.inTx {
+		return d.txStart
+	}
+	return d.after
+}
+
+// prepareReconnect drops the unsent event and makes the events already
+// queued the checkpoint to skip up to.
+func (d *decoder) prepareReconnect() {
+	rp := d.resumePoint()
+	d.buf = nil
+	if d.sent != nil {
+		p := *d.sent
+		d.cp = &p
+	}
+	d.inTx = false
+	d.after = rp
+	d.file = rp.File
+}
+
+func (d *decoder) dropRegions() {
+	d.st.log.Info("stream passed the snapshot regions; no more changes are filtered", "tx", d.txStart.String())
+	d.regions, d.snapTables, d.snapIdx = nil, nil, nil
+	d.regionsEnd = 0
+}
+
+// handle processes one binlog event.
+func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	h := ev.Header
+	var start uint32
+	if h.LogPos >= h.EventSize {
+		start = h.LogPos - h.EventSize
+	}
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		d.file = string(e.NextLogName)
+	case *replication.GTIDEvent:
+		d.beginTx(start, mysqlGTID(e.SID, e.GNO))
+		if e.OriginalCommitTimestamp != 0 {
+			d.commitTS = e.OriginalCommitTime()
+		}
+	case *replication.MariadbGTIDEvent:
+		d.beginTx(start, e.GTID.String())
+		d.explicit = !e.IsStandalone()
+	case *replication.QueryEvent:
+		return d.query(ctx, h, start, e)
+	case *replication.XIDEvent:
+		return d.commit(ctx, h)
+	case *replication.TableMapEvent:
+		return d.tableMap(ctx, e)
+	case *replication.RowsEvent:
+		if !d.inTx {
+			d.beginTx(start, "")
+			d.explicit = true
+		}
+		return d.rows(ctx, h, start, e)
+	}
+	return nil
+}
+
+// beginTx starts a transaction whose first event is at start.
+func (d *decoder) beginTx(start uint32, gtid string) {
+	d.inTx = true
+	d.explicit = false
+	d.gtid = gtid
+	d.thread = 0
+	d.commitTS = time.Time{}
+	d.index = 0
+	d.stateJSON = nil
+	d.txStart = restartPoint{binlogPos: binlogPos{File: d.file, Pos: start}, GTIDs: d.gtids.String()}
+	d.txOrder = orderOf(d.txStart.binlogPos)
+	if d.regions != nil && d.txOrder >= d.regionsEnd {
+		d.dropRegions()
+	}
+	d.skipAll = d.cp != nil && (d.txOrder < d.cp.Tx || d.txOrder == d.cp.Tx && d.cp.Last)
+}
+
+// commit ends the transaction in progress at the event with header h.
+func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error {
+	if !d.inTx {
+		return nil
+	}
+	if d.buf != nil {
+		// The last event carries Last, so that a checkpoint at it resumes
+		// after the transaction.
+		d.buf.ev.Pos.Last = true
+		if err := d.queue(ctx, d.buf); err != nil {
+			return err
+		}
+		d.buf = nil
+	}
+	if d.gtid != "" && d.gtids != nil {
+		if err := d.gtids.add(d.gtid); err != nil {
+			return &DecodeError{Table: "GTID", Err: err}
+		}
+	}
+	d.after = restartPoint{binlogPos: binlogPos{File: d.file, Pos: h.LogPos}, GTIDs: d.gtids.String()}
+	if d.cp != nil && d.txOrder >= d.cp.Tx {
+		d.cp = nil
+	}
+	d.inTx = false
+	return nil
+}
+
+func (d *decoder) queue(ctx context.Context, it *item) error {
+	if err := d.send(ctx, *it); err != nil {
+		return err
+	}
+	p := it.ev.Pos
+	d.sent = &p
+	d.progressed = true
+	return nil
+}
+
+// query handles a QUERY event: BEGIN, COMMIT, or a statement (DDL).
+func (d *decoder) query(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.QueryEvent) error {
+	q := strings.TrimSpace(string(e.Query))
+	switch strings.ToUpper(q) {
+	case "BEGIN", "START TRANSACTION":
+		if !d.inTx {
+			d.beginTx(start, "")
+		}
+		d.explicit = true
+		d.thread = int64(e.SlaveProxyID)
+		return nil
+	case "COMMIT", "ROLLBACK":
+		return d.commit(ctx, h)
+	}
+	if !d.inTx {
+		d.beginTx(start, "")
+	}
+	d.thread = int64(e.SlaveProxyID)
+	if err := d.ddl(ctx, h, start, string(e.Schema), q); err != nil {
+		return err
+	}
+	if !d.explicit {
+		return d.commit(ctx, h)
+	}
+	return nil
+}
+
+// ddl reacts to a statement: it forgets dropped and renamed tables and emits
+// truncates. Column changes need nothing here: the next TABLE_MAP of the
+// table carries its new columns and gives it a new schema version.
+func (d *decoder) ddl(ctx context.Context, h *replication.EventHeader, start uint32, db, q string) error {
+	s := parseDDL(q, db)
+	if s.Kind == ddlNone {
+		if isDDL(q) {
+			d.st.log.Info("DDL statement not recognized; the table's columns will come from the binlog's row metadata", "query", truncate(q, 200))
+		}
+		return nil
+	}
+	captured := false
+	for _, n := range s.Tables {
+		dbn, tn, _ := strings.Cut(n, ".")
+		if d.cfg.Captures(dbn, tn) {
+			captured = true
+		}
+	}
+	if !captured {
+		return nil
+	}
+	d.st.log.Info("DDL", "kind", string(s.Kind), "tables", s.Tables, "query", truncate(q, 200))
+	switch s.Kind {
+	case ddlDrop:
+		for _, n := range s.Tables {
+			d.forget(n)
+		}
+	case ddlRename:
+		for i := 0; i < len(s.Tables); i += 2 {
+			d.forget(s.Tables[i])
+		}
+	case ddlTruncate:
+		t := d.st.tables[s.Tables[0]]
+		if t == nil || d.skipAll {
+			return nil
+		}
+		si := d.src(h, t, start, 0)
+		ev := &change.Event{Op: change.OpTruncate, Table: t.Schema, Source: si.block(d.cfg), SourceSchema: d.st.src, Commit: si.ts}
+		return d.emit(ctx, ev, t, nil, 256)
+	}
+	return nil
+}
+
+// forget drops what the stream knows of table name ("db.table"); its
+// version bookkeeping stays, so a table created again under the name
+// continues its numbering.
+func (d *decoder) forget(name string) {
+	delete(d.st.tables, name)
+	for id, tm := range d.tmap {
+		if tm != nil && tm.t != nil && tm.t.name() == name {
+			delete(d.tmap, id)
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// tableMap records a TABLE_MAP event: the table it maps and, when its
+// columns differ from the known schema, a new schema version.
+func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) error {
+	db, name := string(e.Schema), string(e.Table)
+	if !d.cfg.Captures(db, name) {
+		d.tmap[e.TableID] = &tmInfo{}
+		return nil
+	}
+	sig := tableMapSig(e)
+	if tm := d.tmap[e.TableID]; tm != nil && tm.t != nil && tm.sig == sig && d.st.tables[tm.t.name()] == tm.t {
+		return nil
+	}
+	id := change.TableID{Namespace: db, Name: name}
+	var t *tableInfo
+	meta, err := MetaFromTableMap(e)
+	if err == nil {
+		t, err = buildTable(id, meta, keyFromMeta(meta), 0, d.cfg.Types)
+		if err != nil {
+			return &DecodeError{Table: id.String(), Err: err}
+		}
+	} else {
+		// No full row metadata: the columns come from information_schema,
+		// right as long as the table was not altered since this event.
+		if !d.st.warned["meta:"+id.String()] {
+			d.st.warned["meta:"+id.String()] = true
+			d.st.log.Warn("TABLE_MAP without column names; reading the columns from information_schema", "table", id.String(), "err", err)
+		}
+		cur := d.st.tables[id.String()]
+		if cur != nil && len(cur.Meta) == int(e.ColumnCount) {
+			t = cur
+		} else {
+			q, cerr := connect(ctx, d.cfg)
+			if cerr != nil {
+				return cerr
+			}
+			t, err = describeTable(ctx, q, id, 0, d.cfg.Types)
+			q.Close()
+			if err != nil {
+				return err
+			}
+			if t == nil || len(t.Meta) != int(e.ColumnCount) {
+				return &DecodeError{Table: id.String(), Err: fmt.Errorf("the binlog has %d columns and information_schema another count; set binlog_row_metadata=FULL", e.ColumnCount)}
+			}
+		}
+	}
+	before := d.st.tables[id.String()]
+	t = d.st.adopt(t)
+	if t != before {
+		d.stateJSON = nil // the versions changed: later events carry the new state
+	}
+	d.tmap[e.TableID] = &tmInfo{t: t, sig: sig}
+	return nil
+}
+
+// tableMapSig identifies a TABLE_MAP's column layout.
+func tableMapSig(e *replication.TableMapEvent) string {
+	var b bytes.Buffer
+	b.Write(e.ColumnType)
+	b.WriteByte('|')
+	for _, m := range e.ColumnMeta {
+		b.WriteString(strconv.Itoa(int(m)))
+		b.WriteByte(',')
+	}
+	b.WriteByte('|')
+	b.Write(e.NullBitmap)
+	b.WriteByte('|')
+	b.Write(e.SignednessBitmap)
+	for _, n := range e.ColumnName {
+		b.WriteByte('|')
+		b.Write(n)
+	}
+	for _, k := range e.PrimaryKey {
+		b.WriteString("|k")
+		b.WriteString(strconv.FormatUint(k, 10))
+	}
+	for _, vals := range e.EnumStrValue {
+		for _, v := range vals {
+			b.WriteString("|e")
+			b.Write(v)
+		}
+	}
+	for _, vals := range e.SetStrValue {
+		for _, v := range vals {
+			b.WriteString("|s")
+			b.Write(v)
+		}
+	}
+	return b.String()
+}
+
+// src is the source block of an event of the transaction in progress.
+func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row int) srcInfo {
+	ts := d.commitTS
+	if ts.IsZero() {
+		ts = time.Unix(int64(h.Timestamp), 0).UTC()
+	}
+	return srcInfo{ts: ts, snapshot: "false", db: t.ID.Namespace, table: t.ID.Name, serverID: h.ServerID,
+		gtid: d.gtid, file: d.file, pos: pos, row: int32(row), thread: d.thread}
+}
+
+// rows turns a rows event into change events.
+func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
+	if d.skipAll {
+		return nil
+	}
+	tm := d.tmap[e.TableID]
+	if tm == nil {
+		return &DecodeError{Table: fmt.Sprintf("table id %d", e.TableID), Err: errors.New("rows event before its TABLE_MAP")}
+	}
+	t := tm.t
+	if t == nil {
+		return nil
+	}
+	var op change.Op
+	switch h.EventType {
+	case replication.WRITE_ROWS_EVENTv0, replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2, replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1:
+		op = change.OpCreate
+	case replication.UPDATE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2, replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1, replication.PARTIAL_UPDATE_ROWS_EVENT:
+		op = change.OpUpdate
+	case replication.DELETE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2, replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1:
+		op = change.OpDelete
+	default:
+		return nil
+	}
+	for i, sk := range e.SkippedColumns {
+		if len(sk) > 0 {
+			return &DecodeError{Table: t.name(), Err: fmt.Errorf("row %d lacks columns %v: the binlog is not a full row image; set binlog_row_image=FULL", i, sk)}
+		}
+	}
+	step := 1
+	if op == change.OpUpdate {
+		step = 2
+	}
+	for i := 0; i+step <= len(e.Rows); i += step {
+		rowIdx := i / step
+		si := d.src(h, t, start, rowIdx)
+		switch op {
+		case change.OpCreate:
+			after, err := d.convert(t, e.Rows[i])
+			if err != nil {
+				return err
+			}
+			ev := d.event(op, t, nil, after, &si)
+			if err := d.emit(ctx, ev, t, rowKey(t, e.Rows[i]), rowSize(e.Rows[i])); err != nil {
+				return err
+			}
+		case change.OpDelete:
+			before, err := d.convert(t, e.Rows[i])
+			if err != nil {
+				return err
+			}
+			ev := d.event(op, t, before, nil, &si)
+			if err := d.emit(ctx, ev, t, rowKey(t, e.Rows[i]), rowSize(e.Rows[i])); err != nil {
+				return err
+			}
+		case change.OpUpdate:
+			before, err := d.convert(t, e.Rows[i])
+			if err != nil {
+				return err
+			}
+			after, err := d.convert(t, e.Rows[i+1])
+			if err != nil {
+				return err
+			}
+			oldKey, newKey := rowKey(t, e.Rows[i]), rowKey(t, e.Rows[i+1])
+			size := rowSize(e.Rows[i]) + rowSize(e.Rows[i+1])
+			if len(t.Key) > 0 && !equalStrings(oldKey, newKey) {
+				// A key change: a delete of the old key and a create of the
+				// new one, as Debezium emits it.
+				del := d.event(change.OpDelete, t, before, nil, &si)
+				cre := d.event(change.OpCreate, t, nil, after, &si)
+				del.Headers = []change.Header{{Key: "__debezium.newkey", Value: keyJSON(t, after)}}
+				cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: keyJSON(t, before)}}
+				if err := d.emit(ctx, del, t, oldKey, size); err != nil {
+					return err
+				}
+				if err := d.emit(ctx, cre, t, newKey, size); err != nil {
+					return err
+				}
+				continue
+			}
+			ev := d.event(op, t, before, after, &si)
+			if err := d.emit(ctx, ev, t, newKey, size); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, si *srcInfo) *change.Event {
+	return &change.Event{
+		Op:           op,
+		Table:        t.Schema,
+		Before:       before,
+		After:        after,
+		Source:       si.block(d.cfg),
+		SourceSchema: d.st.src,
+		Commit:       si.ts,
+	}
+}
+
+// convert maps one binlog row image to a change.Row.
+func (d *decoder) convert(t *tableInfo, vals []any) (change.Row, error) {
+	if len(vals) != len(t.Conv) {
+		return nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("row has %d columns, schema %d", len(vals), len(t.Conv))}
+	}
+	row := make(change.Row, len(vals))
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		x, err := t.Conv[i].FromBinlog(v)
+		if err != nil {
+			return nil, &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}
+		}
+		row[i] = x
+	}
+	return row, nil
+}
+
+// emit applies skipped.operations, the snapshot-region filter and the
+// checkpoint, numbers the event, and queues it behind the buffered one.
+func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, key []string, size int) error {
+	if d.cfg.Skipped[byte(ev.Op)] {
+		return nil
+	}
+	if d.regions != nil {
+		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.regions, idx, key, t.keyKinds(), d.txOrder) {
+			return nil
+		}
+	}
+	i := d.index
+	d.index++
+	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
+		return nil
+	}
+	if d.stateJSON == nil {
+		st := cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot()}
+		if d.regions != nil {
+			st.Tables, st.Regions = d.snapTables, d.regions
+		}
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		d.stateJSON = b
+	}
+	txid := d.gtid
+	if txid == "" {
+		txid = d.txStart.binlogPos.String()
+	}
+	ev.Pos = change.Position{Tx: d.txOrder, TxID: txid, Index: i, State: d.stateJSON}
+	if d.buf != nil {
+		if err := d.queue(ctx, d.buf); err != nil {
+			return err
+		}
+	}
+	d.buf = &item{ev: ev, size: size}
+	return nil
+}
+
+// rowKey returns the key columns' text forms of a binlog row (the forms the
+// snapshot's text protocol gives), or nil for a keyless table.
+func rowKey(t *tableInfo, vals []any) []string {
+	if len(t.Key) == 0 {
+		return nil
+	}
+	k := make([]string, len(t.Key))
+	for i, c := range t.Key {
+		if c >= len(vals) {
+			return nil
+		}
+		k[i] = keyText(&t.Meta[c], vals[c])
+	}
+	return k
+}
+
+// keyText renders a binlog value as the text protocol shows it.
+func keyText(m *ColumnMeta, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case int8:
+		if m.Unsigned {
+			return strconv.FormatUint(uint64(uint8(x)), 10)
+		}
+		return strconv.FormatInt(int64(x), 10)
+	case int16:
+		if m.Unsigned {
+			return strconv.FormatUint(uint64(uint16(x)), 10)
+		}
+		return strconv.FormatInt(int64(x), 10)
+	case int32:
+		if m.Unsigned {
+			if m.Type == gomysql.MYSQL_TYPE_INT24 {
+				return strconv.FormatUint(uint64(uint32(x)&0xFFFFFF), 10)
+			}
+			return strconv.FormatUint(uint64(uint32(x)), 10)
+		}
+		return strconv.FormatInt(int64(x), 10)
+	case int64:
+		switch {
+		case m.Type == gomysql.MYSQL_TYPE_ENUM && x >= 1 && int(x) <= len(m.EnumValues):
+			return m.EnumValues[x-1]
+		case m.Type == gomysql.MYSQL_TYPE_SET:
+			var parts []string
+			for i, s := range m.SetValues {
+				if x&(1<<i) != 0 {
+					parts = append(parts, s)
+				}
+			}
+			return strings.Join(parts, ",")
+		case m.Unsigned:
+			return strconv.FormatUint(uint64(x), 10)
+		}
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case *big.Int:
+		return x.String()
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func rowSize(vals []any) int {
+	n := 256
+	for _, v := range vals {
+		switch x := v.(type) {
+		case string:
+			n += 24 + len(x)
+		case []byte:
+			n += 24 + len(x)
+		default:
+			n += 24
+		}
+	}
+	return n
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// keyJSON is the JSON object of row's key columns, for the key-change headers.
+func keyJSON(t *tableInfo, row change.Row) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, c := range t.Key {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		n, _ := json.Marshal(t.Meta[c].Name)
+		b.Write(n)
+		b.WriteByte(':')
+		var v any
+		if row != nil && c < len(row) {
+			v = row[c]
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			j = []byte("null")
+		}
+		b.Write(j)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}

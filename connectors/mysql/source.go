@@ -1,0 +1,429 @@
+package mysql
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// Knobs are test hooks and tuning limits. The zero value means defaults.
+type Knobs struct {
+	// QueueEvents and QueueBytes bound the events read ahead of Next
+	// (defaults 4096 events, 64 MiB).
+	QueueEvents int
+	QueueBytes  int
+	// ReconnectDelay is the first wait before reconnecting a dropped binlog
+	// connection (default 500ms, doubling up to 30s); MaxReconnects bounds
+	// consecutive failed reconnects before the stream fails with a
+	// retryable error (default 10).
+	ReconnectDelay time.Duration
+	MaxReconnects  int
+	// OnDumpConnection, when set, is called with the connection id of each
+	// binlog dump connection the stream opens (tests kill it).
+	OnDumpConnection func(id uint32)
+}
+
+// Source is a MySQL or MariaDB server captured through its binlog.
+type Source struct {
+	cfg   Config
+	log   *slog.Logger
+	knobs Knobs
+}
+
+// NewSource returns a Source for cfg. log may be nil.
+func NewSource(cfg Config, log *slog.Logger) *Source {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Source{cfg: cfg, log: log}
+}
+
+// WithKnobs returns a copy of s using k.
+func (s *Source) WithKnobs(k Knobs) *Source {
+	c := *s
+	c.knobs = k
+	return &c
+}
+
+// connect opens a query connection with the session settings the snapshot's
+// text values depend on (UTC for TIMESTAMP, utf8mb4).
+func connect(ctx context.Context, cfg *Config) (*client.Conn, error) {
+	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout, func(c *client.Conn) error {
+		return c.SetCharset("utf8mb4")
+	})
+	if err != nil {
+		return nil, &ConnError{Op: fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), Err: err}
+	}
+	if _, err := c.Execute("SET SESSION time_zone = '+00:00'"); err != nil {
+		c.Close()
+		return nil, &ConnError{Op: "set session time zone", Err: err}
+	}
+	return c, nil
+}
+
+// openPlan is what Open decided the producer must do.
+type openPlan struct {
+	snapshot bool // read the tables first
+	eof      bool // nothing to do: Next returns io.EOF
+	// stream is where streaming starts and cp the streaming checkpoint to
+	// skip up to (nil on a fresh start); state the checkpoint's state.
+	start restartPoint
+	cp    *change.Position
+	state *cpState
+}
+
+// Open checks the prerequisites and returns a stream of the events after cp
+// (a fresh start when cp is nil).
+func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err error) {
+	cfg := s.cfg
+	q, err := connect(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			q.Close()
+		}
+	}()
+	ids, err := listTables(q, &cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	var state *cpState
+	if cp != nil && len(cp.State) > 0 {
+		state = &cpState{}
+		if err := json.Unmarshal(cp.State, state); err != nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
+		}
+	}
+	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
+	plan := &openPlan{}
+	switch {
+	case snapOnly && (cp == nil || cp.Snapshot):
+		plan.snapshot = true
+	case snapOnly:
+		plan.eof = true
+	case cp != nil && cp.Snapshot:
+		plan.snapshot = true
+	case cp != nil:
+		if state == nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")}
+		}
+		plan.cp, plan.state, plan.start = cp, state, state.Restart
+	case cfg.SnapshotMode == SnapshotInitial || cfg.SnapshotMode == SnapshotWhenNeeded:
+		plan.snapshot = true
+	}
+	lock := plan.snapshot && cfg.SnapshotLocking == LockingMinimal
+	info, warnings, err := checkPrerequisites(q, &cfg, ids, !snapOnly, lock)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		s.log.Warn(w)
+	}
+	if cfg.MariaDB != info.MariaDB {
+		s.log.Warn("connector class and server differ; the binlog is read in the server's flavour", "server", info.Version, "connector", cfg.Flavor())
+	}
+
+	if plan.cp != nil {
+		if lost := checkBinlogAvailable(q, plan.start); lost != nil {
+			if cfg.SnapshotMode != SnapshotWhenNeeded {
+				return nil, lost
+			}
+			s.log.Warn("the checkpoint's binlog is gone; snapshot.mode=when_needed: taking a new snapshot", "err", lost)
+			plan = &openPlan{snapshot: true}
+			cp, state = nil, nil
+		}
+	}
+
+	st := newStream(&cfg, s.log, s.knobs, info)
+	if state != nil {
+		for k, v := range state.Schemas {
+			st.versions[k] = v
+		}
+	}
+	st.q = q
+	if plan.snapshot {
+		if err := st.beginSnapshot(ctx, cp, state, ids); err != nil {
+			return nil, err
+		}
+		plan.start = st.snap.state.Restart
+	} else if !plan.eof && plan.cp == nil {
+		// Stream only, from the current end of the binlog.
+		at, err := currentPosition(q, &info)
+		if err != nil {
+			return nil, err
+		}
+		plan.start = at
+		s.log.Info("streaming from the current binlog position", "at", at.String())
+	}
+	st.start(plan)
+	return st, nil
+}
+
+// checkBinlogAvailable returns a *BinlogLostError when the file of at is no
+// longer on the server.
+func checkBinlogAvailable(q *client.Conn, at restartPoint) error {
+	files, err := binlogFiles(q)
+	if err != nil || at.File == "" {
+		return nil // the dump itself will tell
+	}
+	if !slices.Contains(files, at.File) {
+		return &BinlogLostError{Where: at.String(), Reason: "the server no longer has binlog file " + at.File + " (purged)"}
+	}
+	return nil
+}
+
+// item is one entry of the queue between the producer and Next.
+type item struct {
+	ev   *change.Event
+	size int
+	err  error
+	eof  bool
+}
+
+// Stream is an open capture: Next yields events.
+type Stream struct {
+	cfg   *Config
+	log   *slog.Logger
+	knobs Knobs
+	info  serverInfo
+	src   *change.Field
+
+	// used by the producer goroutine only once it runs
+	q        *client.Conn
+	tables   map[string]*tableInfo // current schema per "db.table"
+	versions map[string]schemaVer  // version bookkeeping per "db.table"
+	warned   map[string]bool
+	snap     *snapshotRun
+
+	items  chan item
+	budget *byteBudget
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+
+	sticky error // consumer side
+}
+
+func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream {
+	if k.QueueEvents <= 0 {
+		k.QueueEvents = 4096
+	}
+	if k.QueueBytes <= 0 {
+		k.QueueBytes = 64 << 20
+	}
+	if k.ReconnectDelay <= 0 {
+		k.ReconnectDelay = 500 * time.Millisecond
+	}
+	if k.MaxReconnects <= 0 {
+		k.MaxReconnects = 10
+	}
+	return &Stream{
+		cfg:      cfg,
+		log:      log,
+		knobs:    k,
+		info:     info,
+		src:      SourceSchema(cfg),
+		tables:   map[string]*tableInfo{},
+		versions: map[string]schemaVer{},
+		warned:   map[string]bool{},
+		items:    make(chan item, k.QueueEvents),
+		budget:   newByteBudget(k.QueueBytes),
+	}
+}
+
+// adopt gives a freshly built table its schema version: the known one when
+// its columns are unchanged (returning the current tableInfo, so events keep
+// pointing to one TableSchema), else the next one.
+func (st *Stream) adopt(t *tableInfo) *tableInfo {
+	name := t.name()
+	if cur := st.tables[name]; cur != nil && cur.FP == t.FP {
+		return cur
+	}
+	v := st.versions[name]
+	switch {
+	case v.V == 0:
+		t.Schema.Version = 1
+	case v.FP == t.FP:
+		t.Schema.Version = v.V
+	default:
+		t.Schema.Version = v.V + 1
+		st.log.Info("table schema changed", "table", name, "version", t.Schema.Version)
+	}
+	st.versions[name] = schemaVer{V: t.Schema.Version, FP: t.FP}
+	st.tables[name] = t
+	warnKeyless(st.log, t, st.warned)
+	return t
+}
+
+// schemasSnapshot copies the version bookkeeping for a checkpoint state.
+func (st *Stream) schemasSnapshot() map[string]schemaVer {
+	if len(st.versions) == 0 {
+		return nil
+	}
+	m := make(map[string]schemaVer, len(st.versions))
+	for k, v := range st.versions {
+		m[k] = v
+	}
+	return m
+}
+
+// start runs the producer goroutine.
+func (st *Stream) start(plan *openPlan) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st.cancel = cancel
+	st.wg.Add(1)
+	go func() {
+		defer st.wg.Done()
+		defer close(st.items)
+		defer st.q.Close()
+		err := st.produce(ctx, plan)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, io.EOF) {
+			_ = st.send(ctx, item{eof: true})
+			return
+		}
+		_ = st.send(ctx, item{err: err})
+	}()
+}
+
+func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
+	if plan.eof {
+		return io.EOF
+	}
+	var state *cpState
+	if plan.snapshot {
+		var err error
+		state, err = st.runSnapshot(ctx)
+		if err != nil {
+			return err
+		}
+		if st.cfg.SnapshotMode == SnapshotInitialOnly {
+			return io.EOF
+		}
+	} else {
+		state = plan.state
+	}
+	return st.replicate(ctx, plan.start, plan.cp, state)
+}
+
+// send queues it for Next, waiting for room (by count and by bytes).
+func (st *Stream) send(ctx context.Context, it item) error {
+	if err := st.budget.acquire(ctx, it.size); err != nil {
+		return err
+	}
+	select {
+	case st.items <- it:
+		return nil
+	case <-ctx.Done():
+		st.budget.release(it.size)
+		return ctx.Err()
+	}
+}
+
+// Next returns the next event. Cancelling ctx loses nothing.
+func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
+	for {
+		if st.sticky != nil {
+			return nil, st.sticky
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case it, ok := <-st.items:
+			if !ok {
+				st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
+				continue
+			}
+			st.budget.release(it.size)
+			switch {
+			case it.err != nil:
+				st.sticky = it.err
+			case it.eof:
+				st.sticky = io.EOF
+			case it.ev != nil:
+				return it.ev, nil
+			}
+		}
+	}
+}
+
+// Ack records that every event up to and including pos is durable. The
+// binlog needs no acknowledgement (the server keeps it by its own expiry
+// settings), so Ack only checks the stream is open.
+func (st *Stream) Ack(pos change.Position) error { return nil }
+
+// Close ends the stream and closes its connections.
+func (st *Stream) Close() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return nil
+	}
+	st.closed = true
+	st.mu.Unlock()
+	if st.cancel != nil {
+		st.cancel()
+	}
+	st.wg.Wait()
+	return nil
+}
+
+// byteBudget bounds the bytes queued between the producer and Next.
+type byteBudget struct {
+	mu   sync.Mutex
+	max  int
+	used int
+	wake chan struct{}
+}
+
+func newByteBudget(max int) *byteBudget {
+	return &byteBudget{max: max, wake: make(chan struct{})}
+}
+
+// acquire waits until n bytes fit (an item larger than the whole budget is
+// let through when nothing else is queued).
+func (b *byteBudget) acquire(ctx context.Context, n int) error {
+	for {
+		b.mu.Lock()
+		if b.used == 0 || b.used+n <= b.max {
+			b.used += n
+			b.mu.Unlock()
+			return nil
+		}
+		w := b.wake
+		b.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (b *byteBudget) release(n int) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	close(b.wake)
+	b.wake = make(chan struct{})
+	b.mu.Unlock()
+}
