@@ -10,7 +10,7 @@ ENV                 := integration/env
 INTEGRATION_TIMEOUT ?= 25m
 
 .DEFAULT_GOAL := build
-.PHONY: help build test test-unit test-integration lint fmt vet env-up env-down env-status demo clean
+.PHONY: help build test test-unit test-integration lint fmt vet env-up env-down env-status demo clean bench bench-smoke
 
 help:
 	@echo "build             go build -o bin/sluice ./cmd/sluice"
@@ -23,6 +23,8 @@ help:
 	@echo "env-up            start the test servers (idempotent); env-down stops them"
 	@echo "env-status        show which test servers are up"
 	@echo "demo              run integration/demo.sh"
+	@echo "bench             env-up, then sluice against the decode limit and Debezium; writes BENCHMARKS.md (BENCH_FLAGS=...)"
+	@echo "bench-smoke       the benchmark harness in quick mode, checking counts only (servers must be up; make test runs it)"
 
 build:
 	$(GO) build -o bin/sluice ./cmd/sluice
@@ -43,7 +45,8 @@ test-integration:
 test: test-unit
 	@was_up=0; if $(ENV)/status >/dev/null 2>&1; then was_up=1; fi; \
 	rc=0; \
-	$(MAKE) --no-print-directory env-up && $(MAKE) --no-print-directory test-integration || rc=$$?; \
+	$(MAKE) --no-print-directory env-up && $(MAKE) --no-print-directory test-integration && \
+		$(MAKE) --no-print-directory bench-smoke || rc=$$?; \
 	if [ $$was_up = 1 ] && [ -z "$(SLUICE_ENV_DOWN)" ]; then \
 		echo "make: the test servers were up before 'make test'; leaving them up (make env-down stops them)"; \
 	else \
@@ -84,6 +87,18 @@ env-status:
 
 demo:
 	bash integration/demo.sh
+
+# The benchmark harness (integration/bench, BENCHMARKS.md). bench takes a while
+# (3 runs of 1M-row drains and 60 s live runs); pass e.g.
+# BENCH_FLAGS='-runs 1 -rows 200000 -note "machine was loaded"'.
+BENCH_FLAGS ?=
+
+bench: build
+	$(ENV)/up
+	$(GO) run ./integration/bench -sluice-bin bin/sluice $(BENCH_FLAGS)
+
+bench-smoke: build
+	$(GO) run ./integration/bench -smoke -sluice-bin bin/sluice
 
 clean:
 	rm -rf bin

@@ -1,0 +1,437 @@
+// Command bench measures sluice against the database's own logical decoding
+// rate (the limit) and against Debezium, on the servers of integration/env.
+// `make bench` runs it in full and writes BENCHMARKS.md; `make bench-smoke`
+// runs a quick pass that checks every tool delivers exactly the rows written.
+//
+//	go run ./integration/bench [flags]          # see -h
+//	go run ./integration/bench -smoke           # quick mode, no file written
+//
+// Each drain run makes a fresh table and publication, creates one pgoutput
+// slot per tool, and only then writes the backlog, so every slot holds the
+// same changes. The tools then drain their slots one after the other, in an
+// order that alternates from run to run.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command line.
+type options struct {
+	dsn       string
+	brokers   []string
+	pgBin     string
+	sluiceBin string
+	rows      int
+	txnRows   int
+	runs      int
+	rate      int
+	duration  time.Duration
+	latTxn    int
+	smoke     bool
+	out       string
+	debezium  string // auto, off
+	cacheDir  string
+	note      string
+	only      string // comma-separated scenario names
+	pg        pgParams
+	id        string
+}
+
+// measure is one tool's result in one run.
+type measure struct {
+	Wall    time.Duration
+	Usage   usage
+	Records int
+	// latency runs
+	P50, P99, Max time.Duration
+	Rate          float64 // rows/s the generator achieved
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "pgreader" {
+		if err := pgReaderMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "pgreader:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: FAIL:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func run() error {
+	var o options
+	var brokers string
+	flag.StringVar(&o.dsn, "pg-dsn", envOr("SLUICE_PG_DSN", "postgres://postgres:postgres@127.0.0.1:55432/sluice_test"), "PostgreSQL URL (a superuser: the harness creates tables, publications and slots)")
+	flag.StringVar(&brokers, "kafka", envOr("SLUICE_KAFKA", "127.0.0.1:59092"), "Kafka bootstrap servers")
+	flag.StringVar(&o.pgBin, "pg-bin", "/usr/lib/postgresql/15/bin", "directory of pg_recvlogical")
+	flag.StringVar(&o.sluiceBin, "sluice-bin", "", "sluice binary (default: go build ./cmd/sluice into a temp dir)")
+	flag.IntVar(&o.rows, "rows", 1_000_000, "backlog rows per drain run")
+	flag.IntVar(&o.txnRows, "txn-rows", 10, "rows per transaction in the many-transactions backlog")
+	flag.IntVar(&o.runs, "runs", 3, "runs per figure; the median is reported")
+	flag.IntVar(&o.rate, "rate", 10_000, "live latency: rows per second")
+	flag.DurationVar(&o.duration, "duration", 60*time.Second, "live latency: how long rows are written")
+	flag.IntVar(&o.latTxn, "latency-txn-rows", 10, "live latency: rows per transaction")
+	flag.BoolVar(&o.smoke, "smoke", false, "quick mode: 20k rows, 1 run, 5 s at 1k rows/s, Debezium only when cached, no speed figures kept")
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "write the report here (never in -smoke mode; empty: do not write)")
+	flag.StringVar(&o.debezium, "debezium", "auto", "auto: fetch and run Debezium Server when it can be had (-smoke: only when cached); off")
+	flag.StringVar(&o.cacheDir, "cache-dir", envOr("SLUICE_ENV_CACHE", defaultCache()), "where Debezium is fetched to and unpacked")
+	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
+	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency)")
+	flag.Parse()
+	if o.smoke {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		def := func(name string, apply func()) {
+			if !set[name] {
+				apply()
+			}
+		}
+		def("rows", func() { o.rows = 20_000 })
+		def("runs", func() { o.runs = 1 })
+		def("rate", func() { o.rate = 1000 })
+		def("duration", func() { o.duration = 5 * time.Second })
+		o.out = ""
+	}
+	o.brokers = strings.Split(brokers, ",")
+	if o.rows < 1 || o.runs < 1 || o.rate < 1 || o.txnRows < 1 || o.latTxn < 1 || o.duration <= 0 {
+		return errors.New("-rows, -runs, -rate, -txn-rows, -latency-txn-rows and -duration must be positive")
+	}
+	u, err := url.Parse(o.dsn)
+	if err != nil {
+		return fmt.Errorf("-pg-dsn: %w", err)
+	}
+	pw, _ := u.User.Password()
+	o.pg = pgParams{Host: u.Hostname(), Port: u.Port(), User: u.User.Username(), Password: pw, DB: strings.TrimPrefix(u.Path, "/")}
+	if o.pg.Port == "" {
+		o.pg.Port = "5432"
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	o.id = hex.EncodeToString(b)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if o.sluiceBin == "" {
+		dir, err := os.MkdirTemp("", "sluice-bench-bin-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		o.sluiceBin = filepath.Join(dir, "sluice")
+		build := exec.CommandContext(ctx, "go", "build", "-o", o.sluiceBin, "./cmd/sluice")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build ./cmd/sluice (run from the repository root): %w", err)
+		}
+	}
+
+	b2 := &bench{o: o, results: map[string]map[string][]measure{}}
+	b2.topics = append(b2.topics, b2.offsetsTopic())
+	b2.dbz = prepareDebezium(ctx, &o)
+	if b2.dbz.home == "" {
+		b2.logf("debezium: n/a (%s)", b2.dbz.reason)
+	}
+	defer b2.cleanupTopics()
+
+	scenarios := []scenario{
+		{name: "drain-small", title: fmt.Sprintf("drain %s rows, transactions of %d", count(o.rows), o.txnRows), txnRows: o.txnRows},
+		{name: "drain-large", title: fmt.Sprintf("drain %s rows, one transaction", count(o.rows)), txnRows: 0},
+		{name: "latency", title: fmt.Sprintf("live, %s rows/s for %s", count(o.rate), o.duration), latency: true},
+	}
+	if o.only != "" {
+		keep := strings.Split(o.only, ",")
+		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return !slices.Contains(keep, s.name) })
+	}
+	started := time.Now()
+	for _, sc := range scenarios {
+		for r := 0; r < o.runs; r++ {
+			var err error
+			if sc.latency {
+				err = b2.latencyRun(ctx, sc, r)
+			} else {
+				err = b2.drainRun(ctx, sc, r)
+			}
+			if err != nil {
+				return fmt.Errorf("%s run %d: %w", sc.name, r+1, err)
+			}
+		}
+	}
+	report := b2.report(scenarios, time.Since(started))
+	fmt.Println()
+	fmt.Print(report.table)
+	if o.smoke {
+		fmt.Println("bench-smoke: every tool delivered exactly the rows written (no speed assertions)")
+	}
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(report.markdown), 0o644); err != nil {
+			return err
+		}
+		fmt.Println("wrote", o.out)
+	}
+	return nil
+}
+
+func defaultCache() string {
+	if os.Geteuid() == 0 {
+		return "/var/cache/sluice-env"
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".cache", "sluice-env")
+	}
+	return filepath.Join(os.TempDir(), "sluice-env-cache")
+}
+
+// scenario is one row group of the report.
+type scenario struct {
+	name    string
+	title   string
+	txnRows int // 0: one transaction
+	latency bool
+}
+
+// bench holds the results of every run.
+type bench struct {
+	o       options
+	dbz     debeziumDist
+	results map[string]map[string][]measure // scenario -> tool -> runs
+	topics  []string
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func (b *bench) add(sc, tool string, m measure) {
+	if b.results[sc] == nil {
+		b.results[sc] = map[string][]measure{}
+	}
+	b.results[sc][tool] = append(b.results[sc][tool], m)
+}
+
+// offsetsTopic is this invocation's sluice offsets topic, deleted at the end.
+func (b *bench) offsetsTopic() string { return "sluice_bench_" + b.o.id + "_offsets" }
+
+func (b *bench) cleanupTopics() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := deleteTopics(ctx, b.o.brokers, b.topics...); err != nil {
+		b.logf("cleanup: %v", err)
+	}
+}
+
+// Tool names, as in the report.
+const (
+	toolRecv     = "pg_recvlogical"
+	toolReader   = "pglogrepl"
+	toolSluice   = "sluice"
+	toolDebezium = "debezium"
+)
+
+func (b *bench) tools(latency bool) []string {
+	var t []string
+	if !latency {
+		t = append(t, toolRecv, toolReader)
+	}
+	t = append(t, toolSluice)
+	if b.dbz.home != "" {
+		t = append(t, toolDebezium)
+	}
+	return t
+}
+
+// order alternates the tools' order from run to run.
+func order(tools []string, run int) []string {
+	t := slices.Clone(tools)
+	if run%2 == 1 {
+		slices.Reverse(t)
+	}
+	return t
+}
+
+// drainRun writes one backlog and lets every tool drain it from its own slot.
+func (b *bench) drainRun(ctx context.Context, sc scenario, run int) (err error) {
+	name := fmt.Sprintf("sluice_bench_%s_%d_%s", b.o.id, run, strings.ReplaceAll(sc.name, "-", "_"))
+	fx, err := newFixture(ctx, b.o.dsn, name)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if derr := fx.drop(context.WithoutCancel(ctx)); derr != nil {
+			b.logf("cleanup: %v", derr)
+			if err == nil {
+				err = derr
+			}
+		}
+	}()
+	tools := order(b.tools(false), run)
+	slots := map[string]string{}
+	for _, t := range tools {
+		s, err := fx.slot(ctx, strings.TrimPrefix(t, "pg_"))
+		if err != nil {
+			return err
+		}
+		slots[t] = s
+	}
+	start, err := fx.currentLSN(ctx)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	endpos, err := fx.writeBacklog(ctx, b.o.rows, sc.txnRows)
+	if err != nil {
+		return err
+	}
+	wal, _ := fx.walBytes(ctx, start, endpos)
+	b.logf("%s run %d: backlog of %d rows written in %s (%.0f MiB of WAL); order %s",
+		sc.name, run+1, b.o.rows, time.Since(t0).Round(time.Millisecond), float64(wal)/(1<<20), strings.Join(tools, ", "))
+
+	for _, t := range tools {
+		var m measure
+		var err error
+		switch t {
+		case toolRecv:
+			m, err = runRecvlogical(ctx, b.o.pgBin, b.o.dsn, slots[t], fx.Pub, endpos)
+			m.Records = b.o.rows
+		case toolReader:
+			m, err = runPgReader(ctx, b.o.dsn, slots[t], fx.Pub, endpos, b.o.rows)
+		case toolSluice, toolDebezium:
+			m, err = b.drainPipeline(ctx, t, fx, slots[t])
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", t, err)
+		}
+		b.logf("  %-15s %8s  %9.0f rows/s  cpu %6.2fs  rss %5.0f MiB", t, m.Wall.Round(time.Millisecond),
+			float64(b.o.rows)/m.Wall.Seconds(), m.Usage.CPU.Seconds(), float64(m.Usage.PeakRSS)/(1<<20))
+		b.add(sc.name, t, m)
+	}
+	return nil
+}
+
+// drainTimeout bounds one tool's drain: generous, so only a stuck tool hits it.
+func (b *bench) drainTimeout() time.Duration {
+	return 2*time.Minute + time.Duration(b.o.rows/2000)*time.Second
+}
+
+// pipeline is sluice or Debezium, started on one slot for one measurement.
+type pipeline struct {
+	t0      time.Time    // when the connector was started (the clock's zero)
+	pid     int          // the process whose CPU and memory are reported
+	healthy func() error // nil while the connector runs
+	ready   func(ctx context.Context) error
+	stop    func()
+}
+
+// startPipeline starts tool on slot, writing to topic prefix.
+func (b *bench) startPipeline(ctx context.Context, tool string, fx *fixture, slot, prefix string) (*pipeline, error) {
+	cfg := pgConnectorConfig(b.o.pg, prefix, fx.Table, slot, fx.Pub)
+	switch tool {
+	case toolSluice:
+		srv, err := startSluice(ctx, b.o.sluiceBin, b.o.brokers, b.offsetsTopic())
+		if err != nil {
+			return nil, err
+		}
+		name := prefix
+		p := &pipeline{t0: time.Now(), pid: srv.pid(), stop: srv.stop,
+			healthy: func() error { return srv.healthy(name) },
+			ready:   func(ctx context.Context) error { return srv.waitRunning(ctx, name, time.Minute) }}
+		if err := srv.register(name, cfg); err != nil {
+			srv.stop()
+			return nil, err
+		}
+		return p, nil
+	case toolDebezium:
+		return startDebezium(ctx, b.dbz, b.o.brokers, cfg)
+	}
+	return nil, fmt.Errorf("unknown tool %s", tool)
+}
+
+// drainPipeline measures sluice or Debezium from connector start until a
+// read_committed consumer has seen the last row of the backlog.
+func (b *bench) drainPipeline(ctx context.Context, tool string, fx *fixture, slot string) (measure, error) {
+	prefix := fx.Name + "_" + tool[:1]
+	topic := prefix + "." + fx.Table
+	b.topics = append(b.topics, topic)
+	if err := createTopic(ctx, b.o.brokers, topic); err != nil {
+		return measure{}, err
+	}
+	c, err := startCounter(ctx, b.o.brokers, topic, b.o.rows)
+	if err != nil {
+		return measure{}, err
+	}
+	defer c.cl.Close()
+	p, err := b.startPipeline(ctx, tool, fx, slot, prefix)
+	if err != nil {
+		return measure{}, err
+	}
+	defer p.stop()
+	if err := b.waitDelivered(ctx, c, p.healthy, b.drainTimeout()); err != nil {
+		return measure{}, err
+	}
+	m := measure{Wall: c.last.Sub(p.t0)}
+	if m.Usage, err = procUsage(p.pid); err != nil {
+		return measure{}, err
+	}
+	if m.Records, err = c.finish(time.Second); err != nil {
+		return measure{}, err
+	}
+	return m, nil
+}
+
+// waitDelivered waits until the counter has every row, checking the tool's
+// health every second.
+func (b *bench) waitDelivered(ctx context.Context, c *counter, healthy func() error, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			if err := healthy(); err != nil {
+				return err
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("not delivered within %s: %s", timeout, c.progress())
+			}
+		}
+	}
+}
+
+func count(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}

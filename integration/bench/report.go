@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// report is the results as a terminal table and as BENCHMARKS.md.
+type reportText struct {
+	table    string
+	markdown string
+}
+
+var columns = []string{"figure", toolRecv, toolReader, "limit", toolSluice, toolDebezium, "sluice/limit", "sluice/debezium"}
+
+// metric is one row of the table: how to read a value from a measure.
+type metric struct {
+	label string
+	get   func(measure) float64
+	fmt   string
+}
+
+func median(ms []measure, get func(measure) float64) (float64, bool) {
+	if len(ms) == 0 {
+		return 0, false
+	}
+	v := make([]float64, len(ms))
+	for i, m := range ms {
+		v[i] = get(m)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2], true
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2, true
+}
+
+func (b *bench) rows(sc scenario) [][]string {
+	res := b.results[sc.name]
+	mib := func(m measure) float64 { return float64(m.Usage.PeakRSS) / (1 << 20) }
+	cpu := func(m measure) float64 { return m.Usage.CPU.Seconds() }
+	ms := func(d func(measure) time.Duration) func(measure) float64 {
+		return func(m measure) float64 { return float64(d(m)) / float64(time.Millisecond) }
+	}
+	var metrics []metric
+	if sc.latency {
+		metrics = []metric{
+			{"commit→consumer p50 (ms)", ms(func(m measure) time.Duration { return m.P50 }), "%.1f"},
+			{"commit→consumer p99 (ms)", ms(func(m measure) time.Duration { return m.P99 }), "%.1f"},
+			{"commit→consumer max (ms)", ms(func(m measure) time.Duration { return m.Max }), "%.1f"},
+			{"rows/s written", func(m measure) float64 { return m.Rate }, "%.0f"},
+			{"CPU (s)", cpu, "%.2f"},
+			{"peak RSS (MiB)", mib, "%.0f"},
+		}
+	} else {
+		metrics = []metric{
+			{"time (s)", func(m measure) float64 { return m.Wall.Seconds() }, "%.2f"},
+			{"rows/s", func(m measure) float64 { return float64(b.o.rows) / m.Wall.Seconds() }, "%.0f"},
+			{"CPU (s)", cpu, "%.2f"},
+			{"peak RSS (MiB)", mib, "%.0f"},
+		}
+	}
+	// The limit is the faster of the two readers (by median time).
+	limitTool := ""
+	if !sc.latency {
+		wall := func(m measure) float64 { return m.Wall.Seconds() }
+		a, okA := median(res[toolRecv], wall)
+		c, okC := median(res[toolReader], wall)
+		switch {
+		case okA && (!okC || a <= c):
+			limitTool = toolRecv
+		case okC:
+			limitTool = toolReader
+		}
+	}
+	out := [][]string{{sc.title, "", "", "", "", "", "", ""}}
+	for _, m := range metrics {
+		row := []string{"  " + m.label}
+		val := map[string]float64{}
+		has := map[string]bool{}
+		for _, t := range []string{toolRecv, toolReader, toolSluice, toolDebezium} {
+			v, ok := median(res[t], m.get)
+			val[t], has[t] = v, ok
+		}
+		if limitTool != "" {
+			val["limit"], has["limit"] = val[limitTool], true
+		}
+		for _, c := range columns[1:6] {
+			switch {
+			case has[c]:
+				row = append(row, fmt.Sprintf(m.fmt, val[c]))
+			case c == toolDebezium && b.dbz.home == "":
+				row = append(row, "n/a")
+			default:
+				row = append(row, "–")
+			}
+		}
+		for _, other := range []string{"limit", toolDebezium} {
+			if has[toolSluice] && has[other] && val[other] != 0 {
+				row = append(row, fmt.Sprintf("%.2f", val[toolSluice]/val[other]))
+			} else {
+				row = append(row, "–")
+			}
+		}
+		out = append(out, row)
+	}
+	if limitTool != "" {
+		out[0][3] = "(" + limitTool + ")"
+	}
+	return out
+}
+
+func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
+	var all [][]string
+	for _, sc := range scenarios {
+		all = append(all, b.rows(sc)...)
+	}
+	// Terminal table.
+	widths := make([]int, len(columns))
+	for i, c := range columns {
+		widths[i] = len([]rune(c))
+	}
+	for _, r := range all {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	var t strings.Builder
+	line := func(cells []string) {
+		for i, c := range cells {
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if i == 0 {
+				t.WriteString(c + pad)
+			} else {
+				t.WriteString("  " + pad + c)
+			}
+		}
+		t.WriteString("\n")
+	}
+	line(columns)
+	for _, r := range all {
+		line(r)
+	}
+	t.WriteString(fmt.Sprintf("median of %d run(s); ratios are sluice's figure divided by the other's (time: >1 is slower; rows/s: <1 is slower)\n", b.o.runs))
+	if b.dbz.home == "" {
+		t.WriteString("debezium: n/a (" + b.dbz.reason + ")\n")
+	} else {
+		t.WriteString("debezium: Debezium Server " + b.dbz.version + ", Kafka sink with the idempotent producer: at-least-once (its Kafka sink has no transactions)\n")
+	}
+
+	// Markdown.
+	var m strings.Builder
+	host, _ := os.Hostname()
+	_ = host
+	fmt.Fprintf(&m, "# Benchmarks\n\n")
+	fmt.Fprintf(&m, "Measured %s by `make bench` (integration/bench), %d run(s) per figure, %s in all.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), b.o.runs, took.Round(time.Second))
+	fmt.Fprintf(&m, "Machine: %d cores, %s, %s/%s, Go %s. %s\n\n", runtime.NumCPU(), memTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadNote())
+	if b.o.note != "" {
+		fmt.Fprintf(&m, "**Note:** %s\n\n", b.o.note)
+	}
+	m.WriteString("| " + strings.Join(columns, " | ") + " |\n")
+	m.WriteString("|" + strings.Repeat("---|", len(columns)) + "\n")
+	for _, r := range all {
+		cells := slices.Clone(r)
+		if strings.TrimSpace(cells[1]) == "" && cells[4] == "" {
+			cells[0] = "**" + cells[0] + "**"
+		} else {
+			cells[0] = strings.TrimSpace(cells[0])
+		}
+		m.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	m.WriteString("\nMedian of the runs for every figure (each column separately). Ratios are sluice's figure divided by the limit's or Debezium's: for times, above 1 means sluice is slower; for rows/s, below 1 means it is slower. The limit column is whichever of pg_recvlogical and the pglogrepl reader was faster (named under it).\n\n")
+	m.WriteString(b.methodMarkdown())
+	return reportText{table: t.String(), markdown: m.String()}
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "? memory"
+	}
+	var kb int64
+	if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err != nil {
+		return "? memory"
+	}
+	return fmt.Sprintf("%.0f GiB memory", float64(kb)/(1<<20))
+}
+
+func loadNote() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return fmt.Sprintf("Load average at the end: %s %s %s.", f[0], f[1], f[2])
+}
+
+func (b *bench) methodMarkdown() string {
+	o := b.o
+	var s strings.Builder
+	s.WriteString("## How it was measured\n\n")
+	fmt.Fprintf(&s, "Command: `make bench` (which runs `go run ./integration/bench -sluice-bin bin/sluice%s`), against the servers of `integration/env/up`: PostgreSQL 15 on 127.0.0.1:55432 (`fsync=off`), Kafka 4 on 127.0.0.1:59092 (one broker, replication factor 1). Settings: `-rows %d -txn-rows %d -runs %d -rate %d -duration %s -latency-txn-rows %d`.\n\n",
+		"", o.rows, o.txnRows, o.runs, o.rate, o.duration, o.latTxn)
+	s.WriteString(`- **Backlog.** Each drain run creates a fresh table ` + "`(id bigint primary key, stamp_ns bigint, payload text)`" + ` (80 hex characters of payload: about 100 bytes a row), a publication for it, and one pgoutput slot per tool, and only then writes the backlog server-side (a DO block committing every ` + fmt.Sprint(o.txnRows) + ` rows, or one INSERT for the single transaction). Every slot therefore holds the same changes, and every tool reads them from its own slot, after the backlog is complete.
+- **Order.** The tools drain one after the other, in an order that reverses from run to run (so none always reads a cold or a warm WAL); every figure is the median over the runs.
+- **The limit** is the database's own decode rate: the faster of (1) ` + "`pg_recvlogical --start --endpos <end> -o proto_version=1 -o publication_names=<pub> -f /dev/null`" + ` and (2) a minimal Go reader (pglogrepl, ` + "`pgreader`" + ` mode of the harness, in its own process) that parses every pgoutput message and decodes every column of every row with pgtype, reading the socket through a 4 MiB buffer, and does nothing else. Both are timed from process start to exit.
+- **sluice** is ` + "`sluice serve`" + ` (built with ` + "`go build`" + `), started before the clock; the clock starts at ` + "`POST /connectors`" + ` of a connector with ` + "`snapshot.mode=no_data`" + `, ` + "`publication.autocreate.mode=disabled`" + ` on the pre-made slot and publication, and stops when a read_committed consumer (franz-go, in the harness) has seen the last row. Exactly-once is always on in sluice: every batch and its checkpoint are one Kafka transaction (acks=all, snappy, default ` + "`sluice.batch.*`" + ` settings). The topic is created beforehand with one partition for every tool.
+- **Debezium** is Debezium Server (` + b.dbz.version + `, the newest ` + "`debezium-server-dist`" + ` the Maven repository serves here; fetched by ` + "`integration/bench/debezium/fetch.sh`" + ` into the env cache), with the same connector keys (` + "`snapshot.mode=no_data`" + `, same slot and publication kind), JSON without schemas, and a Kafka sink producer with acks=all, enable.idempotence=true, compression.type=snappy. **Exactly-once is not available** in Debezium Server's Kafka sink (no transactional producer; Kafka Connect's exactly-once source support needs a distributed worker), so Debezium runs at-least-once. Its clock starts when Quarkus reports it has started (the engine starts the connector then); the JVM's start before that is not counted, just as sluice's daemon start is not. CPU and RSS are the whole JVM process's, default heap settings.
+- **Latency.** A live run per tool: a fresh table, slot and running connector; a warm-up row must arrive first; then one generator connection commits ` + fmt.Sprint(o.latTxn) + `-row transactions on a fixed schedule (` + fmt.Sprint(o.rate) + ` rows/s for ` + o.duration.String() + `), each sent as one ` + "`BEGIN; INSERT …; COMMIT`" + ` round trip with every row stamped with the generator's clock (UnixNano) just before it is sent. The read_committed consumer takes arrival time minus stamp for every row; p50, p99 and max are over all rows of a run, then the median over runs.
+- **CPU and memory.** CPU seconds are user+system (` + "`/proc/<pid>/stat`" + `, or wait4's rusage for processes that exit: pg_recvlogical and the reader), peak RSS is ` + "`VmHWM`" + ` (or rusage maxrss). For sluice and Debezium they cover the process's life up to the last row's arrival, including its start.
+- **Checks.** Every run checks that sluice and Debezium delivered exactly one record per row written (the count, and that no key repeats); the pglogrepl reader checks it decoded every row. ` + "`make bench-smoke`" + ` (run by ` + "`make test`" + `) does the same on 20k rows without speed assertions.
+- **Cleanup.** Tables, publications and slots are named ` + "`sluice_bench_<random>_…`" + ` and dropped at the end of each run, also on failure; the topics are deleted at the end.
+
+MySQL: not measured yet. The harness has one place per database (the fixture in ` + "`integration/bench/pg.go`" + `, the limit readers in ` + "`limit.go`" + `); a MySQL source adds a fixture writing the same table and a binlog limit reader beside them.
+`)
+	return s.String()
+}
