@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -42,16 +43,30 @@ var RuntimeKeys = []string{
 	"name", "connector.class", "tasks.max",
 	"key.converter", "value.converter",
 	"key.converter.schemas.enable", "value.converter.schemas.enable",
+	"key.converter.schema.registry.url", "value.converter.schema.registry.url",
+	"key.converter.apicurio.registry.url", "value.converter.apicurio.registry.url",
+	"key.converter.basic.auth.user.info", "value.converter.basic.auth.user.info",
+	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
 }
 
-const jsonConverter = "org.apache.kafka.connect.json.JsonConverter"
+// The converter classes key.converter and value.converter accept: Kafka
+// Connect's JsonConverter (the default), and Avro in the Confluent wire
+// format with a schema registry under Confluent's or Apicurio's class name.
+const (
+	jsonConverter         = "org.apache.kafka.connect.json.JsonConverter"
+	avroConverter         = "io.confluent.connect.avro.AvroConverter"
+	apicurioAvroConverter = "io.apicurio.registry.utils.converter.AvroConverter"
+)
 
 // connectorConfig is what the runtime reads from a connector's config.
 type connectorConfig struct {
-	plugin            *Plugin
-	json              schema.JSONOptions
+	plugin *Plugin
+	json   schema.JSONOptions
+	// keyRegistry and valueRegistry are set when that side uses an Avro
+	// converter; nil means JSON.
+	keyRegistry, valueRegistry *schema.RegistryOptions
 	batching          Batching
 	partitions        int32
 	replicationFactor int16
@@ -121,12 +136,8 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 		// More than one is accepted: a change stream is read by one task, as
 		// with Debezium.
 	}
-	for _, side := range []string{"key", "value"} {
-		k := side + ".converter"
-		if v, ok := cfg[k]; ok && v != jsonConverter {
-			probs.add(k, "%s %q is not supported yet; use %s", k, v, jsonConverter)
-		}
-	}
+	cc.keyRegistry = parseConverter(probs, cfg, "key")
+	cc.valueRegistry = parseConverter(probs, cfg, "value")
 	cc.json.KeySchemas = parseBool(probs, cfg, "key.converter.schemas.enable", false)
 	cc.json.ValueSchemas = parseBool(probs, cfg, "value.converter.schemas.enable", false)
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)
@@ -148,6 +159,98 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 		return cc, nil, probs
 	}
 	return cc, src, nil
+}
+
+// parseConverter checks the <side>.converter settings and returns the
+// schema registry options of an Avro side, or nil for a JSON side.
+func parseConverter(p problems, cfg map[string]string, side string) *schema.RegistryOptions {
+	k := side + ".converter"
+	urlKey, apicurioKey := k+".schema.registry.url", k+".apicurio.registry.url"
+	userKey, sourceKey := k+".basic.auth.user.info", k+".basic.auth.credentials.source"
+	switch class := strings.TrimSpace(cfg[k]); class {
+	case "", jsonConverter:
+		for _, rk := range []string{urlKey, apicurioKey, userKey, sourceKey} {
+			if _, ok := cfg[rk]; ok {
+				p.add(rk, "%s is only used with %s = %s; remove it, or set %s", rk, k, avroConverter, k)
+			}
+		}
+		return nil
+	case avroConverter, apicurioAvroConverter:
+	default:
+		p.add(k, "%s %q is not supported; use %s, %s or %s", k, cfg[k], jsonConverter, avroConverter, apicurioAvroConverter)
+		return nil
+	}
+
+	raw, rawKey := strings.TrimSpace(cfg[urlKey]), urlKey
+	if a := strings.TrimSpace(cfg[apicurioKey]); a != "" {
+		if raw != "" && raw != a {
+			p.add(apicurioKey, "%s and %s name different registries (%q, %q); set only one", urlKey, apicurioKey, raw, a)
+			return nil
+		}
+		raw, rawKey = a, apicurioKey
+	}
+	if raw == "" {
+		p.add(urlKey, "%s is required with %s %s: set it to the schema registry's URL, for example http://127.0.0.1:8081 (for Apicurio, its Confluent-compatible API: http://host:8080/apis/ccompat/v7)", urlKey, k, cfg[k])
+		return nil
+	}
+	o := &schema.RegistryOptions{}
+	for _, u := range strings.Split(raw, ",") {
+		u = strings.TrimSpace(u)
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			p.add(rawKey, "%s: %q is not an http:// or https:// URL", rawKey, u)
+			continue
+		}
+		if pu.User != nil {
+			p.add(rawKey, "%s: put credentials in %s, not in the URL", rawKey, userKey)
+			continue
+		}
+		o.URLs = append(o.URLs, u)
+	}
+	if v, ok := cfg[sourceKey]; ok && !strings.EqualFold(strings.TrimSpace(v), "USER_INFO") {
+		p.add(sourceKey, "%s %q is not supported; use USER_INFO with %s", sourceKey, v, userKey)
+	}
+	if v := cfg[userKey]; v != "" {
+		user, pass, found := strings.Cut(v, ":")
+		if !found || user == "" {
+			p.add(userKey, "%s must be user:password", userKey)
+		}
+		o.User, o.Password = user, pass
+	}
+	return o
+}
+
+// newEncoder returns the connector's encoder: JSON, or Avro when a side
+// uses an Avro converter. Closing stop (the task's ctx.Done()) ends the
+// schema registry's retries.
+func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (Encoder, error) {
+	if cc.keyRegistry == nil && cc.valueRegistry == nil {
+		return schema.NewJSON(cc.json), nil
+	}
+	newRegistry := func(o *schema.RegistryOptions) (*schema.Registry, error) {
+		if o == nil {
+			return nil, nil
+		}
+		ro := *o
+		ro.Stop, ro.Log = stop, log
+		return schema.NewRegistry(ro)
+	}
+	key, err := newRegistry(cc.keyRegistry)
+	if err != nil {
+		return nil, err
+	}
+	value := key
+	if k, v := cc.keyRegistry, cc.valueRegistry; k == nil || v == nil ||
+		!slices.Equal(k.URLs, v.URLs) || k.User != v.User || k.Password != v.Password {
+		if value, err = newRegistry(cc.valueRegistry); err != nil {
+			return nil, err
+		}
+	}
+	return schema.NewAvro(schema.AvroOptions{
+		TopicPrefix: cc.json.TopicPrefix, Tombstones: cc.json.Tombstones,
+		KeyRegistry: key, ValueRegistry: value,
+		KeySchemas: cc.json.KeySchemas, ValueSchemas: cc.json.ValueSchemas,
+	})
 }
 
 // flatten lists the problems of a joined error, looking through wrapping

@@ -16,7 +16,6 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/offsets"
-	"github.com/sluicecdc/sluice/schema"
 	"github.com/sluicecdc/sluice/sinks"
 )
 
@@ -219,10 +218,15 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			s.setState(m, StateFailed, invalidConfigError(probs).Error())
 			return
 		}
+		enc, err := cc.newEncoder(ctx.Done(), log)
+		if err != nil {
+			s.setState(m, StateFailed, trace(err))
+			return
+		}
 		task := &Task{
 			Name:    m.name,
 			Source:  src,
-			Encoder: schema.NewJSON(cc.json),
+			Encoder: enc,
 			NewSink: func(ctx context.Context) (sinks.Sink, error) {
 				return s.opts.NewSink(ctx, m.name, cc.partitions, cc.replicationFactor)
 			},
@@ -234,7 +238,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			Knobs:     s.opts.Knobs,
 		}
 		started := time.Now()
-		err := task.Run(ctx)
+		err = task.Run(ctx)
 		if ctx.Err() != nil {
 			log.Info("connector stopped")
 			return
@@ -344,7 +348,7 @@ func isSecret(p *Plugin, key string) bool {
 	if p != nil && slices.Contains(p.Secrets, key) {
 		return true
 	}
-	return strings.HasSuffix(key, ".password") || key == "password"
+	return strings.HasSuffix(key, ".password") || key == "password" || strings.HasSuffix(key, ".basic.auth.user.info")
 }
 
 // withSecretsKept replaces "[hidden]" values in a new config with the old
