@@ -67,9 +67,9 @@ type connectorConfig struct {
 	// keyRegistry and valueRegistry are set when that side uses an Avro
 	// converter; nil means JSON.
 	keyRegistry, valueRegistry *schema.RegistryOptions
-	batching          Batching
-	partitions        int32
-	replicationFactor int16
+	batching                   Batching
+	partitions                 int32
+	replicationFactor          int16
 }
 
 // problems is a list of configuration problems keyed by config key.
