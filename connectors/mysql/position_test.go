@@ -1,0 +1,114 @@
+package mysql
+
+import (
+	"testing"
+)
+
+func TestBinlogOrder(t *testing.T) {
+	a := binlogPos{"mysql-bin.000003", 154}
+	b := binlogPos{"mysql-bin.000003", 4000}
+	c := binlogPos{"mysql-bin.000010", 4}
+	oa, err := a.order()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(oa < orderOf(b) && orderOf(b) < orderOf(c)) {
+		t.Fatalf("order: %d %d %d", oa, orderOf(b), orderOf(c))
+	}
+	if oa != 3<<32|154 {
+		t.Fatalf("order %d", oa)
+	}
+	if _, err := (binlogPos{"nodot", 4}).order(); err == nil {
+		t.Error("no extension accepted")
+	}
+	if _, err := fileSeq("bin."); err == nil {
+		t.Error("empty extension accepted")
+	}
+}
+
+func TestGTIDSetMariaDB(t *testing.T) {
+	g, err := parseGTIDSet("mariadb", "0-1-5,1-2-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := g.clone()
+	if err := g.add("0-1-6"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.add("2-3-1"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"0-1-6": true, "1-2-7": true, "2-3-1": true}
+	for _, p := range splitList(g.String()) {
+		if !want[p] {
+			t.Errorf("unexpected %q in %q", p, g.String())
+		}
+		delete(want, p)
+	}
+	if len(want) != 0 {
+		t.Errorf("missing %v in %q", want, g.String())
+	}
+	if !g.contains("0-1-6") || before.contains("0-1-6") {
+		t.Errorf("contains: after %q before %q", g, before)
+	}
+	if before.String() == g.String() {
+		t.Error("clone shares state")
+	}
+	if _, err := parseGTIDSet("mariadb", "0-1"); err == nil {
+		t.Error("malformed MariaDB GTID accepted")
+	}
+	empty, err := parseGTIDSet("mariadb", "")
+	if err != nil || empty.String() != "" {
+		t.Fatalf("empty set: %q %v", empty, err)
+	}
+	if err := empty.add("0-1-1"); err != nil || empty.String() != "0-1-1" {
+		t.Fatalf("add to empty: %q %v", empty, err)
+	}
+}
+
+func TestGTIDSetMySQL(t *testing.T) {
+	const u = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+	g, err := parseGTIDSet("mysql", u+":1-23")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.add(u + ":24"); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.String(); got != u+":1-24" {
+		t.Fatalf("after add: %q", got)
+	}
+	if err := g.add(u + ":30"); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.String(); got != u+":1-24:30" {
+		t.Fatalf("gap: %q", got)
+	}
+	if !g.contains(u+":30") || g.contains(u+":25") {
+		t.Error("contains")
+	}
+	if _, err := parseGTIDSet("mysql", "not-a-uuid:1"); err == nil {
+		t.Error("malformed MySQL GTID set accepted")
+	}
+}
+
+func TestMySQLGTIDFormat(t *testing.T) {
+	sid := []byte{0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62}
+	if got := mysqlGTID(sid, 23); got != "3e11fa47-71ca-11e1-9e33-c80aa9429562:23" {
+		t.Errorf("gtid %q", got)
+	}
+	if got := mysqlGTID(make([]byte, 16), 0); got != "" {
+		t.Errorf("anonymous gtid %q", got)
+	}
+}
+
+func TestRestartPointString(t *testing.T) {
+	r := restartPoint{binlogPos: binlogPos{"b.000001", 4}}
+	if r.String() != "file b.000001 position 4" {
+		t.Error(r.String())
+	}
+	r.GTIDs = "0-1-2"
+	if r.String() != `GTID set "0-1-2" (binlog b.000001:4)` {
+		t.Error(r.String())
+	}
+}
