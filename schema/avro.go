@@ -66,8 +66,9 @@ type avroTable struct {
 
 	key *avroCodec // nil until registered, and for a keyless table
 
-	src   *change.Field // the source schema value was built for
-	value *avroCodec
+	src    *change.Field // the source schema value was built for
+	value  *avroCodec
+	values map[*change.Field]*avroCodec // every source schema seen, for sources that use more than one
 }
 
 // avroCodec is one registered schema: its registry id, the parsed schema
@@ -174,10 +175,16 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		value = jsonMsg.Value
 	} else {
 		if at.value == nil || at.src != ev.SourceSchema {
-			es := envelopeSchema(t, at.topic, ev.SourceSchema)
-			c, err := a.register(a.o.ValueRegistry, at.topic+"-value", es)
-			if err != nil {
-				return dst, fmt.Errorf("value schema: %w", err)
+			c := at.values[ev.SourceSchema]
+			if c == nil {
+				es := envelopeSchema(t, at.topic, ev.SourceSchema)
+				if c, err = a.register(a.o.ValueRegistry, at.topic+"-value", es); err != nil {
+					return dst, fmt.Errorf("value schema: %w", err)
+				}
+				if at.values == nil || len(at.values) >= 16 {
+					at.values = make(map[*change.Field]*avroCodec)
+				}
+				at.values[ev.SourceSchema] = c
 			}
 			at.value, at.src = c, ev.SourceSchema
 		}
