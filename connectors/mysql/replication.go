@@ -135,31 +135,37 @@ func classifyBinlogError(cfg *Config, rp restartPoint, op string, err error) err
 
 // goMySQLLogger sends go-mysql's logging to slog at debug level: the stream
 // reports the errors that matter itself.
-type goMySQLLogger struct{ l interface{ Debug(string, ...any) } }
+type goMySQLLogger struct {
+	l interface{ Debug(string, ...any) }
+}
 
-func (g goMySQLLogger) out(args ...any)                 { g.l.Debug(strings.TrimSpace(fmt.Sprint(args...)), "component", "go-mysql") }
-func (g goMySQLLogger) outf(format string, args ...any) { g.l.Debug(fmt.Sprintf(format, args...), "component", "go-mysql") }
-func (g goMySQLLogger) Fatal(args ...any)               { g.out(args...) }
-func (g goMySQLLogger) Fatalf(f string, args ...any)    { g.outf(f, args...) }
-func (g goMySQLLogger) Fatalln(args ...any)             { g.out(args...) }
-func (g goMySQLLogger) Panic(args ...any)               { g.out(args...) }
-func (g goMySQLLogger) Panicf(f string, args ...any)    { g.outf(f, args...) }
-func (g goMySQLLogger) Panicln(args ...any)             { g.out(args...) }
-func (g goMySQLLogger) Print(args ...any)               { g.out(args...) }
-func (g goMySQLLogger) Printf(f string, args ...any)    { g.outf(f, args...) }
-func (g goMySQLLogger) Println(args ...any)             { g.out(args...) }
-func (g goMySQLLogger) Debug(args ...any)               { g.out(args...) }
-func (g goMySQLLogger) Debugf(f string, args ...any)    { g.outf(f, args...) }
-func (g goMySQLLogger) Debugln(args ...any)             { g.out(args...) }
-func (g goMySQLLogger) Error(args ...any)               { g.out(args...) }
-func (g goMySQLLogger) Errorf(f string, args ...any)    { g.outf(f, args...) }
-func (g goMySQLLogger) Errorln(args ...any)             { g.out(args...) }
-func (g goMySQLLogger) Info(args ...any)                { g.out(args...) }
-func (g goMySQLLogger) Infof(f string, args ...any)     { g.outf(f, args...) }
-func (g goMySQLLogger) Infoln(args ...any)              { g.out(args...) }
-func (g goMySQLLogger) Warn(args ...any)                { g.out(args...) }
-func (g goMySQLLogger) Warnf(f string, args ...any)     { g.outf(f, args...) }
-func (g goMySQLLogger) Warnln(args ...any)              { g.out(args...) }
+func (g goMySQLLogger) out(args ...any) {
+	g.l.Debug(strings.TrimSpace(fmt.Sprint(args...)), "component", "go-mysql")
+}
+func (g goMySQLLogger) outf(format string, args ...any) {
+	g.l.Debug(fmt.Sprintf(format, args...), "component", "go-mysql")
+}
+func (g goMySQLLogger) Fatal(args ...any)            { g.out(args...) }
+func (g goMySQLLogger) Fatalf(f string, args ...any) { g.outf(f, args...) }
+func (g goMySQLLogger) Fatalln(args ...any)          { g.out(args...) }
+func (g goMySQLLogger) Panic(args ...any)            { g.out(args...) }
+func (g goMySQLLogger) Panicf(f string, args ...any) { g.outf(f, args...) }
+func (g goMySQLLogger) Panicln(args ...any)          { g.out(args...) }
+func (g goMySQLLogger) Print(args ...any)            { g.out(args...) }
+func (g goMySQLLogger) Printf(f string, args ...any) { g.outf(f, args...) }
+func (g goMySQLLogger) Println(args ...any)          { g.out(args...) }
+func (g goMySQLLogger) Debug(args ...any)            { g.out(args...) }
+func (g goMySQLLogger) Debugf(f string, args ...any) { g.outf(f, args...) }
+func (g goMySQLLogger) Debugln(args ...any)          { g.out(args...) }
+func (g goMySQLLogger) Error(args ...any)            { g.out(args...) }
+func (g goMySQLLogger) Errorf(f string, args ...any) { g.outf(f, args...) }
+func (g goMySQLLogger) Errorln(args ...any)          { g.out(args...) }
+func (g goMySQLLogger) Info(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Infof(f string, args ...any)  { g.outf(f, args...) }
+func (g goMySQLLogger) Infoln(args ...any)           { g.out(args...) }
+func (g goMySQLLogger) Warn(args ...any)             { g.out(args...) }
+func (g goMySQLLogger) Warnf(f string, args ...any)  { g.outf(f, args...) }
+func (g goMySQLLogger) Warnln(args ...any)           { g.out(args...) }
 
 // decoder turns binlog events into change events. It runs on the producer
 // goroutine and buffers one event so that it can mark the last event of

@@ -292,7 +292,7 @@ func TestSkipStreamed(t *testing.T) {
 		{0, "100", 199, true}, // numeric comparison, not text
 		{1, "1", 150, true},   // table 1 belongs to region 1
 		{1, "1", 250, false},
-		{2, "1", 250, true},   // region 2
+		{2, "1", 250, true}, // region 2
 		{2, "1", 300, false},
 	}
 	for _, c := range cases {
