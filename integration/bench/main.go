@@ -48,6 +48,7 @@ type options struct {
 	cacheDir  string
 	note      string
 	only      string // comma-separated scenario names
+	source    string // postgres; mysql is the next one (see BENCHMARKS.md)
 	pg        pgParams
 	id        string
 }
@@ -102,7 +103,14 @@ func run() error {
 	flag.StringVar(&o.cacheDir, "cache-dir", envOr("SLUICE_ENV_CACHE", defaultCache()), "where Debezium is fetched to and unpacked")
 	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
 	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency)")
+	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres (mysql: not yet)")
 	flag.Parse()
+	if o.source != "postgres" {
+		// Hook for MySQL/MariaDB: a fixture (table, backlog in the same
+		// transaction sizes) and a binlog limit reader beside pg.go and
+		// limit.go, and its connector config beside pgConnectorConfig.
+		return fmt.Errorf("-source %s: not yet; only postgres is measured", o.source)
+	}
 	if o.smoke {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
