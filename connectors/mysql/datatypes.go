@@ -1,0 +1,2253 @@
+package mysql
+
+// Type mapping: from a MySQL/MariaDB column to its Kafka Connect schema
+// (change.Field) and two decoders into the change.Row value: FromBinlog for
+// a value as go-mysql's replication.RowsEvent gives it (with the parser
+// options ConfigureParser sets), and FromText for a value in the text
+// protocol (what a plain SELECT returns). The mapping is Debezium's
+// (BinlogValueConverters, JdbcValueConverters) under its default modes, so
+// consumers of Debezium topics read ours unchanged.
+//
+// Default modes (bigint.unsigned.handling.mode=long, decimal.handling.mode=
+// precise, time.precision.mode=adaptive_time_microseconds,
+// binary.handling.mode=bytes). "fsp" is the fractional-second precision.
+//
+//	MySQL type                       Connect type, logical name (params)                  value
+//	TINYINT (±UNSIGNED), TINYINT(1), BOOLEAN   int16                                      number (TINYINT(1) is no boolean: Debezium's default)
+//	SMALLINT                         int16                                                number
+//	SMALLINT UNSIGNED, MEDIUMINT (±UNSIGNED), INT   int32                                 number
+//	INT UNSIGNED, BIGINT             int64                                                number
+//	BIGINT UNSIGNED                  int64                                                values >= 2^63 wrap negative (as Debezium's long mode)
+//	                                 precise mode: bytes Decimal (scale=0, connect.decimal.precision=20)
+//	DECIMAL/NUMERIC(p,s)             bytes org.apache.kafka.connect.data.Decimal (scale, connect.decimal.precision)  unscaled two's complement, big-endian, minimal length
+//	FLOAT                            float                                                number
+//	DOUBLE, REAL, FLOAT(p>24)        double                                               number
+//	BIT(1)                           boolean                                              true
+//	BIT(n>1)                         bytes io.debezium.data.Bits (length=n)               little-endian, ceil(n/8) bytes
+//	DATE                             int32 io.debezium.time.Date                          epoch days
+//	TIME(fsp)                        int64 io.debezium.time.MicroTime                     signed µs: -838:59:59 .. 838:59:59 kept as is
+//	DATETIME(0-3) / DATETIME(4-6)    int64 io.debezium.time.Timestamp ms / io.debezium.time.MicroTimestamp µs   wall clock taken as UTC
+//	TIMESTAMP(fsp)                   string io.debezium.time.ZonedTimestamp               UTC ISO-8601, fraction with exactly fsp digits ("2024-05-01T10:15:30.120Z" for fsp 3, none for fsp 0)
+//	YEAR                             int32 io.debezium.time.Year                          2024 (YEAR 0000 is 0)
+//	CHAR, VARCHAR, *TEXT             string                                               text (latin1 columns decoded as MySQL's latin1, i.e. cp1252)
+//	BINARY(n), VARBINARY, *BLOB      bytes                                                BINARY(n) right-padded with 0x00 to n bytes (as Debezium, DBZ-254)
+//	ENUM                             string io.debezium.data.Enum (allowed=a,b)           label; index 0 (the invalid value) is ""
+//	SET                              string io.debezium.data.EnumSet (allowed=a,b)        "a,b" in definition order
+//	JSON                             string io.debezium.data.Json                         JSON text (see below)
+//	GEOMETRY, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON, GEOMETRYCOLLECTION
+//	                                 struct io.debezium.data.geometry.Geometry {wkb bytes; srid int32?}  WKB as stored; srid null when 0 (Debezium's BinlogGeometry)
+//	POINT                            struct io.debezium.data.geometry.Point {x, y double; wkb bytes?; srid int32?}
+//
+// Zero and invalid dates ('0000-00-00', '2024-00-10', ...) in DATE, DATETIME
+// and TIMESTAMP columns are null when the column is nullable, else epoch 0
+// ("1970-01-01T00:00:00Z" for TIMESTAMP), as Debezium does.
+//
+// Other modes: decimal.handling.mode=double -> double, =string -> string
+// (java.math.BigDecimal.toString at the column's scale, e.g. "1.50");
+// bigint.unsigned.handling.mode=precise -> Decimal(20,0); time.precision.mode=
+// adaptive -> TIME(0-3) is int32 io.debezium.time.Time (ms), =connect -> the
+// org.apache.kafka.connect.data Date (days), Time (int32 ms) and Timestamp
+// (int64 ms) for DATE, TIME and DATETIME (TIMESTAMP stays ZonedTimestamp, YEAR
+// stays Year); binary.handling.mode=base64, base64-url-safe, hex -> string for
+// BINARY/VARBINARY/BLOB (BIT and geometries stay bytes).
+//
+// Where the two paths' inputs come from:
+//
+//   - FromBinlog takes go-mysql v1.9's RowsEvent values under ConfigureParser's
+//     options: signed Go ints for every integer column (int8 for TINYINT,
+//     int16, int32 for MEDIUMINT and INT, int64; unsigned columns arrive
+//     wrapped and are read back through ColumnMeta.Unsigned), int for YEAR,
+//     shopspring decimal.Decimal for DECIMAL (a string too), float32/float64,
+//     int64 for BIT (big-endian number), ENUM (1-based index) and SET
+//     (bitmask), strings for DATE, TIME, DATETIME and TIMESTAMP (TIMESTAMP
+//     formatted in UTC; time.Time is accepted too), string for CHAR/VARCHAR/
+//     BINARY/VARBINARY, []byte for *BLOB/*TEXT and for geometries (4-byte
+//     little-endian SRID, then WKB), and for JSON go-mysql's own JSON text of
+//     MySQL's binary JSON.
+//   - FromText takes the text protocol's bytes as the server sends them (see
+//     FieldText for go-mysql's parsed FieldValue). The session that reads them
+//     must use time_zone='+00:00' (TIMESTAMP is read as UTC wall clock) and a
+//     utf8mb4 connection character set.
+//
+// JSON: on MySQL a JSON column is binary JSON in the binlog, which go-mysql
+// decodes and re-encodes compactly with object keys in byte order and numbers
+// as Go formats them (with ConfigureParser's decimal.MarshalJSONWithoutQuotes,
+// JSON decimals stay numbers). FromText brings MySQL's own JSON text to that
+// same form, so a snapshot and the binlog agree; Debezium instead writes
+// MySQL's key order and Java's number format. Decimals of more than 15-17
+// significant digits inside JSON can differ between the two paths (the text
+// path goes through float64). On MariaDB JSON is an alias of LONGTEXT with a
+// json_valid CHECK constraint: its text passes through unchanged on both
+// paths. MetaFromInformationSchema recognises the constraint and sets
+// ColumnType "json" (-> io.debezium.data.Json); a TABLE_MAP cannot tell such a
+// column from LONGTEXT, so MetaFromTableMap maps it as a plain string.
+//
+// Known differences from Debezium: TINYINT(1)/BOOLEAN is int16 even for a
+// BOOLEAN column created while streaming (Debezium: boolean then, int16 for
+// the same column learned from a snapshot); FLOAT(M,D) is float (Debezium:
+// double), as the binlog does not carry M,D; TIME values outside
+// 00:00:00-23:59:59.999999 are kept (Debezium documents them as unsupported);
+// YEAR 0000 is 0 on both paths; BIT values are always ceil(n/8) bytes; geometry
+// srid is null for SRID 0 on both paths. Character sets other than utf8mb3,
+// utf8mb4, ascii, latin1 and binary reach FromBinlog as raw bytes; FromBinlog
+// passes them through when they are valid UTF-8 and fails otherwise.
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+	shopspring "github.com/shopspring/decimal"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// The value modes, as Debezium spells them in its configuration.
+const (
+	DecimalPrecise = "precise"
+	DecimalDouble  = "double"
+	DecimalString  = "string"
+
+	TimeAdaptiveMicroseconds = "adaptive_time_microseconds"
+	TimeAdaptive             = "adaptive"
+	TimeConnect              = "connect"
+
+	BinaryBytes         = "bytes"
+	BinaryBase64        = "base64"
+	BinaryBase64URLSafe = "base64-url-safe"
+	BinaryHex           = "hex"
+
+	BigintLong    = "long"
+	BigintPrecise = "precise"
+)
+
+// TypeOptions are Debezium's value modes. The zero value means the defaults.
+type TypeOptions struct {
+	DecimalMode        string // decimal.handling.mode: "precise" (default), "double", "string"
+	TimeMode           string // time.precision.mode: "adaptive_time_microseconds" (default), "adaptive", "connect"
+	BinaryMode         string // binary.handling.mode: "bytes" (default), "base64", "base64-url-safe", "hex"
+	BigintUnsignedMode string // bigint.unsigned.handling.mode: "long" (default), "precise"
+}
+
+// Validate reports every mode that sluice does not know, naming the
+// configuration key and the values it accepts.
+func (o TypeOptions) Validate() error {
+	var errs []error
+	check := func(key, v string, allowed ...string) {
+		if v == "" {
+			return
+		}
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s=%q is not supported; use one of %s", key, v, strings.Join(allowed, ", ")))
+	}
+	check("decimal.handling.mode", o.DecimalMode, DecimalPrecise, DecimalDouble, DecimalString)
+	check("time.precision.mode", o.TimeMode, TimeAdaptiveMicroseconds, TimeAdaptive, TimeConnect)
+	check("binary.handling.mode", o.BinaryMode, BinaryBytes, BinaryBase64, BinaryBase64URLSafe, BinaryHex)
+	check("bigint.unsigned.handling.mode", o.BigintUnsignedMode, BigintLong, BigintPrecise)
+	return errors.Join(errs...)
+}
+
+func (o TypeOptions) withDefaults() TypeOptions {
+	if o.DecimalMode == "" {
+		o.DecimalMode = DecimalPrecise
+	}
+	if o.TimeMode == "" {
+		o.TimeMode = TimeAdaptiveMicroseconds
+	}
+	if o.BinaryMode == "" {
+		o.BinaryMode = BinaryBytes
+	}
+	if o.BigintUnsignedMode == "" {
+		o.BigintUnsignedMode = BigintLong
+	}
+	return o
+}
+
+// ColumnMeta describes a column, from TABLE_MAP full metadata or
+// information_schema.
+type ColumnMeta struct {
+	Name string
+	// Type is the mysql.MYSQL_TYPE_* the binlog gives the column, with the
+	// real type for ENUM and SET (which the binlog sends as STRING).
+	Type byte
+	// ColumnType is information_schema's COLUMN_TYPE when known, for
+	// example "int(10) unsigned", "enum('a','b')", "decimal(10,2)",
+	// "datetime(3)", "tinyint(1)"; "json" for a MariaDB JSON column. Empty
+	// from a TABLE_MAP. MapColumn reads what the other fields lack from it.
+	ColumnType string
+	Unsigned   bool
+	Nullable   bool
+	Precision  int // DECIMAL precision
+	Scale      int // DECIMAL scale
+	FSP        int // fractional-second precision of TIME, DATETIME, TIMESTAMP
+	// Length is the number of bits of a BIT, the byte length of a BINARY,
+	// and the maximum byte length of other string types.
+	Length int
+	// Charset is the column's character set name: "binary" for binary
+	// strings, "" when unknown (taken as UTF-8).
+	Charset      string
+	EnumValues   []string
+	SetValues    []string
+	GeometryType string // "point", "linestring", ... or "" / "geometry"
+	IsPrimaryKey bool
+	// KeyPosition is the 1-based position of the column in the primary key
+	// (0 when not in it, or unknown).
+	KeyPosition int
+}
+
+// Column describes one table column as sluice maps it.
+type Column struct {
+	// Field is the Connect schema: Name, Type, Optional (= Nullable),
+	// Logical, Version, Params, Fields (structs), SourceType.
+	Field change.Field
+	// FromBinlog turns a value as go-mysql's replication.RowsEvent gives it
+	// (parser configured by ConfigureParser) into its change.Row value. NULL
+	// (nil) never reaches it: the caller handles NULL. The result may share
+	// memory with v. Errors name the type, not the column.
+	FromBinlog func(v any) (any, error)
+	// FromText turns a value in the text protocol into its change.Row value.
+	// NULL never reaches it. It does not keep b.
+	FromText func(b []byte) (any, error)
+	// Fallback is the value for a NOT NULL column absent from a before image
+	// (0, "", false, epoch ...), as Debezium does.
+	Fallback any
+}
+
+// ConfigureParser sets the options of a binlog parser that FromBinlog
+// expects: temporal values as strings (ParseTime off), TIMESTAMP strings in
+// UTC, DECIMAL as shopspring decimal.Decimal (UseDecimal on). It also sets
+// shopspring's process-wide decimal.MarshalJSONWithoutQuotes, so that
+// go-mysql's JSON decoder writes decimals inside MySQL JSON documents as
+// numbers rather than strings.
+func ConfigureParser(p *replication.BinlogParser) {
+	p.SetParseTime(false)
+	p.SetTimestampStringLocation(time.UTC)
+	p.SetUseDecimal(true)
+	shopspring.MarshalJSONWithoutQuotes = true
+}
+
+// ConfigureSyncer sets the same options as ConfigureParser on the config
+// of a replication.BinlogSyncer, which builds its own parser from it.
+func ConfigureSyncer(cfg *replication.BinlogSyncerConfig) {
+	cfg.ParseTime = false
+	cfg.TimestampStringLocation = time.UTC
+	cfg.UseDecimal = true
+	shopspring.MarshalJSONWithoutQuotes = true
+}
+
+// FieldText returns the text-protocol form of a value of a text-protocol
+// result set as go-mysql parsed it (integers and floats are parsed; other
+// values keep their bytes), for FromText. null is true for SQL NULL.
+func FieldText(v gomysql.FieldValue) (b []byte, null bool) {
+	switch v.Type {
+	case gomysql.FieldValueTypeNull:
+		return nil, true
+	case gomysql.FieldValueTypeUnsigned:
+		return strconv.AppendUint(nil, v.AsUint64(), 10), false
+	case gomysql.FieldValueTypeSigned:
+		return strconv.AppendInt(nil, v.AsInt64(), 10), false
+	case gomysql.FieldValueTypeFloat:
+		return strconv.AppendFloat(nil, v.AsFloat64(), 'g', -1, 64), false
+	}
+	s := v.AsString()
+	if s == nil {
+		s = []byte{}
+	}
+	return s, false
+}
+
+// Logical type names.
+const (
+	logicalDecimal          = "org.apache.kafka.connect.data.Decimal"
+	logicalConnectDate      = "org.apache.kafka.connect.data.Date"
+	logicalConnectTime      = "org.apache.kafka.connect.data.Time"
+	logicalConnectTimestamp = "org.apache.kafka.connect.data.Timestamp"
+	logicalDate             = "io.debezium.time.Date"
+	logicalTime             = "io.debezium.time.Time"
+	logicalMicroTime        = "io.debezium.time.MicroTime"
+	logicalTimestamp        = "io.debezium.time.Timestamp"
+	logicalMicroTimestamp   = "io.debezium.time.MicroTimestamp"
+	logicalZonedTimestamp   = "io.debezium.time.ZonedTimestamp"
+	logicalYear             = "io.debezium.time.Year"
+	logicalJSON             = "io.debezium.data.Json"
+	logicalEnum             = "io.debezium.data.Enum"
+	logicalEnumSet          = "io.debezium.data.EnumSet"
+	logicalBits             = "io.debezium.data.Bits"
+	logicalPoint            = "io.debezium.data.geometry.Point"
+	logicalGeometry         = "io.debezium.data.geometry.Geometry"
+)
+
+func logical(t change.Type, name string, params ...change.Param) change.Field {
+	return change.Field{Type: t, Logical: name, Version: 1, Params: params}
+}
+
+// mapping is a type's schema and decoders, before the column's name and
+// optionality are applied.
+type mapping struct {
+	field    change.Field
+	binlog   func(any) (any, error)
+	text     func([]byte) (any, error)
+	fallback any
+}
+
+// MapColumn maps one column. Errors are invalid options and types sluice
+// has no mapping for.
+func MapColumn(m ColumnMeta, opts TypeOptions) (Column, error) {
+	if err := opts.Validate(); err != nil {
+		return Column{}, err
+	}
+	opts = opts.withDefaults()
+	ct := parseColumnType(m.ColumnType)
+	m = completeMeta(m, ct)
+
+	mp, err := mapType(m, ct, opts)
+	if err != nil {
+		return Column{}, err
+	}
+	f := mp.field
+	f.Name = m.Name
+	f.Optional = m.Nullable
+	f.SourceType = sourceType(m, ct)
+	name := f.SourceType
+	binlog, text := mp.binlog, mp.text
+	return Column{
+		Field: f,
+		FromBinlog: func(v any) (any, error) {
+			out, err := binlog(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return out, nil
+		},
+		FromText: func(b []byte) (any, error) {
+			out, err := text(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return out, nil
+		},
+		Fallback: mp.fallback,
+	}, nil
+}
+
+// columnType is a parsed information_schema COLUMN_TYPE.
+type columnType struct {
+	base     string   // lower-case type name: "int", "varchar", "enum", ...
+	args     []string // the parenthesised arguments, unquoted for enum and set
+	unsigned bool
+}
+
+// parseColumnType parses COLUMN_TYPE: name[(args)][ unsigned][ zerofill].
+// Enum and set members are single-quoted, with ” or \' for a quote and \\
+// for a backslash.
+func parseColumnType(s string) columnType {
+	s = strings.TrimSpace(s)
+	var ct columnType
+	i := 0
+	for i < len(s) && s[i] != '(' && s[i] != ' ' {
+		i++
+	}
+	ct.base = strings.ToLower(s[:i])
+	rest := s[i:]
+	if strings.HasPrefix(rest, "(") {
+		args, n := parseTypeArgs(rest)
+		ct.args = args
+		rest = rest[n:]
+	}
+	for _, w := range strings.Fields(strings.ToLower(rest)) {
+		if w == "unsigned" {
+			ct.unsigned = true
+		}
+	}
+	return ct
+}
+
+// parseTypeArgs reads "(a,b,...)" at the start of s, returning the
+// arguments and the bytes consumed. Quoted arguments are unquoted.
+func parseTypeArgs(s string) ([]string, int) {
+	var args []string
+	var cur strings.Builder
+	quoted := false
+	i := 1
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '\'':
+			// A quoted member.
+			quoted = true
+			i++
+			for i < len(s) {
+				c := s[i]
+				if c == '\\' && i+1 < len(s) {
+					cur.WriteByte(unescapeByte(s[i+1]))
+					i += 2
+					continue
+				}
+				if c == '\'' {
+					if i+1 < len(s) && s[i+1] == '\'' {
+						cur.WriteByte('\'')
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				cur.WriteByte(c)
+				i++
+			}
+		case c == ',':
+			args = append(args, argValue(cur.String(), quoted))
+			cur.Reset()
+			quoted = false
+			i++
+		case c == ')':
+			args = append(args, argValue(cur.String(), quoted))
+			return args, i + 1
+		default:
+			cur.WriteByte(c)
+			i++
+		}
+	}
+	args = append(args, argValue(cur.String(), quoted))
+	return args, len(s)
+}
+
+func argValue(s string, quoted bool) string {
+	if quoted {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+func unescapeByte(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 't':
+		return '\t'
+	case 'r':
+		return '\r'
+	case '0':
+		return 0
+	case 'Z':
+		return 26
+	case 'b':
+		return '\b'
+	}
+	return c
+}
+
+// typeByName is the binlog type of each information_schema DATA_TYPE.
+var typeByName = map[string]byte{
+	"tinyint": gomysql.MYSQL_TYPE_TINY, "bool": gomysql.MYSQL_TYPE_TINY, "boolean": gomysql.MYSQL_TYPE_TINY,
+	"smallint": gomysql.MYSQL_TYPE_SHORT, "mediumint": gomysql.MYSQL_TYPE_INT24,
+	"int": gomysql.MYSQL_TYPE_LONG, "integer": gomysql.MYSQL_TYPE_LONG, "bigint": gomysql.MYSQL_TYPE_LONGLONG,
+	"decimal": gomysql.MYSQL_TYPE_NEWDECIMAL, "numeric": gomysql.MYSQL_TYPE_NEWDECIMAL, "fixed": gomysql.MYSQL_TYPE_NEWDECIMAL,
+	"float": gomysql.MYSQL_TYPE_FLOAT, "double": gomysql.MYSQL_TYPE_DOUBLE, "real": gomysql.MYSQL_TYPE_DOUBLE,
+	"double precision": gomysql.MYSQL_TYPE_DOUBLE,
+	"bit":              gomysql.MYSQL_TYPE_BIT,
+	"date":             gomysql.MYSQL_TYPE_DATE, "time": gomysql.MYSQL_TYPE_TIME2, "datetime": gomysql.MYSQL_TYPE_DATETIME2,
+	"timestamp": gomysql.MYSQL_TYPE_TIMESTAMP2, "year": gomysql.MYSQL_TYPE_YEAR,
+	"char": gomysql.MYSQL_TYPE_STRING, "binary": gomysql.MYSQL_TYPE_STRING,
+	"varchar": gomysql.MYSQL_TYPE_VARCHAR, "varbinary": gomysql.MYSQL_TYPE_VARCHAR,
+	"tinytext": gomysql.MYSQL_TYPE_BLOB, "text": gomysql.MYSQL_TYPE_BLOB, "mediumtext": gomysql.MYSQL_TYPE_BLOB, "longtext": gomysql.MYSQL_TYPE_BLOB,
+	"tinyblob": gomysql.MYSQL_TYPE_BLOB, "blob": gomysql.MYSQL_TYPE_BLOB, "mediumblob": gomysql.MYSQL_TYPE_BLOB, "longblob": gomysql.MYSQL_TYPE_BLOB,
+	"enum": gomysql.MYSQL_TYPE_ENUM, "set": gomysql.MYSQL_TYPE_SET,
+	"json":     gomysql.MYSQL_TYPE_JSON,
+	"geometry": gomysql.MYSQL_TYPE_GEOMETRY, "point": gomysql.MYSQL_TYPE_GEOMETRY, "linestring": gomysql.MYSQL_TYPE_GEOMETRY,
+	"polygon": gomysql.MYSQL_TYPE_GEOMETRY, "multipoint": gomysql.MYSQL_TYPE_GEOMETRY, "multilinestring": gomysql.MYSQL_TYPE_GEOMETRY,
+	"multipolygon": gomysql.MYSQL_TYPE_GEOMETRY, "geometrycollection": gomysql.MYSQL_TYPE_GEOMETRY, "geomcollection": gomysql.MYSQL_TYPE_GEOMETRY,
+}
+
+// binaryTypeNames are the string types without a character set.
+var binaryTypeNames = map[string]bool{"binary": true, "varbinary": true, "tinyblob": true, "blob": true, "mediumblob": true, "longblob": true}
+
+// geometryTypeNames are TABLE_MAP's GEOMETRY_TYPE codes (MySQL's
+// Field::geometry_type).
+var geometryTypeNames = []string{"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection"}
+
+// completeMeta fills what m lacks from its COLUMN_TYPE.
+func completeMeta(m ColumnMeta, ct columnType) ColumnMeta {
+	if ct.unsigned {
+		m.Unsigned = true
+	}
+	if m.ColumnType != "" && m.Type == 0 {
+		if t, ok := typeByName[ct.base]; ok {
+			m.Type = t
+		}
+	}
+	argInt := func(i int) int {
+		if i >= len(ct.args) {
+			return 0
+		}
+		n, _ := strconv.Atoi(ct.args[i])
+		return n
+	}
+	switch m.Type {
+	case gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_DECIMAL:
+		if m.Precision == 0 && len(ct.args) > 0 {
+			m.Precision, m.Scale = argInt(0), argInt(1)
+		}
+		if m.Precision == 0 {
+			m.Precision = 10 // DECIMAL without arguments is DECIMAL(10,0)
+		}
+	case gomysql.MYSQL_TYPE_TIME, gomysql.MYSQL_TYPE_TIME2, gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2,
+		gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
+		if m.FSP == 0 && len(ct.args) > 0 {
+			m.FSP = argInt(0)
+		}
+	case gomysql.MYSQL_TYPE_BIT:
+		if m.Length == 0 {
+			m.Length = argInt(0)
+		}
+		if m.Length == 0 {
+			m.Length = 1
+		}
+	case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING:
+		if ct.base == "binary" && m.Length == 0 {
+			m.Length = argInt(0)
+			if m.Length == 0 {
+				m.Length = 1
+			}
+		}
+	case gomysql.MYSQL_TYPE_ENUM:
+		if len(m.EnumValues) == 0 && ct.base == "enum" {
+			m.EnumValues = ct.args
+		}
+	case gomysql.MYSQL_TYPE_SET:
+		if len(m.SetValues) == 0 && ct.base == "set" {
+			m.SetValues = ct.args
+		}
+	case gomysql.MYSQL_TYPE_GEOMETRY:
+		if m.GeometryType == "" {
+			m.GeometryType = ct.base
+		}
+	}
+	if binaryTypeNames[ct.base] {
+		m.Charset = "binary"
+	}
+	m.GeometryType = strings.ToLower(m.GeometryType)
+	return m
+}
+
+// sourceType names the column's type for Field.SourceType: COLUMN_TYPE when
+// known, else a name built from the binlog metadata.
+func sourceType(m ColumnMeta, ct columnType) string {
+	if m.ColumnType != "" {
+		return m.ColumnType
+	}
+	uns := ""
+	if m.Unsigned {
+		uns = " unsigned"
+	}
+	binary := m.Charset == "binary"
+	switch m.Type {
+	case gomysql.MYSQL_TYPE_TINY:
+		return "tinyint" + uns
+	case gomysql.MYSQL_TYPE_SHORT:
+		return "smallint" + uns
+	case gomysql.MYSQL_TYPE_INT24:
+		return "mediumint" + uns
+	case gomysql.MYSQL_TYPE_LONG:
+		return "int" + uns
+	case gomysql.MYSQL_TYPE_LONGLONG:
+		return "bigint" + uns
+	case gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_DECIMAL:
+		return fmt.Sprintf("decimal(%d,%d)%s", m.Precision, m.Scale, uns)
+	case gomysql.MYSQL_TYPE_FLOAT:
+		return "float" + uns
+	case gomysql.MYSQL_TYPE_DOUBLE:
+		return "double" + uns
+	case gomysql.MYSQL_TYPE_BIT:
+		return fmt.Sprintf("bit(%d)", m.Length)
+	case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
+		return "date"
+	case gomysql.MYSQL_TYPE_TIME, gomysql.MYSQL_TYPE_TIME2:
+		return withFSP("time", m.FSP)
+	case gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2:
+		return withFSP("datetime", m.FSP)
+	case gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
+		return withFSP("timestamp", m.FSP)
+	case gomysql.MYSQL_TYPE_YEAR:
+		return "year"
+	case gomysql.MYSQL_TYPE_STRING:
+		if binary {
+			return fmt.Sprintf("binary(%d)", m.Length)
+		}
+		return "char"
+	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING:
+		if binary {
+			return "varbinary"
+		}
+		return "varchar"
+	case gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
+		prefix := ""
+		switch {
+		case m.Type == gomysql.MYSQL_TYPE_TINY_BLOB || m.Length > 0 && m.Length <= 255:
+			prefix = "tiny"
+		case m.Type == gomysql.MYSQL_TYPE_MEDIUM_BLOB || m.Length > 65535 && m.Length <= 16777215:
+			prefix = "medium"
+		case m.Type == gomysql.MYSQL_TYPE_LONG_BLOB || m.Length > 16777215:
+			prefix = "long"
+		}
+		if binary {
+			return prefix + "blob"
+		}
+		return prefix + "text"
+	case gomysql.MYSQL_TYPE_ENUM:
+		return "enum(" + quoteMembers(m.EnumValues) + ")"
+	case gomysql.MYSQL_TYPE_SET:
+		return "set(" + quoteMembers(m.SetValues) + ")"
+	case gomysql.MYSQL_TYPE_JSON:
+		return "json"
+	case gomysql.MYSQL_TYPE_GEOMETRY:
+		if m.GeometryType != "" {
+			return m.GeometryType
+		}
+		return "geometry"
+	}
+	return fmt.Sprintf("type %d", m.Type)
+}
+
+func withFSP(name string, fsp int) string {
+	if fsp > 0 {
+		return fmt.Sprintf("%s(%d)", name, fsp)
+	}
+	return name
+}
+
+func quoteMembers(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), "'", "''") + "'"
+	}
+	return strings.Join(q, ",")
+}
+
+// mapType chooses the mapping of m's type.
+func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
+	switch m.Type {
+	case gomysql.MYSQL_TYPE_TINY:
+		return mapInt(8, m.Unsigned, change.Int16), nil
+	case gomysql.MYSQL_TYPE_SHORT:
+		if m.Unsigned {
+			return mapInt(16, true, change.Int32), nil
+		}
+		return mapInt(16, false, change.Int16), nil
+	case gomysql.MYSQL_TYPE_INT24:
+		return mapInt(24, m.Unsigned, change.Int32), nil
+	case gomysql.MYSQL_TYPE_LONG:
+		if m.Unsigned {
+			return mapInt(32, true, change.Int64), nil
+		}
+		return mapInt(32, false, change.Int32), nil
+	case gomysql.MYSQL_TYPE_LONGLONG:
+		if m.Unsigned && opts.BigintUnsignedMode == BigintPrecise {
+			return mapUnsignedBigintPrecise(), nil
+		}
+		return mapInt(64, m.Unsigned, change.Int64), nil
+	case gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_DECIMAL:
+		if m.Precision < 1 || m.Precision > 65 || m.Scale < 0 || m.Scale > 30 || m.Scale > m.Precision {
+			return mapping{}, fmt.Errorf("invalid decimal(%d,%d)", m.Precision, m.Scale)
+		}
+		return mapDecimal(m.Precision, m.Scale, opts), nil
+	case gomysql.MYSQL_TYPE_FLOAT:
+		return mapping{field: change.Field{Type: change.Float32}, binlog: binlogFloat32, text: textFloat32, fallback: float32(0)}, nil
+	case gomysql.MYSQL_TYPE_DOUBLE:
+		return mapping{field: change.Field{Type: change.Float64}, binlog: binlogFloat64, text: textFloat64, fallback: float64(0)}, nil
+	case gomysql.MYSQL_TYPE_BIT:
+		return mapBit(m.Length)
+	case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
+		return mapDate(m.Nullable, opts), nil
+	case gomysql.MYSQL_TYPE_TIME, gomysql.MYSQL_TYPE_TIME2:
+		return mapTime(m.FSP, opts), nil
+	case gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2:
+		return mapDatetime(m.FSP, m.Nullable, opts), nil
+	case gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
+		return mapTimestamp(m.FSP, m.Nullable), nil
+	case gomysql.MYSQL_TYPE_YEAR:
+		return mapping{field: logical(change.Int32, logicalYear), binlog: binlogYear, text: textYear, fallback: int32(0)}, nil
+	case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING,
+		gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
+		if ct.base == "json" {
+			// MariaDB's JSON: LONGTEXT whose text passes through.
+			return mapping{field: logical(change.String, logicalJSON), binlog: binlogText(m.Charset), text: textString, fallback: "{}"}, nil
+		}
+		if m.Charset == "binary" {
+			pad := 0
+			if m.Type == gomysql.MYSQL_TYPE_STRING {
+				pad = m.Length
+			}
+			return mapBinary(pad, opts), nil
+		}
+		return mapping{field: change.Field{Type: change.String}, binlog: binlogText(m.Charset), text: textString, fallback: ""}, nil
+	case gomysql.MYSQL_TYPE_ENUM:
+		return mapEnum(m.EnumValues)
+	case gomysql.MYSQL_TYPE_SET:
+		return mapSet(m.SetValues)
+	case gomysql.MYSQL_TYPE_JSON:
+		return mapping{field: logical(change.String, logicalJSON), binlog: binlogJSON(m.Nullable), text: textJSON, fallback: "{}"}, nil
+	case gomysql.MYSQL_TYPE_GEOMETRY:
+		if m.GeometryType == "point" {
+			return mapping{field: pointField(), binlog: binlogBytesThen(decodePoint), text: decodePoint, fallback: pointValue(0, 0)}, nil
+		}
+		return mapping{field: geometryField(), binlog: binlogBytesThen(decodeGeometry), text: decodeGeometry, fallback: emptyGeometry()}, nil
+	}
+	return mapping{}, fmt.Errorf("type %d (%s) has no mapping", m.Type, sourceType(m, ct))
+}
+
+// --- integers ---------------------------------------------------------------
+
+// binlogInt64 reads any Go integer as int64 (unsigned values above 2^63-1
+// wrap).
+func binlogInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint64:
+		return int64(x), nil
+	case uint:
+		return int64(x), nil
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	}
+	return 0, fmt.Errorf("unexpected binlog value %T", v)
+}
+
+// mapInt maps an integer of bits bits (8, 16, 24, 32, 64) to Connect type t.
+// The binlog gives unsigned columns as signed numbers of the same width:
+// they are masked back.
+func mapInt(bits int, unsigned bool, t change.Type) mapping {
+	conv := func(x int64) (any, error) {
+		switch t {
+		case change.Int16:
+			if x < math.MinInt16 || x > math.MaxInt16 {
+				return nil, fmt.Errorf("value %d out of range", x)
+			}
+			return int16(x), nil
+		case change.Int32:
+			if x < math.MinInt32 || x > math.MaxInt32 {
+				return nil, fmt.Errorf("value %d out of range", x)
+			}
+			return int32(x), nil
+		}
+		return x, nil
+	}
+	var fallback any
+	switch t {
+	case change.Int16:
+		fallback = int16(0)
+	case change.Int32:
+		fallback = int32(0)
+	default:
+		fallback = int64(0)
+	}
+	return mapping{
+		field: change.Field{Type: t},
+		binlog: func(v any) (any, error) {
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			if unsigned && bits < 64 {
+				x &= 1<<bits - 1
+			}
+			return conv(x)
+		},
+		text: func(b []byte) (any, error) {
+			if unsigned {
+				u, err := strconv.ParseUint(string(b), 10, bits)
+				if err != nil {
+					return nil, fmt.Errorf("invalid integer %q", b)
+				}
+				return conv(int64(u)) // BIGINT UNSIGNED wraps, as in the binlog
+			}
+			x, err := strconv.ParseInt(string(b), 10, bits)
+			if err != nil {
+				return nil, fmt.Errorf("invalid integer %q", b)
+			}
+			return conv(x)
+		},
+		fallback: fallback,
+	}
+}
+
+// mapUnsignedBigintPrecise is BIGINT UNSIGNED under
+// bigint.unsigned.handling.mode=precise: Decimal(20,0).
+func mapUnsignedBigintPrecise() mapping {
+	enc := func(u uint64) any {
+		var x big.Int
+		x.SetUint64(u)
+		return bigIntBytes(&x)
+	}
+	return mapping{
+		field: decimalField(0, 20),
+		binlog: func(v any) (any, error) {
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			return enc(uint64(x)), nil
+		},
+		text: func(b []byte) (any, error) {
+			u, err := strconv.ParseUint(string(b), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("invalid integer %q", b)
+			}
+			return enc(u), nil
+		},
+		fallback: []byte{0},
+	}
+}
+
+// --- floats -----------------------------------------------------------------
+
+func binlogFloat32(v any) (any, error) {
+	switch x := v.(type) {
+	case float32:
+		return x, nil
+	case float64:
+		return float32(x), nil
+	case string:
+		return textFloat32([]byte(x))
+	}
+	return nil, fmt.Errorf("unexpected binlog value %T", v)
+}
+
+func binlogFloat64(v any) (any, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case string:
+		return textFloat64([]byte(x))
+	}
+	return nil, fmt.Errorf("unexpected binlog value %T", v)
+}
+
+func textFloat32(b []byte) (any, error) {
+	f, err := strconv.ParseFloat(string(b), 32)
+	if err != nil {
+		return nil, fmt.Errorf("invalid float %q", b)
+	}
+	return float32(f), nil
+}
+
+func textFloat64(b []byte) (any, error) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return nil, fmt.Errorf("invalid double %q", b)
+	}
+	return f, nil
+}
+
+// --- decimals ---------------------------------------------------------------
+
+// decimal is an exact decimal: digits (no sign, no leading zeros except a
+// lone "0") times 10^-scale.
+type decimal struct {
+	neg    bool
+	digits string
+	scale  int32
+}
+
+// maxDecimalDigits bounds what parseDecimal accepts (MySQL's DECIMAL has at
+// most 65 digits; the bound leaves room for exponents and zero padding).
+const maxDecimalDigits = 200
+
+// parseDecimal parses [-+]digits[.digits][e[-+]digits].
+func parseDecimal(b []byte) (decimal, error) {
+	var d decimal
+	s := b
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		d.neg = s[0] == '-'
+		s = s[1:]
+	}
+	digits := make([]byte, 0, len(s))
+	seenDigit, seenPoint := false, false
+	i := 0
+scan:
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+			seenDigit = true
+			if seenPoint {
+				d.scale++
+			}
+		case c == '.' && !seenPoint:
+			seenPoint = true
+		default:
+			break scan
+		}
+	}
+	if !seenDigit {
+		return decimal{}, fmt.Errorf("invalid decimal %q", b)
+	}
+	if i < len(s) {
+		if s[i] != 'e' && s[i] != 'E' {
+			return decimal{}, fmt.Errorf("invalid decimal %q", b)
+		}
+		exp, err := strconv.ParseInt(string(s[i+1:]), 10, 32)
+		if err != nil || exp > maxDecimalDigits || exp < -maxDecimalDigits {
+			return decimal{}, fmt.Errorf("invalid decimal %q", b)
+		}
+		d.scale -= int32(exp)
+	}
+	j := 0
+	for j < len(digits)-1 && digits[j] == '0' {
+		j++
+	}
+	d.digits = string(digits[j:])
+	if len(d.digits) > maxDecimalDigits || d.scale > maxDecimalDigits || d.scale < -maxDecimalDigits {
+		return decimal{}, fmt.Errorf("decimal %q has too many digits", b)
+	}
+	if d.digits == "0" {
+		d.neg = false
+	}
+	return d, nil
+}
+
+// fromShopspring converts a shopspring decimal exactly.
+func fromShopspring(x shopspring.Decimal) (decimal, error) {
+	c := x.Coefficient()
+	d := decimal{neg: c.Sign() < 0, scale: -x.Exponent()}
+	c.Abs(c)
+	d.digits = c.String()
+	if len(d.digits) > maxDecimalDigits || d.scale > maxDecimalDigits || d.scale < -maxDecimalDigits {
+		return decimal{}, fmt.Errorf("decimal %s has too many digits", x.String())
+	}
+	if d.digits == "0" {
+		d.neg = false
+	}
+	return d, nil
+}
+
+// rescale sets the scale as java.math.BigDecimal.setScale without rounding
+// does: more digits are appended as zeros, fewer may only drop zeros.
+func (d decimal) rescale(scale int32) (decimal, error) {
+	switch {
+	case scale > d.scale:
+		d.digits += strings.Repeat("0", int(scale-d.scale))
+		if d.digits[0] == '0' {
+			d.digits = "0"
+		}
+	case scale < d.scale:
+		drop := int(d.scale - scale)
+		if drop > len(d.digits) {
+			if strings.Trim(d.digits, "0") != "" {
+				return decimal{}, fmt.Errorf("value has more than %d fraction digits", scale)
+			}
+			d.digits = "0"
+		} else {
+			if strings.Trim(d.digits[len(d.digits)-drop:], "0") != "" {
+				return decimal{}, fmt.Errorf("value has more than %d fraction digits", scale)
+			}
+			d.digits = d.digits[:len(d.digits)-drop]
+			if d.digits == "" {
+				d.digits = "0"
+			}
+		}
+	}
+	d.scale = scale
+	if d.digits == "0" {
+		d.neg = false
+	}
+	return d, nil
+}
+
+// unscaledBytes returns the unscaled value as Java's BigInteger.toByteArray
+// does: big-endian two's complement in the fewest bytes.
+func (d decimal) unscaledBytes() []byte {
+	if len(d.digits) <= 18 {
+		v, _ := strconv.ParseInt(d.digits, 10, 64)
+		if d.neg {
+			v = -v
+		}
+		return int64Bytes(v)
+	}
+	var x big.Int
+	x.SetString(d.digits, 10)
+	if d.neg {
+		x.Neg(&x)
+	}
+	return bigIntBytes(&x)
+}
+
+// int64Bytes is BigInteger.valueOf(v).toByteArray().
+func int64Bytes(v int64) []byte {
+	n := 1
+	for w := v; w > 127 || w < -128; w >>= 8 {
+		n++
+	}
+	out := make([]byte, n)
+	for i := n - 1; i >= 0; i-- {
+		out[i] = byte(v)
+		v >>= 8
+	}
+	return out
+}
+
+// bigIntBytes is BigInteger.toByteArray().
+func bigIntBytes(x *big.Int) []byte {
+	if x.Sign() >= 0 {
+		b := x.Bytes()
+		if len(b) == 0 || b[0]&0x80 != 0 {
+			b = append([]byte{0}, b...)
+		}
+		return b
+	}
+	var m big.Int
+	m.Neg(x)
+	m.Sub(&m, big.NewInt(1))
+	b := m.Bytes()
+	if len(b) == 0 || b[0]&0x80 != 0 {
+		b = append([]byte{0}, b...)
+	}
+	for i := range b {
+		b[i] = ^b[i]
+	}
+	return b
+}
+
+// javaString formats d as java.math.BigDecimal.toString does (scientific
+// notation when the exponent is below -6).
+func (d decimal) javaString() string {
+	sign := ""
+	if d.neg {
+		sign = "-"
+	}
+	if d.scale == 0 {
+		return sign + d.digits
+	}
+	adjusted := -int64(d.scale) + int64(len(d.digits)-1)
+	if d.scale > 0 && adjusted >= -6 {
+		n := len(d.digits) - int(d.scale)
+		if n > 0 {
+			return sign + d.digits[:n] + "." + d.digits[n:]
+		}
+		return sign + "0." + strings.Repeat("0", -n) + d.digits
+	}
+	var sb strings.Builder
+	sb.WriteString(sign)
+	sb.WriteByte(d.digits[0])
+	if len(d.digits) > 1 {
+		sb.WriteByte('.')
+		sb.WriteString(d.digits[1:])
+	}
+	sb.WriteByte('E')
+	if adjusted > 0 {
+		sb.WriteByte('+')
+	}
+	sb.WriteString(strconv.FormatInt(adjusted, 10))
+	return sb.String()
+}
+
+func (d decimal) float64() float64 {
+	s := d.digits
+	if d.neg {
+		s = "-" + s
+	}
+	if d.scale != 0 {
+		s += "e" + strconv.Itoa(int(-d.scale))
+	}
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+func decimalField(scale, precision int) change.Field {
+	return logical(change.Bytes, logicalDecimal,
+		change.Param{Key: "scale", Value: strconv.Itoa(scale)},
+		change.Param{Key: "connect.decimal.precision", Value: strconv.Itoa(precision)})
+}
+
+func mapDecimal(precision, scale int, opts TypeOptions) mapping {
+	var field change.Field
+	var out func(decimal) any
+	var fallback any
+	switch opts.DecimalMode {
+	case DecimalDouble:
+		field = change.Field{Type: change.Float64}
+		out = func(d decimal) any { return d.float64() }
+		fallback = float64(0)
+	case DecimalString:
+		field = change.Field{Type: change.String}
+		out = func(d decimal) any { return d.javaString() }
+		fallback = decimal{digits: "0", scale: int32(scale)}.javaString()
+	default:
+		field = decimalField(scale, precision)
+		out = func(d decimal) any { return d.unscaledBytes() }
+		fallback = []byte{0}
+	}
+	finish := func(d decimal) (any, error) {
+		d, err := d.rescale(int32(scale))
+		if err != nil {
+			return nil, err
+		}
+		return out(d), nil
+	}
+	return mapping{
+		field: field,
+		binlog: func(v any) (any, error) {
+			var d decimal
+			var err error
+			switch x := v.(type) {
+			case shopspring.Decimal:
+				d, err = fromShopspring(x)
+			case *shopspring.Decimal:
+				d, err = fromShopspring(*x)
+			case string:
+				d, err = parseDecimal([]byte(x))
+			case []byte:
+				d, err = parseDecimal(x)
+			default:
+				return nil, fmt.Errorf("unexpected binlog value %T", v)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return finish(d)
+		},
+		text: func(b []byte) (any, error) {
+			d, err := parseDecimal(b)
+			if err != nil {
+				return nil, err
+			}
+			return finish(d)
+		},
+		fallback: fallback,
+	}
+}
+
+// --- bits -------------------------------------------------------------------
+
+func mapBit(n int) (mapping, error) {
+	if n < 1 || n > 64 {
+		return mapping{}, fmt.Errorf("invalid bit(%d)", n)
+	}
+	if n == 1 {
+		return mapping{
+			field: change.Field{Type: change.Boolean},
+			binlog: func(v any) (any, error) {
+				if b, ok := v.([]byte); ok {
+					return bytesNonZero(b), nil
+				}
+				x, err := binlogInt64(v)
+				if err != nil {
+					return nil, err
+				}
+				return x != 0, nil
+			},
+			text:     func(b []byte) (any, error) { return bytesNonZero(b), nil },
+			fallback: false,
+		}, nil
+	}
+	size := (n + 7) / 8
+	// Debezium's Bits: little-endian, padded to ceil(n/8) bytes.
+	fromUint := func(u uint64) []byte {
+		out := make([]byte, size)
+		for i := range out {
+			out[i] = byte(u >> (8 * i))
+		}
+		return out
+	}
+	fromBigEndian := func(b []byte) (any, error) {
+		if len(b) > 8 {
+			return nil, fmt.Errorf("bit value of %d bytes", len(b))
+		}
+		var u uint64
+		for _, c := range b {
+			u = u<<8 | uint64(c)
+		}
+		return fromUint(u), nil
+	}
+	return mapping{
+		field: logical(change.Bytes, logicalBits, change.Param{Key: "length", Value: strconv.Itoa(n)}),
+		binlog: func(v any) (any, error) {
+			if b, ok := v.([]byte); ok {
+				return fromBigEndian(b)
+			}
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			return fromUint(uint64(x)), nil
+		},
+		text:     fromBigEndian,
+		fallback: []byte{},
+	}, nil
+}
+
+func bytesNonZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// --- dates and times --------------------------------------------------------
+
+const (
+	microsPerSecond = 1_000_000
+	microsPerDay    = 86_400 * microsPerSecond
+)
+
+// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
+// date.
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// civilFromDays is the inverse of daysFromCivil.
+func civilFromDays(z int64) (y, m, d int64) {
+	z += 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// errZeroDate marks a zero or partly zero date ('0000-00-00', '2024-00-01').
+var errZeroDate = errors.New("zero date")
+
+// scanner reads MySQL's fixed date/time text layouts.
+type scanner struct {
+	s   []byte
+	i   int
+	bad bool
+}
+
+// num reads between min and max digits.
+func (p *scanner) num(min, max int) int64 {
+	start := p.i
+	var v int64
+	for p.i < len(p.s) && p.i-start < max && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		v = v*10 + int64(p.s[p.i]-'0')
+		p.i++
+	}
+	if p.i-start < min {
+		p.bad = true
+	}
+	return v
+}
+
+func (p *scanner) lit(c byte) {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return
+	}
+	p.bad = true
+}
+
+func (p *scanner) more() bool { return p.i < len(p.s) }
+
+// frac reads an optional ".digits" (up to 6 used, more must be absent) as µs.
+func (p *scanner) frac() int64 {
+	if p.i >= len(p.s) || p.s[p.i] != '.' {
+		return 0
+	}
+	p.i++
+	start := p.i
+	var us int64
+	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		if p.i-start >= 6 {
+			p.bad = true
+			return 0
+		}
+		us = us*10 + int64(p.s[p.i]-'0')
+		p.i++
+	}
+	n := p.i - start
+	if n == 0 {
+		p.bad = true
+	}
+	for ; n < 6; n++ {
+		us *= 10
+	}
+	return us
+}
+
+// date reads YYYY-MM-DD, returning epoch days, or errZeroDate for a date
+// with a zero year, month or day part that is no real date.
+func (p *scanner) date() (int64, error) {
+	y := p.num(4, 4)
+	p.lit('-')
+	m := p.num(2, 2)
+	p.lit('-')
+	d := p.num(2, 2)
+	if p.bad {
+		return 0, errors.New("invalid date")
+	}
+	if m == 0 || d == 0 {
+		return 0, errZeroDate
+	}
+	if m > 12 || d > daysInMonth(y, m) {
+		return 0, errors.New("invalid date")
+	}
+	return daysFromCivil(y, m, d), nil
+}
+
+func daysInMonth(y, m int64) int64 {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// clock reads HH:MM:SS[.ffffff] of a time of day, as µs.
+func (p *scanner) clock() int64 {
+	h := p.num(2, 2)
+	p.lit(':')
+	mi := p.num(2, 2)
+	p.lit(':')
+	s := p.num(2, 2)
+	us := p.frac()
+	if h > 23 || mi > 59 || s > 59 {
+		p.bad = true
+	}
+	return ((h*60+mi)*60+s)*microsPerSecond + us
+}
+
+// parseDate parses "YYYY-MM-DD" into epoch days.
+func parseDate(b []byte) (int64, error) {
+	p := scanner{s: b}
+	days, err := p.date()
+	if err != nil {
+		return 0, err
+	}
+	if p.more() {
+		return 0, errors.New("invalid date")
+	}
+	return days, nil
+}
+
+// parseDatetime parses "YYYY-MM-DD HH:MM:SS[.ffffff]" into µs since the
+// epoch, the wall clock taken as UTC.
+func parseDatetime(b []byte) (int64, error) {
+	p := scanner{s: b}
+	days, err := p.date()
+	if err != nil && !errors.Is(err, errZeroDate) {
+		return 0, fmt.Errorf("invalid datetime %q", b)
+	}
+	if p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == 'T') {
+		p.i++
+	} else {
+		p.bad = true
+	}
+	clock := p.clock()
+	if p.bad || p.more() {
+		return 0, fmt.Errorf("invalid datetime %q", b)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return days*microsPerDay + clock, nil
+}
+
+// parseTime parses a TIME value "[-]H+:MM:SS[.ffffff]" into signed µs.
+func parseTime(b []byte) (int64, error) {
+	p := scanner{s: b}
+	neg := false
+	if p.more() && p.s[0] == '-' {
+		neg = true
+		p.i++
+	}
+	h := p.num(1, 4)
+	p.lit(':')
+	mi := p.num(2, 2)
+	p.lit(':')
+	s := p.num(2, 2)
+	us := p.frac()
+	if p.bad || p.more() || mi > 59 || s > 59 || h > 838 {
+		return 0, fmt.Errorf("invalid time %q", b)
+	}
+	v := ((h*60+mi)*60+s)*microsPerSecond + us
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// binlogTemporal reads a temporal binlog value: a string (ParseTime off), or
+// a time.Time whose wall clock is formatted in UTC.
+func binlogTemporal(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return []byte(x), nil
+	case []byte:
+		return x, nil
+	case time.Time:
+		return []byte(x.UTC().Format("2006-01-02 15:04:05.999999")), nil
+	}
+	return nil, fmt.Errorf("unexpected binlog value %T", v)
+}
+
+// zeroValue is what a zero date becomes: null when the column is nullable,
+// else the epoch value z.
+func zeroValue(nullable bool, z any) any {
+	if nullable {
+		return nil
+	}
+	return z
+}
+
+func mapDate(nullable bool, opts TypeOptions) mapping {
+	name := logicalDate
+	if opts.TimeMode == TimeConnect {
+		name = logicalConnectDate
+	}
+	text := func(b []byte) (any, error) {
+		days, err := parseDate(b)
+		if errors.Is(err, errZeroDate) {
+			return zeroValue(nullable, int32(0)), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("invalid date %q", b)
+		}
+		return int32(days), nil
+	}
+	return mapping{
+		field: logical(change.Int32, name),
+		binlog: func(v any) (any, error) {
+			if t, ok := v.(time.Time); ok {
+				v = t.UTC().Format("2006-01-02")
+			}
+			b, err := binlogTemporal(v)
+			if err != nil {
+				return nil, err
+			}
+			return text(b)
+		},
+		text:     text,
+		fallback: int32(0),
+	}
+}
+
+func mapTime(fsp int, opts TypeOptions) mapping {
+	var field change.Field
+	var out func(us int64) any
+	var fallback any
+	switch {
+	case opts.TimeMode == TimeConnect:
+		field = logical(change.Int32, logicalConnectTime)
+		out = func(us int64) any { return int32(floorDiv(us, 1000)) }
+		fallback = int32(0)
+	case opts.TimeMode == TimeAdaptive && fsp <= 3:
+		field = logical(change.Int32, logicalTime)
+		out = func(us int64) any { return int32(floorDiv(us, 1000)) }
+		fallback = int32(0)
+	default:
+		field = logical(change.Int64, logicalMicroTime)
+		out = func(us int64) any { return us }
+		fallback = int64(0)
+	}
+	text := func(b []byte) (any, error) {
+		us, err := parseTime(b)
+		if err != nil {
+			return nil, err
+		}
+		return out(us), nil
+	}
+	return mapping{
+		field: field,
+		binlog: func(v any) (any, error) {
+			if d, ok := v.(time.Duration); ok {
+				return out(d.Microseconds()), nil
+			}
+			b, err := binlogTemporal(v)
+			if err != nil {
+				return nil, err
+			}
+			return text(b)
+		},
+		text:     text,
+		fallback: fallback,
+	}
+}
+
+func mapDatetime(fsp int, nullable bool, opts TypeOptions) mapping {
+	var field change.Field
+	var out func(us int64) any
+	switch {
+	case opts.TimeMode == TimeConnect:
+		field = logical(change.Int64, logicalConnectTimestamp)
+		out = func(us int64) any { return floorDiv(us, 1000) }
+	case fsp <= 3:
+		field = logical(change.Int64, logicalTimestamp)
+		out = func(us int64) any { return floorDiv(us, 1000) }
+	default:
+		field = logical(change.Int64, logicalMicroTimestamp)
+		out = func(us int64) any { return us }
+	}
+	text := func(b []byte) (any, error) {
+		us, err := parseDatetime(b)
+		if errors.Is(err, errZeroDate) {
+			return zeroValue(nullable, out(0)), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return out(us), nil
+	}
+	return mapping{
+		field: field,
+		binlog: func(v any) (any, error) {
+			b, err := binlogTemporal(v)
+			if err != nil {
+				return nil, err
+			}
+			return text(b)
+		},
+		text:     text,
+		fallback: out(0),
+	}
+}
+
+func mapTimestamp(fsp int, nullable bool) mapping {
+	if fsp < 0 || fsp > 6 {
+		fsp = 6
+	}
+	epoch := formatZonedTimestamp(0, fsp)
+	text := func(b []byte) (any, error) {
+		us, err := parseDatetime(b)
+		if errors.Is(err, errZeroDate) {
+			return zeroValue(nullable, epoch), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return formatZonedTimestamp(us, fsp), nil
+	}
+	return mapping{
+		field: logical(change.String, logicalZonedTimestamp),
+		binlog: func(v any) (any, error) {
+			b, err := binlogTemporal(v)
+			if err != nil {
+				return nil, err
+			}
+			return text(b)
+		},
+		text:     text,
+		fallback: epoch,
+	}
+}
+
+// formatZonedTimestamp formats µs since the epoch as Debezium's
+// ZonedTimestamp for a column of precision fsp: ISO-8601 in UTC with exactly
+// fsp fraction digits.
+func formatZonedTimestamp(us int64, fsp int) string {
+	days := floorDiv(us, microsPerDay)
+	rem := us - days*microsPerDay
+	y, m, d := civilFromDays(days)
+	buf := make([]byte, 0, 32)
+	buf = fmt.Appendf(buf, "%04d-%02d-%02dT", y, m, d)
+	secs := rem / microsPerSecond
+	buf = fmt.Appendf(buf, "%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
+	if fsp > 0 {
+		frac := fmt.Sprintf("%06d", rem%microsPerSecond)
+		buf = append(buf, '.')
+		buf = append(buf, frac[:fsp]...)
+	}
+	return string(append(buf, 'Z'))
+}
+
+func binlogYear(v any) (any, error) {
+	x, err := binlogInt64(v)
+	if err != nil {
+		return nil, err
+	}
+	if x < 0 || x > 9999 {
+		return nil, fmt.Errorf("invalid year %d", x)
+	}
+	return int32(x), nil
+}
+
+func textYear(b []byte) (any, error) {
+	x, err := strconv.ParseInt(string(b), 10, 32)
+	if err != nil || x < 0 || x > 9999 {
+		return nil, fmt.Errorf("invalid year %q", b)
+	}
+	return int32(x), nil
+}
+
+// --- strings ----------------------------------------------------------------
+
+func textString(b []byte) (any, error) { return string(b), nil }
+
+// binlogText decodes a character column's binlog bytes, which are in the
+// column's character set.
+func binlogText(charset string) func(any) (any, error) {
+	latin1 := strings.EqualFold(charset, "latin1")
+	return func(v any) (any, error) {
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		default:
+			return nil, fmt.Errorf("unexpected binlog value %T", v)
+		}
+		if latin1 {
+			return decodeLatin1(s), nil
+		}
+		if !utf8.ValidString(s) {
+			return nil, fmt.Errorf("text is not valid UTF-8 (character set %q is not supported)", charset)
+		}
+		return s, nil
+	}
+}
+
+// cp1252High maps bytes 0x80-0x9F of MySQL's latin1 (Windows-1252, with the
+// five bytes cp1252 leaves undefined mapped to the C1 controls).
+var cp1252High = [32]rune{
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+}
+
+func decodeLatin1(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var sb strings.Builder
+	sb.Grow(len(s) + len(s)/2)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x80:
+			sb.WriteByte(c)
+		case c < 0xA0:
+			sb.WriteRune(cp1252High[c-0x80])
+		default:
+			sb.WriteRune(rune(c))
+		}
+	}
+	return sb.String()
+}
+
+// mapBinary maps BINARY/VARBINARY/BLOB; pad > 0 right-pads values with 0x00
+// to pad bytes (BINARY(n): the binlog drops trailing zeros).
+func mapBinary(pad int, opts TypeOptions) mapping {
+	norm := func(b []byte) []byte {
+		if pad > 0 && len(b) < pad {
+			out := make([]byte, pad)
+			copy(out, b)
+			return out
+		}
+		return b
+	}
+	var encode func([]byte) any
+	field := change.Field{Type: change.String}
+	var fallback any = ""
+	switch opts.BinaryMode {
+	case BinaryBase64:
+		encode = func(b []byte) any { return base64.StdEncoding.EncodeToString(b) }
+	case BinaryBase64URLSafe:
+		encode = func(b []byte) any { return base64.URLEncoding.EncodeToString(b) }
+	case BinaryHex:
+		encode = func(b []byte) any { return hex.EncodeToString(b) }
+	default:
+		field = change.Field{Type: change.Bytes}
+		fallback = []byte{}
+		encode = func(b []byte) any { return b }
+	}
+	return mapping{
+		field: field,
+		binlog: func(v any) (any, error) {
+			switch x := v.(type) {
+			case string:
+				return encode(norm([]byte(x))), nil
+			case []byte:
+				return encode(norm(x)), nil
+			}
+			return nil, fmt.Errorf("unexpected binlog value %T", v)
+		},
+		text: func(b []byte) (any, error) {
+			return encode(norm(bytes.Clone(b))), nil
+		},
+		fallback: fallback,
+	}
+}
+
+// --- enum and set -----------------------------------------------------------
+
+func mapEnum(values []string) (mapping, error) {
+	if len(values) == 0 {
+		return mapping{}, errors.New("enum without values (binlog_row_metadata=FULL gives them)")
+	}
+	return mapping{
+		field: logical(change.String, logicalEnum, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
+		binlog: func(v any) (any, error) {
+			if s, ok := v.(string); ok {
+				return s, nil
+			}
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			if x == 0 {
+				return "", nil // the invalid value '' of non-strict mode
+			}
+			if x < 0 || x > int64(len(values)) {
+				return nil, fmt.Errorf("enum index %d out of range (%d values)", x, len(values))
+			}
+			return values[x-1], nil
+		},
+		text:     textString,
+		fallback: "",
+	}, nil
+}
+
+func mapSet(values []string) (mapping, error) {
+	if len(values) == 0 {
+		return mapping{}, errors.New("set without values (binlog_row_metadata=FULL gives them)")
+	}
+	if len(values) > 64 {
+		return mapping{}, fmt.Errorf("set with %d values", len(values))
+	}
+	return mapping{
+		field: logical(change.String, logicalEnumSet, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
+		binlog: func(v any) (any, error) {
+			if s, ok := v.(string); ok {
+				return s, nil
+			}
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			u := uint64(x)
+			if len(values) < 64 && u>>len(values) != 0 {
+				return nil, fmt.Errorf("set bits %#x beyond its %d values", u, len(values))
+			}
+			var sb strings.Builder
+			for i := range values {
+				if u&(1<<i) != 0 {
+					if sb.Len() > 0 {
+						sb.WriteByte(',')
+					}
+					sb.WriteString(values[i])
+				}
+			}
+			return sb.String(), nil
+		},
+		text:     textString,
+		fallback: "",
+	}, nil
+}
+
+// --- JSON -------------------------------------------------------------------
+
+// binlogJSON takes go-mysql's JSON text of a MySQL binary JSON value. An
+// empty value (from INSERT IGNORE of NULL into NOT NULL) is null, or "{}"
+// when the column is NOT NULL, as Debezium does.
+func binlogJSON(nullable bool) func(any) (any, error) {
+	return func(v any) (any, error) {
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		default:
+			return nil, fmt.Errorf("unexpected binlog value %T", v)
+		}
+		if s == "" {
+			return zeroValue(nullable, "{}"), nil
+		}
+		return s, nil
+	}
+}
+
+// textJSON brings MySQL's JSON text into the form go-mysql gives the binlog
+// value: compact, object keys sorted, numbers with a fraction or exponent as
+// Go formats a float64, integers as written.
+func textJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("invalid JSON: text after the value")
+	}
+	v, err := normalizeJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	return string(out), nil
+}
+
+func normalizeJSON(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if strings.ContainsAny(string(x), ".eE") {
+			f, err := strconv.ParseFloat(string(x), 64)
+			if err != nil {
+				return nil, fmt.Errorf("invalid JSON number %q", string(x))
+			}
+			return f, nil
+		}
+		return x, nil
+	case []any:
+		for i := range x {
+			n, err := normalizeJSON(x[i])
+			if err != nil {
+				return nil, err
+			}
+			x[i] = n
+		}
+	case map[string]any:
+		for k, e := range x {
+			n, err := normalizeJSON(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = n
+		}
+	}
+	return v, nil
+}
+
+// --- geometry ---------------------------------------------------------------
+
+func pointField() change.Field {
+	f := logical(change.Struct, logicalPoint)
+	f.Doc = "Geometry (POINT)"
+	f.Fields = []change.Field{
+		{Name: "x", Type: change.Float64},
+		{Name: "y", Type: change.Float64},
+		{Name: "wkb", Type: change.Bytes, Optional: true},
+		{Name: "srid", Type: change.Int32, Optional: true},
+	}
+	return f
+}
+
+func geometryField() change.Field {
+	f := logical(change.Struct, logicalGeometry)
+	f.Doc = "Geometry"
+	f.Fields = []change.Field{
+		{Name: "wkb", Type: change.Bytes},
+		{Name: "srid", Type: change.Int32, Optional: true},
+	}
+	return f
+}
+
+// pointValue is a point with its little-endian WKB and no SRID.
+func pointValue(x, y float64) change.StructValue {
+	wkb := make([]byte, 21)
+	wkb[0] = 1
+	binary.LittleEndian.PutUint32(wkb[1:], 1)
+	binary.LittleEndian.PutUint64(wkb[5:], math.Float64bits(x))
+	binary.LittleEndian.PutUint64(wkb[13:], math.Float64bits(y))
+	return change.StructValue{x, y, wkb, nil}
+}
+
+// emptyGeometry is GEOMETRYCOLLECTION EMPTY, Debezium's geometry fallback.
+func emptyGeometry() change.StructValue {
+	return change.StructValue{[]byte{0x01, 0x07, 0, 0, 0, 0, 0, 0, 0}, nil}
+}
+
+func binlogBytesThen(f func([]byte) (any, error)) func(any) (any, error) {
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case []byte:
+			return f(x)
+		case string:
+			return f([]byte(x))
+		}
+		return nil, fmt.Errorf("unexpected binlog value %T", v)
+	}
+}
+
+// splitGeometry splits MySQL's internal geometry value: a little-endian
+// 4-byte SRID, then WKB. SRID 0 is null, as Debezium's BinlogGeometry has it.
+func splitGeometry(b []byte) (wkb []byte, srid any, err error) {
+	if len(b) < 4+5 {
+		return nil, nil, fmt.Errorf("geometry value of %d bytes", len(b))
+	}
+	if s := int32(binary.LittleEndian.Uint32(b)); s != 0 {
+		srid = s
+	}
+	wkb = bytes.Clone(b[4:])
+	if wkb[0] > 1 {
+		return nil, nil, fmt.Errorf("invalid WKB byte order %d", wkb[0])
+	}
+	return wkb, srid, nil
+}
+
+func decodeGeometry(b []byte) (any, error) {
+	wkb, srid, err := splitGeometry(b)
+	if err != nil {
+		return nil, err
+	}
+	return change.StructValue{wkb, srid}, nil
+}
+
+// decodePoint reads a POINT: Debezium's Point.createValue of its WKB.
+func decodePoint(b []byte) (any, error) {
+	wkb, srid, err := splitGeometry(b)
+	if err != nil {
+		return nil, err
+	}
+	var order binary.ByteOrder = binary.BigEndian
+	if wkb[0] == 1 {
+		order = binary.LittleEndian
+	}
+	if len(wkb) != 21 || order.Uint32(wkb[1:]) != 1 {
+		return nil, errors.New("value of a POINT column is no 2D point")
+	}
+	x := math.Float64frombits(order.Uint64(wkb[5:]))
+	y := math.Float64frombits(order.Uint64(wkb[13:]))
+	return change.StructValue{x, y, wkb, srid}, nil
+}
+
+// --- metadata ---------------------------------------------------------------
+
+// ErrNoRowMetadata is wrapped by MetaFromTableMap's error for a TABLE_MAP
+// without column names.
+var ErrNoRowMetadata = errors.New("the binlog's TABLE_MAP events carry no column names; set binlog_row_metadata=FULL on the server (MySQL 8.0.1+, MariaDB 10.5+)")
+
+// collationBinary is the binary collation's id.
+const collationBinary = 63
+
+// latin1Collations are the collation ids of latin1.
+var latin1Collations = map[uint64]bool{5: true, 8: true, 15: true, 31: true, 47: true, 48: true, 49: true, 94: true}
+
+func charsetOfCollation(id uint64) string {
+	switch {
+	case id == collationBinary:
+		return "binary"
+	case latin1Collations[id]:
+		return "latin1"
+	}
+	return ""
+}
+
+// MetaFromTableMap reads column metadata from a TABLE_MAP event written
+// with binlog_row_metadata=FULL (names, signedness, charsets, enum/set
+// values, primary key, geometry types). ColumnType is left empty.
+func MetaFromTableMap(ev *replication.TableMapEvent) ([]ColumnMeta, error) {
+	n := int(ev.ColumnCount)
+	if len(ev.ColumnName) != n || n == 0 {
+		return nil, fmt.Errorf("table %s.%s: %w", ev.Schema, ev.Table, ErrNoRowMetadata)
+	}
+	if len(ev.ColumnType) != n || len(ev.ColumnMeta) != n {
+		return nil, fmt.Errorf("table %s.%s: TABLE_MAP has %d types and %d metadata for %d columns", ev.Schema, ev.Table, len(ev.ColumnType), len(ev.ColumnMeta), n)
+	}
+	names := ev.ColumnNameString()
+	unsigned := ev.UnsignedMap()
+	collations := ev.CollationMap()
+	enumCollations := ev.EnumSetCollationMap()
+	enums := ev.EnumStrValueMap()
+	sets := ev.SetStrValueMap()
+	geoms := ev.GeometryTypeMap()
+	keyPos := map[int]int{}
+	for i, c := range ev.PrimaryKey {
+		keyPos[int(c)] = i + 1
+	}
+	out := make([]ColumnMeta, n)
+	for i := range out {
+		meta := ev.ColumnMeta[i]
+		m := ColumnMeta{Name: names[i], Type: ev.ColumnType[i], Unsigned: unsigned[i]}
+		if avail, nullable := ev.Nullable(i); avail {
+			m.Nullable = nullable
+		}
+		if p := keyPos[i]; p > 0 {
+			m.IsPrimaryKey, m.KeyPosition = true, p
+		}
+		if c, ok := collations[i]; ok {
+			m.Charset = charsetOfCollation(c)
+		}
+		switch m.Type {
+		case gomysql.MYSQL_TYPE_STRING:
+			// The real type and the length share the metadata, as in
+			// go-mysql's RowsEvent.decodeValue.
+			length := int(meta)
+			if meta >= 256 {
+				b0, b1 := byte(meta>>8), byte(meta)
+				if b0&0x30 != 0x30 {
+					length = int(uint16(b1) | uint16((b0&0x30)^0x30)<<4)
+					m.Type = b0 | 0x30
+				} else {
+					length = int(b1)
+					m.Type = b0
+				}
+			}
+			switch m.Type {
+			case gomysql.MYSQL_TYPE_ENUM:
+				m.EnumValues = enums[i]
+				if charsetOfCollation(enumCollations[i]) == "latin1" {
+					m.EnumValues = latin1All(m.EnumValues)
+				}
+			case gomysql.MYSQL_TYPE_SET:
+				m.SetValues = sets[i]
+				if charsetOfCollation(enumCollations[i]) == "latin1" {
+					m.SetValues = latin1All(m.SetValues)
+				}
+			default:
+				m.Type = gomysql.MYSQL_TYPE_STRING
+				m.Length = length
+			}
+		case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING:
+			m.Length = int(meta)
+		case gomysql.MYSQL_TYPE_BLOB:
+			switch meta {
+			case 1:
+				m.Length = 255
+			case 2:
+				m.Length = 65535
+			case 3:
+				m.Length = 16777215
+			case 4:
+				m.Length = 4294967295
+			}
+		case gomysql.MYSQL_TYPE_NEWDECIMAL:
+			m.Precision, m.Scale = int(meta>>8), int(meta&0xff)
+		case gomysql.MYSQL_TYPE_TIME2, gomysql.MYSQL_TYPE_DATETIME2, gomysql.MYSQL_TYPE_TIMESTAMP2:
+			m.FSP = int(meta)
+		case gomysql.MYSQL_TYPE_BIT:
+			m.Length = int(meta>>8)*8 + int(meta&0xff)
+		case gomysql.MYSQL_TYPE_GEOMETRY:
+			m.Charset = ""
+			if g, ok := geoms[i]; ok && g < uint64(len(geometryTypeNames)) {
+				m.GeometryType = geometryTypeNames[g]
+			}
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+func latin1All(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = decodeLatin1(v)
+	}
+	return out
+}
+
+// MetaFromInformationSchema reads the column metadata of schema.table from
+// information_schema.COLUMNS (and, for the primary key's order,
+// information_schema.STATISTICS) over a go-mysql client connection: for the
+// snapshot and for tables whose TABLE_MAP lacks metadata. It returns no
+// columns for a table that does not exist. On MariaDB a LONGTEXT column with
+// the json_valid CHECK constraint that JSON creates gets ColumnType "json".
+// go-mysql's client has no cancellation: ctx is checked between queries.
+func MetaFromInformationSchema(ctx context.Context, conn *client.Conn, schema, table string) ([]ColumnMeta, error) {
+	where := " WHERE TABLE_SCHEMA = '" + gomysql.Escape(schema) + "' AND TABLE_NAME = '" + gomysql.Escape(table) + "'"
+	r, err := conn.Execute(`SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE,
+		DATETIME_PRECISION, CHARACTER_OCTET_LENGTH, CHARACTER_SET_NAME FROM information_schema.COLUMNS` + where + ` ORDER BY ORDINAL_POSITION`)
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s.%s: %w", schema, table, err)
+	}
+	var out []ColumnMeta
+	for i := range r.Values {
+		str := func(j int) string { s, _ := r.GetString(i, j); return s }
+		num := func(j int) int {
+			if null, _ := r.IsNull(i, j); null {
+				return 0
+			}
+			u, err := r.GetUint(i, j)
+			if err != nil || u > math.MaxInt32 {
+				return 0
+			}
+			return int(u)
+		}
+		dataType := strings.ToLower(str(1))
+		m := ColumnMeta{
+			Name:       str(0),
+			ColumnType: str(2),
+			Nullable:   str(3) == "YES",
+			Charset:    strings.ToLower(str(8)),
+		}
+		t, ok := typeByName[dataType]
+		if !ok {
+			return nil, fmt.Errorf("column %s.%s.%s: type %s has no mapping", schema, table, m.Name, m.ColumnType)
+		}
+		m.Type = t
+		ct := parseColumnType(m.ColumnType)
+		m.Unsigned = ct.unsigned
+		switch t {
+		case gomysql.MYSQL_TYPE_NEWDECIMAL:
+			m.Precision, m.Scale = num(4), num(5)
+		case gomysql.MYSQL_TYPE_BIT:
+			m.Length = num(4)
+		case gomysql.MYSQL_TYPE_TIME2, gomysql.MYSQL_TYPE_DATETIME2, gomysql.MYSQL_TYPE_TIMESTAMP2:
+			m.FSP = num(6)
+		case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_BLOB:
+			m.Length = num(7)
+		case gomysql.MYSQL_TYPE_ENUM:
+			m.EnumValues = ct.args
+		case gomysql.MYSQL_TYPE_SET:
+			m.SetValues = ct.args
+		case gomysql.MYSQL_TYPE_GEOMETRY:
+			m.GeometryType = dataType
+			if dataType == "geomcollection" {
+				m.GeometryType = "geometrycollection"
+			}
+		}
+		if binaryTypeNames[dataType] {
+			m.Charset = "binary"
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r, err = conn.Execute(`SELECT COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS` + where + ` AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`)
+	if err != nil {
+		return nil, fmt.Errorf("read primary key of %s.%s: %w", schema, table, err)
+	}
+	for i := range r.Values {
+		name, _ := r.GetString(i, 0)
+		for j := range out {
+			if strings.EqualFold(out[j].Name, name) {
+				out[j].IsPrimaryKey, out[j].KeyPosition = true, i+1
+			}
+		}
+	}
+	if err := markMariaDBJSON(ctx, conn, schema, table, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// markMariaDBJSON sets ColumnType "json" on MariaDB's JSON columns: LONGTEXT
+// with the CHECK (json_valid(`col`)) constraint JSON creates. MySQL has no
+// TABLE_NAME in CHECK_CONSTRAINTS (and real JSON columns): the query fails
+// there and nothing is marked.
+func markMariaDBJSON(ctx context.Context, conn *client.Conn, schema, table string, cols []ColumnMeta) error {
+	hasText := false
+	for _, c := range cols {
+		if c.Type == gomysql.MYSQL_TYPE_BLOB && c.Charset != "binary" {
+			hasText = true
+		}
+	}
+	if !hasText {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := conn.Execute(`SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = '` +
+		gomysql.Escape(schema) + `' AND TABLE_NAME = '` + gomysql.Escape(table) + `'`)
+	if err != nil {
+		var myErr *gomysql.MyError
+		if errors.As(err, &myErr) {
+			return nil // no such table or column: not MariaDB 10.2+
+		}
+		return fmt.Errorf("read check constraints of %s.%s: %w", schema, table, err)
+	}
+	valid := map[string]bool{}
+	for i := range r.Values {
+		clause, _ := r.GetString(i, 0)
+		if name, ok := jsonValidColumn(clause); ok {
+			valid[name] = true
+		}
+	}
+	for i := range cols {
+		c := &cols[i]
+		if c.Type == gomysql.MYSQL_TYPE_BLOB && c.Charset != "binary" && strings.EqualFold(parseColumnType(c.ColumnType).base, "longtext") && valid[c.Name] {
+			c.ColumnType = "json"
+		}
+	}
+	return nil
+}
+
+// jsonValidColumn returns col of a check clause "json_valid(`col`)".
+func jsonValidColumn(clause string) (string, bool) {
+	s := strings.TrimSpace(clause)
+	const prefix = "json_valid(`"
+	if len(s) < len(prefix)+2 || !strings.EqualFold(s[:len(prefix)], prefix) || !strings.HasSuffix(s, "`)") {
+		return "", false
+	}
+	name := s[len(prefix) : len(s)-2]
+	if strings.Contains(strings.ReplaceAll(name, "``", ""), "`") {
+		return "", false
+	}
+	return strings.ReplaceAll(name, "``", "`"), true
+}
