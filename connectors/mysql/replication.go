@@ -76,7 +76,7 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		ReadTimeout:      2*st.cfg.HeartbeatPeriod + 10*time.Second,
 		DisableRetrySync: true,
 		Logger:           goMySQLLogger{st.log},
-		EventCacheCount:  1024,
+		EventCacheCount:  st.knobs.EventCache,
 	}
 	ConfigureSyncer(&cfg)
 	syncer := replication.NewBinlogSyncer(cfg)

@@ -28,6 +28,9 @@ type Knobs struct {
 	// retryable error (default 10).
 	ReconnectDelay time.Duration
 	MaxReconnects  int
+	// EventCache is the number of binlog events go-mysql reads ahead
+	// (default 1024).
+	EventCache int
 	// OnDumpConnection, when set, is called with the connection id of each
 	// binlog dump connection the stream opens (tests kill it).
 	OnDumpConnection func(id uint32)
@@ -58,13 +61,11 @@ func (s *Source) WithKnobs(k Knobs) *Source {
 // connect opens a query connection with the session settings the snapshot's
 // text values depend on (UTC for TIMESTAMP, utf8mb4).
 func connect(ctx context.Context, cfg *Config) (*client.Conn, error) {
-	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout, func(c *client.Conn) error {
-		return c.SetCharset("utf8mb4")
-	})
+	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout)
 	if err != nil {
 		return nil, &ConnError{Op: fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), Err: err}
 	}
-	if _, err := c.Execute("SET SESSION time_zone = '+00:00'"); err != nil {
+	if _, err := c.Execute("SET NAMES utf8mb4, SESSION time_zone = '+00:00'"); err != nil {
 		c.Close()
 		return nil, &ConnError{Op: "set session time zone", Err: err}
 	}
@@ -228,6 +229,9 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream 
 	}
 	if k.ReconnectDelay <= 0 {
 		k.ReconnectDelay = 500 * time.Millisecond
+	}
+	if k.EventCache <= 0 {
+		k.EventCache = 1024
 	}
 	if k.MaxReconnects <= 0 {
 		k.MaxReconnects = 10
