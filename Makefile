@@ -65,7 +65,7 @@ lint:
 		echo "lint: golangci-lint is not on PATH; ran gofmt and go vet only (.golangci.yml has the full set)"; \
 	fi
 	@if command -v shellcheck >/dev/null 2>&1; then \
-		echo "shellcheck"; cd $(ENV) && shellcheck -x up down status lib.sh postgres.sh kafka.sh && cd - >/dev/null && shellcheck .ci/run; \
+		echo "shellcheck"; cd $(ENV) && shellcheck -x up down status lib.sh postgres.sh kafka.sh mariadb.sh registry.sh && cd - >/dev/null && shellcheck .ci/run; \
 	fi
 
 fmt:

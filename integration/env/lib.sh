@@ -31,11 +31,18 @@ KAFKA_CONTROLLER_PORT=59093
 KAFKA_DIR="$STATE_DIR/kafka"
 KAFKA_LIB="$CACHE_DIR/lib"
 
-# MariaDB 10.11 (port 53306, binlog_format=ROW, binlog_row_image=FULL,
-# binlog_row_metadata=FULL) comes with a later issue: add
-# integration/env/mariadb.sh with mariadb_up/mariadb_down/mariadb_status and
-# list it in ALL_SERVICES.
-ALL_SERVICES=(postgres kafka)
+# MariaDB 10.11 from Debian, own data dir, row-based binlog with GTIDs.
+MARIADB_PORT=53306
+MARIADB_DIR="$STATE_DIR/mariadb"
+
+# Apicurio Registry (Confluent-compatible API under /apis/ccompat/v7),
+# in-memory storage; built from registry/pom.xml through Maven.
+REGISTRY_PORT=58081
+REGISTRY_DIR="$STATE_DIR/registry"
+REGISTRY_APP="$CACHE_DIR/registry"
+
+# Start order; `down` stops in reverse.
+ALL_SERVICES=(postgres kafka mariadb registry)
 
 log() { printf 'env: %s\n' "$*"; }
 warn() { printf 'env: warning: %s\n' "$*" >&2; }
@@ -153,3 +160,7 @@ select_services() {
 source "$ENV_SRC_DIR/postgres.sh"
 # shellcheck source=kafka.sh
 source "$ENV_SRC_DIR/kafka.sh"
+# shellcheck source=mariadb.sh
+source "$ENV_SRC_DIR/mariadb.sh"
+# shellcheck source=registry.sh
+source "$ENV_SRC_DIR/registry.sh"
