@@ -94,7 +94,7 @@ demo:
 BENCH_FLAGS ?=
 
 bench: build
-	$(ENV)/up
+	$(ENV)/up postgres kafka
 	$(GO) run ./integration/bench -sluice-bin bin/sluice $(BENCH_FLAGS)
 
 bench-smoke: build
