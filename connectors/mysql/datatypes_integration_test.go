@@ -393,7 +393,9 @@ func TestTypesAgainstMariaDB(t *testing.T) {
 		}
 	}
 	compared := 0
-	defer func() { t.Logf("%d rows from the binlog, %d values compared with the text protocol's", len(binRows), compared) }()
+	defer func() {
+		t.Logf("%d rows from the binlog, %d values compared with the text protocol's", len(binRows), compared)
+	}()
 	for _, row := range binRows {
 		if len(row) != len(names) {
 			t.Fatalf("binlog row of %d columns", len(row))
