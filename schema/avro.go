@@ -56,6 +56,14 @@ type Avro struct {
 
 	last   *avroTable
 	tables map[*change.TableSchema]*avroTable
+	// messages caches the codecs of change.Message schemas, by subject and
+	// Connect schema.
+	messages map[messageCodecKey]*avroCodec
+}
+
+type messageCodecKey struct {
+	subject string
+	schema  *change.Field
 }
 
 // avroTable holds what is the same for every event of one table schema.
@@ -111,6 +119,13 @@ func (a *Avro) Topic(id change.TableID) string {
 // ErrAvroSchema (terminal), or is a *RegistryError, which says through
 // Retryable whether the registry may accept the schema later.
 func (a *Avro) Encode(dst []Message, ev *change.Event) ([]Message, error) {
+	if ev != nil && ev.Message != nil {
+		out, err := a.encodeMessage(dst, ev.Message)
+		if err != nil {
+			return dst, fmt.Errorf("encode message for topic %q: %w", topicName(a.o.TopicPrefix, ev.Message.Topic), err)
+		}
+		return out, nil
+	}
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
 	}
@@ -294,4 +309,51 @@ func (c *avroCodec) encode(vs change.StructValue) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrValue, err)
 	}
 	return b, nil
+}
+
+// encodeMessage writes a change.Message: each Avro side registered under
+// <topic>-key or <topic>-value like a table's records.
+func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error) {
+	topic := topicName(a.o.TopicPrefix, m.Topic)
+	var jsonMsg Message
+	if a.json != nil {
+		ms, err := a.json.encodeMessage(nil, m)
+		if err != nil {
+			return dst, err
+		}
+		jsonMsg = ms[0]
+	}
+	side := func(reg *Registry, suffix string, f *change.Field, v change.StructValue, jsonSide []byte) ([]byte, error) {
+		if reg == nil {
+			return jsonSide, nil
+		}
+		if f == nil || f.Type != change.Struct {
+			return nil, fmt.Errorf("%w: message %s schema must be a struct", ErrEvent, suffix)
+		}
+		k := messageCodecKey{topic + "-" + suffix, f}
+		c := a.messages[k]
+		if c == nil {
+			var err error
+			if c, err = a.register(reg, k.subject, f); err != nil {
+				return nil, fmt.Errorf("%s schema: %w", suffix, err)
+			}
+			if a.messages == nil || len(a.messages) >= maxCachedTables {
+				a.messages = make(map[messageCodecKey]*avroCodec)
+			}
+			a.messages[k] = c
+		}
+		if v == nil {
+			return nil, nil
+		}
+		return c.encode(v)
+	}
+	key, err := side(a.o.KeyRegistry, "key", m.KeySchema, m.Key, jsonMsg.Key)
+	if err != nil {
+		return dst, err
+	}
+	value, err := side(a.o.ValueRegistry, "value", m.ValueSchema, m.Value, jsonMsg.Value)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, Message{Topic: topic, Key: key, Value: value}), nil
 }

@@ -149,6 +149,13 @@ func isBlank(s string) bool {
 //
 // On error dst is returned unchanged and the error wraps ErrEvent or ErrValue.
 func (j *JSON) Encode(dst []Message, ev *change.Event) ([]Message, error) {
+	if ev != nil && ev.Message != nil {
+		out, err := j.encodeMessage(dst, ev.Message)
+		if err != nil {
+			return dst, fmt.Errorf("encode message for topic %q: %w", j.messageTopic(ev.Message), err)
+		}
+		return out, nil
+	}
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
 	}
@@ -350,4 +357,46 @@ func (tc *tableCodec) buildValuePrefix(src *change.Field) error {
 	tc.valuePrefix = append(b, `,"payload":`...)
 	tc.src = src
 	return nil
+}
+
+// messageTopic is the topic of a change.Message.
+func (j *JSON) messageTopic(m *change.Message) string {
+	return topicName(j.o.TopicPrefix, m.Topic)
+}
+
+// encodeMessage writes a change.Message: its key and value structs, each in
+// the {schema, payload} wrapper when schemas are enabled for that side.
+func (j *JSON) encodeMessage(dst []Message, m *change.Message) ([]Message, error) {
+	if m.KeySchema == nil || m.KeySchema.Type != change.Struct || m.ValueSchema == nil || m.ValueSchema.Type != change.Struct {
+		return dst, fmt.Errorf("%w: message key and value schemas must be structs", ErrEvent)
+	}
+	side := func(f *change.Field, v change.StructValue, schemas bool) ([]byte, error) {
+		var b []byte
+		var err error
+		if schemas {
+			b = append(b, `{"schema":`...)
+			if b, err = appendSchema(b, f, false); err != nil {
+				return nil, err
+			}
+			b = append(b, `,"payload":`...)
+		}
+		if v == nil {
+			b = append(b, "null"...)
+		} else if b, err = appendStruct(b, f.Fields, v); err != nil {
+			return nil, err
+		}
+		if schemas {
+			b = append(b, '}')
+		}
+		return b, nil
+	}
+	key, err := side(m.KeySchema, m.Key, j.o.KeySchemas)
+	if err != nil {
+		return dst, fmt.Errorf("key: %w", err)
+	}
+	value, err := side(m.ValueSchema, m.Value, j.o.ValueSchemas)
+	if err != nil {
+		return dst, fmt.Errorf("value: %w", err)
+	}
+	return append(dst, Message{Topic: j.messageTopic(m), Key: key, Value: value}), nil
 }

@@ -52,6 +52,23 @@ type Event struct {
 	// Headers are extra Kafka record headers, for example Debezium's
 	// __debezium.oldkey on a key change.
 	Headers []Header
+
+	// Message, when set, makes the event a record that is not a row change
+	// (a schema change, a heartbeat): Op, Table, Before, After and Source
+	// are then unused and the encoders write Message instead.
+	Message *Message
+}
+
+// Message is a record with its own key and value schemas, such as
+// Debezium's schema-change event.
+type Message struct {
+	// Topic is the topic name after topic.prefix ("" is the prefix itself;
+	// "transaction" gives "<prefix>.transaction").
+	Topic string
+	// KeySchema and ValueSchema are structs; sources reuse one Field per
+	// kind of message so encoders can cache what they derive from it.
+	KeySchema, ValueSchema *Field
+	Key, Value             StructValue
 }
 
 // Header is a Kafka record header.
@@ -63,7 +80,7 @@ type Header struct {
 // Key returns the key columns' values from the row image that identifies the
 // event (After, or Before for deletes), or nil when the table has no key.
 func (e *Event) Key() Row {
-	if len(e.Table.Key) == 0 {
+	if e.Table == nil || len(e.Table.Key) == 0 {
 		return nil
 	}
 	img := e.After

@@ -212,7 +212,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
-			return fmt.Errorf("encode event of %s at %+v: %w", ev.Table.ID, ev.Pos, err)
+			return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
 		}
 		for i := range msgs {
 			recs = append(recs, sinks.Record(msgs[i]))
