@@ -109,6 +109,25 @@ func TestRESTBadInput(t *testing.T) {
 		}
 	}
 
+	// After a change is committed, GET offsets shows its position with
+	// Debezium's keys under the partition {"server": topic.prefix}.
+	c := newConsumer(t, prefix+".public."+prefix)
+	mustExec(t, pg, "INSERT INTO public."+prefix+" VALUES (1)")
+	c.waitCount(t, 1, 30*time.Second)
+	code, body = d.do(t, "GET", "/connectors/"+prefix+"/offsets", nil)
+	var offs struct {
+		Offsets []struct {
+			Partition map[string]any `json:"partition"`
+			Offset    map[string]any `json:"offset"`
+		} `json:"offsets"`
+	}
+	if err := json.Unmarshal(body, &offs); code != 200 || err != nil || len(offs.Offsets) != 1 {
+		t.Fatalf("GET offsets: %d %s (%v)", code, body, err)
+	}
+	if offs.Offsets[0].Partition["server"] != prefix || offs.Offsets[0].Offset["lsn"] == nil {
+		t.Errorf("offsets %s lack the server partition or the lsn", body)
+	}
+
 	// Pause, resume, restart keep the connector and answer as Kafka Connect.
 	if code, body := d.do(t, "PUT", "/connectors/"+prefix+"/pause", nil); code != 202 {
 		t.Errorf("pause: %d %s", code, body)
