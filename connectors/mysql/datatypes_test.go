@@ -6,7 +6,10 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -982,10 +985,40 @@ func TestConfigureParser(t *testing.T) {
 
 // --- fuzz tests of the parsers ----------------------------------------------
 
-func FuzzParseDecimal(f *testing.F) {
-	for _, s := range []string{"0", "-0.50", "12.34", "1e5", "-1.5E-3", "99999999999999999999999999999999999.999999999999999999999999999999", ".5", "5."} {
+// seeds reads a seed corpus from testdata/types: one Go-quoted string a
+// line, # comments.
+func seeds(f *testing.F, name string) []string {
+	f.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "types", name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var out []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		s, err := strconv.Unquote(line)
+		if err != nil {
+			f.Fatalf("%s:%d: %v", name, i+1, err)
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		f.Fatalf("%s: no seeds", name)
+	}
+	return out
+}
+
+func readSeeds(f *testing.F, name string) {
+	for _, s := range seeds(f, name) {
 		f.Add(s)
 	}
+}
+
+func FuzzParseDecimal(f *testing.F) {
+	readSeeds(f, "decimal_values.txt")
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := parseDecimal([]byte(s))
 		if err != nil {
@@ -1030,9 +1063,7 @@ func abs32(x int32) int32 {
 }
 
 func FuzzParseTemporal(f *testing.F) {
-	for _, s := range []string{"2024-05-01", "0000-00-00", "2024-05-01 10:15:30.123456", "-838:59:59.000000", "12:00:00.5", "1969-12-31 23:59:59"} {
-		f.Add(s)
-	}
+	readSeeds(f, "temporal_values.txt")
 	f.Fuzz(func(t *testing.T, s string) {
 		if days, err := parseDate([]byte(s)); err == nil {
 			y, m, d := civilFromDays(days)
@@ -1068,8 +1099,8 @@ func fmtDate(y, m, d int64) string {
 }
 
 func FuzzParseColumnType(f *testing.F) {
-	for _, s := range []string{"enum('a','b''c')", "int(10) unsigned", "set('x\\\\y','')", "decimal(65,30)", "enum('", "enum('a\\"} {
-		f.Add(s, "a", "b")
+	for _, s := range seeds(f, "column_types.txt") {
+		f.Add(s, "a", `b'\c`)
 	}
 	f.Fuzz(func(t *testing.T, s, v1, v2 string) {
 		parseColumnType(s)
@@ -1084,9 +1115,7 @@ func FuzzParseColumnType(f *testing.F) {
 }
 
 func FuzzTextJSON(f *testing.F) {
-	for _, s := range []string{`{"b": [1, 2.50, 1e21], "a": "x"}`, `null`, `"s"`, `[1.0E-3]`, `{"a":{"b":{}}}`} {
-		f.Add(s)
-	}
+	readSeeds(f, "json_values.txt")
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := textJSON([]byte(s))
 		if err != nil {
@@ -1118,4 +1147,98 @@ func FuzzGeometry(f *testing.F) {
 			}
 		}
 	})
+}
+
+// binlogEvent frames an event body with a v4 event header (no checksum).
+func binlogEvent(typ replication.EventType, body []byte) []byte {
+	h := binary.LittleEndian.AppendUint32(nil, 0) // timestamp
+	h = append(h, byte(typ))
+	h = binary.LittleEndian.AppendUint32(h, 1) // server id
+	h = binary.LittleEndian.AppendUint32(h, uint32(19+len(body)))
+	h = binary.LittleEndian.AppendUint32(h, 0) // log pos
+	h = binary.LittleEndian.AppendUint16(h, 0) // flags
+	return append(h, body...)
+}
+
+// mysqlJSONDoc is MySQL's binary JSON of
+// {"a": 1.50 (a DECIMAL, as JSON_OBJECT('a', 1.50) stores it), "bb": [1, 2.5], "c": "x<y"}.
+func mysqlJSONDoc() []byte {
+	obj := []byte{3, 0, 57, 0} // 3 members, 57 bytes
+	// Keys, in MySQL's order (length, then bytes): a, c, bb at 25, 26, 27.
+	obj = append(obj, 25, 0, 1, 0, 26, 0, 1, 0, 27, 0, 2, 0)
+	// Values: opaque at 29, string at 35, small array at 39.
+	obj = append(obj, 0x0f, 29, 0, 0x0c, 35, 0, 0x02, 39, 0)
+	obj = append(obj, "acbb"...)
+	// DECIMAL(3,2) 1.50: field type, length, precision, scale, binary decimal.
+	obj = append(obj, gomysql.MYSQL_TYPE_NEWDECIMAL, 4, 3, 2, 0x81, 0x32)
+	obj = append(obj, 3, 'x', '<', 'y')
+	arr := []byte{2, 0, 18, 0, 0x05, 1, 0, 0x0b, 10, 0}
+	arr = binary.LittleEndian.AppendUint64(arr, math.Float64bits(2.5))
+	obj = append(obj, arr...)
+	return append([]byte{0x00}, obj...) // small object
+}
+
+// TestGoMySQLBinlogValues runs go-mysql's own decoder, configured by
+// ConfigureParser, over a MySQL binlog (no MySQL server here: MariaDB has
+// no binary JSON) and checks that FromBinlog and FromText agree.
+func TestGoMySQLBinlogValues(t *testing.T) {
+	defer func(old bool) { shopspring.MarshalJSONWithoutQuotes = old }(shopspring.MarshalJSONWithoutQuotes)
+	p := replication.NewBinlogParser()
+	p.SetFlavor("mysql")
+	ConfigureParser(p)
+
+	fde := binary.LittleEndian.AppendUint16(nil, 4)
+	fde = append(fde, make([]byte, 50)...)
+	copy(fde[2:], "5.5.0-sluice-test") // before binlog checksums
+	fde = binary.LittleEndian.AppendUint32(fde, 0)
+	fde = append(fde, 19)
+	fde = append(fde, bytes.Repeat([]byte{8}, 40)...) // post-header lengths: 6-byte table ids
+	if _, err := p.Parse(binlogEvent(replication.FORMAT_DESCRIPTION_EVENT, fde)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Columns: j JSON, d DECIMAL(3,2), t TIMESTAMP(3), u TINYINT UNSIGNED.
+	tm := []byte{1, 0, 0, 0, 0, 0, 0, 0, 1, 'd', 0, 1, 't', 0, 4}
+	tm = append(tm, gomysql.MYSQL_TYPE_JSON, gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_TIMESTAMP2, gomysql.MYSQL_TYPE_TINY)
+	tm = append(tm, 4, 4, 3, 2, 3) // metadata: JSON length bytes; precision, scale; fsp
+	tm = append(tm, 0x0f)          // all nullable
+	if _, err := p.Parse(binlogEvent(replication.TABLE_MAP_EVENT, tm)); err != nil {
+		t.Fatal(err)
+	}
+
+	doc := mysqlJSONDoc()
+	rows := []byte{1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 4, 0x0f}
+	rows = append(rows, 0)                                          // null bitmap
+	rows = binary.LittleEndian.AppendUint32(rows, uint32(len(doc))) // JSON
+	rows = append(rows, doc...)                                     //
+	rows = append(rows, 0x7e, 0xcd)                                 // DECIMAL(3,2) -1.50
+	rows = binary.BigEndian.AppendUint32(rows, 1714558530)          // TIMESTAMP(3)
+	rows = binary.BigEndian.AppendUint16(rows, 1200)                // .120, in units of 100 µs
+	rows = append(rows, 200)                                        // TINYINT UNSIGNED 200
+	ev, err := p.Parse(binlogEvent(replication.WRITE_ROWS_EVENTv2, rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := ev.Event.(*replication.RowsEvent).Rows[0]
+
+	cases := []struct {
+		m    ColumnMeta
+		text string // what MySQL's SELECT prints
+		want any
+	}{
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_JSON}, `{"a": 1.50, "c": "x<y", "bb": [1, 2.5]}`, `{"a":1.5,"bb":[1,2.5],"c":"x\u003cy"}`},
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_NEWDECIMAL, Precision: 3, Scale: 2}, "-1.50", []byte{0xff, 0x6a}},
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: 3}, "2024-05-01 10:15:30.120", "2024-05-01T10:15:30.120Z"},
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TINY, Unsigned: true}, "200", int16(200)},
+	}
+	for i, tc := range cases {
+		c := mustMap(t, tc.m, TypeOptions{})
+		checkConvs(t, c, []conv{{binlog: row[i], text: tc.text, want: tc.want}})
+	}
+	if _, ok := row[1].(shopspring.Decimal); !ok {
+		t.Errorf("go-mysql gave DECIMAL as %T, not decimal.Decimal: ConfigureParser's UseDecimal did not apply", row[1])
+	}
+	if _, ok := row[2].(string); !ok {
+		t.Errorf("go-mysql gave TIMESTAMP as %T, not string: ConfigureParser's ParseTime did not apply", row[2])
+	}
 }
