@@ -38,6 +38,7 @@ func plugins() []runtime.Plugin {
 		Version: Version,
 		Keys:    mysql.ConfigKeys,
 		Secrets: mysql.PasswordKeys,
+		Offsets: mysql.OffsetView,
 		Build:   buildMySQL,
 	}, {
 		Class:   mysql.MariaDBClass,
@@ -45,6 +46,7 @@ func plugins() []runtime.Plugin {
 		Version: Version,
 		Keys:    mysql.ConfigKeys,
 		Secrets: mysql.PasswordKeys,
+		Offsets: mysql.OffsetView,
 		Build:   buildMySQL,
 	}}
 }

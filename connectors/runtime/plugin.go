@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -27,6 +28,9 @@ type Plugin struct {
 	Keys []string
 	// Secrets are keys whose values never leave the daemon (REST, logs).
 	Secrets []string
+	// Offsets shows a checkpoint in the shape of the connector's Debezium
+	// offsets (GET /connectors/{name}/offsets); nil uses Postgres's keys.
+	Offsets func(change.Position) map[string]any
 	// Build parses and validates the configuration and returns the source.
 	// It returns every problem at once (errors.Join), each naming the key
 	// and the fix.

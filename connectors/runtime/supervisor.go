@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"log/slog"
 	"maps"
 	"os"
@@ -600,7 +601,7 @@ func (s *Supervisor) Offsets(ctx context.Context, name string) (rest.ConnectorOf
 	}
 	return rest.ConnectorOffsets{Offsets: []rest.PartitionOffset{{
 		Partition: map[string]any{"server": cfg["topic.prefix"]},
-		Offset:    offsetView(*pos),
+		Offset:    s.offsetView(cfg, *pos),
 	}}}, nil
 }
 
@@ -621,4 +622,12 @@ func (s *Supervisor) ResetOffsets(ctx context.Context, name string) error {
 	}
 	s.log.Info("connector offsets reset", "connector", name)
 	return nil
+}
+
+// offsetView shows pos with the connector class's offset keys.
+func (s *Supervisor) offsetView(cfg map[string]string, pos change.Position) map[string]any {
+	if p := findPlugin(s.opts.Plugins, cfg["connector.class"]); p != nil && p.Offsets != nil {
+		return p.Offsets(pos)
+	}
+	return offsetView(pos)
 }
