@@ -454,6 +454,7 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	var t *tableInfo
 	meta, err := MetaFromTableMap(e)
 	if err == nil {
+		carryJSON(meta, d.st.tables[id.String()])
 		t, err = buildTable(id, meta, keyFromMeta(meta), 0, d.cfg.Types)
 		if err != nil {
 			return &DecodeError{Table: id.String(), Err: err}
@@ -490,6 +491,27 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	}
 	d.tmap[e.TableID] = &tmInfo{t: t, sig: sig}
 	return nil
+}
+
+// carryJSON marks as JSON the columns that the known schema of the table
+// (from information_schema, which sees MariaDB's json_valid check) has as
+// JSON: MariaDB's JSON is LONGTEXT in the binlog, and a TABLE_MAP cannot
+// tell them apart, so without this every table with a JSON column would get
+// a new schema version when streaming starts after its snapshot.
+func carryJSON(meta []ColumnMeta, cur *tableInfo) {
+	if cur == nil {
+		return
+	}
+	known := make(map[string]*ColumnMeta, len(cur.Meta))
+	for i := range cur.Meta {
+		known[cur.Meta[i].Name] = &cur.Meta[i]
+	}
+	for i := range meta {
+		k := known[meta[i].Name]
+		if k != nil && strings.EqualFold(k.ColumnType, "json") && meta[i].Type == k.Type && !strings.EqualFold(meta[i].ColumnType, "json") {
+			meta[i].ColumnType = k.ColumnType
+		}
+	}
 }
 
 // tableMapSig identifies a TABLE_MAP's column layout.
