@@ -179,6 +179,19 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 	return reportText{table: t.String(), markdown: m.String()}
 }
 
+// shellJoin quotes args for a shell, so the command can be pasted.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:") == "" {
+			q[i] = a
+		} else {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(q, " ")
+}
+
 func memTotal() string {
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
@@ -208,7 +221,7 @@ func (b *bench) methodMarkdown() string {
 	var s strings.Builder
 	s.WriteString("## How it was measured\n\n")
 	fmt.Fprintf(&s, "Command: `make bench` (which runs `go run ./integration/bench %s`), against the servers of `integration/env/up`: PostgreSQL 15 on 127.0.0.1:55432 (`fsync=off`), Kafka 4 on 127.0.0.1:59092 (one broker, replication factor 1). Settings: `-rows %d -txn-rows %d -runs %d -rate %d -duration %s -latency-txn-rows %d`.\n\n",
-		strings.Join(os.Args[1:], " "), o.rows, o.txnRows, o.runs, o.rate, o.duration, o.latTxn)
+		shellJoin(os.Args[1:]), o.rows, o.txnRows, o.runs, o.rate, o.duration, o.latTxn)
 	s.WriteString(`- **Backlog.** Each drain run creates a fresh table ` + "`(id bigint primary key, stamp_ns bigint, payload text)`" + ` (80 hex characters of payload: about 100 bytes a row), a publication for it, and one pgoutput slot per tool, and only then writes the backlog server-side (a DO block committing every ` + fmt.Sprint(o.txnRows) + ` rows, or one INSERT for the single transaction). Every slot therefore holds the same changes, and every tool reads them from its own slot, after the backlog is complete.
 - **Order.** The tools drain one after the other, in an order that reverses from run to run (so none always reads a cold or a warm WAL); every figure is the median over the runs.
 - **The limit** is the database's own decode rate: the faster of (1) ` + "`pg_recvlogical --start --endpos <end> -o proto_version=1 -o publication_names=<pub> -f /dev/null`" + ` and (2) a minimal Go reader (pglogrepl, ` + "`pgreader`" + ` mode of the harness, in its own process) that parses every pgoutput message and decodes every column of every row with pgtype, reading the socket through a 4 MiB buffer, and does nothing else. Both are timed from process start to exit.
