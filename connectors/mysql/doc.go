@@ -51,4 +51,11 @@
 // DROP and RENAME forget a table, TRUNCATE emits a truncate event (skipped by
 // default); the new columns of an ALTER come from the next TABLE_MAP.
 // Statements it cannot read are logged and ignored.
+//
+// With include.schema.changes (the default) every DDL statement of the
+// binlog on a captured database also becomes Debezium's schema-change
+// record on the topic named topic.prefix (schemachange.go), positioned in
+// its transaction like a row event. Its tableChanges come from
+// information_schema when the statement is processed, so on a replay after
+// a restart they show the table as it is then. The snapshot emits none.
 package mysql

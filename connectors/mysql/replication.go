@@ -182,6 +182,10 @@ type decoder struct {
 
 	cp *change.Position // checkpoint still ahead of the stream; nil once passed
 
+	// tableDef reads a table's definition for a schema-change event
+	// (readTableDef; unit tests replace it).
+	tableDef func(ctx context.Context, db, table string) (change.StructValue, error)
+
 	// snapshot regions, while some streamed transactions may be in them
 	regions    []region
 	regionsEnd uint64
@@ -213,6 +217,7 @@ type tmInfo struct {
 
 func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
 	d := &decoder{st: st, cfg: st.cfg, send: st.send, tmap: map[uint64]*tmInfo{}, cp: cp, after: start, file: start.File}
+	d.tableDef = d.readTableDef
 	if st.info.GTIDs {
 		g, err := parseGTIDSet(st.info.flavor(), start.GTIDs)
 		if err != nil {
@@ -368,6 +373,9 @@ func (d *decoder) query(ctx context.Context, h *replication.EventHeader, start u
 	}
 	d.thread = int64(e.SlaveProxyID)
 	if err := d.ddl(ctx, h, start, string(e.Schema), q); err != nil {
+		return err
+	}
+	if err := d.schemaChange(ctx, h, start, string(e.Schema), q); err != nil {
 		return err
 	}
 	if !d.explicit {
@@ -687,7 +695,7 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, key 
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
 	}
-	if d.regions != nil {
+	if d.regions != nil && t != nil {
 		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.regions, idx, key, t.keyKinds(), d.txOrder) {
 			return nil
 		}

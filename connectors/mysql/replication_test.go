@@ -90,6 +90,7 @@ type harness struct {
 func newHarness(t *testing.T, info serverInfo, start restartPoint, cp *change.Position, state *cpState) *harness {
 	t.Helper()
 	m := baseConfig()
+	m["include.schema.changes"] = "false" // schemachange_test.go covers them
 	if !info.MariaDB {
 		m["connector.class"] = MySQLClass
 	}

@@ -133,9 +133,6 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	for _, w := range warnings {
 		s.log.Warn(w)
 	}
-	if cfg.IncludeSchemaChanges {
-		s.log.Info("include.schema.changes: schema-change events to topic " + cfg.TopicPrefix + " are not written yet; DDL is logged and tables get new schema versions")
-	}
 	if cfg.MariaDB != info.MariaDB {
 		s.log.Warn("connector class and server differ; the binlog is read in the server's flavour", "server", info.Version, "connector", cfg.Flavor())
 	}

@@ -1,0 +1,133 @@
+//go:build integration
+
+package mysql
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/schema"
+)
+
+// TestIntegrationSchemaChanges runs DDL against MariaDB and checks the
+// schema-change records between the row events: an ALTER with the table's
+// new definition from information_schema, CREATE, RENAME (an ALTER of the
+// new name), DROP (no table), and no record for a TRUNCATE.
+func TestIntegrationSchemaChanges(t *testing.T) {
+	e := newMyEnv(t, "ddl")
+	e.exec("CREATE TABLE t (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10) DEFAULT 'it''s' COMMENT 'note', " +
+		"e ENUM('p','q') NOT NULL, d DECIMAL(10,2)) DEFAULT CHARSET=utf8mb4 COMMENT 'tbl'")
+	st := e.open(e.config(map[string]string{"snapshot.mode": "no_data"}), nil, Knobs{})
+	// One statement at a time, so that each DDL is read while the table is
+	// as the statement left it.
+	var evs []*change.Event
+	for _, s := range []struct {
+		sql string
+		n   int
+	}{
+		{"INSERT INTO t (a, e) VALUES ('x', 'p')", 1},
+		{"ALTER TABLE t ADD COLUMN b DATETIME(3) NULL", 1},
+		{"INSERT INTO t (a, e, b) VALUES ('y', 'q', '2024-01-02 03:04:05.678')", 1},
+		{"CREATE TABLE u (k VARCHAR(5) PRIMARY KEY)", 1},
+		{"RENAME TABLE u TO u2", 1},
+		{"TRUNCATE TABLE t", 0},
+		{"DROP TABLE u2", 1},
+	} {
+		e.exec(s.sql)
+		evs = append(evs, next(t, st, s.n)...)
+	}
+	quiet(t, st, 500*time.Millisecond)
+
+	if evs[0].Message != nil || evs[0].Op != change.OpCreate || evs[2].Message != nil || evs[2].Table.Version != 2 {
+		t.Fatalf("row events: %+v / %+v", evs[0], evs[2])
+	}
+	type tc struct {
+		Type  string `json:"type"`
+		ID    string `json:"id"`
+		Table *struct {
+			DefaultCharsetName string           `json:"defaultCharsetName"`
+			PrimaryKey         []string         `json:"primaryKeyColumnNames"`
+			Columns            []map[string]any `json:"columns"`
+			Comment            *string          `json:"comment"`
+		} `json:"table"`
+	}
+	type value struct {
+		Source       map[string]any `json:"source"`
+		DatabaseName string         `json:"databaseName"`
+		DDL          string         `json:"ddl"`
+		TableChanges []tc           `json:"tableChanges"`
+	}
+	enc := schema.NewJSON(schema.JSONOptions{TopicPrefix: "itest"})
+	decode := func(i int) value {
+		t.Helper()
+		if evs[i].Message == nil {
+			t.Fatalf("event %d: %s row, want a schema change", i, evs[i].Op)
+		}
+		ms, err := enc.Encode(nil, evs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms[0].Topic != "itest" || string(ms[0].Key) != `{"databaseName":"`+e.db+`"}` {
+			t.Errorf("event %d: topic %s key %s", i, ms[0].Topic, ms[0].Key)
+		}
+		var v value
+		if err := json.Unmarshal(ms[0].Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.DatabaseName != e.db || v.Source["db"] != e.db || v.Source["gtid"] == nil || v.Source["connector"] != "mariadb" {
+			t.Errorf("event %d: %s", i, ms[0].Value)
+		}
+		t.Logf("%s", ms[0].Value)
+		return v
+	}
+
+	alter := decode(1)
+	if alter.DDL != "ALTER TABLE t ADD COLUMN b DATETIME(3) NULL" || len(alter.TableChanges) != 1 {
+		t.Fatalf("alter: %+v", alter)
+	}
+	ch := alter.TableChanges[0]
+	if ch.Type != "ALTER" || ch.ID != `"`+e.db+`"."t"` || ch.Table == nil {
+		t.Fatalf("alter change: %+v", ch)
+	}
+	tb := ch.Table
+	if tb.DefaultCharsetName != "utf8mb4" || strings.Join(tb.PrimaryKey, ",") != "id" || tb.Comment == nil || *tb.Comment != "tbl" || len(tb.Columns) != 5 {
+		t.Errorf("alter table: %+v", tb)
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	wantCols := []string{
+		`{"autoIncremented":true,"charsetName":null,"comment":null,"defaultValueExpression":null,"enumValues":null,"generated":true,"jdbcType":4,"length":10,"name":"id","nativeType":null,"optional":false,"position":1,"scale":null,"typeExpression":"INT UNSIGNED","typeName":"INT UNSIGNED"}`,
+		`{"autoIncremented":false,"charsetName":"utf8mb4","comment":"note","defaultValueExpression":"it's","enumValues":null,"generated":false,"jdbcType":12,"length":10,"name":"a","nativeType":null,"optional":true,"position":2,"scale":null,"typeExpression":"VARCHAR","typeName":"VARCHAR"}`,
+		`{"autoIncremented":false,"charsetName":"utf8mb4","comment":null,"defaultValueExpression":null,"enumValues":["p","q"],"generated":false,"jdbcType":1,"length":null,"name":"e","nativeType":null,"optional":false,"position":3,"scale":null,"typeExpression":"ENUM","typeName":"ENUM"}`,
+		`{"autoIncremented":false,"charsetName":null,"comment":null,"defaultValueExpression":null,"enumValues":null,"generated":false,"jdbcType":3,"length":10,"name":"d","nativeType":null,"optional":true,"position":4,"scale":2,"typeExpression":"DECIMAL","typeName":"DECIMAL"}`,
+		`{"autoIncremented":false,"charsetName":null,"comment":null,"defaultValueExpression":null,"enumValues":null,"generated":false,"jdbcType":93,"length":3,"name":"b","nativeType":null,"optional":true,"position":5,"scale":null,"typeExpression":"DATETIME","typeName":"DATETIME"}`,
+	}
+	for i, c := range tb.Columns {
+		if got := js(c); i < len(wantCols) && got != wantCols[i] {
+			t.Errorf("column %d:\n got %s\nwant %s", i, got, wantCols[i])
+		}
+	}
+
+	create := decode(3)
+	if len(create.TableChanges) != 1 || create.TableChanges[0].Type != "CREATE" || create.TableChanges[0].Table == nil ||
+		len(create.TableChanges[0].Table.Columns) != 1 || create.TableChanges[0].Table.PrimaryKey[0] != "k" {
+		t.Errorf("create: %+v", create)
+	}
+	rename := decode(4)
+	if len(rename.TableChanges) != 1 || rename.TableChanges[0].Type != "ALTER" || rename.TableChanges[0].ID != `"`+e.db+`"."u2"` ||
+		rename.TableChanges[0].Table == nil {
+		t.Errorf("rename: %+v", rename)
+	}
+	drop := decode(5)
+	if !strings.HasPrefix(drop.DDL, "DROP TABLE") || len(drop.TableChanges) != 1 || drop.TableChanges[0].Type != "DROP" ||
+		drop.TableChanges[0].Table != nil || drop.TableChanges[0].ID != `"`+e.db+`"."u2"` {
+		t.Errorf("drop: %+v", drop)
+	}
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Pos.Tx <= evs[i-1].Pos.Tx || !evs[i].Pos.Last {
+			t.Errorf("event %d position %+v after %+v", i, evs[i].Pos, evs[i-1].Pos)
+		}
+	}
+}
