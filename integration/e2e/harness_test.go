@@ -314,21 +314,28 @@ func mustExec(t *testing.T, c *pgx.Conn, sql string, args ...any) {
 	}
 }
 
-// dropSlot removes a test's replication slot and publication.
+// dropSlot removes a test's replication slot and publication when the test
+// ends. A slot still held by a daemon (whose cleanup may run later) has its
+// walsender terminated first, so no slot outlives its test.
 func dropSlot(t *testing.T, slot string) {
 	t.Helper()
 	t.Cleanup(func() {
 		c, err := pgx.Connect(context.Background(), pgDSN)
 		if err != nil {
+			t.Logf("drop slot %s: %v", slot, err)
 			return
 		}
 		defer c.Close(context.Background())
 		for i := 0; i < 50; i++ {
+			_, _ = c.Exec(context.Background(), "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL", slot)
 			_, err = c.Exec(context.Background(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1", slot)
 			if err == nil {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			t.Logf("drop slot %s: %v", slot, err)
 		}
 		_, _ = c.Exec(context.Background(), "DROP PUBLICATION IF EXISTS "+pgx.Identifier{slot + "_pub"}.Sanitize())
 	})
