@@ -299,13 +299,17 @@ func TestTypeMatrixPostgres(t *testing.T) {
 	insert(1) // the snapshot's rows: 1, and 2 with NULLs
 
 	table := schemaName + ".types"
+	for _, r := range typeRuns {
+		// Before startDaemon: cleanups run last first, so the slots are
+		// dropped after the daemon that holds them is gone.
+		dropSlot(t, prefix+"_"+r.name)
+	}
 	d := startDaemon(t, t.TempDir())
 	var topics []string
 	for _, r := range typeRuns {
 		name := prefix + "_" + r.name
 		topic := name + "." + table
 		topics = append(topics, topic)
-		dropSlot(t, name)
 		cfg := pgConfig(t, name, name, table)
 		cfg["decimal.handling.mode"] = r.modes.decimal
 		cfg["time.precision.mode"] = r.modes.time
@@ -324,9 +328,13 @@ func TestTypeMatrixPostgres(t *testing.T) {
 	c := newConsumer(t, topics...)
 	// Every connector has read its snapshot, so its slot exists: the next
 	// rows are streamed to each.
-	waitPerTopic(t, c, topics, 2)
+	var names []string
+	for _, r := range typeRuns {
+		names = append(names, prefix+"_"+r.name)
+	}
+	waitPerTopic(t, d, names, c, topics, 2)
 	insert(3) // streamed: 3, and 4 with NULLs
-	waitPerTopic(t, c, topics, 4)
+	waitPerTopic(t, d, names, c, topics, 4)
 	recs := c.settle(2 * time.Second)
 
 	for i, r := range typeRuns {
@@ -363,11 +371,17 @@ func colNames(cases []typeCase) []string {
 	return out
 }
 
-// waitPerTopic waits until each topic has at least n records.
-func waitPerTopic(t *testing.T, c *consumer, topics []string, n int) {
+// waitPerTopic waits until each topic has at least n records, and fails
+// at once when one of the connectors failed.
+func waitPerTopic(t *testing.T, d *daemon, connectors []string, c *consumer, topics []string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
+		for _, name := range connectors {
+			if st, trace := d.status(t, name).taskState(); st == "FAILED" {
+				t.Fatalf("connector %s failed: %s", name, trace)
+			}
+		}
 		counts := map[string]int{}
 		for _, r := range c.snapshot() {
 			counts[r.Topic]++
@@ -384,7 +398,7 @@ func waitPerTopic(t *testing.T, c *consumer, topics []string, n int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("want %d records on each topic; have %v", n, short)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
