@@ -3,10 +3,16 @@
 package mysql
 
 import (
+	"context"
+	"encoding/binary"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/avro"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/schema"
@@ -129,5 +135,68 @@ func TestIntegrationSchemaChanges(t *testing.T) {
 		if evs[i].Pos.Tx <= evs[i-1].Pos.Tx || !evs[i].Pos.Last {
 			t.Errorf("event %d position %+v after %+v", i, evs[i].Pos, evs[i-1].Pos)
 		}
+	}
+
+	// Under the Avro converter the records register and decode.
+	checkSchemaChangeAvro(t, evs[1], evs[5])
+}
+
+// checkSchemaChangeAvro encodes schema-change events with the Avro
+// converter against integration/env's registry, then decodes each value
+// with the schema registered under its id.
+func checkSchemaChangeAvro(t *testing.T, evs ...*change.Event) {
+	t.Helper()
+	url := os.Getenv("SLUICE_REGISTRY_URL")
+	if url == "" {
+		url = "http://127.0.0.1:58081/apis/ccompat/v7"
+	}
+	ctx := context.Background()
+	cl, err := sr.NewClient(sr.URLs(url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Subjects(ctx); err != nil {
+		t.Skipf("no schema registry at %s (run integration/env/up registry): %v", url, err)
+	}
+	prefix := "sluiceddl" + strings.ToLower(strings.ReplaceAll(time.Now().Format("150405.000000"), ".", ""))
+	t.Cleanup(func() {
+		for _, s := range []string{prefix + "-key", prefix + "-value"} {
+			_, _ = cl.DeleteSubject(ctx, s, sr.SoftDelete)
+			_, _ = cl.DeleteSubject(ctx, s, sr.HardDelete)
+		}
+	})
+	reg, err := schema.NewRegistry(schema.RegistryOptions{URLs: []string{url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := schema.NewAvro(schema.AvroOptions{TopicPrefix: prefix, KeyRegistry: reg, ValueRegistry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range evs {
+		ms, err := enc.Encode(nil, ev)
+		if err != nil {
+			t.Fatalf("avro encode of schema change %d: %v", i, err)
+		}
+		if len(ms) != 1 || ms[0].Topic != prefix || len(ms[0].Value) < 5 || ms[0].Value[0] != 0 {
+			t.Fatalf("avro message %d: %+v", i, ms)
+		}
+		id := int(binary.BigEndian.Uint32(ms[0].Value[1:5]))
+		ss, err := cl.SchemaByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sch, err := avro.Parse(ss.Schema)
+		if err != nil {
+			t.Fatalf("registered schema %d: %v\n%s", id, err, ss.Schema)
+		}
+		var v map[string]any
+		if _, err := sch.Decode(ms[0].Value[5:], &v); err != nil {
+			t.Fatalf("decode value %d: %v", i, err)
+		}
+		if v["ddl"] == nil || v["databaseName"] == nil || v["tableChanges"] == nil {
+			t.Errorf("avro value %d: %v", i, v)
+		}
+		t.Logf("avro schema-change value: %v", v)
 	}
 }
