@@ -15,12 +15,22 @@ type Record struct {
 }
 
 // Sink writes batches of records together with the connector's checkpoint.
+// A batch is the records given to Write since the last Commit; the sink may
+// start sending them before Commit (so a batch's records travel while more
+// are read), but none is visible to a read_committed reader before Commit
+// returns nil, and all of them are after.
 type Sink interface {
-	// Commit writes recs and checkpoint atomically: after it returns nil
-	// both are durable, and if it returns an error neither is visible to a
-	// read_committed reader. It may be retried with the same arguments.
-	Commit(ctx context.Context, recs []Record, checkpoint []byte) error
+	// Write adds recs to the open batch, opening one if needed. The sink
+	// may keep references to recs' byte slices until Commit or Abort
+	// returns.
+	Write(ctx context.Context, recs []Record) error
 
-	// Close aborts any open transaction and releases the sink's clients.
+	// Commit writes checkpoint and commits the open batch with it
+	// atomically: after it returns nil both are durable, and if it returns
+	// an error neither is visible to a read_committed reader (the batch is
+	// aborted).
+	Commit(ctx context.Context, checkpoint []byte) error
+
+	// Close aborts any open batch and releases the sink's clients.
 	Close(ctx context.Context) error
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -84,6 +85,7 @@ type serveConfig struct {
 	logLevel     string
 	logFormat    string
 	shutdown     time.Duration
+	cpuProfile   string
 }
 
 // env returns the environment variable's value, or def.
@@ -104,6 +106,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.offsetsTopic, "offsets-topic", env("SLUICE_OFFSETS_TOPIC", "sluice-offsets"), "compacted topic for checkpoints (SLUICE_OFFSETS_TOPIC)")
 	fs.StringVar(&c.logLevel, "log-level", env("SLUICE_LOG_LEVEL", "info"), "debug, info, warn or error (SLUICE_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("SLUICE_LOG_FORMAT", "text"), "text or json (SLUICE_LOG_FORMAT)")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for profiling; off by default)")
 	shutdown := env("SLUICE_SHUTDOWN_TIMEOUT", "60s")
 	fs.Func("shutdown-timeout", "how long SIGTERM waits for connectors to commit and stop (SLUICE_SHUTDOWN_TIMEOUT, default 60s)", func(s string) error {
 		shutdown = s
@@ -154,6 +157,18 @@ func serve(args []string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
 		return 2
+	}
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "sluice serve: %v\n", err)
+			return 2
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "sluice serve: %v\n", err)
+			return 2
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

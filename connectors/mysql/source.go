@@ -431,3 +431,7 @@ func (b *byteBudget) release(n int) {
 	b.wake = make(chan struct{})
 	b.mu.Unlock()
 }
+
+// Pending returns how many events (or a pending error) are ready for Next
+// without waiting; the runtime commits a batch when nothing more is ready.
+func (st *Stream) Pending() int { return len(st.items) }

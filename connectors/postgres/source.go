@@ -572,3 +572,7 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 		}
 	}
 }
+
+// Pending returns how many events (or a pending error) are ready for Next
+// without waiting; the runtime commits a batch when nothing more is ready.
+func (st *Stream) Pending() int { return len(st.items) }

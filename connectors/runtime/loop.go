@@ -138,15 +138,21 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		t.OnRunning()
 	}
 
+	pending, _ := stream.(interface{ Pending() int })
 	var (
-		msgs    []schema.Message
-		recs    []sinks.Record
-		nEvents int
-		nBytes  int
-		last    change.Position
-		first   time.Time
+		msgs     []schema.Message
+		recs     []sinks.Record
+		nEvents  int
+		nRecords int
+		nBytes   int
+		last     change.Position
+		// linger is done when the open batch has waited Linger since its
+		// first event; one per batch, not one per event.
+		linger deadline
 	)
+	defer linger.stop()
 	flush := func(ctx context.Context) error {
+		linger.stop()
 		if nEvents == 0 {
 			return nil
 		}
@@ -155,19 +161,17 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		if err := sink.Commit(ctx, recs, cpb); err != nil {
+		if err := sink.Commit(ctx, cpb); err != nil {
 			return sinkError(err)
 		}
-		t.Metrics.observeCommit(t.Name, nEvents, len(recs), time.Since(start))
+		t.Metrics.observeCommit(t.Name, nEvents, nRecords, time.Since(start))
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
 			t.Knobs.AfterCommit(last)
 		}
 		if err := stream.Ack(last); err != nil {
 			return fmt.Errorf("acknowledge to source: %w", err)
 		}
-		clear(recs)
-		recs = recs[:0]
-		nEvents, nBytes = 0, 0
+		nEvents, nRecords, nBytes = 0, 0, 0
 		return nil
 	}
 	// shutdown commits what is in hand with a bounded, uncancelled context.
@@ -178,12 +182,20 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	}
 
 	for {
-		nctx, cancel := ctx, context.CancelFunc(func() {})
+		// A batch commits as soon as the source has nothing more ready
+		// (so latency is one commit, not a linger, when events trickle
+		// in, while batches grow by themselves when they pour in), when it
+		// is full, or when it has waited Linger.
+		if nEvents > 0 && pending != nil && pending.Pending() == 0 {
+			if err := flush(ctx); err != nil {
+				return err
+			}
+		}
+		nctx := ctx
 		if nEvents > 0 {
-			nctx, cancel = context.WithDeadline(ctx, first.Add(b.Linger))
+			nctx = linger.ctx
 		}
 		ev, err := stream.Next(nctx)
-		cancel()
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
@@ -208,23 +220,46 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 
 		if nEvents == 0 {
-			first = time.Now()
+			linger.start(ctx, b.Linger)
 		}
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
 			return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
 		}
+		recs = recs[:0]
 		for i := range msgs {
 			recs = append(recs, sinks.Record(msgs[i]))
 			nBytes += len(msgs[i].Key) + len(msgs[i].Value)
 		}
+		if err := sink.Write(ctx, recs); err != nil {
+			return sinkError(err)
+		}
 		nEvents++
+		nRecords += len(recs)
 		last = ev.Pos
 		if nEvents >= b.MaxEvents || nBytes >= b.MaxBytes {
 			if err := flush(ctx); err != nil {
 				return err
 			}
 		}
+	}
+}
+
+// deadline is a context that ends after a duration, kept across calls.
+type deadline struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (d *deadline) start(parent context.Context, after time.Duration) {
+	d.stop()
+	d.ctx, d.cancel = context.WithTimeout(parent, after)
+}
+
+func (d *deadline) stop() {
+	if d.cancel != nil {
+		d.cancel()
+		d.cancel = nil
 	}
 }
 

@@ -95,6 +95,7 @@ func (st *scriptedStream) Close() error { return nil }
 // offsets store.
 type memSink struct {
 	mu          sync.Mutex
+	open        []sinks.Record // written since the last commit
 	batches     [][]sinks.Record
 	checkpoints [][]byte
 	failCommit  int // fail the n-th commit (1-based); 0 never
@@ -105,14 +106,23 @@ type memSink struct {
 	acksAtCommit []int
 }
 
-func (m *memSink) Commit(_ context.Context, recs []sinks.Record, cp []byte) error {
+func (m *memSink) Write(_ context.Context, recs []sinks.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.open = append(m.open, recs...)
+	return nil
+}
+
+func (m *memSink) Commit(_ context.Context, cp []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.commits++
+	recs := m.open
+	m.open = nil
 	if m.commits == m.failCommit {
 		return errors.New("commit refused")
 	}
-	m.batches = append(m.batches, append([]sinks.Record(nil), recs...))
+	m.batches = append(m.batches, recs)
 	m.checkpoints = append(m.checkpoints, cp)
 	if m.src != nil {
 		m.src.mu.Lock()

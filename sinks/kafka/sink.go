@@ -58,6 +58,10 @@ type Sink struct {
 	adm    *kadm.Client
 	log    *slog.Logger
 	topics map[string]bool // topics known to exist
+
+	inTxn      bool
+	mu         sync.Mutex
+	produceErr error // first failed produce of the open transaction
 }
 
 // New connects, makes sure the offsets topic exists and initialises the
@@ -84,6 +88,9 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		kgo.ProducerBatchMaxBytes(1 << 20),
 		kgo.MaxBufferedBytes(256 << 20),
 		kgo.ProducerLinger(0),
+		// Kafka may answer CONCURRENT_TRANSACTIONS when a transaction
+		// begins right after the last one ended; retry soon.
+		kgo.ConcurrentTransactionsBackoff(5 * time.Millisecond),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 	}
 	opts = append(opts, cfg.Options...)
@@ -152,26 +159,18 @@ func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
 	return nil
 }
 
-// Commit writes recs and the checkpoint record in one Kafka transaction.
-func (s *Sink) Commit(ctx context.Context, recs []sinks.Record, checkpoint []byte) error {
+// Write produces recs inside the open transaction, beginning one if none is
+// open. The records are sent while the caller reads more; Commit waits for
+// them.
+func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 	if err := s.ensureTopics(ctx, recs); err != nil {
 		return err
 	}
-	if err := s.cl.BeginTransaction(); err != nil {
-		return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
-	}
-	var (
-		mu       sync.Mutex
-		firstErr error
-	)
-	promise := func(_ *kgo.Record, err error) {
-		if err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = err
-			}
-			mu.Unlock()
+	if !s.inTxn {
+		if err := s.cl.BeginTransaction(); err != nil {
+			return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
 		}
+		s.inTxn = true
 	}
 	for i := range recs {
 		r := &recs[i]
@@ -182,15 +181,37 @@ func (s *Sink) Commit(ctx context.Context, recs []sinks.Record, checkpoint []byt
 				kr.Headers[j] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
 			}
 		}
-		s.cl.Produce(ctx, kr, promise)
+		s.cl.Produce(ctx, kr, s.promise)
 	}
-	s.cl.Produce(ctx, &kgo.Record{Topic: s.cfg.OffsetsTopic, Key: []byte(s.cfg.CheckpointKey), Value: checkpoint}, promise)
+	return nil
+}
+
+// promise records the first failed produce of the open transaction.
+func (s *Sink) promise(_ *kgo.Record, err error) {
+	if err != nil {
+		s.mu.Lock()
+		if s.produceErr == nil {
+			s.produceErr = err
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Commit produces the checkpoint record and commits the open transaction.
+func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
+	if !s.inTxn {
+		if err := s.cl.BeginTransaction(); err != nil {
+			return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
+		}
+		s.inTxn = true
+	}
+	s.cl.Produce(ctx, &kgo.Record{Topic: s.cfg.OffsetsTopic, Key: []byte(s.cfg.CheckpointKey), Value: checkpoint}, s.promise)
 	if err := s.cl.Flush(ctx); err != nil {
 		return s.fail(ctx, fmt.Errorf("kafka sink: flush: %w", err))
 	}
-	mu.Lock()
-	perr := firstErr
-	mu.Unlock()
+	s.mu.Lock()
+	perr := s.produceErr
+	s.mu.Unlock()
 	if perr != nil {
 		return s.fail(ctx, fmt.Errorf("kafka sink: produce: %w", perr))
 	}
@@ -198,6 +219,7 @@ func (s *Sink) Commit(ctx context.Context, recs []sinks.Record, checkpoint []byt
 	// outcome would be unknown.
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	s.inTxn = false
 	if err := s.cl.EndTransaction(ectx, kgo.TryCommit); err != nil {
 		return s.fail(ctx, fmt.Errorf("kafka sink: commit transaction: %w", err))
 	}
@@ -207,6 +229,10 @@ func (s *Sink) Commit(ctx context.Context, recs []sinks.Record, checkpoint []byt
 // fail aborts the open transaction and returns err, or ErrFenced when the
 // producer was fenced.
 func (s *Sink) fail(ctx context.Context, err error) error {
+	s.inTxn = false
+	s.mu.Lock()
+	s.produceErr = nil
+	s.mu.Unlock()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if aerr := s.cl.AbortBufferedRecords(actx); aerr != nil {

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
 	"github.com/sluicecdc/sluice/sinks"
@@ -17,12 +19,18 @@ import (
 
 func newCluster(t *testing.T) []string {
 	t.Helper()
+	_, addrs := newFakeCluster(t)
+	return addrs
+}
+
+func newFakeCluster(t *testing.T) (*kfake.Cluster, []string) {
+	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return c.ListenAddrs()
+	return c, c.ListenAddrs()
 }
 
 func newSink(t *testing.T, ctx context.Context, brokers []string) *kafka.Sink {
@@ -65,10 +73,13 @@ func TestCommitWritesRecordsAndCheckpointTogether(t *testing.T) {
 	defer s.Close(ctx)
 
 	recs := []sinks.Record{{Topic: "data", Key: []byte("k1"), Value: []byte("v1")}, {Topic: "data", Key: []byte("k2"), Value: []byte("v2")}}
-	if err := s.Commit(ctx, recs, []byte(`cp1`)); err != nil {
+	if err := s.Write(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Commit(ctx, []sinks.Record{{Topic: "data", Key: []byte("k3"), Value: []byte("v3")}}, []byte(`cp2`)); err != nil {
+	if err := s.Commit(ctx, []byte(`cp1`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Key: []byte("k3"), Value: []byte("v3")}}, []byte(`cp2`)); err != nil {
 		t.Fatal(err)
 	}
 	got := readCommitted(t, ctx, brokers, "data")
@@ -93,17 +104,17 @@ func TestSecondInstanceFencesFirst(t *testing.T) {
 	brokers := newCluster(t)
 	first := newSink(t, ctx, brokers)
 	defer first.Close(ctx)
-	if err := first.Commit(ctx, []sinks.Record{{Topic: "data", Value: []byte("a")}}, []byte("cp-a")); err != nil {
+	if err := commit(ctx, first, []sinks.Record{{Topic: "data", Value: []byte("a")}}, []byte("cp-a")); err != nil {
 		t.Fatal(err)
 	}
 	second := newSink(t, ctx, brokers)
 	defer second.Close(ctx)
 
-	err := first.Commit(ctx, []sinks.Record{{Topic: "data", Value: []byte("zombie")}}, []byte("cp-zombie"))
+	err := commit(ctx, first, []sinks.Record{{Topic: "data", Value: []byte("zombie")}}, []byte("cp-zombie"))
 	if !errors.Is(err, kafka.ErrFenced) {
 		t.Fatalf("zombie commit = %v, want ErrFenced", err)
 	}
-	if err := second.Commit(ctx, []sinks.Record{{Topic: "data", Value: []byte("b")}}, []byte("cp-b")); err != nil {
+	if err := commit(ctx, second, []sinks.Record{{Topic: "data", Value: []byte("b")}}, []byte("cp-b")); err != nil {
 		t.Fatal(err)
 	}
 	got := readCommitted(t, ctx, brokers, "data")
@@ -124,5 +135,53 @@ func TestErrFencedIsTerminal(t *testing.T) {
 	}
 	if !errors.Is(err, kafka.ErrFenced) {
 		t.Fatal("errors.Is lost ErrFenced")
+	}
+}
+
+// commit writes recs and commits them with cp.
+func commit(ctx context.Context, s *kafka.Sink, recs []sinks.Record, cp []byte) error {
+	if err := s.Write(ctx, recs); err != nil {
+		return err
+	}
+	return s.Commit(ctx, cp)
+}
+
+func TestFailedCommitHidesTheBatch(t *testing.T) {
+	ctx := context.Background()
+	c, brokers := newFakeCluster(t)
+	s := newSink(t, ctx, brokers)
+	defer s.Close(ctx)
+	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("kept")}}, []byte("cp-1")); err != nil {
+		t.Fatal(err)
+	}
+	// The broker refuses the next produce request: neither its records nor
+	// the checkpoint become visible.
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		preq := req.(*kmsg.ProduceRequest)
+		resp := preq.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range preq.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("lost")}}, []byte("cp-2"))
+	if err == nil {
+		t.Fatal("a batch the broker refused committed")
+	}
+	t.Logf("refused: %v", err)
+	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("after")}}, []byte("cp-3")); err != nil {
+		t.Fatalf("the sink did not recover after a failed batch: %v", err)
+	}
+	got := readCommitted(t, ctx, brokers, "data")
+	if len(got) != 2 || got[0] != "kept" || got[1] != "after" {
+		t.Fatalf("read_committed sees %q, want [kept after]", got)
 	}
 }
