@@ -18,12 +18,10 @@ import (
 // before the connector starts (read by the snapshot, op "r") and once after
 // (streamed from the WAL, op "c"), each with an all-NULL companion row.
 //
-// TODO(mariadb): the MySQL/MariaDB source is being written; when its types
-// are settled, add a mariadbTypeCases table (docs/types.md's MySQL section)
-// and a TestTypeMatrixMariaDB that creates the table on SLUICE_MYSQL_DSN and
-// calls runTypeMatrix with a MariaDB connector config. runTypeMatrix and
-// checkTypeRecord take the cases and the connector config and know nothing
-// of Postgres.
+// MariaDB: types_mysql_test.go has TestTypeMatrixMariaDB, with
+// docs/types.md's MySQL section as mariadbTypeCases, its own mode settings
+// (myTypeRuns) and the helpers below. checkTypeRecord and waitPerTopic take
+// the cases and the runs and know nothing of Postgres.
 
 // typeModes is one setting of Debezium's value modes.
 type typeModes struct{ name, decimal, time, binary string }
