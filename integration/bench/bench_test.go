@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestJSONInt(t *testing.T) {
@@ -86,5 +90,69 @@ func TestProcUsageSelf(t *testing.T) {
 	}
 	if u.CPU < 0 {
 		t.Errorf("CPU %v", u.CPU)
+	}
+}
+
+// newTestCounter is a counter without a Kafka client, fed by hand.
+func newTestCounter(want int) *counter {
+	return &counter{want: want, done: make(chan struct{}), stopped: make(chan struct{}), warm: make(chan struct{}), seen: make([]bool, want)}
+}
+
+func rec(id int, value string) *kgo.Record {
+	return &kgo.Record{Key: []byte(fmt.Sprintf(`{"id":%d}`, id)), Value: []byte(value)}
+}
+
+func TestCounterChecks(t *testing.T) {
+	const ok = `{"before":null,"after":{"id":1,"stamp_ns":0}}`
+	now := time.Now()
+	feed := func(c *counter, ids ...int) {
+		for _, id := range ids {
+			c.add(rec(id, ok), now)
+		}
+	}
+	exact := newTestCounter(3)
+	feed(exact, 2, 0, 1)
+	if err := exact.verify(); err != nil {
+		t.Errorf("every row once: %v", err)
+	}
+	select {
+	case <-exact.done:
+	default:
+		t.Error("done not closed after every row")
+	}
+	warm := newTestCounter(2)
+	feed(warm, 2, 0, 1) // id 2 == want is the warm-up row
+	if err := warm.verify(); err != nil {
+		t.Errorf("with a warm-up row: %v", err)
+	}
+
+	dup := newTestCounter(3)
+	feed(dup, 0, 1, 1, 2)
+	if err := dup.verify(); err == nil || !strings.Contains(err.Error(), "1 repeated keys") {
+		t.Errorf("a repeated key: %v", err)
+	}
+	missing := newTestCounter(3)
+	feed(missing, 0, 2)
+	if err := missing.verify(); err == nil {
+		t.Error("a missing row passed")
+	}
+	withSchema := newTestCounter(1)
+	withSchema.add(rec(0, `{"schema":{},"payload":{"before":null}}`), now)
+	if err := withSchema.verify(); err == nil || !strings.Contains(err.Error(), "unreadable") {
+		t.Errorf("a value with a schema wrapper: %v", err)
+	}
+	outOfRange := newTestCounter(2)
+	feed(outOfRange, 0, 1, 7)
+	if err := outOfRange.verify(); err == nil {
+		t.Error("an unknown id passed")
+	}
+}
+
+func TestCounterLatency(t *testing.T) {
+	c := newTestCounter(1)
+	stamp := time.Now().Add(-30 * time.Millisecond)
+	c.add(rec(0, fmt.Sprintf(`{"before":null,"after":{"id":0,"stamp_ns":%d}}`, stamp.UnixNano())), stamp.Add(30*time.Millisecond))
+	if len(c.latencies) != 1 || c.latencies[0] != 30*time.Millisecond {
+		t.Errorf("latencies %v, want [30ms]", c.latencies)
 	}
 }

@@ -189,15 +189,21 @@ func (c *counter) finish(settle time.Duration) (records int, err error) {
 	<-c.stopped
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.records, c.verify()
+}
+
+// verify checks that exactly want records arrived, one per id, each in
+// Debezium's JSON envelope (plus at most one warm-up row); c.mu is held.
+func (c *counter) verify() error {
 	if c.distinct != c.want || c.records-c.warmed != c.want || c.warmed > 1 || c.dups != 0 || c.bad != 0 {
 		msg := fmt.Sprintf("%d records for %d rows: %d distinct ids, %d repeated keys, %d unreadable",
 			c.records, c.want, c.distinct, c.dups, c.bad)
 		if c.badSample != "" {
 			msg += " (first unreadable: " + c.badSample + ")"
 		}
-		return c.records, errors.New(msg)
+		return errors.New(msg)
 	}
-	return c.records, nil
+	return nil
 }
 
 // jsonInt finds field (e.g. `"id":`) in a flat JSON text and parses the
