@@ -182,11 +182,12 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	}
 
 	for {
-		// A batch commits as soon as the source has nothing more ready
-		// (so latency is one commit, not a linger, when events trickle
-		// in, while batches grow by themselves when they pour in), when it
-		// is full, or when it has waited Linger.
-		if nEvents > 0 && pending != nil && pending.Pending() == 0 {
+		// A batch commits as soon as it ends a source transaction and the
+		// source has nothing more ready (so latency is one commit, not a
+		// linger, when events trickle in, while batches grow by themselves
+		// when they pour in), when it is full, or when it has waited
+		// Linger.
+		if nEvents > 0 && last.Last && pending != nil && pending.Pending() == 0 {
 			if err := flush(ctx); err != nil {
 				return err
 			}
