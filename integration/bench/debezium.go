@@ -110,6 +110,13 @@ func startDebezium(ctx context.Context, d debeziumDist, brokers []string, cfg ma
 	if err != nil {
 		return nil, err
 	}
+	return startDebeziumIn(ctx, d, brokers, cfg, dir, true)
+}
+
+// startDebeziumIn is startDebezium in the working directory dir (offsets and
+// any schema history are kept there, so a second start resumes from the
+// first's offsets). removeDir: stop removes dir.
+func startDebeziumIn(ctx context.Context, d debeziumDist, brokers []string, cfg map[string]string, dir string, removeDir bool) (*pipeline, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
@@ -163,7 +170,7 @@ func startDebezium(ctx context.Context, d debeziumDist, brokers []string, cfg ma
 	cp := strings.Join([]string{runners[0], filepath.Join(d.home, "config", "lib"), filepath.Join(d.home, "lib", "*")}, ":")
 	cmd := exec.Command(d.java, "-cp", cp, "io.debezium.server.Main")
 	cmd.Dir = dir
-	logf, err := os.Create(filepath.Join(dir, "debezium.log"))
+	logf, err := os.OpenFile(filepath.Join(dir, "debezium.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -178,13 +185,20 @@ func startDebezium(ctx context.Context, d debeziumDist, brokers []string, cfg ma
 	}
 	exited := make(chan struct{})
 	started := make(chan time.Time, 1)
+	streaming := make(chan struct{})
 	var logMu sync.Mutex
 	go func() {
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		seen := false
+		seen, streamSeen := false, false
 		for sc.Scan() {
 			line := sc.Text()
+			// The binlog connectors log "Connected to … binlog at host:port,
+			// starting at …" once they stream.
+			if !streamSeen && strings.Contains(line, "Connected to") && strings.Contains(line, "binlog at") {
+				streamSeen = true
+				close(streaming)
+			}
 			if !seen && strings.Contains(line, "started in") && strings.Contains(line, "Quarkus") {
 				seen = true
 				started <- time.Now()
@@ -219,13 +233,16 @@ func startDebezium(ctx context.Context, d debeziumDist, brokers []string, cfg ma
 			<-exited
 		}
 		logf.Close()
+		if !removeDir {
+			return
+		}
 		if os.Getenv("SLUICE_BENCH_KEEP") == "" {
 			os.RemoveAll(dir)
 		} else {
 			fmt.Fprintln(os.Stderr, "Debezium Server's files kept in", dir)
 		}
 	}
-	p := &pipeline{pid: cmd.Process.Pid, stop: stop}
+	p := &pipeline{pid: cmd.Process.Pid, stop: stop, streaming: streaming}
 	p.healthy = func() error {
 		select {
 		case <-exited:

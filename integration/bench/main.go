@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -48,8 +49,10 @@ type options struct {
 	cacheDir  string
 	note      string
 	only      string // comma-separated scenario names
-	source    string // postgres; mysql is the next one (see BENCHMARKS.md)
+	source    string // postgres or mysql
 	pg        pgParams
+	my        myParams
+	myBinlog  string // mariadb-binlog
 	id        string
 }
 
@@ -64,6 +67,13 @@ type measure struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "myreader" {
+		if err := myReaderMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "myreader:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "pgreader" {
 		if err := pgReaderMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "pgreader:", err)
@@ -103,13 +113,23 @@ func run() error {
 	flag.StringVar(&o.cacheDir, "cache-dir", envOr("SLUICE_ENV_CACHE", defaultCache()), "where Debezium is fetched to and unpacked")
 	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
 	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency)")
-	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres (mysql: not yet)")
+	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres or mysql (the MariaDB of integration/env)")
+	var myAddr string
+	flag.StringVar(&myAddr, "mysql-addr", envOr("SLUICE_MYSQL_ADDR", "127.0.0.1:53306"), "MariaDB address (-source mysql)")
+	flag.StringVar(&o.my.User, "mysql-user", "root", "MariaDB user (-source mysql; creates a database, reads the binlog)")
+	flag.StringVar(&o.my.Password, "mysql-password", "root", "MariaDB password (-source mysql)")
+	flag.StringVar(&o.myBinlog, "mariadb-binlog", "mariadb-binlog", "the mariadb-binlog (or mysqlbinlog) binary (-source mysql)")
 	flag.Parse()
-	if o.source != "postgres" {
-		// Hook for MySQL/MariaDB: a fixture (table, backlog in the same
-		// transaction sizes) and a binlog limit reader beside pg.go and
-		// limit.go, and its connector config beside pgConnectorConfig.
-		return fmt.Errorf("-source %s: not yet; only postgres is measured", o.source)
+	switch o.source {
+	case "postgres":
+	case "mysql":
+		h, p, err := net.SplitHostPort(myAddr)
+		if err != nil {
+			return fmt.Errorf("-mysql-addr: %w", err)
+		}
+		o.my.Host, o.my.Port = h, p
+	default:
+		return fmt.Errorf("-source %s: unknown; use postgres or mysql", o.source)
 	}
 	if o.smoke {
 		set := map[string]bool{}
@@ -172,6 +192,13 @@ func run() error {
 		{name: "drain-large", title: fmt.Sprintf("drain %s rows, one transaction", count(o.rows)), txnRows: 0},
 		{name: "latency", title: fmt.Sprintf("live, %s rows/s for %s", count(o.rate), o.duration), latency: true},
 	}
+	if o.source == "mysql" {
+		// Live latency is measured for Postgres only so far.
+		if slices.Contains(strings.Split(o.only, ","), "latency") {
+			return errors.New("-source mysql: the latency scenario is not implemented for MySQL yet")
+		}
+		scenarios = scenarios[:2]
+	}
 	if o.only != "" {
 		keep := strings.Split(o.only, ",")
 		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return !slices.Contains(keep, s.name) })
@@ -197,10 +224,17 @@ func run() error {
 		fmt.Println("bench-smoke: every tool delivered exactly the rows written (no speed assertions)")
 	}
 	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(report.markdown), 0o644); err != nil {
+		old, err := os.ReadFile(o.out)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		fmt.Println("wrote", o.out)
+		// The file holds one section per source: replace this source's,
+		// keep the others.
+		merged := mergeReport(string(old), o.source, report.markdown)
+		if err := os.WriteFile(o.out, []byte(merged), 0o644); err != nil {
+			return err
+		}
+		fmt.Println("wrote the", o.source, "section of", o.out)
 	}
 	return nil
 }
@@ -257,14 +291,26 @@ func (b *bench) cleanupTopics() {
 const (
 	toolRecv     = "pg_recvlogical"
 	toolReader   = "pglogrepl"
+	toolMyBinlog = "mariadb-binlog"
+	toolMyReader = "go-mysql"
 	toolSluice   = "sluice"
 	toolDebezium = "debezium"
 )
 
+// limitTools are the source's two limit readers: the database's own client
+// and a minimal Go reader.
+func (b *bench) limitTools() [2]string {
+	if b.o.source == "mysql" {
+		return [2]string{toolMyBinlog, toolMyReader}
+	}
+	return [2]string{toolRecv, toolReader}
+}
+
 func (b *bench) tools(latency bool) []string {
 	var t []string
 	if !latency {
-		t = append(t, toolRecv, toolReader)
+		lt := b.limitTools()
+		t = append(t, lt[0], lt[1])
 	}
 	t = append(t, toolSluice)
 	if b.dbz.home != "" {
@@ -284,6 +330,9 @@ func order(tools []string, run int) []string {
 
 // drainRun writes one backlog and lets every tool drain it from its own slot.
 func (b *bench) drainRun(ctx context.Context, sc scenario, run int) (err error) {
+	if b.o.source == "mysql" {
+		return b.drainRunMySQL(ctx, sc, run)
+	}
 	name := fmt.Sprintf("sluice_bench_%s_%d_%s", b.o.id, run, strings.ReplaceAll(sc.name, "-", "_"))
 	fx, err := newFixture(ctx, b.o.dsn, name)
 	if err != nil {
@@ -353,6 +402,9 @@ type pipeline struct {
 	healthy func() error // nil while the connector runs
 	ready   func(ctx context.Context) error
 	stop    func()
+	// streaming is closed once the tool logged that it streams (Debezium's
+	// binlog connectors); nil when unknown.
+	streaming chan struct{}
 }
 
 // startPipeline starts tool on slot, writing to topic prefix.

@@ -15,7 +15,12 @@ type reportText struct {
 	markdown string
 }
 
-var columns = []string{"figure", toolRecv, toolReader, "limit", toolSluice, toolDebezium, "sluice/limit", "sluice/debezium"}
+// columns are the report's columns: the source's two limit readers, the
+// limit (the faster), sluice, Debezium and the ratios.
+func (b *bench) columns() []string {
+	lt := b.limitTools()
+	return []string{"figure", lt[0], lt[1], "limit", toolSluice, toolDebezium, "sluice/limit", "sluice/debezium"}
+}
 
 // metric is one row of the table: how to read a value from a measure.
 type metric struct {
@@ -65,16 +70,18 @@ func (b *bench) rows(sc scenario) [][]string {
 		}
 	}
 	// The limit is the faster of the two readers (by median time).
+	lt := b.limitTools()
+	columns := b.columns()
 	limitTool := ""
 	if !sc.latency {
 		wall := func(m measure) float64 { return m.Wall.Seconds() }
-		a, okA := median(res[toolRecv], wall)
-		c, okC := median(res[toolReader], wall)
+		a, okA := median(res[lt[0]], wall)
+		c, okC := median(res[lt[1]], wall)
 		switch {
 		case okA && (!okC || a <= c):
-			limitTool = toolRecv
+			limitTool = lt[0]
 		case okC:
-			limitTool = toolReader
+			limitTool = lt[1]
 		}
 	}
 	out := [][]string{{sc.title, "", "", "", "", "", "", ""}}
@@ -82,7 +89,7 @@ func (b *bench) rows(sc scenario) [][]string {
 		row := []string{"  " + m.label}
 		val := map[string]float64{}
 		has := map[string]bool{}
-		for _, t := range []string{toolRecv, toolReader, toolSluice, toolDebezium} {
+		for _, t := range []string{lt[0], lt[1], toolSluice, toolDebezium} {
 			v, ok := median(res[t], m.get)
 			val[t], has[t] = v, ok
 		}
@@ -115,6 +122,7 @@ func (b *bench) rows(sc scenario) [][]string {
 }
 
 func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
+	columns := b.columns()
 	var all [][]string
 	for _, sc := range scenarios {
 		all = append(all, b.rows(sc)...)
@@ -153,12 +161,17 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 	}
 
 	// Markdown.
+	// Markdown: this source's section of BENCHMARKS.md (see mergeReport).
 	var m strings.Builder
-	host, _ := os.Hostname()
-	_ = host
-	fmt.Fprintf(&m, "# Benchmarks\n\n")
-	fmt.Fprintf(&m, "Measured %s by `make bench` (integration/bench), %d run(s) per figure, %s in all.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), b.o.runs, took.Round(time.Second))
+	by := "`make bench`"
+	if b.o.source == "mysql" {
+		fmt.Fprintf(&m, "## MySQL (MariaDB 10.11)\n\n")
+		by = "`go run ./integration/bench -source mysql`"
+	} else {
+		fmt.Fprintf(&m, "## PostgreSQL\n\n")
+	}
+	fmt.Fprintf(&m, "Measured %s by %s (integration/bench), %d run(s) per figure, %s in all.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), by, b.o.runs, took.Round(time.Second))
 	fmt.Fprintf(&m, "Machine: %d cores, %s, %s/%s, Go %s. %s\n\n", runtime.NumCPU(), memTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadNote())
 	if b.o.note != "" {
 		fmt.Fprintf(&m, "**Note:** %s\n\n", b.o.note)
@@ -174,8 +187,13 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 		}
 		m.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
-	m.WriteString("\nMedian of the runs for every figure (each column separately). Ratios are sluice's figure divided by the limit's or Debezium's: for times, above 1 means sluice is slower; for rows/s, below 1 means it is slower. The limit column is whichever of pg_recvlogical and the pglogrepl reader was faster (named under it).\n\n")
-	m.WriteString(b.methodMarkdown())
+	lt := b.limitTools()
+	fmt.Fprintf(&m, "\nMedian of the runs for every figure (each column separately). Ratios are sluice's figure divided by the limit's or Debezium's: for times, above 1 means sluice is slower; for rows/s, below 1 means it is slower. The limit column is whichever of %s and the %s reader was faster (named under it).\n\n", lt[0], lt[1])
+	if b.o.source == "mysql" {
+		m.WriteString(b.methodMarkdownMySQL())
+	} else {
+		m.WriteString(b.methodMarkdown())
+	}
 	return reportText{table: t.String(), markdown: m.String()}
 }
 
@@ -219,7 +237,7 @@ func loadNote() string {
 func (b *bench) methodMarkdown() string {
 	o := b.o
 	var s strings.Builder
-	s.WriteString("## How it was measured\n\n")
+	s.WriteString("### How it was measured\n\n")
 	fmt.Fprintf(&s, "Command: `make bench` (which runs `go run ./integration/bench %s`), against the servers of `integration/env/up`: PostgreSQL 15 on 127.0.0.1:55432 (`fsync=off`), Kafka 4 on 127.0.0.1:59092 (one broker, replication factor 1). Settings: `-rows %d -txn-rows %d -runs %d -rate %d -duration %s -latency-txn-rows %d`.\n\n",
 		shellJoin(os.Args[1:]), o.rows, o.txnRows, o.runs, o.rate, o.duration, o.latTxn)
 	s.WriteString(`- **Backlog.** Each drain run creates a fresh table ` + "`(id bigint primary key, stamp_ns bigint, payload text)`" + ` (80 hex characters of payload: about 100 bytes a row), a publication for it, and one pgoutput slot per tool, and only then writes the backlog server-side (a DO block committing every ` + fmt.Sprint(o.txnRows) + ` rows, or one INSERT for the single transaction). Every slot therefore holds the same changes, and every tool reads them from its own slot, after the backlog is complete.
@@ -231,8 +249,6 @@ func (b *bench) methodMarkdown() string {
 - **CPU and memory.** CPU seconds are user+system (` + "`/proc/<pid>/stat`" + `, or wait4's rusage for processes that exit: pg_recvlogical and the reader), peak RSS is ` + "`VmHWM`" + ` (or rusage maxrss). For sluice and Debezium they cover the process's life up to the last row's arrival, including its start.
 - **Checks.** Every run checks that sluice and Debezium delivered exactly one record per row written (the count, and that no key repeats); the pglogrepl reader checks it decoded every row. ` + "`make bench-smoke`" + ` (run by ` + "`make test`" + `) does the same on 20k rows without speed assertions.
 - **Cleanup.** Tables, publications and slots are named ` + "`sluice_bench_<random>_…`" + ` and dropped at the end of each run, also on failure; the topics are deleted at the end.
-
-MySQL: not measured yet (` + "`-source mysql`" + ` says so). The database-specific parts are the fixture in ` + "`integration/bench/pg.go`" + ` (table, publication, slots, backlog writer), the limit readers in ` + "`limit.go`" + ` and the connector config in ` + "`sluice.go`" + `; a MySQL source adds a fixture that writes the same table in the same transactions, a binlog limit reader (e.g. ` + "`mysqlbinlog --read-from-remote-server --raw`" + ` to /dev/null and a minimal Go binlog reader) and its connector config, and the rest of the harness (consumer, checks, latency, CPU/RSS, report) is shared.
 `)
 	return s.String()
 }

@@ -217,3 +217,73 @@ func pgConnectorConfig(dsn pgParams, prefix, table, slot, pub string) map[string
 
 // pgParams are the parts of the database URL a connector config needs.
 type pgParams struct{ Host, Port, User, Password, DB string }
+
+// put sends PUT url+path with no body and wants one of the statuses ok.
+func (s *sluiceServer) put(path string, ok ...int) error {
+	req, err := http.NewRequest(http.MethodPut, s.url+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("PUT %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, c := range ok {
+		if resp.StatusCode == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("PUT %s: %s: %s", path, resp.Status, b)
+}
+
+// stopConnector stops name (PUT .../stop) and waits until it is STOPPED.
+func (s *sluiceServer) stopConnector(ctx context.Context, name string) error {
+	if err := s.put("/connectors/"+name+"/stop", http.StatusNoContent, http.StatusAccepted, http.StatusOK); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, trace, err := s.state(name)
+		if err == nil && st == "STOPPED" {
+			return nil
+		}
+		if st == "FAILED" {
+			return fmt.Errorf("connector %s FAILED: %s", name, firstLine(trace))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("connector %s not STOPPED after 1m (state %q, %v)", name, st, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// resumeConnector resumes a stopped or paused connector (PUT .../resume).
+func (s *sluiceServer) resumeConnector(name string) error {
+	return s.put("/connectors/"+name+"/resume", http.StatusAccepted, http.StatusNoContent, http.StatusOK)
+}
+
+// offsets returns GET /connectors/{name}/offsets's offsets, raw.
+func (s *sluiceServer) offsets(name string) ([]json.RawMessage, error) {
+	resp, err := http.Get(s.url + "/connectors/" + name + "/offsets")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Offsets []json.RawMessage `json:"offsets"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("GET offsets of %s: %s: %s", name, resp.Status, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("GET offsets of %s: %w", name, err)
+	}
+	return body.Offsets, nil
+}

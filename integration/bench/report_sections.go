@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// BENCHMARKS.md holds one section per source (PostgreSQL, then MySQL), each
+// between markers, so a run of one source rewrites its own section and keeps
+// the other's.
+
+var reportSources = []string{"postgres", "mysql"}
+
+func sectionBegin(source string) string { return "<!-- bench:" + source + " -->" }
+func sectionEnd(source string) string   { return "<!-- /bench:" + source + " -->" }
+
+// mergeReport returns the file old with source's section replaced by
+// section (added when missing); the other sources' sections are kept. A file
+// without markers (written before there were sections) is taken whole as
+// the postgres section.
+func mergeReport(old, source, section string) string {
+	sections := map[string]string{}
+	found := false
+	for _, src := range reportSources {
+		b, e := sectionBegin(src), sectionEnd(src)
+		i := strings.Index(old, b)
+		j := strings.Index(old, e)
+		if i >= 0 && j > i {
+			sections[src] = strings.TrimSpace(old[i+len(b) : j])
+			found = true
+		}
+	}
+	if !found {
+		if body := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(old), "# Benchmarks")); body != "" {
+			sections["postgres"] = body
+		}
+	}
+	sections[source] = strings.TrimSpace(section)
+	var out strings.Builder
+	out.WriteString("# Benchmarks\n\n")
+	out.WriteString("sluice against the database's own decode rate (the limit) and against Debezium Server, measured by `integration/bench`; one section per source, each rewritten only by a run of that source.\n\n")
+	for _, src := range reportSources {
+		if s, ok := sections[src]; ok {
+			fmt.Fprintf(&out, "%s\n\n%s\n\n%s\n\n", sectionBegin(src), s, sectionEnd(src))
+		}
+	}
+	return strings.TrimRight(out.String(), "\n") + "\n"
+}
+
+func (b *bench) methodMarkdownMySQL() string {
+	o := b.o
+	var s strings.Builder
+	s.WriteString("### How it was measured\n\n")
+	fmt.Fprintf(&s, "Command: `go run ./integration/bench %s`, against the servers of `integration/env/up`: MariaDB 10.11 on %s (binlog `ROW`, `binlog_row_image=FULL`, `binlog_row_metadata=FULL`, GTIDs, `sync_binlog=0`, `innodb_flush_log_at_trx_commit=2`, 64 MB binlog files), Kafka 4 on 127.0.0.1:59092 (one broker, replication factor 1). Settings: `-rows %d -txn-rows %d -runs %d`. Live latency is not measured for MySQL yet.\n\n",
+		shellJoin(os.Args[1:]), o.my.addr(), o.rows, o.txnRows, o.runs)
+	s.WriteString(`- **Backlog.** Each drain run creates a fresh database holding one table ` + "`rows (id bigint primary key, stamp_ns bigint, payload varchar(100))`" + ` (80 hex characters of payload: about 100 bytes a row) and writes the backlog server-side: a stored procedure whose loop commits one ` + "`INSERT … SELECT`" + ` of ` + fmt.Sprint(o.txnRows) + ` rows from the sequence engine per transaction, or one such INSERT for the single transaction. The binlog position (` + "`SHOW MASTER STATUS`" + `, and ` + "`@@gtid_binlog_pos`" + `) is noted just before the backlog is written and again after it; every tool reads exactly that range, after the backlog is complete. Other jobs may write to the same server meanwhile; the readers skip their events.
+- **Positioning sluice and Debezium.** A binlog has no slot that holds a position for a reader, and neither sluice nor Debezium has a key to start streaming at a given binlog position. So, before the backlog, each is started stream-only (` + "`snapshot.mode=no_data`" + `, which starts at the end of the binlog), a warm-up row (one row, id = rows) must reach its topic, so its checkpoint is past it, and it is stopped: sluice's connector with ` + "`PUT /connectors/{name}/stop`" + ` (its checkpoint, checked with ` + "`GET …/offsets`" + `, stays), Debezium Server with SIGTERM (it commits its offsets to its offsets file on a clean stop; its working directory, offsets and schema history file, is kept). After the backlog, each resumes from its checkpoint, i.e. from the first event of the backlog.
+- **Order.** The tools drain one after the other, in an order that reverses from run to run; every figure is the median over the runs.
+- **The limit** is the server's own binlog streaming rate: the faster of (1) ` + "`mariadb-binlog --read-from-remote-server --raw --result-file=<tmpdir>/ --start-position=<start> --stop-position=<end> <files from start to end>`" + ` (raw copy of the range into a scratch directory) and (2) a minimal Go reader (go-mysql's BinlogSyncer, ` + "`myreader`" + ` mode of the harness, in its own process) that parses every event and decodes every row of every rows event into Go values (go-mysql's default), counts the table's rows and does nothing else, stopping at the commit at or past the end position once it has every row. Both are timed from process start to exit.
+- **sluice** is ` + "`sluice serve`" + ` (built with ` + "`go build`" + `) with a MariaDB connector (` + "`connector.class=io.debezium.connector.mariadb.MariaDbConnector`" + `, ` + "`snapshot.mode=no_data`" + `, ` + "`include.schema.changes=false`" + `, JSON without schemas); the clock starts at ` + "`PUT /connectors/{name}/resume`" + ` and stops when a read_committed consumer (franz-go, in the harness) has seen the last row. Exactly-once is always on in sluice: every batch and its checkpoint are one Kafka transaction (acks=all, snappy, default ` + "`sluice.batch.*`" + ` settings). The topic is created beforehand with one partition for every tool.
+- **Debezium** is Debezium Server (` + b.dbz.version + `) with the same connector keys, ` + "`schema.history.internal=io.debezium.storage.file.history.FileSchemaHistory`" + ` (a file), JSON without schemas, and a Kafka sink producer with acks=all, enable.idempotence=true, compression.type=snappy; **exactly-once is not available** in Debezium Server's Kafka sink, so it runs at-least-once. Its clock starts when Quarkus reports it has started on the second start (the engine starts the connector then); the JVM's start before that is not counted. Debezium's batching defaults are kept (max.batch.size 2048, max.queue.size 8192, poll.interval.ms 500).
+- **CPU and memory.** CPU seconds are user+system (` + "`/proc/<pid>/stat`" + `, or wait4's rusage for processes that exit: mariadb-binlog and the reader), peak RSS is ` + "`VmHWM`" + ` (or rusage maxrss). For sluice they cover the daemon's life up to the last row's arrival (start, warm-up row and the drain); for Debezium the second JVM's (start and the drain).
+- **Checks.** Every run checks that sluice and Debezium delivered exactly one record per row written (the count, that no key repeats, and at most one warm-up record); the go-mysql reader checks it decoded every row.
+- **Cleanup.** The databases are named ` + "`sluice_bench_<random>_…`" + ` and dropped at the end of each run, also on failure; the topics are deleted at the end.
+`)
+	return s.String()
+}
