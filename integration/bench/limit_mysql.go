@@ -15,6 +15,7 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/siddontang/go-log/log"
 )
 
 // The MySQL limit: how fast the server itself streams the backlog's binlog
@@ -116,7 +117,13 @@ func myReaderMain(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	// go-mysql logs to stdout by default; stdout is the result.
+	logs, err := log.NewStreamHandler(os.Stderr)
+	if err != nil {
+		return err
+	}
 	cfg := replication.BinlogSyncerConfig{
+		Logger:           log.NewDefault(logs),
 		ServerID:         uint32(*serverID),
 		Flavor:           gomysql.MariaDBFlavor,
 		Host:             *host,

@@ -147,7 +147,8 @@ func filesBetween(all []string, first, last string) ([]string, error) {
 // myPayloadExpr makes the payload from the integer n, as payloadExpr does
 // in Postgres: 80 hex characters.
 func myPayloadExpr(n string) string {
-	return fmt.Sprintf("LEFT(CONCAT(MD5(%[1]s), MD5(%[1]s * 7), MD5(-%[1]s)), 80)", n)
+	// seq is unsigned: negate a signed copy.
+	return fmt.Sprintf("LEFT(CONCAT(MD5(%[1]s), MD5((%[1]s) * 7), MD5(-CAST(%[1]s AS SIGNED))), 80)", n)
 }
 
 // writeBacklog inserts ids [from, from+rows) in transactions of txnRows
@@ -162,8 +163,8 @@ func (f *myFixture) writeBacklog(ctx context.Context, from, rows, txnRows int) (
 	}
 	defer c.Close()
 	if txnRows <= 0 || txnRows >= rows {
-		q := fmt.Sprintf("INSERT INTO %s (id, stamp_ns, payload) SELECT %d + seq, 0, %s FROM seq_0_to_%d",
-			f.Table, from, myPayloadExpr(strconv.Itoa(from)+" + seq"), rows-1)
+		q := fmt.Sprintf("INSERT INTO %s (id, stamp_ns, payload) SELECT %d + seq, 0, %s FROM %s.seq_0_to_%d",
+			f.Table, from, myPayloadExpr(strconv.Itoa(from)+" + seq"), f.Name, rows-1)
 		if _, err := c.Execute(q); err != nil {
 			return binlogPos{}, fmt.Errorf("write backlog: %w", err)
 		}
@@ -215,9 +216,12 @@ func myConnectorConfig(p myParams, prefix string, fx *myFixture, serverID uint32
 }
 
 // debeziumMySQLExtras are the keys only Debezium needs for MySQL/MariaDB:
-// its schema history, in a file of its working directory.
+// its schema history, in a file of its working directory, and
+// database.ssl.mode=disabled (its MariaDB connector's default, "preferred",
+// is a value the MariaDB JDBC driver rejects; the test server has no TLS).
 func debeziumMySQLExtras(dir string) map[string]string {
 	return map[string]string{
+		"database.ssl.mode":                                         "disabled",
 		"schema.history.internal":                                   "io.debezium.storage.file.history.FileSchemaHistory",
 		"schema.history.internal.file.filename":                     dir + "/schema-history.dat",
 		"schema.history.internal.store.only.captured.tables.ddl":    "true",
