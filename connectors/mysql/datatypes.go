@@ -810,7 +810,7 @@ func mapUnsignedBigintPrecise() mapping {
 	enc := func(u uint64) any {
 		var x big.Int
 		x.SetUint64(u)
-		return bigIntBytes(&x)
+		return change.BigIntBytes(&x)
 	}
 	return mapping{
 		field: decimalField(0, 20),
@@ -876,217 +876,29 @@ func textFloat64(b []byte) (any, error) {
 
 // --- decimals ---------------------------------------------------------------
 
-// decimal is an exact decimal: digits (no sign, no leading zeros except a
-// lone "0") times 10^-scale.
-type decimal struct {
-	neg    bool
-	digits string
-	scale  int32
-}
+// decimal is change.Decimal, the exact decimal both sources share.
+type decimal = change.Decimal
 
 // maxDecimalDigits bounds what parseDecimal accepts (MySQL's DECIMAL has at
 // most 65 digits; the bound leaves room for exponents and zero padding).
 const maxDecimalDigits = 200
 
-// parseDecimal parses [-+]digits[.digits][e[-+]digits].
-func parseDecimal(b []byte) (decimal, error) {
-	var d decimal
-	s := b
-	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-		d.neg = s[0] == '-'
-		s = s[1:]
-	}
-	digits := make([]byte, 0, len(s))
-	seenDigit, seenPoint := false, false
-	i := 0
-scan:
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digits = append(digits, c)
-			seenDigit = true
-			if seenPoint {
-				d.scale++
-			}
-		case c == '.' && !seenPoint:
-			seenPoint = true
-		default:
-			break scan
-		}
-	}
-	if !seenDigit {
-		return decimal{}, fmt.Errorf("invalid decimal %q", b)
-	}
-	if i < len(s) {
-		if s[i] != 'e' && s[i] != 'E' {
-			return decimal{}, fmt.Errorf("invalid decimal %q", b)
-		}
-		exp, err := strconv.ParseInt(string(s[i+1:]), 10, 32)
-		if err != nil || exp > maxDecimalDigits || exp < -maxDecimalDigits {
-			return decimal{}, fmt.Errorf("invalid decimal %q", b)
-		}
-		d.scale -= int32(exp)
-	}
-	j := 0
-	for j < len(digits)-1 && digits[j] == '0' {
-		j++
-	}
-	d.digits = string(digits[j:])
-	if len(d.digits) > maxDecimalDigits || d.scale > maxDecimalDigits || d.scale < -maxDecimalDigits {
-		return decimal{}, fmt.Errorf("decimal %q has too many digits", b)
-	}
-	if d.digits == "0" {
-		d.neg = false
-	}
-	return d, nil
-}
+// parseDecimal parses MySQL's decimal text form.
+func parseDecimal(b []byte) (decimal, error) { return change.ParseDecimal(b, maxDecimalDigits) }
 
 // fromShopspring converts a shopspring decimal exactly.
 func fromShopspring(x shopspring.Decimal) (decimal, error) {
 	c := x.Coefficient()
-	d := decimal{neg: c.Sign() < 0, scale: -x.Exponent()}
+	d := decimal{Neg: c.Sign() < 0, Scale: -x.Exponent()}
 	c.Abs(c)
-	d.digits = c.String()
-	if len(d.digits) > maxDecimalDigits || d.scale > maxDecimalDigits || d.scale < -maxDecimalDigits {
+	d.Digits = c.String()
+	if len(d.Digits) > maxDecimalDigits || d.Scale > maxDecimalDigits || d.Scale < -maxDecimalDigits {
 		return decimal{}, fmt.Errorf("decimal %s has too many digits", x.String())
 	}
-	if d.digits == "0" {
-		d.neg = false
+	if d.Digits == "0" {
+		d.Neg = false
 	}
 	return d, nil
-}
-
-// rescale sets the scale as java.math.BigDecimal.setScale without rounding
-// does: more digits are appended as zeros, fewer may only drop zeros.
-func (d decimal) rescale(scale int32) (decimal, error) {
-	switch {
-	case scale > d.scale:
-		d.digits += strings.Repeat("0", int(scale-d.scale))
-		if d.digits[0] == '0' {
-			d.digits = "0"
-		}
-	case scale < d.scale:
-		drop := int(d.scale - scale)
-		if drop > len(d.digits) {
-			if strings.Trim(d.digits, "0") != "" {
-				return decimal{}, fmt.Errorf("value has more than %d fraction digits", scale)
-			}
-			d.digits = "0"
-		} else {
-			if strings.Trim(d.digits[len(d.digits)-drop:], "0") != "" {
-				return decimal{}, fmt.Errorf("value has more than %d fraction digits", scale)
-			}
-			d.digits = d.digits[:len(d.digits)-drop]
-			if d.digits == "" {
-				d.digits = "0"
-			}
-		}
-	}
-	d.scale = scale
-	if d.digits == "0" {
-		d.neg = false
-	}
-	return d, nil
-}
-
-// unscaledBytes returns the unscaled value as Java's BigInteger.toByteArray
-// does: big-endian two's complement in the fewest bytes.
-func (d decimal) unscaledBytes() []byte {
-	if len(d.digits) <= 18 {
-		v, _ := strconv.ParseInt(d.digits, 10, 64)
-		if d.neg {
-			v = -v
-		}
-		return int64Bytes(v)
-	}
-	var x big.Int
-	x.SetString(d.digits, 10)
-	if d.neg {
-		x.Neg(&x)
-	}
-	return bigIntBytes(&x)
-}
-
-// int64Bytes is BigInteger.valueOf(v).toByteArray().
-func int64Bytes(v int64) []byte {
-	n := 1
-	for w := v; w > 127 || w < -128; w >>= 8 {
-		n++
-	}
-	out := make([]byte, n)
-	for i := n - 1; i >= 0; i-- {
-		out[i] = byte(v)
-		v >>= 8
-	}
-	return out
-}
-
-// bigIntBytes is BigInteger.toByteArray().
-func bigIntBytes(x *big.Int) []byte {
-	if x.Sign() >= 0 {
-		b := x.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	var m big.Int
-	m.Neg(x)
-	m.Sub(&m, big.NewInt(1))
-	b := m.Bytes()
-	if len(b) == 0 || b[0]&0x80 != 0 {
-		b = append([]byte{0}, b...)
-	}
-	for i := range b {
-		b[i] = ^b[i]
-	}
-	return b
-}
-
-// javaString formats d as java.math.BigDecimal.toString does (scientific
-// notation when the exponent is below -6).
-func (d decimal) javaString() string {
-	sign := ""
-	if d.neg {
-		sign = "-"
-	}
-	if d.scale == 0 {
-		return sign + d.digits
-	}
-	adjusted := -int64(d.scale) + int64(len(d.digits)-1)
-	if d.scale > 0 && adjusted >= -6 {
-		n := len(d.digits) - int(d.scale)
-		if n > 0 {
-			return sign + d.digits[:n] + "." + d.digits[n:]
-		}
-		return sign + "0." + strings.Repeat("0", -n) + d.digits
-	}
-	var sb strings.Builder
-	sb.WriteString(sign)
-	sb.WriteByte(d.digits[0])
-	if len(d.digits) > 1 {
-		sb.WriteByte('.')
-		sb.WriteString(d.digits[1:])
-	}
-	sb.WriteByte('E')
-	if adjusted > 0 {
-		sb.WriteByte('+')
-	}
-	sb.WriteString(strconv.FormatInt(adjusted, 10))
-	return sb.String()
-}
-
-func (d decimal) float64() float64 {
-	s := d.digits
-	if d.neg {
-		s = "-" + s
-	}
-	if d.scale != 0 {
-		s += "e" + strconv.Itoa(int(-d.scale))
-	}
-	f, _ := strconv.ParseFloat(s, 64)
-	return f
 }
 
 func decimalField(scale, precision int) change.Field {
@@ -1102,19 +914,19 @@ func mapDecimal(precision, scale int, opts TypeOptions) mapping {
 	switch opts.DecimalMode {
 	case DecimalDouble:
 		field = change.Field{Type: change.Float64}
-		out = func(d decimal) any { return d.float64() }
+		out = func(d decimal) any { return d.Float64() }
 		fallback = float64(0)
 	case DecimalString:
 		field = change.Field{Type: change.String}
-		out = func(d decimal) any { return d.javaString() }
-		fallback = decimal{digits: "0", scale: int32(scale)}.javaString()
+		out = func(d decimal) any { return d.JavaString() }
+		fallback = decimal{Digits: "0", Scale: int32(scale)}.JavaString()
 	default:
 		field = decimalField(scale, precision)
-		out = func(d decimal) any { return d.unscaledBytes() }
+		out = func(d decimal) any { return d.UnscaledBytes() }
 		fallback = []byte{0}
 	}
 	finish := func(d decimal) (any, error) {
-		d, err := d.rescale(int32(scale))
+		d, err := d.Rescale(int32(scale))
 		if err != nil {
 			return nil, err
 		}

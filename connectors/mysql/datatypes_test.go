@@ -1025,17 +1025,17 @@ func FuzzParseDecimal(f *testing.F) {
 			return
 		}
 		// The value survives Java's string form and Connect's bytes.
-		back, err := parseDecimal([]byte(d.javaString()))
+		back, err := parseDecimal([]byte(d.JavaString()))
 		if err != nil {
-			t.Fatalf("javaString %q of %q does not parse: %v", d.javaString(), s, err)
+			t.Fatalf("javaString %q of %q does not parse: %v", d.JavaString(), s, err)
 		}
 		want, ok := new(big.Rat).SetString(strings.TrimPrefix(s, "+"))
 		got := decimalRat(back)
 		if ok && got.Cmp(want) != 0 {
-			t.Fatalf("%q -> %q = %s, want %s", s, d.javaString(), got, want)
+			t.Fatalf("%q -> %q = %s, want %s", s, d.JavaString(), got, want)
 		}
-		if d.scale >= 0 && d.scale <= 30 {
-			if r := new(big.Rat).SetFrac(unscaled(d.unscaledBytes()), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.scale)), nil)); r.Cmp(decimalRat(d)) != 0 {
+		if d.Scale >= 0 && d.Scale <= 30 {
+			if r := new(big.Rat).SetFrac(unscaled(d.UnscaledBytes()), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale)), nil)); r.Cmp(decimalRat(d)) != 0 {
 				t.Fatalf("%q: unscaled bytes give %s", s, r)
 			}
 		}
@@ -1043,13 +1043,13 @@ func FuzzParseDecimal(f *testing.F) {
 }
 
 func decimalRat(d decimal) *big.Rat {
-	n, _ := new(big.Int).SetString(d.digits, 10)
-	if d.neg {
+	n, _ := new(big.Int).SetString(d.Digits, 10)
+	if d.Neg {
 		n.Neg(n)
 	}
 	r := new(big.Rat).SetInt(n)
-	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs32(d.scale))), nil)
-	if d.scale >= 0 {
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs32(d.Scale))), nil)
+	if d.Scale >= 0 {
 		return r.Quo(r, new(big.Rat).SetInt(p))
 	}
 	return r.Mul(r, new(big.Rat).SetInt(p))

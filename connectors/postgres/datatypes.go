@@ -605,12 +605,10 @@ func numericTypmod(typmod int32) (precision, scale int32, ok bool) {
 // under decimal.handling.mode=precise.
 var ErrNumericSpecial = errors.New("numeric NaN or Infinity cannot be represented as a Decimal; set decimal.handling.mode=string (or double) to capture it")
 
-// decimal is a parsed numeric: digits (no sign, no leading zeros except a
-// lone "0") times 10^-scale.
+// decimal is a parsed numeric: a change.Decimal, or one of numeric's
+// special values.
 type decimal struct {
-	neg     bool
-	digits  string
-	scale   int32
+	change.Decimal
 	special string // "", "NaN", "Infinity", "-Infinity"
 }
 
@@ -626,198 +624,26 @@ func parseDecimal(b []byte) (decimal, error) {
 	case "NaN", "Infinity", "-Infinity":
 		return decimal{special: string(b)}, nil
 	}
-	var d decimal
-	s := b
-	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-		d.neg = s[0] == '-'
-		s = s[1:]
+	d, err := change.ParseDecimal(b, maxNumericDigits)
+	if err != nil {
+		return decimal{}, fmt.Errorf("invalid numeric %q: %w", b, err)
 	}
-	var digits []byte
-	seenDigit, seenPoint := false, false
-	i := 0
-scan:
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digits = append(digits, c)
-			seenDigit = true
-			if seenPoint {
-				d.scale++
-			}
-		case c == '.' && !seenPoint:
-			seenPoint = true
-		default:
-			break scan
-		}
-	}
-	if !seenDigit {
-		return decimal{}, fmt.Errorf("invalid numeric %q", b)
-	}
-	if i < len(s) {
-		if s[i] != 'e' && s[i] != 'E' {
-			return decimal{}, fmt.Errorf("invalid numeric %q", b)
-		}
-		exp, err := strconv.ParseInt(string(s[i+1:]), 10, 32)
-		if err != nil || exp > maxNumericDigits || exp < -maxNumericDigits {
-			return decimal{}, fmt.Errorf("invalid numeric %q", b)
-		}
-		d.scale -= int32(exp)
-	}
-	if len(digits) > maxNumericDigits || d.scale > maxNumericDigits || d.scale < -maxNumericDigits {
-		return decimal{}, fmt.Errorf("numeric %q has too many digits", b)
-	}
-	// Strip leading zeros.
-	j := 0
-	for j < len(digits)-1 && digits[j] == '0' {
-		j++
-	}
-	d.digits = string(digits[j:])
-	if d.digits == "0" {
-		d.neg = false
-	}
-	return d, nil
+	return decimal{Decimal: d}, nil
 }
 
-// rescale sets the scale as java.math.BigDecimal.setScale without rounding
-// does: more digits are appended as zeros, fewer may only drop zeros.
+// rescale is change.Decimal.Rescale for a finite numeric.
 func (d decimal) rescale(scale int32) (decimal, error) {
-	switch {
-	case scale > d.scale:
-		d.digits += strings.Repeat("0", int(scale-d.scale))
-		if d.digits[0] == '0' {
-			d.digits = "0"
-		}
-	case scale < d.scale:
-		drop := int(d.scale - scale)
-		if drop > len(d.digits) {
-			// All digits are after the new scale: the value must be zero.
-			if strings.Trim(d.digits, "0") != "" {
-				return decimal{}, fmt.Errorf("value has more than %d fraction digits", scale)
-			}
-			d.digits = "0"
-		} else {
-			if strings.Trim(d.digits[len(d.digits)-drop:], "0") != "" {
-				return decimal{}, fmt.Errorf("value has more than %d fraction digits", scale)
-			}
-			d.digits = d.digits[:len(d.digits)-drop]
-			if d.digits == "" {
-				d.digits = "0"
-			}
-		}
-	}
-	d.scale = scale
-	if d.digits == "0" {
-		d.neg = false
-	}
-	return d, nil
+	x, err := d.Rescale(scale)
+	return decimal{Decimal: x}, err
 }
 
-// stripTrailingZeros removes fraction zeros, never going below scale 0
-// (BigDecimal.stripTrailingZeros followed by setScale(0) when negative, as
-// Debezium does for VariableScaleDecimal).
+// stripTrailingZeros is change.Decimal.StripTrailingZeros for a finite
+// numeric.
 func (d decimal) stripTrailingZeros() decimal {
-	if d.scale < 0 {
-		d, _ = d.rescale(0) // adds zeros: cannot fail
-	}
-	for d.scale > 0 && len(d.digits) > 1 && d.digits[len(d.digits)-1] == '0' {
-		d.digits = d.digits[:len(d.digits)-1]
-		d.scale--
-	}
-	if d.digits == "0" {
-		d.scale = 0
-	}
-	return d
+	return decimal{Decimal: d.StripTrailingZeros()}
 }
 
-// unscaledBytes returns the unscaled value as Java's BigInteger.toByteArray
-// does: big-endian two's complement in the fewest bytes.
-func (d decimal) unscaledBytes() []byte {
-	if len(d.digits) <= 18 {
-		v, _ := strconv.ParseInt(d.digits, 10, 64)
-		if d.neg {
-			v = -v
-		}
-		return int64Bytes(v)
-	}
-	var x big.Int
-	x.SetString(d.digits, 10)
-	if d.neg {
-		x.Neg(&x)
-	}
-	return bigIntBytes(&x)
-}
-
-// int64Bytes is BigInteger.valueOf(v).toByteArray().
-func int64Bytes(v int64) []byte {
-	n := 1
-	for w := v; w > 127 || w < -128; w >>= 8 {
-		n++
-	}
-	out := make([]byte, n)
-	for i := n - 1; i >= 0; i-- {
-		out[i] = byte(v)
-		v >>= 8
-	}
-	return out
-}
-
-// bigIntBytes is BigInteger.toByteArray().
-func bigIntBytes(x *big.Int) []byte {
-	if x.Sign() >= 0 {
-		b := x.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	// -x-1 is non-negative; its bytes, inverted, are x in two's complement.
-	var m big.Int
-	m.Neg(x)
-	m.Sub(&m, big.NewInt(1))
-	b := m.Bytes()
-	if len(b) == 0 || b[0]&0x80 != 0 {
-		b = append([]byte{0}, b...)
-	}
-	for i := range b {
-		b[i] = ^b[i]
-	}
-	return b
-}
-
-// javaString formats d as java.math.BigDecimal.toString does (scientific
-// notation when the scale is negative or the exponent below -6).
-func (d decimal) javaString() string {
-	sign := ""
-	if d.neg {
-		sign = "-"
-	}
-	if d.scale == 0 {
-		return sign + d.digits
-	}
-	adjusted := -int64(d.scale) + int64(len(d.digits)-1)
-	if d.scale > 0 && adjusted >= -6 {
-		n := len(d.digits) - int(d.scale)
-		if n > 0 {
-			return sign + d.digits[:n] + "." + d.digits[n:]
-		}
-		return sign + "0." + strings.Repeat("0", -n) + d.digits
-	}
-	var sb strings.Builder
-	sb.WriteString(sign)
-	sb.WriteByte(d.digits[0])
-	if len(d.digits) > 1 {
-		sb.WriteByte('.')
-		sb.WriteString(d.digits[1:])
-	}
-	sb.WriteByte('E')
-	if adjusted > 0 {
-		sb.WriteByte('+')
-	}
-	sb.WriteString(strconv.FormatInt(adjusted, 10))
-	return sb.String()
-}
-
+// float64 returns the nearest float64, NaN and ±Inf for the special values.
 func (d decimal) float64() float64 {
 	switch d.special {
 	case "NaN":
@@ -827,15 +653,7 @@ func (d decimal) float64() float64 {
 	case "-Infinity":
 		return math.Inf(-1)
 	}
-	s := d.digits
-	if d.neg {
-		s = "-" + s
-	}
-	if d.scale != 0 {
-		s += "e" + strconv.Itoa(int(-d.scale))
-	}
-	f, _ := strconv.ParseFloat(s, 64)
-	return f
+	return d.Float64()
 }
 
 // specialName is Debezium's string for a special value in string mode.
@@ -892,7 +710,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 						return nil, err
 					}
 				}
-				return d.javaString(), nil
+				return d.JavaString(), nil
 			},
 			fallback: fallback,
 		}
@@ -909,7 +727,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 					return nil, fmt.Errorf("%s: %w", d.special, ErrNumericSpecial)
 				}
 				d = d.stripTrailingZeros()
-				return change.StructValue{d.scale, d.unscaledBytes()}, nil
+				return change.StructValue{d.Scale, d.UnscaledBytes()}, nil
 			},
 			fallback: change.StructValue{int32(0), []byte{0}},
 		}
@@ -927,7 +745,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 			if d, err = d.rescale(scale); err != nil {
 				return nil, err
 			}
-			return d.unscaledBytes(), nil
+			return d.UnscaledBytes(), nil
 		},
 		fallback: []byte{0},
 	}
@@ -982,7 +800,7 @@ func parseMoney(b []byte) (decimal, error) {
 	if err != nil {
 		return decimal{}, fmt.Errorf("invalid money %q: %w", b, err)
 	}
-	d.neg = neg && d.digits != "0"
+	d.Neg = neg && d.Digits != "0"
 	return d, nil
 }
 
@@ -1008,7 +826,7 @@ func mapMoney(opts TypeOptions) mapping {
 				if err != nil {
 					return nil, err
 				}
-				return d.javaString(), nil
+				return d.JavaString(), nil
 			},
 			fallback: "0.00",
 		}
@@ -1020,7 +838,7 @@ func mapMoney(opts TypeOptions) mapping {
 			if err != nil {
 				return nil, err
 			}
-			return d.unscaledBytes(), nil
+			return d.UnscaledBytes(), nil
 		},
 		fallback: []byte{0},
 	}

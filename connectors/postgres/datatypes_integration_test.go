@@ -123,7 +123,7 @@ func TestTypesIntegration(t *testing.T) {
 		exts[e] = ensureExtension(t, conn, e)
 	}
 
-	vsd := func(scale int32, v int64) change.StructValue { return change.StructValue{scale, int64Bytes(v)} }
+	vsd := func(scale int32, v int64) change.StructValue { return change.StructValue{scale, change.Int64Bytes(v)} }
 	cols := []itColumn{
 		{name: "c_bool", ddl: "bool", values: []string{"true", "false"}, want: []any{true, false}, typ: change.Boolean},
 		{name: "c_int2", ddl: "int2 NOT NULL", values: []string{"32767", "-32768"}, want: []any{int16(32767), int16(-32768)}, typ: change.Int16},
@@ -132,11 +132,11 @@ func TestTypesIntegration(t *testing.T) {
 		{name: "c_oid", ddl: "oid", values: []string{"4294967295", "0"}, want: []any{int64(4294967295), int64(0)}, typ: change.Int64},
 		{name: "c_float4", ddl: "float4", values: []string{"1.5", "'-Infinity'"}, want: []any{float32(1.5), float32(math.Inf(-1))}, typ: change.Float32},
 		{name: "c_float8", ddl: "float8", values: []string{"0.1", "'NaN'"}, want: []any{0.1, math.NaN()}, typ: change.Float64},
-		{name: "c_numeric_10_2", ddl: "numeric(10,2)", values: []string{"123.45", "-0.01"}, want: []any{int64Bytes(12345), int64Bytes(-1)}, typ: change.Bytes, logical: logicalDecimal},
+		{name: "c_numeric_10_2", ddl: "numeric(10,2)", values: []string{"123.45", "-0.01"}, want: []any{change.Int64Bytes(12345), change.Int64Bytes(-1)}, typ: change.Bytes, logical: logicalDecimal},
 		{name: "c_numeric_38_10", ddl: "numeric(38,10)", values: []string{"12345678901234567890.123456789", "0"},
-			want: []any{bigIntBytes(mustBig("123456789012345678901234567890")), []byte{0}}, typ: change.Bytes, logical: logicalDecimal},
+			want: []any{change.BigIntBytes(mustBig("123456789012345678901234567890")), []byte{0}}, typ: change.Bytes, logical: logicalDecimal},
 		{name: "c_numeric", ddl: "numeric", values: []string{"1.500", "-100"}, want: []any{vsd(1, 15), vsd(0, -100)}, typ: change.Struct, logical: logicalVariableScaleDecimal},
-		{name: "c_money", ddl: "money", values: []string{"1234.56", "-1234.56"}, want: []any{int64Bytes(123456), int64Bytes(-123456)}, typ: change.Bytes, logical: logicalDecimal},
+		{name: "c_money", ddl: "money", values: []string{"1234.56", "-1234.56"}, want: []any{change.Int64Bytes(123456), change.Int64Bytes(-123456)}, typ: change.Bytes, logical: logicalDecimal},
 		{name: "c_char", ddl: "char(3)", values: []string{"'ab'", "''"}, want: []any{"ab ", "   "}, typ: change.String},
 		{name: "c_varchar", ddl: "varchar(10)", values: []string{"'héllo'", "''"}, want: []any{"héllo", ""}, typ: change.String},
 		{name: "c_text", ddl: "text", values: []string{"'a\"b\\c'", "E'tab\\there'"}, want: []any{`a"b\c`, "tab\there"}, typ: change.String},
@@ -163,7 +163,7 @@ func TestTypesIntegration(t *testing.T) {
 		{name: "c_xml", ddl: "xml", values: []string{"'<a>b</a>'"}, want: []any{"<a>b</a>"}, typ: change.String, logical: logicalXML},
 		{name: "c_mood", ddl: "mood", values: []string{"'happy'"}, want: []any{"happy"}, typ: change.String, logical: logicalEnum},
 		{name: "c_moods", ddl: "mood[]", values: []string{"'{sad,NULL,ok}'"}, want: []any{[]any{"sad", nil, "ok"}}, typ: change.Array},
-		{name: "c_price", ddl: "small_price", values: []string{"5.5"}, want: []any{int64Bytes(550)}, typ: change.Bytes, logical: logicalDecimal},
+		{name: "c_price", ddl: "small_price", values: []string{"5.5"}, want: []any{change.Int64Bytes(550)}, typ: change.Bytes, logical: logicalDecimal},
 		{name: "c_bit", ddl: "bit(1)", values: []string{"B'1'", "B'0'"}, want: []any{true, false}, typ: change.Boolean},
 		{name: "c_bit_10", ddl: "bit(10)", values: []string{"B'1000000001'", "B'0000000000'"}, want: []any{[]byte{1, 2}, []byte{}}, typ: change.Bytes, logical: logicalBits},
 		{name: "c_varbit", ddl: "varbit", values: []string{"B'101'", "B''"}, want: []any{[]byte{5}, []byte{}}, typ: change.Bytes, logical: logicalBits},
@@ -182,7 +182,7 @@ func TestTypesIntegration(t *testing.T) {
 		{name: "c_int4s", ddl: "int4[]", values: []string{"'{1,2,NULL}'", "'{}'"}, want: []any{[]any{int32(1), int32(2), nil}, []any{}}, typ: change.Array},
 		{name: "c_texts", ddl: "text[]", values: []string{`ARRAY['a,b', 'c"d', NULL, '', 'NULL', ' x ', '\']`},
 			want: []any{[]any{"a,b", `c"d`, nil, "", "NULL", " x ", `\`}}, typ: change.Array},
-		{name: "c_numerics", ddl: "numeric(5,2)[]", values: []string{"'{1.5,NULL}'"}, want: []any{[]any{int64Bytes(150), nil}}, typ: change.Array},
+		{name: "c_numerics", ddl: "numeric(5,2)[]", values: []string{"'{1.5,NULL}'"}, want: []any{[]any{change.Int64Bytes(150), nil}}, typ: change.Array},
 		{name: "c_dates", ddl: "date[]", values: []string{"'{1970-01-02,-infinity}'"}, want: []any{[]any{int32(1), int32(-2147472691)}}, typ: change.Array},
 		{name: "c_tstzs", ddl: "timestamptz(3)[]", values: []string{`'{"2024-05-01 10:15:30.12+00"}'`}, want: []any{[]any{"2024-05-01T10:15:30.120Z"}}, typ: change.Array},
 		{name: "c_int4s_bounds", ddl: "int4[]", values: []string{"'[0:1]={7,8}'"}, want: []any{[]any{int32(7), int32(8)}}, typ: change.Array},

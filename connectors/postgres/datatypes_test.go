@@ -282,7 +282,7 @@ func TestDecodeNumeric(t *testing.T) {
 		{name: "int64 max", oid: oidNumeric, typmod: fixed(19, 0), text: "9223372036854775807", want: b64("f/////////8=")},
 		{name: "int64 min", oid: oidNumeric, typmod: fixed(19, 0), text: "-9223372036854775808", want: b64("gAAAAAAAAAA=")},
 		{name: "30 digits", oid: oidNumeric, typmod: fixed(38, 10), text: "12345678901234567890.1234567890", want: b64("AY7pD/bDc+DuTj8K0g==")},
-		{name: "fewer fraction digits", oid: oidNumeric, typmod: fixed(10, 2), text: "123.4", want: int64Bytes(12340)},
+		{name: "fewer fraction digits", oid: oidNumeric, typmod: fixed(10, 2), text: "123.4", want: change.Int64Bytes(12340)},
 		{name: "negative scale", oid: oidNumeric, typmod: fixed(5, -2), text: "12300", want: []byte{123}},
 
 		{name: "variable 3.14159", oid: oidNumeric, typmod: -1, text: "3.14159", want: vsd(5, b64("BMsv"))},
@@ -307,10 +307,10 @@ func TestDecodeNumeric(t *testing.T) {
 		{name: "double -Infinity", oid: oidNumeric, typmod: -1, opts: TypeOptions{DecimalMode: "double"}, text: "-Infinity", want: math.Inf(-1)},
 		{name: "double huge", oid: oidNumeric, typmod: -1, opts: TypeOptions{DecimalMode: "double"}, text: "1" + strings.Repeat("0", 400), want: math.Inf(1)},
 
-		{name: "money", oid: oidMoney, typmod: -1, text: "$1,234.56", want: int64Bytes(123456)},
-		{name: "money negative", oid: oidMoney, typmod: -1, text: "-$1,234.56", want: int64Bytes(-123456)},
-		{name: "money parentheses", oid: oidMoney, typmod: -1, text: "($5.00)", want: int64Bytes(-500)},
-		{name: "money no symbol", oid: oidMoney, typmod: -1, text: "1234.5", want: int64Bytes(123450)},
+		{name: "money", oid: oidMoney, typmod: -1, text: "$1,234.56", want: change.Int64Bytes(123456)},
+		{name: "money negative", oid: oidMoney, typmod: -1, text: "-$1,234.56", want: change.Int64Bytes(-123456)},
+		{name: "money parentheses", oid: oidMoney, typmod: -1, text: "($5.00)", want: change.Int64Bytes(-500)},
+		{name: "money no symbol", oid: oidMoney, typmod: -1, text: "1234.5", want: change.Int64Bytes(123450)},
 		{name: "money zero", oid: oidMoney, typmod: -1, text: "$0.00", want: []byte{0}},
 		{name: "money min", oid: oidMoney, typmod: -1, text: "-$92,233,720,368,547,758.08", want: b64("gAAAAAAAAAA=")},
 		{name: "money double", oid: oidMoney, typmod: -1, opts: TypeOptions{DecimalMode: "double"}, text: "-$1,234.56", want: -1234.56},
@@ -651,7 +651,7 @@ func TestDecodeArrays(t *testing.T) {
 			want: []any{"a,b", `c"d`, "NULL", nil, "", `back\slash`, "plain", "{x}"}},
 		{name: "text[] spaces", oid: 1009, typmod: -1, text: `{ a b , "  c " ,null}`, want: []any{"a b", "  c ", nil}},
 		{name: "varchar[] escape unquoted", oid: 1015, typmod: -1, text: `{a\,b,\NULL}`, want: []any{"a,b", "NULL"}},
-		{name: "numeric(5,2)[]", oid: 1231, typmod: numericMod(5, 2), text: "{1.50,-2.00,NULL}", want: []any{int64Bytes(150), int64Bytes(-200), nil}},
+		{name: "numeric(5,2)[]", oid: 1231, typmod: numericMod(5, 2), text: "{1.50,-2.00,NULL}", want: []any{change.Int64Bytes(150), change.Int64Bytes(-200), nil}},
 		{name: "bool[]", oid: 1000, typmod: -1, text: "{t,f}", want: []any{true, false}},
 		{name: "float8[]", oid: 1022, typmod: -1, text: "{1.5,NaN,-Infinity}", want: []any{1.5, math.NaN(), math.Inf(-1)}},
 		{name: "date[]", oid: 1182, typmod: -1, text: "{1970-01-02,infinity}", want: []any{int32(1), int32(-2147472692)}},
@@ -1036,13 +1036,13 @@ func FuzzNumeric(f *testing.F) {
 			t.Fatalf("parseDecimal accepted %q, which big.Rat rejects", s)
 		}
 		value := func(d decimal) *big.Rat {
-			b := d.unscaledBytes()
-			if minimal := bigIntBytes(unscaledFromBytes(b)); string(minimal) != string(b) {
+			b := d.UnscaledBytes()
+			if minimal := change.BigIntBytes(unscaledFromBytes(b)); string(minimal) != string(b) {
 				t.Fatalf("%q: bytes %x are not minimal (%x)", s, b, minimal)
 			}
 			r := new(big.Rat).SetInt(unscaledFromBytes(b))
-			scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs32(d.scale))), nil))
-			if d.scale >= 0 {
+			scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs32(d.Scale))), nil))
+			if d.Scale >= 0 {
 				return r.Quo(r, scale)
 			}
 			return r.Mul(r, scale)
@@ -1051,11 +1051,11 @@ func FuzzNumeric(f *testing.F) {
 			t.Fatalf("%q: decoded %s, want %s", s, got.RatString(), want.RatString())
 		}
 		stripped := d.stripTrailingZeros()
-		if got := value(stripped); got.Cmp(want) != 0 || stripped.scale < 0 {
-			t.Fatalf("%q: stripped %s scale %d", s, got.RatString(), stripped.scale)
+		if got := value(stripped); got.Cmp(want) != 0 || stripped.Scale < 0 {
+			t.Fatalf("%q: stripped %s scale %d", s, got.RatString(), stripped.Scale)
 		}
-		if js, ok := new(big.Rat).SetString(d.javaString()); !ok || js.Cmp(want) != 0 {
-			t.Fatalf("%q: javaString %q", s, d.javaString())
+		if js, ok := new(big.Rat).SetString(d.JavaString()); !ok || js.Cmp(want) != 0 {
+			t.Fatalf("%q: javaString %q", s, d.JavaString())
 		}
 	})
 }
