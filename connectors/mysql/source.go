@@ -14,6 +14,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/queue"
 )
 
 // Knobs are test hooks and tuning limits. The zero value means defaults.
@@ -210,7 +211,7 @@ type Stream struct {
 	snap     *snapshotRun
 
 	items  chan item
-	budget *byteBudget
+	budget *queue.Budget
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -246,7 +247,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream 
 		versions: map[string]schemaVer{},
 		warned:   map[string]bool{},
 		items:    make(chan item, k.QueueEvents),
-		budget:   newByteBudget(k.QueueBytes),
+		budget:   queue.NewBudget(k.QueueBytes),
 	}
 }
 
@@ -329,14 +330,14 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 
 // send queues it for Next, waiting for room (by count and by bytes).
 func (st *Stream) send(ctx context.Context, it item) error {
-	if err := st.budget.acquire(ctx, it.size); err != nil {
+	if err := st.budget.Acquire(ctx, it.size); err != nil {
 		return err
 	}
 	select {
 	case st.items <- it:
 		return nil
 	case <-ctx.Done():
-		st.budget.release(it.size)
+		st.budget.Release(it.size)
 		return ctx.Err()
 	}
 }
@@ -355,7 +356,7 @@ func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
 				st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
 				continue
 			}
-			st.budget.release(it.size)
+			st.budget.Release(it.size)
 			switch {
 			case it.err != nil:
 				st.sticky = it.err
@@ -387,49 +388,6 @@ func (st *Stream) Close() error {
 	}
 	st.wg.Wait()
 	return nil
-}
-
-// byteBudget bounds the bytes queued between the producer and Next.
-type byteBudget struct {
-	mu   sync.Mutex
-	max  int
-	used int
-	wake chan struct{}
-}
-
-func newByteBudget(max int) *byteBudget {
-	return &byteBudget{max: max, wake: make(chan struct{})}
-}
-
-// acquire waits until n bytes fit (an item larger than the whole budget is
-// let through when nothing else is queued).
-func (b *byteBudget) acquire(ctx context.Context, n int) error {
-	for {
-		b.mu.Lock()
-		if b.used == 0 || b.used+n <= b.max {
-			b.used += n
-			b.mu.Unlock()
-			return nil
-		}
-		w := b.wake
-		b.mu.Unlock()
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-func (b *byteBudget) release(n int) {
-	if n == 0 {
-		return
-	}
-	b.mu.Lock()
-	b.used -= n
-	close(b.wake)
-	b.wake = make(chan struct{})
-	b.mu.Unlock()
 }
 
 // Pending returns how many events (or a pending error) are ready for Next

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/queue"
 )
 
 // Knobs are test hooks and tuning limits. The zero value means defaults.
@@ -279,7 +280,7 @@ type Stream struct {
 	snap   *snapshotRun // set by beginSnapshot
 
 	items  chan item
-	budget *byteBudget
+	budget *queue.Budget
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	stopSt chan struct{} // closed by Close: the status loop sends a last update and ends
@@ -310,7 +311,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		tables: map[string]*tableInfo{},
 		warned: map[string]bool{},
 		items:  make(chan item, k.QueueEvents),
-		budget: newByteBudget(k.QueueBytes),
+		budget: queue.NewBudget(k.QueueBytes),
 		stopSt: make(chan struct{}),
 	}
 }
@@ -365,14 +366,14 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 
 // send queues it for Next, waiting for room (by count and by bytes).
 func (st *Stream) send(ctx context.Context, it item) error {
-	if err := st.budget.acquire(ctx, it.size); err != nil {
+	if err := st.budget.Acquire(ctx, it.size); err != nil {
 		return err
 	}
 	select {
 	case st.items <- it:
 		return nil
 	case <-ctx.Done():
-		st.budget.release(it.size)
+		st.budget.Release(it.size)
 		return ctx.Err()
 	}
 }
@@ -391,7 +392,7 @@ func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
 				st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
 				continue
 			}
-			st.budget.release(it.size)
+			st.budget.Release(it.size)
 			switch {
 			case it.err != nil:
 				st.sticky = it.err
@@ -468,49 +469,6 @@ func (st *Stream) Close() error {
 	}
 	st.wg.Wait()
 	return nil
-}
-
-// byteBudget bounds the bytes queued between the producer and Next.
-type byteBudget struct {
-	mu   sync.Mutex
-	max  int
-	used int
-	wake chan struct{}
-}
-
-func newByteBudget(max int) *byteBudget {
-	return &byteBudget{max: max, wake: make(chan struct{})}
-}
-
-// acquire waits until n bytes fit (an item larger than the whole budget is
-// let through when nothing else is queued).
-func (b *byteBudget) acquire(ctx context.Context, n int) error {
-	for {
-		b.mu.Lock()
-		if b.used == 0 || b.used+n <= b.max {
-			b.used += n
-			b.mu.Unlock()
-			return nil
-		}
-		w := b.wake
-		b.mu.Unlock()
-		select {
-		case <-w:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-func (b *byteBudget) release(n int) {
-	if n == 0 {
-		return
-	}
-	b.mu.Lock()
-	b.used -= n
-	close(b.wake)
-	b.wake = make(chan struct{})
-	b.mu.Unlock()
 }
 
 // startStatusLoop runs statusLoop unless the stream is closing.
