@@ -3,6 +3,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
 	"regexp"
 	"slices"
@@ -265,48 +266,14 @@ var (
 	literalTableRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$`)
 )
 
-// parseRegexList splits a Debezium list (commas, "\," escapes a comma) and
-// compiles each entry as an anchored, case-insensitive regular expression,
-// as Debezium matches them. It also returns the entries as written.
-func parseRegexList(key, s string, errs *[]error) ([]*regexp.Regexp, []string) {
-	if s == "" {
-		return nil, nil
+// parseRegexList parses an include or exclude list, adding its problems to
+// errs.
+func parseRegexList(key, v string, errs *[]error) ([]*regexp.Regexp, []string) {
+	res, raw, err := filter.Parse(key, v)
+	if err != nil {
+		*errs = append(*errs, err)
 	}
-	var out []*regexp.Regexp
-	var raw []string
-	for _, e := range splitList(s) {
-		e = strings.TrimSpace(e)
-		if e == "" {
-			continue
-		}
-		re, err := regexp.Compile(`(?i)^(?:` + e + `)$`)
-		if err != nil {
-			*errs = append(*errs, fmt.Errorf("%s: entry %q is not a valid regular expression (%v); fix or remove it", key, e, err))
-			continue
-		}
-		out = append(out, re)
-		raw = append(raw, e)
-	}
-	return out, raw
-}
-
-func splitList(s string) []string {
-	var out []string
-	var cur strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && s[i+1] == ',' {
-			cur.WriteByte(',')
-			i++
-			continue
-		}
-		if s[i] == ',' {
-			out = append(out, cur.String())
-			cur.Reset()
-			continue
-		}
-		cur.WriteByte(s[i])
-	}
-	return append(out, cur.String())
+	return res, raw
 }
 
 // systemDatabase reports whether db is one of the server's own databases,
@@ -324,10 +291,10 @@ func (c *Config) CapturesDatabase(db string) bool {
 	if systemDatabase(db) {
 		return false
 	}
-	if len(c.DatabaseInclude) > 0 && !anyMatch(c.DatabaseInclude, db) {
+	if len(c.DatabaseInclude) > 0 && !filter.Any(c.DatabaseInclude, db) {
 		return false
 	}
-	return !anyMatch(c.DatabaseExclude, db)
+	return !filter.Any(c.DatabaseExclude, db)
 }
 
 // Captures reports whether the table db.table is captured under the
@@ -337,19 +304,10 @@ func (c *Config) Captures(db, table string) bool {
 		return false
 	}
 	full := db + "." + table
-	if len(c.TableInclude) > 0 && !anyMatch(c.TableInclude, full) {
+	if len(c.TableInclude) > 0 && !filter.Any(c.TableInclude, full) {
 		return false
 	}
-	return !anyMatch(c.TableExclude, full)
-}
-
-func anyMatch(res []*regexp.Regexp, s string) bool {
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
+	return !filter.Any(c.TableExclude, full)
 }
 
 // Addr returns host:port.

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -39,7 +40,7 @@ func TestGTIDSetMariaDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{"0-1-6": true, "1-2-7": true, "2-3-1": true}
-	for _, p := range splitList(g.String()) {
+	for _, p := range strings.Split(g.String(), ",") {
 		if !want[p] {
 			t.Errorf("unexpected %q in %q", p, g.String())
 		}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
 	"net/url"
 	"regexp"
@@ -262,48 +263,14 @@ var (
 	literalTableRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$`)
 )
 
-// parseRegexList splits a Debezium list (commas, "\," escapes a comma) and
-// compiles each entry as an anchored, case-insensitive regular expression,
-// as Debezium matches them. It also returns the entries as written.
-func parseRegexList(key, s string, errs *[]error) ([]*regexp.Regexp, []string) {
-	if s == "" {
-		return nil, nil
+// parseRegexList parses an include or exclude list, adding its problems to
+// errs.
+func parseRegexList(key, v string, errs *[]error) ([]*regexp.Regexp, []string) {
+	res, raw, err := filter.Parse(key, v)
+	if err != nil {
+		*errs = append(*errs, err)
 	}
-	var out []*regexp.Regexp
-	var raw []string
-	for _, e := range splitList(s) {
-		e = strings.TrimSpace(e)
-		if e == "" {
-			continue
-		}
-		re, err := regexp.Compile(`(?i)^(?:` + e + `)$`)
-		if err != nil {
-			*errs = append(*errs, fmt.Errorf("%s: entry %q is not a valid regular expression (%w); fix or remove it", key, e, err))
-			continue
-		}
-		out = append(out, re)
-		raw = append(raw, e)
-	}
-	return out, raw
-}
-
-func splitList(s string) []string {
-	var out []string
-	var cur strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && s[i+1] == ',' {
-			cur.WriteByte(',')
-			i++
-			continue
-		}
-		if s[i] == ',' {
-			out = append(out, cur.String())
-			cur.Reset()
-			continue
-		}
-		cur.WriteByte(s[i])
-	}
-	return append(out, cur.String())
+	return res, raw
 }
 
 // Captures reports whether the table schema.table is captured under the
@@ -312,31 +279,22 @@ func (c *Config) Captures(schema, table string) bool {
 	if systemSchema(schema) {
 		return false
 	}
-	if len(c.SchemaInclude) > 0 && !anyMatch(c.SchemaInclude, schema) {
+	if len(c.SchemaInclude) > 0 && !filter.Any(c.SchemaInclude, schema) {
 		return false
 	}
-	if anyMatch(c.SchemaExclude, schema) {
+	if filter.Any(c.SchemaExclude, schema) {
 		return false
 	}
 	full := schema + "." + table
-	if len(c.TableInclude) > 0 && !anyMatch(c.TableInclude, full) {
+	if len(c.TableInclude) > 0 && !filter.Any(c.TableInclude, full) {
 		return false
 	}
-	return !anyMatch(c.TableExclude, full)
+	return !filter.Any(c.TableExclude, full)
 }
 
 func systemSchema(s string) bool {
 	return s == "pg_catalog" || s == "information_schema" || s == "pg_toast" ||
 		strings.HasPrefix(s, "pg_temp_") || strings.HasPrefix(s, "pg_toast_temp_")
-}
-
-func anyMatch(res []*regexp.Regexp, s string) bool {
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }
 
 // DSN returns the connection string for the configured database (a URL; the
