@@ -97,7 +97,7 @@ func runMyReader(ctx context.Context, p myParams, from, to binlogPos, table stri
 // myReaderMain is the myreader mode: a minimal go-mysql BinlogSyncer client
 // that decodes every event (every row of every rows event into Go values,
 // go-mysql's default) and does nothing else. It stops at the first commit
-// at or past the end position once it has decoded -rows rows of -table.
+// once it has decoded -rows rows of -table.
 func myReaderMain(args []string) error {
 	fs := flag.NewFlagSet("myreader", flag.ContinueOnError)
 	host := fs.String("host", "127.0.0.1", "")
@@ -161,7 +161,14 @@ func myReaderMain(args []string) error {
 				}
 			}
 		case *replication.XIDEvent:
-			if res.Rows >= *want && pastEnd(cur, ev.Header.LogPos, *endFile, uint32(*endPos)) {
+			// The table is the run's own: the commit after its last row
+			// ends the backlog. (The end position is only a sanity check:
+			// after a transaction that filled a file, SHOW MASTER STATUS
+			// already names the next file.)
+			if res.Rows >= *want {
+				if !pastEnd(cur, ev.Header.LogPos, *endFile, uint32(*endPos)) && cur == *endFile {
+					return fmt.Errorf("every row decoded at %s:%d, before the end %s:%d", cur, ev.Header.LogPos, *endFile, *endPos)
+				}
 				if sink < 0 {
 					return errors.New("impossible")
 				}
