@@ -163,6 +163,27 @@ var escape = func() (t [utf8.RuneSelf]byte) {
 
 const hexUpper = "0123456789ABCDEF"
 
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// plain8 reports whether none of the eight bytes of s needs escaping or
+// UTF-8 decoding: none is below 0x20, '"', '\\' or 0x80 and above.
+func plain8(s string) bool {
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// A byte's high bit is set in zero(v) when that byte of v is zero (the
+	// classic "has zero byte" test; it may also flag a 0x01 byte above a
+	// zero one, which only sends the caller to its byte-by-byte path).
+	zero := func(v uint64) uint64 { return (v - lsb8) &^ v & msb8 }
+	bad := x&msb8 | // non-ASCII
+		(x-0x20*lsb8)&^x&msb8 | // below 0x20
+		zero(x^('"'*lsb8)) |
+		zero(x^('\\'*lsb8))
+	return bad == 0
+}
+
 // appendString appends s as a JSON string escaped the way Jackson's
 // UTF8JsonGenerator escapes it by default (Kafka Connect's JsonConverter
 // writes through it):
@@ -185,6 +206,14 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain bytes at a time: none below 0x20, none '"' or
+		// '\', none outside ASCII.
+		for i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			e := escape[c]

@@ -2,10 +2,13 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -178,4 +181,66 @@ func FuzzAppendString(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAppendStringWordAtATime checks the eight-bytes-at-a-time fast path of
+// appendString against a rune-by-rune rendering of the same rules, on
+// strings that put every kind of special byte at every offset of a word.
+func TestAppendStringWordAtATime(t *testing.T) {
+	ref := func(s string) string {
+		var sb strings.Builder
+		sb.WriteByte('"')
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				sb.WriteString(`\uFFFD`)
+			case r == '"' || r == '\\':
+				sb.WriteByte('\\')
+				sb.WriteRune(r)
+			case r == '\b':
+				sb.WriteString(`\b`)
+			case r == '\t':
+				sb.WriteString(`\t`)
+			case r == '\n':
+				sb.WriteString(`\n`)
+			case r == '\f':
+				sb.WriteString(`\f`)
+			case r == '\r':
+				sb.WriteString(`\r`)
+			case r < 0x20:
+				fmt.Fprintf(&sb, `\u%04X`, r)
+			case r > 0xFFFF:
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&sb, `\u%04X\u%04X`, r1, r2)
+			default:
+				sb.WriteString(s[i : i+size])
+			}
+			i += size
+		}
+		sb.WriteByte('"')
+		return sb.String()
+	}
+	specials := []string{"\"", "\\", "\x00", "\x01", "\x1f", "\n", "\x7f", " ", "é", "😀", "\xff", "\x80", "!", "#", "[", "]", "~", "\x21\x00"}
+	for _, sp := range specials {
+		for pre := 0; pre < 18; pre++ {
+			for post := 0; post < 10; post += 3 {
+				s := strings.Repeat("a", pre) + sp + strings.Repeat("b", post)
+				if got, want := string(appendString(nil, s)), ref(s); got != want {
+					t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("abcXYZ019 \"\\\x00\x1f\x20\x21\x7f\x80\xc3\xa9\xf0\x9f\x98\x80\n\t")
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if got, want := string(appendString(nil, string(b))), ref(string(b)); got != want {
+			t.Fatalf("appendString(%q) = %s, want %s", b, got, want)
+		}
+	}
 }

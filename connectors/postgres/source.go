@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/queue"
@@ -81,6 +83,9 @@ func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	return c, nil
 }
 
+// replReadBuffer is the read buffer of the replication connection.
+const replReadBuffer = 1 << 20
+
 func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error) {
 	pc, err := pgconn.ParseConfig(cfg.DSN())
 	if err != nil {
@@ -90,6 +95,12 @@ func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error
 		pc.RuntimeParams[k] = v
 	}
 	pc.RuntimeParams["replication"] = "database"
+	// Read the replication stream in large chunks rather than pgproto3's
+	// 8 KiB: one read takes whatever the socket holds, so a backlog costs
+	// a few large reads instead of one small read per change.
+	pc.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, replReadBuffer), w)
+	}
 	c, err := pgconn.ConnectConfig(ctx, pc)
 	if err != nil {
 		return nil, &ConnError{Op: fmt.Sprintf("open replication connection to %s:%d database %q", cfg.Host, cfg.Port, cfg.DBName), Err: err}

@@ -44,6 +44,63 @@ var sourceField = change.Field{
 // package yields (the same pointer every event carries).
 func SourceSchema() *change.Field { return &sourceField }
 
+// txSource holds the boxed members of the source block that every event of
+// one transaction (and table) shares, so that a streamed event allocates only
+// its own: the block, its sequence and its lsn. Boxed values are immutable,
+// so events may share them.
+type txSource struct {
+	ts                   time.Time
+	txID                 int64
+	lastCommit           uint64
+	tsMs, tsUs, tsNs, tx any
+	seqPrefix            []byte // `["<lastCommit>","` or `[null,"`
+
+	table         change.TableID
+	schema, name  any
+	prefix, dbany any
+}
+
+// block returns the source block of a streamed event at lsn.
+func (c *txSource) block(cfg *Config, id change.TableID, ts time.Time, txID int64, lastCommit, lsn uint64) change.StructValue {
+	if c.seqPrefix == nil || !c.ts.Equal(ts) || c.txID != txID || c.lastCommit != lastCommit {
+		c.ts, c.txID, c.lastCommit = ts, txID, lastCommit
+		c.tsMs, c.tsUs, c.tsNs = ts.UnixMilli(), ts.UnixMicro(), ts.UnixNano()
+		c.tx = nil
+		if txID != 0 {
+			c.tx = txID
+		}
+		c.seqPrefix = append(c.seqPrefix[:0], `[null,"`...)
+		if lastCommit != 0 {
+			c.seqPrefix = append(c.seqPrefix[:0], `["`...)
+			c.seqPrefix = strconv.AppendUint(c.seqPrefix, lastCommit, 10)
+			c.seqPrefix = append(c.seqPrefix, `","`...)
+		}
+	}
+	if c.schema == nil || c.table != id {
+		c.table, c.schema, c.name = id, id.Namespace, id.Name
+		c.prefix, c.dbany = cfg.TopicPrefix, cfg.DBName
+	}
+	var buf [64]byte
+	seq := strconv.AppendUint(append(buf[:0], c.seqPrefix...), lsn, 10)
+	seq = append(seq, `"]`...)
+	return change.StructValue{
+		DebeziumVersion,
+		"postgresql",
+		c.prefix,
+		c.tsMs,
+		"false",
+		c.dbany,
+		string(seq),
+		c.tsUs,
+		c.tsNs,
+		c.schema,
+		c.name,
+		c.tx,
+		int64(lsn),
+		nil,
+	}
+}
+
 // sourceBlock builds an event's source block. snapshot is "false" when
 // streaming, else a Debezium snapshot marker; lastCommit 0 means unknown.
 func sourceBlock(cfg *Config, id change.TableID, ts time.Time, snapshot string, txID int64, lastCommit, lsn uint64) change.StructValue {

@@ -52,6 +52,11 @@ func startSluice(ctx context.Context, bin string, brokers []string, offsetsTopic
 	}
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", filepath.Join(dir, "data"),
 		"--kafka-brokers", strings.Join(brokers, ","), "--offsets-topic", offsetsTopic, "--log-level", "warn")
+	// SLUICE_BENCH_PROFILE=dir writes each run's CPU profile there (for
+	// profiling with pprof; the figures of such a run are not comparable).
+	if pd := os.Getenv("SLUICE_BENCH_PROFILE"); pd != "" {
+		cmd.Args = append(cmd.Args, "--cpuprofile", filepath.Join(pd, fmt.Sprintf("sluice-%d.pprof", time.Now().UnixNano())))
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -171,6 +176,13 @@ func (s *sluiceServer) pid() int { return s.cmd.Process.Pid }
 // stop sends SIGTERM, waits up to a minute, then kills; it removes the data
 // dir unless keep is set.
 func (s *sluiceServer) stop() {
+	if pd := os.Getenv("SLUICE_BENCH_PROFILE"); pd != "" {
+		if resp, err := http.Get(s.url + "/metrics"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			_ = os.WriteFile(filepath.Join(pd, fmt.Sprintf("metrics-%d.txt", time.Now().UnixNano())), b, 0o644)
+		}
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:
@@ -179,6 +191,11 @@ func (s *sluiceServer) stop() {
 		<-s.exited
 	}
 	s.logf.Close()
+	if pd := os.Getenv("SLUICE_BENCH_PROFILE"); pd != "" {
+		if b, err := os.ReadFile(s.logf.Name()); err == nil {
+			_ = os.WriteFile(filepath.Join(pd, fmt.Sprintf("sluice-%d.log", time.Now().UnixNano())), b, 0o644)
+		}
+	}
 	os.RemoveAll(s.dir)
 }
 
