@@ -1,0 +1,339 @@
+package mysql
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+)
+
+// The benchmarks here feed the decoder the binlog of the table the
+// throughput benchmark drains: db.t (id BIGINT PRIMARY KEY, stamp_ns BIGINT
+// NOT NULL, payload VARCHAR(100) NOT NULL) with 80-character payloads, in
+// rows events of benchRowsPerEvent rows (MariaDB cuts a statement's rows at
+// binlog_row_event_max_size, 8 KiB: about 80 such rows).
+
+const (
+	benchRowsPerEvent = 80
+	benchPayloadLen   = 80
+	benchVarcharMeta  = 400     // VARCHAR(100) in utf8mb4: 400 bytes at most, 2-byte length
+	benchFirstID      = 1 << 20 // ids past the runtime's preallocated small integers
+)
+
+// benchTableMap is the TABLE_MAP the decoder sees, with full row metadata.
+func benchTableMap() *replication.TableMapEvent {
+	return &replication.TableMapEvent{
+		TableID: tableID, Schema: []byte("db"), Table: []byte("t"),
+		ColumnCount: 3,
+		ColumnType:  []byte{gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_VARCHAR},
+		ColumnMeta:  []uint16{0, 0, benchVarcharMeta},
+		ColumnName:  [][]byte{[]byte("id"), []byte("stamp_ns"), []byte("payload")},
+		NullBitmap:  []byte{0},
+		PrimaryKey:  []uint64{0},
+	}
+}
+
+// benchPayload is row id's payload: 80 hex digits, as the benchmark's MD5s.
+func benchPayload(id int64) string {
+	const hexd = "0123456789abcdef"
+	b := make([]byte, benchPayloadLen)
+	x := uint64(id)*0x9E3779B97F4A7C15 + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = hexd[x&15]
+	}
+	return string(b)
+}
+
+// benchRows returns n rows from id first as go-mysql decodes them.
+func benchRows(first int64, n int) [][]any {
+	rows := make([][]any, n)
+	for i := range rows {
+		id := first + int64(i)
+		rows[i] = []any{id, int64(0), benchPayload(id)}
+	}
+	return rows
+}
+
+// newBenchDecoder returns a MariaDB decoder streaming from the start of
+// mysql-bin.000001 whose queued events go to sink.
+func newBenchDecoder(tb testing.TB, sink func(item)) *decoder {
+	tb.Helper()
+	m := baseConfig()
+	m["include.schema.changes"] = "false"
+	cfg, err := ParseConfig("bench", m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st := newStream(&cfg, nil, Knobs{}, maria)
+	d, err := newDecoder(st, restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-1"}, nil, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d.send = func(_ context.Context, it item) error {
+		sink(it)
+		return nil
+	}
+	return d
+}
+
+// benchHeader is the header of an event of 100 bytes at pos.
+func benchHeader(typ replication.EventType, pos uint32) *replication.EventHeader {
+	return &replication.EventHeader{EventType: typ, ServerID: 1, Timestamp: 1714558530, EventSize: 100, LogPos: pos + 100}
+}
+
+// reportPerRow reports the time and allocations per row of a benchmark that
+// handled rows rows, from the allocation count at its start.
+func reportPerRow(b *testing.B, rows int, mallocs0 uint64) {
+	b.StopTimer()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+	b.ReportMetric(float64(ms.Mallocs-mallocs0)/float64(rows), "allocs/row")
+}
+
+func mallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
+}
+
+// BenchmarkDecoderRows measures decoder.handle from a decoded rows event to
+// the queued events: per op, one transaction of txRows rows (GTID,
+// TABLE_MAP, WRITE_ROWS, XID), or for "large" one rows event of a
+// transaction that never ends.
+func BenchmarkDecoderRows(b *testing.B) {
+	for _, txRows := range []int{1, 10} {
+		b.Run(fmt.Sprintf("tx=%d", txRows), func(b *testing.B) {
+			queued := 0
+			d := newBenchDecoder(b, func(item) { queued++ })
+			ctx := context.Background()
+			gtid := &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 1}}
+			evs := []*replication.BinlogEvent{
+				{Header: benchHeader(replication.MARIADB_GTID_EVENT, 1000), Event: gtid},
+				{Header: benchHeader(replication.TABLE_MAP_EVENT, 1100), Event: benchTableMap()},
+				{Header: benchHeader(replication.WRITE_ROWS_EVENTv1, 1200), Event: &replication.RowsEvent{TableID: tableID, Rows: benchRows(benchFirstID, txRows)}},
+				{Header: benchHeader(replication.XID_EVENT, 1300), Event: &replication.XIDEvent{XID: 1}},
+			}
+			b.ReportAllocs()
+			m0 := mallocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				gtid.GTID.SequenceNumber = uint64(i) + 2
+				for _, ev := range evs {
+					if err := d.handle(ctx, ev); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			reportPerRow(b, b.N*txRows, m0)
+			if queued != b.N*txRows {
+				b.Fatalf("queued %d events, want %d", queued, b.N*txRows)
+			}
+		})
+	}
+	b.Run("large", func(b *testing.B) {
+		queued := 0
+		d := newBenchDecoder(b, func(item) { queued++ })
+		ctx := context.Background()
+		for _, ev := range []*replication.BinlogEvent{
+			{Header: benchHeader(replication.MARIADB_GTID_EVENT, 1000), Event: &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 2}}},
+			{Header: benchHeader(replication.TABLE_MAP_EVENT, 1100), Event: benchTableMap()},
+		} {
+			if err := d.handle(ctx, ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rows := &replication.BinlogEvent{Header: benchHeader(replication.WRITE_ROWS_EVENTv1, 1200), Event: &replication.RowsEvent{TableID: tableID, Rows: benchRows(benchFirstID, benchRowsPerEvent)}}
+		b.ReportAllocs()
+		m0 := mallocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			rows.Header.LogPos += 8192 // the next rows event of the transaction
+			if err := d.handle(ctx, rows); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportPerRow(b, b.N*benchRowsPerEvent, m0)
+		if queued != b.N*benchRowsPerEvent-1 { // the last one stays buffered
+			b.Fatalf("queued %d events, want %d", queued, b.N*benchRowsPerEvent-1)
+		}
+	})
+}
+
+// binlogWriter encodes the binlog events of the benchmark table as a server
+// sends them (v4 events without checksums), for go-mysql's parser.
+type binlogWriter struct {
+	pos uint32
+}
+
+func (w *binlogWriter) event(typ replication.EventType, body []byte) []byte {
+	b := make([]byte, replication.EventHeaderSize, replication.EventHeaderSize+len(body))
+	size := uint32(replication.EventHeaderSize + len(body))
+	binary.LittleEndian.PutUint32(b[0:], 1714558530)
+	b[4] = byte(typ)
+	binary.LittleEndian.PutUint32(b[5:], 1) // server id
+	binary.LittleEndian.PutUint32(b[9:], size)
+	w.pos += size
+	binary.LittleEndian.PutUint32(b[13:], w.pos)
+	return append(b, body...)
+}
+
+// formatDescription is a FORMAT_DESCRIPTION_EVENT of a server old enough
+// to write no checksums, with 8-byte post-headers (6-byte table ids).
+func (w *binlogWriter) formatDescription() []byte {
+	body := make([]byte, 2+50+4+1)
+	binary.LittleEndian.PutUint16(body, 4)
+	copy(body[2:], "5.5.0-bench")
+	body[56] = replication.EventHeaderSize
+	for range 64 {
+		body = append(body, 8)
+	}
+	return w.event(replication.FORMAT_DESCRIPTION_EVENT, body)
+}
+
+// tableMap is the benchmark table's TABLE_MAP without optional metadata
+// (the parser needs only the types).
+func (w *binlogWriter) tableMap() []byte {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, tableID)
+	b = append(b, 0, 0, 0, 0) // 6-byte table id, flags
+	b = append(b, 2, 'd', 'b', 0, 1, 't', 0)
+	b = append(b, 3, gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_VARCHAR)
+	b = append(b, 2) // metadata: the VARCHAR's maximum length
+	b = binary.LittleEndian.AppendUint16(b, benchVarcharMeta)
+	b = append(b, 0) // null bitmap
+	return w.event(replication.TABLE_MAP_EVENT, b)
+}
+
+// writeRows is a WRITE_ROWS_EVENTv1 of n rows from id first.
+func (w *binlogWriter) writeRows(first int64, n int) []byte {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, tableID)
+	b = append(b, 0, 0, 0, 0) // 6-byte table id, flags
+	b = append(b, 3, 0b111)   // column count, columns present
+	for i := range n {
+		id := first + int64(i)
+		b = append(b, 0) // null bitmap
+		b = binary.LittleEndian.AppendUint64(b, uint64(id))
+		b = binary.LittleEndian.AppendUint64(b, 0)
+		p := benchPayload(id)
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(p)))
+		b = append(b, p...)
+	}
+	return w.event(replication.WRITE_ROWS_EVENTv1, b)
+}
+
+// newBenchParser returns a parser configured as the stream's syncer, past
+// the format description and the benchmark table's TABLE_MAP, and the
+// encoder of further events.
+func newBenchParser(tb testing.TB) (*replication.BinlogParser, *binlogWriter) {
+	tb.Helper()
+	p := replication.NewBinlogParser()
+	ConfigureParser(p)
+	w := &binlogWriter{pos: 4}
+	for _, raw := range [][]byte{w.formatDescription(), w.tableMap()} {
+		if _, err := p.Parse(raw); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return p, w
+}
+
+// parseCopy parses a copy of raw, as go-mysql's syncer parses the copy of
+// each packet it reads (the strings of the rows point into that copy).
+func parseCopy(tb testing.TB, p *replication.BinlogParser, raw []byte) *replication.BinlogEvent {
+	ev, err := p.Parse(append([]byte(nil), raw...))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// startLargeTx has d begin a transaction on the benchmark table.
+func startLargeTx(tb testing.TB, d *decoder) {
+	tb.Helper()
+	for _, ev := range []*replication.BinlogEvent{
+		{Header: benchHeader(replication.MARIADB_GTID_EVENT, 1000), Event: &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 2}}},
+		{Header: benchHeader(replication.TABLE_MAP_EVENT, 1100), Event: benchTableMap()},
+	} {
+		if err := d.handle(context.Background(), ev); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecoderParseRows is BenchmarkDecoderRows/large with go-mysql's
+// decoding of the rows event included: per op, one 80-row event parsed
+// from its bytes and handled.
+func BenchmarkDecoderParseRows(b *testing.B) {
+	p, w := newBenchParser(b)
+	raw := w.writeRows(benchFirstID, benchRowsPerEvent)
+	queued := 0
+	d := newBenchDecoder(b, func(item) { queued++ })
+	startLargeTx(b, d)
+	ctx := context.Background()
+	b.ReportAllocs()
+	m0 := mallocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := d.handle(ctx, parseCopy(b, p, raw)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerRow(b, b.N*benchRowsPerEvent, m0)
+	if queued != b.N*benchRowsPerEvent-1 {
+		b.Fatalf("queued %d events, want %d", queued, b.N*benchRowsPerEvent-1)
+	}
+}
+
+// queuedMemory queues n rows of a large transaction, parsed from binlog
+// bytes, and keeps them as the stream's queue would. It returns the heap
+// they hold and the bytes the queue's budget counted for them, per event.
+func queuedMemory(tb testing.TB, n int) (heap, estimate float64) {
+	p, w := newBenchParser(tb)
+	var held []item
+	var counted int
+	d := newBenchDecoder(tb, func(it item) {
+		held = append(held, it)
+		counted += it.size
+	})
+	held = make([]item, 0, n+benchRowsPerEvent)
+	startLargeTx(tb, d)
+	raws := make([][]byte, 0, n/benchRowsPerEvent+1)
+	for id := int64(benchFirstID); id < benchFirstID+int64(n); id += benchRowsPerEvent {
+		raws = append(raws, w.writeRows(id, benchRowsPerEvent))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ctx := context.Background()
+	for _, raw := range raws {
+		if err := d.handle(ctx, parseCopy(tb, p, raw)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(held)
+	runtime.KeepAlive(raws)
+	k := float64(len(held))
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / k, float64(counted) / k
+}
+
+// BenchmarkQueuedMemory reports the live heap of a queued event of the
+// benchmark table against what the queue's byte budget counts for it.
+func BenchmarkQueuedMemory(b *testing.B) {
+	var heap, est float64
+	for i := 0; i < b.N; i++ {
+		heap, est = queuedMemory(b, 20000)
+	}
+	b.ReportMetric(heap, "heapB/event")
+	b.ReportMetric(est, "budgetB/event")
+}
