@@ -86,6 +86,7 @@ type serveConfig struct {
 	logFormat    string
 	shutdown     time.Duration
 	cpuProfile   string
+	memProfile   string
 }
 
 // env returns the environment variable's value, or def.
@@ -107,6 +108,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.logLevel, "log-level", env("SLUICE_LOG_LEVEL", "info"), "debug, info, warn or error (SLUICE_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("SLUICE_LOG_FORMAT", "text"), "text or json (SLUICE_LOG_FORMAT)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for profiling; off by default)")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile (allocations of the whole run) to this file at exit (for profiling; off by default)")
 	shutdown := env("SLUICE_SHUTDOWN_TIMEOUT", "60s")
 	fs.Func("shutdown-timeout", "how long SIGTERM waits for connectors to commit and stop (SLUICE_SHUTDOWN_TIMEOUT, default 60s)", func(s string) error {
 		shutdown = s
@@ -169,6 +171,19 @@ func serve(args []string, stderr io.Writer) int {
 			return 2
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if c.memProfile != "" {
+		defer func() {
+			f, err := os.Create(c.memProfile)
+			if err != nil {
+				fmt.Fprintf(stderr, "sluice serve: %v\n", err)
+				return
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fmt.Fprintf(stderr, "sluice serve: write heap profile: %v\n", err)
+			}
+		}()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -23,8 +23,9 @@ import (
 
 // Knobs are test hooks and tuning limits. The zero value means defaults.
 type Knobs struct {
-	// QueueEvents and QueueBytes bound the events read ahead of Next
-	// (defaults 4096 events, 64 MiB).
+	// QueueEvents and QueueBytes bound the events queued ahead of Next
+	// (defaults 2048 events, 16 MiB); the batch Next is working through
+	// can hold as many again.
 	QueueEvents int
 	QueueBytes  int
 }
@@ -290,8 +291,7 @@ type Stream struct {
 	warned map[string]bool
 	snap   *snapshotRun // set by beginSnapshot
 
-	items  chan item
-	budget *queue.Budget
+	items  *queue.Queue[item]
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	stopSt chan struct{} // closed by Close: the status loop sends a last update and ends
@@ -300,6 +300,8 @@ type Stream struct {
 
 	// consumer side (Next), single goroutine by contract
 	sticky error
+	batch  []item // taken from q, not yet returned from batch[bi] on
+	bi     int
 
 	mu       sync.Mutex
 	pending  []txEnd
@@ -310,10 +312,10 @@ type Stream struct {
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 	if k.QueueEvents <= 0 {
-		k.QueueEvents = 4096
+		k.QueueEvents = 2048
 	}
 	if k.QueueBytes <= 0 {
-		k.QueueBytes = 64 << 20
+		k.QueueBytes = 16 << 20
 	}
 	return &Stream{
 		cfg:    cfg,
@@ -321,8 +323,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		knobs:  k,
 		tables: map[string]*tableInfo{},
 		warned: map[string]bool{},
-		items:  make(chan item, k.QueueEvents),
-		budget: queue.NewBudget(k.QueueBytes),
+		items:  queue.New[item](k.QueueEvents, k.QueueBytes),
 		stopSt: make(chan struct{}),
 	}
 }
@@ -334,7 +335,7 @@ func (st *Stream) start(plan *openPlan) {
 	st.wg.Add(1)
 	go func() {
 		defer st.wg.Done()
-		defer close(st.items)
+		defer st.items.Close()
 		defer func() {
 			if st.repl != nil {
 				st.repl.Close(context.Background())
@@ -377,16 +378,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 
 // send queues it for Next, waiting for room (by count and by bytes).
 func (st *Stream) send(ctx context.Context, it item) error {
-	if err := st.budget.Acquire(ctx, it.size); err != nil {
-		return err
-	}
-	select {
-	case st.items <- it:
-		return nil
-	case <-ctx.Done():
-		st.budget.Release(it.size)
-		return ctx.Err()
-	}
+	return st.items.Put(ctx, it, it.size)
 }
 
 // Next returns the next event. Cancelling ctx loses nothing.
@@ -395,15 +387,22 @@ func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
 		if st.sticky != nil {
 			return nil, st.sticky
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case it, ok := <-st.items:
-			if !ok {
-				st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
-				continue
+		if st.bi == len(st.batch) {
+			clear(st.batch)
+			st.batch, st.bi = st.batch[:0], 0
+			var err error
+			if st.batch, err = st.items.Take(ctx, st.batch); err != nil {
+				if errors.Is(err, queue.ErrClosed) {
+					st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
+					continue
+				}
+				return nil, err
 			}
-			st.budget.Release(it.size)
+		}
+		{
+			it := st.batch[st.bi]
+			st.batch[st.bi] = item{}
+			st.bi++
 			switch {
 			case it.err != nil:
 				st.sticky = it.err
@@ -544,4 +543,4 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 
 // Pending returns how many events (or a pending error) are ready for Next
 // without waiting; the runtime commits a batch when nothing more is ready.
-func (st *Stream) Pending() int { return len(st.items) }
+func (st *Stream) Pending() int { return len(st.batch) - st.bi + st.items.Len() }

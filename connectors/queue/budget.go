@@ -14,6 +14,9 @@ type Budget struct {
 	max  int
 	used int
 	wake chan struct{}
+	// waited is set when an Acquire waits on wake, so that Release makes a
+	// new channel only when it has someone to wake.
+	waited bool
 }
 
 // NewBudget returns a budget of max bytes.
@@ -32,6 +35,7 @@ func (b *Budget) Acquire(ctx context.Context, n int) error {
 			return nil
 		}
 		w := b.wake
+		b.waited = true
 		b.mu.Unlock()
 		select {
 		case <-w:
@@ -48,7 +52,10 @@ func (b *Budget) Release(n int) {
 	}
 	b.mu.Lock()
 	b.used -= n
-	close(b.wake)
-	b.wake = make(chan struct{})
+	if b.waited {
+		close(b.wake)
+		b.wake = make(chan struct{})
+		b.waited = false
+	}
 	b.mu.Unlock()
 }

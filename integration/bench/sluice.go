@@ -55,7 +55,9 @@ func startSluice(ctx context.Context, bin string, brokers []string, offsetsTopic
 	// SLUICE_BENCH_PROFILE=dir writes each run's CPU profile there (for
 	// profiling with pprof; the figures of such a run are not comparable).
 	if pd := os.Getenv("SLUICE_BENCH_PROFILE"); pd != "" {
-		cmd.Args = append(cmd.Args, "--cpuprofile", filepath.Join(pd, fmt.Sprintf("sluice-%d.pprof", time.Now().UnixNano())))
+		ts := time.Now().UnixNano()
+		cmd.Args = append(cmd.Args, "--cpuprofile", filepath.Join(pd, fmt.Sprintf("sluice-%d.pprof", ts)),
+			"--memprofile", filepath.Join(pd, fmt.Sprintf("sluice-%d.allocs", ts)))
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,123 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrClosed is returned by Take once the queue is closed and empty.
+var ErrClosed = errors.New("queue closed")
+
+// Queue hands items from one producer goroutine to one consumer goroutine in
+// batches. Put appends under a lock and wakes the consumer only when the
+// queue was empty; Take moves everything queued at once. Compared with a
+// channel of items, the two goroutines meet once per batch instead of once
+// per item, which on a busy stream is most of the cost of the hand-over.
+//
+// The queue holds at most maxItems items and maxBytes bytes (by the sizes
+// given to Put; an item larger than maxBytes passes alone), so with the batch
+// the consumer holds, up to twice that is in flight.
+type Queue[T any] struct {
+	mu       sync.Mutex
+	items    []T
+	bytes    int
+	closed   bool
+	maxItems int
+	maxBytes int
+	n        atomic.Int64  // len(items), readable without the lock
+	ready    chan struct{} // a token: something was put into an empty queue, or it closed
+	room     chan struct{} // a token: the consumer took the queued items
+}
+
+// New returns a queue bounded by maxItems items and maxBytes bytes.
+func New[T any](maxItems, maxBytes int) *Queue[T] {
+	if maxItems < 1 {
+		maxItems = 1
+	}
+	return &Queue[T]{
+		maxItems: maxItems,
+		maxBytes: maxBytes,
+		ready:    make(chan struct{}, 1),
+		room:     make(chan struct{}, 1),
+	}
+}
+
+// Put queues it, of size bytes, waiting while the queue is full or until
+// ctx ends. Put after Close returns ErrClosed.
+func (q *Queue[T]) Put(ctx context.Context, it T, size int) error {
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return ErrClosed
+		}
+		empty := len(q.items) == 0
+		if empty || len(q.items) < q.maxItems && q.bytes+size <= q.maxBytes {
+			q.items = append(q.items, it)
+			q.bytes += size
+			q.n.Store(int64(len(q.items)))
+			q.mu.Unlock()
+			if empty {
+				signal(q.ready)
+			}
+			return nil
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.room:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Take waits until something is queued, then appends all of it to dst and
+// returns dst. It returns ctx's error when ctx ends first, and ErrClosed
+// once the queue is closed and empty.
+func (q *Queue[T]) Take(ctx context.Context, dst []T) ([]T, error) {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			dst = append(dst, q.items...)
+			clear(q.items) // drop the references the queue no longer owns
+			q.items = q.items[:0]
+			q.bytes = 0
+			q.n.Store(0)
+			q.mu.Unlock()
+			signal(q.room)
+			return dst, nil
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return dst, ErrClosed
+		}
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		}
+	}
+}
+
+// Len is the number of items queued and not yet taken.
+func (q *Queue[T]) Len() int { return int(q.n.Load()) }
+
+// Close ends the queue: Take returns what is queued, then ErrClosed.
+func (q *Queue[T]) Close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	signal(q.ready)
+	signal(q.room)
+}
+
+// signal leaves a token in c unless one is there already.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,108 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestQueueDeliversInOrderUnderBounds runs a producer against a slow
+// consumer and checks every item arrives once, in order, and that no Take
+// ever returns more than the bound.
+func TestQueueDeliversInOrderUnderBounds(t *testing.T) {
+	q := New[int](16, 1<<20)
+	const n = 20000
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := q.Put(context.Background(), i, 10); err != nil {
+				t.Errorf("put %d: %v", i, err)
+				return
+			}
+		}
+		q.Close()
+	}()
+	var got []int
+	var batch []int
+	var err error
+	for {
+		batch, err = q.Take(context.Background(), batch[:0])
+		if errors.Is(err, ErrClosed) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch) > 16 {
+			t.Fatalf("took %d items, bound is 16", len(batch))
+		}
+		got = append(got, batch...)
+	}
+	if len(got) != n {
+		t.Fatalf("got %d items, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("item %d is %d", i, v)
+		}
+	}
+}
+
+func TestQueueByteBound(t *testing.T) {
+	q := New[string](100, 25)
+	ctx := context.Background()
+	for _, s := range []string{"a", "b"} {
+		if err := q.Put(ctx, s, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A third 10-byte item would exceed 25 bytes: Put waits.
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := q.Put(cctx, "c", 10); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("put into a full queue: %v, want a deadline", err)
+	}
+	if q.Len() != 2 {
+		t.Fatalf("Len = %d, want 2", q.Len())
+	}
+	done := make(chan error, 1)
+	go func() { done <- q.Put(ctx, "c", 10) }()
+	got, err := q.Take(ctx, nil)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("take: %v %v", got, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("put after take: %v", err)
+	}
+	// An item larger than the whole bound passes when the queue is empty.
+	if got, _ = q.Take(ctx, got[:0]); len(got) != 1 || got[0] != "c" {
+		t.Fatalf("second take: %v", got)
+	}
+	if err := q.Put(ctx, "huge", 1000); err != nil {
+		t.Fatalf("oversized item into an empty queue: %v", err)
+	}
+}
+
+func TestQueueTakeWaitsAndCancels(t *testing.T) {
+	q := New[int](4, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, err := q.Take(ctx, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("take from an empty queue: %v", err)
+	}
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		_ = q.Put(context.Background(), 7, 1)
+	}()
+	got, err := q.Take(context.Background(), nil)
+	if err != nil || len(got) != 1 || got[0] != 7 {
+		t.Fatalf("take: %v %v", got, err)
+	}
+	q.Close()
+	if err := q.Put(context.Background(), 8, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("put after close: %v", err)
+	}
+	if _, err := q.Take(context.Background(), nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("take after close: %v", err)
+	}
+}
