@@ -33,6 +33,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	st.log.Info("streaming started", "slot", st.cfg.SlotName, "publication", st.cfg.PublicationName)
 
 	dec := newDecoder(st, cp, state)
+	var rows rowParser
 	send := func(it item) error { return st.send(ctx, it) }
 	reply := make(chan struct{}, 1)
 	sctx, scancel := context.WithCancel(ctx)
@@ -82,7 +83,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 				if err != nil {
 					return &DecodeError{Table: "XLogData", Err: err}
 				}
-				lm, err := pglogrepl.Parse(xld.WALData)
+				lm, err := rows.parse(xld.WALData)
 				if err != nil {
 					return &DecodeError{Table: "pgoutput message", Err: err}
 				}
@@ -149,7 +150,7 @@ type decoder struct {
 	commitTime time.Time
 	index      int64
 	emitted    bool
-	buf        *item
+	buf        item // the last event, held until the next shows it is not its transaction's last
 	lastCommit uint64
 	lastKA     uint64
 	src        txSource
@@ -208,15 +209,15 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		return nil
 	case *pglogrepl.CommitMessage:
 		end := &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}
-		if d.buf != nil {
+		if d.buf.ev != nil {
 			// The last event carries its transaction's end, so that an Ack of
 			// it can confirm the transaction without another Next.
 			d.buf.ev.Pos.Last = true
 			d.buf.end = end
-			if err := send(*d.buf); err != nil {
+			if err := send(d.buf); err != nil {
 				return err
 			}
-			d.buf = nil
+			d.buf = item{}
 		} else if err := send(item{end: end}); err != nil {
 			return err
 		}
@@ -371,12 +372,12 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	}
 	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
 	d.emitted = true
-	if d.buf != nil {
-		if err := send(*d.buf); err != nil {
+	if d.buf.ev != nil {
+		if err := send(d.buf); err != nil {
 			return err
 		}
 	}
-	d.buf = &item{ev: ev, size: size}
+	d.buf = item{ev: ev, size: size}
 	return nil
 }
 
