@@ -777,6 +777,24 @@ func mapInt(bits int, unsigned bool, t change.Type) mapping {
 	return mapping{
 		field: change.Field{Type: t},
 		binlog: func(v any) (any, error) {
+			if !unsigned {
+				// A value of the column's own type passes through, boxed
+				// as it came.
+				switch v.(type) {
+				case int16:
+					if t == change.Int16 {
+						return v, nil
+					}
+				case int32:
+					if t == change.Int32 {
+						return v, nil
+					}
+				case int64:
+					if t == change.Int64 {
+						return v, nil
+					}
+				}
+			}
 			x, err := binlogInt64(v)
 			if err != nil {
 				return nil, err
@@ -1463,7 +1481,17 @@ func binlogText(charset string) func(any) (any, error) {
 		var s string
 		switch x := v.(type) {
 		case string:
-			s = x
+			// Text that needs no change passes through, boxed as it came.
+			if latin1 {
+				if out := decodeLatin1(x); out != x {
+					return out, nil
+				}
+				return v, nil
+			}
+			if !utf8.ValidString(x) {
+				return nil, fmt.Errorf("text is not valid UTF-8 (character set %q is not supported)", charset)
+			}
+			return v, nil
 		case []byte:
 			s = string(x)
 		default:
