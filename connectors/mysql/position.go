@@ -71,6 +71,9 @@ func (r restartPoint) String() string {
 type gtidSet struct {
 	flavor string
 	set    gomysql.GTIDSet
+
+	str   string // set.String(), while strOK
+	strOK bool
 }
 
 // parseGTIDSet parses s in flavor ("mysql" or "mariadb").
@@ -84,6 +87,7 @@ func parseGTIDSet(flavor, s string) (*gtidSet, error) {
 
 // add records one transaction's GTID ("uuid:n" or "d-s-n").
 func (g *gtidSet) add(gtid string) error {
+	g.strOK = false
 	var err error
 	switch s := g.set.(type) {
 	case *gomysql.MysqlGTIDSet:
@@ -99,11 +103,27 @@ func (g *gtidSet) add(gtid string) error {
 	return nil
 }
 
+// addMariadb records one transaction's MariaDB GTID, as add does its text.
+func (g *gtidSet) addMariadb(gtid gomysql.MariadbGTID) error {
+	s, ok := g.set.(*gomysql.MariadbGTIDSet)
+	if !ok {
+		return g.add(mariadbGTID(gtid))
+	}
+	g.strOK = false
+	if err := s.AddSet(&gtid); err != nil {
+		return fmt.Errorf("add GTID %q to %s: %w", mariadbGTID(gtid), g.flavor, err)
+	}
+	return nil
+}
+
 func (g *gtidSet) String() string {
 	if g == nil || g.set == nil {
 		return ""
 	}
-	return g.set.String()
+	if !g.strOK {
+		g.str, g.strOK = g.set.String(), true
+	}
+	return g.str
 }
 
 func (g *gtidSet) clone() *gtidSet {
@@ -120,6 +140,21 @@ func (g *gtidSet) contains(gtid string) bool {
 		return false
 	}
 	return g.set.Contain(one)
+}
+
+// mariadbGTID formats a MariaDB GTID as go-mysql's MariadbGTID.String does
+// ("domain-server-seq", "" for the zero GTID), without fmt.
+func mariadbGTID(g gomysql.MariadbGTID) string {
+	if g.DomainID == 0 && g.ServerID == 0 && g.SequenceNumber == 0 {
+		return ""
+	}
+	var b [3*20 + 2]byte
+	out := strconv.AppendUint(b[:0], uint64(g.DomainID), 10)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, uint64(g.ServerID), 10)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, g.SequenceNumber, 10)
+	return string(out)
 }
 
 // mysqlGTID formats a MySQL GTID event's id, or "" for an anonymous one.

@@ -1,8 +1,11 @@
 package mysql
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
 
 func TestBinlogOrder(t *testing.T) {
@@ -111,5 +114,33 @@ func TestRestartPointString(t *testing.T) {
 	r.GTIDs = "0-1-2"
 	if r.String() != `GTID set "0-1-2" (binlog b.000001:4)` {
 		t.Error(r.String())
+	}
+}
+
+func TestMariadbGTIDFormat(t *testing.T) {
+	for _, g := range []gomysql.MariadbGTID{
+		{}, {DomainID: 0, ServerID: 1, SequenceNumber: 6}, {DomainID: 3, ServerID: 0, SequenceNumber: 0},
+		{DomainID: math.MaxUint32, ServerID: math.MaxUint32, SequenceNumber: math.MaxUint64},
+	} {
+		if got, want := mariadbGTID(g), g.String(); got != want {
+			t.Errorf("mariadbGTID(%+v) = %q, go-mysql %q", g, got, want)
+		}
+	}
+}
+
+func TestGTIDSetAddMariadbAsText(t *testing.T) {
+	byText, _ := parseGTIDSet("mariadb", "0-1-5,1-2-7")
+	byID, _ := parseGTIDSet("mariadb", "0-1-5,1-2-7")
+	for _, g := range []gomysql.MariadbGTID{{DomainID: 0, ServerID: 1, SequenceNumber: 6}, {DomainID: 2, ServerID: 3, SequenceNumber: 1}, {DomainID: 0, ServerID: 4, SequenceNumber: 9}} {
+		_ = byID.String() // cached before the add: the add must drop it
+		if err := byText.add(g.String()); err != nil {
+			t.Fatal(err)
+		}
+		if err := byID.addMariadb(g); err != nil {
+			t.Fatal(err)
+		}
+		if byText.String() != byID.String() || byID.String() != byID.set.String() {
+			t.Fatalf("after %v: by text %q, by id %q (set %q)", g, byText, byID, byID.set.String())
+		}
 	}
 }
