@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
@@ -199,20 +201,36 @@ type decoder struct {
 	txStart   restartPoint
 	txOrder   uint64
 	gtid      string
+	mariaGTID gomysql.MariadbGTID // gtid as MariaDB's GTID event gave it (zero otherwise)
 	thread    int64
 	commitTS  time.Time // MySQL original_commit_timestamp, zero if none
 	index     int64
 	stateJSON json.RawMessage // the state of this transaction's events, built on first use
+	txid      string          // the TxID of this transaction's events, built on first use
 
-	buf        *item
-	sent       *change.Position // position of the last event queued
-	progressed bool             // something was queued since the last (re)connect
+	schemasJSON []byte // the JSON of the stream's schema versions at schemasGen
+	schemasGen  int
+
+	buf        item            // the event held back (ev nil: none)
+	sent       change.Position // position of the last event queued
+	hasSent    bool
+	progressed bool // something was queued since the last (re)connect
+
+	// What row events are built from: the boxed source values they share,
+	// the source block of the rows event in progress, and chunks that
+	// events, rows and source blocks are carved from (one allocation for
+	// many rows instead of several per row).
+	boxes    srcBoxes
+	srcTmpl  [srcFields]any
+	evChunk  []change.Event
+	valChunk []any
 }
 
-// tmInfo is a TABLE_MAP's table and the signature it was built from.
+// tmInfo is a TABLE_MAP's table (nil when not captured) and the event it
+// was built from.
 type tmInfo struct {
-	t   *tableInfo
-	sig string
+	t  *tableInfo
+	ev *replication.TableMapEvent
 }
 
 func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
@@ -250,9 +268,9 @@ func (d *decoder) resumePoint() restartPoint {
 // queued the checkpoint to skip up to.
 func (d *decoder) prepareReconnect() {
 	rp := d.resumePoint()
-	d.buf = nil
-	if d.sent != nil {
-		p := *d.sent
+	d.buf = item{}
+	if d.hasSent {
+		p := d.sent
 		d.cp = &p
 	}
 	d.inTx = false
@@ -282,7 +300,8 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 			d.commitTS = e.OriginalCommitTime()
 		}
 	case *replication.MariadbGTIDEvent:
-		d.beginTx(start, e.GTID.String())
+		d.beginTx(start, mariadbGTID(e.GTID))
+		d.mariaGTID = e.GTID
 		d.explicit = !e.IsStandalone()
 	case *replication.QueryEvent:
 		return d.query(ctx, h, start, e)
@@ -305,10 +324,12 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.inTx = true
 	d.explicit = false
 	d.gtid = gtid
+	d.mariaGTID = gomysql.MariadbGTID{}
 	d.thread = 0
 	d.commitTS = time.Time{}
 	d.index = 0
 	d.stateJSON = nil
+	d.txid = ""
 	d.txStart = restartPoint{binlogPos: binlogPos{File: d.file, Pos: start}, GTIDs: d.gtids.String()}
 	d.txOrder = orderOf(d.txStart.binlogPos)
 	if d.regions != nil && d.txOrder >= d.regionsEnd {
@@ -322,17 +343,23 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 	if !d.inTx {
 		return nil
 	}
-	if d.buf != nil {
+	if d.buf.ev != nil {
 		// The last event carries Last, so that a checkpoint at it resumes
 		// after the transaction.
 		d.buf.ev.Pos.Last = true
-		if err := d.queue(ctx, d.buf); err != nil {
+		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
 		}
-		d.buf = nil
+		d.buf = item{}
 	}
 	if d.gtid != "" && d.gtids != nil {
-		if err := d.gtids.add(d.gtid); err != nil {
+		var err error
+		if d.mariaGTID != (gomysql.MariadbGTID{}) {
+			err = d.gtids.addMariadb(d.mariaGTID)
+		} else {
+			err = d.gtids.add(d.gtid)
+		}
+		if err != nil {
 			return &DecodeError{Table: "GTID", Err: err}
 		}
 	}
@@ -348,8 +375,7 @@ func (d *decoder) queue(ctx context.Context, it *item) error {
 	if err := d.send(ctx, *it); err != nil {
 		return err
 	}
-	p := it.ev.Pos
-	d.sent = &p
+	d.sent, d.hasSent = it.ev.Pos, true
 	d.progressed = true
 	return nil
 }
@@ -449,13 +475,12 @@ func truncate(s string, n int) string {
 // tableMap records a TABLE_MAP event: the table it maps and, when its
 // columns differ from the known schema, a new schema version.
 func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) error {
+	if tm := d.tmap[e.TableID]; tm != nil && tm.ev != nil && sameTableMap(tm.ev, e) && (tm.t == nil || d.st.tables[tm.t.name()] == tm.t) {
+		return nil // as the last TABLE_MAP of this table id
+	}
 	db, name := string(e.Schema), string(e.Table)
 	if !d.cfg.Captures(db, name) {
-		d.tmap[e.TableID] = &tmInfo{}
-		return nil
-	}
-	sig := tableMapSig(e)
-	if tm := d.tmap[e.TableID]; tm != nil && tm.t != nil && tm.sig == sig && d.st.tables[tm.t.name()] == tm.t {
+		d.tmap[e.TableID] = &tmInfo{ev: e}
 		return nil
 	}
 	id := change.TableID{Namespace: db, Name: name}
@@ -497,7 +522,7 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	if t != before {
 		d.stateJSON = nil // the versions changed: later events carry the new state
 	}
-	d.tmap[e.TableID] = &tmInfo{t: t, sig: sig}
+	d.tmap[e.TableID] = &tmInfo{t: t, ev: e}
 	return nil
 }
 
@@ -522,41 +547,21 @@ func carryJSON(meta []ColumnMeta, cur *tableInfo) {
 	}
 }
 
-// tableMapSig identifies a TABLE_MAP's column layout.
-func tableMapSig(e *replication.TableMapEvent) string {
-	var b bytes.Buffer
-	b.Write(e.ColumnType)
-	b.WriteByte('|')
-	for _, m := range e.ColumnMeta {
-		b.WriteString(strconv.Itoa(int(m)))
-		b.WriteByte(',')
-	}
-	b.WriteByte('|')
-	b.Write(e.NullBitmap)
-	b.WriteByte('|')
-	b.Write(e.SignednessBitmap)
-	for _, n := range e.ColumnName {
-		b.WriteByte('|')
-		b.Write(n)
-	}
-	for _, k := range e.PrimaryKey {
-		b.WriteString("|k")
-		b.WriteString(strconv.FormatUint(k, 10))
-	}
-	for _, vals := range e.EnumStrValue {
-		for _, v := range vals {
-			b.WriteString("|e")
-			b.Write(v)
-		}
-	}
-	for _, vals := range e.SetStrValue {
-		for _, v := range vals {
-			b.WriteString("|s")
-			b.Write(v)
-		}
-	}
-	return b.String()
+// sameTableMap reports whether two TABLE_MAP events map the same table
+// with the same columns.
+func sameTableMap(a, b *replication.TableMapEvent) bool {
+	return a.TableID == b.TableID && bytes.Equal(a.Schema, b.Schema) && bytes.Equal(a.Table, b.Table) &&
+		a.ColumnCount == b.ColumnCount && bytes.Equal(a.ColumnType, b.ColumnType) && slices.Equal(a.ColumnMeta, b.ColumnMeta) &&
+		bytes.Equal(a.NullBitmap, b.NullBitmap) && bytes.Equal(a.SignednessBitmap, b.SignednessBitmap) &&
+		slices.Equal(a.DefaultCharset, b.DefaultCharset) && slices.Equal(a.ColumnCharset, b.ColumnCharset) &&
+		slices.EqualFunc(a.SetStrValue, b.SetStrValue, equalByteSlices) &&
+		slices.EqualFunc(a.EnumStrValue, b.EnumStrValue, equalByteSlices) &&
+		equalByteSlices(a.ColumnName, b.ColumnName) && slices.Equal(a.GeometryType, b.GeometryType) &&
+		slices.Equal(a.PrimaryKey, b.PrimaryKey) && slices.Equal(a.PrimaryKeyPrefix, b.PrimaryKeyPrefix) &&
+		slices.Equal(a.EnumSetDefaultCharset, b.EnumSetDefaultCharset) && slices.Equal(a.EnumSetColumnCharset, b.EnumSetColumnCharset)
 }
+
+func equalByteSlices(a, b [][]byte) bool { return slices.EqualFunc(a, b, bytes.Equal) }
 
 // src is the source block of an event of the transaction in progress.
 func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row int) srcInfo {
@@ -601,17 +606,19 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	if op == change.OpUpdate {
 		step = 2
 	}
+	// The source blocks of the event's rows differ only in the row number.
+	si := d.src(h, t, start, 0)
+	tmpl := si.fill(d.srcTmpl[:], d.cfg, &d.boxes)
 	for i := 0; i+step <= len(e.Rows); i += step {
 		rowIdx := i / step
-		si := d.src(h, t, start, rowIdx)
 		switch op {
 		case change.OpCreate:
 			after, err := d.convert(t, e.Rows[i])
 			if err != nil {
 				return err
 			}
-			ev := d.event(op, t, nil, after, &si)
-			if err := d.emit(ctx, ev, t, rowKey(t, e.Rows[i]), rowSize(e.Rows[i])); err != nil {
+			ev := d.rowEvent(op, t, nil, after, tmpl, rowIdx, si.ts)
+			if err := d.emit(ctx, ev, t, e.Rows[i], rowSize(e.Rows[i])); err != nil {
 				return err
 			}
 		case change.OpDelete:
@@ -619,8 +626,8 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 			if err != nil {
 				return err
 			}
-			ev := d.event(op, t, before, nil, &si)
-			if err := d.emit(ctx, ev, t, rowKey(t, e.Rows[i]), rowSize(e.Rows[i])); err != nil {
+			ev := d.rowEvent(op, t, before, nil, tmpl, rowIdx, si.ts)
+			if err := d.emit(ctx, ev, t, e.Rows[i], rowSize(e.Rows[i])); err != nil {
 				return err
 			}
 		case change.OpUpdate:
@@ -632,25 +639,24 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 			if err != nil {
 				return err
 			}
-			oldKey, newKey := rowKey(t, e.Rows[i]), rowKey(t, e.Rows[i+1])
 			size := rowSize(e.Rows[i]) + rowSize(e.Rows[i+1])
-			if len(t.Key) > 0 && !equalStrings(oldKey, newKey) {
+			if len(t.Key) > 0 && !equalStrings(rowKey(t, e.Rows[i]), rowKey(t, e.Rows[i+1])) {
 				// A key change: a delete of the old key and a create of the
 				// new one, as Debezium emits it.
-				del := d.event(change.OpDelete, t, before, nil, &si)
-				cre := d.event(change.OpCreate, t, nil, after, &si)
+				del := d.rowEvent(change.OpDelete, t, before, nil, tmpl, rowIdx, si.ts)
+				cre := d.rowEvent(change.OpCreate, t, nil, after, tmpl, rowIdx, si.ts)
 				del.Headers = []change.Header{{Key: "__debezium.newkey", Value: keyJSON(t, after)}}
 				cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: keyJSON(t, before)}}
-				if err := d.emit(ctx, del, t, oldKey, size); err != nil {
+				if err := d.emit(ctx, del, t, e.Rows[i], size); err != nil {
 					return err
 				}
-				if err := d.emit(ctx, cre, t, newKey, size); err != nil {
+				if err := d.emit(ctx, cre, t, e.Rows[i+1], size); err != nil {
 					return err
 				}
 				continue
 			}
-			ev := d.event(op, t, before, after, &si)
-			if err := d.emit(ctx, ev, t, newKey, size); err != nil {
+			ev := d.rowEvent(op, t, before, after, tmpl, rowIdx, si.ts)
+			if err := d.emit(ctx, ev, t, e.Rows[i+1], size); err != nil {
 				return err
 			}
 		}
@@ -658,16 +664,55 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	return nil
 }
 
-func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, si *srcInfo) *change.Event {
-	return &change.Event{
+// rowEvent returns the event of one row of a rows event, whose source block
+// is tmpl with the row's number.
+func (d *decoder) rowEvent(op change.Op, t *tableInfo, before, after change.Row, tmpl change.StructValue, row int, ts time.Time) *change.Event {
+	src := change.StructValue(d.values(srcFields))
+	copy(src, tmpl)
+	src[srcRowIdx] = d.boxes.row(int32(row))
+	ev := d.newEvent()
+	*ev = change.Event{
 		Op:           op,
 		Table:        t.Schema,
 		Before:       before,
 		After:        after,
-		Source:       si.block(d.cfg),
+		Source:       src,
 		SourceSchema: d.st.src,
-		Commit:       si.ts,
+		Commit:       ts,
 	}
+	return ev
+}
+
+// Events, rows and source blocks are carved from chunks of about 8 KiB (a
+// size class of the allocator). A chunk stays live while any event carved
+// from it does: events leave the queue in order, so that is at most one
+// chunk's worth more than the queue holds.
+const (
+	evChunkLen  = 8192 / int(unsafe.Sizeof(change.Event{}))
+	valChunkLen = 8192 / int(unsafe.Sizeof(any(nil)))
+)
+
+// newEvent returns a zero event.
+func (d *decoder) newEvent() *change.Event {
+	if len(d.evChunk) == 0 {
+		d.evChunk = make([]change.Event, evChunkLen)
+	}
+	ev := &d.evChunk[0]
+	d.evChunk = d.evChunk[1:]
+	return ev
+}
+
+// values returns n nil values, for a row or a source block.
+func (d *decoder) values(n int) []any {
+	if n > len(d.valChunk) {
+		if n > valChunkLen/4 {
+			return make([]any, n)
+		}
+		d.valChunk = make([]any, valChunkLen)
+	}
+	v := d.valChunk[:n:n]
+	d.valChunk = d.valChunk[n:]
+	return v
 }
 
 // convert maps one binlog row image to a change.Row.
@@ -675,7 +720,7 @@ func (d *decoder) convert(t *tableInfo, vals []any) (change.Row, error) {
 	if len(vals) != len(t.Conv) {
 		return nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("row has %d columns, schema %d", len(vals), len(t.Conv))}
 	}
-	row := make(change.Row, len(vals))
+	row := change.Row(d.values(len(vals)))
 	for i, v := range vals {
 		if v == nil {
 			continue
@@ -691,12 +736,14 @@ func (d *decoder) convert(t *tableInfo, vals []any) (change.Row, error) {
 
 // emit applies skipped.operations, the snapshot-region filter and the
 // checkpoint, numbers the event, and queues it behind the buffered one.
-func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, key []string, size int) error {
+// keyVals is the binlog row image whose key identifies the event (nil for a
+// truncate); its key is read only while snapshot regions filter.
+func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyVals []any, size int) error {
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
 	}
 	if d.regions != nil && t != nil {
-		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.regions, idx, key, t.keyKinds(), d.txOrder) {
+		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.regions, idx, rowKey(t, keyVals), t.keyKinds(), d.txOrder) {
 			return nil
 		}
 	}
@@ -706,28 +753,76 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, key 
 		return nil
 	}
 	if d.stateJSON == nil {
-		st := cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot()}
-		if d.regions != nil {
-			st.Tables, st.Regions = d.snapTables, d.regions
-		}
-		b, err := json.Marshal(st)
+		b, err := d.state()
 		if err != nil {
 			return err
 		}
 		d.stateJSON = b
 	}
-	txid := d.gtid
-	if txid == "" {
-		txid = d.txStart.binlogPos.String()
+	if d.txid == "" {
+		d.txid = d.gtid
+		if d.txid == "" {
+			d.txid = d.txStart.binlogPos.String()
+		}
 	}
-	ev.Pos = change.Position{Tx: d.txOrder, TxID: txid, Index: i, State: d.stateJSON}
-	if d.buf != nil {
-		if err := d.queue(ctx, d.buf); err != nil {
+	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON}
+	if d.buf.ev != nil {
+		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
 		}
 	}
-	d.buf = &item{ev: ev, size: size}
+	d.buf = item{ev: ev, size: size}
 	return nil
+}
+
+// state returns the JSON of the cpState of the transaction in progress.
+// Without snapshot regions it is written directly, byte for byte as
+// json.Marshal writes it, around the schema versions' JSON, which is kept
+// while the versions do not change.
+func (d *decoder) state() ([]byte, error) {
+	if d.regions != nil {
+		return json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
+	}
+	if d.schemasJSON == nil || d.schemasGen != d.st.versionsGen {
+		d.schemasJSON = []byte{}
+		if m := d.st.schemasSnapshot(); m != nil {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, err
+			}
+			d.schemasJSON = b
+		}
+		d.schemasGen = d.st.versionsGen
+	}
+	r := d.txStart
+	b := make([]byte, 0, 64+len(r.File)+len(r.GTIDs)+len(d.schemasJSON))
+	b = append(b, `{"restart":{"file":`...)
+	b = appendJSONString(b, r.File)
+	b = append(b, `,"pos":`...)
+	b = strconv.AppendUint(b, uint64(r.Pos), 10)
+	if r.GTIDs != "" {
+		b = append(b, `,"gtids":`...)
+		b = appendJSONString(b, r.GTIDs)
+	}
+	b = append(b, '}')
+	if len(d.schemasJSON) > 0 {
+		b = append(b, `,"schemas":`...)
+		b = append(b, d.schemasJSON...)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as json.Marshal writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // escapes: the rare case
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // rowKey returns the key columns' text forms of a binlog row (the forms the

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
+	"time"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
@@ -406,4 +408,163 @@ func TestDecoderUpdateDeleteKeyChange(t *testing.T) {
 	if h.out[2].Source[14] != int32(1) {
 		t.Errorf("row index of the second pair %v", h.out[2].Source[14])
 	}
+}
+
+// TestDecoderSourceBlocks checks the source block of row events against
+// one built afresh, while what it carries changes between rows events:
+// position, time, GTID, thread, table and file.
+func TestDecoderSourceBlocks(t *testing.T) {
+	sid := []byte{0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62}
+	const u = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+	info := serverInfo{MariaDB: false, GTIDs: true}
+	other := scriptTableMap(false)
+	other.TableID, other.Table = tableID+1, []byte("u")
+	s := newScript("binlog.000007")
+	type want struct {
+		ts     time.Time
+		table  string
+		gtid   string
+		file   string
+		pos    uint32
+		thread int64
+		rows   int
+	}
+	var wants []want
+	tx := func(gno int64, commitUS int64, thread uint32, tm *replication.TableMapEvent, rowsPerEvent ...int) {
+		s.add(replication.GTID_EVENT, &replication.GTIDEvent{SID: sid, GNO: gno, OriginalCommitTimestamp: uint64(commitUS)})
+		if thread != 0 {
+			s.add(replication.QUERY_EVENT, &replication.QueryEvent{Query: []byte("BEGIN"), SlaveProxyID: thread, Schema: []byte("db")})
+		}
+		s.add(replication.TABLE_MAP_EVENT, tm)
+		for i, n := range rowsPerEvent {
+			var rows [][]any
+			for j := range n {
+				rows = append(rows, []any{int32(gno*100 + int64(j)), "x"})
+			}
+			pos := s.add(replication.WRITE_ROWS_EVENTv2, &replication.RowsEvent{TableID: tm.TableID, Rows: rows})
+			ev := s.events[len(s.events)-1]
+			ev.Header.Timestamp += uint32(gno*10 + int64(i)) // a later second each event
+			ts := time.Unix(int64(ev.Header.Timestamp), 0).UTC()
+			if commitUS != 0 {
+				ts = time.UnixMicro(commitUS).UTC()
+			}
+			wants = append(wants, want{ts: ts, table: string(tm.Table), gtid: fmt.Sprintf("%s:%d", u, gno), file: s.file, pos: pos, thread: int64(thread), rows: n})
+		}
+		s.add(replication.XID_EVENT, &replication.XIDEvent{})
+	}
+	tx(11, 1714558530123456, 42, scriptTableMap(false), 3, 2)
+	tx(12, 0, 0, scriptTableMap(false), 2)
+	tx(13, 0, 7, other, 1, 300)
+	s.file = "binlog.000008"
+	s.add(replication.ROTATE_EVENT, &replication.RotateEvent{NextLogName: []byte(s.file), Position: 4})
+	s.pos = 4
+	tx(14, 1714558531000001, 7, other, 2)
+
+	h := newHarness(t, info, restartPoint{binlogPos: binlogPos{"binlog.000007", 4}, GTIDs: u + ":1-10"}, nil, nil)
+	h.feed(s.events)
+	i := 0
+	for _, w := range wants {
+		for row := range w.rows {
+			if i >= len(h.out) {
+				t.Fatalf("%d events", len(h.out))
+			}
+			ev := h.out[i]
+			i++
+			si := srcInfo{ts: w.ts, snapshot: "false", db: "db", table: w.table, serverID: 1, gtid: w.gtid, file: w.file, pos: w.pos, row: int32(row), thread: w.thread}
+			if want := si.block(h.d.cfg); !reflect.DeepEqual(ev.Source, want) {
+				t.Errorf("event %d source\n%#v\nwant\n%#v", i-1, ev.Source, want)
+			}
+			if !ev.Commit.Equal(w.ts) {
+				t.Errorf("event %d commit %v, want %v", i-1, ev.Commit, w.ts)
+			}
+			// Events are carved from shared chunks: none may reach into the next.
+			if cap(ev.Source) != len(ev.Source) || cap(ev.After) != len(ev.After) {
+				t.Errorf("event %d: source %d/%d, row %d/%d (len/cap)", i-1, len(ev.Source), cap(ev.Source), len(ev.After), cap(ev.After))
+			}
+		}
+	}
+	if i != len(h.out) {
+		t.Errorf("%d events, want %d", len(h.out), i)
+	}
+}
+
+// TestDecoderWideAndManyRows decodes rows past the size of the chunks rows
+// are carved from, and rows wider than a chunk allows.
+func TestDecoderWideAndManyRows(t *testing.T) {
+	for _, cols := range []int{2, 40, valChunkLen/4 + 1, 2 * valChunkLen} {
+		tm := &replication.TableMapEvent{TableID: tableID, Schema: []byte("db"), Table: []byte("w"), ColumnCount: uint64(cols), PrimaryKey: []uint64{0}, NullBitmap: make([]byte, (cols+7)/8)}
+		for c := range cols {
+			tm.ColumnType = append(tm.ColumnType, gomysql.MYSQL_TYPE_LONG)
+			tm.ColumnMeta = append(tm.ColumnMeta, 0)
+			tm.ColumnName = append(tm.ColumnName, []byte(fmt.Sprintf("c%d", c)))
+		}
+		s := newScript("mysql-bin.000002")
+		s.add(replication.MARIADB_GTID_EVENT, &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 6}})
+		s.add(replication.TABLE_MAP_EVENT, tm)
+		nrows := 3 * evChunkLen
+		rows := &replication.RowsEvent{TableID: tableID}
+		for r := range nrows {
+			row := make([]any, cols)
+			for c := range row {
+				row[c] = int32(r*1000 + c)
+			}
+			rows.Rows = append(rows.Rows, row)
+		}
+		s.add(replication.WRITE_ROWS_EVENTv1, rows)
+		s.add(replication.XID_EVENT, &replication.XIDEvent{})
+		h := newHarness(t, maria, restartPoint{binlogPos: binlogPos{"mysql-bin.000002", 4}, GTIDs: "0-1-5"}, nil, nil)
+		h.feed(s.events)
+		if len(h.out) != nrows {
+			t.Fatalf("%d columns: %d events, want %d", cols, len(h.out), nrows)
+		}
+		for r, ev := range h.out {
+			if len(ev.After) != cols || cap(ev.After) != cols || ev.Source[srcRowIdx] != int32(r) || ev.Pos.Index != int64(r) || ev.Pos.Last != (r == nrows-1) {
+				t.Fatalf("%d columns: event %d: %d/%d columns, row %v, pos %+v", cols, r, len(ev.After), cap(ev.After), ev.Source[srcRowIdx], ev.Pos)
+			}
+			for c, v := range ev.After {
+				if v != int32(r*1000+c) {
+					t.Fatalf("%d columns: event %d column %d = %v", cols, r, c, v)
+				}
+			}
+		}
+	}
+}
+
+// TestDecoderStateJSON checks the state written directly against
+// json.Marshal of the same cpState.
+func TestDecoderStateJSON(t *testing.T) {
+	h := newHarness(t, maria, restartPoint{binlogPos: binlogPos{"mysql-bin.000002", 4}, GTIDs: "0-1-5"}, nil, nil)
+	d := h.d
+	check := func(name string) {
+		t.Helper()
+		got, err := d.state()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot()}
+		if d.regions != nil {
+			st.Tables, st.Regions = d.snapTables, d.regions
+		}
+		want, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: state\n%s\nwant\n%s", name, got, want)
+		}
+	}
+	d.txStart = restartPoint{binlogPos: binlogPos{"mysql-bin.000002", 4}}
+	check("no GTIDs, no schemas")
+	d.txStart.GTIDs = "0-1-5,1-2-7"
+	check("GTIDs")
+	d.st.adopt(&tableInfo{ID: change.TableID{Namespace: "db", Name: "t"}, Schema: &change.TableSchema{}, FP: "abc"})
+	check("one schema")
+	d.st.adopt(&tableInfo{ID: change.TableID{Namespace: "db", Name: "a<&>\"é"}, Schema: &change.TableSchema{}, FP: "x\\y"})
+	check("two schemas")
+	d.st.adopt(&tableInfo{ID: change.TableID{Namespace: "db", Name: "t"}, Schema: &change.TableSchema{}, FP: "abd"})
+	check("a new version")
+	d.txStart = restartPoint{binlogPos: binlogPos{"bin<log>&\"\\\u2028é\x01.000002", 4294967295}, GTIDs: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}
+	check("file and GTIDs to escape")
+	d.regions, d.snapTables = []region{{Table: 0, After: []string{"10"}, At: binlogPos{"b.000001", 9}}}, []string{"db.t"}
+	check("regions")
 }

@@ -207,8 +207,10 @@ type Stream struct {
 	q        *client.Conn
 	tables   map[string]*tableInfo // current schema per "db.table"
 	versions map[string]schemaVer  // version bookkeeping per "db.table"
-	warned   map[string]bool
-	snap     *snapshotRun
+	// versionsGen counts the changes of versions after Open.
+	versionsGen int
+	warned      map[string]bool
+	snap        *snapshotRun
 
 	items  chan item
 	budget *queue.Budget
@@ -270,6 +272,7 @@ func (st *Stream) adopt(t *tableInfo) *tableInfo {
 		st.log.Info("table schema changed", "table", name, "version", t.Schema.Version)
 	}
 	st.versions[name] = schemaVer{V: t.Schema.Version, FP: t.FP}
+	st.versionsGen++
 	st.tables[name] = t
 	warnKeyless(st.log, t, st.warned)
 	return t

@@ -75,35 +75,108 @@ type srcInfo struct {
 	thread   int64 // 0: unknown
 }
 
+// srcFields is the number of fields of the source block.
+const srcFields = 17
+
+// Index of source.row in the source block.
+const srcRowIdx = 14
+
 func (s *srcInfo) block(cfg *Config) change.StructValue {
-	var gtid, thread any
+	var c srcBoxes
+	b := s.fill(make(change.StructValue, srcFields), cfg, &c)
+	b[srcRowIdx] = s.row
+	return b
+}
+
+// fill writes the source block but its row number into dst (srcFields
+// long) and returns it, taking the boxed values from c: a value equal to
+// the one c boxed last is shared rather than boxed again (a boxed value is
+// immutable, so events may share it).
+func (s *srcInfo) fill(dst change.StructValue, cfg *Config, c *srcBoxes) change.StructValue {
+	var gtid, thread, table any
 	if s.gtid != "" {
-		gtid = s.gtid
+		gtid = c.gtid.get(s.gtid)
 	}
 	if s.thread != 0 {
-		thread = s.thread
+		thread = c.thread.get(s.thread)
 	}
-	var table any
 	if s.table != "" {
-		table = s.table
+		table = c.table.get(s.table)
 	}
-	return change.StructValue{
-		DebeziumVersion,
-		cfg.Flavor(),
-		cfg.TopicPrefix,
-		s.ts.UnixMilli(),
-		s.snapshot,
-		s.db,
-		nil,
-		s.ts.UnixMicro(),
-		s.ts.UnixNano(),
-		table,
-		int64(s.serverID),
-		gtid,
-		s.file,
-		int64(s.pos),
-		s.row,
-		thread,
-		nil,
+	if !c.tsSet || !c.ts.Equal(s.ts) {
+		c.ts, c.tsSet = s.ts, true
+		c.ms, c.us, c.ns = s.ts.UnixMilli(), s.ts.UnixMicro(), s.ts.UnixNano()
 	}
+	_ = dst[srcFields-1]
+	dst[0] = DebeziumVersion
+	dst[1] = c.flavor.get(cfg.Flavor())
+	dst[2] = c.prefix.get(cfg.TopicPrefix)
+	dst[3] = c.ms
+	dst[4] = c.snapshot.get(s.snapshot)
+	dst[5] = c.db.get(s.db)
+	dst[6] = nil
+	dst[7] = c.us
+	dst[8] = c.ns
+	dst[9] = table
+	dst[10] = c.serverID.get(int64(s.serverID))
+	dst[11] = gtid
+	dst[12] = c.file.get(s.file)
+	dst[13] = c.pos.get(int64(s.pos))
+	dst[14] = nil // the row number: the caller's
+	dst[15] = thread
+	dst[16] = nil
+	return dst
+}
+
+// srcBoxes keeps the last boxed value of each field of a stream's source
+// blocks, and the boxed row numbers.
+type srcBoxes struct {
+	flavor, prefix, snapshot, db, table, gtid, file strBox
+	serverID, pos, thread                           int64Box
+
+	ts         time.Time
+	tsSet      bool
+	ms, us, ns any // ts in milliseconds, microseconds, nanoseconds
+
+	rows []any // rows[i] is int32(i)
+}
+
+// maxRowBoxes bounds the row numbers srcBoxes keeps boxed.
+const maxRowBoxes = 1 << 14
+
+// row returns int32(i) boxed.
+func (c *srcBoxes) row(i int32) any {
+	if i < 0 || i >= maxRowBoxes {
+		return i
+	}
+	for int32(len(c.rows)) <= i {
+		c.rows = append(c.rows, int32(len(c.rows)))
+	}
+	return c.rows[i]
+}
+
+// strBox is a string and its boxed value.
+type strBox struct {
+	s string
+	v any
+}
+
+func (b *strBox) get(s string) any {
+	if b.v == nil || b.s != s {
+		b.s, b.v = s, s
+	}
+	return b.v
+}
+
+// int64Box is an int64 and its boxed value.
+type int64Box struct {
+	x int64
+	v any
+}
+
+func (b *int64Box) get(x int64) any {
+	if b.v == nil || b.x != x {
+		b.x, b.v = x, x
+	}
+	return b.v
 }
