@@ -308,7 +308,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			return &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
 		}
 		row := make(change.Row, len(vals))
-		size := 256
+		size := eventHeap + valueHeap*len(vals) // as rowSize
 		texts := make([][]byte, len(vals))
 		for i := range vals {
 			b, null := FieldText(vals[i])
@@ -316,7 +316,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				continue
 			}
 			texts[i] = b
-			size += 24 + len(b)
+			size += len(b)
 			x, err := t.Conv[i].FromText(b)
 			if err != nil {
 				return &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}

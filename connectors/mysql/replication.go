@@ -15,6 +15,7 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -900,16 +901,30 @@ func keyText(m *ColumnMeta, v any) string {
 	return fmt.Sprint(v)
 }
 
+// The heap a queued row event holds, as the queue's byte budget counts it:
+// the event and its source block, then per value its slot in the row and
+// its box. BenchmarkQueuedMemory measures the real figure.
+const (
+	eventHeap = 640
+	valueHeap = 32
+)
+
+// rowSize estimates the heap a queued event of the binlog row image vals
+// holds: eventHeap, valueHeap per value, and the bytes of strings (which
+// point into the binlog event's packet) and byte slices (counted twice: the
+// packet, and the string or copy their conversion makes).
 func rowSize(vals []any) int {
-	n := 256
+	n := eventHeap
 	for _, v := range vals {
 		switch x := v.(type) {
 		case string:
-			n += 24 + len(x)
+			n += valueHeap + len(x)
 		case []byte:
-			n += 24 + len(x)
+			n += valueHeap + 2*len(x)
+		case shopspring.Decimal:
+			n += valueHeap + 96 // its big.Int, and the converted bytes
 		default:
-			n += 24
+			n += valueHeap
 		}
 	}
 	return n

@@ -337,3 +337,16 @@ func BenchmarkQueuedMemory(b *testing.B) {
 	b.ReportMetric(heap, "heapB/event")
 	b.ReportMetric(est, "budgetB/event")
 }
+
+// TestQueueEstimateCoversHeap checks that the queue's byte budget counts a
+// queued event of the benchmark table at about the heap it holds, not less.
+func TestQueueEstimateCoversHeap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures the heap of 8000 queued events")
+	}
+	heap, est := queuedMemory(t, 8000)
+	t.Logf("heap %.0f B/event, budget %.0f B/event", heap, est)
+	if est < 0.95*heap || est > 1.5*heap {
+		t.Errorf("the budget counts %.0f B per queued event, the heap holds %.0f", est, heap)
+	}
+}
