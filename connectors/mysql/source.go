@@ -19,8 +19,9 @@ import (
 
 // Knobs are test hooks and tuning limits. The zero value means defaults.
 type Knobs struct {
-	// QueueEvents and QueueBytes bound the events read ahead of Next
-	// (defaults 4096 events, 64 MiB).
+	// QueueEvents and QueueBytes bound the events queued ahead of Next
+	// (defaults 2048 events, 8 MiB of estimated heap); the batch Next is
+	// working through can hold as many again.
 	QueueEvents int
 	QueueBytes  int
 	// ReconnectDelay is the first wait before reconnecting a dropped binlog
@@ -30,7 +31,8 @@ type Knobs struct {
 	ReconnectDelay time.Duration
 	MaxReconnects  int
 	// EventCache is the number of binlog events go-mysql reads ahead
-	// (default 1024).
+	// (default 128: a rows event is up to about 8 KiB of rows, and about as
+	// much again decoded).
 	EventCache int
 	// OnDumpConnection, when set, is called with the connection id of each
 	// binlog dump connection the stream opens (tests kill it).
@@ -207,34 +209,36 @@ type Stream struct {
 	q        *client.Conn
 	tables   map[string]*tableInfo // current schema per "db.table"
 	versions map[string]schemaVer  // version bookkeeping per "db.table"
-	// versionsGen counts the changes of versions after Open.
-	versionsGen int
-	warned      map[string]bool
-	snap        *snapshotRun
+	warned   map[string]bool
+	snap     *snapshotRun
 
-	items  chan item
-	budget *queue.Budget
+	versionsGen int // counts the changes of versions after Open
+
+	items  *queue.Queue[item]
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	mu     sync.Mutex
 	closed bool
 
-	sticky error // consumer side
+	// consumer side (Next), single goroutine by contract
+	sticky error
+	batch  []item // taken from items, not yet returned from batch[bi] on
+	bi     int
 }
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream {
 	if k.QueueEvents <= 0 {
-		k.QueueEvents = 4096
+		k.QueueEvents = 2048
 	}
 	if k.QueueBytes <= 0 {
-		k.QueueBytes = 64 << 20
+		k.QueueBytes = 8 << 20
 	}
 	if k.ReconnectDelay <= 0 {
 		k.ReconnectDelay = 500 * time.Millisecond
 	}
 	if k.EventCache <= 0 {
-		k.EventCache = 1024
+		k.EventCache = 128
 	}
 	if k.MaxReconnects <= 0 {
 		k.MaxReconnects = 10
@@ -248,8 +252,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream 
 		tables:   map[string]*tableInfo{},
 		versions: map[string]schemaVer{},
 		warned:   map[string]bool{},
-		items:    make(chan item, k.QueueEvents),
-		budget:   queue.NewBudget(k.QueueBytes),
+		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
 	}
 }
 
@@ -297,7 +300,7 @@ func (st *Stream) start(plan *openPlan) {
 	st.wg.Add(1)
 	go func() {
 		defer st.wg.Done()
-		defer close(st.items)
+		defer st.items.Close()
 		defer st.q.Close()
 		err := st.produce(ctx, plan)
 		if err == nil || ctx.Err() != nil {
@@ -333,16 +336,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 
 // send queues it for Next, waiting for room (by count and by bytes).
 func (st *Stream) send(ctx context.Context, it item) error {
-	if err := st.budget.Acquire(ctx, it.size); err != nil {
-		return err
-	}
-	select {
-	case st.items <- it:
-		return nil
-	case <-ctx.Done():
-		st.budget.Release(it.size)
-		return ctx.Err()
-	}
+	return st.items.Put(ctx, it, it.size)
 }
 
 // Next returns the next event. Cancelling ctx loses nothing.
@@ -351,23 +345,28 @@ func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
 		if st.sticky != nil {
 			return nil, st.sticky
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case it, ok := <-st.items:
-			if !ok {
-				st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
-				continue
+		if st.bi == len(st.batch) {
+			clear(st.batch)
+			st.batch, st.bi = st.batch[:0], 0
+			var err error
+			if st.batch, err = st.items.Take(ctx, st.batch); err != nil {
+				if errors.Is(err, queue.ErrClosed) {
+					st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
+					continue
+				}
+				return nil, err
 			}
-			st.budget.Release(it.size)
-			switch {
-			case it.err != nil:
-				st.sticky = it.err
-			case it.eof:
-				st.sticky = io.EOF
-			case it.ev != nil:
-				return it.ev, nil
-			}
+		}
+		it := st.batch[st.bi]
+		st.batch[st.bi] = item{} // the event is the caller's now
+		st.bi++
+		switch {
+		case it.err != nil:
+			st.sticky = it.err
+		case it.eof:
+			st.sticky = io.EOF
+		case it.ev != nil:
+			return it.ev, nil
 		}
 	}
 }
@@ -395,4 +394,4 @@ func (st *Stream) Close() error {
 
 // Pending returns how many events (or a pending error) are ready for Next
 // without waiting; the runtime commits a batch when nothing more is ready.
-func (st *Stream) Pending() int { return len(st.items) }
+func (st *Stream) Pending() int { return len(st.batch) - st.bi + st.items.Len() }
