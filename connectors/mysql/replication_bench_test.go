@@ -9,6 +9,8 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // The benchmarks here feed the decoder the binlog of the table the
@@ -348,5 +350,39 @@ func TestQueueEstimateCoversHeap(t *testing.T) {
 	t.Logf("heap %.0f B/event, budget %.0f B/event", heap, est)
 	if est < 0.95*heap || est > 1.5*heap {
 		t.Errorf("the budget counts %.0f B per queued event, the heap holds %.0f", est, heap)
+	}
+}
+
+// BenchmarkStreamHandover measures the hand-over of queued events from the
+// producer goroutine to Next, per event.
+func BenchmarkStreamHandover(b *testing.B) {
+	m := baseConfig()
+	cfg, err := ParseConfig("bench", m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := newStream(&cfg, nil, Knobs{}, maria)
+	ctx := context.Background()
+	ev := &change.Event{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	go func() {
+		for i := 0; i < b.N; i++ {
+			if err := st.send(ctx, item{ev: ev, size: 816}); err != nil {
+				panic(err)
+			}
+		}
+		_ = st.send(ctx, item{eof: true})
+	}()
+	n := 0
+	for {
+		_, err := st.Next(ctx)
+		if err != nil {
+			break
+		}
+		n++
+	}
+	if n != b.N {
+		b.Fatalf("%d events, want %d", n, b.N)
 	}
 }
