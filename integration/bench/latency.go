@@ -14,7 +14,13 @@ import (
 // duration, each row stamped with the generator's clock just before its
 // transaction is sent; the consumer takes arrival time minus stamp.
 func (b *bench) latencyRun(ctx context.Context, sc scenario, run int) error {
-	for _, tool := range order(b.tools(true), run) {
+	for _, tool := range order(append(b.tools(true), toolFloor), run) {
+		if tool == toolFloor {
+			if err := b.latencyFloor(ctx, sc, run); err != nil {
+				return fmt.Errorf("%s: %w", tool, err)
+			}
+			continue
+		}
 		if err := b.latencyTool(ctx, sc, run, tool); err != nil {
 			return fmt.Errorf("%s: %w", tool, err)
 		}

@@ -74,6 +74,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "kafkafloor" {
+		if err := floorMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "kafkafloor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "pgreader" {
 		if err := pgReaderMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "pgreader:", err)

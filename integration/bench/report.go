@@ -73,6 +73,9 @@ func (b *bench) rows(sc scenario) [][]string {
 	lt := b.limitTools()
 	columns := b.columns()
 	limitTool := ""
+	if sc.latency && len(res[toolFloor]) > 0 {
+		limitTool = toolFloor
+	}
 	if !sc.latency {
 		wall := func(m measure) float64 { return m.Wall.Seconds() }
 		a, okA := median(res[lt[0]], wall)
@@ -89,7 +92,7 @@ func (b *bench) rows(sc scenario) [][]string {
 		row := []string{"  " + m.label}
 		val := map[string]float64{}
 		has := map[string]bool{}
-		for _, t := range []string{lt[0], lt[1], toolSluice, toolDebezium} {
+		for _, t := range []string{lt[0], lt[1], toolSluice, toolDebezium, toolFloor} {
 			v, ok := median(res[t], m.get)
 			val[t], has[t] = v, ok
 		}
