@@ -101,15 +101,20 @@ func pgReaderMain(args []string) error {
 		return err
 	}
 	cfg.RuntimeParams["replication"] = "database"
-	// Read the socket in large chunks, not pgproto3's 8 KiB.
+	// Read the socket in large chunks, not pgproto3's 8 KiB, and the way
+	// sluice's Postgres source reads it (connectors/postgres, patientReader):
+	// after a read that found less than 32 KiB, wait 0.5 ms so that the
+	// next read takes many messages at once.
 	cfg.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
-		return pgproto3.NewFrontend(bufio.NewReaderSize(r, 4<<20), w)
+		return pgproto3.NewFrontend(bufio.NewReaderSize(&slowReader{r: r}, 4<<20), w)
 	}
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.Background())
+	stopClose := context.AfterFunc(ctx, func() { _ = conn.Conn().Close() })
+	defer stopClose()
 	err = pglogrepl.StartReplication(ctx, conn, *slot, 0, pglogrepl.StartReplicationOptions{
 		PluginArgs: []string{"proto_version '1'", fmt.Sprintf("publication_names '%s'", *pub)},
 	})
@@ -130,7 +135,7 @@ func pgReaderMain(args []string) error {
 			}
 			nextStatus = time.Now().Add(5 * time.Second)
 		}
-		raw, err := conn.ReceiveMessage(ctx)
+		raw, err := conn.ReceiveMessage(context.Background()) // no per-message context watcher; the timeout closes the socket
 		if err != nil {
 			return fmt.Errorf("receive (after %d rows): %w", res.Rows, err)
 		}
@@ -190,6 +195,22 @@ func pgReaderMain(args []string) error {
 			}
 		}
 	}
+}
+
+// slowReader waits 0.5 ms before a read when the last one found less than
+// 32 KiB.
+type slowReader struct {
+	r     io.Reader
+	small bool
+}
+
+func (p *slowReader) Read(b []byte) (int, error) {
+	if p.small {
+		time.Sleep(500 * time.Microsecond)
+	}
+	n, err := p.r.Read(b)
+	p.small = n < 32<<10 && n < len(b)
+	return n, err
 }
 
 func finish(res readerResult, sink int) error {
