@@ -34,12 +34,12 @@ func runRecvlogical(ctx context.Context, pgBin, dsn, slot, pub, endpos string) (
 		"-f", "/dev/null")
 	cmd.Stderr = &stderr
 	t0 := time.Now()
-	err := cmd.Run()
+	u, err := runMeasured(cmd)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, fmt.Errorf("pg_recvlogical: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	return measure{Wall: d, Usage: exitUsage(cmd)}, nil
+	return measure{Wall: d, Usage: u}, nil
 }
 
 // runPgReader runs this program's pgreader mode in a child process (so its
@@ -54,7 +54,7 @@ func runPgReader(ctx context.Context, dsn, slot, pub, endpos string, rows int) (
 		"-endpos", endpos, "-rows", fmt.Sprint(rows))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	err = cmd.Run()
+	u, err := runMeasured(cmd)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, fmt.Errorf("pglogrepl reader: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
@@ -66,7 +66,7 @@ func runPgReader(ctx context.Context, dsn, slot, pub, endpos string, rows int) (
 	if res.Rows != rows {
 		return measure{}, fmt.Errorf("pglogrepl reader decoded %d rows, want %d", res.Rows, rows)
 	}
-	return measure{Wall: d, Usage: exitUsage(cmd), Records: res.Rows}, nil
+	return measure{Wall: d, Usage: u, Records: res.Rows}, nil
 }
 
 type readerResult struct {

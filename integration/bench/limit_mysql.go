@@ -36,7 +36,7 @@ func runMariadbBinlog(ctx context.Context, bin string, p myParams, files []strin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	t0 := time.Now()
-	err = cmd.Run()
+	u, err := runMeasured(cmd)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, 0, fmt.Errorf("%s: %w: %s", filepath.Base(bin), err, bytes.TrimSpace(stderr.Bytes()))
@@ -48,7 +48,7 @@ func runMariadbBinlog(ctx context.Context, bin string, p myParams, files []strin
 			n += fi.Size()
 		}
 	}
-	return measure{Wall: d, Usage: exitUsage(cmd)}, n, nil
+	return measure{Wall: d, Usage: u}, n, nil
 }
 
 // mariadbBinlogArgs is the command line of runMariadbBinlog.
@@ -79,7 +79,7 @@ func runMyReader(ctx context.Context, p myParams, from, to binlogPos, table stri
 		"-table", table, "-rows", strconv.Itoa(rows))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	err = cmd.Run()
+	u, err := runMeasured(cmd)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, fmt.Errorf("go-mysql reader: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
@@ -91,7 +91,7 @@ func runMyReader(ctx context.Context, p myParams, from, to binlogPos, table stri
 	if res.Rows != rows {
 		return measure{}, fmt.Errorf("go-mysql reader decoded %d rows, want %d", res.Rows, rows)
 	}
-	return measure{Wall: d, Usage: exitUsage(cmd), Records: res.Rows}, nil
+	return measure{Wall: d, Usage: u, Records: res.Rows}, nil
 }
 
 // myReaderMain is the myreader mode: a minimal go-mysql BinlogSyncer client

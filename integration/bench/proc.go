@@ -62,15 +62,40 @@ func procUsage(pid int) (usage, error) {
 	return u, nil
 }
 
-// exitUsage is the cost of a child that has exited, from wait4's rusage (the
-// same counters as /proc, which is gone once the child is reaped).
-func exitUsage(cmd *exec.Cmd) usage {
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return usage{}
+// runMeasured runs cmd to its end and returns its CPU time (wait4's rusage)
+// and its peak RSS, sampled from /proc/<pid>/status VmHWM every 100 ms while
+// it runs. rusage's maxrss cannot be used for a child of this process: Linux
+// carries the high-water mark of the memory the child had before exec, which
+// is the (much larger) harness's, into the child's maxrss.
+func runMeasured(cmd *exec.Cmd) (usage, error) {
+	if err := cmd.Start(); err != nil {
+		return usage{}, err
 	}
-	return usage{
-		CPU:     time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		PeakRSS: ru.Maxrss << 10, // kB on Linux
+	var peak int64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if u, err := procUsage(cmd.Process.Pid); err == nil && u.PeakRSS > peak {
+				peak = u.PeakRSS
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	<-sampled
+	var u usage
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		u.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
+	u.PeakRSS = peak
+	return u, err
 }
