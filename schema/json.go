@@ -51,6 +51,7 @@ type JSON struct {
 	last   *tableCodec
 	tables map[*change.TableSchema]*tableCodec
 	buf    []byte // scratch for the record being encoded
+	src    srcMemo
 }
 
 // maxCachedTables bounds the schema cache: past it, the cache is dropped and
@@ -67,6 +68,8 @@ type tableCodec struct {
 
 	src         *change.Field // the source schema valuePrefix was built for
 	valuePrefix []byte        // {"schema":<envelope schema>,"payload":  (ValueSchemas only)
+
+	names [][]byte // each column's member name, escaped and quoted, with its ':'
 }
 
 // NewJSON returns a JSON encoder with options o.
@@ -204,8 +207,7 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 				b = append(b, ',')
 			}
 			f := &t.Columns[c]
-			b = appendString(b, f.Name)
-			b = append(b, ':')
+			b = append(b, tc.names[c]...)
 			if b, err = appendValue(b, f, img[c]); err != nil {
 				return dst, fmt.Errorf("key column %s: %w", f.Name, err)
 			}
@@ -226,15 +228,15 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		before, after = nil, nil
 	}
 	b = append(b, `{"before":`...)
-	if b, err = appendRow(b, t, before); err != nil {
+	if b, err = tc.appendRow(b, before); err != nil {
 		return dst, fmt.Errorf("before: %w", err)
 	}
 	b = append(b, `,"after":`...)
-	if b, err = appendRow(b, t, after); err != nil {
+	if b, err = tc.appendRow(b, after); err != nil {
 		return dst, fmt.Errorf("after: %w", err)
 	}
 	b = append(b, `,"source":`...)
-	if b, err = appendStruct(b, ev.SourceSchema.Fields, ev.Source); err != nil {
+	if b, err = j.src.append(b, ev.SourceSchema, ev.Source); err != nil {
 		return dst, fmt.Errorf("source: %w", err)
 	}
 	b = append(b, `,"transaction":null,"op":"`...)
@@ -297,15 +299,111 @@ func keyImage(ev *change.Event) change.Row {
 	return ev.Before
 }
 
-// appendRow appends row as the <topic>.Value struct of t, or null.
-func appendRow(b []byte, t *change.TableSchema, row change.Row) ([]byte, error) {
+// appendRow appends row as the <topic>.Value struct of the table, or null,
+// with the column names escaped once per table.
+func (tc *tableCodec) appendRow(b []byte, row change.Row) ([]byte, error) {
+	t := tc.t
 	if row == nil {
 		return append(b, "null"...), nil
 	}
 	if len(row) != len(t.Columns) {
 		return b, fmt.Errorf("%w: row has %d values, the table %d columns", ErrEvent, len(row), len(t.Columns))
 	}
-	return appendStruct(b, t.Columns, row)
+	b = append(b, '{')
+	for i := range t.Columns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, tc.names[i]...)
+		var err error
+		if b, err = appendValue(b, &t.Columns[i], row[i]); err != nil {
+			return b, fmt.Errorf("%s: %w", t.Columns[i].Name, err)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// srcMemo remembers the encoded members of the last source block, so that a
+// member equal to the last event's (most are, within a transaction and
+// table) is copied rather than encoded again. Only strings, integers,
+// booleans and nulls are remembered; a member's bytes depend only on its
+// field and value.
+type srcMemo struct {
+	schema *change.Field
+	vals   []any
+	enc    [][]byte // `"name":value`
+	ok     []bool
+}
+
+// append appends vs as the struct f, like appendStruct.
+func (m *srcMemo) append(b []byte, f *change.Field, vs []any) ([]byte, error) {
+	fields := f.Fields
+	if len(vs) != len(fields) {
+		return b, fmt.Errorf("%w: struct value has %d members, its schema %d", ErrValue, len(vs), len(fields))
+	}
+	if m.schema != f || len(m.ok) != len(fields) {
+		m.schema = f
+		m.vals = make([]any, len(fields))
+		m.enc = make([][]byte, len(fields))
+		m.ok = make([]bool, len(fields))
+	}
+	b = append(b, '{')
+	for i := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if m.ok[i] && sameScalar(m.vals[i], vs[i]) {
+			b = append(b, m.enc[i]...)
+			continue
+		}
+		start := len(b)
+		fd := &fields[i]
+		b = appendString(b, fd.Name)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, fd, vs[i]); err != nil {
+			m.ok[i] = false
+			return b, fmt.Errorf("%s: %w", fd.Name, err)
+		}
+		m.ok[i] = scalar(vs[i])
+		if m.ok[i] {
+			m.enc[i] = append(m.enc[i][:0], b[start:]...)
+			m.vals[i] = vs[i]
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func scalar(v any) bool {
+	switch v.(type) {
+	case nil, string, int64, int32, int, bool:
+		return true
+	}
+	return false
+}
+
+// sameScalar reports whether a and b are the same scalar value of the same type.
+func sameScalar(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case int32:
+		y, ok := b.(int32)
+		return ok && x == y
+	case int:
+		y, ok := b.(int)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	}
+	return false
 }
 
 // codec returns the cached tableCodec of t, building it on first use.
@@ -328,6 +426,10 @@ func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
 			headers: []change.Header{{
 				Key: VersionHeader, Value: strconv.AppendInt(nil, int64(t.Version), 10),
 			}},
+		}
+		tc.names = make([][]byte, len(t.Columns))
+		for i := range t.Columns {
+			tc.names[i] = append(appendString(nil, t.Columns[i].Name), ':')
 		}
 		if j.o.KeySchemas && len(t.Key) > 0 {
 			b := append([]byte(nil), `{"schema":`...)

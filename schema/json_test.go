@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -774,5 +776,52 @@ func BenchmarkEncodeJSON(b *testing.B) {
 			}
 			b.SetBytes(int64(n / b.N))
 		})
+	}
+}
+
+// TestSourceMemoMatchesFreshEncoder encodes a run of events whose source
+// members change in every combination (same values, new values, a value of
+// another type, a null) with one encoder, which reuses the members it
+// remembers, and checks each record against an encoder that has seen
+// nothing before it.
+func TestSourceMemoMatchesFreshEncoder(t *testing.T) {
+	tbl := &change.TableSchema{ID: change.TableID{Namespace: "public", Name: "a\"b"}, Version: 1,
+		Columns: []change.Field{{Name: "id", Type: change.Int32}, {Name: "näme\n", Type: change.String, Optional: true}},
+		Key:     []int{0}}
+	other := &change.TableSchema{ID: change.TableID{Namespace: "s", Name: "o"}, Version: 2,
+		Columns: []change.Field{{Name: "k", Type: change.Int64}}, Key: []int{0}}
+	rng := rand.New(rand.NewPCG(5, 6))
+	memo := NewJSON(opts())
+	for n := 0; n < 2000; n++ {
+		tb := tbl
+		row := change.Row{int32(n), "x"}
+		if rng.IntN(4) == 0 {
+			tb, row = other, change.Row{int64(n)}
+		}
+		src := pgSourceValue(tb.ID.Name, int64(rng.IntN(3)), int64(rng.IntN(3)))
+		switch rng.IntN(5) {
+		case 0:
+			src[4] = "true"
+		case 1:
+			src[6] = nil
+		case 2:
+			src[0] = "v\"" + strconv.Itoa(rng.IntN(2))
+		}
+		if rng.IntN(3) == 0 {
+			src[11] = nil
+		}
+		ev := event(tb, change.OpCreate, nil, row)
+		ev.Source = src
+		got, err := memo.Encode(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := NewJSON(opts()).Encode(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got[0].Value, want[0].Value) || !bytes.Equal(got[0].Key, want[0].Key) {
+			t.Fatalf("event %d:\n got %s\nwant %s", n, got[0].Value, want[0].Value)
+		}
 	}
 }
