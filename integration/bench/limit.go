@@ -34,7 +34,7 @@ func runRecvlogical(ctx context.Context, pgBin, dsn, slot, pub, endpos string) (
 		"-f", "/dev/null")
 	cmd.Stderr = &stderr
 	t0 := time.Now()
-	u, err := runMeasured(cmd)
+	u, err := runMeasured(cmd, true)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, fmt.Errorf("pg_recvlogical: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
@@ -54,7 +54,7 @@ func runPgReader(ctx context.Context, dsn, slot, pub, endpos string, rows int) (
 		"-endpos", endpos, "-rows", fmt.Sprint(rows))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	u, err := runMeasured(cmd)
+	u, err := runMeasured(cmd, false)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, fmt.Errorf("pglogrepl reader: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
@@ -66,6 +66,7 @@ func runPgReader(ctx context.Context, dsn, slot, pub, endpos string, rows int) (
 	if res.Rows != rows {
 		return measure{}, fmt.Errorf("pglogrepl reader decoded %d rows, want %d", res.Rows, rows)
 	}
+	u.PeakRSS = res.PeakRSS
 	return measure{Wall: d, Usage: u, Records: res.Rows}, nil
 }
 
@@ -73,6 +74,17 @@ type readerResult struct {
 	Rows     int   `json:"rows"`
 	Messages int   `json:"messages"`
 	Bytes    int64 `json:"bytes"`
+	// PeakRSS is the reader's own VmHWM at its end, read by itself so that
+	// nothing watches it while it runs.
+	PeakRSS int64 `json:"peak_rss"`
+}
+
+// withPeak fills res.PeakRSS from this process's /proc status.
+func withPeak(res readerResult) readerResult {
+	if u, err := procUsage(os.Getpid()); err == nil {
+		res.PeakRSS = u.PeakRSS
+	}
+	return res
 }
 
 // pgReaderMain is the pgreader mode: a minimal pglogrepl client that parses
@@ -217,7 +229,7 @@ func finish(res readerResult, sink int) error {
 	if sink < 0 {
 		return errors.New("impossible")
 	}
-	return json.NewEncoder(os.Stdout).Encode(res)
+	return json.NewEncoder(os.Stdout).Encode(withPeak(res))
 }
 
 // decodeTuple turns every text column into its Go value and returns how many

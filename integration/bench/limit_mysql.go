@@ -36,7 +36,7 @@ func runMariadbBinlog(ctx context.Context, bin string, p myParams, files []strin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	t0 := time.Now()
-	u, err := runMeasured(cmd)
+	u, err := runMeasured(cmd, true)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, 0, fmt.Errorf("%s: %w: %s", filepath.Base(bin), err, bytes.TrimSpace(stderr.Bytes()))
@@ -79,7 +79,7 @@ func runMyReader(ctx context.Context, p myParams, from, to binlogPos, table stri
 		"-table", table, "-rows", strconv.Itoa(rows))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	u, err := runMeasured(cmd)
+	u, err := runMeasured(cmd, false)
 	d := time.Since(t0)
 	if err != nil {
 		return measure{}, fmt.Errorf("go-mysql reader: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
@@ -91,6 +91,7 @@ func runMyReader(ctx context.Context, p myParams, from, to binlogPos, table stri
 	if res.Rows != rows {
 		return measure{}, fmt.Errorf("go-mysql reader decoded %d rows, want %d", res.Rows, rows)
 	}
+	u.PeakRSS = res.PeakRSS
 	return measure{Wall: d, Usage: u, Records: res.Rows}, nil
 }
 
@@ -172,7 +173,7 @@ func myReaderMain(args []string) error {
 				if sink < 0 {
 					return errors.New("impossible")
 				}
-				return json.NewEncoder(os.Stdout).Encode(res)
+				return json.NewEncoder(os.Stdout).Encode(withPeak(res))
 			}
 		}
 	}

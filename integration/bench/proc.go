@@ -63,32 +63,24 @@ func procUsage(pid int) (usage, error) {
 }
 
 // runMeasured runs cmd to its end and returns its CPU time (wait4's rusage)
-// and its peak RSS, sampled from /proc/<pid>/status VmHWM every 100 ms while
-// it runs. rusage's maxrss cannot be used for a child of this process: Linux
-// carries the high-water mark of the memory the child had before exec, which
-// is the (much larger) harness's, into the child's maxrss.
-func runMeasured(cmd *exec.Cmd) (usage, error) {
+// and, with sample, its peak RSS, sampled from /proc/<pid>/status VmHWM
+// every 100 ms while it runs (for programs that cannot report their own;
+// sampling a Go reader every 10 ms was seen to slow it down). rusage's maxrss
+// cannot be used for a child of this process: Linux carries the high-water
+// mark of the memory the child had before exec, which is the (much larger)
+// harness's, into the child's maxrss.
+func runMeasured(cmd *exec.Cmd, sample bool) (usage, error) {
 	if err := cmd.Start(); err != nil {
 		return usage{}, err
 	}
 	var peak int64
 	done := make(chan struct{})
 	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if u, err := procUsage(cmd.Process.Pid); err == nil && u.PeakRSS > peak {
-				peak = u.PeakRSS
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	if !sample {
+		close(sampled)
+	} else {
+		go sampleRSS(cmd.Process.Pid, &peak, done, sampled)
+	}
 	err := cmd.Wait()
 	close(done)
 	<-sampled
@@ -98,4 +90,21 @@ func runMeasured(cmd *exec.Cmd) (usage, error) {
 	}
 	u.PeakRSS = peak
 	return u, err
+}
+
+// sampleRSS keeps the highest VmHWM of pid in *peak until done.
+func sampleRSS(pid int, peak *int64, done <-chan struct{}, sampled chan<- struct{}) {
+	defer close(sampled)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if u, err := procUsage(pid); err == nil && u.PeakRSS > *peak {
+			*peak = u.PeakRSS
+		}
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+	}
 }
