@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
-	"github.com/twmb/franz-go/pkg/kversion"
+
+	"github.com/sluicecdc/sluice/sinks/kafka"
 )
 
 // toolFloor is the live-latency floor: Kafka alone, with sluice's producer
@@ -123,12 +123,8 @@ func floorMain(args []string) error {
 	goOn := make(chan os.Signal, 1)
 	stop := make(chan os.Signal, 1)
 	notifyFloor(goOn, stop)
-	v := kversion.Stable()
-	v.SetMaxKeyVersion(int16(kmsg.Produce), 11)
-	v.SetMaxKeyVersion(int16(kmsg.EndTxn), 4)
-	v.SetMaxKeyVersion(int16(kmsg.TxnOffsetCommit), 4)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...), kgo.TransactionalID(*topic),
-		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(10*time.Millisecond), kgo.MaxVersions(v),
+		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(10*time.Millisecond), kgo.MaxVersions(kafka.ClassicTransactions()),
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond), kgo.DefaultProduceTopic(*topic))
 	if err != nil {
 		return err

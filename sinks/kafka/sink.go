@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		// Kafka may answer CONCURRENT_TRANSACTIONS when a transaction
 		// begins right after the last one ended; retry soon.
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond),
-		kgo.MaxVersions(classicTransactions()),
+		kgo.MaxVersions(ClassicTransactions()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 	}
 	opts = append(opts, cfg.Options...)
@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 }
 
 // EnsureOffsetsTopic creates the compacted offsets topic when it is absent.
-// classicTransactions caps the three requests whose newer versions switch
+// ClassicTransactions caps the three requests whose newer versions switch
 // the producer to KIP-890 part 2 transactions (Kafka 4's transaction.version
 // 2). Under those, the first produce of a transaction that starts right after
 // a commit waits on the broker's add.partitions.to.txn.retry.backoff.ms (20 ms
@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 // InitProducerID still bumps the epoch, and the broker still verifies that a
 // partition was added before it accepts a transactional produce (KIP-890
 // part 1).
-func classicTransactions() *kversion.Versions {
+func ClassicTransactions() *kversion.Versions {
 	v := kversion.Stable()
 	v.SetMaxKeyVersion(int16(kmsg.Produce), 11)
 	v.SetMaxKeyVersion(int16(kmsg.EndTxn), 4)
