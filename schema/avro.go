@@ -106,6 +106,14 @@ func NewAvro(o AvroOptions) (*Avro, error) {
 	return a, nil
 }
 
+// Recycle says that no record returned so far is used any more; the JSON
+// side, whose bytes records may carry, reuses its memory.
+func (a *Avro) Recycle() {
+	if a.json != nil {
+		a.json.Recycle()
+	}
+}
+
 // Topic returns the topic of table id's change events (see JSON.Topic).
 func (a *Avro) Topic(id change.TableID) string {
 	return topicName(a.o.TopicPrefix, id.Namespace, id.Name)

@@ -52,6 +52,7 @@ type JSON struct {
 	tables map[*change.TableSchema]*tableCodec
 	buf    []byte // scratch for the record being encoded
 	src    srcMemo
+	mem    arena // the bytes of the records handed out
 }
 
 // maxCachedTables bounds the schema cache: past it, the cache is dropped and
@@ -80,6 +81,12 @@ func NewJSON(o JSONOptions) *JSON {
 	}
 	return j
 }
+
+// Recycle tells the encoder that no record it has returned is used any more
+// (the sink has committed or aborted every one of them), so that their
+// memory is reused for the records to come. An encoder that is never told
+// this allocates afresh, as if it had no memory of its own.
+func (j *JSON) Recycle() { j.mem.recycle() }
 
 // Topic returns the topic of table id's change events as Debezium's default
 // topic naming strategy builds it: the non-blank parts of
@@ -261,7 +268,7 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if tomb {
 		n += keyLen
 	}
-	mem := make([]byte, n)
+	mem := j.mem.alloc(n)
 	copy(mem, b)
 	j.buf = b[:0]
 	var key []byte

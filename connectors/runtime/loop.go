@@ -20,6 +20,10 @@ type Encoder interface {
 	Encode(dst []schema.Message, ev *change.Event) ([]schema.Message, error)
 }
 
+// recycler is an Encoder that reuses the memory of its records once told
+// that none of them is used any more.
+type recycler interface{ Recycle() }
+
 // Batching bounds a batch, which is one Kafka transaction.
 type Batching struct {
 	MaxEvents int           // events per batch
@@ -163,6 +167,10 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		if err := sink.Commit(ctx, cpb); err != nil {
 			return sinkError(err)
+		}
+		// The sink holds none of the batch's records any more.
+		if r, ok := t.Encoder.(recycler); ok {
+			r.Recycle()
 		}
 		t.Metrics.observeCommit(t.Name, nEvents, nRecords, time.Since(start))
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {

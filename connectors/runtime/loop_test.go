@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,7 +110,12 @@ type memSink struct {
 func (m *memSink) Write(_ context.Context, recs []sinks.Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.open = append(m.open, recs...)
+	// A sink may keep recs' bytes only until Commit returns (the encoder
+	// reuses them after), so the batches kept for the test are copies.
+	for _, r := range recs {
+		r.Key, r.Value = bytes.Clone(r.Key), bytes.Clone(r.Value)
+		m.open = append(m.open, r)
+	}
 	return nil
 }
 
@@ -333,3 +339,67 @@ type terminalErr struct{}
 
 func (terminalErr) Error() string   { return "terminal" }
 func (terminalErr) Retryable() bool { return false }
+
+// holdingSink holds the records it is given as they are, as the Kafka sink
+// does until Commit returns, and checks at each commit that none of their
+// bytes changed while it held them: the encoder reuses the memory of a
+// batch's records only after the batch is committed.
+type holdingSink struct {
+	*memSink
+	t          *testing.T
+	held, orig []sinks.Record
+	changed    int
+}
+
+func (h *holdingSink) Write(ctx context.Context, recs []sinks.Record) error {
+	for _, r := range recs {
+		h.held = append(h.held, r)
+		h.orig = append(h.orig, sinks.Record{Key: bytes.Clone(r.Key), Value: bytes.Clone(r.Value)})
+	}
+	return h.memSink.Write(ctx, recs)
+}
+
+func (h *holdingSink) Commit(ctx context.Context, cp []byte) error {
+	for i, r := range h.held {
+		if !bytes.Equal(r.Key, h.orig[i].Key) || !bytes.Equal(r.Value, h.orig[i].Value) {
+			h.changed++
+		}
+	}
+	h.held, h.orig = h.held[:0], h.orig[:0]
+	return h.memSink.Commit(ctx, cp)
+}
+
+func TestRecordsUnchangedUntilTheirBatchCommits(t *testing.T) {
+	const n = 5000 // batches of 1000 records span several of the encoder's chunks
+	src := &scriptedSource{events: positions(n), failAt: -1, endEOF: true}
+	sink := &holdingSink{memSink: &memSink{src: src}, t: t}
+	task := &Task{
+		Name: "t1", Source: src, Offsets: sink.memSink,
+		Encoder:  schema.NewJSON(schema.JSONOptions{TopicPrefix: "p"}),
+		NewSink:  func(context.Context) (sinks.Sink, error) { return sink, nil },
+		Batching: Batching{MaxEvents: 1000, Linger: time.Hour},
+	}
+	if err := runFor(t, task, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if sink.changed > 0 {
+		t.Fatalf("%d records changed before their batch committed", sink.changed)
+	}
+	// The copies the memSink kept are the records as written: all there,
+	// once each, each with its own id.
+	seen := map[string]bool{}
+	for _, b := range sink.batches {
+		for _, r := range b {
+			if seen[string(r.Key)] {
+				t.Fatalf("key %s twice", r.Key)
+			}
+			seen[string(r.Key)] = true
+			if want := fmt.Sprintf(`"after":{"id":%s}`, bytes.TrimSuffix(bytes.TrimPrefix(r.Key, []byte(`{"id":`)), []byte("}"))); !bytes.Contains(r.Value, []byte(want)) {
+				t.Fatalf("value %s does not hold %s", r.Value, want)
+			}
+		}
+	}
+	if len(seen) != n || len(sink.batches) != n/1000 {
+		t.Fatalf("%d distinct keys in %d batches, want %d in %d", len(seen), len(sink.batches), n, n/1000)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/sinks"
 )
 
@@ -64,10 +65,18 @@ type Sink struct {
 	log    *slog.Logger
 	topics map[string]bool // topics known to exist
 
-	// slab hands out records allocated recordSlab at a time (one
-	// allocation instead of one per record; a slab is freed once the
-	// client has released all of its records).
-	slab []kgo.Record
+	// Records come from slabs of recordSlab (one allocation instead of one
+	// per record). The client holds a transaction's records until it has
+	// committed, after which their slabs are reused (see recycle).
+	slab  []kgo.Record   // the slab in use; slab[off:] is free
+	off   int            //
+	used  [][]kgo.Record // full slabs of the open transaction
+	spare [][]kgo.Record // slabs whose records are all released
+
+	// hdrFrom and hdrTo are the last headers converted: most records of a
+	// table carry the same header slice.
+	hdrFrom []change.Header
+	hdrTo   []kgo.RecordHeader
 
 	inTxn      bool
 	mu         sync.Mutex
@@ -204,21 +213,69 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 	}
 	for i := range recs {
 		r := &recs[i]
-		if len(s.slab) == 0 {
-			s.slab = make([]kgo.Record, recordSlab)
-		}
-		kr := &s.slab[0]
-		s.slab = s.slab[1:]
-		kr.Topic, kr.Key, kr.Value = r.Topic, r.Key, r.Value
-		if len(r.Headers) > 0 {
-			kr.Headers = make([]kgo.RecordHeader, len(r.Headers))
-			for j, h := range r.Headers {
-				kr.Headers[j] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
-			}
-		}
+		kr := s.record()
+		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers)}
 		s.cl.Produce(ctx, kr, s.promise)
 	}
 	return nil
+}
+
+// record returns a record to produce in the open transaction.
+func (s *Sink) record() *kgo.Record {
+	if s.off == len(s.slab) {
+		if s.slab != nil {
+			s.used = append(s.used, s.slab)
+		}
+		if k := len(s.spare); k > 0 {
+			s.slab, s.spare = s.spare[k-1], s.spare[:k-1]
+		} else {
+			s.slab = make([]kgo.Record, recordSlab)
+		}
+		s.off = 0
+	}
+	s.off++
+	return &s.slab[s.off-1]
+}
+
+// recycle reuses the slabs of a committed transaction, whose records the
+// client has all released. At most maxSpareSlabs are kept.
+func (s *Sink) recycle() {
+	for _, sl := range s.used {
+		if len(s.spare) < maxSpareSlabs {
+			s.spare = append(s.spare, sl)
+		}
+	}
+	clear(s.used)
+	s.used = s.used[:0]
+	s.off = 0
+}
+
+// forget drops the slabs of a failed transaction: the client may not have
+// released their records.
+func (s *Sink) forget() {
+	clear(s.used)
+	s.used = s.used[:0]
+	s.slab, s.off = nil, 0
+}
+
+// maxSpareSlabs bounds the records kept for reuse (10000, a default batch).
+const maxSpareSlabs = 80
+
+// headers converts hs to the client's headers, reusing the last conversion
+// when hs is the same slice.
+func (s *Sink) headers(hs []change.Header) []kgo.RecordHeader {
+	if len(hs) == 0 {
+		return nil
+	}
+	if len(hs) == len(s.hdrFrom) && &hs[0] == &s.hdrFrom[0] {
+		return s.hdrTo
+	}
+	to := make([]kgo.RecordHeader, len(hs))
+	for j, h := range hs {
+		to[j] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+	}
+	s.hdrFrom, s.hdrTo = hs, to
+	return to
 }
 
 // promise records the first failed produce of the open transaction.
@@ -258,6 +315,7 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 	if err := s.cl.EndTransaction(ectx, kgo.TryCommit); err != nil {
 		return s.fail(ctx, fmt.Errorf("kafka sink: commit transaction: %w", err))
 	}
+	s.recycle()
 	return nil
 }
 
@@ -265,6 +323,7 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 // producer was fenced.
 func (s *Sink) fail(ctx context.Context, err error) error {
 	s.inTxn = false
+	s.forget()
 	s.mu.Lock()
 	s.produceErr = nil
 	s.mu.Unlock()

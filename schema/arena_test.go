@@ -1,0 +1,66 @@
+package schema
+
+import (
+	"testing"
+	"unsafe"
+)
+
+func TestArenaLendsDisjointBytesAndReusesThemAfterRecycle(t *testing.T) {
+	var a arena
+	fill := func(round int) [][]byte {
+		var got [][]byte
+		for i := 0; i < 3000; i++ {
+			n := 1 + (i*7919)%700
+			if i%500 == 0 {
+				n = arenaLarge + 1 // too big for a chunk: allocated on its own
+			}
+			b := a.alloc(n)
+			if len(b) != n || cap(b) != n {
+				t.Fatalf("alloc(%d) gave len %d cap %d", n, len(b), cap(b))
+			}
+			for j := range b {
+				b[j] = byte(round + i)
+			}
+			got = append(got, b)
+		}
+		// Every slice still holds what was written to it: none overlaps
+		// another handed out since the last recycle.
+		for i, b := range got {
+			for _, c := range b {
+				if c != byte(round+i) {
+					t.Fatalf("round %d: slice %d was overwritten", round, i)
+				}
+			}
+		}
+		return got
+	}
+	first := fill(0)
+	a.recycle()
+	second := fill(1)
+	// After the recycle the chunks of the first round are carved again.
+	chunks := map[uintptr]bool{}
+	for _, b := range first {
+		if len(b) <= arenaLarge {
+			chunks[uintptr(unsafe.Pointer(unsafe.SliceData(b)))] = true
+		}
+	}
+	reused := 0
+	for _, b := range second {
+		if chunks[uintptr(unsafe.Pointer(unsafe.SliceData(b)))] {
+			reused++
+		}
+	}
+	if reused == 0 {
+		t.Fatal("no memory of the first round was reused after recycle")
+	}
+}
+
+func TestArenaTracksBoundedChunksWithoutRecycle(t *testing.T) {
+	var a arena
+	for i := 0; i < 4*arenaKeep*arenaChunk/1000; i++ {
+		a.alloc(1000)
+	}
+	if n := len(a.used) + len(a.free); n > arenaKeep {
+		t.Fatalf("arena tracks %d chunks, want at most %d", n, arenaKeep)
+	}
+}
