@@ -82,6 +82,7 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		EventCacheCount:  st.knobs.EventCache,
 	}
 	ConfigureSyncer(&cfg)
+	cfg.RowsEventDecodeFunc = deferRowsDecode // rows of the common types: see rowimage.go
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
 	d.progressed = false
@@ -225,6 +226,11 @@ type decoder struct {
 	srcTmpl  [srcFields]any
 	evChunk  []change.Event
 	valChunk []any
+
+	// The fast path's row images (rowimage.go): the boxes of their values,
+	// and the images of the rows event in progress.
+	arena boxArena
+	imgs  []fastImage
 }
 
 // tmInfo is a TABLE_MAP's table (nil when not captured) and the event it
@@ -232,6 +238,10 @@ type decoder struct {
 type tmInfo struct {
 	t  *tableInfo
 	ev *replication.TableMapEvent
+
+	// The fast path's plan for rows of t mapped by planEv (nil: none).
+	plan   *rowPlan
+	planEv *replication.TableMapEvent
 }
 
 func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
@@ -598,71 +608,123 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	default:
 		return nil
 	}
-	for i, sk := range e.SkippedColumns {
-		if len(sk) > 0 {
-			return &DecodeError{Table: t.name(), Err: fmt.Errorf("row %d lacks columns %v: the binlog is not a full row image; set binlog_row_image=FULL", i, sk)}
+	// The row images: the fast path's (rowimage.go), or go-mysql's values
+	// converted here.
+	var imgs rowImages
+	if dr := deferredOf(e); dr != nil {
+		if p, ok := d.fastRows(h.EventType, e, tm, dr); ok {
+			imgs = rowImages{fast: d.imgs, plan: p, data: dr.data}
+			defer clear(d.imgs) // hold no rows past the event
+		} else if err := decodeDeferred(h, e, dr); err != nil {
+			return err
 		}
+	}
+	if imgs.plan == nil {
+		for i, sk := range e.SkippedColumns {
+			if len(sk) > 0 {
+				return &DecodeError{Table: t.name(), Err: fmt.Errorf("row %d lacks columns %v: the binlog is not a full row image; set binlog_row_image=FULL", i, sk)}
+			}
+		}
+		imgs.raw = e.Rows
 	}
 	step := 1
 	if op == change.OpUpdate {
 		step = 2
 	}
+	// go-mysql's values of the key columns are needed only to filter by
+	// snapshot regions and to see key changes.
+	wantKey := d.regions != nil || op == change.OpUpdate && len(t.Key) > 0
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
 	tmpl := si.fill(d.srcTmpl[:], d.cfg, &d.boxes)
-	for i := 0; i+step <= len(e.Rows); i += step {
+	for i := 0; i+step <= imgs.len(); i += step {
 		rowIdx := i / step
 		switch op {
 		case change.OpCreate:
-			after, err := d.convert(t, e.Rows[i])
+			after, keyVals, size, err := d.image(&imgs, t, i, wantKey)
 			if err != nil {
 				return err
 			}
 			ev := d.rowEvent(op, t, nil, after, tmpl, rowIdx, si.ts)
-			if err := d.emit(ctx, ev, t, e.Rows[i], rowSize(e.Rows[i])); err != nil {
+			if err := d.emit(ctx, ev, t, keyVals, size); err != nil {
 				return err
 			}
 		case change.OpDelete:
-			before, err := d.convert(t, e.Rows[i])
+			before, keyVals, size, err := d.image(&imgs, t, i, wantKey)
 			if err != nil {
 				return err
 			}
 			ev := d.rowEvent(op, t, before, nil, tmpl, rowIdx, si.ts)
-			if err := d.emit(ctx, ev, t, e.Rows[i], rowSize(e.Rows[i])); err != nil {
+			if err := d.emit(ctx, ev, t, keyVals, size); err != nil {
 				return err
 			}
 		case change.OpUpdate:
-			before, err := d.convert(t, e.Rows[i])
+			before, beforeKey, beforeSize, err := d.image(&imgs, t, i, wantKey)
 			if err != nil {
 				return err
 			}
-			after, err := d.convert(t, e.Rows[i+1])
+			after, afterKey, afterSize, err := d.image(&imgs, t, i+1, wantKey)
 			if err != nil {
 				return err
 			}
-			size := rowSize(e.Rows[i]) + rowSize(e.Rows[i+1])
-			if len(t.Key) > 0 && !equalStrings(rowKey(t, e.Rows[i]), rowKey(t, e.Rows[i+1])) {
+			size := beforeSize + afterSize
+			if len(t.Key) > 0 && !equalStrings(rowKey(t, beforeKey), rowKey(t, afterKey)) {
 				// A key change: a delete of the old key and a create of the
 				// new one, as Debezium emits it.
 				del := d.rowEvent(change.OpDelete, t, before, nil, tmpl, rowIdx, si.ts)
 				cre := d.rowEvent(change.OpCreate, t, nil, after, tmpl, rowIdx, si.ts)
 				del.Headers = []change.Header{{Key: "__debezium.newkey", Value: keyJSON(t, after)}}
 				cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: keyJSON(t, before)}}
-				if err := d.emit(ctx, del, t, e.Rows[i], size); err != nil {
+				if err := d.emit(ctx, del, t, beforeKey, size); err != nil {
 					return err
 				}
-				if err := d.emit(ctx, cre, t, e.Rows[i+1], size); err != nil {
+				if err := d.emit(ctx, cre, t, afterKey, size); err != nil {
 					return err
 				}
 				continue
 			}
 			ev := d.rowEvent(op, t, before, after, tmpl, rowIdx, si.ts)
-			if err := d.emit(ctx, ev, t, e.Rows[i+1], size); err != nil {
+			if err := d.emit(ctx, ev, t, afterKey, size); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// rowImages are the row images of a rows event: go-mysql's values (raw),
+// or the fast path's images (fast) of the rows data decoded by plan.
+type rowImages struct {
+	raw  [][]any
+	fast []fastImage
+	plan *rowPlan
+	data []byte
+}
+
+func (r *rowImages) len() int {
+	if r.plan != nil {
+		return len(r.fast)
+	}
+	return len(r.raw)
+}
+
+// image returns image i as a change.Row, go-mysql's values of at least its
+// key columns when wantKey is set (for rowKey; the slow path always gives
+// them), and its rowSize.
+func (d *decoder) image(r *rowImages, t *tableInfo, i int, wantKey bool) (change.Row, []any, int, error) {
+	if r.plan == nil {
+		row, err := d.convert(t, r.raw[i])
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return row, r.raw[i], rowSize(r.raw[i]), nil
+	}
+	im := &r.fast[i]
+	var keyVals []any
+	if wantKey {
+		keyVals = rawImage(r.plan, r.data, im.off, false)
+	}
+	return im.row, keyVals, im.size, nil
 }
 
 // rowEvent returns the event of one row of a rows event, whose source block

@@ -90,20 +90,24 @@ func benchHeader(typ replication.EventType, pos uint32) *replication.EventHeader
 	return &replication.EventHeader{EventType: typ, ServerID: 1, Timestamp: 1714558530, EventSize: 100, LogPos: pos + 100}
 }
 
-// reportPerRow reports the time and allocations per row of a benchmark that
-// handled rows rows, from the allocation count at its start.
-func reportPerRow(b *testing.B, rows int, mallocs0 uint64) {
+// reportPerRow reports the time, allocations and allocated bytes per row of
+// a benchmark that handled rows rows, from the allocation counts at its
+// start.
+func reportPerRow(b *testing.B, rows int, m0 memMark) {
 	b.StopTimer()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	m := mallocs()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
-	b.ReportMetric(float64(ms.Mallocs-mallocs0)/float64(rows), "allocs/row")
+	b.ReportMetric(float64(m.mallocs-m0.mallocs)/float64(rows), "allocs/row")
+	b.ReportMetric(float64(m.bytes-m0.bytes)/float64(rows), "B/row")
 }
 
-func mallocs() uint64 {
+// memMark is the process's allocation count and allocated bytes so far.
+type memMark struct{ mallocs, bytes uint64 }
+
+func mallocs() memMark {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.Mallocs
+	return memMark{ms.Mallocs, ms.TotalAlloc}
 }
 
 // BenchmarkDecoderRows measures decoder.handle from a decoded rows event to
@@ -271,35 +275,88 @@ func startLargeTx(tb testing.TB, d *decoder) {
 	}
 }
 
-// BenchmarkDecoderParseRows is BenchmarkDecoderRows/large with go-mysql's
-// decoding of the rows event included: per op, one 80-row event parsed
-// from its bytes and handled.
+// BenchmarkDecoderParseRows is BenchmarkDecoderRows with the decoding of
+// the events from their bytes included, the rows event by go-mysql
+// ("gomysql": its decoding, then the converters) or by sluice's fast path
+// ("fast": go-mysql decodes the header, rowimage.go the rows). Per op:
+// "tx=10" is a transaction of 10 rows (GTID, TABLE_MAP and WRITE_ROWS parsed
+// from bytes, XID), "large" one 80-row event of a transaction that never
+// ends.
 func BenchmarkDecoderParseRows(b *testing.B) {
-	p, w := newBenchParser(b)
-	raw := w.writeRows(benchFirstID, benchRowsPerEvent)
-	queued := 0
-	d := newBenchDecoder(b, func(item) { queued++ })
-	startLargeTx(b, d)
-	ctx := context.Background()
-	b.ReportAllocs()
-	m0 := mallocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := d.handle(ctx, parseCopy(b, p, raw)); err != nil {
-			b.Fatal(err)
+	for _, mode := range []string{"gomysql", "fast"} {
+		newParser := func(b *testing.B) (*replication.BinlogParser, *binlogWriter) {
+			p, w := newBenchParser(b)
+			if mode == "fast" {
+				p.SetRowsEventDecodeFunc(deferRowsDecode)
+			}
+			return p, w
 		}
-	}
-	reportPerRow(b, b.N*benchRowsPerEvent, m0)
-	if queued != b.N*benchRowsPerEvent-1 {
-		b.Fatalf("queued %d events, want %d", queued, b.N*benchRowsPerEvent-1)
+		b.Run(mode+"/tx=10", func(b *testing.B) {
+			const txRows = 10
+			p, w := newParser(b)
+			tmRaw := w.tableMap()
+			rowsRaw := w.writeRows(benchFirstID, txRows)
+			queued := 0
+			d := newBenchDecoder(b, func(item) { queued++ })
+			ctx := context.Background()
+			gtid := &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 1}}
+			xid := &replication.BinlogEvent{Header: benchHeader(replication.XID_EVENT, 1300), Event: &replication.XIDEvent{XID: 1}}
+			b.ReportAllocs()
+			m0 := mallocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				gtid.GTID.SequenceNumber = uint64(i) + 2
+				// The parser and the decoder each see a new TABLE_MAP per
+				// transaction, as from a server (the decoder's carries the
+				// column names this writer's lacks).
+				parseCopy(b, p, tmRaw)
+				for _, ev := range []*replication.BinlogEvent{
+					{Header: benchHeader(replication.MARIADB_GTID_EVENT, 1000), Event: gtid},
+					{Header: benchHeader(replication.TABLE_MAP_EVENT, 1100), Event: benchTableMap()},
+					parseCopy(b, p, rowsRaw),
+					xid,
+				} {
+					if err := d.handle(ctx, ev); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			reportPerRow(b, b.N*txRows, m0)
+			if queued != b.N*txRows {
+				b.Fatalf("queued %d events, want %d", queued, b.N*txRows)
+			}
+		})
+		b.Run(mode+"/large", func(b *testing.B) {
+			p, w := newParser(b)
+			raw := w.writeRows(benchFirstID, benchRowsPerEvent)
+			queued := 0
+			d := newBenchDecoder(b, func(item) { queued++ })
+			startLargeTx(b, d)
+			ctx := context.Background()
+			b.ReportAllocs()
+			m0 := mallocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := d.handle(ctx, parseCopy(b, p, raw)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportPerRow(b, b.N*benchRowsPerEvent, m0)
+			if queued != b.N*benchRowsPerEvent-1 {
+				b.Fatalf("queued %d events, want %d", queued, b.N*benchRowsPerEvent-1)
+			}
+		})
 	}
 }
 
 // queuedMemory queues n rows of a large transaction, parsed from binlog
 // bytes, and keeps them as the stream's queue would. It returns the heap
 // they hold and the bytes the queue's budget counted for them, per event.
-func queuedMemory(tb testing.TB, n int) (heap, estimate float64) {
+func queuedMemory(tb testing.TB, n int, fast bool) (heap, estimate float64) {
 	p, w := newBenchParser(tb)
+	if fast {
+		p.SetRowsEventDecodeFunc(deferRowsDecode)
+	}
 	var held []item
 	var counted int
 	d := newBenchDecoder(tb, func(it item) {
@@ -332,12 +389,16 @@ func queuedMemory(tb testing.TB, n int) (heap, estimate float64) {
 // BenchmarkQueuedMemory reports the live heap of a queued event of the
 // benchmark table against what the queue's byte budget counts for it.
 func BenchmarkQueuedMemory(b *testing.B) {
-	var heap, est float64
-	for i := 0; i < b.N; i++ {
-		heap, est = queuedMemory(b, 20000)
+	for _, mode := range []string{"gomysql", "fast"} {
+		b.Run(mode, func(b *testing.B) {
+			var heap, est float64
+			for i := 0; i < b.N; i++ {
+				heap, est = queuedMemory(b, 20000, mode == "fast")
+			}
+			b.ReportMetric(heap, "heapB/event")
+			b.ReportMetric(est, "budgetB/event")
+		})
 	}
-	b.ReportMetric(heap, "heapB/event")
-	b.ReportMetric(est, "budgetB/event")
 }
 
 // TestQueueEstimateCoversHeap checks that the queue's byte budget counts a
@@ -346,10 +407,12 @@ func TestQueueEstimateCoversHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures the heap of 8000 queued events")
 	}
-	heap, est := queuedMemory(t, 8000)
-	t.Logf("heap %.0f B/event, budget %.0f B/event", heap, est)
-	if est < 0.95*heap || est > 1.5*heap {
-		t.Errorf("the budget counts %.0f B per queued event, the heap holds %.0f", est, heap)
+	for _, fast := range []bool{false, true} {
+		heap, est := queuedMemory(t, 8000, fast)
+		t.Logf("fast path %v: heap %.0f B/event, budget %.0f B/event", fast, heap, est)
+		if est < 0.95*heap || est > 1.5*heap {
+			t.Errorf("fast path %v: the budget counts %.0f B per queued event, the heap holds %.0f", fast, est, heap)
+		}
 	}
 }
 

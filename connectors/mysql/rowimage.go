@@ -1,0 +1,743 @@
+package mysql
+
+// Row images decoded by sluice instead of go-mysql.
+//
+// Why: go-mysql decodes every rows event into Rows [][]any on its syncer
+// goroutine: per row a []any, a box per value, and the growth of Rows (about
+// 3.3 allocations and 200 bytes a row), which the converters then box again.
+// For the common column types sluice decodes the row images itself, straight
+// into change.Row values, boxing them into chunks that many events share (one
+// allocation per 8 KiB of values instead of one per value), and skips the
+// rows of tables it does not capture and transactions it skips.
+//
+// How: the syncer's RowsEventDecodeFunc (deferRowsDecode) decodes only the
+// event's header. When every column of the table map has a fast wire type it
+// leaves the row bytes undecoded in the event (a *deferredRows in Rows[0][0])
+// for the decoder goroutine; otherwise it decodes the rows as go-mysql does.
+// The bytes may be kept: go-mysql's ReadPacket returns a new slice for each
+// packet (ReadPacketReuseMem with no buffer to reuse), and the strings
+// go-mysql itself decodes already point into it.
+//
+// What is exact: the result is what go-mysql's decodeValue followed by the
+// column's FromBinlog gives, value for value and type for type; the queue's
+// size estimate and the key text used for snapshot regions and key changes
+// are computed from the values go-mysql would have produced.
+// TestFastRowsMatchGoMySQL compares both paths on random rows.
+//
+// Fast: TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT (signed and unsigned, but
+// BIGINT UNSIGNED only under bigint.unsigned.handling.mode=long), YEAR, FLOAT,
+// DOUBLE, DATE, CHAR, VARCHAR and the TEXT types (utf8 family and latin1,
+// MariaDB's JSON), BINARY, VARBINARY and the BLOB types under
+// binary.handling.mode=bytes.
+//
+// Everything else falls back to go-mysql's decoding of the whole event, then
+// the converters, as before: a table with a column of another type or mode;
+// events other than WRITE/UPDATE/DELETE_ROWS v1 and v2 (v0, MariaDB's
+// compressed events, MySQL's partial JSON updates); a row image without every
+// column (binlog_row_image other than FULL); a table map that disagrees with
+// the table's columns; and any value the fast path would reject (invalid
+// UTF-8, an invalid date, truncated data), so that errors stay go-mysql's and
+// the converters' own. The fast path decodes a whole event before emitting
+// any of it, so a fallback never repeats an event.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// deferredRows is the undecoded part of a rows event. It sits in the
+// event's Rows as Rows[0][0], which no decoded row can hold; row and rows
+// are that slot's backing, so that deferring costs one allocation.
+type deferredRows struct {
+	data []byte // the event body without its checksum
+	pos  int    // where the row images start in data
+	row  [1]any
+	rows [1][]any
+}
+
+// deferRowsDecode is the syncer's RowsEventDecodeFunc: it decodes the
+// header, and the rows too unless the fast path may decode them.
+func deferRowsDecode(e *replication.RowsEvent, data []byte) error {
+	pos, err := e.DecodeHeader(data)
+	if err != nil {
+		return err
+	}
+	if !fastWire(e.Table) {
+		return e.DecodeData(pos, data)
+	}
+	dr := &deferredRows{data: data, pos: pos}
+	dr.row[0] = dr
+	dr.rows[0] = dr.row[:]
+	e.Rows = dr.rows[:]
+	return nil
+}
+
+// deferredOf returns the undecoded rows of e, or nil when go-mysql decoded
+// them.
+func deferredOf(e *replication.RowsEvent) *deferredRows {
+	if len(e.Rows) != 1 || len(e.Rows[0]) != 1 {
+		return nil
+	}
+	dr, _ := e.Rows[0][0].(*deferredRows)
+	return dr
+}
+
+// decodeDeferred has go-mysql decode the rows of e after all, as it would
+// have on its own goroutine.
+func decodeDeferred(h *replication.EventHeader, e *replication.RowsEvent, dr *deferredRows) error {
+	e.Rows = nil
+	if err := e.DecodeData(dr.pos, dr.data); err != nil {
+		// What the syncer's parser would have returned.
+		return &ConnError{Op: "read the binlog", Err: &replication.EventError{Header: h, Err: err.Error(), Data: dr.data}}
+	}
+	return nil
+}
+
+// Wire formats of the fast column types.
+const (
+	wNone byte = iota
+	wInt8
+	wInt16
+	wInt24
+	wInt32
+	wInt64
+	wYear
+	wFloat
+	wDouble
+	wDate
+	wStr1  // 1-byte length, go-mysql gives a string
+	wStr2  // 2-byte length, a string
+	wBlob1 // 1-byte length, go-mysql gives a []byte
+	wBlob2
+	wBlob3
+	wBlob4
+)
+
+// wireOf returns the wire format of a column of binlog type tp and
+// metadata meta, as go-mysql's decodeValue reads it, or wNone.
+func wireOf(tp byte, meta uint16) byte {
+	switch tp {
+	case gomysql.MYSQL_TYPE_TINY:
+		return wInt8
+	case gomysql.MYSQL_TYPE_SHORT:
+		return wInt16
+	case gomysql.MYSQL_TYPE_INT24:
+		return wInt24
+	case gomysql.MYSQL_TYPE_LONG:
+		return wInt32
+	case gomysql.MYSQL_TYPE_LONGLONG:
+		return wInt64
+	case gomysql.MYSQL_TYPE_YEAR:
+		return wYear
+	case gomysql.MYSQL_TYPE_FLOAT:
+		return wFloat
+	case gomysql.MYSQL_TYPE_DOUBLE:
+		return wDouble
+	case gomysql.MYSQL_TYPE_DATE:
+		return wDate
+	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING:
+		if meta < 256 {
+			return wStr1
+		}
+		return wStr2
+	case gomysql.MYSQL_TYPE_STRING:
+		// The real type and length are packed in the metadata, as
+		// decodeValue unpacks them: ENUM and SET are STRING too.
+		length := int(meta)
+		if meta >= 256 {
+			b0, b1 := uint8(meta>>8), uint8(meta&0xFF)
+			if b0&0x30 != 0x30 {
+				length = int(uint16(b1) | uint16((b0&0x30)^0x30)<<4)
+				tp = b0 | 0x30
+			} else {
+				length = int(meta & 0xFF)
+				tp = b0
+			}
+		}
+		if tp != gomysql.MYSQL_TYPE_STRING {
+			return wNone
+		}
+		if length < 256 {
+			return wStr1
+		}
+		return wStr2
+	case gomysql.MYSQL_TYPE_BLOB:
+		switch meta {
+		case 1:
+			return wBlob1
+		case 2:
+			return wBlob2
+		case 3:
+			return wBlob3
+		case 4:
+			return wBlob4
+		}
+	}
+	return wNone
+}
+
+// fastWire reports whether every column of tm has a fast wire format.
+func fastWire(tm *replication.TableMapEvent) bool {
+	if tm == nil || len(tm.ColumnMeta) < len(tm.ColumnType) {
+		return false
+	}
+	for i, tp := range tm.ColumnType {
+		if wireOf(tp, tm.ColumnMeta[i]) == wNone {
+			return false
+		}
+	}
+	return true
+}
+
+// What a fast column's value becomes.
+const (
+	outInt16 byte = iota + 1
+	outInt32
+	outInt64
+	outFloat32
+	outFloat64
+	outDate   // int32 epoch days; zero dates per nullable
+	outText   // string, validated as UTF-8
+	outLatin1 // string, decoded from MySQL's latin1
+	outBytes  // []byte, right-padded with 0x00 to pad bytes
+)
+
+// colPlan is how the fast path decodes one column.
+type colPlan struct {
+	wire     byte
+	out      byte
+	unsigned bool  // integers: mask to bits
+	mask     int64 // 1<<bits - 1
+	nullable bool  // dates: a zero date is null
+	pad      int   // outBytes: BINARY(n)'s n
+	key      bool  // a key column of the table
+}
+
+// rowPlan is how the fast path decodes the row images of one table map.
+type rowPlan struct {
+	cols []colPlan
+}
+
+// planFor returns the fast path's plan for rows of tm.t mapped by ev, or
+// nil when they must take go-mysql's decoding. The plan is kept while the
+// table maps (each transaction has its own) give the same binlog types.
+func (tm *tmInfo) planFor(ev *replication.TableMapEvent, opts TypeOptions) *rowPlan {
+	if tm.planEv != ev {
+		if tm.planEv == nil || ev == nil || !bytes.Equal(tm.planEv.ColumnType, ev.ColumnType) || !slices.Equal(tm.planEv.ColumnMeta, ev.ColumnMeta) {
+			tm.plan = buildRowPlan(ev, tm.t, opts)
+		}
+		tm.planEv = ev
+	}
+	return tm.plan
+}
+
+// buildRowPlan builds the plan for rows of t whose binlog types are ev's.
+// The conversion follows mapType for t's columns (the mapping their
+// FromBinlog was built with), the wire format ev's types, as go-mysql would.
+func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions) *rowPlan {
+	if ev == nil || t == nil || opts.Validate() != nil {
+		return nil
+	}
+	n := len(ev.ColumnType)
+	if n == 0 || len(ev.ColumnMeta) < n || len(t.Meta) != n || len(t.Conv) != n {
+		return nil
+	}
+	opts = opts.withDefaults()
+	p := &rowPlan{cols: make([]colPlan, n)}
+	for i := range p.cols {
+		ct := parseColumnType(t.Meta[i].ColumnType)
+		m := completeMeta(t.Meta[i], ct)
+		c := colPlan{wire: wireOf(ev.ColumnType[i], ev.ColumnMeta[i])}
+		if c.wire == wNone {
+			return nil
+		}
+		isInt := func(w byte, bits int, out byte) bool {
+			if c.wire != w {
+				return false
+			}
+			c.out, c.unsigned, c.mask = out, m.Unsigned, -1
+			if bits < 64 {
+				c.mask = 1<<bits - 1
+			}
+			return true
+		}
+		ok := false
+		switch m.Type {
+		case gomysql.MYSQL_TYPE_TINY:
+			ok = isInt(wInt8, 8, outInt16)
+		case gomysql.MYSQL_TYPE_SHORT:
+			if m.Unsigned {
+				ok = isInt(wInt16, 16, outInt32)
+			} else {
+				ok = isInt(wInt16, 16, outInt16)
+			}
+		case gomysql.MYSQL_TYPE_INT24:
+			ok = isInt(wInt24, 24, outInt32)
+		case gomysql.MYSQL_TYPE_LONG:
+			if m.Unsigned {
+				ok = isInt(wInt32, 32, outInt64)
+			} else {
+				ok = isInt(wInt32, 32, outInt32)
+			}
+		case gomysql.MYSQL_TYPE_LONGLONG:
+			if !m.Unsigned || opts.BigintUnsignedMode == BigintLong {
+				ok = isInt(wInt64, 64, outInt64)
+			}
+		case gomysql.MYSQL_TYPE_YEAR:
+			c.out, ok = outInt32, c.wire == wYear
+		case gomysql.MYSQL_TYPE_FLOAT:
+			c.out, ok = outFloat32, c.wire == wFloat
+		case gomysql.MYSQL_TYPE_DOUBLE:
+			c.out, ok = outFloat64, c.wire == wDouble
+		case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
+			c.out, c.nullable, ok = outDate, m.Nullable, c.wire == wDate
+		case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING,
+			gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
+			ok = c.wire >= wStr1 && c.wire <= wBlob4
+			switch {
+			case ct.base != "json" && m.Charset == "binary":
+				ok = ok && opts.BinaryMode == BinaryBytes
+				c.out = outBytes
+				if m.Type == gomysql.MYSQL_TYPE_STRING {
+					c.pad = m.Length
+				}
+			case strings.EqualFold(m.Charset, "latin1"):
+				c.out = outLatin1
+			default:
+				c.out = outText
+			}
+		}
+		if !ok {
+			return nil
+		}
+		p.cols[i] = c
+	}
+	for _, k := range t.Key {
+		if k < 0 || k >= n {
+			return nil
+		}
+		p.cols[k].key = true
+	}
+	return p
+}
+
+// fastImage is one row image the fast path decoded.
+type fastImage struct {
+	row  change.Row
+	off  int // where the image starts in the rows data
+	size int // rowSize of go-mysql's values of the image
+}
+
+// fastRows decodes the row images of a rows event of type typ, appending
+// them to d.imgs. ok is false when the event must take go-mysql's decoding.
+func (d *decoder) fastRows(typ replication.EventType, e *replication.RowsEvent, tm *tmInfo, dr *deferredRows) (p *rowPlan, ok bool) {
+	d.imgs = d.imgs[:0]
+	update := false
+	switch typ {
+	case replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2:
+	case replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2:
+		update = true
+	default:
+		return nil, false
+	}
+	p = tm.planFor(e.Table, d.cfg.Types)
+	if p == nil || e.ColumnCount != uint64(len(p.cols)) || !allSet(e.ColumnBitmap1, len(p.cols)) ||
+		update && !allSet(e.ColumnBitmap2, len(p.cols)) {
+		return nil, false
+	}
+	data, pos := dr.data, dr.pos
+	for pos < len(data) {
+		for range 1 + btoi(update) {
+			row, end, size, ok := d.fastImage(p, data, pos)
+			if !ok {
+				return nil, false
+			}
+			d.imgs = append(d.imgs, fastImage{row: row, off: pos, size: size})
+			pos = end
+		}
+	}
+	return p, true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// allSet reports whether the first n bits of bitmap are set.
+func allSet(bitmap []byte, n int) bool {
+	if len(bitmap) < (n+7)/8 {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if bitmap[i>>3]&(1<<(i&7)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// strLen reads the length prefix of a string or blob of wire format w at
+// data[pos:], returning the length and the prefix's size.
+func strLen(w byte, data []byte, pos int) (l, n int, ok bool) {
+	switch w {
+	case wStr1, wBlob1:
+		n = 1
+	case wStr2, wBlob2:
+		n = 2
+	case wBlob3:
+		n = 3
+	case wBlob4:
+		n = 4
+	}
+	if n > len(data)-pos {
+		return 0, 0, false
+	}
+	var u uint64
+	for i := n - 1; i >= 0; i-- {
+		u = u<<8 | uint64(data[pos+i])
+	}
+	if u > uint64(len(data)-pos-n) {
+		return 0, 0, false
+	}
+	return int(u), n, true
+}
+
+// wireWidth is the size of a fixed-width wire format.
+var wireWidth = [wStr1]int{wInt8: 1, wInt16: 2, wInt24: 3, wInt32: 4, wInt64: 8, wYear: 1, wFloat: 4, wDouble: 8, wDate: 3}
+
+// readInt reads an integer of wire format w at data[pos:] (which holds it)
+// sign-extended, as go-mysql's ParseBinaryInt* do.
+func readInt(w byte, data []byte, pos int) int64 {
+	switch w {
+	case wInt8:
+		return int64(int8(data[pos]))
+	case wInt16:
+		return int64(int16(binary.LittleEndian.Uint16(data[pos:])))
+	case wInt24:
+		u := uint32(data[pos]) | uint32(data[pos+1])<<8 | uint32(data[pos+2])<<16
+		return int64(int32(u<<8) >> 8)
+	case wInt32:
+		return int64(int32(binary.LittleEndian.Uint32(data[pos:])))
+	}
+	return int64(binary.LittleEndian.Uint64(data[pos:]))
+}
+
+// dateDays converts the 3-byte DATE value u as go-mysql's "%04d-%02d-%02d"
+// text parsed by mapDate: epoch days, zero for a zero date, ok false for an
+// invalid one.
+func dateDays(u uint32) (days int64, zero, ok bool) {
+	y, m, d := int64(u>>9), int64(u>>5&15), int64(u&31)
+	if y > 9999 {
+		return 0, false, false
+	}
+	if m == 0 || d == 0 {
+		return 0, true, true
+	}
+	if m > 12 || d > daysInMonth(y, m) {
+		return 0, false, false
+	}
+	return daysFromCivil(y, m, d), false, true
+}
+
+// fastImage decodes the row image at data[pos:] into a change.Row: the
+// values FromBinlog makes of go-mysql's, and the image's end and rowSize.
+func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, end, size int, ok bool) {
+	n := len(p.cols)
+	nb := (n + 7) >> 3
+	if nb > len(data)-pos {
+		return nil, 0, 0, false
+	}
+	nulls := data[pos : pos+nb]
+	pos += nb
+	row = change.Row(d.values(n))
+	size = eventHeap + n*valueHeap
+	a := &d.arena
+	for i := range p.cols {
+		if nulls[i>>3]&(1<<(i&7)) != 0 {
+			continue
+		}
+		c := &p.cols[i]
+		if c.wire < wStr1 {
+			w := wireWidth[c.wire]
+			if w > len(data)-pos {
+				return nil, 0, 0, false
+			}
+			switch c.wire {
+			case wInt8, wInt16, wInt24, wInt32, wInt64:
+				x := readInt(c.wire, data, pos)
+				if c.unsigned {
+					x &= c.mask
+				}
+				switch c.out {
+				case outInt16:
+					if x != int64(int16(x)) {
+						return nil, 0, 0, false
+					}
+					row[i] = a.int16(int16(x))
+				case outInt32:
+					if x != int64(int32(x)) {
+						return nil, 0, 0, false
+					}
+					row[i] = a.int32(int32(x))
+				default:
+					row[i] = a.int64(x)
+				}
+			case wYear:
+				y := int32(data[pos])
+				if y != 0 {
+					y += 1900
+				}
+				row[i] = a.int32(y)
+			case wFloat:
+				row[i] = a.float32(math.Float32frombits(binary.LittleEndian.Uint32(data[pos:])))
+			case wDouble:
+				row[i] = a.float64(math.Float64frombits(binary.LittleEndian.Uint64(data[pos:])))
+			case wDate:
+				size += 10 // go-mysql's "YYYY-MM-DD"
+				days, zero, ok := dateDays(uint32(data[pos]) | uint32(data[pos+1])<<8 | uint32(data[pos+2])<<16)
+				switch {
+				case !ok:
+					return nil, 0, 0, false
+				case zero && c.nullable:
+					row[i] = nil
+				default:
+					row[i] = a.int32(int32(days))
+				}
+			}
+			pos += w
+			continue
+		}
+		l, pn, ok := strLen(c.wire, data, pos)
+		if !ok {
+			return nil, 0, 0, false
+		}
+		pos += pn
+		b := data[pos : pos+l : pos+l]
+		pos += l
+		size += l
+		if c.wire >= wBlob1 {
+			size += l // go-mysql's []byte, and the string or copy made of it
+		}
+		switch c.out {
+		case outText:
+			if !utf8.Valid(b) {
+				return nil, 0, 0, false
+			}
+			row[i] = a.string(bytesString(b))
+		case outLatin1:
+			row[i] = a.string(decodeLatin1(bytesString(b)))
+		case outBytes:
+			if c.pad > 0 && l < c.pad {
+				out := make([]byte, c.pad)
+				copy(out, b)
+				b = out
+			}
+			row[i] = a.bytes(b)
+		}
+	}
+	return row, pos, size, true
+}
+
+// bytesString returns b as a string sharing its memory: b is part of a
+// binlog packet, which nothing writes to once read.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// rawImage returns the image at data[off:] as go-mysql decodes it, with
+// only the key columns filled (all columns when all is set): for rowKey,
+// which reads go-mysql's values.
+func rawImage(p *rowPlan, data []byte, off int, all bool) []any {
+	n := len(p.cols)
+	nb := (n + 7) >> 3
+	nulls := data[off : off+nb]
+	pos := off + nb
+	vals := make([]any, n)
+	for i := range p.cols {
+		if nulls[i>>3]&(1<<(i&7)) != 0 {
+			continue
+		}
+		c := &p.cols[i]
+		if c.wire < wStr1 {
+			if c.key || all {
+				switch c.wire {
+				case wInt8:
+					vals[i] = int8(readInt(c.wire, data, pos))
+				case wInt16:
+					vals[i] = int16(readInt(c.wire, data, pos))
+				case wInt24, wInt32:
+					vals[i] = int32(readInt(c.wire, data, pos))
+				case wInt64:
+					vals[i] = readInt(c.wire, data, pos)
+				case wYear:
+					y := int(data[pos])
+					if y != 0 {
+						y += 1900
+					}
+					vals[i] = y
+				case wFloat:
+					vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[pos:]))
+				case wDouble:
+					vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[pos:]))
+				case wDate:
+					u := uint32(data[pos]) | uint32(data[pos+1])<<8 | uint32(data[pos+2])<<16
+					if u == 0 {
+						vals[i] = "0000-00-00"
+					} else {
+						vals[i] = pad4(u>>9) + "-" + pad2(u>>5&15) + "-" + pad2(u&31)
+					}
+				}
+			}
+			pos += wireWidth[c.wire]
+			continue
+		}
+		l, pn, _ := strLen(c.wire, data, pos)
+		pos += pn
+		if c.key || all {
+			b := data[pos : pos+l : pos+l]
+			if c.wire >= wBlob1 {
+				vals[i] = b
+			} else {
+				vals[i] = bytesString(b)
+			}
+		}
+		pos += l
+	}
+	return vals
+}
+
+func pad2(u uint32) string {
+	s := strconv.FormatUint(uint64(u), 10)
+	if len(s) < 2 {
+		s = "0" + s
+	}
+	return s
+}
+
+func pad4(u uint32) string {
+	s := strconv.FormatUint(uint64(u), 10)
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s
+}
+
+// Boxed values are carved from chunks of about 8 KiB, as rows are (see
+// decoder.values): an interface holding a value points at its slot in a
+// chunk instead of at an allocation of its own. A boxed value is never
+// written after it is made, so events may share a chunk; a chunk stays live
+// while any value boxed in it does.
+const (
+	numChunkLen   = 8192 / 8
+	strChunkLen   = 8192 / int(unsafe.Sizeof(""))
+	bytesChunkLen = 8192 / int(unsafe.Sizeof([]byte(nil)))
+)
+
+// boxArena boxes values into chunks: numbers (8-byte slots, no pointers),
+// strings and byte slices.
+type boxArena struct {
+	nums []uint64
+	strs []string
+	bins [][]byte
+}
+
+// eface is the layout of an interface value with no methods (any).
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+func typeOf(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+var (
+	typInt16   = typeOf(int16(0))
+	typInt32   = typeOf(int32(0))
+	typInt64   = typeOf(int64(0))
+	typFloat32 = typeOf(float32(0))
+	typFloat64 = typeOf(float64(0))
+	typString  = typeOf("")
+	typBytes   = typeOf([]byte(nil))
+)
+
+// boxAt returns the interface value of type typ whose value is at p, as the
+// compiler builds one for a type that is not pointer-shaped.
+func boxAt(typ, p unsafe.Pointer) (v any) {
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = typ, p
+	return v
+}
+
+func (a *boxArena) num() unsafe.Pointer {
+	if len(a.nums) == 0 {
+		a.nums = make([]uint64, numChunkLen)
+	}
+	p := unsafe.Pointer(&a.nums[0])
+	a.nums = a.nums[1:]
+	return p
+}
+
+func (a *boxArena) int16(x int16) any {
+	p := a.num()
+	*(*int16)(p) = x
+	return boxAt(typInt16, p)
+}
+
+func (a *boxArena) int32(x int32) any {
+	p := a.num()
+	*(*int32)(p) = x
+	return boxAt(typInt32, p)
+}
+
+func (a *boxArena) int64(x int64) any {
+	p := a.num()
+	*(*int64)(p) = x
+	return boxAt(typInt64, p)
+}
+
+func (a *boxArena) float32(x float32) any {
+	p := a.num()
+	*(*float32)(p) = x
+	return boxAt(typFloat32, p)
+}
+
+func (a *boxArena) float64(x float64) any {
+	p := a.num()
+	*(*float64)(p) = x
+	return boxAt(typFloat64, p)
+}
+
+func (a *boxArena) string(s string) any {
+	if len(a.strs) == 0 {
+		a.strs = make([]string, strChunkLen)
+	}
+	p := &a.strs[0]
+	*p = s
+	a.strs = a.strs[1:]
+	return boxAt(typString, unsafe.Pointer(p))
+}
+
+func (a *boxArena) bytes(b []byte) any {
+	if len(a.bins) == 0 {
+		a.bins = make([][]byte, bytesChunkLen)
+	}
+	p := &a.bins[0]
+	*p = b
+	a.bins = a.bins[1:]
+	return boxAt(typBytes, unsafe.Pointer(p))
+}
