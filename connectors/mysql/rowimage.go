@@ -26,9 +26,9 @@ package mysql
 //
 // Fast: TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT (signed and unsigned, but
 // BIGINT UNSIGNED only under bigint.unsigned.handling.mode=long), YEAR, FLOAT,
-// DOUBLE, DATE, CHAR, VARCHAR and the TEXT types (utf8 family and latin1,
-// MariaDB's JSON), BINARY, VARBINARY and the BLOB types under
-// binary.handling.mode=bytes.
+// DOUBLE, DATE, DATETIME(0-6), TIMESTAMP(0-6), CHAR, VARCHAR and the TEXT
+// types (utf8 family and latin1, MariaDB's JSON), BINARY, VARBINARY and the
+// BLOB types under binary.handling.mode=bytes.
 //
 // Everything else falls back to go-mysql's decoding of the whole event, then
 // the converters, as before: a table with a column of another type or mode;
@@ -43,10 +43,12 @@ package mysql
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -116,9 +118,11 @@ const (
 	wFloat
 	wDouble
 	wDate
-	wStr1  // 1-byte length, go-mysql gives a string
-	wStr2  // 2-byte length, a string
-	wBlob1 // 1-byte length, go-mysql gives a []byte
+	wDatetime2  // DATETIME(fsp), 5 bytes and the fraction
+	wTimestamp2 // TIMESTAMP(fsp), 4 bytes and the fraction
+	wStr1       // 1-byte length, go-mysql gives a string
+	wStr2       // 2-byte length, a string
+	wBlob1      // 1-byte length, go-mysql gives a []byte
 	wBlob2
 	wBlob3
 	wBlob4
@@ -146,6 +150,14 @@ func wireOf(tp byte, meta uint16) byte {
 		return wDouble
 	case gomysql.MYSQL_TYPE_DATE:
 		return wDate
+	case gomysql.MYSQL_TYPE_DATETIME2:
+		if meta <= 6 {
+			return wDatetime2
+		}
+	case gomysql.MYSQL_TYPE_TIMESTAMP2:
+		if meta <= 6 {
+			return wTimestamp2
+		}
 	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING:
 		if meta < 256 {
 			return wStr1
@@ -208,6 +220,8 @@ const (
 	outFloat32
 	outFloat64
 	outDate   // int32 epoch days; zero dates per nullable
+	outStamp  // DATETIME: int64 ms or µs since the epoch; zero dates per nullable
+	outZoned  // TIMESTAMP: ZonedTimestamp string; zero dates per nullable
 	outText   // string, validated as UTF-8
 	outLatin1 // string, decoded from MySQL's latin1
 	outBytes  // []byte, right-padded with 0x00 to pad bytes
@@ -222,6 +236,11 @@ type colPlan struct {
 	nullable bool  // dates: a zero date is null
 	pad      int   // outBytes: BINARY(n)'s n
 	key      bool  // a key column of the table
+	width    int   // bytes of a fixed-width wire format
+	dec      int   // DATETIME2, TIMESTAMP2: the binlog's fraction digits
+	ms       bool  // outStamp: milliseconds
+	fsp      int   // outZoned: the fraction digits of the text
+	zero     any   // outStamp, outZoned: the value of a zero date in a NOT NULL column
 }
 
 // rowPlan is how the fast path decodes the row images of one table map.
@@ -302,6 +321,19 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 			c.out, ok = outFloat64, c.wire == wDouble
 		case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
 			c.out, c.nullable, ok = outDate, m.Nullable, c.wire == wDate
+		case gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2:
+			// mapDatetime
+			c.out, c.nullable, ok = outStamp, m.Nullable, c.wire == wDatetime2
+			c.ms = opts.TimeMode == TimeConnect || m.FSP <= 3
+			c.zero = int64(0)
+		case gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
+			// mapTimestamp
+			c.out, c.nullable, ok = outZoned, m.Nullable, c.wire == wTimestamp2
+			c.fsp = m.FSP
+			if c.fsp < 0 || c.fsp > 6 {
+				c.fsp = 6
+			}
+			c.zero = formatZonedTimestamp(0, c.fsp)
 		case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING,
 			gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
 			ok = c.wire >= wStr1 && c.wire <= wBlob4
@@ -320,6 +352,13 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 		}
 		if !ok {
 			return nil
+		}
+		c.dec = int(ev.ColumnMeta[i])
+		if c.wire < wStr1 {
+			c.width = wireWidth[c.wire]
+			if c.wire == wDatetime2 || c.wire == wTimestamp2 {
+				c.width += (c.dec + 1) / 2
+			}
 		}
 		p.cols[i] = c
 	}
@@ -417,7 +456,9 @@ func strLen(w byte, data []byte, pos int) (l, n int, ok bool) {
 }
 
 // wireWidth is the size of a fixed-width wire format.
-var wireWidth = [wStr1]int{wInt8: 1, wInt16: 2, wInt24: 3, wInt32: 4, wInt64: 8, wYear: 1, wFloat: 4, wDouble: 8, wDate: 3}
+// (DATETIME2 and TIMESTAMP2: without the fraction).
+var wireWidth = [wStr1]int{wInt8: 1, wInt16: 2, wInt24: 3, wInt32: 4, wInt64: 8, wYear: 1, wFloat: 4, wDouble: 8, wDate: 3,
+	wDatetime2: 5, wTimestamp2: 4}
 
 // readInt reads an integer of wire format w at data[pos:] (which holds it)
 // sign-extended, as go-mysql's ParseBinaryInt* do.
@@ -472,7 +513,7 @@ func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, e
 		}
 		c := &p.cols[i]
 		if c.wire < wStr1 {
-			w := wireWidth[c.wire]
+			w := c.width
 			if w > len(data)-pos {
 				return nil, 0, 0, false
 			}
@@ -516,6 +557,34 @@ func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, e
 					row[i] = nil
 				default:
 					row[i] = a.int32(int32(days))
+				}
+			case wDatetime2:
+				size += 19 + textFrac(c.dec) // go-mysql's text
+				us, zero, ok := datetime2Micros(data[pos:pos+w], c.dec)
+				switch {
+				case !ok:
+					return nil, 0, 0, false
+				case zero && c.nullable:
+					row[i] = nil
+				case zero:
+					row[i] = c.zero
+				case c.ms:
+					row[i] = a.int64(floorDiv(us, 1000))
+				default:
+					row[i] = a.int64(us)
+				}
+			case wTimestamp2:
+				size += 19 + textFrac(c.dec)
+				us, zero, ok := timestamp2Micros(data[pos:pos+w], c.dec)
+				switch {
+				case !ok:
+					return nil, 0, 0, false
+				case zero && c.nullable:
+					row[i] = nil
+				case zero:
+					row[i] = c.zero
+				default:
+					row[i] = a.string(appendZoned(nil, us, c.fsp))
 				}
 			}
 			pos += w
@@ -603,9 +672,13 @@ func rawImage(p *rowPlan, data []byte, off int, all bool) []any {
 					} else {
 						vals[i] = pad4(u>>9) + "-" + pad2(u>>5&15) + "-" + pad2(u&31)
 					}
+				case wDatetime2:
+					vals[i] = datetime2Text(data[pos:pos+c.width], c.dec)
+				case wTimestamp2:
+					vals[i] = timestamp2Text(data[pos:pos+c.width], c.dec)
 				}
 			}
-			pos += wireWidth[c.wire]
+			pos += c.width
 			continue
 		}
 		l, pn, _ := strLen(c.wire, data, pos)
@@ -621,6 +694,187 @@ func rawImage(p *rowPlan, data []byte, off int, all bool) []any {
 		pos += l
 	}
 	return vals
+}
+
+// textFrac is the length of the fraction go-mysql's temporal text has.
+func textFrac(dec int) int {
+	if dec == 0 {
+		return 0
+	}
+	return 1 + dec
+}
+
+// binlogFrac reads the fraction of a DATETIME2 or TIMESTAMP2 of dec digits
+// (b holds it) in µs, as go-mysql does.
+func binlogFrac(b []byte, dec int) int64 {
+	switch dec {
+	case 1, 2:
+		return int64(b[0]) * 10000
+	case 3, 4:
+		return int64(binary.BigEndian.Uint16(b)) * 100
+	case 5, 6:
+		return int64(b[0])<<16 | int64(b[1])<<8 | int64(b[2])
+	}
+	return 0
+}
+
+// truncFrac keeps the first dec of the 6 digits of us, as go-mysql's text
+// does.
+func truncFrac(us int64, dec int) int64 {
+	p := int64(1)
+	for range 6 - dec {
+		p *= 10
+	}
+	return us - us%p
+}
+
+// datetimeEpoch is go-mysql's DATETIME2 integer part of 1970-01-01 00:00:00.
+const datetimeEpoch = 107420450816
+
+// datetime2Parts splits a DATETIME2 value (b holds it) as go-mysql's
+// decodeDatetime2 does. ok is false for what the fast path leaves to it: a
+// negative integer part or a fraction above 999999.
+func datetime2Parts(b []byte, dec int) (intPart int64, y, mo, d, h, mi, s int, frac int64, ok bool) {
+	intPart = int64(b[0])<<32 | int64(b[1])<<24 | int64(b[2])<<16 | int64(b[3])<<8 | int64(b[4]) - 0x8000000000
+	frac = binlogFrac(b[5:], dec)
+	if intPart < 0 || frac > 999999 {
+		return 0, 0, 0, 0, 0, 0, 0, 0, false
+	}
+	ymd, hms := intPart>>17, intPart%(1<<17)
+	ym := ymd >> 5
+	return intPart, int(ym / 13), int(ym % 13), int(ymd % 32), int(hms >> 12), int(hms >> 6 % 64), int(hms % 64), frac, true
+}
+
+// datetime2Micros converts a DATETIME2 value (b holds it) as go-mysql's
+// text parsed by mapDatetime: µs since the epoch, the wall clock taken as
+// UTC; zero for a zero or partly zero date; ok false when the text would
+// not parse (or the fast path leaves the value to go-mysql).
+func datetime2Micros(b []byte, dec int) (us int64, zero, ok bool) {
+	intPart, y, mo, d, h, mi, s, frac, ok := datetime2Parts(b, dec)
+	switch {
+	case !ok:
+		return 0, false, false
+	case intPart == 0:
+		return 0, true, true // "0000-00-00 00:00:00[.ffffff]"
+	case intPart < datetimeEpoch:
+		// Printed as stored: parseDatetime checks the fields.
+		if h > 23 || mi > 59 || s > 59 {
+			return 0, false, false
+		}
+		if mo == 0 || d == 0 {
+			return 0, true, true
+		}
+		if int64(d) > daysInMonth(int64(y), int64(mo)) {
+			return 0, false, false
+		}
+	case mo < 1 || d < 1 || int64(d) > daysInMonth(int64(y), int64(mo)) || h > 23 || mi > 59 || s > 59:
+		// go-mysql's time.Date normalizes the fields.
+		t := time.Date(y, time.Month(mo), d, h, mi, s, 0, time.UTC)
+		if t.Year() < 0 || t.Year() > 9999 {
+			return 0, false, false
+		}
+		return t.Unix()*microsPerSecond + truncFrac(frac, dec), false, true
+	}
+	if y > 9999 {
+		return 0, false, false
+	}
+	days := daysFromCivil(int64(y), int64(mo), int64(d))
+	return days*microsPerDay + ((int64(h)*60+int64(mi))*60+int64(s))*microsPerSecond + truncFrac(frac, dec), false, true
+}
+
+// timestamp2Micros converts a TIMESTAMP2 value (b holds it) as go-mysql's
+// UTC text parsed by mapTimestamp: µs since the epoch, zero for the zero
+// timestamp.
+func timestamp2Micros(b []byte, dec int) (us int64, zero, ok bool) {
+	sec := int64(binary.BigEndian.Uint32(b))
+	frac := binlogFrac(b[4:], dec)
+	switch {
+	case frac > 999999:
+		return 0, false, false
+	case sec == 0:
+		return 0, true, true
+	}
+	return sec*microsPerSecond + truncFrac(frac, dec), false, true
+}
+
+// fracLayouts are go-mysql's layouts of temporal text by fraction digits.
+var fracLayouts = [7]string{"2006-01-02 15:04:05", "2006-01-02 15:04:05.0", "2006-01-02 15:04:05.00", "2006-01-02 15:04:05.000",
+	"2006-01-02 15:04:05.0000", "2006-01-02 15:04:05.00000", "2006-01-02 15:04:05.000000"}
+
+// zeroTimeText is go-mysql's formatZeroTime.
+func zeroTimeText(frac int64, dec int) string {
+	s := "0000-00-00 00:00:00"
+	if dec > 0 {
+		s += "." + fmt.Sprintf("%06d", frac)[:dec]
+	}
+	return s
+}
+
+// datetime2Text is go-mysql's text of a DATETIME2 value the fast path
+// decodes (b holds it).
+func datetime2Text(b []byte, dec int) string {
+	intPart, y, mo, d, h, mi, s, frac, _ := datetime2Parts(b, dec)
+	switch {
+	case intPart == 0:
+		return zeroTimeText(frac, dec)
+	case intPart < datetimeEpoch:
+		t := fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s)
+		if dec > 0 {
+			t += "." + fmt.Sprintf("%06d", frac)[:dec]
+		}
+		return t
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, s, int(frac*1000), time.UTC).Format(fracLayouts[dec])
+}
+
+// timestamp2Text is go-mysql's text of a TIMESTAMP2 value the fast path
+// decodes (b holds it), in UTC.
+func timestamp2Text(b []byte, dec int) string {
+	sec := int64(binary.BigEndian.Uint32(b))
+	frac := binlogFrac(b[4:], dec)
+	if sec == 0 {
+		return zeroTimeText(frac, dec)
+	}
+	return time.Unix(sec, frac*1000).UTC().Format(fracLayouts[dec])
+}
+
+// appendZoned appends formatZonedTimestamp(us, fsp) for us >= 0.
+func appendZoned(b []byte, us int64, fsp int) string {
+	days := us / microsPerDay
+	rem := us - days*microsPerDay
+	y, m, d := civilFromDays(days)
+	secs := rem / microsPerSecond
+	b = appendDigits(b, y, 4)
+	b = append(b, '-')
+	b = appendDigits(b, m, 2)
+	b = append(b, '-')
+	b = appendDigits(b, d, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, secs/3600, 2)
+	b = append(b, ':')
+	b = appendDigits(b, secs/60%60, 2)
+	b = append(b, ':')
+	b = appendDigits(b, secs%60, 2)
+	if fsp > 0 {
+		b = append(b, '.')
+		b = appendDigits(b, rem%microsPerSecond, 6)[:len(b)+fsp]
+	}
+	return string(append(b, 'Z'))
+}
+
+// appendDigits appends x (0 <= x) in at least n digits, zero-padded.
+func appendDigits(b []byte, x int64, n int) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for x >= 10 || n > 1 {
+		i--
+		buf[i] = byte('0' + x%10)
+		x /= 10
+		n--
+	}
+	i--
+	buf[i] = byte('0' + x)
+	return append(b, buf[i:]...)
 }
 
 func pad2(u uint32) string {

@@ -127,6 +127,68 @@ func dateBytes(y, m, d uint32) []byte {
 	return []byte{byte(u), byte(u >> 8), byte(u >> 16)}
 }
 
+// fracBytes encodes the fraction of a DATETIME2 or TIMESTAMP2 of dec
+// digits: a random one of that precision, or now and then one with more
+// digits than dec (which go-mysql's text truncates).
+func fracBytes(r *rand.Rand, dec int) []byte {
+	switch dec {
+	case 1, 2:
+		v := r.IntN(100)
+		if dec == 1 && r.IntN(2) == 0 {
+			v -= v % 10
+		}
+		return []byte{byte(v)}
+	case 3, 4:
+		v := r.IntN(10000)
+		if dec == 3 && r.IntN(2) == 0 {
+			v -= v % 10
+		}
+		return binary.BigEndian.AppendUint16(nil, uint16(v))
+	case 5, 6:
+		v := r.IntN(1000000)
+		if dec == 5 && r.IntN(2) == 0 {
+			v -= v % 10
+		}
+		return []byte{byte(v >> 16), byte(v >> 8), byte(v)}
+	}
+	return nil
+}
+
+// datetime2Bytes encodes a DATETIME2 of dec fraction digits.
+func datetime2Bytes(y, mo, d, h, mi, s int64, frac []byte) []byte {
+	v := ((y*13+mo)<<5|d)<<17 | h<<12 | mi<<6 | s
+	v += 0x8000000000
+	return append([]byte{byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}, frac...)
+}
+
+// randomDatetime2 returns a DATETIME2 the fast path decodes: valid ones,
+// zero and partly zero dates, and after 1970 fields go-mysql normalizes
+// (February 30, hour 31).
+func randomDatetime2(r *rand.Rand, dec int) []byte {
+	frac := fracBytes(r, dec)
+	switch r.IntN(8) {
+	case 0:
+		return datetime2Bytes(0, 0, 0, 0, 0, 0, frac)
+	case 1:
+		return datetime2Bytes(int64(r.IntN(10000)), 0, int64(r.IntN(32)), int64(r.IntN(24)), int64(r.IntN(60)), int64(r.IntN(60)), frac)
+	case 2:
+		return datetime2Bytes(9999, 12, 31, 23, 59, 59, frac)
+	case 3:
+		return datetime2Bytes(1970, 1, 1, 0, 0, 0, frac)
+	case 4:
+		return datetime2Bytes(1970+int64(r.IntN(8000)), int64(1+r.IntN(12)), int64(r.IntN(32)), int64(r.IntN(32)), int64(r.IntN(64)), int64(r.IntN(64)), frac)
+	}
+	y, mo := int64(r.IntN(10000)), int64(1+r.IntN(12))
+	d := 1 + int64(r.IntN(int(daysInMonth(y, mo))))
+	return datetime2Bytes(y, mo, d, int64(r.IntN(24)), int64(r.IntN(60)), int64(r.IntN(60)), frac)
+}
+
+// randomTimestamp2 returns a TIMESTAMP2: zero, edges or random seconds.
+func randomTimestamp2(r *rand.Rand, dec int) []byte {
+	sec := []uint32{0, 1, math.MaxInt32, math.MaxUint32, 86399, 951782400, r.Uint32()}[r.IntN(7)]
+	return append(binary.BigEndian.AppendUint32(nil, sec), fracBytes(r, dec)...)
+}
+
 // diffCols returns every fast column type.
 func diffCols() []diffCol {
 	var cols []diffCol
@@ -149,6 +211,14 @@ func diffCols() []diffCol {
 			w := c.width
 			cols = append(cols, diffCol{name: name, tp: c.tp, unsigned: uns, gen: func(r *rand.Rand) []byte { return intEdge(r, w) }})
 		}
+	}
+	for _, dec := range []int{0, 1, 3, 4, 6} {
+		cols = append(cols, diffCol{name: fmt.Sprintf("datetime(%d)", dec), tp: gomysql.MYSQL_TYPE_DATETIME2, meta: uint16(dec),
+			gen: func(r *rand.Rand) []byte { return randomDatetime2(r, dec) }})
+	}
+	for _, dec := range []int{0, 2, 5, 6} {
+		cols = append(cols, diffCol{name: fmt.Sprintf("timestamp(%d)", dec), tp: gomysql.MYSQL_TYPE_TIMESTAMP2, meta: uint16(dec),
+			gen: func(r *rand.Rand) []byte { return randomTimestamp2(r, dec) }})
 	}
 	cols = append(cols,
 		diffCol{name: "year", tp: gomysql.MYSQL_TYPE_YEAR, gen: func(r *rand.Rand) []byte { return intEdge(r, 1) }},
@@ -274,7 +344,8 @@ func (w *binlogWriter) diffTableMap(t *diffTable) []byte {
 			meta = append(meta, byte(c.meta>>8), byte(c.meta))
 		case gomysql.MYSQL_TYPE_VARCHAR:
 			meta = binary.LittleEndian.AppendUint16(meta, c.meta)
-		case gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE, gomysql.MYSQL_TYPE_JSON:
+		case gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE, gomysql.MYSQL_TYPE_JSON,
+			gomysql.MYSQL_TYPE_DATETIME2, gomysql.MYSQL_TYPE_TIMESTAMP2:
 			meta = append(meta, byte(c.meta))
 		}
 	}
@@ -581,6 +652,9 @@ func TestFastRowsFallBack(t *testing.T) {
 		{"invalid UTF-8", nil, []diffCol{key, fixed(col("varchar(20) utf8mb4"), withLen([]byte{'a', 0xff, 'b'}, 1))}, true},
 		{"invalid date", nil, []diffCol{key, fixed(col("date"), dateBytes(2024, 2, 30))}, true},
 		{"year over 9999", nil, []diffCol{key, fixed(col("date"), dateBytes(10000, 1, 1))}, true},
+		{"hour 25 before 1970", nil, []diffCol{key, fixed(col("datetime(0)"), datetime2Bytes(1960, 1, 1, 25, 0, 0, nil))}, true},
+		{"datetime year over 9999", nil, []diffCol{key, fixed(col("datetime(0)"), datetime2Bytes(9999, 12, 31, 24, 0, 0, nil))}, true},
+		{"fraction over 999999", nil, []diffCol{key, fixed(col("timestamp(6)"), []byte{0, 0, 1, 0, 0xFF, 0xFF, 0xFF})}, true},
 		{"binary as hex", map[string]string{"binary.handling.mode": "hex"}, []diffCol{key, col("varbinary(300)"), col("blob")}, true},
 		{"unsigned bigint precise", map[string]string{"bigint.unsigned.handling.mode": "precise"}, []diffCol{key, col("bigint unsigned")}, true},
 		{"json", nil, []diffCol{key, {name: "json", tp: gomysql.MYSQL_TYPE_JSON, meta: 4, gen: func(*rand.Rand) []byte { return withLen(nil, 4) }}}, false},
@@ -617,6 +691,38 @@ func TestFastRowsFallBack(t *testing.T) {
 			}
 			run.compare()
 		})
+	}
+}
+
+// TestFastWireTypes checks the binlog types the syncer leaves to the fast
+// path, and those it does not (go-mysql fails on a fraction of 7 digits or
+// more; ENUM and SET are STRING in a TABLE_MAP).
+func TestFastWireTypes(t *testing.T) {
+	for _, tc := range []struct {
+		tp   byte
+		meta uint16
+		want byte
+	}{
+		{gomysql.MYSQL_TYPE_DATETIME2, 6, wDatetime2},
+		{gomysql.MYSQL_TYPE_DATETIME2, 7, wNone},
+		{gomysql.MYSQL_TYPE_TIMESTAMP2, 0, wTimestamp2},
+		{gomysql.MYSQL_TYPE_TIMESTAMP2, 7, wNone},
+		{gomysql.MYSQL_TYPE_STRING, stringMeta(255), wStr1},
+		{gomysql.MYSQL_TYPE_STRING, stringMeta(256), wStr2},
+		{gomysql.MYSQL_TYPE_STRING, uint16(gomysql.MYSQL_TYPE_ENUM)<<8 | 1, wNone},
+		{gomysql.MYSQL_TYPE_STRING, uint16(gomysql.MYSQL_TYPE_SET)<<8 | 8, wNone},
+		{gomysql.MYSQL_TYPE_VARCHAR, 255, wStr1},
+		{gomysql.MYSQL_TYPE_VARCHAR, 256, wStr2},
+		{gomysql.MYSQL_TYPE_BLOB, 5, wNone},
+		{gomysql.MYSQL_TYPE_JSON, 4, wNone},
+		{gomysql.MYSQL_TYPE_NEWDECIMAL, 10<<8 | 2, wNone},
+		{gomysql.MYSQL_TYPE_TIME2, 0, wNone},
+		{gomysql.MYSQL_TYPE_BIT, 1, wNone},
+		{gomysql.MYSQL_TYPE_GEOMETRY, 4, wNone},
+	} {
+		if got := wireOf(tc.tp, tc.meta); got != tc.want {
+			t.Errorf("type %d meta %#x: wire %d, want %d", tc.tp, tc.meta, got, tc.want)
+		}
 	}
 }
 
