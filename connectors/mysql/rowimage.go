@@ -25,8 +25,8 @@ package mysql
 // TestFastRowsMatchGoMySQL compares both paths on random rows.
 //
 // Fast: TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT (signed and unsigned, but
-// BIGINT UNSIGNED only under bigint.unsigned.handling.mode=long), YEAR, FLOAT,
-// DOUBLE, DATE, DATETIME(0-6), TIMESTAMP(0-6), CHAR, VARCHAR and the TEXT
+// BIGINT UNSIGNED only under bigint.unsigned.handling.mode=long), DECIMAL of
+// up to 18 digits (every decimal.handling.mode), YEAR, FLOAT, DOUBLE, DATE, DATETIME(0-6), TIMESTAMP(0-6), CHAR, VARCHAR and the TEXT
 // types (utf8 family and latin1, MariaDB's JSON), BINARY, VARBINARY and the
 // BLOB types under binary.handling.mode=bytes.
 //
@@ -54,6 +54,7 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -120,6 +121,7 @@ const (
 	wDate
 	wDatetime2  // DATETIME(fsp), 5 bytes and the fraction
 	wTimestamp2 // TIMESTAMP(fsp), 4 bytes and the fraction
+	wDecimal    // DECIMAL(p,s) of p <= 18: MySQL's binary decimal
 	wStr1       // 1-byte length, go-mysql gives a string
 	wStr2       // 2-byte length, a string
 	wBlob1      // 1-byte length, go-mysql gives a []byte
@@ -157,6 +159,10 @@ func wireOf(tp byte, meta uint16) byte {
 	case gomysql.MYSQL_TYPE_TIMESTAMP2:
 		if meta <= 6 {
 			return wTimestamp2
+		}
+	case gomysql.MYSQL_TYPE_NEWDECIMAL:
+		if p, s := meta>>8, meta&0xFF; p >= 1 && p <= 18 && s <= p {
+			return wDecimal
 		}
 	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING:
 		if meta < 256 {
@@ -219,9 +225,10 @@ const (
 	outInt64
 	outFloat32
 	outFloat64
-	outDate   // int32 epoch days; zero dates per nullable
-	outStamp  // DATETIME: int64 ms or µs since the epoch; zero dates per nullable
-	outZoned  // TIMESTAMP: ZonedTimestamp string; zero dates per nullable
+	outDate  // int32 epoch days; zero dates per nullable
+	outStamp // DATETIME: int64 ms or µs since the epoch; zero dates per nullable
+	outZoned // TIMESTAMP: ZonedTimestamp string; zero dates per nullable
+	outDecimal
 	outText   // string, validated as UTF-8
 	outLatin1 // string, decoded from MySQL's latin1
 	outBytes  // []byte, right-padded with 0x00 to pad bytes
@@ -241,6 +248,8 @@ type colPlan struct {
 	ms       bool  // outStamp: milliseconds
 	fsp      int   // outZoned: the fraction digits of the text
 	zero     any   // outStamp, outZoned: the value of a zero date in a NOT NULL column
+	scale    int32 // outDecimal: the column's scale
+	decMode  string
 }
 
 // rowPlan is how the fast path decodes the row images of one table map.
@@ -334,6 +343,10 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 				c.fsp = 6
 			}
 			c.zero = formatZonedTimestamp(0, c.fsp)
+		case gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_DECIMAL:
+			// mapDecimal
+			c.out, ok = outDecimal, c.wire == wDecimal
+			c.scale, c.decMode = int32(m.Scale), opts.DecimalMode
 		case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING,
 			gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
 			ok = c.wire >= wStr1 && c.wire <= wBlob4
@@ -356,8 +369,11 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 		c.dec = int(ev.ColumnMeta[i])
 		if c.wire < wStr1 {
 			c.width = wireWidth[c.wire]
-			if c.wire == wDatetime2 || c.wire == wTimestamp2 {
+			switch c.wire {
+			case wDatetime2, wTimestamp2:
 				c.width += (c.dec + 1) / 2
+			case wDecimal:
+				c.width = decimalSize(c.dec>>8, c.dec&0xFF)
 			}
 		}
 		p.cols[i] = c
@@ -573,6 +589,34 @@ func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, e
 				default:
 					row[i] = a.int64(us)
 				}
+			case wDecimal:
+				size += 96 // as rowSize counts go-mysql's decimal
+				v, neg, ok := decimalUnscaled(data[pos:pos+w], c.dec>>8, c.dec&0xFF)
+				if !ok {
+					return nil, 0, 0, false
+				}
+				if c.decMode == DecimalPrecise && c.scale == int32(c.dec&0xFF) {
+					// The common case: the unscaled value as it is.
+					if neg {
+						v = -v
+					}
+					row[i] = a.bytes(a.int64Bytes(v))
+					break
+				}
+				// As mapDecimal from fromShopspring's decimal.
+				dv := decimal{Neg: neg && v != 0, Digits: strconv.FormatInt(v, 10), Scale: int32(c.dec & 0xFF)}
+				dv, err := dv.Rescale(c.scale)
+				if err != nil {
+					return nil, 0, 0, false
+				}
+				switch c.decMode {
+				case DecimalDouble:
+					row[i] = a.float64(dv.Float64())
+				case DecimalString:
+					row[i] = a.string(dv.JavaString())
+				default:
+					row[i] = a.bytes(dv.UnscaledBytes())
+				}
 			case wTimestamp2:
 				size += 19 + textFrac(c.dec)
 				us, zero, ok := timestamp2Micros(data[pos:pos+w], c.dec)
@@ -676,6 +720,8 @@ func rawImage(p *rowPlan, data []byte, off int, all bool) []any {
 					vals[i] = datetime2Text(data[pos:pos+c.width], c.dec)
 				case wTimestamp2:
 					vals[i] = timestamp2Text(data[pos:pos+c.width], c.dec)
+				case wDecimal:
+					vals[i] = decimalValue(data[pos:pos+c.width], c.dec>>8, c.dec&0xFF)
 				}
 			}
 			pos += c.width
@@ -694,6 +740,85 @@ func rawImage(p *rowPlan, data []byte, off int, all bool) []any {
 		pos += l
 	}
 	return vals
+}
+
+// compressedBytes is the size of a group of 0 to 9 decimal digits in
+// MySQL's binary decimal.
+var compressedBytes = [10]int{0, 1, 1, 2, 2, 3, 3, 4, 4, 4}
+
+// pow10 holds the powers of 10 up to 10^9.
+var pow10 = [10]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+
+// decimalSize is the size of a DECIMAL(prec, scale) in the binlog.
+func decimalSize(prec, scale int) int {
+	ip, fp := prec-scale, scale
+	return ip/9*4 + compressedBytes[ip%9] + fp/9*4 + compressedBytes[fp%9]
+}
+
+// decimalUnscaled reads a DECIMAL(prec, scale) of at most 18 digits (b
+// holds it) as its unscaled absolute value and sign, as go-mysql's
+// decodeDecimal text gives them. ok is false for groups of more digits than
+// they hold, which go-mysql would print unlike a number.
+func decimalUnscaled(b []byte, prec, scale int) (v int64, neg, ok bool) {
+	neg = b[0]&0x80 == 0
+	var mask byte
+	if neg {
+		mask = 0xFF
+	}
+	pos := 0
+	group := func(digits, n int) bool {
+		var g uint64
+		for k := range n {
+			x := b[pos+k] ^ mask
+			if pos+k == 0 {
+				x ^= 0x80 // the sign bit
+			}
+			g = g<<8 | uint64(x)
+		}
+		pos += n
+		if g >= pow10[digits] {
+			return false
+		}
+		v = v*int64(pow10[digits]) + int64(g)
+		return true
+	}
+	ip := prec - scale
+	if !group(ip%9, compressedBytes[ip%9]) {
+		return 0, false, false
+	}
+	for range ip / 9 {
+		if !group(9, 4) {
+			return 0, false, false
+		}
+	}
+	for range scale / 9 {
+		if !group(9, 4) {
+			return 0, false, false
+		}
+	}
+	if !group(scale%9, compressedBytes[scale%9]) {
+		return 0, false, false
+	}
+	return v, neg, true
+}
+
+// decimalValue is go-mysql's value of a DECIMAL the fast path decodes (b
+// holds it): its text, sign and all, parsed by shopspring.
+func decimalValue(b []byte, prec, scale int) shopspring.Decimal {
+	v, neg, _ := decimalUnscaled(b, prec, scale)
+	digits := strconv.FormatInt(v, 10)
+	for len(digits) <= scale {
+		digits = "0" + digits
+	}
+	text := digits[:len(digits)-scale]
+	if scale > 0 {
+		text += "." + digits[len(digits)-scale:]
+	}
+	if neg {
+		text = "-" + text
+	}
+	d, _ := shopspring.NewFromString(text)
+	return d
 }
 
 // textFrac is the length of the fraction go-mysql's temporal text has.
@@ -902,6 +1027,7 @@ const (
 	numChunkLen   = 8192 / 8
 	strChunkLen   = 8192 / int(unsafe.Sizeof(""))
 	bytesChunkLen = 8192 / int(unsafe.Sizeof([]byte(nil)))
+	rawChunkLen   = 8192
 )
 
 // boxArena boxes values into chunks: numbers (8-byte slots, no pointers),
@@ -910,6 +1036,7 @@ type boxArena struct {
 	nums []uint64
 	strs []string
 	bins [][]byte
+	raw  []byte // the bytes of small byte values
 }
 
 // eface is the layout of an interface value with no methods (any).
@@ -984,6 +1111,24 @@ func (a *boxArena) string(s string) any {
 	*p = s
 	a.strs = a.strs[1:]
 	return boxAt(typString, unsafe.Pointer(p))
+}
+
+// int64Bytes returns change.Int64Bytes(v), carved from a chunk.
+func (a *boxArena) int64Bytes(v int64) []byte {
+	n := 1
+	for w := v; w > 127 || w < -128; w >>= 8 {
+		n++
+	}
+	if len(a.raw) < n {
+		a.raw = make([]byte, rawChunkLen)
+	}
+	out := a.raw[:n:n]
+	a.raw = a.raw[n:]
+	for i := n - 1; i >= 0; i-- {
+		out[i] = byte(v)
+		v >>= 8
+	}
+	return out
 }
 
 func (a *boxArena) bytes(b []byte) any {

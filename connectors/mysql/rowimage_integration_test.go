@@ -42,6 +42,7 @@ func TestIntegrationFastRowsMatchGoMySQL(t *testing.T) {
 		{"id INT NOT NULL PRIMARY KEY", ""},
 		{"ti TINYINT", "i8"}, {"tiu TINYINT UNSIGNED", "u8"}, {"si SMALLINT", "i16"}, {"siu SMALLINT UNSIGNED", "u16"},
 		{"mi MEDIUMINT", "i24"}, {"miu MEDIUMINT UNSIGNED", "u24"}, {"i INT", "i32"}, {"iu INT UNSIGNED", "u32"},
+		{"de DECIMAL(10,2)", "dec10_2"}, {"de18 DECIMAL(18,6)", "dec18_6"}, {"de5 DECIMAL(5,0) NOT NULL DEFAULT 0", "dec5_0"}, {"deu DECIMAL(18,18) UNSIGNED", "dec18_18"},
 		{"bi BIGINT", "i64"}, {"biu BIGINT UNSIGNED", "u64"}, {"y YEAR", "year"}, {"f FLOAT", "float"}, {"d DOUBLE", "double"},
 		{"dt DATE", "date"}, {"dtn DATE NOT NULL DEFAULT '2000-01-01'", "date"},
 		{"dt0 DATETIME", "datetime"}, {"dt1 DATETIME(1)", "datetime"}, {"dt3 DATETIME(3)", "datetime"}, {"dt4 DATETIME(4)", "datetime"}, {"dt6 DATETIME(6)", "datetime"},
@@ -106,6 +107,14 @@ func TestIntegrationFastRowsMatchGoMySQL(t *testing.T) {
 			return pick("0", "-1.5", "1.7976931348623157e308", "2.2250738585072014e-308", fmt.Sprint(rng.NormFloat64()*1e9))
 		case "date":
 			return pick("'0000-00-00'", "'2024-00-10'", "'2024-02-29'", "'1000-01-01'", "'9999-12-31'", "'1970-01-01'")
+		case "dec10_2":
+			return pick("0", "-0.00", "99999999.99", "-99999999.99", "0.01", "-0.01", fmt.Sprintf("%d.%02d", rng.IntN(1e8)-5e7, rng.IntN(100)))
+		case "dec18_6":
+			return pick("0", "999999999999.999999", "-999999999999.999999", "-0.000001", fmt.Sprintf("%d.%06d", rng.Int64N(1e12)-5e11, rng.IntN(1e6)))
+		case "dec5_0":
+			return pick("0", "99999", "-99999", "-1", fmt.Sprint(rng.IntN(199999)-99999))
+		case "dec18_18":
+			return pick("0", "0.999999999999999999", "0.000000000000000001", fmt.Sprintf("0.%018d", rng.Int64N(1e18)))
 		case "datetime":
 			return pick("'0000-00-00 00:00:00'", "'2024-00-00 10:00:00'", "'1000-01-01 00:00:00'", "'9999-12-31 23:59:59.999999'",
 				"'1969-12-31 23:59:59.5'", "'2024-02-29 12:34:56.789'", "'1970-01-01 00:00:00'", "'2024-05-01 10:15:30.123456'",

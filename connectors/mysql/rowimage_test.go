@@ -189,6 +189,73 @@ func randomTimestamp2(r *rand.Rand, dec int) []byte {
 	return append(binary.BigEndian.AppendUint32(nil, sec), fracBytes(r, dec)...)
 }
 
+// decimalBytes encodes the decimal of unscaled value v (its absolute
+// value; neg the sign, -0 included) as a DECIMAL(prec, scale).
+func decimalBytes(v uint64, neg bool, prec, scale int) []byte {
+	var b []byte
+	put := func(g uint64, n int) {
+		for k := n - 1; k >= 0; k-- {
+			b = append(b, byte(g>>(8*k)))
+		}
+	}
+	ip := prec - scale
+	frac := v % pow10Big(scale)
+	ipart := v / pow10Big(scale)
+	// The integer part: the leading partial group, then groups of 9.
+	groups := []uint64{}
+	for range ip / 9 {
+		groups = append([]uint64{ipart % 1e9}, groups...)
+		ipart /= 1e9
+	}
+	put(ipart, compressedBytes[ip%9])
+	for _, g := range groups {
+		put(g, 4)
+	}
+	// The fraction: groups of 9, then the trailing partial group.
+	rest := scale
+	for range scale / 9 {
+		rest -= 9
+		put(frac/pow10Big(rest)%1e9, 4)
+	}
+	put(frac%pow10Big(rest), compressedBytes[rest])
+	if neg {
+		for i := range b {
+			b[i] ^= 0xFF
+		}
+	}
+	b[0] ^= 0x80
+	return b
+}
+
+func pow10Big(n int) uint64 {
+	p := uint64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
+// randomDecimal returns a DECIMAL(prec, scale): zero, -0, the extremes, or
+// random digits.
+func randomDecimal(r *rand.Rand, prec, scale int) []byte {
+	max := pow10Big(prec) - 1
+	var v uint64
+	switch r.IntN(6) {
+	case 0:
+		v = 0
+	case 1:
+		v = max
+	case 2:
+		v = 1
+	default:
+		v = r.Uint64N(max + 1)
+		if r.IntN(2) == 0 {
+			v -= v % pow10Big(r.IntN(prec))
+		}
+	}
+	return decimalBytes(v, r.IntN(2) == 0, prec, scale)
+}
+
 // diffCols returns every fast column type.
 func diffCols() []diffCol {
 	var cols []diffCol
@@ -215,6 +282,11 @@ func diffCols() []diffCol {
 	for _, dec := range []int{0, 1, 3, 4, 6} {
 		cols = append(cols, diffCol{name: fmt.Sprintf("datetime(%d)", dec), tp: gomysql.MYSQL_TYPE_DATETIME2, meta: uint16(dec),
 			gen: func(r *rand.Rand) []byte { return randomDatetime2(r, dec) }})
+	}
+	for _, ps := range [][2]int{{1, 0}, {5, 5}, {10, 2}, {12, 4}, {18, 0}, {18, 9}, {18, 18}, {9, 0}, {10, 1}} {
+		p, sc := ps[0], ps[1]
+		cols = append(cols, diffCol{name: fmt.Sprintf("decimal(%d,%d)", p, sc), tp: gomysql.MYSQL_TYPE_NEWDECIMAL, meta: uint16(p<<8 | sc),
+			gen: func(r *rand.Rand) []byte { return randomDecimal(r, p, sc) }})
 	}
 	for _, dec := range []int{0, 2, 5, 6} {
 		cols = append(cols, diffCol{name: fmt.Sprintf("timestamp(%d)", dec), tp: gomysql.MYSQL_TYPE_TIMESTAMP2, meta: uint16(dec),
@@ -311,7 +383,7 @@ func (t *diffTable) tableMapEvent() *replication.TableMapEvent {
 		}
 		switch c.tp {
 		case gomysql.MYSQL_TYPE_TINY, gomysql.MYSQL_TYPE_SHORT, gomysql.MYSQL_TYPE_INT24, gomysql.MYSQL_TYPE_LONG,
-			gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE:
+			gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE, gomysql.MYSQL_TYPE_NEWDECIMAL:
 			sign = append(sign, c.unsigned)
 		}
 	}
@@ -340,7 +412,7 @@ func (w *binlogWriter) diffTableMap(t *diffTable) []byte {
 	for _, c := range t.cols {
 		b = append(b, c.tp)
 		switch c.tp {
-		case gomysql.MYSQL_TYPE_STRING:
+		case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_NEWDECIMAL:
 			meta = append(meta, byte(c.meta>>8), byte(c.meta))
 		case gomysql.MYSQL_TYPE_VARCHAR:
 			meta = binary.LittleEndian.AppendUint16(meta, c.meta)
@@ -592,35 +664,44 @@ func (r *diffRun) compare() {
 }
 
 // TestFastRowsMatchGoMySQL compares the fast path with go-mysql's decoding
-// and the converters on random rows of random tables of every fast type.
+// and the converters on random rows of random tables of every fast type,
+// under the value modes that change what the fast types become.
 func TestFastRowsMatchGoMySQL(t *testing.T) {
-	iters := 400
-	if testing.Short() {
-		iters = 60
-	}
-	all := diffCols()
-	r := rand.New(rand.NewPCG(1, 2))
-	run := newDiffRun(t, baseConfig())
-	for i := range iters {
-		tab := randomTable(r, uint64(100+i), all)
-		var rows [][]byte
-		for range 1 + r.IntN(3) {
-			rows = append(rows, run.w.randomRowsEvent(r, tab))
-		}
-		run.tx(tab, rows...)
-	}
-	if run.fastHit != run.events {
-		t.Fatalf("the fast path decoded %d of %d rows events, want all", run.fastHit, run.events)
-	}
-	t.Logf("%d rows events, %d change events", run.events, run.emitted)
-
-	// Every column type, each in a table of its own with an int key.
-	for i, c := range all {
-		tab := &diffTable{id: uint64(10000 + i), name: fmt.Sprintf("one%d", i), cols: []diffCol{all[0], c, c}, nullable: []bool{false, false, true}, key: []int{1}}
-		run.tx(tab, run.w.randomRowsEvent(r, tab), run.w.randomRowsEvent(r, tab))
-	}
-	if run.fastHit != run.events {
-		t.Fatalf("the fast path decoded %d of %d rows events, want all", run.fastHit, run.events)
+	for _, mode := range []map[string]string{
+		nil,
+		{"decimal.handling.mode": "double", "time.precision.mode": "adaptive"},
+		{"decimal.handling.mode": "string", "time.precision.mode": "connect"},
+	} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			iters := 300
+			if testing.Short() || mode != nil {
+				iters = 60
+			}
+			cfg := baseConfig()
+			for k, v := range mode {
+				cfg[k] = v
+			}
+			all := diffCols()
+			r := rand.New(rand.NewPCG(1, uint64(len(mode))))
+			run := newDiffRun(t, cfg)
+			for i := range iters {
+				tab := randomTable(r, uint64(100+i), all)
+				var rows [][]byte
+				for range 1 + r.IntN(3) {
+					rows = append(rows, run.w.randomRowsEvent(r, tab))
+				}
+				run.tx(tab, rows...)
+			}
+			// Every column type, each in a table of its own, as key and not.
+			for i, c := range all {
+				tab := &diffTable{id: uint64(10000 + i), name: fmt.Sprintf("one%d", i), cols: []diffCol{all[0], c, c}, nullable: []bool{false, false, true}, key: []int{1}}
+				run.tx(tab, run.w.randomRowsEvent(r, tab), run.w.randomRowsEvent(r, tab))
+			}
+			if run.fastHit != run.events {
+				t.Fatalf("the fast path decoded %d of %d rows events, want all", run.fastHit, run.events)
+			}
+			t.Logf("%d rows events, %d change events", run.events, run.emitted)
+		})
 	}
 }
 
@@ -653,6 +734,9 @@ func TestFastRowsFallBack(t *testing.T) {
 		{"invalid date", nil, []diffCol{key, fixed(col("date"), dateBytes(2024, 2, 30))}, true},
 		{"year over 9999", nil, []diffCol{key, fixed(col("date"), dateBytes(10000, 1, 1))}, true},
 		{"hour 25 before 1970", nil, []diffCol{key, fixed(col("datetime(0)"), datetime2Bytes(1960, 1, 1, 25, 0, 0, nil))}, true},
+		{"decimal groups out of range", nil, []diffCol{key, fixed(col("decimal(10,2)"), []byte{0xFF, 0xFF, 0xFF, 0xFF, 0})}, true},
+		{"decimal group of 10 in 1 digit", nil, []diffCol{key, fixed(col("decimal(1,0)"), []byte{10 ^ 0x80})}, true},
+		{"decimal(19,2)", nil, []diffCol{key, {name: "decimal(19,2)", tp: gomysql.MYSQL_TYPE_NEWDECIMAL, meta: 19<<8 | 2, gen: func(r *rand.Rand) []byte { return randomDecimal(r, 19, 2) }}}, false},
 		{"datetime year over 9999", nil, []diffCol{key, fixed(col("datetime(0)"), datetime2Bytes(9999, 12, 31, 24, 0, 0, nil))}, true},
 		{"fraction over 999999", nil, []diffCol{key, fixed(col("timestamp(6)"), []byte{0, 0, 1, 0, 0xFF, 0xFF, 0xFF})}, true},
 		{"binary as hex", map[string]string{"binary.handling.mode": "hex"}, []diffCol{key, col("varbinary(300)"), col("blob")}, true},
@@ -715,7 +799,10 @@ func TestFastWireTypes(t *testing.T) {
 		{gomysql.MYSQL_TYPE_VARCHAR, 256, wStr2},
 		{gomysql.MYSQL_TYPE_BLOB, 5, wNone},
 		{gomysql.MYSQL_TYPE_JSON, 4, wNone},
-		{gomysql.MYSQL_TYPE_NEWDECIMAL, 10<<8 | 2, wNone},
+		{gomysql.MYSQL_TYPE_NEWDECIMAL, 10<<8 | 2, wDecimal},
+		{gomysql.MYSQL_TYPE_NEWDECIMAL, 18<<8 | 18, wDecimal},
+		{gomysql.MYSQL_TYPE_NEWDECIMAL, 19<<8 | 2, wNone},
+		{gomysql.MYSQL_TYPE_NEWDECIMAL, 5<<8 | 6, wNone},
 		{gomysql.MYSQL_TYPE_TIME2, 0, wNone},
 		{gomysql.MYSQL_TYPE_BIT, 1, wNone},
 		{gomysql.MYSQL_TYPE_GEOMETRY, 4, wNone},
