@@ -1,7 +1,9 @@
 // Package mysql is sluice's MySQL and MariaDB source: configuration
 // (Debezium's keys), prerequisite checks, table discovery, the chunked
 // snapshot that resumes without duplicates, and the binlog stream read with
-// go-mysql's replication package. Value mapping lives in datatypes.go.
+// go-mysql's replication package. Value mapping lives in datatypes.go; the
+// row images of the common column types are decoded by sluice itself
+// (rowimage.go), with go-mysql's decoding as the fallback.
 //
 // # Positions
 //

@@ -15,8 +15,11 @@ package mysql
 // leaves the row bytes undecoded in the event (a *deferredRows in Rows[0][0])
 // for the decoder goroutine; otherwise it decodes the rows as go-mysql does.
 // The bytes may be kept: go-mysql's ReadPacket returns a new slice for each
-// packet (ReadPacketReuseMem with no buffer to reuse), and the strings
-// go-mysql itself decodes already point into it.
+// packet (ReadPacketReuseMem with no buffer to reuse, or the read buffer
+// itself, then not pooled, for a big one), the parser passes that slice on
+// without its checksum, and the strings go-mysql itself decodes already
+// point into it. Values boxed in chunks (see boxArena) are never written
+// again, so events of different transactions may share a chunk.
 //
 // What is exact: the result is what go-mysql's decodeValue followed by the
 // column's FromBinlog gives, value for value and type for type; the queue's
@@ -26,9 +29,10 @@ package mysql
 //
 // Fast: TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT (signed and unsigned, but
 // BIGINT UNSIGNED only under bigint.unsigned.handling.mode=long), DECIMAL of
-// up to 18 digits (every decimal.handling.mode), YEAR, FLOAT, DOUBLE, DATE, DATETIME(0-6), TIMESTAMP(0-6), CHAR, VARCHAR and the TEXT
-// types (utf8 family and latin1, MariaDB's JSON), BINARY, VARBINARY and the
-// BLOB types under binary.handling.mode=bytes.
+// up to 18 digits (every decimal.handling.mode), YEAR, FLOAT, DOUBLE, DATE,
+// DATETIME(0-6), TIMESTAMP(0-6), CHAR, VARCHAR and the TEXT types (utf8
+// family and latin1, MariaDB's JSON), BINARY, VARBINARY and the BLOB types
+// under binary.handling.mode=bytes.
 //
 // Everything else falls back to go-mysql's decoding of the whole event, then
 // the converters, as before: a table with a column of another type or mode;
