@@ -104,7 +104,11 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		kgo.TransactionalID(cfg.TransactionalID),
 		kgo.TransactionTimeout(cfg.TransactionTimeout),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.ProducerBatchMaxBytes(1 << 20),
+		// A produce request is built in one buffer the size of its
+		// uncompressed batch; with 1 MiB batches those buffers (and the
+		// compressor's) put a drain's peak RSS at 61 MiB instead of 51,
+		// for the same throughput.
+		kgo.ProducerBatchMaxBytes(256 << 10),
 		kgo.MaxBufferedBytes(256 << 20),
 		kgo.ProducerLinger(10 * time.Millisecond), // Flush at commit sends what lingers at once
 		// Kafka may answer CONCURRENT_TRANSACTIONS when a transaction
