@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -330,16 +331,19 @@ func (tc *tableCodec) appendRow(b []byte, row change.Row) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// srcMemo remembers the encoded members of the last source block, so that a
-// member equal to the last event's (most are, within a transaction and
-// table) is copied rather than encoded again. Only strings, integers,
-// booleans and nulls are remembered; a member's bytes depend only on its
-// field and value.
+// srcMemo remembers the last source block it encoded, so that members
+// equal to the last event's (most are, within a transaction and table) are
+// copied rather than encoded again, a run of them at a time. Only strings,
+// integers, booleans and nulls are remembered; a member's bytes depend only
+// on its field and value.
 type srcMemo struct {
 	schema *change.Field
-	vals   []any
-	enc    [][]byte // `"name":value`
-	ok     []bool
+	names  [][]byte // each member's `"name":`, escaped once
+	vals   []any    // the last block's values
+	ok     []bool   // whether vals[i] is remembered
+	last   []byte   // the last block's members: `"a":1,"b":2`, no braces
+	ends   []int    // where each member ends in last
+	next   []int    // scratch for the ends of the block being encoded
 }
 
 // append appends vs as the struct f, like appendStruct.
@@ -350,35 +354,66 @@ func (m *srcMemo) append(b []byte, f *change.Field, vs []any) ([]byte, error) {
 	}
 	if m.schema != f || len(m.ok) != len(fields) {
 		m.schema = f
+		m.names = make([][]byte, len(fields))
+		for i := range fields {
+			m.names[i] = append(appendString(nil, fields[i].Name), ':')
+		}
 		m.vals = make([]any, len(fields))
-		m.enc = make([][]byte, len(fields))
 		m.ok = make([]bool, len(fields))
+		m.ends = make([]int, len(fields))
+		m.next = make([]int, len(fields))
 	}
 	b = append(b, '{')
+	start := len(b)
+	run := -1 // the first member of the run of remembered members being skipped
 	for i := range fields {
+		if m.ok[i] && sameScalar(m.vals[i], vs[i]) {
+			if run < 0 {
+				run = i
+			}
+			continue
+		}
+		if run >= 0 {
+			b = m.copyRun(b, start, run, i)
+			run = -1
+		}
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if m.ok[i] && sameScalar(m.vals[i], vs[i]) {
-			b = append(b, m.enc[i]...)
-			continue
-		}
-		start := len(b)
-		fd := &fields[i]
-		b = appendString(b, fd.Name)
-		b = append(b, ':')
+		b = append(b, m.names[i]...)
 		var err error
-		if b, err = appendValue(b, fd, vs[i]); err != nil {
-			m.ok[i] = false
-			return b, fmt.Errorf("%s: %w", fd.Name, err)
+		if b, err = appendValue(b, &fields[i], vs[i]); err != nil {
+			m.schema = nil // start afresh
+			return b, fmt.Errorf("%s: %w", fields[i].Name, err)
 		}
+		m.next[i] = len(b) - start
 		m.ok[i] = scalar(vs[i])
 		if m.ok[i] {
-			m.enc[i] = append(m.enc[i][:0], b[start:]...)
 			m.vals[i] = vs[i]
 		}
 	}
+	if run >= 0 {
+		b = m.copyRun(b, start, run, len(fields))
+	}
+	m.last = append(m.last[:0], b[start:]...)
+	m.ends, m.next = m.next, m.ends
 	return append(b, '}'), nil
+}
+
+// copyRun appends members [from, to) of the last block, with the comma
+// before them, and notes where they end in the block being encoded, which
+// starts at b[start].
+func (m *srcMemo) copyRun(b []byte, start, from, to int) []byte {
+	lo := 0
+	if from > 0 {
+		lo = m.ends[from-1] // the comma after member from-1
+	}
+	shift := len(b) - start - lo
+	b = append(b, m.last[lo:m.ends[to-1]]...)
+	for j := from; j < to; j++ {
+		m.next[j] = m.ends[j] + shift
+	}
+	return b
 }
 
 func scalar(v any) bool {
@@ -389,8 +424,15 @@ func scalar(v any) bool {
 	return false
 }
 
-// sameScalar reports whether a and b are the same scalar value of the same type.
+// sameScalar reports whether a and b are the same remembered value. Two
+// interfaces with the same type and the same box hold the same value (a box
+// is never written after it is made), which spares comparing the values
+// when sources share boxes between events, as they do within a
+// transaction.
 func sameScalar(a, b any) bool {
+	if *(*[2]unsafe.Pointer)(unsafe.Pointer(&a)) == *(*[2]unsafe.Pointer)(unsafe.Pointer(&b)) {
+		return true
+	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
