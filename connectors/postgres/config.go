@@ -66,6 +66,8 @@ var ConfigKeys = []string{
 	"hstore.handling.mode",
 	"unavailable.value.placeholder",
 	"status.update.interval.ms",
+	"message.prefix.include.list",
+	"message.prefix.exclude.list",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -112,6 +114,11 @@ type Config struct {
 	Types TypeOptions
 
 	StatusInterval time.Duration
+
+	// MessagePrefixInclude and MessagePrefixExclude filter logical decoding
+	// messages by prefix (message.prefix.include.list / exclude.list).
+	MessagePrefixInclude []*regexp.Regexp
+	MessagePrefixExclude []*regexp.Regexp
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -240,6 +247,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		errs = append(errs, err)
 	}
 	c.StatusInterval = time.Duration(intIn("status.update.interval.ms", 10000, 1, 3_600_000)) * time.Millisecond
+	parseMessageFilters(&c, get, &errs)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("postgres connector %q: invalid configuration: %w", name, err)

@@ -23,9 +23,13 @@ import (
 // holds the snapshot regions whose rows already contain some changes.
 func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *snapState) error {
 	pub := strings.ReplaceAll(pgx.Identifier{st.cfg.PublicationName}.Sanitize(), "'", "''")
+	args := []string{"proto_version '1'", "publication_names '" + pub + "'"}
+	if wantsMessages(st.repl.ParameterStatus("server_version")) {
+		args = append(args, "messages 'true'") // logical decoding messages (message.go)
+	}
 	err := pglogrepl.StartReplication(ctx, st.repl, st.cfg.SlotName, 0, pglogrepl.StartReplicationOptions{
 		Mode:       pglogrepl.LogicalReplication,
-		PluginArgs: []string{"proto_version '1'", "publication_names '" + pub + "'"},
+		PluginArgs: args,
 	})
 	if err != nil {
 		return classifyReplError(st.cfg, "start replication on slot "+st.cfg.SlotName, err)
@@ -279,8 +283,10 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			}
 		}
 		return nil
+	case *pglogrepl.LogicalDecodingMessage:
+		return d.message(lsn, m, send)
 	}
-	// Type, Origin and logical decoding messages carry nothing to emit.
+	// Type and Origin messages carry nothing to emit.
 	return nil
 }
 
@@ -360,7 +366,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
 	}
-	if d.state != nil {
+	if d.state != nil && t != nil {
 		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
 			return nil
 		}

@@ -33,6 +33,8 @@ func (p *rowParser) parse(wal []byte) (pglogrepl.Message, error) {
 	}
 	switch wal[0] {
 	case 'I', 'U', 'D':
+	case 'M':
+		return parseLogicalMessage(wal)
 	default:
 		return pglogrepl.Parse(wal)
 	}
