@@ -20,6 +20,11 @@
 // end of keepalives received between transactions when everything before
 // them was acknowledged.
 //
+// Logical decoding messages (message.go) go to <topic.prefix>.message. A
+// transactional one is an event of its transaction; a non-transactional one
+// is a transaction by itself at (Tx = its LSN - 1, Index 0, Last), which
+// orders it strictly between the commits before and after it.
+//
 // A snapshot event's position is (Snapshot, Table, Key = JSON array of the
 // key columns' text forms of the last row read, Index = rows read from that
 // table so far, Last = last row of a chunk, State = snapshot bookkeeping).
