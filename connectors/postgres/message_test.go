@@ -129,14 +129,14 @@ func describe(ev *change.Event) string {
 	} else {
 		what = "row:" + ev.After[0].(string)
 	}
-	s := what + "@" + itoa(ev.Pos.Tx) + "/" + itoa(uint64(ev.Pos.Index))
+	s := what + "@" + posText(ev.Pos.Tx) + "/" + posText(uint64(ev.Pos.Index))
 	if ev.Pos.Last {
 		s += "L"
 	}
 	return s
 }
 
-func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+func posText(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func TestDecoderMessages(t *testing.T) {
 	ti := testTable(t, 'd')
