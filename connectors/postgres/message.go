@@ -216,7 +216,9 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 		ts = time.Now()
 	}
 	src := sourceBlock(d.cfg, change.TableID{}, ts, "false", 0, lsn, lsn)
-	ev := d.messageEvent(m, src, ts)
+	// Event.Commit: the message took effect when it was written, which the
+	// stream does not say; the time it is read is the closest known.
+	ev := d.messageEvent(m, src, time.Now())
 	ev.Pos = change.Position{Tx: key, Index: 0, Last: true, State: d.stateJSON}
 	end.events = true
 	return send(item{ev: ev, end: end, size: messageSize(m)})
