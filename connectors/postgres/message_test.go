@@ -193,6 +193,14 @@ func TestDecoderMessages(t *testing.T) {
 	if s := evs[3].Source[6]; s != `["1200","1150"]` {
 		t.Errorf("sequence of the row after a message %v", s)
 	}
+	// The transactional message of the first transaction and the rows of a
+	// transaction after another take the end of the last commit record.
+	h2 := newHarness(t, Config{}, ti, nil, nil)
+	h2.feed(tx(100, 1, ins("1"))...)
+	h2.feed(tx(200, 2, logicalMsg(true, 190, "p", "c"), ins("2"))...)
+	if evs := h2.events(); len(evs) != 3 || evs[1].Message.Value[2].(change.StructValue)[6] != `["108","4097"]` || evs[2].Source[6] != `["108","4098"]` {
+		t.Errorf("sequence after a commit ending at 108: %v / %v", evs[1].Message.Value[2].(change.StructValue)[6], evs[2].Source[6])
+	}
 
 	// Bookkeeping: the non-transactional message ends its own source
 	// transaction at its LSN.

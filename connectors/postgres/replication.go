@@ -228,7 +228,9 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		if d.cp != nil && d.commitLSN >= d.cp.Tx {
 			d.cp = nil
 		}
-		d.lastCommit = uint64(m.CommitLSN)
+		// Debezium's sequence starts with the LSN of the last COMMIT message
+		// it read, which is the end of the commit record.
+		d.lastCommit = uint64(m.TransactionEndLSN)
 		d.inTx = false
 		return nil
 	case *pglogrepl.InsertMessage:
