@@ -20,11 +20,12 @@ func plugins() []runtime.Plugin {
 		return mySource{mysql.NewSource(c, log)}, nil
 	}
 	return []runtime.Plugin{{
-		Class:   "io.debezium.connector.postgresql.PostgresConnector",
-		Aliases: []string{"postgres", "postgresql"},
-		Version: Version,
-		Keys:    postgres.ConfigKeys,
-		Secrets: postgres.PasswordKeys,
+		Class:         "io.debezium.connector.postgresql.PostgresConnector",
+		Aliases:       []string{"postgres", "postgresql"},
+		Version:       Version,
+		ConnectorName: "postgresql",
+		Keys:          postgres.ConfigKeys,
+		Secrets:       postgres.PasswordKeys,
 		Build: func(name string, cfg map[string]string, log *slog.Logger) (runtime.Source, error) {
 			c, err := postgres.ParseConfig(name, cfg)
 			if err != nil {
@@ -33,21 +34,23 @@ func plugins() []runtime.Plugin {
 			return pgSource{postgres.NewSource(c, log)}, nil
 		},
 	}, {
-		Class:   mysql.MySQLClass,
-		Aliases: []string{"mysql"},
-		Version: Version,
-		Keys:    mysql.ConfigKeys,
-		Secrets: mysql.PasswordKeys,
-		Offsets: mysql.OffsetView,
-		Build:   buildMySQL,
+		Class:         mysql.MySQLClass,
+		Aliases:       []string{"mysql"},
+		Version:       Version,
+		ConnectorName: "mysql",
+		Keys:          mysql.ConfigKeys,
+		Secrets:       mysql.PasswordKeys,
+		Offsets:       mysql.OffsetView,
+		Build:         buildMySQL,
 	}, {
-		Class:   mysql.MariaDBClass,
-		Aliases: []string{"mariadb"},
-		Version: Version,
-		Keys:    mysql.ConfigKeys,
-		Secrets: mysql.PasswordKeys,
-		Offsets: mysql.OffsetView,
-		Build:   buildMySQL,
+		Class:         mysql.MariaDBClass,
+		Aliases:       []string{"mariadb"},
+		Version:       Version,
+		ConnectorName: "mariadb",
+		Keys:          mysql.ConfigKeys,
+		Secrets:       mysql.PasswordKeys,
+		Offsets:       mysql.OffsetView,
+		Build:         buildMySQL,
 	}}
 }
 

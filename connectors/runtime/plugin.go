@@ -23,6 +23,9 @@ type Plugin struct {
 	Class   string
 	Aliases []string
 	Version string
+	// ConnectorName is Debezium's module name for the class ("postgresql",
+	// "mysql", "mariadb"): the __debezium.context.connectorName header.
+	ConnectorName string
 	// Keys are the configuration keys the source understands. The runtime
 	// adds its own (see RuntimeKeys); any other key is an error.
 	Keys []string
@@ -53,6 +56,7 @@ var RuntimeKeys = []string{
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
+	"extended.headers.enabled",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -72,8 +76,11 @@ type connectorConfig struct {
 	// converter; nil means JSON.
 	keyRegistry, valueRegistry *schema.RegistryOptions
 	batching                   Batching
-	partitions                 int32
-	replicationFactor          int16
+	// extendedHeaders is Debezium's extended.headers.enabled: every record
+	// carries the __debezium.context.* headers.
+	extendedHeaders   bool
+	partitions        int32
+	replicationFactor int16
 }
 
 // problems is a list of configuration problems keyed by config key.
@@ -146,6 +153,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	cc.json.ValueSchemas = parseBool(probs, cfg, "value.converter.schemas.enable", false)
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)
 	cc.json.TopicPrefix = cfg["topic.prefix"]
+	cc.extendedHeaders = parseBool(probs, cfg, "extended.headers.enabled", true)
 	cc.partitions = int32(parseInt(probs, cfg, "topic.creation.default.partitions", -1, -1, 1<<20))
 	cc.replicationFactor = int16(parseInt(probs, cfg, "topic.creation.default.replication.factor", -1, -1, 32767))
 	cc.batching.MaxEvents = parseInt(probs, cfg, "sluice.batch.max.events", DefaultBatching.MaxEvents, 1, 10_000_000)
@@ -227,7 +235,15 @@ func parseConverter(p problems, cfg map[string]string, side string) *schema.Regi
 // newEncoder returns the connector's encoder: JSON, or Avro when a side
 // uses an Avro converter. Closing stop (the task's ctx.Done()) ends the
 // schema registry's retries.
+//
+// Each call is a new run of the connector: the context headers it gives
+// every record (extended.headers.enabled) carry a new run id.
 func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (Encoder, error) {
+	if cc.extendedHeaders {
+		cc.json.Headers = schema.ContextHeaders(cc.json.TopicPrefix, "0", cc.plugin.ConnectorName, schema.NewRunID(time.Now()))
+	} else {
+		cc.json.Headers = nil
+	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
 		return schema.NewJSON(cc.json), nil
 	}
@@ -254,6 +270,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 		TopicPrefix: cc.json.TopicPrefix, Tombstones: cc.json.Tombstones,
 		KeyRegistry: key, ValueRegistry: value,
 		KeySchemas: cc.json.KeySchemas, ValueSchemas: cc.json.ValueSchemas,
+		Headers: cc.json.Headers,
 	})
 }
 
