@@ -154,6 +154,7 @@ type decoder struct {
 	lastCommit uint64
 	lastKA     uint64
 	src        txSource
+	origin     origin // the transaction's replication origin, if any
 }
 
 func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
@@ -192,6 +193,12 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 	switch m := msg.(type) {
 	case *pglogrepl.RelationMessage:
 		return d.relation(ctx, m)
+	case *pglogrepl.OriginMessage:
+		// Sent after BEGIN when the transaction was replayed from a
+		// replication origin; Debezium reports it in source.origin and
+		// source.origin_lsn.
+		d.origin = origin{name: m.Name, lsn: int64(m.CommitLSN)}
+		return nil
 	case *pglogrepl.TypeMessage:
 		d.st.cat.Invalidate(m.DataType) // a custom type changed: reload it when next used
 		return nil
@@ -202,6 +209,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.commitTime = m.CommitTime
 		d.index = 0
 		d.emitted = false
+		d.origin = origin{}
 		if d.state != nil && d.commitLSN >= d.state.WAL {
 			d.dropRegions()
 		}
@@ -280,7 +288,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		return nil
 	}
-	// Type, Origin and logical decoding messages carry nothing to emit.
+	// Logical decoding messages carry nothing to emit.
 	return nil
 }
 
@@ -348,7 +356,7 @@ func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, ls
 		Table:        t.Schema,
 		Before:       before,
 		After:        after,
-		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn),
+		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn, d.origin),
 		SourceSchema: &sourceField,
 		Commit:       d.commitTime,
 	}
