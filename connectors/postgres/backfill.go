@@ -239,7 +239,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				continue
 			}
 			size += 24 + len(v)
-			x, err := t.Conv[i].Decode(v)
+			x, err := t.Conv[i].SnapshotDecode(v)
 			if err != nil {
 				rr.Close()
 				return 0, nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}

@@ -178,9 +178,20 @@ type Column struct {
 	// never reaches it: the caller handles NULL. Decode does not keep text.
 	// Its errors name the type, not the column: the caller adds that.
 	Decode func(text []byte) (any, error)
+	// SnapshotDecode decodes the snapshot's values of the column; it is
+	// Decode except where Debezium's snapshot, which reads through the JDBC
+	// driver, sees a value differently from the stream (infinite and BC
+	// dates).
+	SnapshotDecode func(text []byte) (any, error)
 	// Unknown is true when sluice has no mapping for the type: the value is
 	// the text form as a string; the caller logs a warning once per column.
 	Unknown bool
+	// Nulls is set when Decode may fail with ErrNulled: the value is one
+	// Debezium cannot convert and sends as null (numeric NaN and ±Infinity
+	// under decimal.handling.mode=precise). The caller stores null and
+	// warns once per column. A NOT NULL column never gets ErrNulled: its
+	// Decode fails instead, as Debezium's task does.
+	Nulls bool
 	// Fallback is the value a NOT NULL column gets in a delete's before image
 	// under REPLICA IDENTITY DEFAULT ("", 0, false, ...), as Debezium does.
 	Fallback any
@@ -238,20 +249,33 @@ func MapColumn(ctx context.Context, cat *TypeCatalog, q Querier, name string, ty
 	f.Name = name
 	f.Optional = !notNull
 	f.SourceType = sourceType
-	decode := m.decode
 	typeName := sourceType
-	col := Column{
-		Field: f,
-		Decode: func(text []byte) (any, error) {
+	wrap := func(decode func([]byte) (any, error)) func([]byte) (any, error) {
+		return func(text []byte) (any, error) {
 			v, err := decode(text)
 			if err != nil {
+				if m.nulls && errors.Is(err, ErrNulled) {
+					if notNull {
+						return nil, fmt.Errorf("%s: %w; the column is NOT NULL, so the value cannot be sent as null either (Debezium's task fails here too)", typeName, err)
+					}
+					return nil, err
+				}
 				return nil, fmt.Errorf("%s: %w", typeName, err) // callers name the table and column
 			}
 			return v, nil
-		},
+		}
+	}
+	col := Column{
+		Field:       f,
+		Decode:      wrap(m.decode),
 		Unknown:     m.unknown,
+		Nulls:       m.nulls && !notNull,
 		Fallback:    m.fallback,
 		Unavailable: unavailableValue(t, f, opts),
+	}
+	col.SnapshotDecode = col.Decode
+	if m.snapshotDecode != nil {
+		col.SnapshotDecode = wrap(m.snapshotDecode)
 	}
 	return col, nil
 }
@@ -279,10 +303,17 @@ func resolveDomain(ctx context.Context, cat *TypeCatalog, q Querier, t TypeInfo,
 // mapping is a type's schema and decoder, before the column's name and
 // optionality are applied.
 type mapping struct {
-	field    change.Field
-	decode   func([]byte) (any, error)
-	fallback any
-	unknown  bool
+	field  change.Field
+	decode func([]byte) (any, error)
+	// snapshotDecode, when set, decodes the snapshot's values instead of
+	// decode (Debezium reads them through the JDBC driver, which sees some
+	// values differently from the stream's text).
+	snapshotDecode func([]byte) (any, error)
+	fallback       any
+	unknown        bool
+	// nulls is set when decode may return ErrNulled: a value Debezium
+	// cannot convert, which it sends as null.
+	nulls bool
 }
 
 func unknownMapping() mapping {
@@ -471,7 +502,14 @@ func mapArray(elem TypeInfo, typmod int32, opts TypeOptions) mapping {
 	// Debezium declares array elements optional, except enum elements.
 	ef.Optional = elem.Type != 'e'
 	decode := em.decode
+	if elem.OID == oidDate {
+		// Debezium reads array elements through the JDBC driver's PgArray,
+		// in the snapshot and in the stream alike.
+		decode = decodeDateJDBC
+	}
 	return mapping{
+		// An element Debezium cannot convert makes the whole array null.
+		nulls: em.nulls || elem.OID == oidDate,
 		field: change.Field{Type: change.Array, Elem: &ef},
 		decode: func(b []byte) (any, error) {
 			elems, err := parseArrayLiteral(b)
@@ -601,9 +639,19 @@ func numericTypmod(typmod int32) (precision, scale int32, ok bool) {
 	return precision, scale, true
 }
 
-// ErrNumericSpecial is wrapped by the error a numeric NaN or ±Infinity causes
-// under decimal.handling.mode=precise.
+// ErrNulled is wrapped by the error of a decoder whose value Debezium cannot
+// convert and sends as null (its event.converting.failure.handling.mode=warn
+// default): see Column.Nulls.
+var ErrNulled = errors.New("value sent as null")
+
+// ErrNumericSpecial is wrapped, with ErrNulled, by the error a numeric NaN or
+// ±Infinity causes under decimal.handling.mode=precise.
 var ErrNumericSpecial = errors.New("numeric NaN or Infinity cannot be represented as a Decimal; set decimal.handling.mode=string (or double) to capture it")
+
+// errNumericSpecial is the error of a special numeric value in precise mode.
+func errNumericSpecial(special string) error {
+	return fmt.Errorf("%s: %w (%w)", special, ErrNumericSpecial, ErrNulled)
+}
 
 // decimal is a parsed numeric: a change.Decimal, or one of numeric's
 // special values.
@@ -724,12 +772,13 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 					return nil, err
 				}
 				if d.special != "" {
-					return nil, fmt.Errorf("%s: %w", d.special, ErrNumericSpecial)
+					return nil, errNumericSpecial(d.special)
 				}
 				d = d.stripTrailingZeros()
 				return change.StructValue{d.Scale, d.UnscaledBytes()}, nil
 			},
 			fallback: change.StructValue{int32(0), []byte{0}},
+			nulls:    true,
 		}
 	}
 	return mapping{
@@ -740,7 +789,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 				return nil, err
 			}
 			if d.special != "" {
-				return nil, fmt.Errorf("%s: %w", d.special, ErrNumericSpecial)
+				return nil, errNumericSpecial(d.special)
 			}
 			if d, err = d.rescale(scale); err != nil {
 				return nil, err
@@ -748,6 +797,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 			return d.UnscaledBytes(), nil
 		},
 		fallback: []byte{0},
+		nulls:    true,
 	}
 }
 
@@ -1228,8 +1278,60 @@ func mapDate(opts TypeOptions) mapping {
 	if opts.TimeMode == TimeConnect {
 		f = logical(change.Int32, logicalConnectDate)
 	}
-	return mapping{field: f, decode: decodeDate, fallback: int32(0)}
+	return mapping{field: f, decode: decodeDate, snapshotDecode: decodeDateJDBC, fallback: int32(0), nulls: true}
 }
+
+// Debezium's snapshot values of the infinite dates: the JDBC driver reads
+// them as java.sql.Date(PGStatement.DATE_POSITIVE_INFINITY) and
+// (DATE_NEGATIVE_INFINITY), whose toLocalDate() in Java's Julian/Gregorian
+// calendar is +292278994-08-16 and (year of era, as AD) +292269055-12-02;
+// their epoch days, cast to int, are these.
+const (
+	dateJDBCInfinityDays    int32 = -622191234
+	dateJDBCNegInfinityDays int32 = -625821272
+)
+
+// decodeDateJDBC decodes a date as Debezium sees it through the JDBC
+// driver (its snapshot, and date[] elements everywhere): java.sql.Date's
+// toLocalDate() reads the date in Java's hybrid Julian/Gregorian calendar,
+// so 'infinity' and '-infinity' take the values above, a BC date keeps its
+// year of era as an AD year ('0044-03-15 BC' is 0044-03-15), and the ten
+// days the Gregorian reform skipped (1582-10-05 to 14) move ten days on. A
+// BC February 29 of a year that is no AD leap year has no LocalDate:
+// Debezium sends null (ErrNulled).
+func decodeDateJDBC(b []byte) (any, error) {
+	switch string(b) {
+	case "infinity":
+		return dateJDBCInfinityDays, nil
+	case "-infinity":
+		return dateJDBCNegInfinityDays, nil
+	}
+	body, bc := trimBC(b)
+	if !bc {
+		v, err := decodeDate(b)
+		if err != nil {
+			return nil, err
+		}
+		days := v.(int32)
+		if days >= dateReformFirst && days < dateReformFirst+10 {
+			days += 10
+		}
+		return days, nil
+	}
+	p := textScanner{s: body}
+	y, m, d := p.date()
+	if p.err || !p.done() {
+		return nil, fmt.Errorf("invalid date %q", b)
+	}
+	if m == 2 && d == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
+		return nil, fmt.Errorf("date %q has no counterpart in the JDBC driver's calendar: %w", b, ErrNulled)
+	}
+	return int32(daysFromCivil(y, m, d)), nil
+}
+
+// dateReformFirst is the epoch day of 1582-10-05, the first of the ten
+// days the Gregorian reform skipped.
+var dateReformFirst = int32(daysFromCivil(1582, 10, 5))
 
 func decodeDate(b []byte) (any, error) {
 	days, inf, err := parseDate(b)

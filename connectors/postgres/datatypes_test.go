@@ -318,17 +318,91 @@ func TestDecodeNumeric(t *testing.T) {
 	})
 }
 
+// TestNumericSpecialValueInPreciseMode checks Debezium's handling of numeric
+// NaN and ±Infinity under decimal.handling.mode=precise: a nullable column
+// gets null (ErrNulled, which the caller turns into null with a warning), a
+// numeric[] with such an element too; a NOT NULL column fails, naming the
+// fix.
 func TestNumericSpecialValueInPreciseMode(t *testing.T) {
 	for _, typmod := range []int32{-1, numericMod(10, 2)} {
-		c := mapCol(t, nil, oidNumeric, typmod, false, TypeOptions{})
+		nullable := mapCol(t, nil, oidNumeric, typmod, false, TypeOptions{})
+		notNull := mapCol(t, nil, oidNumeric, typmod, true, TypeOptions{})
+		if !nullable.Nulls || notNull.Nulls {
+			t.Errorf("typmod %d: Nulls = %v (nullable), %v (NOT NULL); want true, false", typmod, nullable.Nulls, notNull.Nulls)
+		}
 		for _, text := range []string{"NaN", "Infinity", "-Infinity"} {
-			_, err := c.Decode([]byte(text))
-			if !errors.Is(err, ErrNumericSpecial) {
-				t.Fatalf("typmod %d: Decode(%s) error = %v, want ErrNumericSpecial", typmod, text, err)
+			for _, decode := range []func([]byte) (any, error){nullable.Decode, nullable.SnapshotDecode} {
+				if _, err := decode([]byte(text)); !errors.Is(err, ErrNulled) || !errors.Is(err, ErrNumericSpecial) {
+					t.Fatalf("typmod %d, nullable: Decode(%s) error = %v, want ErrNulled", typmod, text, err)
+				}
 			}
-			if !strings.Contains(err.Error(), "decimal.handling.mode=string") || !strings.Contains(err.Error(), "double") {
+			_, err := notNull.Decode([]byte(text))
+			if !errors.Is(err, ErrNumericSpecial) {
+				t.Fatalf("typmod %d, NOT NULL: Decode(%s) error = %v, want ErrNumericSpecial", typmod, text, err)
+			}
+			if !strings.Contains(err.Error(), "decimal.handling.mode=string") || !strings.Contains(err.Error(), "double") ||
+				!strings.Contains(err.Error(), "NOT NULL") {
 				t.Errorf("error %q does not name the fix", err)
 			}
+		}
+		if v, err := nullable.Decode([]byte("1.50")); err != nil || v == nil {
+			t.Errorf("typmod %d: a finite value: %v, %v", typmod, v, err)
+		}
+	}
+	arr := mapCol(t, nil, 1231 /* numeric[] */, numericMod(5, 2), false, TypeOptions{})
+	if _, err := arr.Decode([]byte("{1.50,NaN}")); !arr.Nulls || !errors.Is(err, ErrNulled) {
+		t.Errorf("numeric[] with NaN: Nulls %v, error %v; want the whole array null", arr.Nulls, err)
+	}
+	// The other modes represent the special values.
+	for _, mode := range []string{DecimalString, DecimalDouble} {
+		c := mapCol(t, nil, oidNumeric, -1, true, TypeOptions{DecimalMode: mode})
+		if c.Nulls {
+			t.Errorf("%s: Nulls set", mode)
+		}
+		if _, err := c.Decode([]byte("NaN")); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+	}
+}
+
+// TestDateThroughJDBC checks the dates Debezium's snapshot sees through the
+// JDBC driver's java.sql.Date (values computed with Java 17's
+// java.sql.Date.toLocalDate().toEpochDay()), against the stream's.
+func TestDateThroughJDBC(t *testing.T) {
+	c := mapCol(t, nil, oidDate, -1, false, TypeOptions{})
+	for _, tc := range []struct {
+		text           string
+		stream, snapOK any
+	}{
+		{"infinity", int32(-2147472692), int32(-622191234)},
+		{"-infinity", int32(-2147472691), int32(-625821272)},
+		{"2024-02-29", int32(19782), int32(19782)},
+		{"1000-01-01", int32(-354285), int32(-354285)},
+		{"1582-10-04", int32(-141438), int32(-141438)},
+		{"1582-10-05", int32(-141437), int32(-141427)}, // the reform's skipped days move on
+		{"1582-10-14", int32(-141428), int32(-141418)},
+		{"1582-10-15", int32(-141427), int32(-141427)},
+		{"0044-03-15 BC", int32(-735160), int32(-703383)}, // BC: the year of era, as AD
+		{"0001-12-31 BC", int32(-719163), int32(-718798)},
+	} {
+		if got := decodeOK(t, c, tc.text); got != tc.stream {
+			t.Errorf("stream %s = %v, want %v", tc.text, got, tc.stream)
+		}
+		got, err := c.SnapshotDecode([]byte(tc.text))
+		if err != nil || got != tc.snapOK {
+			t.Errorf("snapshot %s = %v, %v; want %v", tc.text, got, err, tc.snapOK)
+		}
+	}
+	// No AD year 1 February 29: Debezium sends null.
+	if _, err := c.SnapshotDecode([]byte("0001-02-29 BC")); !errors.Is(err, ErrNulled) || !c.Nulls {
+		t.Errorf("0001-02-29 BC: %v (Nulls %v), want ErrNulled", err, c.Nulls)
+	}
+	// date[] elements go through the driver in both paths.
+	arr := mapCol(t, nil, 1182, -1, false, TypeOptions{})
+	for _, decode := range []func([]byte) (any, error){arr.Decode, arr.SnapshotDecode} {
+		got, err := decode([]byte("{1970-01-02,infinity,-infinity}"))
+		if want := []any{int32(1), int32(-622191234), int32(-625821272)}; err != nil || !equalValues(got, want) {
+			t.Errorf("date[] = %#v, %v; want %#v", got, err, want)
 		}
 	}
 }
@@ -654,7 +728,7 @@ func TestDecodeArrays(t *testing.T) {
 		{name: "numeric(5,2)[]", oid: 1231, typmod: numericMod(5, 2), text: "{1.50,-2.00,NULL}", want: []any{change.Int64Bytes(150), change.Int64Bytes(-200), nil}},
 		{name: "bool[]", oid: 1000, typmod: -1, text: "{t,f}", want: []any{true, false}},
 		{name: "float8[]", oid: 1022, typmod: -1, text: "{1.5,NaN,-Infinity}", want: []any{1.5, math.NaN(), math.Inf(-1)}},
-		{name: "date[]", oid: 1182, typmod: -1, text: "{1970-01-02,infinity}", want: []any{int32(1), int32(-2147472692)}},
+		{name: "date[]", oid: 1182, typmod: -1, text: "{1970-01-02,infinity}", want: []any{int32(1), int32(-622191234)}}, // through the JDBC driver, as Debezium reads arrays
 		{name: "timestamptz(3)[]", oid: 1185, typmod: 3, text: `{"2024-05-01 10:15:30.12+00"}`, want: []any{"2024-05-01T10:15:30.120Z"}},
 		{name: "uuid[]", oid: 2951, typmod: -1, text: "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", want: []any{"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}},
 		{name: "jsonb[]", oid: 3807, typmod: -1, text: `{"{\"a\": 1}","[]"}`, want: []any{`{"a": 1}`, "[]"}},

@@ -200,6 +200,10 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 		if col.Field.SourceType == "" {
 			col.Field.SourceType = c.TypeName
 		}
+		if col.Nulls {
+			col.Decode = nullingDecoder(col.Decode, t.name(), c.Name, c.TypeName, log, warned)
+			col.SnapshotDecode = nullingDecoder(col.SnapshotDecode, t.name(), c.Name, c.TypeName, log, warned)
+		}
 		if col.Unknown {
 			k := t.name() + "." + c.Name
 			if !warned[k] {
@@ -214,6 +218,25 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 	t.Schema = ts
 	t.Conv = conv
 	return nil
+}
+
+// nullingDecoder turns a decoder's ErrNulled into a null value, as Debezium
+// does (event.converting.failure.handling.mode=warn, its default), and logs
+// a warning the first time a column gets one (Debezium logs every row).
+func nullingDecoder(decode func([]byte) (any, error), table, column, typeName string, log *slog.Logger, warned map[string]bool) func([]byte) (any, error) {
+	k := table + "." + column + "\x00nulled"
+	return func(b []byte) (any, error) {
+		v, err := decode(b)
+		if err != nil && errors.Is(err, ErrNulled) {
+			if !warned[k] {
+				warned[k] = true
+				log.Warn("a value of the column cannot be converted and is sent as null, as Debezium sends it; "+
+					"this is logged once per column", "table", table, "column", column, "type", typeName, "err", err)
+			}
+			return nil, nil
+		}
+		return v, err
+	}
 }
 
 // publicationState reads whether the publication exists and whether it is
