@@ -259,7 +259,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
-			After:        row,
+			After:        t.project(row),
 			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
 			SourceSchema: &sourceField,
 			Commit:       run.ts,

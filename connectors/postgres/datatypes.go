@@ -122,6 +122,10 @@ type TypeOptions struct {
 	IntervalMode     string // interval.handling.mode: "numeric" (default), "string"
 	HstoreMode       string // hstore.handling.mode: "json" (default); "map" is not supported
 	UnavailableValue string // unavailable.value.placeholder, default "__debezium_unavailable_value"
+	// IncludeUnknown is include.unknown.datatypes: columns of a type
+	// without a mapping are sent (in binary.handling.mode's representation)
+	// instead of being left out of the records.
+	IncludeUnknown bool
 }
 
 // Validate reports every mode that sluice does not know, naming the
@@ -183,9 +187,16 @@ type Column struct {
 	// driver, sees a value differently from the stream (infinite and BC
 	// dates).
 	SnapshotDecode func(text []byte) (any, error)
-	// Unknown is true when sluice has no mapping for the type: the value is
-	// the text form as a string; the caller logs a warning once per column.
+	// Unknown is true when sluice (and Debezium) has no mapping for the type.
+	// Without IncludeUnknown the column is left out of the records (Drop),
+	// as Debezium leaves it out; its Field and Decode then give the text
+	// form as a string, for a caller that must keep it (a key column). With
+	// IncludeUnknown it is binary.handling.mode's type: the text form's
+	// bytes, or null for the geometric types (see unknownMapping). The
+	// caller logs a warning once per column.
 	Unknown bool
+	// Drop is set when the column is to be left out of the records.
+	Drop bool
 	// Nulls is set when Decode may fail with ErrNulled: the value is one
 	// Debezium cannot convert and sends as null (numeric NaN and ±Infinity
 	// under decimal.handling.mode=precise). The caller stores null and
@@ -242,7 +253,7 @@ func MapColumn(ctx context.Context, cat *TypeCatalog, q Querier, name string, ty
 		m = mapScalar(t, typmod, opts)
 	}
 	if m.decode == nil {
-		m = unknownMapping()
+		m = unknownMapping(t, opts)
 	}
 
 	f := m.field
@@ -269,6 +280,7 @@ func MapColumn(ctx context.Context, cat *TypeCatalog, q Querier, name string, ty
 		Field:       f,
 		Decode:      wrap(m.decode),
 		Unknown:     m.unknown,
+		Drop:        m.unknown && !opts.IncludeUnknown,
 		Nulls:       m.nulls && !notNull,
 		Fallback:    m.fallback,
 		Unavailable: unavailableValue(t, f, opts),
@@ -316,13 +328,46 @@ type mapping struct {
 	nulls bool
 }
 
-func unknownMapping() mapping {
-	return mapping{
-		field:    change.Field{Type: change.String},
-		decode:   decodeText,
-		fallback: "",
-		unknown:  true,
+// geometricOIDs are the geometric types Debezium has no converter for
+// (point has one): the JDBC driver and Debezium's stream decoder both read
+// them as the driver's PGbox, PGcircle, ... objects, which its binary
+// converter cannot take, so with include.unknown.datatypes=true their
+// values are null (with a warning).
+var geometricOIDs = map[uint32]bool{601: true /* lseg */, 602: true /* path */, 603: true /* box */, 604: true /* polygon */, 628: true /* line */, 718: true /* circle */}
+
+// unknownMapping is the mapping of type t, which has none. Without
+// include.unknown.datatypes it is the text form as a string (the column is
+// dropped unless the caller must keep it); with it, Debezium's: the schema
+// of binary.handling.mode and the text form's UTF-8 bytes in that
+// representation, or null for the geometric types.
+func unknownMapping(t TypeInfo, opts TypeOptions) mapping {
+	if !opts.IncludeUnknown {
+		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: "", unknown: true}
 	}
+	m := mapping{field: change.Field{Type: change.Bytes}, fallback: []byte{}, unknown: true}
+	var encode func([]byte) any
+	switch opts.BinaryMode {
+	case BinaryBase64:
+		encode = func(b []byte) any { return base64.StdEncoding.EncodeToString(b) }
+	case BinaryBase64URLSafe:
+		encode = func(b []byte) any { return base64.URLEncoding.EncodeToString(b) }
+	case BinaryHex:
+		encode = func(b []byte) any { return hex.EncodeToString(b) }
+	default:
+		encode = func(b []byte) any { return bytes.Clone(b) }
+	}
+	if opts.BinaryMode != BinaryBytes {
+		m.field, m.fallback = change.Field{Type: change.String}, ""
+	}
+	if geometricOIDs[t.OID] {
+		m.decode = func([]byte) (any, error) {
+			return nil, fmt.Errorf("Debezium has no converter for %s values: %w", t.Name, ErrNulled)
+		}
+		m.nulls = true
+		return m
+	}
+	m.decode = func(b []byte) (any, error) { return encode(b), nil }
+	return m
 }
 
 // Logical type names.

@@ -792,11 +792,39 @@ func TestUnknownTypes(t *testing.T) {
 	cat.Register(TypeInfo{OID: 90030, Name: "complex", Type: 'c', Category: 'C', BaseTypmod: -1})
 	for _, oid := range []uint32{603 /* box */, 628 /* line */, 3220 /* pg_lsn */, 4451 /* int4multirange */, 22 /* int2vector */, 90030} {
 		c := mapCol(t, cat, oid, -1, true, TypeOptions{})
-		if !c.Unknown || c.Field.Type != change.String || c.Field.Logical != "" || c.Fallback != "" {
+		if !c.Unknown || !c.Drop || c.Field.Type != change.String || c.Field.Logical != "" || c.Fallback != "" {
 			t.Errorf("oid %d: %+v", oid, c)
 		}
 		if got := decodeOK(t, c, "(1,2),(3,4)"); got != "(1,2),(3,4)" {
 			t.Errorf("oid %d: value %v", oid, got)
+		}
+		// include.unknown.datatypes=true: binary.handling.mode's type, the
+		// text's bytes, or null for the geometric types.
+		inc := mapCol(t, cat, oid, -1, false, TypeOptions{IncludeUnknown: true})
+		if !inc.Unknown || inc.Drop || inc.Field.Type != change.Bytes {
+			t.Errorf("oid %d, included: %+v", oid, inc)
+		}
+		v, err := inc.Decode([]byte("(1,2),(3,4)"))
+		if geometricOIDs[oid] {
+			if !inc.Nulls || !errors.Is(err, ErrNulled) {
+				t.Errorf("oid %d, included: %v, %v; want null", oid, v, err)
+			}
+		} else if err != nil || string(v.([]byte)) != "(1,2),(3,4)" {
+			t.Errorf("oid %d, included: %v, %v", oid, v, err)
+		}
+		hexc := mapCol(t, cat, oid, -1, false, TypeOptions{IncludeUnknown: true, BinaryMode: BinaryHex})
+		if hexc.Field.Type != change.String {
+			t.Errorf("oid %d, included, hex: %+v", oid, hexc.Field)
+		}
+		if !geometricOIDs[oid] {
+			if got := decodeOK(t, hexc, "ab"); got != "6162" {
+				t.Errorf("oid %d, included, hex: %v", oid, got)
+			}
+		}
+	}
+	for _, oid := range []uint32{601, 602, 604, 718} { // lseg, path, polygon, circle
+		if c := mapCol(t, cat, oid, -1, false, TypeOptions{}); !c.Drop {
+			t.Errorf("oid %d is not dropped", oid)
 		}
 	}
 	if _, err := MapColumn(context.Background(), cat, nil, "c", 99999, -1, false, TypeOptions{}); err == nil ||

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,7 +37,10 @@ type tableInfo struct {
 	HasPK     bool
 
 	Schema *change.TableSchema
-	Conv   []Column
+	Conv   []Column // one per column of Cols
+	// keep lists the Cols indexes of Schema's columns when some columns
+	// are left out of the records (see buildSchema); nil when none is.
+	keep []int
 }
 
 // name returns "schema.table".
@@ -188,10 +192,14 @@ func (t *tableInfo) keyKinds() []keyKind {
 }
 
 // buildSchema maps the table's columns to Fields and decoders and sets
-// t.Schema at version. It warns once per column of an unknown type.
+// t.Schema at version. Columns of a type without a mapping are left out of
+// the schema (and the rows) unless include.unknown.datatypes is set, as
+// Debezium leaves them out; a key column is kept, as its text form. It warns
+// once per column of an unknown type.
 func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, version int, opts TypeOptions, log *slog.Logger, warned map[string]bool) error {
-	ts := &change.TableSchema{ID: t.ID, Version: version, Key: append([]int(nil), t.Key...)}
+	ts := &change.TableSchema{ID: t.ID, Version: version}
 	conv := make([]Column, len(t.Cols))
+	var keep []int
 	for i, c := range t.Cols {
 		col, err := MapColumn(ctx, cat, q, c.Name, c.TypeOID, c.Typmod, c.NotNull, opts)
 		if err != nil {
@@ -204,20 +212,73 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 			col.Decode = nullingDecoder(col.Decode, t.name(), c.Name, c.TypeName, log, warned)
 			col.SnapshotDecode = nullingDecoder(col.SnapshotDecode, t.name(), c.Name, c.TypeName, log, warned)
 		}
+		isKey := slices.Contains(t.Key, i)
+		if col.Drop && isKey {
+			col.Drop = false // a key column cannot be left out: its text form
+		}
 		if col.Unknown {
 			k := t.name() + "." + c.Name
 			if !warned[k] {
 				warned[k] = true
-				log.Warn("column has a type sluice does not know; it is sent as its text form",
-					"table", t.name(), "column", c.Name, "type", c.TypeName)
+				switch {
+				case col.Drop:
+					log.Warn("column has a type Debezium and sluice have no mapping for; it is left out of the records, "+
+						"as Debezium leaves it out (set include.unknown.datatypes=true to send it)",
+						"table", t.name(), "column", c.Name, "type", c.TypeName)
+				case opts.IncludeUnknown:
+					log.Warn("column has a type Debezium and sluice have no mapping for; it is sent as binary.handling.mode's "+
+						"representation of its text form (include.unknown.datatypes=true)",
+						"table", t.name(), "column", c.Name, "type", c.TypeName)
+				default:
+					log.Warn("key column has a type Debezium and sluice have no mapping for; it is sent as its text form",
+						"table", t.name(), "column", c.Name, "type", c.TypeName)
+				}
 			}
 		}
 		conv[i] = col
+		if col.Drop {
+			if keep == nil {
+				keep = make([]int, 0, len(t.Cols))
+				for j := 0; j < i; j++ {
+					keep = append(keep, j)
+				}
+			}
+			continue
+		}
+		if keep != nil {
+			keep = append(keep, i)
+		}
 		ts.Columns = append(ts.Columns, col.Field)
+	}
+	for _, k := range t.Key {
+		ts.Key = append(ts.Key, schemaIndex(keep, k))
 	}
 	t.Schema = ts
 	t.Conv = conv
+	t.keep = keep
 	return nil
+}
+
+// schemaIndex returns the schema index of column c (an index into Cols).
+func schemaIndex(keep []int, c int) int {
+	if keep == nil {
+		return c
+	}
+	i, _ := slices.BinarySearch(keep, c)
+	return i
+}
+
+// project returns a row decoded in Cols order as the table schema's row,
+// without the dropped columns (the row itself when none is dropped).
+func (t *tableInfo) project(row change.Row) change.Row {
+	if t.keep == nil || row == nil {
+		return row
+	}
+	out := make(change.Row, len(t.keep))
+	for i, c := range t.keep {
+		out[i] = row[c]
+	}
+	return out
 }
 
 // nullingDecoder turns a decoder's ErrNulled into a null value, as Debezium

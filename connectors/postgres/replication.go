@@ -354,8 +354,8 @@ func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, ls
 	return &change.Event{
 		Op:           op,
 		Table:        t.Schema,
-		Before:       before,
-		After:        after,
+		Before:       t.project(before),
+		After:        t.project(after),
 		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn, d.origin),
 		SourceSchema: &sourceField,
 		Commit:       d.commitTime,
