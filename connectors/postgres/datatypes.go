@@ -328,18 +328,18 @@ type mapping struct {
 	nulls bool
 }
 
-// geometricOIDs are the geometric types Debezium has no converter for
-// (point has one): the JDBC driver and Debezium's stream decoder both read
-// them as the driver's PGbox, PGcircle, ... objects, which its binary
-// converter cannot take, so with include.unknown.datatypes=true their
-// values are null (with a warning).
+// geometricOIDs are the geometric types Debezium has no mapping for (point
+// has one). With include.unknown.datatypes=true Debezium reads them as the
+// JDBC driver's PGbox, PGcircle, PGline, PGlseg, PGpath and PGpolygon and
+// sends the bytes of their getValue(): PostgreSQL's text with every number
+// printed as Java prints a double ("(3,4),(1,2)" is "(3.0,4.0),(1.0,2.0)").
 var geometricOIDs = map[uint32]bool{601: true /* lseg */, 602: true /* path */, 603: true /* box */, 604: true /* polygon */, 628: true /* line */, 718: true /* circle */}
 
 // unknownMapping is the mapping of type t, which has none. Without
 // include.unknown.datatypes it is the text form as a string (the column is
 // dropped unless the caller must keep it); with it, Debezium's: the schema
 // of binary.handling.mode and the text form's UTF-8 bytes in that
-// representation, or null for the geometric types.
+// representation (for the geometric types, the JDBC driver's text).
 func unknownMapping(t TypeInfo, opts TypeOptions) mapping {
 	if !opts.IncludeUnknown {
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: "", unknown: true}
@@ -360,14 +360,47 @@ func unknownMapping(t TypeInfo, opts TypeOptions) mapping {
 		m.field, m.fallback = change.Field{Type: change.String}, ""
 	}
 	if geometricOIDs[t.OID] {
-		m.decode = func([]byte) (any, error) {
-			return nil, fmt.Errorf("Debezium has no converter for %s values: %w", t.Name, ErrNulled)
+		m.decode = func(b []byte) (any, error) {
+			g, err := javaGeometricText(b)
+			if err != nil {
+				return nil, err
+			}
+			return encode(g), nil
 		}
-		m.nulls = true
 		return m
 	}
 	m.decode = func(b []byte) (any, error) { return encode(b), nil }
 	return m
+}
+
+// javaGeometricText rewrites a geometric value's PostgreSQL text with each
+// number as Java's Double.toString prints it, as the JDBC driver's PGbox
+// etc. print themselves: the punctuation ()[]<>{}, stays, every number
+// between is reformatted.
+func javaGeometricText(b []byte) ([]byte, error) {
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		switch c := b[i]; c {
+		case '(', ')', '[', ']', '<', '>', '{', '}', ',':
+			out = append(out, c)
+			i++
+			continue
+		case ' ':
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && !strings.ContainsRune("()[]<>{}, ", rune(b[j])) {
+			j++
+		}
+		f, err := strconv.ParseFloat(string(b[i:j]), 64)
+		if err != nil {
+			return nil, fmt.Errorf("invalid number %q in geometric value %q", b[i:j], b)
+		}
+		out = change.AppendJavaFloat(out, f, 64)
+		i = j
+	}
+	return out, nil
 }
 
 // Logical type names.
