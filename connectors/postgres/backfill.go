@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,8 +92,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 				names = append(names, n)
 			}
 		}
-		slices.Sort(names)
-		run.state = snapState{Tables: names, LSN: plan.startLSN}
+		run.state = snapState{Tables: snapshotOrder(names, st.cfg.TableInclude), LSN: plan.startLSN}
 		run.fresh = true
 		switch {
 		case snapOnly:
@@ -142,6 +142,36 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 	}
 	st.snap = run
 	return nil
+}
+
+// snapshotOrder orders the tables to snapshot ("schema.table") as Debezium
+// does (RelationalSnapshotChangeEventSource): for each table.include.list
+// entry in turn, the tables it matches that no earlier entry matched, in
+// name order; without a table.include.list, every table in name order.
+// Tables no entry matches (there are none when the list is set, since it
+// decides what is captured) come last, in name order.
+func snapshotOrder(names []string, include []*regexp.Regexp) []string {
+	sorted := slices.Clone(names)
+	slices.Sort(sorted)
+	if len(include) == 0 {
+		return sorted
+	}
+	out := make([]string, 0, len(sorted))
+	seen := make(map[string]bool, len(sorted))
+	for _, re := range include {
+		for _, n := range sorted {
+			if !seen[n] && re.MatchString(n) {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	for _, n := range sorted {
+		if !seen[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // runSnapshot reads the snapshot's tables from where beginSnapshot decided,
