@@ -18,13 +18,18 @@ import (
 // snapState is the snapshot bookkeeping carried in positions' State: the
 // tables to read (in order), the slot's start, and the regions read so far.
 type snapState struct {
-	Tables  []string `json:"tables"`
-	LSN     uint64   `json:"lsn"`               // slot consistent point / confirmed_flush_lsn at the snapshot
+	Tables  []string `json:"tables,omitempty"`
+	LSN     uint64   `json:"lsn,omitempty"`     // slot consistent point / confirmed_flush_lsn at the snapshot
 	Regions []region `json:"regions,omitempty"` // in reading order
 	// WAL is the WAL insert position read right after the last region's
 	// snapshot was taken: no transaction committing at or after it is
 	// visible in any region.
 	WAL uint64 `json:"wal,omitempty"`
+	// Schemas holds each captured table's schema version and the
+	// fingerprint of its columns, so that a restart numbers versions where
+	// the last run left off. Streamed positions carry it too, after the
+	// regions are dropped.
+	Schemas map[string]schemaVer `json:"schemas,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the
@@ -136,6 +141,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		}
 		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
 	}
+	run.state.Schemas = st.versions
 	run.stateJSON, err = json.Marshal(run.state)
 	if err != nil {
 		return err

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -279,6 +281,60 @@ func (t *tableInfo) project(row change.Row) change.Row {
 		out[i] = row[c]
 	}
 	return out
+}
+
+// schemaVer is a table's schema version and the fingerprint of the
+// columns it was given for.
+type schemaVer struct {
+	V  int    `json:"v"`
+	FP string `json:"fp"`
+}
+
+// fingerprint identifies a table schema's columns and key: the schema
+// version changes exactly when it does.
+func fingerprint(ts *change.TableSchema) string {
+	h := fnv.New64a()
+	var field func(f *change.Field)
+	field = func(f *change.Field) {
+		fmt.Fprintf(h, "%q:%d:%t:%q:%d:%q:%q;", f.Name, f.Type, f.Optional, f.Logical, f.Version, f.SourceType, f.Doc)
+		for _, p := range f.Params {
+			fmt.Fprintf(h, "%q=%q;", p.Key, p.Value)
+		}
+		for i := range f.Fields {
+			field(&f.Fields[i])
+		}
+		if f.Elem != nil {
+			h.Write([]byte("["))
+			field(f.Elem)
+		}
+	}
+	for i := range ts.Columns {
+		field(&ts.Columns[i])
+	}
+	fmt.Fprintf(h, "key%v", ts.Key)
+	return strconv.FormatUint(h.Sum64(), 16)
+}
+
+// adopt gives a freshly built table schema its version: the version the
+// table had (in this run or, through the checkpoint, the last) when its
+// columns are the same, else the next one. It runs on the producer
+// goroutine (or in Open, before it starts).
+func (st *Stream) adopt(t *tableInfo) {
+	name := t.name()
+	fp := fingerprint(t.Schema)
+	v, ok := st.versions[name]
+	switch {
+	case !ok:
+		t.Schema.Version = 1
+	case v.FP == fp:
+		t.Schema.Version = v.V
+	default:
+		t.Schema.Version = v.V + 1
+	}
+	if !ok || v.V != t.Schema.Version || v.FP != fp {
+		st.versions[name] = schemaVer{V: t.Schema.Version, FP: fp}
+		st.versionsGen++ // the positions' State is encoded again
+	}
 }
 
 // nullingDecoder turns a decoder's ErrNulled into a null value, as Debezium

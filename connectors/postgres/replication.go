@@ -140,7 +140,8 @@ type decoder struct {
 
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
-	stateJSON json.RawMessage
+	stateJSON json.RawMessage // the positions' State: the regions and the schema versions
+	stateGen  int             // st.versionsGen when stateJSON was made
 	snapIdx   map[string]int
 
 	inTx       bool
@@ -161,20 +162,36 @@ func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 	d := &decoder{st: st, cfg: st.cfg, rels: map[uint32]*tableInfo{}, cp: cp}
 	if state != nil && state.needsFilter() {
 		d.state = state
-		d.stateJSON, _ = json.Marshal(state)
 		d.snapIdx = map[string]int{}
 		for i, n := range state.Tables {
 			d.snapIdx[n] = i
 		}
 	}
+	d.makeState()
 	return d
+}
+
+// makeState encodes the State of the positions to come: the snapshot
+// regions while they filter, and the schema versions.
+func (d *decoder) makeState() {
+	d.stateGen = d.st.versionsGen
+	var ss snapState
+	if d.state != nil {
+		ss = *d.state
+	} else if len(d.st.versions) == 0 {
+		d.stateJSON = nil
+		return
+	}
+	ss.Schemas = d.st.versions
+	d.stateJSON, _ = json.Marshal(&ss) // plain structs and maps: cannot fail
 }
 
 func (d *decoder) dropRegions() {
 	if d.state != nil {
 		d.st.log.Info("stream passed the snapshot regions; no more changes are filtered", "lsn", pglogrepl.LSN(d.commitLSN).String())
 	}
-	d.state, d.stateJSON, d.snapIdx = nil, nil, nil
+	d.state, d.snapIdx = nil, nil
+	d.makeState()
 }
 
 // keepalive records, between transactions, that the server has sent
@@ -378,6 +395,9 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
+	if d.stateGen != d.st.versionsGen {
+		d.makeState()
+	}
 	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
 	d.emitted = true
 	if d.buf.ev != nil {
@@ -411,6 +431,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		if err := buildSchema(ctx, d.st.cat, d.st.q, t, 1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 			return err
 		}
+		d.st.adopt(t)
 		d.st.tables[name] = t
 		d.st.log.Info("capturing a new table", "table", name)
 	}
@@ -419,6 +440,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		if err != nil {
 			return err
 		}
+		d.st.adopt(nt)
 		d.st.log.Info("table schema changed", "table", name, "version", nt.Schema.Version)
 		t = nt
 		d.st.tables[name] = t
@@ -476,7 +498,7 @@ func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.Relati
 	if len(nt.Key) != len(keyNames) {
 		nt.Key = nil
 	}
-	if err := buildSchema(ctx, d.st.cat, d.st.q, nt, t.Schema.Version+1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
+	if err := buildSchema(ctx, d.st.cat, d.st.q, nt, t.Schema.Version, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 		return nil, err
 	}
 	return nt, nil

@@ -174,10 +174,22 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 
 	st := newStream(&cfg, s.log, s.knobs)
 	st.cat = NewTypeCatalog()
+	if cp != nil && len(cp.State) > 0 {
+		// The schema versions the last run reached, so that this run
+		// numbers on from them.
+		var ss snapState
+		if err := json.Unmarshal(cp.State, &ss); err != nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
+		}
+		for k, v := range ss.Schemas {
+			st.versions[k] = v
+		}
+	}
 	for _, t := range tables {
 		if err := buildSchema(ctx, st.cat, q, t, 1, cfg.Types, s.log, st.warned); err != nil {
 			return nil, err
 		}
+		st.adopt(t)
 		st.tables[t.name()] = t
 	}
 
@@ -318,7 +330,11 @@ type Stream struct {
 	cat    *TypeCatalog
 	tables map[string]*tableInfo // by "schema.table"
 	warned map[string]bool
-	snap   *snapshotRun // set by beginSnapshot
+	// versions is each table's schema version and column fingerprint, as
+	// the positions' State carries them; versionsGen counts its changes.
+	versions    map[string]schemaVer
+	versionsGen int
+	snap        *snapshotRun // set by beginSnapshot
 
 	items  *queue.Queue[item]
 	cancel context.CancelFunc
@@ -347,13 +363,14 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		k.QueueBytes = 16 << 20
 	}
 	return &Stream{
-		cfg:    cfg,
-		log:    log,
-		knobs:  k,
-		tables: map[string]*tableInfo{},
-		warned: map[string]bool{},
-		items:  queue.New[item](k.QueueEvents, k.QueueBytes),
-		stopSt: make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		knobs:    k,
+		tables:   map[string]*tableInfo{},
+		warned:   map[string]bool{},
+		versions: map[string]schemaVer{},
+		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
+		stopSt:   make(chan struct{}),
 	}
 }
 
