@@ -43,6 +43,8 @@ type tableInfo struct {
 	// keep lists the Cols indexes of Schema's columns when some columns
 	// are left out of the records (see buildSchema); nil when none is.
 	keep []int
+	// tentative marks a schema version not yet recorded (see adopt).
+	tentative bool
 }
 
 // name returns "schema.table".
@@ -315,26 +317,59 @@ func fingerprint(ts *change.TableSchema) string {
 	return strconv.FormatUint(h.Sum64(), 16)
 }
 
-// adopt gives a freshly built table schema its version: the version the
-// table had (in this run or, through the checkpoint, the last) when its
-// columns are the same, else the next one. It runs on the producer
-// goroutine (or in Open, before it starts).
-func (st *Stream) adopt(t *tableInfo) {
+// adopt gives a freshly built table schema its version and records it in
+// st.versions, which the positions' State carries. prev is the table it
+// replaces in this run (nil at Open and for a table new to the run).
+//
+// The same columns as the recorded version keep its number; other columns
+// get the next number after both the recorded one and prev's. At Open a
+// table whose catalog columns differ from the recorded ones is only
+// tentatively numbered (tentative): the stream may still replay changes
+// made before the columns changed, whose RELATION message then matches the
+// recorded version, and the table is recorded once a RELATION message
+// confirms its columns (confirm).
+//
+// It runs on the producer goroutine, or in Open before that starts.
+func (st *Stream) adopt(t *tableInfo, prev *tableInfo, atOpen bool) {
 	name := t.name()
 	fp := fingerprint(t.Schema)
 	v, ok := st.versions[name]
+	cur := 0
+	if prev != nil {
+		cur = prev.Schema.Version
+	}
 	switch {
-	case !ok:
-		t.Schema.Version = 1
-	case v.FP == fp:
+	case ok && v.FP == fp:
 		t.Schema.Version = v.V
+	case ok:
+		t.Schema.Version = max(v.V, cur) + 1
+	case cur > 0:
+		t.Schema.Version = cur + 1
 	default:
-		t.Schema.Version = v.V + 1
+		t.Schema.Version = 1
 	}
-	if !ok || v.V != t.Schema.Version || v.FP != fp {
-		st.versions[name] = schemaVer{V: t.Schema.Version, FP: fp}
-		st.versionsGen++ // the positions' State is encoded again
+	if atOpen && ok && v.FP != fp {
+		t.tentative = true
+		return
 	}
+	st.record(name, t.Schema.Version, fp)
+}
+
+// confirm records a tentatively numbered table, once a RELATION message
+// shows that the stream has reached its columns.
+func (st *Stream) confirm(t *tableInfo) {
+	if t.tentative {
+		t.tentative = false
+		st.record(t.name(), t.Schema.Version, fingerprint(t.Schema))
+	}
+}
+
+func (st *Stream) record(name string, version int, fp string) {
+	if v, ok := st.versions[name]; ok && v.V == version && v.FP == fp {
+		return
+	}
+	st.versions[name] = schemaVer{V: version, FP: fp}
+	st.versionsGen++ // the positions' State is encoded again
 }
 
 // nullingDecoder turns a decoder's ErrNulled into a null value, as Debezium

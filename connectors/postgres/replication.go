@@ -431,7 +431,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		if err := buildSchema(ctx, d.st.cat, d.st.q, t, 1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 			return err
 		}
-		d.st.adopt(t)
+		d.st.adopt(t, nil, false)
 		d.st.tables[name] = t
 		d.st.log.Info("capturing a new table", "table", name)
 	}
@@ -440,10 +440,12 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		if err != nil {
 			return err
 		}
-		d.st.adopt(nt)
+		d.st.adopt(nt, t, false)
 		d.st.log.Info("table schema changed", "table", name, "version", nt.Schema.Version)
 		t = nt
 		d.st.tables[name] = t
+	} else {
+		d.st.confirm(t)
 	}
 	t.Identity = m.ReplicaIdentity
 	d.rels[m.RelationID] = t

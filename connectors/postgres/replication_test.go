@@ -367,7 +367,7 @@ func TestSchemaVersionsCarried(t *testing.T) {
 		if err := buildSchema(context.Background(), st.cat, nil, ti, 1, TypeOptions{}, st.log, st.warned); err != nil {
 			t.Fatal(err)
 		}
-		st.adopt(ti)
+		st.adopt(ti, st.tables["public."+name], false)
 		st.tables[ti.name()] = ti
 		return ti
 	}
@@ -419,5 +419,40 @@ func TestSchemaVersionsCarried(t *testing.T) {
 	}
 	if n := build(st2, "b", id); n.Schema.Version != 1 {
 		t.Errorf("a new table: version %d, want 1", n.Schema.Version)
+	}
+
+	// Run 3 opens at run 1's checkpoint after a column was dropped: the
+	// catalog's columns are numbered 3 tentatively; the stream replays a
+	// change of the old shape (version 2, recorded), then reaches the new
+	// one (3).
+	st3 := newStream(&Config{TopicPrefix: "p"}, slog.New(slog.DiscardHandler), Knobs{})
+	st3.cat = NewTypeCatalog()
+	for k, x := range ss.Schemas {
+		st3.versions[k] = x
+	}
+	open := &tableInfo{Cols: []colInfo{id, v}, Key: []int{0}, OID: 2000}
+	open.ID.Namespace, open.ID.Name = "public", "a"
+	if err := buildSchema(context.Background(), st3.cat, nil, open, 1, TypeOptions{}, st3.log, st3.warned); err != nil {
+		t.Fatal(err)
+	}
+	st3.adopt(open, nil, true)
+	if open.Schema.Version != 3 || !open.tentative || st3.versions["public.a"].V != 2 {
+		t.Fatalf("at open: version %d tentative %v recorded %d; want 3, true, 2", open.Schema.Version, open.tentative, st3.versions["public.a"].V)
+	}
+	st3.tables["public.a"] = open
+	if old := build(st3, "a", id, v, w); old.Schema.Version != 2 {
+		t.Errorf("replayed old shape: version %d, want 2", old.Schema.Version)
+	}
+	if cur := build(st3, "a", id, v); cur.Schema.Version != 3 || st3.versions["public.a"].V != 3 {
+		t.Errorf("current shape: version %d (recorded %d), want 3", cur.Schema.Version, st3.versions["public.a"].V)
+	}
+	// A tentative table whose columns the stream confirms is recorded.
+	st4 := newStream(&Config{TopicPrefix: "p"}, slog.New(slog.DiscardHandler), Knobs{})
+	st4.versions["public.a"] = ss.Schemas["public.a"]
+	open.tentative = false
+	st4.adopt(open, nil, true)
+	st4.confirm(open)
+	if open.tentative || st4.versions["public.a"].V != 3 {
+		t.Errorf("confirmed: tentative %v, recorded %d; want false, 3", open.tentative, st4.versions["public.a"].V)
 	}
 }

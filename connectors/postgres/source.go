@@ -189,7 +189,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		if err := buildSchema(ctx, st.cat, q, t, 1, cfg.Types, s.log, st.warned); err != nil {
 			return nil, err
 		}
-		st.adopt(t)
+		st.adopt(t, nil, cp != nil)
 		st.tables[t.name()] = t
 	}
 
