@@ -20,11 +20,11 @@ package postgres
 //	float4, float8              float, double                                             number (NaN, ±Infinity parsed)
 //	numeric(p,s)                bytes org.apache.kafka.connect.data.Decimal (scale, connect.decimal.precision) unscaled two's complement, big-endian, minimal length
 //	numeric                     struct io.debezium.data.VariableScaleDecimal {scale int32, value bytes}  trailing fraction zeros stripped
-//	numeric NaN, ±Infinity      error in precise mode (names the fix); double: NaN/±Inf; string: "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY"
+//	numeric NaN, ±Infinity      precise: null (ErrNulled; NOT NULL: an error naming the fix); double: NaN/±Inf; string: "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY"
 //	money                       bytes Decimal (scale=2)                                   "$1,234.56", "-$1,234.56", "($1,234.56)" parsed
 //	char, varchar, text, bpchar, name, citext, "char"   string                          text; bpchar keeps its padding
 //	bytea                       bytes                                                     hex (\x..) or escape text form decoded
-//	date                        int32 io.debezium.time.Date                               epoch days; 'infinity' -2147472692, '-infinity' -2147472691 (Debezium's values)
+//	date                        int32 io.debezium.time.Date                               epoch days; streamed 'infinity' -2147472692, '-infinity' -2147472691; snapshot and date[] as the JDBC driver reads them (decodeDateJDBC)
 //	time(p<=3) / time(p>3)      int32 io.debezium.time.Time ms / int64 io.debezium.time.MicroTime µs   since midnight ('24:00:00' allowed)
 //	timestamp(p<=3) / (p>3)     int64 io.debezium.time.Timestamp ms / io.debezium.time.MicroTimestamp µs  wall clock as UTC; ±infinity -> 9223372036825200000 / -9223372036832400000 µs (÷1000 for ms)
 //	timestamptz                 string io.debezium.time.ZonedTimestamp                    UTC ISO-8601, fraction padded to p digits (none for p=0); "infinity", "-infinity"
@@ -39,7 +39,7 @@ package postgres
 //	geometry, geography (PostGIS)  struct io.debezium.data.geometry.Geometry / Geography {wkb bytes; srid int32?}  EWKB as stored, srid from it
 //	arrays of the above         array of the element's mapping (elements optional; enum elements required, as Debezium)  one dimension only
 //	domain                      its base type (with the domain's typmod)
-//	anything else               string, Column.Unknown                                    text form; money[], name[], interval[], varbit[], xml[], point[] too (Debezium has no mapping)
+//	anything else               Column.Unknown, Drop: left out; include.unknown.datatypes: binary mode's type, the text (geometric: Java's)  money[], name[], interval[], varbit[], xml[], point[] too (Debezium has no mapping)
 //
 // Other modes: decimal.handling.mode=double -> double, =string -> string
 // (java.math.BigDecimal.toString, e.g. "1E-7"); time.precision.mode=
@@ -53,8 +53,8 @@ package postgres
 // lc_monetary=C, extra_float_digits=1); money in another locale is an error.
 //
 // Known differences from Debezium: money in string mode is the plain decimal
-// ("5.00", Debezium prints the Java double "5.0"); oid above 2^31 and numeric
-// ±Infinity decode (Debezium fails on both); timetz '24:00:00+02' is "22:00:00Z"
+// ("5.00", Debezium prints the Java double "5.0"); oid above 2^31 decodes
+// (Debezium fails); numeric ±Infinity decodes in double and string mode; timetz '24:00:00+02' is "22:00:00Z"
 // (Debezium fails); bit[] is an array of the bit mapping (Debezium's schema for
 // it is broken).
 
