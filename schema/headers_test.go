@@ -93,3 +93,29 @@ func TestNewRunID(t *testing.T) {
 		t.Error("two run ids of the same millisecond are equal")
 	}
 }
+
+// TestAvroContextHeaders checks the Avro encoder carries the context headers
+// as the JSON one does, on records and tombstones.
+func TestAvroContextHeaders(t *testing.T) {
+	fake := fakeRegistry(t)
+	reg := newTestRegistry(t, fake.URL(), time.Second)
+	o := avroOpts(reg, reg)
+	o.Tombstones = true
+	o.Headers = ContextHeaders("dbserver1", "0", "mariadb", "r")
+	a, err := NewAvro(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := a.Encode(nil, event(customers(), change.OpDelete, anne(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	for i, m := range msgs {
+		if h := m.Headers; len(h) != 5 || h[2].Key != HeaderConnectorName || string(h[2].Value) != "mariadb" || h[4].Key != VersionHeader {
+			t.Errorf("message %d headers %q", i, h)
+		}
+	}
+}
