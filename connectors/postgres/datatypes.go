@@ -197,6 +197,10 @@ type Column struct {
 	Unknown bool
 	// Drop is set when the column is to be left out of the records.
 	Drop bool
+	// StreamNull is set when Decode gives null (the fallback in a NOT NULL
+	// column) whatever the value, as Debezium streams a name column without
+	// include.unknown.datatypes; SnapshotDecode reads the value.
+	StreamNull bool
 	// Nulls is set when Decode may fail with ErrNulled: the value is one
 	// Debezium cannot convert and sends as null (numeric NaN and ±Infinity
 	// under decimal.handling.mode=precise). The caller stores null and
@@ -289,6 +293,14 @@ func MapColumn(ctx context.Context, cat *TypeCatalog, q Querier, name string, ty
 	if m.snapshotDecode != nil {
 		col.SnapshotDecode = wrap(m.snapshotDecode)
 	}
+	if m.streamNull && !opts.IncludeUnknown {
+		col.StreamNull = true
+		var v any
+		if notNull {
+			v = m.fallback
+		}
+		col.Decode = func([]byte) (any, error) { return v, nil }
+	}
 	return col, nil
 }
 
@@ -326,6 +338,11 @@ type mapping struct {
 	// nulls is set when decode may return ErrNulled: a value Debezium
 	// cannot convert, which it sends as null.
 	nulls bool
+	// streamNull is set for a type Debezium's pgoutput decoder does not
+	// know (name): it streams null (its type's fallback in a NOT NULL
+	// column) unless include.unknown.datatypes is set; its snapshot reads
+	// the value.
+	streamNull bool
 }
 
 // geometricOIDs are the geometric types Debezium has no mapping for (point
@@ -507,7 +524,9 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 		return mapNumeric(typmod, opts)
 	case oidMoney:
 		return mapMoney(opts)
-	case oidChar, oidName, oidText, oidVarchar, oidBPChar,
+	case oidName:
+		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: "", streamNull: true}
+	case oidChar, oidText, oidVarchar, oidBPChar,
 		oidInet, oidCIDR, oidMacaddr, oidMacaddr8,
 		oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: ""}

@@ -181,7 +181,7 @@ func TestDecodeSimpleTypes(t *testing.T) {
 		{oid: oidText, typmod: -1, text: "héllo, wörld", want: "héllo, wörld"},
 		{oid: oidVarchar, typmod: varcharMod(10), text: "abc", want: "abc"},
 		{name: "bpchar keeps padding", oid: oidBPChar, typmod: varcharMod(5), text: "ab   ", want: "ab   "},
-		{oid: oidName, typmod: -1, text: "pg_class", want: "pg_class"},
+		{oid: oidName, typmod: -1, opts: TypeOptions{IncludeUnknown: true}, text: "pg_class", want: "pg_class"},
 		{oid: oidChar, typmod: -1, text: "r", want: "r"},
 		{oid: oidUUID, typmod: -1, text: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", want: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
 		{oid: oidJSON, typmod: -1, text: `{"b": 1,  "a": [1, 2]}`, want: `{"b": 1,  "a": [1, 2]}`},
@@ -369,6 +369,30 @@ func TestNumericSpecialValueInPreciseMode(t *testing.T) {
 		}
 		if v, err := a.Decode([]byte("{1.5}")); err != nil || len(v.([]any)) != 1 {
 			t.Errorf("%s: numeric[]: %v, %v", mode, v, err)
+		}
+	}
+}
+
+// TestNameStreamedNull checks Debezium's treatment of name columns
+// (measured against 3.6.1): the snapshot reads the value, the stream gives
+// null (the fallback "" in a NOT NULL column) unless
+// include.unknown.datatypes is set.
+func TestNameStreamedNull(t *testing.T) {
+	for _, notNull := range []bool{false, true} {
+		c := mapCol(t, nil, oidName, -1, notNull, TypeOptions{})
+		var want any
+		if notNull {
+			want = ""
+		}
+		if v, err := c.Decode([]byte("a_name")); err != nil || v != want || !c.StreamNull {
+			t.Errorf("notNull %v: streamed %#v, %v (StreamNull %v); want %#v", notNull, v, err, c.StreamNull, want)
+		}
+		if v, err := c.SnapshotDecode([]byte("a_name")); err != nil || v != "a_name" {
+			t.Errorf("notNull %v: snapshot %#v, %v", notNull, v, err)
+		}
+		inc := mapCol(t, nil, oidName, -1, notNull, TypeOptions{IncludeUnknown: true})
+		if v, err := inc.Decode([]byte("a_name")); err != nil || v != "a_name" || inc.StreamNull {
+			t.Errorf("notNull %v, included: streamed %#v, %v", notNull, v, err)
 		}
 	}
 }

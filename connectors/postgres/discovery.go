@@ -234,6 +234,19 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 			col.Decode = nullingDecoder(col.Decode, t.name(), c.Name, c.TypeName, log, warned)
 			col.SnapshotDecode = nullingDecoder(col.SnapshotDecode, t.name(), c.Name, c.TypeName, log, warned)
 		}
+		if col.StreamNull && slices.Contains(t.Key, i) {
+			// A key column keeps its values: a null or empty key would merge
+			// every row's changes (a departure from Debezium).
+			col.Decode, col.StreamNull = col.SnapshotDecode, false
+		}
+		if col.StreamNull {
+			k := t.name() + "." + c.Name + "\x00streamnull"
+			if !warned[k] {
+				warned[k] = true
+				log.Warn("Debezium streams this column's values as null (its pgoutput decoder does not know the type); "+
+					"sluice does the same; set include.unknown.datatypes=true to stream them", "table", t.name(), "column", c.Name, "type", c.TypeName)
+			}
+		}
 		isKey := slices.Contains(t.Key, i)
 		if col.Drop && isKey {
 			col.Drop = false // a key column cannot be left out: its text form
