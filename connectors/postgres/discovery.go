@@ -25,12 +25,6 @@ type colInfo struct {
 	Collatable bool
 	TypeName   string // format_type(), for messages and Field.SourceType
 	BaseOID    uint32 // the type, or a domain's base type: decides key ordering
-	// TypName and TypType are pg_type's typname and typtype of the
-	// declared type; Default is the column's default expression
-	// (pg_get_expr), nil when it has none.
-	TypName string
-	TypType byte
-	Default *string
 }
 
 // tableInfo is a captured table: its catalog facts and the current
@@ -113,10 +107,8 @@ func discoverTables(ctx context.Context, q *pgx.Conn, cfg *Config, oids []uint32
 	}
 
 	rows, err = q.Query(ctx, `SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attcollation <> 0,
-			format_type(a.atttypid, a.atttypmod), CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END,
-			ty.typname, ty.typtype::text, pg_get_expr(d.adbin, d.adrelid)
+			format_type(a.atttypid, a.atttypmod), CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END
 		FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
-		LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 		ORDER BY a.attrelid, a.attnum`, list)
 	if err != nil {
@@ -125,14 +117,9 @@ func discoverTables(ctx context.Context, q *pgx.Conn, cfg *Config, oids []uint32
 	for rows.Next() {
 		var rel uint32
 		var c colInfo
-		var typtype string
-		if err := rows.Scan(&rel, &c.Name, &c.TypeOID, &c.Typmod, &c.NotNull, &c.Collatable, &c.TypeName, &c.BaseOID,
-			&c.TypName, &typtype, &c.Default); err != nil {
+		if err := rows.Scan(&rel, &c.Name, &c.TypeOID, &c.Typmod, &c.NotNull, &c.Collatable, &c.TypeName, &c.BaseOID); err != nil {
 			rows.Close()
 			return nil, &ConnError{Op: "list columns", Err: err}
-		}
-		if typtype != "" {
-			c.TypType = typtype[0]
 		}
 		if t := byOID[rel]; t != nil {
 			t.Cols = append(t.Cols, c)
@@ -224,11 +211,6 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 		}
 		if col.Field.SourceType == "" {
 			col.Field.SourceType = c.TypeName
-		}
-		if c.Default != nil {
-			if d := columnDefault(c, col, log); d != nil {
-				col.Field.Default = d
-			}
 		}
 		if col.Nulls {
 			col.Decode = nullingDecoder(col.Decode, t.name(), c.Name, c.TypeName, log, warned)
@@ -329,7 +311,7 @@ func fingerprint(ts *change.TableSchema) string {
 	h := fnv.New64a()
 	var field func(f *change.Field)
 	field = func(f *change.Field) {
-		fmt.Fprintf(h, "%q:%d:%t:%q:%d:%q:%q:%#v;", f.Name, f.Type, f.Optional, f.Logical, f.Version, f.SourceType, f.Doc, f.Default)
+		fmt.Fprintf(h, "%q:%d:%t:%q:%d:%q:%q;", f.Name, f.Type, f.Optional, f.Logical, f.Version, f.SourceType, f.Doc)
 		for _, p := range f.Params {
 			fmt.Fprintf(h, "%q=%q;", p.Key, p.Value)
 		}

@@ -557,13 +557,7 @@ func beforeImage(t *tableInfo, kind uint8, old *pglogrepl.TupleData) (change.Row
 	}
 	for i := range row {
 		if row[i] == nil && t.Cols[i].NotNull {
-			// The column's default, else its type's fallback, as Debezium's
-			// converters give a required field without a value.
-			if d := t.Conv[i].Field.Default; d != nil {
-				row[i] = d
-			} else {
-				row[i] = t.Conv[i].Fallback
-			}
+			row[i] = t.Conv[i].Fallback
 		}
 	}
 	return row, nil
