@@ -66,7 +66,7 @@ func (s *Source) WithKnobs(k Knobs) *Source {
 func connect(ctx context.Context, cfg *Config) (*client.Conn, error) {
 	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout)
 	if err != nil {
-		return nil, &ConnError{Op: fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), Err: err}
+		return nil, classifyConnectError(cfg, fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), err)
 	}
 	if _, err := c.Execute("SET NAMES utf8mb4, SESSION time_zone = '+00:00'"); err != nil {
 		c.Close()
