@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, classify(err)
 	}
 	s.topics[cfg.OffsetsTopic] = true
 	if _, _, err := cl.ProducerID(ctx); err != nil {
@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		if isFenced(err) {
 			return nil, ErrFenced
 		}
-		return nil, fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err)
+		return nil, classify(fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err))
 	}
 	return s, nil
 }
@@ -197,7 +197,7 @@ func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
 		for _, t := range missing {
 			delete(s.topics, t)
 		}
-		return fmt.Errorf("kafka sink: %w", err)
+		return classify(fmt.Errorf("kafka sink: %w", err))
 	}
 	return nil
 }
@@ -342,7 +342,7 @@ func (s *Sink) fail(ctx context.Context, err error) error {
 	if isFenced(err) {
 		return fmt.Errorf("%w: %w", ErrFenced, err)
 	}
-	return err
+	return classify(err)
 }
 
 func isFenced(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,5 +184,46 @@ func TestFailedCommitHidesTheBatch(t *testing.T) {
 	got := readCommitted(t, ctx, brokers, "data")
 	if len(got) != 2 || got[0] != "kept" || got[1] != "after" {
 		t.Fatalf("read_committed sees %q, want [kept after]", got)
+	}
+}
+
+// TestRefusedPrincipalIsTerminal checks that a broker refusing sluice's
+// principal (here its transactional id) makes New fail with a terminal error
+// that names the fix, where a broker out of reach stays retryable.
+func TestRefusedPrincipalIsTerminal(t *testing.T) {
+	ctx := context.Background()
+	c, brokers := newFakeCluster(t)
+	c.ControlKey(int16(kmsg.InitProducerID), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		resp := req.(*kmsg.InitProducerIDRequest).ResponseKind().(*kmsg.InitProducerIDResponse)
+		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		return resp, nil, true
+	})
+	_, err := kafka.New(ctx, kafka.Config{
+		Brokers: brokers, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+	})
+	var r interface{ Retryable() bool }
+	var ae *kafka.AuthError
+	if err == nil || !errors.As(err, &r) || r.Retryable() || !errors.As(err, &ae) {
+		t.Fatalf("New = %v, want a terminal *AuthError", err)
+	}
+	if !errors.Is(err, kerr.TransactionalIDAuthorizationFailed) {
+		t.Errorf("%v: the broker's error is lost", err)
+	}
+	for _, want := range []string{"sluice-c1", "transactional id", "credentials"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+
+	// A broker that cannot be reached says nothing: the runtime retries.
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = kafka.New(cctx, kafka.Config{
+		Brokers: []string{"127.0.0.1:1"}, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+	})
+	if err == nil || errors.As(err, &r) {
+		t.Fatalf("New against no broker = %v, want an error that does not claim to be terminal", err)
 	}
 }
