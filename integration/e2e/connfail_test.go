@@ -285,3 +285,58 @@ func (p *proxy) serve() {
 		go pipe(in, out)
 	}
 }
+
+// TestMariaDBUnreachableRetriesAndRecovers cuts a streaming MariaDB connector
+// off its server through a loopback proxy: after the stream's few quick
+// reconnects the task is FAILED with the reason while it retries, and
+// RUNNING by itself once the proxy forwards again, with the row written
+// meanwhile delivered exactly once.
+func TestMariaDBUnreachableRetriesAndRecovers(t *testing.T) {
+	prefix := uniq("mydown")
+	db := prefix
+	myDatabase(t, db)
+	my := myConn(t)
+	myExec(t, my, "CREATE TABLE "+db+".t (id int PRIMARY KEY)", "INSERT INTO "+db+".t VALUES (1)")
+	px := newProxy(t, myAddr)
+	px.setForward(true)
+	d := startDaemon(t, t.TempDir())
+	cfg := myConfig(t, prefix, db)
+	host, port, _ := net.SplitHostPort(px.addr())
+	cfg["database.hostname"], cfg["database.port"] = host, port
+	cfg["retriable.restart.connector.wait.ms"] = "1000"
+	c := newConsumer(t, prefix+"."+db+".t")
+	if code, b := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	myExec(t, my, "INSERT INTO "+db+".t VALUES (2)")
+	c.waitCount(t, 2, 60*time.Second)
+
+	px.setForward(false)
+	st := d.waitTaskState(t, prefix, "FAILED", 30*time.Second)
+	s, tr := st.taskState()
+	for _, want := range []string{"org.apache.kafka.connect.errors.RetriableException", "mysql", "sluice retries by itself", "returns to RUNNING"} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("%s trace %q lacks %q", s, tr, want)
+		}
+	}
+	myExec(t, my, "INSERT INTO "+db+".t VALUES (3)")
+	time.Sleep(2 * time.Second)
+	if s, _ := d.status(t, prefix).taskState(); s != "FAILED" {
+		t.Errorf("task %s while MariaDB cannot be reached, want FAILED", s)
+	}
+	px.setForward(true)
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	c.waitCount(t, 3, 60*time.Second)
+	recs := c.settle(3 * time.Second)
+	seen := map[string]int{}
+	for _, r := range recs {
+		seen[string(r.Key)]++
+	}
+	if len(recs) != 3 || len(seen) != 3 {
+		t.Errorf("%d records for %d keys (%v), want 3 of each", len(recs), len(seen), seen)
+	}
+	if n := retries(t, d, prefix); n < 1 {
+		t.Errorf("sluice_task_retries_total = %v, want at least 1", n)
+	}
+}
