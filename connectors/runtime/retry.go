@@ -179,11 +179,6 @@ const (
 	retriableException = "org.apache.kafka.connect.errors.RetriableException"
 )
 
-// trace renders a terminal error for a status body, Kafka Connect style.
-func trace(err error) string {
-	return connectException + ": " + err.Error()
-}
-
 // retryingTrace is the trace of a task that failed and will try again.
 func retryingTrace(err error, v verdict, p RetryPolicy, next time.Time) string {
 	return fmt.Sprintf("%s: %s\n\tsluice retries by itself: retry %d (%s) at %s; the task returns to RUNNING once it succeeds",

@@ -290,6 +290,11 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 	}
 }
 
+// trace renders an error for a status body, Kafka Connect style.
+func trace(err error) string {
+	return "org.apache.kafka.connect.errors.ConnectException: " + err.Error()
+}
+
 // Shutdown stops every connector, committing what each has in hand.
 func (s *Supervisor) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
