@@ -144,8 +144,26 @@ type flakySource struct {
 
 	mu    sync.Mutex
 	fails []error
+	// lost, one entry per successful Open, is the error its stream returns
+	// once it has given all its events (nil: it waits for more).
+	lost  []error
 	opens int
 	seen  []rest.State // the task's state at each Open
+}
+
+// losingStream returns err once its scripted events are taken.
+type losingStream struct {
+	Stream
+	left int
+	err  error
+}
+
+func (l *losingStream) Next(ctx context.Context) (*change.Event, error) {
+	if l.left == 0 && l.err != nil {
+		return nil, l.err
+	}
+	l.left--
+	return l.Stream.Next(ctx)
 }
 
 func (f *flakySource) Open(ctx context.Context, cp *change.Position) (Stream, error) {
@@ -155,15 +173,21 @@ func (f *flakySource) Open(ctx context.Context, cp *change.Position) (Stream, er
 	if len(st.Tasks) > 0 {
 		f.seen = append(f.seen, st.Tasks[0].State)
 	}
-	var err error
+	var err, lost error
 	if len(f.fails) > 0 {
 		err, f.fails = f.fails[0], f.fails[1:]
+	} else if len(f.lost) > 0 {
+		lost, f.lost = f.lost[0], f.lost[1:]
 	}
 	f.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	return f.events.Open(ctx, cp)
+	stream, err := f.events.Open(ctx, cp)
+	if err != nil || lost == nil {
+		return stream, err
+	}
+	return &losingStream{Stream: stream, left: len(f.events.events) - stream.(*scriptedStream).next, err: lost}, nil
 }
 
 func (f *flakySource) counts() (opens int, seen []rest.State) {
@@ -194,6 +218,7 @@ func TestSupervisorRetryStates(t *testing.T) {
 		name      string
 		config    map[string]string
 		openFails []error
+		lost      []error // see flakySource.lost
 		sinkFails []error
 		wantState string   // the final task state
 		wantTrace []string // substrings of the final trace
@@ -207,6 +232,14 @@ func TestSupervisorRetryStates(t *testing.T) {
 			wantState: StateRunning, wantOpens: 3, retries: 2,
 			wantSeen: []string{"", "RetriableException: connect to 127.0.0.1:1 (attempt 1): connection refused\n\tsluice retries by itself: retry 1 (errors.max.retries=-1, no limit)",
 				"attempt 2): connection refused\n\tsluice retries by itself: retry 2"},
+		},
+		{
+			name:      "a recovery gives the next outage a whole budget",
+			config:    map[string]string{"errors.max.retries": "1"},
+			openFails: []error{connRefused(1)},
+			lost:      []error{Retryable(errors.New("replication stream: unexpected EOF")), nil},
+			wantState: StateRunning, wantOpens: 3, retries: 2,
+			wantSeen:  []string{"", "retry 1 (errors.max.retries=1)", "replication stream: unexpected EOF\n\tsluice retries by itself: retry 1 (errors.max.retries=1)"},
 		},
 		{
 			name:      "Kafka unreachable, then back",
@@ -255,7 +288,7 @@ func TestSupervisorRetryStates(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			events := &scriptedSource{events: positions(3), failAt: -1}
-			src := &flakySource{events: events, fails: c.openFails}
+			src := &flakySource{events: events, fails: c.openFails, lost: c.lost}
 			sink := &memSink{}
 			var sinkMu sync.Mutex
 			sinkFails := c.sinkFails
