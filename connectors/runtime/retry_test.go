@@ -239,7 +239,7 @@ func TestSupervisorRetryStates(t *testing.T) {
 			openFails: []error{connRefused(1)},
 			lost:      []error{Retryable(errors.New("replication stream: unexpected EOF")), nil},
 			wantState: StateRunning, wantOpens: 3, retries: 2,
-			wantSeen:  []string{"", "retry 1 (errors.max.retries=1)", "replication stream: unexpected EOF\n\tsluice retries by itself: retry 1 (errors.max.retries=1)"},
+			wantSeen: []string{"", "retry 1 (errors.max.retries=1)", "replication stream: unexpected EOF\n\tsluice retries by itself: retry 1 (errors.max.retries=1)"},
 		},
 		{
 			name:      "Kafka unreachable, then back",
