@@ -178,6 +178,11 @@ func TestFailedCommitHidesTheBatch(t *testing.T) {
 		t.Fatal("a batch the broker refused committed")
 	}
 	t.Logf("refused: %v", err)
+	// Refused for the principal's ACLs: a retry cannot help.
+	var ae *kafka.AuthError
+	if !errors.As(err, &ae) || ae.Retryable() {
+		t.Errorf("a produce refused with TOPIC_AUTHORIZATION_FAILED gave %T, want a terminal *kafka.AuthError", err)
+	}
 	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("after")}}, []byte("cp-3")); err != nil {
 		t.Fatalf("the sink did not recover after a failed batch: %v", err)
 	}
