@@ -116,6 +116,12 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond),
 		kgo.MaxVersions(ClassicTransactions()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		// A record not delivered within half the transaction timeout fails
+		// its batch, so a broker that went away makes Commit fail (the
+		// runtime retries and the connector's status says why) before the
+		// broker would abort the transaction itself; the client's default
+		// is to wait without end.
+		kgo.RecordDeliveryTimeout(cfg.TransactionTimeout / 2),
 	}
 	opts = append(opts, cfg.Options...)
 	cl, err := kgo.NewClient(opts...)

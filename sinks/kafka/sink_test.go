@@ -232,3 +232,37 @@ func TestRefusedPrincipalIsTerminal(t *testing.T) {
 		t.Fatalf("New against no broker = %v, want an error that does not claim to be terminal", err)
 	}
 }
+
+// TestBrokerGoneMidTransactionFailsTheCommit: when the broker goes away
+// while a batch is open, Commit fails (retryably) once the records have
+// waited the delivery timeout, instead of waiting for Kafka without end, so
+// the connector's status can say that Kafka cannot be reached.
+func TestBrokerGoneMidTransactionFailsTheCommit(t *testing.T) {
+	ctx := context.Background()
+	c, brokers := newFakeCluster(t)
+	s, err := kafka.New(ctx, kafka.Config{
+		Brokers: brokers, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+		TransactionTimeout: 2 * time.Second, // records then wait at most 1 s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("v1")}}, []byte("cp-1")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	done := make(chan error, 1)
+	go func() { done <- commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("v2")}}, []byte("cp-2")) }()
+	select {
+	case err := <-done:
+		var r interface{ Retryable() bool }
+		if err == nil || errors.As(err, &r) && !r.Retryable() {
+			t.Fatalf("commit with the broker gone = %v, want an error a retry can cure", err)
+		}
+		t.Logf("commit with the broker gone: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("commit with the broker gone still waits after 30 s")
+	}
+}
