@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -338,5 +339,27 @@ func TestMariaDBUnreachableRetriesAndRecovers(t *testing.T) {
 	}
 	if n := retries(t, d, prefix); n < 1 {
 		t.Errorf("sluice_task_retries_total = %v, want at least 1", n)
+	}
+}
+
+// TestKafkaUnreachableShowsInStatus starts the daemon with a Kafka address
+// nothing listens on: the connector's task is FAILED with the reason (Kafka
+// cannot be reached) in its trace while it retries, not RUNNING.
+func TestKafkaUnreachableShowsInStatus(t *testing.T) {
+	prefix := uniq("kdown")
+	d := startDaemon(t, t.TempDir(), fmt.Sprintf("SLUICE_KAFKA_BROKERS=127.0.0.1:%d", freePort(t)))
+	cfg := pgConfig(t, prefix, prefix, "public."+prefix)
+	if code, b := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	st := d.waitTaskState(t, prefix, "FAILED", 90*time.Second)
+	_, tr := st.taskState()
+	for _, want := range []string{"org.apache.kafka.connect.errors.RetriableException", "kafka sink", "connection refused", "sluice retries by itself"} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("trace %q lacks %q", tr, want)
+		}
+	}
+	if st.Connector.State != "RUNNING" {
+		t.Errorf("connector state %s, want RUNNING", st.Connector.State)
 	}
 }

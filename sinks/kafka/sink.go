@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
-		return nil, classify(err)
+		return nil, classify(fmt.Errorf("kafka sink: %w", err))
 	}
 	s.topics[cfg.OffsetsTopic] = true
 	if _, _, err := cl.ProducerID(ctx); err != nil {
