@@ -237,7 +237,10 @@ func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
 				ReplicationFactor: rf,
 				Logger:            log.With("connector", connector),
 			})
-			if err != nil && !errors.Is(err, sinkkafka.ErrFenced) {
+			// An error that does not say whether it is retryable (a broker
+			// out of reach) is; a fenced producer or a refused login is not.
+			var says interface{ Retryable() bool }
+			if err != nil && !errors.As(err, &says) {
 				return nil, runtime.Retryable(err)
 			}
 			return s, err

@@ -84,6 +84,8 @@ type Task struct {
 	Metrics  *Metrics
 	// OnRunning is called once the source is open and streaming.
 	OnRunning func()
+	// OnCommit, when set, is called after each committed batch.
+	OnCommit func()
 	// Knobs are test hooks; nil in production.
 	Knobs *Knobs
 }
@@ -183,6 +185,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		if err := stream.Ack(last); err != nil {
 			return fmt.Errorf("acknowledge to source: %w", err)
+		}
+		if t.OnCommit != nil {
+			t.OnCommit()
 		}
 		nEvents, nRecords, nBytes = 0, 0, 0
 		return nil

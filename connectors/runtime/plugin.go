@@ -53,6 +53,8 @@ var RuntimeKeys = []string{
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
+	// The retry policy (retry.go).
+	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -74,6 +76,7 @@ type connectorConfig struct {
 	batching                   Batching
 	partitions                 int32
 	replicationFactor          int16
+	retry                      RetryPolicy
 }
 
 // problems is a list of configuration problems keyed by config key.
@@ -151,6 +154,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	cc.batching.MaxEvents = parseInt(probs, cfg, "sluice.batch.max.events", DefaultBatching.MaxEvents, 1, 10_000_000)
 	cc.batching.MaxBytes = parseInt(probs, cfg, "sluice.batch.max.bytes", DefaultBatching.MaxBytes, 1024, 1<<30)
 	cc.batching.Linger = time.Duration(parseInt(probs, cfg, "sluice.batch.linger.ms", int(DefaultBatching.Linger/time.Millisecond), 0, 60_000)) * time.Millisecond
+	cc.retry = parseRetryPolicy(probs, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {
