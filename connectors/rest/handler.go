@@ -25,6 +25,11 @@ type Options struct {
 	Ready func() error
 	// Metrics serves GET /metrics. Nil answers 404.
 	Metrics http.Handler
+	// Health reports the worker's health for GET /health. Nil means
+	// healthy.
+	Health func() Health
+	// Loggers serves GET and PUT /admin/loggers. Nil answers 404.
+	Loggers Loggers
 }
 
 // handler serves the REST API over a Manager.
@@ -46,7 +51,12 @@ func NewHandler(m Manager, o Options) http.Handler {
 		fn      func(http.ResponseWriter, *http.Request) error
 	}{
 		{"GET /{$}", h.serverInfo},
+		{"GET /health", h.health},
+		{"GET /admin/loggers", h.loggers},
+		{"GET /admin/loggers/{logger}", h.logger},
+		{"PUT /admin/loggers/{logger}", h.setLoggerLevel},
 		{"GET /connector-plugins", h.plugins},
+		{"GET /connector-plugins/{plugin}/config", h.pluginConfig},
 		{"PUT /connector-plugins/{plugin}/config/validate", h.validate},
 		{"GET /connectors", h.list},
 		{"POST /connectors", h.create},
@@ -56,6 +66,8 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"PUT /connectors/{name}/config", h.putConfig},
 		{"GET /connectors/{name}/status", h.status},
 		{"GET /connectors/{name}/tasks", h.tasks},
+		{"GET /connectors/{name}/topics", h.topics},
+		{"PUT /connectors/{name}/topics/reset", h.resetTopics},
 		{"GET /connectors/{name}/tasks/{task}/status", h.taskStatus},
 		{"POST /connectors/{name}/tasks/{task}/restart", h.restartTask},
 		{"PUT /connectors/{name}/pause", h.pause},

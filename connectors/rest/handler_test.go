@@ -69,6 +69,7 @@ type restCase struct {
 	path   string
 	body   string
 	setup  func(*fakeManager)
+	opts   func(*Options) // changes testOptions()
 
 	status int
 	want   string            // exact body
@@ -84,7 +85,11 @@ func runCases(t *testing.T, cases []restCase) {
 			if tc.setup != nil {
 				tc.setup(m)
 			}
-			h := NewHandler(m, testOptions())
+			o := testOptions()
+			if tc.opts != nil {
+				tc.opts(&o)
+			}
+			h := NewHandler(m, o)
 			rec := do(t, h, call{method: tc.method, path: tc.path, body: tc.body})
 			if rec.Code != tc.status {
 				t.Errorf("status = %d, want %d (body %s)", rec.Code, tc.status, rec.Body)
@@ -131,7 +136,7 @@ func TestRootAndPlugins(t *testing.T) {
 		`{"class":"io.debezium.connector.postgresql.PostgresConnector","type":"source","version":"0.1.0"}]`
 	runCases(t, []restCase{
 		{name: "root", method: "GET", path: "/", status: 200,
-			want: `{"version":"0.1.0","commit":"abc123","kafka_cluster_id":"Ab12cluster"}`},
+			want: `{"version":"4.3.0","commit":"a9ce3221537b8653","kafka_cluster_id":"Ab12cluster","sluice_version":"0.1.0","sluice_commit":"abc123"}`},
 		{name: "plugins", method: "GET", path: "/connector-plugins", status: 200, want: plugins},
 		{name: "plugins connectorsOnly=false", method: "GET", path: "/connector-plugins?connectorsOnly=false", status: 200, want: plugins},
 		{name: "plugins trailing slash", method: "GET", path: "/connector-plugins/", status: 200, want: plugins},
@@ -344,7 +349,9 @@ func TestConnectorRead(t *testing.T) {
 			},
 			want: `{"id":2,"state":"PAUSED","worker_id":"w2:8083"}`},
 		{name: "tasks", method: "GET", path: "/connectors/pg1/tasks", status: 200,
-			want: `[{"id":{"connector":"pg1","task":0},"config":` + configPG1 + `}]`},
+			want: `[{"id":{"connector":"pg1","task":0},"config":{"connector.class":"io.debezium.connector.postgresql.PostgresConnector",` +
+				`"database.hostname":"db","database.password":"[hidden]","name":"pg1",` +
+				`"task.class":"io.debezium.connector.postgresql.PostgresConnectorTask","topic.prefix":"app"}}]`},
 		{name: "tasks none", method: "GET", path: "/connectors/pg1/tasks", status: 200, want: `[]`,
 			setup: func(m *fakeManager) { m.connectors["pg1"].taskState = "" }},
 		{name: "tasks unknown", method: "GET", path: "/connectors/nope/tasks", status: 404, want: errBody(404, "Connector nope not found")},

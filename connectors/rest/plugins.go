@@ -18,6 +18,25 @@ func (h *handler) plugins(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// pluginConfig is GET /connector-plugins/{plugin}/config: the plugin's
+// configuration definitions, by class name or alias (the Manager resolves
+// it; an unknown plugin is 404 "Unknown plugin X.").
+func (h *handler) pluginConfig(w http.ResponseWriter, r *http.Request) error {
+	defs, err := h.m.PluginConfig(r.PathValue("plugin"))
+	if err != nil {
+		return err
+	}
+	out := make([]ConfigKeyInfo, 0, len(defs))
+	for _, d := range defs {
+		if d.Dependents == nil {
+			d.Dependents = []string{}
+		}
+		out = append(out, d)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // configInfos is Kafka Connect's validate body.
 type configInfos struct {
 	Name       string       `json:"name"`

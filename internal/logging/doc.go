@@ -1,0 +1,17 @@
+// Package logging gives the daemon named loggers whose levels change while it
+// runs, as Kafka Connect's /admin/loggers changes log4j's.
+//
+// A Levels holds a tree of loggers named by dots: "root", one logger per
+// sluice package ("sluice.connectors.postgres", the package's path in the
+// module with dots, under "sluice") and one per connector ("connector.<name>").
+// Its Logger(name) returns a *slog.Logger whose handler routes each record to
+// one output handler by level: a record passes when the logger of its package
+// allows its level, or when the logger of its connector does (the connector
+// is the "connector" attribute, bound with Logger.With or given on the
+// record). Setting a level on a name sets it on every logger under that name
+// (on all of them for "root"), as Kafka Connect does; a logger created later
+// takes the level of its nearest ancestor that has one, else the root's.
+//
+// Checking whether a level is enabled costs two or three atomic loads, so
+// Debug calls on hot paths stay cheap while debug is off.
+package logging
