@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +215,204 @@ func copyMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// TestRESTConnectParity runs a real daemon against the real Kafka and
+// PostgreSQL and checks the Kafka Connect 4.3 endpoints beyond connector
+// CRUD: GET / and /health, plugin config definitions, versions in status,
+// task.class, the active topics of a connector (recorded, reset, kept across
+// a restart, gone with the connector) and /admin/loggers changing what the
+// daemon logs while it runs.
+func TestRESTConnectParity(t *testing.T) {
+	prefix := uniq("par")
+	table := "public." + prefix
+	topic := prefix + "." + table
+	dropSlot(t, prefix)
+	pg := pgConn(t)
+	mustExec(t, pg, "CREATE TABLE "+table+" (id int PRIMARY KEY)")
+	t.Cleanup(func() { mustExec(t, pgConn(t), "DROP TABLE "+table) })
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir, "SLUICE_LOG_LEVEL=info")
+
+	getJSON := func(path string, wantCode int, v any) []byte {
+		t.Helper()
+		code, body := d.do(t, "GET", path, nil)
+		if code != wantCode {
+			t.Fatalf("GET %s: %d %s, want %d", path, code, body, wantCode)
+		}
+		if v != nil {
+			if err := json.Unmarshal(body, v); err != nil {
+				t.Fatalf("GET %s: %v in %s", path, err, body)
+			}
+		}
+		return body
+	}
+
+	// GET /: the Kafka Connect version whose API sluice serves, and sluice's own.
+	var root map[string]string
+	getJSON("/", 200, &root)
+	if root["version"] != "4.3.0" || root["commit"] == "" || root["kafka_cluster_id"] == "" || root["sluice_version"] == "" {
+		t.Errorf("GET / = %v", root)
+	}
+	var health map[string]string
+	getJSON("/health", 200, &health)
+	if health["status"] != "healthy" || health["message"] != "Worker has completed startup and is ready to handle requests." {
+		t.Errorf("GET /health = %v", health)
+	}
+
+	// Plugin config definitions, by class and by alias.
+	type keyInfo struct {
+		Name         string   `json:"name"`
+		Type         string   `json:"type"`
+		Required     bool     `json:"required"`
+		DefaultValue *string  `json:"default_value"`
+		Group        *string  `json:"group"`
+		OrderInGroup int      `json:"order_in_group"`
+		Dependents   []string `json:"dependents"`
+	}
+	for _, plugin := range []string{"io.debezium.connector.postgresql.PostgresConnector", "PostgresConnector", "Postgres"} {
+		var defs []keyInfo
+		getJSON("/connector-plugins/"+plugin+"/config", 200, &defs)
+		byName := map[string]keyInfo{}
+		for _, k := range defs {
+			byName[k.Name] = k
+		}
+		if k := byName["database.hostname"]; k.Type != "STRING" || k.Group == nil || *k.Group != "CONNECTION" || k.OrderInGroup != 1 {
+			t.Errorf("%s: database.hostname = %+v", plugin, k)
+		}
+		if k := byName["database.password"]; k.Type != "PASSWORD" {
+			t.Errorf("%s: database.password = %+v", plugin, k)
+		}
+		if k := byName["slot.name"]; k.DefaultValue == nil || *k.DefaultValue != "debezium" {
+			t.Errorf("%s: slot.name = %+v", plugin, k)
+		}
+		if k := byName["name"]; !k.Required {
+			t.Errorf("%s: name = %+v", plugin, k)
+		}
+		if len(defs) < 30 {
+			t.Errorf("%s: only %d definitions", plugin, len(defs))
+		}
+	}
+	code, body := d.do(t, "GET", "/connector-plugins/io.debezium.connector.oracle.OracleConnector/config", nil)
+	wantError(t, "unknown plugin config", code, body, 404, "Unknown plugin io.debezium.connector.oracle.OracleConnector.")
+
+	// Create answers with no tasks yet, as Kafka Connect does.
+	cfg := pgConfig(t, prefix, prefix, table)
+	cfg["status.update.interval.ms"] = "200"
+	code, body = d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg})
+	if code != 201 || !strings.Contains(string(body), `"tasks":[]`) {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+
+	// Status versions are the plugin's version from GET /connector-plugins.
+	var plugins []struct{ Class, Version string }
+	getJSON("/connector-plugins", 200, &plugins)
+	var pluginVersion string
+	for _, p := range plugins {
+		if p.Class == "io.debezium.connector.postgresql.PostgresConnector" {
+			pluginVersion = p.Version
+		}
+	}
+	var st struct {
+		Connector struct{ Version string }   `json:"connector"`
+		Tasks     []struct{ Version string } `json:"tasks"`
+	}
+	getJSON("/connectors/"+prefix+"/status", 200, &st)
+	if pluginVersion == "" || st.Connector.Version != pluginVersion || len(st.Tasks) != 1 || st.Tasks[0].Version != pluginVersion {
+		t.Errorf("status versions %+v, plugin version %q", st, pluginVersion)
+	}
+	var tasks []struct {
+		Config map[string]string `json:"config"`
+	}
+	getJSON("/connectors/"+prefix+"/tasks", 200, &tasks)
+	if len(tasks) != 1 || tasks[0].Config["task.class"] != "io.debezium.connector.postgresql.PostgresConnectorTask" {
+		t.Errorf("tasks = %+v", tasks)
+	}
+
+	// Loggers: at INFO no debug line of this connector appears; once its
+	// logger is DEBUG, the Postgres source's standby status updates (every
+	// 200 ms here) do.
+	debugLine := "level=DEBUG msg=\"standby status update\" connector=" + prefix
+	time.Sleep(time.Second)
+	if strings.Contains(d.logs.String(), debugLine) {
+		t.Fatalf("debug lines at INFO:\n%s", tail(d.logs.String(), 20))
+	}
+	code, body = d.do(t, "PUT", "/admin/loggers/connector."+prefix, map[string]string{"level": "DEBUG"})
+	if code != 200 || string(body) != `["connector.`+prefix+`"]` {
+		t.Fatalf("PUT logger: %d %s", code, body)
+	}
+	waitLog(t, d, debugLine, 10*time.Second)
+	var lvl struct {
+		Level        string `json:"level"`
+		LastModified *int64 `json:"last_modified"`
+	}
+	getJSON("/admin/loggers/connector."+prefix, 200, &lvl)
+	if lvl.Level != "DEBUG" || lvl.LastModified == nil || time.Since(time.UnixMilli(*lvl.LastModified)) > time.Minute {
+		t.Errorf("logger after PUT = %+v", lvl)
+	}
+	var all map[string]struct{ Level string }
+	getJSON("/admin/loggers", 200, &all)
+	if all["root"].Level != "INFO" || all["sluice.connectors.postgres"].Level != "INFO" || all["connector."+prefix].Level != "DEBUG" {
+		t.Errorf("GET /admin/loggers = %+v", all)
+	}
+	code, body = d.do(t, "PUT", "/admin/loggers/root", map[string]string{"level": "LOUD"})
+	wantError(t, "invalid level", code, body, 404, "invalid log level 'LOUD'.")
+	code, body = d.do(t, "GET", "/admin/loggers/org.nope", nil)
+	wantError(t, "unknown logger", code, body, 404, "Logger org.nope not found.")
+
+	// Active topics: the table's topic once a change is committed to it.
+	c := newConsumer(t, topic)
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (1)")
+	c.waitCount(t, 1, 30*time.Second)
+	waitTopics(t, d, prefix, []string{topic})
+	if code, body := d.do(t, "PUT", "/connectors/"+prefix+"/topics/reset", nil); code != 202 || len(body) != 0 {
+		t.Fatalf("reset topics: %d %q", code, body)
+	}
+	waitTopics(t, d, prefix, []string{})
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (2)")
+	c.waitCount(t, 2, 30*time.Second)
+	waitTopics(t, d, prefix, []string{topic})
+
+	// They survive a restart of the daemon.
+	d.term(t)
+	d = startDaemon(t, dataDir, "SLUICE_LOG_LEVEL=info")
+	waitTopics(t, d, prefix, []string{topic})
+
+	// Deleting the connector deletes them; an unknown connector has none.
+	if code, body := d.do(t, "DELETE", "/connectors/"+prefix, nil); code != 204 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	waitTopics(t, d, prefix, []string{})
+}
+
+// waitTopics waits until GET /connectors/{name}/topics lists want.
+func waitTopics(t *testing.T, d *daemon, name string, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, body := d.do(t, "GET", "/connectors/"+name+"/topics", nil)
+		var got map[string]struct {
+			Topics []string `json:"topics"`
+		}
+		if code == 200 && json.Unmarshal(body, &got) == nil && got[name].Topics != nil && slices.Equal(got[name].Topics, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET topics of %s: %d %s, want %q", name, code, body, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitLog waits until the daemon's log holds s.
+func waitLog(t *testing.T, d *daemon, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(d.logs.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log within %s:\n%s", s, timeout, tail(d.logs.String(), 30))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
