@@ -106,34 +106,39 @@ func configKeyInfo(k configdef.Key, p *Plugin) rest.ConfigKeyInfo {
 // runtimeDefs define the keys of RuntimeKeys: Kafka Connect's own (texts
 // from its ConnectorConfig and WorkerConfig) and sluice's.
 var runtimeDefs = configdef.Concat(
-	configdef.Grouped("Common",
-		configdef.Key{Name: "name", Type: configdef.String, Required: true, Importance: configdef.High,
+	[]configdef.Key{
+		// Group and order as Kafka Connect 4.3.0's ConnectorConfig (keys
+		// sluice does not take, such as header.converter, are left out).
+		{Name: "name", Type: configdef.String, Required: true, Importance: configdef.High, Group: "Common", Order: 1,
 			Doc: "Globally unique name to use for this connector.", Width: configdef.WidthMedium, Display: "Connector name"},
-		configdef.Key{Name: "connector.class", Type: configdef.String, Required: true, Importance: configdef.High,
+		{Name: "connector.class", Type: configdef.String, Required: true, Importance: configdef.High, Group: "Common", Order: 2,
 			Doc: "Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. " +
 				"sluice runs io.debezium.connector.postgresql.PostgresConnector, io.debezium.connector.mysql.MySqlConnector and " +
 				"io.debezium.connector.mariadb.MariaDbConnector; the aliases PostgresConnector, Postgres, postgres and so on work too.",
 			Width: configdef.WidthLong, Display: "Connector class"},
-		configdef.Key{Name: "tasks.max", Type: configdef.Int, Default: configdef.Def("1"), Importance: configdef.High,
+		{Name: "tasks.max", Type: configdef.Int, Default: configdef.Def("1"), Importance: configdef.High, Group: "Common", Order: 4,
 			Doc:   "Maximum number of tasks to use for this connector. A change stream is read by one task, as with Debezium.",
 			Width: configdef.WidthShort, Display: "Tasks max"},
-		configdef.Key{Name: "key.converter", Type: configdef.Class, Importance: configdef.Low,
+		{Name: "key.converter", Type: configdef.Class, Importance: configdef.Low, Group: "Common", Order: 6,
 			Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. " +
 				"sluice supports org.apache.kafka.connect.json.JsonConverter (the default), io.confluent.connect.avro.AvroConverter " +
 				"and io.apicurio.registry.utils.converter.AvroConverter.",
 			Width: configdef.WidthShort, Display: "Key converter class"},
-		configdef.Key{Name: "value.converter", Type: configdef.Class, Importance: configdef.Low,
+		{Name: "value.converter", Type: configdef.Class, Importance: configdef.Low, Group: "Common", Order: 8,
 			Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. " +
 				"sluice supports org.apache.kafka.connect.json.JsonConverter (the default), io.confluent.connect.avro.AvroConverter " +
 				"and io.apicurio.registry.utils.converter.AvroConverter.",
 			Width: configdef.WidthShort, Display: "Value converter class"},
-	),
-	configdef.Grouped("Topic Creation",
-		configdef.Key{Name: "topic.creation.default.partitions", Type: configdef.Int, Default: configdef.Def("-1"), Importance: configdef.Low,
-			Doc: "The number of partitions of the topics sluice creates; -1 uses the broker's default.", Width: configdef.WidthShort, Display: "Partitions"},
-		configdef.Key{Name: "topic.creation.default.replication.factor", Type: configdef.Int, Default: configdef.Def("-1"), Importance: configdef.Low,
-			Doc: "The replication factor of the topics sluice creates; -1 uses the broker's default.", Width: configdef.WidthShort, Display: "Replication factor"},
-	),
+	},
+	// Kafka Connect's topic.creation.groups is order 1 of this group.
+	[]configdef.Key{
+		{Name: "topic.creation.default.partitions", Type: configdef.Int, Default: configdef.Def("-1"), Importance: configdef.Low,
+			Group: "Topic Creation", Order: 2, Width: configdef.WidthShort, Display: "Partitions",
+			Doc: "The number of partitions of the topics sluice creates; -1 uses the broker's default."},
+		{Name: "topic.creation.default.replication.factor", Type: configdef.Int, Default: configdef.Def("-1"), Importance: configdef.Low,
+			Group: "Topic Creation", Order: 3, Width: configdef.WidthShort, Display: "Replication factor",
+			Doc: "The replication factor of the topics sluice creates; -1 uses the broker's default."},
+	},
 	configdef.Grouped("Converters",
 		converterDef("key.converter.schemas.enable", configdef.Boolean, configdef.Def("false"), "Include the Connect schema in each JSON key ({schema, payload})."),
 		converterDef("value.converter.schemas.enable", configdef.Boolean, configdef.Def("false"), "Include the Connect schema in each JSON value ({schema, payload})."),

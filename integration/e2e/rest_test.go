@@ -277,7 +277,8 @@ func TestRESTConnectParity(t *testing.T) {
 		for _, k := range defs {
 			byName[k.Name] = k
 		}
-		if k := byName["database.hostname"]; k.Type != "STRING" || k.Group == nil || *k.Group != "CONNECTION" || k.OrderInGroup != 1 {
+		// Group and order as Kafka Connect 4.3.0 lists Debezium 3.6.1's.
+		if k := byName["database.hostname"]; k.Type != "STRING" || k.Group == nil || *k.Group != "Postgres" || k.OrderInGroup != 2 {
 			t.Errorf("%s: database.hostname = %+v", plugin, k)
 		}
 		if k := byName["database.password"]; k.Type != "PASSWORD" {
@@ -286,7 +287,10 @@ func TestRESTConnectParity(t *testing.T) {
 		if k := byName["slot.name"]; k.DefaultValue == nil || *k.DefaultValue != "debezium" {
 			t.Errorf("%s: slot.name = %+v", plugin, k)
 		}
-		if k := byName["name"]; !k.Required {
+		if k := byName["schema.include.list"]; k.Group == nil || *k.Group != "Events" || !slices.Equal(k.Dependents, []string{"table.include.list"}) {
+			t.Errorf("%s: schema.include.list = %+v", plugin, k)
+		}
+		if k := byName["name"]; !k.Required || k.Group == nil || *k.Group != "Common" || k.OrderInGroup != 1 {
 			t.Errorf("%s: name = %+v", plugin, k)
 		}
 		if len(defs) < 30 {
