@@ -11,32 +11,25 @@
 //   - unknown path: 404 "HTTP 404 Not Found"; known path, wrong method: 405
 //     "HTTP 405 Method Not Allowed" with an Allow header (Kafka Connect's
 //     JAX-RS texts). One trailing slash is ignored (POST /connectors/ works).
-//
 //   - body over MaxBodyBytes: 413; empty body, malformed JSON (with line and
 //     column), a JSON type that does not fit, unknown fields in a create
 //     request: 400. Kafka Connect's status for malformed JSON is unverified;
 //     sluice answers 400.
-//
 //   - config values: Kafka Connect takes strings only; sluice also takes
 //     numbers and booleans as their JSON text, and answers 400 naming every
 //     key whose value is null, an object or an array.
-//
 //   - POST /connectors without "name" or "config", or with an initial_state
 //     other than RUNNING, PAUSED, STOPPED: 400. The name is trimmed.
-//
 //   - a config "name" other than the connector's: 400 "Connector name
 //     configuration (a) doesn't match connector name in the URL (b)"; no
 //     connector.class: 400 "Connector config {…} contains no connector type"
 //     (the config in Java's Map.toString form, keys sorted, secrets hidden).
-//
 //   - validate: 400 "Included connector type A does not match request type
 //     B" when connector.class does not end with the plugin name (a trailing
 //     "Connector" ignored on both).
-//
 //   - task endpoints map the Manager's 404 to Kafka Connect's task messages:
 //     "No status found for task X-0", "Unknown connector: X", "Unknown task:
 //     X-0"; a task id that is not an integer is 404 "HTTP 404 Not Found".
-//
 //   - Kafka Connect 4.3's other endpoints: GET /health (Options.Health),
 //     GET|PUT /admin/loggers (Options.Loggers; an unknown level is 404
 //     "invalid log level 'X'.", as Kafka Connect answers it), GET
