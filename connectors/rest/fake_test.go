@@ -358,14 +358,15 @@ func (f *fakeManager) ResetTopics(ctx context.Context, name string) error {
 func (f *fakeManager) PluginConfig(plugin string) ([]ConfigKeyInfo, error) {
 	switch plugin {
 	case "io.debezium.connector.postgresql.PostgresConnector", "PostgresConnector", "Postgres":
-		group := "CONNECTION"
-		def := "5432"
+		group, common := "CONNECTION", "Common"
+		def, one := "5432", "1"
 		return []ConfigKeyInfo{
 			{Name: "database.hostname", Type: "STRING", Importance: "HIGH", Documentation: "Host.", Group: &group, OrderInGroup: 1,
 				Width: "MEDIUM", DisplayName: "Hostname"},
 			{Name: "database.port", Type: "INT", DefaultValue: &def, Importance: "HIGH", Documentation: "Port.", Group: &group,
 				OrderInGroup: 2, Width: "SHORT", DisplayName: "Port", Dependents: []string{"database.hostname"}},
-			{Name: "name", Type: "STRING", Required: true, Importance: "HIGH", OrderInGroup: -1, Width: "MEDIUM", DisplayName: "Connector name"},
+			{Name: "name", Type: "STRING", Required: true, Importance: "HIGH", Group: &common, OrderInGroup: 1, Width: "MEDIUM", DisplayName: "Connector name"},
+			{Name: "tasks.max", Type: "INT", DefaultValue: &one, Importance: "HIGH", Group: &common, OrderInGroup: 4, Width: "SHORT", DisplayName: "Tasks max"},
 		}, nil
 	}
 	return nil, notFound("Unknown plugin %s.", plugin)

@@ -489,18 +489,27 @@ func TestValidate(t *testing.T) {
 			"":                  {"Unable to connect: connection refused"},
 		}
 	}
-	def := func(name, typ string, order int) string {
-		return fmt.Sprintf(`{"name":%q,"type":%q,"required":false,"default_value":null,"importance":"MEDIUM","documentation":"",`+
-			`"group":"Common","width":"NONE","display_name":%q,"dependents":[],"order":%d}`, name, typ, name, order)
-	}
 	val := func(name, value, errs string) string {
 		return fmt.Sprintf(`{"name":%q,"value":%s,"recommended_values":[],"errors":%s,"visible":true}`, name, value, errs)
 	}
-	withErrors := `{"name":"` + pgClass + `","error_count":2,"groups":["Common"],"configs":[` +
-		`{"definition":` + def("connector.class", "STRING", 1) + `,"value":` + val("connector.class", `"`+pgClass+`"`, `["Unable to connect: connection refused"]`) + `},` +
-		`{"definition":` + def("database.hostname", "STRING", 2) + `,"value":` + val("database.hostname", `null`, `["The 'database.hostname' value is invalid: A value is required"]`) + `},` +
-		`{"definition":` + def("database.password", "PASSWORD", 3) + `,"value":` + val("database.password", `"[hidden]"`, `[]`) + `},` +
-		`{"definition":` + def("database.port", "STRING", 4) + `,"value":` + val("database.port", `"5432"`, `[]`) + `}]}`
+	// The fake's definitions (see fakeManager.PluginConfig): Kafka Connect's
+	// own keys (group Common) come first and show their values; the
+	// plugin's show null values, as Debezium's validation leaves them.
+	defName := `{"name":"name","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"",` +
+		`"group":"Common","order_in_group":1,"width":"MEDIUM","display_name":"Connector name","dependents":[]}`
+	defTasks := `{"name":"tasks.max","type":"INT","required":false,"default_value":"1","importance":"HIGH","documentation":"",` +
+		`"group":"Common","order_in_group":4,"width":"SHORT","display_name":"Tasks max","dependents":[]}`
+	defHost := `{"name":"database.hostname","type":"STRING","required":false,"default_value":null,"importance":"HIGH",` +
+		`"documentation":"Host.","group":"CONNECTION","order_in_group":1,"width":"MEDIUM","display_name":"Hostname","dependents":[]}`
+	defPort := `{"name":"database.port","type":"INT","required":false,"default_value":"5432","importance":"HIGH","documentation":"Port.",` +
+		`"group":"CONNECTION","order_in_group":2,"width":"SHORT","display_name":"Port","dependents":["database.hostname"]}`
+	nameRequired := `["Missing required configuration \"name\" which has no default value."]`
+	withErrors := `{"name":"` + pgClass + `","error_count":3,"groups":["Common","CONNECTION"],"configs":[` +
+		`{"definition":` + defName + `,"value":` + val("name", `null`, nameRequired) + `},` +
+		`{"definition":` + defTasks + `,"value":` + val("tasks.max", `"1"`, `[]`) + `},` +
+		`{"definition":` + defHost + `,"value":` + val("database.hostname", `null`, `["The 'database.hostname' value is invalid: A value is required"]`) + `},` +
+		`{"definition":` + defPort + `,"value":` + val("database.port", `null`, `[]`) + `},` +
+		`{"definition":null,"value":` + val("connector.class", `"`+pgClass+`"`, `["Unable to connect: connection refused"]`) + `}]}`
 	body := `{"connector.class":"` + pgClass + `","database.password":"pw","database.port":5432}`
 	runCases(t, []restCase{
 		{name: "with errors", method: "PUT", path: "/connector-plugins/PostgresConnector/config/validate", body: body,
@@ -517,10 +526,21 @@ func TestValidate(t *testing.T) {
 			setup: problems, status: 200, want: withErrors},
 		{name: "plugin without Connector suffix", method: "PUT", path: "/connector-plugins/Postgres/config/validate", body: body,
 			setup: problems, status: 200, want: withErrors},
-		{name: "no errors", method: "PUT", path: "/connector-plugins/postgres/config/validate",
-			body: `{"connector.class":"postgres"}`, status: 200,
-			want: `{"name":"postgres","error_count":0,"groups":["Common"],"configs":[` +
-				`{"definition":` + def("connector.class", "STRING", 1) + `,"value":` + val("connector.class", `"postgres"`, `[]`) + `}]}`},
+		{name: "no errors", method: "PUT", path: "/connector-plugins/Postgres/config/validate",
+			body: `{"connector.class":"Postgres","name":"n","tasks.max":"2","database.hostname":"h"}`, status: 200,
+			want: `{"name":"Postgres","error_count":0,"groups":["Common","CONNECTION"],"configs":[` +
+				`{"definition":` + defName + `,"value":` + val("name", `"n"`, `[]`) + `},` +
+				`{"definition":` + defTasks + `,"value":` + val("tasks.max", `"2"`, `[]`) + `},` +
+				`{"definition":` + defHost + `,"value":` + val("database.hostname", `null`, `[]`) + `},` +
+				`{"definition":` + defPort + `,"value":` + val("database.port", `null`, `[]`) + `}]}`},
+		{name: "unknown plugin: no definitions", method: "PUT", path: "/connector-plugins/postgres/config/validate",
+			body: `{"connector.class":"postgres","name":"n","database.password":"pw"}`, status: 200,
+			setup: func(m *fakeManager) {
+				m.problems = map[string][]string{"": {"no such class"}, "database.password": {"bad password"}}
+			},
+			want: `{"name":"postgres","error_count":2,"groups":[],"configs":[` +
+				`{"definition":null,"value":` + val("connector.class", `"postgres"`, `["no such class"]`) + `},` +
+				`{"definition":null,"value":` + val("database.password", `"[hidden]"`, `["bad password"]`) + `}]}`},
 		{name: "type mismatch", method: "PUT", path: "/connector-plugins/MySqlConnector/config/validate", body: body, status: 400,
 			want: errBody(400, "Included connector type "+pgClass+" does not match request type MySqlConnector")},
 		{name: "no connector.class", method: "PUT", path: "/connector-plugins/PostgresConnector/config/validate",

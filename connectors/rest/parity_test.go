@@ -71,8 +71,10 @@ func TestPluginConfig(t *testing.T) {
 		`"documentation":"Host.","group":"CONNECTION","order_in_group":1,"width":"MEDIUM","display_name":"Hostname","dependents":[]},` +
 		`{"name":"database.port","type":"INT","required":false,"default_value":"5432","importance":"HIGH","documentation":"Port.",` +
 		`"group":"CONNECTION","order_in_group":2,"width":"SHORT","display_name":"Port","dependents":["database.hostname"]},` +
-		`{"name":"name","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"","group":null,` +
-		`"order_in_group":-1,"width":"MEDIUM","display_name":"Connector name","dependents":[]}]`
+		`{"name":"name","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"","group":"Common",` +
+		`"order_in_group":1,"width":"MEDIUM","display_name":"Connector name","dependents":[]},` +
+		`{"name":"tasks.max","type":"INT","required":false,"default_value":"1","importance":"HIGH","documentation":"","group":"Common",` +
+		`"order_in_group":4,"width":"SHORT","display_name":"Tasks max","dependents":[]}]`
 	runCases(t, []restCase{
 		{name: "class", method: "GET", path: "/connector-plugins/io.debezium.connector.postgresql.PostgresConnector/config", status: 200, want: defs},
 		{name: "simple name alias", method: "GET", path: "/connector-plugins/PostgresConnector/config", status: 200, want: defs},

@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -296,5 +299,29 @@ func TestRuntimeDefsCoverRuntimeKeys(t *testing.T) {
 	}
 	if got, want := slices.Sorted(slices.Values(defined)), slices.Sorted(slices.Values(RuntimeKeys)); !slices.Equal(got, want) {
 		t.Fatalf("runtime definitions %v\ndo not match RuntimeKeys %v", got, want)
+	}
+}
+
+func TestValidateProblemsOnTheirKeys(t *testing.T) {
+	p := testPlugin(nil)
+	p.Keys = append(p.Keys, "database.port")
+	p.Build = func(string, map[string]string, *slog.Logger) (Source, error) {
+		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(
+			errors.New("database.port: \"x\" is not a whole number between 1 and 65535"),
+			errors.New("not.a.key: this one has no key of the config"),
+			errors.New("cannot reach the database"),
+		))
+	}
+	s := NewSupervisor(SupervisorOptions{DataDir: t.TempDir(), Plugins: []Plugin{p}})
+	probs, err := s.Validate("test", map[string]string{"connector.class": "test", "database.port": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"database.port": {`database.port: "x" is not a whole number between 1 and 65535`},
+		"":              {"not.a.key: this one has no key of the config", "cannot reach the database"},
+	}
+	if len(probs) != len(want) || !slices.Equal(probs["database.port"], want["database.port"]) || !slices.Equal(probs[""], want[""]) {
+		t.Fatalf("problems = %q, want %q", probs, want)
 	}
 }

@@ -171,7 +171,13 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {
 		for _, e := range flatten(err) {
-			probs.add("", "%s", e.Error())
+			// A problem worded "<key>: …" belongs to that key, so validate
+			// shows it on the key as Kafka Connect does.
+			key := ""
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known[k] {
+				key = k
+			}
+			probs.add(key, "%s", e.Error())
 		}
 		return cc, nil, probs
 	}

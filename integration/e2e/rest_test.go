@@ -300,6 +300,40 @@ func TestRESTConnectParity(t *testing.T) {
 	code, body := d.do(t, "GET", "/connector-plugins/io.debezium.connector.oracle.OracleConnector/config", nil)
 	wantError(t, "unknown plugin config", code, body, 404, "Unknown plugin io.debezium.connector.oracle.OracleConnector.")
 
+	// Validate puts each problem on its key, as Kafka Connect does, and
+	// describes every key with the same definitions.
+	bad := pgConfig(t, prefix, prefix, table)
+	bad["database.port"] = "x"
+	delete(bad, "topic.prefix")
+	code, body = d.do(t, "PUT", "/connector-plugins/Postgres/config/validate", bad)
+	var v struct {
+		ErrorCount int      `json:"error_count"`
+		Groups     []string `json:"groups"`
+		Configs    []struct {
+			Definition *keyInfo `json:"definition"`
+			Value      struct {
+				Name   string   `json:"name"`
+				Errors []string `json:"errors"`
+			} `json:"value"`
+		} `json:"configs"`
+	}
+	if err := json.Unmarshal(body, &v); code != 200 || err != nil {
+		t.Fatalf("validate: %d %s (%v)", code, body, err)
+	}
+	errsOn := map[string][]string{}
+	for _, c := range v.Configs {
+		if c.Definition == nil || c.Definition.Name != c.Value.Name {
+			t.Errorf("validate: %s has definition %+v", c.Value.Name, c.Definition)
+		}
+		if len(c.Value.Errors) > 0 {
+			errsOn[c.Value.Name] = c.Value.Errors
+		}
+	}
+	if len(errsOn) != 3 || len(errsOn["database.port"]) != 1 || len(errsOn["topic.prefix"]) != 1 || len(errsOn["name"]) != 1 ||
+		v.ErrorCount != 3 || len(v.Groups) == 0 || v.Groups[0] != "Common" {
+		t.Errorf("validate: errors %q, count %d, groups %q", errsOn, v.ErrorCount, v.Groups)
+	}
+
 	// Create answers with no tasks yet, as Kafka Connect does.
 	cfg := pgConfig(t, prefix, prefix, table)
 	cfg["status.update.interval.ms"] = "200"
