@@ -11,6 +11,10 @@
 //   - unknown path: 404 "HTTP 404 Not Found"; known path, wrong method: 405
 //     "HTTP 405 Method Not Allowed" with an Allow header (Kafka Connect's
 //     JAX-RS texts). One trailing slash is ignored (POST /connectors/ works).
+//   - a Content-Type other than JSON on a /connectors, /connector-plugins
+//     or /admin/loggers endpoint (text/plain, or the form type curl -d sends
+//     without -H): 415 "HTTP 415 Unsupported Media Type", whatever the
+//     method, as Kafka Connect answers it; no Content-Type is accepted.
 //   - body over MaxBodyBytes: 413; empty body, malformed JSON (with line and
 //     column), a JSON type that does not fit, unknown fields in a create
 //     request: 400. Kafka Connect's status for malformed JSON is unverified;

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -141,6 +142,10 @@ func trimTrailingSlash(r *http.Request) *http.Request {
 // status is answered with it, any other with 500 (and logged).
 func (h *handler) endpoint(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !acceptsContentType(r) {
+			writeError(w, http.StatusUnsupportedMediaType, msgUnsupportedMediaType)
+			return
+		}
 		err := fn(w, r)
 		if err == nil {
 			return
@@ -155,6 +160,24 @@ func (h *handler) endpoint(fn func(http.ResponseWriter, *http.Request) error) ht
 		}
 		writeError(w, status, err.Error())
 	})
+}
+
+// acceptsContentType reports whether the request's Content-Type suits its
+// endpoint. Kafka Connect's connector, plugin and logger resources consume
+// JSON only: a request to them that names another media type (text/plain,
+// or the form type curl -d sends without -H) is 415, whatever its method;
+// one without a Content-Type is accepted.
+func acceptsContentType(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	p := r.URL.Path
+	if !strings.HasPrefix(p, "/connectors") && !strings.HasPrefix(p, "/connector-plugins") && !strings.HasPrefix(p, "/admin/loggers") {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || mt == "*/*" || mt == "application/*")
 }
 
 // writeJSON answers status with v as compact JSON (no HTML escaping, no

@@ -70,6 +70,7 @@ type restCase struct {
 	body   string
 	setup  func(*fakeManager)
 	opts   func(*Options) // changes testOptions()
+	reqHdr http.Header    // request headers
 
 	status int
 	want   string            // exact body
@@ -90,7 +91,7 @@ func runCases(t *testing.T, cases []restCase) {
 				tc.opts(&o)
 			}
 			h := NewHandler(m, o)
-			rec := do(t, h, call{method: tc.method, path: tc.path, body: tc.body})
+			rec := do(t, h, call{method: tc.method, path: tc.path, body: tc.body, header: tc.reqHdr})
 			if rec.Code != tc.status {
 				t.Errorf("status = %d, want %d (body %s)", rec.Code, tc.status, rec.Body)
 			}

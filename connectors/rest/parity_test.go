@@ -246,3 +246,31 @@ func TestLoggersLevelNames(t *testing.T) {
 		t.Errorf("level names = %v, want log4j's %v", logLevels, want)
 	}
 }
+
+func TestContentType(t *testing.T) {
+	ct := func(v string) http.Header { return http.Header{"Content-Type": {v}} }
+	errMedia := errBody(415, "HTTP 415 Unsupported Media Type")
+	const create = `{"name":"n1","config":{"connector.class":"postgres"}}`
+	runCases(t, []restCase{
+		{name: "text/plain create", method: "POST", path: "/connectors", body: create, reqHdr: ct("text/plain"), status: 415, want: errMedia,
+			check: wantCalls()},
+		{name: "form create (curl -d without -H)", method: "POST", path: "/connectors", body: create,
+			reqHdr: ct("application/x-www-form-urlencoded"), status: 415, want: errMedia},
+		{name: "text/plain GET", method: "GET", path: "/connectors/pg1", reqHdr: ct("text/plain"), status: 415, want: errMedia},
+		{name: "text/plain pause, no body", method: "PUT", path: "/connectors/pg1/pause", reqHdr: ct("text/plain"), status: 415, want: errMedia,
+			check: wantCalls()},
+		{name: "text/plain validate", method: "PUT", path: "/connector-plugins/Postgres/config/validate", body: "x", reqHdr: ct("text/plain"),
+			status: 415, want: errMedia},
+		{name: "text/plain logger", method: "PUT", path: "/admin/loggers/root", body: `{"level":"INFO"}`, reqHdr: ct("text/plain"),
+			opts: func(o *Options) { o.Loggers = newFakeLoggers() }, status: 415, want: errMedia},
+		{name: "json with charset", method: "POST", path: "/connectors", body: create, reqHdr: ct("application/json; charset=utf-8"),
+			status: 201, want: `{"name":"n1","config":{"connector.class":"postgres","name":"n1"},"tasks":[],"type":"source"}`},
+		{name: "no content type", method: "PUT", path: "/connectors/pg1/pause", status: 202, want: "", check: wantCalls("Pause pg1")},
+		// Unknown paths and wrong methods answer first, as JAX-RS does.
+		{name: "unknown path", method: "POST", path: "/nope", reqHdr: ct("text/plain"), status: 404, want: errNotFound},
+		{name: "wrong method", method: "PATCH", path: "/connectors/pg1/config", reqHdr: ct("text/plain"), status: 405, want: errMethod},
+		// The root, health and probe endpoints take any content type.
+		{name: "health", method: "GET", path: "/health", reqHdr: ct("text/plain"), status: 200,
+			want: `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},
+	})
+}
