@@ -452,3 +452,31 @@ func (h *handler) resetOffsets(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"message": msgOffsetsReset})
 	return nil
 }
+
+// msgOffsetsAltered is Kafka Connect's answer to PATCH .../offsets for a
+// source connector that does not manage its offsets externally.
+const msgOffsetsAltered = "The Connect framework-managed offsets for this connector have been altered successfully. " +
+	"However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses."
+
+// alterOffsets is PATCH /connectors/{name}/offsets with Kafka Connect's
+// body {"offsets":[{"partition":{…},"offset":{…}|null}]}.
+func (h *handler) alterOffsets(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, `send {"offsets":[{"partition":{"server":"<topic.prefix>"},"offset":null}]}`)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Offsets []PartitionOffset `json:"offsets"`
+	}
+	if err := decodeJSON(body, &req, false, ""); err != nil {
+		return err
+	}
+	if len(req.Offsets) == 0 {
+		return Errorf(http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
+	}
+	if err := h.m.AlterOffsets(r.Context(), r.PathValue("name"), req.Offsets); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": msgOffsetsAltered})
+	return nil
+}

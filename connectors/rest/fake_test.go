@@ -41,6 +41,8 @@ type fakeManager struct {
 	ctxSeen int
 	// topics are the active topics by connector.
 	topics map[string][]string
+	// altered is what the last AlterOffsets got.
+	altered []PartitionOffset
 }
 
 func newFakeManager() *fakeManager {
@@ -370,4 +372,20 @@ func (f *fakeManager) PluginConfig(plugin string) ([]ConfigKeyInfo, error) {
 		}, nil
 	}
 	return nil, notFound("Unknown plugin %s.", plugin)
+}
+
+func (f *fakeManager) AlterOffsets(ctx context.Context, name string, offsets []PartitionOffset) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "AlterOffsets "+name)
+	c, ok := f.connectors[name]
+	if !ok {
+		return notFound("Connector %s not found", name)
+	}
+	if c.state != "STOPPED" {
+		return Errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	f.altered = offsets
+	return nil
 }

@@ -77,6 +77,7 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"POST /connectors/{name}/restart", h.restart},
 		{"GET /connectors/{name}/offsets", h.offsets},
 		{"DELETE /connectors/{name}/offsets", h.resetOffsets},
+		{"PATCH /connectors/{name}/offsets", h.alterOffsets},
 		{"GET /healthz", h.healthz},
 		{"GET /readyz", h.readyz},
 		{"GET /metrics", h.metrics},

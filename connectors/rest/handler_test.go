@@ -562,7 +562,8 @@ func TestRouting(t *testing.T) {
 	runCases(t, []restCase{
 		{name: "unknown path", method: "GET", path: "/nope", status: 404, want: errNotFound},
 		{name: "unknown sub path", method: "GET", path: "/connectors/pg1/bogus", status: 404, want: errNotFound},
-		{name: "offsets PATCH not served", method: "PATCH", path: "/connectors/pg1/offsets", status: 405, want: errMethod},
+		{name: "offsets POST not served", method: "POST", path: "/connectors/pg1/offsets", status: 405, want: errMethod,
+			header: map[string]string{"Allow": "DELETE, GET, HEAD, PATCH"}},
 		{name: "wrong method on list", method: "DELETE", path: "/connectors", status: 405, want: errMethod,
 			header: map[string]string{"Allow": "GET, HEAD, POST"}},
 		{name: "wrong method on connector", method: "POST", path: "/connectors/pg1", status: 405, want: errMethod,

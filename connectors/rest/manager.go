@@ -48,6 +48,11 @@ type Manager interface {
 	// next start begins afresh (with a snapshot when configured). It fails
 	// with 400 when the connector is not STOPPED.
 	ResetOffsets(ctx context.Context, name string) error
+	// AlterOffsets sets a STOPPED connector's offsets, partition by
+	// partition (PATCH /connectors/{name}/offsets); an offset of nil resets
+	// its partition. It fails with 404 for an unknown connector, with 400
+	// when the connector is not STOPPED or an offset cannot be applied.
+	AlterOffsets(ctx context.Context, name string, offsets []PartitionOffset) error
 	// Tasks returns the configuration of each of a connector's tasks, with
 	// the task class under "task.class" as Kafka Connect's worker adds it
 	// (passwords hidden as in Config).

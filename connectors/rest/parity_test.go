@@ -2,6 +2,7 @@ package rest
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -272,5 +273,40 @@ func TestContentType(t *testing.T) {
 		// The root, health and probe endpoints take any content type.
 		{name: "health", method: "GET", path: "/health", reqHdr: ct("text/plain"), status: 200,
 			want: `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},
+	})
+}
+
+func TestAlterOffsets(t *testing.T) {
+	stopped := func(m *fakeManager) { m.connectors["pg1"].state = "STOPPED" }
+	const altered = `{"message":"The Connect framework-managed offsets for this connector have been altered successfully. ` +
+		`However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses."}`
+	runCases(t, []restCase{
+		{name: "reset a partition", method: "PATCH", path: "/connectors/pg1/offsets", setup: stopped, status: 200, want: altered,
+			body: `{"offsets":[{"partition":{"server":"app"},"offset":null}]}`,
+			check: func(t *testing.T, m *fakeManager) {
+				wantCalls("AlterOffsets pg1")(t, m)
+				if len(m.altered) != 1 || m.altered[0].Partition["server"] != "app" || m.altered[0].Offset != nil {
+					t.Errorf("altered = %+v", m.altered)
+				}
+			}},
+		{name: "an offset", method: "PATCH", path: "/connectors/pg1/offsets", setup: stopped, status: 200, want: altered,
+			body: `{"offsets":[{"partition":{"server":"app"},"offset":{"lsn":42}}]}`,
+			check: func(t *testing.T, m *fakeManager) {
+				if len(m.altered) != 1 || fmt.Sprint(m.altered[0].Offset["lsn"]) != "42" {
+					t.Errorf("altered = %+v", m.altered)
+				}
+			}},
+		{name: "empty list", method: "PATCH", path: "/connectors/pg1/offsets", setup: stopped, status: 400, body: `{"offsets":[]}`,
+			want: errBody(400, "Partitions / offsets need to be provided for an alter offsets request"), check: wantCalls()},
+		{name: "no list", method: "PATCH", path: "/connectors/pg1/offsets", setup: stopped, status: 400, body: `{}`,
+			want: errBody(400, "Partitions / offsets need to be provided for an alter offsets request"), check: wantCalls()},
+		{name: "running", method: "PATCH", path: "/connectors/pg1/offsets", status: 400,
+			body: `{"offsets":[{"partition":{"server":"app"},"offset":null}]}`,
+			want: errBody(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/pg1/stop' endpoint")},
+		{name: "unknown", method: "PATCH", path: "/connectors/nope/offsets", status: 404,
+			body: `{"offsets":[{"partition":{"server":"app"},"offset":null}]}`, want: errBody(404, "Connector nope not found")},
+		{name: "malformed", method: "PATCH", path: "/connectors/pg1/offsets", status: 400, body: `{"offsets":`,
+			want: errBody(400, "Malformed JSON in request body at line 1, column 12: the body ends before the JSON value is complete")},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -323,5 +324,64 @@ func TestValidateProblemsOnTheirKeys(t *testing.T) {
 	}
 	if len(probs) != len(want) || !slices.Equal(probs["database.port"], want["database.port"]) || !slices.Equal(probs[""], want[""]) {
 		t.Fatalf("problems = %q, want %q", probs, want)
+	}
+}
+
+func TestSupervisorAlterOffsets(t *testing.T) {
+	src := &scriptedSource{events: positions(3), failAt: -1, endEOF: true}
+	sink := &memSink{}
+	s := newTestSupervisor(t, t.TempDir(), src, sink)
+	ctx := context.Background()
+	if _, err := s.Create(ctx, "c1", map[string]string{"connector.class": "test", "topic.prefix": "p"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the checkpoint of the three events.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if raw, _ := sink.Load(ctx, "c1"); raw != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	own := []rest.PartitionOffset{{Partition: map[string]any{"server": "p"}, Offset: nil}}
+	if err := s.AlterOffsets(ctx, "c1", own); statusCode(err) != 400 || !strings.Contains(err.Error(), "STOPPED") {
+		t.Fatalf("alter a running connector: %v", err)
+	}
+	if err := s.AlterOffsets(ctx, "nope", own); statusCode(err) != 404 || err.Error() != "Connector nope not found" {
+		t.Fatalf("alter an unknown connector: %v", err)
+	}
+	if err := s.Stop(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	// Another partition, or a malformed one, is not the connector's: ignored.
+	other := []rest.PartitionOffset{
+		{Partition: map[string]any{"server": "q"}, Offset: nil},
+		{Partition: map[string]any{"server": map[string]any{"x": 1}}, Offset: nil},
+		{Partition: map[string]any{"server": "p", "db": "x"}, Offset: map[string]any{"lsn": 1}},
+	}
+	if err := s.AlterOffsets(ctx, "c1", other); err != nil {
+		t.Fatalf("alter other partitions: %v", err)
+	}
+	if raw, _ := sink.Load(ctx, "c1"); raw == nil {
+		t.Fatal("the checkpoint is gone after altering other partitions")
+	}
+	// An offset for the connector's partition cannot be applied: 400 with
+	// the way to start afresh.
+	set := []rest.PartitionOffset{{Partition: map[string]any{"server": "p"}, Offset: map[string]any{"lsn": 42}}}
+	if err := s.AlterOffsets(ctx, "c1", set); statusCode(err) != 400 || !strings.Contains(err.Error(), `"offset":null`) {
+		t.Fatalf("set an offset: %v", err)
+	}
+	if raw, _ := sink.Load(ctx, "c1"); raw == nil {
+		t.Fatal("a refused alteration changed the checkpoint")
+	}
+	// null resets it.
+	if err := s.AlterOffsets(ctx, "c1", own); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := sink.Load(ctx, "c1"); raw != nil {
+		t.Fatalf("checkpoint after reset = %s", raw)
 	}
 }
