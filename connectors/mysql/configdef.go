@@ -47,6 +47,13 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "How binary values are written: bytes, base64, base64-url-safe or hex."},
 		{Name: "snapshot.locking.mode", Type: cd.String, Default: cd.Def("minimal"), Importance: cd.Low, Group: "Connector", Order: 58, Width: cd.WidthNone, Display: "Snapshot locking mode",
 			Doc: "minimal holds a global read lock only while the snapshot position is read; none takes no lock."},
+		// Listed once ConfigKeys takes them (see runtime's PluginConfig).
+		{Name: "schema.history.internal.store.only.captured.tables.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 3, Width: cd.WidthShort,
+			Display: "Store only DDL that modifies tables that are captured based on include/exclude lists",
+			Doc:     "Whether the schema change topic gets only the DDL of captured tables."},
+		{Name: "schema.history.internal.store.only.captured.databases.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 4, Width: cd.WidthShort,
+			Display: "Store only DDL that modifies tables of databases that are captured based on include/exclude lists",
+			Doc:     "Whether the schema change topic gets only the DDL of captured databases."},
 		{Name: "tombstones.on.delete", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 3, Width: cd.WidthShort, Display: "Change the behaviour of Debezium with regards to delete operations",
 			Doc: "Whether a delete event is followed by a tombstone (a record with a null value) for log compaction."},
 		{Name: "table.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 16, Width: cd.WidthLong, Display: "Include Tables",

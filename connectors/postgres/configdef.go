@@ -66,4 +66,7 @@ var ConfigDefs = []cd.Key{
 		Doc: "Regular expressions matching the schemas whose tables are captured."},
 	{Name: "schema.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 20, Width: cd.WidthLong, Display: "Exclude Schemas",
 		Doc: "Regular expressions matching the schemas whose tables are not captured."},
+	// Listed once ConfigKeys takes it (see runtime's PluginConfig).
+	{Name: "include.unknown.datatypes", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Events", Order: 32, Width: cd.WidthShort, Display: "Include unknown datatypes",
+		Doc: "Whether columns of a type without a Debezium mapping are sent (as binary.handling.mode's type holding their text) instead of left out."},
 }

@@ -46,16 +46,25 @@ func (s *Supervisor) pluginVersion(m *managed) string {
 // class or alias: the plugin's own keys in its order, then the keys the
 // runtime handles for every connector that the plugin did not define (Kafka
 // Connect lists the plugin's ConfigDef, then the framework's), then the keys
-// the plugin honours without a definition, as optional STRINGs.
+// the plugin honours without a definition, as optional STRINGs. Only keys a
+// connector of the plugin takes are listed, so a definition may be written
+// before its key is accepted.
 func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 	p := findPlugin(s.opts.Plugins, plugin)
 	if p == nil {
 		return nil, rest.Errorf(404, "Unknown plugin %s.", plugin)
 	}
 	var out []rest.ConfigKeyInfo
+	takes := map[string]bool{}
+	for _, k := range RuntimeKeys {
+		takes[k] = true
+	}
+	for _, k := range p.Keys {
+		takes[k] = true
+	}
 	seen := map[string]bool{}
 	add := func(k configdef.Key) {
-		if seen[k.Name] {
+		if seen[k.Name] || !takes[k.Name] {
 			return
 		}
 		seen[k.Name] = true
@@ -129,6 +138,25 @@ var runtimeDefs = configdef.Concat(
 				"sluice supports org.apache.kafka.connect.json.JsonConverter (the default), io.confluent.connect.avro.AvroConverter " +
 				"and io.apicurio.registry.utils.converter.AvroConverter.",
 			Width: configdef.WidthShort, Display: "Value converter class"},
+	},
+	// Keys the runtime handles for Debezium and Kafka Connect's error
+	// handling; a definition is listed only once the key is in RuntimeKeys.
+	[]configdef.Key{
+		{Name: "errors.retry.timeout", Type: configdef.Long, Default: configdef.Def("0"), Importance: configdef.Medium,
+			Group: "Error Handling", Order: 1, Width: configdef.WidthMedium, Display: "Retry Timeout for Errors",
+			Doc: "In ms: when positive, an outage that has lasted this long is given up and the task stays FAILED; 0 and -1 set no time limit."},
+		{Name: "errors.retry.delay.max.ms", Type: configdef.Long, Importance: configdef.Medium,
+			Group: "Error Handling", Order: 2, Width: configdef.WidthMedium, Display: "Maximum Delay Between Retries for Errors",
+			Doc: "The longest wait between two attempts to reach a database or Kafka again; with retriable.restart.connector.wait.ms the smaller wins."},
+		{Name: "retriable.restart.connector.wait.ms", Type: configdef.Long, Default: configdef.Def("10000"), Importance: configdef.Low,
+			Group: "Connector", Order: 20, Width: configdef.WidthMedium, Display: "Retriable restart wait (ms)",
+			Doc: "The longest wait between two attempts after a retriable error; the waits start at 1 s and double."},
+		{Name: "errors.max.retries", Type: configdef.Int, Default: configdef.Def("-1"), Importance: configdef.Low,
+			Group: "Connector", Order: 22, Width: configdef.WidthMedium, Display: "The maximum number of retries",
+			Doc: "How many retries one outage gets before the task stays FAILED until restarted; -1 no limit, 0 fails at the first error."},
+		{Name: "extended.headers.enabled", Type: configdef.Boolean, Default: configdef.Def("true"), Importance: configdef.Low,
+			Group: "Connector", Order: 35, Width: configdef.WidthShort, Display: "Enable/Disable extended headers",
+			Doc: "Whether every record carries Debezium's __debezium.context.* headers."},
 	},
 	// Kafka Connect's topic.creation.groups is order 1 of this group.
 	[]configdef.Key{
