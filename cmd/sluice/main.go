@@ -149,10 +149,30 @@ func newLogger(c serveConfig, w io.Writer) (*logging.Levels, error) {
 	}
 	// The output lets everything through: the Levels filter.
 	o := &slog.HandlerOptions{Level: logging.LevelAll}
+	var levels *logging.Levels
 	if c.logFormat == "json" {
-		return logging.New(slog.NewJSONHandler(w, o), lvl), nil
+		levels = logging.New(slog.NewJSONHandler(w, o), lvl)
+	} else {
+		levels = logging.New(slog.NewTextHandler(w, o), lvl)
 	}
-	return logging.New(slog.NewTextHandler(w, o), lvl), nil
+	for name, targets := range loggerAliases {
+		levels.Alias(name, targets...)
+	}
+	return levels, nil
+}
+
+// loggerAliases let the logger names a Kafka Connect and Debezium user sets
+// reach the sluice loggers that do that work, so a runbook's
+// PUT /admin/loggers/io.debezium.connector.postgresql still shows the
+// Postgres source's debug lines.
+var loggerAliases = map[string][]string{
+	"io.debezium.connector.postgresql":      {loggerPostgres},
+	"io.debezium.connector.mysql":           {loggerMySQL},
+	"io.debezium.connector.mariadb":         {loggerMySQL},
+	"io.debezium.connector.binlog":          {loggerMySQL},
+	"org.apache.kafka.connect.runtime":      {loggerRuntime},
+	"org.apache.kafka.connect.runtime.rest": {loggerREST},
+	"org.apache.kafka.clients.producer":     {loggerSink},
 }
 
 // The loggers of sluice's packages ("sluice." and the package's path in the

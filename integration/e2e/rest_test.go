@@ -394,6 +394,28 @@ func TestRESTConnectParity(t *testing.T) {
 	if all["root"].Level != "INFO" || all["sluice.connectors.postgres"].Level != "INFO" || all["connector."+prefix].Level != "DEBUG" {
 		t.Errorf("GET /admin/loggers = %+v", all)
 	}
+	// Back to INFO the lines stop; Debezium's logger name, as a Connect
+	// user's runbook sets it, brings them back through its alias.
+	if code, body := d.do(t, "PUT", "/admin/loggers/connector."+prefix, map[string]string{"level": "INFO"}); code != 200 {
+		t.Fatalf("PUT logger INFO: %d %s", code, body)
+	}
+	time.Sleep(500 * time.Millisecond)
+	quiet := len(d.logs.String())
+	time.Sleep(time.Second)
+	if strings.Contains(d.logs.String()[quiet:], debugLine) {
+		t.Fatalf("debug lines after the logger went back to INFO")
+	}
+	code, body = d.do(t, "PUT", "/admin/loggers/io.debezium.connector.postgresql", map[string]string{"level": "DEBUG"})
+	if code != 200 || string(body) != `["io.debezium.connector.postgresql","sluice.connectors.postgres"]` {
+		t.Fatalf("PUT io.debezium.connector.postgresql: %d %s", code, body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(d.logs.String()[quiet:], debugLine) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no debug line after PUT io.debezium.connector.postgresql DEBUG:\n%s", tail(d.logs.String(), 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	code, body = d.do(t, "PUT", "/admin/loggers/root", map[string]string{"level": "LOUD"})
 	wantError(t, "invalid level", code, body, 404, "invalid log level 'LOUD'.")
 	code, body = d.do(t, "GET", "/admin/loggers/org.nope", nil)

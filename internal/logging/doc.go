@@ -12,6 +12,10 @@
 // (on all of them for "root"), as Kafka Connect does; a logger created later
 // takes the level of its nearest ancestor that has one, else the root's.
 //
+// Alias lets a foreign name (Debezium's "io.debezium.connector.postgresql")
+// stand for sluice loggers, so a level set on it, or on a namespace above it,
+// reaches them.
+//
 // Checking whether a level is enabled costs two or three atomic loads, so
 // Debug calls on hot paths stay cheap while debug is off.
 package logging

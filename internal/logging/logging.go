@@ -101,6 +101,9 @@ type Levels struct {
 
 	mu    sync.Mutex
 	nodes map[string]*node // by name; the root is under Root
+	// aliases maps a foreign logger name to the loggers it stands for
+	// (see Alias).
+	aliases map[string][]string
 	// minConnector is the lowest level of any connector logger, so a
 	// handler with no bound connector can tell cheaply whether a record's
 	// own connector attribute could let it through.
@@ -198,9 +201,23 @@ func (l *Levels) Level(name string) (Level, bool) {
 	return Level{Name: LevelName(slog.Level(n.level.Load())), Modified: n.modified}, true
 }
 
+// Alias makes name stand for the loggers targets: setting a level on name,
+// or on a namespace above it, also sets it on each target and the loggers
+// under it. It lets the names a Kafka Connect user knows
+// ("io.debezium.connector.postgresql") reach sluice's loggers.
+func (l *Levels) Alias(name string, targets ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.aliases == nil {
+		l.aliases = map[string][]string{}
+	}
+	l.aliases[name] = append(l.aliases[name], targets...)
+}
+
 // SetLevel sets level on namespace's logger (created if missing) and every
-// logger under it, and returns the names of those whose level changed,
-// sorted; their modification time is now. "root" sets every logger.
+// logger under it, and on the loggers its aliases stand for (see Alias), and
+// returns the names of those whose level changed, sorted; their
+// modification time is now. "root" sets every logger.
 func (l *Levels) SetLevel(namespace string, level slog.Level) []string {
 	if strings.EqualFold(namespace, Root) || namespace == "" {
 		namespace = Root
@@ -208,11 +225,22 @@ func (l *Levels) SetLevel(namespace string, level slog.Level) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nodeLocked(namespace)
+	namespaces := []string{namespace}
+	if namespace != Root {
+		for alias, targets := range l.aliases {
+			if under(alias, namespace) {
+				for _, t := range targets {
+					l.nodeLocked(t)
+					namespaces = append(namespaces, t)
+				}
+			}
+		}
+	}
 	now := l.now()
 	var changed []string
 	minConn := int64(LevelOff)
 	for name, n := range l.nodes {
-		if under(name, namespace) {
+		if slices.ContainsFunc(namespaces, func(ns string) bool { return under(name, ns) }) {
 			if LevelName(slog.Level(n.level.Load())) != LevelName(level) {
 				changed = append(changed, name)
 				n.modified = now

@@ -240,3 +240,38 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d lines, want at least the 800 INFO ones", n)
 	}
 }
+
+func TestAliasesReachSluiceLoggers(t *testing.T) {
+	l, buf := newTest(slog.LevelInfo)
+	pg := l.Logger("sluice.connectors.postgres")
+	my := l.Logger("sluice.connectors.mysql")
+	l.Alias("io.debezium.connector.postgresql", "sluice.connectors.postgres")
+	l.Alias("io.debezium.connector.mysql", "sluice.connectors.mysql")
+	l.Alias("io.debezium.connector.mariadb", "sluice.connectors.mysql")
+
+	// The Debezium name a Connect user sets raises the sluice package.
+	changed := l.SetLevel("io.debezium.connector.postgresql", slog.LevelDebug)
+	if !slices.Equal(changed, []string{"io.debezium.connector.postgresql", "sluice.connectors.postgres"}) {
+		t.Fatalf("changed = %v", changed)
+	}
+	pg.Debug("pg")
+	my.Debug("my")
+	if got := buf.lines(); !slices.Equal(got, []string{"level=DEBUG msg=pg"}) {
+		t.Fatalf("lines = %q", got)
+	}
+	// A namespace above several aliases reaches all their targets, once.
+	changed = l.SetLevel("io.debezium", slog.LevelWarn)
+	want := []string{"io.debezium", "io.debezium.connector.postgresql", "sluice.connectors.mysql", "sluice.connectors.postgres"}
+	if !slices.Equal(changed, want) {
+		t.Fatalf("changed = %v, want %v", changed, want)
+	}
+	// A name below an alias (one Debezium class) is only itself.
+	if changed := l.SetLevel("io.debezium.connector.mysql.MySqlConnectorTask", slog.LevelDebug); !slices.Equal(changed,
+		[]string{"io.debezium.connector.mysql.MySqlConnectorTask"}) {
+		t.Fatalf("changed = %v", changed)
+	}
+	my.Debug("still quiet")
+	if got := buf.lines(); len(got) != 0 {
+		t.Fatalf("lines = %q", got)
+	}
+}
