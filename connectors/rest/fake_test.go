@@ -106,6 +106,9 @@ func (f *fakeManager) Plugins() []PluginInfo {
 	return []PluginInfo{
 		{Class: "io.debezium.connector.mysql.MySqlConnector", Type: "source", Version: "0.1.0"},
 		{Class: "io.debezium.connector.postgresql.PostgresConnector", Type: "source", Version: "0.1.0"},
+		{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter", Version: "4.3.0"},
+		{Class: "io.example.AvroConverter", Type: "converter"},
+		{Class: "io.example.Sink", Type: "sink", Version: "2"},
 	}
 }
 

@@ -133,13 +133,19 @@ func wantCalls(want ...string) func(*testing.T, *fakeManager) {
 }
 
 func TestRootAndPlugins(t *testing.T) {
-	plugins := `[{"class":"io.debezium.connector.mysql.MySqlConnector","type":"source","version":"0.1.0"},` +
+	// Sinks, then sources, by class; the other plugins only with
+	// connectorsOnly=false, after them, without a version when they have none.
+	plugins := `[{"class":"io.example.Sink","type":"sink","version":"2"},` +
+		`{"class":"io.debezium.connector.mysql.MySqlConnector","type":"source","version":"0.1.0"},` +
 		`{"class":"io.debezium.connector.postgresql.PostgresConnector","type":"source","version":"0.1.0"}]`
+	all := strings.TrimSuffix(plugins, "]") + `,{"class":"io.example.AvroConverter","type":"converter"},` +
+		`{"class":"org.apache.kafka.connect.json.JsonConverter","type":"converter","version":"4.3.0"}]`
 	runCases(t, []restCase{
 		{name: "root", method: "GET", path: "/", status: 200,
 			want: `{"version":"4.3.0","commit":"a9ce3221537b8653","kafka_cluster_id":"Ab12cluster","sluice_version":"0.1.0","sluice_commit":"abc123"}`},
 		{name: "plugins", method: "GET", path: "/connector-plugins", status: 200, want: plugins},
-		{name: "plugins connectorsOnly=false", method: "GET", path: "/connector-plugins?connectorsOnly=false", status: 200, want: plugins},
+		{name: "plugins connectorsOnly=false", method: "GET", path: "/connector-plugins?connectorsOnly=false", status: 200, want: all},
+		{name: "plugins connectorsOnly=true", method: "GET", path: "/connector-plugins?connectorsOnly=true", status: 200, want: plugins},
 		{name: "plugins trailing slash", method: "GET", path: "/connector-plugins/", status: 200, want: plugins},
 	})
 }

@@ -13,7 +13,9 @@ import "context"
 type Manager interface {
 	// Names lists the registered connectors.
 	Names() []string
-	// Plugins lists the connector classes the daemon can run.
+	// Plugins lists the connector classes the daemon can run and the other
+	// plugins it has (converters), which GET /connector-plugins shows with
+	// ?connectorsOnly=false.
 	Plugins() []PluginInfo
 	// Create registers and starts a connector in initialState ("" means
 	// RUNNING). It fails with 409 if the name is taken and 400 if the config
@@ -109,11 +111,13 @@ type PartitionOffset struct {
 	Offset    map[string]any `json:"offset"`
 }
 
-// PluginInfo describes a connector class, as GET /connector-plugins lists it.
+// PluginInfo describes a plugin, as GET /connector-plugins lists it. Type
+// is source, sink, converter, …; a plugin without a version of its own has
+// none in the body, as in Kafka Connect.
 type PluginInfo struct {
 	Class   string `json:"class"`
 	Type    string `json:"type"`
-	Version string `json:"version"`
+	Version string `json:"version,omitempty"`
 }
 
 // TaskID names a connector's task.

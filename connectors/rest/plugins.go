@@ -1,20 +1,41 @@
 package rest
 
 import (
+	"cmp"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 )
 
-// plugins is GET /connector-plugins. sluice has only connector plugins, so
-// ?connectorsOnly=false answers the same list.
+// pluginTypes are Kafka Connect's plugin types in the order it lists them.
+var pluginTypes = []string{"sink", "source", "transformation", "predicate", "converter", "header_converter"}
+
+// plugins is GET /connector-plugins: the connector plugins, sinks then
+// sources, each by class. ?connectorsOnly=false adds the other plugins the
+// Manager reports (sluice's converters), type by type as Kafka Connect
+// lists them.
 func (h *handler) plugins(w http.ResponseWriter, r *http.Request) error {
-	p := h.m.Plugins()
-	if p == nil {
-		p = []PluginInfo{}
+	connectorsOnly := !strings.EqualFold(r.URL.Query().Get("connectorsOnly"), "false")
+	out := []PluginInfo{}
+	for _, p := range h.m.Plugins() {
+		if !connectorsOnly || p.Type == "source" || p.Type == "sink" {
+			out = append(out, p)
+		}
 	}
-	writeJSON(w, http.StatusOK, p)
+	rank := func(t string) int {
+		if i := slices.Index(pluginTypes, t); i >= 0 {
+			return i
+		}
+		return len(pluginTypes)
+	}
+	slices.SortStableFunc(out, func(a, b PluginInfo) int {
+		if c := cmp.Compare(rank(a.Type), rank(b.Type)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Class, b.Class)
+	})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

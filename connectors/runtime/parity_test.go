@@ -401,3 +401,17 @@ func TestSupervisorAlterOffsets(t *testing.T) {
 		t.Fatalf("checkpoint after reset = %s", raw)
 	}
 }
+
+func TestPluginsListConnectorsAndConverters(t *testing.T) {
+	s := NewSupervisor(SupervisorOptions{DataDir: t.TempDir(), Plugins: []Plugin{testPlugin(nil)}})
+	got := s.Plugins()
+	want := []rest.PluginInfo{
+		{Class: "io.example.TestConnector", Type: "source", Version: "1"},
+		{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter", Version: "4.3.0"},
+		{Class: "io.confluent.connect.avro.AvroConverter", Type: "converter"},
+		{Class: "io.apicurio.registry.utils.converter.AvroConverter", Type: "converter"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("plugins = %+v, want %+v", got, want)
+	}
+}

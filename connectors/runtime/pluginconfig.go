@@ -7,6 +7,16 @@ import (
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
+// converterPlugins are the converters key.converter and value.converter
+// take, as GET /connector-plugins?connectorsOnly=false lists them: Kafka
+// Connect's JsonConverter with Kafka Connect's version, the Avro converters
+// (sluice's own implementations of their wire format) without one.
+var converterPlugins = []rest.PluginInfo{
+	{Class: jsonConverter, Type: "converter", Version: rest.ConnectVersion},
+	{Class: avroConverter, Type: "converter"},
+	{Class: apicurioAvroConverter, Type: "converter"},
+}
+
 // taskClassKey is the key Kafka Connect's worker adds to each task config.
 const taskClassKey = "task.class"
 

@@ -317,13 +317,13 @@ func (s *Supervisor) Names() []string {
 	return names
 }
 
-// Plugins lists the connector classes.
+// Plugins lists the connector classes and the converters.
 func (s *Supervisor) Plugins() []rest.PluginInfo {
 	var out []rest.PluginInfo
 	for _, p := range s.opts.Plugins {
 		out = append(out, rest.PluginInfo{Class: p.Class, Type: "source", Version: p.Version})
 	}
-	return out
+	return append(out, converterPlugins...)
 }
 
 // ClusterID returns the Kafka cluster id.
