@@ -68,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `sluice: change data capture from Postgres to Kafka, exactly once.
+	fmt.Fprint(w, `sluice: change data capture from PostgreSQL, MySQL and MariaDB to Kafka, exactly once.
 
 Usage:
   sluice serve [flags]   run the daemon (REST API on --listen)
@@ -302,6 +302,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
+	prepareOffsetsTopic(ctx, adm, c, log)
 	if err := sup.Start(ctx); err != nil {
 		ln.Close()
 		return err
@@ -327,6 +328,31 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	}
 	log.Info("sluice stopped cleanly")
 	return nil
+}
+
+// offsetsTopicTimeout bounds how long serve waits at start to create the
+// offsets topic before it goes on without it.
+const offsetsTopicTimeout = 15 * time.Second
+
+// prepareOffsetsTopic creates the compacted offsets topic at start, as Kafka
+// Connect creates its offset.storage.topic, so that reading or resetting a
+// connector's offsets works before any connector has run. Kafka may still be
+// starting: serve then goes on, says so, and the first connector's sink
+// creates the topic.
+func prepareOffsetsTopic(ctx context.Context, adm *kadm.Client, c serveConfig, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, offsetsTopicTimeout)
+	defer cancel()
+	if err := sinkkafka.EnsureOffsetsTopic(ctx, adm, c.offsetsTopic, -1); err != nil {
+		log.Error("cannot create the offsets topic; connectors will create it when Kafka answers "+
+			"(check --kafka-brokers, or create it yourself as a compacted topic)",
+			"topic", c.offsetsTopic, "kafka", c.brokers, "err", err)
+		return
+	}
+	if err := sinkkafka.CheckOffsetsTopic(ctx, adm, c.offsetsTopic); err != nil {
+		log.Warn("offsets topic", "topic", c.offsetsTopic, "problem", err)
+		return
+	}
+	log.Info("offsets topic ready", "topic", c.offsetsTopic)
 }
 
 func workerID(a net.Addr) string {

@@ -131,13 +131,24 @@ func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error)
 	return n, nil
 }
 
-// Reset writes a tombstone for connector's checkpoint.
+// Reset writes a tombstone for connector's checkpoint. When the offsets
+// topic does not exist yet, no connector has a checkpoint and there is
+// nothing to reset.
 func (s *Store) Reset(ctx context.Context, connector string) error {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.brokers...)}, s.opts...)...)
 	if err != nil {
 		return fmt.Errorf("offsets: new client: %w", err)
 	}
 	defer cl.Close()
+	tds, err := kadm.NewClient(cl).ListTopics(ctx, s.topic)
+	if err != nil {
+		return fmt.Errorf("offsets: look up %q: %w", s.topic, err)
+	}
+	if td, ok := tds[s.topic]; !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
+		return nil
+	} else if td.Err != nil {
+		return fmt.Errorf("offsets: look up %q: %w", s.topic, td.Err)
+	}
 	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: s.topic, Key: []byte(connector)}).FirstErr(); err != nil {
 		return fmt.Errorf("offsets: reset %q on %q: %w", connector, s.topic, err)
 	}
