@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/schema"
 )
@@ -23,6 +24,13 @@ type Plugin struct {
 	Class   string
 	Aliases []string
 	Version string
+	// TaskClass is the Kafka Connect task class of the connector's tasks,
+	// shown as task.class in GET /connectors/{name}/tasks.
+	TaskClass string
+	// Defs describe the plugin's own configuration keys, in the order GET
+	// /connector-plugins/{class}/config lists them. A key of Keys without
+	// a definition is listed as an optional STRING.
+	Defs []configdef.Key
 	// Keys are the configuration keys the source understands. The runtime
 	// adds its own (see RuntimeKeys); any other key is an error.
 	Keys []string
@@ -37,8 +45,16 @@ type Plugin struct {
 	Build func(name string, config map[string]string, log *slog.Logger) (Source, error)
 }
 
+// matches reports whether class names the plugin: its class name, one of
+// its Aliases, or one of the aliases Kafka Connect derives from the class
+// name (the simple name, and the simple name without "Connector":
+// PostgresConnector, Postgres).
 func (p *Plugin) matches(class string) bool {
-	return class == p.Class || slices.Contains(p.Aliases, class)
+	if class == p.Class || slices.Contains(p.Aliases, class) {
+		return true
+	}
+	simple := p.Class[strings.LastIndexByte(p.Class, '.')+1:]
+	return class == simple || class == strings.TrimSuffix(simple, "Connector") && len(simple) > len("Connector")
 }
 
 // RuntimeKeys are the connector configuration keys the runtime handles for
@@ -159,7 +175,13 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {
 		for _, e := range flatten(err) {
-			probs.add("", "%s", e.Error())
+			// A problem worded "<key>: …" belongs to that key, so validate
+			// shows it on the key as Kafka Connect does.
+			key := ""
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known[k] {
+				key = k
+			}
+			probs.add(key, "%s", e.Error())
 		}
 		return cc, nil, probs
 	}

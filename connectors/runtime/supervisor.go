@@ -73,6 +73,11 @@ type managed struct {
 	trace  string
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// topics are the connector's active topics (guarded by mu); topicsGen
+	// changes when they are reset (see TopicRecorder).
+	topics    map[string]struct{}
+	topicsGen atomic.Uint64
 }
 
 var _ rest.Manager = (*Supervisor)(nil)
@@ -89,6 +94,10 @@ func NewSupervisor(o SupervisorOptions) *Supervisor {
 type savedConnector struct {
 	Config map[string]string `json:"config"`
 	State  string            `json:"state"`
+	// Topics are the connector's active topics, kept so GET
+	// /connectors/{name}/topics survives a restart (Kafka Connect keeps them
+	// in its status topic).
+	Topics []string `json:"topics,omitempty"`
 }
 
 func (s *Supervisor) storePath() string { return filepath.Join(s.opts.DataDir, "connectors.json") }
@@ -113,6 +122,9 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 	for name, sc := range saved {
 		m := &managed{name: name, config: sc.Config, target: sc.State}
+		for _, t := range sc.Topics {
+			m.addTopic(t)
+		}
 		if m.target == "" {
 			m.target = StateRunning
 		}
@@ -127,7 +139,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 func (s *Supervisor) save() error {
 	saved := map[string]savedConnector{}
 	for name, m := range s.conns {
-		saved[name] = savedConnector{Config: m.config, State: m.target}
+		saved[name] = savedConnector{Config: m.config, State: m.target, Topics: m.topicList()}
 	}
 	b, err := json.MarshalIndent(saved, "", "  ")
 	if err != nil {
@@ -249,6 +261,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 				s.setState(m, StateRunning, "")
 			},
 			OnCommit: func() { committed.Store(true) },
+			Topics:   connectorTopics{s, m},
 			Knobs:    s.opts.Knobs,
 		}
 		err = task.Run(ctx)
@@ -327,13 +340,13 @@ func (s *Supervisor) Names() []string {
 	return names
 }
 
-// Plugins lists the connector classes.
+// Plugins lists the connector classes and the converters.
 func (s *Supervisor) Plugins() []rest.PluginInfo {
 	var out []rest.PluginInfo
 	for _, p := range s.opts.Plugins {
 		out = append(out, rest.PluginInfo{Class: p.Class, Type: "source", Version: p.Version})
 	}
-	return out
+	return append(out, converterPlugins...)
 }
 
 // ClusterID returns the Kafka cluster id.
@@ -390,11 +403,17 @@ func (s *Supervisor) withSecretsKept(old, cfg map[string]string) map[string]stri
 	return out
 }
 
+// info is a connector's ConnectorInfo. A STOPPED connector has no tasks,
+// as in Kafka Connect.
 func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
+	tasks := []rest.TaskID{{Connector: m.name, Task: 0}}
+	if m.target == StateStopped {
+		tasks = []rest.TaskID{}
+	}
 	return rest.ConnectorInfo{
 		Name:   m.name,
 		Config: s.redact(m.config),
-		Tasks:  []rest.TaskID{{Connector: m.name, Task: 0}},
+		Tasks:  tasks,
 		Type:   "source",
 	}
 }
@@ -530,7 +549,8 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 		return rest.ConnectorStatus{}, err
 	}
 	state, tr := m.state, m.trace
-	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID}
+	version := s.pluginVersion(m)
+	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version}
 	if state == StateStopped {
 		return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{}, Type: "source"}, nil
 	}
@@ -539,7 +559,7 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 	if state == StateFailed || state == StateUnassigned {
 		cstate.State = StateRunning
 	}
-	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Trace: tr}}
+	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version, Trace: tr}}
 	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source"}, nil
 }
 
