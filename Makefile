@@ -13,7 +13,7 @@ INTEGRATION_TIMEOUT ?= 25m
 .PHONY: help build test test-unit test-integration lint fmt vet env-up env-down env-status demo clean bench bench-smoke
 
 help:
-	@echo "build             go build -o bin/sluice ./cmd/sluice"
+	@echo "build             CGO_ENABLED=0 go build -o bin/sluice ./cmd/sluice (a static binary)"
 	@echo "test              unit tests, then env-up, integration tests, env-down"
 	@echo "test-unit         go test -race ./... (no servers needed)"
 	@echo "test-integration  integration tests against running servers (make env-up first)"
@@ -26,8 +26,9 @@ help:
 	@echo "bench             env-up, then sluice against the decode limit and Debezium; writes BENCHMARKS.md (BENCH_FLAGS=...)"
 	@echo "bench-smoke       the benchmark harness in quick mode, checking counts only (servers must be up; make test runs it)"
 
+# A static binary: no cgo, so it runs on any Linux of the same architecture.
 build:
-	$(GO) build -o bin/sluice ./cmd/sluice
+	CGO_ENABLED=0 $(GO) build -o bin/sluice ./cmd/sluice
 
 test-unit:
 	$(GO) test -race -count=1 ./...

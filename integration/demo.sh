@@ -13,10 +13,10 @@ START_MS=$(($(date +%s%N) / 1000000))
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 say "starting PostgreSQL 15 and Kafka 4 on loopback (integration/env/up)"
-integration/env/up
+integration/env/up postgres kafka
 
 say "building sluice"
-go build -o bin/sluice ./cmd/sluice
+CGO_ENABLED=0 go build -o bin/sluice ./cmd/sluice
 
 say "preparing public.customers in sluice_test"
 "${PSQL[@]}" <<'SQL'
@@ -64,4 +64,10 @@ SQL
 
 say "change records on inventory.public.customers (key <TAB> value), read_committed:"
 echo "   2 snapshot reads (op r), 1 insert (c), 1 update (u), 1 delete (d) and its tombstone (null)"
-./bin/sluice consume --kafka-brokers "$KAFKA" --after-ms "$START_MS" --max 6 --idle 15s inventory.public.customers
+./bin/sluice consume --kafka-brokers "$KAFKA" --after-ms "$START_MS" --max 6 --idle 15s inventory.public.customers | tee "$DATA/records"
+got=$(grep -c . "$DATA/records" || true)
+if [[ $got != 6 ]]; then
+	echo "demo: read $got change records, expected 6; the daemon's log follows" >&2
+	tail -40 "$DATA/sluice.log" >&2
+	exit 1
+fi

@@ -69,6 +69,11 @@ var sessionParams = func() map[string]string {
 	return p
 }()
 
+// connectTimeout bounds the opening of a connection (a host that drops the
+// packets would otherwise hold the connector for the kernel's TCP timeout,
+// about two minutes) so that the failure and its retry show in the status.
+const connectTimeout = 30 * time.Second
+
 func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	pc, err := pgx.ParseConfig(cfg.DSN())
 	if err != nil {
@@ -77,9 +82,12 @@ func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	for k, v := range sessionParams {
 		pc.RuntimeParams[k] = v
 	}
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = connectTimeout
+	}
 	c, err := pgx.ConnectConfig(ctx, pc)
 	if err != nil {
-		return nil, &ConnError{Op: fmt.Sprintf("connect to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), Err: err}
+		return nil, classifyConnectError(cfg, fmt.Sprintf("connect to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), err)
 	}
 	return c, nil
 }
@@ -131,9 +139,12 @@ func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error
 	pc.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
 		return pgproto3.NewFrontend(bufio.NewReaderSize(&patientReader{r: r, wait: replReadWait}, replReadBuffer), w)
 	}
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = connectTimeout
+	}
 	c, err := pgconn.ConnectConfig(ctx, pc)
 	if err != nil {
-		return nil, &ConnError{Op: fmt.Sprintf("open replication connection to %s:%d database %q", cfg.Host, cfg.Port, cfg.DBName), Err: err}
+		return nil, classifyConnectError(cfg, fmt.Sprintf("open replication connection to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), err)
 	}
 	return c, nil
 }

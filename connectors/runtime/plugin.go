@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/schema"
 )
@@ -26,6 +27,13 @@ type Plugin struct {
 	// ConnectorName is Debezium's module name for the class ("postgresql",
 	// "mysql", "mariadb"): the __debezium.context.connectorName header.
 	ConnectorName string
+	// TaskClass is the Kafka Connect task class of the connector's tasks,
+	// shown as task.class in GET /connectors/{name}/tasks.
+	TaskClass string
+	// Defs describe the plugin's own configuration keys, in the order GET
+	// /connector-plugins/{class}/config lists them. A key of Keys without
+	// a definition is listed as an optional STRING.
+	Defs []configdef.Key
 	// Keys are the configuration keys the source understands. The runtime
 	// adds its own (see RuntimeKeys); any other key is an error.
 	Keys []string
@@ -40,8 +48,16 @@ type Plugin struct {
 	Build func(name string, config map[string]string, log *slog.Logger) (Source, error)
 }
 
+// matches reports whether class names the plugin: its class name, one of
+// its Aliases, or one of the aliases Kafka Connect derives from the class
+// name (the simple name, and the simple name without "Connector":
+// PostgresConnector, Postgres).
 func (p *Plugin) matches(class string) bool {
-	return class == p.Class || slices.Contains(p.Aliases, class)
+	if class == p.Class || slices.Contains(p.Aliases, class) {
+		return true
+	}
+	simple := p.Class[strings.LastIndexByte(p.Class, '.')+1:]
+	return class == simple || class == strings.TrimSuffix(simple, "Connector") && len(simple) > len("Connector")
 }
 
 // RuntimeKeys are the connector configuration keys the runtime handles for
@@ -56,6 +72,9 @@ var RuntimeKeys = []string{
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
+	// The retry policy (retry.go).
+	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
+	// Debezium's context headers on every record (extended.headers.enabled).
 	"extended.headers.enabled",
 }
 
@@ -81,6 +100,7 @@ type connectorConfig struct {
 	extendedHeaders   bool
 	partitions        int32
 	replicationFactor int16
+	retry             RetryPolicy
 }
 
 // problems is a list of configuration problems keyed by config key.
@@ -159,11 +179,18 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	cc.batching.MaxEvents = parseInt(probs, cfg, "sluice.batch.max.events", DefaultBatching.MaxEvents, 1, 10_000_000)
 	cc.batching.MaxBytes = parseInt(probs, cfg, "sluice.batch.max.bytes", DefaultBatching.MaxBytes, 1024, 1<<30)
 	cc.batching.Linger = time.Duration(parseInt(probs, cfg, "sluice.batch.linger.ms", int(DefaultBatching.Linger/time.Millisecond), 0, 60_000)) * time.Millisecond
+	cc.retry = parseRetryPolicy(probs, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {
 		for _, e := range flatten(err) {
-			probs.add("", "%s", e.Error())
+			// A problem worded "<key>: …" belongs to that key, so validate
+			// shows it on the key as Kafka Connect does.
+			key := ""
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known[k] {
+				key = k
+			}
+			probs.add(key, "%s", e.Error())
 		}
 		return cc, nil, probs
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,6 +117,12 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond),
 		kgo.MaxVersions(ClassicTransactions()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		// A record not delivered within half the transaction timeout fails
+		// its batch, so a broker that went away makes Commit fail (the
+		// runtime retries and the connector's status says why) before the
+		// broker would abort the transaction itself; the client's default
+		// is to wait without end.
+		kgo.RecordDeliveryTimeout(cfg.TransactionTimeout / 2),
 	}
 	opts = append(opts, cfg.Options...)
 	cl, err := kgo.NewClient(opts...)
@@ -125,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, classify(fmt.Errorf("kafka sink: %w", err))
 	}
 	s.topics[cfg.OffsetsTopic] = true
 	if _, _, err := cl.ProducerID(ctx); err != nil {
@@ -133,12 +140,11 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		if isFenced(err) {
 			return nil, ErrFenced
 		}
-		return nil, fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err)
+		return nil, classify(fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err))
 	}
 	return s, nil
 }
 
-// EnsureOffsetsTopic creates the compacted offsets topic when it is absent.
 // ClassicTransactions caps the three requests whose newer versions switch
 // the producer to KIP-890 part 2 transactions (Kafka 4's transaction.version
 // 2). Under those, the first produce of a transaction that starts right after
@@ -158,13 +164,39 @@ func ClassicTransactions() *kversion.Versions {
 	return v
 }
 
+// EnsureOffsetsTopic creates the compacted offsets topic when it is absent
+// (one partition; rf -1 takes the broker's default replication factor).
 func EnsureOffsetsTopic(ctx context.Context, adm *kadm.Client, topic string, rf int16) error {
 	cfgs := map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}
-	resp, err := adm.CreateTopic(ctx, 1, rf, cfgs, topic)
-	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+	if _, err := adm.CreateTopic(ctx, 1, rf, cfgs, topic); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		return fmt.Errorf("create offsets topic %q: %w", topic, err)
 	}
-	_ = resp
+	return nil
+}
+
+// CheckOffsetsTopic reports a problem with an existing offsets topic that
+// would lose checkpoints: a cleanup.policy without compaction (delete lets
+// retention remove a connector's only checkpoint). It returns nil when the
+// topic is compacted.
+func CheckOffsetsTopic(ctx context.Context, adm *kadm.Client, topic string) error {
+	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
+	if err != nil {
+		return fmt.Errorf("describe offsets topic %q: %w", topic, err)
+	}
+	rc, err := rcs.On(topic, nil)
+	if err != nil {
+		return fmt.Errorf("describe offsets topic %q: %w", topic, err)
+	}
+	if rc.Err != nil {
+		return fmt.Errorf("describe offsets topic %q: %w", topic, rc.Err)
+	}
+	for _, c := range rc.Configs {
+		if c.Key == "cleanup.policy" && !strings.Contains(c.MaybeValue(), "compact") {
+			return fmt.Errorf("offsets topic %q has cleanup.policy=%s: set it to compact "+
+				"(kafka-configs --alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact), "+
+				"or retention may delete a connector's only checkpoint", topic, c.MaybeValue(), topic)
+		}
+	}
 	return nil
 }
 
@@ -197,7 +229,7 @@ func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
 		for _, t := range missing {
 			delete(s.topics, t)
 		}
-		return fmt.Errorf("kafka sink: %w", err)
+		return classify(fmt.Errorf("kafka sink: %w", err))
 	}
 	return nil
 }
@@ -342,7 +374,7 @@ func (s *Sink) fail(ctx context.Context, err error) error {
 	if isFenced(err) {
 		return fmt.Errorf("%w: %w", ErrFenced, err)
 	}
-	return err
+	return classify(err)
 }
 
 func isFenced(err error) bool {
