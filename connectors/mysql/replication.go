@@ -130,7 +130,9 @@ func classifyBinlogError(cfg *Config, rp restartPoint, op string, err error) err
 			return &ConnError{Op: op + fmt.Sprintf(" (another replica uses server id %d: choose another database.server.id, or is a second instance of this connector running?)", cfg.ServerID), Err: err}
 		case my.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG:
 			return &BinlogLostError{Where: rp.String(), Reason: "the server cannot send it: " + my.Message, Err: err}
-		case my.Code == gomysql.ER_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_DBACCESS_DENIED_ERROR:
+		case my.Code == gomysql.ER_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_ACCESS_DENIED_NO_PASSWORD_ERROR || my.Code == gomysql.ER_HOST_NOT_PRIVILEGED:
+			return classifyConnectError(cfg, op, err)
+		case my.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_DBACCESS_DENIED_ERROR:
 			return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %v: grant the user REPLICATION SLAVE and REPLICATION CLIENT ON *.*", op, err)}}
 		}
 	}

@@ -189,7 +189,7 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 		if d.skipAll || !d.cfg.CapturesMessage(m.Prefix) {
 			return nil
 		}
-		src := sourceBlock(d.cfg, change.TableID{}, d.commitTime, "false", int64(d.xid), d.lastCommit, lsn)
+		src := d.messageSource(d.commitTime, int64(d.xid), d.lastCommit, lsn)
 		return d.emit(d.messageEvent(m, src, d.commitTime), nil, nil, messageSize(m), send)
 	}
 
@@ -215,7 +215,7 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	src := sourceBlock(d.cfg, change.TableID{}, ts, "false", 0, lsn, lsn)
+	src := d.messageSource(ts, 0, lsn, lsn)
 	// Event.Commit: the message took effect when it was written, which the
 	// stream does not say; the time it is read is the closest known.
 	ev := d.messageEvent(m, src, time.Now())
@@ -223,6 +223,28 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 	end.events = true
 	return send(item{ev: ev, end: end, size: messageSize(m)})
 }
+
+// messageSource is the source block of a message: no schema or table, and
+// the replication origin of the last transaction begun (Debezium clears it
+// at BEGIN only, so a non-transactional message after a replayed
+// transaction carries that transaction's origin too).
+func (d *decoder) messageSource(ts time.Time, txID int64, lastCommit, lsn uint64) change.StructValue {
+	src := sourceBlock(d.cfg, change.TableID{}, ts, "false", txID, lastCommit, lsn)
+	if originAt >= 0 && originAt+1 < len(src) {
+		src[originAt], src[originAt+1] = d.origin.name, d.origin.lsn
+	}
+	return src
+}
+
+// originAt is the index of source.origin (origin_lsn follows it), or -1.
+var originAt = func() int {
+	for i, f := range sourceField.Fields {
+		if f.Name == "origin" {
+			return i
+		}
+	}
+	return -1
+}()
 
 func (d *decoder) messageEvent(m *pglogrepl.LogicalDecodingMessage, src change.StructValue, ts time.Time) *change.Event {
 	key, value := MessageSchemas(d.cfg)

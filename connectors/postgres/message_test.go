@@ -345,6 +345,37 @@ func TestMessagePrefixFilter(t *testing.T) {
 	}
 }
 
+// TestMessageOrigin: a message of a transaction replayed from a
+// replication origin carries the origin, and so does a non-transactional
+// message after it until the next BEGIN, as Debezium's source info does.
+func TestMessageOrigin(t *testing.T) {
+	ti := testTable(t, 'd')
+	h := newHarness(t, Config{}, ti, nil, nil)
+	h.feedAt(100, &pglogrepl.BeginMessage{FinalLSN: 100, Xid: 1})
+	h.feedAt(100, &pglogrepl.OriginMessage{Name: "up", CommitLSN: 777})
+	h.feedAt(90, logicalMsg(true, 90, "p", "a"))
+	h.feedAt(148, &pglogrepl.CommitMessage{CommitLSN: 100, TransactionEndLSN: 148})
+	h.feedAt(200, logicalMsg(false, 200, "p", "b"))
+	h.feedAt(300, &pglogrepl.BeginMessage{FinalLSN: 300, Xid: 2})
+	h.feedAt(290, ins("1"))
+	h.feedAt(348, &pglogrepl.CommitMessage{CommitLSN: 300, TransactionEndLSN: 348})
+	h.feedAt(400, logicalMsg(false, 400, "p", "c"))
+	evs := h.events()
+	if len(evs) != 4 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for i, want := range [][2]any{{"up", int64(777)}, {"up", int64(777)}, {nil, nil}} {
+		ev := evs[i]
+		if i == 2 {
+			ev = evs[3]
+		}
+		src := ev.Message.Value[2].(change.StructValue)
+		if src[originAt] != want[0] || src[originAt+1] != want[1] {
+			t.Errorf("message %d: origin %v/%v, want %v", i, src[originAt], src[originAt+1], want)
+		}
+	}
+}
+
 func TestMessageUnexpectedPlacement(t *testing.T) {
 	ti := testTable(t, 'd')
 	h := newHarness(t, Config{}, ti, nil, nil)
