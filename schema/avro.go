@@ -358,5 +358,5 @@ func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 	if err != nil {
 		return dst, err
 	}
-	return append(dst, Message{Topic: topic, Key: key, Value: value, Headers: fixedHeaders(a.o.Headers)}), nil
+	return append(dst, Message{Topic: topic, Key: key, Value: value, Headers: messageHeaders(a.o.Headers, m)}), nil
 }

@@ -548,7 +548,7 @@ func (j *JSON) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 	if err != nil {
 		return dst, fmt.Errorf("value: %w", err)
 	}
-	return append(dst, Message{Topic: j.messageTopic(m), Key: key, Value: value, Headers: fixedHeaders(j.o.Headers)}), nil
+	return append(dst, Message{Topic: j.messageTopic(m), Key: key, Value: value, Headers: messageHeaders(j.o.Headers, m)}), nil
 }
 
 // tableHeaders returns the headers every record of table schema t carries:
@@ -569,6 +569,15 @@ func withEventHeaders(shared, own []change.Header) []change.Header {
 	h := make([]change.Header, 0, len(own)+len(shared))
 	h = append(h, own...)
 	return append(h, shared...)
+}
+
+// messageHeaders returns the headers of a change.Message record: the
+// options' headers unless the message opts out of them.
+func messageHeaders(h []change.Header, m *change.Message) []change.Header {
+	if m.NoContextHeaders {
+		return nil
+	}
+	return fixedHeaders(h)
 }
 
 // fixedHeaders returns h with len == cap (so that appending copies), or nil

@@ -69,6 +69,10 @@ type Message struct {
 	// kind of message so encoders can cache what they derive from it.
 	KeySchema, ValueSchema *Field
 	Key, Value             StructValue
+	// NoContextHeaders leaves the connector's context headers
+	// (__debezium.context.*) off the record: Debezium writes none on
+	// Postgres logical decoding message records.
+	NoContextHeaders bool
 }
 
 // Header is a Kafka record header.

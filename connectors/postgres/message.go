@@ -253,7 +253,10 @@ func (d *decoder) messageEvent(m *pglogrepl.LogicalDecodingMessage, src change.S
 		Message: &change.Message{
 			Topic:     MessageTopic,
 			KeySchema: key, ValueSchema: value,
-			Key: change.StructValue{m.Prefix},
+			// Debezium's LogicalDecodingMessageMonitor builds its records
+			// without the context headers (measured: none at all).
+			NoContextHeaders: true,
+			Key:              change.StructValue{m.Prefix},
 			Value: change.StructValue{
 				"m",
 				time.Now().UnixMilli(),

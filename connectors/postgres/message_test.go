@@ -163,7 +163,7 @@ func TestDecoderMessages(t *testing.T) {
 	}
 
 	tm, nm := evs[0], evs[2]
-	if tm.Message.Topic != "message" || tm.Message.KeySchema != messageKeySchema || tm.Message.ValueSchema != messageValueBytes {
+	if tm.Message.Topic != "message" || tm.Message.KeySchema != messageKeySchema || tm.Message.ValueSchema != messageValueBytes || !tm.Message.NoContextHeaders {
 		t.Errorf("transactional message record %+v", tm.Message)
 	}
 	v := tm.Message.Value
