@@ -148,7 +148,9 @@ func parseLogicalMessage(wal []byte) (*pglogrepl.LogicalDecodingMessage, error) 
 	if nul < 0 {
 		return nil, errors.New("pgoutput message: prefix is not terminated")
 	}
-	m.Prefix = string(src[:nul])
+	// The prefix is text in the database's encoding; records need UTF-8
+	// (Debezium reads it into a Java string, replacing what is not UTF-8).
+	m.Prefix = strings.ToValidUTF8(string(src[:nul]), "\uFFFD")
 	src = src[nul+1:]
 	if len(src) < 4 {
 		return nil, errors.New("pgoutput message: ends before the content length")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pglogrepl"
 
@@ -56,6 +57,10 @@ func TestParseLogicalMessage(t *testing.T) {
 		t.Errorf("empty non-transactional message: %+v %v", m, err)
 	}
 
+	if m, err := parseLogicalMessage(wireMessage(false, 7, "a\xffb", nil)); err != nil || m.Prefix != "a\uFFFDb" {
+		t.Errorf("prefix not in UTF-8: %q %v", m.Prefix, err)
+	}
+
 	good := wireMessage(false, 9, "p", []byte("abc"))
 	for name, b := range map[string][]byte{
 		"empty":            {},
@@ -81,6 +86,12 @@ func FuzzParseLogicalMessage(f *testing.F) {
 		m, err := parseLogicalMessage(b)
 		if err != nil {
 			return
+		}
+		if !utf8.ValidString(m.Prefix) {
+			t.Errorf("prefix %q is not UTF-8", m.Prefix)
+		}
+		if !bytes.Contains(b, []byte(m.Prefix)) {
+			return // a prefix that was not UTF-8, replaced
 		}
 		if again := wireMessage(m.Transactional, uint64(m.LSN), m.Prefix, m.Content); !bytes.Equal(again, b) {
 			t.Errorf("%x decoded to %+v, which encodes to %x", b, m, again)
