@@ -1406,16 +1406,23 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 	if fsp < 0 || fsp > 6 {
 		fsp = 6
 	}
+	// The snapshot reads a java.sql.Timestamp that Debezium formats with
+	// ISO_OFFSET_DATE_TIME (the fraction without its trailing zeros, none
+	// when zero); the binlog gives a ZonedDateTime that it formats with
+	// exactly the column's fsp digits. A zero TIMESTAMP is null in a
+	// nullable column of the snapshot (else the epoch); in the binlog it is
+	// the instant 0, which Debezium formats like any other.
+	epochISO := formatZonedTimestamp(0, -1)
 	epoch := formatZonedTimestamp(0, fsp)
 	text := func(b []byte) (any, error) {
 		us, err := parseDatetime(b)
 		if errors.Is(err, errZeroDate) {
-			return zeroValue(nullable, epoch), nil
+			return zeroValue(nullable, epochISO), nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return formatZonedTimestamp(us, fsp), nil
+		return formatZonedTimestamp(us, -1), nil
 	}
 	return mapping{
 		field: logical(change.String, logicalZonedTimestamp),
@@ -1424,16 +1431,24 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 			if err != nil {
 				return nil, err
 			}
-			return text(b)
+			us, err := parseDatetime(b)
+			if errors.Is(err, errZeroDate) {
+				return epoch, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return formatZonedTimestamp(us, fsp), nil
 		},
 		text:     text,
-		fallback: epoch,
+		fallback: epochISO,
 	}
 }
 
 // formatZonedTimestamp formats µs since the epoch as Debezium's
 // ZonedTimestamp for a column of precision fsp: ISO-8601 in UTC with exactly
-// fsp fraction digits.
+// fsp fraction digits, or, for fsp < 0, as Java's ISO_OFFSET_DATE_TIME
+// does: the fraction without trailing zeros, none when it is zero.
 func formatZonedTimestamp(us int64, fsp int) string {
 	days := floorDiv(us, microsPerDay)
 	rem := us - days*microsPerDay
@@ -1442,10 +1457,13 @@ func formatZonedTimestamp(us int64, fsp int) string {
 	buf = fmt.Appendf(buf, "%04d-%02d-%02dT", y, m, d)
 	secs := rem / microsPerSecond
 	buf = fmt.Appendf(buf, "%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
-	if fsp > 0 {
-		frac := fmt.Sprintf("%06d", rem%microsPerSecond)
+	switch frac := fmt.Sprintf("%06d", rem%microsPerSecond); {
+	case fsp > 0:
 		buf = append(buf, '.')
 		buf = append(buf, frac[:fsp]...)
+	case fsp < 0 && rem%microsPerSecond != 0:
+		buf = append(buf, '.')
+		buf = append(buf, strings.TrimRight(frac, "0")...)
 	}
 	return string(append(buf, 'Z'))
 }

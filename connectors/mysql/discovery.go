@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,7 +131,8 @@ func writeField(b *strings.Builder, f *change.Field) {
 	}
 }
 
-// listTables returns the captured tables ("db", "table") in name order.
+// listTables returns the captured tables ("db", "table") in the order the
+// snapshot reads them (snapshotOrder).
 func listTables(q *client.Conn, cfg *Config) ([]change.TableID, error) {
 	r, err := q.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
 		WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
@@ -146,7 +148,31 @@ func listTables(q *client.Conn, cfg *Config) ([]change.TableID, error) {
 			out = append(out, change.TableID{Namespace: db, Name: tb})
 		}
 	}
-	return out, nil
+	// Debezium sorts table ids as strings ("db.table"), case-sensitively.
+	slices.SortFunc(out, func(a, b change.TableID) int { return strings.Compare(a.String(), b.String()) })
+	return snapshotOrder(out, cfg.TableInclude), nil
+}
+
+// snapshotOrder orders the captured tables as Debezium's snapshot reads
+// them: with a table.include.list, the tables each entry matches, entry by
+// entry in the list's order (the matches of one entry sorted by name, a table
+// matched by an earlier entry staying where it first appeared); without one,
+// all of them sorted by name. ids must be sorted by "db.table".
+func snapshotOrder(ids []change.TableID, include []*regexp.Regexp) []change.TableID {
+	if len(include) == 0 {
+		return ids
+	}
+	out := make([]change.TableID, 0, len(ids))
+	seen := make([]bool, len(ids))
+	for _, re := range include {
+		for i, id := range ids {
+			if !seen[i] && re.MatchString(id.String()) {
+				seen[i] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // keyFromMeta returns the indexes of the primary key columns in key order,

@@ -231,7 +231,7 @@ const (
 	outFloat64
 	outDate  // int32 epoch days; zero dates per nullable
 	outStamp // DATETIME: int64 ms or µs since the epoch; zero dates per nullable
-	outZoned // TIMESTAMP: ZonedTimestamp string; zero dates per nullable
+	outZoned // TIMESTAMP: ZonedTimestamp string; a zero timestamp is the epoch
 	outDecimal
 	outText   // string, validated as UTF-8
 	outLatin1 // string, decoded from MySQL's latin1
@@ -627,10 +627,8 @@ func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, e
 				switch {
 				case !ok:
 					return nil, 0, 0, false
-				case zero && c.nullable:
-					row[i] = nil
 				case zero:
-					row[i] = c.zero
+					row[i] = c.zero // the instant 0, as mapTimestamp
 				default:
 					row[i] = a.string(appendZoned(nil, us, c.fsp))
 				}
