@@ -1,0 +1,154 @@
+package mysql
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// showCreateT1 is MariaDB 10.11's SHOW CREATE TABLE of a table created as
+// (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL DEFAULT
+// 'x”y', b BOOLEAN DEFAULT TRUE, f FLOAT(7,3), f2 FLOAT(30), r REAL, d
+// DECIMAL(10,2) DEFAULT -1.5, j JSON, ...).
+const showCreateT1 = "CREATE TABLE `t1` (\n" +
+	"  `id` int(11) NOT NULL AUTO_INCREMENT,\n" +
+	"  `name` varchar(255) NOT NULL DEFAULT 'x''y',\n" +
+	"  `b` tinyint(1) DEFAULT 1,\n" +
+	"  `f` float(7,3) DEFAULT NULL,\n" +
+	"  `f2` double DEFAULT NULL,\n" +
+	"  `r` double DEFAULT NULL,\n" +
+	"  `d` decimal(10,2) DEFAULT -1.50,\n" +
+	"  `j` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`j`)),\n" +
+	"  `ts` timestamp(6) NULL DEFAULT current_timestamp(6) ON UPDATE current_timestamp(6),\n" +
+	"  `e` enum('a','b') NOT NULL COMMENT 'an enum',\n" +
+	"  `s` set('x','y','z') DEFAULT NULL,\n" +
+	"  `bi` bit(3) DEFAULT b'101',\n" +
+	"  `u` int(10) unsigned zerofill DEFAULT NULL,\n" +
+	"  `c` char(3) CHARACTER SET latin1 COLLATE latin1_swedish_ci DEFAULT NULL,\n" +
+	"  `v` varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL,\n" +
+	"  `y` year(4) DEFAULT NULL,\n" +
+	"  `g` point DEFAULT NULL,\n" +
+	"  `big` bigint(20) unsigned NOT NULL,\n" +
+	"  PRIMARY KEY (`id`),\n" +
+	"  UNIQUE KEY `uk` (`name`)\n" +
+	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='tbl comment'"
+
+func colJSON(t *testing.T, tb *ddlTable, name string) string {
+	t.Helper()
+	i := tb.column(name)
+	if i < 0 {
+		t.Fatalf("no column %s in %+v", name, tb.Columns)
+	}
+	v := tb.Columns[i].value(int32(i + 1))
+	keys := []string{"name", "jdbcType", "nativeType", "typeName", "typeExpression", "charsetName", "length", "scale", "position", "optional", "autoIncremented", "generated", "comment", "defaultValueExpression", "enumValues"}
+	var b strings.Builder
+	b.WriteByte('{')
+	for k, x := range v {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		j, _ := json.Marshal(x)
+		b.WriteString(`"` + keys[k] + `":` + string(j))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func TestParseShowCreateTable(t *testing.T) {
+	cr, ok := parseCreateTable(showCreateT1)
+	if !ok {
+		t.Fatal("not parsed")
+	}
+	tb := cr.Table
+	if cr.Name != "t1" || tb.Charset != "utf8mb4" || tb.Comment != "tbl comment" || len(tb.Columns) != 18 {
+		t.Fatalf("table %+v", cr)
+	}
+	if strings.Join(tb.Key, ",") != "id" {
+		t.Errorf("key %v", tb.Key)
+	}
+	want := map[string]string{
+		"id":   `{"name":"id","jdbcType":4,"nativeType":null,"typeName":"INT","typeExpression":"INT","charsetName":null,"length":11,"scale":null,"position":1,"optional":false,"autoIncremented":true,"generated":true,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"name": `{"name":"name","jdbcType":12,"nativeType":null,"typeName":"VARCHAR","typeExpression":"VARCHAR","charsetName":null,"length":255,"scale":null,"position":2,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"x''y","enumValues":null}`,
+		"b":    `{"name":"b","jdbcType":5,"nativeType":null,"typeName":"TINYINT","typeExpression":"TINYINT","charsetName":null,"length":1,"scale":null,"position":3,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"1","enumValues":null}`,
+		"f":    `{"name":"f","jdbcType":6,"nativeType":null,"typeName":"FLOAT","typeExpression":"FLOAT","charsetName":null,"length":7,"scale":3,"position":4,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"d":    `{"name":"d","jdbcType":3,"nativeType":null,"typeName":"DECIMAL","typeExpression":"DECIMAL","charsetName":null,"length":10,"scale":2,"position":7,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"-1.50","enumValues":null}`,
+		"j":    `{"name":"j","jdbcType":12,"nativeType":null,"typeName":"LONGTEXT","typeExpression":"LONGTEXT","charsetName":"utf8mb4","length":null,"scale":null,"position":8,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"ts":   `{"name":"ts","jdbcType":2014,"nativeType":null,"typeName":"TIMESTAMP","typeExpression":"TIMESTAMP","charsetName":null,"length":6,"scale":null,"position":9,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"1970-01-01 00:00:00","enumValues":null}`,
+		"e":    `{"name":"e","jdbcType":1,"nativeType":null,"typeName":"ENUM","typeExpression":"ENUM","charsetName":null,"length":1,"scale":null,"position":10,"optional":false,"autoIncremented":false,"generated":false,"comment":"an enum","defaultValueExpression":null,"enumValues":["'a'","'b'"]}`,
+		"s":    `{"name":"s","jdbcType":1,"nativeType":null,"typeName":"SET","typeExpression":"SET","charsetName":null,"length":5,"scale":null,"position":11,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":["'x'","'y'","'z'"]}`,
+		"bi":   `{"name":"bi","jdbcType":-7,"nativeType":null,"typeName":"BIT","typeExpression":"BIT","charsetName":null,"length":3,"scale":null,"position":12,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"101","enumValues":null}`,
+		"u":    `{"name":"u","jdbcType":4,"nativeType":null,"typeName":"INT UNSIGNED ZEROFILL","typeExpression":"INT UNSIGNED ZEROFILL","charsetName":null,"length":10,"scale":null,"position":13,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"c":    `{"name":"c","jdbcType":1,"nativeType":null,"typeName":"CHAR","typeExpression":"CHAR","charsetName":"latin1","length":3,"scale":null,"position":14,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"big":  `{"name":"big","jdbcType":-5,"nativeType":null,"typeName":"BIGINT UNSIGNED","typeExpression":"BIGINT UNSIGNED","charsetName":null,"length":20,"scale":null,"position":18,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+	}
+	for name, w := range want {
+		if got := colJSON(t, tb, name); got != w {
+			t.Errorf("%s:\n got  %s\n want %s", name, got, w)
+		}
+	}
+}
+
+func TestApplyAlter(t *testing.T) {
+	cr, _ := parseCreateTable(showCreateT1)
+	tb := cr.Table
+	res, ok := applyAlter(tb, "ALTER TABLE t1 ADD COLUMN flag BOOLEAN NOT NULL DEFAULT FALSE AFTER id, ADD n INT, MODIFY f FLOAT(7,3) NOT NULL, "+
+		"CHANGE COLUMN `name` full_name VARCHAR(100) COMMENT 'renamed', DROP COLUMN bi, ADD doc JSON, ADD INDEX ix (n), RENAME COLUMN y TO yr")
+	if !ok || res.Unknown {
+		t.Fatalf("alter: %v %+v", ok, res)
+	}
+	names := make([]string, len(tb.Columns))
+	for i, c := range tb.Columns {
+		names[i] = c.Name
+	}
+	if got := strings.Join(names, ","); got != "id,flag,full_name,b,f,f2,r,d,j,ts,e,s,u,c,v,yr,g,big,n,doc" {
+		t.Fatalf("columns %s", got)
+	}
+	want := map[string]string{
+		"flag":      `{"name":"flag","jdbcType":16,"nativeType":null,"typeName":"BOOLEAN","typeExpression":"BOOLEAN","charsetName":null,"length":null,"scale":null,"position":2,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"FALSE","enumValues":null}`,
+		"n":         `{"name":"n","jdbcType":4,"nativeType":null,"typeName":"INT","typeExpression":"INT","charsetName":null,"length":null,"scale":null,"position":19,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"full_name": `{"name":"full_name","jdbcType":12,"nativeType":null,"typeName":"VARCHAR","typeExpression":"VARCHAR","charsetName":null,"length":100,"scale":null,"position":3,"optional":true,"autoIncremented":false,"generated":false,"comment":"renamed","defaultValueExpression":null,"enumValues":null}`,
+		"f":         `{"name":"f","jdbcType":6,"nativeType":null,"typeName":"FLOAT","typeExpression":"FLOAT","charsetName":null,"length":7,"scale":3,"position":5,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+		"doc":       `{"name":"doc","jdbcType":1111,"nativeType":null,"typeName":"JSON","typeExpression":"JSON","charsetName":null,"length":null,"scale":null,"position":20,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
+	}
+	for name, w := range want {
+		if got := colJSON(t, tb, name); got != w {
+			t.Errorf("%s:\n got  %s\n want %s", name, got, w)
+		}
+	}
+	res, ok = applyAlter(tb, "ALTER TABLE `db`.`t1` RENAME TO `db`.`t2`")
+	if !ok || res.RenameTo != "t2" || res.RenameDB != "db" {
+		t.Errorf("rename: %+v", res)
+	}
+	if _, ok := applyAlter(tb, "CREATE TABLE x (a int)"); ok {
+		t.Error("a CREATE read as an ALTER")
+	}
+}
+
+func TestParseCreateTableForms(t *testing.T) {
+	cr, ok := parseCreateTable("CREATE TABLE IF NOT EXISTS db.k (a INT, b VARCHAR(3) NOT NULL, c SERIAL, UNIQUE KEY (b)) DEFAULT CHARSET latin1")
+	if !ok || cr.DB != "db" || cr.Name != "k" || cr.Table.Charset != "latin1" {
+		t.Fatalf("%+v", cr)
+	}
+	// SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE: the first
+	// unique NOT NULL column becomes the key when there is no primary key.
+	if strings.Join(cr.Table.Key, ",") != "c" {
+		t.Errorf("key %v", cr.Table.Key)
+	}
+	if got := colJSON(t, cr.Table, "c"); !strings.Contains(got, `"typeName":"BIGINT UNSIGNED"`) || !strings.Contains(got, `"optional":false,"autoIncremented":true,"generated":true`) {
+		t.Errorf("serial: %s", got)
+	}
+	if got := colJSON(t, cr.Table, "a"); !strings.Contains(got, `"length":null`) || !strings.Contains(got, `"optional":true`) {
+		t.Errorf("a: %s", got)
+	}
+	cr, ok = parseCreateTable("create table t2 like t1")
+	if !ok || cr.Like != "t1" || cr.Table != nil {
+		t.Errorf("like: %+v", cr)
+	}
+	cr, ok = parseCreateTable("CREATE TABLE t3 AS SELECT * FROM t1")
+	if !ok || !cr.AsSelect {
+		t.Errorf("as select: %+v", cr)
+	}
+	if _, ok := parseCreateTable("CREATE TABLE t4 (a WEIRDTYPE)"); ok {
+		t.Error("an unknown type parsed")
+	}
+}
