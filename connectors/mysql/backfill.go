@@ -198,7 +198,11 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	tabs := make([]*tableInfo, len(run.state.Tables))
 	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
 		db, name, _ := strings.Cut(run.state.Tables[ti], ".")
-		t, err := describeTable(ctx, st.q, change.TableID{Namespace: db, Name: name}, 0, st.cfg.Types)
+		model, err := st.model(ctx, st.q, db, name)
+		if err != nil {
+			return nil, err
+		}
+		t, err := describeTable(ctx, st.q, change.TableID{Namespace: db, Name: name}, 0, st.cfg.Types, model)
 		if err != nil {
 			return nil, err
 		}

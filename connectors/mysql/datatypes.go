@@ -211,6 +211,31 @@ type ColumnMeta struct {
 	// KeyPosition is the 1-based position of the column in the primary key
 	// (0 when not in it, or unknown).
 	KeyPosition int
+	// Declared is the type the DDL statements Debezium read named for the
+	// column (nil: unknown). Debezium maps by it: BOOLEAN is a boolean,
+	// JSON is io.debezium.data.Json, FLOAT(M,D) and FLOAT(p>24) are
+	// doubles, REAL is a float.
+	Declared *DeclaredType
+}
+
+// DeclaredType is a column's type as a DDL statement names it.
+type DeclaredType struct {
+	TypeName string `json:"t"`            // upper case, with UNSIGNED/ZEROFILL: "BOOLEAN", "FLOAT UNSIGNED"
+	JDBCType int32  `json:"j"`            // java.sql.Types
+	Length   int32  `json:"l"`            // -1: none
+	Scale    int32  `json:"s,omitempty"`  // with HasScale
+	HasScale bool   `json:"hs,omitempty"` //
+}
+
+// isFloat32 reports whether Debezium maps a FLOAT or DOUBLE column of this
+// declared type to a Connect float (else a double): FLOAT without a scale
+// and with at most 24 bits of precision, and REAL.
+func (d *DeclaredType) isFloat32() bool {
+	switch d.TypeName {
+	case "FLOAT", "FLOAT UNSIGNED", "FLOAT UNSIGNED ZEROFILL":
+		return !d.HasScale && d.Length <= 24
+	}
+	return d.JDBCType == jdbcReal
 }
 
 // Column describes one table column as sluice maps it.
@@ -644,6 +669,18 @@ func quoteMembers(vals []string) string {
 
 // mapType chooses the mapping of m's type.
 func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
+	if d := m.Declared; d != nil {
+		switch {
+		case d.JDBCType == jdbcBoolean && m.Type == gomysql.MYSQL_TYPE_TINY:
+			return mapBoolean(), nil
+		case m.Type == gomysql.MYSQL_TYPE_FLOAT || m.Type == gomysql.MYSQL_TYPE_DOUBLE:
+			return mapFloat(m.Type, d.isFloat32()), nil
+		case d.TypeName == "JSON":
+			ct.base = "json"
+		case ct.base == "json":
+			ct.base = "longtext" // MariaDB's JSON read from SHOW CREATE TABLE: LONGTEXT
+		}
+	}
 	switch m.Type {
 	case gomysql.MYSQL_TYPE_TINY:
 		return mapInt(8, m.Unsigned, change.Int16), nil
@@ -670,9 +707,9 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 		}
 		return mapDecimal(m.Precision, m.Scale, opts), nil
 	case gomysql.MYSQL_TYPE_FLOAT:
-		return mapping{field: change.Field{Type: change.Float32}, binlog: binlogFloat32, text: textFloat32, fallback: float32(0)}, nil
+		return mapFloat(m.Type, true), nil
 	case gomysql.MYSQL_TYPE_DOUBLE:
-		return mapping{field: change.Field{Type: change.Float64}, binlog: binlogFloat64, text: textFloat64, fallback: float64(0)}, nil
+		return mapFloat(m.Type, false), nil
 	case gomysql.MYSQL_TYPE_BIT:
 		return mapBit(m.Length)
 	case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
@@ -851,6 +888,58 @@ func mapUnsignedBigintPrecise() mapping {
 }
 
 // --- floats -----------------------------------------------------------------
+
+// mapFloat maps a FLOAT (typ MYSQL_TYPE_FLOAT, 4 bytes) or DOUBLE column to
+// a Connect float (f32) or double. A FLOAT column mapped to a double
+// carries its single-precision value widened (FLOAT(7,3) 1234.567 is
+// 1234.5670166015625, as Debezium's Float.doubleValue); a DOUBLE column
+// mapped to a float is rounded to single precision.
+func mapFloat(typ byte, f32 bool) mapping {
+	switch {
+	case f32:
+		return mapping{field: change.Field{Type: change.Float32}, binlog: binlogFloat32, text: textFloat32, fallback: float32(0)}
+	case typ == gomysql.MYSQL_TYPE_FLOAT:
+		return mapping{field: change.Field{Type: change.Float64},
+			binlog: func(v any) (any, error) {
+				f, err := binlogFloat32(v)
+				if err != nil {
+					return nil, err
+				}
+				return float64(f.(float32)), nil
+			},
+			text: func(b []byte) (any, error) {
+				f, err := textFloat32(b)
+				if err != nil {
+					return nil, err
+				}
+				return float64(f.(float32)), nil
+			},
+			fallback: float64(0)}
+	}
+	return mapping{field: change.Field{Type: change.Float64}, binlog: binlogFloat64, text: textFloat64, fallback: float64(0)}
+}
+
+// mapBoolean maps a TINYINT column declared BOOLEAN: non-zero is true.
+func mapBoolean() mapping {
+	return mapping{
+		field: change.Field{Type: change.Boolean},
+		binlog: func(v any) (any, error) {
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			return x != 0, nil
+		},
+		text: func(b []byte) (any, error) {
+			x, err := strconv.ParseInt(string(b), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("invalid boolean %q", b)
+			}
+			return x != 0, nil
+		},
+		fallback: false,
+	}
+}
 
 func binlogFloat32(v any) (any, error) {
 	switch x := v.(type) {

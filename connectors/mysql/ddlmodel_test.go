@@ -1,9 +1,14 @@
 package mysql
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // showCreateT1 is MariaDB 10.11's SHOW CREATE TABLE of a table created as
@@ -150,5 +155,66 @@ func TestParseCreateTableForms(t *testing.T) {
 	}
 	if _, ok := parseCreateTable("CREATE TABLE t4 (a WEIRDTYPE)"); ok {
 		t.Error("an unknown type parsed")
+	}
+}
+
+// serverless makes st read no table models or character sets from a
+// server: tables without a model map as the binlog says.
+func serverless(st *Stream) {
+	st.loadModel = func(context.Context, string, string) (*ddlTable, error) { return nil, nil }
+	st.loadCharset = func(context.Context, string) string { return "utf8mb4" }
+}
+
+// TestDeclaredTypeMappings checks the mappings that follow the type a DDL
+// statement names (Debezium's BinlogValueConverters.schemaBuilder).
+func TestDeclaredTypeMappings(t *testing.T) {
+	decl := func(stmt string) *DeclaredType {
+		cr, ok := parseCreateTable("CREATE TABLE x (c " + stmt + ")")
+		if !ok {
+			t.Fatalf("%s: not parsed", stmt)
+		}
+		c := cr.Table.Columns[0]
+		return &DeclaredType{TypeName: c.TypeName, JDBCType: c.JDBCType, Length: c.Length, Scale: c.Scale, HasScale: c.HasScale}
+	}
+	cases := []struct {
+		ddl    string
+		typ    byte
+		colTyp string
+		want   change.Type
+		logic  string
+		binlog any
+		text   string
+		value  any
+	}{
+		{"BOOLEAN", gomysql.MYSQL_TYPE_TINY, "", change.Boolean, "", int8(1), "1", true},
+		{"BOOL", gomysql.MYSQL_TYPE_TINY, "", change.Boolean, "", int8(0), "0", false},
+		{"TINYINT(1)", gomysql.MYSQL_TYPE_TINY, "", change.Int16, "", int8(1), "1", int16(1)},
+		{"FLOAT(7,3)", gomysql.MYSQL_TYPE_FLOAT, "", change.Float64, "", float32(1234.567), "1234.567", 1234.5670166015625},
+		{"FLOAT", gomysql.MYSQL_TYPE_FLOAT, "", change.Float32, "", float32(1.5), "1.5", float32(1.5)},
+		{"FLOAT(24)", gomysql.MYSQL_TYPE_FLOAT, "", change.Float32, "", float32(1.5), "1.5", float32(1.5)},
+		{"FLOAT4", gomysql.MYSQL_TYPE_FLOAT, "", change.Float64, "", float32(0.1), "0.1", float64(float32(0.1))},
+		{"FLOAT(30)", gomysql.MYSQL_TYPE_DOUBLE, "", change.Float64, "", 0.1, "0.1", 0.1},
+		{"REAL", gomysql.MYSQL_TYPE_DOUBLE, "", change.Float32, "", 0.1, "0.1", float32(0.1)},
+		{"DOUBLE", gomysql.MYSQL_TYPE_DOUBLE, "", change.Float64, "", 0.1, "0.1", 0.1},
+		{"JSON", gomysql.MYSQL_TYPE_BLOB, "", change.String, logicalJSON, []byte(`{"a":1}`), `{"a":1}`, `{"a":1}`},
+		// MariaDB's JSON read from SHOW CREATE TABLE (information_schema
+		// still sees the json_valid check): a plain string.
+		{"LONGTEXT", gomysql.MYSQL_TYPE_BLOB, "json", change.String, "", []byte(`{"a":1}`), `{"a":1}`, `{"a":1}`},
+	}
+	for _, tc := range cases {
+		m := ColumnMeta{Name: "c", Type: tc.typ, ColumnType: tc.colTyp, Nullable: true, Declared: decl(tc.ddl)}
+		c, err := MapColumn(m, TypeOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.ddl, err)
+		}
+		if c.Field.Type != tc.want || c.Field.Logical != tc.logic {
+			t.Errorf("%s: field %v %q, want %v %q", tc.ddl, c.Field.Type, c.Field.Logical, tc.want, tc.logic)
+		}
+		checkConvs(t, c, []conv{{binlog: tc.binlog, text: tc.text, want: tc.value}})
+	}
+	// Without a declared type the binlog's type decides, as before.
+	c, _ := MapColumn(ColumnMeta{Name: "c", Type: gomysql.MYSQL_TYPE_FLOAT}, TypeOptions{})
+	if c.Field.Type != change.Float32 {
+		t.Errorf("undeclared FLOAT: %v", c.Field.Type)
 	}
 }

@@ -189,8 +189,9 @@ func keyFromMeta(meta []ColumnMeta) []int {
 }
 
 // describeTable reads a table's columns and key from information_schema and
-// builds its schema at version.
-func describeTable(ctx context.Context, q *client.Conn, id change.TableID, version int, opts TypeOptions) (*tableInfo, error) {
+// builds its schema at version, with the declared types of model (nil:
+// none).
+func describeTable(ctx context.Context, q *client.Conn, id change.TableID, version int, opts TypeOptions, model *ddlTable) (*tableInfo, error) {
 	meta, err := MetaFromInformationSchema(ctx, q, id.Namespace, id.Name)
 	if err != nil {
 		return nil, &ConnError{Op: "read columns of " + id.String(), Err: err}
@@ -198,6 +199,7 @@ func describeTable(ctx context.Context, q *client.Conn, id change.TableID, versi
 	if len(meta) == 0 {
 		return nil, nil // dropped meanwhile
 	}
+	declaredTypes(meta, model)
 	return buildTable(id, meta, keyFromMeta(meta), version, opts)
 }
 

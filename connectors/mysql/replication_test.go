@@ -101,6 +101,7 @@ func newHarness(t *testing.T, info serverInfo, start restartPoint, cp *change.Po
 		t.Fatal(err)
 	}
 	st := newStream(&cfg, nil, Knobs{}, info)
+	serverless(st)
 	st.log = testLogger(t)
 	d, err := newDecoder(st, start, cp, state)
 	if err != nil {

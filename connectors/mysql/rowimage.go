@@ -304,6 +304,15 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 			}
 			return true
 		}
+		if d := m.Declared; d != nil {
+			// Mappings the DDL's type changes (mapType) take go-mysql's path.
+			switch {
+			case d.JDBCType == jdbcBoolean && m.Type == gomysql.MYSQL_TYPE_TINY,
+				m.Type == gomysql.MYSQL_TYPE_FLOAT && !d.isFloat32(),
+				m.Type == gomysql.MYSQL_TYPE_DOUBLE && d.isFloat32():
+				return nil
+			}
+		}
 		ok := false
 		switch m.Type {
 		case gomysql.MYSQL_TYPE_TINY:

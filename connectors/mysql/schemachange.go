@@ -27,6 +27,7 @@ import (
 var columnChangeField = change.Field{
 	Type:    change.Struct,
 	Logical: "io.debezium.connector.schema.Column",
+	Version: 1,
 	Fields: []change.Field{
 		{Name: "name", Type: change.String},
 		{Name: "jdbcType", Type: change.Int32},
@@ -53,6 +54,7 @@ var tableChangeField = change.Field{
 	Type:     change.Struct,
 	Optional: true,
 	Logical:  "io.debezium.connector.schema.Table",
+	Version:  1,
 	Fields: []change.Field{
 		{Name: "defaultCharsetName", Type: change.String, Optional: true},
 		{Name: "primaryKeyColumnNames", Type: change.Array, Optional: true, Elem: &change.Field{Type: change.String}},
@@ -65,6 +67,7 @@ var tableChangeField = change.Field{
 var changeField = change.Field{
 	Type:    change.Struct,
 	Logical: "io.debezium.connector.schema.Change",
+	Version: 1,
 	Fields: []change.Field{
 		{Name: "type", Type: change.String},
 		{Name: "id", Type: change.String},
@@ -182,12 +185,13 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		if !d.cfg.CapturesDatabase(c.db) {
 			continue
 		}
-		var def any
+		var def any = emptyTableValue() // a DROP: Debezium's table with only its id
 		if c.kind != "DROP" {
-			v, err := d.tableDef(ctx, c.db, c.table)
+			v, err := d.tableValue(ctx, c.db, c.table)
 			if err != nil {
 				return err
 			}
+			def = nil
 			if v != nil {
 				def = v
 			}

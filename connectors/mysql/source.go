@@ -209,8 +209,17 @@ type Stream struct {
 	q        *client.Conn
 	tables   map[string]*tableInfo // current schema per "db.table"
 	versions map[string]schemaVer  // version bookkeeping per "db.table"
-	warned   map[string]bool
-	snap     *snapshotRun
+	// models are the tables as Debezium's DDL parser sees them (models.go);
+	// dbCharsets the databases' default character sets read so far.
+	models     map[string]*ddlTable
+	dbCharsets map[string]string
+	// loadModel and loadCharset read a table's model and a database's
+	// character set from the server (serverModels; unit tests replace
+	// them).
+	loadModel   func(ctx context.Context, db, table string) (*ddlTable, error)
+	loadCharset func(ctx context.Context, db string) string
+	warned      map[string]bool
+	snap        *snapshotRun
 
 	versionsGen int // counts the changes of versions after Open
 
@@ -243,16 +252,21 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream 
 	if k.MaxReconnects <= 0 {
 		k.MaxReconnects = 10
 	}
+	loadModel, loadCharset := serverModels(cfg)
 	return &Stream{
-		cfg:      cfg,
-		log:      log,
-		knobs:    k,
-		info:     info,
-		src:      SourceSchema(cfg),
-		tables:   map[string]*tableInfo{},
-		versions: map[string]schemaVer{},
-		warned:   map[string]bool{},
-		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
+		loadModel:   loadModel,
+		loadCharset: loadCharset,
+		cfg:         cfg,
+		log:         log,
+		knobs:       k,
+		info:        info,
+		src:         SourceSchema(cfg),
+		tables:      map[string]*tableInfo{},
+		versions:    map[string]schemaVer{},
+		models:      map[string]*ddlTable{},
+		dbCharsets:  map[string]string{},
+		warned:      map[string]bool{},
+		items:       queue.New[item](k.QueueEvents, k.QueueBytes),
 	}
 }
 
@@ -274,7 +288,7 @@ func (st *Stream) adopt(t *tableInfo) *tableInfo {
 		t.Schema.Version = v.V + 1
 		st.log.Info("table schema changed", "table", name, "version", t.Schema.Version)
 	}
-	st.versions[name] = schemaVer{V: t.Schema.Version, FP: t.FP}
+	st.versions[name] = schemaVer{V: t.Schema.Version, FP: t.FP, Decl: v.Decl}
 	st.versionsGen++
 	st.tables[name] = t
 	warnKeyless(st.log, t, st.warned)
