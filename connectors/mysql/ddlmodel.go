@@ -1209,7 +1209,7 @@ func (t *ddlTable) value() change.StructValue {
 	}
 	cols := make([]any, len(t.Columns))
 	for i := range t.Columns {
-		cols[i] = t.Columns[i].value(int32(i + 1))
+		cols[i] = t.Columns[i].value(int32(i+1), t.Charset)
 	}
 	var comment any
 	if t.HasComment {
@@ -1218,9 +1218,14 @@ func (t *ddlTable) value() change.StructValue {
 	return change.StructValue{optString(t.Charset), key, cols, comment}
 }
 
-// value is the io.debezium.connector.schema.Column struct of c at position.
-func (c *ddlColumn) value(position int32) change.StructValue {
+// value is the io.debezium.connector.schema.Column struct of c at position
+// in a table whose character set is tableCharset.
+func (c *ddlColumn) value(position int32, tableCharset string) change.StructValue {
 	var length, scale, comment, deflt, enums any
+	charset := c.Charset
+	if charset == "" && usesCharset(c.JDBCType) {
+		charset = tableCharset
+	}
 	if c.Length != -1 {
 		length = c.Length
 	}
@@ -1246,7 +1251,7 @@ func (c *ddlColumn) value(position int32) change.StructValue {
 		nil, // nativeType: unset in the MySQL and MariaDB connectors
 		c.TypeName,
 		c.TypeName, // typeExpression: the name again
-		optString(c.Charset),
+		optString(charset),
 		length,
 		scale,
 		position,
@@ -1259,8 +1264,13 @@ func (c *ddlColumn) value(position int32) change.StructValue {
 	}
 }
 
-// emptyTableValue is the table of a DROP's table change: Debezium gives a
-// table with only its id.
-func emptyTableValue() change.StructValue {
-	return change.StructValue{nil, []any{}, []any{}, nil}
+// usesCharset reports whether a column of JDBC type jdbc has a character
+// set (Debezium's Column.typeUsesCharset): such a column without one of its
+// own has its table's.
+func usesCharset(jdbc int32) bool {
+	switch jdbc {
+	case jdbcChar, jdbcVarchar, -1 /* LONGVARCHAR */, 2005 /* CLOB */, jdbcNchar, jdbcNvarchar, -16 /* LONGNVARCHAR */, 2011 /* NCLOB */, 70 /* DATALINK */, 2009 /* SQLXML */ :
+		return true
+	}
+	return false
 }

@@ -44,7 +44,7 @@ func colJSON(t *testing.T, tb *ddlTable, name string) string {
 	if i < 0 {
 		t.Fatalf("no column %s in %+v", name, tb.Columns)
 	}
-	v := tb.Columns[i].value(int32(i + 1))
+	v := tb.Columns[i].value(int32(i+1), tb.Charset)
 	keys := []string{"name", "jdbcType", "nativeType", "typeName", "typeExpression", "charsetName", "length", "scale", "position", "optional", "autoIncremented", "generated", "comment", "defaultValueExpression", "enumValues"}
 	var b strings.Builder
 	b.WriteByte('{')
@@ -73,14 +73,14 @@ func TestParseShowCreateTable(t *testing.T) {
 	}
 	want := map[string]string{
 		"id":   `{"name":"id","jdbcType":4,"nativeType":null,"typeName":"INT","typeExpression":"INT","charsetName":null,"length":11,"scale":null,"position":1,"optional":false,"autoIncremented":true,"generated":true,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
-		"name": `{"name":"name","jdbcType":12,"nativeType":null,"typeName":"VARCHAR","typeExpression":"VARCHAR","charsetName":null,"length":255,"scale":null,"position":2,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"x''y","enumValues":null}`,
+		"name": `{"name":"name","jdbcType":12,"nativeType":null,"typeName":"VARCHAR","typeExpression":"VARCHAR","charsetName":"utf8mb4","length":255,"scale":null,"position":2,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"x''y","enumValues":null}`,
 		"b":    `{"name":"b","jdbcType":5,"nativeType":null,"typeName":"TINYINT","typeExpression":"TINYINT","charsetName":null,"length":1,"scale":null,"position":3,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"1","enumValues":null}`,
 		"f":    `{"name":"f","jdbcType":6,"nativeType":null,"typeName":"FLOAT","typeExpression":"FLOAT","charsetName":null,"length":7,"scale":3,"position":4,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
 		"d":    `{"name":"d","jdbcType":3,"nativeType":null,"typeName":"DECIMAL","typeExpression":"DECIMAL","charsetName":null,"length":10,"scale":2,"position":7,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"-1.50","enumValues":null}`,
 		"j":    `{"name":"j","jdbcType":12,"nativeType":null,"typeName":"LONGTEXT","typeExpression":"LONGTEXT","charsetName":"utf8mb4","length":null,"scale":null,"position":8,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
 		"ts":   `{"name":"ts","jdbcType":2014,"nativeType":null,"typeName":"TIMESTAMP","typeExpression":"TIMESTAMP","charsetName":null,"length":6,"scale":null,"position":9,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"1970-01-01 00:00:00","enumValues":null}`,
-		"e":    `{"name":"e","jdbcType":1,"nativeType":null,"typeName":"ENUM","typeExpression":"ENUM","charsetName":null,"length":1,"scale":null,"position":10,"optional":false,"autoIncremented":false,"generated":false,"comment":"an enum","defaultValueExpression":null,"enumValues":["'a'","'b'"]}`,
-		"s":    `{"name":"s","jdbcType":1,"nativeType":null,"typeName":"SET","typeExpression":"SET","charsetName":null,"length":5,"scale":null,"position":11,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":["'x'","'y'","'z'"]}`,
+		"e":    `{"name":"e","jdbcType":1,"nativeType":null,"typeName":"ENUM","typeExpression":"ENUM","charsetName":"utf8mb4","length":1,"scale":null,"position":10,"optional":false,"autoIncremented":false,"generated":false,"comment":"an enum","defaultValueExpression":null,"enumValues":["'a'","'b'"]}`,
+		"s":    `{"name":"s","jdbcType":1,"nativeType":null,"typeName":"SET","typeExpression":"SET","charsetName":"utf8mb4","length":5,"scale":null,"position":11,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":["'x'","'y'","'z'"]}`,
 		"bi":   `{"name":"bi","jdbcType":-7,"nativeType":null,"typeName":"BIT","typeExpression":"BIT","charsetName":null,"length":3,"scale":null,"position":12,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"101","enumValues":null}`,
 		"u":    `{"name":"u","jdbcType":4,"nativeType":null,"typeName":"INT UNSIGNED ZEROFILL","typeExpression":"INT UNSIGNED ZEROFILL","charsetName":null,"length":10,"scale":null,"position":13,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
 		"c":    `{"name":"c","jdbcType":1,"nativeType":null,"typeName":"CHAR","typeExpression":"CHAR","charsetName":"latin1","length":3,"scale":null,"position":14,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
@@ -111,7 +111,7 @@ func TestApplyAlter(t *testing.T) {
 	want := map[string]string{
 		"flag":      `{"name":"flag","jdbcType":16,"nativeType":null,"typeName":"BOOLEAN","typeExpression":"BOOLEAN","charsetName":null,"length":null,"scale":null,"position":2,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":"FALSE","enumValues":null}`,
 		"n":         `{"name":"n","jdbcType":4,"nativeType":null,"typeName":"INT","typeExpression":"INT","charsetName":null,"length":null,"scale":null,"position":19,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
-		"full_name": `{"name":"full_name","jdbcType":12,"nativeType":null,"typeName":"VARCHAR","typeExpression":"VARCHAR","charsetName":null,"length":100,"scale":null,"position":3,"optional":true,"autoIncremented":false,"generated":false,"comment":"renamed","defaultValueExpression":null,"enumValues":null}`,
+		"full_name": `{"name":"full_name","jdbcType":12,"nativeType":null,"typeName":"VARCHAR","typeExpression":"VARCHAR","charsetName":"utf8mb4","length":100,"scale":null,"position":3,"optional":true,"autoIncremented":false,"generated":false,"comment":"renamed","defaultValueExpression":null,"enumValues":null}`,
 		"f":         `{"name":"f","jdbcType":6,"nativeType":null,"typeName":"FLOAT","typeExpression":"FLOAT","charsetName":null,"length":7,"scale":3,"position":5,"optional":false,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
 		"doc":       `{"name":"doc","jdbcType":1111,"nativeType":null,"typeName":"JSON","typeExpression":"JSON","charsetName":null,"length":null,"scale":null,"position":20,"optional":true,"autoIncremented":false,"generated":false,"comment":null,"defaultValueExpression":null,"enumValues":null}`,
 	}
