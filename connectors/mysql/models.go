@@ -182,7 +182,7 @@ func (d *decoder) modelDDL(ctx context.Context, db, q string) error {
 	switch s.Kind {
 	case ddlCreate:
 		dbn, tn, _ := strings.Cut(s.Tables[0], ".")
-		if !d.cfg.Captures(dbn, tn) {
+		if !d.cfg.RecordsSchemaOf(dbn, tn) {
 			return nil
 		}
 		cr, ok := parseCreateTable(q)
@@ -219,7 +219,7 @@ func (d *decoder) modelDDL(ctx context.Context, db, q string) error {
 				delete(st.models, s.Tables[i])
 				d.refresh(s.Tables[i])
 				dbn, tn, _ := strings.Cut(s.Tables[i+1], ".")
-				if m != nil && d.cfg.Captures(dbn, tn) {
+				if m != nil && d.cfg.RecordsSchemaOf(dbn, tn) {
 					st.setModel(s.Tables[i+1], m)
 				}
 				d.refresh(s.Tables[i+1])
@@ -228,11 +228,11 @@ func (d *decoder) modelDDL(ctx context.Context, db, q string) error {
 		}
 		name := s.Tables[0]
 		dbn, tn, _ := strings.Cut(name, ".")
-		if !d.cfg.Captures(dbn, tn) {
+		if !d.cfg.RecordsSchemaOf(dbn, tn) {
 			if s.Kind == ddlRename {
 				// Renamed into the captured tables: read it as it is now.
 				ndb, ntn, _ := strings.Cut(s.Tables[1], ".")
-				if d.cfg.Captures(ndb, ntn) {
+				if d.cfg.RecordsSchemaOf(ndb, ntn) {
 					delete(st.models, s.Tables[1])
 					if _, err := st.model(ctx, nil, ndb, ntn); err != nil {
 						return err

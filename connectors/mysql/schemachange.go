@@ -164,7 +164,8 @@ func classifyDDL(q, defaultDB string) (db string, changes []tableChange, ok bool
 
 // schemaChange emits the schema-change record of a DDL statement of the
 // transaction in progress, when include.schema.changes is on and the
-// statement concerns a captured database. Its position is the next one of
+// statement concerns a table or database whose DDL is recorded
+// (Config.RecordsSchemaOf). Its position is the next one of
 // the transaction, like a row event's, so that a checkpoint at it resumes
 // after it.
 //
@@ -176,13 +177,13 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		return nil
 	}
 	db, changes, ok := classifyDDL(q, defaultDB)
-	if !ok || db == "" || !d.cfg.CapturesDatabase(db) {
+	if !ok || db == "" || len(changes) == 0 && !d.cfg.RecordsSchemaOf(db, "") {
 		return nil
 	}
 	var tcs []any
 	var names []string
 	for _, c := range changes {
-		if !d.cfg.CapturesDatabase(c.db) {
+		if !d.cfg.RecordsSchemaOf(c.db, c.table) {
 			continue
 		}
 		var def any // a DROP has none (measured: Debezium 3.5.0 writes null)
@@ -200,6 +201,9 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		names = append(names, c.table)
 	}
 	if tcs == nil {
+		if len(changes) > 0 {
+			return nil // about tables whose DDL is not recorded
+		}
 		tcs = []any{}
 	}
 	ts := d.commitTS
@@ -389,7 +393,7 @@ func jdbcType(dataType string) int32 {
 	case "bit":
 		return -7 // BIT
 	case "tinyint":
-		return -6 // TINYINT
+		return 5 // SMALLINT, as Debezium's DDL parser types TINYINT
 	case "smallint":
 		return 5 // SMALLINT
 	case "mediumint", "int", "integer", "year":

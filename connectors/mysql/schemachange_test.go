@@ -19,10 +19,13 @@ import (
 // newDDLHarness is newHarness with include.schema.changes on, only database
 // db captured, and table definitions from defs (a missing entry: the table
 // does not exist).
-func newDDLHarness(t *testing.T, start restartPoint, cp *change.Position, state *cpState, defs map[string]change.StructValue) *harness {
+func newDDLHarness(t *testing.T, start restartPoint, cp *change.Position, state *cpState, defs map[string]change.StructValue, extra ...string) *harness {
 	t.Helper()
 	m := baseConfig()
 	m["database.include.list"] = "db"
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
 	cfg, err := ParseConfig("test", m)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +93,8 @@ func TestDecoderSchemaChanges(t *testing.T) {
 	s.add(replication.XID_EVENT, &replication.XIDEvent{})
 
 	defs := map[string]change.StructValue{"db.t": testTableDef("id", "name", "extra"), "db.u": testTableDef("id")}
-	h := newDDLHarness(t, restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-9"}, nil, nil, defs)
+	onlyDBs := []string{"schema.history.internal.store.only.captured.databases.ddl", "true"}
+	h := newDDLHarness(t, restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-9"}, nil, nil, defs, onlyDBs...)
 	// The server's definition of db.t when the stream first meets it: the
 	// ALTER's record shows it with the added column as the statement says
 	// it (INT without a length), as Debezium's schema history does.
@@ -238,7 +242,7 @@ func TestDecoderSchemaChanges(t *testing.T) {
 		t.Errorf("restart point %+v, want the DDL's GTID event at %d", st.Restart, alterAt)
 	}
 	replay := func(cp change.Position, from restartPoint) *harness {
-		h2 := newDDLHarness(t, from, &cp, &st, defs)
+		h2 := newDDLHarness(t, from, &cp, &st, defs, onlyDBs...)
 		var evs []*replication.BinlogEvent
 		for _, ev := range s.events {
 			if ev.Header.EventType == replication.ROTATE_EVENT || ev.Header.LogPos-ev.Header.EventSize >= from.Pos {
@@ -255,6 +259,42 @@ func TestDecoderSchemaChanges(t *testing.T) {
 	_ = json.Unmarshal(h.out[0].Pos.State, &st0)
 	if h2 := replay(h.out[0].Pos, st0.Restart); len(h2.out) != len(wants)-1 || h2.out[0].Message == nil {
 		t.Errorf("resume before the ALTER: %d events", len(h2.out))
+	}
+}
+
+// TestSchemaChangesOfOtherDatabases: by default the DDL of every database
+// but the server's own is recorded, as Debezium's schema history does
+// (measured on Debezium 3.5.0: a CREATE TABLE in a database outside
+// database.include.list is on the topic); store.only.captured.tables.ddl
+// narrows it to the captured tables.
+func TestSchemaChangesOfOtherDatabases(t *testing.T) {
+	s := newScript("mysql-bin.000001")
+	s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 11}, "other", "CREATE TABLE x (id INT PRIMARY KEY, v VARCHAR(3))")
+	s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 12}, "", "CREATE DATABASE other2")
+	s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 13}, "mysql", "CREATE TABLE mysql.y (id INT)")
+	s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 14}, "db", "CREATE TABLE z (id INT)")
+	start := restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-9"}
+	h := newDDLHarness(t, start, nil, nil, nil)
+	h.feed(s.events)
+	var got []string
+	for _, ev := range h.out {
+		got = append(got, ev.Message.Key[0].(string)+":"+ev.Message.Value[4].(string))
+	}
+	want := "other:CREATE TABLE x (id INT PRIMARY KEY, v VARCHAR(3))|other2:CREATE DATABASE other2|db:CREATE TABLE z (id INT)"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("records %q, want %q", got, want)
+	}
+	// The CREATE's table is the statement's, the VARCHAR with the
+	// database's character set.
+	tc := h.out[0].Message.Value[5].([]any)[0].(change.StructValue)
+	cols := tc[2].(change.StructValue)[2].([]any)
+	if v := cols[1].(change.StructValue); v[3] != "VARCHAR" || v[5] != "utf8mb4" || v[6] != int32(3) {
+		t.Errorf("column v: %v", v)
+	}
+	h = newDDLHarness(t, start, nil, nil, nil, "schema.history.internal.store.only.captured.tables.ddl", "true")
+	h.feed(s.events)
+	if len(h.out) != 1 || h.out[0].Message.Value[4] != "CREATE TABLE z (id INT)" {
+		t.Errorf("only captured tables: %d records", len(h.out))
 	}
 }
 
