@@ -113,7 +113,7 @@ type Config struct {
 	// DDL of every database is recorded).
 	SchemaOnlyCapturedTables    bool
 	SchemaOnlyCapturedDatabases bool
-	TombstonesOnDelete   bool
+	TombstonesOnDelete          bool
 	// Skipped holds the operations not to emit (Debezium's skipped.operations).
 	Skipped map[byte]bool
 
