@@ -169,9 +169,11 @@ func classifyDDL(q, defaultDB string) (db string, changes []tableChange, ok bool
 // the transaction, like a row event's, so that a checkpoint at it resumes
 // after it.
 //
-// The table definitions come from information_schema when the event is
-// processed, not from the statement: replayed after a restart (or read long
-// after it was written), they show the table as it is then.
+// The table definitions come from the stream's table models (models.go),
+// as Debezium's come from its schema history; information_schema gives
+// them when there is no model. A DROP TABLE of several tables gives one
+// record per table, its statement rewritten to name that table alone
+// ("DROP TABLE `db`.`t`"), as Debezium's parser signals it.
 func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, start uint32, defaultDB, q string) error {
 	if !d.cfg.IncludeSchemaChanges || d.skipAll {
 		return nil
@@ -210,19 +212,42 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 	if ts.IsZero() {
 		ts = time.Unix(int64(h.Timestamp), 0).UTC()
 	}
-	si := srcInfo{ts: ts, snapshot: "false", db: db, table: strings.Join(names, ","), serverID: h.ServerID,
-		gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
 	key, value := SchemaChangeSchemas(d.cfg)
-	ev := &change.Event{
-		Commit: ts,
-		Message: &change.Message{
-			KeySchema: key, ValueSchema: value,
-			Key:   change.StructValue{db},
-			Value: change.StructValue{si.block(d.cfg), time.Now().UnixMilli(), db, nil, q, tcs},
-		},
+	record := func(db, table, ddl string, tcs []any) error {
+		si := srcInfo{ts: ts, snapshot: "false", db: db, table: table, serverID: h.ServerID,
+			gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
+		ev := &change.Event{
+			Commit: ts,
+			Message: &change.Message{
+				KeySchema: key, ValueSchema: value,
+				Key:   change.StructValue{db},
+				Value: change.StructValue{si.block(d.cfg), time.Now().UnixMilli(), db, nil, ddl, tcs},
+			},
+		}
+		return d.emit(ctx, ev, nil, nil, 512+2*len(ddl))
 	}
-	return d.emit(ctx, ev, nil, nil, 512+2*len(q))
+	if m := dropPrefixRE.FindStringSubmatch(strings.TrimSpace(commentRE.ReplaceAllString(q, " "))); m != nil && len(changes) > 0 && changes[0].kind == "DROP" {
+		suffix := ""
+		if r := dropSuffixRE.FindStringSubmatch(q); r != nil {
+			suffix = " " + r[1]
+		}
+		for i, tc := range tcs {
+			v := tc.(change.StructValue)
+			db, table, _ := strings.Cut(strings.Trim(v[1].(string), `"`), `"."`)
+			if err := record(db, names[i], m[0]+quoteIdent(db)+"."+quoteIdent(table)+suffix, []any{tc}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return record(db, strings.Join(names, ","), q, tcs)
 }
+
+var (
+	// dropPrefixRE is the part of a DROP TABLE before its table names.
+	dropPrefixRE = regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLES?\s+(?:IF\s+EXISTS\s+)?`)
+	dropSuffixRE = regexp.MustCompile(`(?is)\s(RESTRICT|CASCADE)\s*(?:/\*.*\*/\s*)?;?\s*$`)
+)
 
 // readTableDef reads a table's definition from information_schema as an
 // io.debezium.connector.schema.Table value, or nil when the table does not
