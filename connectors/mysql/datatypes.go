@@ -225,6 +225,13 @@ type DeclaredType struct {
 	Length   int32  `json:"l"`            // -1: none
 	Scale    int32  `json:"s,omitempty"`  // with HasScale
 	HasScale bool   `json:"hs,omitempty"` //
+	// Default is the column's default value expression as Debezium
+	// records it (HasDefault), Comment its comment (HasComment): they
+	// become the Connect field's default and doc.
+	Default    string `json:"d,omitempty"`
+	HasDefault bool   `json:"hd,omitempty"`
+	Comment    string `json:"c,omitempty"`
+	HasComment bool   `json:"hc,omitempty"`
 }
 
 // isFloat32 reports whether Debezium maps a FLOAT or DOUBLE column of this

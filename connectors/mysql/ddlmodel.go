@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -1273,4 +1275,56 @@ func usesCharset(jdbc int32) bool {
 		return true
 	}
 	return false
+}
+
+// defaultValue converts a column's default value expression as Debezium's
+// BinlogDefaultValueConverter and the column's converter do: TRUE/FALSE
+// are 1/0 for numbers, a BOOLEAN takes TRUE/FALSE/1/0, a zero or epoch
+// temporal default is null for a nullable column, a TIMESTAMP default is
+// formatted at the column's precision; strings stay as written. It returns
+// nil (no default) for what it cannot convert, and for BIT and binary
+// columns.
+func defaultValue(m ColumnMeta, col Column, expr string) any {
+	f := &col.Field
+	if f.Type != change.String {
+		expr = strings.TrimSpace(expr)
+	}
+	isNumber := f.Logical == "" && (f.Type == change.Int16 || f.Type == change.Int32 || f.Type == change.Int64 ||
+		f.Type == change.Float32 || f.Type == change.Float64) || f.Logical == logicalDecimal
+	if isNumber && (strings.EqualFold(expr, "true") || strings.EqualFold(expr, "false")) {
+		expr = map[bool]string{true: "1", false: "0"}[strings.EqualFold(expr, "true")]
+	}
+	switch {
+	case f.Type == change.Boolean && m.Type != gomysql.MYSQL_TYPE_BIT:
+		switch strings.ToLower(expr) {
+		case "true", "1":
+			return true
+		case "false", "0":
+			return false
+		}
+		return nil
+	case m.Type == gomysql.MYSQL_TYPE_BIT, f.Type == change.Bytes && f.Logical == "", f.Type == change.Struct:
+		return nil
+	case f.Logical == logicalZonedTimestamp:
+		if expr == "0" || expr == "1970-01-01 00:00:00" || strings.HasPrefix(expr, "0000-00-00") {
+			if m.Nullable {
+				return nil
+			}
+			return formatZonedTimestamp(0, -1)
+		}
+		us, err := parseDatetime([]byte(expr))
+		if err != nil {
+			return nil
+		}
+		fsp := -1
+		if m.Declared != nil && m.Declared.Length > 0 {
+			fsp = int(m.Declared.Length)
+		}
+		return formatZonedTimestamp(us, fsp)
+	}
+	v, err := col.FromText([]byte(expr))
+	if err != nil {
+		return nil
+	}
+	return v
 }

@@ -85,6 +85,14 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 		if col.Field.Name == "" {
 			col.Field.Name = m.Name
 		}
+		if d := m.Declared; d != nil {
+			if d.HasDefault {
+				col.Field.Default = defaultValue(m, col, d.Default)
+			}
+			if d.HasComment {
+				col.Field.Doc = d.Comment
+			}
+		}
 		t.Conv[i] = col
 		ts.Columns = append(ts.Columns, col.Field)
 	}
@@ -94,7 +102,8 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 }
 
 // fingerprint identifies a table's columns as a consumer sees them: names,
-// Connect types, optionality, logical types and parameters, and the key.
+// Connect types, optionality, logical types and parameters, defaults and
+// docs, and the key.
 // Two schemas with the same fingerprint share a version.
 func fingerprint(ts *change.TableSchema) string {
 	var b strings.Builder
@@ -113,6 +122,12 @@ func fingerprint(ts *change.TableSchema) string {
 
 func writeField(b *strings.Builder, f *change.Field) {
 	fmt.Fprintf(b, "%q:%d:%t:%q:%d", f.Name, f.Type, f.Optional, f.Logical, f.Version)
+	if f.Default != nil {
+		fmt.Fprintf(b, ":default=%#v", f.Default)
+	}
+	if f.Doc != "" {
+		fmt.Fprintf(b, ":doc=%q", f.Doc)
+	}
 	for _, p := range f.Params {
 		fmt.Fprintf(b, ":%q=%q", p.Key, p.Value)
 	}

@@ -53,7 +53,8 @@ func declaredTypes(meta []ColumnMeta, model *ddlTable) {
 		}
 		if j := model.column(meta[i].Name); j >= 0 {
 			c := &model.Columns[j]
-			meta[i].Declared = &DeclaredType{TypeName: c.TypeName, JDBCType: c.JDBCType, Length: c.Length, Scale: c.Scale, HasScale: c.HasScale}
+			meta[i].Declared = &DeclaredType{TypeName: c.TypeName, JDBCType: c.JDBCType, Length: c.Length, Scale: c.Scale, HasScale: c.HasScale,
+				Default: c.Default, HasDefault: c.HasDefault, Comment: c.Comment, HasComment: c.HasComment}
 		}
 	}
 }
