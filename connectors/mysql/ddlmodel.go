@@ -85,6 +85,20 @@ type token struct {
 	raw  string // as written
 }
 
+// inner returns a string token's text between its quotes, escapes kept as
+// written (Debezium's withoutQuotes); an unterminated string loses only its
+// opening quote.
+func (t token) inner() string {
+	r := t.raw
+	if len(r) >= 2 && r[len(r)-1] == r[0] {
+		return r[1 : len(r)-1]
+	}
+	if len(r) >= 1 {
+		return r[1:]
+	}
+	return r
+}
+
 // is reports whether the token is the keyword kw (case-insensitive).
 func (t token) is(kw string) bool { return t.kind == tokWord && strings.EqualFold(t.text, kw) }
 
@@ -642,7 +656,7 @@ func (p *ddlParser) columnDef(c *ddlColumn) (colAttrs, bool) {
 			}
 		case p.accept("COMMENT"):
 			if s := p.next(); s.kind == tokString {
-				c.Comment, c.HasComment = s.raw[1:len(s.raw)-1], true
+				c.Comment, c.HasComment = s.inner(), true
 			}
 		case p.accept("ON", "UPDATE"):
 			p.skipExpr()
@@ -714,7 +728,7 @@ func (p *ddlParser) defaultValue(c *ddlColumn) {
 	switch {
 	case t.kind == tokString:
 		p.next()
-		c.Default, c.HasDefault = sign+t.raw[1:len(t.raw)-1], true
+		c.Default, c.HasDefault = sign+t.inner(), true
 		if p.accept("COLLATE") {
 			p.next()
 		}
@@ -724,7 +738,7 @@ func (p *ddlParser) defaultValue(c *ddlColumn) {
 	case (t.is("b") || t.is("B")) && p.peekAt(1).kind == tokString:
 		p.next()
 		s := p.next()
-		c.Default, c.HasDefault = s.raw[1:len(s.raw)-1], true
+		c.Default, c.HasDefault = s.inner(), true
 	case t.is("TRUE") || t.is("FALSE"):
 		p.next()
 		c.Default, c.HasDefault = t.text, true
@@ -863,7 +877,7 @@ func parseCreateTable(stmt string) (createStmt, bool) {
 		case p.accept("COMMENT"):
 			p.punct("=")
 			if s := p.next(); s.kind == tokString {
-				t.Comment, t.HasComment = s.raw[1:len(s.raw)-1], true
+				t.Comment, t.HasComment = s.inner(), true
 			}
 		case p.accept("SELECT") || p.accept("AS") || p.accept("IGNORE") || p.accept("REPLACE"):
 			out.AsSelect = true
@@ -1193,7 +1207,7 @@ func (p *ddlParser) alterSpec(t *ddlTable, res *alterResult) bool {
 	case p.accept("COMMENT"):
 		p.punct("=")
 		if s := p.next(); s.kind == tokString {
-			t.Comment, t.HasComment = s.raw[1:len(s.raw)-1], true
+			t.Comment, t.HasComment = s.inner(), true
 		}
 		return true
 	}

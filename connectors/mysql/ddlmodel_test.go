@@ -218,3 +218,29 @@ func TestDeclaredTypeMappings(t *testing.T) {
 		t.Errorf("undeclared FLOAT: %v", c.Field.Type)
 	}
 }
+
+// FuzzDDLModel: any statement of the binlog goes through the DDL model;
+// none may panic, and a table keeps its columns' positions consistent.
+func FuzzDDLModel(f *testing.F) {
+	for _, s := range []string{showCreateT1, "ALTER TABLE t ADD COLUMN x INT FIRST, DROP y, CHANGE a b VARCHAR(3) AFTER c",
+		"CREATE TABLE t (a INT, PRIMARY KEY (a), UNIQUE KEY (b(10)))", "ALTER TABLE t MODIFY", "CREATE TABLE t (a ENUM('x", "ALTER TABLE `t` RENAME COLUMN a TO",
+		"CREATE TABLE t (a DECIMAL(.5), b FLOAT(,), c SET())", "ALTER TABLE t ADD (a INT, b", "CREATE TABLE t (a INT DEFAULT -"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cr, _ := parseCreateTable(s)
+		tb := cr.Table
+		if tb == nil {
+			tb = &ddlTable{Columns: []ddlColumn{{Name: "a", Length: -1}, {Name: "b", Length: -1}}}
+		}
+		applyAlter(tb, s)
+		applyAlter(tb, "ALTER TABLE t "+s)
+		_ = tb.value()
+		for _, c := range tb.Columns {
+			m := ColumnMeta{Name: c.Name, Type: 1, Declared: &DeclaredType{TypeName: c.TypeName, JDBCType: c.JDBCType, Length: c.Length, Default: c.Default, HasDefault: c.HasDefault}}
+			if col, err := MapColumn(m, TypeOptions{}); err == nil {
+				_ = defaultValue(m, col, c.Default)
+			}
+		}
+	})
+}
