@@ -238,7 +238,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	if run.stateJSON, err = json.Marshal(run.state); err != nil {
 		return nil, err
 	}
-	if err := st.emitSnapshotDDL(ctx, run, ddls, run.schemaSkip); err != nil {
+	if err := st.emitSnapshotDDL(ctx, run, ddls, run.schemaSkip, false); err != nil {
 		return nil, err
 	}
 	e := &snapEmitter{st: st, fresh: run.fresh}

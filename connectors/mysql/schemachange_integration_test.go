@@ -289,3 +289,59 @@ func TestIntegrationSnapshotSchemaRecords(t *testing.T) {
 		t.Errorf("rows after the restart: %v / %v", rest[5].Source, rest[6].Table)
 	}
 }
+
+// TestIntegrationNoDataSchemaRecords: snapshot.mode=no_data writes the
+// snapshot's schema-change records (the last marked "last", as Debezium's
+// snapshot without data), then streams; a restart among them writes the
+// rest and streams from the same position.
+func TestIntegrationNoDataSchemaRecords(t *testing.T) {
+	e := newMyEnv(t, "nodata")
+	e.exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	cfg := e.config(map[string]string{"snapshot.mode": "no_data"})
+	st := e.open(cfg, nil, Knobs{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var recs []*change.Event
+	for len(recs) < 6 {
+		ev, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, ev)
+	}
+	e.exec("INSERT INTO t VALUES (2)")
+	row := next(t, st, 1)[0]
+	st.Close()
+	var got []string
+	for i, r := range recs {
+		if r.Message == nil || !r.Pos.Snapshot || r.Pos.Table != "" {
+			t.Fatalf("record %d: %+v", i, r)
+		}
+		got = append(got, r.Message.Value[0].(change.StructValue)[srcSnapshotIdx].(string)+" "+strings.SplitN(r.Message.Value[4].(string), " ", 3)[0])
+	}
+	if w := "true SET,true DROP,true DROP,true CREATE,true USE,last CREATE"; strings.Join(got, ",") != w {
+		t.Errorf("records %s, want %s", strings.Join(got, ","), w)
+	}
+	if row.Op != change.OpCreate || toInt64(row.After[0]) != 2 {
+		t.Fatalf("streamed row: %s %v", row.Op, row.After)
+	}
+	// Restart after the fourth record: the last two, then the stream from
+	// the same binlog position (row 2 again, as it was not acknowledged).
+	cp := recs[3].Pos
+	st = e.open(cfg, &cp, Knobs{})
+	defer st.Close()
+	var rest []*change.Event
+	for len(rest) < 3 {
+		ev, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest = append(rest, ev)
+	}
+	if rest[0].Message == nil || rest[0].Message.Value[4] != recs[4].Message.Value[4] || rest[1].Message == nil || rest[1].Message.Value[4] != recs[5].Message.Value[4] {
+		t.Errorf("after the restart: %v / %v", rest[0].Message, rest[1].Message)
+	}
+	if rest[2].Op != change.OpCreate || toInt64(rest[2].After[0]) != 2 {
+		t.Errorf("streamed after the restart: %s %v", rest[2].Op, rest[2].After)
+	}
+}

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -115,7 +116,7 @@ func (st *Stream) snapshotDDL(ctx context.Context, q *client.Conn) ([]snapDDL, e
 // skip on (those up to skip are in Kafka already). Their positions are
 // snapshot positions without a table: a restart at one of them resumes
 // with the next record.
-func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []snapDDL, skip int64) error {
+func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []snapDDL, skip int64, markLast bool) error {
 	key, value := SchemaChangeSchemas(st.cfg)
 	for i, r := range recs {
 		idx := int64(i + 1)
@@ -123,7 +124,11 @@ func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []
 			continue
 		}
 		now := time.Now()
-		si := srcInfo{ts: now, snapshot: "true", db: r.db, table: r.table, file: run.at.File, pos: run.at.Pos}
+		marker := "true"
+		if markLast && i == len(recs)-1 {
+			marker = "last" // the snapshot's last record when it reads no rows
+		}
+		si := srcInfo{ts: now, snapshot: marker, db: r.db, table: r.table, file: run.at.File, pos: run.at.Pos}
 		tcs := []any{}
 		if r.change != nil {
 			tcs = []any{r.change}
@@ -142,4 +147,26 @@ func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []
 		}
 	}
 	return nil
+}
+
+// schemaOnlySnapshot writes the snapshot's schema-change records of
+// snapshot.mode=no_data (Debezium's snapshot without data; its last record
+// is marked "last") from record skip+1 on, and returns the state streaming
+// starts with, at at. The records' positions carry that state, so that a
+// restart among them writes the rest and then streams from at.
+func (st *Stream) schemaOnlySnapshot(ctx context.Context, at restartPoint, skip int64) (*cpState, error) {
+	recs, err := st.snapshotDDL(ctx, st.q)
+	if err != nil {
+		return nil, err
+	}
+	state := &cpState{Restart: at, Schemas: st.schemasSnapshot()}
+	stateJSON, err := json.Marshal(state)
+	if err != nil {
+		return nil, err
+	}
+	run := &snapshotRun{at: at.binlogPos, stateJSON: stateJSON, ts: time.Now().UTC()}
+	if err := st.emitSnapshotDDL(ctx, run, recs, skip, true); err != nil {
+		return nil, err
+	}
+	return state, nil
 }

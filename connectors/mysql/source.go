@@ -84,6 +84,11 @@ type openPlan struct {
 	start restartPoint
 	cp    *change.Position
 	state *cpState
+	// schemaOnly: write the schema-change records of a snapshot without
+	// data (snapshot.mode=no_data) from record schemaSkip+1 on, then
+	// stream from start.
+	schemaOnly bool
+	schemaSkip int64
 }
 
 // Open checks the prerequisites and returns a stream of the events after cp
@@ -112,8 +117,15 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		}
 	}
 	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
+	noData := cfg.SnapshotMode == SnapshotNoData || cfg.SnapshotMode == SnapshotNever
 	plan := &openPlan{}
 	switch {
+	case noData && cp != nil && cp.Snapshot && cp.Table == "":
+		// A restart among the schema records of a snapshot without data.
+		if state == nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
+		}
+		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
 	case snapOnly && (cp == nil || cp.Snapshot):
 		plan.snapshot = true
 	case snapOnly:
@@ -163,13 +175,15 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, err
 		}
 		plan.start = st.snap.state.Restart
-	} else if !plan.eof && plan.cp == nil {
-		// Stream only, from the current end of the binlog.
+	} else if !plan.eof && plan.cp == nil && !plan.schemaOnly {
+		// Stream only, from the current end of the binlog, after the schema
+		// records of a snapshot without data.
 		at, err := currentPosition(q, &info)
 		if err != nil {
 			return nil, err
 		}
 		plan.start = at
+		plan.schemaOnly = noData && cfg.IncludeSchemaChanges
 		s.log.Info("streaming from the current binlog position", "at", at.String())
 	}
 	st.start(plan)
@@ -344,6 +358,12 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 		}
 	} else {
 		state = plan.state
+	}
+	if plan.schemaOnly && st.cfg.IncludeSchemaChanges {
+		var err error
+		if state, err = st.schemaOnlySnapshot(ctx, plan.start, plan.schemaSkip); err != nil {
+			return err
+		}
 	}
 	return st.replicate(ctx, plan.start, plan.cp, state)
 }
