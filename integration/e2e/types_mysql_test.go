@@ -378,6 +378,12 @@ func TestTypeMatrixMariaDB(t *testing.T) {
 		cfg["bigint.unsigned.handling.mode"] = myBigintMode[r.modes.name]
 		if r.avro {
 			avroConverters(cfg)
+			// The Avro connectors would register the same schema-change
+			// schemas at the same moment under their own subjects, which
+			// the env's in-memory Apicurio answers with a spurious 409
+			// ("artifact already exists") now and then; this test is about
+			// the rows (schema-change records in Avro: TestIntegrationSchemaChanges).
+			cfg["include.schema.changes"] = "false"
 		} else {
 			cfg["key.converter.schemas.enable"] = "true"
 			cfg["value.converter.schemas.enable"] = "true"
