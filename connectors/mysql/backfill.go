@@ -28,6 +28,10 @@ type snapshotRun struct {
 	startCount int64    // rows of the start table already read
 	fresh      bool     // a new snapshot: its first row is marked "first"
 	ts         time.Time
+	// tableTS is source.ts_ms of the rows of the table being read: the
+	// server's CURRENT_TIMESTAMP (whole seconds) when its reading began, as
+	// Debezium reads it per table.
+	tableTS time.Time
 	// schemaSkip is the number of the snapshot's schema-change records
 	// already in Kafka (a restart among them); schema whether they are
 	// still to be written.
@@ -257,6 +261,12 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 			}
 		}
 		st.log.Info("snapshotting table", "table", t.name())
+		run.tableTS = run.ts
+		if r, err := st.q.Execute("SELECT UNIX_TIMESTAMP()"); err == nil && len(r.Values) > 0 {
+			if secs, err := r.GetInt(0, 0); err == nil {
+				run.tableTS = time.Unix(secs, 0).UTC()
+			}
+		}
 		for {
 			n, last, err := st.readChunk(ctx, run, e, t, ti, after, &count)
 			if err != nil {
@@ -363,7 +373,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		}
 		*count++
 		n++
-		si := srcInfo{ts: run.ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,

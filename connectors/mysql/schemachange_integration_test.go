@@ -260,6 +260,11 @@ func TestIntegrationSnapshotSchemaRecords(t *testing.T) {
 	if b.Table.ID.Name != "b" || b.Source[srcSnapshotIdx] != "first" {
 		t.Fatalf("first row: %s %v", b.Table.ID, b.Source)
 	}
+	// source.ts_ms of a snapshot row is the server's CURRENT_TIMESTAMP when
+	// its table's reading began: whole seconds, as Debezium's.
+	if ms, _ := b.Source[3].(int64); ms == 0 || ms%1000 != 0 {
+		t.Errorf("snapshot row source.ts_ms %v, want whole seconds", b.Source[3])
+	}
 	if b.After[1] != int16(1) || b.After[2] != `{"a": 1}` || b.Table.Columns[2].Logical != "" || b.After[3] != 1234.5670166015625 {
 		t.Errorf("row of b: %#v", b.After)
 	}
