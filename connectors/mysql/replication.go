@@ -336,7 +336,9 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.explicit = false
 	d.gtid = gtid
 	d.mariaGTID = gomysql.MariadbGTID{}
-	d.thread = 0
+	// d.thread is kept: as Debezium's source info, source.thread is the
+	// thread of the last BEGIN (none yet on MariaDB, whose transactions
+	// start with a GTID event).
 	d.commitTS = time.Time{}
 	d.index = 0
 	d.stateJSON = nil
@@ -408,7 +410,6 @@ func (d *decoder) query(ctx context.Context, h *replication.EventHeader, start u
 	if !d.inTx {
 		d.beginTx(start, "")
 	}
-	d.thread = int64(e.SlaveProxyID)
 	if err := d.modelDDL(ctx, string(e.Schema), q); err != nil {
 		return err
 	}
