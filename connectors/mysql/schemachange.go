@@ -231,10 +231,13 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		if r := dropSuffixRE.FindStringSubmatch(q); r != nil {
 			suffix = " " + r[1]
 		}
-		for i, tc := range tcs {
+		// Each record's source.table names all the statement's tables
+		// (measured: "c,nk" on both records of DROP TABLE c, nk).
+		all := strings.Join(names, ",")
+		for _, tc := range tcs {
 			v := tc.(change.StructValue)
 			db, table, _ := strings.Cut(strings.Trim(v[1].(string), `"`), `"."`)
-			if err := record(db, names[i], m[0]+quoteIdent(db)+"."+quoteIdent(table)+suffix, []any{tc}); err != nil {
+			if err := record(db, all, m[0]+quoteIdent(db)+"."+quoteIdent(table)+suffix, []any{tc}); err != nil {
 				return err
 			}
 		}

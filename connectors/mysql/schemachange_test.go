@@ -140,6 +140,11 @@ func TestDecoderSchemaChanges(t *testing.T) {
 				t.Errorf("DROP records: positions %+v, %+v, want two events of one transaction", ev.Pos, h.out[6].Pos)
 			}
 		case 6:
+			for _, j := range []int{5, 6} {
+				if tb := h.out[j].Message.Value[0].(change.StructValue)[9]; tb != "u,t" {
+					t.Errorf("DROP record %d: source.table %v, want the statement's tables u,t", j, tb)
+				}
+			}
 		default:
 			if !ev.Pos.Last || ev.Pos.Index != 0 {
 				t.Errorf("event %d: position %+v, want the only event of its transaction", i, ev.Pos)
