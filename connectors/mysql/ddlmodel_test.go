@@ -244,3 +244,27 @@ func FuzzDDLModel(f *testing.F) {
 		}
 	})
 }
+
+// TestHintsSurviveShowCreateTable: what a binlog statement declared and
+// SHOW CREATE TABLE cannot give back is put back on the model a restart
+// reads.
+func TestHintsSurviveShowCreateTable(t *testing.T) {
+	cr, _ := parseCreateTable("CREATE TABLE t (id INT PRIMARY KEY, k BOOL DEFAULT TRUE, j JSON, r REAL, n INT)")
+	h := hintsOf(cr.Table)
+	if len(h) != 3 || h["k"].TypeName != "BOOL" || h["j"].TypeName != "JSON" || h["r"].JDBCType != jdbcReal {
+		t.Fatalf("hints %+v", h)
+	}
+	shown, _ := parseCreateTable("CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `k` tinyint(1) DEFAULT 1,\n  `j` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`j`)),\n" +
+		"  `r` double DEFAULT NULL,\n  `n` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`)\n) DEFAULT CHARSET=utf8mb4")
+	applyHints(shown.Table, h)
+	k := shown.Table.Columns[1]
+	if k.TypeName != "BOOL" || k.JDBCType != jdbcBoolean || k.Default != "TRUE" || k.Length != -1 {
+		t.Errorf("k after the hints: %+v", k)
+	}
+	if j := shown.Table.Columns[2]; j.TypeName != "JSON" || j.Charset != "" {
+		t.Errorf("j after the hints: %+v", j)
+	}
+	if n := shown.Table.Columns[4]; n.Length != 11 {
+		t.Errorf("n (no hint) %+v", n)
+	}
+}

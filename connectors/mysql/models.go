@@ -75,19 +75,24 @@ func hintsOf(model *ddlTable) map[string]DeclaredType {
 			if out == nil {
 				out = map[string]DeclaredType{}
 			}
-			out[c.Name] = DeclaredType{TypeName: c.TypeName, JDBCType: c.JDBCType, Length: c.Length, Scale: c.Scale, HasScale: c.HasScale}
+			out[c.Name] = DeclaredType{TypeName: c.TypeName, JDBCType: c.JDBCType, Length: c.Length, Scale: c.Scale, HasScale: c.HasScale,
+				Default: c.Default, HasDefault: c.HasDefault}
 		}
 	}
 	return out
 }
 
-// applyHints puts persisted declared types back on a model read from SHOW
-// CREATE TABLE.
+// applyHints puts persisted declared types (and their columns' default
+// expressions) back on a model read from SHOW CREATE TABLE.
 func applyHints(model *ddlTable, hints map[string]DeclaredType) {
 	for name, h := range hints {
 		if j := model.column(name); j >= 0 {
 			c := &model.Columns[j]
 			c.TypeName, c.JDBCType, c.Length, c.Scale, c.HasScale = h.TypeName, h.JDBCType, h.Length, h.Scale, h.HasScale
+			c.Default, c.HasDefault = h.Default, h.HasDefault // as the statement wrote it: TRUE, not SHOW CREATE TABLE's 1
+			if !usesCharset(h.JDBCType) {
+				c.Charset = "" // JSON: SHOW CREATE TABLE's longtext has one, the statement's JSON none
+			}
 		}
 	}
 }
