@@ -268,3 +268,25 @@ func TestHintsSurviveShowCreateTable(t *testing.T) {
 		t.Errorf("n (no hint) %+v", n)
 	}
 }
+
+// TestKeyOfUniqueIndex: a table without a primary key is keyed by its first
+// UNIQUE index of NOT NULL columns, as Debezium keys it (measured on 3.5.0:
+// UNIQUE KEY (a) with a NOT NULL gives key {"a":1}; a nullable one, none).
+func TestKeyOfUniqueIndex(t *testing.T) {
+	meta := []ColumnMeta{{Name: "b", Nullable: true}, {Name: "a"}}
+	cr, _ := parseCreateTable("CREATE TABLE `u` (\n  `b` int(11) DEFAULT NULL,\n  `a` int(11) NOT NULL,\n  UNIQUE KEY `ua` (`a`)\n)")
+	if k := keyOf(meta, cr.Table); len(k) != 1 || k[0] != 1 {
+		t.Errorf("key %v, want [1]", k)
+	}
+	cr, _ = parseCreateTable("CREATE TABLE `u2` (\n  `b` int(11) DEFAULT NULL,\n  `a` int(11) DEFAULT NULL,\n  UNIQUE KEY `ua` (`a`)\n)")
+	if k := keyOf([]ColumnMeta{{Name: "b", Nullable: true}, {Name: "a", Nullable: true}}, cr.Table); k != nil {
+		t.Errorf("nullable unique key %v, want none", k)
+	}
+	pk := []ColumnMeta{{Name: "x", IsPrimaryKey: true, KeyPosition: 1}, {Name: "a"}}
+	if k := keyOf(pk, cr.Table); len(k) != 1 || k[0] != 0 {
+		t.Errorf("primary key %v, want [0]", k)
+	}
+	if k := keyOf(meta, nil); k != nil {
+		t.Errorf("no model: %v", k)
+	}
+}

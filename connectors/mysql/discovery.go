@@ -215,7 +215,7 @@ func describeTable(ctx context.Context, q *client.Conn, id change.TableID, versi
 		return nil, nil // dropped meanwhile
 	}
 	declaredTypes(meta, model)
-	return buildTable(id, meta, keyFromMeta(meta), version, opts)
+	return buildTable(id, meta, keyOf(meta, model), version, opts)
 }
 
 // warnKeyless logs once that a table has no primary key.

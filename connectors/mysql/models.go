@@ -297,3 +297,27 @@ func (d *decoder) tableValue(ctx context.Context, db, table string) (change.Stru
 	}
 	return d.tableDef(ctx, db, table)
 }
+
+// keyOf returns the indexes of a table's key columns in key order: its
+// primary key, else, as Debezium keys such a table, the key of its model
+// (the first UNIQUE index whose columns are all NOT NULL); nil when it has
+// neither.
+func keyOf(meta []ColumnMeta, model *ddlTable) []int {
+	if key := keyFromMeta(meta); len(key) > 0 || model == nil || len(model.Key) == 0 {
+		return key
+	}
+	key := make([]int, 0, len(model.Key))
+	for _, name := range model.Key {
+		j := -1
+		for i := range meta {
+			if strings.EqualFold(meta[i].Name, name) {
+				j = i
+			}
+		}
+		if j < 0 || meta[j].Nullable {
+			return nil // the model is behind the table: no key rather than a wrong one
+		}
+		key = append(key, j)
+	}
+	return key
+}

@@ -507,7 +507,7 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	meta, err := MetaFromTableMap(e)
 	if err == nil {
 		declaredTypes(meta, model)
-		t, err = buildTable(id, meta, keyFromMeta(meta), 0, d.cfg.Types)
+		t, err = buildTable(id, meta, keyOf(meta, model), 0, d.cfg.Types)
 		if err != nil {
 			return &DecodeError{Table: id.String(), Err: err}
 		}

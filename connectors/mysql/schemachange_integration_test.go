@@ -350,3 +350,25 @@ func TestIntegrationNoDataSchemaRecords(t *testing.T) {
 		t.Errorf("streamed after the restart: %s %v", rest[2].Op, rest[2].After)
 	}
 }
+
+// TestIntegrationUniqueKeyTable: a table without a primary key but with a
+// UNIQUE index of NOT NULL columns is keyed by it, in the snapshot and in
+// the stream (Debezium's key; measured on 3.5.0), and chunked by it.
+func TestIntegrationUniqueKeyTable(t *testing.T) {
+	e := newMyEnv(t, "ukey")
+	e.exec("CREATE TABLE u (b INT, a VARCHAR(5) NOT NULL, UNIQUE KEY ua (a))",
+		"INSERT INTO u VALUES (1, 'x'), (2, 'y'), (3, 'z')")
+	st := e.open(e.config(map[string]string{"snapshot.fetch.size": "2"}), nil, Knobs{})
+	defer st.Close()
+	snap := next(t, st, 3)
+	e.exec("UPDATE u SET b = 20 WHERE a = 'y'")
+	upd := next(t, st, 1)[0]
+	for _, ev := range append(snap, upd) {
+		if k := ev.Table.Key; len(k) != 1 || ev.Table.Columns[k[0]].Name != "a" {
+			t.Fatalf("%s event: key %v", ev.Op, k)
+		}
+	}
+	if snap[0].After[1] != "x" || snap[2].After[1] != "z" || upd.Op != change.OpUpdate || upd.After[1] != "y" {
+		t.Errorf("events: %v %v %v", snap[0].After, snap[2].After, upd.After)
+	}
+}
