@@ -218,10 +218,11 @@ func describeTable(ctx context.Context, q *client.Conn, id change.TableID, versi
 	return buildTable(id, meta, keyOf(meta, model), version, opts)
 }
 
-// warnKeyless logs once that a table has no primary key.
+// warnKeyless logs once that a table has no key (no primary key and no
+// UNIQUE index of NOT NULL columns).
 func warnKeyless(log *slog.Logger, t *tableInfo, warned map[string]bool) {
 	if len(t.Key) == 0 && !warned[t.name()] {
 		warned[t.name()] = true
-		log.Warn("table has no primary key: its records have a null key, and a snapshot interrupted inside it reads it again from its start", "table", t.name())
+		log.Warn("table has no primary key (nor a UNIQUE index of NOT NULL columns): its records have a null key, and a snapshot interrupted inside it reads it again from its start", "table", t.name())
 	}
 }
