@@ -13,27 +13,29 @@ package mysql
 // binary.handling.mode=bytes). "fsp" is the fractional-second precision.
 //
 //	MySQL type                       Connect type, logical name (params)                  value
-//	TINYINT (±UNSIGNED), TINYINT(1), BOOLEAN   int16                                      number (TINYINT(1) is no boolean: Debezium's default)
+//	TINYINT (±UNSIGNED), TINYINT(1)  int16                                                number (TINYINT(1) is no boolean: Debezium's default)
+//	BOOLEAN declared in a binlog statement   boolean (read from SHOW CREATE TABLE it is tinyint(1): int16)
 //	SMALLINT                         int16                                                number
 //	SMALLINT UNSIGNED, MEDIUMINT (±UNSIGNED), INT   int32                                 number
 //	INT UNSIGNED, BIGINT             int64                                                number
 //	BIGINT UNSIGNED                  int64                                                values >= 2^63 wrap negative (as Debezium's long mode)
 //	                                 precise mode: bytes Decimal (scale=0, connect.decimal.precision=20)
 //	DECIMAL/NUMERIC(p,s)             bytes org.apache.kafka.connect.data.Decimal (scale, connect.decimal.precision)  unscaled two's complement, big-endian, minimal length
-//	FLOAT                            float                                                number
-//	DOUBLE, REAL, FLOAT(p>24)        double                                               number
+//	FLOAT, FLOAT(p<=24); REAL declared in a binlog statement   float                       number
+//	FLOAT(M,D), FLOAT4               double                                               the single-precision value widened
+//	DOUBLE, FLOAT(p>24), REAL from SHOW CREATE TABLE   double                             number
 //	BIT(1)                           boolean                                              true
 //	BIT(n>1)                         bytes io.debezium.data.Bits (length=n)               little-endian, ceil(n/8) bytes
 //	DATE                             int32 io.debezium.time.Date                          epoch days
 //	TIME(fsp)                        int64 io.debezium.time.MicroTime                     signed µs: -838:59:59 .. 838:59:59 kept as is
 //	DATETIME(0-3) / DATETIME(4-6)    int64 io.debezium.time.Timestamp ms / io.debezium.time.MicroTimestamp µs   wall clock taken as UTC
-//	TIMESTAMP(fsp)                   string io.debezium.time.ZonedTimestamp               UTC ISO-8601, fraction with exactly fsp digits ("2024-05-01T10:15:30.120Z" for fsp 3, none for fsp 0)
+//	TIMESTAMP(fsp)                   string io.debezium.time.ZonedTimestamp               UTC ISO-8601; binlog: exactly fsp fraction digits ("2024-05-01T10:15:30.120Z" for fsp 3); snapshot: no trailing zeros ("…30.12Z")
 //	YEAR                             int32 io.debezium.time.Year                          2024 (YEAR 0000 is 0)
 //	CHAR, VARCHAR, *TEXT             string                                               text (latin1 columns decoded as MySQL's latin1, i.e. cp1252)
 //	BINARY(n), VARBINARY, *BLOB      bytes                                                BINARY(n) right-padded with 0x00 to n bytes (as Debezium, DBZ-254)
 //	ENUM                             string io.debezium.data.Enum (allowed=a,b)           label; index 0 (the invalid value) is ""
 //	SET                              string io.debezium.data.EnumSet (allowed=a,b)        "a,b" in definition order
-//	JSON                             string io.debezium.data.Json                         JSON text (see below)
+//	JSON (MariaDB: declared in a binlog statement)   string io.debezium.data.Json         JSON text (see below)
 //	GEOMETRY, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON, GEOMETRYCOLLECTION
 //	                                 struct io.debezium.data.geometry.Geometry {wkb bytes; srid int32?}  WKB as stored; srid null when 0 (Debezium's BinlogGeometry)
 //	POINT                            struct io.debezium.data.geometry.Point {x, y double; wkb bytes?; srid int32?}
@@ -79,13 +81,11 @@ package mysql
 // path goes through float64). On MariaDB JSON is an alias of LONGTEXT with a
 // json_valid CHECK constraint: its text passes through unchanged on both
 // paths. MetaFromInformationSchema recognises the constraint and sets
-// ColumnType "json" (-> io.debezium.data.Json); a TABLE_MAP cannot tell such a
-// column from LONGTEXT, so MetaFromTableMap maps it as a plain string.
+// ColumnType "json"; as in Debezium, the declared type decides: a column read
+// from SHOW CREATE TABLE (longtext) is a plain string, one declared JSON in a
+// binlog statement io.debezium.data.Json (ColumnMeta.Declared).
 //
-// Known differences from Debezium: TINYINT(1)/BOOLEAN is int16 even for a
-// BOOLEAN column created while streaming (Debezium: boolean then, int16 for
-// the same column learned from a snapshot); FLOAT(M,D) is float (Debezium:
-// double), as the binlog does not carry M,D; TIME values outside
+// Known differences from Debezium: TIME values outside
 // 00:00:00-23:59:59.999999 are kept (Debezium documents them as unsupported);
 // YEAR 0000 is 0 on both paths; BIT values are always ceil(n/8) bytes; geometry
 // srid is null for SRID 0 on both paths. Character sets other than utf8mb3,
