@@ -51,6 +51,9 @@ type typeWant struct {
 	// stream is the value of a streamed row (op "c"), in JSON and Avro,
 	// when it differs from the snapshot's.
 	stream string
+	// snapJSON, when set, is the value (JSON and Avro) in a snapshot row,
+	// where it differs from a streamed one (MariaDB TIMESTAMP fractions).
+	snapJSON string
 }
 
 // typeCase is one column: its SQL type, the literal inserted, and what
@@ -80,6 +83,9 @@ func (c typeCase) want(m typeModes) typeWant {
 	w.avroValue = o.avroValue // a mode that changes the value states both
 	if o.stream != "" {
 		w.stream = o.stream
+	}
+	if o.snapJSON != "" {
+		w.snapJSON = o.snapJSON
 	}
 	return w
 }
@@ -543,6 +549,9 @@ func checkTypeRecord(t *testing.T, dec *avroDecoder, r typeRun, cases []typeCase
 		if op == "c" && w.stream != "" {
 			want = w.stream
 		}
+		if op == "r" && w.snapJSON != "" {
+			want = w.snapJSON
+		}
 		if nulls {
 			want = "null"
 		}
@@ -597,6 +606,9 @@ func checkAvroTypeRecord(t *testing.T, dec *avroDecoder, r typeRun, cases []type
 		}
 		if op == "c" && w.stream != "" {
 			want = w.stream
+		}
+		if op == "r" && w.snapJSON != "" {
+			want = w.snapJSON
 		}
 		if nulls {
 			want = "null"
