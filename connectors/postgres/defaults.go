@@ -37,9 +37,11 @@ import (
 //     ((1 + 2), 'NaN'::numeric) gives no default.
 //   - Enums take the quoted text before a cast to the enum's own type
 //     ('ok'::s.mood), as it is, doubled quotes and all.
-//   - date 'infinity' is 169560311 and timestamp(4-6) 'infinity' is
-//     -9223372036853775810 (Debezium's Java arithmetic overflows on the
-//     largest date); timestamptz 'infinity' has no default.
+//   - date 'infinity' is 169560311 and '-infinity' -170999002;
+//     timestamp(4-6) 'infinity' is -9223372036853775810 and '-infinity'
+//     -9223372036854775808 (Debezium's Java arithmetic overflows on the
+//     extreme dates); timestamp(0-3) and timestamptz infinities have no
+//     default; time '24:00:00' is 23:59:59.999999999 (86399999999 µs).
 
 // funcDefault is Debezium's FUNCTION_DEFAULT_PATTERN: an expression that
 // starts with a function call.
@@ -138,11 +140,13 @@ func unqualifiedType(s string) string {
 	return s
 }
 
-// Debezium's values for the largest dates: LocalDate.MAX's epoch day cast
-// to an int, and MicroTimestamp of OffsetDateTime.MAX (seconds saturated to
-// Long.MAX_VALUE micros, then 999999 micros added with wrap-around).
+// Debezium's values for the infinite dates: the epoch day of LocalDate.MAX
+// and MIN cast to an int, and MicroTimestamp of OffsetDateTime.MAX (seconds
+// saturated to Long.MAX_VALUE micros, then 999999 micros added with
+// wrap-around); -infinity is Long.MIN_VALUE.
 const (
 	dateInfinityDefault           = int32(169560311)
+	dateMinusInfinityDefault      = int32(-170999002)
 	microTimestampInfinityDefault = int64(math.MinInt64 + 999998)
 )
 
@@ -209,7 +213,19 @@ func columnDefault(typ TypeInfo, col *Column, expr string) (v any, ok bool) {
 			}
 			return nil, false
 		case "-infinity":
-			return nil, false // unmeasured
+			if col.Field.Logical == logicalDate || col.Field.Logical == logicalConnectDate {
+				return dateMinusInfinityDefault, true
+			}
+			return nil, false
+		}
+	case "time":
+		if text == "24:00:00" { // LocalTime.MAX
+			switch col.Field.Logical {
+			case logicalMicroTime:
+				return int64(86399999999), true
+			case logicalTime, logicalConnectTime:
+				return int32(86399999), true
+			}
 		}
 	case "timestamp":
 		switch text {
@@ -219,6 +235,9 @@ func columnDefault(typ TypeInfo, col *Column, expr string) (v any, ok bool) {
 			}
 			return nil, false
 		case "-infinity":
+			if col.Field.Logical == logicalMicroTimestamp {
+				return int64(math.MinInt64), true
+			}
 			return nil, false
 		}
 	case "timestamptz":

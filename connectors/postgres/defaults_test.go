@@ -24,6 +24,7 @@ func TestColumnDefault(t *testing.T) {
 		enumOID   = 90001
 		domainOID = 90002
 	)
+	str := TypeOptions{DecimalMode: DecimalString, TimeMode: TimeConnect, IntervalMode: IntervalString}
 	cat := NewTypeCatalog()
 	cat.Register(TypeInfo{OID: enumOID, Name: "mood", Type: 'e', Category: 'E', EnumLabels: []string{"sad", "ok", "happy"}, BaseTypmod: -1})
 	cat.Register(TypeInfo{OID: domainOID, Name: "posint", Type: 'd', Category: 'N', BaseOID: 23, BaseTypmod: -1})
@@ -122,6 +123,40 @@ func TestColumnDefault(t *testing.T) {
 		{"inet", 869, -1, "'127.0.0.1'::inet", nil, TypeOptions{}},
 		{"point", 600, -1, "'(1,2)'::point", nil, TypeOptions{}},
 		{"int4range", 3904, -1, "'[1,5)'::int4range", nil, TypeOptions{}},
+		// A second measured table, also with decimal.handling.mode=string,
+		// time.precision.mode=connect and interval.handling.mode=string
+		// (str below).
+		{"date -infinity", 1082, -1, "'-infinity'::date", int32(-170999002), TypeOptions{}},
+		{"date -infinity connect", 1082, -1, "'-infinity'::date", int32(-170999002), str},
+		{"timestamp(3) infinity", 1114, 3, "'infinity'::timestamp without time zone", nil, TypeOptions{}},
+		{"timestamp -infinity", 1114, -1, "'-infinity'::timestamp without time zone", int64(math.MinInt64), TypeOptions{}},
+		{"timestamp(3) -infinity", 1114, 3, "'-infinity'::timestamp without time zone", nil, TypeOptions{}},
+		{"timestamp -infinity connect", 1114, -1, "'-infinity'::timestamp without time zone", nil, str},
+		{"timestamptz -infinity", 1184, -1, "'-infinity'::timestamp with time zone", nil, TypeOptions{}},
+		{"interval function", 1186, -1, "make_interval(days => 1)", int64(0), TypeOptions{}},
+		{"interval function string", 1186, -1, "make_interval(days => 1)", "P0Y0M0DT0H0M0S", str},
+		{"interval years", 1186, -1, "'3 years 2 mons'::interval", int64(99932400000000), TypeOptions{}},
+		{"interval years string", 1186, -1, "'3 years 2 mons'::interval", "P3Y2M0DT0H0M0S", str},
+		{"time 24:00", 1083, -1, "'24:00:00'::time without time zone", int64(86399999999), TypeOptions{}},
+		{"time 24:00 connect", 1083, -1, "'24:00:00'::time without time zone", int32(86399999), str},
+		{"bit operator", 1560, 3, `('101'::"bit" | '010'::"bit")`, b64("BQ=="), TypeOptions{}},
+		{"varbit concatenation", 1562, -1, `(('1'::"bit")::bit varying || ('0'::"bit")::bit varying)`, b64("AQ=="), TypeOptions{}},
+		{"numeric(20,4)", 1700, 20<<16 | 4 + 4, "12345678901234.5678", b64("AbabS6Yw804="), TypeOptions{}},
+		{"numeric(20,4) string", 1700, 20<<16 | 4 + 4, "12345678901234.5678", "12345678901234.5678", str},
+		{"numeric string rescaled", 1700, 6<<16 | 2 + 4, "7.5", "7.50", str},
+		{"float8 -Infinity", 701, -1, "'-Infinity'::double precision", math.Inf(-1), TypeOptions{}},
+		{"bool expression", 16, -1, "(1 > 0)", false, TypeOptions{}},
+		{"jsonb function", 3802, -1, "jsonb_build_object('a', 1)", "{}", TypeOptions{}},
+		{"enum cast", enumOID, -1, "'red'::e.mood", "red", TypeOptions{}},
+		{"text from a cast", 25, -1, "(5)::text", "(5)::text", TypeOptions{}},
+		{"text CASE", 25, -1, "\nCASE\n    WHEN true THEN 'y'::text\n    ELSE 'n'::text\nEND", "y", TypeOptions{}},
+		{"varchar newline", 1043, -1, "'a\nb'::character varying", nil, TypeOptions{}},
+		{"date expression", 1082, -1, "('2020-01-01'::date + 1)", int32(18262), TypeOptions{}},
+		{"date expression connect", 1082, -1, "('2020-01-01'::date + 1)", int32(18262), str},
+		{"timestamp connect", 1114, -1, "'2020-06-01 12:00:00'::timestamp without time zone", int64(1591012800000), str},
+		{"timestamp(3) infinity connect", 1114, 3, "'infinity'::timestamp without time zone", nil, str},
+		{"bigint expression", 20, -1, "(((2)::double precision ^ (10)::double precision))::bigint", nil, TypeOptions{}},
+		{"uuid", 2950, -1, "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", TypeOptions{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
