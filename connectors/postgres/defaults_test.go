@@ -136,6 +136,7 @@ func TestColumnDefault(t *testing.T) {
 		{"interval function", 1186, -1, "make_interval(days => 1)", int64(0), TypeOptions{}},
 		{"interval function string", 1186, -1, "make_interval(days => 1)", "P0Y0M0DT0H0M0S", str},
 		{"interval years", 1186, -1, "'3 years 2 mons'::interval", int64(99932400000000), TypeOptions{}},
+		{"interval day string", 1186, -1, "'1 day 02:00:00'::interval", "P0Y0M1DT2H0M0S", str},
 		{"interval years string", 1186, -1, "'3 years 2 mons'::interval", "P3Y2M0DT0H0M0S", str},
 		{"time 24:00", 1083, -1, "'24:00:00'::time without time zone", int64(86399999999), TypeOptions{}},
 		{"time 24:00 connect", 1083, -1, "'24:00:00'::time without time zone", int32(86399999), str},
