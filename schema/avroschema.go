@@ -212,7 +212,7 @@ func (g *avroSchemaGen) connectProps(f *change.Field) error {
 	if f.Default != nil {
 		g.b = append(g.b, `,"connect.default":`...)
 		var err error
-		if g.b, err = appendAvroDefault(g.b, f, f.Default); err != nil {
+		if g.b, err = appendAvroDefaultAs(g.b, f, f.Default, true); err != nil {
 			return fmt.Errorf("default: %w", err)
 		}
 	}
@@ -336,11 +336,20 @@ func (g *avroSchemaGen) field(f *change.Field) error {
 	return nil
 }
 
-// appendAvroDefault appends v, a value of f, as AvroData writes a default
-// (defaultValueFromConnect): numbers and booleans as JSON, strings as
-// strings, bytes as a string of the ISO-8859-1 characters of its bytes,
-// arrays as arrays and structs as objects.
+// appendAvroDefault appends v, a value of f, as AvroData writes a field's
+// default (defaultValueFromConnect): numbers and booleans as JSON, strings
+// as strings, bytes as a string of the ISO-8859-1 characters of its bytes
+// (Avro's form of a bytes default), arrays as arrays and structs as objects.
 func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
+	return appendAvroDefaultAs(b, f, v, false)
+}
+
+// appendAvroDefaultAs is appendAvroDefault; prop writes the connect.default
+// property instead, the same JSON node printed by Jackson rather than by
+// Avro, so bytes are standard base64 (measured: Debezium 3.6.1 through the
+// Apicurio AvroConverter registers "connect.default":"AJY=" and
+// "default":"\u0000\u0096" for numeric(6,2) DEFAULT 1.50).
+func appendAvroDefaultAs(b []byte, f *change.Field, v any, prop bool) ([]byte, error) {
 	if v == nil {
 		return append(b, "null"...), nil
 	}
@@ -370,6 +379,9 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 		if !ok {
 			return b, fmt.Errorf("%w: %T in a bytes field", ErrValue, v)
 		}
+		if prop {
+			return appendValue(b, f, x)
+		}
 		runes := make([]rune, len(x))
 		for i, c := range x {
 			runes[i] = rune(c)
@@ -386,7 +398,7 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendAvroDefault(b, f.Elem, x); err != nil {
+			if b, err = appendAvroDefaultAs(b, f.Elem, x, prop); err != nil {
 				return b, err
 			}
 		}
@@ -409,7 +421,7 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 				x = m.Default // Connect's Struct.get gives a member's default for null
 			}
 			var err error
-			if b, err = appendAvroDefault(b, m, x); err != nil {
+			if b, err = appendAvroDefaultAs(b, m, x, prop); err != nil {
 				return b, err
 			}
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -125,6 +126,48 @@ func TestAvroIgnoreDefaultForNullables(t *testing.T) {
 			}
 		} else if m["n"] != int32(42) || st["a"] != "A" {
 			t.Errorf("replace: n %#v, st.a %#v; want 42, A", m["n"], st["a"])
+		}
+	}
+}
+
+// TestAvroBytesDefault checks how a bytes default is written in the Avro
+// schema, as Debezium 3.6.1 through the Apicurio AvroConverter (a fork of
+// Confluent's AvroData) registered it for numeric(6,2) DEFAULT 1.50 and
+// bit(4) DEFAULT B'1010': the field's "default" is Avro's string of
+// ISO-8859-1 characters, the "connect.default" property Jackson's base64.
+func TestAvroBytesDefault(t *testing.T) {
+	f := &change.Field{Type: change.Struct, Logical: "x.V", Fields: []change.Field{
+		{Name: "d", Type: change.Bytes, Optional: true, Logical: "org.apache.kafka.connect.data.Decimal", Version: 1,
+			Params:  []change.Param{{Key: "scale", Value: "2"}, {Key: "connect.decimal.precision", Value: "6"}},
+			Default: []byte{0x00, 0x96}},
+		{Name: "bits", Type: change.Bytes, Optional: true, Logical: "io.debezium.data.Bits", Version: 1,
+			Params: []change.Param{{Key: "length", Value: "4"}}, Default: []byte{0x0a}},
+	}}
+	text, _, err := avroSchemaText(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Fields []struct {
+			Name    string
+			Default string
+			Type    []json.RawMessage
+		}
+	}
+	if err := json.Unmarshal([]byte(text), &s); err != nil {
+		t.Fatalf("%v: %s", err, text)
+	}
+	for i, want := range []struct{ def, prop string }{{"\u0000\u0096", "AJY="}, {"\n", "Cg=="}} {
+		fl := s.Fields[i]
+		if fl.Default != want.def {
+			t.Errorf("%s: default %q, want %q", fl.Name, fl.Default, want.def)
+		}
+		var branch map[string]any
+		if err := json.Unmarshal(fl.Type[0], &branch); err != nil {
+			t.Fatal(err)
+		}
+		if branch["connect.default"] != want.prop {
+			t.Errorf("%s: connect.default %v, want %q", fl.Name, branch["connect.default"], want.prop)
 		}
 	}
 }
