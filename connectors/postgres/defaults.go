@@ -178,7 +178,7 @@ func columnDefault(typ TypeInfo, col *Column, expr string) (v any, ok bool) {
 		return label, true
 	}
 	rule, known := defaultRules[typ.Name]
-	if !known {
+	if !known || typ.Type != 'b' { // a domain or another type that happens to share a built-in's name
 		return nil, false
 	}
 	if rule.trim {

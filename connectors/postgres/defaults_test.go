@@ -28,6 +28,7 @@ func TestColumnDefault(t *testing.T) {
 	cat := NewTypeCatalog()
 	cat.Register(TypeInfo{OID: enumOID, Name: "mood", Type: 'e', Category: 'E', EnumLabels: []string{"sad", "ok", "happy"}, BaseTypmod: -1})
 	cat.Register(TypeInfo{OID: domainOID, Name: "posint", Type: 'd', Category: 'N', BaseOID: 23, BaseTypmod: -1})
+	cat.Register(TypeInfo{OID: domainOID + 1, Name: "int4", Type: 'd', Category: 'N', BaseOID: 23, BaseTypmod: -1})
 
 	tests := []struct {
 		name   string
@@ -117,6 +118,7 @@ func TestColumnDefault(t *testing.T) {
 		{"enum unqualified", enumOID, -1, "'happy'::mood", "happy", TypeOptions{}},
 		{"enum other type", enumOID, -1, "'ok'::d.other", nil, TypeOptions{}},
 		{"domain", domainOID, -1, "5", nil, TypeOptions{}},
+		{"domain named int4", domainOID + 1, -1, "5", nil, TypeOptions{}},
 		{"int array", 1007, -1, "'{1,2}'::integer[]", nil, TypeOptions{}},
 		{"text array", 1009, -1, "'{}'::text[]", nil, TypeOptions{}},
 		{"bytea", 17, -1, `'\x0102'::bytea`, nil, TypeOptions{}},
