@@ -43,9 +43,10 @@ type JSONOptions struct {
 // JSON encodes change events as Debezium's records under Kafka Connect's
 // JsonConverter (decimal.format=BASE64, the default; replace.null.with.default
 // as the options say, true by default: a null where the field has a default
-// is written as the default, in both schemas.enable modes). Values are written in their Connect representation (change.Row):
-// bytes, and so decimals, as base64; floats as Java prints them (see
-// appendJavaFloat); strings escaped as Jackson escapes them.
+// is written as the default, in both schemas.enable modes). Values are
+// written in their Connect representation (change.Row): bytes, and so
+// decimals, as base64; floats as Java prints them (see appendJavaFloat);
+// strings escaped as Jackson escapes them.
 //
 // The Connect schemas of a table are encoded once per *change.TableSchema (a
 // table schema version) and source schema, then reused.
