@@ -323,6 +323,13 @@ func (g *avroSchemaGen) field(f *change.Field) error {
 		return err
 	}
 	switch {
+	case nonNumber(f.Default):
+		// AvroData writes a NaN or infinite float default as a string
+		// ("default":"NaN", measured with Debezium 3.6.1 through the
+		// Apicurio AvroConverter), which Avro's default validation refuses:
+		// Apicurio's Confluent-compatible API answers 422 and twmb/avro
+		// cannot parse it. The field gets no default; its connect.default
+		// still says "NaN".
 	case f.Default != nil:
 		g.b = append(g.b, `,"default":`...)
 		var err error
@@ -334,6 +341,20 @@ func (g *avroSchemaGen) field(f *change.Field) error {
 	}
 	g.b = append(g.b, '}')
 	return nil
+}
+
+// nonNumber reports whether v is a float NaN or infinity.
+func nonNumber(v any) bool {
+	var x float64
+	switch y := v.(type) {
+	case float32:
+		x = float64(y)
+	case float64:
+		x = y
+	default:
+		return false
+	}
+	return math.IsNaN(x) || math.IsInf(x, 0)
 }
 
 // appendAvroDefault appends v, a value of f, as AvroData writes a field's
@@ -367,7 +388,18 @@ func appendAvroDefaultAs(b []byte, f *change.Field, v any, prop bool) ([]byte, e
 			return b, fmt.Errorf("%w: %T in a %s field", ErrValue, v, f.Type)
 		}
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return b, fmt.Errorf("%w: a %s default of %v has no JSON form", ErrValue, f.Type, x)
+			// Jackson writes the non-numbers as strings; measured: Debezium
+			// 3.6.1 through the Apicurio AvroConverter registers
+			// "connect.default":"NaN" and "default":"NaN" for real DEFAULT
+			// 'NaN', "-Infinity" for float8 DEFAULT '-Infinity'.
+			switch {
+			case math.IsNaN(x):
+				return append(b, `"NaN"`...), nil
+			case x > 0:
+				return append(b, `"Infinity"`...), nil
+			default:
+				return append(b, `"-Infinity"`...), nil
+			}
 		}
 		bits := 64
 		if f.Type == change.Float32 {
@@ -435,7 +467,7 @@ func appendAvroDefaultAs(b []byte, f *change.Field, v any, prop bool) ([]byte, e
 // ConnectSchema.equals on the non-optional schema).
 func sameConnectSchema(a, b *change.Field) bool {
 	if a.Type != b.Type || a.Logical != b.Logical || a.Version != b.Version || a.Doc != b.Doc ||
-		!reflect.DeepEqual(a.Params, b.Params) || !reflect.DeepEqual(a.Default, b.Default) ||
+		!reflect.DeepEqual(a.Params, b.Params) || !sameDefault(a.Default, b.Default) ||
 		len(a.Fields) != len(b.Fields) {
 		return false
 	}
@@ -454,4 +486,13 @@ func sameConnectSchema(a, b *change.Field) bool {
 		}
 	}
 	return true
+}
+
+// sameDefault compares two defaults as Connect's equals does, where a NaN
+// default equals itself (Float.equals), unlike Go's ==.
+func sameDefault(a, b any) bool {
+	if nonNumber(a) && nonNumber(b) {
+		return fmt.Sprint(a) == fmt.Sprint(b) && reflect.TypeOf(a) == reflect.TypeOf(b)
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -3,8 +3,11 @@ package schema
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/twmb/avro"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -169,5 +172,49 @@ func TestAvroBytesDefault(t *testing.T) {
 		if branch["connect.default"] != want.prop {
 			t.Errorf("%s: connect.default %v, want %q", fl.Name, branch["connect.default"], want.prop)
 		}
+	}
+}
+
+// TestAvroNonNumberDefault checks float defaults that JSON has no number for.
+// Debezium 3.6.1 through the Apicurio AvroConverter registered
+// "connect.default":"NaN" and "default":"NaN" for real DEFAULT 'NaN' (and
+// "-Infinity" for float8 DEFAULT '-Infinity'), but a string field default for
+// a float fails Avro's default validation: the env's Apicurio answers 422
+// through its Confluent-compatible API and twmb/avro cannot parse it. sluice
+// keeps connect.default and leaves the field default out, so the schema
+// registers and parses.
+func TestAvroNonNumberDefault(t *testing.T) {
+	f := &change.Field{Type: change.Struct, Logical: "x.V", Fields: []change.Field{
+		{Name: "f4", Type: change.Float32, Optional: true, Default: float32(math.NaN())},
+		{Name: "f8", Type: change.Float64, Optional: true, Default: math.Inf(-1)},
+		{Name: "f8p", Type: change.Float64, Default: math.Inf(1)},
+	}}
+	text, _, err := avroSchemaText(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`{"name":"f4","type":[{"type":"float","connect.default":"NaN"},"null"]}`,
+		`{"name":"f8","type":[{"type":"double","connect.default":"-Infinity"},"null"]}`,
+		`{"name":"f8p","type":{"type":"double","connect.default":"Infinity"}}`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("schema lacks %s:\n%s", want, text)
+		}
+	}
+	s, err := avro.Parse(text)
+	if err != nil {
+		t.Fatalf("the schema does not parse: %v\n%s", err, text)
+	}
+	if _, err := s.Encode(map[string]any{"f4": nil, "f8": nil, "f8p": 1.5}); err != nil {
+		t.Errorf("encode: %v", err)
+	}
+
+	// The same struct twice (an envelope's before and after) is one record,
+	// though NaN != NaN in Go.
+	twice := &change.Field{Type: change.Struct, Logical: "x.E", Fields: []change.Field{*f, *f}}
+	twice.Fields[0].Name, twice.Fields[1].Name = "before", "after"
+	if _, _, err := avroSchemaText(twice); err != nil {
+		t.Errorf("a struct with a NaN default used twice: %v", err)
 	}
 }
