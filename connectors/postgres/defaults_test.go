@@ -221,3 +221,37 @@ func TestExtractDefault(t *testing.T) {
 		}
 	}
 }
+
+// FuzzColumnDefault feeds arbitrary default expressions to every type with a
+// default rule: no panic, and a default, when there is one, is a value of
+// the column's representation.
+func FuzzColumnDefault(f *testing.F) {
+	for _, s := range []string{"42", "'-3'::integer", "nextval('s'::regclass)", "'it''s'::text", "'infinity'::date",
+		"'24:00:00'::time without time zone", "(1 + 2)", "'NaN'::numeric", "'1 day'::interval", "''", "'", "NULL::text", "(('1'::\"bit\")::bit varying || ('0'::\"bit\")::bit varying)"} {
+		f.Add(s)
+	}
+	cat := NewTypeCatalog()
+	type colType struct {
+		oid    uint32
+		typmod int32
+	}
+	var cols []Column
+	var types []TypeInfo
+	for _, c := range []colType{{16, -1}, {1560, 1}, {1560, 4}, {1562, -1}, {21, -1}, {23, -1}, {20, -1}, {1700, 6<<16 | 2 + 4}, {1700, -1},
+		{700, -1}, {701, -1}, {1042, 8}, {1043, -1}, {25, -1}, {114, -1}, {3802, -1}, {142, -1}, {2950, -1}, {1082, -1},
+		{1083, -1}, {1083, 3}, {1114, -1}, {1114, 3}, {1184, -1}, {1186, -1}} {
+		col, err := MapColumn(f.Context(), cat, nil, "c", c.oid, c.typmod, false, TypeOptions{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		typ, _ := cat.Lookup(f.Context(), nil, c.oid)
+		cols, types = append(cols, col), append(types, typ)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		for i := range cols {
+			if v, ok := columnDefault(types[i], &cols[i], expr); ok {
+				checkValue(t, types[i].Name+" default of "+expr, cols[i].Field, v, false)
+			}
+		}
+	})
+}
