@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -391,6 +392,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	name := m.Namespace + "." + m.RelationName
 	t := d.st.tables[name]
+	fresh := t == nil // read from the catalog just now
 	if t == nil {
 		if !d.cfg.Captures(m.Namespace, m.RelationName) {
 			d.rels[m.RelationID] = nil
@@ -413,7 +415,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 	}
 	changed := t.OID != m.RelationID || !sameColumns(t.Cols, m.Columns)
 	var cat *tableInfo
-	if !changed {
+	if !changed && !fresh {
 		// The columns are the same, but a RELATION message also follows an
 		// ALTER that changed a default, a NOT NULL or the key: Debezium
 		// rebuilds the table's schema from the catalog on every RELATION
@@ -478,7 +480,7 @@ func sameCatalog(t, cat *tableInfo) bool {
 			return false
 		}
 	}
-	return t.HasPK == cat.HasPK && equalInts(t.Key, keyIndexes(t.Cols, cat))
+	return t.HasPK == cat.HasPK && slices.Equal(t.Key, keyIndexes(t.Cols, cat))
 }
 
 // keyIndexes returns the indexes into cols of cat's key columns, or nil when
@@ -499,18 +501,6 @@ func keyIndexes(cols []colInfo, cat *tableInfo) []int {
 		}
 	}
 	return key
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // refresh builds the next schema version of t from a RELATION message, with
