@@ -422,4 +422,16 @@ func TestDecoderDefaults(t *testing.T) {
 	if evs := h.events(); evs[2].Table != s1 {
 		t.Errorf("schema version %d after an unchanged RELATION message, want the same schema", evs[2].Table.Version)
 	}
+
+	// ALTER TABLE t ALTER n SET NOT NULL: a new version, n required.
+	nn := alt
+	nn.Cols = append([]colInfo(nil), alt.Cols...)
+	nn.Cols[2].NotNull = true
+	h.cat = &nn
+	h.feed(relMsg(ti))
+	h.feed(tx(400, 10, del)...)
+	evs = h.events()
+	if s3 := evs[3].Table; s3.Version != 3 || s3.Columns[2].Optional {
+		t.Errorf("after SET NOT NULL: version %d, n optional %v", s3.Version, s3.Columns[2].Optional)
+	}
 }
