@@ -3,7 +3,6 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/twmb/avro"
@@ -24,6 +23,9 @@ type AvroOptions struct {
 	TopicPrefix string           // topic.prefix
 	Tombstones  bool             // tombstones.on.delete
 	Now         func() time.Time // clock for the envelope's ts_ms/ts_us/ts_ns; nil means time.Now
+	// Headers are added to every record after the event's own, as
+	// JSONOptions.Headers.
+	Headers []change.Header
 
 	// KeyRegistry and ValueRegistry, when set, make that side Avro
 	// (io.confluent.connect.avro.AvroConverter) with schemas registered
@@ -76,7 +78,7 @@ type messageCodecKey struct {
 type avroTable struct {
 	t       *change.TableSchema
 	topic   string
-	headers []change.Header // just VersionHeader; len == cap so appends copy
+	headers []change.Header // the options' Headers, then VersionHeader; len == cap so appends copy
 
 	key *avroCodec // nil until registered, and for a keyless table
 
@@ -111,7 +113,7 @@ func NewAvro(o AvroOptions) (*Avro, error) {
 	if o.KeyRegistry == nil || o.ValueRegistry == nil {
 		// The JSON side's own tombstone is never used: Avro writes it.
 		a.json = NewJSON(JSONOptions{TopicPrefix: o.TopicPrefix, KeySchemas: o.KeySchemas, ValueSchemas: o.ValueSchemas,
-			KeyKeepNulls: o.KeyKeepNulls, ValueKeepNulls: o.ValueKeepNulls, Now: a.now})
+			KeyKeepNulls: o.KeyKeepNulls, ValueKeepNulls: o.ValueKeepNulls, Now: a.now, Headers: o.Headers})
 	}
 	return a, nil
 }
@@ -240,12 +242,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		}
 	}
 
-	headers := at.headers
-	if len(ev.Headers) > 0 {
-		headers = make([]change.Header, 0, len(ev.Headers)+1)
-		headers = append(headers, ev.Headers...)
-		headers = append(headers, at.headers[0])
-	}
+	headers := withEventHeaders(at.headers, ev.Headers)
 	dst = append(dst, Message{Topic: at.topic, Key: key, Value: value, Headers: headers})
 	if ev.Op == change.OpDelete && a.o.Tombstones {
 		var tkey []byte
@@ -278,11 +275,9 @@ func (a *Avro) table(t *change.TableSchema) (*avroTable, error) {
 			}
 		}
 		at = &avroTable{
-			t:     t,
-			topic: a.Topic(t.ID),
-			headers: []change.Header{{
-				Key: VersionHeader, Value: strconv.AppendInt(nil, int64(t.Version), 10),
-			}},
+			t:       t,
+			topic:   a.Topic(t.ID),
+			headers: tableHeaders(a.o.Headers, t),
 		}
 		if len(a.tables) >= maxCachedTables {
 			clear(a.tables)
@@ -373,5 +368,5 @@ func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 	if err != nil {
 		return dst, err
 	}
-	return append(dst, Message{Topic: topic, Key: key, Value: value}), nil
+	return append(dst, Message{Topic: topic, Key: key, Value: value, Headers: fixedHeaders(a.o.Headers)}), nil
 }

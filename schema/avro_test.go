@@ -125,7 +125,7 @@ func TestAvroSchemaCustomers(t *testing.T) {
 		`{"type":"record","name":"Envelope","namespace":"dbserver1.public.customers","fields":[{"name":"before","type":["null",{"type":"record","name":"Value","fields":[`,
 		`{"name":"balance","type":["null",{"type":"bytes","scale":2,"precision":10,"connect.version":1,"connect.parameters":{"scale":"2","connect.decimal.precision":"10"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}],"default":null}`,
 		`{"name":"created_at","type":["null",{"type":"string","connect.version":1,"connect.name":"io.debezium.time.ZonedTimestamp"}],"default":null}`,
-		`],"connect.version":1,"connect.name":"dbserver1.public.customers.Value"}],"default":null},{"name":"after","type":["null","Value"],"default":null}`,
+		`],"connect.name":"dbserver1.public.customers.Value"}],"default":null},{"name":"after","type":["null","Value"],"default":null}`,
 		`{"name":"source","type":{"type":"record","name":"Source","namespace":"io.debezium.connector.postgresql","fields":[`,
 		`{"name":"snapshot","type":[{"type":"string","connect.version":1,"connect.parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"connect.default":"false","connect.name":"io.debezium.data.Enum"},"null"],"default":"false"}`,
 		`{"name":"transaction","type":["null",{"type":"record","name":"block","namespace":"event","fields":[{"name":"id","type":"string"},{"name":"total_order","type":"long"},{"name":"data_collection_order","type":"long"}],"connect.version":1,"connect.name":"event.block"}],"default":null}`,

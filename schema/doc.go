@@ -11,10 +11,11 @@
 //
 // Where sluice's JSON differs from Debezium's, on purpose:
 //
-//   - The <topic>.Value schema (the before and after structs) carries
-//     "version": the table's schema version, which Debezium leaves out; the
-//     Envelope keeps Debezium's "version":2 and the Key schema has none, as
-//     in Debezium. Every record also carries the sluice.schema.version header.
+//   - Every record carries the sluice.schema.version header: the table's
+//     schema version, which increases on each column change. The Connect
+//     schemas are Debezium's (the Envelope has "version":2, the Key and
+//     Value structs none), so registry subjects get a new version only when
+//     the Connect schema changes.
 //   - Doubles and floats are written as Java 19 and later print them
 //     (shortest digits); Connect workers on JDK 17 print more digits for some
 //     values, which read back as the same number.

@@ -38,6 +38,11 @@ type JSONOptions struct {
 	// writes the default instead).
 	KeyKeepNulls, ValueKeepNulls bool
 	Now                          func() time.Time // clock for the envelope's ts_ms/ts_us/ts_ns; nil means time.Now
+	// Headers are added to every record (data, tombstones and messages)
+	// after the event's own headers: Debezium's context headers (see
+	// ContextHeaders). The encoder shares them between records; they must
+	// not change after NewJSON.
+	Headers []change.Header
 }
 
 // JSON encodes change events as Debezium's records under Kafka Connect's
@@ -71,7 +76,7 @@ const maxCachedTables = 4096
 type tableCodec struct {
 	t       *change.TableSchema
 	topic   string
-	headers []change.Header // just VersionHeader; len == cap so appends copy
+	headers []change.Header // the options' Headers, then VersionHeader; len == cap so appends copy
 
 	keyPrefix []byte // {"schema":<key schema>,"payload":  (KeySchemas only)
 
@@ -159,7 +164,8 @@ func isBlank(s string) bool {
 //
 // The key is the struct of the key columns taken from ev's After image (its
 // Before image for a delete), or nil for a keyless table and for a truncate.
-// Every record carries the VersionHeader header after ev.Headers.
+// Every record carries ev.Headers, then the options' Headers, then the
+// VersionHeader header.
 //
 // With ValueSchemas the envelope schema is cached per table schema and
 // ev.SourceSchema pointer: a source should reuse one *change.Field for its
@@ -284,12 +290,7 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if hasKey {
 		key = mem[:keyLen:keyLen]
 	}
-	headers := tc.headers
-	if len(ev.Headers) > 0 {
-		headers = make([]change.Header, 0, len(ev.Headers)+1)
-		headers = append(headers, ev.Headers...)
-		headers = append(headers, tc.headers[0])
-	}
+	headers := withEventHeaders(tc.headers, ev.Headers)
 	dst = append(dst, Message{Topic: tc.topic, Key: key, Value: mem[keyLen:valLen:valLen], Headers: headers})
 	if tomb {
 		var tkey []byte
@@ -478,11 +479,9 @@ func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
 			}
 		}
 		tc = &tableCodec{
-			t:     t,
-			topic: j.Topic(t.ID),
-			headers: []change.Header{{
-				Key: VersionHeader, Value: strconv.AppendInt(nil, int64(t.Version), 10),
-			}},
+			t:       t,
+			topic:   j.Topic(t.ID),
+			headers: tableHeaders(j.o.Headers, t),
 		}
 		tc.names = make([][]byte, len(t.Columns))
 		for i := range t.Columns {
@@ -557,5 +556,34 @@ func (j *JSON) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 	if err != nil {
 		return dst, fmt.Errorf("value: %w", err)
 	}
-	return append(dst, Message{Topic: j.messageTopic(m), Key: key, Value: value}), nil
+	return append(dst, Message{Topic: j.messageTopic(m), Key: key, Value: value, Headers: fixedHeaders(j.o.Headers)}), nil
+}
+
+// tableHeaders returns the headers every record of table schema t carries:
+// the context headers, then VersionHeader; len == cap, so that appending
+// copies.
+func tableHeaders(context []change.Header, t *change.TableSchema) []change.Header {
+	h := make([]change.Header, 0, len(context)+1)
+	h = append(h, context...)
+	return append(h, change.Header{Key: VersionHeader, Value: strconv.AppendInt(nil, int64(t.Version), 10)})
+}
+
+// withEventHeaders returns an event's own headers followed by the shared
+// ones, or the shared slice itself when the event has none.
+func withEventHeaders(shared, own []change.Header) []change.Header {
+	if len(own) == 0 {
+		return shared
+	}
+	h := make([]change.Header, 0, len(own)+len(shared))
+	h = append(h, own...)
+	return append(h, shared...)
+}
+
+// fixedHeaders returns h with len == cap (so that appending copies), or nil
+// when it is empty.
+func fixedHeaders(h []change.Header) []change.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	return h[:len(h):len(h)]
 }

@@ -118,11 +118,12 @@ func keySchema(t *change.TableSchema, topic string) *change.Field {
 
 // envelopeSchema returns the Connect schema of t's change events with source
 // block src: Debezium's <topic>.Envelope (version 2) whose before and after
-// members are the optional struct <topic>.Value. Unlike Debezium, sluice
-// gives <topic>.Value "version": t.Version, the table's schema version, so a
-// consumer of the schema sees when the table's columns changed.
+// members are the optional struct <topic>.Value. Like Debezium's, the Value
+// struct carries no version: the table's schema version travels in the
+// VersionHeader header, so the schemas (and the registry subjects' versions)
+// change only when the Connect schema does.
 func envelopeSchema(t *change.TableSchema, topic string, src *change.Field) *change.Field {
-	row := change.Field{Type: change.Struct, Optional: true, Logical: topic + ".Value", Version: t.Version, Fields: t.Columns}
+	row := change.Field{Type: change.Struct, Optional: true, Logical: topic + ".Value", Fields: t.Columns}
 	before, after, source := row, row, *src
 	before.Name, after.Name, source.Name = "before", "after", "source"
 	return &change.Field{

@@ -28,6 +28,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
+	"github.com/sluicecdc/sluice/internal/logging"
 	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
 	"github.com/sluicecdc/sluice/sinks"
 	sinkkafka "github.com/sluicecdc/sluice/sinks/kafka"
@@ -135,17 +136,55 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	return c, errors.Join(errs...)
 }
 
-func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
+// newLogger returns the daemon's named loggers, whose levels GET and PUT
+// /admin/loggers show and change; --log-level is the root's level.
+func newLogger(c serveConfig, w io.Writer) (*logging.Levels, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", c.logLevel)
+		lv, ok := logging.ParseLevel(c.logLevel)
+		if !ok {
+			return nil, fmt.Errorf("log level %q: use debug, info, warn or error", c.logLevel)
+		}
+		lvl = lv
 	}
-	o := &slog.HandlerOptions{Level: lvl}
+	// The output lets everything through: the Levels filter.
+	o := &slog.HandlerOptions{Level: logging.LevelAll}
+	var levels *logging.Levels
 	if c.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, o)), nil
+		levels = logging.New(slog.NewJSONHandler(w, o), lvl)
+	} else {
+		levels = logging.New(slog.NewTextHandler(w, o), lvl)
 	}
-	return slog.New(slog.NewTextHandler(w, o)), nil
+	for name, targets := range loggerAliases {
+		levels.Alias(name, targets...)
+	}
+	return levels, nil
 }
+
+// loggerAliases let the logger names a Kafka Connect and Debezium user sets
+// reach the sluice loggers that do that work, so a runbook's
+// PUT /admin/loggers/io.debezium.connector.postgresql still shows the
+// Postgres source's debug lines.
+var loggerAliases = map[string][]string{
+	"io.debezium.connector.postgresql":      {loggerPostgres},
+	"io.debezium.connector.mysql":           {loggerMySQL},
+	"io.debezium.connector.mariadb":         {loggerMySQL},
+	"io.debezium.connector.binlog":          {loggerMySQL},
+	"org.apache.kafka.connect.runtime":      {loggerRuntime},
+	"org.apache.kafka.connect.runtime.rest": {loggerREST},
+	"org.apache.kafka.clients.producer":     {loggerSink},
+}
+
+// The loggers of sluice's packages ("sluice." and the package's path in the
+// module, with dots), as /admin/loggers names them.
+const (
+	loggerMain     = "sluice.cmd.sluice"
+	loggerRuntime  = "sluice.connectors.runtime"
+	loggerREST     = "sluice.connectors.rest"
+	loggerPostgres = "sluice.connectors.postgres"
+	loggerMySQL    = "sluice.connectors.mysql"
+	loggerSink     = "sluice.sinks.kafka"
+)
 
 // defaultGCPercent is the GC target of sluice serve unless GOGC is set.
 const defaultGCPercent = 60
@@ -159,11 +198,12 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
 		return 2
 	}
-	log, err := newLogger(c, stderr)
+	levels, err := newLogger(c, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
 		return 2
 	}
+	log := levels.Logger(loggerMain)
 	// A change stream's live heap is small next to what passes through it,
 	// so the garbage collector's target, not the live data, sets the
 	// resident size. 60 (Go's default is 100) kept a 1M-row drain at 54 MiB
@@ -198,14 +238,16 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := serveUntil(ctx, c, log); err != nil {
+	if err := serveUntil(ctx, c, levels); err != nil {
 		log.Error("sluice stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
+func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) error {
+	log := levels.Logger(loggerMain)
+	sinkLog := levels.Logger(loggerSink)
 	brokers := strings.Split(c.brokers, ",")
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -219,6 +261,7 @@ func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	adm := kadm.NewClient(admCl)
 	cluster := &clusterID{adm: adm}
 
+	health := &workerHealth{}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.listen, err)
@@ -226,7 +269,7 @@ func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
 		DataDir:  c.dataDir,
 		WorkerID: workerID(ln.Addr()),
-		Plugins:  plugins(),
+		Plugins:  plugins(levels),
 		NewSink: func(ctx context.Context, connector string, partitions int32, rf int16) (sinks.Sink, error) {
 			s, err := sinkkafka.New(ctx, sinkkafka.Config{
 				Brokers:           brokers,
@@ -235,25 +278,30 @@ func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
 				CheckpointKey:     connector,
 				Partitions:        partitions,
 				ReplicationFactor: rf,
-				Logger:            log.With("connector", connector),
+				Logger:            sinkLog.With("connector", connector),
 			})
-			if err != nil && !errors.Is(err, sinkkafka.ErrFenced) {
+			// An error that does not say whether it is retryable (a broker
+			// out of reach) is; a fenced producer or a refused login is not.
+			var says interface{ Retryable() bool }
+			if err != nil && !errors.As(err, &says) {
 				return nil, runtime.Retryable(err)
 			}
 			return s, err
 		},
 		Offsets:   offsetskafka.New(brokers, c.offsetsTopic),
 		ClusterID: cluster.get,
-		Log:       log,
+		Log:       levels.Logger(loggerRuntime),
 		Metrics:   metrics,
 	})
 	handler := rest.NewHandler(sup, rest.Options{
 		Version:  Version,
 		Commit:   Commit,
 		WorkerID: workerID(ln.Addr()),
-		Logger:   log,
+		Logger:   levels.Logger(loggerREST),
 		Metrics:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Ready:    cluster.ready,
+		Health:   health.get,
+		Loggers:  restLoggers{levels},
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
@@ -262,6 +310,7 @@ func serveUntil(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		ln.Close()
 		return err
 	}
+	health.started(cluster)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("sluice serving", "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers)
@@ -355,4 +404,71 @@ func (c *clusterID) ready() error {
 		return fmt.Errorf("kafka not reachable: %w", err)
 	}
 	return nil
+}
+
+// workerHealth answers GET /health as Kafka Connect does: starting (503)
+// until the connectors are loaded and the Kafka cluster has answered once,
+// then healthy. Like a Kafka Connect worker, sluice stays healthy when Kafka
+// goes away later (GET /readyz reports that): restarting the process would
+// not bring Kafka back.
+type workerHealth struct {
+	mu      sync.Mutex
+	cluster *clusterID // set once the connectors are loaded
+	healthy bool
+}
+
+func (w *workerHealth) started(c *clusterID) {
+	w.mu.Lock()
+	w.cluster = c
+	w.mu.Unlock()
+}
+
+func (w *workerHealth) get() rest.Health {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.healthy:
+		return rest.Health{State: rest.Healthy}
+	case w.cluster == nil:
+		return rest.Health{State: rest.Starting, Detail: "The registered connectors are being loaded."}
+	}
+	if err := w.cluster.ready(); err != nil {
+		return rest.Health{State: rest.Starting, Detail: "Waiting for the Kafka cluster: " + err.Error()}
+	}
+	w.healthy = true
+	return rest.Health{State: rest.Healthy}
+}
+
+// restLoggers serves /admin/loggers from the daemon's Levels.
+type restLoggers struct{ l *logging.Levels }
+
+func (r restLoggers) Levels() map[string]rest.LoggerLevel {
+	out := map[string]rest.LoggerLevel{}
+	for name, l := range r.l.Levels() {
+		out[name] = loggerLevel(l)
+	}
+	return out
+}
+
+func (r restLoggers) Level(name string) (rest.LoggerLevel, bool) {
+	l, ok := r.l.Level(name)
+	return loggerLevel(l), ok
+}
+
+func (r restLoggers) SetLevel(namespace, level string) []string {
+	lvl, ok := logging.ParseLevel(level)
+	if !ok {
+		// The REST layer accepts only the names ParseLevel knows.
+		return nil
+	}
+	return r.l.SetLevel(namespace, lvl)
+}
+
+func loggerLevel(l logging.Level) rest.LoggerLevel {
+	out := rest.LoggerLevel{Level: l.Name}
+	if !l.Modified.IsZero() {
+		ms := l.Modified.UnixMilli()
+		out.LastModified = &ms
+	}
+	return out
 }

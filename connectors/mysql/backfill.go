@@ -28,6 +28,15 @@ type snapshotRun struct {
 	startCount int64    // rows of the start table already read
 	fresh      bool     // a new snapshot: its first row is marked "first"
 	ts         time.Time
+	// tableTS is source.ts_ms of the rows of the table being read: the
+	// server's CURRENT_TIMESTAMP (whole seconds) when its reading began, as
+	// Debezium reads it per table.
+	tableTS time.Time
+	// schemaSkip is the number of the snapshot's schema-change records
+	// already in Kafka (a restart among them); schema whether they are
+	// still to be written.
+	schemaSkip int64
+	schema     bool
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -158,13 +167,22 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			names = append(names, id.String())
 		}
 		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, At: at.binlogPos}}}
-		run.fresh = true
+		run.fresh, run.schema = true, true
 		st.log.Info("snapshot started", "at", at.String(), "tables", len(names))
 	} else {
 		if state == nil {
 			return &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
 		}
 		run.state = *state
+		if cp.Table == "" {
+			// A restart among the snapshot's schema-change records: no row
+			// was written yet. Write the rest of them, then every table.
+			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
+			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: 0, At: at.binlogPos})
+			st.snap = run
+			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
+			return nil
+		}
 		ti := slices.Index(run.state.Tables, cp.Table)
 		if ti < 0 {
 			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
@@ -194,11 +212,24 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 // state streaming starts with.
 func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	run := st.snap
+	// The schema-change records come first; reading them also reads the
+	// tables' models.
+	var ddls []snapDDL
+	if run.schema && st.cfg.IncludeSchemaChanges {
+		var err error
+		if ddls, err = st.snapshotDDL(ctx, st.q); err != nil {
+			return nil, err
+		}
+	}
 	// Describe every table first so the state carries their versions.
 	tabs := make([]*tableInfo, len(run.state.Tables))
 	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
 		db, name, _ := strings.Cut(run.state.Tables[ti], ".")
-		t, err := describeTable(ctx, st.q, change.TableID{Namespace: db, Name: name}, 0, st.cfg.Types)
+		model, err := st.model(ctx, st.q, db, name)
+		if err != nil {
+			return nil, err
+		}
+		t, err := describeTable(ctx, st.q, change.TableID{Namespace: db, Name: name}, 0, st.cfg.Types, model)
 		if err != nil {
 			return nil, err
 		}
@@ -209,6 +240,9 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	run.state.Schemas = st.schemasSnapshot()
 	var err error
 	if run.stateJSON, err = json.Marshal(run.state); err != nil {
+		return nil, err
+	}
+	if err := st.emitSnapshotDDL(ctx, run, ddls, run.schemaSkip, false); err != nil {
 		return nil, err
 	}
 	e := &snapEmitter{st: st, fresh: run.fresh}
@@ -227,6 +261,12 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 			}
 		}
 		st.log.Info("snapshotting table", "table", t.name())
+		run.tableTS = run.ts
+		if r, err := st.q.Execute("SELECT UNIX_TIMESTAMP()"); err == nil && len(r.Values) > 0 {
+			if secs, err := r.GetInt(0, 0); err == nil {
+				run.tableTS = time.Unix(secs, 0).UTC()
+			}
+		}
 		for {
 			n, last, err := st.readChunk(ctx, run, e, t, ti, after, &count)
 			if err != nil {
@@ -333,7 +373,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		}
 		*count++
 		n++
-		si := srcInfo{ts: run.ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,

@@ -61,6 +61,8 @@ var ConfigKeys = []string{
 	"snapshot.locking.mode",
 	"snapshot.fetch.size",
 	"include.schema.changes",
+	"schema.history.internal.store.only.captured.tables.ddl",
+	"schema.history.internal.store.only.captured.databases.ddl",
 	"tombstones.on.delete",
 	"skipped.operations",
 	"decimal.handling.mode",
@@ -104,7 +106,14 @@ type Config struct {
 	SnapshotFetchSize int
 
 	IncludeSchemaChanges bool
-	TombstonesOnDelete   bool
+	// SchemaOnlyCapturedTables and SchemaOnlyCapturedDatabases narrow the
+	// schema-change records to the captured tables, or to the tables of
+	// the captured databases (Debezium's schema.history.internal.store.
+	// only.captured.tables.ddl / .databases.ddl, both false by default: the
+	// DDL of every database is recorded).
+	SchemaOnlyCapturedTables    bool
+	SchemaOnlyCapturedDatabases bool
+	TombstonesOnDelete          bool
 	// Skipped holds the operations not to emit (Debezium's skipped.operations).
 	Skipped map[byte]bool
 
@@ -220,6 +229,8 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.SnapshotLocking = oneOf("snapshot.locking.mode", LockingMinimal, LockingMinimal, LockingNone)
 	c.SnapshotFetchSize = int(intIn("snapshot.fetch.size", 10240, 1, 10_000_000))
 	c.IncludeSchemaChanges = boolean("include.schema.changes", true)
+	c.SchemaOnlyCapturedTables = boolean("schema.history.internal.store.only.captured.tables.ddl", false)
+	c.SchemaOnlyCapturedDatabases = boolean("schema.history.internal.store.only.captured.databases.ddl", false)
 	c.TombstonesOnDelete = boolean("tombstones.on.delete", true)
 
 	c.Skipped = map[byte]bool{}
@@ -308,6 +319,26 @@ func (c *Config) Captures(db, table string) bool {
 		return false
 	}
 	return !filter.Any(c.TableExclude, full)
+}
+
+// RecordsSchemaOf reports whether the DDL of table db.table ("" for a
+// statement on the database itself) becomes a schema-change record, as
+// Debezium's schema history filters it: every table of every database but
+// the server's own, unless the store.only.captured keys narrow it.
+func (c *Config) RecordsSchemaOf(db, table string) bool {
+	if systemDatabase(db) {
+		return false
+	}
+	if c.SchemaOnlyCapturedDatabases && !c.CapturesDatabase(db) {
+		return false
+	}
+	if c.SchemaOnlyCapturedTables {
+		if table == "" {
+			return c.CapturesDatabase(db)
+		}
+		return c.Captures(db, table)
+	}
+	return true
 }
 
 // Addr returns host:port.

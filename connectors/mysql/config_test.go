@@ -3,6 +3,8 @@ package mysql
 import (
 	"strings"
 	"testing"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 func baseConfig() map[string]string {
@@ -110,5 +112,28 @@ func TestCaptures(t *testing.T) {
 	}
 	if !c.Captures("shop", "a12") || c.Captures("shop", "b") {
 		t.Error("include list")
+	}
+}
+
+func TestSnapshotOrderFollowsIncludeList(t *testing.T) {
+	ids := []change.TableID{{Namespace: "a", Name: "x"}, {Namespace: "b", Name: "orders"}, {Namespace: "b", Name: "people"}, {Namespace: "c", Name: "z"}}
+	m := baseConfig()
+	m["table.include.list"] = `c\.z,b\..*,a\.x,b\.people`
+	cfg, err := ParseConfig("t", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := snapshotOrder(ids, cfg.TableInclude)
+	want := []string{"c.z", "b.orders", "b.people", "a.x"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	if got := snapshotOrder(ids, nil); got[0].String() != "a.x" || got[3].String() != "c.z" {
+		t.Fatalf("without a list: %v", got)
 	}
 }

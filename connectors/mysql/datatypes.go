@@ -13,27 +13,29 @@ package mysql
 // binary.handling.mode=bytes). "fsp" is the fractional-second precision.
 //
 //	MySQL type                       Connect type, logical name (params)                  value
-//	TINYINT (±UNSIGNED), TINYINT(1), BOOLEAN   int16                                      number (TINYINT(1) is no boolean: Debezium's default)
+//	TINYINT (±UNSIGNED), TINYINT(1)  int16                                                number (TINYINT(1) is no boolean: Debezium's default)
+//	BOOLEAN declared in a binlog statement   boolean (read from SHOW CREATE TABLE it is tinyint(1): int16)
 //	SMALLINT                         int16                                                number
 //	SMALLINT UNSIGNED, MEDIUMINT (±UNSIGNED), INT   int32                                 number
 //	INT UNSIGNED, BIGINT             int64                                                number
 //	BIGINT UNSIGNED                  int64                                                values >= 2^63 wrap negative (as Debezium's long mode)
 //	                                 precise mode: bytes Decimal (scale=0, connect.decimal.precision=20)
 //	DECIMAL/NUMERIC(p,s)             bytes org.apache.kafka.connect.data.Decimal (scale, connect.decimal.precision)  unscaled two's complement, big-endian, minimal length
-//	FLOAT                            float                                                number
-//	DOUBLE, REAL, FLOAT(p>24)        double                                               number
+//	FLOAT, FLOAT(p<=24); REAL declared in a binlog statement   float                       number
+//	FLOAT(M,D), FLOAT4               double                                               the single-precision value widened
+//	DOUBLE, FLOAT(p>24), REAL from SHOW CREATE TABLE   double                             number
 //	BIT(1)                           boolean                                              true
 //	BIT(n>1)                         bytes io.debezium.data.Bits (length=n)               little-endian, ceil(n/8) bytes
 //	DATE                             int32 io.debezium.time.Date                          epoch days
 //	TIME(fsp)                        int64 io.debezium.time.MicroTime                     signed µs: -838:59:59 .. 838:59:59 kept as is
 //	DATETIME(0-3) / DATETIME(4-6)    int64 io.debezium.time.Timestamp ms / io.debezium.time.MicroTimestamp µs   wall clock taken as UTC
-//	TIMESTAMP(fsp)                   string io.debezium.time.ZonedTimestamp               UTC ISO-8601, fraction with exactly fsp digits ("2024-05-01T10:15:30.120Z" for fsp 3, none for fsp 0)
+//	TIMESTAMP(fsp)                   string io.debezium.time.ZonedTimestamp               UTC ISO-8601; binlog: exactly fsp fraction digits ("2024-05-01T10:15:30.120Z" for fsp 3); snapshot: no trailing zeros ("…30.12Z")
 //	YEAR                             int32 io.debezium.time.Year                          2024 (YEAR 0000 is 0)
 //	CHAR, VARCHAR, *TEXT             string                                               text (latin1 columns decoded as MySQL's latin1, i.e. cp1252)
 //	BINARY(n), VARBINARY, *BLOB      bytes                                                BINARY(n) right-padded with 0x00 to n bytes (as Debezium, DBZ-254)
 //	ENUM                             string io.debezium.data.Enum (allowed=a,b)           label; index 0 (the invalid value) is ""
 //	SET                              string io.debezium.data.EnumSet (allowed=a,b)        "a,b" in definition order
-//	JSON                             string io.debezium.data.Json                         JSON text (see below)
+//	JSON (MariaDB: declared in a binlog statement)   string io.debezium.data.Json         JSON text (see below)
 //	GEOMETRY, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON, GEOMETRYCOLLECTION
 //	                                 struct io.debezium.data.geometry.Geometry {wkb bytes; srid int32?}  WKB as stored; srid null when 0 (Debezium's BinlogGeometry)
 //	POINT                            struct io.debezium.data.geometry.Point {x, y double; wkb bytes?; srid int32?}
@@ -79,13 +81,11 @@ package mysql
 // path goes through float64). On MariaDB JSON is an alias of LONGTEXT with a
 // json_valid CHECK constraint: its text passes through unchanged on both
 // paths. MetaFromInformationSchema recognises the constraint and sets
-// ColumnType "json" (-> io.debezium.data.Json); a TABLE_MAP cannot tell such a
-// column from LONGTEXT, so MetaFromTableMap maps it as a plain string.
+// ColumnType "json"; as in Debezium, the declared type decides: a column read
+// from SHOW CREATE TABLE (longtext) is a plain string, one declared JSON in a
+// binlog statement io.debezium.data.Json (ColumnMeta.Declared).
 //
-// Known differences from Debezium: TINYINT(1)/BOOLEAN is int16 even for a
-// BOOLEAN column created while streaming (Debezium: boolean then, int16 for
-// the same column learned from a snapshot); FLOAT(M,D) is float (Debezium:
-// double), as the binlog does not carry M,D; TIME values outside
+// Known differences from Debezium: TIME values outside
 // 00:00:00-23:59:59.999999 are kept (Debezium documents them as unsupported);
 // YEAR 0000 is 0 on both paths; BIT values are always ceil(n/8) bytes; geometry
 // srid is null for SRID 0 on both paths. Character sets other than utf8mb3,
@@ -211,6 +211,38 @@ type ColumnMeta struct {
 	// KeyPosition is the 1-based position of the column in the primary key
 	// (0 when not in it, or unknown).
 	KeyPosition int
+	// Declared is the type the DDL statements Debezium read named for the
+	// column (nil: unknown). Debezium maps by it: BOOLEAN is a boolean,
+	// JSON is io.debezium.data.Json, FLOAT(M,D) and FLOAT(p>24) are
+	// doubles, REAL is a float.
+	Declared *DeclaredType
+}
+
+// DeclaredType is a column's type as a DDL statement names it.
+type DeclaredType struct {
+	TypeName string `json:"t"`            // upper case, with UNSIGNED/ZEROFILL: "BOOLEAN", "FLOAT UNSIGNED"
+	JDBCType int32  `json:"j"`            // java.sql.Types
+	Length   int32  `json:"l"`            // -1: none
+	Scale    int32  `json:"s,omitempty"`  // with HasScale
+	HasScale bool   `json:"hs,omitempty"` //
+	// Default is the column's default value expression as Debezium
+	// records it (HasDefault), Comment its comment (HasComment): they
+	// become the Connect field's default and doc.
+	Default    string `json:"d,omitempty"`
+	HasDefault bool   `json:"hd,omitempty"`
+	Comment    string `json:"c,omitempty"`
+	HasComment bool   `json:"hc,omitempty"`
+}
+
+// isFloat32 reports whether Debezium maps a FLOAT or DOUBLE column of this
+// declared type to a Connect float (else a double): FLOAT without a scale
+// and with at most 24 bits of precision, and REAL.
+func (d *DeclaredType) isFloat32() bool {
+	switch d.TypeName {
+	case "FLOAT", "FLOAT UNSIGNED", "FLOAT UNSIGNED ZEROFILL":
+		return !d.HasScale && d.Length <= 24
+	}
+	return d.JDBCType == jdbcReal
 }
 
 // Column describes one table column as sluice maps it.
@@ -644,6 +676,18 @@ func quoteMembers(vals []string) string {
 
 // mapType chooses the mapping of m's type.
 func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
+	if d := m.Declared; d != nil {
+		switch {
+		case d.JDBCType == jdbcBoolean && m.Type == gomysql.MYSQL_TYPE_TINY:
+			return mapBoolean(), nil
+		case m.Type == gomysql.MYSQL_TYPE_FLOAT || m.Type == gomysql.MYSQL_TYPE_DOUBLE:
+			return mapFloat(m.Type, d.isFloat32()), nil
+		case d.TypeName == "JSON":
+			ct.base = "json"
+		case ct.base == "json":
+			ct.base = "longtext" // MariaDB's JSON read from SHOW CREATE TABLE: LONGTEXT
+		}
+	}
 	switch m.Type {
 	case gomysql.MYSQL_TYPE_TINY:
 		return mapInt(8, m.Unsigned, change.Int16), nil
@@ -670,9 +714,9 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 		}
 		return mapDecimal(m.Precision, m.Scale, opts), nil
 	case gomysql.MYSQL_TYPE_FLOAT:
-		return mapping{field: change.Field{Type: change.Float32}, binlog: binlogFloat32, text: textFloat32, fallback: float32(0)}, nil
+		return mapFloat(m.Type, true), nil
 	case gomysql.MYSQL_TYPE_DOUBLE:
-		return mapping{field: change.Field{Type: change.Float64}, binlog: binlogFloat64, text: textFloat64, fallback: float64(0)}, nil
+		return mapFloat(m.Type, false), nil
 	case gomysql.MYSQL_TYPE_BIT:
 		return mapBit(m.Length)
 	case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
@@ -851,6 +895,58 @@ func mapUnsignedBigintPrecise() mapping {
 }
 
 // --- floats -----------------------------------------------------------------
+
+// mapFloat maps a FLOAT (typ MYSQL_TYPE_FLOAT, 4 bytes) or DOUBLE column to
+// a Connect float (f32) or double. A FLOAT column mapped to a double
+// carries its single-precision value widened (FLOAT(7,3) 1234.567 is
+// 1234.5670166015625, as Debezium's Float.doubleValue); a DOUBLE column
+// mapped to a float is rounded to single precision.
+func mapFloat(typ byte, f32 bool) mapping {
+	switch {
+	case f32:
+		return mapping{field: change.Field{Type: change.Float32}, binlog: binlogFloat32, text: textFloat32, fallback: float32(0)}
+	case typ == gomysql.MYSQL_TYPE_FLOAT:
+		return mapping{field: change.Field{Type: change.Float64},
+			binlog: func(v any) (any, error) {
+				f, err := binlogFloat32(v)
+				if err != nil {
+					return nil, err
+				}
+				return float64(f.(float32)), nil
+			},
+			text: func(b []byte) (any, error) {
+				f, err := textFloat32(b)
+				if err != nil {
+					return nil, err
+				}
+				return float64(f.(float32)), nil
+			},
+			fallback: float64(0)}
+	}
+	return mapping{field: change.Field{Type: change.Float64}, binlog: binlogFloat64, text: textFloat64, fallback: float64(0)}
+}
+
+// mapBoolean maps a TINYINT column declared BOOLEAN: non-zero is true.
+func mapBoolean() mapping {
+	return mapping{
+		field: change.Field{Type: change.Boolean},
+		binlog: func(v any) (any, error) {
+			x, err := binlogInt64(v)
+			if err != nil {
+				return nil, err
+			}
+			return x != 0, nil
+		},
+		text: func(b []byte) (any, error) {
+			x, err := strconv.ParseInt(string(b), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("invalid boolean %q", b)
+			}
+			return x != 0, nil
+		},
+		fallback: false,
+	}
+}
 
 func binlogFloat32(v any) (any, error) {
 	switch x := v.(type) {
@@ -1406,16 +1502,23 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 	if fsp < 0 || fsp > 6 {
 		fsp = 6
 	}
+	// The snapshot reads a java.sql.Timestamp that Debezium formats with
+	// ISO_OFFSET_DATE_TIME (the fraction without its trailing zeros, none
+	// when zero); the binlog gives a ZonedDateTime that it formats with
+	// exactly the column's fsp digits. A zero TIMESTAMP is null in a
+	// nullable column of the snapshot (else the epoch); in the binlog it is
+	// the instant 0, which Debezium formats like any other.
+	epochISO := formatZonedTimestamp(0, -1)
 	epoch := formatZonedTimestamp(0, fsp)
 	text := func(b []byte) (any, error) {
 		us, err := parseDatetime(b)
 		if errors.Is(err, errZeroDate) {
-			return zeroValue(nullable, epoch), nil
+			return zeroValue(nullable, epochISO), nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return formatZonedTimestamp(us, fsp), nil
+		return formatZonedTimestamp(us, -1), nil
 	}
 	return mapping{
 		field: logical(change.String, logicalZonedTimestamp),
@@ -1424,16 +1527,24 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 			if err != nil {
 				return nil, err
 			}
-			return text(b)
+			us, err := parseDatetime(b)
+			if errors.Is(err, errZeroDate) {
+				return epoch, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return formatZonedTimestamp(us, fsp), nil
 		},
 		text:     text,
-		fallback: epoch,
+		fallback: epochISO,
 	}
 }
 
 // formatZonedTimestamp formats µs since the epoch as Debezium's
 // ZonedTimestamp for a column of precision fsp: ISO-8601 in UTC with exactly
-// fsp fraction digits.
+// fsp fraction digits, or, for fsp < 0, as Java's ISO_OFFSET_DATE_TIME
+// does: the fraction without trailing zeros, none when it is zero.
 func formatZonedTimestamp(us int64, fsp int) string {
 	days := floorDiv(us, microsPerDay)
 	rem := us - days*microsPerDay
@@ -1442,10 +1553,13 @@ func formatZonedTimestamp(us int64, fsp int) string {
 	buf = fmt.Appendf(buf, "%04d-%02d-%02dT", y, m, d)
 	secs := rem / microsPerSecond
 	buf = fmt.Appendf(buf, "%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
-	if fsp > 0 {
-		frac := fmt.Sprintf("%06d", rem%microsPerSecond)
+	switch frac := fmt.Sprintf("%06d", rem%microsPerSecond); {
+	case fsp > 0:
 		buf = append(buf, '.')
 		buf = append(buf, frac[:fsp]...)
+	case fsp < 0 && rem%microsPerSecond != 0:
+		buf = append(buf, '.')
+		buf = append(buf, strings.TrimRight(frac, "0")...)
 	}
 	return string(append(buf, 'Z'))
 }

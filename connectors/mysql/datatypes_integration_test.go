@@ -165,8 +165,8 @@ var dtExpect = map[int32]map[string]any{
 		"dt": nil, "dtn": int32(0),
 		"tm0": int64(-3020399000000), "tm1": int64(-100000), "tm2": int64(0), "tm4": int64(-1000100), "tm5": int64(-86399000010), "tm6": int64(-3020399999999),
 		"dtm0": nil, "dtm3": nil, "dtm6": nil, "dtm1": int64(-30610224000000),
-		"ts0": nil, "ts3": nil, "ts6": nil, "ts1": "1970-01-01T00:00:01.0Z",
-		"dtmn": int64(0), "tsn": "1970-01-01T00:00:00.000Z",
+		"ts0": nil, "ts3": nil, "ts6": nil, "ts1": "1970-01-01T00:00:01Z",
+		"dtmn": int64(0), "tsn": "1970-01-01T00:00:00Z",
 		"y": int32(0),
 		"c": "", "vc": "", "tx": "", "l1": "",
 		"bn": []byte{'a', 'b', 0, 0}, "vb": []byte{}, "bl": []byte{},
@@ -174,7 +174,7 @@ var dtExpect = map[int32]map[string]any{
 		"j": "[]",
 		"p": change.StructValue{-1.5, 1e10, dtPointWKB(-1.5, 1e10), int32(4326)},
 	},
-	3: {"ti": nil, "dt": nil, "dtn": epochDays(2000, 1, 1), "dtmn": int64(946684800000), "tsn": "2000-01-01T00:00:00.000Z", "j": nil, "p": nil, "e": nil},
+	3: {"ti": nil, "dt": nil, "dtn": epochDays(2000, 1, 1), "dtmn": int64(946684800000), "tsn": "2000-01-01T00:00:00Z", "j": nil, "p": nil, "e": nil},
 	4: {
 		"ti": int16(-1), "tiu": int16(200), "siu": int32(40000), "miu": int32(9000000), "iu": int64(3000000000), "biu": int64(-6101065172474983726),
 		"f": float32(-0.0625), "db": 0.1, "fr": 3.5,
@@ -182,7 +182,7 @@ var dtExpect = map[int32]map[string]any{
 		"dt": nil, "dtn": int32(-1),
 		"tm0": int64(45296000000), "tm1": int64(-1500000), "tm3": int64(43200500000), "tm6": int64(-1),
 		"dtm0": int64(-1000), "dtm3": int64(1714558530123), "dtm6": int64(-1), "dtm4": int64(1709164800000100),
-		"ts0": "2018-06-20T13:37:03Z", "ts3": "2024-05-01T10:15:30.120Z", "ts6": "2024-05-01T10:15:30.123456Z", "ts2": "2000-01-01T00:00:00.50Z",
+		"ts0": "2018-06-20T13:37:03Z", "ts3": "2024-05-01T10:15:30.12Z", "ts6": "2024-05-01T10:15:30.123456Z", "ts2": "2000-01-01T00:00:00.5Z",
 		"y": int32(1901),
 		"c": "  pad", "vc": "tab\there", "l1": "'quote'",
 		"bn": []byte{0, 0, 0, 0}, "vb": []byte{0, 0, 0},
@@ -416,12 +416,38 @@ func TestTypesAgainstMariaDB(t *testing.T) {
 					}
 				}
 				compared++
+				if set.cols[ci].Field.Logical == logicalZonedTimestamp {
+					// The binlog's TIMESTAMP has exactly fsp fraction digits and
+					// its zero is the epoch; the snapshot's drops trailing zeros
+					// and has null for a nullable zero (as Debezium's).
+					got = isoTimestamp(got)
+					if want[ci] == nil && got == "1970-01-01T00:00:00Z" {
+						got = nil
+					}
+				}
 				if !reflect.DeepEqual(got, want[ci]) {
 					t.Errorf("row %d %s (%s): FromBinlog(%T %v) = %T %v, FromText gave %T %v", id, names[ci], set.name, v, short(v), got, short(got), want[ci], short(want[ci]))
 				}
 			}
 		}
 	}
+}
+
+// isoTimestamp writes a ZonedTimestamp string as the snapshot does: the
+// fraction without trailing zeros.
+func isoTimestamp(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 && strings.HasSuffix(s, "Z") {
+		frac := strings.TrimRight(s[i+1:len(s)-1], "0")
+		if frac == "" {
+			return s[:i] + "Z"
+		}
+		return s[:i+1] + frac + "Z"
+	}
+	return s
 }
 
 func indexOf(names []string, n string) int {

@@ -495,34 +495,43 @@ func TestDatetime(t *testing.T) {
 }
 
 func TestTimestamp(t *testing.T) {
+	// The binlog path has exactly fsp fraction digits (Debezium formats the
+	// binlog's ZonedDateTime to the column's length); the snapshot's text
+	// path drops trailing zeros (ISO_OFFSET_DATE_TIME of a
+	// java.sql.Timestamp).
 	cases := []struct {
-		fsp  int
-		in   string
-		want string
+		fsp    int
+		in     string
+		binlog string
+		text   string
 	}{
-		{0, "2018-06-20 13:37:03", "2018-06-20T13:37:03Z"},
-		{1, "2018-06-20 13:37:03.5", "2018-06-20T13:37:03.5Z"},
-		{3, "2024-05-01 10:15:30.120", "2024-05-01T10:15:30.120Z"},
-		{3, "2024-05-01 10:15:30.000", "2024-05-01T10:15:30.000Z"},
-		{6, "2024-05-01 10:15:30.123456", "2024-05-01T10:15:30.123456Z"},
-		{6, "1970-01-01 00:00:01.000000", "1970-01-01T00:00:01.000000Z"},
-		{6, "2038-01-19 03:14:07.999999", "2038-01-19T03:14:07.999999Z"},
+		{0, "2018-06-20 13:37:03", "2018-06-20T13:37:03Z", "2018-06-20T13:37:03Z"},
+		{1, "2018-06-20 13:37:03.5", "2018-06-20T13:37:03.5Z", "2018-06-20T13:37:03.5Z"},
+		{3, "2024-05-01 10:15:30.120", "2024-05-01T10:15:30.120Z", "2024-05-01T10:15:30.12Z"},
+		{3, "2024-05-01 10:15:30.000", "2024-05-01T10:15:30.000Z", "2024-05-01T10:15:30Z"},
+		{6, "2024-05-01 10:15:30.123456", "2024-05-01T10:15:30.123456Z", "2024-05-01T10:15:30.123456Z"},
+		{6, "1970-01-01 00:00:01.000000", "1970-01-01T00:00:01.000000Z", "1970-01-01T00:00:01Z"},
+		{6, "2038-01-19 03:14:07.999990", "2038-01-19T03:14:07.999990Z", "2038-01-19T03:14:07.99999Z"},
 	}
 	for _, tc := range cases {
 		c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: tc.fsp}, TypeOptions{})
 		if c.Field.Type != change.String || c.Field.Logical != logicalZonedTimestamp {
 			t.Errorf("timestamp field %+v", c.Field)
 		}
-		checkConvs(t, c, []conv{{binlog: tc.in, text: tc.in, want: tc.want}})
+		checkConvs(t, c, []conv{{binlog: tc.in, noText: true, want: tc.binlog}})
+		checkConvs(t, c, []conv{{text: tc.in, want: tc.text}})
 	}
 	// ParseTime=true: a time.Time in any location.
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: 3}, TypeOptions{})
 	loc := time.FixedZone("x", 2*3600)
 	checkConvs(t, c, []conv{{binlog: time.Date(2024, 5, 1, 12, 15, 30, 120_000_000, loc), noText: true, want: "2024-05-01T10:15:30.120Z"}})
-	// Zero timestamps.
-	checkConvs(t, c, []conv{{binlog: "0000-00-00 00:00:00.000", text: "0000-00-00 00:00:00.000", want: "1970-01-01T00:00:00.000Z"}})
+	// Zero timestamps: the binlog's instant 0 is the epoch at the column's
+	// precision; the snapshot's is null when nullable, else the fallback.
+	checkConvs(t, c, []conv{{binlog: "0000-00-00 00:00:00.000", noText: true, want: "1970-01-01T00:00:00.000Z"}})
+	checkConvs(t, c, []conv{{text: "0000-00-00 00:00:00.000", want: "1970-01-01T00:00:00Z"}})
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, Nullable: true}, TypeOptions{})
-	checkConvs(t, c, []conv{{binlog: "0000-00-00 00:00:00", text: "0000-00-00 00:00:00", want: nil}})
+	checkConvs(t, c, []conv{{binlog: "0000-00-00 00:00:00", noText: true, want: "1970-01-01T00:00:00Z"}})
+	checkConvs(t, c, []conv{{text: "0000-00-00 00:00:00", want: nil}})
 	if c.Fallback != "1970-01-01T00:00:00Z" {
 		t.Errorf("fallback %v", c.Fallback)
 	}
@@ -752,7 +761,7 @@ func TestFallbacks(t *testing.T) {
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_DATE}, int32(0)},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TIME2}, int64(0)},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_DATETIME2, FSP: 6}, int64(0)},
-		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: 2}, "1970-01-01T00:00:00.00Z"},
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: 2}, "1970-01-01T00:00:00Z"},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_YEAR}, int32(0)},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_VARCHAR}, ""},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_BLOB, Charset: "binary"}, []byte{}},
@@ -1213,7 +1222,7 @@ func TestGoMySQLBinlogValues(t *testing.T) {
 	rows = append(rows, doc...)                                     //
 	rows = append(rows, 0x7e, 0xcd)                                 // DECIMAL(3,2) -1.50
 	rows = binary.BigEndian.AppendUint32(rows, 1714558530)          // TIMESTAMP(3)
-	rows = binary.BigEndian.AppendUint16(rows, 1200)                // .120, in units of 100 µs
+	rows = binary.BigEndian.AppendUint16(rows, 1250)                // .125, in units of 100 µs
 	rows = append(rows, 200)                                        // TINYINT UNSIGNED 200
 	ev, err := p.Parse(binlogEvent(replication.WRITE_ROWS_EVENTv2, rows))
 	if err != nil {
@@ -1228,7 +1237,7 @@ func TestGoMySQLBinlogValues(t *testing.T) {
 	}{
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_JSON}, `{"a": 1.50, "c": "x<y", "bb": [1, 2.5]}`, `{"a":1.5,"bb":[1,2.5],"c":"x\u003cy"}`},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_NEWDECIMAL, Precision: 3, Scale: 2}, "-1.50", []byte{0xff, 0x6a}},
-		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: 3}, "2024-05-01 10:15:30.120", "2024-05-01T10:15:30.120Z"},
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: 3}, "2024-05-01 10:15:30.125", "2024-05-01T10:15:30.125Z"},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_TINY, Unsigned: true}, "200", int16(200)},
 	}
 	for i, tc := range cases {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,6 +85,14 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 		if col.Field.Name == "" {
 			col.Field.Name = m.Name
 		}
+		if d := m.Declared; d != nil {
+			if d.HasDefault {
+				col.Field.Default = defaultValue(m, col, d.Default)
+			}
+			if d.HasComment {
+				col.Field.Doc = d.Comment
+			}
+		}
 		t.Conv[i] = col
 		ts.Columns = append(ts.Columns, col.Field)
 	}
@@ -93,7 +102,8 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 }
 
 // fingerprint identifies a table's columns as a consumer sees them: names,
-// Connect types, optionality, logical types and parameters, and the key.
+// Connect types, optionality, logical types and parameters, defaults and
+// docs, and the key.
 // Two schemas with the same fingerprint share a version.
 func fingerprint(ts *change.TableSchema) string {
 	var b strings.Builder
@@ -112,6 +122,12 @@ func fingerprint(ts *change.TableSchema) string {
 
 func writeField(b *strings.Builder, f *change.Field) {
 	fmt.Fprintf(b, "%q:%d:%t:%q:%d", f.Name, f.Type, f.Optional, f.Logical, f.Version)
+	if f.Default != nil {
+		fmt.Fprintf(b, ":default=%#v", f.Default)
+	}
+	if f.Doc != "" {
+		fmt.Fprintf(b, ":doc=%q", f.Doc)
+	}
 	for _, p := range f.Params {
 		fmt.Fprintf(b, ":%q=%q", p.Key, p.Value)
 	}
@@ -130,7 +146,8 @@ func writeField(b *strings.Builder, f *change.Field) {
 	}
 }
 
-// listTables returns the captured tables ("db", "table") in name order.
+// listTables returns the captured tables ("db", "table") in the order the
+// snapshot reads them (snapshotOrder).
 func listTables(q *client.Conn, cfg *Config) ([]change.TableID, error) {
 	r, err := q.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
 		WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
@@ -146,7 +163,31 @@ func listTables(q *client.Conn, cfg *Config) ([]change.TableID, error) {
 			out = append(out, change.TableID{Namespace: db, Name: tb})
 		}
 	}
-	return out, nil
+	// Debezium sorts table ids as strings ("db.table"), case-sensitively.
+	slices.SortFunc(out, func(a, b change.TableID) int { return strings.Compare(a.String(), b.String()) })
+	return snapshotOrder(out, cfg.TableInclude), nil
+}
+
+// snapshotOrder orders the captured tables as Debezium's snapshot reads
+// them: with a table.include.list, the tables each entry matches, entry by
+// entry in the list's order (the matches of one entry sorted by name, a table
+// matched by an earlier entry staying where it first appeared); without one,
+// all of them sorted by name. ids must be sorted by "db.table".
+func snapshotOrder(ids []change.TableID, include []*regexp.Regexp) []change.TableID {
+	if len(include) == 0 {
+		return ids
+	}
+	out := make([]change.TableID, 0, len(ids))
+	seen := make([]bool, len(ids))
+	for _, re := range include {
+		for i, id := range ids {
+			if !seen[i] && re.MatchString(id.String()) {
+				seen[i] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // keyFromMeta returns the indexes of the primary key columns in key order,
@@ -163,8 +204,9 @@ func keyFromMeta(meta []ColumnMeta) []int {
 }
 
 // describeTable reads a table's columns and key from information_schema and
-// builds its schema at version.
-func describeTable(ctx context.Context, q *client.Conn, id change.TableID, version int, opts TypeOptions) (*tableInfo, error) {
+// builds its schema at version, with the declared types of model (nil:
+// none).
+func describeTable(ctx context.Context, q *client.Conn, id change.TableID, version int, opts TypeOptions, model *ddlTable) (*tableInfo, error) {
 	meta, err := MetaFromInformationSchema(ctx, q, id.Namespace, id.Name)
 	if err != nil {
 		return nil, &ConnError{Op: "read columns of " + id.String(), Err: err}
@@ -172,13 +214,15 @@ func describeTable(ctx context.Context, q *client.Conn, id change.TableID, versi
 	if len(meta) == 0 {
 		return nil, nil // dropped meanwhile
 	}
-	return buildTable(id, meta, keyFromMeta(meta), version, opts)
+	declaredTypes(meta, model)
+	return buildTable(id, meta, keyOf(meta, model), version, opts)
 }
 
-// warnKeyless logs once that a table has no primary key.
+// warnKeyless logs once that a table has no key (no primary key and no
+// UNIQUE index of NOT NULL columns).
 func warnKeyless(log *slog.Logger, t *tableInfo, warned map[string]bool) {
 	if len(t.Key) == 0 && !warned[t.name()] {
 		warned[t.name()] = true
-		log.Warn("table has no primary key: its records have a null key, and a snapshot interrupted inside it reads it again from its start", "table", t.name())
+		log.Warn("table has no primary key (nor a UNIQUE index of NOT NULL columns): its records have a null key, and a snapshot interrupted inside it reads it again from its start", "table", t.name())
 	}
 }

@@ -46,18 +46,25 @@
 //
 // Columns come from the TABLE_MAP event's full row metadata
 // (binlog_row_metadata=FULL) and, for the snapshot, from information_schema.
-// A table's schema version increases when its columns (as a consumer sees
-// them) change; the versions and a fingerprint of each table's columns are
-// kept in the positions' State so that a restart continues the numbering.
-// DDL statements are recognized at the level of their kind and table names:
-// DROP and RENAME forget a table, TRUNCATE emits a truncate event (skipped by
-// default); the new columns of an ALTER come from the next TABLE_MAP.
-// Statements it cannot read are logged and ignored.
+// As in Debezium, the Connect type also follows the type the DDL names
+// (BOOLEAN, JSON, FLOAT(M,D), REAL): the stream keeps a model of each table
+// as Debezium's DDL parser would (ddlmodel.go, models.go), read with SHOW
+// CREATE TABLE and changed by the binlog's CREATE/ALTER/RENAME/DROP TABLE.
+// The declared types SHOW CREATE TABLE cannot give back are kept in the
+// positions' State with the schema versions. A table's schema version
+// increases when its columns (as a consumer sees them) change; the versions
+// and a fingerprint of each table's columns are kept in the positions' State
+// so that a restart continues the numbering. DROP and RENAME forget a table,
+// TRUNCATE emits a truncate event (skipped by default); the new columns of
+// an ALTER come from the next TABLE_MAP. Statements it cannot read are logged
+// and ignored.
 //
 // With include.schema.changes (the default) every DDL statement of the
-// binlog on a captured database also becomes Debezium's schema-change
-// record on the topic named topic.prefix (schemachange.go), positioned in
-// its transaction like a row event. Its tableChanges come from
-// information_schema when the statement is processed, so on a replay after
-// a restart they show the table as it is then. The snapshot emits none.
+// binlog (on any database but the server's own, unless the
+// schema.history.internal.store.only.captured.* keys narrow it) also becomes
+// Debezium's schema-change record on the topic named topic.prefix
+// (schemachange.go), positioned in its transaction like a row event; its
+// tableChanges are the table model. A fresh snapshot first writes the
+// records Debezium's snapshot writes (snapschema.go), positioned as snapshot
+// events without a table, so that a restart among them writes the rest.
 package mysql

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below wrap them.
@@ -18,6 +20,10 @@ var (
 	ErrConnection = errors.New("mysql connection lost")
 	// ErrDecode: an event or value could not be decoded. Terminal.
 	ErrDecode = errors.New("mysql decode failed")
+	// ErrAuth: the server refused the connector's login (a wrong password,
+	// an unknown user, a host not allowed). Terminal: the same settings
+	// cannot succeed on a retry.
+	ErrAuth = errors.New("mysql refused the login")
 )
 
 // PrerequisiteError lists every problem found by the prerequisite checks,
@@ -91,6 +97,23 @@ func (e *ConnError) Unwrap() []error { return []error{ErrConnection, e.Err} }
 // Retryable reports true.
 func (e *ConnError) Retryable() bool { return true }
 
+// AuthError is a login the server refused. It is terminal: retrying with
+// the same user and password cannot succeed, so the connector fails at once
+// with the fix.
+type AuthError struct {
+	Op  string // what was being done: "connect to host:3306 as "user""
+	Fix string // what to change
+	Err error  // the server's error
+}
+
+func (e *AuthError) Error() string { return fmt.Sprintf("mysql: %s: %v: %s", e.Op, e.Err, e.Fix) }
+
+// Unwrap returns ErrAuth and the server's error.
+func (e *AuthError) Unwrap() []error { return []error{ErrAuth, e.Err} }
+
+// Retryable reports false.
+func (e *AuthError) Retryable() bool { return false }
+
 // DecodeError is an event or value that could not be decoded. It is terminal.
 type DecodeError struct {
 	Table  string
@@ -111,12 +134,34 @@ func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
 // Retryable reports false.
 func (e *DecodeError) Retryable() bool { return false }
 
-// IsRetryable reports whether err is worth retrying by reopening the source.
-// Errors that say nothing are treated as retryable.
+// IsRetryable reports whether err is worth retrying by reopening the source:
+// true for lost connections and servers out of reach, false for refused
+// logins and configuration, prerequisite, decode and lost-binlog errors. It
+// is the runtime's rule (runtime.IsRetryable): an error says so through a
+// Retryable() bool method, and one that says nothing is terminal.
 func IsRetryable(err error) bool {
 	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
+	return errors.As(err, &r) && r.Retryable()
+}
+
+// classifyConnectError types an error from opening a connection: a refused
+// login is an *AuthError, a missing privilege a *PrerequisiteError (both
+// terminal, each naming the fix); anything else (a server out of reach, too
+// many connections) is a retryable *ConnError.
+func classifyConnectError(cfg *Config, op string, err error) error {
+	var my *gomysql.MyError
+	if !errors.As(err, &my) {
+		return &ConnError{Op: op, Err: err}
 	}
-	return true
+	switch my.Code {
+	case gomysql.ER_ACCESS_DENIED_ERROR, gomysql.ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
+		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("check database.user (%q) and database.password; the user must exist for the host sluice connects from (CREATE USER / ALTER USER ... IDENTIFIED BY)", cfg.User)}
+	case gomysql.ER_HOST_NOT_PRIVILEGED:
+		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("the server does not let user %q connect from sluice's host: create the user for that host ('%s'@'<sluice host>' or '%s'@'%%') and grant it the connector's privileges", cfg.User, cfg.User, cfg.User)}
+	case gomysql.ER_NOT_SUPPORTED_AUTH_MODE:
+		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("the user's authentication plugin is not supported: ALTER USER '%s' IDENTIFIED WITH mysql_native_password (or caching_sha2_password) BY '...'", cfg.User)}
+	case gomysql.ER_DBACCESS_DENIED_ERROR, gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR:
+		return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %w: grant the user SELECT, REPLICATION SLAVE and REPLICATION CLIENT (BINLOG MONITOR on MariaDB) ON *.*", op, err)}}
+	}
+	return &ConnError{Op: op, Err: err}
 }

@@ -126,4 +126,7 @@ type cpState struct {
 type schemaVer struct {
 	V  int    `json:"v"`
 	FP string `json:"fp"`
+	// Decl holds the types of the columns declared BOOLEAN, JSON, REAL or
+	// FLOAT4 by a DDL statement of the binlog (models.go).
+	Decl map[string]DeclaredType `json:"decl,omitempty"`
 }

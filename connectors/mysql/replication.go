@@ -130,7 +130,9 @@ func classifyBinlogError(cfg *Config, rp restartPoint, op string, err error) err
 			return &ConnError{Op: op + fmt.Sprintf(" (another replica uses server id %d: choose another database.server.id, or is a second instance of this connector running?)", cfg.ServerID), Err: err}
 		case my.Code == gomysql.ER_MASTER_FATAL_ERROR_READING_BINLOG:
 			return &BinlogLostError{Where: rp.String(), Reason: "the server cannot send it: " + my.Message, Err: err}
-		case my.Code == gomysql.ER_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_DBACCESS_DENIED_ERROR:
+		case my.Code == gomysql.ER_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_ACCESS_DENIED_NO_PASSWORD_ERROR || my.Code == gomysql.ER_HOST_NOT_PRIVILEGED:
+			return classifyConnectError(cfg, op, err)
+		case my.Code == gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR || my.Code == gomysql.ER_DBACCESS_DENIED_ERROR:
 			return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %v: grant the user REPLICATION SLAVE and REPLICATION CLIENT ON *.*", op, err)}}
 		}
 	}
@@ -336,7 +338,9 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.explicit = false
 	d.gtid = gtid
 	d.mariaGTID = gomysql.MariadbGTID{}
-	d.thread = 0
+	// d.thread is kept: as Debezium's source info, source.thread is the
+	// thread of the last BEGIN (none yet on MariaDB, whose transactions
+	// start with a GTID event).
 	d.commitTS = time.Time{}
 	d.index = 0
 	d.stateJSON = nil
@@ -408,7 +412,9 @@ func (d *decoder) query(ctx context.Context, h *replication.EventHeader, start u
 	if !d.inTx {
 		d.beginTx(start, "")
 	}
-	d.thread = int64(e.SlaveProxyID)
+	if err := d.modelDDL(ctx, string(e.Schema), q); err != nil {
+		return err
+	}
 	if err := d.ddl(ctx, h, start, string(e.Schema), q); err != nil {
 		return err
 	}
@@ -496,10 +502,14 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	}
 	id := change.TableID{Namespace: db, Name: name}
 	var t *tableInfo
+	model, err := d.st.model(ctx, nil, db, name)
+	if err != nil {
+		return err
+	}
 	meta, err := MetaFromTableMap(e)
 	if err == nil {
-		carryJSON(meta, d.st.tables[id.String()])
-		t, err = buildTable(id, meta, keyFromMeta(meta), 0, d.cfg.Types)
+		declaredTypes(meta, model)
+		t, err = buildTable(id, meta, keyOf(meta, model), 0, d.cfg.Types)
 		if err != nil {
 			return &DecodeError{Table: id.String(), Err: err}
 		}
@@ -518,7 +528,7 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 			if cerr != nil {
 				return cerr
 			}
-			t, err = describeTable(ctx, q, id, 0, d.cfg.Types)
+			t, err = describeTable(ctx, q, id, 0, d.cfg.Types, model)
 			q.Close()
 			if err != nil {
 				return err
@@ -535,27 +545,6 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	}
 	d.tmap[e.TableID] = &tmInfo{t: t, ev: e}
 	return nil
-}
-
-// carryJSON marks as JSON the columns that the known schema of the table
-// (from information_schema, which sees MariaDB's json_valid check) has as
-// JSON: MariaDB's JSON is LONGTEXT in the binlog, and a TABLE_MAP cannot
-// tell them apart, so without this every table with a JSON column would get
-// a new schema version when streaming starts after its snapshot.
-func carryJSON(meta []ColumnMeta, cur *tableInfo) {
-	if cur == nil {
-		return
-	}
-	known := make(map[string]*ColumnMeta, len(cur.Meta))
-	for i := range cur.Meta {
-		known[cur.Meta[i].Name] = &cur.Meta[i]
-	}
-	for i := range meta {
-		k := known[meta[i].Name]
-		if k != nil && strings.EqualFold(k.ColumnType, "json") && meta[i].Type == k.Type && !strings.EqualFold(meta[i].ColumnType, "json") {
-			meta[i].ColumnType = k.ColumnType
-		}
-	}
 }
 
 // sameTableMap reports whether two TABLE_MAP events map the same table

@@ -74,6 +74,7 @@ func newBenchDecoder(tb testing.TB, sink func(item)) *decoder {
 		tb.Fatal(err)
 	}
 	st := newStream(&cfg, nil, Knobs{}, maria)
+	serverless(st)
 	d, err := newDecoder(st, restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-1"}, nil, nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -425,6 +426,7 @@ func BenchmarkStreamHandover(b *testing.B) {
 		b.Fatal(err)
 	}
 	st := newStream(&cfg, nil, Knobs{}, maria)
+	serverless(st)
 	ctx := context.Background()
 	ev := &change.Event{}
 	b.ReportAllocs()

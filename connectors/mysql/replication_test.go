@@ -101,6 +101,7 @@ func newHarness(t *testing.T, info serverInfo, start restartPoint, cp *change.Po
 		t.Fatal(err)
 	}
 	st := newStream(&cfg, nil, Knobs{}, info)
+	serverless(st)
 	st.log = testLogger(t)
 	d, err := newDecoder(st, start, cp, state)
 	if err != nil {
@@ -430,11 +431,16 @@ func TestDecoderSourceBlocks(t *testing.T) {
 		rows   int
 	}
 	var wants []want
+	// source.thread is the thread of the last BEGIN, kept by transactions
+	// without one, as Debezium's source info keeps it.
+	lastThread := uint32(0)
 	tx := func(gno int64, commitUS int64, thread uint32, tm *replication.TableMapEvent, rowsPerEvent ...int) {
 		s.add(replication.GTID_EVENT, &replication.GTIDEvent{SID: sid, GNO: gno, OriginalCommitTimestamp: uint64(commitUS)})
 		if thread != 0 {
 			s.add(replication.QUERY_EVENT, &replication.QueryEvent{Query: []byte("BEGIN"), SlaveProxyID: thread, Schema: []byte("db")})
+			lastThread = thread
 		}
+		thread = lastThread
 		s.add(replication.TABLE_MAP_EVENT, tm)
 		for i, n := range rowsPerEvent {
 			var rows [][]any

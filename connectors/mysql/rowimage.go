@@ -231,7 +231,7 @@ const (
 	outFloat64
 	outDate  // int32 epoch days; zero dates per nullable
 	outStamp // DATETIME: int64 ms or µs since the epoch; zero dates per nullable
-	outZoned // TIMESTAMP: ZonedTimestamp string; zero dates per nullable
+	outZoned // TIMESTAMP: ZonedTimestamp string; a zero timestamp is the epoch
 	outDecimal
 	outText   // string, validated as UTF-8
 	outLatin1 // string, decoded from MySQL's latin1
@@ -303,6 +303,15 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 				c.mask = 1<<bits - 1
 			}
 			return true
+		}
+		if d := m.Declared; d != nil {
+			// Mappings the DDL's type changes (mapType) take go-mysql's path.
+			switch {
+			case d.JDBCType == jdbcBoolean && m.Type == gomysql.MYSQL_TYPE_TINY,
+				m.Type == gomysql.MYSQL_TYPE_FLOAT && !d.isFloat32(),
+				m.Type == gomysql.MYSQL_TYPE_DOUBLE && d.isFloat32():
+				return nil
+			}
 		}
 		ok := false
 		switch m.Type {
@@ -627,10 +636,8 @@ func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, e
 				switch {
 				case !ok:
 					return nil, 0, 0, false
-				case zero && c.nullable:
-					row[i] = nil
 				case zero:
-					row[i] = c.zero
+					row[i] = c.zero // the instant 0, as mapTimestamp
 				default:
 					row[i] = a.string(appendZoned(nil, us, c.fsp))
 				}

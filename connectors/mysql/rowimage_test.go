@@ -554,6 +554,7 @@ func (r *diffRun) newDecoder(got *[]item) *decoder {
 		r.tb.Fatal(err)
 	}
 	st := newStream(&c, nil, Knobs{}, maria)
+	serverless(st)
 	d, err := newDecoder(st, restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-1"}, nil, r.state)
 	if err != nil {
 		r.tb.Fatal(err)

@@ -27,6 +27,7 @@ import (
 var columnChangeField = change.Field{
 	Type:    change.Struct,
 	Logical: "io.debezium.connector.schema.Column",
+	Version: 1,
 	Fields: []change.Field{
 		{Name: "name", Type: change.String},
 		{Name: "jdbcType", Type: change.Int32},
@@ -53,6 +54,7 @@ var tableChangeField = change.Field{
 	Type:     change.Struct,
 	Optional: true,
 	Logical:  "io.debezium.connector.schema.Table",
+	Version:  1,
 	Fields: []change.Field{
 		{Name: "defaultCharsetName", Type: change.String, Optional: true},
 		{Name: "primaryKeyColumnNames", Type: change.Array, Optional: true, Elem: &change.Field{Type: change.String}},
@@ -65,6 +67,7 @@ var tableChangeField = change.Field{
 var changeField = change.Field{
 	Type:    change.Struct,
 	Logical: "io.debezium.connector.schema.Change",
+	Version: 1,
 	Fields: []change.Field{
 		{Name: "type", Type: change.String},
 		{Name: "id", Type: change.String},
@@ -161,30 +164,33 @@ func classifyDDL(q, defaultDB string) (db string, changes []tableChange, ok bool
 
 // schemaChange emits the schema-change record of a DDL statement of the
 // transaction in progress, when include.schema.changes is on and the
-// statement concerns a captured database. Its position is the next one of
+// statement concerns a table or database whose DDL is recorded
+// (Config.RecordsSchemaOf). Its position is the next one of
 // the transaction, like a row event's, so that a checkpoint at it resumes
 // after it.
 //
-// The table definitions come from information_schema when the event is
-// processed, not from the statement: replayed after a restart (or read long
-// after it was written), they show the table as it is then.
+// The table definitions come from the stream's table models (models.go),
+// as Debezium's come from its schema history; information_schema gives
+// them when there is no model. A DROP TABLE of several tables gives one
+// record per table, its statement rewritten to name that table alone
+// ("DROP TABLE `db`.`t`"), as Debezium's parser signals it.
 func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, start uint32, defaultDB, q string) error {
 	if !d.cfg.IncludeSchemaChanges || d.skipAll {
 		return nil
 	}
 	db, changes, ok := classifyDDL(q, defaultDB)
-	if !ok || db == "" || !d.cfg.CapturesDatabase(db) {
+	if !ok || db == "" || len(changes) == 0 && !d.cfg.RecordsSchemaOf(db, "") {
 		return nil
 	}
 	var tcs []any
 	var names []string
 	for _, c := range changes {
-		if !d.cfg.CapturesDatabase(c.db) {
+		if !d.cfg.RecordsSchemaOf(c.db, c.table) {
 			continue
 		}
-		var def any
+		var def any // a DROP has none (measured: Debezium 3.5.0 writes null)
 		if c.kind != "DROP" {
-			v, err := d.tableDef(ctx, c.db, c.table)
+			v, err := d.tableValue(ctx, c.db, c.table)
 			if err != nil {
 				return err
 			}
@@ -197,25 +203,54 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		names = append(names, c.table)
 	}
 	if tcs == nil {
+		if len(changes) > 0 {
+			return nil // about tables whose DDL is not recorded
+		}
 		tcs = []any{}
 	}
 	ts := d.commitTS
 	if ts.IsZero() {
 		ts = time.Unix(int64(h.Timestamp), 0).UTC()
 	}
-	si := srcInfo{ts: ts, snapshot: "false", db: db, table: strings.Join(names, ","), serverID: h.ServerID,
-		gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
 	key, value := SchemaChangeSchemas(d.cfg)
-	ev := &change.Event{
-		Commit: ts,
-		Message: &change.Message{
-			KeySchema: key, ValueSchema: value,
-			Key:   change.StructValue{db},
-			Value: change.StructValue{si.block(d.cfg), time.Now().UnixMilli(), db, nil, q, tcs},
-		},
+	record := func(db, table, ddl string, tcs []any) error {
+		si := srcInfo{ts: ts, snapshot: "false", db: db, table: table, serverID: h.ServerID,
+			gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
+		ev := &change.Event{
+			Commit: ts,
+			Message: &change.Message{
+				KeySchema: key, ValueSchema: value,
+				Key:   change.StructValue{db},
+				Value: change.StructValue{si.block(d.cfg), time.Now().UnixMilli(), db, nil, ddl, tcs},
+			},
+		}
+		return d.emit(ctx, ev, nil, nil, 512+2*len(ddl))
 	}
-	return d.emit(ctx, ev, nil, nil, 512+2*len(q))
+	if m := dropPrefixRE.FindStringSubmatch(strings.TrimSpace(commentRE.ReplaceAllString(q, " "))); m != nil && len(changes) > 0 && changes[0].kind == "DROP" {
+		suffix := ""
+		if r := dropSuffixRE.FindStringSubmatch(q); r != nil {
+			suffix = " " + r[1]
+		}
+		// Each record's source.table names all the statement's tables
+		// (measured: "c,nk" on both records of DROP TABLE c, nk).
+		all := strings.Join(names, ",")
+		for _, tc := range tcs {
+			v := tc.(change.StructValue)
+			db, table, _ := strings.Cut(strings.Trim(v[1].(string), `"`), `"."`)
+			if err := record(db, all, m[0]+quoteIdent(db)+"."+quoteIdent(table)+suffix, []any{tc}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return record(db, strings.Join(names, ","), q, tcs)
 }
+
+var (
+	// dropPrefixRE is the part of a DROP TABLE before its table names.
+	dropPrefixRE = regexp.MustCompile(`(?is)^DROP\s+(?:TEMPORARY\s+)?TABLES?\s+(?:IF\s+EXISTS\s+)?`)
+	dropSuffixRE = regexp.MustCompile(`(?is)\s(RESTRICT|CASCADE)\s*(?:/\*.*\*/\s*)?;?\s*$`)
+)
 
 // readTableDef reads a table's definition from information_schema as an
 // io.debezium.connector.schema.Table value, or nil when the table does not
@@ -386,7 +421,7 @@ func jdbcType(dataType string) int32 {
 	case "bit":
 		return -7 // BIT
 	case "tinyint":
-		return -6 // TINYINT
+		return 5 // SMALLINT, as Debezium's DDL parser types TINYINT
 	case "smallint":
 		return 5 // SMALLINT
 	case "mediumint", "int", "integer", "year":

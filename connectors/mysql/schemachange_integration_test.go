@@ -20,7 +20,8 @@ import (
 
 // TestIntegrationSchemaChanges runs DDL against MariaDB and checks the
 // schema-change records between the row events: an ALTER with the table's
-// new definition from information_schema, CREATE, RENAME (an ALTER of the
+// new definition as Debezium's DDL parser records it (SHOW CREATE TABLE, then
+// the ALTER; the text of defaults and enum values as written), CREATE, RENAME (an ALTER of the
 // new name), DROP (no table), and no record for a TRUNCATE.
 func TestIntegrationSchemaChanges(t *testing.T) {
 	e := newMyEnv(t, "ddl")
@@ -105,8 +106,8 @@ func TestIntegrationSchemaChanges(t *testing.T) {
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	wantCols := []string{
 		`{"autoIncremented":true,"charsetName":null,"comment":null,"defaultValueExpression":null,"enumValues":null,"generated":true,"jdbcType":4,"length":10,"name":"id","nativeType":null,"optional":false,"position":1,"scale":null,"typeExpression":"INT UNSIGNED","typeName":"INT UNSIGNED"}`,
-		`{"autoIncremented":false,"charsetName":"utf8mb4","comment":"note","defaultValueExpression":"it's","enumValues":null,"generated":false,"jdbcType":12,"length":10,"name":"a","nativeType":null,"optional":true,"position":2,"scale":null,"typeExpression":"VARCHAR","typeName":"VARCHAR"}`,
-		`{"autoIncremented":false,"charsetName":"utf8mb4","comment":null,"defaultValueExpression":null,"enumValues":["p","q"],"generated":false,"jdbcType":1,"length":null,"name":"e","nativeType":null,"optional":false,"position":3,"scale":null,"typeExpression":"ENUM","typeName":"ENUM"}`,
+		`{"autoIncremented":false,"charsetName":"utf8mb4","comment":"note","defaultValueExpression":"it''s","enumValues":null,"generated":false,"jdbcType":12,"length":10,"name":"a","nativeType":null,"optional":true,"position":2,"scale":null,"typeExpression":"VARCHAR","typeName":"VARCHAR"}`,
+		`{"autoIncremented":false,"charsetName":"utf8mb4","comment":null,"defaultValueExpression":null,"enumValues":["'p'","'q'"],"generated":false,"jdbcType":1,"length":1,"name":"e","nativeType":null,"optional":false,"position":3,"scale":null,"typeExpression":"ENUM","typeName":"ENUM"}`,
 		`{"autoIncremented":false,"charsetName":null,"comment":null,"defaultValueExpression":null,"enumValues":null,"generated":false,"jdbcType":3,"length":10,"name":"d","nativeType":null,"optional":true,"position":4,"scale":2,"typeExpression":"DECIMAL","typeName":"DECIMAL"}`,
 		`{"autoIncremented":false,"charsetName":null,"comment":null,"defaultValueExpression":null,"enumValues":null,"generated":false,"jdbcType":93,"length":3,"name":"b","nativeType":null,"optional":true,"position":5,"scale":null,"typeExpression":"DATETIME","typeName":"DATETIME"}`,
 	}
@@ -198,5 +199,176 @@ func checkSchemaChangeAvro(t *testing.T, evs ...*change.Event) {
 			t.Errorf("avro value %d: %v", i, v)
 		}
 		t.Logf("avro schema-change value: %v", v)
+	}
+}
+
+// TestIntegrationSnapshotSchemaRecords checks the schema-change records a
+// snapshot writes before its rows, in Debezium's order and wording, and
+// that a restart among them writes the rest, then every row, the first
+// marked "first".
+func TestIntegrationSnapshotSchemaRecords(t *testing.T) {
+	e := newMyEnv(t, "snapddl")
+	e.exec("CREATE TABLE b (id INT PRIMARY KEY, flag BOOLEAN, doc JSON, f FLOAT(7,3))", "INSERT INTO b VALUES (1, TRUE, '{\"a\": 1}', 1234.567)",
+		"CREATE TABLE a (k VARCHAR(5) PRIMARY KEY)", "INSERT INTO a VALUES ('x')")
+	// The include list orders the snapshot: b before a.
+	cfg := e.config(map[string]string{"table.include.list": e.db + `\.b,` + e.db + `\.a`})
+	st := e.open(cfg, nil, Knobs{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var recs []*change.Event
+	var rows []*change.Event
+	for len(rows) < 2 {
+		ev, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Message != nil {
+			if len(rows) > 0 {
+				t.Fatalf("schema record after a row: %v", ev.Message.Value[4])
+			}
+			recs = append(recs, ev)
+			continue
+		}
+		rows = append(rows, ev)
+	}
+	st.Close()
+	q := func(s string) string { return "`" + s + "`" }
+	var got []string
+	for _, r := range recs {
+		if !r.Pos.Snapshot || r.Pos.Table != "" || r.Message.Value[0].(change.StructValue)[srcSnapshotIdx] != "true" {
+			t.Errorf("record %v: position %+v, source %v", r.Message.Value[4], r.Pos, r.Message.Value[0])
+		}
+		got = append(got, r.Message.Key[0].(string)+"|"+strings.SplitN(r.Message.Value[4].(string), "\n", 2)[0])
+	}
+	want := []string{
+		"|SET character_set_server=utf8mb4, collation_server=utf8mb4_general_ci",
+		e.db + "|DROP TABLE IF EXISTS " + q(e.db) + "." + q("a"),
+		e.db + "|DROP TABLE IF EXISTS " + q(e.db) + "." + q("b"),
+		e.db + "|DROP DATABASE IF EXISTS " + q(e.db),
+		e.db + "|CREATE DATABASE " + q(e.db) + " CHARSET utf8mb4 COLLATE utf8mb4_general_ci",
+		e.db + "|USE " + q(e.db),
+		e.db + "|CREATE TABLE `a` (",
+		e.db + "|CREATE TABLE `b` (",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("snapshot schema records:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The CREATE's table change is SHOW CREATE TABLE's: BOOLEAN is TINYINT
+	// (int16 in the rows), JSON is LONGTEXT (a plain string), FLOAT(7,3) a
+	// double.
+	b := rows[0]
+	if b.Table.ID.Name != "b" || b.Source[srcSnapshotIdx] != "first" {
+		t.Fatalf("first row: %s %v", b.Table.ID, b.Source)
+	}
+	// source.ts_ms of a snapshot row is the server's CURRENT_TIMESTAMP when
+	// its table's reading began: whole seconds, as Debezium's.
+	if ms, _ := b.Source[3].(int64); ms == 0 || ms%1000 != 0 {
+		t.Errorf("snapshot row source.ts_ms %v, want whole seconds", b.Source[3])
+	}
+	if b.After[1] != int16(1) || b.After[2] != `{"a": 1}` || b.Table.Columns[2].Logical != "" || b.After[3] != 1234.5670166015625 {
+		t.Errorf("row of b: %#v", b.After)
+	}
+	tc := recs[7].Message.Value[5].([]any)[0].(change.StructValue)
+	if cols := tc[2].(change.StructValue)[2].([]any); cols[1].(change.StructValue)[3] != "TINYINT" || cols[2].(change.StructValue)[3] != "LONGTEXT" {
+		t.Errorf("table change of b: %v", tc)
+	}
+
+	// A restart after the third record writes the other five, then the rows.
+	cp := recs[2].Pos
+	st = e.open(cfg, &cp, Knobs{})
+	defer st.Close()
+	var rest []*change.Event
+	for len(rest) < 7 {
+		ev, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest = append(rest, ev)
+	}
+	for i, ev := range rest[:5] {
+		if ev.Message == nil || ev.Message.Value[4] != recs[3+i].Message.Value[4] {
+			t.Fatalf("after the restart, record %d: %+v", i, ev)
+		}
+	}
+	if rest[5].Message != nil || rest[5].Table.ID.Name != "b" || rest[5].Source[srcSnapshotIdx] != "first" || rest[6].Table.ID.Name != "a" {
+		t.Errorf("rows after the restart: %v / %v", rest[5].Source, rest[6].Table)
+	}
+}
+
+// TestIntegrationNoDataSchemaRecords: snapshot.mode=no_data writes the
+// snapshot's schema-change records (the last marked "last", as Debezium's
+// snapshot without data), then streams; a restart among them writes the
+// rest and streams from the same position.
+func TestIntegrationNoDataSchemaRecords(t *testing.T) {
+	e := newMyEnv(t, "nodata")
+	e.exec("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	cfg := e.config(map[string]string{"snapshot.mode": "no_data"})
+	st := e.open(cfg, nil, Knobs{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var recs []*change.Event
+	for len(recs) < 6 {
+		ev, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, ev)
+	}
+	e.exec("INSERT INTO t VALUES (2)")
+	row := next(t, st, 1)[0]
+	st.Close()
+	var got []string
+	for i, r := range recs {
+		if r.Message == nil || !r.Pos.Snapshot || r.Pos.Table != "" {
+			t.Fatalf("record %d: %+v", i, r)
+		}
+		got = append(got, r.Message.Value[0].(change.StructValue)[srcSnapshotIdx].(string)+" "+strings.SplitN(r.Message.Value[4].(string), " ", 3)[0])
+	}
+	if w := "true SET,true DROP,true DROP,true CREATE,true USE,last CREATE"; strings.Join(got, ",") != w {
+		t.Errorf("records %s, want %s", strings.Join(got, ","), w)
+	}
+	if row.Op != change.OpCreate || toInt64(row.After[0]) != 2 {
+		t.Fatalf("streamed row: %s %v", row.Op, row.After)
+	}
+	// Restart after the fourth record: the last two, then the stream from
+	// the same binlog position (row 2 again, as it was not acknowledged).
+	cp := recs[3].Pos
+	st = e.open(cfg, &cp, Knobs{})
+	defer st.Close()
+	var rest []*change.Event
+	for len(rest) < 3 {
+		ev, err := st.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest = append(rest, ev)
+	}
+	if rest[0].Message == nil || rest[0].Message.Value[4] != recs[4].Message.Value[4] || rest[1].Message == nil || rest[1].Message.Value[4] != recs[5].Message.Value[4] {
+		t.Errorf("after the restart: %v / %v", rest[0].Message, rest[1].Message)
+	}
+	if rest[2].Op != change.OpCreate || toInt64(rest[2].After[0]) != 2 {
+		t.Errorf("streamed after the restart: %s %v", rest[2].Op, rest[2].After)
+	}
+}
+
+// TestIntegrationUniqueKeyTable: a table without a primary key but with a
+// UNIQUE index of NOT NULL columns is keyed by it, in the snapshot and in
+// the stream (Debezium's key; measured on 3.5.0), and chunked by it.
+func TestIntegrationUniqueKeyTable(t *testing.T) {
+	e := newMyEnv(t, "ukey")
+	e.exec("CREATE TABLE u (b INT, a VARCHAR(5) NOT NULL, UNIQUE KEY ua (a))",
+		"INSERT INTO u VALUES (1, 'x'), (2, 'y'), (3, 'z')")
+	st := e.open(e.config(map[string]string{"snapshot.fetch.size": "2"}), nil, Knobs{})
+	defer st.Close()
+	snap := next(t, st, 3)
+	e.exec("UPDATE u SET b = 20 WHERE a = 'y'")
+	upd := next(t, st, 1)[0]
+	for _, ev := range append(snap, upd) {
+		if k := ev.Table.Key; len(k) != 1 || ev.Table.Columns[k[0]].Name != "a" {
+			t.Fatalf("%s event: key %v", ev.Op, k)
+		}
+	}
+	if snap[0].After[1] != "x" || snap[2].After[1] != "z" || upd.Op != change.OpUpdate || upd.After[1] != "y" {
+		t.Errorf("events: %v %v %v", snap[0].After, snap[2].After, upd.After)
 	}
 }

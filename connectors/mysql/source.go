@@ -27,7 +27,9 @@ type Knobs struct {
 	// ReconnectDelay is the first wait before reconnecting a dropped binlog
 	// connection (default 500ms, doubling up to 30s); MaxReconnects bounds
 	// consecutive failed reconnects before the stream fails with a
-	// retryable error (default 10).
+	// retryable error (default 3, about 3.5 s: the stream reconnects by
+	// itself through a blip, and a longer outage reaches the runtime, whose
+	// retries show in the connector's status).
 	ReconnectDelay time.Duration
 	MaxReconnects  int
 	// EventCache is the number of binlog events go-mysql reads ahead
@@ -66,7 +68,7 @@ func (s *Source) WithKnobs(k Knobs) *Source {
 func connect(ctx context.Context, cfg *Config) (*client.Conn, error) {
 	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout)
 	if err != nil {
-		return nil, &ConnError{Op: fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), Err: err}
+		return nil, classifyConnectError(cfg, fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), err)
 	}
 	if _, err := c.Execute("SET NAMES utf8mb4, SESSION time_zone = '+00:00'"); err != nil {
 		c.Close()
@@ -84,6 +86,11 @@ type openPlan struct {
 	start restartPoint
 	cp    *change.Position
 	state *cpState
+	// schemaOnly: write the schema-change records of a snapshot without
+	// data (snapshot.mode=no_data) from record schemaSkip+1 on, then
+	// stream from start.
+	schemaOnly bool
+	schemaSkip int64
 }
 
 // Open checks the prerequisites and returns a stream of the events after cp
@@ -112,8 +119,15 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		}
 	}
 	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
+	noData := cfg.SnapshotMode == SnapshotNoData || cfg.SnapshotMode == SnapshotNever
 	plan := &openPlan{}
 	switch {
+	case noData && cp != nil && cp.Snapshot && cp.Table == "":
+		// A restart among the schema records of a snapshot without data.
+		if state == nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
+		}
+		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
 	case snapOnly && (cp == nil || cp.Snapshot):
 		plan.snapshot = true
 	case snapOnly:
@@ -163,13 +177,15 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, err
 		}
 		plan.start = st.snap.state.Restart
-	} else if !plan.eof && plan.cp == nil {
-		// Stream only, from the current end of the binlog.
+	} else if !plan.eof && plan.cp == nil && !plan.schemaOnly {
+		// Stream only, from the current end of the binlog, after the schema
+		// records of a snapshot without data.
 		at, err := currentPosition(q, &info)
 		if err != nil {
 			return nil, err
 		}
 		plan.start = at
+		plan.schemaOnly = noData && cfg.IncludeSchemaChanges
 		s.log.Info("streaming from the current binlog position", "at", at.String())
 	}
 	st.start(plan)
@@ -209,8 +225,17 @@ type Stream struct {
 	q        *client.Conn
 	tables   map[string]*tableInfo // current schema per "db.table"
 	versions map[string]schemaVer  // version bookkeeping per "db.table"
-	warned   map[string]bool
-	snap     *snapshotRun
+	// models are the tables as Debezium's DDL parser sees them (models.go);
+	// dbCharsets the databases' default character sets read so far.
+	models     map[string]*ddlTable
+	dbCharsets map[string]string
+	// loadModel and loadCharset read a table's model and a database's
+	// character set from the server (serverModels; unit tests replace
+	// them).
+	loadModel   func(ctx context.Context, db, table string) (*ddlTable, error)
+	loadCharset func(ctx context.Context, db string) string
+	warned      map[string]bool
+	snap        *snapshotRun
 
 	versionsGen int // counts the changes of versions after Open
 
@@ -241,18 +266,23 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream 
 		k.EventCache = 128
 	}
 	if k.MaxReconnects <= 0 {
-		k.MaxReconnects = 10
+		k.MaxReconnects = 3
 	}
+	loadModel, loadCharset := serverModels(cfg)
 	return &Stream{
-		cfg:      cfg,
-		log:      log,
-		knobs:    k,
-		info:     info,
-		src:      SourceSchema(cfg),
-		tables:   map[string]*tableInfo{},
-		versions: map[string]schemaVer{},
-		warned:   map[string]bool{},
-		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
+		loadModel:   loadModel,
+		loadCharset: loadCharset,
+		cfg:         cfg,
+		log:         log,
+		knobs:       k,
+		info:        info,
+		src:         SourceSchema(cfg),
+		tables:      map[string]*tableInfo{},
+		versions:    map[string]schemaVer{},
+		models:      map[string]*ddlTable{},
+		dbCharsets:  map[string]string{},
+		warned:      map[string]bool{},
+		items:       queue.New[item](k.QueueEvents, k.QueueBytes),
 	}
 }
 
@@ -274,7 +304,7 @@ func (st *Stream) adopt(t *tableInfo) *tableInfo {
 		t.Schema.Version = v.V + 1
 		st.log.Info("table schema changed", "table", name, "version", t.Schema.Version)
 	}
-	st.versions[name] = schemaVer{V: t.Schema.Version, FP: t.FP}
+	st.versions[name] = schemaVer{V: t.Schema.Version, FP: t.FP, Decl: v.Decl}
 	st.versionsGen++
 	st.tables[name] = t
 	warnKeyless(st.log, t, st.warned)
@@ -330,6 +360,12 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 		}
 	} else {
 		state = plan.state
+	}
+	if plan.schemaOnly && st.cfg.IncludeSchemaChanges {
+		var err error
+		if state, err = st.schemaOnlySnapshot(ctx, plan.start, plan.schemaSkip); err != nil {
+			return err
+		}
 	}
 	return st.replicate(ctx, plan.start, plan.cp, state)
 }

@@ -6,9 +6,24 @@ import (
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
-// DebeziumVersion is the source.version sluice reports: the Debezium release
-// whose MySQL event format it reproduces.
-const DebeziumVersion = "3.0.7.Final"
+// The source.version sluice reports: the Debezium release whose record
+// format it reproduces for each connector class. The MariaDB connector's
+// records are those of debezium-connector-mariadb 3.5.0.Final (the newest
+// release of it that runs against MariaDB 10.11), the MySQL connector's
+// those of debezium-connector-mysql 3.6.1.Final; the source block has the
+// same fields in both.
+const (
+	DebeziumVersionMySQL   = "3.6.1.Final"
+	DebeziumVersionMariaDB = "3.5.0.Final"
+)
+
+// DebeziumVersion returns the source.version of cfg's connector class.
+func DebeziumVersion(cfg *Config) string {
+	if cfg.MariaDB {
+		return DebeziumVersionMariaDB
+	}
+	return DebeziumVersionMySQL
+}
 
 // snapshotAllowed is the io.debezium.data.Enum "allowed" list of source.snapshot.
 const snapshotAllowed = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"
@@ -108,7 +123,7 @@ func (s *srcInfo) fill(dst change.StructValue, cfg *Config, c *srcBoxes) change.
 		c.ms, c.us, c.ns = s.ts.UnixMilli(), s.ts.UnixMicro(), s.ts.UnixNano()
 	}
 	_ = dst[srcFields-1]
-	dst[0] = DebeziumVersion
+	dst[0] = c.version.get(DebeziumVersion(cfg))
 	dst[1] = c.flavor.get(cfg.Flavor())
 	dst[2] = c.prefix.get(cfg.TopicPrefix)
 	dst[3] = c.ms
@@ -131,8 +146,8 @@ func (s *srcInfo) fill(dst change.StructValue, cfg *Config, c *srcBoxes) change.
 // srcBoxes keeps the last boxed value of each field of a stream's source
 // blocks, and the boxed row numbers.
 type srcBoxes struct {
-	flavor, prefix, snapshot, db, table, gtid, file strBox
-	serverID, pos, thread                           int64Box
+	version, flavor, prefix, snapshot, db, table, gtid, file strBox
+	serverID, pos, thread                                    int64Box
 
 	ts         time.Time
 	tsSet      bool

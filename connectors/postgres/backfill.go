@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,13 +18,18 @@ import (
 // snapState is the snapshot bookkeeping carried in positions' State: the
 // tables to read (in order), the slot's start, and the regions read so far.
 type snapState struct {
-	Tables  []string `json:"tables"`
-	LSN     uint64   `json:"lsn"`               // slot consistent point / confirmed_flush_lsn at the snapshot
+	Tables  []string `json:"tables,omitempty"`
+	LSN     uint64   `json:"lsn,omitempty"`     // slot consistent point / confirmed_flush_lsn at the snapshot
 	Regions []region `json:"regions,omitempty"` // in reading order
 	// WAL is the WAL insert position read right after the last region's
 	// snapshot was taken: no transaction committing at or after it is
 	// visible in any region.
 	WAL uint64 `json:"wal,omitempty"`
+	// Schemas holds each captured table's schema version and the
+	// fingerprint of its columns, so that a restart numbers versions where
+	// the last run left off. Streamed positions carry it too, after the
+	// regions are dropped.
+	Schemas map[string]schemaVer `json:"schemas,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the
@@ -91,8 +97,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 				names = append(names, n)
 			}
 		}
-		slices.Sort(names)
-		run.state = snapState{Tables: names, LSN: plan.startLSN}
+		run.state = snapState{Tables: snapshotOrder(names, st.cfg.TableInclude), LSN: plan.startLSN}
 		run.fresh = true
 		switch {
 		case snapOnly:
@@ -136,12 +141,43 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		}
 		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
 	}
+	run.state.Schemas = st.versions
 	run.stateJSON, err = json.Marshal(run.state)
 	if err != nil {
 		return err
 	}
 	st.snap = run
 	return nil
+}
+
+// snapshotOrder orders the tables to snapshot ("schema.table") as Debezium
+// does (RelationalSnapshotChangeEventSource): for each table.include.list
+// entry in turn, the tables it matches that no earlier entry matched, in
+// name order; without a table.include.list, every table in name order.
+// Tables no entry matches (there are none when the list is set, since it
+// decides what is captured) come last, in name order.
+func snapshotOrder(names []string, include []*regexp.Regexp) []string {
+	sorted := slices.Clone(names)
+	slices.Sort(sorted)
+	if len(include) == 0 {
+		return sorted
+	}
+	out := make([]string, 0, len(sorted))
+	seen := make(map[string]bool, len(sorted))
+	for _, re := range include {
+		for _, n := range sorted {
+			if !seen[n] && re.MatchString(n) {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	for _, n := range sorted {
+		if !seen[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // runSnapshot reads the snapshot's tables from where beginSnapshot decided,
@@ -239,7 +275,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				continue
 			}
 			size += 24 + len(v)
-			x, err := t.Conv[i].Decode(v)
+			x, err := t.Conv[i].SnapshotDecode(v)
 			if err != nil {
 				rr.Close()
 				return 0, nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
@@ -259,7 +295,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
-			After:        row,
+			After:        t.project(row),
 			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
 			SourceSchema: &sourceField,
 			Commit:       run.ts,

@@ -64,6 +64,7 @@ var ConfigKeys = []string{
 	"binary.handling.mode",
 	"interval.handling.mode",
 	"hstore.handling.mode",
+	"include.unknown.datatypes",
 	"unavailable.value.placeholder",
 	"status.update.interval.ms",
 }
@@ -235,6 +236,13 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		IntervalMode:     strings.ToLower(get("interval.handling.mode", IntervalNumeric)),
 		HstoreMode:       strings.ToLower(get("hstore.handling.mode", HstoreJSON)),
 		UnavailableValue: get("unavailable.value.placeholder", DefaultUnavailableValue),
+	}
+	switch v := strings.ToLower(get("include.unknown.datatypes", "false")); v {
+	case "true":
+		c.Types.IncludeUnknown = true
+	case "false":
+	default:
+		bad("include.unknown.datatypes", "%q is not a boolean; use true or false", v)
 	}
 	if err := c.Types.Validate(); err != nil {
 		errs = append(errs, err)

@@ -20,11 +20,11 @@ package postgres
 //	float4, float8              float, double                                             number (NaN, ±Infinity parsed)
 //	numeric(p,s)                bytes org.apache.kafka.connect.data.Decimal (scale, connect.decimal.precision) unscaled two's complement, big-endian, minimal length
 //	numeric                     struct io.debezium.data.VariableScaleDecimal {scale int32, value bytes}  trailing fraction zeros stripped
-//	numeric NaN, ±Infinity      error in precise mode (names the fix); double: NaN/±Inf; string: "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY"
+//	numeric NaN, ±Infinity      precise: null (ErrNulled; NOT NULL: an error naming the fix); double: NaN/±Inf; string: "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY"
 //	money                       bytes Decimal (scale=2)                                   "$1,234.56", "-$1,234.56", "($1,234.56)" parsed
 //	char, varchar, text, bpchar, name, citext, "char"   string                          text; bpchar keeps its padding
 //	bytea                       bytes                                                     hex (\x..) or escape text form decoded
-//	date                        int32 io.debezium.time.Date                               epoch days; 'infinity' -2147472692, '-infinity' -2147472691 (Debezium's values)
+//	date                        int32 io.debezium.time.Date                               epoch days; streamed 'infinity' -2147472692, '-infinity' -2147472691; snapshot and date[] as the JDBC driver reads them (decodeDateJDBC)
 //	time(p<=3) / time(p>3)      int32 io.debezium.time.Time ms / int64 io.debezium.time.MicroTime µs   since midnight ('24:00:00' allowed)
 //	timestamp(p<=3) / (p>3)     int64 io.debezium.time.Timestamp ms / io.debezium.time.MicroTimestamp µs  wall clock as UTC; ±infinity -> 9223372036825200000 / -9223372036832400000 µs (÷1000 for ms)
 //	timestamptz                 string io.debezium.time.ZonedTimestamp                    UTC ISO-8601, fraction padded to p digits (none for p=0); "infinity", "-infinity"
@@ -39,7 +39,7 @@ package postgres
 //	geometry, geography (PostGIS)  struct io.debezium.data.geometry.Geometry / Geography {wkb bytes; srid int32?}  EWKB as stored, srid from it
 //	arrays of the above         array of the element's mapping (elements optional; enum elements required, as Debezium)  one dimension only
 //	domain                      its base type (with the domain's typmod)
-//	anything else               string, Column.Unknown                                    text form; money[], name[], interval[], varbit[], xml[], point[] too (Debezium has no mapping)
+//	anything else               Column.Unknown, Drop: left out; include.unknown.datatypes: binary mode's type, the text (geometric: Java's)  money[], name[], interval[], varbit[], xml[], point[] too (Debezium has no mapping)
 //
 // Other modes: decimal.handling.mode=double -> double, =string -> string
 // (java.math.BigDecimal.toString, e.g. "1E-7"); time.precision.mode=
@@ -53,8 +53,8 @@ package postgres
 // lc_monetary=C, extra_float_digits=1); money in another locale is an error.
 //
 // Known differences from Debezium: money in string mode is the plain decimal
-// ("5.00", Debezium prints the Java double "5.0"); oid above 2^31 and numeric
-// ±Infinity decode (Debezium fails on both); timetz '24:00:00+02' is "22:00:00Z"
+// ("5.00", Debezium prints the Java double "5.0"); oid above 2^31 decodes
+// (Debezium fails); timetz '24:00:00+02' is "22:00:00Z"
 // (Debezium fails); bit[] is an array of the bit mapping (Debezium's schema for
 // it is broken).
 
@@ -122,6 +122,10 @@ type TypeOptions struct {
 	IntervalMode     string // interval.handling.mode: "numeric" (default), "string"
 	HstoreMode       string // hstore.handling.mode: "json" (default); "map" is not supported
 	UnavailableValue string // unavailable.value.placeholder, default "__debezium_unavailable_value"
+	// IncludeUnknown is include.unknown.datatypes: columns of a type
+	// without a mapping are sent (in binary.handling.mode's representation)
+	// instead of being left out of the records.
+	IncludeUnknown bool
 }
 
 // Validate reports every mode that sluice does not know, naming the
@@ -178,9 +182,31 @@ type Column struct {
 	// never reaches it: the caller handles NULL. Decode does not keep text.
 	// Its errors name the type, not the column: the caller adds that.
 	Decode func(text []byte) (any, error)
-	// Unknown is true when sluice has no mapping for the type: the value is
-	// the text form as a string; the caller logs a warning once per column.
+	// SnapshotDecode decodes the snapshot's values of the column; it is
+	// Decode except where Debezium's snapshot, which reads through the JDBC
+	// driver, sees a value differently from the stream (infinite and BC
+	// dates).
+	SnapshotDecode func(text []byte) (any, error)
+	// Unknown is true when sluice (and Debezium) has no mapping for the type.
+	// Without IncludeUnknown the column is left out of the records (Drop),
+	// as Debezium leaves it out; its Field and Decode then give the text
+	// form as a string, for a caller that must keep it (a key column). With
+	// IncludeUnknown it is binary.handling.mode's type: the text form's
+	// bytes, or null for the geometric types (see unknownMapping). The
+	// caller logs a warning once per column.
 	Unknown bool
+	// Drop is set when the column is to be left out of the records.
+	Drop bool
+	// StreamNull is set when Decode gives null (the fallback in a NOT NULL
+	// column) whatever the value, as Debezium streams a name column without
+	// include.unknown.datatypes; SnapshotDecode reads the value.
+	StreamNull bool
+	// Nulls is set when Decode may fail with ErrNulled: the value is one
+	// Debezium cannot convert and sends as null (numeric NaN and ±Infinity
+	// under decimal.handling.mode=precise). The caller stores null and
+	// warns once per column. A NOT NULL column never gets ErrNulled: its
+	// Decode fails instead, as Debezium's task does.
+	Nulls bool
 	// Fallback is the value a NOT NULL column gets in a delete's before image
 	// under REPLICA IDENTITY DEFAULT ("", 0, false, ...), as Debezium does.
 	Fallback any
@@ -231,27 +257,49 @@ func MapColumn(ctx context.Context, cat *TypeCatalog, q Querier, name string, ty
 		m = mapScalar(t, typmod, opts)
 	}
 	if m.decode == nil {
-		m = unknownMapping()
+		m = unknownMapping(t, opts)
 	}
 
 	f := m.field
 	f.Name = name
 	f.Optional = !notNull
 	f.SourceType = sourceType
-	decode := m.decode
 	typeName := sourceType
-	col := Column{
-		Field: f,
-		Decode: func(text []byte) (any, error) {
+	wrap := func(decode func([]byte) (any, error)) func([]byte) (any, error) {
+		return func(text []byte) (any, error) {
 			v, err := decode(text)
 			if err != nil {
+				if m.nulls && errors.Is(err, ErrNulled) {
+					if notNull {
+						return nil, fmt.Errorf("%s: %w; the column is NOT NULL, so the value cannot be sent as null either (Debezium's task fails here too)", typeName, err)
+					}
+					return nil, err
+				}
 				return nil, fmt.Errorf("%s: %w", typeName, err) // callers name the table and column
 			}
 			return v, nil
-		},
+		}
+	}
+	col := Column{
+		Field:       f,
+		Decode:      wrap(m.decode),
 		Unknown:     m.unknown,
+		Drop:        m.unknown && !opts.IncludeUnknown,
+		Nulls:       m.nulls && !notNull,
 		Fallback:    m.fallback,
 		Unavailable: unavailableValue(t, f, opts),
+	}
+	col.SnapshotDecode = col.Decode
+	if m.snapshotDecode != nil {
+		col.SnapshotDecode = wrap(m.snapshotDecode)
+	}
+	if m.streamNull && !opts.IncludeUnknown {
+		col.StreamNull = true
+		var v any
+		if notNull {
+			v = m.fallback
+		}
+		col.Decode = func([]byte) (any, error) { return v, nil }
 	}
 	return col, nil
 }
@@ -279,19 +327,97 @@ func resolveDomain(ctx context.Context, cat *TypeCatalog, q Querier, t TypeInfo,
 // mapping is a type's schema and decoder, before the column's name and
 // optionality are applied.
 type mapping struct {
-	field    change.Field
-	decode   func([]byte) (any, error)
-	fallback any
-	unknown  bool
+	field  change.Field
+	decode func([]byte) (any, error)
+	// snapshotDecode, when set, decodes the snapshot's values instead of
+	// decode (Debezium reads them through the JDBC driver, which sees some
+	// values differently from the stream's text).
+	snapshotDecode func([]byte) (any, error)
+	fallback       any
+	unknown        bool
+	// nulls is set when decode may return ErrNulled: a value Debezium
+	// cannot convert, which it sends as null.
+	nulls bool
+	// streamNull is set for a type Debezium's pgoutput decoder does not
+	// know (name): it streams null (its type's fallback in a NOT NULL
+	// column) unless include.unknown.datatypes is set; its snapshot reads
+	// the value.
+	streamNull bool
 }
 
-func unknownMapping() mapping {
-	return mapping{
-		field:    change.Field{Type: change.String},
-		decode:   decodeText,
-		fallback: "",
-		unknown:  true,
+// geometricOIDs are the geometric types Debezium has no mapping for (point
+// has one). With include.unknown.datatypes=true Debezium reads them as the
+// JDBC driver's PGbox, PGcircle, PGline, PGlseg, PGpath and PGpolygon and
+// sends the bytes of their getValue(): PostgreSQL's text with every number
+// printed as Java prints a double ("(3,4),(1,2)" is "(3.0,4.0),(1.0,2.0)").
+var geometricOIDs = map[uint32]bool{601: true /* lseg */, 602: true /* path */, 603: true /* box */, 604: true /* polygon */, 628: true /* line */, 718: true /* circle */}
+
+// unknownMapping is the mapping of type t, which has none. Without
+// include.unknown.datatypes it is the text form as a string (the column is
+// dropped unless the caller must keep it); with it, Debezium's: the schema
+// of binary.handling.mode and the text form's UTF-8 bytes in that
+// representation (for the geometric types, the JDBC driver's text).
+func unknownMapping(t TypeInfo, opts TypeOptions) mapping {
+	if !opts.IncludeUnknown {
+		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: "", unknown: true}
 	}
+	m := mapping{field: change.Field{Type: change.Bytes}, fallback: []byte{}, unknown: true}
+	var encode func([]byte) any
+	switch opts.BinaryMode {
+	case BinaryBase64:
+		encode = func(b []byte) any { return base64.StdEncoding.EncodeToString(b) }
+	case BinaryBase64URLSafe:
+		encode = func(b []byte) any { return base64.URLEncoding.EncodeToString(b) }
+	case BinaryHex:
+		encode = func(b []byte) any { return hex.EncodeToString(b) }
+	default:
+		encode = func(b []byte) any { return bytes.Clone(b) }
+	}
+	if opts.BinaryMode != BinaryBytes {
+		m.field, m.fallback = change.Field{Type: change.String}, ""
+	}
+	if geometricOIDs[t.OID] {
+		m.decode = func(b []byte) (any, error) {
+			g, err := javaGeometricText(b)
+			if err != nil {
+				return nil, err
+			}
+			return encode(g), nil
+		}
+		return m
+	}
+	m.decode = func(b []byte) (any, error) { return encode(b), nil }
+	return m
+}
+
+// javaGeometricText rewrites a geometric value's PostgreSQL text with each
+// number as Java's Double.toString prints it, as the JDBC driver's PGbox
+// etc. print themselves: the punctuation ()[]<>{}, stays, every number
+// between is reformatted.
+func javaGeometricText(b []byte) ([]byte, error) {
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		switch c := b[i]; c {
+		case '(', ')', '[', ']', '<', '>', '{', '}', ',':
+			out = append(out, c)
+			i++
+			continue
+		case ' ':
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && !strings.ContainsRune("()[]<>{}, ", rune(b[j])) {
+			j++
+		}
+		f, err := strconv.ParseFloat(string(b[i:j]), 64)
+		if err != nil {
+			return nil, fmt.Errorf("invalid number %q in geometric value %q", b[i:j], b)
+		}
+		out = change.AppendJavaFloat(out, f, 64)
+		i = j
+	}
+	return out, nil
 }
 
 // Logical type names.
@@ -398,7 +524,9 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 		return mapNumeric(typmod, opts)
 	case oidMoney:
 		return mapMoney(opts)
-	case oidChar, oidName, oidText, oidVarchar, oidBPChar,
+	case oidName:
+		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: "", streamNull: true}
+	case oidChar, oidText, oidVarchar, oidBPChar,
 		oidInet, oidCIDR, oidMacaddr, oidMacaddr8,
 		oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: ""}
@@ -471,7 +599,27 @@ func mapArray(elem TypeInfo, typmod int32, opts TypeOptions) mapping {
 	// Debezium declares array elements optional, except enum elements.
 	ef.Optional = elem.Type != 'e'
 	decode := em.decode
+	switch elem.OID {
+	case oidDate:
+		// Debezium reads array elements through the JDBC driver's PgArray,
+		// in the snapshot and in the stream alike.
+		decode = decodeDateJDBC
+	case oidNumeric:
+		// The driver's PgArray cannot read a numeric NaN or ±Infinity
+		// element: Debezium sends the array as null in every
+		// decimal.handling.mode (measured against 3.6.1).
+		inner := decode
+		decode = func(b []byte) (any, error) {
+			switch string(b) {
+			case "NaN", "Infinity", "-Infinity":
+				return nil, fmt.Errorf("numeric %s in an array: %w", b, ErrNulled)
+			}
+			return inner(b)
+		}
+	}
 	return mapping{
+		// An element Debezium cannot convert makes the whole array null.
+		nulls: em.nulls || elem.OID == oidDate || elem.OID == oidNumeric,
 		field: change.Field{Type: change.Array, Elem: &ef},
 		decode: func(b []byte) (any, error) {
 			elems, err := parseArrayLiteral(b)
@@ -601,9 +749,19 @@ func numericTypmod(typmod int32) (precision, scale int32, ok bool) {
 	return precision, scale, true
 }
 
-// ErrNumericSpecial is wrapped by the error a numeric NaN or ±Infinity causes
-// under decimal.handling.mode=precise.
+// ErrNulled is wrapped by the error of a decoder whose value Debezium cannot
+// convert and sends as null (its event.converting.failure.handling.mode=warn
+// default): see Column.Nulls.
+var ErrNulled = errors.New("value sent as null")
+
+// ErrNumericSpecial is wrapped, with ErrNulled, by the error a numeric NaN or
+// ±Infinity causes under decimal.handling.mode=precise.
 var ErrNumericSpecial = errors.New("numeric NaN or Infinity cannot be represented as a Decimal; set decimal.handling.mode=string (or double) to capture it")
+
+// errNumericSpecial is the error of a special numeric value in precise mode.
+func errNumericSpecial(special string) error {
+	return fmt.Errorf("%s: %w (%w)", special, ErrNumericSpecial, ErrNulled)
+}
 
 // decimal is a parsed numeric: a change.Decimal, or one of numeric's
 // special values.
@@ -724,12 +882,13 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 					return nil, err
 				}
 				if d.special != "" {
-					return nil, fmt.Errorf("%s: %w", d.special, ErrNumericSpecial)
+					return nil, errNumericSpecial(d.special)
 				}
 				d = d.stripTrailingZeros()
 				return change.StructValue{d.Scale, d.UnscaledBytes()}, nil
 			},
 			fallback: change.StructValue{int32(0), []byte{0}},
+			nulls:    true,
 		}
 	}
 	return mapping{
@@ -740,7 +899,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 				return nil, err
 			}
 			if d.special != "" {
-				return nil, fmt.Errorf("%s: %w", d.special, ErrNumericSpecial)
+				return nil, errNumericSpecial(d.special)
 			}
 			if d, err = d.rescale(scale); err != nil {
 				return nil, err
@@ -748,6 +907,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 			return d.UnscaledBytes(), nil
 		},
 		fallback: []byte{0},
+		nulls:    true,
 	}
 }
 
@@ -1228,8 +1388,60 @@ func mapDate(opts TypeOptions) mapping {
 	if opts.TimeMode == TimeConnect {
 		f = logical(change.Int32, logicalConnectDate)
 	}
-	return mapping{field: f, decode: decodeDate, fallback: int32(0)}
+	return mapping{field: f, decode: decodeDate, snapshotDecode: decodeDateJDBC, fallback: int32(0), nulls: true}
 }
+
+// Debezium's snapshot values of the infinite dates: the JDBC driver reads
+// them as java.sql.Date(PGStatement.DATE_POSITIVE_INFINITY) and
+// (DATE_NEGATIVE_INFINITY), whose toLocalDate() in Java's Julian/Gregorian
+// calendar is +292278994-08-16 and (year of era, as AD) +292269055-12-02;
+// their epoch days, cast to int, are these.
+const (
+	dateJDBCInfinityDays    int32 = -622191234
+	dateJDBCNegInfinityDays int32 = -625821272
+)
+
+// decodeDateJDBC decodes a date as Debezium sees it through the JDBC
+// driver (its snapshot, and date[] elements everywhere): java.sql.Date's
+// toLocalDate() reads the date in Java's hybrid Julian/Gregorian calendar,
+// so 'infinity' and '-infinity' take the values above, a BC date keeps its
+// year of era as an AD year ('0044-03-15 BC' is 0044-03-15), and the ten
+// days the Gregorian reform skipped (1582-10-05 to 14) move ten days on. A
+// BC February 29 of a year that is no AD leap year has no LocalDate:
+// Debezium sends null (ErrNulled).
+func decodeDateJDBC(b []byte) (any, error) {
+	switch string(b) {
+	case "infinity":
+		return dateJDBCInfinityDays, nil
+	case "-infinity":
+		return dateJDBCNegInfinityDays, nil
+	}
+	body, bc := trimBC(b)
+	if !bc {
+		v, err := decodeDate(b)
+		if err != nil {
+			return nil, err
+		}
+		days := v.(int32)
+		if days >= dateReformFirst && days < dateReformFirst+10 {
+			days += 10
+		}
+		return days, nil
+	}
+	p := textScanner{s: body}
+	y, m, d := p.date()
+	if p.err || !p.done() {
+		return nil, fmt.Errorf("invalid date %q", b)
+	}
+	if m == 2 && d == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
+		return nil, fmt.Errorf("date %q has no counterpart in the JDBC driver's calendar: %w", b, ErrNulled)
+	}
+	return int32(daysFromCivil(y, m, d)), nil
+}
+
+// dateReformFirst is the epoch day of 1582-10-05, the first of the ten
+// days the Gregorian reform skipped.
+var dateReformFirst = int32(daysFromCivil(1582, 10, 5))
 
 func decodeDate(b []byte) (any, error) {
 	days, inf, err := parseDate(b)

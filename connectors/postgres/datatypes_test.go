@@ -181,7 +181,7 @@ func TestDecodeSimpleTypes(t *testing.T) {
 		{oid: oidText, typmod: -1, text: "héllo, wörld", want: "héllo, wörld"},
 		{oid: oidVarchar, typmod: varcharMod(10), text: "abc", want: "abc"},
 		{name: "bpchar keeps padding", oid: oidBPChar, typmod: varcharMod(5), text: "ab   ", want: "ab   "},
-		{oid: oidName, typmod: -1, text: "pg_class", want: "pg_class"},
+		{oid: oidName, typmod: -1, opts: TypeOptions{IncludeUnknown: true}, text: "pg_class", want: "pg_class"},
 		{oid: oidChar, typmod: -1, text: "r", want: "r"},
 		{oid: oidUUID, typmod: -1, text: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", want: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
 		{oid: oidJSON, typmod: -1, text: `{"b": 1,  "a": [1, 2]}`, want: `{"b": 1,  "a": [1, 2]}`},
@@ -318,17 +318,123 @@ func TestDecodeNumeric(t *testing.T) {
 	})
 }
 
+// TestNumericSpecialValueInPreciseMode checks Debezium's handling of numeric
+// NaN and ±Infinity under decimal.handling.mode=precise: a nullable column
+// gets null (ErrNulled, which the caller turns into null with a warning), a
+// numeric[] with such an element too; a NOT NULL column fails, naming the
+// fix.
 func TestNumericSpecialValueInPreciseMode(t *testing.T) {
 	for _, typmod := range []int32{-1, numericMod(10, 2)} {
-		c := mapCol(t, nil, oidNumeric, typmod, false, TypeOptions{})
+		nullable := mapCol(t, nil, oidNumeric, typmod, false, TypeOptions{})
+		notNull := mapCol(t, nil, oidNumeric, typmod, true, TypeOptions{})
+		if !nullable.Nulls || notNull.Nulls {
+			t.Errorf("typmod %d: Nulls = %v (nullable), %v (NOT NULL); want true, false", typmod, nullable.Nulls, notNull.Nulls)
+		}
 		for _, text := range []string{"NaN", "Infinity", "-Infinity"} {
-			_, err := c.Decode([]byte(text))
-			if !errors.Is(err, ErrNumericSpecial) {
-				t.Fatalf("typmod %d: Decode(%s) error = %v, want ErrNumericSpecial", typmod, text, err)
+			for _, decode := range []func([]byte) (any, error){nullable.Decode, nullable.SnapshotDecode} {
+				if _, err := decode([]byte(text)); !errors.Is(err, ErrNulled) || !errors.Is(err, ErrNumericSpecial) {
+					t.Fatalf("typmod %d, nullable: Decode(%s) error = %v, want ErrNulled", typmod, text, err)
+				}
 			}
-			if !strings.Contains(err.Error(), "decimal.handling.mode=string") || !strings.Contains(err.Error(), "double") {
+			_, err := notNull.Decode([]byte(text))
+			if !errors.Is(err, ErrNumericSpecial) {
+				t.Fatalf("typmod %d, NOT NULL: Decode(%s) error = %v, want ErrNumericSpecial", typmod, text, err)
+			}
+			if !strings.Contains(err.Error(), "decimal.handling.mode=string") || !strings.Contains(err.Error(), "double") ||
+				!strings.Contains(err.Error(), "NOT NULL") {
 				t.Errorf("error %q does not name the fix", err)
 			}
+		}
+		if v, err := nullable.Decode([]byte("1.50")); err != nil || v == nil {
+			t.Errorf("typmod %d: a finite value: %v, %v", typmod, v, err)
+		}
+	}
+	arr := mapCol(t, nil, 1231 /* numeric[] */, numericMod(5, 2), false, TypeOptions{})
+	if _, err := arr.Decode([]byte("{1.50,NaN}")); !arr.Nulls || !errors.Is(err, ErrNulled) {
+		t.Errorf("numeric[] with NaN: Nulls %v, error %v; want the whole array null", arr.Nulls, err)
+	}
+	// The other modes represent the special values, but not in an array:
+	// Debezium 3.6.1 sends such an array as null in every mode (measured).
+	for _, mode := range []string{DecimalString, DecimalDouble} {
+		c := mapCol(t, nil, oidNumeric, -1, true, TypeOptions{DecimalMode: mode})
+		if c.Nulls {
+			t.Errorf("%s: Nulls set", mode)
+		}
+		if _, err := c.Decode([]byte("NaN")); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+		a := mapCol(t, nil, 1231, -1, false, TypeOptions{DecimalMode: mode})
+		if _, err := a.Decode([]byte("{1.5,Infinity}")); !a.Nulls || !errors.Is(err, ErrNulled) {
+			t.Errorf("%s: numeric[] with Infinity: Nulls %v, error %v; want null", mode, a.Nulls, err)
+		}
+		if v, err := a.Decode([]byte("{1.5}")); err != nil || len(v.([]any)) != 1 {
+			t.Errorf("%s: numeric[]: %v, %v", mode, v, err)
+		}
+	}
+}
+
+// TestNameStreamedNull checks Debezium's treatment of name columns
+// (measured against 3.6.1): the snapshot reads the value, the stream gives
+// null (the fallback "" in a NOT NULL column) unless
+// include.unknown.datatypes is set.
+func TestNameStreamedNull(t *testing.T) {
+	for _, notNull := range []bool{false, true} {
+		c := mapCol(t, nil, oidName, -1, notNull, TypeOptions{})
+		var want any
+		if notNull {
+			want = ""
+		}
+		if v, err := c.Decode([]byte("a_name")); err != nil || v != want || !c.StreamNull {
+			t.Errorf("notNull %v: streamed %#v, %v (StreamNull %v); want %#v", notNull, v, err, c.StreamNull, want)
+		}
+		if v, err := c.SnapshotDecode([]byte("a_name")); err != nil || v != "a_name" {
+			t.Errorf("notNull %v: snapshot %#v, %v", notNull, v, err)
+		}
+		inc := mapCol(t, nil, oidName, -1, notNull, TypeOptions{IncludeUnknown: true})
+		if v, err := inc.Decode([]byte("a_name")); err != nil || v != "a_name" || inc.StreamNull {
+			t.Errorf("notNull %v, included: streamed %#v, %v", notNull, v, err)
+		}
+	}
+}
+
+// TestDateThroughJDBC checks the dates Debezium's snapshot sees through the
+// JDBC driver's java.sql.Date (values computed with Java 17's
+// java.sql.Date.toLocalDate().toEpochDay()), against the stream's.
+func TestDateThroughJDBC(t *testing.T) {
+	c := mapCol(t, nil, oidDate, -1, false, TypeOptions{})
+	for _, tc := range []struct {
+		text           string
+		stream, snapOK any
+	}{
+		{"infinity", int32(-2147472692), int32(-622191234)},
+		{"-infinity", int32(-2147472691), int32(-625821272)},
+		{"2024-02-29", int32(19782), int32(19782)},
+		{"1000-01-01", int32(-354285), int32(-354285)},
+		{"1582-10-04", int32(-141438), int32(-141438)},
+		{"1582-10-05", int32(-141437), int32(-141427)}, // the reform's skipped days move on
+		{"1582-10-14", int32(-141428), int32(-141418)},
+		{"1582-10-15", int32(-141427), int32(-141427)},
+		{"0044-03-15 BC", int32(-735160), int32(-703383)}, // BC: the year of era, as AD
+		{"0001-12-31 BC", int32(-719163), int32(-718798)},
+	} {
+		if got := decodeOK(t, c, tc.text); got != tc.stream {
+			t.Errorf("stream %s = %v, want %v", tc.text, got, tc.stream)
+		}
+		got, err := c.SnapshotDecode([]byte(tc.text))
+		if err != nil || got != tc.snapOK {
+			t.Errorf("snapshot %s = %v, %v; want %v", tc.text, got, err, tc.snapOK)
+		}
+	}
+	// No AD year 1 February 29: Debezium sends null.
+	if _, err := c.SnapshotDecode([]byte("0001-02-29 BC")); !errors.Is(err, ErrNulled) || !c.Nulls {
+		t.Errorf("0001-02-29 BC: %v (Nulls %v), want ErrNulled", err, c.Nulls)
+	}
+	// date[] elements go through the driver in both paths.
+	arr := mapCol(t, nil, 1182, -1, false, TypeOptions{})
+	for _, decode := range []func([]byte) (any, error){arr.Decode, arr.SnapshotDecode} {
+		got, err := decode([]byte("{1970-01-02,infinity,-infinity}"))
+		if want := []any{int32(1), int32(-622191234), int32(-625821272)}; err != nil || !equalValues(got, want) {
+			t.Errorf("date[] = %#v, %v; want %#v", got, err, want)
 		}
 	}
 }
@@ -654,7 +760,7 @@ func TestDecodeArrays(t *testing.T) {
 		{name: "numeric(5,2)[]", oid: 1231, typmod: numericMod(5, 2), text: "{1.50,-2.00,NULL}", want: []any{change.Int64Bytes(150), change.Int64Bytes(-200), nil}},
 		{name: "bool[]", oid: 1000, typmod: -1, text: "{t,f}", want: []any{true, false}},
 		{name: "float8[]", oid: 1022, typmod: -1, text: "{1.5,NaN,-Infinity}", want: []any{1.5, math.NaN(), math.Inf(-1)}},
-		{name: "date[]", oid: 1182, typmod: -1, text: "{1970-01-02,infinity}", want: []any{int32(1), int32(-2147472692)}},
+		{name: "date[]", oid: 1182, typmod: -1, text: "{1970-01-02,infinity}", want: []any{int32(1), int32(-622191234)}}, // through the JDBC driver, as Debezium reads arrays
 		{name: "timestamptz(3)[]", oid: 1185, typmod: 3, text: `{"2024-05-01 10:15:30.12+00"}`, want: []any{"2024-05-01T10:15:30.120Z"}},
 		{name: "uuid[]", oid: 2951, typmod: -1, text: "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", want: []any{"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}},
 		{name: "jsonb[]", oid: 3807, typmod: -1, text: `{"{\"a\": 1}","[]"}`, want: []any{`{"a": 1}`, "[]"}},
@@ -718,12 +824,58 @@ func TestUnknownTypes(t *testing.T) {
 	cat.Register(TypeInfo{OID: 90030, Name: "complex", Type: 'c', Category: 'C', BaseTypmod: -1})
 	for _, oid := range []uint32{603 /* box */, 628 /* line */, 3220 /* pg_lsn */, 4451 /* int4multirange */, 22 /* int2vector */, 90030} {
 		c := mapCol(t, cat, oid, -1, true, TypeOptions{})
-		if !c.Unknown || c.Field.Type != change.String || c.Field.Logical != "" || c.Fallback != "" {
+		if !c.Unknown || !c.Drop || c.Field.Type != change.String || c.Field.Logical != "" || c.Fallback != "" {
 			t.Errorf("oid %d: %+v", oid, c)
 		}
 		if got := decodeOK(t, c, "(1,2),(3,4)"); got != "(1,2),(3,4)" {
 			t.Errorf("oid %d: value %v", oid, got)
 		}
+		// include.unknown.datatypes=true: binary.handling.mode's type, the
+		// text's bytes, or null for the geometric types.
+		inc := mapCol(t, cat, oid, -1, false, TypeOptions{IncludeUnknown: true})
+		if !inc.Unknown || inc.Drop || inc.Field.Type != change.Bytes {
+			t.Errorf("oid %d, included: %+v", oid, inc)
+		}
+		v, err := inc.Decode([]byte("(1,2),(3,4)"))
+		want := "(1,2),(3,4)"
+		if geometricOIDs[oid] {
+			want = "(1.0,2.0),(3.0,4.0)" // as the JDBC driver's PGbox etc. print themselves
+		}
+		if err != nil || string(v.([]byte)) != want {
+			t.Errorf("oid %d, included: %q, %v; want %q", oid, v, err, want)
+		}
+		hexc := mapCol(t, cat, oid, -1, false, TypeOptions{IncludeUnknown: true, BinaryMode: BinaryHex})
+		if hexc.Field.Type != change.String {
+			t.Errorf("oid %d, included, hex: %+v", oid, hexc.Field)
+		}
+		if !geometricOIDs[oid] {
+			if got := decodeOK(t, hexc, "ab"); got != "6162" {
+				t.Errorf("oid %d, included, hex: %v", oid, got)
+			}
+		}
+	}
+	for _, oid := range []uint32{601, 602, 604, 718} { // lseg, path, polygon, circle
+		if c := mapCol(t, cat, oid, -1, false, TypeOptions{}); !c.Drop {
+			t.Errorf("oid %d is not dropped", oid)
+		}
+	}
+	// The geometric texts as Debezium 3.6.1 sent them (measured), from
+	// PostgreSQL's.
+	for pg, want := range map[string]string{
+		"(3,4),(1,2)":              "(3.0,4.0),(1.0,2.0)",
+		"<(1,1),2>":                "<(1.0,1.0),2.0>",
+		"((0,0),(1,1),(1,0))":      "((0.0,0.0),(1.0,1.0),(1.0,0.0))",
+		"{1,-1,0}":                 "{1.0,-1.0,0.0}",
+		"[(0,0),(1,1)]":            "[(0.0,0.0),(1.0,1.0)]",
+		"(1.5,-2e+20),(1e-05,0.1)": "(1.5,-2.0E20),(1.0E-5,0.1)",
+	} {
+		got, err := javaGeometricText([]byte(pg))
+		if err != nil || string(got) != want {
+			t.Errorf("%s -> %q, %v; want %q", pg, got, err, want)
+		}
+	}
+	if _, err := javaGeometricText([]byte("(1,x)")); err == nil {
+		t.Error("an invalid number was taken")
 	}
 	if _, err := MapColumn(context.Background(), cat, nil, "c", 99999, -1, false, TypeOptions{}); err == nil ||
 		!strings.Contains(err.Error(), "99999") {

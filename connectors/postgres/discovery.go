@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -38,7 +41,12 @@ type tableInfo struct {
 	HasPK     bool
 
 	Schema *change.TableSchema
-	Conv   []Column
+	Conv   []Column // one per column of Cols
+	// keep lists the Cols indexes of Schema's columns when some columns
+	// are left out of the records (see buildSchema); nil when none is.
+	keep []int
+	// tentative marks a schema version not yet recorded (see adopt).
+	tentative bool
 }
 
 // name returns "schema.table".
@@ -192,10 +200,14 @@ func (t *tableInfo) keyKinds() []keyKind {
 }
 
 // buildSchema maps the table's columns to Fields and decoders and sets
-// t.Schema at version. It warns once per column of an unknown type.
+// t.Schema at version. Columns of a type without a mapping are left out of
+// the schema (and the rows) unless include.unknown.datatypes is set, as
+// Debezium leaves them out; a key column is kept, as its text form. It warns
+// once per column of an unknown type.
 func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, version int, opts TypeOptions, log *slog.Logger, warned map[string]bool) error {
-	ts := &change.TableSchema{ID: t.ID, Version: version, Key: append([]int(nil), t.Key...)}
+	ts := &change.TableSchema{ID: t.ID, Version: version}
 	conv := make([]Column, len(t.Cols))
+	var keep []int
 	for i, c := range t.Cols {
 		col, err := MapColumn(ctx, cat, q, c.Name, c.TypeOID, c.Typmod, c.NotNull, opts)
 		if err != nil {
@@ -209,20 +221,196 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 				return fmt.Errorf("map column %s.%s (%s): %w", t.name(), c.Name, c.TypeName, err)
 			}
 		}
+		if col.Nulls {
+			col.Decode = nullingDecoder(col.Decode, t.name(), c.Name, c.TypeName, log, warned)
+			col.SnapshotDecode = nullingDecoder(col.SnapshotDecode, t.name(), c.Name, c.TypeName, log, warned)
+		}
+		if col.StreamNull && slices.Contains(t.Key, i) {
+			// A key column keeps its values: a null or empty key would merge
+			// every row's changes (a departure from Debezium).
+			col.Decode, col.StreamNull = col.SnapshotDecode, false
+		}
+		if col.StreamNull {
+			k := t.name() + "." + c.Name + "\x00streamnull"
+			if !warned[k] {
+				warned[k] = true
+				log.Warn("Debezium streams this column's values as null (its pgoutput decoder does not know the type); "+
+					"sluice does the same; set include.unknown.datatypes=true to stream them", "table", t.name(), "column", c.Name, "type", c.TypeName)
+			}
+		}
+		isKey := slices.Contains(t.Key, i)
+		if col.Drop && isKey {
+			col.Drop = false // a key column cannot be left out: its text form
+		}
 		if col.Unknown {
 			k := t.name() + "." + c.Name
 			if !warned[k] {
 				warned[k] = true
-				log.Warn("column has a type sluice does not know; it is sent as its text form",
-					"table", t.name(), "column", c.Name, "type", c.TypeName)
+				switch {
+				case col.Drop:
+					log.Warn("column has a type Debezium and sluice have no mapping for; it is left out of the records, "+
+						"as Debezium leaves it out (set include.unknown.datatypes=true to send it)",
+						"table", t.name(), "column", c.Name, "type", c.TypeName)
+				case opts.IncludeUnknown:
+					log.Warn("column has a type Debezium and sluice have no mapping for; it is sent as binary.handling.mode's "+
+						"representation of its text form (include.unknown.datatypes=true)",
+						"table", t.name(), "column", c.Name, "type", c.TypeName)
+				default:
+					log.Warn("key column has a type Debezium and sluice have no mapping for; it is sent as its text form",
+						"table", t.name(), "column", c.Name, "type", c.TypeName)
+				}
 			}
 		}
 		conv[i] = col
+		if col.Drop {
+			if keep == nil {
+				keep = make([]int, 0, len(t.Cols))
+				for j := 0; j < i; j++ {
+					keep = append(keep, j)
+				}
+			}
+			continue
+		}
+		if keep != nil {
+			keep = append(keep, i)
+		}
 		ts.Columns = append(ts.Columns, col.Field)
+	}
+	for _, k := range t.Key {
+		ts.Key = append(ts.Key, schemaIndex(keep, k))
 	}
 	t.Schema = ts
 	t.Conv = conv
+	t.keep = keep
 	return nil
+}
+
+// schemaIndex returns the schema index of column c (an index into Cols).
+func schemaIndex(keep []int, c int) int {
+	if keep == nil {
+		return c
+	}
+	i, _ := slices.BinarySearch(keep, c)
+	return i
+}
+
+// project returns a row decoded in Cols order as the table schema's row,
+// without the dropped columns (the row itself when none is dropped).
+func (t *tableInfo) project(row change.Row) change.Row {
+	if t.keep == nil || row == nil {
+		return row
+	}
+	out := make(change.Row, len(t.keep))
+	for i, c := range t.keep {
+		out[i] = row[c]
+	}
+	return out
+}
+
+// schemaVer is a table's schema version and the fingerprint of the
+// columns it was given for.
+type schemaVer struct {
+	V  int    `json:"v"`
+	FP string `json:"fp"`
+}
+
+// fingerprint identifies a table schema's columns and key: the schema
+// version changes exactly when it does.
+func fingerprint(ts *change.TableSchema) string {
+	h := fnv.New64a()
+	var field func(f *change.Field)
+	field = func(f *change.Field) {
+		fmt.Fprintf(h, "%q:%d:%t:%q:%d:%q:%q;", f.Name, f.Type, f.Optional, f.Logical, f.Version, f.SourceType, f.Doc)
+		for _, p := range f.Params {
+			fmt.Fprintf(h, "%q=%q;", p.Key, p.Value)
+		}
+		for i := range f.Fields {
+			field(&f.Fields[i])
+		}
+		if f.Elem != nil {
+			h.Write([]byte("["))
+			field(f.Elem)
+		}
+	}
+	for i := range ts.Columns {
+		field(&ts.Columns[i])
+	}
+	fmt.Fprintf(h, "key%v", ts.Key)
+	return strconv.FormatUint(h.Sum64(), 16)
+}
+
+// adopt gives a freshly built table schema its version and records it in
+// st.versions, which the positions' State carries. prev is the table it
+// replaces in this run (nil at Open and for a table new to the run).
+//
+// The same columns as the recorded version keep its number; other columns
+// get the next number after both the recorded one and prev's. At Open a
+// table whose catalog columns differ from the recorded ones is only
+// tentatively numbered (tentative): the stream may still replay changes
+// made before the columns changed, whose RELATION message then matches the
+// recorded version, and the table is recorded once a RELATION message
+// confirms its columns (confirm).
+//
+// It runs on the producer goroutine, or in Open before that starts.
+func (st *Stream) adopt(t *tableInfo, prev *tableInfo, atOpen bool) {
+	name := t.name()
+	fp := fingerprint(t.Schema)
+	v, ok := st.versions[name]
+	cur := 0
+	if prev != nil {
+		cur = prev.Schema.Version
+	}
+	switch {
+	case ok && v.FP == fp:
+		t.Schema.Version = v.V
+	case ok:
+		t.Schema.Version = max(v.V, cur) + 1
+	case cur > 0:
+		t.Schema.Version = cur + 1
+	default:
+		t.Schema.Version = 1
+	}
+	if atOpen && ok && v.FP != fp {
+		t.tentative = true
+		return
+	}
+	st.record(name, t.Schema.Version, fp)
+}
+
+// confirm records a tentatively numbered table, once a RELATION message
+// shows that the stream has reached its columns.
+func (st *Stream) confirm(t *tableInfo) {
+	if t.tentative {
+		t.tentative = false
+		st.record(t.name(), t.Schema.Version, fingerprint(t.Schema))
+	}
+}
+
+func (st *Stream) record(name string, version int, fp string) {
+	if v, ok := st.versions[name]; ok && v.V == version && v.FP == fp {
+		return
+	}
+	st.versions[name] = schemaVer{V: version, FP: fp}
+	st.versionsGen++ // the positions' State is encoded again
+}
+
+// nullingDecoder turns a decoder's ErrNulled into a null value, as Debezium
+// does (event.converting.failure.handling.mode=warn, its default), and logs
+// a warning the first time a column gets one (Debezium logs every row).
+func nullingDecoder(decode func([]byte) (any, error), table, column, typeName string, log *slog.Logger, warned map[string]bool) func([]byte) (any, error) {
+	k := table + "." + column + "\x00nulled"
+	return func(b []byte) (any, error) {
+		v, err := decode(b)
+		if err != nil && errors.Is(err, ErrNulled) {
+			if !warned[k] {
+				warned[k] = true
+				log.Warn("a value of the column cannot be converted and is sent as null, as Debezium sends it; "+
+					"this is logged once per column", "table", table, "column", column, "type", typeName, "err", err)
+			}
+			return nil, nil
+		}
+		return v, err
+	}
 }
 
 // publicationState reads whether the publication exists and whether it is

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below wrap them.
@@ -19,6 +21,10 @@ var (
 	ErrConnection = errors.New("postgres connection lost")
 	// ErrDecode: a message or value from Postgres could not be decoded. Terminal.
 	ErrDecode = errors.New("postgres decode failed")
+	// ErrAuth: Postgres refused the connector's login (a wrong password, an
+	// unknown role, no pg_hba.conf entry). Terminal: the same settings
+	// cannot succeed on a retry.
+	ErrAuth = errors.New("postgres refused the login")
 )
 
 // PrerequisiteError lists every problem found by the prerequisite checks,
@@ -90,6 +96,23 @@ func (e *ConnError) Unwrap() []error { return []error{ErrConnection, e.Err} }
 // Retryable reports true.
 func (e *ConnError) Retryable() bool { return true }
 
+// AuthError is a login Postgres refused. It is terminal: retrying with the
+// same user and password cannot succeed, so the connector fails at once
+// with the fix.
+type AuthError struct {
+	Op  string // what was being done: "connect to host:5432 database "db" as "user""
+	Fix string // what to change
+	Err error  // the server's error
+}
+
+func (e *AuthError) Error() string { return fmt.Sprintf("postgres: %s: %v: %s", e.Op, e.Err, e.Fix) }
+
+// Unwrap returns ErrAuth and the server's error.
+func (e *AuthError) Unwrap() []error { return []error{ErrAuth, e.Err} }
+
+// Retryable reports false.
+func (e *AuthError) Retryable() bool { return false }
+
 // DecodeError is a value or protocol message that could not be decoded. It
 // is terminal.
 type DecodeError struct {
@@ -112,12 +135,37 @@ func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
 func (e *DecodeError) Retryable() bool { return false }
 
 // IsRetryable reports whether err is worth retrying by reopening the source:
-// true for lost connections, false for configuration, prerequisite, decode
-// and lost-slot errors. Errors that say nothing are treated as retryable.
+// true for lost connections and servers out of reach, false for refused
+// logins and configuration, prerequisite, decode and lost-slot errors. It is
+// the runtime's rule (runtime.IsRetryable): an error says so through a
+// Retryable() bool method, and one that says nothing is terminal.
 func IsRetryable(err error) bool {
 	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
+	return errors.As(err, &r) && r.Retryable()
+}
+
+// classifyConnectError types an error from opening a connection: a refused
+// login is an *AuthError, a missing database or privilege a
+// *PrerequisiteError (all terminal, each naming the fix); anything else (a
+// server out of reach, one starting up or shutting down, too many
+// connections) is a retryable *ConnError.
+func classifyConnectError(cfg *Config, op string, err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return &ConnError{Op: op, Err: err}
 	}
-	return true
+	msg := strings.ToLower(pgErr.Message)
+	switch {
+	case pgErr.Code == "28P01":
+		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("check database.user (%q) and database.password; the role must exist and may log in with that password", cfg.User)}
+	case strings.HasPrefix(pgErr.Code, "28") && strings.Contains(msg, "pg_hba.conf"):
+		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("allow role %q to connect to database %q from sluice's address in pg_hba.conf (a host line with this database, user and address; logical replication matches the database name, not the replication keyword), then SELECT pg_reload_conf()", cfg.User, cfg.DBName)}
+	case strings.HasPrefix(pgErr.Code, "28"):
+		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("check database.user (%q) and database.password, and that the role exists and has LOGIN", cfg.User)}
+	case pgErr.Code == "3D000":
+		return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %w: database %q does not exist: check database.dbname or create the database", op, err, cfg.DBName)}}
+	case pgErr.Code == "42501":
+		return &PrerequisiteError{Problems: []error{fmt.Errorf("%s: %w: grant the role REPLICATION (ALTER ROLE %s WITH REPLICATION, as a superuser) and CONNECT on database %q", op, err, cfg.User, cfg.DBName)}}
+	}
+	return &ConnError{Op: op, Err: err}
 }

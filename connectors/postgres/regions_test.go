@@ -158,3 +158,28 @@ func TestParseLSN(t *testing.T) {
 		t.Error("parsed nonsense")
 	}
 }
+
+// TestSnapshotOrder checks Debezium's snapshot order: table.include.list
+// entries in turn, the tables an entry matches in name order, each table
+// once; without a list, name order ("schema.table" as a string).
+func TestSnapshotOrder(t *testing.T) {
+	names := []string{"public.mid", "public.alpha", "inv.zeta", "public.zeta", "inv.alpha", "a-b.t", "a.t"}
+	for _, tc := range []struct {
+		include string
+		want    []string
+	}{
+		{"", []string{"a-b.t", "a.t", "inv.alpha", "inv.zeta", "public.alpha", "public.mid", "public.zeta"}},
+		{`public\.zeta,public\.a.*,PUBLIC\.MID,inv\..*,a.*`, []string{"public.zeta", "public.alpha", "public.mid", "inv.alpha", "inv.zeta", "a-b.t", "a.t"}},
+		{`.*\.zeta,.*`, []string{"inv.zeta", "public.zeta", "a-b.t", "a.t", "inv.alpha", "public.alpha", "public.mid"}},
+		{`public\.mid`, []string{"public.mid", "a-b.t", "a.t", "inv.alpha", "inv.zeta", "public.alpha", "public.zeta"}},
+	} {
+		c, err := ParseConfig("x", map[string]string{"database.hostname": "h", "database.user": "u", "database.dbname": "d",
+			"topic.prefix": "p", "table.include.list": tc.include})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := snapshotOrder(names, c.TableInclude); !slices.Equal(got, tc.want) {
+			t.Errorf("include %q: order %q, want %q", tc.include, got, tc.want)
+		}
+	}
+}

@@ -141,7 +141,8 @@ type decoder struct {
 
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
-	stateJSON json.RawMessage
+	stateJSON json.RawMessage // the positions' State: the regions and the schema versions
+	stateGen  int             // st.versionsGen when stateJSON was made
 	snapIdx   map[string]int
 
 	inTx       bool
@@ -155,6 +156,7 @@ type decoder struct {
 	lastCommit uint64
 	lastKA     uint64
 	src        txSource
+	origin     origin // the transaction's replication origin, if any
 
 	// catalog reads a captured relation from the catalog (nil when it is
 	// gone); unit tests without a server replace it.
@@ -166,20 +168,36 @@ func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 	d.catalog = d.catalogTable
 	if state != nil && state.needsFilter() {
 		d.state = state
-		d.stateJSON, _ = json.Marshal(state)
 		d.snapIdx = map[string]int{}
 		for i, n := range state.Tables {
 			d.snapIdx[n] = i
 		}
 	}
+	d.makeState()
 	return d
+}
+
+// makeState encodes the State of the positions to come: the snapshot
+// regions while they filter, and the schema versions.
+func (d *decoder) makeState() {
+	d.stateGen = d.st.versionsGen
+	var ss snapState
+	if d.state != nil {
+		ss = *d.state
+	} else if len(d.st.versions) == 0 {
+		d.stateJSON = nil
+		return
+	}
+	ss.Schemas = d.st.versions
+	d.stateJSON, _ = json.Marshal(&ss) // plain structs and maps: cannot fail
 }
 
 func (d *decoder) dropRegions() {
 	if d.state != nil {
 		d.st.log.Info("stream passed the snapshot regions; no more changes are filtered", "lsn", pglogrepl.LSN(d.commitLSN).String())
 	}
-	d.state, d.stateJSON, d.snapIdx = nil, nil, nil
+	d.state, d.snapIdx = nil, nil
+	d.makeState()
 }
 
 // keepalive records, between transactions, that the server has sent
@@ -198,6 +216,12 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 	switch m := msg.(type) {
 	case *pglogrepl.RelationMessage:
 		return d.relation(ctx, m)
+	case *pglogrepl.OriginMessage:
+		// Sent after BEGIN when the transaction was replayed from a
+		// replication origin; Debezium reports it in source.origin and
+		// source.origin_lsn.
+		d.origin = origin{name: m.Name, lsn: int64(m.CommitLSN)}
+		return nil
 	case *pglogrepl.TypeMessage:
 		d.st.cat.Invalidate(m.DataType) // a custom type changed: reload it when next used
 		return nil
@@ -208,6 +232,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.commitTime = m.CommitTime
 		d.index = 0
 		d.emitted = false
+		d.origin = origin{}
 		if d.state != nil && d.commitLSN >= d.state.WAL {
 			d.dropRegions()
 		}
@@ -286,7 +311,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		return nil
 	}
-	// Type, Origin and logical decoding messages carry nothing to emit.
+	// Logical decoding messages carry nothing to emit.
 	return nil
 }
 
@@ -352,9 +377,9 @@ func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, ls
 	return &change.Event{
 		Op:           op,
 		Table:        t.Schema,
-		Before:       before,
-		After:        after,
-		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn),
+		Before:       t.project(before),
+		After:        t.project(after),
+		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn, d.origin),
 		SourceSchema: &sourceField,
 		Commit:       d.commitTime,
 	}
@@ -375,6 +400,9 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	d.index++
 	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
 		return nil
+	}
+	if d.stateGen != d.st.versionsGen {
+		d.makeState()
 	}
 	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
 	d.emitted = true
@@ -410,6 +438,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		if err := buildSchema(ctx, d.st.cat, d.st.q, t, 1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 			return err
 		}
+		d.st.adopt(t, nil, false)
 		d.st.tables[name] = t
 		d.st.log.Info("capturing a new table", "table", name)
 	}
@@ -431,9 +460,12 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		if err != nil {
 			return err
 		}
+		d.st.adopt(nt, t, false)
 		d.st.log.Info("table schema changed", "table", name, "version", nt.Schema.Version)
 		t = nt
 		d.st.tables[name] = t
+	} else {
+		d.st.confirm(t)
 	}
 	t.Identity = m.ReplicaIdentity
 	d.rels[m.RelationID] = t
@@ -544,7 +576,7 @@ func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.Relati
 	if len(nt.Key) != len(keyNames) {
 		nt.Key = nil
 	}
-	if err := buildSchema(ctx, d.st.cat, d.st.q, nt, t.Schema.Version+1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
+	if err := buildSchema(ctx, d.st.cat, d.st.q, nt, t.Schema.Version, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 		return nil, err
 	}
 	return nt, nil

@@ -69,6 +69,11 @@ var sessionParams = func() map[string]string {
 	return p
 }()
 
+// connectTimeout bounds the opening of a connection (a host that drops the
+// packets would otherwise hold the connector for the kernel's TCP timeout,
+// about two minutes) so that the failure and its retry show in the status.
+const connectTimeout = 30 * time.Second
+
 func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	pc, err := pgx.ParseConfig(cfg.DSN())
 	if err != nil {
@@ -77,9 +82,12 @@ func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	for k, v := range sessionParams {
 		pc.RuntimeParams[k] = v
 	}
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = connectTimeout
+	}
 	c, err := pgx.ConnectConfig(ctx, pc)
 	if err != nil {
-		return nil, &ConnError{Op: fmt.Sprintf("connect to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), Err: err}
+		return nil, classifyConnectError(cfg, fmt.Sprintf("connect to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), err)
 	}
 	return c, nil
 }
@@ -131,9 +139,12 @@ func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error
 	pc.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
 		return pgproto3.NewFrontend(bufio.NewReaderSize(&patientReader{r: r, wait: replReadWait}, replReadBuffer), w)
 	}
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = connectTimeout
+	}
 	c, err := pgconn.ConnectConfig(ctx, pc)
 	if err != nil {
-		return nil, &ConnError{Op: fmt.Sprintf("open replication connection to %s:%d database %q", cfg.Host, cfg.Port, cfg.DBName), Err: err}
+		return nil, classifyConnectError(cfg, fmt.Sprintf("open replication connection to %s:%d database %q as %q", cfg.Host, cfg.Port, cfg.DBName, cfg.User), err)
 	}
 	return c, nil
 }
@@ -174,10 +185,22 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 
 	st := newStream(&cfg, s.log, s.knobs)
 	st.cat = NewTypeCatalog()
+	if cp != nil && len(cp.State) > 0 {
+		// The schema versions the last run reached, so that this run
+		// numbers on from them.
+		var ss snapState
+		if err := json.Unmarshal(cp.State, &ss); err != nil {
+			return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
+		}
+		for k, v := range ss.Schemas {
+			st.versions[k] = v
+		}
+	}
 	for _, t := range tables {
 		if err := buildSchema(ctx, st.cat, q, t, 1, cfg.Types, s.log, st.warned); err != nil {
 			return nil, err
 		}
+		st.adopt(t, nil, cp != nil)
 		st.tables[t.name()] = t
 	}
 
@@ -318,7 +341,11 @@ type Stream struct {
 	cat    *TypeCatalog
 	tables map[string]*tableInfo // by "schema.table"
 	warned map[string]bool
-	snap   *snapshotRun // set by beginSnapshot
+	// versions is each table's schema version and column fingerprint, as
+	// the positions' State carries them; versionsGen counts its changes.
+	versions    map[string]schemaVer
+	versionsGen int
+	snap        *snapshotRun // set by beginSnapshot
 
 	items  *queue.Queue[item]
 	cancel context.CancelFunc
@@ -347,13 +374,14 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		k.QueueBytes = 16 << 20
 	}
 	return &Stream{
-		cfg:    cfg,
-		log:    log,
-		knobs:  k,
-		tables: map[string]*tableInfo{},
-		warned: map[string]bool{},
-		items:  queue.New[item](k.QueueEvents, k.QueueBytes),
-		stopSt: make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		knobs:    k,
+		tables:   map[string]*tableInfo{},
+		warned:   map[string]bool{},
+		versions: map[string]schemaVer{},
+		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
+		stopSt:   make(chan struct{}),
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 // DebeziumVersion is the source.version sluice reports: the Debezium release
 // whose Postgres event format it reproduces.
-const DebeziumVersion = "3.0.7.Final"
+const DebeziumVersion = "3.6.1.Final"
 
 // snapshotAllowed is the io.debezium.data.Enum "allowed" list of source.snapshot.
 const snapshotAllowed = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"
@@ -37,7 +37,21 @@ var sourceField = change.Field{
 		{Name: "txId", Type: change.Int64, Optional: true},
 		{Name: "lsn", Type: change.Int64, Optional: true},
 		{Name: "xmin", Type: change.Int64, Optional: true},
+		// origin and origin_lsn (Debezium 3.5 and later) name the
+		// replication origin a streamed transaction was replayed from (a
+		// logical replication subscriber's pg_<subid>, or any session that
+		// set up an origin) and its commit LSN there; null when it has
+		// none, and in the snapshot.
+		{Name: "origin", Type: change.String, Optional: true},
+		{Name: "origin_lsn", Type: change.Int64, Optional: true},
 	},
+}
+
+// origin is a transaction's replication origin, from pgoutput's ORIGIN
+// message: its name and the transaction's commit LSN on the origin server.
+type origin struct {
+	name any // string, or nil for none
+	lsn  any // int64, or nil for none
 }
 
 // SourceSchema returns the schema of the source block of the events this
@@ -61,7 +75,7 @@ type txSource struct {
 }
 
 // block returns the source block of a streamed event at lsn.
-func (c *txSource) block(cfg *Config, id change.TableID, ts time.Time, txID int64, lastCommit, lsn uint64) change.StructValue {
+func (c *txSource) block(cfg *Config, id change.TableID, ts time.Time, txID int64, lastCommit, lsn uint64, o origin) change.StructValue {
 	if c.seqPrefix == nil || !c.ts.Equal(ts) || c.txID != txID || c.lastCommit != lastCommit {
 		c.ts, c.txID, c.lastCommit = ts, txID, lastCommit
 		c.tsMs, c.tsUs, c.tsNs = ts.UnixMilli(), ts.UnixMicro(), ts.UnixNano()
@@ -98,6 +112,8 @@ func (c *txSource) block(cfg *Config, id change.TableID, ts time.Time, txID int6
 		c.tx,
 		int64(lsn),
 		nil,
+		o.name,
+		o.lsn,
 	}
 }
 
@@ -132,6 +148,8 @@ func sourceBlock(cfg *Config, id change.TableID, ts time.Time, snapshot string, 
 		id.Name,
 		tx,
 		int64(lsn),
+		nil,
+		nil,
 		nil,
 	}
 }

@@ -34,11 +34,24 @@ func TestTxSourceMatchesSourceBlock(t *testing.T) {
 	}
 	var c txSource
 	for i, s := range steps {
-		got := c.block(cfg, s.id, s.ts, s.txID, s.lastCommit, s.lsn)
+		got := c.block(cfg, s.id, s.ts, s.txID, s.lastCommit, s.lsn, origin{})
 		want := sourceBlock(cfg, s.id, s.ts, "", s.txID, s.lastCommit, s.lsn)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("step %d: block = %#v\nwant %#v", i, got, want)
 		}
+		if len(got) != len(sourceField.Fields) {
+			t.Fatalf("step %d: block has %d members, the schema %d", i, len(got), len(sourceField.Fields))
+		}
+	}
+	// A transaction with a replication origin reports it in its last two
+	// members.
+	got := c.block(cfg, a, t1, 13, 0, 700, origin{name: "pg_16400", lsn: int64(0x1234)})
+	if n := len(got); got[n-2] != "pg_16400" || got[n-1] != int64(0x1234) ||
+		sourceField.Fields[n-2].Name != "origin" || sourceField.Fields[n-1].Name != "origin_lsn" {
+		t.Errorf("origin members %v, %v", got[n-2], got[n-1])
+	}
+	if got[0] != "3.6.1.Final" {
+		t.Errorf("version %v, want 3.6.1.Final", got[0])
 	}
 }
 
@@ -49,6 +62,6 @@ func BenchmarkTxSource(b *testing.B) {
 	var c txSource
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		_ = c.block(cfg, id, ts, 10, 99, uint64(i)<<20)
+		_ = c.block(cfg, id, ts, 10, 99, uint64(i)<<20, origin{})
 	}
 }

@@ -9,15 +9,30 @@ import (
 	"strings"
 )
 
-// serverInfo is GET /.
+// The Kafka Connect release whose REST API sluice implements, as GET /
+// reports it: tools read "version" to decide which endpoints exist (kcctl,
+// for one). The commit is that release's (kafka-version.properties of
+// kafka-clients 4.3.0).
+const (
+	ConnectVersion = "4.3.0"
+	ConnectCommit  = "a9ce3221537b8653"
+)
+
+// serverInfo is GET /: Kafka Connect's three fields, then sluice's own
+// version and commit (clients ignore fields they do not know).
 type serverInfo struct {
 	Version        string `json:"version"`
 	Commit         string `json:"commit"`
 	KafkaClusterID string `json:"kafka_cluster_id"`
+	SluiceVersion  string `json:"sluice_version"`
+	SluiceCommit   string `json:"sluice_commit"`
 }
 
 func (h *handler) serverInfo(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, serverInfo{Version: h.o.Version, Commit: h.o.Commit, KafkaClusterID: h.m.ClusterID()})
+	writeJSON(w, http.StatusOK, serverInfo{
+		Version: ConnectVersion, Commit: ConnectCommit, KafkaClusterID: h.m.ClusterID(),
+		SluiceVersion: h.o.Version, SluiceCommit: h.o.Commit,
+	})
 	return nil
 }
 
@@ -87,6 +102,8 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Kafka Connect answers a create before it has made the tasks.
+	info.Tasks = []TaskID{}
 	w.Header().Set("Location", location(name))
 	writeJSON(w, http.StatusCreated, fixInfo(info))
 	return nil
@@ -151,6 +168,8 @@ func (h *handler) putConfig(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		w.Header().Set("Location", location(name))
 		status = http.StatusCreated
+		// As for POST /connectors: a new connector has no tasks yet.
+		info.Tasks = []TaskID{}
 	}
 	writeJSON(w, status, fixInfo(info))
 	return nil
@@ -166,26 +185,52 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// taskInfo is an entry of GET /connectors/{name}/tasks.
-type taskInfo struct {
-	ID     TaskID            `json:"id"`
-	Config map[string]string `json:"config"`
-}
-
 // tasks is GET /connectors/{name}/tasks. A sluice task runs the connector's
-// whole config, so each task's config is the connector's (passwords hidden
-// by the Manager).
+// whole config, so each task's config is the connector's plus task.class,
+// as Debezium's tasks get it from Kafka Connect.
 func (h *handler) tasks(w http.ResponseWriter, r *http.Request) error {
-	info, err := h.m.Info(r.PathValue("name"))
+	tasks, err := h.m.Tasks(r.PathValue("name"))
 	if err != nil {
 		return err
 	}
-	info = fixInfo(info)
-	out := make([]taskInfo, 0, len(info.Tasks))
-	for _, t := range info.Tasks {
-		out = append(out, taskInfo{ID: t, Config: info.Config})
+	out := make([]TaskInfo, 0, len(tasks))
+	for _, t := range tasks {
+		if t.Config == nil {
+			t.Config = map[string]string{}
+		}
+		out = append(out, t)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// activeTopics is a connector's entry in GET /connectors/{name}/topics.
+type activeTopics struct {
+	Topics []string `json:"topics"`
+}
+
+// topics is GET /connectors/{name}/topics: {"<name>":{"topics":[…]}}. As in
+// Kafka Connect, an unknown connector answers 200 with no topics.
+func (h *handler) topics(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	topics, err := h.m.Topics(name)
+	if err != nil {
+		return err
+	}
+	if topics == nil {
+		topics = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]activeTopics{name: {Topics: topics}})
+	return nil
+}
+
+// resetTopics is PUT /connectors/{name}/topics/reset: 202, no body, also for
+// an unknown connector, as in Kafka Connect.
+func (h *handler) resetTopics(w http.ResponseWriter, r *http.Request) error {
+	if err := h.m.ResetTopics(r.Context(), r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
 	return nil
 }
 
@@ -405,5 +450,33 @@ func (h *handler) resetOffsets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": msgOffsetsReset})
+	return nil
+}
+
+// msgOffsetsAltered is Kafka Connect's answer to PATCH .../offsets for a
+// source connector that does not manage its offsets externally.
+const msgOffsetsAltered = "The Connect framework-managed offsets for this connector have been altered successfully. " +
+	"However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses."
+
+// alterOffsets is PATCH /connectors/{name}/offsets with Kafka Connect's
+// body {"offsets":[{"partition":{…},"offset":{…}|null}]}.
+func (h *handler) alterOffsets(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, `send {"offsets":[{"partition":{"server":"<topic.prefix>"},"offset":null}]}`)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Offsets []PartitionOffset `json:"offsets"`
+	}
+	if err := decodeJSON(body, &req, false, ""); err != nil {
+		return err
+	}
+	if len(req.Offsets) == 0 {
+		return Errorf(http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
+	}
+	if err := h.m.AlterOffsets(r.Context(), r.PathValue("name"), req.Offsets); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": msgOffsetsAltered})
 	return nil
 }

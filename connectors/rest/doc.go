@@ -11,6 +11,10 @@
 //   - unknown path: 404 "HTTP 404 Not Found"; known path, wrong method: 405
 //     "HTTP 405 Method Not Allowed" with an Allow header (Kafka Connect's
 //     JAX-RS texts). One trailing slash is ignored (POST /connectors/ works).
+//   - a Content-Type other than JSON on a /connectors, /connector-plugins
+//     or /admin/loggers endpoint (text/plain, or the form type curl -d sends
+//     without -H): 415 "HTTP 415 Unsupported Media Type", whatever the
+//     method, as Kafka Connect answers it; no Content-Type is accepted.
 //   - body over MaxBodyBytes: 413; empty body, malformed JSON (with line and
 //     column), a JSON type that does not fit, unknown fields in a create
 //     request: 400. Kafka Connect's status for malformed JSON is unverified;
@@ -30,6 +34,14 @@
 //   - task endpoints map the Manager's 404 to Kafka Connect's task messages:
 //     "No status found for task X-0", "Unknown connector: X", "Unknown task:
 //     X-0"; a task id that is not an integer is 404 "HTTP 404 Not Found".
+//   - Kafka Connect 4.3's other endpoints: GET /health (Options.Health),
+//     GET|PUT /admin/loggers (Options.Loggers; an unknown level is 404
+//     "invalid log level 'X'.", as Kafka Connect answers it), GET
+//     /connectors/{name}/topics and PUT .../topics/reset (an unknown
+//     connector has no topics: 200 and 202, not 404), GET
+//     /connector-plugins/{plugin}/config. A create answers "tasks": [];
+//     GET / reports the Kafka Connect version whose API this is
+//     (ConnectVersion) and sluice's own as sluice_version.
 //
 // Request bodies are never logged: they hold passwords. Each request is
 // logged at Debug with method, path, status and duration.

@@ -83,4 +83,7 @@ type errorBody struct {
 const (
 	msgNotFound         = "HTTP 404 Not Found"
 	msgMethodNotAllowed = "HTTP 405 Method Not Allowed"
+	// msgUnsupportedMediaType answers a request whose Content-Type is not
+	// JSON (JAX-RS's @Consumes check).
+	msgUnsupportedMediaType = "HTTP 415 Unsupported Media Type"
 )

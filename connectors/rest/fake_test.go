@@ -39,6 +39,10 @@ type fakeManager struct {
 	statusOverride map[string]ConnectorStatus
 	// ctxSeen counts mutating calls that got a non-nil context.
 	ctxSeen int
+	// topics are the active topics by connector.
+	topics map[string][]string
+	// altered is what the last AlterOffsets got.
+	altered []PartitionOffset
 }
 
 func newFakeManager() *fakeManager {
@@ -66,7 +70,8 @@ func newFakeManager() *fakeManager {
 				trace:     "boom",
 			},
 		},
-		fail: map[string]error{},
+		fail:   map[string]error{},
+		topics: map[string][]string{"pg1": {"app.public.a", "app.public.b"}},
 	}
 }
 
@@ -101,6 +106,9 @@ func (f *fakeManager) Plugins() []PluginInfo {
 	return []PluginInfo{
 		{Class: "io.debezium.connector.mysql.MySqlConnector", Type: "source", Version: "0.1.0"},
 		{Class: "io.debezium.connector.postgresql.PostgresConnector", Type: "source", Version: "0.1.0"},
+		{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter", Version: "4.3.0"},
+		{Class: "io.example.AvroConverter", Type: "converter"},
+		{Class: "io.example.Sink", Type: "sink", Version: "2"},
 	}
 }
 
@@ -136,8 +144,9 @@ func (f *fakeManager) Create(ctx context.Context, name string, config map[string
 		c.taskState = ""
 	}
 	f.connectors[name] = c
-	// A new connector has no tasks yet in its create answer, as in Kafka Connect.
-	return ConnectorInfo{Name: name, Config: hidden(config), Tasks: nil, Type: "source"}, nil
+	// Like the runtime's supervisor, the fake reports the task it will run;
+	// the handler answers a create with no tasks, as Kafka Connect does.
+	return ConnectorInfo{Name: name, Config: hidden(config), Tasks: []TaskID{{Connector: name, Task: 0}}, Type: "source"}, nil
 }
 
 func (f *fakeManager) Info(name string) (ConnectorInfo, error) {
@@ -175,7 +184,7 @@ func (f *fakeManager) PutConfig(ctx context.Context, name string, config map[str
 		return f.infoLocked(name), false, nil
 	}
 	f.connectors[name] = &fakeConnector{config: maps.Clone(config), state: "RUNNING", taskState: "RUNNING"}
-	return ConnectorInfo{Name: name, Config: hidden(config), Type: "source"}, true, nil
+	return ConnectorInfo{Name: name, Config: hidden(config), Tasks: []TaskID{{Connector: name, Task: 0}}, Type: "source"}, true, nil
 }
 
 func (f *fakeManager) Delete(ctx context.Context, name string) error {
@@ -302,5 +311,84 @@ func (f *fakeManager) ResetOffsets(ctx context.Context, name string) error {
 		return Errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 	}
+	return nil
+}
+
+// fakeTaskClasses are the task classes fakeManager reports by connector class.
+var fakeTaskClasses = map[string]string{
+	"io.debezium.connector.postgresql.PostgresConnector": "io.debezium.connector.postgresql.PostgresConnectorTask",
+	"io.debezium.connector.mysql.MySqlConnector":         "io.debezium.connector.mysql.MySqlConnectorTask",
+}
+
+func (f *fakeManager) Tasks(name string) ([]TaskInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["Tasks"]; err != nil {
+		return nil, err
+	}
+	c, ok := f.connectors[name]
+	if !ok {
+		return nil, notFound("Connector %s not found", name)
+	}
+	info := f.infoLocked(name)
+	var out []TaskInfo
+	for _, id := range info.Tasks {
+		cfg := hidden(c.config)
+		cfg["task.class"] = fakeTaskClasses[c.config["connector.class"]]
+		out = append(out, TaskInfo{ID: id, Config: cfg})
+	}
+	return out, nil
+}
+
+func (f *fakeManager) Topics(name string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["Topics"]; err != nil {
+		return nil, err
+	}
+	return slices.Clone(f.topics[name]), nil
+}
+
+func (f *fakeManager) ResetTopics(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "ResetTopics "+name)
+	if err := f.fail["ResetTopics"]; err != nil {
+		return err
+	}
+	delete(f.topics, name)
+	return nil
+}
+
+func (f *fakeManager) PluginConfig(plugin string) ([]ConfigKeyInfo, error) {
+	switch plugin {
+	case "io.debezium.connector.postgresql.PostgresConnector", "PostgresConnector", "Postgres":
+		group, common := "CONNECTION", "Common"
+		def, one := "5432", "1"
+		return []ConfigKeyInfo{
+			{Name: "database.hostname", Type: "STRING", Importance: "HIGH", Documentation: "Host.", Group: &group, OrderInGroup: 1,
+				Width: "MEDIUM", DisplayName: "Hostname"},
+			{Name: "database.port", Type: "INT", DefaultValue: &def, Importance: "HIGH", Documentation: "Port.", Group: &group,
+				OrderInGroup: 2, Width: "SHORT", DisplayName: "Port", Dependents: []string{"database.hostname"}},
+			{Name: "name", Type: "STRING", Required: true, Importance: "HIGH", Group: &common, OrderInGroup: 1, Width: "MEDIUM", DisplayName: "Connector name"},
+			{Name: "tasks.max", Type: "INT", DefaultValue: &one, Importance: "HIGH", Group: &common, OrderInGroup: 4, Width: "SHORT", DisplayName: "Tasks max"},
+		}, nil
+	}
+	return nil, notFound("Unknown plugin %s.", plugin)
+}
+
+func (f *fakeManager) AlterOffsets(ctx context.Context, name string, offsets []PartitionOffset) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "AlterOffsets "+name)
+	c, ok := f.connectors[name]
+	if !ok {
+		return notFound("Connector %s not found", name)
+	}
+	if c.state != "STOPPED" {
+		return Errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	f.altered = offsets
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,11 @@ type Options struct {
 	Ready func() error
 	// Metrics serves GET /metrics. Nil answers 404.
 	Metrics http.Handler
+	// Health reports the worker's health for GET /health. Nil means
+	// healthy.
+	Health func() Health
+	// Loggers serves GET and PUT /admin/loggers. Nil answers 404.
+	Loggers Loggers
 }
 
 // handler serves the REST API over a Manager.
@@ -46,7 +52,12 @@ func NewHandler(m Manager, o Options) http.Handler {
 		fn      func(http.ResponseWriter, *http.Request) error
 	}{
 		{"GET /{$}", h.serverInfo},
+		{"GET /health", h.health},
+		{"GET /admin/loggers", h.loggers},
+		{"GET /admin/loggers/{logger}", h.logger},
+		{"PUT /admin/loggers/{logger}", h.setLoggerLevel},
 		{"GET /connector-plugins", h.plugins},
+		{"GET /connector-plugins/{plugin}/config", h.pluginConfig},
 		{"PUT /connector-plugins/{plugin}/config/validate", h.validate},
 		{"GET /connectors", h.list},
 		{"POST /connectors", h.create},
@@ -56,6 +67,8 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"PUT /connectors/{name}/config", h.putConfig},
 		{"GET /connectors/{name}/status", h.status},
 		{"GET /connectors/{name}/tasks", h.tasks},
+		{"GET /connectors/{name}/topics", h.topics},
+		{"PUT /connectors/{name}/topics/reset", h.resetTopics},
 		{"GET /connectors/{name}/tasks/{task}/status", h.taskStatus},
 		{"POST /connectors/{name}/tasks/{task}/restart", h.restartTask},
 		{"PUT /connectors/{name}/pause", h.pause},
@@ -64,6 +77,7 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"POST /connectors/{name}/restart", h.restart},
 		{"GET /connectors/{name}/offsets", h.offsets},
 		{"DELETE /connectors/{name}/offsets", h.resetOffsets},
+		{"PATCH /connectors/{name}/offsets", h.alterOffsets},
 		{"GET /healthz", h.healthz},
 		{"GET /readyz", h.readyz},
 		{"GET /metrics", h.metrics},
@@ -129,6 +143,10 @@ func trimTrailingSlash(r *http.Request) *http.Request {
 // status is answered with it, any other with 500 (and logged).
 func (h *handler) endpoint(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !acceptsContentType(r) {
+			writeError(w, http.StatusUnsupportedMediaType, msgUnsupportedMediaType)
+			return
+		}
 		err := fn(w, r)
 		if err == nil {
 			return
@@ -143,6 +161,24 @@ func (h *handler) endpoint(fn func(http.ResponseWriter, *http.Request) error) ht
 		}
 		writeError(w, status, err.Error())
 	})
+}
+
+// acceptsContentType reports whether the request's Content-Type suits its
+// endpoint. Kafka Connect's connector, plugin and logger resources consume
+// JSON only: a request to them that names another media type (text/plain,
+// or the form type curl -d sends without -H) is 415, whatever its method;
+// one without a Content-Type is accepted.
+func acceptsContentType(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	p := r.URL.Path
+	if !strings.HasPrefix(p, "/connectors") && !strings.HasPrefix(p, "/connector-plugins") && !strings.HasPrefix(p, "/admin/loggers") {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || mt == "*/*" || mt == "application/*")
 }
 
 // writeJSON answers status with v as compact JSON (no HTML escaping, no

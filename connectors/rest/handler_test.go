@@ -69,6 +69,8 @@ type restCase struct {
 	path   string
 	body   string
 	setup  func(*fakeManager)
+	opts   func(*Options) // changes testOptions()
+	reqHdr http.Header    // request headers
 
 	status int
 	want   string            // exact body
@@ -84,8 +86,12 @@ func runCases(t *testing.T, cases []restCase) {
 			if tc.setup != nil {
 				tc.setup(m)
 			}
-			h := NewHandler(m, testOptions())
-			rec := do(t, h, call{method: tc.method, path: tc.path, body: tc.body})
+			o := testOptions()
+			if tc.opts != nil {
+				tc.opts(&o)
+			}
+			h := NewHandler(m, o)
+			rec := do(t, h, call{method: tc.method, path: tc.path, body: tc.body, header: tc.reqHdr})
 			if rec.Code != tc.status {
 				t.Errorf("status = %d, want %d (body %s)", rec.Code, tc.status, rec.Body)
 			}
@@ -127,13 +133,19 @@ func wantCalls(want ...string) func(*testing.T, *fakeManager) {
 }
 
 func TestRootAndPlugins(t *testing.T) {
-	plugins := `[{"class":"io.debezium.connector.mysql.MySqlConnector","type":"source","version":"0.1.0"},` +
+	// Sinks, then sources, by class; the other plugins only with
+	// connectorsOnly=false, after them, without a version when they have none.
+	plugins := `[{"class":"io.example.Sink","type":"sink","version":"2"},` +
+		`{"class":"io.debezium.connector.mysql.MySqlConnector","type":"source","version":"0.1.0"},` +
 		`{"class":"io.debezium.connector.postgresql.PostgresConnector","type":"source","version":"0.1.0"}]`
+	all := strings.TrimSuffix(plugins, "]") + `,{"class":"io.example.AvroConverter","type":"converter"},` +
+		`{"class":"org.apache.kafka.connect.json.JsonConverter","type":"converter","version":"4.3.0"}]`
 	runCases(t, []restCase{
 		{name: "root", method: "GET", path: "/", status: 200,
-			want: `{"version":"0.1.0","commit":"abc123","kafka_cluster_id":"Ab12cluster"}`},
+			want: `{"version":"4.3.0","commit":"a9ce3221537b8653","kafka_cluster_id":"Ab12cluster","sluice_version":"0.1.0","sluice_commit":"abc123"}`},
 		{name: "plugins", method: "GET", path: "/connector-plugins", status: 200, want: plugins},
-		{name: "plugins connectorsOnly=false", method: "GET", path: "/connector-plugins?connectorsOnly=false", status: 200, want: plugins},
+		{name: "plugins connectorsOnly=false", method: "GET", path: "/connector-plugins?connectorsOnly=false", status: 200, want: all},
+		{name: "plugins connectorsOnly=true", method: "GET", path: "/connector-plugins?connectorsOnly=true", status: 200, want: plugins},
 		{name: "plugins trailing slash", method: "GET", path: "/connector-plugins/", status: 200, want: plugins},
 	})
 }
@@ -344,7 +356,9 @@ func TestConnectorRead(t *testing.T) {
 			},
 			want: `{"id":2,"state":"PAUSED","worker_id":"w2:8083"}`},
 		{name: "tasks", method: "GET", path: "/connectors/pg1/tasks", status: 200,
-			want: `[{"id":{"connector":"pg1","task":0},"config":` + configPG1 + `}]`},
+			want: `[{"id":{"connector":"pg1","task":0},"config":{"connector.class":"io.debezium.connector.postgresql.PostgresConnector",` +
+				`"database.hostname":"db","database.password":"[hidden]","name":"pg1",` +
+				`"task.class":"io.debezium.connector.postgresql.PostgresConnectorTask","topic.prefix":"app"}}]`},
 		{name: "tasks none", method: "GET", path: "/connectors/pg1/tasks", status: 200, want: `[]`,
 			setup: func(m *fakeManager) { m.connectors["pg1"].taskState = "" }},
 		{name: "tasks unknown", method: "GET", path: "/connectors/nope/tasks", status: 404, want: errBody(404, "Connector nope not found")},
@@ -482,18 +496,27 @@ func TestValidate(t *testing.T) {
 			"":                  {"Unable to connect: connection refused"},
 		}
 	}
-	def := func(name, typ string, order int) string {
-		return fmt.Sprintf(`{"name":%q,"type":%q,"required":false,"default_value":null,"importance":"MEDIUM","documentation":"",`+
-			`"group":"Common","width":"NONE","display_name":%q,"dependents":[],"order":%d}`, name, typ, name, order)
-	}
 	val := func(name, value, errs string) string {
 		return fmt.Sprintf(`{"name":%q,"value":%s,"recommended_values":[],"errors":%s,"visible":true}`, name, value, errs)
 	}
-	withErrors := `{"name":"` + pgClass + `","error_count":2,"groups":["Common"],"configs":[` +
-		`{"definition":` + def("connector.class", "STRING", 1) + `,"value":` + val("connector.class", `"`+pgClass+`"`, `["Unable to connect: connection refused"]`) + `},` +
-		`{"definition":` + def("database.hostname", "STRING", 2) + `,"value":` + val("database.hostname", `null`, `["The 'database.hostname' value is invalid: A value is required"]`) + `},` +
-		`{"definition":` + def("database.password", "PASSWORD", 3) + `,"value":` + val("database.password", `"[hidden]"`, `[]`) + `},` +
-		`{"definition":` + def("database.port", "STRING", 4) + `,"value":` + val("database.port", `"5432"`, `[]`) + `}]}`
+	// The fake's definitions (see fakeManager.PluginConfig): Kafka Connect's
+	// own keys (group Common) come first and show their values; the
+	// plugin's show null values, as Debezium's validation leaves them.
+	defName := `{"name":"name","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"",` +
+		`"group":"Common","order_in_group":1,"width":"MEDIUM","display_name":"Connector name","dependents":[]}`
+	defTasks := `{"name":"tasks.max","type":"INT","required":false,"default_value":"1","importance":"HIGH","documentation":"",` +
+		`"group":"Common","order_in_group":4,"width":"SHORT","display_name":"Tasks max","dependents":[]}`
+	defHost := `{"name":"database.hostname","type":"STRING","required":false,"default_value":null,"importance":"HIGH",` +
+		`"documentation":"Host.","group":"CONNECTION","order_in_group":1,"width":"MEDIUM","display_name":"Hostname","dependents":[]}`
+	defPort := `{"name":"database.port","type":"INT","required":false,"default_value":"5432","importance":"HIGH","documentation":"Port.",` +
+		`"group":"CONNECTION","order_in_group":2,"width":"SHORT","display_name":"Port","dependents":["database.hostname"]}`
+	nameRequired := `["Missing required configuration \"name\" which has no default value."]`
+	withErrors := `{"name":"` + pgClass + `","error_count":3,"groups":["Common","CONNECTION"],"configs":[` +
+		`{"definition":` + defName + `,"value":` + val("name", `null`, nameRequired) + `},` +
+		`{"definition":` + defTasks + `,"value":` + val("tasks.max", `"1"`, `[]`) + `},` +
+		`{"definition":` + defHost + `,"value":` + val("database.hostname", `null`, `["The 'database.hostname' value is invalid: A value is required"]`) + `},` +
+		`{"definition":` + defPort + `,"value":` + val("database.port", `null`, `[]`) + `},` +
+		`{"definition":null,"value":` + val("connector.class", `"`+pgClass+`"`, `["Unable to connect: connection refused"]`) + `}]}`
 	body := `{"connector.class":"` + pgClass + `","database.password":"pw","database.port":5432}`
 	runCases(t, []restCase{
 		{name: "with errors", method: "PUT", path: "/connector-plugins/PostgresConnector/config/validate", body: body,
@@ -510,10 +533,21 @@ func TestValidate(t *testing.T) {
 			setup: problems, status: 200, want: withErrors},
 		{name: "plugin without Connector suffix", method: "PUT", path: "/connector-plugins/Postgres/config/validate", body: body,
 			setup: problems, status: 200, want: withErrors},
-		{name: "no errors", method: "PUT", path: "/connector-plugins/postgres/config/validate",
-			body: `{"connector.class":"postgres"}`, status: 200,
-			want: `{"name":"postgres","error_count":0,"groups":["Common"],"configs":[` +
-				`{"definition":` + def("connector.class", "STRING", 1) + `,"value":` + val("connector.class", `"postgres"`, `[]`) + `}]}`},
+		{name: "no errors", method: "PUT", path: "/connector-plugins/Postgres/config/validate",
+			body: `{"connector.class":"Postgres","name":"n","tasks.max":"2","database.hostname":"h"}`, status: 200,
+			want: `{"name":"Postgres","error_count":0,"groups":["Common","CONNECTION"],"configs":[` +
+				`{"definition":` + defName + `,"value":` + val("name", `"n"`, `[]`) + `},` +
+				`{"definition":` + defTasks + `,"value":` + val("tasks.max", `"2"`, `[]`) + `},` +
+				`{"definition":` + defHost + `,"value":` + val("database.hostname", `null`, `[]`) + `},` +
+				`{"definition":` + defPort + `,"value":` + val("database.port", `null`, `[]`) + `}]}`},
+		{name: "unknown plugin: no definitions", method: "PUT", path: "/connector-plugins/postgres/config/validate",
+			body: `{"connector.class":"postgres","name":"n","database.password":"pw"}`, status: 200,
+			setup: func(m *fakeManager) {
+				m.problems = map[string][]string{"": {"no such class"}, "database.password": {"bad password"}}
+			},
+			want: `{"name":"postgres","error_count":2,"groups":[],"configs":[` +
+				`{"definition":null,"value":` + val("connector.class", `"postgres"`, `["no such class"]`) + `},` +
+				`{"definition":null,"value":` + val("database.password", `"[hidden]"`, `["bad password"]`) + `}]}`},
 		{name: "type mismatch", method: "PUT", path: "/connector-plugins/MySqlConnector/config/validate", body: body, status: 400,
 			want: errBody(400, "Included connector type "+pgClass+" does not match request type MySqlConnector")},
 		{name: "no connector.class", method: "PUT", path: "/connector-plugins/PostgresConnector/config/validate",
@@ -534,7 +568,8 @@ func TestRouting(t *testing.T) {
 	runCases(t, []restCase{
 		{name: "unknown path", method: "GET", path: "/nope", status: 404, want: errNotFound},
 		{name: "unknown sub path", method: "GET", path: "/connectors/pg1/bogus", status: 404, want: errNotFound},
-		{name: "offsets PATCH not served", method: "PATCH", path: "/connectors/pg1/offsets", status: 405, want: errMethod},
+		{name: "offsets POST not served", method: "POST", path: "/connectors/pg1/offsets", status: 405, want: errMethod,
+			header: map[string]string{"Allow": "DELETE, GET, HEAD, PATCH"}},
 		{name: "wrong method on list", method: "DELETE", path: "/connectors", status: 405, want: errMethod,
 			header: map[string]string{"Allow": "GET, HEAD, POST"}},
 		{name: "wrong method on connector", method: "POST", path: "/connectors/pg1", status: 405, want: errMethod,

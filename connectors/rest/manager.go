@@ -13,7 +13,9 @@ import "context"
 type Manager interface {
 	// Names lists the registered connectors.
 	Names() []string
-	// Plugins lists the connector classes the daemon can run.
+	// Plugins lists the connector classes the daemon can run and the other
+	// plugins it has (converters), which GET /connector-plugins shows with
+	// ?connectorsOnly=false.
 	Plugins() []PluginInfo
 	// Create registers and starts a connector in initialState ("" means
 	// RUNNING). It fails with 409 if the name is taken and 400 if the config
@@ -48,6 +50,54 @@ type Manager interface {
 	// next start begins afresh (with a snapshot when configured). It fails
 	// with 400 when the connector is not STOPPED.
 	ResetOffsets(ctx context.Context, name string) error
+	// AlterOffsets sets a STOPPED connector's offsets, partition by
+	// partition (PATCH /connectors/{name}/offsets); an offset of nil resets
+	// its partition. It fails with 404 for an unknown connector, with 400
+	// when the connector is not STOPPED or an offset cannot be applied.
+	AlterOffsets(ctx context.Context, name string, offsets []PartitionOffset) error
+	// Tasks returns the configuration of each of a connector's tasks, with
+	// the task class under "task.class" as Kafka Connect's worker adds it
+	// (passwords hidden as in Config).
+	Tasks(name string) ([]TaskInfo, error)
+	// Topics returns the topics a connector has written to since it was
+	// created or its topics were last reset (Kafka Connect's active topics).
+	// As in Kafka Connect, an unknown connector has none: it is not an
+	// error.
+	Topics(name string) ([]string, error)
+	// ResetTopics empties a connector's active topics; an unknown connector
+	// is not an error, as in Kafka Connect.
+	ResetTopics(ctx context.Context, name string) error
+	// PluginConfig returns the configuration definitions of the connector
+	// plugin named by its class or an alias, plugin-specific keys first,
+	// then the keys every connector has. An unknown plugin is 404 "Unknown
+	// plugin X.".
+	PluginConfig(plugin string) ([]ConfigKeyInfo, error)
+}
+
+// TaskInfo is an entry of GET /connectors/{name}/tasks.
+type TaskInfo struct {
+	ID     TaskID            `json:"id"`
+	Config map[string]string `json:"config"`
+}
+
+// ConfigKeyInfo is Kafka Connect's definition of one configuration key, as
+// GET /connector-plugins/{plugin}/config lists them and validate answers
+// them. DefaultValue is nil for a key without a default (then Required).
+// Type is a ConfigDef type (STRING, INT, LONG, DOUBLE, BOOLEAN, LIST, CLASS,
+// PASSWORD); Importance HIGH, MEDIUM or LOW; Width NONE, SHORT, MEDIUM or
+// LONG.
+type ConfigKeyInfo struct {
+	Name          string   `json:"name"`
+	Type          string   `json:"type"`
+	Required      bool     `json:"required"`
+	DefaultValue  *string  `json:"default_value"`
+	Importance    string   `json:"importance"`
+	Documentation string   `json:"documentation"`
+	Group         *string  `json:"group"`
+	OrderInGroup  int      `json:"order_in_group"`
+	Width         string   `json:"width"`
+	DisplayName   string   `json:"display_name"`
+	Dependents    []string `json:"dependents"`
 }
 
 // ConnectorOffsets is the body of GET /connectors/{name}/offsets.
@@ -61,11 +111,13 @@ type PartitionOffset struct {
 	Offset    map[string]any `json:"offset"`
 }
 
-// PluginInfo describes a connector class, as GET /connector-plugins lists it.
+// PluginInfo describes a plugin, as GET /connector-plugins lists it. Type
+// is source, sink, converter, …; a plugin without a version of its own has
+// none in the body, as in Kafka Connect.
 type PluginInfo struct {
 	Class   string `json:"class"`
 	Type    string `json:"type"`
-	Version string `json:"version"`
+	Version string `json:"version,omitempty"`
 }
 
 // TaskID names a connector's task.
@@ -83,9 +135,13 @@ type ConnectorInfo struct {
 }
 
 // State is the state of a connector or task with the worker running it.
+// Version is the version of the connector plugin that runs it, as GET
+// /connector-plugins reports it (Kafka Connect 4.1+ writes it before the
+// trace).
 type State struct {
 	State    string `json:"state"` // UNASSIGNED, RUNNING, PAUSED, FAILED, RESTARTING, STOPPED
 	WorkerID string `json:"worker_id"`
+	Version  string `json:"version,omitempty"`
 	Trace    string `json:"trace,omitempty"`
 }
 

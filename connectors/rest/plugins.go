@@ -1,20 +1,60 @@
 package rest
 
 import (
+	"cmp"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 )
 
-// plugins is GET /connector-plugins. sluice has only connector plugins, so
-// ?connectorsOnly=false answers the same list.
+// pluginTypes are Kafka Connect's plugin types in the order it lists them.
+var pluginTypes = []string{"sink", "source", "transformation", "predicate", "converter", "header_converter"}
+
+// plugins is GET /connector-plugins: the connector plugins, sinks then
+// sources, each by class. ?connectorsOnly=false adds the other plugins the
+// Manager reports (sluice's converters), type by type as Kafka Connect
+// lists them.
 func (h *handler) plugins(w http.ResponseWriter, r *http.Request) error {
-	p := h.m.Plugins()
-	if p == nil {
-		p = []PluginInfo{}
+	connectorsOnly := !strings.EqualFold(r.URL.Query().Get("connectorsOnly"), "false")
+	out := []PluginInfo{}
+	for _, p := range h.m.Plugins() {
+		if !connectorsOnly || p.Type == "source" || p.Type == "sink" {
+			out = append(out, p)
+		}
 	}
-	writeJSON(w, http.StatusOK, p)
+	rank := func(t string) int {
+		if i := slices.Index(pluginTypes, t); i >= 0 {
+			return i
+		}
+		return len(pluginTypes)
+	}
+	slices.SortStableFunc(out, func(a, b PluginInfo) int {
+		if c := cmp.Compare(rank(a.Type), rank(b.Type)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Class, b.Class)
+	})
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pluginConfig is GET /connector-plugins/{plugin}/config: the plugin's
+// configuration definitions, by class name or alias (the Manager resolves
+// it; an unknown plugin is 404 "Unknown plugin X.").
+func (h *handler) pluginConfig(w http.ResponseWriter, r *http.Request) error {
+	defs, err := h.m.PluginConfig(r.PathValue("plugin"))
+	if err != nil {
+		return err
+	}
+	out := make([]ConfigKeyInfo, 0, len(defs))
+	for _, d := range defs {
+		if d.Dependents == nil {
+			d.Dependents = []string{}
+		}
+		out = append(out, d)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -26,23 +66,11 @@ type configInfos struct {
 	Configs    []configInfo `json:"configs"`
 }
 
+// configInfo is one key of a validate body; Definition is null for a key
+// the plugin does not define.
 type configInfo struct {
-	Definition configKeyInfo   `json:"definition"`
+	Definition *ConfigKeyInfo  `json:"definition"`
 	Value      configValueInfo `json:"value"`
-}
-
-type configKeyInfo struct {
-	Name          string   `json:"name"`
-	Type          string   `json:"type"`
-	Required      bool     `json:"required"`
-	DefaultValue  *string  `json:"default_value"`
-	Importance    string   `json:"importance"`
-	Documentation string   `json:"documentation"`
-	Group         string   `json:"group"`
-	Width         string   `json:"width"`
-	DisplayName   string   `json:"display_name"`
-	Dependents    []string `json:"dependents"`
-	Order         int      `json:"order"`
 }
 
 type configValueInfo struct {
@@ -53,17 +81,23 @@ type configValueInfo struct {
 	Visible           bool     `json:"visible"`
 }
 
-// validateGroup is the one group sluice's minimal definitions belong to.
-const validateGroup = "Common"
+// frameworkGroups are the groups of Kafka Connect's own connector keys,
+// which validate lists before the plugin's.
+var frameworkGroups = []string{"Common", "Transforms", "Predicates", "Error Handling", "Topic Creation", "Exactly Once Support", "offsets.topic"}
+
+// msgNameRequired is Kafka Connect's error for a validate body without name.
+const msgNameRequired = `Missing required configuration "name" which has no default value.`
 
 // validate is PUT /connector-plugins/{plugin}/config/validate. It answers
 // 200 with the problems found, even when there are some.
 //
-// sluice has no ConfigDef to describe, so each definition is minimal: every
-// key of the config and every key the Manager reports a problem for, in key
-// order, as an optional STRING (PASSWORD for secret keys, whose value is
-// "[hidden]") in group "Common". Problems of no single key are reported on
-// connector.class.
+// As Kafka Connect 4.3 answers it (measured with Debezium 3.6.1): every key
+// the plugin defines, Kafka Connect's own keys first; each problem on its
+// key's value.errors ("name" is required); the value of Kafka Connect's own
+// keys as given or defaulted, and null for the plugin's keys (Debezium's
+// validation leaves them null). A key the plugin does not define appears
+// only when it has a problem, with a null definition; problems of no single
+// key are reported on connector.class.
 func (h *handler) validate(w http.ResponseWriter, r *http.Request) error {
 	plugin := r.PathValue("plugin")
 	config, err := decodeConfigBody(w, r)
@@ -81,7 +115,9 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, configInfosOf(class, config, problems))
+	// An unknown class has no definitions; its problem says so.
+	defs, _ := h.m.PluginConfig(class)
+	writeJSON(w, http.StatusOK, configInfosOf(class, config, problems, defs))
 	return nil
 }
 
@@ -94,52 +130,86 @@ func normalizePluginName(s string) string {
 	return s
 }
 
-// configInfosOf builds the validate body.
-func configInfosOf(class string, config map[string]string, problems map[string][]string) configInfos {
-	keys := map[string]bool{}
-	for k := range config {
-		keys[k] = true
+// configInfosOf builds the validate body from the plugin's definitions.
+func configInfosOf(class string, config map[string]string, problems map[string][]string, defs []ConfigKeyInfo) configInfos {
+	errsOf := func(k string) []string {
+		errs := append([]string{}, problems[k]...)
+		switch k {
+		case keyConnectorClass:
+			errs = append(errs, problems[""]...)
+		case keyName:
+			if _, ok := config[keyName]; !ok {
+				errs = append(errs, msgNameRequired)
+			}
+		}
+		return errs
 	}
-	for k, errs := range problems {
-		if k != "" && len(errs) > 0 {
-			keys[k] = true
+	hidden := func() *string {
+		h := hiddenValue
+		return &h
+	}
+	isFramework := func(d ConfigKeyInfo) bool { return d.Group != nil && slices.Contains(frameworkGroups, *d.Group) }
+	ordered := make([]ConfigKeyInfo, 0, len(defs))
+	for _, framework := range []bool{true, false} {
+		for _, d := range defs {
+			if isFramework(d) == framework {
+				ordered = append(ordered, d)
+			}
 		}
 	}
-	out := configInfos{Name: class, Groups: []string{validateGroup}, Configs: []configInfo{}}
-	for i, k := range slices.Sorted(maps.Keys(keys)) {
-		typ := "STRING"
+
+	out := configInfos{Name: class, Groups: []string{}, Configs: []configInfo{}}
+	defined := map[string]bool{}
+	for _, d := range ordered {
+		defined[d.Name] = true
+		if d.Group != nil && !slices.Contains(out.Groups, *d.Group) {
+			out.Groups = append(out.Groups, *d.Group)
+		}
+		var value *string
+		if isFramework(d) {
+			if v, ok := config[d.Name]; ok {
+				value = &v
+				if d.Type == "PASSWORD" || isSecretKey(d.Name) {
+					value = hidden()
+				}
+			} else {
+				value = d.DefaultValue
+			}
+		}
+		if d.Dependents == nil {
+			d.Dependents = []string{}
+		}
+		out.Configs = append(out.Configs, configInfo{
+			Definition: &d,
+			Value:      configValueInfo{Name: d.Name, Value: value, RecommendedValues: []string{}, Errors: errsOf(d.Name), Visible: true},
+		})
+	}
+	// Keys with problems that no definition covers, in key order.
+	undefined := map[string]bool{}
+	for k, errs := range problems {
+		if k != "" && len(errs) > 0 && !defined[k] {
+			undefined[k] = true
+		}
+	}
+	for _, k := range []string{keyConnectorClass, keyName} {
+		if !defined[k] && len(errsOf(k)) > 0 {
+			undefined[k] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(undefined)) {
 		var value *string
 		if v, ok := config[k]; ok {
-			if isSecretKey(k) {
-				typ = "PASSWORD"
-				v = hiddenValue
-			}
 			value = &v
+			if isSecretKey(k) {
+				value = hidden()
+			}
 		}
-		errs := append([]string{}, problems[k]...)
-		if k == keyConnectorClass {
-			errs = append(errs, problems[""]...)
-		}
-		out.ErrorCount += len(errs)
 		out.Configs = append(out.Configs, configInfo{
-			Definition: configKeyInfo{
-				Name:        k,
-				Type:        typ,
-				Importance:  "MEDIUM",
-				Group:       validateGroup,
-				Width:       "NONE",
-				DisplayName: k,
-				Dependents:  []string{},
-				Order:       i + 1,
-			},
-			Value: configValueInfo{
-				Name:              k,
-				Value:             value,
-				RecommendedValues: []string{},
-				Errors:            errs,
-				Visible:           true,
-			},
+			Value: configValueInfo{Name: k, Value: value, RecommendedValues: []string{}, Errors: errsOf(k), Visible: true},
 		})
+	}
+	for _, c := range out.Configs {
+		out.ErrorCount += len(c.Value.Errors)
 	}
 	return out
 }

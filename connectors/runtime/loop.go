@@ -84,6 +84,10 @@ type Task struct {
 	Metrics  *Metrics
 	// OnRunning is called once the source is open and streaming.
 	OnRunning func()
+	// OnCommit, when set, is called after each committed batch.
+	OnCommit func()
+	// Topics, when set, learns the topics the task commits records to.
+	Topics TopicRecorder
 	// Knobs are test hooks; nil in production.
 	Knobs *Knobs
 }
@@ -143,6 +147,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	}
 
 	pending, _ := stream.(interface{ Pending() int })
+	topics := topicTracker{rec: t.Topics}
 	var (
 		msgs     []schema.Message
 		recs     []sinks.Record
@@ -177,12 +182,16 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			r.Recycle()
 		}
 		lastCommit = time.Since(start)
+		topics.committed()
 		t.Metrics.observeCommit(t.Name, nEvents, nRecords, lastCommit)
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
 			t.Knobs.AfterCommit(last)
 		}
 		if err := stream.Ack(last); err != nil {
 			return fmt.Errorf("acknowledge to source: %w", err)
+		}
+		if t.OnCommit != nil {
+			t.OnCommit()
 		}
 		nEvents, nRecords, nBytes = 0, 0, 0
 		return nil
@@ -243,6 +252,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		if nEvents == 0 {
 			linger.start(ctx, b.Linger)
 			opened = time.Now()
+			topics.batchStart()
 		}
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
@@ -252,6 +262,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		for i := range msgs {
 			recs = append(recs, sinks.Record(msgs[i]))
 			nBytes += len(msgs[i].Key) + len(msgs[i].Value)
+			topics.wrote(msgs[i].Topic)
 		}
 		if err := sink.Write(ctx, recs); err != nil {
 			return sinkError(err)

@@ -12,6 +12,7 @@ type Metrics struct {
 	records *prometheus.CounterVec
 	commits *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	retries *prometheus.CounterVec
 }
 
 // NewMetrics registers the runtime's metrics with reg.
@@ -31,7 +32,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}, []string{"connector"}),
 	}
-	reg.MustRegister(m.events, m.records, m.commits, m.latency)
+	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_task_retries_total", Help: "Retries of a connector's task after a retryable failure (a database or Kafka out of reach).",
+	}, []string{"connector"})
+	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries)
 	return m
 }
 
@@ -43,4 +47,11 @@ func (m *Metrics) observeCommit(connector string, events, records int, d time.Du
 	m.records.WithLabelValues(connector).Add(float64(records))
 	m.commits.WithLabelValues(connector).Inc()
 	m.latency.WithLabelValues(connector).Observe(d.Seconds())
+}
+
+func (m *Metrics) observeRetry(connector string) {
+	if m == nil {
+		return
+	}
+	m.retries.WithLabelValues(connector).Inc()
 }

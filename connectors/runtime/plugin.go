@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/schema"
 )
@@ -23,6 +24,16 @@ type Plugin struct {
 	Class   string
 	Aliases []string
 	Version string
+	// ConnectorName is Debezium's module name for the class ("postgresql",
+	// "mysql", "mariadb"): the __debezium.context.connectorName header.
+	ConnectorName string
+	// TaskClass is the Kafka Connect task class of the connector's tasks,
+	// shown as task.class in GET /connectors/{name}/tasks.
+	TaskClass string
+	// Defs describe the plugin's own configuration keys, in the order GET
+	// /connector-plugins/{class}/config lists them. A key of Keys without
+	// a definition is listed as an optional STRING.
+	Defs []configdef.Key
 	// Keys are the configuration keys the source understands. The runtime
 	// adds its own (see RuntimeKeys); any other key is an error.
 	Keys []string
@@ -37,8 +48,16 @@ type Plugin struct {
 	Build func(name string, config map[string]string, log *slog.Logger) (Source, error)
 }
 
+// matches reports whether class names the plugin: its class name, one of
+// its Aliases, or one of the aliases Kafka Connect derives from the class
+// name (the simple name, and the simple name without "Connector":
+// PostgresConnector, Postgres).
 func (p *Plugin) matches(class string) bool {
-	return class == p.Class || slices.Contains(p.Aliases, class)
+	if class == p.Class || slices.Contains(p.Aliases, class) {
+		return true
+	}
+	simple := p.Class[strings.LastIndexByte(p.Class, '.')+1:]
+	return class == simple || class == strings.TrimSuffix(simple, "Connector") && len(simple) > len("Connector")
 }
 
 // RuntimeKeys are the connector configuration keys the runtime handles for
@@ -55,6 +74,10 @@ var RuntimeKeys = []string{
 	"key.converter.ignore.default.for.nullables", "value.converter.ignore.default.for.nullables",
 	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
+	// The retry policy (retry.go).
+	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
+	// Debezium's context headers on every record (extended.headers.enabled).
+	"extended.headers.enabled",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -74,8 +97,12 @@ type connectorConfig struct {
 	// converter; nil means JSON.
 	keyRegistry, valueRegistry *schema.RegistryOptions
 	batching                   Batching
-	partitions                 int32
-	replicationFactor          int16
+	// extendedHeaders is Debezium's extended.headers.enabled: every record
+	// carries the __debezium.context.* headers.
+	extendedHeaders   bool
+	partitions        int32
+	replicationFactor int16
+	retry             RetryPolicy
 }
 
 // problems is a list of configuration problems keyed by config key.
@@ -150,16 +177,24 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	cc.json.ValueKeepNulls = parseKeepNulls(probs, cfg, "value", cc.valueRegistry != nil)
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)
 	cc.json.TopicPrefix = cfg["topic.prefix"]
+	cc.extendedHeaders = parseBool(probs, cfg, "extended.headers.enabled", true)
 	cc.partitions = int32(parseInt(probs, cfg, "topic.creation.default.partitions", -1, -1, 1<<20))
 	cc.replicationFactor = int16(parseInt(probs, cfg, "topic.creation.default.replication.factor", -1, -1, 32767))
 	cc.batching.MaxEvents = parseInt(probs, cfg, "sluice.batch.max.events", DefaultBatching.MaxEvents, 1, 10_000_000)
 	cc.batching.MaxBytes = parseInt(probs, cfg, "sluice.batch.max.bytes", DefaultBatching.MaxBytes, 1024, 1<<30)
 	cc.batching.Linger = time.Duration(parseInt(probs, cfg, "sluice.batch.linger.ms", int(DefaultBatching.Linger/time.Millisecond), 0, 60_000)) * time.Millisecond
+	cc.retry = parseRetryPolicy(probs, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {
 		for _, e := range flatten(err) {
-			probs.add("", "%s", e.Error())
+			// A problem worded "<key>: …" belongs to that key, so validate
+			// shows it on the key as Kafka Connect does.
+			key := ""
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known[k] {
+				key = k
+			}
+			probs.add(key, "%s", e.Error())
 		}
 		return cc, nil, probs
 	}
@@ -252,7 +287,15 @@ func parseKeepNulls(p problems, cfg map[string]string, side string, avro bool) b
 // newEncoder returns the connector's encoder: JSON, or Avro when a side
 // uses an Avro converter. Closing stop (the task's ctx.Done()) ends the
 // schema registry's retries.
+//
+// Each call is a new run of the connector: the context headers it gives
+// every record (extended.headers.enabled) carry a new run id.
 func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (Encoder, error) {
+	if cc.extendedHeaders {
+		cc.json.Headers = schema.ContextHeaders(cc.json.TopicPrefix, "0", cc.plugin.ConnectorName, schema.NewRunID(time.Now()))
+	} else {
+		cc.json.Headers = nil
+	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
 		return schema.NewJSON(cc.json), nil
 	}
@@ -280,6 +323,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 		KeyRegistry: key, ValueRegistry: value,
 		KeySchemas: cc.json.KeySchemas, ValueSchemas: cc.json.ValueSchemas,
 		KeyKeepNulls: cc.json.KeyKeepNulls, ValueKeepNulls: cc.json.ValueKeepNulls,
+		Headers: cc.json.Headers,
 	})
 }
 

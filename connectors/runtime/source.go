@@ -7,7 +7,10 @@ import (
 )
 
 // Source is a database a connector captures. The runtime opens it once per
-// run of the connector.
+// run of the connector, and again after a retryable error: an error of Open
+// or Next that a retry can cure (a server out of reach, a lost connection)
+// says so with a Retryable() bool method returning true; any other error
+// fails the connector for good (see IsRetryable).
 type Source interface {
 	// Open checks the database's prerequisites, prepares what the capture
 	// needs (a replication slot, a publication) and returns a stream of the

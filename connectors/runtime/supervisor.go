@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/rest"
@@ -48,9 +49,7 @@ type SupervisorOptions struct {
 	ClusterID func() string
 	Log       *slog.Logger
 	Metrics   *Metrics
-	// RetryBackoff bounds the wait between restarts after a transient error.
-	RetryBackoff time.Duration
-	Knobs        *Knobs
+	Knobs     *Knobs
 }
 
 // Supervisor runs the registered connectors. It implements rest.Manager.
@@ -74,6 +73,11 @@ type managed struct {
 	trace  string
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// topics are the connector's active topics (guarded by mu); topicsGen
+	// changes when they are reset (see TopicRecorder).
+	topics    map[string]struct{}
+	topicsGen atomic.Uint64
 }
 
 var _ rest.Manager = (*Supervisor)(nil)
@@ -84,15 +88,16 @@ func NewSupervisor(o SupervisorOptions) *Supervisor {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.RetryBackoff == 0 {
-		o.RetryBackoff = 30 * time.Second
-	}
 	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}}
 }
 
 type savedConnector struct {
 	Config map[string]string `json:"config"`
 	State  string            `json:"state"`
+	// Topics are the connector's active topics, kept so GET
+	// /connectors/{name}/topics survives a restart (Kafka Connect keeps them
+	// in its status topic).
+	Topics []string `json:"topics,omitempty"`
 }
 
 func (s *Supervisor) storePath() string { return filepath.Join(s.opts.DataDir, "connectors.json") }
@@ -117,6 +122,9 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 	for name, sc := range saved {
 		m := &managed{name: name, config: sc.Config, target: sc.State}
+		for _, t := range sc.Topics {
+			m.addTopic(t)
+		}
 		if m.target == "" {
 			m.target = StateRunning
 		}
@@ -131,7 +139,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 func (s *Supervisor) save() error {
 	saved := map[string]savedConnector{}
 	for name, m := range s.conns {
-		saved[name] = savedConnector{Config: m.config, State: m.target}
+		saved[name] = savedConnector{Config: m.config, State: m.target, Topics: m.topicList()}
 	}
 	b, err := json.MarshalIndent(saved, "", "  ")
 	if err != nil {
@@ -209,21 +217,34 @@ func (s *Supervisor) setState(m *managed, state, trace string) {
 	s.mu.Unlock()
 }
 
-// run runs a connector until ctx is done or it fails for good.
+// run runs a connector until ctx is done or it fails for good. A retryable
+// failure (a database or Kafka out of reach) shows the task FAILED with the
+// reason and the next attempt in its trace while the run waits to retry, and
+// RUNNING again as soon as a retry opens the source; the connector's
+// RetryPolicy bounds the retries of one outage, after which the task stays
+// FAILED until it is restarted. A terminal failure (a wrong password, a
+// missing privilege, a lost slot) is not retried.
 func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string) {
 	log := s.log.With("connector", m.name)
-	backoff := time.Second
+	var r *retrier
 	for {
 		cc, src, probs := parseConfig(s.opts.Plugins, m.name, cfg, log)
 		if len(probs) > 0 {
 			s.setState(m, StateFailed, invalidConfigError(probs).Error())
 			return
 		}
+		if r == nil {
+			r = &retrier{policy: cc.retry}
+		}
 		enc, err := cc.newEncoder(ctx.Done(), log)
 		if err != nil {
 			s.setState(m, StateFailed, trace(err))
 			return
 		}
+		// runningAt is when the run opened its source (unix ns, 0 before);
+		// committed says it committed a batch since.
+		var runningAt atomic.Int64
+		var committed atomic.Bool
 		task := &Task{
 			Name:    m.name,
 			Source:  src,
@@ -231,14 +252,18 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			NewSink: func(ctx context.Context) (sinks.Sink, error) {
 				return s.opts.NewSink(ctx, m.name, cc.partitions, cc.replicationFactor)
 			},
-			Offsets:   s.opts.Offsets,
-			Batching:  cc.batching,
-			Log:       log,
-			Metrics:   s.opts.Metrics,
-			OnRunning: func() { s.setState(m, StateRunning, "") },
-			Knobs:     s.opts.Knobs,
+			Offsets:  s.opts.Offsets,
+			Batching: cc.batching,
+			Log:      log,
+			Metrics:  s.opts.Metrics,
+			OnRunning: func() {
+				runningAt.Store(time.Now().UnixNano())
+				s.setState(m, StateRunning, "")
+			},
+			OnCommit: func() { committed.Store(true) },
+			Topics:   connectorTopics{s, m},
+			Knobs:    s.opts.Knobs,
 		}
-		started := time.Now()
 		err = task.Run(ctx)
 		if ctx.Err() != nil {
 			log.Info("connector stopped")
@@ -247,22 +272,34 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 		if err == nil {
 			err = errors.New("connector task ended unexpectedly")
 		}
-		if !IsRetryable(err) {
+		now := time.Now()
+		// An outage is over once a run has made progress: it committed
+		// something, or stayed RUNNING a while.
+		if at := runningAt.Load(); at != 0 && (committed.Load() || now.Sub(time.Unix(0, at)) >= stableAfter) {
+			r.recovered()
+		}
+		retryable := IsRetryable(err)
+		v := r.failed(now, retryable)
+		switch {
+		case !retryable:
 			log.Error("connector failed", "err", err)
 			s.setState(m, StateFailed, trace(err))
 			return
+		case !v.retry:
+			log.Error("connector failed: no retries left", "err", err, "retries", v.attempt, "outage", r.outage(now), "limit", v.why)
+			s.setState(m, StateFailed, gaveUpTrace(err, v, r.outage(now), m.name))
+			return
 		}
-		if time.Since(started) > 5*time.Minute {
-			backoff = time.Second
-		}
-		log.Warn("connector interrupted; restarting", "err", err, "backoff", backoff)
-		s.setState(m, StateRunning, "")
+		log.Warn("connector failed; retrying", "err", err, "retry", v.attempt, "in", v.wait, "outage", r.outage(now))
+		s.opts.Metrics.observeRetry(m.name)
+		s.setState(m, StateFailed, retryingTrace(err, v, r.policy, now.Add(v.wait)))
+		t := time.NewTimer(v.wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
-		case <-time.After(backoff):
+		case <-t.C:
 		}
-		backoff = min(backoff*2, s.opts.RetryBackoff)
 	}
 }
 
@@ -303,13 +340,13 @@ func (s *Supervisor) Names() []string {
 	return names
 }
 
-// Plugins lists the connector classes.
+// Plugins lists the connector classes and the converters.
 func (s *Supervisor) Plugins() []rest.PluginInfo {
 	var out []rest.PluginInfo
 	for _, p := range s.opts.Plugins {
 		out = append(out, rest.PluginInfo{Class: p.Class, Type: "source", Version: p.Version})
 	}
-	return out
+	return append(out, converterPlugins...)
 }
 
 // ClusterID returns the Kafka cluster id.
@@ -366,11 +403,17 @@ func (s *Supervisor) withSecretsKept(old, cfg map[string]string) map[string]stri
 	return out
 }
 
+// info is a connector's ConnectorInfo. A STOPPED connector has no tasks,
+// as in Kafka Connect.
 func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
+	tasks := []rest.TaskID{{Connector: m.name, Task: 0}}
+	if m.target == StateStopped {
+		tasks = []rest.TaskID{}
+	}
 	return rest.ConnectorInfo{
 		Name:   m.name,
 		Config: s.redact(m.config),
-		Tasks:  []rest.TaskID{{Connector: m.name, Task: 0}},
+		Tasks:  tasks,
 		Type:   "source",
 	}
 }
@@ -506,7 +549,8 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 		return rest.ConnectorStatus{}, err
 	}
 	state, tr := m.state, m.trace
-	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID}
+	version := s.pluginVersion(m)
+	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version}
 	if state == StateStopped {
 		return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{}, Type: "source"}, nil
 	}
@@ -515,7 +559,7 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 	if state == StateFailed || state == StateUnassigned {
 		cstate.State = StateRunning
 	}
-	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Trace: tr}}
+	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version, Trace: tr}}
 	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source"}, nil
 }
 

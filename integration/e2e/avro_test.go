@@ -403,6 +403,27 @@ func TestAvroSchemaVersions(t *testing.T) {
 	if got := jsonText(t, avroPlain(old["after"])); !sameJSON(got, `{"id":1,"name":"u1","email":null}`) {
 		t.Errorf("version-1 record read as version 2: after = %s", got)
 	}
+
+	// A column change that leaves the Connect schema as it is (text to
+	// varchar: both strings) is table schema version 3, but the Connect
+	// schemas are Debezium's, without that version: the subject gets no
+	// new version and the record carries version 2's id.
+	mustExec(t, pg, "ALTER TABLE "+table+" ALTER COLUMN email TYPE varchar(100)")
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (7, 'u7', 'u7@example.com')")
+	c.waitCount(t, 7, 60*time.Second)
+	recs = c.settle(2 * time.Second)
+	last := recs[len(recs)-1]
+	if got := last.Headers["sluice.schema.version"]; got != "3" {
+		t.Errorf("record 7: header sluice.schema.version=%q, want 3", got)
+	}
+	if id, _ := dec.mustDecode(t, last.Value); id != id2 {
+		t.Errorf("record 7: value schema id %d, want %d (the Connect schema did not change)", id, id2)
+	}
+	versions = nil
+	registryGet(t, "/subjects/"+url.PathEscape(valueSubject)+"/versions", &versions)
+	if !reflect.DeepEqual(versions, []int{1, 2}) {
+		t.Errorf("versions of %s = %v after a change the Connect schema does not show, want [1 2]", valueSubject, versions)
+	}
 }
 
 // TestAvroRegistryOutage stops the schema registry while the connector

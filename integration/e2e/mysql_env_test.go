@@ -76,6 +76,9 @@ func myConfig(t *testing.T, prefix, db string) map[string]string {
 	c["topic.prefix"] = prefix
 	c["database.include.list"] = db
 	c["database.server.id"] = strconv.FormatUint(uint64(100_000+rand.Uint32N(1_000_000_000)), 10)
+	// The server is shared: schema-change records only for the test's own
+	// database (by default, as in Debezium, every database's DDL is recorded).
+	c["schema.history.internal.store.only.captured.databases.ddl"] = "true"
 	return c
 }
 

@@ -182,8 +182,8 @@ var myFractions = []struct {
 	fsp  int
 	lit  string
 	us   int64
-	zone string // TIMESTAMP(fsp): the literal's fraction and ZonedTimestamp's (exactly fsp digits)
-	zlit string
+	zone string // TIMESTAMP(fsp): ZonedTimestamp's streamed fraction (exactly fsp digits)
+	zlit string // and the literal's, which is also the snapshot's (no trailing zeros)
 }{
 	{0, "", 0, "", ""},
 	{1, ".1", 100000, ".1", ".1"},
@@ -225,7 +225,7 @@ func mariadbTypeCases() []typeCase {
 
 		myFloat("c_float", "FLOAT", "1.5", "float", "1.5"),
 		myFloat("c_float_p", "FLOAT(10)", "0.1", "float", "0.1"),
-		myFloat("c_float_md", "FLOAT(7,3)", "1.5", "float", "1.5"), // sluice: float; Debezium: double
+		myFloat("c_float_md", "FLOAT(7,3)", "1234.567", "double", "1234.5670166015625"), // Debezium: the float widened
 		myFloat("c_double", "DOUBLE", "-2.25e-10", "double", "-2.25E-10"),
 		myFloat("c_real", "REAL", "3.5", "double", "3.5"),
 		myFloat("c_float_big", "FLOAT(30)", "2.5", "double", "2.5"),
@@ -264,15 +264,23 @@ func mariadbTypeCases() []typeCase {
 		myDatetime("c_dt_neg", 6, "'1969-12-31 23:59:59.500000'", -500000),
 		myDatetime("c_dt_max", 6, "'9999-12-31 23:59:59.999999'", 253402300799999999),
 	)
+	// zonedTS is a TIMESTAMP value: streamed with exactly fsp digits, in the
+	// snapshot without trailing zeros (as Debezium formats the binlog's
+	// ZonedDateTime and the snapshot's JDBC Timestamp).
+	zonedTS := func(streamed, snap string) typeWant {
+		w := logicalStr(zoned, `"`+streamed+`"`)
+		w.snapJSON = `"` + snap + `"`
+		return w
+	}
 	for _, f := range myFractions {
-		// Inserted at +02:00; TIMESTAMP(fsp) is UTC with exactly fsp digits.
+		// Inserted at +02:00.
 		cases = append(cases, typeCase{col: fmt.Sprintf("c_ts%d", f.fsp), sqlType: fmt.Sprintf("TIMESTAMP(%d) NULL", f.fsp),
-			literal: "'2024-05-01 12:15:30" + f.zlit + "'", def: logicalStr(zoned, `"2024-05-01T10:15:30`+f.zone+`Z"`)})
+			literal: "'2024-05-01 12:15:30" + f.zlit + "'", def: zonedTS("2024-05-01T10:15:30"+f.zone+"Z", "2024-05-01T10:15:30"+f.zlit+"Z")})
 	}
 	cases = append(cases,
-		typeCase{col: "c_ts6_zero", sqlType: "TIMESTAMP(6) NULL", literal: "'2024-05-01 12:15:30'", def: logicalStr(zoned, `"2024-05-01T10:15:30.000000Z"`)},
+		typeCase{col: "c_ts6_zero", sqlType: "TIMESTAMP(6) NULL", literal: "'2024-05-01 12:15:30'", def: zonedTS("2024-05-01T10:15:30.000000Z", "2024-05-01T10:15:30Z")},
 		// Epoch second 1, not 0: see the note at the top.
-		typeCase{col: "c_ts_early", sqlType: "TIMESTAMP(6) NULL", literal: "'1970-01-01 02:00:01.5'", def: logicalStr(zoned, `"1970-01-01T00:00:01.500000Z"`)},
+		typeCase{col: "c_ts_early", sqlType: "TIMESTAMP(6) NULL", literal: "'1970-01-01 02:00:01.5'", def: zonedTS("1970-01-01T00:00:01.500000Z", "1970-01-01T00:00:01.5Z")},
 		typeCase{col: "c_year", sqlType: "YEAR", literal: "2024", def: logicalWant("int32", "int", "io.debezium.time.Year", "2024")},
 
 		typeCase{col: "c_char", sqlType: "CHAR(5)", literal: "'ab'", def: stringWant(`"ab"`)},
@@ -298,8 +306,10 @@ func mariadbTypeCases() []typeCase {
 		typeCase{col: "c_set", sqlType: "SET('a','b','c')", literal: "'c,a'", def: typeWant{
 			schema: cl("string", "io.debezium.data.EnumSet", "allowed", "a,b,c"), json: `"a,c"`,
 			avro: "string connect.name=io.debezium.data.EnumSet connect.parameters=allowed:a,b,c"}},
-		// MariaDB: JSON is LONGTEXT with a json_valid check; the text as written.
-		typeCase{col: "c_json", sqlType: "JSON", literal: `'{"a": [1, 2], "b": null}'`, def: logicalStr("io.debezium.data.Json", `"{\"a\": [1, 2], \"b\": null}"`)},
+		// MariaDB: JSON is LONGTEXT with a json_valid check; the text as
+		// written. Read from SHOW CREATE TABLE (the table exists before the
+		// snapshot) it is a plain string, as in Debezium.
+		typeCase{col: "c_json", sqlType: "JSON", literal: `'{"a": [1, 2], "b": null}'`, def: stringWant(`"{\"a\": [1, 2], \"b\": null}"`)},
 
 		myGeometry("c_geometry", "GEOMETRY", "POINT(1 2)", "AQEAAAAAAAAAAADwPwAAAAAAAABA", "4326", true),
 		myGeometry("c_linestring", "LINESTRING", "LINESTRING(0 0,1 1)", "AQIAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPA/AAAAAAAA8D8=", "null", false),
@@ -368,6 +378,12 @@ func TestTypeMatrixMariaDB(t *testing.T) {
 		cfg["bigint.unsigned.handling.mode"] = myBigintMode[r.modes.name]
 		if r.avro {
 			avroConverters(cfg)
+			// The Avro connectors would register the same schema-change
+			// schemas at the same moment under their own subjects, which
+			// the env's in-memory Apicurio answers with a spurious 409
+			// ("artifact already exists") now and then; this test is about
+			// the rows (schema-change records in Avro: TestIntegrationSchemaChanges).
+			cfg["include.schema.changes"] = "false"
 		} else {
 			cfg["key.converter.schemas.enable"] = "true"
 			cfg["value.converter.schemas.enable"] = "true"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -63,9 +64,9 @@ func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error)
 		return 0, fmt.Errorf("offsets: new client: %w", err)
 	}
 	defer adm.Close()
-	ends, err := kadm.NewClient(adm).ListCommittedOffsets(ctx, s.topic)
+	ends, err := stableEnds(ctx, kadm.NewClient(adm), s.topic)
 	if err != nil {
-		return 0, fmt.Errorf("offsets: list end offsets of %q: %w", s.topic, err)
+		return 0, err
 	}
 	want := map[int32]int64{}
 	var lerr error
@@ -129,6 +130,48 @@ func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error)
 		})
 	}
 	return n, nil
+}
+
+// stableWait is how often stableEnds looks again at a partition held back
+// by an open transaction.
+const stableWait = 100 * time.Millisecond
+
+// stableEnds returns the end offsets of topic's partitions once every
+// transaction open on them when it was called has ended. The topic is shared
+// by every connector, and a read_committed reader stops at the first offset
+// of an open transaction (the last stable offset): another connector's
+// transaction left open (its daemon killed between its checkpoint and its
+// commit, until the transaction times out) would hide every checkpoint
+// committed after it, and a connector that loaded an older checkpoint would
+// emit again what it had committed. Waiting lasts at most the other
+// producer's transaction timeout (a minute for sluice's).
+func stableEnds(ctx context.Context, adm *kadm.Client, topic string) (kadm.ListedOffsets, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("offsets: list end offsets of %q: %w", topic, err)
+	}
+	for {
+		stable, err := adm.ListCommittedOffsets(ctx, topic)
+		if err != nil {
+			return nil, fmt.Errorf("offsets: list stable offsets of %q: %w", topic, err)
+		}
+		behind := false
+		ends.Each(func(o kadm.ListedOffset) {
+			if so, ok := stable.Lookup(o.Topic, o.Partition); o.Err == nil && ok && so.Err == nil && so.Offset < o.Offset {
+				behind = true
+			}
+		})
+		if !behind {
+			return ends, nil
+		}
+		t := time.NewTimer(stableWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("offsets: wait for the transactions open on %q to end: %w", topic, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // Reset writes a tombstone for connector's checkpoint. When the offsets

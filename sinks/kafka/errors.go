@@ -1,6 +1,10 @@
 package kafka
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
 
 // terminal is an error the runtime must not retry.
 type terminal struct{ error }
@@ -13,3 +17,40 @@ func (t terminal) Unwrap() error { return t.error }
 // ErrFenced means another instance of the same connector started a producer
 // with the same transactional.id: this instance must stop. It is terminal.
 var ErrFenced error = terminal{errors.New("fenced: another sluice instance is running this connector (same transactional.id); stop one of them")}
+
+// AuthError is a request Kafka refused for the credentials or the ACLs of
+// sluice's principal. It is terminal: retrying with the same settings
+// cannot succeed, so the connector fails at once with the fix.
+type AuthError struct{ Err error }
+
+func (e *AuthError) Error() string {
+	return e.Err.Error() + ": Kafka refused sluice's principal: check the daemon's Kafka credentials (SASL/TLS settings), " +
+		"and that its ACLs allow WRITE and DESCRIBE on the connector's transactional id (sluice-<connector>), " +
+		"CREATE, WRITE and DESCRIBE on its topics and the offsets topic, and IDEMPOTENT_WRITE on the cluster"
+}
+
+// Unwrap returns the client's error.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Retryable reports false.
+func (e *AuthError) Retryable() bool { return false }
+
+// authErrors are the broker answers that say the principal may not do what
+// it asked.
+var authErrors = []error{
+	kerr.SaslAuthenticationFailed, kerr.UnsupportedSaslMechanism,
+	kerr.TopicAuthorizationFailed, kerr.ClusterAuthorizationFailed,
+	kerr.TransactionalIDAuthorizationFailed, kerr.GroupAuthorizationFailed,
+}
+
+// classify marks a refused authentication or authorization as a terminal
+// *AuthError; other errors are returned as they are (the runtime retries
+// them).
+func classify(err error) error {
+	for _, k := range authErrors {
+		if errors.Is(err, k) {
+			return &AuthError{Err: err}
+		}
+	}
+	return err
+}

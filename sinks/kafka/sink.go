@@ -117,6 +117,12 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond),
 		kgo.MaxVersions(ClassicTransactions()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		// A record not delivered within half the transaction timeout fails
+		// its batch, so a broker that went away makes Commit fail (the
+		// runtime retries and the connector's status says why) before the
+		// broker would abort the transaction itself; the client's default
+		// is to wait without end.
+		kgo.RecordDeliveryTimeout(cfg.TransactionTimeout / 2),
 	}
 	opts = append(opts, cfg.Options...)
 	cl, err := kgo.NewClient(opts...)
@@ -126,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, classify(fmt.Errorf("kafka sink: %w", err))
 	}
 	s.topics[cfg.OffsetsTopic] = true
 	if _, _, err := cl.ProducerID(ctx); err != nil {
@@ -134,7 +140,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		if isFenced(err) {
 			return nil, ErrFenced
 		}
-		return nil, fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err)
+		return nil, classify(fmt.Errorf("kafka sink: initialise transactional producer %q: %w", cfg.TransactionalID, err))
 	}
 	return s, nil
 }
@@ -223,7 +229,7 @@ func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
 		for _, t := range missing {
 			delete(s.topics, t)
 		}
-		return fmt.Errorf("kafka sink: %w", err)
+		return classify(fmt.Errorf("kafka sink: %w", err))
 	}
 	return nil
 }
@@ -368,7 +374,7 @@ func (s *Sink) fail(ctx context.Context, err error) error {
 	if isFenced(err) {
 		return fmt.Errorf("%w: %w", ErrFenced, err)
 	}
-	return err
+	return classify(err)
 }
 
 func isFenced(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,11 +178,91 @@ func TestFailedCommitHidesTheBatch(t *testing.T) {
 		t.Fatal("a batch the broker refused committed")
 	}
 	t.Logf("refused: %v", err)
+	// Refused for the principal's ACLs: a retry cannot help.
+	var ae *kafka.AuthError
+	if !errors.As(err, &ae) || ae.Retryable() {
+		t.Errorf("a produce refused with TOPIC_AUTHORIZATION_FAILED gave %T, want a terminal *kafka.AuthError", err)
+	}
 	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("after")}}, []byte("cp-3")); err != nil {
 		t.Fatalf("the sink did not recover after a failed batch: %v", err)
 	}
 	got := readCommitted(t, ctx, brokers, "data")
 	if len(got) != 2 || got[0] != "kept" || got[1] != "after" {
 		t.Fatalf("read_committed sees %q, want [kept after]", got)
+	}
+}
+
+// TestRefusedPrincipalIsTerminal checks that a broker refusing sluice's
+// principal (here its transactional id) makes New fail with a terminal error
+// that names the fix, where a broker out of reach stays retryable.
+func TestRefusedPrincipalIsTerminal(t *testing.T) {
+	ctx := context.Background()
+	c, brokers := newFakeCluster(t)
+	c.ControlKey(int16(kmsg.InitProducerID), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		resp := req.(*kmsg.InitProducerIDRequest).ResponseKind().(*kmsg.InitProducerIDResponse)
+		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		return resp, nil, true
+	})
+	_, err := kafka.New(ctx, kafka.Config{
+		Brokers: brokers, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+	})
+	var r interface{ Retryable() bool }
+	var ae *kafka.AuthError
+	if err == nil || !errors.As(err, &r) || r.Retryable() || !errors.As(err, &ae) {
+		t.Fatalf("New = %v, want a terminal *AuthError", err)
+	}
+	if !errors.Is(err, kerr.TransactionalIDAuthorizationFailed) {
+		t.Errorf("%v: the broker's error is lost", err)
+	}
+	for _, want := range []string{"sluice-c1", "transactional id", "credentials"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+
+	// A broker that cannot be reached says nothing: the runtime retries.
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = kafka.New(cctx, kafka.Config{
+		Brokers: []string{"127.0.0.1:1"}, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+	})
+	if err == nil || errors.As(err, &r) {
+		t.Fatalf("New against no broker = %v, want an error that does not claim to be terminal", err)
+	}
+}
+
+// TestBrokerGoneMidTransactionFailsTheCommit: when the broker goes away
+// while a batch is open, Commit fails (retryably) once the records have
+// waited the delivery timeout, instead of waiting for Kafka without end, so
+// the connector's status can say that Kafka cannot be reached.
+func TestBrokerGoneMidTransactionFailsTheCommit(t *testing.T) {
+	ctx := context.Background()
+	c, brokers := newFakeCluster(t)
+	s, err := kafka.New(ctx, kafka.Config{
+		Brokers: brokers, TransactionalID: "sluice-c1", OffsetsTopic: "sluice-offsets",
+		CheckpointKey: "c1", Partitions: 1, ReplicationFactor: 1,
+		TransactionTimeout: 2 * time.Second, // records then wait at most 1 s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if err := commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("v1")}}, []byte("cp-1")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	done := make(chan error, 1)
+	go func() { done <- commit(ctx, s, []sinks.Record{{Topic: "data", Value: []byte("v2")}}, []byte("cp-2")) }()
+	select {
+	case err := <-done:
+		var r interface{ Retryable() bool }
+		if err == nil || errors.As(err, &r) && !r.Retryable() {
+			t.Fatalf("commit with the broker gone = %v, want an error a retry can cure", err)
+		}
+		t.Logf("commit with the broker gone: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("commit with the broker gone still waits after 30 s")
 	}
 }

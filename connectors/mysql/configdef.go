@@ -1,0 +1,70 @@
+package mysql
+
+import cd "github.com/sluicecdc/sluice/connectors/configdef"
+
+// ConfigDefs describe the keys of ConfigKeys for GET
+// /connector-plugins/{class}/config, in the order Kafka Connect lists
+// Debezium's: type, importance, group, order in the group, width and display
+// name as Kafka Connect 4.3.0 answers them for Debezium 3.5.0's
+// MariaDbConnector (the MySQL connector's first group is "MySQL" instead of
+// "MariaDB"); defaults and documentation as sluice applies them. mariaDB
+// selects the MariaDB connector's wording.
+func ConfigDefs(mariaDB bool) []cd.Key {
+	server, typeGroup := "MySQL", "MySQL"
+	if mariaDB {
+		server, typeGroup = "MariaDB", "MariaDB"
+	}
+	return []cd.Key{
+		{Name: "topic.prefix", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 1, Width: cd.WidthMedium, Display: "Topic prefix",
+			Doc: "The prefix of every topic the connector writes to (<prefix>.<database>.<table>, and <prefix> for schema changes); unique across connectors."},
+		{Name: "database.hostname", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 2, Width: cd.WidthMedium, Display: "Hostname",
+			Doc: "Resolvable hostname or IP address of the " + server + " server."},
+		{Name: "database.port", Type: cd.Int, Default: cd.Def("3306"), Importance: cd.High, Group: typeGroup, Order: 3, Width: cd.WidthShort, Display: "Port",
+			Doc: "Port of the " + server + " server."},
+		{Name: "database.user", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 4, Width: cd.WidthShort, Display: "User",
+			Doc: "The user to connect as; it needs REPLICATION SLAVE, REPLICATION CLIENT and SELECT."},
+		{Name: "database.password", Type: cd.Password, Importance: cd.High, Group: typeGroup, Order: 5, Width: cd.WidthShort, Display: "Password",
+			Doc: "The user's password."},
+		{Name: "database.server.id", Type: cd.Long, Importance: cd.High, Group: typeGroup, Order: 8, Width: cd.WidthLong, Display: "Cluster ID",
+			Doc: "The server id the connector reads the binlog as, from 1 to 4294967295; unique among the server's replicas. Required."},
+		{Name: "skipped.operations", Type: cd.List, Default: cd.Def("t"), Importance: cd.Low, Group: "Connector", Order: 7, Width: cd.WidthShort, Display: "Skipped Operations",
+			Doc: "Operations not to emit while streaming: c (insert), u (update), d (delete), t (truncate), or none."},
+		{Name: "snapshot.fetch.size", Type: cd.Int, Default: cd.Def("10240"), Importance: cd.Medium, Group: "Connector", Order: 11, Width: cd.WidthMedium, Display: "Snapshot fetch size",
+			Doc: "The number of rows a snapshot reads per chunk."},
+		{Name: "decimal.handling.mode", Type: cd.String, Default: cd.Def("precise"), Importance: cd.Medium, Group: "Connector", Order: 40, Width: cd.WidthShort, Display: "Decimal Handling",
+			Doc: "How DECIMAL values are written: precise, double or string."},
+		{Name: "connect.timeout.ms", Type: cd.Int, Default: cd.Def("30000"), Importance: cd.Medium, Group: "Connector", Order: 42, Width: cd.WidthShort, Display: "Connection Timeout (ms)",
+			Doc: "How long to wait for a connection to the server."},
+		{Name: "connect.keep.alive.interval.ms", Type: cd.Long, Default: cd.Def("60000"), Importance: cd.Low, Group: "Connector", Order: 44, Width: cd.WidthShort, Display: "Keep alive interval (ms)",
+			Doc: "The heartbeat period the server sends on an idle binlog connection, so a dead connection is noticed."},
+		{Name: "snapshot.mode", Type: cd.String, Default: cd.Def("initial"), Importance: cd.Low, Group: "Connector", Order: 48, Width: cd.WidthShort, Display: "Snapshot mode",
+			Doc: "When to snapshot the captured tables: initial, initial_only, when_needed, or no_data (never)."},
+		{Name: "bigint.unsigned.handling.mode", Type: cd.String, Default: cd.Def("long"), Importance: cd.Medium, Group: "Connector", Order: 51, Width: cd.WidthShort, Display: "The mode for handling bigint-unsigned values",
+			Doc: "How BIGINT UNSIGNED values are written: long (values above 2^63-1 wrap) or precise (Decimal)."},
+		{Name: "time.precision.mode", Type: cd.String, Default: cd.Def("adaptive_time_microseconds"), Importance: cd.Medium, Group: "Connector", Order: 52, Width: cd.WidthShort, Display: "The time precision mode to be used",
+			Doc: "How temporal values are written: adaptive_time_microseconds, adaptive or connect."},
+		{Name: "binary.handling.mode", Type: cd.String, Default: cd.Def("bytes"), Importance: cd.Low, Group: "Connector", Order: 53, Width: cd.WidthMedium, Display: "Binary Handling",
+			Doc: "How binary values are written: bytes, base64, base64-url-safe or hex."},
+		{Name: "snapshot.locking.mode", Type: cd.String, Default: cd.Def("minimal"), Importance: cd.Low, Group: "Connector", Order: 58, Width: cd.WidthNone, Display: "Snapshot locking mode",
+			Doc: "minimal holds a global read lock only while the snapshot position is read; none takes no lock."},
+		// Listed once ConfigKeys takes them (see runtime's PluginConfig).
+		{Name: "schema.history.internal.store.only.captured.tables.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 3, Width: cd.WidthShort,
+			Display: "Store only DDL that modifies tables that are captured based on include/exclude lists",
+			Doc:     "Whether the schema change topic gets only the DDL of captured tables."},
+		{Name: "schema.history.internal.store.only.captured.databases.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 4, Width: cd.WidthShort,
+			Display: "Store only DDL that modifies tables of databases that are captured based on include/exclude lists",
+			Doc:     "Whether the schema change topic gets only the DDL of captured databases."},
+		{Name: "tombstones.on.delete", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 3, Width: cd.WidthShort, Display: "Change the behaviour of Debezium with regards to delete operations",
+			Doc: "Whether a delete event is followed by a tombstone (a record with a null value) for log compaction."},
+		{Name: "table.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 16, Width: cd.WidthLong, Display: "Include Tables",
+			Doc: "Regular expressions matching the database-qualified tables that are captured."},
+		{Name: "table.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 17, Width: cd.WidthLong, Display: "Exclude Tables",
+			Doc: "Regular expressions matching the database-qualified tables that are not captured."},
+		{Name: "include.schema.changes", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 23, Width: cd.WidthShort, Display: "Include database schema changes",
+			Doc: "Whether DDL is written to the schema change topic named by topic.prefix."},
+		{Name: "database.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 32, Width: cd.WidthLong, Display: "Include Databases", Dependents: []string{"table.include.list"},
+			Doc: "Regular expressions matching the databases whose tables are captured."},
+		{Name: "database.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 33, Width: cd.WidthLong, Display: "Exclude Databases",
+			Doc: "Regular expressions matching the databases whose tables are not captured."},
+	}
+}

@@ -1,0 +1,33 @@
+package postgres
+
+import (
+	"slices"
+	"testing"
+)
+
+// pendingKeys are defined before ConfigKeys takes them (other work adds
+// them); the runtime lists a definition only for a key the plugin takes.
+var pendingKeys = []string{}
+
+func TestConfigDefsDescribeConfigKeys(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range ConfigDefs {
+		if !slices.Contains(ConfigKeys, d.Name) && !slices.Contains(pendingKeys, d.Name) {
+			t.Errorf("definition of %s, which is not in ConfigKeys", d.Name)
+		}
+		if seen[d.Name] {
+			t.Errorf("%s defined twice", d.Name)
+		}
+		seen[d.Name] = true
+		if d.Type == "" || d.Importance == "" || d.Group == "" || d.Order < 1 || d.Width == "" || d.Display == "" || d.Doc == "" {
+			t.Errorf("definition of %s is incomplete: %+v", d.Name, d)
+		}
+	}
+	// Keys added to ConfigKeys later are listed as plain STRINGs until they
+	// get a definition; today every key has one.
+	for _, k := range ConfigKeys {
+		if !seen[k] {
+			t.Errorf("%s has no definition in ConfigDefs", k)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package runtime
+
+import (
+	"context"
+	"maps"
+	"slices"
+)
+
+// TopicRecorder learns the topics a connector's task has committed records
+// to: Kafka Connect's "active topics" (GET /connectors/{name}/topics).
+type TopicRecorder interface {
+	// Generation changes each time the recorded topics are reset; the task
+	// then reports every topic it writes to again.
+	Generation() uint64
+	// Record adds topics that a committed batch wrote to for the first time
+	// in this run (or since the last reset). It is called after the commit,
+	// rarely: not per record.
+	Record(topics []string)
+}
+
+// topicTracker notes the topics a task writes to, so that the first commit
+// to each reaches the TopicRecorder once. The per-record cost is a string
+// comparison with the last record's topic, and a map lookup only when the
+// topic differs from it.
+type topicTracker struct {
+	rec   TopicRecorder
+	gen   uint64
+	seen  map[string]struct{}
+	last  string
+	fresh []string // written in the open batch, not yet recorded
+}
+
+// batchStart is called when a batch takes its first event: after a reset,
+// the topics seen so far are forgotten so they are recorded again.
+func (tt *topicTracker) batchStart() {
+	if tt.rec == nil {
+		return
+	}
+	if g := tt.rec.Generation(); g != tt.gen || tt.seen == nil {
+		tt.gen, tt.seen, tt.last = g, map[string]struct{}{}, ""
+	}
+}
+
+// wrote notes a record written to topic in the open batch.
+func (tt *topicTracker) wrote(topic string) {
+	if tt.rec == nil || topic == tt.last {
+		return
+	}
+	tt.last = topic
+	if _, ok := tt.seen[topic]; !ok {
+		tt.seen[topic] = struct{}{}
+		tt.fresh = append(tt.fresh, topic)
+	}
+}
+
+// committed reports the open batch's new topics once it has committed.
+func (tt *topicTracker) committed() {
+	if tt.rec == nil || len(tt.fresh) == 0 {
+		return
+	}
+	tt.rec.Record(slices.Clone(tt.fresh))
+	tt.fresh = tt.fresh[:0]
+}
+
+// addTopic adds a topic to the connector's active topics and reports
+// whether it is new. Called with the supervisor's mu held (or before the
+// connector is shared).
+func (m *managed) addTopic(topic string) bool {
+	if _, ok := m.topics[topic]; ok {
+		return false
+	}
+	if m.topics == nil {
+		m.topics = map[string]struct{}{}
+	}
+	m.topics[topic] = struct{}{}
+	return true
+}
+
+// topicList returns the connector's active topics, sorted; nil if none.
+// Called with the supervisor's mu held.
+func (m *managed) topicList() []string {
+	if len(m.topics) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(m.topics))
+}
+
+// connectorTopics records a connector's active topics for its task.
+type connectorTopics struct {
+	s *Supervisor
+	m *managed
+}
+
+func (c connectorTopics) Generation() uint64 { return c.m.topicsGen.Load() }
+
+// Record adds the topics and, when one is new, saves the registered
+// connectors so the topics survive a restart. A failed save is logged, not
+// returned: the topics are bookkeeping and the records are committed.
+func (c connectorTopics) Record(topics []string) {
+	s, m := c.s, c.m
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns[m.name] != m {
+		return // deleted or replaced meanwhile
+	}
+	added := false
+	for _, t := range topics {
+		if m.addTopic(t) {
+			added = true
+			s.log.Info("connector writes to a new topic", "connector", m.name, "topic", t)
+		}
+	}
+	if added {
+		if err := s.save(); err != nil {
+			s.log.Warn("save the connector's active topics", "connector", m.name, "err", err)
+		}
+	}
+}
+
+// Topics returns the topics a connector has written to since it was
+// created or its topics were last reset. An unknown connector has none.
+func (s *Supervisor) Topics(name string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.conns[name]
+	if !ok {
+		return []string{}, nil
+	}
+	if t := m.topicList(); t != nil {
+		return t, nil
+	}
+	return []string{}, nil
+}
+
+// ResetTopics empties a connector's active topics; its task records the
+// topics it writes to from its next batch on. An unknown connector is not an
+// error, as in Kafka Connect.
+func (s *Supervisor) ResetTopics(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.conns[name]
+	if !ok {
+		return nil
+	}
+	m.topics = nil
+	m.topicsGen.Add(1)
+	if err := s.save(); err != nil {
+		return err
+	}
+	s.log.Info("connector active topics reset", "connector", name)
+	return nil
+}
