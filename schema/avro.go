@@ -34,6 +34,12 @@ type AvroOptions struct {
 	// KeySchemas and ValueSchemas are the JsonConverter's schemas.enable of
 	// a JSON side.
 	KeySchemas, ValueSchemas bool
+	// KeyKeepNulls and ValueKeepNulls keep a null where its field has a
+	// default: on an Avro side they are the AvroConverter's
+	// ignore.default.for.nullables=true (Struct.getWithoutDefault instead
+	// of Struct.get), on a JSON side the JsonConverter's
+	// replace.null.with.default=false.
+	KeyKeepNulls, ValueKeepNulls bool
 }
 
 // Avro encodes change events as Debezium's records under Confluent's
@@ -89,6 +95,9 @@ type avroCodec struct {
 	schema  *avro.Schema
 	connect *change.Field
 	names   map[*change.Field]string
+	// keepNulls is ignore.default.for.nullables: a null member stays null
+	// instead of taking its field's default.
+	keepNulls bool
 }
 
 // NewAvro returns an Avro encoder with options o. At least one of
@@ -103,7 +112,8 @@ func NewAvro(o AvroOptions) (*Avro, error) {
 	}
 	if o.KeyRegistry == nil || o.ValueRegistry == nil {
 		// The JSON side's own tombstone is never used: Avro writes it.
-		a.json = NewJSON(JSONOptions{TopicPrefix: o.TopicPrefix, KeySchemas: o.KeySchemas, ValueSchemas: o.ValueSchemas, Now: a.now, Headers: o.Headers})
+		a.json = NewJSON(JSONOptions{TopicPrefix: o.TopicPrefix, KeySchemas: o.KeySchemas, ValueSchemas: o.ValueSchemas,
+			KeyKeepNulls: o.KeyKeepNulls, ValueKeepNulls: o.ValueKeepNulls, Now: a.now, Headers: o.Headers})
 	}
 	return a, nil
 }
@@ -181,7 +191,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		} else {
 			if at.key == nil {
 				ks := keySchema(t, at.topic)
-				if at.key, err = a.register(a.o.KeyRegistry, at.topic+"-key", ks); err != nil {
+				if at.key, err = a.register(a.o.KeyRegistry, at.topic+"-key", ks, a.o.KeyKeepNulls); err != nil {
 					return dst, fmt.Errorf("key schema: %w", err)
 				}
 			}
@@ -203,7 +213,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 			c := at.values[ev.SourceSchema]
 			if c == nil {
 				es := envelopeSchema(t, at.topic, ev.SourceSchema)
-				if c, err = a.register(a.o.ValueRegistry, at.topic+"-value", es); err != nil {
+				if c, err = a.register(a.o.ValueRegistry, at.topic+"-value", es, a.o.ValueKeepNulls); err != nil {
 					return dst, fmt.Errorf("value schema: %w", err)
 				}
 				if at.values == nil || len(at.values) >= 16 {
@@ -279,8 +289,8 @@ func (a *Avro) table(t *change.TableSchema) (*avroTable, error) {
 }
 
 // register derives the Avro schema of Connect schema f, registers it under
-// subject and returns its codec.
-func (a *Avro) register(reg *Registry, subject string, f *change.Field) (*avroCodec, error) {
+// subject and returns its codec, which keeps nulls when keepNulls is set.
+func (a *Avro) register(reg *Registry, subject string, f *change.Field, keepNulls bool) (*avroCodec, error) {
 	text, names, err := avroSchemaText(f)
 	if err != nil {
 		return nil, err
@@ -293,13 +303,13 @@ func (a *Avro) register(reg *Registry, subject string, f *change.Field) (*avroCo
 	if err != nil {
 		return nil, err
 	}
-	return &avroCodec{id: id, text: text, schema: s, connect: f, names: names}, nil
+	return &avroCodec{id: id, text: text, schema: s, connect: f, names: names, keepNulls: keepNulls}, nil
 }
 
 // encode returns vs, a value of c's Connect struct schema, as Avro binary
 // in the Confluent wire format.
 func (c *avroCodec) encode(vs change.StructValue) ([]byte, error) {
-	m, err := avroRecord(c.connect.Fields, vs, c.names)
+	m, err := avroRecord(c.connect.Fields, vs, c.names, c.keepNulls)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +336,7 @@ func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 		}
 		jsonMsg = ms[0]
 	}
-	side := func(reg *Registry, suffix string, f *change.Field, v change.StructValue, jsonSide []byte) ([]byte, error) {
+	side := func(reg *Registry, suffix string, f *change.Field, v change.StructValue, jsonSide []byte, keepNulls bool) ([]byte, error) {
 		if reg == nil {
 			return jsonSide, nil
 		}
@@ -337,7 +347,7 @@ func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 		c := a.messages[k]
 		if c == nil {
 			var err error
-			if c, err = a.register(reg, k.subject, f); err != nil {
+			if c, err = a.register(reg, k.subject, f, keepNulls); err != nil {
 				return nil, fmt.Errorf("%s schema: %w", suffix, err)
 			}
 			if a.messages == nil || len(a.messages) >= maxCachedTables {
@@ -350,11 +360,11 @@ func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 		}
 		return c.encode(v)
 	}
-	key, err := side(a.o.KeyRegistry, "key", m.KeySchema, m.Key, jsonMsg.Key)
+	key, err := side(a.o.KeyRegistry, "key", m.KeySchema, m.Key, jsonMsg.Key, a.o.KeyKeepNulls)
 	if err != nil {
 		return dst, err
 	}
-	value, err := side(a.o.ValueRegistry, "value", m.ValueSchema, m.Value, jsonMsg.Value)
+	value, err := side(a.o.ValueRegistry, "value", m.ValueSchema, m.Value, jsonMsg.Value, a.o.ValueKeepNulls)
 	if err != nil {
 		return dst, err
 	}

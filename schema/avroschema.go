@@ -212,7 +212,7 @@ func (g *avroSchemaGen) connectProps(f *change.Field) error {
 	if f.Default != nil {
 		g.b = append(g.b, `,"connect.default":`...)
 		var err error
-		if g.b, err = appendAvroDefault(g.b, f, f.Default); err != nil {
+		if g.b, err = appendAvroDefaultAs(g.b, f, f.Default, true); err != nil {
 			return fmt.Errorf("default: %w", err)
 		}
 	}
@@ -323,6 +323,13 @@ func (g *avroSchemaGen) field(f *change.Field) error {
 		return err
 	}
 	switch {
+	case nonNumber(f.Default):
+		// AvroData writes a NaN or infinite float default as a string
+		// ("default":"NaN", measured with Debezium 3.6.1 through the
+		// Apicurio AvroConverter), which Avro's default validation refuses:
+		// Apicurio's Confluent-compatible API answers 422 and twmb/avro
+		// cannot parse it. The field gets no default; its connect.default
+		// still says "NaN".
 	case f.Default != nil:
 		g.b = append(g.b, `,"default":`...)
 		var err error
@@ -336,11 +343,34 @@ func (g *avroSchemaGen) field(f *change.Field) error {
 	return nil
 }
 
-// appendAvroDefault appends v, a value of f, as AvroData writes a default
-// (defaultValueFromConnect): numbers and booleans as JSON, strings as
-// strings, bytes as a string of the ISO-8859-1 characters of its bytes,
-// arrays as arrays and structs as objects.
+// nonNumber reports whether v is a float NaN or infinity.
+func nonNumber(v any) bool {
+	var x float64
+	switch y := v.(type) {
+	case float32:
+		x = float64(y)
+	case float64:
+		x = y
+	default:
+		return false
+	}
+	return math.IsNaN(x) || math.IsInf(x, 0)
+}
+
+// appendAvroDefault appends v, a value of f, as AvroData writes a field's
+// default (defaultValueFromConnect): numbers and booleans as JSON, strings
+// as strings, bytes as a string of the ISO-8859-1 characters of its bytes
+// (Avro's form of a bytes default), arrays as arrays and structs as objects.
 func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
+	return appendAvroDefaultAs(b, f, v, false)
+}
+
+// appendAvroDefaultAs is appendAvroDefault; prop writes the connect.default
+// property instead, the same JSON node printed by Jackson rather than by
+// Avro, so bytes are standard base64 (measured: Debezium 3.6.1 through the
+// Apicurio AvroConverter registers "connect.default":"AJY=" and
+// "default":"\u0000\u0096" for numeric(6,2) DEFAULT 1.50).
+func appendAvroDefaultAs(b []byte, f *change.Field, v any, prop bool) ([]byte, error) {
 	if v == nil {
 		return append(b, "null"...), nil
 	}
@@ -358,7 +388,18 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 			return b, fmt.Errorf("%w: %T in a %s field", ErrValue, v, f.Type)
 		}
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return b, fmt.Errorf("%w: a %s default of %v has no JSON form", ErrValue, f.Type, x)
+			// Jackson writes the non-numbers as strings; measured: Debezium
+			// 3.6.1 through the Apicurio AvroConverter registers
+			// "connect.default":"NaN" and "default":"NaN" for real DEFAULT
+			// 'NaN', "-Infinity" for float8 DEFAULT '-Infinity'.
+			switch {
+			case math.IsNaN(x):
+				return append(b, `"NaN"`...), nil
+			case x > 0:
+				return append(b, `"Infinity"`...), nil
+			default:
+				return append(b, `"-Infinity"`...), nil
+			}
 		}
 		bits := 64
 		if f.Type == change.Float32 {
@@ -369,6 +410,9 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 		x, ok := v.([]byte)
 		if !ok {
 			return b, fmt.Errorf("%w: %T in a bytes field", ErrValue, v)
+		}
+		if prop {
+			return appendValue(b, f, x)
 		}
 		runes := make([]rune, len(x))
 		for i, c := range x {
@@ -386,7 +430,7 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendAvroDefault(b, f.Elem, x); err != nil {
+			if b, err = appendAvroDefaultAs(b, f.Elem, x, prop); err != nil {
 				return b, err
 			}
 		}
@@ -409,7 +453,7 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 				x = m.Default // Connect's Struct.get gives a member's default for null
 			}
 			var err error
-			if b, err = appendAvroDefault(b, m, x); err != nil {
+			if b, err = appendAvroDefaultAs(b, m, x, prop); err != nil {
 				return b, err
 			}
 		}
@@ -423,7 +467,7 @@ func appendAvroDefault(b []byte, f *change.Field, v any) ([]byte, error) {
 // ConnectSchema.equals on the non-optional schema).
 func sameConnectSchema(a, b *change.Field) bool {
 	if a.Type != b.Type || a.Logical != b.Logical || a.Version != b.Version || a.Doc != b.Doc ||
-		!reflect.DeepEqual(a.Params, b.Params) || !reflect.DeepEqual(a.Default, b.Default) ||
+		!reflect.DeepEqual(a.Params, b.Params) || !sameDefault(a.Default, b.Default) ||
 		len(a.Fields) != len(b.Fields) {
 		return false
 	}
@@ -442,4 +486,13 @@ func sameConnectSchema(a, b *change.Field) bool {
 		}
 	}
 	return true
+}
+
+// sameDefault compares two defaults as Connect's equals does, where a NaN
+// default equals itself (Float.equals), unlike Go's ==.
+func sameDefault(a, b any) bool {
+	if nonNumber(a) && nonNumber(b) {
+		return fmt.Sprint(a) == fmt.Sprint(b) && reflect.TypeOf(a) == reflect.TypeOf(b)
+	}
+	return reflect.DeepEqual(a, b)
 }

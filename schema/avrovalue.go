@@ -14,12 +14,14 @@ import (
 // wrapped as a tagged union branch, map[string]any{<record full name>: m},
 // so the union never mistakes a one-member record for a tag.
 //
-// Like Connect's Struct.get, a nil value takes f's default when it has one;
-// a nil in a required field without one is an error.
-func avroValue(f *change.Field, v any, names map[*change.Field]string) (any, error) {
+// Like Connect's Struct.get, a nil value takes f's default when it has one,
+// unless keepNulls (the AvroConverter's ignore.default.for.nullables, which
+// reads members with Struct.getWithoutDefault) is set; a nil in a required
+// field that is not replaced is an error, as Connect's validation makes it.
+func avroValue(f *change.Field, v any, names map[*change.Field]string, keepNulls bool) (any, error) {
 	if v == nil {
 		switch {
-		case f.Default != nil:
+		case f.Default != nil && !keepNulls:
 			v = f.Default
 		case f.Optional:
 			return nil, nil
@@ -79,7 +81,7 @@ func avroValue(f *change.Field, v any, names map[*change.Field]string) (any, err
 			out := make([]any, len(x))
 			for i, e := range x {
 				var err error
-				if out[i], err = avroValue(f.Elem, e, names); err != nil {
+				if out[i], err = avroValue(f.Elem, e, names, keepNulls); err != nil {
 					return nil, fmt.Errorf("[%d]: %w", i, err)
 				}
 			}
@@ -87,7 +89,7 @@ func avroValue(f *change.Field, v any, names map[*change.Field]string) (any, err
 		}
 	case change.Struct:
 		if x, ok := v.(change.StructValue); ok {
-			m, err := avroRecord(f.Fields, x, names)
+			m, err := avroRecord(f.Fields, x, names, keepNulls)
 			if err != nil {
 				return nil, err
 			}
@@ -109,14 +111,14 @@ func avroValue(f *change.Field, v any, names map[*change.Field]string) (any, err
 }
 
 // avroRecord converts vs, laid out by fields, to a record's map.
-func avroRecord(fields []change.Field, vs []any, names map[*change.Field]string) (map[string]any, error) {
+func avroRecord(fields []change.Field, vs []any, names map[*change.Field]string, keepNulls bool) (map[string]any, error) {
 	if len(vs) != len(fields) {
 		return nil, fmt.Errorf("%w: struct value has %d members, its schema %d", ErrValue, len(vs), len(fields))
 	}
 	m := make(map[string]any, len(fields))
 	for i := range fields {
 		f := &fields[i]
-		x, err := avroValue(f, vs[i], names)
+		x, err := avroValue(f, vs[i], names, keepNulls)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}

@@ -28,11 +28,16 @@ type Message struct {
 // JSONOptions configures a JSON encoder with the Debezium and Kafka Connect
 // settings of the same names.
 type JSONOptions struct {
-	TopicPrefix  string           // topic.prefix
-	KeySchemas   bool             // key.converter.schemas.enable
-	ValueSchemas bool             // value.converter.schemas.enable
-	Tombstones   bool             // tombstones.on.delete
-	Now          func() time.Time // clock for the envelope's ts_ms/ts_us/ts_ns; nil means time.Now
+	TopicPrefix  string // topic.prefix
+	KeySchemas   bool   // key.converter.schemas.enable
+	ValueSchemas bool   // value.converter.schemas.enable
+	Tombstones   bool   // tombstones.on.delete
+	// KeyKeepNulls and ValueKeepNulls are key.converter and
+	// value.converter replace.null.with.default=false: a null stays null
+	// where its field has a default (Kafka Connect's default, false here,
+	// writes the default instead).
+	KeyKeepNulls, ValueKeepNulls bool
+	Now                          func() time.Time // clock for the envelope's ts_ms/ts_us/ts_ns; nil means time.Now
 	// Headers are added to every record (data, tombstones and messages)
 	// after the event's own headers: Debezium's context headers (see
 	// ContextHeaders). The encoder shares them between records; they must
@@ -41,10 +46,12 @@ type JSONOptions struct {
 }
 
 // JSON encodes change events as Debezium's records under Kafka Connect's
-// JsonConverter (replace.null.with.default=true, decimal.format=BASE64, the
-// defaults). Values are written in their Connect representation (change.Row):
-// bytes, and so decimals, as base64; floats as Java prints them (see
-// appendJavaFloat); strings escaped as Jackson escapes them.
+// JsonConverter (decimal.format=BASE64, the default; replace.null.with.default
+// as the options say, true by default: a null where the field has a default
+// is written as the default, in both schemas.enable modes). Values are
+// written in their Connect representation (change.Row): bytes, and so
+// decimals, as base64; floats as Java prints them (see appendJavaFloat);
+// strings escaped as Jackson escapes them.
 //
 // The Connect schemas of a table are encoded once per *change.TableSchema (a
 // table schema version) and source schema, then reused.
@@ -222,7 +229,7 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 			}
 			f := &t.Columns[c]
 			b = append(b, tc.names[c]...)
-			if b, err = appendValue(b, f, img[c]); err != nil {
+			if b, err = appendValueNulls(b, f, img[c], !j.o.KeyKeepNulls); err != nil {
 				return dst, fmt.Errorf("key column %s: %w", f.Name, err)
 			}
 		}
@@ -242,15 +249,16 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		before, after = nil, nil
 	}
 	b = append(b, `{"before":`...)
-	if b, err = tc.appendRow(b, before); err != nil {
+	replace := !j.o.ValueKeepNulls
+	if b, err = tc.appendRow(b, before, replace); err != nil {
 		return dst, fmt.Errorf("before: %w", err)
 	}
 	b = append(b, `,"after":`...)
-	if b, err = tc.appendRow(b, after); err != nil {
+	if b, err = tc.appendRow(b, after, replace); err != nil {
 		return dst, fmt.Errorf("after: %w", err)
 	}
 	b = append(b, `,"source":`...)
-	if b, err = j.src.append(b, ev.SourceSchema, ev.Source); err != nil {
+	if b, err = j.src.append(b, ev.SourceSchema, ev.Source, replace); err != nil {
 		return dst, fmt.Errorf("source: %w", err)
 	}
 	b = append(b, `,"transaction":null,"op":"`...)
@@ -310,7 +318,7 @@ func keyImage(ev *change.Event) change.Row {
 
 // appendRow appends row as the <topic>.Value struct of the table, or null,
 // with the column names escaped once per table.
-func (tc *tableCodec) appendRow(b []byte, row change.Row) ([]byte, error) {
+func (tc *tableCodec) appendRow(b []byte, row change.Row, replace bool) ([]byte, error) {
 	t := tc.t
 	if row == nil {
 		return append(b, "null"...), nil
@@ -325,7 +333,7 @@ func (tc *tableCodec) appendRow(b []byte, row change.Row) ([]byte, error) {
 		}
 		b = append(b, tc.names[i]...)
 		var err error
-		if b, err = appendValue(b, &t.Columns[i], row[i]); err != nil {
+		if b, err = appendValueNulls(b, &t.Columns[i], row[i], replace); err != nil {
 			return b, fmt.Errorf("%s: %w", t.Columns[i].Name, err)
 		}
 	}
@@ -347,8 +355,8 @@ type srcMemo struct {
 	next   []int    // scratch for the ends of the block being encoded
 }
 
-// append appends vs as the struct f, like appendStruct.
-func (m *srcMemo) append(b []byte, f *change.Field, vs []any) ([]byte, error) {
+// append appends vs as the struct f, like appendStructNulls.
+func (m *srcMemo) append(b []byte, f *change.Field, vs []any, replace bool) ([]byte, error) {
 	fields := f.Fields
 	if len(vs) != len(fields) {
 		return b, fmt.Errorf("%w: struct value has %d members, its schema %d", ErrValue, len(vs), len(fields))
@@ -383,7 +391,7 @@ func (m *srcMemo) append(b []byte, f *change.Field, vs []any) ([]byte, error) {
 		}
 		b = append(b, m.names[i]...)
 		var err error
-		if b, err = appendValue(b, &fields[i], vs[i]); err != nil {
+		if b, err = appendValueNulls(b, &fields[i], vs[i], replace); err != nil {
 			m.schema = nil // start afresh
 			return b, fmt.Errorf("%s: %w", fields[i].Name, err)
 		}
@@ -520,7 +528,7 @@ func (j *JSON) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 	if m.KeySchema == nil || m.KeySchema.Type != change.Struct || m.ValueSchema == nil || m.ValueSchema.Type != change.Struct {
 		return dst, fmt.Errorf("%w: message key and value schemas must be structs", ErrEvent)
 	}
-	side := func(f *change.Field, v change.StructValue, schemas bool) ([]byte, error) {
+	side := func(f *change.Field, v change.StructValue, schemas, replace bool) ([]byte, error) {
 		var b []byte
 		var err error
 		if schemas {
@@ -532,7 +540,7 @@ func (j *JSON) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 		}
 		if v == nil {
 			b = append(b, "null"...)
-		} else if b, err = appendStruct(b, f.Fields, v); err != nil {
+		} else if b, err = appendStructNulls(b, f.Fields, v, replace); err != nil {
 			return nil, err
 		}
 		if schemas {
@@ -540,11 +548,11 @@ func (j *JSON) encodeMessage(dst []Message, m *change.Message) ([]Message, error
 		}
 		return b, nil
 	}
-	key, err := side(m.KeySchema, m.Key, j.o.KeySchemas)
+	key, err := side(m.KeySchema, m.Key, j.o.KeySchemas, !j.o.KeyKeepNulls)
 	if err != nil {
 		return dst, fmt.Errorf("key: %w", err)
 	}
-	value, err := side(m.ValueSchema, m.Value, j.o.ValueSchemas)
+	value, err := side(m.ValueSchema, m.Value, j.o.ValueSchemas, !j.o.ValueKeepNulls)
 	if err != nil {
 		return dst, fmt.Errorf("value: %w", err)
 	}

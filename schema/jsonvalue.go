@@ -12,17 +12,27 @@ import (
 )
 
 // appendValue appends v, laid out by f, as Kafka Connect's JsonConverter
-// writes it (convertToJson with replace.null.with.default=true, its default):
-// a nil value becomes f's default when it has one, else null when f is
-// optional; a nil in a required field without a default is an error, as it is
-// in Kafka Connect.
+// writes it with replace.null.with.default=true, its default (see
+// appendValueNulls).
 func appendValue(b []byte, f *change.Field, v any) ([]byte, error) {
+	return appendValueNulls(b, f, v, true)
+}
+
+// appendValueNulls appends v, laid out by f, as Kafka Connect's
+// JsonConverter writes it (convertToJson): a nil value becomes f's default
+// when it has one and replace (replace.null.with.default) is set, else null
+// when f is optional; a nil in a required field is an error, as it is in
+// Kafka Connect. replace applies at every depth: struct members, array
+// elements.
+func appendValueNulls(b []byte, f *change.Field, v any, replace bool) ([]byte, error) {
 	if v == nil {
 		switch {
-		case f.Default != nil:
+		case f.Default != nil && replace:
 			v = f.Default
 		case f.Optional:
 			return append(b, "null"...), nil
+		case f.Default != nil:
+			return b, fmt.Errorf("%w: null in a required %s field (replace.null.with.default=false keeps nulls)", ErrValue, f.Type)
 		default:
 			return b, fmt.Errorf("%w: null in a required %s field without a default", ErrValue, f.Type)
 		}
@@ -65,11 +75,11 @@ func appendValue(b []byte, f *change.Field, v any) ([]byte, error) {
 		}
 	case change.Array:
 		if x, ok := v.([]any); ok {
-			return appendArray(b, f, x)
+			return appendArray(b, f, x, replace)
 		}
 	case change.Struct:
 		if x, ok := v.(change.StructValue); ok {
-			return appendStruct(b, f.Fields, x)
+			return appendStructNulls(b, f.Fields, x, replace)
 		}
 	case change.Map:
 		return b, fmt.Errorf("%w: map fields are not supported (change.Row defines no map representation)", ErrValue)
@@ -106,7 +116,7 @@ func appendInt(b []byte, v any) ([]byte, bool) {
 	return b, false
 }
 
-func appendArray(b []byte, f *change.Field, vs []any) ([]byte, error) {
+func appendArray(b []byte, f *change.Field, vs []any, replace bool) ([]byte, error) {
 	if f.Elem == nil {
 		return b, fmt.Errorf("%w: array field without an element schema", ErrValue)
 	}
@@ -116,7 +126,7 @@ func appendArray(b []byte, f *change.Field, vs []any) ([]byte, error) {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendValue(b, f.Elem, v); err != nil {
+		if b, err = appendValueNulls(b, f.Elem, v, replace); err != nil {
 			return b, fmt.Errorf("[%d]: %w", i, err)
 		}
 	}
@@ -124,8 +134,13 @@ func appendArray(b []byte, f *change.Field, vs []any) ([]byte, error) {
 }
 
 // appendStruct appends vs as a JSON object whose members are named and laid
-// out by fields, in order.
+// out by fields, in order, with replace.null.with.default=true.
 func appendStruct(b []byte, fields []change.Field, vs []any) ([]byte, error) {
+	return appendStructNulls(b, fields, vs, true)
+}
+
+// appendStructNulls is appendStruct with replace as in appendValueNulls.
+func appendStructNulls(b []byte, fields []change.Field, vs []any, replace bool) ([]byte, error) {
 	if len(vs) != len(fields) {
 		return b, fmt.Errorf("%w: struct value has %d members, its schema %d", ErrValue, len(vs), len(fields))
 	}
@@ -138,7 +153,7 @@ func appendStruct(b []byte, fields []change.Field, vs []any) ([]byte, error) {
 		b = appendString(b, f.Name)
 		b = append(b, ':')
 		var err error
-		if b, err = appendValue(b, f, vs[i]); err != nil {
+		if b, err = appendValueNulls(b, f, vs[i], replace); err != nil {
 			return b, fmt.Errorf("%s: %w", f.Name, err)
 		}
 	}

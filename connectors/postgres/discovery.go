@@ -25,6 +25,8 @@ type colInfo struct {
 	Collatable bool
 	TypeName   string // format_type(), for messages and Field.SourceType
 	BaseOID    uint32 // the type, or a domain's base type: decides key ordering
+	HasDefault bool   // the column has a DEFAULT expression
+	Default    string // pg_get_expr of the DEFAULT expression, as JDBC's COLUMN_DEF
 }
 
 // tableInfo is a captured table: its catalog facts and the current
@@ -107,8 +109,10 @@ func discoverTables(ctx context.Context, q *pgx.Conn, cfg *Config, oids []uint32
 	}
 
 	rows, err = q.Query(ctx, `SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attcollation <> 0,
-			format_type(a.atttypid, a.atttypmod), CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END
+			format_type(a.atttypid, a.atttypmod), CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END,
+			ad.adbin IS NOT NULL, COALESCE(pg_get_expr(ad.adbin, ad.adrelid), '')
 		FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+		LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 		WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 		ORDER BY a.attrelid, a.attnum`, list)
 	if err != nil {
@@ -117,7 +121,7 @@ func discoverTables(ctx context.Context, q *pgx.Conn, cfg *Config, oids []uint32
 	for rows.Next() {
 		var rel uint32
 		var c colInfo
-		if err := rows.Scan(&rel, &c.Name, &c.TypeOID, &c.Typmod, &c.NotNull, &c.Collatable, &c.TypeName, &c.BaseOID); err != nil {
+		if err := rows.Scan(&rel, &c.Name, &c.TypeOID, &c.Typmod, &c.NotNull, &c.Collatable, &c.TypeName, &c.BaseOID, &c.HasDefault, &c.Default); err != nil {
 			rows.Close()
 			return nil, &ConnError{Op: "list columns", Err: err}
 		}
@@ -211,6 +215,11 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 		}
 		if col.Field.SourceType == "" {
 			col.Field.SourceType = c.TypeName
+		}
+		if c.HasDefault {
+			if err := setDefault(ctx, cat, q, &col, c); err != nil {
+				return fmt.Errorf("map column %s.%s (%s): %w", t.name(), c.Name, c.TypeName, err)
+			}
 		}
 		if col.Nulls {
 			col.Decode = nullingDecoder(col.Decode, t.name(), c.Name, c.TypeName, log, warned)

@@ -65,7 +65,8 @@
 // source.snapshot follows Debezium: "first" on the first row of a fresh
 // snapshot, "first_in_data_collection" / "last_in_data_collection" on the
 // first / last row of each table, "last" on the final row, "true" otherwise;
-// "false" when streaming.
+// unset (null) when streaming, which converters write as the schema default
+// "false" unless replace.null.with.default=false.
 //
 // snapshot.mode=initial_only reads the tables in a plain REPEATABLE READ
 // transaction and creates no replication slot (a slot nobody consumes would

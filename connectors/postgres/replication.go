@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -160,10 +161,15 @@ type decoder struct {
 	lastKA     uint64
 	src        txSource
 	origin     origin // the transaction's replication origin, if any
+
+	// catalog reads a captured relation from the catalog (nil when it is
+	// gone); unit tests without a server replace it.
+	catalog func(ctx context.Context, id uint32) (*tableInfo, error)
 }
 
 func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 	d := &decoder{st: st, cfg: st.cfg, rels: map[uint32]*tableInfo{}, cp: cp}
+	d.catalog = d.catalogTable
 	if state != nil && state.needsFilter() {
 		d.state = state
 		d.snapIdx = map[string]int{}
@@ -422,6 +428,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
 	name := m.Namespace + "." + m.RelationName
 	t := d.st.tables[name]
+	fresh := t == nil // read from the catalog just now
 	if t == nil {
 		if !d.cfg.Captures(m.Namespace, m.RelationName) {
 			d.rels[m.RelationID] = nil
@@ -443,8 +450,21 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		d.st.tables[name] = t
 		d.st.log.Info("capturing a new table", "table", name)
 	}
-	if t.OID != m.RelationID || !sameColumns(t.Cols, m.Columns) {
-		nt, err := d.refresh(ctx, t, m)
+	changed := t.OID != m.RelationID || !sameColumns(t.Cols, m.Columns)
+	var cat *tableInfo
+	if !changed && !fresh {
+		// The columns are the same, but a RELATION message also follows an
+		// ALTER that changed a default, a NOT NULL or the key: Debezium
+		// rebuilds the table's schema from the catalog on every RELATION
+		// message, so compare with what the catalog says now.
+		var err error
+		if cat, err = d.catalog(ctx, m.RelationID); err != nil {
+			return err
+		}
+		changed = cat != nil && !sameCatalog(t, cat)
+	}
+	if changed {
+		nt, err := d.refresh(ctx, t, m, cat)
 		if err != nil {
 			return err
 		}
@@ -472,26 +492,82 @@ func sameColumns(cols []colInfo, rc []*pglogrepl.RelationMessageColumn) bool {
 	return true
 }
 
+// catalogTable reads the captured table with relation id from the catalog,
+// or returns nil when the catalog no longer has it.
+func (d *decoder) catalogTable(ctx context.Context, id uint32) (*tableInfo, error) {
+	ts, err := discoverTables(ctx, d.st.q, d.cfg, []uint32{id})
+	if err != nil || len(ts) != 1 {
+		return nil, err
+	}
+	return ts[0], nil
+}
+
+// sameCatalog reports whether the catalog's facts about t's columns (NOT
+// NULL, default expression) and its key are those t was built from. Columns
+// the catalog has and t has not (added after the WAL being decoded) are left
+// for the RELATION message that brings them.
+func sameCatalog(t, cat *tableInfo) bool {
+	byName := make(map[string]*colInfo, len(cat.Cols))
+	for i := range cat.Cols {
+		byName[cat.Cols[i].Name] = &cat.Cols[i]
+	}
+	for _, c := range t.Cols {
+		k := byName[c.Name]
+		if k == nil {
+			continue
+		}
+		if c.NotNull != k.NotNull || c.HasDefault != k.HasDefault || c.Default != k.Default {
+			return false
+		}
+	}
+	return t.HasPK == cat.HasPK && slices.Equal(t.Key, keyIndexes(t.Cols, cat))
+}
+
+// keyIndexes returns the indexes into cols of cat's key columns, or nil when
+// one of them is not in cols.
+func keyIndexes(cols []colInfo, cat *tableInfo) []int {
+	var key []int
+	for _, k := range cat.Key {
+		found := false
+		for i := range cols {
+			if cols[i].Name == cat.Cols[k].Name {
+				key = append(key, i)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
+	}
+	return key
+}
+
 // refresh builds the next schema version of t from a RELATION message, with
-// nullability, collation and key taken from the catalog.
-func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.RelationMessage) (*tableInfo, error) {
+// nullability, defaults, collation and key taken from the catalog (cat, or
+// read now when cat is nil).
+func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.RelationMessage, cat *tableInfo) (*tableInfo, error) {
 	d.st.cat.Invalidate() // enums and domains may have changed with the table
-	cat := map[string]colInfo{}
+	byName := map[string]colInfo{}
 	var keyNames []string
 	nt := &tableInfo{ID: t.ID, OID: m.RelationID, Identity: m.ReplicaIdentity, CanSelect: t.CanSelect}
-	if ts, err := discoverTables(ctx, d.st.q, d.cfg, []uint32{m.RelationID}); err != nil {
-		return nil, err
-	} else if len(ts) == 1 {
-		for _, c := range ts[0].Cols {
-			cat[c.Name] = c
+	if cat == nil {
+		var err error
+		if cat, err = d.catalog(ctx, m.RelationID); err != nil {
+			return nil, err
 		}
-		for _, k := range ts[0].Key {
-			keyNames = append(keyNames, ts[0].Cols[k].Name)
+	}
+	if cat != nil {
+		for _, c := range cat.Cols {
+			byName[c.Name] = c
 		}
-		nt.HasPK = ts[0].HasPK
+		for _, k := range cat.Key {
+			keyNames = append(keyNames, cat.Cols[k].Name)
+		}
+		nt.HasPK = cat.HasPK
 	}
 	for _, c := range m.Columns {
-		ci, ok := cat[c.Name]
+		ci, ok := byName[c.Name]
 		if !ok || ci.TypeOID != c.DataType {
 			ci = colInfo{Name: c.Name, BaseOID: c.DataType, TypeName: fmt.Sprintf("oid %d", c.DataType)}
 		}
@@ -553,8 +629,8 @@ func decodeTuple(t *tableInfo, tup, old *pglogrepl.TupleData) (change.Row, error
 
 // beforeImage is the before image of a delete (or of the delete half of a
 // key change): the full old row under REPLICA IDENTITY FULL ('O'), else the
-// key columns with every other NOT NULL column at its type's fallback and
-// the nullable ones null, as Debezium does.
+// key columns with every other NOT NULL column at its default, else its
+// type's fallback, and the nullable ones null, as Debezium does.
 func beforeImage(t *tableInfo, kind uint8, old *pglogrepl.TupleData) (change.Row, error) {
 	if old == nil {
 		return nil, nil
@@ -565,7 +641,11 @@ func beforeImage(t *tableInfo, kind uint8, old *pglogrepl.TupleData) (change.Row
 	}
 	for i := range row {
 		if row[i] == nil && t.Cols[i].NotNull {
-			row[i] = t.Conv[i].Fallback
+			if d := t.Schema.Columns[i].Default; d != nil {
+				row[i] = d
+			} else {
+				row[i] = t.Conv[i].Fallback
+			}
 		}
 	}
 	return row, nil

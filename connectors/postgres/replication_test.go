@@ -70,6 +70,7 @@ type harness struct {
 	st    *Stream
 	dec   *decoder
 	items []item
+	cat   *tableInfo // what the catalog says about the table
 }
 
 func newHarness(t *testing.T, cfg Config, ti *tableInfo, cp *change.Position, state *snapState) *harness {
@@ -80,8 +81,9 @@ func newHarness(t *testing.T, cfg Config, ti *tableInfo, cp *change.Position, st
 	st := newStream(&cfg, slog.New(slog.DiscardHandler), Knobs{})
 	st.cat = NewTypeCatalog()
 	st.tables[ti.name()] = ti
-	h := &harness{t: t, st: st}
+	h := &harness{t: t, st: st, cat: ti}
 	h.dec = newDecoder(st, cp, state)
+	h.dec.catalog = func(context.Context, uint32) (*tableInfo, error) { return h.cat, nil }
 	h.feed(relMsg(ti))
 	return h
 }
@@ -149,7 +151,7 @@ func TestDecoderInsertUpdateDeleteDefaultIdentity(t *testing.T) {
 		if !reflect.DeepEqual(ev.Pos, want) {
 			t.Errorf("event %d pos %+v, want %+v", i, ev.Pos, want)
 		}
-		if ev.Source[4] != "false" || ev.Source[9] != "public" || ev.Source[10] != "t" || ev.Source[11] != int64(7) || ev.Source[3] != int64(1714558530123) {
+		if ev.Source[4] != nil || ev.Source[9] != "public" || ev.Source[10] != "t" || ev.Source[11] != int64(7) || ev.Source[3] != int64(1714558530123) {
 			t.Errorf("source %v", ev.Source)
 		}
 	}
@@ -357,6 +359,85 @@ func TestSnapshotMarkerAndChunkQuery(t *testing.T) {
 	}
 }
 
+// TestDecoderDefaults checks the column defaults of the stream: a delete's
+// before image under REPLICA IDENTITY DEFAULT gives a NOT NULL column its
+// default before its type's fallback, as Debezium does, and a RELATION
+// message after an ALTER ... SET DEFAULT (same columns) gives the table a new
+// schema version with the default the catalog now has.
+func TestDecoderDefaults(t *testing.T) {
+	ti := &tableInfo{
+		ID: change.TableID{Namespace: "public", Name: "t"}, OID: 1000, Identity: 'd', CanSelect: true, HasPK: true,
+		Cols: []colInfo{
+			{Name: "id", TypeOID: tOidInt4, Typmod: -1, NotNull: true, BaseOID: tOidInt4},
+			{Name: "name", TypeOID: tOidText, Typmod: -1, NotNull: true, Collatable: true, BaseOID: tOidText, HasDefault: true, Default: "'dflt'::text"},
+			{Name: "n", TypeOID: tOidInt4, Typmod: -1, BaseOID: tOidInt4, HasDefault: true, Default: "42"},
+			{Name: "m", TypeOID: tOidInt4, Typmod: -1, NotNull: true, BaseOID: tOidInt4},
+		},
+		Key: []int{0},
+	}
+	if err := buildSchema(context.Background(), NewTypeCatalog(), nil, ti, 1, TypeOptions{}, slog.New(slog.DiscardHandler), map[string]bool{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := ti.Schema.Columns[1].Default; d != "dflt" {
+		t.Fatalf("name default %#v", d)
+	}
+	if d := ti.Schema.Columns[2].Default; d != int32(42) {
+		t.Fatalf("n default %#v", d)
+	}
+	if d := ti.Schema.Columns[0].Default; d != nil {
+		t.Fatalf("id default %#v", d)
+	}
+	h := newHarness(t, Config{}, ti, nil, nil)
+	del := &pglogrepl.DeleteMessage{RelationID: 1000, OldTupleType: 'K', OldTuple: tup("1", "\x00n", "\x00n", "\x00n")}
+	h.feed(tx(100, 7, del)...)
+
+	// ALTER TABLE t ALTER name SET DEFAULT 'late', ALTER n DROP DEFAULT.
+	alt := *ti
+	alt.Cols = append([]colInfo(nil), ti.Cols...)
+	alt.Cols[1].Default = "'late'::text"
+	alt.Cols[2].HasDefault, alt.Cols[2].Default = false, ""
+	h.cat = &alt
+	h.feed(relMsg(ti))
+	h.feed(tx(200, 8, del)...)
+
+	evs := h.events()
+	if len(evs) != 2 {
+		t.Fatalf("%d events", len(evs))
+	}
+	if !reflect.DeepEqual(evs[0].Before, change.Row{int32(1), "dflt", nil, int32(0)}) {
+		t.Errorf("first delete before %#v", evs[0].Before)
+	}
+	if !reflect.DeepEqual(evs[1].Before, change.Row{int32(1), "late", nil, int32(0)}) {
+		t.Errorf("second delete before %#v", evs[1].Before)
+	}
+	s0, s1 := evs[0].Table, evs[1].Table
+	if s0.Version != 1 || s1.Version != 2 {
+		t.Fatalf("schema versions %d, %d; want 1, 2", s0.Version, s1.Version)
+	}
+	if s1.Columns[1].Default != "late" || s1.Columns[2].Default != nil {
+		t.Errorf("defaults after the ALTER: %#v, %#v", s1.Columns[1].Default, s1.Columns[2].Default)
+	}
+
+	// A RELATION message that changes nothing keeps the schema version.
+	h.feed(relMsg(ti))
+	h.feed(tx(300, 9, del)...)
+	if evs := h.events(); evs[2].Table != s1 {
+		t.Errorf("schema version %d after an unchanged RELATION message, want the same schema", evs[2].Table.Version)
+	}
+
+	// ALTER TABLE t ALTER n SET NOT NULL: a new version, n required.
+	nn := alt
+	nn.Cols = append([]colInfo(nil), alt.Cols...)
+	nn.Cols[2].NotNull = true
+	h.cat = &nn
+	h.feed(relMsg(ti))
+	h.feed(tx(400, 10, del)...)
+	evs = h.events()
+	if s3 := evs[3].Table; s3.Version != 3 || s3.Columns[2].Optional {
+		t.Errorf("after SET NOT NULL: version %d, n optional %v", s3.Version, s3.Columns[2].Optional)
+	}
+}
+
 // TestSchemaVersionsCarried checks that the positions carry each table's
 // schema version and that a new run given them numbers on: the same columns
 // keep their version, changed ones get the next, a new table starts at 1.
@@ -390,6 +471,8 @@ func TestSchemaVersionsCarried(t *testing.T) {
 	if again := build(st, "a", id, v, w); again.Schema.Version != 2 {
 		t.Errorf("the same columns again: version %d, want 2", again.Schema.Version)
 	}
+	// The catalog agrees with the RELATION message (no server here).
+	d.catalog = func(context.Context, uint32) (*tableInfo, error) { return a2, nil }
 	h := &harness{t: t, st: st, dec: d}
 	h.feed(relMsg(a2))
 	h.feed(tx(100, 7, &pglogrepl.InsertMessage{RelationID: a2.OID, Tuple: tup("1", "x", "y")})...)

@@ -234,7 +234,7 @@ func TestIntegrationSnapshotThenStream(t *testing.T) {
 		if ev.Op != w.op || (w.op != change.OpTruncate && idOf(ev) != w.id) || (ev.Before != nil) != w.before || ev.Pos.Index != w.index || ev.Pos.Last != w.last || ev.Pos.Snapshot {
 			t.Errorf("stream event %d: op %c before %v after %v pos %+v; want %+v", i, ev.Op, ev.Before, ev.After, ev.Pos, w)
 		}
-		if ev.Source[4] != "false" || ev.Source[12].(int64) == 0 || ev.Source[11] == nil {
+		if ev.Source[4] != nil || ev.Source[12].(int64) == 0 || ev.Source[11] == nil {
 			t.Errorf("stream event %d source %v", i, ev.Source)
 		}
 	}

@@ -102,7 +102,7 @@ func (c *txSource) block(cfg *Config, id change.TableID, ts time.Time, txID int6
 		"postgresql",
 		c.prefix,
 		c.tsMs,
-		"false",
+		nil, // streaming: unset, as Debezium leaves it; converters write its default "false" unless told to keep nulls
 		c.dbany,
 		string(seq),
 		c.tsUs,
@@ -117,8 +117,9 @@ func (c *txSource) block(cfg *Config, id change.TableID, ts time.Time, txID int6
 	}
 }
 
-// sourceBlock builds an event's source block. snapshot is "false" when
-// streaming, else a Debezium snapshot marker; lastCommit 0 means unknown.
+// sourceBlock builds an event's source block. snapshot is "" when
+// streaming (the member is then null, as Debezium leaves it), else a
+// Debezium snapshot marker; lastCommit 0 means unknown.
 func sourceBlock(cfg *Config, id change.TableID, ts time.Time, snapshot string, txID int64, lastCommit, lsn uint64) change.StructValue {
 	seq := `[null,"` + strconv.FormatUint(lsn, 10) + `"]`
 	if lastCommit != 0 {
@@ -129,12 +130,16 @@ func sourceBlock(cfg *Config, id change.TableID, ts time.Time, snapshot string, 
 		tx = txID
 	}
 	us := ts.UnixMicro()
+	var snap any
+	if snapshot != "" {
+		snap = snapshot
+	}
 	return change.StructValue{
 		DebeziumVersion,
 		"postgresql",
 		cfg.TopicPrefix,
 		ts.UnixMilli(),
-		snapshot,
+		snap,
 		cfg.DBName,
 		seq,
 		us,

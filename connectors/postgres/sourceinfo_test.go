@@ -35,7 +35,7 @@ func TestTxSourceMatchesSourceBlock(t *testing.T) {
 	var c txSource
 	for i, s := range steps {
 		got := c.block(cfg, s.id, s.ts, s.txID, s.lastCommit, s.lsn, origin{})
-		want := sourceBlock(cfg, s.id, s.ts, "false", s.txID, s.lastCommit, s.lsn)
+		want := sourceBlock(cfg, s.id, s.ts, "", s.txID, s.lastCommit, s.lsn)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("step %d: block = %#v\nwant %#v", i, got, want)
 		}

@@ -70,6 +70,8 @@ var RuntimeKeys = []string{
 	"key.converter.apicurio.registry.url", "value.converter.apicurio.registry.url",
 	"key.converter.basic.auth.user.info", "value.converter.basic.auth.user.info",
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
+	"key.converter.replace.null.with.default", "value.converter.replace.null.with.default",
+	"key.converter.ignore.default.for.nullables", "value.converter.ignore.default.for.nullables",
 	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
 	// The retry policy (retry.go).
@@ -171,6 +173,8 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	cc.valueRegistry = parseConverter(probs, cfg, "value")
 	cc.json.KeySchemas = parseBool(probs, cfg, "key.converter.schemas.enable", false)
 	cc.json.ValueSchemas = parseBool(probs, cfg, "value.converter.schemas.enable", false)
+	cc.json.KeyKeepNulls = parseKeepNulls(probs, cfg, "key", cc.keyRegistry != nil)
+	cc.json.ValueKeepNulls = parseKeepNulls(probs, cfg, "value", cc.valueRegistry != nil)
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)
 	cc.json.TopicPrefix = cfg["topic.prefix"]
 	cc.extendedHeaders = parseBool(probs, cfg, "extended.headers.enabled", true)
@@ -259,6 +263,27 @@ func parseConverter(p problems, cfg map[string]string, side string) *schema.Regi
 	return o
 }
 
+// parseKeepNulls reads whether a side keeps a null where its field has a
+// default: the JsonConverter's <side>.converter.replace.null.with.default
+// (true by default: the default is written) or, for an Avro side, the
+// AvroConverter's <side>.converter.ignore.default.for.nullables (false by
+// default). Each key belongs to its converter; set on the other, it is
+// refused rather than silently ignored.
+func parseKeepNulls(p problems, cfg map[string]string, side string, avro bool) bool {
+	k := side + ".converter"
+	replaceKey, ignoreKey := k+".replace.null.with.default", k+".ignore.default.for.nullables"
+	if avro {
+		if _, ok := cfg[replaceKey]; ok {
+			p.add(replaceKey, "%s is a setting of %s, not of %s %s; for the AvroConverter use %s", replaceKey, jsonConverter, k, cfg[k], ignoreKey)
+		}
+		return parseBool(p, cfg, ignoreKey, false)
+	}
+	if _, ok := cfg[ignoreKey]; ok {
+		p.add(ignoreKey, "%s is a setting of the AvroConverter, not of %s; for the JsonConverter use %s=false", ignoreKey, jsonConverter, replaceKey)
+	}
+	return !parseBool(p, cfg, replaceKey, true)
+}
+
 // newEncoder returns the connector's encoder: JSON, or Avro when a side
 // uses an Avro converter. Closing stop (the task's ctx.Done()) ends the
 // schema registry's retries.
@@ -297,6 +322,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 		TopicPrefix: cc.json.TopicPrefix, Tombstones: cc.json.Tombstones,
 		KeyRegistry: key, ValueRegistry: value,
 		KeySchemas: cc.json.KeySchemas, ValueSchemas: cc.json.ValueSchemas,
+		KeyKeepNulls: cc.json.KeyKeepNulls, ValueKeepNulls: cc.json.ValueKeepNulls,
 		Headers: cc.json.Headers,
 	})
 }

@@ -1,0 +1,27 @@
+CREATE TYPE $S.color AS ENUM ('red', 'green');
+CREATE TABLE $S.t2 (
+ id int PRIMARY KEY,
+ c_date_ninf date DEFAULT '-infinity',
+ c_ts3_inf timestamp(3) DEFAULT 'infinity',
+ c_ts_ninf timestamp DEFAULT '-infinity',
+ c_ts3_ninf timestamp(3) DEFAULT '-infinity',
+ c_tstz_ninf timestamptz DEFAULT '-infinity',
+ c_interval_fn interval DEFAULT make_interval(days => 1),
+ c_interval_big interval DEFAULT '3 years 2 mons',
+ c_time_24 time DEFAULT '24:00:00',
+ c_bit_fn bit(3) DEFAULT B'101' | B'010',
+ c_varbit_fn varbit DEFAULT B'1'::varbit || B'0',
+ c_num_big numeric(20,4) DEFAULT 12345678901234.5678,
+ c_num_str numeric(6,2) DEFAULT 7.5,
+ c_float8_ninf float8 DEFAULT '-Infinity',
+ c_bool_expr bool DEFAULT (1 > 0),
+ c_json_fn jsonb DEFAULT jsonb_build_object('a', 1),
+ c_enum_fn $S.color DEFAULT 'red'::$S.color,
+ c_text_cast text DEFAULT 5::text,
+ c_text_case text DEFAULT CASE WHEN true THEN 'y' ELSE 'n' END,
+ c_varchar_nl varchar DEFAULT E'a\nb',
+ c_date_expr date DEFAULT ('2020-01-01'::date + 1),
+ c_ts_tz timestamp DEFAULT '2020-06-01 12:00:00',
+ c_int8_expr bigint DEFAULT (2^10)::bigint,
+ c_uuid_up uuid DEFAULT 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'
+);
