@@ -569,7 +569,7 @@ func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row 
 	if ts.IsZero() {
 		ts = time.Unix(int64(h.Timestamp), 0).UTC()
 	}
-	return srcInfo{ts: ts, snapshot: "false", db: t.ID.Namespace, table: t.ID.Name, serverID: h.ServerID,
+	return srcInfo{ts: ts, db: t.ID.Namespace, table: t.ID.Name, serverID: h.ServerID,
 		gtid: d.gtid, file: d.file, pos: pos, row: int32(row), thread: d.thread}
 }
 

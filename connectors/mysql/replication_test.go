@@ -171,7 +171,7 @@ func TestDecoderMariaDBTransaction(t *testing.T) {
 			t.Errorf("event %d state %s", i, ev.Pos.State)
 		}
 		src := ev.Source
-		if src[1] != "mariadb" || src[5] != "db" || src[9] != "t" || src[11] != "0-1-6" || src[12] != "mysql-bin.000002" || src[14] != int32(i) || src[4] != "false" {
+		if src[1] != "mariadb" || src[5] != "db" || src[9] != "t" || src[11] != "0-1-6" || src[12] != "mysql-bin.000002" || src[14] != int32(i) || src[4] != nil {
 			t.Errorf("event %d source %v", i, src)
 		}
 		if ev.Op != change.OpCreate || ev.Table.Version != 1 || ev.After[1] != fmt.Sprintf("n%d", i+1) {
@@ -476,7 +476,7 @@ func TestDecoderSourceBlocks(t *testing.T) {
 			}
 			ev := h.out[i]
 			i++
-			si := srcInfo{ts: w.ts, snapshot: "false", db: "db", table: w.table, serverID: 1, gtid: w.gtid, file: w.file, pos: w.pos, row: int32(row), thread: w.thread}
+			si := srcInfo{ts: w.ts, db: "db", table: w.table, serverID: 1, gtid: w.gtid, file: w.file, pos: w.pos, row: int32(row), thread: w.thread}
 			if want := si.block(h.d.cfg); !reflect.DeepEqual(ev.Source, want) {
 				t.Errorf("event %d source\n%#v\nwant\n%#v", i-1, ev.Source, want)
 			}

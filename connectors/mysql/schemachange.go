@@ -214,7 +214,7 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 	}
 	key, value := SchemaChangeSchemas(d.cfg)
 	record := func(db, table, ddl string, tcs []any) error {
-		si := srcInfo{ts: ts, snapshot: "false", db: db, table: table, serverID: h.ServerID,
+		si := srcInfo{ts: ts, db: db, table: table, serverID: h.ServerID,
 			gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
 		ev := &change.Event{
 			Commit: ts,

@@ -79,7 +79,7 @@ func SourceSchema(cfg *Config) *change.Field {
 // srcInfo is what a source block says about one event.
 type srcInfo struct {
 	ts       time.Time
-	snapshot string // "false" when streaming, else a snapshot marker
+	snapshot string // "" when streaming (the member is then null, as Debezium leaves it), else a snapshot marker
 	db       string
 	table    string
 	serverID uint32
@@ -127,7 +127,13 @@ func (s *srcInfo) fill(dst change.StructValue, cfg *Config, c *srcBoxes) change.
 	dst[1] = c.flavor.get(cfg.Flavor())
 	dst[2] = c.prefix.get(cfg.TopicPrefix)
 	dst[3] = c.ms
-	dst[4] = c.snapshot.get(s.snapshot)
+	// Streaming leaves source.snapshot unset, as Debezium does: converters
+	// write its schema default "false" unless replace.null.with.default is
+	// false, which keeps the null.
+	dst[4] = nil
+	if s.snapshot != "" {
+		dst[4] = c.snapshot.get(s.snapshot)
+	}
 	dst[5] = c.db.get(s.db)
 	dst[6] = nil
 	dst[7] = c.us
