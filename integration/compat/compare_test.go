@@ -59,14 +59,14 @@ const prefixToken = "${topic.prefix}"
 
 // Clock and position values differ between any two runs of any two systems,
 // so only their presence and nullness are compared, never their values:
-// - at the root of the data (the envelope, a schema-change value):
-//   ts_ms/ts_us/ts_ns are the processing clock;
-// - in a source block: ts_* are the database clock at the time each system read
-//   it (the snapshot's differs by when each started); lsn, txId, sequence
-//   (Postgres) and file, pos, gtid, server_id, thread (MySQL/MariaDB) are
-//   positions in the log, which differ because each side has its own slot or
-//   binlog client and read at its own time; name is the topic.prefix, which
-//   must differ because both write to the same Kafka cluster.
+//   - at the root of the data (the envelope, a schema-change value):
+//     ts_ms/ts_us/ts_ns are the processing clock;
+//   - in a source block: ts_* are the database clock at the time each system read
+//     it (the snapshot's differs by when each started); lsn, txId, sequence
+//     (Postgres) and file, pos, gtid, server_id, thread (MySQL/MariaDB) are
+//     positions in the log, which differ because each side has its own slot or
+//     binlog client and read at its own time; name is the topic.prefix, which
+//     must differ because both write to the same Kafka cluster.
 var (
 	ignoredRoot   = map[string]bool{"ts_ms": true, "ts_us": true, "ts_ns": true}
 	ignoredSource = map[string]bool{
