@@ -100,21 +100,61 @@ func compareSides(dbz, slc side, schemas bool) []difference {
 			continue
 		}
 		for _, k := range unionOrder(dk.order, sk.order) {
-			a, b := dk.byKey[k], sk.byKey[k]
-			for i := 0; i < len(a) || i < len(b); i++ {
-				where := fmt.Sprintf("%s key=%s #%d", topic, k, i)
-				switch {
-				case i >= len(a):
-					out = append(out, difference{Where: where, Path: "(record)", Debezium: "absent", Sluice: summary(b[i], slc.Prefix)})
-				case i >= len(b):
-					out = append(out, difference{Where: where, Path: "(record)", Debezium: summary(a[i], dbz.Prefix), Sluice: "absent"})
-				default:
-					out = append(out, compareRecord(where, a[i], b[i], dbz.Prefix, slc.Prefix, schemas)...)
+			// The snapshot's records and the stream's are aligned apart, so
+			// a snapshot record one side lacks (a snapshot DDL on the
+			// schema-change topic) does not shift the stream's comparison.
+			as, aw := splitSnapshot(dk.byKey[k], dbz.Prefix)
+			bs, bw := splitSnapshot(sk.byKey[k], slc.Prefix)
+			for _, phase := range []struct {
+				tag  string
+				a, b []rec
+			}{{"#snapshot", as, bs}, {"#", aw, bw}} {
+				a, b := phase.a, phase.b
+				for i := 0; i < len(a) || i < len(b); i++ {
+					where := fmt.Sprintf("%s key=%s %s%d", topic, k, phase.tag, i)
+					switch {
+					case i >= len(a):
+						out = append(out, difference{Where: where, Path: "(record)", Debezium: "absent", Sluice: summary(b[i], slc.Prefix)})
+					case i >= len(b):
+						out = append(out, difference{Where: where, Path: "(record)", Debezium: summary(a[i], dbz.Prefix), Sluice: "absent"})
+					default:
+						out = append(out, compareRecord(where, a[i], b[i], dbz.Prefix, slc.Prefix, schemas)...)
+					}
 				}
 			}
 		}
 	}
 	return out
+}
+
+// splitSnapshot splits one key's records into those a snapshot wrote (their
+// source.snapshot is set and not "false") and the rest, each in order.
+func splitSnapshot(recs []rec, prefix string) (snap, stream []rec) {
+	for _, r := range recs {
+		if isSnapshot(r.Value) {
+			snap = append(snap, r)
+		} else {
+			stream = append(stream, r)
+		}
+	}
+	return snap, stream
+}
+
+func isSnapshot(value []byte) bool {
+	if value == nil {
+		return false
+	}
+	v, err := parseJSON(value)
+	if err != nil {
+		return false
+	}
+	m, _ := v.(map[string]any)
+	if p, ok := m["payload"].(map[string]any); ok {
+		m = p
+	}
+	src, _ := m["source"].(map[string]any)
+	s, _ := src["snapshot"].(string)
+	return s != "" && s != "false"
 }
 
 // keyed is one topic's records grouped by key, keys in order of first appearance.
@@ -638,6 +678,16 @@ func TestCompareCatchesDifferences(t *testing.T) {
 	got = compareSides(side{pa, base(pa, "100", "1")}, side{pb, short}, true)
 	if len(got) != 1 || got[0].Path != "(record)" || got[0].Sluice != "absent" {
 		t.Errorf("missing tombstone: got\n%s", joinDiffs(got))
+	}
+
+	// A snapshot record only one side has does not shift the stream.
+	ddl := func(p string, snap string, text string, off int64) rec {
+		return rec{Topic: p, Offset: off, Key: []byte(`{"databaseName":"d"}`), Value: []byte(`{"source":{"snapshot":"` + snap + `"},"ddl":"` + text + `"}`)}
+	}
+	got = compareSides(side{pa, []rec{ddl(pa, "true", "CREATE TABLE t", 0), ddl(pa, "false", "ALTER TABLE t", 1)}},
+		side{pb, []rec{ddl(pb, "false", "ALTER TABLE t", 0)}}, false)
+	if len(got) != 1 || got[0].Path != "(record)" || !strings.Contains(got[0].Where, "#snapshot0") {
+		t.Errorf("snapshot DDL missing on one side: got\n%s", joinDiffs(got))
 	}
 
 	// Without schemas the data root is the value itself.

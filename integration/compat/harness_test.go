@@ -334,18 +334,26 @@ type pair struct {
 	schemas  bool
 }
 
-// waitSuffix waits until both sides have at least n records on topic
-// prefix+suffix. It stops early when a connector of ps has FAILED, and on a
-// timeout or failure it reports the connectors' states and goes on, so what
-// did arrive is still compared.
-func waitSuffix(t *testing.T, ps []pair, suffix string, n int, timeout time.Duration, dbz, slc restClient) {
+// waitCounts waits until both sides of every pair have at least want[suffix]
+// records on each topic prefix+suffix. It stops early when a connector has
+// FAILED, and on a timeout or failure it reports what is missing with the
+// connectors' states and goes on, so what did arrive is still compared.
+func waitCounts(t *testing.T, ps []pair, want map[string]int, timeout time.Duration, dbz, slc restClient) {
 	t.Helper()
 	failed := map[string]bool{} // connector@side that FAILED: no use waiting for it
+	short := func(p pair, side string, r *topicReader) bool {
+		for suffix, n := range want {
+			if r.count(suffix) < n && !failed[p.name+"@"+side] {
+				return true
+			}
+		}
+		return false
+	}
 	deadline := time.Now().Add(timeout)
 	for i := 0; ; i++ {
 		done := true
 		for _, p := range ps {
-			if p.dbz.count(suffix) < n && !failed[p.name+"@debezium"] || p.slc.count(suffix) < n && !failed[p.name+"@sluice"] {
+			if short(p, "debezium", p.dbz) || short(p, "sluice", p.slc) {
 				done = false
 			}
 		}
@@ -364,13 +372,20 @@ func waitSuffix(t *testing.T, ps []pair, suffix string, n int, timeout time.Dura
 		time.Sleep(200 * time.Millisecond)
 	}
 	for _, p := range ps {
-		if p.dbz.count(suffix) >= n && p.slc.count(suffix) >= n {
+		var missing []string
+		for suffix, n := range want {
+			if d, s := p.dbz.count(suffix), p.slc.count(suffix); d < n || s < n {
+				missing = append(missing, fmt.Sprintf("%s: %d Debezium and %d sluice records, want %d each", suffix, d, s, n))
+			}
+		}
+		if len(missing) == 0 {
 			continue
 		}
+		sort.Strings(missing)
 		ds, dt := dbz.state(p.name)
 		ss, st := slc.state(p.name)
-		t.Errorf("%s: %d Debezium and %d sluice records on %s, want %d each (Debezium task %s %s; sluice task %s %s)",
-			p.name, p.dbz.count(suffix), p.slc.count(suffix), suffix, n, ds, clip(dt, 2000), ss, clip(st, 2000))
+		t.Errorf("%s: %s (Debezium task %s %s; sluice task %s %s)",
+			p.name, strings.Join(missing, "; "), ds, clip(dt, 2000), ss, clip(st, 2000))
 	}
 }
 

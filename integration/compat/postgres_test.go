@@ -199,10 +199,8 @@ func TestPostgresSideBySide(t *testing.T) {
 		ps = append(ps, p)
 	}
 
-	for suffix, n := range map[string]int{".s.types": 3, ".s.kv": 3, ".s.full": 2, ".s.nokey": 2, ".s.comp": 2} {
-		waitSuffix(t, ps[:2], suffix, n, 120*time.Second, dbz, slc.restClient)
-	}
-	waitSuffix(t, ps[2:], ".s.edge", 3, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:2], map[string]int{".s.types": 3, ".s.kv": 3, ".s.full": 2, ".s.nokey": 2, ".s.comp": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{".s.edge": 3}, 30*time.Second, dbz, slc.restClient)
 
 	pgExec(t, pg,
 		// types: insert, update, delete.
@@ -249,7 +247,8 @@ func TestPostgresSideBySide(t *testing.T) {
 		// The end marker: once both sides have it, all before it is there.
 		"INSERT INTO s.zz_end VALUES (1)",
 	)
-	waitSuffix(t, ps, ".s.zz_end", 1, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:2], map[string]int{".s.zz_end": 1}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{".s.zz_end": 1}, 30*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
 	report(t, "pg", ps)
 }
