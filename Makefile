@@ -50,7 +50,7 @@ test-integration:
 # start) and on sluice, every record compared; each difference is printed and
 # written, with both sides' records, to $(COMPAT_DIFFS).
 test-compat:
-	$(ENV)/up postgres kafka mariadb connect
+	$(ENV)/up postgres kafka mariadb registry connect
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
 
 # Unit tests first (fail fast), then the servers. env-down runs whatever the
