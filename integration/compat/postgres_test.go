@@ -148,10 +148,14 @@ func TestPostgresSideBySide(t *testing.T) {
 		// Values that stop today's sluice (numeric NaN in precise mode), in a
 		// table of their own with connectors of their own, so the other
 		// tables are compared whatever happens here.
-		"CREATE TABLE s.edge (id int PRIMARY KEY, c_num numeric(10,2), c_num_free numeric, c_date date, c_ts timestamp, c_ts3 timestamp(3), c_tstz timestamptz, c_f8 float8)",
-		`INSERT INTO s.edge VALUES (1, 'NaN', 'NaN', 'infinity', 'infinity', '-infinity', 'infinity', 'Infinity'),
-		 (2, 1.5, 'Infinity', '-infinity', '-infinity', 'infinity', '-infinity', 'NaN'),
-		 (3, 2.5, 2.5, '2024-01-01', '2024-01-01 00:00:00', '2024-01-01 00:00:00.001', '2024-01-01 00:00:00+00', 0)`,
+		// numeric NaN and ±Infinity (edge) apart from the temporal
+		// infinities and float specials (edget), so one does not hide the other.
+		"CREATE TABLE s.edge (id int PRIMARY KEY, c_num numeric(10,2), c_num_free numeric)",
+		"INSERT INTO s.edge VALUES (1, 'NaN', 'NaN'), (2, 1.5, 'Infinity'), (3, 2.5, 2.5)",
+		"CREATE TABLE s.edget (id int PRIMARY KEY, c_date date, c_ts timestamp, c_ts3 timestamp(3), c_tstz timestamptz, c_f4 real, c_f8 float8)",
+		`INSERT INTO s.edget VALUES (1, 'infinity', 'infinity', '-infinity', 'infinity', 'NaN', 'Infinity'),
+		 (2, '-infinity', '-infinity', 'infinity', '-infinity', '-Infinity', 'NaN'),
+		 (3, '2024-01-01', '2024-01-01 00:00:00', '2024-01-01 00:00:00.001', '2024-01-01 00:00:00+00', 0, 0)`,
 		// A value big enough to be stored out of line (TOAST), so an update
 		// that leaves it unchanged does not carry it in the WAL.
 		"INSERT INTO s.kv SELECT i, 'name ' || i, i * 10, (SELECT string_agg(md5(i::text || g::text), '') FROM generate_series(1, 400) g) FROM generate_series(1, 3) i",
@@ -168,6 +172,7 @@ func TestPostgresSideBySide(t *testing.T) {
 		{true, "s.types,s.kv,s.full,s.nokey,s.comp,s.zz_end"},
 		{false, "s.types,s.kv,s.full,s.nokey,s.comp,s.zz_end"},
 		{true, "s.edge,s.zz_end"},
+		{true, "s.edget,s.zz_end"},
 	} {
 		schemas, tables := run.schemas, run.tables
 		name := uniq("cmp_pg")
@@ -200,7 +205,8 @@ func TestPostgresSideBySide(t *testing.T) {
 	}
 
 	waitCounts(t, ps[:2], map[string]int{".s.types": 3, ".s.kv": 3, ".s.full": 2, ".s.nokey": 2, ".s.comp": 2}, 120*time.Second, dbz, slc.restClient)
-	waitCounts(t, ps[2:], map[string]int{".s.edge": 3}, 30*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:3], map[string]int{".s.edge": 3}, 30*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[3:], map[string]int{".s.edget": 3}, 30*time.Second, dbz, slc.restClient)
 
 	pgExec(t, pg,
 		// types: insert, update, delete.
@@ -226,8 +232,10 @@ func TestPostgresSideBySide(t *testing.T) {
 		"UPDATE s.comp SET b = 'z' WHERE a = 1 AND b = 'x'",
 		"DELETE FROM s.comp WHERE a = 1 AND b = 'y'",
 		// edge: special values while streaming.
-		"INSERT INTO s.edge VALUES (4, 'NaN', '-Infinity', 'infinity', '-infinity', 'infinity', '-infinity', '-Infinity')",
+		"INSERT INTO s.edge VALUES (4, 'NaN', '-Infinity')",
 		"UPDATE s.edge SET c_num = 'NaN' WHERE id = 3",
+		"INSERT INTO s.edget VALUES (4, 'infinity', '-infinity', 'infinity', '-infinity', 'Infinity', '-Infinity')",
+		"UPDATE s.edget SET c_date = '-infinity' WHERE id = 3",
 		// One transaction over several tables.
 		"BEGIN",
 		"INSERT INTO s.kv VALUES (5, 'five', 50, NULL)",
