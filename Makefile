@@ -46,7 +46,7 @@ test-integration:
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(INTEGRATION_TIMEOUT) $(INTEGRATION_PKGS)
 
 # The same connectors on real Debezium (Kafka Connect 4.3.0, env service
-# connect: ~210 MB of Maven artifacts fetched once into the env cache, ~40 s to
+# connect: ~175 MB of Maven artifacts fetched once into the env cache (~40 s), ~40 s to
 # start) and on sluice, every record compared; each difference is printed and
 # written, with both sides' records, to $(COMPAT_DIFFS).
 test-compat:
