@@ -197,6 +197,12 @@ func TestPostgresSideBySide(t *testing.T) {
 			"key.converter.schemas.enable":   se,
 			"value.converter.schemas.enable": se,
 		}
+		if !schemas {
+			// The run without schemas also checks two options: truncate
+			// records (skipped by default) and no tombstones after deletes.
+			cfg["skipped.operations"] = "none"
+			cfg["tombstones.on.delete"] = "false"
+		}
 		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: schemas}
 		createBoth(t, dbz, slc.restClient, name, cfg,
 			map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
@@ -252,6 +258,8 @@ func TestPostgresSideBySide(t *testing.T) {
 		"INSERT INTO s.kv VALUES (7, 'seven', 70, NULL, NULL)",
 		"COMMIT",
 		"SELECT pg_logical_emit_message(false, 'cmp', 'not transactional')",
+		// A truncate (a record only where skipped.operations=none).
+		"TRUNCATE s.nokey",
 		// The end marker: once both sides have it, all before it is there.
 		"INSERT INTO s.zz_end VALUES (1)",
 	)
