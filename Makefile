@@ -40,6 +40,7 @@ test-unit:
 COMPAT_PKG       = ./integration/compat
 INTEGRATION_PKGS = $(filter-out $(COMPAT_PKG),$(shell grep -rl --include='*_test.go' '^//go:build integration' . | xargs -r -n1 dirname | sort -u))
 COMPAT_DIFFS    ?= bin/compat
+COMPAT_RUN      ?= .
 
 test-integration:
 	@if [ -z "$(INTEGRATION_PKGS)" ]; then echo "test-integration: no integration tests"; exit 1; fi
@@ -48,10 +49,11 @@ test-integration:
 # The same connectors on real Debezium (Kafka Connect 4.3.0, env service
 # connect: ~175 MB of Maven artifacts fetched once into the env cache (~40 s), ~40 s to
 # start) and on sluice, every record compared; each difference is printed and
-# written, with both sides' records, to $(COMPAT_DIFFS).
+# written, with both sides' records, to $(COMPAT_DIFFS). COMPAT_RUN picks tests
+# (-run), e.g. make test-compat COMPAT_RUN=Postgres.
 test-compat:
 	$(ENV)/up postgres kafka mariadb registry connect
-	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
+	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m -run '$(COMPAT_RUN)' $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
 
 # Unit tests first (fail fast), then the servers. env-down runs whatever the
 # tests did; the exit status is the tests' (or env-up's, if that failed).
