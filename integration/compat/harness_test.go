@@ -37,7 +37,8 @@ var (
 	myAddr     = envOr("SLUICE_MYSQL_ADDR", "127.0.0.1:53306")
 	binPath    string
 
-	diffsDir = flag.String("diffs-dir", "", "write each test's differences and both sides' records to files in this directory")
+	diffsDir  = flag.String("diffs-dir", "", "write each test's differences and both sides' records to files in this directory")
+	sluiceBin = flag.String("sluice-bin", "", "run this sluice binary instead of building one from this tree (to compare another branch's build)")
 )
 
 func envOr(k, def string) string {
@@ -49,6 +50,10 @@ func envOr(k, def string) string {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	if *sluiceBin != "" {
+		binPath = *sluiceBin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "sluice-compat-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
