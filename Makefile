@@ -1,7 +1,8 @@
 # sluice: the one entry point. `make help` lists the targets.
 #
 # Integration tests need the real servers of integration/env (PostgreSQL 15 on
-# 127.0.0.1:55432, Kafka 4 on 127.0.0.1:59092). `make test` starts them, runs
+# 127.0.0.1:55432, Kafka 4 on 127.0.0.1:59092; test-compat also Kafka Connect
+# with Debezium on 127.0.0.1:58083). `make test` starts them, runs
 # the integration tests and stops them again; servers that were already up
 # before `make test` are left running (set SLUICE_ENV_DOWN=1 to stop them too).
 
@@ -10,13 +11,14 @@ ENV                 := integration/env
 INTEGRATION_TIMEOUT ?= 25m
 
 .DEFAULT_GOAL := build
-.PHONY: help build test test-unit test-integration lint fmt vet env-up env-down env-status demo clean bench bench-smoke
+.PHONY: help build test test-unit test-integration test-compat lint fmt vet env-up env-down env-status demo clean bench bench-smoke
 
 help:
 	@echo "build             CGO_ENABLED=0 go build -o bin/sluice ./cmd/sluice (a static binary)"
 	@echo "test              unit tests, then env-up, integration tests, env-down"
 	@echo "test-unit         go test -race ./... (no servers needed)"
 	@echo "test-integration  integration tests against running servers (make env-up first)"
+	@echo "test-compat       sluice side by side with real Debezium on Kafka Connect (starts env service connect); differences in COMPAT_DIFFS"
 	@echo "lint              gofmt, go vet, golangci-lint and shellcheck when installed"
 	@echo "fmt               gofmt -s -w (and goimports when installed)"
 	@echo "vet               go vet, with and without the integration tag"
@@ -34,12 +36,25 @@ test-unit:
 	$(GO) test -race -count=1 ./...
 
 # Every package with integration-tagged test files; run one at a time since
-# they share the servers.
-INTEGRATION_PKGS = $(shell grep -rl --include='*_test.go' '^//go:build integration' . | xargs -r -n1 dirname | sort -u)
+# they share the servers. integration/compat needs the Kafka Connect worker
+# too and runs in test-compat.
+COMPAT_PKG       = ./integration/compat
+INTEGRATION_PKGS = $(filter-out $(COMPAT_PKG),$(shell grep -rl --include='*_test.go' '^//go:build integration' . | xargs -r -n1 dirname | sort -u))
+COMPAT_DIFFS    ?= bin/compat
+COMPAT_RUN      ?= .
 
 test-integration:
 	@if [ -z "$(INTEGRATION_PKGS)" ]; then echo "test-integration: no integration tests"; exit 1; fi
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(INTEGRATION_TIMEOUT) $(INTEGRATION_PKGS)
+
+# The same connectors on real Debezium (Kafka Connect 4.3.0, env service
+# connect: ~175 MB of Maven artifacts fetched once into the env cache (~40 s), ~40 s to
+# start) and on sluice, every record compared; each difference is printed and
+# written, with both sides' records, to $(COMPAT_DIFFS). COMPAT_RUN picks tests
+# (-run), e.g. make test-compat COMPAT_RUN=Postgres.
+test-compat:
+	$(ENV)/up postgres kafka mariadb registry connect
+	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m -run '$(COMPAT_RUN)' $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
 
 # Unit tests first (fail fast), then the servers. env-down runs whatever the
 # tests did; the exit status is the tests' (or env-up's, if that failed).
@@ -47,7 +62,7 @@ test: test-unit
 	@was_up=0; if $(ENV)/status >/dev/null 2>&1; then was_up=1; fi; \
 	rc=0; \
 	$(MAKE) --no-print-directory env-up && $(MAKE) --no-print-directory test-integration && \
-		$(MAKE) --no-print-directory bench-smoke || rc=$$?; \
+		$(MAKE) --no-print-directory bench-smoke && $(MAKE) --no-print-directory test-compat || rc=$$?; \
 	if [ $$was_up = 1 ] && [ -z "$(SLUICE_ENV_DOWN)" ]; then \
 		echo "make: the test servers were up before 'make test'; leaving them up (make env-down stops them)"; \
 	else \
@@ -66,7 +81,7 @@ lint:
 		echo "lint: golangci-lint is not on PATH; ran gofmt and go vet only (.golangci.yml has the full set)"; \
 	fi
 	@if command -v shellcheck >/dev/null 2>&1; then \
-		echo "shellcheck"; cd $(ENV) && shellcheck -x up down status lib.sh postgres.sh kafka.sh mariadb.sh registry.sh && cd - >/dev/null && shellcheck .ci/run; \
+		echo "shellcheck"; cd $(ENV) && shellcheck -x up down status lib.sh postgres.sh kafka.sh mariadb.sh registry.sh connect.sh && cd - >/dev/null && shellcheck .ci/run; \
 	fi
 
 fmt:

@@ -41,8 +41,17 @@ REGISTRY_PORT=58081
 REGISTRY_DIR="$STATE_DIR/registry"
 REGISTRY_APP="$CACHE_DIR/registry"
 
-# Start order; `down` stops in reverse.
-ALL_SERVICES=(postgres kafka mariadb registry)
+# Kafka Connect 4.3.0 with real Debezium plugins (distributed worker), for
+# side-by-side tests against Debezium; the Maven artifacts go to the cache.
+CONNECT_PORT=58083
+CONNECT_DIR="$STATE_DIR/connect"
+CONNECT_APP="$CACHE_DIR/connect"
+
+# Start order; `down` stops in reverse. `up` and `status` without arguments
+# take DEFAULT_SERVICES; `down` without arguments stops every service. connect
+# is started only by those who need it (`up connect`, make test-compat).
+ALL_SERVICES=(postgres kafka mariadb registry connect)
+DEFAULT_SERVICES=(postgres kafka mariadb registry)
 
 log() { printf 'env: %s\n' "$*"; }
 warn() { printf 'env: warning: %s\n' "$*" >&2; }
@@ -139,7 +148,8 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# select_services ARGS...: the services named on the command line, or all.
+# select_services ARGS...: the services named on the command line, or
+# DEFAULT_SERVICES (all of them when SELECT_ALL=1).
 select_services() {
 	SERVICES=()
 	local a s ok
@@ -152,7 +162,11 @@ select_services() {
 		SERVICES+=("$a")
 	done
 	if [[ ${#SERVICES[@]} -eq 0 ]]; then
-		SERVICES=("${ALL_SERVICES[@]}")
+		if [[ ${SELECT_ALL:-0} -eq 1 ]]; then
+			SERVICES=("${ALL_SERVICES[@]}")
+		else
+			SERVICES=("${DEFAULT_SERVICES[@]}")
+		fi
 	fi
 }
 
@@ -164,3 +178,5 @@ source "$ENV_SRC_DIR/kafka.sh"
 source "$ENV_SRC_DIR/mariadb.sh"
 # shellcheck source=registry.sh
 source "$ENV_SRC_DIR/registry.sh"
+# shellcheck source=connect.sh
+source "$ENV_SRC_DIR/connect.sh"
