@@ -539,3 +539,38 @@ func TestSchemaVersionsCarried(t *testing.T) {
 		t.Errorf("confirmed: tentative %v, recorded %d; want false, 3", open.tentative, st4.versions["public.a"].V)
 	}
 }
+
+// TestDeleteBeforeImageWithDroppedColumn is a delete under REPLICA IDENTITY
+// DEFAULT on a table with a column left out of the records (a box, without
+// include.unknown.datatypes) before NOT NULL columns: the before image
+// takes each remaining column's default from its own schema column. Found
+// by the side-by-side test, where a 71-column table with dropped geometric
+// columns panicked the daemon.
+func TestDeleteBeforeImageWithDroppedColumn(t *testing.T) {
+	ti := &tableInfo{
+		ID: change.TableID{Namespace: "public", Name: "t"}, OID: 1000, Identity: 'd', CanSelect: true, HasPK: true,
+		Cols: []colInfo{
+			{Name: "id", TypeOID: tOidInt4, Typmod: -1, NotNull: true, BaseOID: tOidInt4},
+			{Name: "b", TypeOID: 603, Typmod: -1, BaseOID: 603, TypeName: "box"},
+			{Name: "name", TypeOID: tOidText, Typmod: -1, NotNull: true, Collatable: true, BaseOID: tOidText, HasDefault: true, Default: "'dflt'::text"},
+			{Name: "m", TypeOID: tOidInt4, Typmod: -1, NotNull: true, BaseOID: tOidInt4},
+		},
+		Key: []int{0},
+	}
+	if err := buildSchema(context.Background(), NewTypeCatalog(), nil, ti, 1, TypeOptions{}, slog.New(slog.DiscardHandler), map[string]bool{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ti.Schema.Columns); n != 3 {
+		t.Fatalf("%d schema columns, want 3 (the box left out)", n)
+	}
+	h := newHarness(t, Config{}, ti, nil, nil)
+	del := &pglogrepl.DeleteMessage{RelationID: 1000, OldTupleType: 'K', OldTuple: tup("1", "\x00n", "\x00n", "\x00n")}
+	h.feed(tx(100, 7, del)...)
+	evs := h.events()
+	if len(evs) != 1 {
+		t.Fatalf("%d events", len(evs))
+	}
+	if !reflect.DeepEqual(evs[0].Before, change.Row{int32(1), "dflt", int32(0)}) {
+		t.Errorf("before %#v, want id, the name default and m's fallback", evs[0].Before)
+	}
+}
