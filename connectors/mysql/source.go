@@ -332,7 +332,7 @@ func (st *Stream) start(plan *openPlan) {
 		defer st.wg.Done()
 		defer st.items.Close()
 		defer st.q.Close()
-		err := st.produce(ctx, plan)
+		err := change.Guard(func() error { return st.produce(ctx, plan) })
 		if err == nil || ctx.Err() != nil {
 			return
 		}

@@ -399,7 +399,7 @@ func (st *Stream) start(plan *openPlan) {
 			}
 			st.q.Close(context.Background())
 		}()
-		err := st.produce(ctx, plan)
+		err := change.Guard(func() error { return st.produce(ctx, plan) })
 		if err == nil || ctx.Err() != nil {
 			return
 		}

@@ -207,7 +207,12 @@ func (s *Supervisor) launch(m *managed) {
 	cfg := maps.Clone(m.config)
 	go func() {
 		defer close(done)
-		s.run(ctx, m, cfg)
+		// A bug in the connector's own goroutine fails that connector,
+		// not the daemon.
+		if err := change.Guard(func() error { s.run(ctx, m, cfg); return nil }); err != nil {
+			s.log.Error("connector stopped by an internal error", "connector", m.name, "err", err)
+			s.setState(m, StateFailed, trace(err))
+		}
 	}()
 }
 

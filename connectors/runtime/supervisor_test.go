@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/sinks"
 )
@@ -181,4 +182,31 @@ func TestSupervisorFailedTaskHasTrace(t *testing.T) {
 	if !strings.Contains(st.Tasks[0].Trace, "scripted failure") {
 		t.Fatalf("trace = %q", st.Tasks[0].Trace)
 	}
+}
+
+// panicSource panics when opened, as a bug in a source would.
+type panicSource struct{ scriptedSource }
+
+func (*panicSource) Open(context.Context, *change.Position) (Stream, error) {
+	var m map[string]int
+	m["boom"]++ // assignment to a nil map
+	return nil, nil
+}
+
+// TestSupervisorPanicFailsOnlyThatConnector: a panic in a connector's run
+// fails that connector with the panic in its trace; the supervisor and its
+// other connectors go on.
+func TestSupervisorPanicFailsOnlyThatConnector(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir(), &panicSource{}, &memSink{})
+	if _, err := s.Create(context.Background(), "c1", map[string]string{"connector.class": "test", "topic.prefix": "p"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, s, "c1", StateFailed)
+	if !strings.Contains(st.Tasks[0].Trace, "nil map") || !strings.Contains(st.Tasks[0].Trace, "internal error") {
+		t.Fatalf("trace = %q, want the panic", st.Tasks[0].Trace)
+	}
+	if _, err := s.Create(context.Background(), "c2", map[string]string{"connector.class": "test", "topic.prefix": "q"}, ""); err != nil {
+		t.Fatalf("the supervisor no longer takes connectors: %v", err)
+	}
+	waitState(t, s, "c2", StateFailed)
 }
