@@ -320,7 +320,7 @@ func fingerprint(ts *change.TableSchema) string {
 	h := fnv.New64a()
 	var field func(f *change.Field)
 	field = func(f *change.Field) {
-		fmt.Fprintf(h, "%q:%d:%t:%q:%d:%q:%q;", f.Name, f.Type, f.Optional, f.Logical, f.Version, f.SourceType, f.Doc)
+		fmt.Fprintf(h, "%q:%d:%t:%q:%d:%q:%q:%#v;", f.Name, f.Type, f.Optional, f.Logical, f.Version, f.SourceType, f.Doc, f.Default)
 		for _, p := range f.Params {
 			fmt.Fprintf(h, "%q=%q;", p.Key, p.Value)
 		}
