@@ -1960,8 +1960,10 @@ func charsetOfCollation(id uint64) string {
 
 // MetaFromTableMap reads column metadata from a TABLE_MAP event written
 // with binlog_row_metadata=FULL (names, signedness, charsets, enum/set
-// values, primary key, geometry types). ColumnType is left empty.
-func MetaFromTableMap(ev *replication.TableMapEvent) ([]ColumnMeta, error) {
+// values, primary key, geometry types). ColumnType is left empty. mariadb
+// says which server wrote the event: the two count different columns in
+// the signedness bitmap (see unsignedColumns).
+func MetaFromTableMap(ev *replication.TableMapEvent, mariadb bool) ([]ColumnMeta, error) {
 	n := int(ev.ColumnCount)
 	if len(ev.ColumnName) != n || n == 0 {
 		return nil, fmt.Errorf("table %s.%s: %w", ev.Schema, ev.Table, ErrNoRowMetadata)
@@ -1970,7 +1972,7 @@ func MetaFromTableMap(ev *replication.TableMapEvent) ([]ColumnMeta, error) {
 		return nil, fmt.Errorf("table %s.%s: TABLE_MAP has %d types and %d metadata for %d columns", ev.Schema, ev.Table, len(ev.ColumnType), len(ev.ColumnMeta), n)
 	}
 	names := ev.ColumnNameString()
-	unsigned := ev.UnsignedMap()
+	unsigned := unsignedColumns(ev, mariadb)
 	collations := ev.CollationMap()
 	enumCollations := ev.EnumSetCollationMap()
 	enums := ev.EnumStrValueMap()
@@ -2051,6 +2053,46 @@ func MetaFromTableMap(ev *replication.TableMapEvent) ([]ColumnMeta, error) {
 		out[i] = m
 	}
 	return out, nil
+}
+
+// signednessCounted reports whether the server gives a column of binlog
+// type typ a bit in the TABLE_MAP signedness bitmap. MySQL counts the
+// integer, FLOAT, DOUBLE and DECIMAL types (is_numeric_type). MariaDB counts
+// every field that has a signedness, and YEAR is one there (Field_year is a
+// Field_tiny, always UNSIGNED): measured on MariaDB 10.11, a YEAR column
+// takes a bit, set. go-mysql's TableMapEvent.UnsignedMap follows MySQL's
+// rule whatever the flavour, so on MariaDB every numeric column after a
+// YEAR read its neighbour's bit: a signed INT after a YEAR became unsigned
+// (-5 streamed as 4294967291, schema int64).
+func signednessCounted(typ byte, mariadb bool) bool {
+	switch typ {
+	case gomysql.MYSQL_TYPE_TINY, gomysql.MYSQL_TYPE_SHORT, gomysql.MYSQL_TYPE_INT24, gomysql.MYSQL_TYPE_LONG, gomysql.MYSQL_TYPE_LONGLONG,
+		gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE:
+		return true
+	case gomysql.MYSQL_TYPE_YEAR:
+		return mariadb
+	}
+	return false
+}
+
+// unsignedColumns reads the TABLE_MAP signedness bitmap: one bit per
+// counted column (signednessCounted), most significant bit first, set for
+// UNSIGNED. A column the bitmap does not cover is signed. Only TABLE_MAP
+// column types can be counted: MYSQL_TYPE_STRING hides ENUM and SET, which
+// neither server counts.
+func unsignedColumns(ev *replication.TableMapEvent, mariadb bool) []bool {
+	out := make([]bool, len(ev.ColumnType))
+	bit := 0
+	for i, typ := range ev.ColumnType {
+		if !signednessCounted(typ, mariadb) {
+			continue
+		}
+		if byteIdx := bit / 8; byteIdx < len(ev.SignednessBitmap) {
+			out[i] = ev.SignednessBitmap[byteIdx]&(0x80>>(bit%8)) != 0
+		}
+		bit++
+	}
+	return out
 }
 
 func latin1All(vals []string) []string {

@@ -506,7 +506,7 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	if err != nil {
 		return err
 	}
-	meta, err := MetaFromTableMap(e)
+	meta, err := MetaFromTableMap(e, d.st.info.MariaDB)
 	if err == nil {
 		declaredTypes(meta, model)
 		t, err = buildTable(id, meta, keyOf(meta, model), 0, d.cfg.Types)
