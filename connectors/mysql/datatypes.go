@@ -499,6 +499,7 @@ var typeByName = map[string]byte{
 	"date":             gomysql.MYSQL_TYPE_DATE, "time": gomysql.MYSQL_TYPE_TIME2, "datetime": gomysql.MYSQL_TYPE_DATETIME2,
 	"timestamp": gomysql.MYSQL_TYPE_TIMESTAMP2, "year": gomysql.MYSQL_TYPE_YEAR,
 	"char": gomysql.MYSQL_TYPE_STRING, "binary": gomysql.MYSQL_TYPE_STRING,
+	"uuid": gomysql.MYSQL_TYPE_STRING, "inet4": gomysql.MYSQL_TYPE_STRING, "inet6": gomysql.MYSQL_TYPE_STRING,
 	"varchar": gomysql.MYSQL_TYPE_VARCHAR, "varbinary": gomysql.MYSQL_TYPE_VARCHAR,
 	"tinytext": gomysql.MYSQL_TYPE_BLOB, "text": gomysql.MYSQL_TYPE_BLOB, "mediumtext": gomysql.MYSQL_TYPE_BLOB, "longtext": gomysql.MYSQL_TYPE_BLOB,
 	"tinyblob": gomysql.MYSQL_TYPE_BLOB, "blob": gomysql.MYSQL_TYPE_BLOB, "mediumblob": gomysql.MYSQL_TYPE_BLOB, "longblob": gomysql.MYSQL_TYPE_BLOB,
@@ -585,6 +586,9 @@ func completeMeta(m ColumnMeta, ct columnType) ColumnMeta {
 func sourceType(m ColumnMeta, ct columnType) string {
 	if m.ColumnType != "" {
 		return m.ColumnType
+	}
+	if name := mariaDBBinaryType(&m, ct); name != "" {
+		return name
 	}
 	uns := ""
 	if m.Unsigned {
@@ -687,6 +691,9 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 		case ct.base == "json":
 			ct.base = "longtext" // MariaDB's JSON read from SHOW CREATE TABLE: LONGTEXT
 		}
+	}
+	if name := mariaDBBinaryType(&m, ct); name != "" {
+		return mapMariaDBBinary(name), nil
 	}
 	switch m.Type {
 	case gomysql.MYSQL_TYPE_TINY:

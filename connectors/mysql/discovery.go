@@ -44,6 +44,9 @@ func (t *tableInfo) keyKinds() []keyKind {
 	k := make([]keyKind, len(t.Key))
 	for i, c := range t.Key {
 		k[i] = kindOf(t.Meta[c].Type)
+		if mariaDBBinaryType(&t.Meta[c], parseColumnType(t.Meta[c].ColumnType)) != "" {
+			k[i] = keyBinary
+		}
 	}
 	return k
 }

@@ -941,8 +941,14 @@ func keyText(m *ColumnMeta, v any) string {
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
+		if t, ok := binaryStringKeyText(m, v); ok {
+			return t
+		}
 		return x
 	case []byte:
+		if t, ok := binaryStringKeyText(m, v); ok {
+			return t
+		}
 		return string(x)
 	case *big.Int:
 		return x.String()
