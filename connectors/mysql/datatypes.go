@@ -762,7 +762,13 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 		}
 		return mapping{field: geometryField(), binlog: binlogBytesThen(decodeGeometry), text: decodeGeometry, fallback: emptyGeometry()}, nil
 	}
-	return mapping{}, fmt.Errorf("type %d (%s) has no mapping", m.Type, sourceType(m, ct))
+	name := sourceType(m, ct)
+	if strings.HasPrefix(name, "type ") {
+		name = "binlog " + name
+	} else {
+		name += fmt.Sprintf(" (binlog type %d)", m.Type)
+	}
+	return mapping{}, &UnsupportedTypeError{Column: m.Name, Type: name}
 }
 
 // --- integers ---------------------------------------------------------------
@@ -2146,7 +2152,7 @@ func MetaFromInformationSchema(ctx context.Context, conn *client.Conn, schema, t
 		}
 		t, ok := typeByName[dataType]
 		if !ok {
-			return nil, fmt.Errorf("column %s.%s.%s: type %s has no mapping", schema, table, m.Name, m.ColumnType)
+			return nil, &UnsupportedTypeError{Table: schema + "." + table, Column: m.Name, Type: m.ColumnType}
 		}
 		m.Type = t
 		ct := parseColumnType(m.ColumnType)

@@ -510,6 +510,9 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	if err == nil {
 		declaredTypes(meta, model)
 		t, err = buildTable(id, meta, keyOf(meta, model), 0, d.cfg.Types)
+		if errors.Is(err, ErrUnsupportedType) {
+			return err
+		}
 		if err != nil {
 			return &DecodeError{Table: id.String(), Err: err}
 		}
