@@ -149,3 +149,20 @@ func TestBinaryKeyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestMariaDBBinaryTypesHaveNoDefault: Debezium 3.5.0 gives a UUID column
+// with a DEFAULT no field default (measured side by side); INET4 and INET6
+// follow it.
+func TestMariaDBBinaryTypesHaveNoDefault(t *testing.T) {
+	for _, typeName := range []string{"UUID", "INET4", "INET6"} {
+		m := ColumnMeta{Name: "c", Type: gomysql.MYSQL_TYPE_STRING, Length: 16, Charset: "binary",
+			Declared: &DeclaredType{TypeName: typeName, JDBCType: jdbcOther, Length: -1, Default: "00000000-0000-0000-0000-0000000000ff", HasDefault: true}}
+		ti, err := buildTable(change.TableID{Namespace: "db", Name: "t"}, []ColumnMeta{m}, nil, 1, TypeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := ti.Schema.Columns[0].Default; d != nil {
+			t.Errorf("%s: default %#v", typeName, d)
+		}
+	}
+}
