@@ -2072,8 +2072,12 @@ func MetaFromTableMap(ev *replication.TableMapEvent, mariadb bool) ([]ColumnMeta
 // type typ a bit in the TABLE_MAP signedness bitmap. MySQL counts the
 // integer, FLOAT, DOUBLE and DECIMAL types (is_numeric_type). MariaDB counts
 // every field that has a signedness, and YEAR is one there (Field_year is a
-// Field_tiny, always UNSIGNED): measured on MariaDB 10.11, a YEAR column
-// takes a bit, set. go-mysql's TableMapEvent.UnsignedMap follows MySQL's
+// Field_tiny, always UNSIGNED). Measured on MariaDB 10.11 with each type
+// before an INT UNSIGNED and an INT: TINYINT to BIGINT (BOOLEAN included),
+// DECIMAL, FLOAT, DOUBLE (FLOAT(M,D) included) and YEAR take a bit, YEAR's
+// set; BIT, the temporal types, CHAR/VARCHAR/BINARY/ENUM/SET, the TEXT and
+// BLOB types, JSON, the geometry types, UUID, INET4 and INET6 take none.
+// go-mysql's TableMapEvent.UnsignedMap follows MySQL's
 // rule whatever the flavour, so on MariaDB every numeric column after a
 // YEAR read its neighbour's bit: a signed INT after a YEAR became unsigned
 // (-5 streamed as 4294967291, schema int64).
