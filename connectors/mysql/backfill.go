@@ -291,10 +291,17 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 
 var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
-// keyLiteral renders a key value's text form as an SQL literal for a
-// column of type typ.
-func keyLiteral(typ byte, s string) string {
+// keyLiteral renders a key value's text form as an SQL literal for key
+// column m.
+func keyLiteral(m *ColumnMeta, s string) string {
+	typ := m.Type
 	switch {
+	case mariaDBBinaryType(m, parseColumnType(m.ColumnType)) != "":
+		// UUID, INET4, INET6: the bytes BINARY col gives, not the text's.
+		if b, ok := binaryOfText(s); ok {
+			return "X'" + hex.EncodeToString(b) + "'"
+		}
+		return quoteString(s)
 	case kindOf(typ) == keyNumeric && numericLiteralRE.MatchString(s):
 		return s
 	case stringType(typ):
@@ -325,7 +332,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 	if after != nil {
 		lits := make([]string, len(t.Key))
 		for i, k := range t.Key {
-			lits[i] = keyLiteral(t.Meta[k].Type, after[i])
+			lits[i] = keyLiteral(&t.Meta[k], after[i])
 		}
 		if len(keys) == 1 {
 			sql += " WHERE " + keys[0] + " > " + lits[0]

@@ -371,7 +371,7 @@ func TestTypesAgainstMariaDB(t *testing.T) {
 			binRows = append(binRows, re.Rows...)
 		}
 	}
-	tmMeta, err := MetaFromTableMap(tableMap)
+	tmMeta, err := MetaFromTableMap(tableMap, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -870,7 +870,7 @@ func tableMap() *replication.TableMapEvent {
 }
 
 func TestMetaFromTableMap(t *testing.T) {
-	metas, err := MetaFromTableMap(tableMap())
+	metas, err := MetaFromTableMap(tableMap(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -929,9 +929,58 @@ func TestMetaFromTableMap(t *testing.T) {
 func TestMetaFromTableMapWithoutNames(t *testing.T) {
 	ev := tableMap()
 	ev.ColumnName = nil
-	_, err := MetaFromTableMap(ev)
+	_, err := MetaFromTableMap(ev, true)
 	if !errors.Is(err, ErrNoRowMetadata) || !strings.Contains(err.Error(), "binlog_row_metadata=FULL") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestUnsignedColumns reads signedness bitmaps as the two servers write
+// them: MariaDB gives YEAR a bit (set: YEAR is UNSIGNED there), MySQL does
+// not. Read with MySQL's rule, MariaDB's bitmap shifts every later numeric
+// column onto its neighbour's bit (the bug: a signed INT after a YEAR was
+// read as unsigned).
+func TestUnsignedColumns(t *testing.T) {
+	types := []byte{
+		gomysql.MYSQL_TYPE_YEAR,       // y
+		gomysql.MYSQL_TYPE_LONG,       // signed
+		gomysql.MYSQL_TYPE_TINY,       // unsigned
+		gomysql.MYSQL_TYPE_STRING,     // enum: not counted
+		gomysql.MYSQL_TYPE_BIT,        // not counted
+		gomysql.MYSQL_TYPE_NEWDECIMAL, // unsigned
+		gomysql.MYSQL_TYPE_FLOAT,      // signed
+		gomysql.MYSQL_TYPE_YEAR,       // y
+		gomysql.MYSQL_TYPE_DOUBLE,     // unsigned
+		gomysql.MYSQL_TYPE_LONGLONG,   // signed
+		gomysql.MYSQL_TYPE_DATETIME2,  // not counted
+		gomysql.MYSQL_TYPE_INT24,      // unsigned
+	}
+	want := []bool{true, false, true, false, false, true, false, true, true, false, false, true}
+	for _, tc := range []struct {
+		name    string
+		mariadb bool
+		bitmap  []byte
+	}{
+		// MariaDB: y s u u s y u s u -> 1011 0110 1
+		{"mariadb", true, []byte{0xb6, 0x80}},
+		// MySQL: s u u s u s u -> 0110 101
+		{"mysql", false, []byte{0x6a}},
+	} {
+		ev := &replication.TableMapEvent{ColumnCount: uint64(len(types)), ColumnType: types, SignednessBitmap: tc.bitmap}
+		got := unsignedColumns(ev, tc.mariadb)
+		for i := range types {
+			// MySQL has no bit for YEAR; the type's own rule makes it unsigned.
+			if tc.mariadb || types[i] != gomysql.MYSQL_TYPE_YEAR {
+				if got[i] != want[i] {
+					t.Errorf("%s column %d (type %d): unsigned %t, want %t", tc.name, i, types[i], got[i], want[i])
+				}
+			}
+		}
+	}
+	// A bitmap shorter than the counted columns leaves the rest signed.
+	ev := &replication.TableMapEvent{ColumnCount: 2, ColumnType: []byte{gomysql.MYSQL_TYPE_LONG, gomysql.MYSQL_TYPE_LONG}}
+	if got := unsignedColumns(ev, true); got[0] || got[1] {
+		t.Errorf("no bitmap: %v", got)
 	}
 }
 

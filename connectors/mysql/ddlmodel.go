@@ -1309,6 +1309,10 @@ func defaultValue(m ColumnMeta, col Column, expr string) any {
 		expr = map[bool]string{true: "1", false: "0"}[strings.EqualFold(expr, "true")]
 	}
 	switch {
+	case mariaDBBinaryType(&m, parseColumnType(m.ColumnType)) != "":
+		// Debezium 3.5.0 gives a UUID column's field no default (measured);
+		// INET4 and INET6 do the same.
+		return nil
 	case f.Type == change.Boolean && m.Type != gomysql.MYSQL_TYPE_BIT:
 		switch strings.ToLower(expr) {
 		case "true", "1":

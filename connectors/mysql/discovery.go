@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -44,6 +45,9 @@ func (t *tableInfo) keyKinds() []keyKind {
 	k := make([]keyKind, len(t.Key))
 	for i, c := range t.Key {
 		k[i] = kindOf(t.Meta[c].Type)
+		if mariaDBBinaryType(&t.Meta[c], parseColumnType(t.Meta[c].ColumnType)) != "" {
+			k[i] = keyBinary
+		}
 	}
 	return k
 }
@@ -80,6 +84,11 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 	for i, m := range meta {
 		col, err := MapColumn(m, opts)
 		if err != nil {
+			var ute *UnsupportedTypeError
+			if errors.As(err, &ute) {
+				ute.Table = id.String()
+				return nil, ute
+			}
 			return nil, fmt.Errorf("map column %s.%s (%s): %w", id, m.Name, m.ColumnType, err)
 		}
 		if col.Field.Name == "" {
@@ -209,13 +218,24 @@ func keyFromMeta(meta []ColumnMeta) []int {
 func describeTable(ctx context.Context, q *client.Conn, id change.TableID, version int, opts TypeOptions, model *ddlTable) (*tableInfo, error) {
 	meta, err := MetaFromInformationSchema(ctx, q, id.Namespace, id.Name)
 	if err != nil {
-		return nil, &ConnError{Op: "read columns of " + id.String(), Err: err}
+		return nil, readColumnsError(id, err)
 	}
 	if len(meta) == 0 {
 		return nil, nil // dropped meanwhile
 	}
 	declaredTypes(meta, model)
 	return buildTable(id, meta, keyOf(meta, model), version, opts)
+}
+
+// readColumnsError classifies an error of MetaFromInformationSchema: a
+// column type sluice cannot map is terminal as it is (retrying reads the
+// same type again); anything else is the query failing, a retryable
+// *ConnError.
+func readColumnsError(id change.TableID, err error) error {
+	if errors.Is(err, ErrUnsupportedType) {
+		return err
+	}
+	return &ConnError{Op: "read columns of " + id.String(), Err: err}
 }
 
 // warnKeyless logs once that a table has no key (no primary key and no

@@ -24,6 +24,10 @@ var (
 	// an unknown user, a host not allowed). Terminal: the same settings
 	// cannot succeed on a retry.
 	ErrAuth = errors.New("mysql refused the login")
+	// ErrUnsupportedType: a captured table has a column of a type sluice
+	// has no mapping for. Terminal: the same table fails the same way on
+	// every retry.
+	ErrUnsupportedType = errors.New("unsupported column type")
 )
 
 // PrerequisiteError lists every problem found by the prerequisite checks,
@@ -133,6 +137,31 @@ func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
 
 // Retryable reports false.
 func (e *DecodeError) Retryable() bool { return false }
+
+// UnsupportedTypeError is a captured column of a type sluice cannot map. It
+// is terminal: retrying reads the same table again and fails again, and
+// until it is fixed no change of any captured table can be emitted in order.
+type UnsupportedTypeError struct {
+	Table  string // "db.table"; empty until the table is known
+	Column string
+	Type   string // as the server names it: "uuid", "type 15 (varchar)"
+}
+
+func (e *UnsupportedTypeError) Error() string {
+	table := e.Table
+	if table == "" {
+		table = "the table"
+	}
+	return fmt.Sprintf("mysql: %s column %q has type %s, which sluice has no mapping for (docs/types.md lists the supported types): "+
+		"leave the table out of the capture with table.exclude.list (or out of table.include.list), or change the column to a supported type, "+
+		"then update the connector's config (PUT /connectors/<name>/config) or restart it", table, e.Column, e.Type)
+}
+
+// Unwrap returns ErrUnsupportedType.
+func (e *UnsupportedTypeError) Unwrap() error { return ErrUnsupportedType }
+
+// Retryable reports false.
+func (e *UnsupportedTypeError) Retryable() bool { return false }
 
 // IsRetryable reports whether err is worth retrying by reopening the source:
 // true for lost connections and servers out of reach, false for refused

@@ -3,11 +3,14 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"syscall"
 	"testing"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // TestClassifyConnectError checks the taxonomy of connection failures: a
@@ -43,4 +46,39 @@ func TestClassifyConnectError(t *testing.T) {
 	if IsRetryable(errors.New("says nothing")) {
 		t.Error("an error that says nothing is retryable; the runtime treats it as terminal")
 	}
+}
+
+// TestUnsupportedTypeIsTerminal: a column type sluice cannot map fails the
+// connector at once, with the table, column, type and fix, wherever it is
+// met (information_schema in the snapshot, a TABLE_MAP while streaming). It
+// was a retryable *ConnError from information_schema, retried every 30 s
+// for ever while no table of the connector was emitted.
+func TestUnsupportedTypeIsTerminal(t *testing.T) {
+	id := change.TableID{Namespace: "db", Name: "t"}
+	check := func(what string, err error, wantType string) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("%s: no error", what)
+		}
+		if IsRetryable(err) {
+			t.Errorf("%s: retryable: %v", what, err)
+		}
+		if !errors.Is(err, ErrUnsupportedType) {
+			t.Errorf("%s: not ErrUnsupportedType: %v", what, err)
+		}
+		for _, want := range []string{"db.t", `"c"`, wantType, "table.exclude.list"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %q lacks %q", what, err, want)
+			}
+		}
+	}
+	// information_schema (the snapshot, or a TABLE_MAP without metadata).
+	check("information_schema", readColumnsError(id, &UnsupportedTypeError{Table: "db.t", Column: "c", Type: "vector(3)"}), "vector(3)")
+	// A failing query stays retryable.
+	if err := readColumnsError(id, io.ErrUnexpectedEOF); !IsRetryable(err) {
+		t.Errorf("lost connection: not retryable: %v", err)
+	}
+	// A TABLE_MAP column of a binlog type with no mapping.
+	_, err := buildTable(id, []ColumnMeta{{Name: "id", Type: gomysql.MYSQL_TYPE_LONG}, {Name: "c", Type: 0xf2}}, []int{0}, 0, TypeOptions{})
+	check("table map", err, "binlog type 242")
 }

@@ -1,7 +1,10 @@
 package mysql
 
 import (
+	"bytes"
+	"encoding/hex"
 	"math/big"
+	"net/netip"
 	"strings"
 )
 
@@ -12,6 +15,7 @@ type keyKind uint8
 const (
 	keyBytes   keyKind = iota // bytewise: strings compared as BINARY, ISO dates and times
 	keyNumeric                // numerically: integers, decimals, floats
+	keyBinary                 // UUID, INET4, INET6: by the bytes their text stands for (ORDER BY BINARY col)
 )
 
 // compareKeys compares two composite keys (text forms, same length)
@@ -19,9 +23,12 @@ const (
 func compareKeys(kinds []keyKind, a, b []string) int {
 	for i := range min(len(a), len(b)) {
 		var c int
-		if i < len(kinds) && kinds[i] == keyNumeric {
+		switch {
+		case i < len(kinds) && kinds[i] == keyNumeric:
 			c = compareNumeric(a[i], b[i])
-		} else {
+		case i < len(kinds) && kinds[i] == keyBinary:
+			c = compareBinaryText(a[i], b[i])
+		default:
 			c = strings.Compare(a[i], b[i])
 		}
 		if c != 0 {
@@ -42,6 +49,37 @@ func compareNumeric(a, b string) int {
 		return strings.Compare(a, b)
 	}
 	return ra.Cmp(rb)
+}
+
+// compareBinaryText compares two UUID, INET4 or INET6 text forms by the
+// bytes they stand for, as ORDER BY BINARY col orders the column.
+func compareBinaryText(a, b string) int {
+	ra, oka := binaryOfText(a)
+	rb, okb := binaryOfText(b)
+	if !oka || !okb {
+		return strings.Compare(a, b)
+	}
+	return bytes.Compare(ra, rb)
+}
+
+// binaryOfText returns the bytes a UUID ("a0eebc99-9c0b-..."), INET4
+// ("1.2.3.4") or INET6 ("::ffff:1.2.3.4") text form stands for: what the
+// server stores and what BINARY col gives.
+func binaryOfText(s string) ([]byte, bool) {
+	if strings.ContainsAny(s, ".:") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, false
+		}
+		if a.Is4() {
+			b := a.As4()
+			return b[:], true
+		}
+		b := a.As16()
+		return b[:], true
+	}
+	b, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
+	return b, err == nil
 }
 
 // region is a part of the snapshot read in one consistent-snapshot

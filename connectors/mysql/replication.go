@@ -506,10 +506,13 @@ func (d *decoder) tableMap(ctx context.Context, e *replication.TableMapEvent) er
 	if err != nil {
 		return err
 	}
-	meta, err := MetaFromTableMap(e)
+	meta, err := MetaFromTableMap(e, d.st.info.MariaDB)
 	if err == nil {
 		declaredTypes(meta, model)
 		t, err = buildTable(id, meta, keyOf(meta, model), 0, d.cfg.Types)
+		if errors.Is(err, ErrUnsupportedType) {
+			return err
+		}
 		if err != nil {
 			return &DecodeError{Table: id.String(), Err: err}
 		}
@@ -941,8 +944,14 @@ func keyText(m *ColumnMeta, v any) string {
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
+		if t, ok := binaryStringKeyText(m, v); ok {
+			return t
+		}
 		return x
 	case []byte:
+		if t, ok := binaryStringKeyText(m, v); ok {
+			return t
+		}
 		return string(x)
 	case *big.Int:
 		return x.String()

@@ -32,7 +32,8 @@ package mysql
 // up to 18 digits (every decimal.handling.mode), YEAR, FLOAT, DOUBLE, DATE,
 // DATETIME(0-6), TIMESTAMP(0-6), CHAR, VARCHAR and the TEXT types (utf8
 // family and latin1, MariaDB's JSON), BINARY, VARBINARY and the BLOB types
-// under binary.handling.mode=bytes.
+// under binary.handling.mode=bytes; not MariaDB's UUID, INET4 and INET6,
+// which are BINARY(n) on the wire but emitted as text (mapMariaDBBinary).
 //
 // Everything else falls back to go-mysql's decoding of the whole event, then
 // the converters, as before: a table with a column of another type or mode;
@@ -312,6 +313,9 @@ func buildRowPlan(ev *replication.TableMapEvent, t *tableInfo, opts TypeOptions)
 				m.Type == gomysql.MYSQL_TYPE_DOUBLE && d.isFloat32():
 				return nil
 			}
+		}
+		if mariaDBBinaryType(&m, ct) != "" {
+			return nil // UUID, INET4, INET6: their text form (mapMariaDBBinary)
 		}
 		ok := false
 		switch m.Type {
