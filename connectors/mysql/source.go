@@ -96,6 +96,12 @@ type openPlan struct {
 // Open checks the prerequisites and returns a stream of the events after cp
 // (a fresh start when cp is nil).
 func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err error) {
+	if cp != nil {
+		// The stream may read the checkpoint while it runs; a copy keeps
+		// it from the caller's later writes.
+		c := *cp
+		cp = &c
+	}
 	cfg := s.cfg
 	q, err := connect(ctx, &cfg)
 	if err != nil {

@@ -152,6 +152,12 @@ func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error
 // Open checks the prerequisites, prepares the publication and the slot, and
 // returns a stream of the events after cp (a fresh start when cp is nil).
 func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err error) {
+	if cp != nil {
+		// The stream reads the checkpoint while it runs; a copy keeps it
+		// from the caller's later writes.
+		c := *cp
+		cp = &c
+	}
 	cfg := s.cfg
 	q, err := connectQuery(ctx, &cfg)
 	if err != nil {
