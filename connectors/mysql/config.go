@@ -73,6 +73,25 @@ var ConfigKeys = []string{
 	"connect.keep.alive.interval.ms",
 }
 
+// historyReason is why Debezium's schema history keys mean nothing here.
+const historyReason = "sluice keeps each table's schema with its checkpoint in the offsets topic, " +
+	"written in the same Kafka transaction as the records, so it needs no schema history topic"
+
+// UnusedKeys are Debezium keys the MySQL/MariaDB source accepts without
+// using them, each with the reason (a key ending in "." stands for every
+// key it begins): Debezium's tutorial config carries them.
+var UnusedKeys = map[string]string{
+	"schema.history.internal":                                 historyReason,
+	"schema.history.internal.kafka.bootstrap.servers":         historyReason,
+	"schema.history.internal.kafka.topic":                     historyReason,
+	"schema.history.internal.kafka.recovery.poll.interval.ms": historyReason,
+	"schema.history.internal.kafka.recovery.attempts":         historyReason,
+	"schema.history.internal.kafka.query.timeout.ms":          historyReason,
+	"schema.history.internal.kafka.create.timeout.ms":         historyReason,
+	"schema.history.internal.producer.":                       historyReason,
+	"schema.history.internal.consumer.":                       historyReason,
+}
+
 // PasswordKeys lists the configuration keys whose values are secrets.
 var PasswordKeys = []string{"database.password"}
 

@@ -37,6 +37,11 @@ type Plugin struct {
 	// Keys are the configuration keys the source understands. The runtime
 	// adds its own (see RuntimeKeys); any other key is an error.
 	Keys []string
+	// Unused are Debezium keys that cannot mean anything in sluice, each
+	// with the one-line reason: they are accepted (so a Debezium config
+	// registers unchanged) and named with the reason in the log when the
+	// connector starts. A key ending in "." stands for every key it begins.
+	Unused map[string]string
 	// Secrets are keys whose values never leave the daemon (REST, logs).
 	Secrets []string
 	// Offsets shows a checkpoint in the shape of the connector's Debezium
@@ -46,6 +51,33 @@ type Plugin struct {
 	// It returns every problem at once (errors.Join), each naming the key
 	// and the fix.
 	Build func(name string, config map[string]string, log *slog.Logger) (Source, error)
+}
+
+// unusedReason returns why key is accepted without being used, or "" when
+// it is not one of the plugin's Unused keys.
+func (p *Plugin) unusedReason(key string) string {
+	if r, ok := p.Unused[key]; ok {
+		return r
+	}
+	for k, r := range p.Unused {
+		if strings.HasSuffix(k, ".") && strings.HasPrefix(key, k) {
+			return r
+		}
+	}
+	return ""
+}
+
+// UnusedKeys returns the keys of cfg that the plugin accepts without using
+// them, sorted, each with its reason.
+func (p *Plugin) UnusedKeys(cfg map[string]string) [][2]string {
+	var out [][2]string
+	for k := range cfg {
+		if r := p.unusedReason(k); r != "" {
+			out = append(out, [2]string{k, r})
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	return out
 }
 
 // matches reports whether class names the plugin: its class name, one of
@@ -153,7 +185,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	}
 	var unknown []string
 	for k := range cfg {
-		if !known[k] {
+		if !known[k] && cc.plugin.unusedReason(k) == "" {
 			unknown = append(unknown, k)
 		}
 	}

@@ -240,6 +240,9 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 		}
 		if r == nil {
 			r = &retrier{policy: cc.retry}
+			for _, kr := range cc.plugin.UnusedKeys(cfg) {
+				log.Info("configuration key accepted but not used", "key", kr[0], "reason", kr[1])
+			}
 		}
 		enc, err := cc.newEncoder(ctx.Done(), log)
 		if err != nil {

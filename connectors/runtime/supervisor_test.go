@@ -210,3 +210,24 @@ func TestSupervisorPanicFailsOnlyThatConnector(t *testing.T) {
 	}
 	waitState(t, s, "c2", StateFailed)
 }
+
+// TestUnusedKeysAreAcceptedWithTheirReason: a plugin's Unused keys (and the
+// keys under an Unused prefix) register; a key that only resembles one is
+// still refused.
+func TestUnusedKeysAreAcceptedWithTheirReason(t *testing.T) {
+	p := testPlugin(&scriptedSource{})
+	p.Unused = map[string]string{"history.topic": "no history here", "history.producer.": "no history producer"}
+	cfg := map[string]string{"connector.class": "test", "topic.prefix": "p", "history.topic": "h", "history.producer.acks": "all"}
+	if _, _, probs := parseConfig([]Plugin{p}, "c1", cfg, slog.New(slog.DiscardHandler)); len(probs) != 0 {
+		t.Fatalf("unused keys refused: %v", probs)
+	}
+	got := p.UnusedKeys(cfg)
+	want := [][2]string{{"history.producer.acks", "no history producer"}, {"history.topic", "no history here"}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("UnusedKeys = %v, want %v", got, want)
+	}
+	cfg["history.topik"] = "typo"
+	if _, _, probs := parseConfig([]Plugin{p}, "c1", cfg, slog.New(slog.DiscardHandler)); len(probs) != 1 {
+		t.Errorf("a key that only resembles an unused one: problems %v, want one", probs)
+	}
+}
