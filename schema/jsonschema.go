@@ -112,6 +112,9 @@ func keySchema(t *change.TableSchema, topic string) *change.Field {
 	cols := make([]change.Field, len(t.Key))
 	for i, c := range t.Key {
 		cols[i] = t.Columns[c]
+		if i < len(t.KeyFields) {
+			cols[i] = t.KeyFields[i]
+		}
 	}
 	return &change.Field{Type: change.Struct, Logical: topic + ".Key", Fields: cols}
 }

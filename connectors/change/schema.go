@@ -86,6 +86,10 @@ type TableSchema struct {
 	Version int     // increases on every column change; starts at 1
 	Columns []Field // in table order
 	Key     []int   // indexes into Columns of the key columns, in key order; empty when keyless
+	// KeyFields, when set, are the key's fields in Key order: Debezium's
+	// column mappers (column.propagate.source.type, column.mask.*, ...)
+	// add parameters to the value's fields only. Nil means Columns[Key].
+	KeyFields []Field
 }
 
 // Column returns the index of the column called name, or -1.

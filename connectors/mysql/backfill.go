@@ -384,7 +384,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
-			After:        row,
+			After:        t.finish(row),
 			Source:       si.block(st.cfg),
 			SourceSchema: st.src,
 			Commit:       run.ts,

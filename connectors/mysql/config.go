@@ -3,6 +3,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
 	"regexp"
@@ -71,6 +72,18 @@ var ConfigKeys = []string{
 	"bigint.unsigned.handling.mode",
 	"connect.timeout.ms",
 	"connect.keep.alive.interval.ms",
+	// Columns (connectors/columns): the value's columns, column mappers and
+	// the record key. The families column.truncate.to.<N>.chars,
+	// column.mask.with.<N>.chars and column.mask.hash[.v2].<algorithm>.with.salt.<salt>
+	// are the prefixes ending in ".".
+	"column.include.list",
+	"column.exclude.list",
+	"column.propagate.source.type",
+	"datatype.propagate.source.type",
+	"message.key.columns",
+	"column.truncate.to.",
+	"column.mask.with.",
+	"column.mask.hash.",
 }
 
 // historyReason is why Debezium's schema history keys mean nothing here.
@@ -272,6 +285,11 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		TimeMode:           oneOf("time.precision.mode", "adaptive_time_microseconds", "adaptive_time_microseconds", "adaptive", "connect"),
 		BinaryMode:         oneOf("binary.handling.mode", "bytes", "bytes", "base64", "base64-url-safe", "hex"),
 		BigintUnsignedMode: oneOf("bigint.unsigned.handling.mode", "long", "long", "precise"),
+	}
+	if rules, err := columns.Parse(m); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Types.Columns = rules
 	}
 	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
 	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond

@@ -114,6 +114,7 @@ import (
 	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
 )
 
 // The value modes, as Debezium spells them in its configuration.
@@ -141,6 +142,9 @@ type TypeOptions struct {
 	TimeMode           string // time.precision.mode: "adaptive_time_microseconds" (default), "adaptive", "connect"
 	BinaryMode         string // binary.handling.mode: "bytes" (default), "base64", "base64-url-safe", "hex"
 	BigintUnsignedMode string // bigint.unsigned.handling.mode: "long" (default), "precise"
+	// Columns are the column keys (column.include.list, column.mask.*,
+	// message.key.columns, ...); nil when none is set.
+	Columns *columns.Rules
 }
 
 // Validate reports every mode that sluice does not know, naming the

@@ -16,6 +16,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
 )
 
 // tableInfo is a captured table at one schema version: its columns'
@@ -28,6 +29,13 @@ type tableInfo struct {
 	Schema *change.TableSchema
 	Conv   []Column
 	FP     string // fingerprint of the columns (see fingerprint)
+	// plan is what the column keys (column.*, message.key.columns) do to
+	// the table, nil when nothing; mapped is set when it changes values.
+	// recKey lists the Meta indexes of the record key: Key, or the
+	// columns of message.key.columns.
+	plan   *columns.Plan
+	mapped bool
+	recKey []int
 }
 
 // name returns "db.table".
@@ -78,9 +86,13 @@ func stringType(typ byte) bool {
 // buildTable maps meta to a TableSchema at version and its converters.
 // key lists the primary key columns in key order.
 func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, opts TypeOptions) (*tableInfo, error) {
-	t := &tableInfo{ID: id, Meta: meta, Key: key}
+	t := &tableInfo{ID: id, Meta: meta, Key: key, recKey: key}
 	ts := &change.TableSchema{ID: id, Version: version, Key: append([]int(nil), key...)}
 	t.Conv = make([]Column, len(meta))
+	var plan *columns.Plan
+	if opts.Columns != nil {
+		plan = opts.Columns.Table(id, myColumns(meta))
+	}
 	for i, m := range meta {
 		col, err := MapColumn(m, opts)
 		if err != nil {
@@ -103,7 +115,35 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 			}
 		}
 		t.Conv[i] = col
-		ts.Columns = append(ts.Columns, col.Field)
+		if plan.Kept(i) {
+			ts.Columns = append(ts.Columns, plan.Alter(i, col.Field))
+		}
+	}
+	if plan != nil {
+		if k := plan.Key(); k != nil {
+			t.recKey = k
+		}
+		if err := plan.CheckKey(id.String(), myColumns(meta), t.recKey); err != nil {
+			return nil, err
+		}
+		ts.Key = ts.Key[:0]
+		keep := plan.Keep()
+		for _, k := range t.recKey {
+			if keep == nil {
+				ts.Key = append(ts.Key, k)
+			} else {
+				ts.Key = append(ts.Key, slices.Index(keep, k))
+			}
+			if len(plan.Params(k)) > 0 && ts.KeyFields == nil {
+				ts.KeyFields = []change.Field{} // mapper parameters are the value's only
+			}
+		}
+		if ts.KeyFields != nil {
+			for _, k := range t.recKey {
+				ts.KeyFields = append(ts.KeyFields, t.Conv[k].Field)
+			}
+		}
+		t.plan, t.mapped = plan, plan.Mapped()
 	}
 	t.Schema = ts
 	t.FP = fingerprint(ts)

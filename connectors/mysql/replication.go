@@ -625,7 +625,7 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	}
 	// go-mysql's values of the key columns are needed only to filter by
 	// snapshot regions and to see key changes.
-	wantKey := d.regions != nil || op == change.OpUpdate && len(t.Key) > 0
+	wantKey := d.regions != nil || op == change.OpUpdate && len(t.recKey) > 0
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
 	tmpl := si.fill(d.srcTmpl[:], d.cfg, &d.boxes)
@@ -660,7 +660,7 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 				return err
 			}
 			size := beforeSize + afterSize
-			if len(t.Key) > 0 && !equalStrings(rowKey(t, beforeKey), rowKey(t, afterKey)) {
+			if keyChanged(t, before, after, beforeKey, afterKey) {
 				// A key change: a delete of the old key and a create of the
 				// new one, as Debezium emits it.
 				del := d.rowEvent(change.OpDelete, t, before, nil, tmpl, rowIdx, si.ts)
@@ -729,8 +729,8 @@ func (d *decoder) rowEvent(op change.Op, t *tableInfo, before, after change.Row,
 	*ev = change.Event{
 		Op:           op,
 		Table:        t.Schema,
-		Before:       before,
-		After:        after,
+		Before:       t.finish(before),
+		After:        t.finish(after),
 		Source:       src,
 		SourceSchema: d.st.src,
 		Commit:       ts,
@@ -1006,7 +1006,7 @@ func equalStrings(a, b []string) bool {
 func keyJSON(t *tableInfo, row change.Row) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, c := range t.Key {
+	for i, c := range t.recKey {
 		if i > 0 {
 			b.WriteByte(',')
 		}

@@ -295,7 +295,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
-			After:        t.project(row),
+			After:        t.finish(row),
 			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
 			SourceSchema: &sourceField,
 			Commit:       run.ts,

@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
 	"net/url"
@@ -69,6 +70,18 @@ var ConfigKeys = []string{
 	"status.update.interval.ms",
 	"message.prefix.include.list",
 	"message.prefix.exclude.list",
+	// Columns (connectors/columns): the value's columns, column mappers and
+	// the record key. The families column.truncate.to.<N>.chars,
+	// column.mask.with.<N>.chars and column.mask.hash[.v2].<algorithm>.with.salt.<salt>
+	// are the prefixes ending in ".".
+	"column.include.list",
+	"column.exclude.list",
+	"column.propagate.source.type",
+	"datatype.propagate.source.type",
+	"message.key.columns",
+	"column.truncate.to.",
+	"column.mask.with.",
+	"column.mask.hash.",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -253,6 +266,11 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	if err := c.Types.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if rules, err := columns.Parse(m); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Types.Columns = rules
 	}
 	c.StatusInterval = time.Duration(intIn("status.update.interval.ms", 10000, 1, 3_600_000)) * time.Millisecond
 	parseMessageFilters(&c, get, &errs)

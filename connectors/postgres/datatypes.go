@@ -77,6 +77,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
 )
 
 // SessionParams returns the run-time parameters the decoders rely on for
@@ -126,6 +127,9 @@ type TypeOptions struct {
 	// without a mapping are sent (in binary.handling.mode's representation)
 	// instead of being left out of the records.
 	IncludeUnknown bool
+	// Columns are the column keys (column.include.list, column.mask.*,
+	// message.key.columns, ...); nil when none is set.
+	Columns *columns.Rules
 }
 
 // Validate reports every mode that sluice does not know, naming the

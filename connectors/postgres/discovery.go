@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
 )
 
 // colInfo is one column of a captured table as the catalog describes it.
@@ -45,6 +46,13 @@ type tableInfo struct {
 	// keep lists the Cols indexes of Schema's columns when some columns
 	// are left out of the records (see buildSchema); nil when none is.
 	keep []int
+	// plan is what the column keys (column.*, message.key.columns) do to
+	// the table, nil when nothing; mapped is set when it changes values.
+	// recKey lists the Cols indexes of the record key: Key, or the
+	// columns of message.key.columns.
+	plan   *columns.Plan
+	mapped bool
+	recKey []int
 	// tentative marks a schema version not yet recorded (see adopt).
 	tentative bool
 }
@@ -208,6 +216,12 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 	ts := &change.TableSchema{ID: t.ID, Version: version}
 	conv := make([]Column, len(t.Cols))
 	var keep []int
+	plan := columnPlan(ctx, cat, q, t, opts.Columns)
+	recKey := t.Key
+	if k := plan.Key(); k != nil {
+		recKey = k
+	}
+	var keyFields []change.Field // the record key's fields, when they differ from the value's
 	for i, c := range t.Cols {
 		col, err := MapColumn(ctx, cat, q, c.Name, c.TypeOID, c.Typmod, c.NotNull, opts)
 		if err != nil {
@@ -262,7 +276,7 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 			}
 		}
 		conv[i] = col
-		if col.Drop {
+		if col.Drop || !plan.Kept(i) {
 			if keep == nil {
 				keep = make([]int, 0, len(t.Cols))
 				for j := 0; j < i; j++ {
@@ -274,14 +288,34 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 		if keep != nil {
 			keep = append(keep, i)
 		}
-		ts.Columns = append(ts.Columns, col.Field)
+		ts.Columns = append(ts.Columns, plan.Alter(i, col.Field))
 	}
-	for _, k := range t.Key {
+	if plan != nil {
+		if err := plan.CheckKey(t.name(), pgColumns(ctx, cat, q, t), recKey); err != nil {
+			return err
+		}
+		for _, k := range recKey {
+			if conv[k].Drop {
+				return fmt.Errorf("table %s: key column %s has a type sluice cannot send; leave it out of message.key.columns", t.name(), t.Cols[k].Name)
+			}
+			if len(plan.Params(k)) > 0 {
+				keyFields = []change.Field{} // mapper parameters are the value's only
+			}
+		}
+		if keyFields != nil {
+			for _, k := range recKey {
+				keyFields = append(keyFields, conv[k].Field)
+			}
+		}
+	}
+	for _, k := range recKey {
 		ts.Key = append(ts.Key, schemaIndex(keep, k))
 	}
+	ts.KeyFields = keyFields
 	t.Schema = ts
 	t.Conv = conv
 	t.keep = keep
+	t.plan, t.mapped, t.recKey = plan, plan.Mapped(), recKey
 	return nil
 }
 

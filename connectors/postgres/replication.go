@@ -353,9 +353,13 @@ func (d *decoder) update(t *tableInfo, m *pglogrepl.UpdateMessage, lsn uint64, s
 	}
 	newKey := tupleKey(t, m.NewTuple, m.OldTuple)
 	size := tupleSize(m.NewTuple) + tupleSize(m.OldTuple)
-	if m.OldTuple != nil && len(t.Key) > 0 {
+	if m.OldTuple != nil && len(t.recKey) > 0 {
 		oldKey := tupleKey(t, m.OldTuple, nil)
-		if !equalStrings(oldKey, newKey) {
+		changed := !equalStrings(oldKey, newKey)
+		if !slices.Equal(t.recKey, t.Key) { // message.key.columns
+			changed = !equalStrings(tupleCols(t.recKey, m.OldTuple, nil), tupleCols(t.recKey, m.NewTuple, m.OldTuple))
+		}
+		if changed {
 			// A key change: a delete of the old key and a create of the new
 			// one, as Debezium emits it (REFERENCE §2).
 			before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
@@ -385,8 +389,8 @@ func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, ls
 	return &change.Event{
 		Op:           op,
 		Table:        t.Schema,
-		Before:       t.project(before),
-		After:        t.project(after),
+		Before:       t.finish(before),
+		After:        t.finish(after),
 		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn, d.origin),
 		SourceSchema: &sourceField,
 		Commit:       d.commitTime,
@@ -655,11 +659,17 @@ func beforeImage(t *tableInfo, kind uint8, old *pglogrepl.TupleData) (change.Row
 // tupleKey returns the key columns' text forms from tup (old supplies
 // unchanged TOASTed key values), or nil for a keyless table.
 func tupleKey(t *tableInfo, tup, old *pglogrepl.TupleData) []string {
-	if len(t.Key) == 0 || tup == nil {
+	return tupleCols(t.Key, tup, old)
+}
+
+// tupleCols returns the text forms of columns cols of tup (old supplies
+// unchanged TOASTed values), or nil when there are none.
+func tupleCols(cols []int, tup, old *pglogrepl.TupleData) []string {
+	if len(cols) == 0 || tup == nil {
 		return nil
 	}
-	k := make([]string, len(t.Key))
-	for i, c := range t.Key {
+	k := make([]string, len(cols))
+	for i, c := range cols {
 		if c >= len(tup.Columns) {
 			return nil
 		}
@@ -699,7 +709,7 @@ func equalStrings(a, b []string) bool {
 func keyJSON(t *tableInfo, row change.Row) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, c := range t.Key {
+	for i, c := range t.recKey {
 		if i > 0 {
 			b.WriteByte(',')
 		}

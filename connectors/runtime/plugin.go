@@ -35,7 +35,9 @@ type Plugin struct {
 	// a definition is listed as an optional STRING.
 	Defs []configdef.Key
 	// Keys are the configuration keys the source understands. The runtime
-	// adds its own (see RuntimeKeys); any other key is an error.
+	// adds its own (see RuntimeKeys); any other key is an error. A key
+	// ending in "." stands for every key it begins (the source checks
+	// their form).
 	Keys []string
 	// Unused are Debezium keys that cannot mean anything in sluice, each
 	// with the one-line reason: they are accepted (so a Debezium config
@@ -180,12 +182,24 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	for _, k := range RuntimeKeys {
 		known[k] = true
 	}
+	var families []string // Keys ending in "." stand for every key they begin
 	for _, k := range cc.plugin.Keys {
 		known[k] = true
+		if strings.HasSuffix(k, ".") {
+			families = append(families, k)
+		}
+	}
+	inFamily := func(k string) bool {
+		for _, f := range families {
+			if strings.HasPrefix(k, f) {
+				return true
+			}
+		}
+		return false
 	}
 	var unknown []string
 	for k := range cfg {
-		if !known[k] && cc.plugin.unusedReason(k) == "" {
+		if !known[k] && !inFamily(k) && cc.plugin.unusedReason(k) == "" {
 			unknown = append(unknown, k)
 		}
 	}

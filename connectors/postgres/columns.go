@@ -1,0 +1,220 @@
+package postgres
+
+import (
+	"context"
+	"math"
+	"strings"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
+)
+
+// columnPlan describes t's columns as Debezium's relational model sees them
+// (the JDBC driver's getColumns: TYPE_NAME, COLUMN_SIZE, DECIMAL_DIGITS) and
+// returns the plan of cfg's column rules for t, or nil when none touches it.
+func columnPlan(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, rules *columns.Rules) *columns.Plan {
+	if rules == nil {
+		return nil
+	}
+	return rules.Table(t.ID, pgColumns(ctx, cat, q, t))
+}
+
+func pgColumns(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo) []columns.Column {
+	out := make([]columns.Column, len(t.Cols))
+	for i, c := range t.Cols {
+		oid, typmod := c.TypeOID, c.Typmod
+		name := c.TypeName
+		var ti TypeInfo
+		if x, err := cat.Lookup(ctx, q, oid); err == nil {
+			ti = x
+			name = x.Name
+		}
+		// A domain: its root type's metadata, as Debezium's type registry resolves it.
+		root, rootMod := oid, typmod
+		for depth := 0; ti.Type == 'd' && depth < 16; depth++ {
+			if rootMod < 0 {
+				rootMod = ti.BaseTypmod
+			}
+			root = ti.BaseOID
+			x, err := cat.Lookup(ctx, q, root)
+			if err != nil {
+				break
+			}
+			ti = x
+		}
+		// The driver reports serial columns by their pseudo-type.
+		if c.HasDefault && strings.Contains(c.Default, "nextval(") {
+			switch oid {
+			case oidInt4:
+				name = "serial"
+			case oidInt8:
+				name = "bigserial"
+			case oidInt2:
+				name = "smallserial"
+			}
+		}
+		length := jdbcPrecision(root, rootMod)
+		if length == 0 {
+			length = jdbcDisplaySize(root, rootMod)
+		}
+		out[i] = columns.Column{
+			Name:   c.Name,
+			Type:   name,
+			Length: length,
+			Scale:  jdbcScale(root, rootMod),
+			Char:   jdbcChar(root, ti),
+		}
+	}
+	return out
+}
+
+// jdbcChar reports whether the JDBC driver gives a column of the type a
+// character SQL type (CHAR or VARCHAR): the columns Debezium masks.
+func jdbcChar(oid uint32, ti TypeInfo) bool {
+	switch oid {
+	case oidBPChar, oidVarchar, oidText, oidName, oidChar:
+		return true
+	}
+	return ti.Type == 'e' // enums are VARCHAR to the driver
+}
+
+// jdbcPrecision is the driver's TypeInfoCache.getPrecision.
+func jdbcPrecision(oid uint32, typmod int32) int {
+	switch oid {
+	case oidInt2:
+		return 5
+	case oidOID, oidInt4:
+		return 10
+	case oidInt8:
+		return 19
+	case oidFloat4:
+		return 8
+	case oidFloat8:
+		return 17
+	case oidNumeric:
+		if typmod == -1 {
+			return 0
+		}
+		return int(((typmod - 4) >> 16) & 0xFFFF)
+	case oidChar, oidBool:
+		return 1
+	case oidBPChar, oidVarchar:
+		if typmod == -1 {
+			return math.MaxInt32
+		}
+		return int(typmod - 4)
+	case oidDate, oidTime, oidTimetz, oidInterval, oidTimestamp, oidTimestamptz:
+		return jdbcDisplaySize(oid, typmod)
+	case oidBit:
+		return int(typmod)
+	case oidVarbit:
+		if typmod == -1 {
+			return math.MaxInt32
+		}
+		return int(typmod)
+	}
+	return math.MaxInt32
+}
+
+// jdbcDisplaySize is the driver's TypeInfoCache.getDisplaySize.
+func jdbcDisplaySize(oid uint32, typmod int32) int {
+	switch oid {
+	case oidInt2:
+		return 6
+	case oidInt4:
+		return 11
+	case oidOID:
+		return 10
+	case oidInt8:
+		return 20
+	case oidFloat4:
+		return 15
+	case oidFloat8:
+		return 25
+	case oidChar, oidBool:
+		return 1
+	case oidDate:
+		return 13
+	case oidTime, oidTimetz, oidTimestamp, oidTimestamptz:
+		var sec int
+		switch typmod {
+		case -1:
+			sec = 7
+		case 0:
+			sec = 0
+		case 1:
+			sec = 3
+		default:
+			sec = int(typmod) + 1
+		}
+		switch oid {
+		case oidTime:
+			return 8 + sec
+		case oidTimetz:
+			return 8 + sec + 6
+		case oidTimestamp:
+			return 13 + 1 + 8 + sec
+		default:
+			return 13 + 1 + 8 + sec + 6
+		}
+	case oidInterval:
+		return 49
+	case oidBPChar, oidVarchar:
+		if typmod == -1 {
+			return math.MaxInt32
+		}
+		return int(typmod - 4)
+	case oidNumeric:
+		if typmod == -1 {
+			return 131089
+		}
+		p, s := int(((typmod-4)>>16)&0xFFFF), int((typmod-4)&0xFFFF)
+		if s != 0 {
+			return 1 + p + 1
+		}
+		return 1 + p
+	case oidBit:
+		return int(typmod)
+	case oidVarbit:
+		if typmod == -1 {
+			return math.MaxInt32
+		}
+		return int(typmod)
+	}
+	return math.MaxInt32
+}
+
+// jdbcScale is the driver's TypeInfoCache.getScale.
+func jdbcScale(oid uint32, typmod int32) int {
+	switch oid {
+	case oidFloat4:
+		return 8
+	case oidFloat8:
+		return 17
+	case oidNumeric:
+		if typmod == -1 {
+			return 0
+		}
+		return int((typmod - 4) & 0xFFFF)
+	case oidTime, oidTimetz, oidTimestamp, oidTimestamptz:
+		if typmod == -1 {
+			return 6
+		}
+		return int(typmod)
+	case oidInterval:
+		if typmod == -1 {
+			return 6
+		}
+		return int(typmod & 0xFFFF)
+	}
+	return 0
+}
+
+// finish applies the table's column mappers to row (in Cols order, in
+// place) and returns it as the table schema's row.
+func (t *tableInfo) finish(row change.Row) change.Row {
+	if t.mapped && row != nil {
+		t.plan.Apply(row)
+	}
+	return t.project(row)
+}
