@@ -103,6 +103,10 @@ var UnusedKeys = map[string]string{
 	"schema.history.internal.kafka.create.timeout.ms":         historyReason,
 	"schema.history.internal.producer.":                       historyReason,
 	"schema.history.internal.consumer.":                       historyReason,
+	// Columns: a PostgreSQL key only; Debezium's MySQL and MariaDB
+	// connectors define no such key and ignore it.
+	"include.unknown.datatypes": "Debezium's MySQL and MariaDB connectors have no such key (only its PostgreSQL connector does) and ignore it; " +
+		"sluice maps every MySQL and MariaDB type Debezium maps and fails a table with a type it cannot map (docs/types.md)",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets.

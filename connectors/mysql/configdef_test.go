@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -21,7 +22,7 @@ func TestConfigDefsDescribeConfigKeys(t *testing.T) {
 func testConfigDefs(t *testing.T, mariaDB bool) {
 	seen := map[string]bool{}
 	for _, d := range ConfigDefs(mariaDB) {
-		if !slices.Contains(ConfigKeys, d.Name) && !slices.Contains(pendingKeys, d.Name) {
+		if !slices.Contains(ConfigKeys, d.Name) && !slices.Contains(pendingKeys, d.Name) && family(d.Name) == "" {
 			t.Errorf("definition of %s, which is not in ConfigKeys", d.Name)
 		}
 		if seen[d.Name] {
@@ -35,8 +36,20 @@ func testConfigDefs(t *testing.T, mariaDB bool) {
 	// Keys added to ConfigKeys later are listed as plain STRINGs until they
 	// get a definition; today every key has one.
 	for _, k := range ConfigKeys {
-		if !seen[k] {
+		if !seen[k] && !strings.HasSuffix(k, ".") {
 			t.Errorf("%s has no definition in ConfigDefs", k)
 		}
 	}
+}
+
+// family returns the ConfigKeys entry ending in "." that name begins (a
+// family of keys such as column.mask.with.<N>.chars, defined under
+// Debezium's pattern name), or "".
+func family(name string) string {
+	for _, k := range ConfigKeys {
+		if strings.HasSuffix(k, ".") && strings.HasPrefix(name, k) {
+			return k
+		}
+	}
+	return ""
 }

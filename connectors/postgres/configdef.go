@@ -1,6 +1,9 @@
 package postgres
 
-import cd "github.com/sluicecdc/sluice/connectors/configdef"
+import (
+	"github.com/sluicecdc/sluice/connectors/columns"
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
+)
 
 // ConfigDefs describe the keys of ConfigKeys for GET
 // /connector-plugins/{class}/config, in the order Kafka Connect lists
@@ -72,4 +75,10 @@ var ConfigDefs = []cd.Key{
 		Doc: "Regular expressions matching the schemas whose tables are not captured."},
 	{Name: "include.unknown.datatypes", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Events", Order: 32, Width: cd.WidthShort, Display: "Include unknown datatypes",
 		Doc: "Whether columns of a type without a Debezium mapping are sent (as binary.handling.mode's type holding their text) instead of left out."},
+}
+
+// The column keys (connectors/columns), numbered as Connect lists them for
+// Debezium 3.6.1's PostgresConnector.
+func init() {
+	ConfigDefs = append(ConfigDefs, columns.ConfigDefs([8]int{14, 15, 21, 23, 24, 25, 27, 28})...)
 }

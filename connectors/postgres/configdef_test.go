@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ var pendingKeys = []string{}
 func TestConfigDefsDescribeConfigKeys(t *testing.T) {
 	seen := map[string]bool{}
 	for _, d := range ConfigDefs {
-		if !slices.Contains(ConfigKeys, d.Name) && !slices.Contains(pendingKeys, d.Name) {
+		if !slices.Contains(ConfigKeys, d.Name) && !slices.Contains(pendingKeys, d.Name) && family(d.Name) == "" {
 			t.Errorf("definition of %s, which is not in ConfigKeys", d.Name)
 		}
 		if seen[d.Name] {
@@ -26,8 +27,20 @@ func TestConfigDefsDescribeConfigKeys(t *testing.T) {
 	// Keys added to ConfigKeys later are listed as plain STRINGs until they
 	// get a definition; today every key has one.
 	for _, k := range ConfigKeys {
-		if !seen[k] {
+		if !seen[k] && !strings.HasSuffix(k, ".") {
 			t.Errorf("%s has no definition in ConfigDefs", k)
 		}
 	}
+}
+
+// family returns the ConfigKeys entry ending in "." that name begins (a
+// family of keys such as column.mask.with.<N>.chars, defined under
+// Debezium's pattern name), or "".
+func family(name string) string {
+	for _, k := range ConfigKeys {
+		if strings.HasSuffix(k, ".") && strings.HasPrefix(name, k) {
+			return k
+		}
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
@@ -72,9 +73,17 @@ func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 	for _, k := range p.Keys {
 		takes[k] = true
 	}
+	inFamily := func(name string) bool { // Keys ending in "." stand for the keys they begin
+		for _, k := range p.Keys {
+			if strings.HasSuffix(k, ".") && strings.HasPrefix(name, k) {
+				return true
+			}
+		}
+		return false
+	}
 	seen := map[string]bool{}
 	add := func(k configdef.Key) {
-		if seen[k.Name] || !takes[k.Name] {
+		if seen[k.Name] || !takes[k.Name] && !inFamily(k.Name) || strings.HasSuffix(k.Name, ".") {
 			return
 		}
 		seen[k.Name] = true
