@@ -10,7 +10,8 @@ import (
 )
 
 // columnPlan describes t's columns as Debezium's relational model sees them
-// (the JDBC driver's getColumns: TYPE_NAME, COLUMN_SIZE, DECIMAL_DIGITS) and
+// (the JDBC driver's getColumns: TYPE_NAME, COLUMN_SIZE, DECIMAL_DIGITS; for
+// a table rebuilt from a RELATION message, Debezium's type registry) and
 // returns the plan of cfg's column rules for t, or nil when none touches it.
 func columnPlan(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, rules *columns.Rules) *columns.Plan {
 	if rules == nil {
@@ -29,6 +30,19 @@ func pgColumns(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo) [
 			ti = x
 			name = x.Name
 		}
+		if oid >= firstUserOID && q != nil && !t.relation {
+			// The driver names a type outside the search path "schema"."type"
+			// (Debezium's type registry, used for a RELATION message, does not).
+			var visible bool
+			var nsp, typ string
+			if rows, err := q.Query(ctx, `SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname
+				FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1`, oid); err == nil {
+				if rows.Next() && rows.Scan(&visible, &nsp, &typ) == nil && !visible {
+					name = `"` + nsp + `"."` + typ + `"`
+				}
+				rows.Close()
+			}
+		}
 		// A domain: its root type's metadata, as Debezium's type registry resolves it.
 		root, rootMod := oid, typmod
 		for depth := 0; ti.Type == 'd' && depth < 16; depth++ {
@@ -42,8 +56,9 @@ func pgColumns(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo) [
 			}
 			ti = x
 		}
-		// The driver reports serial columns by their pseudo-type.
-		if c.HasDefault && strings.Contains(c.Default, "nextval(") {
+		// The driver reports serial columns by their pseudo-type; Debezium
+		// 3.6.1 forgets it once a RELATION message rebuilt the table.
+		if c.HasDefault && strings.Contains(c.Default, "nextval(") && !t.relation {
 			switch oid {
 			case oidInt4:
 				name = "serial"
@@ -53,20 +68,30 @@ func pgColumns(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo) [
 				name = "smallserial"
 			}
 		}
-		length := jdbcPrecision(root, rootMod)
-		if length == 0 {
+		char := jdbcChar(root, ti)
+		if ti.ElemOID != 0 {
+			root, char = ti.ElemOID, false // the driver sizes an array by its element type
+		}
+		length, scale := jdbcPrecision(root, rootMod), jdbcScale(root, rootMod)
+		switch {
+		case root == oidNumeric && rootMod == -1 && !t.relation:
+			scale = -1 // the driver gives no DECIMAL_DIGITS (and COLUMN_SIZE 0); Debezium's type registry 131089 and 0
+		case length == 0:
 			length = jdbcDisplaySize(root, rootMod)
 		}
 		out[i] = columns.Column{
 			Name:   c.Name,
 			Type:   name,
 			Length: length,
-			Scale:  jdbcScale(root, rootMod),
-			Char:   jdbcChar(root, ti),
+			Scale:  scale,
+			Char:   char,
 		}
 	}
 	return out
 }
+
+// firstUserOID is the first OID of objects that are not built in.
+const firstUserOID = 16384
 
 // jdbcChar reports whether the JDBC driver gives a column of the type a
 // character SQL type (CHAR or VARCHAR): the columns Debezium masks.

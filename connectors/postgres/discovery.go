@@ -53,6 +53,10 @@ type tableInfo struct {
 	plan   *columns.Plan
 	mapped bool
 	recKey []int
+	// relation marks a schema rebuilt from a RELATION message;
+	// registryDiffers one whose propagated parameters Debezium (3.6.1) changes
+	// on the next RELATION message (see pgColumns).
+	relation, registryDiffers bool
 	// tentative marks a schema version not yet recorded (see adopt).
 	tentative bool
 }
@@ -316,6 +320,18 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 	t.Conv = conv
 	t.keep = keep
 	t.plan, t.mapped, t.recKey = plan, plan.Mapped(), recKey
+	// The first RELATION message makes Debezium describe the table by its
+	// type registry: serial, a qualified type name or an unconstrained
+	// numeric then propagate differently (see pgColumns).
+	t.registryDiffers = false
+	for i := range t.Cols {
+		for _, p := range plan.Params(i) {
+			if p.Key == columns.ParamType && (strings.HasSuffix(p.Value, "SERIAL") || strings.HasPrefix(p.Value, `"`)) ||
+				p.Key == columns.ParamLength && p.Value == "0" {
+				t.registryDiffers = true
+			}
+		}
+	}
 	return nil
 }
 

@@ -467,6 +467,9 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		}
 		changed = cat != nil && !sameCatalog(t, cat)
 	}
+	if !changed && t.registryDiffers && t.plan != nil {
+		changed = true // Debezium's schema from the RELATION message names int4, not serial
+	}
 	if changed {
 		nt, err := d.refresh(ctx, t, m, cat)
 		if err != nil {
@@ -554,7 +557,7 @@ func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.Relati
 	d.st.cat.Invalidate() // enums and domains may have changed with the table
 	byName := map[string]colInfo{}
 	var keyNames []string
-	nt := &tableInfo{ID: t.ID, OID: m.RelationID, Identity: m.ReplicaIdentity, CanSelect: t.CanSelect}
+	nt := &tableInfo{ID: t.ID, OID: m.RelationID, Identity: m.ReplicaIdentity, CanSelect: t.CanSelect, relation: true}
 	if cat == nil {
 		var err error
 		if cat, err = d.catalog(ctx, m.RelationID); err != nil {

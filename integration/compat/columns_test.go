@@ -35,6 +35,17 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		"ALTER TABLE s.nokey REPLICA IDENTITY FULL",
 		"CREATE TABLE s.inc (id int PRIMARY KEY, a text, b text, c int)",
 		"CREATE TABLE s.zz_end (id int PRIMARY KEY)",
+		// Every column propagated: the type names, lengths and scales the
+		// JDBC driver reports, which Debezium propagates.
+		"CREATE TYPE s.mood AS ENUM ('sad', 'happy')",
+		"CREATE DOMAIN s.code AS varchar(7)",
+		`CREATE TABLE s.ptypes (id serial PRIMARY KEY, big bigserial, c_bool boolean, c_int2 smallint, c_int8 bigint,
+			c_float4 real, c_float8 double precision, c_num numeric(7,3), c_num_free numeric, c_money money,
+			c_char char(4), c_bpchar bpchar, c_varchar varchar(12), c_varchar_free varchar, c_name name,
+			c_date date, c_time time, c_time3 time(3), c_timetz timetz, c_ts timestamp, c_ts0 timestamp(0), c_tstz3 timestamptz(3),
+			c_interval interval, c_uuid uuid, c_json json, c_jsonb jsonb, c_xml xml, c_bytea bytea, c_bit bit(3), c_varbit varbit(9),
+			c_inet inet, c_enum s.mood, c_domain s.code, c_int_arr int[], c_oid oid, c_point point)`,
+		"INSERT INTO s.ptypes (c_varchar, c_enum, c_domain) VALUES ('v', 'happy', 'dom')",
 	)
 	row1 := `(1, 'a@b.example', 'top secret', 'tg', '123-45-6789', 7, 'a long note', 'abc', '\xdeadbeef00', '{"k": "value"}',
 		12.34, 'Name', '2024-05-01 10:00:00+00', 3, 'hid', '` + columnsBig + `', '{x,y}', 2.5)`
@@ -51,14 +62,14 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 	var ps []pair
 	for i, own := range []map[string]string{
 		{
-			"table.include.list":                            `s\.cols,s\.kc,s\.nokey,s\.zz_end`,
+			"table.include.list":                            `s\.cols,s\.kc,s\.nokey,s\.ptypes,s\.zz_end`,
 			"column.exclude.list":                           `s\.cols\.hidden,s\.kc\.v`,
 			"column.mask.with.5.chars":                      `s\.cols\.ssn,s\.cols\.n`,
 			"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K": `s\.cols\.(email|tag|big|arr|hnum)`,
 			"column.mask.hash.v2.SHA-256.with.salt.salty":   `s\.cols\.secret`,
 			"column.mask.hash.MD5.with.salt.x":              `s\.nokey\.b`,
 			"column.truncate.to.4.chars":                    `s\.cols\.(note|code|blob|j)`,
-			"column.propagate.source.type":                  `s\.cols\.(id|price|name|code|qty|hnum|arr),s\.kc\.code`,
+			"column.propagate.source.type":                  `s\.cols\.(id|price|name|code|qty|hnum|arr),s\.kc\.code,s\.ptypes\..*`,
 			"datatype.propagate.source.type":                `.+\.timestamptz,.+\.int4`,
 			"message.key.columns":                           `s.kc:code;s\.no.*:a`,
 		},
@@ -97,7 +108,7 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, keys)
 		ps = append(ps, p)
 	}
-	waitCounts(t, ps[:1], map[string]int{".s.cols": 3, ".s.kc": 2, ".s.nokey": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:1], map[string]int{".s.cols": 3, ".s.kc": 2, ".s.nokey": 2, ".s.ptypes": 1}, 120*time.Second, dbz, slc.restClient)
 	waitCounts(t, ps[1:], map[string]int{".s.inc": 2}, 60*time.Second, dbz, slc.restClient)
 
 	pgExec(t, pg,
@@ -117,6 +128,7 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		"DELETE FROM s.inc WHERE id = 2",
 		// A column added while streaming: the rules apply to it as well.
 		"ALTER TABLE s.cols ADD COLUMN extra varchar(30)",
+		"INSERT INTO s.ptypes (c_varchar) VALUES ('streamed')",
 		"INSERT INTO s.cols (id, extra, email) VALUES (11, 'extra value', 'e@x.example')",
 		"INSERT INTO s.zz_end VALUES (1)",
 	)
@@ -141,6 +153,16 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		"CREATE TABLE nokey (a INT, b TEXT)",
 		"CREATE TABLE inc (id INT PRIMARY KEY, a TEXT, b TEXT, c INT)",
 		"CREATE TABLE zz_end (id INT PRIMARY KEY)",
+		// Every column propagated: the type names, lengths and scales
+		// Debezium's DDL parser records, which it propagates.
+		`CREATE TABLE ptypes (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, c_tiny TINYINT, c_tiny1 TINYINT(1), c_bool BOOLEAN,
+			c_small SMALLINT UNSIGNED, c_medium MEDIUMINT, c_int4 INT(4) ZEROFILL, c_big BIGINT UNSIGNED, c_dec DECIMAL(12,4), c_num NUMERIC(5),
+			c_float FLOAT, c_float_md FLOAT(7,3), c_double DOUBLE, c_double_md DOUBLE(10,2), c_bit BIT(5), c_year YEAR,
+			c_date DATE, c_time TIME(2), c_dt DATETIME, c_dt6 DATETIME(6), c_ts TIMESTAMP NULL,
+			c_char CHAR(3), c_varchar VARCHAR(12), c_tinytext TINYTEXT, c_longtext LONGTEXT, c_binary BINARY(4), c_varbinary VARBINARY(9),
+			c_tinyblob TINYBLOB, c_longblob LONGBLOB, c_enum ENUM('sad','happy'), c_set SET('x','yy','zzz'), c_json JSON,
+			c_geom GEOMETRY, c_point POINT, c_uuid UUID) COMMENT 'types'`,
+		"INSERT INTO ptypes (c_varchar, c_enum, c_set) VALUES ('v', 'happy', 'x,zzz')",
 	)
 	row1 := `(1, 'a@b.example', 'top secret', 'tg', '123-45-6789', 7, 'a long note', 'abc', X'deadbeef00', '{"k": "value"}',
 		12.34, 'Name', '2024-05-01 10:00:00.123', 3, 'hid', '` + columnsBig + `', 'b', 9007199254740993, 2.5, '2024-02-29', 'nvc', X'0102030405')`
@@ -157,14 +179,14 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 	var ps []pair
 	for i, own := range []map[string]string{
 		{
-			"table.include.list":                            q(`DB\.cols,DB\.kc,DB\.nokey,DB\.zz_end`),
+			"table.include.list":                            q(`DB\.cols,DB\.kc,DB\.nokey,DB\.ptypes,DB\.zz_end`),
 			"column.exclude.list":                           q(`DB\.cols\.hidden,DB\.kc\.v`),
 			"column.mask.with.5.chars":                      q(`DB\.cols\.ssn,DB\.cols\.n`),
 			"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K": q(`DB\.cols\.(email|tag|big|e|hnum|nc)`),
 			"column.mask.hash.v2.SHA-256.with.salt.salty":   q(`DB\.cols\.secret`),
 			"column.mask.hash.MD5.with.salt.x":              q(`DB\.nokey\.b`),
 			"column.truncate.to.4.chars":                    q(`DB\.cols\.(note|code|bin|j|bl)`),
-			"column.propagate.source.type":                  q(`DB\.cols\.(id|price|name|code|qty|hnum|bi|d),DB\.kc\.code`),
+			"column.propagate.source.type":                  q(`DB\.cols\.(id|price|name|code|qty|hnum|bi|d),DB\.kc\.code,DB\.ptypes\..*`),
 			"datatype.propagate.source.type":                `.+\.timestamp,.+\.int`,
 			"message.key.columns":                           q(`DB.kc:code;DB\.no.*:a`),
 			// Not a key of Debezium's MariaDB connector: accepted and ignored.
@@ -209,7 +231,7 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		ps = append(ps, p)
 	}
 	d := "." + db
-	waitCounts(t, ps[:1], map[string]int{d + ".cols": 3, d + ".kc": 2, d + ".nokey": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:1], map[string]int{d + ".cols": 3, d + ".kc": 2, d + ".nokey": 2, d + ".ptypes": 1}, 120*time.Second, dbz, slc.restClient)
 	waitCounts(t, ps[1:], map[string]int{d + ".inc": 2}, 60*time.Second, dbz, slc.restClient)
 
 	myExec(t, my,
@@ -228,6 +250,10 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		"UPDATE inc SET b = 'b1!', a = 'a1!' WHERE id = 1",
 		"DELETE FROM inc WHERE id = 2",
 		"ALTER TABLE cols ADD COLUMN extra VARCHAR(30)",
+		"INSERT INTO ptypes (c_varchar) VALUES ('streamed')",
+		// A column added while streaming to a propagated table.
+		"ALTER TABLE ptypes ADD COLUMN c_added DECIMAL(9,3) DEFAULT 1.5",
+		"INSERT INTO ptypes (c_varchar) VALUES ('after')",
 		"INSERT INTO cols (id, extra, email) VALUES (11, 'extra value', 'e@x.example')",
 		"INSERT INTO zz_end VALUES (1)",
 	)
