@@ -237,7 +237,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 			// A problem worded "<key>: …" belongs to that key, so validate
 			// shows it on the key as Kafka Connect does.
 			key := ""
-			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known[k] {
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && (known[k] || inFamily(k)) {
 				key = k
 			}
 			probs.add(key, "%s", e.Error())
