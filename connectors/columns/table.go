@@ -50,8 +50,9 @@ type Plan struct {
 }
 
 // Table returns the plan of table id with columns cols (in table order), or
-// nil when no rule touches it. ns is the table's namespace in names the
-// rules match (the Postgres schema or the MySQL database).
+// nil when no rule touches it. Names are matched as
+// "<id.Namespace>.<id.Name>.<column>" (the Postgres schema or the MySQL
+// database).
 func (r *Rules) Table(id change.TableID, cols []Column) *Plan {
 	if r == nil {
 		return nil

@@ -159,7 +159,7 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 			c_small SMALLINT UNSIGNED, c_medium MEDIUMINT, c_int4 INT(4) ZEROFILL, c_big BIGINT UNSIGNED, c_dec DECIMAL(12,4), c_num NUMERIC(5),
 			c_float FLOAT, c_float_md FLOAT(7,3), c_double DOUBLE, c_double_md DOUBLE(10,2), c_bit BIT(5), c_year YEAR,
 			c_date DATE, c_time TIME(2), c_dt DATETIME, c_dt6 DATETIME(6), c_ts TIMESTAMP NULL,
-			c_char CHAR(3) COMMENT 'three chars', c_varchar VARCHAR(12), c_tinytext TINYTEXT, c_longtext LONGTEXT, c_binary BINARY(4), c_varbinary VARBINARY(9),
+			c_char CHAR(3), c_varchar VARCHAR(12), c_tinytext TINYTEXT, c_longtext LONGTEXT, c_binary BINARY(4), c_varbinary VARBINARY(9),
 			c_tinyblob TINYBLOB, c_longblob LONGBLOB, c_enum ENUM('sad','happy'), c_set SET('x','yy','zzz'), c_json JSON,
 			c_geom GEOMETRY, c_point POINT, c_uuid UUID) COMMENT 'types'`,
 		"INSERT INTO ptypes (c_varchar, c_enum, c_set) VALUES ('v', 'happy', 'x,zzz')",
