@@ -37,12 +37,10 @@ func myColumns(meta []ColumnMeta) []columns.Column {
 				c.Type += " UNSIGNED"
 			}
 			switch ct.base {
-			case "enum", "set":
-				n := 0
-				for _, v := range ct.args {
-					n = max(n, len([]rune(v)))
-				}
-				c.Length = n
+			case "enum":
+				c.Length = 1 // as Debezium's DDL parser records them (ddlmodel.go)
+			case "set":
+				c.Length = max(0, 2*len(ct.args)-1)
 			default:
 				if len(ct.args) > 0 {
 					if n, err := strconv.Atoi(ct.args[0]); err == nil {
