@@ -12,12 +12,14 @@ import (
 // columnPlan describes t's columns as Debezium's relational model sees them
 // (the JDBC driver's getColumns: TYPE_NAME, COLUMN_SIZE, DECIMAL_DIGITS; for
 // a table rebuilt from a RELATION message, Debezium's type registry) and
-// returns the plan of cfg's column rules for t, or nil when none touches it.
-func columnPlan(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, rules *columns.Rules) *columns.Plan {
+// returns the plan of cfg's column rules for t (nil when none touches it)
+// with the columns it was made for.
+func columnPlan(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo, rules *columns.Rules) (*columns.Plan, []columns.Column) {
 	if rules == nil {
-		return nil
+		return nil, nil
 	}
-	return rules.Table(t.ID, pgColumns(ctx, cat, q, t))
+	cols := pgColumns(ctx, cat, q, t)
+	return rules.Table(t.ID, cols), cols
 }
 
 func pgColumns(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo) []columns.Column {

@@ -220,7 +220,7 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 	ts := &change.TableSchema{ID: t.ID, Version: version}
 	conv := make([]Column, len(t.Cols))
 	var keep []int
-	plan := columnPlan(ctx, cat, q, t, opts.Columns)
+	plan, planCols := columnPlan(ctx, cat, q, t, opts.Columns)
 	recKey := t.Key
 	if k := plan.Key(); k != nil {
 		recKey = k
@@ -295,7 +295,7 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 		ts.Columns = append(ts.Columns, plan.Alter(i, col.Field))
 	}
 	if plan != nil {
-		if err := plan.CheckKey(t.name(), pgColumns(ctx, cat, q, t), recKey); err != nil {
+		if err := plan.CheckKey(t.name(), planCols, recKey); err != nil {
 			return err
 		}
 		for _, k := range recKey {

@@ -647,8 +647,8 @@ func beforeImage(t *tableInfo, kind uint8, old *pglogrepl.TupleData) (change.Row
 		return row, err
 	}
 	for i := range row {
-		if row[i] == nil && t.Cols[i].NotNull && !t.Conv[i].Drop {
-			// row is in Cols order; the schema leaves dropped columns out.
+		if row[i] == nil && t.Cols[i].NotNull && !t.Conv[i].Drop && t.plan.Kept(i) {
+			// row is in Cols order; the schema leaves dropped and excluded columns out.
 			if d := t.Schema.Columns[schemaIndex(t.keep, i)].Default; d != nil {
 				row[i] = d
 			} else {

@@ -28,7 +28,7 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		"CREATE SCHEMA s",
 		`CREATE TABLE s.cols (id int PRIMARY KEY, email varchar(40), secret text, tag char(10), ssn char(11), n int,
 			note varchar(100), code varchar(3), blob bytea, j jsonb, price numeric(10,2), name text, ts timestamptz,
-			qty int4 NOT NULL DEFAULT 1, hidden text, big text, arr text[], hnum numeric(6,1))`,
+			qty int4 NOT NULL DEFAULT 1, hidden text, big text, arr text[], hnum numeric(6,1), hnn text NOT NULL DEFAULT 'x')`,
 		"CREATE TABLE s.kc (id int PRIMARY KEY, code varchar(10) NOT NULL, v text)",
 		"ALTER TABLE s.kc REPLICA IDENTITY FULL",
 		"CREATE TABLE s.nokey (a int, b text)",
@@ -48,7 +48,7 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		"INSERT INTO s.ptypes (c_varchar, c_enum, c_domain) VALUES ('v', 'happy', 'dom')",
 	)
 	row1 := `(1, 'a@b.example', 'top secret', 'tg', '123-45-6789', 7, 'a long note', 'abc', '\xdeadbeef00', '{"k": "value"}',
-		12.34, 'Name', '2024-05-01 10:00:00+00', 3, 'hid', '` + columnsBig + `', '{x,y}', 2.5)`
+		12.34, 'Name', '2024-05-01 10:00:00+00', 3, 'hid', '` + columnsBig + `', '{x,y}', 2.5, 'nn')`
 	pgExec(t, pg,
 		"INSERT INTO s.cols VALUES "+row1,
 		"INSERT INTO s.cols (id) VALUES (2)",
@@ -63,7 +63,7 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 	for i, own := range []map[string]string{
 		{
 			"table.include.list":  `s\.cols,s\.kc,s\.nokey,s\.ptypes,s\.zz_end`,
-			"column.exclude.list": `s\.cols\.hidden,s\.kc\.v`,
+			"column.exclude.list": `s\.cols\.hidden,s\.cols\.hnn,s\.kc\.v`,
 			// On ptypes: which types Debezium counts as character types (a
 			// null becomes the mask only there).
 			"column.mask.with.5.chars":                      `s\.cols\.ssn,s\.cols\.n,s\.ptypes\.(c_enum|c_domain|c_json|c_jsonb|c_uuid|c_name|c_bpchar|c_xml|c_varchar_free|c_char|c_inet|c_money)`,
