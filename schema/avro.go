@@ -182,8 +182,10 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	}
 
 	var key []byte
-	if img := keyImage(ev); img != nil {
-		if len(img) != len(t.Columns) {
+	img := keyImage(ev)
+	fromEvent := t.KeyFromEvent && ev.KeyRow != nil && ev.Op != change.OpTruncate
+	if img != nil || fromEvent {
+		if img != nil && len(img) != len(t.Columns) {
 			return dst, fmt.Errorf("%w: row has %d values, the table %d columns", ErrEvent, len(img), len(t.Columns))
 		}
 		if a.o.KeyRegistry == nil {
@@ -195,9 +197,12 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 					return dst, fmt.Errorf("key schema: %w", err)
 				}
 			}
-			vs := make(change.StructValue, len(t.Key))
-			for i, c := range t.Key {
-				vs[i] = img[c]
+			vs := change.StructValue(ev.KeyRow)
+			if !fromEvent {
+				vs = make(change.StructValue, len(t.Key))
+				for i, c := range t.Key {
+					vs[i] = img[c]
+				}
 			}
 			if key, err = at.key.encode(vs); err != nil {
 				return dst, fmt.Errorf("key: %w", err)

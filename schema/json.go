@@ -78,7 +78,8 @@ type tableCodec struct {
 	topic   string
 	headers []change.Header // the options' Headers, then VersionHeader; len == cap so appends copy
 
-	keyPrefix []byte // {"schema":<key schema>,"payload":  (KeySchemas only)
+	keyPrefix []byte   // {"schema":<key schema>,"payload":  (KeySchemas only)
+	keyNames  [][]byte // "<key field name>": of each KeyFields member (KeyFromEvent only)
 
 	src         *change.Field // the source schema valuePrefix was built for
 	valuePrefix []byte        // {"schema":<envelope schema>,"payload":  (ValueSchemas only)
@@ -214,7 +215,31 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 
 	// Key.
 	hasKey := false
-	if img := keyImage(ev); img != nil {
+	if kr := ev.KeyRow; t.KeyFromEvent && kr != nil && ev.Op != change.OpTruncate {
+		// The key's values come with the event (see change.TableSchema.KeyFromEvent).
+		if len(kr) != len(t.KeyFields) {
+			return dst, fmt.Errorf("%w: key has %d values, the table's key %d fields", ErrEvent, len(kr), len(t.KeyFields))
+		}
+		hasKey = true
+		if j.o.KeySchemas {
+			b = append(b, tc.keyPrefix...)
+		}
+		b = append(b, '{')
+		for i := range t.KeyFields {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			f := &t.KeyFields[i]
+			b = append(b, tc.keyNames[i]...)
+			if b, err = appendValueNulls(b, f, kr[i], !j.o.KeyKeepNulls); err != nil {
+				return dst, fmt.Errorf("key column %s: %w", f.Name, err)
+			}
+		}
+		b = append(b, '}')
+		if j.o.KeySchemas {
+			b = append(b, '}')
+		}
+	} else if img := keyImage(ev); img != nil {
 		if len(img) != len(t.Columns) {
 			return dst, fmt.Errorf("%w: row has %d values, the table %d columns", ErrEvent, len(img), len(t.Columns))
 		}
@@ -487,7 +512,13 @@ func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
 		for i := range t.Columns {
 			tc.names[i] = append(appendString(nil, t.Columns[i].Name), ':')
 		}
-		if j.o.KeySchemas && len(t.Key) > 0 {
+		if t.KeyFromEvent {
+			tc.keyNames = make([][]byte, len(t.KeyFields))
+			for i := range t.KeyFields {
+				tc.keyNames[i] = append(appendString(nil, t.KeyFields[i].Name), ':')
+			}
+		}
+		if j.o.KeySchemas && (len(t.Key) > 0 || t.KeyFromEvent) {
 			b := append([]byte(nil), `{"schema":`...)
 			b, err := appendSchema(b, keySchema(t, tc.topic), false)
 			if err != nil {

@@ -109,6 +109,9 @@ const envelopeVersion = 2
 // keySchema returns the Connect schema of t's key: a required struct of the
 // key columns named <topic>.Key. Like Debezium's, it carries no version.
 func keySchema(t *change.TableSchema, topic string) *change.Field {
+	if t.KeyFromEvent {
+		return &change.Field{Type: change.Struct, Logical: topic + ".Key", Fields: t.KeyFields}
+	}
 	cols := make([]change.Field, len(t.Key))
 	for i, c := range t.Key {
 		cols[i] = t.Columns[c]

@@ -28,3 +28,37 @@ func TestKeyFieldsKeepMapperParamsOffTheKey(t *testing.T) {
 		t.Errorf("the value's id field lost its parameter: %s", msgs[0].Value[:300])
 	}
 }
+
+// TestKeyFromEvent checks a table whose key values come with the event
+// (a key column the value leaves out): the key is Event.KeyRow laid out by
+// KeyFields, the value has no such column, and the tombstone keeps the key.
+func TestKeyFromEvent(t *testing.T) {
+	ts := customers()
+	ts.KeyFields = []change.Field{ts.Columns[0]}
+	ts.Columns = ts.Columns[1:] // id left out of the value
+	ts.Key, ts.KeyFromEvent = nil, true
+	o := opts()
+	o.KeySchemas, o.ValueSchemas = true, true
+	ev := event(ts, change.OpDelete, anne()[1:], nil)
+	ev.KeyRow = change.Row{int32(7)}
+	msgs, err := NewJSON(o).Encode(nil, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKey := `{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"default":0,"field":"id"}],"optional":false,"name":"dbserver1.public.customers.Key"},"payload":{"id":7}}`
+	if len(msgs) != 2 || string(msgs[0].Key) != wantKey || string(msgs[1].Key) != wantKey || msgs[1].Value != nil {
+		t.Fatalf("got %d messages, key %s", len(msgs), msgs[0].Key)
+	}
+	if !strings.Contains(string(msgs[0].Value), `"payload":{"before":{"name":"Anne",`) {
+		t.Errorf("the value has the left-out column: %s", msgs[0].Value)
+	}
+	// Without schemas, and a truncate (null key).
+	o.KeySchemas, o.ValueSchemas = false, false
+	if msgs, err = NewJSON(o).Encode(nil, ev); err != nil || string(msgs[0].Key) != `{"id":7}` {
+		t.Errorf("key %s, err %v", msgs[0].Key, err)
+	}
+	tr := event(ts, change.OpTruncate, nil, nil)
+	if msgs, err = NewJSON(o).Encode(nil, tr); err != nil || msgs[0].Key != nil {
+		t.Errorf("truncate key %s, err %v", msgs[0].Key, err)
+	}
+}

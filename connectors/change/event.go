@@ -49,6 +49,10 @@ type Event struct {
 	// Pos orders the event among all events of its source.
 	Pos Position
 
+	// KeyRow holds the key's values, laid out by Table.KeyFields, when
+	// Table.KeyFromEvent is set; nil otherwise.
+	KeyRow Row
+
 	// Headers are extra Kafka record headers, for example Debezium's
 	// __debezium.oldkey on a key change.
 	Headers []Header
@@ -84,6 +88,9 @@ type Header struct {
 // Key returns the key columns' values from the row image that identifies the
 // event (After, or Before for deletes), or nil when the table has no key.
 func (e *Event) Key() Row {
+	if e.Table != nil && e.Table.KeyFromEvent {
+		return e.KeyRow
+	}
 	if e.Table == nil || len(e.Table.Key) == 0 {
 		return nil
 	}

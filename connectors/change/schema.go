@@ -90,6 +90,12 @@ type TableSchema struct {
 	// column mappers (column.propagate.source.type, column.mask.*, ...)
 	// add parameters to the value's fields only. Nil means Columns[Key].
 	KeyFields []Field
+	// KeyFromEvent is set when the key's values are not all in the rows (a
+	// key column the value leaves out, or whose values a column mapper
+	// masks): Key is then empty, KeyFields describe the key, and events
+	// carry its values in Event.KeyRow, as Debezium keys records by the
+	// columns' own values.
+	KeyFromEvent bool
 }
 
 // Column returns the index of the column called name, or -1.

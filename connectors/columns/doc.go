@@ -21,8 +21,10 @@
 //   - A column takes the first mapper rule that matches it, in the order
 //     truncate, mask, propagate, datatype propagate, hash, hash v2 (keys of
 //     one family by name).
-//   - Mappers change the value's fields only: the key schema's fields carry
-//     no mapper parameters, and key values are the column's own.
+//   - Mappers and the column lists change the value only: the key schema's
+//     fields carry no mapper parameters, and the key's values are the
+//     columns' own, even of a column the value leaves out or masks (the
+//     source then sends them with the event, change.Event.KeyRow).
 //   - message.key.columns replaces a table's key by the columns its
 //     patterns match, in pattern order; a table none matches keeps its
 //     primary key.

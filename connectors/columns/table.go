@@ -1,7 +1,6 @@
 package columns
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -246,27 +245,4 @@ func (p *Plan) Apply(row change.Row) {
 			row[i] = c(row[i])
 		}
 	}
-}
-
-// CheckKey returns an error when the table's key (the columns key, indexes
-// into its columns) takes a column the values leave out or whose values a
-// mapper changes: sluice takes the key from the value's row image, so it
-// cannot key records by values the value does not carry (Debezium can).
-func (p *Plan) CheckKey(table string, cols []Column, key []int) error {
-	if p == nil {
-		return nil
-	}
-	for _, k := range key {
-		switch {
-		case !p.Kept(k):
-			return fmt.Errorf("table %s: key column %s is left out by %s/%s; sluice takes the record key from the "+
-				"row, so a key column must stay in it: change the list so it keeps %s.%s",
-				table, cols[k].Name, KeyInclude, KeyExclude, table, cols[k].Name)
-		case p.MapsValues(k):
-			return fmt.Errorf("table %s: key column %s is masked, hashed or truncated by a column.* key; sluice takes the "+
-				"record key from the row, so it would change the key as well: leave key columns out of those keys",
-				table, cols[k].Name)
-		}
-	}
-	return nil
 }

@@ -75,14 +75,8 @@ func TestPlanFollowsDebeziumsRules(t *testing.T) {
 	if !reflect.DeepEqual(row, want) {
 		t.Errorf("row %#v\nwant %#v", row, want)
 	}
-	if err := p.CheckKey("s.t", testCols, p.Key()); err == nil || !strings.Contains(err.Error(), "email") {
-		t.Errorf("a hashed key column: %v", err)
-	}
-	if err := p.CheckKey("s.t", testCols, []int{6}); err == nil || !strings.Contains(err.Error(), "hidden") {
-		t.Errorf("an excluded key column: %v", err)
-	}
-	if err := p.CheckKey("s.t", testCols, []int{0}); err != nil {
-		t.Errorf("id: %v", err)
+	if !p.MapsValues(1) || p.MapsValues(0) || p.Kept(6) || !p.Kept(7) {
+		t.Error("MapsValues or Kept wrong")
 	}
 
 	if p := r.Table(change.TableID{Namespace: "s", Name: "other"}, []Column{{Name: "x", Type: "text", Length: -1, Scale: -1}}); p != nil {

@@ -381,9 +381,11 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		*count++
 		n++
 		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+		keyRow := t.keyRow(nil, row) // before finish maps the row's values
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
+			KeyRow:       keyRow,
 			After:        t.finish(row),
 			Source:       si.block(st.cfg),
 			SourceSchema: st.src,

@@ -36,6 +36,9 @@ type tableInfo struct {
 	plan   *columns.Plan
 	mapped bool
 	recKey []int
+	// keyFromEvent: the record key takes values the rows leave out or
+	// mask, so events carry them (change.TableSchema.KeyFromEvent).
+	keyFromEvent bool
 }
 
 // name returns "db.table".
@@ -123,9 +126,6 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 		if k := plan.Key(); k != nil {
 			t.recKey = k
 		}
-		if err := plan.CheckKey(id.String(), myColumns(meta), t.recKey); err != nil {
-			return nil, err
-		}
 		ts.Key = ts.Key[:0]
 		keep := plan.Keep()
 		for _, k := range t.recKey {
@@ -137,11 +137,18 @@ func buildTable(id change.TableID, meta []ColumnMeta, key []int, version int, op
 			if len(plan.Params(k)) > 0 && ts.KeyFields == nil {
 				ts.KeyFields = []change.Field{} // mapper parameters are the value's only
 			}
+			if !plan.Kept(k) || plan.MapsValues(k) {
+				t.keyFromEvent = true // the key has values the rows do not (see change.TableSchema.KeyFromEvent)
+			}
 		}
-		if ts.KeyFields != nil {
+		if ts.KeyFields != nil || t.keyFromEvent {
+			ts.KeyFields = make([]change.Field, 0, len(t.recKey))
 			for _, k := range t.recKey {
 				ts.KeyFields = append(ts.KeyFields, t.Conv[k].Field)
 			}
+		}
+		if t.keyFromEvent {
+			ts.Key, ts.KeyFromEvent = nil, true
 		}
 		t.plan, t.mapped = plan, plan.Mapped()
 	}

@@ -663,10 +663,11 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 			if keyChanged(t, before, after, beforeKey, afterKey) {
 				// A key change: a delete of the old key and a create of the
 				// new one, as Debezium emits it.
+				newKeyJSON, oldKeyJSON := keyJSON(t, after), keyJSON(t, before) // before rowEvent maps the rows' values
 				del := d.rowEvent(change.OpDelete, t, before, nil, tmpl, rowIdx, si.ts)
 				cre := d.rowEvent(change.OpCreate, t, nil, after, tmpl, rowIdx, si.ts)
-				del.Headers = []change.Header{{Key: "__debezium.newkey", Value: keyJSON(t, after)}}
-				cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: keyJSON(t, before)}}
+				del.Headers = []change.Header{{Key: "__debezium.newkey", Value: newKeyJSON}}
+				cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: oldKeyJSON}}
 				if err := d.emit(ctx, del, t, beforeKey, size); err != nil {
 					return err
 				}
@@ -726,9 +727,11 @@ func (d *decoder) rowEvent(op change.Op, t *tableInfo, before, after change.Row,
 	copy(src, tmpl)
 	src[srcRowIdx] = d.boxes.row(int32(row))
 	ev := d.newEvent()
+	keyRow := t.keyRow(before, after) // before finish maps the rows' values
 	*ev = change.Event{
 		Op:           op,
 		Table:        t.Schema,
+		KeyRow:       keyRow,
 		Before:       t.finish(before),
 		After:        t.finish(after),
 		Source:       src,

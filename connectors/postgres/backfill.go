@@ -292,9 +292,11 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		}
 		*count++
 		n++
+		keyRow := t.keyRow(nil, row) // before finish maps the row's values
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
+			KeyRow:       keyRow,
 			After:        t.finish(row),
 			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
 			SourceSchema: &sourceField,

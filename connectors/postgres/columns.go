@@ -245,3 +245,24 @@ func (t *tableInfo) finish(row change.Row) change.Row {
 	}
 	return t.project(row)
 }
+
+// keyRow returns the record key's values from after (or before, for a
+// delete) when the table's key takes values its rows leave out or mask
+// (tableInfo.keyFromEvent); nil otherwise. It must run before finish.
+func (t *tableInfo) keyRow(before, after change.Row) change.Row {
+	if !t.keyFromEvent {
+		return nil
+	}
+	img := after
+	if img == nil {
+		img = before
+	}
+	if img == nil {
+		return nil
+	}
+	k := make(change.Row, len(t.recKey))
+	for i, c := range t.recKey {
+		k[i] = img[c]
+	}
+	return k
+}

@@ -57,6 +57,9 @@ type tableInfo struct {
 	// registryDiffers one whose propagated parameters Debezium (3.6.1) changes
 	// on the next RELATION message (see pgColumns).
 	relation, registryDiffers bool
+	// keyFromEvent: the record key takes values the rows leave out or
+	// mask, so events carry them (change.TableSchema.KeyFromEvent).
+	keyFromEvent bool
 	// tentative marks a schema version not yet recorded (see adopt).
 	tentative bool
 }
@@ -220,7 +223,7 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 	ts := &change.TableSchema{ID: t.ID, Version: version}
 	conv := make([]Column, len(t.Cols))
 	var keep []int
-	plan, planCols := columnPlan(ctx, cat, q, t, opts.Columns)
+	plan, _ := columnPlan(ctx, cat, q, t, opts.Columns)
 	recKey := t.Key
 	if k := plan.Key(); k != nil {
 		recKey = k
@@ -294,10 +297,8 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 		}
 		ts.Columns = append(ts.Columns, plan.Alter(i, col.Field))
 	}
+	keyFromEvent := false
 	if plan != nil {
-		if err := plan.CheckKey(t.name(), planCols, recKey); err != nil {
-			return err
-		}
 		for _, k := range recKey {
 			if conv[k].Drop {
 				return fmt.Errorf("table %s: key column %s has a type sluice cannot send; leave it out of message.key.columns", t.name(), t.Cols[k].Name)
@@ -305,21 +306,27 @@ func buildSchema(ctx context.Context, cat *TypeCatalog, q Querier, t *tableInfo,
 			if len(plan.Params(k)) > 0 {
 				keyFields = []change.Field{} // mapper parameters are the value's only
 			}
+			if !plan.Kept(k) || plan.MapsValues(k) {
+				keyFromEvent = true // the key has values the rows do not (see change.TableSchema.KeyFromEvent)
+			}
 		}
-		if keyFields != nil {
+		if keyFields != nil || keyFromEvent {
+			keyFields = make([]change.Field, 0, len(recKey))
 			for _, k := range recKey {
 				keyFields = append(keyFields, conv[k].Field)
 			}
 		}
 	}
-	for _, k := range recKey {
-		ts.Key = append(ts.Key, schemaIndex(keep, k))
+	if !keyFromEvent {
+		for _, k := range recKey {
+			ts.Key = append(ts.Key, schemaIndex(keep, k))
+		}
 	}
-	ts.KeyFields = keyFields
+	ts.KeyFields, ts.KeyFromEvent = keyFields, keyFromEvent
 	t.Schema = ts
 	t.Conv = conv
 	t.keep = keep
-	t.plan, t.mapped, t.recKey = plan, plan.Mapped(), recKey
+	t.plan, t.mapped, t.recKey, t.keyFromEvent = plan, plan.Mapped(), recKey, keyFromEvent
 	// The first RELATION message makes Debezium describe the table by its
 	// type registry: serial, a qualified type name or an unconstrained
 	// numeric then propagate differently (see pgColumns).

@@ -366,10 +366,11 @@ func (d *decoder) update(t *tableInfo, m *pglogrepl.UpdateMessage, lsn uint64, s
 			if err != nil {
 				return err
 			}
+			newKeyJSON, oldKeyJSON := keyJSON(t, after), keyJSON(t, before) // before event maps the rows' values
 			del := d.event(change.OpDelete, t, before, nil, lsn)
 			cre := d.event(change.OpCreate, t, nil, after, lsn)
-			del.Headers = []change.Header{{Key: "__debezium.newkey", Value: keyJSON(t, after)}}
-			cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: keyJSON(t, before)}}
+			del.Headers = []change.Header{{Key: "__debezium.newkey", Value: newKeyJSON}}
+			cre.Headers = []change.Header{{Key: "__debezium.oldkey", Value: oldKeyJSON}}
 			if err := d.emit(del, t, oldKey, size, send); err != nil {
 				return err
 			}
@@ -386,9 +387,11 @@ func (d *decoder) update(t *tableInfo, m *pglogrepl.UpdateMessage, lsn uint64, s
 }
 
 func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, lsn uint64) *change.Event {
+	keyRow := t.keyRow(before, after) // before finish maps the rows' values
 	return &change.Event{
 		Op:           op,
 		Table:        t.Schema,
+		KeyRow:       keyRow,
 		Before:       t.finish(before),
 		After:        t.finish(after),
 		Source:       d.src.block(d.cfg, t.ID, d.commitTime, int64(d.xid), d.lastCommit, lsn, d.origin),

@@ -3,6 +3,9 @@
 package compat
 
 import (
+	"encoding/json"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +38,12 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		"ALTER TABLE s.nokey REPLICA IDENTITY FULL",
 		"CREATE TABLE s.inc (id int PRIMARY KEY, a text, b text, c int)",
 		"CREATE TABLE s.zz_end (id int PRIMARY KEY)",
+		// Key columns the value masks or leaves out: Debezium keys the
+		// records by their own values.
+		"CREATE TABLE s.pkm (email varchar(40) PRIMARY KEY, id int, note text)",
+		"CREATE TABLE s.pkx (id int PRIMARY KEY, secret text, v text)",
+		"INSERT INTO s.pkm VALUES ('one@x.example', 1, 'n1'), ('two@x.example', 2, 'n2')",
+		"INSERT INTO s.pkx VALUES (1, 's1', 'v1'), (2, 's2', 'v2')",
 		// Every column propagated: the type names, lengths and scales the
 		// JDBC driver reports, which Debezium propagates.
 		"CREATE TYPE s.mood AS ENUM ('sad', 'happy')",
@@ -45,7 +54,7 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 			c_date date, c_time time, c_time3 time(3), c_timetz timetz, c_ts timestamp, c_ts0 timestamp(0), c_tstz3 timestamptz(3),
 			c_interval interval, c_uuid uuid, c_json json, c_jsonb jsonb, c_xml xml, c_bytea bytea, c_bit bit(3), c_varbit varbit(9),
 			c_inet inet, c_enum s.mood, c_domain s.code, c_int_arr int[], c_oid oid, c_point point)`,
-		"INSERT INTO s.ptypes (c_varchar, c_enum, c_domain) VALUES ('v', 'happy', 'dom')",
+		"INSERT INTO s.ptypes (c_varchar, c_enum, c_domain) VALUES ('v', 'happy', 'dom'), ('w', 'sad', 'dom2')",
 	)
 	row1 := `(1, 'a@b.example', 'top secret', 'tg', '123-45-6789', 7, 'a long note', 'abc', '\xdeadbeef00', '{"k": "value"}',
 		12.34, 'Name', '2024-05-01 10:00:00+00', 3, 'hid', '` + columnsBig + `', '{x,y}', 2.5, 'nn')`
@@ -62,12 +71,12 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 	var ps []pair
 	for i, own := range []map[string]string{
 		{
-			"table.include.list":  `s\.cols,s\.kc,s\.nokey,s\.ptypes,s\.zz_end`,
+			"table.include.list":  `s\.cols,s\.kc,s\.nokey,s\.ptypes,s\.pkm,s\.zz_end`,
 			"column.exclude.list": `s\.cols\.hidden,s\.cols\.hnn,s\.kc\.v`,
 			// On ptypes: which types Debezium counts as character types (a
 			// null becomes the mask only there).
 			"column.mask.with.5.chars":                      `s\.cols\.ssn,s\.cols\.n,s\.ptypes\.(c_enum|c_domain|c_json|c_jsonb|c_uuid|c_name|c_bpchar|c_xml|c_varchar_free|c_char|c_inet|c_money)`,
-			"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K": `s\.cols\.(email|tag|big|arr|hnum)`,
+			"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K": `s\.cols\.(email|tag|big|arr|hnum),s\.pkm\.email`,
 			"column.mask.hash.v2.SHA-256.with.salt.salty":   `s\.cols\.secret`,
 			"column.mask.hash.MD5.with.salt.x":              `s\.nokey\.b`,
 			"column.truncate.to.4.chars":                    `s\.cols\.(note|code|blob|j)`,
@@ -78,6 +87,12 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		{
 			"table.include.list":  `s\.inc,s\.zz_end`,
 			"column.include.list": `s\.inc\.(id|a),s\.zz_end\..*`,
+		},
+		// A primary key column left out of the value: compared apart (see
+		// checkExcludedKey).
+		{
+			"table.include.list":  `s\.pkx,s\.zz_end`,
+			"column.exclude.list": `s\.pkx\.id`,
 		},
 	} {
 		name := uniq("columns_pg" + strconv.Itoa(i))
@@ -110,8 +125,9 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, keys)
 		ps = append(ps, p)
 	}
-	waitCounts(t, ps[:1], map[string]int{".s.cols": 3, ".s.kc": 2, ".s.nokey": 2, ".s.ptypes": 1}, 120*time.Second, dbz, slc.restClient)
-	waitCounts(t, ps[1:], map[string]int{".s.inc": 2}, 60*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:1], map[string]int{".s.cols": 3, ".s.kc": 2, ".s.nokey": 2, ".s.ptypes": 2, ".s.pkm": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[1:2], map[string]int{".s.inc": 2}, 60*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{".s.pkx": 2}, 60*time.Second, dbz, slc.restClient)
 
 	pgExec(t, pg,
 		"INSERT INTO s.cols VALUES "+strings.Replace(row1, "(1,", "(10,", 1),
@@ -132,11 +148,20 @@ func TestPostgresColumnsSideBySide(t *testing.T) {
 		"ALTER TABLE s.cols ADD COLUMN extra varchar(30)",
 		"INSERT INTO s.ptypes (c_varchar) VALUES ('streamed')",
 		"INSERT INTO s.cols (id, extra, email) VALUES (11, 'extra value', 'e@x.example')",
+		"INSERT INTO s.pkm VALUES ('three@x.example', 3, 'n3')",
+		"UPDATE s.pkm SET note = 'n1!' WHERE id = 1",
+		"UPDATE s.pkm SET email = 'uno@x.example' WHERE id = 1",
+		"DELETE FROM s.pkm WHERE id = 2",
+		"INSERT INTO s.pkx VALUES (3, 's3', 'v3')",
+		"UPDATE s.pkx SET v = 'v1!' WHERE id = 1",
+		"UPDATE s.pkx SET id = 10 WHERE id = 1",
+		"DELETE FROM s.pkx WHERE id = 2",
 		"INSERT INTO s.zz_end VALUES (1)",
 	)
 	waitCounts(t, ps, map[string]int{".s.zz_end": 1}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
-	report(t, "columns-pg", ps)
+	report(t, "columns-pg", ps[:2])
+	checkExcludedKey(t, ps[2], ".s.pkx")
 }
 
 // TestMariaDBColumnsSideBySide is TestPostgresColumnsSideBySide for
@@ -155,6 +180,10 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		"CREATE TABLE nokey (a INT, b TEXT)",
 		"CREATE TABLE inc (id INT PRIMARY KEY, a TEXT, b TEXT, c INT)",
 		"CREATE TABLE zz_end (id INT PRIMARY KEY)",
+		"CREATE TABLE pkm (email VARCHAR(40) PRIMARY KEY, id INT, note TEXT)",
+		"CREATE TABLE pkx (id INT PRIMARY KEY, secret TEXT, v TEXT)",
+		"INSERT INTO pkm VALUES ('one@x.example', 1, 'n1'), ('two@x.example', 2, 'n2')",
+		"INSERT INTO pkx VALUES (1, 's1', 'v1'), (2, 's2', 'v2')",
 		// Every column propagated: the type names, lengths and scales
 		// Debezium's DDL parser records, which it propagates.
 		`CREATE TABLE ptypes (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, c_tiny TINYINT, c_tiny1 TINYINT(1), c_bool BOOLEAN,
@@ -164,7 +193,7 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 			c_char CHAR(3), c_varchar VARCHAR(12), c_tinytext TINYTEXT, c_longtext LONGTEXT, c_binary BINARY(4), c_varbinary VARBINARY(9),
 			c_tinyblob TINYBLOB, c_longblob LONGBLOB, c_enum ENUM('sad','happy'), c_set SET('x','yy','zzz'), c_json JSON,
 			c_geom GEOMETRY, c_point POINT, c_uuid UUID) COMMENT 'types'`,
-		"INSERT INTO ptypes (c_varchar, c_enum, c_set) VALUES ('v', 'happy', 'x,zzz')",
+		"INSERT INTO ptypes (c_varchar, c_enum, c_set) VALUES ('v', 'happy', 'x,zzz'), ('w', 'sad', 'yy')",
 	)
 	row1 := `(1, 'a@b.example', 'top secret', 'tg', '123-45-6789', 7, 'a long note', 'abc', X'deadbeef00', '{"k": "value"}',
 		12.34, 'Name', '2024-05-01 10:00:00.123', 3, 'hid', '` + columnsBig + `', 'b', 9007199254740993, 2.5, '2024-02-29', 'nvc', X'0102030405')`
@@ -181,10 +210,10 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 	var ps []pair
 	for i, own := range []map[string]string{
 		{
-			"table.include.list":                            q(`DB\.cols,DB\.kc,DB\.nokey,DB\.ptypes,DB\.zz_end`),
+			"table.include.list":                            q(`DB\.cols,DB\.kc,DB\.nokey,DB\.ptypes,DB\.pkm,DB\.zz_end`),
 			"column.exclude.list":                           q(`DB\.cols\.hidden,DB\.kc\.v`),
 			"column.mask.with.5.chars":                      q(`DB\.cols\.ssn,DB\.cols\.n,DB\.ptypes\.(c_set|c_json|c_tinytext|c_longtext|c_binary|c_enum|c_uuid|c_char|c_year)`),
-			"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K": q(`DB\.cols\.(email|tag|big|e|hnum|nc)`),
+			"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K": q(`DB\.cols\.(email|tag|big|e|hnum|nc),DB\.pkm\.email`),
 			"column.mask.hash.v2.SHA-256.with.salt.salty":   q(`DB\.cols\.secret`),
 			"column.mask.hash.MD5.with.salt.x":              q(`DB\.nokey\.b`),
 			"column.truncate.to.4.chars":                    q(`DB\.cols\.(note|code|bin|j|bl)`),
@@ -197,6 +226,10 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		{
 			"table.include.list":  q(`DB\.inc,DB\.zz_end`),
 			"column.include.list": q(`DB\.inc\.(id|a),DB\.zz_end\..*`),
+		},
+		{
+			"table.include.list":  q(`DB\.pkx,DB\.zz_end`),
+			"column.exclude.list": q(`DB\.pkx\.id`),
 		},
 	} {
 		name := uniq("columns_my" + strconv.Itoa(i))
@@ -233,8 +266,9 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		ps = append(ps, p)
 	}
 	d := "." + db
-	waitCounts(t, ps[:1], map[string]int{d + ".cols": 3, d + ".kc": 2, d + ".nokey": 2, d + ".ptypes": 1}, 120*time.Second, dbz, slc.restClient)
-	waitCounts(t, ps[1:], map[string]int{d + ".inc": 2}, 60*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:1], map[string]int{d + ".cols": 3, d + ".kc": 2, d + ".nokey": 2, d + ".ptypes": 2, d + ".pkm": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[1:2], map[string]int{d + ".inc": 2}, 60*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{d + ".pkx": 2}, 60*time.Second, dbz, slc.restClient)
 
 	myExec(t, my,
 		"INSERT INTO cols VALUES "+strings.Replace(row1, "(1,", "(10,", 1),
@@ -257,9 +291,76 @@ func TestMariaDBColumnsSideBySide(t *testing.T) {
 		"ALTER TABLE ptypes ADD COLUMN c_added DECIMAL(9,3) DEFAULT 1.5",
 		"INSERT INTO ptypes (c_varchar) VALUES ('after')",
 		"INSERT INTO cols (id, extra, email) VALUES (11, 'extra value', 'e@x.example')",
+		"INSERT INTO pkm VALUES ('three@x.example', 3, 'n3')",
+		"UPDATE pkm SET note = 'n1!' WHERE id = 1",
+		"UPDATE pkm SET email = 'uno@x.example' WHERE id = 1",
+		"DELETE FROM pkm WHERE id = 2",
+		"INSERT INTO pkx VALUES (3, 's3', 'v3')",
+		"UPDATE pkx SET v = 'v1!' WHERE id = 1",
+		"UPDATE pkx SET id = 10 WHERE id = 1",
+		"DELETE FROM pkx WHERE id = 2",
 		"INSERT INTO zz_end VALUES (1)",
 	)
 	waitCounts(t, ps, map[string]int{d + ".zz_end": 1}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
-	report(t, "columns-mariadb", ps)
+	report(t, "columns-mariadb", ps[:2])
+	checkExcludedKey(t, ps[2], d+".pkx")
+}
+
+// checkExcludedKey checks the records of table suffix on a connector whose
+// column.exclude.list leaves out the table's primary key id: sluice keys
+// them by id's own values and the value has no id, as Debezium's
+// documentation says. Debezium itself (PostgreSQL 3.6.1, MariaDB 3.5.0)
+// keys the snapshot's records {"id":0}, which would merge them under log
+// compaction, and on PostgreSQL makes the key field optional once
+// streaming: a difference kept on purpose, logged here with its records.
+func checkExcludedKey(t *testing.T, p pair, suffix string) {
+	t.Helper()
+	// r 1, r 2; c 3; u 1; key change 1 -> 10 (d, tombstone, c); d 2 and its tombstone.
+	want := []string{"1", "2", "3", "1", "1", "1", "10", "2", "2"}
+	keys := func(r *topicReader) (ids []string, values []string) {
+		var recs []rec
+		for _, x := range r.all() {
+			if strings.HasSuffix(x.Topic, suffix) {
+				recs = append(recs, x)
+			}
+		}
+		sort.Slice(recs, func(i, j int) bool { return recs[i].Offset < recs[j].Offset })
+		for _, x := range recs {
+			var k struct {
+				Payload struct {
+					ID json.Number `json:"id"`
+				} `json:"payload"`
+			}
+			if err := json.Unmarshal(x.Key, &k); err != nil {
+				t.Errorf("%s key %s: %v", suffix, x.Key, err)
+			}
+			ids = append(ids, k.Payload.ID.String())
+			values = append(values, string(x.Value))
+		}
+		return ids, values
+	}
+	got, values := keys(p.slc)
+	if !slices.Equal(got, want) {
+		t.Errorf("sluice's %s keys are %v, want %v", suffix, got, want)
+	}
+	for _, v := range values {
+		if v == "" {
+			continue // a tombstone
+		}
+		var env struct {
+			Payload struct{ Before, After map[string]any } `json:"payload"`
+		}
+		if err := json.Unmarshal([]byte(v), &env); err != nil {
+			t.Errorf("%s value: %v", suffix, err)
+			continue
+		}
+		for _, row := range []map[string]any{env.Payload.Before, env.Payload.After} {
+			if _, ok := row["id"]; ok {
+				t.Errorf("sluice's %s value carries the left-out id: %.300s", suffix, v)
+			}
+		}
+	}
+	d, _ := keys(p.dbz)
+	t.Logf("%s keys: sluice %v; Debezium %v (Debezium keys the snapshot's rows by 0)", suffix, got, d)
 }
