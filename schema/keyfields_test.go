@@ -3,6 +3,7 @@ package schema
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -60,5 +61,28 @@ func TestKeyFromEvent(t *testing.T) {
 	tr := event(ts, change.OpTruncate, nil, nil)
 	if msgs, err = NewJSON(o).Encode(nil, tr); err != nil || msgs[0].Key != nil {
 		t.Errorf("truncate key %s, err %v", msgs[0].Key, err)
+	}
+}
+
+// TestAvroKeyFromEvent is TestKeyFromEvent for the Avro converter.
+func TestAvroKeyFromEvent(t *testing.T) {
+	fake := fakeRegistry(t)
+	reg := newTestRegistry(t, fake.URL(), time.Second)
+	a, err := NewAvro(avroOpts(reg, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := customers()
+	ts.KeyFields = []change.Field{ts.Columns[0]}
+	ts.Columns = ts.Columns[1:]
+	ts.Key, ts.KeyFromEvent = nil, true
+	ev := event(ts, change.OpCreate, nil, anne()[1:])
+	ev.KeyRow = change.Row{int32(7)}
+	msgs, err := a.Encode(nil, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, key := decodeWire(t, fake.URL(), msgs[0].Key); asJSON(t, key) != `{"id":7}` {
+		t.Errorf("key %s", asJSON(t, key))
 	}
 }
