@@ -12,7 +12,7 @@ import (
 // it begins (Debezium's column.mask.with.<N>.chars and the like), that the
 // source's problems with such a key sit on it, and that other keys are
 // still refused.
-func TestKeyFamilies(t *testing.T) {
+func TestKeyFamilyProblemsAndListing(t *testing.T) {
 	p := testPlugin(nil)
 	p.Keys = append(p.Keys, "column.mask.with.")
 	p.Build = func(_ string, cfg map[string]string, _ *slog.Logger) (Source, error) {
