@@ -1,6 +1,9 @@
 package mysql
 
-import cd "github.com/sluicecdc/sluice/connectors/configdef"
+import (
+	"github.com/sluicecdc/sluice/connectors/captureopts"
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
+)
 
 // ConfigDefs describe the keys of ConfigKeys for GET
 // /connector-plugins/{class}/config, in the order Kafka Connect lists
@@ -14,7 +17,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 	if mariaDB {
 		server, typeGroup = "MariaDB", "MariaDB"
 	}
-	return []cd.Key{
+	return append([]cd.Key{
 		{Name: "topic.prefix", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 1, Width: cd.WidthMedium, Display: "Topic prefix",
 			Doc: "The prefix of every topic the connector writes to (<prefix>.<database>.<table>, and <prefix> for schema changes); unique across connectors."},
 		{Name: "database.hostname", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 2, Width: cd.WidthMedium, Display: "Hostname",
@@ -66,5 +69,5 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Regular expressions matching the databases whose tables are captured."},
 		{Name: "database.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 33, Width: cd.WidthLong, Display: "Exclude Databases",
 			Doc: "Regular expressions matching the databases whose tables are not captured."},
-	}
+	}, captureopts.Defs(captureopts.Binlog)...) // snapshot-mode keys
 }
