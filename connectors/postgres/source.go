@@ -184,6 +184,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	for _, w := range cfg.Capture.Warnings {
 		s.log.Warn(w)
 	}
+	if cfg.SlotDropOnStop {
+		s.log.Warn("slot.drop.on.stop=true: the replication slot is dropped whenever the connector stops, and the changes made until it starts again are lost; not for production", "slot", cfg.SlotName)
+	}
 	snapOnly := !cfg.Capture.Policy.Stream
 	if err := checkPrerequisites(ctx, q, &cfg, tables, slot, !snapOnly); err != nil {
 		return nil, err
