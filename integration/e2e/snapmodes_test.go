@@ -469,3 +469,73 @@ func TestPGOverrideSnapshotCrashExactlyOnce(t *testing.T) {
 		t.Errorf("%d records of %d distinct rows (%d repeated), want each of %d rows once", len(es), len(seen), dups, want)
 	}
 }
+
+// TestPGSnapshotModeAlwaysCrash: with snapshot.mode=always, a snapshot
+// killed in the middle is resumed by the next start, not restarted, so its
+// rows reach a read_committed consumer exactly once; the start after a
+// clean stop takes a whole new snapshot.
+func TestPGSnapshotModeAlwaysCrash(t *testing.T) {
+	name := uniq("snapmodes_acrash")
+	table := pgTable(t, name, "id int PRIMARY KEY, pad text")
+	pg := pgConn(t)
+	const rows = 30000
+	mustExec(t, pg, fmt.Sprintf("INSERT INTO %s SELECT g, repeat('x', 100) FROM generate_series(1,%d) g", table, rows))
+	dropSlot(t, name)
+	topic := name + "." + table
+	deleteTopicsAtEnd(t, topic)
+	dir := t.TempDir()
+	d := startDaemon(t, dir)
+	cfg := pgConfig(t, name, name, table)
+	cfg["snapshot.mode"] = "always"
+	cfg["snapshot.fetch.size"] = "150"
+	cfg["sluice.batch.max.events"] = "100"
+	killed := make(chan struct{})
+	var n int
+	c := newConsumerWith(t, func(record) {
+		n++
+		if n == 2000 {
+			close(killed)
+		}
+	}, topic)
+	createConnector(t, d, name, cfg)
+	select {
+	case <-killed:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no snapshot records in 60s")
+	}
+	d.kill()
+	atKill := c.count()
+	d = startDaemon(t, dir)
+	waitOps(t, c, rows, 120*time.Second)
+	d.waitTaskState(t, name, "RUNNING", 30*time.Second)
+	mustExec(t, pg, fmt.Sprintf("INSERT INTO %s VALUES (%d, 'new')", table, rows+1))
+	waitOps(t, c, rows+1, 60*time.Second)
+	if !strings.Contains(d.logs.String(), "resuming snapshot") {
+		t.Fatalf("the restart did not resume the snapshot (it had %d of %d rows when killed)", atKill, rows)
+	}
+	d.term(t)
+	d = startDaemon(t, dir)
+	waitOps(t, c, 2*rows+2, 120*time.Second)
+	time.Sleep(2 * time.Second)
+	es := evs(t, c.snapshot())
+	count := func(part []ev) (map[int64]int, int) {
+		seen := map[int64]int{}
+		dups := 0
+		for _, e := range part {
+			seen[e.ID]++
+			if seen[e.ID] == 2 {
+				dups++
+			}
+		}
+		return seen, dups
+	}
+	first, dups1 := count(es[:rows+1])
+	second, dups2 := count(es[rows+1:])
+	t.Logf("killed after %d; first run %d records (%d repeated), second %d records (%d repeated)", atKill, rows+1, dups1, len(es)-rows-1, dups2)
+	if len(first) != rows+1 || dups1 != 0 || es[rows].Op != "c" || es[rows].ID != rows+1 {
+		t.Errorf("crashed snapshot and stream: %d distinct of %d, %d repeated, then %s; want each row once, then c%d", len(first), rows+1, dups1, es[rows], rows+1)
+	}
+	if len(second) != rows+1 || dups2 != 0 || len(es) != 2*rows+2 || es[rows+1].Snapshot != "first" || es[len(es)-1].Snapshot != "last" {
+		t.Errorf("second snapshot: %d distinct of %d records, %d repeated; want %d rows once, first ... last", len(second), len(es)-rows-1, dups2, rows+1)
+	}
+}
