@@ -1,6 +1,7 @@
 package captureopts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -279,10 +280,7 @@ func (o *Options) Snapshots(name string) bool {
 }
 
 // Wait sleeps for the snapshot delay, logging it, unless ctx ends first.
-func (o *Options) Wait(ctx interface {
-	Done() <-chan struct{}
-	Err() error
-}, log *slog.Logger) error {
+func (o *Options) Wait(ctx context.Context, log *slog.Logger) error {
 	if o.Delay <= 0 {
 		return nil
 	}
