@@ -31,7 +31,7 @@ const (
 	ModeInitial            = "initial"
 	ModeInitialOnly        = "initial_only"
 	ModeNoData             = "no_data"
-	ModeNever              = "never" // sluice keeps Debezium 1.x's name for no_data
+	ModeNever              = "never" // the binlog connectors' old name for no_data
 	ModeWhenNeeded         = "when_needed"
 	ModeAlways             = "always"
 	ModeRecovery           = "recovery"
@@ -143,7 +143,14 @@ func Parse(m map[string]string, mode string, f Flavor) (Options, []error) {
 		p.Initial, p.Stream = true, true
 	case ModeInitialOnly:
 		p.Initial = true
-	case ModeNoData, ModeNever:
+	case ModeNever:
+		if f != Binlog {
+			// Debezium 3.6.1's Postgres connector refuses it (measured with
+			// Kafka Connect's validate); its MariaDB connector 3.5.0 takes it.
+			bad(keyMode, "never was renamed no_data in Debezium 2 and is refused by Debezium 3.6's Postgres connector; set snapshot.mode=no_data")
+		}
+		p.Stream, p.Schema = true, true
+	case ModeNoData:
 		p.Stream, p.Schema = true, true
 	case ModeWhenNeeded:
 		p.Initial, p.Stream, p.WhenNeeded = true, true, true
@@ -270,7 +277,7 @@ func modes(f Flavor) []string {
 	if f == Binlog {
 		return []string{ModeInitial, ModeInitialOnly, ModeWhenNeeded, ModeAlways, ModeNoData, ModeNever, ModeRecovery, ModeConfigurationBased}
 	}
-	return []string{ModeInitial, ModeInitialOnly, ModeWhenNeeded, ModeAlways, ModeNoData, ModeNever, ModeConfigurationBased}
+	return []string{ModeInitial, ModeInitialOnly, ModeWhenNeeded, ModeAlways, ModeNoData, ModeConfigurationBased}
 }
 
 // Snapshots reports whether a snapshot reads the table name ("schema.table"

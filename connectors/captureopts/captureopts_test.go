@@ -19,7 +19,7 @@ func TestPolicies(t *testing.T) {
 		{ModeInitial, Postgres, nil, Policy{Initial: true, Stream: true}},
 		{ModeInitialOnly, Postgres, nil, Policy{Initial: true}},
 		{ModeNoData, Binlog, nil, Policy{Stream: true, Schema: true}},
-		{ModeNever, Postgres, nil, Policy{Stream: true, Schema: true}},
+		{ModeNever, Binlog, nil, Policy{Stream: true, Schema: true}},
 		{ModeWhenNeeded, Postgres, nil, Policy{Initial: true, Stream: true, WhenNeeded: true}},
 		{ModeAlways, Binlog, nil, Policy{Initial: true, Always: true, Stream: true}},
 		{ModeRecovery, Binlog, nil, Policy{Stream: true, Recovery: true}},
@@ -59,6 +59,7 @@ func TestRefusedModes(t *testing.T) {
 		{"schema_only_recovery", Postgres, "no_data"},
 		{"recovery", Postgres, "no_data"},
 		{"exported", Postgres, "snapshot.mode=initial"},
+		{"never", Postgres, "snapshot.mode=no_data"},
 		{"custom", Postgres, "configuration_based"},
 		{"sometimes", Binlog, "use one of initial, initial_only, when_needed, always, no_data, never, recovery, configuration_based"},
 	}

@@ -22,7 +22,8 @@ const (
 	SnapshotInitialOnly = "initial_only"
 	// SnapshotNoData streams changes from the slot without a snapshot.
 	SnapshotNoData = "no_data"
-	// SnapshotNever is Debezium's legacy name for no_data.
+	// SnapshotNever is Debezium's legacy name for no_data, which Debezium
+	// 3.6's Postgres connector refuses, and so does sluice (captureopts).
 	SnapshotNever = "never"
 )
 
@@ -120,7 +121,7 @@ type Config struct {
 	PublicationName string
 	PublicationMode string // all_tables, filtered, disabled
 
-	SnapshotMode      string // initial, initial_only, no_data, never
+	SnapshotMode      string // initial, initial_only, no_data, when_needed, always, configuration_based
 	SnapshotFetchSize int
 
 	TombstonesOnDelete bool
