@@ -315,6 +315,10 @@ func TestPGEventProcessingFailureHandlingMode(t *testing.T) {
 			table := pgTable(t, name, "id int PRIMARY KEY, a int[]")
 			pg := pgConn(t)
 			mustExec(t, pg, "INSERT INTO "+table+" VALUES (1, '{1,2}')")
+			if mode != "fail" {
+				// A row the snapshot cannot decode: left out too.
+				mustExec(t, pg, "INSERT INTO "+table+" VALUES (0, '{{1},{2}}')")
+			}
 			dropSlot(t, name)
 			topic := name + "." + table
 			deleteTopicsAtEnd(t, topic)
@@ -368,10 +372,26 @@ func TestPGEventProcessingFailureHandlingMode(t *testing.T) {
 			if mode == "skip" && !debugged {
 				t.Errorf("skip: no debug line")
 			}
-			if mode == "warn" && !strings.Contains(logs, "position=\"lsn ") {
-				t.Errorf("warn: the log line lacks the position: %s", tail(logs, 20))
+			if !strings.Contains(logs, "position=\"lsn ") || !strings.Contains(logs, `position="snapshot of `+table+` key [\"0\"]"`) {
+				t.Errorf("%s: the log lines lack the positions (lsn ..., snapshot of %s key [\"0\"]): %s", mode, table, logs)
 			}
 		})
+	}
+}
+
+// TestPGSnapshotRowFailureFails: under the default fail, a snapshot row
+// that cannot be decoded fails the connector, naming the row's key.
+func TestPGSnapshotRowFailureFails(t *testing.T) {
+	name := uniq("snapmodes_epfsnap")
+	table := pgTable(t, name, "id int PRIMARY KEY, a int[]")
+	mustExec(t, pgConn(t), "INSERT INTO "+table+" VALUES (1, '{1}'), (2, '{{1},{2}}'), (3, '{3}')")
+	dropSlot(t, name)
+	deleteTopicsAtEnd(t, name+"."+table)
+	d := startDaemon(t, t.TempDir())
+	createConnector(t, d, name, pgConfig(t, name, name, table))
+	st := d.waitTaskState(t, name, "FAILED", 60*time.Second)
+	if _, tr := st.taskState(); !strings.Contains(tr, "at snapshot of "+table+` key ["2"]`) || !strings.Contains(tr, "multi-dimensional") {
+		t.Errorf("trace %q, want the snapshot row's key and the reason", tr)
 	}
 }
 
