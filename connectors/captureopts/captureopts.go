@@ -84,9 +84,10 @@ type Policy struct {
 	Always bool
 	// Stream: stream changes after the snapshot (false: stop after it).
 	Stream bool
-	// WhenNeeded: read the rows again when the checkpoint's position is no
-	// longer on the server (a dropped or invalidated slot, a purged
-	// binlog), instead of failing.
+	// WhenNeeded: start afresh, as if there were no checkpoint, when the
+	// checkpoint's position is no longer on the server (a dropped or
+	// invalidated slot, a purged binlog), instead of failing; Initial then
+	// says whether the rows are read.
 	WhenNeeded bool
 	// Schema: a start without rows still writes the snapshot's
 	// schema-change records (MySQL/MariaDB no_data).

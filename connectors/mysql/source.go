@@ -182,8 +182,10 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			if !pol.WhenNeeded {
 				return nil, lost
 			}
-			s.log.Warn("the checkpoint's binlog is gone; snapshot.mode="+pol.Mode+": taking a new snapshot", "err", lost)
-			plan = &openPlan{snapshot: true}
+			s.log.Warn("the checkpoint's binlog is gone; snapshot.mode="+pol.Mode+": starting afresh", "snapshot", pol.Initial, "err", lost)
+			// Afresh, as without offsets: configuration_based without
+			// snapshot.data streams from the current position.
+			plan = &openPlan{snapshot: pol.Initial}
 			cp, state = nil, nil
 		}
 	}

@@ -52,7 +52,7 @@ func (s *Source) restartPlan(ctx context.Context, q *pgx.Conn, cfg *Config, cp *
 	afresh := pol.Always && (snapOnly || !cp.Snapshot)
 	if !snapOnly && (pol.WhenNeeded || afresh) {
 		if why := slotGone(slot); why != "" {
-			s.log.Warn("the checkpoint's position is no longer available: taking a new snapshot", "snapshot.mode", pol.Mode, "slot", cfg.SlotName, "reason", why)
+			s.log.Warn("the checkpoint's position is no longer available: starting afresh", "snapshot.mode", pol.Mode, "snapshot", pol.Initial, "slot", cfg.SlotName, "reason", why)
 			if slot.Exists {
 				if _, err := q.Exec(ctx, "SELECT pg_drop_replication_slot($1)", cfg.SlotName); err != nil {
 					return nil, slot, classifyReplError(cfg, "drop the invalidated replication slot "+cfg.SlotName, err)

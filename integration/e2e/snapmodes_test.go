@@ -559,3 +559,60 @@ func TestPGSnapshotModeAlwaysCrash(t *testing.T) {
 		t.Errorf("second snapshot: %d distinct of %d records, %d repeated; want %d rows once, first ... last", len(second), len(es)-rows-1, dups2, rows+1)
 	}
 }
+
+// TestPGSnapshotModeConfigurationBased: configuration_based without
+// snapshot.data streams only; with snapshot.on.data.error a start whose
+// slot is gone starts afresh instead of failing, and (snapshot.data being
+// false) streams from a new slot without reading the tables, as Debezium's
+// ConfigurationBasedSnapshotter does.
+func TestPGSnapshotModeConfigurationBased(t *testing.T) {
+	name := uniq("snapmodes_cb")
+	table := pgTable(t, name, "id int PRIMARY KEY, v text")
+	pg := pgConn(t)
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (1, 'v1')")
+	dropSlot(t, name)
+	topic := name + "." + table
+	deleteTopicsAtEnd(t, topic)
+	dir := t.TempDir()
+	d := startDaemon(t, dir)
+	cfg := pgConfig(t, name, name, table)
+	cfg["snapshot.mode"] = "configuration_based"
+	cfg["snapshot.mode.configuration.based.start.stream"] = "true"
+	cfg["snapshot.mode.configuration.based.snapshot.on.data.error"] = "true"
+	createConnector(t, d, name, cfg)
+	c := newConsumer(t, topic)
+	d.waitTaskState(t, name, "RUNNING", 30*time.Second)
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (2, 'v2')")
+	waitOps(t, c, 1, 60*time.Second)
+	d.term(t)
+	dropSlotNow(t, name)
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (3, 'v3')")
+	d = startDaemon(t, dir)
+	d.waitTaskState(t, name, "RUNNING", 30*time.Second)
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (4, 'v4')")
+	waitOps(t, c, 2, 60*time.Second)
+	time.Sleep(2 * time.Second)
+	es := evs(t, c.snapshot())
+	t.Logf("events: %s", seq(es))
+	checkOnce(t, "stream only", es, "c2", "c4")
+	if st, tr := d.status(t, name).taskState(); st != "RUNNING" || !strings.Contains(d.logs.String(), "the checkpoint's position is no longer available") {
+		t.Errorf("task %s %s; want RUNNING after starting afresh", st, tr)
+	}
+
+	// With snapshot.data the slot's loss is filled by a new snapshot (and
+	// every start reads the tables).
+	d.term(t)
+	dropSlotNow(t, name)
+	mustExec(t, pg, "INSERT INTO "+table+" VALUES (5, 'v5')")
+	cfg["snapshot.mode.configuration.based.snapshot.data"] = "true"
+	d = startDaemon(t, dir)
+	if code, b := d.do(t, "PUT", "/connectors/"+name+"/config", cfg); code != 200 {
+		t.Fatalf("PUT config: %d %s", code, b)
+	}
+	d.waitTaskState(t, name, "RUNNING", 30*time.Second)
+	waitOps(t, c, 7, 60*time.Second)
+	time.Sleep(2 * time.Second)
+	es = evs(t, c.snapshot())
+	t.Logf("events: %s", seq(es))
+	checkOnce(t, "snapshot.data=true", es[2:], "r1", "r2", "r3", "r4", "r5")
+}
