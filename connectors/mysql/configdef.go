@@ -1,6 +1,9 @@
 package mysql
 
-import cd "github.com/sluicecdc/sluice/connectors/configdef"
+import (
+	"github.com/sluicecdc/sluice/connectors/captureopts"
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
+)
 
 // ConfigDefs describe the keys of ConfigKeys for GET
 // /connector-plugins/{class}/config, in the order Kafka Connect lists
@@ -14,7 +17,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 	if mariaDB {
 		server, typeGroup = "MariaDB", "MariaDB"
 	}
-	return []cd.Key{
+	return append([]cd.Key{
 		{Name: "topic.prefix", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 1, Width: cd.WidthMedium, Display: "Topic prefix",
 			Doc: "The prefix of every topic the connector writes to (<prefix>.<database>.<table>, and <prefix> for schema changes); unique across connectors."},
 		{Name: "database.hostname", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 2, Width: cd.WidthMedium, Display: "Hostname",
@@ -38,7 +41,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		{Name: "connect.keep.alive.interval.ms", Type: cd.Long, Default: cd.Def("60000"), Importance: cd.Low, Group: "Connector", Order: 44, Width: cd.WidthShort, Display: "Keep alive interval (ms)",
 			Doc: "The heartbeat period the server sends on an idle binlog connection, so a dead connection is noticed."},
 		{Name: "snapshot.mode", Type: cd.String, Default: cd.Def("initial"), Importance: cd.Low, Group: "Connector", Order: 48, Width: cd.WidthShort, Display: "Snapshot mode",
-			Doc: "When to snapshot the captured tables: initial, initial_only, when_needed, or no_data (never)."},
+			Doc: "When to snapshot the captured tables: initial, initial_only, when_needed, always (at every start), no_data (never), recovery (stream from the offsets) or configuration_based."},
 		{Name: "bigint.unsigned.handling.mode", Type: cd.String, Default: cd.Def("long"), Importance: cd.Medium, Group: "Connector", Order: 51, Width: cd.WidthShort, Display: "The mode for handling bigint-unsigned values",
 			Doc: "How BIGINT UNSIGNED values are written: long (values above 2^63-1 wrap) or precise (Decimal)."},
 		{Name: "time.precision.mode", Type: cd.String, Default: cd.Def("adaptive_time_microseconds"), Importance: cd.Medium, Group: "Connector", Order: 52, Width: cd.WidthShort, Display: "The time precision mode to be used",
@@ -66,5 +69,5 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Regular expressions matching the databases whose tables are captured."},
 		{Name: "database.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 33, Width: cd.WidthLong, Display: "Exclude Databases",
 			Doc: "Regular expressions matching the databases whose tables are not captured."},
-	}
+	}, captureopts.Defs(captureopts.Binlog)...) // snapshot-mode keys
 }

@@ -185,7 +185,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	}
 	var unknown []string
 	for k := range cfg {
-		if !known[k] && cc.plugin.unusedReason(k) == "" {
+		if !cc.plugin.takesKey(known, k) && cc.plugin.unusedReason(k) == "" {
 			unknown = append(unknown, k)
 		}
 	}
@@ -223,7 +223,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 			// A problem worded "<key>: …" belongs to that key, so validate
 			// shows it on the key as Kafka Connect does.
 			key := ""
-			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known[k] {
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && cc.plugin.takesKey(known, k) {
 				key = k
 			}
 			probs.add(key, "%s", e.Error())

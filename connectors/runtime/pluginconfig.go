@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
@@ -87,6 +88,9 @@ func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 		add(k)
 	}
 	for _, name := range p.Keys {
+		if strings.HasSuffix(name, ".") {
+			continue // a family of keys (keyprefix.go), not a key
+		}
 		add(configdef.Key{Name: name, Type: configdef.String, Importance: configdef.Low, Width: configdef.WidthNone, Display: name})
 	}
 	return out, nil
