@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"maps"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/mysql"
@@ -21,7 +22,9 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		if err != nil {
 			return nil, err
 		}
-		return mySource{mysql.NewSource(c, myLog.With("connector", name))}, nil
+		t := runtime.ParseTuning(cfg)
+		src := mysql.NewSource(c, myLog.With("connector", name)).WithKnobs(mysql.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes})
+		return mySource{src}, nil
 	}
 	return []runtime.Plugin{{
 		Class:         "io.debezium.connector.postgresql.PostgresConnector",
@@ -31,13 +34,16 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		ConnectorName: "postgresql",
 		Defs:          postgres.ConfigDefs,
 		Keys:          postgres.ConfigKeys,
+		Unused:        postgres.UnusedKeys,
 		Secrets:       postgres.PasswordKeys,
 		Build: func(name string, cfg map[string]string, _ *slog.Logger) (runtime.Source, error) {
 			c, err := postgres.ParseConfig(name, cfg)
 			if err != nil {
 				return nil, err
 			}
-			return pgSource{postgres.NewSource(c, pgLog.With("connector", name))}, nil
+			t := runtime.ParseTuning(cfg)
+			src := postgres.NewSource(c, pgLog.With("connector", name)).WithKnobs(postgres.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes})
+			return pgSource{src}, nil
 		},
 	}, {
 		Class:         mysql.MySQLClass,
@@ -47,7 +53,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		ConnectorName: "mysql",
 		Defs:          mysql.ConfigDefs(false),
 		Keys:          mysql.ConfigKeys,
-		Unused:        mysql.UnusedKeys,
+		Unused:        mysqlUnused,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
 		Build:         buildMySQL,
@@ -59,12 +65,20 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		ConnectorName: "mariadb",
 		Defs:          mysql.ConfigDefs(true),
 		Keys:          mysql.ConfigKeys,
-		Unused:        mysql.UnusedKeys,
+		Unused:        mysqlUnused,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
 		Build:         buildMySQL,
 	}}
 }
+
+// mysqlUnused are the MySQL/MariaDB source's unused keys: its schema
+// history keys and the other Debezium keys it does not use.
+var mysqlUnused = func() map[string]string {
+	m := maps.Clone(mysql.UnusedKeys)
+	maps.Copy(m, mysql.UnusedDebeziumKeys)
+	return m
+}()
 
 // pgSource adapts the Postgres source's concrete stream to runtime.Source.
 type pgSource struct{ s *postgres.Source }

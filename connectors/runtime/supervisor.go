@@ -50,6 +50,8 @@ type SupervisorOptions struct {
 	Log       *slog.Logger
 	Metrics   *Metrics
 	Knobs     *Knobs
+	// Worker holds the daemon's defaults for connector keys.
+	Worker WorkerDefaults
 }
 
 // Supervisor runs the registered connectors. It implements rest.Manager.
@@ -233,7 +235,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 	log := s.log.With("connector", m.name)
 	var r *retrier
 	for {
-		cc, src, probs := parseConfig(s.opts.Plugins, m.name, cfg, log)
+		cc, src, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, m.name, cfg, log)
 		if len(probs) > 0 {
 			s.setState(m, StateFailed, invalidConfigError(probs).Error())
 			return
@@ -371,7 +373,7 @@ func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
 		return rest.Errorf(400, "Connector config %v contains no connector type", s.redact(cfg))
 	}
-	_, _, probs := parseConfig(s.opts.Plugins, name, cfg, s.log)
+	_, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, name, cfg, s.log)
 	if len(probs) > 0 {
 		return invalidConfigError(probs)
 	}
@@ -623,7 +625,7 @@ func (s *Supervisor) Restart(_ context.Context, name string) error {
 
 // Validate checks a config against plugin without creating anything.
 func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string][]string, error) {
-	_, _, probs := parseConfig(s.opts.Plugins, cfg["name"], cfg, s.log)
+	_, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], cfg, s.log)
 	return probs, nil
 }
 
