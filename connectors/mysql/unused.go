@@ -20,7 +20,6 @@ var UnusedDebeziumKeys = map[string]string{
 	"column.propagate.source.type":                               "not applied yet: schemas carry no __debezium.source.column.* parameters",
 	"column.truncate.to.<N>.chars":                               "not applied yet: the column's value is emitted whole",
 	"connect.keep.alive":                                         "a dropped binlog connection is always reconnected by the connector's retry policy, as Debezium's default (true)",
-	"connection.validation.timeout.ms":                           "sluice bounds its connection checks (validate, start) with its own timeouts",
 	"converters":                                                 "Debezium custom converters are Java classes, which sluice cannot load; column types map as docs/types.md says",
 	"custom.metric.tags":                                         "sluice's Prometheus metrics are labelled by connector name; custom tags are not added",
 	"custom.sanitize.pattern":                                    "sluice never logs a connector config; secrets are hidden by key name (*.password)",

@@ -15,7 +15,6 @@ var UnusedKeys = map[string]string{
 	"column.mask.with.<N>.chars":                                 "not applied yet: the column's value is emitted unmasked",
 	"column.propagate.source.type":                               "not applied yet: schemas carry no __debezium.source.column.* parameters",
 	"column.truncate.to.<N>.chars":                               "not applied yet: the column's value is emitted whole",
-	"connection.validation.timeout.ms":                           "sluice bounds its connection checks (validate, start) with its own timeouts",
 	"converters":                                                 "Debezium custom converters are Java classes, which sluice cannot load; column types map as docs/types.md says",
 	"custom.metric.tags":                                         "sluice's Prometheus metrics are labelled by connector name; custom tags are not added",
 	"custom.sanitize.pattern":                                    "sluice never logs a connector config; secrets are hidden by key name (*.password)",

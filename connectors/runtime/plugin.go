@@ -205,6 +205,8 @@ var RuntimeKeys = []string{
 	"max.batch.size", "poll.interval.ms", "max.queue.size", "max.queue.size.in.bytes",
 	// Debezium's name adjustment: sluice applies none, Debezium's default.
 	"schema.name.adjustment.mode", "field.name.adjustment.mode",
+	// The bound of validate's connection check (Plugin.Check).
+	"connection.validation.timeout.ms",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -232,6 +234,9 @@ type connectorConfig struct {
 	retry             RetryPolicy
 	// tuning is what the source reads of Debezium's queue keys.
 	tuning Tuning
+	// validationTimeout bounds validate's connection check
+	// (connection.validation.timeout.ms).
+	validationTimeout time.Duration
 }
 
 // WorkerDefaults are the daemon's defaults for connector keys, as a Kafka
@@ -357,6 +362,7 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 		QueueEvents: parseInt(probs, cfg, "max.queue.size", 0, 1, 10_000_000),
 		QueueBytes:  parseInt(probs, cfg, "max.queue.size.in.bytes", 0, 0, 1<<40),
 	}
+	cc.validationTimeout = time.Duration(parseInt(probs, cfg, "connection.validation.timeout.ms", 60_000, 1, 3_600_000)) * time.Millisecond
 	for _, k := range []string{"schema.name.adjustment.mode", "field.name.adjustment.mode"} {
 		if v := strings.ToLower(strings.TrimSpace(cfg[k])); v != "" && v != "none" {
 			probs.add(k, "%s=%s is not supported yet: sluice writes schema and field names unadjusted (none, Debezium's default); "+

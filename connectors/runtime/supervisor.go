@@ -623,11 +623,55 @@ func (s *Supervisor) Restart(_ context.Context, name string) error {
 	return nil
 }
 
-// Validate checks a config against plugin without creating anything.
+// UnusedKeys returns the keys of a connector's config that sluice accepts
+// without using them, each with the reason.
+func (s *Supervisor) UnusedKeys(name string) ([]rest.UnusedKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
+		return nil, err
+	}
+	p := findPlugin(s.opts.Plugins, m.config["connector.class"])
+	if p == nil {
+		return []rest.UnusedKey{}, nil
+	}
+	out := []rest.UnusedKey{}
+	for _, kr := range p.UnusedKeys(m.config) {
+		out = append(out, rest.UnusedKey{Key: kr[0], Reason: kr[1]})
+	}
+	return out, nil
+}
+
+// Validate checks a config against plugin without creating anything: the
+// keys and values, then, as Debezium's validate does, a connection to the
+// database and its login (the plugin's Check), unless a connection key
+// already has a problem. The check is bounded by
+// connection.validation.timeout.ms.
 func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string][]string, error) {
-	_, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], cfg, s.log)
+	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], cfg, s.log)
+	if cc.plugin == nil || cc.plugin.Check == nil {
+		return probs, nil
+	}
+	for _, k := range connectionKeys {
+		if len(probs[k]) > 0 {
+			return probs, nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cc.validationTimeout)
+	defer cancel()
+	for k, es := range cc.plugin.Check(ctx, cfg) {
+		if probs == nil {
+			probs = problems{}
+		}
+		probs[k] = append(probs[k], es...)
+	}
 	return probs, nil
 }
+
+// connectionKeys are the keys a connection check needs; with a problem on
+// one, Validate does not try to connect.
+var connectionKeys = []string{"database.hostname", "database.port", "database.user", "database.password", "database.dbname", "connection.validation.timeout.ms"}
 
 // Offsets returns a connector's committed checkpoint in Kafka Connect's
 // offsets shape: the partition is {"server": topic.prefix}, as Debezium's.
