@@ -283,15 +283,21 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		DataDir:  c.dataDir,
 		WorkerID: workerID(ln.Addr()),
 		Plugins:  plugins(levels),
-		NewSink: func(ctx context.Context, connector string, partitions int32, rf int16) (sinks.Sink, error) {
+		NewSink: func(ctx context.Context, connector string, spec runtime.SinkSpec) (sinks.Sink, error) {
+			def := spec.Topics.Default()
 			s, err := sinkkafka.New(ctx, sinkkafka.Config{
 				Brokers:           brokers,
 				TransactionalID:   "sluice-" + connector,
 				OffsetsTopic:      c.offsetsTopic,
 				CheckpointKey:     connector,
-				Partitions:        partitions,
-				ReplicationFactor: rf,
-				Logger:            sinkLog.With("connector", connector),
+				Partitions:        def.Partitions,
+				ReplicationFactor: def.ReplicationFactor,
+				TopicSpec: func(topic string) sinkkafka.TopicSpec {
+					t := spec.Topics.Spec(topic)
+					return sinkkafka.TopicSpec{Partitions: t.Partitions, ReplicationFactor: t.ReplicationFactor, Configs: t.Configs}
+				},
+				Options: producerOptions(spec.Producer),
+				Logger:  sinkLog.With("connector", connector),
 			})
 			// An error that does not say whether it is retryable (a broker
 			// out of reach) is; a fenced producer or a refused login is not.

@@ -164,6 +164,12 @@ func TestDebeziumTuningKeys(t *testing.T) {
 	if _, probs := parse("schema.name.adjustment.mode", "none", "field.name.adjustment.mode", "NONE"); len(probs) != 0 {
 		t.Errorf("none refused: %v", probs)
 	}
+	if cc, probs := parse("errors.tolerance", "ALL", "errors.log.include.messages", "true", "errors.log.enable", "true"); len(probs) != 0 || cc.tolerance != (Tolerance{All: true, LogMessages: true}) {
+		t.Errorf("errors.tolerance=all: %+v %v", cc.tolerance, probs)
+	}
+	if _, probs := parse("errors.tolerance", "some"); len(probs["errors.tolerance"]) != 1 {
+		t.Errorf("errors.tolerance=some accepted: %v", probs)
+	}
 	if _, probs := parse("schema.name.adjustment.mode", "avro"); !strings.Contains(strings.Join(probs["schema.name.adjustment.mode"], ""), "not supported yet") {
 		t.Errorf("avro adjustment: %v", probs)
 	}

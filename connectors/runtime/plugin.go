@@ -194,7 +194,10 @@ var RuntimeKeys = []string{
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"key.converter.replace.null.with.default", "value.converter.replace.null.with.default",
 	"key.converter.ignore.default.for.nullables", "value.converter.ignore.default.for.nullables",
-	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
+	// Kafka Connect's topic creation (TopicCreation).
+	"topic.creation.groups", "topic.creation.default.partitions", "topic.creation.default.replication.factor",
+	"topic.creation.default.<config>", "topic.creation.<group>.include", "topic.creation.<group>.exclude",
+	"topic.creation.<group>.partitions", "topic.creation.<group>.replication.factor", "topic.creation.<group>.<config>",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
 	// The retry policy (retry.go).
 	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
@@ -207,6 +210,15 @@ var RuntimeKeys = []string{
 	"schema.name.adjustment.mode", "field.name.adjustment.mode",
 	// The bound of validate's connection check (Plugin.Check).
 	"connection.validation.timeout.ms",
+	// Kafka Connect's error tolerance, for events that fail to encode
+	// (Tolerance).
+	"errors.tolerance", "errors.log.enable", "errors.log.include.messages",
+	// Kafka Connect's producer overrides sluice's producer honours
+	// (ProducerOverrides); see producerOverrideKeys.
+	"producer.override.compression.type", "producer.override.linger.ms", "producer.override.batch.size",
+	"producer.override.max.request.size", "producer.override.buffer.memory", "producer.override.client.id",
+	"producer.override.request.timeout.ms", "producer.override.delivery.timeout.ms",
+	"producer.override.acks", "producer.override.enable.idempotence", "producer.override.transactional.id",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -228,15 +240,16 @@ type connectorConfig struct {
 	batching                   Batching
 	// extendedHeaders is Debezium's extended.headers.enabled: every record
 	// carries the __debezium.context.* headers.
-	extendedHeaders   bool
-	partitions        int32
-	replicationFactor int16
-	retry             RetryPolicy
+	extendedHeaders bool
+	topics          TopicCreation
+	producer        ProducerOverrides
+	retry           RetryPolicy
 	// tuning is what the source reads of Debezium's queue keys.
 	tuning Tuning
 	// validationTimeout bounds validate's connection check
 	// (connection.validation.timeout.ms).
 	validationTimeout time.Duration
+	tolerance         Tolerance
 }
 
 // WorkerDefaults are the daemon's defaults for connector keys, as a Kafka
@@ -349,8 +362,8 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)
 	cc.json.TopicPrefix = cfg["topic.prefix"]
 	cc.extendedHeaders = parseBool(probs, cfg, "extended.headers.enabled", true)
-	cc.partitions = int32(parseInt(probs, cfg, "topic.creation.default.partitions", -1, -1, 1<<20))
-	cc.replicationFactor = int16(parseInt(probs, cfg, "topic.creation.default.replication.factor", -1, -1, 32767))
+	cc.topics = parseTopicCreation(probs, cfg)
+	cc.producer = parseProducerOverrides(probs, cfg)
 	// Debezium's max.batch.size and poll.interval.ms size sluice's batch
 	// (one Kafka transaction) unless sluice's own keys are set.
 	maxEvents := parseInt(probs, cfg, "max.batch.size", DefaultBatching.MaxEvents, 1, 10_000_000)
@@ -362,6 +375,18 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 		QueueEvents: parseInt(probs, cfg, "max.queue.size", 0, 1, 10_000_000),
 		QueueBytes:  parseInt(probs, cfg, "max.queue.size.in.bytes", 0, 0, 1<<40),
 	}
+	switch v := strings.ToLower(strings.TrimSpace(cfg["errors.tolerance"])); v {
+	case "", "none":
+	case "all":
+		cc.tolerance.All = true
+	default:
+		probs.add("errors.tolerance", "errors.tolerance must be none or all, got %q", cfg["errors.tolerance"])
+	}
+	// Skipped events are always logged (never silently); errors.log.enable
+	// is accepted for Kafka Connect's sake and include.messages adds the
+	// event's values to that log.
+	parseBool(probs, cfg, "errors.log.enable", false)
+	cc.tolerance.LogMessages = parseBool(probs, cfg, "errors.log.include.messages", false)
 	cc.validationTimeout = time.Duration(parseInt(probs, cfg, "connection.validation.timeout.ms", 60_000, 1, 3_600_000)) * time.Millisecond
 	for _, k := range []string{"schema.name.adjustment.mode", "field.name.adjustment.mode"} {
 		if v := strings.ToLower(strings.TrimSpace(cfg[k])); v != "" && v != "none" {

@@ -41,9 +41,10 @@ type SupervisorOptions struct {
 	// WorkerID names this daemon in status bodies (host:port).
 	WorkerID string
 	Plugins  []Plugin
-	// NewSink returns the sink for a connector; the sink's checkpoints must
-	// be readable by Offsets.
-	NewSink func(ctx context.Context, connector string, partitions int32, replicationFactor int16) (sinks.Sink, error)
+	// NewSink returns the sink for a connector, creating topics and setting
+	// its producer as spec says; the sink's checkpoints must be readable by
+	// Offsets.
+	NewSink func(ctx context.Context, connector string, spec SinkSpec) (sinks.Sink, error)
 	Offsets offsets.Store
 	// ClusterID returns the Kafka cluster id for GET /.
 	ClusterID func() string
@@ -52,6 +53,13 @@ type SupervisorOptions struct {
 	Knobs     *Knobs
 	// Worker holds the daemon's defaults for connector keys.
 	Worker WorkerDefaults
+}
+
+// SinkSpec is what a connector's config says about its sink: how the
+// topics it writes to are created and its producer's settings.
+type SinkSpec struct {
+	Topics   TopicCreation
+	Producer ProducerOverrides
 }
 
 // Supervisor runs the registered connectors. It implements rest.Manager.
@@ -260,12 +268,13 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			Source:  src,
 			Encoder: enc,
 			NewSink: func(ctx context.Context) (sinks.Sink, error) {
-				return s.opts.NewSink(ctx, m.name, cc.partitions, cc.replicationFactor)
+				return s.opts.NewSink(ctx, m.name, SinkSpec{Topics: cc.topics, Producer: cc.producer})
 			},
-			Offsets:  s.opts.Offsets,
-			Batching: cc.batching,
-			Log:      log,
-			Metrics:  s.opts.Metrics,
+			Offsets:   s.opts.Offsets,
+			Batching:  cc.batching,
+			Tolerance: cc.tolerance,
+			Log:       log,
+			Metrics:   s.opts.Metrics,
 			OnRunning: func() {
 				runningAt.Store(time.Now().UnixNano())
 				s.setState(m, StateRunning, "")
