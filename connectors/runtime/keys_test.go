@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 func TestKeyMatches(t *testing.T) {
@@ -170,7 +172,70 @@ func TestDebeziumTuningKeys(t *testing.T) {
 	if _, probs := parse("errors.tolerance", "some"); len(probs["errors.tolerance"]) != 1 {
 		t.Errorf("errors.tolerance=some accepted: %v", probs)
 	}
-	if _, probs := parse("schema.name.adjustment.mode", "avro"); !strings.Contains(strings.Join(probs["schema.name.adjustment.mode"], ""), "not supported yet") {
-		t.Errorf("avro adjustment: %v", probs)
+	if _, probs := parse("schema.name.adjustment.mode", "avro2"); !strings.Contains(strings.Join(probs["schema.name.adjustment.mode"], ""), "none, avro or avro_unicode") {
+		t.Errorf("bad adjustment: %v", probs)
+	}
+}
+
+// TestNameAdjustmentModes: schema.name.adjustment.mode adjusts the Key,
+// Value and Envelope schema names (the topic keeps its name) and
+// field.name.adjustment.mode the column names, in schemas and payloads, as
+// Debezium's adjusters do; none leaves them alone.
+func TestNameAdjustmentModes(t *testing.T) {
+	table := &change.TableSchema{
+		ID: change.TableID{Namespace: "public", Name: "t"}, Version: 1, Key: []int{0},
+		Columns: []change.Field{{Name: "id", Type: change.Int32}, {Name: "first-name", Type: change.String, Optional: true}, {Name: "_x", Type: change.Int32, Optional: true}},
+	}
+	ev := &change.Event{Op: change.OpCreate, Table: table, After: change.Row{int32(1), "Anne", int32(2)},
+		Source: change.StructValue{"x"}, SourceSchema: testSourceSchema}
+	p := testPlugin(&scriptedSource{})
+	for _, c := range []struct {
+		schemaMode, fieldMode string
+		want, notWant         []string
+	}{
+		{"", "", []string{`"name":"my-db.public.t.Value"`, `"first-name":"Anne"`, `"field":"first-name"`}, nil},
+		{"avro", "", []string{`"name":"my_db.public.t.Value"`, `"name":"my_db.public.t.Envelope"`, `"name":"my_db.public.t.Key"`, `"first-name":"Anne"`}, []string{`my-db.public.t.Value`}},
+		{"", "avro", []string{`"name":"my-db.public.t.Value"`, `"first_name":"Anne"`, `"field":"first_name"`, `"_x":2`}, []string{`first-name`}},
+		{"avro_unicode", "avro_unicode", []string{`"name":"my_u002ddb.public.t.Value"`, `"first_u002dname":"Anne"`, `"_u005fx":2`}, nil},
+	} {
+		cfg := map[string]string{"connector.class": "test", "topic.prefix": "my-db",
+			"key.converter.schemas.enable": "true", "value.converter.schemas.enable": "true", "extended.headers.enabled": "false"}
+		if c.schemaMode != "" {
+			cfg["schema.name.adjustment.mode"] = c.schemaMode
+		}
+		if c.fieldMode != "" {
+			cfg["field.name.adjustment.mode"] = c.fieldMode
+		}
+		cc, _, probs := parseConfig([]Plugin{p}, "c1", cfg, slog.New(slog.DiscardHandler))
+		if len(probs) != 0 {
+			t.Fatal(probs)
+		}
+		enc, err := cc.newEncoder(nil, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // the second time from the encoder's caches
+			msgs, err := enc.Encode(nil, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msgs[0].Topic != "my-db.public.t" {
+				t.Errorf("%s/%s: topic %q", c.schemaMode, c.fieldMode, msgs[0].Topic)
+			}
+			all := string(msgs[0].Key) + string(msgs[0].Value)
+			for _, w := range c.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("%s/%s: no %s in %s", c.schemaMode, c.fieldMode, w, all)
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(all, w) {
+					t.Errorf("%s/%s: %s in %s", c.schemaMode, c.fieldMode, w, all)
+				}
+			}
+		}
+	}
+	if table.Columns[1].Name != "first-name" {
+		t.Errorf("the source's table schema was changed: %+v", table.Columns)
 	}
 }

@@ -250,6 +250,8 @@ type connectorConfig struct {
 	// (connection.validation.timeout.ms).
 	validationTimeout time.Duration
 	tolerance         Tolerance
+	// fieldNames is field.name.adjustment.mode (schema.NameAdjust*).
+	fieldNames string
 }
 
 // WorkerDefaults are the daemon's defaults for connector keys, as a Kafka
@@ -388,12 +390,8 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 	parseBool(probs, cfg, "errors.log.enable", false)
 	cc.tolerance.LogMessages = parseBool(probs, cfg, "errors.log.include.messages", false)
 	cc.validationTimeout = time.Duration(parseInt(probs, cfg, "connection.validation.timeout.ms", 60_000, 1, 3_600_000)) * time.Millisecond
-	for _, k := range []string{"schema.name.adjustment.mode", "field.name.adjustment.mode"} {
-		if v := strings.ToLower(strings.TrimSpace(cfg[k])); v != "" && v != "none" {
-			probs.add(k, "%s=%s is not supported yet: sluice writes schema and field names unadjusted (none, Debezium's default); "+
-				"remove the key or set it to none, and use names Avro accepts", k, cfg[k])
-		}
-	}
+	cc.json.SchemaNameAdjustment = parseAdjustment(probs, cfg, "schema.name.adjustment.mode")
+	cc.fieldNames = parseAdjustment(probs, cfg, "field.name.adjustment.mode")
 	cc.retry = parseRetryPolicy(probs, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
@@ -413,6 +411,19 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 		return cc, nil, probs
 	}
 	return cc, src, nil
+}
+
+// parseAdjustment reads a Debezium name adjustment mode: none (the
+// default), avro or avro_unicode.
+func parseAdjustment(p problems, cfg map[string]string, key string) string {
+	switch v := strings.ToLower(strings.TrimSpace(cfg[key])); v {
+	case "", schema.NameAdjustNone:
+		return schema.NameAdjustNone
+	case schema.NameAdjustAvro, schema.NameAdjustAvroUnicode:
+		return v
+	}
+	p.add(key, "%s must be none, avro or avro_unicode, got %q", key, cfg[key])
+	return schema.NameAdjustNone
 }
 
 // schemasDefault is the default of <side>.converter.schemas.enable:
@@ -521,7 +532,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 		cc.json.Headers = nil
 	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
-		return schema.NewJSON(cc.json), nil
+		return withFieldNames(schema.NewJSON(cc.json), cc.fieldNames), nil
 	}
 	newRegistry := func(o *schema.RegistryOptions) (*schema.Registry, error) {
 		if o == nil {
@@ -542,13 +553,18 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 			return nil, err
 		}
 	}
-	return schema.NewAvro(schema.AvroOptions{
+	enc, err := schema.NewAvro(schema.AvroOptions{
 		TopicPrefix: cc.json.TopicPrefix, Tombstones: cc.json.Tombstones,
 		KeyRegistry: key, ValueRegistry: value,
 		KeySchemas: cc.json.KeySchemas, ValueSchemas: cc.json.ValueSchemas,
 		KeyKeepNulls: cc.json.KeyKeepNulls, ValueKeepNulls: cc.json.ValueKeepNulls,
-		Headers: cc.json.Headers,
+		Headers:              cc.json.Headers,
+		SchemaNameAdjustment: cc.json.SchemaNameAdjustment,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return withFieldNames(enc, cc.fieldNames), nil
 }
 
 // flatten lists the problems of a joined error, looking through wrapping

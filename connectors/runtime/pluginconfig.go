@@ -197,10 +197,10 @@ var runtimeDefs = configdef.Concat(
 			Doc: "How long validate's check of the database connection and login may take."},
 		{Name: "schema.name.adjustment.mode", Type: configdef.String, Default: configdef.Def("none"), Importance: configdef.Low,
 			Group: "Connector", Order: 53, Width: configdef.WidthMedium, Display: "Schema Name Adjustment",
-			Doc: "none: schema names are written as they are (Debezium's default); avro and avro_unicode are not supported yet."},
+			Doc: "How the Key, Value and Envelope schema names are adjusted for Avro: none (Debezium's default) writes them as they are; avro replaces each character Avro does not allow with _; avro_unicode with _uXXXX."},
 		{Name: "field.name.adjustment.mode", Type: configdef.String, Default: configdef.Def("none"), Importance: configdef.Low,
 			Group: "Connector", Order: 54, Width: configdef.WidthMedium, Display: "Field Name Adjustment",
-			Doc: "none: field names are written as they are (Debezium's default); avro and avro_unicode are not supported yet."},
+			Doc: "How column (field) names are adjusted for Avro: none (Debezium's default) writes them as they are; avro replaces each character Avro does not allow with _; avro_unicode with _uXXXX."},
 	},
 	// Kafka Connect's topic.creation.groups is order 1 of this group.
 	[]configdef.Key{
