@@ -124,7 +124,20 @@ func TestIntegrationValidateChecksTheConnection(t *testing.T) {
 			}
 		})
 	}
+	// A role that may log in but not replicate: sluice's check names the
+	// fix (Debezium's only logs it).
 	c := pgConn(t)
+	role := uniq("keys_norepl")
+	mustExec(t, c, "CREATE ROLE "+role+" LOGIN PASSWORD 'pw'")
+	t.Cleanup(func() { mustExec(t, pgConn(t), "DROP ROLE IF EXISTS "+role) })
+	norepl := copyMap(pg)
+	norepl["database.user"], norepl["database.password"] = role, "pw"
+	v := d.validate(t, "io.debezium.connector.postgresql.PostgresConnector", norepl)
+	if errs := v.errorsOf("database.hostname"); v.ErrorCount != 1 || len(errs) != 1 || !strings.Contains(errs[0], "WITH LOGIN REPLICATION") {
+		t.Errorf("role without REPLICATION: error_count %d, database.hostname %q", v.ErrorCount, errs)
+	} else {
+		t.Logf("role without REPLICATION: %q", errs[0])
+	}
 	var n int
 	if err := c.QueryRow(t.Context(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", slot).Scan(&n); err != nil {
 		t.Fatal(err)
