@@ -164,10 +164,26 @@ func (p *Plugin) UnusedKeys(cfg map[string]string) [][2]string {
 	for k := range cfg {
 		if r := p.unusedReason(k); r != "" {
 			out = append(out, [2]string{k, r})
+		} else if g := unlistedTopicGroup(cfg, k); g != "" {
+			out = append(out, [2]string{k, fmt.Sprintf("topic.creation.groups does not name the group %q, so its settings are not used (as in Kafka Connect); add it there or remove them", g)})
 		}
 	}
 	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return out
+}
+
+// unlistedTopicGroup returns the group of a topic.creation.<group>.* key
+// whose group topic.creation.groups does not name, or "".
+func unlistedTopicGroup(cfg map[string]string, key string) string {
+	rest, ok := strings.CutPrefix(key, topicCreationPrefix)
+	if !ok || rest == "groups" {
+		return ""
+	}
+	group, _, ok := strings.Cut(rest, ".")
+	if !ok || group == "default" || slices.Contains(splitList(cfg["topic.creation.groups"]), group) {
+		return ""
+	}
+	return group
 }
 
 // matches reports whether class names the plugin: its class name, one of

@@ -107,3 +107,16 @@ func TestProducerOverrides(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlistedTopicGroupIsNamed: settings of a group that
+// topic.creation.groups does not name do nothing (as in Kafka Connect), and
+// the connector's unused keys say so.
+func TestUnlistedTopicGroupIsNamed(t *testing.T) {
+	p := testPlugin(&scriptedSource{})
+	cfg := map[string]string{"topic.creation.groups": "a", "topic.creation.a.include": "x", "topic.creation.b.include": "y",
+		"topic.creation.default.partitions": "3", "topic.creation.groups.extra": "z"}
+	got := p.UnusedKeys(cfg)
+	if len(got) != 2 || got[0][0] != "topic.creation.b.include" || !strings.Contains(got[0][1], `does not name the group "b"`) {
+		t.Errorf("UnusedKeys = %q", got)
+	}
+}
