@@ -108,6 +108,8 @@ var FrameworkUnused = map[string]string{
 	"offsets.storage.topic":               "every connector keeps its offsets in the daemon's offsets topic (sluice serve --offsets-topic), written in the same transaction as its records",
 	"admin.override.":                     "sluice's admin client settings are the daemon's (sluice serve flags); per-connector overrides are not applied",
 	"consumer.override.":                  "a source connector has no consumer; Kafka Connect ignores these for sources too",
+	"key.converter.schemas.cache.size":    "sluice keeps the schemas of every table version it meets; there is no cache to size",
+	"value.converter.schemas.cache.size":  "sluice keeps the schemas of every table version it meets; there is no cache to size",
 	"producer.override.":                  "this producer setting has no equivalent in sluice's producer and is not applied; sluice applies compression.type, linger.ms, batch.size, max.request.size, buffer.memory, client.id, request.timeout.ms and delivery.timeout.ms",
 	"producer.override.security.protocol": "sluice's connection to Kafka is the daemon's (sluice serve settings); per-connector credentials are not applied",
 	"producer.override.sasl.":             "sluice's connection to Kafka is the daemon's (sluice serve settings); per-connector credentials are not applied",

@@ -172,6 +172,12 @@ func TestDebeziumTuningKeys(t *testing.T) {
 	if _, probs := parse("errors.tolerance", "some"); len(probs["errors.tolerance"]) != 1 {
 		t.Errorf("errors.tolerance=some accepted: %v", probs)
 	}
+	if _, probs := parse("value.converter.decimal.format", "base64", "value.converter.schemas.cache.size", "100"); len(probs) != 0 {
+		t.Errorf("decimal.format=BASE64: %v", probs)
+	}
+	if _, probs := parse("value.converter.decimal.format", "NUMERIC"); !strings.Contains(strings.Join(probs["value.converter.decimal.format"], ""), "not supported yet") {
+		t.Errorf("decimal.format=NUMERIC: %v", probs)
+	}
 	if _, probs := parse("schema.name.adjustment.mode", "avro2"); !strings.Contains(strings.Join(probs["schema.name.adjustment.mode"], ""), "none, avro or avro_unicode") {
 		t.Errorf("bad adjustment: %v", probs)
 	}

@@ -210,6 +210,8 @@ var RuntimeKeys = []string{
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"key.converter.replace.null.with.default", "value.converter.replace.null.with.default",
 	"key.converter.ignore.default.for.nullables", "value.converter.ignore.default.for.nullables",
+	// The JsonConverter's decimal.format: BASE64 (its default) only.
+	"key.converter.decimal.format", "value.converter.decimal.format",
 	// Kafka Connect's topic creation (TopicCreation).
 	"topic.creation.groups", "topic.creation.default.partitions", "topic.creation.default.replication.factor",
 	"topic.creation.default.<config>", "topic.creation.<group>.include", "topic.creation.<group>.exclude",
@@ -375,6 +377,19 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 	cc.valueRegistry = parseConverter(probs, cfg, "value")
 	cc.json.KeySchemas = parseBool(probs, cfg, "key.converter.schemas.enable", schemasDefault(w, cfg, "key"))
 	cc.json.ValueSchemas = parseBool(probs, cfg, "value.converter.schemas.enable", schemasDefault(w, cfg, "value"))
+	for _, side := range []string{"key", "value"} {
+		k := side + ".converter.decimal.format"
+		v, ok := cfg[k]
+		if !ok {
+			continue
+		}
+		switch {
+		case !strings.EqualFold(strings.TrimSpace(v), "BASE64"):
+			probs.add(k, "%s=%s is not supported yet: sluice writes decimals as the JsonConverter's default, BASE64; remove the key or set it to BASE64", k, v)
+		case strings.TrimSpace(cfg[side+".converter"]) != "" && strings.TrimSpace(cfg[side+".converter"]) != jsonConverter:
+			probs.add(k, "%s is a setting of %s, not of %s %s", k, jsonConverter, side+".converter", cfg[side+".converter"])
+		}
+	}
 	cc.json.KeyKeepNulls = parseKeepNulls(probs, cfg, "key", cc.keyRegistry != nil)
 	cc.json.ValueKeepNulls = parseKeepNulls(probs, cfg, "value", cc.valueRegistry != nil)
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)

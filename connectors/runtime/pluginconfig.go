@@ -240,6 +240,8 @@ var runtimeDefs = configdef.Concat(
 		converterDef("value.converter.basic.auth.user.info", configdef.Password, nil, "user:password for the value schema registry."),
 		converterDef("key.converter.replace.null.with.default", configdef.Boolean, configdef.Def("true"), "JSON key converter: write a field's default where its value is null (Kafka Connect's JsonConverter option)."),
 		converterDef("value.converter.replace.null.with.default", configdef.Boolean, configdef.Def("true"), "JSON value converter: write a field's default where its value is null (Kafka Connect's JsonConverter option)."),
+		converterDef("key.converter.decimal.format", configdef.String, configdef.Def("BASE64"), "JSON key converter: how decimals are written; only BASE64 (the JsonConverter's default)."),
+		converterDef("value.converter.decimal.format", configdef.String, configdef.Def("BASE64"), "JSON value converter: how decimals are written; only BASE64 (the JsonConverter's default)."),
 		converterDef("key.converter.ignore.default.for.nullables", configdef.Boolean, configdef.Def("false"), "Avro key converter: keep a null in a nullable field that has a default (Confluent's AvroConverter option)."),
 		converterDef("value.converter.ignore.default.for.nullables", configdef.Boolean, configdef.Def("false"), "Avro value converter: keep a null in a nullable field that has a default (Confluent's AvroConverter option)."),
 	),
