@@ -172,7 +172,7 @@ func TestNoKeyIsHonouredAndUnused(t *testing.T) {
 	for c, p := range testPlugins() {
 		for _, e := range p.UnusedEntries() {
 			if s := sample(e); p.Honours(s) {
-				t.Errorf("%s: %q is honoured and also listed as unused (%q): delete it from the Unused map", c, s, p.UnusedReason(s))
+				t.Errorf("%s: %q is honoured and also listed as unused (entry %q): delete it from the Unused map", c, s, e)
 			}
 		}
 		for _, e := range append(slices.Clone(runtime.RuntimeKeys), p.Keys...) {
