@@ -180,9 +180,13 @@ func TestIntegrationTopicCreationGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
+	t.Cleanup(cl.Close) // after the topics are deleted: cleanups run last first
 	adm := kadm.NewClient(cl)
-	t.Cleanup(func() { _, _ = adm.DeleteTopics(context.Background(), bigTopic, smallTopic) })
+	t.Cleanup(func() {
+		if _, err := adm.DeleteTopics(context.Background(), bigTopic, smallTopic); err != nil {
+			t.Logf("delete topics: %v", err)
+		}
+	})
 
 	mustExec(t, c, "INSERT INTO public."+name+"_big SELECT g, 'b' FROM generate_series(1, 20) g")
 	mustExec(t, c, "INSERT INTO public."+name+"_small SELECT g, 's' FROM generate_series(1, 3) g")
@@ -281,6 +285,15 @@ func TestIntegrationMySQLTutorialConfig(t *testing.T) {
 	cfg["database.include.list"] = db
 	cfg["schema.history.internal.kafka.bootstrap.servers"] = strings.Join(brokers, ",")
 	topic := db + "." + db + ".customers"
+	t.Cleanup(func() {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+		if err != nil {
+			return
+		}
+		defer cl.Close()
+		// The data topic and the schema-change topic (the prefix itself).
+		_, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), topic, db)
+	})
 	cons := newConsumer(t, topic)
 	name := "inventory-connector-" + db
 	code, body := d.do(t, "POST", "/connectors", map[string]any{"name": name, "config": cfg})
