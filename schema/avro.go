@@ -40,6 +40,9 @@ type AvroOptions struct {
 	// of Struct.get), on a JSON side the JsonConverter's
 	// replace.null.with.default=false.
 	KeyKeepNulls, ValueKeepNulls bool
+	// SchemaNameAdjustment is Debezium's schema.name.adjustment.mode, as
+	// JSONOptions.SchemaNameAdjustment.
+	SchemaNameAdjustment string
 }
 
 // Avro encodes change events as Debezium's records under Confluent's
@@ -113,7 +116,8 @@ func NewAvro(o AvroOptions) (*Avro, error) {
 	if o.KeyRegistry == nil || o.ValueRegistry == nil {
 		// The JSON side's own tombstone is never used: Avro writes it.
 		a.json = NewJSON(JSONOptions{TopicPrefix: o.TopicPrefix, KeySchemas: o.KeySchemas, ValueSchemas: o.ValueSchemas,
-			KeyKeepNulls: o.KeyKeepNulls, ValueKeepNulls: o.ValueKeepNulls, Now: a.now, Headers: o.Headers})
+			KeyKeepNulls: o.KeyKeepNulls, ValueKeepNulls: o.ValueKeepNulls, Now: a.now, Headers: o.Headers,
+			SchemaNameAdjustment: o.SchemaNameAdjustment})
 	}
 	return a, nil
 }
@@ -192,7 +196,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 			key = jsonMsg.Key
 		} else {
 			if at.key == nil {
-				ks := keySchema(t, at.topic)
+				ks := keySchema(t, AdjustSchemaName(a.o.SchemaNameAdjustment, at.topic))
 				if at.key, err = a.register(a.o.KeyRegistry, at.topic+"-key", ks, a.o.KeyKeepNulls); err != nil {
 					return dst, fmt.Errorf("key schema: %w", err)
 				}
@@ -217,7 +221,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		if at.value == nil || at.src != ev.SourceSchema {
 			c := at.values[ev.SourceSchema]
 			if c == nil {
-				es := envelopeSchema(t, at.topic, ev.SourceSchema)
+				es := envelopeSchema(t, AdjustSchemaName(a.o.SchemaNameAdjustment, at.topic), ev.SourceSchema)
 				if c, err = a.register(a.o.ValueRegistry, at.topic+"-value", es, a.o.ValueKeepNulls); err != nil {
 					return dst, fmt.Errorf("value schema: %w", err)
 				}

@@ -43,6 +43,10 @@ type JSONOptions struct {
 	// ContextHeaders). The encoder shares them between records; they must
 	// not change after NewJSON.
 	Headers []change.Header
+	// SchemaNameAdjustment is Debezium's schema.name.adjustment.mode for
+	// the names of a table's Key, Value and Envelope schemas (NameAdjust*;
+	// "" is none). Topics keep their names.
+	SchemaNameAdjustment string
 }
 
 // JSON encodes change events as Debezium's records under Kafka Connect's
@@ -77,6 +81,9 @@ type tableCodec struct {
 	t       *change.TableSchema
 	topic   string
 	headers []change.Header // the options' Headers, then VersionHeader; len == cap so appends copy
+	// schemaBase is the topic adjusted by SchemaNameAdjustment: the
+	// schemas are <schemaBase>.Key, .Value and .Envelope.
+	schemaBase string
 
 	keyPrefix []byte   // {"schema":<key schema>,"payload":  (KeySchemas only)
 	keyNames  [][]byte // "<key field name>": of each KeyFields member (KeyFromEvent only)
@@ -508,6 +515,7 @@ func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
 			topic:   j.Topic(t.ID),
 			headers: tableHeaders(j.o.Headers, t),
 		}
+		tc.schemaBase = AdjustSchemaName(j.o.SchemaNameAdjustment, tc.topic)
 		tc.names = make([][]byte, len(t.Columns))
 		for i := range t.Columns {
 			tc.names[i] = append(appendString(nil, t.Columns[i].Name), ':')
@@ -520,7 +528,7 @@ func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
 		}
 		if j.o.KeySchemas && (len(t.Key) > 0 || t.KeyFromEvent) {
 			b := append([]byte(nil), `{"schema":`...)
-			b, err := appendSchema(b, keySchema(t, tc.topic), false)
+			b, err := appendSchema(b, keySchema(t, tc.schemaBase), false)
 			if err != nil {
 				return nil, fmt.Errorf("key schema: %w", err)
 			}
@@ -539,7 +547,7 @@ func (j *JSON) codec(t *change.TableSchema) (*tableCodec, error) {
 // schema src.
 func (tc *tableCodec) buildValuePrefix(src *change.Field) error {
 	b := append([]byte(nil), `{"schema":`...)
-	b, err := appendSchema(b, envelopeSchema(tc.t, tc.topic, src), false)
+	b, err := appendSchema(b, envelopeSchema(tc.t, tc.schemaBase, src), false)
 	if err != nil {
 		return fmt.Errorf("value schema: %w", err)
 	}

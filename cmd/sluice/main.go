@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -89,6 +90,9 @@ type serveConfig struct {
 	shutdown     time.Duration
 	cpuProfile   string
 	memProfile   string
+	// schemasEnable is the worker's key.converter.schemas.enable /
+	// value.converter.schemas.enable for connectors that name no converter.
+	schemasEnable bool
 }
 
 // env returns the environment variable's value, or def.
@@ -111,6 +115,12 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.logFormat, "log-format", env("SLUICE_LOG_FORMAT", "text"), "text or json (SLUICE_LOG_FORMAT)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for profiling; off by default)")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile (allocations of the whole run) to this file at exit (for profiling; off by default)")
+	schemasEnable := env("SLUICE_CONVERTER_SCHEMAS_ENABLE", "false")
+	fs.Func("converter-schemas-enable", "the worker's JsonConverter schemas.enable for a connector that names no key.converter / value.converter: "+
+		"true wraps keys and values as {schema, payload} (SLUICE_CONVERTER_SCHEMAS_ENABLE, default false; a connector naming the JsonConverter defaults to true)", func(s string) error {
+		schemasEnable = s
+		return nil
+	})
 	shutdown := env("SLUICE_SHUTDOWN_TIMEOUT", "60s")
 	fs.Func("shutdown-timeout", "how long SIGTERM waits for connectors to commit and stop (SLUICE_SHUTDOWN_TIMEOUT, default 60s)", func(s string) error {
 		shutdown = s
@@ -125,6 +135,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: %w", shutdown, err))
 	}
 	c.shutdown = d
+	if c.schemasEnable, err = strconv.ParseBool(strings.TrimSpace(schemasEnable)); err != nil {
+		errs = append(errs, fmt.Errorf("converter schemas enable %q: use true or false", schemasEnable))
+	}
 	if strings.TrimSpace(c.brokers) == "" {
 		errs = append(errs, errors.New("no Kafka bootstrap servers: set --kafka-brokers or SLUICE_KAFKA_BROKERS"))
 	}
@@ -270,15 +283,21 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		DataDir:  c.dataDir,
 		WorkerID: workerID(ln.Addr()),
 		Plugins:  plugins(levels),
-		NewSink: func(ctx context.Context, connector string, partitions int32, rf int16) (sinks.Sink, error) {
+		NewSink: func(ctx context.Context, connector string, spec runtime.SinkSpec) (sinks.Sink, error) {
+			def := spec.Topics.Default()
 			s, err := sinkkafka.New(ctx, sinkkafka.Config{
 				Brokers:           brokers,
 				TransactionalID:   "sluice-" + connector,
 				OffsetsTopic:      c.offsetsTopic,
 				CheckpointKey:     connector,
-				Partitions:        partitions,
-				ReplicationFactor: rf,
-				Logger:            sinkLog.With("connector", connector),
+				Partitions:        def.Partitions,
+				ReplicationFactor: def.ReplicationFactor,
+				TopicSpec: func(topic string) sinkkafka.TopicSpec {
+					t := spec.Topics.Spec(topic)
+					return sinkkafka.TopicSpec{Partitions: t.Partitions, ReplicationFactor: t.ReplicationFactor, Configs: t.Configs}
+				},
+				Options: producerOptions(spec.Producer),
+				Logger:  sinkLog.With("connector", connector),
 			})
 			// An error that does not say whether it is retryable (a broker
 			// out of reach) is; a fenced producer or a refused login is not.
@@ -292,6 +311,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		ClusterID: cluster.get,
 		Log:       levels.Logger(loggerRuntime),
 		Metrics:   metrics,
+		Worker:    runtime.WorkerDefaults{ConverterSchemasEnable: c.schemasEnable},
 	})
 	handler := rest.NewHandler(sup, rest.Options{
 		Version:  Version,

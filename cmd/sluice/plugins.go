@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"maps"
+	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/mysql"
@@ -21,7 +24,16 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		if err != nil {
 			return nil, err
 		}
-		return mySource{mysql.NewSource(c, myLog.With("connector", name))}, nil
+		t := runtime.ParseTuning(cfg)
+		src := mysql.NewSource(c, myLog.With("connector", name)).WithKnobs(mysql.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes})
+		return mySource{src}, nil
+	}
+	checkMySQL := func(ctx context.Context, cfg map[string]string) map[string][]string {
+		c, err := mysql.ParseConfig("validate", checkable(cfg))
+		if err != nil {
+			return nil // the config's own problems are reported instead
+		}
+		return checkProblems(ctx, mysql.Check(ctx, c), "Unable to connect: ")
 	}
 	return []runtime.Plugin{{
 		Class:         "io.debezium.connector.postgresql.PostgresConnector",
@@ -31,13 +43,23 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		ConnectorName: "postgresql",
 		Defs:          postgres.ConfigDefs,
 		Keys:          postgres.ConfigKeys,
+		Unused:        postgres.UnusedKeys,
 		Secrets:       postgres.PasswordKeys,
+		Check: func(ctx context.Context, cfg map[string]string) map[string][]string {
+			c, err := postgres.ParseConfig("validate", checkable(cfg))
+			if err != nil {
+				return nil // the config's own problems are reported instead
+			}
+			return checkProblems(ctx, postgres.Check(ctx, c), "Error while validating connector config: ")
+		},
 		Build: func(name string, cfg map[string]string, _ *slog.Logger) (runtime.Source, error) {
 			c, err := postgres.ParseConfig(name, cfg)
 			if err != nil {
 				return nil, err
 			}
-			return pgSource{postgres.NewSource(c, pgLog.With("connector", name))}, nil
+			t := runtime.ParseTuning(cfg)
+			src := postgres.NewSource(c, pgLog.With("connector", name)).WithKnobs(postgres.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes})
+			return pgSource{src}, nil
 		},
 	}, {
 		Class:         mysql.MySQLClass,
@@ -47,9 +69,10 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		ConnectorName: "mysql",
 		Defs:          mysql.ConfigDefs(false),
 		Keys:          mysql.ConfigKeys,
-		Unused:        mysql.UnusedKeys,
+		Unused:        mysqlUnused,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
+		Check:         checkMySQL,
 		Build:         buildMySQL,
 	}, {
 		Class:         mysql.MariaDBClass,
@@ -59,12 +82,54 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		ConnectorName: "mariadb",
 		Defs:          mysql.ConfigDefs(true),
 		Keys:          mysql.ConfigKeys,
-		Unused:        mysql.UnusedKeys,
+		Unused:        mysqlUnused,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
+		Check:         checkMySQL,
 		Build:         buildMySQL,
 	}}
 }
+
+// checkable returns cfg with the keys a connection check does not need
+// filled in when missing, so that a config missing only those (their
+// problems are reported on their own keys) still has its connection
+// checked, as Debezium's validate checks it.
+func checkable(cfg map[string]string) map[string]string {
+	c := maps.Clone(cfg)
+	for k, v := range map[string]string{"topic.prefix": "validate", "database.server.id": "1"} {
+		if strings.TrimSpace(c[k]) == "" {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+// checkProblems reports a failed connection check on database.hostname,
+// where Debezium's validate reports it (measured on Kafka Connect 4.3.0
+// with Debezium 3.6.1 PostgreSQL and 3.5.0 MariaDB, for a wrong password
+// and for a closed port alike), with Debezium's prefix.
+func checkProblems(ctx context.Context, err error, prefix string) map[string][]string {
+	if err == nil {
+		return nil
+	}
+	msg := prefix + err.Error()
+	if runtime.IsRetryable(err) {
+		// Not a refusal by the server: it could not be reached.
+		msg += "; check database.hostname and database.port, and that the server is up and accepts TCP connections from sluice"
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		msg = "Connection validation timed out (connection.validation.timeout.ms): " + err.Error()
+	}
+	return map[string][]string{"database.hostname": {msg}}
+}
+
+// mysqlUnused are the MySQL/MariaDB source's unused keys: its schema
+// history keys and the other Debezium keys it does not use.
+var mysqlUnused = func() map[string]string {
+	m := maps.Clone(mysql.UnusedKeys)
+	maps.Copy(m, mysql.UnusedDebeziumKeys)
+	return m
+}()
 
 // pgSource adapts the Postgres source's concrete stream to runtime.Source.
 type pgSource struct{ s *postgres.Source }

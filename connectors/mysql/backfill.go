@@ -15,6 +15,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -150,7 +151,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			return err
 		}
 	}
-	if at.File == "" && st.cfg.SnapshotMode != SnapshotInitialOnly {
+	if at.File == "" && st.cfg.Capture.Policy.Stream {
 		return &PrerequisiteError{Problems: []error{errors.New("the server reports no binlog position for the snapshot: enable the binary log (log_bin)")}}
 	}
 	r, err := exec("read the snapshot time", "SELECT UNIX_TIMESTAMP(NOW(3))")
@@ -164,7 +165,9 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	if cp == nil {
 		names := make([]string, 0, len(ids))
 		for _, id := range ids {
-			names = append(names, id.String())
+			if st.cfg.Capture.Snapshots(id.String()) {
+				names = append(names, id.String())
+			}
 		}
 		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, At: at.binlogPos}}}
 		run.fresh, run.schema = true, true
@@ -267,12 +270,20 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 				run.tableTS = time.Unix(secs, 0).UTC()
 			}
 		}
+		sel, err := st.tableSelect(t)
+		if err != nil {
+			return nil, err
+		}
+		if !sel.chunked && after != nil {
+			st.log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", t.name())
+			after, count = nil, 0
+		}
 		for {
-			n, last, err := st.readChunk(ctx, run, e, t, ti, after, &count)
+			n, last, err := st.readChunk(ctx, run, e, t, sel, ti, after, &count)
 			if err != nil {
 				return nil, err
 			}
-			if len(t.Key) == 0 || n < st.cfg.SnapshotFetchSize {
+			if !sel.chunked || n < st.cfg.SnapshotFetchSize {
 				break
 			}
 			after = last
@@ -345,9 +356,10 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 
 // readChunk reads one chunk of t and queues its rows. count is the number of
 // rows read from t so far. It returns the rows read and the last key.
-func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, after []string, count *int64) (int, []string, error) {
-	sql := chunkQuery(t, after, st.cfg.SnapshotFetchSize)
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
+	sql := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	n := 0
+	pushed := false
 	var last []string
 	var res gomysql.Result
 	err := st.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
@@ -357,6 +369,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		row := make(change.Row, len(vals))
 		size := eventHeap + valueHeap*len(vals) // as rowSize
 		texts := make([][]byte, len(vals))
+		var derr error
 		for i := range vals {
 			b, null := FieldText(vals[i])
 			if null {
@@ -365,21 +378,26 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			texts[i] = b
 			size += len(b)
 			x, err := t.Conv[i].FromText(b)
-			if err != nil {
-				return &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}
+			if err != nil && derr == nil {
+				derr = &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}
 			}
 			row[i] = x
 		}
 		var keyJSON json.RawMessage
-		if len(t.Key) > 0 {
+		if sel.chunked {
 			last = make([]string, len(t.Key))
 			for i, k := range t.Key {
 				last[i] = string(texts[k])
 			}
 			keyJSON, _ = json.Marshal(last)
 		}
-		*count++
 		n++
+		if derr != nil {
+			// event.processing.failure.handling.mode: fail, or skip the row.
+			return st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON))
+		}
+		*count++
+		pushed = true
 		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 		keyRow := t.keyRow(nil, row) // before finish maps the row's values
 		ev := &change.Event{
@@ -405,12 +423,13 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			return 0, nil, ctx.Err()
 		}
 		var de *DecodeError
-		if errors.As(err, &de) {
+		var fe *captureopts.FailedEventError
+		if errors.As(err, &de) || errors.As(err, &fe) {
 			return 0, nil, err
 		}
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
 	}
-	if n > 0 {
+	if pushed {
 		e.buf.ev.Pos.Last = true // last row of the chunk
 	}
 	return n, last, nil

@@ -3,6 +3,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
@@ -84,6 +85,19 @@ var ConfigKeys = []string{
 	"column.truncate.to.",
 	"column.mask.with.",
 	"column.mask.hash.",
+	// Snapshot modes' keys, snapshot selection and delay, and the failure
+	// handling mode (captureopts.Keys; snapmodes.go).
+	"snapshot.delay.ms",
+	"snapshot.include.collection.list",
+	"snapshot.select.statement.overrides",
+	"snapshot.select.statement.overrides.", // .<database>.<table>
+	"snapshot.mode.custom.name",
+	"snapshot.mode.configuration.based.snapshot.data",
+	"snapshot.mode.configuration.based.snapshot.schema",
+	"snapshot.mode.configuration.based.start.stream",
+	"snapshot.mode.configuration.based.snapshot.on.schema.error",
+	"snapshot.mode.configuration.based.snapshot.on.data.error",
+	"event.processing.failure.handling.mode",
 }
 
 // historyReason is why Debezium's schema history keys mean nothing here.
@@ -159,6 +173,10 @@ type Config struct {
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
 	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
 	HeartbeatPeriod time.Duration
+
+	// Capture holds the snapshot policy, the snapshot's table selection,
+	// overrides and delay, and the failure handling mode (captureopts).
+	Capture captureopts.Options
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -261,7 +279,10 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		bad("table.exclude.list", "cannot be set together with table.include.list; keep one of them")
 	}
 
-	c.SnapshotMode = oneOf("snapshot.mode", SnapshotInitial, SnapshotInitial, SnapshotInitialOnly, SnapshotNoData, SnapshotNever, SnapshotWhenNeeded)
+	c.SnapshotMode = strings.ToLower(get("snapshot.mode", SnapshotInitial))
+	var cerrs []error
+	c.Capture, cerrs = captureopts.Parse(m, c.SnapshotMode, captureopts.Binlog)
+	errs = append(errs, cerrs...)
 	c.SnapshotLocking = oneOf("snapshot.locking.mode", LockingMinimal, LockingMinimal, LockingNone)
 	c.SnapshotFetchSize = int(intIn("snapshot.fetch.size", 10240, 1, 10_000_000))
 	c.IncludeSchemaChanges = boolean("include.schema.changes", true)

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	cd "github.com/sluicecdc/sluice/connectors/configdef"
 )
@@ -41,7 +42,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		{Name: "connect.keep.alive.interval.ms", Type: cd.Long, Default: cd.Def("60000"), Importance: cd.Low, Group: "Connector", Order: 44, Width: cd.WidthShort, Display: "Keep alive interval (ms)",
 			Doc: "The heartbeat period the server sends on an idle binlog connection, so a dead connection is noticed."},
 		{Name: "snapshot.mode", Type: cd.String, Default: cd.Def("initial"), Importance: cd.Low, Group: "Connector", Order: 48, Width: cd.WidthShort, Display: "Snapshot mode",
-			Doc: "When to snapshot the captured tables: initial, initial_only, when_needed, or no_data (never)."},
+			Doc: "When to snapshot the captured tables: initial, initial_only, when_needed, always (at every start), no_data (never), recovery (stream from the offsets) or configuration_based."},
 		{Name: "bigint.unsigned.handling.mode", Type: cd.String, Default: cd.Def("long"), Importance: cd.Medium, Group: "Connector", Order: 51, Width: cd.WidthShort, Display: "The mode for handling bigint-unsigned values",
 			Doc: "How BIGINT UNSIGNED values are written: long (values above 2^63-1 wrap) or precise (Decimal)."},
 		{Name: "time.precision.mode", Type: cd.String, Default: cd.Def("adaptive_time_microseconds"), Importance: cd.Medium, Group: "Connector", Order: 52, Width: cd.WidthShort, Display: "The time precision mode to be used",
@@ -69,7 +70,8 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Regular expressions matching the databases whose tables are captured."},
 		{Name: "database.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 33, Width: cd.WidthLong, Display: "Exclude Databases",
 			Doc: "Regular expressions matching the databases whose tables are not captured."},
-		// The column keys (connectors/columns) follow, numbered as Connect lists
-		// them for Debezium 3.5.0's MariaDbConnector.
-	}, columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26})...)
+		// Then the snapshot-mode keys (captureopts) and the column keys
+		// (connectors/columns), numbered as Connect lists them for Debezium
+		// 3.5.0's MariaDbConnector.
+	}, append(captureopts.Defs(captureopts.Binlog), columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26})...)...)
 }

@@ -614,7 +614,9 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	if imgs.plan == nil {
 		for i, sk := range e.SkippedColumns {
 			if len(sk) > 0 {
-				return &DecodeError{Table: t.name(), Err: fmt.Errorf("row %d lacks columns %v: the binlog is not a full row image; set binlog_row_image=FULL", i, sk)}
+				// The whole rows event is skipped or fails
+				// (event.processing.failure.handling.mode).
+				return d.failed(&DecodeError{Table: t.name(), Err: fmt.Errorf("row %d lacks columns %v: the binlog is not a full row image; set binlog_row_image=FULL", i, sk)}, start, -1)
 			}
 		}
 		imgs.raw = e.Rows
@@ -635,7 +637,10 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 		case change.OpCreate:
 			after, keyVals, size, err := d.image(&imgs, t, i, wantKey)
 			if err != nil {
-				return err
+				if err = d.failed(err, start, rowIdx); err != nil {
+					return err
+				}
+				continue
 			}
 			ev := d.rowEvent(op, t, nil, after, tmpl, rowIdx, si.ts)
 			if err := d.emit(ctx, ev, t, keyVals, size); err != nil {
@@ -644,20 +649,28 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 		case change.OpDelete:
 			before, keyVals, size, err := d.image(&imgs, t, i, wantKey)
 			if err != nil {
-				return err
+				if err = d.failed(err, start, rowIdx); err != nil {
+					return err
+				}
+				continue
 			}
 			ev := d.rowEvent(op, t, before, nil, tmpl, rowIdx, si.ts)
 			if err := d.emit(ctx, ev, t, keyVals, size); err != nil {
 				return err
 			}
 		case change.OpUpdate:
+			var after change.Row
+			var afterKey []any
+			var afterSize int
 			before, beforeKey, beforeSize, err := d.image(&imgs, t, i, wantKey)
-			if err != nil {
-				return err
+			if err == nil {
+				after, afterKey, afterSize, err = d.image(&imgs, t, i+1, wantKey)
 			}
-			after, afterKey, afterSize, err := d.image(&imgs, t, i+1, wantKey)
 			if err != nil {
-				return err
+				if err = d.failed(err, start, rowIdx); err != nil {
+					return err
+				}
+				continue
 			}
 			size := beforeSize + afterSize
 			if keyChanged(t, before, after, beforeKey, afterKey) {

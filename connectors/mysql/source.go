@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/client"
 
+	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/queue"
 )
@@ -124,16 +125,30 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
 		}
 	}
-	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
-	noData := cfg.SnapshotMode == SnapshotNoData || cfg.SnapshotMode == SnapshotNever
+	pol := cfg.Capture.Policy
+	for _, w := range cfg.Capture.Warnings {
+		s.log.Warn(w)
+	}
+	snapOnly := !pol.Stream
+	noData := !pol.Initial
 	plan := &openPlan{}
 	switch {
+	case snapOnly && noData:
+		// configuration_based without data and without streaming.
+		plan.eof = true
 	case noData && cp != nil && cp.Snapshot && cp.Table == "":
 		// A restart among the schema records of a snapshot without data.
 		if state == nil {
 			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
 		}
 		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
+	case pol.Always && cp != nil && (snapOnly || !cp.Snapshot):
+		// snapshot.mode=always: a new snapshot at every start (one in
+		// progress is resumed instead). state still gives the schema
+		// versions to number on from.
+		s.log.Info("snapshot.mode=" + pol.Mode + ": taking a new snapshot at this start")
+		plan.snapshot = true
+		cp = nil
 	case snapOnly && (cp == nil || cp.Snapshot):
 		plan.snapshot = true
 	case snapOnly:
@@ -145,7 +160,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")}
 		}
 		plan.cp, plan.state, plan.start = cp, state, state.Restart
-	case cfg.SnapshotMode == SnapshotInitial || cfg.SnapshotMode == SnapshotWhenNeeded:
+	case pol.Recovery:
+		return nil, &PrerequisiteError{Problems: []error{captureopts.ErrNeedsCheckpoint}}
+	case pol.Initial:
 		plan.snapshot = true
 	}
 	lock := plan.snapshot && cfg.SnapshotLocking == LockingMinimal
@@ -162,11 +179,13 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 
 	if plan.cp != nil {
 		if lost := checkBinlogAvailable(q, plan.start); lost != nil {
-			if cfg.SnapshotMode != SnapshotWhenNeeded {
+			if !pol.WhenNeeded {
 				return nil, lost
 			}
-			s.log.Warn("the checkpoint's binlog is gone; snapshot.mode=when_needed: taking a new snapshot", "err", lost)
-			plan = &openPlan{snapshot: true}
+			s.log.Warn("the checkpoint's binlog is gone; snapshot.mode="+pol.Mode+": starting afresh", "snapshot", pol.Initial, "err", lost)
+			// Afresh, as without offsets: configuration_based without
+			// snapshot.data streams from the current position.
+			plan = &openPlan{snapshot: pol.Initial}
 			cp, state = nil, nil
 		}
 	}
@@ -179,6 +198,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	}
 	st.q = q
 	if plan.snapshot {
+		if cp == nil {
+			state = nil // a new snapshot (always): only the versions were wanted
+		}
 		if err := st.beginSnapshot(ctx, cp, state, ids); err != nil {
 			return nil, err
 		}
@@ -191,7 +213,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, err
 		}
 		plan.start = at
-		plan.schemaOnly = noData && cfg.IncludeSchemaChanges
+		plan.schemaOnly = pol.Schema && cfg.IncludeSchemaChanges
 		s.log.Info("streaming from the current binlog position", "at", at.String())
 	}
 	st.start(plan)
@@ -356,12 +378,15 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	}
 	var state *cpState
 	if plan.snapshot {
+		if err := st.cfg.Capture.Wait(ctx, st.log); err != nil {
+			return err
+		}
 		var err error
 		state, err = st.runSnapshot(ctx)
 		if err != nil {
 			return err
 		}
-		if st.cfg.SnapshotMode == SnapshotInitialOnly {
+		if !st.cfg.Capture.Policy.Stream {
 			return io.EOF
 		}
 	} else {

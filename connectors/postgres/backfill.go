@@ -87,13 +87,13 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		return &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
 	}
 	run := &snapshotRun{ts: ts, txid: txid}
-	snapOnly := st.cfg.SnapshotMode == SnapshotInitialOnly
+	snapOnly := !st.cfg.Capture.Policy.Stream
 	cp := plan.cp
 
 	if cp == nil {
 		names := make([]string, 0, len(st.tables))
 		for n, t := range st.tables {
-			if t.CanSelect {
+			if t.CanSelect && st.cfg.Capture.Snapshots(n) {
 				names = append(names, n)
 			}
 		}
@@ -199,12 +199,20 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 			after, count = run.startAfter, run.startCount
 		}
 		st.log.Info("snapshotting table", "table", name)
+		sel, err := st.tableSelect(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if !sel.chunked && after != nil {
+			st.log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", name)
+			after, count = nil, 0
+		}
 		for {
-			n, last, err := st.readChunk(ctx, run, e, t, ti, after, &count)
+			n, last, err := st.readChunk(ctx, run, e, t, sel, ti, after, &count)
 			if err != nil {
 				return nil, err
 			}
-			if len(t.Key) == 0 || n < st.cfg.SnapshotFetchSize {
+			if !sel.chunked || n < st.cfg.SnapshotFetchSize {
 				break
 			}
 			after = last
@@ -257,10 +265,11 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 
 // readChunk reads one chunk of t and queues its rows. count is the number of
 // rows read from t so far. It returns the rows read and the last key.
-func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, after []string, count *int64) (int, []string, error) {
-	sql, params, oids := chunkQuery(t, after, st.cfg.SnapshotFetchSize)
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
+	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	rr := st.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
 	n := 0
+	pushed := false
 	var last []string
 	for rr.NextRow() {
 		vals := rr.Values()
@@ -270,6 +279,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		}
 		row := make(change.Row, len(vals))
 		size := 256
+		var derr error
 		for i, v := range vals {
 			if v == nil {
 				continue
@@ -277,22 +287,31 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			size += 24 + len(v)
 			x, err := t.Conv[i].SnapshotDecode(v)
 			if err != nil {
-				rr.Close()
-				return 0, nil, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
+				derr = &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
+				break
 			}
 			row[i] = x
 		}
 		var keyJSON json.RawMessage
-		if len(t.Key) > 0 {
+		if sel.chunked {
 			last = make([]string, len(t.Key))
 			for i, k := range t.Key {
 				last[i] = string(vals[k])
 			}
 			keyJSON, _ = json.Marshal(last)
 		}
-		*count++
 		n++
 		keyRow := t.keyRow(nil, row) // before finish maps the row's values
+		if derr != nil {
+			// event.processing.failure.handling.mode: fail, or skip the row.
+			if err := st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON)); err != nil {
+				rr.Close()
+				return 0, nil, err
+			}
+			continue
+		}
+		*count++
+		pushed = true
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
@@ -320,7 +339,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		}
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
 	}
-	if n > 0 {
+	if pushed {
 		e.buf.ev.Pos.Last = true // last row of the chunk
 	}
 	return n, last, nil

@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
@@ -22,7 +23,8 @@ const (
 	SnapshotInitialOnly = "initial_only"
 	// SnapshotNoData streams changes from the slot without a snapshot.
 	SnapshotNoData = "no_data"
-	// SnapshotNever is Debezium's legacy name for no_data.
+	// SnapshotNever is Debezium's legacy name for no_data, which Debezium
+	// 3.6's Postgres connector refuses, and so does sluice (captureopts).
 	SnapshotNever = "never"
 )
 
@@ -82,6 +84,20 @@ var ConfigKeys = []string{
 	"column.truncate.to.",
 	"column.mask.with.",
 	"column.mask.hash.",
+	// Snapshot modes' keys, snapshot selection and delay, and the failure
+	// handling mode (captureopts.Keys; snapmodes.go), and slot.drop.on.stop.
+	"snapshot.delay.ms",
+	"snapshot.include.collection.list",
+	"snapshot.select.statement.overrides",
+	"snapshot.select.statement.overrides.", // .<schema>.<table>
+	"snapshot.mode.custom.name",
+	"snapshot.mode.configuration.based.snapshot.data",
+	"snapshot.mode.configuration.based.snapshot.schema",
+	"snapshot.mode.configuration.based.start.stream",
+	"snapshot.mode.configuration.based.snapshot.on.schema.error",
+	"snapshot.mode.configuration.based.snapshot.on.data.error",
+	"event.processing.failure.handling.mode",
+	"slot.drop.on.stop",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -118,7 +134,7 @@ type Config struct {
 	PublicationName string
 	PublicationMode string // all_tables, filtered, disabled
 
-	SnapshotMode      string // initial, initial_only, no_data, never
+	SnapshotMode      string // initial, initial_only, no_data, when_needed, always, configuration_based
 	SnapshotFetchSize int
 
 	TombstonesOnDelete bool
@@ -133,6 +149,13 @@ type Config struct {
 	// messages by prefix (message.prefix.include.list / exclude.list).
 	MessagePrefixInclude []*regexp.Regexp
 	MessagePrefixExclude []*regexp.Regexp
+
+	// Capture holds the snapshot policy, the snapshot's table selection,
+	// overrides and delay, and the failure handling mode (captureopts).
+	Capture captureopts.Options
+	// SlotDropOnStop drops the replication slot when the stream closes
+	// (slot.drop.on.stop).
+	SlotDropOnStop bool
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -222,7 +245,8 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	if p := strings.ToLower(get("plugin.name", "pgoutput")); p != "pgoutput" {
 		bad("plugin.name", "%q is not supported; sluice decodes only pgoutput, set plugin.name=pgoutput", p)
 	}
-	c.SnapshotMode = oneOf("snapshot.mode", SnapshotInitial, SnapshotInitial, SnapshotInitialOnly, SnapshotNoData, SnapshotNever)
+	c.SnapshotMode = strings.ToLower(get("snapshot.mode", SnapshotInitial))
+	parseCapture(&c, m, get, &errs)
 	c.SnapshotFetchSize = intIn("snapshot.fetch.size", 10240, 1, 10_000_000)
 
 	c.TombstonesOnDelete = true

@@ -73,7 +73,7 @@ func TestParseConfigAllProblemsAtOnce(t *testing.T) {
 func TestParseConfigValues(t *testing.T) {
 	m := baseConfig()
 	m["database.port"] = "6543"
-	m["snapshot.mode"] = "NEVER"
+	m["snapshot.mode"] = "NO_DATA" // never was renamed no_data; Debezium 3.6.1 refuses never
 	m["skipped.operations"] = "none"
 	m["table.include.list"] = `public\.orders,inv.*\.items_\d{1\,3}`
 	m["status.update.interval.ms"] = "250"
@@ -82,7 +82,7 @@ func TestParseConfigValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 6543 || c.SnapshotMode != SnapshotNever || len(c.Skipped) != 0 || c.StatusInterval != 250*time.Millisecond {
+	if c.Port != 6543 || c.SnapshotMode != SnapshotNoData || len(c.Skipped) != 0 || c.StatusInterval != 250*time.Millisecond {
 		t.Errorf("%+v", c)
 	}
 	for _, tc := range []struct {

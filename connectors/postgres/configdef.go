@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	cd "github.com/sluicecdc/sluice/connectors/configdef"
 )
@@ -54,7 +55,7 @@ var ConfigDefs = []cd.Key{
 	{Name: "time.precision.mode", Type: cd.String, Default: cd.Def("adaptive"), Importance: cd.Medium, Group: "Connector", Order: 41, Width: cd.WidthShort, Display: "Time Precision",
 		Doc: "How temporal values are written: adaptive, adaptive_time_microseconds or connect."},
 	{Name: "snapshot.mode", Type: cd.String, Default: cd.Def("initial"), Importance: cd.Medium, Group: "Connector", Order: 45, Width: cd.WidthShort, Display: "Snapshot mode",
-		Doc: "When to snapshot the captured tables: initial (on a fresh start, then stream), initial_only, or no_data (never)."},
+		Doc: "When to snapshot the captured tables: initial (on a fresh start, then stream), initial_only, when_needed (also when the slot lost the checkpoint's position), always (at every start), no_data (never), or configuration_based."},
 	{Name: "hstore.handling.mode", Type: cd.String, Default: cd.Def("json"), Importance: cd.Low, Group: "Connector", Order: 51, Width: cd.WidthMedium, Display: "HStore Handling",
 		Doc: "How HSTORE values are written: json or map."},
 	{Name: "binary.handling.mode", Type: cd.String, Default: cd.Def("bytes"), Importance: cd.Low, Group: "Connector", Order: 52, Width: cd.WidthMedium, Display: "Binary Handling",
@@ -77,8 +78,12 @@ var ConfigDefs = []cd.Key{
 		Doc: "Whether columns of a type without a Debezium mapping are sent (as binary.handling.mode's type holding their text) instead of left out."},
 }
 
-// The column keys (connectors/columns), numbered as Connect lists them for
+// ConfigDefs of the snapshot-mode keys (captureopts) and slot.drop.on.stop.
+// Then the column keys (connectors/columns), numbered as Connect lists them for
 // Debezium 3.6.1's PostgresConnector.
 func init() {
+	ConfigDefs = append(ConfigDefs, captureopts.Defs(captureopts.Postgres)...)
+	ConfigDefs = append(ConfigDefs, cd.Key{Name: "slot.drop.on.stop", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Postgres", Order: 13, Width: cd.WidthNone, Display: "Drop slot on stop",
+		Doc: "Whether the replication slot is dropped when the connector's task stops (also before a retry); the changes made while it is stopped are then lost. For tests; keep false in production."})
 	ConfigDefs = append(ConfigDefs, columns.ConfigDefs([8]int{14, 15, 21, 23, 24, 25, 27, 28})...)
 }

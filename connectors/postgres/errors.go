@@ -63,7 +63,8 @@ type SlotLostError struct {
 
 func (e *SlotLostError) Error() string {
 	s := fmt.Sprintf("replication slot %q was lost (%s): the changes since the last checkpoint can no longer be read; "+
-		"a new snapshot is needed: delete the connector's offsets (DELETE /connectors/<name>/offsets) and restart it with snapshot.mode=initial", e.Slot, e.Reason)
+		"a new snapshot is needed: delete the connector's offsets (DELETE /connectors/<name>/offsets) and restart it with snapshot.mode=initial, "+
+		"or set snapshot.mode=when_needed to take a new snapshot by itself whenever this happens", e.Slot, e.Reason)
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

@@ -153,5 +153,5 @@ func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []
 }
 
 func wantsSnapshot(cfg *Config) bool {
-	return cfg.SnapshotMode == SnapshotInitial || cfg.SnapshotMode == SnapshotInitialOnly
+	return cfg.Capture.Policy.Initial
 }

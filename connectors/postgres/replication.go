@@ -274,7 +274,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		after, err := decodeTuple(t, m.Tuple, nil)
 		if err != nil {
-			return err
+			return d.failed(err, lsn)
 		}
 		return d.emit(d.event(change.OpCreate, t, nil, after, lsn), t, d.filterKey(t, m.Tuple), tupleSize(m.Tuple), send)
 	case *pglogrepl.UpdateMessage:
@@ -285,7 +285,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		if t == nil || err != nil {
 			return err
 		}
-		return d.update(t, m, lsn, send)
+		return d.failed(d.update(t, m, lsn, send), lsn)
 	case *pglogrepl.DeleteMessage:
 		if d.skipAll {
 			return nil
@@ -296,7 +296,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
 		if err != nil {
-			return err
+			return d.failed(err, lsn)
 		}
 		return d.emit(d.event(change.OpDelete, t, before, nil, lsn), t, d.filterKey(t, m.OldTuple), tupleSize(m.OldTuple), send)
 	case *pglogrepl.TruncateMessage:

@@ -181,7 +181,13 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	if err != nil {
 		return nil, err
 	}
-	snapOnly := cfg.SnapshotMode == SnapshotInitialOnly
+	for _, w := range cfg.Capture.Warnings {
+		s.log.Warn(w)
+	}
+	if cfg.SlotDropOnStop {
+		s.log.Warn("slot.drop.on.stop=true: the replication slot is dropped whenever the connector stops, and the changes made until it starts again are lost; not for production", "slot", cfg.SlotName)
+	}
+	snapOnly := !cfg.Capture.Policy.Stream
 	if err := checkPrerequisites(ctx, q, &cfg, tables, slot, !snapOnly); err != nil {
 		return nil, err
 	}
@@ -216,8 +222,16 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		}
 	}
 
+	// snapshot.mode always and when_needed may start afresh despite the
+	// checkpoint (snapmodes.go).
+	if cp, slot, err = s.restartPlan(ctx, q, &cfg, cp, slot); err != nil {
+		return nil, err
+	}
 	plan := &openPlan{cp: cp}
 	switch {
+	case snapOnly && !cfg.Capture.Policy.Initial:
+		// configuration_based without data and without streaming.
+		plan.eof = true
 	case snapOnly && (cp == nil || cp.Snapshot):
 		plan.snapshot = true
 	case snapOnly:
@@ -423,12 +437,15 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	}
 	state := plan.state
 	if plan.snapshot {
+		if err := st.cfg.Capture.Wait(ctx, st.log); err != nil {
+			return err
+		}
 		var err error
 		state, err = st.runSnapshot(ctx)
 		if err != nil {
 			return err
 		}
-		if st.cfg.SnapshotMode == SnapshotInitialOnly {
+		if !st.cfg.Capture.Policy.Stream {
 			return io.EOF
 		}
 	}
@@ -541,6 +558,9 @@ func (st *Stream) Close() error {
 		st.cancel()
 	}
 	st.wg.Wait()
+	if st.cfg.SlotDropOnStop && st.repl != nil {
+		return st.dropSlot()
+	}
 	return nil
 }
 

@@ -340,6 +340,18 @@ func (f *fakeManager) Tasks(name string) ([]TaskInfo, error) {
 	return out, nil
 }
 
+func (f *fakeManager) UnusedKeys(name string) ([]UnusedKey, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail["UnusedKeys"]; err != nil {
+		return nil, err
+	}
+	if _, ok := f.connectors[name]; !ok {
+		return nil, notFound("Connector %s not found", name)
+	}
+	return []UnusedKey{{Key: "database.server.name", Reason: "use topic.prefix"}}, nil
+}
+
 func (f *fakeManager) Topics(name string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -68,6 +68,7 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"GET /connectors/{name}/status", h.status},
 		{"GET /connectors/{name}/tasks", h.tasks},
 		{"GET /connectors/{name}/topics", h.topics},
+		{"GET /connectors/{name}/unused-keys", h.unusedKeys},
 		{"PUT /connectors/{name}/topics/reset", h.resetTopics},
 		{"GET /connectors/{name}/tasks/{task}/status", h.taskStatus},
 		{"POST /connectors/{name}/tasks/{task}/restart", h.restartTask},

@@ -734,3 +734,19 @@ func TestInvalidConfigError(t *testing.T) {
 		t.Errorf("got %d %q", err.StatusCode(), err.Error())
 	}
 }
+
+// TestUnusedKeys: GET /connectors/{name}/unused-keys lists the keys with
+// their reasons; an unknown connector is 404 as Kafka Connect words it.
+func TestUnusedKeys(t *testing.T) {
+	h := NewHandler(newFakeManager(), Options{})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/connectors/pg1/unused-keys", nil))
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `[{"key":"database.server.name","reason":"use topic.prefix"}]` {
+		t.Errorf("got %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/connectors/nope/unused-keys", nil))
+	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "Connector nope not found") {
+		t.Errorf("unknown connector: got %d %s", rec.Code, rec.Body)
+	}
+}

@@ -67,6 +67,10 @@ type Manager interface {
 	// ResetTopics empties a connector's active topics; an unknown connector
 	// is not an error, as in Kafka Connect.
 	ResetTopics(ctx context.Context, name string) error
+	// UnusedKeys returns the keys of a connector's config that sluice
+	// accepts without using them, each with the reason, sorted by key
+	// (404 "Connector X not found" for an unknown connector).
+	UnusedKeys(name string) ([]UnusedKey, error)
 	// PluginConfig returns the configuration definitions of the connector
 	// plugin named by its class or an alias, plugin-specific keys first,
 	// then the keys every connector has. An unknown plugin is 404 "Unknown

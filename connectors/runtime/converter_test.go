@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/schema"
 )
 
@@ -227,5 +228,56 @@ func TestSupervisorIncompatibleSchemaFails(t *testing.T) {
 		if !strings.Contains(trace, want) {
 			t.Errorf("trace %q lacks %q", trace, want)
 		}
+	}
+}
+
+// TestNameAdjustmentAvro: with schema.name.adjustment.mode=avro and
+// field.name.adjustment.mode=avro, a topic prefix and a column name that
+// Avro does not allow become valid Avro names in the registered schema,
+// under the topic's own subject.
+func TestNameAdjustmentAvro(t *testing.T) {
+	fake := srfake.New()
+	defer fake.Close()
+	table := &change.TableSchema{
+		ID: change.TableID{Namespace: "public", Name: "t"}, Version: 1, Key: []int{0},
+		Columns: []change.Field{{Name: "id", Type: change.Int32}, {Name: "first-name", Type: change.String, Optional: true}},
+	}
+	ev := &change.Event{Op: change.OpCreate, Table: table, After: change.Row{int32(1), "Anne"},
+		Source: change.StructValue{"x"}, SourceSchema: testSourceSchema}
+	cfg := map[string]string{"connector.class": "test", "topic.prefix": "my-db",
+		"value.converter": "io.confluent.connect.avro.AvroConverter", "value.converter.schema.registry.url": fake.URL(),
+		"schema.name.adjustment.mode": "avro", "field.name.adjustment.mode": "avro"}
+	cc, _, probs := parseConfig([]Plugin{testPlugin(&scriptedSource{})}, "c", cfg, slog.New(slog.DiscardHandler))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	enc, err := cc.newEncoder(stop, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := enc.Encode(nil, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs[0].Topic != "my-db.public.t" || !fake.SubjectExists("my-db.public.t-value") {
+		t.Fatalf("topic %q; want subject my-db.public.t-value", msgs[0].Topic)
+	}
+	cl, err := sr.NewClient(sr.URLs(fake.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := cl.SchemaByVersion(context.Background(), "my-db.public.t-value", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"name":"Envelope"`, `"namespace":"my_db.public.t"`, `"name":"first_name"`} {
+		if !strings.Contains(strings.ReplaceAll(ss.Schema.Schema, " ", ""), want) {
+			t.Errorf("registered schema lacks %s: %s", want, ss.Schema.Schema)
+		}
+	}
+	if _, err := avro.Parse(ss.Schema.Schema); err != nil {
+		t.Errorf("registered schema does not parse: %v", err)
 	}
 }

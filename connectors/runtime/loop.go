@@ -90,6 +90,21 @@ type Task struct {
 	Topics TopicRecorder
 	// Knobs are test hooks; nil in production.
 	Knobs *Knobs
+	// Tolerance says what an event that fails to encode does (Kafka
+	// Connect's errors.tolerance, errors.log.*).
+	Tolerance Tolerance
+}
+
+// Tolerance is Kafka Connect's error handling for the records a converter
+// fails on, applied to the events sluice fails to encode: with None (the
+// default, errors.tolerance=none) the task fails; with All
+// (errors.tolerance=all) the event is skipped, counted as processed (its
+// position is committed, so it is not read again) and logged at WARN with
+// its table, position and error, and with LogMessages
+// (errors.log.include.messages=true) its row values too.
+type Tolerance struct {
+	All         bool
+	LogMessages bool
 }
 
 // Knobs are hooks for tests.
@@ -256,7 +271,22 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
-			return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
+			if !t.Tolerance.All {
+				return fmt.Errorf("encode event at %+v: %w (errors.tolerance=all would skip it)", ev.Pos, err)
+			}
+			table := ""
+			if ev.Table != nil {
+				table = ev.Table.ID.Namespace + "." + ev.Table.ID.Name
+			}
+			attrs := []any{"table", table, "op", fmt.Sprint(ev.Op), "position", fmt.Sprintf("%+v", ev.Pos), "err", err}
+			if t.Tolerance.LogMessages {
+				attrs = append(attrs, "before", fmt.Sprintf("%v", ev.Before), "after", fmt.Sprintf("%v", ev.After))
+			}
+			log.Warn("event skipped: it failed to encode and errors.tolerance=all", attrs...)
+			t.Metrics.observeSkipped(t.Name)
+			nEvents++
+			last = ev.Pos
+			continue
 		}
 		recs = recs[:0]
 		for i := range msgs {

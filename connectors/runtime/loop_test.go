@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -435,6 +437,61 @@ func TestSteadyStreamCommitsAtTransactionEndsWithoutLinger(t *testing.T) {
 		}
 		if !cp.Last {
 			t.Errorf("batch %d ends inside a transaction: %+v", i+1, *cp)
+		}
+	}
+}
+
+// failingEncoder fails on the events whose index is in bad.
+type failingEncoder struct {
+	Encoder
+	bad map[int64]bool
+}
+
+func (f failingEncoder) Encode(dst []schema.Message, ev *change.Event) ([]schema.Message, error) {
+	if f.bad[ev.Pos.Index] && ev.Pos.Tx == 100 {
+		return dst, errors.New("cannot encode this value")
+	}
+	return f.Encoder.Encode(dst, ev)
+}
+
+// TestErrorTolerance: with errors.tolerance=none an event that fails to
+// encode fails the task and nothing after it is committed; with all it is
+// skipped, logged, and the stream goes on past it (its position committed
+// and acked, so it is not read again).
+func TestErrorTolerance(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		src := &scriptedSource{events: positions(10), failAt: -1, endEOF: true}
+		sink := &memSink{src: src}
+		task := newTask(src, sink, Batching{MaxEvents: 100, Linger: time.Hour})
+		task.Encoder = failingEncoder{task.Encoder, map[int64]bool{4: true}}
+		var logs bytes.Buffer
+		task.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		task.Tolerance = Tolerance{All: all, LogMessages: true}
+		err := runFor(t, task, 2*time.Second)
+		var n int
+		for _, b := range sink.batches {
+			n += len(b)
+		}
+		if !all {
+			if err == nil || !strings.Contains(err.Error(), "cannot encode this value") {
+				t.Fatalf("none: err = %v, want the encode error", err)
+			}
+			if len(src.acks) != 0 && samePos(src.acks[len(src.acks)-1], src.events[9]) {
+				t.Errorf("none: acked past the bad event: %+v", src.acks)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("all: %v", err)
+		}
+		if n != 9 {
+			t.Errorf("all: %d records committed, want 9 (10 events, one skipped)", n)
+		}
+		if len(src.acks) == 0 || !samePos(src.acks[len(src.acks)-1], src.events[9]) {
+			t.Errorf("all: acks %+v, want them to reach the last event", src.acks)
+		}
+		if !strings.Contains(logs.String(), "event skipped") || !strings.Contains(logs.String(), "cannot encode this value") || !strings.Contains(logs.String(), "after=") {
+			t.Errorf("all: log %q, want the skipped event with its error and values", logs.String())
 		}
 	}
 }

@@ -13,6 +13,7 @@ type Metrics struct {
 	commits *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 	retries *prometheus.CounterVec
+	skipped *prometheus.CounterVec
 }
 
 // NewMetrics registers the runtime's metrics with reg.
@@ -35,7 +36,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sluice_task_retries_total", Help: "Retries of a connector's task after a retryable failure (a database or Kafka out of reach).",
 	}, []string{"connector"})
-	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries)
+	m.skipped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sluice_events_skipped_total", Help: "Events that failed to encode and were skipped (errors.tolerance=all).",
+	}, []string{"connector"})
+	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries, m.skipped)
 	return m
 }
 
@@ -54,4 +58,11 @@ func (m *Metrics) observeRetry(connector string) {
 		return
 	}
 	m.retries.WithLabelValues(connector).Inc()
+}
+
+func (m *Metrics) observeSkipped(connector string) {
+	if m == nil {
+		return
+	}
+	m.skipped.WithLabelValues(connector).Inc()
 }

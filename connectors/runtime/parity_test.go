@@ -176,7 +176,7 @@ func TestSupervisorTasksAndVersions(t *testing.T) {
 	p := testPlugin(&scriptedSource{events: positions(1), failAt: -1})
 	p.TaskClass = "io.example.TestConnectorTask"
 	s := NewSupervisor(SupervisorOptions{DataDir: t.TempDir(), WorkerID: "w:8083", Plugins: []Plugin{p},
-		NewSink: func(context.Context, string, int32, int16) (sinks.Sink, error) { return &memSink{}, nil },
+		NewSink: func(context.Context, string, SinkSpec) (sinks.Sink, error) { return &memSink{}, nil },
 		Offsets: &memSink{}})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -305,6 +305,9 @@ func TestRuntimeDefsCoverRuntimeKeys(t *testing.T) {
 	pending := []string{"errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
 		"errors.max.retries", "extended.headers.enabled"}
 	for _, k := range RuntimeKeys {
+		if strings.Contains(k, "<") || strings.HasSuffix(k, ".") {
+			continue // a family of keys: no one definition
+		}
 		if !slices.Contains(defined, k) {
 			t.Errorf("RuntimeKeys has %s, which has no definition", k)
 		}

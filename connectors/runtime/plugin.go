@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -42,13 +43,22 @@ type Plugin struct {
 	// Unused are Debezium keys that cannot mean anything in sluice, each
 	// with the one-line reason: they are accepted (so a Debezium config
 	// registers unchanged) and named with the reason in the log when the
-	// connector starts. A key ending in "." stands for every key it begins.
+	// connector starts and in GET /connectors/{name}/unused-keys. An entry
+	// may name a family of keys (see keyMatches). A key honoured (Keys,
+	// RuntimeKeys) must not be Unused too.
 	Unused map[string]string
 	// Secrets are keys whose values never leave the daemon (REST, logs).
 	Secrets []string
 	// Offsets shows a checkpoint in the shape of the connector's Debezium
 	// offsets (GET /connectors/{name}/offsets); nil uses Postgres's keys.
 	Offsets func(change.Position) map[string]any
+	// Check connects to the database named by a valid config and logs in,
+	// within ctx, creating nothing (no slot, no publication), as Debezium's
+	// validate does. It returns the problems keyed by the config key
+	// Debezium attaches each to (database.hostname for an unreachable
+	// server, database.user / database.password for a refused login). nil
+	// skips the check.
+	Check func(ctx context.Context, config map[string]string) map[string][]string
 	// Build parses and validates the configuration and returns the source.
 	// It returns every problem at once (errors.Join), each naming the key
 	// and the fix.
@@ -58,15 +68,95 @@ type Plugin struct {
 // unusedReason returns why key is accepted without being used, or "" when
 // it is not one of the plugin's Unused keys.
 func (p *Plugin) unusedReason(key string) string {
-	if r, ok := p.Unused[key]; ok {
+	if p.honours(key) {
+		// A family may hold keys that are honoured one by one
+		// (topic.creation.default.partitions among
+		// topic.creation.default.<config>).
+		return ""
+	}
+	if r := matchReason(p.Unused, key); r != "" {
 		return r
 	}
-	for k, r := range p.Unused {
-		if strings.HasSuffix(k, ".") && strings.HasPrefix(key, k) {
-			return r
+	if r := matchReason(FrameworkUnused, key); r != "" {
+		return r
+	}
+	return removedReason(key)
+}
+
+// Key states, as KeyState reports them.
+const (
+	KeyHonoured = "honoured"
+	KeyUnused   = "accepted, not used"
+	KeyRefused  = "refused"
+	KeyUnknown  = "unknown"
+)
+
+// KeyState says what a connector of the plugin does with key: KeyHonoured,
+// KeyUnused or KeyRefused with the reason, or KeyUnknown (refused with a
+// "did you mean"). A key that is both honoured and Unused (a mistake a test
+// catches) is honoured.
+func (p *Plugin) KeyState(key string) (state, reason string) {
+	if r := matchReason(RefusedKeys, key); r != "" {
+		return KeyRefused, r
+	}
+	if p.honours(key) {
+		return KeyHonoured, ""
+	}
+	if r := p.unusedReason(key); r != "" {
+		return KeyUnused, r
+	}
+	return KeyUnknown, ""
+}
+
+// UnusedReason returns why key is accepted without being used, or "" (also
+// for a key that is honoured).
+func (p *Plugin) UnusedReason(key string) string { return p.unusedReason(key) }
+
+// Honours reports whether the plugin or the runtime uses key.
+func (p *Plugin) Honours(key string) bool { return p.honours(key) }
+
+// ListedUnused reports whether key is itself an entry of the plugin's, the
+// framework's or the removed unused keys.
+func (p *Plugin) ListedUnused(key string) bool {
+	for _, m := range []map[string]string{p.Unused, FrameworkUnused, RemovedKeys} {
+		if _, ok := m[key]; ok {
+			return true
 		}
 	}
-	return ""
+	return false
+}
+
+// UnusedEntries lists the entries (keys and families) of the plugin's,
+// the framework's and the removed unused keys.
+func (p *Plugin) UnusedEntries() []string {
+	var out []string
+	for _, m := range []map[string]string{p.Unused, FrameworkUnused, RemovedKeys} {
+		for k := range m {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// honours reports whether the plugin or the runtime uses key.
+func (p *Plugin) honours(key string) bool {
+	return matchAny(RuntimeKeys, key) != "" || matchAny(p.Keys, key) != ""
+}
+
+// vocabulary lists every key (or family) a connector of the plugin
+// accepts, for "did you mean" suggestions.
+func (p *Plugin) vocabulary() []string {
+	var out []string
+	out = append(out, RuntimeKeys...)
+	out = append(out, p.Keys...)
+	for _, m := range []map[string]string{p.Unused, FrameworkUnused, RemovedKeys} {
+		for k := range m {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // UnusedKeys returns the keys of cfg that the plugin accepts without using
@@ -76,10 +166,26 @@ func (p *Plugin) UnusedKeys(cfg map[string]string) [][2]string {
 	for k := range cfg {
 		if r := p.unusedReason(k); r != "" {
 			out = append(out, [2]string{k, r})
+		} else if g := unlistedTopicGroup(cfg, k); g != "" {
+			out = append(out, [2]string{k, fmt.Sprintf("topic.creation.groups does not name the group %q, so its settings are not used (as in Kafka Connect); add it there or remove them", g)})
 		}
 	}
 	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	return out
+}
+
+// unlistedTopicGroup returns the group of a topic.creation.<group>.* key
+// whose group topic.creation.groups does not name, or "".
+func unlistedTopicGroup(cfg map[string]string, key string) string {
+	rest, ok := strings.CutPrefix(key, topicCreationPrefix)
+	if !ok || rest == "groups" {
+		return ""
+	}
+	group, _, ok := strings.Cut(rest, ".")
+	if !ok || group == "default" || slices.Contains(splitList(cfg["topic.creation.groups"]), group) {
+		return ""
+	}
+	return group
 }
 
 // matches reports whether class names the plugin: its class name, one of
@@ -106,12 +212,33 @@ var RuntimeKeys = []string{
 	"key.converter.basic.auth.credentials.source", "value.converter.basic.auth.credentials.source",
 	"key.converter.replace.null.with.default", "value.converter.replace.null.with.default",
 	"key.converter.ignore.default.for.nullables", "value.converter.ignore.default.for.nullables",
-	"topic.creation.default.partitions", "topic.creation.default.replication.factor",
+	// The JsonConverter's decimal.format: BASE64 (its default) only.
+	"key.converter.decimal.format", "value.converter.decimal.format",
+	// Kafka Connect's topic creation (TopicCreation).
+	"topic.creation.groups", "topic.creation.default.partitions", "topic.creation.default.replication.factor",
+	"topic.creation.default.<config>", "topic.creation.<group>.include", "topic.creation.<group>.exclude",
+	"topic.creation.<group>.partitions", "topic.creation.<group>.replication.factor", "topic.creation.<group>.<config>",
 	"sluice.batch.max.events", "sluice.batch.max.bytes", "sluice.batch.linger.ms",
 	// The retry policy (retry.go).
 	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
 	// Debezium's context headers on every record (extended.headers.enabled).
 	"extended.headers.enabled",
+	// Debezium's queue and batch tuning, mapped to sluice's batches and
+	// source queues (see Tuning).
+	"max.batch.size", "poll.interval.ms", "max.queue.size", "max.queue.size.in.bytes",
+	// Debezium's name adjustment: sluice applies none, Debezium's default.
+	"schema.name.adjustment.mode", "field.name.adjustment.mode",
+	// The bound of validate's connection check (Plugin.Check).
+	"connection.validation.timeout.ms",
+	// Kafka Connect's error tolerance, for events that fail to encode
+	// (Tolerance).
+	"errors.tolerance", "errors.log.enable", "errors.log.include.messages",
+	// Kafka Connect's producer overrides sluice's producer honours
+	// (ProducerOverrides); see producerOverrideKeys.
+	"producer.override.compression.type", "producer.override.linger.ms", "producer.override.batch.size",
+	"producer.override.max.request.size", "producer.override.buffer.memory", "producer.override.client.id",
+	"producer.override.request.timeout.ms", "producer.override.delivery.timeout.ms",
+	"producer.override.acks", "producer.override.enable.idempotence", "producer.override.transactional.id",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -133,10 +260,47 @@ type connectorConfig struct {
 	batching                   Batching
 	// extendedHeaders is Debezium's extended.headers.enabled: every record
 	// carries the __debezium.context.* headers.
-	extendedHeaders   bool
-	partitions        int32
-	replicationFactor int16
-	retry             RetryPolicy
+	extendedHeaders bool
+	topics          TopicCreation
+	producer        ProducerOverrides
+	retry           RetryPolicy
+	// tuning is what the source reads of Debezium's queue keys.
+	tuning Tuning
+	// validationTimeout bounds validate's connection check
+	// (connection.validation.timeout.ms).
+	validationTimeout time.Duration
+	tolerance         Tolerance
+	// fieldNames is field.name.adjustment.mode (schema.NameAdjust*).
+	fieldNames string
+}
+
+// WorkerDefaults are the daemon's defaults for connector keys, as a Kafka
+// Connect worker's properties give them.
+type WorkerDefaults struct {
+	// ConverterSchemasEnable is the schemas.enable of a side whose config
+	// names no converter (the worker's JsonConverter default). A side that
+	// names the JsonConverter defaults to true, as the JsonConverter does.
+	ConverterSchemasEnable bool
+}
+
+// Tuning holds the source-side limits a connector config sets with
+// Debezium's keys; zero fields leave the source's defaults.
+type Tuning struct {
+	// QueueEvents is max.queue.size: the most events queued between the
+	// source's reader and the batch being filled.
+	QueueEvents int
+	// QueueBytes is max.queue.size.in.bytes (0: the source's own bound).
+	QueueBytes int
+}
+
+// ParseTuning reads the source-side tuning keys of a config (already
+// validated by the runtime; a bad value leaves the default).
+func ParseTuning(cfg map[string]string) Tuning {
+	p := problems{}
+	return Tuning{
+		QueueEvents: parseInt(p, cfg, "max.queue.size", 0, 1, 10_000_000),
+		QueueBytes:  parseInt(p, cfg, "max.queue.size.in.bytes", 0, 0, 1<<40),
+	}
 }
 
 // problems is a list of configuration problems keyed by config key.
@@ -170,6 +334,11 @@ func pluginClasses(plugins []Plugin) string {
 // runtime config, the built source (nil when there are problems) and the
 // problems.
 func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog.Logger) (connectorConfig, Source, problems) {
+	return parseConfigWith(WorkerDefaults{}, plugins, name, cfg, log)
+}
+
+// parseConfigWith is parseConfig with the worker's defaults.
+func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[string]string, log *slog.Logger) (connectorConfig, Source, problems) {
 	probs := problems{}
 	var cc connectorConfig
 	class := cfg["connector.class"]
@@ -178,34 +347,25 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 		probs.add("connector.class", "connector.class %q is not a connector class sluice knows; use one of: %s", class, pluginClasses(plugins))
 		return cc, nil, probs
 	}
-	known := map[string]bool{}
-	for _, k := range RuntimeKeys {
-		known[k] = true
-	}
-	var families []string // Keys ending in "." stand for every key they begin
-	for _, k := range cc.plugin.Keys {
-		known[k] = true
-		if strings.HasSuffix(k, ".") {
-			families = append(families, k)
-		}
-	}
-	inFamily := func(k string) bool {
-		for _, f := range families {
-			if strings.HasPrefix(k, f) {
-				return true
-			}
-		}
-		return false
-	}
+	known := func(k string) bool { return cc.plugin.honours(k) }
 	var unknown []string
 	for k := range cfg {
-		if !known[k] && !inFamily(k) && cc.plugin.unusedReason(k) == "" {
+		if r := matchReason(RefusedKeys, k); r != "" {
+			probs.add(k, "%s: %s", k, r)
+			continue
+		}
+		if !known(k) && cc.plugin.unusedReason(k) == "" {
 			unknown = append(unknown, k)
 		}
 	}
 	sort.Strings(unknown)
+	vocab := cc.plugin.vocabulary()
 	for _, k := range unknown {
-		probs.add(k, "unknown configuration key %q for %s: remove it or check its spelling", k, cc.plugin.Class)
+		if s := suggest(k, vocab); s != "" {
+			probs.add(k, "unknown configuration key %q for %s: did you mean %q? Neither Debezium nor Kafka Connect knows %q", k, cc.plugin.Class, s, k)
+			continue
+		}
+		probs.add(k, "unknown configuration key %q for %s: neither Debezium nor Kafka Connect knows it; remove it or check its spelling", k, cc.plugin.Class)
 	}
 
 	if v, ok := cfg["tasks.max"]; ok && v != "1" {
@@ -217,18 +377,54 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	}
 	cc.keyRegistry = parseConverter(probs, cfg, "key")
 	cc.valueRegistry = parseConverter(probs, cfg, "value")
-	cc.json.KeySchemas = parseBool(probs, cfg, "key.converter.schemas.enable", false)
-	cc.json.ValueSchemas = parseBool(probs, cfg, "value.converter.schemas.enable", false)
+	cc.json.KeySchemas = parseBool(probs, cfg, "key.converter.schemas.enable", schemasDefault(w, cfg, "key"))
+	cc.json.ValueSchemas = parseBool(probs, cfg, "value.converter.schemas.enable", schemasDefault(w, cfg, "value"))
+	for _, side := range []string{"key", "value"} {
+		k := side + ".converter.decimal.format"
+		v, ok := cfg[k]
+		if !ok {
+			continue
+		}
+		switch {
+		case !strings.EqualFold(strings.TrimSpace(v), "BASE64"):
+			probs.add(k, "%s=%s is not supported yet: sluice writes decimals as the JsonConverter's default, BASE64; remove the key or set it to BASE64", k, v)
+		case strings.TrimSpace(cfg[side+".converter"]) != "" && strings.TrimSpace(cfg[side+".converter"]) != jsonConverter:
+			probs.add(k, "%s is a setting of %s, not of %s %s", k, jsonConverter, side+".converter", cfg[side+".converter"])
+		}
+	}
 	cc.json.KeyKeepNulls = parseKeepNulls(probs, cfg, "key", cc.keyRegistry != nil)
 	cc.json.ValueKeepNulls = parseKeepNulls(probs, cfg, "value", cc.valueRegistry != nil)
 	cc.json.Tombstones = parseBool(probs, cfg, "tombstones.on.delete", true)
 	cc.json.TopicPrefix = cfg["topic.prefix"]
 	cc.extendedHeaders = parseBool(probs, cfg, "extended.headers.enabled", true)
-	cc.partitions = int32(parseInt(probs, cfg, "topic.creation.default.partitions", -1, -1, 1<<20))
-	cc.replicationFactor = int16(parseInt(probs, cfg, "topic.creation.default.replication.factor", -1, -1, 32767))
-	cc.batching.MaxEvents = parseInt(probs, cfg, "sluice.batch.max.events", DefaultBatching.MaxEvents, 1, 10_000_000)
+	cc.topics = parseTopicCreation(probs, cfg)
+	cc.producer = parseProducerOverrides(probs, cfg)
+	// Debezium's max.batch.size and poll.interval.ms size sluice's batch
+	// (one Kafka transaction) unless sluice's own keys are set.
+	maxEvents := parseInt(probs, cfg, "max.batch.size", DefaultBatching.MaxEvents, 1, 10_000_000)
+	linger := parseInt(probs, cfg, "poll.interval.ms", int(DefaultBatching.Linger/time.Millisecond), 1, 60_000)
+	cc.batching.MaxEvents = parseInt(probs, cfg, "sluice.batch.max.events", maxEvents, 1, 10_000_000)
 	cc.batching.MaxBytes = parseInt(probs, cfg, "sluice.batch.max.bytes", DefaultBatching.MaxBytes, 1024, 1<<30)
-	cc.batching.Linger = time.Duration(parseInt(probs, cfg, "sluice.batch.linger.ms", int(DefaultBatching.Linger/time.Millisecond), 0, 60_000)) * time.Millisecond
+	cc.batching.Linger = time.Duration(parseInt(probs, cfg, "sluice.batch.linger.ms", linger, 0, 60_000)) * time.Millisecond
+	cc.tuning = Tuning{
+		QueueEvents: parseInt(probs, cfg, "max.queue.size", 0, 1, 10_000_000),
+		QueueBytes:  parseInt(probs, cfg, "max.queue.size.in.bytes", 0, 0, 1<<40),
+	}
+	switch v := strings.ToLower(strings.TrimSpace(cfg["errors.tolerance"])); v {
+	case "", "none":
+	case "all":
+		cc.tolerance.All = true
+	default:
+		probs.add("errors.tolerance", "errors.tolerance must be none or all, got %q", cfg["errors.tolerance"])
+	}
+	// Skipped events are always logged (never silently); errors.log.enable
+	// is accepted for Kafka Connect's sake and include.messages adds the
+	// event's values to that log.
+	parseBool(probs, cfg, "errors.log.enable", false)
+	cc.tolerance.LogMessages = parseBool(probs, cfg, "errors.log.include.messages", false)
+	cc.validationTimeout = time.Duration(parseInt(probs, cfg, "connection.validation.timeout.ms", 60_000, 1, 3_600_000)) * time.Millisecond
+	cc.json.SchemaNameAdjustment = parseAdjustment(probs, cfg, "schema.name.adjustment.mode")
+	cc.fieldNames = parseAdjustment(probs, cfg, "field.name.adjustment.mode")
 	cc.retry = parseRetryPolicy(probs, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
@@ -237,7 +433,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 			// A problem worded "<key>: …" belongs to that key, so validate
 			// shows it on the key as Kafka Connect does.
 			key := ""
-			if k, _, ok := strings.Cut(e.Error(), ": "); ok && (known[k] || inFamily(k)) {
+			if k, _, ok := strings.Cut(e.Error(), ": "); ok && known(k) {
 				key = k
 			}
 			probs.add(key, "%s", e.Error())
@@ -248,6 +444,32 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 		return cc, nil, probs
 	}
 	return cc, src, nil
+}
+
+// parseAdjustment reads a Debezium name adjustment mode: none (the
+// default), avro or avro_unicode.
+func parseAdjustment(p problems, cfg map[string]string, key string) string {
+	switch v := strings.ToLower(strings.TrimSpace(cfg[key])); v {
+	case "", schema.NameAdjustNone:
+		return schema.NameAdjustNone
+	case schema.NameAdjustAvro, schema.NameAdjustAvroUnicode:
+		return v
+	}
+	p.add(key, "%s must be none, avro or avro_unicode, got %q", key, cfg[key])
+	return schema.NameAdjustNone
+}
+
+// schemasDefault is the default of <side>.converter.schemas.enable:
+// true when the side names the JsonConverter (the JsonConverter's own
+// default), the worker's default when it names no converter.
+func schemasDefault(w WorkerDefaults, cfg map[string]string, side string) bool {
+	switch strings.TrimSpace(cfg[side+".converter"]) {
+	case jsonConverter:
+		return true
+	case "":
+		return w.ConverterSchemasEnable
+	}
+	return false
 }
 
 // parseConverter checks the <side>.converter settings and returns the
@@ -343,7 +565,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 		cc.json.Headers = nil
 	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
-		return schema.NewJSON(cc.json), nil
+		return withFieldNames(schema.NewJSON(cc.json), cc.fieldNames), nil
 	}
 	newRegistry := func(o *schema.RegistryOptions) (*schema.Registry, error) {
 		if o == nil {
@@ -364,13 +586,18 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 			return nil, err
 		}
 	}
-	return schema.NewAvro(schema.AvroOptions{
+	enc, err := schema.NewAvro(schema.AvroOptions{
 		TopicPrefix: cc.json.TopicPrefix, Tombstones: cc.json.Tombstones,
 		KeyRegistry: key, ValueRegistry: value,
 		KeySchemas: cc.json.KeySchemas, ValueSchemas: cc.json.ValueSchemas,
 		KeyKeepNulls: cc.json.KeyKeepNulls, ValueKeepNulls: cc.json.ValueKeepNulls,
-		Headers: cc.json.Headers,
+		Headers:              cc.json.Headers,
+		SchemaNameAdjustment: cc.json.SchemaNameAdjustment,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return withFieldNames(enc, cc.fieldNames), nil
 }
 
 // flatten lists the problems of a joined error, looking through wrapping

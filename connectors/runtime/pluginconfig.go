@@ -96,6 +96,9 @@ func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 		add(k)
 	}
 	for _, name := range p.Keys {
+		if strings.HasSuffix(name, ".") {
+			continue // a family of keys (keyprefix.go), not a key
+		}
 		add(configdef.Key{Name: name, Type: configdef.String, Importance: configdef.Low, Width: configdef.WidthNone, Display: name})
 	}
 	return out, nil
@@ -167,6 +170,15 @@ var runtimeDefs = configdef.Concat(
 		{Name: "errors.retry.delay.max.ms", Type: configdef.Long, Importance: configdef.Medium,
 			Group: "Error Handling", Order: 2, Width: configdef.WidthMedium, Display: "Maximum Delay Between Retries for Errors",
 			Doc: "The longest wait between two attempts to reach a database or Kafka again; with retriable.restart.connector.wait.ms the smaller wins."},
+		{Name: "errors.tolerance", Type: configdef.String, Default: configdef.Def("none"), Importance: configdef.Medium,
+			Group: "Error Handling", Order: 3, Width: configdef.WidthShort, Display: "Error Tolerance",
+			Doc: "What an event that fails to encode (Kafka Connect: a converter failure) does: none fails the task; all skips the event, logs it at WARN and counts it in sluice_events_skipped_total."},
+		{Name: "errors.log.enable", Type: configdef.Boolean, Default: configdef.Def("false"), Importance: configdef.Medium,
+			Group: "Error Handling", Order: 4, Width: configdef.WidthShort, Display: "Log Errors",
+			Doc: "Accepted; sluice always logs a skipped event with its table, position and error."},
+		{Name: "errors.log.include.messages", Type: configdef.Boolean, Default: configdef.Def("false"), Importance: configdef.Medium,
+			Group: "Error Handling", Order: 5, Width: configdef.WidthShort, Display: "Log Error Details",
+			Doc: "Whether the log of a skipped event includes its row values."},
 		{Name: "retriable.restart.connector.wait.ms", Type: configdef.Long, Default: configdef.Def("10000"), Importance: configdef.Low,
 			Group: "Connector", Order: 20, Width: configdef.WidthMedium, Display: "Retriable restart wait (ms)",
 			Doc: "The longest wait between two attempts after a retriable error; the waits start at 1 s and double."},
@@ -177,8 +189,36 @@ var runtimeDefs = configdef.Concat(
 			Group: "Connector", Order: 35, Width: configdef.WidthShort, Display: "Enable/Disable extended headers",
 			Doc: "Whether every record carries Debezium's __debezium.context.* headers."},
 	},
+	// Debezium's queue and batch keys (group and order as Debezium's),
+	// mapped to sluice's batches and queues; the defaults are sluice's.
+	[]configdef.Key{
+		{Name: "max.batch.size", Type: configdef.Int, Default: configdef.Def("10000"), Importance: configdef.Medium,
+			Group: "Connector", Order: 2, Width: configdef.WidthShort, Display: "Change event batch size",
+			Doc: "The most events one Kafka transaction holds (sluice's batch); sluice.batch.max.events wins when both are set."},
+		{Name: "max.queue.size", Type: configdef.Int, Default: configdef.Def("2048"), Importance: configdef.Medium,
+			Group: "Connector", Order: 3, Width: configdef.WidthShort, Display: "Change event buffer size",
+			Doc: "The most events the source reads ahead of the batch being filled."},
+		{Name: "poll.interval.ms", Type: configdef.Long, Default: configdef.Def("20"), Importance: configdef.Medium,
+			Group: "Connector", Order: 4, Width: configdef.WidthShort, Display: "Poll interval (ms)",
+			Doc: "How long a batch waits for more events before it commits; sluice.batch.linger.ms wins when both are set."},
+		{Name: "max.queue.size.in.bytes", Type: configdef.Long, Default: configdef.Def("0"), Importance: configdef.Medium,
+			Group: "Connector", Order: 5, Width: configdef.WidthLong, Display: "Change event buffer size in bytes",
+			Doc: "The most bytes of events the source reads ahead of the batch being filled; 0 keeps the source's own bound (16 MiB Postgres, 8 MiB MySQL/MariaDB)."},
+		{Name: "connection.validation.timeout.ms", Type: configdef.Long, Default: configdef.Def("60000"), Importance: configdef.Low,
+			Group: "Connector", Order: 52, Width: configdef.WidthShort, Display: "Connection validation timeout (ms)",
+			Doc: "How long validate's check of the database connection and login may take."},
+		{Name: "schema.name.adjustment.mode", Type: configdef.String, Default: configdef.Def("none"), Importance: configdef.Low,
+			Group: "Connector", Order: 53, Width: configdef.WidthMedium, Display: "Schema Name Adjustment",
+			Doc: "How the Key, Value and Envelope schema names are adjusted for Avro: none (Debezium's default) writes them as they are; avro replaces each character Avro does not allow with _; avro_unicode with _uXXXX."},
+		{Name: "field.name.adjustment.mode", Type: configdef.String, Default: configdef.Def("none"), Importance: configdef.Low,
+			Group: "Connector", Order: 54, Width: configdef.WidthMedium, Display: "Field Name Adjustment",
+			Doc: "How column (field) names are adjusted for Avro: none (Debezium's default) writes them as they are; avro replaces each character Avro does not allow with _; avro_unicode with _uXXXX."},
+	},
 	// Kafka Connect's topic.creation.groups is order 1 of this group.
 	[]configdef.Key{
+		{Name: "topic.creation.groups", Type: configdef.List, Default: configdef.Def(""), Importance: configdef.Low,
+			Group: "Topic Creation", Order: 1, Width: configdef.WidthLong, Display: "Topic Creation Groups",
+			Doc: "Groups of configurations for the topics sluice creates: topic.creation.<group>.include/exclude (regular expressions of topic names), .partitions, .replication.factor and any topic config; a topic takes the first group that includes it, else the default group."},
 		{Name: "topic.creation.default.partitions", Type: configdef.Int, Default: configdef.Def("-1"), Importance: configdef.Low,
 			Group: "Topic Creation", Order: 2, Width: configdef.WidthShort, Display: "Partitions",
 			Doc: "The number of partitions of the topics sluice creates; -1 uses the broker's default."},
@@ -186,9 +226,22 @@ var runtimeDefs = configdef.Concat(
 			Group: "Topic Creation", Order: 3, Width: configdef.WidthShort, Display: "Replication factor",
 			Doc: "The replication factor of the topics sluice creates; -1 uses the broker's default."},
 	},
+	configdef.Grouped("Producer overrides",
+		producerDef("producer.override.compression.type", configdef.String, "The compression of the record batches sluice writes: none, gzip, snappy, lz4 or zstd."),
+		producerDef("producer.override.linger.ms", configdef.Long, "How long the producer waits to fill a record batch (sluice's default 10)."),
+		producerDef("producer.override.batch.size", configdef.Int, "The largest record batch, in bytes (sluice's default 262144)."),
+		producerDef("producer.override.max.request.size", configdef.Int, "The largest request to a broker, in bytes; at least the batch size."),
+		producerDef("producer.override.buffer.memory", configdef.Long, "The most bytes of records buffered before a write waits (sluice's default 268435456)."),
+		producerDef("producer.override.client.id", configdef.String, "The producer's client.id."),
+		producerDef("producer.override.request.timeout.ms", configdef.Int, "How long a produce request may take."),
+		producerDef("producer.override.delivery.timeout.ms", configdef.Int, "How long a record may take to be delivered before its transaction fails (sluice's default 30000)."),
+		producerDef("producer.override.acks", configdef.String, "Only all (-1): Kafka transactions need it."),
+		producerDef("producer.override.enable.idempotence", configdef.Boolean, "Only true: Kafka transactions need it."),
+		producerDef("producer.override.transactional.id", configdef.String, "Refused: each connector's transactional.id is sluice-<connector name>."),
+	),
 	configdef.Grouped("Converters",
-		converterDef("key.converter.schemas.enable", configdef.Boolean, configdef.Def("false"), "Include the Connect schema in each JSON key ({schema, payload})."),
-		converterDef("value.converter.schemas.enable", configdef.Boolean, configdef.Def("false"), "Include the Connect schema in each JSON value ({schema, payload})."),
+		converterDef("key.converter.schemas.enable", configdef.Boolean, configdef.Def("true"), "Include the Connect schema in each JSON key ({schema, payload}). Default true when key.converter names the JsonConverter, as the JsonConverter's; without key.converter, the worker's default (sluice serve --converter-schemas-enable, false unless set)."),
+		converterDef("value.converter.schemas.enable", configdef.Boolean, configdef.Def("true"), "Include the Connect schema in each JSON value ({schema, payload}). Default true when value.converter names the JsonConverter, as the JsonConverter's; without value.converter, the worker's default (sluice serve --converter-schemas-enable, false unless set)."),
 		converterDef("key.converter.schema.registry.url", configdef.List, nil, "The schema registry URLs of an Avro key converter."),
 		converterDef("value.converter.schema.registry.url", configdef.List, nil, "The schema registry URLs of an Avro value converter."),
 		converterDef("key.converter.apicurio.registry.url", configdef.String, nil, "The Apicurio registry URL of an Avro key converter (its Confluent-compatible API)."),
@@ -199,6 +252,8 @@ var runtimeDefs = configdef.Concat(
 		converterDef("value.converter.basic.auth.user.info", configdef.Password, nil, "user:password for the value schema registry."),
 		converterDef("key.converter.replace.null.with.default", configdef.Boolean, configdef.Def("true"), "JSON key converter: write a field's default where its value is null (Kafka Connect's JsonConverter option)."),
 		converterDef("value.converter.replace.null.with.default", configdef.Boolean, configdef.Def("true"), "JSON value converter: write a field's default where its value is null (Kafka Connect's JsonConverter option)."),
+		converterDef("key.converter.decimal.format", configdef.String, configdef.Def("BASE64"), "JSON key converter: how decimals are written; only BASE64 (the JsonConverter's default)."),
+		converterDef("value.converter.decimal.format", configdef.String, configdef.Def("BASE64"), "JSON value converter: how decimals are written; only BASE64 (the JsonConverter's default)."),
 		converterDef("key.converter.ignore.default.for.nullables", configdef.Boolean, configdef.Def("false"), "Avro key converter: keep a null in a nullable field that has a default (Confluent's AvroConverter option)."),
 		converterDef("value.converter.ignore.default.for.nullables", configdef.Boolean, configdef.Def("false"), "Avro value converter: keep a null in a nullable field that has a default (Confluent's AvroConverter option)."),
 	),
@@ -211,6 +266,10 @@ var runtimeDefs = configdef.Concat(
 			Doc: "How long a batch may wait for more events before it commits.", Width: configdef.WidthShort, Display: "Batch linger"},
 	),
 )
+
+func producerDef(name, typ, doc string) configdef.Key {
+	return configdef.Key{Name: name, Type: typ, Importance: configdef.Low, Doc: doc, Width: configdef.WidthMedium, Display: name}
+}
 
 func converterDef(name, typ string, def *string, doc string) configdef.Key {
 	return configdef.Key{Name: name, Type: typ, Default: def, Importance: configdef.Low, Doc: doc, Width: configdef.WidthMedium, Display: name}

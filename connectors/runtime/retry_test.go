@@ -297,7 +297,7 @@ func TestSupervisorRetryStates(t *testing.T) {
 				DataDir:  t.TempDir(),
 				WorkerID: "127.0.0.1:8083",
 				Plugins:  []Plugin{testPlugin(src)},
-				NewSink: func(context.Context, string, int32, int16) (sinks.Sink, error) {
+				NewSink: func(context.Context, string, SinkSpec) (sinks.Sink, error) {
 					sinkMu.Lock()
 					defer sinkMu.Unlock()
 					if len(sinkFails) > 0 {

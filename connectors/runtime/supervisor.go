@@ -41,15 +41,25 @@ type SupervisorOptions struct {
 	// WorkerID names this daemon in status bodies (host:port).
 	WorkerID string
 	Plugins  []Plugin
-	// NewSink returns the sink for a connector; the sink's checkpoints must
-	// be readable by Offsets.
-	NewSink func(ctx context.Context, connector string, partitions int32, replicationFactor int16) (sinks.Sink, error)
+	// NewSink returns the sink for a connector, creating topics and setting
+	// its producer as spec says; the sink's checkpoints must be readable by
+	// Offsets.
+	NewSink func(ctx context.Context, connector string, spec SinkSpec) (sinks.Sink, error)
 	Offsets offsets.Store
 	// ClusterID returns the Kafka cluster id for GET /.
 	ClusterID func() string
 	Log       *slog.Logger
 	Metrics   *Metrics
 	Knobs     *Knobs
+	// Worker holds the daemon's defaults for connector keys.
+	Worker WorkerDefaults
+}
+
+// SinkSpec is what a connector's config says about its sink: how the
+// topics it writes to are created and its producer's settings.
+type SinkSpec struct {
+	Topics   TopicCreation
+	Producer ProducerOverrides
 }
 
 // Supervisor runs the registered connectors. It implements rest.Manager.
@@ -233,7 +243,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 	log := s.log.With("connector", m.name)
 	var r *retrier
 	for {
-		cc, src, probs := parseConfig(s.opts.Plugins, m.name, cfg, log)
+		cc, src, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, m.name, cfg, log)
 		if len(probs) > 0 {
 			s.setState(m, StateFailed, invalidConfigError(probs).Error())
 			return
@@ -258,12 +268,13 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			Source:  src,
 			Encoder: enc,
 			NewSink: func(ctx context.Context) (sinks.Sink, error) {
-				return s.opts.NewSink(ctx, m.name, cc.partitions, cc.replicationFactor)
+				return s.opts.NewSink(ctx, m.name, SinkSpec{Topics: cc.topics, Producer: cc.producer})
 			},
-			Offsets:  s.opts.Offsets,
-			Batching: cc.batching,
-			Log:      log,
-			Metrics:  s.opts.Metrics,
+			Offsets:   s.opts.Offsets,
+			Batching:  cc.batching,
+			Tolerance: cc.tolerance,
+			Log:       log,
+			Metrics:   s.opts.Metrics,
 			OnRunning: func() {
 				runningAt.Store(time.Now().UnixNano())
 				s.setState(m, StateRunning, "")
@@ -371,7 +382,7 @@ func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
 		return rest.Errorf(400, "Connector config %v contains no connector type", s.redact(cfg))
 	}
-	_, _, probs := parseConfig(s.opts.Plugins, name, cfg, s.log)
+	_, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, name, cfg, s.log)
 	if len(probs) > 0 {
 		return invalidConfigError(probs)
 	}
@@ -621,11 +632,55 @@ func (s *Supervisor) Restart(_ context.Context, name string) error {
 	return nil
 }
 
-// Validate checks a config against plugin without creating anything.
+// UnusedKeys returns the keys of a connector's config that sluice accepts
+// without using them, each with the reason.
+func (s *Supervisor) UnusedKeys(name string) ([]rest.UnusedKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
+		return nil, err
+	}
+	p := findPlugin(s.opts.Plugins, m.config["connector.class"])
+	if p == nil {
+		return []rest.UnusedKey{}, nil
+	}
+	out := []rest.UnusedKey{}
+	for _, kr := range p.UnusedKeys(m.config) {
+		out = append(out, rest.UnusedKey{Key: kr[0], Reason: kr[1]})
+	}
+	return out, nil
+}
+
+// Validate checks a config against plugin without creating anything: the
+// keys and values, then, as Debezium's validate does, a connection to the
+// database and its login (the plugin's Check), unless a connection key
+// already has a problem. The check is bounded by
+// connection.validation.timeout.ms.
 func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string][]string, error) {
-	_, _, probs := parseConfig(s.opts.Plugins, cfg["name"], cfg, s.log)
+	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], cfg, s.log)
+	if cc.plugin == nil || cc.plugin.Check == nil {
+		return probs, nil
+	}
+	for _, k := range connectionKeys {
+		if len(probs[k]) > 0 {
+			return probs, nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cc.validationTimeout)
+	defer cancel()
+	for k, es := range cc.plugin.Check(ctx, cfg) {
+		if probs == nil {
+			probs = problems{}
+		}
+		probs[k] = append(probs[k], es...)
+	}
 	return probs, nil
 }
+
+// connectionKeys are the keys a connection check needs; with a problem on
+// one, Validate does not try to connect.
+var connectionKeys = []string{"database.hostname", "database.port", "database.user", "database.password", "database.dbname", "connection.validation.timeout.ms"}
 
 // Offsets returns a connector's committed checkpoint in Kafka Connect's
 // offsets shape: the partition is {"server": topic.prefix}, as Debezium's.

@@ -35,7 +35,7 @@ func newTestSupervisor(t *testing.T, dir string, src Source, sink *memSink) *Sup
 		DataDir:  dir,
 		WorkerID: "127.0.0.1:8083",
 		Plugins:  []Plugin{testPlugin(src)},
-		NewSink: func(context.Context, string, int32, int16) (sinks.Sink, error) {
+		NewSink: func(context.Context, string, SinkSpec) (sinks.Sink, error) {
 			return sink, nil
 		},
 		Offsets: sink,

@@ -53,7 +53,7 @@ func TestRESTBadInput(t *testing.T) {
 	bad := copyMap(good)
 	bad["databse.hostname"] = "typo"
 	code, body = d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": bad})
-	wantError(t, "unknown key", code, body, 400, "databse.hostname")
+	wantError(t, "unknown key", code, body, 400, "databse.hostname", `did you mean "database.hostname"`)
 
 	bad = copyMap(good)
 	delete(bad, "topic.prefix")

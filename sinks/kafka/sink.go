@@ -34,6 +34,10 @@ type Config struct {
 	// -1 uses the broker's defaults.
 	Partitions        int32
 	ReplicationFactor int16
+	// TopicSpec, when set, says how each topic the sink creates is made
+	// (Kafka Connect's topic.creation.*), instead of Partitions and
+	// ReplicationFactor.
+	TopicSpec func(topic string) TopicSpec
 	// TransactionTimeout is the producer's transaction.timeout.ms.
 	TransactionTimeout time.Duration
 	// Options are appended to the client's options (security, tests).
@@ -53,6 +57,14 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("kafka sink: offsets topic and checkpoint key are required"))
 	}
 	return errors.Join(errs...)
+}
+
+// TopicSpec is how one topic is created.
+type TopicSpec struct {
+	// Partitions and ReplicationFactor are -1 for the broker's defaults.
+	Partitions        int32
+	ReplicationFactor int16
+	Configs           map[string]*string
 }
 
 // recordSlab is how many records Write allocates at once.
@@ -213,15 +225,13 @@ func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	resp, err := s.adm.CreateTopics(ctx, s.cfg.Partitions, s.cfg.ReplicationFactor, nil, missing...)
-	if err == nil {
-		for _, r := range resp {
-			if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
-				err = fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+	var err error
+	if s.cfg.TopicSpec == nil {
+		err = s.createTopics(ctx, TopicSpec{Partitions: s.cfg.Partitions, ReplicationFactor: s.cfg.ReplicationFactor}, missing)
+	} else {
+		for _, t := range missing {
+			if err = s.createTopics(ctx, s.cfg.TopicSpec(t), []string{t}); err != nil {
 				break
-			}
-			if r.Err == nil {
-				s.log.Info("created topic", "topic", r.Topic)
 			}
 		}
 	}
@@ -230,6 +240,24 @@ func (s *Sink) ensureTopics(ctx context.Context, recs []sinks.Record) error {
 			delete(s.topics, t)
 		}
 		return classify(fmt.Errorf("kafka sink: %w", err))
+	}
+	return nil
+}
+
+// createTopics creates topics as spec says; a topic that exists is left as
+// it is.
+func (s *Sink) createTopics(ctx context.Context, spec TopicSpec, topics []string) error {
+	resp, err := s.adm.CreateTopics(ctx, spec.Partitions, spec.ReplicationFactor, spec.Configs, topics...)
+	if err != nil {
+		return err
+	}
+	for _, r := range resp {
+		if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+		}
+		if r.Err == nil {
+			s.log.Info("created topic", "topic", r.Topic, "partitions", spec.Partitions, "replication_factor", spec.ReplicationFactor, "configs", len(spec.Configs))
+		}
 	}
 	return nil
 }
