@@ -23,6 +23,7 @@ type snapshotRun struct {
 	state      cpState
 	stateJSON  json.RawMessage
 	at         binlogPos // this run's snapshot coordinate
+	gtids      string    // the GTID set at it, for the schema history
 	startTable int
 	startAfter []string // resume after this key; nil = from the table's start
 	startCount int64    // rows of the start table already read
@@ -159,7 +160,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	tsText, _ := r.GetString(0, 0)
 	tsf, _ := strconv.ParseFloat(tsText, 64)
-	run := &snapshotRun{at: at.binlogPos, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
+	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
 
 	if cp == nil {
 		names := make([]string, 0, len(ids))
@@ -215,7 +216,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	// The schema-change records come first; reading them also reads the
 	// tables' models.
 	var ddls []snapDDL
-	if run.schema && st.cfg.IncludeSchemaChanges {
+	if run.schema && st.cfg.writesSchemaRecords() {
 		var err error
 		if ddls, err = st.snapshotDDL(ctx, st.q); err != nil {
 			return nil, err

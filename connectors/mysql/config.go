@@ -71,19 +71,24 @@ var ConfigKeys = []string{
 	"bigint.unsigned.handling.mode",
 	"connect.timeout.ms",
 	"connect.keep.alive.interval.ms",
+	// The schema history (history.go) and the other binlog keys of issue 11
+	// (binlogkeys.go).
+	"schema.history.internal.kafka.bootstrap.servers",
+	"schema.history.internal.kafka.topic",
+	"schema.history.internal.skip.unparseable.ddl",
 }
 
-// historyReason is why Debezium's schema history keys mean nothing here.
-const historyReason = "sluice keeps each table's schema with its checkpoint in the offsets topic, " +
-	"written in the same Kafka transaction as the records, so it needs no schema history topic"
+// historyReason is why the schema history keys other than the topic,
+// its brokers and the DDL filters mean nothing here.
+const historyReason = "sluice writes the schema history to schema.history.internal.kafka.topic with its own " +
+	"transactional producer, in the same Kafka transaction as the records and the checkpoint, and reads it back " +
+	"with read_committed; Debezium's history class, producer, consumer and recovery settings do not apply"
 
 // UnusedKeys are Debezium keys the MySQL/MariaDB source accepts without
 // using them, each with the reason (a key ending in "." stands for every
 // key it begins): Debezium's tutorial config carries them.
 var UnusedKeys = map[string]string{
 	"schema.history.internal":                                 historyReason,
-	"schema.history.internal.kafka.bootstrap.servers":         historyReason,
-	"schema.history.internal.kafka.topic":                     historyReason,
 	"schema.history.internal.kafka.recovery.poll.interval.ms": historyReason,
 	"schema.history.internal.kafka.recovery.attempts":         historyReason,
 	"schema.history.internal.kafka.query.timeout.ms":          historyReason,
@@ -142,6 +147,14 @@ type Config struct {
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
 	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
 	HeartbeatPeriod time.Duration
+
+	// The schema history (history.go): HistoryTopic and HistoryBrokers are
+	// schema.history.internal.kafka.topic and .bootstrap.servers (no
+	// history when empty); SkipUnparseableDDL is
+	// schema.history.internal.skip.unparseable.ddl.
+	HistoryTopic       string
+	HistoryBrokers     []string
+	SkipUnparseableDDL bool
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -275,6 +288,8 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
 	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
+
+	historyConfig(&c, m, bad)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("%s connector %q: invalid configuration: %w", c.Flavor(), name, err)

@@ -54,6 +54,18 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		{Name: "schema.history.internal.store.only.captured.databases.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 4, Width: cd.WidthShort,
 			Display: "Store only DDL that modifies tables of databases that are captured based on include/exclude lists",
 			Doc:     "Whether the schema change topic gets only the DDL of captured databases."},
+		// The schema history (history.go). Kafka Connect lists neither
+		// kafka.* key for Debezium (they belong to its history class);
+		// their wording is KafkaSchemaHistory's.
+		{Name: "schema.history.internal.skip.unparseable.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 2, Width: cd.WidthShort,
+			Display: "Skip DDL statements that cannot be parsed",
+			Doc:     "true: an ALTER TABLE sluice cannot read is ignored (the table keeps its definition); false: the table's definition is read from the server instead."},
+		{Name: "schema.history.internal.kafka.topic", Type: cd.String, Importance: cd.High, Group: "History Storage", Order: 10, Width: cd.WidthLong,
+			Display: "Database schema history topic name",
+			Doc:     "The topic of the schema history: Debezium's history records, written in the same Kafka transaction as the events, read back on restart so a replay uses the table definitions of its binlog position."},
+		{Name: "schema.history.internal.kafka.bootstrap.servers", Type: cd.String, Importance: cd.High, Group: "History Storage", Order: 11, Width: cd.WidthLong,
+			Display: "Kafka broker addresses",
+			Doc:     "The Kafka cluster the schema history is read from on restart; the same cluster the connector writes to."},
 		{Name: "tombstones.on.delete", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 3, Width: cd.WidthShort, Display: "Change the behaviour of Debezium with regards to delete operations",
 			Doc: "Whether a delete event is followed by a tombstone (a record with a null value) for log compaction."},
 		{Name: "table.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 16, Width: cd.WidthLong, Display: "Include Tables",

@@ -175,7 +175,7 @@ func classifyDDL(q, defaultDB string) (db string, changes []tableChange, ok bool
 // record per table, its statement rewritten to name that table alone
 // ("DROP TABLE `db`.`t`"), as Debezium's parser signals it.
 func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, start uint32, defaultDB, q string) error {
-	if !d.cfg.IncludeSchemaChanges || d.skipAll {
+	if !d.cfg.IncludeSchemaChanges && d.cfg.HistoryTopic == "" || d.skipAll {
 		return nil
 	}
 	db, changes, ok := classifyDDL(q, defaultDB)
@@ -216,15 +216,18 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 	record := func(db, table, ddl string, tcs []any) error {
 		si := srcInfo{ts: ts, db: db, table: table, serverID: h.ServerID,
 			gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
-		ev := &change.Event{
-			Commit: ts,
-			Message: &change.Message{
+		ev := &change.Event{Commit: ts}
+		if d.cfg.IncludeSchemaChanges {
+			ev.Message = &change.Message{
 				KeySchema: key, ValueSchema: value,
 				Key:   change.StructValue{db},
 				Value: change.StructValue{si.block(d.cfg), time.Now().UnixMilli(), db, nil, ddl, tcs},
-			},
+			}
 		}
-		return d.emit(ctx, ev, nil, nil, 512+2*len(ddl))
+		if err := d.emit(ctx, ev, nil, nil, 512+2*len(ddl)); err != nil {
+			return err
+		}
+		return d.history(ev, h, db, ddl, tcs)
 	}
 	if m := dropPrefixRE.FindStringSubmatch(strings.TrimSpace(commentRE.ReplaceAllString(q, " "))); m != nil && len(changes) > 0 && changes[0].kind == "DROP" {
 		suffix := ""

@@ -178,6 +178,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		}
 	}
 	st.q = q
+	if err := st.openHistory(ctx, plan.cp); err != nil {
+		return nil, err
+	}
 	if plan.snapshot {
 		if err := st.beginSnapshot(ctx, cp, state, ids); err != nil {
 			return nil, err
@@ -191,7 +194,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, err
 		}
 		plan.start = at
-		plan.schemaOnly = noData && cfg.IncludeSchemaChanges
+		plan.schemaOnly = noData && cfg.writesSchemaRecords()
 		s.log.Info("streaming from the current binlog position", "at", at.String())
 	}
 	st.start(plan)
@@ -367,7 +370,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	} else {
 		state = plan.state
 	}
-	if plan.schemaOnly && st.cfg.IncludeSchemaChanges {
+	if plan.schemaOnly && st.cfg.writesSchemaRecords() {
 		var err error
 		if state, err = st.schemaOnlySnapshot(ctx, plan.start, plan.schemaSkip); err != nil {
 			return err

@@ -254,9 +254,15 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			opened = time.Now()
 			topics.batchStart()
 		}
-		msgs, err = t.Encoder.Encode(msgs[:0], ev)
-		if err != nil {
-			return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
+		msgs = msgs[:0]
+		if ev.Table != nil || ev.Message != nil || len(ev.Raw) == 0 {
+			msgs, err = t.Encoder.Encode(msgs, ev)
+			if err != nil {
+				return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
+			}
+		}
+		for _, r := range ev.Raw {
+			msgs = append(msgs, schema.Message{Topic: r.Topic, Key: r.Key, Value: r.Value})
 		}
 		recs = recs[:0]
 		for i := range msgs {
