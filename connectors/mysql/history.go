@@ -105,8 +105,10 @@ type histRecord struct {
 type histChange struct {
 	Type    string     `json:"type"`
 	ID      string     `json:"id"`
-	Table   *histTable `json:"table,omitempty"`
-	Comment *string    `json:"comment,omitempty"`
+	Table *histTable `json:"table,omitempty"`
+	// Comment is the table's comment, JSON null when it has none; absent
+	// for a DROP (as Debezium writes it).
+	Comment json.RawMessage `json:"comment,omitempty"`
 }
 
 type histTable struct {
@@ -145,7 +147,9 @@ func histChanges(tcs []any) []histChange {
 		}
 		hc := histChange{Type: v[0].(string), ID: v[1].(string)}
 		if t, ok := v[2].(change.StructValue); ok && hc.Type != "DROP" {
-			hc.Table, hc.Comment = histTableOf(t)
+			var comment *string
+			hc.Table, comment = histTableOf(t)
+			hc.Comment, _ = json.Marshal(comment)
 		}
 		out = append(out, hc)
 	}
@@ -211,8 +215,9 @@ func (hc *histChange) model() *ddlTable {
 	if hc.Table.DefaultCharsetName != nil {
 		t.Charset = *hc.Table.DefaultCharsetName
 	}
-	if hc.Comment != nil {
-		t.Comment, t.HasComment = *hc.Comment, true
+	var comment *string
+	if len(hc.Comment) > 0 && json.Unmarshal(hc.Comment, &comment) == nil && comment != nil {
+		t.Comment, t.HasComment = *comment, true
 	}
 	for _, c := range hc.Table.Columns {
 		dc := ddlColumn{Name: c.Name, JDBCType: c.JDBCType, TypeName: c.TypeName, Length: -1,

@@ -144,6 +144,11 @@ func TestHistoryModelRoundTrip(t *testing.T) {
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
+		// Debezium writes the table's comment beside the table, null when
+		// it has none.
+		if want := map[bool]string{true: `"tab"`, false: "null"}[cr.Table.HasComment]; string(hcs[0].Comment) != want {
+			t.Errorf("%s: change comment %s, want %s", ddl, hcs[0].Comment, want)
+		}
 		m := back[0].model()
 		if !reflect.DeepEqual(m.value(), cr.Table.value()) {
 			t.Errorf("%s:\n got  %v\n want %v", ddl, m.value(), cr.Table.value())
