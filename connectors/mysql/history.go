@@ -103,8 +103,8 @@ type histRecord struct {
 
 // histChange is a JsonTableChangeSerializer table change.
 type histChange struct {
-	Type    string     `json:"type"`
-	ID      string     `json:"id"`
+	Type  string     `json:"type"`
+	ID    string     `json:"id"`
 	Table *histTable `json:"table,omitempty"`
 	// Comment is the table's comment, JSON null when it has none; absent
 	// for a DROP (as Debezium writes it).
