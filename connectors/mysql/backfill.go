@@ -99,7 +99,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	if _, err := exec("set isolation level", "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return err
 	}
-	lock := st.cfg.SnapshotLocking == LockingMinimal
+	lock := st.cfg.snapshotLocks()
 	if lock {
 		if _, err := exec("lock tables for the snapshot position (FLUSH TABLES WITH READ LOCK)", "FLUSH TABLES WITH READ LOCK"); err != nil {
 			return err
@@ -146,7 +146,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		}
 		st.log.Warn("snapshot.locking.mode=none on MySQL: the binlog position read beside the snapshot may be later than the snapshot; changes committed in between can be missed")
 	}
-	if lock {
+	if lock && st.cfg.SnapshotLocking != LockingExtended { // extended: unlocked when the snapshot ends
 		if _, err := exec("unlock tables", "UNLOCK TABLES"); err != nil {
 			return err
 		}
@@ -285,6 +285,12 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
+	}
+	if st.cfg.SnapshotLocking == LockingExtended {
+		if _, err := st.q.Execute("UNLOCK TABLES"); err != nil {
+			return nil, &ConnError{Op: "unlock tables after the snapshot (snapshot.locking.mode=extended)", Err: err}
+		}
+		st.log.Info("global read lock released (snapshot.locking.mode=extended)")
 	}
 	st.log.Info("snapshot done")
 	return &run.state, nil

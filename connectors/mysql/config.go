@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/filter"
@@ -76,6 +77,15 @@ var ConfigKeys = []string{
 	"schema.history.internal.kafka.bootstrap.servers",
 	"schema.history.internal.kafka.topic",
 	"schema.history.internal.skip.unparseable.ddl",
+	"include.query",
+	"gtid.source.includes",
+	"gtid.source.excludes",
+	"gtid.source.filter.dml.events",
+	"database.ssl.mode",
+	"database.ssl.truststore",
+	"database.ssl.truststore.password",
+	"database.ssl.keystore",
+	"database.ssl.keystore.password",
 }
 
 // historyReason is why the schema history keys other than the topic,
@@ -98,7 +108,7 @@ var UnusedKeys = map[string]string{
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets.
-var PasswordKeys = []string{"database.password"}
+var PasswordKeys = []string{"database.password", "database.ssl.truststore.password", "database.ssl.keystore.password"}
 
 // Config is a MySQL or MariaDB connector's configuration, parsed from
 // Debezium's flat string map by ParseConfig.
@@ -155,6 +165,15 @@ type Config struct {
 	HistoryTopic       string
 	HistoryBrokers     []string
 	SkipUnparseableDDL bool
+
+	// The other binlog keys (binlogkeys.go, tls.go): include.query;
+	// gtid.source.includes/excludes and gtid.source.filter.dml.events;
+	// database.ssl.mode (SSLMode) and its files (TLS, nil without TLS).
+	IncludeQuery                           bool
+	GTIDSourceIncludes, GTIDSourceExcludes []*regexp.Regexp
+	GTIDFilterDML                          bool
+	SSLMode                                string
+	TLS                                    *tls.Config
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -258,7 +277,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 
 	c.SnapshotMode = oneOf("snapshot.mode", SnapshotInitial, SnapshotInitial, SnapshotInitialOnly, SnapshotNoData, SnapshotNever, SnapshotWhenNeeded)
-	c.SnapshotLocking = oneOf("snapshot.locking.mode", LockingMinimal, LockingMinimal, LockingNone)
+	c.SnapshotLocking = parseLocking(&c, m["snapshot.locking.mode"], bad) // binlogkeys.go
 	c.SnapshotFetchSize = int(intIn("snapshot.fetch.size", 10240, 1, 10_000_000))
 	c.IncludeSchemaChanges = boolean("include.schema.changes", true)
 	c.SchemaOnlyCapturedTables = boolean("schema.history.internal.store.only.captured.tables.ddl", false)
@@ -290,6 +309,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
 
 	historyConfig(&c, m, bad)
+	binlogKeys(&c, m, &errs, bad)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("%s connector %q: invalid configuration: %w", c.Flavor(), name, err)

@@ -66,7 +66,7 @@ func (s *Source) WithKnobs(k Knobs) *Source {
 // connect opens a query connection with the session settings the snapshot's
 // text values depend on (UTC for TIMESTAMP, utf8mb4).
 func connect(ctx context.Context, cfg *Config) (*client.Conn, error) {
-	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout)
+	c, err := dial(ctx, cfg) // database.ssl.mode: tls.go
 	if err != nil {
 		return nil, classifyConnectError(cfg, fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), err)
 	}
@@ -148,7 +148,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	case cfg.SnapshotMode == SnapshotInitial || cfg.SnapshotMode == SnapshotWhenNeeded:
 		plan.snapshot = true
 	}
-	lock := plan.snapshot && cfg.SnapshotLocking == LockingMinimal
+	lock := plan.snapshot && cfg.snapshotLocks()
 	info, warnings, err := checkPrerequisites(q, &cfg, ids, !snapOnly, lock)
 	if err != nil {
 		return nil, err
