@@ -112,6 +112,18 @@ func TestIntegrationSSLModes(t *testing.T) {
 	if ev := next(t, st, 1)[0]; idOf(ev) != 7 {
 		t.Errorf("preferred: %v", ev.After)
 	}
+	st.Close() // the next stream reads the binlog with the same server id
+	// The MySQL connector class defaults to preferred, as Debezium's.
+	my := e.config(map[string]string{"connector.class": MySQLClass, "snapshot.mode": "no_data"})
+	if my.SSLMode != SSLPreferred {
+		t.Fatalf("MySQL class ssl mode %q", my.SSLMode)
+	}
+	st2 := e.open(my, nil, Knobs{})
+	quiet(t, st2, 300*time.Millisecond)
+	e.exec("INSERT INTO t VALUES (8)")
+	if ev := next(t, st2, 1)[0]; idOf(ev) != 8 {
+		t.Errorf("MySQL class, preferred: %v", ev.After)
+	}
 }
 
 // TestIntegrationSnapshotLockingExtended: with extended the global read
