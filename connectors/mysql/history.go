@@ -385,8 +385,10 @@ func (h *recoveredHistory) apply(r *histRecord, cp *change.Position) {
 // consumer: a record there was committed with a checkpoint at or after it.
 func recoverHistory(ctx context.Context, cfg *Config, cp *change.Position) (*recoveredHistory, error) {
 	herr := func(op string, err error) error { return &HistoryError{Topic: cfg.HistoryTopic, Op: op, Err: err} }
+	// Control records (transaction markers) are kept so that reading ends
+	// exactly at the last stable offset, which is often one of them.
 	cl, err := historyClient(cfg, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.HistoryTopic: {0: kgo.NewOffset().AtStart()}}),
-		kgo.FetchMaxWait(250*time.Millisecond))
+		kgo.FetchMaxWait(250*time.Millisecond), kgo.KeepControlRecords())
 	if err != nil {
 		return nil, err
 	}
@@ -415,6 +417,9 @@ func recoverHistory(ctx context.Context, cfg *Config, cp *change.Position) (*rec
 	next := int64(0)
 	quiet := 0
 	for next < end.Offset {
+		if quiet >= historyQuietPolls {
+			return nil, herr("read", fmt.Errorf("no record after offset %d for %d s, though its last stable offset is %d", next-1, historyQuietPolls, end.Offset))
+		}
 		pctx, cancel := context.WithTimeout(ctx, time.Second)
 		fs := cl.PollFetches(pctx)
 		cancel()
@@ -434,7 +439,7 @@ func recoverHistory(ctx context.Context, cfg *Config, cp *change.Position) (*rec
 		fs.EachRecord(func(rec *kgo.Record) {
 			got = true
 			next = rec.Offset + 1
-			if rec.Offset >= end.Offset || ferr != nil {
+			if rec.Offset >= end.Offset || ferr != nil || rec.Attrs.IsControl() {
 				return
 			}
 			var r histRecord
@@ -450,18 +455,18 @@ func recoverHistory(ctx context.Context, cfg *Config, cp *change.Position) (*rec
 		if ferr != nil {
 			return nil, herr("read", ferr)
 		}
-		if !got {
-			// Nothing more to read below the last stable offset: what is
-			// left there are transaction markers and aborted records.
-			if quiet++; quiet >= 2 {
-				break
-			}
-		} else {
+		if got {
 			quiet = 0
+		} else {
+			quiet++
 		}
 	}
 	return h, nil
 }
+
+// historyQuietPolls bounds the one-second polls without a record while
+// the history is read to its end.
+const historyQuietPolls = 30
 
 // history gives ev, the event of a DDL statement's schema-change record
 // just emitted, its history record, when the connector keeps a history and
@@ -501,6 +506,10 @@ func (st *Stream) openHistory(ctx context.Context, cp *change.Position) error {
 	h, err := recoverHistory(ctx, st.cfg, cp)
 	if err != nil {
 		return err
+	}
+	if h.records == 0 {
+		st.log.Warn("the schema history has no record at or before the checkpoint (was the topic set after the connector started, or emptied?); "+
+			"table definitions are read from the server as they are now until the history has them", "topic", st.cfg.HistoryTopic)
 	}
 	for name, m := range h.models {
 		st.models[name] = m // nil: dropped at cp
