@@ -103,9 +103,10 @@ type histRecord struct {
 
 // histChange is a JsonTableChangeSerializer table change.
 type histChange struct {
-	Type  string     `json:"type"`
-	ID    string     `json:"id"`
-	Table *histTable `json:"table,omitempty"`
+	Type       string     `json:"type"`
+	ID         string     `json:"id"`
+	PreviousID string     `json:"previousId,omitempty"` // a renamed table's old id
+	Table      *histTable `json:"table,omitempty"`
 	// Comment is the table's comment, JSON null when it has none; absent
 	// for a DROP (as Debezium writes it).
 	Comment json.RawMessage `json:"comment,omitempty"`
@@ -138,14 +139,18 @@ type histColumn struct {
 
 // histChanges turns the tableChanges entries of a schema-change record
 // (io.debezium.connector.schema.Change values) into the history's.
-func histChanges(tcs []any) []histChange {
+func histChanges(tcs []any, prevs []string) []histChange {
 	out := make([]histChange, 0, len(tcs))
-	for _, tc := range tcs {
+	for i, tc := range tcs {
 		v, ok := tc.(change.StructValue)
 		if !ok || len(v) < 3 {
 			continue
 		}
 		hc := histChange{Type: v[0].(string), ID: v[1].(string)}
+		if i < len(prevs) && prevs[i] != "" {
+			db, t, _ := strings.Cut(prevs[i], ".")
+			hc.PreviousID = `"` + db + `"."` + t + `"`
+		}
 		if t, ok := v[2].(change.StructValue); ok && hc.Type != "DROP" {
 			var comment *string
 			hc.Table, comment = histTableOf(t)
@@ -246,8 +251,10 @@ func (hc *histChange) model() *ddlTable {
 }
 
 // tableName turns a change id ("db"."table") into "db.table".
-func (hc *histChange) tableName() string {
-	db, t, _ := strings.Cut(strings.Trim(hc.ID, `"`), `"."`)
+func (hc *histChange) tableName() string { return idName(hc.ID) }
+
+func idName(id string) string {
+	db, t, _ := strings.Cut(strings.Trim(id, `"`), `"."`)
 	return db + "." + t
 }
 
@@ -264,9 +271,11 @@ func encodeHistory(r *histRecord) ([]byte, error) {
 }
 
 // historyRaw returns the raw record of a history record for cfg's topic.
-func historyRaw(cfg *Config, pos histPosition, db, ddl string, tcs []any) ([]change.RawRecord, error) {
+// prevs, when not nil, gives per entry of tcs the old "db.table" of a
+// renamed table ("" for none).
+func historyRaw(cfg *Config, pos histPosition, db, ddl string, tcs []any, prevs []string) ([]change.RawRecord, error) {
 	r := &histRecord{Source: map[string]string{"server": cfg.TopicPrefix}, Position: pos,
-		TsMs: time.Now().UnixMilli(), DatabaseName: db, DDL: ddl, TableChanges: histChanges(tcs)}
+		TsMs: time.Now().UnixMilli(), DatabaseName: db, DDL: ddl, TableChanges: histChanges(tcs, prevs)}
 	b, err := encodeHistory(r)
 	if err != nil {
 		return nil, &DecodeError{Table: "schema history", Err: err}
@@ -370,6 +379,9 @@ func (h *recoveredHistory) apply(r *histRecord, cp *change.Position) {
 		hc := &r.TableChanges[i]
 		switch hc.Type {
 		case "CREATE", "ALTER":
+			if hc.PreviousID != "" {
+				h.models[idName(hc.PreviousID)] = nil // renamed away
+			}
 			if m := hc.model(); m != nil {
 				h.models[hc.tableName()] = m
 			}
@@ -471,13 +483,13 @@ const historyQuietPolls = 30
 // history gives ev, the event of a DDL statement's schema-change record
 // just emitted, its history record, when the connector keeps a history and
 // the event was not skipped (emit holds it back as the buffered event).
-func (d *decoder) history(ev *change.Event, h *replication.EventHeader, db, ddl string, tcs []any) error {
+func (d *decoder) history(ev *change.Event, h *replication.EventHeader, db, ddl string, tcs []any, prevs []string) error {
 	if d.cfg.HistoryTopic == "" || d.buf.ev != ev {
 		return nil
 	}
 	pos := histPosition{TsSec: int64(h.Timestamp), File: d.txStart.File, Pos: d.txStart.Pos, GTIDs: d.txStart.GTIDs,
 		ServerID: h.ServerID, Event: ev.Pos.Index + 1, Index: ev.Pos.Index}
-	raw, err := historyRaw(d.cfg, pos, db, ddl, tcs)
+	raw, err := historyRaw(d.cfg, pos, db, ddl, tcs, prevs)
 	if err != nil {
 		return err
 	}

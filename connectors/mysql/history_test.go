@@ -48,7 +48,7 @@ func keysOf(v any, path string, out map[string][]string) {
 func sluiceHistory(t *testing.T, pos histPosition, db, ddl string, tcs []any) map[string]any {
 	t.Helper()
 	cfg := &Config{TopicPrefix: "history_dbz", HistoryTopic: "h"}
-	raw, err := historyRaw(cfg, pos, db, ddl, tcs)
+	raw, err := historyRaw(cfg, pos, db, ddl, tcs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestHistoryModelRoundTrip(t *testing.T) {
 		}
 		cr.Table.Charset = "utf8mb4"
 		tc := change.StructValue{"CREATE", `"d"."a"`, cr.Table.value()}
-		hcs := histChanges([]any{tc})
+		hcs := histChanges([]any{tc}, nil)
 		b, err := json.Marshal(hcs)
 		if err != nil {
 			t.Fatal(err)
@@ -203,5 +203,14 @@ func TestHistoryRecovery(t *testing.T) {
 	h.apply(stream(300, 0, "DROP", nil), cp)
 	if m, ok := h.models["d.t"]; !ok || m != nil {
 		t.Errorf("a DROP before the checkpoint leaves %v, want a nil model", m)
+	}
+	// A rename (an ALTER with previousId, as Debezium writes it) moves the
+	// table.
+	h.apply(stream(310, 0, "CREATE", tbl("r")), cp)
+	rn := stream(320, 0, "ALTER", tbl("r"))
+	rn.TableChanges[0].ID, rn.TableChanges[0].PreviousID = `"d"."u"`, `"d"."t"`
+	h.apply(rn, cp)
+	if m, ok := h.models["d.t"]; !ok || m != nil || h.models["d.u"] == nil {
+		t.Errorf("after RENAME t TO u: t %v, u %v", h.models["d.t"], h.models["d.u"])
 	}
 }

@@ -146,7 +146,7 @@ func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []
 		}
 		if st.cfg.HistoryTopic != "" {
 			pos := histPosition{TsSec: run.ts.Unix(), File: run.at.File, Pos: run.at.Pos, GTIDs: run.gtids, Snapshot: "INITIAL", Index: idx}
-			raw, err := historyRaw(st.cfg, pos, r.db, r.ddl, tcs)
+			raw, err := historyRaw(st.cfg, pos, r.db, r.ddl, tcs, nil)
 			if err != nil {
 				return err
 			}

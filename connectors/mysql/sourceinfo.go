@@ -87,7 +87,7 @@ type srcInfo struct {
 	file     string
 	pos      uint32
 	row      int32
-	thread   int64 // 0: unknown
+	thread   int64  // 0: unknown
 	query    string // "": none (include.query)
 }
 
@@ -157,7 +157,7 @@ func (s *srcInfo) fill(dst change.StructValue, cfg *Config, c *srcBoxes) change.
 // blocks, and the boxed row numbers.
 type srcBoxes struct {
 	version, flavor, prefix, snapshot, db, table, gtid, file, query strBox
-	serverID, pos, thread                                    int64Box
+	serverID, pos, thread                                           int64Box
 
 	ts         time.Time
 	tsSet      bool
