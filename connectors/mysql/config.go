@@ -105,7 +105,25 @@ var UnusedKeys = map[string]string{
 	"schema.history.internal.kafka.create.timeout.ms":         historyReason,
 	"schema.history.internal.producer.":                       historyReason,
 	"schema.history.internal.consumer.":                       historyReason,
+	// The other history classes' keys and the history's internal ones.
+	"schema.history.internal.kafka.buffer.batch.size": historyReason,
+	"schema.history.internal.name":                    historyReason,
+	"schema.history.internal.connector.class":         historyReason,
+	"schema.history.internal.connector.id":            historyReason,
+	"schema.history.internal.ddl.filter":              historyReason,
+	"schema.history.internal.prefer.ddl":              historyReason,
+	"schema.history.internal.file.":                   historyOtherStore,
+	"schema.history.internal.jdbc.":                   historyOtherStore,
+	"schema.history.internal.redis.":                  historyOtherStore,
+	"schema.history.internal.s3.":                     historyOtherStore,
+	"schema.history.internal.azure.":                  historyOtherStore,
+	"schema.history.internal.rocketmq.":               historyOtherStore,
 }
+
+// historyOtherStore is why the keys of Debezium's other schema history
+// stores (file, JDBC, Redis, S3, Azure blob, RocketMQ) mean nothing here.
+const historyOtherStore = "sluice keeps the schema history only in Kafka (schema.history.internal.kafka.topic), " +
+	"in the same transaction as the records; Debezium's other history stores do not apply"
 
 // PasswordKeys lists the configuration keys whose values are secrets.
 var PasswordKeys = []string{"database.password", "database.ssl.truststore.password", "database.ssl.keystore.password"}
