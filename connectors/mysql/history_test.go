@@ -1,11 +1,17 @@
 package mysql
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -212,5 +218,74 @@ func TestHistoryRecovery(t *testing.T) {
 	h.apply(rn, cp)
 	if m, ok := h.models["d.t"]; !ok || m != nil || h.models["d.u"] == nil {
 		t.Errorf("after RENAME t TO u: t %v, u %v", h.models["d.t"], h.models["d.u"])
+	}
+}
+
+// TestDecoderHistoryRecords runs the decoder over scripted DDL with the
+// history on and include.schema.changes off: each statement's event has no
+// schema-change record but one history record, positioned at its
+// transaction, with the table as the statements made it; an ALTER sluice
+// cannot read is skipped with skip.unparseable.ddl=true and read from the
+// server with false; a rename carries previousId.
+func TestDecoderHistoryRecords(t *testing.T) {
+	for _, skip := range []bool{true, false} {
+		t.Run(fmt.Sprintf("skip.unparseable.ddl=%v", skip), func(t *testing.T) {
+			s := newScript("mysql-bin.000001")
+			s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 10}, "db", "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
+			alterAt := s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 11}, "db", "ALTER TABLE t ADD COLUMN b INT")
+			s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 12}, "db", "ALTER TABLE t ADD COLUMN z NOSUCHTYPE(3)")
+			s.ddl(gomysql.MariadbGTID{ServerID: 1, SequenceNumber: 13}, "db", "RENAME TABLE t TO t2")
+			h := newDDLHarness(t, restartPoint{binlogPos: binlogPos{"mysql-bin.000001", 4}, GTIDs: "0-1-9"}, nil, nil, nil,
+				"schema.history.internal.kafka.topic", "hist",
+				"schema.history.internal.kafka.bootstrap.servers", "127.0.0.1:1",
+				"schema.history.internal.skip.unparseable.ddl", strconv.FormatBool(skip))
+			h.st.cfg.IncludeSchemaChanges = false // the harness insists on the default
+			// The server's definition, read when a statement is not understood.
+			h.st.loadModel = func(_ context.Context, db, table string) (*ddlTable, error) {
+				cr, _ := parseCreateTable("CREATE TABLE `t` (`id` int(11) NOT NULL, `a` int(11), `b` int(11), `c` int(11), PRIMARY KEY (`id`))")
+				return cr.Table, nil
+			}
+			h.feed(s.events)
+			if len(h.out) != 4 {
+				t.Fatalf("%d events, want 4", len(h.out))
+			}
+			var recs []histRecord
+			for i, ev := range h.out {
+				if ev.Message != nil || len(ev.Raw) != 1 || ev.Raw[0].Topic != "hist" || ev.Raw[0].Key != nil {
+					t.Fatalf("event %d: message %v, raw %+v", i, ev.Message, ev.Raw)
+				}
+				var r histRecord
+				if err := json.Unmarshal(ev.Raw[0].Value, &r); err != nil {
+					t.Fatal(err)
+				}
+				recs = append(recs, r)
+			}
+			cols := func(r histRecord) string {
+				var out []string
+				for _, c := range r.TableChanges[0].Table.Columns {
+					out = append(out, c.Name)
+				}
+				return strings.Join(out, ",")
+			}
+			wantUnknown := "id,a,b"
+			if !skip {
+				wantUnknown = "id,a,b,c"
+			}
+			for i, want := range []string{"id,a", "id,a,b", wantUnknown, wantUnknown} {
+				if got := cols(recs[i]); got != want {
+					t.Errorf("record %d (%s): columns %s, want %s", i, recs[i].DDL, got, want)
+				}
+			}
+			p := recs[1].Position
+			if p.File != "mysql-bin.000001" || p.Pos != alterAt || p.GTIDs != "0-1-10" || p.ServerID != 1 || p.Index != 0 || p.Event != 1 || p.Snapshot != "" {
+				t.Errorf("ALTER's position %+v, want its transaction's start %d after GTIDs 0-1-10", p, alterAt)
+			}
+			if hc := recs[3].TableChanges[0]; hc.ID != `"db"."t2"` || hc.PreviousID != `"db"."t"` || hc.Type != "ALTER" {
+				t.Errorf("rename: %+v", hc)
+			}
+			if recs[0].Source["server"] != "inv" || recs[0].DatabaseName != "db" {
+				t.Errorf("source %v, databaseName %q", recs[0].Source, recs[0].DatabaseName)
+			}
+		})
 	}
 }
