@@ -81,14 +81,35 @@ func historyConfig(c *Config, m map[string]string, bad func(key, format string, 
 // (among the snapshot's records for a snapshot record), which orders it
 // exactly against a checkpoint.
 type histPosition struct {
-	TsSec    int64  `json:"ts_sec"`
-	File     string `json:"file"`
-	Pos      uint32 `json:"pos"`
-	GTIDs    string `json:"gtids,omitempty"`
-	ServerID uint32 `json:"server_id,omitempty"`
-	Event    int64  `json:"event,omitempty"`
-	Snapshot string `json:"snapshot,omitempty"`
-	Index    int64  `json:"sluice.index"`
+	TsSec    int64        `json:"ts_sec"`
+	File     string       `json:"file"`
+	Pos      uint32       `json:"pos"`
+	GTIDs    string       `json:"gtids,omitempty"`
+	ServerID uint32       `json:"server_id,omitempty"`
+	Event    int64        `json:"event,omitempty"`
+	Snapshot histSnapshot `json:"snapshot,omitempty"`
+	Index    int64        `json:"sluice.index"`
+}
+
+// histSnapshot is a history position's "snapshot": "INITIAL" as Debezium
+// 3 writes it ("" when streaming); a record of an older Debezium's history
+// (true) reads as "INITIAL", so that a topic Debezium wrote can be read.
+type histSnapshot string
+
+func (s *histSnapshot) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "null", "false":
+		*s = ""
+	case "true":
+		*s = "INITIAL"
+	default:
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = histSnapshot(v)
+	}
+	return nil
 }
 
 // histRecord is Debezium's HistoryRecord document.

@@ -289,3 +289,37 @@ func TestDecoderHistoryRecords(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryReadsDebeziumRecords reads the records real Debezium 3.5.0
+// wrote (and one of an older Debezium, whose position says
+// "snapshot":true) as a restart does, so a history topic Debezium wrote
+// gives the tables too.
+func TestHistoryReadsDebeziumRecords(t *testing.T) {
+	b, err := os.ReadFile("testdata/debezium_history_mariadb_3.5.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		t.Fatal(err)
+	}
+	old := `{"source":{"server":"history_dbz"},"position":{"file":"mariadb-bin.000001","pos":1160,"snapshot":true},"databaseName":"x","ddl":"CREATE TABLE y (a INT)",` +
+		`"tableChanges":[{"type":"CREATE","id":"\"x\".\"y\"","table":{"defaultCharsetName":null,"primaryKeyColumnNames":[],"columns":[{"name":"a","jdbcType":4,"typeName":"INT","typeExpression":"INT","position":1,"optional":true}]}}]}`
+	raws = append(raws, json.RawMessage(old))
+	h := &recoveredHistory{models: map[string]*ddlTable{}}
+	cp := &change.Position{Tx: orderOf(binlogPos{File: "mariadb-bin.000001", Pos: 9999})}
+	for _, r := range raws {
+		var rec histRecord
+		if err := json.Unmarshal(r, &rec); err != nil {
+			t.Fatalf("%s: %v", r, err)
+		}
+		h.apply(&rec, cp)
+	}
+	m := h.models["history_dbz.t1"]
+	if m == nil || len(m.Columns) != 5 || m.Columns[2].Name != "extra" || m.Comment != "tc" || m.Key[0] != "id" {
+		t.Fatalf("history_dbz.t1 after Debezium's records: %+v", m)
+	}
+	if y := h.models["x.y"]; y == nil || y.Columns[0].Name != "a" {
+		t.Errorf("x.y from the older record: %+v", y)
+	}
+}
