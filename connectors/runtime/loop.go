@@ -108,6 +108,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := t.Batching.withDefaults()
+	t.Encoder = withRaw(t.Encoder) // events' Raw records (raw.go)
 
 	sink, err := t.NewSink(ctx)
 	if err != nil {
@@ -254,15 +255,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			opened = time.Now()
 			topics.batchStart()
 		}
-		msgs = msgs[:0]
-		if ev.Table != nil || ev.Message != nil || len(ev.Raw) == 0 {
-			msgs, err = t.Encoder.Encode(msgs, ev)
-			if err != nil {
-				return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
-			}
-		}
-		for _, r := range ev.Raw {
-			msgs = append(msgs, schema.Message{Topic: r.Topic, Key: r.Key, Value: r.Value})
+		msgs, err = t.Encoder.Encode(msgs[:0], ev)
+		if err != nil {
+			return fmt.Errorf("encode event at %+v: %w", ev.Pos, err)
 		}
 		recs = recs[:0]
 		for i := range msgs {
