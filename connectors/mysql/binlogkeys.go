@@ -11,6 +11,26 @@ import (
 // gtid.source.filter.dml.events), database.ssl.* (tls.go) and the values
 // of snapshot.locking.mode.
 
+// binlogConfigKeys are the keys of the schema history (history.go) and of
+// this file, added to ConfigKeys (kept apart so that the list's other
+// blocks change independently).
+var binlogConfigKeys = []string{
+	"schema.history.internal.kafka.bootstrap.servers",
+	"schema.history.internal.kafka.topic",
+	"schema.history.internal.skip.unparseable.ddl",
+	"include.query",
+	"gtid.source.includes",
+	"gtid.source.excludes",
+	"gtid.source.filter.dml.events",
+	"database.ssl.mode",
+	"database.ssl.truststore",
+	"database.ssl.truststore.password",
+	"database.ssl.keystore",
+	"database.ssl.keystore.password",
+}
+
+func init() { ConfigKeys = append(ConfigKeys, binlogConfigKeys...) }
+
 // binlogKeys reads those keys into c, adding problems to errs (through
 // bad: "<key>: <problem>").
 func binlogKeys(c *Config, m map[string]string, errs *[]error, bad func(key, format string, args ...any)) {

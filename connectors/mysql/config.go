@@ -72,20 +72,6 @@ var ConfigKeys = []string{
 	"bigint.unsigned.handling.mode",
 	"connect.timeout.ms",
 	"connect.keep.alive.interval.ms",
-	// The schema history (history.go) and the other binlog keys of issue 11
-	// (binlogkeys.go).
-	"schema.history.internal.kafka.bootstrap.servers",
-	"schema.history.internal.kafka.topic",
-	"schema.history.internal.skip.unparseable.ddl",
-	"include.query",
-	"gtid.source.includes",
-	"gtid.source.excludes",
-	"gtid.source.filter.dml.events",
-	"database.ssl.mode",
-	"database.ssl.truststore",
-	"database.ssl.truststore.password",
-	"database.ssl.keystore",
-	"database.ssl.keystore.password",
 }
 
 // historyReason is why the schema history keys other than the topic,
@@ -171,11 +157,6 @@ type Config struct {
 
 	Types TypeOptions
 
-	ConnectTimeout time.Duration
-	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
-	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
-	HeartbeatPeriod time.Duration
-
 	// The schema history (history.go): HistoryTopic and HistoryBrokers are
 	// schema.history.internal.kafka.topic and .bootstrap.servers (no
 	// history when empty); SkipUnparseableDDL is
@@ -192,6 +173,11 @@ type Config struct {
 	GTIDFilterDML                          bool
 	SSLMode                                string
 	TLS                                    *tls.Config
+
+	ConnectTimeout time.Duration
+	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
+	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
+	HeartbeatPeriod time.Duration
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
