@@ -1,7 +1,11 @@
 package mysql
 
 import (
+	"encoding/binary"
 	"strings"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/sluicecdc/sluice/connectors/filter"
 )
@@ -146,4 +150,25 @@ func parseLocking(c *Config, v string, bad func(key, format string, args ...any)
 // LOCK: around reading its position (minimal), or until it ends (extended).
 func (c *Config) snapshotLocks() bool {
 	return c.SnapshotLocking == LockingMinimal || c.SnapshotLocking == LockingExtended
+}
+
+// mariadbGTIDOf returns the GTID of a MariaDB GTID event, read from the
+// event's bytes. go-mysql's binlog syncer keeps a pointer to the GTID of
+// the first event of each new (domain, server) in its own GTID set and
+// moves it forward in place when the next GTID of that pair arrives, while
+// the event may still be queued for the decoder: e.GTID can then already
+// hold a later transaction's sequence number (a data race, seen with
+// gtid.source.* tests that write under a second server id). The raw bytes
+// are never changed: sequence number (8 bytes), domain id (4), then flags;
+// the server id is the event header's.
+func mariadbGTIDOf(ev *replication.BinlogEvent, e *replication.MariadbGTIDEvent) gomysql.MariadbGTID {
+	if b := ev.RawData; len(b) >= replication.EventHeaderSize+12 {
+		body := b[replication.EventHeaderSize:]
+		return gomysql.MariadbGTID{
+			SequenceNumber: binary.LittleEndian.Uint64(body),
+			DomainID:       binary.LittleEndian.Uint32(body[8:]),
+			ServerID:       ev.Header.ServerID,
+		}
+	}
+	return e.GTID // a scripted event without bytes (tests)
 }

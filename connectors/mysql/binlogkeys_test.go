@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"encoding/pem"
 	"math/big"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
 )
 
 func TestGTIDSourceFilter(t *testing.T) {
@@ -212,5 +216,21 @@ func TestSSLModes(t *testing.T) {
 	}
 	if c.TLS.InsecureSkipVerify || c.TLS.ServerName != "127.0.0.1" || c.TLS.RootCAs == nil || c.TLS.MinVersion != tls.VersionTLS12 {
 		t.Errorf("verify_identity: %+v", c.TLS)
+	}
+}
+
+// TestMariaDBGTIDFromBytes: the GTID comes from the event's bytes, not
+// from the decoded event that go-mysql's GTID set may have moved forward.
+func TestMariaDBGTIDFromBytes(t *testing.T) {
+	raw := make([]byte, replication.EventHeaderSize+13)
+	binary.LittleEndian.PutUint64(raw[replication.EventHeaderSize:], 41)
+	binary.LittleEndian.PutUint32(raw[replication.EventHeaderSize+8:], 7)
+	e := &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 7, ServerID: 4242, SequenceNumber: 99}} // moved forward
+	ev := &replication.BinlogEvent{RawData: raw, Header: &replication.EventHeader{ServerID: 4242}, Event: e}
+	if g := mariadbGTIDOf(ev, e); g != (gomysql.MariadbGTID{DomainID: 7, ServerID: 4242, SequenceNumber: 41}) {
+		t.Errorf("GTID %v, want 7-4242-41", g)
+	}
+	if g := mariadbGTIDOf(&replication.BinlogEvent{Header: &replication.EventHeader{}, Event: e}, e); g != e.GTID {
+		t.Errorf("without bytes: %v", g)
 	}
 }

@@ -325,8 +325,9 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 		}
 		d.ignoreRows = d.cfg.ignoresGTID(d.gtid) // gtid.source.includes/excludes (binlogkeys.go)
 	case *replication.MariadbGTIDEvent:
-		d.beginTx(start, mariadbGTID(e.GTID))
-		d.mariaGTID = e.GTID
+		g := mariadbGTIDOf(ev, e) // not e.GTID: see binlogkeys.go
+		d.beginTx(start, mariadbGTID(g))
+		d.mariaGTID = g
 		d.explicit = !e.IsStandalone()
 		d.ignoreRows = d.cfg.ignoresGTID(d.gtid)
 	case *replication.MariadbAnnotateRowsEvent:
