@@ -168,7 +168,7 @@ func Parse(m map[string]string, mode string, f Flavor) (Options, []error) {
 		p.Schema = boolean(keyCBSchema)
 		p.Stream = boolean(keyCBStream)
 		p.WhenNeeded = boolean(keyCBDataError)
-		boolean(keyCBSchemaError) // sluice keeps no schema history that could be missing
+		boolean(keyCBSchemaError) // no effect: a missing history is rebuilt from the server
 	case ModeCustom:
 		bad(keyMode, "custom loads a Java Snapshotter class (snapshot.mode.custom.name), which sluice cannot run; "+
 			"use snapshot.mode=configuration_based with the snapshot.mode.configuration.based.* keys, or one of %s", strings.Join(modes(f), ", "))

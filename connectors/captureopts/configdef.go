@@ -29,7 +29,7 @@ func Defs(f Flavor) []cd.Key {
 		cb(keyCBData, "Snapshot mode property based snapshot data", "whether every start reads the tables.", 15),
 		cb(keyCBSchema, "Snapshot mode property based snapshot schema", "whether a start writes the snapshot's schema-change records (MySQL/MariaDB).", 16),
 		cb(keyCBStream, "Snapshot mode property based start stream", "whether changes are streamed after the snapshot.", 17),
-		cb(keyCBSchemaError, "Snapshot mode property based snapshot on schema error", "accepted; sluice keeps no schema history that could be missing.", 18),
+		cb(keyCBSchemaError, "Snapshot mode property based snapshot on schema error", "accepted, no effect: where the schema history is missing, sluice reads the table definitions from the server at start.", 18),
 		cb(keyCBDataError, "Snapshot mode property based snapshot on data error", "whether a start reads the tables again when the checkpoint's position is gone from the server.", 19),
 		{Name: keyOverrides, Type: cd.String, Importance: cd.Medium, Group: "Events", Order: ov, Width: cd.WidthLong, Display: "List of tables where the default select statement used during snapshotting should be overridden.",
 			Doc: "Comma-separated tables (" + qualified(f) + ") whose snapshot reads the SELECT in snapshot.select.statement.overrides.<table> instead of the whole table."},

@@ -61,6 +61,17 @@ type Event struct {
 	// (a schema change, a heartbeat): Op, Table, Before, After and Source
 	// are then unused and the encoders write Message instead.
 	Message *Message
+
+	// Raw are records written as they are, in the same Kafka transaction
+	// as the event's own record (the MySQL source's schema history). An
+	// event with Raw but neither Table nor Message has no record of its own.
+	Raw []RawRecord
+}
+
+// RawRecord is a record whose topic, key and value need no encoding.
+type RawRecord struct {
+	Topic      string // the full topic name
+	Key, Value []byte
 }
 
 // Message is a record with its own key and value schemas, such as

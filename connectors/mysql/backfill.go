@@ -24,6 +24,7 @@ type snapshotRun struct {
 	state      cpState
 	stateJSON  json.RawMessage
 	at         binlogPos // this run's snapshot coordinate
+	gtids      string    // the GTID set at it, for the schema history
 	startTable int
 	startAfter []string // resume after this key; nil = from the table's start
 	startCount int64    // rows of the start table already read
@@ -99,7 +100,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	if _, err := exec("set isolation level", "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return err
 	}
-	lock := st.cfg.SnapshotLocking == LockingMinimal
+	lock := st.cfg.snapshotLocks()
 	if lock {
 		if _, err := exec("lock tables for the snapshot position (FLUSH TABLES WITH READ LOCK)", "FLUSH TABLES WITH READ LOCK"); err != nil {
 			return err
@@ -146,7 +147,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		}
 		st.log.Warn("snapshot.locking.mode=none on MySQL: the binlog position read beside the snapshot may be later than the snapshot; changes committed in between can be missed")
 	}
-	if lock {
+	if lock && st.cfg.SnapshotLocking != LockingExtended { // extended: unlocked when the snapshot ends
 		if _, err := exec("unlock tables", "UNLOCK TABLES"); err != nil {
 			return err
 		}
@@ -160,7 +161,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	tsText, _ := r.GetString(0, 0)
 	tsf, _ := strconv.ParseFloat(tsText, 64)
-	run := &snapshotRun{at: at.binlogPos, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
+	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
 
 	if cp == nil {
 		names := make([]string, 0, len(ids))
@@ -218,7 +219,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	// The schema-change records come first; reading them also reads the
 	// tables' models.
 	var ddls []snapDDL
-	if run.schema && st.cfg.IncludeSchemaChanges {
+	if run.schema && st.cfg.writesSchemaRecords() {
 		var err error
 		if ddls, err = st.snapshotDDL(ctx, st.q); err != nil {
 			return nil, err
@@ -295,6 +296,12 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
+	}
+	if st.cfg.SnapshotLocking == LockingExtended {
+		if _, err := st.q.Execute("UNLOCK TABLES"); err != nil {
+			return nil, &ConnError{Op: "unlock tables after the snapshot (snapshot.locking.mode=extended)", Err: err}
+		}
+		st.log.Info("global read lock released (snapshot.locking.mode=extended)")
 	}
 	st.log.Info("snapshot done")
 	return &run.state, nil

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
@@ -100,17 +101,17 @@ var ConfigKeys = []string{
 	"event.processing.failure.handling.mode",
 }
 
-// historyReason is why Debezium's schema history keys mean nothing here.
-const historyReason = "sluice keeps each table's schema with its checkpoint in the offsets topic, " +
-	"written in the same Kafka transaction as the records, so it needs no schema history topic"
+// historyReason is why the schema history keys other than the topic,
+// its brokers and the DDL filters mean nothing here.
+const historyReason = "sluice writes the schema history to schema.history.internal.kafka.topic with its own " +
+	"transactional producer, in the same Kafka transaction as the records and the checkpoint, and reads it back " +
+	"with read_committed; Debezium's history class, producer, consumer and recovery settings do not apply"
 
 // UnusedKeys are Debezium keys the MySQL/MariaDB source accepts without
 // using them, each with the reason (a key ending in "." stands for every
 // key it begins): Debezium's tutorial config carries them.
 var UnusedKeys = map[string]string{
 	"schema.history.internal":                                 historyReason,
-	"schema.history.internal.kafka.bootstrap.servers":         historyReason,
-	"schema.history.internal.kafka.topic":                     historyReason,
 	"schema.history.internal.kafka.recovery.poll.interval.ms": historyReason,
 	"schema.history.internal.kafka.recovery.attempts":         historyReason,
 	"schema.history.internal.kafka.query.timeout.ms":          historyReason,
@@ -121,10 +122,28 @@ var UnusedKeys = map[string]string{
 	// connectors define no such key and ignore it.
 	"include.unknown.datatypes": "Debezium's MySQL and MariaDB connectors have no such key (only its PostgreSQL connector does) and ignore it; " +
 		"sluice maps every MySQL and MariaDB type Debezium maps and fails a table with a type it cannot map (docs/types.md)",
+	// The other history classes' keys and the history's internal ones.
+	"schema.history.internal.kafka.buffer.batch.size": historyReason,
+	"schema.history.internal.name":                    historyReason,
+	"schema.history.internal.connector.class":         historyReason,
+	"schema.history.internal.connector.id":            historyReason,
+	"schema.history.internal.ddl.filter":              historyReason,
+	"schema.history.internal.prefer.ddl":              historyReason,
+	"schema.history.internal.file.":                   historyOtherStore,
+	"schema.history.internal.jdbc.":                   historyOtherStore,
+	"schema.history.internal.redis.":                  historyOtherStore,
+	"schema.history.internal.s3.":                     historyOtherStore,
+	"schema.history.internal.azure.":                  historyOtherStore,
+	"schema.history.internal.rocketmq.":               historyOtherStore,
 }
 
+// historyOtherStore is why the keys of Debezium's other schema history
+// stores (file, JDBC, Redis, S3, Azure blob, RocketMQ) mean nothing here.
+const historyOtherStore = "sluice keeps the schema history only in Kafka (schema.history.internal.kafka.topic), " +
+	"in the same transaction as the records; Debezium's other history stores do not apply"
+
 // PasswordKeys lists the configuration keys whose values are secrets.
-var PasswordKeys = []string{"database.password"}
+var PasswordKeys = []string{"database.password", "database.ssl.truststore.password", "database.ssl.keystore.password"}
 
 // Config is a MySQL or MariaDB connector's configuration, parsed from
 // Debezium's flat string map by ParseConfig.
@@ -168,6 +187,23 @@ type Config struct {
 	Skipped map[byte]bool
 
 	Types TypeOptions
+
+	// The schema history (history.go): HistoryTopic and HistoryBrokers are
+	// schema.history.internal.kafka.topic and .bootstrap.servers (no
+	// history when empty); SkipUnparseableDDL is
+	// schema.history.internal.skip.unparseable.ddl.
+	HistoryTopic       string
+	HistoryBrokers     []string
+	SkipUnparseableDDL bool
+
+	// The other binlog keys (binlogkeys.go, tls.go): include.query;
+	// gtid.source.includes/excludes and gtid.source.filter.dml.events;
+	// database.ssl.mode (SSLMode) and its files (TLS, nil without TLS).
+	IncludeQuery                           bool
+	GTIDSourceIncludes, GTIDSourceExcludes []*regexp.Regexp
+	GTIDFilterDML                          bool
+	SSLMode                                string
+	TLS                                    *tls.Config
 
 	ConnectTimeout time.Duration
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
@@ -283,7 +319,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	var cerrs []error
 	c.Capture, cerrs = captureopts.Parse(m, c.SnapshotMode, captureopts.Binlog)
 	errs = append(errs, cerrs...)
-	c.SnapshotLocking = oneOf("snapshot.locking.mode", LockingMinimal, LockingMinimal, LockingNone)
+	c.SnapshotLocking = parseLocking(&c, m["snapshot.locking.mode"], bad) // binlogkeys.go
 	c.SnapshotFetchSize = int(intIn("snapshot.fetch.size", 10240, 1, 10_000_000))
 	c.IncludeSchemaChanges = boolean("include.schema.changes", true)
 	c.SchemaOnlyCapturedTables = boolean("schema.history.internal.store.only.captured.tables.ddl", false)
@@ -318,6 +354,9 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
 	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
+
+	historyConfig(&c, m, bad)
+	binlogKeys(&c, m, &errs, bad)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("%s connector %q: invalid configuration: %w", c.Flavor(), name, err)

@@ -15,8 +15,10 @@ import (
 // selects the MariaDB connector's wording.
 func ConfigDefs(mariaDB bool) []cd.Key {
 	server, typeGroup := "MySQL", "MySQL"
+	sslDefault := SSLPreferred // binlogkeys.go, tls.go
 	if mariaDB {
 		server, typeGroup = "MariaDB", "MariaDB"
+		sslDefault = "disable"
 	}
 	return append([]cd.Key{
 		{Name: "topic.prefix", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 1, Width: cd.WidthMedium, Display: "Topic prefix",
@@ -50,7 +52,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		{Name: "binary.handling.mode", Type: cd.String, Default: cd.Def("bytes"), Importance: cd.Low, Group: "Connector", Order: 53, Width: cd.WidthMedium, Display: "Binary Handling",
 			Doc: "How binary values are written: bytes, base64, base64-url-safe or hex."},
 		{Name: "snapshot.locking.mode", Type: cd.String, Default: cd.Def("minimal"), Importance: cd.Low, Group: "Connector", Order: 58, Width: cd.WidthNone, Display: "Snapshot locking mode",
-			Doc: "minimal holds a global read lock only while the snapshot position is read; none takes no lock."},
+			Doc: "minimal holds a global read lock only while the snapshot position is read; extended holds it until the snapshot ends; none takes no lock."},
 		// Listed once ConfigKeys takes them (see runtime's PluginConfig).
 		{Name: "schema.history.internal.store.only.captured.tables.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 3, Width: cd.WidthShort,
 			Display: "Store only DDL that modifies tables that are captured based on include/exclude lists",
@@ -58,6 +60,39 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		{Name: "schema.history.internal.store.only.captured.databases.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 4, Width: cd.WidthShort,
 			Display: "Store only DDL that modifies tables of databases that are captured based on include/exclude lists",
 			Doc:     "Whether the schema change topic gets only the DDL of captured databases."},
+		// The schema history (history.go). Kafka Connect lists neither
+		// kafka.* key for Debezium (they belong to its history class);
+		// their wording is KafkaSchemaHistory's.
+		{Name: "schema.history.internal.skip.unparseable.ddl", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "History Storage", Order: 2, Width: cd.WidthShort,
+			Display: "Skip DDL statements that cannot be parsed",
+			Doc:     "true: an ALTER TABLE sluice cannot read is ignored (the table keeps its definition); false: the table's definition is read from the server instead."},
+		{Name: "schema.history.internal.kafka.topic", Type: cd.String, Importance: cd.High, Group: "History Storage", Order: 10, Width: cd.WidthLong,
+			Display: "Database schema history topic name",
+			Doc:     "The topic of the schema history: Debezium's history records, written in the same Kafka transaction as the events, read back on restart so a replay uses the table definitions of its binlog position."},
+		{Name: "schema.history.internal.kafka.bootstrap.servers", Type: cd.String, Importance: cd.High, Group: "History Storage", Order: 11, Width: cd.WidthLong,
+			Display: "Kafka broker addresses",
+			Doc:     "The Kafka cluster the schema history is read from on restart; the same cluster the connector writes to."},
+		// include.query, gtid.source.*, database.ssl.* (binlogkeys.go,
+		// tls.go), as Kafka Connect 4.3.0 lists them for Debezium 3.5.0's
+		// MariaDbConnector.
+		{Name: "database.ssl.keystore", Type: cd.String, Importance: cd.Medium, Group: typeGroup, Order: 10, Width: cd.WidthLong, Display: "SSL Keystore",
+			Doc: "A PEM file with the client certificate and its unencrypted key, for servers that require one (Java key stores are refused with the command that converts them)."},
+		{Name: "database.ssl.keystore.password", Type: cd.Password, Importance: cd.Medium, Group: typeGroup, Order: 11, Width: cd.WidthMedium, Display: "SSL Keystore Password",
+			Doc: "Accepted; a PEM key store has no password."},
+		{Name: "database.ssl.truststore", Type: cd.String, Importance: cd.Medium, Group: typeGroup, Order: 12, Width: cd.WidthLong, Display: "SSL Truststore",
+			Doc: "A PEM file of the CA certificates the server's certificate is checked against (verify_ca, verify_identity); the system's roots without it."},
+		{Name: "database.ssl.truststore.password", Type: cd.Password, Importance: cd.Medium, Group: typeGroup, Order: 13, Width: cd.WidthMedium, Display: "SSL Truststore Password",
+			Doc: "Accepted; a PEM trust store has no password."},
+		{Name: "database.ssl.mode", Type: cd.String, Default: cd.Def(sslDefault), Importance: cd.Medium, Group: typeGroup, Order: 14, Width: cd.WidthMedium, Display: "SSL mode",
+			Doc: "disabled (disable), preferred, required (trust), verify_ca or verify_identity."},
+		{Name: "include.query", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Events", Order: 30, Width: cd.WidthShort, Display: "Include original SQL query with in change events",
+			Doc: "Whether source.query carries the statement of each streamed row change (needs binlog_annotate_row_events on MariaDB, binlog_rows_query_log_events on MySQL)."},
+		{Name: "gtid.source.filter.dml.events", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 37, Width: cd.WidthShort, Display: "Filter DML events",
+			Doc: "Whether the row changes of transactions whose GTID source gtid.source.includes/excludes filters out are left out."},
+		{Name: "gtid.source.includes", Type: cd.List, Importance: cd.High, Group: "Events", Order: 38, Width: cd.WidthLong, Display: "Include GTID sources", Dependents: []string{"table.include.list"},
+			Doc: "Regular expressions matching the GTID sources (MySQL server UUID, MariaDB domain-server) whose row changes are captured."},
+		{Name: "gtid.source.excludes", Type: cd.String, Importance: cd.Medium, Group: "Events", Order: 39, Width: cd.WidthLong, Display: "Exclude GTID sources",
+			Doc: "Regular expressions matching the GTID sources whose row changes are left out."},
 		{Name: "tombstones.on.delete", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 3, Width: cd.WidthShort, Display: "Change the behaviour of Debezium with regards to delete operations",
 			Doc: "Whether a delete event is followed by a tombstone (a record with a null value) for log compaction."},
 		{Name: "table.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 16, Width: cd.WidthLong, Display: "Include Tables",

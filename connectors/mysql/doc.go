@@ -67,4 +67,17 @@
 // tableChanges are the table model. A fresh snapshot first writes the
 // records Debezium's snapshot writes (snapschema.go), positioned as snapshot
 // events without a table, so that a restart among them writes the rest.
+//
+// # Schema history
+//
+// With schema.history.internal.kafka.topic every schema-change record also
+// gives a record of Debezium's schema history (history.go), carried by the
+// same event (change.Event.Raw), so it commits in the Kafka transaction of
+// its statement and the checkpoint past it. A restart from a streaming
+// checkpoint rebuilds the table models from the committed history up to the
+// checkpoint, so that the statements replayed after it apply to the tables
+// as they were then. The models come from the history topic rather than the
+// checkpoint state: the state travels with every committed batch, and
+// every table's model in it would make each checkpoint as large as the
+// schema.
 package mysql

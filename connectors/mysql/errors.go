@@ -184,7 +184,12 @@ func classifyConnectError(cfg *Config, op string, err error) error {
 	}
 	switch my.Code {
 	case gomysql.ER_ACCESS_DENIED_ERROR, gomysql.ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("check database.user (%q) and database.password; the user must exist for the host sluice connects from (CREATE USER / ALTER USER ... IDENTIFIED BY)", cfg.User)}
+		fix := fmt.Sprintf("check database.user (%q) and database.password; the user must exist for the host sluice connects from (CREATE USER / ALTER USER ... IDENTIFIED BY)", cfg.User)
+		if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 {
+			// tls.go: a user created REQUIRE SSL or X509 is refused the same way.
+			fix += "; a user that requires TLS (REQUIRE SSL) needs database.ssl.mode, one that requires a client certificate (REQUIRE X509) also database.ssl.keystore"
+		}
+		return &AuthError{Op: op, Err: err, Fix: fix}
 	case gomysql.ER_HOST_NOT_PRIVILEGED:
 		return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("the server does not let user %q connect from sluice's host: create the user for that host ('%s'@'<sluice host>' or '%s'@'%%') and grant it the connector's privileges", cfg.User, cfg.User, cfg.User)}
 	case gomysql.ER_NOT_SUPPORTED_AUTH_MODE:

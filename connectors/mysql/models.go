@@ -254,6 +254,12 @@ func (d *decoder) modelDDL(ctx context.Context, db, q string) error {
 		}
 		m = m.clone()
 		res, ok := applyAlter(m, q)
+		if (!ok || res.Unknown) && d.cfg.SkipUnparseableDDL {
+			// schema.history.internal.skip.unparseable.ddl: the statement
+			// is ignored, the table keeps its definition.
+			d.st.log.Warn("ALTER TABLE not fully read; skipped (schema.history.internal.skip.unparseable.ddl=true)", "table", name, "query", truncate(q, 200))
+			return nil
+		}
 		if !ok || res.Unknown {
 			d.st.log.Info("ALTER TABLE not fully read; the table's definition comes from the server", "table", name, "query", truncate(q, 200))
 			delete(st.models, name)

@@ -82,6 +82,11 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		EventCacheCount:  st.knobs.EventCache,
 	}
 	ConfigureSyncer(&cfg)
+	cfg.TLSConfig = st.cfg.TLS // database.ssl.mode (tls.go); nil when the server offers none under preferred
+	if st.cfg.IncludeQuery && st.info.MariaDB {
+		// include.query: MariaDB sends ANNOTATE_ROWS events only when asked.
+		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
+	}
 	cfg.RowsEventDecodeFunc = deferRowsDecode // rows of the common types: see rowimage.go
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
@@ -220,6 +225,12 @@ type decoder struct {
 	hasSent    bool
 	progressed bool // something was queued since the last (re)connect
 
+	// rowsQuery is the statement of the rows events that follow (ANNOTATE_ROWS,
+	// ROWS_QUERY; include.query); ignoreRows leaves out the rows of a
+	// transaction whose GTID source is filtered out (gtid.source.*).
+	rowsQuery  string
+	ignoreRows bool
+
 	// What row events are built from: the boxed source values they share,
 	// the source block of the rows event in progress, and chunks that
 	// events, rows and source blocks are carved from (one allocation for
@@ -312,10 +323,17 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 		if e.OriginalCommitTimestamp != 0 {
 			d.commitTS = e.OriginalCommitTime()
 		}
+		d.ignoreRows = d.cfg.ignoresGTID(d.gtid) // gtid.source.includes/excludes (binlogkeys.go)
 	case *replication.MariadbGTIDEvent:
-		d.beginTx(start, mariadbGTID(e.GTID))
-		d.mariaGTID = e.GTID
+		g := mariadbGTIDOf(ev, e) // not e.GTID: see binlogkeys.go
+		d.beginTx(start, mariadbGTID(g))
+		d.mariaGTID = g
 		d.explicit = !e.IsStandalone()
+		d.ignoreRows = d.cfg.ignoresGTID(d.gtid)
+	case *replication.MariadbAnnotateRowsEvent:
+		d.rowsQuery = string(e.Query) // include.query
+	case *replication.RowsQueryEvent:
+		d.rowsQuery = string(e.Query)
 	case *replication.QueryEvent:
 		return d.query(ctx, h, start, e)
 	case *replication.XIDEvent:
@@ -342,6 +360,7 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	// thread of the last BEGIN (none yet on MariaDB, whose transactions
 	// start with a GTID event).
 	d.commitTS = time.Time{}
+	d.rowsQuery, d.ignoreRows = "", false
 	d.index = 0
 	d.stateJSON = nil
 	d.txid = ""
@@ -578,7 +597,7 @@ func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row 
 
 // rows turns a rows event into change events.
 func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
-	if d.skipAll {
+	if d.skipAll || d.ignoreRows {
 		return nil
 	}
 	tm := d.tmap[e.TableID]
@@ -630,6 +649,9 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	wantKey := d.regions != nil || op == change.OpUpdate && len(t.recKey) > 0
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
+	if d.cfg.IncludeQuery {
+		si.query = d.rowsQuery
+	}
 	tmpl := si.fill(d.srcTmpl[:], d.cfg, &d.boxes)
 	for i := 0; i+step <= imgs.len(); i += step {
 		rowIdx := i / step

@@ -120,6 +120,7 @@ type tableChange struct {
 	kind  string // CREATE, ALTER, DROP
 	db    string
 	table string
+	prev  string // a rename's old "db.table" (the history's previousId)
 }
 
 // classifyDDL decides what schema-change record a statement gives: its
@@ -149,6 +150,7 @@ func classifyDDL(q, defaultDB string) (db string, changes []tableChange, ok bool
 		// Debezium reports a rename as an ALTER of the new name.
 		for i := 1; i < len(s.Tables); i += 2 {
 			add("ALTER", s.Tables[i])
+			changes[len(changes)-1].prev = s.Tables[i-1]
 		}
 	default:
 		if m := databaseDDLRE.FindStringSubmatch(clean); m != nil {
@@ -175,7 +177,7 @@ func classifyDDL(q, defaultDB string) (db string, changes []tableChange, ok bool
 // record per table, its statement rewritten to name that table alone
 // ("DROP TABLE `db`.`t`"), as Debezium's parser signals it.
 func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, start uint32, defaultDB, q string) error {
-	if !d.cfg.IncludeSchemaChanges || d.skipAll {
+	if !d.cfg.IncludeSchemaChanges && d.cfg.HistoryTopic == "" || d.skipAll {
 		return nil
 	}
 	db, changes, ok := classifyDDL(q, defaultDB)
@@ -183,6 +185,7 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		return nil
 	}
 	var tcs []any
+	var prevs []string // per entry of tcs: the previous name of a renamed table
 	var names []string
 	for _, c := range changes {
 		if !d.cfg.RecordsSchemaOf(c.db, c.table) {
@@ -200,6 +203,7 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		}
 		id := `"` + c.db + `"."` + c.table + `"`
 		tcs = append(tcs, change.StructValue{c.kind, id, def})
+		prevs = append(prevs, c.prev)
 		names = append(names, c.table)
 	}
 	if tcs == nil {
@@ -213,18 +217,21 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		ts = time.Unix(int64(h.Timestamp), 0).UTC()
 	}
 	key, value := SchemaChangeSchemas(d.cfg)
-	record := func(db, table, ddl string, tcs []any) error {
+	record := func(db, table, ddl string, tcs []any, prevs []string) error {
 		si := srcInfo{ts: ts, db: db, table: table, serverID: h.ServerID,
 			gtid: d.gtid, file: d.file, pos: start, thread: d.thread}
-		ev := &change.Event{
-			Commit: ts,
-			Message: &change.Message{
+		ev := &change.Event{Commit: ts}
+		if d.cfg.IncludeSchemaChanges {
+			ev.Message = &change.Message{
 				KeySchema: key, ValueSchema: value,
 				Key:   change.StructValue{db},
 				Value: change.StructValue{si.block(d.cfg), time.Now().UnixMilli(), db, nil, ddl, tcs},
-			},
+			}
 		}
-		return d.emit(ctx, ev, nil, nil, 512+2*len(ddl))
+		if err := d.emit(ctx, ev, nil, nil, 512+2*len(ddl)); err != nil {
+			return err
+		}
+		return d.history(ev, h, db, ddl, tcs, prevs)
 	}
 	if m := dropPrefixRE.FindStringSubmatch(strings.TrimSpace(commentRE.ReplaceAllString(q, " "))); m != nil && len(changes) > 0 && changes[0].kind == "DROP" {
 		suffix := ""
@@ -237,13 +244,13 @@ func (d *decoder) schemaChange(ctx context.Context, h *replication.EventHeader, 
 		for _, tc := range tcs {
 			v := tc.(change.StructValue)
 			db, table, _ := strings.Cut(strings.Trim(v[1].(string), `"`), `"."`)
-			if err := record(db, all, m[0]+quoteIdent(db)+"."+quoteIdent(table)+suffix, []any{tc}); err != nil {
+			if err := record(db, all, m[0]+quoteIdent(db)+"."+quoteIdent(table)+suffix, []any{tc}, nil); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return record(db, strings.Join(names, ","), q, tcs)
+	return record(db, strings.Join(names, ","), q, tcs, prevs)
 }
 
 var (

@@ -330,12 +330,12 @@ func TestClassifyDDL(t *testing.T) {
 		wantDB  string
 		changes []tableChange
 	}{
-		{"CREATE TABLE t (id int)", "db", true, "db", []tableChange{{"CREATE", "db", "t"}}},
-		{"create table if not exists `o`.`t` like x", "db", true, "o", []tableChange{{"CREATE", "o", "t"}}},
-		{"ALTER TABLE t ADD c int", "db", true, "db", []tableChange{{"ALTER", "db", "t"}}},
-		{"RENAME TABLE a TO b, c TO d", "db", true, "db", []tableChange{{"ALTER", "db", "b"}, {"ALTER", "db", "d"}}},
-		{"ALTER TABLE a RENAME TO b", "db", true, "db", []tableChange{{"ALTER", "db", "b"}}},
-		{"DROP TABLE IF EXISTS a, o.b", "db", true, "db", []tableChange{{"DROP", "db", "a"}, {"DROP", "o", "b"}}},
+		{"CREATE TABLE t (id int)", "db", true, "db", []tableChange{{"CREATE", "db", "t", ""}}},
+		{"create table if not exists `o`.`t` like x", "db", true, "o", []tableChange{{"CREATE", "o", "t", ""}}},
+		{"ALTER TABLE t ADD c int", "db", true, "db", []tableChange{{"ALTER", "db", "t", ""}}},
+		{"RENAME TABLE a TO b, c TO d", "db", true, "db", []tableChange{{"ALTER", "db", "b", "db.a"}, {"ALTER", "db", "d", "db.c"}}},
+		{"ALTER TABLE a RENAME TO b", "db", true, "db", []tableChange{{"ALTER", "db", "b", "db.a"}}},
+		{"DROP TABLE IF EXISTS a, o.b", "db", true, "db", []tableChange{{"DROP", "db", "a", ""}, {"DROP", "o", "b", ""}}},
 		{"CREATE DATABASE IF NOT EXISTS `n`", "", true, "n", nil},
 		{"drop schema n", "db", true, "n", nil},
 		{"CREATE INDEX i ON t (c)", "db", true, "db", nil},

@@ -136,11 +136,21 @@ func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []
 		ev := &change.Event{
 			Commit: run.ts,
 			Pos:    change.Position{Snapshot: true, Index: idx, Last: true, State: run.stateJSON},
-			Message: &change.Message{
+		}
+		if st.cfg.IncludeSchemaChanges {
+			ev.Message = &change.Message{
 				KeySchema: key, ValueSchema: value,
 				Key:   change.StructValue{r.db},
 				Value: change.StructValue{si.block(st.cfg), now.UnixMilli(), r.db, nil, r.ddl, tcs},
-			},
+			}
+		}
+		if st.cfg.HistoryTopic != "" {
+			pos := histPosition{TsSec: run.ts.Unix(), File: run.at.File, Pos: run.at.Pos, GTIDs: run.gtids, Snapshot: "INITIAL", Index: idx}
+			raw, err := historyRaw(st.cfg, pos, r.db, r.ddl, tcs, nil)
+			if err != nil {
+				return err
+			}
+			ev.Raw = raw
 		}
 		if err := st.send(ctx, item{ev: ev, size: 512 + 2*len(r.ddl)}); err != nil {
 			return err
@@ -164,7 +174,7 @@ func (st *Stream) schemaOnlySnapshot(ctx context.Context, at restartPoint, skip 
 	if err != nil {
 		return nil, err
 	}
-	run := &snapshotRun{at: at.binlogPos, stateJSON: stateJSON, ts: time.Now().UTC()}
+	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, stateJSON: stateJSON, ts: time.Now().UTC()}
 	if err := st.emitSnapshotDDL(ctx, run, recs, skip, true); err != nil {
 		return nil, err
 	}

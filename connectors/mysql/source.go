@@ -67,7 +67,7 @@ func (s *Source) WithKnobs(k Knobs) *Source {
 // connect opens a query connection with the session settings the snapshot's
 // text values depend on (UTC for TIMESTAMP, utf8mb4).
 func connect(ctx context.Context, cfg *Config) (*client.Conn, error) {
-	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout)
+	c, err := dial(ctx, cfg) // database.ssl.mode: tls.go
 	if err != nil {
 		return nil, classifyConnectError(cfg, fmt.Sprintf("connect to %s as %q", cfg.Addr(), cfg.User), err)
 	}
@@ -165,7 +165,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	case pol.Initial:
 		plan.snapshot = true
 	}
-	lock := plan.snapshot && cfg.SnapshotLocking == LockingMinimal
+	lock := plan.snapshot && cfg.snapshotLocks()
 	info, warnings, err := checkPrerequisites(q, &cfg, ids, !snapOnly, lock)
 	if err != nil {
 		return nil, err
@@ -197,6 +197,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		}
 	}
 	st.q = q
+	if err := st.openHistory(ctx, plan.cp); err != nil {
+		return nil, err
+	}
 	if plan.snapshot {
 		if cp == nil {
 			state = nil // a new snapshot (always): only the versions were wanted
@@ -213,7 +216,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, err
 		}
 		plan.start = at
-		plan.schemaOnly = pol.Schema && cfg.IncludeSchemaChanges
+		plan.schemaOnly = pol.Schema && cfg.writesSchemaRecords()
 		s.log.Info("streaming from the current binlog position", "at", at.String())
 	}
 	st.start(plan)
@@ -392,7 +395,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	} else {
 		state = plan.state
 	}
-	if plan.schemaOnly && st.cfg.IncludeSchemaChanges {
+	if plan.schemaOnly && st.cfg.writesSchemaRecords() {
 		var err error
 		if state, err = st.schemaOnlySnapshot(ctx, plan.start, plan.schemaSkip); err != nil {
 			return err

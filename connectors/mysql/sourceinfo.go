@@ -87,7 +87,8 @@ type srcInfo struct {
 	file     string
 	pos      uint32
 	row      int32
-	thread   int64 // 0: unknown
+	thread   int64  // 0: unknown
+	query    string // "": none (include.query)
 }
 
 // srcFields is the number of fields of the source block.
@@ -146,14 +147,17 @@ func (s *srcInfo) fill(dst change.StructValue, cfg *Config, c *srcBoxes) change.
 	dst[14] = nil // the row number: the caller's
 	dst[15] = thread
 	dst[16] = nil
+	if s.query != "" {
+		dst[16] = c.query.get(s.query)
+	}
 	return dst
 }
 
 // srcBoxes keeps the last boxed value of each field of a stream's source
 // blocks, and the boxed row numbers.
 type srcBoxes struct {
-	version, flavor, prefix, snapshot, db, table, gtid, file strBox
-	serverID, pos, thread                                    int64Box
+	version, flavor, prefix, snapshot, db, table, gtid, file, query strBox
+	serverID, pos, thread                                           int64Box
 
 	ts         time.Time
 	tsSet      bool

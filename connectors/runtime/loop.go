@@ -123,6 +123,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := t.Batching.withDefaults()
+	t.Encoder = withRaw(t.Encoder) // events' Raw records (raw.go)
 
 	sink, err := t.NewSink(ctx)
 	if err != nil {
