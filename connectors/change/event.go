@@ -57,6 +57,24 @@ type Event struct {
 	// (a schema change, a heartbeat): Op, Table, Before, After and Source
 	// are then unused and the encoders write Message instead.
 	Message *Message
+
+	// Tx is the envelope's transaction block (provide.transaction.metadata);
+	// nil writes null, as for snapshot reads and when the key is off.
+	Tx *Transaction
+	// TxBegin and TxEnd, when set, are the transaction-metadata records
+	// (BEGIN, END) that the encoders write just before and just after the
+	// event's own records, so that each commits in the same Kafka
+	// transaction as the first or last event of its source transaction.
+	TxBegin, TxEnd *Message
+}
+
+// Transaction is Debezium's transaction block of a data event: the source
+// transaction's id and the event's 1-based order among the transaction's
+// events and among those of its table.
+type Transaction struct {
+	ID                  string
+	TotalOrder          int64
+	DataCollectionOrder int64
 }
 
 // Message is a record with its own key and value schemas, such as
