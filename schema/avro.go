@@ -149,11 +149,14 @@ func (a *Avro) Encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
 	}
-	out, err := a.encode(dst, ev)
-	if err != nil {
-		return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
-	}
-	return out, nil
+	topic := func(m *change.Message) string { return topicName(a.o.TopicPrefix, m.Topic) }
+	return encodeWithTx(dst, ev, a.encodeMessage, topic, func(dst []Message) ([]Message, error) {
+		out, err := a.encode(dst, ev)
+		if err != nil {
+			return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
+		}
+		return out, nil
+	})
 }
 
 func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
@@ -174,7 +177,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	// The JSON side, when there is one, as the JSON encoder writes it.
 	var jsonMsg Message
 	if a.json != nil {
-		ms, err := a.json.Encode(nil, ev)
+		ms, err := a.json.encode(nil, ev)
 		if err != nil {
 			return dst, err
 		}
@@ -233,8 +236,12 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 			}
 		}
 		now := a.now()
+		var tx any
+		if ev.Tx != nil {
+			tx = change.StructValue{ev.Tx.ID, ev.Tx.TotalOrder, ev.Tx.DataCollectionOrder}
+		}
 		env := change.StructValue{
-			structOrNil(before), structOrNil(after), ev.Source, nil, string(byte(ev.Op)),
+			structOrNil(before), structOrNil(after), ev.Source, tx, string(byte(ev.Op)),
 			now.UnixMilli(), now.UnixMicro(), now.UnixNano(),
 		}
 		if value, err = at.value.encode(env); err != nil {
