@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/filter"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 	"net"
 	"regexp"
 	"slices"
@@ -71,6 +72,10 @@ var ConfigKeys = []string{
 	"bigint.unsigned.handling.mode",
 	"connect.timeout.ms",
 	"connect.keep.alive.interval.ms",
+
+	// Transaction metadata (docs/configuration.md, "Transaction metadata").
+	"provide.transaction.metadata",
+	"topic.transaction",
 }
 
 // historyReason is why Debezium's schema history keys mean nothing here.
@@ -142,6 +147,11 @@ type Config struct {
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
 	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
 	HeartbeatPeriod time.Duration
+
+	// TxMetadata is provide.transaction.metadata: BEGIN/END records on
+	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
+	TxMetadata bool
+	TxTopic    string // topic.transaction
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -251,6 +261,11 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.SchemaOnlyCapturedTables = boolean("schema.history.internal.store.only.captured.tables.ddl", false)
 	c.SchemaOnlyCapturedDatabases = boolean("schema.history.internal.store.only.captured.databases.ddl", false)
 	c.TombstonesOnDelete = boolean("tombstones.on.delete", true)
+	c.TxMetadata = boolean("provide.transaction.metadata", false)
+	c.TxTopic = get("topic.transaction", txmeta.DefaultTopic)
+	if strings.TrimSpace(c.TxTopic) == "" {
+		bad("topic.transaction", "must not be empty; leave it out for the default %q", txmeta.DefaultTopic)
+	}
 
 	c.Skipped = map[byte]bool{}
 	skipped := strings.ToLower(get("skipped.operations", "t"))

@@ -18,6 +18,7 @@ import (
 	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // replicate streams the binlog from start, turning row events into change
@@ -212,6 +213,13 @@ type decoder struct {
 	stateJSON json.RawMessage // the state of this transaction's events, built on first use
 	txid      string          // the TxID of this transaction's events, built on first use
 
+	// Transaction metadata (provide.transaction.metadata); tx is nil when
+	// it is off. evTS is the header time of the binlog event being handled
+	// and beginTS that of the event that began the transaction.
+	tx      *txmeta.Monitor
+	evTS    uint32
+	beginTS uint32
+
 	schemasJSON []byte // the JSON of the stream's schema versions at schemasGen
 	schemasGen  int
 
@@ -249,6 +257,9 @@ type tmInfo struct {
 func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
 	d := &decoder{st: st, cfg: st.cfg, send: st.send, tmap: map[uint64]*tmInfo{}, cp: cp, after: start, file: start.File}
 	d.tableDef = d.readTableDef
+	if st.cfg.TxMetadata {
+		d.tx = txmeta.New(st.cfg.TxTopic)
+	}
 	if st.info.GTIDs {
 		g, err := parseGTIDSet(st.info.flavor(), start.GTIDs)
 		if err != nil {
@@ -300,6 +311,7 @@ func (d *decoder) dropRegions() {
 // handle processes one binlog event.
 func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
+	d.evTS = h.Timestamp
 	var start uint32
 	if h.LogPos >= h.EventSize {
 		start = h.LogPos - h.EventSize
@@ -345,6 +357,10 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.index = 0
 	d.stateJSON = nil
 	d.txid = ""
+	d.beginTS = d.evTS
+	if d.tx != nil {
+		d.tx.Reset()
+	}
 	d.txStart = restartPoint{binlogPos: binlogPos{File: d.file, Pos: start}, GTIDs: d.gtids.String()}
 	d.txOrder = orderOf(d.txStart.binlogPos)
 	if d.regions != nil && d.txOrder >= d.regionsEnd {
@@ -362,6 +378,9 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 		// The last event carries Last, so that a checkpoint at it resumes
 		// after the transaction.
 		d.buf.ev.Pos.Last = true
+		if d.tx != nil && d.tx.Total() > 0 {
+			d.buf.ev.TxEnd = d.tx.End(d.txMetaID(), d.txTime(h.Timestamp))
+		}
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
 		}
@@ -804,6 +823,12 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	}
 	i := d.index
 	d.index++
+	// Transaction metadata counts the events a checkpoint skips too: a
+	// restart replays the transaction from its start (see package txmeta).
+	var total, order int64
+	if d.tx != nil && ev.Message == nil {
+		total, order = d.tx.Count(t.ID.Namespace + "." + t.ID.Name)
+	}
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
@@ -821,6 +846,13 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 		}
 	}
 	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON}
+	if total > 0 {
+		id := d.txMetaID()
+		ev.Tx = txmeta.Block(id, total, order)
+		if total == 1 {
+			ev.TxBegin = d.tx.Begin(id, d.txTime(d.beginTS))
+		}
+	}
 	if d.buf.ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
@@ -1025,4 +1057,23 @@ func keyJSON(t *tableInfo, row change.Row) []byte {
 	}
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// txMetaID is Debezium's id of the transaction in progress: its GTID, else
+// file=<binlog>,pos=<start of its first event>.
+func (d *decoder) txMetaID() string {
+	if d.gtid != "" {
+		return d.gtid
+	}
+	return "file=" + d.txStart.File + ",pos=" + strconv.FormatUint(uint64(d.txStart.Pos), 10)
+}
+
+// txTime is the time of a transaction-metadata record written at a binlog
+// event with header time ts: as Debezium's, MySQL's original commit
+// timestamp when the transaction has one, else the header's whole second.
+func (d *decoder) txTime(ts uint32) time.Time {
+	if !d.commitTS.IsZero() {
+		return d.commitTS
+	}
+	return time.Unix(int64(ts), 0)
 }

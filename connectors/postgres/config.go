@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/filter"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 	"net"
 	"net/url"
 	"regexp"
@@ -69,6 +70,10 @@ var ConfigKeys = []string{
 	"status.update.interval.ms",
 	"message.prefix.include.list",
 	"message.prefix.exclude.list",
+
+	// Transaction metadata (docs/configuration.md, "Transaction metadata").
+	"provide.transaction.metadata",
+	"topic.transaction",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -120,6 +125,11 @@ type Config struct {
 	// messages by prefix (message.prefix.include.list / exclude.list).
 	MessagePrefixInclude []*regexp.Regexp
 	MessagePrefixExclude []*regexp.Regexp
+
+	// TxMetadata is provide.transaction.metadata: BEGIN/END records on
+	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
+	TxMetadata bool
+	TxTopic    string // topic.transaction
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -219,6 +229,17 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		c.TombstonesOnDelete = false
 	default:
 		bad("tombstones.on.delete", "%q is not a boolean; use true or false", v)
+	}
+
+	switch v := strings.ToLower(get("provide.transaction.metadata", "false")); v {
+	case "true", "false":
+		c.TxMetadata = v == "true"
+	default:
+		bad("provide.transaction.metadata", "%q is not a boolean; use true or false", v)
+	}
+	c.TxTopic = get("topic.transaction", txmeta.DefaultTopic)
+	if strings.TrimSpace(c.TxTopic) == "" {
+		bad("topic.transaction", "must not be empty; leave it out for the default %q", txmeta.DefaultTopic)
 	}
 
 	c.Skipped = map[byte]bool{}
