@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -473,7 +474,7 @@ func TestPostgresTxMetaCrashExactlyOnce(t *testing.T) {
 
 	committed := log.all()
 	txOf := func(id string) string { return strings.SplitN(id, ":", 2)[0] }
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(90 * time.Second)
 	var problems []string
 	var stats map[string]int
 	for {
@@ -486,6 +487,199 @@ func TestPostgresTxMetaCrashExactlyOnce(t *testing.T) {
 	t.Logf("transaction-metadata crash test: %d SIGKILLs + 1 SIGTERM; %d transactions committed; %d records read: %v", kills, len(committed), c.count(), stats)
 	for _, p := range problems {
 		t.Error(p)
+	}
+	if len(problems) > 0 {
+		t.Logf("sluice's last log lines:\n%s", tail(d.logs.String(), 60))
+	}
+	if kills < 4 {
+		t.Errorf("only %d kills", kills)
+	}
+}
+
+// myTxWriter is pgTxWriter for MariaDB: a transaction's id is the GTID the
+// server gave it (@@last_gtid after COMMIT).
+func myTxWriter(t *testing.T, c *client.Conn, db string, log *txLog, stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	next := int64(1)
+	live := map[string][]int64{}
+	exec := func(q string) bool {
+		if _, err := c.Execute(q); err != nil {
+			t.Errorf("writer: %s: %v", q, err)
+			return false
+		}
+		return true
+	}
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if !exec("BEGIN") {
+			return
+		}
+		counts := map[string]int{}
+		for i, n := 0, 1+rng.IntN(12); i < n; i++ {
+			tb := []string{"a", "b"}[rng.IntN(2)]
+			var q string
+			switch r := rng.IntN(10); {
+			case r < 5 || len(live[tb]) == 0:
+				next++
+				live[tb] = append(live[tb], next)
+				q = fmt.Sprintf("INSERT INTO %s.%s (id, v) VALUES (%d, 0)", db, tb, next)
+			case r < 9:
+				q = fmt.Sprintf("UPDATE %s.%s SET v = v + 1 WHERE id = %d", db, tb, live[tb][rng.IntN(len(live[tb]))])
+			default:
+				j := rng.IntN(len(live[tb]))
+				q = fmt.Sprintf("DELETE FROM %s.%s WHERE id = %d", db, tb, live[tb][j])
+				live[tb] = append(live[tb][:j], live[tb][j+1:]...)
+			}
+			if !exec(q) {
+				return
+			}
+			counts[db+"."+tb]++
+		}
+		if !exec("COMMIT") {
+			return
+		}
+		r, err := c.Execute("SELECT @@last_gtid")
+		if err != nil {
+			t.Errorf("writer: last_gtid: %v", err)
+			return
+		}
+		gtid, _ := r.GetString(0, 0)
+		log.add(txWrite{id: gtid, counts: counts})
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestMariaDBTxMetaCrashExactlyOnce is the MariaDB transaction-metadata
+// crash test (see the top of this file).
+func TestMariaDBTxMetaCrashExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	prefix := uniq("txmeta_crash")
+	db := prefix
+	myDatabase(t, db)
+	my := myConn(t)
+	myExec(t, my, "USE "+db)
+	for _, tb := range []string{"a", "b"} {
+		myExec(t, my, "CREATE TABLE "+tb+" (id BIGINT PRIMARY KEY, v INT NOT NULL)")
+	}
+	myExec(t, my, "INSERT INTO a VALUES (1, 0)")
+
+	txTopic := prefix + ".transaction"
+	var bigSeen atomic.Int64
+	c := newConsumerWith(t, func(r record) {
+		var k struct {
+			ID int64 `json:"id"`
+		}
+		if r.Topic != txTopic && json.Unmarshal(r.Key, &k) == nil && k.ID >= txBigFirstID && r.Value != nil {
+			bigSeen.Add(1)
+		}
+	}, txTopic, prefix+"."+db+".a", prefix+"."+db+".b")
+
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir)
+	cfg := myConfig(t, prefix, db)
+	cfg["provide.transaction.metadata"] = "true"
+	cfg["sluice.batch.max.events"] = "1000"
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 60*time.Second)
+
+	log := &txLog{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	wc := myConn(t)
+	go func() { defer wg.Done(); myTxWriter(t, wc, db, log, stop) }()
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+
+	kills := 0
+	restart := func(how string) {
+		if how == "SIGTERM" {
+			d.term(t)
+		} else {
+			d.kill()
+			kills++
+		}
+		t.Logf("%s #%d at %d records (large-transaction rows %d)", how, kills, c.count(), bigSeen.Load())
+		d = startDaemon(t, dataDir)
+	}
+	bigTx := func(first int64, na, nb int) {
+		myExec(t, my, "BEGIN",
+			fmt.Sprintf("INSERT INTO a SELECT seq, 0 FROM seq_%d_to_%d", first, first+int64(na)-1),
+			fmt.Sprintf("INSERT INTO b SELECT seq, 0 FROM seq_%d_to_%d", first, first+int64(nb)-1),
+			"COMMIT")
+		r, err := my.Execute("SELECT @@last_gtid")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gtid, _ := r.GetString(0, 0)
+		log.add(txWrite{id: gtid, counts: map[string]int{db + ".a": na, db + ".b": nb}})
+	}
+	midKills := 0
+	midKill := func(atLeast, total int64) {
+		t.Helper()
+		deadline := time.Now().Add(120 * time.Second)
+		for bigSeen.Load() < atLeast {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %d large-transaction rows (have %d)\n%s", atLeast, bigSeen.Load(), tail(d.logs.String(), 30))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if bigSeen.Load() >= total {
+			t.Logf("the large transaction was read before the kill (%d rows)", bigSeen.Load())
+			return
+		}
+		midKills++
+		restart("SIGKILL")
+	}
+
+	time.Sleep(time.Second)
+	bigTx(txBigFirstID, 20_000, 10_000)
+	midKill(4_000, 30_000)
+	midKill(bigSeen.Load()+2_000, 30_000)
+	if midKills == 0 {
+		t.Errorf("no kill in the middle of the large transaction")
+	}
+	for i := 0; i < 3; i++ {
+		time.Sleep(time.Duration(500+rand.IntN(1500)) * time.Millisecond)
+		restart("SIGKILL")
+	}
+	time.Sleep(time.Second)
+	restart("SIGTERM")
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+
+	committed := log.all()
+	deadline := time.Now().Add(90 * time.Second)
+	var problems []string
+	var stats map[string]int
+	for {
+		recs := c.settle(2 * time.Second)
+		problems, stats = checkTxMeta(recs, txTopic, committed, func(id string) string { return id })
+		if len(problems) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("transaction-metadata crash test: %d SIGKILLs + 1 SIGTERM; %d transactions committed; %d records read: %v", kills, len(committed), c.count(), stats)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if len(problems) > 0 {
+		t.Logf("sluice's last log lines:\n%s", tail(d.logs.String(), 60))
 	}
 	if kills < 4 {
 		t.Errorf("only %d kills", kills)
