@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/jackc/pglogrepl"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// TestDecoderTransactionMetadata checks the transaction block, BEGIN and END
+// of a streamed transaction, fresh and resumed from a checkpoint inside it:
+// the resumed run counts the events the checkpoint skips, writes no BEGIN
+// again, and its END has the whole transaction's count.
+func TestDecoderTransactionMetadata(t *testing.T) {
+	ti := testTable(t, 'd')
+	msgs := func() []pglogrepl.Message {
+		var m []pglogrepl.Message
+		m = append(m, tx(100, 7, ins("1"))...)
+		m = append(m, tx(200, 8, ins("2"), ins("3"), ins("4"))...)
+		return m
+	}
+	type got struct {
+		tx         change.Transaction
+		begin, end string
+		count      any
+	}
+	summarize := func(h *harness) []got {
+		var out []got
+		for _, ev := range h.events() {
+			g := got{tx: *ev.Tx}
+			if ev.TxBegin != nil {
+				g.begin = ev.TxBegin.Value[0].(string) + " " + ev.TxBegin.Value[1].(string)
+			}
+			if ev.TxEnd != nil {
+				g.end = ev.TxEnd.Value[0].(string) + " " + ev.TxEnd.Value[1].(string)
+				g.count = ev.TxEnd.Value[2]
+				if colls := ev.TxEnd.Value[3].([]any); len(colls) != 1 || !reflect.DeepEqual(colls[0], change.StructValue{ti.ID.Namespace + "." + ti.ID.Name, g.count}) {
+					t.Errorf("END data_collections %v", colls)
+				}
+			}
+			out = append(out, g)
+		}
+		return out
+	}
+	// The harness numbers the messages fed at one call from 0x1000: the
+	// relation message is 0x1000, then BEGIN 0x1000, INSERT 0x1001, ...
+	// within the feed of msgs().
+	cfg := Config{TxMetadata: true, TxTopic: "transaction"}
+	h := newHarness(t, cfg, ti, nil, nil)
+	h.feed(msgs()...)
+	want := []got{
+		{tx: change.Transaction{ID: "7:4097", TotalOrder: 1, DataCollectionOrder: 1}, begin: "BEGIN 7:4096", end: "END 7:4098", count: int64(1)},
+		{tx: change.Transaction{ID: "8:4100", TotalOrder: 1, DataCollectionOrder: 1}, begin: "BEGIN 8:4099"},
+		{tx: change.Transaction{ID: "8:4101", TotalOrder: 2, DataCollectionOrder: 2}},
+		{tx: change.Transaction{ID: "8:4102", TotalOrder: 3, DataCollectionOrder: 3}, end: "END 8:4103", count: int64(3)},
+	}
+	if g := summarize(h); !reflect.DeepEqual(g, want) {
+		t.Errorf("fresh:\n got %+v\nwant %+v", g, want)
+	}
+
+	// Resumed after the first event of transaction 200 was committed.
+	cp := change.Position{Tx: 200, Index: 0}
+	h = newHarness(t, cfg, ti, &cp, nil)
+	h.feed(msgs()...)
+	if g := summarize(h); !reflect.DeepEqual(g, want[2:]) {
+		t.Errorf("resumed:\n got %+v\nwant %+v", g, want[2:])
+	}
+
+	// Off: no block, no records.
+	h = newHarness(t, Config{}, ti, nil, nil)
+	h.feed(msgs()...)
+	for _, ev := range h.events() {
+		if ev.Tx != nil || ev.TxBegin != nil || ev.TxEnd != nil {
+			t.Errorf("metadata off, event has %+v %+v %+v", ev.Tx, ev.TxBegin, ev.TxEnd)
+		}
+	}
+}
