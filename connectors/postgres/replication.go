@@ -431,7 +431,11 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	// restart replays the transaction from its BEGIN (see package txmeta).
 	var total, order int64
 	if d.tx != nil && d.inTx {
-		total, order = d.tx.Count(txCollection(t))
+		if t == nil {
+			total, order = d.tx.CountAlone(txCollection(t))
+		} else {
+			total, order = d.tx.Count(txCollection(t))
+		}
 	}
 	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
 		return nil
@@ -751,8 +755,10 @@ func keyJSON(t *tableInfo, row change.Row) []byte {
 }
 
 // txCollection is Debezium's data collection of an event of table t (nil
-// for a logical decoding message): "schema.table", or the identifier of
-// Debezium's LogicalDecodingMessageId for a message.
+// for a logical decoding message): "schema.table", or for a message the
+// identifier of Debezium's LogicalDecodingMessageId (Debezium names each
+// message's collection after a Java object identity instead, which cannot be
+// reproduced; like Debezium's, each message is a collection of its own).
 func txCollection(t *tableInfo) string {
 	if t == nil {
 		return "LOGICAL_DECODING_MESSAGE"

@@ -77,3 +77,36 @@ func TestDecoderTransactionMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderTransactionMetadataMessages checks that a logical decoding
+// message inside a transaction is counted as Debezium counts it: an event of
+// the transaction, a data collection of its own.
+func TestDecoderTransactionMetadataMessages(t *testing.T) {
+	ti := testTable(t, 'd')
+	msg := func(s string) *pglogrepl.LogicalDecodingMessage {
+		return &pglogrepl.LogicalDecodingMessage{Transactional: true, Prefix: "p", Content: []byte(s)}
+	}
+	h := newHarness(t, Config{TxMetadata: true, TxTopic: "transaction"}, ti, nil, nil)
+	h.feed(tx(100, 7, ins("1"), msg("a"), msg("b"), ins("2"))...)
+	evs := h.events()
+	if len(evs) != 4 {
+		t.Fatalf("%d events", len(evs))
+	}
+	type ord struct{ total, coll int64 }
+	var got []ord
+	for _, ev := range evs {
+		if ev.Message != nil {
+			b := ev.Message.Value[messageTxAt].(change.StructValue)
+			got = append(got, ord{b[1].(int64), b[2].(int64)})
+		} else {
+			got = append(got, ord{ev.Tx.TotalOrder, ev.Tx.DataCollectionOrder})
+		}
+	}
+	if want := []ord{{1, 1}, {2, 1}, {3, 1}, {4, 2}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("orders %v, want %v", got, want)
+	}
+	end := evs[3].TxEnd
+	if end == nil || end.Value[2] != int64(4) || len(end.Value[3].([]any)) != 3 {
+		t.Errorf("END %+v, want 4 events in 3 collections", end)
+	}
+}

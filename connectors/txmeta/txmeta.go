@@ -78,6 +78,17 @@ func (m *Monitor) Count(collection string) (total, collectionOrder int64) {
 	return m.total, m.counts[i]
 }
 
+// CountAlone records one more event of the transaction as a data collection
+// of its own, as Debezium counts each Postgres logical decoding message
+// (each under a name made from a Java object identity), and returns its
+// total order; its order within the collection is 1.
+func (m *Monitor) CountAlone(collection string) (total, collectionOrder int64) {
+	m.total++
+	m.names = append(m.names, collection)
+	m.counts = append(m.counts, 1)
+	return m.total, 1
+}
+
 // Total returns the number of events counted since Reset.
 func (m *Monitor) Total() int64 { return m.total }
 

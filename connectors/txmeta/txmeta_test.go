@@ -70,4 +70,16 @@ func TestMonitorCountsAndRecords(t *testing.T) {
 	if tot, co := m.Count("public.a"); tot != 1 || co != 1 || m.Total() != 1 {
 		t.Errorf("after Reset: %d %d", tot, co)
 	}
+	// Messages are collections of their own: order 1 each, one entry each.
+	for i := 0; i < 2; i++ {
+		if tot, co := m.CountAlone("LOGICAL_DECODING_MESSAGE"); tot != int64(2+i) || co != 1 {
+			t.Errorf("CountAlone %d: %d %d", i, tot, co)
+		}
+	}
+	if tot, co := m.Count("public.a"); tot != 4 || co != 2 {
+		t.Errorf("after messages: %d %d", tot, co)
+	}
+	if colls := m.End("x", ts).Value[3].([]any); len(colls) != 3 {
+		t.Errorf("END collections %v, want public.a and two messages", colls)
+	}
 }
