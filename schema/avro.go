@@ -139,17 +139,19 @@ func (a *Avro) Topic(id change.TableID) string {
 // ErrAvroSchema (terminal), or is a *RegistryError, which says through
 // Retryable whether the registry may accept the schema later.
 func (a *Avro) Encode(dst []Message, ev *change.Event) ([]Message, error) {
+	topic := func(m *change.Message) string { return topicName(a.o.TopicPrefix, m.Topic) }
 	if ev != nil && ev.Message != nil {
-		out, err := a.encodeMessage(dst, ev.Message)
-		if err != nil {
-			return dst, fmt.Errorf("encode message for topic %q: %w", topicName(a.o.TopicPrefix, ev.Message.Topic), err)
-		}
-		return out, nil
+		return encodeWithTx(dst, ev, a.encodeMessage, topic, func(dst []Message) ([]Message, error) {
+			out, err := a.encodeMessage(dst, ev.Message)
+			if err != nil {
+				return dst, fmt.Errorf("encode message for topic %q: %w", topic(ev.Message), err)
+			}
+			return out, nil
+		})
 	}
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
 	}
-	topic := func(m *change.Message) string { return topicName(a.o.TopicPrefix, m.Topic) }
 	return encodeWithTx(dst, ev, a.encodeMessage, topic, func(dst []Message) ([]Message, error) {
 		out, err := a.encode(dst, ev)
 		if err != nil {

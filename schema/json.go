@@ -174,11 +174,13 @@ func isBlank(s string) bool {
 // On error dst is returned unchanged and the error wraps ErrEvent or ErrValue.
 func (j *JSON) Encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if ev != nil && ev.Message != nil {
-		out, err := j.encodeMessage(dst, ev.Message)
-		if err != nil {
-			return dst, fmt.Errorf("encode message for topic %q: %w", j.messageTopic(ev.Message), err)
-		}
-		return out, nil
+		return encodeWithTx(dst, ev, j.encodeMessage, j.messageTopic, func(dst []Message) ([]Message, error) {
+			out, err := j.encodeMessage(dst, ev.Message)
+			if err != nil {
+				return dst, fmt.Errorf("encode message for topic %q: %w", j.messageTopic(ev.Message), err)
+			}
+			return out, nil
+		})
 	}
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)

@@ -120,3 +120,31 @@ func TestAvroTransactionMetadata(t *testing.T) {
 		t.Errorf("topics %s %s", ms[0].Topic, ms[3].Topic)
 	}
 }
+
+// TestTransactionRecordsAroundMessages checks that a message event (a Postgres
+// logical decoding message, or a transaction without captured events whose
+// only record is its BEGIN) carries its BEGIN and END records too.
+func TestTransactionRecordsAroundMessages(t *testing.T) {
+	m := txmeta.New(txmeta.DefaultTopic)
+	ts := time.UnixMilli(1486500577125)
+	ev := testMessage()
+	ev.TxBegin = m.Begin("9:1", ts)
+	ev.TxEnd = m.End("9:2", ts)
+	reg := fakeRegistry(t)
+	r := newTestRegistry(t, reg.URL(), 0)
+	a, err := NewAvro(avroOpts(r, r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, enc := range map[string]interface {
+		Encode([]Message, *change.Event) ([]Message, error)
+	}{"json": NewJSON(opts()), "avro": a} {
+		ms, err := enc.Encode(nil, ev)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(ms) != 3 || ms[0].Topic != "dbserver1.transaction" || ms[1].Topic != "dbserver1" || ms[2].Topic != "dbserver1.transaction" {
+			t.Errorf("%s: %d records %+v, want BEGIN, the message, END", name, len(ms), ms)
+		}
+	}
+}
