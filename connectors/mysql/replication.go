@@ -385,6 +385,13 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 			return err
 		}
 		d.buf = item{}
+	} else if d.tx != nil && d.explicit && !d.skipAll && d.tx.Total() == 0 {
+		// A transaction without captured events: Debezium writes its BEGIN
+		// and END all the same (event_count 0), for every transaction of
+		// the binlog; not for a DDL statement, which is no transaction.
+		if err := d.emptyTx(ctx, h); err != nil {
+			return err
+		}
 	}
 	if d.gtid != "" && d.gtids != nil {
 		var err error
@@ -832,18 +839,8 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
-	if d.stateJSON == nil {
-		b, err := d.state()
-		if err != nil {
-			return err
-		}
-		d.stateJSON = b
-	}
-	if d.txid == "" {
-		d.txid = d.gtid
-		if d.txid == "" {
-			d.txid = d.txStart.binlogPos.String()
-		}
+	if err := d.posState(); err != nil {
+		return err
 	}
 	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON}
 	if total > 0 {
@@ -1057,6 +1054,42 @@ func keyJSON(t *tableInfo, row change.Row) []byte {
 	}
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// posState builds, on first use in a transaction, the State and TxID of its
+// events' positions.
+func (d *decoder) posState() error {
+	if d.stateJSON == nil {
+		b, err := d.state()
+		if err != nil {
+			return err
+		}
+		d.stateJSON = b
+	}
+	if d.txid == "" {
+		d.txid = d.gtid
+		if d.txid == "" {
+			d.txid = d.txStart.binlogPos.String()
+		}
+	}
+	return nil
+}
+
+// emptyTx queues the event of the transaction ending at the event with
+// header h without a captured event: its BEGIN record, with its END record
+// after it, alone in the transaction (Index 0, Last).
+func (d *decoder) emptyTx(ctx context.Context, h *replication.EventHeader) error {
+	if err := d.posState(); err != nil {
+		return err
+	}
+	id := d.txMetaID()
+	it := item{ev: &change.Event{
+		Message: d.tx.Begin(id, d.txTime(d.beginTS)),
+		TxEnd:   d.tx.End(id, d.txTime(h.Timestamp)),
+		Commit:  d.txTime(h.Timestamp),
+		Pos:     change.Position{Tx: d.txOrder, TxID: d.txid, Index: 0, Last: true, State: d.stateJSON},
+	}, size: 256}
+	return d.queue(ctx, &it)
 }
 
 // txMetaID is Debezium's id of the transaction in progress: its GTID, else

@@ -116,3 +116,45 @@ func TestDecoderTransactionMetadataFilePos(t *testing.T) {
 		t.Errorf("MySQL GTID:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// TestDecoderTransactionMetadataEmpty checks the BEGIN and END of a MariaDB
+// transaction without captured events (Debezium writes them with
+// event_count 0), none for a DDL statement, and that a checkpoint at the
+// empty transaction writes them no more.
+func TestDecoderTransactionMetadataEmpty(t *testing.T) {
+	s := newScript("mysql-bin.000002")
+	empty := s.add(replication.MARIADB_GTID_EVENT, &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 6}})
+	s.add(replication.XID_EVENT, &replication.XIDEvent{XID: 1})
+	ddl := &replication.MariadbGTIDEvent{GTID: gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 7}, Flags: replication.BINLOG_MARIADB_FL_STANDALONE}
+	s.add(replication.MARIADB_GTID_EVENT, ddl)
+	s.add(replication.QUERY_EVENT, &replication.QueryEvent{Query: []byte("DROP TABLE IF EXISTS zz"), Schema: []byte("db")})
+	s.mariaTx(gomysql.MariadbGTID{DomainID: 0, ServerID: 1, SequenceNumber: 8}, false, 1)
+	start := restartPoint{binlogPos: binlogPos{"mysql-bin.000002", empty}, GTIDs: "0-1-5"}
+
+	h := newHarness(t, maria, start, nil, nil)
+	h.d.tx = txmeta.New("transaction")
+	h.feed(s.events)
+	if len(h.out) != 2 || h.out[0].Message == nil || h.out[0].TxEnd == nil || h.out[1].Tx == nil {
+		t.Fatalf("events %+v, want the empty transaction's and the insert's", h.out)
+	}
+	e := h.out[0]
+	sec := int64(1714558530000)
+	if got := []any{e.Message.Value[0], e.Message.Value[1], e.Message.Value[4], e.TxEnd.Value[0], e.TxEnd.Value[1], e.TxEnd.Value[2], len(e.TxEnd.Value[3].([]any))}; !reflect.DeepEqual(got, []any{"BEGIN", "0-1-6", sec, "END", "0-1-6", int64(0), 0}) {
+		t.Errorf("empty transaction records %v", got)
+	}
+	order := orderOf(binlogPos{"mysql-bin.000002", empty})
+	if e.Pos.Tx != order || e.Pos.Index != 0 || !e.Pos.Last || e.Pos.TxID != "0-1-6" {
+		t.Errorf("empty transaction position %+v", e.Pos)
+	}
+	if h.out[1].Tx.ID != "0-1-8" || h.out[1].TxBegin == nil || h.out[1].TxEnd == nil {
+		t.Errorf("insert after the DDL: %+v", h.out[1])
+	}
+
+	cp := e.Pos
+	h = newHarness(t, maria, start, &cp, nil)
+	h.d.tx = txmeta.New("transaction")
+	h.feed(s.events)
+	if len(h.out) != 1 || h.out[0].Message != nil {
+		t.Errorf("resumed at the empty transaction: %d events, want the insert only", len(h.out))
+	}
+}

@@ -274,6 +274,13 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 				return err
 			}
 			d.buf = item{}
+		} else if d.tx != nil && !d.skipAll && d.tx.Total() == 0 {
+			// A transaction without captured events: Debezium writes its
+			// BEGIN and END all the same (event_count 0).
+			end.events = true
+			if err := send(item{ev: d.emptyTx(lsn), end: end, size: 256}); err != nil {
+				return err
+			}
 		} else if err := send(item{end: end}); err != nil {
 			return err
 		}
@@ -773,6 +780,21 @@ func (d *decoder) txID(lsn uint64) string {
 	b = append(b, ':')
 	b = strconv.AppendUint(b, lsn, 10)
 	return string(b)
+}
+
+// emptyTx returns the event of a transaction that ends at the COMMIT
+// message at lsn without a captured event: its BEGIN record, with its END
+// record after it, alone in the transaction (Index 0, Last).
+func (d *decoder) emptyTx(lsn uint64) *change.Event {
+	if d.stateGen != d.st.versionsGen {
+		d.makeState()
+	}
+	return &change.Event{
+		Message: d.tx.Begin(d.txID(d.beginLSN), d.commitTime),
+		TxEnd:   d.tx.End(d.txID(lsn), d.commitTime),
+		Commit:  d.commitTime,
+		Pos:     change.Position{Tx: d.commitLSN, Index: 0, Last: true, State: d.stateJSON},
+	}
 }
 
 // txBlock gives ev, the event of the transaction in progress with the

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"reflect"
+	"regexp"
 	"testing"
 
 	"github.com/jackc/pglogrepl"
@@ -108,5 +109,52 @@ func TestDecoderTransactionMetadataMessages(t *testing.T) {
 	end := evs[3].TxEnd
 	if end == nil || end.Value[2] != int64(4) || len(end.Value[3].([]any)) != 3 {
 		t.Errorf("END %+v, want 4 events in 3 collections", end)
+	}
+}
+
+// TestDecoderTransactionMetadataEmpty checks the BEGIN and END of a
+// transaction without captured events (Debezium writes them with
+// event_count 0), and that a checkpoint at it, or past it, writes them no
+// more.
+func TestDecoderTransactionMetadataEmpty(t *testing.T) {
+	ti := testTable(t, 'd')
+	other := &pglogrepl.InsertMessage{RelationID: 999, Tuple: tup("1")}
+	msgs := func() []pglogrepl.Message {
+		m := []pglogrepl.Message{&pglogrepl.RelationMessage{RelationID: 999, Namespace: "public", RelationName: "other"}}
+		m = append(m, tx(100, 7, other)...)
+		return append(m, tx(200, 8, ins("1"))...)
+	}
+	cfg := Config{TxMetadata: true, TxTopic: "transaction", TableInclude: []*regexp.Regexp{regexp.MustCompile("^public\\.t$")}}
+	h := newHarness(t, cfg, ti, nil, nil)
+	h.feed(msgs()...)
+	evs := h.events()
+	if len(evs) != 2 || evs[0].Message == nil || evs[0].TxEnd == nil {
+		t.Fatalf("events %+v, want the empty transaction's and the insert", evs)
+	}
+	e := evs[0]
+	if got := []any{e.Message.Value[0], e.Message.Value[1], e.TxEnd.Value[0], e.TxEnd.Value[2], len(e.TxEnd.Value[3].([]any))}; !reflect.DeepEqual(got, []any{"BEGIN", "7:4097", "END", int64(0), 0}) {
+		t.Errorf("empty transaction records %v", got)
+	}
+	if !reflect.DeepEqual(e.Pos, change.Position{Tx: 100, Index: 0, Last: true, State: e.Pos.State}) {
+		t.Errorf("empty transaction position %+v", e.Pos)
+	}
+	var ends int
+	for _, it := range h.items {
+		if it.end != nil && it.end.commit == 100 {
+			ends++
+			if it.ev != e || !it.end.events {
+				t.Errorf("the empty transaction's end %+v is not with its event", it.end)
+			}
+		}
+	}
+	if ends != 1 {
+		t.Errorf("%d ends of the empty transaction", ends)
+	}
+	for _, cp := range []change.Position{{Tx: 100, Index: 0, Last: true}, {Tx: 150}} {
+		h := newHarness(t, cfg, ti, &cp, nil)
+		h.feed(msgs()...)
+		if evs := h.events(); len(evs) != 1 || evs[0].Message != nil {
+			t.Errorf("resumed at %+v: %d events, want the insert only", cp, len(evs))
+		}
 	}
 }
