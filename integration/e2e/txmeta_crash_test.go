@@ -220,10 +220,18 @@ func checkTxMeta(recs []record, txTopic string, committed []txWrite, txOf func(s
 			}
 		}
 	}
-	for id := range byTx {
-		if !known[id] {
-			report("records of transaction %s, which the writer did not commit", id)
+	// Transactions the writer did not commit (those of other databases on
+	// a shared server, or of no captured table) have exactly one BEGIN and
+	// one END with event_count 0, and no events.
+	for id, s := range byTx {
+		if known[id] {
+			continue
 		}
+		if s.begins != 1 || s.ends != 1 || s.beginAfter || s.end == nil || s.end.EventCount == nil || *s.end.EventCount != 0 || len(s.total) > 0 {
+			report("transaction %s, which the writer did not commit: %d BEGIN, %d END, %d events", id, s.begins, s.ends, len(s.total))
+			continue
+		}
+		stats["transactions without captured events"]++
 	}
 	stats["transactions"] = len(committed)
 	return problems, stats
@@ -262,6 +270,10 @@ func TestTxMetaCheckerCatchesFaults(t *testing.T) {
 	if p, _ := checkTxMeta(number(good()), txTopic, committed, txOf); len(p) != 0 {
 		t.Fatalf("good records reported: %v", p)
 	}
+	// A transaction without captured events: BEGIN and END, event_count 0.
+	if p, _ := checkTxMeta(number(append(good(), tx("BEGIN", "9:300", 0, ""), tx("END", "9:301", 0, ""))), txTopic, committed, txOf); len(p) != 0 {
+		t.Fatalf("a transaction without captured events reported: %v", p)
+	}
 	faults := map[string][]record{
 		"duplicate BEGIN": append(good(), tx("BEGIN", "7:100", 0, "")),
 		"lost END":        good()[:3],
@@ -270,7 +282,9 @@ func TestTxMetaCheckerCatchesFaults(t *testing.T) {
 		"lost event":      append(good()[:1], good()[2:]...),
 		"no block": append(good(), record{Topic: "p.s.a", Value: []byte(
 			`{"op":"u","source":{"db":"d","schema":"s","table":"a"},"transaction":null}`)}),
-		"unknown transaction": append(good(), tx("BEGIN", "8:200", 0, "")),
+		"unknown transaction":         append(good(), tx("BEGIN", "8:200", 0, "")),
+		"unknown transaction, events": append(good(), tx("BEGIN", "8:200", 0, ""), ev("8:201", 1, 1), tx("END", "8:202", 0, "")),
+		"empty transaction twice":     append(good(), tx("BEGIN", "8:200", 0, ""), tx("END", "8:202", 0, ""), tx("BEGIN", "8:200", 0, ""), tx("END", "8:202", 0, "")),
 	}
 	for name, rs := range faults {
 		if p, _ := checkTxMeta(number(rs), txTopic, committed, txOf); len(p) == 0 {
