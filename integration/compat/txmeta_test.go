@@ -57,7 +57,10 @@ func TestPostgresTransactionMetadataSideBySide(t *testing.T) {
 	pgExec(t, pg, "INSERT INTO s.a VALUES (1, 'one')", "INSERT INTO s.b VALUES (1, 'one')")
 
 	var ps []pair
-	for _, se := range []string{"true", "false"} {
+	// The third run publishes all tables (Debezium's default): pgoutput then
+	// sends the transactions of the uncaptured table too, and both write
+	// BEGIN and END (event_count 0) for them.
+	for i, se := range []string{"true", "false", "false"} {
 		name := uniq("txmeta_pg")
 		dp, sp := uniq("dbz"), uniq("slc")
 		cfg := map[string]string{
@@ -76,8 +79,11 @@ func TestPostgresTransactionMetadataSideBySide(t *testing.T) {
 			"key.converter.schemas.enable":   se,
 			"value.converter.schemas.enable": se,
 		}
-		if se == "false" {
+		if i == 1 {
 			cfg["topic.transaction"] = "txn_meta"
+		}
+		if i == 2 {
+			cfg["publication.autocreate.mode"] = "all_tables"
 		}
 		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: se == "true"}
 		createBoth(t, dbz, slc.restClient, name, cfg,
@@ -88,7 +94,8 @@ func TestPostgresTransactionMetadataSideBySide(t *testing.T) {
 	waitCounts(t, ps, map[string]int{".s.a": 1, ".s.b": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg, txmetaSQL(func(tb string) string { return "s." + tb })...)
 	waitCounts(t, ps[:1], map[string]int{".s.zz_end": 1, ".transaction": 12}, 120*time.Second, dbz, slc.restClient)
-	waitCounts(t, ps[1:], map[string]int{".s.zz_end": 1, ".txn_meta": 12}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[1:2], map[string]int{".s.zz_end": 1, ".txn_meta": 12}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{".s.zz_end": 1, ".transaction": 14}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
 	report(t, "pg-txmeta", ps)
 }
@@ -148,6 +155,12 @@ func TestMariaDBTransactionMetadataSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 	uncaptured, _ := r.GetString(0, 0)
+	// A DDL statement (a GTID of its own, no transaction).
+	myExec(t, my, "CREATE TABLE ddl_only (id INT PRIMARY KEY)")
+	if r, err = my.Execute("SELECT @@last_gtid"); err != nil {
+		t.Fatal(err)
+	}
+	ddlGTID, _ := r.GetString(0, 0)
 	myExec(t, my, sqls[len(sqls)-1])
 	waitCounts(t, ps, map[string]int{d + ".zz_end": 1, ".transaction": 12}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
@@ -169,6 +182,14 @@ func TestMariaDBTransactionMetadataSideBySide(t *testing.T) {
 				t.Errorf("transaction %s of the uncaptured table, record %d:\nDebezium %s %s\nsluice   %s %s", uncaptured, i, d[i].Key, d[i].Value, s[i].Key, s[i].Value)
 			}
 		}
+	}
+	var dbzDDL []string
+	for _, r := range dbzEmpty[ddlGTID] {
+		dbzDDL = append(dbzDDL, string(r.Value[bytes.Index(r.Value, []byte(`"payload"`)):]))
+	}
+	t.Logf("Debezium's records of the DDL statement's GTID %s: %v", ddlGTID, dbzDDL)
+	if n := len(slcEmpty[ddlGTID]); n != 0 {
+		t.Errorf("sluice wrote %d transaction records for the DDL statement's GTID %s, want none", n, ddlGTID)
 	}
 	diffs := compareSides(side{dp, dbzRecs}, side{sp, slcRecs}, true)
 	for _, d := range diffs {
