@@ -173,7 +173,7 @@ func TestMariaDBTransactionMetadataSideBySide(t *testing.T) {
 	// must be the same; then the rest is compared record by record.
 	dbzRecs, dbzEmpty := dropEmptyTransactions(t, p.dbz.all(), dp+".transaction")
 	slcRecs, slcEmpty := dropEmptyTransactions(t, p.slc.all(), sp+".transaction")
-	t.Logf("set aside %d Debezium and %d sluice transaction records of transactions without captured events", len(dbzEmpty), len(slcEmpty))
+	t.Logf("set aside the records of %d Debezium and %d sluice transactions without captured events", len(dbzEmpty), len(slcEmpty))
 	if d, s := dbzEmpty[uncaptured], slcEmpty[uncaptured]; len(d) != 2 || len(s) != 2 {
 		t.Errorf("transaction %s of the uncaptured table: %d Debezium and %d sluice records, want BEGIN and END on each", uncaptured, len(d), len(s))
 	} else {
