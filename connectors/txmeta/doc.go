@@ -11,5 +11,7 @@
 // events gives the counts again, and the checkpoint needs to hold nothing
 // more. BEGIN rides on the transaction's first event and END on its last
 // (change.Event.TxBegin, TxEnd), so each is committed exactly once, in the
-// Kafka transaction that holds that event.
+// Kafka transaction that holds that event. A transaction without captured
+// events gets its BEGIN and END (event_count 0) on one event of its own, as
+// Debezium writes them.
 package txmeta
