@@ -19,6 +19,8 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The transaction-metadata crash tests: a writer commits transactions of
@@ -362,6 +364,7 @@ func TestPostgresTxMetaCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("txmeta_crash")
+	deletePrefixTopics(t, prefix)
 	schema := prefix
 	dropSlot(t, prefix)
 	pg := pgConn(t)
@@ -574,6 +577,7 @@ func TestMariaDBTxMetaCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("txmeta_crash")
+	deletePrefixTopics(t, prefix)
 	db := prefix
 	myDatabase(t, db)
 	my := myConn(t)
@@ -698,4 +702,38 @@ func TestMariaDBTxMetaCrashExactlyOnce(t *testing.T) {
 	if kills < 4 {
 		t.Errorf("only %d kills", kills)
 	}
+}
+
+// deletePrefixTopics deletes, when the test ends (after the daemons it
+// starts later have stopped), the topics <prefix> and <prefix>.* from the
+// shared Kafka.
+func deletePrefixTopics(t *testing.T, prefix string) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+		if err != nil {
+			t.Logf("delete topics: %v", err)
+			return
+		}
+		defer cl.Close()
+		adm := kadm.NewClient(cl)
+		topics, err := adm.ListTopics(ctx)
+		if err != nil {
+			t.Logf("list topics: %v", err)
+			return
+		}
+		var del []string
+		for _, n := range topics.Names() {
+			if n == prefix || strings.HasPrefix(n, prefix+".") {
+				del = append(del, n)
+			}
+		}
+		if len(del) > 0 {
+			if _, err := adm.DeleteTopics(ctx, del...); err != nil {
+				t.Logf("delete topics %v: %v", del, err)
+			}
+		}
+	})
 }
