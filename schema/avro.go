@@ -143,21 +143,26 @@ func (a *Avro) Topic(id change.TableID) string {
 // ErrAvroSchema (terminal), or is a *RegistryError, which says through
 // Retryable whether the registry may accept the schema later.
 func (a *Avro) Encode(dst []Message, ev *change.Event) ([]Message, error) {
+	topic := func(m *change.Message) string { return topicName(a.o.TopicPrefix, m.Topic) }
 	if ev != nil && ev.Message != nil {
-		out, err := a.encodeMessage(dst, ev.Message)
-		if err != nil {
-			return dst, fmt.Errorf("encode message for topic %q: %w", topicName(a.o.TopicPrefix, ev.Message.Topic), err)
-		}
-		return out, nil
+		return encodeWithTx(dst, ev, a.encodeMessage, topic, func(dst []Message) ([]Message, error) {
+			out, err := a.encodeMessage(dst, ev.Message)
+			if err != nil {
+				return dst, fmt.Errorf("encode message for topic %q: %w", topic(ev.Message), err)
+			}
+			return out, nil
+		})
 	}
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
 	}
-	out, err := a.encode(dst, ev)
-	if err != nil {
-		return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
-	}
-	return out, nil
+	return encodeWithTx(dst, ev, a.encodeMessage, topic, func(dst []Message) ([]Message, error) {
+		out, err := a.encode(dst, ev)
+		if err != nil {
+			return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
+		}
+		return out, nil
+	})
 }
 
 func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
@@ -178,7 +183,7 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	// The JSON side, when there is one, as the JSON encoder writes it.
 	var jsonMsg Message
 	if a.json != nil {
-		ms, err := a.json.Encode(nil, ev)
+		ms, err := a.json.encode(nil, ev)
 		if err != nil {
 			return dst, err
 		}
@@ -242,8 +247,12 @@ func (a *Avro) encode(dst []Message, ev *change.Event) ([]Message, error) {
 			}
 		}
 		now := a.now()
+		var tx any
+		if ev.Tx != nil {
+			tx = change.StructValue{ev.Tx.ID, ev.Tx.TotalOrder, ev.Tx.DataCollectionOrder}
+		}
 		env := change.StructValue{
-			structOrNil(before), structOrNil(after), ev.Source, nil, string(byte(ev.Op)),
+			structOrNil(before), structOrNil(after), ev.Source, tx, string(byte(ev.Op)),
 			now.UnixMilli(), now.UnixMicro(), now.UnixNano(),
 		}
 		if value, err = at.value.encode(env); err != nil {

@@ -182,18 +182,49 @@ func isBlank(s string) bool {
 // On error dst is returned unchanged and the error wraps ErrEvent or ErrValue.
 func (j *JSON) Encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if ev != nil && ev.Message != nil {
-		out, err := j.encodeMessage(dst, ev.Message)
-		if err != nil {
-			return dst, fmt.Errorf("encode message for topic %q: %w", j.messageTopic(ev.Message), err)
-		}
-		return out, nil
+		return encodeWithTx(dst, ev, j.encodeMessage, j.messageTopic, func(dst []Message) ([]Message, error) {
+			out, err := j.encodeMessage(dst, ev.Message)
+			if err != nil {
+				return dst, fmt.Errorf("encode message for topic %q: %w", j.messageTopic(ev.Message), err)
+			}
+			return out, nil
+		})
 	}
 	if ev == nil || ev.Table == nil {
 		return dst, fmt.Errorf("encode event: %w: no table schema", ErrEvent)
 	}
-	out, err := j.encode(dst, ev)
-	if err != nil {
-		return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
+	return encodeWithTx(dst, ev, j.encodeMessage, j.messageTopic, func(dst []Message) ([]Message, error) {
+		out, err := j.encode(dst, ev)
+		if err != nil {
+			return dst, fmt.Errorf("encode %s event on %s: %w", ev.Op, ev.Table.ID, err)
+		}
+		return out, nil
+	})
+}
+
+// encodeWithTx appends ev's records, written by records, between its
+// transaction-metadata BEGIN and END records when it carries them. On error
+// dst is returned unchanged.
+func encodeWithTx(dst []Message, ev *change.Event, message func([]Message, *change.Message) ([]Message, error),
+	topic func(*change.Message) string, records func([]Message) ([]Message, error)) ([]Message, error) {
+	if ev.TxBegin == nil && ev.TxEnd == nil {
+		return records(dst)
+	}
+	n := len(dst)
+	out := dst
+	var err error
+	if ev.TxBegin != nil {
+		if out, err = message(out, ev.TxBegin); err != nil {
+			return dst[:n], fmt.Errorf("encode transaction BEGIN for topic %q: %w", topic(ev.TxBegin), err)
+		}
+	}
+	if out, err = records(out); err != nil {
+		return dst[:n], err
+	}
+	if ev.TxEnd != nil {
+		if out, err = message(out, ev.TxEnd); err != nil {
+			return dst[:n], fmt.Errorf("encode transaction END for topic %q: %w", topic(ev.TxEnd), err)
+		}
 	}
 	return out, nil
 }
@@ -293,7 +324,17 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if b, err = j.src.append(b, ev.SourceSchema, ev.Source, replace); err != nil {
 		return dst, fmt.Errorf("source: %w", err)
 	}
-	b = append(b, `,"transaction":null,"op":"`...)
+	if tx := ev.Tx; tx != nil {
+		b = append(b, `,"transaction":{"id":`...)
+		b = appendString(b, tx.ID)
+		b = append(b, `,"total_order":`...)
+		b = strconv.AppendInt(b, tx.TotalOrder, 10)
+		b = append(b, `,"data_collection_order":`...)
+		b = strconv.AppendInt(b, tx.DataCollectionOrder, 10)
+		b = append(b, `},"op":"`...)
+	} else {
+		b = append(b, `,"transaction":null,"op":"`...)
+	}
 	b = append(b, byte(ev.Op))
 	now := j.now()
 	b = append(b, `","ts_ms":`...)

@@ -66,12 +66,29 @@ type Event struct {
 	// as the event's own record (the MySQL source's schema history). An
 	// event with Raw but neither Table nor Message has no record of its own.
 	Raw []RawRecord
+	// Tx is the envelope's transaction block (provide.transaction.metadata);
+	// nil writes null, as for snapshot reads and when the key is off.
+	Tx *Transaction
+	// TxBegin and TxEnd, when set, are the transaction-metadata records
+	// (BEGIN, END) that the encoders write just before and just after the
+	// event's own records, so that each commits in the same Kafka
+	// transaction as the first or last event of its source transaction.
+	TxBegin, TxEnd *Message
 }
 
 // RawRecord is a record whose topic, key and value need no encoding.
 type RawRecord struct {
 	Topic      string // the full topic name
 	Key, Value []byte
+}
+
+// Transaction is Debezium's transaction block of a data event: the source
+// transaction's id and the event's 1-based order among the transaction's
+// events and among those of its table.
+type Transaction struct {
+	ID                  string
+	TotalOrder          int64
+	DataCollectionOrder int64
 }
 
 // Message is a record with its own key and value schemas, such as

@@ -7,6 +7,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 	"net"
 	"regexp"
 	"slices"
@@ -99,6 +100,10 @@ var ConfigKeys = []string{
 	"snapshot.mode.configuration.based.snapshot.on.schema.error",
 	"snapshot.mode.configuration.based.snapshot.on.data.error",
 	"event.processing.failure.handling.mode",
+
+	// Transaction metadata (docs/configuration.md, "Transaction metadata").
+	"provide.transaction.metadata",
+	"topic.transaction",
 }
 
 // historyReason is why the schema history keys other than the topic,
@@ -213,6 +218,10 @@ type Config struct {
 	// Capture holds the snapshot policy, the snapshot's table selection,
 	// overrides and delay, and the failure handling mode (captureopts).
 	Capture captureopts.Options
+	// TxMetadata is provide.transaction.metadata: BEGIN/END records on
+	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
+	TxMetadata bool
+	TxTopic    string // topic.transaction
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -325,6 +334,11 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.SchemaOnlyCapturedTables = boolean("schema.history.internal.store.only.captured.tables.ddl", false)
 	c.SchemaOnlyCapturedDatabases = boolean("schema.history.internal.store.only.captured.databases.ddl", false)
 	c.TombstonesOnDelete = boolean("tombstones.on.delete", true)
+	c.TxMetadata = boolean("provide.transaction.metadata", false)
+	c.TxTopic = get("topic.transaction", txmeta.DefaultTopic)
+	if strings.TrimSpace(c.TxTopic) == "" {
+		bad("topic.transaction", "must not be empty; leave it out for the default %q", txmeta.DefaultTopic)
+	}
 
 	c.Skipped = map[byte]bool{}
 	skipped := strings.ToLower(get("skipped.operations", "t"))

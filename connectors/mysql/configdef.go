@@ -105,6 +105,12 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Regular expressions matching the databases whose tables are captured."},
 		{Name: "database.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 33, Width: cd.WidthLong, Display: "Exclude Databases",
 			Doc: "Regular expressions matching the databases whose tables are not captured."},
+		// Transaction metadata: provide.transaction.metadata as Kafka Connect
+		// 4.3.0 lists it for Debezium 3.6.1; Debezium lists no topic.transaction.
+		{Name: "provide.transaction.metadata", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "Connector", Order: 6, Width: cd.WidthShort, Display: "Store transaction metadata information in a dedicated topic.",
+			Doc: "Enables transaction metadata extraction together with event counting: BEGIN and END records on <topic.prefix>.<topic.transaction> and a transaction block in every streamed change event."},
+		{Name: "topic.transaction", Type: cd.String, Default: cd.Def("transaction"), Importance: cd.Low, Group: "Connector", Order: 7, Width: cd.WidthMedium, Display: "Transaction topic name",
+			Doc: "The name after <topic.prefix>. of the topic the transaction metadata records go to."},
 		// Then the snapshot-mode keys (captureopts) and the column keys
 		// (connectors/columns), numbered as Connect lists them for Debezium
 		// 3.5.0's MariaDbConnector.

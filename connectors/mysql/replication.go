@@ -18,6 +18,7 @@ import (
 	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // replicate streams the binlog from start, turning row events into change
@@ -217,6 +218,13 @@ type decoder struct {
 	stateJSON json.RawMessage // the state of this transaction's events, built on first use
 	txid      string          // the TxID of this transaction's events, built on first use
 
+	// Transaction metadata (provide.transaction.metadata); tx is nil when
+	// it is off. evTS is the header time of the binlog event being handled
+	// and beginTS that of the event that began the transaction.
+	tx      *txmeta.Monitor
+	evTS    uint32
+	beginTS uint32
+
 	schemasJSON []byte // the JSON of the stream's schema versions at schemasGen
 	schemasGen  int
 
@@ -260,6 +268,9 @@ type tmInfo struct {
 func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
 	d := &decoder{st: st, cfg: st.cfg, send: st.send, tmap: map[uint64]*tmInfo{}, cp: cp, after: start, file: start.File}
 	d.tableDef = d.readTableDef
+	if st.cfg.TxMetadata {
+		d.tx = txmeta.New(st.cfg.TxTopic)
+	}
 	if st.info.GTIDs {
 		g, err := parseGTIDSet(st.info.flavor(), start.GTIDs)
 		if err != nil {
@@ -311,6 +322,7 @@ func (d *decoder) dropRegions() {
 // handle processes one binlog event.
 func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
+	d.evTS = h.Timestamp
 	var start uint32
 	if h.LogPos >= h.EventSize {
 		start = h.LogPos - h.EventSize
@@ -364,6 +376,10 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.index = 0
 	d.stateJSON = nil
 	d.txid = ""
+	d.beginTS = d.evTS
+	if d.tx != nil {
+		d.tx.Reset()
+	}
 	d.txStart = restartPoint{binlogPos: binlogPos{File: d.file, Pos: start}, GTIDs: d.gtids.String()}
 	d.txOrder = orderOf(d.txStart.binlogPos)
 	if d.regions != nil && d.txOrder >= d.regionsEnd {
@@ -381,10 +397,20 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 		// The last event carries Last, so that a checkpoint at it resumes
 		// after the transaction.
 		d.buf.ev.Pos.Last = true
+		if d.tx != nil && d.tx.Total() > 0 {
+			d.buf.ev.TxEnd = d.tx.End(d.txMetaID(), d.txTime(h.Timestamp))
+		}
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
 		}
 		d.buf = item{}
+	} else if d.tx != nil && d.explicit && !d.skipAll && d.tx.Total() == 0 {
+		// A transaction without captured events: Debezium writes its BEGIN
+		// and END all the same (event_count 0), for every transaction of
+		// the binlog; not for a DDL statement, which is no transaction.
+		if err := d.emptyTx(ctx, h); err != nil {
+			return err
+		}
 	}
 	if d.gtid != "" && d.gtids != nil {
 		var err error
@@ -842,23 +868,26 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	}
 	i := d.index
 	d.index++
+	// Transaction metadata counts the events a checkpoint skips too: a
+	// restart replays the transaction from its start (see package txmeta).
+	var total, order int64
+	if d.tx != nil && ev.Message == nil {
+		total, order = d.tx.Count(t.ID.Namespace + "." + t.ID.Name)
+	}
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
-	if d.stateJSON == nil {
-		b, err := d.state()
-		if err != nil {
-			return err
-		}
-		d.stateJSON = b
-	}
-	if d.txid == "" {
-		d.txid = d.gtid
-		if d.txid == "" {
-			d.txid = d.txStart.binlogPos.String()
-		}
+	if err := d.posState(); err != nil {
+		return err
 	}
 	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON}
+	if total > 0 {
+		id := d.txMetaID()
+		ev.Tx = txmeta.Block(id, total, order)
+		if total == 1 {
+			ev.TxBegin = d.tx.Begin(id, d.txTime(d.beginTS))
+		}
+	}
 	if d.buf.ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
@@ -1063,4 +1092,59 @@ func keyJSON(t *tableInfo, row change.Row) []byte {
 	}
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// posState builds, on first use in a transaction, the State and TxID of its
+// events' positions.
+func (d *decoder) posState() error {
+	if d.stateJSON == nil {
+		b, err := d.state()
+		if err != nil {
+			return err
+		}
+		d.stateJSON = b
+	}
+	if d.txid == "" {
+		d.txid = d.gtid
+		if d.txid == "" {
+			d.txid = d.txStart.binlogPos.String()
+		}
+	}
+	return nil
+}
+
+// emptyTx queues the event of the transaction ending at the event with
+// header h without a captured event: its BEGIN record, with its END record
+// after it, alone in the transaction (Index 0, Last).
+func (d *decoder) emptyTx(ctx context.Context, h *replication.EventHeader) error {
+	if err := d.posState(); err != nil {
+		return err
+	}
+	id := d.txMetaID()
+	it := item{ev: &change.Event{
+		Message: d.tx.Begin(id, d.txTime(d.beginTS)),
+		TxEnd:   d.tx.End(id, d.txTime(h.Timestamp)),
+		Commit:  d.txTime(h.Timestamp),
+		Pos:     change.Position{Tx: d.txOrder, TxID: d.txid, Index: 0, Last: true, State: d.stateJSON},
+	}, size: 256}
+	return d.queue(ctx, &it)
+}
+
+// txMetaID is Debezium's id of the transaction in progress: its GTID, else
+// file=<binlog>,pos=<start of its first event>.
+func (d *decoder) txMetaID() string {
+	if d.gtid != "" {
+		return d.gtid
+	}
+	return "file=" + d.txStart.File + ",pos=" + strconv.FormatUint(uint64(d.txStart.Pos), 10)
+}
+
+// txTime is the time of a transaction-metadata record written at a binlog
+// event with header time ts: as Debezium's, MySQL's original commit
+// timestamp when the transaction has one, else the header's whole second.
+func (d *decoder) txTime(ts uint32) time.Time {
+	if !d.commitTS.IsZero() {
+		return d.commitTS
+	}
+	return time.Unix(int64(ts), 0)
 }

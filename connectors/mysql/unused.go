@@ -48,7 +48,6 @@ var UnusedDebeziumKeys = map[string]string{
 	"notification.sink.topic.name":                "sluice sends no Debezium notifications; snapshot progress is in its logs and metrics",
 	"openlineage.":                                "sluice emits no OpenLineage events",
 	"post.processors":                             "Debezium post processors are Java classes, which sluice cannot load",
-	"provide.transaction.metadata":                "sluice writes no transaction metadata records yet; each event's transaction block is null",
 	"query.fetch.size":                            "sluice streams query results row by row; snapshot chunks are bounded by snapshot.fetch.size",
 	"read.only":                                   "sluice's snapshots write nothing to the database (no signal or watermark rows), so every snapshot works read-only",
 	"schema.history.internal.memory.optimization": "a setting of Debezium's in-memory history; sluice rebuilds the table definitions it needs from the history topic at start",
@@ -78,7 +77,6 @@ var UnusedDebeziumKeys = map[string]string{
 	"topic.heartbeat.name":                        "sluice writes no heartbeat records yet",
 	"topic.heartbeat.prefix":                      "sluice writes no heartbeat records yet",
 	"topic.naming.strategy":                       "topics are named as Debezium's default strategy names them; a Java class cannot be loaded",
-	"topic.transaction":                           "sluice writes no transaction metadata records yet",
 	"transaction.metadata.factory":                "a Java class, which sluice cannot load; no transaction metadata is written yet",
 	"use.nongraceful.disconnect":                  "a binlog connection is closed gracefully",
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 	"net"
 	"net/url"
 	"regexp"
@@ -98,6 +99,10 @@ var ConfigKeys = []string{
 	"snapshot.mode.configuration.based.snapshot.on.data.error",
 	"event.processing.failure.handling.mode",
 	"slot.drop.on.stop",
+
+	// Transaction metadata (docs/configuration.md, "Transaction metadata").
+	"provide.transaction.metadata",
+	"topic.transaction",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -156,6 +161,10 @@ type Config struct {
 	// SlotDropOnStop drops the replication slot when the stream closes
 	// (slot.drop.on.stop).
 	SlotDropOnStop bool
+	// TxMetadata is provide.transaction.metadata: BEGIN/END records on
+	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
+	TxMetadata bool
+	TxTopic    string // topic.transaction
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -256,6 +265,17 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		c.TombstonesOnDelete = false
 	default:
 		bad("tombstones.on.delete", "%q is not a boolean; use true or false", v)
+	}
+
+	switch v := strings.ToLower(get("provide.transaction.metadata", "false")); v {
+	case "true", "false":
+		c.TxMetadata = v == "true"
+	default:
+		bad("provide.transaction.metadata", "%q is not a boolean; use true or false", v)
+	}
+	c.TxTopic = get("topic.transaction", txmeta.DefaultTopic)
+	if strings.TrimSpace(c.TxTopic) == "" {
+		bad("topic.transaction", "must not be empty; leave it out for the default %q", txmeta.DefaultTopic)
 	}
 
 	c.Skipped = map[byte]bool{}

@@ -248,6 +248,9 @@ var originAt = func() int {
 	return -1
 }()
 
+// messageTxAt is the index of "transaction" in a message's value.
+const messageTxAt = 3
+
 func (d *decoder) messageEvent(m *pglogrepl.LogicalDecodingMessage, src change.StructValue, ts time.Time) *change.Event {
 	key, value := MessageSchemas(d.cfg)
 	return &change.Event{

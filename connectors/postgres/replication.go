@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // replicate starts pgoutput replication on the slot (from its
@@ -162,6 +164,14 @@ type decoder struct {
 	src        txSource
 	origin     origin // the transaction's replication origin, if any
 
+	// Transaction metadata (provide.transaction.metadata); tx is nil when
+	// it is off. lsn is the WAL position of the message being handled and
+	// beginLSN that of the transaction's BEGIN: Debezium's ids are
+	// <xid>:<lsn of the message>.
+	tx       *txmeta.Monitor
+	lsn      uint64
+	beginLSN uint64
+
 	// catalog reads a captured relation from the catalog (nil when it is
 	// gone); unit tests without a server replace it.
 	catalog func(ctx context.Context, id uint32) (*tableInfo, error)
@@ -170,6 +180,9 @@ type decoder struct {
 func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 	d := &decoder{st: st, cfg: st.cfg, rels: map[uint32]*tableInfo{}, cp: cp}
 	d.catalog = d.catalogTable
+	if d.cfg.TxMetadata {
+		d.tx = txmeta.New(d.cfg.TxTopic)
+	}
 	if state != nil && state.needsFilter() {
 		d.state = state
 		d.snapIdx = map[string]int{}
@@ -217,6 +230,7 @@ func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
 
 // handle processes one pgoutput message starting at WAL position lsn.
 func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message, send func(item) error) error {
+	d.lsn = lsn
 	switch m := msg.(type) {
 	case *pglogrepl.RelationMessage:
 		return d.relation(ctx, m)
@@ -237,6 +251,10 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.index = 0
 		d.emitted = false
 		d.origin = origin{}
+		d.beginLSN = lsn
+		if d.tx != nil {
+			d.tx.Reset()
+		}
 		if d.state != nil && d.commitLSN >= d.state.WAL {
 			d.dropRegions()
 		}
@@ -249,10 +267,20 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			// it can confirm the transaction without another Next.
 			d.buf.ev.Pos.Last = true
 			d.buf.end = end
+			if d.tx != nil && d.tx.Total() > 0 {
+				d.buf.ev.TxEnd = d.tx.End(d.txID(lsn), d.commitTime)
+			}
 			if err := send(d.buf); err != nil {
 				return err
 			}
 			d.buf = item{}
+		} else if d.tx != nil && !d.skipAll && d.tx.Total() == 0 {
+			// A transaction without captured events: Debezium writes its
+			// BEGIN and END all the same (event_count 0).
+			end.events = true
+			if err := send(item{ev: d.emptyTx(lsn), end: end, size: 256}); err != nil {
+				return err
+			}
 		} else if err := send(item{end: end}); err != nil {
 			return err
 		}
@@ -413,6 +441,16 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	}
 	i := d.index
 	d.index++
+	// Transaction metadata counts the events a checkpoint skips too: a
+	// restart replays the transaction from its BEGIN (see package txmeta).
+	var total, order int64
+	if d.tx != nil && d.inTx {
+		if t == nil {
+			total, order = d.tx.CountAlone(txCollection(t))
+		} else {
+			total, order = d.tx.Count(txCollection(t))
+		}
+	}
 	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
@@ -420,6 +458,9 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 		d.makeState()
 	}
 	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
+	if total > 0 {
+		d.txBlock(ev, total, order)
+	}
 	d.emitted = true
 	if d.buf.ev != nil {
 		if err := send(d.buf); err != nil {
@@ -734,4 +775,56 @@ func keyJSON(t *tableInfo, row change.Row) []byte {
 	}
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// txCollection is Debezium's data collection of an event of table t (nil
+// for a logical decoding message): "schema.table", or for a message the
+// identifier of Debezium's LogicalDecodingMessageId (Debezium names each
+// message's collection after a Java object identity instead, which cannot be
+// reproduced; like Debezium's, each message is a collection of its own).
+func txCollection(t *tableInfo) string {
+	if t == nil {
+		return "LOGICAL_DECODING_MESSAGE"
+	}
+	return t.ID.Namespace + "." + t.ID.Name
+}
+
+// txID is Debezium's transaction id of the message at lsn: <xid>:<lsn>.
+func (d *decoder) txID(lsn uint64) string {
+	b := make([]byte, 0, 32)
+	b = strconv.AppendUint(b, uint64(d.xid), 10)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, lsn, 10)
+	return string(b)
+}
+
+// emptyTx returns the event of a transaction that ends at the COMMIT
+// message at lsn without a captured event: its BEGIN record, with its END
+// record after it, alone in the transaction (Index 0, Last).
+func (d *decoder) emptyTx(lsn uint64) *change.Event {
+	if d.stateGen != d.st.versionsGen {
+		d.makeState()
+	}
+	return &change.Event{
+		Message: d.tx.Begin(d.txID(d.beginLSN), d.commitTime),
+		TxEnd:   d.tx.End(d.txID(lsn), d.commitTime),
+		Commit:  d.commitTime,
+		Pos:     change.Position{Tx: d.commitLSN, Index: 0, Last: true, State: d.stateJSON},
+	}
+}
+
+// txBlock gives ev, the event of the transaction in progress with the
+// orders Count gave, its transaction block, and the transaction's BEGIN
+// record when it is the first event.
+func (d *decoder) txBlock(ev *change.Event, total, order int64) {
+	blk := txmeta.Block(d.txID(d.lsn), total, order)
+	if ev.Message != nil {
+		// A logical decoding message's value has the block at "transaction".
+		ev.Message.Value[messageTxAt] = change.StructValue{blk.ID, blk.TotalOrder, blk.DataCollectionOrder}
+	} else {
+		ev.Tx = blk
+	}
+	if total == 1 {
+		ev.TxBegin = d.tx.Begin(d.txID(d.beginLSN), d.commitTime)
+	}
 }

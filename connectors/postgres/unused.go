@@ -44,7 +44,6 @@ var UnusedKeys = map[string]string{
 	"offset.mismatch.strategy":                   "sluice restarts at its checkpoint and skips what the slot sends at or before it",
 	"openlineage.":                               "sluice emits no OpenLineage events",
 	"post.processors":                            "Debezium post processors are Java classes, which sluice cannot load",
-	"provide.transaction.metadata":               "sluice writes no transaction metadata records yet; each event's transaction block is null",
 	"publish.via.partition.root":                 "not set on the publications sluice creates",
 	"query.fetch.size":                           "sluice streams query results row by row; snapshot chunks are bounded by snapshot.fetch.size",
 	"read.only":                                  "sluice's snapshots write nothing to the database (no signal or watermark rows), so every snapshot works read-only",
@@ -81,7 +80,6 @@ var UnusedKeys = map[string]string{
 	"topic.heartbeat.name":                       "sluice writes no heartbeat records yet",
 	"topic.heartbeat.prefix":                     "sluice writes no heartbeat records yet",
 	"topic.naming.strategy":                      "topics are named as Debezium's default strategy names them; a Java class cannot be loaded",
-	"topic.transaction":                          "sluice writes no transaction metadata records yet",
 	"transaction.metadata.factory":               "a Java class, which sluice cannot load; no transaction metadata is written yet",
 	"xmin.fetch.interval.ms":                     "source.xmin is always null, as Debezium's default (0)",
 }
