@@ -178,3 +178,30 @@ func mysqlGTID(sid []byte, gno int64) string {
 	}
 	return u.String() + ":" + strconv.FormatInt(gno, 10)
 }
+
+// dumpStart returns the set to start a binlog dump from. MariaDB takes one
+// GTID per replication domain (a start position like its gtid_slave_pos) and
+// refuses a set with two GTIDs of one domain (ERROR 1943, "duplicate domain
+// id"), which the executed set holds once a second server has written in a
+// domain (another writer, a failover). Sequence numbers grow across the
+// servers of a domain, so its newest GTID is the one with the highest.
+func (g *gtidSet) dumpStart() gomysql.GTIDSet {
+	s, ok := g.set.(*gomysql.MariadbGTIDSet)
+	if !ok {
+		return g.set
+	}
+	out := &gomysql.MariadbGTIDSet{Sets: map[uint32]map[uint32]*gomysql.MariadbGTID{}}
+	for domain, servers := range s.Sets {
+		var newest *gomysql.MariadbGTID
+		for _, gt := range servers {
+			if newest == nil || gt.SequenceNumber > newest.SequenceNumber {
+				newest = gt
+			}
+		}
+		if newest != nil {
+			c := *newest
+			out.Sets[domain] = map[uint32]*gomysql.MariadbGTID{c.ServerID: &c}
+		}
+	}
+	return out
+}

@@ -101,7 +101,7 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		if perr != nil {
 			return &DecodeError{Table: "checkpoint", Err: perr}
 		}
-		streamer, err = syncer.StartSyncGTID(set.set)
+		streamer, err = syncer.StartSyncGTID(set.dumpStart())
 	} else {
 		streamer, err = syncer.StartSync(gomysql.Position{Name: rp.File, Pos: rp.Pos})
 	}
