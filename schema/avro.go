@@ -142,7 +142,7 @@ func (a *Avro) Encode(dst []Message, ev *change.Event) ([]Message, error) {
 	if ev != nil && ev.Message != nil {
 		out, err := a.encodeMessage(dst, ev.Message)
 		if err != nil {
-			return dst, fmt.Errorf("encode message for topic %q: %w", topicName(a.o.TopicPrefix, ev.Message.Topic), err)
+			return dst, fmt.Errorf("encode message for topic %q: %w", messageTopic(a.o.TopicPrefix, ev.Message), err)
 		}
 		return out, nil
 	}
@@ -327,7 +327,7 @@ func (c *avroCodec) encode(vs change.StructValue) ([]byte, error) {
 // encodeMessage writes a change.Message: each Avro side registered under
 // <topic>-key or <topic>-value like a table's records.
 func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error) {
-	topic := topicName(a.o.TopicPrefix, m.Topic)
+	topic := messageTopic(a.o.TopicPrefix, m)
 	var jsonMsg Message
 	if a.json != nil {
 		ms, err := a.json.encodeMessage(nil, m)

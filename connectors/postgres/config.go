@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
 	"net/url"
@@ -69,6 +70,12 @@ var ConfigKeys = []string{
 	"status.update.interval.ms",
 	"message.prefix.include.list",
 	"message.prefix.exclude.list",
+
+	// Heartbeats (heartbeat.go; change.HeartbeatKeys).
+	"heartbeat.interval.ms",
+	"heartbeat.action.query",
+	"topic.heartbeat.prefix",
+	"topic.heartbeat.name",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -120,6 +127,10 @@ type Config struct {
 	// messages by prefix (message.prefix.include.list / exclude.list).
 	MessagePrefixInclude []*regexp.Regexp
 	MessagePrefixExclude []*regexp.Regexp
+
+	// Heartbeat is heartbeat.interval.ms and the keys that go with it
+	// (heartbeat.go).
+	Heartbeat change.HeartbeatConfig
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -256,6 +267,9 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.StatusInterval = time.Duration(intIn("status.update.interval.ms", 10000, 1, 3_600_000)) * time.Millisecond
 	parseMessageFilters(&c, get, &errs)
+	var hbErrs []error
+	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
+	errs = append(errs, hbErrs...)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("postgres connector %q: invalid configuration: %w", name, err)
