@@ -1,0 +1,309 @@
+//go:build integration
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// slotLag returns how much WAL the slot retains beyond its confirmed
+// position: pg_current_wal_lsn() - confirmed_flush_lsn, in bytes.
+func slotLag(t *testing.T, pg *pgx.Conn, slot string) int64 {
+	t.Helper()
+	var lag int64
+	if err := pg.QueryRow(context.Background(),
+		"SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1", slot).Scan(&lag); err != nil {
+		t.Fatalf("slot %s: %v", slot, err)
+	}
+	return lag
+}
+
+func walLSN(t *testing.T, pg *pgx.Conn) int64 {
+	t.Helper()
+	var lsn int64
+	if err := pg.QueryRow(context.Background(), "SELECT (pg_current_wal_lsn() - '0/0')::bigint").Scan(&lsn); err != nil {
+		t.Fatal(err)
+	}
+	return lsn
+}
+
+// heartbeatRecord is a heartbeat as a consumer reads it (JSON without
+// schemas).
+type heartbeatRecord struct {
+	ServerName string
+	TsMs       int64
+}
+
+func parseHeartbeats(t *testing.T, recs []record) []heartbeatRecord {
+	t.Helper()
+	var out []heartbeatRecord
+	for _, r := range recs {
+		var k struct {
+			ServerName string `json:"serverName"`
+		}
+		var v struct {
+			TsMs *int64 `json:"ts_ms"`
+		}
+		if err := json.Unmarshal(r.Key, &k); err != nil || json.Unmarshal(r.Value, &v) != nil || v.TsMs == nil || k.ServerName == "" {
+			t.Fatalf("heartbeat record %s / %s is not {serverName} / {ts_ms}", r.Key, r.Value)
+		}
+		if len(r.Headers) != 0 {
+			t.Errorf("heartbeat record with headers %v; Debezium writes none", r.Headers)
+		}
+		out = append(out, heartbeatRecord{k.ServerName, *v.TsMs})
+	}
+	return out
+}
+
+// checkRowsOnce checks that the records of a table keyed {"id":n} hold
+// each of want exactly once and nothing else.
+func checkRowsOnce(recs []record, want []int) []string {
+	var problems []string
+	seen := map[int]int{}
+	for _, r := range recs {
+		var k struct {
+			ID int `json:"id"`
+		}
+		if err := json.Unmarshal(r.Key, &k); err != nil {
+			problems = append(problems, fmt.Sprintf("row key %q: %v", r.Key, err))
+			continue
+		}
+		seen[k.ID]++
+	}
+	wanted := map[int]bool{}
+	for _, id := range want {
+		wanted[id] = true
+		if seen[id] != 1 {
+			problems = append(problems, fmt.Sprintf("row %d seen %d times, want once", id, seen[id]))
+		}
+	}
+	for id := range seen {
+		if !wanted[id] {
+			problems = append(problems, fmt.Sprintf("row %d was never written", id))
+		}
+	}
+	return problems
+}
+
+// TestCheckRowsOnceCatchesFaults shows checkRowsOnce reports a lost, a
+// repeated and an unknown row.
+func TestCheckRowsOnceCatchesFaults(t *testing.T) {
+	rec := func(id int) record { return record{Key: []byte(fmt.Sprintf(`{"id":%d}`, id))} }
+	want := []int{1, 2, 3}
+	for name, recs := range map[string][]record{
+		"lost":     {rec(1), rec(3)},
+		"repeated": {rec(1), rec(2), rec(2), rec(3)},
+		"unknown":  {rec(1), rec(2), rec(3), rec(4)},
+	} {
+		if len(checkRowsOnce(recs, want)) == 0 {
+			t.Errorf("%s: no problem reported", name)
+		}
+	}
+	if p := checkRowsOnce([]record{rec(3), rec(1), rec(2)}, want); len(p) != 0 {
+		t.Errorf("correct records: %v", p)
+	}
+}
+
+// TestPostgresHeartbeatBoundsRetainedWAL: with heartbeat.interval.ms set
+// and the captured table idle, 200 MB written to an uncaptured table of the
+// same database leave the slot's retained WAL (pg_current_wal_lsn() -
+// confirmed_flush_lsn) bounded, heartbeat records appear on
+// __debezium-heartbeat.<topic.prefix> for a read_committed consumer, the
+// connector's checkpoint follows the WAL, and after a SIGKILL and restart
+// from a checkpoint a heartbeat wrote, the captured rows are each seen
+// exactly once. Run with both publication modes: filtered (PG 15 sends no
+// empty transactions, only keepalives) and all_tables (the uncaptured rows
+// stream to sluice and are dropped).
+func TestPostgresHeartbeatBoundsRetainedWAL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 200 MB of WAL; skipped in -short mode")
+	}
+	for _, mode := range []string{"all_tables", "filtered"} {
+		t.Run(mode, func(t *testing.T) { testHeartbeatRetainedWAL(t, mode, true) })
+	}
+	// Without heartbeats the slot moves forward too, on the server's
+	// keepalives and the transactions without captured rows, confirmed at
+	// each status.update.interval.ms; the checkpoint stays where the last
+	// captured change left it.
+	t.Run("filtered_without_heartbeats", func(t *testing.T) { testHeartbeatRetainedWAL(t, "filtered", false) })
+}
+
+func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
+	const (
+		interval = time.Second
+		bulkWAL  = 200 << 20
+		bound    = 32 << 20
+	)
+	// How long the slot may take to catch up: a few heartbeat intervals,
+	// or without heartbeats a few status updates (every 2 s here).
+	catchUp := 15 * interval
+	if !heartbeats {
+		catchUp = 30 * time.Second
+	}
+	prefix := uniq("heartbeat")
+	slot := prefix
+	pg := messageDB(t, prefix)
+	dropSlot(t, slot)
+	mustExec(t, pg, "CREATE TABLE public.captured (id int PRIMARY KEY)")
+	mustExec(t, pg, "CREATE TABLE public.bulk (id bigserial PRIMARY KEY, pad text)")
+	root := pgConn(t)
+
+	hbTopic := "__debezium-heartbeat." + prefix
+	hbs := newConsumer(t, hbTopic)
+	rows := newConsumer(t, prefix+".public.captured")
+
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir)
+	cfg := pgConfig(t, prefix, slot, "public.captured")
+	cfg["database.dbname"] = prefix
+	cfg["publication.autocreate.mode"] = pubMode
+	cfg["snapshot.mode"] = "no_data"
+	if heartbeats {
+		cfg["heartbeat.interval.ms"] = fmt.Sprint(interval.Milliseconds())
+	} else {
+		cfg["status.update.interval.ms"] = "2000"
+	}
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	waitSlot(t, root, slot)
+
+	want := []int{}
+	insert := func(ids ...int) {
+		for _, id := range ids {
+			mustExec(t, pg, "INSERT INTO public.captured VALUES ($1)", id)
+			want = append(want, id)
+		}
+	}
+	insert(1, 2, 3)
+	rows.waitCount(t, 3, 30*time.Second)
+	if heartbeats {
+		hbs.waitCount(t, 2, 10*interval)
+	}
+
+	// 200 MB of WAL into the uncaptured table, in transactions of about
+	// 10 MB, the captured table idle.
+	start := walLSN(t, root)
+	var maxLag int64
+	began := time.Now()
+	for walLSN(t, root)-start < bulkWAL {
+		mustExec(t, pg, "INSERT INTO public.bulk (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, 10000) g")
+		if l := slotLag(t, root, slot); l > maxLag {
+			maxLag = l
+		}
+	}
+	written := walLSN(t, root) - start
+	t.Logf("%s: wrote %d MB of WAL in %s; largest retained WAL seen while writing: %.1f MB", pubMode, written>>20, time.Since(began).Round(time.Millisecond), float64(maxLag)/(1<<20))
+	mustExec(t, pg, "TRUNCATE public.bulk")
+
+	// After a few heartbeat intervals the slot has caught up, and stays so.
+	wrote := time.Now()
+	deadline := wrote.Add(catchUp)
+	var lag int64
+	for {
+		lag = slotLag(t, root, slot)
+		if lag < bound || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(interval / 4)
+	}
+	t.Logf("%s: retained WAL %.1f MB, %s after the writes", pubMode, float64(lag)/(1<<20), time.Since(wrote).Round(time.Millisecond))
+	if lag >= bound {
+		t.Fatalf("the slot retains %.1f MB of WAL %s after the writes to an uncaptured table, want < %d MB", float64(lag)/(1<<20), catchUp, bound>>20)
+	}
+	for i := 0; i < 8; i++ {
+		time.Sleep(interval / 2)
+		if lag = slotLag(t, root, slot); lag >= bound {
+			t.Errorf("the slot retains %.1f MB of WAL again while idle", float64(lag)/(1<<20))
+		}
+	}
+	if !heartbeats {
+		time.Sleep(3 * interval)
+		if n := hbs.count(); n != 0 {
+			t.Errorf("%d heartbeat records with heartbeat.interval.ms unset", n)
+		}
+		return
+	}
+
+	// The checkpoint follows the WAL: its lsn is past the bulk writes.
+	end := walLSN(t, root)
+	deadline = time.Now().Add(catchUp)
+	for {
+		code, body := d.do(t, "GET", "/connectors/"+prefix+"/offsets", nil)
+		if code != 200 {
+			t.Fatalf("offsets: %d %s", code, body)
+		}
+		var o struct {
+			Offsets []struct {
+				Offset map[string]any `json:"offset"`
+			} `json:"offsets"`
+		}
+		if err := json.Unmarshal(body, &o); err != nil || len(o.Offsets) != 1 {
+			t.Fatalf("offsets %s: %v", body, err)
+		}
+		lsn, _ := o.Offsets[0].Offset["lsn"].(float64)
+		if int64(lsn) >= start+written {
+			t.Logf("%s: checkpoint lsn %d, past the bulk writes' end %d", pubMode, int64(lsn), start+written)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoint %s did not pass the bulk writes (WAL %d to %d, now %d)", body, start, start+written, end)
+		}
+		time.Sleep(interval / 4)
+	}
+
+	// Heartbeats keep coming while idle, each {serverName: topic.prefix}
+	// with a current ts_ms.
+	n := hbs.count()
+	recs := hbs.waitCount(t, n+3, 10*interval)
+	for _, h := range parseHeartbeats(t, recs) {
+		if h.ServerName != prefix {
+			t.Errorf("heartbeat serverName %q, want %q", h.ServerName, prefix)
+		}
+		if age := time.Since(time.UnixMilli(h.TsMs)); age < 0 || age > 10*time.Minute {
+			t.Errorf("heartbeat ts_ms %d is not a current time", h.TsMs)
+		}
+	}
+	t.Logf("%s: %d heartbeat records", pubMode, len(recs))
+
+	// A SIGKILL now finds the checkpoint at a heartbeat; the restarted
+	// connector resumes there and loses and repeats nothing.
+	d.kill()
+	insert(4, 5)
+	d = startDaemon(t, dataDir)
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	insert(6)
+	rows.waitCount(t, len(want), 30*time.Second)
+	if p := checkRowsOnce(rows.settle(2*time.Second), want); len(p) != 0 {
+		t.Errorf("captured rows: %s", strings.Join(p, "; "))
+	}
+	hbs.waitCount(t, hbs.count()+2, 10*interval)
+	d.term(t)
+}
+
+// waitSlot waits until the connector created its slot.
+func waitSlot(t *testing.T, pg *pgx.Conn, slot string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := pg.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", slot).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the connector created no slot")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
