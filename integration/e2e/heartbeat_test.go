@@ -307,3 +307,63 @@ func waitSlot(t *testing.T, pg *pgx.Conn, slot string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestPostgresHeartbeatActionQuery: heartbeat.action.query runs on the
+// captured database at every heartbeat (its rows reach the table and, the
+// table being captured, its topic), and a query on a table that does not
+// exist fails the connector with the reason, as in Debezium (42P01).
+func TestPostgresHeartbeatActionQuery(t *testing.T) {
+	const interval = 500 * time.Millisecond
+	prefix := uniq("heartbeat")
+	slot := prefix
+	pg := messageDB(t, prefix)
+	dropSlot(t, slot)
+	mustExec(t, pg, "CREATE TABLE public.hb (id serial PRIMARY KEY, ts timestamptz NOT NULL)")
+	root := pgConn(t)
+
+	hbRows := newConsumer(t, prefix+".public.hb")
+	hbs := newConsumer(t, "__debezium-heartbeat."+prefix)
+	d := startDaemon(t, t.TempDir())
+	cfg := pgConfig(t, prefix, slot, "public.hb")
+	cfg["database.dbname"] = prefix
+	cfg["snapshot.mode"] = "no_data"
+	cfg["heartbeat.interval.ms"] = fmt.Sprint(interval.Milliseconds())
+	cfg["heartbeat.action.query"] = "INSERT INTO public.hb (ts) VALUES (now())"
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	waitSlot(t, root, slot)
+
+	time.Sleep(10 * interval)
+	var n int
+	if err := pg.QueryRow(context.Background(), "SELECT count(*) FROM public.hb").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d action query rows after %s", n, 10*interval)
+	if n < 5 || n > 12 {
+		t.Errorf("heartbeat.action.query ran %d times in 10 intervals, want about 10", n)
+	}
+	recs := hbRows.waitCount(t, 3, 10*time.Second)
+	t.Logf("%d change records of the action query's rows, %d heartbeat records", len(recs), hbs.count())
+	hbs.waitCount(t, 3, 10*time.Second)
+
+	// A query Debezium treats as fatal: the connector fails, saying why.
+	bad := prefix + "_bad"
+	dropSlot(t, bad)
+	cfg = pgConfig(t, bad, bad, "public.hb")
+	cfg["database.dbname"] = prefix
+	cfg["snapshot.mode"] = "no_data"
+	cfg["heartbeat.interval.ms"] = fmt.Sprint(interval.Milliseconds())
+	cfg["heartbeat.action.query"] = "INSERT INTO public.no_such_table VALUES (1)"
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": bad, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	s := d.waitTaskState(t, bad, "FAILED", 30*time.Second)
+	_, trace := s.taskState()
+	t.Logf("trace: %s", strings.SplitN(trace, "\n", 2)[0])
+	if !strings.Contains(trace, "heartbeat.action.query") || !strings.Contains(trace, "42P01") {
+		t.Errorf("trace %q does not name heartbeat.action.query and the SQLSTATE", trace)
+	}
+	d.term(t)
+}
