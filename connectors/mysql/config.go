@@ -3,6 +3,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"net"
 	"regexp"
@@ -71,6 +72,12 @@ var ConfigKeys = []string{
 	"bigint.unsigned.handling.mode",
 	"connect.timeout.ms",
 	"connect.keep.alive.interval.ms",
+
+	// Heartbeats (heartbeat.go; change.HeartbeatKeys).
+	"heartbeat.interval.ms",
+	"heartbeat.action.query",
+	"topic.heartbeat.prefix",
+	"topic.heartbeat.name",
 }
 
 // historyReason is why Debezium's schema history keys mean nothing here.
@@ -142,6 +149,10 @@ type Config struct {
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
 	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
 	HeartbeatPeriod time.Duration
+
+	// Heartbeat is heartbeat.interval.ms and the keys that go with it
+	// (heartbeat.go).
+	Heartbeat change.HeartbeatConfig
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -275,6 +286,9 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
 	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
+	var hbErrs []error
+	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
+	errs = append(errs, hbErrs...)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("%s connector %q: invalid configuration: %w", c.Flavor(), name, err)

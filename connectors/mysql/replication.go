@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 	shopspring "github.com/shopspring/decimal"
@@ -34,6 +35,7 @@ func (st *Stream) replicate(ctx context.Context, start restartPoint, cp *change.
 	if err != nil {
 		return err
 	}
+	defer d.closeHeartbeatConn()
 	failures := 0
 	delay := st.knobs.ReconnectDelay
 	for {
@@ -106,11 +108,22 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 	if st.knobs.OnDumpConnection != nil {
 		st.knobs.OnDumpConnection(syncer.LastConnectionID())
 	}
+	hb := newHeartbeatTimer(ctx, st.cfg.Heartbeat.Interval)
+	defer hb.stop()
 	for {
-		ev, err := streamer.GetEvent(ctx)
+		ev, err := streamer.GetEvent(hb.ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if hb.fired() && errors.Is(err, context.DeadlineExceeded) {
+				// A heartbeat is due; the event that may be waiting
+				// stays in the streamer for the next GetEvent.
+				hb.reset()
+				if err := d.heartbeatTick(ctx); err != nil {
+					return err
+				}
+				continue
 			}
 			return classifyBinlogError(st.cfg, rp, "read the binlog", err)
 		}
@@ -219,6 +232,11 @@ type decoder struct {
 	sent       change.Position // position of the last event queued
 	hasSent    bool
 	progressed bool // something was queued since the last (re)connect
+
+	// hbDue is set when a heartbeat is due and cleared when it is emitted;
+	// hbConn runs heartbeat.action.query (heartbeat.go).
+	hbDue  bool
+	hbConn *client.Conn
 
 	// What row events are built from: the boxed source values they share,
 	// the source block of the rows event in progress, and chunks that
@@ -383,7 +401,7 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 		d.cp = nil
 	}
 	d.inTx = false
-	return nil
+	return d.heartbeat(ctx)
 }
 
 func (d *decoder) queue(ctx context.Context, it *item) error {
