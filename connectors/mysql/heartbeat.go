@@ -133,4 +133,3 @@ func (t *heartbeatTimer) fired() bool {
 }
 
 func (t *heartbeatTimer) stop() { t.cancel() }
-
