@@ -1,0 +1,141 @@
+//go:build integration
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// myBinlogEnd returns the server's current binlog file and position.
+func myBinlogEnd(t *testing.T) (string, uint64) {
+	t.Helper()
+	r, err := myConn(t).Execute("SHOW MASTER STATUS")
+	if err != nil || len(r.Values) == 0 {
+		t.Fatalf("SHOW MASTER STATUS: %v", err)
+	}
+	file, _ := r.GetString(0, 0)
+	pos, _ := r.GetUint(0, 1)
+	return file, pos
+}
+
+// TestMariaDBHeartbeatsMoveCheckpointWhileIdle: with heartbeat.interval.ms
+// set and the captured database idle, writes to an uncaptured database
+// move the connector's checkpoint (its offsets' file/pos pass them),
+// heartbeat records reach a read_committed consumer on
+// __debezium-heartbeat.<topic.prefix>, heartbeat.action.query runs once per
+// heartbeat, and after a SIGKILL and restart from a heartbeat checkpoint the
+// captured rows are each seen exactly once.
+func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test with kills skipped in -short mode")
+	}
+	const interval = time.Second
+	prefix := uniq("heartbeat")
+	db, other := prefix, prefix+"_other"
+	myDatabase(t, db)
+	myDatabase(t, other)
+	c := myConn(t)
+	myExec(t, c,
+		"CREATE TABLE "+db+".t (id INT PRIMARY KEY)",
+		"CREATE TABLE "+db+".hb (id INT AUTO_INCREMENT PRIMARY KEY, ts DATETIME(3) NOT NULL)",
+		"CREATE TABLE "+other+".bulk (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(200))",
+		// The connector's user may write the action query's table only.
+		"GRANT INSERT ON "+db+".hb TO 'sluice'@'127.0.0.1'")
+	t.Cleanup(func() {
+		if _, err := c.Execute("REVOKE INSERT ON " + db + ".hb FROM 'sluice'@'127.0.0.1'"); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+
+	hbs := newConsumer(t, "__debezium-heartbeat."+prefix)
+	rows := newConsumer(t, prefix+"."+db+".t")
+
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir)
+	cfg := myConfig(t, prefix, db)
+	cfg["table.include.list"] = db + ".t"
+	cfg["heartbeat.interval.ms"] = fmt.Sprint(interval.Milliseconds())
+	cfg["heartbeat.action.query"] = "INSERT INTO " + db + ".hb (ts) VALUES (NOW(3))"
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+
+	want := []int{}
+	insert := func(ids ...int) {
+		for _, id := range ids {
+			myExec(t, c, fmt.Sprintf("INSERT INTO %s.t VALUES (%d)", db, id))
+			want = append(want, id)
+		}
+	}
+	insert(1, 2, 3)
+	rows.waitCount(t, 3, 30*time.Second)
+	hbs.waitCount(t, 2, 10*interval)
+
+	// Writes to the uncaptured database, the captured one idle.
+	for i := 0; i < 200; i++ {
+		myExec(t, c, fmt.Sprintf("INSERT INTO %s.bulk (pad) VALUES (REPEAT('x', 200))", other))
+	}
+	file, pos := myBinlogEnd(t)
+	t.Logf("binlog at %s:%d after the writes to %s", file, pos, other)
+
+	// The checkpoint passes them within a few heartbeats.
+	deadline := time.Now().Add(15 * interval)
+	for {
+		code, body := d.do(t, "GET", "/connectors/"+prefix+"/offsets", nil)
+		if code != 200 {
+			t.Fatalf("offsets: %d %s", code, body)
+		}
+		var o struct {
+			Offsets []struct {
+				Offset struct {
+					File string  `json:"file"`
+					Pos  float64 `json:"pos"`
+					Row  float64 `json:"row"`
+				} `json:"offset"`
+			} `json:"offsets"`
+		}
+		if err := json.Unmarshal(body, &o); err != nil || len(o.Offsets) != 1 {
+			t.Fatalf("offsets %s: %v", body, err)
+		}
+		off := o.Offsets[0].Offset
+		if off.File > file || off.File == file && uint64(off.Pos) >= pos {
+			t.Logf("checkpoint %s", body)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoint %s did not pass the writes to the uncaptured database (%s:%d) in %s", body, file, pos, 15*interval)
+		}
+		time.Sleep(interval / 4)
+	}
+
+	n := hbs.count()
+	recs := hbs.waitCount(t, n+3, 10*interval)
+	for _, h := range parseHeartbeats(t, recs) {
+		if h.ServerName != prefix {
+			t.Errorf("heartbeat serverName %q, want %q", h.ServerName, prefix)
+		}
+	}
+	hbRows := myQueryInt(t, c, "SELECT COUNT(*) FROM "+db+".hb")
+	t.Logf("%d heartbeat records, %d action query rows", len(recs), hbRows)
+	if hbRows < int64(len(recs))/2 {
+		t.Errorf("heartbeat.action.query ran %d times for %d heartbeats", hbRows, len(recs))
+	}
+
+	// SIGKILL with the checkpoint at a heartbeat; the restart resumes there.
+	d.kill()
+	insert(4, 5)
+	d = startDaemon(t, dataDir)
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	insert(6)
+	rows.waitCount(t, len(want), 30*time.Second)
+	if p := checkRowsOnce(rows.settle(2*time.Second), want); len(p) != 0 {
+		t.Errorf("captured rows: %s", strings.Join(p, "; "))
+	}
+	hbs.waitCount(t, hbs.count()+2, 10*interval)
+	d.term(t)
+}
