@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -364,6 +365,110 @@ func TestPostgresHeartbeatActionQuery(t *testing.T) {
 	t.Logf("trace: %s", strings.SplitN(trace, "\n", 2)[0])
 	if !strings.Contains(trace, "heartbeat.action.query") || !strings.Contains(trace, "42P01") {
 		t.Errorf("trace %q does not name heartbeat.action.query and the SQLSTATE", trace)
+	}
+	d.term(t)
+}
+
+// TestPostgresHeartbeatCrashExactlyOnce: heartbeats every 100 ms
+// interleaved with captured inserts and writes to an uncaptured table,
+// with SIGKILLs at random moments and one SIGTERM: a read_committed
+// consumer sees every committed captured row exactly once, so checkpoints
+// written by heartbeats neither skip nor repeat a transaction.
+func TestPostgresHeartbeatCrashExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	prefix := uniq("heartbeat")
+	slot := prefix
+	pg := messageDB(t, prefix)
+	dropSlot(t, slot)
+	mustExec(t, pg, "CREATE TABLE public.captured (id int PRIMARY KEY)")
+	mustExec(t, pg, "CREATE TABLE public.other (id bigserial PRIMARY KEY, pad text)")
+	root := pgConn(t)
+	rows := newConsumer(t, prefix+".public.captured")
+	hbs := newConsumer(t, "__debezium-heartbeat."+prefix)
+
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir)
+	cfg := pgConfig(t, prefix, slot, "public.captured")
+	cfg["database.dbname"] = prefix
+	cfg["snapshot.mode"] = "no_data"
+	cfg["heartbeat.interval.ms"] = "100"
+	cfg["status.update.interval.ms"] = "200"
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	waitSlot(t, root, slot)
+
+	cc, err := pgx.ParseConfig(pgDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc.Database = prefix
+	wpg, err := pgx.ConnectConfig(context.Background(), cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wpg.Close(context.Background())
+	var committed []int
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx := context.Background()
+		for id := 1; ; id++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := wpg.Exec(ctx, "INSERT INTO public.captured VALUES ($1)", id); err != nil {
+				t.Errorf("writer: %v", err)
+				return
+			}
+			committed = append(committed, id)
+			if _, err := wpg.Exec(ctx, "INSERT INTO public.other (pad) SELECT repeat('y', 200) FROM generate_series(1, 20)"); err != nil {
+				t.Errorf("writer: %v", err)
+				return
+			}
+			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
+		}
+	}()
+
+	kills := 0
+	for i := 0; i < 4; i++ {
+		time.Sleep(time.Duration(700+rand.IntN(1500)) * time.Millisecond)
+		d.kill()
+		kills++
+		t.Logf("SIGKILL #%d at %d rows, %d heartbeats", kills, rows.count(), hbs.count())
+		d = startDaemon(t, dataDir)
+	}
+	time.Sleep(time.Second)
+	d.term(t)
+	t.Logf("SIGTERM at %d rows, %d heartbeats", rows.count(), hbs.count())
+	d = startDaemon(t, dataDir)
+	time.Sleep(time.Second)
+	close(stop)
+	<-done
+
+	var problems []string
+	deadline := time.Now().Add(time.Minute)
+	for {
+		problems = checkRowsOnce(rows.settle(2*time.Second), committed)
+		if len(problems) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("%d rows committed, %d records read, %d heartbeats", len(committed), rows.count(), hbs.count())
+	for i, p := range problems {
+		if i == 20 {
+			break
+		}
+		t.Error(p)
+	}
+	if hbs.count() < 10 {
+		t.Errorf("only %d heartbeat records", hbs.count())
 	}
 	d.term(t)
 }
