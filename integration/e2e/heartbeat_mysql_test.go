@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,97 @@ func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
 		t.Errorf("captured rows: %s", strings.Join(p, "; "))
 	}
 	hbs.waitCount(t, hbs.count()+2, 10*interval)
+	d.term(t)
+}
+
+// TestMariaDBHeartbeatCrashExactlyOnce: heartbeats every 100 ms between
+// captured inserts and writes to an uncaptured database, with SIGKILLs at
+// random moments and one SIGTERM: a read_committed consumer sees every
+// committed captured row exactly once.
+func TestMariaDBHeartbeatCrashExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	prefix := uniq("heartbeat")
+	db, other := prefix, prefix+"_other"
+	myDatabase(t, db)
+	myDatabase(t, other)
+	c := myConn(t)
+	myExec(t, c,
+		"CREATE TABLE "+db+".t (id INT PRIMARY KEY)",
+		"CREATE TABLE "+other+".bulk (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(200))")
+	rows := newConsumer(t, prefix+"."+db+".t")
+	hbs := newConsumer(t, "__debezium-heartbeat."+prefix)
+
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir)
+	cfg := myConfig(t, prefix, db)
+	cfg["table.include.list"] = db + ".t"
+	cfg["heartbeat.interval.ms"] = "100"
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+		t.Fatalf("create connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
+	hbs.waitCount(t, 1, 30*time.Second) // streaming
+
+	w := myConn(t)
+	var committed []int
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for id := 1; ; id++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := w.Execute(fmt.Sprintf("INSERT INTO %s.t VALUES (%d)", db, id)); err != nil {
+				t.Errorf("writer: %v", err)
+				return
+			}
+			committed = append(committed, id)
+			if _, err := w.Execute("INSERT INTO " + other + ".bulk (pad) VALUES (REPEAT('y', 200)), (REPEAT('z', 200))"); err != nil {
+				t.Errorf("writer: %v", err)
+				return
+			}
+			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
+		}
+	}()
+
+	kills := 0
+	for i := 0; i < 4; i++ {
+		time.Sleep(time.Duration(700+rand.IntN(1500)) * time.Millisecond)
+		d.kill()
+		kills++
+		t.Logf("SIGKILL #%d at %d rows, %d heartbeats", kills, rows.count(), hbs.count())
+		d = startDaemon(t, dataDir)
+	}
+	time.Sleep(time.Second)
+	d.term(t)
+	t.Logf("SIGTERM at %d rows, %d heartbeats", rows.count(), hbs.count())
+	d = startDaemon(t, dataDir)
+	time.Sleep(time.Second)
+	close(stop)
+	<-done
+
+	var problems []string
+	deadline := time.Now().Add(time.Minute)
+	for {
+		problems = checkRowsOnce(rows.settle(2*time.Second), committed)
+		if len(problems) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("%d rows committed, %d records read, %d heartbeats", len(committed), rows.count(), hbs.count())
+	for i, p := range problems {
+		if i == 20 {
+			break
+		}
+		t.Error(p)
+	}
+	if hbs.count() < 10 {
+		t.Errorf("only %d heartbeat records", hbs.count())
+	}
 	d.term(t)
 }
