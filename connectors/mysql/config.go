@@ -78,6 +78,7 @@ var ConfigKeys = []string{
 	"heartbeat.action.query",
 	"topic.heartbeat.prefix",
 	"topic.heartbeat.name",
+	"heartbeat.topics.prefix", // accepted and not used, as in Debezium 3.x
 }
 
 // historyReason is why Debezium's schema history keys mean nothing here.

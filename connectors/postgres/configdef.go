@@ -79,8 +79,10 @@ var ConfigDefs = []cd.Key{
 		Doc: "How often, in milliseconds, the connector writes a heartbeat record (key {serverName}, value {ts_ms}) with its latest position to the heartbeat topic; 0 turns heartbeats off."},
 	{Name: "heartbeat.action.query", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 31, Width: cd.WidthMedium, Display: "An optional query to execute with every heartbeat",
 		Doc: "A statement the connector runs on the captured database at every heartbeat, for example an insert into a heartbeat table so that the slot advances when the changes are in another database."},
-	{Name: "topic.heartbeat.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 5, Width: cd.WidthMedium, Display: "Prefix name of heartbeat topic",
+	{Name: "topic.heartbeat.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 6, Width: cd.WidthMedium, Display: "Prefix name of heartbeat topic",
 		Doc: "The heartbeat topic is <topic.heartbeat.prefix>.<topic.prefix>."},
-	{Name: "topic.heartbeat.name", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 6, Width: cd.WidthMedium, Display: "Full name of heartbeat topic",
+	{Name: "topic.heartbeat.name", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 7, Width: cd.WidthMedium, Display: "Full name of heartbeat topic",
 		Doc: "The whole name of the heartbeat topic, instead of <topic.heartbeat.prefix>.<topic.prefix>."},
+	{Name: "heartbeat.topics.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 5, Width: cd.WidthMedium, Display: "A prefix used for naming of heartbeat topics",
+		Doc: "Debezium's older key: accepted and not used, as in Debezium 3.x; topic.heartbeat.prefix names the heartbeat topic."},
 }
