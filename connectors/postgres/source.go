@@ -585,7 +585,8 @@ func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, repl
 }
 
 // statusLoop reports the acknowledged position to the server every
-// status.update.interval.ms and whenever the server asks for a reply. It is
+// status.update.interval.ms and whenever the server asks for a reply, and
+// asks for the server's reply when a heartbeat is due (heartbeat.go). It is
 // the only writer on the replication connection once streaming started.
 func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
 	t := time.NewTicker(st.cfg.StatusInterval)
