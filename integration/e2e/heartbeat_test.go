@@ -127,16 +127,18 @@ func TestPostgresHeartbeatBoundsRetainedWAL(t *testing.T) {
 		t.Skip("writes 200 MB of WAL; skipped in -short mode")
 	}
 	for _, mode := range []string{"all_tables", "filtered"} {
-		t.Run(mode, func(t *testing.T) { testHeartbeatRetainedWAL(t, mode, true) })
+		t.Run(mode, func(t *testing.T) { testHeartbeatRetainedWAL(t, mode, true, false) })
 	}
+	// The WAL written in another database of the server.
+	t.Run("other_database", func(t *testing.T) { testHeartbeatRetainedWAL(t, "all_tables", true, true) })
 	// Without heartbeats the slot moves forward too, on the server's
 	// keepalives and the transactions without captured rows, confirmed at
 	// each status.update.interval.ms; the checkpoint stays where the last
 	// captured change left it.
-	t.Run("filtered_without_heartbeats", func(t *testing.T) { testHeartbeatRetainedWAL(t, "filtered", false) })
+	t.Run("filtered_without_heartbeats", func(t *testing.T) { testHeartbeatRetainedWAL(t, "filtered", false, false) })
 }
 
-func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
+func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB bool) {
 	const (
 		interval = time.Second
 		bulkWAL  = 200 << 20
@@ -144,6 +146,10 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
 	)
 	// How long the slot may take to catch up: a few heartbeat intervals,
 	// or without heartbeats a few status updates (every 2 s here).
+	label := pubMode + " publication"
+	if otherDB {
+		label += ", WAL written in another database"
+	}
 	catchUp := 15 * interval
 	if !heartbeats {
 		catchUp = 30 * time.Second
@@ -153,7 +159,11 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
 	mustExec(t, pg, "CREATE TABLE public.captured (id int PRIMARY KEY)")
-	mustExec(t, pg, "CREATE TABLE public.bulk (id bigserial PRIMARY KEY, pad text)")
+	bulk := pg
+	if otherDB {
+		bulk = messageDB(t, prefix+"_other")
+	}
+	mustExec(t, bulk, "CREATE TABLE public.bulk (id bigserial PRIMARY KEY, pad text)")
 	root := pgConn(t)
 
 	hbTopic := "__debezium-heartbeat." + prefix
@@ -196,14 +206,14 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
 	var maxLag int64
 	began := time.Now()
 	for walLSN(t, root)-start < bulkWAL {
-		mustExec(t, pg, "INSERT INTO public.bulk (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, 10000) g")
+		mustExec(t, bulk, "INSERT INTO public.bulk (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, 10000) g")
 		if l := slotLag(t, root, slot); l > maxLag {
 			maxLag = l
 		}
 	}
 	written := walLSN(t, root) - start
-	t.Logf("%s: wrote %d MB of WAL in %s; largest retained WAL seen while writing: %.1f MB", pubMode, written>>20, time.Since(began).Round(time.Millisecond), float64(maxLag)/(1<<20))
-	mustExec(t, pg, "TRUNCATE public.bulk")
+	t.Logf("%s: wrote %d MB of WAL in %s; largest retained WAL seen while writing: %.1f MB", label, written>>20, time.Since(began).Round(time.Millisecond), float64(maxLag)/(1<<20))
+	mustExec(t, bulk, "TRUNCATE public.bulk")
 
 	// After a few heartbeat intervals the slot has caught up, and stays so.
 	wrote := time.Now()
@@ -216,7 +226,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
 		}
 		time.Sleep(interval / 4)
 	}
-	t.Logf("%s: retained WAL %.1f MB, %s after the writes", pubMode, float64(lag)/(1<<20), time.Since(wrote).Round(time.Millisecond))
+	t.Logf("%s: retained WAL %.1f MB, %s after the writes", label, float64(lag)/(1<<20), time.Since(wrote).Round(time.Millisecond))
 	if lag >= bound {
 		t.Fatalf("the slot retains %.1f MB of WAL %s after the writes to an uncaptured table, want < %d MB", float64(lag)/(1<<20), catchUp, bound>>20)
 	}
@@ -252,7 +262,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
 		}
 		lsn, _ := o.Offsets[0].Offset["lsn"].(float64)
 		if int64(lsn) >= start+written {
-			t.Logf("%s: checkpoint lsn %d, past the bulk writes' end %d", pubMode, int64(lsn), start+written)
+			t.Logf("%s: checkpoint lsn %d, past the bulk writes' end %d", label, int64(lsn), start+written)
 			break
 		}
 		if time.Now().After(deadline) {
@@ -273,7 +283,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats bool) {
 			t.Errorf("heartbeat ts_ms %d is not a current time", h.TsMs)
 		}
 	}
-	t.Logf("%s: %d heartbeat records", pubMode, len(recs))
+	t.Logf("%s: %d heartbeat records", label, len(recs))
 
 	// A SIGKILL now finds the checkpoint at a heartbeat; the restarted
 	// connector resumes there and loses and repeats nothing.
