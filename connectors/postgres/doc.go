@@ -26,8 +26,9 @@
 // orders it strictly between the commits before and after it.
 //
 // A heartbeat record (heartbeat.interval.ms, heartbeat.go) is emitted
-// between transactions at (Tx = end of the WAL read so far - 1, Index 0,
-// Last): every transaction committing before that end has been read, so a
+// between transactions at (Tx = end of the WAL read so far - 2, Index 0,
+// Last, below a non-transactional message starting at that end): every
+// transaction committing before that end has been read, so a
 // checkpoint at it skips exactly those, and its Ack confirms the slot to
 // that end.
 //

@@ -19,8 +19,11 @@ import (
 // end of the WAL it has decoded, and the decoder, which sees that keepalive
 // in stream order, emits the heartbeat record there, between transactions:
 // its position says every transaction that commits before that WAL end is
-// done (Tx = end-1, Last), the way a non-transactional logical decoding
-// message's does (message.go). The runtime commits the record with that
+// done (Tx = end-2, Last). Not end-1: a non-transactional logical decoding
+// message that starts right at the end has the position (its LSN - 1,
+// Last) (message.go), and a checkpoint at the heartbeat must not skip it;
+// no commit LSN is end-1, as WAL records start 8-byte aligned and the end
+// the server reports is one's start. The runtime commits the record with that
 // position as the checkpoint, and the Ack that follows confirms the slot up
 // to the end. So while the captured tables are idle the checkpoint, and the
 // slot, follow the WAL the server writes elsewhere; keepalives and
@@ -110,10 +113,13 @@ func (st *Stream) heartbeatAction(ctx context.Context, conn *pgx.Conn) (*pgx.Con
 // the stream has not yet passed the checkpoint it resumed from (the
 // checkpoint must not move back); the heartbeat stays due.
 func (d *decoder) heartbeat(send func(item) error) error {
-	if d.inTx || d.consumed == 0 || !d.st.hbDue.Load() {
+	if d.inTx || !d.st.hbDue.Load() {
 		return nil
 	}
-	at := d.consumed - 1 // every commit LSN up to here is read
+	if d.consumed < 2 {
+		return nil
+	}
+	at := d.consumed - 2 // every commit LSN up to here is read; see above for why 2
 	if d.cp != nil {
 		if at < d.cp.Tx {
 			return nil

@@ -50,12 +50,12 @@ func TestHeartbeatPositions(t *testing.T) {
 	if len(hbs) != 1 {
 		t.Fatalf("%d heartbeats, want 1", len(hbs))
 	}
-	want := change.Position{Tx: 0x1fff, Last: true}
+	want := change.Position{Tx: 0x1ffe, Last: true}
 	if got := hbs[0].ev.Pos; got.Tx != want.Tx || !got.Last || got.Index != 0 {
 		t.Errorf("position %+v, want %+v", got, want)
 	}
-	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1fff || e.end != 0x2000 {
-		t.Errorf("txEnd %+v, want commit 0x1fff end 0x2000 with events", e)
+	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1ffe || e.end != 0x2000 {
+		t.Errorf("txEnd %+v, want commit 0x1ffe end 0x2000 with events", e)
 	}
 	if h.st.hbDue.Load() {
 		t.Error("heartbeat still due after it was emitted")
@@ -78,8 +78,8 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("items %+v", h.items)
 	}
 	last := h.items[len(h.items)-1]
-	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x3007 || !last.ev.Pos.Last {
-		t.Fatalf("last item %+v, want the heartbeat at 0x3007", last)
+	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x3006 || !last.ev.Pos.Last {
+		t.Fatalf("last item %+v, want the heartbeat at 0x3006", last)
 	}
 	prev := h.items[len(h.items)-2]
 	if prev.ev == nil || prev.ev.Pos.Tx != 0x3000 || !prev.ev.Pos.Last {
@@ -95,12 +95,32 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("%d heartbeats behind the checkpoint", n)
 	}
 	h.keepalive(0x5001)
+	if n := len(h.heartbeats()); n != 0 {
+		t.Fatalf("%d heartbeats one byte past the checkpoint (a message there would be at it)", n)
+	}
+	h.keepalive(0x5002)
 	hbs = h.heartbeats()
 	if len(hbs) != 1 || hbs[0].ev.Pos.Tx != 0x5000 {
 		t.Fatalf("heartbeats %+v, want one at 0x5000", hbs)
 	}
 	if h.dec.cp != nil {
 		t.Error("checkpoint still ahead after the heartbeat passed it")
+	}
+
+	// A non-transactional message written right at the WAL end a heartbeat
+	// was emitted at comes after the heartbeat, also when the stream
+	// resumes from the heartbeat's checkpoint.
+	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x5002, Prefix: "p", Content: []byte("c")}
+	h.feed(msg)
+	evs := h.events()
+	if last := evs[len(evs)-1]; last.Message == nil || last.Message.Topic != MessageTopic || !(last.Pos.Tx > hbs[0].ev.Pos.Tx) {
+		t.Fatalf("message position %+v, want after the heartbeat's %+v", last.Pos, hbs[0].ev.Pos)
+	}
+	cp := hbs[0].ev.Pos
+	h = newHarness(t, heartbeatConfig(), ti, &cp, nil)
+	h.feed(msg)
+	if evs := h.events(); len(evs) != 1 || evs[0].Message == nil || evs[0].Message.Topic != MessageTopic {
+		t.Fatalf("resumed at the heartbeat: events %+v, want the message", evs)
 	}
 }
 
