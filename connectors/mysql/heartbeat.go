@@ -79,6 +79,9 @@ func (d *decoder) heartbeatAction(ctx context.Context) error {
 		}
 		d.hbConn = c
 	}
+	// A statement that hangs (a lock wait) holds the stream, which runs it:
+	// bound it as the Postgres source does.
+	_ = d.hbConn.SetDeadline(time.Now().Add(heartbeatActionTimeout))
 	_, err := d.hbConn.Execute(q)
 	if err == nil {
 		d.st.log.Debug("heartbeat action query executed")
@@ -96,6 +99,9 @@ func (d *decoder) heartbeatAction(ctx context.Context) error {
 	d.closeHeartbeatConn()
 	return nil
 }
+
+// heartbeatActionTimeout bounds one run of heartbeat.action.query.
+const heartbeatActionTimeout = 30 * time.Second
 
 func (d *decoder) closeHeartbeatConn() {
 	if d.hbConn != nil {
