@@ -36,6 +36,7 @@ func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
 	}
 	const interval = time.Second
 	prefix := uniq("heartbeat")
+	deleteTopicsAtEnd(t, prefix)
 	db, other := prefix, prefix+"_other"
 	myDatabase(t, db)
 	myDatabase(t, other)
@@ -150,6 +151,7 @@ func TestMariaDBHeartbeatCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("heartbeat")
+	deleteTopicsAtEnd(t, prefix)
 	db, other := prefix, prefix+"_other"
 	myDatabase(t, db)
 	myDatabase(t, other)

@@ -12,7 +12,43 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
+
+// deleteTopicsAtEnd deletes, when the test ends, the Kafka topics of a
+// connector with topic.prefix prefix: <prefix>, <prefix>.*, and its
+// heartbeat topic.
+func deleteTopicsAtEnd(t *testing.T, prefix string) {
+	t.Helper()
+	t.Cleanup(func() {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+		if err != nil {
+			t.Logf("delete topics: %v", err)
+			return
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		adm := kadm.NewClient(cl)
+		ts, err := adm.ListTopics(ctx)
+		if err != nil {
+			t.Logf("delete topics: %v", err)
+			return
+		}
+		var del []string
+		for _, name := range ts.Names() {
+			if name == prefix || strings.HasPrefix(name, prefix+".") || name == "__debezium-heartbeat."+prefix {
+				del = append(del, name)
+			}
+		}
+		if len(del) > 0 {
+			if _, err := adm.DeleteTopics(ctx, del...); err != nil {
+				t.Logf("delete topics %v: %v", del, err)
+			}
+		}
+	})
+}
 
 // slotLag returns how much WAL the slot retains beyond its confirmed
 // position: pg_current_wal_lsn() - confirmed_flush_lsn, in bytes.
@@ -155,6 +191,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 		catchUp = 30 * time.Second
 	}
 	prefix := uniq("heartbeat")
+	deleteTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -326,6 +363,7 @@ func waitSlot(t *testing.T, pg *pgx.Conn, slot string) {
 func TestPostgresHeartbeatActionQuery(t *testing.T) {
 	const interval = 500 * time.Millisecond
 	prefix := uniq("heartbeat")
+	deleteTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -362,6 +400,7 @@ func TestPostgresHeartbeatActionQuery(t *testing.T) {
 	// A query Debezium treats as fatal: the connector fails, saying why.
 	bad := prefix + "_bad"
 	dropSlot(t, bad)
+	deleteTopicsAtEnd(t, bad)
 	cfg = pgConfig(t, bad, bad, "public.hb")
 	cfg["database.dbname"] = prefix
 	cfg["snapshot.mode"] = "no_data"
@@ -389,6 +428,7 @@ func TestPostgresHeartbeatCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("heartbeat")
+	deleteTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -494,6 +534,7 @@ func TestPostgresHeartbeatMessagesExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("heartbeat")
+	deleteTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
