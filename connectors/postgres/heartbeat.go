@@ -19,11 +19,12 @@ import (
 // end of the WAL it has decoded, and the decoder, which sees that keepalive
 // in stream order, emits the heartbeat record there, between transactions:
 // its position says every transaction that commits before that WAL end is
-// done (Tx = end-2, Last). Not end-1: a non-transactional logical decoding
-// message that starts right at the end has the position (its LSN - 1,
-// Last) (message.go), and a checkpoint at the heartbeat must not skip it;
-// no commit LSN is end-1, as WAL records start 8-byte aligned and the end
-// the server reports is one's start. The runtime commits the record with that
+// done: Tx = the last 8-byte boundary before the end, Last. WAL records
+// start 8-byte aligned and are at least 24 bytes long, so that boundary is
+// inside the last record read: at or after every commit LSN read, and
+// before the position of a non-transactional logical decoding message that
+// starts at the end or later (its LSN - 1, message.go), which a checkpoint
+// at the heartbeat must not skip. The runtime commits the record with that
 // position as the checkpoint, and the Ack that follows confirms the slot up
 // to the end. So while the captured tables are idle the checkpoint, and the
 // slot, follow the WAL the server writes elsewhere; keepalives and
@@ -116,10 +117,10 @@ func (d *decoder) heartbeat(send func(item) error) error {
 	if d.inTx || !d.st.hbDue.Load() {
 		return nil
 	}
-	if d.consumed < 2 {
+	if d.consumed < 8 {
 		return nil
 	}
-	at := d.consumed - 2 // every commit LSN up to here is read; see above for why 2
+	at := (d.consumed - 1) &^ 7 // every commit LSN up to here is read; see above
 	if d.cp != nil {
 		if at < d.cp.Tx {
 			return nil

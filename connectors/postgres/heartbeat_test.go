@@ -50,12 +50,12 @@ func TestHeartbeatPositions(t *testing.T) {
 	if len(hbs) != 1 {
 		t.Fatalf("%d heartbeats, want 1", len(hbs))
 	}
-	want := change.Position{Tx: 0x1ffe, Last: true}
+	want := change.Position{Tx: 0x1ff8, Last: true} // inside the last record read
 	if got := hbs[0].ev.Pos; got.Tx != want.Tx || !got.Last || got.Index != 0 {
 		t.Errorf("position %+v, want %+v", got, want)
 	}
-	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1ffe || e.end != 0x2000 {
-		t.Errorf("txEnd %+v, want commit 0x1ffe end 0x2000 with events", e)
+	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1ff8 || e.end != 0x2000 {
+		t.Errorf("txEnd %+v, want commit 0x1ff8 end 0x2000 with events", e)
 	}
 	if h.st.hbDue.Load() {
 		t.Error("heartbeat still due after it was emitted")
@@ -67,6 +67,7 @@ func TestHeartbeatPositions(t *testing.T) {
 	// Due inside a transaction: emitted at its commit, after its last event.
 	h.items = nil
 	msgs := tx(0x3000, 7, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("1", "a", "\x00n", `\x00`)})
+	msgs[2].(*pglogrepl.CommitMessage).TransactionEndLSN = 0x3040 // a commit record is longer than 8 bytes
 	h.feed(msgs[:2]...)
 	h.st.hbDue.Store(true)
 	h.keepalive(0x3100)
@@ -78,8 +79,8 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("items %+v", h.items)
 	}
 	last := h.items[len(h.items)-1]
-	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x3006 || !last.ev.Pos.Last {
-		t.Fatalf("last item %+v, want the heartbeat at 0x3006", last)
+	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x3038 || !last.ev.Pos.Last {
+		t.Fatalf("last item %+v, want the heartbeat at 0x3038", last)
 	}
 	prev := h.items[len(h.items)-2]
 	if prev.ev == nil || prev.ev.Pos.Tx != 0x3000 || !prev.ev.Pos.Last {
@@ -88,20 +89,16 @@ func TestHeartbeatPositions(t *testing.T) {
 
 	// Resumed at a checkpoint ahead of the stream: no heartbeat until the
 	// stream has read past it.
-	h = newHarness(t, heartbeatConfig(), ti, &change.Position{Tx: 0x5000, Last: true}, nil)
+	h = newHarness(t, heartbeatConfig(), ti, &change.Position{Tx: 0x4ff8, Last: true}, nil)
 	h.st.hbDue.Store(true)
 	h.keepalive(0x4000)
 	if n := len(h.heartbeats()); n != 0 {
 		t.Fatalf("%d heartbeats behind the checkpoint", n)
 	}
-	h.keepalive(0x5001)
-	if n := len(h.heartbeats()); n != 0 {
-		t.Fatalf("%d heartbeats one byte past the checkpoint (a message there would be at it)", n)
-	}
-	h.keepalive(0x5002)
+	h.keepalive(0x5000)
 	hbs = h.heartbeats()
-	if len(hbs) != 1 || hbs[0].ev.Pos.Tx != 0x5000 {
-		t.Fatalf("heartbeats %+v, want one at 0x5000", hbs)
+	if len(hbs) != 1 || hbs[0].ev.Pos.Tx != 0x4ff8 {
+		t.Fatalf("heartbeats %+v, want one at 0x4ff8", hbs)
 	}
 	if h.dec.cp != nil {
 		t.Error("checkpoint still ahead after the heartbeat passed it")
@@ -110,7 +107,7 @@ func TestHeartbeatPositions(t *testing.T) {
 	// A non-transactional message written right at the WAL end a heartbeat
 	// was emitted at comes after the heartbeat, also when the stream
 	// resumes from the heartbeat's checkpoint.
-	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x5002, Prefix: "p", Content: []byte("c")}
+	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x5000, Prefix: "p", Content: []byte("c")}
 	h.feed(msg)
 	evs := h.events()
 	if last := evs[len(evs)-1]; last.Message == nil || last.Message.Topic != MessageTopic || !(last.Pos.Tx > hbs[0].ev.Pos.Tx) {
