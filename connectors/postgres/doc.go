@@ -26,9 +26,8 @@
 // orders it strictly between the commits before and after it.
 //
 // A heartbeat record (heartbeat.interval.ms, heartbeat.go) is emitted
-// between transactions at (Tx = the last 8-byte boundary before the end of
-// the WAL read so far, Index 0, Last: inside the last record read, so below
-// a non-transactional message starting at that end or later): every
+// between transactions at (Tx = end of the WAL read so far - 1, Index 0,
+// Last), as a non-transactional message is at its LSN - 1: every
 // transaction committing before that end has been read, so a
 // checkpoint at it skips exactly those, and its Ack confirms the slot to
 // that end.

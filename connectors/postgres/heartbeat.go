@@ -18,13 +18,16 @@ import (
 // with ReplyRequested set. The server answers with a keepalive carrying the
 // end of the WAL it has decoded, and the decoder, which sees that keepalive
 // in stream order, emits the heartbeat record there, between transactions:
-// its position says every transaction that commits before that WAL end is
-// done: Tx = the last 8-byte boundary before the end, Last. WAL records
-// start 8-byte aligned and are at least 24 bytes long, so that boundary is
-// inside the last record read: at or after every commit LSN read, and
-// before the position of a non-transactional logical decoding message that
-// starts at the end or later (its LSN - 1, message.go), which a checkpoint
-// at the heartbeat must not skip. The runtime commits the record with that
+// its position says everything before that WAL end is done: Tx = end - 1,
+// Last. The end is that of the last WAL record the server processed (a
+// keepalive's, a commit's end LSN, or a non-transactional logical decoding
+// message's LSN, which is its record's end: message.go), so every commit
+// read has a commit LSN below it and every commit not yet read one at or
+// after it, and a message read has the position (its LSN - 1) <= Tx while
+// one not yet read has a larger one. A heartbeat right after a message so
+// ties with it, and one between a message and the transaction that commits
+// right after it (whose commit LSN is the message's LSN) stays before that
+// transaction. The runtime commits the record with that
 // position as the checkpoint, and the Ack that follows confirms the slot up
 // to the end. So while the captured tables are idle the checkpoint, and the
 // slot, follow the WAL the server writes elsewhere; keepalives and
@@ -117,10 +120,10 @@ func (d *decoder) heartbeat(send func(item) error) error {
 	if d.inTx || !d.st.hbDue.Load() {
 		return nil
 	}
-	if d.consumed < 8 {
+	if d.consumed == 0 {
 		return nil
 	}
-	at := (d.consumed - 1) &^ 7 // every commit LSN up to here is read; see above
+	at := d.consumed - 1 // everything up to here is read; see above
 	if d.cp != nil {
 		if at < d.cp.Tx {
 			return nil

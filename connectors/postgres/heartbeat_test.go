@@ -50,12 +50,12 @@ func TestHeartbeatPositions(t *testing.T) {
 	if len(hbs) != 1 {
 		t.Fatalf("%d heartbeats, want 1", len(hbs))
 	}
-	want := change.Position{Tx: 0x1ff8, Last: true} // inside the last record read
+	want := change.Position{Tx: 0x1fff, Last: true}
 	if got := hbs[0].ev.Pos; got.Tx != want.Tx || !got.Last || got.Index != 0 {
 		t.Errorf("position %+v, want %+v", got, want)
 	}
-	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1ff8 || e.end != 0x2000 {
-		t.Errorf("txEnd %+v, want commit 0x1ff8 end 0x2000 with events", e)
+	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1fff || e.end != 0x2000 {
+		t.Errorf("txEnd %+v, want commit 0x1fff end 0x2000 with events", e)
 	}
 	if h.st.hbDue.Load() {
 		t.Error("heartbeat still due after it was emitted")
@@ -79,8 +79,8 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("items %+v", h.items)
 	}
 	last := h.items[len(h.items)-1]
-	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x3038 || !last.ev.Pos.Last {
-		t.Fatalf("last item %+v, want the heartbeat at 0x3038", last)
+	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x303f || !last.ev.Pos.Last {
+		t.Fatalf("last item %+v, want the heartbeat at 0x303f", last)
 	}
 	prev := h.items[len(h.items)-2]
 	if prev.ev == nil || prev.ev.Pos.Tx != 0x3000 || !prev.ev.Pos.Last {
@@ -89,7 +89,7 @@ func TestHeartbeatPositions(t *testing.T) {
 
 	// Resumed at a checkpoint ahead of the stream: no heartbeat until the
 	// stream has read past it.
-	h = newHarness(t, heartbeatConfig(), ti, &change.Position{Tx: 0x4ff8, Last: true}, nil)
+	h = newHarness(t, heartbeatConfig(), ti, &change.Position{Tx: 0x4fff, Last: true}, nil)
 	h.st.hbDue.Store(true)
 	h.keepalive(0x4000)
 	if n := len(h.heartbeats()); n != 0 {
@@ -97,27 +97,44 @@ func TestHeartbeatPositions(t *testing.T) {
 	}
 	h.keepalive(0x5000)
 	hbs = h.heartbeats()
-	if len(hbs) != 1 || hbs[0].ev.Pos.Tx != 0x4ff8 {
-		t.Fatalf("heartbeats %+v, want one at 0x4ff8", hbs)
+	if len(hbs) != 1 || hbs[0].ev.Pos.Tx != 0x4fff {
+		t.Fatalf("heartbeats %+v, want one at 0x4fff", hbs)
 	}
 	if h.dec.cp != nil {
 		t.Error("checkpoint still ahead after the heartbeat passed it")
 	}
 
-	// A non-transactional message written right at the WAL end a heartbeat
-	// was emitted at comes after the heartbeat, also when the stream
-	// resumes from the heartbeat's checkpoint.
-	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x5000, Prefix: "p", Content: []byte("c")}
+}
+
+// TestHeartbeatAfterMessage: a non-transactional message (its LSN is its
+// record's end), then a heartbeat, then the transaction whose commit record
+// follows the message (its commit LSN is the message's LSN, measured on PG
+// 15): the heartbeat ties with the message, never before it, and stays
+// before the transaction; resuming at the heartbeat skips the message and
+// not the transaction.
+func TestHeartbeatAfterMessage(t *testing.T) {
+	ti := testTable(t, 'd')
+	h := newHarness(t, heartbeatConfig(), ti, nil, nil)
+	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x6040, Prefix: "p", Content: []byte("c")}
 	h.feed(msg)
+	h.st.hbDue.Store(true)
+	h.keepalive(0x6040)
+	after := tx(0x6040, 8, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("2", "b", "\x00n", `\x00`)})
+	after[2].(*pglogrepl.CommitMessage).TransactionEndLSN = 0x6080
+	h.feed(after...)
 	evs := h.events()
-	if last := evs[len(evs)-1]; last.Message == nil || last.Message.Topic != MessageTopic || !(last.Pos.Tx > hbs[0].ev.Pos.Tx) {
-		t.Fatalf("message position %+v, want after the heartbeat's %+v", last.Pos, hbs[0].ev.Pos)
+	if len(evs) != 3 || evs[0].Message == nil || evs[1].Message == nil || !evs[1].Message.FullTopic || evs[2].Op != change.OpCreate {
+		t.Fatalf("events %+v, want the message, the heartbeat, the insert", evs)
 	}
-	cp := hbs[0].ev.Pos
+	if m, hb, ins := evs[0].Pos, evs[1].Pos, evs[2].Pos; !(hb.Tx >= m.Tx && hb.Tx < ins.Tx) {
+		t.Fatalf("positions: message %+v, heartbeat %+v, insert %+v; want message <= heartbeat < insert", m, hb, ins)
+	}
+	cp := evs[1].Pos
 	h = newHarness(t, heartbeatConfig(), ti, &cp, nil)
 	h.feed(msg)
-	if evs := h.events(); len(evs) != 1 || evs[0].Message == nil || evs[0].Message.Topic != MessageTopic {
-		t.Fatalf("resumed at the heartbeat: events %+v, want the message", evs)
+	h.feed(after...)
+	if evs := h.events(); len(evs) != 1 || evs[0].Op != change.OpCreate {
+		t.Fatalf("resumed at the heartbeat: events %+v, want only the insert", evs)
 	}
 }
 
