@@ -27,9 +27,8 @@ import (
 // one not yet read has a larger one. A heartbeat right after a message so
 // ties with it, and one between a message and the transaction that commits
 // right after it (whose commit LSN is the message's LSN) stays before that
-// transaction. The runtime commits the record with that
-// position as the checkpoint, and the Ack that follows confirms the slot up
-// to the end. So while the captured tables are idle the checkpoint, and the
+// transaction. The runtime commits the record with that position as the
+// checkpoint, and the Ack that follows confirms the slot up to the end. So while the captured tables are idle the checkpoint, and the
 // slot, follow the WAL the server writes elsewhere; keepalives and
 // transactions without captured rows move the slot forward in any case,
 // heartbeats or not (Stream.advanceLocked).
@@ -117,10 +116,7 @@ func (st *Stream) heartbeatAction(ctx context.Context, conn *pgx.Conn) (*pgx.Con
 // the stream has not yet passed the checkpoint it resumed from (the
 // checkpoint must not move back); the heartbeat stays due.
 func (d *decoder) heartbeat(send func(item) error) error {
-	if d.inTx || !d.st.hbDue.Load() {
-		return nil
-	}
-	if d.consumed == 0 {
+	if d.inTx || d.consumed == 0 || !d.st.hbDue.Load() {
 		return nil
 	}
 	at := d.consumed - 1 // everything up to here is read; see above
