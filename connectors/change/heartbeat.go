@@ -58,10 +58,10 @@ func NewHeartbeat(topic, serverName string, now time.Time, pos Position) *Event 
 
 // HeartbeatKeys are the connector configuration keys of heartbeats, the
 // same for every source.
-// heartbeat.topics.prefix is Debezium's older key, which Debezium 3.x
-// accepts and ignores (topic.heartbeat.prefix names the topic); so does
-// sluice, saying so in HeartbeatConfig.Unused.
-var HeartbeatKeys = []string{"heartbeat.interval.ms", "heartbeat.action.query", "topic.heartbeat.prefix", "topic.heartbeat.name", "heartbeat.topics.prefix"}
+// (heartbeat.topics.prefix, Debezium's older key, is not one: Debezium 3.x
+// accepts and ignores it, topic.heartbeat.prefix naming the topic, and so
+// should the sources' Unused maps.)
+var HeartbeatKeys = []string{"heartbeat.interval.ms", "heartbeat.action.query", "topic.heartbeat.prefix", "topic.heartbeat.name"}
 
 // HeartbeatConfig is what a connector's configuration says about heartbeats.
 type HeartbeatConfig struct {
@@ -73,10 +73,6 @@ type HeartbeatConfig struct {
 	// Topic is the heartbeat topic (HeartbeatTopic of topic.heartbeat.name,
 	// topic.heartbeat.prefix and topic.prefix).
 	Topic string
-	// Unused, when not empty, is why heartbeat.topics.prefix, which the
-	// configuration sets, is accepted and not used; the source logs it when
-	// it starts.
-	Unused string
 }
 
 // ParseHeartbeatConfig reads the heartbeat keys of a connector's
@@ -106,9 +102,6 @@ func ParseHeartbeatConfig(m map[string]string, topicPrefix string) (HeartbeatCon
 		}
 	}
 	c.Topic = HeartbeatTopic(name, prefix, topicPrefix)
-	if _, ok := m["heartbeat.topics.prefix"]; ok {
-		c.Unused = "Debezium 3.x ignores it too: the heartbeat topic is named by topic.heartbeat.prefix (or topic.heartbeat.name)"
-	}
 	return c, errs
 }
 

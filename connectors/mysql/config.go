@@ -78,7 +78,6 @@ var ConfigKeys = []string{
 	"heartbeat.action.query",
 	"topic.heartbeat.prefix",
 	"topic.heartbeat.name",
-	"heartbeat.topics.prefix", // accepted and not used, as in Debezium 3.x
 }
 
 // historyReason is why Debezium's schema history keys mean nothing here.

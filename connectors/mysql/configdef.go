@@ -77,7 +77,5 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "The heartbeat topic is <topic.heartbeat.prefix>.<topic.prefix>."},
 		{Name: "topic.heartbeat.name", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 7, Width: cd.WidthMedium, Display: "Full name of heartbeat topic",
 			Doc: "The whole name of the heartbeat topic, instead of <topic.heartbeat.prefix>.<topic.prefix>."},
-		{Name: "heartbeat.topics.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 5, Width: cd.WidthMedium, Display: "A prefix used for naming of heartbeat topics",
-			Doc: "Debezium's older key: accepted and not used, as in Debezium 3.x; topic.heartbeat.prefix names the heartbeat topic."},
 	}
 }

@@ -103,9 +103,6 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		cp = &c
 	}
 	cfg := s.cfg
-	if r := cfg.Heartbeat.Unused; r != "" {
-		s.log.Info("configuration key accepted but not used", "key", "heartbeat.topics.prefix", "reason", r)
-	}
 	q, err := connect(ctx, &cfg)
 	if err != nil {
 		return nil, err

@@ -76,7 +76,6 @@ var ConfigKeys = []string{
 	"heartbeat.action.query",
 	"topic.heartbeat.prefix",
 	"topic.heartbeat.name",
-	"heartbeat.topics.prefix", // accepted and not used, as in Debezium 3.x
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they

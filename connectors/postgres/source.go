@@ -159,9 +159,6 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		cp = &c
 	}
 	cfg := s.cfg
-	if r := cfg.Heartbeat.Unused; r != "" {
-		s.log.Info("configuration key accepted but not used", "key", "heartbeat.topics.prefix", "reason", r)
-	}
 	q, err := connectQuery(ctx, &cfg)
 	if err != nil {
 		return nil, err
