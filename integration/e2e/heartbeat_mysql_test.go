@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// myBinlogEnd returns the server's current binlog file and position.
-func myBinlogEnd(t *testing.T) (string, uint64) {
+// hbBinlogEnd returns the server's current binlog file and position.
+func hbBinlogEnd(t *testing.T) (string, uint64) {
 	t.Helper()
 	r, err := myConn(t).Execute("SHOW MASTER STATUS")
 	if err != nil || len(r.Values) == 0 {
@@ -36,7 +36,7 @@ func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
 	}
 	const interval = time.Second
 	prefix := uniq("heartbeat")
-	deleteTopicsAtEnd(t, prefix)
+	deleteHeartbeatTopicsAtEnd(t, prefix)
 	db, other := prefix, prefix+"_other"
 	myDatabase(t, db)
 	myDatabase(t, other)
@@ -82,7 +82,7 @@ func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		myExec(t, c, fmt.Sprintf("INSERT INTO %s.bulk (pad) VALUES (REPEAT('x', 200))", other))
 	}
-	file, pos := myBinlogEnd(t)
+	file, pos := hbBinlogEnd(t)
 	t.Logf("binlog at %s:%d after the writes to %s", file, pos, other)
 
 	// The checkpoint passes them within a few heartbeats.
@@ -117,7 +117,7 @@ func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
 
 	n := hbs.count()
 	recs := hbs.waitCount(t, n+3, 10*interval)
-	for _, h := range parseHeartbeats(t, recs) {
+	for _, h := range hbParseRecords(t, recs) {
 		if h.ServerName != prefix {
 			t.Errorf("heartbeat serverName %q, want %q", h.ServerName, prefix)
 		}
@@ -135,7 +135,7 @@ func TestMariaDBHeartbeatsMoveCheckpointWhileIdle(t *testing.T) {
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
 	insert(6)
 	rows.waitCount(t, len(want), 30*time.Second)
-	if p := checkRowsOnce(rows.settle(2*time.Second), want); len(p) != 0 {
+	if p := hbCheckRowsOnce(rows.settle(2*time.Second), want); len(p) != 0 {
 		t.Errorf("captured rows: %s", strings.Join(p, "; "))
 	}
 	hbs.waitCount(t, hbs.count()+2, 10*interval)
@@ -151,7 +151,7 @@ func TestMariaDBHeartbeatCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("heartbeat")
-	deleteTopicsAtEnd(t, prefix)
+	deleteHeartbeatTopicsAtEnd(t, prefix)
 	db, other := prefix, prefix+"_other"
 	myDatabase(t, db)
 	myDatabase(t, other)
@@ -217,7 +217,7 @@ func TestMariaDBHeartbeatCrashExactlyOnce(t *testing.T) {
 	var problems []string
 	deadline := time.Now().Add(time.Minute)
 	for {
-		problems = checkRowsOnce(rows.settle(2*time.Second), committed)
+		problems = hbCheckRowsOnce(rows.settle(2*time.Second), committed)
 		if len(problems) == 0 || time.Now().After(deadline) {
 			break
 		}

@@ -16,10 +16,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// deleteTopicsAtEnd deletes, when the test ends, the Kafka topics of a
+// deleteHeartbeatTopicsAtEnd deletes, when the test ends, the Kafka topics of a
 // connector with topic.prefix prefix: <prefix>, <prefix>.*, and its
 // heartbeat topic.
-func deleteTopicsAtEnd(t *testing.T, prefix string) {
+func deleteHeartbeatTopicsAtEnd(t *testing.T, prefix string) {
 	t.Helper()
 	t.Cleanup(func() {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
@@ -50,9 +50,9 @@ func deleteTopicsAtEnd(t *testing.T, prefix string) {
 	})
 }
 
-// slotLag returns how much WAL the slot retains beyond its confirmed
+// hbSlotLag returns how much WAL the slot retains beyond its confirmed
 // position: pg_current_wal_lsn() - confirmed_flush_lsn, in bytes.
-func slotLag(t *testing.T, pg *pgx.Conn, slot string) int64 {
+func hbSlotLag(t *testing.T, pg *pgx.Conn, slot string) int64 {
 	t.Helper()
 	var lag int64
 	if err := pg.QueryRow(context.Background(),
@@ -62,7 +62,7 @@ func slotLag(t *testing.T, pg *pgx.Conn, slot string) int64 {
 	return lag
 }
 
-func walLSN(t *testing.T, pg *pgx.Conn) int64 {
+func hbWALLSN(t *testing.T, pg *pgx.Conn) int64 {
 	t.Helper()
 	var lsn int64
 	if err := pg.QueryRow(context.Background(), "SELECT (pg_current_wal_lsn() - '0/0')::bigint").Scan(&lsn); err != nil {
@@ -71,16 +71,16 @@ func walLSN(t *testing.T, pg *pgx.Conn) int64 {
 	return lsn
 }
 
-// heartbeatRecord is a heartbeat as a consumer reads it (JSON without
+// hbRecord is a heartbeat as a consumer reads it (JSON without
 // schemas).
-type heartbeatRecord struct {
+type hbRecord struct {
 	ServerName string
 	TsMs       int64
 }
 
-func parseHeartbeats(t *testing.T, recs []record) []heartbeatRecord {
+func hbParseRecords(t *testing.T, recs []record) []hbRecord {
 	t.Helper()
-	var out []heartbeatRecord
+	var out []hbRecord
 	for _, r := range recs {
 		var k struct {
 			ServerName string `json:"serverName"`
@@ -94,14 +94,14 @@ func parseHeartbeats(t *testing.T, recs []record) []heartbeatRecord {
 		if len(r.Headers) != 0 {
 			t.Errorf("heartbeat record with headers %v; Debezium writes none", r.Headers)
 		}
-		out = append(out, heartbeatRecord{k.ServerName, *v.TsMs})
+		out = append(out, hbRecord{k.ServerName, *v.TsMs})
 	}
 	return out
 }
 
-// checkRowsOnce checks that the records of a table keyed {"id":n} hold
+// hbCheckRowsOnce checks that the records of a table keyed {"id":n} hold
 // each of want exactly once and nothing else.
-func checkRowsOnce(recs []record, want []int) []string {
+func hbCheckRowsOnce(recs []record, want []int) []string {
 	var problems []string
 	seen := map[int]int{}
 	for _, r := range recs {
@@ -129,9 +129,9 @@ func checkRowsOnce(recs []record, want []int) []string {
 	return problems
 }
 
-// TestCheckRowsOnceCatchesFaults shows checkRowsOnce reports a lost, a
+// TestHBCheckRowsOnceCatchesFaults shows hbCheckRowsOnce reports a lost, a
 // repeated and an unknown row.
-func TestCheckRowsOnceCatchesFaults(t *testing.T) {
+func TestHBCheckRowsOnceCatchesFaults(t *testing.T) {
 	rec := func(id int) record { return record{Key: []byte(fmt.Sprintf(`{"id":%d}`, id))} }
 	want := []int{1, 2, 3}
 	for name, recs := range map[string][]record{
@@ -139,11 +139,11 @@ func TestCheckRowsOnceCatchesFaults(t *testing.T) {
 		"repeated": {rec(1), rec(2), rec(2), rec(3)},
 		"unknown":  {rec(1), rec(2), rec(3), rec(4)},
 	} {
-		if len(checkRowsOnce(recs, want)) == 0 {
+		if len(hbCheckRowsOnce(recs, want)) == 0 {
 			t.Errorf("%s: no problem reported", name)
 		}
 	}
-	if p := checkRowsOnce([]record{rec(3), rec(1), rec(2)}, want); len(p) != 0 {
+	if p := hbCheckRowsOnce([]record{rec(3), rec(1), rec(2)}, want); len(p) != 0 {
 		t.Errorf("correct records: %v", p)
 	}
 }
@@ -191,7 +191,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 		catchUp = 30 * time.Second
 	}
 	prefix := uniq("heartbeat")
-	deleteTopicsAtEnd(t, prefix)
+	deleteHeartbeatTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -222,7 +222,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 		t.Fatalf("create connector: %d %s", code, body)
 	}
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
-	waitSlot(t, root, slot)
+	hbWaitSlot(t, root, slot)
 
 	want := []int{}
 	insert := func(ids ...int) {
@@ -239,16 +239,16 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 
 	// 200 MB of WAL into the uncaptured table, in transactions of about
 	// 10 MB, the captured table idle.
-	start := walLSN(t, root)
+	start := hbWALLSN(t, root)
 	var maxLag int64
 	began := time.Now()
-	for walLSN(t, root)-start < bulkWAL {
+	for hbWALLSN(t, root)-start < bulkWAL {
 		mustExec(t, bulk, "INSERT INTO public.bulk (pad) SELECT repeat(md5(g::text), 30) FROM generate_series(1, 10000) g")
-		if l := slotLag(t, root, slot); l > maxLag {
+		if l := hbSlotLag(t, root, slot); l > maxLag {
 			maxLag = l
 		}
 	}
-	written := walLSN(t, root) - start
+	written := hbWALLSN(t, root) - start
 	t.Logf("%s: wrote %d MB of WAL in %s; largest retained WAL seen while writing: %.1f MB", label, written>>20, time.Since(began).Round(time.Millisecond), float64(maxLag)/(1<<20))
 	mustExec(t, bulk, "TRUNCATE public.bulk")
 
@@ -257,7 +257,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 	deadline := wrote.Add(catchUp)
 	var lag int64
 	for {
-		lag = slotLag(t, root, slot)
+		lag = hbSlotLag(t, root, slot)
 		if lag < bound || time.Now().After(deadline) {
 			break
 		}
@@ -269,7 +269,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 	}
 	for i := 0; i < 8; i++ {
 		time.Sleep(interval / 2)
-		if lag = slotLag(t, root, slot); lag >= bound {
+		if lag = hbSlotLag(t, root, slot); lag >= bound {
 			t.Errorf("the slot retains %.1f MB of WAL again while idle", float64(lag)/(1<<20))
 		}
 	}
@@ -282,7 +282,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 	}
 
 	// The checkpoint follows the WAL: its lsn is past the bulk writes.
-	end := walLSN(t, root)
+	end := hbWALLSN(t, root)
 	deadline = time.Now().Add(catchUp)
 	for {
 		code, body := d.do(t, "GET", "/connectors/"+prefix+"/offsets", nil)
@@ -312,7 +312,7 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 	// with a current ts_ms.
 	n := hbs.count()
 	recs := hbs.waitCount(t, n+3, 10*interval)
-	for _, h := range parseHeartbeats(t, recs) {
+	for _, h := range hbParseRecords(t, recs) {
 		if h.ServerName != prefix {
 			t.Errorf("heartbeat serverName %q, want %q", h.ServerName, prefix)
 		}
@@ -330,15 +330,15 @@ func testHeartbeatRetainedWAL(t *testing.T, pubMode string, heartbeats, otherDB 
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
 	insert(6)
 	rows.waitCount(t, len(want), 30*time.Second)
-	if p := checkRowsOnce(rows.settle(2*time.Second), want); len(p) != 0 {
+	if p := hbCheckRowsOnce(rows.settle(2*time.Second), want); len(p) != 0 {
 		t.Errorf("captured rows: %s", strings.Join(p, "; "))
 	}
 	hbs.waitCount(t, hbs.count()+2, 10*interval)
 	d.term(t)
 }
 
-// waitSlot waits until the connector created its slot.
-func waitSlot(t *testing.T, pg *pgx.Conn, slot string) {
+// hbWaitSlot waits until the connector created its slot.
+func hbWaitSlot(t *testing.T, pg *pgx.Conn, slot string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -363,7 +363,7 @@ func waitSlot(t *testing.T, pg *pgx.Conn, slot string) {
 func TestPostgresHeartbeatActionQuery(t *testing.T) {
 	const interval = 500 * time.Millisecond
 	prefix := uniq("heartbeat")
-	deleteTopicsAtEnd(t, prefix)
+	deleteHeartbeatTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -382,7 +382,7 @@ func TestPostgresHeartbeatActionQuery(t *testing.T) {
 		t.Fatalf("create connector: %d %s", code, body)
 	}
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
-	waitSlot(t, root, slot)
+	hbWaitSlot(t, root, slot)
 
 	time.Sleep(10 * interval)
 	var n int
@@ -400,7 +400,7 @@ func TestPostgresHeartbeatActionQuery(t *testing.T) {
 	// A query Debezium treats as fatal: the connector fails, saying why.
 	bad := prefix + "_bad"
 	dropSlot(t, bad)
-	deleteTopicsAtEnd(t, bad)
+	deleteHeartbeatTopicsAtEnd(t, bad)
 	cfg = pgConfig(t, bad, bad, "public.hb")
 	cfg["database.dbname"] = prefix
 	cfg["snapshot.mode"] = "no_data"
@@ -428,7 +428,7 @@ func TestPostgresHeartbeatCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("heartbeat")
-	deleteTopicsAtEnd(t, prefix)
+	deleteHeartbeatTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -449,7 +449,7 @@ func TestPostgresHeartbeatCrashExactlyOnce(t *testing.T) {
 		t.Fatalf("create connector: %d %s", code, body)
 	}
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
-	waitSlot(t, root, slot)
+	hbWaitSlot(t, root, slot)
 
 	cc, err := pgx.ParseConfig(pgDSN)
 	if err != nil {
@@ -505,7 +505,7 @@ func TestPostgresHeartbeatCrashExactlyOnce(t *testing.T) {
 	var problems []string
 	deadline := time.Now().Add(time.Minute)
 	for {
-		problems = checkRowsOnce(rows.settle(2*time.Second), committed)
+		problems = hbCheckRowsOnce(rows.settle(2*time.Second), committed)
 		if len(problems) == 0 || time.Now().After(deadline) {
 			break
 		}
@@ -534,7 +534,7 @@ func TestPostgresHeartbeatMessagesExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	prefix := uniq("heartbeat")
-	deleteTopicsAtEnd(t, prefix)
+	deleteHeartbeatTopicsAtEnd(t, prefix)
 	slot := prefix
 	pg := messageDB(t, prefix)
 	dropSlot(t, slot)
@@ -557,7 +557,7 @@ func TestPostgresHeartbeatMessagesExactlyOnce(t *testing.T) {
 		t.Fatalf("create connector: %d %s", code, body)
 	}
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
-	waitSlot(t, root, slot)
+	hbWaitSlot(t, root, slot)
 
 	em := &messageEmitter{}
 	stop := make(chan struct{})
