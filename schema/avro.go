@@ -143,7 +143,7 @@ func (a *Avro) Topic(id change.TableID) string {
 // ErrAvroSchema (terminal), or is a *RegistryError, which says through
 // Retryable whether the registry may accept the schema later.
 func (a *Avro) Encode(dst []Message, ev *change.Event) ([]Message, error) {
-	topic := func(m *change.Message) string { return topicName(a.o.TopicPrefix, m.Topic) }
+	topic := func(m *change.Message) string { return messageTopic(a.o.TopicPrefix, m) }
 	if ev != nil && ev.Message != nil {
 		return encodeWithTx(dst, ev, a.encodeMessage, topic, func(dst []Message) ([]Message, error) {
 			out, err := a.encodeMessage(dst, ev.Message)
@@ -345,7 +345,7 @@ func (c *avroCodec) encode(vs change.StructValue) ([]byte, error) {
 // encodeMessage writes a change.Message: each Avro side registered under
 // <topic>-key or <topic>-value like a table's records.
 func (a *Avro) encodeMessage(dst []Message, m *change.Message) ([]Message, error) {
-	topic := topicName(a.o.TopicPrefix, m.Topic)
+	topic := messageTopic(a.o.TopicPrefix, m)
 	var jsonMsg Message
 	if a.json != nil {
 		ms, err := a.json.encodeMessage(nil, m)

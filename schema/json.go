@@ -599,7 +599,16 @@ func (tc *tableCodec) buildValuePrefix(src *change.Field) error {
 
 // messageTopic is the topic of a change.Message.
 func (j *JSON) messageTopic(m *change.Message) string {
-	return topicName(j.o.TopicPrefix, m.Topic)
+	return messageTopic(j.o.TopicPrefix, m)
+}
+
+// messageTopic is the topic of a change.Message under topic.prefix prefix:
+// the prefix and Topic, or Topic alone when it is the whole name.
+func messageTopic(prefix string, m *change.Message) string {
+	if m.FullTopic {
+		return topicName(m.Topic)
+	}
+	return topicName(prefix, m.Topic)
 }
 
 // encodeMessage writes a change.Message: its key and value structs, each in

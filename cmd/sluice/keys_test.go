@@ -229,8 +229,8 @@ func TestKeyCheckerCatchesFaults(t *testing.T) {
 		t.Fatalf("a family key is not matched")
 	}
 	p.Unused = nil
-	if s, _ := p.KeyState("heartbeat.interval.ms"); s != runtime.KeyUnknown {
-		t.Errorf("without Unused, heartbeat.interval.ms is %s", s)
+	if s, _ := p.KeyState("converters"); s != runtime.KeyUnknown {
+		t.Errorf("without Unused, converters is %s", s)
 	}
 	p.Unused = map[string]string{"slot.name": "a mistake"}
 	if !p.Honours("slot.name") || !p.ListedUnused("slot.name") {

@@ -95,8 +95,12 @@ type Transaction struct {
 // Debezium's schema-change event.
 type Message struct {
 	// Topic is the topic name after topic.prefix ("" is the prefix itself;
-	// "transaction" gives "<prefix>.transaction").
+	// "transaction" gives "<prefix>.transaction"), or the whole topic name
+	// when FullTopic is set.
 	Topic string
+	// FullTopic makes Topic the whole topic name, topic.prefix not added
+	// (the heartbeat topic puts topic.prefix last).
+	FullTopic bool
 	// KeySchema and ValueSchema are structs; sources reuse one Field per
 	// kind of message so encoders can cache what they derive from it.
 	KeySchema, ValueSchema *Field

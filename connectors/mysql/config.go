@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"github.com/sluicecdc/sluice/connectors/txmeta"
@@ -104,6 +105,12 @@ var ConfigKeys = []string{
 	// Transaction metadata (docs/configuration.md, "Transaction metadata").
 	"provide.transaction.metadata",
 	"topic.transaction",
+
+	// Heartbeats (heartbeat.go; change.HeartbeatKeys).
+	"heartbeat.interval.ms",
+	"heartbeat.action.query",
+	"topic.heartbeat.prefix",
+	"topic.heartbeat.name",
 }
 
 // historyReason is why the schema history keys other than the topic,
@@ -222,6 +229,9 @@ type Config struct {
 	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
 	TxMetadata bool
 	TxTopic    string // topic.transaction
+	// Heartbeat is heartbeat.interval.ms and the keys that go with it
+	// (heartbeat.go).
+	Heartbeat change.HeartbeatConfig
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -368,6 +378,9 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
 	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
+	var hbErrs []error
+	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
+	errs = append(errs, hbErrs...)
 
 	historyConfig(&c, m, bad)
 	binlogKeys(&c, m, &errs, bad)

@@ -111,6 +111,17 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Enables transaction metadata extraction together with event counting: BEGIN and END records on <topic.prefix>.<topic.transaction> and a transaction block in every streamed change event."},
 		{Name: "topic.transaction", Type: cd.String, Default: cd.Def("transaction"), Importance: cd.Low, Group: "Connector", Order: 7, Width: cd.WidthMedium, Display: "Transaction topic name",
 			Doc: "The name after <topic.prefix>. of the topic the transaction metadata records go to."},
+		// Heartbeats, as Kafka Connect 4.3.0 lists them for Debezium 3.5.0
+		// (topic.heartbeat.prefix and topic.heartbeat.name are topic naming
+		// strategy keys Connect does not list; they are placed beside them).
+		{Name: "heartbeat.interval.ms", Type: cd.Int, Default: cd.Def("0"), Importance: cd.Medium, Group: "Events", Order: 4, Width: cd.WidthMedium, Display: "Connector heartbeat interval (milli-seconds)",
+			Doc: "How often, in milliseconds, the connector writes a heartbeat record (key {serverName}, value {ts_ms}) with its latest binlog position to the heartbeat topic; 0 turns heartbeats off."},
+		{Name: "heartbeat.action.query", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 29, Width: cd.WidthMedium, Display: "An optional query to execute with every heartbeat",
+			Doc: "A statement the connector runs on the server at every heartbeat, for example an insert into a heartbeat table."},
+		{Name: "topic.heartbeat.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 6, Width: cd.WidthMedium, Display: "Prefix name of heartbeat topic",
+			Doc: "The heartbeat topic is <topic.heartbeat.prefix>.<topic.prefix>."},
+		{Name: "topic.heartbeat.name", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 7, Width: cd.WidthMedium, Display: "Full name of heartbeat topic",
+			Doc: "The whole name of the heartbeat topic, instead of <topic.heartbeat.prefix>.<topic.prefix>."},
 		// Then the snapshot-mode keys (captureopts) and the column keys
 		// (connectors/columns), numbered as Connect lists them for Debezium
 		// 3.5.0's MariaDbConnector.

@@ -20,6 +20,12 @@
 // connection is reopened the same way by the stream itself (go-mysql's retry
 // is off), so a partial transaction is never delivered twice.
 //
+// A heartbeat record (heartbeat.interval.ms, heartbeat.go) is emitted
+// between transactions at (Tx = binlog order of the coordinate after the
+// last complete transaction - 1, Last, State.Restart = that coordinate and
+// the GTIDs executed before it), so a checkpoint at it resumes after every
+// transaction read, captured or not.
+//
 // A purged binlog (or an unknown GTID set) at resume fails the connector
 // with a *BinlogLostError saying a new snapshot is needed; with
 // snapshot.mode=when_needed the source takes one instead.

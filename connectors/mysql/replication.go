@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 	shopspring "github.com/shopspring/decimal"
@@ -35,6 +36,7 @@ func (st *Stream) replicate(ctx context.Context, start restartPoint, cp *change.
 	if err != nil {
 		return err
 	}
+	defer d.closeHeartbeatConn()
 	failures := 0
 	delay := st.knobs.ReconnectDelay
 	for {
@@ -112,11 +114,22 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 	if st.knobs.OnDumpConnection != nil {
 		st.knobs.OnDumpConnection(syncer.LastConnectionID())
 	}
+	hb := newHeartbeatTimer(ctx, st.cfg.Heartbeat.Interval)
+	defer hb.stop()
 	for {
-		ev, err := streamer.GetEvent(ctx)
+		ev, err := streamer.GetEvent(hb.ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if hb.fired() && errors.Is(err, context.DeadlineExceeded) {
+				// A heartbeat is due; the event that may be waiting
+				// stays in the streamer for the next GetEvent.
+				hb.reset()
+				if err := d.heartbeatTick(ctx); err != nil {
+					return err
+				}
+				continue
 			}
 			return classifyBinlogError(st.cfg, rp, "read the binlog", err)
 		}
@@ -238,6 +251,10 @@ type decoder struct {
 	// transaction whose GTID source is filtered out (gtid.source.*).
 	rowsQuery  string
 	ignoreRows bool
+	// hbDue is set when a heartbeat is due and cleared when it is emitted;
+	// hbConn runs heartbeat.action.query (heartbeat.go).
+	hbDue  bool
+	hbConn *client.Conn
 
 	// What row events are built from: the boxed source values they share,
 	// the source block of the rows event in progress, and chunks that
@@ -428,7 +445,7 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 		d.cp = nil
 	}
 	d.inTx = false
-	return nil
+	return d.heartbeat(ctx)
 }
 
 func (d *decoder) queue(ctx context.Context, it *item) error {

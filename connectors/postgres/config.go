@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"github.com/sluicecdc/sluice/connectors/txmeta"
@@ -103,6 +104,12 @@ var ConfigKeys = []string{
 	// Transaction metadata (docs/configuration.md, "Transaction metadata").
 	"provide.transaction.metadata",
 	"topic.transaction",
+
+	// Heartbeats (heartbeat.go; change.HeartbeatKeys).
+	"heartbeat.interval.ms",
+	"heartbeat.action.query",
+	"topic.heartbeat.prefix",
+	"topic.heartbeat.name",
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -165,6 +172,9 @@ type Config struct {
 	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
 	TxMetadata bool
 	TxTopic    string // topic.transaction
+	// Heartbeat is heartbeat.interval.ms and the keys that go with it
+	// (heartbeat.go).
+	Heartbeat change.HeartbeatConfig
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -318,6 +328,9 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.StatusInterval = time.Duration(intIn("status.update.interval.ms", 10000, 1, 3_600_000)) * time.Millisecond
 	parseMessageFilters(&c, get, &errs)
+	var hbErrs []error
+	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
+	errs = append(errs, hbErrs...)
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("postgres connector %q: invalid configuration: %w", name, err)

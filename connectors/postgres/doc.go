@@ -25,6 +25,13 @@
 // is a transaction by itself at (Tx = its LSN - 1, Index 0, Last), which
 // orders it strictly between the commits before and after it.
 //
+// A heartbeat record (heartbeat.interval.ms, heartbeat.go) is emitted
+// between transactions at (Tx = end of the WAL read so far - 1, Index 0,
+// Last), as a non-transactional message is at its LSN - 1: every
+// transaction committing before that end has been read, so a
+// checkpoint at it skips exactly those, and its Ack confirms the slot to
+// that end.
+//
 // A snapshot event's position is (Snapshot, Table, Key = JSON array of the
 // key columns' text forms of the last row read, Index = rows read from that
 // table so far, Last = last row of a chunk, State = snapshot bookkeeping).

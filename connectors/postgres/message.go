@@ -201,6 +201,7 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 	}
 	key := at - 1
 	end := &txEnd{commit: key, end: at}
+	d.read(at)
 	// Debezium counts a non-transactional message as a commit: the next
 	// events' sequence starts with its LSN.
 	d.lastCommit = lsn

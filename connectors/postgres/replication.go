@@ -161,6 +161,7 @@ type decoder struct {
 	buf        item // the last event, held until the next shows it is not its transaction's last
 	lastCommit uint64
 	lastKA     uint64
+	consumed   uint64 // the end of the WAL read so far, between transactions (heartbeat.go)
 	src        txSource
 	origin     origin // the transaction's replication origin, if any
 
@@ -221,11 +222,17 @@ func (d *decoder) dropRegions() {
 // everything before walEnd: once everything before is acknowledged, the slot
 // may be confirmed up to walEnd.
 func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
-	if d.inTx || walEnd <= d.lastKA {
+	if d.inTx {
 		return nil
 	}
-	d.lastKA = walEnd
-	return send(item{end: &txEnd{end: walEnd}})
+	d.read(walEnd)
+	if walEnd > d.lastKA {
+		d.lastKA = walEnd
+		if err := send(item{end: &txEnd{end: walEnd}}); err != nil {
+			return err
+		}
+	}
+	return d.heartbeat(send)
 }
 
 // handle processes one pgoutput message starting at WAL position lsn.
@@ -291,7 +298,8 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		// it read, which is the end of the commit record.
 		d.lastCommit = uint64(m.TransactionEndLSN)
 		d.inTx = false
-		return nil
+		d.read(uint64(m.TransactionEndLSN))
+		return d.heartbeat(send)
 	case *pglogrepl.InsertMessage:
 		if d.skipAll {
 			return nil

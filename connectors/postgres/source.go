@@ -384,6 +384,12 @@ type Stream struct {
 	acked    change.Position
 	hasAcked bool
 	ackLSN   atomic.Uint64 // flush position the status loop reports
+
+	// hbDue is set by the heartbeat loop and cleared by the decoder when it
+	// emits the heartbeat; hbPing asks the status loop for a status update
+	// that requests the server's reply (heartbeat.go).
+	hbDue  atomic.Bool
+	hbPing chan struct{}
 }
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
@@ -402,6 +408,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		versions: map[string]schemaVer{},
 		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
 		stopSt:   make(chan struct{}),
+		hbPing:   make(chan struct{}, 1),
 	}
 }
 
@@ -576,16 +583,33 @@ func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, repl
 		defer st.stWG.Done()
 		st.statusLoop(ctx, conn, reply)
 	}()
+	if st.cfg.Heartbeat.Interval > 0 {
+		st.stWG.Add(1)
+		go func() {
+			defer st.stWG.Done()
+			hctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			go func() {
+				select {
+				case <-st.stopSt:
+					cancel()
+				case <-hctx.Done():
+				}
+			}()
+			st.heartbeatLoop(hctx)
+		}()
+	}
 }
 
 // statusLoop reports the acknowledged position to the server every
-// status.update.interval.ms and whenever the server asks for a reply. It is
+// status.update.interval.ms and whenever the server asks for a reply, and
+// asks for the server's reply when a heartbeat is due (heartbeat.go). It is
 // the only writer on the replication connection once streaming started.
 func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
 	t := time.NewTicker(st.cfg.StatusInterval)
 	defer t.Stop()
 	var sent uint64
-	update := func(force bool) bool {
+	update := func(force, replyRequested bool) bool {
 		lsn := st.ackLSN.Load()
 		if lsn == 0 || (!force && lsn == sent) {
 			return true
@@ -594,6 +618,7 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 			WALWritePosition: pglogrepl.LSN(lsn),
 			WALFlushPosition: pglogrepl.LSN(lsn),
 			WALApplyPosition: pglogrepl.LSN(lsn),
+			ReplyRequested:   replyRequested,
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -610,14 +635,20 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 		case <-ctx.Done():
 			return
 		case <-st.stopSt:
-			update(false)
+			update(false, false)
 			return
 		case <-t.C:
-			if !update(true) {
+			if !update(true, false) {
 				return
 			}
 		case <-reply:
-			if !update(true) {
+			if !update(true, false) {
+				return
+			}
+		case <-st.hbPing:
+			// A heartbeat is due: the server's reply is a keepalive that
+			// lets the decoder emit it (heartbeat.go).
+			if !update(true, true) {
 				return
 			}
 		}

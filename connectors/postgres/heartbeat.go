@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// Heartbeats (heartbeat.interval.ms). Every interval the heartbeat loop
+// runs heartbeat.action.query, if any, on a connection of its own, marks a
+// heartbeat due and asks the status loop to send a standby status update
+// with ReplyRequested set. The server answers with a keepalive carrying the
+// end of the WAL it has decoded, and the decoder, which sees that keepalive
+// in stream order, emits the heartbeat record there, between transactions:
+// its position says everything before that WAL end is done: Tx = end - 1,
+// Last. The end is that of the last WAL record the server processed (a
+// keepalive's, a commit's end LSN, or a non-transactional logical decoding
+// message's LSN, which is its record's end: message.go), so every commit
+// read has a commit LSN below it and every commit not yet read one at or
+// after it, and a message read has the position (its LSN - 1) <= Tx while
+// one not yet read has a larger one. A heartbeat right after a message so
+// ties with it, and one between a message and the transaction that commits
+// right after it (whose commit LSN is the message's LSN) stays before that
+// transaction. The runtime commits the record with that position as the
+// checkpoint, and the Ack that follows confirms the slot up to the end. So while the captured tables are idle the checkpoint, and the
+// slot, follow the WAL the server writes elsewhere; keepalives and
+// transactions without captured rows move the slot forward in any case,
+// heartbeats or not (Stream.advanceLocked).
+
+// heartbeatLoop runs until ctx ends, one heartbeat every interval.
+func (st *Stream) heartbeatLoop(ctx context.Context) {
+	hb := st.cfg.Heartbeat
+	t := time.NewTicker(hb.Interval)
+	defer t.Stop()
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if hb.ActionQuery != "" {
+			var err error
+			if conn, err = st.heartbeatAction(ctx, conn); err != nil {
+				if ctx.Err() == nil {
+					_ = st.send(ctx, item{err: err})
+				}
+				return
+			}
+		}
+		st.hbDue.Store(true)
+		select {
+		case st.hbPing <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// heartbeatAction runs heartbeat.action.query on conn (connecting first
+// when conn is nil) and returns the connection to use next time. As in
+// Debezium, an error the server reports for a missing table (42P01) or a
+// shutdown (57P01) fails the connector, one for a server starting up
+// (57P03) restarts it, and any other error, or a lost connection, is logged
+// and the heartbeat goes on.
+func (st *Stream) heartbeatAction(ctx context.Context, conn *pgx.Conn) (*pgx.Conn, error) {
+	if conn == nil {
+		c, err := connectQuery(ctx, st.cfg)
+		if err != nil {
+			st.log.Warn("heartbeat.action.query: cannot connect; trying again at the next heartbeat", "err", err)
+			return nil, nil
+		}
+		conn = c
+	}
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := conn.Exec(qctx, st.cfg.Heartbeat.ActionQuery, pgx.QueryExecModeSimpleProtocol)
+	if err == nil {
+		st.log.Debug("heartbeat action query executed")
+		return conn, nil
+	}
+	if ctx.Err() != nil {
+		return conn, nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "42P01", "57P01":
+			conn.Close(context.Background())
+			return nil, fmt.Errorf("postgres: heartbeat.action.query failed (SQLSTATE %s): %w: fix the statement or create what it needs, or remove heartbeat.action.query", pgErr.Code, err)
+		case "57P03":
+			conn.Close(context.Background())
+			return nil, &ConnError{Op: "run heartbeat.action.query", Err: err}
+		}
+		st.log.Error("heartbeat.action.query failed; the heartbeat goes on", "sqlstate", pgErr.Code, "err", err)
+		return conn, nil
+	}
+	st.log.Warn("heartbeat.action.query failed; reconnecting at the next heartbeat", "err", err)
+	conn.Close(context.Background())
+	return nil, nil
+}
+
+// heartbeat emits a heartbeat record, when one is due, between
+// transactions, at the end of the WAL read so far (d.consumed): every
+// transaction committing before it has been read. It emits nothing while
+// the stream has not yet passed the checkpoint it resumed from (the
+// checkpoint must not move back); the heartbeat stays due.
+func (d *decoder) heartbeat(send func(item) error) error {
+	if d.inTx || d.consumed == 0 || !d.st.hbDue.Load() {
+		return nil
+	}
+	at := d.consumed - 1 // everything up to here is read; see above
+	if d.cp != nil {
+		if at < d.cp.Tx {
+			return nil
+		}
+		d.cp = nil
+	}
+	d.st.hbDue.Store(false)
+	if d.stateGen != d.st.versionsGen {
+		d.makeState()
+	}
+	pos := change.Position{Tx: at, Last: true, State: d.stateJSON}
+	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
+	return send(item{ev: ev, size: 256, end: &txEnd{commit: at, end: d.consumed, events: true}})
+}
+
+// read records that the stream has read the WAL up to end.
+func (d *decoder) read(end uint64) {
+	if end > d.consumed {
+		d.consumed = end
+	}
+}
