@@ -32,6 +32,8 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		Defs:          postgres.ConfigDefs,
 		Keys:          postgres.ConfigKeys,
 		Secrets:       postgres.PasswordKeys,
+		Offsets:       postgres.OffsetView,
+		FromOffset:    postgres.FromOffset,
 		Build: func(name string, cfg map[string]string, _ *slog.Logger) (runtime.Source, error) {
 			c, err := postgres.ParseConfig(name, cfg)
 			if err != nil {

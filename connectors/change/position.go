@@ -32,6 +32,24 @@ type Position struct {
 	// (for example the snapshot bookkeeping that lets streaming skip rows a
 	// snapshot already read). Sources keep it small.
 	State json.RawMessage `json:"state,omitempty"`
+
+	// Detail of the event's place that Debezium's offsets show and the
+	// fields above do not (GET /connectors/{name}/offsets shows a
+	// checkpoint with Debezium's keys). Zero where the source has none;
+	// sources do not order or resume by them.
+	//
+	// XID is the source transaction id (Postgres txId).
+	XID int64 `json:"xid,omitempty"`
+	// LSN is the Postgres LSN of the event itself (Debezium's lsn and
+	// lsn_proc).
+	LSN uint64 `json:"lsn,omitempty"`
+	// PrevEnd is the Postgres LSN of the end of the last COMMIT read before
+	// the event's transaction (Debezium's lsn_commit).
+	PrevEnd uint64 `json:"prev_end,omitempty"`
+	// Micros is the transaction's commit time in µs since the epoch.
+	Micros int64 `json:"us,omitempty"`
+	// Op is the event's change.Op, or 'm' for a logical decoding message.
+	Op byte `json:"op,omitempty"`
 }
 
 // Encode returns the position as JSON.

@@ -38,6 +38,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	st.log.Info("streaming started", "slot", st.cfg.SlotName, "publication", st.cfg.PublicationName)
 
 	dec := newDecoder(st, cp, state)
+	dec.resume, dec.hold = st.resume, st.moved
 	var rows rowParser
 	send := func(it item) error { return st.send(ctx, it) }
 	reply := make(chan struct{}, 1)
@@ -142,6 +143,14 @@ type decoder struct {
 	rels map[uint32]*tableInfo // nil value: relation not captured
 
 	cp *change.Position // streaming checkpoint still ahead of the stream; nil once passed
+	// resume is where a Debezium offset left a transaction (see
+	// resumeAt); resumeTx is true inside that transaction.
+	resume   *resumeAt
+	resumeTx bool
+	lsn      uint64 // WAL position of the message being handled
+	// hold keeps the slot where a checkpoint set from an offset put it
+	// until the first event (Stream.moved): no end without events is sent.
+	hold bool
 
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
@@ -208,7 +217,7 @@ func (d *decoder) dropRegions() {
 // everything before walEnd: once everything before is acknowledged, the slot
 // may be confirmed up to walEnd.
 func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
-	if d.inTx || walEnd <= d.lastKA {
+	if d.inTx || walEnd <= d.lastKA || d.hold {
 		return nil
 	}
 	d.lastKA = walEnd
@@ -217,6 +226,7 @@ func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
 
 // handle processes one pgoutput message starting at WAL position lsn.
 func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message, send func(item) error) error {
+	d.lsn = lsn
 	switch m := msg.(type) {
 	case *pglogrepl.RelationMessage:
 		return d.relation(ctx, m)
@@ -241,6 +251,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			d.dropRegions()
 		}
 		d.skipAll = d.cp != nil && (d.commitLSN < d.cp.Tx || d.commitLSN == d.cp.Tx && d.cp.Last)
+		d.resumeTx = d.resume != nil && !d.skipAll && d.resume.matches(d.xid)
 		return nil
 	case *pglogrepl.CommitMessage:
 		end := &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}
@@ -253,11 +264,16 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 				return err
 			}
 			d.buf = item{}
+		} else if d.hold {
+			// Not confirmed to the slot before the first event (hold).
 		} else if err := send(item{end: end}); err != nil {
 			return err
 		}
 		if d.cp != nil && d.commitLSN >= d.cp.Tx {
 			d.cp = nil
+		}
+		if d.resumeTx {
+			d.resume, d.resumeTx = nil, false
 		}
 		// Debezium's sequence starts with the LSN of the last COMMIT message
 		// it read, which is the end of the commit record.
@@ -409,10 +425,19 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
+	if d.resumeTx && d.lsn <= d.resume.LSN {
+		return nil // Debezium emitted it before the connector moved to sluice
+	}
 	if d.stateGen != d.st.versionsGen {
 		d.makeState()
 	}
-	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
+	op := byte(ev.Op)
+	if ev.Message != nil {
+		op = 'm'
+	}
+	d.hold = false
+	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON,
+		XID: int64(d.xid), LSN: d.lsn, PrevEnd: d.lastCommit, Micros: d.commitTime.UnixMicro(), Op: op}
 	d.emitted = true
 	if d.buf.ev != nil {
 		if err := send(d.buf); err != nil {

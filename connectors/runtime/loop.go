@@ -90,6 +90,9 @@ type Task struct {
 	Topics TopicRecorder
 	// Knobs are test hooks; nil in production.
 	Knobs *Knobs
+	// Migrate, when set, gives the first checkpoint of a connector that
+	// has none (a migration from Debezium, migrate.go).
+	Migrate func(ctx context.Context) (*change.Position, error)
 }
 
 // Knobs are hooks for tests.
@@ -129,6 +132,12 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			return err
 		}
 		log.Info("resuming from checkpoint", "checkpoint", string(raw))
+	} else if t.Migrate != nil {
+		if cp, err = t.Migrate(ctx); err != nil {
+			return err
+		}
+		b, _ := cp.Encode()
+		log.Info("no checkpoint: starting from Debezium's last offset on Kafka Connect's offsets topic", "checkpoint", string(b))
 	} else {
 		log.Info("no checkpoint: starting afresh")
 	}

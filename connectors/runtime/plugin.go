@@ -47,6 +47,12 @@ type Plugin struct {
 	// Offsets shows a checkpoint in the shape of the connector's Debezium
 	// offsets (GET /connectors/{name}/offsets); nil uses Postgres's keys.
 	Offsets func(change.Position) map[string]any
+	// FromOffset returns the checkpoint that resumes where an offset in
+	// the shape of the connector's Debezium offsets does (PATCH
+	// /connectors/{name}/offsets, and a migration from Debezium). prev is
+	// the connector's current checkpoint, nil when it has none. nil: the
+	// connector cannot be moved to an offset.
+	FromOffset func(offset map[string]any, prev *change.Position) (change.Position, error)
 	// Build parses and validates the configuration and returns the source.
 	// It returns every problem at once (errors.Join), each naming the key
 	// and the fix.
@@ -110,6 +116,9 @@ var RuntimeKeys = []string{
 	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
 	// Debezium's context headers on every record (extended.headers.enabled).
 	"extended.headers.enabled",
+	// A migration from Debezium: the Kafka Connect offsets topic the first
+	// checkpoint is read from (migrate.go).
+	MigrateTopicKey, MigrateNameKey,
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -216,6 +225,7 @@ func parseConfig(plugins []Plugin, name string, cfg map[string]string, log *slog
 	cc.batching.MaxBytes = parseInt(probs, cfg, "sluice.batch.max.bytes", DefaultBatching.MaxBytes, 1024, 1<<30)
 	cc.batching.Linger = time.Duration(parseInt(probs, cfg, "sluice.batch.linger.ms", int(DefaultBatching.Linger/time.Millisecond), 0, 60_000)) * time.Millisecond
 	cc.retry = parseRetryPolicy(probs, cfg)
+	checkMigrate(probs, cc.plugin, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {

@@ -45,6 +45,9 @@ type SupervisorOptions struct {
 	// be readable by Offsets.
 	NewSink func(ctx context.Context, connector string, partitions int32, replicationFactor int16) (sinks.Sink, error)
 	Offsets offsets.Store
+	// ConnectOffsets reads Kafka Connect's offsets topic for a migration
+	// from Debezium (migrate.go); nil when there is no Kafka.
+	ConnectOffsets ConnectOffsetsReader
 	// ClusterID returns the Kafka cluster id for GET /.
 	ClusterID func() string
 	Log       *slog.Logger
@@ -271,6 +274,11 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			OnCommit: func() { committed.Store(true) },
 			Topics:   connectorTopics{s, m},
 			Knobs:    s.opts.Knobs,
+		}
+		if _, ok := cfg[MigrateTopicKey]; ok {
+			task.Migrate = func(ctx context.Context) (*change.Position, error) {
+				return migrateFrom(ctx, s.opts.ConnectOffsets, cc.plugin, m.name, cfg)
+			}
 		}
 		err = task.Run(ctx)
 		if ctx.Err() != nil {
