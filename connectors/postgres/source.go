@@ -208,6 +208,8 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 				if err := movedSlot(&cfg, slot, cp); err != nil {
 					return nil, err
 				}
+				s.log.Info("resuming at a position set from an offset", "slot", cfg.SlotName,
+					"slot_confirmed_lsn", slot.ConfirmedFlush, "after_lsn", cp.Tx)
 			}
 		}
 	}
