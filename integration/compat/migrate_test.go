@@ -124,7 +124,7 @@ func checkOnce(t *testing.T, recs []migRecord, want []int) {
 
 // TestMigrateFromDebeziumPostgres moves a connector from real Debezium
 // 3.6.1 on Kafka Connect 4.3.0 to sluice without a new snapshot: Debezium
-// snapshots and streams changes 1..24, is stopped, changes 25..40 are made
+// snapshots and streams changes 1..25, is stopped, changes 26..40 are made
 // while nothing runs, then the same config is registered on sluice with
 // sluice.migrate.from.connect.offsets.topic, and changes 41..60 follow. The
 // topic (read_committed) must hold every change exactly once, in order,
@@ -177,8 +177,10 @@ func TestMigrateFromDebeziumPostgres(t *testing.T) {
 		}
 	}
 	waitFor(t, "Debezium's snapshot", 120*time.Second, has(3))
-	pgChanges(t, pg, 4, 24)
-	waitFor(t, "Debezium to stream change 24", 60*time.Second, has(24))
+	// Debezium's last transaction holds two changes (24 and 25): its
+	// offset is at the last one.
+	pgChanges(t, pg, 4, 25)
+	waitFor(t, "Debezium to stream change 25", 60*time.Second, has(25))
 
 	// Stop Debezium; Kafka Connect commits the task's last offsets as it
 	// stops it.
@@ -208,13 +210,15 @@ func TestMigrateFromDebeziumPostgres(t *testing.T) {
 	t.Logf("Debezium's last offset: %s", body)
 
 	// Changes while nothing captures.
-	pgChanges(t, pg, 25, 40)
+	pgChanges(t, pg, 26, 40)
 
 	scfg := map[string]string{}
 	for k, v := range cfg {
 		scfg[k] = v
 	}
 	scfg["sluice.migrate.from.connect.offsets.topic"] = connectOffsetsTopic
+	// The slot's confirmed position is checked below: report it often.
+	scfg["status.update.interval.ms"] = "200"
 	slc.create(t, name, scfg)
 	t.Cleanup(func() { slc.remove(t, name) })
 	waitFor(t, "sluice to stream change 40", 60*time.Second, has(40))
@@ -326,12 +330,18 @@ func TestMigrateFromDebeziumPostgres(t *testing.T) {
 
 	// PATCH back to Debezium's offset: the slot has confirmed past it, so
 	// the connector fails with the reason instead of skipping changes.
+	// Once sluice has confirmed its position to the slot, Postgres cannot
+	// send the changes after Debezium's offset again.
+	dbzCommit, _ := dbzOffsets.Offsets[0].Offset["lsn_commit"].(float64)
+	var confirmed int64
+	waitFor(t, "sluice to confirm its position to the slot", 30*time.Second, func() bool {
+		err := pg.QueryRow(ctx, "SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots WHERE slot_name = $1", name).Scan(&confirmed)
+		return err == nil && confirmed > int64(dbzCommit)+1
+	})
+	t.Logf("slot confirmed at %d after change 70", confirmed)
 	if code, body, err := slc.do("PUT", "/connectors/"+name+"/stop", nil); err != nil || code/100 != 2 {
 		t.Fatalf("stop sluice: %d %s %v", code, body, err)
 	}
-	var confirmed string
-	_ = pg.QueryRow(ctx, "SELECT (confirmed_flush_lsn - '0/0')::text FROM pg_replication_slots WHERE slot_name = $1", name).Scan(&confirmed)
-	t.Logf("slot confirmed at %s after change 70", confirmed)
 	patch = map[string]any{"offsets": []any{map[string]any{"partition": map[string]any{"server": prefix}, "offset": dbzOffsets.Offsets[0].Offset}}}
 	if code, body, err := slc.do("PATCH", "/connectors/"+name+"/offsets", patch); err != nil || code != 200 {
 		t.Fatalf("PATCH offsets back: %d %s %v", code, body, err)
