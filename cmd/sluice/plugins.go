@@ -52,6 +52,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		Unused:        mysql.UnusedKeys,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
+		FromOffset:    mysql.FromOffset,
 		Build:         buildMySQL,
 	}, {
 		Class:         mysql.MariaDBClass,
@@ -64,6 +65,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		Unused:        mysql.UnusedKeys,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
+		FromOffset:    mysql.FromOffset,
 		Build:         buildMySQL,
 	}}
 }

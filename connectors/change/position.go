@@ -50,6 +50,13 @@ type Position struct {
 	Micros int64 `json:"us,omitempty"`
 	// Op is the event's change.Op, or 'm' for a logical decoding message.
 	Op byte `json:"op,omitempty"`
+	// BinlogEvent is the MySQL/MariaDB event's index among the binlog
+	// events of its transaction (0: the GTID or BEGIN event), BinlogRow
+	// the 0-based row in it, ServerID its server_id (Debezium's event, row
+	// and server_id).
+	BinlogEvent int64  `json:"bev,omitempty"`
+	BinlogRow   int32  `json:"brow,omitempty"`
+	ServerID    uint32 `json:"sid,omitempty"`
 }
 
 // Encode returns the position as JSON.

@@ -209,6 +209,17 @@ type decoder struct {
 	thread    int64
 	commitTS  time.Time // MySQL original_commit_timestamp, zero if none
 	index     int64
+	// evIdx is the index of the binlog event in hand among its
+	// transaction's (0: the first); rowIdx, evServer and evTime the row in
+	// it, its server_id and its time, for the events' Debezium offset detail.
+	evIdx    int64
+	rowIdx   int
+	evServer uint32
+	evTime   time.Time
+	// resume is where a Debezium offset left a transaction (offsets.go);
+	// resumeTx is true inside that transaction.
+	resume   *binlogResume
+	resumeTx bool
 	stateJSON json.RawMessage // the state of this transaction's events, built on first use
 	txid      string          // the TxID of this transaction's events, built on first use
 
@@ -255,6 +266,11 @@ func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpSt
 			return nil, &DecodeError{Table: "checkpoint", Err: err}
 		}
 		d.gtids = g
+	}
+	if state != nil && state.Resume != nil {
+		r := *state.Resume
+		r.order = orderOf(state.Restart.binlogPos)
+		d.resume = &r
 	}
 	if state != nil && len(state.Regions) > 0 {
 		d.regions = state.Regions
@@ -304,6 +320,8 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	if h.LogPos >= h.EventSize {
 		start = h.LogPos - h.EventSize
 	}
+	d.evIdx++
+	d.rowIdx, d.evServer, d.evTime = 0, h.ServerID, time.Unix(int64(h.Timestamp), 0)
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		d.file = string(e.NextLogName)
@@ -343,6 +361,7 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	// start with a GTID event).
 	d.commitTS = time.Time{}
 	d.index = 0
+	d.evIdx = 0
 	d.stateJSON = nil
 	d.txid = ""
 	d.txStart = restartPoint{binlogPos: binlogPos{File: d.file, Pos: start}, GTIDs: d.gtids.String()}
@@ -351,6 +370,7 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 		d.dropRegions()
 	}
 	d.skipAll = d.cp != nil && (d.txOrder < d.cp.Tx || d.txOrder == d.cp.Tx && d.cp.Last)
+	d.resumeTx = d.resume != nil && !d.skipAll && d.txOrder == d.resume.order
 }
 
 // commit ends the transaction in progress at the event with header h.
@@ -381,6 +401,9 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 	d.after = restartPoint{binlogPos: binlogPos{File: d.file, Pos: h.LogPos}, GTIDs: d.gtids.String()}
 	if d.cp != nil && d.txOrder >= d.cp.Tx {
 		d.cp = nil
+	}
+	if d.resume != nil && d.txOrder >= d.resume.order {
+		d.resume, d.resumeTx = nil, false
 	}
 	d.inTx = false
 	return nil
@@ -629,8 +652,10 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
 	tmpl := si.fill(d.srcTmpl[:], d.cfg, &d.boxes)
+	d.evServer, d.evTime = h.ServerID, si.ts
 	for i := 0; i+step <= imgs.len(); i += step {
 		rowIdx := i / step
+		d.rowIdx = rowIdx
 		switch op {
 		case change.OpCreate:
 			after, keyVals, size, err := d.image(&imgs, t, i, wantKey)
@@ -807,6 +832,9 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
+	if d.resumeTx && (d.evIdx < d.resume.Events || d.evIdx == d.resume.Events && int64(d.rowIdx) < d.resume.Rows) {
+		return nil // Debezium emitted it before the connector moved to sluice
+	}
 	if d.stateJSON == nil {
 		b, err := d.state()
 		if err != nil {
@@ -820,7 +848,8 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 			d.txid = d.txStart.binlogPos.String()
 		}
 	}
-	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON}
+	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON,
+		BinlogEvent: d.evIdx, BinlogRow: int32(d.rowIdx), ServerID: d.evServer, Micros: d.evTime.UnixMicro()}
 	if d.buf.ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
