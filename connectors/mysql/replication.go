@@ -218,8 +218,8 @@ type decoder struct {
 	evTime   time.Time
 	// resume is where a Debezium offset left a transaction (offsets.go);
 	// resumeTx is true inside that transaction.
-	resume   *binlogResume
-	resumeTx bool
+	resume    *binlogResume
+	resumeTx  bool
 	stateJSON json.RawMessage // the state of this transaction's events, built on first use
 	txid      string          // the TxID of this transaction's events, built on first use
 
