@@ -60,6 +60,10 @@ func OffsetView(p change.Position) map[string]any {
 		o[offSnapshot] = "INITIAL"
 		o[offLastSnap] = false
 		o[offSnapDone] = false
+		var ss snapState
+		if len(p.State) > 0 && json.Unmarshal(p.State, &ss) == nil && ss.LSN != 0 {
+			o[offLSN] = ss.LSN // where streaming starts after the snapshot
+		}
 		o["sluice.table"] = p.Table
 		if len(p.Key) > 0 {
 			o["sluice.key"] = json.RawMessage(p.Key)
