@@ -160,4 +160,39 @@ func TestMigrateFromDebeziumMariaDB(t *testing.T) {
 	if strings.Join(keys, ",") != strings.Join(dkeys, ",") {
 		t.Errorf("sluice's offset keys %v, Debezium's %v", keys, dkeys)
 	}
+
+	// PATCH forward: changes 61..65 are made while stopped, then the
+	// connector is moved to the binlog's end, so only 66..70 follow.
+	myChanges(t, my, 61, 65)
+	res, err := my.Execute("SHOW MASTER STATUS")
+	if err != nil || res.RowNumber() != 1 {
+		t.Fatalf("SHOW MASTER STATUS: %v", err)
+	}
+	file, _ := res.GetString(0, 0)
+	pos, _ := res.GetInt(0, 1)
+	res, err = my.Execute("SELECT @@gtid_binlog_pos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gtids, _ := res.GetString(0, 0)
+	patch := map[string]any{"offsets": []any{map[string]any{
+		"partition": map[string]any{"server": prefix},
+		"offset":    map[string]any{"file": file, "pos": pos, "gtids": gtids},
+	}}}
+	if code, body, err := slc.do("PATCH", "/connectors/"+name+"/offsets", patch); err != nil || code != 200 || !strings.Contains(string(body), "altered successfully") {
+		t.Fatalf("PATCH offsets: %d %s %v", code, body, err)
+	}
+	if code, body, err := slc.do("PUT", "/connectors/"+name+"/resume", nil); err != nil || code/100 != 2 {
+		t.Fatalf("resume sluice: %d %s %v", code, body, err)
+	}
+	myChanges(t, my, 66, 70)
+	waitFor(t, "sluice to stream change 70", 60*time.Second, has(70))
+	settle([]pair{{dbz: r, slc: r}}, 2*time.Second, 10*time.Second)
+	want = want[:0]
+	for v := 1; v <= 70; v++ {
+		if v < 61 || v > 65 {
+			want = append(want, v)
+		}
+	}
+	checkOnce(t, migRecords(t, r, topic), want)
 }
