@@ -849,7 +849,7 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 		}
 	}
 	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON,
-		BinlogEvent: d.evIdx, BinlogRow: int32(d.rowIdx), ServerID: d.evServer, Micros: d.evTime.UnixMicro()}
+		BinlogEvent: int32(d.evIdx), BinlogRow: int32(d.rowIdx), ServerID: d.evServer, Micros: d.evTime.UnixMicro()}
 	if d.buf.ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err

@@ -437,7 +437,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	}
 	d.hold = false
 	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON,
-		XID: int64(d.xid), LSN: d.lsn, PrevEnd: d.lastCommit, Micros: d.commitTime.UnixMicro(), Op: op}
+		XID: d.xid, LSN: d.lsn, PrevEnd: d.lastCommit, Micros: d.commitTime.UnixMicro(), Op: op}
 	d.emitted = true
 	if d.buf.ev != nil {
 		if err := send(d.buf); err != nil {

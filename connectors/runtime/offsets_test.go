@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,6 +151,7 @@ func TestMigrateReadsConnectOffsets(t *testing.T) {
 	ctx := context.Background()
 	src := &scriptedSource{events: positions(30), failAt: -1}
 	sink := &memSink{}
+	var mu sync.Mutex
 	var topics []string
 	records := map[string]string{
 		`["c1",{"server":"other"}]`: `{"tx":1}`,
@@ -157,7 +159,9 @@ func TestMigrateReadsConnectOffsets(t *testing.T) {
 		`["c1",{"server":"app"}]`:   `{"tx":102}`,
 	}
 	read := func(_ context.Context, topic string, match func([]byte) bool) ([]byte, error) {
+		mu.Lock()
 		topics = append(topics, topic)
+		mu.Unlock()
 		var last []byte
 		for k, v := range records {
 			if match([]byte(k)) {
@@ -177,11 +181,17 @@ func TestMigrateReadsConnectOffsets(t *testing.T) {
 	src.mu.Lock()
 	opened := src.opened[0]
 	src.mu.Unlock()
-	if opened == nil || opened.Tx != 102 || len(topics) != 1 || topics[0] != "connect-offsets" {
-		t.Fatalf("opened at %+v after reading %v, want after transaction 102 of connect-offsets", opened, topics)
+	mu.Lock()
+	read1 := append([]string(nil), topics...)
+	mu.Unlock()
+	if opened == nil || opened.Tx != 102 || len(read1) != 1 || read1[0] != "connect-offsets" {
+		t.Fatalf("opened at %+v after reading %v, want after transaction 102 of connect-offsets", opened, read1)
 	}
 
-	// No offset for the connector: FAILED with the reason, not a fresh start.
+	// No offset for the connector: FAILED with the reason, not a fresh
+	// start. (A supervisor of its own: memSink keeps one checkpoint for
+	// all connectors.)
+	s = newOffsetSupervisor(t, &scriptedSource{events: positions(30), failAt: -1}, &memSink{}, read)
 	if _, err := s.Create(ctx, "c2", map[string]string{"connector.class": "test", "topic.prefix": "app", MigrateTopicKey: "connect-offsets"}, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -190,10 +200,18 @@ func TestMigrateReadsConnectOffsets(t *testing.T) {
 		t.Errorf("trace %q", tr)
 	}
 	// Under another name on Kafka Connect.
+	src = &scriptedSource{events: positions(30), failAt: -1}
+	s = newOffsetSupervisor(t, src, &memSink{}, read)
 	if _, err := s.Create(ctx, "c3", map[string]string{"connector.class": "test", "topic.prefix": "app", MigrateTopicKey: "connect-offsets", MigrateNameKey: "c0"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, s, "c3", StateRunning)
+	src.mu.Lock()
+	opened = src.opened[0]
+	src.mu.Unlock()
+	if opened == nil || opened.Tx != 2 {
+		t.Errorf("c3 opened at %+v, want after transaction 2 (c0's offset)", opened)
+	}
 
 	// The key needs a topic and a plugin that can read an offset.
 	if _, err := s.Create(ctx, "c4", map[string]string{"connector.class": "test", "topic.prefix": "app", MigrateTopicKey: " "}, ""); statusCode(err) != 400 || !strings.Contains(err.Error(), "offset.storage.topic") {
