@@ -35,12 +35,27 @@ type binlogResume struct {
 	order uint64 // binlog order of the transaction (its restart point)
 }
 
+// emitted reports whether Debezium emitted the record of row rowIdx of the
+// binlog event evIdx of the transaction (stmt: a record of a statement, a
+// DDL or TRUNCATE, which has no row). An offset without rows at event k is
+// the offset of a statement's record at k: Debezium sets row only for rows.
+func (r *binlogResume) emitted(evIdx int64, rowIdx int, stmt bool) bool {
+	if evIdx != r.Events {
+		return evIdx < r.Events
+	}
+	if stmt {
+		return r.Rows == 0
+	}
+	return int64(rowIdx) < r.Rows
+}
+
 // OffsetView shows a checkpoint with the keys and values of the offset
 // Debezium's MySQL and MariaDB connectors store with the same record
 // (REFERENCE §8): file, pos and gtids are the restart point (the first
 // event of the record's transaction and the GTID set executed before it),
 // event the binlog events of the transaction before the record's rows
-// event, row the rows of that event up to the record's, server_id and
+// event, row the rows of that event up to the record's (none for a
+// statement: a DDL or TRUNCATE record), server_id and
 // ts_sec the event's server and time. A snapshot checkpoint shows
 // snapshot=INITIAL with sluice's place in the snapshot under "sluice." keys.
 func OffsetView(p change.Position) map[string]any {
@@ -61,7 +76,7 @@ func OffsetView(p change.Position) map[string]any {
 		}
 		return o
 	}
-	if p.BinlogEvent == 0 {
+	if p.Op == 0 {
 		// A checkpoint written before sluice kept Debezium's detail: the
 		// events of the transaction emitted so far.
 		row := p.Index + 1
@@ -74,8 +89,14 @@ func OffsetView(p change.Position) map[string]any {
 		}
 		return o
 	}
-	o[offEvent] = p.BinlogEvent
-	o[offRow] = int64(p.BinlogRow) + 1
+	if p.BinlogEvent != 0 {
+		o[offEvent] = p.BinlogEvent
+	}
+	switch change.Op(p.Op) {
+	case change.OpCreate, change.OpUpdate, change.OpDelete:
+		// A row of a rows event; a statement (DDL, TRUNCATE) has no row.
+		o[offRow] = int64(p.BinlogRow) + 1
+	}
 	if p.ServerID != 0 {
 		o[offServerID] = p.ServerID
 	}

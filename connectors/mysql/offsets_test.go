@@ -108,3 +108,25 @@ func TestFromOffsetRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestBinlogResumeEmitted(t *testing.T) {
+	r := binlogResume{Events: 4, Rows: 2}
+	for _, c := range []struct {
+		ev   int64
+		row  int
+		stmt bool
+		want bool
+	}{
+		{3, 9, false, true}, {4, 0, false, true}, {4, 1, false, true}, {4, 2, false, false}, {5, 0, false, false},
+		{4, 0, true, false}, {3, 0, true, true},
+	} {
+		if got := r.emitted(c.ev, c.row, c.stmt); got != c.want {
+			t.Errorf("event %d row %d stmt %v: emitted %v, want %v", c.ev, c.row, c.stmt, got, c.want)
+		}
+	}
+	// The offset of a DDL record at event 1: that statement was emitted.
+	r = binlogResume{Events: 1}
+	if !r.emitted(1, 0, true) || r.emitted(2, 0, false) {
+		t.Error("statement offset")
+	}
+}

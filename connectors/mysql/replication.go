@@ -832,7 +832,7 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
-	if d.resumeTx && (d.evIdx < d.resume.Events || d.evIdx == d.resume.Events && int64(d.rowIdx) < d.resume.Rows) {
+	if d.resumeTx && d.resume.emitted(d.evIdx, d.rowIdx, ev.Message != nil || ev.Op == change.OpTruncate) {
 		return nil // Debezium emitted it before the connector moved to sluice
 	}
 	if d.stateJSON == nil {
@@ -848,8 +848,12 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 			d.txid = d.txStart.binlogPos.String()
 		}
 	}
+	op := byte(ev.Op)
+	if ev.Message != nil {
+		op = 'm' // a schema-change record
+	}
 	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON,
-		BinlogEvent: int32(d.evIdx), BinlogRow: int32(d.rowIdx), ServerID: d.evServer, Micros: d.evTime.UnixMicro()}
+		BinlogEvent: int32(d.evIdx), BinlogRow: int32(d.rowIdx), ServerID: d.evServer, Micros: d.evTime.UnixMicro(), Op: op}
 	if d.buf.ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
