@@ -179,11 +179,8 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	if txid > math.MaxUint32 {
 		return change.Position{}, fmt.Errorf("offset key %q is %d, more than a Postgres transaction id can be", offTxID, txid)
 	}
-	if commit > proc {
-		// Debezium's commit LSN is the previous transaction's: the change
-		// at lsn_proc comes after it.
-		return change.Position{}, fmt.Errorf("the offset's lsn_commit %d is after its lsn_proc %d at a change (messageType %s): not an offset Debezium writes", commit, proc, msgType)
-	}
+	// lsn_commit may be after lsn_proc: a transaction that wrote its
+	// change before the previous one committed (they interleave in the WAL).
 	return positionAfter(commit, &resumeAt{XID: uint32(txid), LSN: proc}, prev)
 }
 
