@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -18,8 +19,8 @@ import (
 // Connect worker (integration/env/connect.sh).
 var connectOffsetsTopic = envOr("SLUICE_CONNECT_OFFSETS_TOPIC", "sluice-env-connect-offsets")
 
-// change is one row change as the test made it: every change sets v to a
-// number no other change uses, so each record names the change it carries.
+// migRecord is one row record: every change sets v to a number no other
+// change uses, so each record names the change it carries.
 type migRecord struct {
 	v      int
 	op     string
@@ -124,7 +125,8 @@ func checkOnce(t *testing.T, recs []migRecord, want []int) {
 
 // TestMigrateFromDebeziumPostgres moves a connector from real Debezium
 // 3.6.1 on Kafka Connect 4.3.0 to sluice without a new snapshot: Debezium
-// snapshots and streams changes 1..25, is stopped, changes 26..40 are made
+// snapshots and streams changes 1..25 (the last written before the one
+// before it committed), is stopped, changes 26..40 are made
 // while nothing runs, then the same config is registered on sluice with
 // sluice.migrate.from.connect.offsets.topic, and changes 41..60 follow. The
 // topic (read_committed) must hold every change exactly once, in order,
@@ -177,9 +179,23 @@ func TestMigrateFromDebeziumPostgres(t *testing.T) {
 		}
 	}
 	waitFor(t, "Debezium's snapshot", 120*time.Second, has(3))
-	// Debezium's last transaction holds two changes (24 and 25): its
-	// offset is at the last one.
-	pgChanges(t, pg, 4, 25)
+	// Debezium's last transaction (change 25) wrote its change before the
+	// one before it (change 24, on another connection) committed: its
+	// offset's lsn_proc is before its lsn_commit.
+	pgChanges(t, pg, 4, 23)
+	u, err := url.Parse(pgDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + db
+	other, err := pgx.Connect(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(context.Background())
+	pgExec(t, pg, "BEGIN", "INSERT INTO t VALUES (25, 25)")
+	pgExec(t, other, "INSERT INTO t VALUES (24, 24)")
+	pgExec(t, pg, "COMMIT")
 	waitFor(t, "Debezium to stream change 25", 60*time.Second, has(25))
 
 	// Stop Debezium; Kafka Connect commits the task's last offsets as it
@@ -208,6 +224,9 @@ func TestMigrateFromDebeziumPostgres(t *testing.T) {
 		t.Fatalf("Debezium's offsets: %d %s %v", code, body, err)
 	}
 	t.Logf("Debezium's last offset: %s", body)
+	if o := dbzOffsets.Offsets[0].Offset; !(o["lsn_proc"].(float64) < o["lsn_commit"].(float64)) {
+		t.Errorf("Debezium's offset %v: lsn_proc is not before lsn_commit, so the test does not check interleaved transactions", o)
+	}
 
 	// Changes while nothing captures.
 	pgChanges(t, pg, 26, 40)
