@@ -24,6 +24,10 @@ const (
 	offSnapDone = "snapshot_completed"
 )
 
+// opFromOffset marks a checkpoint set from an offset: its BinlogRow is the
+// offset's row as given.
+const opFromOffset = 'o'
+
 // binlogResume is how far Debezium got into the transaction at a
 // checkpoint's restart point: it emitted the rows of its first Events
 // binlog events (the GTID or BEGIN event is the first) and the first Rows
@@ -96,6 +100,10 @@ func OffsetView(p change.Position) map[string]any {
 	case change.OpCreate, change.OpUpdate, change.OpDelete:
 		// A row of a rows event; a statement (DDL, TRUNCATE) has no row.
 		o[offRow] = int64(p.BinlogRow) + 1
+	case opFromOffset:
+		if p.BinlogRow > 0 {
+			o[offRow] = int64(p.BinlogRow)
+		}
 	}
 	if p.ServerID != 0 {
 		o[offServerID] = p.ServerID
@@ -131,8 +139,8 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	pos, hasPos := num(offPos)
 	events, _ := num(offEvent)
 	rows, _ := num(offRow)
-	num(offServerID)
-	num(offTsSec)
+	serverID, _ := num(offServerID)
+	tsSec, _ := num(offTsSec)
 	gtids := ""
 	if v, ok := off[offGTIDs]; ok && v != nil {
 		s, isString := v.(string)
@@ -146,6 +154,9 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	}
 	if file == "" || !hasPos {
 		return change.Position{}, fmt.Errorf("the offset needs %q and %q (the binlog coordinate to restart at), for example {\"file\": \"mysql-bin.000003\", \"pos\": 154}", offFile, offPos)
+	}
+	if events > math.MaxInt32 || rows > math.MaxInt32 || serverID > math.MaxUint32 {
+		return change.Position{}, fmt.Errorf("offset keys %q, %q or %q out of range", offEvent, offRow, offServerID)
 	}
 	if pos > math.MaxUint32 {
 		return change.Position{}, fmt.Errorf("offset key %q is %d, more than a binlog position can be", offPos, pos)
@@ -177,7 +188,10 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	// Every transaction from the restart point on is streamed; Resume
 	// skips what Debezium emitted of the first.
 	order := orderOf(st.Restart.binlogPos)
-	p := change.Position{Last: true, State: b}
+	// The checkpoint keeps the offset's values, so that GET .../offsets
+	// shows what was set.
+	p := change.Position{Last: true, State: b, Op: opFromOffset,
+		BinlogEvent: int32(events), BinlogRow: int32(rows), ServerID: uint32(serverID), Micros: int64(tsSec) * 1_000_000}
 	if order > 0 {
 		p.Tx = order - 1
 	}

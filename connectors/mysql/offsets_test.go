@@ -130,3 +130,27 @@ func TestBinlogResumeEmitted(t *testing.T) {
 		t.Error("statement offset")
 	}
 }
+
+// TestFromOffsetShowsWhatWasSet checks that GET .../offsets after a PATCH
+// shows the offset that was set.
+func TestFromOffsetShowsWhatWasSet(t *testing.T) {
+	for _, off := range []string{
+		`{"event":4,"file":"mariadb-bin.000002","gtids":"0-1-3028","pos":12263445,"row":1,"server_id":1,"ts_sec":1796206017}`,
+		`{"file":"mariadb-bin.000002","gtids":"0-1-3028","pos":12263445}`,
+		`{"event":1,"file":"mariadb-bin.000002","pos":4}`,
+	} {
+		dec := json.NewDecoder(strings.NewReader(off))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		p, err := FromOffset(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(OffsetView(p)); string(b) != off {
+			t.Errorf("set %s, shown %s", off, b)
+		}
+	}
+}

@@ -45,6 +45,9 @@ var messageTypes = map[byte]string{
 	byte(change.OpDelete):   "DELETE",
 	byte(change.OpTruncate): "TRUNCATE",
 	'm':                     "MESSAGE",
+	// Only in checkpoints set from an offset (FromOffset).
+	'B': "BEGIN",
+	'C': "COMMIT",
 }
 
 // OffsetView shows a checkpoint with the keys and values of the offset
@@ -128,7 +131,7 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	proc, hasProc := num(offLSNProc)
 	commit, hasCommit := num(offLSNCommit)
 	txid, _ := num(offTxID)
-	num(offTsUsec)
+	tsUsec, _ := num(offTsUsec)
 	num(offXmin)
 	if n, ok := num(offEventsProc); ok && n > 1 {
 		errs = append(errs, fmt.Errorf("offset key %q is %d: several changes share the LSN %d (a COPY); sluice cannot tell which of them Debezium emitted", offEventsProc, n, proc))
@@ -148,6 +151,26 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	if !hasProc {
 		proc = lsn
 	}
+	if txid > math.MaxUint32 {
+		return change.Position{}, fmt.Errorf("offset key %q is %d, more than a Postgres transaction id can be", offTxID, txid)
+	}
+	// The checkpoint keeps the offset's values, so that GET .../offsets
+	// shows what was set.
+	detail := func(p change.Position, err error) (change.Position, error) {
+		if err != nil {
+			return p, err
+		}
+		p.LSN, p.XID, p.Micros = proc, uint32(txid), int64(tsUsec)
+		if hasCommit {
+			p.PrevEnd = commit
+		}
+		for op, name := range messageTypes {
+			if strings.EqualFold(msgType, name) {
+				p.Op = op
+			}
+		}
+		return p, nil
+	}
 	if snap, ok := off[offSnapshot]; ok && snap != nil && snap != false && snap != "false" {
 		last, _ := off[offLastSnap].(bool)
 		done, _ := off[offSnapDone].(bool)
@@ -156,7 +179,7 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 				"sluice cannot continue Debezium's snapshot; let Debezium finish it first, or start the connector afresh with a snapshot of its own", snap)
 		}
 		// A finished snapshot: stream everything after its LSN.
-		return positionAfter(lsn, nil, prev)
+		return detail(positionAfter(lsn, nil, prev))
 	}
 	if !hasCommit {
 		// Debezium reads a missing lsn_commit as lsn_proc.
@@ -166,22 +189,19 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 	case "", "COMMIT", "BEGIN", "NOOP":
 		// Stored at a transaction boundary: nothing of a later transaction
 		// was emitted.
-		return positionAfter(commit, nil, prev)
+		return detail(positionAfter(commit, nil, prev))
 	case "MESSAGE":
 		if commit == proc {
 			// A non-transactional message: Debezium counts it as a commit.
-			return positionAfter(commit, nil, prev)
+			return detail(positionAfter(commit, nil, prev))
 		}
 	case "INSERT", "UPDATE", "DELETE", "TRUNCATE":
 	default:
 		return change.Position{}, fmt.Errorf("offset key %q has an unknown value %q: use INSERT, UPDATE, DELETE, TRUNCATE, MESSAGE, BEGIN or COMMIT", offMsgType, msgType)
 	}
-	if txid > math.MaxUint32 {
-		return change.Position{}, fmt.Errorf("offset key %q is %d, more than a Postgres transaction id can be", offTxID, txid)
-	}
 	// lsn_commit may be after lsn_proc: a transaction that wrote its
 	// change before the previous one committed (they interleave in the WAL).
-	return positionAfter(commit, &resumeAt{XID: uint32(txid), LSN: proc}, prev)
+	return detail(positionAfter(commit, &resumeAt{XID: uint32(txid), LSN: proc}, prev))
 }
 
 // positionAfter is the checkpoint of a connector that emitted every

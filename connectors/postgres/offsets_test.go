@@ -263,3 +263,27 @@ func TestFromOffsetInterleaved(t *testing.T) {
 		t.Errorf("view %s, want %s", b, want)
 	}
 }
+
+// TestFromOffsetShowsWhatWasSet checks that GET .../offsets after a PATCH
+// shows the offset that was set.
+func TestFromOffsetShowsWhatWasSet(t *testing.T) {
+	for _, off := range []string{
+		`{"lsn":1070,"lsn_commit":1040,"lsn_proc":1070,"messageType":"INSERT","ts_usec":1714558530123456,"txId":8}`,
+		`{"lsn":1100,"lsn_commit":1100,"lsn_proc":1100,"messageType":"COMMIT","ts_usec":1714558530123456,"txId":8}`,
+		`{"lsn":1041,"lsn_proc":1041}`,
+	} {
+		dec := json.NewDecoder(strings.NewReader(off))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		p, err := FromOffset(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(OffsetView(p)); string(b) != off {
+			t.Errorf("set %s, shown %s", off, b)
+		}
+	}
+}

@@ -333,6 +333,10 @@ func TestMigrateFromDebeziumPostgres(t *testing.T) {
 	if code, body, err := slc.do("PATCH", "/connectors/"+name+"/offsets", patch); err != nil || code != 200 || !strings.Contains(string(body), "altered successfully") {
 		t.Fatalf("PATCH offsets: %d %s %v", code, body, err)
 	}
+	if code, body, err := slc.do("GET", "/connectors/"+name+"/offsets", nil); err != nil || code != 200 ||
+		!strings.Contains(string(body), fmt.Sprintf(`"lsn":%d,`, walEnd)) || !strings.Contains(string(body), `"messageType":"COMMIT"`) {
+		t.Errorf("GET offsets after PATCH: %d %s %v", code, body, err)
+	}
 	if code, body, err := slc.do("PUT", "/connectors/"+name+"/resume", nil); err != nil || code/100 != 2 {
 		t.Fatalf("resume sluice: %d %s %v", code, body, err)
 	}
