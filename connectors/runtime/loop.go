@@ -136,7 +136,15 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		if cp, err = t.Migrate(ctx); err != nil {
 			return err
 		}
-		b, _ := cp.Encode()
+		// Kept at once, so the offsets show it and a restart before the
+		// first commit does not read Kafka Connect's topic again.
+		b, err := EncodeCheckpoint(*cp, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := t.Offsets.Save(ctx, t.Name, b); err != nil {
+			return Retryable(fmt.Errorf("save the checkpoint taken from Debezium's offset: %w", err))
+		}
 		log.Info("no checkpoint: starting from Debezium's last offset on Kafka Connect's offsets topic", "checkpoint", string(b))
 	} else {
 		log.Info("no checkpoint: starting afresh")

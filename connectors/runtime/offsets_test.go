@@ -149,7 +149,8 @@ func TestAlterOffsets(t *testing.T) {
 
 func TestMigrateReadsConnectOffsets(t *testing.T) {
 	ctx := context.Background()
-	src := &scriptedSource{events: positions(30), failAt: -1}
+	// No events: the only checkpoint is the one the migration keeps.
+	src := &scriptedSource{failAt: -1}
 	sink := &memSink{}
 	var mu sync.Mutex
 	var topics []string
@@ -186,6 +187,23 @@ func TestMigrateReadsConnectOffsets(t *testing.T) {
 	mu.Unlock()
 	if opened == nil || opened.Tx != 102 || len(read1) != 1 || read1[0] != "connect-offsets" {
 		t.Fatalf("opened at %+v after reading %v, want after transaction 102 of connect-offsets", opened, read1)
+	}
+	// The migrated checkpoint is kept at once: GET shows it, and a restart
+	// does not read Kafka Connect's topic again.
+	if raw, _ := sink.Load(ctx, "c1"); raw == nil {
+		t.Error("no checkpoint kept after the migration")
+	} else if p, err := DecodeCheckpoint(raw); err != nil || p.Tx < 102 {
+		t.Errorf("checkpoint %s (%v)", raw, err)
+	}
+	if err := s.Restart(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s, "c1", StateRunning)
+	mu.Lock()
+	n := len(topics)
+	mu.Unlock()
+	if n != 1 {
+		t.Errorf("Kafka Connect's topic read %d times, want once", n)
 	}
 
 	// No offset for the connector: FAILED with the reason, not a fresh
