@@ -11,7 +11,6 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/rest"
-	"github.com/sluicecdc/sluice/sinks"
 )
 
 // Save makes memSink an offsets.Store that PATCH .../offsets can write.
@@ -64,20 +63,11 @@ func offsetPlugin(src Source) Plugin {
 
 func newOffsetSupervisor(t *testing.T, src Source, sink *memSink, read ConnectOffsetsReader) *Supervisor {
 	t.Helper()
-	s := NewSupervisor(SupervisorOptions{
-		DataDir:  t.TempDir(),
-		WorkerID: "127.0.0.1:8083",
-		Plugins:  []Plugin{offsetPlugin(src)},
-		NewSink: func(context.Context, string, int32, int16) (sinks.Sink, error) {
-			return sink, nil
-		},
-		Offsets:        sink,
-		ConnectOffsets: read,
-	})
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	// newTestSupervisor's, with the plugin and the reader of this file (set
+	// before any connector exists).
+	s := newTestSupervisor(t, t.TempDir(), src, sink)
+	s.opts.Plugins = []Plugin{offsetPlugin(src)}
+	s.opts.ConnectOffsets = read
 	return s
 }
 
