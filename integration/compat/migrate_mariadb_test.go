@@ -40,7 +40,7 @@ func myChanges(t *testing.T, c *client.Conn, first, last int) {
 // order, and sluice's offset has Debezium's keys.
 func TestMigrateFromDebeziumMariaDB(t *testing.T) {
 	dbz := needConnect(t)
-	slc := startDaemon(t)
+	slc := startOffsetsDaemon(t)
 	db := uniq("offsets_mig")
 	my := myDatabase(t, db)
 	myExec(t, my, "CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)", "INSERT INTO t VALUES (1, 1), (2, 2), (3, 3)")

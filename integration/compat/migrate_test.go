@@ -136,7 +136,7 @@ func checkOnce(t *testing.T, recs []migRecord, want []int) {
 // emitted) and refuses a position the slot no longer holds.
 func TestMigrateFromDebeziumPostgres(t *testing.T) {
 	dbz := needConnect(t)
-	slc := startDaemon(t)
+	slc := startOffsetsDaemon(t)
 	db := uniq("offsets_mig")
 	pg := pgDatabase(t, db)
 	pgExec(t, pg, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)")

@@ -4,11 +4,15 @@ package compat
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // stoppedOffset stops connector name on c and returns its one offset (the
@@ -70,7 +74,7 @@ func sameOffsets(t *testing.T, dbz, slc map[string]any) {
 // transaction of two: every key and value must be Debezium's.
 func TestOffsetsMatchDebeziumPostgres(t *testing.T) {
 	dbz := needConnect(t)
-	slc := startDaemon(t)
+	slc := startOffsetsDaemon(t)
 	db := uniq("offsets_cmp")
 	pg := pgDatabase(t, db)
 	pgExec(t, pg, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)")
@@ -115,7 +119,7 @@ func TestOffsetsMatchDebeziumPostgres(t *testing.T) {
 // server_id and ts_sec after the same last change.
 func TestOffsetsMatchDebeziumMariaDB(t *testing.T) {
 	dbz := needConnect(t)
-	slc := startDaemon(t)
+	slc := startOffsetsDaemon(t)
 	db := uniq("offsets_cmp")
 	my := myDatabase(t, db)
 	myExec(t, my, "CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)")
@@ -167,4 +171,25 @@ func gtidSuperset(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// startOffsetsDaemon starts sluice with an offsets topic of its own, deleted
+// when the test ends: reading the shared one waits for any transaction left
+// open on it (another test's killed daemon), up to a minute.
+func startOffsetsDaemon(t *testing.T) *daemon {
+	t.Helper()
+	topic := uniq("offsets_cp")
+	t.Cleanup(func() {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+		if err != nil {
+			return
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if _, err := kadm.NewClient(cl).DeleteTopics(ctx, topic); err != nil {
+			t.Logf("delete topic %s: %v", topic, err)
+		}
+	})
+	return startDaemon(t, "SLUICE_OFFSETS_TOPIC="+topic)
 }
