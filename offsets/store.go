@@ -10,4 +10,7 @@ type Store interface {
 	// Reset deletes connector's checkpoint, so its next start is a fresh
 	// one. The connector must not be running.
 	Reset(ctx context.Context, connector string) error
+	// Save writes value as connector's checkpoint (PATCH
+	// /connectors/{name}/offsets). The connector must not be running.
+	Save(ctx context.Context, connector string, value []byte) error
 }

@@ -307,7 +307,11 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			}
 			return s, err
 		},
-		Offsets:   offsetskafka.New(brokers, c.offsetsTopic),
+		Offsets: offsetskafka.New(brokers, c.offsetsTopic),
+		// A migration from Debezium reads Kafka Connect's offsets topic.
+		ConnectOffsets: func(ctx context.Context, topic string, match func([]byte) bool) ([]byte, error) {
+			return offsetskafka.New(brokers, topic).LoadKey(ctx, match)
+		},
 		ClusterID: cluster.get,
 		Log:       levels.Logger(loggerRuntime),
 		Metrics:   metrics,

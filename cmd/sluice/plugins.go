@@ -45,6 +45,8 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		Keys:          postgres.ConfigKeys,
 		Unused:        postgres.UnusedKeys,
 		Secrets:       postgres.PasswordKeys,
+		Offsets:       postgres.OffsetView,
+		FromOffset:    postgres.FromOffset,
 		Check: func(ctx context.Context, cfg map[string]string) map[string][]string {
 			c, err := postgres.ParseConfig("validate", checkable(cfg))
 			if err != nil {
@@ -72,6 +74,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		Unused:        mysqlUnused,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
+		FromOffset:    mysql.FromOffset,
 		Check:         checkMySQL,
 		Build:         buildMySQL,
 	}, {
@@ -85,6 +88,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 		Unused:        mysqlUnused,
 		Secrets:       mysql.PasswordKeys,
 		Offsets:       mysql.OffsetView,
+		FromOffset:    mysql.FromOffset,
 		Check:         checkMySQL,
 		Build:         buildMySQL,
 	}}

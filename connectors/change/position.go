@@ -32,6 +32,32 @@ type Position struct {
 	// (for example the snapshot bookkeeping that lets streaming skip rows a
 	// snapshot already read). Sources keep it small.
 	State json.RawMessage `json:"state,omitempty"`
+
+	// Detail of the event's place that Debezium's offsets show and the
+	// fields above do not (GET /connectors/{name}/offsets shows a
+	// checkpoint with Debezium's keys). Zero where the source has none;
+	// sources do not order or resume by them. Typed and ordered to keep
+	// Position small (it is in every event).
+	//
+	// LSN is the Postgres LSN of the event itself (Debezium's lsn and
+	// lsn_proc); PrevEnd the end of the last COMMIT read before the
+	// event's transaction (lsn_commit).
+	LSN     uint64 `json:"lsn,omitempty"`
+	PrevEnd uint64 `json:"prev_end,omitempty"`
+	// Micros is the transaction's commit time (MySQL: the event's time) in
+	// µs since the epoch.
+	Micros int64 `json:"us,omitempty"`
+	// XID is the Postgres transaction id (txId).
+	XID uint32 `json:"xid,omitempty"`
+	// BinlogEvent is the MySQL/MariaDB event's index among the binlog
+	// events of its transaction (0: the GTID or BEGIN event), BinlogRow
+	// the 0-based row in it, ServerID its server_id (Debezium's event, row
+	// and server_id).
+	BinlogEvent int32  `json:"bev,omitempty"`
+	BinlogRow   int32  `json:"brow,omitempty"`
+	ServerID    uint32 `json:"sid,omitempty"`
+	// Op is the event's change.Op, or 'm' for a logical decoding message.
+	Op byte `json:"op,omitempty"`
 }
 
 // Encode returns the position as JSON.

@@ -2,38 +2,228 @@ package mysql
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
-// OffsetView shows a checkpoint with the keys of Debezium's MySQL offsets
-// (REFERENCE §8): file and pos of the restart point, gtids executed before
-// it, row to skip inside the transaction, snapshot while one is running.
+// Debezium's MySQL/MariaDB offset keys (BinlogOffsetContext, BinlogSourceInfo).
+const (
+	offFile     = "file"
+	offPos      = "pos"
+	offGTIDs    = "gtids"
+	offEvent    = "event"
+	offRow      = "row"
+	offServerID = "server_id"
+	offTsSec    = "ts_sec"
+	offSnapshot = "snapshot"
+	offSnapDone = "snapshot_completed"
+)
+
+// opFromOffset marks a checkpoint set from an offset: its BinlogRow is the
+// offset's row as given.
+const opFromOffset = 'o'
+
+// binlogResume is how far Debezium got into the transaction at a
+// checkpoint's restart point: it emitted the rows of its first Events
+// binlog events (the GTID or BEGIN event is the first) and the first Rows
+// rows of the next one.
+type binlogResume struct {
+	Events int64 `json:"events"`
+	Rows   int64 `json:"rows,omitempty"`
+
+	order uint64 // binlog order of the transaction (its restart point)
+}
+
+// emitted reports whether Debezium emitted the record of row rowIdx of the
+// binlog event evIdx of the transaction (stmt: a record of a statement, a
+// DDL or TRUNCATE, which has no row). An offset without rows at event k is
+// the offset of a statement's record at k: Debezium sets row only for rows.
+func (r *binlogResume) emitted(evIdx int64, rowIdx int, stmt bool) bool {
+	if evIdx != r.Events {
+		return evIdx < r.Events
+	}
+	if stmt {
+		return r.Rows == 0
+	}
+	return int64(rowIdx) < r.Rows
+}
+
+// OffsetView shows a checkpoint with the keys and values of the offset
+// Debezium's MySQL and MariaDB connectors store with the same record
+// (REFERENCE §8): file, pos and gtids are the restart point (the first
+// event of the record's transaction and the GTID set executed before it),
+// event the binlog events of the transaction before the record's rows
+// event, row the rows of that event up to the record's (none for a
+// statement: a DDL or TRUNCATE record), server_id and
+// ts_sec the event's server and time. A snapshot checkpoint shows
+// snapshot=INITIAL with sluice's place in the snapshot under "sluice." keys.
 func OffsetView(p change.Position) map[string]any {
 	o := map[string]any{}
 	var st cpState
 	if len(p.State) > 0 && json.Unmarshal(p.State, &st) == nil {
-		o["file"] = st.Restart.File
-		o["pos"] = st.Restart.Pos
+		o[offFile] = st.Restart.File
+		o[offPos] = st.Restart.Pos
 		if st.Restart.GTIDs != "" {
-			o["gtids"] = st.Restart.GTIDs
+			o[offGTIDs] = st.Restart.GTIDs
 		}
 	}
 	if p.Snapshot {
-		o["snapshot"] = "INITIAL"
+		o[offSnapshot] = "INITIAL"
 		o["sluice.table"] = p.Table
 		if len(p.Key) > 0 {
 			o["sluice.key"] = json.RawMessage(p.Key)
 		}
 		return o
 	}
-	row := p.Index + 1
-	if p.Last {
-		row = 0 // the transaction is complete: nothing to skip
+	if p.Op == 0 {
+		// A checkpoint written before sluice kept Debezium's detail: the
+		// events of the transaction emitted so far.
+		row := p.Index + 1
+		if p.Last {
+			row = 0
+		}
+		o[offRow] = row
+		if p.TxID != "" {
+			o["sluice.txid"] = p.TxID
+		}
+		return o
 	}
-	o["row"] = row
-	if p.TxID != "" {
-		o["sluice.txid"] = p.TxID
+	if p.BinlogEvent != 0 {
+		o[offEvent] = p.BinlogEvent
+	}
+	switch change.Op(p.Op) {
+	case change.OpCreate, change.OpUpdate, change.OpDelete:
+		// A row of a rows event; a statement (DDL, TRUNCATE) has no row.
+		o[offRow] = int64(p.BinlogRow) + 1
+	case opFromOffset:
+		if p.BinlogRow > 0 {
+			o[offRow] = int64(p.BinlogRow)
+		}
+	}
+	if p.ServerID != 0 {
+		o[offServerID] = p.ServerID
+	}
+	if p.Micros != 0 {
+		o[offTsSec] = p.Micros / 1_000_000
 	}
 	return o
+}
+
+// FromOffset returns the checkpoint that resumes exactly where a Debezium
+// MySQL/MariaDB offset does: the binlog dump restarts at gtids (when the
+// server has GTIDs) or file and pos, and the first event binlog events of
+// the transaction there and the first row rows of the next are skipped, as
+// Debezium skips them. An offset of a snapshot that had not finished is
+// refused. prev, when not nil, is the connector's current checkpoint: its
+// table schema versions are kept.
+func FromOffset(off map[string]any, prev *change.Position) (change.Position, error) {
+	var errs []error
+	num := func(k string) (uint64, bool) {
+		v, ok := off[k]
+		if !ok || v == nil {
+			return 0, false
+		}
+		n, err := offsetNumber(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("offset key %q: %w", k, err))
+			return 0, false
+		}
+		return n, true
+	}
+	file, _ := off[offFile].(string)
+	pos, hasPos := num(offPos)
+	events, _ := num(offEvent)
+	rows, _ := num(offRow)
+	serverID, _ := num(offServerID)
+	tsSec, _ := num(offTsSec)
+	gtids := ""
+	if v, ok := off[offGTIDs]; ok && v != nil {
+		s, isString := v.(string)
+		if !isString {
+			errs = append(errs, fmt.Errorf("offset key %q must be a string, got %v", offGTIDs, v))
+		}
+		gtids = strings.TrimSpace(s)
+	}
+	if len(errs) > 0 {
+		return change.Position{}, errors.Join(errs...)
+	}
+	if file == "" || !hasPos {
+		return change.Position{}, fmt.Errorf("the offset needs %q and %q (the binlog coordinate to restart at), for example {\"file\": \"mysql-bin.000003\", \"pos\": 154}", offFile, offPos)
+	}
+	if events > math.MaxInt32 || rows > math.MaxInt32 || serverID > math.MaxUint32 {
+		return change.Position{}, fmt.Errorf("offset keys %q, %q or %q out of range", offEvent, offRow, offServerID)
+	}
+	if pos > math.MaxUint32 {
+		return change.Position{}, fmt.Errorf("offset key %q is %d, more than a binlog position can be", offPos, pos)
+	}
+	if _, err := fileSeq(file); err != nil {
+		return change.Position{}, fmt.Errorf("offset key %q: %w", offFile, err)
+	}
+	if snap, ok := off[offSnapshot]; ok && snap != nil && snap != false && snap != "false" {
+		done, _ := off[offSnapDone].(bool)
+		if !done {
+			return change.Position{}, fmt.Errorf("the offset is of a snapshot that had not finished (snapshot=%v): "+
+				"sluice cannot continue Debezium's snapshot; let Debezium finish it first, or start the connector afresh with a snapshot of its own", snap)
+		}
+	}
+	st := cpState{Restart: restartPoint{binlogPos: binlogPos{File: file, Pos: uint32(pos)}, GTIDs: gtids}}
+	if prev != nil && len(prev.State) > 0 {
+		var old cpState
+		if err := json.Unmarshal(prev.State, &old); err == nil {
+			st.Schemas = old.Schemas
+		}
+	}
+	if events > 0 || rows > 0 {
+		st.Resume = &binlogResume{Events: int64(events), Rows: int64(rows)}
+	}
+	b, err := json.Marshal(&st)
+	if err != nil {
+		return change.Position{}, err
+	}
+	// Every transaction from the restart point on is streamed; Resume
+	// skips what Debezium emitted of the first.
+	order := orderOf(st.Restart.binlogPos)
+	// The checkpoint keeps the offset's values, so that GET .../offsets
+	// shows what was set.
+	p := change.Position{Last: true, State: b, Op: opFromOffset,
+		BinlogEvent: int32(events), BinlogRow: int32(rows), ServerID: uint32(serverID), Micros: int64(tsSec) * 1_000_000}
+	if order > 0 {
+		p.Tx = order - 1
+	}
+	return p, nil
+}
+
+// offsetNumber reads a non-negative integer from a decoded JSON value.
+func offsetNumber(v any) (uint64, error) {
+	switch n := v.(type) {
+	case float64:
+		if n < 0 || n != math.Trunc(n) || n > 1<<63 {
+			return 0, fmt.Errorf("%v is not a non-negative integer", n)
+		}
+		return uint64(n), nil
+	case json.Number:
+		return strconv.ParseUint(n.String(), 10, 64)
+	case int:
+		if n < 0 {
+			return 0, fmt.Errorf("%d is negative", n)
+		}
+		return uint64(n), nil
+	case int64:
+		if n < 0 {
+			return 0, fmt.Errorf("%d is negative", n)
+		}
+		return uint64(n), nil
+	case string:
+		u, err := strconv.ParseUint(n, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a non-negative integer", n)
+		}
+		return u, nil
+	}
+	return 0, fmt.Errorf("%v is not a number", v)
 }

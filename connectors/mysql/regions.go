@@ -158,6 +158,10 @@ type cpState struct {
 	// Schemas holds each table's schema version and the fingerprint of its
 	// columns, so that a restart numbers versions where it left off.
 	Schemas map[string]schemaVer `json:"schemas,omitempty"`
+
+	// Resume is set only in a checkpoint made from a Debezium offset
+	// (offsets.go): how far Debezium got into the transaction at Restart.
+	Resume *binlogResume `json:"dbz_resume,omitempty"`
 }
 
 // schemaVer is a table's schema version and its columns' fingerprint.

@@ -228,6 +228,17 @@ type decoder struct {
 	thread    int64
 	commitTS  time.Time // MySQL original_commit_timestamp, zero if none
 	index     int64
+	// evIdx is the index of the binlog event in hand among its
+	// transaction's (0: the first); rowIdx, evServer and evTime the row in
+	// it, its server_id and its time, for the events' Debezium offset detail.
+	evIdx    int64
+	rowIdx   int
+	evServer uint32
+	evTime   time.Time
+	// resume is where a Debezium offset left a transaction (offsets.go);
+	// resumeTx is true inside that transaction.
+	resume    *binlogResume
+	resumeTx  bool
 	stateJSON json.RawMessage // the state of this transaction's events, built on first use
 	txid      string          // the TxID of this transaction's events, built on first use
 
@@ -295,6 +306,11 @@ func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpSt
 		}
 		d.gtids = g
 	}
+	if state != nil && state.Resume != nil {
+		r := *state.Resume
+		r.order = orderOf(state.Restart.binlogPos)
+		d.resume = &r
+	}
 	if state != nil && len(state.Regions) > 0 {
 		d.regions = state.Regions
 		d.regionsEnd = regionsEnd(state.Regions)
@@ -344,6 +360,8 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	if h.LogPos >= h.EventSize {
 		start = h.LogPos - h.EventSize
 	}
+	d.evIdx++
+	d.rowIdx, d.evServer, d.evTime = 0, h.ServerID, time.Unix(int64(h.Timestamp), 0)
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		d.file = string(e.NextLogName)
@@ -391,6 +409,7 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.commitTS = time.Time{}
 	d.rowsQuery, d.ignoreRows = "", false
 	d.index = 0
+	d.evIdx = 0
 	d.stateJSON = nil
 	d.txid = ""
 	d.beginTS = d.evTS
@@ -403,6 +422,7 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 		d.dropRegions()
 	}
 	d.skipAll = d.cp != nil && (d.txOrder < d.cp.Tx || d.txOrder == d.cp.Tx && d.cp.Last)
+	d.resumeTx = d.resume != nil && !d.skipAll && d.txOrder == d.resume.order
 }
 
 // commit ends the transaction in progress at the event with header h.
@@ -443,6 +463,9 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 	d.after = restartPoint{binlogPos: binlogPos{File: d.file, Pos: h.LogPos}, GTIDs: d.gtids.String()}
 	if d.cp != nil && d.txOrder >= d.cp.Tx {
 		d.cp = nil
+	}
+	if d.resume != nil && d.txOrder >= d.resume.order {
+		d.resume, d.resumeTx = nil, false
 	}
 	d.inTx = false
 	return d.heartbeat(ctx)
@@ -696,8 +719,10 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 		si.query = d.rowsQuery
 	}
 	tmpl := si.fill(d.srcTmpl[:], d.cfg, &d.boxes)
+	d.evServer, d.evTime = h.ServerID, si.ts
 	for i := 0; i+step <= imgs.len(); i += step {
 		rowIdx := i / step
+		d.rowIdx = rowIdx
 		switch op {
 		case change.OpCreate:
 			after, keyVals, size, err := d.image(&imgs, t, i, wantKey)
@@ -894,10 +919,18 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
+	if d.resumeTx && d.resume.emitted(d.evIdx, d.rowIdx, ev.Message != nil || ev.Op == change.OpTruncate) {
+		return nil // Debezium emitted it before the connector moved to sluice
+	}
 	if err := d.posState(); err != nil {
 		return err
 	}
-	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON}
+	op := byte(ev.Op)
+	if ev.Message != nil {
+		op = 'm' // a schema-change record
+	}
+	ev.Pos = change.Position{Tx: d.txOrder, TxID: d.txid, Index: i, State: d.stateJSON,
+		BinlogEvent: int32(d.evIdx), BinlogRow: int32(d.rowIdx), ServerID: d.evServer, Micros: d.evTime.UnixMicro(), Op: op}
 	if total > 0 {
 		id := d.txMetaID()
 		ev.Tx = txmeta.Block(id, total, order)

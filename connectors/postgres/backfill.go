@@ -30,6 +30,12 @@ type snapState struct {
 	// the last run left off. Streamed positions carry it too, after the
 	// regions are dropped.
 	Schemas map[string]schemaVer `json:"schemas,omitempty"`
+	// Resume is set only in a checkpoint made from a Debezium offset
+	// (offsets.go): where Debezium left the transaction it was in.
+	Resume *resumeAt `json:"dbz_resume,omitempty"`
+	// Moved is set in a checkpoint made from an offset: Open checks that
+	// the slot still holds what follows it.
+	Moved bool `json:"moved,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the

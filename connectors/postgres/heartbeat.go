@@ -114,9 +114,10 @@ func (st *Stream) heartbeatAction(ctx context.Context, conn *pgx.Conn) (*pgx.Con
 // transactions, at the end of the WAL read so far (d.consumed): every
 // transaction committing before it has been read. It emits nothing while
 // the stream has not yet passed the checkpoint it resumed from (the
-// checkpoint must not move back); the heartbeat stays due.
+// checkpoint must not move back), nor before the first event after a
+// position set by PATCH or a migration (hold); the heartbeat stays due.
 func (d *decoder) heartbeat(send func(item) error) error {
-	if d.inTx || d.consumed == 0 || !d.st.hbDue.Load() {
+	if d.inTx || d.hold || d.consumed == 0 || !d.st.hbDue.Load() {
 		return nil
 	}
 	at := d.consumed - 1 // everything up to here is read; see above

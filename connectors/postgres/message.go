@@ -210,8 +210,12 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 		d.cp = nil
 	}
 	if skip || !d.cfg.CapturesMessage(m.Prefix) {
+		if d.hold {
+			return nil // see decoder.hold
+		}
 		return send(item{end: end})
 	}
+	d.hold = false
 	// Debezium keeps the commit time of the last transaction it saw (the
 	// current time when it saw none) and no transaction id.
 	ts := d.commitTime
@@ -222,7 +226,7 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 	// Event.Commit: the message took effect when it was written, which the
 	// stream does not say; the time it is read is the closest known.
 	ev := d.messageEvent(m, src, time.Now())
-	ev.Pos = change.Position{Tx: key, Index: 0, Last: true, State: d.stateJSON}
+	ev.Pos = change.Position{Tx: key, Index: 0, Last: true, State: d.stateJSON, LSN: lsn, PrevEnd: lsn, Micros: ts.UnixMicro(), Op: 'm'}
 	end.events = true
 	return send(item{ev: ev, end: end, size: messageSize(m)})
 }

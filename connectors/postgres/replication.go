@@ -40,6 +40,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	st.log.Info("streaming started", "slot", st.cfg.SlotName, "publication", st.cfg.PublicationName)
 
 	dec := newDecoder(st, cp, state)
+	dec.resume, dec.hold = st.resume, st.moved
 	var rows rowParser
 	send := func(it item) error { return st.send(ctx, it) }
 	reply := make(chan struct{}, 1)
@@ -144,6 +145,13 @@ type decoder struct {
 	rels map[uint32]*tableInfo // nil value: relation not captured
 
 	cp *change.Position // streaming checkpoint still ahead of the stream; nil once passed
+	// resume is where a Debezium offset left a transaction (see
+	// resumeAt); resumeTx is true inside that transaction.
+	resume   *resumeAt
+	resumeTx bool
+	// hold keeps the slot where a checkpoint set from an offset put it
+	// until the first event (Stream.moved): no end without events is sent.
+	hold bool
 
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
@@ -222,7 +230,7 @@ func (d *decoder) dropRegions() {
 // everything before walEnd: once everything before is acknowledged, the slot
 // may be confirmed up to walEnd.
 func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
-	if d.inTx {
+	if d.inTx || d.hold {
 		return nil
 	}
 	d.read(walEnd)
@@ -266,6 +274,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			d.dropRegions()
 		}
 		d.skipAll = d.cp != nil && (d.commitLSN < d.cp.Tx || d.commitLSN == d.cp.Tx && d.cp.Last)
+		d.resumeTx = d.resume != nil && !d.skipAll && d.resume.matches(d.xid)
 		return nil
 	case *pglogrepl.CommitMessage:
 		end := &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}
@@ -288,11 +297,16 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			if err := send(item{ev: d.emptyTx(lsn), end: end, size: 256}); err != nil {
 				return err
 			}
+		} else if d.hold {
+			// Not confirmed to the slot before the first event (hold).
 		} else if err := send(item{end: end}); err != nil {
 			return err
 		}
 		if d.cp != nil && d.commitLSN >= d.cp.Tx {
 			d.cp = nil
+		}
+		if d.resumeTx {
+			d.resume, d.resumeTx = nil, false
 		}
 		// Debezium's sequence starts with the LSN of the last COMMIT message
 		// it read, which is the end of the commit record.
@@ -462,10 +476,19 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	if d.cp != nil && d.commitLSN == d.cp.Tx && i <= d.cp.Index {
 		return nil
 	}
+	if d.resumeTx && d.lsn <= d.resume.LSN {
+		return nil // Debezium emitted it before the connector moved to sluice
+	}
 	if d.stateGen != d.st.versionsGen {
 		d.makeState()
 	}
-	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON}
+	op := byte(ev.Op)
+	if ev.Message != nil {
+		op = 'm'
+	}
+	d.hold = false
+	ev.Pos = change.Position{Tx: d.commitLSN, Index: i, State: d.stateJSON,
+		XID: d.xid, LSN: d.lsn, PrevEnd: d.lastCommit, Micros: d.commitTime.UnixMicro(), Op: op}
 	if total > 0 {
 		d.txBlock(ev, total, order)
 	}

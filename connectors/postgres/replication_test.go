@@ -147,7 +147,8 @@ func TestDecoderInsertUpdateDeleteDefaultIdentity(t *testing.T) {
 		t.Errorf("delete before: %#v", evs[2].Before)
 	}
 	for i, ev := range evs {
-		want := change.Position{Tx: 100, Index: int64(i), Last: i == 2}
+		// Debezium's offset detail: txId, the event's LSN, the commit time, the operation.
+		want := change.Position{Tx: 100, Index: int64(i), Last: i == 2, XID: 7, LSN: 4097 + uint64(i), Micros: 1714558530123456, Op: byte(ev.Op)}
 		if !reflect.DeepEqual(ev.Pos, want) {
 			t.Errorf("event %d pos %+v, want %+v", i, ev.Pos, want)
 		}

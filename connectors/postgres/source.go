@@ -207,6 +207,17 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		for k, v := range ss.Schemas {
 			st.versions[k] = v
 		}
+		if !cp.Snapshot {
+			st.resume = ss.Resume
+			st.moved = ss.Moved
+			if ss.Moved {
+				if err := movedSlot(&cfg, slot, cp); err != nil {
+					return nil, err
+				}
+				s.log.Info("resuming at a position set from an offset", "slot", cfg.SlotName,
+					"slot_confirmed_lsn", slot.ConfirmedFlush, "after_lsn", cp.Tx)
+			}
+		}
 	}
 	for _, t := range tables {
 		if err := buildSchema(ctx, st.cat, q, t, 1, cfg.Types, s.log, st.warned); err != nil {
@@ -246,6 +257,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			if err := json.Unmarshal(cp.State, &ss); err != nil {
 				return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
 			}
+			ss.Resume, ss.Moved = nil, false // taken by the stream above
 			plan.state = &ss
 		}
 	case cp != nil && cp.Snapshot:
@@ -366,6 +378,13 @@ type Stream struct {
 	versions    map[string]schemaVer
 	versionsGen int
 	snap        *snapshotRun // set by beginSnapshot
+	// resume is where a checkpoint taken from a Debezium offset left a
+	// transaction (nil for sluice's own checkpoints).
+	resume *resumeAt
+	// moved is true when the checkpoint was set from an offset: until the
+	// stream yields an event, the slot is not moved past the checkpoint
+	// (so that movedSlot's check holds on a restart).
+	moved bool
 
 	items  *queue.Queue[item]
 	cancel context.CancelFunc

@@ -3,49 +3,93 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
 // AlterOffsets applies PATCH /connectors/{name}/offsets to a STOPPED
 // connector. Its one source partition is {"server": topic.prefix}, as
-// Debezium's; an offset of null for it resets the connector's checkpoint (as
-// DELETE .../offsets does), so its next start begins afresh. Other
-// partitions are not the connector's and are ignored, as Debezium ignores
-// them. Setting a position from an offset is not supported: that entry is a
-// 400 that says how to start afresh instead.
+// Debezium's. An offset of null resets the connector's checkpoint (as
+// DELETE .../offsets does), so its next start begins afresh; an offset in
+// the shape of the connector's Debezium offsets (GET .../offsets) becomes
+// its checkpoint, so its next start streams from exactly after that
+// position. Other partitions are not the connector's and are ignored, as
+// Debezium ignores them.
 func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []rest.PartitionOffset) error {
 	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
-	var prefix string
+	var prefix, class string
 	if err == nil {
 		if m.target != StateStopped {
 			err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 		}
-		prefix = m.config["topic.prefix"]
+		prefix, class = m.config["topic.prefix"], m.config["connector.class"]
 	}
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	reset := false
+	var (
+		mine   bool
+		offset map[string]any
+	)
 	for _, o := range offsets {
 		if server, ok := o.Partition["server"].(string); !ok || server != prefix || len(o.Partition) != 1 {
 			continue
 		}
-		if o.Offset != nil {
-			return rest.Errorf(400, "sluice cannot set connector %s's position from an offset: to start it afresh, "+
-				`send {"offsets":[{"partition":{"server":%q},"offset":null}]} or DELETE /connectors/%s/offsets`, name, prefix, name)
-		}
-		reset = true
+		mine, offset = true, o.Offset
 	}
-	if !reset {
+	if !mine {
 		return nil
 	}
-	if err := s.opts.Offsets.Reset(ctx, name); err != nil {
-		return fmt.Errorf("reset the offsets of connector %s: %w", name, err)
+	if offset == nil {
+		if err := s.opts.Offsets.Reset(ctx, name); err != nil {
+			return fmt.Errorf("reset the offsets of connector %s: %w", name, err)
+		}
+		s.log.Info("connector offsets reset", "connector", name)
+		return nil
 	}
-	s.log.Info("connector offsets reset", "connector", name)
+	p := findPlugin(s.opts.Plugins, class)
+	if p == nil || p.FromOffset == nil {
+		return rest.Errorf(400, "sluice cannot set the position of connector %s (class %s) from an offset: to start it afresh, "+
+			`send {"offsets":[{"partition":{"server":%q},"offset":null}]} or DELETE /connectors/%s/offsets`, name, class, prefix, name)
+	}
+	prev, err := s.checkpoint(ctx, name)
+	if err != nil {
+		return err
+	}
+	pos, err := p.FromOffset(offset, prev)
+	if err != nil {
+		return rest.Errorf(400, "The offset for connector %s is not valid: %v", name, err)
+	}
+	if err := s.saveCheckpoint(ctx, name, pos); err != nil {
+		return err
+	}
+	s.log.Info("connector offsets altered", "connector", name, "offset", offset)
+	return nil
+}
+
+// checkpoint returns a connector's committed checkpoint, nil when it has
+// none.
+func (s *Supervisor) checkpoint(ctx context.Context, name string) (*change.Position, error) {
+	raw, err := s.opts.Offsets.Load(ctx, name)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	return DecodeCheckpoint(raw)
+}
+
+// saveCheckpoint writes pos as a stopped connector's checkpoint.
+func (s *Supervisor) saveCheckpoint(ctx context.Context, name string, pos change.Position) error {
+	b, err := EncodeCheckpoint(pos, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.opts.Offsets.Save(ctx, name, b); err != nil {
+		return fmt.Errorf("alter the offsets of connector %s: %w", name, err)
+	}
 	return nil
 }

@@ -90,6 +90,9 @@ type Task struct {
 	Topics TopicRecorder
 	// Knobs are test hooks; nil in production.
 	Knobs *Knobs
+	// Migrate, when set, gives the first checkpoint of a connector that
+	// has none (a migration from Debezium, migrate.go).
+	Migrate func(ctx context.Context) (*change.Position, error)
 	// Tolerance says what an event that fails to encode does (Kafka
 	// Connect's errors.tolerance, errors.log.*).
 	Tolerance Tolerance
@@ -145,6 +148,20 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			return err
 		}
 		log.Info("resuming from checkpoint", "checkpoint", string(raw))
+	} else if t.Migrate != nil {
+		if cp, err = t.Migrate(ctx); err != nil {
+			return err
+		}
+		// Kept at once, so the offsets show it and a restart before the
+		// first commit does not read Kafka Connect's topic again.
+		b, err := EncodeCheckpoint(*cp, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := t.Offsets.Save(ctx, t.Name, b); err != nil {
+			return Retryable(fmt.Errorf("save the checkpoint taken from Debezium's offset: %w", err))
+		}
+		log.Info("no checkpoint: starting from Debezium's last offset on Kafka Connect's offsets topic", "checkpoint", string(b))
 	} else {
 		log.Info("no checkpoint: starting afresh")
 	}

@@ -52,6 +52,12 @@ type Plugin struct {
 	// Offsets shows a checkpoint in the shape of the connector's Debezium
 	// offsets (GET /connectors/{name}/offsets); nil uses Postgres's keys.
 	Offsets func(change.Position) map[string]any
+	// FromOffset returns the checkpoint that resumes where an offset in
+	// the shape of the connector's Debezium offsets does (PATCH
+	// /connectors/{name}/offsets, and a migration from Debezium). prev is
+	// the connector's current checkpoint, nil when it has none. nil: the
+	// connector cannot be moved to an offset.
+	FromOffset func(offset map[string]any, prev *change.Position) (change.Position, error)
 	// Check connects to the database named by a valid config and logs in,
 	// within ctx, creating nothing (no slot, no publication), as Debezium's
 	// validate does. It returns the problems keyed by the config key
@@ -223,6 +229,9 @@ var RuntimeKeys = []string{
 	"errors.max.retries", "errors.retry.timeout", "errors.retry.delay.max.ms", "retriable.restart.connector.wait.ms",
 	// Debezium's context headers on every record (extended.headers.enabled).
 	"extended.headers.enabled",
+	// A migration from Debezium: the Kafka Connect offsets topic the first
+	// checkpoint is read from (migrate.go).
+	MigrateTopicKey, MigrateNameKey,
 	// Debezium's queue and batch tuning, mapped to sluice's batches and
 	// source queues (see Tuning).
 	"max.batch.size", "poll.interval.ms", "max.queue.size", "max.queue.size.in.bytes",
@@ -426,6 +435,7 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 	cc.json.SchemaNameAdjustment = parseAdjustment(probs, cfg, "schema.name.adjustment.mode")
 	cc.fieldNames = parseAdjustment(probs, cfg, "field.name.adjustment.mode")
 	cc.retry = parseRetryPolicy(probs, cfg)
+	checkMigrate(probs, cc.plugin, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
 	if err != nil {

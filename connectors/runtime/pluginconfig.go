@@ -265,6 +265,7 @@ var runtimeDefs = configdef.Concat(
 		configdef.Key{Name: "sluice.batch.linger.ms", Type: configdef.Int, Default: configdef.Def("20"), Importance: configdef.Low,
 			Doc: "How long a batch may wait for more events before it commits.", Width: configdef.WidthShort, Display: "Batch linger"},
 	),
+	migrateDefs,
 )
 
 func producerDef(name, typ, doc string) configdef.Key {

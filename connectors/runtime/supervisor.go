@@ -46,6 +46,9 @@ type SupervisorOptions struct {
 	// Offsets.
 	NewSink func(ctx context.Context, connector string, spec SinkSpec) (sinks.Sink, error)
 	Offsets offsets.Store
+	// ConnectOffsets reads Kafka Connect's offsets topic for a migration
+	// from Debezium (migrate.go); nil when there is no Kafka.
+	ConnectOffsets ConnectOffsetsReader
 	// ClusterID returns the Kafka cluster id for GET /.
 	ClusterID func() string
 	Log       *slog.Logger
@@ -282,6 +285,11 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			OnCommit: func() { committed.Store(true) },
 			Topics:   connectorTopics{s, m},
 			Knobs:    s.opts.Knobs,
+		}
+		if _, ok := cfg[MigrateTopicKey]; ok {
+			task.Migrate = func(ctx context.Context) (*change.Position, error) {
+				return migrateFrom(ctx, s.opts.ConnectOffsets, cc.plugin, m.name, cfg)
+			}
 		}
 		err = task.Run(ctx)
 		if ctx.Err() != nil {

@@ -181,7 +181,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startDaemon(t *testing.T) *daemon {
+// startDaemon starts sluice serve; env adds environment settings
+// (SLUICE_OFFSETS_TOPIC=…).
+func startDaemon(t *testing.T, env ...string) *daemon {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -196,6 +198,7 @@ func startDaemon(t *testing.T) *daemon {
 		"SLUICE_DATA_DIR="+t.TempDir(),
 		"SLUICE_KAFKA_BROKERS="+strings.Join(brokers, ","),
 	)
+	d.cmd.Env = append(d.cmd.Env, env...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -174,6 +174,28 @@ func stableEnds(ctx context.Context, adm *kadm.Client, topic string) (kadm.Liste
 	}
 }
 
+// LoadKey returns the value of the last committed record whose key match
+// accepts, or nil when there is none (or the last one is a tombstone). It
+// reads another writer's offsets the way Load reads sluice's: Kafka
+// Connect's offsets topic, for a migration from Debezium.
+func (s *Store) LoadKey(ctx context.Context, match func(key []byte) bool) ([]byte, error) {
+	return s.scan(ctx, match)
+}
+
+// Save writes value as connector's checkpoint, outside any transaction
+// (the connector is not running, so no transaction of its own is open).
+func (s *Store) Save(ctx context.Context, connector string, value []byte) error {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.brokers...)}, s.opts...)...)
+	if err != nil {
+		return fmt.Errorf("offsets: new client: %w", err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: s.topic, Key: []byte(connector), Value: value}).FirstErr(); err != nil {
+		return fmt.Errorf("offsets: save the checkpoint of %q on %q: %w", connector, s.topic, err)
+	}
+	return nil
+}
+
 // Reset writes a tombstone for connector's checkpoint. When the offsets
 // topic does not exist yet, no connector has a checkpoint and there is
 // nothing to reset.
