@@ -284,6 +284,7 @@ func TestIntegrationMySQLTutorialConfig(t *testing.T) {
 	cfg["topic.prefix"] = db
 	cfg["database.include.list"] = db
 	cfg["schema.history.internal.kafka.bootstrap.servers"] = strings.Join(brokers, ",")
+	cfg["schema.history.internal.kafka.topic"] = "schema-changes." + db
 	topic := db + "." + db + ".customers"
 	t.Cleanup(func() {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
@@ -291,8 +292,9 @@ func TestIntegrationMySQLTutorialConfig(t *testing.T) {
 			return
 		}
 		defer cl.Close()
-		// The data topic and the schema-change topic (the prefix itself).
-		_, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), topic, db)
+		// The data topic, the schema-change topic (the prefix itself) and
+		// the schema history topic.
+		_, _ = kadm.NewClient(cl).DeleteTopics(context.Background(), topic, db, "schema-changes."+db)
 	})
 	cons := newConsumer(t, topic)
 	name := "inventory-connector-" + db
@@ -324,9 +326,14 @@ func TestIntegrationMySQLTutorialConfig(t *testing.T) {
 	if strings.Join(ops, " ") != "r:1001:mysql r:1002:mysql c:1003:mysql" {
 		t.Errorf("records %v, want the snapshot of 1001 and 1002 then the insert of 1003", ops)
 	}
+	// Every key of the tutorial config is honoured: none is listed unused,
+	// and the schema history keys name the topic the history is written to.
 	code, body = d.do(t, "GET", "/connectors/"+name+"/unused-keys", nil)
-	if code != 200 || !strings.Contains(string(body), "schema.history.internal.kafka.topic") || !strings.Contains(string(body), "schema.history.internal.kafka.bootstrap.servers") {
-		t.Errorf("unused-keys: %d %s", code, body)
+	if code != 200 || strings.TrimSpace(string(body)) != "[]" {
+		t.Errorf("unused-keys: %d %s, want 200 []", code, body)
 	}
-	waitLog(t, d, "configuration key accepted but not used", 5*time.Second)
+	hist := newConsumer(t, "schema-changes."+db).waitCount(t, 1, 30*time.Second)
+	if !strings.Contains(string(hist[len(hist)-1].Value), `"ddl"`) {
+		t.Errorf("history record %s has no ddl", hist[len(hist)-1].Value)
+	}
 }
