@@ -1082,7 +1082,7 @@ func keyText(m *ColumnMeta, v any) string {
 // the event and its source block, then per value its slot in the row and
 // its box. BenchmarkQueuedMemory measures the real figure.
 const (
-	eventHeap = 640
+	eventHeap = 728
 	valueHeap = 32
 )
 
