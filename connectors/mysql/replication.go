@@ -912,8 +912,10 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 	d.index++
 	// Transaction metadata counts the events a checkpoint skips too: a
 	// restart replays the transaction from its start (see package txmeta).
+	// A schema change (a Message, or with include.schema.changes=false
+	// only its history record: no table) is not counted.
 	var total, order int64
-	if d.tx != nil && ev.Message == nil {
+	if d.tx != nil && ev.Message == nil && t != nil {
 		total, order = d.tx.Count(t.ID.Namespace + "." + t.ID.Name)
 	}
 	if d.cp != nil && d.txOrder == d.cp.Tx && i <= d.cp.Index {
