@@ -355,22 +355,28 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 			"give the server a certificate for %q, or set database.sslmode=verify-ca to check the CA only", cfg.Host, names, cfg.Host)}
 	case errors.As(err, &invalid):
 		return &TLSError{Op: op, Err: err, Fix: "the server's certificate is not valid (expired, not yet valid or not for a server): renew the server's certificate (ssl_cert_file)"}
-	case strings.Contains(err.Error(), "server refused TLS connection"):
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server does not accept TLS (ssl = off): turn ssl on in postgresql.conf, or set database.sslmode=prefer or disable (now %s)", cfg.SSLMode)}
-	case strings.Contains(err.Error(), "remote error: tls:"):
-		// An alert from the server during the handshake: it checked the
-		// client certificate (ssl_ca_file is set) and refused it.
-		return &TLSError{Op: op, Err: err, Fix: "the server refused sluice's client certificate: set database.sslcert and database.sslkey to a certificate signed by a CA in the server's ssl_ca_file"}
 	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28"):
 		msg := strings.ToLower(pgErr.Message)
 		switch {
 		case strings.Contains(msg, "no encryption"):
 			return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("the server accepts this login only over TLS (a hostssl line in pg_hba.conf) and database.sslmode=%s did not use it: set database.sslmode=verify-full with database.sslrootcert (or require)", cfg.SSLMode)}
+		case strings.Contains(msg, "requires a valid client certificate") && cfg.SSLCert != "":
+			// The TLS client sends a certificate only if it is signed by a CA
+			// the server names as trusted.
+			return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("the server requires a client certificate signed by a CA in its ssl_ca_file, and database.sslcert (%s) is not: set database.sslcert and database.sslkey to a certificate that CA signed, or add its CA to the server's ssl_ca_file", cfg.SSLCert)}
 		case strings.Contains(msg, "requires a valid client certificate"):
 			return &AuthError{Op: op, Err: err, Fix: "the server requires a client certificate (clientcert in pg_hba.conf): set database.sslcert and database.sslkey (and database.sslpassword if the key is encrypted)"}
 		case strings.Contains(msg, "certificate authentication failed"), strings.Contains(msg, "does not match user name"), strings.Contains(msg, "certificate"):
 			return &AuthError{Op: op, Err: err, Fix: fmt.Sprintf("the client certificate's common name must be the role %q (database.user), or be mapped to it in pg_ident.conf", cfg.User)}
 		}
+	case strings.Contains(err.Error(), "server refused TLS connection") && (cfg.SSLMode == "require" || cfg.SSLMode == "verify-ca" || cfg.SSLMode == "verify-full"):
+		// With allow or prefer, pgx falls back to plain text and reports
+		// this refusal only beside the error that counts.
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server does not accept TLS (ssl = off): turn ssl on in postgresql.conf, or set database.sslmode=prefer or disable (now %s)", cfg.SSLMode)}
+	case strings.Contains(err.Error(), "remote error: tls:"):
+		// An alert from the server during the handshake: it checked the
+		// client certificate (ssl_ca_file is set) and refused it.
+		return &TLSError{Op: op, Err: err, Fix: "the server refused sluice's client certificate (the TLS alert says why): set database.sslcert and database.sslkey to a valid, unexpired certificate signed by a CA in the server's ssl_ca_file"}
 	}
 	return nil
 }

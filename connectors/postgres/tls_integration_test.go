@@ -129,6 +129,10 @@ func TestIntegrationPGTLS(t *testing.T) {
 			"database.sslkey": s.ClientKeyEncDER, "database.sslpassword": "wrong"}, []string{"check database.sslpassword"}},
 		{"client key of another certificate", map[string]string{"database.user": tlspg.CertUser, "database.sslcert": s.CA,
 			"database.sslkey": s.ClientKey}, []string{"database.sslcert", "private key does not match"}},
+		{"client certificate of an untrusted CA", map[string]string{"database.user": tlspg.CertUser, "database.sslcert": s.StrangerCert,
+			"database.sslkey": s.StrangerKey}, []string{"database.sslcert", "signed by a CA in its ssl_ca_file"}},
+		{"expired client certificate", map[string]string{"database.user": tlspg.CertUser, "database.sslcert": s.ExpiredCert,
+			"database.sslkey": s.ExpiredKey}, []string{"refused sluice's client certificate", "database.sslcert"}},
 		{"unreadable root certificate", map[string]string{"database.sslrootcert": s.Dir + "/missing.crt"},
 			[]string{"database.sslrootcert", "missing.crt"}},
 	} {
@@ -164,5 +168,26 @@ func TestIntegrationPGTLS(t *testing.T) {
 	t.Logf("slots made: %d", slots)
 	if want := 8; slots != want {
 		t.Errorf("slots made: %d, want %d (one per successful case, none by a refused one)", slots, want)
+	}
+}
+
+// TestIntegrationPGTLSRequiredButServerHasNone asks for TLS from the env's
+// shared server, which has ssl off: require fails at once, terminal, naming
+// database.sslmode; prefer (the default) falls back to plain text.
+func TestIntegrationPGTLSRequiredButServerHasNone(t *testing.T) {
+	e := newPGEnv(t, "pgtls_nossl")
+	e.exec("CREATE TABLE $S.t (id int PRIMARY KEY)", "INSERT INTO $S.t VALUES (1)")
+	cfg := e.config(map[string]string{"database.sslmode": "require"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	_, err := NewSource(cfg, log).Open(ctx, nil)
+	t.Logf("require: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "does not accept TLS") || !strings.Contains(err.Error(), "database.sslmode") || IsRetryable(err) {
+		t.Errorf("require against a server without TLS: %v; want a terminal error naming database.sslmode", err)
+	}
+	st := e.open(e.config(map[string]string{"database.sslmode": "prefer"}), nil)
+	if evs := next(t, st, 1); evs[0].Op != change.OpRead {
+		t.Errorf("prefer: first event %c, want the snapshot's r", evs[0].Op)
 	}
 }

@@ -53,6 +53,11 @@ type Server struct {
 	// PKCS#8 encrypted with KeyPassword, and PKCS#8 DER encrypted (the JDBC
 	// driver's postgresql.pk8).
 	ClientCert, ClientKey, ClientKeyEncPEM, ClientKeyEncDER string
+	// StrangerCert (CN=certuser) and StrangerKey: signed by OtherCA, which
+	// the server does not trust.
+	StrangerCert, StrangerKey string
+	// ExpiredCert (CN=certuser, signed by CA, expired yesterday) and its key.
+	ExpiredCert, ExpiredKey string
 }
 
 // Start starts a server, or skips the test when the PostgreSQL binaries or
@@ -269,11 +274,12 @@ func (s *Server) makeCerts(t testing.TB, chown func(string)) {
 		}
 		return c, k, der
 	}
+	notAfter := time.Now().Add(24 * time.Hour)
 	leaf := func(cn string, dns []string, usage x509.ExtKeyUsage, ca *x509.Certificate, caKey *ecdsa.PrivateKey) ([]byte, []byte) {
 		k := newKey()
 		serial++
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, DNSNames: dns,
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			NotBefore: notAfter.Add(-48 * time.Hour), NotAfter: notAfter,
 			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
 		if err != nil {
@@ -286,7 +292,7 @@ func (s *Server) makeCerts(t testing.TB, chown func(string)) {
 		return der, kder
 	}
 	ca, caKey, caDER := mkCA("sluice pgtls test ca")
-	_, _, otherDER := mkCA("another ca")
+	other, otherKey, otherDER := mkCA("another ca")
 	s.CA = write("ca.crt", "CERTIFICATE", caDER, 0o644)
 	s.OtherCA = write("other-ca.crt", "CERTIFICATE", otherDER, 0o644)
 	srvDER, srvKey := leaf("localhost", []string{"localhost"}, x509.ExtKeyUsageServerAuth, ca, caKey)
@@ -295,6 +301,13 @@ func (s *Server) makeCerts(t testing.TB, chown func(string)) {
 	cliDER, cliKey := leaf(CertUser, nil, x509.ExtKeyUsageClientAuth, ca, caKey)
 	s.ClientCert = write("client.crt", "CERTIFICATE", cliDER, 0o644)
 	s.ClientKey = write("client.key", "PRIVATE KEY", cliKey, 0o600)
+	strDER, strKey := leaf(CertUser, nil, x509.ExtKeyUsageClientAuth, other, otherKey)
+	s.StrangerCert = write("stranger.crt", "CERTIFICATE", strDER, 0o644)
+	s.StrangerKey = write("stranger.key", "PRIVATE KEY", strKey, 0o600)
+	notAfter = time.Now().Add(-24 * time.Hour)
+	expDER, expKey := leaf(CertUser, nil, x509.ExtKeyUsageClientAuth, ca, caKey)
+	s.ExpiredCert = write("expired.crt", "CERTIFICATE", expDER, 0o644)
+	s.ExpiredKey = write("expired.key", "PRIVATE KEY", expKey, 0o600)
 	s.ClientKeyEncPEM = filepath.Join(s.Dir, "client-enc.key")
 	s.ClientKeyEncDER = filepath.Join(s.Dir, "client-enc.pk8")
 	for _, c := range [][]string{
