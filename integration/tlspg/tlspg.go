@@ -38,7 +38,7 @@ const (
 	Password = "pw"
 	DBName   = "tdb"
 	// KeyPassword encrypts ClientKeyEncPEM and ClientKeyEncDER.
-	KeyPassword = "key secret"
+	KeyPassword = "pgtls key secret 7d1e"
 )
 
 // Server is a running private PostgreSQL with TLS.
