@@ -8,11 +8,14 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestParsePrivateKey reads one key in every format a libpq or JDBC user
@@ -169,5 +172,41 @@ func TestTLSConfigKeys(t *testing.T) {
 	c, _ = ParseConfig("x", with(map[string]string{"database.sslcert": "/nonexistent.crt", "database.sslkey": "/nonexistent.key"}))
 	if err := c.applyClientCert(nil); !errors.As(err, &tlsErr) || IsRetryable(err) || !strings.Contains(err.Error(), "database.sslcert") {
 		t.Errorf("missing certificate file: %v", err)
+	}
+}
+
+// TestClassifyTLSError: each TLS failure becomes a terminal error naming
+// its key; errors that are not about TLS are left to the caller.
+func TestClassifyTLSError(t *testing.T) {
+	cfg := &Config{Host: "db.example", User: "u", SSLMode: "verify-full", SSLRootCert: "/ca.pem"}
+	wrap := func(err error) error { return fmt.Errorf("failed to connect: %w", err) }
+	for _, c := range []struct {
+		name string
+		err  error
+		want string // "" for not a TLS error
+	}{
+		{"unknown CA", wrap(x509.UnknownAuthorityError{}), "database.sslrootcert (/ca.pem)"},
+		{"host name", wrap(x509.HostnameError{Certificate: &x509.Certificate{DNSNames: []string{"other.example"}}, Host: "db.example"}), "it holds: other.example"},
+		{"expired", wrap(x509.CertificateInvalidError{Reason: x509.Expired}), "renew the server's certificate"},
+		{"no TLS on the server", wrap(errors.New("tls error: server refused TLS connection")), "database.sslmode=prefer or disable"},
+		{"client certificate refused", wrap(errors.New("failed to receive message: remote error: tls: expired certificate")), "database.sslcert and database.sslkey"},
+		{"hostssl only", wrap(&pgconn.PgError{Code: "28000", Message: `no pg_hba.conf entry for host "127.0.0.1", user "u", database "d", no encryption`}), "database.sslmode=verify-full"},
+		{"client certificate required", wrap(&pgconn.PgError{Code: "28000", Message: "connection requires a valid client certificate"}), "set database.sslcert and database.sslkey"},
+		{"wrong password", wrap(&pgconn.PgError{Code: "28P01", Message: "password authentication failed"}), ""},
+		{"refused connection", wrap(errors.New("dial tcp: connection refused")), ""},
+	} {
+		err := classifyTLSError(cfg, "connect", c.err)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v, want nil (not a TLS error)", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || IsRetryable(err)):
+			t.Errorf("%s: %v, want a terminal error with %q", c.name, err, c.want)
+		}
+	}
+	// Under prefer the refusal of TLS is only the first of pgx's attempts.
+	prefer := *cfg
+	prefer.SSLMode = "prefer"
+	if err := classifyTLSError(&prefer, "connect", errors.New("server refused TLS connection")); err != nil {
+		t.Errorf("prefer: %v, want nil", err)
 	}
 }
