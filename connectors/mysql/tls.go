@@ -164,3 +164,42 @@ func dial(ctx context.Context, cfg *Config) (*client.Conn, error) {
 	}
 	return c, err
 }
+
+// ErrTLS: the TLS settings cannot make a connection (an untrusted server
+// certificate, a host name the certificate does not hold). Terminal.
+var ErrTLS = errors.New("mysql TLS failed")
+
+// TLSError is a TLS failure with the setting to change. It is terminal:
+// the same settings cannot succeed on a retry.
+type TLSError struct {
+	Op  string
+	Fix string
+	Err error
+}
+
+func (e *TLSError) Error() string { return fmt.Sprintf("mysql: %s: %v: %s", e.Op, e.Err, e.Fix) }
+
+// Unwrap returns ErrTLS and the underlying error.
+func (e *TLSError) Unwrap() []error { return []error{ErrTLS, e.Err} }
+
+// Retryable reports false.
+func (e *TLSError) Retryable() bool { return false }
+
+// classifyTLSError types a connection error caused by the server's
+// certificate, or returns nil.
+func classifyTLSError(cfg *Config, op string, err error) error {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &unknownCA):
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA in database.ssl.truststore (or, without it, one this system trusts): set database.ssl.truststore to the CA certificate that signed it, or database.ssl.mode=required to encrypt without checking (now %s)", cfg.SSLMode)}
+	case errors.As(err, &hostErr):
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate does not hold the name %q of database.hostname: set database.hostname to a name the certificate holds, or database.ssl.mode=verify_ca to check the CA only", cfg.Host)}
+	case errors.As(err, &invalid):
+		return &TLSError{Op: op, Err: err, Fix: "the server's certificate is not valid (expired, not yet valid or not for a server): renew the server's certificate (ssl_cert)"}
+	}
+	return nil
+}

@@ -31,6 +31,7 @@ import (
 // Debian packages, on a free loopback port, in a temporary directory.
 type tlsServer struct {
 	port          int
+	socket        string // the unix socket: with require_secure_transport, TCP needs TLS
 	caPath        string // the CA that signed the server's certificate
 	otherCAPath   string
 	clientPEMPath string
@@ -117,6 +118,7 @@ func startTLSServer(t *testing.T) *tlsServer {
 	l.Close()
 
 	data := filepath.Join(dir, "data")
+	s.socket = filepath.Join(dir, "sock")
 	var user []string
 	if os.Geteuid() == 0 {
 		user = []string{"--user=root"}
@@ -146,6 +148,7 @@ binlog_row_metadata = FULL
 ssl_ca = %[3]s
 ssl_cert = %[4]s
 ssl_key = %[5]s
+require_secure_transport = ON
 `, dir, s.port, s.caPath, certPath, keyPath)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +162,7 @@ ssl_key = %[5]s
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		c, err := client.Connect(fmt.Sprintf("127.0.0.1:%d", s.port), "root", "", "")
+		c, err := client.Connect(s.socket, "root", "", "")
 		if err == nil {
 			// A user that may only connect over TLS: a connection of sluice
 			// that works (the binlog dump included) used TLS.
@@ -169,12 +172,24 @@ ssl_key = %[5]s
 				// And one that must present a client certificate.
 				"CREATE USER x509only@'%' IDENTIFIED BY 'pw' REQUIRE X509",
 				"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR, REPLICATION SLAVE ADMIN ON *.* TO x509only@'%'",
+				// And one that requires nothing itself: the server's
+				// require_secure_transport alone makes it use TLS over TCP.
+				"CREATE USER plain@'%' IDENTIFIED BY 'pw'",
+				"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR, REPLICATION SLAVE ADMIN ON *.* TO plain@'%'",
 				"CREATE DATABASE tdb", "CREATE TABLE tdb.t (id INT PRIMARY KEY)", "INSERT INTO tdb.t VALUES (1)",
 			} {
 				if _, err := c.Execute(q); err != nil {
 					c.Close()
 					t.Fatalf("%s: %v", q, err)
 				}
+			}
+			// The server refuses plain TCP whoever logs in.
+			r, err := c.Execute("SELECT @@require_secure_transport")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := r.GetInt(0, 0); v != 1 {
+				t.Fatalf("require_secure_transport = %d, want 1", v)
 			}
 			c.Close()
 			return s
@@ -205,12 +220,13 @@ func (s *tlsServer) config(t *testing.T, extra map[string]string) (Config, error
 	return ParseConfig("tls", m)
 }
 
-// TestIntegrationTLS runs the ssl modes against a MariaDB with TLS whose
-// user may connect only over TLS: required and verify_ca (with the CA that
-// signed the server's certificate) and verify_identity (by the name the
-// certificate gives) snapshot and stream, the binlog dump included;
-// verify_ca with another CA and verify_identity by an address the
-// certificate does not name fail; disabled is refused by the server.
+// TestIntegrationTLS runs the ssl modes against a MariaDB that requires TLS
+// (require_secure_transport=ON) and whose users may connect only over TLS:
+// required and verify_ca (with the CA that signed the server's certificate)
+// and verify_identity (by the name the certificate gives) snapshot (row 1
+// must arrive) and stream, the binlog dump included; verify_ca with another
+// CA and verify_identity by an address the certificate does not name fail,
+// terminal (not retried), naming the key; disabled is refused by the server.
 func TestIntegrationTLS(t *testing.T) {
 	s := startTLSServer(t)
 	stream := func(t *testing.T, extra map[string]string) error {
@@ -226,7 +242,8 @@ func TestIntegrationTLS(t *testing.T) {
 		}
 		defer st.Close()
 		var got []*change.Event
-		admin, err := client.Connect(fmt.Sprintf("127.0.0.1:%d", s.port), "root", "", "")
+		snapshot := false
+		admin, err := client.Connect(s.socket, "root", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +261,13 @@ func TestIntegrationTLS(t *testing.T) {
 				continue
 			}
 			got = append(got, ev)
+			if ev.Op == change.OpRead && idOf(ev) == 1 {
+				snapshot = true // the snapshot's query ran over TLS
+			}
 			if ev.Op == change.OpCreate && idOf(ev) == id {
+				if !snapshot {
+					return fmt.Errorf("the streamed row came without the snapshot's row 1 (%d events before it)", len(got))
+				}
 				return nil // the streamed row: the binlog dump ran over TLS
 			}
 		}
@@ -258,10 +281,12 @@ func TestIntegrationTLS(t *testing.T) {
 		{"trust", map[string]string{"database.ssl.mode": "trust"}, ""},
 		{"preferred", map[string]string{"database.ssl.mode": "preferred"}, ""},
 		{"verify_ca", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.caPath}, ""},
-		{"verify_ca other CA", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.otherCAPath}, "certificate signed by unknown authority"},
+		{"verify_ca other CA", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.otherCAPath}, "database.ssl.truststore"},
 		{"verify_identity", map[string]string{"database.ssl.mode": "verify_identity", "database.ssl.truststore": s.caPath, "database.hostname": "localhost"}, ""},
-		{"verify_identity by address", map[string]string{"database.ssl.mode": "verify_identity", "database.ssl.truststore": s.caPath}, "cannot validate certificate for 127.0.0.1"},
+		{"verify_identity by address", map[string]string{"database.ssl.mode": "verify_identity", "database.ssl.truststore": s.caPath}, "does not hold the name \"127.0.0.1\" of database.hostname"},
 		{"disabled", map[string]string{"database.ssl.mode": "disabled"}, "Access denied"},
+		{"required, server's require_secure_transport only", map[string]string{"database.ssl.mode": "required", "database.user": "plain"}, ""},
+		{"disabled, server's require_secure_transport only", map[string]string{"database.ssl.mode": "disabled", "database.user": "plain"}, "require_secure_transport"},
 		{"client certificate", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.caPath,
 			"database.ssl.keystore": s.clientPEMPath, "database.user": "x509only"}, ""},
 		{"no client certificate", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.caPath,
@@ -275,6 +300,8 @@ func TestIntegrationTLS(t *testing.T) {
 				t.Errorf("%v", err)
 			case tc.errText != "" && (err == nil || !strings.Contains(err.Error(), tc.errText)):
 				t.Errorf("error %v, want one with %q", err, tc.errText)
+			case tc.errText != "" && IsRetryable(err):
+				t.Errorf("error is retryable, want terminal: %v", err)
 			}
 		})
 	}

@@ -51,6 +51,10 @@ var ConfigKeys = []string{
 	"database.sslrootcert",
 	"database.sslcert",
 	"database.sslkey",
+	// TLS to the database beyond libpq's keys (docs/configuration.md,
+	// "PostgreSQL TLS").
+	"database.sslpassword",
+	"database.sslfactory",
 	"topic.prefix",
 	"schema.include.list",
 	"schema.exclude.list",
@@ -114,7 +118,7 @@ var ConfigKeys = []string{
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
 // must never appear in logs, status or REST responses.
-var PasswordKeys = []string{"database.password"}
+var PasswordKeys = []string{"database.password", "database.sslpassword"}
 
 // Config is a Postgres connector's configuration, parsed from Debezium's
 // flat string map by ParseConfig.
@@ -130,6 +134,11 @@ type Config struct {
 	SSLRootCert string
 	SSLCert     string
 	SSLKey      string
+	// SSLPassword decrypts SSLKey (database.sslpassword).
+	SSLPassword string
+	// SSLFactory is database.sslfactory: "" (libpq's checks) or one of the
+	// JDBC driver's factories sluice understands (see parseSSLFactory).
+	SSLFactory string
 
 	TopicPrefix string
 
@@ -225,10 +234,19 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.User = required("database.user")
 	c.Password = m["database.password"] // may legitimately be empty (trust, .pgpass)
 	c.DBName = required("database.dbname")
-	c.SSLMode = oneOf("database.sslmode", "disable", "disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+	c.SSLMode = oneOf("database.sslmode", "prefer", "disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 	c.SSLRootCert = get("database.sslrootcert", "")
 	c.SSLCert = get("database.sslcert", "")
 	c.SSLKey = get("database.sslkey", "")
+	c.SSLPassword = m["database.sslpassword"] // may hold spaces
+	if (c.SSLCert == "") != (c.SSLKey == "") {
+		bad("database.sslcert", "database.sslcert and database.sslkey go together: set both (a client certificate and its private key) or neither")
+	}
+	if f, err := parseSSLFactory(get("database.sslfactory", ""), c.SSLMode, c.SSLRootCert); err != nil {
+		bad("database.sslfactory", "%v", err)
+	} else {
+		c.SSLFactory = f
+	}
 
 	c.TopicPrefix = required("topic.prefix")
 	if c.TopicPrefix != "" && !topicPrefixRE.MatchString(c.TopicPrefix) {
@@ -403,15 +421,13 @@ func (c *Config) DSN() string {
 	}
 	q := url.Values{}
 	q.Set("sslmode", c.SSLMode)
-	if c.SSLRootCert != "" {
+	// NonValidatingFactory checks no certificate: without a root
+	// certificate, require does not verify (with one it means verify-ca).
+	if c.SSLRootCert != "" && c.SSLFactory != sslFactoryNonValidating {
 		q.Set("sslrootcert", c.SSLRootCert)
 	}
-	if c.SSLCert != "" {
-		q.Set("sslcert", c.SSLCert)
-	}
-	if c.SSLKey != "" {
-		q.Set("sslkey", c.SSLKey)
-	}
+	// The client certificate and key are loaded by applyClientCert, which
+	// reads the key formats (PKCS#8, encrypted) pgx does not.
 	q.Set("application_name", "sluice-"+c.Name)
 	u.RawQuery = q.Encode()
 	return u.String()

@@ -25,7 +25,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 	if c.Port != 5432 || c.SlotName != "debezium" || c.PublicationName != "dbz_publication" ||
 		c.PublicationMode != PublicationAllTables || c.SnapshotMode != SnapshotInitial ||
-		c.SnapshotFetchSize != 10240 || c.SSLMode != "disable" || c.StatusInterval != 10*time.Second ||
+		c.SnapshotFetchSize != 10240 || c.SSLMode != "prefer" || c.StatusInterval != 10*time.Second ||
 		!c.TombstonesOnDelete {
 		t.Errorf("defaults: %+v", c)
 	}
@@ -36,7 +36,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Errorf("type defaults: %+v", c.Types)
 	}
 	dsn := c.DSN()
-	if !strings.HasPrefix(dsn, "postgres://sluice:secret@db.example:5432/inventory?") || !strings.Contains(dsn, "sslmode=disable") {
+	if !strings.HasPrefix(dsn, "postgres://sluice:secret@db.example:5432/inventory?") || !strings.Contains(dsn, "sslmode=prefer") {
 		t.Errorf("DSN = %s", dsn)
 	}
 }

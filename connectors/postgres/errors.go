@@ -151,6 +151,9 @@ func IsRetryable(err error) bool {
 // server out of reach, one starting up or shutting down, too many
 // connections) is a retryable *ConnError.
 func classifyConnectError(cfg *Config, op string, err error) error {
+	if tlsErr := classifyTLSError(cfg, op, err); tlsErr != nil {
+		return tlsErr
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return &ConnError{Op: op, Err: err}

@@ -77,7 +77,10 @@ const connectTimeout = 30 * time.Second
 func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	pc, err := pgx.ParseConfig(cfg.DSN())
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse connection settings: %w", err)
+		return nil, parseDSNError(cfg, err)
+	}
+	if err := cfg.applyClientCert(&pc.Config); err != nil {
+		return nil, err
 	}
 	for k, v := range sessionParams {
 		pc.RuntimeParams[k] = v
@@ -127,7 +130,10 @@ func (p *patientReader) Read(b []byte) (int, error) {
 func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error) {
 	pc, err := pgconn.ParseConfig(cfg.DSN())
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse connection settings: %w", err)
+		return nil, parseDSNError(cfg, err)
+	}
+	if err := cfg.applyClientCert(pc); err != nil {
+		return nil, err
 	}
 	for k, v := range sessionParams {
 		pc.RuntimeParams[k] = v

@@ -14,8 +14,6 @@ var UnusedKeys = map[string]string{
 	"database.connection.factory.class":          "a Java class, which sluice cannot load; sluice connects with its own Go driver",
 	"database.initial.statements":                "sluice runs no user SQL when it connects",
 	"database.query.timeout.ms":                  "sluice's queries end with the connector (stop, delete); there is no per-query timeout",
-	"database.sslfactory":                        "a Java SSL socket factory; set TLS with database.sslmode, database.sslrootcert, database.sslcert and database.sslkey",
-	"database.sslpassword":                       "not applied: database.sslkey must name an unencrypted key",
 	"database.tcpKeepAlive":                      "sluice's connections always use TCP keep-alive",
 	"driver.":                                    "JDBC driver settings; sluice uses its own Go driver",
 	"executor.shutdown.timeout.ms":               "a Java executor setting; a sluice connector stops as soon as its batch in hand is committed",
