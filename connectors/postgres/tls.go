@@ -167,7 +167,14 @@ func parsePrivateKey(data []byte, password string) (crypto.PrivateKey, error) {
 			if err != nil {
 				return nil, errWrongKeyPassword
 			}
-			der = d
+			// Legacy encryption has no integrity check: a wrong password
+			// passes the padding check about once in 256 tries and gives
+			// bytes that are no key.
+			k, err := parseKeyDER(d)
+			if err != nil {
+				return nil, errWrongKeyPassword
+			}
+			return k, nil
 		}
 		return parseKeyDER(der)
 	}
