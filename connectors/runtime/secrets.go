@@ -26,8 +26,17 @@ func secretsOf(plugins []Plugin, stored map[string]string, resolved []string) se
 		}
 	}
 	p := findPlugin(plugins, stored["connector.class"])
+	shown := map[string]bool{} // values of keys that are no secret
 	for k, v := range stored {
-		if isSecret(p, k) && len(v) >= minSecretLen && !strings.Contains(v, "${") {
+		if !isSecret(p, k) {
+			shown[v] = true
+		}
+	}
+	for k, v := range stored {
+		// A password equal to a value shown anyway (database.user=postgres,
+		// database.password=postgres) is not hidden: hiding it would blank
+		// the user name and class names out of every message.
+		if isSecret(p, k) && len(v) >= minSecretLen && !strings.Contains(v, "${") && !shown[v] {
 			out = append(out, v)
 		}
 	}

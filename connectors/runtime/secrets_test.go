@@ -172,6 +172,12 @@ func TestSecretsScrub(t *testing.T) {
 	if got != "a [hidden] b [hidden] c pw ${file:/x:y}" {
 		t.Errorf("scrub = %q", got)
 	}
+	// A password equal to a value shown under another key is not hidden.
+	same := secretsOf([]Plugin{testPlugin(nil)}, map[string]string{
+		"connector.class": "test", "database.password": "postgres", "topic.prefix": "postgres"}, nil)
+	if got := same.scrub("io.debezium.connector.postgresql"); got != "io.debezium.connector.postgresql" {
+		t.Errorf("scrub of a password shown as another key's value = %q", got)
+	}
 	base := Retryable(errors.New("x stored-pw"))
 	err := sec.scrubErr(base)
 	if err.Error() != "x [hidden]" || !IsRetryable(err) {

@@ -418,7 +418,9 @@ func (s *Supervisor) check(name string, cfg map[string]string) error {
 		delete(probs, k)
 	}
 	if len(probs) > 0 {
-		secretsOf(s.opts.Plugins, cfg, res.Secrets).scrubProblems(probs)
+		// The problems are sluice's own messages, which quote no password;
+		// a resolved value may be quoted (a placeholder in a number key).
+		secrets(res.Secrets).scrubProblems(probs)
 		return invalidConfigError(probs)
 	}
 	return nil
@@ -685,7 +687,9 @@ func (s *Supervisor) UnusedKeys(name string) ([]rest.UnusedKey, error) {
 // connection.validation.timeout.ms.
 func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string][]string, error) {
 	res := s.opts.Providers.Resolve(cfg)
-	sec := secretsOf(s.opts.Plugins, cfg, res.Secrets)
+	// The problems are sluice's own messages and the database's login
+	// errors, which quote no stored password; a resolved value may be quoted.
+	sec := secrets(res.Secrets)
 	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], res.Config, s.log)
 	for k, err := range res.Errors {
 		if probs == nil {
