@@ -4,10 +4,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
-	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
