@@ -142,8 +142,8 @@ var unsupportedSSL = []string{
 
 // FromWorker maps a Kafka Connect worker config's REST keys: listeners
 // (one http:// or https:// URL), listeners.https.ssl.keystore.* and
-// truststore.* (PEM; falling back to the unprefixed ssl.* keys, as Kafka
-// Connect does), listeners.https.ssl.client.auth, rest.advertised.*, and
+// truststore.* (JKS, PKCS12 or PEM, read now; falling back to the
+// unprefixed ssl.* keys, as Kafka Connect does), listeners.https.ssl.client.auth, rest.advertised.*, and
 // rest.extension.classes (BasicAuthSecurityRestExtension, whose JAAS file
 // Kafka Connect takes from -Djava.security.auth.login.config: pass
 // jaasConfig, for example from KAFKA_OPTS, or set BasicAuthFile after).
@@ -184,30 +184,42 @@ func FromWorker(props map[string]string, jaasConfig string) (Worker, error) {
 		loc, hasLoc := ssl("ssl.keystore.location")
 		chain, hasChain := ssl("ssl.keystore.certificate.chain")
 		key, _ := ssl("ssl.keystore.key")
+		storePass, _ := ssl("ssl.keystore.password")
+		keyPass, _ := ssl("ssl.key.password")
+		isPEM := strings.EqualFold(strings.TrimSpace(typ), "PEM")
 		switch {
 		case hasChain:
 			w.Options.CertPEM, w.Options.KeyPEM = []byte(chain), []byte(key)
+			if keyPass != "" {
+				errs = append(errs, errors.New("listeners.https.ssl.key.password: sluice reads an unencrypted PEM key; decrypt it (openssl pkey -in key.pem -out key-plain.pem)"))
+			}
 		case !hasLoc:
 			errs = append(errs, errors.New("listeners is https but no listeners.https.ssl.keystore.location names the certificate and key"))
-		case !strings.EqualFold(typ, "PEM"):
-			errs = append(errs, fmt.Errorf("listeners.https.ssl.keystore.type %q: sluice's REST listener reads PEM (set it to PEM and convert the keystore: "+
-				"openssl pkcs12 -in keystore.p12 -nodes -out rest.pem)", typ))
-		default:
+		case isPEM:
 			w.Options.CertFile, w.Options.KeyFile = loc, loc
-		}
-		if v, ok := ssl("ssl.key.password"); ok && v != "" {
-			errs = append(errs, errors.New("listeners.https.ssl.key.password: sluice reads an unencrypted PEM key; decrypt it (openssl pkey -in key.pem -out key-plain.pem)"))
-		}
-		if v, ok := ssl("ssl.keystore.password"); ok && v != "" && strings.EqualFold(typ, "PEM") && !hasChain {
-			errs = append(errs, errors.New("listeners.https.ssl.keystore.password: a PEM keystore's key must be unencrypted for sluice; remove the password"))
+			if keyPass != "" {
+				errs = append(errs, errors.New("listeners.https.ssl.key.password: sluice reads an unencrypted PEM key; decrypt it (openssl pkey -in key.pem -out key-plain.pem)"))
+			}
+		default:
+			c, k, err := LoadKeystore(loc, typ, storePass, keyPass)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("listeners.https.ssl.keystore.location: %w", err))
+			}
+			w.Options.CertPEM, w.Options.KeyPEM = c, k
 		}
 		if ca, ok := ssl("ssl.truststore.certificates"); ok {
 			w.Options.ClientCAPEM = []byte(ca)
 		} else if loc, ok := ssl("ssl.truststore.location"); ok {
-			if typ, _ := ssl("ssl.truststore.type"); !strings.EqualFold(typ, "PEM") {
-				errs = append(errs, fmt.Errorf("listeners.https.ssl.truststore.type %q: sluice's REST listener reads PEM CA certificates (keytool -exportcert -rfc)", typ))
-			} else {
+			typ, _ := ssl("ssl.truststore.type")
+			if strings.EqualFold(strings.TrimSpace(typ), "PEM") {
 				w.Options.ClientCAFile = loc
+			} else {
+				pass, _ := ssl("ssl.truststore.password")
+				ca, err := LoadTruststore(loc, typ, pass)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("listeners.https.ssl.truststore.location: %w", err))
+				}
+				w.Options.ClientCAPEM = ca
 			}
 		}
 		if v, ok := ssl("ssl.client.auth"); ok {

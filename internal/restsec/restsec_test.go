@@ -232,7 +232,7 @@ func TestFromWorker(t *testing.T) {
 		"rest.extension.classes":                BasicAuthExtension + ",com.example.Other",
 	}
 	_, err = FromWorker(bad, "")
-	for _, frag := range []string{"one REST listener", `keystore.type "JKS"`, "listeners.https.ssl.enabled.protocols", "--rest-basic-auth-file", "com.example.Other"} {
+	for _, frag := range []string{"one REST listener", "listeners.https.ssl.keystore.location: keystore: open /x.jks", "listeners.https.ssl.enabled.protocols", "--rest-basic-auth-file", "com.example.Other"} {
 		if err == nil || !strings.Contains(err.Error(), frag) {
 			t.Errorf("error %v lacks %q", err, frag)
 		}
