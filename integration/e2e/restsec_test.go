@@ -252,6 +252,7 @@ func TestIntegrationRESTSecurityAndConfigProviders(t *testing.T) {
 		"SLUICE_REST_TOKENS_FILE="+tokens,
 		"SLUICE_REST_OPEN_PATHS=/healthz",
 		"SLUICE_CONFIG_PROVIDERS=file,env",
+		"RESTSEC_PG_USER="+role,
 	)
 	admin := basic("admin", "adm1n-pw")
 
@@ -316,7 +317,7 @@ func TestIntegrationRESTSecurityAndConfigProviders(t *testing.T) {
 	// A connector whose password is a placeholder.
 	ph := "${file:" + secretFile + ":password}"
 	cfg := pgConfig(t, name, name, "public."+name)
-	cfg["database.user"] = role
+	cfg["database.user"] = "${env:RESTSEC_PG_USER}" // the env provider, too
 	cfg["database.password"] = ph
 	cons := newConsumer(t, name+".public."+name)
 	code, _, body := d.req(t, "POST", "/connectors", admin, map[string]any{"name": name, "config": cfg}, false)
