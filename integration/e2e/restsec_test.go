@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -28,6 +29,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // restsecPKI is a test CA with a server certificate for 127.0.0.1 and a
@@ -231,16 +234,19 @@ func TestIntegrationRESTSecurityAndConfigProviders(t *testing.T) {
 	mustExec(t, pg, "INSERT INTO "+name+" VALUES (1, 'before start')")
 	dropSlot(t, name)
 	t.Cleanup(func() {
-		c, err := pgx.Connect(t.Context(), pgDSN)
+		// t.Context() is cancelled before cleanups run.
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, pgDSN)
 		if err != nil {
+			t.Logf("clean up %s: %v", name, err)
 			return
 		}
-		defer c.Close(t.Context())
+		defer c.Close(ctx)
 		for _, q := range []string{
 			"DROP PUBLICATION IF EXISTS " + name + "_pub", "DROP TABLE IF EXISTS " + name,
 			"REVOKE CREATE ON DATABASE sluice_test FROM " + role, "DROP ROLE IF EXISTS " + role,
 		} {
-			if _, err := c.Exec(t.Context(), q); err != nil {
+			if _, err := c.Exec(ctx, q); err != nil {
 				t.Logf("%s: %v", q, err)
 			}
 		}
@@ -255,6 +261,7 @@ func TestIntegrationRESTSecurityAndConfigProviders(t *testing.T) {
 		"RESTSEC_PG_USER="+role,
 	)
 	admin := basic("admin", "adm1n-pw")
+	t.Cleanup(func() { deleteTopicsWithPrefix(t, name) })
 
 	// TLS: a client without a certificate is refused in the handshake;
 	// plain HTTP gets nothing useful.
@@ -477,6 +484,36 @@ func waitSecureRunning(t *testing.T, d *secureDaemon, auth, name string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("connector %s: %s %s", name, s, tr)
+		}
+	}
+}
+
+// deleteTopicsWithPrefix deletes the Kafka topics whose names start with
+// prefix (what a test's connectors wrote).
+func deleteTopicsWithPrefix(t *testing.T, prefix string) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Logf("delete topics %s*: %v", prefix, err)
+		return
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	topics, err := adm.ListTopics(ctx)
+	if err != nil {
+		t.Logf("delete topics %s*: %v", prefix, err)
+		return
+	}
+	var del []string
+	for _, n := range topics.Names() {
+		if strings.HasPrefix(n, prefix) {
+			del = append(del, n)
+		}
+	}
+	if len(del) > 0 {
+		if _, err := adm.DeleteTopics(ctx, del...); err != nil {
+			t.Logf("delete topics %v: %v", del, err)
 		}
 	}
 }
