@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,7 +30,9 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
+	"github.com/sluicecdc/sluice/internal/configprovider"
 	"github.com/sluicecdc/sluice/internal/logging"
+	"github.com/sluicecdc/sluice/internal/restsec"
 	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
 	"github.com/sluicecdc/sluice/sinks"
 	sinkkafka "github.com/sluicecdc/sluice/sinks/kafka"
@@ -93,6 +96,17 @@ type serveConfig struct {
 	// schemasEnable is the worker's key.converter.schemas.enable /
 	// value.converter.schemas.enable for connectors that name no converter.
 	schemasEnable bool
+
+	// REST listener security (security.go).
+	rest restsec.Options
+	// advertisedHost and advertisedPort name this worker in status bodies
+	// when set (a worker config's rest.advertised.*).
+	advertisedHost string
+	advertisedPort int
+	// configProviders declares the config providers (--config-providers);
+	// providers is what it resolved to.
+	configProviders string
+	providers       *configprovider.Resolver
 }
 
 // env returns the environment variable's value, or def.
@@ -126,10 +140,14 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		shutdown = s
 		return nil
 	})
+	openPaths := securityFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var errs []error
+	if err := c.finishSecurity(*openPaths); err != nil {
+		errs = append(errs, err)
+	}
 	d, err := time.ParseDuration(shutdown)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: %w", shutdown, err))
@@ -275,13 +293,22 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	cluster := &clusterID{adm: adm}
 
 	health := &workerHealth{}
+	tlsCfg, err := c.rest.TLSConfig()
+	if err != nil {
+		return err
+	}
+	auth, err := restsec.NewAuthenticator(c.rest, levels.Logger(loggerREST))
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.listen, err)
 	}
+	wid := c.workerID(ln.Addr())
 	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
 		DataDir:  c.dataDir,
-		WorkerID: workerID(ln.Addr()),
+		WorkerID: wid,
 		Plugins:  plugins(levels),
 		NewSink: func(ctx context.Context, connector string, spec runtime.SinkSpec) (sinks.Sink, error) {
 			def := spec.Topics.Default()
@@ -316,18 +343,22 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Log:       levels.Logger(loggerRuntime),
 		Metrics:   metrics,
 		Worker:    runtime.WorkerDefaults{ConverterSchemasEnable: c.schemasEnable},
+		Providers: c.providers,
 	})
 	handler := rest.NewHandler(sup, rest.Options{
 		Version:  Version,
 		Commit:   Commit,
-		WorkerID: workerID(ln.Addr()),
+		WorkerID: wid,
 		Logger:   levels.Logger(loggerREST),
 		Metrics:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Ready:    cluster.ready,
 		Health:   health.get,
 		Loggers:  restLoggers{levels},
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: auth.Wrap(handler), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsCfg}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
 
 	prepareOffsetsTopic(ctx, adm, c, log)
 	if err := sup.Start(ctx); err != nil {
@@ -337,7 +368,8 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	health.started(cluster)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("sluice serving", "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers)
+	log.Info("sluice serving", "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers,
+		"rest_tls", tlsCfg != nil, "rest_client_auth", c.rest.ClientAuth, "rest_auth", auth.Enabled(), "config_providers", strings.Join(c.providers.Names(), ","))
 
 	select {
 	case <-ctx.Done():

@@ -15,7 +15,7 @@ var UnusedDebeziumKeys = map[string]string{
 	"connect.keep.alive":                          "a dropped binlog connection is always reconnected by the connector's retry policy, as Debezium's default (true)",
 	"converters":                                  "Debezium custom converters are Java classes, which sluice cannot load; column types map as docs/types.md says",
 	"custom.metric.tags":                          "sluice's Prometheus metrics are labelled by connector name; custom tags are not added",
-	"custom.sanitize.pattern":                     "sluice never logs a connector config; secrets are hidden by key name (*.password)",
+	"custom.sanitize.pattern":                     "sluice never logs a connector config; stored passwords (*.password) and resolved config provider values are scrubbed from logs and status traces",
 	"database.initial.statements":                 "sluice runs no user SQL when it connects",
 	"database.jdbc.driver":                        "a JDBC driver class; sluice connects with its own Go driver",
 	"database.protocol":                           "a JDBC protocol; sluice connects with its own Go driver",

@@ -10,7 +10,7 @@ package postgres
 var UnusedKeys = map[string]string{
 	"converters":                                 "Debezium custom converters are Java classes, which sluice cannot load; column types map as docs/types.md says",
 	"custom.metric.tags":                         "sluice's Prometheus metrics are labelled by connector name; custom tags are not added",
-	"custom.sanitize.pattern":                    "sluice never logs a connector config; secrets are hidden by key name (*.password)",
+	"custom.sanitize.pattern":                    "sluice never logs a connector config; stored passwords (*.password) and resolved config provider values are scrubbed from logs and status traces",
 	"database.connection.factory.class":          "a Java class, which sluice cannot load; sluice connects with its own Go driver",
 	"database.initial.statements":                "sluice runs no user SQL when it connects",
 	"database.query.timeout.ms":                  "sluice's queries end with the connector (stop, delete); there is no per-query timeout",

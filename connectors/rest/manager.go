@@ -21,9 +21,11 @@ type Manager interface {
 	// RUNNING). It fails with 409 if the name is taken and 400 if the config
 	// is invalid.
 	Create(ctx context.Context, name string, config map[string]string, initialState string) (ConnectorInfo, error)
-	// Info returns a connector's name, config (passwords hidden) and tasks.
+	// Info returns a connector's name, config (as stored) and tasks.
 	Info(name string) (ConnectorInfo, error)
-	// Config returns a connector's config, passwords hidden.
+	// Config returns a connector's config as stored: config provider
+	// placeholders unresolved, passwords as sent, as Kafka Connect returns
+	// it. PutConfig with an identical config changes and restarts nothing.
 	Config(name string) (map[string]string, error)
 	// PutConfig creates the connector (created true) or replaces its config
 	// and restarts it.
@@ -57,7 +59,7 @@ type Manager interface {
 	AlterOffsets(ctx context.Context, name string, offsets []PartitionOffset) error
 	// Tasks returns the configuration of each of a connector's tasks, with
 	// the task class under "task.class" as Kafka Connect's worker adds it
-	// (passwords hidden as in Config).
+	// (as stored, as in Config).
 	Tasks(name string) ([]TaskInfo, error)
 	// Topics returns the topics a connector has written to since it was
 	// created or its topics were last reset (Kafka Connect's active topics).

@@ -145,8 +145,8 @@ func TestSupervisorAvroConverter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := info.Config["value.converter.basic.auth.user.info"]; got != "[hidden]" {
-		t.Errorf("basic.auth.user.info shown as %q", got)
+	if got := info.Config["value.converter.basic.auth.user.info"]; got != "user:secret" {
+		t.Errorf("basic.auth.user.info shown as %q, want it as stored", got)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {

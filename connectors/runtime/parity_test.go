@@ -192,7 +192,7 @@ func TestSupervisorTasksAndVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []rest.TaskInfo{{ID: rest.TaskID{Connector: "c1", Task: 0}, Config: map[string]string{
-		"connector.class": "test", "topic.prefix": "p", "database.password": "[hidden]", "name": "c1",
+		"connector.class": "test", "topic.prefix": "p", "database.password": "pw", "name": "c1",
 		"task.class": "io.example.TestConnectorTask"}}}
 	if len(tasks) != 1 || tasks[0].ID != want[0].ID || !maps.Equal(tasks[0].Config, want[0].Config) {
 		t.Fatalf("tasks = %+v, want %+v", tasks, want)

@@ -47,7 +47,9 @@ type Plugin struct {
 	// may name a family of keys (see keyMatches). A key honoured (Keys,
 	// RuntimeKeys) must not be Unused too.
 	Unused map[string]string
-	// Secrets are keys whose values never leave the daemon (REST, logs).
+	// Secrets are keys whose values are kept out of logs, status traces and
+	// validate answers (GET config returns the config as stored, as Kafka
+	// Connect does).
 	Secrets []string
 	// Offsets shows a checkpoint in the shape of the connector's Debezium
 	// offsets (GET /connectors/{name}/offsets); nil uses Postgres's keys.

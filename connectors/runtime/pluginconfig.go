@@ -22,7 +22,7 @@ var converterPlugins = []rest.PluginInfo{
 const taskClassKey = "task.class"
 
 // Tasks returns the connector's task configurations: the connector's config
-// (secrets hidden) plus task.class, as Kafka Connect shows Debezium's one
+// as stored plus task.class, as Kafka Connect shows Debezium's one
 // task. A STOPPED connector has no tasks.
 func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
 	s.mu.Lock()

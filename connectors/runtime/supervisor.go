@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/rest"
+	"github.com/sluicecdc/sluice/internal/configprovider"
 	"github.com/sluicecdc/sluice/offsets"
 	"github.com/sluicecdc/sluice/sinks"
 )
@@ -56,6 +57,10 @@ type SupervisorOptions struct {
 	Knobs     *Knobs
 	// Worker holds the daemon's defaults for connector keys.
 	Worker WorkerDefaults
+	// Providers resolves config provider placeholders (${file:…},
+	// ${env:…}) when a task starts and when a config is validated; configs
+	// are kept and shown with their placeholders. Nil resolves nothing.
+	Providers *configprovider.Resolver
 }
 
 // SinkSpec is what a connector's config says about its sink: how the
@@ -244,11 +249,22 @@ func (s *Supervisor) setState(m *managed, state, trace string) {
 // missing privilege, a lost slot) is not retried.
 func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string) {
 	log := s.log.With("connector", m.name)
+	stored := cfg
 	var r *retrier
 	for {
+		// Placeholders are resolved at each start, so a rotated secret file
+		// is read again by a restart or a retry.
+		res := s.opts.Providers.Resolve(stored)
+		sec := secretsOf(s.opts.Plugins, stored, res.Secrets)
+		if err := res.Err(); err != nil {
+			log.Error("connector failed: a config provider placeholder did not resolve", "err", sec.scrub(err.Error()))
+			s.setState(m, StateFailed, sec.scrub(trace(err)))
+			return
+		}
+		cfg := res.Config
 		cc, src, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, m.name, cfg, log)
 		if len(probs) > 0 {
-			s.setState(m, StateFailed, invalidConfigError(probs).Error())
+			s.setState(m, StateFailed, sec.scrub(invalidConfigError(probs).Error()))
 			return
 		}
 		if r == nil {
@@ -259,7 +275,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 		}
 		enc, err := cc.newEncoder(ctx.Done(), log)
 		if err != nil {
-			s.setState(m, StateFailed, trace(err))
+			s.setState(m, StateFailed, sec.scrub(trace(err)))
 			return
 		}
 		// runningAt is when the run opened its source (unix ns, 0 before);
@@ -299,6 +315,8 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 		if err == nil {
 			err = errors.New("connector task ended unexpectedly")
 		}
+		// No resolved secret or stored password leaves in a log or a trace.
+		err = sec.scrubErr(err)
 		now := time.Now()
 		// An outage is over once a run has made progress: it committed
 		// something, or stayed RUNNING a while.
@@ -390,8 +408,19 @@ func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
 		return rest.Errorf(400, "Connector config %v contains no connector type", s.redact(cfg))
 	}
-	_, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, name, cfg, s.log)
+	// Checked with its placeholders resolved, as Kafka Connect validates a
+	// config. A placeholder that does not resolve now (a secret file not yet
+	// mounted) does not refuse the config: the task fails with the reason
+	// when it starts, and validate reports it on its key.
+	res := s.opts.Providers.Resolve(cfg)
+	_, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, name, res.Config, s.log)
+	for k := range res.Errors {
+		delete(probs, k)
+	}
 	if len(probs) > 0 {
+		// The problems are sluice's own messages, which quote no password;
+		// a resolved value may be quoted (a placeholder in a number key).
+		secrets(res.Secrets).scrubProblems(probs)
 		return invalidConfigError(probs)
 	}
 	return nil
@@ -416,20 +445,6 @@ func isSecret(p *Plugin, key string) bool {
 	return strings.HasSuffix(key, ".password") || key == "password" || strings.HasSuffix(key, ".basic.auth.user.info")
 }
 
-// withSecretsKept replaces "[hidden]" values in a new config with the old
-// values, so a config read back from GET can be PUT unchanged.
-func (s *Supervisor) withSecretsKept(old, cfg map[string]string) map[string]string {
-	out := maps.Clone(cfg)
-	for k, v := range out {
-		if v == hidden {
-			if ov, ok := old[k]; ok {
-				out[k] = ov
-			}
-		}
-	}
-	return out
-}
-
 // info is a connector's ConnectorInfo. A STOPPED connector has no tasks,
 // as in Kafka Connect.
 func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
@@ -439,7 +454,7 @@ func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
 	}
 	return rest.ConnectorInfo{
 		Name:   m.name,
-		Config: s.redact(m.config),
+		Config: maps.Clone(m.config),
 		Tasks:  tasks,
 		Type:   "source",
 	}
@@ -503,7 +518,9 @@ func (s *Supervisor) Info(name string) (rest.ConnectorInfo, error) {
 	return s.info(m), nil
 }
 
-// Config returns a connector's config, secrets hidden.
+// Config returns a connector's config as stored, placeholders unresolved and
+// passwords as they were sent, as Kafka Connect returns it (tools compare it
+// with what they sent).
 func (s *Supervisor) Config(name string) (map[string]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -511,16 +528,13 @@ func (s *Supervisor) Config(name string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.redact(m.config), nil
+	return maps.Clone(m.config), nil
 }
 
 // PutConfig creates or reconfigures a connector.
 func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]string) (rest.ConnectorInfo, bool, error) {
 	s.mu.Lock()
-	m, exists := s.conns[name]
-	if exists {
-		cfg = s.withSecretsKept(m.config, cfg)
-	}
+	_, exists := s.conns[name]
 	s.mu.Unlock()
 	if !exists {
 		info, err := s.Create(ctx, name, cfg, "")
@@ -536,6 +550,12 @@ func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]
 	m, ok := s.conns[name]
 	if !ok {
 		return rest.ConnectorInfo{}, false, notFound("Connector %s not found", name)
+	}
+	if maps.Equal(m.config, cfg) {
+		// Kafka Connect restarts neither the tasks nor the stored config
+		// for an identical config: nothing changes.
+		s.log.Info("connector config unchanged; not restarted", "connector", name)
+		return s.info(m), false, nil
 	}
 	old := m.config
 	m.config = cfg
@@ -666,23 +686,36 @@ func (s *Supervisor) UnusedKeys(name string) ([]rest.UnusedKey, error) {
 // already has a problem. The check is bounded by
 // connection.validation.timeout.ms.
 func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string][]string, error) {
-	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], cfg, s.log)
-	if cc.plugin == nil || cc.plugin.Check == nil {
+	res := s.opts.Providers.Resolve(cfg)
+	// The problems are sluice's own messages and the database's login
+	// errors, which quote no stored password; a resolved value may be quoted.
+	sec := secrets(res.Secrets)
+	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], res.Config, s.log)
+	for k, err := range res.Errors {
+		if probs == nil {
+			probs = problems{}
+		}
+		probs[k] = []string{err.Error()}
+	}
+	if cc.plugin == nil || cc.plugin.Check == nil || len(res.Errors) > 0 {
+		sec.scrubProblems(probs)
 		return probs, nil
 	}
 	for _, k := range connectionKeys {
 		if len(probs[k]) > 0 {
+			sec.scrubProblems(probs)
 			return probs, nil
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cc.validationTimeout)
 	defer cancel()
-	for k, es := range cc.plugin.Check(ctx, cfg) {
+	for k, es := range cc.plugin.Check(ctx, res.Config) {
 		if probs == nil {
 			probs = problems{}
 		}
 		probs[k] = append(probs[k], es...)
 	}
+	sec.scrubProblems(probs)
 	return probs, nil
 }
 

