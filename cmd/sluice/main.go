@@ -30,6 +30,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
 	"github.com/sluicecdc/sluice/internal/logging"
+	"github.com/sluicecdc/sluice/internal/workerconfig"
 	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
 	"github.com/sluicecdc/sluice/sinks"
 	sinkkafka "github.com/sluicecdc/sluice/sinks/kafka"
@@ -93,6 +94,15 @@ type serveConfig struct {
 	// schemasEnable is the worker's key.converter.schemas.enable /
 	// value.converter.schemas.enable for connectors that name no converter.
 	schemasEnable bool
+	// worker is the --worker-config file, nil without one; kafka holds
+	// the franz-go options (security, client.id) of each Kafka client.
+	worker *workerconfig.Config
+	kafka  kafkaClients
+}
+
+// kafkaClients are the options of sluice's Kafka clients from the worker file.
+type kafkaClients struct {
+	producer, consumer, admin []kgo.Opt
 }
 
 // env returns the environment variable's value, or def.
@@ -107,6 +117,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	var c serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	workerPath := env("SLUICE_WORKER_CONFIG", "")
+	fs.StringVar(&workerPath, "worker-config", workerPath, "a Kafka Connect worker properties file: bootstrap.servers, security.protocol, sasl.*, ssl.*, client.id, "+
+		"producer./consumer./admin. overrides, offset.storage.topic; flags and SLUICE_* variables override it (SLUICE_WORKER_CONFIG; see docs/security.md)")
 	fs.StringVar(&c.listen, "listen", env("SLUICE_LISTEN", ":8083"), "REST listen address (SLUICE_LISTEN)")
 	fs.StringVar(&c.dataDir, "data-dir", env("SLUICE_DATA_DIR", "./sluice-data"), "directory for registered connectors (SLUICE_DATA_DIR)")
 	fs.StringVar(&c.brokers, "kafka-brokers", env("SLUICE_KAFKA_BROKERS", "127.0.0.1:9092"), "comma-separated Kafka bootstrap servers (SLUICE_KAFKA_BROKERS)")
@@ -130,6 +143,13 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		return c, err
 	}
 	var errs []error
+	if workerPath != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if err := c.applyWorker(workerPath, set, &schemasEnable); err != nil {
+			return c, err
+		}
+	}
 	d, err := time.ParseDuration(shutdown)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: %w", shutdown, err))
@@ -266,7 +286,13 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := runtime.NewMetrics(reg)
 
-	admCl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if c.worker != nil {
+		log.Info("worker config read", "file", c.worker.Path)
+		for _, n := range c.worker.Notices() {
+			log.Warn("worker config key not honoured", "key", strings.SplitN(n, ": ", 2)[0], "reason", strings.SplitN(n, ": ", 2)[1])
+		}
+	}
+	admCl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, c.kafka.admin...)...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
@@ -296,7 +322,9 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 					t := spec.Topics.Spec(topic)
 					return sinkkafka.TopicSpec{Partitions: t.Partitions, ReplicationFactor: t.ReplicationFactor, Configs: t.Configs}
 				},
-				Options: producerOptions(spec.Producer),
+				// The worker file's security options, then the connector's
+				// producer.override.* keys.
+				Options: append(append([]kgo.Opt(nil), c.kafka.producer...), producerOptions(spec.Producer)...),
 				Logger:  sinkLog.With("connector", connector),
 			})
 			// An error that does not say whether it is retryable (a broker
@@ -307,10 +335,10 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			}
 			return s, err
 		},
-		Offsets: offsetskafka.New(brokers, c.offsetsTopic),
+		Offsets: offsetskafka.New(brokers, c.offsetsTopic, c.kafka.consumer...),
 		// A migration from Debezium reads Kafka Connect's offsets topic.
 		ConnectOffsets: func(ctx context.Context, topic string, match func([]byte) bool) ([]byte, error) {
-			return offsetskafka.New(brokers, topic).LoadKey(ctx, match)
+			return offsetskafka.New(brokers, topic, c.kafka.consumer...).LoadKey(ctx, match)
 		},
 		ClusterID: cluster.get,
 		Log:       levels.Logger(loggerRuntime),
