@@ -19,7 +19,9 @@ import (
 func tlsConfig(p map[string]string) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	var errs []error
-
+	if err := checkStoreTypes(p); err != nil {
+		return nil, err
+	}
 	roots, err := trustStore(p)
 	if err != nil {
 		errs = append(errs, err)
@@ -113,6 +115,20 @@ func storeType(p map[string]string, kind string) string {
 		return "JKS"
 	}
 	return t
+}
+
+// checkStoreTypes reports an ssl.truststore.type or ssl.keystore.type that
+// is none of JKS, PKCS12 and PEM, even when no store is given.
+func checkStoreTypes(p map[string]string) error {
+	var errs []error
+	for _, kind := range []string{"truststore", "keystore"} {
+		switch t := storeType(p, kind); t {
+		case "JKS", "PKCS12", "PEM":
+		default:
+			errs = append(errs, fmt.Errorf("ssl.%s.type=%s: use JKS, PKCS12 or PEM", kind, t))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // trustStore returns the CA pool from ssl.truststore.location or
