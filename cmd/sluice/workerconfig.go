@@ -26,8 +26,7 @@ func (c *serveConfig) applyWorker(path string, set map[string]bool, schemasEnabl
 	}
 	c.worker = w
 	given := func(flagName, envName string) bool {
-		_, inEnv := os.LookupEnv(envName)
-		return set[flagName] || inEnv
+		return set[flagName] || os.Getenv(envName) != ""
 	}
 	if b := w.Brokers(); len(b) > 0 && !given("kafka-brokers", "SLUICE_KAFKA_BROKERS") {
 		c.brokers = strings.Join(b, ",")
