@@ -78,6 +78,10 @@ Usage:
   sluice version         print the version
 
 Run 'sluice serve -h' for the flags; each also reads a SLUICE_* environment variable.
+'sluice serve --worker-config connect-distributed.properties' reads a Kafka Connect
+worker file: bootstrap.servers, security.protocol, sasl.*, ssl.* (TLS and SASL to
+Kafka), producer./consumer./admin. overrides; flags and SLUICE_* variables win over
+it. See docs/security.md.
 `)
 }
 
