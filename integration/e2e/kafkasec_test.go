@@ -290,6 +290,9 @@ func TestKafkaSecurityBadWorkerFile(t *testing.T) {
 		{"wrong_truststore_password", writeWorker(t, scramWorker(kafkaSASLSSL, kafkaSASLPass, "x", "ssl.truststore.type=PKCS12",
 			"ssl.truststore.location="+filepath.Join(kafkaTLSDir, "truststore.p12"), "ssl.truststore.password=wrong")),
 			"wrong password: check ssl.truststore.password"},
+		{"expired_client_certificate", writeWorker(t, scramWorker(kafkaSASLSSL, kafkaSASLPass, "x", append(pemTrust,
+			"ssl.keystore.type=PEM", "ssl.keystore.location="+expiredClientCert(t))...)),
+			"expired on 2020-01-02T00:00:00Z: renew it"},
 		{"wrong_jks_password", writeWorker(t, scramWorker(kafkaSASLSSL, kafkaSASLPass, "x",
 			"ssl.truststore.location="+filepath.Join(kafkaTLSDir, "truststore.jks"), "ssl.truststore.password=wrong")),
 			"wrong password: check ssl.truststore.password"},
@@ -326,6 +329,29 @@ func TestPostgresCrashExactlyOnceSASLSSL(t *testing.T) {
 		daemonEnv: []string{"SLUICE_WORKER_CONFIG=" + path, "SLUICE_KAFKA_BROKERS=" + kafkaSASLSSL},
 		consumer:  workerOpts(t, path),
 	})
+}
+
+// expiredClientCert writes a PEM client key and certificate that expired on 2020-01-02.
+func expiredClientCert(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "sluice expired"},
+		NotBefore: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, _ := x509.MarshalPKCS8PrivateKey(k)
+	p := filepath.Join(t.TempDir(), "client.pem")
+	out := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd})...)
+	if err := os.WriteFile(p, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // selfSignedCA returns a PEM CA certificate the broker's was not signed by.

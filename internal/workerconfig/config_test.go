@@ -208,6 +208,28 @@ func TestStores(t *testing.T) {
 	}
 }
 
+func TestExpiredClientCertificate(t *testing.T) {
+	_, leaf, key := testCA(t)
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	props := map[string]string{"ssl.keystore.type": "PEM",
+		"ssl.keystore.certificate.chain": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})),
+		"ssl.keystore.key":               string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))}
+	cert, err := keyStore(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkValidity(cert, time.Now()); err != nil {
+		t.Fatalf("valid now: %v", err)
+	}
+	err = checkValidity(cert, leaf.NotAfter.Add(time.Second))
+	if err == nil || !strings.Contains(err.Error(), `the client certificate "CN=client" expired on`) || !strings.Contains(err.Error(), "renew it") {
+		t.Errorf("expired: %v", err)
+	}
+	if err := checkValidity(cert, leaf.NotBefore.Add(-time.Second)); err == nil || !strings.Contains(err.Error(), "not valid before") {
+		t.Errorf("not yet valid: %v", err)
+	}
+}
+
 func TestOAuthTokenSource(t *testing.T) {
 	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"software.sslmate.com/src/go-pkcs12"
@@ -27,6 +28,9 @@ func tlsConfig(p map[string]string) (*tls.Config, error) {
 		errs = append(errs, err)
 	}
 	cert, err := keyStore(p)
+	if err == nil && cert != nil {
+		err = checkValidity(cert, time.Now())
+	}
 	if err != nil {
 		errs = append(errs, err)
 	} else if cert != nil {
@@ -56,6 +60,24 @@ func tlsConfig(p map[string]string) (*tls.Config, error) {
 		return nil, fmt.Errorf("ssl.endpoint.identification.algorithm=%s: use https (check the broker's host name, the default) or an empty value (do not)", alg)
 	}
 	return cfg, nil
+}
+
+// checkValidity refuses a client certificate that is expired or not yet
+// valid: the broker would refuse the handshake with a bare TLS alert.
+func checkValidity(cert *tls.Certificate, now time.Time) error {
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("ssl.keystore: client certificate: %w", err)
+	}
+	switch {
+	case now.After(leaf.NotAfter):
+		return fmt.Errorf("ssl.keystore: the client certificate %q expired on %s: renew it and point ssl.keystore.location (or ssl.keystore.certificate.chain) at the new one",
+			leaf.Subject.String(), leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		return fmt.Errorf("ssl.keystore: the client certificate %q is not valid before %s: check the machine's clock or the certificate",
+			leaf.Subject.String(), leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // verifyChainOnly checks the broker's chain against roots without the host name.
