@@ -370,3 +370,73 @@ func selfSignedCA(t *testing.T) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// TestKafkaSecurityMariaDBHistory: a MariaDB connector whose schema history
+// topic is on the SASL_SSL listener (schema.history.internal.consumer.* and
+// producer.* keys, as Debezium takes them) runs, and its records and history
+// arrive; without the keys, the history client is refused.
+func TestKafkaSecurityMariaDBHistory(t *testing.T) {
+	caPath := filepath.Join(kafkaTLSDir, "ca.pem")
+	for _, secured := range []bool{true, false} {
+		t.Run(fmt.Sprintf("history_keys=%v", secured), func(t *testing.T) {
+			prefix := uniq("kafkasec_hist")
+			db := prefix
+			histTopic := prefix + ".schemahistory"
+			myDatabase(t, db)
+			myExec(t, myConn(t), "USE "+db, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO t VALUES (1,'a'),(2,'b')")
+			dataTopic := prefix + "." + db + ".t"
+			deleteTopics(t, histTopic, prefix, dataTopic, prefix+"-offsets")
+			path := writeWorker(t, scramWorker(kafkaSASLSSL, kafkaSASLPass, prefix+"-offsets", "ssl.truststore.type=PEM", "ssl.truststore.location="+caPath))
+			d := startDaemonUp(t, t.TempDir(), "SLUICE_WORKER_CONFIG="+path, "SLUICE_KAFKA_BROKERS="+kafkaSASLSSL)
+			cfg := myConfig(t, prefix, db)
+			cfg["schema.history.internal.kafka.bootstrap.servers"] = kafkaSASLSSL
+			cfg["schema.history.internal.kafka.topic"] = histTopic
+			if secured {
+				for _, p := range []string{"schema.history.internal.producer.", "schema.history.internal.consumer."} {
+					cfg[p+"security.protocol"] = "SASL_SSL"
+					cfg[p+"sasl.mechanism"] = "SCRAM-SHA-512"
+					cfg[p+"sasl.jaas.config"] = fmt.Sprintf(`org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";`, kafkaSASLUser, kafkaSASLPass)
+					cfg[p+"ssl.truststore.type"] = "PEM"
+					cfg[p+"ssl.truststore.location"] = caPath
+				}
+			}
+			if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+				t.Fatalf("create connector: %d %s", code, body)
+			}
+			if !secured {
+				// The history client speaks PLAINTEXT to a SASL_SSL listener
+				// and cannot read the answer: the connector must not deliver
+				// anything.
+				time.Sleep(10 * time.Second)
+				st, trace := d.status(t, prefix).taskState()
+				c := newConsumerOpts(t, workerOpts(t, path), nil, dataTopic)
+				if n := len(c.settle(3 * time.Second)); n != 0 {
+					t.Fatalf("without the history keys %d records arrived", n)
+				}
+				t.Logf("without the history keys: task %s: %.200s", st, trace)
+				return
+			}
+			d.waitTaskState(t, prefix, "RUNNING", 60*time.Second)
+			c := newConsumerOpts(t, workerOpts(t, path), nil, dataTopic, histTopic)
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				data, hist := 0, 0
+				for _, r := range c.snapshot() {
+					if r.Topic == dataTopic {
+						data++
+					} else {
+						hist++
+					}
+				}
+				if data >= 2 && hist >= 1 {
+					t.Logf("over SASL_SSL: %d data records, %d schema history records", data, hist)
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("after 60s: %d data records, %d history records\n%s", data, hist, tail(d.logs.String(), 30))
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		})
+	}
+}
