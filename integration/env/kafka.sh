@@ -248,13 +248,15 @@ kafka_up() {
 			tail_log "$KAFKA_SERVER_LOG"
 			die "kafka: broker (pid $pid) runs but does not answer on $HOST:$KAFKA_PORT"
 		fi
-		if ! port_open "$KAFKA_SASL_SSL_PORT" || ! port_open "$KAFKA_SASL_PLAINTEXT_PORT"; then
-			warn "kafka: the running broker has no SASL listeners on :$KAFKA_SASL_SSL_PORT/:$KAFKA_SASL_PLAINTEXT_PORT (started before they were added); restart it: integration/env/down kafka && integration/env/up kafka"
-		else
+		if port_open "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_SASL_PLAINTEXT_PORT"; then
 			kafka_scram_users
+			log "kafka: already up on $HOST:$KAFKA_PORT (pid $pid)"
+			return 0
 		fi
-		log "kafka: already up on $HOST:$KAFKA_PORT (pid $pid)"
-		return 0
+		# Started by an older up, before the SASL listeners: restart it
+		# with the configuration just written (data and topics are kept).
+		warn "kafka: the running broker has no SASL listeners on :$KAFKA_SASL_SSL_PORT/:$KAFKA_SASL_PLAINTEXT_PORT; restarting it"
+		kafka_down
 	fi
 	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT" || port_open "$KAFKA_SASL_SSL_PORT" || port_open "$KAFKA_SASL_PLAINTEXT_PORT"; then
 		die "kafka: one of $HOST:$KAFKA_PORT, :$KAFKA_CONTROLLER_PORT, :$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
