@@ -64,7 +64,7 @@ func TestWorkerConfigErrors(t *testing.T) {
 	for text, want := range map[string]string{
 		"key.converter.schemas.enable=true\nvalue.converter.schemas.enable=false\n": "differ",
 		"value.converter=io.confluent.connect.avro.AvroConverter\n":                 "name the converter in each connector's config",
-		"security.protocol=SASL_SSL\nsasl.mechanism=KERBEROS\n":                    "sasl.mechanism=KERBEROS is not supported",
+		"security.protocol=SASL_SSL\nsasl.mechanism=KERBEROS\n":                     "sasl.mechanism=KERBEROS is not supported",
 	} {
 		p := filepath.Join(dir, "w.properties")
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {

@@ -440,3 +440,35 @@ func TestKafkaSecurityMariaDBHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestKafkaSecurityConsume: sluice consume reads over SASL_SSL with the
+// worker file, and says so when the login is refused (it used to look like
+// an empty topic).
+func TestKafkaSecurityConsume(t *testing.T) {
+	trust := []string{"ssl.truststore.type=PEM", "ssl.truststore.location=" + filepath.Join(kafkaTLSDir, "ca.pem")}
+	for _, tc := range []struct {
+		password, want string
+		code           int
+	}{
+		{kafkaSASLPass, "check\t", 0},
+		{"wrong", "SASL_AUTHENTICATION_FAILED", 1},
+	} {
+		path := writeWorker(t, scramWorker(kafkaSASLSSL, tc.password, "x", trust...))
+		var out bytes.Buffer
+		// sluice-env-check: the topic integration/env/up's check writes.
+		cmd := exec.Command(binPath, "consume", "--worker-config", path, "--idle", "3s", "--max", "1", "sluice-env-check")
+		cmd.Env = append(os.Environ(), "SLUICE_KAFKA_BROKERS=")
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("password %q: exit %d, output %q; want exit %d and %q", tc.password, code, out.String(), tc.code, tc.want)
+		}
+		t.Logf("password %q: exit %d: %s", tc.password, code, strings.TrimSpace(out.String()))
+	}
+}
