@@ -251,6 +251,9 @@ func TestKafkaSecurityRefused(t *testing.T) {
 			}
 			s := d.waitTaskState(t, prefix, "FAILED", 90*time.Second)
 			_, trace := s.taskState()
+			if !strings.HasPrefix(trace, "org.apache.kafka.connect.errors.ConnectException") {
+				t.Errorf("not terminal (retried): %.200s", trace)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(trace, w) {
 					t.Errorf("trace does not say %q:\n%s", w, trace)
@@ -471,4 +474,49 @@ func TestKafkaSecurityConsume(t *testing.T) {
 		}
 		t.Logf("password %q: exit %d: %s", tc.password, code, strings.TrimSpace(out.String()))
 	}
+}
+
+// TestKafkaSecurityMutualTLS: the env's SSL listener requires a client
+// certificate. With one (PEM, PKCS12, JKS keystore) records arrive; with
+// none the connector fails with the fix and stays FAILED.
+func TestKafkaSecurityMutualTLS(t *testing.T) {
+	mtls := envOr("SLUICE_KAFKA_MTLS", "127.0.0.1:59096")
+	base := []string{"bootstrap.servers=" + mtls, "security.protocol=SSL", "ssl.truststore.type=PEM",
+		"ssl.truststore.location=" + filepath.Join(kafkaTLSDir, "ca.pem")}
+	for name, ks := range map[string][]string{
+		"pem":    {"ssl.keystore.type=PEM", "ssl.keystore.location=" + filepath.Join(kafkaTLSDir, "client.pem")},
+		"pkcs12": {"ssl.keystore.type=PKCS12", "ssl.keystore.location=" + filepath.Join(kafkaTLSDir, "client.p12"), "ssl.keystore.password=" + kafkaTLSPass},
+		"jks": {"ssl.keystore.location=" + filepath.Join(kafkaTLSDir, "client.jks"), "ssl.keystore.password=" + kafkaTLSPass,
+			"ssl.key.password=" + kafkaTLSPass},
+	} {
+		t.Run(name, func(t *testing.T) {
+			prefix := uniq("kafkasec_mtls_" + name)
+			lines := append(append([]string{"offset.storage.topic=" + prefix + "-offsets"}, base...), ks...)
+			runSecured(t, prefix, strings.Join(lines, "\n")+"\n", prefix+"-offsets")
+		})
+	}
+	t.Run("no_client_certificate", func(t *testing.T) {
+		prefix := uniq("kafkasec_mtls_none")
+		path := writeWorker(t, strings.Join(append([]string{"offset.storage.topic=" + prefix + "-offsets"}, base...), "\n")+"\n")
+		table := secTable(t, prefix)
+		dropSlot(t, prefix)
+		deleteTopics(t, prefix+"."+table, prefix+"-offsets")
+		d := startDaemonUp(t, t.TempDir(), "SLUICE_WORKER_CONFIG="+path, "SLUICE_KAFKA_BROKERS="+mtls)
+		if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": pgConfig(t, prefix, prefix, table)}); code != 201 {
+			t.Fatalf("create connector: %d %s", code, body)
+		}
+		s := d.waitTaskState(t, prefix, "FAILED", 90*time.Second)
+		_, trace := s.taskState()
+		if !strings.HasPrefix(trace, "org.apache.kafka.connect.errors.ConnectException") {
+			t.Errorf("not terminal (retried): %.200s", trace)
+		}
+		if !strings.Contains(trace, "refused sluice's TLS client certificate") || !strings.Contains(trace, "ssl.keystore.location") {
+			t.Fatalf("trace does not name the fix:\n%s", trace)
+		}
+		time.Sleep(3 * time.Second)
+		if st, _ := d.status(t, prefix).taskState(); st != "FAILED" {
+			t.Fatalf("task state %s after 3s, want it to stay FAILED", st)
+		}
+		t.Logf("no client certificate: FAILED: %.400s", trace)
+	})
 }

@@ -82,6 +82,39 @@ kafka_make_tls() {
 	mv "$d.tmp" "$d"
 }
 
+# kafka_make_client_tls: a client key and certificate signed by the env's
+# CA, for the mutual-TLS listener: client.pem (certificate and key), client.p12
+# and client.jks (password $KAFKA_TLS_PASSWORD). Made once, after the CA.
+kafka_make_client_tls() {
+	local d="$KAFKA_TLS_DIR" pw="$KAFKA_TLS_PASSWORD"
+	if [[ -s "$d/client.p12" && -s "$d/client.jks" && -s "$d/client.pem" ]]; then
+		return 0
+	fi
+	log "kafka: making a client certificate in $d"
+	(
+		cd "$d"
+		rm -f client.*
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=sluice-env client" -keyout client.key -out client.csr
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+			-extfile client.ext -out client.crt
+		openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca.pem -name client \
+			-out client.p12 -passout "pass:$pw"
+		keytool -importkeystore -noprompt -srckeystore client.p12 -srcstoretype PKCS12 -srcstorepass "$pw" \
+			-destkeystore client.jks -deststoretype JKS -deststorepass "$pw" -destkeypass "$pw"
+		openssl pkcs8 -topk8 -nocrypt -in client.key -out client.pk8
+		cat client.crt client.pk8 >client.pem
+		rm -f client.csr client.ext client.key client.pk8 ca.srl
+	) >"$KAFKA_LOGS/tls-client.log" 2>&1 || {
+		tail_log "$KAFKA_LOGS/tls-client.log"
+		die "kafka: making the client certificate failed"
+	}
+	chmod a+r "$d"/client.*
+	if [[ $EUID -eq 0 ]]; then
+		chown "$ENV_USER:$ENV_USER" "$d"/client.*
+	fi
+}
+
 # kafka_scram_args: the StorageTool arguments that create the SCRAM users.
 kafka_scram_args() {
 	local m
@@ -104,11 +137,11 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=$HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$HOST:$KAFKA_SASL_SSL_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PLAINTEXT_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,SASL_SSL://$HOST:$KAFKA_SASL_SSL_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PLAINTEXT_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$HOST:$KAFKA_SASL_SSL_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PLAINTEXT_PORT,SSL://$HOST:$KAFKA_MTLS_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,SASL_SSL://$HOST:$KAFKA_SASL_SSL_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PLAINTEXT_PORT,SSL://$HOST:$KAFKA_MTLS_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
 # SASL_SSL: SCRAM users made at format time (kafka_scram_args), the env's CA.
 listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
@@ -117,6 +150,15 @@ listener.name.sasl_ssl.ssl.keystore.type=PKCS12
 listener.name.sasl_ssl.ssl.keystore.location=$KAFKA_TLS_DIR/broker.p12
 listener.name.sasl_ssl.ssl.keystore.password=$KAFKA_TLS_PASSWORD
 listener.name.sasl_ssl.ssl.key.password=$KAFKA_TLS_PASSWORD
+# SSL: mutual TLS, a client certificate signed by the env's CA required.
+listener.name.ssl.ssl.client.auth=required
+listener.name.ssl.ssl.keystore.type=PKCS12
+listener.name.ssl.ssl.keystore.location=$KAFKA_TLS_DIR/broker.p12
+listener.name.ssl.ssl.keystore.password=$KAFKA_TLS_PASSWORD
+listener.name.ssl.ssl.key.password=$KAFKA_TLS_PASSWORD
+listener.name.ssl.ssl.truststore.type=PKCS12
+listener.name.ssl.ssl.truststore.location=$KAFKA_TLS_DIR/truststore.p12
+listener.name.ssl.ssl.truststore.password=$KAFKA_TLS_PASSWORD
 # SASL_PLAINTEXT: PLAIN, one user.
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
@@ -239,6 +281,7 @@ kafka_up() {
 	kafka_check_build
 	ensure_state_dir "$KAFKA_DIR" "$KAFKA_DATA" "$KAFKA_LOGS"
 	kafka_make_tls
+	kafka_make_client_tls
 
 	local pid
 	if pid="$(kafka_pid)"; then
@@ -248,18 +291,18 @@ kafka_up() {
 			tail_log "$KAFKA_SERVER_LOG"
 			die "kafka: broker (pid $pid) runs but does not answer on $HOST:$KAFKA_PORT"
 		fi
-		if port_open "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_SASL_PLAINTEXT_PORT"; then
+		if port_open "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_SASL_PLAINTEXT_PORT" && port_open "$KAFKA_MTLS_PORT"; then
 			kafka_scram_users
 			log "kafka: already up on $HOST:$KAFKA_PORT (pid $pid)"
 			return 0
 		fi
 		# Started by an older up, before the SASL listeners: restart it
 		# with the configuration just written (data and topics are kept).
-		warn "kafka: the running broker has no SASL listeners on :$KAFKA_SASL_SSL_PORT/:$KAFKA_SASL_PLAINTEXT_PORT; restarting it"
+		warn "kafka: the running broker lacks a secured listener (:$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT, :$KAFKA_MTLS_PORT); restarting it"
 		kafka_down
 	fi
-	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT" || port_open "$KAFKA_SASL_SSL_PORT" || port_open "$KAFKA_SASL_PLAINTEXT_PORT"; then
-		die "kafka: one of $HOST:$KAFKA_PORT, :$KAFKA_CONTROLLER_PORT, :$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
+	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT" || port_open "$KAFKA_SASL_SSL_PORT" || port_open "$KAFKA_SASL_PLAINTEXT_PORT" || port_open "$KAFKA_MTLS_PORT"; then
+		die "kafka: one of $HOST:$KAFKA_PORT, :$KAFKA_CONTROLLER_PORT, :$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT, :$KAFKA_MTLS_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
 	fi
 
 	kafka_write_config
@@ -307,7 +350,7 @@ kafka_up() {
 		die "kafka: broker does not answer on $HOST:$KAFKA_PORT or cannot run a transaction"
 	fi
 	kafka_scram_users
-	log "kafka: up on $HOST:$KAFKA_PORT (pid $(kafka_pid)), SASL_SSL on :$KAFKA_SASL_SSL_PORT, SASL_PLAINTEXT on :$KAFKA_SASL_PLAINTEXT_PORT"
+	log "kafka: up on $HOST:$KAFKA_PORT (pid $(kafka_pid)), SASL_SSL on :$KAFKA_SASL_SSL_PORT, SASL_PLAINTEXT on :$KAFKA_SASL_PLAINTEXT_PORT, mutual TLS on :$KAFKA_MTLS_PORT"
 }
 
 kafka_down() {

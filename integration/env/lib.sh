@@ -32,6 +32,8 @@ KAFKA_CONTROLLER_PORT=59093
 # and SCRAM-SHA-256 (certificate from the env's own CA), SASL_PLAINTEXT with PLAIN.
 KAFKA_SASL_SSL_PORT=59094
 KAFKA_SASL_PLAINTEXT_PORT=59095
+# SSL with client certificates required (mutual TLS), same CA.
+KAFKA_MTLS_PORT=59096
 KAFKA_SASL_USER=sluice
 KAFKA_SASL_PASSWORD=sluice-secret
 KAFKA_TLS_PASSWORD=sluice-tls

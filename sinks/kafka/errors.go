@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -66,6 +68,11 @@ func classify(err error) error {
 type TLSError struct{ Err error }
 
 func (e *TLSError) Error() string {
+	if isClientCertAlert(e.Err) {
+		return e.Err.Error() + ": the Kafka broker refused sluice's TLS client certificate (or got none): set " +
+			"ssl.keystore.location (or ssl.keystore.certificate.chain and ssl.keystore.key) in the worker config to a " +
+			"valid certificate signed by a CA the broker trusts"
+	}
 	return e.Err.Error() + ": the Kafka broker's TLS certificate was refused: trust the CA that signed it " +
 		"(ssl.truststore.location/ssl.truststore.certificates in the worker config), and connect with a host name the " +
 		"certificate names (or set ssl.endpoint.identification.algorithm= empty to skip the host name check)"
@@ -82,5 +89,19 @@ func isCertError(err error) bool {
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
 	var cv *tls.CertificateVerificationError
-	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv)
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv) ||
+		isClientCertAlert(err)
+}
+
+// isClientCertAlert reports a TLS alert with which the broker refused the
+// client's certificate (bad, unsupported, revoked, expired or unknown
+// certificate, unknown CA, certificate required). crypto/tls returns these
+// as a *net.OpError "remote error" around an unexported alert type.
+func isClientCertAlert(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil {
+		return false
+	}
+	msg := op.Err.Error()
+	return strings.HasPrefix(msg, "tls: ") && (strings.Contains(msg, "certificate") || strings.Contains(msg, "unknown certificate authority"))
 }
