@@ -173,6 +173,7 @@ func runSecured(t *testing.T, prefix, worker, offsetsTopic string) {
 	cp := oc.waitCount(t, 1, 30*time.Second)
 	t.Logf("%s: %d records over %s, %d checkpoint records on %s (key %s)", prefix, len(recs), w.Brokers(), len(cp), offsetsTopic, cp[0].Key)
 	d.term(t)
+	noSecretIn(t, d.logs.String(), kafkaSASLPass, kafkaTLSPass)
 }
 
 func TestKafkaSecuritySASLSSL(t *testing.T) {
@@ -260,6 +261,7 @@ func TestKafkaSecurityRefused(t *testing.T) {
 				}
 			}
 			t.Logf("%s: FAILED: %s", tc.name, strings.SplitN(trace, "\n", 2)[0])
+			noSecretIn(t, d.logs.String()+trace, kafkaSASLPass, "not-the-password")
 			// Terminal: still FAILED a while later, not restarted.
 			time.Sleep(3 * time.Second)
 			if st, _ := d.status(t, prefix).taskState(); st != "FAILED" {
@@ -433,6 +435,8 @@ func TestKafkaSecurityMariaDBHistory(t *testing.T) {
 				}
 				if data >= 2 && hist >= 1 {
 					t.Logf("over SASL_SSL: %d data records, %d schema history records", data, hist)
+					_, cfgBody := d.do(t, "GET", "/connectors/"+prefix+"/status", nil)
+					noSecretIn(t, d.logs.String()+string(cfgBody), kafkaSASLPass)
 					break
 				}
 				if time.Now().After(deadline) {
@@ -519,4 +523,17 @@ func TestKafkaSecurityMutualTLS(t *testing.T) {
 		}
 		t.Logf("no client certificate: FAILED: %.400s", trace)
 	})
+}
+
+// noSecretIn fails the test when out contains one of the secrets.
+func noSecretIn(t *testing.T, out string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("the secret %q appears in sluice's output", s)
+		}
+	}
+	if len(out) == 0 {
+		t.Errorf("no output to check for secrets")
+	}
 }
