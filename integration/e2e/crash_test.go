@@ -302,6 +302,7 @@ func runPostgresCrash(t *testing.T, k crashKafka) {
 
 	var bigSeen, snapSeen atomic.Int64
 	topic := prefix + "." + table
+	deleteTopicsAfter(t, topic)
 	c := newConsumerOpts(t, k.consumer, func(r record) {
 		id, ev, err := parseCrashRecord(r)
 		if err != nil {
