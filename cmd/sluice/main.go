@@ -150,7 +150,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	if workerPath != "" {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if err := c.applyWorker(workerPath, set, &schemasEnable); err != nil {
+		if err := c.applyWorkerKafka(workerPath, set, &schemasEnable); err != nil {
 			return c, err
 		}
 	}

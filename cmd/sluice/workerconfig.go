@@ -14,12 +14,12 @@ import (
 // config.providers is then an error). The config providers connect here.
 var resolveWorkerConfig workerconfig.Resolver
 
-// applyWorker reads the worker file at path and takes from it what no flag
+// applyWorkerKafka reads the worker file at path and takes from it what no flag
 // (set) or SLUICE_* variable already gave: bootstrap.servers,
 // offset.storage.topic, the converters' schemas.enable; then the Kafka
 // clients' security options. The REST keys (workerconfig.RESTKeys) are left
 // in c.worker.Props for the REST options.
-func (c *serveConfig) applyWorker(path string, set map[string]bool, schemasEnable *string) error {
+func (c *serveConfig) applyWorkerKafka(path string, set map[string]bool, schemasEnable *string) error {
 	w, err := workerconfig.Load(path, resolveWorkerConfig)
 	if err != nil {
 		return err
