@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluicecdc/sluice/internal/workerconfig"
 )
 
 // consume prints the records of topics as a read_committed consumer sees
@@ -20,6 +23,7 @@ func consume(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("consume", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	brokers := fs.String("kafka-brokers", env("SLUICE_KAFKA_BROKERS", "127.0.0.1:9092"), "comma-separated Kafka bootstrap servers (SLUICE_KAFKA_BROKERS)")
+	workerPath := fs.String("worker-config", env("SLUICE_WORKER_CONFIG", ""), "a Kafka Connect worker properties file: its bootstrap.servers and consumer security settings (SLUICE_WORKER_CONFIG)")
 	max := fs.Int("max", 0, "stop after this many records (0: no limit)")
 	idle := fs.Duration("idle", 5*time.Second, "stop when no record arrived for this long (0: never)")
 	showTopic := fs.Bool("topic", false, "print the topic before each record")
@@ -42,7 +46,23 @@ func consume(args []string, stdout, stderr io.Writer) int {
 	if *afterMs > 0 {
 		start = kgo.NewOffset().AfterMilli(*afterMs)
 	}
-	cl, err := kgo.NewClient(
+	var sec []kgo.Opt
+	if *workerPath != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		w, err := workerconfig.Load(*workerPath, resolveWorkerConfig)
+		if err == nil {
+			sec, err = w.ClientOptions(workerconfig.Consumer)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "sluice consume: %v\n", err)
+			return 2
+		}
+		if b := w.Brokers(); len(b) > 0 && !set["kafka-brokers"] && os.Getenv("SLUICE_KAFKA_BROKERS") == "" {
+			*brokers = strings.Join(b, ",")
+		}
+	}
+	cl, err := kgo.NewClient(append(sec,
 		kgo.SeedBrokers(strings.Split(*brokers, ",")...),
 		kgo.ConsumeTopics(fs.Args()...),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -51,7 +71,7 @@ func consume(args []string, stdout, stderr io.Writer) int {
 		// its topics on first write).
 		kgo.MetadataMinAge(250*time.Millisecond),
 		kgo.MetadataMaxAge(time.Second),
-	)
+	)...)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice consume: %v\n", err)
 		return 1
@@ -59,6 +79,15 @@ func consume(args []string, stdout, stderr io.Writer) int {
 	defer cl.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// A refused login or certificate would otherwise look like an empty
+	// topic: the client retries its metadata requests quietly.
+	pctx, pcancel := context.WithTimeout(ctx, 15*time.Second)
+	err = cl.Ping(pctx)
+	pcancel()
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "sluice consume: Kafka at %s: %v (check --kafka-brokers and the worker config's security settings)\n", *brokers, err)
+		return 1
+	}
 	n := 0
 	last := time.Now()
 	for {

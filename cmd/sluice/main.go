@@ -33,6 +33,7 @@ import (
 	"github.com/sluicecdc/sluice/internal/configprovider"
 	"github.com/sluicecdc/sluice/internal/logging"
 	"github.com/sluicecdc/sluice/internal/restsec"
+	"github.com/sluicecdc/sluice/internal/workerconfig"
 	offsetskafka "github.com/sluicecdc/sluice/offsets/kafka"
 	"github.com/sluicecdc/sluice/sinks"
 	sinkkafka "github.com/sluicecdc/sluice/sinks/kafka"
@@ -80,6 +81,10 @@ Usage:
   sluice version         print the version
 
 Run 'sluice serve -h' for the flags; each also reads a SLUICE_* environment variable.
+'sluice serve --worker-config connect-distributed.properties' reads a Kafka Connect
+worker file: bootstrap.servers, security.protocol, sasl.*, ssl.* (TLS and SASL to
+Kafka), producer./consumer./admin. overrides; flags and SLUICE_* variables win over
+it. See docs/security.md.
 `)
 }
 
@@ -107,6 +112,15 @@ type serveConfig struct {
 	// providers is what it resolved to.
 	configProviders string
 	providers       *configprovider.Resolver
+	// worker is the --worker-config file, nil without one; kafka holds
+	// the franz-go options (security, client.id) of each Kafka client.
+	worker *workerconfig.Config
+	kafka  kafkaClients
+}
+
+// kafkaClients are the options of sluice's Kafka clients from the worker file.
+type kafkaClients struct {
+	producer, consumer, admin []kgo.Opt
 }
 
 // env returns the environment variable's value, or def.
@@ -121,6 +135,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	var c serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	workerPath := env("SLUICE_WORKER_CONFIG", "")
+	fs.StringVar(&workerPath, "worker-config", workerPath, "a Kafka Connect worker properties file: bootstrap.servers, security.protocol, sasl.*, ssl.*, client.id, "+
+		"producer./consumer./admin. overrides, offset.storage.topic; flags and SLUICE_* variables override it (SLUICE_WORKER_CONFIG; see docs/security.md)")
 	fs.StringVar(&c.listen, "listen", env("SLUICE_LISTEN", ":8083"), "REST listen address (SLUICE_LISTEN)")
 	fs.StringVar(&c.dataDir, "data-dir", env("SLUICE_DATA_DIR", "./sluice-data"), "directory for registered connectors (SLUICE_DATA_DIR)")
 	fs.StringVar(&c.brokers, "kafka-brokers", env("SLUICE_KAFKA_BROKERS", "127.0.0.1:9092"), "comma-separated Kafka bootstrap servers (SLUICE_KAFKA_BROKERS)")
@@ -147,6 +164,21 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	var errs []error
 	if err := c.finishSecurity(*openPaths); err != nil {
 		errs = append(errs, err)
+	}
+	if workerPath != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		// The Kafka keys (workerconfig), then the REST keys and the
+		// config providers (security.go) of the same, resolved, file.
+		if err := c.applyWorkerKafka(workerPath, set, &schemasEnable); err != nil {
+			return c, err
+		}
+		explicit := func(name string) bool {
+			return set[name] || os.Getenv("SLUICE_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))) != ""
+		}
+		if err := c.applyWorker(c.worker.Props, os.Getenv("KAFKA_OPTS"), explicit); err != nil {
+			errs = append(errs, fmt.Errorf("worker config %s: %w", workerPath, err))
+		}
 	}
 	d, err := time.ParseDuration(shutdown)
 	if err != nil {
@@ -284,7 +316,13 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := runtime.NewMetrics(reg)
 
-	admCl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if c.worker != nil {
+		log.Info("worker config read", "file", c.worker.Path)
+		for _, n := range c.worker.Notices() {
+			log.Warn("worker config key not honoured", "key", strings.SplitN(n, ": ", 2)[0], "reason", strings.SplitN(n, ": ", 2)[1])
+		}
+	}
+	admCl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, c.kafka.admin...)...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
@@ -323,7 +361,9 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 					t := spec.Topics.Spec(topic)
 					return sinkkafka.TopicSpec{Partitions: t.Partitions, ReplicationFactor: t.ReplicationFactor, Configs: t.Configs}
 				},
-				Options: producerOptions(spec.Producer),
+				// The worker file's security options, then the connector's
+				// producer.override.* keys.
+				Options: append(append([]kgo.Opt(nil), c.kafka.producer...), producerOptions(spec.Producer)...),
 				Logger:  sinkLog.With("connector", connector),
 			})
 			// An error that does not say whether it is retryable (a broker
@@ -334,10 +374,10 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			}
 			return s, err
 		},
-		Offsets: offsetskafka.New(brokers, c.offsetsTopic),
+		Offsets: offsetskafka.New(brokers, c.offsetsTopic, c.kafka.consumer...),
 		// A migration from Debezium reads Kafka Connect's offsets topic.
 		ConnectOffsets: func(ctx context.Context, topic string, match func([]byte) bool) ([]byte, error) {
-			return offsetskafka.New(brokers, topic).LoadKey(ctx, match)
+			return offsetskafka.New(brokers, topic, c.kafka.consumer...).LoadKey(ctx, match)
 		},
 		ClusterID: cluster.get,
 		Log:       levels.Logger(loggerRuntime),

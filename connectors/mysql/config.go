@@ -4,17 +4,18 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/sluicecdc/sluice/connectors/captureopts"
-	"github.com/sluicecdc/sluice/connectors/change"
-	"github.com/sluicecdc/sluice/connectors/columns"
-	"github.com/sluicecdc/sluice/connectors/filter"
-	"github.com/sluicecdc/sluice/connectors/txmeta"
 	"net"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
+	"github.com/sluicecdc/sluice/connectors/filter"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // Connector classes (connector.class) and their short aliases.
@@ -204,8 +205,11 @@ type Config struct {
 	// schema.history.internal.kafka.topic and .bootstrap.servers (no
 	// history when empty); SkipUnparseableDDL is
 	// schema.history.internal.skip.unparseable.ddl.
-	HistoryTopic       string
-	HistoryBrokers     []string
+	HistoryTopic   string
+	HistoryBrokers []string
+	// HistoryClientProps are the history client's TLS/SASL settings, from
+	// schema.history.internal.{producer,consumer}.* (historysec.go).
+	HistoryClientProps map[string]string
 	SkipUnparseableDDL bool
 
 	// The other binlog keys (binlogkeys.go, tls.go): include.query;
@@ -383,6 +387,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	errs = append(errs, hbErrs...)
 
 	historyConfig(&c, m, bad)
+	historySecurity(&c, m)
 	binlogKeys(&c, m, &errs, bad)
 
 	if err := errors.Join(errs...); err != nil {

@@ -329,7 +329,12 @@ func (e *HistoryError) Retryable() bool { return e.Fix == "" }
 
 // historyClient opens a client on the history's brokers.
 func historyClient(cfg *Config, opts ...kgo.Opt) (*kgo.Client, error) {
-	opts = append([]kgo.Opt{kgo.SeedBrokers(cfg.HistoryBrokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted())}, opts...)
+	sec, err := historyClientOpts(cfg)
+	if err != nil {
+		return nil, &HistoryError{Topic: cfg.HistoryTopic, Op: "connect to " + strings.Join(cfg.HistoryBrokers, ","), Err: err,
+			Fix: "fix the schema.history.internal.consumer.* (or producer.*) Kafka security keys"}
+	}
+	opts = append(append([]kgo.Opt{kgo.SeedBrokers(cfg.HistoryBrokers...), kgo.FetchIsolationLevel(kgo.ReadCommitted())}, sec...), opts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, &HistoryError{Topic: cfg.HistoryTopic, Op: "connect to " + strings.Join(cfg.HistoryBrokers, ","), Err: err,

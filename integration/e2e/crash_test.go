@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 const (
@@ -277,7 +278,19 @@ func TestPostgresCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
-	prefix := uniq("crash")
+	runPostgresCrash(t, crashKafka{prefix: "crash", consumer: []kgo.Opt{kgo.SeedBrokers(brokers...)}})
+}
+
+// crashKafka is how the crash test reaches Kafka: the daemon's extra
+// environment (a worker config) and the checking consumer's client options.
+type crashKafka struct {
+	prefix    string
+	daemonEnv []string
+	consumer  []kgo.Opt
+}
+
+func runPostgresCrash(t *testing.T, k crashKafka) {
+	prefix := uniq(k.prefix)
 	slot := prefix
 	table := prefix + ".items"
 	dropSlot(t, slot)
@@ -289,7 +302,8 @@ func TestPostgresCrashExactlyOnce(t *testing.T) {
 
 	var bigSeen, snapSeen atomic.Int64
 	topic := prefix + "." + table
-	c := newConsumerWith(t, func(r record) {
+	deleteTopicsAfter(t, topic)
+	c := newConsumerOpts(t, k.consumer, func(r record) {
 		id, ev, err := parseCrashRecord(r)
 		if err != nil {
 			return
@@ -303,7 +317,7 @@ func TestPostgresCrashExactlyOnce(t *testing.T) {
 	}, topic)
 
 	dataDir := t.TempDir()
-	d := startDaemon(t, dataDir)
+	d := startDaemon(t, dataDir, k.daemonEnv...)
 	cfg := pgConfig(t, prefix, slot, table)
 	cfg["snapshot.fetch.size"] = "4000"
 	cfg["sluice.batch.max.events"] = "3000"
@@ -339,7 +353,7 @@ func TestPostgresCrashExactlyOnce(t *testing.T) {
 			kills++
 		}
 		t.Logf("%s #%d at %d records (snapshot reads %d, big-tx rows %d)", how, kills, c.count(), snapSeen.Load(), bigSeen.Load())
-		d = startDaemon(t, dataDir)
+		d = startDaemon(t, dataDir, k.daemonEnv...)
 	}
 	waitFor := func(what string, cond func() bool, timeout time.Duration) {
 		t.Helper()

@@ -368,13 +368,19 @@ func newConsumer(t *testing.T, topics ...string) *consumer {
 
 func newConsumerWith(t *testing.T, onRecord func(record), topics ...string) *consumer {
 	t.Helper()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(brokers...),
+	return newConsumerOpts(t, []kgo.Opt{kgo.SeedBrokers(brokers...)}, onRecord, topics...)
+}
+
+// newConsumerOpts is newConsumerWith on a client made with opts (seed
+// brokers, security) instead of the plain test broker.
+func newConsumerOpts(t *testing.T, opts []kgo.Opt, onRecord func(record), topics ...string) *consumer {
+	t.Helper()
+	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), opts...),
 		kgo.ConsumeTopics(topics...),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.AllowAutoTopicCreation(),
-	)
+	)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@
 //
 //   KafkaCheck ready  BOOTSTRAP [TIMEOUT_SECONDS]  metadata answers, then one committed transaction
 //   KafkaCheck topics BOOTSTRAP                    list topics (internal ones too)
+//   KafkaCheck scram  BOOTSTRAP USER PASSWORD      upsert USER's SCRAM-SHA-512 and -256 credentials
 //
 // "ready" fails unless the broker registered, a topic can be created and a
 // transactional producer gets a producer id (InitProducerId creates
@@ -18,6 +19,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,10 +38,11 @@ public class KafkaCheck {
             System.exit(2);
         }
         String bootstrap = args[1];
-        long timeoutMs = (args.length > 2 ? Long.parseLong(args[2]) : 60) * 1000;
+        long timeoutMs = (args.length > 2 && args[0].equals("ready") ? Long.parseLong(args[2]) : 60) * 1000;
         switch (args[0]) {
             case "ready" -> ready(bootstrap, System.currentTimeMillis() + timeoutMs);
             case "topics" -> topics(bootstrap);
+            case "scram" -> scram(bootstrap, args[2], args[3]);
             default -> {
                 System.err.println("unknown command " + args[0]);
                 System.exit(2);
@@ -57,6 +62,17 @@ public class KafkaCheck {
         try (Admin a = admin(bootstrap)) {
             a.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS)
                     .stream().sorted().forEach(System.out::println);
+        }
+    }
+
+    static void scram(String bootstrap, String user, String password) throws Exception {
+        try (Admin a = admin(bootstrap)) {
+            // One mechanism per request: a request may alter a user only once.
+            for (ScramMechanism m : List.of(ScramMechanism.SCRAM_SHA_512, ScramMechanism.SCRAM_SHA_256)) {
+                a.alterUserScramCredentials(List.of(
+                        new UserScramCredentialUpsertion(user, new ScramCredentialInfo(m, 4096), password)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -10,6 +10,10 @@ KAFKA_PROPS="$KAFKA_DIR/server.properties"
 KAFKA_PID="$KAFKA_DIR/kafka.pid"
 KAFKA_OUT="$KAFKA_LOGS/kafka.out" # stdout/stderr of the JVM
 KAFKA_SERVER_LOG="$KAFKA_LOGS/server.log"
+# TLS material made by kafka_make_tls: ca.pem (the env's CA), broker.p12 (the
+# broker's key and certificate, for 127.0.0.1 only), and the CA as client
+# truststores truststore.p12 and truststore.jks (password $KAFKA_TLS_PASSWORD).
+KAFKA_TLS_DIR="$KAFKA_DIR/tls"
 KAFKA_JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20
 	-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
 
@@ -38,17 +42,126 @@ kafka_install() {
 	chmod -R a+rX "$KAFKA_LIB"
 }
 
+# kafka_make_tls: a CA and a broker certificate for 127.0.0.1 (IP only: a
+# client that dials "localhost" sees a host name mismatch, which tests use),
+# made once with openssl and keytool under $KAFKA_TLS_DIR.
+kafka_make_tls() {
+	command -v openssl >/dev/null || apt_install openssl
+	local d="$KAFKA_TLS_DIR" pw="$KAFKA_TLS_PASSWORD"
+	if [[ -s "$d/broker.p12" && -s "$d/truststore.jks" && -s "$d/truststore.p12" ]]; then
+		return 0
+	fi
+	log "kafka: making a CA and the broker certificate in $d"
+	rm -rf "$d.tmp"
+	mkdir -p "$d.tmp"
+	(
+		cd "$d.tmp"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=sluice-env test CA" \
+			-keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign"
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=sluice-env kafka" -keyout broker.key -out broker.csr
+		printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$HOST" >broker.ext
+		openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+			-extfile broker.ext -out broker.pem
+		openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+			-out broker.p12 -passout "pass:$pw"
+		keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 \
+			-storetype PKCS12 -storepass "$pw"
+		keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.jks \
+			-storetype JKS -storepass "$pw"
+		rm -f broker.csr broker.ext ca.srl
+	) >"$KAFKA_LOGS/tls.log" 2>&1 || {
+		tail_log "$KAFKA_LOGS/tls.log"
+		die "kafka: making the TLS material failed"
+	}
+	chmod -R a+rX "$d.tmp"
+	if [[ $EUID -eq 0 ]]; then
+		chown -R "$ENV_USER:$ENV_USER" "$d.tmp"
+	fi
+	rm -rf "$d"
+	mv "$d.tmp" "$d"
+}
+
+# kafka_make_client_tls: a client key and certificate signed by the env's
+# CA, for the mutual-TLS listener: client.pem (certificate and key), client.p12
+# and client.jks (password $KAFKA_TLS_PASSWORD). Made once, after the CA.
+kafka_make_client_tls() {
+	local d="$KAFKA_TLS_DIR" pw="$KAFKA_TLS_PASSWORD"
+	if [[ -s "$d/client.p12" && -s "$d/client.jks" && -s "$d/client.pem" ]]; then
+		return 0
+	fi
+	log "kafka: making a client certificate in $d"
+	(
+		cd "$d"
+		rm -f client.*
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=sluice-env client" -keyout client.key -out client.csr
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+			-extfile client.ext -out client.crt
+		openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca.pem -name client \
+			-out client.p12 -passout "pass:$pw"
+		keytool -importkeystore -noprompt -srckeystore client.p12 -srcstoretype PKCS12 -srcstorepass "$pw" \
+			-destkeystore client.jks -deststoretype JKS -deststorepass "$pw" -destkeypass "$pw"
+		openssl pkcs8 -topk8 -nocrypt -in client.key -out client.pk8
+		cat client.crt client.pk8 >client.pem
+		rm -f client.csr client.ext client.key client.pk8 ca.srl
+	) >"$KAFKA_LOGS/tls-client.log" 2>&1 || {
+		tail_log "$KAFKA_LOGS/tls-client.log"
+		die "kafka: making the client certificate failed"
+	}
+	chmod a+r "$d"/client.*
+	if [[ $EUID -eq 0 ]]; then
+		chown "$ENV_USER:$ENV_USER" "$d"/client.*
+	fi
+}
+
+# kafka_scram_args: the StorageTool arguments that create the SCRAM users.
+kafka_scram_args() {
+	local m
+	for m in SCRAM-SHA-512 SCRAM-SHA-256; do
+		printf -- '--add-scram\0%s=[name=%s,password=%s]\0' "$m" "$KAFKA_SASL_USER" "$KAFKA_SASL_PASSWORD"
+	done
+}
+
+# kafka_scram_users: make sure the SCRAM users exist. A data dir formatted
+# before the SASL listeners were added has none; alterUserScramCredentials
+# is an upsert, so this is idempotent.
+kafka_scram_users() {
+	kafka_client scram "$HOST:$KAFKA_PORT" "$KAFKA_SASL_USER" "$KAFKA_SASL_PASSWORD" ||
+		die "kafka: could not create the SCRAM user $KAFKA_SASL_USER"
+}
+
 kafka_write_config() {
 	cat >"$KAFKA_PROPS" <<PROPS
 # Written by integration/env/up on every start; edits are overwritten.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=$HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$HOST:$KAFKA_SASL_SSL_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PLAINTEXT_PORT,SSL://$HOST:$KAFKA_MTLS_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,SASL_SSL://$HOST:$KAFKA_SASL_SSL_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PLAINTEXT_PORT,SSL://$HOST:$KAFKA_MTLS_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+# SASL_SSL: SCRAM users made at format time (kafka_scram_args), the env's CA.
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$KAFKA_TLS_DIR/broker.p12
+listener.name.sasl_ssl.ssl.keystore.password=$KAFKA_TLS_PASSWORD
+listener.name.sasl_ssl.ssl.key.password=$KAFKA_TLS_PASSWORD
+# SSL: mutual TLS, a client certificate signed by the env's CA required.
+listener.name.ssl.ssl.client.auth=required
+listener.name.ssl.ssl.keystore.type=PKCS12
+listener.name.ssl.ssl.keystore.location=$KAFKA_TLS_DIR/broker.p12
+listener.name.ssl.ssl.keystore.password=$KAFKA_TLS_PASSWORD
+listener.name.ssl.ssl.key.password=$KAFKA_TLS_PASSWORD
+listener.name.ssl.ssl.truststore.type=PKCS12
+listener.name.ssl.ssl.truststore.location=$KAFKA_TLS_DIR/truststore.p12
+listener.name.ssl.ssl.truststore.password=$KAFKA_TLS_PASSWORD
+# SASL_PLAINTEXT: PLAIN, one user.
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
 log.dirs=$KAFKA_DATA
 num.partitions=1
 default.replication.factor=1
@@ -167,6 +280,8 @@ kafka_up() {
 	kafka_install
 	kafka_check_build
 	ensure_state_dir "$KAFKA_DIR" "$KAFKA_DATA" "$KAFKA_LOGS"
+	kafka_make_tls
+	kafka_make_client_tls
 
 	local pid
 	if pid="$(kafka_pid)"; then
@@ -176,20 +291,29 @@ kafka_up() {
 			tail_log "$KAFKA_SERVER_LOG"
 			die "kafka: broker (pid $pid) runs but does not answer on $HOST:$KAFKA_PORT"
 		fi
-		log "kafka: already up on $HOST:$KAFKA_PORT (pid $pid)"
-		return 0
+		if port_open "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_SASL_PLAINTEXT_PORT" && port_open "$KAFKA_MTLS_PORT"; then
+			kafka_scram_users
+			log "kafka: already up on $HOST:$KAFKA_PORT (pid $pid)"
+			return 0
+		fi
+		# Started by an older up, before the SASL listeners: restart it
+		# with the configuration just written (data and topics are kept).
+		warn "kafka: the running broker lacks a secured listener (:$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT, :$KAFKA_MTLS_PORT); restarting it"
+		kafka_down
 	fi
-	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; then
-		die "kafka: $HOST:$KAFKA_PORT or :$KAFKA_CONTROLLER_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
+	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT" || port_open "$KAFKA_SASL_SSL_PORT" || port_open "$KAFKA_SASL_PLAINTEXT_PORT" || port_open "$KAFKA_MTLS_PORT"; then
+		die "kafka: one of $HOST:$KAFKA_PORT, :$KAFKA_CONTROLLER_PORT, :$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT, :$KAFKA_MTLS_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
 	fi
 
 	kafka_write_config
 	if [[ ! -s "$KAFKA_DATA/meta.properties" ]]; then
 		local id
+		local -a scram
+		mapfile -d '' -t scram < <(kafka_scram_args)
 		# A Kafka cluster id: 16 random bytes, base64url without padding.
 		id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 		log "kafka: formatting storage (cluster id $id)"
-		if ! kafka_java kafka.tools.StorageTool format --standalone -t "$id" -c "$KAFKA_PROPS" \
+		if ! kafka_java kafka.tools.StorageTool format --standalone -t "$id" -c "$KAFKA_PROPS" "${scram[@]}" \
 			>"$KAFKA_LOGS/format.log" 2>&1; then
 			tail_log "$KAFKA_LOGS/format.log"
 			die "kafka: formatting storage in $KAFKA_DATA failed"
@@ -225,7 +349,8 @@ kafka_up() {
 		tail_log "$KAFKA_SERVER_LOG"
 		die "kafka: broker does not answer on $HOST:$KAFKA_PORT or cannot run a transaction"
 	fi
-	log "kafka: up on $HOST:$KAFKA_PORT (pid $(kafka_pid))"
+	kafka_scram_users
+	log "kafka: up on $HOST:$KAFKA_PORT (pid $(kafka_pid)), SASL_SSL on :$KAFKA_SASL_SSL_PORT, SASL_PLAINTEXT on :$KAFKA_SASL_PLAINTEXT_PORT, mutual TLS on :$KAFKA_MTLS_PORT"
 }
 
 kafka_down() {

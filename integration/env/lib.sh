@@ -28,6 +28,15 @@ PG_DIR="$STATE_DIR/postgres"
 # Apache Kafka 4.x, KRaft combined broker+controller.
 KAFKA_PORT=59092
 KAFKA_CONTROLLER_PORT=59093
+# Secured listeners of the same broker (issue 14): SASL_SSL with SCRAM-SHA-512
+# and SCRAM-SHA-256 (certificate from the env's own CA), SASL_PLAINTEXT with PLAIN.
+KAFKA_SASL_SSL_PORT=59094
+KAFKA_SASL_PLAINTEXT_PORT=59095
+# SSL with client certificates required (mutual TLS), same CA.
+KAFKA_MTLS_PORT=59096
+KAFKA_SASL_USER=sluice
+KAFKA_SASL_PASSWORD=sluice-secret
+KAFKA_TLS_PASSWORD=sluice-tls
 KAFKA_DIR="$STATE_DIR/kafka"
 KAFKA_LIB="$CACHE_DIR/lib"
 

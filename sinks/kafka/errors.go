@@ -1,7 +1,11 @@
 package kafka
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -47,10 +51,57 @@ var authErrors = []error{
 // *AuthError; other errors are returned as they are (the runtime retries
 // them).
 func classify(err error) error {
+	if isCertError(err) {
+		return &TLSError{Err: err}
+	}
 	for _, k := range authErrors {
 		if errors.Is(err, k) {
 			return &AuthError{Err: err}
 		}
 	}
 	return err
+}
+
+// TLSError is a broker certificate that sluice's TLS settings refuse (an
+// unknown CA, a host name the certificate does not name, an expired
+// certificate). It is terminal: the same settings cannot succeed.
+type TLSError struct{ Err error }
+
+func (e *TLSError) Error() string {
+	if isClientCertAlert(e.Err) {
+		return e.Err.Error() + ": the Kafka broker refused sluice's TLS client certificate (or got none): set " +
+			"ssl.keystore.location (or ssl.keystore.certificate.chain and ssl.keystore.key) in the worker config to a " +
+			"valid certificate signed by a CA the broker trusts"
+	}
+	return e.Err.Error() + ": the Kafka broker's TLS certificate was refused: trust the CA that signed it " +
+		"(ssl.truststore.location/ssl.truststore.certificates in the worker config), and connect with a host name the " +
+		"certificate names (or set ssl.endpoint.identification.algorithm= empty to skip the host name check)"
+}
+
+// Unwrap returns the client's error.
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// Retryable reports false.
+func (e *TLSError) Retryable() bool { return false }
+
+func isCertError(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv) ||
+		isClientCertAlert(err)
+}
+
+// isClientCertAlert reports a TLS alert with which the broker refused the
+// client's certificate (bad, unsupported, revoked, expired or unknown
+// certificate, unknown CA, certificate required). crypto/tls returns these
+// as a *net.OpError "remote error" around an unexported alert type.
+func isClientCertAlert(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil {
+		return false
+	}
+	msg := op.Err.Error()
+	return strings.HasPrefix(msg, "tls: ") && (strings.Contains(msg, "certificate") || strings.Contains(msg, "unknown certificate authority"))
 }
