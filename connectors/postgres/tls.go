@@ -18,6 +18,7 @@ import (
 	"hash"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -131,6 +132,16 @@ func loadClientCert(certPath, keyPath, password string) (tls.Certificate, error)
 	cert, err := tls.X509KeyPair(certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("database.sslcert %s with database.sslkey %s: %w", certPath, keyPath, err)
+	}
+	// A certificate out of its validity is refused by the server after the
+	// handshake, which under TLS 1.3 often reaches sluice as a reset
+	// connection instead of the alert: say so before connecting.
+	if leaf, err := x509.ParseCertificate(cert.Certificate[0]); err == nil {
+		if now := time.Now(); now.After(leaf.NotAfter) {
+			return tls.Certificate{}, fmt.Errorf("database.sslcert %s expired on %s: renew it, the server refuses an expired client certificate", certPath, leaf.NotAfter.UTC().Format(time.RFC3339))
+		} else if now.Before(leaf.NotBefore) {
+			return tls.Certificate{}, fmt.Errorf("database.sslcert %s is not valid before %s: check the clocks, or use a certificate valid now", certPath, leaf.NotBefore.UTC().Format(time.RFC3339))
+		}
 	}
 	return cert, nil
 }

@@ -132,13 +132,21 @@ func TestIntegrationPGTLS(t *testing.T) {
 		{"client certificate of an untrusted CA", map[string]string{"database.user": tlspg.CertUser, "database.sslcert": s.StrangerCert,
 			"database.sslkey": s.StrangerKey}, []string{"database.sslcert", "signed by a CA in its ssl_ca_file"}},
 		{"expired client certificate", map[string]string{"database.user": tlspg.CertUser, "database.sslcert": s.ExpiredCert,
-			"database.sslkey": s.ExpiredKey}, []string{"refused sluice's client certificate", "database.sslcert"}},
+			"database.sslkey": s.ExpiredKey}, []string{"database.sslcert", "expired on"}},
 		{"unreadable root certificate", map[string]string{"database.sslrootcert": s.Dir + "/missing.crt"},
 			[]string{"database.sslrootcert", "missing.crt"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
 			err := run(t, tc.keys)
+			// A server that refuses the client certificate after a TLS
+			// 1.3 handshake may reset the connection before its alert is
+			// read: a retryable error, which the connector retries. So
+			// does this test, to see the alert.
+			for try := 0; try < 5 && err != nil && IsRetryable(err) && strings.Contains(err.Error(), "connection reset by peer"); try++ {
+				t.Logf("retry after a reset connection: %v", err)
+				err = run(t, tc.keys)
+			}
 			t.Logf("%s (%s): %v", tc.name, time.Since(start).Round(time.Millisecond), err)
 			if len(tc.wants) == 0 {
 				if err != nil {
