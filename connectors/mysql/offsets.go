@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -128,7 +127,7 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 		if !ok || v == nil {
 			return 0, false
 		}
-		n, err := offsetNumber(v)
+		n, err := change.OffsetNumber(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("offset key %q: %w", k, err))
 			return 0, false
@@ -196,34 +195,4 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 		p.Tx = order - 1
 	}
 	return p, nil
-}
-
-// offsetNumber reads a non-negative integer from a decoded JSON value.
-func offsetNumber(v any) (uint64, error) {
-	switch n := v.(type) {
-	case float64:
-		if n < 0 || n != math.Trunc(n) || n > 1<<63 {
-			return 0, fmt.Errorf("%v is not a non-negative integer", n)
-		}
-		return uint64(n), nil
-	case json.Number:
-		return strconv.ParseUint(n.String(), 10, 64)
-	case int:
-		if n < 0 {
-			return 0, fmt.Errorf("%d is negative", n)
-		}
-		return uint64(n), nil
-	case int64:
-		if n < 0 {
-			return 0, fmt.Errorf("%d is negative", n)
-		}
-		return uint64(n), nil
-	case string:
-		u, err := strconv.ParseUint(n, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a non-negative integer", n)
-		}
-		return u, nil
-	}
-	return 0, fmt.Errorf("%v is not a number", v)
 }
