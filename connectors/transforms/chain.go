@@ -160,7 +160,7 @@ func suggestClass(class, kind string) string {
 // noteUnused records the options of c that p does not define.
 func noteUnused(unused map[string]string, c *Config, p *Plugin, extra []string) {
 	for k := range c.Props {
-		if k == "type" || slices.Contains(extra, k) {
+		if k == "type" || slices.Contains(extra, k) || slices.Contains(p.Hidden, k) {
 			continue
 		}
 		if !slices.ContainsFunc(p.Keys, func(d configdef.Key) bool { return d.Name == k }) {

@@ -44,6 +44,10 @@ type Plugin struct {
 	// Keys are the class's configuration keys, as Kafka Connect's
 	// GET /connector-plugins/{class}/config lists them.
 	Keys []configdef.Key
+	// Hidden are options the class reads that Kafka Connect does not list
+	// (Debezium leaves some out of a class's ConfigDef): honoured, so not
+	// reported as unused, and not listed.
+	Hidden []string
 	// New configures a transform (Kind transformation); NewPredicate a
 	// predicate. Each reads its options from c and reports bad ones
 	// through c (Config.Fail or the typed getters), returning whatever it

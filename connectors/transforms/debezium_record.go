@@ -1,0 +1,263 @@
+package transforms
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// This file holds what Debezium's transforms share (SmtManager's envelope
+// test, Kafka Connect's Struct and SchemaUtil rules they rely on), written
+// for change.Record.
+
+// dbzIsEnvelope reports whether r's value schema is a Debezium change-event
+// envelope: a schema whose name ends in ".Envelope", as SmtManager's
+// isValidEnvelope decides. Heartbeats, schema changes, transaction records
+// and messages have other names.
+func dbzIsEnvelope(r *change.Record) bool {
+	return r.ValueSchema != nil && strings.HasSuffix(r.ValueSchema.Logical, ".Envelope")
+}
+
+// dbzMember returns the index and schema of member name of struct schema f,
+// or -1 and nil.
+func dbzMember(f *change.Field, name string) (int, *change.Field) {
+	i := f.Member(name)
+	if i < 0 {
+		return -1, nil
+	}
+	return i, &f.Fields[i]
+}
+
+// dbzGet returns member i of struct value v without its default (Connect's
+// Struct.getWithoutDefault).
+func dbzGet(v change.StructValue, i int) any {
+	if i < 0 || i >= len(v) {
+		return nil
+	}
+	return v[i]
+}
+
+// dbzGetDefault returns member i of v, or the member schema's default when
+// it is null (Connect's Struct.get).
+func dbzGetDefault(f *change.Field, v change.StructValue, i int) any {
+	if x := dbzGet(v, i); x != nil {
+		return x
+	}
+	return f.Fields[i].Default
+}
+
+// dbzCopyBasics returns a schema with src's type, name, version, doc and
+// parameters, as Kafka Connect's SchemaUtil.copySchemaBasics builds it: not
+// optional, without default, without members (an array keeps its element
+// schema).
+func dbzCopyBasics(src *change.Field) change.Field {
+	f := change.Field{Type: src.Type, Logical: src.Logical, Version: src.Version, Doc: src.Doc, Params: src.Params}
+	if src.Type == change.Array {
+		f.Elem = src.Elem
+	}
+	return f
+}
+
+// dbzStructCopy returns a struct schema with src's basics (dbzCopyBasics:
+// so required, whatever src was) and room for extra members after src's.
+func dbzStructCopy(src *change.Field, extra int) *change.Field {
+	f := dbzCopyBasics(src)
+	f.Type = change.Struct
+	f.Fields = make([]change.Field, len(src.Fields), len(src.Fields)+extra)
+	copy(f.Fields, src.Fields)
+	return &f
+}
+
+// dbzAddMember appends member m to struct schema f, refusing a duplicate
+// name with SchemaBuilder's message.
+func dbzAddMember(f *change.Field, name string, m change.Field) error {
+	if f.Member(name) >= 0 {
+		return fmt.Errorf("Cannot create field because of field name duplication %s", name)
+	}
+	m.Name = name
+	f.Fields = append(f.Fields, m)
+	return nil
+}
+
+// dbzTopLevel returns member schema m as a schema of its own (its member
+// name cleared), as Connect's Field.schema() is.
+func dbzTopLevel(m *change.Field) *change.Field {
+	if m.Name == "" {
+		return m
+	}
+	c := *m
+	c.Name = ""
+	return &c
+}
+
+// dbzRequireStruct returns v as a struct value, or Connect's DataException
+// text for Requirements.requireStruct.
+func dbzRequireStruct(v any, purpose string) (change.StructValue, error) {
+	if s, ok := v.(change.StructValue); ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, javaClassName(v))
+}
+
+// javaClassName names the Java class Kafka Connect holds a value of v's Go
+// representation in, for error messages that quote it.
+func javaClassName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case change.StructValue:
+		return "org.apache.kafka.connect.data.Struct"
+	case map[string]any, change.MapValue:
+		return "java.util.HashMap"
+	case []any:
+		return "java.util.ArrayList"
+	case string:
+		return "java.lang.String"
+	case []byte:
+		return "[B"
+	case bool:
+		return "java.lang.Boolean"
+	case int8:
+		return "java.lang.Byte"
+	case int16:
+		return "java.lang.Short"
+	case int32:
+		return "java.lang.Integer"
+	case int64:
+		return "java.lang.Long"
+	case float32:
+		return "java.lang.Float"
+	case float64:
+		return "java.lang.Double"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// dbzGetString is Connect's Struct.getString(name) on struct value v of
+// schema f: the member's raw value, or the DataException text when the
+// member is missing or not a string.
+func dbzGetString(f *change.Field, v change.StructValue, name string) (string, bool, error) {
+	i, m := dbzMember(f, name)
+	if m == nil {
+		return "", false, fmt.Errorf("%s is not a valid field name", name)
+	}
+	if m.Type != change.String {
+		return "", false, fmt.Errorf("Field '%s' is not of type STRING", name)
+	}
+	s, ok := dbzGet(v, i).(string)
+	return s, ok, nil
+}
+
+// dbzExclude is Kafka's ReplaceField with only exclude set, as Debezium
+// delegates to it: the struct schema f without the members named in drop
+// (copied with dbzCopyBasics), and v's remaining members, null ones taking
+// their default when replaceNull is set (ReplaceField's
+// replace.null.with.default, true by default). A schemaless map loses the
+// keys. A nil value is returned as it is.
+func dbzExclude(f *change.Field, v any, drop []string, replaceNull bool) (*change.Field, any, error) {
+	if v == nil {
+		return f, v, nil
+	}
+	if f == nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, nil, fmt.Errorf("Only Map objects supported in absence of schema for [field replacement], found: %s", javaClassName(v))
+		}
+		out := make(map[string]any, len(m))
+		for k, x := range m {
+			if !containsString(drop, k) {
+				out[k] = x
+			}
+		}
+		return nil, out, nil
+	}
+	s, err := dbzRequireStruct(v, "field replacement")
+	if err != nil {
+		return nil, nil, err
+	}
+	return dbzExcludeSchema(f, drop), dbzExcludeValue(f, s, drop, replaceNull), nil
+}
+
+// dbzExcludeSchema is the schema part of dbzExclude.
+func dbzExcludeSchema(f *change.Field, drop []string) *change.Field {
+	nf := dbzStructCopy(f, 0)
+	nf.Fields = nf.Fields[:0]
+	for i := range f.Fields {
+		if !containsString(drop, f.Fields[i].Name) {
+			nf.Fields = append(nf.Fields, f.Fields[i])
+		}
+	}
+	return nf
+}
+
+// dbzExcludeValue is the value part of dbzExclude.
+func dbzExcludeValue(f *change.Field, s change.StructValue, drop []string, replaceNull bool) change.StructValue {
+	nv := make(change.StructValue, 0, len(f.Fields))
+	for i := range f.Fields {
+		if containsString(drop, f.Fields[i].Name) {
+			continue
+		}
+		if replaceNull {
+			nv = append(nv, dbzGetDefault(f, s, i))
+		} else {
+			nv = append(nv, dbzGet(s, i))
+		}
+	}
+	return nv
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// javaSplit splits s around sep as Java's String.split does with no
+// limit: trailing empty strings are removed, and "" gives [""].
+func javaSplit(s, sep string) []string {
+	parts := strings.Split(s, sep)
+	for len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) == 1 && parts[0] == "" && s != "" {
+		// s was only separators: Java returns an empty array.
+		return nil
+	}
+	return parts
+}
+
+// schemaCache remembers schemas a transform derived, so records of the same
+// table share one schema (and the converters see the same schema again).
+// It is bounded: past maxEntries it starts afresh, as the schemas of a
+// connector's tables are few.
+type schemaCache[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]V
+}
+
+const schemaCacheEntries = 256
+
+func (c *schemaCache[K, V]) get(k K, build func() (V, error)) (V, error) {
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= schemaCacheEntries {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return v, nil
+}
