@@ -77,8 +77,8 @@ func fxEvent(op string, before, after, tx any) *change.Record {
 	return &change.Record{Topic: "pg.public.orders", Partition: change.NoPartition,
 		KeySchema: &fxKey, Key: change.StructValue{id},
 		ValueSchema: &fxEnvelope, Value: change.StructValue{before, after, src, tx, op, int64(2000), int64(2000000), int64(2000000000)},
-		Timestamp:   fxTime,
-		Headers:     []change.RecordHeader{{Key: "src", Raw: []byte("x")}}}
+		Timestamp: fxTime,
+		Headers:   []change.RecordHeader{{Key: "src", Raw: []byte("x")}}}
 }
 
 // fxTombstone is the tombstone Debezium writes after a delete.
@@ -176,3 +176,7 @@ func newDebeziumTransform(class string, opts map[string]string) (Transform, erro
 	}
 	return tr, err
 }
+
+func negZero() float64 { z := 0.0; return -z }
+
+func nan() float64 { z := 0.0; return z / z }
