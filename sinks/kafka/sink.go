@@ -128,7 +128,10 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		// begins right after the last one ended; retry soon.
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond),
 		kgo.MaxVersions(ClassicTransactions()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		// Records that name a partition go to it; the others are
+		// partitioned by key as Kafka Connect's producer does (see
+		// partitioner.go).
+		kgo.RecordPartitioner(manualOr{kgo.StickyKeyPartitioner(nil)}),
 		// A record not delivered within half the transaction timeout fails
 		// its batch, so a broker that went away makes Commit fail (the
 		// runtime retries and the connector's status says why) before the
@@ -278,7 +281,11 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 	for i := range recs {
 		r := &recs[i]
 		kr := s.record()
-		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers)}
+		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers),
+			Partition: -1, Timestamp: r.Timestamp}
+		if r.Partitioned {
+			kr.Partition = r.Partition
+		}
 		s.cl.Produce(ctx, kr, s.promise)
 	}
 	return nil
