@@ -4,17 +4,21 @@ package compat
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/avro"
 )
 
 // TestUnwrapSideBySide registers Debezium's flattening transforms on real
 // Kafka Connect and on sluice with the same configs and compares every
-// record (JSON with schemas; Avro is not compared side by side here: the
-// worker's Apicurio converter and sluice's Confluent-compatible client
-// frame records differently, see sink_test.go):
+// record, JSON with schemas:
 //
 //   - Postgres: ExtractChangedRecordState (changed and unchanged column
 //     lists in headers), ExtractNewRecordState with
@@ -25,6 +29,12 @@ import (
 //     transaction metadata, whose records pass unchanged.
 //   - MariaDB: ExtractNewRecordState with its defaults (a delete becomes a
 //     null value with the row schema, tombstones go).
+//
+// The Postgres chain also runs on sluice with Avro through the registry:
+// its records, decoded with the registered schemas, must carry Debezium's
+// JSON payloads and headers. The Avro bytes are not compared with the
+// worker's: it has Apicurio's converter, whose AvroData is not Confluent's,
+// which sluice follows.
 //
 // Inserts, updates, deletes and a key change on both; snapshot rows first.
 func TestUnwrapSideBySide(t *testing.T) {
@@ -76,6 +86,24 @@ func TestUnwrapSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, pgName, pgCfg,
 		map[string]string{"topic.prefix": pdp, "slot.name": pdp, "publication.name": pdp},
 		map[string]string{"topic.prefix": psp, "slot.name": psp, "publication.name": psp}, nil)
+
+	// The same chain on sluice with Avro through the registry, compared
+	// with Debezium's JSON records once decoded.
+	apName, ap := uniq("unwrap_pga"), uniq("slca")
+	apCfg := map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}
+	for k, v := range pgCfg {
+		if _, own := apCfg[k]; !own && !strings.HasPrefix(k, "key.converter") && !strings.HasPrefix(k, "value.converter") {
+			apCfg[k] = v
+		}
+	}
+	for _, side := range []string{"key", "value"} {
+		apCfg[side+".converter"] = "io.apicurio.registry.utils.converter.AvroConverter"
+		apCfg[side+".converter.schema.registry.url"] = registryURL
+	}
+	deleteSubjectsAtEnd(t, ap+".s.items", ap+".s.zz_end", ap+".transaction")
+	avroSide := readPrefix(t, ap)
+	slc.create(t, apName, apCfg)
+	t.Cleanup(func() { slc.remove(t, apName) })
 
 	// MariaDB.
 	mdb := uniq("unwrap_my")
@@ -135,10 +163,126 @@ func TestUnwrapSideBySide(t *testing.T) {
 
 	// __lsn and __source_ts_ms are a log position and the database clock:
 	// compared for presence and nullness only, as the envelope's are.
+	waitCounts(t, []pair{{name: apName, dbz: avroSide, slc: avroSide}}, map[string]int{".s.zz_end": 1, ".transaction": 12}, 60*time.Second, dbz, slc.restClient)
 	for _, r := range []*topicReader{pgPair.dbz, pgPair.slc} {
 		maskAddedPositions(t, r)
 	}
 	report(t, "unwrap", ps)
+	compareAvroWithJSON(t, pgPair.dbz, avroSide)
+}
+
+// compareAvroWithJSON decodes the Avro records of avro (Confluent wire
+// format, schemas from the registry) and compares each key and value with
+// the payload of the JSON record at the same place in json, topic by
+// topic (data topics; the transaction topic's ts_ms is each side's clock),
+// and their headers.
+func compareAvroWithJSON(t *testing.T, jsonSide, avroSide *topicReader) {
+	t.Helper()
+	group := func(r *topicReader) map[string][]rec {
+		out := map[string][]rec{}
+		for _, x := range r.all() {
+			suffix := strings.TrimPrefix(x.Topic, r.prefix)
+			out[suffix] = append(out[suffix], x)
+		}
+		for _, rs := range out {
+			sort.Slice(rs, func(i, j int) bool { return rs[i].Offset < rs[j].Offset })
+		}
+		return out
+	}
+	js, as := group(jsonSide), group(avroSide)
+	schemas := map[uint32]*avro.Schema{}
+	decode := func(b []byte) (any, error) {
+		if b == nil {
+			return nil, nil
+		}
+		if len(b) < 5 || b[0] != 0 {
+			return nil, fmt.Errorf("not the Confluent wire format: % x", b[:min(len(b), 5)])
+		}
+		id := binary.BigEndian.Uint32(b[1:5])
+		s := schemas[id]
+		if s == nil {
+			rc := restClient{what: "registry", url: registryURL}
+			code, body, err := rc.do("GET", fmt.Sprintf("/schemas/ids/%d", id), nil)
+			if err != nil || code != 200 {
+				return nil, fmt.Errorf("schema %d: %d %s %v", id, code, body, err)
+			}
+			var r struct{ Schema string }
+			if err := json.Unmarshal(body, &r); err != nil {
+				return nil, err
+			}
+			if s, err = avro.Parse(r.Schema); err != nil {
+				return nil, fmt.Errorf("schema %d: %v", id, err)
+			}
+			schemas[id] = s
+		}
+		var v any
+		if _, err := s.Decode(b[5:], &v); err != nil {
+			return nil, err
+		}
+		j, err := s.EncodeJSON(v)
+		if err != nil {
+			return nil, err
+		}
+		d, err := parseJSON(j)
+		if m, ok := d.(map[string]any); ok {
+			for _, k := range []string{"__lsn", "__source_ts_ms"} {
+				if m[k] != nil {
+					m[k] = "set"
+				}
+			}
+		}
+		return d, err
+	}
+	payload := func(b []byte) any {
+		if b == nil {
+			return nil
+		}
+		v, err := parseJSON(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(map[string]any)["payload"]
+	}
+	headers := func(x rec) map[string]string {
+		m := map[string]string{}
+		for _, h := range x.Headers {
+			if !strings.HasPrefix(h.Key, sluiceHeaderPrefix) && !ignoredHeaderValue[h.Key] {
+				m[h.Key] = strings.ReplaceAll(string(h.Value), avroSide.prefix, jsonSide.prefix)
+			}
+		}
+		return m
+	}
+	n := 0
+	for suffix, jr := range js {
+		if suffix == ".transaction" {
+			continue // their ts_ms is each side's clock; the JSON pair compares them
+		}
+		ar := as[suffix]
+		if len(ar) != len(jr) {
+			t.Errorf("Avro %s: %d records, Debezium's JSON %d", suffix, len(ar), len(jr))
+			continue
+		}
+		for i := range jr {
+			for _, kv := range []struct {
+				what string
+				a, j []byte
+			}{{"key", ar[i].Key, jr[i].Key}, {"value", ar[i].Value, jr[i].Value}} {
+				got, err := decode(kv.a)
+				if err != nil {
+					t.Errorf("Avro %s@%d %s: %v", suffix, ar[i].Offset, kv.what, err)
+					continue
+				}
+				if want := payload(kv.j); !reflect.DeepEqual(got, want) {
+					t.Errorf("Avro %s@%d %s:\n decoded %s\n   JSON %s", suffix, ar[i].Offset, kv.what, jsonText(got), jsonText(want))
+				}
+			}
+			if h, w := headers(ar[i]), headers(jr[i]); !reflect.DeepEqual(h, w) {
+				t.Errorf("Avro %s@%d headers %v, Debezium's %v", suffix, ar[i].Offset, h, w)
+			}
+			n++
+		}
+	}
+	t.Logf("%d Avro records decoded and compared with Debezium's JSON", n)
 }
 
 // maskAddedPositions replaces the values of the added fields __lsn and
