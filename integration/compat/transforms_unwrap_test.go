@@ -23,10 +23,12 @@ import (
 //   - Postgres: ExtractChangedRecordState (changed and unchanged column
 //     lists in headers), ExtractNewRecordState with
 //     delete.tombstone.handling.mode=rewrite, add.fields=op,table,lsn,
-//     source.ts_ms, add.headers=db,op, drop.fields.header.name (the
+//     source.ts_ms and transaction fields, add.headers=db,op,
+//     drop.fields.header.name (the
 //     unchanged columns of an update go, the optional ones), and
 //     HeaderToValue moving the changed list into the row; with
-//     transaction metadata, whose records pass unchanged.
+//     transaction metadata, whose records pass unchanged, and a truncate,
+//     which the chain drops.
 //   - MariaDB: ExtractNewRecordState with its defaults (a delete becomes a
 //     null value with the row schema, tombstones go).
 //
@@ -49,7 +51,9 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"CREATE TABLE s.items (id int PRIMARY KEY, name text NOT NULL, qty int DEFAULT 7, note text)",
 		"ALTER TABLE s.items REPLICA IDENTITY FULL",
 		"CREATE TABLE s.zz_end (id int PRIMARY KEY)",
+		"CREATE TABLE s.gone (id int PRIMARY KEY)",
 		"INSERT INTO s.items VALUES (1, 'one', 1, 'n1'), (2, 'two', NULL, NULL)",
+		"INSERT INTO s.gone VALUES (1)",
 	)
 	pgName, pdp, psp := uniq("unwrap_pg"), uniq("dbz"), uniq("slc")
 	pgCfg := map[string]string{
@@ -61,8 +65,9 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"database.dbname":                pdb,
 		"plugin.name":                    "pgoutput",
 		"publication.autocreate.mode":    "filtered",
-		"table.include.list":             "s.items,s.zz_end",
+		"table.include.list":             "s.items,s.gone,s.zz_end",
 		"provide.transaction.metadata":   "true",
+		"skipped.operations":             "none", // truncates reach the chain, which drops them
 		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
 		"key.converter.schemas.enable":   "true",
@@ -100,7 +105,7 @@ func TestUnwrapSideBySide(t *testing.T) {
 		apCfg[side+".converter"] = "io.apicurio.registry.utils.converter.AvroConverter"
 		apCfg[side+".converter.schema.registry.url"] = registryURL
 	}
-	deleteSubjectsAtEnd(t, ap+".s.items", ap+".s.zz_end", ap+".transaction")
+	deleteSubjectsAtEnd(t, ap+".s.items", ap+".s.gone", ap+".s.zz_end", ap+".transaction")
 	avroSide := readPrefix(t, ap)
 	slc.create(t, apName, apCfg)
 	t.Cleanup(func() { slc.remove(t, apName) })
@@ -139,7 +144,7 @@ func TestUnwrapSideBySide(t *testing.T) {
 		map[string]string{"topic.prefix": msp, "database.server.id": serverID()}, nil)
 
 	ps := []pair{pgPair, myPair}
-	waitCounts(t, ps[:1], map[string]int{".s.items": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:1], map[string]int{".s.items": 2, ".s.gone": 1}, 120*time.Second, dbz, slc.restClient)
 	waitCounts(t, ps[1:], map[string]int{"." + mdb + ".items": 2}, 120*time.Second, dbz, slc.restClient)
 
 	pgExec(t, pg,
@@ -148,6 +153,7 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"UPDATE s.items SET name = 'TWO', qty = 2 WHERE id = 2", // the unchanged nulls
 		"DELETE FROM s.items WHERE id = 3",
 		"UPDATE s.items SET id = 20 WHERE id = 2", // a key change: delete and create
+		"TRUNCATE s.gone",
 		"INSERT INTO s.zz_end VALUES (1)",
 	)
 	myExec(t, my,
@@ -157,13 +163,13 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"UPDATE items SET id = 20 WHERE id = 2",
 		"INSERT INTO zz_end VALUES (1)",
 	)
-	waitCounts(t, ps[:1], map[string]int{".s.zz_end": 1, ".transaction": 12}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[:1], map[string]int{".s.zz_end": 1, ".transaction": 14}, 120*time.Second, dbz, slc.restClient)
 	waitCounts(t, ps[1:], map[string]int{"." + mdb + ".zz_end": 1}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
 
 	// __lsn and __source_ts_ms are a log position and the database clock:
 	// compared for presence and nullness only, as the envelope's are.
-	waitCounts(t, []pair{{name: apName, dbz: avroSide, slc: avroSide}}, map[string]int{".s.zz_end": 1, ".transaction": 12}, 60*time.Second, dbz, slc.restClient)
+	waitCounts(t, []pair{{name: apName, dbz: avroSide, slc: avroSide}}, map[string]int{".s.zz_end": 1, ".transaction": 14}, 60*time.Second, dbz, slc.restClient)
 	for _, r := range []*topicReader{pgPair.dbz, pgPair.slc} {
 		maskAddedPositions(t, r)
 	}
