@@ -79,7 +79,7 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"transforms.changes.header.unchanged.name":         "unchanged",
 		"transforms.unwrap.type":                           "io.debezium.transforms.ExtractNewRecordState",
 		"transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
-		"transforms.unwrap.add.fields":                     "op,table,lsn,source.ts_ms",
+		"transforms.unwrap.add.fields":                     "op,table,lsn,source.ts_ms,data_collection_order,transaction.id:txid",
 		"transforms.unwrap.add.headers":                    "db,op",
 		"transforms.unwrap.drop.fields.header.name":        "unchanged",
 		"transforms.h2v.type":                              "io.debezium.transforms.HeaderToValue",
