@@ -50,11 +50,12 @@ type unwrap struct {
 	dropped schemaCache[unwrapDroppedKey, *change.Field]
 }
 
-// unwrapAddedKey keys the schemas with add.fields members: Debezium caches
-// them by row schema and operation.
+// unwrapAddedKey keys the schemas with add.fields members. Debezium caches
+// them by row schema (compared by value) and operation; the schema depends
+// only on the row and envelope schemas, so keying by those gives the same
+// schemas, one per table for all operations (so converters see one schema).
 type unwrapAddedKey struct {
-	row *change.Field
-	op  string
+	row, env *change.Field
 }
 
 type unwrapDroppedKey struct {
@@ -155,6 +156,15 @@ func (u *unwrap) row(m *change.Field) *change.Field {
 	return s
 }
 
+// sameRowSchema reports whether envelope members a and b are one row
+// schema (Debezium's before and after are one Schema object; sluice's
+// share their members).
+func sameRowSchema(a, b *change.Field) bool {
+	return a.Type == b.Type && a.Optional == b.Optional && a.Logical == b.Logical && a.Version == b.Version &&
+		a.Doc == b.Doc && len(a.Fields) == len(b.Fields) && len(a.Params) == 0 && len(b.Params) == 0 &&
+		(len(a.Fields) == 0 || &a.Fields[0] == &b.Fields[0])
+}
+
 // upsert handles a create, read or update.
 func (u *unwrap) upsert(out *change.Record, env *change.Field, ev change.StructValue, afterSchema *change.Field, after any) (*change.Record, error) {
 	n := *out
@@ -197,6 +207,9 @@ func (u *unwrap) delete(out *change.Record, env *change.Field, ev change.StructV
 		n.ValueSchema, n.Value = nil, nil
 	default: // the rewrite modes
 		n.ValueSchema, n.Value = u.row(beforeSchema), before
+		if sameRowSchema(beforeSchema, afterSchema) {
+			n.ValueSchema = u.row(afterSchema) // one schema for the table's records
+		}
 		if err := u.markDeleted(&n, "true"); err != nil {
 			return nil, err
 		}
@@ -274,12 +287,11 @@ func (u *unwrap) addFields(n *change.Record, env *change.Field, ev change.Struct
 	if err != nil {
 		return err
 	}
-	op, _, err := dbzGetString(env, ev, "op")
-	if err != nil {
-		return err
+	if _, _, err := dbzGetString(env, ev, "op"); err != nil {
+		return err // Debezium reads op for its cache key
 	}
 	src := n.ValueSchema
-	schema, err := u.added.get(unwrapAddedKey{src, op}, func() (*change.Field, error) {
+	schema, err := u.added.get(unwrapAddedKey{src, env}, func() (*change.Field, error) {
 		s := dbzStructCopy(src, len(u.fields))
 		for _, f := range u.fields {
 			m, err := f.schema(env)

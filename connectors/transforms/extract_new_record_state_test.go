@@ -261,3 +261,18 @@ func TestExtractNewRecordStateSharesSchemas(t *testing.T) {
 		t.Error("two inserts of a table got two schemas")
 	}
 }
+
+func TestExtractNewRecordStateOneSchemaForAllOps(t *testing.T) {
+	tr, _ := newDebeziumTransform(UnwrapClass, map[string]string{"add.fields": "op"})
+	a, _ := tr.Apply(fxEvent("r", nil, fxRow1, nil))
+	b, _ := tr.Apply(fxEvent("u", fxRow1, fxRow1b, nil))
+	if a.ValueSchema != b.ValueSchema {
+		t.Error("a read and an update of a table got two schemas")
+	}
+	tr, _ = newDebeziumTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
+	c, _ := tr.Apply(fxEvent("c", nil, fxRow1, nil))
+	d, _ := tr.Apply(fxEvent("d", fxRow1, nil, nil))
+	if c.ValueSchema != d.ValueSchema {
+		t.Error("a rewritten insert and delete of a table got two schemas")
+	}
+}
