@@ -108,9 +108,14 @@ func (t *changed) Apply(r *change.Record) (*change.Record, error) {
 // compares the objects Kafka Connect holds them in: a Decimal is a
 // BigDecimal (equal when the numbers are), a float a Float or Double
 // (equal bit for bit, all NaNs alike), bytes a ByteBuffer (equal by
-// content; Debezium wraps binary columns so), a struct a Struct (member by
-// member).
-func javaEquals(s *change.Field, a, b any) bool {
+// content; Debezium wraps binary columns so) but Debezium's Bits a byte[],
+// equal only to itself (so a non-null bit(n) column always counts as
+// changed, as the real Connect shows), a struct a Struct (member by member,
+// with Arrays.deepEquals: byte arrays in it by content).
+func javaEquals(s *change.Field, a, b any) bool { return javaEqualsIn(s, a, b, false) }
+
+// javaEqualsIn is javaEquals; deep is set inside a struct.
+func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -122,6 +127,9 @@ func javaEquals(s *change.Field, a, b any) bool {
 		}
 		if s != nil && s.Logical == "org.apache.kafka.connect.data.Decimal" {
 			return signedBig(x).Cmp(signedBig(y)) == 0
+		}
+		if s != nil && s.Logical == "io.debezium.data.Bits" && !deep {
+			return false // two byte[] objects
 		}
 		return bytes.Equal(x, y)
 	case float64:
@@ -140,7 +148,7 @@ func javaEquals(s *change.Field, a, b any) bool {
 			if s != nil && i < len(s.Fields) {
 				m = &s.Fields[i]
 			}
-			if !javaEquals(m, x[i], y[i]) {
+			if !javaEqualsIn(m, x[i], y[i], true) {
 				return false
 			}
 		}

@@ -62,6 +62,8 @@ func TestExtractChangedRecordState(t *testing.T) {
 
 func TestJavaEquals(t *testing.T) {
 	dec := &change.Field{Type: change.Bytes, Logical: "org.apache.kafka.connect.data.Decimal"}
+	bits := &change.Field{Type: change.Bytes, Logical: "io.debezium.data.Bits", Version: 1}
+	withBits := &change.Field{Type: change.Struct, Fields: []change.Field{*bits}}
 	for _, c := range []struct {
 		s    *change.Field
 		a, b any
@@ -75,6 +77,9 @@ func TestJavaEquals(t *testing.T) {
 		{nil, change.StructValue{int32(1), []byte{1}}, change.StructValue{int32(1), []byte{1}}, true},
 		{nil, []any{"a"}, []any{"b"}, false},
 		{nil, nil, "x", false},
+		{&change.Field{Type: change.Bytes}, []byte{1}, []byte{1}, true},                // bytea: a ByteBuffer
+		{bits, []byte{1}, []byte{1}, false},                                            // bit(n): a byte[]
+		{withBits, change.StructValue{[]byte{1}}, change.StructValue{[]byte{1}}, true}, // deepEquals in a Struct
 		{nil, int64(1), int32(1), false},
 	} {
 		if got := javaEquals(c.s, c.a, c.b); got != c.want {
