@@ -26,7 +26,8 @@ import (
 //     source.ts_ms and transaction fields, add.headers=db,op,
 //     drop.fields.header.name (the
 //     unchanged columns of an update go, the optional ones), and
-//     HeaderToValue moving the changed list into the row; with
+//     HeaderToValue moving the changed list into the row and copying
+//     headers into a new nested struct; with
 //     transaction metadata, whose records pass unchanged, and a truncate,
 //     which the chain drops.
 //   - MariaDB: ExtractNewRecordState with its defaults (a delete becomes a
@@ -76,7 +77,7 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"key.converter.schemas.enable":   "true",
 		"value.converter.schemas.enable": "true",
 
-		"transforms":                                       "changes,unwrap,h2v",
+		"transforms":                                       "changes,unwrap,h2v,meta",
 		"transforms.changes.type":                          "io.debezium.transforms.ExtractChangedRecordState",
 		"transforms.changes.header.changed.name":           "changed",
 		"transforms.changes.header.unchanged.name":         "unchanged",
@@ -89,6 +90,11 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"transforms.h2v.headers":                           "changed",
 		"transforms.h2v.fields":                            "changed_columns",
 		"transforms.h2v.operation":                         "move",
+		// Nested members in a new parent struct.
+		"transforms.meta.type":      "io.debezium.transforms.HeaderToValue",
+		"transforms.meta.headers":   "__db,unchanged",
+		"transforms.meta.fields":    "meta.db,meta.unchanged",
+		"transforms.meta.operation": "copy",
 	}
 	pgPair := pair{name: pgName, dbz: readPrefix(t, pdp), slc: readPrefix(t, psp), schemas: true}
 	createBoth(t, dbz, slc.restClient, pgName, pgCfg,
