@@ -2,6 +2,7 @@ package transforms
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -260,4 +261,54 @@ func (c *schemaCache[K, V]) get(k K, build func() (V, error)) (V, error) {
 	c.m[k] = v
 	c.mu.Unlock()
 	return v, nil
+}
+
+// dbzSharedHeaders emulates a Java aliasing that shows in Debezium's
+// output: Debezium builds a delete's tombstone with the delete record's own
+// ConnectHeaders object (record.newRecord(…, record.headers())), and the
+// transforms that add headers in place (ExtractNewRecordState's
+// add.headers, ExtractChangedRecordState) add them to that object while
+// they process the delete. So the tombstone, when a transform keeps it,
+// carries the headers added to its delete, before its own. A transform
+// remembers what it added to the last record and gives it to a tombstone
+// that follows with the very same key value (sluice's records of one event
+// share the key, as Debezium's do).
+type dbzSharedHeaders struct {
+	mu  sync.Mutex
+	key uintptr // the key's identity; 0 for none
+	hs  []change.RecordHeader
+}
+
+// keyIdentity is the address of a record key's members (its identity as a
+// Java object), or 0.
+func keyIdentity(k any) uintptr {
+	v := reflect.ValueOf(k)
+	if v.Kind() == reflect.Slice && v.Len() > 0 {
+		return v.Pointer()
+	}
+	return 0
+}
+
+// added records that hs were added in place to record r.
+func (s *dbzSharedHeaders) added(r *change.Record, hs []change.RecordHeader) {
+	s.mu.Lock()
+	s.key, s.hs = keyIdentity(r.Key), hs
+	if len(hs) == 0 {
+		s.key = 0
+	}
+	s.mu.Unlock()
+}
+
+// forTombstone returns the headers added in place to the delete that
+// tombstone r belongs to, if any.
+func (s *dbzSharedHeaders) forTombstone(r *change.Record) []change.RecordHeader {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := keyIdentity(r.Key)
+	if r.Value != nil || id == 0 || id != s.key {
+		return nil
+	}
+	hs := s.hs
+	s.key, s.hs = 0, nil
+	return hs
 }

@@ -35,6 +35,7 @@ var changedKeys = []configdef.Key{
 type changed struct {
 	changedName, unchangedName     string
 	changedSchema, unchangedSchema *change.Field
+	shared                         dbzSharedHeaders // headers of a delete, for its tombstone
 }
 
 func newChanged(c *Config) (Transform, error) {
@@ -49,7 +50,16 @@ func newChanged(c *Config) (Transform, error) {
 }
 
 func (t *changed) Apply(r *change.Record) (*change.Record, error) {
-	if r.Value == nil || !dbzIsEnvelope(r) {
+	if r.Value == nil {
+		if hs := t.shared.forTombstone(r); len(hs) > 0 {
+			out := *r
+			out.Headers = append(slices.Clip(r.Headers), hs...)
+			return &out, nil
+		}
+		return r, nil
+	}
+	if !dbzIsEnvelope(r) {
+		t.shared.added(r, nil)
 		return r, nil
 	}
 	ev, err := dbzRequireStruct(r.Value, "Record value should be struct.")
@@ -96,6 +106,7 @@ func (t *changed) Apply(r *change.Record) (*change.Record, error) {
 	if strings.TrimSpace(t.unchangedName) != "" {
 		hs = append(hs, change.RecordHeader{Key: t.unchangedName, Schema: t.unchangedSchema, Value: unchangedNames})
 	}
+	t.shared.added(r, hs)
 	if len(hs) == 0 {
 		return r, nil
 	}

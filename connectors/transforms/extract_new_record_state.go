@@ -48,6 +48,7 @@ type unwrap struct {
 	deleted schemaCache[*change.Field, *change.Field] // row schema -> with __deleted
 	added   schemaCache[unwrapAddedKey, *change.Field]
 	dropped schemaCache[unwrapDroppedKey, *change.Field]
+	shared  dbzSharedHeaders // add.headers of a delete, for its tombstone
 }
 
 // unwrapAddedKey keys the schemas with add.fields members. Debezium caches
@@ -106,17 +107,24 @@ func debeziumBool(v string, def bool) bool {
 func (u *unwrap) Apply(r *change.Record) (*change.Record, error) {
 	tombstone := r.Value == nil
 	envelope := dbzIsEnvelope(r)
-	out := r
+	var shared, hs []change.RecordHeader
+	if tombstone {
+		shared = u.shared.forTombstone(r)
+	}
 	if (envelope || tombstone) && len(u.headers) > 0 {
-		hs, err := u.makeHeaders(r)
-		if err != nil {
+		var err error
+		if hs, err = u.makeHeaders(r); err != nil {
 			return nil, err
 		}
-		if len(hs) > 0 {
-			c := *r
-			c.Headers = append(slices.Clip(r.Headers), hs...)
-			out = &c
-		}
+	}
+	if !tombstone {
+		u.shared.added(r, hs)
+	}
+	out := r
+	if len(shared)+len(hs) > 0 {
+		c := *r
+		c.Headers = append(append(slices.Clip(r.Headers), shared...), hs...)
+		out = &c
 	}
 	if tombstone {
 		if u.mode == unwrapRewriteWithTombstone {

@@ -276,3 +276,41 @@ func TestExtractNewRecordStateOneSchemaForAllOps(t *testing.T) {
 		t.Error("a rewritten insert and delete of a table got two schemas")
 	}
 }
+
+// TestTombstoneSharesItsDeleteHeaders checks the Java aliasing Debezium's
+// output shows (real Connect, rewrite-with-tombstone with add.headers=op):
+// a delete's tombstone carries the headers transforms added in place to
+// the delete, then its own.
+func TestTombstoneSharesItsDeleteHeaders(t *testing.T) {
+	ch, err := Parse(map[string]string{"transforms": "changes,unwrap",
+		"transforms.changes.type": ChangedClass, "transforms.changes.header.changed.name": "changed",
+		"transforms.unwrap.type": UnwrapClass, "transforms.unwrap.delete.tombstone.handling.mode": "rewrite-with-tombstone",
+		"transforms.unwrap.add.headers": "op"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	del := fxEvent("d", fxRow1, nil, nil)
+	tomb := fxTombstone()
+	tomb.Key = del.Key // one event's records share the key
+	if _, err := ch.Apply(del); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ch.Apply(tomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changedList := &change.Field{Type: change.Array, Optional: true, Logical: "changed", Elem: &optString}
+	want := []change.RecordHeader{
+		{Key: "changed", Schema: changedList, Value: []any{}},
+		{Key: "__op", Schema: &optString, Value: "d"},
+		{Key: "__op", Schema: &change.Field{Type: change.String}, Value: "d"},
+	}
+	if !reflect.DeepEqual(got.Headers, want) {
+		t.Errorf("tombstone headers\n got %+v\nwant %+v", got.Headers, want)
+	}
+	// A tombstone of another event (another key object) has only its own.
+	got, _ = ch.Apply(fxTombstone())
+	if len(got.Headers) != 1 || got.Headers[0].Key != "__op" {
+		t.Errorf("unrelated tombstone headers %+v", got.Headers)
+	}
+}

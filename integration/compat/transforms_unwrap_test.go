@@ -4,6 +4,7 @@ package compat
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/twmb/avro"
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // TestUnwrapSideBySide registers Debezium's flattening transforms on real
@@ -31,7 +33,9 @@ import (
 //     transaction metadata, whose records pass unchanged, and a truncate,
 //     which the chain drops.
 //   - MariaDB: ExtractNewRecordState with its defaults (a delete becomes a
-//     null value with the row schema, tombstones go).
+//     null value with the row schema, tombstones go), with
+//     delete-to-tombstone and with rewrite-with-tombstone (op headers, on
+//     the kept tombstones too).
 //
 // The Postgres chain also runs on sluice with Avro through the registry:
 // its records, decoded with the registered schemas, must carry Debezium's
@@ -127,32 +131,48 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"CREATE TABLE zz_end (id INT PRIMARY KEY)",
 		"INSERT INTO items VALUES (1, 'one', 1), (2, 'two', NULL)",
 	)
-	myName, mdp, msp := uniq("unwrap_my"), uniq("dbz"), uniq("slc")
-	myCfg := map[string]string{
-		"connector.class":                "io.debezium.connector.mariadb.MariaDbConnector",
-		"database.hostname":              myAddr[:strings.LastIndex(myAddr, ":")],
-		"database.port":                  myAddr[strings.LastIndex(myAddr, ":")+1:],
-		"database.user":                  "sluice",
-		"database.password":              "sluice",
-		"database.include.list":          mdb,
-		"table.include.list":             mdb + `\.items,` + mdb + `\.zz_end`,
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
-		"schema.history.internal.kafka.bootstrap.servers": strings.Join(brokers, ","),
-		"schema.history.internal.kafka.topic":             "hist_" + mdp,
-		// Other tests change the shared server's schemas meanwhile.
-		"include.schema.changes": "false",
-		"transforms":             "unwrap",
-		"transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+	// The defaults, then the other delete modes with an op header (a
+	// tombstone kept by rewrite-with-tombstone gets op "d").
+	var myPairs []pair
+	for _, opts := range []map[string]string{
+		{},
+		{"delete.tombstone.handling.mode": "delete-to-tombstone", "add.headers": "op"},
+		{"delete.tombstone.handling.mode": "rewrite-with-tombstone", "add.headers": "op,source.snapshot:snap"},
+	} {
+		myName, mdp, msp := uniq("unwrap_my"), uniq("dbz"), uniq("slc")
+		myCfg := map[string]string{
+			"connector.class":                "io.debezium.connector.mariadb.MariaDbConnector",
+			"database.hostname":              myAddr[:strings.LastIndex(myAddr, ":")],
+			"database.port":                  myAddr[strings.LastIndex(myAddr, ":")+1:],
+			"database.user":                  "sluice",
+			"database.password":              "sluice",
+			"database.include.list":          mdb,
+			"table.include.list":             mdb + `\.items,` + mdb + `\.zz_end`,
+			"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
+			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+			"key.converter.schemas.enable":   "true",
+			"value.converter.schemas.enable": "true",
+			"schema.history.internal.kafka.bootstrap.servers": strings.Join(brokers, ","),
+			// Other tests change the shared server's schemas meanwhile.
+			"include.schema.changes": "false",
+			"transforms":             "unwrap",
+			"transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+		}
+		for k, v := range opts {
+			myCfg["transforms.unwrap."+k] = v
+		}
+		p := pair{name: myName, dbz: readPrefix(t, mdp), slc: readPrefix(t, msp), schemas: true}
+		createHistoryTopic(t, p.slc, "hist_"+msp)
+		createBoth(t, dbz, slc.restClient, myName, myCfg,
+			// A history topic per side, sluice's made beforehand: sluice
+			// describes the topic it just created and, on a busy broker, may
+			// find it not there yet and fail a first try.
+			map[string]string{"topic.prefix": mdp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + mdp},
+			map[string]string{"topic.prefix": msp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + msp}, nil)
+		myPairs = append(myPairs, p)
 	}
-	myPair := pair{name: myName, dbz: readPrefix(t, mdp), slc: readPrefix(t, msp), schemas: true}
-	createBoth(t, dbz, slc.restClient, myName, myCfg,
-		map[string]string{"topic.prefix": mdp, "database.server.id": serverID()},
-		map[string]string{"topic.prefix": msp, "database.server.id": serverID()}, nil)
 
-	ps := []pair{pgPair, myPair}
+	ps := append([]pair{pgPair}, myPairs...)
 	waitCounts(t, ps[:1], map[string]int{".s.items": 2, ".s.gone": 1}, 120*time.Second, dbz, slc.restClient)
 	waitCounts(t, ps[1:], map[string]int{"." + mdb + ".items": 2}, 120*time.Second, dbz, slc.restClient)
 
@@ -358,4 +378,24 @@ func dropLogicalTypes(v any) any {
 		}
 	}
 	return v
+}
+
+// createHistoryTopic creates a schema history topic as sluice would (one
+// partition, kept forever) and waits until the broker lists it.
+func createHistoryTopic(t *testing.T, r *topicReader, topic string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	adm := kadm.NewClient(r.cl)
+	forever, minusOne, del := "9223372036854775807", "-1", "delete"
+	if _, err := adm.CreateTopic(ctx, 1, -1, map[string]*string{"cleanup.policy": &del, "retention.ms": &forever, "retention.bytes": &minusOne}, topic); err != nil {
+		t.Fatalf("create %s: %v", topic, err)
+	}
+	for ctx.Err() == nil {
+		if td, err := adm.ListTopics(ctx, topic); err == nil && td[topic].Err == nil && len(td[topic].Partitions) == 1 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("topic %s not listed", topic)
 }
