@@ -23,19 +23,19 @@ import (
 // ExtractNewRecordState's defaults, a delete. Topic prefix "p", lsn 99 and
 // source ts_ms 5 stand for the log's.
 
-const itemsFields = `{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"field":"name"},` +
+const dbzItemsFields = `{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"field":"name"},` +
 	`{"type":"int32","optional":true,"default":7,"field":"qty"}`
 
-const addedFields = `{"type":"string","optional":true,"field":"__deleted"},{"type":"string","optional":true,"field":"__op"},` +
+const dbzAddedFields = `{"type":"string","optional":true,"field":"__deleted"},{"type":"string","optional":true,"field":"__op"},` +
 	`{"type":"string","optional":true,"field":"__table"},{"type":"int64","optional":true,"field":"__lsn"},` +
 	`{"type":"int64","optional":true,"field":"__source_ts_ms"},` +
 	`{"type":"array","items":{"type":"string","optional":true},"optional":true,"name":"changed","field":"changed_columns"}`
 
-func flatValue(fields, payload string) string {
+func dbzFlatValue(fields, payload string) string {
 	return `{"schema":{"type":"struct","fields":[` + fields + `],"optional":false,"name":"p.s.items.Value"},"payload":` + payload + `}`
 }
 
-var itemsTable = &change.TableSchema{ID: change.TableID{Namespace: "s", Name: "items"}, Version: 1, Key: []int{0},
+var dbzItemsTable = &change.TableSchema{ID: change.TableID{Namespace: "s", Name: "items"}, Version: 1, Key: []int{0},
 	Columns: []change.Field{
 		{Name: "id", Type: change.Int32},
 		{Name: "name", Type: change.String},
@@ -43,15 +43,15 @@ var itemsTable = &change.TableSchema{ID: change.TableID{Namespace: "s", Name: "i
 		{Name: "note", Type: change.String, Optional: true},
 	}}
 
-var itemsSource = &change.Field{Type: change.Struct, Logical: "io.debezium.connector.postgresql.Source", Version: 1,
+var dbzItemsSource = &change.Field{Type: change.Struct, Logical: "io.debezium.connector.postgresql.Source", Version: 1,
 	Fields: []change.Field{
 		{Name: "version", Type: change.String}, {Name: "connector", Type: change.String}, {Name: "name", Type: change.String},
 		{Name: "ts_ms", Type: change.Int64}, {Name: "db", Type: change.String}, {Name: "schema", Type: change.String},
 		{Name: "table", Type: change.String}, {Name: "lsn", Type: change.Int64, Optional: true},
 	}}
 
-func itemsEvent(op change.Op, before, after change.Row) *change.Event {
-	return &change.Event{Op: op, Table: itemsTable, Before: before, After: after, SourceSchema: itemsSource,
+func dbzItemsEvent(op change.Op, before, after change.Row) *change.Event {
+	return &change.Event{Op: op, Table: dbzItemsTable, Before: before, After: after, SourceSchema: dbzItemsSource,
 		Source: change.StructValue{"3.6.1.Final", "postgresql", "p", int64(5), "shop", "s", "items", int64(99)},
 		Commit: time.UnixMilli(5)}
 }
@@ -84,23 +84,23 @@ func TestDebeziumChainEncodesAsConnect(t *testing.T) {
 		ev    *change.Event
 		want  []msg
 	}{
-		{"snapshot row of nulls", chain, itemsEvent(change.OpRead, nil, row2), []msg{{
-			flatValue(itemsFields+`,{"type":"string","optional":true,"field":"note"},`+addedFields,
+		{"snapshot row of nulls", chain, dbzItemsEvent(change.OpRead, nil, row2), []msg{{
+			dbzFlatValue(dbzItemsFields+`,{"type":"string","optional":true,"field":"note"},`+dbzAddedFields,
 				`{"id":2,"name":"two","qty":7,"note":null,"__deleted":"false","__op":"r","__table":"items","__lsn":99,"__source_ts_ms":5,"changed_columns":[]}`),
 			map[string]string{"unchanged": "[]", "__db": "shop", "__op": "r"}}}},
-		{"update: the unchanged optional column goes", chain, itemsEvent(change.OpUpdate, row1, change.Row{int32(1), "one", int32(10), "n1"}), []msg{{
-			flatValue(itemsFields+","+addedFields,
+		{"update: the unchanged optional column goes", chain, dbzItemsEvent(change.OpUpdate, row1, change.Row{int32(1), "one", int32(10), "n1"}), []msg{{
+			dbzFlatValue(dbzItemsFields+","+dbzAddedFields,
 				`{"id":1,"name":"one","qty":10,"__deleted":"false","__op":"u","__table":"items","__lsn":99,"__source_ts_ms":5,"changed_columns":["qty"]}`),
 			map[string]string{"unchanged": `["id","name","note"]`, "__db": "shop", "__op": "u"}}}},
-		{"delete, rewritten; its tombstone dropped", chain, itemsEvent(change.OpDelete, row1, nil), []msg{{
-			flatValue(itemsFields+`,{"type":"string","optional":true,"field":"note"},`+addedFields,
+		{"delete, rewritten; its tombstone dropped", chain, dbzItemsEvent(change.OpDelete, row1, nil), []msg{{
+			dbzFlatValue(dbzItemsFields+`,{"type":"string","optional":true,"field":"note"},`+dbzAddedFields,
 				`{"id":1,"name":"one","qty":1,"note":"n1","__deleted":"true","__op":"d","__table":"items","__lsn":99,"__source_ts_ms":5,"changed_columns":[]}`),
 			map[string]string{"unchanged": "[]", "__db": "shop", "__op": "d"}}}},
 		{"delete, default mode", map[string]string{"transforms": "u", "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState"},
-			itemsEvent(change.OpDelete, row1, nil), []msg{{
-				`{"schema":{"type":"struct","fields":[` + itemsFields + `,{"type":"string","optional":true,"field":"note"}],"optional":true,"name":"p.s.items.Value"},"payload":null}`,
+			dbzItemsEvent(change.OpDelete, row1, nil), []msg{{
+				`{"schema":{"type":"struct","fields":[` + dbzItemsFields + `,{"type":"string","optional":true,"field":"note"}],"optional":true,"name":"p.s.items.Value"},"payload":null}`,
 				map[string]string{}}}},
-		{"truncate", chain, itemsEvent(change.OpTruncate, nil, nil), nil},
+		{"truncate", chain, dbzItemsEvent(change.OpTruncate, nil, nil), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ch, err := transforms.Parse(c.chain)
@@ -130,7 +130,7 @@ func TestDebeziumChainEncodesAsConnect(t *testing.T) {
 				t.Fatalf("%d records, want %d: %v", len(got), len(c.want), got)
 			}
 			for i, w := range c.want {
-				if !sameJSON(got[i].Value, w.value) {
+				if !dbzSameJSON(got[i].Value, w.value) {
 					t.Errorf("value\n got %s\nwant %s", got[i].Value, w.value)
 				}
 				hs := map[string]string{}
@@ -147,9 +147,9 @@ func TestDebeziumChainEncodesAsConnect(t *testing.T) {
 	}
 }
 
-// sameJSON compares JSON texts as values (member order aside: the
+// dbzSameJSON compares JSON texts as values (member order aside: the
 // encoder's own tests check it).
-func sameJSON(a []byte, b string) bool {
+func dbzSameJSON(a []byte, b string) bool {
 	var x, y any
 	da, db := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(strings.NewReader(b))
 	da.UseNumber()

@@ -109,17 +109,17 @@ var (
 	fxTx    = change.StructValue{"7:4242", int64(3), int64(1)}
 )
 
-// deepCopyRecord copies r's values and headers, to check that a transform
+// dbzDeepCopyRecord copies r's values and headers, to check that a transform
 // wrote into none of them.
-func deepCopyRecord(r *change.Record) *change.Record {
+func dbzDeepCopyRecord(r *change.Record) *change.Record {
 	if r == nil {
 		return nil
 	}
 	c := *r
-	c.Key, c.Value = deepCopyValue(r.Key), deepCopyValue(r.Value)
+	c.Key, c.Value = dbzDeepCopyValue(r.Key), dbzDeepCopyValue(r.Value)
 	c.Headers = append([]change.RecordHeader(nil), r.Headers...)
 	for i := range c.Headers {
-		c.Headers[i].Value = deepCopyValue(c.Headers[i].Value)
+		c.Headers[i].Value = dbzDeepCopyValue(c.Headers[i].Value)
 	}
 	if r.ValueSchema != nil {
 		s := *r.ValueSchema
@@ -129,18 +129,18 @@ func deepCopyRecord(r *change.Record) *change.Record {
 	return &c
 }
 
-func deepCopyValue(v any) any {
+func dbzDeepCopyValue(v any) any {
 	switch x := v.(type) {
 	case change.StructValue:
 		out := make(change.StructValue, len(x))
 		for i := range x {
-			out[i] = deepCopyValue(x[i])
+			out[i] = dbzDeepCopyValue(x[i])
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i := range x {
-			out[i] = deepCopyValue(x[i])
+			out[i] = dbzDeepCopyValue(x[i])
 		}
 		return out
 	case []byte:
@@ -149,19 +149,19 @@ func deepCopyValue(v any) any {
 	return v
 }
 
-// applyUnchangedInput applies tr to in and fails the test when in changed.
-func applyUnchangedInput(t *testing.T, tr Transform, in *change.Record) (*change.Record, error) {
+// dbzApplyUnchangedInput applies tr to in and fails the test when in changed.
+func dbzApplyUnchangedInput(t *testing.T, tr Transform, in *change.Record) (*change.Record, error) {
 	t.Helper()
-	before := deepCopyRecord(in)
+	before := dbzDeepCopyRecord(in)
 	out, err := tr.Apply(in)
-	if !reflect.DeepEqual(before, deepCopyRecord(in)) {
+	if !reflect.DeepEqual(before, dbzDeepCopyRecord(in)) {
 		t.Errorf("the input record changed:\n was %+v\n now %+v", before, in)
 	}
 	return out, err
 }
 
-// newDebeziumTransform configures class with opts as alias "t".
-func newDebeziumTransform(class string, opts map[string]string) (Transform, error) {
+// dbzTransform configures class with opts as alias "t".
+func dbzTransform(class string, opts map[string]string) (Transform, error) {
 	cfg := map[string]string{"transforms": "t", "transforms.t.type": class}
 	for k, v := range opts {
 		cfg["transforms.t."+k] = v
@@ -177,6 +177,6 @@ func newDebeziumTransform(class string, opts map[string]string) (Transform, erro
 	return tr, err
 }
 
-func negZero() float64 { z := 0.0; return -z }
+func dbzNegZero() float64 { z := 0.0; return -z }
 
-func nan() float64 { z := 0.0; return z / z }
+func dbzNaN() float64 { z := 0.0; return z / z }

@@ -99,12 +99,12 @@ func dbzRequireStruct(v any, purpose string) (change.StructValue, error) {
 	if s, ok := v.(change.StructValue); ok {
 		return s, nil
 	}
-	return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, javaClassName(v))
+	return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, dbzClassName(v))
 }
 
-// javaClassName names the Java class Kafka Connect holds a value of v's Go
+// dbzClassName names the Java class Kafka Connect holds a value of v's Go
 // representation in, for error messages that quote it.
-func javaClassName(v any) string {
+func dbzClassName(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -164,11 +164,11 @@ func dbzExclude(f *change.Field, v any, drop []string, replaceNull bool) (*chang
 	if f == nil {
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, nil, fmt.Errorf("Only Map objects supported in absence of schema for [field replacement], found: %s", javaClassName(v))
+			return nil, nil, fmt.Errorf("Only Map objects supported in absence of schema for [field replacement], found: %s", dbzClassName(v))
 		}
 		out := make(map[string]any, len(m))
 		for k, x := range m {
-			if !containsString(drop, k) {
+			if !dbzContains(drop, k) {
 				out[k] = x
 			}
 		}
@@ -186,7 +186,7 @@ func dbzExcludeSchema(f *change.Field, drop []string) *change.Field {
 	nf := dbzStructCopy(f, 0)
 	nf.Fields = nf.Fields[:0]
 	for i := range f.Fields {
-		if !containsString(drop, f.Fields[i].Name) {
+		if !dbzContains(drop, f.Fields[i].Name) {
 			nf.Fields = append(nf.Fields, f.Fields[i])
 		}
 	}
@@ -197,7 +197,7 @@ func dbzExcludeSchema(f *change.Field, drop []string) *change.Field {
 func dbzExcludeValue(f *change.Field, s change.StructValue, drop []string, replaceNull bool) change.StructValue {
 	nv := make(change.StructValue, 0, len(f.Fields))
 	for i := range f.Fields {
-		if containsString(drop, f.Fields[i].Name) {
+		if dbzContains(drop, f.Fields[i].Name) {
 			continue
 		}
 		if replaceNull {
@@ -209,7 +209,7 @@ func dbzExcludeValue(f *change.Field, s change.StructValue, drop []string, repla
 	return nv
 }
 
-func containsString(list []string, s string) bool {
+func dbzContains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -218,9 +218,9 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// javaSplit splits s around sep as Java's String.split does with no
+// dbzSplit splits s around sep as Java's String.split does with no
 // limit: trailing empty strings are removed, and "" gives [""].
-func javaSplit(s, sep string) []string {
+func dbzSplit(s, sep string) []string {
 	parts := strings.Split(s, sep)
 	for len(parts) > 1 && parts[len(parts)-1] == "" {
 		parts = parts[:len(parts)-1]
@@ -232,18 +232,18 @@ func javaSplit(s, sep string) []string {
 	return parts
 }
 
-// schemaCache remembers schemas a transform derived, so records of the same
+// dbzSchemaCache remembers schemas a transform derived, so records of the same
 // table share one schema (and the converters see the same schema again).
 // It is bounded: past maxEntries it starts afresh, as the schemas of a
 // connector's tables are few.
-type schemaCache[K comparable, V any] struct {
+type dbzSchemaCache[K comparable, V any] struct {
 	mu sync.Mutex
 	m  map[K]V
 }
 
-const schemaCacheEntries = 256
+const dbzSchemaCacheEntries = 256
 
-func (c *schemaCache[K, V]) get(k K, build func() (V, error)) (V, error) {
+func (c *dbzSchemaCache[K, V]) get(k K, build func() (V, error)) (V, error) {
 	c.mu.Lock()
 	v, ok := c.m[k]
 	c.mu.Unlock()
@@ -255,7 +255,7 @@ func (c *schemaCache[K, V]) get(k K, build func() (V, error)) (V, error) {
 		return v, err
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= schemaCacheEntries {
+	if c.m == nil || len(c.m) >= dbzSchemaCacheEntries {
 		c.m = map[K]V{}
 	}
 	c.m[k] = v
@@ -279,9 +279,9 @@ type dbzSharedHeaders struct {
 	hs  []change.RecordHeader
 }
 
-// keyIdentity is the address of a record key's members (its identity as a
+// dbzKeyIdentity is the address of a record key's members (its identity as a
 // Java object), or 0.
-func keyIdentity(k any) uintptr {
+func dbzKeyIdentity(k any) uintptr {
 	v := reflect.ValueOf(k)
 	if v.Kind() == reflect.Slice && v.Len() > 0 {
 		return v.Pointer()
@@ -292,7 +292,7 @@ func keyIdentity(k any) uintptr {
 // added records that hs were added in place to record r.
 func (s *dbzSharedHeaders) added(r *change.Record, hs []change.RecordHeader) {
 	s.mu.Lock()
-	s.key, s.hs = keyIdentity(r.Key), hs
+	s.key, s.hs = dbzKeyIdentity(r.Key), hs
 	if len(hs) == 0 {
 		s.key = 0
 	}
@@ -304,7 +304,7 @@ func (s *dbzSharedHeaders) added(r *change.Record, hs []change.RecordHeader) {
 func (s *dbzSharedHeaders) forTombstone(r *change.Record) []change.RecordHeader {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := keyIdentity(r.Key)
+	id := dbzKeyIdentity(r.Key)
 	if r.Value != nil || id == 0 || id != s.key {
 		return nil
 	}

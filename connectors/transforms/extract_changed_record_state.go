@@ -20,10 +20,10 @@ import (
 const ChangedClass = "io.debezium.transforms.ExtractChangedRecordState"
 
 func init() {
-	Register(Plugin{Class: ChangedClass, Kind: KindTransformation, Version: DebeziumVersion, Keys: changedKeys, New: newChanged})
+	Register(Plugin{Class: ChangedClass, Kind: KindTransformation, Version: DebeziumVersion, Keys: changedStateKeys, New: newChangedState})
 }
 
-var changedKeys = []configdef.Key{
+var changedStateKeys = []configdef.Key{
 	{Name: "header.changed.name", Type: configdef.String, Importance: configdef.Low,
 		Doc:   "Specify the header changed name, default is null which means not send changes to header.",
 		Order: 1, Width: configdef.WidthLong, Display: "Header change name."},
@@ -32,14 +32,14 @@ var changedKeys = []configdef.Key{
 		Order: 1, Width: configdef.WidthLong, Display: "Header unchanged name."},
 }
 
-type changed struct {
+type changedState struct {
 	changedName, unchangedName     string
 	changedSchema, unchangedSchema *change.Field
 	shared                         dbzSharedHeaders // headers of a delete, for its tombstone
 }
 
-func newChanged(c *Config) (Transform, error) {
-	t := &changed{changedName: c.String("header.changed.name", ""), unchangedName: c.String("header.unchanged.name", "")}
+func newChangedState(c *Config) (Transform, error) {
+	t := &changedState{changedName: c.String("header.changed.name", ""), unchangedName: c.String("header.unchanged.name", "")}
 	// Each header is an optional array of optional strings named after the
 	// header.
 	list := func(name string) *change.Field {
@@ -49,7 +49,7 @@ func newChanged(c *Config) (Transform, error) {
 	return t, nil
 }
 
-func (t *changed) Apply(r *change.Record) (*change.Record, error) {
+func (t *changedState) Apply(r *change.Record) (*change.Record, error) {
 	if r.Value == nil {
 		if hs := t.shared.forTombstone(r); len(hs) > 0 {
 			out := *r
@@ -92,7 +92,7 @@ func (t *changed) Apply(r *change.Record) (*change.Record, error) {
 			if j < 0 {
 				return nil, fmt.Errorf("%s is not a valid field name", m.Name)
 			}
-			if javaEquals(m, dbzGet(av, i), dbzGet(bv, j)) {
+			if dbzEquals(m, dbzGet(av, i), dbzGet(bv, j)) {
 				unchangedNames = append(unchangedNames, m.Name)
 			} else {
 				changedNames = append(changedNames, m.Name)
@@ -115,7 +115,7 @@ func (t *changed) Apply(r *change.Record) (*change.Record, error) {
 	return &out, nil
 }
 
-// javaEquals compares two values of schema s as Java's Objects.equals
+// dbzEquals compares two values of schema s as Java's Objects.equals
 // compares the objects Kafka Connect holds them in: a Decimal is a
 // BigDecimal (equal when the numbers are), a float a Float or Double
 // (equal bit for bit, all NaNs alike), bytes a ByteBuffer (equal by
@@ -123,10 +123,10 @@ func (t *changed) Apply(r *change.Record) (*change.Record, error) {
 // equal only to itself (so a non-null bit(n) column always counts as
 // changed, as the real Connect shows), a struct a Struct (member by member,
 // with Arrays.deepEquals: byte arrays in it by content).
-func javaEquals(s *change.Field, a, b any) bool { return javaEqualsIn(s, a, b, false) }
+func dbzEquals(s *change.Field, a, b any) bool { return dbzEqualsIn(s, a, b, false) }
 
-// javaEqualsIn is javaEquals; deep is set inside a struct.
-func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
+// dbzEqualsIn is dbzEquals; deep is set inside a struct.
+func dbzEqualsIn(s *change.Field, a, b any, deep bool) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -137,7 +137,7 @@ func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
 			return false
 		}
 		if s != nil && s.Logical == "org.apache.kafka.connect.data.Decimal" {
-			return signedBig(x).Cmp(signedBig(y)) == 0
+			return dbzSignedBig(x).Cmp(dbzSignedBig(y)) == 0
 		}
 		if s != nil && s.Logical == "io.debezium.data.Bits" && !deep {
 			return false // two byte[] objects
@@ -159,7 +159,7 @@ func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
 			if s != nil && i < len(s.Fields) {
 				m = &s.Fields[i]
 			}
-			if !javaEqualsIn(m, x[i], y[i], true) {
+			if !dbzEqualsIn(m, x[i], y[i], true) {
 				return false
 			}
 		}
@@ -174,7 +174,7 @@ func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
 			e = s.Elem
 		}
 		for i := range x {
-			if !javaEquals(e, x[i], y[i]) {
+			if !dbzEquals(e, x[i], y[i]) {
 				return false
 			}
 		}
@@ -191,8 +191,8 @@ func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
 		for _, ex := range x {
 			found := false
 			for _, ey := range y {
-				if javaEquals(ke, ex.Key, ey.Key) {
-					found = javaEquals(ve, ex.Value, ey.Value)
+				if dbzEquals(ke, ex.Key, ey.Key) {
+					found = dbzEquals(ve, ex.Value, ey.Value)
 					break
 				}
 			}
@@ -205,9 +205,9 @@ func javaEqualsIn(s *change.Field, a, b any, deep bool) bool {
 	return a == b
 }
 
-// signedBig reads big-endian two's complement bytes (a Decimal's unscaled
+// dbzSignedBig reads big-endian two's complement bytes (a Decimal's unscaled
 // value).
-func signedBig(b []byte) *big.Int {
+func dbzSignedBig(b []byte) *big.Int {
 	n := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))

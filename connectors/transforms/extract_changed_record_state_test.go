@@ -9,7 +9,7 @@ import (
 
 func TestExtractChangedRecordState(t *testing.T) {
 	list := func(name string) *change.Field {
-		return &change.Field{Type: change.Array, Optional: true, Logical: name, Elem: &optString}
+		return &change.Field{Type: change.Array, Optional: true, Logical: name, Elem: &dbzOptString}
 	}
 	both := map[string]string{"header.changed.name": "changed", "header.unchanged.name": "unchanged"}
 	headers := func(changed, unchanged []any) []change.RecordHeader {
@@ -37,11 +37,11 @@ func TestExtractChangedRecordState(t *testing.T) {
 		{"tombstone", both, fxTombstone(), nil},
 		{"heartbeat", both, fxOther("io.debezium.connector.common.Heartbeat"), nil},
 	} {
-		tr, err := newDebeziumTransform(ChangedClass, c.opts)
+		tr, err := dbzTransform(ChangedClass, c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := applyUnchangedInput(t, tr, c.in)
+		got, err := dbzApplyUnchangedInput(t, tr, c.in)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -60,7 +60,7 @@ func TestExtractChangedRecordState(t *testing.T) {
 	}
 }
 
-func TestJavaEquals(t *testing.T) {
+func TestDbzEquals(t *testing.T) {
 	dec := &change.Field{Type: change.Bytes, Logical: "org.apache.kafka.connect.data.Decimal"}
 	bits := &change.Field{Type: change.Bytes, Logical: "io.debezium.data.Bits", Version: 1}
 	withBits := &change.Field{Type: change.Struct, Fields: []change.Field{*bits}}
@@ -72,8 +72,8 @@ func TestJavaEquals(t *testing.T) {
 		{dec, []byte{0xff}, []byte{0xff, 0xff}, true}, // -1 either way
 		{dec, []byte{0x01}, []byte{0x00, 0x01}, true},
 		{dec, []byte{0xff}, []byte{0x00, 0xff}, false}, // -1 and 255
-		{nil, 0.0, negZero(), false},                   // Double.equals tells 0.0 from -0.0
-		{nil, nan(), nan(), true},
+		{nil, 0.0, dbzNegZero(), false},                // Double.equals tells 0.0 from -0.0
+		{nil, dbzNaN(), dbzNaN(), true},
 		{nil, change.StructValue{int32(1), []byte{1}}, change.StructValue{int32(1), []byte{1}}, true},
 		{nil, []any{"a"}, []any{"b"}, false},
 		{nil, nil, "x", false},
@@ -82,8 +82,8 @@ func TestJavaEquals(t *testing.T) {
 		{withBits, change.StructValue{[]byte{1}}, change.StructValue{[]byte{1}}, true}, // deepEquals in a Struct
 		{nil, int64(1), int32(1), false},
 	} {
-		if got := javaEquals(c.s, c.a, c.b); got != c.want {
-			t.Errorf("javaEquals(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		if got := dbzEquals(c.s, c.a, c.b); got != c.want {
+			t.Errorf("dbzEquals(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
 		}
 	}
 }

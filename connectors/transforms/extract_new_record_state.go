@@ -44,10 +44,10 @@ type unwrap struct {
 	dropFromKey    bool
 	keepCompatible bool
 
-	rows    schemaCache[*change.Field, *change.Field] // envelope member -> row schema
-	deleted schemaCache[*change.Field, *change.Field] // row schema -> with __deleted
-	added   schemaCache[unwrapAddedKey, *change.Field]
-	dropped schemaCache[unwrapDroppedKey, *change.Field]
+	rows    dbzSchemaCache[*change.Field, *change.Field] // envelope member -> row schema
+	deleted dbzSchemaCache[*change.Field, *change.Field] // row schema -> with __deleted
+	added   dbzSchemaCache[unwrapAddedKey, *change.Field]
+	dropped dbzSchemaCache[unwrapDroppedKey, *change.Field]
 	shared  dbzSharedHeaders // add.headers of a delete, for its tombstone
 }
 
@@ -70,7 +70,7 @@ func newUnwrap(c *Config) (Transform, error) {
 		dropHeader:     c.String("drop.fields.header.name", ""),
 		dropFromKey:    c.Bool("drop.fields.from.key", false),
 		keepCompatible: c.Bool("drop.fields.keep.schema.compatible", true),
-		replaceNull:    debeziumBool(c.String("replace.null.with.default", ""), true),
+		replaceNull:    dbzBool(c.String("replace.null.with.default", ""), true),
 	}
 	mode := c.String("delete.tombstone.handling.mode", unwrapTombstone)
 	for _, m := range []string{unwrapDrop, unwrapTombstone, unwrapRewrite, unwrapRewriteWithTombstone, unwrapDeleteToTombstone} {
@@ -92,9 +92,9 @@ func newUnwrap(c *Config) (Transform, error) {
 	return u, nil
 }
 
-// debeziumBool reads a boolean as Debezium's Configuration.getBoolean does:
+// dbzBool reads a boolean as Debezium's Configuration.getBoolean does:
 // "true" or "false" in any case, anything else (or unset) the default.
-func debeziumBool(v string, def bool) bool {
+func dbzBool(v string, def bool) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "true":
 		return true
@@ -164,10 +164,10 @@ func (u *unwrap) row(m *change.Field) *change.Field {
 	return s
 }
 
-// sameRowSchema reports whether envelope members a and b are one row
+// unwrapSameRow reports whether envelope members a and b are one row
 // schema (Debezium's before and after are one Schema object; sluice's
 // share their members).
-func sameRowSchema(a, b *change.Field) bool {
+func unwrapSameRow(a, b *change.Field) bool {
 	return a.Type == b.Type && a.Optional == b.Optional && a.Logical == b.Logical && a.Version == b.Version &&
 		a.Doc == b.Doc && len(a.Fields) == len(b.Fields) && len(a.Params) == 0 && len(b.Params) == 0 &&
 		(len(a.Fields) == 0 || &a.Fields[0] == &b.Fields[0])
@@ -215,7 +215,7 @@ func (u *unwrap) delete(out *change.Record, env *change.Field, ev change.StructV
 		n.ValueSchema, n.Value = nil, nil
 	default: // the rewrite modes
 		n.ValueSchema, n.Value = u.row(beforeSchema), before
-		if sameRowSchema(beforeSchema, afterSchema) {
+		if unwrapSameRow(beforeSchema, afterSchema) {
 			n.ValueSchema = u.row(afterSchema) // one schema for the table's records
 		}
 		if err := u.markDeleted(&n, "true"); err != nil {
@@ -225,7 +225,7 @@ func (u *unwrap) delete(out *change.Record, env *change.Field, ev change.StructV
 	if u.routeBy != "" {
 		bv, ok := before.(change.StructValue)
 		if !ok {
-			return nil, fmt.Errorf("before is not a struct: %s", javaClassName(before))
+			return nil, fmt.Errorf("before is not a struct: %s", dbzClassName(before))
 		}
 		if err := u.route(&n, beforeSchema, bv); err != nil {
 			return nil, err
@@ -307,7 +307,7 @@ func (u *unwrap) addFields(n *change.Record, env *change.Field, ev change.Struct
 				return nil, err
 			}
 			if m != nil {
-				if err := dbzAddMember(s, f.newField, addedSchema(m)); err != nil {
+				if err := dbzAddMember(s, f.newField, unwrapAddedSchema(m)); err != nil {
 					return nil, err
 				}
 			}
@@ -335,7 +335,7 @@ func (u *unwrap) addFields(n *change.Record, env *change.Field, ev change.Struct
 		if err != nil {
 			return err
 		}
-		if err := checkAddedValue(&schema.Fields[i], v); err != nil {
+		if err := unwrapCheckAdded(&schema.Fields[i], v); err != nil {
 			return err
 		}
 		value[i] = v
@@ -344,19 +344,19 @@ func (u *unwrap) addFields(n *change.Record, env *change.Field, ev change.Struct
 	return nil
 }
 
-// addedSchema is the schema of a field or header copied from the envelope
+// unwrapAddedSchema is the schema of a field or header copied from the envelope
 // (AbstractExtractNewRecordState.FieldReference.getSchema): the source
 // schema's basics, optional.
-func addedSchema(m *change.Field) change.Field {
+func unwrapAddedSchema(m *change.Field) change.Field {
 	s := dbzCopyBasics(m)
 	s.Optional = true
 	return s
 }
 
-// checkAddedValue refuses what Connect's validation refuses when a struct
+// unwrapCheckAdded refuses what Connect's validation refuses when a struct
 // or map is copied: their copied schemas have no members (copySchemaBasics
 // keeps none), so the value does not match.
-func checkAddedValue(s *change.Field, v any) error {
+func unwrapCheckAdded(s *change.Field, v any) error {
 	if v == nil {
 		return nil
 	}
@@ -383,7 +383,7 @@ func (u *unwrap) makeHeaders(r *change.Record) ([]change.RecordHeader, error) {
 	}
 	ev, ok := r.Value.(change.StructValue)
 	if !ok {
-		return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", javaClassName(r.Value))
+		return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", dbzClassName(r.Value))
 	}
 	for _, f := range u.headers {
 		m, err := f.schema(r.ValueSchema)
@@ -393,12 +393,12 @@ func (u *unwrap) makeHeaders(r *change.Record) ([]change.RecordHeader, error) {
 		if m == nil {
 			continue
 		}
-		s := addedSchema(m)
+		s := unwrapAddedSchema(m)
 		v, err := f.value(r.ValueSchema, ev)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkAddedValue(&s, v); err != nil {
+		if err := unwrapCheckAdded(&s, v); err != nil {
 			return nil, err
 		}
 		hs = append(hs, change.RecordHeader{Key: f.newField, Schema: &s, Value: v})
@@ -424,7 +424,7 @@ func (u *unwrap) dropFields(n *change.Record) error {
 	if h == nil || (h.Value == nil && h.Raw == nil) {
 		return nil
 	}
-	names, err := headerNames(h)
+	names, err := unwrapHeaderNames(h)
 	if err != nil {
 		return err
 	}
@@ -452,8 +452,8 @@ func (u *unwrap) dropFields(n *change.Record) error {
 	return err
 }
 
-// headerNames reads a header holding a list of field names.
-func headerNames(h *change.RecordHeader) ([]string, error) {
+// unwrapHeaderNames reads a header holding a list of field names.
+func unwrapHeaderNames(h *change.RecordHeader) ([]string, error) {
 	switch v := h.Value.(type) {
 	case []string:
 		return v, nil
@@ -462,13 +462,13 @@ func headerNames(h *change.RecordHeader) ([]string, error) {
 		for _, x := range v {
 			s, ok := x.(string)
 			if !ok {
-				return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.lang.String", h.Key, javaClassName(x))
+				return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.lang.String", h.Key, dbzClassName(x))
 			}
 			out = append(out, s)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.util.List", h.Key, javaClassName(h.Value))
+	return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.util.List", h.Key, dbzClassName(h.Value))
 }
 
 // toDrop returns the names to drop from schema: all of names, or with
@@ -483,7 +483,7 @@ func (u *unwrap) toDrop(schema *change.Field, names []string) ([]string, error) 
 	}
 	var out []string
 	for i := range schema.Fields {
-		if schema.Fields[i].Optional && containsString(names, schema.Fields[i].Name) {
+		if schema.Fields[i].Optional && dbzContains(names, schema.Fields[i].Name) {
 			out = append(out, schema.Fields[i].Name)
 		}
 	}
@@ -521,13 +521,13 @@ func parseUnwrapRefs(prefix, list string) ([]unwrapRef, error) {
 		return nil, nil
 	}
 	var refs []unwrapRef
-	for _, item := range javaSplit(list, ",") {
+	for _, item := range dbzSplit(list, ",") {
 		item = strings.TrimSpace(item)
-		parts := javaSplit(item, ":")
+		parts := dbzSplit(item, ":")
 		if len(parts) == 0 {
 			return nil, fmt.Errorf("Unexpected field name: %s", item)
 		}
-		names := javaSplit(parts[0], ".")
+		names := dbzSplit(parts[0], ".")
 		if len(names) == 0 {
 			return nil, fmt.Errorf("Unexpected field name: %s", item)
 		}
@@ -598,7 +598,7 @@ func (r unwrapRef) value(env *change.Field, ev change.StructValue) (any, error) 
 		}
 		sv, ok := x.(change.StructValue)
 		if !ok {
-			return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", javaClassName(x))
+			return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", dbzClassName(x))
 		}
 		ps, pv = s, sv
 	}

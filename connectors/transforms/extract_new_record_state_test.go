@@ -18,11 +18,11 @@ func fxWant(in *change.Record, schema *change.Field, value any, headers ...chang
 }
 
 var (
-	optString = change.Field{Type: change.String, Optional: true}
-	optInt64  = change.Field{Type: change.Int64, Optional: true}
+	dbzOptString = change.Field{Type: change.String, Optional: true}
+	dbzOptInt64  = change.Field{Type: change.Int64, Optional: true}
 )
 
-func named(name string, f change.Field) change.Field { f.Name = name; return f }
+func dbzNamed(name string, f change.Field) change.Field { f.Name = name; return f }
 
 func TestExtractNewRecordState(t *testing.T) {
 	ins := fxEvent("c", nil, fxRow1, nil)
@@ -32,7 +32,7 @@ func TestExtractNewRecordState(t *testing.T) {
 	insNulls := fxEvent("r", nil, fxRowN, nil)
 	trunc := fxEvent("t", nil, nil, nil)
 	tomb := fxTombstone()
-	deleted := func(v string) change.Field { return named("__deleted", optString) }
+	deleted := func(v string) change.Field { return dbzNamed("__deleted", dbzOptString) }
 	snapshotCopy := change.Field{Type: change.String, Optional: true, Logical: "io.debezium.data.Enum", Version: 1,
 		Params: []change.Param{{Key: "allowed", Value: "true,first,last,false,incremental"}}}
 
@@ -80,33 +80,33 @@ func TestExtractNewRecordState(t *testing.T) {
 		// schema keeps name, version and parameters, loses its default, and
 		// is optional.
 		{name: "add.fields", opts: map[string]string{"add.fields": "op,table,lsn,source.ts_ms, ts_ms,id,snapshot:snap,transaction.total_order,nosuch"}, in: upd,
-			want: fxWant(upd, fxFlat(named("__op", optString), named("__table", optString), named("__lsn", optInt64),
-				named("__source_ts_ms", optInt64), named("__ts_ms", optInt64), named("__id", optString), named("__snap", snapshotCopy),
-				named("__transaction_total_order", optInt64)),
+			want: fxWant(upd, fxFlat(dbzNamed("__op", dbzOptString), dbzNamed("__table", dbzOptString), dbzNamed("__lsn", dbzOptInt64),
+				dbzNamed("__source_ts_ms", dbzOptInt64), dbzNamed("__ts_ms", dbzOptInt64), dbzNamed("__id", dbzOptString), dbzNamed("__snap", snapshotCopy),
+				dbzNamed("__transaction_total_order", dbzOptInt64)),
 				append(append(change.StructValue{}, fxRow1b...), "u", "orders", int64(4242), int64(1000), int64(2000), "7:4242", "false", int64(3)))},
 		{name: "add.fields, no transaction block, prefix", opts: map[string]string{"add.fields": "op,id", "add.fields.prefix": "m_"}, in: ins,
-			want: fxWant(ins, fxFlat(named("m_op", optString), named("m_id", optString)), append(append(change.StructValue{}, fxRow1...), "c", nil))},
+			want: fxWant(ins, fxFlat(dbzNamed("m_op", dbzOptString), dbzNamed("m_id", dbzOptString)), append(append(change.StructValue{}, fxRow1...), "c", nil))},
 		{name: "add.fields on a rewritten delete", opts: map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"}, in: delNulls,
-			want: fxWant(delNulls, fxFlat(deleted("true"), named("__op", optString)), change.StructValue{int32(1), "none", nil, nil, "true", "d"})},
+			want: fxWant(delNulls, fxFlat(deleted("true"), dbzNamed("__op", dbzOptString)), change.StructValue{int32(1), "none", nil, nil, "true", "d"})},
 		{name: "add.fields not on a tombstone-mode delete", opts: map[string]string{"add.fields": "op"}, in: del, want: fxWant(del, &fxRow, nil)},
 		// add.headers: optional copies of the fields' schemas; a tombstone
 		// gets only op, as "d" with a required string schema.
 		{name: "add.headers", opts: map[string]string{"add.headers": "db,op,source.snapshot:snap", "add.headers.prefix": "h."}, in: ins,
 			want: fxWant(ins, fxFlat(), fxRow1,
-				change.RecordHeader{Key: "h.db", Schema: &optString, Value: "db"},
-				change.RecordHeader{Key: "h.op", Schema: &optString, Value: "c"},
+				change.RecordHeader{Key: "h.db", Schema: &dbzOptString, Value: "db"},
+				change.RecordHeader{Key: "h.op", Schema: &dbzOptString, Value: "c"},
 				change.RecordHeader{Key: "h.snap", Schema: &snapshotCopy, Value: "false"})},
 		{name: "add.headers, tombstone", opts: map[string]string{"add.headers": "db,op", "delete.tombstone.handling.mode": "rewrite-with-tombstone"}, in: tomb,
 			want: fxWant(tomb, nil, nil, change.RecordHeader{Key: "__op", Schema: &change.Field{Type: change.String}, Value: "d"})},
 		{name: "add.headers, delete", opts: map[string]string{"add.headers": "op"}, in: del,
-			want: fxWant(del, &fxRow, nil, change.RecordHeader{Key: "__op", Schema: &optString, Value: "d"})},
+			want: fxWant(del, &fxRow, nil, change.RecordHeader{Key: "__op", Schema: &dbzOptString, Value: "d"})},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			tr, err := newDebeziumTransform(UnwrapClass, c.opts)
+			tr, err := dbzTransform(UnwrapClass, c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := applyUnchangedInput(t, tr, c.in)
+			got, err := dbzApplyUnchangedInput(t, tr, c.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +127,7 @@ func TestExtractNewRecordState(t *testing.T) {
 }
 
 func TestExtractNewRecordStateRoute(t *testing.T) {
-	tr, err := newDebeziumTransform(UnwrapClass, map[string]string{"route.by.field": "name"})
+	tr, err := dbzTransform(UnwrapClass, map[string]string{"route.by.field": "name"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestExtractNewRecordStateRoute(t *testing.T) {
 		}
 	}
 	for opt, want := range map[string]string{"nosuch": "nosuch is not a valid field name", "qty": "Field 'qty' is not of type STRING"} {
-		tr, _ := newDebeziumTransform(UnwrapClass, map[string]string{"route.by.field": opt})
+		tr, _ := dbzTransform(UnwrapClass, map[string]string{"route.by.field": opt})
 		if _, err := tr.Apply(fxEvent("c", nil, fxRow1, nil)); err == nil || err.Error() != want {
 			t.Errorf("route.by.field=%s: err = %v, want %q", opt, err, want)
 		}
@@ -175,7 +175,7 @@ func TestExtractNewRecordStateDropFields(t *testing.T) {
 	}
 	// An update of qty: id, name and data are unchanged.
 	upd := fxEvent("u", fxRow1, fxRow1b, nil)
-	unchanged := change.RecordHeader{Key: "unchanged", Schema: &change.Field{Type: change.Array, Optional: true, Logical: "unchanged", Elem: &optString},
+	unchanged := change.RecordHeader{Key: "unchanged", Schema: &change.Field{Type: change.Array, Optional: true, Logical: "unchanged", Elem: &dbzOptString},
 		Value: []any{"id", "name", "data"}}
 	keyNoID := &change.Field{Type: change.Struct, Logical: "pg.public.orders.Key", Fields: []change.Field{}}
 	for _, c := range []struct {
@@ -230,7 +230,7 @@ func TestExtractNewRecordStateConfig(t *testing.T) {
 		{map[string]string{"add.headers": ":"}, "transforms.t.add.headers: Unexpected field name: :"},
 		{map[string]string{"drop.fields.from.key": "maybe"}, "Invalid value maybe for configuration transforms.t.drop.fields.from.key: Expected value to be either true or false"},
 	} {
-		_, err := newDebeziumTransform(UnwrapClass, c.opts)
+		_, err := dbzTransform(UnwrapClass, c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err = %v, want %q", c.opts, err, c.want)
 		}
@@ -254,7 +254,7 @@ func TestExtractNewRecordStateConfig(t *testing.T) {
 // get one schema, as Debezium's cache gives them (the converters then
 // register it once).
 func TestExtractNewRecordStateSharesSchemas(t *testing.T) {
-	tr, _ := newDebeziumTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
+	tr, _ := dbzTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
 	a, _ := tr.Apply(fxEvent("c", nil, fxRow1, nil))
 	b, _ := tr.Apply(fxEvent("c", nil, fxRow1b, nil))
 	if a.ValueSchema != b.ValueSchema {
@@ -263,13 +263,13 @@ func TestExtractNewRecordStateSharesSchemas(t *testing.T) {
 }
 
 func TestExtractNewRecordStateOneSchemaForAllOps(t *testing.T) {
-	tr, _ := newDebeziumTransform(UnwrapClass, map[string]string{"add.fields": "op"})
+	tr, _ := dbzTransform(UnwrapClass, map[string]string{"add.fields": "op"})
 	a, _ := tr.Apply(fxEvent("r", nil, fxRow1, nil))
 	b, _ := tr.Apply(fxEvent("u", fxRow1, fxRow1b, nil))
 	if a.ValueSchema != b.ValueSchema {
 		t.Error("a read and an update of a table got two schemas")
 	}
-	tr, _ = newDebeziumTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
+	tr, _ = dbzTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
 	c, _ := tr.Apply(fxEvent("c", nil, fxRow1, nil))
 	d, _ := tr.Apply(fxEvent("d", fxRow1, nil, nil))
 	if c.ValueSchema != d.ValueSchema {
@@ -299,10 +299,10 @@ func TestTombstoneSharesItsDeleteHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changedList := &change.Field{Type: change.Array, Optional: true, Logical: "changed", Elem: &optString}
+	changedList := &change.Field{Type: change.Array, Optional: true, Logical: "changed", Elem: &dbzOptString}
 	want := []change.RecordHeader{
 		{Key: "changed", Schema: changedList, Value: []any{}},
-		{Key: "__op", Schema: &optString, Value: "d"},
+		{Key: "__op", Schema: &dbzOptString, Value: "d"},
 		{Key: "__op", Schema: &change.Field{Type: change.String}, Value: "d"},
 	}
 	if !reflect.DeepEqual(got.Headers, want) {

@@ -41,11 +41,11 @@ type headerToValue struct {
 	move            bool
 	// schemas caches the new value schema by the old one, as Debezium
 	// does: the first record of a schema decides which members it gets.
-	schemas schemaCache[*change.Field, *change.Field]
+	schemas dbzSchemaCache[*change.Field, *change.Field]
 }
 
 func newHeaderToValue(c *Config) (Transform, error) {
-	t := &headerToValue{headers: debeziumList(c, "headers"), fields: debeziumList(c, "fields")}
+	t := &headerToValue{headers: dbzList(c, "headers"), fields: dbzList(c, "fields")}
 	switch op := c.String("operation", ""); {
 	case !c.Has("operation") || strings.TrimSpace(op) == "":
 		c.Fail("operation", "A value is required")
@@ -61,16 +61,16 @@ func newHeaderToValue(c *Config) (Transform, error) {
 	return t, nil
 }
 
-// debeziumList reads a required list option as Debezium's Field validators
+// dbzList reads a required list option as Debezium's Field validators
 // check it: present, no empty item, no item with a space.
-func debeziumList(c *Config, key string) []string {
+func dbzList(c *Config, key string) []string {
 	v, ok := c.Props[key]
 	if !ok || strings.TrimSpace(v) == "" {
 		c.Fail(key, "A value is required")
 		return nil
 	}
 	var out []string
-	for _, s := range javaSplit(v, ",") {
+	for _, s := range dbzSplit(v, ",") {
 		out = append(out, strings.TrimSpace(s))
 	}
 	switch {
@@ -118,7 +118,7 @@ func (t *headerToValue) Apply(r *change.Record) (*change.Record, error) {
 	}
 	old := r.ValueSchema
 	if old == nil {
-		return nil, fmt.Errorf("Only Struct objects supported for [Header field insertion], found: %s", javaClassName(r.Value))
+		return nil, fmt.Errorf("Only Struct objects supported for [Header field insertion], found: %s", dbzClassName(r.Value))
 	}
 	schema, err := t.schemas.get(old, func() (*change.Field, error) {
 		if err := h2vCheckNested(old, nested); err != nil {
@@ -149,7 +149,7 @@ func (t *headerToValue) Apply(r *change.Record) (*change.Record, error) {
 // h2vCheckNested refuses a nested name whose parent is a primitive member.
 func h2vCheckNested(schema *change.Field, nested []string) error {
 	for _, n := range nested {
-		parts := javaSplit(n, ".")
+		parts := dbzSplit(n, ".")
 		cur := schema
 		for _, p := range parts[:max(len(parts)-1, 0)] {
 			_, m := dbzMember(cur, p)
@@ -279,7 +279,7 @@ func h2vValue(level0 string, old *change.Field, value change.StructValue, entrie
 
 // h2vFieldName is getFieldName: the member an entry adds at this level.
 func h2vFieldName(dest, fieldName string, level int) (string, bool) {
-	parts := javaSplit(dest, ".")
+	parts := dbzSplit(dest, ".")
 	if len(parts) == 1 && fieldName == headerToValueRoot {
 		return parts[0], true
 	}
@@ -310,7 +310,7 @@ func h2vContained(name string, nested []string) bool {
 func h2vNewParents(fieldName string, old *change.Field, nested []string, level int) []string {
 	var out []string
 	for _, n := range nested {
-		parts := javaSplit(n, ".")
+		parts := dbzSplit(n, ".")
 		process := level == 0 && fieldName == headerToValueRoot || level > 0 && level < len(parts) && parts[level-1] == fieldName
 		if !process || level >= len(parts)-1 {
 			continue
@@ -325,7 +325,7 @@ func h2vNewParents(fieldName string, old *change.Field, nested []string, level i
 // h2vNestedName is getNestedFieldNameForParent: the member an entry adds
 // to new parent struct parent.
 func h2vNestedName(dest, parent, fieldName string, level int) (string, bool) {
-	parts := javaSplit(dest, ".")
+	parts := dbzSplit(dest, ".")
 	if level == 0 && fieldName == headerToValueRoot {
 		if len(parts) > 1 && parent == parts[0] {
 			return parts[1], true

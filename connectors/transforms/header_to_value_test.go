@@ -10,9 +10,9 @@ import (
 
 func TestHeaderToValue(t *testing.T) {
 	hs := []change.RecordHeader{
-		{Key: "a", Schema: &optString, Value: "A"},
+		{Key: "a", Schema: &dbzOptString, Value: "A"},
 		{Key: "keep", Raw: []byte("k")},
-		{Key: "b", Schema: &optInt64, Value: int64(2)},
+		{Key: "b", Schema: &dbzOptInt64, Value: int64(2)},
 	}
 	// A value with a nested struct member s {x}, and a null member with a
 	// default.
@@ -39,24 +39,24 @@ func TestHeaderToValue(t *testing.T) {
 	}{
 		// Copied at the top level: nulls take their default (Struct.get).
 		{"copy", map[string]string{"headers": "a,b", "fields": "fa,fb", "operation": "copy"},
-			top(id, name, sub, named("fa", optString), named("fb", optInt64)),
+			top(id, name, sub, dbzNamed("fa", dbzOptString), dbzNamed("fb", dbzOptInt64)),
 			change.StructValue{int32(1), "none", change.StructValue{int32(9)}, "A", int64(2)}, hs},
 		{"move", map[string]string{"headers": "b", "fields": "fb", "operation": "MOVE"},
-			top(id, name, sub, named("fb", optInt64)),
+			top(id, name, sub, dbzNamed("fb", dbzOptInt64)),
 			change.StructValue{int32(1), "none", change.StructValue{int32(9)}, int64(2)}, hs[:2]},
 		// Into an existing struct (rebuilt required, as copySchemaBasics
 		// does), and into a new optional parent struct.
 		{"nested", map[string]string{"headers": "a,b", "fields": "s.y,meta.b", "operation": "copy"},
-			top(id, name, subWith(named("y", optString)),
-				change.Field{Name: "meta", Type: change.Struct, Optional: true, Fields: []change.Field{named("b", optInt64)}}),
+			top(id, name, subWith(dbzNamed("y", dbzOptString)),
+				change.Field{Name: "meta", Type: change.Struct, Optional: true, Fields: []change.Field{dbzNamed("b", dbzOptInt64)}}),
 			change.StructValue{int32(1), "none", change.StructValue{int32(9), "A"}, change.StructValue{int64(2)}}, hs},
 	} {
-		tr, err := newDebeziumTransform(HeaderToValueClass, c.opts)
+		tr, err := dbzTransform(HeaderToValueClass, c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in := rec()
-		got, err := applyUnchangedInput(t, tr, in)
+		got, err := dbzApplyUnchangedInput(t, tr, in)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -67,11 +67,11 @@ func TestHeaderToValue(t *testing.T) {
 		}
 	}
 
-	tr, _ := newDebeziumTransform(HeaderToValueClass, map[string]string{"headers": "a", "fields": "id.z", "operation": "copy"})
+	tr, _ := dbzTransform(HeaderToValueClass, map[string]string{"headers": "a", "fields": "id.z", "operation": "copy"})
 	if _, err := tr.Apply(rec()); err == nil || err.Error() != "Field 'id' is a primitive type, not a struct. Cannot add nested field 'id.z'." {
 		t.Errorf("nested under a primitive: %v", err)
 	}
-	tr, _ = newDebeziumTransform(HeaderToValueClass, map[string]string{"headers": "zz", "fields": "f", "operation": "copy"})
+	tr, _ = dbzTransform(HeaderToValueClass, map[string]string{"headers": "zz", "fields": "f", "operation": "copy"})
 	for _, in := range []*change.Record{rec(), fxTombstone()} {
 		if got, err := tr.Apply(in); got != in || err != nil {
 			t.Errorf("no header or a tombstone: %+v, %v", got, err)
@@ -93,7 +93,7 @@ func TestHeaderToValueConfig(t *testing.T) {
 		{map[string]string{"headers": "a b", "fields": "a", "operation": "copy"}, "transforms.t.headers: Element(s) containing space not permitted"},
 		{map[string]string{"headers": "a", "fields": "a", "operation": "cp"}, "Invalid value cp for configuration transforms.t.operation: Value must be one of move, copy"},
 	} {
-		_, err := newDebeziumTransform(HeaderToValueClass, c.opts)
+		_, err := dbzTransform(HeaderToValueClass, c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err = %v, want %q", c.opts, err, c.want)
 		}
