@@ -167,12 +167,6 @@ var runtimeDefs = configdef.Concat(
 				"sluice supports org.apache.kafka.connect.json.JsonConverter (the default), io.confluent.connect.avro.AvroConverter " +
 				"and io.apicurio.registry.utils.converter.AvroConverter.",
 			Width: configdef.WidthShort, Display: "Value converter class"},
-		// The transforms chain (group and order as Kafka Connect 4.3.0's;
-		// listed once the runtime takes the keys).
-		{Name: "transforms", Type: configdef.List, Default: configdef.Def(""), Importance: configdef.Low, Group: "Transforms", Order: 12,
-			Doc: "Aliases for the transformations to be applied to records.", Width: configdef.WidthLong, Display: "Transforms"},
-		{Name: "predicates", Type: configdef.List, Default: configdef.Def(""), Importance: configdef.Low, Group: "Predicates", Order: 13,
-			Doc: "Aliases for the predicates used by transformations.", Width: configdef.WidthLong, Display: "Predicates"},
 	},
 	// Keys the runtime handles for Debezium and Kafka Connect's error
 	// handling; a definition is listed only once the key is in RuntimeKeys.
