@@ -52,9 +52,6 @@ var aliasRE = regexp.MustCompile(`^(transform|predicate) "([^"]*)" \(`)
 // leaf that names none goes on the .type of the alias whose wrapping error
 // holds it, else on key.
 func splitTransformErr(out problems, err error, key string) {
-	if m := aliasRE.FindStringSubmatch(err.Error()); m != nil {
-		key = map[string]string{"transform": "transforms", "predicate": "predicates"}[m[1]] + "." + m[2] + ".type"
-	}
 	switch e := err.(type) {
 	case interface{ Unwrap() []error }:
 		for _, c := range e.Unwrap() {
@@ -63,6 +60,9 @@ func splitTransformErr(out problems, err error, key string) {
 		return
 	case interface{ Unwrap() error }:
 		if c := e.Unwrap(); c != nil && strings.HasSuffix(err.Error(), c.Error()) {
+			if m := aliasRE.FindStringSubmatch(err.Error()); m != nil {
+				key = map[string]string{"transform": "transforms", "predicate": "predicates"}[m[1]] + "." + m[2] + ".type"
+			}
 			splitTransformErr(out, c, key)
 			return
 		}
