@@ -13,9 +13,9 @@ import (
 	"github.com/sluicecdc/sluice/connectors/transforms"
 )
 
-type passTransform struct{}
+type probeTransform struct{}
 
-func (passTransform) Apply(r *change.Record) (*change.Record, error) { return r, nil }
+func (probeTransform) Apply(r *change.Record) (*change.Record, error) { return r, nil }
 
 // testTransformClass is a transform registered by this package's tests
 // only: a required key, and an option whose bad value fails.
@@ -36,7 +36,7 @@ func init() {
 			if c.String("mode", "a") == "b" && c.String("size", "1") == "0" {
 				return nil, errors.New("mode b needs a size")
 			}
-			return passTransform{}, nil
+			return probeTransform{}, nil
 		},
 	})
 }
@@ -102,8 +102,8 @@ func TestOtherPluginConfigAndAliases(t *testing.T) {
 			{Name: "mode", Type: "STRING", DefaultValue: configdef.Def("a"), Importance: "LOW", Documentation: "Mode.", OrderInGroup: 1, Width: "SHORT", DisplayName: "Mode", Dependents: []string{}},
 			{Name: "size", Type: "INT", DefaultValue: configdef.Def("1"), Importance: "LOW", Documentation: "Size.", Group: &g, OrderInGroup: 0, Width: "NONE", DisplayName: "size", Dependents: []string{}},
 		}
-		if fmt.Sprintf("%+v", deref(got)) != fmt.Sprintf("%+v", deref(want)) {
-			t.Errorf("%s:\n got  %+v\n want %+v", name, deref(got), deref(want))
+		if fmt.Sprintf("%+v", keyInfoStrings(got)) != fmt.Sprintf("%+v", keyInfoStrings(want)) {
+			t.Errorf("%s:\n got  %+v\n want %+v", name, keyInfoStrings(got), keyInfoStrings(want))
 		}
 	}
 	for _, name := range []string{"Json", "JsonConverter", jsonConverter} {
@@ -118,8 +118,8 @@ func TestOtherPluginConfigAndAliases(t *testing.T) {
 	}
 }
 
-// deref prints pointers by value.
-func deref(ks []rest.ConfigKeyInfo) []string {
+// keyInfoStrings prints pointers by value.
+func keyInfoStrings(ks []rest.ConfigKeyInfo) []string {
 	var out []string
 	for _, k := range ks {
 		def, group := "null", "null"

@@ -39,14 +39,14 @@ func transformProblems(cfg map[string]string) problems {
 	return out
 }
 
-// transformKeyRE finds the key a transforms error names, in Kafka
+// chainKeyRE finds the key a transforms error names, in Kafka
 // Connect's ConfigException wording ("Invalid value v for configuration
 // k: …", "Missing required configuration "k" …").
-var transformKeyRE = regexp.MustCompile(`(?:for configuration |configuration ")((?:transforms|predicates)(?:\.[^\s:"]+)?)`)
+var chainKeyRE = regexp.MustCompile(`(?:for configuration |configuration ")((?:transforms|predicates)(?:\.[^\s:"]+)?)`)
 
-// aliasRE finds the alias a wrapping error of transforms.Parse names
+// chainAliasRE finds the alias a wrapping error of transforms.Parse names
 // (`transform "a" (class): …`, `predicate "p" (class): …`).
-var aliasRE = regexp.MustCompile(`^(transform|predicate) "([^"]*)" \(`)
+var chainAliasRE = regexp.MustCompile(`^(transform|predicate) "([^"]*)" \(`)
 
 // splitTransformErr adds each leaf of err to out on the key it names; a
 // leaf that names none goes on the .type of the alias whose wrapping error
@@ -60,7 +60,7 @@ func splitTransformErr(out problems, err error, key string) {
 		return
 	case interface{ Unwrap() error }:
 		if c := e.Unwrap(); c != nil && strings.HasSuffix(err.Error(), c.Error()) {
-			if m := aliasRE.FindStringSubmatch(err.Error()); m != nil {
+			if m := chainAliasRE.FindStringSubmatch(err.Error()); m != nil {
 				key = map[string]string{"transform": "transforms", "predicate": "predicates"}[m[1]] + "." + m[2] + ".type"
 			}
 			splitTransformErr(out, c, key)
@@ -68,7 +68,7 @@ func splitTransformErr(out problems, err error, key string) {
 		}
 	}
 	msg := err.Error()
-	if m := transformKeyRE.FindStringSubmatch(msg); m != nil {
+	if m := chainKeyRE.FindStringSubmatch(msg); m != nil {
 		key = m[1]
 	}
 	if !slices.Contains(out[key], msg) {
