@@ -19,7 +19,7 @@ func (probeTransform) Apply(r *change.Record) (*change.Record, error) { return r
 
 // testTransformClass is a transform registered by this package's tests
 // only: a required key, and an option whose bad value fails.
-const testTransformClass = "sluice.runtime.test.Route"
+const testTransformClass = "sluice.runtime.test.PluginsProbe"
 
 func init() {
 	transforms.Register(transforms.Plugin{
@@ -91,7 +91,7 @@ func TestSplitTransformErrWalksWrappedTrees(t *testing.T) {
 
 func TestOtherPluginConfigAndAliases(t *testing.T) {
 	s := NewSupervisor(SupervisorOptions{DataDir: t.TempDir(), Plugins: []Plugin{testPlugin(nil)}})
-	for _, name := range []string{testTransformClass, "Route"} {
+	for _, name := range []string{testTransformClass, "PluginsProbe"} {
 		got, err := s.PluginConfig(name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
