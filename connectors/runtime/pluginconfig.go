@@ -60,10 +60,9 @@ func (s *Supervisor) pluginVersion(m *managed) string {
 // Kafka Connect does (otherPluginConfig). A connector lists its own keys in
 // its order, then the keys the runtime handles for every connector that the
 // plugin did not define (Kafka Connect lists the plugin's ConfigDef, then
-// the framework's), then the keys
-// the plugin honours without a definition, as optional STRINGs. Only keys a
-// connector of the plugin takes are listed, so a definition may be written
-// before its key is accepted.
+// the framework's), then the keys the plugin honours without a definition,
+// as optional STRINGs. Only keys a connector of the plugin takes are
+// listed, so a definition may be written before its key is accepted.
 func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 	p := findPlugin(s.opts.Plugins, plugin)
 	if p == nil {
