@@ -385,13 +385,17 @@ func (s *Supervisor) Names() []string {
 	return names
 }
 
-// Plugins lists the connector classes and the converters.
+// Plugins lists the connector classes, the registered transforms and
+// predicates, the converters and the header converter.
 func (s *Supervisor) Plugins() []rest.PluginInfo {
 	var out []rest.PluginInfo
 	for _, p := range s.opts.Plugins {
 		out = append(out, rest.PluginInfo{Class: p.Class, Type: "source", Version: p.Version})
 	}
-	return append(out, converterPlugins...)
+	for _, o := range otherPlugins() {
+		out = append(out, o.PluginInfo)
+	}
+	return out
 }
 
 // ClusterID returns the Kafka cluster id.
@@ -691,6 +695,19 @@ func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string]
 	// errors, which quote no stored password; a resolved value may be quoted.
 	sec := secrets(res.Secrets)
 	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], res.Config, s.log)
+	// The chain's problems, each on its key as Kafka Connect reports them,
+	// replace what the key check says of those keys.
+	for k := range probs {
+		if isTransformKey(k) {
+			delete(probs, k)
+		}
+	}
+	for k, es := range transformProblems(res.Config) {
+		if probs == nil {
+			probs = problems{}
+		}
+		probs[k] = es
+	}
 	for k, err := range res.Errors {
 		if probs == nil {
 			probs = problems{}
