@@ -5,6 +5,8 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +45,7 @@ func tlsServerConfig(s *tlsmariadb.Server, extra map[string]string) (Config, err
 // terminal (not retried), naming the key; disabled is refused by the server.
 func TestIntegrationTLS(t *testing.T) {
 	s := tlsmariadb.Start(t)
+	st := javaStores(t, s)
 	stream := func(t *testing.T, extra map[string]string) error {
 		cfg, err := tlsServerConfig(s, extra)
 		if err != nil {
@@ -103,6 +106,21 @@ func TestIntegrationTLS(t *testing.T) {
 		{"disabled, server's require_secure_transport only", map[string]string{"database.ssl.mode": "disabled", "database.user": tlsmariadb.PlainUser}, "require_secure_transport"},
 		{"client certificate", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.CA,
 			"database.ssl.keystore": s.ClientPEM, "database.user": tlsmariadb.CertUser}, ""},
+		{"verify_identity, JKS trust store made by keytool", map[string]string{"database.ssl.mode": "verify_identity", "database.hostname": "localhost",
+			"database.ssl.truststore": st.trustJKS, "database.ssl.truststore.password": storePassword}, ""},
+		{"verify_ca, PKCS12 trust store made by keytool", map[string]string{"database.ssl.mode": "verify_ca",
+			"database.ssl.truststore": st.trustP12, "database.ssl.truststore.password": storePassword}, ""},
+		{"JKS trust store, wrong password", map[string]string{"database.ssl.mode": "verify_ca",
+			"database.ssl.truststore": st.trustJKS, "database.ssl.truststore.password": "wrong"}, "wrong password: check database.ssl.truststore.password"},
+		{"client certificate, PKCS12 key store", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": st.trustP12,
+			"database.ssl.truststore.password": storePassword, "database.ssl.keystore": st.keyP12, "database.ssl.keystore.password": storePassword,
+			"database.user": tlsmariadb.CertUser}, ""},
+		{"client certificate, JKS key store made by keytool", map[string]string{"database.ssl.mode": "verify_identity", "database.hostname": "localhost",
+			"database.ssl.truststore": st.trustJKS, "database.ssl.truststore.password": storePassword,
+			"database.ssl.keystore": st.keyJKS, "database.ssl.keystore.password": storePassword, "database.user": tlsmariadb.CertUser}, ""},
+		{"JKS key store, wrong password", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.CA,
+			"database.ssl.keystore": st.keyJKS, "database.ssl.keystore.password": "wrong", "database.user": tlsmariadb.CertUser},
+			"wrong password: check database.ssl.keystore.password"},
 		{"no client certificate", map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": s.CA,
 			"database.user": tlsmariadb.CertUser}, "Access denied"},
 	} {
@@ -119,4 +137,38 @@ func TestIntegrationTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storePassword opens the Java stores javaStores makes.
+const storePassword = "st0re-pw"
+
+// stores are Java key stores of the private server's CA and client
+// certificate, made as a Debezium user makes them: keytool for the trust
+// stores, openssl then keytool for the key stores.
+type stores struct {
+	trustJKS, trustP12, keyP12, keyJKS string
+}
+
+func javaStores(t *testing.T, s *tlsmariadb.Server) stores {
+	t.Helper()
+	for _, tool := range []string{"keytool", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s: %v", tool, err)
+		}
+	}
+	dir := t.TempDir()
+	st := stores{trustJKS: filepath.Join(dir, "truststore.jks"), trustP12: filepath.Join(dir, "truststore.p12"),
+		keyP12: filepath.Join(dir, "keystore.p12"), keyJKS: filepath.Join(dir, "keystore.jks")}
+	run := func(name string, args ...string) {
+		t.Helper()
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run("keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", s.CA, "-keystore", st.trustJKS, "-storetype", "JKS", "-storepass", storePassword)
+	run("keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", s.CA, "-keystore", st.trustP12, "-storetype", "PKCS12", "-storepass", storePassword)
+	run("openssl", "pkcs12", "-export", "-in", s.ClientCert, "-inkey", s.ClientKey, "-name", "client", "-out", st.keyP12, "-passout", "pass:"+storePassword)
+	run("keytool", "-importkeystore", "-noprompt", "-srckeystore", st.keyP12, "-srcstoretype", "PKCS12", "-srcstorepass", storePassword,
+		"-destkeystore", st.keyJKS, "-deststoretype", "JKS", "-deststorepass", storePassword)
+	return st
 }
