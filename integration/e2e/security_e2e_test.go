@@ -44,7 +44,8 @@ func randomSecret(prefix string) string {
 // file named by KAFKA_OPTS), and runs a Postgres connector with
 // database.sslmode=verify-full against a private TLS-only PostgreSQL and a
 // MariaDB connector with database.ssl.mode=verify_identity against a
-// private MariaDB that requires TLS, their passwords from ${file:…}. The
+// private MariaDB that requires TLS (its CA in a JKS trust store made by
+// keytool), their passwords from ${file:…}. The
 // records arrive exactly once for a read_committed consumer over SASL_SSL;
 // REST without or with wrong credentials is 401 with WWW-Authenticate; and
 // no resolved secret appears in any output of the run: the daemon's log,
@@ -78,7 +79,9 @@ func TestSecurityEndToEnd(t *testing.T) {
 	myPassword := randomSecret("my")
 	restPassword := randomSecret("rest")
 	restKeystorePassword := randomSecret("restks")
+	myTrustPassword := randomSecret("mytrust")
 	secrets := map[string]string{
+		"MariaDB truststore password":     myTrustPassword,
 		"Kafka SASL password":             kafkaSASLPass,
 		"Kafka truststore password":       kafkaTLSPass,
 		"PostgreSQL password":             pgPassword,
@@ -125,7 +128,13 @@ func TestSecurityEndToEnd(t *testing.T) {
 
 	// The secret files the placeholders read.
 	kafkaSecrets := write("kafka.properties", "sasl.password="+kafkaSASLPass+"\ntruststore.password="+kafkaTLSPass+"\n")
-	dbSecrets := write("db.properties", "pg.password="+pgPassword+"\nmariadb.password="+myPassword+"\n")
+	dbSecrets := write("db.properties", "pg.password="+pgPassword+"\nmariadb.password="+myPassword+"\nmariadb.truststore.password="+myTrustPassword+"\n")
+	// The MariaDB CA in a JKS trust store, as a Debezium user makes it.
+	myTrust := filepath.Join(dir, "mariadb-truststore.jks")
+	if out, err := exec.Command("keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", my.CA, "-keystore", myTrust,
+		"-storetype", "JKS", "-storepass", myTrustPassword).CombinedOutput(); err != nil {
+		t.Fatalf("keytool: %v\n%s", err, out)
+	}
 	userDir := filepath.Join(dir, "users")
 	if err := os.Mkdir(userDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -268,7 +277,8 @@ func TestSecurityEndToEnd(t *testing.T) {
 	myCfg["database.user"] = "${directory:" + userDir + ":mariadb.user}"
 	myCfg["database.password"] = "${file:" + dbSecrets + ":mariadb.password}"
 	myCfg["database.ssl.mode"] = "verify_identity"
-	myCfg["database.ssl.truststore"] = my.CA
+	myCfg["database.ssl.truststore"] = myTrust
+	myCfg["database.ssl.truststore.password"] = "${file:" + dbSecrets + ":mariadb.truststore.password}"
 	for _, c := range []struct {
 		name string
 		cfg  map[string]string
