@@ -94,7 +94,7 @@ func (c *Config) connTLS() (*tls.Config, error) {
 		pool, err := workerconfig.Store{Path: c.SSLTrustStore, Password: c.SSLTrustStorePassword,
 			LocationKey: "database.ssl.truststore", PasswordKey: "database.ssl.truststore.password"}.CertPool()
 		if err != nil {
-			return nil, &TLSError{Op: "read the trust store", Err: err, Fix: "point database.ssl.truststore at a readable JKS, PKCS12 or PEM file of CA certificates, with its password in database.ssl.truststore.password"}
+			return nil, &TLSError{Op: "read the trust store", Err: err, Fix: "point database.ssl.truststore at a readable JKS, PKCS12 or PEM file of CA certificates, with its password in database.ssl.truststore.password", Key: storeKey("database.ssl.truststore", err)}
 		}
 		t.RootCAs = pool
 	}
@@ -102,7 +102,7 @@ func (c *Config) connTLS() (*tls.Config, error) {
 		cert, err := workerconfig.Store{Path: c.SSLKeyStore, Password: c.SSLKeyStorePassword,
 			LocationKey: "database.ssl.keystore", PasswordKey: "database.ssl.keystore.password"}.Certificate()
 		if err != nil {
-			return nil, &TLSError{Op: "read the key store", Err: err, Fix: "point database.ssl.keystore at a readable JKS or PKCS12 store (or a PEM file) holding the client certificate and its key, with its password in database.ssl.keystore.password"}
+			return nil, &TLSError{Op: "read the key store", Err: err, Fix: "point database.ssl.keystore at a readable JKS or PKCS12 store (or a PEM file) holding the client certificate and its key, with its password in database.ssl.keystore.password", Key: storeKey("database.ssl.keystore", err)}
 		}
 		t.Certificates = []tls.Certificate{*cert}
 	}
@@ -169,6 +169,21 @@ type TLSError struct {
 	Op  string
 	Fix string
 	Err error
+	// Key is the config key to change, on which validate reports the
+	// error; "" for none of the connector's (database.hostname then).
+	Key string
+}
+
+// ConfigKey returns the key validate reports the error on.
+func (e *TLSError) ConfigKey() string { return e.Key }
+
+// storeKey is the key of a store that could not be read: its password's
+// when the password was wrong.
+func storeKey(key string, err error) string {
+	if strings.Contains(err.Error(), "wrong password") {
+		return key + ".password"
+	}
+	return key
 }
 
 func (e *TLSError) Error() string { return fmt.Sprintf("mysql: %s: %v: %s", e.Op, e.Err, e.Fix) }
@@ -189,9 +204,9 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 	)
 	switch {
 	case errors.As(err, &unknownCA):
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA in database.ssl.truststore (or, without it, one this system trusts): set database.ssl.truststore to the CA certificate that signed it, or database.ssl.mode=required to encrypt without checking (now %s)", cfg.SSLMode)}
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA in database.ssl.truststore (or, without it, one this system trusts): set database.ssl.truststore to the CA certificate that signed it, or database.ssl.mode=required to encrypt without checking (now %s)", cfg.SSLMode), Key: "database.ssl.truststore"}
 	case errors.As(err, &hostErr):
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate does not hold the name %q of database.hostname: set database.hostname to a name the certificate holds, or database.ssl.mode=verify_ca to check the CA only", cfg.Host)}
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate does not hold the name %q of database.hostname: set database.hostname to a name the certificate holds, or database.ssl.mode=verify_ca to check the CA only", cfg.Host), Key: "database.hostname"}
 	case errors.As(err, &invalid):
 		return &TLSError{Op: op, Err: err, Fix: "the server's certificate is not valid (expired, not yet valid or not for a server): renew the server's certificate (ssl_cert)"}
 	}

@@ -724,9 +724,11 @@ func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string]
 	return probs, nil
 }
 
-// connectionKeys are the keys a connection check needs; with a problem on
-// one, Validate does not try to connect.
-var connectionKeys = []string{"database.hostname", "database.port", "database.user", "database.password", "database.dbname", "connection.validation.timeout.ms"}
+// connectionKeys are the keys a connection check needs, its TLS keys
+// included; with a problem on one, Validate does not try to connect.
+var connectionKeys = []string{"database.hostname", "database.port", "database.user", "database.password", "database.dbname", "connection.validation.timeout.ms",
+	"database.sslmode", "database.sslrootcert", "database.sslcert", "database.sslkey", "database.sslpassword", "database.sslfactory",
+	"database.ssl.mode", "database.ssl.truststore", "database.ssl.truststore.password", "database.ssl.keystore", "database.ssl.keystore.password"}
 
 // Offsets returns a connector's committed checkpoint in Kafka Connect's
 // offsets shape: the partition is {"server": topic.prefix}, as Debezium's.

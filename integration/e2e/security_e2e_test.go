@@ -119,7 +119,7 @@ func TestSecurityEndToEnd(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	myUser := "e2e"
+	myUser := "tlsuser"
 	myExec(fmt.Sprintf("CREATE USER %s@'%%' IDENTIFIED BY '%s' REQUIRE SSL", myUser, myPassword))
 	myExec("GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR, REPLICATION SLAVE ADMIN ON *.* TO " + myUser + "@'%'")
 	myExec("CREATE DATABASE " + myName)
@@ -279,6 +279,47 @@ func TestSecurityEndToEnd(t *testing.T) {
 	myCfg["database.ssl.mode"] = "verify_identity"
 	myCfg["database.ssl.truststore"] = myTrust
 	myCfg["database.ssl.truststore.password"] = "${file:" + dbSecrets + ":mariadb.truststore.password}"
+	// Validate checks the connection with the TLS keys, and reports a
+	// wrong one on its key; a TLS key with a problem of its own is
+	// reported without trying to connect.
+	for _, c := range []struct {
+		what, class string
+		cfg         map[string]string
+		mods        map[string]string
+		key, text   string
+	}{
+		{"PG CA that did not sign the server's certificate", "PostgresConnector", pgCfg, map[string]string{"database.sslrootcert": pg.OtherCA},
+			"database.sslrootcert", "certificate signed by unknown authority"},
+		{"PG missing CA file", "PostgresConnector", pgCfg, map[string]string{"database.sslrootcert": filepath.Join(dir, "no-such-ca.pem")},
+			"database.sslrootcert", "no-such-ca.pem"},
+		{"PG unknown sslmode", "PostgresConnector", pgCfg, map[string]string{"database.sslmode": "sometimes"}, "database.sslmode", "sometimes"},
+		{"MariaDB CA that did not sign the server's certificate", "MariaDbConnector", myCfg, map[string]string{"database.ssl.truststore": my.OtherCA,
+			"database.ssl.truststore.password": ""}, "database.ssl.truststore", "certificate signed by unknown authority"},
+		{"MariaDB trust store, wrong password", "MariaDbConnector", myCfg, map[string]string{"database.ssl.truststore.password": "wrong"},
+			"database.ssl.truststore.password", "wrong password"},
+	} {
+		vcfg := map[string]string{"name": c.what}
+		for k, v := range c.cfg {
+			vcfg[k] = v
+		}
+		for k, v := range c.mods {
+			if v == "" {
+				delete(vcfg, k)
+			} else {
+				vcfg[k] = v
+			}
+		}
+		code, _, body := d.req(t, "PUT", "/connector-plugins/"+c.class+"/config/validate", admin, vcfg, true)
+		var v validateBody
+		if err := json.Unmarshal(body, &v); err != nil || code != 200 {
+			t.Fatalf("validate %s: %d %s", c.what, code, body)
+		}
+		errs := strings.Join(v.errorsOf(c.key), " | ")
+		if v.ErrorCount != 1 || !strings.Contains(errs, c.text) {
+			t.Errorf("validate, %s: %d errors, on %s: %q; want one, on %s, saying %q\n%s", c.what, v.ErrorCount, c.key, errs, c.key, c.text, body)
+		}
+		t.Logf("validate, %s: %s: %.160s", c.what, c.key, errs)
+	}
 	for _, c := range []struct {
 		name string
 		cfg  map[string]string
