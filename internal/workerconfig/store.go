@@ -81,28 +81,42 @@ func (s Store) openError(typ string, err error) error {
 	return fmt.Errorf("%s: cannot read it as %s (check its type and %s): %w", s.what(), typ, s.PasswordKey, err)
 }
 
-// CertPool returns the store's trusted certificates. A store without one
-// is an error: it would trust nothing.
+// CertPool returns the store's trusted certificates as a pool. A store
+// without one is an error: it would trust nothing.
 func (s Store) CertPool() (*x509.CertPool, error) {
+	certs, err := s.Certificates()
+	if err != nil {
+		return nil, err
+	}
+	p := x509.NewCertPool()
+	for _, c := range certs {
+		p.AddCert(c)
+	}
+	return p, nil
+}
+
+// Certificates returns the store's trusted certificates (a PEM file's
+// certificates); at least one.
+func (s Store) Certificates() ([]*x509.Certificate, error) {
 	data, typ, err := s.read()
 	if err != nil {
 		return nil, err
 	}
+	var certs []*x509.Certificate
 	switch typ {
 	case "PEM":
-		return PEMPool(data, s.what())
+		if certs, _, err = pemBlocks(data, s.what()); err != nil {
+			return nil, err
+		}
 	case "PKCS12":
-		certs, err := pkcs12.DecodeTrustStore(data, s.Password)
-		if err != nil {
+		if certs, err = pkcs12.DecodeTrustStore(data, s.Password); err != nil {
 			return nil, s.openError(typ, err)
 		}
-		return pool(certs, s.what())
 	default: // JKS
 		ks := keystore.New()
 		if err := ks.Load(bytes.NewReader(data), []byte(s.Password)); err != nil {
 			return nil, s.openError(typ, err)
 		}
-		var certs []*x509.Certificate
 		for _, a := range ks.Aliases() {
 			if e, err := ks.GetTrustedCertificateEntry(a); err == nil {
 				c, err := x509.ParseCertificate(e.Certificate.Content)
@@ -112,8 +126,11 @@ func (s Store) CertPool() (*x509.CertPool, error) {
 				certs = append(certs, c)
 			}
 		}
-		return pool(certs, s.what())
 	}
+	if len(certs) == 0 {
+		return nil, noTrustedCertificate(s.what())
+	}
+	return certs, nil
 }
 
 // Certificate returns the store's client certificate chain and key: the
@@ -172,9 +189,13 @@ func (s Store) Certificate() (*tls.Certificate, error) {
 	}
 }
 
+func noTrustedCertificate(what string) error {
+	return fmt.Errorf("%s holds no trusted certificate: import the CA that signed the server's certificate", what)
+}
+
 func pool(certs []*x509.Certificate, what string) (*x509.CertPool, error) {
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s holds no trusted certificate: import the CA that signed the server's certificate", what)
+		return nil, noTrustedCertificate(what)
 	}
 	p := x509.NewCertPool()
 	for _, c := range certs {
