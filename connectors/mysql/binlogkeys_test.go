@@ -321,6 +321,31 @@ func TestSSLStores(t *testing.T) {
 			}
 		})
 	}
+	// required and preferred check the chain against a trust store given
+	// (Debezium trusts any certificate only without one).
+	for _, mode := range []string{"required", "preferred", "trust"} {
+		for path, ok := range map[string]bool{caPath: true, otherPath: false, "": true} {
+			m := baseConfig()
+			m["connector.class"] = MariaDBClass
+			m["database.hostname"] = "127.0.0.1"
+			m["database.ssl.mode"] = mode
+			if path != "" {
+				m["database.ssl.truststore"] = path
+			}
+			c, err := ParseConfig("c", m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tlsc, err := c.connTLS()
+			if err != nil {
+				t.Fatal(err)
+			}
+			verified := tlsc.VerifyPeerCertificate == nil || tlsc.VerifyPeerCertificate(chain, nil) == nil
+			if verified != ok || !tlsc.InsecureSkipVerify {
+				t.Errorf("%s with trust store %q: accepted %v, want %v (host name never checked)", mode, path, verified, ok)
+			}
+		}
+	}
 	// Renewal: the file is read at each connection.
 	renewed := filepath.Join(dir, "renewed.pem")
 	copyFile := func(from string) {

@@ -18,7 +18,8 @@ import (
 //
 //	disabled, disable          no TLS
 //	preferred                  TLS when the server offers it, else plain
-//	required, trust            TLS, the server's certificate not checked
+//	required, trust            TLS, the server's certificate not checked (but
+//	                           against database.ssl.truststore when given, as Debezium)
 //	verify_ca                  TLS, the certificate checked against the trust store, not the host name
 //	verify_identity            TLS, the certificate and the host name checked
 //
@@ -106,8 +107,10 @@ func (c *Config) connTLS() (*tls.Config, error) {
 		}
 		t.Certificates = []tls.Certificate{*cert}
 	}
-	if c.SSLMode == SSLVerifyCA {
-		// The chain is checked, the host name is not.
+	if c.SSLMode == SSLVerifyCA || c.SSLTrustStore != "" && (c.SSLMode == SSLRequired || c.SSLMode == SSLPreferred) {
+		// The chain is checked, the host name is not. With required or
+		// preferred, a trust store given is used too, as Debezium's binlog
+		// client trusts only it then (it trusts any certificate without one).
 		roots := t.RootCAs
 		t.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
 			if len(raw) == 0 {
