@@ -21,12 +21,38 @@ var secretSuffixes = []string{"password", "ssl.keystore.key", "client.secret"}
 // could not read: password="…", clientSecret="…".
 var jaasSecret = regexp.MustCompile(`(?i)(?:password|secret)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;]+))`)
 
+// shownSuffixes end the worker keys whose values sluice shows (logs at
+// start, serves in status bodies) and are no secret, as Kafka Connect shows
+// them: a placeholder resolved in one (bootstrap.servers=${env:BROKERS}) is
+// not hidden, or every log line naming the brokers would lose them.
+var shownSuffixes = []string{"bootstrap.servers", "offset.storage.topic", "listeners", "rest.advertised.host.name",
+	"rest.advertised.port", "client.id", ".location", ".type", "security.protocol", "sasl.mechanism"}
+
+func shown(k string) bool {
+	for _, s := range shownSuffixes {
+		if strings.HasSuffix(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // Secrets returns the values of the file that no log, trace or answer may
-// show: what its config provider placeholders resolved to, the values of
-// its password keys, the inline private key, and the password and secret
+// show: what its config provider placeholders resolved to (but in a key
+// whose value sluice shows, such as bootstrap.servers), the values of its
+// password keys, the inline private key, and the password and secret
 // options of every sasl.jaas.config. The caller hands them to the scrubber.
 func (c *Config) Secrets() []string {
-	out := slices.Clone(c.resolved)
+	var out []string
+	for _, v := range c.resolved {
+		inShown := false
+		for k, pv := range c.Props {
+			inShown = inShown || shown(k) && strings.Contains(pv, v)
+		}
+		if !inShown {
+			out = append(out, v)
+		}
+	}
 	add := func(v string) {
 		if len(v) >= minSecretLen {
 			out = append(out, v)
