@@ -437,8 +437,10 @@ func TestSecurityEndToEnd(t *testing.T) {
 		}
 	}
 	out := all.String()
+	found := 0
 	for what, secret := range secrets {
 		if i := strings.Index(out, secret); i >= 0 {
+			found++
 			t.Errorf("the %s %q appears in the run's outputs: …%s…", what, secret, out[max(0, i-300):min(len(out), i+100)])
 		}
 	}
@@ -450,6 +452,6 @@ func TestSecurityEndToEnd(t *testing.T) {
 			t.Errorf("the outputs searched lack %q", must)
 		}
 	}
-	t.Logf("searched %d bytes of outputs (daemon log %d bytes, %d REST answers, /metrics, %d data dir files, %d records, %d checkpoints): no secret found",
-		len(out), len(logs), nREST, nFiles, len(cons.snapshot()), len(checkpoints))
+	t.Logf("searched %d bytes of outputs (daemon log %d bytes, %d REST answers, /metrics, %d data dir files, %d records, %d checkpoints): %d of %d secrets found",
+		len(out), len(logs), nREST, nFiles, len(cons.snapshot()), len(checkpoints), found, len(secrets))
 }
