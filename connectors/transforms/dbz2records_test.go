@@ -66,9 +66,13 @@ func dbz2Record(key, env *change.Field, topic, op string, before, after change.S
 	if after != nil {
 		a = after
 	}
+	var k any
+	if row != nil {
+		k = change.StructValue{row[0]}
+	}
 	return &change.Record{
 		Topic: topic, Partition: change.NoPartition,
-		KeySchema: key, Key: change.StructValue{row[0]},
+		KeySchema: key, Key: k,
 		ValueSchema: env, Value: change.StructValue{b, a, src, nil, op, int64(1700000000001), int64(1700000000001000), int64(1700000000001000000)},
 		Headers: []change.RecordHeader{{Key: "h", Raw: []byte("v")}},
 	}
