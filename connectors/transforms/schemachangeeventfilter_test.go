@@ -8,7 +8,8 @@ import (
 )
 
 // A MariaDB schema change record as Debezium shapes it, with the types of
-// its tableChanges entries (none: an empty list; nil types: a null list).
+// its tableChanges entries (no argument: a null list; an empty slice: an
+// empty list).
 func schemaChangeRecord(types ...string) *change.Record {
 	changeSchema := &change.Field{Type: change.Struct, Logical: "io.debezium.connector.schema.Change", Version: 1, Fields: []change.Field{
 		{Name: "type", Type: change.String}, {Name: "id", Type: change.String},
