@@ -26,7 +26,7 @@ import (
 // match, or that the replacement makes empty, leaves the record as it is.
 const byLogicalTableRouterClass = "io.debezium.transforms.ByLogicalTableRouter"
 
-const defaultKeyFieldName = "__dbz__physicalTableIdentifier"
+const routerKeyFieldName = "__dbz__physicalTableIdentifier"
 
 func init() {
 	Register(Plugin{
@@ -72,10 +72,10 @@ type byLogicalTableRouter struct {
 	adjustMu             sync.Mutex
 	adjusted             map[string]string // replacement -> original, for the Avro adjusters' conflict check
 	topics               *routerLRU[string, string]
-	keySchemas, envelope *routerLRU[schemaForTopic, *change.Field]
+	keySchemas, envelope *routerLRU[routerSchemaKey, *change.Field]
 }
 
-type schemaForTopic struct {
+type routerSchemaKey struct {
 	old   *change.Field
 	topic string
 }
@@ -83,19 +83,19 @@ type schemaForTopic struct {
 func newByLogicalTableRouter(c *Config) (Transform, error) {
 	t := &byLogicalTableRouter{
 		topicReplacement:  c.Required("topic.replacement"),
-		keyFieldName:      c.String("key.field.name", defaultKeyFieldName),
+		keyFieldName:      c.String("key.field.name", routerKeyFieldName),
 		enforceUniqueness: c.Bool("key.enforce.uniqueness", true),
 		adjusted:          map[string]string{},
 	}
 	if expr := c.Required("topic.regex"); strings.TrimSpace(expr) != "" {
 		var err error
-		if t.topicRe, t.topicFull, err = compileJavaFull(expr); err != nil {
+		if t.topicRe, t.topicFull, err = smtCompileFull(expr); err != nil {
 			c.Fail("topic.regex", "%v", err)
 		}
 	}
 	if expr := c.String("key.field.regex", ""); strings.TrimSpace(expr) != "" {
 		var err error
-		if t.keyRe, t.keyFull, err = compileJavaFull(expr); err != nil {
+		if t.keyRe, t.keyFull, err = smtCompileFull(expr); err != nil {
 			c.Fail("key.field.regex", "%v", err)
 		}
 		t.keyReplacement = c.String("key.field.replacement", "")
@@ -111,8 +111,8 @@ func newByLogicalTableRouter(c *Config) (Transform, error) {
 	}
 	size := c.Int("logical.table.cache.size", 16)
 	t.topics = newRouterLRU[string, string](size)
-	t.keySchemas = newRouterLRU[schemaForTopic, *change.Field](size)
-	t.envelope = newRouterLRU[schemaForTopic, *change.Field](size)
+	t.keySchemas = newRouterLRU[routerSchemaKey, *change.Field](size)
+	t.envelope = newRouterLRU[routerSchemaKey, *change.Field](size)
 	return t, nil
 }
 
@@ -129,7 +129,7 @@ func (t *byLogicalTableRouter) Apply(r *change.Record) (*change.Record, error) {
 	// schema too: Debezium passes a null key schema on.
 	out.KeySchema, out.Key = nil, nil
 	if r.Key != nil {
-		old, err := dbzStruct(r.KeySchema, r.Key, "Updating schema")
+		old, err := smtStruct(r.KeySchema, r.Key, "Updating schema")
 		if err != nil {
 			return nil, err
 		}
@@ -147,17 +147,17 @@ func (t *byLogicalTableRouter) Apply(r *change.Record) (*change.Record, error) {
 		}
 		out.Key = key
 	}
-	if r.Value == nil || !dbzIsEnvelope(r) {
+	if r.Value == nil || !smtIsEnvelope(r) {
 		return &out, nil
 	}
-	old, err := dbzStruct(r.ValueSchema, r.Value, "Updating schema")
+	old, err := smtStruct(r.ValueSchema, r.Value, "Updating schema")
 	if err != nil {
 		return nil, err
 	}
 	if out.ValueSchema, err = t.envelopeSchema(r.ValueSchema, newTopic); err != nil {
 		return nil, err
 	}
-	out.Value = envelopeWithDefaults(r.ValueSchema, old)
+	out.Value = routerEnvelopeValue(r.ValueSchema, old)
 	return &out, nil
 }
 
@@ -170,7 +170,7 @@ func (t *byLogicalTableRouter) newTopic(topic string) (string, error) {
 	if !t.topicFull.MatchString(topic) {
 		return "", nil
 	}
-	nt, err := javaReplaceFirst(t.topicRe, topic, t.topicReplacement)
+	nt, err := smtReplaceFirst(t.topicRe, topic, t.topicReplacement)
 	if err != nil {
 		return "", fmt.Errorf("topic.replacement %q for topic %q: %w", t.topicReplacement, topic, err)
 	}
@@ -185,7 +185,7 @@ func (t *byLogicalTableRouter) physicalTable(topic string) (string, error) {
 	if t.keyRe == nil || !t.keyFull.MatchString(topic) {
 		return topic, nil
 	}
-	id, err := javaReplaceFirst(t.keyRe, topic, t.keyReplacement)
+	id, err := smtReplaceFirst(t.keyRe, topic, t.keyReplacement)
 	if err != nil {
 		return "", fmt.Errorf("key.field.replacement %q for topic %q: %w", t.keyReplacement, topic, err)
 	}
@@ -197,18 +197,18 @@ func (t *byLogicalTableRouter) physicalTable(topic string) (string, error) {
 // copy it keeps old's version, doc, parameters and optionality but not its
 // default.
 func (t *byLogicalTableRouter) keySchema(old *change.Field, topic string) (*change.Field, error) {
-	if s, ok := t.keySchemas.get(schemaForTopic{old, topic}); ok {
+	if s, ok := t.keySchemas.get(routerSchemaKey{old, topic}); ok {
 		return s, nil
 	}
 	name, err := t.adjust(topic + ".Key")
 	if err != nil {
 		return nil, err
 	}
-	s := renamedStruct(old, name)
+	s := routerRenamed(old, name)
 	if t.enforceUniqueness {
 		s.Fields = append(s.Fields[:len(s.Fields):len(s.Fields)], change.Field{Name: t.keyFieldName, Type: change.String})
 	}
-	t.keySchemas.put(schemaForTopic{old, topic}, s)
+	t.keySchemas.put(routerSchemaKey{old, topic}, s)
 	return s, nil
 }
 
@@ -216,7 +216,7 @@ func (t *byLogicalTableRouter) keySchema(old *change.Field, topic string) (*chan
 // and after members both the before schema renamed "<topic>.Value" (as
 // Debezium builds them), its other members as they are.
 func (t *byLogicalTableRouter) envelopeSchema(old *change.Field, topic string) (*change.Field, error) {
-	if s, ok := t.envelope.get(schemaForTopic{old, topic}); ok {
+	if s, ok := t.envelope.get(routerSchemaKey{old, topic}); ok {
 		return s, nil
 	}
 	bi := old.Member("before")
@@ -227,12 +227,12 @@ func (t *byLogicalTableRouter) envelopeSchema(old *change.Field, topic string) (
 	if err != nil {
 		return nil, err
 	}
-	envName, err := t.adjust(topic + dbzEnvelopeSuffix)
+	envName, err := t.adjust(topic + smtEnvelopeSuffix)
 	if err != nil {
 		return nil, err
 	}
-	value := renamedStruct(&old.Fields[bi], valueName)
-	s := renamedStruct(old, envName)
+	value := routerRenamed(&old.Fields[bi], valueName)
+	s := routerRenamed(old, envName)
 	s.Fields = make([]change.Field, len(old.Fields))
 	for i, f := range old.Fields {
 		if f.Name == "before" || f.Name == "after" {
@@ -242,13 +242,13 @@ func (t *byLogicalTableRouter) envelopeSchema(old *change.Field, topic string) (
 		}
 		s.Fields[i] = f
 	}
-	t.envelope.put(schemaForTopic{old, topic}, s)
+	t.envelope.put(routerSchemaKey{old, topic}, s)
 	return s, nil
 }
 
-// renamedStruct copies struct schema old (members shared) under name,
+// routerRenamed copies struct schema old (members shared) under name,
 // without its default, as Debezium's copySchemaExcludingName does.
-func renamedStruct(old *change.Field, name string) *change.Field {
+func routerRenamed(old *change.Field, name string) *change.Field {
 	s := &change.Field{
 		Name: old.Name, Type: change.Struct, Optional: old.Optional, Logical: name,
 		Version: old.Version, Params: old.Params, Doc: old.Doc, Fields: old.Fields,
@@ -256,10 +256,10 @@ func renamedStruct(old *change.Field, name string) *change.Field {
 	return s
 }
 
-// envelopeWithDefaults is the envelope's value as Debezium copies it,
+// routerEnvelopeValue is the envelope's value as Debezium copies it,
 // member by member with Struct.get: a null member whose schema has a
 // default takes the default. v itself when there is none to take.
-func envelopeWithDefaults(s *change.Field, v change.StructValue) change.StructValue {
+func routerEnvelopeValue(s *change.Field, v change.StructValue) change.StructValue {
 	var out change.StructValue
 	for i := range v {
 		if v[i] == nil && s.Fields[i].Default != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
-// javaHashCode is Java's Object.hashCode of the object Kafka Connect holds
+// prJavaHash is Java's Object.hashCode of the object Kafka Connect holds
 // a value of schema s in, for PartitionRouting's java hash: String's over
 // UTF-16 code units, Integer/Short/Byte their value, Long (and
 // java.util.Date, Connect's Date, Time and Timestamp) the two halves
@@ -24,7 +24,7 @@ import (
 // block, a VariableScaleDecimal, a geometry) is not reproducible. sluice
 // hashes a struct as a List of its members instead: stable, but not
 // Debezium's.
-func javaHashCode(s *change.Field, v any) int32 {
+func prJavaHash(s *change.Field, v any) int32 {
 	if v == nil {
 		return 0
 	}
@@ -33,15 +33,15 @@ func javaHashCode(s *change.Field, v any) int32 {
 		case "org.apache.kafka.connect.data.Decimal":
 			if b, ok := v.([]byte); ok {
 				scale, _ := strconv.Atoi(s.Param("scale"))
-				return javaBigDecimalHash(b, int32(scale))
+				return prBigDecimalHash(b, int32(scale))
 			}
 		case "org.apache.kafka.connect.data.Date":
-			if d, ok := asInt64(v); ok {
-				return javaLongHash(d * 86_400_000)
+			if d, ok := prInt64(v); ok {
+				return prLongHash(d * 86_400_000)
 			}
 		case "org.apache.kafka.connect.data.Time", "org.apache.kafka.connect.data.Timestamp":
-			if ms, ok := asInt64(v); ok {
-				return javaLongHash(ms)
+			if ms, ok := prInt64(v); ok {
+				return prLongHash(ms)
 			}
 		}
 	}
@@ -59,14 +59,14 @@ func javaHashCode(s *change.Field, v any) int32 {
 		return x
 	case int:
 		if s != nil && s.Type == change.Int64 {
-			return javaLongHash(int64(x))
+			return prLongHash(int64(x))
 		}
 		return int32(x)
 	case int64:
 		if s != nil && (s.Type == change.Int8 || s.Type == change.Int16 || s.Type == change.Int32) {
 			return int32(x)
 		}
-		return javaLongHash(x)
+		return prLongHash(x)
 	case float32:
 		bits := math.Float32bits(x)
 		if x != x {
@@ -80,7 +80,7 @@ func javaHashCode(s *change.Field, v any) int32 {
 		}
 		return int32(bits ^ bits>>32)
 	case string:
-		return javaStringHash(x)
+		return prStringHash(x)
 	case []byte:
 		// java.nio.ByteBuffer.hashCode.
 		h := int32(1)
@@ -95,7 +95,7 @@ func javaHashCode(s *change.Field, v any) int32 {
 		}
 		h := int32(1)
 		for _, e := range x {
-			h = 31*h + javaHashCode(elem, e)
+			h = 31*h + prJavaHash(elem, e)
 		}
 		return h
 	case change.MapValue:
@@ -105,13 +105,13 @@ func javaHashCode(s *change.Field, v any) int32 {
 		}
 		var h int32
 		for _, e := range x {
-			h += javaHashCode(ks, e.Key) ^ javaHashCode(vs, e.Value)
+			h += prJavaHash(ks, e.Key) ^ prJavaHash(vs, e.Value)
 		}
 		return h
 	case map[string]any:
 		var h int32
 		for k, e := range x {
-			h += javaStringHash(k) ^ javaHashCode(nil, e)
+			h += prStringHash(k) ^ prJavaHash(nil, e)
 		}
 		return h
 	case change.StructValue:
@@ -121,14 +121,14 @@ func javaHashCode(s *change.Field, v any) int32 {
 			if s != nil && i < len(s.Fields) {
 				m = &s.Fields[i]
 			}
-			h = 31*h + javaHashCode(m, e)
+			h = 31*h + prJavaHash(m, e)
 		}
 		return h
 	}
 	return 0
 }
 
-func asInt64(v any) (int64, bool) {
+func prInt64(v any) (int64, bool) {
 	switch x := v.(type) {
 	case int32:
 		return int64(x), true
@@ -140,13 +140,13 @@ func asInt64(v any) (int64, bool) {
 	return 0, false
 }
 
-// javaLongHash is Long.hashCode (and java.util.Date's): the low and high
+// prLongHash is Long.hashCode (and java.util.Date's): the low and high
 // 32 bits xor-ed.
-func javaLongHash(v int64) int32 { return int32(v ^ int64(uint64(v)>>32)) }
+func prLongHash(v int64) int32 { return int32(v ^ int64(uint64(v)>>32)) }
 
-// javaStringHash is String.hashCode: s[0]·31^(n-1) + … over UTF-16 code
+// prStringHash is String.hashCode: s[0]·31^(n-1) + … over UTF-16 code
 // units.
-func javaStringHash(s string) int32 {
+func prStringHash(s string) int32 {
 	var h int32
 	for _, r := range s {
 		if r >= 0x10000 {
@@ -160,11 +160,11 @@ func javaStringHash(s string) int32 {
 	return h
 }
 
-// javaBigDecimalHash is BigDecimal.hashCode of the decimal whose unscaled
+// prBigDecimalHash is BigDecimal.hashCode of the decimal whose unscaled
 // value is b (big-endian two's complement) and scale is scale:
 // 31·BigInteger.hashCode + scale, BigInteger's being its sign times the
 // 31-based hash of its magnitude's 32-bit words, most significant first.
-func javaBigDecimalHash(b []byte, scale int32) int32 {
+func prBigDecimalHash(b []byte, scale int32) int32 {
 	n := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))

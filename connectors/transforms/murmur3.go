@@ -8,36 +8,36 @@ import (
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
-// dbzMurmur is PartitionRouting's murmur hash of a value (Debezium's
+// prMurmur is PartitionRouting's murmur hash of a value (Debezium's
 // io.debezium.util.MurmurHash3.hash(Object), seed 9001): a String hashes
 // its UTF-8 bytes, anything else the four little-endian bytes of its Java
 // hashCode (a ByteBuffer, Debezium's bytes, is not a byte[], so its
 // hashCode too).
-func dbzMurmur(s *change.Field, v any) int32 {
+func prMurmur(s *change.Field, v any) int32 {
 	if str, ok := v.(string); ok {
 		if !utf8.ValidString(str) {
 			str = strings.ToValidUTF8(str, "\uFFFD")
 		}
-		return murmur3x64hi32([]byte(str))
+		return prMurmur64Hi32([]byte(str))
 	}
-	h := uint32(javaHashCode(s, v))
-	return murmur3x64hi32([]byte{byte(h), byte(h >> 8), byte(h >> 16), byte(h >> 24)})
+	h := uint32(prJavaHash(s, v))
+	return prMurmur64Hi32([]byte{byte(h), byte(h >> 8), byte(h >> 16), byte(h >> 24)})
 }
 
-// murmur3x64hi32 is Debezium's MurmurHash3_x64_32(key, 9001): the high 32
+// prMurmur64Hi32 is Debezium's MurmurHash3_x64_32(key, 9001): the high 32
 // bits of its MurmurHash3_x64_64, a 128-bit-state MurmurHash3 whose mixing
 // constants change with every block and whose tail bytes are sign-extended
 // (Java's byte to long), as in the original Java port.
-func murmur3x64hi32(key []byte) int32 {
+func prMurmur64Hi32(key []byte) int32 {
 	const seed = 9001
-	st := murmurState{
+	st := prMurmurState{
 		h1: 0x9368e53c2f6af274 ^ seed, h2: 0x586dcd208f7cd3fd ^ seed,
 		c1: 0x87c37b91114253d5, c2: 0x4cf5ad432745937f,
 	}
 	n := len(key)
 	for i := 0; i+16 <= n; i += 16 {
-		st.k1 = le64(key[i:])
-		st.k2 = le64(key[i+8:])
+		st.k1 = prLE64(key[i:])
+		st.k2 = prLE64(key[i+8:])
 		st.bmix()
 	}
 	st.k1, st.k2 = 0, 0
@@ -55,15 +55,15 @@ func murmur3x64hi32(key []byte) int32 {
 	st.h2 ^= uint64(n)
 	st.h1 += st.h2
 	st.h2 += st.h1
-	st.h1 = fmix64(st.h1)
-	st.h2 = fmix64(st.h2)
+	st.h1 = prFmix64(st.h1)
+	st.h2 = prFmix64(st.h2)
 	st.h1 += st.h2
 	return int32(st.h1 >> 32)
 }
 
-type murmurState struct{ h1, h2, k1, k2, c1, c2 uint64 }
+type prMurmurState struct{ h1, h2, k1, k2, c1, c2 uint64 }
 
-func (s *murmurState) bmix() {
+func (s *prMurmurState) bmix() {
 	s.k1 *= s.c1
 	s.k1 = bits.RotateLeft64(s.k1, 23)
 	s.k1 *= s.c2
@@ -81,7 +81,7 @@ func (s *murmurState) bmix() {
 	s.c2 = s.c2*5 + 0x6bce6396
 }
 
-func fmix64(k uint64) uint64 {
+func prFmix64(k uint64) uint64 {
 	k ^= k >> 33
 	k *= 0xff51afd7ed558ccd
 	k ^= k >> 33
@@ -90,7 +90,7 @@ func fmix64(k uint64) uint64 {
 	return k
 }
 
-func le64(b []byte) uint64 {
+func prLE64(b []byte) uint64 {
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }

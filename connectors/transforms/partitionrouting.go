@@ -52,15 +52,15 @@ type partitionRouting struct {
 }
 
 func newPartitionRouting(c *Config) (Transform, error) {
-	t := &partitionRouting{hash: javaHashCode}
+	t := &partitionRouting{hash: prJavaHash}
 	if c.Has("partition.payload.fields") {
-		items := javaSplit(c.Props["partition.payload.fields"], ",")
+		items := smtSplit(c.Props["partition.payload.fields"], ",")
 		for _, it := range items {
 			if it == "" {
 				c.Fail("partition.payload.fields", "Empty string element(s) not permitted")
 				break
 			}
-			t.paths = append(t.paths, javaSplit(it, "."))
+			t.paths = append(t.paths, smtSplit(it, "."))
 		}
 	} else {
 		c.Required("partition.payload.fields")
@@ -77,29 +77,29 @@ func newPartitionRouting(c *Config) (Transform, error) {
 	}
 	// An unknown function is Java's, as Debezium parses it.
 	if strings.EqualFold(strings.TrimSpace(c.String("partition.hash.function", "java")), "murmur") {
-		t.hash = dbzMurmur
+		t.hash = prMurmur
 	}
 	return t, nil
 }
 
 func (t *partitionRouting) Apply(r *change.Record) (*change.Record, error) {
-	if r.Value == nil || !dbzIsEnvelope(r) {
+	if r.Value == nil || !smtIsEnvelope(r) {
 		return r, nil
 	}
-	env, err := dbzStruct(r.ValueSchema, r.Value, "PartitionRouting")
+	env, err := smtStruct(r.ValueSchema, r.Value, "PartitionRouting")
 	if err != nil {
 		return nil, err
 	}
-	op, hasOp := dbzOp(r.ValueSchema, env)
+	op, hasOp := prOp(r.ValueSchema, env)
 	if hasOp && (strings.EqualFold(op, "t") || strings.EqualFold(op, "m")) {
 		return r, nil
 	}
 	var sum int32
 	found := false
 	for _, path := range t.paths {
-		s, v, ok, err := dbzPath(r.ValueSchema, env, path)
+		s, v, ok, err := prPath(r.ValueSchema, env, path)
 		if err != nil {
-			return nil, fmt.Errorf("Unprocessable message %s: %w", dbzStructString(r.ValueSchema, env), err)
+			return nil, fmt.Errorf("Unprocessable message %s: %w", prStructString(r.ValueSchema, env), err)
 		}
 		if ok {
 			sum += t.hash(s, v)
@@ -110,13 +110,13 @@ func (t *partitionRouting) Apply(r *change.Record) (*change.Record, error) {
 		return r, nil
 	}
 	out := *r
-	out.Partition = partitionOfHash(sum, t.num)
+	out.Partition = prPartition(sum, t.num)
 	return &out, nil
 }
 
-// partitionOfHash is Debezium's computePartition of the summed hashes: the
+// prPartition is Debezium's computePartition of the summed hashes: the
 // sign bit cleared, Integer.MAX_VALUE taken as 0, modulo num.
-func partitionOfHash(sum, num int32) int32 {
+func prPartition(sum, num int32) int32 {
 	h := sum & math.MaxInt32
 	if h == math.MaxInt32 {
 		h = 0
@@ -124,20 +124,20 @@ func partitionOfHash(sum, num int32) int32 {
 	return h % num
 }
 
-// dbzOp returns the envelope's op member, and whether it has one that is
+// prOp returns the envelope's op member, and whether it has one that is
 // a string.
-func dbzOp(s *change.Field, env change.StructValue) (string, bool) {
-	v, _, ok := dbzGet(s, env, "op")
+func prOp(s *change.Field, env change.StructValue) (string, bool) {
+	v, _, ok := smtGet(s, env, "op")
 	op, isString := v.(string)
 	return op, ok && isString
 }
 
-// dbzPath follows path from the envelope as PartitionRouting does: a
+// prPath follows path from the envelope as PartitionRouting does: a
 // middle part must be a struct member ("change" meaning before for a
 // delete, else after); the last part's value is read with its default.
 // ok is false when the path does not exist or the value is null; a null
 // middle struct is an error (Debezium's NullPointerException).
-func dbzPath(s *change.Field, env change.StructValue, path []string) (*change.Field, any, bool, error) {
+func prPath(s *change.Field, env change.StructValue, path []string) (*change.Field, any, bool, error) {
 	cur, curS := env, s
 	for i, name := range path[:len(path)-1] {
 		if name == "change" {
@@ -164,16 +164,16 @@ func dbzPath(s *change.Field, env change.StructValue, path []string) (*change.Fi
 		}
 		cur, curS = next, &curS.Fields[m]
 	}
-	v, m, ok := dbzGet(curS, cur, path[len(path)-1])
+	v, m, ok := smtGet(curS, cur, path[len(path)-1])
 	if !ok || v == nil {
 		return nil, nil, false, nil
 	}
 	return m, v, true, nil
 }
 
-// dbzStructString renders a struct as Kafka Connect's Struct.toString
+// prStructString renders a struct as Kafka Connect's Struct.toString
 // does, non-null members only, for error messages.
-func dbzStructString(s *change.Field, v change.StructValue) string {
+func prStructString(s *change.Field, v change.StructValue) string {
 	var b strings.Builder
 	b.WriteString("Struct{")
 	first := true
@@ -188,7 +188,7 @@ func dbzStructString(s *change.Field, v change.StructValue) string {
 		b.WriteString(s.Fields[i].Name)
 		b.WriteByte('=')
 		if sv, ok := x.(change.StructValue); ok {
-			b.WriteString(dbzStructString(&s.Fields[i], sv))
+			b.WriteString(prStructString(&s.Fields[i], sv))
 		} else {
 			fmt.Fprint(&b, x)
 		}

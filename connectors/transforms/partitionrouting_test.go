@@ -33,28 +33,28 @@ func TestPartitionHashesMatchDebezium(t *testing.T) {
 		kind, repr := parts[0], parts[1]
 		javaWant, _ := strconv.ParseInt(parts[2], 10, 32)
 		if num, ok := strings.CutPrefix(kind, "partition-"); ok {
-			hash := javaHashCode
+			hash := prJavaHash
 			if num == "murmur" {
-				hash = dbzMurmur
+				hash = prMurmur
 			}
 			var sum int32
 			for _, tv := range strings.Split(repr, ",") {
 				typ, v, _ := strings.Cut(tv, ":")
-				s, val := hashTestValue(t, map[string]string{"Integer": "int32", "Long": "int64", "String": "plain"}[typ], v)
+				s, val := prTestValue(t, map[string]string{"Integer": "int32", "Long": "int64", "String": "plain"}[typ], v)
 				sum += hash(s, val)
 			}
-			if got := partitionOfHash(sum, 7); int64(got) != javaWant {
+			if got := prPartition(sum, 7); int64(got) != javaWant {
 				t.Errorf("%s %s: partition %d, want %d", kind, repr, got, javaWant)
 			}
 			n++
 			continue
 		}
 		murmurWant, _ := strconv.ParseInt(parts[3], 10, 32)
-		s, v := hashTestValue(t, kind, repr)
-		if got := javaHashCode(s, v); int64(got) != javaWant {
+		s, v := prTestValue(t, kind, repr)
+		if got := prJavaHash(s, v); int64(got) != javaWant {
 			t.Errorf("java %s %s: %d, want %d", kind, repr, got, javaWant)
 		}
-		if got := dbzMurmur(s, v); int64(got) != murmurWant {
+		if got := prMurmur(s, v); int64(got) != murmurWant {
 			t.Errorf("murmur %s %s: %d, want %d", kind, repr, got, murmurWant)
 		}
 		n++
@@ -64,9 +64,9 @@ func TestPartitionHashesMatchDebezium(t *testing.T) {
 	}
 }
 
-// hashTestValue turns a line of partitionrouting_hashes.txt into the
+// prTestValue turns a line of partitionrouting_hashes.txt into the
 // schema and value sluice holds for it.
-func hashTestValue(t *testing.T, kind, repr string) (*change.Field, any) {
+func prTestValue(t *testing.T, kind, repr string) (*change.Field, any) {
 	t.Helper()
 	atoi := func(s string) int64 {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -105,7 +105,7 @@ func hashTestValue(t *testing.T, kind, repr string) (*change.Field, any) {
 		unscaled, scale, _ := strings.Cut(repr, "/")
 		n, _ := new(big.Int).SetString(unscaled, 10)
 		return &change.Field{Type: change.Bytes, Logical: "org.apache.kafka.connect.data.Decimal", Version: 1,
-			Params: []change.Param{{Key: "scale", Value: scale}}}, twosComplement(n)
+			Params: []change.Param{{Key: "scale", Value: scale}}}, prTwosComplement(n)
 	case "bytes":
 		b, _ := hex.DecodeString(repr)
 		return &change.Field{Type: change.Bytes}, b
@@ -123,8 +123,8 @@ func hashTestValue(t *testing.T, kind, repr string) (*change.Field, any) {
 	return nil, nil
 }
 
-// twosComplement is n as Connect's Decimal holds it: BigInteger.toByteArray.
-func twosComplement(n *big.Int) []byte {
+// prTwosComplement is n as Connect's Decimal holds it: BigInteger.toByteArray.
+func prTwosComplement(n *big.Int) []byte {
 	if n.Sign() >= 0 {
 		b := n.Bytes()
 		if len(b) == 0 || b[0]&0x80 != 0 {
@@ -165,9 +165,9 @@ func TestPartitionRouting(t *testing.T) {
 	h := func(v ...any) int32 { // the java partition of values, modulo 5
 		var sum int32
 		for _, x := range v {
-			sum += javaHashCode(nil, x)
+			sum += prJavaHash(nil, x)
 		}
-		return partitionOfHash(sum, 5)
+		return prPartition(sum, 5)
 	}
 	for _, c := range []struct {
 		name   string
@@ -188,7 +188,7 @@ func TestPartitionRouting(t *testing.T) {
 		{"tombstone unchanged", map[string]string{"partition.payload.fields": "after.id"}, tombstone, 0, true},
 		{"heartbeat unchanged", map[string]string{"partition.payload.fields": "ts_ms"}, heartbeat, 0, true},
 		{"murmur", map[string]string{"partition.payload.fields": "after.id,after.name", "partition.hash.function": " MURMUR "}, insert,
-			partitionOfHash(dbzMurmur(nil, int32(42))+dbzMurmur(nil, "hello"), 5), false},
+			prPartition(prMurmur(nil, int32(42))+prMurmur(nil, "hello"), 5), false},
 		{"unknown hash function is java", map[string]string{"partition.payload.fields": "after.id", "partition.hash.function": "sha1"}, insert, h(int32(42)), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,12 +252,12 @@ func TestJavaHashOfTemporalTypes(t *testing.T) {
 		v    any
 		want int32
 	}{
-		{&change.Field{Type: change.Int32, Logical: "org.apache.kafka.connect.data.Date"}, days, javaLongHash(ms)},
+		{&change.Field{Type: change.Int32, Logical: "org.apache.kafka.connect.data.Date"}, days, prLongHash(ms)},
 		{&change.Field{Type: change.Int32, Logical: "org.apache.kafka.connect.data.Time"}, int32(3_600_000), 3_600_000},
 		{&change.Field{Type: change.Int32, Logical: "io.debezium.time.Date"}, days, days},
-		{&change.Field{Type: change.Int64, Logical: "io.debezium.time.MicroTimestamp"}, ms * 1000, javaLongHash(ms * 1000)},
+		{&change.Field{Type: change.Int64, Logical: "io.debezium.time.MicroTimestamp"}, ms * 1000, prLongHash(ms * 1000)},
 	} {
-		if got := javaHashCode(c.s, c.v); got != c.want {
+		if got := prJavaHash(c.s, c.v); got != c.want {
 			t.Errorf("%s %v: %d, want %d", c.s.Logical, c.v, got, c.want)
 		}
 	}

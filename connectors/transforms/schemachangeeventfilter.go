@@ -2,6 +2,7 @@ package transforms
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -42,8 +43,8 @@ func newSchemaChangeEventFilter(c *Config) (Transform, error) {
 	}
 	// Java's split(","), each name trimmed and read with valueOf: exact
 	// case, no empty name.
-	for _, name := range javaSplit(v, ",") {
-		if !contains(schemaChangeEventTypes, name) {
+	for _, name := range smtSplit(v, ",") {
+		if !slices.Contains(schemaChangeEventTypes, name) {
 			c.Fail("schema.change.event.exclude.list", "No enum constant io.debezium.schema.SchemaChangeEvent.SchemaChangeEventType.%s (the types are %s)", name, strings.Join(schemaChangeEventTypes, ", "))
 			continue
 		}
@@ -52,20 +53,11 @@ func newSchemaChangeEventFilter(c *Config) (Transform, error) {
 	return t, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (t *schemaChangeEventFilter) Apply(r *change.Record) (*change.Record, error) {
-	if r.Value == nil || !dbzIsSchemaChange(r) {
+	if r.Value == nil || !smtIsSchemaChange(r) {
 		return r, nil
 	}
-	v, err := dbzStruct(r.ValueSchema, r.Value, "Read schema change event to filter")
+	v, err := smtStruct(r.ValueSchema, r.Value, "Read schema change event to filter")
 	if err != nil {
 		return nil, err
 	}
@@ -83,13 +75,13 @@ func (t *schemaChangeEventFilter) Apply(r *change.Record) (*change.Record, error
 	typ := "DATABASE"
 	if len(changes) > 0 {
 		elem := r.ValueSchema.Fields[i].Elem
-		first, err := dbzStruct(elem, changes[0], "Read schema change event to filter")
+		first, err := smtStruct(elem, changes[0], "Read schema change event to filter")
 		if err != nil {
 			return nil, err
 		}
-		tv, _, _ := dbzGet(elem, first, "type")
+		tv, _, _ := smtGet(elem, first, "type")
 		s, _ := tv.(string)
-		if !contains(schemaChangeEventTypes, s) {
+		if !slices.Contains(schemaChangeEventTypes, s) {
 			return nil, fmt.Errorf("No enum constant io.debezium.schema.SchemaChangeEvent.SchemaChangeEventType.%v", tv)
 		}
 		typ = s

@@ -10,7 +10,7 @@ import (
 // A MariaDB schema change record as Debezium shapes it, with the types of
 // its tableChanges entries (no argument: a null list; an empty slice: an
 // empty list).
-func schemaChangeRecord(types ...string) *change.Record {
+func scefRecord(types ...string) *change.Record {
 	changeSchema := &change.Field{Type: change.Struct, Logical: "io.debezium.connector.schema.Change", Version: 1, Fields: []change.Field{
 		{Name: "type", Type: change.String}, {Name: "id", Type: change.String},
 	}}
@@ -45,13 +45,13 @@ func TestSchemaChangeEventFilter(t *testing.T) {
 		in      *change.Record
 		drop    bool
 	}{
-		{"excluded ALTER dropped", "ALTER", schemaChangeRecord("ALTER"), true},
-		{"CREATE kept when ALTER,DROP excluded", " ALTER , DROP,", schemaChangeRecord("CREATE"), false},
-		{"DROP dropped", "ALTER,DROP", schemaChangeRecord("DROP"), true},
-		{"the first entry decides", "ALTER", schemaChangeRecord("CREATE", "ALTER"), false},
-		{"empty tableChanges is DATABASE", "DATABASE", schemaChangeRecord([]string{}...), true},
-		{"empty tableChanges kept unless DATABASE", "CREATE", schemaChangeRecord([]string{}...), false},
-		{"null tableChanges always dropped", "TRUNCATE", schemaChangeRecord(), true},
+		{"excluded ALTER dropped", "ALTER", scefRecord("ALTER"), true},
+		{"CREATE kept when ALTER,DROP excluded", " ALTER , DROP,", scefRecord("CREATE"), false},
+		{"DROP dropped", "ALTER,DROP", scefRecord("DROP"), true},
+		{"the first entry decides", "ALTER", scefRecord("CREATE", "ALTER"), false},
+		{"empty tableChanges is DATABASE", "DATABASE", scefRecord([]string{}...), true},
+		{"empty tableChanges kept unless DATABASE", "CREATE", scefRecord([]string{}...), false},
+		{"null tableChanges always dropped", "TRUNCATE", scefRecord(), true},
 		{"data records pass", "CREATE,ALTER,DROP,TRUNCATE,DATABASE", data, false},
 		{"tombstones pass", "CREATE", &change.Record{Topic: "mdb", KeySchema: key, Key: change.StructValue{int32(1)}}, false},
 	} {

@@ -111,10 +111,10 @@ func newTimezoneConverter(c *Config) (Transform, error) {
 	tz := c.Required("converted.timezone")
 	var include, exclude []string
 	if c.Has("include.list") {
-		include = javaSplit(c.Props["include.list"], ",")
+		include = smtSplit(c.Props["include.list"], ",")
 	}
 	if c.Has("exclude.list") {
-		exclude = javaSplit(c.Props["exclude.list"], ",")
+		exclude = smtSplit(c.Props["exclude.list"], ",")
 	}
 	t.include, t.exclude = len(include) > 0, len(exclude) > 0
 	if t.include && !tzListRE.MatchString("["+strings.Join(include, ", ")+"]") {
@@ -123,7 +123,7 @@ func newTimezoneConverter(c *Config) (Transform, error) {
 		c.Fail("exclude.list", "Invalid exclude list format. %s", tzListFormat)
 	}
 	if strings.TrimSpace(tz) != "" {
-		zone, err := loadJavaZone(tz)
+		zone, err := tzLoadZone(tz)
 		if err != nil {
 			c.Fail("converted.timezone", "Invalid timezone format. Please specify either a geographic timezone (e.g. America/Los_Angeles) or a UTC offset in the format of +/-hh:mm, (e.g. +08:00).%s", err)
 		}
@@ -140,11 +140,11 @@ func newTimezoneConverter(c *Config) (Transform, error) {
 	return t, nil
 }
 
-// loadJavaZone resolves a zone as Debezium accepts it: a "+hh:mm[:ss]"
+// tzLoadZone resolves a zone as Debezium accepts it: a "+hh:mm[:ss]"
 // offset or a region ID of the time zone database.
-func loadJavaZone(tz string) (*time.Location, error) {
+func tzLoadZone(tz string) (*time.Location, error) {
 	if tzOffsetRE.MatchString(tz) {
-		p, err := parseISOOffsetTime("00:00" + tz)
+		p, err := tzParseTime("00:00" + tz)
 		if err != nil || p.offset > 18*3600 || p.offset < -18*3600 {
 			return nil, fmt.Errorf(" (%s: the offset must be within +/-18:00)", tz)
 		}
@@ -166,7 +166,7 @@ func loadJavaZone(tz string) (*time.Location, error) {
 func (t *timezoneConverter) collect(rules []string) {
 	prefix := ""
 	for _, rule := range rules {
-		p, match, field := parseTZRule(rule)
+		p, match, field := tzParseRule(rule)
 		if p != "" {
 			prefix = p
 		}
@@ -186,9 +186,9 @@ func (t *timezoneConverter) collect(rules []string) {
 	}
 }
 
-// parseTZRule splits a rule: "prefix:match[:field]" when the first part is
+// tzParseRule splits a rule: "prefix:match[:field]" when the first part is
 // source or topic (any case), else "match[:field]".
-func parseTZRule(rule string) (prefix, match, field string) {
+func tzParseRule(rule string) (prefix, match, field string) {
 	parts := strings.Split(rule, ":")
 	switch {
 	case len(parts) == 1:
@@ -205,10 +205,10 @@ func parseTZRule(rule string) (prefix, match, field string) {
 }
 
 func (t *timezoneConverter) Apply(r *change.Record) (*change.Record, error) {
-	if r.Value == nil || !dbzIsEnvelope(r) {
+	if r.Value == nil || !smtIsEnvelope(r) {
 		return r, nil
 	}
-	env, err := dbzStruct(r.ValueSchema, r.Value, "TimezoneConverter")
+	env, err := smtStruct(r.ValueSchema, r.Value, "TimezoneConverter")
 	if err != nil {
 		return nil, err
 	}
@@ -376,32 +376,32 @@ func (t *timezoneConverter) convertValue(f *change.Field, v any, epoch bool) (an
 			return nil, errors.New("Epoch field value should be a java.lang.Long")
 		}
 		unit := map[string]int64{"ts_ms": 1e3, "ts_us": 1e6, "ts_ns": 1e9}[f.Name]
-		return n + zoneOffsetAt(t.zone, floorDiv(n, unit))*unit, nil
+		return n + tzOffsetAt(t.zone, tzFloorDiv(n, unit))*unit, nil
 	}
 	switch f.Logical {
 	case "io.debezium.time.ZonedTimestamp":
 		s, ok := v.(string)
 		if !ok {
-			return nil, fmt.Errorf("class %s cannot be cast to class java.lang.String", javaClassName(v))
+			return nil, fmt.Errorf("class %s cannot be cast to class java.lang.String", smtClassName(v))
 		}
-		p, err := parseISOOffsetDateTime(s)
+		p, err := tzParseDateTime(s)
 		if err != nil {
 			return nil, err
 		}
-		off := zoneOffsetAtLocal(t.zone, p.local)
-		return formatISOOffsetDateTime(p.local-p.offset+off, p.nanos, off), nil
+		off := tzOffsetAtLocal(t.zone, p.local)
+		return tzFormatDateTime(p.local-p.offset+off, p.nanos, off), nil
 	case "io.debezium.time.ZonedTime":
 		s, ok := v.(string)
 		if !ok {
-			return nil, fmt.Errorf("class %s cannot be cast to class java.lang.String", javaClassName(v))
+			return nil, fmt.Errorf("class %s cannot be cast to class java.lang.String", smtClassName(v))
 		}
-		p, err := parseISOOffsetTime(s)
+		p, err := tzParseTime(s)
 		if err != nil {
 			return nil, err
 		}
-		off := zoneOffsetAt(t.zone, t.now().Unix())
+		off := tzOffsetAt(t.zone, t.now().Unix())
 		sec := ((p.local-p.offset+off)%86400 + 86400) % 86400
-		return formatISOOffsetTime(sec, p.nanos, off), nil
+		return tzFormatTime(sec, p.nanos, off), nil
 	}
 	unit := map[string]int64{
 		"io.debezium.time.MicroTimestamp":         1e6,
@@ -411,7 +411,7 @@ func (t *timezoneConverter) convertValue(f *change.Field, v any, epoch bool) (an
 	}[f.Logical]
 	n, ok := v.(int64)
 	if !ok || unit == 0 {
-		return nil, fmt.Errorf("class %s cannot be cast to class java.lang.Long", javaClassName(v))
+		return nil, fmt.Errorf("class %s cannot be cast to class java.lang.Long", smtClassName(v))
 	}
-	return n - zoneOffsetAtLocal(t.zone, floorDiv(n, unit))*unit, nil
+	return n - tzOffsetAtLocal(t.zone, tzFloorDiv(n, unit))*unit, nil
 }

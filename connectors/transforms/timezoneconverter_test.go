@@ -194,7 +194,7 @@ func TestTimezoneConverterConfig(t *testing.T) {
 	}
 }
 
-func TestZoneOffsetAtLocal(t *testing.T) {
+func TestTZOffsetAtLocal(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Skip(err)
@@ -208,7 +208,7 @@ func TestZoneOffsetAtLocal(t *testing.T) {
 		"2024-11-03T01:30": -4 * 3600, // overlap: the offset before
 		"2024-11-03T02:00": -5 * 3600,
 	} {
-		if got := zoneOffsetAtLocal(ny, local(s)); got != want {
+		if got := tzOffsetAtLocal(ny, local(s)); got != want {
 			t.Errorf("%s: %d, want %d", s, got, want)
 		}
 	}

@@ -11,32 +11,32 @@ import (
 // instant and at a local date-time (ZoneRules.getOffset), and the ISO
 // offset date-time and time formats it parses and writes.
 
-// zoneOffsetAt is the zone's offset in seconds at the instant sec.
-func zoneOffsetAt(loc *time.Location, sec int64) int64 {
+// tzOffsetAt is the zone's offset in seconds at the instant sec.
+func tzOffsetAt(loc *time.Location, sec int64) int64 {
 	_, off := time.Unix(sec, 0).In(loc).Zone()
 	return int64(off)
 }
 
-// zoneOffsetAtLocal is ZoneRules.getOffset(LocalDateTime) for the local
+// tzOffsetAtLocal is ZoneRules.getOffset(LocalDateTime) for the local
 // date-time local (seconds since the epoch of the local calendar): the one
 // valid offset, or in a gap or an overlap the offset before the
 // transition. (Go's time.Date leaves which offset it picks unspecified.)
-func zoneOffsetAtLocal(loc *time.Location, local int64) int64 {
-	before := zoneOffsetAt(loc, local-2*86400)
-	after := zoneOffsetAt(loc, local+2*86400)
+func tzOffsetAtLocal(loc *time.Location, local int64) int64 {
+	before := tzOffsetAt(loc, local-2*86400)
+	after := tzOffsetAt(loc, local+2*86400)
 	if before == after {
 		return before
 	}
-	validBefore := zoneOffsetAt(loc, local-before) == before
-	validAfter := zoneOffsetAt(loc, local-after) == after
+	validBefore := tzOffsetAt(loc, local-before) == before
+	validAfter := tzOffsetAt(loc, local-after) == after
 	if validAfter && !validBefore {
 		return after
 	}
 	return before // normal before the transition, an overlap, or a gap
 }
 
-// floorDiv is Math.floorDiv.
-func floorDiv(a, b int64) int64 {
+// tzFloorDiv is Math.tzFloorDiv.
+func tzFloorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {
 		q--
@@ -44,18 +44,18 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// isoDateTime is a parsed ISO offset date-time or offset time.
-type isoDateTime struct {
+// tzISO is a parsed ISO offset date-time or offset time.
+type tzISO struct {
 	local  int64 // seconds since the epoch of the local calendar (of the time of day for a time)
 	nanos  int64
 	offset int64 // seconds east of UTC
 }
 
-// parseISOOffsetDateTime parses what DateTimeFormatter.ISO_OFFSET_DATE_TIME
+// tzParseDateTime parses what DateTimeFormatter.ISO_OFFSET_DATE_TIME
 // reads: yyyy-MM-ddTHH:mm[:ss[.fffffffff]] then Z or an offset.
-func parseISOOffsetDateTime(s string) (isoDateTime, error) {
-	bad := func() (isoDateTime, error) {
-		return isoDateTime{}, fmt.Errorf("Text '%s' could not be parsed as an ISO offset date-time", s)
+func tzParseDateTime(s string) (tzISO, error) {
+	bad := func() (tzISO, error) {
+		return tzISO{}, fmt.Errorf("Text '%s' could not be parsed as an ISO offset date-time", s)
 	}
 	t := strings.IndexAny(s, "Tt")
 	if t < 0 {
@@ -79,7 +79,7 @@ func parseISOOffsetDateTime(s string) (isoDateTime, error) {
 	if err1 != nil || err2 != nil || err3 != nil || mo < 1 || mo > 12 || d < 1 || d > 31 {
 		return bad()
 	}
-	tod, err := parseISOOffsetTime(s[t+1:])
+	tod, err := tzParseTime(s[t+1:])
 	if err != nil {
 		return bad()
 	}
@@ -91,19 +91,19 @@ func parseISOOffsetDateTime(s string) (isoDateTime, error) {
 	return tod, nil
 }
 
-// parseISOOffsetTime parses what DateTimeFormatter.ISO_OFFSET_TIME reads:
+// tzParseTime parses what DateTimeFormatter.ISO_OFFSET_TIME reads:
 // HH:mm[:ss[.fffffffff]] then Z or an offset (±HH, ±HH:mm, ±HHmm,
 // ±HH:mm:ss).
-func parseISOOffsetTime(s string) (isoDateTime, error) {
-	bad := func() (isoDateTime, error) {
-		return isoDateTime{}, fmt.Errorf("Text '%s' could not be parsed as an ISO offset time", s)
+func tzParseTime(s string) (tzISO, error) {
+	bad := func() (tzISO, error) {
+		return tzISO{}, fmt.Errorf("Text '%s' could not be parsed as an ISO offset time", s)
 	}
 	end := strings.IndexAny(s, "Zz+-")
 	if end < 0 {
 		return bad()
 	}
 	clock, zone := s[:end], s[end:]
-	var out isoDateTime
+	var out tzISO
 	num := func(p string, max int) (int64, bool) {
 		if len(p) != 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' {
 			return 0, false
@@ -160,12 +160,12 @@ func parseISOOffsetTime(s string) (isoDateTime, error) {
 	return out, nil
 }
 
-// formatISOOffsetDateTime writes local (seconds of the local calendar),
+// tzFormatDateTime writes local (seconds of the local calendar),
 // nanos and offset as DateTimeFormatter.ISO_OFFSET_DATE_TIME does: seconds
 // always, the fraction without trailing zeros (none when zero), the year in
 // at least four digits (a sign beyond 9999 or below 0), Z for offset zero.
-func formatISOOffsetDateTime(local, nanos, offset int64) string {
-	day := floorDiv(local, 86400)
+func tzFormatDateTime(local, nanos, offset int64) string {
+	day := tzFloorDiv(local, 86400)
 	t := time.Unix(day*86400, 0).UTC()
 	var b strings.Builder
 	y := t.Year()
@@ -177,13 +177,13 @@ func formatISOOffsetDateTime(local, nanos, offset int64) string {
 		y = -y
 	}
 	fmt.Fprintf(&b, "%04d-%02d-%02dT", y, int(t.Month()), t.Day())
-	b.WriteString(formatISOOffsetTime(local-day*86400, nanos, offset))
+	b.WriteString(tzFormatTime(local-day*86400, nanos, offset))
 	return b.String()
 }
 
-// formatISOOffsetTime writes a time of day (seconds), nanos and offset as
+// tzFormatTime writes a time of day (seconds), nanos and offset as
 // DateTimeFormatter.ISO_OFFSET_TIME does.
-func formatISOOffsetTime(secOfDay, nanos, offset int64) string {
+func tzFormatTime(secOfDay, nanos, offset int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%02d:%02d:%02d", secOfDay/3600, secOfDay/60%60, secOfDay%60)
 	if nanos != 0 {

@@ -13,33 +13,33 @@ import (
 // "<topic>.Envelope"; a schema change event's "<...>.SchemaChangeValue"
 // (its key "<...>.SchemaChangeKey" counts too).
 const (
-	dbzEnvelopeSuffix        = ".Envelope"
-	dbzSchemaChangeValueSufx = ".SchemaChangeValue"
-	dbzSchemaChangeKeySufx   = ".SchemaChangeKey"
+	smtEnvelopeSuffix          = ".Envelope"
+	smtSchemaChangeValueSuffix = ".SchemaChangeValue"
+	smtSchemaChangeKeySuffix   = ".SchemaChangeKey"
 )
 
-// dbzIsEnvelope reports whether r's value schema is a Debezium change-event
+// smtIsEnvelope reports whether r's value schema is a Debezium change-event
 // envelope, as SmtManager.isValidEnvelope decides it (by name only).
-func dbzIsEnvelope(r *change.Record) bool {
-	return r.ValueSchema != nil && strings.HasSuffix(r.ValueSchema.Logical, dbzEnvelopeSuffix)
+func smtIsEnvelope(r *change.Record) bool {
+	return r.ValueSchema != nil && strings.HasSuffix(r.ValueSchema.Logical, smtEnvelopeSuffix)
 }
 
-// dbzIsSchemaChange reports whether r's value schema is a Debezium schema
+// smtIsSchemaChange reports whether r's value schema is a Debezium schema
 // change event's, as SmtManager.isValidSchemaChange decides it.
-func dbzIsSchemaChange(r *change.Record) bool {
+func smtIsSchemaChange(r *change.Record) bool {
 	if r.ValueSchema == nil {
 		return false
 	}
 	n := r.ValueSchema.Logical
-	return strings.HasSuffix(n, dbzSchemaChangeValueSufx) || strings.HasSuffix(n, dbzSchemaChangeKeySufx)
+	return strings.HasSuffix(n, smtSchemaChangeValueSuffix) || strings.HasSuffix(n, smtSchemaChangeKeySuffix)
 }
 
-// dbzStruct returns v as the value of struct schema s, or an error worded as
+// smtStruct returns v as the value of struct schema s, or an error worded as
 // Kafka Connect's Requirements.requireStruct words it.
-func dbzStruct(s *change.Field, v any, purpose string) (change.StructValue, error) {
+func smtStruct(s *change.Field, v any, purpose string) (change.StructValue, error) {
 	sv, ok := v.(change.StructValue)
 	if !ok || s == nil || s.Type != change.Struct {
-		return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, javaClassName(v))
+		return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, smtClassName(v))
 	}
 	if len(sv) != len(s.Fields) {
 		return nil, fmt.Errorf("%s: struct value has %d members, its schema %q %d", purpose, len(sv), s.Logical, len(s.Fields))
@@ -47,10 +47,10 @@ func dbzStruct(s *change.Field, v any, purpose string) (change.StructValue, erro
 	return sv, nil
 }
 
-// dbzGet is Kafka Connect's Struct.get(name): the member's value, or its
+// smtGet is Kafka Connect's Struct.get(name): the member's value, or its
 // schema's default when the value is null; ok is false when s has no member
 // name (Connect's DataException "<name> is not a valid field name").
-func dbzGet(s *change.Field, v change.StructValue, name string) (val any, member *change.Field, ok bool) {
+func smtGet(s *change.Field, v change.StructValue, name string) (val any, member *change.Field, ok bool) {
 	i := s.Member(name)
 	if i < 0 || i >= len(v) {
 		return nil, nil, false
@@ -63,9 +63,9 @@ func dbzGet(s *change.Field, v change.StructValue, name string) (val any, member
 	return val, member, true
 }
 
-// javaClassName names the Java class Kafka Connect holds a value of this
+// smtClassName names the Java class Kafka Connect holds a value of this
 // Go representation in, for error messages that match Connect's.
-func javaClassName(v any) string {
+func smtClassName(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -99,11 +99,11 @@ func javaClassName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// javaSplit is Java's String.split(sep) with a literal separator, each
+// smtSplit is Java's String.split(sep) with a literal separator, each
 // part trimmed, as Debezium's Configuration.getList reads a list: empty
 // parts are kept except trailing ones (before trimming), and a value
 // without the separator is one part, even when empty.
-func javaSplit(v, sep string) []string {
+func smtSplit(v, sep string) []string {
 	parts := strings.Split(v, sep)
 	if len(parts) > 1 {
 		for len(parts) > 0 && parts[len(parts)-1] == "" {
@@ -116,15 +116,10 @@ func javaSplit(v, sep string) []string {
 	return parts
 }
 
-// javaFullMatch reports whether re (compiled from a Java pattern) matches
-// the whole of s, as Java's Matcher.matches does; anchored is re wrapped in
-// ^(?:…)$ so that an alternation that matches a prefix first still counts.
-func javaFullMatch(anchored *regexp.Regexp, s string) bool { return anchored.MatchString(s) }
-
-// javaReplaceFirst is Java's Matcher.replaceFirst(replacement): the first
+// smtReplaceFirst is Java's Matcher.replaceFirst(replacement): the first
 // match of re in s replaced by the expanded replacement, the rest of s
 // kept; s itself when re does not match.
-func javaReplaceFirst(re *regexp.Regexp, s, replacement string) (string, error) {
+func smtReplaceFirst(re *regexp.Regexp, s, replacement string) (string, error) {
 	m := re.FindStringSubmatchIndex(s)
 	if m == nil {
 		return s, nil
@@ -136,9 +131,9 @@ func javaReplaceFirst(re *regexp.Regexp, s, replacement string) (string, error) 
 	return s[:m[0]] + rep + s[m[1]:], nil
 }
 
-// compileJavaFull compiles a Java pattern twice: as given (for find and
+// smtCompileFull compiles a Java pattern twice: as given (for find and
 // replace) and anchored at both ends (for Matcher.matches).
-func compileJavaFull(expr string) (re, anchored *regexp.Regexp, err error) {
+func smtCompileFull(expr string) (re, anchored *regexp.Regexp, err error) {
 	if re, err = CompileJavaRegexp(expr); err != nil {
 		return nil, nil, err
 	}
