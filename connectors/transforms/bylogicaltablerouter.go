@@ -206,6 +206,10 @@ func (t *byLogicalTableRouter) keySchema(old *change.Field, topic string) (*chan
 	}
 	s := routerRenamed(old, name)
 	if t.enforceUniqueness {
+		if old.Member(t.keyFieldName) >= 0 {
+			// Kafka's SchemaBuilder refuses the second field of one name.
+			return nil, fmt.Errorf("Cannot create field because of field name duplication %s", t.keyFieldName)
+		}
 		s.Fields = append(s.Fields[:len(s.Fields):len(s.Fields)], change.Field{Name: t.keyFieldName, Type: change.String})
 	}
 	t.keySchemas.put(routerSchemaKey{old, topic}, s)

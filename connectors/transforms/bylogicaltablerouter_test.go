@@ -200,6 +200,11 @@ func TestByLogicalTableRouterErrors(t *testing.T) {
 	if _, err := bad.Apply(dbz2Record(key, env, "pg.public.orders_1", "c", nil, change.StructValue{int32(1)})); err == nil || !strings.Contains(err.Error(), "no group 3") {
 		t.Errorf("replacement naming a missing group: %v", err)
 	}
+	// A key that already has key.field.name cannot get it twice.
+	dup := dbz2MustNew(t, byLogicalTableRouterClass, map[string]string{"topic.regex": `(.*)\.orders_(\d+)`, "topic.replacement": "$1.orders", "key.field.name": "id"})
+	if _, err := dup.Apply(dbz2Record(key, env, "pg.public.orders_1", "c", nil, change.StructValue{int32(1)})); err == nil || err.Error() != "Cannot create field because of field name duplication id" {
+		t.Errorf("key.field.name naming a key column: %v", err)
+	}
 	// Debezium's Avro adjuster refuses two names that become the same.
 	avro := dbz2MustNew(t, byLogicalTableRouterClass, map[string]string{"topic.regex": `(.*)`, "topic.replacement": "$1", "schema.name.adjustment.mode": "avro"})
 	k1, e1 := dbz2Schemas("a-b", change.Field{Name: "id", Type: change.Int32})
