@@ -40,8 +40,10 @@ func createTopics(t *testing.T, partitions int32, topics ...string) {
 // ByLogicalTableRouter (the key gains the physical table's topic; equal ids
 // in both shards stay apart) and then picks every change event's partition
 // with PartitionRouting (java hash of an int, a string, a bigint and a
-// numeric) over topics of three partitions; every record, with its
-// partition, is compared.
+// numeric) over topics of three partitions, and converts the timestamps of
+// every Postgres temporal type but one excluded column to Europe/Berlin
+// (TimezoneConverter, values in its DST gap and overlap); every record, with
+// its partition, is compared.
 func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 	dbz := needConnect(t)
 	slc := startDaemon(t)
@@ -55,11 +57,15 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		"INSERT INTO s.orders_1 VALUES (1, 'one', 10), (2, 'two', 20)",
 		"INSERT INTO s.orders_2 VALUES (1, 'uno', 11), (3, 'tres', 33)",
 		"INSERT INTO s.parts VALUES (1, 'bolt', 100, 0.25), (2, 'nut', 200, 0.10), (3, 'gear', 3, 12.50)",
+		"CREATE TABLE s.times (id int PRIMARY KEY, tz timestamptz, ts timestamp, ts3 timestamp(3), ttz timetz(3), d date, tsx timestamp(3))",
+		// Berlin's 2024 DST gap (March 31st, 02:00-03:00) and overlap
+		// (October 27th, 02:00-03:00) as UTC wall clocks.
+		"INSERT INTO s.times VALUES (1, '2024-03-31 02:30:00.5+00', '2024-03-31 02:30:00.000001', '2024-10-27 02:30:00.123', '10:00:00.25+02', '2024-01-01', '2024-10-27 02:30:00')",
 	)
 	name := uniq("tfdbz2_pg")
 	dp, sp := uniq("dbz"), uniq("slc")
 	for _, p := range []string{dp, sp} {
-		createTopics(t, 3, p+".s.orders_all", p+".s.parts")
+		createTopics(t, 3, p+".s.orders_all", p+".s.parts", p+".s.times")
 	}
 	cfg := map[string]string{
 		"connector.class":             "io.debezium.connector.postgresql.PostgresConnector",
@@ -70,7 +76,7 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		"database.dbname":             db,
 		"plugin.name":                 "pgoutput",
 		"publication.autocreate.mode": "filtered",
-		"table.include.list":          "s.orders_1,s.orders_2,s.parts",
+		"table.include.list":          "s.orders_1,s.orders_2,s.parts,s.times",
 		"key.converter":               "org.apache.kafka.connect.json.JsonConverter",
 		"value.converter":             "org.apache.kafka.connect.json.JsonConverter",
 		// Keys without schemas, and the physical table id without the
@@ -79,7 +85,10 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		"key.converter.schemas.enable":   "false",
 		"value.converter.schemas.enable": "true",
 
-		"transforms":                               "router,part",
+		"transforms":                               "router,part,tz",
+		"transforms.tz.type":                       "io.debezium.transforms.TimezoneConverter",
+		"transforms.tz.converted.timezone":         "Europe/Berlin",
+		"transforms.tz.exclude.list":               "source:times:ts3",
 		"transforms.router.key.field.regex":        `.*\.s\.(orders_\d+)`,
 		"transforms.router.key.field.replacement":  "shard_$1",
 		"transforms.router.type":                   "io.debezium.transforms.ByLogicalTableRouter",
@@ -96,7 +105,7 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
 		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
 	ps := []pair{p}
-	waitCounts(t, ps, map[string]int{".s.orders_all": 4, ".s.parts": 3}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps, map[string]int{".s.orders_all": 4, ".s.parts": 3, ".s.times": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,
 		"INSERT INTO s.orders_1 VALUES (3, 'three', 30)",
 		"INSERT INTO s.orders_2 VALUES (2, 'dos', 22)",
@@ -106,8 +115,10 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		"UPDATE s.parts SET price = 0.30 WHERE id = 1",
 		"DELETE FROM s.parts WHERE id = 2",
 		"UPDATE s.parts SET id = 30 WHERE id = 3",
+		"INSERT INTO s.times VALUES (2, '1969-12-31 23:59:59.999999+00', '1969-12-31 23:59:59.999999', NULL, '23:30:00Z', NULL, '2024-07-01 12:00:00.001')",
+		"UPDATE s.times SET tsx = '2024-03-31 01:59:59.999' WHERE id = 1",
 	)
-	waitCounts(t, ps, map[string]int{".s.orders_all": 9, ".s.parts": 11}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps, map[string]int{".s.orders_all": 9, ".s.parts": 11, ".s.times": 3}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
 	for _, side := range []*topicReader{p.dbz, p.slc} {
 		if side.count(".s.orders_1")+side.count(".s.orders_2") != 0 {
