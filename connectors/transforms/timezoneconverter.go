@@ -96,8 +96,8 @@ const (
 type timezoneConverter struct {
 	zone             *time.Location
 	include, exclude bool
-	// Rules by match name: the fields each names (an empty set: all).
-	topicRules, tableRules, plainRules map[string]map[string]bool
+	// Rules by match name.
+	topicRules, tableRules, plainRules map[string]*tzRule
 	// now is the moment a ZonedTime's offset is taken at (Debezium's
 	// Instant.now()); tests replace it.
 	now func() time.Time
@@ -105,7 +105,7 @@ type timezoneConverter struct {
 
 func newTimezoneConverter(c *Config) (Transform, error) {
 	t := &timezoneConverter{
-		topicRules: map[string]map[string]bool{}, tableRules: map[string]map[string]bool{}, plainRules: map[string]map[string]bool{},
+		topicRules: map[string]*tzRule{}, tableRules: map[string]*tzRule{}, plainRules: map[string]*tzRule{},
 		now: time.Now,
 	}
 	tz := c.Required("converted.timezone")
@@ -177,14 +177,42 @@ func (t *timezoneConverter) collect(rules []string) {
 		case "source":
 			m = t.tableRules
 		}
-		if m[match] == nil {
-			m[match] = map[string]bool{}
+		r := m[match]
+		if r == nil {
+			r = &tzRule{before: map[string]bool{}, after: map[string]bool{}, source: map[string]bool{}}
+			m[match] = r
 		}
 		if field != "" {
-			m[match][field] = true
+			r.add(field)
 		}
 	}
 }
+
+// tzRule is what the rules of one match name say: whether they name
+// fields, and which, by block.
+type tzRule struct {
+	named                 bool
+	before, after, source map[string]bool
+}
+
+// add files a field: "before.x", "after.x", "source.x", or "x" for both
+// before and after.
+func (r *tzRule) add(field string) {
+	r.named = true
+	switch {
+	case strings.HasPrefix(field, "source."):
+		r.source[strings.TrimPrefix(field, "source.")] = true
+	case strings.HasPrefix(field, "before."):
+		r.before[strings.TrimPrefix(field, "before.")] = true
+	case strings.HasPrefix(field, "after."):
+		r.after[strings.TrimPrefix(field, "after.")] = true
+	default:
+		r.before[field], r.after[field] = true, true
+	}
+}
+
+// tzAllFields is the rule of an event converted whole.
+var tzAllFields = &tzRule{}
 
 // tzParseRule splits a rule: "prefix:match[:field]" when the first part is
 // source or topic (any case), else "match[:field]".
@@ -218,24 +246,24 @@ func (t *timezoneConverter) Apply(r *change.Record) (*change.Record, error) {
 	}
 	topic := r.Topic
 	var mode tzMode
-	var fields map[string]bool
+	fields := tzAllFields
 	switch {
 	case !t.include && !t.exclude:
 		mode = tzAll
 	case t.include:
-		if fs, ok := t.match(table, hasTable, topic); ok {
-			mode, fields = tzInclude, fs
-			if len(fs) == 0 {
-				mode = tzAll
+		if rule, ok := t.match(table, hasTable, topic); ok {
+			mode = tzAll
+			if rule.named {
+				mode, fields = tzInclude, rule
 			}
 		}
 	default:
-		fs, ok := t.match(table, hasTable, topic)
+		rule, ok := t.match(table, hasTable, topic)
 		switch {
 		case !ok:
 			mode = tzAll
-		case len(fs) > 0:
-			mode, fields = tzExclude, fs
+		case rule.named:
+			mode, fields = tzExclude, rule
 		}
 	}
 	if mode == 0 {
@@ -252,7 +280,7 @@ func (t *timezoneConverter) Apply(r *change.Record) (*change.Record, error) {
 
 // match finds the rule of an event: by topic among topic rules, by table
 // among source rules, then plain rules by topic and by table.
-func (t *timezoneConverter) match(table string, hasTable bool, topic string) (map[string]bool, bool) {
+func (t *timezoneConverter) match(table string, hasTable bool, topic string) (*tzRule, bool) {
 	if fs, ok := t.topicRules[topic]; ok {
 		return fs, true
 	}
@@ -291,25 +319,12 @@ func tzSourceTable(s *change.Field, env change.StructValue) (string, bool, error
 
 // convertEnvelope converts before, after and (when rules name its fields)
 // source; nil when nothing changed.
-func (t *timezoneConverter) convertEnvelope(s *change.Field, env change.StructValue, mode tzMode, fields map[string]bool) (change.StructValue, error) {
-	before, after, source := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for f := range fields {
-		switch {
-		case strings.HasPrefix(f, "source."):
-			source[strings.TrimPrefix(f, "source.")] = true
-		case strings.HasPrefix(f, "before."):
-			before[strings.TrimPrefix(f, "before.")] = true
-		case strings.HasPrefix(f, "after."):
-			after[strings.TrimPrefix(f, "after.")] = true
-		default:
-			before[f], after[f] = true, true
-		}
-	}
+func (t *timezoneConverter) convertEnvelope(s *change.Field, env change.StructValue, mode tzMode, rule *tzRule) (change.StructValue, error) {
 	var out change.StructValue
 	for _, part := range []struct {
 		name   string
 		fields map[string]bool
-	}{{"before", before}, {"after", after}, {"source", source}} {
+	}{{"before", rule.before}, {"after", rule.after}, {"source", rule.source}} {
 		if part.name == "source" && len(part.fields) == 0 {
 			continue
 		}
@@ -375,7 +390,7 @@ func (t *timezoneConverter) convertValue(f *change.Field, v any, epoch bool) (an
 		if !ok {
 			return nil, errors.New("Epoch field value should be a java.lang.Long")
 		}
-		unit := map[string]int64{"ts_ms": 1e3, "ts_us": 1e6, "ts_ns": 1e9}[f.Name]
+		unit := tzUnit(f.Name)
 		return n + tzOffsetAt(t.zone, tzFloorDiv(n, unit))*unit, nil
 	}
 	switch f.Logical {
@@ -403,15 +418,24 @@ func (t *timezoneConverter) convertValue(f *change.Field, v any, epoch bool) (an
 		sec := ((p.local-p.offset+off)%86400 + 86400) % 86400
 		return tzFormatTime(sec, p.nanos, off), nil
 	}
-	unit := map[string]int64{
-		"io.debezium.time.MicroTimestamp":         1e6,
-		"io.debezium.time.NanoTimestamp":          1e9,
-		"io.debezium.time.Timestamp":              1e3,
-		"org.apache.kafka.connect.data.Timestamp": 1e3,
-	}[f.Logical]
+	unit := tzUnit(f.Logical)
 	n, ok := v.(int64)
 	if !ok || unit == 0 {
 		return nil, fmt.Errorf("class %s cannot be cast to class java.lang.Long", smtClassName(v))
 	}
 	return n - tzOffsetAtLocal(t.zone, tzFloorDiv(n, unit))*unit, nil
+}
+
+// tzUnit is the number of units per second of an epoch source field or a
+// zone-less timestamp type; 0 for anything else.
+func tzUnit(name string) int64 {
+	switch name {
+	case "ts_ms", "io.debezium.time.Timestamp", "org.apache.kafka.connect.data.Timestamp":
+		return 1e3
+	case "ts_us", "io.debezium.time.MicroTimestamp":
+		return 1e6
+	case "ts_ns", "io.debezium.time.NanoTimestamp":
+		return 1e9
+	}
+	return 0
 }
