@@ -136,16 +136,16 @@ func (t *byLogicalTableRouter) Apply(r *change.Record) (*change.Record, error) {
 		if out.KeySchema, err = t.keySchema(r.KeySchema, newTopic); err != nil {
 			return nil, err
 		}
-		key := make(change.StructValue, len(old), len(old)+1)
-		copy(key, old)
+		out.Key = old
 		if t.enforceUniqueness {
 			id, err := t.physicalTable(r.Topic)
 			if err != nil {
 				return nil, err
 			}
-			key = append(key, id)
+			key := make(change.StructValue, len(old), len(old)+1)
+			copy(key, old)
+			out.Key = append(key, id)
 		}
-		out.Key = key
 	}
 	if r.Value == nil || !smtIsEnvelope(r) {
 		return &out, nil
@@ -162,12 +162,14 @@ func (t *byLogicalTableRouter) Apply(r *change.Record) (*change.Record, error) {
 }
 
 // newTopic returns what topic.replacement makes of topic when topic.regex
-// matches all of it, or "" when it does not match.
+// matches all of it, or "" when it does not match. Both answers are cached:
+// a topic that does not match is not matched again while the cache holds it.
 func (t *byLogicalTableRouter) newTopic(topic string) (string, error) {
 	if nt, ok := t.topics.get(topic); ok {
 		return nt, nil
 	}
 	if !t.topicFull.MatchString(topic) {
+		t.topics.put(topic, "")
 		return "", nil
 	}
 	nt, err := smtReplaceFirst(t.topicRe, topic, t.topicReplacement)
