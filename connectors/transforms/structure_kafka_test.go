@@ -81,7 +81,9 @@ func TestValueToKey(t *testing.T) {
 func TestExtractField(t *testing.T) {
 	row := topLevel(&ordersRow)
 	nameSchema := &change.Field{Type: change.String, Optional: true}
-	v2 := func(field string) map[string]string { return map[string]string{"field": field, "field.syntax.version": "v2"} }
+	v2 := func(field string) map[string]string {
+		return map[string]string{"field": field, "field.syntax.version": "v2"}
+	}
 	deleted := ordersRecord()
 	deleted.Value = change.StructValue{ordersAfter(), nil, change.StructValue{"3.6.1.Final", "orders"}, "d", int64(1)}
 	runCases(t, []transformCase{
