@@ -13,7 +13,8 @@ import (
 // everything else of the schema. A struct value is copied onto the new
 // schema (with members' defaults for nulls unless
 // replace.null.with.default=false). A null without schema passes; a
-// schemaless value fails.
+// schemaless value fails, and so does any schema that is not a struct
+// (Kafka's transform reads its fields), as in Kafka Connect 4.3.0.
 type SetSchemaMetadata struct {
 	side           side
 	name           *string
@@ -29,6 +30,11 @@ func (t *SetSchemaMetadata) Apply(r *change.Record) (*change.Record, error) {
 	}
 	if err := requireSchema(schema, "updating schema metadata"); err != nil {
 		return nil, err
+	}
+	// Kafka builds the new schema with the old one's fields(), which a
+	// schema that is not a struct refuses.
+	if schema.Type != change.Struct {
+		return nil, dataErrorf("Cannot list fields on non-struct type")
 	}
 	updated := *schema
 	if t.name != nil {

@@ -159,10 +159,10 @@ func TestSetSchemaMetadata(t *testing.T) {
 		{"version, defaults", "SetSchemaMetadata$Value", map[string]string{"schema.version": "9"}, rowRecord(), withValue(rowRecord(), &row, after)},
 		{"version, no defaults", "SetSchemaMetadata$Value", map[string]string{"schema.version": "9", "replace.null.with.default": "false"}, rowRecord(),
 			withValue(rowRecord(), &row, ordersAfter())},
-		{"key string", "SetSchemaMetadata$Key", map[string]string{"schema.name": "k"}, withKey(rowRecord(), keyString, "x"),
-			withKey(rowRecord(), &change.Field{Type: change.String, Optional: true, Doc: "d", Logical: "k"}, "x")},
-		{"null with schema", "SetSchemaMetadata$Value", map[string]string{"schema.name": "n"}, withValue(rowRecord(), keyString, nil),
-			withValue(rowRecord(), &change.Field{Type: change.String, Optional: true, Doc: "d", Logical: "n"}, nil)},
+		{"key", "SetSchemaMetadata$Key", map[string]string{"schema.name": "k"}, ordersRecord(),
+			withKey(ordersRecord(), &change.Field{Type: change.Struct, Logical: "k", Fields: ordersKeySchema.Fields}, change.StructValue{int32(7)})},
+		{"null with schema", "SetSchemaMetadata$Value", map[string]string{"schema.name": "n"}, withValue(rowRecord(), &ordersRow, nil),
+			withValue(rowRecord(), &change.Field{Type: change.Struct, Optional: true, Logical: "n", Fields: ordersRow.Fields}, nil)},
 	})
 	if r := tombstone(); mustApply(t, "SetSchemaMetadata$Value", map[string]string{"schema.name": "n"}, r) != r {
 		t.Errorf("a tombstone is not passed as it is")
@@ -170,6 +170,9 @@ func TestSetSchemaMetadata(t *testing.T) {
 	runErrCases(t, []errCase{
 		{"schemaless", "SetSchemaMetadata$Value", map[string]string{"schema.name": "n"}, &change.Record{Value: map[string]any{}},
 			"Schema required for [updating schema metadata]"},
+		// Seen on Kafka Connect 4.3.0: ConnectSchema.fields() of the string.
+		{"not a struct", "SetSchemaMetadata$Key", map[string]string{"schema.name": "k"}, withKey(rowRecord(), keyString, "x"),
+			"Cannot list fields on non-struct type"},
 	})
 	wantErr(t, "nothing", configError("SetSchemaMetadata$Value", nil), "Neither schema name nor version configured")
 	wantErr(t, "version", configError("SetSchemaMetadata$Value", map[string]string{"schema.version": "x"}),

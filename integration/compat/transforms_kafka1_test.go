@@ -1,0 +1,137 @@
+//go:build integration
+
+package compat
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPostgresKafkaTransformsSideBySide registers Postgres connectors whose
+// transforms chains use Kafka's own SMTs (RegexRouter, InsertField,
+// ReplaceField, MaskField, ValueToKey, ExtractField with a KIP-821 path,
+// HoistField, SetSchemaMetadata, on keys and values) on Debezium's Kafka
+// Connect and on sluice, writes rows (a snapshot, inserts, updates, a
+// delete and its tombstone) and compares every record, as JSON with
+// schemas. One connector pair per table, so each chain sees one table's
+// records.
+func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
+	dbz := needConnect(t)
+	slc := startDaemon(t)
+	db := uniq("tfk1_pg")
+	pg := pgDatabase(t, db)
+	pgExec(t, pg,
+		"CREATE SCHEMA s",
+		// qty has a default, which the Connect schema carries: the SMTs'
+		// replace.null.with.default reads it for a null.
+		"CREATE TABLE s.orders (id int PRIMARY KEY, name text, qty int2 DEFAULT 5, price numeric(10,2), day date, secret text, flag bool, note text)",
+		"CREATE TABLE s.items (id int PRIMARY KEY, label text NOT NULL, n int8)",
+		"CREATE TABLE s.notes (id int PRIMARY KEY, body text)",
+		"INSERT INTO s.orders VALUES (1, 'ann', 2, 12.34, '2024-02-29', 'pw1', true, 'n1')",
+		"INSERT INTO s.items VALUES (1, 'one', 10)",
+		"INSERT INTO s.notes VALUES (1, 'first')",
+	)
+	chains := []struct {
+		table string
+		cfg   map[string]string
+	}{
+		{"s.orders", map[string]string{
+			"transforms":                     "unwrap,ins,mask,rename,meta,route",
+			"transforms.unwrap.type":         "org.apache.kafka.connect.transforms.ExtractField$Value",
+			"transforms.unwrap.field":        "after",
+			"transforms.ins.type":            "org.apache.kafka.connect.transforms.InsertField$Value",
+			"transforms.ins.topic.field":     "src_topic!",
+			"transforms.ins.partition.field": "part",
+			"transforms.ins.timestamp.field": "ts",
+			"transforms.ins.static.field":    "origin",
+			"transforms.ins.static.value":    "pg",
+			"transforms.mask.type":           "org.apache.kafka.connect.transforms.MaskField$Value",
+			"transforms.mask.fields":         "secret,flag,day,qty",
+			"transforms.rename.type":         "org.apache.kafka.connect.transforms.ReplaceField$Value",
+			"transforms.rename.renames":      "name:full_name,secret:hidden",
+			"transforms.rename.exclude":      "note",
+			"transforms.meta.type":           "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+			"transforms.meta.schema.name":    "orders.Flat",
+			"transforms.meta.schema.version": "3",
+			"transforms.route.type":          "org.apache.kafka.connect.transforms.RegexRouter",
+			"transforms.route.regex":         `(.*)\.s\.(orders)`,
+			"transforms.route.replacement":   "$1.$2_flat",
+			"time.precision.mode":            "connect",
+			"tombstones.on.delete":           "false",
+		}},
+		{"s.items", map[string]string{
+			"transforms":                     "unwrap,v2k,keymeta,key,hoist",
+			"transforms.unwrap.type":         "org.apache.kafka.connect.transforms.ExtractField$Value",
+			"transforms.unwrap.field":        "after",
+			"transforms.v2k.type":            "org.apache.kafka.connect.transforms.ValueToKey",
+			"transforms.v2k.fields":          "label,id",
+			"transforms.key.type":            "org.apache.kafka.connect.transforms.ExtractField$Key",
+			"transforms.key.field":           "label",
+			"transforms.keymeta.type":        "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
+			"transforms.keymeta.schema.name": "items.Key",
+			"transforms.hoist.type":          "org.apache.kafka.connect.transforms.HoistField$Value",
+			"transforms.hoist.field":         "row",
+		}},
+		{"s.notes", map[string]string{
+			"transforms":                           "body,hoist,ikey,rkey,route",
+			"transforms.body.type":                 "org.apache.kafka.connect.transforms.ExtractField$Value",
+			"transforms.body.field":                "after.body",
+			"transforms.body.field.syntax.version": "V2",
+			"transforms.hoist.type":                "org.apache.kafka.connect.transforms.HoistField$Value",
+			"transforms.hoist.field":               "wrapped",
+			"transforms.ikey.type":                 "org.apache.kafka.connect.transforms.InsertField$Key",
+			"transforms.ikey.topic.field":          "t",
+			"transforms.rkey.type":                 "org.apache.kafka.connect.transforms.ReplaceField$Key",
+			"transforms.rkey.renames":              "id:note_id",
+			"transforms.route.type":                "org.apache.kafka.connect.transforms.RegexRouter",
+			"transforms.route.regex":               `(.*)\.s\.notes`,
+			"transforms.route.replacement":         "$1.notes",
+		}},
+	}
+	var ps []pair
+	for _, c := range chains {
+		name := uniq("tfk1_pg")
+		dp, sp := uniq("dbz"), uniq("slc")
+		cfg := map[string]string{
+			"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
+			"database.hostname":              "127.0.0.1",
+			"database.port":                  pgPort(t),
+			"database.user":                  "postgres",
+			"database.password":              "postgres",
+			"database.dbname":                db,
+			"plugin.name":                    "pgoutput",
+			"publication.autocreate.mode":    "filtered",
+			"table.include.list":             c.table,
+			"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
+			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+			"key.converter.schemas.enable":   "true",
+			"value.converter.schemas.enable": "true",
+		}
+		for k, v := range c.cfg {
+			cfg[k] = v
+		}
+		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
+		createBoth(t, dbz, slc.restClient, name, cfg,
+			map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
+			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+		ps = append(ps, p)
+	}
+	waitCounts(t, ps[:1], map[string]int{".orders_flat": 1}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[1:2], map[string]int{".s.items": 1}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{".notes": 1}, 120*time.Second, dbz, slc.restClient)
+	pgExec(t, pg,
+		"INSERT INTO s.orders (id, name, price, day, secret, flag) VALUES (2, 'bob', -0.5, '1999-12-31', 'pw2', false)",
+		"INSERT INTO s.orders (id) VALUES (3)",
+		"UPDATE s.orders SET qty = NULL, name = 'ann!' WHERE id = 1",
+		"INSERT INTO s.items VALUES (2, 'two', NULL), (3, 'three', -3)",
+		"UPDATE s.items SET label = 'uno' WHERE id = 1",
+		"INSERT INTO s.notes VALUES (2, NULL), (3, 'third')",
+		"UPDATE s.notes SET body = 'first!' WHERE id = 1",
+		"DELETE FROM s.notes WHERE id = 3",
+	)
+	waitCounts(t, ps[:1], map[string]int{".orders_flat": 4}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[1:2], map[string]int{".s.items": 4}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, ps[2:], map[string]int{".notes": 6}, 120*time.Second, dbz, slc.restClient)
+	settle(ps, 3*time.Second, 20*time.Second)
+	report(t, "pg-kafka-smt1", ps)
+}
