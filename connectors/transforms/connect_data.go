@@ -104,6 +104,34 @@ func (c *Config) javaList(key string, def []string) []string {
 	return javaListSep.Split(v, -1)
 }
 
+// validList reads a LIST option that Kafka 4.3 validates with
+// ConfigDef.ValidList.anyNonDuplicateValues: an empty item is refused, so
+// is an empty list unless emptyAllowed, and duplicates are dropped (Kafka
+// logs a warning), the first of each kept in order.
+func (c *Config) validList(key string, emptyAllowed bool) []string {
+	l := c.javaList(key, nil)
+	if !c.Has(key) {
+		return nil
+	}
+	if len(l) == 0 && !emptyAllowed {
+		c.errs = append(c.errs, fmt.Errorf("Configuration '%s' must not be empty. Valid values include: any non-empty value", c.Key(key)))
+		return nil
+	}
+	seen := map[string]bool{}
+	out := l[:0:0]
+	for _, v := range l {
+		if v == "" {
+			c.errs = append(c.errs, fmt.Errorf("Configuration '%s' values must not be empty.", c.Key(key)))
+			return nil
+		}
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // javaListString is a list as Java's List.toString shows it.
 func javaListString(l []string) string { return "[" + strings.Join(l, ", ") + "]" }
 

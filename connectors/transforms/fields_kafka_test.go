@@ -167,6 +167,11 @@ func TestReplaceField(t *testing.T) {
 		_, err := apply(t, "ReplaceField$Value", c.opts, rowRecord())
 		wantErr(t, c.name, err, c.want)
 	}
+	wantErr(t, "empty exclude item", configError("ReplaceField$Value", map[string]string{"exclude": ","}),
+		"Configuration 'transforms.x.exclude' values must not be empty.")
+	if err := configError("ReplaceField$Value", map[string]string{"exclude": " ", "include": ""}); err != nil {
+		t.Errorf("empty exclude and include lists: %v", err)
+	}
 	wantErr(t, "bad mapping", configError("ReplaceField$Value", map[string]string{"renames": "a:b, c"}),
 		"Invalid value [a:b, c] for configuration transforms.x.renames: Invalid rename mapping: c")
 	wantErr(t, "empty mapping", configError("ReplaceField$Value", map[string]string{"renames": "a:b,"}),
@@ -233,8 +238,8 @@ func TestMaskField(t *testing.T) {
 		in   *change.Record
 		want string
 	}{
-		{"decimal with a scale", map[string]string{"fields": "price"}, rowRecord(), "BigDecimal has mismatching scale value for given Decimal schema"},
-		{"decimal replacement of another scale", map[string]string{"fields": "price", "replacement": "1"}, rowRecord(), "BigDecimal has mismatching scale value for given Decimal schema"},
+		{"decimal with a scale", map[string]string{"fields": "price"}, rowRecord(), "Decimal value has mismatching scale for given Decimal schema. Schema has scale 2, value has scale 0."},
+		{"decimal replacement of another scale", map[string]string{"fields": "price", "replacement": "1"}, rowRecord(), "Decimal value has mismatching scale for given Decimal schema. Schema has scale 2, value has scale 0."},
 		{"bytes", map[string]string{"fields": "data"}, rowRecord(), "Cannot mask value of type: class java.nio.HeapByteBuffer"},
 		{"boolean replacement", map[string]string{"fields": "ok", "replacement": "x"}, rowRecord(), "Cannot mask value of type class java.lang.Boolean with custom replacement."},
 		{"date replacement", map[string]string{"fields": "day", "replacement": "1"}, rowRecord(), "Cannot mask value of type class java.util.Date with custom replacement."},
@@ -248,7 +253,11 @@ func TestMaskField(t *testing.T) {
 		wantErr(t, c.name, err, c.want)
 	}
 	wantErr(t, "no fields", configError("MaskField$Value", nil), `Missing required configuration "transforms.x.fields" which has no default value.`)
-	wantErr(t, "empty fields", configError("MaskField$Value", map[string]string{"fields": " "}), "Invalid value [] for configuration transforms.x.fields: Empty list")
+	// Kafka 4.3's ValidList texts (printed by Kafka Connect 4.3.0).
+	wantErr(t, "empty fields", configError("MaskField$Value", map[string]string{"fields": " "}),
+		"Configuration 'transforms.x.fields' must not be empty. Valid values include: any non-empty value")
+	wantErr(t, "empty field", configError("MaskField$Value", map[string]string{"fields": "a,,b"}),
+		"Configuration 'transforms.x.fields' values must not be empty.")
 	wantErr(t, "empty replacement", configError("MaskField$Value", map[string]string{"fields": "a", "replacement": ""}),
 		"Invalid value  for configuration transforms.x.replacement: String must be non-empty")
 }

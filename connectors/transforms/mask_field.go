@@ -153,11 +153,12 @@ func maskWith(f *change.Field, v any, class, replacement string) (any, error) {
 
 // decimalFor returns d as a value of Decimal schema f: its unscaled bytes.
 // A scale other than the schema's is the error Kafka Connect's converters
-// (Decimal.fromLogical) raise for the BigDecimal the transform made.
+// (Decimal.fromLogical) raise for the BigDecimal the transform made: a
+// zero mask fails on every Decimal with a scale, as in Kafka Connect.
 func decimalFor(f *change.Field, d javaDecimal) (any, error) {
 	scale, _ := strconv.ParseInt(f.Param("scale"), 10, 32)
 	if d.scale != scale {
-		return nil, dataErrorf("BigDecimal has mismatching scale value for given Decimal schema")
+		return nil, dataErrorf("Decimal value has mismatching scale for given Decimal schema. Schema has scale %d, value has scale %d.", scale, d.scale)
 	}
 	return twosComplement(d.unscaled), nil
 }
@@ -167,19 +168,10 @@ func newMaskField(c *Config, s side) (Transform, error) {
 	if !c.Has("fields") {
 		c.Required("fields")
 	}
-	t.names = c.javaList("fields", nil)
-	if c.Has("fields") && len(t.names) == 0 {
-		c.invalid("fields", "[]", "Empty list")
-	}
-	// A set, as in Kafka: a field listed twice is masked once.
-	names := t.names[:0:0]
+	t.names = c.validList("fields", false)
 	for _, n := range t.names {
-		if !t.fields[n] {
-			t.fields[n] = true
-			names = append(names, n)
-		}
+		t.fields[n] = true
 	}
-	t.names = names
 	if c.Has("replacement") {
 		rep := c.Props["replacement"]
 		if rep == "" {

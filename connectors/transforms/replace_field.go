@@ -92,10 +92,10 @@ func newReplaceField(c *Config, s side) (Transform, error) {
 	t := &ReplaceField{side: s, exclude: map[string]bool{}, include: map[string]bool{},
 		renames: map[string]string{}, reverse: map[string]string{},
 		replaceNullDef: c.Bool("replace.null.with.default", true)}
-	for _, n := range c.javaList("exclude", nil) {
+	for _, n := range c.validList("exclude", true) {
 		t.exclude[n] = true
 	}
-	for _, n := range c.javaList("include", nil) {
+	for _, n := range c.validList("include", true) {
 		t.include[n] = true
 	}
 	pairs := c.javaList("renames", nil)

@@ -61,10 +61,7 @@ func newValueToKey(c *Config) (Transform, error) {
 	if !c.Has("fields") {
 		c.Required("fields")
 	}
-	t.fields = c.javaList("fields", nil)
-	if c.Has("fields") && len(t.fields) == 0 {
-		c.invalid("fields", "[]", "Empty list")
-	}
+	t.fields = c.validList("fields", false)
 	return t, nil
 }
 
