@@ -3,6 +3,7 @@
 package compat
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -134,4 +135,84 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	waitCounts(t, ps[2:], map[string]int{".notes": 6}, 120*time.Second, dbz, slc.restClient)
 	settle(ps, 3*time.Second, 20*time.Second)
 	report(t, "pg-kafka-smt1", ps)
+}
+
+// TestPostgresKafkaTransformsFailLikeConnect runs a chain that fails on a
+// record: MaskField$Value has no null check, so the tombstone after a
+// delete fails it. With errors.tolerance=none both sides must stop with
+// the task FAILED and the same DataException text after writing the same
+// records; with errors.tolerance=all both must skip the tombstone and go
+// on.
+func TestPostgresKafkaTransformsFailLikeConnect(t *testing.T) {
+	dbz := needConnect(t)
+	slc := startDaemon(t)
+	db := uniq("tfk1_fail")
+	pg := pgDatabase(t, db)
+	pgExec(t, pg, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+	var ps []pair
+	for _, tolerance := range []string{"none", "all"} {
+		name := uniq("tfk1_fail")
+		dp, sp := uniq("dbz"), uniq("slc")
+		cfg := map[string]string{
+			"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
+			"database.hostname":              "127.0.0.1",
+			"database.port":                  pgPort(t),
+			"database.user":                  "postgres",
+			"database.password":              "postgres",
+			"database.dbname":                db,
+			"plugin.name":                    "pgoutput",
+			"publication.autocreate.mode":    "filtered",
+			"table.include.list":             "public.t",
+			"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
+			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+			"key.converter.schemas.enable":   "true",
+			"value.converter.schemas.enable": "true",
+			"errors.tolerance":               tolerance,
+			"transforms":                     "mask",
+			"transforms.mask.type":           "org.apache.kafka.connect.transforms.MaskField$Value",
+			"transforms.mask.fields":         "op",
+		}
+		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
+		createBoth(t, dbz, slc.restClient, name, cfg,
+			map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
+			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+		ps = append(ps, p)
+	}
+	waitCounts(t, ps, map[string]int{".public.t": 2}, 120*time.Second, dbz, slc.restClient)
+	pgExec(t, pg, "DELETE FROM t WHERE id = 1", "INSERT INTO t VALUES (3, 'three')")
+	// all: the delete and the insert, the tombstone skipped; none: the
+	// tombstone fails the task (waited for below).
+	waitCounts(t, ps[1:], map[string]int{".public.t": 4}, 120*time.Second, dbz, slc.restClient)
+	const want = "Only Map objects supported in absence of schema for [mask fields], found: null"
+	deadline := time.Now().Add(60 * time.Second)
+	for _, c := range []restClient{dbz, slc.restClient} {
+		var st, trace string
+		for time.Now().Before(deadline) {
+			if st, trace = c.state(ps[0].name); st == "FAILED" {
+				break
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		if st != "FAILED" || !strings.Contains(trace, want) {
+			t.Errorf("%s with errors.tolerance=none: task %s, trace %s; want FAILED with %q", c.what, st, clip(trace, 1500), want)
+		}
+		if st, trace := c.state(ps[1].name); st != "RUNNING" {
+			t.Errorf("%s with errors.tolerance=all: task %s %s, want RUNNING", c.what, st, clip(trace, 1500))
+		}
+	}
+	settle(ps, 3*time.Second, 20*time.Second)
+	report(t, "pg-kafka-smt1-fail", ps[1:])
+
+	// With none, Kafka Connect sends the delete before the tombstone fails
+	// the task; sluice writes an event's records in one Kafka transaction
+	// or none, so the failed event leaves nothing. Everything before it is
+	// the same.
+	dbzRecs, slcRecs := ps[0].dbz.all(), ps[0].slc.all()
+	if len(dbzRecs) != 3 || len(slcRecs) != 2 {
+		t.Errorf("errors.tolerance=none: %d Debezium and %d sluice records, want 3 (the snapshot's two and the delete) and 2", len(dbzRecs), len(slcRecs))
+	} else {
+		for _, d := range compareSides(side{ps[0].dbz.prefix, dbzRecs[:2]}, side{ps[0].slc.prefix, slcRecs}, true) {
+			t.Errorf("errors.tolerance=none: %s", d)
+		}
+	}
 }
