@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/configdef"
@@ -353,4 +354,38 @@ func topLevel(m *change.Field) *change.Field {
 	f := *m
 	f.Name = ""
 	return &f
+}
+
+// schemaCache maps an input schema to the schema a transform made of it,
+// so that the records of one schema share one output schema, as Kafka's
+// transforms cache theirs: the converters cache their work (and the Avro
+// converter its registry lookups) by schema pointer.
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[*change.Field]*change.Field
+}
+
+// maxCachedSchemas bounds a schemaCache (Kafka's transforms keep 16).
+const maxCachedSchemas = 64
+
+// get returns the schema made of in, building it on first use; a build
+// error is not cached.
+func (c *schemaCache) get(in *change.Field, build func() (*change.Field, error)) (*change.Field, error) {
+	c.mu.Lock()
+	out, ok := c.m[in]
+	c.mu.Unlock()
+	if ok {
+		return out, nil
+	}
+	out, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSchemas {
+		c.m = map[*change.Field]*change.Field{}
+	}
+	c.m[in] = out
+	c.mu.Unlock()
+	return out, nil
 }

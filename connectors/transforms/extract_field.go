@@ -18,6 +18,7 @@ type ExtractField struct {
 	path           fieldPath
 	original       string
 	replaceNullDef bool
+	schemas        schemaCache
 }
 
 const extractPurpose = "field extraction"
@@ -46,12 +47,18 @@ func (t *ExtractField) Apply(r *change.Record) (*change.Record, error) {
 			return nil, err
 		}
 	}
-	f, err := t.path.field(schema)
+	f, err := t.schemas.get(schema, func() (*change.Field, error) {
+		f, err := t.path.field(schema)
+		if err != nil {
+			return nil, err
+		}
+		if f == nil {
+			return nil, &argumentError{"Unknown field: " + t.original}
+		}
+		return topLevel(f), nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if f == nil {
-		return nil, &argumentError{"Unknown field: " + t.original}
 	}
 	var x any
 	if v != nil {
@@ -59,7 +66,7 @@ func (t *ExtractField) Apply(r *change.Record) (*change.Record, error) {
 			return nil, err
 		}
 	}
-	return t.side.with(r, topLevel(f), x), nil
+	return t.side.with(r, f, x), nil
 }
 
 // argumentError is Java's IllegalArgumentException.

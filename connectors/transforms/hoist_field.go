@@ -10,8 +10,9 @@ import (
 // (a schemaless map when it has no schema). A schemaless null, such as a
 // tombstone, becomes a map holding one null, as in Kafka Connect.
 type HoistField struct {
-	side  side
-	field string
+	side    side
+	field   string
+	schemas schemaCache
 }
 
 // Apply wraps r's key or value.
@@ -20,11 +21,16 @@ func (t *HoistField) Apply(r *change.Record) (*change.Record, error) {
 	if schema == nil {
 		return t.side.with(r, nil, map[string]any{t.field: v}), nil
 	}
-	b := newStructBuilder(nil)
-	if err := b.add(t.field, schema); err != nil {
+	updated, err := t.schemas.get(schema, func() (*change.Field, error) {
+		b := newStructBuilder(nil)
+		if err := b.add(t.field, schema); err != nil {
+			return nil, err
+		}
+		return b.build(), nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	updated := b.build()
 	if err := checkPut(&updated.Fields[0], t.field, v); err != nil {
 		return nil, err
 	}

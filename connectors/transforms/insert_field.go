@@ -21,6 +21,7 @@ type InsertField struct {
 	topic, partition, offset, ts, static *insertionSpec
 	staticValue                          string
 	replaceNullDef                       bool
+	schemas                              schemaCache
 }
 
 // insertionSpec is a field to insert: its name and whether it is optional.
@@ -81,7 +82,7 @@ func (t *InsertField) Apply(r *change.Record) (*change.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	updated, err := t.schema(schema)
+	updated, err := t.schemas.get(schema, func() (*change.Field, error) { return t.schema(schema) })
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type ReplaceField struct {
 	exclude, include map[string]bool
 	renames, reverse map[string]string
 	replaceNullDef   bool
+	schemas          schemaCache
 }
 
 const replacePurpose = "field replacement"
@@ -55,15 +56,20 @@ func (t *ReplaceField) Apply(r *change.Record) (*change.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newStructBuilder(schema)
-	for i := range schema.Fields {
-		if f := &schema.Fields[i]; t.keep(f.Name) {
-			if err := b.add(t.renamed(f.Name), f); err != nil {
-				return nil, err
+	updated, err := t.schemas.get(schema, func() (*change.Field, error) {
+		b := newStructBuilder(schema)
+		for i := range schema.Fields {
+			if f := &schema.Fields[i]; t.keep(f.Name) {
+				if err := b.add(t.renamed(f.Name), f); err != nil {
+					return nil, err
+				}
 			}
 		}
+		return b.build(), nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	updated := b.build()
 	out := make(change.StructValue, len(updated.Fields))
 	for i := range updated.Fields {
 		f := &updated.Fields[i]

@@ -20,6 +20,7 @@ type SetSchemaMetadata struct {
 	name           *string
 	version        *int
 	replaceNullDef bool
+	schemas        schemaCache
 }
 
 // Apply renames r's key or value schema.
@@ -36,13 +37,16 @@ func (t *SetSchemaMetadata) Apply(r *change.Record) (*change.Record, error) {
 	if schema.Type != change.Struct {
 		return nil, dataErrorf("Cannot list fields on non-struct type")
 	}
-	updated := *schema
-	if t.name != nil {
-		updated.Logical = *t.name
-	}
-	if t.version != nil {
-		updated.Version = *t.version
-	}
+	updated, _ := t.schemas.get(schema, func() (*change.Field, error) {
+		u := *schema
+		if t.name != nil {
+			u.Logical = *t.name
+		}
+		if t.version != nil {
+			u.Version = *t.version
+		}
+		return &u, nil
+	})
 	if s, ok := structOf(v); ok && schema.Type == change.Struct {
 		out := make(change.StructValue, len(schema.Fields))
 		for i := range schema.Fields {
@@ -50,7 +54,7 @@ func (t *SetSchemaMetadata) Apply(r *change.Record) (*change.Record, error) {
 		}
 		v = out
 	}
-	return t.side.with(r, &updated, v), nil
+	return t.side.with(r, updated, v), nil
 }
 
 func newSetSchemaMetadata(c *Config, s side) (Transform, error) {

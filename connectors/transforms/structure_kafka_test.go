@@ -181,3 +181,49 @@ func TestSetSchemaMetadata(t *testing.T) {
 	wantErr(t, "version", configError("SetSchemaMetadata$Value", map[string]string{"schema.version": "x"}),
 		"Invalid value x for configuration transforms.x.schema.version: Not a number of type INT")
 }
+
+// TestKafkaSMTsShareOutputSchemas checks that two records of one schema
+// get one output schema (the converters cache by schema pointer).
+func TestKafkaSMTsShareOutputSchemas(t *testing.T) {
+	for _, c := range []struct {
+		class string
+		opts  map[string]string
+		key   bool
+	}{
+		{"InsertField$Value", map[string]string{"topic.field": "t"}, false},
+		{"ReplaceField$Value", map[string]string{"exclude": "id"}, false},
+		{"ValueToKey", map[string]string{"fields": "id"}, true},
+		{"ExtractField$Value", map[string]string{"field": "name"}, false},
+		{"HoistField$Value", map[string]string{"field": "h"}, false},
+		{"SetSchemaMetadata$Value", map[string]string{"schema.name": "n"}, false},
+	} {
+		cfg := map[string]string{"transforms": "x", "transforms.x.type": "org.apache.kafka.connect.transforms." + c.class}
+		for k, v := range c.opts {
+			cfg["transforms.x."+k] = v
+		}
+		ch, err := Parse(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := rowRecord()
+		a, err1 := ch.Apply(in)
+		b, err2 := ch.Apply(rowRecord2(in))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v %v", c.class, err1, err2)
+		}
+		sa, sb := a.ValueSchema, b.ValueSchema
+		if c.key {
+			sa, sb = a.KeySchema, b.KeySchema
+		}
+		if sa != sb || sa == in.ValueSchema {
+			t.Errorf("%s: output schemas %p and %p (input %p), want one new schema", c.class, sa, sb, in.ValueSchema)
+		}
+	}
+}
+
+// rowRecord2 is another record of r's value schema.
+func rowRecord2(r *change.Record) *change.Record {
+	v := ordersAfter()
+	v[0] = int32(8)
+	return &change.Record{Topic: r.Topic, Partition: r.Partition, KeySchema: r.KeySchema, Key: change.StructValue{int32(8)}, ValueSchema: r.ValueSchema, Value: v}
+}

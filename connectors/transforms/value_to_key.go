@@ -12,6 +12,7 @@ import (
 type ValueToKey struct {
 	fields         []string
 	replaceNullDef bool
+	schemas        schemaCache
 }
 
 const valueToKeyPurpose = "copying fields from value to key"
@@ -35,24 +36,28 @@ func (t *ValueToKey) Apply(r *change.Record) (*change.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newStructBuilder(nil)
-	idx := make([]int, len(t.fields))
-	for i, name := range t.fields {
-		j := r.ValueSchema.Member(name)
-		if j < 0 {
-			return nil, dataErrorf("Field does not exist: %s", name)
+	keySchema, err := t.schemas.get(r.ValueSchema, func() (*change.Field, error) {
+		b := newStructBuilder(nil)
+		for _, name := range t.fields {
+			j := r.ValueSchema.Member(name)
+			if j < 0 {
+				return nil, dataErrorf("Field does not exist: %s", name)
+			}
+			if err := b.add(name, &r.ValueSchema.Fields[j]); err != nil {
+				return nil, err
+			}
 		}
-		if err := b.add(name, &r.ValueSchema.Fields[j]); err != nil {
-			return nil, err
-		}
-		idx[i] = j
+		return b.build(), nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	key := make(change.StructValue, len(idx))
-	for i, j := range idx {
-		key[i] = member(r.ValueSchema, s, j, t.replaceNullDef)
+	key := make(change.StructValue, len(t.fields))
+	for i, name := range t.fields {
+		key[i] = member(r.ValueSchema, s, r.ValueSchema.Member(name), t.replaceNullDef)
 	}
 	out := *r
-	out.KeySchema, out.Key = b.build(), key
+	out.KeySchema, out.Key = keySchema, key
 	return &out, nil
 }
 
