@@ -23,3 +23,28 @@ func requireNonEmpty(c *Config, key string) string {
 	}
 	return v
 }
+
+// requireSet reads a required option that may be empty (Kafka's
+// NonNullValidator).
+func requireSet(c *Config, key string) string {
+	v, ok := c.Props[key]
+	if !ok {
+		return c.Required(key)
+	}
+	return v
+}
+
+// requireNonEmptyList reads a required LIST option that Kafka validates
+// with its NonEmptyListValidator ("Empty list").
+func requireNonEmptyList(c *Config, key string) []string {
+	v, ok := c.Props[key]
+	if !ok {
+		c.Required(key)
+		return nil
+	}
+	l := SplitList(v)
+	if len(l) == 0 {
+		c.Fail(key, "Empty list")
+	}
+	return l
+}
