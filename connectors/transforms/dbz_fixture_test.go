@@ -1,6 +1,10 @@
 package transforms
 
-import "github.com/sluicecdc/sluice/connectors/change"
+import (
+	"math"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
 
 // dbzTable is a Postgres table as Debezium describes it: id int4 key,
 // name text, born date (io.debezium.time.Date), seen timestamptz
@@ -70,3 +74,7 @@ func dbzRecord(op string, before, after change.StructValue) *change.Record {
 func dbzRow(id int32, name any) change.StructValue {
 	return change.StructValue{id, name, int32(19724), "2024-01-02T10:11:12.123456Z", int64(1704190272123), int16(3)}
 }
+
+func float64FromBits(b uint64) float64 { return math.Float64frombits(b) }
+
+func posInf() float64 { return math.Inf(1) }
