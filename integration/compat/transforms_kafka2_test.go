@@ -26,6 +26,10 @@ import (
 // copy) and a number literal header, and loses Debezium's taskId header;
 // non-tombstones get the op as header (HeaderFrom$Value with a negated
 // RecordIsTombstone), tombstones a boolean literal header.
+//
+// A second pair has transaction metadata on and keeps only its records
+// (Filter with a negated TopicNameMatches), their key flattened and
+// event_count (null in BEGIN) cast to a string, status to a boolean.
 func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	dbz := needConnect(t)
 	slc := startDaemon(t)
@@ -127,8 +131,47 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, name, cfg,
 		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
 		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+
+	txCfg := map[string]string{}
+	for k, v := range cfg {
+		if !strings.HasPrefix(k, "transforms") && !strings.HasPrefix(k, "predicates") {
+			txCfg[k] = v
+		}
+	}
+	for k, v := range map[string]string{
+		"provide.transaction.metadata": "true",
+		"predicates":                   "isTx",
+		"predicates.isTx.type":         p + "predicates.TopicNameMatches",
+		"predicates.isTx.pattern":      `.*\.transaction`,
+		"transforms":                   "keepTx,flatTx,castTx",
+		"transforms.keepTx.type":       p + "Filter",
+		"transforms.keepTx.predicate":  "isTx",
+		"transforms.keepTx.negate":     "true",
+		"transforms.flatTx.type":       p + "Flatten$Key",
+		"transforms.castTx.type":       p + "Cast$Value",
+		"transforms.castTx.spec":       "event_count:string,status:boolean",
+	} {
+		txCfg[k] = v
+	}
+	txName := uniq("tfk2_pg_tx")
+	tdp, tsp := uniq("dbz"), uniq("slc")
+	tx := pair{name: txName, dbz: readPrefix(t, tdp), slc: readPrefix(t, tsp), schemas: true}
+	createBoth(t, dbz, slc.restClient, txName, txCfg,
+		map[string]string{"topic.prefix": tdp, "slot.name": tdp, "publication.name": tdp},
+		map[string]string{"topic.prefix": tsp, "slot.name": tsp, "publication.name": tsp}, nil)
+
 	ps := []pair{pr}
 	waitCounts(t, ps, map[string]int{".s.z": 1}, 120*time.Second, dbz, slc.restClient)
+	// The filtered pair writes nothing until the changes: wait for its
+	// stream to run (its status) before making them.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		a, _ := dbz.state(txName)
+		b, _ := slc.state(txName)
+		if a == "RUNNING" && b == "RUNNING" {
+			break
+		}
+	}
+	time.Sleep(3 * time.Second)
 	pgExec(t, pg,
 		"INSERT INTO s.a VALUES (1, 'one', 12.34, 3, true, '2024-01-02 10:11:12.123', '2024-01-02')",
 		"INSERT INTO s.a (id, name) VALUES (2, 'two')",
@@ -143,6 +186,8 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 		"INSERT INTO s.z VALUES (2)",
 	)
 	waitCounts(t, ps, map[string]int{".s.a": 6, ".s.b": 5, ".s.z": 2}, 120*time.Second, dbz, slc.restClient)
+	waitCounts(t, []pair{tx}, map[string]int{".transaction": 22}, 120*time.Second, dbz, slc.restClient)
+	ps = append(ps, tx)
 	settle(ps, 3*time.Second, 20*time.Second)
 	for _, r := range []*topicReader{pr.dbz, pr.slc} {
 		if n := r.count(".s.c"); n != 0 {
