@@ -14,7 +14,7 @@ import (
 // the record has one); a field the schema lacks fails the record, a key
 // the map lacks gives null.
 type ExtractField struct {
-	side           side
+	side           kafkaSide
 	path           fieldPath
 	original       string
 	replaceNullDef bool
@@ -25,7 +25,7 @@ const extractPurpose = "field extraction"
 
 // Apply extracts the field of r.
 func (t *ExtractField) Apply(r *change.Record) (*change.Record, error) {
-	schema, v := t.side.get(r)
+	schema, v := t.side.schema(r), t.side.value(r)
 	if schema == nil {
 		if v == nil {
 			return r, nil
@@ -43,7 +43,7 @@ func (t *ExtractField) Apply(r *change.Record) (*change.Record, error) {
 	var s change.StructValue
 	if v != nil {
 		var err error
-		if s, err = requireStruct(schema, v, extractPurpose); err != nil {
+		if s, err = requireStruct(v, extractPurpose); err != nil {
 			return nil, err
 		}
 	}
@@ -74,7 +74,7 @@ type argumentError struct{ msg string }
 
 func (e *argumentError) Error() string { return e.msg }
 
-func newExtractField(c *Config, s side) (Transform, error) {
+func newExtractField(c *Config, s kafkaSide) (Transform, error) {
 	t := &ExtractField{side: s, original: c.Required("field"), replaceNullDef: c.Bool("replace.null.with.default", true)}
 	version := "V1"
 	if c.Has("field.syntax.version") {
@@ -95,10 +95,10 @@ func newExtractField(c *Config, s side) (Transform, error) {
 }
 
 func init() {
-	registerKeyValue("org.apache.kafka.connect.transforms.ExtractField", []configdef.Key{
-		kafkaKey("field", configdef.String, nil, configdef.Medium, "Field name to extract."),
+	registerKeyValue("ExtractField", []configdef.Key{
+		kafkaSMTKey("field", configdef.String, nil, configdef.Medium, "Field name to extract."),
 		replaceNullKey,
-		kafkaKey("field.syntax.version", configdef.String, configdef.Def("V1"), configdef.High,
+		kafkaSMTKey("field.syntax.version", configdef.String, configdef.Def("V1"), configdef.High,
 			"Defines the version of the syntax to access fields. If set to <code>V1</code>, then the field paths are limited to access the elements at the root level of the struct or map. "+
 				"If set to <code>V2</code>, the syntax will support accessing nested elements. To access nested elements, dotted notation is used. "+
 				"If dots are already included in the field name, then backtick pairs can be used to wrap field names containing dots. "+

@@ -118,7 +118,7 @@ func (p fieldPath) structValue(schema *change.Field, s change.StructValue, withD
 		if sub == nil {
 			return nil, nil
 		}
-		next, err := requireStruct(&schema.Fields[i], sub, "nested field access")
+		next, err := requireStruct(sub, "nested field access")
 		if err != nil {
 			return nil, err
 		}

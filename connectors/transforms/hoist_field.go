@@ -10,14 +10,14 @@ import (
 // (a schemaless map when it has no schema). A schemaless null, such as a
 // tombstone, becomes a map holding one null, as in Kafka Connect.
 type HoistField struct {
-	side    side
+	side    kafkaSide
 	field   string
 	schemas schemaCache
 }
 
 // Apply wraps r's key or value.
 func (t *HoistField) Apply(r *change.Record) (*change.Record, error) {
-	schema, v := t.side.get(r)
+	schema, v := t.side.schema(r), t.side.value(r)
 	if schema == nil {
 		return t.side.with(r, nil, map[string]any{t.field: v}), nil
 	}
@@ -37,13 +37,13 @@ func (t *HoistField) Apply(r *change.Record) (*change.Record, error) {
 	return t.side.with(r, updated, change.StructValue{v}), nil
 }
 
-func newHoistField(c *Config, s side) (Transform, error) {
+func newHoistField(c *Config, s kafkaSide) (Transform, error) {
 	return &HoistField{side: s, field: c.Required("field")}, nil
 }
 
 func init() {
-	registerKeyValue("org.apache.kafka.connect.transforms.HoistField", []configdef.Key{
-		kafkaKey("field", configdef.String, nil, configdef.Medium,
+	registerKeyValue("HoistField", []configdef.Key{
+		kafkaSMTKey("field", configdef.String, nil, configdef.Medium,
 			"Field name for the single field that will be created in the resulting Struct or Map."),
 	}, newHoistField)
 }

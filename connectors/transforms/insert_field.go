@@ -17,7 +17,7 @@ import (
 // every Debezium record; offset.field needs a sink record, so it fails on
 // sluice's source records as in Kafka Connect.
 type InsertField struct {
-	side                                 side
+	side                                 kafkaSide
 	topic, partition, offset, ts, static *insertionSpec
 	staticValue                          string
 	replaceNullDef                       bool
@@ -48,7 +48,7 @@ const insertPurpose = "field insertion"
 
 // Apply inserts the fields into r.
 func (t *InsertField) Apply(r *change.Record) (*change.Record, error) {
-	schema, v := t.side.get(r)
+	schema, v := t.side.schema(r), t.side.value(r)
 	if v == nil {
 		return r, nil
 	}
@@ -78,7 +78,7 @@ func (t *InsertField) Apply(r *change.Record) (*change.Record, error) {
 		}
 		return t.side.with(r, nil, out), nil
 	}
-	s, err := requireStruct(schema, v, insertPurpose)
+	s, err := requireStruct(v, insertPurpose)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (t *InsertField) schema(s *change.Field) (*change.Field, error) {
 	return b.build(), nil
 }
 
-func newInsertField(c *Config, s side) (Transform, error) {
+func newInsertField(c *Config, s kafkaSide) (Transform, error) {
 	t := &InsertField{side: s,
 		topic: parseInsertionSpec(c, "topic.field"), partition: parseInsertionSpec(c, "partition.field"),
 		offset: parseInsertionSpec(c, "offset.field"), ts: parseInsertionSpec(c, "timestamp.field"),
@@ -161,7 +161,7 @@ func newInsertField(c *Config, s side) (Transform, error) {
 
 func init() {
 	const opt = " Suffix with <code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default)."
-	registerKeyValue("org.apache.kafka.connect.transforms.InsertField", []configdef.Key{
+	registerKeyValue("InsertField", []configdef.Key{
 		kafkaOptionalKey("topic.field", configdef.String, configdef.Medium, "Field name for Kafka topic."+opt),
 		kafkaOptionalKey("partition.field", configdef.String, configdef.Medium, "Field name for Kafka partition."+opt),
 		kafkaOptionalKey("offset.field", configdef.String, configdef.Medium, "Field name for Kafka offset - only applicable to sink connectors.<br/>"+opt[1:]),

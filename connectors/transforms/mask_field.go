@@ -17,7 +17,7 @@ import (
 // that it lacks, as nulls. Kafka's transform has no null check, so a
 // tombstone fails it, as in Kafka Connect.
 type MaskField struct {
-	side           side
+	side           kafkaSide
 	fields         map[string]bool
 	names          []string
 	replacement    *string
@@ -28,7 +28,7 @@ const maskPurpose = "mask fields"
 
 // Apply masks the fields of r.
 func (t *MaskField) Apply(r *change.Record) (*change.Record, error) {
-	schema, v := t.side.get(r)
+	schema, v := t.side.schema(r), t.side.value(r)
 	if schema == nil {
 		m, err := requireMap(v, maskPurpose)
 		if err != nil {
@@ -47,7 +47,7 @@ func (t *MaskField) Apply(r *change.Record) (*change.Record, error) {
 		}
 		return t.side.with(r, nil, out), nil
 	}
-	s, err := requireStruct(schema, v, maskPurpose)
+	s, err := requireStruct(v, maskPurpose)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func decimalFor(f *change.Field, d javaDecimal) (any, error) {
 	return twosComplement(d.unscaled), nil
 }
 
-func newMaskField(c *Config, s side) (Transform, error) {
+func newMaskField(c *Config, s kafkaSide) (Transform, error) {
 	t := &MaskField{side: s, fields: map[string]bool{}, replaceNullDef: c.Bool("replace.null.with.default", true)}
 	if !c.Has("fields") {
 		c.Required("fields")
@@ -183,8 +183,8 @@ func newMaskField(c *Config, s side) (Transform, error) {
 }
 
 func init() {
-	registerKeyValue("org.apache.kafka.connect.transforms.MaskField", []configdef.Key{
-		kafkaKey("fields", configdef.List, nil, configdef.High, "Names of fields to mask."),
+	registerKeyValue("MaskField", []configdef.Key{
+		kafkaSMTKey("fields", configdef.List, nil, configdef.High, "Names of fields to mask."),
 		kafkaOptionalKey("replacement", configdef.String, configdef.Low,
 			"Custom value replacement, that will be applied to all 'fields' values (numeric or non-empty string values only)."),
 		replaceNullKey,

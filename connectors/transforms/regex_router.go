@@ -56,7 +56,7 @@ func newRegexRouter(c *Config) (Transform, error) {
 func init() {
 	Register(Plugin{Class: "org.apache.kafka.connect.transforms.RegexRouter", Kind: KindTransformation,
 		Version: KafkaVersion, New: newRegexRouter, Keys: []configdef.Key{
-			kafkaKey("regex", configdef.String, nil, configdef.High, "Regular expression to use for matching."),
-			kafkaKey("replacement", configdef.String, nil, configdef.High, "Replacement string."),
+			kafkaSMTKey("regex", configdef.String, nil, configdef.High, "Regular expression to use for matching."),
+			kafkaSMTKey("replacement", configdef.String, nil, configdef.High, "Replacement string."),
 		}})
 }

@@ -13,7 +13,7 @@ import (
 // renames (old:new pairs). A null key or value passes unchanged. Kafka 4.0
 // removed the whitelist and blacklist aliases, so 4.3.0 has neither.
 type ReplaceField struct {
-	side             side
+	side             kafkaSide
 	exclude, include map[string]bool
 	renames, reverse map[string]string
 	replaceNullDef   bool
@@ -35,7 +35,7 @@ func (t *ReplaceField) renamed(name string) string {
 
 // Apply filters and renames the fields of r.
 func (t *ReplaceField) Apply(r *change.Record) (*change.Record, error) {
-	schema, v := t.side.get(r)
+	schema, v := t.side.schema(r), t.side.value(r)
 	if v == nil {
 		return r, nil
 	}
@@ -52,7 +52,7 @@ func (t *ReplaceField) Apply(r *change.Record) (*change.Record, error) {
 		}
 		return t.side.with(r, nil, out), nil
 	}
-	s, err := requireStruct(schema, v, replacePurpose)
+	s, err := requireStruct(v, replacePurpose)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (t *ReplaceField) Apply(r *change.Record) (*change.Record, error) {
 	return t.side.with(r, updated, out), nil
 }
 
-func newReplaceField(c *Config, s side) (Transform, error) {
+func newReplaceField(c *Config, s kafkaSide) (Transform, error) {
 	t := &ReplaceField{side: s, exclude: map[string]bool{}, include: map[string]bool{},
 		renames: map[string]string{}, reverse: map[string]string{},
 		replaceNullDef: c.Bool("replace.null.with.default", true)}
@@ -131,10 +131,10 @@ func javaSplit(s, sep string) []string {
 }
 
 func init() {
-	registerKeyValue("org.apache.kafka.connect.transforms.ReplaceField", []configdef.Key{
-		kafkaKey("exclude", configdef.List, configdef.Def(""), configdef.Medium, "Fields to exclude. This takes precedence over the fields to include."),
-		kafkaKey("include", configdef.List, configdef.Def(""), configdef.Medium, "Fields to include. If specified, only these fields will be used."),
-		kafkaKey("renames", configdef.List, configdef.Def(""), configdef.Medium, "Field rename mappings."),
+	registerKeyValue("ReplaceField", []configdef.Key{
+		kafkaSMTKey("exclude", configdef.List, configdef.Def(""), configdef.Medium, "Fields to exclude. This takes precedence over the fields to include."),
+		kafkaSMTKey("include", configdef.List, configdef.Def(""), configdef.Medium, "Fields to include. If specified, only these fields will be used."),
+		kafkaSMTKey("renames", configdef.List, configdef.Def(""), configdef.Medium, "Field rename mappings."),
 		replaceNullKey,
 	}, newReplaceField)
 }

@@ -16,7 +16,7 @@ import (
 // schemaless value fails, and so does any schema that is not a struct
 // (Kafka's transform reads its fields), as in Kafka Connect 4.3.0.
 type SetSchemaMetadata struct {
-	side           side
+	side           kafkaSide
 	name           *string
 	version        *int
 	replaceNullDef bool
@@ -25,7 +25,7 @@ type SetSchemaMetadata struct {
 
 // Apply renames r's key or value schema.
 func (t *SetSchemaMetadata) Apply(r *change.Record) (*change.Record, error) {
-	schema, v := t.side.get(r)
+	schema, v := t.side.schema(r), t.side.value(r)
 	if v == nil && schema == nil {
 		return r, nil
 	}
@@ -57,7 +57,7 @@ func (t *SetSchemaMetadata) Apply(r *change.Record) (*change.Record, error) {
 	return t.side.with(r, updated, v), nil
 }
 
-func newSetSchemaMetadata(c *Config, s side) (Transform, error) {
+func newSetSchemaMetadata(c *Config, s kafkaSide) (Transform, error) {
 	t := &SetSchemaMetadata{side: s, replaceNullDef: c.Bool("replace.null.with.default", true)}
 	if c.Has("schema.name") {
 		n := c.Props["schema.name"]
@@ -74,7 +74,7 @@ func newSetSchemaMetadata(c *Config, s side) (Transform, error) {
 }
 
 func init() {
-	registerKeyValue("org.apache.kafka.connect.transforms.SetSchemaMetadata", []configdef.Key{
+	registerKeyValue("SetSchemaMetadata", []configdef.Key{
 		kafkaOptionalKey("schema.name", configdef.String, configdef.High, "Schema name to set."),
 		kafkaOptionalKey("schema.version", configdef.Int, configdef.High, "Schema version to set."),
 		replaceNullKey,

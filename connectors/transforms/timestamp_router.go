@@ -15,7 +15,7 @@ import (
 // them after the transforms).
 type TimestampRouter struct {
 	topicFormat string
-	format      javaDateFormat
+	format      *javaDateFormat
 }
 
 // Apply reroutes r.
@@ -24,7 +24,7 @@ func (t *TimestampRouter) Apply(r *change.Record) (*change.Record, error) {
 		return nil, dataErrorf("Timestamp missing on record: ConnectRecord{topic='%s', kafkaPartition=%s, timestamp=null}", r.Topic, javaPartition(r.Partition))
 	}
 	topic := strings.ReplaceAll(t.topicFormat, "${topic}", r.Topic)
-	topic = strings.ReplaceAll(topic, "${timestamp}", t.format.format(r.Timestamp))
+	topic = strings.ReplaceAll(topic, "${timestamp}", t.format.format(r.Timestamp.UnixMilli()))
 	out := *r
 	out.Topic = topic
 	return &out, nil
@@ -42,7 +42,7 @@ func newTimestampRouter(c *Config) (Transform, error) {
 	t := &TimestampRouter{topicFormat: c.String("topic.format", "${topic}-${timestamp}")}
 	// Kafka builds the SimpleDateFormat at the first record; a bad pattern
 	// is reported here instead, before any record.
-	f, err := parseJavaDateFormat(c.String("timestamp.format", "yyyyMMdd"))
+	f, err := compileJavaDateFormat(c.String("timestamp.format", "yyyyMMdd"))
 	if err != nil {
 		c.Fail("timestamp.format", "%v", err)
 	}
@@ -53,9 +53,9 @@ func newTimestampRouter(c *Config) (Transform, error) {
 func init() {
 	Register(Plugin{Class: "org.apache.kafka.connect.transforms.TimestampRouter", Kind: KindTransformation,
 		Version: KafkaVersion, New: newTimestampRouter, Keys: []configdef.Key{
-			kafkaKey("topic.format", configdef.String, configdef.Def("${topic}-${timestamp}"), configdef.High,
+			kafkaSMTKey("topic.format", configdef.String, configdef.Def("${topic}-${timestamp}"), configdef.High,
 				"Format string which can contain <code>${topic}</code> and <code>${timestamp}</code> as placeholders for the topic and timestamp, respectively."),
-			kafkaKey("timestamp.format", configdef.String, configdef.Def("yyyyMMdd"), configdef.High,
+			kafkaSMTKey("timestamp.format", configdef.String, configdef.Def("yyyyMMdd"), configdef.High,
 				"Format string for the timestamp that is compatible with <code>java.text.SimpleDateFormat</code>."),
 		}})
 }

@@ -32,7 +32,7 @@ func (t *ValueToKey) Apply(r *change.Record) (*change.Record, error) {
 		out.KeySchema, out.Key = nil, key
 		return &out, nil
 	}
-	s, err := requireStruct(r.ValueSchema, r.Value, valueToKeyPurpose)
+	s, err := requireStruct(r.Value, valueToKeyPurpose)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func newValueToKey(c *Config) (Transform, error) {
 func init() {
 	Register(Plugin{Class: "org.apache.kafka.connect.transforms.ValueToKey", Kind: KindTransformation,
 		Version: KafkaVersion, New: newValueToKey, Keys: []configdef.Key{
-			kafkaKey("fields", configdef.List, nil, configdef.High, "Field names on the record value to extract as the record key."),
+			kafkaSMTKey("fields", configdef.List, nil, configdef.High, "Field names on the record value to extract as the record key."),
 			replaceNullKey,
 		}})
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestPostgresKafkaTransformsSideBySide registers Postgres connectors whose
+// TestPostgresKafkaTransforms1SideBySide registers Postgres connectors whose
 // transforms chains use Kafka's own SMTs (RegexRouter, InsertField,
 // ReplaceField, MaskField, ValueToKey, ExtractField with a KIP-821 path,
 // HoistField, SetSchemaMetadata, on keys and values) on Debezium's Kafka
@@ -16,7 +16,7 @@ import (
 // delete and its tombstone) and compares every record, as JSON with
 // schemas. One connector pair per table, so each chain sees one table's
 // records.
-func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
+func TestPostgresKafkaTransforms1SideBySide(t *testing.T) {
 	dbz := needConnect(t)
 	slc := startDaemon(t)
 	db := uniq("tfk1_pg")
@@ -137,13 +137,13 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	report(t, "pg-kafka-smt1", ps)
 }
 
-// TestPostgresKafkaTransformsFailLikeConnect runs a chain that fails on a
+// TestPostgresKafkaTransforms1FailLikeConnect runs a chain that fails on a
 // record: MaskField$Value has no null check, so the tombstone after a
 // delete fails it. With errors.tolerance=none both sides must stop with
 // the task FAILED and the same DataException text after writing the same
 // records; with errors.tolerance=all both must skip the tombstone and go
 // on.
-func TestPostgresKafkaTransformsFailLikeConnect(t *testing.T) {
+func TestPostgresKafkaTransforms1FailLikeConnect(t *testing.T) {
 	dbz := needConnect(t)
 	slc := startDaemon(t)
 	db := uniq("tfk1_fail")

@@ -3,23 +3,20 @@ package transforms
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// kafkaSMT1Classes are the classes of this part of Kafka's transforms,
-// after org.apache.kafka.connect.transforms.
-var kafkaSMT1Classes = []string{
-	"RegexRouter", "TimestampRouter", "ValueToKey",
-	"InsertField$Key", "InsertField$Value", "ReplaceField$Key", "ReplaceField$Value",
-	"MaskField$Key", "MaskField$Value", "ExtractField$Key", "ExtractField$Value",
-	"HoistField$Key", "HoistField$Value", "SetSchemaMetadata$Key", "SetSchemaMetadata$Value",
-}
-
-// TestKafkaSMT1KeysMatchConnect compares each class's keys with what the
-// real Kafka Connect 4.3.0 lists at GET /connector-plugins/{class}/config,
-// saved in testdata/connect-plugin-config ('$' written '_').
-func TestKafkaSMT1KeysMatchConnect(t *testing.T) {
+// TestKafkaSMTKeysMirrorConnect compares the keys of Kafka's transforms and
+// predicates with what the real Kafka Connect 4.3.0 lists at GET
+// /connector-plugins/{class}/config (saved in testdata; the file name is
+// the class after org.apache.kafka.connect.transforms., '$' as '_').
+func TestKafkaSMTKeysMirrorConnect(t *testing.T) {
+	files, err := filepath.Glob("testdata/connect-plugin-config/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
 	type info struct {
 		Name          string   `json:"name"`
 		Type          string   `json:"type"`
@@ -33,14 +30,18 @@ func TestKafkaSMT1KeysMatchConnect(t *testing.T) {
 		DisplayName   string   `json:"display_name"`
 		Dependents    []string `json:"dependents"`
 	}
-	for _, name := range kafkaSMT1Classes {
-		class := "org.apache.kafka.connect.transforms." + name
+	for _, f := range files {
+		base := strings.TrimSuffix(filepath.Base(f), ".json")
+		class := "org.apache.kafka.connect.transforms." + strings.Replace(base, "_", "$", 1)
 		p := Lookup(class)
-		if p == nil || p.Kind != KindTransformation || p.Version != KafkaVersion {
-			t.Errorf("%s: registered as %+v", class, p)
+		if p == nil {
+			t.Errorf("%s is not registered", class)
 			continue
 		}
-		b, err := os.ReadFile("testdata/connect-plugin-config/" + strings.Replace(name, "$", "_", 1) + ".json")
+		if p.Version != KafkaVersion {
+			t.Errorf("%s: version %q", class, p.Version)
+		}
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,17 +54,17 @@ func TestKafkaSMT1KeysMatchConnect(t *testing.T) {
 			continue
 		}
 		for i, k := range p.Keys {
+			w := want[i]
 			got := info{Name: k.Name, Type: k.Type, Required: k.Required, DefaultValue: k.Default,
 				Importance: k.Importance, Documentation: k.Doc, OrderInGroup: -1, Width: k.Width,
 				DisplayName: k.Display, Dependents: k.Dependents}
 			if k.Group != "" {
 				got.Group, got.OrderInGroup = &k.Group, k.Order
 			}
-			w := want[i]
+			gb, _ := json.Marshal(got)
 			if len(w.Dependents) == 0 {
 				w.Dependents = nil
 			}
-			gb, _ := json.Marshal(got)
 			wb, _ := json.Marshal(w)
 			if string(gb) != string(wb) {
 				t.Errorf("%s key %d:\n got %s\nwant %s", class, i, gb, wb)
