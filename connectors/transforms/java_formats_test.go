@@ -1,7 +1,10 @@
 package transforms
 
 import (
+	"math/big"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -115,4 +118,51 @@ func TestTwosComplement(t *testing.T) {
 			t.Errorf("%s: % x, want % x", in, got, want)
 		}
 	}
+}
+
+// FuzzFieldPathV2 checks that any path parses without a panic, and that a
+// path without backticks is its dot-separated steps.
+func FuzzFieldPathV2(f *testing.F) {
+	for _, s := range []string{"a.b", "`a.b`.c", "`a\\`.b`.c", "a.", "``", "`a", "a.`b", "`a`b`.c", "`a.b\\``", ".", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		steps, err := parseFieldPath(path, "V2")
+		if strings.ContainsRune(path, '`') || path == "" {
+			return
+		}
+		if err != nil || !reflect.DeepEqual([]string(steps), strings.Split(path, ".")) {
+			t.Errorf("%q: %q, %v", path, steps, err)
+		}
+	})
+}
+
+// FuzzJavaAsLong compares BigDecimal.longValue's reimplementation with
+// exact rational arithmetic, for exponents small enough to compute.
+func FuzzJavaAsLong(f *testing.F) {
+	for _, s := range []string{"12.7", "-12.7", "1e3", "99999999999", "1e19", "-1e20", ".5", "+3", "1E-2", "18446744073709551617", "-9.99e-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := javaAsLong(s)
+		if !javaDecimalSyntax.MatchString(s) {
+			if err == nil {
+				t.Errorf("%q: accepted", s)
+			}
+			return
+		}
+		if i := strings.IndexAny(s, "eE"); i >= 0 {
+			if e, perr := strconv.Atoi(s[i+1:]); perr != nil || e > 200 || e < -200 {
+				return
+			}
+		}
+		r, ok := new(big.Rat).SetString(strings.TrimPrefix(s, "+"))
+		if !ok || err != nil {
+			t.Fatalf("%q: %v %v", s, ok, err)
+		}
+		q := new(big.Int).Quo(r.Num(), r.Denom()) // truncated toward zero
+		if want := int64(lowUint64(q)); got != want {
+			t.Errorf("%q: %d, want %d", s, got, want)
+		}
+	})
 }
