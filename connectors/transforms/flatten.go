@@ -27,7 +27,7 @@ func init() {
 		kafkaSMTKey("delimiter", configdef.String, configdef.Def("."), configdef.Medium,
 			"Delimiter to insert between field names from the input record when generating field names for the output record"),
 	}, func(c *Config, side kafkaSide) Transform {
-		return &Flatten{side: side, delimiter: c.String("delimiter", ".")}
+		return &Flatten{side: side, delimiter: kafkaString(c, "delimiter", ".")}
 	})
 }
 

@@ -121,3 +121,44 @@ func TestFlattenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFlattenSchemaChangeRecord flattens a MariaDB schema-change value: the
+// source block's members come up, tableChanges (an array of structs) stays
+// as it is, and the key struct passes through Flatten$Key unchanged in
+// shape.
+func TestFlattenSchemaChangeRecord(t *testing.T) {
+	column := &change.Field{Type: change.Struct, Logical: "io.debezium.connector.schema.Column", Fields: []change.Field{{Name: "name", Type: change.String}}}
+	tableChange := &change.Field{Type: change.Struct, Logical: "io.debezium.connector.schema.Change", Fields: []change.Field{
+		{Name: "type", Type: change.String}, {Name: "id", Type: change.String},
+		{Name: "columns", Type: change.Array, Elem: column},
+	}}
+	schema := &change.Field{Type: change.Struct, Logical: "io.debezium.connector.mariadb.SchemaChangeValue", Version: 1, Fields: []change.Field{
+		{Name: "source", Type: change.Struct, Logical: "io.debezium.connector.mariadb.Source", Fields: []change.Field{
+			{Name: "db", Type: change.String}, {Name: "table", Type: change.String, Optional: true}}},
+		{Name: "ts_ms", Type: change.Int64},
+		{Name: "databaseName", Type: change.String, Optional: true},
+		{Name: "ddl", Type: change.String, Optional: true},
+		{Name: "tableChanges", Type: change.Array, Elem: tableChange},
+	}}
+	changes := []any{change.StructValue{"CREATE", `"d"."t"`, []any{change.StructValue{"id"}}}}
+	in := &change.Record{Topic: "p", ValueSchema: schema,
+		Value: change.StructValue{change.StructValue{"d", nil}, int64(5), "d", "CREATE TABLE t (id int)", changes}}
+	out, err := mustTransform(t, kafkaTransforms+"Flatten$Value", nil).Apply(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fieldNames(out.ValueSchema); got != "source.db,source.table?,ts_ms,databaseName?,ddl?,tableChanges" {
+		t.Errorf("fields %s", got)
+	}
+	tc := out.ValueSchema.Fields[5]
+	if tc.Type != change.Array || tc.Elem != tableChange || tc.Optional {
+		t.Errorf("tableChanges schema %+v: want the same array schema", tc)
+	}
+	want := change.StructValue{"d", nil, int64(5), "d", "CREATE TABLE t (id int)", changes}
+	if !reflect.DeepEqual(out.Value, want) {
+		t.Errorf("value %#v", out.Value)
+	}
+	if out.ValueSchema.Logical != schema.Logical || out.ValueSchema.Version != 1 {
+		t.Errorf("schema basics lost: %+v", out.ValueSchema)
+	}
+}

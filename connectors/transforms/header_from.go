@@ -45,11 +45,8 @@ func init() {
 			headers:      requireNonEmptyList(c, "headers"),
 			replaceNulls: c.Bool("replace.null.with.default", true),
 		}
-		op := c.Required("operation")
-		switch op {
-		case "move", "copy":
-		case "":
-		default:
+		op := requireSet(c, "operation")
+		if c.Has("operation") && op != "move" && op != "copy" {
 			c.Fail("operation", "String must be one of: move, copy")
 		}
 		t.move, t.purpose = op == "move", "header "+op

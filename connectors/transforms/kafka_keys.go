@@ -1,6 +1,10 @@
 package transforms
 
-import "github.com/sluicecdc/sluice/connectors/configdef"
+import (
+	"strings"
+
+	"github.com/sluicecdc/sluice/connectors/configdef"
+)
 
 // kafkaSMTKey is a configuration key of one of Kafka's own transforms or
 // predicates as GET /connector-plugins/{class}/config lists it: no group
@@ -11,27 +15,43 @@ func kafkaSMTKey(name, typ string, def *string, importance, doc string) configde
 		Importance: importance, Doc: doc, Width: configdef.WidthNone, Display: name}
 }
 
+// javaTrim is Java's String.trim: it strips the characters up to and
+// including the space from both ends.
+func javaTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+}
+
+// kafkaString reads a STRING option as Kafka's ConfigDef parses one:
+// trimmed; def when unset.
+func kafkaString(c *Config, key, def string) string {
+	if v, ok := c.Props[key]; ok {
+		return javaTrim(v)
+	}
+	return def
+}
+
 // requireNonEmpty reads a required STRING option that Kafka validates with
-// ConfigDef.NonEmptyString, failing with that validator's words.
+// ConfigDef.NonEmptyString (after trimming it), failing with that
+// validator's words.
 func requireNonEmpty(c *Config, key string) string {
 	v, ok := c.Props[key]
 	if !ok {
 		return c.Required(key)
 	}
-	if v == "" {
+	if v = javaTrim(v); v == "" {
 		c.Fail(key, "String must be non-empty")
 	}
 	return v
 }
 
-// requireSet reads a required option that may be empty (Kafka's
-// NonNullValidator).
+// requireSet reads a required STRING option that may be empty (Kafka's
+// NonNullValidator, or a ValidString checked by the caller), trimmed.
 func requireSet(c *Config, key string) string {
 	v, ok := c.Props[key]
 	if !ok {
 		return c.Required(key)
 	}
-	return v
+	return javaTrim(v)
 }
 
 // requireNonEmptyList reads a required LIST option that Kafka validates

@@ -47,9 +47,9 @@ func init() {
 			"Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used."),
 	}, func(c *Config, side kafkaSide) Transform {
 		t := &TimestampConverter{side: side,
-			field:        c.String("field", ""),
-			target:       c.Required("target.type"),
-			precision:    c.String("unix.precision", "milliseconds"),
+			field:        kafkaString(c, "field", ""),
+			target:       requireSet(c, "target.type"),
+			precision:    kafkaString(c, "unix.precision", "milliseconds"),
 			replaceNulls: c.Bool("replace.null.with.default", true),
 		}
 		if c.Has("target.type") && !oneOf(t.target, "string", "unix", "Date", "Time", "Timestamp") {
@@ -58,7 +58,7 @@ func init() {
 		if !oneOf(t.precision, "nanoseconds", "microseconds", "milliseconds", "seconds") {
 			c.Fail("unix.precision", "String must be one of: nanoseconds, microseconds, milliseconds, seconds")
 		}
-		pattern := c.String("format", "")
+		pattern := kafkaString(c, "format", "")
 		if c.Err() != nil {
 			return t
 		}

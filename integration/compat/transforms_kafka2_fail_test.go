@@ -56,14 +56,14 @@ func TestPostgresKafkaTransformsFailSideBySide(t *testing.T) {
 		for k, v := range c.transforms {
 			cfg[k] = v
 		}
-		readPrefix(t, dp)
-		readPrefix(t, sp)
+		rd, rs := readPrefix(t, dp), readPrefix(t, sp)
 		createBoth(t, dbz, slc.restClient, name, cfg,
 			map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
 			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
 		if c.change != "" {
-			// The snapshot's record passes; the stream's delete fails.
-			time.Sleep(5 * time.Second)
+			// The snapshot's record passes; the streamed delete's tombstone
+			// fails. Both sides must be streaming before the change.
+			waitCounts(t, []pair{{name: name, dbz: rd, slc: rs}}, map[string]int{".s.a": 1}, 120*time.Second, dbz, slc.restClient)
 			pgExec(t, pg, c.change)
 		}
 		for _, side := range []restClient{dbz, slc.restClient} {
