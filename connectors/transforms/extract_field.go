@@ -75,10 +75,10 @@ type argumentError struct{ msg string }
 func (e *argumentError) Error() string { return e.msg }
 
 func newExtractField(c *Config, s kafkaSide) (Transform, error) {
-	t := &ExtractField{side: s, original: c.Required("field"), replaceNullDef: c.Bool("replace.null.with.default", true)}
+	t := &ExtractField{side: s, original: requireSet(c, "field"), replaceNullDef: c.Bool("replace.null.with.default", true)}
 	version := "V1"
 	if c.Has("field.syntax.version") {
-		v := c.Props["field.syntax.version"]
+		v := kafkaString(c, "field.syntax.version", "")
 		switch strings.ToUpper(v) {
 		case "V1", "V2":
 			version = strings.ToUpper(v)

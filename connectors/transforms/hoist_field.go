@@ -38,7 +38,7 @@ func (t *HoistField) Apply(r *change.Record) (*change.Record, error) {
 }
 
 func newHoistField(c *Config, s kafkaSide) (Transform, error) {
-	return &HoistField{side: s, field: c.Required("field")}, nil
+	return &HoistField{side: s, field: requireSet(c, "field")}, nil
 }
 
 func init() {

@@ -34,7 +34,7 @@ func parseInsertionSpec(c *Config, key string) *insertionSpec {
 	if !c.Has(key) {
 		return nil
 	}
-	v := c.Props[key]
+	v := kafkaString(c, key, "")
 	if n, ok := strings.CutSuffix(v, "?"); ok {
 		return &insertionSpec{n, true}
 	}
@@ -148,7 +148,7 @@ func newInsertField(c *Config, s kafkaSide) (Transform, error) {
 	t := &InsertField{side: s,
 		topic: parseInsertionSpec(c, "topic.field"), partition: parseInsertionSpec(c, "partition.field"),
 		offset: parseInsertionSpec(c, "offset.field"), ts: parseInsertionSpec(c, "timestamp.field"),
-		static: parseInsertionSpec(c, "static.field"), staticValue: c.String("static.value", ""),
+		static: parseInsertionSpec(c, "static.field"), staticValue: kafkaString(c, "static.value", ""),
 		replaceNullDef: c.Bool("replace.null.with.default", true)}
 	if t.topic == nil && t.partition == nil && t.offset == nil && t.ts == nil && t.static == nil {
 		return nil, errors.New("No field insertion configured")

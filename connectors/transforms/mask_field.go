@@ -173,7 +173,7 @@ func newMaskField(c *Config, s kafkaSide) (Transform, error) {
 		t.fields[n] = true
 	}
 	if c.Has("replacement") {
-		rep := c.Props["replacement"]
+		rep := kafkaString(c, "replacement", "")
 		if rep == "" {
 			c.Fail("replacement", "String must be non-empty")
 		}

@@ -39,12 +39,13 @@ func (t *RegexRouter) Apply(r *change.Record) (*change.Record, error) {
 }
 
 func newRegexRouter(c *Config) (Transform, error) {
-	t := &RegexRouter{replacement: c.Required("replacement")}
+	// Kafka's ConfigDef trims STRING options; either may be empty.
+	t := &RegexRouter{replacement: requireSet(c, "replacement")}
 	if !c.Has("regex") {
 		c.Required("regex")
 		return t, nil
 	}
-	re, err := CompileJavaRegexp(c.Props["regex"])
+	re, err := CompileJavaRegexp(requireSet(c, "regex"))
 	if err != nil {
 		c.Fail("regex", "Invalid regex: %v", err)
 		return t, nil

@@ -60,7 +60,7 @@ func (t *SetSchemaMetadata) Apply(r *change.Record) (*change.Record, error) {
 func newSetSchemaMetadata(c *Config, s kafkaSide) (Transform, error) {
 	t := &SetSchemaMetadata{side: s, replaceNullDef: c.Bool("replace.null.with.default", true)}
 	if c.Has("schema.name") {
-		n := c.Props["schema.name"]
+		n := kafkaString(c, "schema.name", "")
 		t.name = &n
 	}
 	if c.Has("schema.version") {

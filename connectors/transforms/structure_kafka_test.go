@@ -227,3 +227,29 @@ func rowRecord2(r *change.Record) *change.Record {
 	v[0] = int32(8)
 	return &change.Record{Topic: r.Topic, Partition: r.Partition, KeySchema: r.KeySchema, Key: change.StructValue{int32(8)}, ValueSchema: r.ValueSchema, Value: v}
 }
+
+// TestKafkaSMTsTrimStringOptions checks that STRING options are read as
+// Kafka's ConfigDef parses them: trimmed, and (without a validator) empty
+// allowed.
+func TestKafkaSMTsTrimStringOptions(t *testing.T) {
+	out := mustApply(t, "RegexRouter", map[string]string{"regex": " pg\\.(.*) ", "replacement": " x_$1 "}, rowRecord())
+	if out.Topic != "x_public.orders" {
+		t.Errorf("RegexRouter: topic %q", out.Topic)
+	}
+	out = mustApply(t, "InsertField$Value", map[string]string{"topic.field": " t! ", "static.field": "s", "static.value": " v "}, rowRecord())
+	n := len(out.ValueSchema.Fields)
+	if f := out.ValueSchema.Fields[n-2]; f.Name != "t" || f.Optional || out.Value.(change.StructValue)[n-1] != "v" {
+		t.Errorf("InsertField: %+v %v", out.ValueSchema.Fields[n-2:], out.Value)
+	}
+	out = mustApply(t, "SetSchemaMetadata$Value", map[string]string{"schema.name": " n "}, rowRecord())
+	if out.ValueSchema.Logical != "n" {
+		t.Errorf("SetSchemaMetadata: %q", out.ValueSchema.Logical)
+	}
+	out = mustApply(t, "ExtractField$Value", map[string]string{"field": " name ", "field.syntax.version": " v2 "}, rowRecord())
+	if out.Value != "ann" {
+		t.Errorf("ExtractField: %v", out.Value)
+	}
+	wantErr(t, "blank replacement", configError("MaskField$Value", map[string]string{"fields": "a", "replacement": "  "}), "String must be non-empty")
+	_, err := apply(t, "HoistField$Value", map[string]string{"field": " "}, rowRecord())
+	wantErr(t, "empty hoist field", err, "fieldName cannot be null.")
+}

@@ -39,10 +39,10 @@ func javaPartition(p int32) string {
 }
 
 func newTimestampRouter(c *Config) (Transform, error) {
-	t := &TimestampRouter{topicFormat: c.String("topic.format", "${topic}-${timestamp}")}
+	t := &TimestampRouter{topicFormat: kafkaString(c, "topic.format", "${topic}-${timestamp}")}
 	// Kafka builds the SimpleDateFormat at the first record; a bad pattern
 	// is reported here instead, before any record.
-	f, err := compileJavaDateFormat(c.String("timestamp.format", "yyyyMMdd"))
+	f, err := compileJavaDateFormat(kafkaString(c, "timestamp.format", "yyyyMMdd"))
 	if err != nil {
 		c.Fail("timestamp.format", "%v", err)
 	}
