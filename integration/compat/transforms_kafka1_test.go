@@ -228,3 +228,60 @@ func TestPostgresKafkaTransforms1FailLikeConnect(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresKafkaTransforms1DecimalMaskFails masks a numeric(10,2)
+// column: Kafka's MaskField puts BigDecimal.ZERO (scale 0) there, which
+// Kafka Connect's converter then refuses; sluice refuses it in the
+// transform, with the converter's text. Both tasks fail on the snapshot's
+// first record and write nothing.
+func TestPostgresKafkaTransforms1DecimalMaskFails(t *testing.T) {
+	dbz := needConnect(t)
+	slc := startDaemon(t)
+	db := uniq("tfk1_dec")
+	pg := pgDatabase(t, db)
+	pgExec(t, pg, "CREATE TABLE d (id int PRIMARY KEY, price numeric(10,2))", "INSERT INTO d VALUES (1, 12.34)")
+	name := uniq("tfk1_dec")
+	dp, sp := uniq("dbz"), uniq("slc")
+	cfg := map[string]string{
+		"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
+		"database.hostname":              "127.0.0.1",
+		"database.port":                  pgPort(t),
+		"database.user":                  "postgres",
+		"database.password":              "postgres",
+		"database.dbname":                db,
+		"plugin.name":                    "pgoutput",
+		"publication.autocreate.mode":    "filtered",
+		"table.include.list":             "public.d",
+		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"key.converter.schemas.enable":   "true",
+		"value.converter.schemas.enable": "true",
+		"transforms":                     "unwrap,mask",
+		"transforms.unwrap.type":         "org.apache.kafka.connect.transforms.ExtractField$Value",
+		"transforms.unwrap.field":        "after",
+		"transforms.mask.type":           "org.apache.kafka.connect.transforms.MaskField$Value",
+		"transforms.mask.fields":         "price",
+	}
+	p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
+	createBoth(t, dbz, slc.restClient, name, cfg,
+		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
+		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	const want = "Decimal value has mismatching scale for given Decimal schema. Schema has scale 2, value has scale 0."
+	deadline := time.Now().Add(90 * time.Second)
+	for _, c := range []restClient{dbz, slc.restClient} {
+		var st, trace string
+		for time.Now().Before(deadline) {
+			if st, trace = c.state(name); st == "FAILED" {
+				break
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		if st != "FAILED" || !strings.Contains(trace, want) {
+			t.Errorf("%s: task %s, trace %s; want FAILED with %q", c.what, st, clip(trace, 1500), want)
+		}
+	}
+	settle([]pair{p}, 2*time.Second, 10*time.Second)
+	if d, s := len(p.dbz.all()), len(p.slc.all()); d != 0 || s != 0 {
+		t.Errorf("%d Debezium and %d sluice records, want none", d, s)
+	}
+}
