@@ -360,13 +360,26 @@ func ensureHistoryTopic(ctx context.Context, cfg *Config) error {
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		return &HistoryError{Topic: cfg.HistoryTopic, Op: "create", Err: err}
 	}
-	td, err := adm.ListTopics(ctx, cfg.HistoryTopic)
-	if err != nil {
-		return &HistoryError{Topic: cfg.HistoryTopic, Op: "describe", Err: err}
-	}
-	d, ok := td[cfg.HistoryTopic]
-	if !ok || d.Err != nil {
-		return &HistoryError{Topic: cfg.HistoryTopic, Op: "describe", Err: fmt.Errorf("not found: %v", d.Err)}
+	// A topic just created may not be in the metadata of the broker asked
+	// next: retry the listing for a few seconds before calling it missing.
+	var d kadm.TopicDetail
+	for attempt := 0; ; attempt++ {
+		td, err := adm.ListTopics(ctx, cfg.HistoryTopic)
+		if err != nil {
+			return &HistoryError{Topic: cfg.HistoryTopic, Op: "describe", Err: err}
+		}
+		var ok bool
+		if d, ok = td[cfg.HistoryTopic]; ok && d.Err == nil {
+			break
+		}
+		if attempt == 20 {
+			return &HistoryError{Topic: cfg.HistoryTopic, Op: "describe", Err: fmt.Errorf("not found: %v", d.Err)}
+		}
+		select {
+		case <-ctx.Done():
+			return &HistoryError{Topic: cfg.HistoryTopic, Op: "describe", Err: ctx.Err()}
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
 	if n := len(d.Partitions); n != historyPartitions {
 		return &HistoryError{Topic: cfg.HistoryTopic, Op: "check partitions", Err: fmt.Errorf("it has %d partitions", n),
