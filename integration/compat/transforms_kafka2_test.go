@@ -23,7 +23,7 @@ import (
 // null header; s.z's key id moves to a header (an empty key struct remains)
 // and its records get a timestamp literal header; s.c is filtered out
 // entirely; every record gets the key's id as header h_id (HeaderFrom$Key
-// copy) and a number literal header, and loses Debezium's taskId header;
+// copy), a number and a map literal header, and loses Debezium's taskId header;
 // non-tombstones get the op as header (HeaderFrom$Value with a negated
 // RecordIsTombstone), tombstones a boolean literal header.
 //
@@ -73,7 +73,10 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 		"predicates.tomb.type":             p + "predicates.RecordIsTombstone",
 		"predicates.hasId.type":            p + "predicates.HasHeaderKey",
 		"predicates.hasId.name":            "h_id",
-		"transforms":                       "dropC,flat,ts,tsRoot,cast,castKey,hdrKey,mvKey,hdrOp,lit,lit2,litNull,litTs,drop",
+		"transforms":                       "dropC,flat,ts,tsRoot,cast,castKey,hdrKey,mvKey,hdrOp,lit,lit2,litNull,litTs,litArr,drop",
+		"transforms.litArr.type":           p + "InsertHeader",
+		"transforms.litArr.header":         "arr",
+		"transforms.litArr.value.literal":  `{"k": [1, 2.5], "m": [3]}`,
 		"transforms.tsRoot.type":           p + "TimestampConverter$Value",
 		"transforms.tsRoot.field":          "ts_ms",
 		"transforms.tsRoot.target.type":    "Timestamp",
