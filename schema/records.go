@@ -185,7 +185,7 @@ func (m *recordMaker) change(dst []change.Record, ev *change.Event) ([]change.Re
 	now := m.now()
 	r.ValueSchema = tr.env
 	r.Value = change.StructValue{
-		structOrNil(before), structOrNil(after), src, tx, string(byte(ev.Op)),
+		structOrNil(before), structOrNil(after), src, tx, opValue(ev.Op),
 		now.UnixMilli(), now.UnixMicro(), now.UnixNano(),
 	}
 	r.Headers = tr.headers
@@ -232,4 +232,22 @@ func (m *recordMaker) table(t *change.TableSchema) (*tableRecords, error) {
 	}
 	m.last = tr
 	return tr, nil
+}
+
+// opValue returns the envelope's op member for op, boxed once (a constant
+// string in an interface costs no allocation).
+func opValue(op change.Op) any {
+	switch op {
+	case change.OpCreate:
+		return "c"
+	case change.OpUpdate:
+		return "u"
+	case change.OpDelete:
+		return "d"
+	case change.OpRead:
+		return "r"
+	case change.OpTruncate:
+		return "t"
+	}
+	return string(byte(op))
 }

@@ -168,3 +168,76 @@ func TestAvroRecordsEncodeRecordIsEncode(t *testing.T) {
 		}
 	}
 }
+
+// benchTable is BenchmarkEncodeJSON's accounts table and row.
+func benchTable() (*change.TableSchema, change.Row) {
+	t := &change.TableSchema{
+		ID: change.TableID{Namespace: "public", Name: "accounts"}, Version: 1,
+		Columns: []change.Field{
+			{Name: "id", Type: change.Int64},
+			{Name: "email", Type: change.String},
+			{Name: "name", Type: change.String, Optional: true},
+			{Name: "balance", Type: change.Bytes, Optional: true, Logical: "org.apache.kafka.connect.data.Decimal", Version: 1,
+				Params: []change.Param{{Key: "scale", Value: "2"}, {Key: "connect.decimal.precision", Value: "12"}}},
+			{Name: "active", Type: change.Boolean},
+			{Name: "created_at", Type: change.String, Optional: true, Logical: "io.debezium.time.ZonedTimestamp", Version: 1},
+		},
+		Key: []int{0},
+	}
+	return t, change.Row{int64(123456789), "anne.smith@example.com", "Anne Smith", []byte{0x01, 0xe2, 0x40}, true, "2024-05-01T10:15:30.123456Z"}
+}
+
+// BenchmarkEncodePaths compares, for one create event with context
+// headers, the path of a connector without transforms (Encode) with the
+// transforms path when the chain changes nothing (Records, then
+// EncodeRecord of each record): the cost of the record model alone,
+// before any transform's own work. The runtime takes the second path only
+// when a connector has transforms.
+func BenchmarkEncodePaths(b *testing.B) {
+	t, row := benchTable()
+	paths := map[string]func(j *JSON, dst []Message, recs []change.Record, ev *change.Event) ([]Message, []change.Record, error){
+		"Encode": func(j *JSON, dst []Message, recs []change.Record, ev *change.Event) ([]Message, []change.Record, error) {
+			dst, err := j.Encode(dst[:0], ev)
+			return dst, recs, err
+		},
+		"RecordsEncodeRecord": func(j *JSON, dst []Message, recs []change.Record, ev *change.Event) ([]Message, []change.Record, error) {
+			recs, err := j.Records(recs[:0], ev)
+			if err != nil {
+				return dst, recs, err
+			}
+			dst = dst[:0]
+			for i := range recs {
+				if dst, err = j.EncodeRecord(dst, &recs[i]); err != nil {
+					return dst, recs, err
+				}
+			}
+			return dst, recs, nil
+		},
+	}
+	for _, schemas := range []bool{false, true} {
+		for _, name := range []string{"Encode", "RecordsEncodeRecord"} {
+			b.Run(fmt.Sprintf("%s/schemas=%v", name, schemas), func(b *testing.B) {
+				o := opts()
+				o.KeySchemas, o.ValueSchemas = schemas, schemas
+				o.Headers = ContextHeaders("dbserver1", "0", "postgresql", "run-1")
+				j := NewJSON(o)
+				ev := event(t, change.OpCreate, nil, row)
+				var dst []Message
+				var recs []change.Record
+				b.ReportAllocs()
+				var n, i int
+				for b.Loop() {
+					var err error
+					if dst, recs, err = paths[name](j, dst, recs, ev); err != nil {
+						b.Fatal(err)
+					}
+					n += len(dst[0].Key) + len(dst[0].Value)
+					if i++; i%1000 == 0 {
+						j.Recycle() // as the runtime does after each commit
+					}
+				}
+				b.SetBytes(int64(n / b.N))
+			})
+		}
+	}
+}

@@ -116,6 +116,9 @@ type serveConfig struct {
 	// the franz-go options (security, client.id) of each Kafka client.
 	worker *workerconfig.Config
 	kafka  kafkaClients
+	// secrets are the worker file's and the REST credentials' secret
+	// values (daemonSecrets), kept out of logs and traces.
+	secrets []string
 }
 
 // kafkaClients are the options of sluice's Kafka clients from the worker file.
@@ -261,7 +264,8 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
 		return 2
 	}
-	levels, err := newLogger(c, stderr)
+	c.secrets = c.daemonSecrets()
+	levels, err := newLogger(c, newScrubWriter(stderr, c.secrets))
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice serve: %v\n", err)
 		return 2
@@ -384,6 +388,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Metrics:   metrics,
 		Worker:    runtime.WorkerDefaults{ConverterSchemasEnable: c.schemasEnable},
 		Providers: c.providers,
+		Secrets:   c.secrets,
 	})
 	handler := rest.NewHandler(sup, rest.Options{
 		Version:  Version,

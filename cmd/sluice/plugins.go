@@ -111,10 +111,18 @@ func checkable(cfg map[string]string) map[string]string {
 // checkProblems reports a failed connection check on database.hostname,
 // where Debezium's validate reports it (measured on Kafka Connect 4.3.0
 // with Debezium 3.6.1 PostgreSQL and 3.5.0 MariaDB, for a wrong password
-// and for a closed port alike), with Debezium's prefix.
+// and for a closed port alike), with Debezium's prefix; a TLS failure
+// whose fix is one TLS key (a CA file that did not sign the server's
+// certificate: database.sslrootcert, database.ssl.truststore; a store's
+// wrong password) is reported on that key, where the user must change it.
 func checkProblems(ctx context.Context, err error, prefix string) map[string][]string {
 	if err == nil {
 		return nil
+	}
+	key := "database.hostname"
+	var k interface{ ConfigKey() string }
+	if errors.As(err, &k) && k.ConfigKey() != "" {
+		key = k.ConfigKey()
 	}
 	msg := prefix + err.Error()
 	if runtime.IsRetryable(err) {
@@ -124,7 +132,7 @@ func checkProblems(ctx context.Context, err error, prefix string) map[string][]s
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		msg = "Connection validation timed out (connection.validation.timeout.ms): " + err.Error()
 	}
-	return map[string][]string{"database.hostname": {msg}}
+	return map[string][]string{key: {msg}}
 }
 
 // mysqlUnused are the MySQL/MariaDB source's unused keys: its schema

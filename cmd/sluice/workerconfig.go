@@ -12,17 +12,18 @@ import (
 // resolveWorkerConfig resolves config provider placeholders (${file:...},
 // ${directory:...}, ${env:...}) in the worker file before any key is used.
 // nil: none are resolved (a placeholder of a provider named in
-// config.providers is then an error). The config providers connect here.
-var resolveWorkerConfig workerconfig.Resolver = func(props map[string]string) (map[string]string, error) {
+// config.providers is then an error). The config providers connect here;
+// the resolved values go to the scrubber (workerconfig.Config.Secrets).
+var resolveWorkerConfig workerconfig.Resolver = func(props map[string]string) (map[string]string, []string, error) {
 	if strings.TrimSpace(props["config.providers"]) == "" {
-		return props, nil
+		return props, nil, nil
 	}
 	r, err := configprovider.FromWorker(props)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res := r.Resolve(props)
-	return res.Config, res.Err()
+	return res.Config, res.Secrets, res.Err()
 }
 
 // applyWorkerKafka reads the worker file at path and takes from it what no flag

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,6 +19,8 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/pavlo-v-chernykh/keystore-go/v4"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 func TestGTIDSourceFilter(t *testing.T) {
@@ -187,26 +190,41 @@ func TestSSLModes(t *testing.T) {
 	if _, err := parse(map[string]string{"database.ssl.mode": "sometimes"}, MariaDBClass); err == nil || !strings.Contains(err.Error(), "database.ssl.mode: unknown value") {
 		t.Errorf("bad mode: %v", err)
 	}
-	// A Java key store is refused with the conversion command.
-	jks := filepath.Join(t.TempDir(), "trust.jks")
-	_ = os.WriteFile(jks, []byte{0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2}, 0o600)
-	if _, err := parse(map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": jks}, MariaDBClass); err == nil ||
-		!strings.Contains(err.Error(), "database.ssl.truststore: ") || !strings.Contains(err.Error(), "keytool -exportcert -rfc") {
-		t.Errorf("JKS trust store: %v", err)
+	// The store files are read when a connection is made: a missing one
+	// parses, and the connection's TLS fails, terminal, naming the key.
+	missing := filepath.Join(t.TempDir(), "missing.jks")
+	c, err := parse(map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": missing}, MariaDBClass)
+	if err != nil {
+		t.Fatalf("a missing trust store failed at parse: %v", err)
+	}
+	if _, err := c.connTLS(); err == nil || !strings.Contains(err.Error(), "database.ssl.truststore: open "+missing) || IsRetryable(err) {
+		t.Errorf("missing trust store: %v, want a terminal error naming database.ssl.truststore", err)
+	}
+	// A password without its store is refused at parse.
+	if _, err := parse(map[string]string{"database.ssl.mode": "required", "database.ssl.keystore.password": "x"}, MariaDBClass); err == nil ||
+		!strings.Contains(err.Error(), "database.ssl.keystore.password: is set but database.ssl.keystore is not") {
+		t.Errorf("keystore password without a keystore: %v", err)
 	}
 	// verify_ca checks the chain against the trust store, not the host name.
-	c, err := parse(map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": caPath}, MariaDBClass)
+	c, err = parse(map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": caPath}, MariaDBClass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.TLS.VerifyPeerCertificate(chain, nil); err != nil {
+	tc, err := c.connTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tc.VerifyPeerCertificate(chain, nil); err != nil {
 		t.Errorf("verify_ca, certificate of another host name signed by the CA: %v", err)
 	}
 	c, err = parse(map[string]string{"database.ssl.mode": "verify_ca", "database.ssl.truststore": otherPath}, MariaDBClass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.TLS.VerifyPeerCertificate(chain, nil); err == nil {
+	if tc, err = c.connTLS(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tc.VerifyPeerCertificate(chain, nil); err == nil {
 		t.Error("verify_ca accepted a certificate the trust store does not sign")
 	}
 	// verify_identity leaves verification (chain and host name) to crypto/tls.
@@ -214,8 +232,143 @@ func TestSSLModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.TLS.InsecureSkipVerify || c.TLS.ServerName != "127.0.0.1" || c.TLS.RootCAs == nil || c.TLS.MinVersion != tls.VersionTLS12 {
-		t.Errorf("verify_identity: %+v", c.TLS)
+	if tc, err = c.connTLS(); err != nil {
+		t.Fatal(err)
+	}
+	if tc.InsecureSkipVerify || tc.ServerName != "127.0.0.1" || tc.RootCAs == nil || tc.MinVersion != tls.VersionTLS12 {
+		t.Errorf("verify_identity: %+v", tc)
+	}
+}
+
+// TestSSLStores: database.ssl.truststore and database.ssl.keystore are read
+// as JKS, PKCS12 or PEM, the type taken from the file; each connection
+// reads them again (a renewed trust store is taken without a new config);
+// a wrong password or a file of no such type is terminal and names the key.
+func TestSSLStores(t *testing.T) {
+	caPath, otherPath, chain := testCA(t)
+	dir := t.TempDir()
+	readCert := func(p string) *x509.Certificate {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk, _ := pem.Decode(b)
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ca := readCert(caPath)
+	p12, err := pkcs12.Modern.EncodeTrustStore([]*x509.Certificate{ca}, "p12-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12Path := filepath.Join(dir, "trust.p12")
+	if err := os.WriteFile(p12Path, p12, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ks := keystore.New()
+	if err := ks.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: time.Now(),
+		Certificate: keystore.Certificate{Type: "X509", Content: ca.Raw}}); err != nil {
+		t.Fatal(err)
+	}
+	var jks bytes.Buffer
+	if err := ks.Store(&jks, []byte("jks-pw")); err != nil {
+		t.Fatal(err)
+	}
+	jksPath := filepath.Join(dir, "trust.jks")
+	if err := os.WriteFile(jksPath, jks.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(dir, "garbage")
+	_ = os.WriteFile(garbage, []byte("not a store"), 0o600)
+	for _, tc := range []struct {
+		name, path, password, err string
+	}{
+		{"pem", caPath, "", ""},
+		{"pkcs12", p12Path, "p12-pw", ""},
+		{"jks", jksPath, "jks-pw", ""},
+		{"pkcs12 wrong password", p12Path, "nope", "database.ssl.truststore " + p12Path + ": wrong password: check database.ssl.truststore.password"},
+		{"jks wrong password", jksPath, "nope", "wrong password: check database.ssl.truststore.password"},
+		{"no store", garbage, "", "cannot read it as a JKS or PKCS12 store, and it is no PEM file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := baseConfig()
+			m["connector.class"] = MariaDBClass
+			m["database.hostname"] = "127.0.0.1"
+			m["database.ssl.mode"] = "verify_ca"
+			m["database.ssl.truststore"] = tc.path
+			if tc.password != "" {
+				m["database.ssl.truststore.password"] = tc.password
+			}
+			c, err := ParseConfig("c", m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tlsc, err := c.connTLS()
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || IsRetryable(err) {
+					t.Fatalf("err = %v, want a terminal error with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tlsc.VerifyPeerCertificate(chain, nil); err != nil {
+				t.Errorf("the CA of the store does not verify the server: %v", err)
+			}
+		})
+	}
+	// required and preferred check the chain against a trust store given
+	// (Debezium trusts any certificate only without one).
+	for _, mode := range []string{"required", "preferred", "trust"} {
+		for path, ok := range map[string]bool{caPath: true, otherPath: false, "": true} {
+			m := baseConfig()
+			m["connector.class"] = MariaDBClass
+			m["database.hostname"] = "127.0.0.1"
+			m["database.ssl.mode"] = mode
+			if path != "" {
+				m["database.ssl.truststore"] = path
+			}
+			c, err := ParseConfig("c", m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tlsc, err := c.connTLS()
+			if err != nil {
+				t.Fatal(err)
+			}
+			verified := tlsc.VerifyPeerCertificate == nil || tlsc.VerifyPeerCertificate(chain, nil) == nil
+			if verified != ok || !tlsc.InsecureSkipVerify {
+				t.Errorf("%s with trust store %q: accepted %v, want %v (host name never checked)", mode, path, verified, ok)
+			}
+		}
+	}
+	// Renewal: the file is read at each connection.
+	renewed := filepath.Join(dir, "renewed.pem")
+	copyFile := func(from string) {
+		b, _ := os.ReadFile(from)
+		if err := os.WriteFile(renewed, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(otherPath)
+	m := baseConfig()
+	m["connector.class"] = MariaDBClass
+	m["database.hostname"] = "127.0.0.1"
+	m["database.ssl.mode"] = "verify_ca"
+	m["database.ssl.truststore"] = renewed
+	c, err := ParseConfig("c", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := c.connTLS()
+	copyFile(caPath)
+	after, _ := c.connTLS()
+	if before.VerifyPeerCertificate(chain, nil) == nil || after.VerifyPeerCertificate(chain, nil) != nil {
+		t.Error("the trust store replaced on disk was not read by the next connection")
 	}
 }
 

@@ -214,12 +214,15 @@ type Config struct {
 
 	// The other binlog keys (binlogkeys.go, tls.go): include.query;
 	// gtid.source.includes/excludes and gtid.source.filter.dml.events;
-	// database.ssl.mode (SSLMode) and its files (TLS, nil without TLS).
+	// database.ssl.mode (SSLMode), its TLS settings (TLS, nil without TLS)
+	// and the store files with their passwords, read at each connection.
 	IncludeQuery                           bool
 	GTIDSourceIncludes, GTIDSourceExcludes []*regexp.Regexp
 	GTIDFilterDML                          bool
 	SSLMode                                string
 	TLS                                    *tls.Config
+	SSLTrustStore, SSLTrustStorePassword   string
+	SSLKeyStore, SSLKeyStorePassword       string
 
 	ConnectTimeout time.Duration
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,

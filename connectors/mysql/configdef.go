@@ -76,13 +76,13 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		// tls.go), as Kafka Connect 4.3.0 lists them for Debezium 3.5.0's
 		// MariaDbConnector.
 		{Name: "database.ssl.keystore", Type: cd.String, Importance: cd.Medium, Group: typeGroup, Order: 10, Width: cd.WidthLong, Display: "SSL Keystore",
-			Doc: "A PEM file with the client certificate and its unencrypted key, for servers that require one (Java key stores are refused with the command that converts them)."},
+			Doc: "The client certificate and its key, for servers that require one: a Java key store (JKS or PKCS12, opened with database.ssl.keystore.password, which also opens the key) or a PEM file with an unencrypted key; the type is read from the file, when a connection is made."},
 		{Name: "database.ssl.keystore.password", Type: cd.Password, Importance: cd.Medium, Group: typeGroup, Order: 11, Width: cd.WidthMedium, Display: "SSL Keystore Password",
-			Doc: "Accepted; a PEM key store has no password."},
+			Doc: "The password of the database.ssl.keystore JKS or PKCS12 store and of its key; a PEM file has none."},
 		{Name: "database.ssl.truststore", Type: cd.String, Importance: cd.Medium, Group: typeGroup, Order: 12, Width: cd.WidthLong, Display: "SSL Truststore",
-			Doc: "A PEM file of the CA certificates the server's certificate is checked against (verify_ca, verify_identity); the system's roots without it."},
+			Doc: "The CA certificates the server's certificate is checked against (verify_ca, verify_identity): a Java key store (JKS or PKCS12, opened with database.ssl.truststore.password) or a PEM file, the type read from the file, when a connection is made; the system's roots without it."},
 		{Name: "database.ssl.truststore.password", Type: cd.Password, Importance: cd.Medium, Group: typeGroup, Order: 13, Width: cd.WidthMedium, Display: "SSL Truststore Password",
-			Doc: "Accepted; a PEM trust store has no password."},
+			Doc: "The password of the database.ssl.truststore JKS or PKCS12 store; a PEM file has none."},
 		{Name: "database.ssl.mode", Type: cd.String, Default: cd.Def(sslDefault), Importance: cd.Medium, Group: typeGroup, Order: 14, Width: cd.WidthMedium, Display: "SSL mode",
 			Doc: "disabled (disable), preferred, required (trust), verify_ca or verify_identity."},
 		{Name: "include.query", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Events", Order: 30, Width: cd.WidthShort, Display: "Include original SQL query with in change events",

@@ -178,6 +178,9 @@ func IsRetryable(err error) bool {
 // terminal, each naming the fix); anything else (a server out of reach, too
 // many connections) is a retryable *ConnError.
 func classifyConnectError(cfg *Config, op string, err error) error {
+	if te := (*TLSError)(nil); errors.As(err, &te) {
+		return err // a store file that cannot be read (connTLS)
+	}
 	if tlsErr := classifyTLSError(cfg, op, err); tlsErr != nil {
 		return tlsErr
 	}
@@ -188,7 +191,7 @@ func classifyConnectError(cfg *Config, op string, err error) error {
 	switch my.Code {
 	case gomysql.ER_ACCESS_DENIED_ERROR, gomysql.ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
 		fix := fmt.Sprintf("check database.user (%q) and database.password; the user must exist for the host sluice connects from (CREATE USER / ALTER USER ... IDENTIFIED BY)", cfg.User)
-		if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 {
+		if cfg.TLS == nil || cfg.SSLKeyStore == "" {
 			// tls.go: a user created REQUIRE SSL or X509 is refused the same way.
 			fix += "; a user that requires TLS (REQUIRE SSL) or a server that does (require_secure_transport=ON, which MariaDB reports as this same error) needs database.ssl.mode, one that requires a client certificate (REQUIRE X509) also database.ssl.keystore"
 		}

@@ -85,7 +85,13 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		EventCacheCount:  st.knobs.EventCache,
 	}
 	ConfigureSyncer(&cfg)
-	cfg.TLSConfig = st.cfg.TLS // database.ssl.mode (tls.go); nil when the server offers none under preferred
+	// database.ssl.mode (tls.go); nil when the server offers none under
+	// preferred. The store files are read for each dump.
+	tc, err := st.cfg.connTLS()
+	if err != nil {
+		return err
+	}
+	cfg.TLSConfig = tc
 	if st.cfg.IncludeQuery && st.info.MariaDB {
 		// include.query: MariaDB sends ANNOTATE_ROWS events only when asked.
 		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
@@ -97,7 +103,6 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 	d.file = rp.File
 
 	var streamer *replication.BinlogStreamer
-	var err error
 	if rp.GTIDs != "" && st.info.GTIDs {
 		set, perr := parseGTIDSet(st.info.flavor(), rp.GTIDs)
 		if perr != nil {

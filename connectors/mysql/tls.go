@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/sluicecdc/sluice/internal/workerconfig"
 )
 
 // database.ssl.mode and its files, mapped onto go-mysql's TLS (the query
@@ -18,18 +18,21 @@ import (
 //
 //	disabled, disable          no TLS
 //	preferred                  TLS when the server offers it, else plain
-//	required, trust            TLS, the server's certificate not checked
+//	required, trust            TLS, the server's certificate not checked (but
+//	                           against database.ssl.truststore when given, as Debezium)
 //	verify_ca                  TLS, the certificate checked against the trust store, not the host name
 //	verify_identity            TLS, the certificate and the host name checked
 //
 // MySQL's connector names the first five (default preferred), MariaDB's
 // disable, trust, verify_ca, verify_identity (default disable); sluice
-// takes all of them for both classes. database.ssl.truststore is a PEM file
-// of CA certificates (the system's roots without it), database.ssl.keystore
-// a PEM file with the client certificate and its unencrypted key, for
-// servers that require one. Debezium reads Java key stores (JKS, PKCS#12)
-// there: sluice refuses them with the keytool/openssl command that gives
-// PEM.
+// takes all of them for both classes. database.ssl.truststore holds the CA
+// certificates (the system's roots without it), database.ssl.keystore the
+// client certificate and its key, for servers that require one: Java key
+// stores (JKS or PKCS12, opened with database.ssl.truststore.password and
+// database.ssl.keystore.password, which also opens the key, as Debezium
+// reads them) or PEM files, the type read from the file. They are read by
+// workerconfig.Store when a connection is made, not when the config is
+// parsed, so a renewed certificate is taken by a restart.
 
 // SSL modes (database.ssl.mode).
 const (
@@ -40,7 +43,8 @@ const (
 	SSLVerifyIdentity = "verify_identity"
 )
 
-// tlsConfig reads the database.ssl.* keys into c.
+// tlsConfig reads the database.ssl.* keys into c: the mode's TLS settings
+// in c.TLS (nil without TLS) and the store files, read by connTLS.
 func tlsConfig(c *Config, get func(string) string, bad func(key, format string, args ...any)) {
 	mode := strings.ToLower(get("database.ssl.mode"))
 	switch mode {
@@ -59,33 +63,55 @@ func tlsConfig(c *Config, get func(string) string, bad func(key, format string, 
 		return
 	}
 	c.SSLMode = mode
+	for _, k := range []string{"database.ssl.truststore", "database.ssl.keystore"} {
+		if get(k+".password") != "" && get(k) == "" {
+			bad(k+".password", "is set but %s is not: set %s to the store's file, or remove the password", k, k)
+		}
+	}
 	if mode == SSLDisabled {
 		return
 	}
+	c.SSLTrustStore, c.SSLTrustStorePassword = get("database.ssl.truststore"), get("database.ssl.truststore.password")
+	c.SSLKeyStore, c.SSLKeyStorePassword = get("database.ssl.keystore"), get("database.ssl.keystore.password")
 	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.Host}
-	if path := get("database.ssl.truststore"); path != "" {
-		pool, err := readPEMCerts(path)
+	switch mode {
+	case SSLPreferred, SSLRequired, SSLVerifyCA:
+		// verify_ca: connTLS checks the chain, not the host name.
+		t.InsecureSkipVerify = true
+	}
+	c.TLS = t
+}
+
+// connTLS returns the TLS config of a new connection: c.TLS with the
+// database.ssl.truststore and database.ssl.keystore files read now; nil
+// without TLS. A store that cannot be read is a terminal TLSError naming
+// its key.
+func (c *Config) connTLS() (*tls.Config, error) {
+	if c.TLS == nil {
+		return nil, nil
+	}
+	t := c.TLS.Clone()
+	if c.SSLTrustStore != "" {
+		pool, err := workerconfig.Store{Path: c.SSLTrustStore, Password: c.SSLTrustStorePassword,
+			LocationKey: "database.ssl.truststore", PasswordKey: "database.ssl.truststore.password"}.CertPool()
 		if err != nil {
-			bad("database.ssl.truststore", "%v", err)
-			return
+			return nil, &TLSError{Op: "read the trust store", Err: err, Fix: "point database.ssl.truststore at a readable JKS, PKCS12 or PEM file of CA certificates, with its password in database.ssl.truststore.password", Key: storeKey("database.ssl.truststore", err)}
 		}
 		t.RootCAs = pool
 	}
-	if path := get("database.ssl.keystore"); path != "" {
-		cert, err := readPEMKeyPair(path)
+	if c.SSLKeyStore != "" {
+		cert, err := workerconfig.Store{Path: c.SSLKeyStore, Password: c.SSLKeyStorePassword,
+			LocationKey: "database.ssl.keystore", PasswordKey: "database.ssl.keystore.password"}.Certificate()
 		if err != nil {
-			bad("database.ssl.keystore", "%v", err)
-			return
+			return nil, &TLSError{Op: "read the key store", Err: err, Fix: "point database.ssl.keystore at a readable JKS or PKCS12 store (or a PEM file) holding the client certificate and its key, with its password in database.ssl.keystore.password", Key: storeKey("database.ssl.keystore", err)}
 		}
-		t.Certificates = []tls.Certificate{cert}
+		t.Certificates = []tls.Certificate{*cert}
 	}
-	switch mode {
-	case SSLPreferred, SSLRequired:
-		t.InsecureSkipVerify = true
-	case SSLVerifyCA:
-		// The chain is checked, the host name is not.
+	if c.SSLMode == SSLVerifyCA || c.SSLTrustStore != "" && (c.SSLMode == SSLRequired || c.SSLMode == SSLPreferred) {
+		// The chain is checked, the host name is not. With required or
+		// preferred, a trust store given is used too, as Debezium's binlog
+		// client trusts only it then (it trusts any certificate without one).
 		roots := t.RootCAs
-		t.InsecureSkipVerify = true
 		t.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
 			if len(raw) == 0 {
 				return errors.New("the server sent no certificate")
@@ -106,39 +132,7 @@ func tlsConfig(c *Config, get func(string) string, bad func(key, format string, 
 			return err
 		}
 	}
-	c.TLS = t
-}
-
-// notPEM is the message for a file that holds no PEM block.
-func notPEM(path, what, convert string) error {
-	return fmt.Errorf("%s holds no PEM %s; sluice reads PEM files, not Java key stores: convert it with %s", path, what, convert)
-}
-
-func readPEMCerts(path string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		return nil, notPEM(path, "certificate", "keytool -exportcert -rfc -keystore "+path+" -alias <alias> > ca.pem")
-	}
-	return pool, nil
-}
-
-func readPEMKeyPair(path string) (tls.Certificate, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	if blk, _ := pem.Decode(b); blk == nil {
-		return tls.Certificate{}, notPEM(path, "certificate and key", "openssl pkcs12 -in "+path+" -nodes -out client.pem (for JKS, keytool -importkeystore -srckeystore "+path+" -destkeystore k.p12 -deststoretype PKCS12 first)")
-	}
-	cert, err := tls.X509KeyPair(b, b)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("%s: %v; it must hold the client certificate and its unencrypted private key in PEM", path, err)
-	}
-	return cert, nil
+	return t, nil
 }
 
 // errServerNoTLS is go-mysql's error when the server does not offer TLS.
@@ -148,9 +142,12 @@ const errServerNoTLS = "does not support TLS"
 // without TLS gets a plain connection (and cfg.TLS is dropped so that the
 // next connections and the binlog dump do not try again).
 func dial(ctx context.Context, cfg *Config) (*client.Conn, error) {
+	t, err := cfg.connTLS()
+	if err != nil {
+		return nil, err
+	}
 	var opts []client.Option
-	if cfg.TLS != nil {
-		t := cfg.TLS
+	if t != nil {
 		opts = append(opts, func(c *client.Conn) error { c.SetTLSConfig(t); return nil })
 	}
 	c, err := client.ConnectWithContext(ctx, cfg.Addr(), cfg.User, cfg.Password, "", cfg.ConnectTimeout, opts...)
@@ -175,6 +172,21 @@ type TLSError struct {
 	Op  string
 	Fix string
 	Err error
+	// Key is the config key to change, on which validate reports the
+	// error; "" for none of the connector's (database.hostname then).
+	Key string
+}
+
+// ConfigKey returns the key validate reports the error on.
+func (e *TLSError) ConfigKey() string { return e.Key }
+
+// storeKey is the key of a store that could not be read: its password's
+// when the password was wrong.
+func storeKey(key string, err error) string {
+	if strings.Contains(err.Error(), "wrong password") {
+		return key + ".password"
+	}
+	return key
 }
 
 func (e *TLSError) Error() string { return fmt.Sprintf("mysql: %s: %v: %s", e.Op, e.Err, e.Fix) }
@@ -195,9 +207,9 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 	)
 	switch {
 	case errors.As(err, &unknownCA):
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA in database.ssl.truststore (or, without it, one this system trusts): set database.ssl.truststore to the CA certificate that signed it, or database.ssl.mode=required to encrypt without checking (now %s)", cfg.SSLMode)}
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA in database.ssl.truststore (or, without it, one this system trusts): set database.ssl.truststore to the CA certificate that signed it, or database.ssl.mode=required to encrypt without checking (now %s)", cfg.SSLMode), Key: "database.ssl.truststore"}
 	case errors.As(err, &hostErr):
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate does not hold the name %q of database.hostname: set database.hostname to a name the certificate holds, or database.ssl.mode=verify_ca to check the CA only", cfg.Host)}
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate does not hold the name %q of database.hostname: set database.hostname to a name the certificate holds, or database.ssl.mode=verify_ca to check the CA only", cfg.Host), Key: "database.hostname"}
 	case errors.As(err, &invalid):
 		return &TLSError{Op: op, Err: err, Fix: "the server's certificate is not valid (expired, not yet valid or not for a server): renew the server's certificate (ssl_cert)"}
 	}

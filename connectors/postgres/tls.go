@@ -49,7 +49,13 @@ type TLSError struct {
 	Op  string // what was being done
 	Fix string // what to change
 	Err error
+	// Key is the config key to change, on which validate reports the
+	// error; "" for none of the connector's (database.hostname then).
+	Key string
 }
+
+// ConfigKey returns the key validate reports the error on.
+func (e *TLSError) ConfigKey() string { return e.Key }
 
 func (e *TLSError) Error() string { return fmt.Sprintf("postgres: %s: %v: %s", e.Op, e.Err, e.Fix) }
 
@@ -92,7 +98,7 @@ func (c *Config) applyClientCert(pc *pgconn.Config) error {
 	}
 	cert, err := loadClientCert(c.SSLCert, c.SSLKey, c.SSLPassword)
 	if err != nil {
-		return &TLSError{Op: "load the client certificate", Err: err, Fix: clientCertFix}
+		return &TLSError{Op: "load the client certificate", Err: err, Fix: clientCertFix, Key: "database.sslcert"}
 	}
 	set := func(t *tls.Config) {
 		if t != nil {
@@ -354,9 +360,9 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 	switch {
 	case errors.As(err, &unknownCA):
 		if cfg.SSLRootCert == "" {
-			return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA this system trusts: set database.sslrootcert to the file of the CA certificate that signed it (database.sslmode=%s checks it)", cfg.SSLMode)}
+			return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by a CA this system trusts: set database.sslrootcert to the file of the CA certificate that signed it (database.sslmode=%s checks it)", cfg.SSLMode), Key: "database.sslrootcert"}
 		}
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by the CA in database.sslrootcert (%s): set database.sslrootcert to the CA certificate that signed the server's certificate", cfg.SSLRootCert)}
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate is not signed by the CA in database.sslrootcert (%s): set database.sslrootcert to the CA certificate that signed the server's certificate", cfg.SSLRootCert), Key: "database.sslrootcert"}
 	case errors.As(err, &hostErr):
 		names := "none"
 		if c := hostErr.Certificate; c != nil {
@@ -370,7 +376,7 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 			}
 		}
 		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server's certificate does not hold the name %q of database.hostname (it holds: %s): set database.hostname to a name the certificate holds, "+
-			"give the server a certificate for %q, or set database.sslmode=verify-ca to check the CA only", cfg.Host, names, cfg.Host)}
+			"give the server a certificate for %q, or set database.sslmode=verify-ca to check the CA only", cfg.Host, names, cfg.Host), Key: "database.hostname"}
 	case errors.As(err, &invalid):
 		return &TLSError{Op: op, Err: err, Fix: "the server's certificate is not valid (expired, not yet valid or not for a server): renew the server's certificate (ssl_cert_file)"}
 	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28"):
@@ -390,11 +396,11 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 	case strings.Contains(err.Error(), "server refused TLS connection") && (cfg.SSLMode == "require" || cfg.SSLMode == "verify-ca" || cfg.SSLMode == "verify-full"):
 		// With allow or prefer, pgx falls back to plain text and reports
 		// this refusal only beside the error that counts.
-		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server does not accept TLS (ssl = off): turn ssl on in postgresql.conf, or set database.sslmode=prefer or disable (now %s)", cfg.SSLMode)}
+		return &TLSError{Op: op, Err: err, Fix: fmt.Sprintf("the server does not accept TLS (ssl = off): turn ssl on in postgresql.conf, or set database.sslmode=prefer or disable (now %s)", cfg.SSLMode), Key: "database.sslmode"}
 	case strings.Contains(err.Error(), "remote error: tls:"):
 		// An alert from the server during the handshake: it checked the
 		// client certificate (ssl_ca_file is set) and refused it.
-		return &TLSError{Op: op, Err: err, Fix: "the server refused sluice's client certificate (the TLS alert says why): set database.sslcert and database.sslkey to a valid, unexpired certificate signed by a CA in the server's ssl_ca_file"}
+		return &TLSError{Op: op, Err: err, Fix: "the server refused sluice's client certificate (the TLS alert says why): set database.sslcert and database.sslkey to a valid, unexpired certificate signed by a CA in the server's ssl_ca_file", Key: "database.sslcert"}
 	}
 	return nil
 }
@@ -405,7 +411,7 @@ func classifyTLSError(cfg *Config, op string, err error) error {
 func parseDSNError(cfg *Config, err error) error {
 	if cfg.SSLRootCert != "" && (strings.Contains(err.Error(), "CA") || strings.Contains(err.Error(), "cert pool")) {
 		return &TLSError{Op: "read the server's CA certificate", Err: err,
-			Fix: fmt.Sprintf("database.sslrootcert (%s) must name a readable PEM file of the CA certificate(s) that signed the server's certificate", cfg.SSLRootCert)}
+			Fix: fmt.Sprintf("database.sslrootcert (%s) must name a readable PEM file of the CA certificate(s) that signed the server's certificate", cfg.SSLRootCert), Key: "database.sslrootcert"}
 	}
 	return fmt.Errorf("postgres: parse connection settings: %w", err)
 }

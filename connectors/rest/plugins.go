@@ -117,7 +117,7 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request) error {
 	}
 	// An unknown class has no definitions; its problem says so.
 	defs, _ := h.m.PluginConfig(class)
-	writeJSON(w, http.StatusOK, configInfosOf(class, config, problems, defs))
+	writeJSON(w, http.StatusOK, configInfosOf(class, config, problems, defs, h.aliasDefs(config)))
 	return nil
 }
 
@@ -130,8 +130,10 @@ func normalizePluginName(s string) string {
 	return s
 }
 
-// configInfosOf builds the validate body from the plugin's definitions.
-func configInfosOf(class string, config map[string]string, problems map[string][]string, defs []ConfigKeyInfo) configInfos {
+// configInfosOf builds the validate body from the plugin's definitions and
+// those of the config's transform and predicate aliases, which Kafka
+// Connect lists after its own keys and before the plugin's.
+func configInfosOf(class string, config map[string]string, problems map[string][]string, defs []ConfigKeyInfo, aliases []aliasKey) configInfos {
 	errsOf := func(k string) []string {
 		errs := append([]string{}, problems[k]...)
 		switch k {
@@ -149,24 +151,43 @@ func configInfosOf(class string, config map[string]string, problems map[string][
 		return &h
 	}
 	isFramework := func(d ConfigKeyInfo) bool { return d.Group != nil && slices.Contains(frameworkGroups, *d.Group) }
-	ordered := make([]ConfigKeyInfo, 0, len(defs))
-	for _, framework := range []bool{true, false} {
-		for _, d := range defs {
-			if isFramework(d) == framework {
-				ordered = append(ordered, d)
-			}
+	// Kafka Connect's own keys, the aliases' keys, the plugin's keys.
+	ordered := make([]aliasKey, 0, len(defs)+len(aliases))
+	isAlias := map[string]bool{}
+	for _, d := range defs {
+		if isFramework(d) {
+			ordered = append(ordered, aliasKey{def: d})
+		}
+	}
+	for _, a := range aliases {
+		isAlias[a.def.Name] = true
+		ordered = append(ordered, a)
+	}
+	for _, d := range defs {
+		if !isFramework(d) && !isAlias[d.Name] {
+			ordered = append(ordered, aliasKey{def: d})
 		}
 	}
 
 	out := configInfos{Name: class, Groups: []string{}, Configs: []configInfo{}}
 	defined := map[string]bool{}
-	for _, d := range ordered {
+	for _, o := range ordered {
+		d := o.def
+		if defined[d.Name] {
+			continue // listed once (a class key named type would repeat .type)
+		}
 		defined[d.Name] = true
 		if d.Group != nil && !slices.Contains(out.Groups, *d.Group) {
 			out.Groups = append(out.Groups, *d.Group)
 		}
 		var value *string
-		if isFramework(d) {
+		recommended := []string{}
+		if isAlias[d.Name] {
+			value = aliasValue(o, config)
+			if o.recommended != nil {
+				recommended = o.recommended
+			}
+		} else if isFramework(d) {
 			if v, ok := config[d.Name]; ok {
 				value = &v
 				if d.Type == "PASSWORD" || isSecretKey(d.Name) {
@@ -181,7 +202,7 @@ func configInfosOf(class string, config map[string]string, problems map[string][
 		}
 		out.Configs = append(out.Configs, configInfo{
 			Definition: &d,
-			Value:      configValueInfo{Name: d.Name, Value: value, RecommendedValues: []string{}, Errors: errsOf(d.Name), Visible: true},
+			Value:      configValueInfo{Name: d.Name, Value: value, RecommendedValues: recommended, Errors: errsOf(d.Name), Visible: true},
 		})
 	}
 	// Keys with problems that no definition covers, in key order.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
+	"github.com/sluicecdc/sluice/connectors/transforms"
 	"github.com/sluicecdc/sluice/sinks"
 )
 
@@ -408,12 +409,16 @@ func TestSupervisorAlterOffsets(t *testing.T) {
 func TestPluginsListConnectorsAndConverters(t *testing.T) {
 	s := NewSupervisor(SupervisorOptions{DataDir: t.TempDir(), Plugins: []Plugin{testPlugin(nil)}})
 	got := s.Plugins()
-	want := []rest.PluginInfo{
-		{Class: "io.example.TestConnector", Type: "source", Version: "1"},
-		{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter", Version: "4.3.0"},
-		{Class: "io.confluent.connect.avro.AvroConverter", Type: "converter"},
-		{Class: "io.apicurio.registry.utils.converter.AvroConverter", Type: "converter"},
+	want := []rest.PluginInfo{{Class: "io.example.TestConnector", Type: "source", Version: "1"}}
+	for _, p := range transforms.Plugins() {
+		want = append(want, rest.PluginInfo{Class: p.Class, Type: p.Kind, Version: p.Version})
 	}
+	want = append(want,
+		rest.PluginInfo{Class: "org.apache.kafka.connect.json.JsonConverter", Type: "converter", Version: "4.3.0"},
+		rest.PluginInfo{Class: "io.confluent.connect.avro.AvroConverter", Type: "converter"},
+		rest.PluginInfo{Class: "io.apicurio.registry.utils.converter.AvroConverter", Type: "converter"},
+		rest.PluginInfo{Class: "org.apache.kafka.connect.storage.SimpleHeaderConverter", Type: "header_converter", Version: "4.3.0"},
+	)
 	if !slices.Equal(got, want) {
 		t.Fatalf("plugins = %+v, want %+v", got, want)
 	}

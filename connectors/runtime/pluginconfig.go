@@ -11,11 +11,13 @@ import (
 // converterPlugins are the converters key.converter and value.converter
 // take, as GET /connector-plugins?connectorsOnly=false lists them: Kafka
 // Connect's JsonConverter with Kafka Connect's version, the Avro converters
-// (sluice's own implementations of their wire format) without one.
+// (sluice's own implementations of their wire format) without one; then
+// the header converter sluice writes headers with.
 var converterPlugins = []rest.PluginInfo{
 	{Class: jsonConverter, Type: "converter", Version: rest.ConnectVersion},
 	{Class: avroConverter, Type: "converter"},
 	{Class: apicurioAvroConverter, Type: "converter"},
+	{Class: simpleHeaderConverter, Type: "header_converter", Version: rest.ConnectVersion},
 }
 
 // taskClassKey is the key Kafka Connect's worker adds to each task config.
@@ -54,15 +56,19 @@ func (s *Supervisor) pluginVersion(m *managed) string {
 }
 
 // PluginConfig returns the configuration definitions of the plugin named by
-// class or alias: the plugin's own keys in its order, then the keys the
-// runtime handles for every connector that the plugin did not define (Kafka
-// Connect lists the plugin's ConfigDef, then the framework's), then the keys
-// the plugin honours without a definition, as optional STRINGs. Only keys a
-// connector of the plugin takes are listed, so a definition may be written
-// before its key is accepted.
+// class or alias. A transform, predicate or converter lists its keys as
+// Kafka Connect does (otherPluginConfig). A connector lists its own keys in
+// its order, then the keys the runtime handles for every connector that the
+// plugin did not define (Kafka Connect lists the plugin's ConfigDef, then
+// the framework's), then the keys the plugin honours without a definition,
+// as optional STRINGs. Only keys a connector of the plugin takes are
+// listed, so a definition may be written before its key is accepted.
 func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 	p := findPlugin(s.opts.Plugins, plugin)
 	if p == nil {
+		if o := findOtherPlugin(plugin); o != nil {
+			return otherPluginConfig(o.keys), nil
+		}
 		return nil, rest.Errorf(404, "Unknown plugin %s.", plugin)
 	}
 	var out []rest.ConfigKeyInfo

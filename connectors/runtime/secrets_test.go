@@ -184,3 +184,58 @@ func TestSecretsScrub(t *testing.T) {
 		t.Errorf("scrubErr = %q retryable=%v", err, IsRetryable(err))
 	}
 }
+
+// TestWorkerSecretsScrubbed: a secret of the daemon's own (the worker file's
+// SASL password, say) that a task's error quotes is hidden in the trace and
+// the log, as a connector's own secrets are; a short one (under
+// minSecretLen) is hidden too, being given as resolved.
+func TestWorkerSecretsScrubbed(t *testing.T) {
+	const saslPassword = "w0rker-sasl-pw"
+	for _, tc := range []struct {
+		name    string
+		secrets []string
+		hidden  bool
+	}{
+		{"given", []string{saslPassword}, true},
+		{"not given", nil, false}, // the check below can fail
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := testPlugin(nil)
+			p.Build = func(string, map[string]string, *slog.Logger) (Source, error) {
+				return loginSource{password: saslPassword, opened: func(string) {}}, nil
+			}
+			var logs strings.Builder
+			var logMu sync.Mutex
+			s := NewSupervisor(SupervisorOptions{
+				DataDir:  t.TempDir(),
+				WorkerID: "127.0.0.1:8083",
+				Plugins:  []Plugin{p},
+				NewSink:  func(context.Context, string, SinkSpec) (sinks.Sink, error) { return &memSink{}, nil },
+				Offsets:  &memSink{},
+				Secrets:  tc.secrets,
+				Log:      slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			})
+			if err := s.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+			if _, err := s.Create(context.Background(), "c1", map[string]string{"connector.class": "test", "topic.prefix": "p"}, ""); err != nil {
+				t.Fatal(err)
+			}
+			var tr string
+			for i := 0; i < 200 && tr == ""; i++ {
+				tr = waitState(t, s, "c1", StateFailed).Tasks[0].Trace
+				time.Sleep(10 * time.Millisecond)
+			}
+			logMu.Lock()
+			out := tr + logs.String()
+			logMu.Unlock()
+			if got := !strings.Contains(out, saslPassword); got != tc.hidden {
+				t.Errorf("password hidden = %v, want %v; trace and log:\n%s", got, tc.hidden, out)
+			}
+			if tc.hidden && !strings.Contains(tr, "login refused for password [hidden]") {
+				t.Errorf("trace = %q, want the password replaced by [hidden]", tr)
+			}
+		})
+	}
+}

@@ -61,6 +61,11 @@ type SupervisorOptions struct {
 	// ${env:…}) when a task starts and when a config is validated; configs
 	// are kept and shown with their placeholders. Nil resolves nothing.
 	Providers *configprovider.Resolver
+	// Secrets are the daemon's own secret values (what the worker file's
+	// placeholders resolved to, its passwords, the REST credentials), kept
+	// out of every trace, validate answer and connector log line as a
+	// connector's own secrets are.
+	Secrets []string
 }
 
 // SinkSpec is what a connector's config says about its sink: how the
@@ -255,7 +260,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 		// Placeholders are resolved at each start, so a rotated secret file
 		// is read again by a restart or a retry.
 		res := s.opts.Providers.Resolve(stored)
-		sec := secretsOf(s.opts.Plugins, stored, res.Secrets)
+		sec := secretsOf(s.opts.Plugins, stored, slices.Concat(res.Secrets, s.opts.Secrets))
 		if err := res.Err(); err != nil {
 			log.Error("connector failed: a config provider placeholder did not resolve", "err", sec.scrub(err.Error()))
 			s.setState(m, StateFailed, sec.scrub(trace(err)))
@@ -385,13 +390,17 @@ func (s *Supervisor) Names() []string {
 	return names
 }
 
-// Plugins lists the connector classes and the converters.
+// Plugins lists the connector classes, the registered transforms and
+// predicates, the converters and the header converter.
 func (s *Supervisor) Plugins() []rest.PluginInfo {
 	var out []rest.PluginInfo
 	for _, p := range s.opts.Plugins {
 		out = append(out, rest.PluginInfo{Class: p.Class, Type: "source", Version: p.Version})
 	}
-	return append(out, converterPlugins...)
+	for _, o := range otherPlugins() {
+		out = append(out, o.PluginInfo)
+	}
+	return out
 }
 
 // ClusterID returns the Kafka cluster id.
@@ -420,7 +429,7 @@ func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if len(probs) > 0 {
 		// The problems are sluice's own messages, which quote no password;
 		// a resolved value may be quoted (a placeholder in a number key).
-		secrets(res.Secrets).scrubProblems(probs)
+		secretsOf(nil, nil, slices.Concat(res.Secrets, s.opts.Secrets)).scrubProblems(probs)
 		return invalidConfigError(probs)
 	}
 	return nil
@@ -689,8 +698,21 @@ func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string]
 	res := s.opts.Providers.Resolve(cfg)
 	// The problems are sluice's own messages and the database's login
 	// errors, which quote no stored password; a resolved value may be quoted.
-	sec := secrets(res.Secrets)
+	sec := secretsOf(nil, nil, slices.Concat(res.Secrets, s.opts.Secrets))
 	cc, _, probs := parseConfigWith(s.opts.Worker, s.opts.Plugins, cfg["name"], res.Config, s.log)
+	// The chain's problems, each on its key as Kafka Connect reports them,
+	// replace what the key check says of those keys.
+	for k := range probs {
+		if isTransformKey(k) {
+			delete(probs, k)
+		}
+	}
+	for k, es := range transformProblems(res.Config) {
+		if probs == nil {
+			probs = problems{}
+		}
+		probs[k] = es
+	}
 	for k, err := range res.Errors {
 		if probs == nil {
 			probs = problems{}
@@ -719,9 +741,11 @@ func (s *Supervisor) Validate(plugin string, cfg map[string]string) (map[string]
 	return probs, nil
 }
 
-// connectionKeys are the keys a connection check needs; with a problem on
-// one, Validate does not try to connect.
-var connectionKeys = []string{"database.hostname", "database.port", "database.user", "database.password", "database.dbname", "connection.validation.timeout.ms"}
+// connectionKeys are the keys a connection check needs, its TLS keys
+// included; with a problem on one, Validate does not try to connect.
+var connectionKeys = []string{"database.hostname", "database.port", "database.user", "database.password", "database.dbname", "connection.validation.timeout.ms",
+	"database.sslmode", "database.sslrootcert", "database.sslcert", "database.sslkey", "database.sslpassword", "database.sslfactory",
+	"database.ssl.mode", "database.ssl.truststore", "database.ssl.truststore.password", "database.ssl.keystore", "database.ssl.keystore.password"}
 
 // Offsets returns a connector's committed checkpoint in Kafka Connect's
 // offsets shape: the partition is {"server": topic.prefix}, as Debezium's.

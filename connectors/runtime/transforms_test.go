@@ -210,3 +210,29 @@ func TestTransformFailureFollowsTolerance(t *testing.T) {
 		}
 	}
 }
+
+// TestRawRecordsBypassTheChain checks that an event's Raw records (the
+// MySQL schema history) are written as they are, not routed by the chain.
+func TestRawRecordsBypassTheChain(t *testing.T) {
+	p := testPlugin(&scriptedSource{})
+	cfg := map[string]string{"connector.class": "test", "topic.prefix": "p", "transforms": "route",
+		"transforms.route.type": "io.sluice.test.Route", "transforms.route.topic": "routed"}
+	cc, _, probs := parseConfig([]Plugin{p}, "c1", cfg, slog.New(slog.DiscardHandler))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	enc, err := cc.newEncoder(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &change.Event{Op: change.OpCreate, Table: testTable, After: change.Row{int32(1)},
+		Source: change.StructValue{"x"}, SourceSchema: testSourceSchema,
+		Raw: []change.RawRecord{{Topic: "schema-history", Value: []byte(`{"ddl":"CREATE TABLE t"}`)}}}
+	got, err := withRaw(enc).Encode(nil, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Topic != "routed" || got[1].Topic != "schema-history" || string(got[1].Value) != `{"ddl":"CREATE TABLE t"}` {
+		t.Errorf("records %+v, want the routed change record then the raw one as it is", got)
+	}
+}

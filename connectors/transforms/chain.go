@@ -30,7 +30,9 @@ type stage struct {
 }
 
 // keys every transform alias has besides its class's own.
-var stageKeys = []string{"type", "predicate", "negate"}
+// plugin.version is Kafka Connect 4's choice among installed versions of
+// the class; sluice has one version of each, so any value picks it.
+var stageKeys = []string{"type", "predicate", "negate", "plugin.version"}
 
 // Parse builds the chain of connector config cfg: nil, and no error, when
 // cfg has no transforms. Every problem is reported, each naming its key.
@@ -77,7 +79,7 @@ func Parse(cfg map[string]string) (*Chain, error) {
 			continue
 		}
 		preds[a] = pred
-		noteUnused(unused, c, p, nil)
+		noteUnused(unused, c, p, stageKeys)
 	}
 
 	ch := &Chain{Unused: unused}
@@ -103,7 +105,8 @@ func Parse(cfg map[string]string) (*Chain, error) {
 			s.predAlias = pa
 			s.negate = c.Bool("negate", false)
 		} else if c.Has("negate") {
-			unused[prefix+"negate"] = "negate applies only with a predicate, and " + prefix + "predicate is not set"
+			errs = append(errs, fmt.Errorf("Config '%snegate' was provided but there is no config '%spredicate' defining a predicate to be negated.", prefix, prefix))
+			continue
 		}
 		if s.t, err = p.New(c); err != nil || c.Err() != nil {
 			errs = append(errs, fmt.Errorf("transform %q (%s): %w", a, p.Class, errors.Join(err, c.Err())))
@@ -159,6 +162,9 @@ func suggestClass(class, kind string) string {
 
 // noteUnused records the options of c that p does not define.
 func noteUnused(unused map[string]string, c *Config, p *Plugin, extra []string) {
+	if v, ok := c.Props["plugin.version"]; ok && strings.TrimSpace(v) != p.Version {
+		unused[c.Key("plugin.version")] = fmt.Sprintf("sluice has one version of %s, %s, and uses it", p.Class, p.Version)
+	}
 	for k := range c.Props {
 		if k == "type" || slices.Contains(extra, k) {
 			continue

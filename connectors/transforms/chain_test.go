@@ -106,3 +106,17 @@ func CompileJavaRegexpMust(t *testing.T, expr string) *regexp.Regexp {
 	}
 	return re
 }
+
+func TestChainNegateWithoutPredicateAndPluginVersion(t *testing.T) {
+	_, err := Parse(map[string]string{"transforms": "a", "transforms.a.type": "test.Suffix", "transforms.a.s": "x", "transforms.a.negate": "true"})
+	if want := "Config 'transforms.a.negate' was provided but there is no config 'transforms.a.predicate' defining a predicate to be negated."; err == nil || err.Error() != want {
+		t.Errorf("negate without predicate: err = %v, want %q", err, want)
+	}
+	ch, err := Parse(map[string]string{"transforms": "a", "transforms.a.type": "test.Suffix", "transforms.a.s": "x", "transforms.a.plugin.version": "9.9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ch.Unused["transforms.a.plugin.version"]; !ok {
+		t.Errorf("a plugin.version sluice does not have is not named: %v", ch.Unused)
+	}
+}

@@ -12,9 +12,10 @@ import (
 )
 
 // Resolver resolves config provider placeholders (${file:...}, ${env:...})
-// in the worker properties before they are used. The config providers
-// themselves live elsewhere; cmd/sluice connects them.
-type Resolver func(map[string]string) (map[string]string, error)
+// in the worker properties before they are used, and returns the values
+// they resolved to (secrets, to be kept out of every output). The config
+// providers themselves live elsewhere; cmd/sluice connects them.
+type Resolver func(map[string]string) (props map[string]string, resolved []string, err error)
 
 // Role is one of sluice's Kafka clients; the worker file's "producer.",
 // "consumer." and "admin." prefixes override the plain keys for it.
@@ -38,6 +39,8 @@ type Config struct {
 	Path string
 	// Props are the file's keys and values, config providers resolved.
 	Props map[string]string
+	// resolved are the values the file's placeholders resolved to.
+	resolved []string
 }
 
 // Load reads and parses the worker properties file at path, then resolves
@@ -64,8 +67,9 @@ func Parse(text string, resolve Resolver) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	var resolved []string
 	if resolve != nil {
-		if props, err = resolve(props); err != nil {
+		if props, resolved, err = resolve(props); err != nil {
 			return nil, err
 		}
 	} else if names := strings.TrimSpace(props["config.providers"]); names != "" {
@@ -79,7 +83,7 @@ func Parse(text string, resolve Resolver) (*Config, error) {
 			}
 		}
 	}
-	return &Config{Props: props}, nil
+	return &Config{Props: props, resolved: resolved}, nil
 }
 
 // Brokers returns bootstrap.servers, or nil when the file has none.

@@ -108,9 +108,9 @@ func TestUnresolvedProviderIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `sasl.jaas.config uses the config provider "file"`) {
 		t.Fatalf("err = %v", err)
 	}
-	c, err := Parse("config.providers=file\nbootstrap.servers=${file:/x:y}\n", func(m map[string]string) (map[string]string, error) {
+	c, err := Parse("config.providers=file\nbootstrap.servers=${file:/x:y}\n", func(m map[string]string) (map[string]string, []string, error) {
 		m["bootstrap.servers"] = "resolved:1"
-		return m, nil
+		return m, []string{"resolved:1"}, nil
 	})
 	if err != nil || c.Brokers()[0] != "resolved:1" {
 		t.Fatalf("resolver not applied: %v %v", c, err)

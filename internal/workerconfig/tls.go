@@ -1,18 +1,12 @@
 package workerconfig
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
-
-	"github.com/pavlo-v-chernykh/keystore-go/v4"
-	"software.sslmate.com/src/go-pkcs12"
 )
 
 // tlsConfig builds the client TLS settings from the ssl.* keys of p (the
@@ -165,102 +159,16 @@ func trustStore(p map[string]string) (*x509.CertPool, error) {
 		if typ != "PEM" {
 			return nil, fmt.Errorf("ssl.truststore.certificates needs ssl.truststore.type=PEM (it is %s)", typ)
 		}
-		return pemPool([]byte(inline), "ssl.truststore.certificates")
+		return PEMPool([]byte(inline), "ssl.truststore.certificates")
 	}
 	if loc == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(loc)
-	if err != nil {
-		return nil, fmt.Errorf("ssl.truststore.location: %w", err)
+	if typ == "PEM" && p["ssl.truststore.password"] != "" {
+		return nil, errors.New("ssl.truststore.password is set with ssl.truststore.type=PEM: a PEM truststore has no password; remove it")
 	}
-	pw := p["ssl.truststore.password"]
-	what := "ssl.truststore.location " + loc
-	switch typ {
-	case "PEM":
-		if pw != "" {
-			return nil, errors.New("ssl.truststore.password is set with ssl.truststore.type=PEM: a PEM truststore has no password; remove it")
-		}
-		return pemPool(data, what)
-	case "PKCS12":
-		certs, err := pkcs12.DecodeTrustStore(data, pw)
-		if err != nil {
-			return nil, storeError(what, typ, "ssl.truststore.password", data, err)
-		}
-		return pool(certs, what)
-	case "JKS":
-		ks := keystore.New()
-		if err := ks.Load(bytes.NewReader(data), []byte(pw)); err != nil {
-			return nil, storeError(what, typ, "ssl.truststore.password", data, err)
-		}
-		var certs []*x509.Certificate
-		for _, a := range ks.Aliases() {
-			if e, err := ks.GetTrustedCertificateEntry(a); err == nil {
-				c, err := x509.ParseCertificate(e.Certificate.Content)
-				if err != nil {
-					return nil, fmt.Errorf("%s: entry %q: %w", what, a, err)
-				}
-				certs = append(certs, c)
-			}
-		}
-		return pool(certs, what)
-	default:
-		return nil, fmt.Errorf("ssl.truststore.type=%s: use JKS, PKCS12 or PEM", typ)
-	}
-}
-
-// storeError explains a keystore or truststore that could not be opened.
-func storeError(what, typ, pwKey string, data []byte, err error) error {
-	if bytes.Contains(data, []byte("-----BEGIN ")) {
-		return fmt.Errorf("%s is a PEM file, not %s: set its type to PEM", what, typ)
-	}
-	if errors.Is(err, pkcs12.ErrIncorrectPassword) || strings.Contains(err.Error(), "invalid digest") {
-		return fmt.Errorf("%s: wrong password: check %s", what, pwKey)
-	}
-	return fmt.Errorf("%s: cannot read it as %s (check its type and %s): %w", what, typ, pwKey, err)
-}
-
-func pool(certs []*x509.Certificate, what string) (*x509.CertPool, error) {
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s holds no trusted certificate: import the CA that signed the brokers' certificates", what)
-	}
-	p := x509.NewCertPool()
-	for _, c := range certs {
-		p.AddCert(c)
-	}
-	return p, nil
-}
-
-func pemPool(data []byte, what string) (*x509.CertPool, error) {
-	certs, _, err := pemBlocks(data, what)
-	if err != nil {
-		return nil, err
-	}
-	return pool(certs, what)
-}
-
-// pemBlocks returns the certificates and the (last) private key block of PEM data.
-func pemBlocks(data []byte, what string) ([]*x509.Certificate, *pem.Block, error) {
-	var certs []*x509.Certificate
-	var key *pem.Block
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		switch {
-		case b.Type == "CERTIFICATE":
-			c, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", what, err)
-			}
-			certs = append(certs, c)
-		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
-			key = b
-		}
-	}
-	return certs, key, nil
+	return Store{Path: loc, Type: typ, Password: p["ssl.truststore.password"],
+		LocationKey: "ssl.truststore.location", PasswordKey: "ssl.truststore.password"}.CertPool()
 }
 
 // keyStore returns the client certificate from ssl.keystore.location or
@@ -269,7 +177,6 @@ func keyStore(p map[string]string) (*tls.Certificate, error) {
 	loc := p["ssl.keystore.location"]
 	chain, key := p["ssl.keystore.certificate.chain"], p["ssl.keystore.key"]
 	typ := storeType(p, "keystore")
-	keyPW := p["ssl.key.password"]
 	if chain != "" || key != "" {
 		if loc != "" {
 			return nil, errors.New("ssl.keystore.location and ssl.keystore.certificate.chain/ssl.keystore.key are both set: keep one")
@@ -280,81 +187,11 @@ func keyStore(p map[string]string) (*tls.Certificate, error) {
 		if typ != "PEM" {
 			return nil, fmt.Errorf("ssl.keystore.certificate.chain needs ssl.keystore.type=PEM (it is %s)", typ)
 		}
-		return pemCert([]byte(chain+"\n"+key), keyPW, "ssl.keystore.certificate.chain/ssl.keystore.key")
+		return PEMCertificate([]byte(chain+"\n"+key), "ssl.keystore.certificate.chain/ssl.keystore.key", "ssl.key.password")
 	}
 	if loc == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(loc)
-	if err != nil {
-		return nil, fmt.Errorf("ssl.keystore.location: %w", err)
-	}
-	what := "ssl.keystore.location " + loc
-	pw := p["ssl.keystore.password"]
-	switch typ {
-	case "PEM":
-		return pemCert(data, keyPW, what)
-	case "PKCS12":
-		k, c, cas, err := pkcs12.DecodeChain(data, pw)
-		if err != nil {
-			return nil, storeError(what, typ, "ssl.keystore.password", data, err)
-		}
-		out := &tls.Certificate{PrivateKey: k, Leaf: c, Certificate: [][]byte{c.Raw}}
-		for _, ca := range cas {
-			out.Certificate = append(out.Certificate, ca.Raw)
-		}
-		return out, nil
-	case "JKS":
-		ks := keystore.New()
-		if err := ks.Load(bytes.NewReader(data), []byte(pw)); err != nil {
-			return nil, storeError(what, typ, "ssl.keystore.password", data, err)
-		}
-		if keyPW == "" {
-			keyPW = pw
-		}
-		for _, a := range ks.Aliases() {
-			if !ks.IsPrivateKeyEntry(a) {
-				continue
-			}
-			e, err := ks.GetPrivateKeyEntry(a, []byte(keyPW))
-			if err != nil {
-				return nil, fmt.Errorf("%s: key %q: %w (check ssl.key.password)", what, a, err)
-			}
-			k, err := x509.ParsePKCS8PrivateKey(e.PrivateKey)
-			if err != nil {
-				return nil, fmt.Errorf("%s: key %q: %w", what, a, err)
-			}
-			out := &tls.Certificate{PrivateKey: k}
-			for _, c := range e.CertificateChain {
-				out.Certificate = append(out.Certificate, c.Content)
-			}
-			return out, nil
-		}
-		return nil, fmt.Errorf("%s holds no private key entry: import the client's key and certificate", what)
-	default:
-		return nil, fmt.Errorf("ssl.keystore.type=%s: use JKS, PKCS12 or PEM", typ)
-	}
-}
-
-func pemCert(data []byte, keyPW, what string) (*tls.Certificate, error) {
-	certs, key, err := pemBlocks(data, what)
-	if err != nil {
-		return nil, err
-	}
-	if len(certs) == 0 || key == nil {
-		return nil, fmt.Errorf("%s: needs the certificate chain and a private key in PEM", what)
-	}
-	if key.Type == "ENCRYPTED PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: encrypted PKCS#8 keys are not supported (ssl.key.password): decrypt it with `openssl pkcs8 -in key.pem -out plain.pem`, keep the file readable only by sluice, or use a PKCS12 keystore", what)
-	}
-	var chain [][]byte
-	for _, c := range certs {
-		chain = append(chain, c.Raw)
-	}
-	kp, err := tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certs[0].Raw}), pem.EncodeToMemory(key))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	kp.Certificate = chain
-	return &kp, nil
+	return Store{Path: loc, Type: typ, Password: p["ssl.keystore.password"], KeyPassword: p["ssl.key.password"],
+		LocationKey: "ssl.keystore.location", PasswordKey: "ssl.keystore.password", KeyPasswordKey: "ssl.key.password"}.Certificate()
 }
