@@ -222,7 +222,8 @@ func maskFlattenedSource(t *testing.T, r *topicReader, suffix, delim string) {
 			continue
 		}
 		payload, _ := v["payload"].(map[string]any)
-		for _, k := range []string{"ts_ms", "ts_us", "ts_ns", "lsn", "txId", "sequence", "xmin"} {
+		for _, k := range []string{"ts_ms", "ts_us", "ts_ns", "lsn", "txId", "sequence", "xmin",
+			"file", "pos", "gtid", "server_id", "thread"} {
 			if payload["source"+delim+k] != nil {
 				payload["source"+delim+k] = "(varies)"
 			}
