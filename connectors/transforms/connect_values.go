@@ -1,7 +1,9 @@
 package transforms
 
 import (
+	"errors"
 	"math"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,55 +26,352 @@ const (
 // booleans; a leading number the smallest integer type that holds it, else
 // a float32, a float64 or a Decimal; ISO 8601 dates (yyyy-MM-dd), times
 // (HH:mm:ss.SSSZ) and timestamps (yyyy-MM-ddTHH:mm:ss.SSSZ) Connect Date,
-// Time and Timestamp values; anything else the string itself. As in Kafka,
-// only the first token of a value made of several is read when it is a
-// number ("12:30" is the int8 12).
+// Time and Timestamp values; [a,b] an array and {k:v} a map of such values
+// (strings in them quoted), their elements widened to a common numeric
+// type; anything else the string itself. As in Kafka, only the first
+// token is read when it is a number or an array ("12:30" is the int8 12),
+// and an array or map Kafka cannot parse (a null among numbers, an unquoted
+// word) stays a string.
 //
-// Arrays and maps ("[1,2]") are kept as strings: Kafka would parse them and
-// its header converter would write them back without the spaces.
+// Arrays and maps mixing Connect Date, Time, Timestamp or Decimal values
+// with other types stay strings: Kafka's conversions of those mixes are
+// not reproduced.
 func parseConnectLiteral(s string) (*change.Field, any) {
 	if s == "" {
 		return &change.Field{Type: change.String}, s
 	}
-	toks := connectTokens(s)
-	// Single-token literals, surrounded by blanks at most.
-	var nonBlank []string
-	for _, t := range toks {
-		if strings.TrimSpace(t) != "" {
-			nonBlank = append(nonBlank, t)
-		}
+	p := &literalParser{src: s, toks: connectTokens(s)}
+	v, err := p.parse(false)
+	if err != nil {
+		return &change.Field{Type: change.String}, s
 	}
-	if len(nonBlank) == 1 {
-		switch strings.TrimSpace(nonBlank[0]) {
-		case "null":
-			return nil, nil
-		case "true":
-			return &change.Field{Type: change.Boolean}, true
-		case "false":
-			return &change.Field{Type: change.Boolean}, false
-		}
+	if v == nil {
+		return nil, nil
 	}
-	first := toks[0]
-	if strings.TrimSpace(first) == "" {
-		return &change.Field{Type: change.String}, first
+	return v.schema, v.value
+}
+
+// schemaAndValue is Kafka's SchemaAndValue; a nil one is a null.
+type schemaAndValue struct {
+	schema *change.Field
+	value  any
+}
+
+// errLiteral is Values' DataException: the literal is not an array or map
+// after all, and the whole text becomes a string.
+var errLiteral = errors.New("not a literal Kafka parses")
+
+// literalParser is Values.ValueParser over Values.Parser's tokens.
+type literalParser struct {
+	src  string
+	toks []string
+	pos  int
+}
+
+func (p *literalParser) hasNext() bool { return p.pos < len(p.toks) }
+
+// canConsume is Parser.canConsume: it skips blank tokens, then takes the
+// next token when, trimmed, it is want. On a miss the blanks stay skipped,
+// as in Kafka.
+func (p *literalParser) canConsume(want string) bool {
+	for p.pos < len(p.toks)-1 && javaTrim(p.toks[p.pos]) == "" {
+		p.pos++
 	}
-	token := strings.TrimSpace(first)
-	if c := token[0]; c >= '0' && c <= '9' {
-		if len(toks) >= 5 {
-			if f, v := parseConnectTemporal(token + strings.Join(toks[1:5], "")); f != nil {
-				return f, v
+	if p.pos < len(p.toks) && javaTrim(p.toks[p.pos]) == want {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+func (p *literalParser) next() string {
+	t := p.toks[p.pos]
+	p.pos++
+	return t
+}
+
+// singleLiteral is canParseSingleTokenLiteral.
+func (p *literalParser) singleLiteral(embedded bool, lit string) bool {
+	start := p.pos
+	if p.canConsume(lit) && (embedded || !p.hasNext()) {
+		return true
+	}
+	p.pos = start
+	return false
+}
+
+func (p *literalParser) parse(embedded bool) (*schemaAndValue, error) {
+	if !p.hasNext() {
+		return nil, nil
+	}
+	if embedded && p.canConsume(`"`) {
+		return p.quoted()
+	}
+	switch {
+	case p.singleLiteral(embedded, "null"):
+		return nil, nil
+	case p.singleLiteral(embedded, "true"):
+		return &schemaAndValue{&change.Field{Type: change.Boolean}, true}, nil
+	case p.singleLiteral(embedded, "false"):
+		return &schemaAndValue{&change.Field{Type: change.Boolean}, false}, nil
+	}
+	start := p.pos
+	var v *schemaAndValue
+	var err error
+	switch {
+	case p.canConsume("["):
+		v, err = p.array()
+	case p.canConsume("{"):
+		v, err = p.mapValue()
+	default:
+		err = errLiteral
+		start = p.pos // the blanks canConsume skipped stay skipped
+	}
+	if err == nil {
+		return v, nil
+	}
+	p.pos = start
+	if !p.hasNext() {
+		return nil, errLiteral
+	}
+	token := p.next()
+	if javaTrim(token) == "" {
+		return &schemaAndValue{&change.Field{Type: change.String}, token}, nil
+	}
+	return p.nextToken(embedded, javaTrim(token))
+}
+
+// nextToken is parseNextToken.
+func (p *literalParser) nextToken(embedded bool, token string) (*schemaAndValue, error) {
+	digit := token[0] >= '0' && token[0] <= '9'
+	if digit {
+		// A time or timestamp is split at its colons into five tokens.
+		if p.pos+4 <= len(p.toks) {
+			if f, v := parseConnectTemporal(token + strings.Join(p.toks[p.pos:p.pos+4], "")); f != nil {
+				p.pos += 4
+				return &schemaAndValue{f, v}, nil
 			}
 		}
 		if f, v := parseConnectTemporal(token); f != nil {
-			return f, v
+			return &schemaAndValue{f, v}, nil
 		}
 	}
-	if c := token[0]; (c >= '0' && c <= '9') || c == '+' || c == '-' {
+	if digit || token[0] == '+' || token[0] == '-' {
 		if f, v := parseConnectNumber(token); f != nil {
-			return f, v
+			return &schemaAndValue{f, v}, nil
 		}
 	}
-	return &change.Field{Type: change.String}, s
+	if embedded {
+		return nil, errLiteral
+	}
+	return &schemaAndValue{&change.Field{Type: change.String}, p.src}, nil
+}
+
+// quoted is parseQuotedString: the tokens up to the closing quote, a
+// temporal literal or a string.
+func (p *literalParser) quoted() (*schemaAndValue, error) {
+	var b strings.Builder
+	for p.hasNext() {
+		if p.canConsume(`"`) {
+			break
+		}
+		b.WriteString(p.next())
+	}
+	content := b.String()
+	if f, v := parseConnectTemporal(content); f != nil {
+		return &schemaAndValue{f, v}, nil
+	}
+	return &schemaAndValue{&change.Field{Type: change.String}, content}, nil
+}
+
+// array is parseArray: elements widened to their common schema.
+func (p *literalParser) array() (*schemaAndValue, error) {
+	var vals []any
+	var m schemaMerger
+	for p.hasNext() {
+		if p.canConsume("]") {
+			if m.common == nil {
+				return &schemaAndValue{&change.Field{Type: change.Array}, orEmpty(vals)}, nil
+			}
+			out, err := alignLiteral(m.common, vals)
+			if err != nil {
+				return nil, err
+			}
+			return &schemaAndValue{&change.Field{Type: change.Array, Elem: m.common}, out}, nil
+		}
+		if p.canConsume(",") {
+			return nil, errLiteral
+		}
+		e, err := p.parse(true)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.merge(e); err != nil {
+			return nil, err
+		}
+		if e == nil {
+			vals = append(vals, nil)
+		} else {
+			vals = append(vals, e.value)
+		}
+		at := p.pos
+		if p.canConsume("]") {
+			p.pos = at
+		} else if !p.canConsume(",") {
+			return nil, errLiteral
+		}
+	}
+	return nil, errLiteral
+}
+
+func orEmpty(v []any) []any {
+	if v == nil {
+		return []any{}
+	}
+	return v
+}
+
+// mapValue is parseMap: entries in order (a repeated key keeps its first
+// place and its last value), keys and values widened to their common
+// schemas.
+func (p *literalParser) mapValue() (*schemaAndValue, error) {
+	var keys, vals []any
+	var km, vm schemaMerger
+	for p.hasNext() {
+		if p.canConsume("}") {
+			f := &change.Field{Type: change.Map, KeyElem: km.common}
+			var err error
+			if km.common != nil {
+				if keys, err = alignLiteral(km.common, keys); err != nil {
+					return nil, err
+				}
+				if vm.common != nil {
+					f.Elem = vm.common
+					if vals, err = alignLiteral(vm.common, vals); err != nil {
+						return nil, err
+					}
+				}
+			}
+			out := make(change.MapValue, len(keys))
+			for i := range keys {
+				out[i] = change.MapEntry{Key: keys[i], Value: vals[i]}
+			}
+			return &schemaAndValue{f, out}, nil
+		}
+		if p.canConsume(",") {
+			return nil, errLiteral
+		}
+		k, err := p.parse(true)
+		if err != nil {
+			return nil, err
+		}
+		if k == nil || k.value == nil || !p.canConsume(":") {
+			return nil, errLiteral
+		}
+		v, err := p.parse(true)
+		if err != nil {
+			return nil, err
+		}
+		var val any
+		if v != nil {
+			val = v.value
+		}
+		dup := -1
+		for i := range keys {
+			if reflect.DeepEqual(keys[i], k.value) {
+				dup = i
+			}
+		}
+		if dup >= 0 {
+			vals[dup] = val
+		} else {
+			keys, vals = append(keys, k.value), append(vals, val)
+		}
+		p.canConsume(",")
+		if err := km.merge(k); err != nil {
+			return nil, err
+		}
+		if err := vm.merge(v); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errLiteral
+}
+
+// schemaMerger is Values.SchemaMerger: the common schema of the non-null
+// values seen, numeric types widened (int8 < int16 < int32 < int64 <
+// float32 < float64); nil when there is none.
+type schemaMerger struct {
+	common       *change.Field
+	incompatible bool
+}
+
+func (m *schemaMerger) merge(v *schemaAndValue) error {
+	if v == nil || v.schema == nil || m.incompatible {
+		return nil
+	}
+	if m.common == nil {
+		m.common = v.schema
+		return nil
+	}
+	a, b := m.common, v.schema
+	if a.Logical != "" || b.Logical != "" {
+		if a.Logical != b.Logical || a.Type != b.Type || !reflect.DeepEqual(a.Params, b.Params) {
+			return errLiteral // Kafka's conversions of such mixes are not reproduced
+		}
+		return nil
+	}
+	ra, rb := numericRank(a.Type), numericRank(b.Type)
+	switch {
+	case a.Type == b.Type:
+		m.common = b
+	case ra > 0 && rb > 0:
+		if rb > ra {
+			m.common = b
+		}
+	default:
+		m.common, m.incompatible = nil, true
+	}
+	return nil
+}
+
+func numericRank(t change.Type) int {
+	switch t {
+	case change.Int8:
+		return 1
+	case change.Int16:
+		return 2
+	case change.Int32:
+		return 3
+	case change.Int64:
+		return 4
+	case change.Float32:
+		return 5
+	case change.Float64:
+		return 6
+	}
+	return 0
+}
+
+// alignLiteral converts vals to schema, as Values.convertTo does for the
+// required schemas parsing infers: a null fails, numbers are widened.
+func alignLiteral(schema *change.Field, vals []any) ([]any, error) {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if v == nil {
+			return nil, errLiteral
+		}
+		if numericRank(schema.Type) == 0 || schema.Logical != "" {
+			out[i] = v
+			continue
+		}
+		n := javaNumberOf(nil, v)
+		if n == nil {
+			return nil, errLiteral
+		}
+		out[i] = n.as(schema.Type)
+	}
+	return out, nil
 }
 
 // connectTokens splits s as Kafka Connect's Values.Parser does: each of

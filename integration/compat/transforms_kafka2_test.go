@@ -23,7 +23,7 @@ import (
 // null header; s.z's key id moves to a header (an empty key struct remains)
 // and its records get a timestamp literal header; s.c is filtered out
 // entirely; every record gets the key's id as header h_id (HeaderFrom$Key
-// copy) and a number literal header, and loses Debezium's taskId header;
+// copy), a number and a map literal header, and loses Debezium's taskId header;
 // non-tombstones get the op as header (HeaderFrom$Value with a negated
 // RecordIsTombstone), tombstones a boolean literal header.
 //
@@ -73,7 +73,10 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 		"predicates.tomb.type":             p + "predicates.RecordIsTombstone",
 		"predicates.hasId.type":            p + "predicates.HasHeaderKey",
 		"predicates.hasId.name":            "h_id",
-		"transforms":                       "dropC,flat,ts,tsRoot,cast,castKey,hdrKey,mvKey,hdrOp,lit,lit2,litNull,litTs,drop",
+		"transforms":                       "dropC,flat,ts,tsRoot,cast,castKey,hdrKey,mvKey,hdrOp,lit,lit2,litNull,litTs,litArr,drop",
+		"transforms.litArr.type":           p + "InsertHeader",
+		"transforms.litArr.header":         "arr",
+		"transforms.litArr.value.literal":  `{"k": [1, 2.5], "m": [3]}`,
 		"transforms.tsRoot.type":           p + "TimestampConverter$Value",
 		"transforms.tsRoot.field":          "ts_ms",
 		"transforms.tsRoot.target.type":    "Timestamp",
@@ -193,21 +196,22 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 		if n := r.count(".s.c"); n != 0 {
 			t.Errorf("%s: %d records on s.c, which Filter drops", r.prefix, n)
 		}
-		maskFlattenedSource(t, r)
+		maskFlattenedSource(t, r, ".s.a", ".")
 	}
 	report(t, "pg-transforms-kafka2", ps)
 }
 
 // maskFlattenedSource blanks the clock and log-position members of the
-// flattened source block (source.ts_ms, source.lsn, ...): each side reads
-// its own slot at its own time, and compareSides ignores them only inside a
-// "source" object.
-func maskFlattenedSource(t *testing.T, r *topicReader) {
+// flattened source block (source<delim>ts_ms, source<delim>lsn, ...) in
+// the values of the topic ending in suffix: each side reads its own slot at
+// its own time, and compareSides ignores them only inside a "source"
+// object.
+func maskFlattenedSource(t *testing.T, r *topicReader, suffix, delim string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range r.recs {
 		x := &r.recs[i]
-		if !strings.HasSuffix(x.Topic, ".s.a") || x.Value == nil {
+		if !strings.HasSuffix(x.Topic, suffix) || x.Value == nil {
 			continue
 		}
 		var v map[string]any
@@ -218,9 +222,10 @@ func maskFlattenedSource(t *testing.T, r *topicReader) {
 			continue
 		}
 		payload, _ := v["payload"].(map[string]any)
-		for _, k := range []string{"ts_ms", "ts_us", "ts_ns", "lsn", "txId", "sequence", "xmin"} {
-			if payload["source."+k] != nil {
-				payload["source."+k] = "(varies)"
+		for _, k := range []string{"ts_ms", "ts_us", "ts_ns", "lsn", "txId", "sequence", "xmin",
+			"file", "pos", "gtid", "server_id", "thread"} {
+			if payload["source"+delim+k] != nil {
+				payload["source"+delim+k] = "(varies)"
 			}
 		}
 		b, err := json.Marshal(v)
