@@ -69,3 +69,12 @@ func DecodePosition(b []byte) (Position, error) {
 	err := json.Unmarshal(b, &p)
 	return p, err
 }
+
+// String returns the position as its JSON, for errors and logs.
+func (p Position) String() string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
+}

@@ -290,13 +290,17 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
 			if !t.Tolerance.All {
-				return fmt.Errorf("encode event at %+v: %w (errors.tolerance=all would skip it)", ev.Pos, err)
+				where := ""
+				if ev.Table != nil {
+					where = " on " + ev.Table.ID.String()
+				}
+				return fmt.Errorf("%s event%s at position %s: %w (errors.tolerance=all would skip it)", ev.Op, where, ev.Pos, err)
 			}
 			table := ""
 			if ev.Table != nil {
 				table = ev.Table.ID.Namespace + "." + ev.Table.ID.Name
 			}
-			attrs := []any{"table", table, "op", fmt.Sprint(ev.Op), "position", fmt.Sprintf("%+v", ev.Pos), "err", err}
+			attrs := []any{"table", table, "op", fmt.Sprint(ev.Op), "position", ev.Pos.String(), "err", err}
 			if t.Tolerance.LogMessages {
 				attrs = append(attrs, "before", fmt.Sprintf("%v", ev.Before), "after", fmt.Sprintf("%v", ev.After))
 			}
