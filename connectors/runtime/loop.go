@@ -290,11 +290,11 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
 			if !t.Tolerance.All {
-				where := ""
-				if ev.Table != nil {
-					where = " on " + ev.Table.ID.String()
+				what := "message"
+				if ev.Message == nil && ev.Table != nil {
+					what = fmt.Sprintf("%s event on %s", ev.Op, ev.Table.ID)
 				}
-				return fmt.Errorf("%s event%s at position %s: %w (errors.tolerance=all would skip it)", ev.Op, where, ev.Pos, err)
+				return fmt.Errorf("%s at position %s: %w (errors.tolerance=all would skip it)", what, ev.Pos, err)
 			}
 			table := ""
 			if ev.Table != nil {
