@@ -70,6 +70,9 @@ type Avro struct {
 	// messages caches the codecs of change.Message schemas, by subject and
 	// Connect schema.
 	messages map[messageCodecKey]*avroCodec
+
+	rec *recordMaker // Records; nil until first used
+	enc recordCodec  // EncodeRecord's header conversions
 }
 
 type messageCodecKey struct {

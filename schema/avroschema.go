@@ -121,19 +121,32 @@ func (g *avroSchemaGen) base(f *change.Field) error {
 			return fmt.Errorf("%w: array schema without an element schema", ErrValue)
 		}
 	case change.Map:
-		return fmt.Errorf("%w: map fields are not supported (change.Row defines no map representation)", ErrValue)
+		if f.KeyElem == nil || f.Elem == nil {
+			return fmt.Errorf("%w: map schema without a key or value schema", ErrValue)
+		}
 	default:
 		return fmt.Errorf("%w: unknown schema type %d", ErrValue, f.Type)
 	}
 
 	start := len(g.b)
 	g.b = append(g.b, `{"type":`...)
-	if f.Type == change.Array {
+	switch {
+	case f.Type == change.Array:
 		g.b = append(g.b, `"array","items":`...)
 		if err := g.schema(f.Elem, f.Elem.Optional); err != nil {
 			return fmt.Errorf("items: %w", err)
 		}
-	} else {
+	case f.Type == change.Map && stringKeys(f):
+		g.b = append(g.b, `"map","values":`...)
+		if err := g.schema(f.Elem, f.Elem.Optional); err != nil {
+			return fmt.Errorf("values: %w", err)
+		}
+	case f.Type == change.Map:
+		g.b = append(g.b, `"array","items":`...)
+		if err := g.mapEntry(f); err != nil {
+			return err
+		}
+	default:
 		g.b = appendString(g.b, prim)
 	}
 	n := len(g.b)
@@ -177,7 +190,7 @@ func (g *avroSchemaGen) base(f *change.Field) error {
 		g.b = append(g.b, `,"logicalType":"timestamp-millis"`...)
 	}
 	g.avroParams(f)
-	if f.Type != change.Array && len(g.b) == n {
+	if f.Type != change.Array && f.Type != change.Map && len(g.b) == n {
 		// No properties: Avro writes a bare primitive as its name.
 		g.b = appendString(g.b[:start], prim)
 		return nil
@@ -495,4 +508,68 @@ func sameDefault(a, b any) bool {
 		return fmt.Sprint(a) == fmt.Sprint(b) && reflect.TypeOf(a) == reflect.TypeOf(b)
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// stringKeys reports whether map schema f becomes an Avro map: AvroData
+// makes one of a map whose keys are required strings, and an array of
+// MapEntry records of any other.
+func stringKeys(f *change.Field) bool {
+	return f.KeyElem.Type == change.String && !f.KeyElem.Optional
+}
+
+// mapEntry appends the record AvroData makes for an entry of map schema f
+// whose keys are not required strings: fields key and value, named
+// io.confluent.connect.avro.MapEntry, or by the map's own name with the
+// property connect.internal.type=MapEntry.
+func (g *avroSchemaGen) mapEntry(f *change.Field) error {
+	space, name, named := avroDefaultNamespace, "MapEntry", f.Logical != ""
+	if named {
+		space, name = splitAvroName(f.Logical)
+	}
+	full := name
+	if space != "" {
+		full = space + "." + name
+	}
+	key, value := *f.KeyElem, *f.Elem
+	key.Name, value.Name = "key", "value"
+	entry := &change.Field{Type: change.Struct, Logical: full, Fields: []change.Field{key, value}}
+	if prev, ok := g.defined[full]; ok {
+		if !sameConnectSchema(prev, entry) {
+			return fmt.Errorf("%w: two different map entry schemas are both named %q; Avro needs one definition per name", ErrValue, full)
+		}
+		g.b = appendString(g.b, g.qualified(space, name))
+		return nil
+	}
+	g.defined[full] = entry
+	g.b = append(g.b, `{"type":"record","name":`...)
+	g.b = appendString(g.b, name)
+	if space != g.space {
+		g.b = append(g.b, `,"namespace":`...)
+		g.b = appendString(g.b, space)
+	}
+	saved := g.space
+	g.space = space
+	g.b = append(g.b, `,"fields":[`...)
+	for i, m := range []*change.Field{&entry.Fields[0], &entry.Fields[1]} {
+		if i > 0 {
+			g.b = append(g.b, ',')
+		}
+		if err := g.field(m); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+	}
+	g.b = append(g.b, ']')
+	g.space = saved
+	// The value encoder looks struct names up by the map's own schemas.
+	if n, ok := g.names[&entry.Fields[0]]; ok {
+		g.names[f.KeyElem] = n
+	}
+	if n, ok := g.names[&entry.Fields[1]]; ok {
+		g.names[f.Elem] = n
+	}
+	if named {
+		g.b = append(g.b, `,"connect.internal.type":"MapEntry"`...)
+	}
+	g.b = append(g.b, '}')
+	return nil
 }

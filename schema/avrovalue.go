@@ -103,7 +103,46 @@ func avroValue(f *change.Field, v any, names map[*change.Field]string, keepNulls
 			return m, nil
 		}
 	case change.Map:
-		return nil, fmt.Errorf("%w: map fields are not supported (change.Row defines no map representation)", ErrValue)
+		entries, ok := mapEntries(v)
+		if !ok {
+			break
+		}
+		if f.KeyElem == nil || f.Elem == nil {
+			return nil, fmt.Errorf("%w: map schema without a key or value schema", ErrValue)
+		}
+		if stringKeys(f) {
+			m := make(map[string]any, len(entries))
+			for _, e := range entries {
+				k, ok := e.Key.(string)
+				if !ok {
+					return nil, fmt.Errorf("%w: %T key in a map with string keys", ErrValue, e.Key)
+				}
+				x, err := avroValue(f.Elem, e.Value, names, keepNulls)
+				if err != nil {
+					return nil, fmt.Errorf("[%s]: %w", k, err)
+				}
+				m[k] = x
+			}
+			if f.Optional {
+				// Tagged, so that a map whose one key names a union
+				// branch is not taken for a tag.
+				return map[string]any{"map": m}, nil
+			}
+			return m, nil
+		}
+		out := make([]any, len(entries))
+		for i, e := range entries {
+			k, err := avroValue(f.KeyElem, e.Key, names, keepNulls)
+			if err != nil {
+				return nil, fmt.Errorf("key %v: %w", e.Key, err)
+			}
+			x, err := avroValue(f.Elem, e.Value, names, keepNulls)
+			if err != nil {
+				return nil, fmt.Errorf("[%v]: %w", e.Key, err)
+			}
+			out[i] = map[string]any{"key": k, "value": x}
+		}
+		return out, nil
 	default:
 		return nil, fmt.Errorf("%w: unknown schema type %d", ErrValue, f.Type)
 	}

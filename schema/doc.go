@@ -21,6 +21,13 @@
 //     values, which read back as the same number.
 //   - A Go string that is not valid UTF-8 (a Java string cannot be) has each
 //     invalid byte written as \uFFFD.
-//   - Map-typed fields are rejected: change.Row defines no map value, and no
-//     Postgres or MySQL type maps to a Connect map under Debezium's defaults.
+//   - A map value (change.MapValue) is written as JsonConverter writes
+//     one, though no Postgres or MySQL type maps to a Connect map under
+//     Debezium's defaults: only transforms make them.
+//
+// Records and EncodeRecord are the transforms path: Records gives the
+// Kafka Connect records (change.Record) Debezium hands to the transforms
+// chain, EncodeRecord writes any record as the converter does. With no
+// transform in between they write Encode's bytes, which the runtime keeps
+// as the fast path of a connector without transforms.
 package schema

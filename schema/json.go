@@ -23,6 +23,14 @@ type Message struct {
 	Topic      string
 	Key, Value []byte
 	Headers    []change.Header
+	// Partition is the partition the record goes to when Partitioned is
+	// set (a transform chose it); otherwise the sink's partitioner picks
+	// one from the key. A bool rather than change.NoPartition keeps the
+	// zero Message a record without a partition.
+	Partition   int32
+	Partitioned bool
+	// Timestamp is the record's timestamp; zero lets the producer stamp it.
+	Timestamp time.Time
 }
 
 // JSONOptions configures a JSON encoder with the Debezium and Kafka Connect
@@ -70,6 +78,9 @@ type JSON struct {
 	buf    []byte // scratch for the record being encoded
 	src    srcMemo
 	mem    arena // the bytes of the records handed out
+
+	rec *recordMaker // Records; nil until first used
+	enc recordCodec  // EncodeRecord's caches
 }
 
 // maxCachedTables bounds the schema cache: past it, the cache is dropped and

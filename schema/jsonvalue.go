@@ -82,7 +82,7 @@ func appendValueNulls(b []byte, f *change.Field, v any, replace bool) ([]byte, e
 			return appendStructNulls(b, f.Fields, x, replace)
 		}
 	case change.Map:
-		return b, fmt.Errorf("%w: map fields are not supported (change.Row defines no map representation)", ErrValue)
+		return appendMap(b, f, v, replace)
 	default:
 		return b, fmt.Errorf("%w: unknown schema type %d", ErrValue, f.Type)
 	}

@@ -94,7 +94,7 @@ func TestReplaceNullWithDefault(t *testing.T) {
 	nullKey := change.Row{nil, nil, "x", nil, nil, nil}
 	msgs, err := NewJSON(opts()).Encode(nil, event(tbl, change.OpCreate, nil, nullKey))
 	if err != nil || string(msgs[0].Key) != `{"id":0}` {
-		t.Errorf("null key with replacement: %v %s", err, msgs)
+		t.Errorf("null key with replacement: %v %s", err, msgs[0].Key)
 	}
 	o := opts()
 	o.KeyKeepNulls = true

@@ -2,16 +2,26 @@ package sinks
 
 import (
 	"context"
+	"time"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
-// Record is one message for a sink. A nil Value is a tombstone.
+// Record is one message for a sink. A nil Value is a tombstone. Its fields
+// match schema.Message, so a Message converts to one.
 type Record struct {
 	Topic   string
 	Key     []byte
 	Value   []byte
 	Headers []change.Header
+	// Partition is the partition the record goes to when Partitioned is
+	// set (a transform chose it, as Kafka Connect's record partition);
+	// otherwise the sink's partitioner picks one from the key.
+	Partition   int32
+	Partitioned bool
+	// Timestamp is the record's timestamp; zero lets the sink stamp it
+	// when it sends it.
+	Timestamp time.Time
 }
 
 // Sink writes batches of records together with the connector's checkpoint.

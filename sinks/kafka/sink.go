@@ -92,6 +92,7 @@ type Sink struct {
 	hdrTo   []kgo.RecordHeader
 
 	inTxn      bool
+	opened     time.Time // when the open transaction took its first record
 	mu         sync.Mutex
 	produceErr error // first failed produce of the open transaction
 }
@@ -128,13 +129,15 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		// begins right after the last one ended; retry soon.
 		kgo.ConcurrentTransactionsBackoff(time.Millisecond),
 		kgo.MaxVersions(ClassicTransactions()),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-		// A record not delivered within half the transaction timeout fails
-		// its batch, so a broker that went away makes Commit fail (the
-		// runtime retries and the connector's status says why) before the
-		// broker would abort the transaction itself; the client's default
-		// is to wait without end.
-		kgo.RecordDeliveryTimeout(cfg.TransactionTimeout / 2),
+		// Records that name a partition go to it; the others are
+		// partitioned by key as Kafka Connect's producer does (see
+		// partitioner.go).
+		kgo.RecordPartitioner(manualOr{kgo.StickyKeyPartitioner(nil)}),
+		// No kgo.RecordDeliveryTimeout: franz-go measures it from each
+		// batch's first record timestamp, and a record may carry its own,
+		// older timestamp (a transform's, e.g. the outbox event's time),
+		// which would fail at once. Commit bounds the wait instead (see
+		// deliveryTimeout).
 	}
 	opts = append(opts, cfg.Options...)
 	cl, err := kgo.NewClient(opts...)
@@ -273,12 +276,16 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		if err := s.cl.BeginTransaction(); err != nil {
 			return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
 		}
-		s.inTxn = true
+		s.inTxn, s.opened = true, time.Now()
 	}
 	for i := range recs {
 		r := &recs[i]
 		kr := s.record()
-		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers)}
+		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers),
+			Partition: -1, Timestamp: r.Timestamp}
+		if r.Partitioned {
+			kr.Partition = r.Partition
+		}
 		s.cl.Produce(ctx, kr, s.promise)
 	}
 	return nil
@@ -359,10 +366,21 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 		if err := s.cl.BeginTransaction(); err != nil {
 			return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
 		}
-		s.inTxn = true
+		s.inTxn, s.opened = true, time.Now()
 	}
 	s.cl.Produce(ctx, &kgo.Record{Topic: s.cfg.OffsetsTopic, Key: []byte(s.cfg.CheckpointKey), Value: checkpoint}, s.promise)
-	if err := s.cl.Flush(ctx); err != nil {
+	// Records not delivered within half the transaction timeout of the
+	// transaction's first one fail the commit, so a broker that went away
+	// makes Commit fail (the runtime retries and the connector's status
+	// says why) before the broker would abort the transaction itself;
+	// the client's default is to wait without end.
+	limit := s.cfg.TransactionTimeout / 2
+	fctx, cancel := context.WithDeadline(ctx, s.opened.Add(limit))
+	defer cancel()
+	if err := s.cl.Flush(fctx); err != nil {
+		if ctx.Err() == nil {
+			err = fmt.Errorf("records not delivered within %s (half the transaction timeout): %w", limit, err)
+		}
 		return s.fail(ctx, fmt.Errorf("kafka sink: flush: %w", err))
 	}
 	s.mu.Lock()
