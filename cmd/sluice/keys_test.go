@@ -138,7 +138,7 @@ func testPlugins() map[string]*runtime.Plugin {
 
 // TestEveryDebeziumKeyIsAccepted checks that every key of the inventory is
 // accepted by its connector class: honoured, or accepted with a reason.
-// Only transforms and predicates (issue #12) are refused.
+// None is refused.
 func TestEveryDebeziumKeyIsAccepted(t *testing.T) {
 	ps := testPlugins()
 	for _, c := range connectorNames {
@@ -155,9 +155,7 @@ func TestEveryDebeziumKeyIsAccepted(t *testing.T) {
 			case runtime.KeyUnknown:
 				t.Errorf("%s: %s key %q (%s) is not accepted: honour it (Keys, RuntimeKeys) or add it with a reason to the plugin's Unused map", c, k.From, k.Key, s)
 			case runtime.KeyRefused:
-				if !strings.HasPrefix(k.Key, "transforms") && !strings.HasPrefix(k.Key, "predicates") {
-					t.Errorf("%s: key %q is refused (%s)", c, k.Key, reason)
-				}
+				t.Errorf("%s: key %q is refused (%s)", c, k.Key, reason)
 			}
 		}
 		t.Logf("%s: %v", c, counts)

@@ -145,13 +145,9 @@ func removedReason(key string) string {
 
 // RefusedKeys are keys Kafka Connect or Debezium knows that sluice refuses,
 // because accepting them would silently change what is written. Each is an
-// error naming the reason and what to do.
-var RefusedKeys = map[string]string{
-	"transforms":  "transforms (single message transforms) are not supported by sluice yet (#12); remove transforms and transforms.* and apply the transformation downstream",
-	"transforms.": "transforms (single message transforms) are not supported by sluice yet (#12); remove transforms and transforms.* and apply the transformation downstream",
-	"predicates":  "predicates belong to transforms, which sluice does not support yet (#12); remove predicates and predicates.*",
-	"predicates.": "predicates belong to transforms, which sluice does not support yet (#12); remove predicates and predicates.*",
-}
+// error naming the reason and what to do. None is refused today (transforms
+// and predicates were, until the chain existed: #12).
+var RefusedKeys = map[string]string{}
 
 // suggest returns the known key closest to key by edit distance, or "" when
 // none is close enough to be a likely typo: at most a third of the key's

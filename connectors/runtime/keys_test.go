@@ -64,7 +64,7 @@ func TestUnknownKeySuggestsTheClosest(t *testing.T) {
 
 // TestRemovedAndFrameworkKeysAreAccepted: keys Debezium 2.0 removed and
 // Kafka Connect's own keys register, each with a reason naming the
-// replacement or why it does nothing; transforms are refused.
+// replacement or why it does nothing.
 func TestRemovedAndFrameworkKeysAreAccepted(t *testing.T) {
 	p := testPlugin(&scriptedSource{})
 	cfg := map[string]string{"connector.class": "test", "topic.prefix": "p",
@@ -86,13 +86,6 @@ func TestRemovedAndFrameworkKeysAreAccepted(t *testing.T) {
 	} {
 		if !strings.Contains(reasons[k], want) {
 			t.Errorf("%s: reason %q, want it to contain %q", k, reasons[k], want)
-		}
-	}
-	for _, k := range []string{"transforms", "transforms.unwrap.type", "predicates"} {
-		cfg := map[string]string{"connector.class": "test", "topic.prefix": "p", k: "x"}
-		_, _, probs := parseConfig([]Plugin{p}, "c1", cfg, slog.New(slog.DiscardHandler))
-		if got := strings.Join(probs[k], ""); !strings.Contains(got, "not supported by sluice yet") && !strings.Contains(got, "does not support yet") {
-			t.Errorf("%s: problem %q, want transforms refused", k, got)
 		}
 	}
 }

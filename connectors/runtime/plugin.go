@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
+	"github.com/sluicecdc/sluice/connectors/transforms"
 	"github.com/sluicecdc/sluice/schema"
 )
 
@@ -250,6 +251,9 @@ var RuntimeKeys = []string{
 	"producer.override.max.request.size", "producer.override.buffer.memory", "producer.override.client.id",
 	"producer.override.request.timeout.ms", "producer.override.delivery.timeout.ms",
 	"producer.override.acks", "producer.override.enable.idempotence", "producer.override.transactional.id",
+	// Kafka Connect's single message transforms and their predicates
+	// (transforms.go); the chain checks the keys under them.
+	"transforms", "transforms.", "predicates", "predicates.",
 }
 
 // The converter classes key.converter and value.converter accept: Kafka
@@ -283,6 +287,8 @@ type connectorConfig struct {
 	tolerance         Tolerance
 	// fieldNames is field.name.adjustment.mode (schema.NameAdjust*).
 	fieldNames string
+	// chain is the transforms chain; nil (or empty) without transforms.
+	chain *transforms.Chain
 }
 
 // WorkerDefaults are the daemon's defaults for connector keys, as a Kafka
@@ -437,6 +443,7 @@ func parseConfigWith(w WorkerDefaults, plugins []Plugin, name string, cfg map[st
 	cc.json.SchemaNameAdjustment = parseAdjustment(probs, cfg, "schema.name.adjustment.mode")
 	cc.fieldNames = parseAdjustment(probs, cfg, "field.name.adjustment.mode")
 	cc.retry = parseRetryPolicy(probs, cfg)
+	cc.chain = parseChain(probs, cfg)
 	checkMigrate(probs, cc.plugin, cfg)
 
 	src, err := cc.plugin.Build(name, cfg, log)
@@ -577,7 +584,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 		cc.json.Headers = nil
 	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
-		return withFieldNames(schema.NewJSON(cc.json), cc.fieldNames), nil
+		return withFieldNames(withChain(schema.NewJSON(cc.json), cc.chain, cc.tolerance, log), cc.fieldNames), nil
 	}
 	newRegistry := func(o *schema.RegistryOptions) (*schema.Registry, error) {
 		if o == nil {
@@ -609,7 +616,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 	if err != nil {
 		return nil, err
 	}
-	return withFieldNames(enc, cc.fieldNames), nil
+	return withFieldNames(withChain(enc, cc.chain, cc.tolerance, log), cc.fieldNames), nil
 }
 
 // flatten lists the problems of a joined error, looking through wrapping

@@ -160,6 +160,10 @@ var runtimeDefs = configdef.Concat(
 				"sluice supports org.apache.kafka.connect.json.JsonConverter (the default), io.confluent.connect.avro.AvroConverter " +
 				"and io.apicurio.registry.utils.converter.AvroConverter.",
 			Width: configdef.WidthShort, Display: "Value converter class"},
+		{Name: "transforms", Type: configdef.List, Default: configdef.Def(""), Importance: configdef.Low, Group: "Transforms", Order: 12,
+			Doc: "Aliases for the transformations to be applied to records.", Width: configdef.WidthLong, Display: "Transforms"},
+		{Name: "predicates", Type: configdef.List, Default: configdef.Def(""), Importance: configdef.Low, Group: "Predicates", Order: 13,
+			Doc: "Aliases for the predicates used by transformations.", Width: configdef.WidthLong, Display: "Predicates"},
 	},
 	// Keys the runtime handles for Debezium and Kafka Connect's error
 	// handling; a definition is listed only once the key is in RuntimeKeys.
@@ -172,7 +176,7 @@ var runtimeDefs = configdef.Concat(
 			Doc: "The longest wait between two attempts to reach a database or Kafka again; with retriable.restart.connector.wait.ms the smaller wins."},
 		{Name: "errors.tolerance", Type: configdef.String, Default: configdef.Def("none"), Importance: configdef.Medium,
 			Group: "Error Handling", Order: 3, Width: configdef.WidthShort, Display: "Error Tolerance",
-			Doc: "What an event that fails to encode (Kafka Connect: a converter failure) does: none fails the task; all skips the event, logs it at WARN and counts it in sluice_events_skipped_total."},
+			Doc: "What an event that fails to encode (Kafka Connect: a converter failure) or a record a transform fails on does: none fails the task; all skips the event (or the record) and logs it at WARN; skipped events are counted in sluice_events_skipped_total."},
 		{Name: "errors.log.enable", Type: configdef.Boolean, Default: configdef.Def("false"), Importance: configdef.Medium,
 			Group: "Error Handling", Order: 4, Width: configdef.WidthShort, Display: "Log Errors",
 			Doc: "Accepted; sluice always logs a skipped event with its table, position and error."},

@@ -269,7 +269,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 		}
 		if r == nil {
 			r = &retrier{policy: cc.retry}
-			for _, kr := range cc.plugin.UnusedKeys(cfg) {
+			for _, kr := range unusedKeys(cc.plugin, cfg) {
 				log.Info("configuration key accepted but not used", "key", kr[0], "reason", kr[1])
 			}
 		}
@@ -674,7 +674,7 @@ func (s *Supervisor) UnusedKeys(name string) ([]rest.UnusedKey, error) {
 		return []rest.UnusedKey{}, nil
 	}
 	out := []rest.UnusedKey{}
-	for _, kr := range p.UnusedKeys(m.config) {
+	for _, kr := range unusedKeys(p, m.config) {
 		out = append(out, rest.UnusedKey{Key: kr[0], Reason: kr[1]})
 	}
 	return out, nil
