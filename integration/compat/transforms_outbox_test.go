@@ -287,7 +287,7 @@ func TestOutboxMariaDBSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, name, cfg,
 		map[string]string{"topic.prefix": dp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + dp,
 			"transforms.outbox.route.topic.replacement": dp + ".routed.${routedByValue}"},
-		map[string]string{"topic.prefix": sp, "database.server.id": serverID(), "transforms.outbox.route.topic.replacement": sp + ".routed.${routedByValue}"}, nil)
+		map[string]string{"topic.prefix": sp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + sp, "transforms.outbox.route.topic.replacement": sp + ".routed.${routedByValue}"}, nil)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".routed.Order": 1}, 120*time.Second, dbz, slc.restClient)
 	var sqls []string
