@@ -45,6 +45,7 @@ type outboxEvent struct {
 	n      int
 	topic  string
 	offset int64
+	gone   bool // the writer deleted the row in the transaction that inserted it
 }
 
 func newOutboxLedger() *outboxLedger { return &outboxLedger{ids: map[string]outboxEvent{}} }
@@ -82,6 +83,7 @@ func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, sto
 			n  int
 		}
 		var batch []ins
+		gone := false
 		l.mu.Lock()
 		counts := l.counts
 		for range 1 + rng.IntN(4) {
@@ -103,6 +105,7 @@ func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, sto
 		}
 		switch r := rng.IntN(10); {
 		case r < 3:
+			gone = true
 			for _, e := range batch {
 				if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE id = $1", e.id); err != nil {
 					fail("delete", err)
@@ -133,7 +136,7 @@ func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, sto
 		l.mu.Lock()
 		for _, e := range batch {
 			l.counts[e.a] = e.n
-			l.ids[e.id] = outboxEvent{agg: e.a, n: e.n}
+			l.ids[e.id] = outboxEvent{agg: e.a, n: e.n, gone: gone}
 		}
 		l.mu.Unlock()
 		time.Sleep(2 * time.Millisecond)
@@ -194,10 +197,27 @@ func checkOutbox(recs []record, l *outboxLedger, topicOf func(agg int) string) (
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Lost events are counted by kind: those whose row the inserting
+	// transaction deleted apart, as no snapshot can read them (see
+	// TestPostgresOutboxCrashExactlyOnce).
+	var lost, lostGone []string
 	for id, ev := range l.ids {
 		if ids[id] == 0 {
-			report("event %s (agg-%d #%d) lost", id, ev.agg, ev.n)
+			if ev.gone {
+				lostGone = append(lostGone, fmt.Sprintf("%s (agg-%d #%d)", id, ev.agg, ev.n))
+			} else {
+				lost = append(lost, fmt.Sprintf("%s (agg-%d #%d)", id, ev.agg, ev.n))
+			}
 		}
+	}
+	for _, x := range [][]string{lost, lostGone} {
+		sort.Strings(x)
+	}
+	if len(lost) > 0 {
+		report("%d events lost, e.g. %s", len(lost), strings.Join(lost[:min(5, len(lost))], ", "))
+	}
+	if len(lostGone) > 0 {
+		report("%d events lost whose row was deleted in the transaction that inserted it, from %s to %s", len(lostGone), lostGone[0], lostGone[len(lostGone)-1])
 	}
 	for id := range ids {
 		if _, ok := l.ids[id]; !ok {
@@ -226,6 +246,15 @@ func checkOutbox(recs []record, l *outboxLedger, topicOf func(agg int) string) (
 // the snapshot and at random moments of the workload (and stops it once with
 // SIGTERM), restarts it each time, and checks with a read_committed consumer
 // that every event arrived exactly once, in order per aggregate.
+//
+// It fails today (2026-12) on one kind of event: a kill during the snapshot
+// makes the restarted connector read the rest of the table in a new
+// snapshot region, and drop the streamed changes of every transaction
+// visible in that region's snapshot, as the rows read there contain them.
+// An outbox row inserted and deleted by one such transaction (the usual
+// outbox cleanup) is in neither: its event is lost. Debezium, which redoes
+// an interrupted snapshot and streams from the slot's start, delivers it
+// (with the snapshot's rows twice). The checker names these losses apart.
 func TestPostgresOutboxCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
