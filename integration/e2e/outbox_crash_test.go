@@ -60,10 +60,10 @@ func (l *outboxLedger) eventID() string {
 // outboxWriter commits small transactions of outbox events until stop is
 // closed: 1-4 inserts, in a third of them deleted again in the same
 // transaction (the outbox's cleanup; the router drops deletes), now and then
-// an update of an older event (dropped with a warning) or a delete of older
-// rows in a transaction of its own.
-func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, stop <-chan struct{}) {
-	ctx := context.Background()
+// an update of an older event (dropped with a warning), and the oldest rows
+// deleted in a transaction of their own. run executes statements in one
+// transaction.
+func outboxWriter(t *testing.T, run func(stmts ...string) error, table string, l *outboxLedger, stop <-chan struct{}) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var older []string
 	for {
@@ -71,11 +71,6 @@ func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, sto
 		case <-stop:
 			return
 		default:
-		}
-		tx, err := pg.Begin(ctx)
-		if err != nil {
-			t.Errorf("outbox writer: begin: %v", err)
-			return
 		}
 		type ins struct {
 			id string
@@ -92,42 +87,36 @@ func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, sto
 			batch = append(batch, ins{l.eventID(), a, counts[a]})
 		}
 		l.mu.Unlock()
-		fail := func(what string, err error) {
-			t.Errorf("outbox writer: %s: %v", what, err)
-			_ = tx.Rollback(ctx)
-		}
+		var stmts []string
 		for _, e := range batch {
-			if _, err := tx.Exec(ctx, "INSERT INTO "+table+" (id, aggregatetype, aggregateid, type, payload) VALUES ($1, $2, $3, $4, $5)",
-				e.id, outboxAggType(e.a), fmt.Sprintf("agg-%d", e.a), "Event", fmt.Sprintf(`{"agg": "agg-%d", "n": %d, "pad": "%s"}`, e.a, e.n, strings.Repeat("p", 40))); err != nil {
-				fail("insert", err)
-				return
-			}
+			stmts = append(stmts, fmt.Sprintf("INSERT INTO %s (id, aggregatetype, aggregateid, type, payload) VALUES ('%s', '%s', 'agg-%d', 'Event', '%s')",
+				table, e.id, outboxAggType(e.a), e.a, outboxPayload(e.a, e.n, strings.Repeat("p", 40))))
 		}
 		switch r := rng.IntN(10); {
 		case r < 3:
 			gone = true
 			for _, e := range batch {
-				if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE id = $1", e.id); err != nil {
-					fail("delete", err)
-					return
-				}
+				stmts = append(stmts, fmt.Sprintf("DELETE FROM %s WHERE id = '%s'", table, e.id))
 			}
 		case r < 4 && len(older) > 0:
-			if _, err := tx.Exec(ctx, "UPDATE "+table+" SET type = 'Touched' WHERE id = $1", older[rng.IntN(len(older))]); err != nil {
-				fail("update", err)
-				return
-			}
+			stmts = append(stmts, fmt.Sprintf("UPDATE %s SET type = 'Touched' WHERE id = '%s'", table, older[rng.IntN(len(older))]))
 		default:
 			for _, e := range batch {
 				older = append(older, e.id)
 			}
 		}
-		if err := tx.Commit(ctx); err != nil {
-			t.Errorf("outbox writer: commit: %v", err)
+		if err := run(stmts...); err != nil {
+			t.Errorf("outbox writer: %v", err)
 			return
 		}
+		l.mu.Lock()
+		for _, e := range batch {
+			l.counts[e.a] = e.n
+			l.ids[e.id] = outboxEvent{agg: e.a, n: e.n, gone: gone}
+		}
+		l.mu.Unlock()
 		if len(older) > 200 {
-			if _, err := pg.Exec(ctx, "DELETE FROM "+table+" WHERE id = ANY($1)", older[:100]); err != nil {
+			if err := run(fmt.Sprintf("DELETE FROM %s WHERE id IN ('%s')", table, strings.Join(older[:100], "', '"))); err != nil {
 				t.Errorf("outbox writer: cleanup: %v", err)
 				return
 			}
@@ -140,14 +129,27 @@ func outboxWriter(t *testing.T, pg *pgx.Conn, table string, l *outboxLedger, sto
 			l.mu.Unlock()
 			older = older[100:]
 		}
-		l.mu.Lock()
-		for _, e := range batch {
-			l.counts[e.a] = e.n
-			l.ids[e.id] = outboxEvent{agg: e.a, n: e.n, gone: gone}
-		}
-		l.mu.Unlock()
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// outboxPayload is the JSON payload of aggregate a's event n.
+func outboxPayload(a, n int, pad string) string {
+	return fmt.Sprintf(`{"agg": "agg-%d", "n": %d, "pad": "%s"}`, a, n, pad)
+}
+
+// outboxPrepopulate records the snapshot's events in l and returns them as
+// rows (id, aggregatetype, aggregateid, type, payload), in id order.
+func outboxPrepopulate(l *outboxLedger) [][]any {
+	rows := make([][]any, 0, outboxPrepopulated)
+	for range outboxPrepopulated {
+		a := rand.IntN(outboxAggregates)
+		l.counts[a]++
+		id := l.eventID()
+		l.ids[id] = outboxEvent{agg: a, n: l.counts[a]}
+		rows = append(rows, []any{id, outboxAggType(a), fmt.Sprintf("agg-%d", a), "Event", outboxPayload(a, l.counts[a], "")})
+	}
+	return rows
 }
 
 // parseOutboxRecord reads a routed event: key "agg-<a>" (JSON), value the
@@ -294,20 +296,35 @@ func TestPostgresOutboxCrashExactlyOnce(t *testing.T) {
 	t.Cleanup(func() { mustExec(t, pgConn(t), "DROP SCHEMA "+prefix+" CASCADE") })
 	mustExec(t, pg, "CREATE TABLE "+table+" (id uuid PRIMARY KEY, aggregatetype varchar(255) NOT NULL, aggregateid varchar(255) NOT NULL, type varchar(255) NOT NULL, payload jsonb)")
 
-	// The snapshot's events: aggregate a's events in id order.
 	l := newOutboxLedger()
-	rows := make([][]any, 0, outboxPrepopulated)
-	for range outboxPrepopulated {
-		a := rand.IntN(outboxAggregates)
-		l.counts[a]++
-		id := l.eventID()
-		l.ids[id] = outboxEvent{agg: a, n: l.counts[a]}
-		rows = append(rows, []any{id, outboxAggType(a), fmt.Sprintf("agg-%d", a), "Event", fmt.Sprintf(`{"agg": "agg-%d", "n": %d}`, a, l.counts[a])})
-	}
-	if _, err := pg.CopyFrom(context.Background(), pgx.Identifier{prefix, "outbox"}, []string{"id", "aggregatetype", "aggregateid", "type", "payload"}, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := pg.CopyFrom(context.Background(), pgx.Identifier{prefix, "outbox"}, []string{"id", "aggregatetype", "aggregateid", "type", "payload"}, pgx.CopyFromRows(outboxPrepopulate(l))); err != nil {
 		t.Fatal(err)
 	}
+	wpg := pgConn(t)
+	run := func(stmts ...string) error {
+		ctx := context.Background()
+		tx, err := wpg.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				_ = tx.Rollback(ctx)
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return tx.Commit(ctx)
+	}
+	runOutboxCrash(t, prefix, pgConfig(t, prefix, slot, table), table, l, run)
+}
 
+// runOutboxCrash runs the outbox crash test on a prepopulated outbox table
+// captured by connector config cfg: the EventRouter routes its events to
+// <prefix>.events.<aggregate type>, a writer adds events through run while
+// sluice is killed during the snapshot (if it is still running), three
+// times while the writer works, and stopped once, and then the events read
+// with read_committed are checked against the ledger.
+func runOutboxCrash(t *testing.T, prefix string, cfg map[string]string, table string, l *outboxLedger, run func(...string) error) {
 	topicOf := func(a int) string { return prefix + ".events." + outboxAggType(a) }
 	var topics []string
 	for a := range 3 {
@@ -319,7 +336,6 @@ func TestPostgresOutboxCrashExactlyOnce(t *testing.T) {
 
 	dataDir := t.TempDir()
 	d := startDaemon(t, dataDir)
-	cfg := pgConfig(t, prefix, slot, table)
 	cfg["snapshot.fetch.size"] = "1000"
 	cfg["sluice.batch.max.events"] = "500"
 	for k, v := range map[string]string{
@@ -336,10 +352,9 @@ func TestPostgresOutboxCrashExactlyOnce(t *testing.T) {
 	}
 
 	stop := make(chan struct{})
-	wpg := pgConn(t)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); outboxWriter(t, wpg, table, l, stop) }()
+	go func() { defer wg.Done(); outboxWriter(t, run, table, l, stop) }()
 	defer func() {
 		select {
 		case <-stop:
@@ -395,6 +410,43 @@ func TestPostgresOutboxCrashExactlyOnce(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
+}
+
+// TestMariaDBOutboxCrashExactlyOnce is the MariaDB counterpart: the outbox
+// table's id a CHAR(36), its payload JSON.
+func TestMariaDBOutboxCrashExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	prefix := uniq("mobcrash")
+	db := prefix
+	table := db + ".outbox"
+	myDatabase(t, db)
+	my := myConn(t)
+	myExec(t, my, "USE "+db,
+		"CREATE TABLE "+table+" (id CHAR(36) PRIMARY KEY, aggregatetype VARCHAR(255) NOT NULL, aggregateid VARCHAR(255) NOT NULL, type VARCHAR(255) NOT NULL, payload JSON)")
+	l := newOutboxLedger()
+	rows := outboxPrepopulate(l)
+	for len(rows) > 0 {
+		chunk := rows[:min(1000, len(rows))]
+		rows = rows[len(chunk):]
+		var vals []string
+		for _, r := range chunk {
+			vals = append(vals, fmt.Sprintf("('%s', '%s', '%s', '%s', '%s')", r...))
+		}
+		myExec(t, my, "INSERT INTO "+table+" VALUES "+strings.Join(vals, ", "))
+	}
+	wmy := myConn(t)
+	run := func(stmts ...string) error {
+		for _, s := range append(append([]string{"BEGIN"}, stmts...), "COMMIT") {
+			if _, err := wmy.Execute(s); err != nil {
+				_, _ = wmy.Execute("ROLLBACK")
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	}
+	runOutboxCrash(t, prefix, myConfig(t, prefix, db), table, l, run)
 }
 
 // TestOutboxCheckerCatchesFaults gives the outbox checker a lost event, a
