@@ -121,12 +121,15 @@ func newOutboxRouter(c *Config) (Transform, error) {
 	expr := c.String(outboxRouteTopicRegex, "(?<routedByValue>.*)")
 	if re, err := CompileJavaRegexp(expr); err != nil {
 		c.Fail(outboxRouteTopicRegex, "A valid regular expressions is expected, but %v", err)
+	} else if anchored, err := regexp.Compile(`\A(?:` + re.String() + `)\z`); err != nil {
+		c.Fail(outboxRouteTopicRegex, "A valid regular expressions is expected, but %v", err)
 	} else {
-		o.regex = re
-		o.anchored = regexp.MustCompile(`\A(?:` + re.String() + `)\z`)
-		// A bad group reference in the replacement fails the records
-		// the regex matches, as in Java (a regex that never matches a
-		// whole topic never reads it).
+		// The anchored form decides, as Java's Matcher.matches, whether
+		// the whole topic matches; re finds the match to replace, as
+		// Matcher.replaceFirst. A bad group reference in the replacement
+		// fails the records the regex matches, as in Java (a regex that
+		// never matches a whole topic never reads it).
+		o.regex, o.anchored = re, anchored
 	}
 	return o, nil
 }

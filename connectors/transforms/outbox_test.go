@@ -422,3 +422,21 @@ func TestOutboxKeysMatchConnect(t *testing.T) {
 	}
 	_ = configdef.Key{}
 }
+
+// The route is Kafka's RegexRouter: Matcher.matches decides whether the
+// whole topic matches, then Matcher.replaceFirst rewrites the first match,
+// which need not be the whole topic.
+func TestOutboxRouteIsJavaRegexRouter(t *testing.T) {
+	for _, c := range []struct{ regex, replacement, topic, want string }{
+		{"(?<routedByValue>.*)", "outbox.event.${routedByValue}", "Order", "outbox.event.Order"},
+		{"a|ab", "X", "ab", "Xb"},           // matches as a whole; the first match is "a"
+		{"Ord", "X", "Order", "Order"},      // no whole match: unchanged
+		{"(.*)er", `\$$1`, "Order", "$Ord"}, // escapes and numbered groups
+	} {
+		o := newOutbox(t, map[string]string{"route.topic.regex": c.regex, "route.topic.replacement": c.replacement})
+		got, err := o.route(c.topic)
+		if err != nil || got != c.want {
+			t.Errorf("%s -> %s on %s: %q, %v; want %q", c.regex, c.replacement, c.topic, got, err, c.want)
+		}
+	}
+}
