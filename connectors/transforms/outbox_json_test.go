@@ -12,7 +12,7 @@ func optStruct(name string, fields ...change.Field) *change.Field {
 	return &change.Field{Type: change.Struct, Optional: true, Logical: name, Fields: fields}
 }
 
-func member(name string, f change.Field) change.Field {
+func obMember(name string, f change.Field) change.Field {
 	f.Name = name
 	return f
 }
@@ -32,51 +32,51 @@ func TestOutboxJSONExpansion(t *testing.T) {
 	}{
 		{name: "scalars and number kinds",
 			text: `{"s": "x", "b": true, "i": -2147483648, "l": 2147483648, "d": 1.5, "e": 1e2, "z": -0}`,
-			schema: optStruct("payload", member("s", obOptString), member("b", obOptBoolean), member("i", obOptInt32),
-				member("l", obOptInt64), member("d", obOptFloat64), member("e", obOptFloat64), member("z", obOptInt32)),
+			schema: optStruct("payload", obMember("s", obOptString), obMember("b", obOptBoolean), obMember("i", obOptInt32),
+				obMember("l", obOptInt64), obMember("d", obOptFloat64), obMember("e", obOptFloat64), obMember("z", obOptInt32)),
 			value:    change.StructValue{"x", true, int32(-2147483648), int64(2147483648), 1.5, 100.0, int32(0)},
 			replaced: true},
 		{name: "nested objects are named by their path; a repeated key keeps its first place and last value",
 			text: `{"a": {"b": {"c": 1}}, "k": 1, "k": "two"}`,
 			schema: optStruct("payload",
-				member("a", *optStruct("payload.a", member("b", *optStruct("payload.a.b", member("c", obOptInt32))))), member("k", obOptString)),
+				obMember("a", *optStruct("payload.a", obMember("b", *optStruct("payload.a.b", obMember("c", obOptInt32))))), obMember("k", obOptString)),
 			value:    change.StructValue{change.StructValue{change.StructValue{int32(1)}}, "two"},
 			replaced: true, err: ""},
 		{name: "nulls and empty arrays are left out",
 			text:     `{"n": null, "e": [], "x": 1}`,
-			schema:   optStruct("payload", member("x", obOptInt32)),
+			schema:   optStruct("payload", obMember("x", obOptInt32)),
 			value:    change.StructValue{int32(1)},
 			replaced: true},
 		{name: "nulls as optional bytes", nullAsBytes: true,
 			text:     `{"n": null, "a": [null, null]}`,
-			schema:   optStruct("payload", member("n", obOptBytes), member("a", optArray(&obOptBytes))),
+			schema:   optStruct("payload", obMember("n", obOptBytes), obMember("a", optArray(&obOptBytes))),
 			value:    change.StructValue{nil, []any{nil, nil}},
 			replaced: true},
 		{name: "arrays of scalars and of arrays; nulls inside",
 			text: `{"a": [null, 1, 2], "aa": [[true], [false, null]], "s": ["x"]}`,
-			schema: optStruct("payload", member("a", optArray(&obOptInt32)),
-				member("aa", optArray(&change.Field{Type: change.Array, Optional: true, Elem: &obOptBoolean})), member("s", optArray(&obOptString))),
+			schema: optStruct("payload", obMember("a", optArray(&obOptInt32)),
+				obMember("aa", optArray(&change.Field{Type: change.Array, Optional: true, Elem: &obOptBoolean})), obMember("s", optArray(&obOptString))),
 			value:    change.StructValue{[]any{nil, int32(1), int32(2)}, []any{[]any{true}, []any{false, nil}}, []any{"x"}},
 			replaced: true},
 		{name: "an array of objects of one schema keeps it optional",
 			text:     `{"l": [{"a": 1}, {"a": 2}]}`,
-			schema:   optStruct("payload", member("l", optArray(optStruct("payload.l", member("a", obOptInt32))))),
+			schema:   optStruct("payload", obMember("l", optArray(optStruct("payload.l", obMember("a", obOptInt32))))),
 			value:    change.StructValue{[]any{change.StructValue{int32(1)}, change.StructValue{int32(2)}}},
 			replaced: true},
 		{name: "an array of objects of several schemas gets the merge, not optional; bytes give way",
 			text: `{"l": [{"a": null, "b": "x"}, {"a": 1, "c": true}]}`, nullAsBytes: true,
-			schema: optStruct("payload", member("l", optArray(&change.Field{Type: change.Struct, Logical: "payload.l", Fields: []change.Field{
-				member("a", obOptInt32), member("b", obOptString), member("c", obOptBoolean)}}))),
+			schema: optStruct("payload", obMember("l", optArray(&change.Field{Type: change.Struct, Logical: "payload.l", Fields: []change.Field{
+				obMember("a", obOptInt32), obMember("b", obOptString), obMember("c", obOptBoolean)}}))),
 			value:    change.StructValue{[]any{change.StructValue{nil, "x", nil}, change.StructValue{int32(1), nil, true}}},
 			replaced: true},
 		{name: "a null element of a merged (required) struct array fails the value",
 			text: `{"l": [{"a": 1}, {"b": 2}, null]}`,
-			schema: optStruct("payload", member("l", optArray(&change.Field{Type: change.Struct, Logical: "payload.l", Fields: []change.Field{
-				member("a", obOptInt32), member("b", obOptInt32)}}))),
+			schema: optStruct("payload", obMember("l", optArray(&change.Field{Type: change.Struct, Logical: "payload.l", Fields: []change.Field{
+				obMember("a", obOptInt32), obMember("b", obOptInt32)}}))),
 			replaced: true, err: `Invalid value: null used for required element of array field: "l", schema type: STRUCT`},
 		{name: "an array of objects inside an array: elements unnamed",
 			text:     `{"m": [[{"x": 1}]]}`,
-			schema:   optStruct("payload", member("m", optArray(&change.Field{Type: change.Array, Optional: true, Elem: optStruct("", member("x", obOptInt32))}))),
+			schema:   optStruct("payload", obMember("m", optArray(&change.Field{Type: change.Array, Optional: true, Elem: optStruct("", obMember("x", obOptInt32))}))),
 			value:    change.StructValue{[]any{[]any{change.StructValue{int32(1)}}}},
 			replaced: true},
 		{name: "mixed element types", text: `{"a": [1, "x"]}`, err: "Field is not a homogenous array (1 x STRING)."},
@@ -86,12 +86,12 @@ func TestOutboxJSONExpansion(t *testing.T) {
 		{name: "not JSON text", text: ` {"a": 1}`, err: "Unable to parse payload starting with ' '"},
 		{name: "broken JSON", text: `{"a": }`, err: "invalid character '}' looking for beginning of value"},
 		{name: "what follows the first value is ignored", text: `{"a": 1} trailing {`,
-			schema: optStruct("payload", member("a", obOptInt32)), value: change.StructValue{int32(1)}, replaced: true},
+			schema: optStruct("payload", obMember("a", obOptInt32)), value: change.StructValue{int32(1)}, replaced: true},
 		{name: "a top-level array gets a schema but no value", text: `[{"a": 1}]`,
-			schema:   &change.Field{Type: change.Array, Optional: true, Elem: optStruct("payload", member("a", obOptInt32))},
+			schema:   &change.Field{Type: change.Array, Optional: true, Elem: optStruct("payload", obMember("a", obOptInt32))},
 			replaced: true, err: "Not a struct schema: Schema{ARRAY}"},
 		{name: "an integer beyond int64 gets a float64 schema and no value", text: `{"n": 99999999999999999999}`,
-			schema: optStruct("payload", member("n", obOptFloat64)), replaced: true,
+			schema: optStruct("payload", obMember("n", obOptFloat64)), replaced: true,
 			err: `Invalid Java object for schema with type FLOAT64: class java.math.BigDecimal for field: "n"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,20 +117,20 @@ func TestOutboxJSONExpansion(t *testing.T) {
 }
 
 func TestOutboxSchemaKeyTellsSchemasApart(t *testing.T) {
-	base := optStruct("p", member("a", obOptInt32))
+	base := optStruct("p", obMember("a", obOptInt32))
 	for name, other := range map[string]*change.Field{
-		"name":     optStruct("q", member("a", obOptInt32)),
-		"optional": {Type: change.Struct, Logical: "p", Fields: []change.Field{member("a", obOptInt32)}},
-		"member":   optStruct("p", member("b", obOptInt32)),
-		"type":     optStruct("p", member("a", obOptInt64)),
-		"version":  {Type: change.Struct, Optional: true, Logical: "p", Version: 2, Fields: []change.Field{member("a", obOptInt32)}},
+		"name":     optStruct("q", obMember("a", obOptInt32)),
+		"optional": {Type: change.Struct, Logical: "p", Fields: []change.Field{obMember("a", obOptInt32)}},
+		"member":   optStruct("p", obMember("b", obOptInt32)),
+		"type":     optStruct("p", obMember("a", obOptInt64)),
+		"version":  {Type: change.Struct, Optional: true, Logical: "p", Version: 2, Fields: []change.Field{obMember("a", obOptInt32)}},
 		"default":  optStruct("p", change.Field{Name: "a", Type: change.Int32, Optional: true, Default: int32(1)}),
 	} {
 		if obSchemaKey(base) == obSchemaKey(other) {
 			t.Errorf("%s: the keys are equal", name)
 		}
 	}
-	if obSchemaKey(base) != obSchemaKey(optStruct("p", member("a", obOptInt32))) {
+	if obSchemaKey(base) != obSchemaKey(optStruct("p", obMember("a", obOptInt32))) {
 		t.Error("equal schemas have different keys")
 	}
 }
