@@ -115,7 +115,7 @@ func TestConverterConfig(t *testing.T) {
 				(cc.valueRegistry.User != "u" || cc.valueRegistry.Password != "p:w") {
 				t.Errorf("basic auth = %q/%q, want u and p:w", cc.valueRegistry.User, cc.valueRegistry.Password)
 			}
-			enc, err := cc.newEncoder(nil, nil)
+			enc, err := cc.newEncoder(nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,7 +253,7 @@ func TestNameAdjustmentAvro(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	defer close(stop)
-	enc, err := cc.newEncoder(stop, slog.New(slog.DiscardHandler))
+	enc, err := cc.newEncoder(stop, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestContextHeadersConfig(t *testing.T) {
 		if len(probs) > 0 {
 			t.Fatalf("problems: %v", probs)
 		}
-		enc, err := cc.newEncoder(nil, slog.New(slog.DiscardHandler))
+		enc, err := cc.newEncoder(nil, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -209,7 +209,7 @@ func TestNameAdjustmentModes(t *testing.T) {
 		if len(probs) != 0 {
 			t.Fatal(probs)
 		}
-		enc, err := cc.newEncoder(nil, slog.New(slog.DiscardHandler))
+		enc, err := cc.newEncoder(nil, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,7 +37,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "sluice_task_retries_total", Help: "Retries of a connector's task after a retryable failure (a database or Kafka out of reach).",
 	}, []string{"connector"})
 	m.skipped = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "sluice_events_skipped_total", Help: "Events that failed to encode and were skipped (errors.tolerance=all).",
+		Name: "sluice_events_skipped_total", Help: "Events that failed to encode, and records a transform failed on, skipped with errors.tolerance=all.",
 	}, []string{"connector"})
 	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries, m.skipped)
 	return m

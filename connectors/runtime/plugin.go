@@ -576,15 +576,17 @@ func parseKeepNulls(p problems, cfg map[string]string, side string, avro bool) b
 // schema registry's retries.
 //
 // Each call is a new run of the connector: the context headers it gives
-// every record (extended.headers.enabled) carry a new run id.
-func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (Encoder, error) {
+// every record (extended.headers.enabled) carry a new run id. skipped, when
+// not nil, is called for each record a transform fails on and
+// errors.tolerance=all skips (the task's metrics count it).
+func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger, skipped func()) (Encoder, error) {
 	if cc.extendedHeaders {
 		cc.json.Headers = schema.ContextHeaders(cc.json.TopicPrefix, "0", cc.plugin.ConnectorName, schema.NewRunID(time.Now()))
 	} else {
 		cc.json.Headers = nil
 	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
-		return withFieldNames(withChain(schema.NewJSON(cc.json), cc.chain, cc.tolerance, log), cc.fieldNames), nil
+		return withFieldNames(withChain(schema.NewJSON(cc.json), cc.chain, cc.tolerance, log, skipped), cc.fieldNames), nil
 	}
 	newRegistry := func(o *schema.RegistryOptions) (*schema.Registry, error) {
 		if o == nil {
@@ -616,7 +618,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger) (E
 	if err != nil {
 		return nil, err
 	}
-	return withFieldNames(withChain(enc, cc.chain, cc.tolerance, log), cc.fieldNames), nil
+	return withFieldNames(withChain(enc, cc.chain, cc.tolerance, log, skipped), cc.fieldNames), nil
 }
 
 // flatten lists the problems of a joined error, looking through wrapping

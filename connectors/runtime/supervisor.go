@@ -278,7 +278,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 				log.Info("configuration key accepted but not used", "key", kr[0], "reason", kr[1])
 			}
 		}
-		enc, err := cc.newEncoder(ctx.Done(), log)
+		enc, err := cc.newEncoder(ctx.Done(), log, func() { s.opts.Metrics.observeSkipped(m.name) })
 		if err != nil {
 			s.setState(m, StateFailed, sec.scrub(trace(err)))
 			return

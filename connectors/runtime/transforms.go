@@ -32,25 +32,32 @@ type recordEncoder interface {
 //
 // A record the chain fails on follows the task's Tolerance: with All it
 // is dropped and logged at WARN naming the transform's alias; with None
-// the error (which names the alias) fails the task.
+// the error (which names the alias) fails the task. A skipped record is
+// counted by skipped (sluice_events_skipped_total), as an event that fails
+// to encode is.
 type chainEncoder struct {
 	enc       recordEncoder
 	chain     *transforms.Chain
 	tolerance Tolerance
 	log       *slog.Logger
+	skipped   func()          // called once per skipped record; never nil
 	recs      []change.Record // scratch
 }
 
 // withChain wraps enc in a chainEncoder when chain has transforms; with
-// none it returns enc itself.
-func withChain(enc recordEncoder, chain *transforms.Chain, tol Tolerance, log *slog.Logger) Encoder {
+// none it returns enc itself. skipped, when not nil, is called for each
+// record the chain fails on and errors.tolerance=all skips.
+func withChain(enc recordEncoder, chain *transforms.Chain, tol Tolerance, log *slog.Logger, skipped func()) Encoder {
 	if chain.Len() == 0 {
 		return enc
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &chainEncoder{enc: enc, chain: chain, tolerance: tol, log: log}
+	if skipped == nil {
+		skipped = func() {}
+	}
+	return &chainEncoder{enc: enc, chain: chain, tolerance: tol, log: log, skipped: skipped}
 }
 
 // Encode appends the encoded records of ev that the chain keeps. On error
@@ -73,6 +80,7 @@ func (c *chainEncoder) Encode(dst []schema.Message, ev *change.Event) ([]schema.
 				attrs = append(attrs, "key", fmt.Sprintf("%v", recs[i].Key), "value", fmt.Sprintf("%v", recs[i].Value))
 			}
 			c.log.Warn("record skipped: a transform failed on it and errors.tolerance=all", attrs...)
+			c.skipped()
 			continue
 		}
 		if out == nil {

@@ -115,7 +115,7 @@ func TestEmptyChainKeepsTheEncoder(t *testing.T) {
 		if len(probs) != 0 {
 			t.Fatalf("%v: %v", cfg, probs)
 		}
-		enc, err := cc.newEncoder(nil, nil)
+		enc, err := cc.newEncoder(nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func TestChainEncoder(t *testing.T) {
 	}
 	cc.extendedHeaders = false
 	cc.json.Now = func() time.Time { return time.UnixMilli(1714558530123) }
-	enc, err := cc.newEncoder(nil, nil)
+	enc, err := cc.newEncoder(nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,8 @@ func TestTransformFailureFollowsTolerance(t *testing.T) {
 		}
 		var logs bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
-		enc, err := cc.newEncoder(nil, log)
+		skipped := 0
+		enc, err := cc.newEncoder(nil, log, func() { skipped++ })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,6 +209,9 @@ func TestTransformFailureFollowsTolerance(t *testing.T) {
 				t.Errorf("tolerance all: %d WARN lines naming boom, want 10:\n%s", c, logs.String())
 			}
 		}
+		if want := map[string]int{"none": 0, "all": 10}[tol]; skipped != want {
+			t.Errorf("tolerance %s: %d records counted as skipped, want %d", tol, skipped, want)
+		}
 	}
 }
 
@@ -221,7 +225,7 @@ func TestRawRecordsBypassTheChain(t *testing.T) {
 	if len(probs) != 0 {
 		t.Fatal(probs)
 	}
-	enc, err := cc.newEncoder(nil, nil)
+	enc, err := cc.newEncoder(nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
