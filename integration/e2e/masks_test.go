@@ -39,9 +39,15 @@ import (
 
 // maskSecrets are the values no output may contain: texts are searched as
 // substrings, numbers as whole numbers (not inside a longer one).
+// defaults are secrets that are the default of a masked column: Debezium
+// puts a column's default in its Connect schema without the column's mask
+// (TableSchemaBuilder.addField converts it with custom converters only),
+// and MaskField keeps the schema, so they may appear as a schema's
+// "default" and nowhere else.
 type maskSecrets struct {
-	texts []string
-	nums  []string
+	texts    []string
+	nums     []string
+	defaults []string
 }
 
 // maskRow is one row's values of both tables.
@@ -181,6 +187,12 @@ func (o maskOutput) find(s maskSecrets) map[string][]string {
 	sort.Strings(wheres)
 	for _, w := range wheres {
 		text := o[w]
+		for _, x := range s.defaults {
+			// "default" and Avro's "connect.default", as JSON or inside the
+			// registry's schema string.
+			text = strings.ReplaceAll(text, `default":"`+x+`"`, `default":"<a masked column's default>"`)
+			text = strings.ReplaceAll(text, `default\":\"`+x+`\"`, `default\":\"<a masked column's default>\"`)
+		}
 		for _, x := range s.texts {
 			if strings.Contains(text, x) {
 				found[x] = append(found[x], w)
@@ -215,9 +227,21 @@ func runMasks(t *testing.T, masked bool) (maskOutput, maskSecrets) {
 		db.exec(fmt.Sprintf("INSERT INTO %s.%s_k VALUES (%d, '%s', '%s', '%s')", db.ns, base, r.id, r.kMask, r.kHash, r.kTrunc))
 		db.exec(fmt.Sprintf("INSERT INTO %s.%s_m VALUES (%d, '%s', %d, '%s')", db.ns, base, r.id, r.mText, r.mNum, r.mDate))
 	}
+	// Postgres columns get secret defaults too, which Connect schemas carry
+	// (MariaDB's would be in the DDL of its schema history, as in Debezium).
+	dflt := newMaskRow(tag, 0, 0)
+	secrets.texts = append(secrets.texts, dflt.kMask, dflt.mText)
+	if masked {
+		secrets.defaults = []string{dflt.kMask, dflt.mText}
+	}
 	for _, db := range dbs {
-		db.exec(fmt.Sprintf("CREATE TABLE %s.%s_k (id int PRIMARY KEY, c_mask text, c_hash varchar(200), c_trunc text)", db.ns, base))
-		db.exec(fmt.Sprintf("CREATE TABLE %s.%s_m (id int PRIMARY KEY, m_text text, m_num bigint, m_date date)", db.ns, base))
+		k, m := "", ""
+		if db.name == "pg" {
+			k = fmt.Sprintf(" DEFAULT '%s'", dflt.kMask)
+			m = fmt.Sprintf(" DEFAULT '%s'", dflt.mText)
+		}
+		db.exec(fmt.Sprintf("CREATE TABLE %s.%s_k (id int PRIMARY KEY, c_mask text%s, c_hash varchar(200), c_trunc text)", db.ns, base, k))
+		db.exec(fmt.Sprintf("CREATE TABLE %s.%s_m (id int PRIMARY KEY, m_text text%s, m_num bigint, m_date date)", db.ns, base, m))
 		if db.name == "pg" {
 			db.exec(fmt.Sprintf("ALTER TABLE %s.%s_k REPLICA IDENTITY FULL", db.ns, base))
 			db.exec(fmt.Sprintf("ALTER TABLE %s.%s_m REPLICA IDENTITY FULL", db.ns, base))
@@ -293,7 +317,20 @@ func runMasks(t *testing.T, masked bool) (maskOutput, maskSecrets) {
 	deleteTopics(t, all...)
 	dec := newAvroDecoder()
 	recs := newConsumer(t, append(all, "sluice-offsets")...)
-	recs.waitCount(t, 11*len(conns), 30*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		n := 0
+		for _, r := range recs.snapshot() {
+			if strings.HasPrefix(r.Topic, base) {
+				n++
+			}
+		}
+		if n >= 11*len(conns) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d records of the connectors' topics read again, want at least %d", n, 11*len(conns))
+		}
+	}
 	perTopic := map[string]int{}
 	for i, r := range recs.settle(2 * time.Second) {
 		if r.Topic == "sluice-offsets" && !strings.HasPrefix(string(r.Key), base) {
@@ -386,6 +423,14 @@ func maskAdmin(t *testing.T) *kadm.Client {
 func TestMasksLeaveNoClearValue(t *testing.T) {
 	out, secrets := runMasks(t, true)
 	found := out.find(secrets)
+	// The defaults are in the schemas, as Debezium and Kafka write them:
+	// the exception above is needed, and covers them.
+	unexcused := out.find(maskSecrets{texts: secrets.defaults})
+	for _, x := range secrets.defaults {
+		if len(unexcused[x]) == 0 {
+			t.Errorf("the default %s is in no schema: drop the exception for defaults", x)
+		}
+	}
 	keys := make([]string, 0, len(found))
 	for k := range found {
 		keys = append(keys, k)
@@ -393,7 +438,7 @@ func TestMasksLeaveNoClearValue(t *testing.T) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		w := found[k]
-		t.Errorf("the secret %s is in %d outputs, e.g. %v:\n%.1500s", k, len(w), w[:min(len(w), 5)], excerpt(out[w[0]], k))
+		t.Errorf("the secret %s is in %d outputs: %v; in the first:\n%s", k, len(w), w, excerpt(out[w[0]], k))
 	}
 	t.Logf("%d outputs searched for %d secrets", len(out), len(secrets.texts)+len(secrets.nums))
 }
@@ -405,12 +450,17 @@ func TestMaskScanFindsClearValues(t *testing.T) {
 	out, secrets := runMasks(t, false)
 	found := out.find(secrets)
 	for _, s := range slices.Concat(secrets.texts, secrets.nums) {
+		if isoDate.MatchString(s) {
+			continue // a date is written as its epoch days, a secret of its own
+		}
 		inRecords := slices.ContainsFunc(found[s], func(w string) bool { return strings.HasPrefix(w, "record ") })
 		if !inRecords {
 			t.Errorf("unmasked, the secret %s is in no record (found in %v)", s, found[s])
 		}
 	}
 }
+
+var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // excerpt returns the part of text around s.
 func excerpt(text, s string) string {
