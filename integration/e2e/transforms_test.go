@@ -129,9 +129,14 @@ func TestTransformErrorToleranceNone(t *testing.T) {
 			t.Errorf("trace lacks %q:\n%.800s", want, trace)
 		}
 	}
+	// The batch in hand when the transform fails is not committed, so the
+	// failing transaction's row before the bad one (4) is normally not in
+	// Kafka either; it may be, once, if a batch ended inside the
+	// transaction (a linger), never the bad row or those after it.
 	check := func(when string) {
 		t.Helper()
-		if ids := tfIDs(t, c.settle(2*time.Second)); !slices.Equal(ids, []int{1, 2, 3}) {
+		ids := tfIDs(t, c.settle(2*time.Second))
+		if !slices.Equal(ids, []int{1, 2, 3}) && !slices.Equal(ids, []int{1, 2, 3, 4}) {
 			t.Errorf("%s: ids in Kafka %v, want [1 2 3] (each once, nothing of the failing transaction)", when, ids)
 		}
 	}
