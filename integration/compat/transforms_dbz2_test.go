@@ -104,6 +104,11 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, name, cfg,
 		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
 		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	// The same chain on sluice with Avro through the registry.
+	ap := uniq("slca")
+	createTopics(t, 3, ap+".s.orders_all", ap+".s.parts", ap+".s.times")
+	apPair := startAvroRun(t, slc, uniq("tfdbz2_pga"), cfg,
+		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}, p.dbz)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".s.orders_all": 4, ".s.parts": 3, ".s.times": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,
@@ -133,6 +138,8 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		}
 	}
 	report(t, "pg-tfdbz2", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".s.orders_all": 9, ".s.parts": 11, ".s.times": 3}, 60*time.Second, dbz, slc.restClient)
+	compareAvroWithJSON(t, apPair)
 }
 
 // TestMariaDBDebeziumTransformsSideBySide registers one MariaDB connector

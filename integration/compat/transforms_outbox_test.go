@@ -44,6 +44,7 @@ func TestOutboxSideBySide(t *testing.T) {
 	slc := startDaemon(t)
 	var ps []pair
 	var timed []timedPair
+	var apPair pair
 
 	// PostgreSQL.
 	db := uniq("outbox_pg")
@@ -111,6 +112,12 @@ func TestOutboxSideBySide(t *testing.T) {
 		}
 		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
 		createBoth(t, dbz, slc.restClient, name, cfg, dOwn, sOwn, nil)
+		if run.tag == "hdr" {
+			// The expanded payloads on sluice with Avro through the registry.
+			ap := uniq("slca")
+			apPair = startAvroRun(t, slc, uniq("outbox_pga"), cfg,
+				map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap, "transforms.outbox.route.topic.replacement": ap + ".routed.${routedByValue}"}, p.dbz)
+		}
 		ps = append(ps, p)
 		timed = append(timed, timedPair{dp, sp, run.opts["table.field.event.timestamp"] != ""})
 	}
@@ -150,6 +157,12 @@ func TestOutboxSideBySide(t *testing.T) {
 		}
 	}
 	report(t, "outbox-pg", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".routed.End": 1}, 60*time.Second, dbz, slc.restClient)
+	settle([]pair{apPair}, 2*time.Second, 10*time.Second)
+	compareAvroWithJSON(t, apPair)
+	// The registry holds the expanded payload's schema (a record), not the
+	// string column's.
+	t.Logf("registry .routed.End-value: %v", checkRegistrySchema(t, apPair, ".routed.End"))
 	compareTimestamps(t, timed, `\.(routed|byType)\.`)
 }
 
