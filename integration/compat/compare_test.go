@@ -181,9 +181,18 @@ func groupByTopic(s side) (map[string]*keyed, []string) {
 	m := map[string]*keyed{}
 	var order []string
 	recs := append([]rec(nil), s.Recs...)
+	// Topics in order of first arrival (a comparator that returned false
+	// for any two topics would not be an ordering, and the sort could then
+	// misplace records of one topic), then partition and offset.
+	first := map[string]int{}
+	for _, r := range recs {
+		if _, ok := first[r.Topic]; !ok {
+			first[r.Topic] = len(first)
+		}
+	}
 	sort.SliceStable(recs, func(i, j int) bool {
 		if recs[i].Topic != recs[j].Topic {
-			return false // keep arrival order across topics
+			return first[recs[i].Topic] < first[recs[j].Topic]
 		}
 		if recs[i].Partition != recs[j].Partition {
 			return recs[i].Partition < recs[j].Partition

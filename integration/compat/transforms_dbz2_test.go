@@ -206,6 +206,14 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 		map[string]string{"topic.prefix": dp, "database.server.id": serverID()},
 		map[string]string{"topic.prefix": sp, "database.server.id": serverID()},
 		[]string{"schema.history.internal.kafka.bootstrap.servers", "schema.history.internal.kafka.topic"})
+	// The same chain on sluice with Avro through the registry, without the
+	// schema change topic (it carries other tests' databases; the JSON pair
+	// checks SchemaChangeEventFilter).
+	ap := uniq("slca")
+	createTopics(t, 2, ap+"."+db+".ev", ap+"."+db+".ev2", ap+"."+db+".zz_end")
+	createHistoryTopic(t, p.slc, "hist_"+ap)
+	apPair := startAvroRun(t, slc, uniq("tfdbz2_mya"), cfg,
+		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "include.schema.changes": "false", "schema.history.internal.kafka.topic": "hist_" + ap}, p.dbz)
 	ps := []pair{p}
 	d := "." + db
 	waitCounts(t, ps, map[string]int{d + ".ev": 2, d + ".ev2": 1}, 120*time.Second, dbz, slc.restClient)
@@ -237,6 +245,8 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 		t.Errorf("%s", d)
 	}
 	t.Logf("%d Debezium records compared with %d sluice records: %d differences", len(dr), len(sr), len(diffs))
+	waitCounts(t, []pair{apPair}, map[string]int{d + ".ev": 6, d + ".ev2": 2, d + ".zz_end": 1}, 60*time.Second, dbz, slc.restClient)
+	compareAvroWithJSON(t, apPair, "")
 }
 
 // ownDatabase drops the schema change events (topic prefix) of databases

@@ -162,7 +162,7 @@ func TestOutboxSideBySide(t *testing.T) {
 	compareAvroWithJSON(t, apPair)
 	// The registry holds the expanded payload's schema (a record), not the
 	// string column's.
-	t.Logf("registry .routed.End-value: %v", checkRegistrySchema(t, apPair, ".routed.End"))
+	t.Logf("registry %s.routed.End-value: %v", apPair.slc.prefix, checkRegistrySchema(t, apPair, ".routed.End"))
 	compareTimestamps(t, timed, `\.(routed|byType)\.`)
 }
 
@@ -301,6 +301,12 @@ func TestOutboxMariaDBSideBySide(t *testing.T) {
 		map[string]string{"topic.prefix": dp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + dp,
 			"transforms.outbox.route.topic.replacement": dp + ".routed.${routedByValue}"},
 		map[string]string{"topic.prefix": sp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + sp, "transforms.outbox.route.topic.replacement": sp + ".routed.${routedByValue}"}, nil)
+	// The expanded payloads on sluice with Avro through the registry.
+	ap := uniq("slca")
+	createHistoryTopic(t, p.slc, "hist_"+ap)
+	apPair := startAvroRun(t, slc, uniq("outbox_mya"), cfg,
+		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + ap,
+			"transforms.outbox.route.topic.replacement": ap + ".routed.${routedByValue}"}, p.dbz)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".routed.Order": 1}, 120*time.Second, dbz, slc.restClient)
 	var sqls []string
@@ -323,5 +329,9 @@ func TestOutboxMariaDBSideBySide(t *testing.T) {
 		t.Errorf("Debezium routed %d events, want at least %d", n, 2*len(outboxPayloads))
 	}
 	report(t, "outbox-mariadb", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".routed.End": 1}, 60*time.Second, dbz, slc.restClient)
+	settle([]pair{apPair}, 2*time.Second, 10*time.Second)
+	compareAvroWithJSON(t, apPair)
+	t.Logf("registry %s.routed.End-value: %v", ap, checkRegistrySchema(t, apPair, ".routed.End"))
 	compareTimestamps(t, []timedPair{{dp, sp, true}}, `\.routed\.`)
 }
