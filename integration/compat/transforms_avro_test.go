@@ -6,10 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,62 +170,6 @@ func compareAvroWithJSON(t *testing.T, ap pair, skip ...string) int {
 	t.Logf("%s: %d Avro records decoded and compared with Debezium's %d JSON records, %d differences",
 		ap.name, len(as), len(js), len(diffs))
 	return len(as)
-}
-
-// jsonPayload returns the payload of a JSON-with-schemas key or value, or
-// b itself when it has no {"schema","payload"} wrapper (nil for nil or a
-// null payload).
-func jsonPayload(b []byte) ([]byte, error) {
-	if b == nil {
-		return nil, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil || len(m) != 2 || m["schema"] == nil || m["payload"] == nil {
-		return b, nil //nolint:nilerr // not a wrapper: the payload itself
-	}
-	if string(m["payload"]) == "null" {
-		// A null under an optional schema: the AvroConverter writes a
-		// null record value for it.
-		return nil, nil
-	}
-	return m["payload"], nil
-}
-
-// canonicalNumbers rewrites every number of a JSON text whose value is an
-// integer in the int64 range as that integer: JsonConverter writes a
-// float64 of 16777216 as 1.6777216E7, the decoded Avro double as 16777216.
-// The number's type is the schema's, which the registry holds; here only
-// values are compared.
-func canonicalNumbers(b []byte) ([]byte, error) {
-	if b == nil {
-		return nil, nil
-	}
-	v, err := parseJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	var walk func(any) any
-	walk = func(v any) any {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				x[k] = walk(e)
-			}
-		case []any:
-			for i := range x {
-				x[i] = walk(x[i])
-			}
-		case json.Number:
-			if _, err := x.Int64(); err == nil {
-				return x
-			}
-			if f, err := x.Float64(); err == nil && f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
-				return json.Number(strconv.FormatInt(int64(f), 10))
-			}
-		}
-		return v
-	}
-	return json.Marshal(walk(v))
 }
 
 // avroDecoder decodes Confluent-framed Avro with the registry's schemas.
