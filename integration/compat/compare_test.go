@@ -181,9 +181,18 @@ func groupByTopic(s side) (map[string]*keyed, []string) {
 	m := map[string]*keyed{}
 	var order []string
 	recs := append([]rec(nil), s.Recs...)
+	// Topics in order of first arrival (a comparator that returned false
+	// for any two topics would not be an ordering, and the sort could then
+	// misplace records of one topic), then partition and offset.
+	first := map[string]int{}
+	for _, r := range recs {
+		if _, ok := first[r.Topic]; !ok {
+			first[r.Topic] = len(first)
+		}
+	}
 	sort.SliceStable(recs, func(i, j int) bool {
 		if recs[i].Topic != recs[j].Topic {
-			return false // keep arrival order across topics
+			return first[recs[i].Topic] < first[recs[j].Topic]
 		}
 		if recs[i].Partition != recs[j].Partition {
 			return recs[i].Partition < recs[j].Partition
@@ -729,4 +738,29 @@ func joinDiffs(ds []difference) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// TestGroupByTopicOrdersEachTopic checks that records of one topic and key
+// come out in partition and offset order whatever the other topics'
+// records between them (a comparator that called any two topics equal
+// left the input [T1/p1, T2/p0, T1/p0] unsorted).
+func TestGroupByTopicOrdersEachTopic(t *testing.T) {
+	key := []byte(`{"id":1}`)
+	s := side{Prefix: "p", Recs: []rec{
+		{Topic: "p.a", Partition: 1, Offset: 0, Key: key, Value: []byte(`1`)},
+		{Topic: "p.b", Partition: 0, Offset: 0, Key: key, Value: []byte(`2`)},
+		{Topic: "p.a", Partition: 0, Offset: 3, Key: key, Value: []byte(`3`)},
+		{Topic: "p.a", Partition: 0, Offset: 1, Key: key, Value: []byte(`4`)},
+	}}
+	g, order := groupByTopic(s)
+	if strings.Join(order, ",") != ".a,.b" {
+		t.Fatalf("topic order %v", order)
+	}
+	var got []string
+	for _, r := range g[".a"].byKey[keyIdentity(key, "p")] {
+		got = append(got, string(r.Value))
+	}
+	if strings.Join(got, ",") != "4,3,1" {
+		t.Errorf(".a records in order %v, want [4 3 1] (partition 0 by offset, then partition 1)", got)
+	}
 }

@@ -104,6 +104,11 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, name, cfg,
 		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
 		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	// The same chain on sluice with Avro through the registry.
+	ap := uniq("slca")
+	createTopics(t, 3, ap+".s.orders_all", ap+".s.parts", ap+".s.times")
+	apPair := startAvroRun(t, slc, uniq("tfdbz2_pga"), cfg,
+		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}, p.dbz)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".s.orders_all": 4, ".s.parts": 3, ".s.times": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,
@@ -133,6 +138,8 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		}
 	}
 	report(t, "pg-tfdbz2", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".s.orders_all": 9, ".s.parts": 11, ".s.times": 3}, 60*time.Second, dbz, slc.restClient)
+	compareAvroWithJSON(t, apPair)
 }
 
 // TestMariaDBDebeziumTransformsSideBySide registers one MariaDB connector
@@ -202,6 +209,18 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 	ps := []pair{p}
 	d := "." + db
 	waitCounts(t, ps, map[string]int{d + ".ev": 2, d + ".ev2": 1}, 120*time.Second, dbz, slc.restClient)
+	// The same chain on sluice with Avro through the registry, without the
+	// schema change topic (it carries other tests' databases; the JSON pair
+	// checks SchemaChangeEventFilter). It starts once sluice's JSON
+	// connector has written its snapshot (created with it, that connector
+	// sometimes stayed UNASSIGNED and wrote nothing, or wrote no schema
+	// change event), and its own snapshot ends before the changes.
+	ap := uniq("slca")
+	createTopics(t, 2, ap+"."+db+".ev", ap+"."+db+".ev2", ap+"."+db+".zz_end")
+	createHistoryTopic(t, p.slc, "hist_"+ap)
+	apPair := startAvroRun(t, slc, uniq("tfdbz2_mya"), cfg,
+		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "include.schema.changes": "false", "schema.history.internal.kafka.topic": "hist_" + ap}, p.dbz)
+	waitCounts(t, []pair{apPair}, map[string]int{d + ".ev": 2, d + ".ev2": 1}, 60*time.Second, dbz, slc.restClient)
 	myExec(t, my,
 		"ALTER TABLE ev ADD COLUMN extra INT",
 		"INSERT INTO ev VALUES (3, 'three', '2024-06-01 00:00:00', '2024-06-01 00:00:00.5', '2024-06-01 00:00:00', '2024-06-01', '23:59:59', 7)",
@@ -230,6 +249,8 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 		t.Errorf("%s", d)
 	}
 	t.Logf("%d Debezium records compared with %d sluice records: %d differences", len(dr), len(sr), len(diffs))
+	waitCounts(t, []pair{apPair}, map[string]int{d + ".ev": 6, d + ".ev2": 2, d + ".zz_end": 1}, 60*time.Second, dbz, slc.restClient)
+	compareAvroWithJSON(t, apPair, "")
 }
 
 // ownDatabase drops the schema change events (topic prefix) of databases

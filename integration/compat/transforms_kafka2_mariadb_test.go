@@ -81,6 +81,11 @@ func TestMariaDBKafkaTransformsSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, name, cfg,
 		map[string]string{"topic.prefix": dp, "database.server.id": serverID()},
 		map[string]string{"topic.prefix": sp, "database.server.id": serverID()}, nil)
+	// The same chain on sluice with Avro through the registry.
+	ap := uniq("slca")
+	createHistoryTopic(t, pr.slc, "hist_"+ap)
+	apPair := startAvroRun(t, slc, uniq("tfk2_mya"), cfg,
+		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + ap}, pr.dbz)
 	ps := []pair{pr}
 	d := "." + db
 	waitCounts(t, ps, map[string]int{d + ".z": 1}, 120*time.Second, dbz, slc.restClient)
@@ -97,4 +102,7 @@ func TestMariaDBKafkaTransformsSideBySide(t *testing.T) {
 		maskFlattenedSource(t, r, d+".a", "__")
 	}
 	report(t, "mariadb-transforms-kafka2", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{d + ".a": 5, d + ".z": 2}, 60*time.Second, dbz, slc.restClient)
+	compareAvroWithJSON(t, apPair)
+	t.Logf("registry %s%s.a-value: %v", ap, d, checkRegistrySchema(t, apPair, d+".a"))
 }

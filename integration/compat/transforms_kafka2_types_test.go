@@ -70,6 +70,10 @@ func TestPostgresKafkaTransformsTypesSideBySide(t *testing.T) {
 	createBoth(t, dbz, slc.restClient, name, cfg,
 		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
 		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	// The same chain on sluice with Avro through the registry.
+	ap := uniq("slca")
+	apPair := startAvroRun(t, slc, uniq("tfk2t_pga"), cfg,
+		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}, pr.dbz)
 	ps := []pair{pr}
 	waitCounts(t, ps, map[string]int{".s.z": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,
@@ -88,4 +92,7 @@ func TestPostgresKafkaTransformsTypesSideBySide(t *testing.T) {
 		maskFlattenedSource(t, r, ".s.t", "_")
 	}
 	report(t, "pg-transforms-kafka2-types", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".s.t": 6, ".s.z": 2}, 60*time.Second, dbz, slc.restClient)
+	compareAvroWithJSON(t, apPair)
+	t.Logf("registry %s.s.t-value: %v", ap, checkRegistrySchema(t, apPair, ".s.t"))
 }

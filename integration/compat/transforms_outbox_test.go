@@ -44,6 +44,7 @@ func TestOutboxSideBySide(t *testing.T) {
 	slc := startDaemon(t)
 	var ps []pair
 	var timed []timedPair
+	var apPair pair
 
 	// PostgreSQL.
 	db := uniq("outbox_pg")
@@ -111,6 +112,12 @@ func TestOutboxSideBySide(t *testing.T) {
 		}
 		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
 		createBoth(t, dbz, slc.restClient, name, cfg, dOwn, sOwn, nil)
+		if run.tag == "hdr" {
+			// The expanded payloads on sluice with Avro through the registry.
+			ap := uniq("slca")
+			apPair = startAvroRun(t, slc, uniq("outbox_pga"), cfg,
+				map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap, "transforms.outbox.route.topic.replacement": ap + ".routed.${routedByValue}"}, p.dbz)
+		}
 		ps = append(ps, p)
 		timed = append(timed, timedPair{dp, sp, run.opts["table.field.event.timestamp"] != ""})
 	}
@@ -150,6 +157,15 @@ func TestOutboxSideBySide(t *testing.T) {
 		}
 	}
 	report(t, "outbox-pg", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".routed.End": 1}, 60*time.Second, dbz, slc.restClient)
+	settle([]pair{apPair}, 2*time.Second, 10*time.Second)
+	compareAvroWithJSON(t, apPair)
+	// The registry holds the expanded payloads' schemas (records), not the
+	// string column's: the last event of each topic has its own ({} and
+	// {"in": "tx", "n": 2}), so it is the subject's latest version.
+	for _, suffix := range []string{".routed.End", ".routed.Customer"} {
+		t.Logf("registry %s%s-value: %v", apPair.slc.prefix, suffix, checkRegistrySchema(t, apPair, suffix))
+	}
 	compareTimestamps(t, timed, `\.(routed|byType)\.`)
 }
 
@@ -288,6 +304,12 @@ func TestOutboxMariaDBSideBySide(t *testing.T) {
 		map[string]string{"topic.prefix": dp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + dp,
 			"transforms.outbox.route.topic.replacement": dp + ".routed.${routedByValue}"},
 		map[string]string{"topic.prefix": sp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + sp, "transforms.outbox.route.topic.replacement": sp + ".routed.${routedByValue}"}, nil)
+	// The expanded payloads on sluice with Avro through the registry.
+	ap := uniq("slca")
+	createHistoryTopic(t, p.slc, "hist_"+ap)
+	apPair := startAvroRun(t, slc, uniq("outbox_mya"), cfg,
+		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + ap,
+			"transforms.outbox.route.topic.replacement": ap + ".routed.${routedByValue}"}, p.dbz)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".routed.Order": 1}, 120*time.Second, dbz, slc.restClient)
 	var sqls []string
@@ -310,5 +332,11 @@ func TestOutboxMariaDBSideBySide(t *testing.T) {
 		t.Errorf("Debezium routed %d events, want at least %d", n, 2*len(outboxPayloads))
 	}
 	report(t, "outbox-mariadb", ps)
+	waitCounts(t, []pair{apPair}, map[string]int{".routed.End": 1}, 60*time.Second, dbz, slc.restClient)
+	settle([]pair{apPair}, 2*time.Second, 10*time.Second)
+	compareAvroWithJSON(t, apPair)
+	for _, suffix := range []string{".routed.End", ".routed.Customer"} {
+		t.Logf("registry %s%s-value: %v", ap, suffix, checkRegistrySchema(t, apPair, suffix))
+	}
 	compareTimestamps(t, []timedPair{{dp, sp, true}}, `\.routed\.`)
 }
