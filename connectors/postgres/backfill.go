@@ -36,6 +36,13 @@ type snapState struct {
 	// Moved is set in a checkpoint made from an offset: Open checks that
 	// the slot still holds what follows it.
 	Moved bool `json:"moved,omitempty"`
+	// Stream is set in the rows of a resumed snapshot: every transaction
+	// whose commit LSN is below it has been emitted, and the rows were
+	// read under a snapshot exactly consistent with it (resume.go).
+	Stream uint64 `json:"stream,omitempty"`
+	// Scan is set in streamed positions while a resumed snapshot waits for
+	// the stream to catch up: where the snapshot reading goes on.
+	Scan *scanCursor `json:"scan,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the
@@ -49,8 +56,10 @@ func (s *snapState) needsFilter() bool {
 	return false
 }
 
-// snapshotRun is a snapshot in progress: its transaction is open on st.q.
+// snapshotRun is a snapshot in progress: its transaction is open on q.
 type snapshotRun struct {
+	q          *pgx.Conn // st.q, or a connection of its own when resuming
+	catchUp    *catchUp  // set when resuming: stream up to a point first
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
@@ -65,6 +74,9 @@ type snapshotRun struct {
 // reading starts. It runs in Open, while the replication connection is idle,
 // so that an exported snapshot is still valid.
 func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
+	if plan.cp != nil && st.cfg.Capture.Policy.Stream {
+		return st.beginResume(ctx, plan)
+	}
 	q := st.q
 	if _, err := q.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return &ConnError{Op: "begin snapshot transaction", Err: err}
@@ -92,7 +104,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 	if err != nil {
 		return &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
 	}
-	run := &snapshotRun{ts: ts, txid: txid}
+	run := &snapshotRun{q: q, ts: ts, txid: txid}
 	snapOnly := !st.cfg.Capture.Policy.Stream
 	cp := plan.cp
 
@@ -121,30 +133,11 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		if err := json.Unmarshal(cp.State, &run.state); err != nil {
 			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot state: %w", err)}
 		}
-		ti := slices.Index(run.state.Tables, cp.Table)
-		if ti < 0 {
-			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
+		cur, err := st.snapshotCursor(cp, &run.state)
+		if err != nil {
+			return err
 		}
-		run.startTable = ti
-		var key []string
-		if len(cp.Key) > 0 && string(cp.Key) != "null" {
-			if err := json.Unmarshal(cp.Key, &key); err != nil {
-				return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot key: %w", err)}
-			}
-		}
-		t := st.tables[cp.Table]
-		if key == nil || t == nil || len(t.Key) != len(key) {
-			// Keyless table (or its key changed): read it again from its start.
-			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", cp.Table)
-			key = nil
-		} else {
-			run.startCount = cp.Index
-		}
-		run.startAfter = key
-		if !snapOnly {
-			run.state.Regions = append(run.state.Regions, region{Table: ti, After: key, Snap: snap})
-			run.state.WAL = wal
-		}
+		run.startTable, run.startAfter, run.startCount = cur.Table, cur.After, cur.Rows
 		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
 	}
 	run.state.Schemas = st.versions
@@ -205,7 +198,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 			after, count = run.startAfter, run.startCount
 		}
 		st.log.Info("snapshotting table", "table", name)
-		sel, err := st.tableSelect(ctx, t)
+		sel, err := st.tableSelect(ctx, run.q, t)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +221,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	if err := e.finish(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := st.q.Exec(ctx, "COMMIT"); err != nil {
+	if _, err := run.q.Exec(ctx, "COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
 	}
 	st.log.Info("snapshot done")
@@ -273,7 +266,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 // rows read from t so far. It returns the rows read and the last key.
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
-	rr := st.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
+	rr := run.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
 	n := 0
 	pushed := false
 	var last []string

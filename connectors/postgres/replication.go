@@ -23,8 +23,11 @@ import (
 // replicate starts pgoutput replication on the slot (from its
 // confirmed_flush_lsn) and turns the stream into events until ctx ends or
 // the connection fails. cp is a streaming checkpoint to skip up to; state
-// holds the snapshot regions whose rows already contain some changes.
-func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *snapState) error {
+// holds the snapshot regions whose rows already contain some changes. With
+// until set, a resumed snapshot waits for the stream to reach until
+// (resume.go): state is then also the State of the positions before it,
+// and at until the stream stops while the rest of the snapshot is read.
+func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *snapState, until uint64) error {
 	pub := strings.ReplaceAll(pgx.Identifier{st.cfg.PublicationName}.Sanitize(), "'", "''")
 	args := []string{"proto_version '1'", "publication_names '" + pub + "'"}
 	if wantsMessages(st.repl.ParameterStatus("server_version")) {
@@ -39,7 +42,13 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	}
 	st.log.Info("streaming started", "slot", st.cfg.SlotName, "publication", st.cfg.PublicationName)
 
-	dec := newDecoder(st, cp, state)
+	filter := state
+	if until != 0 {
+		f := *state
+		f.Scan = nil
+		filter = &f
+	}
+	dec := newDecoder(st, cp, filter)
 	dec.resume, dec.hold = st.resume, st.moved
 	var rows rowParser
 	send := func(it item) error { return st.send(ctx, it) }
@@ -51,6 +60,18 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 		st.stWG.Wait()
 	}()
 	st.startStatusLoop(sctx, st.repl, reply)
+	if until != 0 {
+		// Keepalives tell when the stream has passed until while no
+		// transaction commits; ask the server for them until then.
+		pctx, stopPing := context.WithCancel(sctx)
+		go st.pingUntil(pctx)
+		dec.pending, dec.until = state, until
+		dec.atUntil = func() error {
+			stopPing()
+			return st.resumeScan(ctx)
+		}
+		dec.makeState()
+	}
 
 	// ReceiveMessage with a cancellable context arms and disarms a context
 	// watcher for every message, which cost about a tenth of the CPU of a
@@ -153,6 +174,13 @@ type decoder struct {
 	// until the first event (Stream.moved): no end without events is sent.
 	hold bool
 
+	// A resumed snapshot waiting for the stream (resume.go): until is the
+	// point its rows are consistent with (0: none), atUntil reads them, and
+	// pending is the State of the positions before it.
+	until   uint64
+	atUntil func() error
+	pending *snapState
+
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
 	stateJSON json.RawMessage // the positions' State: the regions and the schema versions
@@ -208,7 +236,9 @@ func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 func (d *decoder) makeState() {
 	d.stateGen = d.st.versionsGen
 	var ss snapState
-	if d.state != nil {
+	if d.pending != nil {
+		ss = *d.pending
+	} else if d.state != nil {
 		ss = *d.state
 	} else if len(d.st.versions) == 0 {
 		d.stateJSON = nil
@@ -216,6 +246,26 @@ func (d *decoder) makeState() {
 	}
 	ss.Schemas = d.st.versions
 	d.stateJSON, _ = json.Marshal(&ss) // plain structs and maps: cannot fail
+}
+
+// unread reports whether a resumed snapshot has yet to read the row (table
+// index table, key): its changes are all emitted, none is in a region.
+func (d *decoder) unread(table int, key []string, t *tableInfo) bool {
+	return d.pending != nil && d.pending.Scan != nil && d.pending.Scan.covers(table, key, t.keyKinds())
+}
+
+// reachUntil reads the rest of a resumed snapshot, once the stream has
+// emitted every transaction committing before d.until; the positions that
+// follow no longer carry the scan cursor.
+func (d *decoder) reachUntil() error {
+	f := d.atUntil
+	d.until, d.atUntil = 0, nil
+	if err := f(); err != nil {
+		return err
+	}
+	d.pending = nil
+	d.makeState()
+	return nil
 }
 
 func (d *decoder) dropRegions() {
@@ -230,7 +280,15 @@ func (d *decoder) dropRegions() {
 // everything before walEnd: once everything before is acknowledged, the slot
 // may be confirmed up to walEnd.
 func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
-	if d.inTx || d.hold {
+	if d.inTx {
+		return nil
+	}
+	if d.until != 0 && walEnd >= d.until {
+		if err := d.reachUntil(); err != nil {
+			return err
+		}
+	}
+	if d.hold {
 		return nil
 	}
 	d.read(walEnd)
@@ -259,6 +317,11 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.st.cat.Invalidate(m.DataType) // a custom type changed: reload it when next used
 		return nil
 	case *pglogrepl.BeginMessage:
+		if d.until != 0 && uint64(m.FinalLSN) >= d.until {
+			if err := d.reachUntil(); err != nil {
+				return err
+			}
+		}
 		d.inTx = true
 		d.xid = m.Xid
 		d.commitLSN = uint64(m.FinalLSN)
@@ -367,6 +430,11 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		return nil
 	case *pglogrepl.LogicalDecodingMessage:
+		if d.until != 0 && !d.inTx && lsn >= d.until {
+			if err := d.reachUntil(); err != nil {
+				return err
+			}
+		}
 		return d.message(lsn, m, send)
 	}
 	// Other messages carry nothing to emit.
@@ -457,7 +525,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 		return nil
 	}
 	if d.state != nil && t != nil {
-		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
+		if idx, ok := d.snapIdx[t.name()]; ok && !d.unread(idx, key, t) && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
 			return nil
 		}
 	}
