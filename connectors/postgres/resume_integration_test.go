@@ -1,0 +1,152 @@
+//go:build integration
+
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// TestIntegrationSnapshotResumeCrashes interrupts a snapshot, then its
+// resumption twice: once while the stream catches up with the resumed
+// snapshot's point, once while the rest of the table is read. Each run
+// acknowledges what it took, as the runtime does after a commit. What the
+// runs gave up to their checkpoints must be every change exactly once, in
+// order, with reads that show the state the changes before them left.
+func TestIntegrationSnapshotResumeCrashes(t *testing.T) {
+	e := newPGEnv(t, "resumecrash")
+	e.exec(
+		"CREATE TABLE $S.t (id int PRIMARY KEY, v text NOT NULL)",
+		"INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, 100) g",
+	)
+	cfg := e.config(map[string]string{"snapshot.fetch.size": "10"})
+	var got []*change.Event
+	take := func(st *Stream, n int) []*change.Event {
+		t.Helper()
+		evs := next(t, st, n)
+		got = append(got, evs...)
+		for _, ev := range evs {
+			if err := st.Ack(ev.Pos); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return evs
+	}
+
+	// Run 1: the first 25 rows.
+	st := e.open(cfg, nil)
+	cp1 := take(st, 25)[24].Pos
+	st.Close()
+
+	// Changes to read rows, to unread rows, and a row born and deleted.
+	e.exec(
+		"UPDATE $S.t SET v = 'a80' WHERE id = 80",
+		"INSERT INTO $S.t VALUES (200, 'a200')",
+		"DELETE FROM $S.t WHERE id = 200",
+		"UPDATE $S.t SET v = 'a10' WHERE id = 10",
+		"INSERT INTO $S.t VALUES (201, 'a201')",
+	)
+	// Run 2: crash while catching up, after two of those changes.
+	st = e.open(cfg, &cp1)
+	evs := take(st, 2)
+	cp2 := evs[1].Pos
+	if cp2.Snapshot || !bytes.Contains(cp2.State, []byte(`"scan"`)) {
+		t.Fatalf("catch-up checkpoint %+v (state %s): want a streamed position carrying the scan cursor", cp2, cp2.State)
+	}
+	st.Close()
+
+	e.exec("UPDATE $S.t SET v = 'b81' WHERE id = 81")
+	// Run 3: the rest of the catch-up (three changes, then the new one),
+	// then crash after 10 rows of the resumed read.
+	st = e.open(cfg, &cp2)
+	evs = take(st, 4)
+	for _, ev := range evs {
+		if ev.Op == change.OpRead {
+			t.Fatalf("a read before the catch-up ended: %v", ev.After)
+		}
+	}
+	evs = take(st, 10)
+	cp3 := evs[9].Pos
+	if !cp3.Snapshot || string(cp3.Key) != `["35"]` || !bytes.Contains(cp3.State, []byte(`"stream"`)) {
+		t.Fatalf("resumed read checkpoint %+v (state %s)", cp3, cp3.State)
+	}
+	st.Close()
+
+	e.exec(
+		"UPDATE $S.t SET v = 'c90' WHERE id = 90",
+		"UPDATE $S.t SET v = 'c30' WHERE id = 30",
+		"DELETE FROM $S.t WHERE id = 201",
+	)
+	// Run 4: catch up again, read the rest, stream on.
+	st = e.open(cfg, &cp3)
+	e.exec("INSERT INTO $S.t VALUES (9999, 'sentinel')")
+	for {
+		ev := take(st, 1)[0]
+		if ev.Op == change.OpCreate && idOf(ev) == 9999 {
+			break
+		}
+		if len(got) > 500 {
+			t.Fatal("sentinel never arrived")
+		}
+	}
+	quiet(t, st, 300*time.Millisecond)
+
+	hist := map[int32][]string{}
+	state := map[int32]string{}
+	for _, ev := range got {
+		id := idOf(ev)
+		hist[id] = append(hist[id], string(ev.Op))
+		switch ev.Op {
+		case change.OpDelete:
+			delete(state, id)
+		case change.OpRead:
+			if v, ok := state[id]; ok && v != ev.After[1] {
+				t.Errorf("id %d: read %v after a change to %v", id, ev.After[1], v)
+			}
+			state[id] = ev.After[1].(string)
+		default:
+			state[id] = ev.After[1].(string)
+		}
+	}
+	for id, want := range map[int32]string{
+		1: "r", 25: "r", 26: "r", 35: "r", 36: "r", 100: "r",
+		10: "r,u", 80: "u,r", 200: "c,d", 201: "c,d", 81: "u,r", 30: "r,u", 90: "u,r", 9999: "c",
+	} {
+		if got := strings.Join(hist[id], ","); got != want {
+			t.Errorf("id %d: events %q, want %q", id, got, want)
+		}
+	}
+	for id, h := range hist {
+		if strings.Count(strings.Join(h, ""), "r") > 1 {
+			t.Errorf("id %d read more than once: %v", id, h)
+		}
+	}
+	final := map[int32]string{}
+	rows, err := e.admin.Query(context.Background(), "SELECT id, v FROM "+e.schema+".t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int32
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		final[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(state, final) {
+		t.Errorf("reconstructed table differs from the final table:\n got %v\nwant %v", state, final)
+	}
+	if n := len(got); n != 25+2+4+10+3+65+1 {
+		t.Errorf("%d events, want %d", n, 25+2+4+10+3+65+1)
+	}
+}
