@@ -58,8 +58,11 @@ func (s *snapState) needsFilter() bool {
 
 // snapshotRun is a snapshot in progress: its transaction is open on q.
 type snapshotRun struct {
-	q          *pgx.Conn // st.q, or a connection of its own when resuming
-	catchUp    *catchUp  // set when resuming: stream up to a point first
+	q       *pgx.Conn // st.q, or a connection of its own when resuming
+	catchUp *catchUp  // set when resuming: stream up to a point first
+	// touched holds the rows (table index and key, touchKey) a resumed
+	// snapshot must not read: the stream has emitted their changes.
+	touched    map[string]struct{}
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
@@ -300,6 +303,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
+		if run.touched != nil && sel.chunked && run.isTouched(ti, last) {
+			continue // its changes are streamed (resume.go)
+		}
 		keyRow := t.keyRow(nil, row) // before finish maps the row's values
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.

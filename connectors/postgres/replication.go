@@ -51,7 +51,15 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	dec := newDecoder(st, cp, filter)
 	dec.resume, dec.hold = st.resume, st.moved
 	var rows rowParser
-	send := func(it item) error { return st.send(ctx, it) }
+	var dec2 *decoder // dec, once set up below
+	send := func(it item) error {
+		if dec2 != nil && dec2.pending != nil {
+			// While a resumed snapshot is unfinished the slot stays at its
+			// start, so that a restart can read again which rows changed.
+			it.end = nil
+		}
+		return st.send(ctx, it)
+	}
 	reply := make(chan struct{}, 1)
 	sctx, scancel := context.WithCancel(ctx)
 	defer func() {
@@ -66,6 +74,11 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 		pctx, stopPing := context.WithCancel(sctx)
 		go st.pingUntil(pctx)
 		dec.pending, dec.until = state, until
+		dec.pendIdx = map[string]int{}
+		for i, n := range state.Tables {
+			dec.pendIdx[n] = i
+		}
+		dec2 = dec
 		dec.atUntil = func() error {
 			stopPing()
 			return st.resumeScan(ctx)
@@ -180,6 +193,7 @@ type decoder struct {
 	until   uint64
 	atUntil func() error
 	pending *snapState
+	pendIdx map[string]int // pending.Tables by name
 
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
@@ -252,6 +266,20 @@ func (d *decoder) makeState() {
 // index table, key): its changes are all emitted, none is in a region.
 func (d *decoder) unread(table int, key []string, t *tableInfo) bool {
 	return d.pending != nil && d.pending.Scan != nil && d.pending.Scan.covers(table, key, t.keyKinds())
+}
+
+// touch records, while a resumed snapshot is unfinished, that the row
+// (t, key) it has yet to read has a change in the stream: emitted now or by
+// an earlier run (a checkpoint skips it). Its read would repeat that change
+// (resume.go), so the snapshot does not read it.
+func (d *decoder) touch(t *tableInfo, key []string) {
+	if d.pending == nil || key == nil {
+		return
+	}
+	idx, ok := d.pendIdx[t.name()]
+	if ok && d.pending.Scan.covers(idx, key, t.keyKinds()) {
+		d.st.snap.touch(idx, key)
+	}
 }
 
 // reachUntil reads the rest of a resumed snapshot, once the stream has
@@ -378,12 +406,16 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.read(uint64(m.TransactionEndLSN))
 		return d.heartbeat(send)
 	case *pglogrepl.InsertMessage:
-		if d.skipAll {
+		if d.skipAll && d.pending == nil {
 			return nil
 		}
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
+		}
+		if d.skipAll {
+			d.touch(t, tupleKey(t, m.Tuple, nil))
+			return nil
 		}
 		after, err := decodeTuple(t, m.Tuple, nil)
 		if err != nil {
@@ -391,21 +423,32 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		return d.emit(d.event(change.OpCreate, t, nil, after, lsn), t, d.filterKey(t, m.Tuple), tupleSize(m.Tuple), send)
 	case *pglogrepl.UpdateMessage:
-		if d.skipAll {
+		if d.skipAll && d.pending == nil {
 			return nil
 		}
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
+		}
+		if d.skipAll {
+			d.touch(t, tupleKey(t, m.NewTuple, m.OldTuple))
+			if m.OldTuple != nil {
+				d.touch(t, tupleKey(t, m.OldTuple, nil))
+			}
+			return nil
 		}
 		return d.failed(d.update(t, m, lsn, send), lsn)
 	case *pglogrepl.DeleteMessage:
-		if d.skipAll {
+		if d.skipAll && d.pending == nil {
 			return nil
 		}
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
+		}
+		if d.skipAll {
+			d.touch(t, tupleKey(t, m.OldTuple, nil))
+			return nil
 		}
 		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
 		if err != nil {
@@ -444,7 +487,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 // filterKey is the key emit needs for the snapshot-region filter: nil, and
 // not computed, once the stream has passed the regions.
 func (d *decoder) filterKey(t *tableInfo, tup *pglogrepl.TupleData) []string {
-	if d.state == nil {
+	if d.state == nil && d.pending == nil {
 		return nil
 	}
 	return tupleKey(t, tup, nil)
@@ -523,6 +566,9 @@ func (d *decoder) event(op change.Op, t *tableInfo, before, after change.Row, ls
 func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, send func(item) error) error {
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
+	}
+	if t != nil {
+		d.touch(t, key)
 	}
 	if d.state != nil && t != nil {
 		if idx, ok := d.snapIdx[t.name()]; ok && !d.unread(idx, key, t) && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {

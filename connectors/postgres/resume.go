@@ -16,8 +16,8 @@ import (
 )
 
 // A snapshot interrupted by a crash goes on in three steps, so that every
-// change is emitted exactly once and every row read shows the state at a
-// point of the stream:
+// change is emitted exactly once, no row is read after a change to it was
+// emitted, and no row read goes back in time:
 //
 //  1. A temporary replication slot created with EXPORT_SNAPSHOT on a second
 //     replication connection gives a consistent point C and a snapshot
@@ -26,19 +26,32 @@ import (
 //     under that snapshot, imported into a REPEATABLE READ transaction of
 //     its own connection. The temporary slot goes with its connection,
 //     which is closed once the snapshot is imported.
-//  2. The connector's slot streams from the checkpoint up to C, and every
-//     change is emitted: a row not read yet gets its changes first, its
-//     read comes later (step 3) and shows the state at C.
+//  2. The connector's slot streams from the snapshot's start P (the slot
+//     stays there until the snapshot is done) up to C. What the checkpoint
+//     says was emitted is skipped, the rest is emitted, every change
+//     included: nothing is dropped. Each row not read yet that a change
+//     touches (emitted now or skipped as emitted before) is noted.
 //  3. At C (a transaction committing at or after C, or a keepalive past
-//     C), the stream waits while the rest of the tables is read; then it
-//     goes on from C. Rows read under the snapshot hold exactly the changes
-//     before C, so no streamed change is dropped and none repeats.
+//     C), the stream waits while the rest of the tables is read, leaving
+//     out the noted rows; then it goes on from C. A row read was not
+//     changed between P and C, so its read shows the state at P, as in an
+//     uninterrupted snapshot; a noted row's changes since P are all in the
+//     stream, and the last of them holds its state at C, so a read would
+//     only repeat it. Changes after C are not in the rows read.
 //
 // Checkpoints say where each part is: streamed positions of step 2 carry
 // the scan cursor (snapState.Scan), the rows of step 3 carry C
 // (snapState.Stream: every transaction committing before it is emitted).
 // A crash in either step resumes the same way from there: catching up
-// from the checkpoint (or from C) to a new C', then reading on.
+// from P to a new C', skipping what was emitted, then reading on. The slot
+// is not confirmed past P until the stream passes C, so each resumption
+// can note the rows changed since P again; the notes live in memory only.
+//
+// The limits: a row of a table without a key is read again whole; a row
+// whose first change after P is an UPDATE that leaves a TOASTed column
+// unchanged never shows that column's value (the event carries Debezium's
+// placeholder, and the row is not read); a row that existed at P and was
+// deleted before C shows only its delete.
 
 // scanCursor is where snapshot reading goes on: table Table (an index into
 // the snapshot's table list), after key After (from the table's start when
@@ -229,3 +242,22 @@ func (st *Stream) pingUntil(ctx context.Context) {
 
 // resumePing is how often pingUntil asks for a keepalive.
 const resumePing = 200 * time.Millisecond
+
+// touchKey is the touched-set key of a row of table index table.
+func touchKey(table int, key []string) string {
+	return strconv.Itoa(table) + "\x00" + strings.Join(key, "\x00")
+}
+
+// touch records that the row (table, key) is not to be read.
+func (r *snapshotRun) touch(table int, key []string) {
+	if r.touched == nil {
+		r.touched = map[string]struct{}{}
+	}
+	r.touched[touchKey(table, key)] = struct{}{}
+}
+
+// isTouched reports whether the row (table, key) is not to be read.
+func (r *snapshotRun) isTouched(table int, key []string) bool {
+	_, ok := r.touched[touchKey(table, key)]
+	return ok
+}
