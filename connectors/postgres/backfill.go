@@ -36,20 +36,13 @@ type snapState struct {
 	// Moved is set in a checkpoint made from an offset: Open checks that
 	// the slot still holds what follows it.
 	Moved bool `json:"moved,omitempty"`
-	// Stream is set in the rows of a resumed snapshot: every transaction
-	// whose commit LSN is below it has been emitted, and the rows were
-	// read under a snapshot exactly consistent with it (resume.go).
-	Stream uint64 `json:"stream,omitempty"`
-	// Scan is set in streamed positions while a resumed snapshot waits for
-	// the stream to catch up: where the snapshot reading goes on.
-	Scan *scanCursor `json:"scan,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the
-// regions (only regions not read under the exported snapshot filter).
+// regions (only regions neither exported nor exact filter).
 func (s *snapState) needsFilter() bool {
 	for _, r := range s.Regions {
-		if !r.Exported {
+		if !r.Exported && !r.Exact {
 			return true
 		}
 	}
@@ -58,10 +51,9 @@ func (s *snapState) needsFilter() bool {
 
 // snapshotRun is a snapshot in progress: its transaction is open on q.
 type snapshotRun struct {
-	q       *pgx.Conn // st.q, or a connection of its own when resuming
-	catchUp *catchUp  // set when resuming: stream up to a point first
+	q *pgx.Conn // st.q, or a connection of its own when resuming
 	// touched holds the rows (table index and key, touchKey) a resumed
-	// snapshot must not read: the stream has emitted their changes.
+	// snapshot must not read: the stream emits their changes (resume.go).
 	touched    map[string]struct{}
 	state      snapState
 	stateJSON  json.RawMessage
@@ -226,6 +218,9 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	}
 	if _, err := run.q.Exec(ctx, "COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
+	}
+	if run.q != st.q {
+		run.q.Close(ctx) // a resumed snapshot's own connection
 	}
 	st.log.Info("snapshot done")
 	return &run.state, nil

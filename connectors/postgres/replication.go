@@ -23,11 +23,8 @@ import (
 // replicate starts pgoutput replication on the slot (from its
 // confirmed_flush_lsn) and turns the stream into events until ctx ends or
 // the connection fails. cp is a streaming checkpoint to skip up to; state
-// holds the snapshot regions whose rows already contain some changes. With
-// until set, a resumed snapshot waits for the stream to reach until
-// (resume.go): state is then also the State of the positions before it,
-// and at until the stream stops while the rest of the snapshot is read.
-func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *snapState, until uint64) error {
+// holds the snapshot regions whose rows already contain some changes.
+func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *snapState) error {
 	pub := strings.ReplaceAll(pgx.Identifier{st.cfg.PublicationName}.Sanitize(), "'", "''")
 	args := []string{"proto_version '1'", "publication_names '" + pub + "'"}
 	if wantsMessages(st.repl.ParameterStatus("server_version")) {
@@ -42,24 +39,10 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 	}
 	st.log.Info("streaming started", "slot", st.cfg.SlotName, "publication", st.cfg.PublicationName)
 
-	filter := state
-	if until != 0 {
-		f := *state
-		f.Scan = nil
-		filter = &f
-	}
-	dec := newDecoder(st, cp, filter)
+	dec := newDecoder(st, cp, state)
 	dec.resume, dec.hold = st.resume, st.moved
 	var rows rowParser
-	var dec2 *decoder // dec, once set up below
-	send := func(it item) error {
-		if dec2 != nil && dec2.pending != nil {
-			// While a resumed snapshot is unfinished the slot stays at its
-			// start, so that a restart can read again which rows changed.
-			it.end = nil
-		}
-		return st.send(ctx, it)
-	}
+	send := func(it item) error { return st.send(ctx, it) }
 	reply := make(chan struct{}, 1)
 	sctx, scancel := context.WithCancel(ctx)
 	defer func() {
@@ -68,23 +51,6 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 		st.stWG.Wait()
 	}()
 	st.startStatusLoop(sctx, st.repl, reply)
-	if until != 0 {
-		// Keepalives tell when the stream has passed until while no
-		// transaction commits; ask the server for them until then.
-		pctx, stopPing := context.WithCancel(sctx)
-		go st.pingUntil(pctx)
-		dec.pending, dec.until = state, until
-		dec.pendIdx = map[string]int{}
-		for i, n := range state.Tables {
-			dec.pendIdx[n] = i
-		}
-		dec2 = dec
-		dec.atUntil = func() error {
-			stopPing()
-			return st.resumeScan(ctx)
-		}
-		dec.makeState()
-	}
 
 	// ReceiveMessage with a cancellable context arms and disarms a context
 	// watcher for every message, which cost about a tenth of the CPU of a
@@ -187,14 +153,6 @@ type decoder struct {
 	// until the first event (Stream.moved): no end without events is sent.
 	hold bool
 
-	// A resumed snapshot waiting for the stream (resume.go): until is the
-	// point its rows are consistent with (0: none), atUntil reads them, and
-	// pending is the State of the positions before it.
-	until   uint64
-	atUntil func() error
-	pending *snapState
-	pendIdx map[string]int // pending.Tables by name
-
 	// snapshot regions, while some streamed transactions may be in them
 	state     *snapState
 	stateJSON json.RawMessage // the positions' State: the regions and the schema versions
@@ -250,9 +208,7 @@ func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 func (d *decoder) makeState() {
 	d.stateGen = d.st.versionsGen
 	var ss snapState
-	if d.pending != nil {
-		ss = *d.pending
-	} else if d.state != nil {
+	if d.state != nil {
 		ss = *d.state
 	} else if len(d.st.versions) == 0 {
 		d.stateJSON = nil
@@ -260,40 +216,6 @@ func (d *decoder) makeState() {
 	}
 	ss.Schemas = d.st.versions
 	d.stateJSON, _ = json.Marshal(&ss) // plain structs and maps: cannot fail
-}
-
-// unread reports whether a resumed snapshot has yet to read the row (table
-// index table, key): its changes are all emitted, none is in a region.
-func (d *decoder) unread(table int, key []string, t *tableInfo) bool {
-	return d.pending != nil && d.pending.Scan != nil && d.pending.Scan.covers(table, key, t.keyKinds())
-}
-
-// touch records, while a resumed snapshot is unfinished, that the row
-// (t, key) it has yet to read has a change in the stream: emitted now or by
-// an earlier run (a checkpoint skips it). Its read would repeat that change
-// (resume.go), so the snapshot does not read it.
-func (d *decoder) touch(t *tableInfo, key []string) {
-	if d.pending == nil || key == nil {
-		return
-	}
-	idx, ok := d.pendIdx[t.name()]
-	if ok && d.pending.Scan.covers(idx, key, t.keyKinds()) {
-		d.st.snap.touch(idx, key)
-	}
-}
-
-// reachUntil reads the rest of a resumed snapshot, once the stream has
-// emitted every transaction committing before d.until; the positions that
-// follow no longer carry the scan cursor.
-func (d *decoder) reachUntil() error {
-	f := d.atUntil
-	d.until, d.atUntil = 0, nil
-	if err := f(); err != nil {
-		return err
-	}
-	d.pending = nil
-	d.makeState()
-	return nil
 }
 
 func (d *decoder) dropRegions() {
@@ -308,15 +230,7 @@ func (d *decoder) dropRegions() {
 // everything before walEnd: once everything before is acknowledged, the slot
 // may be confirmed up to walEnd.
 func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
-	if d.inTx {
-		return nil
-	}
-	if d.until != 0 && walEnd >= d.until {
-		if err := d.reachUntil(); err != nil {
-			return err
-		}
-	}
-	if d.hold {
+	if d.inTx || d.hold {
 		return nil
 	}
 	d.read(walEnd)
@@ -345,11 +259,6 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.st.cat.Invalidate(m.DataType) // a custom type changed: reload it when next used
 		return nil
 	case *pglogrepl.BeginMessage:
-		if d.until != 0 && uint64(m.FinalLSN) >= d.until {
-			if err := d.reachUntil(); err != nil {
-				return err
-			}
-		}
 		d.inTx = true
 		d.xid = m.Xid
 		d.commitLSN = uint64(m.FinalLSN)
@@ -406,16 +315,12 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.read(uint64(m.TransactionEndLSN))
 		return d.heartbeat(send)
 	case *pglogrepl.InsertMessage:
-		if d.skipAll && d.pending == nil {
+		if d.skipAll {
 			return nil
 		}
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
-		}
-		if d.skipAll {
-			d.touch(t, tupleKey(t, m.Tuple, nil))
-			return nil
 		}
 		after, err := decodeTuple(t, m.Tuple, nil)
 		if err != nil {
@@ -423,32 +328,21 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		return d.emit(d.event(change.OpCreate, t, nil, after, lsn), t, d.filterKey(t, m.Tuple), tupleSize(m.Tuple), send)
 	case *pglogrepl.UpdateMessage:
-		if d.skipAll && d.pending == nil {
+		if d.skipAll {
 			return nil
 		}
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
-		}
-		if d.skipAll {
-			d.touch(t, tupleKey(t, m.NewTuple, m.OldTuple))
-			if m.OldTuple != nil {
-				d.touch(t, tupleKey(t, m.OldTuple, nil))
-			}
-			return nil
 		}
 		return d.failed(d.update(t, m, lsn, send), lsn)
 	case *pglogrepl.DeleteMessage:
-		if d.skipAll && d.pending == nil {
+		if d.skipAll {
 			return nil
 		}
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
-		}
-		if d.skipAll {
-			d.touch(t, tupleKey(t, m.OldTuple, nil))
-			return nil
 		}
 		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
 		if err != nil {
@@ -473,11 +367,6 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		return nil
 	case *pglogrepl.LogicalDecodingMessage:
-		if d.until != 0 && !d.inTx && lsn >= d.until {
-			if err := d.reachUntil(); err != nil {
-				return err
-			}
-		}
 		return d.message(lsn, m, send)
 	}
 	// Other messages carry nothing to emit.
@@ -487,7 +376,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 // filterKey is the key emit needs for the snapshot-region filter: nil, and
 // not computed, once the stream has passed the regions.
 func (d *decoder) filterKey(t *tableInfo, tup *pglogrepl.TupleData) []string {
-	if d.state == nil && d.pending == nil {
+	if d.state == nil {
 		return nil
 	}
 	return tupleKey(t, tup, nil)
@@ -567,11 +456,8 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
 	}
-	if t != nil {
-		d.touch(t, key)
-	}
 	if d.state != nil && t != nil {
-		if idx, ok := d.snapIdx[t.name()]; ok && !d.unread(idx, key, t) && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
+		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
 			return nil
 		}
 	}

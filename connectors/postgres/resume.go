@@ -15,51 +15,47 @@ import (
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
-// A snapshot interrupted by a crash goes on in three steps, so that every
-// change is emitted exactly once, no row is read after a change to it was
-// emitted, and no row read goes back in time:
+// A snapshot interrupted by a crash is resumed so that every change is
+// emitted exactly once, every read comes before the stream starts (as in an
+// uninterrupted snapshot), and every read shows the state at the slot's
+// start P, where the stream begins:
 //
 //  1. A temporary replication slot created with EXPORT_SNAPSHOT on a second
 //     replication connection gives a consistent point C and a snapshot
 //     exactly consistent with it: it sees every transaction whose commit
-//     record is before C and none other. The rest of the snapshot is read
-//     under that snapshot, imported into a REPEATABLE READ transaction of
-//     its own connection. The temporary slot goes with its connection,
-//     which is closed once the snapshot is imported.
-//  2. The connector's slot streams from the snapshot's start P (the slot
-//     stays there until the snapshot is done) up to C. What the checkpoint
-//     says was emitted is skipped, the rest is emitted, every change
-//     included: nothing is dropped. Each row not read yet that a change
-//     touches (emitted now or skipped as emitted before) is noted.
-//  3. At C (a transaction committing at or after C, or a keepalive past
-//     C), the stream waits while the rest of the tables is read, leaving
-//     out the noted rows; then it goes on from C. A row read was not
-//     changed between P and C, so its read shows the state at P, as in an
-//     uninterrupted snapshot; a noted row's changes since P are all in the
-//     stream, and the last of them holds its state at C, so a read would
-//     only repeat it. Changes after C are not in the rows read.
+//     record is before C and none other. It is imported into a REPEATABLE
+//     READ transaction of a connection of its own; the temporary slot goes
+//     with its connection, closed once the snapshot is imported.
+//  2. The connector's slot, still at P (nothing is confirmed before the
+//     snapshot is done), is peeked (pg_logical_slot_peek_binary_changes,
+//     which does not move it) up to C: the rows not read yet that a
+//     transaction committing before C changed are noted, in memory.
+//  3. The rest of the tables is read under the imported snapshot, leaving
+//     out the noted rows. A row read had no change between P and C, so it
+//     shows the state at P; its changes, all after C, are streamed after
+//     it. A noted row is not read: the stream, which starts at P once the
+//     snapshot is done, gives every change made to it since P, the last of
+//     which holds its state.
 //
-// Checkpoints say where each part is: streamed positions of step 2 carry
-// the scan cursor (snapState.Scan), the rows of step 3 carry C
-// (snapState.Stream: every transaction committing before it is emitted).
-// A crash in either step resumes the same way from there: catching up
-// from P to a new C', skipping what was emitted, then reading on. The slot
-// is not confirmed past P until the stream passes C, so each resumption
-// can note the rows changed since P again; the notes live in memory only.
+// The rows read are a region marked Exact: the stream filters no change to
+// them. A crash while reading resumes the same way from the checkpoint's
+// key, with a new C. The checkpoints are those of any snapshot: the table
+// and the last key read.
 //
-// The limits: a row of a table without a key is read again whole; a row
-// whose first change after P is an UPDATE that leaves a TOASTed column
-// unchanged never shows that column's value (the event carries Debezium's
-// placeholder, and the row is not read); a row that existed at P and was
-// deleted before C shows only its delete.
+// The limits: a table without a key (or whose key changed) is read again
+// from its start; a row that existed at P and that a transaction before C
+// updated or deleted is never read: its events are its changes (an UPDATE
+// that leaves a TOASTed column unchanged carries Debezium's placeholder for
+// it). The peek decodes the WAL from P to C once more, and the notes take
+// memory in proportion to the rows changed.
 
 // scanCursor is where snapshot reading goes on: table Table (an index into
 // the snapshot's table list), after key After (from the table's start when
 // nil), with Rows rows of that table already read.
 type scanCursor struct {
-	Table int      `json:"table"`
-	After []string `json:"after,omitempty"`
-	Rows  int64    `json:"rows,omitempty"`
+	Table int
+	After []string
+	Rows  int64
 }
 
 // covers reports whether the row (table, key) is at or after the cursor,
@@ -67,15 +63,6 @@ type scanCursor struct {
 func (c *scanCursor) covers(table int, key []string, kinds []keyKind) bool {
 	r := region{Table: c.Table, After: c.After}
 	return r.covers(table, key, kinds)
-}
-
-// catchUp is what a resumed snapshot asks of the stream: emit everything
-// after skip (nil: from the slot's position) up to until, with positions
-// whose State is pending, then read the rest of the snapshot.
-type catchUp struct {
-	skip    *change.Position
-	until   uint64
-	pending *snapState
 }
 
 // snapshotCursor returns where the snapshot checkpoint cp leaves reading.
@@ -100,106 +87,79 @@ func (st *Stream) snapshotCursor(cp *change.Position, state *snapState) (scanCur
 }
 
 // beginResume prepares the resumption of an interrupted snapshot (see
-// above): it imports a snapshot exactly consistent with a new consistent
-// point C on a connection of its own, and plans the catch-up to C.
+// above): the snapshot transaction consistent with a new point C on a
+// connection of its own, and the rows changed since the slot's start.
 func (st *Stream) beginResume(ctx context.Context, plan *openPlan) (err error) {
 	cp := plan.cp
-	var state snapState
-	if err := json.Unmarshal(cp.State, &state); err != nil {
+	run := &snapshotRun{}
+	if err := json.Unmarshal(cp.State, &run.state); err != nil {
 		return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot state: %w", err)}
 	}
-	cu := &catchUp{}
-	var cur scanCursor
-	switch {
-	case cp.Snapshot:
-		if cur, err = st.snapshotCursor(cp, &state); err != nil {
-			return err
-		}
-		if state.Stream > 0 {
-			// Everything committing before Stream was emitted.
-			cu.skip = &change.Position{Tx: state.Stream - 1, Last: true}
-		}
-	case state.Scan != nil:
-		cur = *state.Scan
-		cu.skip = cp
-		if cur.Table < 0 || cur.Table > len(state.Tables) {
-			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot cursor table %d is outside the table list", cur.Table)}
-		}
-	default:
-		return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("a streamed checkpoint without a snapshot to resume")}
-	}
-
-	q, err := connectQuery(ctx, st.cfg)
+	cur, err := st.snapshotCursor(cp, &run.state)
 	if err != nil {
+		return err
+	}
+	run.startTable, run.startAfter, run.startCount = cur.Table, cur.After, cur.Rows
+
+	if run.q, err = connectQuery(ctx, st.cfg); err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			q.Close(context.Background())
+			run.q.Close(context.Background())
 		}
 	}()
-	until, ts, txid, err := st.importConsistentSnapshot(ctx, q)
+	until, err := st.importConsistentSnapshot(ctx, run)
 	if err != nil {
 		return err
 	}
-	run := &snapshotRun{q: q, ts: ts, txid: txid, catchUp: cu,
-		startTable: cur.Table, startAfter: cur.After, startCount: cur.Rows}
-	run.state = state
-	run.state.Scan = nil
-	run.state.Stream = until
-	run.state.Resume, run.state.Moved = nil, false
+	if run.touched, err = st.changedBefore(ctx, until, &cur, run.state.Tables); err != nil {
+		return err
+	}
+	run.state.Regions = append(run.state.Regions, region{Table: cur.Table, After: cur.After, Exact: true})
 	run.state.Schemas = st.versions
 	if run.stateJSON, err = json.Marshal(run.state); err != nil {
 		return err
 	}
-	pending := state
-	pending.Scan = &cur
-	pending.Stream = 0
-	pending.Resume, pending.Moved = nil, false
-	cu.pending, cu.until = &pending, until
-	table := ""
-	if cur.Table < len(state.Tables) {
-		table = state.Tables[cur.Table]
-	}
-	st.log.Info("resuming snapshot: streaming up to the new snapshot's point, then reading on",
-		"table", table, "rows_read", cur.Rows, "until_lsn", pglogrepl.LSN(until).String())
+	st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", cur.Rows,
+		"snapshot_lsn", pglogrepl.LSN(until).String(), "rows_changed_since_start", len(run.touched))
 	st.snap = run
 	return nil
 }
 
 // importConsistentSnapshot creates a temporary slot exporting its snapshot
 // on a replication connection of its own, imports that snapshot into a new
-// REPEATABLE READ transaction on q, and closes the replication connection
-// (which drops the slot). It returns the slot's consistent point: the
-// snapshot sees exactly the transactions whose commit record is before it.
-func (st *Stream) importConsistentSnapshot(ctx context.Context, q *pgx.Conn) (uint64, time.Time, int64, error) {
+// REPEATABLE READ transaction on run.q, and closes the replication
+// connection (which drops the slot). It returns the slot's consistent
+// point: the snapshot sees exactly the transactions whose commit record is
+// before it.
+func (st *Stream) importConsistentSnapshot(ctx context.Context, run *snapshotRun) (uint64, error) {
 	repl, err := connectReplication(ctx, st.cfg)
 	if err != nil {
-		return 0, time.Time{}, 0, err
+		return 0, err
 	}
 	defer repl.Close(context.Background())
 	name := resumeSlotName(st.cfg.SlotName, time.Now())
 	res, err := pglogrepl.CreateReplicationSlot(ctx, repl, name, "pgoutput",
 		pglogrepl.CreateReplicationSlotOptions{Temporary: true, Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
 	if err != nil {
-		return 0, time.Time{}, 0, classifyReplError(st.cfg, "create temporary replication slot "+name+" to resume the snapshot", err)
+		return 0, classifyReplError(st.cfg, "create temporary replication slot "+name+" to resume the snapshot", err)
 	}
 	point, err := pglogrepl.ParseLSN(res.ConsistentPoint)
 	if err != nil {
-		return 0, time.Time{}, 0, &DecodeError{Table: "CREATE_REPLICATION_SLOT", Err: err}
+		return 0, &DecodeError{Table: "CREATE_REPLICATION_SLOT", Err: err}
 	}
+	q := run.q
 	if _, err := q.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
-		return 0, time.Time{}, 0, &ConnError{Op: "begin snapshot transaction", Err: err}
+		return 0, &ConnError{Op: "begin snapshot transaction", Err: err}
 	}
 	if _, err := q.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+strings.ReplaceAll(res.SnapshotName, "'", "''")+"'"); err != nil {
-		return 0, time.Time{}, 0, &ConnError{Op: "import the temporary slot's snapshot", Err: err}
+		return 0, &ConnError{Op: "import the temporary slot's snapshot", Err: err}
 	}
-	var ts time.Time
-	var txid int64
-	if err := q.QueryRow(ctx, `SELECT current_timestamp, txid_current()`).Scan(&ts, &txid); err != nil {
-		return 0, time.Time{}, 0, &ConnError{Op: "read snapshot", Err: err}
+	if err := q.QueryRow(ctx, `SELECT current_timestamp, txid_current()`).Scan(&run.ts, &run.txid); err != nil {
+		return 0, &ConnError{Op: "read snapshot", Err: err}
 	}
-	return uint64(point), ts, txid, nil
+	return uint64(point), nil
 }
 
 // resumeSlotName names the temporary slot of a resumption: the connector's
@@ -212,48 +172,85 @@ func resumeSlotName(slot string, now time.Time) string {
 	return slot + suffix
 }
 
-// resumeScan reads the rest of an interrupted snapshot once the stream has
-// reached the point its snapshot is consistent with.
-func (st *Stream) resumeScan(ctx context.Context) error {
-	st.log.Info("stream reached the resumed snapshot's point; reading the rest of the snapshot")
-	_, err := st.runSnapshot(ctx)
-	st.snap.q.Close(context.Background())
-	return err
-}
-
-// pingUntil asks the server for a keepalive every resumePing until ctx
-// ends, so that a resumed snapshot learns that the stream passed its point
-// while no transaction commits.
-func (st *Stream) pingUntil(ctx context.Context) {
-	t := time.NewTicker(resumePing)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+// changedBefore peeks at the connector's slot up to until (transactions
+// committing before it) and returns the rows at or after cur that those
+// transactions inserted, updated or deleted, as touchKey values.
+func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCursor, tables []string) (map[string]struct{}, error) {
+	pub := pgx.Identifier{st.cfg.PublicationName}.Sanitize()
+	rows, err := st.q.Query(ctx, `SELECT data FROM pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, NULL, 'proto_version', '1', 'publication_names', $3)`,
+		st.cfg.SlotName, pglogrepl.LSN(until).String(), pub)
+	if err != nil {
+		return nil, classifyReplError(st.cfg, "peek at replication slot "+st.cfg.SlotName, err)
+	}
+	defer rows.Close()
+	index := make(map[string]int, len(tables))
+	for i, n := range tables {
+		index[n] = i
+	}
+	type rel struct {
+		table int
+		key   []int // the key columns' places in the relation's tuples
+		kinds []keyKind
+	}
+	rels := map[uint32]*rel{}
+	touched := map[string]struct{}{}
+	touch := func(r *rel, tup, old *pglogrepl.TupleData) {
+		if r == nil || tup == nil {
 			return
-		case <-t.C:
 		}
-		select {
-		case st.hbPing <- struct{}{}:
-		default:
+		if key := tupleCols(r.key, tup, old); key != nil && cur.covers(r.table, key, r.kinds) {
+			touched[touchKey(r.table, key)] = struct{}{}
 		}
 	}
+	var parser rowParser
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, &ConnError{Op: "peek at replication slot " + st.cfg.SlotName, Err: err}
+		}
+		msg, err := parser.parse(data)
+		if err != nil {
+			return nil, &DecodeError{Table: "pgoutput message", Err: err}
+		}
+		switch m := msg.(type) {
+		case *pglogrepl.RelationMessage:
+			name := m.Namespace + "." + m.RelationName
+			ti, ok := index[name]
+			t := st.tables[name]
+			if !ok || t == nil || len(t.Key) == 0 {
+				rels[m.RelationID] = nil
+				continue
+			}
+			r := &rel{table: ti, kinds: t.keyKinds()}
+			for _, k := range t.Key {
+				i := slices.IndexFunc(m.Columns, func(c *pglogrepl.RelationMessageColumn) bool { return c.Name == t.Cols[k].Name })
+				if i < 0 {
+					r = nil
+					st.log.Warn("resuming the snapshot: a key column is missing from the table's earlier columns; its rows changed since the snapshot's start may repeat", "table", name)
+					break
+				}
+				r.key = append(r.key, i)
+			}
+			rels[m.RelationID] = r
+		case *pglogrepl.InsertMessage:
+			touch(rels[m.RelationID], m.Tuple, nil)
+		case *pglogrepl.UpdateMessage:
+			touch(rels[m.RelationID], m.NewTuple, m.OldTuple)
+			touch(rels[m.RelationID], m.OldTuple, nil)
+		case *pglogrepl.DeleteMessage:
+			touch(rels[m.RelationID], m.OldTuple, nil)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classifyReplError(st.cfg, "peek at replication slot "+st.cfg.SlotName, err)
+	}
+	return touched, nil
 }
 
-// resumePing is how often pingUntil asks for a keepalive.
-const resumePing = 200 * time.Millisecond
-
-// touchKey is the touched-set key of a row of table index table.
+// touchKey is the key of the row (table index table, key) in a resumed
+// snapshot's set of rows not to read.
 func touchKey(table int, key []string) string {
 	return strconv.Itoa(table) + "\x00" + strings.Join(key, "\x00")
-}
-
-// touch records that the row (table, key) is not to be read.
-func (r *snapshotRun) touch(table int, key []string) {
-	if r.touched == nil {
-		r.touched = map[string]struct{}{}
-	}
-	r.touched[touchKey(table, key)] = struct{}{}
 }
 
 // isTouched reports whether the row (table, key) is not to be read.

@@ -265,8 +265,6 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			}
 			ss.Resume, ss.Moved = nil, false // taken by the stream above
 			plan.state = &ss
-			// A crash while a resumed snapshot caught up: resume it again.
-			plan.snapshot = ss.Scan != nil
 		}
 	case cp != nil && cp.Snapshot:
 		if err := usableSlot(&cfg, slot, true); err != nil {
@@ -477,9 +475,6 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 		if err := st.cfg.Capture.Wait(ctx, st.log); err != nil {
 			return err
 		}
-		if cu := st.snap.catchUp; cu != nil {
-			return st.replicate(ctx, cu.skip, cu.pending, cu.until)
-		}
 		var err error
 		state, err = st.runSnapshot(ctx)
 		if err != nil {
@@ -493,7 +488,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	if plan.cp != nil && !plan.cp.Snapshot {
 		cp = plan.cp
 	}
-	return st.replicate(ctx, cp, state, 0)
+	return st.replicate(ctx, cp, state)
 }
 
 // send queues it for Next, waiting for room (by count and by bytes).
