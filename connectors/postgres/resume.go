@@ -248,9 +248,18 @@ func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCurs
 }
 
 // touchKey is the key of the row (table index table, key) in a resumed
-// snapshot's set of rows not to read.
+// snapshot's set of rows not to read: each column's length, then its text,
+// so that no two keys meet.
 func touchKey(table int, key []string) string {
-	return strconv.Itoa(table) + "\x00" + strings.Join(key, "\x00")
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(table))
+	for _, k := range key {
+		b.WriteByte(',')
+		b.WriteString(strconv.Itoa(len(k)))
+		b.WriteByte(':')
+		b.WriteString(k)
+	}
+	return b.String()
 }
 
 // isTouched reports whether the row (table, key) is not to be read.
