@@ -39,18 +39,22 @@ type snapState struct {
 }
 
 // needsFilter reports whether streamed changes must be checked against the
-// regions (only regions not read under the exported snapshot filter).
+// regions (only regions neither exported nor exact filter).
 func (s *snapState) needsFilter() bool {
 	for _, r := range s.Regions {
-		if !r.Exported {
+		if !r.Exported && !r.Exact {
 			return true
 		}
 	}
 	return false
 }
 
-// snapshotRun is a snapshot in progress: its transaction is open on st.q.
+// snapshotRun is a snapshot in progress: its transaction is open on q.
 type snapshotRun struct {
+	q *pgx.Conn // st.q, or a connection of its own when resuming
+	// touched holds the rows (table index and key, touchKey) a resumed
+	// snapshot must not read: the stream emits their changes (resume.go).
+	touched    map[string]struct{}
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
@@ -65,6 +69,9 @@ type snapshotRun struct {
 // reading starts. It runs in Open, while the replication connection is idle,
 // so that an exported snapshot is still valid.
 func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
+	if plan.cp != nil && st.cfg.Capture.Policy.Stream {
+		return st.beginResume(ctx, plan)
+	}
 	q := st.q
 	if _, err := q.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return &ConnError{Op: "begin snapshot transaction", Err: err}
@@ -92,7 +99,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 	if err != nil {
 		return &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
 	}
-	run := &snapshotRun{ts: ts, txid: txid}
+	run := &snapshotRun{q: q, ts: ts, txid: txid}
 	snapOnly := !st.cfg.Capture.Policy.Stream
 	cp := plan.cp
 
@@ -121,30 +128,11 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		if err := json.Unmarshal(cp.State, &run.state); err != nil {
 			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot state: %w", err)}
 		}
-		ti := slices.Index(run.state.Tables, cp.Table)
-		if ti < 0 {
-			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
+		cur, err := st.snapshotCursor(cp, &run.state)
+		if err != nil {
+			return err
 		}
-		run.startTable = ti
-		var key []string
-		if len(cp.Key) > 0 && string(cp.Key) != "null" {
-			if err := json.Unmarshal(cp.Key, &key); err != nil {
-				return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot key: %w", err)}
-			}
-		}
-		t := st.tables[cp.Table]
-		if key == nil || t == nil || len(t.Key) != len(key) {
-			// Keyless table (or its key changed): read it again from its start.
-			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", cp.Table)
-			key = nil
-		} else {
-			run.startCount = cp.Index
-		}
-		run.startAfter = key
-		if !snapOnly {
-			run.state.Regions = append(run.state.Regions, region{Table: ti, After: key, Snap: snap})
-			run.state.WAL = wal
-		}
+		run.startTable, run.startAfter, run.startCount = cur.Table, cur.After, cur.Rows
 		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
 	}
 	run.state.Schemas = st.versions
@@ -205,7 +193,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 			after, count = run.startAfter, run.startCount
 		}
 		st.log.Info("snapshotting table", "table", name)
-		sel, err := st.tableSelect(ctx, t)
+		sel, err := st.tableSelect(ctx, run.q, t)
 		if err != nil {
 			return nil, err
 		}
@@ -228,8 +216,11 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	if err := e.finish(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := st.q.Exec(ctx, "COMMIT"); err != nil {
+	if _, err := run.q.Exec(ctx, "COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
+	}
+	if run.q != st.q {
+		run.q.Close(ctx) // a resumed snapshot's own connection
 	}
 	st.log.Info("snapshot done")
 	return &run.state, nil
@@ -273,7 +264,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 // rows read from t so far. It returns the rows read and the last key.
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
-	rr := st.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
+	rr := run.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
 	n := 0
 	pushed := false
 	var last []string
@@ -307,6 +298,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
+		if run.touched != nil && sel.chunked && run.isTouched(ti, last) {
+			continue // its changes are streamed (resume.go)
+		}
 		keyRow := t.keyRow(nil, row) // before finish maps the row's values
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.

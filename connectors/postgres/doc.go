@@ -41,13 +41,15 @@
 // The first pass reads every captured table in key order, in chunks of
 // snapshot.fetch.size rows, in one REPEATABLE READ transaction that imports
 // the snapshot exported when the slot was created; it is exactly consistent
-// with the slot's start. Resuming after a crash opens a new REPEATABLE READ
-// transaction and records its pg_current_snapshot() as a new region starting
-// after the checkpoint's key. When streaming starts, a change to a row whose
-// key lies in a region is dropped when its transaction is visible in that
-// region's snapshot, since the rows read there already contain it. The
-// regions travel in every position's State until the stream passes the WAL
-// insert position recorded after the last region's snapshot. See
+// with the slot's start. Resuming after a crash imports the snapshot of a
+// temporary slot, exactly consistent with its point C, peeks at the slot
+// (still at its start) up to C for the rows changed since, and reads the
+// rest of the tables under that snapshot leaving those rows out: their
+// changes all come from the stream (resume.go). No streamed change is then
+// dropped. A region from a fresh snapshot on an existing slot (or from a
+// checkpoint of the earlier design) filters the changes its snapshot holds;
+// the regions travel in every position's State until the stream passes the
+// WAL insert position recorded after the last region's snapshot. See
 // docs/architecture.md.
 //
 // Tables without a key (REPLICA IDENTITY FULL, no primary key) are read in

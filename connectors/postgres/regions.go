@@ -144,10 +144,14 @@ func numRank(s string) (int, *big.Rat) {
 // Exported marks the region read under the snapshot exported with the slot:
 // exactly the transactions that committed before the slot's start are
 // visible in it, and the slot never streams those, so it filters nothing.
+// Exact marks a region of a resumed snapshot (resume.go): it read only rows
+// that no transaction committed before its snapshot changed after the
+// slot's start, so it filters nothing either.
 type region struct {
 	Table    int        `json:"table"`
 	After    []string   `json:"after,omitempty"`
 	Exported bool       `json:"exported,omitempty"`
+	Exact    bool       `json:"exact,omitempty"`
 	Snap     pgSnapshot `json:"snap"`
 }
 
@@ -182,7 +186,7 @@ func findRegion(regions []region, table int, key []string, kinds []keyKind) *reg
 // row was read in already contains it.
 func skipStreamed(regions []region, table int, key []string, kinds []keyKind, xid uint32) bool {
 	r := findRegion(regions, table, key, kinds)
-	if r == nil || r.Exported {
+	if r == nil || r.Exported || r.Exact {
 		return false
 	}
 	return r.Snap.visible(widenXid(xid, r.Snap.Xmax))

@@ -99,13 +99,13 @@ type tableSelect struct {
 // tableSelect decides how the snapshot reads t. With an override it asks
 // the server for the override's result columns (inside the snapshot
 // transaction) and refuses a column the table does not have.
-func (st *Stream) tableSelect(ctx context.Context, t *tableInfo) (tableSelect, error) {
+func (st *Stream) tableSelect(ctx context.Context, q *pgx.Conn, t *tableInfo) (tableSelect, error) {
 	stmt := st.cfg.Capture.Overrides[t.name()]
 	if stmt == "" {
 		return tableSelect{chunked: len(t.Key) > 0}, nil
 	}
 	key := "snapshot.select.statement.overrides." + t.name()
-	rr := st.q.PgConn().ExecParams(ctx, "SELECT * FROM ("+stmt+") AS sluice_override LIMIT 0", nil, nil, nil, nil)
+	rr := q.PgConn().ExecParams(ctx, "SELECT * FROM ("+stmt+") AS sluice_override LIMIT 0", nil, nil, nil, nil)
 	fds := rr.FieldDescriptions()
 	names := make([]string, len(fds))
 	for i, f := range fds {

@@ -450,6 +450,9 @@ func (st *Stream) start(plan *openPlan) {
 				st.repl.Close(context.Background())
 			}
 			st.q.Close(context.Background())
+			if st.snap != nil && st.snap.q != st.q {
+				st.snap.q.Close(context.Background())
+			}
 		}()
 		err := change.Guard(func() error { return st.produce(ctx, plan) })
 		if err == nil || ctx.Err() != nil {

@@ -274,17 +274,18 @@ func checkOutbox(recs []record, l *outboxLedger, topicOf func(agg int) string) (
 // SIGTERM), restarts it each time, and checks with a read_committed consumer
 // that every event arrived exactly once, in order per aggregate.
 //
-// It fails today (2026-12), on PostgreSQL and on MariaDB, on one kind of
-// event and only when a kill interrupts the snapshot: the restarted
-// connector reads the rest of the table in a new snapshot region and drops
-// the streamed changes that region's snapshot already contains, which keeps
-// each row's state exact but loses the events of a row inserted and deleted
-// (the usual outbox cleanup, in the same transaction or later) before that
-// snapshot: the row is in neither. TestPostgresCrashExactlyOnce counts the
-// same case ("keys born and deleted before a resumed snapshot region") as
-// acceptable for row changes; for an outbox each such row is a lost domain
-// event. Without the kill during the snapshot, the test passes on both
-// databases. The checker names these losses apart from any other.
+// On PostgreSQL it passes, kills during the snapshot included: a resumed
+// snapshot leaves out the rows changed since the slot's start and the
+// stream gives every change (connectors/postgres/resume.go), so a row
+// inserted and deleted before the resumed snapshot keeps its event.
+//
+// On MariaDB it fails today (2026-12) on one kind of event and only when a
+// kill interrupts the snapshot: the restarted connector reads the rest of
+// the table in a new snapshot region and drops the streamed changes that
+// region's snapshot already contains, which keeps each row's state exact but
+// loses the events of a row inserted and deleted (the usual outbox cleanup,
+// in the same transaction or later) before that snapshot: the row is in
+// neither. The checker names these losses apart from any other.
 func TestPostgresOutboxCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
