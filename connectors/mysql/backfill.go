@@ -39,6 +39,11 @@ type snapshotRun struct {
 	// still to be written.
 	schemaSkip int64
 	schema     bool
+	// catchUp is set when the stream first catches up to this run's
+	// coordinate (a resumed snapshot, resume.go); skip then leaves out the
+	// rows the catch-up streamed.
+	catchUp *catchUp
+	skip    func(ti int, key []string, kinds []keyKind) bool
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -178,34 +183,68 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			return &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
 		}
 		run.state = *state
-		if cp.Table == "" {
+		if cp.Snapshot && cp.Table == "" {
 			// A restart among the snapshot's schema-change records: no row
-			// was written yet. Write the rest of them, then every table.
+			// was written yet. Write the rest of them, then every table,
+			// as a snapshot that starts at the new coordinate.
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
-			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: 0, At: at.binlogPos})
+			run.state.Restart, run.state.Pending = at, nil
+			run.state.Regions = []region{{Table: 0, At: at.binlogPos}}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil
 		}
-		ti := slices.Index(run.state.Tables, cp.Table)
+		// Where the scan resumes and how far the stream got: a snapshot
+		// row's checkpoint (the stream is at state.Restart), or one of a
+		// catch-up (resume.go), whose state holds the scan's cursor.
+		table, keyJSON, count := cp.Table, cp.Key, cp.Index
+		origin := state.Restart
+		if state.Pending != nil {
+			origin = state.Pending.Origin
+		}
+		var streamCP *change.Position
+		if !cp.Snapshot {
+			if state.Pending == nil {
+				return &DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint resumed as a snapshot without a pending scan")}
+			}
+			table, keyJSON, count = state.Pending.Table, state.Pending.Key, state.Pending.Count
+			streamCP = cp
+		} else if o := orderOf(state.Restart.binlogPos); o > orderOf(origin.binlogPos) {
+			// The stream was emitted up to state.Restart.
+			streamCP = &change.Position{Tx: o - 1, Last: true}
+		}
+		ti := slices.Index(run.state.Tables, table)
 		if ti < 0 {
-			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
+			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", table)}
 		}
 		run.startTable = ti
 		var key []string
-		if len(cp.Key) > 0 && string(cp.Key) != "null" {
-			if err := json.Unmarshal(cp.Key, &key); err != nil {
+		if len(keyJSON) > 0 && string(keyJSON) != "null" {
+			if err := json.Unmarshal(keyJSON, &key); err != nil {
 				return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot key: %w", err)}
 			}
 		}
 		if key == nil {
-			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", cp.Table)
+			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", table)
 		} else {
-			run.startCount = cp.Index
+			run.startCount = count
 		}
 		run.startAfter = key
-		run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
-		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
+		if st.cfg.Capture.Policy.Stream && at.File != "" {
+			run.catchUp = &catchUp{
+				scan:   pendingScan{Origin: origin, Table: table, Key: keyJSON, Count: count},
+				cp:     streamCP,
+				tables: run.state.Tables,
+				cursor: region{Table: ti, After: key},
+				stop:   at.binlogPos,
+			}
+			run.state.Restart = at
+			run.state.Pending = &pendingScan{Origin: origin}
+			st.log.Info("resuming snapshot: streaming from its origin to the new snapshot's coordinate first",
+				"table", table, "rows_read", run.startCount, "origin", origin.String(), "at", at.String())
+		} else {
+			st.log.Info("resuming snapshot", "table", table, "rows_read", run.startCount, "at", at.String())
+		}
 	}
 	st.snap = run
 	return nil
@@ -399,6 +438,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
+		if run.skip != nil && sel.chunked && run.skip(ti, last, t.keyKinds()) {
+			return nil // streamed by the catch-up (resume.go)
+		}
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.
 			return st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON))

@@ -36,14 +36,28 @@ func (st *Stream) replicate(ctx context.Context, start restartPoint, cp *change.
 	if err != nil {
 		return err
 	}
+	if st.snap != nil && st.snap.catchUp != nil {
+		d.pend = newPendingRows(st.snap.catchUp) // a resumed snapshot's catch-up (resume.go)
+	}
 	defer d.closeHeartbeatConn()
 	failures := 0
 	delay := st.knobs.ReconnectDelay
 	for {
 		rp := d.resumePoint()
-		err := d.runOnce(ctx, rp)
+		var err error
+		if d.reachedStop(rp.binlogPos) {
+			err = errBarrier
+		} else {
+			err = d.runOnce(ctx, rp)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if errors.Is(err, errBarrier) {
+			if err := d.barrier(ctx); err != nil {
+				return err
+			}
+			continue
 		}
 		var ce *ConnError
 		if !errors.As(err, &ce) {
@@ -141,6 +155,9 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		if err := d.handle(ctx, ev); err != nil {
 			return err
 		}
+		if _, rotate := ev.Event.(*replication.RotateEvent); !rotate && d.reachedStop(binlogPos{File: d.file, Pos: ev.Header.LogPos}) {
+			return errBarrier
+		}
 	}
 }
 
@@ -215,6 +232,10 @@ type decoder struct {
 	// tableDef reads a table's definition for a schema-change event
 	// (readTableDef; unit tests replace it).
 	tableDef func(ctx context.Context, db, table string) (change.StructValue, error)
+
+	// pend remembers, during a resumed snapshot's catch-up, the unread
+	// rows changed since the snapshot's origin (resume.go); nil otherwise.
+	pend *pendingRows
 
 	// snapshot regions, while some streamed transactions may be in them
 	regions    []region
@@ -668,8 +689,8 @@ func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row 
 
 // rows turns a rows event into change events.
 func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
-	if d.skipAll || d.ignoreRows {
-		return nil
+	if d.skipAll && d.pend == nil || d.ignoreRows {
+		return nil // a catch-up reads the rows it skips, to remember their keys
 	}
 	tm := d.tmap[e.TableID]
 	if tm == nil {
@@ -717,7 +738,7 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 	}
 	// go-mysql's values of the key columns are needed only to filter by
 	// snapshot regions and to see key changes.
-	wantKey := d.regions != nil || op == change.OpUpdate && len(t.recKey) > 0
+	wantKey := d.regions != nil || d.pend != nil || op == change.OpUpdate && len(t.recKey) > 0
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
 	if d.cfg.IncludeQuery {
@@ -913,6 +934,17 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 			return nil
 		}
 	}
+	if d.pend != nil && t != nil && ev.Message == nil && ev.Op != change.OpTruncate && ev.Op != change.OpRead && d.pend.first(t, keyVals) &&
+		!d.skipAll && (ev.Op == change.OpUpdate || ev.Op == change.OpDelete) {
+		// The first change since the snapshot's origin of a row the
+		// resumed scan will not read: its read at the origin comes first.
+		if err := d.emit(ctx, d.originRead(ev), t, keyVals, size); err != nil {
+			return err
+		}
+	}
+	if d.skipAll {
+		return nil // a catch-up before its checkpoint
+	}
 	i := d.index
 	d.index++
 	// Transaction metadata counts the events a checkpoint skips too: a
@@ -959,8 +991,8 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 // json.Marshal writes it, around the schema versions' JSON, which is kept
 // while the versions do not change.
 func (d *decoder) state() ([]byte, error) {
-	if d.regions != nil {
-		return json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
+	if d.regions != nil || d.pend != nil {
+		return json.Marshal(d.fullState(d.txStart))
 	}
 	if d.schemasJSON == nil || d.schemasGen != d.st.versionsGen {
 		d.schemasJSON = []byte{}
@@ -989,6 +1021,17 @@ func (d *decoder) state() ([]byte, error) {
 		b = append(b, d.schemasJSON...)
 	}
 	return append(b, '}'), nil
+}
+
+// fullState is the cpState of a position whose stream restarts at r, with
+// the snapshot regions and the pending scan of a catch-up.
+func (d *decoder) fullState(r restartPoint) cpState {
+	s := cpState{Restart: r, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions}
+	if d.pend != nil {
+		scan := d.pend.c.scan
+		s.Pending, s.Tables = &scan, d.pend.c.tables
+	}
+	return s
 }
 
 // appendJSONString appends s as json.Marshal writes it.
