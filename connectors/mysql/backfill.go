@@ -39,11 +39,11 @@ type snapshotRun struct {
 	// still to be written.
 	schemaSkip int64
 	schema     bool
-	// catchUp is set when the stream first catches up to this run's
-	// coordinate (a resumed snapshot, resume.go); skip then leaves out the
-	// rows the catch-up streamed.
+	// catchUp is set when a resumed snapshot first reads the binlog from
+	// its origin to this run's coordinate (resume.go); origin then holds
+	// the first change of each row not read yet.
 	catchUp *catchUp
-	skip    func(ti int, key []string, kinds []keyKind) bool
+	origin  *pendingRows
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -188,62 +188,42 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			// was written yet. Write the rest of them, then every table,
 			// as a snapshot that starts at the new coordinate.
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
-			run.state.Restart, run.state.Pending = at, nil
+			run.state.Restart = at
 			run.state.Regions = []region{{Table: 0, At: at.binlogPos}}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil
 		}
-		// Where the scan resumes and how far the stream got: a snapshot
-		// row's checkpoint (the stream is at state.Restart), or one of a
-		// catch-up (resume.go), whose state holds the scan's cursor.
-		table, keyJSON, count := cp.Table, cp.Key, cp.Index
-		origin := state.Restart
-		if state.Pending != nil {
-			origin = state.Pending.Origin
-		}
-		var streamCP *change.Position
-		if !cp.Snapshot {
-			if state.Pending == nil {
-				return &DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint resumed as a snapshot without a pending scan")}
-			}
-			table, keyJSON, count = state.Pending.Table, state.Pending.Key, state.Pending.Count
-			streamCP = cp
-		} else if o := orderOf(state.Restart.binlogPos); o > orderOf(origin.binlogPos) {
-			// The stream was emitted up to state.Restart.
-			streamCP = &change.Position{Tx: o - 1, Last: true}
-		}
-		ti := slices.Index(run.state.Tables, table)
+		ti := slices.Index(run.state.Tables, cp.Table)
 		if ti < 0 {
-			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", table)}
+			return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot table %q is not in the checkpoint's table list", cp.Table)}
 		}
 		run.startTable = ti
 		var key []string
-		if len(keyJSON) > 0 && string(keyJSON) != "null" {
-			if err := json.Unmarshal(keyJSON, &key); err != nil {
+		if len(cp.Key) > 0 && string(cp.Key) != "null" {
+			if err := json.Unmarshal(cp.Key, &key); err != nil {
 				return &DecodeError{Table: "checkpoint", Err: fmt.Errorf("snapshot key: %w", err)}
 			}
 		}
 		if key == nil {
-			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", table)
+			st.log.Warn("resuming the snapshot inside a table without a usable key: reading it again from its start; its rows may repeat", "table", cp.Table)
 		} else {
-			run.startCount = count
+			run.startCount = cp.Index
 		}
 		run.startAfter = key
-		if st.cfg.Capture.Policy.Stream && at.File != "" {
-			run.catchUp = &catchUp{
-				scan:   pendingScan{Origin: origin, Table: table, Key: keyJSON, Count: count},
-				cp:     streamCP,
-				tables: run.state.Tables,
-				cursor: region{Table: ti, After: key},
-				stop:   at.binlogPos,
-			}
-			run.state.Restart = at
-			run.state.Pending = &pendingScan{Origin: origin}
-			st.log.Info("resuming snapshot: streaming from its origin to the new snapshot's coordinate first",
-				"table", table, "rows_read", run.startCount, "origin", origin.String(), "at", at.String())
-		} else {
-			st.log.Info("resuming snapshot", "table", table, "rows_read", run.startCount, "at", at.String())
+		switch {
+		case len(run.state.Regions) > 1:
+			// A checkpoint of an earlier version, whose stream drops the
+			// changes a later region's rows hold: go on that way.
+			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
+			st.log.Info("resuming snapshot in a new region", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
+		case st.cfg.Capture.Policy.Stream && at.File != "":
+			// The binlog from the origin to this snapshot's coordinate
+			// is read first (resume.go).
+			run.catchUp = &catchUp{origin: run.state.Restart, tables: run.state.Tables, cursor: region{Table: ti, After: key}, stop: at.binlogPos}
+			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "origin", run.state.Restart.String(), "at", at.String())
+		default:
+			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
 		}
 	}
 	st.snap = run
@@ -255,6 +235,12 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 // state streaming starts with.
 func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	run := st.snap
+	if run.catchUp != nil {
+		var err error
+		if run.origin, err = st.collectOrigin(ctx, run.catchUp); err != nil {
+			return nil, err
+		}
+	}
 	// The schema-change records come first; reading them also reads the
 	// tables' models.
 	var ddls []snapDDL
@@ -327,6 +313,12 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 				break
 			}
 			after = last
+		}
+		// The rows after the last one read that were at the origin.
+		if rest, _ := run.origin.upTo(ti, nil, t.keyKinds()); len(rest) > 0 {
+			if _, err := st.pushOrigin(ctx, run, e, t, ti, rest, &count); err != nil {
+				return nil, err
+			}
 		}
 		st.log.Info("table snapshot done", "table", t.name(), "rows", count)
 	}
@@ -438,8 +430,23 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
-		if run.skip != nil && sel.chunked && run.skip(ti, last, t.keyKinds()) {
-			return nil // streamed by the catch-up (resume.go)
+		if run.origin != nil && sel.chunked {
+			// The rows that changed since the snapshot's origin are
+			// given as they were then, in key order (resume.go).
+			before, same := run.origin.upTo(ti, last, t.keyKinds())
+			if same != nil {
+				before = append(slices.Clip(before), same)
+			}
+			if len(before) > 0 {
+				k, err := st.pushOrigin(ctx, run, e, t, ti, before, count)
+				if err != nil {
+					return err
+				}
+				pushed = pushed || k > 0
+			}
+			if same != nil {
+				return nil
+			}
 		}
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.

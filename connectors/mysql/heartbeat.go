@@ -37,7 +37,7 @@ func (d *decoder) heartbeatTick(ctx context.Context) error {
 // between transactions. It emits nothing while the stream has not passed
 // the checkpoint it resumed from (the checkpoint must not move back).
 func (d *decoder) heartbeat(ctx context.Context) error {
-	if !d.hbDue || d.inTx {
+	if !d.hbDue || d.inTx || d.pend != nil {
 		return nil
 	}
 	at := orderOf(d.after.binlogPos)
@@ -52,7 +52,7 @@ func (d *decoder) heartbeat(ctx context.Context) error {
 		d.cp = nil
 	}
 	d.hbDue = false
-	state, err := json.Marshal(d.fullState(d.after))
+	state, err := json.Marshal(cpState{Restart: d.after, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
 	if err != nil {
 		return err
 	}

@@ -159,12 +159,6 @@ type cpState struct {
 	// columns, so that a restart numbers versions where it left off.
 	Schemas map[string]schemaVer `json:"schemas,omitempty"`
 
-	// Pending is set while a snapshot interrupted by a restart still has
-	// rows to read (resume.go): in the positions of the stream's catch-up
-	// it says where the scan resumes; in the rows of a resumed scan only
-	// its Origin is set.
-	Pending *pendingScan `json:"pending,omitempty"`
-
 	// Resume is set only in a checkpoint made from a Debezium offset
 	// (offsets.go): how far Debezium got into the transaction at Restart.
 	Resume *binlogResume `json:"dbz_resume,omitempty"`

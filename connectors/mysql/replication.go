@@ -36,28 +36,14 @@ func (st *Stream) replicate(ctx context.Context, start restartPoint, cp *change.
 	if err != nil {
 		return err
 	}
-	if st.snap != nil && st.snap.catchUp != nil {
-		d.pend = newPendingRows(st.snap.catchUp) // a resumed snapshot's catch-up (resume.go)
-	}
 	defer d.closeHeartbeatConn()
 	failures := 0
 	delay := st.knobs.ReconnectDelay
 	for {
 		rp := d.resumePoint()
-		var err error
-		if d.reachedStop(rp.binlogPos) {
-			err = errBarrier
-		} else {
-			err = d.runOnce(ctx, rp)
-		}
+		err := d.runOnce(ctx, rp)
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-		if errors.Is(err, errBarrier) {
-			if err := d.barrier(ctx); err != nil {
-				return err
-			}
-			continue
 		}
 		var ce *ConnError
 		if !errors.As(err, &ce) {
@@ -233,8 +219,9 @@ type decoder struct {
 	// (readTableDef; unit tests replace it).
 	tableDef func(ctx context.Context, db, table string) (change.StructValue, error)
 
-	// pend remembers, during a resumed snapshot's catch-up, the unread
-	// rows changed since the snapshot's origin (resume.go); nil otherwise.
+	// pend is set when the decoder only reads the binlog from a resumed
+	// snapshot's origin to its new coordinate, to learn the first change of
+	// each row not read yet (resume.go); it then emits nothing.
 	pend *pendingRows
 
 	// snapshot regions, while some streamed transactions may be in them
@@ -523,6 +510,14 @@ func (d *decoder) query(ctx context.Context, h *replication.EventHeader, start u
 	if !d.inTx {
 		d.beginTx(start, "")
 	}
+	if d.pend != nil {
+		// Reading ahead (resume.go): the stream that follows applies the
+		// statement.
+		if !d.explicit {
+			return d.commit(ctx, h)
+		}
+		return nil
+	}
 	if err := d.modelDDL(ctx, string(e.Schema), q); err != nil {
 		return err
 	}
@@ -690,7 +685,7 @@ func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row 
 // rows turns a rows event into change events.
 func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
 	if d.skipAll && d.pend == nil || d.ignoreRows {
-		return nil // a catch-up reads the rows it skips, to remember their keys
+		return nil
 	}
 	tm := d.tmap[e.TableID]
 	if tm == nil {
@@ -926,6 +921,12 @@ func (d *decoder) convert(t *tableInfo, vals []any) (change.Row, error) {
 // keyVals is the binlog row image whose key identifies the event (nil for a
 // truncate); its key is read only while snapshot regions filter.
 func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyVals []any, size int) error {
+	if d.pend != nil {
+		if t != nil && ev.Message == nil && ev.Op != change.OpTruncate {
+			d.pend.record(t, keyVals, ev)
+		}
+		return nil
+	}
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
 	}
@@ -933,17 +934,6 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.regions, idx, rowKey(t, keyVals), t.keyKinds(), d.txOrder) {
 			return nil
 		}
-	}
-	if d.pend != nil && t != nil && ev.Message == nil && ev.Op != change.OpTruncate && ev.Op != change.OpRead && d.pend.first(t, keyVals) &&
-		!d.skipAll && (ev.Op == change.OpUpdate || ev.Op == change.OpDelete) {
-		// The first change since the snapshot's origin of a row the
-		// resumed scan will not read: its read at the origin comes first.
-		if err := d.emit(ctx, d.originRead(ev), t, keyVals, size); err != nil {
-			return err
-		}
-	}
-	if d.skipAll {
-		return nil // a catch-up before its checkpoint
 	}
 	i := d.index
 	d.index++
@@ -991,8 +981,8 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 // json.Marshal writes it, around the schema versions' JSON, which is kept
 // while the versions do not change.
 func (d *decoder) state() ([]byte, error) {
-	if d.regions != nil || d.pend != nil {
-		return json.Marshal(d.fullState(d.txStart))
+	if d.regions != nil {
+		return json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
 	}
 	if d.schemasJSON == nil || d.schemasGen != d.st.versionsGen {
 		d.schemasJSON = []byte{}
@@ -1021,17 +1011,6 @@ func (d *decoder) state() ([]byte, error) {
 		b = append(b, d.schemasJSON...)
 	}
 	return append(b, '}'), nil
-}
-
-// fullState is the cpState of a position whose stream restarts at r, with
-// the snapshot regions and the pending scan of a catch-up.
-func (d *decoder) fullState(r restartPoint) cpState {
-	s := cpState{Restart: r, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions}
-	if d.pend != nil {
-		scan := d.pend.c.scan
-		s.Pending, s.Tables = &scan, d.pend.c.tables
-	}
-	return s
 }
 
 // appendJSONString appends s as json.Marshal writes it.

@@ -132,9 +132,6 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	snapOnly := !pol.Stream
 	noData := !pol.Initial
 	plan := &openPlan{}
-	// A snapshot is in progress at a snapshot row's checkpoint, and at one
-	// of the stream catching up before a resumed snapshot's scan (resume.go).
-	inSnapshot := cp != nil && (cp.Snapshot || state != nil && state.Pending != nil && pol.Stream)
 	switch {
 	case snapOnly && noData:
 		// configuration_based without data and without streaming.
@@ -145,7 +142,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
 		}
 		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
-	case pol.Always && cp != nil && (snapOnly || !inSnapshot):
+	case pol.Always && cp != nil && (snapOnly || !cp.Snapshot):
 		// snapshot.mode=always: a new snapshot at every start (one in
 		// progress is resumed instead). state still gives the schema
 		// versions to number on from.
@@ -156,7 +153,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		plan.snapshot = true
 	case snapOnly:
 		plan.eof = true
-	case cp != nil && inSnapshot:
+	case cp != nil && cp.Snapshot:
 		plan.snapshot = true
 	case cp != nil:
 		if state == nil {
@@ -386,11 +383,6 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	if plan.snapshot {
 		if err := st.cfg.Capture.Wait(ctx, st.log); err != nil {
 			return err
-		}
-		if c := st.snap.catchUp; c != nil {
-			// A resumed snapshot: the stream catches up to the new
-			// snapshot's coordinate, where the scan runs (resume.go).
-			return st.replicate(ctx, c.scan.Origin, c.cp, &st.snap.state)
 		}
 		var err error
 		state, err = st.runSnapshot(ctx)
