@@ -259,37 +259,44 @@ func TestIntegrationSnapshotResume(t *testing.T) {
 	for _, ev := range first {
 		seen[idOf(ev)]++
 	}
-	// 36..101 without 60 (65 rows), then u (3 rows), then the stream: the
-	// update of row 5 only (the other changes are in the second region).
-	evs := next(t, st, 65+3+1)
+	// The rest read as it was at the snapshot's origin (resume.go): 36..100
+	// (65 rows, 50 and 60 as they were before their changes, 101 not yet
+	// inserted), then u (3 rows, 'a' before its change), then the stream
+	// from the origin: every change once, in commit order.
+	evs := next(t, st, 65+3+5)
 	for _, ev := range evs[:65] {
 		if ev.Op != change.OpRead {
 			t.Fatalf("expected snapshot rows first, got %s %v", ev.Op, ev.After)
 		}
 		seen[idOf(ev)]++
-		switch idOf(ev) {
-		case 50, 101:
-			if toInt64(ev.After[1]) != 1 {
-				t.Errorf("row %d read without its change: %v", idOf(ev), ev.After)
-			}
+		if v := toInt64(ev.After[1]); v != 0 {
+			t.Errorf("row %d read with v %d, want its value at the origin, 0", idOf(ev), v)
 		}
 	}
 	for id := int64(1); id <= 101; id++ {
 		want := 1
-		if id == 60 {
+		if id == 101 {
 			want = 0
 		}
 		if seen[id] != want {
-			t.Errorf("row %d read %d times", id, seen[id])
+			t.Errorf("row %d read %d times, want %d", id, seen[id], want)
 		}
 	}
 	for _, ev := range evs[65:68] {
-		if ev.Op != change.OpRead || ev.Table.ID.Name != "u" {
+		if ev.Op != change.OpRead || ev.Table.ID.Name != "u" || toInt64(ev.After[1]) != 0 {
 			t.Errorf("u snapshot: %s %v", ev.Op, ev.After)
 		}
 	}
-	if upd := evs[68]; upd.Op != change.OpUpdate || idOf(upd) != 5 {
-		t.Fatalf("stream after the snapshot: %s %v", upd.Op, upd.After)
+	want := []struct {
+		op    change.Op
+		table string
+		id    int64
+	}{{change.OpUpdate, "t", 5}, {change.OpUpdate, "t", 50}, {change.OpDelete, "t", 60}, {change.OpCreate, "t", 101}, {change.OpUpdate, "u", 0}}
+	for i, w := range want {
+		ev := evs[68+i]
+		if ev.Op != w.op || ev.Table.ID.Name != w.table || w.table == "t" && idOf(ev) != w.id {
+			t.Errorf("stream event %d after the snapshot: %s %s %v %v, want %s %s %d", i, ev.Op, ev.Table.ID.Name, ev.Before, ev.After, w.op, w.table, w.id)
+		}
 	}
 	quiet(t, st, 500*time.Millisecond)
 	e.exec("UPDATE t SET v = 2 WHERE id = 50")
