@@ -58,11 +58,12 @@ var errBarrier = errors.New("read-ahead reached the snapshot coordinate")
 
 // originRow is the first change since Origin of a row not read yet: its key
 // and, for an update or delete, its image at Origin (before nil: the row was
-// inserted after Origin).
+// inserted after Origin) with the table schema the image has.
 type originRow struct {
 	key    []string
 	keyRow change.Row
 	before change.Row
+	schema *change.TableSchema
 }
 
 // pendingRows collects the first changes since Origin of the rows not read
@@ -104,7 +105,7 @@ func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
 	if _, seen := m[k]; seen {
 		return
 	}
-	r := &originRow{key: key, keyRow: ev.KeyRow}
+	r := &originRow{key: key, keyRow: ev.KeyRow, schema: ev.Table}
 	if ev.Op != change.OpCreate {
 		r.before = ev.Before
 	}
@@ -209,7 +210,7 @@ func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *snapEmitt
 		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 		ev := &change.Event{
 			Op:           change.OpRead,
-			Table:        t.Schema,
+			Table:        r.schema, // the image's columns (t's unless a DDL came between)
 			KeyRow:       r.keyRow,
 			After:        r.before,
 			Source:       si.block(st.cfg),
