@@ -314,8 +314,9 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 			}
 			after = last
 		}
-		// The rows after the last one read that were at the origin.
-		if rest, _ := run.origin.upTo(ti, nil, t.keyKinds()); len(rest) > 0 {
+		// The rows after the last one read that were at the origin (a
+		// table read whole was read at C: resume.go).
+		if rest, _ := run.origin.upTo(ti, nil, t.keyKinds()); sel.chunked && len(rest) > 0 {
 			if _, err := st.pushOrigin(ctx, run, e, t, ti, rest, &count); err != nil {
 				return nil, err
 			}
