@@ -420,3 +420,58 @@ func TestIntegrationInitialOnly(t *testing.T) {
 		t.Fatalf("after initial_only: %v", err)
 	}
 }
+
+// TestIntegrationSnapshotResumeTwice interrupts a snapshot, and its resumed
+// scan again, with changes while the connector is down each time, among them
+// a row inserted and deleted: every row is read once as it was at the
+// snapshot's origin, and every change is streamed once, in commit order.
+func TestIntegrationSnapshotResumeTwice(t *testing.T) {
+	e := newMyEnv(t, "snapres2")
+	e.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT)",
+		"INSERT INTO t SELECT seq, 0 FROM seq_1_to_100")
+	cfg := e.config(map[string]string{"snapshot.fetch.size": "10"})
+	st := e.open(cfg, nil, Knobs{QueueEvents: 8})
+	cp := next(t, st, 35)[34].Pos
+	st.Close()
+	e.exec("UPDATE t SET v = 1 WHERE id = 50",
+		"INSERT INTO t VALUES (102, 1)",
+		"DELETE FROM t WHERE id = 102",
+		"UPDATE t SET v = 1 WHERE id = 5")
+
+	st = e.open(cfg, &cp, Knobs{QueueEvents: 8})
+	evs := next(t, st, 20) // 36..55
+	st.Close()
+	cp = evs[19].Pos
+	if !cp.Snapshot || idOf(evs[19]) != 55 {
+		t.Fatalf("checkpoint in the resumed scan: %+v", cp)
+	}
+	e.exec("UPDATE t SET v = 2 WHERE id = 80",
+		"UPDATE t SET v = 2 WHERE id = 40",
+		"UPDATE t SET v = 2 WHERE id = 50")
+
+	st = e.open(cfg, &cp, Knobs{})
+	rest := next(t, st, 45+7)
+	evs = append(evs, rest...)
+	for i, ev := range evs[:65] {
+		if ev.Op != change.OpRead || idOf(ev) != int64(36+i) || toInt64(ev.After[1]) != 0 {
+			t.Fatalf("snapshot row %d: %s %v, want the read of %d with v 0", i, ev.Op, ev.After, 36+i)
+		}
+	}
+	want := []struct {
+		op change.Op
+		id int64
+		v  int64
+	}{{change.OpUpdate, 50, 1}, {change.OpCreate, 102, 1}, {change.OpDelete, 102, 1}, {change.OpUpdate, 5, 1},
+		{change.OpUpdate, 80, 2}, {change.OpUpdate, 40, 2}, {change.OpUpdate, 50, 2}}
+	for i, w := range want {
+		ev := evs[65+i]
+		row := ev.After
+		if row == nil {
+			row = ev.Before
+		}
+		if ev.Op != w.op || idOf(ev) != w.id || toInt64(row[1]) != w.v {
+			t.Errorf("stream event %d: %s %v %v, want %s of %d with v %d", i, ev.Op, ev.Before, ev.After, w.op, w.id, w.v)
+		}
+	}
+	quiet(t, st, 500*time.Millisecond)
+}
