@@ -684,7 +684,7 @@ func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row 
 
 // rows turns a rows event into change events.
 func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
-	if d.skipAll && d.pend == nil || d.ignoreRows {
+	if d.skipAll || d.ignoreRows {
 		return nil
 	}
 	tm := d.tmap[e.TableID]
@@ -732,7 +732,8 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 		step = 2
 	}
 	// go-mysql's values of the key columns are needed only to filter by
-	// snapshot regions and to see key changes.
+	// snapshot regions, to read ahead for a resumed snapshot, and to see
+	// key changes.
 	wantKey := d.regions != nil || d.pend != nil || op == change.OpUpdate && len(t.recKey) > 0
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
@@ -919,7 +920,8 @@ func (d *decoder) convert(t *tableInfo, vals []any) (change.Row, error) {
 // emit applies skipped.operations, the snapshot-region filter and the
 // checkpoint, numbers the event, and queues it behind the buffered one.
 // keyVals is the binlog row image whose key identifies the event (nil for a
-// truncate); its key is read only while snapshot regions filter.
+// truncate); its key is read only while snapshot regions filter, or by a
+// resumed snapshot's read-ahead, which only records the event (resume.go).
 func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyVals []any, size int) error {
 	if d.pend != nil {
 		if t != nil && ev.Message == nil && ev.Op != change.OpTruncate {
