@@ -41,7 +41,10 @@ import (
 // the resumed scan resumes the same way, with a new C. The remembered rows
 // are held in memory: as many as rows after the cursor changed between
 // Origin and C. A table read whole (no key, or an override SELECT without
-// it) cannot be matched this way: its rows are read at C.
+// it) cannot be matched this way: its rows are read at C. The read-ahead
+// skips DDL statements (the stream that follows applies them): a row image
+// at Origin keeps the columns it had then; rows a TRUNCATE removed between
+// Origin and C are not read.
 
 // catchUp says what the read-ahead of a resumed snapshot collects
 // (snapshotRun.catchUp).
