@@ -39,6 +39,11 @@ type snapshotRun struct {
 	// still to be written.
 	schemaSkip int64
 	schema     bool
+	// catchUp is set when a resumed snapshot first reads the binlog from
+	// its origin to this run's coordinate (resume.go); origin then holds
+	// the first change of each row not read yet.
+	catchUp *catchUp
+	origin  *pendingRows
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -178,11 +183,13 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			return &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
 		}
 		run.state = *state
-		if cp.Table == "" {
+		if cp.Snapshot && cp.Table == "" {
 			// A restart among the snapshot's schema-change records: no row
-			// was written yet. Write the rest of them, then every table.
+			// was written yet. Write the rest of them, then every table,
+			// as a snapshot that starts at the new coordinate.
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
-			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: 0, At: at.binlogPos})
+			run.state.Restart = at
+			run.state.Regions = []region{{Table: 0, At: at.binlogPos}}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil
@@ -204,8 +211,20 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			run.startCount = cp.Index
 		}
 		run.startAfter = key
-		run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
-		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
+		switch {
+		case len(run.state.Regions) > 1:
+			// A checkpoint of an earlier version, whose stream drops the
+			// changes a later region's rows hold: go on that way.
+			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
+			st.log.Info("resuming snapshot in a new region", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
+		case st.cfg.Capture.Policy.Stream && at.File != "":
+			// The binlog from the origin to this snapshot's coordinate
+			// is read first (resume.go).
+			run.catchUp = &catchUp{origin: run.state.Restart, tables: run.state.Tables, cursor: region{Table: ti, After: key}, stop: at.binlogPos}
+			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "origin", run.state.Restart.String(), "at", at.String())
+		default:
+			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
+		}
 	}
 	st.snap = run
 	return nil
@@ -216,6 +235,12 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 // state streaming starts with.
 func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	run := st.snap
+	if run.catchUp != nil {
+		var err error
+		if run.origin, err = st.collectOrigin(ctx, run.catchUp); err != nil {
+			return nil, err
+		}
+	}
 	// The schema-change records come first; reading them also reads the
 	// tables' models.
 	var ddls []snapDDL
@@ -288,6 +313,13 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 				break
 			}
 			after = last
+		}
+		// The rows after the last one read that were at the origin (a
+		// table read whole was read at C: resume.go).
+		if rest, _ := run.origin.upTo(ti, nil, t.keyKinds()); sel.chunked && len(rest) > 0 {
+			if _, err := st.pushOrigin(ctx, run, e, t, ti, rest, &count); err != nil {
+				return nil, err
+			}
 		}
 		st.log.Info("table snapshot done", "table", t.name(), "rows", count)
 	}
@@ -399,6 +431,24 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
+		if run.origin != nil && sel.chunked {
+			// The rows that changed since the snapshot's origin are
+			// given as they were then, in key order (resume.go).
+			before, same := run.origin.upTo(ti, last, t.keyKinds())
+			if same != nil {
+				before = append(slices.Clip(before), same)
+			}
+			if len(before) > 0 {
+				k, err := st.pushOrigin(ctx, run, e, t, ti, before, count)
+				if err != nil {
+					return err
+				}
+				pushed = pushed || k > 0
+			}
+			if same != nil {
+				return nil
+			}
+		}
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.
 			return st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON))

@@ -41,12 +41,16 @@
 // the coordinate is read under FLUSH TABLES WITH READ LOCK (minimal) or
 // beside the transaction (none, inexact).
 //
-// Each run of the snapshot is a region: (table, first key, coordinate P_r).
-// A resumed snapshot adds a region at the next key with its own coordinate.
-// Streaming starts at the first region's coordinate; a change to a row of
-// region r is dropped when its transaction starts before P_r (the snapshot
-// rows hold it), else emitted. The regions travel in the positions' State
-// until the stream passes the last region's coordinate.
+// A snapshot interrupted by a restart resumes at the next key under a new
+// consistent snapshot at coordinate C, after reading the binlog from the
+// first run's coordinate (the origin, where streaming starts) to C: each
+// row after the cursor that changed since the origin is given as it was at
+// the origin (its first change's before image; nothing when that change is
+// an insert), in key order with the rows read at C, so that the stream from
+// the origin follows every read (resume.go). Checkpoints of earlier
+// versions hold regions, (table, first key, coordinate P_r), whose stream
+// drops a change to a row of region r when its transaction starts before
+// P_r; such a snapshot resumes that way.
 //
 // # Schemas
 //

@@ -37,7 +37,7 @@ func (d *decoder) heartbeatTick(ctx context.Context) error {
 // between transactions. It emits nothing while the stream has not passed
 // the checkpoint it resumed from (the checkpoint must not move back).
 func (d *decoder) heartbeat(ctx context.Context) error {
-	if !d.hbDue || d.inTx {
+	if !d.hbDue || d.inTx || d.pend != nil {
 		return nil
 	}
 	at := orderOf(d.after.binlogPos)

@@ -141,6 +141,9 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 		if err := d.handle(ctx, ev); err != nil {
 			return err
 		}
+		if _, rotate := ev.Event.(*replication.RotateEvent); !rotate && d.reachedStop(binlogPos{File: d.file, Pos: ev.Header.LogPos}) {
+			return errBarrier
+		}
 	}
 }
 
@@ -215,6 +218,11 @@ type decoder struct {
 	// tableDef reads a table's definition for a schema-change event
 	// (readTableDef; unit tests replace it).
 	tableDef func(ctx context.Context, db, table string) (change.StructValue, error)
+
+	// pend is set when the decoder only reads the binlog from a resumed
+	// snapshot's origin to its new coordinate, to learn the first change of
+	// each row not read yet (resume.go); it then emits nothing.
+	pend *pendingRows
 
 	// snapshot regions, while some streamed transactions may be in them
 	regions    []region
@@ -502,6 +510,14 @@ func (d *decoder) query(ctx context.Context, h *replication.EventHeader, start u
 	if !d.inTx {
 		d.beginTx(start, "")
 	}
+	if d.pend != nil {
+		// Reading ahead (resume.go): the stream that follows applies the
+		// statement.
+		if !d.explicit {
+			return d.commit(ctx, h)
+		}
+		return nil
+	}
 	if err := d.modelDDL(ctx, string(e.Schema), q); err != nil {
 		return err
 	}
@@ -716,8 +732,9 @@ func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start ui
 		step = 2
 	}
 	// go-mysql's values of the key columns are needed only to filter by
-	// snapshot regions and to see key changes.
-	wantKey := d.regions != nil || op == change.OpUpdate && len(t.recKey) > 0
+	// snapshot regions, to read ahead for a resumed snapshot, and to see
+	// key changes.
+	wantKey := d.regions != nil || d.pend != nil || op == change.OpUpdate && len(t.recKey) > 0
 	// The source blocks of the event's rows differ only in the row number.
 	si := d.src(h, t, start, 0)
 	if d.cfg.IncludeQuery {
@@ -903,8 +920,15 @@ func (d *decoder) convert(t *tableInfo, vals []any) (change.Row, error) {
 // emit applies skipped.operations, the snapshot-region filter and the
 // checkpoint, numbers the event, and queues it behind the buffered one.
 // keyVals is the binlog row image whose key identifies the event (nil for a
-// truncate); its key is read only while snapshot regions filter.
+// truncate); its key is read only while snapshot regions filter, or by a
+// resumed snapshot's read-ahead, which only records the event (resume.go).
 func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyVals []any, size int) error {
+	if d.pend != nil {
+		if t != nil && ev.Message == nil && ev.Op != change.OpTruncate {
+			d.pend.record(t, keyVals, ev)
+		}
+		return nil
+	}
 	if d.cfg.Skipped[byte(ev.Op)] {
 		return nil
 	}

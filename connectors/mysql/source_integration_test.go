@@ -259,37 +259,44 @@ func TestIntegrationSnapshotResume(t *testing.T) {
 	for _, ev := range first {
 		seen[idOf(ev)]++
 	}
-	// 36..101 without 60 (65 rows), then u (3 rows), then the stream: the
-	// update of row 5 only (the other changes are in the second region).
-	evs := next(t, st, 65+3+1)
+	// The rest read as it was at the snapshot's origin (resume.go): 36..100
+	// (65 rows, 50 and 60 as they were before their changes, 101 not yet
+	// inserted), then u (3 rows, 'a' before its change), then the stream
+	// from the origin: every change once, in commit order.
+	evs := next(t, st, 65+3+5)
 	for _, ev := range evs[:65] {
 		if ev.Op != change.OpRead {
 			t.Fatalf("expected snapshot rows first, got %s %v", ev.Op, ev.After)
 		}
 		seen[idOf(ev)]++
-		switch idOf(ev) {
-		case 50, 101:
-			if toInt64(ev.After[1]) != 1 {
-				t.Errorf("row %d read without its change: %v", idOf(ev), ev.After)
-			}
+		if v := toInt64(ev.After[1]); v != 0 {
+			t.Errorf("row %d read with v %d, want its value at the origin, 0", idOf(ev), v)
 		}
 	}
 	for id := int64(1); id <= 101; id++ {
 		want := 1
-		if id == 60 {
+		if id == 101 {
 			want = 0
 		}
 		if seen[id] != want {
-			t.Errorf("row %d read %d times", id, seen[id])
+			t.Errorf("row %d read %d times, want %d", id, seen[id], want)
 		}
 	}
 	for _, ev := range evs[65:68] {
-		if ev.Op != change.OpRead || ev.Table.ID.Name != "u" {
+		if ev.Op != change.OpRead || ev.Table.ID.Name != "u" || toInt64(ev.After[1]) != 0 {
 			t.Errorf("u snapshot: %s %v", ev.Op, ev.After)
 		}
 	}
-	if upd := evs[68]; upd.Op != change.OpUpdate || idOf(upd) != 5 {
-		t.Fatalf("stream after the snapshot: %s %v", upd.Op, upd.After)
+	want := []struct {
+		op    change.Op
+		table string
+		id    int64
+	}{{change.OpUpdate, "t", 5}, {change.OpUpdate, "t", 50}, {change.OpDelete, "t", 60}, {change.OpCreate, "t", 101}, {change.OpUpdate, "u", 0}}
+	for i, w := range want {
+		ev := evs[68+i]
+		if ev.Op != w.op || ev.Table.ID.Name != w.table || w.table == "t" && idOf(ev) != w.id {
+			t.Errorf("stream event %d after the snapshot: %s %s %v %v, want %s %s %d", i, ev.Op, ev.Table.ID.Name, ev.Before, ev.After, w.op, w.table, w.id)
+		}
 	}
 	quiet(t, st, 500*time.Millisecond)
 	e.exec("UPDATE t SET v = 2 WHERE id = 50")
@@ -412,4 +419,59 @@ func TestIntegrationInitialOnly(t *testing.T) {
 	if _, err := st.Next(ctx); !errors.Is(err, io.EOF) {
 		t.Fatalf("after initial_only: %v", err)
 	}
+}
+
+// TestIntegrationSnapshotResumeTwice interrupts a snapshot, and its resumed
+// scan again, with changes while the connector is down each time, among them
+// a row inserted and deleted: every row is read once as it was at the
+// snapshot's origin, and every change is streamed once, in commit order.
+func TestIntegrationSnapshotResumeTwice(t *testing.T) {
+	e := newMyEnv(t, "snapres2")
+	e.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT)",
+		"INSERT INTO t SELECT seq, 0 FROM seq_1_to_100")
+	cfg := e.config(map[string]string{"snapshot.fetch.size": "10"})
+	st := e.open(cfg, nil, Knobs{QueueEvents: 8})
+	cp := next(t, st, 35)[34].Pos
+	st.Close()
+	e.exec("UPDATE t SET v = 1 WHERE id = 50",
+		"INSERT INTO t VALUES (102, 1)",
+		"DELETE FROM t WHERE id = 102",
+		"UPDATE t SET v = 1 WHERE id = 5")
+
+	st = e.open(cfg, &cp, Knobs{QueueEvents: 8})
+	evs := next(t, st, 20) // 36..55
+	st.Close()
+	cp = evs[19].Pos
+	if !cp.Snapshot || idOf(evs[19]) != 55 {
+		t.Fatalf("checkpoint in the resumed scan: %+v", cp)
+	}
+	e.exec("UPDATE t SET v = 2 WHERE id = 80",
+		"UPDATE t SET v = 2 WHERE id = 40",
+		"UPDATE t SET v = 2 WHERE id = 50")
+
+	st = e.open(cfg, &cp, Knobs{})
+	rest := next(t, st, 45+7)
+	evs = append(evs, rest...)
+	for i, ev := range evs[:65] {
+		if ev.Op != change.OpRead || idOf(ev) != int64(36+i) || toInt64(ev.After[1]) != 0 {
+			t.Fatalf("snapshot row %d: %s %v, want the read of %d with v 0", i, ev.Op, ev.After, 36+i)
+		}
+	}
+	want := []struct {
+		op change.Op
+		id int64
+		v  int64
+	}{{change.OpUpdate, 50, 1}, {change.OpCreate, 102, 1}, {change.OpDelete, 102, 1}, {change.OpUpdate, 5, 1},
+		{change.OpUpdate, 80, 2}, {change.OpUpdate, 40, 2}, {change.OpUpdate, 50, 2}}
+	for i, w := range want {
+		ev := evs[65+i]
+		row := ev.After
+		if row == nil {
+			row = ev.Before
+		}
+		if ev.Op != w.op || idOf(ev) != w.id || toInt64(row[1]) != w.v {
+			t.Errorf("stream event %d: %s %v %v, want %s of %d with v %d", i, ev.Op, ev.Before, ev.After, w.op, w.id, w.v)
+		}
+	}
+	quiet(t, st, 500*time.Millisecond)
 }

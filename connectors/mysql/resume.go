@@ -1,0 +1,236 @@
+package mysql
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// Resuming an interrupted snapshot, exactly once.
+//
+// The first run of a snapshot reads the tables at binlog coordinate Origin
+// (its consistent snapshot); streaming starts at Origin once every table is
+// read. A restart cannot reopen that snapshot: the rest of the tables is
+// read in a new one, consistent with a later coordinate C. Between Origin
+// and C the rows not read yet may have changed. Reading them at C and
+// dropping the streamed changes C holds (what earlier versions did) loses
+// every change of a row inserted and deleted between Origin and C, and
+// turns the changes of the others into one read. Instead the restarted
+// source, before it reads anything,
+//
+//  1. opens the new snapshot and learns C (beginSnapshot);
+//  2. reads the binlog from Origin to C, emitting nothing, and remembers,
+//     for each row after the scan's cursor that changed, its first change:
+//     the before image of an update or delete is the row as it was at
+//     Origin; an insert means the row did not exist then (collectOrigin);
+//  3. reads the rest of the tables under the new snapshot in key order,
+//     giving for each remembered row its image at Origin (none after an
+//     insert) in its place instead of its image at C; every other row is
+//     at C as it was at Origin;
+//  4. streams from Origin, as after an uninterrupted snapshot.
+//
+// A consumer so sees what an uninterrupted snapshot at Origin gives: one
+// read per row that existed at Origin, in key order, then every change from
+// Origin once, in order. The snapshot's checkpoints stay what they were (the
+// table and last key read, the stream's start Origin), so a crash during
+// the resumed scan resumes the same way, with a new C. The remembered rows
+// are held in memory: as many as rows after the cursor changed between
+// Origin and C. A table read whole (no key, or an override SELECT without
+// it) cannot be matched this way: its rows are read at C. The read-ahead
+// skips DDL statements (the stream that follows applies them): a row image
+// at Origin keeps the columns it had then; rows a TRUNCATE removed between
+// Origin and C are not read.
+
+// catchUp says what the read-ahead of a resumed snapshot collects
+// (snapshotRun.catchUp).
+type catchUp struct {
+	origin restartPoint // the snapshot's coordinate: the stream starts there
+	tables []string
+	cursor region // rows it covers are not read yet (At unused)
+	stop   binlogPos
+}
+
+// errBarrier ends a binlog dump when the read-ahead reaches the snapshot's
+// coordinate.
+var errBarrier = errors.New("read-ahead reached the snapshot coordinate")
+
+// originRow is the first change since Origin of a row not read yet: its key
+// and, for an update or delete, its image at Origin (before nil: the row was
+// inserted after Origin) with the table schema the image has.
+type originRow struct {
+	key    []string
+	keyRow change.Row
+	before change.Row
+	schema *change.TableSchema
+}
+
+// pendingRows collects the first changes since Origin of the rows not read
+// yet, and hands them to the scan in key order.
+type pendingRows struct {
+	c       *catchUp
+	idx     map[string]int                // table name -> index in c.tables
+	changed map[int]map[string]*originRow // table index -> joined key -> row
+	sorted  map[int][]*originRow          // in key order, built by the scan
+	next    map[int]int                   // the scan's place in sorted
+}
+
+func newPendingRows(c *catchUp) *pendingRows {
+	p := &pendingRows{c: c, idx: map[string]int{}, changed: map[int]map[string]*originRow{},
+		sorted: map[int][]*originRow{}, next: map[int]int{}}
+	for i, n := range c.tables {
+		p.idx[n] = i
+	}
+	return p
+}
+
+// record notes ev, a change to the row of t whose image keyVals holds its
+// key, if it is the first since Origin of a row the scan has not read.
+func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
+	ti, ok := p.idx[t.name()]
+	if !ok {
+		return
+	}
+	key := rowKey(t, keyVals)
+	if key == nil || !p.c.cursor.covers(ti, key, t.keyKinds()) {
+		return
+	}
+	m := p.changed[ti]
+	if m == nil {
+		m = map[string]*originRow{}
+		p.changed[ti] = m
+	}
+	k := strings.Join(key, "\x00")
+	if _, seen := m[k]; seen {
+		return
+	}
+	r := &originRow{key: key, keyRow: ev.KeyRow, schema: ev.Table}
+	if ev.Op != change.OpCreate {
+		r.before = ev.Before
+	}
+	m[k] = r
+}
+
+// count returns the number of rows remembered.
+func (p *pendingRows) count() int {
+	n := 0
+	for _, m := range p.changed {
+		n += len(m)
+	}
+	return n
+}
+
+// upTo returns the remembered rows of table index ti with keys before key
+// (all of them when key is nil) not handed out yet, and whether the row with
+// key itself is one (the scan then leaves its image at C out).
+func (p *pendingRows) upTo(ti int, key []string, kinds []keyKind) (rows []*originRow, same *originRow) {
+	if p == nil || len(p.changed[ti]) == 0 {
+		return nil, nil
+	}
+	s, ok := p.sorted[ti]
+	if !ok {
+		for _, r := range p.changed[ti] {
+			s = append(s, r)
+		}
+		slices.SortFunc(s, func(a, b *originRow) int { return compareKeys(kinds, a.key, b.key) })
+		p.sorted[ti] = s
+	}
+	i := p.next[ti]
+	j := i
+	for j < len(s) && (key == nil || compareKeys(kinds, s[j].key, key) < 0) {
+		j++
+	}
+	rows = s[i:j]
+	if key != nil && j < len(s) && compareKeys(kinds, s[j].key, key) == 0 {
+		same = s[j]
+		j++
+	}
+	p.next[ti] = j
+	return rows, same
+}
+
+// reachedStop reports whether the read-ahead, between transactions, has
+// reached the snapshot's coordinate: at, the end of the event just handled,
+// is at or past it.
+func (d *decoder) reachedStop(at binlogPos) bool {
+	return d.pend != nil && !d.inTx && at.Pos != 0 && orderOf(at) >= orderOf(d.pend.c.stop)
+}
+
+// collectOrigin reads the binlog from the snapshot's origin to its new
+// coordinate and returns the first change of each row not read yet.
+func (st *Stream) collectOrigin(ctx context.Context, c *catchUp) (*pendingRows, error) {
+	d, err := newDecoder(st, c.origin, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.pend = newPendingRows(c)
+	d.send = func(context.Context, item) error { return nil }
+	defer d.closeHeartbeatConn()
+	delay := st.knobs.ReconnectDelay
+	for failures := 0; ; {
+		rp := d.resumePoint()
+		if d.reachedStop(rp.binlogPos) {
+			break
+		}
+		err := d.runOnce(ctx, rp)
+		if errors.Is(err, errBarrier) {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ce *ConnError
+		if failures++; !errors.As(err, &ce) || failures > st.knobs.MaxReconnects {
+			return nil, err
+		}
+		d.prepareReconnect()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+	st.log.Info("binlog read from the snapshot's origin to its new coordinate",
+		"origin", c.origin.String(), "at", c.stop.String(), "rows_changed", d.pend.count())
+	return d.pend, nil
+}
+
+// pushOrigin queues the reads at Origin of rows (remembered by the
+// read-ahead) of t, table index ti, as snapshot rows; those inserted after
+// Origin have none. It returns how many it queued.
+func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, rows []*originRow, count *int64) (int, error) {
+	n := 0
+	for _, r := range rows {
+		if r.before == nil {
+			continue
+		}
+		keyJSON, _ := json.Marshal(r.key)
+		*count++
+		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+		ev := &change.Event{
+			Op:           change.OpRead,
+			Table:        r.schema, // the image's columns (t's unless a DDL came between)
+			KeyRow:       r.keyRow,
+			After:        r.before,
+			Source:       si.block(st.cfg),
+			SourceSchema: st.src,
+			Commit:       run.ts,
+			Pos: change.Position{
+				Snapshot: true,
+				Table:    t.name(),
+				Key:      keyJSON,
+				Index:    *count,
+				State:    run.stateJSON,
+			},
+		}
+		if err := e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: eventHeap + valueHeap*len(r.before)}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
