@@ -3,6 +3,7 @@ package kafka
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -26,10 +27,76 @@ func New(brokers []string, topic string, opts ...kgo.Opt) *Store {
 }
 
 // Load returns the value of the last committed record keyed connector, or
-// nil when there is none (or the last one is a tombstone). It reads every
-// partition from its start up to its last stable offset.
+// nil when there is none (or the last one is a tombstone).
+//
+// The topic is shared by every connector (and every daemon on the
+// cluster), so another writer's transaction may be open on it: a daemon
+// killed between a checkpoint and its commit leaves it open until it times
+// out (a minute for sluice's producers). A read_committed reader stops at
+// its first offset, and waiting for it to end held a starting connector
+// UNASSIGNED that long. So Load reads every partition to its end as a
+// read_uncommitted reader with the transaction markers, and takes a
+// transactional record of connector's as committed once its producer's
+// commit marker follows it; other writers' open transactions do not
+// matter. A connector's own transactions are all ended before it loads
+// its checkpoint (its sink's producer was initialised under the
+// connector's transactional id, which aborts a previous instance's). Only
+// when one of them is still open (Load called without that, or a zombie
+// instance) does Load wait, for that transaction only to end.
 func (s *Store) Load(ctx context.Context, connector string) ([]byte, error) {
-	return s.scan(ctx, func(key []byte) bool { return string(key) == connector })
+	match := func(key []byte) bool { return string(key) == connector }
+	for {
+		last, open, err := s.scanMarkers(ctx, match)
+		if err != nil || !open {
+			return last, err
+		}
+		t := time.NewTimer(stableWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("offsets: wait for the transaction of %q open on %q to end: %w", connector, s.topic, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// scanMarkers returns the value of the last committed record whose key
+// match accepts, reading up to the end of every partition and deciding
+// from the transaction markers what was committed; open says that a
+// transaction holding such a record has no marker yet.
+func (s *Store) scanMarkers(ctx context.Context, match func([]byte) bool) (last []byte, open bool, err error) {
+	// pending holds, per producer id, the values of its transaction
+	// not yet ended, in order.
+	pending := map[int64][][]byte{}
+	_, err = s.read(ctx, false, func(r *kgo.Record) {
+		switch {
+		case r.Attrs.IsControl():
+			vs, ok := pending[r.ProducerID]
+			if !ok {
+				return
+			}
+			if isCommitMarker(r) && len(vs) > 0 {
+				last = vs[len(vs)-1]
+			}
+			delete(pending, r.ProducerID)
+		case !match(r.Key):
+		case r.Attrs.IsTransactional():
+			pending[r.ProducerID] = append(pending[r.ProducerID], r.Value)
+		default:
+			last = r.Value // written outside a transaction (Save, Reset)
+		}
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return bytes.Clone(last), len(pending) > 0, nil
+}
+
+// isCommitMarker reports whether control record r is a transaction's
+// commit marker: its key is a version (int16) and a type (int16, 0 abort,
+// 1 commit).
+func isCommitMarker(r *kgo.Record) bool {
+	return len(r.Key) >= 4 && binary.BigEndian.Uint16(r.Key[2:4]) == 1
 }
 
 // LoadAll returns the last committed checkpoint of every connector.
@@ -59,12 +126,33 @@ func (s *Store) scan(ctx context.Context, match func([]byte) bool) ([]byte, erro
 }
 
 func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error) {
+	n := 0
+	_, err := s.read(ctx, true, func(r *kgo.Record) {
+		if !r.Attrs.IsControl() {
+			n++
+			each(r)
+		}
+	})
+	return n, err
+}
+
+// read gives each record of the topic, control records (transaction
+// markers) included, from the start of every partition to its end: its
+// last stable offset once the transactions open on it when read was called
+// have ended when committed is true (as a read_committed reader), else its
+// high watermark (as a read_uncommitted reader).
+func (s *Store) read(ctx context.Context, committed bool, each func(*kgo.Record)) (int, error) {
 	adm, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.brokers...)}, s.opts...)...)
 	if err != nil {
 		return 0, fmt.Errorf("offsets: new client: %w", err)
 	}
 	defer adm.Close()
-	ends, err := stableEnds(ctx, kadm.NewClient(adm), s.topic)
+	var ends kadm.ListedOffsets
+	if committed {
+		ends, err = stableEnds(ctx, kadm.NewClient(adm), s.topic)
+	} else if ends, err = kadm.NewClient(adm).ListEndOffsets(ctx, s.topic); err != nil {
+		err = fmt.Errorf("offsets: list end offsets of %q: %w", s.topic, err)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -91,11 +179,15 @@ func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error)
 	for p := range want {
 		parts[p] = kgo.NewOffset().AtStart()
 	}
+	isolation := kgo.ReadUncommitted()
+	if committed {
+		isolation = kgo.ReadCommitted()
+	}
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(s.brokers...),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.FetchIsolationLevel(isolation),
 		// Control records (transaction markers) are kept so the last
-		// offset below the stable end is always seen: a transactional
+		// offset below the end is always seen: a transactional
 		// partition ends with a marker.
 		kgo.KeepControlRecords(),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.topic: parts}),
@@ -120,10 +212,8 @@ func (s *Store) scanFn(ctx context.Context, each func(*kgo.Record)) (int, error)
 			if !ok || r.Offset >= end {
 				return
 			}
-			if !r.Attrs.IsControl() {
-				n++
-				each(r)
-			}
+			n++
+			each(r)
 			if r.Offset+1 >= end {
 				delete(want, r.Partition)
 			}
