@@ -212,9 +212,12 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 	// The same chain on sluice with Avro through the registry, without the
 	// schema change topic (it carries other tests' databases; the JSON pair
 	// checks SchemaChangeEventFilter). It starts once sluice's JSON
-	// connector has written its snapshot (created with it, that connector
-	// sometimes stayed UNASSIGNED and wrote nothing, or wrote no schema
-	// change event), and its own snapshot ends before the changes.
+	// connector has written its snapshot, and its own snapshot ends before
+	// the changes (a snapshot taken after them would read the changed
+	// rows). Created together, one of them sometimes stayed UNASSIGNED: a
+	// killed daemon's transaction (another test's) left open on the shared
+	// offsets topic held its checkpoint load until it timed out, which
+	// offsets/kafka's Load no longer waits for.
 	ap := uniq("slca")
 	createTopics(t, 2, ap+"."+db+".ev", ap+"."+db+".ev2", ap+"."+db+".zz_end")
 	createHistoryTopic(t, p.slc, "hist_"+ap)
