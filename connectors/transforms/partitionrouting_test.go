@@ -1,11 +1,9 @@
 package transforms
 
 import (
-	"bufio"
 	"encoding/hex"
 	"math"
 	"math/big"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,15 +16,9 @@ import (
 // values of every Connect type, and computePartition, against what Debezium
 // 3.6.1's own classes print (testdata/PartitionHashes.java).
 func TestPartitionHashesMatchDebezium(t *testing.T) {
-	f, err := os.Open("testdata/partitionrouting_hashes.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	n := 0
-	for sc.Scan() {
-		parts := strings.Split(sc.Text(), "\t")
+	for _, line := range testdataLines(t, "testdata/partitionrouting_hashes.txt") {
+		parts := strings.Split(line, "\t")
 		if len(parts) != 4 {
 			continue // the JVM's log lines
 		}
