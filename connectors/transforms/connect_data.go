@@ -158,3 +158,56 @@ func copySchemaBasics(orig *change.Field, typ change.Type) *change.Field {
 	}
 	return f
 }
+
+// invalidValue is ConnectSchema.validateValue's check of v against schema
+// s itself (not its elements or members): it returns Connect's
+// DataException text, or "" when v fits. location is how the message names
+// the place (`field: "name"`, "value"), class names v's Java class.
+// A Row is a Struct and a map[string]any a Map, as Java's Struct and Map
+// classes cover both of Go's representations.
+func invalidValue(s *change.Field, v any, location string, class func(any) string) string {
+	if v == nil {
+		if s.Optional {
+			return ""
+		}
+		return fmt.Sprintf("Invalid value: null used for required %s, schema type: %s", location, javaTypeName(s.Type))
+	}
+	ok := false
+	switch s.Type {
+	case change.Int8:
+		_, ok = v.(int8)
+	case change.Int16:
+		_, ok = v.(int16)
+	case change.Int32:
+		_, ok = v.(int32)
+	case change.Int64:
+		_, ok = v.(int64)
+	case change.Float32:
+		_, ok = v.(float32)
+	case change.Float64:
+		_, ok = v.(float64)
+	case change.Boolean:
+		_, ok = v.(bool)
+	case change.String:
+		_, ok = v.(string)
+	case change.Bytes:
+		_, ok = v.([]byte)
+	case change.Array:
+		_, ok = v.([]any)
+	case change.Map:
+		switch v.(type) {
+		case change.MapValue, map[string]any:
+			ok = true
+		}
+	case change.Struct:
+		_, ok = structOf(v)
+	}
+	if ok {
+		return ""
+	}
+	named := ""
+	if s.Logical != "" {
+		named = ` "` + s.Logical + `"`
+	}
+	return fmt.Sprintf("Invalid Java object for schema%s with type %s: class %s for %s", named, javaTypeName(s.Type), class(v), location)
+}

@@ -160,23 +160,6 @@ func dbzApplyUnchangedInput(t *testing.T, tr Transform, in *change.Record) (*cha
 	return out, err
 }
 
-// dbzTransform configures class with opts as alias "t".
-func dbzTransform(class string, opts map[string]string) (Transform, error) {
-	cfg := map[string]string{"transforms": "t", "transforms.t.type": class}
-	for k, v := range opts {
-		cfg["transforms.t."+k] = v
-	}
-	p, c, err := plugin(cfg, "t", "transforms.t.", KindTransformation)
-	if err != nil {
-		return nil, err
-	}
-	tr, err := p.New(c)
-	if err == nil {
-		err = c.Err()
-	}
-	return tr, err
-}
-
 func dbzNegZero() float64 { z := 0.0; return -z }
 
 func dbzNaN() float64 { z := 0.0; return z / z }

@@ -2,7 +2,6 @@ package transforms
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -19,19 +18,6 @@ func TestDebeziumSMTKeysMirrorConnect(t *testing.T) {
 	if err != nil || len(files) != 3 {
 		t.Fatalf("testdata: %v, %v", files, err)
 	}
-	type info struct {
-		Name          string   `json:"name"`
-		Type          string   `json:"type"`
-		Required      bool     `json:"required"`
-		DefaultValue  *string  `json:"default_value"`
-		Importance    string   `json:"importance"`
-		Documentation string   `json:"documentation"`
-		Group         *string  `json:"group"`
-		OrderInGroup  int      `json:"order_in_group"`
-		Width         string   `json:"width"`
-		DisplayName   string   `json:"display_name"`
-		Dependents    []string `json:"dependents"`
-	}
 	for _, f := range files {
 		class := "io.debezium.transforms." + strings.TrimSuffix(filepath.Base(f), ".json")
 		p := Lookup(class)
@@ -42,17 +28,10 @@ func TestDebeziumSMTKeysMirrorConnect(t *testing.T) {
 		if p.Version != DebeziumVersion || p.Kind != KindTransformation {
 			t.Errorf("%s: version %q kind %q", class, p.Version, p.Kind)
 		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want []info
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatal(err)
-		}
-		var got []info
+		want, b := readListedKeys(t, f)
+		var got []listedKey
 		for _, k := range p.Keys {
-			i := info{Name: k.Name, Type: k.Type, Required: k.Required, DefaultValue: k.Default, Importance: k.Importance,
+			i := listedKey{Name: k.Name, Type: k.Type, Required: k.Required, DefaultValue: k.Default, Importance: k.Importance,
 				Documentation: k.Doc, OrderInGroup: k.Order, Width: k.Width, DisplayName: k.Display, Dependents: []string{}}
 			if k.Group != "" {
 				i.Group = &k.Group

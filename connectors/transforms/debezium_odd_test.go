@@ -36,7 +36,7 @@ func TestDebeziumTransformsOddRecords(t *testing.T) {
 		{HeaderToValueClass, map[string]string{"headers": "changed", "fields": "a.b.c", "operation": "move"}},
 	}
 	for _, c := range configs {
-		tr, err := dbzTransform(c.class, c.opts)
+		tr, err := configureTransform(c.class, c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestDebeziumTransformsOddRecords(t *testing.T) {
 			}()
 		}
 	}
-	tr, _ := dbzTransform(UnwrapClass, nil)
+	tr, _ := configureTransform(UnwrapClass, nil)
 	if _, err := tr.Apply(odd[2]); err == nil || err.Error() != "Only Struct objects supported for [field extraction], found: java.lang.String" {
 		t.Errorf("an envelope of a string: %v", err)
 	}

@@ -99,41 +99,7 @@ func dbzRequireStruct(v any, purpose string) (change.StructValue, error) {
 	if s, ok := v.(change.StructValue); ok {
 		return s, nil
 	}
-	return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, dbzClassName(v))
-}
-
-// dbzClassName names the Java class Kafka Connect holds a value of v's Go
-// representation in, for error messages that quote it.
-func dbzClassName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case change.StructValue:
-		return "org.apache.kafka.connect.data.Struct"
-	case map[string]any, change.MapValue:
-		return "java.util.HashMap"
-	case []any:
-		return "java.util.ArrayList"
-	case string:
-		return "java.lang.String"
-	case []byte:
-		return "[B"
-	case bool:
-		return "java.lang.Boolean"
-	case int8:
-		return "java.lang.Byte"
-	case int16:
-		return "java.lang.Short"
-	case int32:
-		return "java.lang.Integer"
-	case int64:
-		return "java.lang.Long"
-	case float32:
-		return "java.lang.Float"
-	case float64:
-		return "java.lang.Double"
-	}
-	return fmt.Sprintf("%T", v)
+	return nil, fmt.Errorf("Only Struct objects supported for [%s], found: %s", purpose, javaClassName(v))
 }
 
 // dbzGetString is Connect's Struct.getString(name) on struct value v of
@@ -164,7 +130,7 @@ func dbzExclude(f *change.Field, v any, drop []string, replaceNull bool) (*chang
 	if f == nil {
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, nil, fmt.Errorf("Only Map objects supported in absence of schema for [field replacement], found: %s", dbzClassName(v))
+			return nil, nil, fmt.Errorf("Only Map objects supported in absence of schema for [field replacement], found: %s", javaClassName(v))
 		}
 		out := make(map[string]any, len(m))
 		for k, x := range m {

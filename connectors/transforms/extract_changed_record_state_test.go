@@ -37,7 +37,7 @@ func TestExtractChangedRecordState(t *testing.T) {
 		{"tombstone", both, fxTombstone(), nil},
 		{"heartbeat", both, fxOther("io.debezium.connector.common.Heartbeat"), nil},
 	} {
-		tr, err := dbzTransform(ChangedClass, c.opts)
+		tr, err := configureTransform(ChangedClass, c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -225,7 +225,7 @@ func (u *unwrap) delete(out *change.Record, env *change.Field, ev change.StructV
 	if u.routeBy != "" {
 		bv, ok := before.(change.StructValue)
 		if !ok {
-			return nil, fmt.Errorf("before is not a struct: %s", dbzClassName(before))
+			return nil, fmt.Errorf("before is not a struct: %s", javaClassName(before))
 		}
 		if err := u.route(&n, beforeSchema, bv); err != nil {
 			return nil, err
@@ -383,7 +383,7 @@ func (u *unwrap) makeHeaders(r *change.Record) ([]change.RecordHeader, error) {
 	}
 	ev, ok := r.Value.(change.StructValue)
 	if !ok {
-		return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", dbzClassName(r.Value))
+		return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", javaClassName(r.Value))
 	}
 	for _, f := range u.headers {
 		m, err := f.schema(r.ValueSchema)
@@ -462,13 +462,13 @@ func unwrapHeaderNames(h *change.RecordHeader) ([]string, error) {
 		for _, x := range v {
 			s, ok := x.(string)
 			if !ok {
-				return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.lang.String", h.Key, dbzClassName(x))
+				return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.lang.String", h.Key, javaClassName(x))
 			}
 			out = append(out, s)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.util.List", h.Key, dbzClassName(h.Value))
+	return nil, fmt.Errorf("header %s: class %s cannot be cast to class java.util.List", h.Key, javaClassName(h.Value))
 }
 
 // toDrop returns the names to drop from schema: all of names, or with
@@ -598,7 +598,7 @@ func (r unwrapRef) value(env *change.Field, ev change.StructValue) (any, error) 
 		}
 		sv, ok := x.(change.StructValue)
 		if !ok {
-			return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", dbzClassName(x))
+			return nil, fmt.Errorf("class %s cannot be cast to class org.apache.kafka.connect.data.Struct", javaClassName(x))
 		}
 		ps, pv = s, sv
 	}

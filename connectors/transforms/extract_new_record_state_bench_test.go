@@ -6,7 +6,7 @@ import "testing"
 // added fields and headers: the schemas come from the caches, so a record
 // costs its new value, headers and record.
 func BenchmarkExtractNewRecordState(b *testing.B) {
-	tr, err := dbzTransform(UnwrapClass, map[string]string{"add.fields": "op,table,lsn,source.ts_ms", "add.headers": "db,op",
+	tr, err := configureTransform(UnwrapClass, map[string]string{"add.fields": "op,table,lsn,source.ts_ms", "add.headers": "db,op",
 		"delete.tombstone.handling.mode": "rewrite"})
 	if err != nil {
 		b.Fatal(err)

@@ -102,7 +102,7 @@ func TestExtractNewRecordState(t *testing.T) {
 			want: fxWant(del, &fxRow, nil, change.RecordHeader{Key: "__op", Schema: &dbzOptString, Value: "d"})},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			tr, err := dbzTransform(UnwrapClass, c.opts)
+			tr, err := configureTransform(UnwrapClass, c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +127,7 @@ func TestExtractNewRecordState(t *testing.T) {
 }
 
 func TestExtractNewRecordStateRoute(t *testing.T) {
-	tr, err := dbzTransform(UnwrapClass, map[string]string{"route.by.field": "name"})
+	tr, err := configureTransform(UnwrapClass, map[string]string{"route.by.field": "name"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestExtractNewRecordStateRoute(t *testing.T) {
 		}
 	}
 	for opt, want := range map[string]string{"nosuch": "nosuch is not a valid field name", "qty": "Field 'qty' is not of type STRING"} {
-		tr, _ := dbzTransform(UnwrapClass, map[string]string{"route.by.field": opt})
+		tr, _ := configureTransform(UnwrapClass, map[string]string{"route.by.field": opt})
 		if _, err := tr.Apply(fxEvent("c", nil, fxRow1, nil)); err == nil || err.Error() != want {
 			t.Errorf("route.by.field=%s: err = %v, want %q", opt, err, want)
 		}
@@ -230,7 +230,7 @@ func TestExtractNewRecordStateConfig(t *testing.T) {
 		{map[string]string{"add.headers": ":"}, "transforms.t.add.headers: Unexpected field name: :"},
 		{map[string]string{"drop.fields.from.key": "maybe"}, "Invalid value maybe for configuration transforms.t.drop.fields.from.key: Expected value to be either true or false"},
 	} {
-		_, err := dbzTransform(UnwrapClass, c.opts)
+		_, err := configureTransform(UnwrapClass, c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err = %v, want %q", c.opts, err, c.want)
 		}
@@ -254,7 +254,7 @@ func TestExtractNewRecordStateConfig(t *testing.T) {
 // get one schema, as Debezium's cache gives them (the converters then
 // register it once).
 func TestExtractNewRecordStateSharesSchemas(t *testing.T) {
-	tr, _ := dbzTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
+	tr, _ := configureTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
 	a, _ := tr.Apply(fxEvent("c", nil, fxRow1, nil))
 	b, _ := tr.Apply(fxEvent("c", nil, fxRow1b, nil))
 	if a.ValueSchema != b.ValueSchema {
@@ -263,13 +263,13 @@ func TestExtractNewRecordStateSharesSchemas(t *testing.T) {
 }
 
 func TestExtractNewRecordStateOneSchemaForAllOps(t *testing.T) {
-	tr, _ := dbzTransform(UnwrapClass, map[string]string{"add.fields": "op"})
+	tr, _ := configureTransform(UnwrapClass, map[string]string{"add.fields": "op"})
 	a, _ := tr.Apply(fxEvent("r", nil, fxRow1, nil))
 	b, _ := tr.Apply(fxEvent("u", fxRow1, fxRow1b, nil))
 	if a.ValueSchema != b.ValueSchema {
 		t.Error("a read and an update of a table got two schemas")
 	}
-	tr, _ = dbzTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
+	tr, _ = configureTransform(UnwrapClass, map[string]string{"add.fields": "op", "delete.tombstone.handling.mode": "rewrite"})
 	c, _ := tr.Apply(fxEvent("c", nil, fxRow1, nil))
 	d, _ := tr.Apply(fxEvent("d", fxRow1, nil, nil))
 	if c.ValueSchema != d.ValueSchema {

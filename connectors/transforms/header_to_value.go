@@ -118,7 +118,7 @@ func (t *headerToValue) Apply(r *change.Record) (*change.Record, error) {
 	}
 	old := r.ValueSchema
 	if old == nil {
-		return nil, fmt.Errorf("Only Struct objects supported for [Header field insertion], found: %s", dbzClassName(r.Value))
+		return nil, fmt.Errorf("Only Struct objects supported for [Header field insertion], found: %s", javaClassName(r.Value))
 	}
 	schema, err := t.schemas.get(old, func() (*change.Field, error) {
 		if err := h2vCheckNested(old, nested); err != nil {

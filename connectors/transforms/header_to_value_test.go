@@ -51,7 +51,7 @@ func TestHeaderToValue(t *testing.T) {
 				change.Field{Name: "meta", Type: change.Struct, Optional: true, Fields: []change.Field{dbzNamed("b", dbzOptInt64)}}),
 			change.StructValue{int32(1), "none", change.StructValue{int32(9), "A"}, change.StructValue{int64(2)}}, hs},
 	} {
-		tr, err := dbzTransform(HeaderToValueClass, c.opts)
+		tr, err := configureTransform(HeaderToValueClass, c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,11 +67,11 @@ func TestHeaderToValue(t *testing.T) {
 		}
 	}
 
-	tr, _ := dbzTransform(HeaderToValueClass, map[string]string{"headers": "a", "fields": "id.z", "operation": "copy"})
+	tr, _ := configureTransform(HeaderToValueClass, map[string]string{"headers": "a", "fields": "id.z", "operation": "copy"})
 	if _, err := tr.Apply(rec()); err == nil || err.Error() != "Field 'id' is a primitive type, not a struct. Cannot add nested field 'id.z'." {
 		t.Errorf("nested under a primitive: %v", err)
 	}
-	tr, _ = dbzTransform(HeaderToValueClass, map[string]string{"headers": "zz", "fields": "f", "operation": "copy"})
+	tr, _ = configureTransform(HeaderToValueClass, map[string]string{"headers": "zz", "fields": "f", "operation": "copy"})
 	for _, in := range []*change.Record{rec(), fxTombstone()} {
 		if got, err := tr.Apply(in); got != in || err != nil {
 			t.Errorf("no header or a tombstone: %+v, %v", got, err)
@@ -93,7 +93,7 @@ func TestHeaderToValueConfig(t *testing.T) {
 		{map[string]string{"headers": "a b", "fields": "a", "operation": "copy"}, "transforms.t.headers: Element(s) containing space not permitted"},
 		{map[string]string{"headers": "a", "fields": "a", "operation": "cp"}, "Invalid value cp for configuration transforms.t.operation: Value must be one of move, copy"},
 	} {
-		_, err := dbzTransform(HeaderToValueClass, c.opts)
+		_, err := configureTransform(HeaderToValueClass, c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err = %v, want %q", c.opts, err, c.want)
 		}

@@ -2,7 +2,6 @@ package transforms
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -20,19 +19,6 @@ func TestKafkaSMTKeysMirrorConnect(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no testdata: %v", err)
 	}
-	type info struct {
-		Name          string   `json:"name"`
-		Type          string   `json:"type"`
-		Required      bool     `json:"required"`
-		DefaultValue  *string  `json:"default_value"`
-		Importance    string   `json:"importance"`
-		Documentation string   `json:"documentation"`
-		Group         *string  `json:"group"`
-		OrderInGroup  int      `json:"order_in_group"`
-		Width         string   `json:"width"`
-		DisplayName   string   `json:"display_name"`
-		Dependents    []string `json:"dependents"`
-	}
 	for _, f := range files {
 		base := strings.TrimSuffix(filepath.Base(f), ".json")
 		class := "org.apache.kafka.connect.transforms." + strings.Replace(base, "_", "$", 1)
@@ -44,21 +30,14 @@ func TestKafkaSMTKeysMirrorConnect(t *testing.T) {
 		if p.Version != KafkaVersion {
 			t.Errorf("%s: version %q", class, p.Version)
 		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want []info
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatal(err)
-		}
+		want, _ := readListedKeys(t, f)
 		if len(p.Keys) != len(want) {
 			t.Errorf("%s: %d keys, Connect lists %d", class, len(p.Keys), len(want))
 			continue
 		}
 		for i, k := range p.Keys {
 			w := want[i]
-			got := info{Name: k.Name, Type: k.Type, Required: k.Required, DefaultValue: k.Default,
+			got := listedKey{Name: k.Name, Type: k.Type, Required: k.Required, DefaultValue: k.Default,
 				Importance: k.Importance, Documentation: k.Doc, OrderInGroup: -1, Width: k.Width,
 				DisplayName: k.Display, Dependents: k.Dependents}
 			if k.Group != "" {

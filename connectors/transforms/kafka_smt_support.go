@@ -167,83 +167,21 @@ func javaClass(schema *change.Field, v any) string {
 		}
 	}
 	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "java.lang.Boolean"
-	case int8:
-		return "java.lang.Byte"
-	case int16:
-		return "java.lang.Short"
-	case int32:
-		return "java.lang.Integer"
-	case int64:
-		return "java.lang.Long"
-	case float32:
-		return "java.lang.Float"
-	case float64:
-		return "java.lang.Double"
-	case string:
-		return "java.lang.String"
 	case []byte:
 		return "java.nio.HeapByteBuffer"
-	case []any:
-		return "java.util.ArrayList"
-	case map[string]any, change.MapValue:
-		return "java.util.HashMap"
-	case change.StructValue, change.Row:
+	case change.Row:
 		return "org.apache.kafka.connect.data.Struct"
 	}
-	return fmt.Sprintf("%T", v)
+	return javaClassName(v)
 }
 
 // checkPut is the validation of Struct.put(field, v): a null for a
 // required field, or a value of the wrong type, is a DataException.
 func checkPut(f *change.Field, name string, v any) error {
-	if v == nil {
-		if !f.Optional {
-			return dataErrorf("Invalid value: null used for required field: \"%s\", schema type: %s", name, javaTypeName(f.Type))
-		}
-		return nil
+	if msg := invalidValue(f, v, `field: "`+name+`"`, func(v any) string { return javaClass(f, v) }); msg != "" {
+		return &dataError{msg: msg}
 	}
-	ok := false
-	switch f.Type {
-	case change.Int8:
-		_, ok = v.(int8)
-	case change.Int16:
-		_, ok = v.(int16)
-	case change.Int32:
-		_, ok = v.(int32)
-	case change.Int64:
-		_, ok = v.(int64)
-	case change.Float32:
-		_, ok = v.(float32)
-	case change.Float64:
-		_, ok = v.(float64)
-	case change.Boolean:
-		_, ok = v.(bool)
-	case change.String:
-		_, ok = v.(string)
-	case change.Bytes:
-		_, ok = v.([]byte)
-	case change.Array:
-		_, ok = v.([]any)
-	case change.Map:
-		switch v.(type) {
-		case change.MapValue, map[string]any:
-			ok = true
-		}
-	case change.Struct:
-		_, ok = structOf(v)
-	}
-	if ok {
-		return nil
-	}
-	named := ""
-	if f.Logical != "" {
-		named = fmt.Sprintf(" %q", f.Logical)
-	}
-	return dataErrorf("Invalid Java object for schema%s with type %s: class %s for field: \"%s\"", named, javaTypeName(f.Type), javaClass(f, v), name)
+	return nil
 }
 
 // structBuilder builds a struct schema as Kafka Connect's SchemaBuilder

@@ -10,6 +10,11 @@ const kafkaTransforms = "org.apache.kafka.connect.transforms."
 // connector config would, and returns it or the configuration error.
 func transform(t *testing.T, class string, opts map[string]string) (Transform, error) {
 	t.Helper()
+	return configureTransform(class, opts)
+}
+
+// configureTransform is transform for helpers that have no *testing.T.
+func configureTransform(class string, opts map[string]string) (Transform, error) {
 	cfg := map[string]string{"transforms": "t", "transforms.t.type": class}
 	for k, v := range opts {
 		cfg["transforms.t."+k] = v

@@ -1,6 +1,7 @@
 package transforms
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -46,7 +47,7 @@ func obGetTyped(s *change.Field, v change.StructValue, name string, t change.Typ
 		return nil, err
 	}
 	if s.Fields[i].Type != t {
-		return nil, fmt.Errorf("Field '%s' is not of type %s", name, obTypeName(t))
+		return nil, fmt.Errorf("Field '%s' is not of type %s", name, javaTypeName(t))
 	}
 	if i < len(v) {
 		return v[i], nil
@@ -71,102 +72,33 @@ func obInt64(v any) (int64, bool) {
 	return 0, false
 }
 
-// obTypeName is the name of Kafka Connect's Schema.Type constant.
-func obTypeName(t change.Type) string {
-	switch t {
-	case change.Float32:
-		return "FLOAT32"
-	case change.Float64:
-		return "FLOAT64"
-	}
-	return strings.ToUpper(t.String())
-}
-
 // obSchemaString is ConnectSchema.toString.
 func obSchemaString(s *change.Field) string {
 	if s.Logical != "" {
-		return "Schema{" + s.Logical + ":" + obTypeName(s.Type) + "}"
+		return "Schema{" + s.Logical + ":" + javaTypeName(s.Type) + "}"
 	}
-	return "Schema{" + obTypeName(s.Type) + "}"
+	return "Schema{" + javaTypeName(s.Type) + "}"
 }
 
-// obClassName is the Java class Kafka Connect would hold v in.
+// obClassName is javaClassName, with EventRouter's own representations:
+// a Go int (a JSON number it parsed) is the java.lang.Long Jackson makes of
+// it, and an obJSONBigDecimal a java.math.BigDecimal.
 func obClassName(v any) string {
 	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "java.lang.String"
-	case bool:
-		return "java.lang.Boolean"
-	case int8:
-		return "java.lang.Byte"
-	case int16:
-		return "java.lang.Short"
-	case int32:
-		return "java.lang.Integer"
-	case int64, int:
+	case int:
 		return "java.lang.Long"
-	case float32:
-		return "java.lang.Float"
-	case float64:
-		return "java.lang.Double"
-	case []byte:
-		return "[B"
-	case change.StructValue:
-		return "org.apache.kafka.connect.data.Struct"
-	case []any:
-		return "java.util.ArrayList"
-	case change.MapValue, map[string]any:
-		return "java.util.HashMap"
 	case obJSONBigDecimal:
 		return "java.math.BigDecimal"
 	}
-	return fmt.Sprintf("%T", v)
+	return javaClassName(v)
 }
 
 // obValidate is ConnectSchema.validateValue: location is
-// `field: "name"` or "value".
+// `field: "name"` or "value". Unlike Struct.put's check (checkPut), it
+// descends into arrays, as validateValue does for a whole value.
 func obValidate(s *change.Field, v any, location string) error {
-	if v == nil {
-		if !s.Optional {
-			return fmt.Errorf("Invalid value: null used for required %s, schema type: %s", location, obTypeName(s.Type))
-		}
-		return nil
-	}
-	ok := false
-	switch s.Type {
-	case change.Int8:
-		_, ok = v.(int8)
-	case change.Int16:
-		_, ok = v.(int16)
-	case change.Int32:
-		_, ok = v.(int32)
-	case change.Int64:
-		_, ok = v.(int64)
-	case change.Float32:
-		_, ok = v.(float32)
-	case change.Float64:
-		_, ok = v.(float64)
-	case change.Boolean:
-		_, ok = v.(bool)
-	case change.String:
-		_, ok = v.(string)
-	case change.Bytes:
-		_, ok = v.([]byte)
-	case change.Array:
-		_, ok = v.([]any)
-	case change.Map:
-		_, ok = v.(change.MapValue)
-	case change.Struct:
-		_, ok = v.(change.StructValue)
-	}
-	if !ok {
-		name := ""
-		if s.Logical != "" {
-			name = ` "` + s.Logical + `"`
-		}
-		return fmt.Errorf("Invalid Java object for schema%s with type %s: class %s for %s", name, obTypeName(s.Type), obClassName(v), location)
+	if msg := invalidValue(s, v, location, obClassName); msg != "" {
+		return errors.New(msg)
 	}
 	if s.Type == change.Array && s.Elem != nil {
 		for _, e := range v.([]any) {

@@ -300,7 +300,7 @@ func obJSONFirstElement(n *obJSONNode, nullAsBytes bool) (*obJSONNode, error) {
 			es, _ := obJSONSchemaOf("", e, nullAsBytes)
 			if es.Type != refSchema.Type {
 				return nil, fmt.Errorf("Field is not a homogenous array (%s x %s), different number types (Schema{%s} x Schema{%s})",
-					obJSONText(ref), obJSONText(e), obTypeName(refSchema.Type), obTypeName(es.Type))
+					obJSONText(ref), obJSONText(e), javaTypeName(refSchema.Type), javaTypeName(es.Type))
 			}
 		}
 	}

@@ -1,11 +1,9 @@
 package transforms
 
 import (
-	"bufio"
 	"encoding/hex"
 	"math"
 	"math/big"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,15 +16,9 @@ import (
 // values of every Connect type, and computePartition, against what Debezium
 // 3.6.1's own classes print (testdata/PartitionHashes.java).
 func TestPartitionHashesMatchDebezium(t *testing.T) {
-	f, err := os.Open("testdata/partitionrouting_hashes.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	n := 0
-	for sc.Scan() {
-		parts := strings.Split(sc.Text(), "\t")
+	for _, line := range testdataLines(t, "testdata/partitionrouting_hashes.txt") {
+		parts := strings.Split(line, "\t")
 		if len(parts) != 4 {
 			continue // the JVM's log lines
 		}
@@ -105,7 +97,7 @@ func prTestValue(t *testing.T, kind, repr string) (*change.Field, any) {
 		unscaled, scale, _ := strings.Cut(repr, "/")
 		n, _ := new(big.Int).SetString(unscaled, 10)
 		return &change.Field{Type: change.Bytes, Logical: "org.apache.kafka.connect.data.Decimal", Version: 1,
-			Params: []change.Param{{Key: "scale", Value: scale}}}, prTwosComplement(n)
+			Params: []change.Param{{Key: "scale", Value: scale}}}, twosComplement(n)
 	case "bytes":
 		b, _ := hex.DecodeString(repr)
 		return &change.Field{Type: change.Bytes}, b
@@ -121,27 +113,6 @@ func prTestValue(t *testing.T, kind, repr string) (*change.Field, any) {
 	}
 	t.Fatalf("unknown kind %q", kind)
 	return nil, nil
-}
-
-// prTwosComplement is n as Connect's Decimal holds it: BigInteger.toByteArray.
-func prTwosComplement(n *big.Int) []byte {
-	if n.Sign() >= 0 {
-		b := n.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	// -n = ^(n-1) over enough bytes.
-	m := new(big.Int).Sub(new(big.Int).Neg(n), big.NewInt(1))
-	b := m.Bytes()
-	if len(b) == 0 || b[0]&0x80 != 0 {
-		b = append([]byte{0}, b...)
-	}
-	for i := range b {
-		b[i] = ^b[i]
-	}
-	return b
 }
 
 func TestPartitionRouting(t *testing.T) {

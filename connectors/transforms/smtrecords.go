@@ -63,40 +63,13 @@ func smtGet(s *change.Field, v change.StructValue, name string) (val any, member
 	return val, member, true
 }
 
-// smtClassName names the Java class Kafka Connect holds a value of this
-// Go representation in, for error messages that match Connect's.
+// smtClassName is javaClassName, with a Go int (the time zone converter's
+// own arithmetic) named as the java.lang.Integer it stands for.
 func smtClassName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case map[string]any:
-		return "java.util.HashMap"
-	case []any:
-		return "java.util.ArrayList"
-	case string:
-		return "java.lang.String"
-	case bool:
-		return "java.lang.Boolean"
-	case int8:
-		return "java.lang.Byte"
-	case int16:
-		return "java.lang.Short"
-	case int32, int:
+	if _, ok := v.(int); ok {
 		return "java.lang.Integer"
-	case int64:
-		return "java.lang.Long"
-	case float32:
-		return "java.lang.Float"
-	case float64:
-		return "java.lang.Double"
-	case []byte:
-		return "[B"
-	case change.StructValue:
-		return "org.apache.kafka.connect.data.Struct"
-	case change.MapValue:
-		return "java.util.HashMap"
 	}
-	return fmt.Sprintf("%T", v)
+	return javaClassName(v)
 }
 
 // smtSplit is Java's String.split(sep) with a literal separator, each

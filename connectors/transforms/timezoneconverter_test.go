@@ -1,9 +1,7 @@
 package transforms
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,17 +16,11 @@ import (
 // without daylight saving time (gaps and overlaps included), every
 // converted and unconverted type, defaults, and include/exclude rules.
 func TestTimezoneConverterMatchesDebezium(t *testing.T) {
-	f, err := os.Open("testdata/timezone_expected.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	n := 0
-	for sc.Scan() {
-		c := strings.Split(sc.Text(), "\t")
+	for _, line := range testdataLines(t, "testdata/timezone_expected.tsv") {
+		c := strings.Split(line, "\t")
 		if len(c) != 15 {
-			t.Fatalf("bad line %q", sc.Text())
+			t.Fatalf("bad line %q", line)
 		}
 		name, zone, include, exclude, topic, table, logical, val, def := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
 		want := strings.Join(c[9:], "\t")

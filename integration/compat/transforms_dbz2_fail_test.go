@@ -42,27 +42,10 @@ func TestPostgresDebeziumRoutingTransformsFailSideBySide(t *testing.T) {
 	} {
 		name := uniq("tfdbz2f_pg")
 		dp, sp := uniq("dbz"), uniq("slc")
-		cfg := map[string]string{
-			"connector.class":             "io.debezium.connector.postgresql.PostgresConnector",
-			"database.hostname":           "127.0.0.1",
-			"database.port":               pgPort(t),
-			"database.user":               "postgres",
-			"database.password":           "postgres",
-			"database.dbname":             db,
-			"plugin.name":                 "pgoutput",
-			"publication.autocreate.mode": "filtered",
-			"table.include.list":          "s.a",
-			"key.converter":               "org.apache.kafka.connect.json.JsonConverter",
-			"value.converter":             "org.apache.kafka.connect.json.JsonConverter",
-		}
-		for k, v := range c.transforms {
-			cfg[k] = v
-		}
+		cfg := tfPostgres(t, db, "s.a", c.transforms)
 		readPrefix(t, dp)
 		readPrefix(t, sp)
-		createBoth(t, dbz, slc.restClient, name, cfg,
-			map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+		createBoth(t, dbz, slc.restClient, name, cfg, pgOwn(dp), pgOwn(sp), nil)
 		runs = append(runs, run{name, c.want})
 	}
 	for _, r := range runs {

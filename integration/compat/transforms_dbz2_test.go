@@ -67,23 +67,11 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 	for _, p := range []string{dp, sp} {
 		createTopics(t, 3, p+".s.orders_all", p+".s.parts", p+".s.times")
 	}
-	cfg := map[string]string{
-		"connector.class":             "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":           "127.0.0.1",
-		"database.port":               pgPort(t),
-		"database.user":               "postgres",
-		"database.password":           "postgres",
-		"database.dbname":             db,
-		"plugin.name":                 "pgoutput",
-		"publication.autocreate.mode": "filtered",
-		"table.include.list":          "s.orders_1,s.orders_2,s.parts,s.times",
-		"key.converter":               "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":             "org.apache.kafka.connect.json.JsonConverter",
+	cfg := tfPostgres(t, db, "s.orders_1,s.orders_2,s.parts,s.times", map[string]string{
 		// Keys without schemas, and the physical table id without the
 		// prefix: the producer picks a tombstone's partition from the key's
 		// bytes, which must then be the same on both sides.
-		"key.converter.schemas.enable":   "false",
-		"value.converter.schemas.enable": "true",
+		"key.converter.schemas.enable": "false",
 
 		"transforms":                               "router,part,tz",
 		"transforms.tz.type":                       "io.debezium.transforms.TimezoneConverter",
@@ -99,16 +87,13 @@ func TestPostgresDebeziumRoutingTransformsSideBySide(t *testing.T) {
 		"transforms.part.partition.payload.fields": "change.id,change.name,change.qty,change.price",
 		"transforms.part.partition.topic.num":      "3",
 		"transforms.part.partition.hash.function":  "java",
-	}
-	p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	})
+	p := startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)
 	// The same chain on sluice with Avro through the registry.
 	ap := uniq("slca")
 	createTopics(t, 3, ap+".s.orders_all", ap+".s.parts", ap+".s.times")
 	apPair := startAvroRun(t, slc, uniq("tfdbz2_pga"), cfg,
-		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}, p.dbz)
+		pgOwn(ap), p.dbz)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".s.orders_all": 4, ".s.parts": 3, ".s.times": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,
@@ -172,21 +157,10 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 	for _, tb := range []string{"ev", "ev2", "later2?", "zz_end"} {
 		include = append(include, db+`\.`+tb)
 	}
-	cfg := map[string]string{
-		"connector.class":                "io.debezium.connector.mariadb.MariaDbConnector",
-		"database.hostname":              myAddr[:strings.LastIndex(myAddr, ":")],
-		"database.port":                  myAddr[strings.LastIndex(myAddr, ":")+1:],
-		"database.user":                  "sluice",
-		"database.password":              "sluice",
-		"database.include.list":          db,
-		"table.include.list":             strings.Join(include, ","),
-		"snapshot.mode":                  "initial",
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "false",
-		"value.converter.schemas.enable": "true",
-		"schema.history.internal.kafka.bootstrap.servers": strings.Join(brokers, ","),
-		"schema.history.internal.kafka.topic":             "hist_" + dp,
+	cfg := tfMariaDB(db, strings.Join(include, ","), map[string]string{
+		"snapshot.mode":                       "initial",
+		"key.converter.schemas.enable":        "false",
+		"schema.history.internal.kafka.topic": "hist_" + dp,
 
 		"transforms":                                      "tz,tzinc,ddl,part",
 		"transforms.tz.type":                              "io.debezium.transforms.TimezoneConverter",
@@ -200,11 +174,9 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 		"transforms.part.partition.payload.fields":        "change.id,change.name",
 		"transforms.part.partition.topic.num":             "2",
 		"transforms.part.partition.hash.function":         "murmur",
-	}
+	})
 	p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "database.server.id": serverID()},
-		map[string]string{"topic.prefix": sp, "database.server.id": serverID()},
+	createBoth(t, dbz, slc.restClient, name, cfg, myOwn(dp), myOwn(sp),
 		[]string{"schema.history.internal.kafka.bootstrap.servers", "schema.history.internal.kafka.topic"})
 	ps := []pair{p}
 	d := "." + db
@@ -222,7 +194,7 @@ func TestMariaDBDebeziumTransformsSideBySide(t *testing.T) {
 	createTopics(t, 2, ap+"."+db+".ev", ap+"."+db+".ev2", ap+"."+db+".zz_end")
 	createHistoryTopic(t, p.slc, "hist_"+ap)
 	apPair := startAvroRun(t, slc, uniq("tfdbz2_mya"), cfg,
-		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "include.schema.changes": "false", "schema.history.internal.kafka.topic": "hist_" + ap}, p.dbz)
+		myOwn(ap, map[string]string{"include.schema.changes": "false", "schema.history.internal.kafka.topic": "hist_" + ap}), p.dbz)
 	waitCounts(t, []pair{apPair}, map[string]int{d + ".ev": 2, d + ".ev2": 1}, 60*time.Second, dbz, slc.restClient)
 	myExec(t, my,
 		"ALTER TABLE ev ADD COLUMN extra INT",

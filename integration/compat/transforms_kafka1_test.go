@@ -91,21 +91,7 @@ func TestPostgresKafkaTransforms1SideBySide(t *testing.T) {
 	// One connector: each table's chain runs under a TopicNameMatches
 	// predicate on its topic (aliases prefixed by the table), one after the
 	// other; the options that are not transforms apply to the connector.
-	cfg := map[string]string{
-		"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":              "127.0.0.1",
-		"database.port":                  pgPort(t),
-		"database.user":                  "postgres",
-		"database.password":              "postgres",
-		"database.dbname":                db,
-		"plugin.name":                    "pgoutput",
-		"publication.autocreate.mode":    "filtered",
-		"table.include.list":             "s.orders,s.items,s.notes",
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
-	}
+	cfg := tfPostgres(t, db, "s.orders,s.items,s.notes")
 	var aliases, preds []string
 	for _, c := range chains {
 		table := strings.TrimPrefix(c.table, "s.")
@@ -129,10 +115,7 @@ func TestPostgresKafkaTransforms1SideBySide(t *testing.T) {
 	cfg["predicates"] = strings.Join(preds, ",")
 	name := uniq("tfk1_pg")
 	dp, sp := uniq("dbz"), uniq("slc")
-	ps := []pair{{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	ps := []pair{startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)}
 	// The same chains on sluice with Avro through the registry. The notes
 	// chain cannot be Avro: its HoistField$Value wraps a delete's tombstone,
 	// which has no schema, into a schemaless map (Connect's JSON has
@@ -140,10 +123,10 @@ func TestPostgresKafkaTransforms1SideBySide(t *testing.T) {
 	// that; the others are compared with Debezium's JSON.
 	ap, an := uniq("slca"), uniq("slca")
 	apPair := startAvroRun(t, slc, uniq("tfk1_pga"), cfg,
-		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap, "table.include.list": "s.orders,s.items"}, ps[0].dbz)
+		pgOwn(ap, map[string]string{"table.include.list": "s.orders,s.items"}), ps[0].dbz)
 	notesName := uniq("tfk1_pgn")
 	startAvroRun(t, slc, notesName, cfg,
-		map[string]string{"topic.prefix": an, "slot.name": an, "publication.name": an, "table.include.list": "s.notes"}, ps[0].dbz)
+		pgOwn(an, map[string]string{"table.include.list": "s.notes"}), ps[0].dbz)
 	waitCounts(t, ps, map[string]int{".orders_flat": 1, ".s.items": 1, ".notes": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,
 		"INSERT INTO s.orders (id, name, price, day, secret, flag) VALUES (2, 'bob', -0.5, '1999-12-31', 'pw2', false)",
@@ -183,29 +166,13 @@ func TestPostgresKafkaTransforms1FailLikeConnect(t *testing.T) {
 	for _, tolerance := range []string{"none", "all"} {
 		name := uniq("tfk1_fail")
 		dp, sp := uniq("dbz"), uniq("slc")
-		cfg := map[string]string{
-			"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
-			"database.hostname":              "127.0.0.1",
-			"database.port":                  pgPort(t),
-			"database.user":                  "postgres",
-			"database.password":              "postgres",
-			"database.dbname":                db,
-			"plugin.name":                    "pgoutput",
-			"publication.autocreate.mode":    "filtered",
-			"table.include.list":             "public.t",
-			"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-			"key.converter.schemas.enable":   "true",
-			"value.converter.schemas.enable": "true",
-			"errors.tolerance":               tolerance,
-			"transforms":                     "mask",
-			"transforms.mask.type":           "org.apache.kafka.connect.transforms.MaskField$Value",
-			"transforms.mask.fields":         "op",
-		}
-		p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-		createBoth(t, dbz, slc.restClient, name, cfg,
-			map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-			map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+		cfg := tfPostgres(t, db, "public.t", map[string]string{
+			"errors.tolerance":       tolerance,
+			"transforms":             "mask",
+			"transforms.mask.type":   "org.apache.kafka.connect.transforms.MaskField$Value",
+			"transforms.mask.fields": "op",
+		})
+		p := startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)
 		ps = append(ps, p)
 	}
 	waitCounts(t, ps, map[string]int{".public.t": 2}, 120*time.Second, dbz, slc.restClient)
@@ -260,30 +227,14 @@ func TestPostgresKafkaTransforms1DecimalMaskFails(t *testing.T) {
 	pgExec(t, pg, "CREATE TABLE d (id int PRIMARY KEY, price numeric(10,2))", "INSERT INTO d VALUES (1, 12.34)")
 	name := uniq("tfk1_dec")
 	dp, sp := uniq("dbz"), uniq("slc")
-	cfg := map[string]string{
-		"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":              "127.0.0.1",
-		"database.port":                  pgPort(t),
-		"database.user":                  "postgres",
-		"database.password":              "postgres",
-		"database.dbname":                db,
-		"plugin.name":                    "pgoutput",
-		"publication.autocreate.mode":    "filtered",
-		"table.include.list":             "public.d",
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
-		"transforms":                     "unwrap,mask",
-		"transforms.unwrap.type":         "org.apache.kafka.connect.transforms.ExtractField$Value",
-		"transforms.unwrap.field":        "after",
-		"transforms.mask.type":           "org.apache.kafka.connect.transforms.MaskField$Value",
-		"transforms.mask.fields":         "price",
-	}
-	p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	cfg := tfPostgres(t, db, "public.d", map[string]string{
+		"transforms":              "unwrap,mask",
+		"transforms.unwrap.type":  "org.apache.kafka.connect.transforms.ExtractField$Value",
+		"transforms.unwrap.field": "after",
+		"transforms.mask.type":    "org.apache.kafka.connect.transforms.MaskField$Value",
+		"transforms.mask.fields":  "price",
+	})
+	p := startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)
 	const want = "Decimal value has mismatching scale for given Decimal schema. Schema has scale 2, value has scale 0."
 	deadline := time.Now().Add(90 * time.Second)
 	for _, c := range []restClient{dbz, slc.restClient} {

@@ -3,7 +3,6 @@
 package compat
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -29,21 +28,9 @@ func TestMariaDBKafkaTransformsSideBySide(t *testing.T) {
 	const p = "org.apache.kafka.connect.transforms."
 	name := uniq("tfk2_my")
 	dp, sp := uniq("dbz"), uniq("slc")
-	cfg := map[string]string{
-		"connector.class":                "io.debezium.connector.mariadb.MariaDbConnector",
-		"database.hostname":              myAddr[:strings.LastIndex(myAddr, ":")],
-		"database.port":                  myAddr[strings.LastIndex(myAddr, ":")+1:],
-		"database.user":                  "sluice",
-		"database.password":              "sluice",
-		"database.include.list":          db,
-		"table.include.list":             db + `\.a,` + db + `\.z`,
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
-		"schema.history.internal.kafka.bootstrap.servers": strings.Join(brokers, ","),
-		"schema.history.internal.kafka.topic":             "hist_" + dp,
-		"include.schema.changes":                          "false",
+	cfg := tfMariaDB(db, db+`\.a,`+db+`\.z`, map[string]string{
+		"schema.history.internal.kafka.topic": "hist_" + dp,
+		"include.schema.changes":              "false",
 
 		"predicates":                   "isA,tomb",
 		"predicates.isA.type":          p + "predicates.TopicNameMatches",
@@ -76,16 +63,14 @@ func TestMariaDBKafkaTransformsSideBySide(t *testing.T) {
 		"transforms.lit.value.literal": `["x", "y"]`,
 		"transforms.drop.type":         p + "DropHeaders",
 		"transforms.drop.headers":      "__debezium.context.connectorName",
-	}
+	})
 	pr := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "database.server.id": serverID()},
-		map[string]string{"topic.prefix": sp, "database.server.id": serverID()}, nil)
+	createBoth(t, dbz, slc.restClient, name, cfg, myOwn(dp), myOwn(sp), nil)
 	// The same chain on sluice with Avro through the registry.
 	ap := uniq("slca")
 	createHistoryTopic(t, pr.slc, "hist_"+ap)
 	apPair := startAvroRun(t, slc, uniq("tfk2_mya"), cfg,
-		map[string]string{"topic.prefix": ap, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + ap}, pr.dbz)
+		myOwn(ap, map[string]string{"schema.history.internal.kafka.topic": "hist_" + ap}), pr.dbz)
 	ps := []pair{pr}
 	d := "." + db
 	waitCounts(t, ps, map[string]int{d + ".z": 1}, 120*time.Second, dbz, slc.restClient)

@@ -46,21 +46,7 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	const p = "org.apache.kafka.connect.transforms."
 	name := uniq("tfk2_pg")
 	dp, sp := uniq("dbz"), uniq("slc")
-	cfg := map[string]string{
-		"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":              "127.0.0.1",
-		"database.port":                  pgPort(t),
-		"database.user":                  "postgres",
-		"database.password":              "postgres",
-		"database.dbname":                db,
-		"plugin.name":                    "pgoutput",
-		"publication.autocreate.mode":    "filtered",
-		"table.include.list":             "s.a,s.b,s.c,s.z",
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
-
+	cfg := tfPostgres(t, db, "s.a,s.b,s.c,s.z", map[string]string{
 		"predicates":                       "isA,isB,isC,isZ,tomb,hasId",
 		"predicates.isZ.type":              p + "predicates.TopicNameMatches",
 		"predicates.isZ.pattern":           `.*\.s\.z`,
@@ -129,11 +115,8 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 		"transforms.drop.type":             p + "DropHeaders",
 		"transforms.drop.headers":          "__debezium.context.taskId,nope",
 		"transforms.drop.predicate":        "hasId",
-	}
-	pr := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	})
+	pr := startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)
 	// The same chain on sluice with Avro through the registry. s.a's
 	// cannot be Avro: Flatten's "." delimiter makes field names such as
 	// "after.id", which Avro names do not allow (AvroData fails on them
@@ -142,10 +125,10 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	// tables of the types and MariaDB tests are compared in Avro).
 	ap, aa := uniq("slca"), uniq("slca")
 	apPair := startAvroRun(t, slc, uniq("tfk2_pga"), cfg,
-		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap, "table.include.list": "s.b,s.c,s.z"}, pr.dbz)
+		pgOwn(ap, map[string]string{"table.include.list": "s.b,s.c,s.z"}), pr.dbz)
 	flatName := uniq("tfk2_pgf")
 	startAvroRun(t, slc, flatName, cfg,
-		map[string]string{"topic.prefix": aa, "slot.name": aa, "publication.name": aa, "table.include.list": "s.a"}, pr.dbz)
+		pgOwn(aa, map[string]string{"table.include.list": "s.a"}), pr.dbz)
 
 	txCfg := map[string]string{}
 	for k, v := range cfg {
@@ -170,10 +153,7 @@ func TestPostgresKafkaTransformsSideBySide(t *testing.T) {
 	}
 	txName := uniq("tfk2_pg_tx")
 	tdp, tsp := uniq("dbz"), uniq("slc")
-	tx := pair{name: txName, dbz: readPrefix(t, tdp), slc: readPrefix(t, tsp), schemas: true}
-	createBoth(t, dbz, slc.restClient, txName, txCfg,
-		map[string]string{"topic.prefix": tdp, "slot.name": tdp, "publication.name": tdp},
-		map[string]string{"topic.prefix": tsp, "slot.name": tsp, "publication.name": tsp}, nil)
+	tx := startPGPair(t, dbz, slc.restClient, txName, tdp, tsp, txCfg)
 
 	ps := []pair{pr}
 	waitCounts(t, ps, map[string]int{".s.z": 1}, 120*time.Second, dbz, slc.restClient)

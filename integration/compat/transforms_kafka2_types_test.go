@@ -35,21 +35,7 @@ func TestPostgresKafkaTransformsTypesSideBySide(t *testing.T) {
 	const p = "org.apache.kafka.connect.transforms."
 	name := uniq("tfk2t_pg")
 	dp, sp := uniq("dbz"), uniq("slc")
-	cfg := map[string]string{
-		"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":              "127.0.0.1",
-		"database.port":                  pgPort(t),
-		"database.user":                  "postgres",
-		"database.password":              "postgres",
-		"database.dbname":                db,
-		"plugin.name":                    "pgoutput",
-		"publication.autocreate.mode":    "filtered",
-		"table.include.list":             "s.t,s.z",
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
-
+	cfg := tfPostgres(t, db, "s.t,s.z", map[string]string{
 		"predicates":                   "isT",
 		"predicates.isT.type":          p + "predicates.TopicNameMatches",
 		"predicates.isT.pattern":       `.*\.s\.t`,
@@ -65,15 +51,12 @@ func TestPostgresKafkaTransformsTypesSideBySide(t *testing.T) {
 		"transforms.ts.target.type":    "Timestamp",
 		"transforms.ts.unix.precision": "microseconds",
 		"transforms.ts.predicate":      "isT",
-	}
-	pr := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	})
+	pr := startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)
 	// The same chain on sluice with Avro through the registry.
 	ap := uniq("slca")
 	apPair := startAvroRun(t, slc, uniq("tfk2t_pga"), cfg,
-		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}, pr.dbz)
+		pgOwn(ap), pr.dbz)
 	ps := []pair{pr}
 	waitCounts(t, ps, map[string]int{".s.z": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,

@@ -32,21 +32,8 @@ func TestPostgresMaskDefaultsSideBySide(t *testing.T) {
 	)
 	name := uniq("maskdflt_pg")
 	dp, sp := uniq("dbz"), uniq("slc")
-	cfg := map[string]string{
-		"connector.class":                                  "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":                                "127.0.0.1",
-		"database.port":                                    pgPort(t),
-		"database.user":                                    "postgres",
-		"database.password":                                "postgres",
-		"database.dbname":                                  db,
-		"plugin.name":                                      "pgoutput",
-		"publication.autocreate.mode":                      "filtered",
+	cfg := tfPostgres(t, db, `s\.k,s\.m,s\.zz_end`, map[string]string{
 		"snapshot.mode":                                    "initial",
-		"table.include.list":                               `s\.k,s\.m,s\.zz_end`,
-		"key.converter":                                    "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                                  "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":                     "true",
-		"value.converter.schemas.enable":                   "true",
 		"column.mask.with.8.chars":                         `s\.k\.c_mask`,
 		"column.mask.hash.SHA-256.with.salt.pepper":        `s\.k\.c_hash`,
 		"column.truncate.to.4.chars":                       `s\.k\.c_trunc`,
@@ -60,11 +47,8 @@ func TestPostgresMaskDefaultsSideBySide(t *testing.T) {
 		"predicates":                                       "isM",
 		"predicates.isM.type":                              "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
 		"predicates.isM.pattern":                           `.*\.s\.m`,
-	}
-	p := pair{name: name, dbz: readPrefix(t, dp), slc: readPrefix(t, sp), schemas: true}
-	createBoth(t, dbz, slc.restClient, name, cfg,
-		map[string]string{"topic.prefix": dp, "slot.name": dp, "publication.name": dp},
-		map[string]string{"topic.prefix": sp, "slot.name": sp, "publication.name": sp}, nil)
+	})
+	p := startPGPair(t, dbz, slc.restClient, name, dp, sp, cfg)
 	ps := []pair{p}
 	waitCounts(t, ps, map[string]int{".s.k": 2, ".s.m": 1}, 120*time.Second, dbz, slc.restClient)
 	pgExec(t, pg,

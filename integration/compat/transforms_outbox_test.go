@@ -65,17 +65,7 @@ func TestOutboxSideBySide(t *testing.T) {
 	}
 	pgExec(t, pg, pgInsert("outbox", 0, outboxPayloads[0]), pgInsert("outbox_text", 0, outboxPayloads[0]))
 
-	pgCommon := map[string]string{
-		"connector.class":             "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":           "127.0.0.1",
-		"database.port":               pgPort(t),
-		"database.user":               "postgres",
-		"database.password":           "postgres",
-		"database.dbname":             db,
-		"plugin.name":                 "pgoutput",
-		"publication.autocreate.mode": "filtered",
-		"table.include.list":          "public.outbox,public.outbox_text",
-	}
+	pgCommon := tfPostgres(t, db, "public.outbox,public.outbox_text")
 	for _, run := range []struct {
 		tag  string
 		opts map[string]string
@@ -283,17 +273,9 @@ func TestOutboxMariaDBSideBySide(t *testing.T) {
 
 	name := uniq("outbox_my")
 	dp, sp := uniq("dbz"), uniq("slc")
-	cfg := outboxConfig(map[string]string{
-		"connector.class":       "io.debezium.connector.mariadb.MariaDbConnector",
-		"database.hostname":     myAddr[:strings.LastIndex(myAddr, ":")],
-		"database.port":         myAddr[strings.LastIndex(myAddr, ":")+1:],
-		"database.user":         "sluice",
-		"database.password":     "sluice",
-		"database.include.list": db,
-		"table.include.list":    db + `\.outbox,` + db + `\.outbox_text`,
-		"schema.history.internal.kafka.bootstrap.servers": strings.Join(brokers, ","),
-		"include.schema.changes":                          "false",
-	}, map[string]string{
+	cfg := outboxConfig(tfMariaDB(db, db+`\.outbox,`+db+`\.outbox_text`, map[string]string{
+		"include.schema.changes": "false",
+	}), map[string]string{
 		"table.expand.json.payload":         "true",
 		"route.by.field":                    "aggregatetype",
 		"table.fields.additional.placement": "type:header:eventType,aggregateid:envelope",

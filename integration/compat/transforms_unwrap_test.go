@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -59,22 +58,9 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"INSERT INTO s.gone VALUES (1)",
 	)
 	pgName, pdp, psp := uniq("unwrap_pg"), uniq("dbz"), uniq("slc")
-	pgCfg := map[string]string{
-		"connector.class":                "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":              "127.0.0.1",
-		"database.port":                  pgPort(t),
-		"database.user":                  "postgres",
-		"database.password":              "postgres",
-		"database.dbname":                pdb,
-		"plugin.name":                    "pgoutput",
-		"publication.autocreate.mode":    "filtered",
-		"table.include.list":             "s.items,s.gone,s.zz_end",
-		"provide.transaction.metadata":   "true",
-		"skipped.operations":             "none", // truncates reach the chain, which drops them
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "true",
-		"value.converter.schemas.enable": "true",
+	pgCfg := tfPostgres(t, pdb, "s.items,s.gone,s.zz_end", map[string]string{
+		"provide.transaction.metadata": "true",
+		"skipped.operations":           "none", // truncates reach the chain, which drops them
 
 		"transforms":                                       "changes,unwrap,h2v,meta",
 		"transforms.changes.type":                          "io.debezium.transforms.ExtractChangedRecordState",
@@ -94,17 +80,14 @@ func TestUnwrapSideBySide(t *testing.T) {
 		"transforms.meta.headers":   "__db,unchanged",
 		"transforms.meta.fields":    "meta.db,meta.unchanged",
 		"transforms.meta.operation": "copy",
-	}
-	pgPair := pair{name: pgName, dbz: readPrefix(t, pdp), slc: readPrefix(t, psp), schemas: true}
-	createBoth(t, dbz, slc.restClient, pgName, pgCfg,
-		map[string]string{"topic.prefix": pdp, "slot.name": pdp, "publication.name": pdp},
-		map[string]string{"topic.prefix": psp, "slot.name": psp, "publication.name": psp}, nil)
+	})
+	pgPair := startPGPair(t, dbz, slc.restClient, pgName, pdp, psp, pgCfg)
 
 	// The same chain on sluice with Avro through the registry, compared
 	// with Debezium's JSON records once decoded.
 	ap := uniq("slca")
 	apPair := startAvroRun(t, slc, uniq("unwrap_pga"), pgCfg,
-		map[string]string{"topic.prefix": ap, "slot.name": ap, "publication.name": ap}, pgPair.dbz)
+		pgOwn(ap), pgPair.dbz)
 
 	// MariaDB.
 	mdb := uniq("unwrap_my")
@@ -123,24 +106,12 @@ func TestUnwrapSideBySide(t *testing.T) {
 		{"delete.tombstone.handling.mode": "rewrite-with-tombstone", "add.headers": "op,source.snapshot:snap"},
 	} {
 		myName, mdp, msp := uniq("unwrap_my"), uniq("dbz"), uniq("slc")
-		myCfg := map[string]string{
-			"connector.class":                "io.debezium.connector.mariadb.MariaDbConnector",
-			"database.hostname":              myAddr[:strings.LastIndex(myAddr, ":")],
-			"database.port":                  myAddr[strings.LastIndex(myAddr, ":")+1:],
-			"database.user":                  "sluice",
-			"database.password":              "sluice",
-			"database.include.list":          mdb,
-			"table.include.list":             mdb + `\.items,` + mdb + `\.zz_end`,
-			"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-			"key.converter.schemas.enable":   "true",
-			"value.converter.schemas.enable": "true",
-			"schema.history.internal.kafka.bootstrap.servers": strings.Join(brokers, ","),
+		myCfg := tfMariaDB(mdb, mdb+`\.items,`+mdb+`\.zz_end`, map[string]string{
 			// Other tests change the shared server's schemas meanwhile.
 			"include.schema.changes": "false",
 			"transforms":             "unwrap",
 			"transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
-		}
+		})
 		for k, v := range opts {
 			myCfg["transforms.unwrap."+k] = v
 		}
@@ -150,8 +121,8 @@ func TestUnwrapSideBySide(t *testing.T) {
 			// A history topic per side, sluice's made beforehand: sluice
 			// describes the topic it just created and, on a busy broker, may
 			// find it not there yet and fail a first try.
-			map[string]string{"topic.prefix": mdp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + mdp},
-			map[string]string{"topic.prefix": msp, "database.server.id": serverID(), "schema.history.internal.kafka.topic": "hist_" + msp}, nil)
+			myOwn(mdp, map[string]string{"schema.history.internal.kafka.topic": "hist_" + mdp}),
+			myOwn(msp, map[string]string{"schema.history.internal.kafka.topic": "hist_" + msp}), nil)
 		myPairs = append(myPairs, p)
 	}
 
