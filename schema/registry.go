@@ -169,6 +169,22 @@ func (r *Registry) Register(subject, text string) (int, error) {
 			return id, nil
 		}
 		rerr := r.classify(subject, err)
+		if alreadyExists(err) {
+			// Apicurio answers 409 "already exists" when another
+			// registration of the subject raced this one, or when a
+			// retried request had reached it: the schema may be there,
+			// so look it up, and else try again.
+			if ss, lerr := r.cl.LookupSchema(ctx, subject, sr.Schema{Schema: text, Type: sr.TypeAvro}); lerr == nil && ss.ID > 0 {
+				r.mu.Lock()
+				if len(r.ids) >= maxCachedIDs {
+					clear(r.ids)
+				}
+				r.ids[k] = ss.ID
+				r.mu.Unlock()
+				return ss.ID, nil
+			}
+			rerr.kind = ErrRegistryUnavailable
+		}
 		if !rerr.Retryable() {
 			return 0, rerr
 		}
@@ -191,6 +207,15 @@ func (r *Registry) Register(subject, text string) (int, error) {
 		}
 		backoff = min(2*backoff, r.o.MaxBackoff)
 	}
+}
+
+// alreadyExists reports whether err is a 409 that says the subject or
+// schema already exists (Apicurio's answer to a registration that raced
+// another), not an incompatible schema.
+func alreadyExists(err error) bool {
+	var re *sr.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusConflict &&
+		strings.Contains(strings.ToLower(re.Message+" "+string(re.Raw)), "already exists")
 }
 
 // classify turns a registration failure into a RegistryError that says

@@ -311,3 +311,43 @@ func TestRegistryCachesIDs(t *testing.T) {
 		t.Errorf("%d registrations, want 2 (key and value once each)", n)
 	}
 }
+
+// TestRegistryAlreadyExistsLooksUp checks that Apicurio's 409 "already
+// exists" (a registration that raced another, or a retry whose first
+// attempt had arrived) gives the registered schema's id, not an
+// incompatible-schema failure.
+func TestRegistryAlreadyExistsLooksUp(t *testing.T) {
+	fake := fakeRegistry(t)
+	first, err := newTestRegistry(t, fake.URL(), time.Second).Register("t-value", `"string"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conflicts atomic.Int32
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/versions") && conflicts.Add(1) == 1 {
+			w.WriteHeader(http.StatusConflict)
+			_, _ = w.Write([]byte(`{"error_code":409,"message":"An artifact with ID 't-value' in group 'default' already exists."}`))
+			return true
+		}
+		return false
+	})
+	id, err := newTestRegistry(t, fake.URL(), time.Second).Register("t-value", `"string"`)
+	if err != nil || id != first {
+		t.Fatalf("Register after a 409 already exists: %d, %v; want %d", id, err, first)
+	}
+	if conflicts.Load() != 1 {
+		t.Errorf("%d registrations, want the one answered 409 (then a lookup)", conflicts.Load())
+	}
+	// A 409 that is an incompatible schema stays a terminal failure.
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusConflict)
+			_, _ = w.Write([]byte(`{"error_code":409,"message":"Schema being registered is incompatible with an earlier schema"}`))
+			return true
+		}
+		return false
+	})
+	if _, err := newTestRegistry(t, fake.URL(), time.Second).Register("u-value", `"int"`); !errors.Is(err, ErrIncompatibleSchema) {
+		t.Errorf("incompatible 409: %v, want ErrIncompatibleSchema", err)
+	}
+}
