@@ -3,58 +3,55 @@ package mysql
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below wrap them.
+// The kinds both sources share are capture's: mysql.ErrConnection is
+// capture.ErrConnection.
 var (
 	// ErrPrerequisites: the server is not set up for capture. Terminal.
-	ErrPrerequisites = errors.New("mysql prerequisites not met")
+	ErrPrerequisites = capture.ErrPrerequisites
 	// ErrBinlogLost: the binlog position or GTID set the checkpoint needs is
 	// no longer on the server (purged) or unknown to it. Terminal: changes
 	// were lost, a new snapshot is needed.
 	ErrBinlogLost = errors.New("binlog position lost")
 	// ErrConnection: the connection to the server failed or was lost. Retryable.
-	ErrConnection = errors.New("mysql connection lost")
+	ErrConnection = capture.ErrConnection
 	// ErrDecode: an event or value could not be decoded. Terminal.
-	ErrDecode = errors.New("mysql decode failed")
+	ErrDecode = capture.ErrDecode
 	// ErrAuth: the server refused the connector's login (a wrong password,
 	// an unknown user, a host not allowed). Terminal: the same settings
 	// cannot succeed on a retry.
-	ErrAuth = errors.New("mysql refused the login")
+	ErrAuth = capture.ErrAuth
 	// ErrUnsupportedType: a captured table has a column of a type sluice
 	// has no mapping for. Terminal: the same table fails the same way on
 	// every retry.
 	ErrUnsupportedType = errors.New("unsupported column type")
 )
 
-// PrerequisiteError lists every problem found by the prerequisite checks,
-// each with its fix. It is terminal.
-type PrerequisiteError struct {
-	Problems []error
-}
+// mysqlSource names MySQL/MariaDB in the texts of capture's typed errors.
+type mysqlSource struct{}
 
-func (e *PrerequisiteError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%d problem", ErrPrerequisites, len(e.Problems))
-	if len(e.Problems) != 1 {
-		b.WriteByte('s')
-	}
-	b.WriteString("):")
-	for _, p := range e.Problems {
-		b.WriteString("\n  - ")
-		b.WriteString(p.Error())
-	}
-	return b.String()
-}
+// Name returns "mysql".
+func (mysqlSource) Name() string { return "mysql" }
 
-// Unwrap returns ErrPrerequisites and the individual problems.
-func (e *PrerequisiteError) Unwrap() []error { return append([]error{ErrPrerequisites}, e.Problems...) }
-
-// Retryable reports false: the server must be fixed first.
-func (e *PrerequisiteError) Retryable() bool { return false }
+// The typed errors both sources share (capture's), named here as before.
+type (
+	// PrerequisiteError lists every problem found by the prerequisite
+	// checks, each with its fix. It is terminal.
+	PrerequisiteError = capture.PrerequisiteError[mysqlSource]
+	// ConnError is a failed or lost connection. It is retryable.
+	ConnError = capture.ConnError[mysqlSource]
+	// AuthError is a login the server refused. It is terminal.
+	AuthError = capture.AuthError[mysqlSource]
+	// DecodeError is an event or value that could not be decoded. It is
+	// terminal.
+	DecodeError = capture.DecodeError[mysqlSource]
+)
 
 // BinlogLostError reports that the server can no longer give the binlog the
 // checkpoint needs. It is terminal.
@@ -86,58 +83,6 @@ func (e *BinlogLostError) Unwrap() []error {
 // Retryable reports false.
 func (e *BinlogLostError) Retryable() bool { return false }
 
-// ConnError is a failed or lost connection. It is retryable: reopening the
-// source from the last checkpoint loses nothing.
-type ConnError struct {
-	Op  string
-	Err error
-}
-
-func (e *ConnError) Error() string { return fmt.Sprintf("mysql: %s: %v", e.Op, e.Err) }
-
-// Unwrap returns ErrConnection and the underlying error.
-func (e *ConnError) Unwrap() []error { return []error{ErrConnection, e.Err} }
-
-// Retryable reports true.
-func (e *ConnError) Retryable() bool { return true }
-
-// AuthError is a login the server refused. It is terminal: retrying with
-// the same user and password cannot succeed, so the connector fails at once
-// with the fix.
-type AuthError struct {
-	Op  string // what was being done: "connect to host:3306 as "user""
-	Fix string // what to change
-	Err error  // the server's error
-}
-
-func (e *AuthError) Error() string { return fmt.Sprintf("mysql: %s: %v: %s", e.Op, e.Err, e.Fix) }
-
-// Unwrap returns ErrAuth and the server's error.
-func (e *AuthError) Unwrap() []error { return []error{ErrAuth, e.Err} }
-
-// Retryable reports false.
-func (e *AuthError) Retryable() bool { return false }
-
-// DecodeError is an event or value that could not be decoded. It is terminal.
-type DecodeError struct {
-	Table  string
-	Column string
-	Err    error
-}
-
-func (e *DecodeError) Error() string {
-	if e.Column != "" {
-		return fmt.Sprintf("mysql: decode %s column %q: %v", e.Table, e.Column, e.Err)
-	}
-	return fmt.Sprintf("mysql: decode %s: %v", e.Table, e.Err)
-}
-
-// Unwrap returns ErrDecode and the underlying error.
-func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
-
-// Retryable reports false.
-func (e *DecodeError) Retryable() bool { return false }
-
 // UnsupportedTypeError is a captured column of a type sluice cannot map. It
 // is terminal: retrying reads the same table again and fails again, and
 // until it is fixed no change of any captured table can be emitted in order.
@@ -165,13 +110,9 @@ func (e *UnsupportedTypeError) Retryable() bool { return false }
 
 // IsRetryable reports whether err is worth retrying by reopening the source:
 // true for lost connections and servers out of reach, false for refused
-// logins and configuration, prerequisite, decode and lost-binlog errors. It
-// is the runtime's rule (runtime.IsRetryable): an error says so through a
-// Retryable() bool method, and one that says nothing is terminal.
-func IsRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	return errors.As(err, &r) && r.Retryable()
-}
+// logins and configuration, prerequisite, decode and lost-binlog errors
+// (capture.IsRetryable, the runtime's rule).
+func IsRetryable(err error) bool { return capture.IsRetryable(err) }
 
 // classifyConnectError types an error from opening a connection: a refused
 // login is an *AuthError, a missing privilege a *PrerequisiteError (both

@@ -6,52 +6,50 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below wrap them.
+// The kinds both sources share are capture's: postgres.ErrConnection is
+// capture.ErrConnection.
 var (
 	// ErrPrerequisites: the database is not set up for capture. Terminal:
 	// retrying cannot help until someone applies the fixes in the message.
-	ErrPrerequisites = errors.New("postgres prerequisites not met")
+	ErrPrerequisites = capture.ErrPrerequisites
 	// ErrSlotLost: the replication slot the checkpoint depends on was dropped,
 	// invalidated, or the WAL it needs was removed. Terminal: changes were
 	// lost, a new snapshot is needed.
 	ErrSlotLost = errors.New("replication slot lost")
 	// ErrConnection: the connection to Postgres failed or was lost. Retryable.
-	ErrConnection = errors.New("postgres connection lost")
+	ErrConnection = capture.ErrConnection
 	// ErrDecode: a message or value from Postgres could not be decoded. Terminal.
-	ErrDecode = errors.New("postgres decode failed")
+	ErrDecode = capture.ErrDecode
 	// ErrAuth: Postgres refused the connector's login (a wrong password, an
 	// unknown role, no pg_hba.conf entry). Terminal: the same settings
 	// cannot succeed on a retry.
-	ErrAuth = errors.New("postgres refused the login")
+	ErrAuth = capture.ErrAuth
 )
 
-// PrerequisiteError lists every problem found by the prerequisite checks,
-// each with its fix. It is terminal.
-type PrerequisiteError struct {
-	Problems []error
-}
+// pgSource names Postgres in the texts of capture's typed errors.
+type pgSource struct{}
 
-func (e *PrerequisiteError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%d problem", ErrPrerequisites, len(e.Problems))
-	if len(e.Problems) != 1 {
-		b.WriteByte('s')
-	}
-	b.WriteString("):")
-	for _, p := range e.Problems {
-		b.WriteString("\n  - ")
-		b.WriteString(p.Error())
-	}
-	return b.String()
-}
+// Name returns "postgres".
+func (pgSource) Name() string { return "postgres" }
 
-// Unwrap returns ErrPrerequisites and the individual problems.
-func (e *PrerequisiteError) Unwrap() []error { return append([]error{ErrPrerequisites}, e.Problems...) }
-
-// Retryable reports false: the database must be fixed first.
-func (e *PrerequisiteError) Retryable() bool { return false }
+// The typed errors both sources share (capture's), named here as before.
+type (
+	// PrerequisiteError lists every problem found by the prerequisite
+	// checks, each with its fix. It is terminal.
+	PrerequisiteError = capture.PrerequisiteError[pgSource]
+	// ConnError is a failed or lost connection. It is retryable.
+	ConnError = capture.ConnError[pgSource]
+	// AuthError is a login Postgres refused. It is terminal.
+	AuthError = capture.AuthError[pgSource]
+	// DecodeError is a value or protocol message that could not be
+	// decoded. It is terminal.
+	DecodeError = capture.DecodeError[pgSource]
+)
 
 // SlotLostError reports that the replication slot can no longer give the
 // changes the connector needs. It is terminal.
@@ -82,68 +80,11 @@ func (e *SlotLostError) Unwrap() []error {
 // Retryable reports false.
 func (e *SlotLostError) Retryable() bool { return false }
 
-// ConnError is a failed or lost connection. It is retryable: reopening the
-// source from the last checkpoint loses nothing.
-type ConnError struct {
-	Op  string
-	Err error
-}
-
-func (e *ConnError) Error() string { return fmt.Sprintf("postgres: %s: %v", e.Op, e.Err) }
-
-// Unwrap returns ErrConnection and the underlying error.
-func (e *ConnError) Unwrap() []error { return []error{ErrConnection, e.Err} }
-
-// Retryable reports true.
-func (e *ConnError) Retryable() bool { return true }
-
-// AuthError is a login Postgres refused. It is terminal: retrying with the
-// same user and password cannot succeed, so the connector fails at once
-// with the fix.
-type AuthError struct {
-	Op  string // what was being done: "connect to host:5432 database "db" as "user""
-	Fix string // what to change
-	Err error  // the server's error
-}
-
-func (e *AuthError) Error() string { return fmt.Sprintf("postgres: %s: %v: %s", e.Op, e.Err, e.Fix) }
-
-// Unwrap returns ErrAuth and the server's error.
-func (e *AuthError) Unwrap() []error { return []error{ErrAuth, e.Err} }
-
-// Retryable reports false.
-func (e *AuthError) Retryable() bool { return false }
-
-// DecodeError is a value or protocol message that could not be decoded. It
-// is terminal.
-type DecodeError struct {
-	Table  string
-	Column string
-	Err    error
-}
-
-func (e *DecodeError) Error() string {
-	if e.Column != "" {
-		return fmt.Sprintf("postgres: decode %s column %q: %v", e.Table, e.Column, e.Err)
-	}
-	return fmt.Sprintf("postgres: decode %s: %v", e.Table, e.Err)
-}
-
-// Unwrap returns ErrDecode and the underlying error.
-func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }
-
-// Retryable reports false.
-func (e *DecodeError) Retryable() bool { return false }
-
 // IsRetryable reports whether err is worth retrying by reopening the source:
 // true for lost connections and servers out of reach, false for refused
-// logins and configuration, prerequisite, decode and lost-slot errors. It is
-// the runtime's rule (runtime.IsRetryable): an error says so through a
-// Retryable() bool method, and one that says nothing is terminal.
-func IsRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	return errors.As(err, &r) && r.Retryable()
-}
+// logins and configuration, prerequisite, decode and lost-slot errors
+// (capture.IsRetryable, the runtime's rule).
+func IsRetryable(err error) bool { return capture.IsRetryable(err) }
 
 // classifyConnectError types an error from opening a connection: a refused
 // login is an *AuthError, a missing database or privilege a
