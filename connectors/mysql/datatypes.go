@@ -115,6 +115,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // The value modes, as Debezium spells them in its configuration.
@@ -1171,48 +1172,6 @@ const (
 	microsPerDay    = 86_400 * microsPerSecond
 )
 
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
-// date.
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-// civilFromDays is the inverse of daysFromCivil.
-func civilFromDays(z int64) (y, m, d int64) {
-	z += 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	m = mp + 3
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
 // errZeroDate marks a zero or partly zero date ('0000-00-00', '2024-00-01').
 var errZeroDate = errors.New("zero date")
 
@@ -1290,7 +1249,7 @@ func (p *scanner) date() (int64, error) {
 	if m > 12 || d > daysInMonth(y, m) {
 		return 0, errors.New("invalid date")
 	}
-	return daysFromCivil(y, m, d), nil
+	return connecttypes.DaysFromCivil(y, m, d), nil
 }
 
 func daysInMonth(y, m int64) int64 {
@@ -1442,11 +1401,11 @@ func mapTime(fsp int, opts TypeOptions) mapping {
 	switch {
 	case opts.TimeMode == TimeConnect:
 		field = logical(change.Int32, logicalConnectTime)
-		out = func(us int64) any { return int32(floorDiv(us, 1000)) }
+		out = func(us int64) any { return int32(connecttypes.FloorDiv(us, 1000)) }
 		fallback = int32(0)
 	case opts.TimeMode == TimeAdaptive && fsp <= 3:
 		field = logical(change.Int32, logicalTime)
-		out = func(us int64) any { return int32(floorDiv(us, 1000)) }
+		out = func(us int64) any { return int32(connecttypes.FloorDiv(us, 1000)) }
 		fallback = int32(0)
 	default:
 		field = logical(change.Int64, logicalMicroTime)
@@ -1483,10 +1442,10 @@ func mapDatetime(fsp int, nullable bool, opts TypeOptions) mapping {
 	switch {
 	case opts.TimeMode == TimeConnect:
 		field = logical(change.Int64, logicalConnectTimestamp)
-		out = func(us int64) any { return floorDiv(us, 1000) }
+		out = func(us int64) any { return connecttypes.FloorDiv(us, 1000) }
 	case fsp <= 3:
 		field = logical(change.Int64, logicalTimestamp)
-		out = func(us int64) any { return floorDiv(us, 1000) }
+		out = func(us int64) any { return connecttypes.FloorDiv(us, 1000) }
 	default:
 		field = logical(change.Int64, logicalMicroTimestamp)
 		out = func(us int64) any { return us }
@@ -1561,24 +1520,18 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 // formatZonedTimestamp formats µs since the epoch as Debezium's
 // ZonedTimestamp for a column of precision fsp: ISO-8601 in UTC with exactly
 // fsp fraction digits, or, for fsp < 0, as Java's ISO_OFFSET_DATE_TIME
-// does: the fraction without trailing zeros, none when it is zero.
+// does: the fraction without trailing zeros, none when it is zero. MySQL's
+// years are 0-9999, so the year is always four digits.
 func formatZonedTimestamp(us int64, fsp int) string {
-	days := floorDiv(us, microsPerDay)
+	days := connecttypes.FloorDiv(us, microsPerDay)
 	rem := us - days*microsPerDay
-	y, m, d := civilFromDays(days)
-	buf := make([]byte, 0, 32)
-	buf = fmt.Appendf(buf, "%04d-%02d-%02dT", y, m, d)
-	secs := rem / microsPerSecond
-	buf = fmt.Appendf(buf, "%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
-	switch frac := fmt.Sprintf("%06d", rem%microsPerSecond); {
-	case fsp > 0:
-		buf = append(buf, '.')
-		buf = append(buf, frac[:fsp]...)
-	case fsp < 0 && rem%microsPerSecond != 0:
-		buf = append(buf, '.')
-		buf = append(buf, strings.TrimRight(frac, "0")...)
+	switch {
+	case fsp < 0:
+		fsp = 0 // connecttypes' width 0: only the digits needed
+	case fsp == 0:
+		rem -= rem % microsPerSecond // no fraction at all
 	}
-	return string(append(buf, 'Z'))
+	return connecttypes.FormatZonedTimestamp(days, rem, fsp)
 }
 
 func binlogYear(v any) (any, error) {

@@ -19,6 +19,7 @@ import (
 	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 func mustMap(t *testing.T, m ColumnMeta, opts TypeOptions) Column {
@@ -1124,7 +1125,7 @@ func FuzzParseTemporal(f *testing.F) {
 	readSeeds(f, "temporal_values.txt")
 	f.Fuzz(func(t *testing.T, s string) {
 		if days, err := parseDate([]byte(s)); err == nil {
-			y, m, d := civilFromDays(days)
+			y, m, d := connecttypes.CivilFromDays(days)
 			if got := fmtDate(y, m, d); got != s {
 				t.Fatalf("date %q -> %d -> %q", s, days, got)
 			}

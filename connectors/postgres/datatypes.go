@@ -78,6 +78,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // SessionParams returns the run-time parameters the decoders rely on for
@@ -1164,48 +1165,6 @@ const (
 	timestampNegInfinityMicros int64 = -9223372036832400000
 )
 
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
-// date (year 0 is 1 BC).
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-// civilFromDays is the inverse of daysFromCivil.
-func civilFromDays(z int64) (y, m, d int64) {
-	z += 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	m = mp + 3
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
 // textScanner reads the fixed layouts of PostgreSQL's date/time output
 // (DateStyle ISO).
 type textScanner struct {
@@ -1333,7 +1292,7 @@ func parseDate(b []byte) (days int64, inf int, err error) {
 	if p.err || !p.done() {
 		return 0, 0, fmt.Errorf("invalid date %q", b)
 	}
-	return daysFromCivil(astronomicalYear(y, bc), m, d), 0, nil
+	return connecttypes.DaysFromCivil(astronomicalYear(y, bc), m, d), 0, nil
 }
 
 // instant is a point in time as days since 1970-01-01 and µs into that
@@ -1364,8 +1323,8 @@ func parseTimestamp(b []byte, zoned bool) (t instant, inf int, err error) {
 		return instant{}, 0, fmt.Errorf("invalid timestamp %q", b)
 	}
 	us := clock - off*microsPerSecond
-	days := daysFromCivil(astronomicalYear(y, bc), m, d) + floorDiv(us, microsPerDay)
-	return instant{days: days, micros: us - floorDiv(us, microsPerDay)*microsPerDay}, 0, nil
+	days := connecttypes.DaysFromCivil(astronomicalYear(y, bc), m, d) + connecttypes.FloorDiv(us, microsPerDay)
+	return instant{days: days, micros: us - connecttypes.FloorDiv(us, microsPerDay)*microsPerDay}, 0, nil
 }
 
 // maxMicrosDays bounds the days whose µs since epoch fit in an int64.
@@ -1440,12 +1399,12 @@ func decodeDateJDBC(b []byte) (any, error) {
 	if m == 2 && d == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
 		return nil, fmt.Errorf("date %q has no counterpart in the JDBC driver's calendar: %w", b, ErrNulled)
 	}
-	return int32(daysFromCivil(y, m, d)), nil
+	return int32(connecttypes.DaysFromCivil(y, m, d)), nil
 }
 
 // dateReformFirst is the epoch day of 1582-10-05, the first of the ten
 // days the Gregorian reform skipped.
-var dateReformFirst = int32(daysFromCivil(1582, 10, 5))
+var dateReformFirst = int32(connecttypes.DaysFromCivil(1582, 10, 5))
 
 func decodeDate(b []byte) (any, error) {
 	days, inf, err := parseDate(b)
@@ -1532,9 +1491,9 @@ func decodeTimestampMillis(b []byte) (any, error) {
 	case err != nil:
 		return nil, err
 	case inf > 0:
-		return floorDiv(timestampInfinityMicros, 1000), nil
+		return connecttypes.FloorDiv(timestampInfinityMicros, 1000), nil
 	case inf < 0:
-		return floorDiv(timestampNegInfinityMicros, 1000), nil
+		return connecttypes.FloorDiv(timestampNegInfinityMicros, 1000), nil
 	}
 	return t.epochMillis(), nil
 }
@@ -1552,74 +1511,10 @@ func decodeTimestamptz(b []byte, precision int) (any, error) {
 	return formatZonedTimestamp(t, precision), nil
 }
 
-// formatZonedTimestamp formats t as Debezium's ZonedTimestamp: ISO-8601 in
-// UTC, the fraction with exactly width digits (width 0: only the digits
-// needed, none for a whole second), years beyond 9999 with '+' and before
-// year 1 as astronomical years with '-'.
+// formatZonedTimestamp formats t as Debezium's ZonedTimestamp with width
+// fraction digits (connecttypes.FormatZonedTimestamp).
 func formatZonedTimestamp(t instant, width int) string {
-	rem := t.micros
-	y, m, d := civilFromDays(t.days)
-	buf := make([]byte, 0, 40)
-	buf = appendISOYear(buf, y)
-	buf = append(buf, '-')
-	buf = append2(buf, m)
-	buf = append(buf, '-')
-	buf = append2(buf, d)
-	buf = append(buf, 'T')
-	buf = appendClock(buf, rem, width)
-	buf = append(buf, 'Z')
-	return string(buf)
-}
-
-func appendISOYear(buf []byte, y int64) []byte {
-	switch {
-	case y > 9999:
-		buf = append(buf, '+')
-	case y < 0:
-		buf = append(buf, '-')
-		y = -y
-	}
-	s := strconv.FormatInt(y, 10)
-	for i := len(s); i < 4; i++ {
-		buf = append(buf, '0')
-	}
-	return append(buf, s...)
-}
-
-func append2(buf []byte, v int64) []byte {
-	return append(buf, byte('0'+v/10), byte('0'+v%10))
-}
-
-// appendClock appends HH:MM:SS and the fraction of µs since midnight: with
-// exactly width digits (1-9), or when width is 0 with only the digits needed
-// (java.time's ISO formatters).
-func appendClock(buf []byte, us int64, width int) []byte {
-	secs := us / microsPerSecond
-	frac := us % microsPerSecond
-	buf = append2(buf, secs/3600)
-	buf = append(buf, ':')
-	buf = append2(buf, secs/60%60)
-	buf = append(buf, ':')
-	buf = append2(buf, secs%60)
-	var digits [9]byte // nanoseconds
-	for i, v := 5, frac; i >= 0; i-- {
-		digits[i] = byte('0' + v%10)
-		v /= 10
-	}
-	digits[6], digits[7], digits[8] = '0', '0', '0'
-	switch {
-	case width > 0 && width <= 9:
-		buf = append(buf, '.')
-		buf = append(buf, digits[:width]...)
-	case frac != 0:
-		n := 6
-		for digits[n-1] == '0' {
-			n--
-		}
-		buf = append(buf, '.')
-		buf = append(buf, digits[:n]...)
-	}
-	return buf
+	return connecttypes.FormatZonedTimestamp(t.days, t.micros, width)
 }
 
 // decodeTimetz converts a timetz to UTC and formats it as Debezium's
@@ -1636,7 +1531,7 @@ func decodeTimetz(b []byte) (any, error) {
 	}
 	utc := clock - off*microsPerSecond
 	utc = ((utc % microsPerDay) + microsPerDay) % microsPerDay
-	return string(append(appendClock(nil, utc, 0), 'Z')), nil
+	return string(append(connecttypes.AppendClock(nil, utc, 0), 'Z')), nil
 }
 
 // --- interval ---------------------------------------------------------------
