@@ -311,31 +311,6 @@ func FieldText(v gomysql.FieldValue) (b []byte, null bool) {
 	return s, false
 }
 
-// Logical type names.
-const (
-	logicalDecimal          = "org.apache.kafka.connect.data.Decimal"
-	logicalConnectDate      = "org.apache.kafka.connect.data.Date"
-	logicalConnectTime      = "org.apache.kafka.connect.data.Time"
-	logicalConnectTimestamp = "org.apache.kafka.connect.data.Timestamp"
-	logicalDate             = "io.debezium.time.Date"
-	logicalTime             = "io.debezium.time.Time"
-	logicalMicroTime        = "io.debezium.time.MicroTime"
-	logicalTimestamp        = "io.debezium.time.Timestamp"
-	logicalMicroTimestamp   = "io.debezium.time.MicroTimestamp"
-	logicalZonedTimestamp   = "io.debezium.time.ZonedTimestamp"
-	logicalYear             = "io.debezium.time.Year"
-	logicalJSON             = "io.debezium.data.Json"
-	logicalEnum             = "io.debezium.data.Enum"
-	logicalEnumSet          = "io.debezium.data.EnumSet"
-	logicalBits             = "io.debezium.data.Bits"
-	logicalPoint            = "io.debezium.data.geometry.Point"
-	logicalGeometry         = "io.debezium.data.geometry.Geometry"
-)
-
-func logical(t change.Type, name string, params ...change.Param) change.Field {
-	return change.Field{Type: t, Logical: name, Version: 1, Params: params}
-}
-
 // mapping is a type's schema and decoders, before the column's name and
 // optionality are applied.
 type mapping struct {
@@ -740,12 +715,12 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 	case gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
 		return mapTimestamp(m.FSP, m.Nullable), nil
 	case gomysql.MYSQL_TYPE_YEAR:
-		return mapping{field: logical(change.Int32, logicalYear), binlog: binlogYear, text: textYear, fallback: int32(0)}, nil
+		return mapping{field: connecttypes.Logical(change.Int32, connecttypes.NameYear), binlog: binlogYear, text: textYear, fallback: int32(0)}, nil
 	case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING,
 		gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
 		if ct.base == "json" {
 			// MariaDB's JSON: LONGTEXT whose text passes through.
-			return mapping{field: logical(change.String, logicalJSON), binlog: binlogText(m.Charset), text: textString, fallback: "{}"}, nil
+			return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), binlog: binlogText(m.Charset), text: textString, fallback: "{}"}, nil
 		}
 		if m.Charset == "binary" {
 			pad := 0
@@ -760,12 +735,12 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 	case gomysql.MYSQL_TYPE_SET:
 		return mapSet(m.SetValues)
 	case gomysql.MYSQL_TYPE_JSON:
-		return mapping{field: logical(change.String, logicalJSON), binlog: binlogJSON(m.Nullable), text: textJSON, fallback: "{}"}, nil
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), binlog: binlogJSON(m.Nullable), text: textJSON, fallback: "{}"}, nil
 	case gomysql.MYSQL_TYPE_GEOMETRY:
 		if m.GeometryType == "point" {
-			return mapping{field: pointField(), binlog: binlogBytesThen(decodePoint), text: decodePoint, fallback: pointValue(0, 0)}, nil
+			return mapping{field: connecttypes.Point(), binlog: binlogBytesThen(decodePoint), text: decodePoint, fallback: connecttypes.PointValue(0, 0)}, nil
 		}
-		return mapping{field: geometryField(), binlog: binlogBytesThen(decodeGeometry), text: decodeGeometry, fallback: emptyGeometry()}, nil
+		return mapping{field: connecttypes.Geometry(connecttypes.NameGeometry, "Geometry"), binlog: binlogBytesThen(decodeGeometry), text: decodeGeometry, fallback: connecttypes.EmptyGeometry()}, nil
 	}
 	name := sourceType(m, ct)
 	if strings.HasPrefix(name, "type ") {
@@ -893,7 +868,7 @@ func mapUnsignedBigintPrecise() mapping {
 		return change.BigIntBytes(&x)
 	}
 	return mapping{
-		field: decimalField(0, 20),
+		field: connecttypes.Decimal(0, 20, true),
 		binlog: func(v any) (any, error) {
 			x, err := binlogInt64(v)
 			if err != nil {
@@ -1033,12 +1008,6 @@ func fromShopspring(x shopspring.Decimal) (decimal, error) {
 	return d, nil
 }
 
-func decimalField(scale, precision int) change.Field {
-	return logical(change.Bytes, logicalDecimal,
-		change.Param{Key: "scale", Value: strconv.Itoa(scale)},
-		change.Param{Key: "connect.decimal.precision", Value: strconv.Itoa(precision)})
-}
-
 func mapDecimal(precision, scale int, opts TypeOptions) mapping {
 	var field change.Field
 	var out func(decimal) any
@@ -1053,7 +1022,7 @@ func mapDecimal(precision, scale int, opts TypeOptions) mapping {
 		out = func(d decimal) any { return d.JavaString() }
 		fallback = decimal{Digits: "0", Scale: int32(scale)}.JavaString()
 	default:
-		field = decimalField(scale, precision)
+		field = connecttypes.Decimal(int32(scale), int32(precision), true)
 		out = func(d decimal) any { return d.UnscaledBytes() }
 		fallback = []byte{0}
 	}
@@ -1140,7 +1109,7 @@ func mapBit(n int) (mapping, error) {
 		return fromUint(u), nil
 	}
 	return mapping{
-		field: logical(change.Bytes, logicalBits, change.Param{Key: "length", Value: strconv.Itoa(n)}),
+		field: connecttypes.Logical(change.Bytes, connecttypes.NameBits, change.Param{Key: "length", Value: strconv.Itoa(n)}),
 		binlog: func(v any) (any, error) {
 			if b, ok := v.([]byte); ok {
 				return fromBigEndian(b)
@@ -1363,9 +1332,9 @@ func zeroValue(nullable bool, z any) any {
 }
 
 func mapDate(nullable bool, opts TypeOptions) mapping {
-	name := logicalDate
+	name := connecttypes.NameDate
 	if opts.TimeMode == TimeConnect {
-		name = logicalConnectDate
+		name = connecttypes.NameConnectDate
 	}
 	text := func(b []byte) (any, error) {
 		days, err := parseDate(b)
@@ -1378,7 +1347,7 @@ func mapDate(nullable bool, opts TypeOptions) mapping {
 		return int32(days), nil
 	}
 	return mapping{
-		field: logical(change.Int32, name),
+		field: connecttypes.Logical(change.Int32, name),
 		binlog: func(v any) (any, error) {
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Format("2006-01-02")
@@ -1400,15 +1369,15 @@ func mapTime(fsp int, opts TypeOptions) mapping {
 	var fallback any
 	switch {
 	case opts.TimeMode == TimeConnect:
-		field = logical(change.Int32, logicalConnectTime)
+		field = connecttypes.Logical(change.Int32, connecttypes.NameConnectTime)
 		out = func(us int64) any { return int32(connecttypes.FloorDiv(us, 1000)) }
 		fallback = int32(0)
 	case opts.TimeMode == TimeAdaptive && fsp <= 3:
-		field = logical(change.Int32, logicalTime)
+		field = connecttypes.Logical(change.Int32, connecttypes.NameTime)
 		out = func(us int64) any { return int32(connecttypes.FloorDiv(us, 1000)) }
 		fallback = int32(0)
 	default:
-		field = logical(change.Int64, logicalMicroTime)
+		field = connecttypes.Logical(change.Int64, connecttypes.NameMicroTime)
 		out = func(us int64) any { return us }
 		fallback = int64(0)
 	}
@@ -1441,13 +1410,13 @@ func mapDatetime(fsp int, nullable bool, opts TypeOptions) mapping {
 	var out func(us int64) any
 	switch {
 	case opts.TimeMode == TimeConnect:
-		field = logical(change.Int64, logicalConnectTimestamp)
+		field = connecttypes.Logical(change.Int64, connecttypes.NameConnectTimestamp)
 		out = func(us int64) any { return connecttypes.FloorDiv(us, 1000) }
 	case fsp <= 3:
-		field = logical(change.Int64, logicalTimestamp)
+		field = connecttypes.Logical(change.Int64, connecttypes.NameTimestamp)
 		out = func(us int64) any { return connecttypes.FloorDiv(us, 1000) }
 	default:
-		field = logical(change.Int64, logicalMicroTimestamp)
+		field = connecttypes.Logical(change.Int64, connecttypes.NameMicroTimestamp)
 		out = func(us int64) any { return us }
 	}
 	text := func(b []byte) (any, error) {
@@ -1497,7 +1466,7 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 		return formatZonedTimestamp(us, -1), nil
 	}
 	return mapping{
-		field: logical(change.String, logicalZonedTimestamp),
+		field: connecttypes.Logical(change.String, connecttypes.NameZonedTimestamp),
 		binlog: func(v any) (any, error) {
 			b, err := binlogTemporal(v)
 			if err != nil {
@@ -1676,7 +1645,7 @@ func mapEnum(values []string) (mapping, error) {
 		return mapping{}, errors.New("enum without values (binlog_row_metadata=FULL gives them)")
 	}
 	return mapping{
-		field: logical(change.String, logicalEnum, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
+		field: connecttypes.Logical(change.String, connecttypes.NameEnum, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
 		binlog: func(v any) (any, error) {
 			if s, ok := v.(string); ok {
 				return s, nil
@@ -1706,7 +1675,7 @@ func mapSet(values []string) (mapping, error) {
 		return mapping{}, fmt.Errorf("set with %d values", len(values))
 	}
 	return mapping{
-		field: logical(change.String, logicalEnumSet, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
+		field: connecttypes.Logical(change.String, connecttypes.NameEnumSet, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
 		binlog: func(v any) (any, error) {
 			if s, ok := v.(string); ok {
 				return s, nil
@@ -1814,43 +1783,6 @@ func normalizeJSON(v any) (any, error) {
 }
 
 // --- geometry ---------------------------------------------------------------
-
-func pointField() change.Field {
-	f := logical(change.Struct, logicalPoint)
-	f.Doc = "Geometry (POINT)"
-	f.Fields = []change.Field{
-		{Name: "x", Type: change.Float64},
-		{Name: "y", Type: change.Float64},
-		{Name: "wkb", Type: change.Bytes, Optional: true},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-func geometryField() change.Field {
-	f := logical(change.Struct, logicalGeometry)
-	f.Doc = "Geometry"
-	f.Fields = []change.Field{
-		{Name: "wkb", Type: change.Bytes},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-// pointValue is a point with its little-endian WKB and no SRID.
-func pointValue(x, y float64) change.StructValue {
-	wkb := make([]byte, 21)
-	wkb[0] = 1
-	binary.LittleEndian.PutUint32(wkb[1:], 1)
-	binary.LittleEndian.PutUint64(wkb[5:], math.Float64bits(x))
-	binary.LittleEndian.PutUint64(wkb[13:], math.Float64bits(y))
-	return change.StructValue{x, y, wkb, nil}
-}
-
-// emptyGeometry is GEOMETRYCOLLECTION EMPTY, Debezium's geometry fallback.
-func emptyGeometry() change.StructValue {
-	return change.StructValue{[]byte{0x01, 0x07, 0, 0, 0, 0, 0, 0, 0}, nil}
-}
 
 func binlogBytesThen(f func([]byte) (any, error)) func(any) (any, error) {
 	return func(v any) (any, error) {

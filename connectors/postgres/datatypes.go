@@ -425,38 +425,6 @@ func javaGeometricText(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Logical type names.
-const (
-	logicalDecimal              = "org.apache.kafka.connect.data.Decimal"
-	logicalConnectDate          = "org.apache.kafka.connect.data.Date"
-	logicalConnectTime          = "org.apache.kafka.connect.data.Time"
-	logicalConnectTimestamp     = "org.apache.kafka.connect.data.Timestamp"
-	logicalVariableScaleDecimal = "io.debezium.data.VariableScaleDecimal"
-	logicalDate                 = "io.debezium.time.Date"
-	logicalTime                 = "io.debezium.time.Time"
-	logicalMicroTime            = "io.debezium.time.MicroTime"
-	logicalTimestamp            = "io.debezium.time.Timestamp"
-	logicalMicroTimestamp       = "io.debezium.time.MicroTimestamp"
-	logicalZonedTimestamp       = "io.debezium.time.ZonedTimestamp"
-	logicalZonedTime            = "io.debezium.time.ZonedTime"
-	logicalMicroDuration        = "io.debezium.time.MicroDuration"
-	logicalInterval             = "io.debezium.time.Interval"
-	logicalUUID                 = "io.debezium.data.Uuid"
-	logicalJSON                 = "io.debezium.data.Json"
-	logicalXML                  = "io.debezium.data.Xml"
-	logicalEnum                 = "io.debezium.data.Enum"
-	logicalBits                 = "io.debezium.data.Bits"
-	logicalLtree                = "io.debezium.data.Ltree"
-	logicalTsvector             = "io.debezium.data.Tsvector"
-	logicalPoint                = "io.debezium.data.geometry.Point"
-	logicalGeometry             = "io.debezium.data.geometry.Geometry"
-	logicalGeography            = "io.debezium.data.geometry.Geography"
-)
-
-func logical(t change.Type, name string, params ...change.Param) change.Field {
-	return change.Field{Type: t, Logical: name, Version: 1, Params: params}
-}
-
 // Built-in type OIDs sluice maps.
 const (
 	oidBool        = 16
@@ -505,7 +473,7 @@ const (
 func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 	if t.Type == 'e' {
 		return mapping{
-			field:    logical(change.String, logicalEnum, change.Param{Key: "allowed", Value: strings.Join(t.EnumLabels, ",")}),
+			field:    connecttypes.Logical(change.String, connecttypes.NameEnum, change.Param{Key: "allowed", Value: strings.Join(t.EnumLabels, ",")}),
 			decode:   decodeText,
 			fallback: "",
 		}
@@ -536,13 +504,13 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 		oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: ""}
 	case oidUUID:
-		return mapping{field: logical(change.String, logicalUUID), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameUUID), decode: decodeText, fallback: ""}
 	case oidJSON, oidJSONB:
-		return mapping{field: logical(change.String, logicalJSON), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), decode: decodeText, fallback: ""}
 	case oidXML:
-		return mapping{field: logical(change.String, logicalXML), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameXML), decode: decodeText, fallback: ""}
 	case oidTsvector:
-		return mapping{field: logical(change.String, logicalTsvector), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameTsvector), decode: decodeText, fallback: ""}
 	case oidBytea:
 		return mapBytea(opts)
 	case oidDate:
@@ -554,18 +522,18 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 	case oidTimestamptz:
 		p := timePrecision(typmod)
 		return mapping{
-			field:    logical(change.String, logicalZonedTimestamp),
+			field:    connecttypes.Logical(change.String, connecttypes.NameZonedTimestamp),
 			decode:   func(b []byte) (any, error) { return decodeTimestamptz(b, p) },
 			fallback: "1970-01-01T00:00:00Z",
 		}
 	case oidTimetz:
-		return mapping{field: logical(change.String, logicalZonedTime), decode: decodeTimetz, fallback: "00:00:00Z"}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameZonedTime), decode: decodeTimetz, fallback: "00:00:00Z"}
 	case oidInterval:
 		return mapInterval(opts)
 	case oidBit, oidVarbit:
 		return mapBits(t.OID, typmod)
 	case oidPoint:
-		return mapping{field: pointField(), decode: decodePoint, fallback: pointValue(0, 0)}
+		return mapping{field: connecttypes.Point(), decode: decodePoint, fallback: connecttypes.PointValue(0, 0)}
 	}
 	if t.Type != 'b' {
 		return mapping{}
@@ -575,13 +543,13 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 	case "citext", "isbn":
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: ""}
 	case "ltree":
-		return mapping{field: logical(change.String, logicalLtree), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameLtree), decode: decodeText, fallback: ""}
 	case "hstore":
-		return mapping{field: logical(change.String, logicalJSON), decode: decodeHstoreJSON, fallback: "{}"}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), decode: decodeHstoreJSON, fallback: "{}"}
 	case "geometry":
-		return mapping{field: geometryField(logicalGeometry, "Geometry"), decode: decodeGeometry, fallback: emptyGeometry()}
+		return mapping{field: connecttypes.Geometry(connecttypes.NameGeometry, "Geometry"), decode: decodeGeometry, fallback: connecttypes.EmptyGeometry()}
 	case "geography":
-		return mapping{field: geometryField(logicalGeography, "Geography"), decode: decodeGeometry, fallback: emptyGeometry()}
+		return mapping{field: connecttypes.Geometry(connecttypes.NameGeography, "Geography"), decode: decodeGeometry, fallback: connecttypes.EmptyGeometry()}
 	}
 	return mapping{}
 }
@@ -830,16 +798,8 @@ func (d decimal) specialName() string {
 	return "NEGATIVE_INFINITY"
 }
 
-func decimalField(scale, precision int32, withPrecision bool) change.Field {
-	f := logical(change.Bytes, logicalDecimal, change.Param{Key: "scale", Value: strconv.Itoa(int(scale))})
-	if withPrecision {
-		f.Params = append(f.Params, change.Param{Key: "connect.decimal.precision", Value: strconv.Itoa(int(precision))})
-	}
-	return f
-}
-
 func variableScaleDecimalField() change.Field {
-	f := logical(change.Struct, logicalVariableScaleDecimal)
+	f := connecttypes.Logical(change.Struct, connecttypes.NameVariableScaleDecimal)
 	f.Doc = "Variable scaled decimal"
 	f.Fields = []change.Field{
 		{Name: "scale", Type: change.Int32},
@@ -897,7 +857,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 		}
 	}
 	return mapping{
-		field: decimalField(scale, precision, true),
+		field: connecttypes.Decimal(scale, precision, true),
 		decode: func(b []byte) (any, error) {
 			d, err := parseDecimal(b)
 			if err != nil {
@@ -997,7 +957,7 @@ func mapMoney(opts TypeOptions) mapping {
 		}
 	}
 	return mapping{
-		field: decimalField(moneyScale, 0, false),
+		field: connecttypes.Decimal(moneyScale, 0, false),
 		decode: func(b []byte) (any, error) {
 			d, err := parseMoney(b)
 			if err != nil {
@@ -1097,7 +1057,7 @@ func mapBits(oid uint32, typmod int32) mapping {
 		return mapping{field: change.Field{Type: change.Boolean}, decode: decodeBit, fallback: false}
 	}
 	return mapping{
-		field:    logical(change.Bytes, logicalBits, change.Param{Key: "length", Value: strconv.Itoa(length)}),
+		field:    connecttypes.Logical(change.Bytes, connecttypes.NameBits, change.Param{Key: "length", Value: strconv.Itoa(length)}),
 		decode:   decodeBits,
 		fallback: []byte{},
 	}
@@ -1347,9 +1307,9 @@ func (t instant) epochMillis() int64 {
 }
 
 func mapDate(opts TypeOptions) mapping {
-	f := logical(change.Int32, logicalDate)
+	f := connecttypes.Logical(change.Int32, connecttypes.NameDate)
 	if opts.TimeMode == TimeConnect {
-		f = logical(change.Int32, logicalConnectDate)
+		f = connecttypes.Logical(change.Int32, connecttypes.NameConnectDate)
 	}
 	return mapping{field: f, decode: decodeDate, snapshotDecode: decodeDateJDBC, fallback: int32(0), nulls: true}
 }
@@ -1422,13 +1382,13 @@ func decodeDate(b []byte) (any, error) {
 }
 
 func mapTime(precision int, opts TypeOptions) mapping {
-	micro := mapping{field: logical(change.Int64, logicalMicroTime), decode: decodeTimeMicros, fallback: int64(0)}
-	milli := mapping{field: logical(change.Int32, logicalTime), decode: decodeTimeMillis, fallback: int32(0)}
+	micro := mapping{field: connecttypes.Logical(change.Int64, connecttypes.NameMicroTime), decode: decodeTimeMicros, fallback: int64(0)}
+	milli := mapping{field: connecttypes.Logical(change.Int32, connecttypes.NameTime), decode: decodeTimeMillis, fallback: int32(0)}
 	switch opts.TimeMode {
 	case TimeAdaptiveMicroseconds:
 		return micro
 	case TimeConnect:
-		milli.field = logical(change.Int32, logicalConnectTime)
+		milli.field = connecttypes.Logical(change.Int32, connecttypes.NameConnectTime)
 		return milli
 	}
 	if precision <= 3 {
@@ -1457,15 +1417,15 @@ func decodeTimeMillis(b []byte) (any, error) {
 }
 
 func mapTimestamp(precision int, opts TypeOptions) mapping {
-	millis := mapping{field: logical(change.Int64, logicalTimestamp), decode: decodeTimestampMillis, fallback: int64(0)}
+	millis := mapping{field: connecttypes.Logical(change.Int64, connecttypes.NameTimestamp), decode: decodeTimestampMillis, fallback: int64(0)}
 	if opts.TimeMode == TimeConnect {
-		millis.field = logical(change.Int64, logicalConnectTimestamp)
+		millis.field = connecttypes.Logical(change.Int64, connecttypes.NameConnectTimestamp)
 		return millis
 	}
 	if precision <= 3 {
 		return millis
 	}
-	return mapping{field: logical(change.Int64, logicalMicroTimestamp), decode: decodeTimestampMicros, fallback: int64(0)}
+	return mapping{field: connecttypes.Logical(change.Int64, connecttypes.NameMicroTimestamp), decode: decodeTimestampMicros, fallback: int64(0)}
 }
 
 func decodeTimestampMicros(b []byte) (any, error) {
@@ -1598,7 +1558,7 @@ func formatSeconds(us int64) string {
 func mapInterval(opts TypeOptions) mapping {
 	if opts.IntervalMode == IntervalString {
 		return mapping{
-			field: logical(change.String, logicalInterval),
+			field: connecttypes.Logical(change.String, connecttypes.NameInterval),
 			decode: func(b []byte) (any, error) {
 				iv, err := parseInterval(b)
 				if err != nil {
@@ -1610,7 +1570,7 @@ func mapInterval(opts TypeOptions) mapping {
 		}
 	}
 	return mapping{
-		field: logical(change.Int64, logicalMicroDuration),
+		field: connecttypes.Logical(change.Int64, connecttypes.NameMicroDuration),
 		decode: func(b []byte) (any, error) {
 			iv, err := parseInterval(b)
 			if err != nil {
@@ -1910,29 +1870,6 @@ func (iv *pgInterval) parseISO(s string) error {
 
 // --- geometry ---------------------------------------------------------------
 
-func pointField() change.Field {
-	f := logical(change.Struct, logicalPoint)
-	f.Doc = "Geometry (POINT)"
-	f.Fields = []change.Field{
-		{Name: "x", Type: change.Float64},
-		{Name: "y", Type: change.Float64},
-		{Name: "wkb", Type: change.Bytes, Optional: true},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-// pointValue is Debezium's Point.createValue: x, y, the WKB of the point
-// (little-endian) and no SRID.
-func pointValue(x, y float64) change.StructValue {
-	wkb := make([]byte, 21)
-	wkb[0] = 1 // little-endian
-	binary.LittleEndian.PutUint32(wkb[1:], 1)
-	binary.LittleEndian.PutUint64(wkb[5:], math.Float64bits(x))
-	binary.LittleEndian.PutUint64(wkb[13:], math.Float64bits(y))
-	return change.StructValue{x, y, wkb, nil}
-}
-
 // decodePoint parses a point's text form "(x,y)".
 func decodePoint(b []byte) (any, error) {
 	s := strings.TrimSpace(string(b))
@@ -1948,22 +1885,7 @@ func decodePoint(b []byte) (any, error) {
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("invalid point %q", b)
 	}
-	return pointValue(x, y), nil
-}
-
-func geometryField(name, doc string) change.Field {
-	f := logical(change.Struct, name)
-	f.Doc = doc
-	f.Fields = []change.Field{
-		{Name: "wkb", Type: change.Bytes},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-// emptyGeometry is GEOMETRYCOLLECTION EMPTY, Debezium's geometry fallback.
-func emptyGeometry() change.StructValue {
-	return change.StructValue{[]byte{0x01, 0x07, 0, 0, 0, 0, 0, 0, 0}, nil}
+	return connecttypes.PointValue(x, y), nil
 }
 
 // decodeGeometry decodes PostGIS's text form (hex EWKB) into Debezium's
