@@ -115,6 +115,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // The value modes, as Debezium spells them in its configuration.
@@ -308,31 +309,6 @@ func FieldText(v gomysql.FieldValue) (b []byte, null bool) {
 		s = []byte{}
 	}
 	return s, false
-}
-
-// Logical type names.
-const (
-	logicalDecimal          = "org.apache.kafka.connect.data.Decimal"
-	logicalConnectDate      = "org.apache.kafka.connect.data.Date"
-	logicalConnectTime      = "org.apache.kafka.connect.data.Time"
-	logicalConnectTimestamp = "org.apache.kafka.connect.data.Timestamp"
-	logicalDate             = "io.debezium.time.Date"
-	logicalTime             = "io.debezium.time.Time"
-	logicalMicroTime        = "io.debezium.time.MicroTime"
-	logicalTimestamp        = "io.debezium.time.Timestamp"
-	logicalMicroTimestamp   = "io.debezium.time.MicroTimestamp"
-	logicalZonedTimestamp   = "io.debezium.time.ZonedTimestamp"
-	logicalYear             = "io.debezium.time.Year"
-	logicalJSON             = "io.debezium.data.Json"
-	logicalEnum             = "io.debezium.data.Enum"
-	logicalEnumSet          = "io.debezium.data.EnumSet"
-	logicalBits             = "io.debezium.data.Bits"
-	logicalPoint            = "io.debezium.data.geometry.Point"
-	logicalGeometry         = "io.debezium.data.geometry.Geometry"
-)
-
-func logical(t change.Type, name string, params ...change.Param) change.Field {
-	return change.Field{Type: t, Logical: name, Version: 1, Params: params}
 }
 
 // mapping is a type's schema and decoders, before the column's name and
@@ -739,12 +715,12 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 	case gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
 		return mapTimestamp(m.FSP, m.Nullable), nil
 	case gomysql.MYSQL_TYPE_YEAR:
-		return mapping{field: logical(change.Int32, logicalYear), binlog: binlogYear, text: textYear, fallback: int32(0)}, nil
+		return mapping{field: connecttypes.Logical(change.Int32, connecttypes.NameYear), binlog: binlogYear, text: textYear, fallback: int32(0)}, nil
 	case gomysql.MYSQL_TYPE_STRING, gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING,
 		gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
 		if ct.base == "json" {
 			// MariaDB's JSON: LONGTEXT whose text passes through.
-			return mapping{field: logical(change.String, logicalJSON), binlog: binlogText(m.Charset), text: textString, fallback: "{}"}, nil
+			return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), binlog: binlogText(m.Charset), text: textString, fallback: "{}"}, nil
 		}
 		if m.Charset == "binary" {
 			pad := 0
@@ -759,12 +735,12 @@ func mapType(m ColumnMeta, ct columnType, opts TypeOptions) (mapping, error) {
 	case gomysql.MYSQL_TYPE_SET:
 		return mapSet(m.SetValues)
 	case gomysql.MYSQL_TYPE_JSON:
-		return mapping{field: logical(change.String, logicalJSON), binlog: binlogJSON(m.Nullable), text: textJSON, fallback: "{}"}, nil
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), binlog: binlogJSON(m.Nullable), text: textJSON, fallback: "{}"}, nil
 	case gomysql.MYSQL_TYPE_GEOMETRY:
 		if m.GeometryType == "point" {
-			return mapping{field: pointField(), binlog: binlogBytesThen(decodePoint), text: decodePoint, fallback: pointValue(0, 0)}, nil
+			return mapping{field: connecttypes.Point(), binlog: binlogBytesThen(decodePoint), text: decodePoint, fallback: connecttypes.PointValue(0, 0)}, nil
 		}
-		return mapping{field: geometryField(), binlog: binlogBytesThen(decodeGeometry), text: decodeGeometry, fallback: emptyGeometry()}, nil
+		return mapping{field: connecttypes.Geometry(connecttypes.NameGeometry, "Geometry"), binlog: binlogBytesThen(decodeGeometry), text: decodeGeometry, fallback: connecttypes.EmptyGeometry()}, nil
 	}
 	name := sourceType(m, ct)
 	if strings.HasPrefix(name, "type ") {
@@ -892,7 +868,7 @@ func mapUnsignedBigintPrecise() mapping {
 		return change.BigIntBytes(&x)
 	}
 	return mapping{
-		field: decimalField(0, 20),
+		field: connecttypes.Decimal(0, 20, true),
 		binlog: func(v any) (any, error) {
 			x, err := binlogInt64(v)
 			if err != nil {
@@ -1032,12 +1008,6 @@ func fromShopspring(x shopspring.Decimal) (decimal, error) {
 	return d, nil
 }
 
-func decimalField(scale, precision int) change.Field {
-	return logical(change.Bytes, logicalDecimal,
-		change.Param{Key: "scale", Value: strconv.Itoa(scale)},
-		change.Param{Key: "connect.decimal.precision", Value: strconv.Itoa(precision)})
-}
-
 func mapDecimal(precision, scale int, opts TypeOptions) mapping {
 	var field change.Field
 	var out func(decimal) any
@@ -1052,7 +1022,7 @@ func mapDecimal(precision, scale int, opts TypeOptions) mapping {
 		out = func(d decimal) any { return d.JavaString() }
 		fallback = decimal{Digits: "0", Scale: int32(scale)}.JavaString()
 	default:
-		field = decimalField(scale, precision)
+		field = connecttypes.Decimal(int32(scale), int32(precision), true)
 		out = func(d decimal) any { return d.UnscaledBytes() }
 		fallback = []byte{0}
 	}
@@ -1139,7 +1109,7 @@ func mapBit(n int) (mapping, error) {
 		return fromUint(u), nil
 	}
 	return mapping{
-		field: logical(change.Bytes, logicalBits, change.Param{Key: "length", Value: strconv.Itoa(n)}),
+		field: connecttypes.Logical(change.Bytes, connecttypes.NameBits, change.Param{Key: "length", Value: strconv.Itoa(n)}),
 		binlog: func(v any) (any, error) {
 			if b, ok := v.([]byte); ok {
 				return fromBigEndian(b)
@@ -1170,48 +1140,6 @@ const (
 	microsPerSecond = 1_000_000
 	microsPerDay    = 86_400 * microsPerSecond
 )
-
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
-// date.
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-// civilFromDays is the inverse of daysFromCivil.
-func civilFromDays(z int64) (y, m, d int64) {
-	z += 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	m = mp + 3
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
 
 // errZeroDate marks a zero or partly zero date ('0000-00-00', '2024-00-01').
 var errZeroDate = errors.New("zero date")
@@ -1290,7 +1218,7 @@ func (p *scanner) date() (int64, error) {
 	if m > 12 || d > daysInMonth(y, m) {
 		return 0, errors.New("invalid date")
 	}
-	return daysFromCivil(y, m, d), nil
+	return connecttypes.DaysFromCivil(y, m, d), nil
 }
 
 func daysInMonth(y, m int64) int64 {
@@ -1404,9 +1332,9 @@ func zeroValue(nullable bool, z any) any {
 }
 
 func mapDate(nullable bool, opts TypeOptions) mapping {
-	name := logicalDate
+	name := connecttypes.NameDate
 	if opts.TimeMode == TimeConnect {
-		name = logicalConnectDate
+		name = connecttypes.NameConnectDate
 	}
 	text := func(b []byte) (any, error) {
 		days, err := parseDate(b)
@@ -1419,7 +1347,7 @@ func mapDate(nullable bool, opts TypeOptions) mapping {
 		return int32(days), nil
 	}
 	return mapping{
-		field: logical(change.Int32, name),
+		field: connecttypes.Logical(change.Int32, name),
 		binlog: func(v any) (any, error) {
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Format("2006-01-02")
@@ -1441,15 +1369,15 @@ func mapTime(fsp int, opts TypeOptions) mapping {
 	var fallback any
 	switch {
 	case opts.TimeMode == TimeConnect:
-		field = logical(change.Int32, logicalConnectTime)
-		out = func(us int64) any { return int32(floorDiv(us, 1000)) }
+		field = connecttypes.Logical(change.Int32, connecttypes.NameConnectTime)
+		out = func(us int64) any { return int32(connecttypes.FloorDiv(us, 1000)) }
 		fallback = int32(0)
 	case opts.TimeMode == TimeAdaptive && fsp <= 3:
-		field = logical(change.Int32, logicalTime)
-		out = func(us int64) any { return int32(floorDiv(us, 1000)) }
+		field = connecttypes.Logical(change.Int32, connecttypes.NameTime)
+		out = func(us int64) any { return int32(connecttypes.FloorDiv(us, 1000)) }
 		fallback = int32(0)
 	default:
-		field = logical(change.Int64, logicalMicroTime)
+		field = connecttypes.Logical(change.Int64, connecttypes.NameMicroTime)
 		out = func(us int64) any { return us }
 		fallback = int64(0)
 	}
@@ -1482,13 +1410,13 @@ func mapDatetime(fsp int, nullable bool, opts TypeOptions) mapping {
 	var out func(us int64) any
 	switch {
 	case opts.TimeMode == TimeConnect:
-		field = logical(change.Int64, logicalConnectTimestamp)
-		out = func(us int64) any { return floorDiv(us, 1000) }
+		field = connecttypes.Logical(change.Int64, connecttypes.NameConnectTimestamp)
+		out = func(us int64) any { return connecttypes.FloorDiv(us, 1000) }
 	case fsp <= 3:
-		field = logical(change.Int64, logicalTimestamp)
-		out = func(us int64) any { return floorDiv(us, 1000) }
+		field = connecttypes.Logical(change.Int64, connecttypes.NameTimestamp)
+		out = func(us int64) any { return connecttypes.FloorDiv(us, 1000) }
 	default:
-		field = logical(change.Int64, logicalMicroTimestamp)
+		field = connecttypes.Logical(change.Int64, connecttypes.NameMicroTimestamp)
 		out = func(us int64) any { return us }
 	}
 	text := func(b []byte) (any, error) {
@@ -1538,7 +1466,7 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 		return formatZonedTimestamp(us, -1), nil
 	}
 	return mapping{
-		field: logical(change.String, logicalZonedTimestamp),
+		field: connecttypes.Logical(change.String, connecttypes.NameZonedTimestamp),
 		binlog: func(v any) (any, error) {
 			b, err := binlogTemporal(v)
 			if err != nil {
@@ -1561,24 +1489,18 @@ func mapTimestamp(fsp int, nullable bool) mapping {
 // formatZonedTimestamp formats µs since the epoch as Debezium's
 // ZonedTimestamp for a column of precision fsp: ISO-8601 in UTC with exactly
 // fsp fraction digits, or, for fsp < 0, as Java's ISO_OFFSET_DATE_TIME
-// does: the fraction without trailing zeros, none when it is zero.
+// does: the fraction without trailing zeros, none when it is zero. MySQL's
+// years are 0-9999, so the year is always four digits.
 func formatZonedTimestamp(us int64, fsp int) string {
-	days := floorDiv(us, microsPerDay)
+	days := connecttypes.FloorDiv(us, microsPerDay)
 	rem := us - days*microsPerDay
-	y, m, d := civilFromDays(days)
-	buf := make([]byte, 0, 32)
-	buf = fmt.Appendf(buf, "%04d-%02d-%02dT", y, m, d)
-	secs := rem / microsPerSecond
-	buf = fmt.Appendf(buf, "%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
-	switch frac := fmt.Sprintf("%06d", rem%microsPerSecond); {
-	case fsp > 0:
-		buf = append(buf, '.')
-		buf = append(buf, frac[:fsp]...)
-	case fsp < 0 && rem%microsPerSecond != 0:
-		buf = append(buf, '.')
-		buf = append(buf, strings.TrimRight(frac, "0")...)
+	switch {
+	case fsp < 0:
+		fsp = 0 // connecttypes' width 0: only the digits needed
+	case fsp == 0:
+		rem -= rem % microsPerSecond // no fraction at all
 	}
-	return string(append(buf, 'Z'))
+	return connecttypes.FormatZonedTimestamp(days, rem, fsp)
 }
 
 func binlogYear(v any) (any, error) {
@@ -1723,7 +1645,7 @@ func mapEnum(values []string) (mapping, error) {
 		return mapping{}, errors.New("enum without values (binlog_row_metadata=FULL gives them)")
 	}
 	return mapping{
-		field: logical(change.String, logicalEnum, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
+		field: connecttypes.Logical(change.String, connecttypes.NameEnum, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
 		binlog: func(v any) (any, error) {
 			if s, ok := v.(string); ok {
 				return s, nil
@@ -1753,7 +1675,7 @@ func mapSet(values []string) (mapping, error) {
 		return mapping{}, fmt.Errorf("set with %d values", len(values))
 	}
 	return mapping{
-		field: logical(change.String, logicalEnumSet, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
+		field: connecttypes.Logical(change.String, connecttypes.NameEnumSet, change.Param{Key: "allowed", Value: strings.Join(values, ",")}),
 		binlog: func(v any) (any, error) {
 			if s, ok := v.(string); ok {
 				return s, nil
@@ -1861,43 +1783,6 @@ func normalizeJSON(v any) (any, error) {
 }
 
 // --- geometry ---------------------------------------------------------------
-
-func pointField() change.Field {
-	f := logical(change.Struct, logicalPoint)
-	f.Doc = "Geometry (POINT)"
-	f.Fields = []change.Field{
-		{Name: "x", Type: change.Float64},
-		{Name: "y", Type: change.Float64},
-		{Name: "wkb", Type: change.Bytes, Optional: true},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-func geometryField() change.Field {
-	f := logical(change.Struct, logicalGeometry)
-	f.Doc = "Geometry"
-	f.Fields = []change.Field{
-		{Name: "wkb", Type: change.Bytes},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-// pointValue is a point with its little-endian WKB and no SRID.
-func pointValue(x, y float64) change.StructValue {
-	wkb := make([]byte, 21)
-	wkb[0] = 1
-	binary.LittleEndian.PutUint32(wkb[1:], 1)
-	binary.LittleEndian.PutUint64(wkb[5:], math.Float64bits(x))
-	binary.LittleEndian.PutUint64(wkb[13:], math.Float64bits(y))
-	return change.StructValue{x, y, wkb, nil}
-}
-
-// emptyGeometry is GEOMETRYCOLLECTION EMPTY, Debezium's geometry fallback.
-func emptyGeometry() change.StructValue {
-	return change.StructValue{[]byte{0x01, 0x07, 0, 0, 0, 0, 0, 0, 0}, nil}
-}
 
 func binlogBytesThen(f func([]byte) (any, error)) func(any) (any, error) {
 	return func(v any) (any, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/siddontang/go-log/log"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // dtServer reads SLUICE_MYSQL_DSN (user:pass@tcp(host:port)/db).
@@ -290,7 +291,7 @@ func TestTypesAgainstMariaDB(t *testing.T) {
 	if m := isMeta[indexOf(names, "e")]; !reflect.DeepEqual(m.EnumValues, []string{"a", "b'c", "d,e", `x\y`}) {
 		t.Errorf("enum values from COLUMN_TYPE %q: %q", m.ColumnType, m.EnumValues)
 	}
-	if c := isCols[indexOf(names, "j")]; c.Field.Logical != logicalJSON || isMeta[indexOf(names, "j")].ColumnType != "json" {
+	if c := isCols[indexOf(names, "j")]; c.Field.Logical != connecttypes.NameJSON || isMeta[indexOf(names, "j")].ColumnType != "json" {
 		t.Errorf("MariaDB JSON not recognised: %+v, %+v", isMeta[indexOf(names, "j")], c.Field)
 	}
 
@@ -416,7 +417,7 @@ func TestTypesAgainstMariaDB(t *testing.T) {
 					}
 				}
 				compared++
-				if set.cols[ci].Field.Logical == logicalZonedTimestamp {
+				if set.cols[ci].Field.Logical == connecttypes.NameZonedTimestamp {
 					// The binlog's TIMESTAMP has exactly fsp fraction digits and
 					// its zero is the epoch; the snapshot's drops trailing zeros
 					// and has null for a nullable zero (as Debezium's).

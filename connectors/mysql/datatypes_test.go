@@ -19,6 +19,7 @@ import (
 	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 func mustMap(t *testing.T, m ColumnMeta, opts TypeOptions) Column {
@@ -157,7 +158,7 @@ func TestTinyintOneStaysInt16(t *testing.T) {
 
 func TestBigintUnsignedPrecise(t *testing.T) {
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_LONGLONG, Unsigned: true}, TypeOptions{BigintUnsignedMode: BigintPrecise})
-	if c.Field.Type != change.Bytes || c.Field.Logical != logicalDecimal || c.Field.Param("scale") != "0" || c.Field.Param("connect.decimal.precision") != "20" {
+	if c.Field.Type != change.Bytes || c.Field.Logical != connecttypes.NameDecimal || c.Field.Param("scale") != "0" || c.Field.Param("connect.decimal.precision") != "20" {
 		t.Fatalf("field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -212,7 +213,7 @@ func TestDecimalPrecise(t *testing.T) {
 	for _, tc := range cases {
 		c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_NEWDECIMAL, Precision: tc.p, Scale: tc.s}, TypeOptions{})
 		f := c.Field
-		if f.Type != change.Bytes || f.Logical != logicalDecimal || f.Version != 1 ||
+		if f.Type != change.Bytes || f.Logical != connecttypes.NameDecimal || f.Version != 1 ||
 			!reflect.DeepEqual(f.Params, []change.Param{{Key: "scale", Value: itoa(tc.s)}, {Key: "connect.decimal.precision", Value: itoa(tc.p)}}) {
 			t.Fatalf("decimal(%d,%d) field %+v", tc.p, tc.s, f)
 		}
@@ -318,7 +319,7 @@ func TestBits(t *testing.T) {
 	checkConvs(t, c, []conv{{binlog: int64(1), text: "\x01", want: true}, {binlog: int64(0), text: "\x00", want: false}})
 
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_BIT, ColumnType: "bit(64)"}, TypeOptions{})
-	if c.Field.Type != change.Bytes || c.Field.Logical != logicalBits || c.Field.Param("length") != "64" {
+	if c.Field.Type != change.Bytes || c.Field.Logical != connecttypes.NameBits || c.Field.Param("length") != "64" {
 		t.Errorf("bit(64) field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -347,7 +348,7 @@ func epochDays(y int, m time.Month, d int) int32 {
 func TestDate(t *testing.T) {
 	for _, nullable := range []bool{true, false} {
 		c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_DATE, Nullable: nullable}, TypeOptions{})
-		if c.Field.Type != change.Int32 || c.Field.Logical != logicalDate || c.Field.Optional != nullable {
+		if c.Field.Type != change.Int32 || c.Field.Logical != connecttypes.NameDate || c.Field.Optional != nullable {
 			t.Errorf("date field %+v", c.Field)
 		}
 		var zero any = int32(0)
@@ -373,7 +374,7 @@ func TestDate(t *testing.T) {
 		}
 	}
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_DATE}, TypeOptions{TimeMode: TimeConnect})
-	if c.Field.Logical != logicalConnectDate {
+	if c.Field.Logical != connecttypes.NameConnectDate {
 		t.Errorf("connect date field %+v", c.Field)
 	}
 }
@@ -382,7 +383,7 @@ func TestTime(t *testing.T) {
 	const h = 3600 * 1_000_000
 	for fsp := 0; fsp <= 6; fsp++ {
 		c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIME2, FSP: fsp}, TypeOptions{})
-		if c.Field.Type != change.Int64 || c.Field.Logical != logicalMicroTime {
+		if c.Field.Type != change.Int64 || c.Field.Logical != connecttypes.NameMicroTime {
 			t.Errorf("time(%d) field %+v", fsp, c.Field)
 		}
 		checkConvs(t, c, []conv{
@@ -409,16 +410,16 @@ func TestTime(t *testing.T) {
 	}
 	// Other modes.
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIME2, FSP: 3}, TypeOptions{TimeMode: TimeAdaptive})
-	if c.Field.Type != change.Int32 || c.Field.Logical != logicalTime {
+	if c.Field.Type != change.Int32 || c.Field.Logical != connecttypes.NameTime {
 		t.Errorf("adaptive time(3) %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{{binlog: "01:00:00.250", text: "01:00:00.250", want: int32(3_600_250)}})
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIME2, FSP: 4}, TypeOptions{TimeMode: TimeAdaptive})
-	if c.Field.Logical != logicalMicroTime {
+	if c.Field.Logical != connecttypes.NameMicroTime {
 		t.Errorf("adaptive time(4) %+v", c.Field)
 	}
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIME2, FSP: 6}, TypeOptions{TimeMode: TimeConnect})
-	if c.Field.Type != change.Int32 || c.Field.Logical != logicalConnectTime {
+	if c.Field.Type != change.Int32 || c.Field.Logical != connecttypes.NameConnectTime {
 		t.Errorf("connect time %+v", c.Field)
 	}
 }
@@ -435,9 +436,9 @@ func TestDatetime(t *testing.T) {
 	for fsp := 0; fsp <= 6; fsp++ {
 		for _, nullable := range []bool{true, false} {
 			c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_DATETIME2, FSP: fsp, Nullable: nullable}, TypeOptions{})
-			wantLogical := logicalTimestamp
+			wantLogical := connecttypes.NameTimestamp
 			if fsp > 3 {
-				wantLogical = logicalMicroTimestamp
+				wantLogical = connecttypes.NameMicroTimestamp
 			}
 			if c.Field.Type != change.Int64 || c.Field.Logical != wantLogical || c.Field.Version != 1 {
 				t.Errorf("datetime(%d) field %+v", fsp, c.Field)
@@ -488,7 +489,7 @@ func TestDatetime(t *testing.T) {
 		}
 	}
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_DATETIME2, FSP: 6}, TypeOptions{TimeMode: TimeConnect})
-	if c.Field.Logical != logicalConnectTimestamp {
+	if c.Field.Logical != connecttypes.NameConnectTimestamp {
 		t.Errorf("connect datetime %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{{binlog: "1970-01-01 00:00:01.999999", text: "1970-01-01 00:00:01.999999", want: int64(1999)}})
@@ -515,7 +516,7 @@ func TestTimestamp(t *testing.T) {
 	}
 	for _, tc := range cases {
 		c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_TIMESTAMP2, FSP: tc.fsp}, TypeOptions{})
-		if c.Field.Type != change.String || c.Field.Logical != logicalZonedTimestamp {
+		if c.Field.Type != change.String || c.Field.Logical != connecttypes.NameZonedTimestamp {
 			t.Errorf("timestamp field %+v", c.Field)
 		}
 		checkConvs(t, c, []conv{{binlog: tc.in, noText: true, want: tc.binlog}})
@@ -539,7 +540,7 @@ func TestTimestamp(t *testing.T) {
 
 func TestYear(t *testing.T) {
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_YEAR}, TypeOptions{})
-	if c.Field.Type != change.Int32 || c.Field.Logical != logicalYear {
+	if c.Field.Type != change.Int32 || c.Field.Logical != connecttypes.NameYear {
 		t.Errorf("year field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -597,7 +598,7 @@ func TestBinary(t *testing.T) {
 
 func TestEnumSet(t *testing.T) {
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_ENUM, ColumnType: "enum('a','b''c','d,e')"}, TypeOptions{})
-	if c.Field.Type != change.String || c.Field.Logical != logicalEnum || c.Field.Param("allowed") != "a,b'c,d,e" {
+	if c.Field.Type != change.String || c.Field.Logical != connecttypes.NameEnum || c.Field.Param("allowed") != "a,b'c,d,e" {
 		t.Errorf("enum field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -610,7 +611,7 @@ func TestEnumSet(t *testing.T) {
 		t.Error("enum index 4 of 3 accepted")
 	}
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_SET, SetValues: []string{"a", "b", "c", "d"}}, TypeOptions{})
-	if c.Field.Logical != logicalEnumSet || c.Field.Param("allowed") != "a,b,c,d" || c.Field.SourceType != "set('a','b','c','d')" {
+	if c.Field.Logical != connecttypes.NameEnumSet || c.Field.Param("allowed") != "a,b,c,d" || c.Field.SourceType != "set('a','b','c','d')" {
 		t.Errorf("set field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -637,7 +638,7 @@ func TestEnumSet(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_JSON, Nullable: true}, TypeOptions{})
-	if c.Field.Type != change.String || c.Field.Logical != logicalJSON || c.Fallback != "{}" {
+	if c.Field.Type != change.String || c.Field.Logical != connecttypes.NameJSON || c.Fallback != "{}" {
 		t.Errorf("json field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -663,7 +664,7 @@ func TestJSON(t *testing.T) {
 	// MariaDB: LONGTEXT, marked "json" by MetaFromInformationSchema; the text
 	// passes through on both paths.
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_BLOB, ColumnType: "json", Charset: "utf8mb4"}, TypeOptions{})
-	if c.Field.Type != change.String || c.Field.Logical != logicalJSON {
+	if c.Field.Type != change.String || c.Field.Logical != connecttypes.NameJSON {
 		t.Errorf("mariadb json field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{{binlog: []byte(`{"b": 1, "a": 2.50}`), text: `{"b": 1, "a": 2.50}`, want: `{"b": 1, "a": 2.50}`}})
@@ -688,7 +689,7 @@ func pointWKB(order binary.AppendByteOrder, x, y float64) []byte {
 func TestGeometry(t *testing.T) {
 	pt := pointWKB(binary.LittleEndian, 1, 2)
 	c := mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_GEOMETRY, GeometryType: "point"}, TypeOptions{})
-	if c.Field.Type != change.Struct || c.Field.Logical != logicalPoint || len(c.Field.Fields) != 4 || c.Field.Doc != "Geometry (POINT)" {
+	if c.Field.Type != change.Struct || c.Field.Logical != connecttypes.NamePoint || len(c.Field.Fields) != 4 || c.Field.Doc != "Geometry (POINT)" {
 		t.Errorf("point field %+v", c.Field)
 	}
 	checkConvs(t, c, []conv{
@@ -712,7 +713,7 @@ func TestGeometry(t *testing.T) {
 	}
 	for _, gt := range []string{"", "geometry", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection"} {
 		c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_GEOMETRY, GeometryType: gt}, TypeOptions{})
-		if c.Field.Logical != logicalGeometry || len(c.Field.Fields) != 2 || c.Field.Fields[1].Optional != true {
+		if c.Field.Logical != connecttypes.NameGeometry || len(c.Field.Fields) != 2 || c.Field.Fields[1].Optional != true {
 			t.Errorf("%s field %+v", gt, c.Field)
 		}
 		checkConvs(t, c, []conv{
@@ -725,7 +726,7 @@ func TestGeometry(t *testing.T) {
 	}
 	// From COLUMN_TYPE.
 	c = mustMap(t, ColumnMeta{Type: gomysql.MYSQL_TYPE_GEOMETRY, ColumnType: "point"}, TypeOptions{})
-	if c.Field.Logical != logicalPoint {
+	if c.Field.Logical != connecttypes.NamePoint {
 		t.Errorf("point from COLUMN_TYPE: %+v", c.Field)
 	}
 }
@@ -767,7 +768,7 @@ func TestFallbacks(t *testing.T) {
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_BLOB, Charset: "binary"}, []byte{}},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_ENUM, EnumValues: []string{"a"}}, ""},
 		{ColumnMeta{Type: gomysql.MYSQL_TYPE_JSON}, "{}"},
-		{ColumnMeta{Type: gomysql.MYSQL_TYPE_GEOMETRY}, emptyGeometry()},
+		{ColumnMeta{Type: gomysql.MYSQL_TYPE_GEOMETRY}, connecttypes.EmptyGeometry()},
 	}
 	for _, tc := range cases {
 		c := mustMap(t, tc.m, TypeOptions{})
@@ -1124,7 +1125,7 @@ func FuzzParseTemporal(f *testing.F) {
 	readSeeds(f, "temporal_values.txt")
 	f.Fuzz(func(t *testing.T, s string) {
 		if days, err := parseDate([]byte(s)); err == nil {
-			y, m, d := civilFromDays(days)
+			y, m, d := connecttypes.CivilFromDays(days)
 			if got := fmtDate(y, m, d); got != s {
 				t.Fatalf("date %q -> %d -> %q", s, days, got)
 			}

@@ -7,6 +7,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // The table model Debezium's MySQL/MariaDB DDL parser keeps: a table is
@@ -1304,7 +1305,7 @@ func defaultValue(m ColumnMeta, col Column, expr string) any {
 		expr = strings.TrimSpace(expr)
 	}
 	isNumber := f.Logical == "" && (f.Type == change.Int16 || f.Type == change.Int32 || f.Type == change.Int64 ||
-		f.Type == change.Float32 || f.Type == change.Float64) || f.Logical == logicalDecimal
+		f.Type == change.Float32 || f.Type == change.Float64) || f.Logical == connecttypes.NameDecimal
 	if isNumber && (strings.EqualFold(expr, "true") || strings.EqualFold(expr, "false")) {
 		expr = map[bool]string{true: "1", false: "0"}[strings.EqualFold(expr, "true")]
 	}
@@ -1323,7 +1324,7 @@ func defaultValue(m ColumnMeta, col Column, expr string) any {
 		return nil
 	case m.Type == gomysql.MYSQL_TYPE_BIT, f.Type == change.Bytes && f.Logical == "", f.Type == change.Struct:
 		return nil
-	case f.Logical == logicalZonedTimestamp:
+	case f.Logical == connecttypes.NameZonedTimestamp:
 		if expr == "0" || expr == "1970-01-01 00:00:00" || strings.HasPrefix(expr, "0000-00-00") {
 			if m.Nullable {
 				return nil

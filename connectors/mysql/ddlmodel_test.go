@@ -9,6 +9,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // showCreateT1 is MariaDB 10.11's SHOW CREATE TABLE of a table created as
@@ -196,7 +197,7 @@ func TestDeclaredTypeMappings(t *testing.T) {
 		{"FLOAT(30)", gomysql.MYSQL_TYPE_DOUBLE, "", change.Float64, "", 0.1, "0.1", 0.1},
 		{"REAL", gomysql.MYSQL_TYPE_DOUBLE, "", change.Float32, "", 0.1, "0.1", float32(0.1)},
 		{"DOUBLE", gomysql.MYSQL_TYPE_DOUBLE, "", change.Float64, "", 0.1, "0.1", 0.1},
-		{"JSON", gomysql.MYSQL_TYPE_BLOB, "", change.String, logicalJSON, []byte(`{"a":1}`), `{"a":1}`, `{"a":1}`},
+		{"JSON", gomysql.MYSQL_TYPE_BLOB, "", change.String, connecttypes.NameJSON, []byte(`{"a":1}`), `{"a":1}`, `{"a":1}`},
 		// MariaDB's JSON read from SHOW CREATE TABLE (information_schema
 		// still sees the json_valid check): a plain string.
 		{"LONGTEXT", gomysql.MYSQL_TYPE_BLOB, "json", change.String, "", []byte(`{"a":1}`), `{"a":1}`, `{"a":1}`},

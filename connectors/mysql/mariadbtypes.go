@@ -25,9 +25,8 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
-
-const logicalUUID = "io.debezium.data.Uuid"
 
 // binaryStringTypes are those types with their size in bytes.
 var binaryStringTypes = map[string]int{"uuid": 16, "inet4": 4, "inet6": 16}
@@ -54,7 +53,7 @@ func mariaDBBinaryType(m *ColumnMeta, ct columnType) string {
 // mapMariaDBBinary maps a UUID, INET4 or INET6 column to its text.
 func mapMariaDBBinary(name string) mapping {
 	format := formatUUID
-	field := logical(change.String, logicalUUID)
+	field := connecttypes.Logical(change.String, connecttypes.NameUUID)
 	switch name {
 	case "inet4":
 		format, field = formatInet4, change.Field{Type: change.String}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // TestIntegrationMariaDBBinaryTypes checks UUID, INET4 and INET6 against
@@ -118,7 +119,7 @@ func TestIntegrationMariaDBBinaryTypes(t *testing.T) {
 			for i, f := range ev.Table.Columns {
 				wantLogical := ""
 				if strings.HasPrefix(f.Name, "u") || f.Name == "k" {
-					wantLogical = logicalUUID
+					wantLogical = connecttypes.NameUUID
 				}
 				if f.Name != "n" && f.Name != "id" && (f.Type != change.String || f.Logical != wantLogical) {
 					t.Errorf("%s %s column %s: %s %q, want string %q", op, ev.Table.ID.Name, f.Name, f.Type, f.Logical, wantLogical)

@@ -8,6 +8,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 func TestFormatInet6(t *testing.T) {
@@ -64,10 +65,10 @@ func TestMariaDBBinaryTypes(t *testing.T) {
 		binlog  any
 		want    string
 	}{
-		{"uuid stream", declared(binary16, "UUID"), logicalUUID, "uuid", uuidBytes, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
-		{"uuid stream trailing zeros", declared(binary16, "UUID"), logicalUUID, "uuid", "\xa0\xee", "a0ee0000-0000-0000-0000-000000000000"},
-		{"uuid stream []byte", declared(binary16, "UUID"), logicalUUID, "uuid", []byte(uuidBytes), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
-		{"uuid snapshot", snapshot("uuid"), logicalUUID, "uuid", "", ""},
+		{"uuid stream", declared(binary16, "UUID"), connecttypes.NameUUID, "uuid", uuidBytes, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+		{"uuid stream trailing zeros", declared(binary16, "UUID"), connecttypes.NameUUID, "uuid", "\xa0\xee", "a0ee0000-0000-0000-0000-000000000000"},
+		{"uuid stream []byte", declared(binary16, "UUID"), connecttypes.NameUUID, "uuid", []byte(uuidBytes), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+		{"uuid snapshot", snapshot("uuid"), connecttypes.NameUUID, "uuid", "", ""},
 		{"inet4 stream", declared(binary4, "INET4"), "", "inet4", "\xc0\xa8\x01\x02", "192.168.1.2"},
 		{"inet4 stream zero", declared(binary4, "INET4"), "", "inet4", "", "0.0.0.0"},
 		{"inet4 stream trailing zeros", declared(binary4, "INET4"), "", "inet4", "\x0a", "10.0.0.0"},

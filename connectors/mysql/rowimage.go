@@ -62,6 +62,7 @@ import (
 	shopspring "github.com/shopspring/decimal"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // deferredRows is the undecoded part of a rows event. It sits in the
@@ -524,7 +525,7 @@ func dateDays(u uint32) (days int64, zero, ok bool) {
 	if m > 12 || d > daysInMonth(y, m) {
 		return 0, false, false
 	}
-	return daysFromCivil(y, m, d), false, true
+	return connecttypes.DaysFromCivil(y, m, d), false, true
 }
 
 // fastImage decodes the row image at data[pos:] into a change.Row: the
@@ -602,7 +603,7 @@ func (d *decoder) fastImage(p *rowPlan, data []byte, pos int) (row change.Row, e
 				case zero:
 					row[i] = c.zero
 				case c.ms:
-					row[i] = a.int64(floorDiv(us, 1000))
+					row[i] = a.int64(connecttypes.FloorDiv(us, 1000))
 				default:
 					row[i] = a.int64(us)
 				}
@@ -918,7 +919,7 @@ func datetime2Micros(b []byte, dec int) (us int64, zero, ok bool) {
 	if y > 9999 {
 		return 0, false, false
 	}
-	days := daysFromCivil(int64(y), int64(mo), int64(d))
+	days := connecttypes.DaysFromCivil(int64(y), int64(mo), int64(d))
 	return days*microsPerDay + ((int64(h)*60+int64(mi))*60+int64(s))*microsPerSecond + truncFrac(frac, dec), false, true
 }
 
@@ -982,7 +983,7 @@ func timestamp2Text(b []byte, dec int) string {
 func appendZoned(b []byte, us int64, fsp int) string {
 	days := us / microsPerDay
 	rem := us - days*microsPerDay
-	y, m, d := civilFromDays(days)
+	y, m, d := connecttypes.CivilFromDays(days)
 	secs := rem / microsPerSecond
 	b = appendDigits(b, y, 4)
 	b = append(b, '-')

@@ -78,6 +78,7 @@ import (
 
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // SessionParams returns the run-time parameters the decoders rely on for
@@ -424,38 +425,6 @@ func javaGeometricText(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Logical type names.
-const (
-	logicalDecimal              = "org.apache.kafka.connect.data.Decimal"
-	logicalConnectDate          = "org.apache.kafka.connect.data.Date"
-	logicalConnectTime          = "org.apache.kafka.connect.data.Time"
-	logicalConnectTimestamp     = "org.apache.kafka.connect.data.Timestamp"
-	logicalVariableScaleDecimal = "io.debezium.data.VariableScaleDecimal"
-	logicalDate                 = "io.debezium.time.Date"
-	logicalTime                 = "io.debezium.time.Time"
-	logicalMicroTime            = "io.debezium.time.MicroTime"
-	logicalTimestamp            = "io.debezium.time.Timestamp"
-	logicalMicroTimestamp       = "io.debezium.time.MicroTimestamp"
-	logicalZonedTimestamp       = "io.debezium.time.ZonedTimestamp"
-	logicalZonedTime            = "io.debezium.time.ZonedTime"
-	logicalMicroDuration        = "io.debezium.time.MicroDuration"
-	logicalInterval             = "io.debezium.time.Interval"
-	logicalUUID                 = "io.debezium.data.Uuid"
-	logicalJSON                 = "io.debezium.data.Json"
-	logicalXML                  = "io.debezium.data.Xml"
-	logicalEnum                 = "io.debezium.data.Enum"
-	logicalBits                 = "io.debezium.data.Bits"
-	logicalLtree                = "io.debezium.data.Ltree"
-	logicalTsvector             = "io.debezium.data.Tsvector"
-	logicalPoint                = "io.debezium.data.geometry.Point"
-	logicalGeometry             = "io.debezium.data.geometry.Geometry"
-	logicalGeography            = "io.debezium.data.geometry.Geography"
-)
-
-func logical(t change.Type, name string, params ...change.Param) change.Field {
-	return change.Field{Type: t, Logical: name, Version: 1, Params: params}
-}
-
 // Built-in type OIDs sluice maps.
 const (
 	oidBool        = 16
@@ -504,7 +473,7 @@ const (
 func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 	if t.Type == 'e' {
 		return mapping{
-			field:    logical(change.String, logicalEnum, change.Param{Key: "allowed", Value: strings.Join(t.EnumLabels, ",")}),
+			field:    connecttypes.Logical(change.String, connecttypes.NameEnum, change.Param{Key: "allowed", Value: strings.Join(t.EnumLabels, ",")}),
 			decode:   decodeText,
 			fallback: "",
 		}
@@ -535,13 +504,13 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 		oidInt4range, oidInt8range, oidNumrange, oidTsrange, oidTstzrange, oidDaterange:
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: ""}
 	case oidUUID:
-		return mapping{field: logical(change.String, logicalUUID), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameUUID), decode: decodeText, fallback: ""}
 	case oidJSON, oidJSONB:
-		return mapping{field: logical(change.String, logicalJSON), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), decode: decodeText, fallback: ""}
 	case oidXML:
-		return mapping{field: logical(change.String, logicalXML), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameXML), decode: decodeText, fallback: ""}
 	case oidTsvector:
-		return mapping{field: logical(change.String, logicalTsvector), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameTsvector), decode: decodeText, fallback: ""}
 	case oidBytea:
 		return mapBytea(opts)
 	case oidDate:
@@ -553,18 +522,18 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 	case oidTimestamptz:
 		p := timePrecision(typmod)
 		return mapping{
-			field:    logical(change.String, logicalZonedTimestamp),
+			field:    connecttypes.Logical(change.String, connecttypes.NameZonedTimestamp),
 			decode:   func(b []byte) (any, error) { return decodeTimestamptz(b, p) },
 			fallback: "1970-01-01T00:00:00Z",
 		}
 	case oidTimetz:
-		return mapping{field: logical(change.String, logicalZonedTime), decode: decodeTimetz, fallback: "00:00:00Z"}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameZonedTime), decode: decodeTimetz, fallback: "00:00:00Z"}
 	case oidInterval:
 		return mapInterval(opts)
 	case oidBit, oidVarbit:
 		return mapBits(t.OID, typmod)
 	case oidPoint:
-		return mapping{field: pointField(), decode: decodePoint, fallback: pointValue(0, 0)}
+		return mapping{field: connecttypes.Point(), decode: decodePoint, fallback: connecttypes.PointValue(0, 0)}
 	}
 	if t.Type != 'b' {
 		return mapping{}
@@ -574,13 +543,13 @@ func mapScalar(t TypeInfo, typmod int32, opts TypeOptions) mapping {
 	case "citext", "isbn":
 		return mapping{field: change.Field{Type: change.String}, decode: decodeText, fallback: ""}
 	case "ltree":
-		return mapping{field: logical(change.String, logicalLtree), decode: decodeText, fallback: ""}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameLtree), decode: decodeText, fallback: ""}
 	case "hstore":
-		return mapping{field: logical(change.String, logicalJSON), decode: decodeHstoreJSON, fallback: "{}"}
+		return mapping{field: connecttypes.Logical(change.String, connecttypes.NameJSON), decode: decodeHstoreJSON, fallback: "{}"}
 	case "geometry":
-		return mapping{field: geometryField(logicalGeometry, "Geometry"), decode: decodeGeometry, fallback: emptyGeometry()}
+		return mapping{field: connecttypes.Geometry(connecttypes.NameGeometry, "Geometry"), decode: decodeGeometry, fallback: connecttypes.EmptyGeometry()}
 	case "geography":
-		return mapping{field: geometryField(logicalGeography, "Geography"), decode: decodeGeometry, fallback: emptyGeometry()}
+		return mapping{field: connecttypes.Geometry(connecttypes.NameGeography, "Geography"), decode: decodeGeometry, fallback: connecttypes.EmptyGeometry()}
 	}
 	return mapping{}
 }
@@ -829,16 +798,8 @@ func (d decimal) specialName() string {
 	return "NEGATIVE_INFINITY"
 }
 
-func decimalField(scale, precision int32, withPrecision bool) change.Field {
-	f := logical(change.Bytes, logicalDecimal, change.Param{Key: "scale", Value: strconv.Itoa(int(scale))})
-	if withPrecision {
-		f.Params = append(f.Params, change.Param{Key: "connect.decimal.precision", Value: strconv.Itoa(int(precision))})
-	}
-	return f
-}
-
 func variableScaleDecimalField() change.Field {
-	f := logical(change.Struct, logicalVariableScaleDecimal)
+	f := connecttypes.Logical(change.Struct, connecttypes.NameVariableScaleDecimal)
 	f.Doc = "Variable scaled decimal"
 	f.Fields = []change.Field{
 		{Name: "scale", Type: change.Int32},
@@ -896,7 +857,7 @@ func mapNumeric(typmod int32, opts TypeOptions) mapping {
 		}
 	}
 	return mapping{
-		field: decimalField(scale, precision, true),
+		field: connecttypes.Decimal(scale, precision, true),
 		decode: func(b []byte) (any, error) {
 			d, err := parseDecimal(b)
 			if err != nil {
@@ -996,7 +957,7 @@ func mapMoney(opts TypeOptions) mapping {
 		}
 	}
 	return mapping{
-		field: decimalField(moneyScale, 0, false),
+		field: connecttypes.Decimal(moneyScale, 0, false),
 		decode: func(b []byte) (any, error) {
 			d, err := parseMoney(b)
 			if err != nil {
@@ -1096,7 +1057,7 @@ func mapBits(oid uint32, typmod int32) mapping {
 		return mapping{field: change.Field{Type: change.Boolean}, decode: decodeBit, fallback: false}
 	}
 	return mapping{
-		field:    logical(change.Bytes, logicalBits, change.Param{Key: "length", Value: strconv.Itoa(length)}),
+		field:    connecttypes.Logical(change.Bytes, connecttypes.NameBits, change.Param{Key: "length", Value: strconv.Itoa(length)}),
 		decode:   decodeBits,
 		fallback: []byte{},
 	}
@@ -1163,48 +1124,6 @@ const (
 	timestampInfinityMicros    int64 = 9223372036825200000
 	timestampNegInfinityMicros int64 = -9223372036832400000
 )
-
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
-// date (year 0 is 1 BC).
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-// civilFromDays is the inverse of daysFromCivil.
-func civilFromDays(z int64) (y, m, d int64) {
-	z += 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	m = mp + 3
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
-		y++
-	}
-	return y, m, d
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
 
 // textScanner reads the fixed layouts of PostgreSQL's date/time output
 // (DateStyle ISO).
@@ -1333,7 +1252,7 @@ func parseDate(b []byte) (days int64, inf int, err error) {
 	if p.err || !p.done() {
 		return 0, 0, fmt.Errorf("invalid date %q", b)
 	}
-	return daysFromCivil(astronomicalYear(y, bc), m, d), 0, nil
+	return connecttypes.DaysFromCivil(astronomicalYear(y, bc), m, d), 0, nil
 }
 
 // instant is a point in time as days since 1970-01-01 and µs into that
@@ -1364,8 +1283,8 @@ func parseTimestamp(b []byte, zoned bool) (t instant, inf int, err error) {
 		return instant{}, 0, fmt.Errorf("invalid timestamp %q", b)
 	}
 	us := clock - off*microsPerSecond
-	days := daysFromCivil(astronomicalYear(y, bc), m, d) + floorDiv(us, microsPerDay)
-	return instant{days: days, micros: us - floorDiv(us, microsPerDay)*microsPerDay}, 0, nil
+	days := connecttypes.DaysFromCivil(astronomicalYear(y, bc), m, d) + connecttypes.FloorDiv(us, microsPerDay)
+	return instant{days: days, micros: us - connecttypes.FloorDiv(us, microsPerDay)*microsPerDay}, 0, nil
 }
 
 // maxMicrosDays bounds the days whose µs since epoch fit in an int64.
@@ -1388,9 +1307,9 @@ func (t instant) epochMillis() int64 {
 }
 
 func mapDate(opts TypeOptions) mapping {
-	f := logical(change.Int32, logicalDate)
+	f := connecttypes.Logical(change.Int32, connecttypes.NameDate)
 	if opts.TimeMode == TimeConnect {
-		f = logical(change.Int32, logicalConnectDate)
+		f = connecttypes.Logical(change.Int32, connecttypes.NameConnectDate)
 	}
 	return mapping{field: f, decode: decodeDate, snapshotDecode: decodeDateJDBC, fallback: int32(0), nulls: true}
 }
@@ -1440,12 +1359,12 @@ func decodeDateJDBC(b []byte) (any, error) {
 	if m == 2 && d == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
 		return nil, fmt.Errorf("date %q has no counterpart in the JDBC driver's calendar: %w", b, ErrNulled)
 	}
-	return int32(daysFromCivil(y, m, d)), nil
+	return int32(connecttypes.DaysFromCivil(y, m, d)), nil
 }
 
 // dateReformFirst is the epoch day of 1582-10-05, the first of the ten
 // days the Gregorian reform skipped.
-var dateReformFirst = int32(daysFromCivil(1582, 10, 5))
+var dateReformFirst = int32(connecttypes.DaysFromCivil(1582, 10, 5))
 
 func decodeDate(b []byte) (any, error) {
 	days, inf, err := parseDate(b)
@@ -1463,13 +1382,13 @@ func decodeDate(b []byte) (any, error) {
 }
 
 func mapTime(precision int, opts TypeOptions) mapping {
-	micro := mapping{field: logical(change.Int64, logicalMicroTime), decode: decodeTimeMicros, fallback: int64(0)}
-	milli := mapping{field: logical(change.Int32, logicalTime), decode: decodeTimeMillis, fallback: int32(0)}
+	micro := mapping{field: connecttypes.Logical(change.Int64, connecttypes.NameMicroTime), decode: decodeTimeMicros, fallback: int64(0)}
+	milli := mapping{field: connecttypes.Logical(change.Int32, connecttypes.NameTime), decode: decodeTimeMillis, fallback: int32(0)}
 	switch opts.TimeMode {
 	case TimeAdaptiveMicroseconds:
 		return micro
 	case TimeConnect:
-		milli.field = logical(change.Int32, logicalConnectTime)
+		milli.field = connecttypes.Logical(change.Int32, connecttypes.NameConnectTime)
 		return milli
 	}
 	if precision <= 3 {
@@ -1498,15 +1417,15 @@ func decodeTimeMillis(b []byte) (any, error) {
 }
 
 func mapTimestamp(precision int, opts TypeOptions) mapping {
-	millis := mapping{field: logical(change.Int64, logicalTimestamp), decode: decodeTimestampMillis, fallback: int64(0)}
+	millis := mapping{field: connecttypes.Logical(change.Int64, connecttypes.NameTimestamp), decode: decodeTimestampMillis, fallback: int64(0)}
 	if opts.TimeMode == TimeConnect {
-		millis.field = logical(change.Int64, logicalConnectTimestamp)
+		millis.field = connecttypes.Logical(change.Int64, connecttypes.NameConnectTimestamp)
 		return millis
 	}
 	if precision <= 3 {
 		return millis
 	}
-	return mapping{field: logical(change.Int64, logicalMicroTimestamp), decode: decodeTimestampMicros, fallback: int64(0)}
+	return mapping{field: connecttypes.Logical(change.Int64, connecttypes.NameMicroTimestamp), decode: decodeTimestampMicros, fallback: int64(0)}
 }
 
 func decodeTimestampMicros(b []byte) (any, error) {
@@ -1532,9 +1451,9 @@ func decodeTimestampMillis(b []byte) (any, error) {
 	case err != nil:
 		return nil, err
 	case inf > 0:
-		return floorDiv(timestampInfinityMicros, 1000), nil
+		return connecttypes.FloorDiv(timestampInfinityMicros, 1000), nil
 	case inf < 0:
-		return floorDiv(timestampNegInfinityMicros, 1000), nil
+		return connecttypes.FloorDiv(timestampNegInfinityMicros, 1000), nil
 	}
 	return t.epochMillis(), nil
 }
@@ -1552,74 +1471,10 @@ func decodeTimestamptz(b []byte, precision int) (any, error) {
 	return formatZonedTimestamp(t, precision), nil
 }
 
-// formatZonedTimestamp formats t as Debezium's ZonedTimestamp: ISO-8601 in
-// UTC, the fraction with exactly width digits (width 0: only the digits
-// needed, none for a whole second), years beyond 9999 with '+' and before
-// year 1 as astronomical years with '-'.
+// formatZonedTimestamp formats t as Debezium's ZonedTimestamp with width
+// fraction digits (connecttypes.FormatZonedTimestamp).
 func formatZonedTimestamp(t instant, width int) string {
-	rem := t.micros
-	y, m, d := civilFromDays(t.days)
-	buf := make([]byte, 0, 40)
-	buf = appendISOYear(buf, y)
-	buf = append(buf, '-')
-	buf = append2(buf, m)
-	buf = append(buf, '-')
-	buf = append2(buf, d)
-	buf = append(buf, 'T')
-	buf = appendClock(buf, rem, width)
-	buf = append(buf, 'Z')
-	return string(buf)
-}
-
-func appendISOYear(buf []byte, y int64) []byte {
-	switch {
-	case y > 9999:
-		buf = append(buf, '+')
-	case y < 0:
-		buf = append(buf, '-')
-		y = -y
-	}
-	s := strconv.FormatInt(y, 10)
-	for i := len(s); i < 4; i++ {
-		buf = append(buf, '0')
-	}
-	return append(buf, s...)
-}
-
-func append2(buf []byte, v int64) []byte {
-	return append(buf, byte('0'+v/10), byte('0'+v%10))
-}
-
-// appendClock appends HH:MM:SS and the fraction of µs since midnight: with
-// exactly width digits (1-9), or when width is 0 with only the digits needed
-// (java.time's ISO formatters).
-func appendClock(buf []byte, us int64, width int) []byte {
-	secs := us / microsPerSecond
-	frac := us % microsPerSecond
-	buf = append2(buf, secs/3600)
-	buf = append(buf, ':')
-	buf = append2(buf, secs/60%60)
-	buf = append(buf, ':')
-	buf = append2(buf, secs%60)
-	var digits [9]byte // nanoseconds
-	for i, v := 5, frac; i >= 0; i-- {
-		digits[i] = byte('0' + v%10)
-		v /= 10
-	}
-	digits[6], digits[7], digits[8] = '0', '0', '0'
-	switch {
-	case width > 0 && width <= 9:
-		buf = append(buf, '.')
-		buf = append(buf, digits[:width]...)
-	case frac != 0:
-		n := 6
-		for digits[n-1] == '0' {
-			n--
-		}
-		buf = append(buf, '.')
-		buf = append(buf, digits[:n]...)
-	}
-	return buf
+	return connecttypes.FormatZonedTimestamp(t.days, t.micros, width)
 }
 
 // decodeTimetz converts a timetz to UTC and formats it as Debezium's
@@ -1636,7 +1491,7 @@ func decodeTimetz(b []byte) (any, error) {
 	}
 	utc := clock - off*microsPerSecond
 	utc = ((utc % microsPerDay) + microsPerDay) % microsPerDay
-	return string(append(appendClock(nil, utc, 0), 'Z')), nil
+	return string(append(connecttypes.AppendClock(nil, utc, 0), 'Z')), nil
 }
 
 // --- interval ---------------------------------------------------------------
@@ -1703,7 +1558,7 @@ func formatSeconds(us int64) string {
 func mapInterval(opts TypeOptions) mapping {
 	if opts.IntervalMode == IntervalString {
 		return mapping{
-			field: logical(change.String, logicalInterval),
+			field: connecttypes.Logical(change.String, connecttypes.NameInterval),
 			decode: func(b []byte) (any, error) {
 				iv, err := parseInterval(b)
 				if err != nil {
@@ -1715,7 +1570,7 @@ func mapInterval(opts TypeOptions) mapping {
 		}
 	}
 	return mapping{
-		field: logical(change.Int64, logicalMicroDuration),
+		field: connecttypes.Logical(change.Int64, connecttypes.NameMicroDuration),
 		decode: func(b []byte) (any, error) {
 			iv, err := parseInterval(b)
 			if err != nil {
@@ -2015,29 +1870,6 @@ func (iv *pgInterval) parseISO(s string) error {
 
 // --- geometry ---------------------------------------------------------------
 
-func pointField() change.Field {
-	f := logical(change.Struct, logicalPoint)
-	f.Doc = "Geometry (POINT)"
-	f.Fields = []change.Field{
-		{Name: "x", Type: change.Float64},
-		{Name: "y", Type: change.Float64},
-		{Name: "wkb", Type: change.Bytes, Optional: true},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-// pointValue is Debezium's Point.createValue: x, y, the WKB of the point
-// (little-endian) and no SRID.
-func pointValue(x, y float64) change.StructValue {
-	wkb := make([]byte, 21)
-	wkb[0] = 1 // little-endian
-	binary.LittleEndian.PutUint32(wkb[1:], 1)
-	binary.LittleEndian.PutUint64(wkb[5:], math.Float64bits(x))
-	binary.LittleEndian.PutUint64(wkb[13:], math.Float64bits(y))
-	return change.StructValue{x, y, wkb, nil}
-}
-
 // decodePoint parses a point's text form "(x,y)".
 func decodePoint(b []byte) (any, error) {
 	s := strings.TrimSpace(string(b))
@@ -2053,22 +1885,7 @@ func decodePoint(b []byte) (any, error) {
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("invalid point %q", b)
 	}
-	return pointValue(x, y), nil
-}
-
-func geometryField(name, doc string) change.Field {
-	f := logical(change.Struct, name)
-	f.Doc = doc
-	f.Fields = []change.Field{
-		{Name: "wkb", Type: change.Bytes},
-		{Name: "srid", Type: change.Int32, Optional: true},
-	}
-	return f
-}
-
-// emptyGeometry is GEOMETRYCOLLECTION EMPTY, Debezium's geometry fallback.
-func emptyGeometry() change.StructValue {
-	return change.StructValue{[]byte{0x01, 0x07, 0, 0, 0, 0, 0, 0, 0}, nil}
+	return connecttypes.PointValue(x, y), nil
 }
 
 // decodeGeometry decodes PostGIS's text form (hex EWKB) into Debezium's

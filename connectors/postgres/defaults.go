@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
 
 // Column defaults, read as Debezium 3.6's PostgresDefaultValueConverter
@@ -198,7 +199,7 @@ func columnDefault(typ TypeInfo, col *Column, expr string) (v any, ok bool) {
 	case "bool":
 		return strings.EqualFold(text, "true"), true
 	case "numeric":
-		if col.Field.Logical == logicalVariableScaleDecimal || !javaBigDecimal(text) {
+		if col.Field.Logical == connecttypes.NameVariableScaleDecimal || !javaBigDecimal(text) {
 			return nil, false
 		}
 	case "int2", "int4", "int8":
@@ -208,12 +209,12 @@ func columnDefault(typ TypeInfo, col *Column, expr string) (v any, ok bool) {
 	case "date":
 		switch text {
 		case "infinity":
-			if col.Field.Logical == logicalDate || col.Field.Logical == logicalConnectDate {
+			if col.Field.Logical == connecttypes.NameDate || col.Field.Logical == connecttypes.NameConnectDate {
 				return dateInfinityDefault, true
 			}
 			return nil, false
 		case "-infinity":
-			if col.Field.Logical == logicalDate || col.Field.Logical == logicalConnectDate {
+			if col.Field.Logical == connecttypes.NameDate || col.Field.Logical == connecttypes.NameConnectDate {
 				return dateMinusInfinityDefault, true
 			}
 			return nil, false
@@ -221,21 +222,21 @@ func columnDefault(typ TypeInfo, col *Column, expr string) (v any, ok bool) {
 	case "time":
 		if text == "24:00:00" { // LocalTime.MAX
 			switch col.Field.Logical {
-			case logicalMicroTime:
+			case connecttypes.NameMicroTime:
 				return int64(86399999999), true
-			case logicalTime, logicalConnectTime:
+			case connecttypes.NameTime, connecttypes.NameConnectTime:
 				return int32(86399999), true
 			}
 		}
 	case "timestamp":
 		switch text {
 		case "infinity":
-			if col.Field.Logical == logicalMicroTimestamp {
+			if col.Field.Logical == connecttypes.NameMicroTimestamp {
 				return microTimestampInfinityDefault, true
 			}
 			return nil, false
 		case "-infinity":
-			if col.Field.Logical == logicalMicroTimestamp {
+			if col.Field.Logical == connecttypes.NameMicroTimestamp {
 				return int64(math.MinInt64), true
 			}
 			return nil, false
