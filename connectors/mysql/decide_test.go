@@ -1,0 +1,193 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// openOutcome is what the decision part of Open leaves behind: the plan,
+// the checkpoint and state it keeps for the snapshot and the schema
+// versions, what the prerequisites are checked for, whether the binlog was
+// looked up, and which "afresh" branch ran (its log line).
+type openOutcome struct {
+	err        string
+	snapshot   bool
+	eof        bool
+	schemaOnly bool
+	schemaSkip int64
+	start      restartPoint
+	cp         bool // plan.cp is the checkpoint
+	state      bool // plan.state is the checkpoint's state
+	keepCP     bool // cp after the decision (beginSnapshot continues it)
+	keepState  bool // state after the decision (schema versions)
+	lock       bool // the prerequisites are checked for a snapshot's locks
+	asked      bool // the binlog's files were looked up
+	afresh     capture.Afresh
+}
+
+func (o *openOutcome) fill(plan *openPlan, cp *change.Position, state *cpState) {
+	o.snapshot, o.eof, o.schemaOnly, o.schemaSkip, o.start = plan.snapshot, plan.eof, plan.schemaOnly, plan.schemaSkip, plan.start
+	o.cp, o.state, o.keepCP, o.keepState = plan.cp != nil, plan.state != nil, cp != nil, state != nil
+}
+
+// legacyOpenPlan is the decision of Open as it was before capture.Decide
+// (main at 64b0805), with the database calls left out: lost stands for
+// checkBinlogAvailable's error, and logging sets afresh.
+func legacyOpenPlan(pol captureopts.Policy, cp *change.Position, state *cpState, lost error) (o openOutcome) {
+	fail := func(err error) openOutcome { return openOutcome{err: err.Error()} }
+	snapOnly := !pol.Stream
+	noData := !pol.Initial
+	plan := &openPlan{}
+	switch {
+	case snapOnly && noData:
+		plan.eof = true
+	case noData && cp != nil && cp.Snapshot && cp.Table == "":
+		if state == nil {
+			return fail(&DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")})
+		}
+		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
+	case pol.Always && cp != nil && (snapOnly || !cp.Snapshot):
+		o.afresh = capture.AfreshAlways
+		plan.snapshot = true
+		cp = nil
+	case snapOnly && (cp == nil || cp.Snapshot):
+		plan.snapshot = true
+	case snapOnly:
+		plan.eof = true
+	case cp != nil && cp.Snapshot:
+		plan.snapshot = true
+	case cp != nil:
+		if state == nil {
+			return fail(&DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")})
+		}
+		plan.cp, plan.state, plan.start = cp, state, state.Restart
+	case pol.Recovery:
+		return fail(&PrerequisiteError{Problems: []error{captureopts.ErrNeedsCheckpoint}})
+	case pol.Initial:
+		plan.snapshot = true
+	}
+	o.lock = plan.snapshot
+	if plan.cp != nil {
+		o.asked = true
+		if lost != nil {
+			if !pol.WhenNeeded {
+				return fail(lost)
+			}
+			o.afresh = capture.AfreshLost
+			plan = &openPlan{snapshot: pol.Initial}
+			cp, state = nil, nil
+		}
+	}
+	o.fill(plan, cp, state)
+	return o
+}
+
+// decideOpenPlan is the same decision through capture.Decide, as Open
+// makes it now.
+func decideOpenPlan(pol captureopts.Policy, cp *change.Position, state *cpState, lost error) (o openOutcome) {
+	fail := func(err error) openOutcome { return openOutcome{err: err.Error()} }
+	dec, err := capture.Decide(pol, cp, false)
+	if err != nil {
+		return fail(&PrerequisiteError{Problems: []error{err}})
+	}
+	plan := &openPlan{snapshot: dec.Snapshot, eof: dec.EOF}
+	switch {
+	case dec.SchemaOnly:
+		if state == nil {
+			return fail(&DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")})
+		}
+		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
+	case dec.Resume:
+		if state == nil {
+			return fail(&DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")})
+		}
+		plan.cp, plan.state, plan.start = cp, state, state.Restart
+	}
+	if dec.Afresh != capture.AfreshNo {
+		o.afresh = dec.Afresh
+		cp = nil
+	}
+	o.lock = plan.snapshot
+	if plan.cp != nil {
+		o.asked = true
+		if lost != nil {
+			dec, err := capture.Decide(pol, cp, true)
+			if err != nil {
+				return fail(lost)
+			}
+			o.afresh = dec.Afresh
+			plan = &openPlan{snapshot: dec.Snapshot}
+			cp, state = nil, nil
+		}
+	}
+	o.fill(plan, cp, state)
+	return o
+}
+
+// policies are every snapshot.mode policy a binlog source can get: each
+// mode, and each combination of the configuration_based keys that matter.
+func policies(t *testing.T) []captureopts.Policy {
+	t.Helper()
+	var ms []map[string]string
+	for _, mode := range []string{"initial", "initial_only", "no_data", "never", "when_needed", "always", "recovery"} {
+		ms = append(ms, map[string]string{"snapshot.mode": mode})
+	}
+	for bits := range 16 {
+		m := map[string]string{"snapshot.mode": "configuration_based"}
+		for i, k := range []string{"snapshot.data", "snapshot.schema", "start.stream", "snapshot.on.data.error"} {
+			m["snapshot.mode.configuration.based."+k] = fmt.Sprint(bits&(1<<i) != 0)
+		}
+		ms = append(ms, m)
+	}
+	var out []captureopts.Policy
+	for _, m := range ms {
+		o, errs := captureopts.Parse(m, m["snapshot.mode"], captureopts.Binlog)
+		if len(errs) > 0 {
+			t.Fatalf("%v: %v", m, errs)
+		}
+		out = append(out, o.Policy)
+	}
+	return out
+}
+
+// TestDecideAgreesWithOpen runs the old decision code and capture.Decide
+// over every policy, kind of checkpoint (with and without state) and state
+// of the checkpoint's binlog, and requires the same outcome.
+func TestDecideAgreesWithOpen(t *testing.T) {
+	cps := map[string]*change.Position{
+		"none":     nil,
+		"snapshot": {Snapshot: true, Table: "db.t", Index: 3},
+		"stream":   {Tx: 42},
+		"schema":   {Snapshot: true, Index: 2},
+	}
+	states := map[string]*cpState{
+		"no state": nil,
+		"state":    {Restart: restartPoint{binlogPos: binlogPos{File: "mysql-bin.000003", Pos: 154}, GTIDs: "0-1-23"}},
+	}
+	losts := map[string]error{
+		"binlog kept":   nil,
+		"binlog purged": &BinlogLostError{Where: "mysql-bin.000003:154", Reason: "purged"},
+	}
+	n := 0
+	for _, pol := range policies(t) {
+		for cpName, cp := range cps {
+			for stName, st := range states {
+				for lostName, lost := range losts {
+					old, now := legacyOpenPlan(pol, cp, st, lost), decideOpenPlan(pol, cp, st, lost)
+					if old != now {
+						t.Errorf("%+v, checkpoint %s, %s, %s:\n old %+v\n new %+v", pol, cpName, stName, lostName, old, now)
+					}
+					n++
+				}
+			}
+		}
+	}
+	if n != 23*4*2*2 {
+		t.Errorf("%d cases", n)
+	}
+}
