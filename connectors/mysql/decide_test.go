@@ -87,41 +87,24 @@ func legacyOpenPlan(pol captureopts.Policy, cp *change.Position, state *cpState,
 	return o
 }
 
-// decideOpenPlan is the same decision through capture.Decide, as Open
-// makes it now.
+// decideOpenPlan is the same decision as Open makes it now: decidePlan,
+// the checkpoint set aside under always, and decidePlan again when the
+// binlog of a plan that streams on from the checkpoint is gone.
 func decideOpenPlan(pol captureopts.Policy, cp *change.Position, state *cpState, lost error) (o openOutcome) {
-	fail := func(err error) openOutcome { return openOutcome{err: err.Error()} }
-	dec, err := capture.Decide(pol, cp, false)
+	plan, afresh, err := decidePlan(pol, cp, state, false)
 	if err != nil {
-		return fail(&PrerequisiteError{Problems: []error{err}})
+		return openOutcome{err: err.Error()}
 	}
-	plan := &openPlan{snapshot: dec.Snapshot, eof: dec.EOF}
-	switch {
-	case dec.SchemaOnly:
-		if state == nil {
-			return fail(&DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")})
-		}
-		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
-	case dec.Resume:
-		if state == nil {
-			return fail(&DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")})
-		}
-		plan.cp, plan.state, plan.start = cp, state, state.Restart
-	}
-	if dec.Afresh != capture.AfreshNo {
-		o.afresh = dec.Afresh
+	if afresh == capture.AfreshAlways {
 		cp = nil
 	}
-	o.lock = plan.snapshot
+	o.afresh, o.lock = afresh, plan.snapshot
 	if plan.cp != nil {
 		o.asked = true
 		if lost != nil {
-			dec, err := capture.Decide(pol, cp, true)
-			if err != nil {
-				return fail(lost)
+			if plan, o.afresh, err = decidePlan(pol, cp, state, true); err != nil {
+				return openOutcome{err: lost.Error()}
 			}
-			o.afresh = dec.Afresh
-			plan = &openPlan{snapshot: dec.Snapshot}
 			cp, state = nil, nil
 		}
 	}

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // tableSelect is how a snapshot reads one table: the whole table in key
@@ -127,4 +131,35 @@ func (d *decoder) failed(err error, pos uint32, row int) error {
 		where += fmt.Sprintf(" row %d", row)
 	}
 	return d.cfg.Capture.Failure(d.st.log, err, where)
+}
+
+// decidePlan is the decision part of Open: capture.Decide on the
+// checkpoint and its state. lost says that the binlog the checkpoint
+// streams on from is purged, which Open looks up only for a plan that
+// streams on from a checkpoint (plan.cp); the plan is then a fresh start,
+// or the error is capture.ErrPositionLost. afresh says why the checkpoint
+// is set aside.
+func decidePlan(pol captureopts.Policy, cp *change.Position, state *cpState, lost bool) (*openPlan, capture.Afresh, error) {
+	dec, err := capture.Decide(pol, cp, lost)
+	switch {
+	case errors.Is(err, capture.ErrPositionLost):
+		return nil, 0, err
+	case err != nil:
+		return nil, 0, &PrerequisiteError{Problems: []error{err}}
+	}
+	plan := &openPlan{snapshot: dec.Snapshot, eof: dec.EOF}
+	switch {
+	case dec.SchemaOnly:
+		// A restart among the schema records of a snapshot without data.
+		if state == nil {
+			return nil, 0, &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
+		}
+		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
+	case dec.Resume:
+		if state == nil {
+			return nil, 0, &DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")}
+		}
+		plan.cp, plan.state, plan.start = cp, state, state.Restart
+	}
+	return plan, dec.Afresh, nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/client"
 
-	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/queue"
 )
@@ -130,40 +130,16 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		s.log.Warn(w)
 	}
 	snapOnly := !pol.Stream
-	noData := !pol.Initial
-	plan := &openPlan{}
-	switch {
-	case snapOnly && noData:
-		// configuration_based without data and without streaming.
-		plan.eof = true
-	case noData && cp != nil && cp.Snapshot && cp.Table == "":
-		// A restart among the schema records of a snapshot without data.
-		if state == nil {
-			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("snapshot checkpoint without state")}
-		}
-		plan.schemaOnly, plan.schemaSkip, plan.start = true, cp.Index, state.Restart
-	case pol.Always && cp != nil && (snapOnly || !cp.Snapshot):
+	plan, afresh, err := decidePlan(pol, cp, state, false)
+	if err != nil {
+		return nil, err
+	}
+	if afresh == capture.AfreshAlways {
 		// snapshot.mode=always: a new snapshot at every start (one in
 		// progress is resumed instead). state still gives the schema
 		// versions to number on from.
 		s.log.Info("snapshot.mode=" + pol.Mode + ": taking a new snapshot at this start")
-		plan.snapshot = true
 		cp = nil
-	case snapOnly && (cp == nil || cp.Snapshot):
-		plan.snapshot = true
-	case snapOnly:
-		plan.eof = true
-	case cp != nil && cp.Snapshot:
-		plan.snapshot = true
-	case cp != nil:
-		if state == nil {
-			return nil, &DecodeError{Table: "checkpoint", Err: errors.New("streaming checkpoint without state")}
-		}
-		plan.cp, plan.state, plan.start = cp, state, state.Restart
-	case pol.Recovery:
-		return nil, &PrerequisiteError{Problems: []error{captureopts.ErrNeedsCheckpoint}}
-	case pol.Initial:
-		plan.snapshot = true
 	}
 	lock := plan.snapshot && cfg.snapshotLocks()
 	info, warnings, err := checkPrerequisites(q, &cfg, ids, !snapOnly, lock)
@@ -179,13 +155,10 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 
 	if plan.cp != nil {
 		if lost := checkBinlogAvailable(q, plan.start); lost != nil {
-			if !pol.WhenNeeded {
+			if plan, _, err = decidePlan(pol, cp, state, true); err != nil {
 				return nil, lost
 			}
 			s.log.Warn("the checkpoint's binlog is gone; snapshot.mode="+pol.Mode+": starting afresh", "snapshot", pol.Initial, "err", lost)
-			// Afresh, as without offsets: configuration_based without
-			// snapshot.data streams from the current position.
-			plan = &openPlan{snapshot: pol.Initial}
 			cp, state = nil, nil
 		}
 	}

@@ -61,7 +61,7 @@ func legacyOpenPlan(cfg *Config, cp *change.Position, slot slotInfo) (o openOutc
 		if err := usableSlot(cfg, slot, true); err != nil {
 			return fail(err)
 		}
-		o.resume = true
+		o.resume = len(cp.State) > 0
 	case cp != nil && cp.Snapshot:
 		if err := usableSlot(cfg, slot, true); err != nil {
 			return fail(err)
@@ -85,33 +85,20 @@ func legacyOpenPlan(cfg *Config, cp *change.Position, slot slotInfo) (o openOutc
 	return o
 }
 
-// decideOpenPlan is the same decision through capture.Decide, as Open
-// makes it now.
+// decideOpenPlan is the same decision as Open makes it now: decidePlan,
+// then startAfresh's drop of an invalidated slot.
 func decideOpenPlan(cfg *Config, cp *change.Position, slot slotInfo) (o openOutcome) {
 	if !cfg.Capture.Policy.Stream {
 		slot = slotInfo{}
 	}
-	plan, err := capture.Decide(cfg.Capture.Policy, cp, slotGone(slot) != "")
+	plan, afresh, err := decidePlan(cfg, cp, slot)
 	if err != nil {
-		return openOutcome{err: usableSlot(cfg, slot, true).Error()}
+		return openOutcome{err: err.Error()}
 	}
-	o.afresh = plan.Afresh
-	if plan.Afresh != capture.AfreshNo {
-		cp = nil
-	}
-	if plan.Afresh == capture.AfreshLost && slot.Exists {
+	if afresh == capture.AfreshLost && slot.Exists {
 		slot = slotInfo{}
 	}
-	if cp == nil && slot.Exists {
-		if err := usableSlot(cfg, slot, false); err != nil {
-			return openOutcome{err: err.Error()}
-		}
-	}
-	// Postgres writes no schema records: a snapshot checkpoint always
-	// names its table, so SchemaOnly never comes from its own checkpoints.
-	o.snapshot, o.eof, o.resume = plan.Snapshot || plan.SchemaOnly, plan.EOF, plan.Resume
-	o.cp, o.slot = cp != nil, slot.Exists
-	return o
+	return openOutcome{snapshot: plan.snapshot, eof: plan.eof, resume: plan.state != nil, cp: plan.cp != nil, afresh: afresh, slot: slot.Exists}
 }
 
 // policies are every snapshot.mode policy a Postgres source can get: each
@@ -147,7 +134,7 @@ func TestDecideAgreesWithOpen(t *testing.T) {
 	cps := map[string]*change.Position{
 		"none":     nil,
 		"snapshot": {Snapshot: true, Table: "public.t", Index: 3},
-		"stream":   {Tx: 42},
+		"stream":   {Tx: 42, State: []byte(`{}`)},
 		"schema":   {Snapshot: true, Index: 2},
 	}
 	slots := map[string]slotInfo{

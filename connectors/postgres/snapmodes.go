@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -34,40 +36,68 @@ type keyError struct{ key, msg string }
 
 func (e *keyError) Error() string { return e.key + ": " + e.msg }
 
-// restartPlan applies the snapshot modes that may start afresh although
-// there is a checkpoint: always reads the tables again at every start
-// (resuming a snapshot in progress rather than restarting it), and
-// when_needed (or configuration_based's snapshot.on.data.error) reads them
-// again when the checkpoint's position is gone from the server: the slot
-// was dropped, or Postgres invalidated it (the invalidated slot is dropped
-// so that a new one can be made). It returns the checkpoint the open plan
-// uses (nil: afresh; the schema versions were already taken from the real
-// one) and the slot as it now is.
-func (s *Source) restartPlan(ctx context.Context, q *pgx.Conn, cfg *Config, cp *change.Position, slot slotInfo) (*change.Position, slotInfo, error) {
-	if cp == nil {
-		return nil, slot, nil
+// decidePlan is the decision part of Open: capture.Decide on the
+// checkpoint, with a slot that can no longer give the changes after it
+// (slotGone) as the lost position, and the checks of the slot that belong
+// to Postgres. The plan's cp is the checkpoint it uses: nil when there is
+// none or it is set aside (afresh says why; the schema versions were
+// already taken from the real one). Under snapshot.mode=always the tables
+// are read again at every start (a snapshot in progress is continued
+// rather than restarted); under when_needed (or configuration_based's
+// snapshot.on.data.error) they are read again when the slot was dropped or
+// invalidated, and startAfresh drops an invalidated slot so that a new one
+// can be made.
+func decidePlan(cfg *Config, cp *change.Position, slot slotInfo) (*openPlan, capture.Afresh, error) {
+	dec, err := capture.Decide(cfg.Capture.Policy, cp, slotGone(slot) != "")
+	switch {
+	case errors.Is(err, capture.ErrPositionLost):
+		return nil, 0, usableSlot(cfg, slot, true)
+	case err != nil:
+		return nil, 0, &PrerequisiteError{Problems: []error{err}}
 	}
-	pol := cfg.Capture.Policy
-	snapOnly := !pol.Stream
-	afresh := pol.Always && (snapOnly || !cp.Snapshot)
-	if !snapOnly && (pol.WhenNeeded || afresh) {
-		if why := slotGone(slot); why != "" {
-			s.log.Warn("the checkpoint's position is no longer available: starting afresh", "snapshot.mode", pol.Mode, "snapshot", pol.Initial, "slot", cfg.SlotName, "reason", why)
-			if slot.Exists {
-				if _, err := q.Exec(ctx, "SELECT pg_drop_replication_slot($1)", cfg.SlotName); err != nil {
-					return nil, slot, classifyReplError(cfg, "drop the invalidated replication slot "+cfg.SlotName, err)
-				}
-				s.log.Info("dropped the invalidated replication slot", "slot", cfg.SlotName)
-				slot = slotInfo{}
-			}
-			return nil, slot, nil
+	if dec.Afresh != capture.AfreshNo {
+		cp = nil
+	}
+	// Postgres writes no schema records, so its snapshot checkpoints name
+	// their table and SchemaOnly (a checkpoint without one) is a snapshot
+	// to continue.
+	plan := &openPlan{cp: cp, snapshot: dec.Snapshot || dec.SchemaOnly, eof: dec.EOF}
+	switch {
+	case dec.Resume && len(cp.State) > 0:
+		var ss snapState
+		if err := json.Unmarshal(cp.State, &ss); err != nil {
+			return nil, 0, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
+		}
+		ss.Resume, ss.Moved = nil, false // taken by the stream in Open
+		plan.state = &ss
+	case cp == nil && slot.Exists && dec.Afresh != capture.AfreshLost:
+		// A fresh start on the existing slot: it must not be invalidated.
+		if err := usableSlot(cfg, slot, false); err != nil {
+			return nil, 0, err
 		}
 	}
-	if afresh {
+	return plan, dec.Afresh, nil
+}
+
+// startAfresh logs why a start sets its checkpoint aside and, when its
+// position is lost, drops the invalidated slot so that a new one can be
+// made. It returns the slot as it now is.
+func (s *Source) startAfresh(ctx context.Context, q *pgx.Conn, cfg *Config, why capture.Afresh, slot slotInfo) (slotInfo, error) {
+	pol := cfg.Capture.Policy
+	switch why {
+	case capture.AfreshLost:
+		s.log.Warn("the checkpoint's position is no longer available: starting afresh", "snapshot.mode", pol.Mode, "snapshot", pol.Initial, "slot", cfg.SlotName, "reason", slotGone(slot))
+		if slot.Exists {
+			if _, err := q.Exec(ctx, "SELECT pg_drop_replication_slot($1)", cfg.SlotName); err != nil {
+				return slot, classifyReplError(cfg, "drop the invalidated replication slot "+cfg.SlotName, err)
+			}
+			s.log.Info("dropped the invalidated replication slot", "slot", cfg.SlotName)
+			slot = slotInfo{}
+		}
+	case capture.AfreshAlways:
 		s.log.Info("snapshot.mode="+pol.Mode+": taking a new snapshot at this start", "slot", cfg.SlotName)
-		return nil, slot, nil
 	}
-	return cp, slot, nil
+	return slot, nil
 }
 
 // slotGone says why the slot can no longer give the changes after a

@@ -239,51 +239,14 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		}
 	}
 
-	// snapshot.mode always and when_needed may start afresh despite the
-	// checkpoint (snapmodes.go).
-	if cp, slot, err = s.restartPlan(ctx, q, &cfg, cp, slot); err != nil {
+	// The snapshot mode, the checkpoint and the slot decide what this
+	// start does (snapmodes.go).
+	plan, afresh, err := decidePlan(&cfg, cp, slot)
+	if err != nil {
 		return nil, err
 	}
-	plan := &openPlan{cp: cp}
-	switch {
-	case snapOnly && !cfg.Capture.Policy.Initial:
-		// configuration_based without data and without streaming.
-		plan.eof = true
-	case snapOnly && (cp == nil || cp.Snapshot):
-		plan.snapshot = true
-	case snapOnly:
-		// initial_only finished its snapshot earlier: nothing more to give.
-		plan.eof = true
-	case cp != nil && !cp.Snapshot:
-		if err := usableSlot(&cfg, slot, true); err != nil {
-			return nil, err
-		}
-		if len(cp.State) > 0 {
-			var ss snapState
-			if err := json.Unmarshal(cp.State, &ss); err != nil {
-				return nil, &DecodeError{Table: "checkpoint", Err: fmt.Errorf("state: %w", err)}
-			}
-			ss.Resume, ss.Moved = nil, false // taken by the stream above
-			plan.state = &ss
-		}
-	case cp != nil && cp.Snapshot:
-		if err := usableSlot(&cfg, slot, true); err != nil {
-			return nil, err
-		}
-		plan.snapshot = true
-	case wantsSnapshot(&cfg):
-		plan.snapshot = true
-		if slot.Exists {
-			if err := usableSlot(&cfg, slot, false); err != nil {
-				return nil, err
-			}
-		}
-	default:
-		if slot.Exists {
-			if err := usableSlot(&cfg, slot, false); err != nil {
-				return nil, err
-			}
-		}
+	if slot, err = s.startAfresh(ctx, q, &cfg, afresh, slot); err != nil {
+		return nil, err
 	}
 
 	if !snapOnly {
