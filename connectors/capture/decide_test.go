@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/sluicecdc/sluice/connectors/capture/capturetest"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -88,5 +89,44 @@ func TestDecide(t *testing.T) {
 				t.Errorf("plan %+v, want %+v", got, c.want)
 			}
 		})
+	}
+}
+
+// TestDecidePlanShape checks, over every policy of both flavors, every kind
+// of checkpoint and lost, what Plan's doc promises: at most one of
+// Snapshot, EOF, SchemaOnly and Resume; a checkpoint set aside only when
+// there is one, and then the plan does not use it; lost looked at only
+// while streaming.
+func TestDecidePlanShape(t *testing.T) {
+	for _, f := range []captureopts.Flavor{captureopts.Postgres, captureopts.Binlog} {
+		for _, pol := range capturetest.Policies(t, f) {
+			for _, cp := range []*change.Position{nil, cpSnapshot, cpSchema, cpStream} {
+				for _, lost := range []bool{false, true} {
+					p, err := Decide(pol, cp, lost)
+					if err != nil {
+						continue
+					}
+					n := 0
+					for _, set := range []bool{p.Snapshot, p.EOF, p.SchemaOnly, p.Resume} {
+						if set {
+							n++
+						}
+					}
+					switch {
+					case n > 1:
+						t.Errorf("%+v %+v lost=%v: %+v sets more than one", pol, cp, lost, p)
+					case p.Afresh != AfreshNo && (cp == nil || p.SchemaOnly || p.Resume):
+						t.Errorf("%+v %+v lost=%v: %+v sets aside a checkpoint it uses or does not have", pol, cp, lost, p)
+					case p.Resume && (cp == nil || cp.Snapshot):
+						t.Errorf("%+v %+v lost=%v: %+v resumes without a streaming checkpoint", pol, cp, lost, p)
+					}
+					if !pol.Stream {
+						if q, _ := Decide(pol, cp, !lost); q != p {
+							t.Errorf("%+v %+v: lost changes the plan without streaming: %+v, %+v", pol, cp, p, q)
+						}
+					}
+				}
+			}
+		}
 	}
 }

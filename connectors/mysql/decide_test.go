@@ -2,10 +2,10 @@ package mysql
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/capture/capturetest"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -112,32 +112,6 @@ func decideOpenPlan(pol captureopts.Policy, cp *change.Position, state *cpState,
 	return o
 }
 
-// policies are every snapshot.mode policy a binlog source can get: each
-// mode, and each combination of the configuration_based keys that matter.
-func policies(t *testing.T) []captureopts.Policy {
-	t.Helper()
-	var ms []map[string]string
-	for _, mode := range []string{"initial", "initial_only", "no_data", "never", "when_needed", "always", "recovery"} {
-		ms = append(ms, map[string]string{"snapshot.mode": mode})
-	}
-	for bits := range 16 {
-		m := map[string]string{"snapshot.mode": "configuration_based"}
-		for i, k := range []string{"snapshot.data", "snapshot.schema", "start.stream", "snapshot.on.data.error"} {
-			m["snapshot.mode.configuration.based."+k] = fmt.Sprint(bits&(1<<i) != 0)
-		}
-		ms = append(ms, m)
-	}
-	var out []captureopts.Policy
-	for _, m := range ms {
-		o, errs := captureopts.Parse(m, m["snapshot.mode"], captureopts.Binlog)
-		if len(errs) > 0 {
-			t.Fatalf("%v: %v", m, errs)
-		}
-		out = append(out, o.Policy)
-	}
-	return out
-}
-
 // TestDecideAgreesWithOpen runs the old decision code and capture.Decide
 // over every policy, kind of checkpoint (with and without state) and state
 // of the checkpoint's binlog, and requires the same outcome.
@@ -157,7 +131,7 @@ func TestDecideAgreesWithOpen(t *testing.T) {
 		"binlog purged": &BinlogLostError{Where: "mysql-bin.000003:154", Reason: "purged"},
 	}
 	n := 0
-	for _, pol := range policies(t) {
+	for _, pol := range capturetest.Policies(t, captureopts.Binlog) {
 		for cpName, cp := range cps {
 			for stName, st := range states {
 				for lostName, lost := range losts {

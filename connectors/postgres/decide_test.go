@@ -1,10 +1,10 @@
 package postgres
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/capture/capturetest"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -101,32 +101,6 @@ func decideOpenPlan(cfg *Config, cp *change.Position, slot slotInfo) (o openOutc
 	return openOutcome{snapshot: plan.snapshot, eof: plan.eof, resume: plan.state != nil, cp: plan.cp != nil, afresh: afresh, slot: slot.Exists}
 }
 
-// policies are every snapshot.mode policy a Postgres source can get: each
-// mode, and each combination of the configuration_based keys that matter.
-func policies(t *testing.T) []captureopts.Policy {
-	t.Helper()
-	var ms []map[string]string
-	for _, mode := range []string{"initial", "initial_only", "no_data", "when_needed", "always"} {
-		ms = append(ms, map[string]string{"snapshot.mode": mode})
-	}
-	for bits := range 16 {
-		m := map[string]string{"snapshot.mode": "configuration_based"}
-		for i, k := range []string{"snapshot.data", "snapshot.schema", "start.stream", "snapshot.on.data.error"} {
-			m["snapshot.mode.configuration.based."+k] = fmt.Sprint(bits&(1<<i) != 0)
-		}
-		ms = append(ms, m)
-	}
-	var out []captureopts.Policy
-	for _, m := range ms {
-		o, errs := captureopts.Parse(m, m["snapshot.mode"], captureopts.Postgres)
-		if len(errs) > 0 {
-			t.Fatalf("%v: %v", m, errs)
-		}
-		out = append(out, o.Policy)
-	}
-	return out
-}
-
 // TestDecideAgreesWithOpen runs the old decision code and capture.Decide
 // over every policy, kind of checkpoint and state of the slot, and
 // requires the same outcome.
@@ -143,7 +117,7 @@ func TestDecideAgreesWithOpen(t *testing.T) {
 		"invalidated": {Exists: true, WALStatus: "lost"},
 	}
 	n := 0
-	for _, pol := range policies(t) {
+	for _, pol := range capturetest.Policies(t, captureopts.Postgres) {
 		cfg := &Config{SlotName: "sluice_slot"}
 		cfg.Capture.Policy = pol
 		for cpName, cp := range cps {
