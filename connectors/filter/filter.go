@@ -69,3 +69,19 @@ func Any(res []*regexp.Regexp, s string) bool {
 	}
 	return false
 }
+
+// literalRE matches an entry that names exactly one table: "ns.table" with
+// no regular-expression metacharacter other than the separating dot.
+var literalRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$`)
+
+// Literals returns the entries of raw (as Parse returns them) that name one
+// table literally, "ns.table", in their order.
+func Literals(raw []string) []string {
+	var out []string
+	for _, l := range raw {
+		if literalRE.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,5 +25,20 @@ func TestParse(t *testing.T) {
 	}
 	if res, _, err := Parse("k", ""); res != nil || err != nil {
 		t.Fatal("an empty list is no filter")
+	}
+}
+
+func TestLiterals(t *testing.T) {
+	for _, tc := range []struct {
+		raw  []string
+		want []string
+	}{
+		{nil, nil},
+		{[]string{"public.customers", "public.ord.*", `inventory\.items`, "inventory.items", "_a$1.b_2"}, []string{"public.customers", "inventory.items", "_a$1.b_2"}},
+		{[]string{"customers", "a.b.c", "1a.b", "a.b+", "a.[bc]"}, nil},
+	} {
+		if got := Literals(tc.raw); !slices.Equal(got, tc.want) {
+			t.Errorf("Literals(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/filter"
 )
 
@@ -35,35 +36,20 @@ var binlogConfigKeys = []string{
 
 func init() { ConfigKeys = append(ConfigKeys, binlogConfigKeys...) }
 
-// binlogKeys reads those keys into c, adding problems to errs (through
-// bad: "<key>: <problem>").
-func binlogKeys(c *Config, m map[string]string, errs *[]error, bad func(key, format string, args ...any)) {
-	get := func(k string) string { return strings.TrimSpace(m[k]) }
-	boolean := func(k string, def bool) bool {
-		switch v := strings.ToLower(get(k)); v {
-		case "":
-			return def
-		case "true":
-			return true
-		case "false":
-			return false
-		default:
-			bad(k, "%q is not a boolean; use true or false", v)
-			return def
-		}
-	}
-	c.IncludeQuery = boolean("include.query", false)
+// binlogKeys reads those keys into c, recording problems in p.
+func binlogKeys(c *Config, p *cd.Parser) {
+	c.IncludeQuery = p.Bool("include.query", false)
 
 	// Matched against the whole source, case-insensitive, as Debezium's
 	// Predicates.includes matches them.
-	c.GTIDSourceIncludes, _ = parseRegexList("gtid.source.includes", get("gtid.source.includes"), errs)
-	c.GTIDSourceExcludes, _ = parseRegexList("gtid.source.excludes", get("gtid.source.excludes"), errs)
+	c.GTIDSourceIncludes, _ = p.Regexes("gtid.source.includes")
+	c.GTIDSourceExcludes, _ = p.Regexes("gtid.source.excludes")
 	if len(c.GTIDSourceIncludes) > 0 && len(c.GTIDSourceExcludes) > 0 {
-		bad("gtid.source.excludes", "cannot be set together with gtid.source.includes; keep one of them")
+		p.Bad("gtid.source.excludes", "cannot be set together with gtid.source.includes; keep one of them")
 	}
-	c.GTIDFilterDML = boolean("gtid.source.filter.dml.events", true)
+	c.GTIDFilterDML = p.Bool("gtid.source.filter.dml.events", true)
 
-	tlsConfig(c, get, bad)
+	tlsConfig(c, func(k string) string { return p.Get(k, "") }, p.Bad)
 }
 
 // gtidSource is the part of a GTID that gtid.source.includes/excludes

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
 )
@@ -104,19 +105,5 @@ func keyChanged(t *tableInfo, before, after change.Row, beforeKey, afterKey []an
 // delete) when the table's key takes values its rows leave out or mask
 // (tableInfo.keyFromEvent); nil otherwise. It must run before finish.
 func (t *tableInfo) keyRow(before, after change.Row) change.Row {
-	if !t.keyFromEvent {
-		return nil
-	}
-	img := after
-	if img == nil {
-		img = before
-	}
-	if img == nil {
-		return nil
-	}
-	k := make(change.Row, len(t.recKey))
-	for i, c := range t.recKey {
-		k[i] = img[c]
-	}
-	return k
+	return capture.KeyRow(t.keyFromEvent, t.recKey, before, after)
 }

@@ -2,11 +2,9 @@ package mysql
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/filter"
 	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
@@ -260,140 +259,69 @@ func IsMariaDBClass(class string) bool {
 // for the caller (see ConfigKeys). name is the connector's name.
 func ParseConfig(name string, m map[string]string) (Config, error) {
 	c := Config{Name: name, MariaDB: IsMariaDBClass(m["connector.class"])}
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
-	}
-	get := func(key, def string) string {
-		if v, ok := m[key]; ok && strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-		return def
-	}
-	required := func(key string) string {
-		v := get(key, "")
-		if v == "" {
-			bad(key, "is required; set it to %s", requiredHint[key])
-		}
-		return v
-	}
-	oneOf := func(key, def string, allowed ...string) string {
-		v := strings.ToLower(get(key, def))
-		if !slices.Contains(allowed, v) {
-			bad(key, "unknown value %q; use one of %s", v, strings.Join(allowed, ", "))
-			return def
-		}
-		return v
-	}
-	intIn := func(key string, def, lo, hi int64) int64 {
-		s := get(key, "")
-		if s == "" {
-			return def
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < lo || n > hi {
-			bad(key, "%q is not a whole number between %d and %d", s, lo, hi)
-			return def
-		}
-		return n
-	}
-	boolean := func(key string, def bool) bool {
-		v := strings.ToLower(get(key, strconv.FormatBool(def)))
-		switch v {
-		case "true":
-			return true
-		case "false":
-			return false
-		}
-		bad(key, "%q is not a boolean; use true or false", v)
-		return def
-	}
+	p := cd.NewParser(m, requiredHint)
 
-	c.Host = required("database.hostname")
-	c.Port = int(intIn("database.port", 3306, 1, 65535))
-	c.User = required("database.user")
+	c.Host = p.Required("database.hostname")
+	c.Port = int(p.IntIn("database.port", 3306, 1, 65535))
+	c.User = p.Required("database.user")
 	c.Password = m["database.password"]
-	if get("database.server.id", "") == "" {
-		bad("database.server.id", "is required; set it to a number from 1 to 4294967295 that no other replica of this server uses")
+	if p.Get("database.server.id", "") == "" {
+		p.Bad("database.server.id", "is required; set it to a number from 1 to 4294967295 that no other replica of this server uses")
 	} else {
-		c.ServerID = uint32(intIn("database.server.id", 0, 1, 1<<32-1))
+		c.ServerID = uint32(p.IntIn("database.server.id", 0, 1, 1<<32-1))
 	}
 
-	c.TopicPrefix = required("topic.prefix")
-	if c.TopicPrefix != "" && !topicPrefixRE.MatchString(c.TopicPrefix) {
-		bad("topic.prefix", "%q may hold only letters, digits, '.', '_' and '-'", c.TopicPrefix)
-	}
+	c.TopicPrefix = p.TopicPrefix()
 
 	var lit []string
-	c.DatabaseInclude, _ = parseRegexList("database.include.list", get("database.include.list", ""), &errs)
-	c.DatabaseExclude, _ = parseRegexList("database.exclude.list", get("database.exclude.list", ""), &errs)
-	c.TableInclude, lit = parseRegexList("table.include.list", get("table.include.list", ""), &errs)
-	c.TableExclude, _ = parseRegexList("table.exclude.list", get("table.exclude.list", ""), &errs)
-	for _, l := range lit {
-		if literalTableRE.MatchString(l) {
-			c.TableIncludeLiterals = append(c.TableIncludeLiterals, l)
-		}
-	}
+	c.DatabaseInclude, _ = p.Regexes("database.include.list")
+	c.DatabaseExclude, _ = p.Regexes("database.exclude.list")
+	c.TableInclude, lit = p.Regexes("table.include.list")
+	c.TableExclude, _ = p.Regexes("table.exclude.list")
+	c.TableIncludeLiterals = filter.Literals(lit)
 	if len(c.DatabaseInclude) > 0 && len(c.DatabaseExclude) > 0 {
-		bad("database.exclude.list", "cannot be set together with database.include.list; keep one of them")
+		p.Bad("database.exclude.list", "cannot be set together with database.include.list; keep one of them")
 	}
 	if len(c.TableInclude) > 0 && len(c.TableExclude) > 0 {
-		bad("table.exclude.list", "cannot be set together with table.include.list; keep one of them")
+		p.Bad("table.exclude.list", "cannot be set together with table.include.list; keep one of them")
 	}
 
-	c.SnapshotMode = strings.ToLower(get("snapshot.mode", SnapshotInitial))
+	c.SnapshotMode = strings.ToLower(p.Get("snapshot.mode", SnapshotInitial))
+	errs := p.Errs()
 	var cerrs []error
 	c.Capture, cerrs = captureopts.Parse(m, c.SnapshotMode, captureopts.Binlog)
-	errs = append(errs, cerrs...)
-	c.SnapshotLocking = parseLocking(&c, m["snapshot.locking.mode"], bad) // binlogkeys.go
-	c.SnapshotFetchSize = int(intIn("snapshot.fetch.size", 10240, 1, 10_000_000))
-	c.IncludeSchemaChanges = boolean("include.schema.changes", true)
-	c.SchemaOnlyCapturedTables = boolean("schema.history.internal.store.only.captured.tables.ddl", false)
-	c.SchemaOnlyCapturedDatabases = boolean("schema.history.internal.store.only.captured.databases.ddl", false)
-	c.TombstonesOnDelete = boolean("tombstones.on.delete", true)
-	c.TxMetadata = boolean("provide.transaction.metadata", false)
-	c.TxTopic = get("topic.transaction", txmeta.DefaultTopic)
-	if strings.TrimSpace(c.TxTopic) == "" {
-		bad("topic.transaction", "must not be empty; leave it out for the default %q", txmeta.DefaultTopic)
-	}
-
-	c.Skipped = map[byte]bool{}
-	skipped := strings.ToLower(get("skipped.operations", "t"))
-	if skipped != "none" {
-		for _, op := range strings.Split(skipped, ",") {
-			op = strings.TrimSpace(op)
-			switch op {
-			case "c", "u", "d", "t":
-				c.Skipped[op[0]] = true
-			case "":
-			default:
-				bad("skipped.operations", "unknown operation %q; use a comma-separated list of c, u, d, t, or none", op)
-			}
-		}
-	}
+	*errs = append(*errs, cerrs...)
+	c.SnapshotLocking = parseLocking(&c, m["snapshot.locking.mode"], p.Bad) // binlogkeys.go
+	c.SnapshotFetchSize = int(p.IntIn("snapshot.fetch.size", 10240, 1, 10_000_000))
+	c.IncludeSchemaChanges = p.Bool("include.schema.changes", true)
+	c.SchemaOnlyCapturedTables = p.Bool("schema.history.internal.store.only.captured.tables.ddl", false)
+	c.SchemaOnlyCapturedDatabases = p.Bool("schema.history.internal.store.only.captured.databases.ddl", false)
+	c.TombstonesOnDelete = p.Bool("tombstones.on.delete", true)
+	c.TxMetadata, c.TxTopic = txmeta.ParseConfig(p)
+	c.Skipped = p.Skipped()
 
 	c.Types = TypeOptions{
-		DecimalMode:        oneOf("decimal.handling.mode", "precise", "precise", "double", "string"),
-		TimeMode:           oneOf("time.precision.mode", "adaptive_time_microseconds", "adaptive_time_microseconds", "adaptive", "connect"),
-		BinaryMode:         oneOf("binary.handling.mode", "bytes", "bytes", "base64", "base64-url-safe", "hex"),
-		BigintUnsignedMode: oneOf("bigint.unsigned.handling.mode", "long", "long", "precise"),
+		DecimalMode:        p.OneOf("decimal.handling.mode", "precise", "precise", "double", "string"),
+		TimeMode:           p.OneOf("time.precision.mode", "adaptive_time_microseconds", "adaptive_time_microseconds", "adaptive", "connect"),
+		BinaryMode:         p.OneOf("binary.handling.mode", "bytes", "bytes", "base64", "base64-url-safe", "hex"),
+		BigintUnsignedMode: p.OneOf("bigint.unsigned.handling.mode", "long", "long", "precise"),
 	}
 	if rules, err := columns.Parse(m); err != nil {
-		errs = append(errs, err)
+		*errs = append(*errs, err)
 	} else {
 		c.Types.Columns = rules
 	}
-	c.ConnectTimeout = time.Duration(intIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
-	c.HeartbeatPeriod = time.Duration(intIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
+	c.ConnectTimeout = time.Duration(p.IntIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
+	c.HeartbeatPeriod = time.Duration(p.IntIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
 	var hbErrs []error
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
-	errs = append(errs, hbErrs...)
+	*errs = append(*errs, hbErrs...)
 
-	historyConfig(&c, m, bad)
+	historyConfig(&c, m, p.Bad)
 	historySecurity(&c, m)
-	binlogKeys(&c, m, &errs, bad)
+	binlogKeys(&c, p)
 
-	if err := errors.Join(errs...); err != nil {
+	if err := p.Err(); err != nil {
 		return Config{}, fmt.Errorf("%s connector %q: invalid configuration: %w", c.Flavor(), name, err)
 	}
 	return c, nil
@@ -405,23 +333,9 @@ var requiredHint = map[string]string{
 	"topic.prefix":      "a unique name for this server; topics are <topic.prefix>.<database>.<table>",
 }
 
-var (
-	topicPrefixRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-	// literalTableRE matches a table.include.list entry that names exactly one
-	// table: "db.table" with no regular-expression metacharacter other than the
-	// separating dot.
-	literalTableRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$`)
-)
-
-// parseRegexList parses an include or exclude list, adding its problems to
-// errs.
-func parseRegexList(key, v string, errs *[]error) ([]*regexp.Regexp, []string) {
-	res, raw, err := filter.Parse(key, v)
-	if err != nil {
-		*errs = append(*errs, err)
-	}
-	return res, raw
-}
+// topicPrefixRE is what the schema history topic may hold (history.go), as
+// topic.prefix (configdef.Parser.TopicPrefix).
+var topicPrefixRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // systemDatabase reports whether db is one of the server's own databases,
 // which are never captured.

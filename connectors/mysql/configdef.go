@@ -4,6 +4,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	cd "github.com/sluicecdc/sluice/connectors/configdef"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // ConfigDefs describe the keys of ConfigKeys for GET
@@ -20,7 +21,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		server, typeGroup = "MariaDB", "MariaDB"
 		sslDefault = "disable"
 	}
-	return append([]cd.Key{
+	return cd.Concat([]cd.Key{
 		{Name: "topic.prefix", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 1, Width: cd.WidthMedium, Display: "Topic prefix",
 			Doc: "The prefix of every topic the connector writes to (<prefix>.<database>.<table>, and <prefix> for schema changes); unique across connectors."},
 		{Name: "database.hostname", Type: cd.String, Importance: cd.High, Group: typeGroup, Order: 2, Width: cd.WidthMedium, Display: "Hostname",
@@ -33,8 +34,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "The user's password."},
 		{Name: "database.server.id", Type: cd.Long, Importance: cd.High, Group: typeGroup, Order: 8, Width: cd.WidthLong, Display: "Cluster ID",
 			Doc: "The server id the connector reads the binlog as, from 1 to 4294967295; unique among the server's replicas. Required."},
-		{Name: "skipped.operations", Type: cd.List, Default: cd.Def("t"), Importance: cd.Low, Group: "Connector", Order: 7, Width: cd.WidthShort, Display: "Skipped Operations",
-			Doc: "Operations not to emit while streaming: c (insert), u (update), d (delete), t (truncate), or none."},
+		cd.SkippedOperations("Connector", 7),
 		{Name: "snapshot.fetch.size", Type: cd.Int, Default: cd.Def("10240"), Importance: cd.Medium, Group: "Connector", Order: 11, Width: cd.WidthMedium, Display: "Snapshot fetch size",
 			Doc: "The number of rows a snapshot reads per chunk."},
 		{Name: "decimal.handling.mode", Type: cd.String, Default: cd.Def("precise"), Importance: cd.Medium, Group: "Connector", Order: 40, Width: cd.WidthShort, Display: "Decimal Handling",
@@ -93,8 +93,7 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Regular expressions matching the GTID sources (MySQL server UUID, MariaDB domain-server) whose row changes are captured."},
 		{Name: "gtid.source.excludes", Type: cd.String, Importance: cd.Medium, Group: "Events", Order: 39, Width: cd.WidthLong, Display: "Exclude GTID sources",
 			Doc: "Regular expressions matching the GTID sources whose row changes are left out."},
-		{Name: "tombstones.on.delete", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 3, Width: cd.WidthShort, Display: "Change the behaviour of Debezium with regards to delete operations",
-			Doc: "Whether a delete event is followed by a tombstone (a record with a null value) for log compaction."},
+		cd.TombstonesOnDelete(),
 		{Name: "table.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 16, Width: cd.WidthLong, Display: "Include Tables",
 			Doc: "Regular expressions matching the database-qualified tables that are captured."},
 		{Name: "table.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 17, Width: cd.WidthLong, Display: "Exclude Tables",
@@ -105,26 +104,18 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 			Doc: "Regular expressions matching the databases whose tables are captured."},
 		{Name: "database.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 33, Width: cd.WidthLong, Display: "Exclude Databases",
 			Doc: "Regular expressions matching the databases whose tables are not captured."},
-		// Transaction metadata: provide.transaction.metadata as Kafka Connect
-		// 4.3.0 lists it for Debezium 3.6.1; Debezium lists no topic.transaction.
-		{Name: "provide.transaction.metadata", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "Connector", Order: 6, Width: cd.WidthShort, Display: "Store transaction metadata information in a dedicated topic.",
-			Doc: "Enables transaction metadata extraction together with event counting: BEGIN and END records on <topic.prefix>.<topic.transaction> and a transaction block in every streamed change event."},
-		{Name: "topic.transaction", Type: cd.String, Default: cd.Def("transaction"), Importance: cd.Low, Group: "Connector", Order: 7, Width: cd.WidthMedium, Display: "Transaction topic name",
-			Doc: "The name after <topic.prefix>. of the topic the transaction metadata records go to."},
-		// Heartbeats, as Kafka Connect 4.3.0 lists them for Debezium 3.5.0
-		// (topic.heartbeat.prefix and topic.heartbeat.name are topic naming
-		// strategy keys Connect does not list; they are placed beside them).
+		// Then the transaction metadata keys (txmeta.ConfigDefs).
+	}, txmeta.ConfigDefs(), []cd.Key{
+		// Heartbeats, as Kafka Connect 4.3.0 lists them for Debezium 3.5.0,
+		// then topic.heartbeat.prefix and .name (configdef.HeartbeatTopics).
 		{Name: "heartbeat.interval.ms", Type: cd.Int, Default: cd.Def("0"), Importance: cd.Medium, Group: "Events", Order: 4, Width: cd.WidthMedium, Display: "Connector heartbeat interval (milli-seconds)",
 			Doc: "How often, in milliseconds, the connector writes a heartbeat record (key {serverName}, value {ts_ms}) with its latest binlog position to the heartbeat topic; 0 turns heartbeats off."},
 		{Name: "heartbeat.action.query", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 29, Width: cd.WidthMedium, Display: "An optional query to execute with every heartbeat",
 			Doc: "A statement the connector runs on the server at every heartbeat, for example an insert into a heartbeat table."},
-		{Name: "topic.heartbeat.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 6, Width: cd.WidthMedium, Display: "Prefix name of heartbeat topic",
-			Doc: "The heartbeat topic is <topic.heartbeat.prefix>.<topic.prefix>."},
-		{Name: "topic.heartbeat.name", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 7, Width: cd.WidthMedium, Display: "Full name of heartbeat topic",
-			Doc: "The whole name of the heartbeat topic, instead of <topic.heartbeat.prefix>.<topic.prefix>."},
+	}, cd.HeartbeatTopics(),
 		// Then the snapshot-mode keys (captureopts) and the column keys
 		// (connectors/columns), numbered as Connect lists them for Debezium
 		// 3.5.0's MariaDbConnector.
-	}, append(append(captureopts.Defs(captureopts.Binlog), columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26})...),
-		historySecurityDefs()...)...)
+		captureopts.Defs(captureopts.Binlog), columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26}),
+		historySecurityDefs())
 }

@@ -122,18 +122,7 @@ func OffsetView(p change.Position) map[string]any {
 // table schema versions are kept.
 func FromOffset(off map[string]any, prev *change.Position) (change.Position, error) {
 	var errs []error
-	num := func(k string) (uint64, bool) {
-		v, ok := off[k]
-		if !ok || v == nil {
-			return 0, false
-		}
-		n, err := change.OffsetNumber(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("offset key %q: %w", k, err))
-			return 0, false
-		}
-		return n, true
-	}
+	num := change.OffsetNumbers(off, &errs)
 	file, _ := off[offFile].(string)
 	pos, hasPos := num(offPos)
 	events, _ := num(offEvent)

@@ -3,6 +3,7 @@ package mysql
 import (
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -25,26 +26,13 @@ func DebeziumVersion(cfg *Config) string {
 	return DebeziumVersionMySQL
 }
 
-// snapshotAllowed is the io.debezium.data.Enum "allowed" list of source.snapshot.
-const snapshotAllowed = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"
-
 func sourceFieldFor(logical string) change.Field {
 	return change.Field{
 		Name:    "source",
 		Type:    change.Struct,
 		Logical: logical,
 		Version: 1,
-		Fields: []change.Field{
-			{Name: "version", Type: change.String},
-			{Name: "connector", Type: change.String},
-			{Name: "name", Type: change.String},
-			{Name: "ts_ms", Type: change.Int64},
-			{Name: "snapshot", Type: change.String, Optional: true, Logical: "io.debezium.data.Enum", Version: 1,
-				Params: []change.Param{{Key: "allowed", Value: snapshotAllowed}}, Default: "false"},
-			{Name: "db", Type: change.String},
-			{Name: "sequence", Type: change.String, Optional: true},
-			{Name: "ts_us", Type: change.Int64, Optional: true},
-			{Name: "ts_ns", Type: change.Int64, Optional: true},
+		Fields: append(capture.SourceHead(), []change.Field{
 			{Name: "table", Type: change.String, Optional: true},
 			{Name: "server_id", Type: change.Int64},
 			{Name: "gtid", Type: change.String, Optional: true},
@@ -53,7 +41,7 @@ func sourceFieldFor(logical string) change.Field {
 			{Name: "row", Type: change.Int32},
 			{Name: "thread", Type: change.Int64, Optional: true},
 			{Name: "query", Type: change.String, Optional: true},
-		},
+		}...),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
 )
@@ -250,19 +251,5 @@ func (t *tableInfo) finish(row change.Row) change.Row {
 // delete) when the table's key takes values its rows leave out or mask
 // (tableInfo.keyFromEvent); nil otherwise. It must run before finish.
 func (t *tableInfo) keyRow(before, after change.Row) change.Row {
-	if !t.keyFromEvent {
-		return nil
-	}
-	img := after
-	if img == nil {
-		img = before
-	}
-	if img == nil {
-		return nil
-	}
-	k := make(change.Row, len(t.recKey))
-	for i, c := range t.recKey {
-		k[i] = img[c]
-	}
-	return k
+	return capture.KeyRow(t.keyFromEvent, t.recKey, before, after)
 }

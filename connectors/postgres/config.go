@@ -1,20 +1,20 @@
 package postgres
 
 import (
-	"errors"
 	"fmt"
-	"github.com/sluicecdc/sluice/connectors/captureopts"
-	"github.com/sluicecdc/sluice/connectors/change"
-	"github.com/sluicecdc/sluice/connectors/columns"
-	"github.com/sluicecdc/sluice/connectors/filter"
-	"github.com/sluicecdc/sluice/connectors/txmeta"
 	"net"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicecdc/sluice/connectors/captureopts"
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/columns"
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
+	"github.com/sluicecdc/sluice/connectors/filter"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // Snapshot modes (snapshot.mode).
@@ -191,166 +191,87 @@ type Config struct {
 // for the caller (see ConfigKeys). name is the connector's name.
 func ParseConfig(name string, m map[string]string) (Config, error) {
 	c := Config{Name: name}
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
-	}
-	get := func(key, def string) string {
-		if v, ok := m[key]; ok && strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-		return def
-	}
-	required := func(key string) string {
-		v := get(key, "")
-		if v == "" {
-			bad(key, "is required; set it to %s", requiredHint[key])
-		}
-		return v
-	}
-	oneOf := func(key, def string, allowed ...string) string {
-		v := strings.ToLower(get(key, def))
-		if !slices.Contains(allowed, v) {
-			bad(key, "unknown value %q; use one of %s", v, strings.Join(allowed, ", "))
-			return def
-		}
-		return v
-	}
-	intIn := func(key string, def, lo, hi int) int {
-		s := get(key, "")
-		if s == "" {
-			return def
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < lo || n > hi {
-			bad(key, "%q is not a whole number between %d and %d", s, lo, hi)
-			return def
-		}
-		return n
-	}
+	p := cd.NewParser(m, requiredHint)
 
-	c.Host = required("database.hostname")
-	c.Port = intIn("database.port", 5432, 1, 65535)
-	c.User = required("database.user")
+	c.Host = p.Required("database.hostname")
+	c.Port = int(p.IntIn("database.port", 5432, 1, 65535))
+	c.User = p.Required("database.user")
 	c.Password = m["database.password"] // may legitimately be empty (trust, .pgpass)
-	c.DBName = required("database.dbname")
-	c.SSLMode = oneOf("database.sslmode", "prefer", "disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-	c.SSLRootCert = get("database.sslrootcert", "")
-	c.SSLCert = get("database.sslcert", "")
-	c.SSLKey = get("database.sslkey", "")
+	c.DBName = p.Required("database.dbname")
+	c.SSLMode = p.OneOf("database.sslmode", "prefer", "disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+	c.SSLRootCert = p.Get("database.sslrootcert", "")
+	c.SSLCert = p.Get("database.sslcert", "")
+	c.SSLKey = p.Get("database.sslkey", "")
 	c.SSLPassword = m["database.sslpassword"] // may hold spaces
 	if (c.SSLCert == "") != (c.SSLKey == "") {
-		bad("database.sslcert", "database.sslcert and database.sslkey go together: set both (a client certificate and its private key) or neither")
+		p.Bad("database.sslcert", "database.sslcert and database.sslkey go together: set both (a client certificate and its private key) or neither")
 	}
-	if f, err := parseSSLFactory(get("database.sslfactory", ""), c.SSLMode, c.SSLRootCert); err != nil {
-		bad("database.sslfactory", "%v", err)
+	if f, err := parseSSLFactory(p.Get("database.sslfactory", ""), c.SSLMode, c.SSLRootCert); err != nil {
+		p.Bad("database.sslfactory", "%v", err)
 	} else {
 		c.SSLFactory = f
 	}
 
-	c.TopicPrefix = required("topic.prefix")
-	if c.TopicPrefix != "" && !topicPrefixRE.MatchString(c.TopicPrefix) {
-		bad("topic.prefix", "%q may hold only letters, digits, '.', '_' and '-'", c.TopicPrefix)
-	}
+	c.TopicPrefix = p.TopicPrefix()
 
 	var lit []string
-	c.SchemaInclude, _ = parseRegexList("schema.include.list", get("schema.include.list", ""), &errs)
-	c.SchemaExclude, _ = parseRegexList("schema.exclude.list", get("schema.exclude.list", ""), &errs)
-	c.TableInclude, lit = parseRegexList("table.include.list", get("table.include.list", ""), &errs)
-	c.TableExclude, _ = parseRegexList("table.exclude.list", get("table.exclude.list", ""), &errs)
-	for _, l := range lit {
-		if literalTableRE.MatchString(l) {
-			c.TableIncludeLiterals = append(c.TableIncludeLiterals, l)
-		}
-	}
+	c.SchemaInclude, _ = p.Regexes("schema.include.list")
+	c.SchemaExclude, _ = p.Regexes("schema.exclude.list")
+	c.TableInclude, lit = p.Regexes("table.include.list")
+	c.TableExclude, _ = p.Regexes("table.exclude.list")
+	c.TableIncludeLiterals = filter.Literals(lit)
 	if len(c.SchemaInclude) > 0 && len(c.SchemaExclude) > 0 {
-		bad("schema.exclude.list", "cannot be set together with schema.include.list; keep one of them")
+		p.Bad("schema.exclude.list", "cannot be set together with schema.include.list; keep one of them")
 	}
 	if len(c.TableInclude) > 0 && len(c.TableExclude) > 0 {
-		bad("table.exclude.list", "cannot be set together with table.include.list; keep one of them")
+		p.Bad("table.exclude.list", "cannot be set together with table.include.list; keep one of them")
 	}
 
-	c.SlotName = get("slot.name", "debezium")
+	c.SlotName = p.Get("slot.name", "debezium")
 	if !identRE.MatchString(c.SlotName) {
-		bad("slot.name", "%q is not a valid replication slot name; use lower-case letters, digits and '_' (at most 63)", c.SlotName)
+		p.Bad("slot.name", "%q is not a valid replication slot name; use lower-case letters, digits and '_' (at most 63)", c.SlotName)
 	}
-	c.PublicationName = get("publication.name", "dbz_publication")
+	c.PublicationName = p.Get("publication.name", "dbz_publication")
 	if len(c.PublicationName) > 63 || strings.ContainsRune(c.PublicationName, 0) {
-		bad("publication.name", "%q is not a valid publication name; use at most 63 characters", c.PublicationName)
+		p.Bad("publication.name", "%q is not a valid publication name; use at most 63 characters", c.PublicationName)
 	}
-	c.PublicationMode = oneOf("publication.autocreate.mode", PublicationAllTables, PublicationAllTables, PublicationFiltered, PublicationDisabled)
-	if p := strings.ToLower(get("plugin.name", "pgoutput")); p != "pgoutput" {
-		bad("plugin.name", "%q is not supported; sluice decodes only pgoutput, set plugin.name=pgoutput", p)
+	c.PublicationMode = p.OneOf("publication.autocreate.mode", PublicationAllTables, PublicationAllTables, PublicationFiltered, PublicationDisabled)
+	if v := strings.ToLower(p.Get("plugin.name", "pgoutput")); v != "pgoutput" {
+		p.Bad("plugin.name", "%q is not supported; sluice decodes only pgoutput, set plugin.name=pgoutput", v)
 	}
-	c.SnapshotMode = strings.ToLower(get("snapshot.mode", SnapshotInitial))
-	parseCapture(&c, m, get, &errs)
-	c.SnapshotFetchSize = intIn("snapshot.fetch.size", 10240, 1, 10_000_000)
+	c.SnapshotMode = strings.ToLower(p.Get("snapshot.mode", SnapshotInitial))
+	parseCapture(&c, m, p.Get, p.Errs())
+	c.SnapshotFetchSize = int(p.IntIn("snapshot.fetch.size", 10240, 1, 10_000_000))
 
-	c.TombstonesOnDelete = true
-	switch v := strings.ToLower(get("tombstones.on.delete", "true")); v {
-	case "true":
-	case "false":
-		c.TombstonesOnDelete = false
-	default:
-		bad("tombstones.on.delete", "%q is not a boolean; use true or false", v)
-	}
-
-	switch v := strings.ToLower(get("provide.transaction.metadata", "false")); v {
-	case "true", "false":
-		c.TxMetadata = v == "true"
-	default:
-		bad("provide.transaction.metadata", "%q is not a boolean; use true or false", v)
-	}
-	c.TxTopic = get("topic.transaction", txmeta.DefaultTopic)
-	if strings.TrimSpace(c.TxTopic) == "" {
-		bad("topic.transaction", "must not be empty; leave it out for the default %q", txmeta.DefaultTopic)
-	}
-
-	c.Skipped = map[byte]bool{}
-	skipped := strings.ToLower(get("skipped.operations", "t"))
-	if skipped != "none" {
-		for _, op := range strings.Split(skipped, ",") {
-			op = strings.TrimSpace(op)
-			switch op {
-			case "c", "u", "d", "t":
-				c.Skipped[op[0]] = true
-			case "":
-			default:
-				bad("skipped.operations", "unknown operation %q; use a comma-separated list of c, u, d, t, or none", op)
-			}
-		}
-	}
+	c.TombstonesOnDelete = p.Bool("tombstones.on.delete", true)
+	c.TxMetadata, c.TxTopic = txmeta.ParseConfig(p)
+	c.Skipped = p.Skipped()
 
 	c.Types = TypeOptions{
-		DecimalMode:      strings.ToLower(get("decimal.handling.mode", DecimalPrecise)),
-		TimeMode:         strings.ToLower(get("time.precision.mode", TimeAdaptive)),
-		BinaryMode:       strings.ToLower(get("binary.handling.mode", BinaryBytes)),
-		IntervalMode:     strings.ToLower(get("interval.handling.mode", IntervalNumeric)),
-		HstoreMode:       strings.ToLower(get("hstore.handling.mode", HstoreJSON)),
-		UnavailableValue: get("unavailable.value.placeholder", DefaultUnavailableValue),
+		DecimalMode:      strings.ToLower(p.Get("decimal.handling.mode", DecimalPrecise)),
+		TimeMode:         strings.ToLower(p.Get("time.precision.mode", TimeAdaptive)),
+		BinaryMode:       strings.ToLower(p.Get("binary.handling.mode", BinaryBytes)),
+		IntervalMode:     strings.ToLower(p.Get("interval.handling.mode", IntervalNumeric)),
+		HstoreMode:       strings.ToLower(p.Get("hstore.handling.mode", HstoreJSON)),
+		UnavailableValue: p.Get("unavailable.value.placeholder", DefaultUnavailableValue),
 	}
-	switch v := strings.ToLower(get("include.unknown.datatypes", "false")); v {
-	case "true":
-		c.Types.IncludeUnknown = true
-	case "false":
-	default:
-		bad("include.unknown.datatypes", "%q is not a boolean; use true or false", v)
-	}
+	c.Types.IncludeUnknown = p.Bool("include.unknown.datatypes", false)
+	errs := p.Errs()
 	if err := c.Types.Validate(); err != nil {
-		errs = append(errs, err)
+		*errs = append(*errs, err)
 	}
 	if rules, err := columns.Parse(m); err != nil {
-		errs = append(errs, err)
+		*errs = append(*errs, err)
 	} else {
 		c.Types.Columns = rules
 	}
-	c.StatusInterval = time.Duration(intIn("status.update.interval.ms", 10000, 1, 3_600_000)) * time.Millisecond
-	parseMessageFilters(&c, get, &errs)
+	c.StatusInterval = time.Duration(p.IntIn("status.update.interval.ms", 10000, 1, 3_600_000)) * time.Millisecond
+	parseMessageFilters(&c, p)
 	var hbErrs []error
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
-	errs = append(errs, hbErrs...)
+	*errs = append(*errs, hbErrs...)
 
-	if err := errors.Join(errs...); err != nil {
+	if err := p.Err(); err != nil {
 		return Config{}, fmt.Errorf("postgres connector %q: invalid configuration: %w", name, err)
 	}
 	return c, nil
@@ -363,24 +284,8 @@ var requiredHint = map[string]string{
 	"topic.prefix":      "a unique name for this server; topics are <topic.prefix>.<schema>.<table>",
 }
 
-var (
-	topicPrefixRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-	identRE       = regexp.MustCompile(`^[a-z0-9_]{1,63}$`)
-	// literalTableRE matches a table.include.list entry that names exactly one
-	// table: "schema.table" with no regular-expression metacharacter other
-	// than the separating dot.
-	literalTableRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$`)
-)
-
-// parseRegexList parses an include or exclude list, adding its problems to
-// errs.
-func parseRegexList(key, v string, errs *[]error) ([]*regexp.Regexp, []string) {
-	res, raw, err := filter.Parse(key, v)
-	if err != nil {
-		*errs = append(*errs, err)
-	}
-	return res, raw
-}
+// identRE is what a replication slot name may hold.
+var identRE = regexp.MustCompile(`^[a-z0-9_]{1,63}$`)
 
 // Captures reports whether the table schema.table is captured under the
 // include/exclude lists. System schemas are never captured.

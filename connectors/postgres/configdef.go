@@ -4,6 +4,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/columns"
 	cd "github.com/sluicecdc/sluice/connectors/configdef"
+	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
 
 // ConfigDefs describe the keys of ConfigKeys for GET
@@ -11,7 +12,7 @@ import (
 // Debezium's: type, importance, group, order in the group, width and display
 // name as Kafka Connect 4.3.0 answers them for Debezium 3.6.1's
 // PostgresConnector; defaults and documentation as sluice applies them.
-var ConfigDefs = []cd.Key{
+var ConfigDefs = cd.Concat([]cd.Key{
 	{Name: "topic.prefix", Type: cd.String, Importance: cd.High, Group: "Postgres", Order: 1, Width: cd.WidthMedium, Display: "Topic prefix",
 		Doc: "The prefix of every topic the connector writes to (<prefix>.<schema>.<table>); unique across connectors."},
 	{Name: "database.hostname", Type: cd.String, Importance: cd.High, Group: "Postgres", Order: 2, Width: cd.WidthMedium, Display: "Hostname",
@@ -47,8 +48,7 @@ var ConfigDefs = []cd.Key{
 		Doc: "The JDBC driver's SSL socket factory class: org.postgresql.ssl.LibPQFactory (default), org.postgresql.ssl.NonValidatingFactory (no certificate check) or org.postgresql.ssl.DefaultJavaSSLFactory (the system's CAs)."},
 	{Name: "status.update.interval.ms", Type: cd.Int, Default: cd.Def("10000"), Importance: cd.Medium, Group: "Postgres", Order: 25, Width: cd.WidthShort, Display: "Status update interval (ms)",
 		Doc: "How often the connector sends the server a standby status update, which confirms the position committed to Kafka."},
-	{Name: "skipped.operations", Type: cd.List, Default: cd.Def("t"), Importance: cd.Low, Group: "Postgres", Order: 30, Width: cd.WidthShort, Display: "Skipped Operations",
-		Doc: "Operations not to emit while streaming: c (insert), u (update), d (delete), t (truncate), or none."},
+	cd.SkippedOperations("Postgres", 30),
 	{Name: "message.prefix.include.list", Type: cd.List, Importance: cd.Medium, Group: "Connector", Order: 24, Width: cd.WidthLong, Display: "Include Logical Decoding Message Prefixes",
 		Doc: "A comma-separated list of regular expressions that match the logical decoding message prefixes to be monitored. All prefixes are monitored by default."},
 	{Name: "message.prefix.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Connector", Order: 25, Width: cd.WidthLong, Display: "Exclude Logical Decoding Message Prefixes",
@@ -69,8 +69,7 @@ var ConfigDefs = []cd.Key{
 		Doc: "How INTERVAL values are written: numeric (microseconds) or string (ISO 8601)."},
 	{Name: "unavailable.value.placeholder", Type: cd.String, Default: cd.Def(DefaultUnavailableValue), Importance: cd.Medium, Group: "Connector", Order: 57, Width: cd.WidthMedium, Display: "Unavailable value placeholder",
 		Doc: "The value written for an unchanged TOASTed column whose value the server did not send."},
-	{Name: "tombstones.on.delete", Type: cd.Boolean, Default: cd.Def("true"), Importance: cd.Medium, Group: "Events", Order: 3, Width: cd.WidthShort, Display: "Change the behaviour of Debezium with regards to delete operations",
-		Doc: "Whether a delete event is followed by a tombstone (a record with a null value) for log compaction."},
+	cd.TombstonesOnDelete(),
 	{Name: "table.include.list", Type: cd.List, Importance: cd.High, Group: "Events", Order: 16, Width: cd.WidthLong, Display: "Include Tables",
 		Doc: "Regular expressions matching the schema-qualified tables that are captured."},
 	{Name: "table.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Events", Order: 17, Width: cd.WidthLong, Display: "Exclude Tables",
@@ -81,24 +80,15 @@ var ConfigDefs = []cd.Key{
 		Doc: "Regular expressions matching the schemas whose tables are not captured."},
 	{Name: "include.unknown.datatypes", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Events", Order: 32, Width: cd.WidthShort, Display: "Include unknown datatypes",
 		Doc: "Whether columns of a type without a Debezium mapping are sent (as binary.handling.mode's type holding their text) instead of left out."},
-	// Transaction metadata: provide.transaction.metadata as Kafka Connect
-	// 4.3.0 lists it for Debezium 3.6.1; Debezium lists no topic.transaction.
-	{Name: "provide.transaction.metadata", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "Connector", Order: 6, Width: cd.WidthShort, Display: "Store transaction metadata information in a dedicated topic.",
-		Doc: "Enables transaction metadata extraction together with event counting: BEGIN and END records on <topic.prefix>.<topic.transaction> and a transaction block in every streamed change event."},
-	{Name: "topic.transaction", Type: cd.String, Default: cd.Def("transaction"), Importance: cd.Low, Group: "Connector", Order: 7, Width: cd.WidthMedium, Display: "Transaction topic name",
-		Doc: "The name after <topic.prefix>. of the topic the transaction metadata records go to."},
-	// Heartbeats, as Kafka Connect 4.3.0 lists them for Debezium 3.6.1
-	// (topic.heartbeat.prefix and topic.heartbeat.name are topic naming
-	// strategy keys Connect does not list; they are placed beside them).
+	// Then the transaction metadata keys (txmeta.ConfigDefs).
+}, txmeta.ConfigDefs(), []cd.Key{
+	// Heartbeats, as Kafka Connect 4.3.0 lists them for Debezium 3.6.1,
+	// then topic.heartbeat.prefix and .name (configdef.HeartbeatTopics).
 	{Name: "heartbeat.interval.ms", Type: cd.Int, Default: cd.Def("0"), Importance: cd.Medium, Group: "Events", Order: 4, Width: cd.WidthMedium, Display: "Connector heartbeat interval (milli-seconds)",
 		Doc: "How often, in milliseconds, the connector writes a heartbeat record (key {serverName}, value {ts_ms}) with its latest position to the heartbeat topic; 0 turns heartbeats off."},
 	{Name: "heartbeat.action.query", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 31, Width: cd.WidthMedium, Display: "An optional query to execute with every heartbeat",
 		Doc: "A statement the connector runs on the captured database at every heartbeat, for example an insert into a heartbeat table so that the slot advances when the changes are in another database."},
-	{Name: "topic.heartbeat.prefix", Type: cd.String, Default: cd.Def("__debezium-heartbeat"), Importance: cd.Low, Group: "Events", Order: 6, Width: cd.WidthMedium, Display: "Prefix name of heartbeat topic",
-		Doc: "The heartbeat topic is <topic.heartbeat.prefix>.<topic.prefix>."},
-	{Name: "topic.heartbeat.name", Type: cd.String, Importance: cd.Low, Group: "Events", Order: 7, Width: cd.WidthMedium, Display: "Full name of heartbeat topic",
-		Doc: "The whole name of the heartbeat topic, instead of <topic.heartbeat.prefix>.<topic.prefix>."},
-}
+}, cd.HeartbeatTopics())
 
 // ConfigDefs of the snapshot-mode keys (captureopts) and slot.drop.on.stop.
 // Then the column keys (connectors/columns), numbered as Connect lists them for

@@ -1,9 +1,9 @@
 package postgres
 
 import (
-	"slices"
-	"strings"
 	"testing"
+
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
 )
 
 // pendingKeys are defined before ConfigKeys takes them (other work adds
@@ -11,36 +11,9 @@ import (
 var pendingKeys = []string{}
 
 func TestConfigDefsDescribeConfigKeys(t *testing.T) {
-	seen := map[string]bool{}
-	for _, d := range ConfigDefs {
-		if !slices.Contains(ConfigKeys, d.Name) && !slices.Contains(pendingKeys, d.Name) && family(d.Name) == "" {
-			t.Errorf("definition of %s, which is not in ConfigKeys", d.Name)
-		}
-		if seen[d.Name] {
-			t.Errorf("%s defined twice", d.Name)
-		}
-		seen[d.Name] = true
-		if d.Type == "" || d.Importance == "" || d.Group == "" || d.Order < 1 || d.Width == "" || d.Display == "" || d.Doc == "" {
-			t.Errorf("definition of %s is incomplete: %+v", d.Name, d)
-		}
-	}
 	// Keys added to ConfigKeys later are listed as plain STRINGs until they
 	// get a definition; today every key has one.
-	for _, k := range ConfigKeys {
-		if !seen[k] && !strings.HasSuffix(k, ".") { // a family of keys has no definition
-			t.Errorf("%s has no definition in ConfigDefs", k)
-		}
+	for _, p := range cd.Check(ConfigKeys, ConfigDefs, pendingKeys) {
+		t.Error(p)
 	}
-}
-
-// family returns the ConfigKeys entry ending in "." that name begins (a
-// family of keys such as column.mask.with.<N>.chars, defined under
-// Debezium's pattern name), or "".
-func family(name string) string {
-	for _, k := range ConfigKeys {
-		if strings.HasSuffix(k, ".") && strings.HasPrefix(name, k) {
-			return k
-		}
-	}
-	return ""
 }

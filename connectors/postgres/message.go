@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pglogrepl"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	cd "github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/filter"
 )
 
@@ -94,12 +95,12 @@ func (c *Config) CapturesMessage(prefix string) bool {
 }
 
 // parseMessageFilters reads message.prefix.include.list and
-// message.prefix.exclude.list into c, adding problems to errs.
-func parseMessageFilters(c *Config, get func(key, def string) string, errs *[]error) {
-	c.MessagePrefixInclude, _ = parseRegexList("message.prefix.include.list", get("message.prefix.include.list", ""), errs)
-	c.MessagePrefixExclude, _ = parseRegexList("message.prefix.exclude.list", get("message.prefix.exclude.list", ""), errs)
+// message.prefix.exclude.list into c, recording problems in p.
+func parseMessageFilters(c *Config, p *cd.Parser) {
+	c.MessagePrefixInclude, _ = p.Regexes("message.prefix.include.list")
+	c.MessagePrefixExclude, _ = p.Regexes("message.prefix.exclude.list")
 	if len(c.MessagePrefixInclude) > 0 && len(c.MessagePrefixExclude) > 0 {
-		*errs = append(*errs, errors.New("message.prefix.exclude.list: cannot be set together with message.prefix.include.list; keep one of them"))
+		p.Bad("message.prefix.exclude.list", "cannot be set together with message.prefix.include.list; keep one of them")
 	}
 }
 

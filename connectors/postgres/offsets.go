@@ -114,18 +114,7 @@ func OffsetView(p change.Position) map[string]any {
 // kept so that versions number on.
 func FromOffset(off map[string]any, prev *change.Position) (change.Position, error) {
 	var errs []error
-	num := func(k string) (uint64, bool) {
-		v, ok := off[k]
-		if !ok || v == nil {
-			return 0, false
-		}
-		n, err := change.OffsetNumber(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("offset key %q: %w", k, err))
-			return 0, false
-		}
-		return n, true
-	}
+	num := change.OffsetNumbers(off, &errs)
 	lsn, hasLSN := num(offLSN)
 	proc, hasProc := num(offLSNProc)
 	commit, hasCommit := num(offLSNCommit)

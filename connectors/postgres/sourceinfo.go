@@ -4,15 +4,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // DebeziumVersion is the source.version sluice reports: the Debezium release
 // whose Postgres event format it reproduces.
 const DebeziumVersion = "3.6.1.Final"
-
-// snapshotAllowed is the io.debezium.data.Enum "allowed" list of source.snapshot.
-const snapshotAllowed = "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"
 
 // sourceField is the schema of the Postgres source block,
 // io.debezium.connector.postgresql.Source version 1 (REFERENCE §4).
@@ -21,17 +19,7 @@ var sourceField = change.Field{
 	Type:    change.Struct,
 	Logical: "io.debezium.connector.postgresql.Source",
 	Version: 1,
-	Fields: []change.Field{
-		{Name: "version", Type: change.String},
-		{Name: "connector", Type: change.String},
-		{Name: "name", Type: change.String},
-		{Name: "ts_ms", Type: change.Int64},
-		{Name: "snapshot", Type: change.String, Optional: true, Logical: "io.debezium.data.Enum", Version: 1,
-			Params: []change.Param{{Key: "allowed", Value: snapshotAllowed}}, Default: "false"},
-		{Name: "db", Type: change.String},
-		{Name: "sequence", Type: change.String, Optional: true},
-		{Name: "ts_us", Type: change.Int64, Optional: true},
-		{Name: "ts_ns", Type: change.Int64, Optional: true},
+	Fields: append(capture.SourceHead(), []change.Field{
 		{Name: "schema", Type: change.String},
 		{Name: "table", Type: change.String},
 		{Name: "txId", Type: change.Int64, Optional: true},
@@ -44,7 +32,7 @@ var sourceField = change.Field{
 		// none, and in the snapshot.
 		{Name: "origin", Type: change.String, Optional: true},
 		{Name: "origin_lsn", Type: change.Int64, Optional: true},
-	},
+	}...),
 }
 
 // origin is a transaction's replication origin, from pgoutput's ORIGIN
