@@ -138,10 +138,10 @@ type javaBox struct {
 }
 
 type javaWriter struct {
-	b      []byte
-	next   int            // the next handle
-	descs  map[string]int // class name -> handle
-	boxed  map[javaBox]int
+	b     []byte
+	next  int            // the next handle
+	descs map[string]int // class name -> handle
+	boxed map[javaBox]int
 }
 
 func (w *javaWriter) handle() int { h := w.next; w.next++; return h }
