@@ -292,6 +292,8 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 // item is sent. When the item is past the open chunk's watermark it closes
 // the chunk and returns its rows still valid, to be sent before the item;
 // while the chunk waits, a change the view did not see removes its key.
+// Without an open chunk it does nothing, so a source builds items only
+// while WindowOpen reports true and the stream pays nothing otherwise.
 func (e *Incremental) Observe(it *StreamItem) []Emitted {
 	w := e.win
 	if w == nil {
