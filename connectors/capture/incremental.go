@@ -227,9 +227,7 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 		head := e.state.Queue[0]
 		id, err := ParseTableID(head.ID)
 		if err != nil {
-			e.logInfo("incremental snapshot: skipping a table whose name does not parse", "table", head.ID, "error", err)
-			e.state.next()
-			e.changed()
+			e.endTable("incremental snapshot: skipping a table whose name does not parse", "error", err)
 			continue
 		}
 		t, err := v.Table(ctx, id, head.Surrogate)
@@ -237,9 +235,7 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 			return fmt.Errorf("incremental snapshot of %s: %w", head.ID, err)
 		}
 		if t == nil {
-			e.logInfo("incremental snapshot: table not found; skipped", "table", head.ID)
-			e.state.next()
-			e.changed()
+			e.endTable("incremental snapshot: table not found; skipped")
 			continue
 		}
 		if e.state.Max == nil {
@@ -248,9 +244,7 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 				return fmt.Errorf("incremental snapshot of %s: read the maximum key: %w", head.ID, err)
 			}
 			if max == nil {
-				e.logInfo("incremental snapshot: table has no row to read", "table", head.ID)
-				e.state.next()
-				e.changed()
+				e.endTable("incremental snapshot: table has no row to read")
 				continue
 			}
 			e.state.Max = max
@@ -266,18 +260,18 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 		}
 		limit := e.chunk()
 		n, err := v.Scan(ctx, t, head.Cond, e.state.After, e.state.Max, limit, func(ev *change.Event, key []string, size int) error {
-			w.at[keyOf(key)] = len(w.rows)
-			w.rows = append(w.rows, winRow{ev: ev, key: key, size: size})
 			w.end = key
+			if ev != nil {
+				w.at[keyOf(key)] = len(w.rows)
+				w.rows = append(w.rows, winRow{ev: ev, key: key, size: size})
+			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("incremental snapshot of %s: read a chunk: %w", head.ID, err)
 		}
 		if n == 0 {
-			e.logInfo("incremental snapshot of table done", "table", head.ID)
-			e.state.next()
-			e.changed()
+			e.endTable("incremental snapshot of table done")
 			continue
 		}
 		w.left = len(w.rows)
@@ -286,6 +280,13 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 		return nil
 	}
 	return nil
+}
+
+// endTable logs msg about the head table and moves to the next table.
+func (e *Incremental) endTable(msg string, args ...any) {
+	e.logInfo(msg, append([]any{"table", e.state.Queue[0].ID}, args...)...)
+	e.state.next()
+	e.changed()
 }
 
 // Observe is called with every stream item, in stream order, before the
@@ -352,8 +353,7 @@ func (e *Incremental) close() []Emitted {
 func (e *Incremental) finishChunk(w *window) {
 	e.state.After = w.end
 	if w.done {
-		e.logInfo("incremental snapshot of table done", "table", e.state.Queue[0].ID)
-		e.state.next()
+		e.endTable("incremental snapshot of table done")
 	}
 }
 

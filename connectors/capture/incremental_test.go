@@ -229,6 +229,52 @@ func TestIncrementalRefusesTableWithoutKey(t *testing.T) {
 	}
 }
 
+// TestIncrementalSkippedRows: rows the view skips move the chunk on, even
+// a whole chunk of them, and are not emitted.
+func TestIncrementalSkippedRows(t *testing.T) {
+	db := newFakeDB(true, "s.a")
+	db.seed("s.a", 1, 2, 3, 4, 5)
+	db.skip = map[int]bool{2: true, 3: true, 4: true} // the chunk [3 4] is skipped whole
+	e := NewIncremental(IncState{Queue: queue("s.a")}, 2, nil)
+	var got []int
+	for i := 0; e.State().Running(); i++ {
+		if i > 10 {
+			t.Fatalf("no end: %+v", e.State())
+		}
+		if err := e.Step(context.Background(), db.open); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range e.Observe(&StreamItem{At: lsn(db.end())}) {
+			got = append(got, o.Ev.After[1].(int))
+		}
+	}
+	if !slices.Equal(got, []int{1, 5}) {
+		t.Fatalf("rows %v, want [1 5]", got)
+	}
+}
+
+func TestChunkKey(t *testing.T) {
+	cols := []string{"a", "B", "c"}
+	cases := []struct {
+		key       []int
+		surrogate string
+		want      []string
+		err       string
+	}{
+		{[]int{2, 0}, "", []string{"c", "a"}, ""},
+		{nil, "b", []string{"B"}, ""},
+		{[]int{0}, "c", []string{"c"}, ""},
+		{nil, "", nil, "surrogate-key"},
+		{nil, "x", nil, `surrogate-key "x" is not a column`},
+	}
+	for _, c := range cases {
+		_, names, err := ChunkKey(cols, c.key, c.surrogate, strings.EqualFold)
+		if !slices.Equal(names, c.want) || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("key %v surrogate %q: %v, %v", c.key, c.surrogate, names, err)
+		}
+	}
+}
+
 func TestParseTableID(t *testing.T) {
 	for in, want := range map[string]string{"s.a": "s|a", "db.t.x": "db|t.x", "a": "", ".a": "", "a.": ""} {
 		id, err := ParseTableID(in)

@@ -2,6 +2,8 @@ package capture
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -63,7 +65,9 @@ type View interface {
 	// (nil: from the first) and at most upTo (nil: no bound) and that
 	// satisfy cond (an SQL filter; "" = every row), in key order, calling
 	// row for each with the event (op r, source.snapshot incremental), its
-	// key and its size in bytes. It returns the number of rows read.
+	// key and its size in bytes; ev is nil for a row the source skips
+	// (event.processing.failure.handling.mode), whose key still moves the
+	// chunk on. It returns the number of rows read.
 	Scan(ctx context.Context, t *Table, cond string, after, upTo []string, limit int,
 		row func(ev *change.Event, key []string, size int) error) (int, error)
 	// MaxKey returns the greatest key of the rows of t satisfying cond, nil
@@ -84,4 +88,32 @@ type StreamItem struct {
 	// At is the commit cursor of the item's transaction, or the log
 	// position a keepalive reports; nil when the item has none.
 	At Cursor
+}
+
+// ErrNoChunkKey: a table has no key to read it by in chunks.
+var ErrNoChunkKey = errors.New("the table has no primary key to read it in chunks: name a unique column as the execute-snapshot signal's surrogate-key")
+
+// ChunkKey returns the columns a View reads a table by, as indexes into
+// cols and as names: the surrogate column when one is named (matched with
+// eq, the database's rule for identifiers), else key (the primary key's).
+func ChunkKey(cols []string, key []int, surrogate string, eq func(a, b string) bool) ([]int, []string, error) {
+	if surrogate != "" {
+		key = nil
+		for i, c := range cols {
+			if eq(c, surrogate) {
+				key = []int{i}
+			}
+		}
+		if key == nil {
+			return nil, nil, fmt.Errorf("surrogate-key %q is not a column of the table", surrogate)
+		}
+	}
+	if len(key) == 0 {
+		return nil, nil, ErrNoChunkKey
+	}
+	names := make([]string, len(key))
+	for i, k := range key {
+		names[i] = cols[k]
+	}
+	return key, names, nil
 }

@@ -112,28 +112,20 @@ func (v *incView) Table(ctx context.Context, id change.TableID, surrogate string
 	if err != nil || t == nil {
 		return nil, err
 	}
+	cols := make([]string, len(t.Meta))
+	for i, m := range t.Meta {
+		cols[i] = m.Name
+	}
+	k, names, err := capture.ChunkKey(cols, t.Key, surrogate, strings.EqualFold)
+	if err != nil {
+		return nil, &DecodeError{Table: t.name(), Err: err}
+	}
 	if surrogate != "" {
-		i := -1
-		for j, m := range t.Meta {
-			if strings.EqualFold(m.Name, surrogate) {
-				i = j
-			}
-		}
-		if i < 0 {
-			return nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("surrogate-key %q is not a column of the table", surrogate)}
-		}
 		c := *t // the stream's tableInfo stays as it is
-		c.Key = []int{i}
+		c.Key = k
 		t = &c
 	}
-	if len(t.Key) == 0 {
-		return nil, &DecodeError{Table: t.name(), Err: errors.New("the table has no primary key (nor a UNIQUE index of NOT NULL columns) to read it in chunks: name a unique column as the execute-snapshot signal's surrogate-key")}
-	}
-	key := make([]string, len(t.Key))
-	for i, k := range t.Key {
-		key[i] = t.Meta[k].Name
-	}
-	return &capture.Table{ID: id, Key: key, Schema: t}, nil
+	return &capture.Table{ID: id, Key: names, Schema: t}, nil
 }
 
 // keyBound is the SQL condition "key op k" on t's chunk key, compared as
@@ -182,25 +174,9 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 	n := 0
 	var res gomysql.Result
 	err := v.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
-		if len(vals) != len(t.Conv) {
-			return &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
-		}
-		r := make(change.Row, len(vals))
-		size := eventHeap + valueHeap*len(vals) // as rowSize
-		texts := make([][]byte, len(vals))
-		var derr error
-		for i := range vals {
-			b, null := FieldText(vals[i])
-			if null {
-				continue
-			}
-			texts[i] = b
-			size += len(b)
-			x, err := t.Conv[i].FromText(b)
-			if err != nil && derr == nil {
-				derr = &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}
-			}
-			r[i] = x
+		r, texts, size, derr := snapshotRow(t, vals)
+		if texts == nil {
+			return derr
 		}
 		key := make([]string, len(t.Key))
 		for i, k := range t.Key {
@@ -209,7 +185,10 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 		n++
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.
-			return v.cfg.Capture.Failure(v.log, derr, "incremental snapshot of "+t.name()+" key "+strings.Join(key, ","))
+			if err := v.cfg.Capture.Failure(v.log, derr, "incremental snapshot of "+t.name()+" key "+strings.Join(key, ",")); err != nil {
+				return err
+			}
+			return row(nil, key, 0)
 		}
 		si := srcInfo{ts: v.ts, snapshot: "incremental", db: t.ID.Namespace, table: t.ID.Name, file: v.at.File, pos: v.at.Pos}
 		ev := &change.Event{
@@ -234,6 +213,33 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 		return 0, &ConnError{Op: "read an incremental snapshot chunk of " + t.name(), Err: err}
 	}
 	return n, nil
+}
+
+// snapshotRow decodes a row of a snapshot query of t: its values, their
+// text forms, its size as rowSize estimates it, and the first value that
+// does not decode (texts is nil when the row does not fit t at all). It is
+// readChunk's decoding, for the chunk readers to share.
+func snapshotRow(t *tableInfo, vals []gomysql.FieldValue) (r change.Row, texts [][]byte, size int, derr error) {
+	if len(vals) != len(t.Conv) {
+		return nil, nil, 0, &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
+	}
+	r = make(change.Row, len(vals))
+	size = eventHeap + valueHeap*len(vals) // as rowSize
+	texts = make([][]byte, len(vals))
+	for i := range vals {
+		b, null := FieldText(vals[i])
+		if null {
+			continue
+		}
+		texts[i] = b
+		size += len(b)
+		x, err := t.Conv[i].FromText(b)
+		if err != nil && derr == nil {
+			derr = &DecodeError{Table: t.name(), Column: t.Meta[i].Name, Err: err}
+		}
+		r[i] = x
+	}
+	return r, texts, size, derr
 }
 
 // MaxKey reads the greatest chunk key of t's rows satisfying cond.

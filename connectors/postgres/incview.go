@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -108,28 +107,20 @@ func (v *incView) Table(ctx context.Context, id change.TableID, surrogate string
 	if err != nil || t == nil {
 		return nil, err
 	}
+	cols := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		cols[i] = c.Name
+	}
+	k, names, err := capture.ChunkKey(cols, t.Key, surrogate, func(a, b string) bool { return a == b })
+	if err != nil {
+		return nil, &DecodeError{Table: t.name(), Err: err}
+	}
 	if surrogate != "" {
-		i := -1
-		for j, c := range t.Cols {
-			if c.Name == surrogate {
-				i = j
-			}
-		}
-		if i < 0 {
-			return nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("surrogate-key %q is not a column of the table", surrogate)}
-		}
 		c := *t // the stream's tableInfo stays as it is
-		c.Key = []int{i}
+		c.Key = k
 		t = &c
 	}
-	if len(t.Key) == 0 {
-		return nil, &DecodeError{Table: t.name(), Err: errors.New("the table has no primary key (nor a replica identity index) to read it in chunks: name a unique column as the execute-snapshot signal's surrogate-key")}
-	}
-	key := make([]string, len(t.Key))
-	for i, k := range t.Key {
-		key[i] = t.Cols[k].Name
-	}
-	return &capture.Table{ID: id, Key: key, Schema: t}, nil
+	return &capture.Table{ID: id, Key: names, Schema: t}, nil
 }
 
 // keyCols are t's chunk key columns as chunkQuery orders them (text in
@@ -186,24 +177,10 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 	n := 0
 	for rr.NextRow() {
 		vals := rr.Values()
-		if len(vals) != len(t.Conv) {
+		r, size, derr := snapshotRow(t, vals)
+		if r == nil {
 			rr.Close()
-			return 0, &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
-		}
-		r := make(change.Row, len(vals))
-		size := 256
-		var derr error
-		for i, val := range vals {
-			if val == nil {
-				continue
-			}
-			size += 24 + len(val)
-			x, err := t.Conv[i].SnapshotDecode(val)
-			if err != nil {
-				derr = &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
-				break
-			}
-			r[i] = x
+			return 0, derr
 		}
 		key := make([]string, len(t.Key))
 		for i, k := range t.Key {
@@ -213,6 +190,10 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.
 			if err := v.cfg.Capture.Failure(v.log, derr, "incremental snapshot of "+t.name()+" key "+strings.Join(key, ",")); err != nil {
+				rr.Close()
+				return 0, err
+			}
+			if err := row(nil, key, 0); err != nil {
 				rr.Close()
 				return 0, err
 			}
@@ -239,6 +220,30 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 		return 0, &ConnError{Op: "read an incremental snapshot chunk of " + t.name(), Err: err}
 	}
 	return n, nil
+}
+
+// snapshotRow decodes a row of a snapshot query of t (text format): its
+// values, its size estimate, and the first value that does not decode (r
+// is nil when the row does not fit t at all). It is readChunk's decoding,
+// for the chunk readers to share.
+func snapshotRow(t *tableInfo, vals [][]byte) (r change.Row, size int, derr error) {
+	if len(vals) != len(t.Conv) {
+		return nil, 0, &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
+	}
+	r = make(change.Row, len(vals))
+	size = 256
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		size += 24 + len(v)
+		x, err := t.Conv[i].SnapshotDecode(v)
+		if err != nil {
+			return r, size, &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
+		}
+		r[i] = x
+	}
+	return r, size, nil
 }
 
 // MaxKey reads the greatest chunk key of t's rows satisfying cond, in the
