@@ -152,7 +152,7 @@ func runSim(t *testing.T, seed uint64, o simOpts) (*fakeDB, []record) {
 	s := &sim{db: db, eng: NewIncremental(IncState{}, o.chunk, nil), lie: o.lie, noResume: o.noResume}
 	s.eng.Add(queue(tables...)...)
 	crashed := crashAt < 0
-	for i := 0; i < 300; i++ {
+	for i := 0; i < 150; i++ {
 		if rng.IntN(2) == 0 {
 			write(db, rng, tables)
 		}
