@@ -15,11 +15,99 @@ type reportText struct {
 	markdown string
 }
 
-// columns are the report's columns: the source's two limit readers, the
-// limit (the faster), sluice, Debezium and the ratios.
-func (b *bench) columns() []string {
+// layout is one table of the report: its value columns (tools, and
+// "limit") and the tools whose figures make the limit.
+type layout struct {
+	cols []string
+	// readers are the read (decode) limits: the faster of them is the
+	// read limit. The limit column is the slower of the read limit and the
+	// Kafka floor (the write limit), whichever of them were measured.
+	readers []string
+}
+
+// drainLayout is the drain and latency table: the source's two limit
+// readers, the Kafka floor, the limit, sluice and Debezium.
+func (b *bench) drainLayout() layout {
 	lt := b.limitTools()
-	return []string{"figure", lt[0], lt[1], "limit", toolSluice, toolDebezium, "sluice/limit", "sluice/debezium"}
+	return layout{cols: []string{lt[0], lt[1], toolFloor, "limit", toolSluice, toolDebezium}, readers: lt[:]}
+}
+
+// snapshotLayout is the snapshot table: the read limit (COPY or SELECT),
+// the Kafka floor, the limit, sluice with one thread and with N, Debezium.
+func (b *bench) snapshotLayout() layout {
+	r := toolCopy
+	if b.o.source == "mysql" {
+		r = toolSelect
+	}
+	return layout{cols: []string{r, toolFloor, "limit", toolSluice, toolSluiceN, toolDebezium}, readers: []string{r}}
+}
+
+func (b *bench) layoutOf(sc scenario) layout {
+	if sc.snapshot {
+		return b.snapshotLayout()
+	}
+	return b.drainLayout()
+}
+
+// columns are a table's header: the figure, the value columns and the
+// ratios.
+func (b *bench) columns(l layout) []string {
+	c := []string{"figure"}
+	for _, t := range l.cols {
+		c = append(c, b.header(t))
+	}
+	return append(c, "sluice/limit", "sluice/debezium")
+}
+
+// header names a tool's column.
+func (b *bench) header(tool string) string {
+	switch tool {
+	case toolSluiceN:
+		if b.o.snapThr > 1 {
+			return fmt.Sprintf("sluice %d threads", b.o.snapThr)
+		}
+		return "sluice N threads"
+	case toolCopy:
+		return "COPY (read)"
+	case toolSelect:
+		return "SELECT (read)"
+	case toolFloor:
+		return "kafka-floor (write)"
+	}
+	return tool
+}
+
+// notRun is why a column has no figure in this invocation ("" when it
+// should have one).
+func (b *bench) notRun(tool string) string {
+	switch {
+	case tool == toolDebezium && b.dbz.home == "":
+		return "n/a"
+	case tool == toolSluiceN && b.o.snapThr <= 1:
+		return "n/a"
+	}
+	return ""
+}
+
+// limitTool picks the limit of a scenario's results: the faster of the
+// readers (by median time) is the read limit; the limit is the slower of
+// it and the Kafka floor. "" when neither was measured.
+func limitTool(res map[string][]measure, readers []string) string {
+	wall := func(m measure) float64 { return m.Wall.Seconds() }
+	read, readWall := "", 0.0
+	for _, r := range readers {
+		if w, ok := median(res[r], wall); ok && (read == "" || w < readWall) {
+			read, readWall = r, w
+		}
+	}
+	floorWall, ok := median(res[toolFloor], wall)
+	switch {
+	case !ok:
+		return read
+	case read == "" || floorWall > readWall:
+		return toolFloor
+	}
+	return read
 }
 
 // metric is one row of the table: how to read a value from a measure.
@@ -51,6 +139,10 @@ func (b *bench) rows(sc scenario) [][]string {
 	ms := func(d func(measure) time.Duration) func(measure) float64 {
 		return func(m measure) float64 { return float64(d(m)) / float64(time.Millisecond) }
 	}
+	n := b.o.rows
+	if sc.snapshot {
+		n = b.o.snapRows
+	}
 	var metrics []metric
 	if sc.latency {
 		metrics = []metric{
@@ -64,47 +156,33 @@ func (b *bench) rows(sc scenario) [][]string {
 	} else {
 		metrics = []metric{
 			{"time (s)", func(m measure) float64 { return m.Wall.Seconds() }, "%.2f"},
-			{"rows/s", func(m measure) float64 { return float64(b.o.rows) / m.Wall.Seconds() }, "%.0f"},
+			{"rows/s", func(m measure) float64 { return float64(n) / m.Wall.Seconds() }, "%.0f"},
 			{"CPU (s)", cpu, "%.2f"},
 			{"peak RSS (MiB)", mib, "%.0f"},
 		}
 	}
-	// The limit is the faster of the two readers (by median time).
-	lt := b.limitTools()
-	columns := b.columns()
-	limitTool := ""
-	if sc.latency && len(res[toolFloor]) > 0 {
-		limitTool = toolFloor
-	}
-	if !sc.latency {
-		wall := func(m measure) float64 { return m.Wall.Seconds() }
-		a, okA := median(res[lt[0]], wall)
-		c, okC := median(res[lt[1]], wall)
-		switch {
-		case okA && (!okC || a <= c):
-			limitTool = lt[0]
-		case okC:
-			limitTool = lt[1]
-		}
-	}
-	out := [][]string{{sc.title, "", "", "", "", "", "", ""}}
+	l := b.layoutOf(sc)
+	lim := limitTool(res, l.readers)
+	width := len(l.cols) + 3
+	title := make([]string, width)
+	title[0] = sc.title
+	out := [][]string{title}
 	for _, m := range metrics {
 		row := []string{"  " + m.label}
 		val := map[string]float64{}
 		has := map[string]bool{}
-		for _, t := range []string{lt[0], lt[1], toolSluice, toolDebezium, toolFloor} {
-			v, ok := median(res[t], m.get)
-			val[t], has[t] = v, ok
+		for _, t := range l.cols {
+			val[t], has[t] = median(res[t], m.get)
 		}
-		if limitTool != "" {
-			val["limit"], has["limit"] = val[limitTool], true
+		if lim != "" {
+			val["limit"], has["limit"] = median(res[lim], m.get)
 		}
-		for _, c := range columns[1:6] {
+		for _, c := range l.cols {
 			switch {
 			case has[c]:
 				row = append(row, fmt.Sprintf(m.fmt, val[c]))
-			case c == toolDebezium && b.dbz.home == "":
-				row = append(row, "n/a")
+			case b.notRun(c) != "":
+				row = append(row, b.notRun(c))
 			default:
 				row = append(row, "–")
 			}
@@ -118,19 +196,57 @@ func (b *bench) rows(sc scenario) [][]string {
 		}
 		out = append(out, row)
 	}
-	if limitTool != "" {
-		out[0][3] = "(" + limitTool + ")"
+	if lim != "" {
+		out[0][slices.Index(l.cols, "limit")+1] = "(" + lim + ")"
 	}
 	return out
 }
 
-func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
-	columns := b.columns()
-	var all [][]string
-	for _, sc := range scenarios {
-		all = append(all, b.rows(sc)...)
+// snapshotGoal is the goal line of the snapshot table: sluice (1 thread)
+// at >= 0.8 x the limit and >= 3 x Debezium, in rows/s, with the measured
+// ratios.
+func (b *bench) snapshotGoal(sc scenario) string {
+	res := b.results[sc.name]
+	rate := func(m measure) float64 { return float64(b.o.snapRows) / m.Wall.Seconds() }
+	s, okS := median(res[toolSluice], rate)
+	check := func(other string, want float64) string {
+		o, ok := median(res[other], rate)
+		if !okS || !ok || o == 0 {
+			return "n/a"
+		}
+		verdict := "met"
+		if s/o < want {
+			verdict = "NOT met"
+		}
+		return fmt.Sprintf("%.2f × (%s)", s/o, verdict)
 	}
-	// Terminal table.
+	lim := limitTool(res, b.snapshotLayout().readers)
+	limit := "n/a"
+	if lim != "" {
+		limit = check(lim, 0.8)
+	}
+	return fmt.Sprintf("goal (sluice, 1 thread, rows/s): ≥ 0.8 × min(read limit, write limit): %s; ≥ 3 × Debezium: %s", limit, check(toolDebezium, 3))
+}
+
+// tableGroups splits the scenarios into the report's tables: the drains
+// and the latency run share the drain layout, the snapshot has its own.
+func tableGroups(scenarios []scenario) [][]scenario {
+	var groups [][]scenario
+	for i, sc := range scenarios {
+		if i == 0 || sc.snapshot != scenarios[i-1].snapshot {
+			groups = append(groups, nil)
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], sc)
+	}
+	return groups
+}
+
+// isTitle says whether a row is a scenario's title (metric rows are
+// indented).
+func isTitle(r []string) bool { return !strings.HasPrefix(r[0], "  ") }
+
+// terminalTable lays out a header and rows in aligned columns.
+func terminalTable(columns []string, all [][]string) string {
 	widths := make([]int, len(columns))
 	for i, c := range columns {
 		widths[i] = len([]rune(c))
@@ -156,14 +272,57 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 	for _, r := range all {
 		line(r)
 	}
-	t.WriteString(fmt.Sprintf("median of %d run(s); ratios are sluice's figure divided by the other's (time: >1 is slower; rows/s: <1 is slower)\n", b.o.runs))
+	return t.String()
+}
+
+// markdownTable is a header and rows as a Markdown table, scenario titles
+// in bold.
+func markdownTable(columns []string, all [][]string) string {
+	var m strings.Builder
+	m.WriteString("| " + strings.Join(columns, " | ") + " |\n")
+	m.WriteString("|" + strings.Repeat("---|", len(columns)) + "\n")
+	for _, r := range all {
+		cells := slices.Clone(r)
+		if isTitle(cells) {
+			cells[0] = "**" + cells[0] + "**"
+		} else {
+			cells[0] = strings.TrimSpace(cells[0])
+		}
+		m.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	return m.String()
+}
+
+func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
+	var t, tables strings.Builder
+	for i, g := range tableGroups(scenarios) {
+		columns := b.columns(b.layoutOf(g[0]))
+		var all [][]string
+		for _, sc := range g {
+			all = append(all, b.rows(sc)...)
+		}
+		if i > 0 {
+			t.WriteString("\n")
+			tables.WriteString("\n")
+		}
+		t.WriteString(terminalTable(columns, all))
+		tables.WriteString(markdownTable(columns, all))
+		if g[0].snapshot {
+			goal := b.snapshotGoal(g[0])
+			t.WriteString(goal + "\n")
+			tables.WriteString("\n" + goal + "\n")
+		}
+	}
+	t.WriteString(fmt.Sprintf("median of %d run(s); ratios are sluice's figure divided by the other's (time: >1 is slower; rows/s: <1 is slower); the limit is the slower of the read limit (the faster reader) and the Kafka floor (the write limit)\n", b.o.runs))
 	if b.dbz.home == "" {
 		t.WriteString("debezium: n/a (" + b.dbz.reason + ")\n")
 	} else {
 		t.WriteString("debezium: Debezium Server " + b.dbz.version + ", Kafka sink with the idempotent producer: at-least-once (its Kafka sink has no transactions)\n")
 	}
+	if b.o.snapThr <= 1 && slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.snapshot }) {
+		t.WriteString("sluice N threads: n/a (sluice does not honour snapshot.max.threads yet; -snapshot-threads N runs it)\n")
+	}
 
-	// Markdown.
 	// Markdown: this source's section of BENCHMARKS.md (see mergeReport).
 	var m strings.Builder
 	by := "`make bench`"
@@ -179,19 +338,9 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 	if b.o.note != "" {
 		fmt.Fprintf(&m, "**Note:** %s\n\n", b.o.note)
 	}
-	m.WriteString("| " + strings.Join(columns, " | ") + " |\n")
-	m.WriteString("|" + strings.Repeat("---|", len(columns)) + "\n")
-	for _, r := range all {
-		cells := slices.Clone(r)
-		if strings.TrimSpace(cells[1]) == "" && cells[4] == "" {
-			cells[0] = "**" + cells[0] + "**"
-		} else {
-			cells[0] = strings.TrimSpace(cells[0])
-		}
-		m.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-	}
+	m.WriteString(tables.String())
 	lt := b.limitTools()
-	fmt.Fprintf(&m, "\nMedian of the runs for every figure (each column separately). Ratios are sluice's figure divided by the limit's or Debezium's: for times, above 1 means sluice is slower; for rows/s, below 1 means it is slower. The limit column is whichever of %s and the %s reader was faster (named under it).\n\n", lt[0], lt[1])
+	fmt.Fprintf(&m, "\nMedian of the runs for every figure (each column separately). Ratios are sluice's figure divided by the limit's or Debezium's: for times, above 1 means sluice is slower; for rows/s, below 1 means it is slower. The limit column is the slower of the read limit (for a drain, whichever of %s and the %s reader was faster) and the Kafka floor (the write limit), named under it.\n\n", lt[0], lt[1])
 	if b.o.source == "mysql" {
 		m.WriteString(b.methodMarkdownMySQL())
 	} else {
