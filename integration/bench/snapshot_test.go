@@ -109,7 +109,9 @@ func TestRecordTemplate(t *testing.T) {
 func TestSnapshotGoal(t *testing.T) {
 	b := &bench{o: options{snapRows: 1000, source: "postgres"}, results: map[string]map[string][]measure{}, dbz: debeziumDist{home: "x"}}
 	sc := scenario{name: "snapshot", snapshot: true}
-	add := func(tool string, secs float64) { b.add(sc.name, tool, measure{Wall: time.Duration(secs * float64(time.Second))}) }
+	add := func(tool string, secs float64) {
+		b.add(sc.name, tool, measure{Wall: time.Duration(secs * float64(time.Second))})
+	}
 	add(toolCopy, 1)
 	add(toolFloor, 2)
 	add(toolSluice, 2.5) // 0.8 x the floor's rate
