@@ -139,7 +139,7 @@ func run() error {
 	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
 	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency, snapshot)")
 	flag.IntVar(&o.snapRows, "snapshot-rows", 10_000_000, "snapshot: rows of the table")
-	flag.IntVar(&o.snapThr, "snapshot-threads", 0, "snapshot: also run sluice with snapshot.max.threads=N (0: not run; sluice does not honour the key yet, so its column says n/a)")
+	flag.IntVar(&o.snapThr, "snapshot-threads", 4, "snapshot: also run sluice with snapshot.max.threads=N, when sluice defines the key (<= 1: not run)")
 	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres or mysql (the MariaDB of integration/env)")
 	var myAddr string
 	flag.StringVar(&myAddr, "mysql-addr", envOr("SLUICE_MYSQL_ADDR", "127.0.0.1:53306"), "MariaDB address (-source mysql)")
@@ -232,6 +232,12 @@ func run() error {
 		keep := strings.Split(o.only, ",")
 		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return !slices.Contains(keep, s.name) })
 	}
+	if slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.snapshot }) {
+		b2.noThreads = b2.threadsCheck(ctx)
+		if b2.noThreads != "" {
+			b2.logf("snapshot: sluice N threads: n/a (%s)", b2.noThreads)
+		}
+	}
 	started := time.Now()
 	for _, sc := range scenarios {
 		for r := 0; r < o.runs; r++ {
@@ -292,10 +298,13 @@ type scenario struct {
 
 // bench holds the results of every run.
 type bench struct {
-	o       options
-	dbz     debeziumDist
-	results map[string]map[string][]measure // scenario -> tool -> runs
-	topics  []string
+	o   options
+	dbz debeziumDist
+	// noThreads is why the snapshot's N-thread column is n/a ("" when
+	// sluice-n runs).
+	noThreads string
+	results   map[string]map[string][]measure // scenario -> tool -> runs
+	topics    []string
 }
 
 func (b *bench) logf(format string, args ...any) {

@@ -63,7 +63,7 @@ func (b *bench) columns(l layout) []string {
 func (b *bench) header(tool string) string {
 	switch tool {
 	case toolSluiceN:
-		if b.o.snapThr > 1 {
+		if b.noThreads == "" {
 			return fmt.Sprintf("sluice %d threads", b.o.snapThr)
 		}
 		return "sluice N threads"
@@ -83,7 +83,7 @@ func (b *bench) notRun(tool string) string {
 	switch {
 	case tool == toolDebezium && b.dbz.home == "":
 		return "n/a"
-	case tool == toolSluiceN && b.o.snapThr <= 1:
+	case tool == toolSluiceN && b.noThreads != "":
 		return "n/a"
 	}
 	return ""
@@ -319,8 +319,8 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 	} else {
 		t.WriteString("debezium: Debezium Server " + b.dbz.version + ", Kafka sink with the idempotent producer: at-least-once (its Kafka sink has no transactions)\n")
 	}
-	if b.o.snapThr <= 1 && slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.snapshot }) {
-		t.WriteString("sluice N threads: n/a (sluice does not honour snapshot.max.threads yet; -snapshot-threads N runs it)\n")
+	if b.noThreads != "" && slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.snapshot }) {
+		t.WriteString("sluice N threads: n/a (" + b.noThreads + ")\n")
 	}
 
 	// Markdown: this source's section of BENCHMARKS.md (see mergeReport).
@@ -415,7 +415,7 @@ func floorMethod(source string) string {
 // snapshotMethod is the method text of the snapshot scenario.
 func snapshotMethod(source string) string {
 	if source == "mysql" {
-		return `- **Snapshot.** A fresh database holding one table of ` + "`-snapshot-rows`" + ` rows (same columns and payloads as the drains; 10M by default, 20k in ` + "`make bench-smoke`" + `), written server-side (one transaction up to 1M rows, then 1M-row transactions) and ` + "`ANALYZE TABLE`" + `d. Then, in an order that reverses from run to run: the read limit, ` + "`SELECT id, stamp_ns, payload FROM <db>.rows`" + ` streamed through go-mysql's client (` + "`ExecuteSelectStreaming`" + `, every row decoded into Go values, go-mysql's default) into nothing (` + "`myselect`" + ` mode, its own process, timed from start to exit); the Kafka floor with r records; sluice with ` + "`snapshot.mode=initial`" + ` (one thread; the ` + "`sluice N threads`" + ` column runs only with ` + "`-snapshot-threads N`" + ` and says n/a until sluice honours ` + "`snapshot.max.threads`" + `); Debezium Server with the same keys plus its schema history file (its default ` + "`snapshot.locking.mode=minimal`" + `). Each pipeline starts fresh and is timed from connector start (` + "`POST /connectors`" + `; Quarkus's start for Debezium) until the consumer has the table's last row. The line under the table states the goal, sluice (1 thread) at ≥ 0.8 × the limit's rows/s and ≥ 3 × Debezium's, with the measured ratios.`
+		return `- **Snapshot.** A fresh database holding one table of ` + "`-snapshot-rows`" + ` rows (same columns and payloads as the drains; 10M by default, 20k in ` + "`make bench-smoke`" + `), written server-side (one transaction up to 1M rows, then 1M-row transactions) and ` + "`ANALYZE TABLE`" + `d. Then, in an order that reverses from run to run: the read limit, ` + "`SELECT id, stamp_ns, payload FROM <db>.rows`" + ` streamed through go-mysql's client (` + "`ExecuteSelectStreaming`" + `, every row decoded into Go values, go-mysql's default) into nothing (` + "`myselect`" + ` mode, its own process, timed from start to exit); the Kafka floor with r records; sluice with ` + "`snapshot.mode=initial`" + ` (one thread; the ` + "`sluice N threads`" + ` column, ` + "`snapshot.max.threads`" + ` of ` + "`-snapshot-threads`" + ` (4), runs only when sluice's ` + "`GET /connector-plugins/<class>/config`" + ` lists that key, and says n/a until sluice honours it); Debezium Server with the same keys plus its schema history file (its default ` + "`snapshot.locking.mode=minimal`" + `). Each pipeline starts fresh and is timed from connector start (` + "`POST /connectors`" + `; Quarkus's start for Debezium) until the consumer has the table's last row. The line under the table states the goal, sluice (1 thread) at ≥ 0.8 × the limit's rows/s and ≥ 3 × Debezium's, with the measured ratios.`
 	}
-	return `- **Snapshot.** A fresh table of ` + "`-snapshot-rows`" + ` rows (same columns and payloads as the drains; 10M by default, 20k in ` + "`make bench-smoke`" + `), written server-side (one transaction up to 1M rows, then 1M-row transactions) and then ` + "`VACUUM (FREEZE, ANALYZE)`" + `d, so every reader finds the same heap; the pipelines' slots are made before any clock starts (creating a slot waits for every open transaction on the server). Then, in an order that reverses from run to run: the read limit, ` + "`COPY (SELECT id, stamp_ns, payload FROM <table>) TO STDOUT`" + ` through pgx's connection (` + "`pgconn.CopyTo`" + `) into a writer that counts lines and discards them (` + "`pgcopy`" + ` mode, its own process, timed from start to exit; no ORDER BY, the fastest read of the table); the Kafka floor with r records; sluice with ` + "`snapshot.mode=initial`" + ` on its pre-made slot and the publication (one thread; the ` + "`sluice N threads`" + ` column runs only with ` + "`-snapshot-threads N`" + ` and says n/a until sluice honours ` + "`snapshot.max.threads`" + `); Debezium Server with the same keys. Each pipeline is timed from connector start (` + "`POST /connectors`" + `; Quarkus's start for Debezium) until the consumer has the table's last row. The line under the table states the goal, sluice (1 thread) at ≥ 0.8 × the limit's rows/s and ≥ 3 × Debezium's, with the measured ratios.`
+	return `- **Snapshot.** A fresh table of ` + "`-snapshot-rows`" + ` rows (same columns and payloads as the drains; 10M by default, 20k in ` + "`make bench-smoke`" + `), written server-side (one transaction up to 1M rows, then 1M-row transactions) and then ` + "`VACUUM (FREEZE, ANALYZE)`" + `d, so every reader finds the same heap; the pipelines' slots are made before any clock starts (creating a slot waits for every open transaction on the server). Then, in an order that reverses from run to run: the read limit, ` + "`COPY (SELECT id, stamp_ns, payload FROM <table>) TO STDOUT`" + ` through pgx's connection (` + "`pgconn.CopyTo`" + `) into a writer that counts lines and discards them (` + "`pgcopy`" + ` mode, its own process, timed from start to exit; no ORDER BY, the fastest read of the table); the Kafka floor with r records; sluice with ` + "`snapshot.mode=initial`" + ` on its pre-made slot and the publication (one thread; the ` + "`sluice N threads`" + ` column, ` + "`snapshot.max.threads`" + ` of ` + "`-snapshot-threads`" + ` (4), runs only when sluice's ` + "`GET /connector-plugins/<class>/config`" + ` lists that key, and says n/a until sluice honours it); Debezium Server with the same keys. Each pipeline is timed from connector start (` + "`POST /connectors`" + `; Quarkus's start for Debezium) until the consumer has the table's last row. The line under the table states the goal, sluice (1 thread) at ≥ 0.8 × the limit's rows/s and ≥ 3 × Debezium's, with the measured ratios.`
 }

@@ -25,7 +25,7 @@ func (b *bench) snapshotTools() []string {
 	if b.o.source == "mysql" {
 		t[0] = toolSelect
 	}
-	if b.o.snapThr > 1 {
+	if b.noThreads == "" {
 		t = append(t, toolSluiceN)
 	}
 	if b.dbz.home != "" {
@@ -34,12 +34,43 @@ func (b *bench) snapshotTools() []string {
 	return t
 }
 
+// threadsKey is Debezium's key for parallel snapshots.
+const threadsKey = "snapshot.max.threads"
+
+// threadsCheck says why sluice-n cannot run: -snapshot-threads asks for
+// no more than one thread, or the sluice binary does not define
+// snapshot.max.threads (its connector-plugins config lists the keys it
+// honours; a key it accepts without honouring is not listed), so a run
+// would be a 1-thread run under another name. "" when it can run.
+func (b *bench) threadsCheck(ctx context.Context) string {
+	if b.o.snapThr <= 1 {
+		return fmt.Sprintf("-snapshot-threads %d", b.o.snapThr)
+	}
+	srv, err := startSluice(ctx, b.o.sluiceBin, b.o.brokers, b.offsetsTopic())
+	if err != nil {
+		return "could not ask sluice: " + err.Error()
+	}
+	defer srv.stop()
+	class := "io.debezium.connector.postgresql.PostgresConnector"
+	if b.o.source == "mysql" {
+		class = "io.debezium.connector.mariadb.MariaDbConnector"
+	}
+	ok, err := srv.definesKey(class, threadsKey)
+	switch {
+	case err != nil:
+		return "could not ask sluice: " + err.Error()
+	case !ok:
+		return "sluice does not honour " + threadsKey + " yet"
+	}
+	return ""
+}
+
 // snapshotExtra is the connector config of a snapshot run of tool: an
 // initial snapshot, and for sluice-n the threads.
 func (b *bench) snapshotExtra(tool string) map[string]string {
 	extra := map[string]string{"snapshot.mode": "initial"}
 	if tool == toolSluiceN {
-		extra["snapshot.max.threads"] = strconv.Itoa(b.o.snapThr)
+		extra[threadsKey] = strconv.Itoa(b.o.snapThr)
 	}
 	return extra
 }

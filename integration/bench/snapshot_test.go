@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +131,35 @@ func TestSnapshotGoal(t *testing.T) {
 	delete(b.results[sc.name], toolDebezium)
 	if got := b.snapshotGoal(sc); !strings.HasSuffix(got, "Debezium: n/a") {
 		t.Errorf("without Debezium: %q", got)
+	}
+}
+
+func TestDefinesKey(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/connector-plugins/io.debezium.connector.postgresql.PostgresConnector/config" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`[{"name":"snapshot.mode","type":"STRING"},{"name":"snapshot.max.threads","type":"INT"}]`))
+	}))
+	defer ts.Close()
+	s := &sluiceServer{url: ts.URL}
+	cases := []struct {
+		class, key string
+		want, err  bool
+	}{
+		{"io.debezium.connector.postgresql.PostgresConnector", threadsKey, true, false},
+		{"io.debezium.connector.postgresql.PostgresConnector", "snapshot.max.threads.multiplier", false, false},
+		{"io.debezium.connector.mariadb.MariaDbConnector", threadsKey, false, true},
+	}
+	for _, c := range cases {
+		got, err := s.definesKey(c.class, c.key)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("definesKey(%s, %s) = %v, %v; want %v, error %v", c.class, c.key, got, err, c.want, c.err)
+		}
+	}
+	b := &bench{o: options{snapThr: 1}}
+	if got := b.threadsCheck(t.Context()); got != "-snapshot-threads 1" {
+		t.Errorf("threadsCheck with one thread: %q", got)
 	}
 }
