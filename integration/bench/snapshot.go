@@ -89,6 +89,7 @@ func (b *bench) snapshotRun(ctx context.Context, sc scenario, run int) (err erro
 	if b.o.source == "mysql" {
 		return b.snapshotRunMySQL(ctx, sc, run)
 	}
+	defer b.dropTopicsSince(len(b.topics))
 	name := fmt.Sprintf("sluice_bench_%s_%d_snapshot", b.o.id, run)
 	fx, err := newFixture(ctx, b.o.dsn, name)
 	if err != nil {
@@ -149,6 +150,19 @@ func (b *bench) snapshotRun(ctx context.Context, sc scenario, run int) (err erro
 	return nil
 }
 
+// dropTopicsSince deletes the topics made since b.topics had n, at the end
+// of a snapshot run: a 10M-row table is gigabytes per tool, too much to
+// keep until the end of the bench.
+func (b *bench) dropTopicsSince(n int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := deleteTopics(ctx, b.o.brokers, b.topics[n:]...); err != nil {
+		b.logf("cleanup: %v", err)
+		return
+	}
+	b.topics = b.topics[:n]
+}
+
 func (b *bench) logMeasure(tool string, rows int, m measure) {
 	rec := ""
 	if m.Bytes > 0 {
@@ -161,6 +175,7 @@ func (b *bench) logMeasure(tool string, rows int, m measure) {
 // snapshotRunMySQL is the snapshot scenario on MariaDB: the read limit is
 // the SELECT streamed through go-mysql.
 func (b *bench) snapshotRunMySQL(ctx context.Context, sc scenario, run int) (err error) {
+	defer b.dropTopicsSince(len(b.topics))
 	name := fmt.Sprintf("sluice_bench_%s_%d_snapshot", b.o.id, run)
 	fx, err := newMyFixture(ctx, b.o.my, name)
 	if err != nil {
