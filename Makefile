@@ -25,7 +25,7 @@ help:
 	@echo "env-up            start the test servers (idempotent); env-down stops them"
 	@echo "env-status        show which test servers are up"
 	@echo "demo              run integration/demo.sh"
-	@echo "bench             env-up, then sluice against the decode limit and Debezium; writes BENCHMARKS.md (BENCH_FLAGS=...)"
+	@echo "bench             env-up, then sluice against the read/decode and Kafka write limits and Debezium (drains, latency, snapshot); writes BENCHMARKS.md (BENCH_FLAGS=...)"
 	@echo "bench-smoke       the benchmark harness in quick mode, checking counts only (servers must be up; make test runs it)"
 
 # A static binary: no cgo, so it runs on any Linux of the same architecture.
@@ -105,8 +105,8 @@ demo:
 	bash integration/demo.sh
 
 # The benchmark harness (integration/bench, BENCHMARKS.md). bench takes a while
-# (3 runs of 1M-row drains and 60 s live runs); pass e.g.
-# BENCH_FLAGS='-runs 1 -rows 200000 -note "machine was loaded"'.
+# (3 runs of 1M-row drains, 60 s live runs and a 10M-row snapshot); pass e.g.
+# BENCH_FLAGS='-runs 1 -rows 200000 -snapshot-rows 1000000 -note "machine was loaded"'.
 BENCH_FLAGS ?=
 
 bench: build

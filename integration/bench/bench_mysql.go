@@ -128,6 +128,9 @@ func (b *bench) drainRunMySQL(ctx context.Context, sc scenario, run int) (err er
 			}
 		case toolMyReader:
 			m, err = runMyReader(ctx, b.o.my, from, to, fx.Table, b.o.rows, serverID())
+		case toolFloor:
+			m, err = b.kafkaFloor(ctx, fx.Name+"_f."+fx.Table, b.o.rows,
+				recordShape{Connector: "mariadb", Op: "c", Prefix: fx.Name + "_f", DB: fx.Name, Table: "rows"})
 		case toolSluice, toolDebezium:
 			for _, p := range pipes {
 				if p.tool == t {
@@ -138,8 +141,7 @@ func (b *bench) drainRunMySQL(ctx context.Context, sc scenario, run int) (err er
 		if err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
-		b.logf("  %-15s %8s  %9.0f rows/s  cpu %6.2fs  rss %5.0f MiB", t, m.Wall.Round(time.Millisecond),
-			float64(b.o.rows)/m.Wall.Seconds(), m.Usage.CPU.Seconds(), float64(m.Usage.PeakRSS)/(1<<20))
+		b.logMeasure(t, b.o.rows, m)
 		b.add(sc.name, t, m)
 	}
 	return nil
@@ -148,7 +150,7 @@ func (b *bench) drainRunMySQL(ctx context.Context, sc scenario, run int) (err er
 // startMyPipe creates the tool's topic and consumer and starts the tool
 // stream-only at the end of the binlog.
 func (b *bench) startMyPipe(ctx context.Context, tool string, fx *myFixture) (*myPipe, error) {
-	prefix := fx.Name + "_" + tool[:1]
+	prefix := fx.Name + "_" + toolTag(tool)
 	p := &myPipe{tool: tool, prefix: prefix, topic: prefix + "." + fx.Table, name: prefix}
 	b.topics = append(b.topics, p.topic, prefix)
 	if err := createTopic(ctx, b.o.brokers, p.topic); err != nil {

@@ -28,6 +28,7 @@ type counter struct {
 	seen      []bool
 	distinct  int
 	records   int
+	bytes     int64 // keys, values and headers of the counted records
 	dups      int
 	warmed    int // warm-up records (id == want)
 	bad       int // records whose key or stamp could not be read
@@ -157,6 +158,10 @@ func (c *counter) add(r *kgo.Record, now time.Time) {
 	}
 	c.seen[id] = true
 	c.distinct++
+	c.bytes += int64(len(r.Key) + len(r.Value))
+	for _, h := range r.Headers {
+		c.bytes += int64(len(h.Key) + len(h.Value))
+	}
 	if stamp, ok := jsonInt(r.Value, `"stamp_ns":`); ok && stamp > 0 {
 		c.latencies = append(c.latencies, now.Sub(time.Unix(0, stamp)))
 	}

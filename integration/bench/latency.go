@@ -62,7 +62,7 @@ func (b *bench) latencyTool(ctx context.Context, sc scenario, run int, tool stri
 		return err
 	}
 	defer c.cl.Close()
-	p, err := b.startPipeline(ctx, tool, fx, slot, prefix)
+	p, err := b.startPipeline(ctx, tool, fx, slot, prefix, nil)
 	if err != nil {
 		return err
 	}

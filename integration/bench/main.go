@@ -49,6 +49,8 @@ type options struct {
 	cacheDir  string
 	note      string
 	only      string // comma-separated scenario names
+	snapRows  int    // rows of the snapshot scenario's table
+	snapThr   int    // snapshot.max.threads of the N-thread sluice run; <= 1: not run
 	source    string // postgres or mysql
 	pg        pgParams
 	my        myParams
@@ -61,6 +63,7 @@ type measure struct {
 	Wall    time.Duration
 	Usage   usage
 	Records int
+	Bytes   int64 // of the records the consumer counted (keys, values, headers); 0 when not counted
 	// latency runs
 	P50, P99, Max time.Duration
 	Rate          float64 // rows/s the generator achieved
@@ -77,6 +80,21 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "kafkafloor" {
 		if err := floorMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "kafkafloor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "kafkawrite" {
+		if err := writeFloorMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "kafkawrite:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && (os.Args[1] == "pgcopy" || os.Args[1] == "myselect") {
+		mode := map[string]func([]string) error{"pgcopy": pgCopyMain, "myselect": mySelectMain}[os.Args[1]]
+		if err := mode(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, os.Args[1]+":", err)
 			os.Exit(1)
 		}
 		return
@@ -119,7 +137,9 @@ func run() error {
 	flag.StringVar(&o.debezium, "debezium", "auto", "auto: fetch and run Debezium Server when it can be had (-smoke: only when cached); off")
 	flag.StringVar(&o.cacheDir, "cache-dir", envOr("SLUICE_ENV_CACHE", defaultCache()), "where Debezium is fetched to and unpacked")
 	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
-	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency)")
+	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency, snapshot)")
+	flag.IntVar(&o.snapRows, "snapshot-rows", 10_000_000, "snapshot: rows of the table")
+	flag.IntVar(&o.snapThr, "snapshot-threads", 4, "snapshot: also run sluice with snapshot.max.threads=N, when sluice defines the key (<= 1: not run)")
 	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres or mysql (the MariaDB of integration/env)")
 	var myAddr string
 	flag.StringVar(&myAddr, "mysql-addr", envOr("SLUICE_MYSQL_ADDR", "127.0.0.1:53306"), "MariaDB address (-source mysql)")
@@ -150,11 +170,12 @@ func run() error {
 		def("runs", func() { o.runs = 1 })
 		def("rate", func() { o.rate = 1000 })
 		def("duration", func() { o.duration = 5 * time.Second })
+		def("snapshot-rows", func() { o.snapRows = 20_000 })
 		o.out = ""
 	}
 	o.brokers = strings.Split(brokers, ",")
-	if o.rows < 1 || o.runs < 1 || o.rate < 1 || o.txnRows < 1 || o.latTxn < 1 || o.duration <= 0 {
-		return errors.New("-rows, -runs, -rate, -txn-rows, -latency-txn-rows and -duration must be positive")
+	if o.rows < 1 || o.runs < 1 || o.rate < 1 || o.txnRows < 1 || o.latTxn < 1 || o.duration <= 0 || o.snapRows < 1 {
+		return errors.New("-rows, -runs, -rate, -txn-rows, -latency-txn-rows, -duration and -snapshot-rows must be positive")
 	}
 	u, err := url.Parse(o.dsn)
 	if err != nil {
@@ -198,25 +219,35 @@ func run() error {
 		{name: "drain-small", title: fmt.Sprintf("drain %s rows, transactions of %d", count(o.rows), o.txnRows), txnRows: o.txnRows},
 		{name: "drain-large", title: fmt.Sprintf("drain %s rows, one transaction", count(o.rows)), txnRows: 0},
 		{name: "latency", title: fmt.Sprintf("live, %s rows/s for %s", count(o.rate), o.duration), latency: true},
+		{name: "snapshot", title: fmt.Sprintf("snapshot of a %s-row table", count(o.snapRows)), snapshot: true},
 	}
 	if o.source == "mysql" {
 		// Live latency is measured for Postgres only so far.
 		if slices.Contains(strings.Split(o.only, ","), "latency") {
 			return errors.New("-source mysql: the latency scenario is not implemented for MySQL yet")
 		}
-		scenarios = scenarios[:2]
+		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return s.latency })
 	}
 	if o.only != "" {
 		keep := strings.Split(o.only, ",")
 		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return !slices.Contains(keep, s.name) })
 	}
+	if slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.snapshot }) {
+		b2.noThreads = b2.threadsCheck(ctx)
+		if b2.noThreads != "" {
+			b2.logf("snapshot: sluice N threads: n/a (%s)", b2.noThreads)
+		}
+	}
 	started := time.Now()
 	for _, sc := range scenarios {
 		for r := 0; r < o.runs; r++ {
 			var err error
-			if sc.latency {
+			switch {
+			case sc.latency:
 				err = b2.latencyRun(ctx, sc, r)
-			} else {
+			case sc.snapshot:
+				err = b2.snapshotRun(ctx, sc, r)
+			default:
 				err = b2.drainRun(ctx, sc, r)
 			}
 			if err != nil {
@@ -258,18 +289,22 @@ func defaultCache() string {
 
 // scenario is one row group of the report.
 type scenario struct {
-	name    string
-	title   string
-	txnRows int // 0: one transaction
-	latency bool
+	name     string
+	title    string
+	txnRows  int // 0: one transaction
+	latency  bool
+	snapshot bool
 }
 
 // bench holds the results of every run.
 type bench struct {
-	o       options
-	dbz     debeziumDist
-	results map[string]map[string][]measure // scenario -> tool -> runs
-	topics  []string
+	o   options
+	dbz debeziumDist
+	// noThreads is why the snapshot's N-thread column is n/a ("" when
+	// sluice-n runs).
+	noThreads string
+	results   map[string]map[string][]measure // scenario -> tool -> runs
+	topics    []string
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -302,7 +337,23 @@ const (
 	toolMyReader = "go-mysql"
 	toolSluice   = "sluice"
 	toolDebezium = "debezium"
+	// The snapshot scenario's: the read limits and sluice with
+	// snapshot.max.threads.
+	toolCopy    = "COPY"
+	toolSelect  = "SELECT"
+	toolSluiceN = "sluice-n"
 )
+
+// toolTag is the short name of a tool in topic prefixes and slot names.
+func toolTag(tool string) string {
+	switch tool {
+	case toolSluiceN:
+		return "n"
+	case toolFloor:
+		return "f"
+	}
+	return strings.ToLower(tool[:1])
+}
 
 // limitTools are the source's two limit readers: the database's own client
 // and a minimal Go reader.
@@ -317,7 +368,7 @@ func (b *bench) tools(latency bool) []string {
 	var t []string
 	if !latency {
 		lt := b.limitTools()
-		t = append(t, lt[0], lt[1])
+		t = append(t, lt[0], lt[1], toolFloor)
 	}
 	t = append(t, toolSluice)
 	if b.dbz.home != "" {
@@ -356,6 +407,9 @@ func (b *bench) drainRun(ctx context.Context, sc scenario, run int) (err error) 
 	tools := order(b.tools(false), run)
 	slots := map[string]string{}
 	for _, t := range tools {
+		if t == toolFloor {
+			continue
+		}
 		s, err := fx.slot(ctx, strings.TrimPrefix(t, "pg_"))
 		if err != nil {
 			return err
@@ -384,22 +438,27 @@ func (b *bench) drainRun(ctx context.Context, sc scenario, run int) (err error) 
 			m.Records = b.o.rows
 		case toolReader:
 			m, err = runPgReader(ctx, b.o.dsn, slots[t], fx.Pub, endpos, b.o.rows)
+		case toolFloor:
+			m, err = b.kafkaFloor(ctx, fx.Name+"_f."+fx.Table, b.o.rows,
+				recordShape{Connector: "postgresql", Op: "c", Prefix: fx.Name + "_f", DB: b.o.pg.DB, Schema: "public", Table: fx.Name})
 		case toolSluice, toolDebezium:
-			m, err = b.drainPipeline(ctx, t, fx, slots[t])
+			m, err = b.drainPipeline(ctx, t, fx, slots[t], nil)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
-		b.logf("  %-15s %8s  %9.0f rows/s  cpu %6.2fs  rss %5.0f MiB", t, m.Wall.Round(time.Millisecond),
-			float64(b.o.rows)/m.Wall.Seconds(), m.Usage.CPU.Seconds(), float64(m.Usage.PeakRSS)/(1<<20))
+		b.logMeasure(t, b.o.rows, m)
 		b.add(sc.name, t, m)
 	}
 	return nil
 }
 
 // drainTimeout bounds one tool's drain: generous, so only a stuck tool hits it.
-func (b *bench) drainTimeout() time.Duration {
-	return 2*time.Minute + time.Duration(b.o.rows/2000)*time.Second
+func (b *bench) drainTimeout() time.Duration { return b.timeoutFor(b.o.rows) }
+
+// timeoutFor bounds one tool's run over rows rows.
+func (b *bench) timeoutFor(rows int) time.Duration {
+	return 2*time.Minute + time.Duration(rows/2000)*time.Second
 }
 
 // pipeline is sluice or Debezium, started on one slot for one measurement.
@@ -414,11 +473,15 @@ type pipeline struct {
 	streaming chan struct{}
 }
 
-// startPipeline starts tool on slot, writing to topic prefix.
-func (b *bench) startPipeline(ctx context.Context, tool string, fx *fixture, slot, prefix string) (*pipeline, error) {
+// startPipeline starts tool on slot, writing to topic prefix; extra keys
+// are added to (or replace) the connector config.
+func (b *bench) startPipeline(ctx context.Context, tool string, fx *fixture, slot, prefix string, extra map[string]string) (*pipeline, error) {
 	cfg := pgConnectorConfig(b.o.pg, prefix, fx.Table, slot, fx.Pub)
+	for k, v := range extra {
+		cfg[k] = v
+	}
 	switch tool {
-	case toolSluice:
+	case toolSluice, toolSluiceN:
 		srv, err := startSluice(ctx, b.o.sluiceBin, b.o.brokers, b.offsetsTopic())
 		if err != nil {
 			return nil, err
@@ -439,28 +502,33 @@ func (b *bench) startPipeline(ctx context.Context, tool string, fx *fixture, slo
 }
 
 // drainPipeline measures sluice or Debezium from connector start until a
-// read_committed consumer has seen the last row of the backlog.
-func (b *bench) drainPipeline(ctx context.Context, tool string, fx *fixture, slot string) (measure, error) {
-	prefix := fx.Name + "_" + tool[:1]
+// read_committed consumer has seen the last row of the backlog (or of the
+// table, for a snapshot: extra sets snapshot.mode).
+func (b *bench) drainPipeline(ctx context.Context, tool string, fx *fixture, slot string, extra map[string]string) (measure, error) {
+	rows := b.o.rows
+	if extra["snapshot.mode"] == "initial" {
+		rows = b.o.snapRows
+	}
+	prefix := fx.Name + "_" + toolTag(tool)
 	topic := prefix + "." + fx.Table
 	b.topics = append(b.topics, topic)
 	if err := createTopic(ctx, b.o.brokers, topic); err != nil {
 		return measure{}, err
 	}
-	c, err := startCounter(ctx, b.o.brokers, topic, b.o.rows)
+	c, err := startCounter(ctx, b.o.brokers, topic, rows)
 	if err != nil {
 		return measure{}, err
 	}
 	defer c.cl.Close()
-	p, err := b.startPipeline(ctx, tool, fx, slot, prefix)
+	p, err := b.startPipeline(ctx, tool, fx, slot, prefix, extra)
 	if err != nil {
 		return measure{}, err
 	}
 	defer p.stop()
-	if err := b.waitDelivered(ctx, c, p.healthy, b.drainTimeout()); err != nil {
+	if err := b.waitDelivered(ctx, c, p.healthy, b.timeoutFor(rows)); err != nil {
 		return measure{}, err
 	}
-	m := measure{Wall: c.last.Sub(p.t0)}
+	m := measure{Wall: c.last.Sub(p.t0), Bytes: c.bytes}
 	if m.Usage, err = procUsage(p.pid); err != nil {
 		return measure{}, err
 	}

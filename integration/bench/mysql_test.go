@@ -89,10 +89,10 @@ func TestMariadbBinlogArgs(t *testing.T) {
 func TestColumnsPerSource(t *testing.T) {
 	pg := &bench{o: options{source: "postgres"}}
 	my := &bench{o: options{source: "mysql"}}
-	if c := pg.columns(); c[1] != toolRecv || c[2] != toolReader {
+	if c := pg.columns(pg.drainLayout()); c[1] != toolRecv || c[2] != toolReader {
 		t.Errorf("postgres columns %v", c)
 	}
-	if c := my.columns(); c[1] != toolMyBinlog || c[2] != toolMyReader {
+	if c := my.columns(my.drainLayout()); c[1] != toolMyBinlog || c[2] != toolMyReader {
 		t.Errorf("mysql columns %v", c)
 	}
 	if !slices.Contains(my.tools(false), toolMyReader) || slices.Contains(my.tools(false), toolRecv) {

@@ -56,6 +56,16 @@ func (f *fixture) exec(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
+// query runs one query on a fresh connection and scans its one row.
+func (f *fixture) query(ctx context.Context, q string, dest ...any) error {
+	conn, err := pgx.Connect(ctx, f.dsn)
+	if err != nil {
+		return fmt.Errorf("connect to postgres: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return conn.QueryRow(ctx, q).Scan(dest...)
+}
+
 // payloadExpr makes the payload column from g: 80 characters of hex, so a row
 // (two bigints and the text) is about 100 bytes and compresses like real data.
 const payloadExpr = "left(md5(g::text) || md5((g * 7)::text) || md5((-g)::text), 80)"

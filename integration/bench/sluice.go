@@ -90,6 +90,33 @@ func startSluice(ctx context.Context, bin string, brokers []string, offsetsTopic
 	}
 }
 
+// definesKey says whether GET /connector-plugins/{class}/config lists key:
+// the keys the daemon honours (keys it accepts without honouring are not
+// listed).
+func (s *sluiceServer) definesKey(class, key string) (bool, error) {
+	resp, err := http.Get(s.url + "/connector-plugins/" + class + "/config")
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return false, fmt.Errorf("GET /connector-plugins/%s/config: %s: %s", class, resp.Status, b)
+	}
+	var keys []struct {
+		Name string `json:"name"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&keys); err != nil {
+		return false, fmt.Errorf("GET /connector-plugins/%s/config: %w", class, err)
+	}
+	for _, k := range keys {
+		if k.Name == key {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // register POSTs a connector.
 func (s *sluiceServer) register(name string, cfg map[string]string) error {
 	body, _ := json.Marshal(map[string]any{"name": name, "config": cfg})
