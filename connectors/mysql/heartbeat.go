@@ -58,7 +58,7 @@ func (d *decoder) heartbeat(ctx context.Context) error {
 	}
 	pos := change.Position{Tx: at, Last: true, State: state}
 	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
-	return d.queue(ctx, &item{ev: ev, size: 256 + len(state)})
+	return d.queue(ctx, &item{Ev: ev, Size: 256 + len(state)})
 }
 
 // heartbeatAction runs heartbeat.action.query, connecting first when

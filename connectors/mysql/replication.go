@@ -443,12 +443,12 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 	if !d.inTx {
 		return nil
 	}
-	if d.buf.ev != nil {
+	if d.buf.Ev != nil {
 		// The last event carries Last, so that a checkpoint at it resumes
 		// after the transaction.
-		d.buf.ev.Pos.Last = true
+		d.buf.Ev.Pos.Last = true
 		if d.tx != nil && d.tx.Total() > 0 {
-			d.buf.ev.TxEnd = d.tx.End(d.txMetaID(), d.txTime(h.Timestamp))
+			d.buf.Ev.TxEnd = d.tx.End(d.txMetaID(), d.txTime(h.Timestamp))
 		}
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
@@ -488,7 +488,7 @@ func (d *decoder) queue(ctx context.Context, it *item) error {
 	if err := d.send(ctx, *it); err != nil {
 		return err
 	}
-	d.sent, d.hasSent = it.ev.Pos, true
+	d.sent, d.hasSent = it.Ev.Pos, true
 	d.progressed = true
 	return nil
 }
@@ -969,12 +969,12 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 			ev.TxBegin = d.tx.Begin(id, d.txTime(d.beginTS))
 		}
 	}
-	if d.buf.ev != nil {
+	if d.buf.Ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
 		}
 	}
-	d.buf = item{ev: ev, size: size}
+	d.buf = item{Ev: ev, Size: size}
 	return nil
 }
 
@@ -1202,12 +1202,12 @@ func (d *decoder) emptyTx(ctx context.Context, h *replication.EventHeader) error
 		return err
 	}
 	id := d.txMetaID()
-	it := item{ev: &change.Event{
+	it := item{Ev: &change.Event{
 		Message: d.tx.Begin(id, d.txTime(d.beginTS)),
 		TxEnd:   d.tx.End(id, d.txTime(h.Timestamp)),
 		Commit:  d.txTime(h.Timestamp),
 		Pos:     change.Position{Tx: d.txOrder, TxID: d.txid, Index: 0, Last: true, State: d.stateJSON},
-	}, size: 256}
+	}, Size: 256}
 	return d.queue(ctx, &it)
 }
 

@@ -54,7 +54,7 @@ func (st *Stream) heartbeatLoop(ctx context.Context) {
 			var err error
 			if conn, err = st.heartbeatAction(ctx, conn); err != nil {
 				if ctx.Err() == nil {
-					_ = st.send(ctx, item{err: err})
+					_ = st.send(ctx, item{Err: err})
 				}
 				return
 			}
@@ -133,7 +133,7 @@ func (d *decoder) heartbeat(send func(item) error) error {
 	}
 	pos := change.Position{Tx: at, Last: true, State: d.stateJSON}
 	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
-	return send(item{ev: ev, size: 256, end: &txEnd{commit: at, end: d.consumed, events: true}})
+	return send(item{Ev: ev, Size: 256, End: &txEnd{Commit: at, End: d.consumed, Events: true}})
 }
 
 // read records that the stream has read the WAL up to end.
