@@ -44,7 +44,7 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("%d heartbeats while none is due", n)
 	}
 
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x2000) // the server's answer to the ping: same WAL end
 	hbs := h.heartbeats()
 	if len(hbs) != 1 {
@@ -57,7 +57,7 @@ func TestHeartbeatPositions(t *testing.T) {
 	if e := hbs[0].End; e == nil || !e.Events || e.Commit != 0x1fff || e.End != 0x2000 {
 		t.Errorf("txEnd %+v, want commit 0x1fff end 0x2000 with events", e)
 	}
-	if h.st.hbDue.Load() {
+	if h.st.hb.Due() {
 		t.Error("heartbeat still due after it was emitted")
 	}
 	if m := hbs[0].Ev.Message; m.Key[0] != "srv" || !m.NoContextHeaders || !m.FullTopic {
@@ -69,7 +69,7 @@ func TestHeartbeatPositions(t *testing.T) {
 	msgs := tx(0x3000, 7, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("1", "a", "\x00n", `\x00`)})
 	msgs[2].(*pglogrepl.CommitMessage).TransactionEndLSN = 0x3040 // a commit record is longer than 8 bytes
 	h.feed(msgs[:2]...)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x3100)
 	if n := len(h.heartbeats()); n != 0 {
 		t.Fatalf("%d heartbeats inside a transaction", n)
@@ -90,7 +90,7 @@ func TestHeartbeatPositions(t *testing.T) {
 	// Resumed at a checkpoint ahead of the stream: no heartbeat until the
 	// stream has read past it.
 	h = newHarness(t, heartbeatConfig(), ti, &change.Position{Tx: 0x4fff, Last: true}, nil)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x4000)
 	if n := len(h.heartbeats()); n != 0 {
 		t.Fatalf("%d heartbeats behind the checkpoint", n)
@@ -117,7 +117,7 @@ func TestHeartbeatAfterMessage(t *testing.T) {
 	h := newHarness(t, heartbeatConfig(), ti, nil, nil)
 	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x6040, Prefix: "p", Content: []byte("c")}
 	h.feed(msg)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x6040)
 	after := tx(0x6040, 8, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("2", "b", "\x00n", `\x00`)})
 	after[2].(*pglogrepl.CommitMessage).TransactionEndLSN = 0x6080
@@ -144,7 +144,7 @@ func TestHeartbeatAckConfirms(t *testing.T) {
 	ti := testTable(t, 'd')
 	h := newHarness(t, heartbeatConfig(), ti, nil, nil)
 	h.feed(tx(0x3000, 7, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("1", "a", "\x00n", `\x00`)})...)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x9000)
 	for _, it := range h.items {
 		if it.End != nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -395,10 +394,10 @@ type Stream struct {
 	mu     sync.Mutex
 	closed bool // under mu
 
-	// hbDue is set by the heartbeat loop and cleared by the decoder when it
-	// emits the heartbeat; hbPing asks the status loop for a status update
-	// that requests the server's reply (heartbeat.go).
-	hbDue  atomic.Bool
+	// hb's due flag is set by the heartbeat loop and cleared by the decoder
+	// when it emits the heartbeat; hbPing asks the status loop for a status
+	// update that requests the server's reply (heartbeat.go).
+	hb     *capture.HeartbeatClock
 	hbPing chan struct{}
 }
 
@@ -420,6 +419,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		pipe:     capture.NewPipe(k.QueueEvents, k.QueueBytes, &ConnError{Op: "read stream", Err: errors.New("stream closed")}, acks),
 		acks:     acks,
 		stopSt:   make(chan struct{}),
+		hb:       capture.NewHeartbeatClock(cfg.Heartbeat.Interval),
 		hbPing:   make(chan struct{}, 1),
 	}
 }
