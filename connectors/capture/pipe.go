@@ -142,13 +142,13 @@ func (p *Pipe) Ack(pos change.Position) error {
 	return nil
 }
 
-// Close stops the producer goroutine and waits for it (and so for release).
-// It returns false when the pipe was closed already.
-func (p *Pipe) Close() bool {
+// Close stops the producer goroutine and waits for it (and so for
+// release). A second Close does nothing.
+func (p *Pipe) Close() {
 	p.mu.Lock()
 	if p.done {
 		p.mu.Unlock()
-		return false
+		return
 	}
 	p.done = true
 	p.mu.Unlock()
@@ -156,7 +156,6 @@ func (p *Pipe) Close() bool {
 		p.cancel()
 	}
 	p.wg.Wait()
-	return true
 }
 
 // Acker is the acknowledgement bookkeeping of a database that keeps a
