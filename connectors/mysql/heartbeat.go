@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -26,18 +28,18 @@ import (
 // heartbeatTick makes a heartbeat due, emits it if the stream is between
 // transactions, and runs the action query.
 func (d *decoder) heartbeatTick(ctx context.Context) error {
-	d.hbDue = true
+	d.hb.SetDue()
 	if err := d.heartbeat(ctx); err != nil {
 		return err
 	}
-	return d.heartbeatAction(ctx)
+	return d.action.Run(ctx)
 }
 
 // heartbeat emits the heartbeat record when one is due and the stream is
 // between transactions. It emits nothing while the stream has not passed
 // the checkpoint it resumed from (the checkpoint must not move back).
 func (d *decoder) heartbeat(ctx context.Context) error {
-	if !d.hbDue || d.inTx || d.pend != nil {
+	if !d.hb.Due() || d.inTx || d.pend != nil {
 		return nil
 	}
 	at := orderOf(d.after.binlogPos)
@@ -51,91 +53,63 @@ func (d *decoder) heartbeat(ctx context.Context) error {
 		}
 		d.cp = nil
 	}
-	d.hbDue = false
+	d.hb.Emitted()
 	state, err := json.Marshal(cpState{Restart: d.after, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
 	if err != nil {
 		return err
 	}
 	pos := change.Position{Tx: at, Last: true, State: state}
 	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
-	return d.queue(ctx, &item{ev: ev, size: 256 + len(state)})
+	return d.queue(ctx, &item{Ev: ev, Size: 256 + len(state)})
 }
 
-// heartbeatAction runs heartbeat.action.query, connecting first when
-// needed. As in Debezium, an error the server reports with SQL state 42000
-// (no access to the database, or a syntax error) or 3D000 (no database
-// selected) fails the connector; any other error, or a lost connection, is
-// logged and the heartbeat goes on.
-func (d *decoder) heartbeatAction(ctx context.Context) error {
-	q := d.cfg.Heartbeat.ActionQuery
-	if q == "" {
-		return nil
+// newHeartbeat gives the decoder its heartbeat clock and action.
+func (d *decoder) newHeartbeat() {
+	d.hb = capture.NewHeartbeatClock(d.cfg.Heartbeat.Interval)
+	d.action = &capture.HeartbeatAction{
+		Query:    d.cfg.Heartbeat.ActionQuery,
+		Log:      d.st.log,
+		Connect:  d.actionConn,
+		Classify: d.classifyActionError,
 	}
-	if d.hbConn == nil {
-		c, err := connect(ctx, d.cfg)
-		if err != nil {
-			d.st.log.Warn("heartbeat.action.query: cannot connect; trying again at the next heartbeat", "err", err)
-			return nil
-		}
-		d.hbConn = c
+}
+
+// actionConn is the connection heartbeat.action.query runs on.
+type actionConn struct{ c *client.Conn }
+
+func (d *decoder) actionConn(ctx context.Context) (capture.ActionConn, error) {
+	c, err := connect(ctx, d.cfg)
+	if err != nil {
+		return nil, err
 	}
-	// A statement that hangs (a lock wait) holds the stream, which runs it:
-	// bound it as the Postgres source does.
-	_ = d.hbConn.SetDeadline(time.Now().Add(heartbeatActionTimeout))
-	_, err := d.hbConn.Execute(q)
-	if err == nil {
-		d.st.log.Debug("heartbeat action query executed")
-		return nil
-	}
+	return actionConn{c}, nil
+}
+
+// Exec runs q. A statement that hangs (a lock wait) holds the stream, which
+// runs it: bound it as the Postgres source does.
+func (a actionConn) Exec(_ context.Context, q string) error {
+	_ = a.c.SetDeadline(time.Now().Add(capture.ActionTimeout))
+	_, err := a.c.Execute(q)
+	return err
+}
+
+func (a actionConn) Close() { a.c.Close() }
+
+// classifyActionError sorts an error of heartbeat.action.query. As in
+// Debezium, an error the server reports with SQL state 42000 (no access to
+// the database, or a syntax error) or 3D000 (no database selected) fails
+// the connector; any other error, or a lost connection, is logged and the
+// heartbeat goes on (capture.HeartbeatAction).
+func (d *decoder) classifyActionError(err error) (state string, server bool, fatal error) {
 	var my *gomysql.MyError
-	if errors.As(err, &my) {
-		if my.State == "42000" || my.State == "3D000" {
-			return fmt.Errorf("%s: heartbeat.action.query failed (SQL state %s): %w: fix the statement (name the database of its tables) or grant what it needs, or remove heartbeat.action.query", d.cfg.Flavor(), my.State, err)
-		}
-		d.st.log.Error("heartbeat.action.query failed; the heartbeat goes on", "sqlstate", my.State, "err", err)
-		return nil
+	if !errors.As(err, &my) {
+		return "", false, nil
 	}
-	d.st.log.Warn("heartbeat.action.query failed; reconnecting at the next heartbeat", "err", err)
-	d.closeHeartbeatConn()
-	return nil
-}
-
-// heartbeatActionTimeout bounds one run of heartbeat.action.query.
-const heartbeatActionTimeout = 30 * time.Second
-
-func (d *decoder) closeHeartbeatConn() {
-	if d.hbConn != nil {
-		d.hbConn.Close()
-		d.hbConn = nil
+	if my.State == "42000" || my.State == "3D000" {
+		return my.State, true, fmt.Errorf("%s: heartbeat.action.query failed (SQL state %s): %w: fix the statement (name the database of its tables) or grant what it needs, or remove heartbeat.action.query", d.cfg.Flavor(), my.State, err)
 	}
+	return my.State, true, nil
 }
 
-// heartbeatTimer is the context the binlog reader waits with: it ends at
-// the next heartbeat (never when heartbeats are off).
-type heartbeatTimer struct {
-	parent   context.Context
-	interval time.Duration
-	ctx      context.Context
-	cancel   context.CancelFunc
-}
-
-func newHeartbeatTimer(parent context.Context, interval time.Duration) *heartbeatTimer {
-	t := &heartbeatTimer{parent: parent, interval: interval, ctx: parent, cancel: func() {}}
-	t.reset()
-	return t
-}
-
-// reset starts the wait for the next heartbeat.
-func (t *heartbeatTimer) reset() {
-	t.cancel()
-	if t.interval > 0 {
-		t.ctx, t.cancel = context.WithTimeout(t.parent, t.interval)
-	}
-}
-
-// fired reports whether the timer, not the parent, ended the wait.
-func (t *heartbeatTimer) fired() bool {
-	return t.interval > 0 && t.parent.Err() == nil && t.ctx.Err() != nil
-}
-
-func (t *heartbeatTimer) stop() { t.cancel() }
+// closeHeartbeatConn closes the connection of heartbeat.action.query.
+func (d *decoder) closeHeartbeatConn() { d.action.Close() }

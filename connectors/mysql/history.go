@@ -523,7 +523,7 @@ const historyQuietPolls = 30
 // just emitted, its history record, when the connector keeps a history and
 // the event was not skipped (emit holds it back as the buffered event).
 func (d *decoder) history(ev *change.Event, h *replication.EventHeader, db, ddl string, tcs []any, prevs []string) error {
-	if d.cfg.HistoryTopic == "" || d.buf.ev != ev {
+	if d.cfg.HistoryTopic == "" || d.buf.Ev != ev {
 		return nil
 	}
 	pos := histPosition{TsSec: int64(h.Timestamp), File: d.txStart.File, Pos: d.txStart.Pos, GTIDs: d.txStart.GTIDs,

@@ -13,11 +13,11 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 	shopspring "github.com/shopspring/decimal"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
@@ -119,18 +119,18 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 	if st.knobs.OnDumpConnection != nil {
 		st.knobs.OnDumpConnection(syncer.LastConnectionID())
 	}
-	hb := newHeartbeatTimer(ctx, st.cfg.Heartbeat.Interval)
-	defer hb.stop()
+	d.hb.Start(ctx)
+	defer d.hb.Stop()
 	for {
-		ev, err := streamer.GetEvent(hb.ctx)
+		ev, err := streamer.GetEvent(d.hb.Wait())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if hb.fired() && errors.Is(err, context.DeadlineExceeded) {
+			if d.hb.Fired() && errors.Is(err, context.DeadlineExceeded) {
 				// A heartbeat is due; the event that may be waiting
 				// stays in the streamer for the next GetEvent.
-				hb.reset()
+				d.hb.Reset()
 				if err := d.heartbeatTick(ctx); err != nil {
 					return err
 				}
@@ -275,10 +275,10 @@ type decoder struct {
 	// transaction whose GTID source is filtered out (gtid.source.*).
 	rowsQuery  string
 	ignoreRows bool
-	// hbDue is set when a heartbeat is due and cleared when it is emitted;
-	// hbConn runs heartbeat.action.query (heartbeat.go).
-	hbDue  bool
-	hbConn *client.Conn
+	// hb says when a heartbeat is due; action runs heartbeat.action.query
+	// (heartbeat.go).
+	hb     *capture.HeartbeatClock
+	action *capture.HeartbeatAction
 
 	// What row events are built from: the boxed source values they share,
 	// the source block of the rows event in progress, and chunks that
@@ -309,6 +309,7 @@ type tmInfo struct {
 func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpState) (*decoder, error) {
 	d := &decoder{st: st, cfg: st.cfg, send: st.send, tmap: map[uint64]*tmInfo{}, cp: cp, after: start, file: start.File}
 	d.tableDef = d.readTableDef
+	d.newHeartbeat()
 	if st.cfg.TxMetadata {
 		d.tx = txmeta.New(st.cfg.TxTopic)
 	}
@@ -443,12 +444,12 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 	if !d.inTx {
 		return nil
 	}
-	if d.buf.ev != nil {
+	if d.buf.Ev != nil {
 		// The last event carries Last, so that a checkpoint at it resumes
 		// after the transaction.
-		d.buf.ev.Pos.Last = true
+		d.buf.Ev.Pos.Last = true
 		if d.tx != nil && d.tx.Total() > 0 {
-			d.buf.ev.TxEnd = d.tx.End(d.txMetaID(), d.txTime(h.Timestamp))
+			d.buf.Ev.TxEnd = d.tx.End(d.txMetaID(), d.txTime(h.Timestamp))
 		}
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
@@ -488,7 +489,7 @@ func (d *decoder) queue(ctx context.Context, it *item) error {
 	if err := d.send(ctx, *it); err != nil {
 		return err
 	}
-	d.sent, d.hasSent = it.ev.Pos, true
+	d.sent, d.hasSent = it.Ev.Pos, true
 	d.progressed = true
 	return nil
 }
@@ -969,12 +970,12 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 			ev.TxBegin = d.tx.Begin(id, d.txTime(d.beginTS))
 		}
 	}
-	if d.buf.ev != nil {
+	if d.buf.Ev != nil {
 		if err := d.queue(ctx, &d.buf); err != nil {
 			return err
 		}
 	}
-	d.buf = item{ev: ev, size: size}
+	d.buf = item{Ev: ev, Size: size}
 	return nil
 }
 
@@ -1202,12 +1203,12 @@ func (d *decoder) emptyTx(ctx context.Context, h *replication.EventHeader) error
 		return err
 	}
 	id := d.txMetaID()
-	it := item{ev: &change.Event{
+	it := item{Ev: &change.Event{
 		Message: d.tx.Begin(id, d.txTime(d.beginTS)),
 		TxEnd:   d.tx.End(id, d.txTime(h.Timestamp)),
 		Commit:  d.txTime(h.Timestamp),
 		Pos:     change.Position{Tx: d.txOrder, TxID: d.txid, Index: 0, Last: true, State: d.stateJSON},
-	}, size: 256}
+	}, Size: 256}
 	return d.queue(ctx, &it)
 }
 

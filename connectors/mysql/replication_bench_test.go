@@ -362,7 +362,7 @@ func queuedMemory(tb testing.TB, n int, fast bool) (heap, estimate float64) {
 	var counted int
 	d := newBenchDecoder(tb, func(it item) {
 		held = append(held, it)
-		counted += it.size
+		counted += it.Size
 	})
 	held = make([]item, 0, n+benchRowsPerEvent)
 	startLargeTx(tb, d)
@@ -433,11 +433,11 @@ func BenchmarkStreamHandover(b *testing.B) {
 	b.ResetTimer()
 	go func() {
 		for i := 0; i < b.N; i++ {
-			if err := st.send(ctx, item{ev: ev, size: 816}); err != nil {
+			if err := st.send(ctx, item{Ev: ev, Size: 816}); err != nil {
 				panic(err)
 			}
 		}
-		_ = st.send(ctx, item{eof: true})
+		_ = st.send(ctx, item{EOF: true})
 	}()
 	n := 0
 	for {

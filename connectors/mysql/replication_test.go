@@ -109,7 +109,7 @@ func newHarness(t *testing.T, info serverInfo, start restartPoint, cp *change.Po
 	}
 	h := &harness{t: t, st: st, d: d}
 	d.send = func(_ context.Context, it item) error {
-		h.out = append(h.out, it.ev)
+		h.out = append(h.out, it.Ev)
 		return nil
 	}
 	return h

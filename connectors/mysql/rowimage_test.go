@@ -665,7 +665,7 @@ func (r *diffRun) compare() {
 	for i := range r.gotP {
 		p, f := r.gotP[i], r.gotF[i]
 		if !reflect.DeepEqual(p, f) {
-			r.tb.Fatalf("event %d differs:\n go-mysql %+v\n fast     %+v", i, *p.ev, *f.ev)
+			r.tb.Fatalf("event %d differs:\n go-mysql %+v\n fast     %+v", i, *p.Ev, *f.Ev)
 		}
 	}
 	r.emitted += len(r.gotP)

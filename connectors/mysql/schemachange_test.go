@@ -43,7 +43,7 @@ func newDDLHarness(t *testing.T, start restartPoint, cp *change.Position, state 
 	}
 	h := &harness{t: t, st: st, d: d}
 	d.send = func(_ context.Context, it item) error {
-		h.out = append(h.out, it.ev)
+		h.out = append(h.out, it.Ev)
 		return nil
 	}
 	d.tableDef = func(_ context.Context, db, table string) (change.StructValue, error) {

@@ -152,7 +152,7 @@ func (st *Stream) emitSnapshotDDL(ctx context.Context, run *snapshotRun, recs []
 			}
 			ev.Raw = raw
 		}
-		if err := st.send(ctx, item{ev: ev, size: 512 + 2*len(r.ddl)}); err != nil {
+		if err := st.send(ctx, item{Ev: ev, Size: 512 + 2*len(r.ddl)}); err != nil {
 			return err
 		}
 	}

@@ -8,14 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
-	"github.com/sluicecdc/sluice/connectors/queue"
 )
 
 // Knobs are test hooks and tuning limits. The zero value means defaults.
@@ -209,13 +207,9 @@ func checkBinlogAvailable(q *client.Conn, at restartPoint) error {
 	return nil
 }
 
-// item is one entry of the queue between the producer and Next.
-type item struct {
-	ev   *change.Event
-	size int
-	err  error
-	eof  bool
-}
+// item is one entry of the queue between the producer and Next (its End
+// is always nil: a binlog needs no acknowledgement).
+type item = capture.Item
 
 // Stream is an open capture: Next yields events.
 type Stream struct {
@@ -243,17 +237,8 @@ type Stream struct {
 
 	versionsGen int // counts the changes of versions after Open
 
-	items  *queue.Queue[item]
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	mu     sync.Mutex
-	closed bool
-
-	// consumer side (Next), single goroutine by contract
-	sticky error
-	batch  []item // taken from items, not yet returned from batch[bi] on
-	bi     int
+	// pipe runs the producer and hands its items to Next.
+	pipe *capture.Pipe
 }
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream {
@@ -286,7 +271,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs, info serverInfo) *Stream 
 		models:      map[string]*ddlTable{},
 		dbCharsets:  map[string]string{},
 		warned:      map[string]bool{},
-		items:       queue.New[item](k.QueueEvents, k.QueueBytes),
+		pipe:        capture.NewPipe(k.QueueEvents, k.QueueBytes, &ConnError{Op: "read stream", Err: errors.New("stream closed")}, nil),
 	}
 }
 
@@ -329,23 +314,7 @@ func (st *Stream) schemasSnapshot() map[string]schemaVer {
 
 // start runs the producer goroutine.
 func (st *Stream) start(plan *openPlan) {
-	ctx, cancel := context.WithCancel(context.Background())
-	st.cancel = cancel
-	st.wg.Add(1)
-	go func() {
-		defer st.wg.Done()
-		defer st.items.Close()
-		defer st.q.Close()
-		err := change.Guard(func() error { return st.produce(ctx, plan) })
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		if errors.Is(err, io.EOF) {
-			_ = st.send(ctx, item{eof: true})
-			return
-		}
-		_ = st.send(ctx, item{err: err})
-	}()
+	st.pipe.Start(func(ctx context.Context) error { return st.produce(ctx, plan) }, func() { st.q.Close() })
 }
 
 func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
@@ -378,41 +347,10 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 }
 
 // send queues it for Next, waiting for room (by count and by bytes).
-func (st *Stream) send(ctx context.Context, it item) error {
-	return st.items.Put(ctx, it, it.size)
-}
+func (st *Stream) send(ctx context.Context, it item) error { return st.pipe.Send(ctx, it) }
 
 // Next returns the next event. Cancelling ctx loses nothing.
-func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
-	for {
-		if st.sticky != nil {
-			return nil, st.sticky
-		}
-		if st.bi == len(st.batch) {
-			clear(st.batch)
-			st.batch, st.bi = st.batch[:0], 0
-			var err error
-			if st.batch, err = st.items.Take(ctx, st.batch); err != nil {
-				if errors.Is(err, queue.ErrClosed) {
-					st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
-					continue
-				}
-				return nil, err
-			}
-		}
-		it := st.batch[st.bi]
-		st.batch[st.bi] = item{} // the event is the caller's now
-		st.bi++
-		switch {
-		case it.err != nil:
-			st.sticky = it.err
-		case it.eof:
-			st.sticky = io.EOF
-		case it.ev != nil:
-			return it.ev, nil
-		}
-	}
-}
+func (st *Stream) Next(ctx context.Context) (*change.Event, error) { return st.pipe.Next(ctx) }
 
 // Ack records that every event up to and including pos is durable. The
 // binlog needs no acknowledgement (the server keeps it by its own expiry
@@ -421,20 +359,10 @@ func (st *Stream) Ack(pos change.Position) error { return nil }
 
 // Close ends the stream and closes its connections.
 func (st *Stream) Close() error {
-	st.mu.Lock()
-	if st.closed {
-		st.mu.Unlock()
-		return nil
-	}
-	st.closed = true
-	st.mu.Unlock()
-	if st.cancel != nil {
-		st.cancel()
-	}
-	st.wg.Wait()
+	st.pipe.Close()
 	return nil
 }
 
 // Pending returns how many events (or a pending error) are ready for Next
 // without waiting; the runtime commits a batch when nothing more is ready.
-func (st *Stream) Pending() int { return len(st.batch) - st.bi + st.items.Len() }
+func (st *Stream) Pending() int { return st.pipe.Pending() }

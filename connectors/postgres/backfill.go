@@ -385,7 +385,7 @@ func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) 
 	e.buf = nil
 	r.ev.Source[4] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
 	e.emitted = true
-	return e.st.send(ctx, item{ev: r.ev, size: r.size})
+	return e.st.send(ctx, item{Ev: r.ev, Size: r.size})
 }
 
 // snapshotMarker is Debezium's source.snapshot value for a snapshot row.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -35,79 +36,66 @@ import (
 
 // heartbeatLoop runs until ctx ends, one heartbeat every interval.
 func (st *Stream) heartbeatLoop(ctx context.Context) {
-	hb := st.cfg.Heartbeat
-	t := time.NewTicker(hb.Interval)
-	defer t.Stop()
-	var conn *pgx.Conn
-	defer func() {
-		if conn != nil {
-			conn.Close(context.Background())
+	action := &capture.HeartbeatAction{
+		Query:    st.cfg.Heartbeat.ActionQuery,
+		Log:      st.log,
+		Connect:  st.actionConn,
+		Classify: classifyActionError,
+	}
+	defer action.Close()
+	err := st.hb.Tick(ctx, func(ctx context.Context) error {
+		if err := action.Run(ctx); err != nil {
+			return err
 		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if hb.ActionQuery != "" {
-			var err error
-			if conn, err = st.heartbeatAction(ctx, conn); err != nil {
-				if ctx.Err() == nil {
-					_ = st.send(ctx, item{err: err})
-				}
-				return
-			}
-		}
-		st.hbDue.Store(true)
+		st.hb.SetDue()
 		select {
 		case st.hbPing <- struct{}{}:
 		default:
 		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		_ = st.send(ctx, item{Err: err})
 	}
 }
 
-// heartbeatAction runs heartbeat.action.query on conn (connecting first
-// when conn is nil) and returns the connection to use next time. As in
+// actionConn is the connection heartbeat.action.query runs on.
+type actionConn struct{ c *pgx.Conn }
+
+func (st *Stream) actionConn(ctx context.Context) (capture.ActionConn, error) {
+	c, err := connectQuery(ctx, st.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return actionConn{c}, nil
+}
+
+func (a actionConn) Exec(ctx context.Context, q string) error {
+	qctx, cancel := context.WithTimeout(ctx, capture.ActionTimeout)
+	defer cancel()
+	_, err := a.c.Exec(qctx, q, pgx.QueryExecModeSimpleProtocol)
+	return err
+}
+
+func (a actionConn) Close() { a.c.Close(context.Background()) }
+
+// classifyActionError sorts an error of heartbeat.action.query. As in
 // Debezium, an error the server reports for a missing table (42P01) or a
 // shutdown (57P01) fails the connector, one for a server starting up
 // (57P03) restarts it, and any other error, or a lost connection, is logged
-// and the heartbeat goes on.
-func (st *Stream) heartbeatAction(ctx context.Context, conn *pgx.Conn) (*pgx.Conn, error) {
-	if conn == nil {
-		c, err := connectQuery(ctx, st.cfg)
-		if err != nil {
-			st.log.Warn("heartbeat.action.query: cannot connect; trying again at the next heartbeat", "err", err)
-			return nil, nil
-		}
-		conn = c
-	}
-	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	_, err := conn.Exec(qctx, st.cfg.Heartbeat.ActionQuery, pgx.QueryExecModeSimpleProtocol)
-	if err == nil {
-		st.log.Debug("heartbeat action query executed")
-		return conn, nil
-	}
-	if ctx.Err() != nil {
-		return conn, nil
-	}
+// and the heartbeat goes on (capture.HeartbeatAction).
+func classifyActionError(err error) (state string, server bool, fatal error) {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "42P01", "57P01":
-			conn.Close(context.Background())
-			return nil, fmt.Errorf("postgres: heartbeat.action.query failed (SQLSTATE %s): %w: fix the statement or create what it needs, or remove heartbeat.action.query", pgErr.Code, err)
-		case "57P03":
-			conn.Close(context.Background())
-			return nil, &ConnError{Op: "run heartbeat.action.query", Err: err}
-		}
-		st.log.Error("heartbeat.action.query failed; the heartbeat goes on", "sqlstate", pgErr.Code, "err", err)
-		return conn, nil
+	if !errors.As(err, &pgErr) {
+		return "", false, nil
 	}
-	st.log.Warn("heartbeat.action.query failed; reconnecting at the next heartbeat", "err", err)
-	conn.Close(context.Background())
-	return nil, nil
+	switch pgErr.Code {
+	case "42P01", "57P01":
+		return pgErr.Code, true, fmt.Errorf("postgres: heartbeat.action.query failed (SQLSTATE %s): %w: fix the statement or create what it needs, or remove heartbeat.action.query", pgErr.Code, err)
+	case "57P03":
+		return pgErr.Code, true, &ConnError{Op: "run heartbeat.action.query", Err: err}
+	}
+	return pgErr.Code, true, nil
 }
 
 // heartbeat emits a heartbeat record, when one is due, between
@@ -117,7 +105,7 @@ func (st *Stream) heartbeatAction(ctx context.Context, conn *pgx.Conn) (*pgx.Con
 // checkpoint must not move back), nor before the first event after a
 // position set by PATCH or a migration (hold); the heartbeat stays due.
 func (d *decoder) heartbeat(send func(item) error) error {
-	if d.inTx || d.hold || d.consumed == 0 || !d.st.hbDue.Load() {
+	if d.inTx || d.hold || d.consumed == 0 || !d.st.hb.Due() {
 		return nil
 	}
 	at := d.consumed - 1 // everything up to here is read; see above
@@ -127,13 +115,13 @@ func (d *decoder) heartbeat(send func(item) error) error {
 		}
 		d.cp = nil
 	}
-	d.st.hbDue.Store(false)
+	d.st.hb.Emitted()
 	if d.stateGen != d.st.versionsGen {
 		d.makeState()
 	}
 	pos := change.Position{Tx: at, Last: true, State: d.stateJSON}
 	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
-	return send(item{ev: ev, size: 256, end: &txEnd{commit: at, end: d.consumed, events: true}})
+	return send(item{Ev: ev, Size: 256, End: &txEnd{Commit: at, End: d.consumed, Events: true}})
 }
 
 // read records that the stream has read the WAL up to end.

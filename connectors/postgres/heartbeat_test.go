@@ -19,7 +19,7 @@ func (h *harness) keepalive(walEnd uint64) {
 func (h *harness) heartbeats() []item {
 	var out []item
 	for _, it := range h.items {
-		if it.ev != nil && it.ev.Message != nil && it.ev.Message.Topic == "__debezium-heartbeat.srv" {
+		if it.Ev != nil && it.Ev.Message != nil && it.Ev.Message.Topic == "__debezium-heartbeat.srv" {
 			out = append(out, it)
 		}
 	}
@@ -44,23 +44,23 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("%d heartbeats while none is due", n)
 	}
 
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x2000) // the server's answer to the ping: same WAL end
 	hbs := h.heartbeats()
 	if len(hbs) != 1 {
 		t.Fatalf("%d heartbeats, want 1", len(hbs))
 	}
 	want := change.Position{Tx: 0x1fff, Last: true}
-	if got := hbs[0].ev.Pos; got.Tx != want.Tx || !got.Last || got.Index != 0 {
+	if got := hbs[0].Ev.Pos; got.Tx != want.Tx || !got.Last || got.Index != 0 {
 		t.Errorf("position %+v, want %+v", got, want)
 	}
-	if e := hbs[0].end; e == nil || !e.events || e.commit != 0x1fff || e.end != 0x2000 {
+	if e := hbs[0].End; e == nil || !e.Events || e.Commit != 0x1fff || e.End != 0x2000 {
 		t.Errorf("txEnd %+v, want commit 0x1fff end 0x2000 with events", e)
 	}
-	if h.st.hbDue.Load() {
+	if h.st.hb.Due() {
 		t.Error("heartbeat still due after it was emitted")
 	}
-	if m := hbs[0].ev.Message; m.Key[0] != "srv" || !m.NoContextHeaders || !m.FullTopic {
+	if m := hbs[0].Ev.Message; m.Key[0] != "srv" || !m.NoContextHeaders || !m.FullTopic {
 		t.Errorf("message %+v", m)
 	}
 
@@ -69,7 +69,7 @@ func TestHeartbeatPositions(t *testing.T) {
 	msgs := tx(0x3000, 7, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("1", "a", "\x00n", `\x00`)})
 	msgs[2].(*pglogrepl.CommitMessage).TransactionEndLSN = 0x3040 // a commit record is longer than 8 bytes
 	h.feed(msgs[:2]...)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x3100)
 	if n := len(h.heartbeats()); n != 0 {
 		t.Fatalf("%d heartbeats inside a transaction", n)
@@ -79,25 +79,25 @@ func TestHeartbeatPositions(t *testing.T) {
 		t.Fatalf("items %+v", h.items)
 	}
 	last := h.items[len(h.items)-1]
-	if last.ev == nil || last.ev.Message == nil || last.ev.Pos.Tx != 0x303f || !last.ev.Pos.Last {
+	if last.Ev == nil || last.Ev.Message == nil || last.Ev.Pos.Tx != 0x303f || !last.Ev.Pos.Last {
 		t.Fatalf("last item %+v, want the heartbeat at 0x303f", last)
 	}
 	prev := h.items[len(h.items)-2]
-	if prev.ev == nil || prev.ev.Pos.Tx != 0x3000 || !prev.ev.Pos.Last {
+	if prev.Ev == nil || prev.Ev.Pos.Tx != 0x3000 || !prev.Ev.Pos.Last {
 		t.Fatalf("item before the heartbeat %+v, want the transaction's last event", prev)
 	}
 
 	// Resumed at a checkpoint ahead of the stream: no heartbeat until the
 	// stream has read past it.
 	h = newHarness(t, heartbeatConfig(), ti, &change.Position{Tx: 0x4fff, Last: true}, nil)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x4000)
 	if n := len(h.heartbeats()); n != 0 {
 		t.Fatalf("%d heartbeats behind the checkpoint", n)
 	}
 	h.keepalive(0x5000)
 	hbs = h.heartbeats()
-	if len(hbs) != 1 || hbs[0].ev.Pos.Tx != 0x4fff {
+	if len(hbs) != 1 || hbs[0].Ev.Pos.Tx != 0x4fff {
 		t.Fatalf("heartbeats %+v, want one at 0x4fff", hbs)
 	}
 	if h.dec.cp != nil {
@@ -117,7 +117,7 @@ func TestHeartbeatAfterMessage(t *testing.T) {
 	h := newHarness(t, heartbeatConfig(), ti, nil, nil)
 	msg := &pglogrepl.LogicalDecodingMessage{Transactional: false, LSN: 0x6040, Prefix: "p", Content: []byte("c")}
 	h.feed(msg)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x6040)
 	after := tx(0x6040, 8, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("2", "b", "\x00n", `\x00`)})
 	after[2].(*pglogrepl.CommitMessage).TransactionEndLSN = 0x6080
@@ -144,25 +144,27 @@ func TestHeartbeatAckConfirms(t *testing.T) {
 	ti := testTable(t, 'd')
 	h := newHarness(t, heartbeatConfig(), ti, nil, nil)
 	h.feed(tx(0x3000, 7, &pglogrepl.InsertMessage{RelationID: ti.OID, Tuple: tup("1", "a", "\x00n", `\x00`)})...)
-	h.st.hbDue.Store(true)
+	h.st.hb.SetDue()
 	h.keepalive(0x9000)
 	for _, it := range h.items {
-		if it.end != nil {
-			h.st.pending = append(h.st.pending, *it.end)
+		if it.End != nil {
+			h.st.acks.Passed(*it.End)
 		}
 	}
 	hbs := h.heartbeats()
 	if len(hbs) != 1 {
 		t.Fatalf("%d heartbeats", len(hbs))
 	}
-	if err := h.st.Ack(hbs[0].ev.Pos); err != nil {
+	if err := h.st.Ack(hbs[0].Ev.Pos); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.st.AckedLSN(); got != 0x9000 {
 		t.Errorf("confirmed %#x, want 0x9000", got)
 	}
-	if len(h.st.pending) != 0 {
-		t.Errorf("pending %+v, want none", h.st.pending)
+	// Nothing is left pending: a keepalive now confirms at once.
+	h.st.acks.Passed(txEnd{End: 0x9100})
+	if got := h.st.AckedLSN(); got != 0x9100 {
+		t.Errorf("confirmed %#x after a keepalive, want 0x9100: a transaction end is still pending", got)
 	}
 }
 

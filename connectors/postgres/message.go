@@ -201,7 +201,7 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 		at = lsn
 	}
 	key := at - 1
-	end := &txEnd{commit: key, end: at}
+	end := &txEnd{Commit: key, End: at}
 	d.read(at)
 	// Debezium counts a non-transactional message as a commit: the next
 	// events' sequence starts with its LSN.
@@ -214,7 +214,7 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 		if d.hold {
 			return nil // see decoder.hold
 		}
-		return send(item{end: end})
+		return send(item{End: end})
 	}
 	d.hold = false
 	// Debezium keeps the commit time of the last transaction it saw (the
@@ -228,8 +228,8 @@ func (d *decoder) message(lsn uint64, m *pglogrepl.LogicalDecodingMessage, send 
 	// stream does not say; the time it is read is the closest known.
 	ev := d.messageEvent(m, src, time.Now())
 	ev.Pos = change.Position{Tx: key, Index: 0, Last: true, State: d.stateJSON, LSN: lsn, PrevEnd: lsn, Micros: ts.UnixMicro(), Op: 'm'}
-	end.events = true
-	return send(item{ev: ev, end: end, size: messageSize(m)})
+	end.Events = true
+	return send(item{Ev: ev, End: end, Size: messageSize(m)})
 }
 
 // messageSource is the source block of a message: no schema or table, and

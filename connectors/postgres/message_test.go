@@ -217,11 +217,11 @@ func TestDecoderMessages(t *testing.T) {
 	// transaction at its LSN.
 	var ends []txEnd
 	for _, it := range h.items {
-		if it.end != nil {
-			ends = append(ends, *it.end)
+		if it.End != nil {
+			ends = append(ends, *it.End)
 		}
 	}
-	wantEnds := []txEnd{{1000, 1048, true}, {1199, 1200, true}, {1200, 1248, true}, {1399, 1400, true}}
+	wantEnds := []txEnd{{Commit: 1000, End: 1048, Events: true}, {Commit: 1199, End: 1200, Events: true}, {Commit: 1200, End: 1248, Events: true}, {Commit: 1399, End: 1400, Events: true}}
 	if !reflect.DeepEqual(ends, wantEnds) {
 		t.Errorf("transaction ends %+v, want %+v", ends, wantEnds)
 	}
@@ -266,13 +266,10 @@ func TestAckConfirmsMessages(t *testing.T) {
 	h := newHarness(t, Config{}, ti, nil, nil)
 	msgStream(h)
 	st := h.st
-	st.ackLSN.Store(500)
+	st.acks.SetConfirmed(500)
 	for _, it := range h.items {
-		if it.end != nil {
-			st.mu.Lock()
-			st.pending = append(st.pending, *it.end)
-			st.advanceLocked()
-			st.mu.Unlock()
+		if it.End != nil {
+			st.acks.Passed(*it.End)
 		}
 	}
 	evs := h.events()

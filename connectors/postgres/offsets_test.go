@@ -73,9 +73,9 @@ func runFrom(t *testing.T, cp *change.Position) (ids []string, before []item) {
 	h.feedLSNs(offsetStream())
 	seen := false
 	for _, it := range h.items {
-		if it.ev != nil {
+		if it.Ev != nil {
 			seen = true
-			ids = append(ids, fmt.Sprint(it.ev.After[0]))
+			ids = append(ids, fmt.Sprint(it.Ev.After[0]))
 		} else if !seen {
 			before = append(before, it)
 		}
@@ -125,8 +125,8 @@ func TestOffsetViewRoundTrip(t *testing.T) {
 			t.Errorf("after event %d, offset %v resumes with %v, want %v", k, view, got, want)
 		}
 		for _, it := range before {
-			if it.end != nil && it.end.end > p.Tx+1 {
-				t.Errorf("offset %v: the slot was moved to %d before the first event", view, it.end.end)
+			if it.End != nil && it.End.End > p.Tx+1 {
+				t.Errorf("offset %v: the slot was moved to %d before the first event", view, it.End.End)
 			}
 		}
 	}

@@ -236,7 +236,7 @@ func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
 	d.read(walEnd)
 	if walEnd > d.lastKA {
 		d.lastKA = walEnd
-		if err := send(item{end: &txEnd{end: walEnd}}); err != nil {
+		if err := send(item{End: &txEnd{End: walEnd}}); err != nil {
 			return err
 		}
 	}
@@ -277,14 +277,14 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.resumeTx = d.resume != nil && !d.skipAll && d.resume.matches(d.xid)
 		return nil
 	case *pglogrepl.CommitMessage:
-		end := &txEnd{commit: d.commitLSN, end: uint64(m.TransactionEndLSN), events: d.emitted}
-		if d.buf.ev != nil {
+		end := &txEnd{Commit: d.commitLSN, End: uint64(m.TransactionEndLSN), Events: d.emitted}
+		if d.buf.Ev != nil {
 			// The last event carries its transaction's end, so that an Ack of
 			// it can confirm the transaction without another Next.
-			d.buf.ev.Pos.Last = true
-			d.buf.end = end
+			d.buf.Ev.Pos.Last = true
+			d.buf.End = end
 			if d.tx != nil && d.tx.Total() > 0 {
-				d.buf.ev.TxEnd = d.tx.End(d.txID(lsn), d.commitTime)
+				d.buf.Ev.TxEnd = d.tx.End(d.txID(lsn), d.commitTime)
 			}
 			if err := send(d.buf); err != nil {
 				return err
@@ -293,13 +293,13 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		} else if d.tx != nil && !d.skipAll && d.tx.Total() == 0 {
 			// A transaction without captured events: Debezium writes its
 			// BEGIN and END all the same (event_count 0).
-			end.events = true
-			if err := send(item{ev: d.emptyTx(lsn), end: end, size: 256}); err != nil {
+			end.Events = true
+			if err := send(item{Ev: d.emptyTx(lsn), End: end, Size: 256}); err != nil {
 				return err
 			}
 		} else if d.hold {
 			// Not confirmed to the slot before the first event (hold).
-		} else if err := send(item{end: end}); err != nil {
+		} else if err := send(item{End: end}); err != nil {
 			return err
 		}
 		if d.cp != nil && d.commitLSN >= d.cp.Tx {
@@ -493,12 +493,12 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 		d.txBlock(ev, total, order)
 	}
 	d.emitted = true
-	if d.buf.ev != nil {
+	if d.buf.Ev != nil {
 		if err := send(d.buf); err != nil {
 			return err
 		}
 	}
-	d.buf = item{ev: ev, size: size}
+	d.buf = item{Ev: ev, Size: size}
 	return nil
 }
 

@@ -111,8 +111,8 @@ func tx(lsn uint64, xid uint32, msgs ...pglogrepl.Message) []pglogrepl.Message {
 func (h *harness) events() []*change.Event {
 	var evs []*change.Event
 	for _, it := range h.items {
-		if it.ev != nil {
-			evs = append(evs, it.ev)
+		if it.Ev != nil {
+			evs = append(evs, it.Ev)
 		}
 	}
 	return evs
@@ -157,8 +157,8 @@ func TestDecoderInsertUpdateDeleteDefaultIdentity(t *testing.T) {
 		}
 	}
 	last := h.items[len(h.items)-1]
-	if last.ev != evs[2] || last.end == nil || *last.end != (txEnd{commit: 100, end: 108, events: true}) {
-		t.Errorf("commit marker %+v", last.end)
+	if last.Ev != evs[2] || last.End == nil || *last.End != (txEnd{Commit: 100, End: 108, Events: true}) {
+		t.Errorf("commit marker %+v", last.End)
 	}
 }
 
@@ -247,7 +247,7 @@ func TestDecoderResumeSkipsUpToCheckpoint(t *testing.T) {
 		}
 		// skipped transactions end without events: they can be confirmed at once
 		for _, it := range h.items {
-			if it.end != nil && it.end.commit == 100 && it.end.events {
+			if it.End != nil && it.End.Commit == 100 && it.End.Events {
 				t.Error("fully skipped transaction marked as having events")
 			}
 		}
@@ -288,16 +288,11 @@ func TestDecoderRegionFilter(t *testing.T) {
 
 func TestAckConfirmsOnlyCompleteTransactions(t *testing.T) {
 	st := newStream(&Config{}, slog.New(slog.DiscardHandler), Knobs{})
-	st.ackLSN.Store(50)
-	push := func(e txEnd) {
-		st.mu.Lock()
-		st.pending = append(st.pending, e)
-		st.advanceLocked()
-		st.mu.Unlock()
-	}
-	push(txEnd{commit: 100, end: 108, events: true})
-	push(txEnd{commit: 150, end: 158}) // empty (all filtered)
-	push(txEnd{commit: 200, end: 208, events: true})
+	st.acks.SetConfirmed(50)
+	push := st.acks.Passed // as Next does when it passes a transaction end
+	push(txEnd{Commit: 100, End: 108, Events: true})
+	push(txEnd{Commit: 150, End: 158}) // empty (all filtered)
+	push(txEnd{Commit: 200, End: 208, Events: true})
 	if st.AckedLSN() != 50 {
 		t.Fatalf("moved before any ack: %d", st.AckedLSN())
 	}
@@ -315,7 +310,7 @@ func TestAckConfirmsOnlyCompleteTransactions(t *testing.T) {
 		t.Errorf("confirmed inside tx 200: %d", st.AckedLSN())
 	}
 	// Acking a later transaction's event completes earlier ones.
-	push(txEnd{commit: 300, end: 308, events: true})
+	push(txEnd{Commit: 300, End: 308, Events: true})
 	_ = st.Ack(change.Position{Tx: 300, Index: 0})
 	if st.AckedLSN() != 208 {
 		t.Errorf("tx 200 is complete once an event of tx 300 is acked: %d", st.AckedLSN())
@@ -325,8 +320,8 @@ func TestAckConfirmsOnlyCompleteTransactions(t *testing.T) {
 	if st.AckedLSN() != 308 {
 		t.Errorf("%d, want 308", st.AckedLSN())
 	}
-	push(txEnd{commit: 400, end: 408, events: true})
-	push(txEnd{end: 500}) // keepalive with nothing outstanding
+	push(txEnd{Commit: 400, End: 408, Events: true})
+	push(txEnd{End: 500}) // keepalive with nothing outstanding
 	if st.AckedLSN() != 500 {
 		t.Errorf("%d, want 500", st.AckedLSN())
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -17,8 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
-	"github.com/sluicecdc/sluice/connectors/queue"
 )
 
 // Knobs are test hooks and tuning limits. The zero value means defaults.
@@ -275,7 +274,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		} else {
 			plan.startLSN = slot.ConfirmedFlush
 		}
-		st.ackLSN.Store(plan.startLSN)
+		st.acks.SetConfirmed(plan.startLSN)
 	}
 
 	st.q = q
@@ -313,22 +312,15 @@ type openPlan struct {
 	state    *snapState
 }
 
-// item is one entry of the queue between the producer and Next.
-type item struct {
-	ev   *change.Event
-	size int
-	end  *txEnd // a transaction end (with its last event, if any) or keepalive: bookkeeping for Ack
-	err  error
-	eof  bool
-}
+// item is one entry of the queue between the producer and Next; its End
+// (a transaction end or a keepalive: a commit LSN and the LSN to confirm)
+// is bookkeeping for Ack.
+type item = capture.Item
 
-// txEnd records where a source transaction (or, with events false, an
-// empty stretch of WAL reported by a keepalive) ends.
-type txEnd struct {
-	commit uint64 // commit LSN (the events' Pos.Tx)
-	end    uint64 // LSN to confirm once it is acknowledged
-	events bool   // the source yielded events for it
-}
+// txEnd records where a source transaction (or, with Events false, an
+// empty stretch of WAL reported by a keepalive) ends: Commit is its commit
+// LSN (the events' Pos.Tx), End the LSN to confirm once it is acknowledged.
+type txEnd = capture.TxEnd
 
 // Stream is an open capture: Next yields events, Ack releases WAL.
 type Stream struct {
@@ -355,28 +347,20 @@ type Stream struct {
 	// (so that movedSlot's check holds on a restart).
 	moved bool
 
-	items  *queue.Queue[item]
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// pipe runs the producer and hands its items to Next; acks keeps the
+	// transaction ends Next passed and the flush position the status loop
+	// reports.
+	pipe   *capture.Pipe
+	acks   *capture.Acker
 	stopSt chan struct{} // closed by Close: the status loop sends a last update and ends
 	stWG   sync.WaitGroup
+	mu     sync.Mutex
 	closed bool // under mu
 
-	// consumer side (Next), single goroutine by contract
-	sticky error
-	batch  []item // taken from q, not yet returned from batch[bi] on
-	bi     int
-
-	mu       sync.Mutex
-	pending  []txEnd
-	acked    change.Position
-	hasAcked bool
-	ackLSN   atomic.Uint64 // flush position the status loop reports
-
-	// hbDue is set by the heartbeat loop and cleared by the decoder when it
-	// emits the heartbeat; hbPing asks the status loop for a status update
-	// that requests the server's reply (heartbeat.go).
-	hbDue  atomic.Bool
+	// hb's due flag is set by the heartbeat loop and cleared by the decoder
+	// when it emits the heartbeat; hbPing asks the status loop for a status
+	// update that requests the server's reply (heartbeat.go).
+	hb     *capture.HeartbeatClock
 	hbPing chan struct{}
 }
 
@@ -387,6 +371,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 	if k.QueueBytes <= 0 {
 		k.QueueBytes = 16 << 20
 	}
+	acks := &capture.Acker{}
 	return &Stream{
 		cfg:      cfg,
 		log:      log,
@@ -394,39 +379,28 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		tables:   map[string]*tableInfo{},
 		warned:   map[string]bool{},
 		versions: map[string]schemaVer{},
-		items:    queue.New[item](k.QueueEvents, k.QueueBytes),
+		pipe:     capture.NewPipe(k.QueueEvents, k.QueueBytes, &ConnError{Op: "read stream", Err: errors.New("stream closed")}, acks),
+		acks:     acks,
 		stopSt:   make(chan struct{}),
+		hb:       capture.NewHeartbeatClock(cfg.Heartbeat.Interval),
 		hbPing:   make(chan struct{}, 1),
 	}
 }
 
 // start runs the producer goroutine.
 func (st *Stream) start(plan *openPlan) {
-	ctx, cancel := context.WithCancel(context.Background())
-	st.cancel = cancel
-	st.wg.Add(1)
-	go func() {
-		defer st.wg.Done()
-		defer st.items.Close()
-		defer func() {
-			if st.repl != nil {
-				st.repl.Close(context.Background())
-			}
-			st.q.Close(context.Background())
-			if st.snap != nil && st.snap.q != st.q {
-				st.snap.q.Close(context.Background())
-			}
-		}()
-		err := change.Guard(func() error { return st.produce(ctx, plan) })
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		if errors.Is(err, io.EOF) {
-			_ = st.send(ctx, item{eof: true})
-			return
-		}
-		_ = st.send(ctx, item{err: err})
-	}()
+	st.pipe.Start(func(ctx context.Context) error { return st.produce(ctx, plan) }, st.release)
+}
+
+// release closes the producer's connections as it ends.
+func (st *Stream) release() {
+	if st.repl != nil {
+		st.repl.Close(context.Background())
+	}
+	st.q.Close(context.Background())
+	if st.snap != nil && st.snap.q != st.q {
+		st.snap.q.Close(context.Background())
+	}
 }
 
 func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
@@ -455,90 +429,19 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 }
 
 // send queues it for Next, waiting for room (by count and by bytes).
-func (st *Stream) send(ctx context.Context, it item) error {
-	return st.items.Put(ctx, it, it.size)
-}
+func (st *Stream) send(ctx context.Context, it item) error { return st.pipe.Send(ctx, it) }
 
 // Next returns the next event. Cancelling ctx loses nothing.
-func (st *Stream) Next(ctx context.Context) (*change.Event, error) {
-	for {
-		if st.sticky != nil {
-			return nil, st.sticky
-		}
-		if st.bi == len(st.batch) {
-			clear(st.batch)
-			st.batch, st.bi = st.batch[:0], 0
-			var err error
-			if st.batch, err = st.items.Take(ctx, st.batch); err != nil {
-				if errors.Is(err, queue.ErrClosed) {
-					st.sticky = &ConnError{Op: "read stream", Err: errors.New("stream closed")}
-					continue
-				}
-				return nil, err
-			}
-		}
-		{
-			it := st.batch[st.bi]
-			st.batch[st.bi] = item{}
-			st.bi++
-			switch {
-			case it.err != nil:
-				st.sticky = it.err
-			case it.eof:
-				st.sticky = io.EOF
-			default:
-				if it.end != nil {
-					st.mu.Lock()
-					st.pending = append(st.pending, *it.end)
-					st.advanceLocked()
-					st.mu.Unlock()
-				}
-				if it.ev != nil {
-					return it.ev, nil
-				}
-			}
-		}
-	}
-}
+func (st *Stream) Next(ctx context.Context) (*change.Event, error) { return st.pipe.Next(ctx) }
 
 // Ack records that every event up to and including pos is durable. The
 // slot is then confirmed up to the end of the last transaction whose every
 // event is acknowledged. Snapshot positions do not move the slot.
-func (st *Stream) Ack(pos change.Position) error {
-	if pos.Snapshot {
-		return nil
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !st.hasAcked || pos.Tx > st.acked.Tx || pos.Tx == st.acked.Tx && (pos.Index > st.acked.Index || pos.Last) {
-		st.acked = pos
-		st.hasAcked = true
-	}
-	st.advanceLocked()
-	return nil
-}
-
-// advanceLocked pops the transactions at the head of pending that are fully
-// acknowledged and moves the confirmed position to their end.
-func (st *Stream) advanceLocked() {
-	n := 0
-	for _, p := range st.pending {
-		if p.events && !(st.hasAcked && (p.commit < st.acked.Tx || p.commit == st.acked.Tx && st.acked.Last)) {
-			break
-		}
-		if p.end > st.ackLSN.Load() {
-			st.ackLSN.Store(p.end)
-		}
-		n++
-	}
-	if n > 0 {
-		st.pending = append(st.pending[:0], st.pending[n:]...)
-	}
-}
+func (st *Stream) Ack(pos change.Position) error { return st.pipe.Ack(pos) }
 
 // AckedLSN returns the LSN the stream confirms to the slot (for tests and
 // metrics).
-func (st *Stream) AckedLSN() uint64 { return st.ackLSN.Load() }
+func (st *Stream) AckedLSN() uint64 { return st.acks.Confirmed() }
 
 // Close ends the stream: it sends a last status update with the
 // acknowledged position, stops the goroutines and closes the connections.
@@ -552,10 +455,7 @@ func (st *Stream) Close() error {
 	st.mu.Unlock()
 	close(st.stopSt)
 	st.stWG.Wait()
-	if st.cancel != nil {
-		st.cancel()
-	}
-	st.wg.Wait()
+	st.pipe.Close()
 	if st.cfg.SlotDropOnStop && st.repl != nil {
 		return st.dropSlot()
 	}
@@ -601,7 +501,7 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 	defer t.Stop()
 	var sent uint64
 	update := func(force, replyRequested bool) bool {
-		lsn := st.ackLSN.Load()
+		lsn := st.acks.Confirmed()
 		if lsn == 0 || (!force && lsn == sent) {
 			return true
 		}
@@ -648,4 +548,4 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 
 // Pending returns how many events (or a pending error) are ready for Next
 // without waiting; the runtime commits a batch when nothing more is ready.
-func (st *Stream) Pending() int { return len(st.batch) - st.bi + st.items.Len() }
+func (st *Stream) Pending() int { return st.pipe.Pending() }

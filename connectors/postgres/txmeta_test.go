@@ -140,10 +140,10 @@ func TestDecoderTransactionMetadataEmpty(t *testing.T) {
 	}
 	var ends int
 	for _, it := range h.items {
-		if it.end != nil && it.end.commit == 100 {
+		if it.End != nil && it.End.Commit == 100 {
 			ends++
-			if it.ev != e || !it.end.events {
-				t.Errorf("the empty transaction's end %+v is not with its event", it.end)
+			if it.Ev != e || !it.End.Events {
+				t.Errorf("the empty transaction's end %+v is not with its event", it.End)
 			}
 		}
 	}
