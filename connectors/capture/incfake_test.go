@@ -207,7 +207,7 @@ func before(a, b change.Position) bool {
 }
 
 // ids turns "s.a" names into queue entries.
-func queue(tables ...string) []IncTable {
+func incQueue(tables ...string) []IncTable {
 	q := make([]IncTable, len(tables))
 	for i, t := range tables {
 		q[i] = IncTable{ID: t}

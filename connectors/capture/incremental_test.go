@@ -61,7 +61,7 @@ func TestIncrementalWindowRules(t *testing.T) {
 			db.seed("s.a", 1, 2, 3)
 			db.commit(fakeChange{table: "s.b", key: 1})
 			db.commit(fakeChange{table: "s.b", key: 2})
-			e := NewIncremental(IncState{Queue: queue("s.a")}, 10, nil)
+			e := NewIncremental(IncState{Queue: incQueue("s.a")}, 10, nil)
 			if err := e.Step(context.Background(), db.open); err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestIncrementalPositions(t *testing.T) {
 	db.seed("s.a", 1, 2, 3, 4, 5)
 	db.seed("s.b", 8)
 	db.commit(fakeChange{table: "s.b", key: 9}) // point 150
-	e := NewIncremental(IncState{Queue: queue("s.a", "s.b")}, 3, nil)
+	e := NewIncremental(IncState{Queue: incQueue("s.a", "s.b")}, 3, nil)
 	type pos struct {
 		tx    uint64
 		index int64
@@ -176,7 +176,7 @@ func TestIncrementalControl(t *testing.T) {
 	db := newFakeDB(true, "s.a", "s.b")
 	db.seed("s.a", 1, 2)
 	db.seed("s.b", 1)
-	e := NewIncremental(IncState{Queue: queue("s.a", "s.b")}, 1, nil)
+	e := NewIncremental(IncState{Queue: incQueue("s.a", "s.b")}, 1, nil)
 
 	e.Pause()
 	if err := e.Step(ctx, db.open); err != nil || e.WindowOpen() || db.opens != 0 {
@@ -218,7 +218,7 @@ func TestIncrementalRefusesTableWithoutKey(t *testing.T) {
 	db := newFakeDB(true, "s.n")
 	db.seed("s.n", 1)
 	db.noKey = map[string]bool{"s.n": true}
-	e := NewIncremental(IncState{Queue: queue("s.n")}, 4, nil)
+	e := NewIncremental(IncState{Queue: incQueue("s.n")}, 4, nil)
 	err := e.Step(context.Background(), db.open)
 	if err == nil || !strings.Contains(err.Error(), "surrogate-key") || !strings.Contains(err.Error(), "s.n") {
 		t.Fatalf("err = %v", err)
@@ -235,7 +235,7 @@ func TestIncrementalSkippedRows(t *testing.T) {
 	db := newFakeDB(true, "s.a")
 	db.seed("s.a", 1, 2, 3, 4, 5)
 	db.skip = map[int]bool{2: true, 3: true, 4: true} // the chunk [3 4] is skipped whole
-	e := NewIncremental(IncState{Queue: queue("s.a")}, 2, nil)
+	e := NewIncremental(IncState{Queue: incQueue("s.a")}, 2, nil)
 	var got []int
 	for i := 0; e.State().Running(); i++ {
 		if i > 10 {

@@ -150,7 +150,7 @@ func runSim(t *testing.T, seed uint64, o simOpts) (*fakeDB, []record) {
 		}
 	}
 	s := &sim{db: db, eng: NewIncremental(IncState{}, o.chunk, nil), lie: o.lie, noResume: o.noResume}
-	s.eng.Add(queue(tables...)...)
+	s.eng.Add(incQueue(tables...)...)
 	crashed := crashAt < 0
 	for i := 0; i < 150; i++ {
 		if rng.IntN(2) == 0 {
