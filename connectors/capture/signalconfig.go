@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/change"
 	cd "github.com/sluicecdc/sluice/connectors/configdef"
 )
 
@@ -193,4 +194,20 @@ func SignalOffset(state json.RawMessage) int64 {
 		return 0
 	}
 	return v.Sig
+}
+
+// Parse sets c from m (see ParseSignalConfig) and returns the problems.
+func (c *SignalConfig) Parse(m map[string]string, topicPrefix, namespace string) []error {
+	var errs []error
+	*c, errs = ParseSignalConfig(m, topicPrefix, namespace)
+	return errs
+}
+
+// SignalFrom is the signal topic's next offset to read that checkpoint cp
+// holds (0 for none).
+func SignalFrom(cp *change.Position) int64 {
+	if cp == nil {
+		return 0
+	}
+	return SignalOffset(cp.State)
 }

@@ -1,0 +1,134 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pglogrepl"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// Signals (capture/signals.go, docs/capture-core.md section 3.4) on the
+// Postgres stream. The source channel: inserts into signal.data.collection,
+// which must be in the publication, are read from pgoutput whether or not
+// the table is captured, and run when their transaction commits; the
+// transaction's last event (or, when it has none, a position with no
+// record) carries them into the checkpoint, so a restart past it does not
+// run them again. The Kafka channel (and POST /connectors/{name}/signals):
+// signals read from the signal topic run between transactions, where a
+// position with no record, Tx = end of the WAL read - 1 as a heartbeat's,
+// carries the topic's next offset in its State ("sig").
+
+func init() {
+	ConfigKeys = append(ConfigKeys, capture.SignalKeys...)
+	ConfigDefs = append(ConfigDefs, capture.SignalDefs(41)...)
+}
+
+// decoderSignals is the decoder's signal state.
+type decoderSignals struct {
+	s    *capture.Signals
+	rel  uint32 // the signal table's relation id, 0 until its RELATION message
+	cols [3]int // positions of id, type and data in its rows (-1: absent)
+}
+
+// openSignals opens the stream's signal channels; the returned func closes
+// them.
+func (d *decoder) openSignals(ctx context.Context) (func(), error) {
+	cfg := d.cfg.Signals
+	log := d.st.log
+	k, err := capture.OpenKafkaChannel(ctx, cfg, d.st.knobs.Signals, d.st.sigFrom, log, func() {
+		select {
+		case d.st.hbPing <- struct{}{}: // a keepalive lets the decoder take it (heartbeat.go)
+		default:
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.sigs.s = capture.NewSignals(cfg, capture.NewDispatcher(log), k, d.st.sigFrom, log)
+	return d.sigs.s.Close, nil
+}
+
+// signalRelation notes the signal table's relation id and columns.
+func (d *decoder) signalRelation(m *pglogrepl.RelationMessage) {
+	if t := d.sigs.s.Table(); t.Namespace != m.Namespace || t.Name != m.RelationName {
+		return
+	}
+	d.sigs.rel = m.RelationID
+	d.sigs.cols = [3]int{-1, -1, -1}
+	for i, c := range m.Columns {
+		switch c.Name {
+		case "id":
+			d.sigs.cols[0] = i
+		case "type":
+			d.sigs.cols[1] = i
+		case "data":
+			d.sigs.cols[2] = i
+		}
+	}
+}
+
+// signalInsert queues the signal of a row inserted into the signal table.
+func (d *decoder) signalInsert(m *pglogrepl.InsertMessage) {
+	if d.skipAll || d.sigs.rel == 0 || m.RelationID != d.sigs.rel || m.Tuple == nil {
+		return
+	}
+	col := func(i int) string {
+		if i < 0 || i >= len(m.Tuple.Columns) || m.Tuple.Columns[i].DataType != pglogrepl.TupleDataTypeText {
+			return ""
+		}
+		return string(m.Tuple.Columns[i].Data)
+	}
+	d.sigs.s.Row(col(d.sigs.cols[0]), col(d.sigs.cols[1]), col(d.sigs.cols[2]))
+}
+
+// signalCommit runs the signals the transaction inserted, before its end
+// is sent. Its last event carries them into the checkpoint; without one
+// (and without the empty transaction's metadata records, which carry
+// them), an event with no record at the next index does.
+func (d *decoder) signalCommit() {
+	if d.cp != nil && d.commitLSN == d.cp.Tx && (d.cp.Last || d.index <= d.cp.Index) {
+		d.sigs.s.Begin() // the checkpoint is past them: they ran
+		return
+	}
+	if !d.sigs.s.RunRows() || d.buf.ev != nil || d.tx != nil && d.tx.Total() == 0 {
+		return
+	}
+	if d.stateGen != d.st.versionsGen {
+		d.makeState()
+	}
+	d.hold = false
+	d.emitted = true
+	d.buf = item{ev: &change.Event{Commit: d.commitTime, Pos: change.Position{Tx: d.commitLSN, Index: d.index, State: d.stateJSON,
+		XID: d.xid, LSN: d.lsn, PrevEnd: d.lastCommit, Micros: d.commitTime.UnixMicro()}}, size: 64}
+	d.index++
+}
+
+// between runs, between transactions, the signals read from the signal
+// topic, then the heartbeat.
+func (d *decoder) between(send func(item) error) error {
+	if err := d.kafkaSignals(send); err != nil {
+		return err
+	}
+	return d.heartbeat(send)
+}
+
+// kafkaSignals runs the signals read from the signal topic and emits the
+// position that holds the topic's next offset, with no record. Like a
+// heartbeat it waits until the stream has passed its checkpoint.
+func (d *decoder) kafkaSignals(send func(item) error) error {
+	if d.inTx || d.hold || d.consumed == 0 {
+		return nil
+	}
+	at := d.consumed - 1
+	if d.cp != nil && at < d.cp.Tx {
+		return nil
+	}
+	if !d.sigs.s.RunKafka() {
+		return nil
+	}
+	d.makeState()
+	pos := change.Position{Tx: at, Last: true, State: d.stateJSON}
+	return send(item{ev: &change.Event{Commit: d.commitTime, Pos: pos}, size: 64, end: &txEnd{commit: at, end: d.consumed, events: true}})
+}
