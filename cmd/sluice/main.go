@@ -28,6 +28,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
 	"github.com/sluicecdc/sluice/internal/configprovider"
@@ -351,7 +352,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
 		DataDir:  c.dataDir,
 		WorkerID: wid,
-		Plugins:  plugins(levels),
+		Plugins:  plugins(levels, capture.KafkaClient{Brokers: brokers, Opts: c.kafka.consumer}),
 		NewSink: func(ctx context.Context, connector string, spec runtime.SinkSpec) (sinks.Sink, error) {
 			def := spec.Topics.Default()
 			s, err := sinkkafka.New(ctx, sinkkafka.Config{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -106,7 +107,7 @@ func mustReadJSON(name string, v any) {
 // database connection check.
 func pluginServer(t *testing.T) func(method, path string, body any) (int, []byte) {
 	t.Helper()
-	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo))
+	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo), capture.KafkaClient{})
 	for i := range ps {
 		ps[i].Check = nil
 	}

@@ -45,11 +45,16 @@ const signalQueue = 64
 
 // OpenKafkaChannel starts reading cfg.Topic at offset from. wake, when not
 // nil, is called after each signal is queued, so that a source idle in a
-// read can come to take it between transactions.
+// read can come to take it between transactions. Without the kafka
+// channel and without sluice's own Kafka (a source run on its own, as in
+// tests) there is nothing to read: it returns nil.
 func OpenKafkaChannel(ctx context.Context, cfg SignalConfig, own KafkaClient, from int64, log *slog.Logger, wake func()) (*KafkaChannel, error) {
 	brokers, opts := own.Brokers, own.Opts
 	if len(cfg.Brokers) > 0 {
 		brokers, opts = cfg.Brokers, nil
+	}
+	if len(brokers) == 0 && !cfg.Kafka {
+		return nil, nil
 	}
 	if len(cfg.ConsumerProps) > 0 {
 		w := &workerconfig.Config{Props: cfg.ConsumerProps}

@@ -110,6 +110,10 @@ func TestKafkaChannel(t *testing.T) {
 
 func TestKafkaChannelNeedsBrokers(t *testing.T) {
 	cfg, _ := ParseSignalConfig(map[string]string{}, "srv", "schema")
+	if k, err := OpenKafkaChannel(context.Background(), cfg, KafkaClient{}, 0, nil, nil); k != nil || err != nil {
+		t.Errorf("without the kafka channel nor brokers: %v, %v; want nil, nil", k, err)
+	}
+	cfg.Kafka = true
 	if _, err := OpenKafkaChannel(context.Background(), cfg, KafkaClient{}, 0, nil, nil); err == nil || !strings.Contains(err.Error(), "signal.kafka.bootstrap.servers") {
 		t.Errorf("err = %v", err)
 	}
