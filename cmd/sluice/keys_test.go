@@ -1,12 +1,12 @@
 package main
 
 import (
-	"github.com/sluicecdc/sluice/connectors/capture"
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"go/format"
 	"io"
 	"log/slog"

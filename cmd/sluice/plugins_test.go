@@ -1,10 +1,10 @@
 package main
 
 import (
-	"github.com/sluicecdc/sluice/connectors/capture"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"io"
 	"log/slog"
 	"maps"
