@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/sluicecdc/sluice/connectors/capture"
 	"go/format"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
 	"github.com/sluicecdc/sluice/internal/logging"

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/sluicecdc/sluice/connectors/capture"
 	"io"
 	"log/slog"
 	"maps"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
