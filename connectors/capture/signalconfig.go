@@ -211,3 +211,12 @@ func SignalFrom(cp *change.Position) int64 {
 	}
 	return SignalOffset(cp.State)
 }
+
+// SourceTable is the signal table the source channel reads: Table when
+// the source channel is on, else zero.
+func (c SignalConfig) SourceTable() TableName {
+	if !c.Source {
+		return TableName{}
+	}
+	return c.Table
+}

@@ -157,10 +157,10 @@ func NewSignals(cfg SignalConfig, disp *Dispatcher, kafka *KafkaChannel, next in
 
 // Table is the signal table when the source channel is on, else zero.
 func (s *Signals) Table() TableName {
-	if s == nil || !s.cfg.Source {
+	if s == nil {
 		return TableName{}
 	}
-	return s.cfg.Table
+	return s.cfg.SourceTable()
 }
 
 // Row queues the signal of a row inserted into the signal table (columns

@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -131,4 +133,60 @@ func (d *decoder) kafkaSignals(send func(item) error) error {
 	d.makeState()
 	pos := change.Position{Tx: at, Last: true, State: d.stateJSON}
 	return send(item{ev: &change.Event{Commit: d.commitTime, Pos: pos}, size: 64, end: &txEnd{commit: at, end: d.consumed, events: true}})
+}
+
+// signalPrerequisites checks signal.data.collection: the table exists with
+// the columns id, type and data, and, when sluice does not manage the
+// publication (publication.autocreate.mode=disabled), the publication
+// includes it, since pgoutput sends only the changes of its tables.
+func signalPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, pubExists, pubAll bool, add func(format string, args ...any)) error {
+	t := cfg.Signals.SourceTable()
+	if t.Name == "" {
+		return nil
+	}
+	quoted := pgx.Identifier{t.Namespace, t.Name}.Sanitize()
+	var cols []string
+	err := q.QueryRow(ctx, `SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}')
+		FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`, t.Namespace, t.Name).Scan(&cols)
+	if err != nil {
+		return &ConnError{Op: "read the signal table", Err: err}
+	}
+	if len(cols) == 0 {
+		add("signal.data.collection names table %s, which does not exist: run CREATE TABLE %s (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048)), or remove signal.data.collection", t, quoted)
+		return nil
+	}
+	for _, c := range []string{"id", "type", "data"} {
+		if !slices.Contains(cols, c) {
+			add("signal table %s has no column %q: a signal table has the columns id, type and data (see docs/signals.md)", t, c)
+		}
+	}
+	if cfg.PublicationMode != PublicationDisabled || !pubExists || pubAll {
+		return nil // sluice adds it to the publication (ensurePublication), or every table is in it
+	}
+	var in bool
+	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3)`,
+		cfg.PublicationName, t.Namespace, t.Name).Scan(&in)
+	if err != nil {
+		return &ConnError{Op: "read publication tables", Err: err}
+	}
+	if !in {
+		add("signal table %s is not in publication %q, so its signals would never arrive: run ALTER PUBLICATION %s ADD TABLE %s",
+			t, cfg.PublicationName, pgx.Identifier{cfg.PublicationName}.Sanitize(), quoted)
+	}
+	return nil
+}
+
+// withSignalTable returns the quoted tables of a filtered publication with
+// the signal table added when it is not among them.
+func withSignalTable(cfg *Config, names []string) []string {
+	t := cfg.Signals.SourceTable()
+	if t.Name == "" {
+		return names
+	}
+	quoted := pgx.Identifier{t.Namespace, t.Name}.Sanitize()
+	if slices.Contains(names, quoted) {
+		return names
+	}
+	return append(names, quoted)
 }
