@@ -335,6 +335,8 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	adm := kadm.NewClient(admCl)
 	cluster := &clusterID{adm: adm}
 
+	signals := &signalSender{brokers: brokers, opts: c.kafka.producer, adm: adm}
+	defer signals.close()
 	health := &workerHealth{}
 	tlsCfg, err := c.rest.TLSConfig()
 	if err != nil {
@@ -379,7 +381,8 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			}
 			return s, err
 		},
-		Offsets: offsetskafka.New(brokers, c.offsetsTopic, c.kafka.consumer...),
+		Offsets:    offsetskafka.New(brokers, c.offsetsTopic, c.kafka.consumer...),
+		SendSignal: signals.send,
 		// A migration from Debezium reads Kafka Connect's offsets topic.
 		ConnectOffsets: func(ctx context.Context, topic string, match func([]byte) bool) ([]byte, error) {
 			return offsetskafka.New(brokers, topic, c.kafka.consumer...).LoadKey(ctx, match)
