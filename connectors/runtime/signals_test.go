@@ -37,4 +37,3 @@ func TestSignalGoesToTheSignalTopic(t *testing.T) {
 		t.Errorf("unknown connector: %v", err)
 	}
 }
-
