@@ -158,7 +158,7 @@ func signalPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, pubExist
 	}
 	for _, c := range []string{"id", "type", "data"} {
 		if !slices.Contains(cols, c) {
-			add("signal table %s has no column %q: a signal table has the columns id, type and data (see docs/signals.md)", t, c)
+			add("signal table %s has no column %q: a signal table has the columns id, type and data (docs/configuration.md, section Signals)", t, c)
 		}
 	}
 	if cfg.PublicationMode != PublicationDisabled || !pubExists || pubAll {
