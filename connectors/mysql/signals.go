@@ -98,8 +98,11 @@ func (d *decoder) woke(ctx context.Context, hb *heartbeatTimer) bool {
 // table.
 func (d *decoder) signalRows(h *replication.EventHeader, e *replication.RowsEvent) error {
 	t := d.sigs.s.Table()
+	if t.Name == "" {
+		return nil
+	}
 	tm := d.tmap[e.TableID]
-	if t.Name == "" || tm == nil || tm.ev == nil || string(tm.ev.Schema) != t.Namespace || string(tm.ev.Table) != t.Name {
+	if tm == nil || tm.ev == nil || string(tm.ev.Schema) != t.Namespace || string(tm.ev.Table) != t.Name {
 		return nil
 	}
 	switch h.EventType {
