@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
 	"github.com/sluicecdc/sluice/internal/logging"
@@ -128,7 +129,7 @@ func sample(entry string) string {
 }
 
 func testPlugins() map[string]*runtime.Plugin {
-	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo))
+	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo), capture.KafkaClient{})
 	out := map[string]*runtime.Plugin{}
 	for i := range ps {
 		out[ps[i].ConnectorName] = &ps[i]
@@ -308,7 +309,7 @@ func TestCorpusRegistersUnchanged(t *testing.T) {
 	if err := json.Unmarshal(b, &corpus); err != nil {
 		t.Fatal(err)
 	}
-	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo))
+	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo), capture.KafkaClient{})
 	for i := range ps {
 		ps[i].Check = nil // no database here; the integration tests check connections
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
 	"github.com/sluicecdc/sluice/internal/configprovider"
@@ -334,6 +335,8 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	adm := kadm.NewClient(admCl)
 	cluster := &clusterID{adm: adm}
 
+	signals := &signalSender{brokers: brokers, opts: c.kafka.producer, adm: adm}
+	defer signals.close()
 	health := &workerHealth{}
 	tlsCfg, err := c.rest.TLSConfig()
 	if err != nil {
@@ -351,7 +354,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
 		DataDir:  c.dataDir,
 		WorkerID: wid,
-		Plugins:  plugins(levels),
+		Plugins:  plugins(levels, capture.KafkaClient{Brokers: brokers, Opts: c.kafka.consumer}),
 		NewSink: func(ctx context.Context, connector string, spec runtime.SinkSpec) (sinks.Sink, error) {
 			def := spec.Topics.Default()
 			s, err := sinkkafka.New(ctx, sinkkafka.Config{
@@ -378,7 +381,8 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			}
 			return s, err
 		},
-		Offsets: offsetskafka.New(brokers, c.offsetsTopic, c.kafka.consumer...),
+		Offsets:    offsetskafka.New(brokers, c.offsetsTopic, c.kafka.consumer...),
+		SendSignal: signals.send,
 		// A migration from Debezium reads Kafka Connect's offsets topic.
 		ConnectOffsets: func(ctx context.Context, topic string, match func([]byte) bool) ([]byte, error) {
 			return offsetskafka.New(brokers, topic, c.kafka.consumer...).LoadKey(ctx, match)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/mysql"
 	"github.com/sluicecdc/sluice/connectors/postgres"
@@ -16,8 +17,9 @@ import (
 
 // plugins lists the connector classes this build of sluice runs. Each
 // source logs through its package's logger in levels, with the connector's
-// name bound (so /admin/loggers can raise either).
-func plugins(levels *logging.Levels) []runtime.Plugin {
+// name bound (so /admin/loggers can raise either), and reads its signal
+// topic on sluice's own Kafka, own, unless its config names another.
+func plugins(levels *logging.Levels, own capture.KafkaClient) []runtime.Plugin {
 	pgLog, myLog := levels.Logger(loggerPostgres), levels.Logger(loggerMySQL)
 	buildMySQL := func(name string, cfg map[string]string, _ *slog.Logger) (runtime.Source, error) {
 		c, err := mysql.ParseConfig(name, cfg)
@@ -25,7 +27,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 			return nil, err
 		}
 		t := runtime.ParseTuning(cfg)
-		src := mysql.NewSource(c, myLog.With("connector", name)).WithKnobs(mysql.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes})
+		src := mysql.NewSource(c, myLog.With("connector", name)).WithKnobs(mysql.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes, Signals: own})
 		return mySource{src}, nil
 	}
 	checkMySQL := func(ctx context.Context, cfg map[string]string) map[string][]string {
@@ -60,7 +62,7 @@ func plugins(levels *logging.Levels) []runtime.Plugin {
 				return nil, err
 			}
 			t := runtime.ParseTuning(cfg)
-			src := postgres.NewSource(c, pgLog.With("connector", name)).WithKnobs(postgres.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes})
+			src := postgres.NewSource(c, pgLog.With("connector", name)).WithKnobs(postgres.Knobs{QueueEvents: t.QueueEvents, QueueBytes: t.QueueBytes, Signals: own})
 			return pgSource{src}, nil
 		},
 	}, {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/configdef"
 	"github.com/sluicecdc/sluice/connectors/rest"
@@ -106,7 +107,7 @@ func mustReadJSON(name string, v any) {
 // database connection check.
 func pluginServer(t *testing.T) func(method, path string, body any) (int, []byte) {
 	t.Helper()
-	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo))
+	ps := plugins(logging.New(slog.DiscardHandler, slog.LevelInfo), capture.KafkaClient{})
 	for i := range ps {
 		ps[i].Check = nil
 	}

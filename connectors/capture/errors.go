@@ -1,7 +1,8 @@
 // Package capture is the capture core shared by the database sources
 // (connectors/postgres, connectors/mysql): what both do the same way lives
 // here once, and each source keeps only what belongs to its database
-// (docs/capture-core.md). For now it holds the error taxonomy.
+// (docs/capture-core.md). For now it holds the error taxonomy and the
+// signals (signals.go: Debezium's signal channels and actions).
 package capture
 
 import (

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
@@ -238,6 +239,8 @@ type Config struct {
 	// Heartbeat is heartbeat.interval.ms and the keys that go with it
 	// (heartbeat.go).
 	Heartbeat change.HeartbeatConfig
+	// Signals is signal.* (signals.go).
+	Signals capture.SignalConfig
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -316,6 +319,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	var hbErrs []error
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
 	*errs = append(*errs, hbErrs...)
+	*errs = append(*errs, c.Signals.Parse(m, c.TopicPrefix, "database")...)
 
 	historyConfig(&c, m, p.Bad)
 	historySecurity(&c, m)

@@ -54,7 +54,7 @@ func (d *decoder) heartbeat(ctx context.Context) error {
 		d.cp = nil
 	}
 	d.hb.Emitted()
-	state, err := json.Marshal(cpState{Restart: d.after, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
+	state, err := json.Marshal(cpState{Restart: d.after, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions, Sig: d.sigs.s.Next()})
 	if err != nil {
 		return err
 	}

@@ -162,6 +162,9 @@ type cpState struct {
 	// Resume is set only in a checkpoint made from a Debezium offset
 	// (offsets.go): how far Debezium got into the transaction at Restart.
 	Resume *binlogResume `json:"dbz_resume,omitempty"`
+
+	// Sig is the signal topic's next offset to read (capture.SignalOffset).
+	Sig int64 `json:"sig,omitempty"`
 }
 
 // schemaVer is a table's schema version and its columns' fingerprint.

@@ -37,6 +37,11 @@ func (st *Stream) replicate(ctx context.Context, start restartPoint, cp *change.
 		return err
 	}
 	defer d.closeHeartbeatConn()
+	closeSignals, err := d.openSignals(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeSignals()
 	failures := 0
 	delay := st.knobs.ReconnectDelay
 	for {
@@ -119,13 +124,19 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 	if st.knobs.OnDumpConnection != nil {
 		st.knobs.OnDumpConnection(syncer.LastConnectionID())
 	}
-	d.hb.Start(ctx)
+	d.hb.Start(d.sigs.waitCtx(ctx))
 	defer d.hb.Stop()
 	for {
 		ev, err := streamer.GetEvent(d.hb.Wait())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if d.woke(ctx) { // a signal arrived on the signal topic (signals.go)
+				if err := d.kafkaSignals(ctx); err != nil {
+					return err
+				}
+				continue
 			}
 			if d.hb.Fired() && errors.Is(err, context.DeadlineExceeded) {
 				// A heartbeat is due; the event that may be waiting
@@ -293,6 +304,8 @@ type decoder struct {
 	// and the images of the rows event in progress.
 	arena boxArena
 	imgs  []fastImage
+
+	sigs decoderSignals // signals (signals.go)
 }
 
 // tmInfo is a TABLE_MAP's table (nil when not captured) and the event it
@@ -427,6 +440,7 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 	d.stateJSON = nil
 	d.txid = ""
 	d.beginTS = d.evTS
+	d.sigs.s.Begin()
 	if d.tx != nil {
 		d.tx.Reset()
 	}
@@ -443,6 +457,9 @@ func (d *decoder) beginTx(start uint32, gtid string) {
 func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error {
 	if !d.inTx {
 		return nil
+	}
+	if err := d.signalCommit(); err != nil {
+		return err
 	}
 	if d.buf.Ev != nil {
 		// The last event carries Last, so that a checkpoint at it resumes
@@ -482,7 +499,7 @@ func (d *decoder) commit(ctx context.Context, h *replication.EventHeader) error 
 		d.resume, d.resumeTx = nil, false
 	}
 	d.inTx = false
-	return d.heartbeat(ctx)
+	return d.between(ctx)
 }
 
 func (d *decoder) queue(ctx context.Context, it *item) error {
@@ -687,6 +704,9 @@ func (d *decoder) src(h *replication.EventHeader, t *tableInfo, pos uint32, row 
 func (d *decoder) rows(ctx context.Context, h *replication.EventHeader, start uint32, e *replication.RowsEvent) error {
 	if d.skipAll || d.ignoreRows {
 		return nil
+	}
+	if err := d.signalRows(h, e); err != nil {
+		return err
 	}
 	tm := d.tmap[e.TableID]
 	if tm == nil {
@@ -985,7 +1005,7 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 // while the versions do not change.
 func (d *decoder) state() ([]byte, error) {
 	if d.regions != nil {
-		return json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions})
+		return json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions, Sig: d.sigs.s.Next()})
 	}
 	if d.schemasJSON == nil || d.schemasGen != d.st.versionsGen {
 		d.schemasJSON = []byte{}
@@ -1012,6 +1032,10 @@ func (d *decoder) state() ([]byte, error) {
 	if len(d.schemasJSON) > 0 {
 		b = append(b, `,"schemas":`...)
 		b = append(b, d.schemasJSON...)
+	}
+	if n := d.sigs.s.Next(); n > 0 {
+		b = append(b, `,"sig":`...)
+		b = strconv.AppendInt(b, n, 10)
 	}
 	return append(b, '}'), nil
 }

@@ -38,6 +38,9 @@ type Knobs struct {
 	// OnDumpConnection, when set, is called with the connection id of each
 	// binlog dump connection the stream opens (tests kill it).
 	OnDumpConnection func(id uint32)
+	// Signals is sluice's own Kafka, where the signal channel reads unless
+	// signal.kafka.bootstrap.servers says otherwise.
+	Signals capture.KafkaClient
 }
 
 // Source is a MySQL or MariaDB server captured through its binlog.
@@ -162,6 +165,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	}
 
 	st := newStream(&cfg, s.log, s.knobs, info)
+	st.sigFrom = capture.SignalFrom(cp)
 	if state != nil {
 		for k, v := range state.Schemas {
 			st.versions[k] = v
@@ -213,6 +217,9 @@ type item = capture.Item
 
 // Stream is an open capture: Next yields events.
 type Stream struct {
+	// sigFrom is the signal topic's offset the checkpoint says to read next.
+	sigFrom int64
+
 	cfg   *Config
 	log   *slog.Logger
 	knobs Knobs

@@ -36,6 +36,8 @@ type snapState struct {
 	// Moved is set in a checkpoint made from an offset: Open checks that
 	// the slot still holds what follows it.
 	Moved bool `json:"moved,omitempty"`
+	// Sig is the signal topic's next offset to read (capture.SignalOffset).
+	Sig int64 `json:"sig,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
@@ -184,6 +185,8 @@ type Config struct {
 	// Heartbeat is heartbeat.interval.ms and the keys that go with it
 	// (heartbeat.go).
 	Heartbeat change.HeartbeatConfig
+	// Signals is signal.* (signals.go).
+	Signals capture.SignalConfig
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -270,6 +273,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	var hbErrs []error
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
 	*errs = append(*errs, hbErrs...)
+	*errs = append(*errs, c.Signals.Parse(m, c.TopicPrefix, "schema")...)
 
 	if err := p.Err(); err != nil {
 		return Config{}, fmt.Errorf("postgres connector %q: invalid configuration: %w", name, err)

@@ -496,6 +496,7 @@ func ensurePublication(ctx context.Context, q *pgx.Conn, cfg *Config, tables []*
 	for _, t := range tables {
 		names = append(names, t.quoted())
 	}
+	names = withSignalTable(cfg, names)
 	var sql string
 	switch cfg.PublicationMode {
 	case PublicationDisabled:

@@ -116,6 +116,9 @@ func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []
 	if err != nil {
 		return err
 	}
+	if err := signalPrerequisites(ctx, q, cfg, exists, all, add); err != nil {
+		return err
+	}
 	if useSlot && cfg.PublicationMode == PublicationDisabled {
 		if !exists {
 			add("publication %q does not exist and publication.autocreate.mode=disabled: run CREATE PUBLICATION %s FOR TABLE <the captured tables> (or set publication.autocreate.mode=filtered)",

@@ -41,6 +41,11 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 
 	dec := newDecoder(st, cp, state)
 	dec.resume, dec.hold = st.resume, st.moved
+	closeSignals, err := dec.openSignals(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeSignals()
 	var rows rowParser
 	send := func(it item) error { return st.send(ctx, it) }
 	reply := make(chan struct{}, 1)
@@ -184,6 +189,8 @@ type decoder struct {
 	// catalog reads a captured relation from the catalog (nil when it is
 	// gone); unit tests without a server replace it.
 	catalog func(ctx context.Context, id uint32) (*tableInfo, error)
+
+	sigs decoderSignals // signals (signals.go)
 }
 
 func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
@@ -210,11 +217,11 @@ func (d *decoder) makeState() {
 	var ss snapState
 	if d.state != nil {
 		ss = *d.state
-	} else if len(d.st.versions) == 0 {
+	} else if len(d.st.versions) == 0 && d.sigs.s.Next() == 0 {
 		d.stateJSON = nil
 		return
 	}
-	ss.Schemas = d.st.versions
+	ss.Schemas, ss.Sig = d.st.versions, d.sigs.s.Next()
 	d.stateJSON, _ = json.Marshal(&ss) // plain structs and maps: cannot fail
 }
 
@@ -240,7 +247,7 @@ func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
 			return err
 		}
 	}
-	return d.heartbeat(send)
+	return d.between(send)
 }
 
 // handle processes one pgoutput message starting at WAL position lsn.
@@ -267,6 +274,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.emitted = false
 		d.origin = origin{}
 		d.beginLSN = lsn
+		d.sigs.s.Begin()
 		if d.tx != nil {
 			d.tx.Reset()
 		}
@@ -277,6 +285,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.resumeTx = d.resume != nil && !d.skipAll && d.resume.matches(d.xid)
 		return nil
 	case *pglogrepl.CommitMessage:
+		d.signalCommit()
 		end := &txEnd{Commit: d.commitLSN, End: uint64(m.TransactionEndLSN), Events: d.emitted}
 		if d.buf.Ev != nil {
 			// The last event carries its transaction's end, so that an Ack of
@@ -313,8 +322,9 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.lastCommit = uint64(m.TransactionEndLSN)
 		d.inTx = false
 		d.read(uint64(m.TransactionEndLSN))
-		return d.heartbeat(send)
+		return d.between(send)
 	case *pglogrepl.InsertMessage:
+		d.signalInsert(m)
 		if d.skipAll {
 			return nil
 		}
@@ -505,6 +515,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 // relation records a RELATION message: the table it describes and, when
 // its columns differ from the known schema, a new schema version.
 func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
+	d.signalRelation(m)
 	name := m.Namespace + "." + m.RelationName
 	t := d.st.tables[name]
 	fresh := t == nil // read from the catalog just now

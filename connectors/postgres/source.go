@@ -27,6 +27,9 @@ type Knobs struct {
 	// can hold as many again.
 	QueueEvents int
 	QueueBytes  int
+	// Signals is sluice's own Kafka, where the signal channel reads unless
+	// signal.kafka.bootstrap.servers says otherwise.
+	Signals capture.KafkaClient
 }
 
 // Source is a Postgres database captured through a pgoutput replication slot.
@@ -201,6 +204,7 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	}
 
 	st := newStream(&cfg, s.log, s.knobs)
+	st.sigFrom = capture.SignalFrom(cp)
 	st.cat = NewTypeCatalog()
 	if cp != nil && len(cp.State) > 0 {
 		// The schema versions the last run reached, so that this run
@@ -362,6 +366,8 @@ type Stream struct {
 	// update that requests the server's reply (heartbeat.go).
 	hb     *capture.HeartbeatClock
 	hbPing chan struct{}
+	// sigFrom is the signal topic's offset the checkpoint says to read next.
+	sigFrom int64
 }
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {

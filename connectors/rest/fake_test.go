@@ -399,3 +399,17 @@ func (f *fakeManager) AlterOffsets(ctx context.Context, name string, offsets []P
 	f.altered = offsets
 	return nil
 }
+
+func (f *fakeManager) Signal(ctx context.Context, name string, s Signal) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "Signal "+name+" "+s.ID+" "+s.Type+" "+string(s.Data))
+	if err := f.fail["Signal"]; err != nil {
+		return "", err
+	}
+	c, ok := f.connectors[name]
+	if !ok {
+		return "", notFound("Connector %s not found", name)
+	}
+	return c.config["topic.prefix"] + "-signals", nil
+}

@@ -79,6 +79,7 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"GET /connectors/{name}/offsets", h.offsets},
 		{"DELETE /connectors/{name}/offsets", h.resetOffsets},
 		{"PATCH /connectors/{name}/offsets", h.alterOffsets},
+		{"POST /connectors/{name}/signals", h.signal},
 		{"GET /healthz", h.healthz},
 		{"GET /readyz", h.readyz},
 		{"GET /metrics", h.metrics},

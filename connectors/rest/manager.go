@@ -78,6 +78,11 @@ type Manager interface {
 	// then the keys every connector has. An unknown plugin is 404 "Unknown
 	// plugin X.".
 	PluginConfig(plugin string) ([]ConfigKeyInfo, error)
+	// Signal writes a signal to the connector's Kafka signal topic (see
+	// Signal) and returns the topic: the connector reads it from there
+	// exactly once, as it reads the signals of Debezium's kafka channel. It
+	// fails with 404 "Connector X not found" for an unknown connector.
+	Signal(ctx context.Context, name string, s Signal) (topic string, err error)
 }
 
 // TaskInfo is an entry of GET /connectors/{name}/tasks.

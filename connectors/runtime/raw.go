@@ -9,7 +9,9 @@ import (
 // MySQL source's schema history) as they are, after the event's own
 // record, so that they go in the event's batch: the same Kafka transaction
 // as the event and the checkpoint past it. An event with Raw records but
-// neither a table nor a Message writes only them.
+// neither a table nor a Message writes only them, and one with none of the
+// three writes nothing: it only moves the checkpoint (a signal's position,
+// capture/signals.go).
 type rawRecords struct{ Encoder }
 
 // withRaw wraps enc in rawRecords once.
@@ -21,7 +23,7 @@ func withRaw(enc Encoder) Encoder {
 }
 
 func (r rawRecords) Encode(dst []schema.Message, ev *change.Event) ([]schema.Message, error) {
-	if ev == nil || len(ev.Raw) == 0 {
+	if ev == nil || len(ev.Raw) == 0 && (ev.Table != nil || ev.Message != nil) {
 		return r.Encoder.Encode(dst, ev)
 	}
 	if ev.Table != nil || ev.Message != nil {

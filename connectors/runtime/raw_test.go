@@ -72,3 +72,23 @@ func TestRawRecordsCommitWithTheirEvent(t *testing.T) {
 		t.Errorf("checkpoint %+v %v, want the last event's", cp, err)
 	}
 }
+
+// TestPositionOnlyEventMovesTheCheckpoint: an event with neither a table,
+// a Message nor Raw records (a signal's position) writes no record, and
+// its position is the checkpoint of the batch that holds it.
+func TestPositionOnlyEventMovesTheCheckpoint(t *testing.T) {
+	row := &change.Event{Op: change.OpCreate, Table: testTable, After: change.Row{int32(1)},
+		Source: change.StructValue{"x"}, SourceSchema: testSourceSchema, Pos: change.Position{Tx: 1, Last: true}}
+	sig := &change.Event{Pos: change.Position{Tx: 2, Last: true, State: []byte(`{"sig":5}`)}}
+	sink := &memSink{}
+	if err := runFor(t, newTask(&rawSource{evs: []*change.Event{row, sig}}, sink, Batching{MaxEvents: 100, Linger: time.Hour}), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.batches) != 1 || len(sink.batches[0]) != 1 || sink.batches[0][0].Topic != "p.public.t" {
+		t.Fatalf("batches %v, want one with the row's record only", sink.batches)
+	}
+	cp, err := DecodeCheckpoint(sink.checkpoints[0])
+	if err != nil || cp.Tx != 2 || string(cp.State) != `{"sig":5}` {
+		t.Errorf("checkpoint %+v %v, want the position-only event's", cp, err)
+	}
+}

@@ -47,6 +47,10 @@ type SupervisorOptions struct {
 	// Offsets.
 	NewSink func(ctx context.Context, connector string, spec SinkSpec) (sinks.Sink, error)
 	Offsets offsets.Store
+	// SendSignal writes a signal record (POST /connectors/{name}/signals)
+	// to topic, creating it with one partition when missing, and returns
+	// once it is committed; nil: the worker takes no signals.
+	SendSignal func(ctx context.Context, topic string, key, value []byte) error
 	// ConnectOffsets reads Kafka Connect's offsets topic for a migration
 	// from Debezium (migrate.go); nil when there is no Kafka.
 	ConnectOffsets ConnectOffsetsReader
