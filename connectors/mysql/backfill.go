@@ -15,6 +15,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -175,7 +176,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 				names = append(names, id.String())
 			}
 		}
-		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, At: at.binlogPos}}}
+		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, Mark: regionMark{At: at.binlogPos}}}}
 		run.fresh, run.schema = true, true
 		st.log.Info("snapshot started", "at", at.String(), "tables", len(names))
 	} else {
@@ -189,7 +190,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			// as a snapshot that starts at the new coordinate.
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
 			run.state.Restart = at
-			run.state.Regions = []region{{Table: 0, At: at.binlogPos}}
+			run.state.Regions = []region{{Table: 0, Mark: regionMark{At: at.binlogPos}}}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil
@@ -215,7 +216,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		case len(run.state.Regions) > 1:
 			// A checkpoint of an earlier version, whose stream drops the
 			// changes a later region's rows hold: go on that way.
-			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
+			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, Mark: regionMark{At: at.binlogPos}})
 			st.log.Info("resuming snapshot in a new region", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
 		case st.cfg.Capture.Policy.Stream && at.File != "":
 			// The binlog from the origin to this snapshot's coordinate
@@ -274,7 +275,9 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	if err := st.emitSnapshotDDL(ctx, run, ddls, run.schemaSkip, false); err != nil {
 		return nil, err
 	}
-	e := &snapEmitter{st: st, fresh: run.fresh}
+	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
+		return st.send(ctx, item{ev: ev, size: size})
+	}}
 	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
 		t := tabs[ti]
 		if t == nil {
@@ -323,7 +326,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 		}
 		st.log.Info("table snapshot done", "table", t.name(), "rows", count)
 	}
-	if err := e.finish(ctx); err != nil {
+	if err := e.Finish(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
@@ -348,11 +351,11 @@ func keyLiteral(m *ColumnMeta, s string) string {
 	switch {
 	case mariaDBBinaryType(m, parseColumnType(m.ColumnType)) != "":
 		// UUID, INET4, INET6: the bytes BINARY col gives, not the text's.
-		if b, ok := binaryOfText(s); ok {
+		if b, ok := capture.BinaryOfText(s); ok {
 			return "X'" + hex.EncodeToString(b) + "'"
 		}
 		return quoteString(s)
-	case kindOf(typ) == keyNumeric && numericLiteralRE.MatchString(s):
+	case kindOf(typ) == capture.Numeric && numericLiteralRE.MatchString(s):
 		return s
 	case stringType(typ):
 		return "X'" + hex.EncodeToString([]byte(s)) + "'"
@@ -395,7 +398,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 
 // readChunk reads one chunk of t and queues its rows. count is the number of
 // rows read from t so far. It returns the rows read and the last key.
-func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	n := 0
 	pushed := false
@@ -473,7 +476,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				State:    run.stateJSON,
 			},
 		}
-		return e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: size})
+		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -487,65 +490,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
 	}
 	if pushed {
-		e.buf.ev.Pos.Last = true // last row of the chunk
+		e.EndChunk()
 	}
 	return n, last, nil
-}
-
-// snapRow is a snapshot event waiting for its successor, which decides its
-// source.snapshot marker.
-type snapRow struct {
-	ev           *change.Event
-	table        int
-	firstInTable bool
-	size         int
-}
-
-// snapEmitter queues snapshot rows one behind, so that the last row of a
-// table and of the snapshot can be marked.
-type snapEmitter struct {
-	st      *Stream
-	fresh   bool
-	emitted bool
-	buf     *snapRow
-}
-
-func (e *snapEmitter) push(ctx context.Context, r *snapRow) error {
-	if e.buf != nil {
-		if err := e.flush(ctx, e.buf.table != r.table, false); err != nil {
-			return err
-		}
-	}
-	e.buf = r
-	return nil
-}
-
-func (e *snapEmitter) finish(ctx context.Context) error {
-	if e.buf == nil {
-		return nil
-	}
-	return e.flush(ctx, true, true)
-}
-
-func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
-	r := e.buf
-	e.buf = nil
-	r.ev.Source[srcSnapshotIdx] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
-	e.emitted = true
-	return e.st.send(ctx, item{ev: r.ev, size: r.size})
-}
-
-// snapshotMarker is Debezium's source.snapshot value for a snapshot row.
-func snapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
-	switch {
-	case lastOverall:
-		return "last"
-	case firstOverall:
-		return "first"
-	case firstInTable:
-		return "first_in_data_collection"
-	case lastInTable:
-		return "last_in_data_collection"
-	}
-	return "true"
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -96,7 +97,7 @@ func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
 		return
 	}
 	key := rowKey(t, keyVals)
-	if key == nil || !p.c.cursor.covers(ti, key, t.keyKinds()) {
+	if key == nil || !p.c.cursor.Covers(ti, key, t.keyKinds()) {
 		return
 	}
 	m := p.changed[ti]
@@ -127,7 +128,7 @@ func (p *pendingRows) count() int {
 // upTo returns the remembered rows of table index ti with keys before key
 // (all of them when key is nil) not handed out yet, and whether the row with
 // key itself is one (the scan then leaves its image at C out).
-func (p *pendingRows) upTo(ti int, key []string, kinds []keyKind) (rows []*originRow, same *originRow) {
+func (p *pendingRows) upTo(ti int, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
 	if p == nil || len(p.changed[ti]) == 0 {
 		return nil, nil
 	}
@@ -136,16 +137,16 @@ func (p *pendingRows) upTo(ti int, key []string, kinds []keyKind) (rows []*origi
 		for _, r := range p.changed[ti] {
 			s = append(s, r)
 		}
-		slices.SortFunc(s, func(a, b *originRow) int { return compareKeys(kinds, a.key, b.key) })
+		slices.SortFunc(s, func(a, b *originRow) int { return kinds.Compare(a.key, b.key) })
 		p.sorted[ti] = s
 	}
 	i := p.next[ti]
 	j := i
-	for j < len(s) && (key == nil || compareKeys(kinds, s[j].key, key) < 0) {
+	for j < len(s) && (key == nil || kinds.Compare(s[j].key, key) < 0) {
 		j++
 	}
 	rows = s[i:j]
-	if key != nil && j < len(s) && compareKeys(kinds, s[j].key, key) == 0 {
+	if key != nil && j < len(s) && kinds.Compare(s[j].key, key) == 0 {
 		same = s[j]
 		j++
 	}
@@ -202,7 +203,7 @@ func (st *Stream) collectOrigin(ctx context.Context, c *catchUp) (*pendingRows, 
 // pushOrigin queues the reads at Origin of rows (remembered by the
 // read-ahead) of t, table index ti, as snapshot rows; those inserted after
 // Origin have none. It returns how many it queued.
-func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, rows []*originRow, count *int64) (int, error) {
+func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, ti int, rows []*originRow, count *int64) (int, error) {
 	n := 0
 	for _, r := range rows {
 		if r.before == nil {
@@ -227,7 +228,7 @@ func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *snapEmitt
 				State:    run.stateJSON,
 			},
 		}
-		if err := e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: eventHeap + valueHeap*len(r.before)}); err != nil {
+		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: eventHeap + valueHeap*len(r.before)}); err != nil {
 			return n, err
 		}
 		n++

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -42,7 +43,7 @@ type snapState struct {
 // regions (only regions neither exported nor exact filter).
 func (s *snapState) needsFilter() bool {
 	for _, r := range s.Regions {
-		if !r.Exported && !r.Exact {
+		if !r.Mark.Exported && !r.Mark.Exact {
 			return true
 		}
 	}
@@ -116,12 +117,12 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		case snapOnly:
 			run.state.LSN = wal
 		case plan.exported != "":
-			run.state.Regions = []region{{Table: 0, Exported: true}}
+			run.state.Regions = []region{{Table: 0, Mark: regionMark{Exported: true}}}
 			run.state.WAL = wal
 		default:
 			// The slot already existed: its confirmed position is not this
 			// snapshot's, so the stream is filtered by it.
-			run.state.Regions = []region{{Table: 0, Snap: snap}}
+			run.state.Regions = []region{{Table: 0, Mark: regionMark{Snap: snap}}}
 			run.state.WAL = wal
 		}
 	} else {
@@ -179,7 +180,9 @@ func snapshotOrder(names []string, include []*regexp.Regexp) []string {
 // state streaming needs.
 func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	run := st.snap
-	e := &snapEmitter{st: st, fresh: run.fresh}
+	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
+		return st.send(ctx, item{ev: ev, size: size})
+	}}
 	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
 		name := run.state.Tables[ti]
 		t := st.tables[name]
@@ -213,7 +216,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 		}
 		st.log.Info("table snapshot done", "table", name, "rows", count)
 	}
-	if err := e.finish(ctx); err != nil {
+	if err := e.Finish(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := run.q.Exec(ctx, "COMMIT"); err != nil {
@@ -262,7 +265,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 
 // readChunk reads one chunk of t and queues its rows. count is the number of
 // rows read from t so far. It returns the rows read and the last key.
-func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	rr := run.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
 	n := 0
@@ -328,7 +331,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				State:    run.stateJSON,
 			},
 		}
-		if err := e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: size}); err != nil {
+		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size}); err != nil {
 			rr.Close()
 			return 0, nil, err
 		}
@@ -340,67 +343,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
 	}
 	if pushed {
-		e.buf.ev.Pos.Last = true // last row of the chunk
+		e.EndChunk()
 	}
 	return n, last, nil
-}
-
-// snapRow is a snapshot event waiting for its successor, which decides its
-// source.snapshot marker.
-type snapRow struct {
-	ev           *change.Event
-	table        int
-	firstInTable bool
-	size         int
-}
-
-// snapEmitter queues snapshot rows one behind, so that the last row of a
-// table and of the snapshot can be marked.
-type snapEmitter struct {
-	st      *Stream
-	fresh   bool
-	emitted bool
-	buf     *snapRow
-}
-
-func (e *snapEmitter) push(ctx context.Context, r *snapRow) error {
-	if e.buf != nil {
-		if err := e.flush(ctx, e.buf.table != r.table, false); err != nil {
-			return err
-		}
-	}
-	e.buf = r
-	return nil
-}
-
-func (e *snapEmitter) finish(ctx context.Context) error {
-	if e.buf == nil {
-		return nil
-	}
-	return e.flush(ctx, true, true)
-}
-
-func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
-	r := e.buf
-	e.buf = nil
-	r.ev.Source[4] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
-	e.emitted = true
-	return e.st.send(ctx, item{ev: r.ev, size: r.size})
-}
-
-// snapshotMarker is Debezium's source.snapshot value for a snapshot row.
-func snapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
-	switch {
-	case lastOverall:
-		return "last"
-	case firstOverall:
-		return "first"
-	case firstInTable:
-		return "first_in_data_collection"
-	case lastInTable:
-		return "last_in_data_collection"
-	}
-	return "true"
 }
 
 // parseLSN parses Postgres's "X/Y" LSN text.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -60,9 +61,9 @@ type scanCursor struct {
 
 // covers reports whether the row (table, key) is at or after the cursor,
 // i.e. not read yet.
-func (c *scanCursor) covers(table int, key []string, kinds []keyKind) bool {
+func (c *scanCursor) covers(table int, key []string, kinds capture.KeyOrder) bool {
 	r := region{Table: c.Table, After: c.After}
-	return r.covers(table, key, kinds)
+	return r.Covers(table, key, kinds)
 }
 
 // snapshotCursor returns where the snapshot checkpoint cp leaves reading.
@@ -116,7 +117,7 @@ func (st *Stream) beginResume(ctx context.Context, plan *openPlan) (err error) {
 	if run.touched, err = st.changedBefore(ctx, until, &cur, run.state.Tables); err != nil {
 		return err
 	}
-	run.state.Regions = append(run.state.Regions, region{Table: cur.Table, After: cur.After, Exact: true})
+	run.state.Regions = append(run.state.Regions, region{Table: cur.Table, After: cur.After, Mark: regionMark{Exact: true}})
 	run.state.Schemas = st.versions
 	if run.stateJSON, err = json.Marshal(run.state); err != nil {
 		return err
@@ -190,7 +191,7 @@ func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCurs
 	type rel struct {
 		table int
 		key   []int // the key columns' places in the relation's tuples
-		kinds []keyKind
+		kinds capture.KeyOrder
 	}
 	rels := map[uint32]*rel{}
 	touched := map[string]struct{}{}

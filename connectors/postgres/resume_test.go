@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 // TestDecoderExactRegionFilters checks that a region of a resumed snapshot
@@ -14,8 +16,8 @@ func TestDecoderExactRegionFilters(t *testing.T) {
 	state := &snapState{
 		Tables: []string{"public.t"},
 		Regions: []region{
-			{Table: 0, After: []string{"10"}, Snap: pgSnapshot{Xmin: 50, Xmax: 60}},
-			{Table: 0, After: []string{"30"}, Exact: true},
+			{Table: 0, After: []string{"10"}, Mark: regionMark{Snap: pgSnapshot{Xmin: 50, Xmax: 60}}},
+			{Table: 0, After: []string{"30"}, Mark: regionMark{Exact: true}},
 		},
 		WAL: 1000,
 	}
@@ -28,13 +30,13 @@ func TestDecoderExactRegionFilters(t *testing.T) {
 	if want := []any{int32(31), int32(40)}; len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("got %v, want %v", got, want)
 	}
-	if (&snapState{Regions: []region{{Exported: true}, {Table: 0, After: []string{"3"}, Exact: true}}}).needsFilter() {
+	if (&snapState{Regions: []region{{Mark: regionMark{Exported: true}}, {Table: 0, After: []string{"3"}, Mark: regionMark{Exact: true}}}}).needsFilter() {
 		t.Error("exported and exact regions need no filter")
 	}
 }
 
 func TestScanCursorCovers(t *testing.T) {
-	kinds := []keyKind{keyNumeric}
+	kinds := capture.KeyOrder{capture.Numeric}
 	cur := scanCursor{Table: 1, After: []string{"35"}}
 	for _, tc := range []struct {
 		table int
