@@ -53,9 +53,9 @@ func (s *snapState) needsFilter() bool {
 // snapshotRun is a snapshot in progress: its transaction is open on q.
 type snapshotRun struct {
 	q *pgx.Conn // st.q, or a connection of its own when resuming
-	// touched holds the rows (table index and key, touchKey) a resumed
-	// snapshot must not read: the stream emits their changes (resume.go).
-	touched    map[string]struct{}
+	// touched holds the rows (table index and key) a resumed snapshot must
+	// not read: the stream emits their changes (resume.go).
+	touched    *capture.Pending[struct{}]
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
@@ -301,7 +301,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
-		if run.touched != nil && sel.chunked && run.isTouched(ti, last) {
+		if run.touched != nil && sel.chunked && run.touched.Has(ti, last) {
 			continue // its changes are streamed (resume.go)
 		}
 		keyRow := t.keyRow(nil, row) // before finish maps the row's values

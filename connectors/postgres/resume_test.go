@@ -63,10 +63,10 @@ func TestScanCursorCovers(t *testing.T) {
 }
 
 func TestTouchedRows(t *testing.T) {
-	run := &snapshotRun{touched: map[string]struct{}{
-		touchKey(0, []string{"a", "b"}): {},
-		touchKey(1, []string{"7"}):      {},
-	}}
+	touched := capture.NewPending[struct{}]()
+	touched.Record(0, []string{"a", "b"}, struct{}{})
+	touched.Record(1, []string{"7"}, struct{}{})
+	run := &snapshotRun{touched: touched}
 	for _, tc := range []struct {
 		table int
 		key   []string
@@ -79,8 +79,8 @@ func TestTouchedRows(t *testing.T) {
 		{0, []string{"7"}, false}, // same key, other table
 		{1, []string{"70"}, false},
 	} {
-		if got := run.isTouched(tc.table, tc.key); got != tc.want {
-			t.Errorf("isTouched(%d, %q) = %v, want %v", tc.table, tc.key, got, tc.want)
+		if got := run.touched.Has(tc.table, tc.key); got != tc.want {
+			t.Errorf("touched.Has(%d, %q) = %v, want %v", tc.table, tc.key, got, tc.want)
 		}
 	}
 }
