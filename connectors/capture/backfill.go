@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"context"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,4 +119,79 @@ func TouchKey(table int, key []string) string {
 		b.WriteString(k)
 	}
 	return b.String()
+}
+
+// Scan is a source's side of a snapshot's table loop: Backfill decides
+// which table and which chunk to read, the source reads them. Its methods
+// run once per table or per chunk, never per row.
+type Scan interface {
+	// Table returns the name of table index ti (in the snapshot's table
+	// list) and the number of its key columns. ok is false when the table
+	// is gone: the source logs why, and Backfill skips it.
+	Table(ti int) (name string, keyLen int, ok bool)
+	// Begin prepares table ti for reading. chunked says whether it is read
+	// in key order, a chunk at a time; otherwise one Chunk reads it whole.
+	Begin(ctx context.Context, ti int) (chunked bool, err error)
+	// Chunk reads the rows of table ti after key after (nil: from the
+	// table's start), at most the chunk size of them, pushes them to e
+	// and counts them in count. It returns the rows read (pushed or not)
+	// and the last key read.
+	Chunk(ctx context.Context, ti int, e *Emitter, after []string, count *int64) (n int, last []string, err error)
+	// End runs after table ti's last chunk.
+	End(ctx context.Context, ti int, e *Emitter, chunked bool, count *int64) error
+}
+
+// Backfill reads a snapshot's tables in their list's order, each chunk by
+// chunk in key order, from where a checkpoint left off, and marks the rows
+// through Emitter.
+type Backfill struct {
+	Log        *slog.Logger
+	Tables     int      // the number of tables in the snapshot's list
+	Start      int      // the table reading starts at
+	StartAfter []string // resume after this key in table Start; nil: from its start
+	StartCount int64    // rows of table Start read already
+	ChunkSize  int      // snapshot.fetch.size: a shorter chunk ends a table
+	Emitter    *Emitter
+}
+
+// Run reads the tables through s, then sends the last row held back.
+func (b *Backfill) Run(ctx context.Context, s Scan) error {
+	for ti := b.Start; ti < b.Tables; ti++ {
+		name, keyLen, ok := s.Table(ti)
+		if !ok {
+			continue
+		}
+		var after []string
+		var count int64
+		if ti == b.Start {
+			after, count = b.StartAfter, b.StartCount
+			if after != nil && len(after) != keyLen {
+				after, count = nil, 0 // the table's key changed
+			}
+		}
+		b.Log.Info("snapshotting table", "table", name)
+		chunked, err := s.Begin(ctx, ti)
+		if err != nil {
+			return err
+		}
+		if !chunked && after != nil {
+			b.Log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", name)
+			after, count = nil, 0
+		}
+		for {
+			n, last, err := s.Chunk(ctx, ti, b.Emitter, after, &count)
+			if err != nil {
+				return err
+			}
+			if !chunked || n < b.ChunkSize {
+				break
+			}
+			after = last
+		}
+		if err := s.End(ctx, ti, b.Emitter, chunked, &count); err != nil {
+			return err
+		}
+		b.Log.Info("table snapshot done", "table", name, "rows", count)
+	}
+	return b.Emitter.Finish(ctx)
 }

@@ -1,8 +1,17 @@
 package capture
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // TestPending checks what the scan of a resumed snapshot gets from the
@@ -72,5 +81,154 @@ func TestTouchKey(t *testing.T) {
 	}
 	if TouchKey(3, []string{"x", ""}) != "3,1:x,0:" {
 		t.Errorf("%q", TouchKey(3, []string{"x", ""}))
+	}
+}
+
+// fakeScan is a Scan over tables of integer keys 1..rows.
+type fakeScan struct {
+	tables []fakeTable
+	calls  []string // "chunk t after" and "end t", in order
+}
+
+type fakeTable struct {
+	name    string
+	gone    bool
+	chunked bool
+	keyLen  int
+	rows    int
+}
+
+func (f *fakeScan) Table(ti int) (string, int, bool) {
+	t := f.tables[ti]
+	return t.name, t.keyLen, !t.gone
+}
+
+func (f *fakeScan) Begin(_ context.Context, ti int) (bool, error) {
+	if f.tables[ti].name == "broken" {
+		return false, errors.New("override fails")
+	}
+	return f.tables[ti].chunked, nil
+}
+
+// Chunk reads 3 rows at most (the chunk size), all of them when the table
+// is not chunked.
+func (f *fakeScan) Chunk(ctx context.Context, ti int, e *Emitter, after []string, count *int64) (int, []string, error) {
+	t := f.tables[ti]
+	from := 0
+	if after != nil {
+		from, _ = strconv.Atoi(after[0])
+	}
+	f.calls = append(f.calls, fmt.Sprintf("chunk %s %v", t.name, after))
+	n := 0
+	var last []string
+	for k := from + 1; k <= t.rows && (n < 3 || !t.chunked); k++ {
+		n++
+		*count++
+		last = []string{strconv.Itoa(k)}
+		ev := &change.Event{Source: change.StructValue{nil}, Pos: change.Position{Table: t.name, Key: []byte(last[0])}}
+		if err := e.Push(ctx, &SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1}); err != nil {
+			return 0, nil, err
+		}
+	}
+	return n, last, nil
+}
+
+func (f *fakeScan) End(_ context.Context, ti int, _ *Emitter, chunked bool, count *int64) error {
+	f.calls = append(f.calls, fmt.Sprintf("end %s chunked=%v rows=%d", f.tables[ti].name, chunked, *count))
+	return nil
+}
+
+func TestBackfillRun(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		tables    []fakeTable
+		start     int
+		after     []string
+		count     int64
+		wantCalls []string
+		wantRows  []string // table:key in sent order
+		wantLog   string
+		wantErr   bool
+	}{
+		{
+			name:   "fresh, chunks end at a short one, a gone table skipped",
+			tables: []fakeTable{{name: "a", chunked: true, keyLen: 1, rows: 6}, {name: "gone", gone: true}, {name: "b", chunked: true, keyLen: 1, rows: 2}},
+			wantCalls: []string{"chunk a []", "chunk a [3]", "chunk a [6]", "end a chunked=true rows=6",
+				"chunk b []", "end b chunked=true rows=2"},
+			wantRows: []string{"a:1", "a:2", "a:3", "a:4", "a:5", "a:6", "b:1", "b:2"},
+		},
+		{
+			name:      "resumed after a key",
+			tables:    []fakeTable{{name: "a", chunked: true, keyLen: 1, rows: 5}, {name: "b", rows: 1}},
+			after:     []string{"2"},
+			count:     2,
+			wantCalls: []string{"chunk a [2]", "chunk a [5]", "end a chunked=true rows=5", "chunk b []", "end b chunked=false rows=1"},
+			wantRows:  []string{"a:3", "a:4", "a:5", "b:1"},
+		},
+		{
+			name:      "resumed in a later table",
+			tables:    []fakeTable{{name: "a", chunked: true, keyLen: 1, rows: 5}, {name: "b", chunked: true, keyLen: 1, rows: 4}},
+			start:     1,
+			after:     []string{"3"},
+			count:     3,
+			wantCalls: []string{"chunk b [3]", "end b chunked=true rows=4"},
+			wantRows:  []string{"b:4"},
+		},
+		{
+			name:      "the key changed: the table again from its start",
+			tables:    []fakeTable{{name: "a", chunked: true, keyLen: 2, rows: 2}},
+			after:     []string{"1"},
+			count:     1,
+			wantCalls: []string{"chunk a []", "end a chunked=true rows=2"},
+			wantRows:  []string{"a:1", "a:2"},
+		},
+		{
+			name:      "an override without the key: again from the start, with a warning",
+			tables:    []fakeTable{{name: "a", keyLen: 1, rows: 4}},
+			after:     []string{"1"},
+			count:     1,
+			wantCalls: []string{"chunk a []", "end a chunked=false rows=4"},
+			wantRows:  []string{"a:1", "a:2", "a:3", "a:4"},
+			wantLog:   "override SELECT lacks the key",
+		},
+		{
+			name:    "Begin fails",
+			tables:  []fakeTable{{name: "broken", chunked: true, keyLen: 1}},
+			wantErr: true,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			var sent []string
+			var last *change.Event
+			e := &Emitter{Fresh: true}
+			e.Send = func(_ context.Context, ev *change.Event, _ int) error {
+				sent = append(sent, ev.Pos.Table+":"+string(ev.Pos.Key))
+				last = ev
+				return nil
+			}
+			f := &fakeScan{tables: tc.tables}
+			b := Backfill{Log: slog.New(slog.NewTextHandler(&logs, nil)), Tables: len(tc.tables), Start: tc.start,
+				StartAfter: tc.after, StartCount: tc.count, ChunkSize: 3, Emitter: e}
+			err := b.Run(context.Background(), f)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Run: %v", err)
+			}
+			if tc.wantErr {
+				return
+			}
+			if !slices.Equal(f.calls, tc.wantCalls) {
+				t.Errorf("calls %q\nwant  %q", f.calls, tc.wantCalls)
+			}
+			if !slices.Equal(sent, tc.wantRows) {
+				t.Errorf("rows %v, want %v", sent, tc.wantRows)
+			}
+			if last == nil || last.Source[0] != "last" {
+				t.Errorf("the last row was not sent as the snapshot's last: %v", last)
+			}
+			if !strings.Contains(logs.String(), "table snapshot done") || strings.Contains(logs.String(), "override SELECT") != (tc.wantLog != "") {
+				t.Errorf("log:\n%s", logs.String())
+			}
+		})
 	}
 }

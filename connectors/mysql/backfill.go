@@ -278,55 +278,9 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
 		return st.send(ctx, item{ev: ev, size: size})
 	}}
-	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
-		t := tabs[ti]
-		if t == nil {
-			st.log.Warn("table to snapshot no longer exists; skipped", "table", run.state.Tables[ti])
-			continue
-		}
-		var after []string
-		var count int64
-		if ti == run.startTable {
-			after, count = run.startAfter, run.startCount
-			if after != nil && len(after) != len(t.Key) {
-				after, count = nil, 0
-			}
-		}
-		st.log.Info("snapshotting table", "table", t.name())
-		run.tableTS = run.ts
-		if r, err := st.q.Execute("SELECT UNIX_TIMESTAMP()"); err == nil && len(r.Values) > 0 {
-			if secs, err := r.GetInt(0, 0); err == nil {
-				run.tableTS = time.Unix(secs, 0).UTC()
-			}
-		}
-		sel, err := st.tableSelect(t)
-		if err != nil {
-			return nil, err
-		}
-		if !sel.chunked && after != nil {
-			st.log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", t.name())
-			after, count = nil, 0
-		}
-		for {
-			n, last, err := st.readChunk(ctx, run, e, t, sel, ti, after, &count)
-			if err != nil {
-				return nil, err
-			}
-			if !sel.chunked || n < st.cfg.SnapshotFetchSize {
-				break
-			}
-			after = last
-		}
-		// The rows after the last one read that were at the origin (a
-		// table read whole was read at C: resume.go).
-		if rest, _ := run.origin.upTo(ti, nil, t.keyKinds()); sel.chunked && len(rest) > 0 {
-			if _, err := st.pushOrigin(ctx, run, e, t, ti, rest, &count); err != nil {
-				return nil, err
-			}
-		}
-		st.log.Info("table snapshot done", "table", t.name(), "rows", count)
-	}
-	if err := e.Finish(ctx); err != nil {
+	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
+		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
+	if err := b.Run(ctx, &snapScan{st: st, run: run, tabs: tabs}); err != nil {
 		return nil, err
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
@@ -340,6 +294,55 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	}
 	st.log.Info("snapshot done")
 	return &run.state, nil
+}
+
+// snapScan reads the tables of a snapshot for capture.Backfill.
+type snapScan struct {
+	st   *Stream
+	run  *snapshotRun
+	tabs []*tableInfo // by index in the snapshot's table list; nil: gone
+	t    *tableInfo   // the table being read
+	sel  tableSelect
+}
+
+func (s *snapScan) Table(ti int) (string, int, bool) {
+	s.t = s.tabs[ti]
+	if s.t == nil {
+		s.st.log.Warn("table to snapshot no longer exists; skipped", "table", s.run.state.Tables[ti])
+		return "", 0, false
+	}
+	return s.t.name(), len(s.t.Key), true
+}
+
+func (s *snapScan) Begin(context.Context, int) (bool, error) {
+	run := s.run
+	run.tableTS = run.ts
+	if r, err := s.st.q.Execute("SELECT UNIX_TIMESTAMP()"); err == nil && len(r.Values) > 0 {
+		if secs, err := r.GetInt(0, 0); err == nil {
+			run.tableTS = time.Unix(secs, 0).UTC()
+		}
+	}
+	sel, err := s.st.tableSelect(s.t)
+	if err != nil {
+		return false, err
+	}
+	s.sel = sel
+	return sel.chunked, nil
+}
+
+func (s *snapScan) Chunk(ctx context.Context, ti int, e *capture.Emitter, after []string, count *int64) (int, []string, error) {
+	return s.st.readChunk(ctx, s.run, e, s.t, s.sel, ti, after, count)
+}
+
+// End gives the rows after the last one read that were at the origin (a
+// table read whole was read at C: resume.go).
+func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked bool, count *int64) error {
+	if rest, _ := s.run.origin.upTo(ti, nil, s.t.keyKinds()); chunked && len(rest) > 0 {
+		if _, err := s.st.pushOrigin(ctx, s.run, e, s.t, ti, rest, count); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)

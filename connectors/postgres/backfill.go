@@ -183,40 +183,9 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
 		return st.send(ctx, item{ev: ev, size: size})
 	}}
-	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
-		name := run.state.Tables[ti]
-		t := st.tables[name]
-		if t == nil {
-			st.log.Warn("table to snapshot no longer exists or is no longer captured; skipped", "table", name)
-			continue
-		}
-		var after []string
-		var count int64
-		if ti == run.startTable {
-			after, count = run.startAfter, run.startCount
-		}
-		st.log.Info("snapshotting table", "table", name)
-		sel, err := st.tableSelect(ctx, run.q, t)
-		if err != nil {
-			return nil, err
-		}
-		if !sel.chunked && after != nil {
-			st.log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", name)
-			after, count = nil, 0
-		}
-		for {
-			n, last, err := st.readChunk(ctx, run, e, t, sel, ti, after, &count)
-			if err != nil {
-				return nil, err
-			}
-			if !sel.chunked || n < st.cfg.SnapshotFetchSize {
-				break
-			}
-			after = last
-		}
-		st.log.Info("table snapshot done", "table", name, "rows", count)
-	}
-	if err := e.Finish(ctx); err != nil {
+	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
+		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
+	if err := b.Run(ctx, &snapScan{st: st, run: run}); err != nil {
 		return nil, err
 	}
 	if _, err := run.q.Exec(ctx, "COMMIT"); err != nil {
@@ -228,6 +197,39 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	st.log.Info("snapshot done")
 	return &run.state, nil
 }
+
+// snapScan reads the tables of a snapshot for capture.Backfill.
+type snapScan struct {
+	st  *Stream
+	run *snapshotRun
+	t   *tableInfo // the table being read
+	sel tableSelect
+}
+
+func (s *snapScan) Table(ti int) (string, int, bool) {
+	name := s.run.state.Tables[ti]
+	s.t = s.st.tables[name]
+	if s.t == nil {
+		s.st.log.Warn("table to snapshot no longer exists or is no longer captured; skipped", "table", name)
+		return name, 0, false
+	}
+	return name, len(s.t.Key), true
+}
+
+func (s *snapScan) Begin(ctx context.Context, _ int) (bool, error) {
+	sel, err := s.st.tableSelect(ctx, s.run.q, s.t)
+	if err != nil {
+		return false, err
+	}
+	s.sel = sel
+	return sel.chunked, nil
+}
+
+func (s *snapScan) Chunk(ctx context.Context, ti int, e *capture.Emitter, after []string, count *int64) (int, []string, error) {
+	return s.st.readChunk(ctx, s.run, e, s.t, s.sel, ti, after, count)
+}
+
+func (s *snapScan) End(context.Context, int, *capture.Emitter, bool, *int64) error { return nil }
 
 // chunkQuery returns the query for the next chunk of t after key (nil: from
 // the start), ordered by the key with text columns in byte order. A keyless
