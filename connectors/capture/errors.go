@@ -1,7 +1,9 @@
 // Package capture is the capture core shared by the database sources
 // (connectors/postgres, connectors/mysql): what both do the same way lives
 // here once, and each source keeps only what belongs to its database
-// (docs/capture-core.md). For now it holds the error taxonomy.
+// (docs/capture-core.md). For now it holds the error taxonomy, the key
+// orders and snapshot regions, the snapshot emitter and table loop, and the
+// rows a resumed snapshot's read-ahead found.
 package capture
 
 import (
