@@ -1,8 +1,11 @@
 // Package capture is the capture core shared by the database sources
 // (connectors/postgres, connectors/mysql): what both do the same way lives
 // here once, and each source keeps only what belongs to its database
-// (docs/capture-core.md). For now it holds the error taxonomy and the
-// signals (signals.go: Debezium's signal channels and actions).
+// (docs/capture-core.md). For now it holds the error taxonomy, the key
+// orders and snapshot regions, the snapshot emitter and table loop, the rows
+// a resumed snapshot's read-ahead found, the stream pipe and heartbeat clock,
+// the open-plan decision, the signals (Debezium's signal channels and
+// actions) and the incremental snapshot engine.
 package capture
 
 import (

@@ -15,6 +15,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -175,7 +176,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 				names = append(names, id.String())
 			}
 		}
-		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, At: at.binlogPos}}}
+		run.state = cpState{Restart: at, Tables: names, Regions: []region{{Table: 0, Mark: regionMark{At: at.binlogPos}}}}
 		run.fresh, run.schema = true, true
 		st.log.Info("snapshot started", "at", at.String(), "tables", len(names))
 	} else {
@@ -189,7 +190,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			// as a snapshot that starts at the new coordinate.
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
 			run.state.Restart = at
-			run.state.Regions = []region{{Table: 0, At: at.binlogPos}}
+			run.state.Regions = []region{{Table: 0, Mark: regionMark{At: at.binlogPos}}}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil
@@ -215,7 +216,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		case len(run.state.Regions) > 1:
 			// A checkpoint of an earlier version, whose stream drops the
 			// changes a later region's rows hold: go on that way.
-			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, At: at.binlogPos})
+			run.state.Regions = append(slices.Clone(run.state.Regions), region{Table: ti, After: key, Mark: regionMark{At: at.binlogPos}})
 			st.log.Info("resuming snapshot in a new region", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
 		case st.cfg.Capture.Policy.Stream && at.File != "":
 			// The binlog from the origin to this snapshot's coordinate
@@ -274,56 +275,12 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	if err := st.emitSnapshotDDL(ctx, run, ddls, run.schemaSkip, false); err != nil {
 		return nil, err
 	}
-	e := &snapEmitter{st: st, fresh: run.fresh}
-	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
-		t := tabs[ti]
-		if t == nil {
-			st.log.Warn("table to snapshot no longer exists; skipped", "table", run.state.Tables[ti])
-			continue
-		}
-		var after []string
-		var count int64
-		if ti == run.startTable {
-			after, count = run.startAfter, run.startCount
-			if after != nil && len(after) != len(t.Key) {
-				after, count = nil, 0
-			}
-		}
-		st.log.Info("snapshotting table", "table", t.name())
-		run.tableTS = run.ts
-		if r, err := st.q.Execute("SELECT UNIX_TIMESTAMP()"); err == nil && len(r.Values) > 0 {
-			if secs, err := r.GetInt(0, 0); err == nil {
-				run.tableTS = time.Unix(secs, 0).UTC()
-			}
-		}
-		sel, err := st.tableSelect(t)
-		if err != nil {
-			return nil, err
-		}
-		if !sel.chunked && after != nil {
-			st.log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", t.name())
-			after, count = nil, 0
-		}
-		for {
-			n, last, err := st.readChunk(ctx, run, e, t, sel, ti, after, &count)
-			if err != nil {
-				return nil, err
-			}
-			if !sel.chunked || n < st.cfg.SnapshotFetchSize {
-				break
-			}
-			after = last
-		}
-		// The rows after the last one read that were at the origin (a
-		// table read whole was read at C: resume.go).
-		if rest, _ := run.origin.upTo(ti, nil, t.keyKinds()); sel.chunked && len(rest) > 0 {
-			if _, err := st.pushOrigin(ctx, run, e, t, ti, rest, &count); err != nil {
-				return nil, err
-			}
-		}
-		st.log.Info("table snapshot done", "table", t.name(), "rows", count)
-	}
-	if err := e.finish(ctx); err != nil {
+	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
+		return st.send(ctx, item{Ev: ev, Size: size})
+	}}
+	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
+		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
+	if err := b.Run(ctx, &snapScan{st: st, run: run, tabs: tabs}); err != nil {
 		return nil, err
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
@@ -339,6 +296,55 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	return &run.state, nil
 }
 
+// snapScan reads the tables of a snapshot for capture.Backfill.
+type snapScan struct {
+	st   *Stream
+	run  *snapshotRun
+	tabs []*tableInfo // by index in the snapshot's table list; nil: gone
+	t    *tableInfo   // the table being read
+	sel  tableSelect
+}
+
+func (s *snapScan) Table(ti int) (string, int, bool) {
+	s.t = s.tabs[ti]
+	if s.t == nil {
+		s.st.log.Warn("table to snapshot no longer exists; skipped", "table", s.run.state.Tables[ti])
+		return "", 0, false
+	}
+	return s.t.name(), len(s.t.Key), true
+}
+
+func (s *snapScan) Begin(context.Context, int) (bool, error) {
+	run := s.run
+	run.tableTS = run.ts
+	if r, err := s.st.q.Execute("SELECT UNIX_TIMESTAMP()"); err == nil && len(r.Values) > 0 {
+		if secs, err := r.GetInt(0, 0); err == nil {
+			run.tableTS = time.Unix(secs, 0).UTC()
+		}
+	}
+	sel, err := s.st.tableSelect(s.t)
+	if err != nil {
+		return false, err
+	}
+	s.sel = sel
+	return sel.chunked, nil
+}
+
+func (s *snapScan) Chunk(ctx context.Context, ti int, e *capture.Emitter, after []string, count *int64) (int, []string, error) {
+	return s.st.readChunk(ctx, s.run, e, s.t, s.sel, ti, after, count)
+}
+
+// End gives the rows after the last one read that were at the origin (a
+// table read whole was read at C: resume.go).
+func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked bool, count *int64) error {
+	if rest, _ := s.run.origin.upTo(ti, nil, s.t.keyKinds()); chunked && len(rest) > 0 {
+		if _, err := s.st.pushOrigin(ctx, s.run, e, s.t, ti, rest, count); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
 // keyLiteral renders a key value's text form as an SQL literal for key
@@ -348,11 +354,11 @@ func keyLiteral(m *ColumnMeta, s string) string {
 	switch {
 	case mariaDBBinaryType(m, parseColumnType(m.ColumnType)) != "":
 		// UUID, INET4, INET6: the bytes BINARY col gives, not the text's.
-		if b, ok := binaryOfText(s); ok {
+		if b, ok := capture.BinaryOfText(s); ok {
 			return "X'" + hex.EncodeToString(b) + "'"
 		}
 		return quoteString(s)
-	case kindOf(typ) == keyNumeric && numericLiteralRE.MatchString(s):
+	case kindOf(typ) == capture.Numeric && numericLiteralRE.MatchString(s):
 		return s
 	case stringType(typ):
 		return "X'" + hex.EncodeToString([]byte(s)) + "'"
@@ -395,7 +401,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 
 // readChunk reads one chunk of t and queues its rows. count is the number of
 // rows read from t so far. It returns the rows read and the last key.
-func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	n := 0
 	pushed := false
@@ -473,7 +479,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				State:    run.stateJSON,
 			},
 		}
-		return e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: size})
+		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -487,65 +493,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
 	}
 	if pushed {
-		e.buf.ev.Pos.Last = true // last row of the chunk
+		e.EndChunk()
 	}
 	return n, last, nil
-}
-
-// snapRow is a snapshot event waiting for its successor, which decides its
-// source.snapshot marker.
-type snapRow struct {
-	ev           *change.Event
-	table        int
-	firstInTable bool
-	size         int
-}
-
-// snapEmitter queues snapshot rows one behind, so that the last row of a
-// table and of the snapshot can be marked.
-type snapEmitter struct {
-	st      *Stream
-	fresh   bool
-	emitted bool
-	buf     *snapRow
-}
-
-func (e *snapEmitter) push(ctx context.Context, r *snapRow) error {
-	if e.buf != nil {
-		if err := e.flush(ctx, e.buf.table != r.table, false); err != nil {
-			return err
-		}
-	}
-	e.buf = r
-	return nil
-}
-
-func (e *snapEmitter) finish(ctx context.Context) error {
-	if e.buf == nil {
-		return nil
-	}
-	return e.flush(ctx, true, true)
-}
-
-func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
-	r := e.buf
-	e.buf = nil
-	r.ev.Source[srcSnapshotIdx] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
-	e.emitted = true
-	return e.st.send(ctx, item{Ev: r.ev, Size: r.size})
-}
-
-// snapshotMarker is Debezium's source.snapshot value for a snapshot row.
-func snapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
-	switch {
-	case lastOverall:
-		return "last"
-	case firstOverall:
-		return "first"
-	case firstInTable:
-		return "first_in_data_collection"
-	case lastInTable:
-		return "last_in_data_collection"
-	}
-	return "true"
 }

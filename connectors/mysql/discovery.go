@@ -15,6 +15,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
 )
@@ -52,25 +53,25 @@ func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``")
 func quoteString(s string) string { return "'" + gomysql.Escape(s) + "'" }
 
 // keyKinds returns how each key column orders.
-func (t *tableInfo) keyKinds() []keyKind {
-	k := make([]keyKind, len(t.Key))
+func (t *tableInfo) keyKinds() capture.KeyOrder {
+	k := make(capture.KeyOrder, len(t.Key))
 	for i, c := range t.Key {
 		k[i] = kindOf(t.Meta[c].Type)
 		if mariaDBBinaryType(&t.Meta[c], parseColumnType(t.Meta[c].ColumnType)) != "" {
-			k[i] = keyBinary
+			k[i] = capture.BinaryText
 		}
 	}
 	return k
 }
 
-func kindOf(typ byte) keyKind {
+func kindOf(typ byte) capture.KeyKind {
 	switch typ {
 	case gomysql.MYSQL_TYPE_TINY, gomysql.MYSQL_TYPE_SHORT, gomysql.MYSQL_TYPE_INT24, gomysql.MYSQL_TYPE_LONG,
 		gomysql.MYSQL_TYPE_LONGLONG, gomysql.MYSQL_TYPE_YEAR, gomysql.MYSQL_TYPE_DECIMAL, gomysql.MYSQL_TYPE_NEWDECIMAL,
 		gomysql.MYSQL_TYPE_FLOAT, gomysql.MYSQL_TYPE_DOUBLE:
-		return keyNumeric
+		return capture.Numeric
 	}
-	return keyBytes
+	return capture.Text
 }
 
 // stringType reports whether a column of typ orders by its collation in

@@ -7,6 +7,7 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/connecttypes"
 )
@@ -118,7 +119,7 @@ func TestMariaDBBinaryTypes(t *testing.T) {
 // text stands for, as the chunk query's ORDER BY BINARY col does, and their
 // cursor literal is those bytes.
 func TestBinaryKeyOrder(t *testing.T) {
-	kinds := []keyKind{keyBinary}
+	kinds := capture.KeyOrder{capture.BinaryText}
 	for _, tc := range []struct {
 		a, b string
 		want int
@@ -131,7 +132,7 @@ func TestBinaryKeyOrder(t *testing.T) {
 		{"00000000-0000-0000-0000-000000000001", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", -1},
 	} {
 		sign := func(n int) int { return min(max(n, -1), 1) }
-		if got := compareKeys(kinds, []string{tc.a}, []string{tc.b}); sign(got) != tc.want {
+		if got := kinds.Compare([]string{tc.a}, []string{tc.b}); sign(got) != tc.want {
 			t.Errorf("%s vs %s: %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
@@ -145,7 +146,7 @@ func TestBinaryKeyOrder(t *testing.T) {
 			t.Errorf("%s %s: literal %s, want %s", tc.typeName, tc.text, got, tc.want)
 		}
 		ti := &tableInfo{Meta: []ColumnMeta{m}, Key: []int{0}}
-		if k := ti.keyKinds(); k[0] != keyBinary {
+		if k := ti.keyKinds(); k[0] != capture.BinaryText {
 			t.Errorf("%s: key kind %d", tc.typeName, k[0])
 		}
 	}

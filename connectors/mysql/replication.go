@@ -240,6 +240,9 @@ type decoder struct {
 	regionsEnd uint64
 	snapTables []string
 	snapIdx    map[string]int
+	// inRegion tells the region filter whether a region holds the
+	// transaction in progress (made once: the filter runs per event).
+	inRegion func(regionMark) bool
 
 	// the transaction in progress
 	inTx      bool
@@ -323,6 +326,7 @@ func newDecoder(st *Stream, start restartPoint, cp *change.Position, state *cpSt
 	d := &decoder{st: st, cfg: st.cfg, send: st.send, tmap: map[uint64]*tmInfo{}, cp: cp, after: start, file: start.File}
 	d.tableDef = d.readTableDef
 	d.newHeartbeat()
+	d.inRegion = func(m regionMark) bool { return m.holds(d.txOrder) }
 	if st.cfg.TxMetadata {
 		d.tx = txmeta.New(st.cfg.TxTopic)
 	}
@@ -954,7 +958,7 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 		return nil
 	}
 	if d.regions != nil && t != nil {
-		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.regions, idx, rowKey(t, keyVals), t.keyKinds(), d.txOrder) {
+		if idx, ok := d.snapIdx[t.name()]; ok && capture.SkipStreamed(d.regions, idx, rowKey(t, keyVals), t.keyKinds(), d.inRegion) {
 			return nil
 		}
 	}

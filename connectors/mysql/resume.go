@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -70,18 +69,15 @@ type originRow struct {
 }
 
 // pendingRows collects the first changes since Origin of the rows not read
-// yet, and hands them to the scan in key order.
+// yet, and hands them to the scan in key order (capture.Pending).
 type pendingRows struct {
-	c       *catchUp
-	idx     map[string]int                // table name -> index in c.tables
-	changed map[int]map[string]*originRow // table index -> joined key -> row
-	sorted  map[int][]*originRow          // in key order, built by the scan
-	next    map[int]int                   // the scan's place in sorted
+	c    *catchUp
+	idx  map[string]int // table name -> index in c.tables
+	rows *capture.Pending[*originRow]
 }
 
 func newPendingRows(c *catchUp) *pendingRows {
-	p := &pendingRows{c: c, idx: map[string]int{}, changed: map[int]map[string]*originRow{},
-		sorted: map[int][]*originRow{}, next: map[int]int{}}
+	p := &pendingRows{c: c, idx: map[string]int{}, rows: capture.NewPending[*originRow]()}
 	for i, n := range c.tables {
 		p.idx[n] = i
 	}
@@ -96,60 +92,29 @@ func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
 		return
 	}
 	key := rowKey(t, keyVals)
-	if key == nil || !p.c.cursor.covers(ti, key, t.keyKinds()) {
-		return
-	}
-	m := p.changed[ti]
-	if m == nil {
-		m = map[string]*originRow{}
-		p.changed[ti] = m
-	}
-	k := strings.Join(key, "\x00")
-	if _, seen := m[k]; seen {
+	if key == nil || !p.c.cursor.Covers(ti, key, t.keyKinds()) || p.rows.Has(ti, key) {
 		return
 	}
 	r := &originRow{key: key, keyRow: ev.KeyRow, schema: ev.Table}
 	if ev.Op != change.OpCreate {
 		r.before = ev.Before
 	}
-	m[k] = r
+	p.rows.Record(ti, key, r)
 }
 
 // count returns the number of rows remembered.
 func (p *pendingRows) count() int {
-	n := 0
-	for _, m := range p.changed {
-		n += len(m)
-	}
-	return n
+	return p.rows.Count()
 }
 
 // upTo returns the remembered rows of table index ti with keys before key
 // (all of them when key is nil) not handed out yet, and whether the row with
 // key itself is one (the scan then leaves its image at C out).
-func (p *pendingRows) upTo(ti int, key []string, kinds []keyKind) (rows []*originRow, same *originRow) {
-	if p == nil || len(p.changed[ti]) == 0 {
+func (p *pendingRows) upTo(ti int, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
+	if p == nil {
 		return nil, nil
 	}
-	s, ok := p.sorted[ti]
-	if !ok {
-		for _, r := range p.changed[ti] {
-			s = append(s, r)
-		}
-		slices.SortFunc(s, func(a, b *originRow) int { return compareKeys(kinds, a.key, b.key) })
-		p.sorted[ti] = s
-	}
-	i := p.next[ti]
-	j := i
-	for j < len(s) && (key == nil || compareKeys(kinds, s[j].key, key) < 0) {
-		j++
-	}
-	rows = s[i:j]
-	if key != nil && j < len(s) && compareKeys(kinds, s[j].key, key) == 0 {
-		same = s[j]
-		j++
-	}
-	p.next[ti] = j
+	rows, same, _ = p.rows.UpTo(ti, key, kinds)
 	return rows, same
 }
 
@@ -202,7 +167,7 @@ func (st *Stream) collectOrigin(ctx context.Context, c *catchUp) (*pendingRows, 
 // pushOrigin queues the reads at Origin of rows (remembered by the
 // read-ahead) of t, table index ti, as snapshot rows; those inserted after
 // Origin have none. It returns how many it queued.
-func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, ti int, rows []*originRow, count *int64) (int, error) {
+func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, ti int, rows []*originRow, count *int64) (int, error) {
 	n := 0
 	for _, r := range rows {
 		if r.before == nil {
@@ -227,7 +192,7 @@ func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *snapEmitt
 				State:    run.stateJSON,
 			},
 		}
-		if err := e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: eventHeap + valueHeap*len(r.before)}); err != nil {
+		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: eventHeap + valueHeap*len(r.before)}); err != nil {
 			return n, err
 		}
 		n++

@@ -807,9 +807,9 @@ func TestFastRowsRegions(t *testing.T) {
 	state := &cpState{
 		Tables: []string{"db.ri", "db.rt"},
 		Regions: []region{
-			{Table: 0, At: binlogPos{File: "mysql-bin.000001", Pos: 4}},
-			{Table: 0, After: []string{"9223372036854775808"}, At: later},
-			{Table: 1, After: []string{"m", "0"}, At: later},
+			{Table: 0, Mark: regionMark{At: binlogPos{File: "mysql-bin.000001", Pos: 4}}},
+			{Table: 0, After: []string{"9223372036854775808"}, Mark: regionMark{At: later}},
+			{Table: 1, After: []string{"m", "0"}, Mark: regionMark{At: later}},
 		},
 	}
 	run := newDiffRunAt(t, baseConfig(), state)

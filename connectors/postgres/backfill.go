@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -44,7 +45,7 @@ type snapState struct {
 // regions (only regions neither exported nor exact filter).
 func (s *snapState) needsFilter() bool {
 	for _, r := range s.Regions {
-		if !r.Exported && !r.Exact {
+		if !r.Mark.Exported && !r.Mark.Exact {
 			return true
 		}
 	}
@@ -54,9 +55,9 @@ func (s *snapState) needsFilter() bool {
 // snapshotRun is a snapshot in progress: its transaction is open on q.
 type snapshotRun struct {
 	q *pgx.Conn // st.q, or a connection of its own when resuming
-	// touched holds the rows (table index and key, touchKey) a resumed
-	// snapshot must not read: the stream emits their changes (resume.go).
-	touched    map[string]struct{}
+	// touched holds the rows (table index and key) a resumed snapshot must
+	// not read: the stream emits their changes (resume.go).
+	touched    *capture.Pending[struct{}]
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
@@ -118,12 +119,12 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 		case snapOnly:
 			run.state.LSN = wal
 		case plan.exported != "":
-			run.state.Regions = []region{{Table: 0, Exported: true}}
+			run.state.Regions = []region{{Table: 0, Mark: regionMark{Exported: true}}}
 			run.state.WAL = wal
 		default:
 			// The slot already existed: its confirmed position is not this
 			// snapshot's, so the stream is filtered by it.
-			run.state.Regions = []region{{Table: 0, Snap: snap}}
+			run.state.Regions = []region{{Table: 0, Mark: regionMark{Snap: snap}}}
 			run.state.WAL = wal
 		}
 	} else {
@@ -181,41 +182,12 @@ func snapshotOrder(names []string, include []*regexp.Regexp) []string {
 // state streaming needs.
 func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	run := st.snap
-	e := &snapEmitter{st: st, fresh: run.fresh}
-	for ti := run.startTable; ti < len(run.state.Tables); ti++ {
-		name := run.state.Tables[ti]
-		t := st.tables[name]
-		if t == nil {
-			st.log.Warn("table to snapshot no longer exists or is no longer captured; skipped", "table", name)
-			continue
-		}
-		var after []string
-		var count int64
-		if ti == run.startTable {
-			after, count = run.startAfter, run.startCount
-		}
-		st.log.Info("snapshotting table", "table", name)
-		sel, err := st.tableSelect(ctx, run.q, t)
-		if err != nil {
-			return nil, err
-		}
-		if !sel.chunked && after != nil {
-			st.log.Warn("resuming the snapshot of a table whose override SELECT lacks the key: reading it again from its start; its rows may repeat", "table", name)
-			after, count = nil, 0
-		}
-		for {
-			n, last, err := st.readChunk(ctx, run, e, t, sel, ti, after, &count)
-			if err != nil {
-				return nil, err
-			}
-			if !sel.chunked || n < st.cfg.SnapshotFetchSize {
-				break
-			}
-			after = last
-		}
-		st.log.Info("table snapshot done", "table", name, "rows", count)
-	}
-	if err := e.finish(ctx); err != nil {
+	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
+		return st.send(ctx, item{Ev: ev, Size: size})
+	}}
+	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
+		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
+	if err := b.Run(ctx, &snapScan{st: st, run: run}); err != nil {
 		return nil, err
 	}
 	if _, err := run.q.Exec(ctx, "COMMIT"); err != nil {
@@ -227,6 +199,39 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	st.log.Info("snapshot done")
 	return &run.state, nil
 }
+
+// snapScan reads the tables of a snapshot for capture.Backfill.
+type snapScan struct {
+	st  *Stream
+	run *snapshotRun
+	t   *tableInfo // the table being read
+	sel tableSelect
+}
+
+func (s *snapScan) Table(ti int) (string, int, bool) {
+	name := s.run.state.Tables[ti]
+	s.t = s.st.tables[name]
+	if s.t == nil {
+		s.st.log.Warn("table to snapshot no longer exists or is no longer captured; skipped", "table", name)
+		return name, 0, false
+	}
+	return name, len(s.t.Key), true
+}
+
+func (s *snapScan) Begin(ctx context.Context, _ int) (bool, error) {
+	sel, err := s.st.tableSelect(ctx, s.run.q, s.t)
+	if err != nil {
+		return false, err
+	}
+	s.sel = sel
+	return sel.chunked, nil
+}
+
+func (s *snapScan) Chunk(ctx context.Context, ti int, e *capture.Emitter, after []string, count *int64) (int, []string, error) {
+	return s.st.readChunk(ctx, s.run, e, s.t, s.sel, ti, after, count)
+}
+
+func (s *snapScan) End(context.Context, int, *capture.Emitter, bool, *int64) error { return nil }
 
 // chunkQuery returns the query for the next chunk of t after key (nil: from
 // the start), ordered by the key with text columns in byte order. A keyless
@@ -264,7 +269,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 
 // readChunk reads one chunk of t and queues its rows. count is the number of
 // rows read from t so far. It returns the rows read and the last key.
-func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
+func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	rr := run.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
 	n := 0
@@ -300,7 +305,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
-		if run.touched != nil && sel.chunked && run.isTouched(ti, last) {
+		if run.touched != nil && sel.chunked && run.touched.Has(ti, last) {
 			continue // its changes are streamed (resume.go)
 		}
 		keyRow := t.keyRow(nil, row) // before finish maps the row's values
@@ -330,7 +335,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 				State:    run.stateJSON,
 			},
 		}
-		if err := e.push(ctx, &snapRow{ev: ev, table: ti, firstInTable: *count == 1, size: size}); err != nil {
+		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size}); err != nil {
 			rr.Close()
 			return 0, nil, err
 		}
@@ -342,67 +347,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
 	}
 	if pushed {
-		e.buf.ev.Pos.Last = true // last row of the chunk
+		e.EndChunk()
 	}
 	return n, last, nil
-}
-
-// snapRow is a snapshot event waiting for its successor, which decides its
-// source.snapshot marker.
-type snapRow struct {
-	ev           *change.Event
-	table        int
-	firstInTable bool
-	size         int
-}
-
-// snapEmitter queues snapshot rows one behind, so that the last row of a
-// table and of the snapshot can be marked.
-type snapEmitter struct {
-	st      *Stream
-	fresh   bool
-	emitted bool
-	buf     *snapRow
-}
-
-func (e *snapEmitter) push(ctx context.Context, r *snapRow) error {
-	if e.buf != nil {
-		if err := e.flush(ctx, e.buf.table != r.table, false); err != nil {
-			return err
-		}
-	}
-	e.buf = r
-	return nil
-}
-
-func (e *snapEmitter) finish(ctx context.Context) error {
-	if e.buf == nil {
-		return nil
-	}
-	return e.flush(ctx, true, true)
-}
-
-func (e *snapEmitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
-	r := e.buf
-	e.buf = nil
-	r.ev.Source[4] = snapshotMarker(e.fresh && !e.emitted, lastOverall, r.firstInTable, lastInTable)
-	e.emitted = true
-	return e.st.send(ctx, item{Ev: r.ev, Size: r.size})
-}
-
-// snapshotMarker is Debezium's source.snapshot value for a snapshot row.
-func snapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
-	switch {
-	case lastOverall:
-		return "last"
-	case firstOverall:
-		return "first"
-	case firstInTable:
-		return "first_in_data_collection"
-	case lastInTable:
-		return "last_in_data_collection"
-	}
-	return "true"
 }
 
 // parseLSN parses Postgres's "X/Y" LSN text.

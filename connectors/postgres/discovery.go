@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/columns"
 )
@@ -206,8 +207,8 @@ func discoverTables(ctx context.Context, q *pgx.Conn, cfg *Config, oids []uint32
 }
 
 // keyKinds returns how each key column orders.
-func (t *tableInfo) keyKinds() []keyKind {
-	k := make([]keyKind, len(t.Key))
+func (t *tableInfo) keyKinds() capture.KeyOrder {
+	k := make(capture.KeyOrder, len(t.Key))
 	for i, c := range t.Key {
 		k[i] = keyKindOf(t.Cols[c].BaseOID)
 	}

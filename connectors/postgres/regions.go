@@ -2,10 +2,11 @@ package postgres
 
 import (
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 // pgSnapshot is a pg_current_snapshot() value: every transaction below Xmin
@@ -72,74 +73,21 @@ func widenXid(xid uint32, ref uint64) uint64 {
 	return c
 }
 
-// keyKind says how a key column's text form orders, matching the chunk
-// query's ORDER BY.
-type keyKind uint8
-
-const (
-	keyText    keyKind = iota // bytewise: text with COLLATE "C", uuid, bool, bytea hex, ISO dates...
-	keyNumeric                // numerically: integers, numeric, floats
-)
-
 // keyKindOf returns the ordering of a column of base type oid.
-func keyKindOf(oid uint32) keyKind {
+func keyKindOf(oid uint32) capture.KeyKind {
 	switch oid {
 	case 20, 21, 23, 26, 700, 701, 1700: // int8, int2, int4, oid, float4, float8, numeric
-		return keyNumeric
+		return capture.Numeric
 	}
-	return keyText
+	return capture.Text
 }
 
-// compareKeys compares two composite keys (text forms, same length)
-// lexicographically, column by column, as the chunk query's ORDER BY does.
-func compareKeys(kinds []keyKind, a, b []string) int {
-	for i := range min(len(a), len(b)) {
-		var c int
-		if i < len(kinds) && kinds[i] == keyNumeric {
-			c = compareNumeric(a[i], b[i])
-		} else {
-			c = strings.Compare(a[i], b[i])
-		}
-		if c != 0 {
-			return c
-		}
-	}
-	return len(a) - len(b)
-}
+// region is a part of the snapshot read under one database snapshot
+// (capture.Region): the rows of table index Table with keys after After,
+// and of every later table, up to the next region.
+type region = capture.Region[regionMark]
 
-// compareNumeric compares two numbers in Postgres text form, ordering as
-// Postgres orders numeric: -Infinity < finite < Infinity < NaN.
-func compareNumeric(a, b string) int {
-	if a == b {
-		return 0
-	}
-	ra, fa := numRank(a)
-	rb, fb := numRank(b)
-	if ra != rb || ra != 1 {
-		return ra - rb
-	}
-	return fa.Cmp(fb)
-}
-
-func numRank(s string) (int, *big.Rat) {
-	switch strings.ToLower(s) {
-	case "-infinity", "-inf":
-		return 0, nil
-	case "infinity", "inf", "+infinity":
-		return 2, nil
-	case "nan":
-		return 3, nil
-	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return 1, new(big.Rat)
-	}
-	return 1, r
-}
-
-// region is a part of the snapshot read under one database snapshot: the
-// rows of table index Table with keys after After (from the table's start
-// when After is nil), and of every later table, up to the next region.
+// regionMark is a region's watermark.
 //
 // Exported marks the region read under the snapshot exported with the slot:
 // exactly the transactions that committed before the slot's start are
@@ -147,47 +95,17 @@ func numRank(s string) (int, *big.Rat) {
 // Exact marks a region of a resumed snapshot (resume.go): it read only rows
 // that no transaction committed before its snapshot changed after the
 // slot's start, so it filters nothing either.
-type region struct {
-	Table    int        `json:"table"`
-	After    []string   `json:"after,omitempty"`
+type regionMark struct {
 	Exported bool       `json:"exported,omitempty"`
 	Exact    bool       `json:"exact,omitempty"`
 	Snap     pgSnapshot `json:"snap"`
 }
 
-// covers reports whether (table, key) lies at or after the region's start.
-// key is nil for keyless tables, which only a region starting at the
-// table's beginning (or before the table) covers.
-func (r *region) covers(table int, key []string, kinds []keyKind) bool {
-	if table != r.Table {
-		return table > r.Table
-	}
-	if r.After == nil {
-		return true
-	}
-	return key != nil && compareKeys(kinds, key, r.After) > 0
-}
-
-// findRegion returns the region a row of table index table with the given
-// key was read in: the last region whose start is at or before it. Regions
-// are in the order they were read, so their starts ascend. It returns nil
-// when no region covers the row.
-func findRegion(regions []region, table int, key []string, kinds []keyKind) *region {
-	for i := len(regions) - 1; i >= 0; i-- {
-		if regions[i].covers(table, key, kinds) {
-			return &regions[i]
-		}
-	}
-	return nil
-}
-
-// skipStreamed reports whether a streamed change of transaction xid (32-bit)
-// to the row (table, key) must be dropped because the snapshot region the
-// row was read in already contains it.
-func skipStreamed(regions []region, table int, key []string, kinds []keyKind, xid uint32) bool {
-	r := findRegion(regions, table, key, kinds)
-	if r == nil || r.Exported || r.Exact {
+// holds reports whether the region of mark m already contains the changes
+// of transaction xid (32-bit).
+func (m regionMark) holds(xid uint32) bool {
+	if m.Exported || m.Exact {
 		return false
 	}
-	return r.Snap.visible(widenXid(xid, r.Snap.Xmax))
+	return m.Snap.visible(widenXid(xid, m.Snap.Xmax))
 }

@@ -1,8 +1,12 @@
 package postgres
 
 import (
+	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 func TestParsePgSnapshot(t *testing.T) {
@@ -56,97 +60,63 @@ func TestWidenXid(t *testing.T) {
 	}
 }
 
-func TestCompareKeys(t *testing.T) {
-	num := []keyKind{keyNumeric}
-	txt := []keyKind{keyText}
-	for _, tc := range []struct {
-		kinds []keyKind
-		a, b  []string
-		want  int
-	}{
-		{num, []string{"9"}, []string{"10"}, -1},
-		{num, []string{"-5"}, []string{"-40"}, 1},
-		{num, []string{"1.50"}, []string{"1.5"}, 0},
-		{num, []string{"1e3"}, []string{"999.9"}, 1},
-		{num, []string{"Infinity"}, []string{"1e300"}, 1},
-		{num, []string{"NaN"}, []string{"Infinity"}, 1},
-		{num, []string{"-Infinity"}, []string{"-1e300"}, -1},
-		{txt, []string{"B"}, []string{"a"}, -1}, // COLLATE "C": bytes
-		{txt, []string{"ab"}, []string{"abc"}, -1},
-		{txt, []string{"é"}, []string{"z"}, 1},
-		{txt, []string{"0e4f1b2c-0000-4000-8000-000000000000"}, []string{"a0000000-0000-4000-8000-000000000000"}, -1},
-		{[]keyKind{keyNumeric, keyText}, []string{"2", "a"}, []string{"10", "0"}, -1},
-		{[]keyKind{keyNumeric, keyText}, []string{"10", "b"}, []string{"10", "a"}, 1},
-	} {
-		got := compareKeys(tc.kinds, tc.a, tc.b)
-		if sign(got) != tc.want {
-			t.Errorf("compareKeys(%v, %v) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
-func sign(n int) int {
-	switch {
-	case n < 0:
-		return -1
-	case n > 0:
-		return 1
-	}
-	return 0
-}
-
+// TestFindRegion checks which region's snapshot filters a streamed change
+// (capture.Find, capture.SkipStreamed over Postgres marks): the exported
+// region filters nothing, the others drop what their snapshot holds.
 func TestFindRegion(t *testing.T) {
-	kinds := []keyKind{keyNumeric}
+	kinds := capture.KeyOrder{keyKindOf(23)} // int4: numeric order
 	regions := []region{
-		{Table: 0, Exported: true},
-		{Table: 1, After: []string{"500"}, Snap: pgSnapshot{Xmin: 10, Xmax: 20}},
-		{Table: 3, After: []string{"7"}, Snap: pgSnapshot{Xmin: 30, Xmax: 40}},
+		{Table: 0, Mark: regionMark{Exported: true}},
+		{Table: 1, After: []string{"500"}, Mark: regionMark{Snap: pgSnapshot{Xmin: 10, Xmax: 20}}},
+		{Table: 3, After: []string{"7"}, Mark: regionMark{Snap: pgSnapshot{Xmin: 30, Xmax: 40}}},
 	}
-	for _, tc := range []struct {
-		table int
-		key   []string
-		want  int // index in regions, -1 none
-	}{
-		{0, []string{"1"}, 0},
-		{1, []string{"500"}, 0},
-		{1, []string{"501"}, 1},
-		{1, []string{"1000"}, 1},
-		{2, []string{"1"}, 1},
-		{3, []string{"7"}, 1},
-		{3, []string{"8"}, 2},
-		{4, nil, 2},
-		{1, nil, 0}, // truncate / keyless: the region holding the table's start
-	} {
-		r := findRegion(regions, tc.table, tc.key, kinds)
-		got := -1
-		if r != nil {
-			got = int(r.Table)
-			for i := range regions {
-				if r == &regions[i] {
-					got = i
-				}
-			}
-		}
-		if got != tc.want {
-			t.Errorf("findRegion(%d, %v) = %d, want %d", tc.table, tc.key, got, tc.want)
-		}
+	skip := func(table int, key string, xid uint32) bool {
+		return capture.SkipStreamed(regions, table, []string{key}, kinds, func(m regionMark) bool { return m.holds(xid) })
 	}
-	if findRegion(regions[1:], 0, []string{"1"}, kinds) != nil {
-		t.Error("a row before every region matched one")
-	}
-
 	// Dropped: visible in the covering region's snapshot. Exported regions never drop.
-	if !skipStreamed(regions, 1, []string{"600"}, kinds, 15) {
+	if !skip(1, "600", 15) {
 		t.Error("xid 15 is visible in region 1")
 	}
-	if skipStreamed(regions, 1, []string{"600"}, kinds, 25) {
+	if skip(1, "600", 25) {
 		t.Error("xid 25 began after region 1's snapshot")
 	}
-	if skipStreamed(regions, 1, []string{"400"}, kinds, 15) {
+	if skip(1, "400", 15) {
 		t.Error("the exported region filters nothing")
 	}
-	if !skipStreamed(regions, 3, []string{"9"}, kinds, 25) || skipStreamed(regions, 3, []string{"6"}, kinds, 25) {
+	if !skip(1, "1000", 15) {
+		t.Error("key 1000 is after 500 in numeric order: region 1")
+	}
+	if !skip(3, "9", 25) || skip(3, "6", 25) {
 		t.Error("region 2 / region 1 boundary in table 3")
+	}
+	if (regionMark{Exact: true, Snap: pgSnapshot{Xmin: 10, Xmax: 20}}).holds(15) {
+		t.Error("an exact region filters nothing")
+	}
+}
+
+// TestRegionStateJSON pins the regions' JSON in checkpoints: the same
+// bytes as before regions moved to capture.Region, and read back.
+func TestRegionStateJSON(t *testing.T) {
+	ss := snapState{Tables: []string{"public.a", "public.b"}, Regions: []region{
+		{Table: 0, Mark: regionMark{Exported: true}},
+		{Table: 1, After: []string{"500", "x"}, Mark: regionMark{Snap: pgSnapshot{Xmin: 10, Xmax: 20, Xip: []uint64{12}}}},
+		{Table: 1, After: []string{"600"}, Mark: regionMark{Exact: true}},
+	}}
+	b, err := json.Marshal(&ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"tables":["public.a","public.b"],"regions":[{"table":0,"exported":true,"snap":{"xmin":0,"xmax":0}},` +
+		`{"table":1,"after":["500","x"],"snap":{"xmin":10,"xmax":20,"xip":[12]}},{"table":1,"after":["600"],"exact":true,"snap":{"xmin":0,"xmax":0}}]}`
+	if string(b) != want {
+		t.Errorf("state %s\nwant  %s", b, want)
+	}
+	var back snapState
+	if err := json.Unmarshal([]byte(want), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Regions, ss.Regions) {
+		t.Errorf("read back %+v", back.Regions)
 	}
 }
 

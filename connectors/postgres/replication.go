@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/connectors/txmeta"
 )
@@ -163,6 +164,9 @@ type decoder struct {
 	stateJSON json.RawMessage // the positions' State: the regions and the schema versions
 	stateGen  int             // st.versionsGen when stateJSON was made
 	snapIdx   map[string]int
+	// inRegion tells the region filter whether a region holds the
+	// transaction in progress (made once: the filter runs per event).
+	inRegion func(regionMark) bool
 
 	inTx       bool
 	skipAll    bool
@@ -196,6 +200,7 @@ type decoder struct {
 func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 	d := &decoder{st: st, cfg: st.cfg, rels: map[uint32]*tableInfo{}, cp: cp}
 	d.catalog = d.catalogTable
+	d.inRegion = func(m regionMark) bool { return m.holds(d.xid) }
 	if d.cfg.TxMetadata {
 		d.tx = txmeta.New(d.cfg.TxTopic)
 	}
@@ -467,7 +472,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 		return nil
 	}
 	if d.state != nil && t != nil {
-		if idx, ok := d.snapIdx[t.name()]; ok && skipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.xid) {
+		if idx, ok := d.snapIdx[t.name()]; ok && capture.SkipStreamed(d.state.Regions, idx, key, t.keyKinds(), d.inRegion) {
 			return nil
 		}
 	}

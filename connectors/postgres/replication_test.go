@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pglogrepl"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -259,8 +260,8 @@ func TestDecoderRegionFilter(t *testing.T) {
 	state := &snapState{
 		Tables: []string{"public.t"},
 		Regions: []region{
-			{Table: 0, Exported: true},
-			{Table: 0, After: []string{"10"}, Snap: pgSnapshot{Xmin: 50, Xmax: 60, Xip: []uint64{55}}},
+			{Table: 0, Mark: regionMark{Exported: true}},
+			{Table: 0, After: []string{"10"}, Mark: regionMark{Snap: pgSnapshot{Xmin: 50, Xmax: 60, Xip: []uint64{55}}}},
 		},
 		WAL: 1000,
 	}
@@ -338,7 +339,7 @@ func TestSnapshotMarkerAndChunkQuery(t *testing.T) {
 		{false, false, false, true, "last_in_data_collection"},
 		{false, false, false, false, "true"},
 	} {
-		if got := snapshotMarker(tc.fo, tc.lo, tc.ft, tc.lt); got != tc.want {
+		if got := capture.SnapshotMarker(tc.fo, tc.lo, tc.ft, tc.lt); got != tc.want {
 			t.Errorf("%+v: %s", tc, got)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -60,9 +61,9 @@ type scanCursor struct {
 
 // covers reports whether the row (table, key) is at or after the cursor,
 // i.e. not read yet.
-func (c *scanCursor) covers(table int, key []string, kinds []keyKind) bool {
+func (c *scanCursor) covers(table int, key []string, kinds capture.KeyOrder) bool {
 	r := region{Table: c.Table, After: c.After}
-	return r.covers(table, key, kinds)
+	return r.Covers(table, key, kinds)
 }
 
 // snapshotCursor returns where the snapshot checkpoint cp leaves reading.
@@ -116,13 +117,13 @@ func (st *Stream) beginResume(ctx context.Context, plan *openPlan) (err error) {
 	if run.touched, err = st.changedBefore(ctx, until, &cur, run.state.Tables); err != nil {
 		return err
 	}
-	run.state.Regions = append(run.state.Regions, region{Table: cur.Table, After: cur.After, Exact: true})
+	run.state.Regions = append(run.state.Regions, region{Table: cur.Table, After: cur.After, Mark: regionMark{Exact: true}})
 	run.state.Schemas = st.versions
 	if run.stateJSON, err = json.Marshal(run.state); err != nil {
 		return err
 	}
 	st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", cur.Rows,
-		"snapshot_lsn", pglogrepl.LSN(until).String(), "rows_changed_since_start", len(run.touched))
+		"snapshot_lsn", pglogrepl.LSN(until).String(), "rows_changed_since_start", run.touched.Count())
 	st.snap = run
 	return nil
 }
@@ -174,8 +175,8 @@ func resumeSlotName(slot string, now time.Time) string {
 
 // changedBefore peeks at the connector's slot up to until (transactions
 // committing before it) and returns the rows at or after cur that those
-// transactions inserted, updated or deleted, as touchKey values.
-func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCursor, tables []string) (map[string]struct{}, error) {
+// transactions inserted, updated or deleted.
+func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCursor, tables []string) (*capture.Pending[struct{}], error) {
 	pub := pgx.Identifier{st.cfg.PublicationName}.Sanitize()
 	rows, err := st.q.Query(ctx, `SELECT data FROM pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, NULL, 'proto_version', '1', 'publication_names', $3)`,
 		st.cfg.SlotName, pglogrepl.LSN(until).String(), pub)
@@ -190,16 +191,16 @@ func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCurs
 	type rel struct {
 		table int
 		key   []int // the key columns' places in the relation's tuples
-		kinds []keyKind
+		kinds capture.KeyOrder
 	}
 	rels := map[uint32]*rel{}
-	touched := map[string]struct{}{}
+	touched := capture.NewPending[struct{}]()
 	touch := func(r *rel, tup, old *pglogrepl.TupleData) {
 		if r == nil || tup == nil {
 			return
 		}
 		if key := tupleCols(r.key, tup, old); key != nil && cur.covers(r.table, key, r.kinds) {
-			touched[touchKey(r.table, key)] = struct{}{}
+			touched.Record(r.table, key, struct{}{})
 		}
 	}
 	var parser rowParser
@@ -245,25 +246,4 @@ func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCurs
 		return nil, classifyReplError(st.cfg, "peek at replication slot "+st.cfg.SlotName, err)
 	}
 	return touched, nil
-}
-
-// touchKey is the key of the row (table index table, key) in a resumed
-// snapshot's set of rows not to read: each column's length, then its text,
-// so that no two keys meet.
-func touchKey(table int, key []string) string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(table))
-	for _, k := range key {
-		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(len(k)))
-		b.WriteByte(':')
-		b.WriteString(k)
-	}
-	return b.String()
-}
-
-// isTouched reports whether the row (table, key) is not to be read.
-func (r *snapshotRun) isTouched(table int, key []string) bool {
-	_, ok := r.touched[touchKey(table, key)]
-	return ok
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 // TestDecoderExactRegionFilters checks that a region of a resumed snapshot
@@ -14,8 +16,8 @@ func TestDecoderExactRegionFilters(t *testing.T) {
 	state := &snapState{
 		Tables: []string{"public.t"},
 		Regions: []region{
-			{Table: 0, After: []string{"10"}, Snap: pgSnapshot{Xmin: 50, Xmax: 60}},
-			{Table: 0, After: []string{"30"}, Exact: true},
+			{Table: 0, After: []string{"10"}, Mark: regionMark{Snap: pgSnapshot{Xmin: 50, Xmax: 60}}},
+			{Table: 0, After: []string{"30"}, Mark: regionMark{Exact: true}},
 		},
 		WAL: 1000,
 	}
@@ -28,13 +30,13 @@ func TestDecoderExactRegionFilters(t *testing.T) {
 	if want := []any{int32(31), int32(40)}; len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("got %v, want %v", got, want)
 	}
-	if (&snapState{Regions: []region{{Exported: true}, {Table: 0, After: []string{"3"}, Exact: true}}}).needsFilter() {
+	if (&snapState{Regions: []region{{Mark: regionMark{Exported: true}}, {Table: 0, After: []string{"3"}, Mark: regionMark{Exact: true}}}}).needsFilter() {
 		t.Error("exported and exact regions need no filter")
 	}
 }
 
 func TestScanCursorCovers(t *testing.T) {
-	kinds := []keyKind{keyNumeric}
+	kinds := capture.KeyOrder{capture.Numeric}
 	cur := scanCursor{Table: 1, After: []string{"35"}}
 	for _, tc := range []struct {
 		table int
@@ -61,10 +63,10 @@ func TestScanCursorCovers(t *testing.T) {
 }
 
 func TestTouchedRows(t *testing.T) {
-	run := &snapshotRun{touched: map[string]struct{}{
-		touchKey(0, []string{"a", "b"}): {},
-		touchKey(1, []string{"7"}):      {},
-	}}
+	touched := capture.NewPending[struct{}]()
+	touched.Record(0, []string{"a", "b"}, struct{}{})
+	touched.Record(1, []string{"7"}, struct{}{})
+	run := &snapshotRun{touched: touched}
 	for _, tc := range []struct {
 		table int
 		key   []string
@@ -77,8 +79,8 @@ func TestTouchedRows(t *testing.T) {
 		{0, []string{"7"}, false}, // same key, other table
 		{1, []string{"70"}, false},
 	} {
-		if got := run.isTouched(tc.table, tc.key); got != tc.want {
-			t.Errorf("isTouched(%d, %q) = %v, want %v", tc.table, tc.key, got, tc.want)
+		if got := run.touched.Has(tc.table, tc.key); got != tc.want {
+			t.Errorf("touched.Has(%d, %q) = %v, want %v", tc.table, tc.key, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,80 @@
+package capture
+
+import (
+	"context"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// SnapRow is a snapshot event waiting for its successor, which decides its
+// source.snapshot marker.
+type SnapRow struct {
+	Ev           *change.Event
+	Table        int // index in the snapshot's table list
+	FirstInTable bool
+	Size         int // the event's memory estimate, for the queue
+}
+
+// Emitter queues snapshot rows one behind, so that the last row of a table
+// and of the snapshot can be marked.
+type Emitter struct {
+	// SnapshotIdx is the index of source.snapshot in the events' Source
+	// block: the field the marker is written to.
+	SnapshotIdx int
+	// Fresh is set when the snapshot starts with these rows (no checkpoint
+	// resumed it): the first row sent is marked "first".
+	Fresh bool
+	// Send queues a marked event for the stream.
+	Send func(ctx context.Context, ev *change.Event, size int) error
+
+	emitted bool
+	buf     *SnapRow
+}
+
+// Push sends the row held back, marked now that its successor r is known,
+// and holds r back.
+func (e *Emitter) Push(ctx context.Context, r *SnapRow) error {
+	if e.buf != nil {
+		if err := e.flush(ctx, e.buf.Table != r.Table, false); err != nil {
+			return err
+		}
+	}
+	e.buf = r
+	return nil
+}
+
+// EndChunk marks the row held back as the last of its chunk (Pos.Last).
+func (e *Emitter) EndChunk() {
+	e.buf.Ev.Pos.Last = true
+}
+
+// Finish sends the row held back, if any, as the snapshot's last.
+func (e *Emitter) Finish(ctx context.Context) error {
+	if e.buf == nil {
+		return nil
+	}
+	return e.flush(ctx, true, true)
+}
+
+func (e *Emitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
+	r := e.buf
+	e.buf = nil
+	r.Ev.Source[e.SnapshotIdx] = SnapshotMarker(e.Fresh && !e.emitted, lastOverall, r.FirstInTable, lastInTable)
+	e.emitted = true
+	return e.Send(ctx, r.Ev, r.Size)
+}
+
+// SnapshotMarker is Debezium's source.snapshot value for a snapshot row.
+func SnapshotMarker(firstOverall, lastOverall, firstInTable, lastInTable bool) string {
+	switch {
+	case lastOverall:
+		return "last"
+	case firstOverall:
+		return "first"
+	case firstInTable:
+		return "first_in_data_collection"
+	case lastInTable:
+		return "last_in_data_collection"
+	}
+	return "true"
+}

@@ -1,0 +1,79 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// TestEmitterMarksRows pushes the rows of two tables (two chunks in the
+// first) and checks each row's source.snapshot marker (SnapshotMarker's
+// table is in postgres TestSnapshotMarkerAndChunkQuery), the chunk ends and
+// that a row is sent only once its successor is known.
+func TestEmitterMarksRows(t *testing.T) {
+	for _, fresh := range []bool{true, false} {
+		var sent []*change.Event
+		var sizes []int
+		e := &Emitter{SnapshotIdx: 1, Fresh: fresh, Send: func(_ context.Context, ev *change.Event, size int) error {
+			sent = append(sent, ev)
+			sizes = append(sizes, size)
+			return nil
+		}}
+		ctx := context.Background()
+		push := func(table int, first bool) {
+			t.Helper()
+			ev := &change.Event{Source: change.StructValue{"x", "unset"}}
+			if err := e.Push(ctx, &SnapRow{Ev: ev, Table: table, FirstInTable: first, Size: 10 + len(sent)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		push(0, true)
+		if len(sent) != 0 {
+			t.Fatal("a row was sent before its successor was known")
+		}
+		push(0, false)
+		e.EndChunk()
+		push(0, false)
+		push(1, true)
+		push(1, false)
+		e.EndChunk()
+		if err := e.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		first := "first"
+		if !fresh {
+			first = "first_in_data_collection"
+		}
+		want := []string{first, "true", "last_in_data_collection", "first_in_data_collection", "last"}
+		if len(sent) != len(want) {
+			t.Fatalf("fresh=%v: %d rows sent, want %d", fresh, len(sent), len(want))
+		}
+		for i, ev := range sent {
+			if ev.Source[1] != want[i] || ev.Source[0] != "x" {
+				t.Errorf("fresh=%v row %d: source %v, want marker %s", fresh, i, ev.Source, want[i])
+			}
+			if last := i == 1 || i == 4; ev.Pos.Last != last {
+				t.Errorf("fresh=%v row %d: Pos.Last %v", fresh, i, ev.Pos.Last)
+			}
+		}
+		if sizes[0] != 10 {
+			t.Errorf("size %d, want 10", sizes[0])
+		}
+		if err := e.Finish(ctx); err != nil || len(sent) != len(want) {
+			t.Errorf("a second Finish sent again: %v", err)
+		}
+	}
+
+	// A send error stops the push that flushed.
+	boom := errors.New("queue closed")
+	e := &Emitter{Send: func(context.Context, *change.Event, int) error { return boom }}
+	row := func() *SnapRow { return &SnapRow{Ev: &change.Event{Source: change.StructValue{nil}}} }
+	if err := e.Push(context.Background(), row()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Push(context.Background(), row()); !errors.Is(err, boom) {
+		t.Errorf("push: %v, want the send error", err)
+	}
+}
