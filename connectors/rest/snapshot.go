@@ -30,9 +30,10 @@ type SnapshotTable struct {
 	Table string `json:"table"`
 	// State is "pending", "running" or "done".
 	State string `json:"state"`
-	// RowsScanned is the number of the table's rows committed to Kafka;
-	// null for a table a resumed snapshot finished in an earlier run (the
-	// checkpoint keeps only the count of the table it stopped in).
+	// RowsScanned is the number of the table's rows committed to Kafka (0
+	// while pending); null for a table a resumed snapshot finished in an
+	// earlier process (the checkpoint keeps only the count of the table it
+	// stopped in).
 	RowsScanned *int64 `json:"rows_scanned"`
 	// RowsEstimated is the database's estimate of the table's rows, asked
 	// when its reading starts (Postgres pg_class.reltuples, MySQL

@@ -77,7 +77,7 @@ type tableProgress struct {
 	name  string
 	state string
 	rows  int64
-	known bool // rows is known (false: finished in an earlier run)
+	known bool // rows is known (false: done in an earlier run)
 	est   int64
 	asked bool // the estimate was asked for
 	estOK bool
@@ -116,7 +116,7 @@ func (p *Progress) begin(ctx context.Context, cp *change.Position, stream Stream
 			if u == t {
 				break
 			}
-			u.state = tableDone
+			u.state, u.rows, u.known = tableDone, 0, false
 			if old := p.run.table(u.name); old != nil && old.state == tableDone && old.known {
 				u.rows, u.known, u.est, u.estOK = old.rows, true, old.est, old.estOK
 			}
@@ -142,7 +142,7 @@ func (r *snapRun) add(name string) *tableProgress {
 	if t := r.byName[name]; t != nil {
 		return t
 	}
-	t := &tableProgress{name: name, state: tablePending}
+	t := &tableProgress{name: name, state: tablePending, known: true}
 	r.tables = append(r.tables, t)
 	r.byName[name] = t
 	return t
@@ -153,7 +153,7 @@ func (r *snapRun) add(name string) *tableProgress {
 func (p *Progress) startTable(r *snapRun, t *tableProgress) {
 	for r.next < len(r.tables) && r.tables[r.next] != t {
 		if u := r.tables[r.next]; u.state == tablePending {
-			u.state, u.known = tableDone, true
+			u.state = tableDone
 		}
 		r.next++
 	}
@@ -255,9 +255,7 @@ func (p *Progress) completeLocked() {
 	}
 	for _, t := range r.tables {
 		if t.state != tableDone {
-			// A table never begun had no rows.
-			t.known = t.known || t.state == tablePending
-			t.state = tableDone
+			t.state = tableDone // one never begun had no rows
 		}
 	}
 	r.next = len(r.tables)

@@ -220,7 +220,7 @@ func TestSnapshotProgressAfterAProcessRestart(t *testing.T) {
 	cp := change.Position{Snapshot: true, Table: "s.c", Index: 2, Last: true}
 	prog.begin(context.Background(), &cp, &snapStream{src: &snapSource{plan: []string{"s.a", "s.c", "s.d"}}}, nil)
 	s := prog.Snapshot()
-	want := []tableView{{"s.a", tableDone, -1, -1}, {"s.c", tableRunning, 2, -1}, {"s.d", tablePending, -1, -1}}
+	want := []tableView{{"s.a", tableDone, -1, -1}, {"s.c", tableRunning, 2, -1}, {"s.d", tablePending, 0, -1}}
 	if got := viewTables(s); s.State != snapRunning || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("state %s, tables\n got %v\nwant %v", s.State, got, want)
 	}
