@@ -184,6 +184,7 @@ func (p *Progress) startTable(r *snapRun, t *tableProgress) {
 // committed applies a committed batch: b's table counts, then last, the
 // position of its last event.
 func (p *Progress) committed(b *snapBatch, last change.Position) {
+	defer b.reset()
 	if p == nil {
 		return
 	}
@@ -210,7 +211,6 @@ func (p *Progress) committed(b *snapBatch, last change.Position) {
 	if b.lastRow || !last.Snapshot {
 		p.completeLocked()
 	}
-	b.reset()
 	p.publish()
 }
 
