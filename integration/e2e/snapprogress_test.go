@@ -56,11 +56,10 @@ func (d *daemon) snapProgress(t *testing.T, name string) *snapProgress {
 // checkSnapshotProgress polls the connector's status from its creation
 // until its snapshot of tables (reading order, sizes snapProgressRows) is
 // completed with every estimate in, and checks what it saw: rows_scanned
-// never goes back, ends at each table's size, estimates are close to it;
-// then the same in /metrics.
-func checkSnapshotProgress(t *testing.T, d *daemon, name string, tables []string) {
+// never goes back (nor below last, what an earlier process showed), ends at
+// each table's size, estimates are close to it; then the same in /metrics.
+func checkSnapshotProgress(t *testing.T, d *daemon, name string, tables []string, last map[string]int64) {
 	t.Helper()
-	last := map[string]int64{}
 	running := 0
 	var s *snapProgress
 	deadline := time.Now().Add(120 * time.Second)
@@ -100,7 +99,11 @@ func checkSnapshotProgress(t *testing.T, d *daemon, name string, tables []string
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Logf("%d samples while running; final %+v", running, *s)
+	var final []string
+	for _, tp := range s.Tables {
+		final = append(final, fmt.Sprintf("%s %s %d/%d", tp.Table, tp.State, *tp.RowsScanned, *tp.RowsEstimated))
+	}
+	t.Logf("%d samples while running; %s after %.2f s: %s", running, s.State, s.DurationSeconds, strings.Join(final, ", "))
 	if running == 0 {
 		t.Errorf("no status showed the snapshot running")
 	}
@@ -196,7 +199,7 @@ func TestSnapshotProgressPostgres(t *testing.T) {
 	cfg := pgConfig(t, name, name, strings.Join(tables, ","))
 	cfg["snapshot.fetch.size"] = "1000"
 	createConnector(t, d, name, cfg)
-	checkSnapshotProgress(t, d, name, tables)
+	checkSnapshotProgress(t, d, name, tables, map[string]int64{})
 }
 
 // TestSnapshotProgressMariaDB is TestSnapshotProgressPostgres on MariaDB.
@@ -219,5 +222,50 @@ func TestSnapshotProgressMariaDB(t *testing.T) {
 	cfg := myConfig(t, name, name)
 	cfg["snapshot.fetch.size"] = "1000"
 	createConnector(t, d, name, cfg)
-	checkSnapshotProgress(t, d, name, tables)
+	checkSnapshotProgress(t, d, name, tables, map[string]int64{})
+}
+
+// TestSnapshotProgressAfterCrashPostgres kills sluice (SIGKILL) while the
+// first table is read: the restarted snapshot's progress goes on from the
+// checkpoint, never below what was shown before the crash, and ends at the
+// tables' sizes, rows lost in the crash counted once (status and counter).
+func TestSnapshotProgressAfterCrashPostgres(t *testing.T) {
+	name := uniq("snapprog_crash")
+	pg := pgConn(t)
+	var tables, topics []string
+	for i, n := range snapProgressRows {
+		table := pgTable(t, fmt.Sprintf("%s_%d", name, i), "id int PRIMARY KEY, v text")
+		mustExec(t, pg, fmt.Sprintf("INSERT INTO %s SELECT g, 'v'||g FROM generate_series(1,%d) g", table, n))
+		mustExec(t, pg, "ANALYZE "+table)
+		tables = append(tables, table)
+		topics = append(topics, name+"."+table)
+	}
+	dropSlot(t, name)
+	deleteTopicsAtEnd(t, topics...)
+	dir := t.TempDir()
+	d := startDaemon(t, dir)
+	cfg := pgConfig(t, name, name, strings.Join(tables, ","))
+	cfg["snapshot.fetch.size"] = "500"
+	createConnector(t, d, name, cfg)
+	deadline := time.Now().Add(120 * time.Second)
+	var seen int64
+	for {
+		if s := d.snapProgress(t, name); s != nil && s.Tables[0].RowsScanned != nil {
+			if seen = *s.Tables[0].RowsScanned; seen > 0 {
+				if seen >= snapProgressRows[0]/2 {
+					t.Fatalf("the first table was half read (%d rows) before a status showed it; make it larger", seen)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no rows scanned after 120 s\n%s", tail(d.logs.String(), 40))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.kill()
+	t.Logf("killed with %d rows of %s shown", seen, tables[0])
+
+	d = startDaemon(t, dir)
+	checkSnapshotProgress(t, d, name, tables, map[string]int64{tables[0]: seen})
 }
