@@ -221,7 +221,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		lastCommit = time.Since(start)
 		topics.committed()
-		t.Progress.committed(&snap, last)
+		t.Progress.committed(ctx, &snap, last)
 		t.Metrics.observeCommit(t.Name, nEvents, nRecords, lastCommit)
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
 			t.Knobs.AfterCommit(last)

@@ -47,10 +47,11 @@ const (
 type Progress struct {
 	connector string
 	metrics   *Metrics
-	now       func() time.Time
 
 	mu  sync.Mutex
 	run *snapRun // the last snapshot begun; nil before any
+	// est is the running task's source, when it estimates rows.
+	est RowEstimator
 	// counted is each table's rows already added to the metric
 	// sluice_snapshot_rows_scanned_total.
 	counted map[string]int64
@@ -59,7 +60,7 @@ type Progress struct {
 
 // NewProgress returns the progress of connector; m may be nil.
 func NewProgress(connector string, m *Metrics) *Progress {
-	return &Progress{connector: connector, metrics: m, now: time.Now, counted: map[string]int64{}}
+	return &Progress{connector: connector, metrics: m, counted: map[string]int64{}}
 }
 
 // snapRun is one snapshot's progress, guarded by Progress.mu.
@@ -69,8 +70,6 @@ type snapRun struct {
 	tables         []*tableProgress // reading order
 	byName         map[string]*tableProgress
 	next           int // index in tables of the first table not begun
-	estimator      RowEstimator
-	ctx            context.Context // of the task's run, for estimates
 }
 
 type tableProgress struct {
@@ -85,7 +84,7 @@ type tableProgress struct {
 
 // begin starts a run of the task that opened its stream after cp. A run
 // whose stream reads a snapshot (a plan, or a snapshot checkpoint) starts a
-// new snapshotRun; any other run keeps the last one for the status.
+// new snapRun; any other run keeps the last one for the status.
 func (p *Progress) begin(ctx context.Context, cp *change.Position, stream Stream, src Source) {
 	if p == nil {
 		return
@@ -94,14 +93,15 @@ func (p *Progress) begin(ctx context.Context, cp *change.Position, stream Stream
 	if sp, ok := stream.(SnapshotPlanner); ok {
 		plan = sp.SnapshotTables()
 	}
+	est, _ := src.(RowEstimator)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.est = est
 	resume := cp != nil && cp.Snapshot
 	if len(plan) == 0 && !resume {
 		return
 	}
-	est, _ := src.(RowEstimator)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r := &snapRun{state: snapRunning, started: p.now(), byName: map[string]*tableProgress{}, estimator: est, ctx: ctx}
+	r := &snapRun{state: snapRunning, started: time.Now(), byName: map[string]*tableProgress{}}
 	for _, name := range plan {
 		r.add(name)
 	}
@@ -121,7 +121,7 @@ func (p *Progress) begin(ctx context.Context, cp *change.Position, stream Stream
 				u.rows, u.known, u.est, u.estOK = old.rows, true, old.est, old.estOK
 			}
 		}
-		p.startTable(r, t)
+		p.startTable(ctx, r, t)
 		t.rows, t.known = cp.Index, true
 		p.count(t)
 	}
@@ -149,8 +149,9 @@ func (r *snapRun) add(name string) *tableProgress {
 }
 
 // startTable marks t running, the tables before it that had not begun done
-// (tables with no rows send none), and asks for t's estimate.
-func (p *Progress) startTable(r *snapRun, t *tableProgress) {
+// (tables with no rows send none), and asks for t's estimate (until ctx,
+// the task run's, is done).
+func (p *Progress) startTable(ctx context.Context, r *snapRun, t *tableProgress) {
 	for r.next < len(r.tables) && r.tables[r.next] != t {
 		if u := r.tables[r.next]; u.state == tablePending {
 			u.state = tableDone
@@ -161,16 +162,17 @@ func (p *Progress) startTable(r *snapRun, t *tableProgress) {
 		r.next++
 	}
 	t.state = tableRunning
-	if t.asked || r.estimator == nil {
+	if t.asked || p.est == nil {
 		return
 	}
 	t.asked = true
+	est := p.est
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		ctx, cancel := context.WithTimeout(r.ctx, estimateTimeout)
+		ctx, cancel := context.WithTimeout(ctx, estimateTimeout)
 		defer cancel()
-		n, err := r.estimator.EstimateRows(ctx, t.name)
+		n, err := est.EstimateRows(ctx, t.name)
 		if err != nil || n < 0 {
 			return // unknown: the status shows null
 		}
@@ -183,7 +185,7 @@ func (p *Progress) startTable(r *snapRun, t *tableProgress) {
 
 // committed applies a committed batch: b's table counts, then last, the
 // position of its last event.
-func (p *Progress) committed(b *snapBatch, last change.Position) {
+func (p *Progress) committed(ctx context.Context, b *snapBatch, last change.Position) {
 	defer b.reset()
 	if p == nil {
 		return
@@ -196,17 +198,14 @@ func (p *Progress) committed(b *snapBatch, last change.Position) {
 			return
 		}
 		// Snapshot rows without a plan or checkpoint that announced them.
-		r = &snapRun{state: snapRunning, started: p.now(), byName: map[string]*tableProgress{}, ctx: context.Background()}
-		if p.run != nil {
-			r.estimator, r.ctx = p.run.estimator, p.run.ctx
-		}
+		r = &snapRun{state: snapRunning, started: time.Now(), byName: map[string]*tableProgress{}}
 		p.run = r
 	}
 	for _, e := range b.ended {
-		p.setRows(r, e.table, e.rows, false)
+		p.setRows(ctx, r, e.table, e.rows, false)
 	}
 	if b.table != "" {
-		p.setRows(r, b.table, b.rows, true)
+		p.setRows(ctx, r, b.table, b.rows, true)
 	}
 	if b.lastRow || !last.Snapshot {
 		p.completeLocked()
@@ -216,10 +215,10 @@ func (p *Progress) committed(b *snapBatch, last change.Position) {
 
 // setRows records table's committed row count; running says the batch
 // ended inside it.
-func (p *Progress) setRows(r *snapRun, table string, rows int64, running bool) {
+func (p *Progress) setRows(ctx context.Context, r *snapRun, table string, rows int64, running bool) {
 	t := r.add(table)
 	if t.state == tablePending {
-		p.startTable(r, t)
+		p.startTable(ctx, r, t)
 	}
 	t.rows, t.known = rows, true
 	if !running {
@@ -259,7 +258,7 @@ func (p *Progress) completeLocked() {
 		}
 	}
 	r.next = len(r.tables)
-	r.state, r.ended = snapCompleted, p.now()
+	r.state, r.ended = snapCompleted, time.Now()
 }
 
 // end is called when a run of the task ends: a snapshot still running is
@@ -270,9 +269,10 @@ func (p *Progress) end() {
 	}
 	p.mu.Lock()
 	if r := p.run; r != nil && r.state == snapRunning {
-		r.state, r.ended = snapAborted, p.now()
+		r.state, r.ended = snapAborted, time.Now()
 		p.publish()
 	}
+	p.est = nil
 	p.mu.Unlock()
 	p.wg.Wait()
 }
@@ -283,7 +283,7 @@ func (p *Progress) publish() {
 	if p.metrics == nil || r == nil {
 		return
 	}
-	p.metrics.observeSnapshot(p.connector, r.state == snapRunning, r.remaining(), r.duration(p.now()))
+	p.metrics.observeSnapshot(p.connector, r.state == snapRunning, r.remaining(), r.duration(time.Now()))
 }
 
 func (r *snapRun) remaining() int {
@@ -315,7 +315,7 @@ func (p *Progress) Snapshot() *rest.SnapshotProgress {
 	if r == nil {
 		return nil
 	}
-	d := r.duration(p.now())
+	d := r.duration(time.Now())
 	if r.state == snapRunning {
 		p.metrics.observeSnapshot(p.connector, true, r.remaining(), d)
 	}
