@@ -184,6 +184,15 @@ func grepLines(s, sub string) string {
 // follows the progress in the status and /metrics.
 func TestSnapshotProgressPostgres(t *testing.T) {
 	name := uniq("snapprog")
+	d, tables := startPGSnapProgress(t, name, t.TempDir(), "1000")
+	checkSnapshotProgress(t, d, name, tables, map[string]int64{})
+}
+
+// startPGSnapProgress creates the tables of a progress test (analyzed, so
+// that their estimates are close) and a daemon on dir with a connector
+// capturing them, reading snapshot chunks of fetch rows.
+func startPGSnapProgress(t *testing.T, name, dir, fetch string) (*daemon, []string) {
+	t.Helper()
 	pg := pgConn(t)
 	var tables, topics []string
 	for i, n := range snapProgressRows {
@@ -195,11 +204,11 @@ func TestSnapshotProgressPostgres(t *testing.T) {
 	}
 	dropSlot(t, name)
 	deleteTopicsAtEnd(t, topics...)
-	d := startDaemon(t, t.TempDir())
+	d := startDaemon(t, dir)
 	cfg := pgConfig(t, name, name, strings.Join(tables, ","))
-	cfg["snapshot.fetch.size"] = "1000"
+	cfg["snapshot.fetch.size"] = fetch
 	createConnector(t, d, name, cfg)
-	checkSnapshotProgress(t, d, name, tables, map[string]int64{})
+	return d, tables
 }
 
 // TestSnapshotProgressMariaDB is TestSnapshotProgressPostgres on MariaDB.
@@ -231,22 +240,8 @@ func TestSnapshotProgressMariaDB(t *testing.T) {
 // tables' sizes, rows lost in the crash counted once (status and counter).
 func TestSnapshotProgressAfterCrashPostgres(t *testing.T) {
 	name := uniq("snapprog_crash")
-	pg := pgConn(t)
-	var tables, topics []string
-	for i, n := range snapProgressRows {
-		table := pgTable(t, fmt.Sprintf("%s_%d", name, i), "id int PRIMARY KEY, v text")
-		mustExec(t, pg, fmt.Sprintf("INSERT INTO %s SELECT g, 'v'||g FROM generate_series(1,%d) g", table, n))
-		mustExec(t, pg, "ANALYZE "+table)
-		tables = append(tables, table)
-		topics = append(topics, name+"."+table)
-	}
-	dropSlot(t, name)
-	deleteTopicsAtEnd(t, topics...)
 	dir := t.TempDir()
-	d := startDaemon(t, dir)
-	cfg := pgConfig(t, name, name, strings.Join(tables, ","))
-	cfg["snapshot.fetch.size"] = "500"
-	createConnector(t, d, name, cfg)
+	d, tables := startPGSnapProgress(t, name, dir, "500")
 	deadline := time.Now().Add(120 * time.Second)
 	var seen int64
 	for {
