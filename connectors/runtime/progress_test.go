@@ -360,3 +360,37 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, table string) flo
 	t.Fatalf("no metric %s{table=%q}", name, table)
 	return 0
 }
+
+func TestSnapshotProgressCompletesAtTheLastRow(t *testing.T) {
+	// No streamed change and no io.EOF follow: the row marked "last" ends
+	// the snapshot.
+	evs := snapRows([]string{"s.a", "s.b"}, []int{2, 3})
+	src := &snapSource{events: evs[:len(evs)-1], plan: []string{"s.a", "s.b"}}
+	task := newTask(src, &memSink{}, Batching{MaxEvents: 100, Linger: time.Millisecond})
+	task.Progress = NewProgress("t1", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- task.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if s := task.Progress.Snapshot(); s != nil && s.State == snapCompleted {
+			want := []tableView{{"s.a", tableDone, 2, -1}, {"s.b", tableDone, 3, -1}}
+			if got := viewTables(s); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("tables\n got %v\nwant %v", got, want)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("snapshot not completed: %+v", task.Progress.Snapshot())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Stopping after the end leaves it completed, not aborted.
+	if s := task.Progress.Snapshot(); s.State != snapCompleted {
+		t.Errorf("after the task stopped: %s, want completed", s.State)
+	}
+}
