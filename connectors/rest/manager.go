@@ -160,6 +160,8 @@ type State struct {
 type TaskState struct {
 	ID int `json:"id"`
 	State
+	// Snapshot is the task's snapshot progress (a sluice extension).
+	Snapshot *SnapshotProgress `json:"snapshot,omitempty"`
 }
 
 // ConnectorStatus is Kafka Connect's status body.

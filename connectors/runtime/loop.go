@@ -96,6 +96,8 @@ type Task struct {
 	// Tolerance says what an event that fails to encode does (Kafka
 	// Connect's errors.tolerance, errors.log.*).
 	Tolerance Tolerance
+	// Progress, when set, learns the snapshot rows of committed batches.
+	Progress *Progress
 }
 
 // Tolerance is Kafka Connect's error handling for the records a converter
@@ -175,6 +177,8 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			log.Debug("close stream", "err", cerr)
 		}
 	}()
+	t.Progress.begin(ctx, cp, stream, t.Source)
+	defer t.Progress.end()
 	if t.OnRunning != nil {
 		t.OnRunning()
 	}
@@ -188,6 +192,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		nRecords int
 		nBytes   int
 		last     change.Position
+		snap     snapBatch // the batch's snapshot rows (progress.go)
 		// linger is done when the open batch has waited Linger since its
 		// first event; one per batch, not one per event.
 		linger deadline
@@ -216,6 +221,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		lastCommit = time.Since(start)
 		topics.committed()
+		t.Progress.committed(ctx, &snap, last)
 		t.Metrics.observeCommit(t.Name, nEvents, nRecords, lastCommit)
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
 			t.Knobs.AfterCommit(last)
@@ -272,6 +278,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			if err := flush(ctx); err != nil {
 				return err
 			}
+			t.Progress.complete()
 			log.Info("source has nothing more to stream; idle")
 			<-ctx.Done()
 			return nil
@@ -286,6 +293,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			linger.start(ctx, b.Linger)
 			opened = time.Now()
 			topics.batchStart()
+		}
+		if ev.Pos.Snapshot {
+			snap.saw(ev)
 		}
 		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {

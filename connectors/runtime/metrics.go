@@ -14,6 +14,7 @@ type Metrics struct {
 	latency *prometheus.HistogramVec
 	retries *prometheus.CounterVec
 	skipped *prometheus.CounterVec
+	snap    snapshotMetrics
 }
 
 // NewMetrics registers the runtime's metrics with reg.
@@ -40,6 +41,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "sluice_events_skipped_total", Help: "Events that failed to encode, and records a transform failed on, skipped with errors.tolerance=all.",
 	}, []string{"connector"})
 	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries, m.skipped)
+	m.snap = newSnapshotMetrics(reg)
 	return m
 }
 
@@ -65,4 +67,64 @@ func (m *Metrics) observeSkipped(connector string) {
 		return
 	}
 	m.skipped.WithLabelValues(connector).Inc()
+}
+
+// snapshotMetrics are Debezium's snapshot metrics (RowsScanned,
+// TotalTableCount/RemainingTableCount, SnapshotRunning,
+// SnapshotDurationInSeconds) as Prometheus metrics, set by Progress.
+type snapshotMetrics struct {
+	rows      *prometheus.CounterVec
+	estimated *prometheus.GaugeVec
+	running   *prometheus.GaugeVec
+	remaining *prometheus.GaugeVec
+	duration  *prometheus.GaugeVec
+}
+
+func newSnapshotMetrics(reg prometheus.Registerer) snapshotMetrics {
+	m := snapshotMetrics{
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_snapshot_rows_scanned_total", Help: "Rows a snapshot read from a table and committed to Kafka (a resumed snapshot counts its checkpoint's rows once).",
+		}, []string{"connector", "table"}),
+		estimated: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_rows_estimated", Help: "The database's estimate of a snapshot table's rows, asked when its reading starts.",
+		}, []string{"connector", "table"}),
+		running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_running", Help: "1 while the connector's snapshot runs, else 0.",
+		}, []string{"connector"}),
+		remaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_tables_remaining", Help: "Tables of the connector's snapshot not read to their end yet.",
+		}, []string{"connector"}),
+		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_duration_seconds", Help: "Time the connector's last snapshot ran (so far, while it runs).",
+		}, []string{"connector"}),
+	}
+	reg.MustRegister(m.rows, m.estimated, m.running, m.remaining, m.duration)
+	return m
+}
+
+func (m *Metrics) observeSnapshotRows(connector, table string, n int64) {
+	if m == nil {
+		return
+	}
+	m.snap.rows.WithLabelValues(connector, table).Add(float64(n))
+}
+
+func (m *Metrics) observeSnapshotEstimate(connector, table string, n int64) {
+	if m == nil {
+		return
+	}
+	m.snap.estimated.WithLabelValues(connector, table).Set(float64(n))
+}
+
+func (m *Metrics) observeSnapshot(connector string, running bool, remaining int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	r := 0.0
+	if running {
+		r = 1
+	}
+	m.snap.running.WithLabelValues(connector).Set(r)
+	m.snap.remaining.WithLabelValues(connector).Set(float64(remaining))
+	m.snap.duration.WithLabelValues(connector).Set(d.Seconds())
 }

@@ -105,6 +105,9 @@ type managed struct {
 	// changes when they are reset (see TopicRecorder).
 	topics    map[string]struct{}
 	topicsGen atomic.Uint64
+
+	// progress is the snapshot progress of the connector's task.
+	progress *Progress
 }
 
 var _ rest.Manager = (*Supervisor)(nil)
@@ -148,7 +151,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for name, sc := range saved {
-		m := &managed{name: name, config: sc.Config, target: sc.State}
+		m := &managed{name: name, config: sc.Config, target: sc.State, progress: NewProgress(name, s.opts.Metrics)}
 		for _, t := range sc.Topics {
 			m.addTopic(t)
 		}
@@ -310,6 +313,7 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 			OnCommit: func() { committed.Store(true) },
 			Topics:   connectorTopics{s, m},
 			Knobs:    s.opts.Knobs,
+			Progress: m.progress,
 		}
 		if _, ok := cfg[MigrateTopicKey]; ok {
 			task.Migrate = func(ctx context.Context) (*change.Position, error) {
@@ -501,7 +505,7 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	if _, ok := s.conns[name]; ok {
 		return rest.ConnectorInfo{}, rest.Errorf(409, "Connector %s already exists", name)
 	}
-	m := &managed{name: name, config: cfg, target: target}
+	m := &managed{name: name, config: cfg, target: target, progress: NewProgress(name, s.opts.Metrics)}
 	s.conns[name] = m
 	if err := s.save(); err != nil {
 		delete(s.conns, name)
@@ -619,7 +623,7 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 	if state == StateFailed || state == StateUnassigned {
 		cstate.State = StateRunning
 	}
-	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version, Trace: tr}}
+	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version, Trace: tr}, Snapshot: m.progress.Snapshot()}
 	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source"}, nil
 }
 
