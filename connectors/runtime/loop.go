@@ -182,6 +182,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	pending, _ := stream.(interface{ Pending() int })
 	topics := topicTracker{rec: t.Topics}
 	var (
+		ahead    readAhead // events taken during the last commit (readahead.go)
 		msgs     []schema.Message
 		recs     []sinks.Record
 		nEvents  int
@@ -197,7 +198,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		lastCommit = b.Linger
 	)
 	defer linger.stop()
-	flush := func(ctx context.Context) error {
+	// flush commits the open batch; with readOn, the stream is read while
+	// the commit is under way.
+	flush := func(ctx context.Context, readOn bool) error {
 		linger.stop()
 		if nEvents == 0 {
 			return nil
@@ -207,7 +210,12 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		if err := sink.Commit(ctx, cpb); err != nil {
+		if readOn {
+			err = ahead.during(ctx, stream, b.MaxEvents, func() error { return sink.Commit(ctx, cpb) })
+		} else {
+			err = sink.Commit(ctx, cpb)
+		}
+		if err != nil {
 			return sinkError(err)
 		}
 		// The sink holds none of the batch's records any more.
@@ -233,7 +241,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	shutdown := func() error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		return flush(sctx)
+		return flush(sctx, false)
 	}
 
 	for {
@@ -249,8 +257,8 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		// rows/s p50 latency fell from 17-21 ms (linger-bound) to 7 ms. A
 		// backlog passes groupCommitEvents before that and keeps its large
 		// batches.
-		if nEvents > 0 && last.Last && (pending != nil && pending.Pending() == 0 || nEvents <= groupCommitEvents && time.Since(opened) >= lastCommit) {
-			if err := flush(ctx); err != nil {
+		if nEvents > 0 && last.Last && (pending != nil && ahead.pending()+pending.Pending() == 0 || nEvents <= groupCommitEvents && time.Since(opened) >= lastCommit) {
+			if err := flush(ctx, true); err != nil {
 				return err
 			}
 		}
@@ -258,18 +266,18 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		if nEvents > 0 {
 			nctx = linger.ctx
 		}
-		ev, err := stream.Next(nctx)
+		ev, err := ahead.next(nctx, stream)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
 			return shutdown()
 		case errors.Is(err, context.DeadlineExceeded) && nEvents > 0:
-			if err := flush(ctx); err != nil {
+			if err := flush(ctx, true); err != nil {
 				return err
 			}
 			continue
 		case errors.Is(err, io.EOF):
-			if err := flush(ctx); err != nil {
+			if err := flush(ctx, false); err != nil {
 				return err
 			}
 			log.Info("source has nothing more to stream; idle")
@@ -323,7 +331,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		nRecords += len(recs)
 		last = ev.Pos
 		if nEvents >= b.MaxEvents || nBytes >= b.MaxBytes {
-			if err := flush(ctx); err != nil {
+			if err := flush(ctx, true); err != nil {
 				return err
 			}
 		}
