@@ -317,7 +317,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *snapEmitte
 			Table:        t.Schema,
 			KeyRow:       keyRow,
 			After:        t.finish(row),
-			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
+			Source:       st.snapSrc.get(st.cfg, t.ID, run.ts, run.txid, run.state.LSN),
 			SourceSchema: &sourceField,
 			Commit:       run.ts,
 			Pos: change.Position{
