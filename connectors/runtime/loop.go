@@ -211,7 +211,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			return err
 		}
 		if readOn {
-			err = ahead.during(ctx, stream, b.MaxEvents, func() error { return sink.Commit(ctx, cpb) })
+			err = ahead.during(ctx, stream, min(b.MaxEvents, readAheadEvents), func() error { return sink.Commit(ctx, cpb) })
 		} else {
 			err = sink.Commit(ctx, cpb)
 		}

@@ -14,13 +14,22 @@ import (
 // source filled its queue within the commit's first milliseconds and then
 // waited too: reading, committing and encoding took turns. Taking events
 // off the queue during the commit lets the source read on; nothing is
-// written to the sink or acknowledged before the commit has returned, so
-// the batches' order, contents and checkpoints are what they were.
+// written to the sink or acknowledged before the commit has returned, so the
+// records, their order and the rule "commit, then ack" are unchanged (where
+// batches end depends on timing, as it always did).
+//
+// At most readAheadEvents are held: a commit takes some 15-30 ms, in which a
+// source reads at most a few thousand rows, and holding a whole batch (10000)
+// raised a 1M-row snapshot's peak RSS from 54 to 63-72 MiB for no measurable
+// gain, while 4096 kept it at 53-55 MiB.
 type readAhead struct {
 	evs []*change.Event
 	i   int   // evs[i:] are still to be handed out
 	err error // the stream's error that stopped the reading; returned after evs
 }
+
+// readAheadEvents bounds the events held (see readAhead).
+const readAheadEvents = 4096
 
 // pending is the number of events held.
 func (r *readAhead) pending() int { return len(r.evs) - r.i }
