@@ -468,7 +468,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			Table:        t.Schema,
 			KeyRow:       keyRow,
 			After:        t.finish(row),
-			Source:       si.block(st.cfg),
+			Source:       si.blockFrom(st.cfg, &st.snapBoxes),
 			SourceSchema: st.src,
 			Commit:       run.ts,
 			Pos: change.Position{

@@ -227,6 +227,8 @@ type Stream struct {
 	src   *change.Field
 
 	// used by the producer goroutine only once it runs
+	snapBoxes srcBoxes // snapshot rows' source values (sourceinfo.go)
+
 	q        *client.Conn
 	tables   map[string]*tableInfo // current schema per "db.table"
 	versions map[string]schemaVer  // version bookkeeping per "db.table"

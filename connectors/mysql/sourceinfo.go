@@ -87,7 +87,14 @@ const srcRowIdx = 14
 
 func (s *srcInfo) block(cfg *Config) change.StructValue {
 	var c srcBoxes
-	b := s.fill(make(change.StructValue, srcFields), cfg, &c)
+	return s.blockFrom(cfg, &c)
+}
+
+// blockFrom is block taking the boxed values from c, which keeps them for
+// the next block: the rows of a snapshot, whose blocks differ in nothing but
+// their marker, then box nothing (boxing was 13% of a snapshot's CPU).
+func (s *srcInfo) blockFrom(cfg *Config, c *srcBoxes) change.StructValue {
+	b := s.fill(make(change.StructValue, srcFields), cfg, c)
 	b[srcRowIdx] = s.row
 	return b
 }

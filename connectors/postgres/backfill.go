@@ -324,7 +324,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			Table:        t.Schema,
 			KeyRow:       keyRow,
 			After:        t.finish(row),
-			Source:       sourceBlock(st.cfg, t.ID, run.ts, "true", run.txid, 0, run.state.LSN),
+			Source:       st.snapSrc.get(st.cfg, t.ID, run.ts, run.txid, run.state.LSN),
 			SourceSchema: &sourceField,
 			Commit:       run.ts,
 			Pos: change.Position{

@@ -338,6 +338,9 @@ type Stream struct {
 	cat    *TypeCatalog
 	tables map[string]*tableInfo // by "schema.table"
 	warned map[string]bool
+
+	snapSrc snapSource // snapshot rows' source blocks (sourceinfo.go)
+
 	// versions is each table's schema version and column fingerprint, as
 	// the positions' State carries them; versionsGen counts its changes.
 	versions    map[string]schemaVer
