@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -63,7 +64,11 @@ func (st *Stream) openIncremental(cp *change.Position) error {
 	if ps.Inc != nil {
 		s = *ps.Inc
 	}
-	st.inc = capture.NewIncremental(s, st.knobs.IncChunk, st.log)
+	chunk := st.cfg.IncChunkSize
+	if st.knobs.IncChunk > 0 {
+		chunk = st.knobs.IncChunk
+	}
+	st.inc = capture.NewIncremental(s, chunk, st.log)
 	if cp != nil && !cp.Snapshot {
 		st.inc.ResumeAfter(*cp)
 	}
@@ -87,6 +92,17 @@ func (st *Stream) incView(ctx context.Context) (capture.View, error) {
 	})
 }
 
+// capturedTables names the tables the stream captures, "schema.table",
+// sorted: what execute-snapshot's data-collections are matched against.
+func (st *Stream) capturedTables() []string {
+	names := make([]string, 0, len(st.tables))
+	for n := range st.tables {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // incStep reads the next chunk when the snapshot runs and no chunk waits.
 // It runs between transactions.
 func (d *decoder) incStep() error {
@@ -97,7 +113,11 @@ func (d *decoder) incStep() error {
 	if s := e.State(); !s.Running() || s.Paused {
 		return nil
 	}
-	if err := e.Step(d.ctx, d.st.incView); err != nil {
+	open := d.st.openView
+	if open == nil {
+		open = d.st.incView
+	}
+	if err := e.Step(d.ctx, open); err != nil {
 		return err
 	}
 	d.incChanged()
@@ -126,7 +146,11 @@ func (d *decoder) incAt(at uint64, send func(item) error) error {
 	d.incChanged()
 	base := d.baseState()
 	for _, r := range rows {
-		r.Ev.Pos.State = spliceInc(base, r.Ev.Pos.State)
+		if r.Ev.Pos.Last && !e.State().Running() {
+			r.Ev.Pos.State = d.stateJSON // the snapshot's last row: it is done
+		} else {
+			r.Ev.Pos.State = spliceInc(base, r.Ev.Pos.State)
+		}
 		if err := send(item{Ev: r.Ev, Size: r.Size}); err != nil {
 			return err
 		}

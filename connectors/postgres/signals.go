@@ -48,7 +48,9 @@ func (d *decoder) openSignals(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	d.sigs.s = capture.NewSignals(cfg, capture.NewDispatcher(log), k, d.st.sigFrom, log)
+	disp := capture.NewDispatcher(log)
+	disp.RegisterSnapshots(d.st.inc, d.st.capturedTables) // incremental.go
+	d.sigs.s = capture.NewSignals(cfg, disp, k, d.st.sigFrom, log)
 	return d.sigs.s.Close, nil
 }
 

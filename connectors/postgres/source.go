@@ -380,6 +380,8 @@ type Stream struct {
 	// keepalives.
 	inc     *capture.Incremental
 	incOpen atomic.Bool
+	// openView opens the engine's views (nil: incView); tests replace it.
+	openView func(ctx context.Context) (capture.View, error)
 }
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
