@@ -212,17 +212,7 @@ func TestPostgresIncrementalCrashExactlyOnce(t *testing.T) {
 // history and the faults it must find: a stale read after a change, a
 // second read, a lost read, a read of a deleted key, a lost change.
 func TestIncrementalCheckerCatchesFaults(t *testing.T) {
-	mk := func(id int64, op string, seq int) record {
-		key := []byte(fmt.Sprintf(`{"id":%d}`, id))
-		if op == "x" {
-			return record{Key: key}
-		}
-		after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
-		if op == "d" {
-			after = "null"
-		}
-		return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
-	}
+	mk := crashRecord
 	const pre, n1, n2 = 3, crashNewIDBase + 1, crashNewIDBase + 2
 	good := func() ([]record, *history) {
 		h := newHistory()
