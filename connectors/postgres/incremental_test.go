@@ -204,3 +204,23 @@ func TestOffsetViewIncremental(t *testing.T) {
 		t.Errorf("no snapshot running, but the view shows %v", o)
 	}
 }
+
+func TestWatermarkPoint(t *testing.T) {
+	const page = 8192
+	for _, c := range []struct{ wal, block, want uint64 }{
+		{5*page + 24, page, 5 * page}, // after a page's short header
+		{5*page + 40, page, 5 * page}, // after a segment's long header
+		{5*page + 48, page, 5*page + 48},
+		{5 * page, page, 5 * page},
+		{5*page + 24, 0, 5*page + 24}, // block size unknown
+	} {
+		if got := watermarkPoint(c.wal, c.block); got != c.want {
+			t.Errorf("watermarkPoint(%d, %d) = %d, want %d", c.wal, c.block, got, c.want)
+		}
+		// The rows' positions (Tx = point-1) never fall on a record's
+		// start: records are 8-byte aligned.
+		if p := watermarkPoint(c.wal, c.block); (p-1)%8 == 0 {
+			t.Errorf("point %d: %d could be a commit LSN", p, p-1)
+		}
+	}
+}
