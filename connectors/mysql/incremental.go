@@ -195,6 +195,9 @@ func (d *decoder) incremental(ctx context.Context) error {
 			return nil
 		}
 	}
+	// More chunks may be ready at once: read the binlog, then come back
+	// without waiting for a transaction.
+	d.sigs.wakeUp()
 	return nil
 }
 

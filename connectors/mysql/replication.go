@@ -132,8 +132,8 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if d.woke(ctx) { // a signal arrived on the signal topic (signals.go)
-				if err := d.kafkaSignals(ctx); err != nil {
+			if d.woke(ctx) { // a signal arrived on the signal topic (signals.go), or an incremental snapshot has chunks to read
+				if err := d.between(ctx); err != nil {
 					return err
 				}
 				continue
