@@ -58,6 +58,7 @@ func (d *decoder) heartbeat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	state = d.withState(state)
 	pos := change.Position{Tx: at, Last: true, State: state}
 	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
 	return d.queue(ctx, &item{Ev: ev, Size: 256 + len(state)})

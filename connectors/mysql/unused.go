@@ -34,7 +34,6 @@ var UnusedDebeziumKeys = map[string]string{
 	"include.schema.comments":                     "column comments are not added to the schemas (Debezium's default, false)",
 	"inconsistent.schema.handling.mode":           "sluice reads a table's definition from the server when it first meets the table, so no event is of an unknown table",
 	"incremental.snapshot.allow.schema.changes":   "sluice runs no incremental snapshot yet (its signals have only the log action)",
-	"incremental.snapshot.chunk.size":             "sluice runs no incremental snapshot yet (its signals have only the log action); its own chunked snapshot uses snapshot.fetch.size",
 	"incremental.snapshot.watermarking.strategy":  "sluice keeps its snapshot watermarks in its checkpoint and writes none to the database",
 	"internal.advanced.metrics.enable":            "a Debezium internal setting",
 	"internal.legacy.snapshot.max.threads":        "a Debezium internal setting",
