@@ -456,25 +456,21 @@ func runPostgresCrash(t *testing.T, k crashKafka) {
 	}
 }
 
-// crashRecord is a record of the crash tests' tables: op on key id with
-// seq (op "x": the tombstone), for the checkers' own tests.
-func crashRecord(id int64, op string, seq int) record {
-	key := []byte(fmt.Sprintf(`{"id":%d}`, id))
-	if op == "x" {
-		return record{Key: key}
-	}
-	after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
-	if op == "d" {
-		after = "null"
-	}
-	return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
-}
-
 // TestCrashCheckerCatchesFaults feeds the exactly-once checker records with a
 // duplicate, a gap, a lost key and a missing tombstone, so the crash test's
 // verdict is known to be able to fail.
 func TestCrashCheckerCatchesFaults(t *testing.T) {
-	mk := crashRecord
+	mk := func(id int64, op string, seq int) record {
+		key := []byte(fmt.Sprintf(`{"id":%d}`, id))
+		if op == "x" {
+			return record{Key: key}
+		}
+		after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
+		if op == "d" {
+			after = "null"
+		}
+		return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
+	}
 	good := func() ([]record, *history) {
 		h := newHistory()
 		var recs []record
