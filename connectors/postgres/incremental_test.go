@@ -224,3 +224,33 @@ func TestWatermarkPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestAckerWithIncrementalRows: the rows a window emits (Tx = L-1, no
+// transaction end of their own) confirm the transactions before them
+// once acknowledged, never the one after the watermark that follows them;
+// a heartbeat at the same Tx (its end at L) is confirmed with the last.
+func TestAckerWithIncrementalRows(t *testing.T) {
+	a := &capture.Acker{}
+	a.SetConfirmed(0x3000)
+	a.Passed(capture.TxEnd{Commit: 0x4000, End: 0x4010, Events: true})
+	a.Passed(capture.TxEnd{Commit: 0x4fff, End: 0x5000, Events: true}) // a heartbeat after the rows
+	a.Passed(capture.TxEnd{Commit: 0x5008, End: 0x5020, Events: true}) // the transaction past L
+	steps := []struct {
+		ack  change.Position
+		want uint64
+	}{
+		{change.Position{Tx: 0x4000, Index: 2}, 0x3000}, // not its last event
+		{change.Position{Tx: 0x4fff, Index: 0}, 0x4010}, // a row: the transaction before is done
+		// The window's last row: everything before L is durable, so the
+		// heartbeat's end (L) may be confirmed already.
+		{change.Position{Tx: 0x4fff, Index: 1, Last: true}, 0x5000},
+		{change.Position{Tx: 0x4fff, Last: true}, 0x5000}, // the heartbeat
+		{change.Position{Tx: 0x5008, Index: 3, Last: true}, 0x5020},
+	}
+	for i, s := range steps {
+		a.Ack(s.ack)
+		if got := a.Confirmed(); got != s.want {
+			t.Fatalf("step %d: ack %v confirms %#x, want %#x", i, s.ack, got, s.want)
+		}
+	}
+}
