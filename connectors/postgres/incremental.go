@@ -3,11 +3,13 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -117,11 +119,45 @@ func (d *decoder) incStep() error {
 	if open == nil {
 		open = d.st.incView
 	}
-	if err := e.Step(d.ctx, open); err != nil {
-		return err
+	err := e.Step(d.ctx, open)
+	if err != nil && refused(err) {
+		head := e.State().Queue[0].ID
+		d.st.log.Warn("incremental snapshot of a table refused; the table is skipped", "table", head, "err", err)
+		e.Stop(head)
+		err = nil
 	}
 	d.incChanged()
-	return nil
+	return err
+}
+
+// errTableRefused marks a view's refusal of a table (incview.go).
+var errTableRefused = errors.New("table refused for an incremental snapshot")
+
+// refusedTable is a view's refusal of a table: errTableRefused and why.
+type refusedTable struct{ err error }
+
+func (e refusedTable) Error() string   { return e.err.Error() }
+func (e refusedTable) Unwrap() []error { return []error{errTableRefused, e.err} }
+
+// refused reports whether an error of the engine's step is about the head
+// table rather than the database: the view refused it (no key to chunk by,
+// a surrogate-key that is no column), or the server rejected its reads (an
+// additional condition that does not parse or names no column, no SELECT
+// privilege). Debezium skips such a table; a lost connection, a server
+// shutting down or out of resources ends the stream, to be retried.
+func refused(err error) bool {
+	if errors.Is(err, errTableRefused) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "08", "53", "57", "58", "XX", "40", "25":
+		return false
+	}
+	return true
 }
 
 // incChanged takes the engine's state into the positions to come and tells

@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -252,5 +254,57 @@ func TestAckerWithIncrementalRows(t *testing.T) {
 		if got := a.Confirmed(); got != s.want {
 			t.Fatalf("step %d: ack %v confirms %#x, want %#x", i, s.ack, got, s.want)
 		}
+	}
+}
+
+// failingView fails the way a database does: on Table or on Scan.
+type failingView struct {
+	fakeView
+	table, scan error
+}
+
+func (v failingView) Table(ctx context.Context, id change.TableID, s string) (*capture.Table, error) {
+	if v.table != nil {
+		return nil, v.table
+	}
+	return v.fakeView.Table(ctx, id, s)
+}
+
+func (v failingView) Scan(context.Context, *capture.Table, string, []string, []string, int,
+	func(*change.Event, []string, int) error) (int, error) {
+	return 0, v.scan
+}
+
+// TestIncrementalRefusedTable: a table the view refuses or whose reads
+// the server rejects is skipped with the snapshot going on to the next
+// table; a connection failure ends the stream.
+func TestIncrementalRefusedTable(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		table, scan error
+		skipped     bool
+	}{
+		{"no key", &DecodeError{Table: "public.t", Err: refusedTable{capture.ErrNoChunkKey}}, nil, true},
+		{"bad condition", nil, &ConnError{Op: "read", Err: &pgconn.PgError{Code: "42703"}}, true},
+		{"no privilege", nil, &ConnError{Op: "read", Err: &pgconn.PgError{Code: "42501"}}, true},
+		{"connection lost", nil, &ConnError{Op: "read", Err: &pgconn.PgError{Code: "08006"}}, false},
+		{"shutdown", nil, &ConnError{Op: "read", Err: &pgconn.PgError{Code: "57P01"}}, false},
+		{"network", nil, &ConnError{Op: "read", Err: io.ErrUnexpectedEOF}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, Config{}, testTable(t, 'd'), nil, nil)
+			h.st.openView = func(context.Context) (capture.View, error) {
+				return failingView{fakeView{point: 0x5000, keys: []string{"1"}}, c.table, c.scan}, nil
+			}
+			h.st.inc.Add(capture.IncTable{ID: "public.t"}, capture.IncTable{ID: "public.u"})
+			err := h.dec.incStep()
+			q := h.st.inc.State().Queue
+			if c.skipped && (err != nil || len(q) != 1 || q[0].ID != "public.u") {
+				t.Fatalf("err %v, queue %v; want public.t skipped", err, q)
+			}
+			if !c.skipped && (err == nil || len(q) != 2) {
+				t.Fatalf("err %v, queue %v; want the error, the queue kept", err, q)
+			}
+		})
 	}
 }
