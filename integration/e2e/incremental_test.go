@@ -5,6 +5,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +123,7 @@ func TestPostgresIncrementalSignals(t *testing.T) {
 	ca.waitCount(t, 6, 30*time.Second)
 	got := recs(ca)
 	wantRows(got, "a", 5)
+	transcript(t, "postgres_incremental.golden", prefix, ca.snapshot())
 	if got[5] != (incRec{op: "u", id: 2, v: "changed", snap: "<nil>"}) && got[5] != (incRec{op: "u", id: 2, v: "changed", snap: "false"}) {
 		t.Fatalf("a record 5: %+v, want the update of 2", got[5])
 	}
@@ -140,6 +143,27 @@ func TestPostgresIncrementalSignals(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	if n := cc.count(); n != paused {
 		t.Fatalf("%d rows of c while paused, then %d", paused, n)
+	}
+	// The checkpoint holds the snapshot in progress, shown with Debezium's
+	// offset keys: table c, its last key read, its maximum key (3000, a
+	// Java Integer), the signal's id.
+	code, body := d.do(t, "GET", "/connectors/"+prefix+"/offsets", nil)
+	var o struct {
+		Offsets []struct {
+			Offset map[string]any `json:"offset"`
+		} `json:"offsets"`
+	}
+	if err := json.Unmarshal(body, &o); code != 200 || err != nil || len(o.Offsets) != 1 {
+		t.Fatalf("offsets: %d %s %v", code, body, err)
+	}
+	off := o.Offsets[0].Offset
+	colls, _ := off["incremental_snapshot_collections"].(string)
+	pk, _ := off["incremental_snapshot_primary_key"].(string)
+	const maxKey = "aced0005757200135b4c6a6176612e6c616e672e4f626a6563743b90ce589f1073296c020000787000000001" +
+		"737200116a6176612e6c616e672e496e746567657212e2a0a4f781873802000149000576616c7565787200106a6176612e6c616e672e4e756d62657286ac951d0b94e08b020000787000000bb8"
+	if colls != `[{"incremental_snapshot_collections_id":"public.c","incremental_snapshot_collections_additional_condition":null,"incremental_snapshot_collections_surrogate_key":null,"incremental_snapshot_collections_correlation_id":"exec-c"}]` ||
+		!strings.HasPrefix(pk, "aced0005") || off["incremental_snapshot_maximum_key"] != maxKey || off["incremental_snapshot_correlation_id"] != "exec-c" {
+		t.Errorf("offsets while paused: %s", body)
 	}
 	tableSignal("resume", "resume-snapshot", "{}")
 	cc.waitCount(t, paused+10, 60*time.Second)
@@ -162,4 +186,29 @@ func TestPostgresIncrementalSignals(t *testing.T) {
 		t.Errorf("no log line of a finished table")
 	}
 	d.term(t)
+}
+
+// transcript compares the records with testdata/<golden> once their
+// run-to-run values are replaced (normalize, and the test's prefix).
+func transcript(t *testing.T, golden, prefix string, recs []record) {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range recs {
+		fmt.Fprintf(&b, "%s\n%s\n\n", r.Key, r.Value)
+	}
+	got := strings.ReplaceAll(normalize([]byte(b.String())), prefix, "<prefix>")
+	path := filepath.Join("testdata", golden)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("records differ from %s (run with -update to rewrite it):\n%s", path, got)
+	}
 }
