@@ -258,7 +258,7 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	e := newIncEnv(t, "inccrash", "(id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
-		"", map[string]string{"sluice.batch.max.events": "3000"})
+		"", map[string]string{"sluice.batch.max.events": "3000", "incremental.snapshot.chunk.size": "256"})
 	topic := e.prefix + "." + e.table
 	// A marker first, so the writer starts once the stream runs; then the
 	// rows to read, which the stream sees as inserts before the writer.
