@@ -33,7 +33,7 @@ var UnusedDebeziumKeys = map[string]string{
 	"heartbeat.topics.prefix":                     "Debezium 3.x ignores it too: topic.heartbeat.prefix (or topic.heartbeat.name) names the heartbeat topic",
 	"include.schema.comments":                     "column comments are not added to the schemas (Debezium's default, false)",
 	"inconsistent.schema.handling.mode":           "sluice reads a table's definition from the server when it first meets the table, so no event is of an unknown table",
-	"incremental.snapshot.allow.schema.changes":   "sluice runs no incremental snapshot yet (its signals have only the log action)",
+	"incremental.snapshot.allow.schema.changes":   "not applied yet: an incremental snapshot reads its chunks with the columns the stream knows, and a column change of the table during it is not handled",
 	"incremental.snapshot.watermarking.strategy":  "sluice keeps its snapshot watermarks in its checkpoint and writes none to the database",
 	"internal.advanced.metrics.enable":            "a Debezium internal setting",
 	"internal.legacy.snapshot.max.threads":        "a Debezium internal setting",

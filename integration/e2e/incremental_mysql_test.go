@@ -223,6 +223,24 @@ func TestMariaDBIncrementalStopPauseResume(t *testing.T) {
 	if paused != before || paused >= rows+1 {
 		t.Fatalf("paused: %d reads, then %d (of %d rows)", before, paused, rows+1)
 	}
+	// The checkpoint holds the snapshot in progress, shown with Debezium's
+	// offset keys.
+	code, body := e.d.do(t, "GET", "/connectors/"+e.prefix+"/offsets", nil)
+	var o struct {
+		Offsets []struct {
+			Offset map[string]any `json:"offset"`
+		} `json:"offsets"`
+	}
+	if err := json.Unmarshal(body, &o); code != 200 || err != nil || len(o.Offsets) != 1 {
+		t.Fatalf("offsets: %d %s %v", code, body, err)
+	}
+	off := o.Offsets[0].Offset
+	colls, _ := off["incremental_snapshot_collections"].(string)
+	pk, _ := off["incremental_snapshot_primary_key"].(string)
+	if !strings.Contains(colls, `"incremental_snapshot_collections_id":"`+e.table+`"`) || !strings.HasPrefix(pk, "aced0005") ||
+		off["incremental_snapshot_correlation_id"] != "exec-1" || off["incremental_snapshot_maximum_key"] == nil {
+		t.Errorf("offsets while paused: %s", body)
+	}
 	e.rest("resume-1", "resume-snapshot", nil)
 	e.data.waitCount(t, 2*(rows+1), 60*time.Second)
 	got := reads(t, incRecords(t, e.data.settle(time.Second)))
@@ -258,7 +276,7 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	e := newIncEnv(t, "inccrash", "(id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
-		"", map[string]string{"sluice.batch.max.events": "3000"})
+		"", map[string]string{"sluice.batch.max.events": "3000", "incremental.snapshot.chunk.size": "256"})
 	topic := e.prefix + "." + e.table
 	// A marker first, so the writer starts once the stream runs; then the
 	// rows to read, which the stream sees as inserts before the writer.
