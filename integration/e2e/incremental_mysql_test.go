@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -375,39 +374,11 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 // 1..prepop, so each of those has exactly one read; the writer's keys have
 // at most one.
 func checkIncremental(recs []record, h *history, prepop int64) (problems []string, stats map[string]int) {
-	stats = map[string]int{}
-	byKey := map[int64][]crashEvent{}
-	for _, r := range recs {
-		id, ev, err := parseCrashRecord(r)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		byKey[id] = append(byKey[id], ev)
-		stats[string(ev.op)]++
-	}
+	byKey, stats, problems := eventsByKey(recs)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	report := func(format string, args ...any) {
-		if len(problems) < 20 {
-			problems = append(problems, fmt.Sprintf(format, args...))
-		}
-	}
-	keys := map[int64]bool{}
-	for id := range byKey {
-		keys[id] = true
-	}
-	for id := range h.seqs {
-		keys[id] = true
-	}
-	for id := int64(1); id <= prepop; id++ {
-		keys[id] = true
-	}
-	sorted := make([]int64, 0, len(keys))
-	for id := range keys {
-		sorted = append(sorted, id)
-	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	report := reporter(&problems)
+	sorted := checkedKeys(byKey, h, [2]int64{1, prepop})
 	for _, id := range sorted {
 		final, known := h.seqs[id]
 		if !known {
@@ -458,17 +429,7 @@ func checkIncremental(recs []record, h *history, prepop int64) (problems []strin
 // TestIncrementalCheckerCatchesFaults: checkIncremental accepts a clean
 // history and reports each kind of fault.
 func TestIncrementalCheckerCatchesFaults(t *testing.T) {
-	mk := func(id int64, op string, seq int) record {
-		key := []byte(fmt.Sprintf(`{"id":%d}`, id))
-		if op == "x" {
-			return record{Key: key}
-		}
-		after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
-		if op == "d" {
-			after = "null"
-		}
-		return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
-	}
+	mk := crashRecord
 	good := func() ([]record, *history) {
 		h := newHistory()
 		h.seqs[1], h.seqs[2], h.seqs[3] = 0, 2, 1
