@@ -189,14 +189,21 @@ func TestMariaDBIncrementalSignals(t *testing.T) {
 	if last := recs[len(recs)-1]; last.op != 'c' || last.id != 6 {
 		t.Errorf("last record %+v, want the insert of 6", last)
 	}
-	time.Sleep(time.Second)
-	if n := e.data.count(); n != 15 {
-		t.Errorf("%d records, want 15: %v", n, incRecords(t, e.data.snapshot()))
+	// A condition the server rejects skips the table with a warning; the
+	// connector goes on.
+	e.signal("bad-1", "execute-snapshot", fmt.Sprintf(`{"data-collections":["%s"],"additional-conditions":[{"data-collection":"%[1]s","filter":"nosuch > 1"}]}`, e.table))
+	waitLogged(t, e.d, []string{"incremental snapshot of a table refused; the table is skipped"})
+	if st, trace := e.d.status(t, e.prefix).taskState(); st != "RUNNING" {
+		t.Errorf("task %s after a rejected condition: %s", st, trace)
 	}
 	// A blocking snapshot is refused with a log line; nothing is read.
 	e.signal("block-1", "execute-snapshot", fmt.Sprintf(`{"data-collections":["%s"],"type":"blocking"}`, e.table))
 	waitLogged(t, e.d, []string{"does not take blocking snapshots yet"})
 	waitLogged(t, e.d, []string{"incremental snapshot of table done"})
+	time.Sleep(time.Second)
+	if n := e.data.count(); n != 15 {
+		t.Errorf("%d records, want 15: %v", n, incRecords(t, e.data.snapshot()))
+	}
 	e.d.term(t)
 }
 
@@ -323,7 +330,13 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the snapshot did not end: %d of %d rows read after %d kills\n%s", nReads.Load(), crashPrepopulated+1, kills, tail(e.d.logs.String(), 30))
 		}
+		// Each daemon lives about 2 s and until it has committed something
+		// (a slow start, under -race, would otherwise never get there).
+		started := c.count()
 		time.Sleep(time.Duration(1500+rand.IntN(1000)) * time.Millisecond)
+		for c.count() == started && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
 		n := nReads.Load()
 		e.d.kill()
 		kills++
