@@ -26,9 +26,13 @@ import (
 // the record as in Debezium.
 
 // heartbeatTick makes a heartbeat due, emits it if the stream is between
-// transactions, and runs the action query.
+// transactions (after the incremental snapshot's chunk the stream may have
+// reached), and runs the action query.
 func (d *decoder) heartbeatTick(ctx context.Context) error {
 	d.hb.SetDue()
+	if err := d.incremental(ctx); err != nil { // a waiting chunk may be due (incremental.go)
+		return err
+	}
 	if err := d.heartbeat(ctx); err != nil {
 		return err
 	}

@@ -202,8 +202,9 @@ func (d *decoder) incremental(ctx context.Context) error {
 }
 
 // incStep reads the next chunk. A table the view refuses (no key to chunk
-// by, a surrogate-key that is no column, an additional condition the
-// server rejects) is dropped from the snapshot with a warning, as Debezium
+// by, a surrogate-key that is no column) or whose reads the server rejects
+// (SQL state 42xxx: an additional condition that is not valid SQL or names
+// no column, no SELECT grant) is dropped from the snapshot with a warning, as Debezium
 // skips a table without a primary key; other errors end the stream.
 func (d *decoder) incStep(ctx context.Context) error {
 	before := d.inc.State()
@@ -215,7 +216,8 @@ func (d *decoder) incStep(ctx context.Context) error {
 		return nil
 	}
 	var my *gomysql.MyError
-	if !errors.Is(err, errTableRefused) && !errors.As(err, &my) {
+	rejected := errors.As(err, &my) && strings.HasPrefix(my.State, "42") // syntax, access, unknown column or table
+	if !errors.Is(err, errTableRefused) && !rejected {
 		return err
 	}
 	head := d.inc.State().Queue[0].ID

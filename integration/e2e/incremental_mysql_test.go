@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,14 +189,21 @@ func TestMariaDBIncrementalSignals(t *testing.T) {
 	if last := recs[len(recs)-1]; last.op != 'c' || last.id != 6 {
 		t.Errorf("last record %+v, want the insert of 6", last)
 	}
-	time.Sleep(time.Second)
-	if n := e.data.count(); n != 15 {
-		t.Errorf("%d records, want 15: %v", n, incRecords(t, e.data.snapshot()))
+	// A condition the server rejects skips the table with a warning; the
+	// connector goes on.
+	e.signal("bad-1", "execute-snapshot", fmt.Sprintf(`{"data-collections":["%s"],"additional-conditions":[{"data-collection":"%[1]s","filter":"nosuch > 1"}]}`, e.table))
+	waitLogged(t, e.d, []string{"incremental snapshot of a table refused; the table is skipped"})
+	if st, trace := e.d.status(t, e.prefix).taskState(); st != "RUNNING" {
+		t.Errorf("task %s after a rejected condition: %s", st, trace)
 	}
 	// A blocking snapshot is refused with a log line; nothing is read.
 	e.signal("block-1", "execute-snapshot", fmt.Sprintf(`{"data-collections":["%s"],"type":"blocking"}`, e.table))
 	waitLogged(t, e.d, []string{"does not take blocking snapshots yet"})
 	waitLogged(t, e.d, []string{"incremental snapshot of table done"})
+	time.Sleep(time.Second)
+	if n := e.data.count(); n != 15 {
+		t.Errorf("%d records, want 15: %v", n, incRecords(t, e.data.snapshot()))
+	}
 	e.d.term(t)
 }
 
@@ -319,12 +325,22 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 
 	kills, during := 0, 0
 	var moments []string
-	deadline := time.Now().Add(4 * time.Minute)
-	for nReads.Load() < crashPrepopulated+1 || kills < during+2 {
+	deadline := time.Now().Add(8 * time.Minute)
+	// At most 16 kills: on a slow machine (-race) the snapshot then ends
+	// in peace.
+	for (nReads.Load() < crashPrepopulated+1 || kills < during+2) && kills < 16 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the snapshot did not end: %d of %d rows read after %d kills\n%s", nReads.Load(), crashPrepopulated+1, kills, tail(e.d.logs.String(), 30))
 		}
+		// Each daemon lives about 2 s, and until it has moved the snapshot
+		// on (or, once it is done, committed something): a slow start (under
+		// -race, on a busy machine) would otherwise never get there.
+		started, startReads := c.count(), nReads.Load()
 		time.Sleep(time.Duration(1500+rand.IntN(1000)) * time.Millisecond)
+		for time.Now().Before(deadline) && (c.count() == started ||
+			startReads < crashPrepopulated+1 && nReads.Load() == startReads) {
+			time.Sleep(10 * time.Millisecond)
+		}
 		n := nReads.Load()
 		e.d.kill()
 		kills++
@@ -335,6 +351,12 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		moments = append(moments, m)
 		t.Log(m)
 		e.d = startDaemon(t, e.d.DataDir)
+	}
+	for nReads.Load() < crashPrepopulated+1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the snapshot did not end: %d of %d rows read after %d kills\n%s", nReads.Load(), crashPrepopulated+1, kills, tail(e.d.logs.String(), 30))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(time.Second)
 	close(stop)
@@ -375,39 +397,11 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 // 1..prepop, so each of those has exactly one read; the writer's keys have
 // at most one.
 func checkIncremental(recs []record, h *history, prepop int64) (problems []string, stats map[string]int) {
-	stats = map[string]int{}
-	byKey := map[int64][]crashEvent{}
-	for _, r := range recs {
-		id, ev, err := parseCrashRecord(r)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		byKey[id] = append(byKey[id], ev)
-		stats[string(ev.op)]++
-	}
+	byKey, stats, problems := eventsByKey(recs)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	report := func(format string, args ...any) {
-		if len(problems) < 20 {
-			problems = append(problems, fmt.Sprintf(format, args...))
-		}
-	}
-	keys := map[int64]bool{}
-	for id := range byKey {
-		keys[id] = true
-	}
-	for id := range h.seqs {
-		keys[id] = true
-	}
-	for id := int64(1); id <= prepop; id++ {
-		keys[id] = true
-	}
-	sorted := make([]int64, 0, len(keys))
-	for id := range keys {
-		sorted = append(sorted, id)
-	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	report := reporter(&problems)
+	sorted := checkedKeys(byKey, h, [2]int64{1, prepop})
 	for _, id := range sorted {
 		final, known := h.seqs[id]
 		if !known {
@@ -458,17 +452,7 @@ func checkIncremental(recs []record, h *history, prepop int64) (problems []strin
 // TestIncrementalCheckerCatchesFaults: checkIncremental accepts a clean
 // history and reports each kind of fault.
 func TestIncrementalCheckerCatchesFaults(t *testing.T) {
-	mk := func(id int64, op string, seq int) record {
-		key := []byte(fmt.Sprintf(`{"id":%d}`, id))
-		if op == "x" {
-			return record{Key: key}
-		}
-		after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
-		if op == "d" {
-			after = "null"
-		}
-		return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
-	}
+	mk := crashRecord
 	good := func() ([]record, *history) {
 		h := newHistory()
 		h.seqs[1], h.seqs[2], h.seqs[3] = 0, 2, 1
