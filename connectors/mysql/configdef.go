@@ -37,6 +37,8 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		cd.SkippedOperations("Connector", 7),
 		{Name: "snapshot.fetch.size", Type: cd.Int, Default: cd.Def("10240"), Importance: cd.Medium, Group: "Connector", Order: 11, Width: cd.WidthMedium, Display: "Snapshot fetch size",
 			Doc: "The number of rows a snapshot reads per chunk."},
+		{Name: "incremental.snapshot.chunk.size", Type: cd.Int, Default: cd.Def("1024"), Importance: cd.Medium, Group: "Connector", Order: 56, Width: cd.WidthMedium, Display: "Incremental snapshot chunk size",
+			Doc: "The maximum size of chunk (number of documents/rows) for incremental snapshotting"},
 		{Name: "decimal.handling.mode", Type: cd.String, Default: cd.Def("precise"), Importance: cd.Medium, Group: "Connector", Order: 40, Width: cd.WidthShort, Display: "Decimal Handling",
 			Doc: "How DECIMAL values are written: precise, double or string."},
 		{Name: "connect.timeout.ms", Type: cd.Int, Default: cd.Def("30000"), Importance: cd.Medium, Group: "Connector", Order: 42, Width: cd.WidthShort, Display: "Connection Timeout (ms)",

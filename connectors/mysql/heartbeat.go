@@ -26,9 +26,13 @@ import (
 // the record as in Debezium.
 
 // heartbeatTick makes a heartbeat due, emits it if the stream is between
-// transactions, and runs the action query.
+// transactions (after the incremental snapshot's chunk the stream may have
+// reached), and runs the action query.
 func (d *decoder) heartbeatTick(ctx context.Context) error {
 	d.hb.SetDue()
+	if err := d.incremental(ctx); err != nil { // a waiting chunk may be due (incremental.go)
+		return err
+	}
 	if err := d.heartbeat(ctx); err != nil {
 		return err
 	}
@@ -58,6 +62,7 @@ func (d *decoder) heartbeat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	state = d.withState(state)
 	pos := change.Position{Tx: at, Last: true, State: state}
 	ev := change.NewHeartbeat(d.cfg.Heartbeat.Topic, d.cfg.TopicPrefix, time.Now(), pos)
 	return d.queue(ctx, &item{Ev: ev, Size: 256 + len(state)})

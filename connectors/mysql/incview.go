@@ -118,7 +118,7 @@ func (v *incView) Table(ctx context.Context, id change.TableID, surrogate string
 	}
 	k, names, err := capture.ChunkKey(cols, t.Key, surrogate, strings.EqualFold)
 	if err != nil {
-		return nil, &DecodeError{Table: t.name(), Err: err}
+		return nil, &DecodeError{Table: t.name(), Err: refusedTable{err}}
 	}
 	if surrogate != "" {
 		c := *t // the stream's tableInfo stays as it is

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -70,6 +71,7 @@ func OffsetView(p change.Position) map[string]any {
 		if st.Restart.GTIDs != "" {
 			o[offGTIDs] = st.Restart.GTIDs
 		}
+		incOffset(o, p.State)
 	}
 	if p.Snapshot {
 		o[offSnapshot] = "INITIAL"
@@ -111,6 +113,28 @@ func OffsetView(p change.Position) map[string]any {
 		o[offTsSec] = p.Micros / 1_000_000
 	}
 	return o
+}
+
+// incOffset adds to o Debezium's incremental_snapshot_* keys of the
+// incremental snapshot a position's State holds, if one runs. A key column
+// whose Java class is not known is shown as a String.
+func incOffset(o map[string]any, state []byte) {
+	c, err := readIncCheckpoint(state)
+	if err != nil || c.Inc == nil {
+		return
+	}
+	n := max(len(c.Inc.After), len(c.Inc.Max))
+	kinds := c.Kinds
+	if len(kinds) != n {
+		kinds = make([]capture.JavaKind, n)
+	}
+	m, err := c.Inc.DebeziumOffset(kinds)
+	if err != nil {
+		return
+	}
+	for k, v := range m {
+		o[k] = v
+	}
 }
 
 // FromOffset returns the checkpoint that resumes exactly where a Debezium
@@ -158,6 +182,10 @@ func FromOffset(off map[string]any, prev *change.Position) (change.Position, err
 			return change.Position{}, fmt.Errorf("the offset is of a snapshot that had not finished (snapshot=%v): "+
 				"sluice cannot continue Debezium's snapshot; let Debezium finish it first, or start the connector afresh with a snapshot of its own", snap)
 		}
+	}
+	if capture.IncrementalInOffset(off) {
+		return change.Position{}, fmt.Errorf("the offset is of an incremental snapshot in progress (%s): "+
+			"sluice cannot continue Debezium's incremental snapshot; let it finish or stop it (stop-snapshot) first, then send execute-snapshot to sluice", capture.OffsetIncCollections)
 	}
 	st := cpState{Restart: restartPoint{binlogPos: binlogPos{File: file, Pos: uint32(pos)}, GTIDs: gtids}}
 	if prev != nil && len(prev.State) > 0 {

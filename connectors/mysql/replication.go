@@ -132,8 +132,8 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if d.woke(ctx) { // a signal arrived on the signal topic (signals.go)
-				if err := d.kafkaSignals(ctx); err != nil {
+			if d.woke(ctx) { // a signal arrived on the signal topic (signals.go), or an incremental snapshot has chunks to read
+				if err := d.between(ctx); err != nil {
 					return err
 				}
 				continue
@@ -309,6 +309,8 @@ type decoder struct {
 	imgs  []fastImage
 
 	sigs decoderSignals // signals (signals.go)
+	// inc runs incremental snapshots (incremental.go); nil: none can run.
+	inc *capture.Incremental
 }
 
 // tmInfo is a TABLE_MAP's table (nil when not captured) and the event it
@@ -393,6 +395,13 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	}
 	d.evIdx++
 	d.rowIdx, d.evServer, d.evTime = 0, h.ServerID, time.Unix(int64(h.Timestamp), 0)
+	if !d.inTx && d.incWaiting() && beginsTx(ev) {
+		// A chunk waits for the stream (incremental.go): it is sent before
+		// the first transaction at or after its watermark.
+		if err := d.incReach(ctx, binlogPos{File: d.file, Pos: start}); err != nil {
+			return err
+		}
+	}
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
 		d.file = string(e.NextLogName)
@@ -1009,7 +1018,11 @@ func (d *decoder) emit(ctx context.Context, ev *change.Event, t *tableInfo, keyV
 // while the versions do not change.
 func (d *decoder) state() ([]byte, error) {
 	if d.regions != nil {
-		return json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions, Sig: d.sigs.s.Next()})
+		b, err := json.Marshal(cpState{Restart: d.txStart, Schemas: d.st.schemasSnapshot(), Tables: d.snapTables, Regions: d.regions, Sig: d.sigs.s.Next()})
+		if err != nil {
+			return nil, err
+		}
+		return d.withState(b), nil
 	}
 	if d.schemasJSON == nil || d.schemasGen != d.st.versionsGen {
 		d.schemasJSON = []byte{}
@@ -1041,7 +1054,7 @@ func (d *decoder) state() ([]byte, error) {
 		b = append(b, `,"sig":`...)
 		b = strconv.AppendInt(b, n, 10)
 	}
-	return append(b, '}'), nil
+	return d.withState(append(b, '}')), nil
 }
 
 // appendJSONString appends s as json.Marshal writes it.

@@ -46,11 +46,15 @@ type decoderSignals struct {
 func (d *decoder) openSignals(ctx context.Context) (func(), error) {
 	cfg := d.cfg.Signals
 	log := d.st.log
+	disp := capture.NewDispatcher(log)
+	if err := d.openIncremental(disp, d.cp); err != nil {
+		return nil, err
+	}
 	k, err := capture.OpenKafkaChannel(ctx, cfg, d.st.knobs.Signals, d.st.sigFrom, log, d.sigs.wakeUp)
 	if err != nil {
 		return nil, err
 	}
-	d.sigs.s = capture.NewSignals(cfg, capture.NewDispatcher(log), k, d.st.sigFrom, log)
+	d.sigs.s = capture.NewSignals(cfg, disp, k, d.st.sigFrom, log)
 	return d.sigs.s.Close, nil
 }
 
@@ -156,9 +160,23 @@ func (d *decoder) signalCommit() error {
 		d.sigs.s.Begin() // the checkpoint is past them: they ran
 		return nil
 	}
-	if d.skipAll || !d.sigs.s.RunRows() || d.buf.Ev != nil || d.tx != nil && d.explicit && d.tx.Total() == 0 {
+	if d.skipAll || !d.sigs.s.RunRows() {
 		return nil
 	}
+	if d.buf.Ev != nil && d.inc != nil {
+		// The last event carries the signals' effect on the incremental
+		// snapshot into the checkpoint.
+		d.stateJSON = nil
+		if err := d.posState(); err != nil {
+			return err
+		}
+		d.buf.Ev.Pos.State = d.stateJSON
+	}
+	if d.buf.Ev != nil || d.tx != nil && d.explicit && d.tx.Total() == 0 {
+		d.stateJSON = nil // and so does an empty transaction's record
+		return nil
+	}
+	d.stateJSON = nil
 	if err := d.posState(); err != nil {
 		return err
 	}
@@ -172,6 +190,9 @@ func (d *decoder) signalCommit() error {
 // topic, then the heartbeat.
 func (d *decoder) between(ctx context.Context) error {
 	if err := d.kafkaSignals(ctx); err != nil {
+		return err
+	}
+	if err := d.incremental(ctx); err != nil {
 		return err
 	}
 	return d.heartbeat(ctx)
@@ -195,6 +216,7 @@ func (d *decoder) kafkaSignals(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	state = d.withState(state)
 	d.stateJSON = nil // the transactions to come carry the new offset
 	return d.queue(ctx, &item{Ev: &change.Event{Commit: d.evTime, Pos: change.Position{Tx: at - 1, Last: true, State: state}}, Size: 64 + len(state)})
 }

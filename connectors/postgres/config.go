@@ -67,6 +67,7 @@ var ConfigKeys = []string{
 	"plugin.name",
 	"snapshot.mode",
 	"snapshot.fetch.size",
+	"incremental.snapshot.chunk.size",
 	"tombstones.on.delete",
 	"skipped.operations",
 	"decimal.handling.mode",
@@ -158,6 +159,9 @@ type Config struct {
 
 	SnapshotMode      string // initial, initial_only, no_data, when_needed, always, configuration_based
 	SnapshotFetchSize int
+	// IncChunkSize is incremental.snapshot.chunk.size: the rows an
+	// incremental snapshot reads per chunk (incremental.go).
+	IncChunkSize int
 
 	TombstonesOnDelete bool
 	// Skipped holds the operations not to emit (Debezium's skipped.operations).
@@ -245,6 +249,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.SnapshotMode = strings.ToLower(p.Get("snapshot.mode", SnapshotInitial))
 	parseCapture(&c, m, p.Get, p.Errs())
 	c.SnapshotFetchSize = int(p.IntIn("snapshot.fetch.size", 10240, 1, 10_000_000))
+	c.IncChunkSize = int(p.IntIn("incremental.snapshot.chunk.size", capture.DefaultChunkSize, 1, 1_000_000))
 
 	c.TombstonesOnDelete = p.Bool("tombstones.on.delete", true)
 	c.TxMetadata, c.TxTopic = txmeta.ParseConfig(p)

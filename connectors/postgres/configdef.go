@@ -53,6 +53,8 @@ var ConfigDefs = cd.Concat([]cd.Key{
 		Doc: "A comma-separated list of regular expressions that match the logical decoding message prefixes to be monitored. All prefixes are monitored by default."},
 	{Name: "message.prefix.exclude.list", Type: cd.List, Importance: cd.Medium, Group: "Connector", Order: 25, Width: cd.WidthLong, Display: "Exclude Logical Decoding Message Prefixes",
 		Doc: "A comma-separated list of regular expressions that match the logical decoding message prefixes to be excluded from monitoring."},
+	{Name: "incremental.snapshot.chunk.size", Type: cd.Int, Default: cd.Def("1024"), Importance: cd.Medium, Group: "Connector", Order: 11, Width: cd.WidthShort, Display: "Incremental snapshot chunk size",
+		Doc: "The number of rows an incremental snapshot (execute-snapshot signal) reads per chunk."},
 	{Name: "snapshot.fetch.size", Type: cd.Int, Default: cd.Def("10240"), Importance: cd.Medium, Group: "Connector", Order: 10, Width: cd.WidthMedium, Display: "Snapshot fetch size",
 		Doc: "The number of rows a snapshot reads per chunk."},
 	{Name: "decimal.handling.mode", Type: cd.String, Default: cd.Def("precise"), Importance: cd.Medium, Group: "Connector", Order: 40, Width: cd.WidthShort, Display: "Decimal Handling",

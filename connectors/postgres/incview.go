@@ -32,7 +32,10 @@ type incView struct {
 	log  *slog.Logger
 	snap pgSnapshot
 	wal  uint64
-	ts   time.Time
+	// point is the watermark: wal, or the start of its WAL page when wal
+	// is right after the page's header (watermarkPoint).
+	point uint64
+	ts    time.Time
 	// describe gives the table as the stream knows it (the catalog read
 	// on q when the view is used alone).
 	describe func(ctx context.Context, id change.TableID) (*tableInfo, error)
@@ -54,7 +57,9 @@ func openIncView(ctx context.Context, q *pgx.Conn, cfg *Config, log *slog.Logger
 	// position read after it is beyond every commit it sees.
 	var snapText, walText string
 	var ts time.Time
-	if err := q.QueryRow(ctx, `SELECT pg_current_snapshot()::text, pg_current_wal_insert_lsn()::text, current_timestamp`).Scan(&snapText, &walText, &ts); err != nil {
+	var block uint64
+	if err := q.QueryRow(ctx, `SELECT pg_current_snapshot()::text, pg_current_wal_insert_lsn()::text, current_timestamp,
+		current_setting('wal_block_size')::bigint`).Scan(&snapText, &walText, &ts, &block); err != nil {
 		return nil, &ConnError{Op: "read the incremental snapshot's watermark", Err: err}
 	}
 	v := &incView{q: q, cfg: cfg, log: log, ts: ts, describe: describe}
@@ -64,6 +69,7 @@ func openIncView(ctx context.Context, q *pgx.Conn, cfg *Config, log *slog.Logger
 	if v.wal, err = parseLSN(walText); err != nil {
 		return nil, &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
 	}
+	v.point = watermarkPoint(v.wal, block)
 	if v.describe == nil {
 		v.describe = v.readTable
 	}
@@ -90,12 +96,30 @@ func (v *incView) readTable(ctx context.Context, id change.TableID) (*tableInfo,
 	return ts[0], nil
 }
 
+// watermarkPoint is the watermark of a view whose WAL insert position is
+// wal, on WAL pages of block bytes. When the last record written ends at a
+// page's end, the insert position is after the next page's header (24
+// bytes; 40 at a segment's start), while a walsender that has read that
+// record reports its end, the page's start: an idle database would never
+// send a keepalive at or past wal. No record starts inside a header (nor
+// within 40 bytes of a page's start, as a record takes at least 24 bytes
+// after the 24-byte header), so the page's start bounds the same commits.
+func watermarkPoint(wal, block uint64) uint64 {
+	if block == 0 {
+		return wal
+	}
+	if off := wal % block; off == 24 || off == 40 {
+		return wal - off
+	}
+	return wal
+}
+
 // At is the view's Visibility watermark: Point is L, and Visible asks the
 // view's snapshot about a streamed transaction's xid (32 bits from
 // pgoutput, or already widened).
 func (v *incView) At() capture.Watermark {
 	snap := v.snap
-	return capture.Watermark{Point: lsnCursor(v.wal), Visible: func(tx capture.TxRef) bool {
+	return capture.Watermark{Point: lsnCursor(v.point), Visible: func(tx capture.TxRef) bool {
 		return snap.visible(widenXid(uint32(tx.XID), snap.Xmax))
 	}}
 }
@@ -113,7 +137,7 @@ func (v *incView) Table(ctx context.Context, id change.TableID, surrogate string
 	}
 	k, names, err := capture.ChunkKey(cols, t.Key, surrogate, func(a, b string) bool { return a == b })
 	if err != nil {
-		return nil, &DecodeError{Table: t.name(), Err: err}
+		return nil, &DecodeError{Table: t.name(), Err: refusedTable{err}}
 	}
 	if surrogate != "" {
 		c := *t // the stream's tableInfo stays as it is

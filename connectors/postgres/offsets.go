@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -84,6 +85,7 @@ func OffsetView(p change.Position) map[string]any {
 		}
 		o["sluice.index"] = p.Index
 		o["sluice.last"] = p.Last
+		addIncOffset(o, p.State)
 		return o
 	}
 	o[offLSN] = p.LSN
@@ -100,6 +102,7 @@ func OffsetView(p change.Position) map[string]any {
 	if t, ok := messageTypes[p.Op]; ok {
 		o[offMsgType] = t
 	}
+	addIncOffset(o, p.State)
 	return o
 }
 
@@ -113,6 +116,10 @@ func OffsetView(p change.Position) map[string]any {
 // nil, is the connector's current checkpoint: its table schema versions are
 // kept so that versions number on.
 func FromOffset(off map[string]any, prev *change.Position) (change.Position, error) {
+	if capture.IncrementalInOffset(off) {
+		return change.Position{}, fmt.Errorf("the offset is of an incremental snapshot in progress (%s is set): "+
+			"sluice cannot continue Debezium's incremental snapshot; let it finish or stop it first (stop-snapshot signal), or send execute-snapshot to sluice once it runs", capture.OffsetIncCollections)
+	}
 	var errs []error
 	num := change.OffsetNumbers(off, &errs)
 	lsn, hasLSN := num(offLSN)

@@ -42,6 +42,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 
 	dec := newDecoder(st, cp, state)
 	dec.resume, dec.hold = st.resume, st.moved
+	dec.ctx = ctx
 	closeSignals, err := dec.openSignals(ctx)
 	if err != nil {
 		return err
@@ -195,6 +196,9 @@ type decoder struct {
 	catalog func(ctx context.Context, id uint32) (*tableInfo, error)
 
 	sigs decoderSignals // signals (signals.go)
+	// ctx is replicate's, for the incremental snapshot's reads
+	// (incremental.go), which run between transactions.
+	ctx context.Context
 }
 
 func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
@@ -219,15 +223,11 @@ func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 // regions while they filter, and the schema versions.
 func (d *decoder) makeState() {
 	d.stateGen = d.st.versionsGen
-	var ss snapState
-	if d.state != nil {
-		ss = *d.state
-	} else if len(d.st.versions) == 0 && d.sigs.s.Next() == 0 {
+	if d.state == nil && len(d.st.versions) == 0 && d.sigs.s.Next() == 0 && !d.st.inc.State().Running() {
 		d.stateJSON = nil
 		return
 	}
-	ss.Schemas, ss.Sig = d.st.versions, d.sigs.s.Next()
-	d.stateJSON, _ = json.Marshal(&ss) // plain structs and maps: cannot fail
+	d.stateJSON = d.incState(d.baseState()) // incremental.go
 }
 
 func (d *decoder) dropRegions() {
@@ -246,6 +246,9 @@ func (d *decoder) keepalive(walEnd uint64, send func(item) error) error {
 		return nil
 	}
 	d.read(walEnd)
+	if err := d.incAt(walEnd, send); err != nil {
+		return err
+	}
 	if walEnd > d.lastKA {
 		d.lastKA = walEnd
 		if err := send(item{End: &txEnd{End: walEnd}}); err != nil {
@@ -288,7 +291,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		}
 		d.skipAll = d.cp != nil && (d.commitLSN < d.cp.Tx || d.commitLSN == d.cp.Tx && d.cp.Last)
 		d.resumeTx = d.resume != nil && !d.skipAll && d.resume.matches(d.xid)
-		return nil
+		return d.incAt(d.commitLSN, send) // a window closes before the transaction's events
 	case *pglogrepl.CommitMessage:
 		d.signalCommit()
 		end := &txEnd{Commit: d.commitLSN, End: uint64(m.TransactionEndLSN), Events: d.emitted}
@@ -327,6 +330,9 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		d.lastCommit = uint64(m.TransactionEndLSN)
 		d.inTx = false
 		d.read(uint64(m.TransactionEndLSN))
+		if err := d.incAt(d.consumed, send); err != nil {
+			return err
+		}
 		return d.between(send)
 	case *pglogrepl.InsertMessage:
 		d.signalInsert(m)
@@ -336,6 +342,9 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
+		}
+		if d.st.inc.WindowOpen() {
+			d.incRow(t, m.Tuple, nil)
 		}
 		after, err := decodeTuple(t, m.Tuple, nil)
 		if err != nil {
@@ -350,6 +359,10 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		if t == nil || err != nil {
 			return err
 		}
+		if d.st.inc.WindowOpen() {
+			d.incRow(t, m.OldTuple, nil)
+			d.incRow(t, m.NewTuple, m.OldTuple)
+		}
 		return d.failed(d.update(t, m, lsn, send), lsn)
 	case *pglogrepl.DeleteMessage:
 		if d.skipAll {
@@ -358,6 +371,9 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		t, err := d.rel(m.RelationID)
 		if t == nil || err != nil {
 			return err
+		}
+		if d.st.inc.WindowOpen() {
+			d.incRow(t, m.OldTuple, nil)
 		}
 		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
 		if err != nil {

@@ -48,7 +48,9 @@ func (d *decoder) openSignals(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	d.sigs.s = capture.NewSignals(cfg, capture.NewDispatcher(log), k, d.st.sigFrom, log)
+	disp := capture.NewDispatcher(log)
+	disp.RegisterSnapshots(d.st.inc, d.st.capturedTables) // incremental.go
+	d.sigs.s = capture.NewSignals(cfg, disp, k, d.st.sigFrom, log)
 	return d.sigs.s.Close, nil
 }
 
@@ -94,11 +96,18 @@ func (d *decoder) signalCommit() {
 		d.sigs.s.Begin() // the checkpoint is past them: they ran
 		return
 	}
-	if !d.sigs.s.RunRows() || d.buf.Ev != nil || d.tx != nil && d.tx.Total() == 0 {
+	if !d.sigs.s.RunRows() {
 		return
 	}
-	if d.stateGen != d.st.versionsGen {
-		d.makeState()
+	// The signals may have changed the incremental snapshot (incremental.go):
+	// the checkpoint that carries them carries that too.
+	d.incChanged()
+	if d.buf.Ev != nil {
+		d.buf.Ev.Pos.State = d.stateJSON
+		return
+	}
+	if d.tx != nil && d.tx.Total() == 0 {
+		return
 	}
 	d.hold = false
 	d.emitted = true
@@ -108,9 +117,13 @@ func (d *decoder) signalCommit() {
 }
 
 // between runs, between transactions, the signals read from the signal
-// topic, then the heartbeat.
+// topic, the incremental snapshot's next read (incremental.go), then the
+// heartbeat.
 func (d *decoder) between(send func(item) error) error {
 	if err := d.kafkaSignals(send); err != nil {
+		return err
+	}
+	if err := d.incStep(); err != nil {
 		return err
 	}
 	return d.heartbeat(send)
@@ -130,7 +143,7 @@ func (d *decoder) kafkaSignals(send func(item) error) error {
 	if !d.sigs.s.RunKafka() {
 		return nil
 	}
-	d.makeState()
+	d.incChanged()
 	pos := change.Position{Tx: at, Last: true, State: d.stateJSON}
 	return send(item{Ev: &change.Event{Commit: d.commitTime, Pos: pos}, Size: 64, End: &txEnd{Commit: at, End: d.consumed, Events: true}})
 }

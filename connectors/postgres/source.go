@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -30,6 +31,9 @@ type Knobs struct {
 	// Signals is sluice's own Kafka, where the signal channel reads unless
 	// signal.kafka.bootstrap.servers says otherwise.
 	Signals capture.KafkaClient
+	// IncChunk is the incremental snapshot's chunk size (0: the default,
+	// capture.DefaultChunkSize).
+	IncChunk int
 }
 
 // Source is a Postgres database captured through a pgoutput replication slot.
@@ -205,6 +209,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 
 	st := newStream(&cfg, s.log, s.knobs)
 	st.sigFrom = capture.SignalFrom(cp)
+	if err := st.openIncremental(cp); err != nil {
+		return nil, err
+	}
 	st.cat = NewTypeCatalog()
 	if cp != nil && len(cp.State) > 0 {
 		// The schema versions the last run reached, so that this run
@@ -371,6 +378,13 @@ type Stream struct {
 	hbPing chan struct{}
 	// sigFrom is the signal topic's offset the checkpoint says to read next.
 	sigFrom int64
+	// inc runs the incremental snapshots (incremental.go); incOpen is true
+	// while a chunk waits for the stream, so that the status loop asks for
+	// keepalives.
+	inc     *capture.Incremental
+	incOpen atomic.Bool
+	// openView opens the engine's views (nil: incView); tests replace it.
+	openView func(ctx context.Context) (capture.View, error)
 }
 
 func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
@@ -393,6 +407,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		stopSt:   make(chan struct{}),
 		hb:       capture.NewHeartbeatClock(cfg.Heartbeat.Interval),
 		hbPing:   make(chan struct{}, 1),
+		inc:      capture.NewIncremental(capture.IncState{}, 0, log),
 	}
 }
 
@@ -508,6 +523,8 @@ func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, repl
 func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
 	t := time.NewTicker(st.cfg.StatusInterval)
 	defer t.Stop()
+	inc := time.NewTicker(incReplyInterval)
+	defer inc.Stop()
 	var sent uint64
 	update := func(force, replyRequested bool) bool {
 		lsn := st.acks.Confirmed()
@@ -543,6 +560,13 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 			}
 		case <-reply:
 			if !update(true, false) {
+				return
+			}
+		case <-inc.C:
+			// An incremental snapshot's chunk waits for the stream to pass
+			// its watermark: the server's reply is a keepalive that does so
+			// on an idle database (incremental.go).
+			if st.incOpen.Load() && !update(true, true) {
 				return
 			}
 		case <-st.hbPing:

@@ -22,7 +22,6 @@ var UnusedKeys = map[string]string{
 	"guardrail.collections.max":                  "sluice sets no limit on the number of captured tables",
 	"heartbeat.topics.prefix":                    "Debezium 3.x ignores it too: topic.heartbeat.prefix (or topic.heartbeat.name) names the heartbeat topic",
 	"include.schema.comments":                    "column comments are not added to the schemas (Debezium's default, false)",
-	"incremental.snapshot.chunk.size":            "sluice runs no incremental snapshot yet (its signals have only the log action); its own chunked snapshot uses snapshot.fetch.size",
 	"incremental.snapshot.watermarking.strategy": "sluice keeps its snapshot watermarks in its checkpoint and writes none to the database",
 	"internal.advanced.metrics.enable":           "a Debezium internal setting",
 	"internal.legacy.snapshot.max.threads":       "a Debezium internal setting",

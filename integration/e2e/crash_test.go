@@ -188,9 +188,10 @@ func checkExactlyOnceStrict(recs []record, h *history) (problems []string, stats
 	return checkHistory(recs, h, true)
 }
 
-func checkHistory(recs []record, h *history, strict bool) (problems []string, stats map[string]int) {
-	stats = map[string]int{}
-	byKey := map[int64][]crashEvent{}
+// eventsByKey parses recs into each key's events in order, counting the
+// ops in stats; problems holds the records that do not parse.
+func eventsByKey(recs []record) (byKey map[int64][]crashEvent, stats map[string]int, problems []string) {
+	byKey, stats = map[int64][]crashEvent{}, map[string]int{}
 	for _, r := range recs {
 		id, ev, err := parseCrashRecord(r)
 		if err != nil {
@@ -200,13 +201,12 @@ func checkHistory(recs []record, h *history, strict bool) (problems []string, st
 		byKey[id] = append(byKey[id], ev)
 		stats[string(ev.op)]++
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	report := func(format string, args ...any) {
-		if len(problems) < 20 {
-			problems = append(problems, fmt.Sprintf(format, args...))
-		}
-	}
+	return byKey, stats, problems
+}
+
+// checkedKeys returns, sorted, the keys with events, the keys h knows and
+// the keys of the ranges [lo, hi] given (h locked).
+func checkedKeys(byKey map[int64][]crashEvent, h *history, ranges ...[2]int64) []int64 {
 	keys := map[int64]bool{}
 	for id := range byKey {
 		keys[id] = true
@@ -214,17 +214,34 @@ func checkHistory(recs []record, h *history, strict bool) (problems []string, st
 	for id := range h.seqs {
 		keys[id] = true
 	}
-	for id := int64(1); id <= crashPrepopulated; id++ {
-		keys[id] = true
-	}
-	for id := int64(crashBigTxFirstID); id < crashBigTxFirstID+crashBigTxRows; id++ {
-		keys[id] = true
+	for _, r := range ranges {
+		for id := r[0]; id <= r[1]; id++ {
+			keys[id] = true
+		}
 	}
 	sorted := make([]int64, 0, len(keys))
 	for id := range keys {
 		sorted = append(sorted, id)
 	}
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	return sorted
+}
+
+// reporter returns a func adding a problem to *problems, at most 20.
+func reporter(problems *[]string) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		if len(*problems) < 20 {
+			*problems = append(*problems, fmt.Sprintf(format, args...))
+		}
+	}
+}
+
+func checkHistory(recs []record, h *history, strict bool) (problems []string, stats map[string]int) {
+	byKey, stats, problems := eventsByKey(recs)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	report := reporter(&problems)
+	sorted := checkedKeys(byKey, h, [2]int64{1, crashPrepopulated}, [2]int64{crashBigTxFirstID, crashBigTxFirstID + crashBigTxRows - 1})
 	for _, id := range sorted {
 		evs := byKey[id]
 		final, known := h.seqs[id]
@@ -459,18 +476,22 @@ func runPostgresCrash(t *testing.T, k crashKafka) {
 // TestCrashCheckerCatchesFaults feeds the exactly-once checker records with a
 // duplicate, a gap, a lost key and a missing tombstone, so the crash test's
 // verdict is known to be able to fail.
-func TestCrashCheckerCatchesFaults(t *testing.T) {
-	mk := func(id int64, op string, seq int) record {
-		key := []byte(fmt.Sprintf(`{"id":%d}`, id))
-		if op == "x" {
-			return record{Key: key}
-		}
-		after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
-		if op == "d" {
-			after = "null"
-		}
-		return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
+// crashRecord is the record of key id with op ("x": a tombstone) and
+// after.seq seq, for the checkers' tests.
+func crashRecord(id int64, op string, seq int) record {
+	key := []byte(fmt.Sprintf(`{"id":%d}`, id))
+	if op == "x" {
+		return record{Key: key}
 	}
+	after := fmt.Sprintf(`{"id":%d,"seq":%d}`, id, seq)
+	if op == "d" {
+		after = "null"
+	}
+	return record{Key: key, Value: []byte(fmt.Sprintf(`{"before":null,"after":%s,"op":"%s"}`, after, op))}
+}
+
+func TestCrashCheckerCatchesFaults(t *testing.T) {
+	mk := crashRecord
 	good := func() ([]record, *history) {
 		h := newHistory()
 		var recs []record
