@@ -273,7 +273,8 @@ func TestMariaDBIncrementalStopPauseResume(t *testing.T) {
 
 // TestMariaDBIncrementalCrashExactlyOnce: an incremental snapshot of 150k
 // rows runs while a writer updates, deletes and inserts keys of the
-// table, and sluice is killed (SIGKILL) about every 2 s; a read_committed
+// table (chunks of 64 rows), and sluice is killed (SIGKILL) every 1-2 s
+// (16 times at most); a read_committed
 // consumer then finds every change exactly once and in order per key, and
 // every row read once, with the value it had after the changes emitted
 // before its read (checkIncremental).
@@ -282,7 +283,7 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	e := newIncEnv(t, "inccrash", "(id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
-		"", map[string]string{"sluice.batch.max.events": "3000", "incremental.snapshot.chunk.size": "256"})
+		"", map[string]string{"sluice.batch.max.events": "3000", "incremental.snapshot.chunk.size": "64"})
 	topic := e.prefix + "." + e.table
 	// A marker first, so the writer starts once the stream runs; then the
 	// rows to read, which the stream sees as inserts before the writer.
@@ -332,11 +333,11 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the snapshot did not end: %d of %d rows read after %d kills\n%s", nReads.Load(), crashPrepopulated+1, kills, tail(e.d.logs.String(), 30))
 		}
-		// Each daemon lives about 2 s, and until it has moved the snapshot
+		// Each daemon lives 1-2 s, and until it has moved the snapshot
 		// on (or, once it is done, committed something): a slow start (under
 		// -race, on a busy machine) would otherwise never get there.
 		started, startReads := c.count(), nReads.Load()
-		time.Sleep(time.Duration(1500+rand.IntN(1000)) * time.Millisecond)
+		time.Sleep(time.Duration(1000+rand.IntN(1000)) * time.Millisecond)
 		for time.Now().Before(deadline) && (c.count() == started ||
 			startReads < crashPrepopulated+1 && nReads.Load() == startReads) {
 			time.Sleep(10 * time.Millisecond)
