@@ -8,7 +8,7 @@
 
 GO                  ?= go
 ENV                 := integration/env
-INTEGRATION_TIMEOUT ?= 25m
+INTEGRATION_TIMEOUT ?= 40m
 
 .DEFAULT_GOAL := build
 .PHONY: help build test test-unit test-integration test-compat lint fmt vet env-up env-down env-status demo clean bench bench-smoke

@@ -125,12 +125,19 @@ func TestPGUnreachableRetriesAndRecovers(t *testing.T) {
 	st := d.waitTaskState(t, prefix, "FAILED", 30*time.Second)
 	checkRetryingTrace(t, st)
 	mustExec(t, pg, "INSERT INTO "+table+" VALUES (2)")
-	time.Sleep(2 * time.Second) // a few more retries
+	// A few more retries, 1 s apart; a loaded machine can stretch them, so
+	// wait for the second one rather than a fixed time.
+	deadline := time.Now().Add(20 * time.Second)
+	n := retries(t, d, prefix)
+	for n < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		n = retries(t, d, prefix)
+	}
+	if n < 2 {
+		t.Errorf("sluice_task_retries_total = %v after 20 s of refusals, want at least 2", n)
+	}
 	st = d.status(t, prefix)
 	checkRetryingTrace(t, st)
-	if n := retries(t, d, prefix); n < 2 {
-		t.Errorf("sluice_task_retries_total = %v after 2 s of refusals, want at least 2", n)
-	}
 
 	px.setForward(true)
 	st = d.waitTaskState(t, prefix, "RUNNING", 30*time.Second)
