@@ -3,8 +3,10 @@ package capture
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -36,8 +38,22 @@ func TestParseSignal(t *testing.T) {
 }
 
 // logged returns a logger writing text records into buf.
+// logged logs into buf. Several loggers may share one buf (the Kafka
+// channel's reader and the dispatcher log from two goroutines), and each
+// slog handler locks only itself, so writes go through one mutex; read buf
+// once the writers have stopped.
 func logged(buf *bytes.Buffer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return slog.New(slog.NewTextHandler(lockedWriter{buf}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+var logMu sync.Mutex
+
+type lockedWriter struct{ w io.Writer }
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	return l.w.Write(p)
 }
 
 func TestDispatch(t *testing.T) {
