@@ -80,6 +80,17 @@ func (st *Stream) openIncremental(cp *change.Position) error {
 	return nil
 }
 
+// queueAdded queues for an incremental snapshot the captured tables the
+// streaming checkpoint's schema versions do not name: tables a changed
+// table.include.list added (capture.Incremental.QueueAdded).
+func (st *Stream) queueAdded(tables []*tableInfo, known map[string]schemaVer) {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = t.name()
+	}
+	st.inc.QueueAdded(st.log, names, func(n string) bool { _, ok := known[n]; return ok })
+}
+
 // incView opens the view the engine reads its next chunk through, on a
 // connection of its own. It describes tables as the stream knows them, so
 // that the rows read have the schema version the stream's events have; a

@@ -223,6 +223,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		for k, v := range ss.Schemas {
 			st.versions[k] = v
 		}
+		if !cp.Snapshot && len(ss.Schemas) > 0 {
+			st.queueAdded(tables, ss.Schemas) // incremental.go
+		}
 		if !cp.Snapshot {
 			st.resume = ss.Resume
 			st.moved = ss.Moved
