@@ -69,6 +69,9 @@ func readIncCheckpoint(state []byte) (incCheckpoint, error) {
 // the checkpoint cp, and registers the snapshot signals with disp.
 func (d *decoder) openIncremental(disp *capture.Dispatcher, cp *change.Position) error {
 	if !d.st.info.MariaDB {
+		if len(d.st.added) > 0 {
+			d.st.log.Warn("tables added to the capture; incremental snapshots need MariaDB for now, their existing rows are not read", "tables", d.st.added)
+		}
 		refuse := func(s capture.Signal, log *slog.Logger) error {
 			log.Warn("incremental snapshots need MariaDB (binlog_snapshot_file/position) for now; the signal is ignored", "signal", s)
 			return nil
@@ -93,8 +96,44 @@ func (d *decoder) openIncremental(disp *capture.Dispatcher, cp *change.Position)
 	if state.Running() {
 		d.st.log.Info("incremental snapshot resumed from the checkpoint", "queued", len(state.Queue), "after", state.After)
 	}
+	if len(d.st.added) > 0 {
+		d.inc.QueueAdded(d.st.log, d.st.added, func(string) bool { return false })
+	}
 	disp.RegisterSnapshots(d.inc, d.capturedTables)
 	return nil
+}
+
+// capturedMark is the column fingerprint of a captured table the stream
+// has not described yet (its schema version is 0): it tells a later start
+// that the table was captured, so that a changed table.include.list's new
+// tables are told from tables merely not changed since the start.
+const capturedMark = "captured"
+
+// markCaptured records the captured tables ids in the schema versions, so
+// that the checkpoints name every captured table.
+func (st *Stream) markCaptured(ids []change.TableID) {
+	for _, id := range ids {
+		n := id.Namespace + "." + id.Name
+		if v, ok := st.versions[n]; !ok || v.V == 0 && v.FP == "" {
+			v.FP = capturedMark
+			st.versions[n] = v
+		}
+	}
+}
+
+// addedTables returns, sorted, the tables of ids a streaming checkpoint's
+// schema versions do not name as captured (a version, or capturedMark):
+// tables a changed table.include.list added. An entry with neither (the
+// declared types of a table the DDL history saw) is no capture.
+func addedTables(ids []change.TableID, known map[string]schemaVer) []string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id.Namespace + "." + id.Name
+	}
+	return capture.AddedTables(names, func(n string) bool {
+		v := known[n]
+		return v.V > 0 || v.FP != ""
+	}, capture.IncState{})
 }
 
 // capturedTables lists the captured tables' "db.table", which the

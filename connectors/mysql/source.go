@@ -170,7 +170,11 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		for k, v := range state.Schemas {
 			st.versions[k] = v
 		}
+		if plan.cp != nil && !plan.cp.Snapshot && !plan.snapshot && len(state.Schemas) > 0 {
+			st.added = addedTables(ids, state.Schemas) // incremental.go
+		}
 	}
+	st.markCaptured(ids)
 	st.q = q
 	if err := st.openHistory(ctx, plan.cp); err != nil {
 		return nil, err
@@ -245,6 +249,9 @@ type Stream struct {
 	snap        *snapshotRun
 
 	versionsGen int // counts the changes of versions after Open
+	// added are the captured tables a streaming checkpoint did not know,
+	// to snapshot incrementally (incremental.go).
+	added []string
 
 	// pipe runs the producer and hands its items to Next.
 	pipe *capture.Pipe
