@@ -228,7 +228,7 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 			Table:        t.Schema,
 			KeyRow:       t.keyRow(nil, r), // before finish maps the row's values
 			After:        t.finish(r),
-			Source:       sourceBlock(v.cfg, t.ID, v.ts, "incremental", 0, 0, v.wal),
+			Source:       incSource(v.cfg, t.ID, v.ts, v.wal),
 			SourceSchema: &sourceField,
 			Commit:       v.ts,
 		}
@@ -312,4 +312,14 @@ func (v *incView) Close() error {
 		return &ConnError{Op: "end an incremental snapshot read", Err: err}
 	}
 	return nil
+}
+
+// incSource is the source block of an incremental snapshot row: as
+// Debezium's, its lsn and txId are null (Debezium's sequence keeps the
+// stream's last commit and position; sluice's holds the chunk's WAL
+// position).
+func incSource(cfg *Config, id change.TableID, ts time.Time, wal uint64) change.StructValue {
+	b := sourceBlock(cfg, id, ts, "incremental", 0, 0, wal)
+	b[12] = nil // lsn
+	return b
 }
