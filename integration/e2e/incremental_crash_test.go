@@ -59,7 +59,7 @@ func readOrChanged(recs []record, prepop int64) (problems []string) {
 }
 
 // TestPostgresIncrementalCrashExactlyOnce kills sluice with SIGKILL every
-// ~2 s while an incremental snapshot of a 150k-row table runs and a writer
+// tenth of the table while an incremental snapshot of a 150k-row table runs and a writer
 // inserts, updates and deletes its keys, restarts it each time, and checks
 // what a read_committed consumer got with checkIncremental
 // (incremental_mysql_test.go): every change exactly once and in order, a
@@ -129,13 +129,23 @@ func TestPostgresIncrementalCrashExactlyOnce(t *testing.T) {
 	mustExec(t, pg, "INSERT INTO "+prefix+".debezium_signal (id, type, data) VALUES ('exec-1', 'execute-snapshot', $1)",
 		fmt.Sprintf(`{"data-collections": ["%s"], "type": "incremental"}`, table))
 
-	// Up to 12 kills while the snapshot runs (a loaded machine may need
-	// more than the ~2 s between them to restart and read a chunk), then
-	// it finishes undisturbed.
+	// Eight kills while the snapshot runs, each when the snapshot reads
+	// have passed the next tenth of the table (with jitter) and the
+	// restarted daemon has read something itself: a time schedule let a
+	// fast machine finish the table between two kills.
 	done := func() bool { return strings.Contains(d.logs.String(), "incremental snapshot of table done") }
 	kills, during := 0, 0
-	for during < 12 && !done() {
-		time.Sleep(time.Duration(1500+rand.IntN(1000)) * time.Millisecond)
+	deadline := time.Now().Add(6 * time.Minute)
+	for k := int64(1); k <= 8 && !done(); k++ {
+		at := k*crashPrepopulated/10 + rand.Int64N(crashPrepopulated/40)
+		started := reads.Load()
+		time.Sleep(time.Duration(200+rand.IntN(300)) * time.Millisecond)
+		for !done() && (reads.Load() < at || reads.Load() == started) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the snapshot stalled: %d of %d rows read after %d kills\n%s", reads.Load(), crashPrepopulated, kills, tail(d.logs.String(), 30))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		if done() {
 			break
 		}
