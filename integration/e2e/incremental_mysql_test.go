@@ -336,11 +336,16 @@ func TestMariaDBIncrementalCrashExactlyOnce(t *testing.T) {
 		// Each daemon lives 1-2 s, and until it has moved the snapshot
 		// on (or, once it is done, committed something): a slow start (under
 		// -race, on a busy machine) would otherwise never get there.
+		// While the snapshot runs, a kill waits for the reads to pass the
+		// next tenth of the table (with jitter): a timer alone let a fast
+		// machine finish the table between two kills.
 		started, startReads := c.count(), nReads.Load()
-		time.Sleep(time.Duration(1000+rand.IntN(1000)) * time.Millisecond)
+		at := int64(during+1)*crashPrepopulated/10 + rand.Int64N(crashPrepopulated/40)
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
 		for time.Now().Before(deadline) && (c.count() == started ||
-			startReads < crashPrepopulated+1 && nReads.Load() == startReads) {
-			time.Sleep(10 * time.Millisecond)
+			startReads < crashPrepopulated+1 && (nReads.Load() == startReads ||
+				nReads.Load() < at && nReads.Load() < crashPrepopulated+1)) {
+			time.Sleep(5 * time.Millisecond)
 		}
 		n := nReads.Load()
 		e.d.kill()
