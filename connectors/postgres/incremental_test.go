@@ -308,3 +308,60 @@ func TestIncrementalRefusedTable(t *testing.T) {
 		})
 	}
 }
+
+// TestDecoderIncrementalEdgeChanges: changes a chunk's view did not see
+// (xid 77) while its window is open. A row's old key (a primary key
+// change, an old row under REPLICA IDENTITY FULL) drops that row; a
+// TRUNCATE, or an UPDATE or DELETE whose old row lacks the surrogate key,
+// drops the chunk unsent, to be read again at the transaction's COMMIT; a
+// change the view saw (xid 78) drops nothing.
+func TestDecoderIncrementalEdgeChanges(t *testing.T) {
+	trunc := &pglogrepl.TruncateMessage{RelationIDs: []uint32{1000}, RelationNum: 1}
+	cases := []struct {
+		name      string
+		surrogate string
+		xid       uint32
+		msg       pglogrepl.Message
+		reread    bool     // the chunk is read again
+		want      []string // else: the keys it emits
+	}{
+		{"truncate", "", 77, trunc, true, nil},
+		{"truncate the view saw", "", 78, trunc, false, []string{"1", "2", "3"}},
+		{"primary key changed", "", 77, &pglogrepl.UpdateMessage{RelationID: 1000, OldTupleType: 'K', OldTuple: tup("2", "\x00n", "\x00n", "\x00n"),
+			NewTuple: tup("102", "x", "\x00n", "\\x01")}, false, []string{"1", "3"}},
+		{"surrogate key, no old row", "name", 77, &pglogrepl.UpdateMessage{RelationID: 1000, NewTuple: tup("7", "99", "\x00n", "\\x01")}, true, nil},
+		{"surrogate key, key-only old row of a delete", "name", 77, &pglogrepl.DeleteMessage{RelationID: 1000, OldTupleType: 'K',
+			OldTuple: tup("7", "\x00n", "\x00n", "\x00n")}, true, nil},
+		{"surrogate key, whole old row", "name", 77, &pglogrepl.UpdateMessage{RelationID: 1000, OldTupleType: 'O', OldTuple: tup("7", "2", "\x00n", "\\x01"),
+			NewTuple: tup("7", "99", "\x00n", "\\x01")}, false, []string{"1", "3"}},
+		{"surrogate key, a change the view saw", "name", 78, &pglogrepl.UpdateMessage{RelationID: 1000, NewTuple: tup("7", "99", "\x00n", "\\x01")}, false, []string{"1", "2", "3"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, Config{}, testTable(t, 'd'), nil, nil)
+			opened := 0
+			h.st.openView = func(context.Context) (capture.View, error) {
+				opened++
+				return fakeView{point: 0x4800 + 0x800*uint64(opened), invisible: 77, keys: []string{"1", "2", "3", "4"}}, nil
+			}
+			h.st.inc = capture.NewIncremental(capture.IncState{}, 3, nil)
+			h.st.inc.Add(capture.IncTable{ID: "public.t", Surrogate: c.surrogate})
+			h.dec.incChanged()
+			h.feed(tx(0x4000, 10, ins("100"))...) // the first chunk: keys 1-3, point 0x5000
+			h.feed(tx(0x4800, c.xid, c.msg)...)
+			if reread := opened == 2; reread != c.reread {
+				t.Fatalf("chunk read again: %v, want %v", reread, c.reread)
+			}
+			h.feed(tx(0x5000, 79, ins("200"))...)
+			var got []string
+			for _, ev := range h.events() {
+				if ev.Op == change.OpRead {
+					got = append(got, ev.After[0].(string))
+				}
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("rows emitted %v, want %v", got, c.want)
+			}
+		})
+	}
+}
