@@ -338,7 +338,7 @@ func runIncEdges(t *testing.T, db incEdgeDB, ready func()) {
 	signal("big", "execute-snapshot", bigData)
 	big.waitCount(t, n+20, 60*time.Second)
 	logsAfter("incremental snapshot stopped", "", func() { signal("stop-all", "stop-snapshot", `{"type":"incremental"}`) })
-	stopped := len(readIDs("big", big.settle(2*time.Second)[n:]))
+	stopped := len(readIDs("big", big.settle(2 * time.Second)[n:]))
 	if stopped >= 2000 {
 		t.Errorf("stop-snapshot: all %d rows of big read", stopped)
 	}
