@@ -18,7 +18,13 @@ import (
 
 // The incremental snapshot's signals and edge cases on both sources, one
 // connector each (snapshot.mode=no_data, chunks of 3 rows), step by step:
-//   - execute-snapshot through the Kafka channel with additional-conditions;
+//   - execute-snapshot through the Kafka channel with additional-conditions
+//     (golden transcript: testdata/{postgres,mariadb}_incremental_edges.golden);
+//   - each snapshot signal through each channel (source table, Kafka topic,
+//     REST): execute-snapshot, pause-snapshot (no row while paused),
+//     resume-snapshot, stop-snapshot with data-collections (the rows read
+//     are the table's first, in order), then execute-snapshot of another
+//     table (all its rows);
 //   - execute-snapshot with a surrogate-key on a table without a primary
 //     key, while a writer updates rows, changes their surrogate key and
 //     deletes them (checkSurrogateReads: no stale read, every row once);
@@ -26,13 +32,14 @@ import (
 //     surrogate-key: refused with a log line naming surrogate-key, the
 //     connector RUNNING (Debezium skips such a table with a warning);
 //   - execute-snapshot of a table outside table.include.list: ignored with a
-//     warning (as Debezium, which finds no captured table for it);
-//   - a table dropped while it waits in the queue (paused): skipped;
+//     warning (Debezium queues it, then skips it with a warning);
+//   - a table dropped while it waits in the (paused) queue: skipped with a
+//     warning, the table before it read;
 //   - stop-snapshot without data-collections: the whole snapshot ends;
-//   - TRUNCATE of the table during its snapshot: no row read before the
-//     TRUNCATE is emitted after it.
-// The channels and the other signals are covered by signals_test.go (log),
-// incremental_test.go and incremental_mysql_test.go.
+//   - TRUNCATE of the table during its snapshot: no row of before the
+//     TRUNCATE is emitted after it, and the connector does not reconnect.
+// The log signal is covered by signals_test.go, crashes during a snapshot
+// by incremental_crash_test.go and incremental_mysql_test.go.
 
 // incEdgeDB is what the edge-case test needs of a database.
 type incEdgeDB struct {
