@@ -142,6 +142,9 @@ func runIncEdges(t *testing.T, db incEdgeDB, ready func()) {
 	}{{"items", 5}, {"gone", 3}, {"big", 2000}, {"trunc", 1000}, {"outside", 3}, {"nokey", 3}, {"nopk", nopkRows}} {
 		db.fill(exec, f.table, f.n, f.table[:1])
 	}
+	// A row without a surrogate key: no chunk holds it, as none holds it in
+	// Debezium's.
+	exec("INSERT INTO " + q("nopk") + " VALUES (NULL, 'no key')")
 
 	deleteHeartbeatTopicsAtEnd(t, prefix)
 	sigTopic := prefix + "-sig"
@@ -471,7 +474,13 @@ func checkSurrogateReads(recs []record, n int) (problems []string, reads int) {
 				delete(state, *v.Before.UID)
 			}
 		}
-		if v.After == nil || v.After.UID == nil {
+		if v.After == nil {
+			continue
+		}
+		if v.After.UID == nil {
+			if v.Op == "r" {
+				bad("record %d: read of a row without a surrogate key (%q)", i, v.After.V)
+			}
 			continue
 		}
 		uid := *v.After.UID
@@ -519,6 +528,7 @@ func TestSurrogateCheckerCatchesFaults(t *testing.T) {
 		"read after move": {good[0], good[1], good[2], good[3], rec("r", "null", `{"uid":3,"v":"n3"}`)},
 		"repeated read":   {good[0], good[0], good[1], good[2], good[3]},
 		"missing read":    {good[1], good[2], good[3]},
+		"read of no key":  {good[0], good[1], good[2], good[3], rec("r", "null", `{"uid":null,"v":"x"}`)},
 	} {
 		if p, _ := checkSurrogateReads(recs, 3); len(p) == 0 {
 			t.Errorf("%s: not detected", name)
