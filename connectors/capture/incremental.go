@@ -234,8 +234,12 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 		if err != nil {
 			return fmt.Errorf("incremental snapshot of %s: %w", head.ID, err)
 		}
-		if t == nil {
-			e.endTable("incremental snapshot: table not found; skipped")
+		if t == nil { // dropped, or no longer captured: Debezium warns and skips it too
+			if e.Log != nil {
+				e.Log.Warn("incremental snapshot: table not found; skipped", "table", head.ID)
+			}
+			e.state.next()
+			e.changed()
 			continue
 		}
 		if e.state.Max == nil {
@@ -292,7 +296,8 @@ func (e *Incremental) endTable(msg string, args ...any) {
 // Observe is called with every stream item, in stream order, before the
 // item is sent. When the item is past the open chunk's watermark it closes
 // the chunk and returns its rows still valid, to be sent before the item;
-// while the chunk waits, a change the view did not see removes its key.
+// while the chunk waits, a change the view did not see removes its key (or,
+// when its key is not known, drops the chunk to be read again).
 // Without an open chunk it does nothing, so a source builds items only
 // while WindowOpen reports true and the stream pays nothing otherwise.
 func (e *Incremental) Observe(it *StreamItem) []Emitted {
@@ -303,7 +308,12 @@ func (e *Incremental) Observe(it *StreamItem) []Emitted {
 	if it.At != nil && it.At.Order() >= w.mark.Point.Order() {
 		return e.close()
 	}
-	if w.mark.Exact || it.Key == nil || it.Table != w.table || w.mark.Visible(it.Tx) {
+	if w.mark.Exact || it.Key == nil && !it.Whole || it.Table != w.table || w.mark.Visible(it.Tx) {
+		return nil
+	}
+	if it.Whole { // which rows it changed is not known: read the chunk again
+		e.win = nil
+		e.logInfo("incremental snapshot: a change the chunk's read did not see may touch any of its rows; the chunk is read again", "table", it.Table.String())
 		return nil
 	}
 	if i, ok := w.at[keyOf(it.Key)]; ok && !w.rows[i].gone {

@@ -13,14 +13,19 @@ import (
 // ev is a stream item in a rule test: a change to key k of table s.a
 // committed at LSN at by xid, or a keepalive (k == 0).
 type ev struct {
-	k   int
-	at  uint64
-	xid uint64
-	tab string
+	k     int
+	at    uint64
+	xid   uint64
+	tab   string
+	whole bool // a change of unknown keys (a TRUNCATE)
 }
 
 func (e ev) item() *StreamItem {
 	it := &StreamItem{At: lsn(e.at), Tx: TxRef{XID: e.xid}}
+	if e.whole {
+		it.At, it.Whole = nil, true
+		it.Table, _ = ParseTableID("s.a")
+	}
 	if e.k != 0 {
 		tab := e.tab
 		if tab == "" {
@@ -54,6 +59,9 @@ func TestIncrementalWindowRules(t *testing.T) {
 		{"visibility: a key outside the window changes nothing", false, []ev{{k: 7, at: 240, xid: 5}, {k: 1, at: 300, xid: 6}}, 1, []int{1, 2, 3}},
 		{"visibility: a change at the point comes after the read", false, []ev{{k: 3, at: 250, xid: 6}, {k: 1, at: 240, xid: 5}}, 0, []int{1, 2, 3}},
 		{"visibility: every key removed", false, []ev{{k: 1, at: 210, xid: 5}, {k: 2, at: 220, xid: 5}, {k: 3, at: 230, xid: 7}, {at: 250}}, 3, nil},
+		{"visibility: an invisible change of unknown keys drops the chunk", false, []ev{{whole: true, xid: 5}, {at: 250}}, 0, nil},
+		{"visibility: a visible change of unknown keys keeps it", false, []ev{{whole: true, xid: 2}, {at: 250}}, 1, []int{1, 2, 3}},
+		{"exact: a change of unknown keys is in the read", true, []ev{{whole: true, xid: 5}, {at: 250}}, 1, []int{1, 2, 3}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,6 +89,65 @@ func TestIncrementalWindowRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestIncrementalEdgeChanges: changes the view did not see while a chunk
+// waits. A TRUNCATE (a change of unknown keys) drops the chunk unsent,
+// the progress unchanged, and the chunk is read again by a view that sees
+// the table empty: no row of before the TRUNCATE is emitted. A DELETE of
+// the chunk's last row leaves the row before it as the chunk's last, and
+// the next chunk starts after the deleted key.
+func TestIncrementalEdgeChanges(t *testing.T) {
+	ctx := context.Background()
+	t.Run("truncate", func(t *testing.T) {
+		db := newFakeDB(false, "s.a")
+		db.seed("s.a", 1, 2, 3, 4, 5)
+		e := NewIncremental(IncState{Queue: incQueue("s.a")}, 3, nil)
+		if err := e.Step(ctx, db.open); err != nil {
+			t.Fatal(err)
+		}
+		var del []fakeChange
+		for k := 1; k <= 5; k++ {
+			del = append(del, fakeChange{table: "s.a", key: k, ver: -1})
+		}
+		tx := db.commit(del...) // after the view: it did not see it
+		if out := e.Observe(&StreamItem{Table: change.TableID{Namespace: "s", Name: "a"}, Whole: true, Tx: TxRef{XID: tx.xid}}); len(out) != 0 || e.WindowOpen() {
+			t.Fatalf("the TRUNCATE left the window open (%v) or emitted %d rows", e.WindowOpen(), len(out))
+		}
+		if s := e.State(); s.After != nil || !s.Running() {
+			t.Fatalf("state after the dropped chunk: %+v, want the chunk to be read again", s)
+		}
+		if err := e.Step(ctx, db.open); err != nil {
+			t.Fatal(err)
+		}
+		if e.WindowOpen() || e.State().Running() || db.opens != 2 {
+			t.Fatalf("after the re-read: window %v, running %v, %d views; want the empty table done", e.WindowOpen(), e.State().Running(), db.opens)
+		}
+	})
+	t.Run("delete of the chunk's last row", func(t *testing.T) {
+		db := newFakeDB(false, "s.a")
+		db.seed("s.a", 1, 2, 3, 4, 5)
+		e := NewIncremental(IncState{Queue: incQueue("s.a")}, 3, nil)
+		if err := e.Step(ctx, db.open); err != nil {
+			t.Fatal(err)
+		}
+		tx := db.commit(fakeChange{table: "s.a", key: 3, ver: -1})
+		e.Observe(&StreamItem{Table: change.TableID{Namespace: "s", Name: "a"}, Key: keyText(3), Tx: TxRef{XID: tx.xid}})
+		out := e.Observe(&StreamItem{At: lsn(db.end())})
+		if len(out) != 2 || emittedRecord(out[1]).key != 2 || !out[1].Ev.Pos.Last || out[0].Ev.Pos.Last {
+			t.Fatalf("emitted %d rows, want 1 and 2 with Last on 2", len(out))
+		}
+		var st IncState
+		if err := json.Unmarshal(out[1].Ev.Pos.State, &st); err != nil || !slices.Equal(st.After, keyText(3)) {
+			t.Fatalf("last row's state %s, want After the deleted key 3", out[1].Ev.Pos.State)
+		}
+		if err := e.Step(ctx, db.open); err != nil {
+			t.Fatal(err)
+		}
+		if got := db.scans[len(db.scans)-1]; !strings.Contains(got, "after=[000003]") {
+			t.Fatalf("next chunk read as %s, want after key 3", got)
+		}
+	})
 }
 
 // TestIncrementalPositions: the rows of a window sort between the stream

@@ -88,6 +88,11 @@ type StreamItem struct {
 	// At is the commit cursor of the item's transaction, or the log
 	// position a keepalive reports; nil when the item has none.
 	At Cursor
+	// Whole marks a change to rows of Table whose chunk keys the stream
+	// does not give (a TRUNCATE; an UPDATE or DELETE whose old row lacks
+	// a surrogate key): when the view did not see it, the open chunk is
+	// dropped unsent and read again.
+	Whole bool
 }
 
 // ErrNoChunkKey: a table has no key to read it by in chunks.

@@ -254,6 +254,11 @@ func (d *decoder) incStep(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
+	if readAgain(err) {
+		d.st.log.Info("incremental snapshot: the table changed under the chunk's read; the chunk is read again", "table", d.inc.State().Queue[0].ID, "err", err)
+		d.sigs.wakeUp() // at once, not at the next transaction
+		return nil
+	}
 	var my *gomysql.MyError
 	rejected := errors.As(err, &my) && strings.HasPrefix(my.State, "42") // syntax, access, unknown column or table
 	if !errors.Is(err, errTableRefused) && !rejected {
@@ -264,6 +269,15 @@ func (d *decoder) incStep(ctx context.Context) error {
 	d.inc.Stop(head)
 	d.stateJSON = nil
 	return nil
+}
+
+// readAgain reports whether a chunk's read failed because a DDL statement
+// (a TRUNCATE) recreated the table after the view's snapshot was taken
+// (ER_TABLE_DEF_CHANGED): a new view, which sees the table as it is now,
+// reads the chunk again.
+func readAgain(err error) bool {
+	var my *gomysql.MyError
+	return errors.As(err, &my) && my.Code == gomysql.ER_TABLE_DEF_CHANGED
 }
 
 // openIncView opens a view for one chunk on a connection of its own,

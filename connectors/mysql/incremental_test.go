@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,6 +87,25 @@ func TestJavaKind(t *testing.T) {
 	} {
 		if got := javaKind(&tc.m); got != tc.want {
 			t.Errorf("type %d unsigned %v: %d, want %d", tc.m.Type, tc.m.Unsigned, got, tc.want)
+		}
+	}
+}
+
+// TestReadAgain: a chunk read that fails because a TRUNCATE recreated the
+// table after the view began (ER_TABLE_DEF_CHANGED, through the errors
+// that wrap it) is read again; other failures are not.
+func TestReadAgain(t *testing.T) {
+	defChanged := &gomysql.MyError{Code: gomysql.ER_TABLE_DEF_CHANGED, State: "HY000", Message: "Table definition has changed, please retry transaction"}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("incremental snapshot of db.t: read a chunk: %w", &ConnError{Op: "read an incremental snapshot chunk of db.t", Err: defChanged}), true},
+		{&ConnError{Op: "read", Err: &gomysql.MyError{Code: gomysql.ER_NO_SUCH_TABLE, State: "42S02"}}, false},
+		{errors.New("Table definition has changed"), false},
+	} {
+		if got := readAgain(c.err); got != c.want {
+			t.Errorf("readAgain(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

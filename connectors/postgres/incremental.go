@@ -232,6 +232,37 @@ func (d *decoder) incRow(t *tableInfo, tup, old *pglogrepl.TupleData) {
 	d.st.inc.Observe(&capture.StreamItem{Table: t.ID, Key: key, Tx: capture.TxRef{XID: uint64(d.xid)}})
 }
 
+// incOldRow shows the engine the old row of an UPDATE or DELETE of t while
+// a window is open (typ: pgoutput's old tuple type). When the chunk key is
+// a surrogate column outside the replica identity and the old row is not
+// whole (REPLICA IDENTITY FULL), its old key is not known, and neither is
+// the row of the window it changed: the engine reads the chunk again if
+// the view did not see the change.
+func (d *decoder) incOldRow(t *tableInfo, typ uint8, old *pglogrepl.TupleData) {
+	s := d.st.inc.State()
+	if !s.Running() || s.Queue[0].ID != t.name() {
+		return
+	}
+	if sk := s.Queue[0].Surrogate; sk != "" && typ != pglogrepl.UpdateMessageTupleTypeOld && !slices.ContainsFunc(t.Key, func(k int) bool { return t.Cols[k].Name == sk }) {
+		d.incWhole(t)
+		return
+	}
+	d.incRow(t, old, nil)
+}
+
+// incWhole shows the engine a change of rows of t whose keys are not
+// known (a TRUNCATE, an old row without its surrogate key) while a window
+// is open: the chunk is read again if the view did not see it.
+func (d *decoder) incWhole(t *tableInfo) {
+	if s := d.st.inc.State(); !s.Running() || s.Queue[0].ID != t.name() {
+		return
+	}
+	d.st.inc.Observe(&capture.StreamItem{Table: t.ID, Whole: true, Tx: capture.TxRef{XID: uint64(d.xid)}})
+	if !d.st.inc.WindowOpen() {
+		d.incChanged()
+	}
+}
+
 // incState returns the positions' State with the engine's state in it
 // (base unchanged when no incremental snapshot runs).
 func (d *decoder) incState(base json.RawMessage) json.RawMessage {

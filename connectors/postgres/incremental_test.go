@@ -53,6 +53,22 @@ func (v fakeView) MaxKey(context.Context, *capture.Table, string) ([]string, err
 
 func (v fakeView) Close() error { return nil }
 
+// newIncHarness is a decoder harness whose engine snapshots the table of
+// queued in chunks of 3 rows through fakeViews of keys 1-4 that do not see
+// xid 77, the n-th at point 0x4800 + n*0x800; *opened counts the views.
+func newIncHarness(t *testing.T, queued capture.IncTable) (h *harness, opened *int) {
+	h = newHarness(t, Config{}, testTable(t, 'd'), nil, nil)
+	opened = new(int)
+	h.st.openView = func(context.Context) (capture.View, error) {
+		*opened++
+		return fakeView{point: 0x4800 + 0x800*uint64(*opened), invisible: 77, keys: []string{"1", "2", "3", "4"}}, nil
+	}
+	h.st.inc = capture.NewIncremental(capture.IncState{}, 3, nil)
+	h.st.inc.Add(queued)
+	h.dec.incChanged()
+	return h, opened
+}
+
 // incStateOf decodes the incremental snapshot state of a position.
 func incStateOf(t *testing.T, p change.Position) *capture.IncState {
 	t.Helper()
@@ -73,18 +89,10 @@ func incStateOf(t *testing.T, p change.Position) *capture.IncState {
 // the state after each row; the stream's positions carry the state, and
 // the status loop is told while the window is open.
 func TestDecoderIncrementalWindow(t *testing.T) {
-	h := newHarness(t, Config{}, testTable(t, 'd'), nil, nil)
-	opened := 0
-	h.st.openView = func(context.Context) (capture.View, error) {
-		opened++
-		return fakeView{point: 0x4800 + 0x800*uint64(opened), invisible: 77, keys: []string{"1", "2", "3", "4"}}, nil
-	}
-	h.st.inc = capture.NewIncremental(capture.IncState{}, 3, nil)
-	h.st.inc.Add(capture.IncTable{ID: "public.t", Corr: "sig-1"})
-	h.dec.incChanged()
+	h, opened := newIncHarness(t, capture.IncTable{ID: "public.t", Corr: "sig-1"})
 	h.feed(tx(0x4000, 10, ins("100"))...) // its COMMIT reads the first chunk (keys 1-3)
-	if opened != 1 || !h.st.inc.WindowOpen() || !h.st.incOpen.Load() {
-		t.Fatalf("after a commit: %d views opened, window open %v, status loop told %v", opened, h.st.inc.WindowOpen(), h.st.incOpen.Load())
+	if *opened != 1 || !h.st.inc.WindowOpen() || !h.st.incOpen.Load() {
+		t.Fatalf("after a commit: %d views opened, window open %v, status loop told %v", *opened, h.st.inc.WindowOpen(), h.st.incOpen.Load())
 	}
 	if s := incStateOf(t, h.events()[0].Pos); s == nil || s.Queue[0].ID != "public.t" {
 		t.Fatalf("a streamed event's state has no incremental snapshot: %s", h.events()[0].Pos.State)
@@ -94,8 +102,8 @@ func TestDecoderIncrementalWindow(t *testing.T) {
 	}
 	h.feed(tx(0x4800, 77, upd("2"))...) // not seen by the view: row 2 is stale
 	h.feed(tx(0x4900, 78, upd("3"))...) // seen by the view: row 3 stays
-	if n := len(h.events()); n != 3 || opened != 1 {
-		t.Fatalf("%d events, %d views before the watermark; want 3 stream events, 1 view", n, opened)
+	if n := len(h.events()); n != 3 || *opened != 1 {
+		t.Fatalf("%d events, %d views before the watermark; want 3 stream events, 1 view", n, *opened)
 	}
 	h.feed(tx(0x5000, 79, ins("200"))...)
 	evs := h.events()[3:]
@@ -128,8 +136,8 @@ func TestDecoderIncrementalWindow(t *testing.T) {
 		t.Fatalf("row state %s: %v", evs[0].Pos.State, err)
 	}
 	// The COMMIT read the next chunk (key 4), the table's last.
-	if opened != 2 || !h.st.inc.WindowOpen() {
-		t.Fatalf("%d views, window open %v; want the second chunk read", opened, h.st.inc.WindowOpen())
+	if *opened != 2 || !h.st.inc.WindowOpen() {
+		t.Fatalf("%d views, window open %v; want the second chunk read", *opened, h.st.inc.WindowOpen())
 	}
 	// A keepalive past the watermark closes it; the snapshot is done.
 	if err := h.dec.keepalive(0x6000, func(it item) error { h.items = append(h.items, it); return nil }); err != nil {
@@ -304,6 +312,55 @@ func TestIncrementalRefusedTable(t *testing.T) {
 			}
 			if !c.skipped && (err == nil || len(q) != 2) {
 				t.Fatalf("err %v, queue %v; want the error, the queue kept", err, q)
+			}
+		})
+	}
+}
+
+// TestDecoderIncrementalEdgeChanges: changes a chunk's view did not see
+// (xid 77) while its window is open. A row's old key (a primary key
+// change, an old row under REPLICA IDENTITY FULL) drops that row; a
+// TRUNCATE, or an UPDATE or DELETE whose old row lacks the surrogate key,
+// drops the chunk unsent, to be read again at the transaction's COMMIT; a
+// change the view saw (xid 78) drops nothing.
+func TestDecoderIncrementalEdgeChanges(t *testing.T) {
+	trunc := &pglogrepl.TruncateMessage{RelationIDs: []uint32{1000}, RelationNum: 1}
+	cases := []struct {
+		name      string
+		surrogate string
+		xid       uint32
+		msg       pglogrepl.Message
+		reread    bool     // the chunk is read again
+		want      []string // else: the keys it emits
+	}{
+		{"truncate", "", 77, trunc, true, nil},
+		{"truncate the view saw", "", 78, trunc, false, []string{"1", "2", "3"}},
+		{"primary key changed", "", 77, &pglogrepl.UpdateMessage{RelationID: 1000, OldTupleType: 'K', OldTuple: tup("2", "\x00n", "\x00n", "\x00n"),
+			NewTuple: tup("102", "x", "\x00n", "\\x01")}, false, []string{"1", "3"}},
+		{"surrogate key, no old row", "name", 77, &pglogrepl.UpdateMessage{RelationID: 1000, NewTuple: tup("7", "99", "\x00n", "\\x01")}, true, nil},
+		{"surrogate key, key-only old row of a delete", "name", 77, &pglogrepl.DeleteMessage{RelationID: 1000, OldTupleType: 'K',
+			OldTuple: tup("7", "\x00n", "\x00n", "\x00n")}, true, nil},
+		{"surrogate key, whole old row", "name", 77, &pglogrepl.UpdateMessage{RelationID: 1000, OldTupleType: 'O', OldTuple: tup("7", "2", "\x00n", "\\x01"),
+			NewTuple: tup("7", "99", "\x00n", "\\x01")}, false, []string{"1", "3"}},
+		{"surrogate key, a change the view saw", "name", 78, &pglogrepl.UpdateMessage{RelationID: 1000, NewTuple: tup("7", "99", "\x00n", "\\x01")}, false, []string{"1", "2", "3"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h, opened := newIncHarness(t, capture.IncTable{ID: "public.t", Surrogate: c.surrogate})
+			h.feed(tx(0x4000, 10, ins("100"))...) // the first chunk: keys 1-3, point 0x5000
+			h.feed(tx(0x4800, c.xid, c.msg)...)
+			if reread := *opened == 2; reread != c.reread {
+				t.Fatalf("chunk read again: %v, want %v", reread, c.reread)
+			}
+			h.feed(tx(0x5000, 79, ins("200"))...)
+			var got []string
+			for _, ev := range h.events() {
+				if ev.Op == change.OpRead {
+					got = append(got, ev.After[0].(string))
+				}
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("rows emitted %v, want %v", got, c.want)
 			}
 		})
 	}

@@ -271,7 +271,8 @@ func snapshotRow(t *tableInfo, vals [][]byte) (r change.Row, size int, derr erro
 }
 
 // MaxKey reads the greatest chunk key of t's rows satisfying cond, in the
-// text form Scan gives keys.
+// text form Scan gives keys. Rows whose key is NULL (a surrogate key's) are
+// in no chunk, as in Debezium's chunk queries.
 func (v *incView) MaxKey(ctx context.Context, ct *capture.Table, cond string) ([]string, error) {
 	t := ct.Schema.(*tableInfo)
 	cols := make([]string, len(t.Key))
@@ -282,10 +283,16 @@ func (v *incView) MaxKey(ctx context.Context, ct *capture.Table, cond string) ([
 	for i := range order {
 		order[i] += " DESC"
 	}
-	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.quoted()
-	if cond != "" {
-		sql += " WHERE (" + cond + ")"
+	// A NULL key (a surrogate key's) sorts first in DESC order; the chunks'
+	// key bounds never hold it.
+	where := make([]string, len(cols))
+	for i, c := range cols {
+		where[i] = c + " IS NOT NULL"
 	}
+	if cond != "" {
+		where = append(where, "("+cond+")")
+	}
+	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.quoted() + " WHERE " + strings.Join(where, " AND ")
 	sql += " ORDER BY " + strings.Join(order, ", ") + " LIMIT 1"
 	rr := v.q.PgConn().ExecParams(ctx, sql, nil, nil, nil, nil)
 	var key []string

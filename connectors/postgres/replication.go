@@ -360,7 +360,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			return err
 		}
 		if d.st.inc.WindowOpen() {
-			d.incRow(t, m.OldTuple, nil)
+			d.incOldRow(t, m.OldTupleType, m.OldTuple)
 			d.incRow(t, m.NewTuple, m.OldTuple)
 		}
 		return d.failed(d.update(t, m, lsn, send), lsn)
@@ -373,7 +373,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			return err
 		}
 		if d.st.inc.WindowOpen() {
-			d.incRow(t, m.OldTuple, nil)
+			d.incOldRow(t, m.OldTupleType, m.OldTuple)
 		}
 		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)
 		if err != nil {
@@ -391,6 +391,9 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 			}
 			if t == nil {
 				continue
+			}
+			if d.st.inc.WindowOpen() {
+				d.incWhole(t)
 			}
 			if err := d.emit(d.event(change.OpTruncate, t, nil, nil, lsn), t, nil, 256, send); err != nil {
 				return err
