@@ -25,7 +25,7 @@ import (
 
 // schemaRows is the table's row count; schemaEpochs its column sets, in
 // the order the test's ALTERs make them.
-const schemaRows = 2000
+const schemaRows = 1000
 
 var schemaEpochs = [][]string{{"extra", "id", "v"}, {"c2", "extra", "id", "v"}, {"c2", "id", "v"}}
 
