@@ -49,7 +49,7 @@ type fakeDB struct {
 	scans []string
 	// pending is the number of Scans still to answer ErrSchemaPending.
 	pending int
-	opens int
+	opens   int
 }
 
 func newFakeDB(exact bool, tables ...string) *fakeDB {
