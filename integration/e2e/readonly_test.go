@@ -48,6 +48,20 @@ func myAdminExec(sql string) {
 	_, _ = c.Execute(sql)
 }
 
+// startWriter runs write until the stop it returns is called, which waits
+// for it (and runs at the test's end if the test has not called it).
+func startWriter(t *testing.T, write func(stop <-chan struct{}, paused *atomic.Bool)) (stop func()) {
+	ch := make(chan struct{})
+	var paused atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); write(ch, &paused) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { close(ch) }); wg.Wait() }
+	t.Cleanup(stop)
+	return stop
+}
+
 // readOnlySignal sends an execute-snapshot of table through the Kafka
 // channel.
 func readOnlySignal(kafka func(key, value string), prefix, table string) {
@@ -121,20 +135,8 @@ func TestMariaDBReadOnlyIncremental(t *testing.T) {
 	}
 	c.waitCount(t, crashPrepopulated+1, 2*time.Minute)
 
-	stop := make(chan struct{})
-	var paused atomic.Bool
 	wmy := myConn(t)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); mysqlWriter(t, wmy, table, h, stop, &paused) }()
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
+	stop := startWriter(t, func(stop <-chan struct{}, paused *atomic.Bool) { mysqlWriter(t, wmy, table, h, stop, paused) })
 	time.Sleep(500 * time.Millisecond)
 	readOnlySignal(kafka, prefix, table)
 	for deadline := time.Now().Add(5 * time.Minute); nReads.Load() < crashPrepopulated+1; time.Sleep(100 * time.Millisecond) {
@@ -143,8 +145,7 @@ func TestMariaDBReadOnlyIncremental(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Second)
-	close(stop)
-	wg.Wait()
+	stop()
 
 	var problems []string
 	var stats map[string]int
@@ -250,20 +251,8 @@ func TestPostgresReadOnlyIncremental(t *testing.T) {
 	for id := int64(1); id <= crashPrepopulated; id++ {
 		h.seqs[id] = 0
 	}
-	stop := make(chan struct{})
-	var paused atomic.Bool
 	wpg := pgConn(t)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); writer(t, wpg, table, h, stop, &paused) }()
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		wg.Wait()
-	}()
+	stop := startWriter(t, func(stop <-chan struct{}, paused *atomic.Bool) { writer(t, wpg, table, h, stop, paused) })
 	time.Sleep(500 * time.Millisecond)
 	readOnlySignal(kafka, prefix, table)
 	done := func() bool { return strings.Contains(d.logs.String(), "incremental snapshot of table done") }
@@ -273,8 +262,7 @@ func TestPostgresReadOnlyIncremental(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Second)
-	close(stop)
-	wg.Wait()
+	stop()
 
 	var problems []string
 	var stats map[string]int
