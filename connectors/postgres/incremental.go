@@ -176,7 +176,7 @@ func refused(err error) bool {
 // (capture.Incremental.Reread).
 func (d *decoder) incReread(id change.TableID) {
 	if d.st.inc != nil && d.st.inc.Reread(id) {
-		d.incChanged()
+		d.st.incOpen.Store(false) // the state is as it was: no chunk was sent
 	}
 }
 
