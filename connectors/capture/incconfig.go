@@ -47,14 +47,15 @@ func (c *IncConfig) Parse(p *cd.Parser) {
 }
 
 // IncDefs describe IncKeys for GET /connector-plugins/{class}/config, with
-// Debezium's texts, numbered in group from order on.
-func IncDefs(group string, order int) []cd.Key {
+// Debezium's texts, in group at the places Kafka Connect lists them for
+// Debezium's connector (watermark, allow; read.only has none there).
+func IncDefs(group string, readOnly, allow, watermark int) []cd.Key {
 	return []cd.Key{
-		{Name: "read.only", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: group, Order: order, Width: cd.WidthShort, Display: "Read only connection",
+		{Name: "read.only", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: group, Order: readOnly, Width: cd.WidthShort, Display: "Read only connection",
 			Doc: "Switched connector to use alternative methods to deliver signals to Debezium instead of writing to signaling table. sluice writes no signal or watermark rows in any case; with true it also creates or alters nothing on the database."},
-		{Name: "incremental.snapshot.allow.schema.changes", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: group, Order: order + 1, Width: cd.WidthShort, Display: "Allow schema changes during incremental snapshot if supported.",
+		{Name: "incremental.snapshot.allow.schema.changes", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: group, Order: allow, Width: cd.WidthShort, Display: "Allow schema changes during incremental snapshot if supported.",
 			Doc: "Detect schema change during an incremental snapshot and re-select a current chunk to avoid locking DDLs. Note that changes to a primary key are not supported and can cause incorrect results if performed during an incremental snapshot."},
-		{Name: "incremental.snapshot.watermarking.strategy", Type: cd.String, Default: cd.Def(WatermarkInsertInsert), Importance: cd.Low, Group: group, Order: order + 2, Width: cd.WidthMedium, Display: "Incremental snapshot watermarking strategy",
+		{Name: "incremental.snapshot.watermarking.strategy", Type: cd.String, Default: cd.Def("INSERT_INSERT"), Importance: cd.Low, Group: group, Order: watermark, Width: cd.WidthMedium, Display: "Incremental snapshot watermarking strategy",
 			Doc: "Specify the strategy used for watermarking during an incremental snapshot: 'insert_insert' or 'insert_delete'. sluice keeps its watermarks in its checkpoint and writes none to the database with either."},
 	}
 }

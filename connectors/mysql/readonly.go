@@ -19,4 +19,4 @@ func init() {
 }
 
 // incDefs are the incremental snapshot keys' definitions (ConfigDefs).
-func incDefs() []cd.Key { return capture.IncDefs("Connector", 60) }
+func incDefs() []cd.Key { return capture.IncDefs("Connector", 61, 57, 24) }

@@ -14,7 +14,7 @@ import "github.com/sluicecdc/sluice/connectors/capture"
 
 func init() {
 	ConfigKeys = append(ConfigKeys, capture.IncKeys...)
-	ConfigDefs = append(ConfigDefs, capture.IncDefs("Connector", 60)...)
+	ConfigDefs = append(ConfigDefs, capture.IncDefs("Connector", 61, 60, 23)...)
 }
 
 // managesPublication reports whether sluice creates or alters the
