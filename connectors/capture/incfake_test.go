@@ -47,7 +47,9 @@ type fakeDB struct {
 	skip map[int]bool
 	// scans records each Scan's bounds, for the planning tests.
 	scans []string
-	opens int
+	// pending is the number of Scans still to answer ErrSchemaPending.
+	pending int
+	opens   int
 }
 
 func newFakeDB(exact bool, tables ...string) *fakeDB {
@@ -149,6 +151,10 @@ func (v *fakeView) keys(t *Table, cond string) []int {
 func (v *fakeView) Scan(_ context.Context, t *Table, cond string, after, upTo []string, limit int,
 	row func(ev *change.Event, key []string, size int) error) (int, error) {
 	v.db.scans = append(v.db.scans, fmt.Sprintf("%s after=%v upTo=%v limit=%d cond=%q", t.ID, after, upTo, limit, cond))
+	if v.db.pending > 0 {
+		v.db.pending--
+		return 0, ErrSchemaPending
+	}
 	n := 0
 	for _, k := range v.keys(t, cond) {
 		if (after != nil && k <= keyNum(after)) || (upTo != nil && k > keyNum(upTo)) {

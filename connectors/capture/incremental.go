@@ -75,6 +75,8 @@ type Incremental struct {
 	// that no two emitted rows share a position.
 	lastTx    uint64
 	nextIndex int64
+	// schemaWait: the last read waited for a column change (incschema.go).
+	schemaWait bool
 }
 
 // window is one chunk read at a watermark, waiting for the stream to reach
@@ -271,6 +273,14 @@ func (e *Incremental) read(ctx context.Context, v View) error {
 			}
 			return nil
 		})
+		if errors.Is(err, ErrSchemaPending) {
+			if !e.schemaWait {
+				e.logInfo("incremental snapshot: waiting for the stream to read the table's column change", "table", head.ID)
+			}
+			e.schemaWait = true
+			return nil // no window: the next Step reads again (incschema.go)
+		}
+		e.schemaWait = false
 		if err != nil {
 			return fmt.Errorf("incremental snapshot of %s: read a chunk: %w", head.ID, err)
 		}

@@ -245,6 +245,8 @@ type Config struct {
 	Heartbeat change.HeartbeatConfig
 	// Signals is signal.* (signals.go).
 	Signals capture.SignalConfig
+	// Inc is read.only and the incremental snapshot keys (readonly.go).
+	Inc capture.IncConfig
 }
 
 // Flavor returns "mariadb" or "mysql", the source.connector value.
@@ -325,6 +327,8 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
 	*errs = append(*errs, hbErrs...)
 	*errs = append(*errs, c.Signals.Parse(m, c.TopicPrefix, "database")...)
+	c.Inc.Parse(p)
+	c.Capture.Warnings = append(c.Capture.Warnings, c.Inc.ReadOnlyWarnings(c.Heartbeat.ActionQuery)...)
 
 	historyConfig(&c, m, p.Bad)
 	historySecurity(&c, m)

@@ -36,11 +36,13 @@ import (
 // Debezium offset view), so a restart from any committed event resumes the
 // snapshot where that event left it (capture.Incremental.ResumeAfter).
 //
+// Nothing is written to the database, so read.only changes nothing here
+// (readonly.go). Column changes of the head table: incschema.go in capture.
+//
 // Limits: MariaDB only (MySQL has no binlog_snapshot_* and would need
-// GTID-set visibility); read.only (Debezium's gtid_executed watermarks,
-// triggered only from the Kafka channel) is left for later: sluice's views
-// write nothing to the database, but their watermark needs MariaDB's
-// binlog_snapshot_*. Blocking snapshots are refused (capture.ErrBlockingSnapshot).
+// GTID-set visibility, with gtid_mode=ON, as Debezium's read-only
+// gtid_executed watermarks do); a MySQL execute-snapshot is refused with a
+// log line. Blocking snapshots are refused (capture.ErrBlockingSnapshot).
 
 // incChunksPerBreak bounds the chunks read one after the other between two
 // transactions (an idle database lets each chunk be sent at once), so that
@@ -280,11 +282,20 @@ func readAgain(err error) bool {
 	return errors.As(err, &my) && my.Code == gomysql.ER_TABLE_DEF_CHANGED
 }
 
+// incReread discards the waiting chunk of table name ("db.table"), whose
+// columns a DDL statement of the stream has just changed: it is read again
+// with the new ones (capture.Incremental.Reread).
+func (d *decoder) incReread(name string) {
+	if id, err := capture.ParseTableID(name); err == nil && d.inc != nil {
+		d.inc.Reread(id)
+	}
+}
+
 // openIncView opens a view for one chunk on a connection of its own,
 // describing tables as the stream knows them: a table the stream has not
-// met yet is read from the server and adopted, as a TABLE_MAP would.
-// (A column change during the snapshot is not handled yet:
-// incremental.snapshot.allow.schema.changes.)
+// met yet is read from the server and adopted, as a TABLE_MAP would. A
+// column change the stream has not read yet is the view's business
+// (incView.columnsNow).
 func (d *decoder) openIncView(ctx context.Context) (capture.View, error) {
 	q, err := connect(ctx, d.cfg)
 	if err != nil {

@@ -165,15 +165,15 @@ func filtered(t *tableInfo, cond string, upTo []string) string {
 func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, after, upTo []string, limit int,
 	row func(ev *change.Event, key []string, size int) error) (int, error) {
 	t := ct.Schema.(*tableInfo)
-	all := make([]bool, len(t.Meta))
-	for i := range all {
-		all[i] = true
+	has, err := v.columnsNow(t)
+	if err != nil {
+		return 0, err
 	}
-	sel := tableSelect{override: filtered(t, cond, upTo), has: all, chunked: true}
+	sel := tableSelect{override: filtered(t, cond, upTo), has: has, chunked: true}
 	sql := sel.query(t, after, limit)
 	n := 0
 	var res gomysql.Result
-	err := v.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
+	err = v.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
 		r, texts, size, derr := snapshotRow(t, vals)
 		if texts == nil {
 			return derr
@@ -209,6 +209,9 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 		var de *DecodeError
 		if errors.As(err, &de) {
 			return 0, err
+		}
+		if defChanged(err) {
+			return 0, capture.ErrSchemaPending
 		}
 		return 0, &ConnError{Op: "read an incremental snapshot chunk of " + t.name(), Err: err}
 	}
@@ -284,4 +287,40 @@ func (v *incView) Close() error {
 		return &ConnError{Op: "end an incremental snapshot read", Err: err}
 	}
 	return nil
+}
+
+// columnsNow marks which of t's columns, as the stream knows them, the
+// server's table still has (capture.ColumnsNow; incremental.snapshot.
+// allow.schema.changes): with the key on, a difference is
+// capture.ErrSchemaPending. A table changed since the view's snapshot
+// began (ER_TABLE_DEF_CHANGED) is too, whatever the key.
+func (v *incView) columnsNow(t *tableInfo) ([]bool, error) {
+	r, err := v.q.Execute("SELECT * FROM " + t.quoted() + " LIMIT 0")
+	if err != nil {
+		if defChanged(err) {
+			return nil, capture.ErrSchemaPending
+		}
+		return nil, &ConnError{Op: "read the columns of " + t.name(), Err: err}
+	}
+	known := make([]string, len(t.Meta))
+	for i, m := range t.Meta {
+		known[i] = m.Name
+	}
+	now := make([]string, len(r.Fields))
+	for i, f := range r.Fields {
+		now[i] = string(f.Name)
+	}
+	has, same := capture.ColumnsNow(known, now, strings.EqualFold)
+	if !same && v.cfg.Inc.AllowSchemaChanges {
+		return nil, capture.ErrSchemaPending
+	}
+	return has, nil
+}
+
+// defChanged reports whether err is MariaDB's "Table definition has
+// changed, please retry transaction" (ER_TABLE_DEF_CHANGED): the table was
+// altered after the consistent snapshot began.
+func defChanged(err error) bool {
+	var my *gomysql.MyError
+	return errors.As(err, &my) && my.Code == gomysql.ER_TABLE_DEF_CHANGED
 }

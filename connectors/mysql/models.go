@@ -289,9 +289,11 @@ func (d *decoder) modelDDL(ctx context.Context, db, q string) error {
 }
 
 // refresh makes the next TABLE_MAP of table name ("db.table") build its
-// columns again, with the model's declared types.
+// columns again, with the model's declared types; a chunk of it that waits
+// for the stream is read again with them (capture.Incremental.Reread).
 func (d *decoder) refresh(name string) {
 	delete(d.st.tables, name)
+	d.incReread(name)
 }
 
 // tableValue is the io.debezium.connector.schema.Table of db.table for a

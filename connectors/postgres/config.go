@@ -191,6 +191,8 @@ type Config struct {
 	Heartbeat change.HeartbeatConfig
 	// Signals is signal.* (signals.go).
 	Signals capture.SignalConfig
+	// Inc is read.only and the incremental snapshot keys (readonly.go).
+	Inc capture.IncConfig
 }
 
 // ParseConfig parses the connector configuration m, applying Debezium's
@@ -279,6 +281,8 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)
 	*errs = append(*errs, hbErrs...)
 	*errs = append(*errs, c.Signals.Parse(m, c.TopicPrefix, "schema")...)
+	c.Inc.Parse(p)
+	c.Capture.Warnings = append(c.Capture.Warnings, c.Inc.ReadOnlyWarnings(c.Heartbeat.ActionQuery)...)
 
 	if err := p.Err(); err != nil {
 		return Config{}, fmt.Errorf("postgres connector %q: invalid configuration: %w", name, err)

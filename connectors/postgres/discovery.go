@@ -499,15 +499,15 @@ func ensurePublication(ctx context.Context, q *pgx.Conn, cfg *Config, tables []*
 	}
 	names = withSignalTable(cfg, names)
 	var sql string
-	switch cfg.PublicationMode {
-	case PublicationDisabled:
+	switch {
+	case !cfg.managesPublication():
 		return nil // the prerequisites checked that it exists
-	case PublicationAllTables:
+	case cfg.PublicationMode == PublicationAllTables:
 		if exists {
 			return nil
 		}
 		sql = "CREATE PUBLICATION " + pub + " FOR ALL TABLES"
-	case PublicationFiltered:
+	case cfg.PublicationMode == PublicationFiltered:
 		switch {
 		case exists && all:
 			return nil // covers every table anyway

@@ -171,6 +171,15 @@ func refused(err error) bool {
 	return true
 }
 
+// incReread discards the waiting chunk of table id, whose columns a
+// RELATION message has just changed: it is read again with the new ones
+// (capture.Incremental.Reread).
+func (d *decoder) incReread(id change.TableID) {
+	if d.st.inc != nil && d.st.inc.Reread(id) {
+		d.st.incOpen.Store(false) // the state is as it was: no chunk was sent
+	}
+}
+
 // incChanged takes the engine's state into the positions to come and tells
 // the status loop whether a window is open.
 func (d *decoder) incChanged() {

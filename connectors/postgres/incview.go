@@ -189,11 +189,11 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 	if len(where) > 0 {
 		inner += " WHERE " + strings.Join(where, " AND ")
 	}
-	all := make([]bool, len(t.Cols))
-	for i := range all {
-		all[i] = true
+	has, err := v.columnsNow(ctx, t)
+	if err != nil {
+		return 0, err
 	}
-	sel := tableSelect{override: inner, has: all, chunked: true}
+	sel := tableSelect{override: inner, has: has, chunked: true}
 	sql, params, oids := sel.query(t, after, limit)
 	params, oids = append(params, upParams...), append(oids, upOIDs...)
 
@@ -329,4 +329,30 @@ func incSource(cfg *Config, id change.TableID, ts time.Time, wal uint64) change.
 	b := sourceBlock(cfg, id, ts, "incremental", 0, 0, wal)
 	b[12] = nil // lsn
 	return b
+}
+
+// columnsNow marks which of t's columns, as the stream knows them (its
+// last RELATION message), the table still has in the view
+// (capture.ColumnsNow): with incremental.snapshot.allow.schema.changes
+// on, a difference is capture.ErrSchemaPending, which lasts until the
+// stream's next change of the table brings the new RELATION message.
+func (v *incView) columnsNow(ctx context.Context, t *tableInfo) ([]bool, error) {
+	rr := v.q.PgConn().ExecParams(ctx, "SELECT * FROM "+t.quoted()+" LIMIT 0", nil, nil, nil, nil)
+	fds := rr.FieldDescriptions()
+	now := make([]string, len(fds))
+	for i, f := range fds {
+		now[i] = f.Name
+	}
+	if _, err := rr.Close(); err != nil {
+		return nil, &ConnError{Op: "read the columns of " + t.name(), Err: err}
+	}
+	known := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		known[i] = c.Name
+	}
+	has, same := capture.ColumnsNow(known, now, func(a, b string) bool { return a == b })
+	if !same && v.cfg.Inc.AllowSchemaChanges {
+		return nil, capture.ErrSchemaPending
+	}
+	return has, nil
 }

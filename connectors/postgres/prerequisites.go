@@ -119,10 +119,10 @@ func checkPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, tables []
 	if err := signalPrerequisites(ctx, q, cfg, exists, all, add); err != nil {
 		return err
 	}
-	if useSlot && cfg.PublicationMode == PublicationDisabled {
+	if useSlot && !cfg.managesPublication() {
 		if !exists {
-			add("publication %q does not exist and publication.autocreate.mode=disabled: run CREATE PUBLICATION %s FOR TABLE <the captured tables> (or set publication.autocreate.mode=filtered)",
-				cfg.PublicationName, pgx.Identifier{cfg.PublicationName}.Sanitize())
+			add("publication %q does not exist and %s: run CREATE PUBLICATION %s FOR TABLE <the captured tables> (%s)",
+				cfg.PublicationName, cfg.publicationOwner(), pgx.Identifier{cfg.PublicationName}.Sanitize(), cfg.publicationFix())
 		} else if !all {
 			in := map[uint32]bool{}
 			rows, err := q.Query(ctx, `SELECT c.oid FROM pg_publication_tables p

@@ -587,6 +587,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 		}
 		d.st.adopt(nt, t, false)
 		d.st.log.Info("table schema changed", "table", name, "version", nt.Schema.Version)
+		d.incReread(nt.ID)
 		t = nt
 		d.st.tables[name] = t
 	} else {

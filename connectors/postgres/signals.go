@@ -174,7 +174,7 @@ func signalPrerequisites(ctx context.Context, q *pgx.Conn, cfg *Config, pubExist
 			add("signal table %s has no column %q: a signal table has the columns id, type and data (docs/configuration.md, section Signals)", t, c)
 		}
 	}
-	if cfg.PublicationMode != PublicationDisabled || !pubExists || pubAll {
+	if cfg.managesPublication() || !pubExists || pubAll {
 		return nil // sluice adds it to the publication (ensurePublication), or every table is in it
 	}
 	var in bool
