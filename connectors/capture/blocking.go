@@ -113,6 +113,9 @@ func (b *Blocking) logInfo(msg string, args ...any) {
 // Add queues tables (an execute-snapshot signal of type blocking); a table
 // already queued is not queued again.
 func (b *Blocking) Add(tables ...IncTable) {
+	if !b.state.Running() {
+		b.state = BlockState{} // a new snapshot: its first row is "first"
+	}
 	n := 0
 	for _, t := range tables {
 		if slices.ContainsFunc(b.state.Queue, func(q IncTable) bool { return q.ID == t.ID }) {
