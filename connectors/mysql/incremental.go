@@ -312,7 +312,10 @@ func (d *decoder) incJSON() json.RawMessage {
 // added when one runs.
 func (d *decoder) withState(b []byte) []byte {
 	if inc := d.incJSON(); inc != nil {
-		return withInc(b, inc, d.incKinds())
+		b = withInc(b, inc, d.incKinds())
+	}
+	if blk := d.blkJSON(); blk != nil {
+		b = withBlk(b, blk) // blocking.go
 	}
 	return b
 }

@@ -36,6 +36,9 @@ type incView struct {
 	// describe gives the table as the stream knows it (describeTable on q
 	// when the view is used alone).
 	describe func(ctx context.Context, id change.TableID) (*tableInfo, error)
+	// blocking makes the rows a blocking snapshot's (blocking.go):
+	// source.snapshot "true", which the snapshot markers then refine.
+	blocking bool
 }
 
 // openIncView opens a view on q, which it owns from then on (Close closes
@@ -190,7 +193,11 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 			}
 			return row(nil, key, 0)
 		}
-		si := srcInfo{ts: v.ts, snapshot: "incremental", db: t.ID.Namespace, table: t.ID.Name, file: v.at.File, pos: v.at.Pos}
+		snap := "incremental"
+		if v.blocking {
+			snap = "true"
+		}
+		si := srcInfo{ts: v.ts, snapshot: snap, db: t.ID.Namespace, table: t.ID.Name, file: v.at.File, pos: v.at.Pos}
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
