@@ -50,12 +50,13 @@ func (st *Stream) openBlocking(cp *change.Position) error {
 }
 
 // blkView opens the view a blocking snapshot reads through.
-func (st *Stream) blkView(ctx context.Context) (capture.View, error) {
-	v, err := st.incView(ctx)
+func (d *decoder) blkView(ctx context.Context) (capture.View, error) {
+	v, err := d.st.incView(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v.(*incView).blocking = true
+	iv := v.(*incView)
+	iv.blocking, iv.blockTx, iv.blockAfter = true, int64(d.xid), d.lastCommit
 	return v, nil
 }
 
@@ -77,7 +78,7 @@ func (d *decoder) blkStep(send func(item) error) error {
 	if d.inTx || !b.Running() || b.Waiting() || d.st.inc.WindowOpen() {
 		return nil
 	}
-	if err := b.Open(d.ctx, d.st.blkView); err != nil {
+	if err := b.Open(d.ctx, d.blkView); err != nil {
 		return err
 	}
 	d.incChanged()

@@ -40,8 +40,12 @@ type incView struct {
 	// on q when the view is used alone).
 	describe func(ctx context.Context, id change.TableID) (*tableInfo, error)
 	// blocking makes the rows a blocking snapshot's (blocking.go): their
-	// source block is the initial snapshot's, with its lsn.
-	blocking bool
+	// source block is the initial snapshot's, with the view's lsn and, as
+	// Debezium's, the txId of the stream's last transaction and the end of
+	// its commit in sequence.
+	blocking   bool
+	blockTx    int64
+	blockAfter uint64
 }
 
 // openIncView opens a view on q, which it owns from then on (Close closes
@@ -320,7 +324,7 @@ func (v *incView) Close() error {
 // source is the source block of a row the view reads.
 func (v *incView) source(id change.TableID) change.StructValue {
 	if v.blocking {
-		return sourceBlock(v.cfg, id, v.ts, "true", 0, 0, v.wal)
+		return sourceBlock(v.cfg, id, v.ts, "true", v.blockTx, v.blockAfter, v.wal)
 	}
 	return incSource(v.cfg, id, v.ts, v.wal)
 }
