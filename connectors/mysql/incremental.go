@@ -40,7 +40,7 @@ import (
 // GTID-set visibility); read.only (Debezium's gtid_executed watermarks,
 // triggered only from the Kafka channel) is left for later: sluice's views
 // write nothing to the database, but their watermark needs MariaDB's
-// binlog_snapshot_*. Blocking snapshots are refused (capture.ErrBlockingSnapshot).
+// binlog_snapshot_*. Blocking snapshots: blocking.go.
 
 // incChunksPerBreak bounds the chunks read one after the other between two
 // transactions (an idle database lets each chunk be sent at once), so that
