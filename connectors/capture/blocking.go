@@ -319,3 +319,29 @@ func (d *Dispatcher) RegisterBlocking(b *Blocking, tables func() []string) {
 		return nil
 	})
 }
+
+// BlockingOffset adds to o, the Debezium view of a position, the keys
+// Debezium's offsets have while a blocking snapshot runs (snapshot BLOCKING,
+// snapshot_completed false, and on Postgres, pg, last_snapshot_record
+// false), when state (the position's State) holds one that has sent rows;
+// sluice's place in it goes under "sluice.blocking.table" and
+// "sluice.blocking.key".
+func BlockingOffset(o map[string]any, state []byte, pg bool) {
+	if len(state) == 0 {
+		return
+	}
+	var s struct {
+		Blk *BlockState `json:"blk"`
+	}
+	if json.Unmarshal(state, &s) != nil || s.Blk == nil || !s.Blk.Running() || !s.Blk.Started {
+		return
+	}
+	o["snapshot"], o["snapshot_completed"] = "BLOCKING", false
+	if pg {
+		o["last_snapshot_record"] = false
+	}
+	o["sluice.blocking.table"] = s.Blk.Queue[0].ID
+	if s.Blk.After != nil {
+		o["sluice.blocking.key"] = s.Blk.After
+	}
+}

@@ -250,3 +250,26 @@ func TestRegisterBlocking(t *testing.T) {
 		t.Errorf("blocking queue %+v, want %+v", q, want)
 	}
 }
+
+func TestBlockingOffset(t *testing.T) {
+	for _, c := range []struct {
+		name, state string
+		pg          bool
+		want        string
+	}{
+		{"no state", ``, true, `map[]`},
+		{"no blocking snapshot", `{"sig":3}`, true, `map[]`},
+		{"queued, no row sent", `{"blk":{"q":[{"id":"s.a"}]}}`, true, `map[]`},
+		{"done", `{"blk":{"q":[],"started":true}}`, true, `map[]`},
+		{"postgres", `{"blk":{"q":[{"id":"s.a"}],"after":["7"],"rows":3,"started":true}}`, true,
+			`map[last_snapshot_record:false sluice.blocking.key:[7] sluice.blocking.table:s.a snapshot:BLOCKING snapshot_completed:false]`},
+		{"mariadb, first row of a table", `{"blk":{"q":[{"id":"d.b"}],"started":true}}`, false,
+			`map[sluice.blocking.table:d.b snapshot:BLOCKING snapshot_completed:false]`},
+	} {
+		o := map[string]any{}
+		BlockingOffset(o, []byte(c.state), c.pg)
+		if got := fmt.Sprint(o); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
