@@ -57,7 +57,29 @@ func (d *decoder) blkView(ctx context.Context) (capture.View, error) {
 	}
 	iv := v.(*incView)
 	iv.blocking, iv.blockTx, iv.blockAfter = true, int64(d.xid), d.lastCommit
-	return v, nil
+	return savepointView{iv}, nil
+}
+
+// savepointView reads each chunk under a savepoint: an error the engine
+// skips a table for (an additional condition Postgres rejects, no SELECT
+// privilege) would otherwise abort the view's transaction, and with it the
+// reads of the tables after it.
+type savepointView struct{ *incView }
+
+func (v savepointView) Scan(ctx context.Context, t *capture.Table, cond string, after, upTo []string, limit int,
+	row func(ev *change.Event, key []string, size int) error) (int, error) {
+	if _, err := v.q.Exec(ctx, "SAVEPOINT sluice_blocking"); err != nil {
+		return 0, &ConnError{Op: "blocking snapshot: set a savepoint", Err: err}
+	}
+	n, err := v.incView.Scan(ctx, t, cond, after, upTo, limit, row)
+	end := "RELEASE SAVEPOINT sluice_blocking"
+	if err != nil {
+		end = "ROLLBACK TO SAVEPOINT sluice_blocking"
+	}
+	if _, serr := v.q.Exec(ctx, end); serr != nil && err == nil {
+		err = &ConnError{Op: "blocking snapshot: " + end, Err: serr}
+	}
+	return n, err
 }
 
 // blkState is the engine's state for the positions' State: nil when no

@@ -126,5 +126,19 @@ func TestPostgresBlockingSnapshot(t *testing.T) {
 	if n := len(recs(cb)); n != 2 {
 		t.Errorf("b got %d records, want the 2 of the first snapshot", n)
 	}
+
+	// 3. A condition Postgres rejects skips its table with a warning; the
+	// next table is still read, in the same transaction.
+	mustExec(t, pg, `INSERT INTO public.debezium_signal (id, type, data) VALUES ('blk-3', 'execute-snapshot',
+		'{"data-collections": ["public.a", "public.b"], "type": "blocking",
+		  "additional-conditions": [{"data-collection": "public.a", "filter": "nosuch > 1"}]}')`)
+	cb.waitCount(t, 5, 30*time.Second)
+	checkBlockRecs(t, "b after a rejected condition of a", recs(cb)[2:], []blockWant{
+		{"r", "b1", "first", 1}, {"r", "b2", "true", 2}, {"r", "b3", "last", 3},
+	})
+	waitLogged(t, d, []string{"blocking snapshot: table cannot be read; skipped"})
+	if st, trace := d.status(t, prefix).taskState(); st != "RUNNING" {
+		t.Errorf("task %s after a rejected condition: %s", st, trace)
+	}
 	d.term(t)
 }
