@@ -93,7 +93,7 @@ func (d *decoder) openBlkView(ctx context.Context) (capture.View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.(*incView).blocking = true
+	v.(*incView).blocking = &srcInfo{gtid: d.gtid, serverID: d.evServer}
 	return v, nil
 }
 
