@@ -271,6 +271,9 @@ func (b *Blocking) read(ctx context.Context, v View, send func(ev *change.Event,
 			if pushed {
 				em.EndChunk() // a batch may commit here
 			}
+			if b.Log != nil {
+				b.Log.Debug("blocking snapshot chunk read", "table", head.ID, "rows", b.state.Rows, "after_key", b.state.After)
+			}
 			if n < limit {
 				b.endTable("blocking snapshot of table done", "rows", b.state.Rows)
 				break

@@ -5,6 +5,8 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +58,62 @@ func blockReadOrChanged(recs []record, prepop int64) (problems []string) {
 	return problems
 }
 
+// chunkKey matches the engine's Debug line of each chunk it read.
+var chunkKey = regexp.MustCompile(`msg="blocking snapshot chunk read".* after_key=\[(\d+)\]`)
+
+// blockingKey returns the last key of the last chunk the daemon's blocking
+// snapshot has read (its Debug log), or -1 before the first: the progress
+// the crash tests kill on. The consumer's count lags far behind a fast
+// producer (under -race), and the checkpoint's key (GET .../offsets) takes
+// long to read, so kills on either fell after the snapshot's end.
+func blockingKey(d *daemon) int64 {
+	logs := d.logs.String()
+	if len(logs) > 1<<16 {
+		logs = logs[len(logs)-1<<16:] // the last chunks' lines are enough
+	}
+	m := chunkKey.FindAllStringSubmatch(logs, -1)
+	if len(m) == 0 {
+		return -1
+	}
+	n, err := strconv.ParseInt(m[len(m)-1][1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// killDuringBlocking kills the daemon (restarting it each time) whenever
+// the blocking snapshot has read another 5k-12k keys, up
+// to 8 times, and returns the kills and the keys they fell at. done
+// reports the snapshot's end; daemon gives and restart replaces the
+// current daemon.
+func killDuringBlocking(t *testing.T, daemon func() *daemon, restart func(), done func() bool) (kills int, at []string) {
+	last := int64(0)
+	for kills < 8 && !done() {
+		target := last + int64(5000+rand.IntN(7000))
+		if target >= crashPrepopulated-2000 {
+			break
+		}
+		for deadline := time.Now().Add(2 * time.Minute); !done(); time.Sleep(10 * time.Millisecond) {
+			if k := blockingKey(daemon()); k >= target {
+				last = k
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the snapshot stalled before key %d\n%s", target, tail(daemon().logs.String(), 30))
+			}
+		}
+		if done() {
+			break
+		}
+		daemon().kill()
+		kills++
+		at = append(at, fmt.Sprint(last))
+		restart()
+	}
+	return kills, at
+}
+
 // TestBlockReadOrChangedCatchesFaults: a row without a read passes only
 // with a change before the next read.
 func TestBlockReadOrChangedCatchesFaults(t *testing.T) {
@@ -81,9 +139,9 @@ func TestBlockReadOrChangedCatchesFaults(t *testing.T) {
 
 // TestPostgresBlockingCrashExactlyOnce kills sluice with SIGKILL several
 // times while a blocking snapshot of a 150k-row table runs and a writer
-// inserts, updates and deletes its keys, each time after the consumer has
-// counted more of the snapshot's rows (so that a fast machine cannot finish
-// the snapshot between kills), restarts it, and checks what a
+// inserts, updates and deletes its keys, each time after the snapshot has
+// read on (so that a fast machine cannot finish the snapshot between
+// kills), restarts it, and checks what a
 // read_committed consumer got with checkIncremental: every change exactly
 // once and in order, a row read at most once, never older than a change
 // emitted before it; and with blockReadOrChanged: every row read, or
@@ -117,6 +175,7 @@ func TestPostgresBlockingCrashExactlyOnce(t *testing.T) {
 	cfg["snapshot.mode"] = "no_data"
 	cfg["signal.data.collection"] = prefix + ".debezium_signal"
 	cfg["sluice.batch.max.events"] = "2000"
+	cfg["snapshot.fetch.size"] = "1000" // the chunks' log lines tell the test the snapshot's progress
 	cfg["status.update.interval.ms"] = "500"
 	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
 		t.Fatalf("create connector: %d %s", code, body)
@@ -150,30 +209,11 @@ func TestPostgresBlockingCrashExactlyOnce(t *testing.T) {
 	mustExec(t, pg, "INSERT INTO "+prefix+".debezium_signal (id, type, data) VALUES ('blk-1', 'execute-snapshot', $1)",
 		fmt.Sprintf(`{"data-collections": ["%s"], "type": "blocking"}`, table))
 
-	// Kill whenever the consumer has counted another 8k-20k rows of the
-	// snapshot, up to 8 times, then let it finish.
+	// Kill whenever the snapshot has read another 5k-12k keys, up to 8
+	// times, then let it finish.
 	done := func() bool { return strings.Contains(d.logs.String(), "blocking snapshot done") }
-	kills, during := 0, 0
-	var moments []string
-	for during < 8 && !done() {
-		target := reads.Load() + int64(8000+rand.IntN(12000))
-		if target >= crashPrepopulated-2000 {
-			break
-		}
-		for deadline := time.Now().Add(2 * time.Minute); reads.Load() < target && !done(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("the snapshot stalled at %d reads\n%s", reads.Load(), tail(d.logs.String(), 30))
-			}
-		}
-		if done() {
-			break
-		}
-		d.kill()
-		kills++
-		during++
-		moments = append(moments, fmt.Sprint(reads.Load()))
-		d = startDaemon(t, dataDir)
-	}
+	during, moments := killDuringBlocking(t, func() *daemon { return d }, func() { d = startDaemon(t, dataDir) }, done)
+	kills := during
 	for deadline := time.Now().Add(4 * time.Minute); !done(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the snapshot did not finish: %d of %d rows read after %d kills\n%s", reads.Load(), crashPrepopulated, kills, tail(d.logs.String(), 30))
@@ -202,7 +242,7 @@ func TestPostgresBlockingCrashExactlyOnce(t *testing.T) {
 	h.mu.Lock()
 	ops := h.ops
 	h.mu.Unlock()
-	t.Logf("blocking crash test: %d SIGKILLs, %d during the snapshot (at %s reads); writer committed %d changes; %d records read: %v",
+	t.Logf("blocking crash test: %d SIGKILLs, %d during the snapshot (at keys %s); writer committed %d changes; %d records read: %v",
 		kills, during, strings.Join(moments, ", "), ops, c.count(), stats)
 	for _, p := range problems {
 		t.Error(p)

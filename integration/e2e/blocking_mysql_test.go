@@ -72,8 +72,8 @@ func TestMariaDBBlockingSnapshot(t *testing.T) {
 
 // TestMariaDBBlockingCrashExactlyOnce: a blocking snapshot of 150k rows
 // runs while a writer updates, deletes and inserts keys of the table, and
-// sluice is killed (SIGKILL) each time the consumer has counted another
-// 8k-20k of its rows (8 times at most); a read_committed consumer then
+// sluice is killed (SIGKILL) each time the snapshot has read another
+// 5k-12k keys (8 times at most); a read_committed consumer then
 // finds every change exactly once and in order per key, and every row read
 // once, with the value it had after the changes emitted before its read
 // (checkIncremental).
@@ -82,7 +82,7 @@ func TestMariaDBBlockingCrashExactlyOnce(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	e := newIncEnv(t, "blkcrash", "(id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
-		"", map[string]string{"sluice.batch.max.events": "2000"})
+		"", map[string]string{"sluice.batch.max.events": "2000", "snapshot.fetch.size": "1000"})
 	topic := e.prefix + "." + e.table
 	const marker = crashNewIDBase - 1
 	var reads atomic.Int64
@@ -119,27 +119,8 @@ func TestMariaDBBlockingCrashExactlyOnce(t *testing.T) {
 	e.signal("blk-crash", "execute-snapshot", fmt.Sprintf(`{"data-collections":["%s"],"type":"blocking"}`, e.table))
 
 	done := func() bool { return strings.Contains(e.d.logs.String(), "blocking snapshot done") }
-	kills, during := 0, 0
-	var moments []string
-	for during < 8 && !done() {
-		target := reads.Load() + int64(8000+rand.IntN(12000))
-		if target >= crashPrepopulated-2000 {
-			break
-		}
-		for deadline := time.Now().Add(2 * time.Minute); reads.Load() < target && !done(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("the snapshot stalled at %d reads\n%s", reads.Load(), tail(e.d.logs.String(), 30))
-			}
-		}
-		if done() {
-			break
-		}
-		e.d.kill()
-		kills++
-		during++
-		moments = append(moments, fmt.Sprint(reads.Load()))
-		e.d = startDaemon(t, e.d.DataDir)
-	}
+	during, moments := killDuringBlocking(t, func() *daemon { return e.d }, func() { e.d = startDaemon(t, e.d.DataDir) }, done)
+	kills := during
 	for deadline := time.Now().Add(4 * time.Minute); !done(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the snapshot did not finish: %d of %d rows read after %d kills\n%s", reads.Load(), crashPrepopulated, kills, tail(e.d.logs.String(), 30))
@@ -166,7 +147,7 @@ func TestMariaDBBlockingCrashExactlyOnce(t *testing.T) {
 	h.mu.Lock()
 	ops := h.ops
 	h.mu.Unlock()
-	t.Logf("MariaDB blocking crash test: %d SIGKILLs, %d during the snapshot (at %s reads); writer committed %d changes; %d records: %v",
+	t.Logf("MariaDB blocking crash test: %d SIGKILLs, %d during the snapshot (at keys %s); writer committed %d changes; %d records: %v",
 		kills, during, strings.Join(moments, ", "), ops, c.count(), stats)
 	for _, p := range problems {
 		t.Error(p)
