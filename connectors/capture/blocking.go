@@ -3,7 +3,6 @@ package capture
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -143,7 +142,7 @@ func (b *Blocking) Open(ctx context.Context, open func(context.Context) (View, e
 	m := v.At()
 	if m.Point == nil || (!m.Exact && m.Visible == nil) {
 		v.Close()
-		return errors.New("blocking snapshot: the read view has no usable watermark")
+		return fmt.Errorf("blocking snapshot: the read view has no usable watermark")
 	}
 	b.view, b.mark = v, m
 	b.tables, b.touched = map[change.TableID]bool{}, map[string]struct{}{}
@@ -220,22 +219,12 @@ func (b *Blocking) read(ctx context.Context, v View, send func(ev *change.Event,
 	}
 	for ti := 0; b.state.Running(); ti++ {
 		head := b.state.Queue[0]
-		id, err := ParseTableID(head.ID)
+		id, t, err := b.headTable(ctx, v)
 		if err != nil {
-			b.endTable("blocking snapshot: skipping a table whose name does not parse", "error", err)
-			continue
-		}
-		t, err := v.Table(ctx, id, head.Surrogate)
-		if err != nil && b.Skip != nil && b.Skip(err) {
-			b.endTable("blocking snapshot: table cannot be read; skipped", "err", err)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("blocking snapshot of %s: %w", head.ID, err)
+			return err
 		}
 		if t == nil {
-			b.endTable("blocking snapshot: table not found; skipped")
-			continue
+			continue // skipped
 		}
 		if b.state.After != nil && len(b.state.After) != len(t.Key) {
 			b.logInfo("blocking snapshot: the table's key changed; reading it from its start", "table", head.ID)
@@ -285,6 +274,28 @@ func (b *Blocking) read(ctx context.Context, v View, send func(ev *change.Event,
 	}
 	b.logInfo("blocking snapshot done; streaming goes on")
 	return nil
+}
+
+// headTable describes the head table through v. A table it cannot read is
+// skipped (nil): a name that does not parse, a table gone, or one the view
+// refuses when Skip says so.
+func (b *Blocking) headTable(ctx context.Context, v View) (change.TableID, *Table, error) {
+	head := b.state.Queue[0]
+	id, err := ParseTableID(head.ID)
+	if err != nil {
+		b.endTable("blocking snapshot: skipping a table whose name does not parse", "error", err)
+		return id, nil, nil
+	}
+	t, err := v.Table(ctx, id, head.Surrogate)
+	switch {
+	case err != nil && b.Skip != nil && b.Skip(err):
+		b.endTable("blocking snapshot: table cannot be read; skipped", "err", err)
+	case err != nil:
+		return id, nil, fmt.Errorf("blocking snapshot of %s: %w", head.ID, err)
+	case t == nil:
+		b.endTable("blocking snapshot: table not found; skipped")
+	}
+	return id, t, nil
 }
 
 // endTable logs msg about the head table and moves to the next table.
