@@ -216,8 +216,9 @@ func (r SnapshotRequest) Tables(tables []string) []IncTable {
 	return out
 }
 
-// ErrBlockingSnapshot: sluice does not take blocking snapshots yet.
-var ErrBlockingSnapshot = errors.New(`blocking snapshots are not supported yet: send "type": "incremental"`)
+// ErrBlockingSnapshot: the stream takes no blocking snapshots (a source
+// that does registers them with Dispatcher.RegisterBlocking).
+var ErrBlockingSnapshot = errors.New(`this connector takes no blocking snapshots: send "type": "incremental"`)
 
 // snapshotActions applies snapshot signals to one engine.
 type snapshotActions struct {
@@ -264,7 +265,7 @@ func (a *snapshotActions) stop(s Signal, log *slog.Logger) error {
 		return err
 	}
 	if r.Type == SnapshotBlocking {
-		log.Warn("stop of a blocking snapshot requested; sluice takes none, the signal is ignored", "signal", s)
+		log.Warn("stop-snapshot does not stop a blocking snapshot (nor does Debezium's); the signal is ignored", "signal", s)
 		return nil
 	}
 	if len(r.Collections) == 0 {

@@ -42,7 +42,7 @@ import (
 // Limits: MariaDB only (MySQL has no binlog_snapshot_* and would need
 // GTID-set visibility, with gtid_mode=ON, as Debezium's read-only
 // gtid_executed watermarks do); a MySQL execute-snapshot is refused with a
-// log line. Blocking snapshots are refused (capture.ErrBlockingSnapshot).
+// log line. Blocking snapshots: blocking.go.
 
 // incChunksPerBreak bounds the chunks read one after the other between two
 // transactions (an idle database lets each chunk be sent at once), so that
@@ -337,7 +337,10 @@ func (d *decoder) incJSON() json.RawMessage {
 // added when one runs.
 func (d *decoder) withState(b []byte) []byte {
 	if inc := d.incJSON(); inc != nil {
-		return withInc(b, inc, d.incKinds())
+		b = withInc(b, inc, d.incKinds())
+	}
+	if blk := d.blkJSON(); blk != nil {
+		b = withBlk(b, blk) // blocking.go
 	}
 	return b
 }

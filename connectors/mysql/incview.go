@@ -36,6 +36,11 @@ type incView struct {
 	// describe gives the table as the stream knows it (describeTable on q
 	// when the view is used alone).
 	describe func(ctx context.Context, id change.TableID) (*tableInfo, error)
+	// blocking, when set, makes the rows a blocking snapshot's
+	// (blocking.go): source.snapshot "true", which the snapshot markers
+	// then refine, and, as Debezium's, the gtid and server_id of the
+	// stream's last transaction.
+	blocking *srcInfo
 }
 
 // openIncView opens a view on q, which it owns from then on (Close closes
@@ -191,6 +196,9 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 			return row(nil, key, 0)
 		}
 		si := srcInfo{ts: v.ts, snapshot: "incremental", db: t.ID.Namespace, table: t.ID.Name, file: v.at.File, pos: v.at.Pos}
+		if v.blocking != nil {
+			si.snapshot, si.gtid, si.serverID = "true", v.blocking.gtid, v.blocking.serverID
+		}
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,

@@ -72,6 +72,7 @@ func OffsetView(p change.Position) map[string]any {
 			o[offGTIDs] = st.Restart.GTIDs
 		}
 		incOffset(o, p.State)
+		capture.BlockingOffset(o, p.State, false)
 	}
 	if p.Snapshot {
 		o[offSnapshot] = "INITIAL"

@@ -126,6 +126,9 @@ func (d *decoder) runOnce(ctx context.Context, rp restartPoint) error {
 	}
 	d.hb.Start(d.sigs.waitCtx(ctx))
 	defer d.hb.Stop()
+	if d.blkRunning() {
+		d.sigs.wakeUp() // resume the blocking snapshot of the checkpoint
+	}
 	for {
 		ev, err := streamer.GetEvent(d.hb.Wait())
 		if err != nil {
@@ -311,6 +314,8 @@ type decoder struct {
 	sigs decoderSignals // signals (signals.go)
 	// inc runs incremental snapshots (incremental.go); nil: none can run.
 	inc *capture.Incremental
+	// blk runs blocking snapshots (blocking.go); nil: none can run.
+	blk *capture.Blocking
 }
 
 // tmInfo is a TABLE_MAP's table (nil when not captured) and the event it
@@ -395,6 +400,12 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	}
 	d.evIdx++
 	d.rowIdx, d.evServer, d.evTime = 0, h.ServerID, time.Unix(int64(h.Timestamp), 0)
+	if !d.inTx && d.blkWaiting() && beginsTx(ev) {
+		// A blocking snapshot's view waits for the stream (blocking.go).
+		if err := d.blkReach(ctx, binlogPos{File: d.file, Pos: start}); err != nil {
+			return err
+		}
+	}
 	if !d.inTx && d.incWaiting() && beginsTx(ev) {
 		// A chunk waits for the stream (incremental.go): it is sent before
 		// the first transaction at or after its watermark.

@@ -50,6 +50,9 @@ func (d *decoder) openSignals(ctx context.Context) (func(), error) {
 	if err := d.openIncremental(disp, d.cp); err != nil {
 		return nil, err
 	}
+	if err := d.openBlocking(disp, d.cp); err != nil { // blocking.go
+		return nil, err
+	}
 	k, err := capture.OpenKafkaChannel(ctx, cfg, d.st.knobs.Signals, d.st.sigFrom, log, d.sigs.wakeUp)
 	if err != nil {
 		return nil, err
@@ -192,8 +195,13 @@ func (d *decoder) between(ctx context.Context) error {
 	if err := d.kafkaSignals(ctx); err != nil {
 		return err
 	}
-	if err := d.incremental(ctx); err != nil {
+	if err := d.blkStep(ctx); err != nil { // blocking.go
 		return err
+	}
+	if !d.blkRunning() || d.incWaiting() { // a waiting chunk goes first
+		if err := d.incremental(ctx); err != nil {
+			return err
+		}
 	}
 	return d.heartbeat(ctx)
 }

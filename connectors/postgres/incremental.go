@@ -51,6 +51,8 @@ type posState struct {
 	snapState
 	Inc   *capture.IncState  `json:"inc,omitempty"`
 	Kinds []capture.JavaKind `json:"inck,omitempty"`
+	// Blk is the blocking snapshot's state (capture.BlockState, blocking.go).
+	Blk json.RawMessage `json:"blk,omitempty"`
 }
 
 // openIncremental sets up the stream's engine from the checkpoint's State:
@@ -183,7 +185,7 @@ func (d *decoder) incReread(id change.TableID) {
 // incChanged takes the engine's state into the positions to come and tells
 // the status loop whether a window is open.
 func (d *decoder) incChanged() {
-	d.st.incOpen.Store(d.st.inc.WindowOpen())
+	d.st.incOpen.Store(d.st.inc.WindowOpen() || d.st.blk.Waiting())
 	d.makeState()
 }
 
@@ -191,6 +193,9 @@ func (d *decoder) incChanged() {
 // is read (a BEGIN's commit LSN, a COMMIT's or a keepalive's end). When it
 // is at or past the open window's watermark, the window's rows are sent.
 func (d *decoder) incAt(at uint64, send func(item) error) error {
+	if err := d.blkAt(at, send); err != nil { // blocking.go
+		return err
+	}
 	e := d.st.inc
 	if !e.WindowOpen() {
 		return nil
@@ -221,6 +226,7 @@ func (d *decoder) incRow(t *tableInfo, tup, old *pglogrepl.TupleData) {
 	if tup == nil {
 		return
 	}
+	d.blkRow(t, tup, old) // blocking.go
 	s := d.st.inc.State()
 	if !s.Running() || s.Queue[0].ID != t.name() {
 		return
@@ -250,6 +256,7 @@ func (d *decoder) incRow(t *tableInfo, tup, old *pglogrepl.TupleData) {
 func (d *decoder) incOldRow(t *tableInfo, typ uint8, old *pglogrepl.TupleData) {
 	s := d.st.inc.State()
 	if !s.Running() || s.Queue[0].ID != t.name() {
+		d.blkRow(t, old, nil) // a blocking snapshot's wait sees the old key too
 		return
 	}
 	if sk := s.Queue[0].Surrogate; sk != "" && typ != pglogrepl.UpdateMessageTupleTypeOld && !slices.ContainsFunc(t.Key, func(k int) bool { return t.Cols[k].Name == sk }) {
@@ -294,6 +301,7 @@ func (d *decoder) baseState() json.RawMessage {
 	}
 	ps.Schemas, ps.Sig = d.st.versions, d.sigs.s.Next()
 	ps.Kinds = d.incKinds()
+	ps.Blk = d.blkState()
 	b, _ := json.Marshal(&ps) // plain structs and maps: cannot fail
 	return b
 }

@@ -39,6 +39,13 @@ type incView struct {
 	// describe gives the table as the stream knows it (the catalog read
 	// on q when the view is used alone).
 	describe func(ctx context.Context, id change.TableID) (*tableInfo, error)
+	// blocking makes the rows a blocking snapshot's (blocking.go): their
+	// source block is the initial snapshot's, with the view's lsn and, as
+	// Debezium's, the txId of the stream's last transaction and the end of
+	// its commit in sequence.
+	blocking   bool
+	blockTx    int64
+	blockAfter uint64
 }
 
 // openIncView opens a view on q, which it owns from then on (Close closes
@@ -228,7 +235,7 @@ func (v *incView) Scan(ctx context.Context, ct *capture.Table, cond string, afte
 			Table:        t.Schema,
 			KeyRow:       t.keyRow(nil, r), // before finish maps the row's values
 			After:        t.finish(r),
-			Source:       incSource(v.cfg, t.ID, v.ts, v.wal),
+			Source:       v.source(t.ID),
 			SourceSchema: &sourceField,
 			Commit:       v.ts,
 		}
@@ -319,6 +326,14 @@ func (v *incView) Close() error {
 		return &ConnError{Op: "end an incremental snapshot read", Err: err}
 	}
 	return nil
+}
+
+// source is the source block of a row the view reads.
+func (v *incView) source(id change.TableID) change.StructValue {
+	if v.blocking {
+		return sourceBlock(v.cfg, id, v.ts, "true", v.blockTx, v.blockAfter, v.wal)
+	}
+	return incSource(v.cfg, id, v.ts, v.wal)
 }
 
 // incSource is the source block of an incremental snapshot row: as

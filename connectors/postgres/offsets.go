@@ -86,6 +86,7 @@ func OffsetView(p change.Position) map[string]any {
 		o["sluice.index"] = p.Index
 		o["sluice.last"] = p.Last
 		addIncOffset(o, p.State)
+		capture.BlockingOffset(o, p.State, true)
 		return o
 	}
 	o[offLSN] = p.LSN

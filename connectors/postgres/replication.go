@@ -58,6 +58,9 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 		st.stWG.Wait()
 	}()
 	st.startStatusLoop(sctx, st.repl, reply)
+	if err := dec.blkStep(send); err != nil { // a blocking snapshot the checkpoint is in
+		return err
+	}
 
 	// ReceiveMessage with a cancellable context arms and disarms a context
 	// watcher for every message, which cost about a tenth of the CPU of a
@@ -196,6 +199,9 @@ type decoder struct {
 	catalog func(ctx context.Context, id uint32) (*tableInfo, error)
 
 	sigs decoderSignals // signals (signals.go)
+	// blkRows is set while a blocking snapshot's rows are sent: the
+	// positions' base State then leaves its state out (blocking.go).
+	blkRows bool
 	// ctx is replicate's, for the incremental snapshot's reads
 	// (incremental.go), which run between transactions.
 	ctx context.Context
@@ -223,7 +229,7 @@ func newDecoder(st *Stream, cp *change.Position, state *snapState) *decoder {
 // regions while they filter, and the schema versions.
 func (d *decoder) makeState() {
 	d.stateGen = d.st.versionsGen
-	if d.state == nil && len(d.st.versions) == 0 && d.sigs.s.Next() == 0 && !d.st.inc.State().Running() {
+	if d.state == nil && len(d.st.versions) == 0 && d.sigs.s.Next() == 0 && !d.st.inc.State().Running() && !d.st.blk.Running() {
 		d.stateJSON = nil
 		return
 	}
@@ -343,7 +349,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		if t == nil || err != nil {
 			return err
 		}
-		if d.st.inc.WindowOpen() {
+		if d.st.inc.WindowOpen() || d.st.blk.Waiting() {
 			d.incRow(t, m.Tuple, nil)
 		}
 		after, err := decodeTuple(t, m.Tuple, nil)
@@ -359,7 +365,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		if t == nil || err != nil {
 			return err
 		}
-		if d.st.inc.WindowOpen() {
+		if d.st.inc.WindowOpen() || d.st.blk.Waiting() {
 			d.incOldRow(t, m.OldTupleType, m.OldTuple)
 			d.incRow(t, m.NewTuple, m.OldTuple)
 		}
@@ -372,7 +378,7 @@ func (d *decoder) handle(ctx context.Context, lsn uint64, msg pglogrepl.Message,
 		if t == nil || err != nil {
 			return err
 		}
-		if d.st.inc.WindowOpen() {
+		if d.st.inc.WindowOpen() || d.st.blk.Waiting() {
 			d.incOldRow(t, m.OldTupleType, m.OldTuple)
 		}
 		before, err := beforeImage(t, m.OldTupleType, m.OldTuple)

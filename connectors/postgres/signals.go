@@ -50,6 +50,7 @@ func (d *decoder) openSignals(ctx context.Context) (func(), error) {
 	}
 	disp := capture.NewDispatcher(log)
 	disp.RegisterSnapshots(d.st.inc, d.st.capturedTables) // incremental.go
+	disp.RegisterBlocking(d.st.blk, d.st.capturedTables)  // blocking.go
 	d.sigs.s = capture.NewSignals(cfg, disp, k, d.st.sigFrom, log)
 	return d.sigs.s.Close, nil
 }
@@ -123,8 +124,13 @@ func (d *decoder) between(send func(item) error) error {
 	if err := d.kafkaSignals(send); err != nil {
 		return err
 	}
-	if err := d.incStep(); err != nil {
+	if err := d.blkStep(send); err != nil { // blocking.go
 		return err
+	}
+	if !d.st.blk.Running() {
+		if err := d.incStep(); err != nil {
+			return err
+		}
 	}
 	return d.heartbeat(send)
 }

@@ -212,6 +212,9 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 	if err := st.openIncremental(cp); err != nil {
 		return nil, err
 	}
+	if err := st.openBlocking(cp); err != nil { // blocking.go
+		return nil, err
+	}
 	st.cat = NewTypeCatalog()
 	if cp != nil && len(cp.State) > 0 {
 		// The schema versions the last run reached, so that this run
@@ -385,6 +388,7 @@ type Stream struct {
 	// while a chunk waits for the stream, so that the status loop asks for
 	// keepalives.
 	inc     *capture.Incremental
+	blk     *capture.Blocking // blocking snapshots (blocking.go)
 	incOpen atomic.Bool
 	// openView opens the engine's views (nil: incView); tests replace it.
 	openView func(ctx context.Context) (capture.View, error)
@@ -411,6 +415,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		hb:       capture.NewHeartbeatClock(cfg.Heartbeat.Interval),
 		hbPing:   make(chan struct{}, 1),
 		inc:      capture.NewIncremental(capture.IncState{}, 0, log),
+		blk:      capture.NewBlocking(capture.BlockState{}, 0, 4, log),
 	}
 }
 
