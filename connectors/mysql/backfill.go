@@ -45,6 +45,9 @@ type snapshotRun struct {
 	// the first change of each row not read yet.
 	catchUp *catchUp
 	origin  *pendingRows
+	// workers are the further connections of a parallel snapshot
+	// (snapshot.max.threads), each in a transaction at the coordinate at.
+	workers []*client.Conn
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -94,7 +97,7 @@ func gtidAt(q *client.Conn, p binlogPos) (string, error) {
 // beginSnapshot opens the consistent-snapshot transaction on st.q, reads
 // the binlog coordinate it is consistent with, and decides where reading
 // starts. cp is a snapshot checkpoint to resume (nil: a fresh snapshot).
-func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state *cpState, ids []change.TableID) error {
+func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state *cpState, ids []change.TableID) (err error) {
 	q := st.q
 	exec := func(op, sql string) (*gomysql.Result, error) {
 		r, err := q.Execute(sql)
@@ -107,13 +110,23 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		return err
 	}
 	lock := st.cfg.snapshotLocks()
+	var workers []*client.Conn
+	if n := st.cfg.SnapshotThreads; n > 1 {
+		if workers, err = openWorkers(ctx, st.cfg, n-1); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				closeAll(workers)
+			}
+		}()
+	}
 	if lock {
 		if _, err := exec("lock tables for the snapshot position (FLUSH TABLES WITH READ LOCK)", "FLUSH TABLES WITH READ LOCK"); err != nil {
 			return err
 		}
 	}
 	var at restartPoint
-	var err error
 	if !st.info.MariaDB && lock {
 		// MySQL: read the position while writes are blocked.
 		if at, err = currentPosition(q, &st.info); err != nil {
@@ -127,21 +140,24 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	if st.info.MariaDB {
 		// The exact coordinate of this transaction's snapshot, lock or not.
-		r, err := exec("read binlog_snapshot_file/position", "SHOW STATUS LIKE 'binlog_snapshot_%'")
-		if err != nil {
+		if at.binlogPos, err = snapshotCoordinate(q); err != nil {
 			return err
 		}
-		for i := range r.Values {
-			k, _ := r.GetString(i, 0)
-			v, _ := r.GetString(i, 1)
-			switch strings.ToLower(k) {
-			case "binlog_snapshot_file":
-				at.File = v
-			case "binlog_snapshot_position":
-				n, _ := strconv.ParseUint(v, 10, 32)
-				at.Pos = uint32(n)
-			}
+	}
+	if workers != nil {
+		// The workers' transactions join this one (parallel.go).
+		var ok bool
+		if at.binlogPos, ok, err = joinSnapshot(q, workers, at.binlogPos, st.info.MariaDB, lock); err != nil {
+			_, _ = q.Execute("UNLOCK TABLES")
+			return err
 		}
+		if !ok {
+			st.log.Info("snapshot.max.threads: the snapshot connections did not start at one binlog coordinate (snapshot.locking.mode=none and writes in between, or MySQL without the lock); reading on one connection", "threads", len(workers)+1)
+			closeAll(workers)
+			workers = nil
+		}
+	}
+	if st.info.MariaDB {
 		if at.File != "" {
 			if at.GTIDs, err = gtidAt(q, at.binlogPos); err != nil {
 				return err
@@ -167,7 +183,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	tsText, _ := r.GetString(0, 0)
 	tsf, _ := strconv.ParseFloat(tsText, 64)
-	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
+	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, ts: time.UnixMilli(int64(tsf * 1000)).UTC(), workers: workers}
 
 	if cp == nil {
 		names := make([]string, 0, len(ids))
@@ -236,6 +252,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 // state streaming starts with.
 func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	run := st.snap
+	defer closeAll(run.workers)
 	if run.catchUp != nil {
 		var err error
 		if run.origin, err = st.collectOrigin(ctx, run.catchUp); err != nil {
@@ -370,6 +387,12 @@ func keyLiteral(m *ColumnMeta, s string) string {
 // the start), ordered by the key with string columns in byte order. A
 // keyless table is read whole.
 func chunkQuery(t *tableInfo, after []string, limit int) string {
+	return rangeChunkQuery(t, after, nil, limit)
+}
+
+// rangeChunkQuery is chunkQuery within a key range of a parallel snapshot:
+// keys at most hi (nil: no bound).
+func rangeChunkQuery(t *tableInfo, after, hi []string, limit int) string {
 	cols := make([]string, len(t.Meta))
 	for i, c := range t.Meta {
 		cols[i] = quoteIdent(c.Name)
@@ -395,6 +418,14 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 		} else {
 			sql += " WHERE (" + strings.Join(keys, ", ") + ") > (" + strings.Join(lits, ", ") + ")"
 		}
+	}
+	if hi != nil {
+		if after != nil {
+			sql += " AND "
+		} else {
+			sql += " WHERE "
+		}
+		sql += keyBound(t, "<=", hi)
 	}
 	return sql + " ORDER BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(limit)
 }

@@ -52,6 +52,20 @@ type catchUp struct {
 	tables []string
 	cursor region // rows it covers are not read yet (At unused)
 	stop   binlogPos
+	// ranges, when set, are a parallel snapshot's key ranges (parallel.go),
+	// which replace cursor: the rows not read yet are those after a
+	// range's cursor, and the scan asks for them range by range.
+	ranges rangeSet
+}
+
+// unread reports whether the row (table index ti, key) is not read yet,
+// and the group the scan asks for it by: the table index, or in a
+// parallel snapshot the index of the row's key range.
+func (c *catchUp) unread(ti int, key []string, order capture.KeyOrder) (group int, ok bool) {
+	if c.ranges != nil {
+		return c.ranges.unread(ti, key, order)
+	}
+	return ti, c.cursor.Covers(ti, key, order)
 }
 
 // errBarrier ends a binlog dump when the read-ahead reaches the snapshot's
@@ -92,14 +106,18 @@ func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
 		return
 	}
 	key := rowKey(t, keyVals)
-	if key == nil || !p.c.cursor.Covers(ti, key, t.keyKinds()) || p.rows.Has(ti, key) {
+	if key == nil {
+		return
+	}
+	g, unread := p.c.unread(ti, key, t.keyKinds())
+	if !unread || p.rows.Has(g, key) {
 		return
 	}
 	r := &originRow{key: key, keyRow: ev.KeyRow, schema: ev.Table}
 	if ev.Op != change.OpCreate {
 		r.before = ev.Before
 	}
-	p.rows.Record(ti, key, r)
+	p.rows.Record(g, key, r)
 }
 
 // count returns the number of rows remembered.
@@ -107,14 +125,15 @@ func (p *pendingRows) count() int {
 	return p.rows.Count()
 }
 
-// upTo returns the remembered rows of table index ti with keys before key
-// (all of them when key is nil) not handed out yet, and whether the row with
-// key itself is one (the scan then leaves its image at C out).
-func (p *pendingRows) upTo(ti int, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
+// upTo returns the remembered rows of group g (catchUp.unread: the table
+// index, or a parallel snapshot's range index) with keys before key (all of
+// them when key is nil) not handed out yet, and whether the row with key
+// itself is one (the scan then leaves its image at C out).
+func (p *pendingRows) upTo(g int, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
 	if p == nil {
 		return nil, nil
 	}
-	rows, same, _ = p.rows.UpTo(ti, key, kinds)
+	rows, same, _ = p.rows.UpTo(g, key, kinds)
 	return rows, same
 }
 

@@ -52,7 +52,6 @@ var UnusedDebeziumKeys = map[string]string{
 	"skip.messages.without.change":                "every change is emitted, as Debezium's default (false)",
 	"snapshot.lock.timeout.ms":                    "not applied: the server's lock_wait_timeout bounds the snapshot's lock",
 	"snapshot.locking.mode.custom.name":           "a custom Java snapshot lock, which sluice cannot load",
-	"snapshot.max.threads":                        "sluice snapshots one table at a time, chunk by chunk",
 	"snapshot.max.threads.multiplier":             "sluice snapshots one table at a time, chunk by chunk",
 	"snapshot.query.mode":                         "sluice snapshots every column of each table in primary-key chunks, as Debezium's default (select_all) reads them",
 	"snapshot.query.mode.custom.name":             "a custom Java snapshot query, which sluice cannot load",

@@ -1,0 +1,194 @@
+//go:build integration
+
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicecdc/sluice/connectors/change"
+)
+
+// countRows returns SELECT COUNT(*) of table on q.
+func countRows(t *testing.T, q *client.Conn, table string) int64 {
+	t.Helper()
+	r, err := q.Execute("SELECT COUNT(*) FROM " + table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := r.GetInt(0, 0)
+	return n
+}
+
+// TestIntegrationJoinSnapshot: the connections of a parallel snapshot start
+// their transactions at the stream's binlog coordinate under the global
+// read lock, and see the same rows after the lock is gone and writes go
+// on; without the lock, a write between the starts makes the stream's
+// transaction start again at a later coordinate, which they all share.
+func TestIntegrationJoinSnapshot(t *testing.T) {
+	e := newMyEnv(t, "join")
+	e.exec("CREATE TABLE a (id INT PRIMARY KEY, v INT)", "INSERT INTO a SELECT seq, seq FROM seq_1_to_100")
+	cfg := e.config(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	table := e.db + ".a"
+
+	for _, locked := range []bool{true, false} {
+		t.Run(fmt.Sprintf("locked=%v", locked), func(t *testing.T) {
+			conns, err := openWorkers(ctx, &cfg, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeAll(conns)
+			main, workers := conns[0], conns[1:]
+			if locked {
+				if _, err := main.Execute("FLUSH TABLES WITH READ LOCK"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			at, err := startConsistent(main, true)
+			if err != nil || at.File == "" {
+				t.Fatalf("main: %v at %v", err, at)
+			}
+			if !locked {
+				// Committed after main's start, before the workers'.
+				e.exec("INSERT INTO " + table + " VALUES (1000, 0)")
+			}
+			got, ok, err := joinSnapshot(main, workers, at, true, locked)
+			if err != nil || !ok {
+				t.Fatalf("join: ok %v, %v", ok, err)
+			}
+			if locked != (got == at) {
+				t.Fatalf("joined at %v, main started at %v (locked %v)", got, at, locked)
+			}
+			if locked {
+				if _, err := main.Execute("UNLOCK TABLES"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.exec("INSERT INTO "+table+" VALUES (2000, 0)", "DELETE FROM "+table+" WHERE id = 5")
+			want := countRows(t, main, table)
+			for i, q := range conns {
+				if p, err := snapshotCoordinate(q); err != nil || p != got {
+					t.Errorf("conn %d at %v (%v), want %v", i, p, err, got)
+				}
+				if n := countRows(t, q, table); n != want {
+					t.Errorf("conn %d sees %d rows, main %d", i, n, want)
+				}
+			}
+			rollbackAll(conns)
+			e.exec("DELETE FROM " + table + " WHERE id >= 1000")
+		})
+	}
+}
+
+// TestIntegrationSplitBounds: a table's key ranges cut it at the keys of the
+// rows at k·rows/n (by a numeric key, by a string key in byte order, by a
+// two-column key), drop bounds past the last row when the estimate is too
+// high, and the range chunk queries read every row once, in key order.
+func TestIntegrationSplitBounds(t *testing.T) {
+	e := newMyEnv(t, "split")
+	e.exec("CREATE TABLE n (id INT PRIMARY KEY, v INT)", "INSERT INTO n SELECT seq, seq FROM seq_1_to_1000",
+		"CREATE TABLE s (k VARCHAR(10) PRIMARY KEY)", "INSERT INTO s SELECT CONCAT(CHAR(97 + seq % 26), seq) FROM seq_1_to_200",
+		"INSERT INTO s VALUES ('A0'), ('Z0')",
+		"CREATE TABLE m (a INT, b VARCHAR(5), PRIMARY KEY (a, b))", "INSERT INTO m SELECT seq DIV 10, CONCAT('x', seq MOD 10) FROM seq_0_to_399")
+	cfg := e.config(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q, err := connect(ctx, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	describe := func(name string) *tableInfo {
+		id := change.TableID{Namespace: e.db, Name: name}
+		model, err := readModel(q, e.db, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ti, err := describeTable(ctx, q, id, 0, cfg.Types, model)
+		if err != nil || ti == nil {
+			t.Fatalf("describe %s: %v", name, err)
+		}
+		return ti
+	}
+	// s's key at offset 101 in byte order, computed here.
+	skeys := []string{"A0", "Z0"}
+	for i := 1; i <= 200; i++ {
+		skeys = append(skeys, fmt.Sprintf("%c%d", 97+i%26, i))
+	}
+	slices.Sort(skeys)
+	sBound := skeys[101]
+	cases := []struct {
+		table string
+		rows  int64
+		n     int
+		want  string // the bounds, each key joined by "|"
+		total int
+	}{
+		{"n", 1000, 4, "[251 501 751]", 1000},
+		{"n", 2000, 4, "[501]", 1000}, // offsets 1000 and 1500 are past the end
+		{"n", 1000, 1, "[]", 1000},
+		{"s", 202, 2, "[" + sBound + "]", 202}, // byte order: 'A0' and 'Z0' sort first
+		{"m", 400, 4, "[10|x0 20|x0 30|x0]", 400},
+	}
+	for _, c := range cases {
+		tab := describe(c.table)
+		bounds, err := splitBounds(q, tab, c.n, c.rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bs []string
+		for _, b := range bounds {
+			bs = append(bs, strings.Join(b, "|"))
+		}
+		if got := fmt.Sprint(bs); got != c.want && !(got == "[]" && c.want == "[]") {
+			t.Errorf("%s rows %d n %d: bounds %s, want %s", c.table, c.rows, c.n, got, c.want)
+		}
+		// Every range read in chunks of 7: each row once, in key order.
+		kinds := tab.keyKinds()
+		var all [][]string
+		for _, r := range splitRanges(0, bounds) {
+			after := r.After
+			for {
+				var res gomysql.Result
+				n := 0
+				err := q.ExecuteSelectStreaming(rangeChunkQuery(tab, after, r.Hi, 7), &res, func(vals []gomysql.FieldValue) error {
+					key := make([]string, len(tab.Key))
+					for i, k := range tab.Key {
+						b, _ := FieldText(vals[k])
+						key[i] = string(b)
+					}
+					if !r.holds(0, key, kinds) {
+						t.Errorf("%s: key %v outside range %+v", c.table, key, r)
+					}
+					all = append(all, key)
+					after = key
+					n++
+					return nil
+				}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n < 7 {
+					break
+				}
+			}
+		}
+		if len(all) != c.total {
+			t.Errorf("%s: ranges read %d rows, want %d", c.table, len(all), c.total)
+		}
+		for i := 1; i < len(all); i++ {
+			if kinds.Compare(all[i-1], all[i]) >= 0 {
+				t.Errorf("%s: key %v read after %v", c.table, all[i], all[i-1])
+			}
+		}
+	}
+}
