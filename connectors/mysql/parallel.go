@@ -8,8 +8,6 @@ import (
 
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
-
-	"github.com/sluicecdc/sluice/connectors/capture"
 )
 
 // Parallel snapshots (snapshot.max.threads > 1).
@@ -166,67 +164,4 @@ func splitBounds(q *client.Conn, t *tableInfo, n int, rows int64) ([][]string, e
 		bounds = append(bounds, key)
 	}
 	return bounds, nil
-}
-
-// keyRange is a part of a table that a parallel snapshot reads on one
-// connection, in key order: the keys after Lo (nil: from the table's start)
-// up to and with Hi (nil: to its end), read up to and with After (nil:
-// nothing read yet). A table read whole (no key) is one range with neither
-// bound.
-type keyRange struct {
-	Table int      `json:"t"`
-	Lo    []string `json:"lo,omitempty"`
-	Hi    []string `json:"hi,omitempty"`
-	After []string `json:"after,omitempty"`
-	Done  bool     `json:"done,omitempty"`
-}
-
-// holds reports whether key lies in the range of table index ti.
-func (r *keyRange) holds(ti int, key []string, order capture.KeyOrder) bool {
-	if r.Table != ti {
-		return false
-	}
-	if key == nil {
-		return r.Lo == nil && r.Hi == nil
-	}
-	return (r.Lo == nil || order.Compare(key, r.Lo) > 0) && (r.Hi == nil || order.Compare(key, r.Hi) <= 0)
-}
-
-// rangeSet is every key range of a parallel snapshot, each table's in key
-// order: together they hold every key of the snapshot's tables once.
-type rangeSet []keyRange
-
-// splitRanges returns the ranges of table index ti cut at bounds
-// (splitBounds): one range when there is none.
-func splitRanges(ti int, bounds [][]string) []keyRange {
-	rs := make([]keyRange, 0, len(bounds)+1)
-	var lo []string
-	for _, b := range bounds {
-		rs = append(rs, keyRange{Table: ti, Lo: lo, Hi: b, After: lo})
-		lo = b
-	}
-	return append(rs, keyRange{Table: ti, Lo: lo, After: lo})
-}
-
-// find returns the index of the range holding the row (ti, key), -1 when
-// none does.
-func (rs rangeSet) find(ti int, key []string, order capture.KeyOrder) int {
-	for i := range rs {
-		if rs[i].holds(ti, key, order) {
-			return i
-		}
-	}
-	return -1
-}
-
-// unread reports whether the row (ti, key) is not read yet: its range is
-// not done and the key lies after the range's cursor. g is the range's
-// index.
-func (rs rangeSet) unread(ti int, key []string, order capture.KeyOrder) (g int, ok bool) {
-	g = rs.find(ti, key, order)
-	if g < 0 {
-		return g, false
-	}
-	r := &rs[g]
-	return g, !r.Done && (r.After == nil || (key != nil && order.Compare(key, r.After) > 0))
 }

@@ -52,20 +52,19 @@ type catchUp struct {
 	tables []string
 	cursor region // rows it covers are not read yet (At unused)
 	stop   binlogPos
-	// ranges, when set, are a parallel snapshot's key ranges (parallel.go),
-	// which replace cursor: the rows not read yet are those after a
-	// range's cursor, and the scan asks for them range by range.
-	ranges rangeSet
+	// unreadIn, when set, replaces cursor for a parallel snapshot
+	// (parallel.go): it says whether the row (table index, key) is after
+	// its key range's cursor. The scan then asks for the rows by range
+	// (pendingRows.between), on several workers at once.
+	unreadIn func(ti int, key []string, order capture.KeyOrder) bool
 }
 
-// unread reports whether the row (table index ti, key) is not read yet,
-// and the group the scan asks for it by: the table index, or in a
-// parallel snapshot the index of the row's key range.
-func (c *catchUp) unread(ti int, key []string, order capture.KeyOrder) (group int, ok bool) {
-	if c.ranges != nil {
-		return c.ranges.unread(ti, key, order)
+// unread reports whether the row (table index ti, key) is not read yet.
+func (c *catchUp) unread(ti int, key []string, order capture.KeyOrder) bool {
+	if c.unreadIn != nil {
+		return c.unreadIn(ti, key, order)
 	}
-	return ti, c.cursor.Covers(ti, key, order)
+	return c.cursor.Covers(ti, key, order)
 }
 
 // errBarrier ends a binlog dump when the read-ahead reaches the snapshot's
@@ -109,15 +108,14 @@ func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
 	if key == nil {
 		return
 	}
-	g, unread := p.c.unread(ti, key, t.keyKinds())
-	if !unread || p.rows.Has(g, key) {
+	if !p.c.unread(ti, key, t.keyKinds()) || p.rows.Has(ti, key) {
 		return
 	}
 	r := &originRow{key: key, keyRow: ev.KeyRow, schema: ev.Table}
 	if ev.Op != change.OpCreate {
 		r.before = ev.Before
 	}
-	p.rows.Record(g, key, r)
+	p.rows.Record(ti, key, r)
 }
 
 // count returns the number of rows remembered.
@@ -125,15 +123,27 @@ func (p *pendingRows) count() int {
 	return p.rows.Count()
 }
 
-// upTo returns the remembered rows of group g (catchUp.unread: the table
-// index, or a parallel snapshot's range index) with keys before key (all of
-// them when key is nil) not handed out yet, and whether the row with key
-// itself is one (the scan then leaves its image at C out).
-func (p *pendingRows) upTo(g int, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
+// upTo returns the remembered rows of table index ti with keys before key
+// (all of them when key is nil) not handed out yet, and whether the row with
+// key itself is one (the scan then leaves its image at C out).
+func (p *pendingRows) upTo(ti int, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
 	if p == nil {
 		return nil, nil
 	}
-	rows, same, _ = p.rows.UpTo(g, key, kinds)
+	rows, same, _ = p.rows.UpTo(ti, key, kinds)
+	return rows, same
+}
+
+// between is upTo for the workers of a parallel snapshot, each in its own
+// key range: the remembered rows of table index ti with keys after after
+// (nil: from the first) and before key (nil: all the rest), and the row
+// with key itself. It hands nothing out, so that the workers may ask at
+// once; sort must have run.
+func (p *pendingRows) between(ti int, after, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
+	if p == nil {
+		return nil, nil
+	}
+	rows, same, _ = p.rows.Between(ti, after, key, kinds)
 	return rows, same
 }
 
