@@ -48,6 +48,9 @@ type snapshotRun struct {
 	// workers are the further connections of a parallel snapshot
 	// (snapshot.max.threads), each in a transaction at the coordinate at.
 	workers []*client.Conn
+	// par is set when the snapshot reads in parallel: where its ranges
+	// stand (a fresh one's is empty).
+	par *capture.ParState
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -111,7 +114,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	lock := st.cfg.snapshotLocks()
 	var workers []*client.Conn
-	if n := st.cfg.SnapshotThreads; n > 1 {
+	if n := st.cfg.Capture.Threads; n > 1 {
 		if workers, err = openWorkers(ctx, st.cfg, n-1); err != nil {
 			return err
 		}
@@ -228,6 +231,12 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			run.startCount = cp.Index
 		}
 		run.startAfter = key
+		if run.state.Par != nil {
+			// A parallel snapshot: every range resumes after its cursor,
+			// the checkpoint row's after the row (parallel.go).
+			par := run.state.Par.ResumeAt(key, cp.Index)
+			run.par, run.state.Par = &par, nil
+		}
 		switch {
 		case len(run.state.Regions) > 1:
 			// A checkpoint of an earlier version, whose stream drops the
@@ -238,10 +247,19 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			// The binlog from the origin to this snapshot's coordinate
 			// is read first (resume.go).
 			run.catchUp = &catchUp{origin: run.state.Restart, tables: run.state.Tables, cursor: region{Table: ti, After: key}, stop: at.binlogPos}
+			if run.par != nil {
+				run.catchUp.unreadIn = parUnread(*run.par)
+			}
 			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "origin", run.state.Restart.String(), "at", at.String())
 		default:
 			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
 		}
+	}
+	if run.par == nil && run.fresh && workers != nil {
+		run.par = &capture.ParState{}
+	}
+	if run.par == nil && workers != nil {
+		st.log.Info("snapshot.max.threads: the snapshot resumes where one connection left it, and goes on on one")
 	}
 	st.snap = run
 	return nil
@@ -295,10 +313,16 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
 		return st.send(ctx, item{Ev: ev, Size: size})
 	}}
-	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
-		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
-	if err := b.Run(ctx, &snapScan{st: st, run: run, tabs: tabs}); err != nil {
-		return nil, err
+	if run.par != nil {
+		if err := st.runParallel(ctx, run, e, tabs); err != nil {
+			return nil, err
+		}
+	} else {
+		b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
+			StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
+		if err := b.Run(ctx, &snapScan{st: st, run: run, tabs: tabs}); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
@@ -360,6 +384,29 @@ func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked 
 		}
 	}
 	return nil
+}
+
+// readEvent returns the "r" event of row, a row of t read at run's
+// coordinate with key keyJSON, as of the table's time ts; boxes holds the
+// boxed source values of the goroutine that reads it. Pos.Index and
+// Pos.State are the caller's.
+func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, boxes *srcBoxes, row change.Row, keyJSON json.RawMessage) *change.Event {
+	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+	keyRow := t.keyRow(nil, row) // before finish maps the row's values
+	return &change.Event{
+		Op:           change.OpRead,
+		Table:        t.Schema,
+		KeyRow:       keyRow,
+		After:        t.finish(row),
+		Source:       si.blockFrom(st.cfg, boxes),
+		SourceSchema: st.src,
+		Commit:       run.ts,
+		Pos: change.Position{
+			Snapshot: true,
+			Table:    t.name(),
+			Key:      keyJSON,
+		},
+	}
 }
 
 var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
@@ -492,24 +539,8 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		}
 		*count++
 		pushed = true
-		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
-		keyRow := t.keyRow(nil, row) // before finish maps the row's values
-		ev := &change.Event{
-			Op:           change.OpRead,
-			Table:        t.Schema,
-			KeyRow:       keyRow,
-			After:        t.finish(row),
-			Source:       si.blockFrom(st.cfg, &st.snapBoxes),
-			SourceSchema: st.src,
-			Commit:       run.ts,
-			Pos: change.Position{
-				Snapshot: true,
-				Table:    t.name(),
-				Key:      keyJSON,
-				Index:    *count,
-				State:    run.stateJSON,
-			},
-		}
+		ev := st.readEvent(run, t, run.tableTS, &st.snapBoxes, row, keyJSON)
+		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
 		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)
 	if err != nil {

@@ -66,7 +66,6 @@ var ConfigKeys = []string{
 	"snapshot.mode",
 	"snapshot.locking.mode",
 	"snapshot.fetch.size",
-	"snapshot.max.threads",
 	"incremental.snapshot.chunk.size",
 	"include.schema.changes",
 	"schema.history.internal.store.only.captured.tables.ddl",
@@ -192,9 +191,6 @@ type Config struct {
 	SnapshotMode      string // initial, initial_only, no_data, never, when_needed
 	SnapshotLocking   string // minimal, none
 	SnapshotFetchSize int
-	// SnapshotThreads is snapshot.max.threads: the connections a snapshot
-	// reads on (parallel.go).
-	SnapshotThreads int
 	// IncChunkSize is incremental.snapshot.chunk.size: the rows an
 	// incremental snapshot reads per chunk (incremental.go).
 	IncChunkSize int
@@ -308,7 +304,6 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	*errs = append(*errs, cerrs...)
 	c.SnapshotLocking = parseLocking(&c, m["snapshot.locking.mode"], p.Bad) // binlogkeys.go
 	c.SnapshotFetchSize = int(p.IntIn("snapshot.fetch.size", 10240, 1, 10_000_000))
-	c.SnapshotThreads = int(p.IntIn("snapshot.max.threads", 1, 1, 64))
 	c.IncChunkSize = int(p.IntIn("incremental.snapshot.chunk.size", capture.DefaultChunkSize, 1, 1_000_000))
 	c.IncludeSchemaChanges = p.Bool("include.schema.changes", true)
 	c.SchemaOnlyCapturedTables = p.Bool("schema.history.internal.store.only.captured.tables.ddl", false)

@@ -37,8 +37,6 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		cd.SkippedOperations("Connector", 7),
 		{Name: "snapshot.fetch.size", Type: cd.Int, Default: cd.Def("10240"), Importance: cd.Medium, Group: "Connector", Order: 11, Width: cd.WidthMedium, Display: "Snapshot fetch size",
 			Doc: "The number of rows a snapshot reads per chunk."},
-		{Name: "snapshot.max.threads", Type: cd.Int, Default: cd.Def("1"), Importance: cd.Medium, Group: "Connector", Order: 12, Width: cd.WidthShort, Display: "Snapshot maximum threads",
-			Doc: "The number of connections the initial snapshot reads on, all in transactions at one binlog coordinate, started under the global read lock snapshot.locking.mode takes (minimal, extended); with none, MariaDB checks their binlog_snapshot_file/position and reads on one connection when they differ. Tables are read side by side, and a large table in key ranges."},
 		{Name: "incremental.snapshot.chunk.size", Type: cd.Int, Default: cd.Def("1024"), Importance: cd.Medium, Group: "Connector", Order: 56, Width: cd.WidthMedium, Display: "Incremental snapshot chunk size",
 			Doc: "The maximum size of chunk (number of documents/rows) for incremental snapshotting"},
 		{Name: "decimal.handling.mode", Type: cd.String, Default: cd.Def("precise"), Importance: cd.Medium, Group: "Connector", Order: 40, Width: cd.WidthShort, Display: "Decimal Handling",

@@ -54,3 +54,39 @@ func TestPendingRowsByRange(t *testing.T) {
 		}
 	}
 }
+
+// TestParUnread: a resumed parallel snapshot's read-ahead keeps the rows of
+// the tables not begun, and in the tables begun those after their range's
+// cursor; a done range and a done table (before Next, without ranges) keep
+// none. Ranges may come in any order.
+func TestParUnread(t *testing.T) {
+	num := capture.KeyOrder{capture.Numeric}
+	par := capture.ParState{Next: 3, Ranges: []capture.ParRange{
+		{Table: 1, Part: 2, Last: true, After: []string{"250"}},
+		{Table: 1, Part: 0, Hi: []string{"100"}, After: []string{"50"}},
+		{Table: 1, Part: 1, Hi: []string{"200"}, After: []string{"200"}, Done: true},
+		{Table: 2, Last: true},
+	}}
+	unread := parUnread(par)
+	for _, c := range []struct {
+		ti   int
+		key  string
+		want bool
+	}{
+		{0, "1", false}, // table 0 is done
+		{1, "50", false},
+		{1, "51", true},
+		{1, "100", true},
+		{1, "101", false}, // range 1 is done
+		{1, "200", false},
+		{1, "201", false},
+		{1, "251", true},
+		{2, "1", true},
+		{3, "1", true}, // not begun
+		{9, "1", true},
+	} {
+		if got := unread(c.ti, []string{c.key}, num); got != c.want {
+			t.Errorf("unread(%d, %s) = %v, want %v", c.ti, c.key, got, c.want)
+		}
+	}
+}

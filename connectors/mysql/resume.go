@@ -202,29 +202,35 @@ func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *capture.E
 		if r.before == nil {
 			continue
 		}
-		keyJSON, _ := json.Marshal(r.key)
 		*count++
-		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
-		ev := &change.Event{
-			Op:           change.OpRead,
-			Table:        r.schema, // the image's columns (t's unless a DDL came between)
-			KeyRow:       r.keyRow,
-			After:        r.before,
-			Source:       si.block(st.cfg),
-			SourceSchema: st.src,
-			Commit:       run.ts,
-			Pos: change.Position{
-				Snapshot: true,
-				Table:    t.name(),
-				Key:      keyJSON,
-				Index:    *count,
-				State:    run.stateJSON,
-			},
-		}
+		ev := st.originEvent(run, t, run.tableTS, r)
+		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
 		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: eventHeap + valueHeap*len(r.before)}); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// originEvent returns the "r" event of r, a row of t as it was at the
+// origin, as of the table's time ts. Pos.Index and Pos.State are the
+// caller's.
+func (st *Stream) originEvent(run *snapshotRun, t *tableInfo, ts time.Time, r *originRow) *change.Event {
+	keyJSON, _ := json.Marshal(r.key)
+	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+	return &change.Event{
+		Op:           change.OpRead,
+		Table:        r.schema, // the image's columns (t's unless a DDL came between)
+		KeyRow:       r.keyRow,
+		After:        r.before,
+		Source:       si.block(st.cfg),
+		SourceSchema: st.src,
+		Commit:       run.ts,
+		Pos: change.Position{
+			Snapshot: true,
+			Table:    t.name(),
+			Key:      keyJSON,
+		},
+	}
 }
