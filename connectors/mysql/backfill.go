@@ -210,6 +210,9 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
 			run.state.Restart = at
 			run.state.Regions = []region{{Table: 0, Mark: regionMark{At: at.binlogPos}}}
+			if workers != nil {
+				run.par = &capture.ParState{}
+			}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil

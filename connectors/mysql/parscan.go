@@ -78,6 +78,7 @@ type parScan struct {
 // parTable is how a table is read, settled once by the first worker that
 // plans or reads it.
 type parTable struct {
+	gone sync.Once // logs that the table is gone, once
 	once sync.Once
 	sel  tableSelect
 	ts   time.Time // source.ts_ms of its rows: when its reading began
@@ -91,7 +92,9 @@ func newParScan(st *Stream, run *snapshotRun, tabs []*tableInfo) *parScan {
 func (s *parScan) Table(ti int) (string, int, bool) {
 	t := s.tabs[ti]
 	if t == nil {
-		s.st.log.Warn("table to snapshot no longer exists; skipped", "table", s.run.state.Tables[ti])
+		s.prep[ti].gone.Do(func() {
+			s.st.log.Warn("table to snapshot no longer exists; skipped", "table", s.run.state.Tables[ti])
+		})
 		return "", 0, false
 	}
 	return t.name(), len(t.Key), true
