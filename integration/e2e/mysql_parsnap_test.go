@@ -104,7 +104,11 @@ func TestMariaDBParallelSnapshotCrashExactlyOnce(t *testing.T) {
 
 	kills := 0
 	var moments []string
+	parRuns := 0 // daemons whose snapshot read in parallel
 	restart := func(how string) {
+		if strings.Contains(d.logs.String(), "snapshot reads in parallel") {
+			parRuns++
+		}
 		if how == "SIGTERM" {
 			d.term(t)
 		} else {
@@ -137,8 +141,14 @@ func TestMariaDBParallelSnapshotCrashExactlyOnce(t *testing.T) {
 		}
 	}
 	waitFor("snapshot end", func() bool { return snapSeen.Load() >= snapTotal }, 180*time.Second)
-	if !strings.Contains(d.logs.String(), "snapshot reads in parallel") {
-		t.Errorf("the resumed snapshot did not read in parallel:\n%s", tail(d.logs.String(), 30))
+	// The consumer may lag behind what is committed: the last kills may
+	// come after the snapshot ended. The first run and one resumed run at
+	// least must have read in parallel.
+	if strings.Contains(d.logs.String(), "snapshot reads in parallel") {
+		parRuns++
+	}
+	if parRuns < 2 {
+		t.Errorf("%d runs read in parallel, want the first and a resumed one:\n%s", parRuns, tail(d.logs.String(), 30))
 	}
 
 	// 5. During a 100k-row source transaction: part of it arrived.
@@ -189,8 +199,8 @@ func TestMariaDBParallelSnapshotCrashExactlyOnce(t *testing.T) {
 	h.mu.Lock()
 	ops := h.ops
 	h.mu.Unlock()
-	t.Logf("MariaDB parallel snapshot crash test: %d SIGKILLs + 1 SIGTERM (%s); writer committed %d changes; %d records read: %v",
-		kills, strings.Join(moments, "; "), ops, c.count(), stats)
+	t.Logf("MariaDB parallel snapshot crash test: %d SIGKILLs + 1 SIGTERM (%s); %d runs read in parallel; writer committed %d changes; %d records read: %v",
+		kills, strings.Join(moments, "; "), parRuns, ops, c.count(), stats)
 	for _, p := range problems {
 		t.Error(p)
 	}
