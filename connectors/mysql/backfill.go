@@ -412,6 +412,20 @@ func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, boxes 
 	}
 }
 
+// chunkError is the error of reading a snapshot chunk of t: the context's
+// when it ended, a decode or failed-event error as it is, else a ConnError.
+func chunkError(ctx context.Context, t *tableInfo, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var de *DecodeError
+	var fe *captureopts.FailedEventError
+	if errors.As(err, &de) || errors.As(err, &fe) {
+		return err
+	}
+	return &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+}
+
 var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
 // keyLiteral renders a key value's text form as an SQL literal for key
@@ -547,15 +561,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)
 	if err != nil {
-		if ctx.Err() != nil {
-			return 0, nil, ctx.Err()
-		}
-		var de *DecodeError
-		var fe *captureopts.FailedEventError
-		if errors.As(err, &de) || errors.As(err, &fe) {
-			return 0, nil, err
-		}
-		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+		return 0, nil, chunkError(ctx, t, err)
 	}
 	if pushed {
 		e.EndChunk()

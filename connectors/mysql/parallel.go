@@ -126,15 +126,7 @@ func splitBounds(q *client.Conn, t *tableInfo, n int, rows int64) ([][]string, e
 	if len(t.Key) == 0 || n < 2 || rows < int64(n) {
 		return nil, nil
 	}
-	cols := make([]string, len(t.Key))
-	by := make([]string, len(t.Key))
-	for i, k := range t.Key {
-		cols[i] = quoteIdent(t.Meta[k].Name)
-		by[i] = cols[i]
-		if stringType(t.Meta[k].Type) {
-			by[i] = "BINARY " + cols[i]
-		}
-	}
+	cols, by := keyColumns(t)
 	var bounds [][]string
 	for k := 1; k < n; k++ {
 		off := int64(k) * rows / int64(n)
@@ -164,4 +156,19 @@ func splitBounds(q *client.Conn, t *tableInfo, n int, rows int64) ([][]string, e
 		bounds = append(bounds, key)
 	}
 	return bounds, nil
+}
+
+// keyColumns returns t's chunk key columns, quoted, and what chunkQuery
+// orders them by (string columns as BINARY).
+func keyColumns(t *tableInfo) (cols, by []string) {
+	cols = make([]string, len(t.Key))
+	by = make([]string, len(t.Key))
+	for i, k := range t.Key {
+		cols[i] = quoteIdent(t.Meta[k].Name)
+		by[i] = cols[i]
+		if stringType(t.Meta[k].Type) {
+			by[i] = "BINARY " + cols[i]
+		}
+	}
+	return cols, by
 }

@@ -12,7 +12,6 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
-	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -222,15 +221,10 @@ func (w *parWorker) Chunk(ctx context.Context, ti int, after, upTo []string, lim
 		return row(st.readEvent(run, t, p.ts, &w.boxes, r, keyJSON), key, size)
 	}, nil)
 	if err != nil {
-		if ctx.Err() != nil {
-			return 0, nil, ctx.Err()
+		if errors.Is(err, context.Canceled) {
+			return 0, nil, err // the snapshot's context, from the queue
 		}
-		var de *DecodeError
-		var fe *captureopts.FailedEventError
-		if errors.As(err, &de) || errors.As(err, &fe) || errors.Is(err, context.Canceled) {
-			return 0, nil, err
-		}
-		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+		return 0, nil, chunkError(ctx, t, err)
 	}
 	if run.origin != nil && p.sel.chunked && n < limit {
 		// The range's end: the rows after its last that were at the origin.
