@@ -180,7 +180,7 @@ func TestPostgresParallelCrashExactlyOnce(t *testing.T) {
 		mustExec(t, pg, fmt.Sprintf("INSERT INTO %s.%s SELECT g, md5(g::text) FROM generate_series(1, %d) g", prefix, name, n))
 	}
 
-	var snapSeen atomic.Int64
+	var snapSeen, bigSeen atomic.Int64
 	var snapDone atomic.Bool
 	topic := prefix + "." + table
 	topics := []string{topic}
@@ -189,6 +189,9 @@ func TestPostgresParallelCrashExactlyOnce(t *testing.T) {
 	}
 	deleteTopicsAfter(t, topics...)
 	c := newConsumerOpts(t, []kgo.Opt{kgo.SeedBrokers(brokers...)}, func(r record) {
+		if bytes.Contains(r.Value, []byte(`"pad":"big"`)) {
+			bigSeen.Add(1)
+		}
 		if bytes.Contains(r.Value, []byte(`"op":"r"`)) {
 			snapSeen.Add(1)
 			if bytes.Contains(r.Value, []byte(`"snapshot":"last"`)) {
@@ -249,11 +252,22 @@ func TestPostgresParallelCrashExactlyOnce(t *testing.T) {
 			t.Fatalf("the snapshot did not end\n%s", tail(d.logs.String(), 40))
 		}
 	}
-	// One more kill while the writer's changes stream.
-	time.Sleep(500 * time.Millisecond)
-	d.kill()
-	kills++
-	d = startDaemon(t, dataDir)
+	// One more kill during a 100k-row source transaction (the checker
+	// expects its rows), and one while the writer's changes stream.
+	mustExec(t, pg, fmt.Sprintf("INSERT INTO %s SELECT g, 0, 'big' FROM generate_series(%d, %d) g",
+		table, crashBigTxFirstID, crashBigTxFirstID+crashBigTxRows-1))
+	for deadline := time.Now().Add(2 * time.Minute); bigSeen.Load() < 10_000; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the big transaction did not arrive\n%s", tail(d.logs.String(), 40))
+		}
+	}
+	for _, pause := range []time.Duration{0, 700 * time.Millisecond} {
+		time.Sleep(pause)
+		d.kill()
+		kills++
+		t.Logf("SIGKILL #%d after the snapshot (big-tx rows %d)", kills, bigSeen.Load())
+		d = startDaemon(t, dataDir)
+	}
 	time.Sleep(time.Second)
 	close(stop)
 	wg.Wait()
