@@ -63,9 +63,10 @@ type snapshotRun struct {
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
-	startAfter []string // resume after this key; nil = from the table's start
-	startCount int64    // rows of the start table already read
-	fresh      bool     // a new snapshot: its first row is marked "first"
+	startAfter []string         // resume after this key; nil = from the table's start
+	startCount int64            // rows of the start table already read
+	par        capture.ParState // where a parallel snapshot starts (parallel.go)
+	fresh      bool             // a new snapshot: its first row is marked "first"
 	ts         time.Time
 	txid       int64
 }
@@ -104,7 +105,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 	if err != nil {
 		return &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
 	}
-	run := &snapshotRun{q: q, ts: ts, txid: txid}
+	run := &snapshotRun{q: q, ts: ts, txid: txid, par: capture.ParState{Cur: -1}}
 	snapOnly := !st.cfg.Capture.Policy.Stream
 	cp := plan.cp
 
@@ -138,6 +139,11 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 			return err
 		}
 		run.startTable, run.startAfter, run.startCount = cur.Table, cur.After, cur.Rows
+		if st.parallel(run) {
+			if run.par, err = parResume(&run.state, cp, cur); err != nil {
+				return err
+			}
+		}
 		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
 	}
 	run.state.Schemas = st.versions
@@ -184,6 +190,9 @@ func snapshotOrder(names []string, include []*regexp.Regexp) []string {
 // state streaming needs.
 func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	run := st.snap
+	if st.parallel(run) {
+		return st.runParallel(ctx)
+	}
 	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
 		return st.send(ctx, item{Ev: ev, Size: size})
 	}}
