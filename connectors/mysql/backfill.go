@@ -234,11 +234,17 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			run.startCount = cp.Index
 		}
 		run.startAfter = key
-		if run.state.Par != nil {
+		switch {
+		case run.state.Par != nil:
 			// A parallel snapshot: every range resumes after its cursor,
 			// the checkpoint row's after the row (parallel.go).
 			par := run.state.Par.ResumeAt(key, cp.Index)
 			run.par, run.state.Par = &par, nil
+		case workers != nil:
+			// A sequential one goes on in parallel: its table in progress
+			// as one range.
+			run.par = &capture.ParState{Next: ti + 1, Cur: -1, Ranges: []capture.ParRange{
+				{Table: ti, Last: true, After: key, Rows: run.startCount}}}
 		}
 		switch {
 		case len(run.state.Regions) > 1:
@@ -260,9 +266,6 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	if run.par == nil && run.fresh && workers != nil {
 		run.par = &capture.ParState{}
-	}
-	if run.par == nil && workers != nil {
-		st.log.Info("snapshot.max.threads: the snapshot resumes where one connection left it, and goes on on one")
 	}
 	st.snap = run
 	return nil

@@ -208,6 +208,15 @@ func TestIntegrationSplitBounds(t *testing.T) {
 // at its origin once, as it was then, marks its first and last rows, and
 // then streams every change once, in commit order.
 func TestIntegrationParallelSnapshotResume(t *testing.T) {
+	for _, firstThreads := range []string{"4", "1"} {
+		t.Run("first run threads="+firstThreads, func(t *testing.T) { parallelResume(t, firstThreads) })
+	}
+}
+
+// parallelResume is TestIntegrationParallelSnapshotResume whose first run
+// reads on firstThreads connections (1: a sequential checkpoint resumed in
+// parallel, its table in progress as one range).
+func parallelResume(t *testing.T, firstThreads string) {
 	e := newMyEnv(t, "parres")
 	e.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT)",
 		"INSERT INTO t SELECT seq, 0 FROM seq_1_to_2000",
@@ -216,7 +225,7 @@ func TestIntegrationParallelSnapshotResume(t *testing.T) {
 		"INSERT INTO u SELECT seq, 0 FROM seq_1_to_30",
 		"CREATE TABLE w (k VARCHAR(10) PRIMARY KEY, v INT)",
 		"INSERT INTO w VALUES ('B', 0), ('a', 0), ('c', 0)")
-	cfg := e.config(map[string]string{"snapshot.fetch.size": "50", "snapshot.max.threads": "4"})
+	cfg := e.config(map[string]string{"snapshot.fetch.size": "50", "snapshot.max.threads": firstThreads})
 	st := e.open(cfg, nil, Knobs{QueueEvents: 8})
 	first := next(t, st, 700)
 	cp := first[len(first)-1].Pos
@@ -225,18 +234,19 @@ func TestIntegrationParallelSnapshotResume(t *testing.T) {
 		t.Errorf("first row marked %v", first[0].Source[srcSnapshotIdx])
 	}
 	var state cpState
-	if err := json.Unmarshal(cp.State, &state); err != nil || state.Par == nil {
+	if err := json.Unmarshal(cp.State, &state); err != nil || (state.Par == nil) != (firstThreads == "1") {
 		t.Fatalf("checkpoint state %s: %v", cp.State, err)
 	}
 	parts := 0
-	for _, r := range state.Par.Ranges {
-		if r.Table == 0 {
+	for i := 0; state.Par != nil && i < len(state.Par.Ranges); i++ {
+		if state.Par.Ranges[i].Table == 0 {
 			parts++
 		}
 	}
-	if parts < 2 {
+	if parts < 2 && firstThreads != "1" {
 		t.Errorf("table t read in %d ranges, want it split: %s", parts, cp.State)
 	}
+	cfg = e.config(map[string]string{"snapshot.fetch.size": "50", "snapshot.max.threads": "4"})
 	e.exec("UPDATE t SET v = 1 WHERE id % 100 = 0",
 		"DELETE FROM t WHERE id IN (1001, 1999)",
 		"INSERT INTO t VALUES (2001, 1)",
@@ -269,6 +279,9 @@ func TestIntegrationParallelSnapshotResume(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s read %d times", k, n)
 		}
+	}
+	if !strings.Contains(string(evs[len(evs)-25].Pos.State), `"par"`) {
+		t.Errorf("the resumed snapshot did not read in parallel: %s", evs[len(evs)-25].Pos.State)
 	}
 	stream := evs[len(evs)-24:]
 	for i, ev := range stream {
