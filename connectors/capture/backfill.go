@@ -107,6 +107,52 @@ func (p *Pending[R]) UpTo(table int, key []string, order KeyOrder) (rows []R, sa
 	return rows, same, ok
 }
 
+// Sort puts the rows held of every table in key order (order gives each
+// table's), once the read-ahead is done, so that Between may be called by
+// several goroutines at once.
+func (p *Pending[R]) Sort(order func(table int) KeyOrder) {
+	if p == nil {
+		return
+	}
+	for ti, t := range p.tables {
+		o := order(ti)
+		slices.SortFunc(t.rows, func(a, b pendingRow[R]) int { return o.Compare(a.key, b.key) })
+		t.sorted = true
+	}
+}
+
+// Between is UpTo for the workers of a parallel snapshot, each reading its
+// own key range: the rows held of table index table with keys after after
+// (nil: from the first) and before key (nil: all the rest), in key order,
+// and the row with key itself (ok). It hands nothing out, so a worker asks
+// with after = the last key it asked for; Sort must have run.
+func (p *Pending[R]) Between(table int, after, key []string, order KeyOrder) (rows []R, same R, ok bool) {
+	if p == nil {
+		return nil, same, false
+	}
+	t := p.tables[table]
+	if t == nil {
+		return nil, same, false
+	}
+	s := t.rows
+	i := 0
+	if after != nil {
+		i, _ = slices.BinarySearchFunc(s, after, func(r pendingRow[R], k []string) int { return order.Compare(r.key, k) })
+		if i < len(s) && order.Compare(s[i].key, after) == 0 {
+			i++
+		}
+	}
+	j := i
+	for j < len(s) && (key == nil || order.Compare(s[j].key, key) < 0) {
+		rows = append(rows, s[j].row)
+		j++
+	}
+	if key != nil && j < len(s) && order.Compare(s[j].key, key) == 0 {
+		same, ok = s[j].row, true
+	}
+	return rows, same, ok
+}
+
 // TouchKey is the key of the row (table index table, key) in a set of
 // rows: each column's length, then its text, so that no two keys meet.
 func TouchKey(table int, key []string) string {

@@ -67,6 +67,45 @@ func TestPending(t *testing.T) {
 	}
 }
 
+// TestPendingBetween: the workers of a resumed parallel snapshot each ask
+// for the rows held in their own key range, in key order (numeric), row by
+// row or for the rest of the range, in any interleaving, and get each row
+// once overall.
+func TestPendingBetween(t *testing.T) {
+	p := NewPending[string]()
+	for _, k := range []string{"100", "7", "30", "55", "9", "61"} {
+		p.Record(0, []string{k}, k)
+	}
+	p.Record(1, []string{"5"}, "t1")
+	order := KeyOrder{Numeric}
+	p.Sort(func(int) KeyOrder { return order })
+	for i, s := range []struct {
+		after, at []string
+		rows      []string
+		same      string
+	}{
+		{after: []string{"50"}, at: []string{"55"}, same: "55"}, // range (50, ...]: its first row
+		{after: nil, at: []string{"8"}, rows: []string{"7"}},    // range (.., 50]
+		{after: []string{"55"}, at: []string{"60"}},
+		{after: []string{"8"}, at: []string{"9"}, same: "9"},
+		{after: []string{"9"}, at: nil, rows: []string{"30", "55", "61", "100"}},
+		{after: []string{"100"}, at: nil},
+		{after: []string{"60"}, at: []string{"61"}, same: "61"},
+	} {
+		rows, same, ok := p.Between(0, s.after, s.at, order)
+		if !slices.Equal(rows, s.rows) || ok != (s.same != "") || same != s.same {
+			t.Errorf("step %d: Between(%v, %v) = %v, %q, %v; want %v, %q", i, s.after, s.at, rows, same, ok, s.rows, s.same)
+		}
+	}
+	if rows, _, _ := p.Between(1, nil, nil, order); !slices.Equal(rows, []string{"t1"}) {
+		t.Errorf("table 1: %v", rows)
+	}
+	var none *Pending[string]
+	if rows, _, ok := none.Between(0, nil, nil, order); rows != nil || ok {
+		t.Error("a nil Pending holds something")
+	}
+}
+
 func TestTouchKey(t *testing.T) {
 	for _, pair := range [][2]string{
 		{TouchKey(0, []string{"a", "b"}), TouchKey(0, []string{"a\x00b"})},

@@ -12,7 +12,10 @@ type SnapRow struct {
 	Ev           *change.Event
 	Table        int // index in the snapshot's table list
 	FirstInTable bool
-	Size         int // the event's memory estimate, for the queue
+	// LastInTable marks the table's last row when the Emitter is
+	// Interleaved.
+	LastInTable bool
+	Size        int // the event's memory estimate, for the queue
 }
 
 // Emitter queues snapshot rows one behind, so that the last row of a table
@@ -26,6 +29,10 @@ type Emitter struct {
 	Fresh bool
 	// Send queues a marked event for the stream.
 	Send func(ctx context.Context, ev *change.Event, size int) error
+	// Interleaved is set when the rows of several tables interleave (a
+	// parallel snapshot): a table's last row is the one marked
+	// LastInTable, not the one a row of another table follows.
+	Interleaved bool
 
 	emitted bool
 	buf     *SnapRow
@@ -35,7 +42,11 @@ type Emitter struct {
 // and holds r back.
 func (e *Emitter) Push(ctx context.Context, r *SnapRow) error {
 	if e.buf != nil {
-		if err := e.flush(ctx, e.buf.Table != r.Table, false); err != nil {
+		last := e.buf.LastInTable
+		if !e.Interleaved {
+			last = e.buf.Table != r.Table
+		}
+		if err := e.flush(ctx, last, false); err != nil {
 			return err
 		}
 	}

@@ -128,13 +128,21 @@ func BinaryOfText(s string) ([]byte, bool) {
 type Region[W any] struct {
 	Table int
 	After []string
-	Mark  W
+	// Only limits the region to table Table's keys after After and at
+	// most Hi (no bound when nil): a range of a parallel snapshot.
+	Only bool
+	Hi   []string
+	Mark W
 }
 
 // Covers reports whether (table, key) lies at or after the region's start.
 // key is nil for keyless tables, which only a region starting at the
 // table's beginning (or before the table) covers.
 func (r *Region[W]) Covers(table int, key []string, order KeyOrder) bool {
+	if r.Only {
+		return table == r.Table && (r.After == nil || key != nil && order.Compare(key, r.After) > 0) &&
+			(r.Hi == nil || key != nil && order.Compare(key, r.Hi) <= 0)
+	}
 	if table != r.Table {
 		return table > r.Table
 	}
@@ -171,12 +179,14 @@ func SkipStreamed[W any](regions []Region[W], table int, key []string, order Key
 type regionHead struct {
 	Table int      `json:"table"`
 	After []string `json:"after,omitempty"`
+	Only  bool     `json:"only,omitempty"`
+	Hi    []string `json:"hi,omitempty"`
 }
 
 // MarshalJSON writes the region as one object: "table", "after" (left out
 // when empty), then Mark's fields.
 func (r Region[W]) MarshalJSON() ([]byte, error) {
-	head, err := json.Marshal(regionHead{Table: r.Table, After: r.After})
+	head, err := json.Marshal(regionHead{Table: r.Table, After: r.After, Only: r.Only, Hi: r.Hi})
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +217,6 @@ func (r *Region[W]) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &mark); err != nil {
 		return err
 	}
-	*r = Region[W]{Table: head.Table, After: head.After, Mark: mark}
+	*r = Region[W]{Table: head.Table, After: head.After, Only: head.Only, Hi: head.Hi, Mark: mark}
 	return nil
 }

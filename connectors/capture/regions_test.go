@@ -118,6 +118,53 @@ func TestFindRegion(t *testing.T) {
 	}
 }
 
+// TestFindRangeRegion checks the regions of a resumed parallel snapshot:
+// a range region (Only) covers its table's keys in (After, Hi] and nothing
+// else, so the rows around it stay with the regions before.
+func TestFindRangeRegion(t *testing.T) {
+	order := KeyOrder{Numeric}
+	regions := []Region[mark]{
+		{Table: 0, Mark: mark{100}},
+		{Table: 1, Only: true, After: []string{"10"}, Hi: []string{"50"}, Mark: mark{200}},
+		{Table: 1, Only: true, After: []string{"70"}, Mark: mark{300}},
+		{Table: 3, Mark: mark{400}},
+	}
+	for _, tc := range []struct {
+		table int
+		key   []string
+		want  int
+	}{
+		{1, []string{"10"}, 0},
+		{1, []string{"11"}, 1},
+		{1, []string{"50"}, 1},
+		{1, []string{"51"}, 0},
+		{1, []string{"70"}, 0},
+		{1, []string{"1000"}, 2},
+		{1, nil, 0},
+		{2, []string{"1000"}, 0}, // not after the unbounded range
+		{3, []string{"1"}, 3},
+	} {
+		r := Find(regions, tc.table, tc.key, order)
+		got := -1
+		for i := range regions {
+			if r == &regions[i] {
+				got = i
+			}
+		}
+		if got != tc.want {
+			t.Errorf("Find(%d, %v) = %d, want %d", tc.table, tc.key, got, tc.want)
+		}
+	}
+	b, err := json.Marshal(regions[1])
+	if err != nil || string(b) != `{"table":1,"after":["10"],"only":true,"hi":["50"],"below":200}` {
+		t.Errorf("JSON %s, %v", b, err)
+	}
+	var back Region[mark]
+	if err := json.Unmarshal(b, &back); err != nil || !back.Only || back.Hi[0] != "50" {
+		t.Errorf("back %+v, %v", back, err)
+	}
+}
+
 func TestSkipStreamed(t *testing.T) {
 	order := KeyOrder{Numeric}
 	regions := []Region[mark]{

@@ -61,6 +61,10 @@ const (
 	keyCBStream      = "snapshot.mode.configuration.based.start.stream"
 	keyCBSchemaError = "snapshot.mode.configuration.based.snapshot.on.schema.error"
 	keyCBDataError   = "snapshot.mode.configuration.based.snapshot.on.data.error"
+	keyThreads       = "snapshot.max.threads"
+	keyMultiplier    = "snapshot.max.threads.multiplier"
+	keyLegacyThreads = "legacy.snapshot.max.threads"
+	keyLegacyAlias   = "internal.legacy.snapshot.max.threads"
 )
 
 // Keys are the configuration keys this package reads, for the sources' key
@@ -70,6 +74,7 @@ const (
 var Keys = []string{
 	keyDelay, keyInclude, keyOverrides, keyOverrides + ".", keyFailure,
 	keyCustomName, keyCBData, keyCBSchema, keyCBStream, keyCBSchemaError, keyCBDataError,
+	keyThreads, keyMultiplier, keyLegacyThreads, keyLegacyAlias,
 }
 
 // Policy is what a start does, decided by snapshot.mode (Debezium's
@@ -111,6 +116,13 @@ type Options struct {
 	// OnFailure is event.processing.failure.handling.mode: fail, warn or
 	// skip.
 	OnFailure string
+	// Threads is snapshot.max.threads: the connections a snapshot reads
+	// on (1: one table after the other on one).
+	Threads int
+	// Parts is the number of key ranges a large table is split into when
+	// Threads > 1: Threads × snapshot.max.threads.multiplier, or 1 (whole
+	// tables side by side, none split) with legacy.snapshot.max.threads.
+	Parts int
 	// Warnings are accepted but suspicious settings, for the source's log.
 	Warnings []string
 }
@@ -234,6 +246,26 @@ func Parse(m map[string]string, mode string, f Flavor) (Options, []error) {
 	}
 	slices.Sort(o.Warnings)
 
+	o.Threads, o.Parts = 1, 1
+	threads := func(key string) int {
+		s := get(key)
+		if s == "" {
+			return 1
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxThreads {
+			bad(key, "%q is not a whole number from 1 to %d", s, MaxThreads)
+			return 1
+		}
+		return n
+	}
+	o.Threads = threads(keyThreads)
+	mult := threads(keyMultiplier)
+	legacy := boolean(keyLegacyThreads) || boolean(keyLegacyAlias)
+	if !legacy {
+		o.Parts = o.Threads * mult
+	}
+
 	switch v := strings.ToLower(get(keyFailure)); v {
 	case "", FailureFail:
 		o.OnFailure = FailureFail
@@ -246,6 +278,10 @@ func Parse(m map[string]string, mode string, f Flavor) (Options, []error) {
 	}
 	return o, errs
 }
+
+// MaxThreads bounds snapshot.max.threads and its multiplier: each thread
+// holds a database connection.
+const MaxThreads = 64
 
 var selectRE = regexp.MustCompile(`(?is)^\(?\s*(select|with|table|values)\b`)
 

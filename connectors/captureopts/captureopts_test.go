@@ -141,3 +141,30 @@ func TestFailure(t *testing.T) {
 		t.Errorf("skip: %v, log %q (want nothing at info)", err, buf.String())
 	}
 }
+
+// TestThreads checks snapshot.max.threads and the keys that shape its
+// split: the multiplier, and the legacy switch that splits no table.
+func TestThreads(t *testing.T) {
+	for _, c := range []struct {
+		m              map[string]string
+		threads, parts int
+		bad            string
+	}{
+		{m: nil, threads: 1, parts: 1},
+		{m: map[string]string{"snapshot.max.threads": "4"}, threads: 4, parts: 4},
+		{m: map[string]string{"snapshot.max.threads": "4", "snapshot.max.threads.multiplier": "3"}, threads: 4, parts: 12},
+		{m: map[string]string{"snapshot.max.threads": "4", "legacy.snapshot.max.threads": "true"}, threads: 4, parts: 1},
+		{m: map[string]string{"snapshot.max.threads": "4", "internal.legacy.snapshot.max.threads": "true"}, threads: 4, parts: 1},
+		{m: map[string]string{"snapshot.max.threads": "0"}, threads: 1, parts: 1, bad: "snapshot.max.threads"},
+		{m: map[string]string{"snapshot.max.threads": "65"}, threads: 1, parts: 1, bad: "snapshot.max.threads"},
+		{m: map[string]string{"snapshot.max.threads.multiplier": "x"}, threads: 1, parts: 1, bad: "snapshot.max.threads.multiplier"},
+	} {
+		o, errs := Parse(c.m, ModeInitial, Postgres)
+		if o.Threads != c.threads || o.Parts != c.parts {
+			t.Errorf("%v: threads %d parts %d, want %d %d", c.m, o.Threads, o.Parts, c.threads, c.parts)
+		}
+		if c.bad == "" && len(errs) > 0 || c.bad != "" && (len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), c.bad+": ")) {
+			t.Errorf("%v: problems %v, want one on %q", c.m, errs, c.bad)
+		}
+	}
+}

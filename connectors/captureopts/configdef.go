@@ -35,3 +35,22 @@ func Defs(f Flavor) []cd.Key {
 			Doc: "Comma-separated tables (" + qualified(f) + ") whose snapshot reads the SELECT in snapshot.select.statement.overrides.<table> instead of the whole table."},
 	}
 }
+
+// ThreadsDefs describe snapshot.max.threads and the keys that shape its
+// split, for a source that honours them (capture.Parallel).
+func ThreadsDefs(f Flavor) []cd.Key {
+	o := 0
+	if f == Binlog {
+		o = 1
+	}
+	return []cd.Key{
+		{Name: keyThreads, Type: cd.Int, Default: cd.Def("1"), Importance: cd.Medium, Group: "Connector", Order: 11 + o, Width: cd.WidthShort, Display: "Snapshot maximum threads",
+			Doc: "The connections a snapshot reads on, all sharing one database snapshot: tables are read side by side, and a large table is split into key ranges read at the same time. 1 reads one table after the other."},
+		{Name: keyMultiplier, Type: cd.Int, Default: cd.Def("1"), Importance: cd.Medium, Group: "Connector", Order: 12 + o, Width: cd.WidthShort, Display: "Snapshot maximum thread multiplier",
+			Doc: "With snapshot.max.threads > 1, a large table is split into snapshot.max.threads × this many key ranges."},
+		{Name: keyLegacyThreads, Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "Connector", Order: 13 + o, Width: cd.WidthShort, Display: "Enforces using a single thread per table regardless of table size",
+			Doc: "With snapshot.max.threads > 1: true reads whole tables side by side and splits none."},
+		{Name: keyLegacyAlias, Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Low, Group: "Connector", Order: 13 + o, Width: cd.WidthShort, Display: "Enforces using a single thread per table regardless of table size",
+			Doc: "The older name of legacy.snapshot.max.threads."},
+	}
+}

@@ -45,6 +45,12 @@ type snapshotRun struct {
 	// the first change of each row not read yet.
 	catchUp *catchUp
 	origin  *pendingRows
+	// workers are the further connections of a parallel snapshot
+	// (snapshot.max.threads), each in a transaction at the coordinate at.
+	workers []*client.Conn
+	// par is set when the snapshot reads in parallel: where its ranges
+	// stand (a fresh one's is empty).
+	par *capture.ParState
 }
 
 // currentPosition reads the server's current binlog coordinate and the GTIDs
@@ -94,7 +100,7 @@ func gtidAt(q *client.Conn, p binlogPos) (string, error) {
 // beginSnapshot opens the consistent-snapshot transaction on st.q, reads
 // the binlog coordinate it is consistent with, and decides where reading
 // starts. cp is a snapshot checkpoint to resume (nil: a fresh snapshot).
-func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state *cpState, ids []change.TableID) error {
+func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state *cpState, ids []change.TableID) (err error) {
 	q := st.q
 	exec := func(op, sql string) (*gomysql.Result, error) {
 		r, err := q.Execute(sql)
@@ -107,13 +113,23 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		return err
 	}
 	lock := st.cfg.snapshotLocks()
+	var workers []*client.Conn
+	if n := st.cfg.Capture.Threads; n > 1 {
+		if workers, err = openWorkers(ctx, st.cfg, n-1); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				closeAll(workers)
+			}
+		}()
+	}
 	if lock {
 		if _, err := exec("lock tables for the snapshot position (FLUSH TABLES WITH READ LOCK)", "FLUSH TABLES WITH READ LOCK"); err != nil {
 			return err
 		}
 	}
 	var at restartPoint
-	var err error
 	if !st.info.MariaDB && lock {
 		// MySQL: read the position while writes are blocked.
 		if at, err = currentPosition(q, &st.info); err != nil {
@@ -127,21 +143,24 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	if st.info.MariaDB {
 		// The exact coordinate of this transaction's snapshot, lock or not.
-		r, err := exec("read binlog_snapshot_file/position", "SHOW STATUS LIKE 'binlog_snapshot_%'")
-		if err != nil {
+		if at.binlogPos, err = snapshotCoordinate(q); err != nil {
 			return err
 		}
-		for i := range r.Values {
-			k, _ := r.GetString(i, 0)
-			v, _ := r.GetString(i, 1)
-			switch strings.ToLower(k) {
-			case "binlog_snapshot_file":
-				at.File = v
-			case "binlog_snapshot_position":
-				n, _ := strconv.ParseUint(v, 10, 32)
-				at.Pos = uint32(n)
-			}
+	}
+	if workers != nil {
+		// The workers' transactions join this one (parallel.go).
+		var ok bool
+		if at.binlogPos, ok, err = joinSnapshot(q, workers, at.binlogPos, st.info.MariaDB, lock); err != nil {
+			_, _ = q.Execute("UNLOCK TABLES")
+			return err
 		}
+		if !ok {
+			st.log.Info("snapshot.max.threads: the snapshot connections did not start at one binlog coordinate (snapshot.locking.mode=none and writes in between, or MySQL without the lock); reading on one connection", "threads", len(workers)+1)
+			closeAll(workers)
+			workers = nil
+		}
+	}
+	if st.info.MariaDB {
 		if at.File != "" {
 			if at.GTIDs, err = gtidAt(q, at.binlogPos); err != nil {
 				return err
@@ -167,7 +186,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 	}
 	tsText, _ := r.GetString(0, 0)
 	tsf, _ := strconv.ParseFloat(tsText, 64)
-	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, ts: time.UnixMilli(int64(tsf * 1000)).UTC()}
+	run := &snapshotRun{at: at.binlogPos, gtids: at.GTIDs, ts: time.UnixMilli(int64(tsf * 1000)).UTC(), workers: workers}
 
 	if cp == nil {
 		names := make([]string, 0, len(ids))
@@ -191,6 +210,9 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			run.fresh, run.schema, run.schemaSkip = true, true, cp.Index
 			run.state.Restart = at
 			run.state.Regions = []region{{Table: 0, Mark: regionMark{At: at.binlogPos}}}
+			if workers != nil {
+				run.par = &capture.ParState{}
+			}
 			st.snap = run
 			st.log.Info("resuming snapshot at its schema records", "records_written", cp.Index, "at", at.String())
 			return nil
@@ -213,6 +235,18 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 		}
 		run.startAfter = key
 		switch {
+		case run.state.Par != nil:
+			// A parallel snapshot: every range resumes after its cursor,
+			// the checkpoint row's after the row (parallel.go).
+			par := run.state.Par.ResumeAt(key, cp.Index)
+			run.par, run.state.Par = &par, nil
+		case workers != nil:
+			// A sequential one goes on in parallel: its table in progress
+			// as one range.
+			run.par = &capture.ParState{Next: ti + 1, Cur: -1, Ranges: []capture.ParRange{
+				{Table: ti, Last: true, After: key, Rows: run.startCount}}}
+		}
+		switch {
 		case len(run.state.Regions) > 1:
 			// A checkpoint of an earlier version, whose stream drops the
 			// changes a later region's rows hold: go on that way.
@@ -222,10 +256,16 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 			// The binlog from the origin to this snapshot's coordinate
 			// is read first (resume.go).
 			run.catchUp = &catchUp{origin: run.state.Restart, tables: run.state.Tables, cursor: region{Table: ti, After: key}, stop: at.binlogPos}
+			if run.par != nil {
+				run.catchUp.unreadIn = parUnread(*run.par)
+			}
 			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "origin", run.state.Restart.String(), "at", at.String())
 		default:
 			st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "at", at.String())
 		}
+	}
+	if run.par == nil && run.fresh && workers != nil {
+		run.par = &capture.ParState{}
 	}
 	st.snap = run
 	return nil
@@ -236,6 +276,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, cp *change.Position, state 
 // state streaming starts with.
 func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	run := st.snap
+	defer closeAll(run.workers)
 	if run.catchUp != nil {
 		var err error
 		if run.origin, err = st.collectOrigin(ctx, run.catchUp); err != nil {
@@ -278,10 +319,16 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
 		return st.send(ctx, item{Ev: ev, Size: size})
 	}}
-	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
-		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
-	if err := b.Run(ctx, &snapScan{st: st, run: run, tabs: tabs}); err != nil {
-		return nil, err
+	if run.par != nil {
+		if err := st.runParallel(ctx, run, e, tabs); err != nil {
+			return nil, err
+		}
+	} else {
+		b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
+			StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
+		if err := b.Run(ctx, &snapScan{st: st, run: run, tabs: tabs}); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := st.q.Execute("COMMIT"); err != nil {
 		return nil, &ConnError{Op: "end snapshot transaction", Err: err}
@@ -345,6 +392,43 @@ func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked 
 	return nil
 }
 
+// readEvent returns the "r" event of row, a row of t read at run's
+// coordinate with key keyJSON, as of the table's time ts; boxes holds the
+// boxed source values of the goroutine that reads it. Pos.Index and
+// Pos.State are the caller's.
+func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, boxes *srcBoxes, row change.Row, keyJSON json.RawMessage) *change.Event {
+	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+	keyRow := t.keyRow(nil, row) // before finish maps the row's values
+	return &change.Event{
+		Op:           change.OpRead,
+		Table:        t.Schema,
+		KeyRow:       keyRow,
+		After:        t.finish(row),
+		Source:       si.blockFrom(st.cfg, boxes),
+		SourceSchema: st.src,
+		Commit:       run.ts,
+		Pos: change.Position{
+			Snapshot: true,
+			Table:    t.name(),
+			Key:      keyJSON,
+		},
+	}
+}
+
+// chunkError is the error of reading a snapshot chunk of t: the context's
+// when it ended, a decode or failed-event error as it is, else a ConnError.
+func chunkError(ctx context.Context, t *tableInfo, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var de *DecodeError
+	var fe *captureopts.FailedEventError
+	if errors.As(err, &de) || errors.As(err, &fe) {
+		return err
+	}
+	return &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+}
+
 var numericLiteralRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
 // keyLiteral renders a key value's text form as an SQL literal for key
@@ -370,6 +454,12 @@ func keyLiteral(m *ColumnMeta, s string) string {
 // the start), ordered by the key with string columns in byte order. A
 // keyless table is read whole.
 func chunkQuery(t *tableInfo, after []string, limit int) string {
+	return rangeChunkQuery(t, after, nil, limit)
+}
+
+// rangeChunkQuery is chunkQuery within a key range of a parallel snapshot:
+// keys at most hi (nil: no bound).
+func rangeChunkQuery(t *tableInfo, after, hi []string, limit int) string {
 	cols := make([]string, len(t.Meta))
 	for i, c := range t.Meta {
 		cols[i] = quoteIdent(c.Name)
@@ -395,6 +485,14 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 		} else {
 			sql += " WHERE (" + strings.Join(keys, ", ") + ") > (" + strings.Join(lits, ", ") + ")"
 		}
+	}
+	if hi != nil {
+		if after != nil {
+			sql += " AND "
+		} else {
+			sql += " WHERE "
+		}
+		sql += keyBound(t, "<=", hi)
 	}
 	return sql + " ORDER BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(limit)
 }
@@ -461,36 +559,12 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		}
 		*count++
 		pushed = true
-		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
-		keyRow := t.keyRow(nil, row) // before finish maps the row's values
-		ev := &change.Event{
-			Op:           change.OpRead,
-			Table:        t.Schema,
-			KeyRow:       keyRow,
-			After:        t.finish(row),
-			Source:       si.blockFrom(st.cfg, &st.snapBoxes),
-			SourceSchema: st.src,
-			Commit:       run.ts,
-			Pos: change.Position{
-				Snapshot: true,
-				Table:    t.name(),
-				Key:      keyJSON,
-				Index:    *count,
-				State:    run.stateJSON,
-			},
-		}
+		ev := st.readEvent(run, t, run.tableTS, &st.snapBoxes, row, keyJSON)
+		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
 		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)
 	if err != nil {
-		if ctx.Err() != nil {
-			return 0, nil, ctx.Err()
-		}
-		var de *DecodeError
-		var fe *captureopts.FailedEventError
-		if errors.As(err, &de) || errors.As(err, &fe) {
-			return 0, nil, err
-		}
-		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+		return 0, nil, chunkError(ctx, t, err)
 	}
 	if pushed {
 		e.EndChunk()

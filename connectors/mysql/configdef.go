@@ -118,6 +118,6 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		// Then the snapshot-mode keys (captureopts) and the column keys
 		// (connectors/columns), numbered as Connect lists them for Debezium
 		// 3.5.0's MariaDbConnector.
-		captureopts.Defs(captureopts.Binlog), columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26}),
+		captureopts.Defs(captureopts.Binlog), captureopts.ThreadsDefs(captureopts.Binlog), columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26}),
 		historySecurityDefs(), signalDefs(), incDefs())
 }

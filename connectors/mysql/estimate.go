@@ -22,18 +22,7 @@ func (s *Source) EstimateRows(ctx context.Context, table string) (int64, error) 
 		return -1, err
 	}
 	defer q.Close()
-	r, err := q.Execute("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-		quoteString(db) + " AND TABLE_NAME = " + quoteString(name))
-	if err != nil {
-		return -1, &ConnError{Op: "estimate rows of " + table, Err: err}
-	}
-	if r.RowNumber() == 0 {
-		return -1, nil
-	}
-	if null, _ := r.IsNull(0, 0); null {
-		return -1, nil
-	}
-	return r.GetInt(0, 0)
+	return estimateRows(q, db, name)
 }
 
 // SnapshotTables returns the tables the stream's snapshot reads ("db.table",

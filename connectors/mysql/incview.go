@@ -256,14 +256,8 @@ func snapshotRow(t *tableInfo, vals []gomysql.FieldValue) (r change.Row, texts [
 // MaxKey reads the greatest chunk key of t's rows satisfying cond.
 func (v *incView) MaxKey(ctx context.Context, ct *capture.Table, cond string) ([]string, error) {
 	t := ct.Schema.(*tableInfo)
-	cols := make([]string, len(t.Key))
-	order := make([]string, len(t.Key))
-	for i, c := range t.Key {
-		cols[i] = quoteIdent(t.Meta[c].Name)
-		order[i] = cols[i]
-		if stringType(t.Meta[c].Type) {
-			order[i] = "BINARY " + cols[i]
-		}
+	cols, order := keyColumns(t)
+	for i := range order {
 		order[i] += " DESC"
 	}
 	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + t.quoted()

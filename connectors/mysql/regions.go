@@ -55,6 +55,10 @@ type cpState struct {
 
 	// Sig is the signal topic's next offset to read (capture.SignalOffset).
 	Sig int64 `json:"sig,omitempty"`
+
+	// Par is a parallel snapshot's progress (snapshot.max.threads): the
+	// cursor of each key range, in the positions of its rows only.
+	Par *capture.ParState `json:"par,omitempty"`
 }
 
 // schemaVer is a table's schema version and its columns' fingerprint.

@@ -52,6 +52,19 @@ type catchUp struct {
 	tables []string
 	cursor region // rows it covers are not read yet (At unused)
 	stop   binlogPos
+	// unreadIn, when set, replaces cursor for a parallel snapshot
+	// (parallel.go): it says whether the row (table index, key) is after
+	// its key range's cursor. The scan then asks for the rows by range
+	// (pendingRows.between), on several workers at once.
+	unreadIn func(ti int, key []string, order capture.KeyOrder) bool
+}
+
+// unread reports whether the row (table index ti, key) is not read yet.
+func (c *catchUp) unread(ti int, key []string, order capture.KeyOrder) bool {
+	if c.unreadIn != nil {
+		return c.unreadIn(ti, key, order)
+	}
+	return c.cursor.Covers(ti, key, order)
 }
 
 // errBarrier ends a binlog dump when the read-ahead reaches the snapshot's
@@ -92,7 +105,10 @@ func (p *pendingRows) record(t *tableInfo, keyVals []any, ev *change.Event) {
 		return
 	}
 	key := rowKey(t, keyVals)
-	if key == nil || !p.c.cursor.Covers(ti, key, t.keyKinds()) || p.rows.Has(ti, key) {
+	if key == nil {
+		return
+	}
+	if !p.c.unread(ti, key, t.keyKinds()) || p.rows.Has(ti, key) {
 		return
 	}
 	r := &originRow{key: key, keyRow: ev.KeyRow, schema: ev.Table}
@@ -115,6 +131,19 @@ func (p *pendingRows) upTo(ti int, key []string, kinds capture.KeyOrder) (rows [
 		return nil, nil
 	}
 	rows, same, _ = p.rows.UpTo(ti, key, kinds)
+	return rows, same
+}
+
+// between is upTo for the workers of a parallel snapshot, each in its own
+// key range: the remembered rows of table index ti with keys after after
+// (nil: from the first) and before key (nil: all the rest), and the row
+// with key itself. It hands nothing out, so that the workers may ask at
+// once; sort must have run.
+func (p *pendingRows) between(ti int, after, key []string, kinds capture.KeyOrder) (rows []*originRow, same *originRow) {
+	if p == nil {
+		return nil, nil
+	}
+	rows, same, _ = p.rows.Between(ti, after, key, kinds)
 	return rows, same
 }
 
@@ -173,29 +202,35 @@ func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *capture.E
 		if r.before == nil {
 			continue
 		}
-		keyJSON, _ := json.Marshal(r.key)
 		*count++
-		si := srcInfo{ts: run.tableTS, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
-		ev := &change.Event{
-			Op:           change.OpRead,
-			Table:        r.schema, // the image's columns (t's unless a DDL came between)
-			KeyRow:       r.keyRow,
-			After:        r.before,
-			Source:       si.block(st.cfg),
-			SourceSchema: st.src,
-			Commit:       run.ts,
-			Pos: change.Position{
-				Snapshot: true,
-				Table:    t.name(),
-				Key:      keyJSON,
-				Index:    *count,
-				State:    run.stateJSON,
-			},
-		}
+		ev := st.originEvent(run, t, run.tableTS, r)
+		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
 		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: eventHeap + valueHeap*len(r.before)}); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// originEvent returns the "r" event of r, a row of t as it was at the
+// origin, as of the table's time ts. Pos.Index and Pos.State are the
+// caller's.
+func (st *Stream) originEvent(run *snapshotRun, t *tableInfo, ts time.Time, r *originRow) *change.Event {
+	keyJSON, _ := json.Marshal(r.key)
+	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
+	return &change.Event{
+		Op:           change.OpRead,
+		Table:        r.schema, // the image's columns (t's unless a DDL came between)
+		KeyRow:       r.keyRow,
+		After:        r.before,
+		Source:       si.block(st.cfg),
+		SourceSchema: st.src,
+		Commit:       run.ts,
+		Pos: change.Position{
+			Snapshot: true,
+			Table:    t.name(),
+			Key:      keyJSON,
+		},
+	}
 }

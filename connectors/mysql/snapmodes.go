@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-mysql-org/go-mysql/client"
+
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -29,12 +31,17 @@ type tableSelect struct {
 // the server for the override's result columns (inside the snapshot
 // transaction) and refuses a column the table does not have.
 func (st *Stream) tableSelect(t *tableInfo) (tableSelect, error) {
+	return st.tableSelectOn(st.q, t)
+}
+
+// tableSelectOn is tableSelect asking on q (a parallel snapshot's worker).
+func (st *Stream) tableSelectOn(q *client.Conn, t *tableInfo) (tableSelect, error) {
 	stmt := st.cfg.Capture.Overrides[t.name()]
 	if stmt == "" {
 		return tableSelect{chunked: len(t.Key) > 0}, nil
 	}
 	key := "snapshot.select.statement.overrides." + t.name()
-	r, err := st.q.Execute("SELECT * FROM (" + stmt + ") AS sluice_override LIMIT 0")
+	r, err := q.Execute("SELECT * FROM (" + stmt + ") AS sluice_override LIMIT 0")
 	if err != nil {
 		return tableSelect{}, &PrerequisiteError{Problems: []error{fmt.Errorf("%s: the statement fails: %w; fix it or remove the override", key, err)}}
 	}

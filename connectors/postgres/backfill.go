@@ -39,6 +39,8 @@ type snapState struct {
 	Moved bool `json:"moved,omitempty"`
 	// Sig is the signal topic's next offset to read (capture.SignalOffset).
 	Sig int64 `json:"sig,omitempty"`
+	// Par is a parallel snapshot's progress (capture.Parallel; parallel.go).
+	Par *capture.ParState `json:"par,omitempty"`
 }
 
 // needsFilter reports whether streamed changes must be checked against the
@@ -61,9 +63,10 @@ type snapshotRun struct {
 	state      snapState
 	stateJSON  json.RawMessage
 	startTable int
-	startAfter []string // resume after this key; nil = from the table's start
-	startCount int64    // rows of the start table already read
-	fresh      bool     // a new snapshot: its first row is marked "first"
+	startAfter []string         // resume after this key; nil = from the table's start
+	startCount int64            // rows of the start table already read
+	par        capture.ParState // where a parallel snapshot starts (parallel.go)
+	fresh      bool             // a new snapshot: its first row is marked "first"
 	ts         time.Time
 	txid       int64
 }
@@ -102,7 +105,7 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 	if err != nil {
 		return &DecodeError{Table: "pg_current_wal_insert_lsn()", Err: err}
 	}
-	run := &snapshotRun{q: q, ts: ts, txid: txid}
+	run := &snapshotRun{q: q, ts: ts, txid: txid, par: capture.ParState{Cur: -1}}
 	snapOnly := !st.cfg.Capture.Policy.Stream
 	cp := plan.cp
 
@@ -136,6 +139,11 @@ func (st *Stream) beginSnapshot(ctx context.Context, plan *openPlan) error {
 			return err
 		}
 		run.startTable, run.startAfter, run.startCount = cur.Table, cur.After, cur.Rows
+		if st.parallel(run) {
+			if run.par, err = parResume(&run.state, cp, cur); err != nil {
+				return err
+			}
+		}
 		st.log.Info("resuming snapshot", "table", cp.Table, "rows_read", run.startCount, "snapshot", snapText)
 	}
 	run.state.Schemas = st.versions
@@ -182,6 +190,9 @@ func snapshotOrder(names []string, include []*regexp.Regexp) []string {
 // state streaming needs.
 func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	run := st.snap
+	if st.parallel(run) {
+		return st.runParallel(ctx)
+	}
 	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
 		return st.send(ctx, item{Ev: ev, Size: size})
 	}}
@@ -237,6 +248,12 @@ func (s *snapScan) End(context.Context, int, *capture.Emitter, bool, *int64) err
 // the start), ordered by the key with text columns in byte order. A keyless
 // table is read whole, unordered.
 func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []uint32) {
+	return rangeQuery(t, after, nil, limit)
+}
+
+// rangeQuery is chunkQuery for the keys after after and at most upTo (nil:
+// no bound), a range of a parallel snapshot.
+func rangeQuery(t *tableInfo, after, upTo []string, limit int) (string, [][]byte, []uint32) {
 	cols := make([]string, len(t.Cols))
 	for i, c := range t.Cols {
 		cols[i] = pgx.Identifier{c.Name}.Sanitize()
@@ -245,23 +262,27 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 	if len(t.Key) == 0 {
 		return sql, nil, nil
 	}
-	keys := make([]string, len(t.Key))
-	for i, k := range t.Key {
-		keys[i] = pgx.Identifier{t.Cols[k].Name}.Sanitize()
-		if t.Cols[k].Collatable {
-			keys[i] += ` COLLATE "C"`
-		}
-	}
+	keys := keyCols(t)
 	var params [][]byte
 	var oids []uint32
-	if after != nil {
+	var where []string
+	bound := func(key []string, op string) {
 		ph := make([]string, len(t.Key))
 		for i, k := range t.Key {
-			ph[i] = "$" + strconv.Itoa(i+1)
-			params = append(params, []byte(after[i]))
+			ph[i] = "$" + strconv.Itoa(len(params)+1)
+			params = append(params, []byte(key[i]))
 			oids = append(oids, t.Cols[k].TypeOID)
 		}
-		sql += " WHERE (" + strings.Join(keys, ", ") + ") > (" + strings.Join(ph, ", ") + ")"
+		where = append(where, "("+strings.Join(keys, ", ")+") "+op+" ("+strings.Join(ph, ", ")+")")
+	}
+	if after != nil {
+		bound(after, ">")
+	}
+	if upTo != nil {
+		bound(upTo, "<=")
+	}
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(limit)
 	return sql, params, oids
@@ -271,9 +292,33 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 // rows read from t so far. It returns the rows read and the last key.
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
-	rr := run.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
-	n := 0
 	pushed := false
+	n, last, err := st.scanChunk(ctx, run.q, run, &st.snapSrc, t, sel.chunked, ti, sql, params, oids, func(ev *change.Event, _ []string, size int) error {
+		*count++
+		pushed = true
+		ev.Pos.Index = *count
+		ev.Pos.State = run.stateJSON
+		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if pushed {
+		e.EndChunk()
+	}
+	return n, last, nil
+}
+
+// scanChunk runs the chunk query sql on q and decodes its rows (t's, index
+// ti in the snapshot's list; chunked: keyed by t.Key), calling row for each
+// row to send with its event (Pos.Snapshot, Table and Key set). It leaves
+// out the rows a resumed snapshot must not read and the rows
+// event.processing.failure.handling.mode skips. It returns the rows read
+// and the last key.
+func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, src *snapSource, t *tableInfo, chunked bool, ti int,
+	sql string, params [][]byte, oids []uint32, row func(ev *change.Event, key []string, size int) error) (int, []string, error) {
+	rr := q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
+	n := 0
 	var last []string
 	for rr.NextRow() {
 		vals := rr.Values()
@@ -281,7 +326,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			rr.Close()
 			return 0, nil, &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
 		}
-		row := make(change.Row, len(vals))
+		r := make(change.Row, len(vals))
 		size := 256
 		var derr error
 		for i, v := range vals {
@@ -294,10 +339,10 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 				derr = &DecodeError{Table: t.name(), Column: t.Cols[i].Name, Err: err}
 				break
 			}
-			row[i] = x
+			r[i] = x
 		}
 		var keyJSON json.RawMessage
-		if sel.chunked {
+		if chunked {
 			last = make([]string, len(t.Key))
 			for i, k := range t.Key {
 				last[i] = string(vals[k])
@@ -305,10 +350,10 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			keyJSON, _ = json.Marshal(last)
 		}
 		n++
-		if run.touched != nil && sel.chunked && run.touched.Has(ti, last) {
+		if run.touched != nil && chunked && run.touched.Has(ti, last) {
 			continue // its changes are streamed (resume.go)
 		}
-		keyRow := t.keyRow(nil, row) // before finish maps the row's values
+		keyRow := t.keyRow(nil, r) // before finish maps the row's values
 		if derr != nil {
 			// event.processing.failure.handling.mode: fail, or skip the row.
 			if err := st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON)); err != nil {
@@ -317,25 +362,21 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			}
 			continue
 		}
-		*count++
-		pushed = true
 		ev := &change.Event{
 			Op:           change.OpRead,
 			Table:        t.Schema,
 			KeyRow:       keyRow,
-			After:        t.finish(row),
-			Source:       st.snapSrc.get(st.cfg, t.ID, run.ts, run.txid, run.state.LSN),
+			After:        t.finish(r),
+			Source:       src.get(st.cfg, t.ID, run.ts, run.txid, run.state.LSN),
 			SourceSchema: &sourceField,
 			Commit:       run.ts,
 			Pos: change.Position{
 				Snapshot: true,
 				Table:    t.name(),
 				Key:      keyJSON,
-				Index:    *count,
-				State:    run.stateJSON,
 			},
 		}
-		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size}); err != nil {
+		if err := row(ev, last, size); err != nil {
 			rr.Close()
 			return 0, nil, err
 		}
@@ -345,9 +386,6 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			return 0, nil, ctx.Err()
 		}
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
-	}
-	if pushed {
-		e.EndChunk()
 	}
 	return n, last, nil
 }

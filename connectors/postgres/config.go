@@ -105,6 +105,10 @@ var ConfigKeys = []string{
 	"snapshot.mode.configuration.based.snapshot.on.schema.error",
 	"snapshot.mode.configuration.based.snapshot.on.data.error",
 	"event.processing.failure.handling.mode",
+	"snapshot.max.threads",
+	"snapshot.max.threads.multiplier",
+	"legacy.snapshot.max.threads",
+	"internal.legacy.snapshot.max.threads",
 	"slot.drop.on.stop",
 
 	// Transaction metadata (docs/configuration.md, "Transaction metadata").

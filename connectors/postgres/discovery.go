@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -452,6 +453,9 @@ func (st *Stream) record(name string, version int, fp string) {
 	st.versionsGen++ // the positions' State is encoded again
 }
 
+// nulledMu guards the warned map of the decoders nullingDecoder makes.
+var nulledMu sync.Mutex
+
 // nullingDecoder turns a decoder's ErrNulled into a null value, as Debezium
 // does (event.converting.failure.handling.mode=warn, its default), and logs
 // a warning the first time a column gets one (Debezium logs every row).
@@ -460,8 +464,11 @@ func nullingDecoder(decode func([]byte) (any, error), table, column, typeName st
 	return func(b []byte) (any, error) {
 		v, err := decode(b)
 		if err != nil && errors.Is(err, ErrNulled) {
-			if !warned[k] {
-				warned[k] = true
+			nulledMu.Lock() // the workers of a parallel snapshot decode at once
+			first := !warned[k]
+			warned[k] = true
+			nulledMu.Unlock()
+			if first {
 				log.Warn("a value of the column cannot be converted and is sent as null, as Debezium sends it; "+
 					"this is logged once per column", "table", table, "column", column, "type", typeName, "err", err)
 			}

@@ -114,10 +114,20 @@ func (st *Stream) beginResume(ctx context.Context, plan *openPlan) (err error) {
 	if err != nil {
 		return err
 	}
-	if run.touched, err = st.changedBefore(ctx, until, &cur, run.state.Tables); err != nil {
+	unread := []region{{Table: cur.Table, After: cur.After, Mark: regionMark{Exact: true}}}
+	if st.parallel(run) {
+		if run.par, err = parResume(&run.state, cp, cur); err != nil {
+			return err
+		}
+		unread = parRegions(run.par, len(run.state.Tables))
+	}
+	covers := func(table int, key []string, order capture.KeyOrder) bool {
+		return capture.Find(unread, table, key, order) != nil
+	}
+	if run.touched, err = st.changedBefore(ctx, until, covers, run.state.Tables); err != nil {
 		return err
 	}
-	run.state.Regions = append(run.state.Regions, region{Table: cur.Table, After: cur.After, Mark: regionMark{Exact: true}})
+	run.state.Regions = append(run.state.Regions, unread...)
 	run.state.Schemas = st.versions
 	if run.stateJSON, err = json.Marshal(run.state); err != nil {
 		return err
@@ -174,9 +184,9 @@ func resumeSlotName(slot string, now time.Time) string {
 }
 
 // changedBefore peeks at the connector's slot up to until (transactions
-// committing before it) and returns the rows at or after cur that those
-// transactions inserted, updated or deleted.
-func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCursor, tables []string) (*capture.Pending[struct{}], error) {
+// committing before it) and returns the rows not read yet (covers) that
+// those transactions inserted, updated or deleted.
+func (st *Stream) changedBefore(ctx context.Context, until uint64, covers func(table int, key []string, order capture.KeyOrder) bool, tables []string) (*capture.Pending[struct{}], error) {
 	pub := pgx.Identifier{st.cfg.PublicationName}.Sanitize()
 	rows, err := st.q.Query(ctx, `SELECT data FROM pg_logical_slot_peek_binary_changes($1, $2::pg_lsn, NULL, 'proto_version', '1', 'publication_names', $3)`,
 		st.cfg.SlotName, pglogrepl.LSN(until).String(), pub)
@@ -199,7 +209,7 @@ func (st *Stream) changedBefore(ctx context.Context, until uint64, cur *scanCurs
 		if r == nil || tup == nil {
 			return
 		}
-		if key := tupleCols(r.key, tup, old); key != nil && cur.covers(r.table, key, r.kinds) {
+		if key := tupleCols(r.key, tup, old); key != nil && covers(r.table, key, r.kinds) {
 			touched.Record(r.table, key, struct{}{})
 		}
 	}
