@@ -403,6 +403,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) string {
 // rows read from t so far. It returns the rows read and the last key.
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql := sel.query(t, after, st.cfg.SnapshotFetchSize)
+	name := t.name() // each row's Pos.Table
 	n := 0
 	pushed := false
 	var last []string
@@ -434,7 +435,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			for i, k := range t.Key {
 				last[i] = string(texts[k])
 			}
-			keyJSON, _ = json.Marshal(last)
+			keyJSON = capture.KeyJSON(last)
 		}
 		n++
 		if run.origin != nil && sel.chunked {
@@ -468,12 +469,12 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			Table:        t.Schema,
 			KeyRow:       keyRow,
 			After:        t.finish(row),
-			Source:       si.blockFrom(st.cfg, &st.snapBoxes),
+			Source:       st.snapSrc.get(st.cfg, si),
 			SourceSchema: st.src,
 			Commit:       run.ts,
 			Pos: change.Position{
 				Snapshot: true,
-				Table:    t.name(),
+				Table:    name,
 				Key:      keyJSON,
 				Index:    *count,
 				State:    run.stateJSON,

@@ -272,6 +272,7 @@ func chunkQuery(t *tableInfo, after []string, limit int) (string, [][]byte, []ui
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	rr := run.q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
+	name := t.name() // each row's Pos.Table
 	n := 0
 	pushed := false
 	var last []string
@@ -302,7 +303,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			for i, k := range t.Key {
 				last[i] = string(vals[k])
 			}
-			keyJSON, _ = json.Marshal(last)
+			keyJSON = capture.KeyJSON(last)
 		}
 		n++
 		if run.touched != nil && sel.chunked && run.touched.Has(ti, last) {
@@ -329,7 +330,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			Commit:       run.ts,
 			Pos: change.Position{
 				Snapshot: true,
-				Table:    t.name(),
+				Table:    name,
 				Key:      keyJSON,
 				Index:    *count,
 				State:    run.stateJSON,
