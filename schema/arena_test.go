@@ -64,3 +64,81 @@ func TestArenaTracksBoundedChunksWithoutRecycle(t *testing.T) {
 		t.Fatalf("arena tracks %d chunks, want at most %d", n, arenaKeep)
 	}
 }
+
+// TestArenaMarkKeepsWhatFollows: after a mark, recycle frees the chunks
+// filled before it (they are carved again) and keeps every byte handed out
+// after it, however much is allocated next; a recycle without a mark then
+// frees those too.
+func TestArenaMarkKeepsWhatFollows(t *testing.T) {
+	var a arena
+	fill := func(k int, v byte) [][]byte {
+		var got [][]byte
+		for i := 0; i < k; i++ {
+			b := a.alloc(1 + (i*7919)%700)
+			for j := range b {
+				b[j] = v
+			}
+			got = append(got, b)
+		}
+		return got
+	}
+	intact := func(what string, bs [][]byte, v byte) {
+		t.Helper()
+		for i, b := range bs {
+			for _, c := range b {
+				if c != v {
+					t.Fatalf("%s: slice %d was overwritten", what, i)
+				}
+			}
+		}
+	}
+	// chunkOf maps slices to the chunks (of those the arena tracks) they
+	// were carved from.
+	chunkOf := func(bs [][]byte) map[uintptr]bool {
+		var bases []uintptr
+		for _, c := range append(append([][]byte{a.cur}, a.used...), a.free...) {
+			if c != nil {
+				bases = append(bases, uintptr(unsafe.Pointer(unsafe.SliceData(c))))
+			}
+		}
+		m := map[uintptr]bool{}
+		for _, b := range bs {
+			p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+			for _, c := range bases {
+				if p >= c && p < c+arenaChunk {
+					m[c] = true
+				}
+			}
+		}
+		return m
+	}
+	before := fill(500, 1) // several chunks
+	a.mark()
+	old := chunkOf(before)
+	after := fill(300, 2)
+	a.recycle()
+	kept := chunkOf(after)
+	next := fill(2000, 3) // carves the freed chunks and more
+	intact("after the mark", after, 2)
+	intact("after the recycle", next, 3)
+	if len(old) < 2 || len(kept) < 2 {
+		t.Fatalf("%d chunks before the mark, %d after: want several", len(old), len(kept))
+	}
+	reused := 0
+	for c := range chunkOf(next) {
+		if old[c] {
+			reused++
+		}
+	}
+	if reused == 0 {
+		t.Error("no chunk filled before the mark was carved again after the recycle")
+	}
+	a.recycle() // no mark: everything is free
+	last := fill(3000, 4)
+	for c := range chunkOf(last) {
+		if kept[c] {
+			return
+		}
+	}
+	t.Error("the chunks kept by the marked recycle were not freed by the next one")
+}

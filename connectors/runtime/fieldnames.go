@@ -72,3 +72,6 @@ func (f *fieldNamer) Recycle() {
 		r.Recycle()
 	}
 }
+
+// Mark passes the loop's mark on to the encoder.
+func (f *fieldNamer) Mark() bool { return mark(f.Encoder) }
