@@ -24,7 +24,11 @@ type arena struct {
 
 const (
 	arenaChunk = 64 << 10
-	arenaKeep  = 128 // 8 MiB: the default batch (sluice.batch.max.bytes) fits
+	// 12 MiB: the default batch (sluice.batch.max.bytes, 8 MiB) and the
+	// records encoded while it commits (runtime.readAheadEvents, some
+	// 3.5 MiB of snapshot rows) fit, so a snapshot's records all come
+	// from reused chunks.
+	arenaKeep  = 192
 	arenaLarge = arenaChunk / 8
 )
 

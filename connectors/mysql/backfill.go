@@ -408,20 +408,23 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 	pushed := false
 	var last []string
 	var res gomysql.Result
+	var texts [][]byte // each row's column texts, reused from row to row
 	err := st.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
 		if len(vals) != len(t.Conv) {
 			return &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
 		}
 		row := make(change.Row, len(vals))
 		size := eventHeap + valueHeap*len(vals) // as rowSize
-		texts := make([][]byte, len(vals))
+		if len(texts) != len(vals) {
+			texts = make([][]byte, len(vals))
+		}
 		var derr error
 		for i := range vals {
 			b, null := FieldText(vals[i])
+			texts[i] = b
 			if null {
 				continue
 			}
-			texts[i] = b
 			size += len(b)
 			x, err := t.Conv[i].FromText(b)
 			if err != nil && derr == nil {
