@@ -16,10 +16,6 @@ type arena struct {
 	off  int      //
 	used [][]byte // chunks filled since the last recycle, cur excluded
 	free [][]byte // chunks to carve from before allocating new ones
-	// marked is set by mark: recycle then frees only used[:kept], the
-	// chunks filled before the mark.
-	marked bool
-	kept   int
 }
 
 const (
@@ -54,36 +50,10 @@ func (a *arena) alloc(n int) []byte {
 }
 
 // recycle makes every chunk free again. The caller promises that nothing
-// it was given by alloc is used any more, or, after a mark, nothing it was
-// given before the mark: then only the chunks filled before the mark are
-// freed.
+// it was given by alloc is used any more.
 func (a *arena) recycle() {
-	if a.marked {
-		a.marked = false
-		a.free = append(a.free, a.used[:a.kept]...)
-		n := copy(a.used, a.used[a.kept:])
-		clear(a.used[n:])
-		a.used = a.used[:n]
-		return
-	}
 	a.free = append(a.free, a.used...)
 	clear(a.used)
 	a.used = a.used[:0]
 	a.off = 0
-}
-
-// mark divides what alloc hands out into what came before it, which the
-// next recycle frees, and what comes after, which it keeps: the records
-// encoded while a batch commits belong to the next one. The chunk being
-// carved is retired (its free tail is lost until it is recycled), so that
-// no chunk holds bytes from both sides. A second mark before a recycle
-// moves the division to itself.
-func (a *arena) mark() {
-	if a.off > 0 {
-		if len(a.used)+len(a.free) < arenaKeep {
-			a.used = append(a.used, a.cur)
-		}
-		a.cur, a.off = nil, 0
-	}
-	a.marked, a.kept = true, len(a.used)
 }

@@ -133,14 +133,6 @@ func (a *Avro) Recycle() {
 	}
 }
 
-// Mark is JSON.Mark for the JSON side, whose bytes records may carry.
-func (a *Avro) Mark() bool {
-	if a.json != nil {
-		a.json.Mark()
-	}
-	return true
-}
-
 // Topic returns the topic of table id's change events (see JSON.Topic).
 func (a *Avro) Topic(id change.TableID) string {
 	return topicName(a.o.TopicPrefix, id.Namespace, id.Name)

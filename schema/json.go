@@ -120,15 +120,6 @@ func NewJSON(o JSONOptions) *JSON {
 // this allocates afresh, as if it had no memory of its own.
 func (j *JSON) Recycle() { j.mem.recycle() }
 
-// Mark says that the records encoded from now on are still used after the
-// next Recycle, which then reuses only the memory of those encoded before
-// (the runtime encodes the next batch's first events while a batch
-// commits). It reports true: the JSON encoder always can.
-func (j *JSON) Mark() bool {
-	j.mem.mark()
-	return true
-}
-
 // Topic returns the topic of table id's change events as Debezium's default
 // topic naming strategy builds it: the non-blank parts of
 // <prefix>.<namespace>.<name> joined by '.', every character outside

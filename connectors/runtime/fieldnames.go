@@ -72,6 +72,3 @@ func (f *fieldNamer) Recycle() {
 		r.Recycle()
 	}
 }
-
-// Mark passes the loop's mark on to the encoder.
-func (f *fieldNamer) Mark() bool { return mark(f.Encoder) }

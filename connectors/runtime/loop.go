@@ -24,23 +24,6 @@ type Encoder interface {
 // that none of them is used any more.
 type recycler interface{ Recycle() }
 
-// marker is a recycler that can keep the records encoded while a batch
-// commits apart from the batch's: Mark says that the records encoded from
-// now on are still to be written, so the next Recycle reuses only the
-// memory of those encoded before. It returns false when the encoder cannot
-// (the loop then encodes nothing ahead).
-type marker interface{ Mark() bool }
-
-// mark calls enc's Mark and reports whether records encoded from now on
-// survive the next Recycle: true too for an encoder that does not recycle.
-func mark(enc any) bool {
-	if m, ok := enc.(marker); ok {
-		return m.Mark()
-	}
-	_, rec := enc.(recycler)
-	return !rec
-}
-
 // Batching bounds a batch, which is one Kafka transaction.
 type Batching struct {
 	MaxEvents int           // events per batch
@@ -233,11 +216,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			return err
 		}
 		if readOn {
-			var ea *aheadEncoding
-			if mark(t.Encoder) {
-				ea = &aheadEncoding{enc: t.Encoder, events: b.MaxEvents, bytes: b.MaxBytes}
-			}
-			err = ahead.during(ctx, stream, min(b.MaxEvents, readAheadEvents), ea, func() error { return sink.Commit(ctx, cpb) })
+			err = ahead.during(ctx, stream, min(b.MaxEvents, readAheadEvents), func() error { return sink.Commit(ctx, cpb) })
 		} else {
 			err = sink.Commit(ctx, cpb)
 		}
@@ -283,10 +262,8 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		// events that came during a commit go in the next one, and at 10k
 		// rows/s p50 latency fell from 17-21 ms (linger-bound) to 7 ms. A
 		// backlog passes groupCommitEvents before that and keeps its large
-		// batches. A batch takes every event encoded during the last commit
-		// before it ends (readahead.go).
-		if nEvents > 0 && last.Last && (pending != nil && ahead.pending()+pending.Pending() == 0 ||
-			nEvents <= groupCommitEvents && time.Since(opened) >= lastCommit && ahead.encodedPending() == 0) {
+		// batches.
+		if nEvents > 0 && last.Last && (pending != nil && ahead.pending()+pending.Pending() == 0 || nEvents <= groupCommitEvents && time.Since(opened) >= lastCommit) {
 			if err := flush(ctx, true); err != nil {
 				return err
 			}
@@ -328,7 +305,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		if ev.Pos.Snapshot {
 			snap.saw(ev)
 		}
-		msgs, err = ahead.encode(t.Encoder, msgs[:0], ev)
+		msgs, err = t.Encoder.Encode(msgs[:0], ev)
 		if err != nil {
 			if !t.Tolerance.All {
 				what := "message"

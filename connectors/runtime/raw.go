@@ -44,6 +44,3 @@ func (r rawRecords) Recycle() {
 		rc.Recycle()
 	}
 }
-
-// Mark passes the loop's mark on to the wrapped encoder.
-func (r rawRecords) Mark() bool { return mark(r.Encoder) }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/sluicecdc/sluice/connectors/change"
-	"github.com/sluicecdc/sluice/schema"
 )
 
 // readAhead holds the events the loop takes from the stream while a commit
@@ -23,42 +22,10 @@ import (
 // source reads at most a few thousand rows, and holding a whole batch (10000)
 // raised a 1M-row snapshot's peak RSS from 54 to 63-72 MiB for no measurable
 // gain, while 4096 kept it at 53-55 MiB.
-//
-// The events taken are also encoded then, when the encoder can keep their
-// records apart from the committing batch's (aheadEncoding): the loop, which
-// does the encoding, is otherwise idle during the commit, and a snapshot is
-// bound by the loop. The records encoded ahead all go into the next batch
-// (see aheadEncoding), so the memory the encoder reuses after the commit is
-// never theirs.
 type readAhead struct {
 	evs []*change.Event
 	i   int   // evs[i:] are still to be handed out
 	err error // the stream's error that stopped the reading; returned after evs
-
-	// enc[k] says where the records of evs[k], encoded ahead, end in msgs,
-	// and the error encoding it returned; only the first len(enc) events
-	// were encoded ahead.
-	enc  []aheadRecords
-	msgs []schema.Message
-	got  int // the index in evs of the event next handed out last, if it was encoded ahead; else -1
-}
-
-// aheadRecords is where an event's records encoded ahead end in
-// readAhead.msgs, and its encoding error.
-type aheadRecords struct {
-	end int
-	err error
-}
-
-// aheadEncoding says how during may encode the events it takes: with enc,
-// at most events events, and none once bytes bytes of keys and values are
-// encoded. With the batch's bounds, every event encoded ahead fits in the
-// batch that follows the commit, which the loop does not end before it has
-// taken them all (encodedPending).
-type aheadEncoding struct {
-	enc    Encoder
-	events int
-	bytes  int
 }
 
 // readAheadEvents bounds the events held (see readAhead).
@@ -67,19 +34,12 @@ const readAheadEvents = 4096
 // pending is the number of events held.
 func (r *readAhead) pending() int { return len(r.evs) - r.i }
 
-// encodedPending is the number of events held that were encoded ahead.
-func (r *readAhead) encodedPending() int { return max(0, len(r.enc)-r.i) }
-
 // next returns the oldest held event, then the error that stopped the
 // reading ahead, then the stream's next event.
 func (r *readAhead) next(ctx context.Context, s Stream) (*change.Event, error) {
-	r.got = -1
 	if r.i < len(r.evs) {
 		ev := r.evs[r.i]
 		r.evs[r.i] = nil
-		if r.i < len(r.enc) {
-			r.got = r.i
-		}
 		r.i++
 		return ev, nil
 	}
@@ -91,25 +51,10 @@ func (r *readAhead) next(ctx context.Context, s Stream) (*change.Event, error) {
 	return s.Next(ctx)
 }
 
-// encode appends the records of ev, the event next returned last, to dst:
-// those encoded when it was taken ahead, or enc's now.
-func (r *readAhead) encode(enc Encoder, dst []schema.Message, ev *change.Event) ([]schema.Message, error) {
-	if r.got < 0 {
-		return enc.Encode(dst, ev)
-	}
-	from := 0
-	if r.got > 0 {
-		from = r.enc[r.got-1].end
-	}
-	e := r.enc[r.got]
-	return append(dst, r.msgs[from:e.end]...), e.err
-}
-
 // during runs commit in a goroutine and, until it returns, takes events from
-// s, holding at most limit, and encodes them as ea says (nil: not at all).
-// It returns commit's error once commit has returned. Neither s nor ea's
-// encoder is used by commit, so they stay the caller's alone.
-func (r *readAhead) during(ctx context.Context, s Stream, limit int, ea *aheadEncoding, commit func() error) error {
+// s, holding at most limit. It returns commit's error once commit has
+// returned. s is not used by commit, so the stream stays the caller's alone.
+func (r *readAhead) during(ctx context.Context, s Stream, limit int, commit func() error) error {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
@@ -120,18 +65,7 @@ func (r *readAhead) during(ctx context.Context, s Stream, limit int, ea *aheadEn
 	}()
 	if r.i == len(r.evs) {
 		r.evs, r.i = r.evs[:0], 0
-		clear(r.msgs)
-		r.enc, r.msgs = r.enc[:0], r.msgs[:0]
-	} else {
-		// Events are still held: the new ones are not encoded ahead (their
-		// records would come before the held ones'), and held ones encoded
-		// during the last commit are encoded again at their turn, since
-		// the encoder reuses their memory after this commit. (The loop
-		// ends no batch before it has taken those, so this is a safeguard.)
-		r.enc = r.enc[:min(len(r.enc), r.i)]
-		ea = nil
 	}
-	bytes := 0
 	for r.err == nil && r.pending() < limit && rctx.Err() == nil {
 		ev, err := s.Next(rctx)
 		if err != nil {
@@ -141,21 +75,6 @@ func (r *readAhead) during(ctx context.Context, s Stream, limit int, ea *aheadEn
 			break
 		}
 		r.evs = append(r.evs, ev)
-		if ea == nil {
-			continue
-		}
-		start := len(r.msgs)
-		r.msgs, err = ea.enc.Encode(r.msgs, ev)
-		if err != nil {
-			r.msgs = r.msgs[:start]
-		}
-		for _, m := range r.msgs[start:] {
-			bytes += len(m.Key) + len(m.Value)
-		}
-		r.enc = append(r.enc, aheadRecords{end: len(r.msgs), err: err})
-		if len(r.enc) >= ea.events || bytes >= ea.bytes {
-			ea = nil
-		}
 	}
 	return <-done
 }

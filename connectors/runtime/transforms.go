@@ -100,9 +100,6 @@ func (c *chainEncoder) Recycle() {
 	}
 }
 
-// Mark passes the loop's mark on to the encoder.
-func (c *chainEncoder) Mark() bool { return mark(c.enc) }
-
 // transformKeyRE finds the connector key a chain problem is about.
 var transformKeyRE = regexp.MustCompile(`\b(?:transforms|predicates)(?:\.[^\s:"',;]+)?`)
 
