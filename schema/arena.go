@@ -20,11 +20,7 @@ type arena struct {
 
 const (
 	arenaChunk = 64 << 10
-	// 12 MiB: the default batch (sluice.batch.max.bytes, 8 MiB) and the
-	// records encoded while it commits (runtime.readAheadEvents, some
-	// 3.5 MiB of snapshot rows) fit, so a snapshot's records all come
-	// from reused chunks.
-	arenaKeep  = 192
+	arenaKeep  = 128 // 8 MiB: the default batch (sluice.batch.max.bytes) fits
 	arenaLarge = arenaChunk / 8
 )
 
