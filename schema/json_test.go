@@ -833,3 +833,31 @@ func TestSourceMemoMatchesFreshEncoder(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendTimestamps compares appendTimestamps with formatting each
+// member on its own, around the instants where the shared digits stop
+// holding (before a millisecond after the epoch, before it, and where the
+// nanoseconds leave int64).
+func TestAppendTimestamps(t *testing.T) {
+	times := []time.Time{
+		time.Unix(0, 0),
+		time.Unix(0, 999_999),
+		time.Unix(0, 1_000_000),
+		time.Unix(0, 1_000_001),
+		time.Unix(1, 5),
+		time.Unix(-1, 0),
+		time.Date(1960, 3, 4, 5, 6, 7, 891011, time.UTC),
+		time.Date(2026, 12, 2, 22, 5, 0, 123456789, time.UTC),
+		time.Date(2026, 12, 2, 22, 5, 0, 100000, time.FixedZone("x", -3600)),
+		time.Date(2262, 4, 11, 23, 47, 16, 854775807, time.UTC),
+		time.Date(2262, 4, 11, 23, 47, 16, 854775808, time.UTC),
+		time.Date(3000, 1, 1, 0, 0, 0, 1, time.UTC),
+		{},
+	}
+	for _, tm := range times {
+		want := fmt.Sprintf(`,"ts_ms":%d,"ts_us":%d,"ts_ns":%d`, tm.UnixMilli(), tm.UnixMicro(), tm.UnixNano())
+		if got := string(appendTimestamps([]byte{}, tm)); got != want {
+			t.Errorf("%v: %s, want %s", tm, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"slices"
 
 	"github.com/sluicecdc/sluice/connectors/change"
 )
@@ -20,6 +21,12 @@ type SnapRow struct {
 
 // Emitter queues snapshot rows one behind, so that the last row of a table
 // and of the snapshot can be marked.
+//
+// The rows of a table may share one Source block (a source builds it once
+// per table rather than once per row: the per-row copies were a quarter of
+// the bytes a snapshot allocated): the emitter never writes into a row's
+// block, but gives a row whose marker differs from its block's a copy that
+// holds it.
 type Emitter struct {
 	// SnapshotIdx is the index of source.snapshot in the events' Source
 	// block: the field the marker is written to.
@@ -70,7 +77,12 @@ func (e *Emitter) Finish(ctx context.Context) error {
 func (e *Emitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
 	r := e.buf
 	e.buf = nil
-	r.Ev.Source[e.SnapshotIdx] = SnapshotMarker(e.Fresh && !e.emitted, lastOverall, r.FirstInTable, lastInTable)
+	m := SnapshotMarker(e.Fresh && !e.emitted, lastOverall, r.FirstInTable, lastInTable)
+	if cur, ok := r.Ev.Source[e.SnapshotIdx].(string); !ok || cur != m {
+		src := slices.Clone(r.Ev.Source)
+		src[e.SnapshotIdx] = m
+		r.Ev.Source = src
+	}
 	e.emitted = true
 	return e.Send(ctx, r.Ev, r.Size)
 }

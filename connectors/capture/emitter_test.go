@@ -77,3 +77,36 @@ func TestEmitterMarksRows(t *testing.T) {
 		t.Errorf("push: %v, want the send error", err)
 	}
 }
+
+// TestEmitterSharedSource gives every row one Source block holding "true":
+// the rows whose marker is "true" keep the shared block, the others get a
+// copy with their marker, and the shared block is never written.
+func TestEmitterSharedSource(t *testing.T) {
+	shared := change.StructValue{"x", "true"}
+	var sent []*change.Event
+	e := &Emitter{SnapshotIdx: 1, Fresh: true, Send: func(_ context.Context, ev *change.Event, _ int) error {
+		sent = append(sent, ev)
+		return nil
+	}}
+	ctx := context.Background()
+	for i, first := range []bool{true, false, false, false} {
+		if err := e.Push(ctx, &SnapRow{Ev: &change.Event{Source: shared}, Table: i / 3, FirstInTable: first}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"first", "true", "last_in_data_collection", "last"}
+	for i, ev := range sent {
+		if ev.Source[1] != want[i] || ev.Source[0] != "x" {
+			t.Errorf("row %d: source %v, want marker %s", i, ev.Source, want[i])
+		}
+		if same := &ev.Source[0] == &shared[0]; same != (want[i] == "true") {
+			t.Errorf("row %d (%s): shares the block: %v", i, want[i], same)
+		}
+	}
+	if shared[1] != "true" {
+		t.Errorf("the shared block was written: %v", shared)
+	}
+}

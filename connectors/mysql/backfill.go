@@ -396,7 +396,7 @@ func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked 
 // coordinate with key keyJSON, as of the table's time ts; boxes holds the
 // boxed source values of the goroutine that reads it. Pos.Index and
 // Pos.State are the caller's.
-func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, boxes *srcBoxes, row change.Row, keyJSON json.RawMessage) *change.Event {
+func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, src *snapBlocks, row change.Row, keyJSON json.RawMessage) *change.Event {
 	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 	keyRow := t.keyRow(nil, row) // before finish maps the row's values
 	return &change.Event{
@@ -404,7 +404,7 @@ func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, boxes 
 		Table:        t.Schema,
 		KeyRow:       keyRow,
 		After:        t.finish(row),
-		Source:       si.blockFrom(st.cfg, boxes),
+		Source:       src.get(st.cfg, si),
 		SourceSchema: st.src,
 		Commit:       run.ts,
 		Pos: change.Position{
@@ -505,20 +505,23 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 	pushed := false
 	var last []string
 	var res gomysql.Result
+	var texts [][]byte // each row's column texts, reused from row to row
 	err := st.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
 		if len(vals) != len(t.Conv) {
 			return &DecodeError{Table: t.name(), Err: fmt.Errorf("snapshot row has %d columns, schema %d", len(vals), len(t.Conv))}
 		}
 		row := make(change.Row, len(vals))
 		size := eventHeap + valueHeap*len(vals) // as rowSize
-		texts := make([][]byte, len(vals))
+		if len(texts) != len(vals) {
+			texts = make([][]byte, len(vals))
+		}
 		var derr error
 		for i := range vals {
 			b, null := FieldText(vals[i])
+			texts[i] = b
 			if null {
 				continue
 			}
-			texts[i] = b
 			size += len(b)
 			x, err := t.Conv[i].FromText(b)
 			if err != nil && derr == nil {
@@ -532,7 +535,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			for i, k := range t.Key {
 				last[i] = string(texts[k])
 			}
-			keyJSON, _ = json.Marshal(last)
+			keyJSON = capture.KeyJSON(last)
 		}
 		n++
 		if run.origin != nil && sel.chunked {
@@ -559,7 +562,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		}
 		*count++
 		pushed = true
-		ev := st.readEvent(run, t, run.tableTS, &st.snapBoxes, row, keyJSON)
+		ev := st.readEvent(run, t, run.tableTS, &st.snapSrc, row, keyJSON)
 		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
 		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)

@@ -129,9 +129,9 @@ func (s *parScan) table(q *client.Conn, ti int) (*parTable, error) {
 
 // parWorker reads on one connection of a parallel snapshot.
 type parWorker struct {
-	s     *parScan
-	q     *client.Conn
-	boxes srcBoxes // this worker's boxed source values
+	s   *parScan
+	q   *client.Conn
+	src snapBlocks // this worker's snapshot source blocks
 }
 
 // Plan settles how table ti is read and, for a large table read by its
@@ -218,7 +218,7 @@ func (w *parWorker) Chunk(ctx context.Context, ti int, after, upTo []string, lim
 			// event.processing.failure.handling.mode: fail, or skip the row.
 			return st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON))
 		}
-		return row(st.readEvent(run, t, p.ts, &w.boxes, r, keyJSON), key, size)
+		return row(st.readEvent(run, t, p.ts, &w.src, r, keyJSON), key, size)
 	}, nil)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -231,7 +231,7 @@ type Stream struct {
 	src   *change.Field
 
 	// used by the producer goroutine only once it runs
-	snapBoxes srcBoxes // snapshot rows' source values (sourceinfo.go)
+	snapSrc snapBlocks // snapshot rows' source blocks (sourceinfo.go)
 
 	q        *client.Conn
 	tables   map[string]*tableInfo // current schema per "db.table"

@@ -318,6 +318,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, src *snapSource, t *tableInfo, chunked bool, ti int,
 	sql string, params [][]byte, oids []uint32, row func(ev *change.Event, key []string, size int) error) (int, []string, error) {
 	rr := q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
+	name := t.name() // each row's Pos.Table
 	n := 0
 	var last []string
 	for rr.NextRow() {
@@ -347,7 +348,7 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 			for i, k := range t.Key {
 				last[i] = string(vals[k])
 			}
-			keyJSON, _ = json.Marshal(last)
+			keyJSON = capture.KeyJSON(last)
 		}
 		n++
 		if run.touched != nil && chunked && run.touched.Has(ti, last) {
@@ -372,7 +373,7 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 			Commit:       run.ts,
 			Pos: change.Position{
 				Snapshot: true,
-				Table:    t.name(),
+				Table:    name,
 				Key:      keyJSON,
 			},
 		}

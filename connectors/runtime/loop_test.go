@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -492,6 +493,49 @@ func TestErrorTolerance(t *testing.T) {
 		}
 		if !strings.Contains(logs.String(), "event skipped") || !strings.Contains(logs.String(), "cannot encode this value") || !strings.Contains(logs.String(), "after=") {
 			t.Errorf("all: log %q, want the skipped event with its error and values", logs.String())
+		}
+	}
+}
+
+// idleSource is a scriptedSource whose stream says nothing is ever ready
+// (Pending 0), as a source between two snapshot chunks or two transactions.
+type idleSource struct{ *scriptedSource }
+
+func (s idleSource) Open(ctx context.Context, cp *change.Position) (Stream, error) {
+	st, err := s.scriptedSource.Open(ctx, cp)
+	return idleStream{st.(*scriptedStream)}, err
+}
+
+type idleStream struct{ *scriptedStream }
+
+func (idleStream) Pending() int { return 0 }
+
+// TestSnapshotChunkEndsDoNotEndBatches: a stream's batch ends where a
+// source transaction ends and nothing more is ready, but snapshot rows end
+// their batch only when it is full, though each chunk's last row is marked
+// Last.
+func TestSnapshotChunkEndsDoNotEndBatches(t *testing.T) {
+	for _, snapshot := range []bool{false, true} {
+		ps := positions(30) // Last every 10th: chunks of 10
+		for i := range ps {
+			ps[i].Snapshot = snapshot
+			ps[i].Last = i%10 == 6 // chunk ends that are not batch ends
+		}
+		src := &scriptedSource{events: ps, failAt: -1, endEOF: true}
+		sink := &memSink{src: src}
+		if err := runFor(t, newTask(idleSource{src}, sink, Batching{MaxEvents: 10, Linger: time.Hour}), 2*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		for _, b := range sink.batches {
+			sizes = append(sizes, len(b))
+		}
+		want := []int{7, 10, 10, 3} // at each Last, then full
+		if snapshot {
+			want = []int{10, 10, 10}
+		}
+		if !slices.Equal(sizes, want) {
+			t.Errorf("snapshot %v: batches of %v, want %v", snapshot, sizes, want)
 		}
 	}
 }

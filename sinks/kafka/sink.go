@@ -95,6 +95,9 @@ type Sink struct {
 	opened     time.Time // when the open transaction took its first record
 	mu         sync.Mutex
 	produceErr error // first failed produce of the open transaction
+	// promised is s.promise, made once: a method value passed to Produce
+	// is allocated at each call (a million times in a 1M-row snapshot).
+	promised func(*kgo.Record, error)
 }
 
 // New connects, makes sure the offsets topic exists and initialises the
@@ -145,6 +148,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		return nil, fmt.Errorf("kafka sink: new client: %w", err)
 	}
 	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
+	s.promised = s.promise
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
 		return nil, classify(fmt.Errorf("kafka sink: %w", err))
@@ -286,7 +290,7 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		if r.Partitioned {
 			kr.Partition = r.Partition
 		}
-		s.cl.Produce(ctx, kr, s.promise)
+		s.cl.Produce(ctx, kr, s.promised)
 	}
 	return nil
 }
