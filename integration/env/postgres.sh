@@ -45,11 +45,11 @@ postgres_write_config() {
 listen_addresses = '$HOST'
 port = $PG_PORT
 unix_socket_directories = '$PG_RUN'
-max_connections = 200
+max_connections = 500
 shared_buffers = 128MB
 wal_level = logical
-max_wal_senders = 20
-max_replication_slots = 20
+max_wal_senders = 160
+max_replication_slots = 160
 max_wal_size = 1GB
 fsync = off
 full_page_writes = off
