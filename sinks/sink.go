@@ -24,6 +24,14 @@ type Record struct {
 	Timestamp time.Time
 }
 
+// Preparer is a Sink that can get ready for topics before their first
+// record: the runtime names the topics a snapshot will write when it
+// starts, so that they are created together rather than one by one as
+// their first rows arrive.
+type Preparer interface {
+	Prepare(ctx context.Context, topics []string) error
+}
+
 // Sink writes batches of records together with the connector's checkpoint.
 // A batch is the records given to Write since the last Commit; the sink may
 // start sending them before Commit (so a batch's records travel while more

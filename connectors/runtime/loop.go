@@ -179,6 +179,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	}()
 	t.Progress.begin(ctx, cp, stream, t.Source)
 	defer t.Progress.end()
+	if err := prepareTopics(ctx, sink, t.Encoder, stream); err != nil {
+		return sinkError(err)
+	}
 	if t.OnRunning != nil {
 		t.OnRunning()
 	}

@@ -1,0 +1,68 @@
+package runtime
+
+import (
+	"context"
+
+	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/sinks"
+)
+
+// tableTopicer is an Encoder that knows the topic of a table's change
+// events (schema.JSON and schema.Avro).
+type tableTopicer interface {
+	Topic(id change.TableID) string
+}
+
+// topicerOf returns the topic namer behind enc, seeing through the
+// wrappers that leave topics as they are (raw records, field names); nil
+// when enc's topics are not known before its events are (a transforms
+// chain may route, filter or add records).
+func topicerOf(enc Encoder) tableTopicer {
+	for {
+		switch e := enc.(type) {
+		case rawRecords:
+			enc = e.Encoder
+		case *fieldNamer:
+			enc = e.Encoder
+		case tableTopicer:
+			return e
+		default:
+			return nil
+		}
+	}
+}
+
+// prepareTopics hands the sink the data topics of the tables a snapshot is
+// about to read, so that it creates the missing ones together (a snapshot of
+// 1,000 small tables otherwise made its 1,000 topics one round trip at a
+// time, each as its table's first row came). Tables appearing later, and
+// the topics of a connector with transforms, are still created at their
+// first record.
+func prepareTopics(ctx context.Context, sink sinks.Sink, enc Encoder, stream Stream) error {
+	p, ok := sink.(sinks.Preparer)
+	if !ok {
+		return nil
+	}
+	planner, ok := stream.(SnapshotPlanner)
+	if !ok {
+		return nil
+	}
+	namer := topicerOf(enc)
+	if namer == nil {
+		return nil
+	}
+	tables := planner.SnapshotTables()
+	if len(tables) < 2 {
+		return nil // nothing to gain
+	}
+	topics := make([]string, 0, len(tables))
+	for _, name := range tables {
+		id, err := capture.ParseTableID(name)
+		if err != nil {
+			return nil // not a name this knows how to read: leave it to the records
+		}
+		topics = append(topics, namer.Topic(id))
+	}
+	return p.Prepare(ctx, topics)
+}

@@ -1,0 +1,104 @@
+//go:build integration
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func envInt(t *testing.T, k string, def int) int {
+	t.Helper()
+	v := os.Getenv(k)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive number", k, v)
+	}
+	return n
+}
+
+// TestManyTablesSnapshot snapshots the same rows held in one table and
+// spread over many small tables (SLUICE_MANY_TABLES, default 200;
+// SLUICE_MANY_ROWS rows in all, default 20,000), and checks that every row
+// of every table arrives once, on its table's topic, with the snapshot
+// markers of a snapshot of many tables. It logs both times and their ratio,
+// the figure issue 19 bounds (make bench measures it on a quiet machine).
+func TestManyTablesSnapshot(t *testing.T) {
+	nTables := envInt(t, "SLUICE_MANY_TABLES", 200)
+	rows := envInt(t, "SLUICE_MANY_ROWS", 20000)
+	per := rows / nTables
+	rows = per * nTables
+	db := pgConn(t)
+	one, many := uniq("one"), uniq("many")
+	for _, s := range []string{one, many} {
+		mustExec(t, db, "CREATE SCHEMA "+s)
+		t.Cleanup(func() { _, _ = db.Exec(context.Background(), "DROP SCHEMA "+s+" CASCADE") })
+	}
+	mustExec(t, db, fmt.Sprintf("CREATE TABLE %s.big (id int PRIMARY KEY, v text)", one))
+	mustExec(t, db, fmt.Sprintf("INSERT INTO %s.big SELECT g, 'row ' || g FROM generate_series(1, %d) g", one, rows))
+	mustExec(t, db, fmt.Sprintf(`DO $$ BEGIN FOR i IN 0..%d LOOP
+		EXECUTE format('CREATE TABLE %s.t%%s (id int PRIMARY KEY, v text)', lpad(i::text, 4, '0'));
+		EXECUTE format('INSERT INTO %s.t%%s SELECT g, ''row '' || g FROM generate_series(1, %d) g', lpad(i::text, 4, '0'));
+		END LOOP; END $$`, nTables-1, many, many, per))
+
+	d := startDaemon(t, t.TempDir())
+	run := func(schema string, topics []string) time.Duration {
+		t.Helper()
+		slot := uniq("slot")
+		dropSlot(t, slot)
+		prefix := uniq("mt")
+		for i := range topics {
+			topics[i] = prefix + "." + schema + "." + topics[i]
+		}
+		c := newConsumerOpts(t, []kgo.Opt{kgo.SeedBrokers(brokers...), kgo.MetadataMinAge(100 * time.Millisecond), kgo.MetadataMaxAge(time.Second)}, nil, topics...)
+		cfg := pgConfig(t, prefix, slot, schema+`\..*`)
+		start := time.Now()
+		if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
+			t.Fatalf("create connector: %d %s", code, body)
+		}
+		recs := c.waitCount(t, rows, 5*time.Minute)
+		took := time.Since(start)
+		recs = c.settle(time.Second)
+		if len(recs) != rows {
+			t.Fatalf("%s: %d records, want %d", schema, len(recs), rows)
+		}
+		seen := map[string]bool{}
+		perTopic := map[string]int{}
+		for _, r := range recs {
+			k := r.Topic + "/" + string(r.Key)
+			if seen[k] {
+				t.Fatalf("%s: key %s twice", schema, k)
+			}
+			seen[k] = true
+			perTopic[r.Topic]++
+		}
+		for _, tp := range topics {
+			if perTopic[tp] != rows/len(topics) {
+				t.Fatalf("topic %s: %d records, want %d", tp, perTopic[tp], rows/len(topics))
+			}
+		}
+		if code, body := d.do(t, "DELETE", "/connectors/"+prefix, nil); code != 204 {
+			t.Fatalf("delete connector: %d %s", code, body)
+		}
+		return took
+	}
+	tOne := run(one, []string{"big"})
+	names := make([]string, nTables)
+	for i := range names {
+		names[i] = fmt.Sprintf("t%04d", i)
+	}
+	tMany := run(many, names)
+	if f := os.Getenv("SLUICE_MANY_LOG"); f != "" {
+		_ = os.WriteFile(f, []byte(d.logs.String()), 0o644)
+	}
+	t.Logf("%d rows: one table %v, %d tables %v (%.2f x)", rows, tOne.Round(time.Millisecond), nTables, tMany.Round(time.Millisecond), tMany.Seconds()/tOne.Seconds())
+}
