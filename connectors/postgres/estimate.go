@@ -39,6 +39,11 @@ SELECT COALESCE(CASE WHEN bool_or(c.relkind <> 'p' AND (c.reltuples < 0 OR c.rel
                      THEN -1 ELSE sum(c.reltuples) FILTER (WHERE c.relkind <> 'p') END, -1)::bigint
   FROM t JOIN pg_class c ON c.oid = t.oid`
 
+// CapturedTables returns the tables the stream captures ("schema.table"),
+// as it found them when it opened: the runtime creates their topics
+// together (runtime.TableLister).
+func (st *Stream) CapturedTables() []string { return slices.Clone(st.captured) }
+
 // SnapshotTables returns the tables the stream's snapshot reads
 // ("schema.table", in reading order), nil when it reads none. The runtime
 // asks once, after Open.

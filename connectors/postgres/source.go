@@ -248,6 +248,10 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		st.adopt(t, nil, cp != nil)
 		st.tables[t.name()] = t
 	}
+	st.captured = make([]string, len(tables))
+	for i, t := range tables {
+		st.captured[i] = t.name()
+	}
 
 	if !snapOnly {
 		if err := ensurePublication(ctx, q, &cfg, tables, s.log); err != nil {
@@ -350,7 +354,10 @@ type Stream struct {
 	repl   *pgconn.PgConn
 	cat    *TypeCatalog
 	tables map[string]*tableInfo // by "schema.table"
-	warned map[string]bool
+	// captured is the tables the stream captures at its start, for
+	// CapturedTables; set before its goroutine starts, then read only.
+	captured []string
+	warned   map[string]bool
 
 	snapSrc snapSource // snapshot rows' source blocks (sourceinfo.go)
 

@@ -8,6 +8,14 @@ import (
 	"github.com/sluicecdc/sluice/sinks"
 )
 
+// TableLister is a Stream that names the tables it captures (in
+// "namespace.table" form) when it opens. It is optional: the runtime then
+// creates the topics of the tables its snapshot reads (SnapshotPlanner),
+// and the others at their first record.
+type TableLister interface {
+	CapturedTables() []string
+}
+
 // tableTopicer is an Encoder that knows the topic of a table's change
 // events (schema.JSON and schema.Avro).
 type tableTopicer interface {
@@ -33,10 +41,12 @@ func topicerOf(enc Encoder) tableTopicer {
 	}
 }
 
-// prepareTopics hands the sink the data topics of the tables a snapshot is
-// about to read, so that it creates the missing ones together (a snapshot of
-// 1,000 small tables otherwise made its 1,000 topics one round trip at a
-// time, each as its table's first row came). Tables appearing later, and
+// prepareTopics hands the sink the data topics of the tables the stream
+// captures (or, when it does not say, of those its snapshot is about to
+// read), so that it creates the missing ones together: a snapshot of 1,000
+// small tables otherwise made its 1,000 topics one round trip at a time,
+// each as its table's first row came, and a connector without a snapshot
+// made each as the table's first change came. Tables appearing later, and
 // the topics of a connector with transforms, are still created at their
 // first record.
 func prepareTopics(ctx context.Context, sink sinks.Sink, enc Encoder, stream Stream) error {
@@ -44,15 +54,16 @@ func prepareTopics(ctx context.Context, sink sinks.Sink, enc Encoder, stream Str
 	if !ok {
 		return nil
 	}
-	planner, ok := stream.(SnapshotPlanner)
-	if !ok {
-		return nil
-	}
 	namer := topicerOf(enc)
 	if namer == nil {
 		return nil
 	}
-	tables := planner.SnapshotTables()
+	var tables []string
+	if l, ok := stream.(TableLister); ok {
+		tables = l.CapturedTables()
+	} else if p, ok := stream.(SnapshotPlanner); ok {
+		tables = p.SnapshotTables()
+	}
 	if len(tables) < 2 {
 		return nil // nothing to gain
 	}

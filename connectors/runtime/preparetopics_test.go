@@ -28,6 +28,14 @@ type plannedStream struct {
 
 func (p plannedStream) SnapshotTables() []string { return p.tables }
 
+// listingStream is a Stream that lists the tables it captures.
+type listingStream struct {
+	plannedStream
+	captured []string
+}
+
+func (l listingStream) CapturedTables() []string { return l.captured }
+
 // TestPrepareTopics checks which snapshots hand their data topics to the
 // sink before their first row: those of two tables or more, with an
 // encoder whose topics are known (through the raw-record and field-name
@@ -60,6 +68,16 @@ func TestPrepareTopics(t *testing.T) {
 				t.Fatalf("prepared %v, want %v", s.prepared, c.want)
 			}
 		})
+	}
+	// A stream that lists its captured tables names them all, whatever its
+	// snapshot reads.
+	s := &preparingSink{}
+	ls := listingStream{plannedStream{tables: []string{"public.a"}}, []string{"public.a", "public.b", "public.c"}}
+	if err := prepareTopics(context.Background(), s, enc, ls); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.prepared) != 1 || len(s.prepared[0]) != 3 {
+		t.Fatalf("prepared %v, want the 3 captured tables' topics", s.prepared)
 	}
 	// A sink that cannot prepare is left alone.
 	var plain sinks.Sink = &memSink{}
