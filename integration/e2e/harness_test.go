@@ -122,6 +122,12 @@ func startDaemon(t *testing.T, dataDir string, extraEnv ...string) *daemon {
 	go func() { d.exitErr = d.cmd.Wait(); close(d.done) }()
 	t.Cleanup(func() {
 		d.kill()
+		if dir := os.Getenv("SLUICE_E2E_LOG_DIR"); dir != "" {
+			f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+fmt.Sprintf("-%d.log", port))
+			if err := os.WriteFile(f, []byte(d.logs.String()), 0o644); err != nil {
+				t.Logf("keep sluice logs: %v", err)
+			}
+		}
 		if t.Failed() || os.Getenv("SLUICE_E2E_LOGS") != "" {
 			t.Logf("sluice logs (%s):\n%s", d.URL, tail(d.logs.String(), 60))
 		}

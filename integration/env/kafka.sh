@@ -14,7 +14,7 @@ KAFKA_SERVER_LOG="$KAFKA_LOGS/server.log"
 # broker's key and certificate, for 127.0.0.1 only), and the CA as client
 # truststores truststore.p12 and truststore.jks (password $KAFKA_TLS_PASSWORD).
 KAFKA_TLS_DIR="$KAFKA_DIR/tls"
-KAFKA_JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+KAFKA_JAVA_OPTS=(-Xms256m -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20
 	-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
 
 kafka_install() {
