@@ -107,7 +107,11 @@ func startDaemon(t *testing.T, dataDir string, extraEnv ...string) *daemon {
 	t.Helper()
 	port := freePort(t)
 	d := &daemon{t: t, URL: fmt.Sprintf("http://127.0.0.1:%d", port), DataDir: dataDir, logs: &syncBuffer{}, done: make(chan struct{})}
-	d.cmd = exec.Command(binPath, "serve")
+	// SLUICE_E2E_SERVE_ARGS adds flags to every daemon (e.g.
+	// -cpuprofile FILE); the daemon then stops with SIGTERM, so that a
+	// profile is written.
+	extraArgs := strings.Fields(os.Getenv("SLUICE_E2E_SERVE_ARGS"))
+	d.cmd = exec.Command(binPath, append([]string{"serve"}, extraArgs...)...)
 	d.cmd.Env = append(os.Environ(),
 		fmt.Sprintf("SLUICE_LISTEN=127.0.0.1:%d", port),
 		"SLUICE_DATA_DIR="+dataDir,
@@ -121,6 +125,13 @@ func startDaemon(t *testing.T, dataDir string, extraEnv ...string) *daemon {
 	}
 	go func() { d.exitErr = d.cmd.Wait(); close(d.done) }()
 	t.Cleanup(func() {
+		if len(extraArgs) > 0 {
+			_ = d.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-d.done:
+			case <-time.After(30 * time.Second):
+			}
+		}
 		d.kill()
 		if dir := os.Getenv("SLUICE_E2E_LOG_DIR"); dir != "" {
 			f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+fmt.Sprintf("-%d.log", port))

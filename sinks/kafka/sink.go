@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		// Records that name a partition go to it; the others are
 		// partitioned by key as Kafka Connect's producer does (see
 		// partitioner.go).
-		kgo.RecordPartitioner(manualOr{kgo.StickyKeyPartitioner(nil)}),
+		kgo.RecordPartitioner(partitioner{}),
 		// No kgo.RecordDeliveryTimeout: franz-go measures it from each
 		// batch's first record timestamp, and a record may carry its own,
 		// older timestamp (a transform's, e.g. the outbox event's time),
@@ -277,9 +277,18 @@ func (s *Sink) awaitLeaders(ctx context.Context, topics []string) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, leaderWait)
 	defer cancel()
+	// A client of its own: the producer's would keep the metadata of every
+	// topic asked about in its cache (a fifth of what a table cost in
+	// memory with 2,000 tables).
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.cfg.Brokers...), kgo.MetadataMinAge(100 * time.Millisecond)}, s.cfg.Options...)...)
+	if err != nil {
+		return
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
 	pending := topics
 	for len(pending) > 0 && ctx.Err() == nil {
-		ends, err := s.adm.ListEndOffsets(ctx, pending...)
+		ends, err := adm.ListEndOffsets(ctx, pending...)
 		if err == nil {
 			pending = slices.DeleteFunc(pending, func(t string) bool {
 				ps, ok := ends[t]

@@ -1,0 +1,49 @@
+package kafka
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestPartitioner checks the sink's partitioner against franz-go's
+// StickyKeyPartitioner, which matches Java's: the same partition for every
+// keyed record, a record's own partition when it names one, and keyless
+// records kept on one partition until its batch is full, then moved.
+func TestPartitioner(t *testing.T) {
+	for n := 1; n <= 7; n++ {
+		ours := partitioner{}.ForTopic("t")
+		theirs := kgo.StickyKeyPartitioner(nil).ForTopic("t")
+		for i := range 200 {
+			r := &kgo.Record{Key: fmt.Appendf(nil, "key-%d", i), Partition: -1}
+			if got, want := ours.Partition(r, n), theirs.Partition(r, n); got != want {
+				t.Fatalf("%d partitions, key %s: partition %d, want %d", n, r.Key, got, want)
+			}
+			if !ours.RequiresConsistency(r) {
+				t.Fatalf("a keyed record must be partitioned consistently")
+			}
+		}
+		if got := ours.Partition(&kgo.Record{Key: []byte("k"), Partition: int32(n - 1)}, n); got != n-1 {
+			t.Fatalf("a record naming partition %d went to %d", n-1, got)
+		}
+	}
+	p := partitioner{}.ForTopic("t").(*topicPartitioner)
+	keyless := &kgo.Record{Partition: -1}
+	if p.RequiresConsistency(keyless) {
+		t.Fatal("a keyless record needs no consistency")
+	}
+	first := p.Partition(keyless, 4)
+	for range 10 {
+		if got := p.Partition(keyless, 4); got != first {
+			t.Fatalf("keyless records moved from %d to %d within a batch", first, got)
+		}
+	}
+	p.OnNewBatch()
+	if next := p.Partition(keyless, 4); next == first {
+		t.Fatalf("keyless records stayed on %d after their batch was full", first)
+	}
+	if got := p.Partition(keyless, 1); got != 0 {
+		t.Fatalf("one partition: got %d", got)
+	}
+}
