@@ -11,13 +11,14 @@ ENV                 := integration/env
 INTEGRATION_TIMEOUT ?= 40m
 
 .DEFAULT_GOAL := build
-.PHONY: help build test test-unit test-integration test-crash test-compat lint fmt vet env-up env-down env-status demo clean bench bench-smoke
+.PHONY: help build test test-unit test-integration test-crash test-scale test-compat lint fmt vet env-up env-down env-status demo clean bench bench-smoke
 
 help:
 	@echo "build             CGO_ENABLED=0 go build -o bin/sluice ./cmd/sluice (a static binary)"
 	@echo "test              unit tests, then env-up, integration tests, env-down"
 	@echo "test-unit         go test -race ./... (no servers needed)"
 	@echo "test-integration  integration tests against running servers (make env-up first), the crash suites apart"
+	@echo "test-scale        the scale suites (tests named *Scale*: thousands of tables, many connectors; servers must be up); .ci/run runs it after test-crash"
 	@echo "test-crash        the crash suites (tests named *Crash*: kill -9 under load, exactly-once checks; servers must be up); .ci/run runs it after make test"
 	@echo "test-compat       sluice side by side with real Debezium on Kafka Connect (starts env service connect); differences in COMPAT_DIFFS"
 	@echo "lint              gofmt, go vet, golangci-lint and shellcheck when installed"
@@ -52,12 +53,24 @@ COMPAT_RUN      ?= .
 CRASH_TESTS          = Crash
 CRASH_TIMEOUT       ?= 30m
 
+# The scale suites (integration tests whose name has "Scale": thousands of
+# tables, a hundred connectors in one daemon) load the servers for minutes
+# and create thousands of topics, so they too run in their own target,
+# which .ci/run runs after the crash suites.
+SCALE_TESTS          = Scale
+SCALE_TIMEOUT       ?= 30m
+
 test-integration:
 	@if [ -z "$(INTEGRATION_PKGS)" ]; then echo "test-integration: no integration tests"; exit 1; fi
-	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(INTEGRATION_TIMEOUT) -skip '$(CRASH_TESTS)' $(INTEGRATION_PKGS)
+	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(INTEGRATION_TIMEOUT) -skip '$(CRASH_TESTS)|$(SCALE_TESTS)' $(INTEGRATION_PKGS)
 
 test-crash:
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(CRASH_TIMEOUT) -run '$(CRASH_TESTS)' $(INTEGRATION_PKGS)
+
+# Without -race: the figures these tests log (times, memory per table and
+# per connector) are meant to be read.
+test-scale:
+	$(GO) test -count=1 -p 1 -tags integration -timeout $(SCALE_TIMEOUT) -run '$(SCALE_TESTS)' -v $(INTEGRATION_PKGS)
 
 # The same connectors on real Debezium (Kafka Connect 4.3.0, env service
 # connect: ~175 MB of Maven artifacts fetched once into the env cache (~40 s), ~40 s to

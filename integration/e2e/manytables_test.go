@@ -27,13 +27,13 @@ func envInt(t *testing.T, k string, def int) int {
 	return n
 }
 
-// TestManyTablesSnapshot snapshots the same rows held in one table and
+// TestScaleManyTablesSnapshot snapshots the same rows held in one table and
 // spread over many small tables (SLUICE_MANY_TABLES, default 200;
 // SLUICE_MANY_ROWS rows in all, default 20,000), and checks that every row
 // of every table arrives once, on its table's topic, with the snapshot
 // markers of a snapshot of many tables. It logs both times and their ratio,
 // the figure issue 19 bounds (make bench measures it on a quiet machine).
-func TestManyTablesSnapshot(t *testing.T) {
+func TestScaleManyTablesSnapshot(t *testing.T) {
 	nTables := envInt(t, "SLUICE_MANY_TABLES", 200)
 	rows := envInt(t, "SLUICE_MANY_ROWS", 20000)
 	per := rows / nTables

@@ -56,7 +56,7 @@ func (d *daemon) metricValue(t *testing.T, metric, name string) float64 {
 	return sum
 }
 
-// TestManyCapturedTables captures SLUICE_SCALE_TABLES tables (default
+// TestScaleCapturedTables captures SLUICE_SCALE_TABLES tables (default
 // 2,000; issue 19 measures 10,000) in one Postgres connector that takes no
 // snapshot: discovery, the publication of every table (filtered mode),
 // then one row changed in every table (one RELATION message each), so
@@ -65,7 +65,7 @@ func (d *daemon) metricValue(t *testing.T, metric, name string) float64 {
 // memory per captured table; docs/scale.md holds the figures. A step
 // quadratic in the number of tables shows here as a time that grows four
 // times when the tables double.
-func TestManyCapturedTables(t *testing.T) {
+func TestScaleCapturedTables(t *testing.T) {
 	n := envInt(t, "SLUICE_SCALE_TABLES", 2000)
 	db := pgConn(t)
 	schemaName := uniq("wide")
