@@ -47,3 +47,17 @@ func TestPartitioner(t *testing.T) {
 		t.Fatalf("one partition: got %d", got)
 	}
 }
+
+// TestTopicsPerRequest checks that a CreateTopics request stays well under
+// the 10,000 metadata records a KRaft controller takes in one request.
+func TestTopicsPerRequest(t *testing.T) {
+	for _, c := range []struct {
+		partitions int32
+		want       int
+	}{{-1, 2500}, {1, 2500}, {9, 500}, {4999, 1}, {100000, 1}} {
+		got := topicsPerRequest(c.partitions)
+		if got != c.want || got*(1+max(1, int(c.partitions))) > 10000 && got > 1 {
+			t.Errorf("topicsPerRequest(%d) = %d, want %d", c.partitions, got, c.want)
+		}
+	}
+}

@@ -381,19 +381,33 @@ func sameSpec(a, b TopicSpec) bool {
 // createTopics creates topics as spec says; a topic that exists is left as
 // it is.
 func (s *Sink) createTopics(ctx context.Context, spec TopicSpec, topics []string) error {
-	resp, err := s.adm.CreateTopics(ctx, spec.Partitions, spec.ReplicationFactor, spec.Configs, topics...)
-	if err != nil {
-		return err
-	}
-	for _, r := range resp {
-		if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+	per := topicsPerRequest(spec.Partitions)
+	for len(topics) > 0 {
+		n := min(per, len(topics))
+		resp, err := s.adm.CreateTopics(ctx, spec.Partitions, spec.ReplicationFactor, spec.Configs, topics[:n]...)
+		if err != nil {
+			return err
 		}
-		if r.Err == nil {
-			s.log.Info("created topic", "topic", r.Topic, "partitions", spec.Partitions, "replication_factor", spec.ReplicationFactor, "configs", len(spec.Configs))
+		for _, r := range resp {
+			if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
+				return fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+			}
+			if r.Err == nil {
+				s.log.Info("created topic", "topic", r.Topic, "partitions", spec.Partitions, "replication_factor", spec.ReplicationFactor, "configs", len(spec.Configs))
+			}
 		}
+		topics = topics[n:]
 	}
 	return nil
+}
+
+// topicsPerRequest is how many topics of partitions partitions each (-1: the
+// broker's default, taken as 1) one CreateTopics request makes. A KRaft
+// controller refuses a request that would write more than 10,000 metadata
+// records (POLICY_VIOLATION, "excessively large batch"): a topic writes one,
+// plus one per partition. Half of that leaves room for a larger default.
+func topicsPerRequest(partitions int32) int {
+	return max(1, 5000/(1+max(1, int(partitions))))
 }
 
 // Write produces recs inside the open transaction, beginning one if none is
