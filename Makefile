@@ -27,7 +27,7 @@ help:
 	@echo "env-up            start the test servers (idempotent); env-down stops them"
 	@echo "env-status        show which test servers are up"
 	@echo "demo              run integration/demo.sh"
-	@echo "bench             env-up, then sluice against the read/decode and Kafka write limits and Debezium (drains, latency, snapshot); writes BENCHMARKS.md (BENCH_FLAGS=...)"
+	@echo "bench             env-up, then sluice against the read/decode and Kafka write limits and Debezium (drains, latency, snapshot, scale); writes BENCHMARKS.md (BENCH_FLAGS=...)"
 	@echo "bench-smoke       the benchmark harness in quick mode, checking counts only (servers must be up; make test runs it)"
 
 # A static binary: no cgo, so it runs on any Linux of the same architecture.

@@ -19,6 +19,7 @@ import (
 // records commit-to-arrival latency from the row's stamp_ns.
 type counter struct {
 	want    int
+	base    int64 // ids are counted from here: id base+i is row i; lower ids are skipped
 	cl      *kgo.Client
 	done    chan struct{} // closed when every id has arrived once
 	stopped chan struct{} // closed when the poll loop has returned
@@ -31,6 +32,7 @@ type counter struct {
 	bytes     int64 // keys, values and headers of the counted records
 	dups      int
 	warmed    int // warm-up records (id == want)
+	earlier   int // records of ids below base
 	bad       int // records whose key or stamp could not be read
 	badSample string
 	last      time.Time // arrival of the want-th distinct id
@@ -81,20 +83,25 @@ func deleteTopics(ctx context.Context, brokers []string, topics ...string) error
 // are expected once each; id want is an optional warm-up row. Rows with a
 // stamp_ns > 0 have their latency recorded.
 func startCounter(ctx context.Context, brokers []string, topic string, want int) (*counter, error) {
-	cl, err := kgo.NewClient(
+	return startCounterOpts(ctx, brokers, 0, want, kgo.ConsumeTopics(topic))
+}
+
+// startCounterOpts is startCounter with the topics given as client options
+// (e.g. a regex), counting ids [base, base+want).
+func startCounterOpts(ctx context.Context, brokers []string, base int64, want int, topics ...kgo.Opt) (*counter, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(brokers...),
-		kgo.ConsumeTopics(topic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxBytes(64<<20),
-		kgo.FetchMaxPartitionBytes(32<<20),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.MetadataMinAge(250*time.Millisecond),
-	)
+		kgo.FetchMaxBytes(64 << 20),
+		kgo.FetchMaxPartitionBytes(32 << 20),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.MetadataMinAge(250 * time.Millisecond),
+	}, topics...)...)
 	if err != nil {
 		return nil, err
 	}
-	c := &counter{want: want, cl: cl, done: make(chan struct{}), stopped: make(chan struct{}), warm: make(chan struct{}), seen: make([]bool, want)}
+	c := &counter{want: want, base: base, cl: cl, done: make(chan struct{}), stopped: make(chan struct{}), warm: make(chan struct{}), seen: make([]bool, want)}
 	go c.loop(ctx)
 	return c, nil
 }
@@ -124,8 +131,13 @@ func (c *counter) loop(ctx context.Context) {
 
 // add counts one record; c.mu is held.
 func (c *counter) add(r *kgo.Record, now time.Time) {
-	c.records++
 	id, ok := jsonInt(r.Key, `"id":`)
+	if ok && id < c.base {
+		c.earlier++ // an earlier phase's row (the scale scenario's snapshot)
+		return
+	}
+	id -= c.base
+	c.records++
 	if ok && id == int64(c.want) {
 		if c.warmed == 0 {
 			close(c.warm)

@@ -56,6 +56,7 @@ type options struct {
 	my        myParams
 	myBinlog  string // mariadb-binlog
 	id        string
+	scale     scaleOptions
 }
 
 // measure is one tool's result in one run.
@@ -121,6 +122,7 @@ func envOr(k, def string) string {
 
 func run() error {
 	var o options
+	var err error
 	var brokers string
 	flag.StringVar(&o.dsn, "pg-dsn", envOr("SLUICE_PG_DSN", "postgres://postgres:postgres@127.0.0.1:55432/sluice_test"), "PostgreSQL URL (a superuser: the harness creates tables, publications and slots)")
 	flag.StringVar(&brokers, "kafka", envOr("SLUICE_KAFKA", "127.0.0.1:59092"), "Kafka bootstrap servers")
@@ -137,7 +139,7 @@ func run() error {
 	flag.StringVar(&o.debezium, "debezium", "auto", "auto: fetch and run Debezium Server when it can be had (-smoke: only when cached); off")
 	flag.StringVar(&o.cacheDir, "cache-dir", envOr("SLUICE_ENV_CACHE", defaultCache()), "where Debezium is fetched to and unpacked")
 	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
-	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency, snapshot)")
+	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency, snapshot, scale)")
 	flag.IntVar(&o.snapRows, "snapshot-rows", 10_000_000, "snapshot: rows of the table")
 	flag.IntVar(&o.snapThr, "snapshot-threads", 4, "snapshot: also run sluice with snapshot.max.threads=N, when sluice defines the key (<= 1: not run)")
 	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres or mysql (the MariaDB of integration/env)")
@@ -146,6 +148,15 @@ func run() error {
 	flag.StringVar(&o.my.User, "mysql-user", "root", "MariaDB user (-source mysql; creates a database, reads the binlog)")
 	flag.StringVar(&o.my.Password, "mysql-password", "root", "MariaDB password (-source mysql)")
 	flag.StringVar(&o.myBinlog, "mariadb-binlog", "mariadb-binlog", "the mariadb-binlog (or mysqlbinlog) binary (-source mysql)")
+	var scaleTables, scaleConns, scaleDbTables, scaleDbConns string
+	flag.IntVar(&o.scale.rows, "scale-rows", 100_000, "scale: rows in all, spread over the tables")
+	flag.StringVar(&scaleTables, "scale-tables", "1,10,100,1000", "scale: numbers of tables")
+	flag.IntVar(&o.scale.changes, "scale-changes", 20_000, "scale: changes streamed after the snapshot, spread over the tables")
+	flag.StringVar(&scaleConns, "scale-connectors", "1,10,50,100", "scale: numbers of connectors in one daemon")
+	flag.DurationVar(&o.scale.settle, "scale-settle", 10*time.Second, "scale: how long the daemon idles before its memory is read")
+	flag.StringVar(&o.scale.connect, "connect-url", envOr("SLUICE_CONNECT_URL", "http://127.0.0.1:58083"), "scale: the Kafka Connect worker with Debezium (off: none)")
+	flag.StringVar(&scaleDbTables, "scale-debezium-tables", "1,100", "scale: numbers of tables Debezium (on Kafka Connect) is measured at")
+	flag.StringVar(&scaleDbConns, "scale-debezium-connectors", "10", "scale: numbers of connectors Debezium (on Kafka Connect) is measured at")
 	flag.Parse()
 	switch o.source {
 	case "postgres":
@@ -171,9 +182,28 @@ func run() error {
 		def("rate", func() { o.rate = 1000 })
 		def("duration", func() { o.duration = 5 * time.Second })
 		def("snapshot-rows", func() { o.snapRows = 20_000 })
+		def("scale-rows", func() { o.scale.rows = 2000 })
+		def("scale-tables", func() { scaleTables = "1,5" })
+		def("scale-changes", func() { o.scale.changes = 200 })
+		def("scale-connectors", func() { scaleConns = "2" })
+		def("scale-settle", func() { o.scale.settle = time.Second })
+		def("connect-url", func() { o.scale.connect = "off" })
 		o.out = ""
 	}
 	o.brokers = strings.Split(brokers, ",")
+	for _, l := range []struct {
+		flag string
+		s    string
+		dst  *[]int
+	}{{"scale-tables", scaleTables, &o.scale.tables}, {"scale-connectors", scaleConns, &o.scale.conns},
+		{"scale-debezium-tables", scaleDbTables, &o.scale.dbTables}, {"scale-debezium-connectors", scaleDbConns, &o.scale.dbConns}} {
+		if *l.dst, err = parseCounts(l.s); err != nil {
+			return fmt.Errorf("-%s: %w", l.flag, err)
+		}
+	}
+	if slices.Contains(o.scale.tables, 0) || slices.Contains(o.scale.dbTables, 0) || o.scale.rows < 1 || o.scale.changes < 1 || o.scale.settle <= 0 {
+		return errors.New("-scale-rows, -scale-changes, -scale-settle and the numbers of tables must be positive")
+	}
 	if o.rows < 1 || o.runs < 1 || o.rate < 1 || o.txnRows < 1 || o.latTxn < 1 || o.duration <= 0 || o.snapRows < 1 {
 		return errors.New("-rows, -runs, -rate, -txn-rows, -latency-txn-rows, -duration and -snapshot-rows must be positive")
 	}
@@ -220,8 +250,14 @@ func run() error {
 		{name: "drain-large", title: fmt.Sprintf("drain %s rows, one transaction", count(o.rows)), txnRows: 0},
 		{name: "latency", title: fmt.Sprintf("live, %s rows/s for %s", count(o.rate), o.duration), latency: true},
 		{name: "snapshot", title: fmt.Sprintf("snapshot of a %s-row table", count(o.snapRows)), snapshot: true},
+		{name: "scale", scale: true},
 	}
 	if o.source == "mysql" {
+		// The scale scenario is measured for Postgres only so far.
+		if slices.Contains(strings.Split(o.only, ","), "scale") {
+			return errors.New("-source mysql: the scale scenario is not implemented for MySQL yet")
+		}
+		scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return s.scale })
 		// Live latency is measured for Postgres only so far.
 		if slices.Contains(strings.Split(o.only, ","), "latency") {
 			return errors.New("-source mysql: the latency scenario is not implemented for MySQL yet")
@@ -238,8 +274,23 @@ func run() error {
 			b2.logf("snapshot: sluice N threads: n/a (%s)", b2.noThreads)
 		}
 	}
+	if slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.scale }) {
+		b2.connect, b2.noConnect = findConnect(o.scale.connect)
+		if b2.connect == nil {
+			b2.logf("scale: debezium: n/a (%s)", b2.noConnect)
+		}
+	}
 	started := time.Now()
 	for _, sc := range scenarios {
+		if sc.scale {
+			// Measured once: every point is its own run.
+			t0 := time.Now()
+			if err := b2.scaleRun(ctx); err != nil {
+				return fmt.Errorf("scale: %w", err)
+			}
+			b2.scale.took = time.Since(t0)
+			continue
+		}
 		for r := 0; r < o.runs; r++ {
 			var err error
 			switch {
@@ -255,9 +306,33 @@ func run() error {
 			}
 		}
 	}
-	report := b2.report(scenarios, time.Since(started))
-	fmt.Println()
-	fmt.Print(report.table)
+	took := time.Since(started)
+	// The scale scenario has a section of its own (see scale_report.go).
+	scale := slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.scale })
+	scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return s.scale })
+	var sections []struct{ name, markdown string }
+	if len(scenarios) > 0 {
+		report := b2.report(scenarios, took-b2.scale.took)
+		fmt.Println()
+		fmt.Print(report.table)
+		sections = append(sections, struct{ name, markdown string }{o.source, report.markdown})
+	}
+	if scale {
+		report, svg := b2.scaleReport()
+		fmt.Println()
+		fmt.Print(report.table)
+		sections = append(sections, struct{ name, markdown string }{"scale", report.markdown})
+		if o.out != "" {
+			p := filepath.Join(filepath.Dir(o.out), scaleSVGPath)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(p, []byte(svg), 0o644); err != nil {
+				return err
+			}
+			fmt.Println("wrote", p)
+		}
+	}
 	if o.smoke {
 		fmt.Println("bench-smoke: every tool delivered exactly the rows written (no speed assertions)")
 	}
@@ -266,13 +341,19 @@ func run() error {
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		// The file holds one section per source: replace this source's,
-		// keep the others.
-		merged := mergeReport(string(old), o.source, report.markdown)
+		// The file holds one section per source (and the scale
+		// section): replace the ones this run measured, keep the others.
+		merged := string(old)
+		for _, s := range sections {
+			merged = mergeReport(merged, s.name, s.markdown)
+			fmt.Println("wrote the", s.name, "section of", o.out)
+		}
 		if err := os.WriteFile(o.out, []byte(merged), 0o644); err != nil {
 			return err
 		}
-		fmt.Println("wrote the", o.source, "section of", o.out)
+	}
+	if n := len(b2.scale.failed); n > 0 {
+		return fmt.Errorf("scale: %d point(s) failed (listed in the report)", n)
 	}
 	return nil
 }
@@ -294,6 +375,7 @@ type scenario struct {
 	txnRows  int // 0: one transaction
 	latency  bool
 	snapshot bool
+	scale    bool // the scale scenario (scale.go): measured once, reported apart
 }
 
 // bench holds the results of every run.
@@ -305,6 +387,11 @@ type bench struct {
 	noThreads string
 	results   map[string]map[string][]measure // scenario -> tool -> runs
 	topics    []string
+	scale     scaleResults
+	// connect is the Kafka Connect worker the scale scenario runs
+	// Debezium on; nil, with the reason in noConnect, when there is none.
+	connect   *connectWorker
+	noConnect string
 }
 
 func (b *bench) logf(format string, args ...any) {

@@ -134,15 +134,34 @@ func (f *fixture) currentLSN(ctx context.Context) (string, error) {
 // drop removes the slots (ending whatever still reads them), the publication
 // and the table. It tries everything and returns every failure.
 func (f *fixture) drop(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	return dropAll(ctx, f.dsn, f.Name, 30*time.Second, f.slots, "DROP PUBLICATION IF EXISTS "+f.Pub, "DROP TABLE IF EXISTS "+f.Table)
+}
+
+// dropAll drops the slots (see dropSlots), then runs the statements, on
+// one connection, within timeout; it tries everything and returns every
+// failure. what names the fixture in errors.
+func dropAll(ctx context.Context, dsn, what string, timeout time.Duration, slots []string, stmts ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, f.dsn)
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return fmt.Errorf("clean up %s: connect: %w", f.Name, err)
+		return fmt.Errorf("clean up %s: connect: %w", what, err)
 	}
 	defer conn.Close(ctx)
+	errs := dropSlots(ctx, conn, slots)
+	for _, s := range stmts {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", short(s), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dropSlots drops the slots that exist of slots, ending whatever still
+// reads them, and returns the failures.
+func dropSlots(ctx context.Context, conn *pgx.Conn, slots []string) []error {
 	var errs []error
-	for _, s := range f.slots {
+	for _, s := range slots {
 		for attempt := 0; ; attempt++ {
 			_, _ = conn.Exec(ctx, "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL", s)
 			_, err := conn.Exec(ctx, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1", s)
@@ -156,12 +175,7 @@ func (f *fixture) drop(ctx context.Context) error {
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
-	for _, s := range []string{"DROP PUBLICATION IF EXISTS " + f.Pub, "DROP TABLE IF EXISTS " + f.Table} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", s, err))
-		}
-	}
-	return errors.Join(errs...)
+	return errs
 }
 
 func short(s string) string {

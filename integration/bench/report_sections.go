@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// BENCHMARKS.md holds one section per source (PostgreSQL, then MySQL), each
-// between markers, so a run of one source rewrites its own section and keeps
-// the other's.
+// BENCHMARKS.md holds one section per source (PostgreSQL, then MySQL), and
+// the scale scenario's, each between markers, so a run rewrites the
+// sections it measured and keeps the others.
 
-var reportSources = []string{"postgres", "mysql"}
+var reportSources = []string{"postgres", "mysql", "scale"}
 
 func sectionBegin(source string) string { return "<!-- bench:" + source + " -->" }
 func sectionEnd(source string) string   { return "<!-- /bench:" + source + " -->" }
@@ -39,7 +39,7 @@ func mergeReport(old, source, section string) string {
 	sections[source] = strings.TrimSpace(section)
 	var out strings.Builder
 	out.WriteString("# Benchmarks\n\n")
-	out.WriteString("sluice against the database's own decode rate (the limit) and against Debezium Server, measured by `integration/bench`; one section per source, each rewritten only by a run of that source.\n\n")
+	out.WriteString("sluice against the database's own decode rate (the limit) and against Debezium Server, measured by `integration/bench`; one section per source, each rewritten only by a run of that source, and the scale section (tables and connectors), rewritten only by a run of the scale scenario.\n\n")
 	for _, src := range reportSources {
 		if s, ok := sections[src]; ok {
 			fmt.Fprintf(&out, "%s\n\n%s\n\n%s\n\n", sectionBegin(src), s, sectionEnd(src))

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -201,6 +202,40 @@ func (s *sluiceServer) waitRunning(ctx context.Context, name string, timeout tim
 }
 
 func (s *sluiceServer) pid() int { return s.cmd.Process.Pid }
+
+// retries sums the daemon's sluice_task_retries_total (GET /metrics).
+func (s *sluiceServer) retries() (int, error) {
+	resp, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	return sumMetric(string(b), "sluice_task_retries_total"), nil
+}
+
+// sumMetric sums the samples of a metric in Prometheus text.
+func sumMetric(text, name string) int {
+	n := 0
+	for _, l := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(l, name)
+		if !ok || (rest != "" && rest[0] != '{' && rest[0] != ' ') {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(f) > 0 {
+			v, _ := strconv.ParseFloat(f[0], 64)
+			n += int(v)
+		}
+	}
+	return n
+}
+
+// restPort is the daemon's REST port.
+func (s *sluiceServer) restPort() int { return urlPort(s.url) }
 
 // stop sends SIGTERM, waits up to a minute, then kills; it removes the data
 // dir unless keep is set.
