@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 
@@ -48,11 +49,21 @@ var authErrors = []error{
 }
 
 // classify marks a refused authentication or authorization as a terminal
-// *AuthError; other errors are returned as they are (the runtime retries
-// them).
+// *AuthError, and a record too large to send as terminal; other errors are
+// returned as they are (the runtime retries them).
 func classify(err error) error {
+	var t terminal
+	if errors.As(err, &t) {
+		return err
+	}
 	if isCertError(err) {
 		return &TLSError{Err: err}
+	}
+	if errors.Is(err, kerr.MessageTooLarge) || errors.Is(err, kerr.RecordListTooLarge) {
+		// Kafka Connect fails the task too (RecordTooLargeException).
+		return terminal{fmt.Errorf("%w: a record is larger than Kafka accepts (the topic's max.message.bytes, "+
+			"the broker's message.max.bytes, or sluice's 256 KiB batch): raise the topic's max.message.bytes, "+
+			"or leave the large column out (column.exclude.list) or truncate it (column.truncate.to.N.chars)", err)}
 	}
 	for _, k := range authErrors {
 		if errors.Is(err, k) {

@@ -68,6 +68,10 @@ type TopicSpec struct {
 	Configs           map[string]*string
 }
 
+// batchMaxBytes is the producer's batch limit, which is also the largest
+// record it sends (see New).
+const batchMaxBytes = 256 << 10
+
 // recordSlab is how many records Write allocates at once.
 const recordSlab = 128
 
@@ -126,7 +130,7 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 		// uncompressed batch; with 1 MiB batches those buffers (and the
 		// compressor's) put a drain's peak RSS at 61 MiB instead of 51,
 		// for the same throughput.
-		kgo.ProducerBatchMaxBytes(256 << 10),
+		kgo.ProducerBatchMaxBytes(batchMaxBytes),
 		kgo.MaxBufferedBytes(256 << 20),
 		kgo.ProducerLinger(10 * time.Millisecond), // Flush at commit sends what lingers at once
 		// Kafka may answer CONCURRENT_TRANSACTIONS when a transaction
@@ -512,6 +516,11 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 			return s.fail(ctx, fmt.Errorf("kafka sink: begin transaction: %w", err))
 		}
 		s.inTxn, s.opened = true, time.Now()
+	}
+	if n := len(checkpoint) + len(s.cfg.CheckpointKey); n > batchMaxBytes-1024 {
+		// The client would refuse it (MESSAGE_TOO_LARGE) at every retry.
+		return s.fail(ctx, terminal{fmt.Errorf("kafka sink: the connector's checkpoint is %d bytes, more than the %d a record may have: "+
+			"the source's state in it grows with the number of tables captured (their schema versions); split the tables over several connectors", n, batchMaxBytes-1024)})
 	}
 	s.cl.Produce(ctx, &kgo.Record{Topic: s.cfg.OffsetsTopic, Key: []byte(s.cfg.CheckpointKey), Value: checkpoint}, s.promise)
 	// Records not delivered within half the transaction timeout of the

@@ -266,3 +266,29 @@ func TestBrokerGoneMidTransactionFailsTheCommit(t *testing.T) {
 		t.Fatal("commit with the broker gone still waits after 30 s")
 	}
 }
+
+// TestOversizeIsTerminal checks that a record larger than the producer
+// sends, and a checkpoint as large, fail the commit with a terminal error
+// that names the fix, instead of a retry that can never succeed.
+func TestOversizeIsTerminal(t *testing.T) {
+	ctx := context.Background()
+	brokers := newCluster(t)
+	big := make([]byte, 300<<10)
+	for _, c := range []struct {
+		name string
+		recs []sinks.Record
+		cp   []byte
+		want string
+	}{
+		{"record", []sinks.Record{{Topic: "data", Value: big}}, []byte("cp"), "raise the topic's max.message.bytes"},
+		{"checkpoint", []sinks.Record{{Topic: "data", Value: []byte("v")}}, big, "split the tables over several connectors"},
+	} {
+		s := newSink(t, ctx, brokers) // a failed sink is not used again: the runtime makes a new one
+		err := commit(ctx, s, c.recs, c.cp)
+		s.Close(ctx)
+		var r interface{ Retryable() bool }
+		if err == nil || !errors.As(err, &r) || r.Retryable() || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%s: commit = %v, want a terminal error saying %q", c.name, err, c.want)
+		}
+	}
+}
