@@ -142,7 +142,11 @@ func TestManyConnectorsOneDaemon(t *testing.T) {
 	// second update.
 	recs := c.waitCount(t, 3*n+5*n, 60*time.Second)
 	t.Logf("changes delivered after %s", time.Since(start).Round(time.Millisecond))
-	time.Sleep(3 * time.Second)
+	settle := 3 * time.Second
+	if v := os.Getenv("SLUICE_SCALE_SETTLE"); v != "" {
+		settle, _ = time.ParseDuration(v)
+	}
+	time.Sleep(settle)
 	rss1, socks1 := measure(t, pid)
 	recs = c.settle(time.Second)
 	checkMany(t, tables, recs)

@@ -42,7 +42,11 @@ type Config struct {
 	TransactionTimeout time.Duration
 	// Options are appended to the client's options (security, tests).
 	Options []kgo.Opt
-	Logger  *slog.Logger
+	// Admin, when set, makes the sink's topics (CreateTopics goes on a
+	// connection of its own) through a client the daemon shares, instead
+	// of the producer's (docs/scale.md).
+	Admin  *kadm.Client
+	Logger *slog.Logger
 }
 
 func (c *Config) validate() error {
@@ -147,7 +151,11 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka sink: new client: %w", err)
 	}
-	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
+	adm := cfg.Admin
+	if adm == nil {
+		adm = kadm.NewClient(cl)
+	}
+	s := &Sink{cfg: cfg, cl: cl, adm: adm, log: log, topics: map[string]bool{}}
 	s.promised = s.promise
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
