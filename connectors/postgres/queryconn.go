@@ -24,10 +24,10 @@ type queryConn struct {
 	// it stays open unused (0: queryIdle). Tests set them.
 	connect func(context.Context, *Config) (*pgx.Conn, error)
 	after   time.Duration
-	mu   sync.Mutex
-	c    *pgx.Conn
-	busy bool
-	idle *time.Timer
+	mu      sync.Mutex
+	c       *pgx.Conn
+	busy    bool
+	idle    *time.Timer
 }
 
 // get returns the connection, opening it when it is closed. The caller

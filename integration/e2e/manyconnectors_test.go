@@ -296,4 +296,3 @@ func checkMany(t *testing.T, tables []manyTable, recs []record) {
 		t.Errorf("%d of %d tables differ", bad, len(tables))
 	}
 }
-
