@@ -116,6 +116,11 @@ func TestManyConnectorsOneDaemon(t *testing.T) {
 
 	d := startDaemon(t, t.TempDir(), "SLUICE_LOG_LEVEL=info")
 	pid := d.cmd.Process.Pid
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("SLUICE_E2E_LOGS") != "" {
+			keepLogs(t, d)
+		}
+	})
 	time.Sleep(2 * time.Second)
 	rss0, socks0 := measure(t, pid)
 	t.Logf("no connector: RSS %.1f MiB, connections %v", mib(rss0), socks0)
@@ -142,7 +147,7 @@ func TestManyConnectorsOneDaemon(t *testing.T) {
 	// second update.
 	recs := c.waitCount(t, 3*n+5*n, 60*time.Second)
 	t.Logf("changes delivered after %s", time.Since(start).Round(time.Millisecond))
-	settle := 3 * time.Second
+	settle := 7 * time.Second // beyond the Postgres query connection's idle time (5 s)
 	if v := os.Getenv("SLUICE_SCALE_SETTLE"); v != "" {
 		settle, _ = time.ParseDuration(v)
 	}
@@ -295,4 +300,16 @@ func checkMany(t *testing.T, tables []manyTable, recs []record) {
 	if bad > 0 {
 		t.Errorf("%d of %d tables differ", bad, len(tables))
 	}
+}
+
+// keepLogs writes the daemon's whole log to a file named in the test log.
+func keepLogs(t *testing.T, d *daemon) {
+	f, err := os.CreateTemp("", "sluice-many-*.log")
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(d.logs.String())
+	t.Logf("daemon logs: %s", f.Name())
 }
