@@ -321,15 +321,24 @@ func (s *Sink) record() *kgo.Record {
 }
 
 // recycle reuses the slabs of a committed transaction, whose records the
-// client has all released. At most maxSpareSlabs are kept.
+// client has all released. Their records are cleared, so that the encoded
+// keys and values they point to are not kept alive, and as many spare
+// slabs are kept as the transaction filled (at most maxSpareSlabs): an
+// idle connector holds neither its last transaction's records nor a
+// snapshot's slabs (docs/scale.md).
 func (s *Sink) recycle() {
+	filled := len(s.used)
 	for _, sl := range s.used {
-		if len(s.spare) < maxSpareSlabs {
-			s.spare = append(s.spare, sl)
-		}
+		clear(sl)
+		s.spare = append(s.spare, sl)
+	}
+	if keep := min(filled, maxSpareSlabs); len(s.spare) > keep {
+		clear(s.spare[keep:])
+		s.spare = s.spare[:keep]
 	}
 	clear(s.used)
 	s.used = s.used[:0]
+	clear(s.slab[:s.off])
 	s.off = 0
 }
 
