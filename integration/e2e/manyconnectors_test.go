@@ -98,11 +98,14 @@ func TestManyConnectorsOneDaemon(t *testing.T) {
 		mustExec(t, pg, strings.Join(ddl, "; ")) // one round trip (simple protocol)
 	}
 	if n > nPG {
+		// A database per connector, as a connector per service's database
+		// would be: a connector keeps the definition of every table of the
+		// databases it captures.
 		my := myConn(t)
-		myDatabase(t, run)
 		for i := range n - nPG {
 			name := fmt.Sprintf("%s_m%d", run, i)
-			tbl := fmt.Sprintf("%s.t%d", run, i)
+			myDatabase(t, name)
+			tbl := name + ".t"
 			myExec(t, my, "CREATE TABLE "+tbl+" (id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(10))",
 				"INSERT INTO "+tbl+" VALUES (1, 0, 's'), (2, 0, 's'), (3, 0, 's')")
 			tables = append(tables, manyTable{connector: name, topic: name + "." + tbl, table: tbl})
@@ -133,8 +136,7 @@ func TestManyConnectorsOneDaemon(t *testing.T) {
 			cfg = pgConfig(t, tb.connector, tb.connector, tb.table)
 			cfg["snapshot.fetch.size"] = "100"
 		} else {
-			cfg = myConfig(t, tb.connector, run)
-			cfg["table.include.list"] = tb.table
+			cfg = myConfig(t, tb.connector, tb.connector)
 		}
 		createConnector(t, d, tb.connector, cfg)
 	}
@@ -142,7 +144,7 @@ func TestManyConnectorsOneDaemon(t *testing.T) {
 	c.waitCount(t, 3*n, 60*time.Second)
 	t.Logf("%d connectors RUNNING, snapshots delivered, after %s", n, time.Since(start).Round(time.Millisecond))
 
-	writeMany(t, tables, run)
+	writeMany(t, tables)
 	// Per table: the update, the insert, the delete and its tombstone, the
 	// second update.
 	recs := c.waitCount(t, 3*n+5*n, 60*time.Second)
@@ -218,7 +220,7 @@ func waitAll(t *testing.T, d *daemon, tables []manyTable, want string, timeout t
 
 // writeMany makes the same changes to every table, each table's in two
 // transactions: update 1 (seq 1) and insert 4; delete 2 and update 1 (seq 2).
-func writeMany(t *testing.T, tables []manyTable, db string) {
+func writeMany(t *testing.T, tables []manyTable) {
 	t.Helper()
 	var pgs, mys []manyTable
 	for _, tb := range tables {
