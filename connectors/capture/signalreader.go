@@ -21,10 +21,14 @@ import (
 type SignalReader struct {
 	own KafkaClient
 
-	mu   sync.Mutex
-	cl   *kgo.Client // made on first use
-	subs map[string]*signalSub
-	done chan struct{}
+	// assign serializes adding and removing partitions, which franz-go may
+	// make wait for the fetches in flight: it is never held with mu, which
+	// deliver takes between polls.
+	assign sync.Mutex
+	mu     sync.Mutex
+	cl     *kgo.Client // made on first use
+	subs   map[string]*signalSub
+	done   chan struct{}
 }
 
 // signalSub is one connector's subscription: the signals read for it and
@@ -49,9 +53,11 @@ func NewSignalReader(own KafkaClient) *SignalReader {
 // subscribe starts reading cfg.Topic's partition 0 at offset from for one
 // connector; ok is false when another connector reads that topic already.
 func (r *SignalReader) subscribe(cfg SignalConfig, from int64, log *slog.Logger, wake func()) (_ *signalSub, ok bool, _ error) {
+	r.assign.Lock()
+	defer r.assign.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.subs[cfg.Topic] != nil {
+		r.mu.Unlock()
 		return nil, false, nil
 	}
 	if r.cl == nil {
@@ -63,6 +69,7 @@ func (r *SignalReader) subscribe(cfg SignalConfig, from int64, log *slog.Logger,
 			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{}),
 		}, r.own.Opts...)...)
 		if err != nil {
+			r.mu.Unlock()
 			return nil, false, fmt.Errorf("signal channel: %w", err)
 		}
 		r.cl, r.done = cl, make(chan struct{})
@@ -70,21 +77,27 @@ func (r *SignalReader) subscribe(cfg SignalConfig, from int64, log *slog.Logger,
 	}
 	s := &signalSub{r: r, cfg: cfg, from: from, log: log, wake: wake}
 	r.subs[cfg.Topic] = s
-	r.cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Topic: {0: kgo.NewOffset().At(from)}})
+	cl := r.cl
+	r.mu.Unlock()
+	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Topic: {0: kgo.NewOffset().At(from)}})
 	return s, true, nil
 }
 
 // unsubscribe stops reading s's topic.
 func (r *SignalReader) unsubscribe(s *signalSub) {
+	r.assign.Lock()
+	defer r.assign.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.subs[s.cfg.Topic] != s {
+		r.mu.Unlock()
 		return
 	}
 	delete(r.subs, s.cfg.Topic)
-	r.cl.RemoveConsumePartitions(map[string][]int32{s.cfg.Topic: {0}})
-	if s.paused {
-		r.cl.ResumeFetchPartitions(map[string][]int32{s.cfg.Topic: {0}})
+	paused, cl := s.paused, r.cl
+	r.mu.Unlock()
+	cl.RemoveConsumePartitions(map[string][]int32{s.cfg.Topic: {0}})
+	if paused {
+		cl.ResumeFetchPartitions(map[string][]int32{s.cfg.Topic: {0}})
 	}
 }
 
