@@ -47,8 +47,18 @@ func (a *arena) alloc(n int) []byte {
 
 // recycle makes every chunk free again. The caller promises that nothing
 // it was given by alloc is used any more.
+//
+// It keeps as many free chunks as the batch since the last recycle filled:
+// a drain's batches reuse them, and a connector that goes idle after a
+// large batch (a snapshot) gives the rest back at its next, small one
+// instead of holding up to arenaKeep chunks for good (docs/scale.md).
 func (a *arena) recycle() {
+	filled := len(a.used)
 	a.free = append(a.free, a.used...)
+	if len(a.free) > filled {
+		clear(a.free[filled:])
+		a.free = a.free[:filled]
+	}
 	clear(a.used)
 	a.used = a.used[:0]
 	a.off = 0

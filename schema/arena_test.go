@@ -64,3 +64,35 @@ func TestArenaTracksBoundedChunksWithoutRecycle(t *testing.T) {
 		t.Fatalf("arena tracks %d chunks, want at most %d", n, arenaKeep)
 	}
 }
+
+// TestArenaGivesBackAfterLargeBatch: after a batch of many chunks, the
+// arena keeps them for a batch as large, and gives them back after a small
+// one.
+func TestArenaGivesBackAfterLargeBatch(t *testing.T) {
+	var a arena
+	batch := func(chunks int) {
+		for range chunks * (arenaChunk / 1000) {
+			a.alloc(1000)
+		}
+		a.recycle()
+	}
+	tests := []struct {
+		chunks   int
+		wantFree int // at most
+	}{
+		{40, 40},
+		{40, 40},
+		{0, 0},
+		{3, 3},
+	}
+	for i, tt := range tests {
+		batch(tt.chunks)
+		if len(a.free) > tt.wantFree {
+			t.Errorf("batch %d of %d chunks: %d free chunks kept, want at most %d", i, tt.chunks, len(a.free), tt.wantFree)
+		}
+	}
+	batch(40)
+	if len(a.free) < 30 {
+		t.Errorf("after a large batch: %d free chunks, want them kept for the next one", len(a.free))
+	}
+}

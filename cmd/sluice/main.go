@@ -335,6 +335,11 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	adm := kadm.NewClient(admCl)
 	cluster := &clusterID{adm: adm}
 
+	// The connectors' signal topics on this Kafka are read through one
+	// client (docs/scale.md).
+	own := capture.KafkaClient{Brokers: brokers, Opts: c.kafka.consumer}
+	own.Reader = capture.NewSignalReader(own)
+	defer own.Reader.Close()
 	signals := &signalSender{brokers: brokers, opts: c.kafka.producer, adm: adm}
 	defer signals.close()
 	health := &workerHealth{}
@@ -354,7 +359,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
 		DataDir:  c.dataDir,
 		WorkerID: wid,
-		Plugins:  plugins(levels, capture.KafkaClient{Brokers: brokers, Opts: c.kafka.consumer}),
+		Plugins:  plugins(levels, own),
 		NewSink: func(ctx context.Context, connector string, spec runtime.SinkSpec) (sinks.Sink, error) {
 			def := spec.Topics.Default()
 			s, err := sinkkafka.New(ctx, sinkkafka.Config{
@@ -372,6 +377,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 				// producer.override.* keys.
 				Options: append(append([]kgo.Opt(nil), c.kafka.producer...), producerOptions(spec.Producer)...),
 				Logger:  sinkLog.With("connector", connector),
+				Admin:   adm,
 			})
 			// An error that does not say whether it is retryable (a broker
 			// out of reach) is; a fenced producer or a refused login is not.

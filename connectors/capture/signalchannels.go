@@ -18,6 +18,9 @@ import (
 type KafkaClient struct {
 	Brokers []string
 	Opts    []kgo.Opt
+	// Reader, when set, reads the signal topics of the connectors that use
+	// these brokers and options, through one client for the daemon.
+	Reader *SignalReader
 }
 
 // KafkaSignal is a signal read from the signal topic with its offset.
@@ -34,6 +37,7 @@ type KafkaSignal struct {
 // record whose key is not the connector's topic.prefix, or whose value is
 // not a signal, is logged and skipped.
 type KafkaChannel struct {
+	sub    *signalSub // through the daemon's SignalReader; the rest is unset
 	cl     *kgo.Client
 	out    chan KafkaSignal
 	cancel context.CancelFunc
@@ -55,6 +59,21 @@ func OpenKafkaChannel(ctx context.Context, cfg SignalConfig, own KafkaClient, fr
 	}
 	if len(brokers) == 0 && !cfg.Kafka {
 		return nil, nil
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if own.Reader != nil && len(cfg.Brokers) == 0 && len(cfg.ConsumerProps) == 0 {
+		// signal.kafka.poll.timeout.ms only bounds how long an empty fetch
+		// waits; a signal is returned as soon as it is written either way.
+		sub, ok, err := own.Reader.subscribe(cfg, from, log, wake)
+		if err != nil {
+			return nil, fmt.Errorf("signal channel on topic %q: %w", cfg.Topic, err)
+		}
+		if ok {
+			log.Info("reading signals", "topic", cfg.Topic, "offset", from, "shared_client", true)
+			return &KafkaChannel{sub: sub}, nil
+		}
 	}
 	if len(cfg.ConsumerProps) > 0 {
 		w := &workerconfig.Config{Props: cfg.ConsumerProps}
@@ -79,9 +98,6 @@ func OpenKafkaChannel(ctx context.Context, cfg SignalConfig, own KafkaClient, fr
 	if err != nil {
 		return nil, fmt.Errorf("signal channel on topic %q: %w", cfg.Topic, err)
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	log.Info("reading signals", "topic", cfg.Topic, "offset", from)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	k := &KafkaChannel{cl: cl, out: make(chan KafkaSignal, signalQueue), cancel: cancel}
@@ -102,21 +118,12 @@ func (k *KafkaChannel) read(ctx context.Context, cfg SignalConfig, log *slog.Log
 			log.Warn("reading the signal topic failed; retrying", "topic", t, "partition", p, "err", err)
 		})
 		for it := fs.RecordIter(); !it.Done(); {
-			r := it.Next()
-			if string(r.Key) != cfg.Key {
-				log.Info("signal key does not match the connector's topic.prefix; record ignored", "key", string(r.Key), "topic.prefix", cfg.Key, "offset", r.Offset)
-				continue
-			}
-			if len(r.Value) == 0 {
-				continue
-			}
-			s, err := ParseSignal(r.Value, SignalChannelKafka)
-			if err != nil {
-				log.Warn("signal record skipped", "offset", r.Offset, "err", err)
+			s, ok := signalOf(it.Next(), cfg, log)
+			if !ok {
 				continue
 			}
 			select {
-			case k.out <- KafkaSignal{Signal: s, Offset: r.Offset}:
+			case k.out <- s:
 			case <-ctx.Done():
 				return
 			}
@@ -127,8 +134,30 @@ func (k *KafkaChannel) read(ctx context.Context, cfg SignalConfig, log *slog.Log
 	}
 }
 
+// signalOf returns the signal record r holds for the connector cfg
+// belongs to: ok is false for another connector's record (logged), a
+// tombstone, or a value that is not a signal (logged).
+func signalOf(r *kgo.Record, cfg SignalConfig, log *slog.Logger) (_ KafkaSignal, ok bool) {
+	if string(r.Key) != cfg.Key {
+		log.Info("signal key does not match the connector's topic.prefix; record ignored", "key", string(r.Key), "topic.prefix", cfg.Key, "offset", r.Offset)
+		return KafkaSignal{}, false
+	}
+	if len(r.Value) == 0 {
+		return KafkaSignal{}, false
+	}
+	s, err := ParseSignal(r.Value, SignalChannelKafka)
+	if err != nil {
+		log.Warn("signal record skipped", "offset", r.Offset, "err", err)
+		return KafkaSignal{}, false
+	}
+	return KafkaSignal{Signal: s, Offset: r.Offset}, true
+}
+
 // Poll returns the next signal read, without waiting.
 func (k *KafkaChannel) Poll() (KafkaSignal, bool) {
+	if k.sub != nil {
+		return k.sub.poll()
+	}
 	select {
 	case s := <-k.out:
 		return s, true
@@ -139,6 +168,10 @@ func (k *KafkaChannel) Poll() (KafkaSignal, bool) {
 
 // Close stops reading and waits for the reader.
 func (k *KafkaChannel) Close() {
+	if k.sub != nil {
+		k.sub.r.unsubscribe(k.sub)
+		return
+	}
 	k.cancel()
 	k.wg.Wait()
 	k.cl.Close()

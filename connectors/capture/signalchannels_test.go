@@ -51,7 +51,16 @@ func runUntil(t *testing.T, s *Signals, next int64) {
 	}
 }
 
+// TestKafkaChannel reads a signal topic through a client of the channel's
+// own and through a daemon's shared SignalReader (subscribed twice, as a
+// restarted connector does).
 func TestKafkaChannel(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(map[bool]string{false: "own client", true: "shared reader"}[shared], func(t *testing.T) { kafkaChannelRun(t, shared) })
+	}
+}
+
+func kafkaChannelRun(t *testing.T, shared bool) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "srv-signal"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +83,13 @@ func TestKafkaChannel(t *testing.T) {
 
 	var buf bytes.Buffer
 	var woken atomic.Int32
+	own := KafkaClient{Brokers: brokers}
+	if shared {
+		own.Reader = NewSignalReader(own)
+		defer own.Reader.Close()
+	}
 	open := func(from int64) *Signals {
-		k, err := OpenKafkaChannel(context.Background(), cfg, KafkaClient{Brokers: brokers}, from, logged(&buf), func() { woken.Add(1) })
+		k, err := OpenKafkaChannel(context.Background(), cfg, own, from, logged(&buf), func() { woken.Add(1) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -330,7 +330,19 @@ func (st *Stream) schemasSnapshot() map[string]schemaVer {
 
 // start runs the producer goroutine.
 func (st *Stream) start(plan *openPlan) {
-	st.pipe.Start(func(ctx context.Context) error { return st.produce(ctx, plan) }, func() { st.q.Close() })
+	st.pipe.Start(func(ctx context.Context) error { return st.produce(ctx, plan) }, st.closeQuery)
+}
+
+// closeQuery closes the query connection the snapshot used. Streaming does
+// not need it: a table's definition is read over a connection of its own
+// when a DDL asks for it (serverModels), and heartbeat action queries and
+// incremental and blocking snapshots open their own, so an idle connector
+// holds only its binlog connection (docs/scale.md).
+func (st *Stream) closeQuery() {
+	if st.q != nil {
+		st.q.Close()
+		st.q = nil
+	}
 }
 
 func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
@@ -359,6 +371,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 			return err
 		}
 	}
+	st.closeQuery()
 	return st.replicate(ctx, plan.start, plan.cp, state)
 }
 

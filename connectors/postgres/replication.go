@@ -153,6 +153,9 @@ type decoder struct {
 	st   *Stream
 	cfg  *Config
 	rels map[uint32]*tableInfo // nil value: relation not captured
+	// q is the query connection while a RELATION message is handled
+	// (catalogConn), nil otherwise.
+	q *pgx.Conn
 
 	cp *change.Position // streaming checkpoint still ahead of the stream; nil once passed
 	// resume is where a Debezium offset left a transaction (see
@@ -545,6 +548,7 @@ func (d *decoder) emit(ev *change.Event, t *tableInfo, key []string, size int, s
 // relation records a RELATION message: the table it describes and, when
 // its columns differ from the known schema, a new schema version.
 func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) error {
+	defer d.putConn()
 	d.signalRelation(m)
 	name := m.Namespace + "." + m.RelationName
 	t := d.st.tables[name]
@@ -554,7 +558,11 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 			d.rels[m.RelationID] = nil
 			return nil
 		}
-		ts, err := discoverTables(ctx, d.st.q, d.cfg, []uint32{m.RelationID})
+		q, err := d.catalogConn(ctx)
+		if err != nil {
+			return err
+		}
+		ts, err := discoverTables(ctx, q, d.cfg, []uint32{m.RelationID})
 		if err != nil {
 			return err
 		}
@@ -563,7 +571,7 @@ func (d *decoder) relation(ctx context.Context, m *pglogrepl.RelationMessage) er
 			return nil
 		}
 		t = ts[0]
-		if err := buildSchema(ctx, d.st.cat, d.st.q, t, 1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
+		if err := buildSchema(ctx, d.st.cat, q, t, 1, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 			return err
 		}
 		d.st.adopt(t, nil, false)
@@ -619,7 +627,11 @@ func sameColumns(cols []colInfo, rc []*pglogrepl.RelationMessageColumn) bool {
 // catalogTable reads the captured table with relation id from the catalog,
 // or returns nil when the catalog no longer has it.
 func (d *decoder) catalogTable(ctx context.Context, id uint32) (*tableInfo, error) {
-	ts, err := discoverTables(ctx, d.st.q, d.cfg, []uint32{id})
+	q, err := d.catalogConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := discoverTables(ctx, q, d.cfg, []uint32{id})
 	if err != nil || len(ts) != 1 {
 		return nil, err
 	}
@@ -708,10 +720,35 @@ func (d *decoder) refresh(ctx context.Context, t *tableInfo, m *pglogrepl.Relati
 	if len(nt.Key) != len(keyNames) {
 		nt.Key = nil
 	}
-	if err := buildSchema(ctx, d.st.cat, d.st.q, nt, t.Schema.Version, d.cfg.Types, d.st.log, d.st.warned); err != nil {
+	q, err := d.catalogConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := buildSchema(ctx, d.st.cat, q, nt, t.Schema.Version, d.cfg.Types, d.st.log, d.st.warned); err != nil {
 		return nil, err
 	}
 	return nt, nil
+}
+
+// catalogConn returns the query connection for the RELATION message being
+// handled, opening it when it was closed (queryconn.go).
+func (d *decoder) catalogConn(ctx context.Context) (*pgx.Conn, error) {
+	if d.q == nil {
+		q, err := d.st.query.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.q = q
+	}
+	return d.q, nil
+}
+
+// putConn hands back the query connection catalogConn took, if any.
+func (d *decoder) putConn() {
+	if d.q != nil {
+		d.q = nil
+		d.st.query.put()
+	}
 }
 
 // decodeTuple converts a tuple to a row. An unchanged TOASTed value ('u')

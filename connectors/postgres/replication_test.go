@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -85,6 +86,7 @@ func newHarness(t *testing.T, cfg Config, ti *tableInfo, cp *change.Position, st
 	h := &harness{t: t, st: st, cat: ti}
 	h.dec = newDecoder(st, cp, state)
 	h.dec.catalog = func(context.Context, uint32) (*tableInfo, error) { return h.cat, nil }
+	st.query.connect = func(context.Context, *Config) (*pgx.Conn, error) { return nil, nil } // no server
 	h.feed(relMsg(ti))
 	return h
 }

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,6 +33,9 @@ type Knobs struct {
 	// IncChunk is the incremental snapshot's chunk size (0: the default,
 	// capture.DefaultChunkSize).
 	IncChunk int
+	// QueryIdle is how long the query connection stays open unused while
+	// streaming (0: queryIdle).
+	QueryIdle time.Duration
 }
 
 // Source is a Postgres database captured through a pgoutput replication slot.
@@ -101,9 +103,6 @@ func connectQuery(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
 	return c, nil
 }
 
-// replReadBuffer is the read buffer of the replication connection.
-const replReadBuffer = 1 << 20
-
 // replReadWait is how long a read of the replication connection waits after
 // one that found little data, and replReadSmall what counts as little.
 const (
@@ -146,10 +145,9 @@ func connectReplication(ctx context.Context, cfg *Config) (*pgconn.PgConn, error
 	}
 	pc.RuntimeParams["replication"] = "database"
 	// Read the replication stream in large chunks rather than pgproto3's
-	// 8 KiB: one read takes whatever the socket holds, so a backlog costs
-	// a few large reads instead of one small read per change.
+	// 8 KiB while there is a backlog (readbuf.go).
 	pc.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
-		return pgproto3.NewFrontend(bufio.NewReaderSize(&patientReader{r: r, wait: replReadWait}, replReadBuffer), w)
+		return pgproto3.NewFrontend(newElasticReader(&patientReader{r: r, wait: replReadWait}), w)
 	}
 	if pc.ConnectTimeout == 0 {
 		pc.ConnectTimeout = connectTimeout
@@ -349,8 +347,11 @@ type Stream struct {
 	log   *slog.Logger
 	knobs Knobs
 
-	// connections and catalog: used by the producer goroutine only once it runs.
+	// connections and catalog: used by the producer goroutine only once it
+	// runs. q serves the snapshot and is closed when streaming begins;
+	// query serves streaming (queryconn.go).
 	q      *pgx.Conn
+	query  queryConn
 	repl   *pgconn.PgConn
 	cat    *TypeCatalog
 	tables map[string]*tableInfo // by "schema.table"
@@ -410,6 +411,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 	}
 	acks := &capture.Acker{}
 	return &Stream{
+		query:    queryConn{cfg: cfg, after: k.QueryIdle},
 		cfg:      cfg,
 		log:      log,
 		knobs:    k,
@@ -436,9 +438,21 @@ func (st *Stream) release() {
 	if st.repl != nil {
 		st.repl.Close(context.Background())
 	}
-	st.q.Close(context.Background())
-	if st.snap != nil && st.snap.q != st.q {
+	st.closeSnapshotConn()
+	st.query.close()
+}
+
+// closeSnapshotConn closes the connections the snapshot used.
+func (st *Stream) closeSnapshotConn() {
+	if st.q != nil {
+		st.q.Close(context.Background())
+	}
+	if st.snap != nil && st.snap.q != nil && st.snap.q != st.q {
 		st.snap.q.Close(context.Background())
+	}
+	st.q = nil
+	if st.snap != nil {
+		st.snap.q = nil
 	}
 }
 
@@ -464,6 +478,7 @@ func (st *Stream) produce(ctx context.Context, plan *openPlan) error {
 	if plan.cp != nil && !plan.cp.Snapshot {
 		cp = plan.cp
 	}
+	st.closeSnapshotConn() // streaming opens one when it needs it (queryconn.go)
 	return st.replicate(ctx, cp, state)
 }
 

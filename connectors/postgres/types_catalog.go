@@ -37,20 +37,27 @@ var ErrUnknownTypeOID = errors.New("type OID not found in pg_type")
 // statically, so mapping a table of built-in types needs no round trip (and
 // unit tests need no server); other types (enums, domains, extension types
 // such as hstore) are loaded from pg_type on first use. It is safe for
-// concurrent use.
+// concurrent use. The built-in types are shared by every catalog
+// (builtinInfos); each holds only the types it loaded or was given, so a
+// connector does not carry a copy of them (docs/scale.md).
 type TypeCatalog struct {
 	mu    sync.RWMutex
-	types map[uint32]TypeInfo
+	types map[uint32]TypeInfo // loaded or registered; before builtinInfos
 }
 
 // NewTypeCatalog returns a catalog that knows the built-in types.
 func NewTypeCatalog() *TypeCatalog {
-	c := &TypeCatalog{types: make(map[uint32]TypeInfo, len(builtinTypes)+16)}
-	for _, b := range builtinTypes {
-		c.types[b.oid] = builtinInfo(b)
-	}
-	return c
+	return &TypeCatalog{types: map[uint32]TypeInfo{}}
 }
+
+// builtinInfos is the TypeInfo of every built-in type, read-only.
+var builtinInfos = func() map[uint32]TypeInfo {
+	m := make(map[uint32]TypeInfo, len(builtinTypes))
+	for _, b := range builtinTypes {
+		m[b.oid] = builtinInfo(b)
+	}
+	return m
+}()
 
 func builtinInfo(b builtinType) TypeInfo {
 	return TypeInfo{OID: b.oid, Name: b.name, Type: b.typtype, Category: b.category, ElemOID: b.elem, BaseTypmod: -1}
@@ -73,6 +80,9 @@ func (c *TypeCatalog) Lookup(ctx context.Context, q Querier, oid uint32) (TypeIn
 	t, ok := c.types[oid]
 	c.mu.RUnlock()
 	if ok {
+		return t, nil
+	}
+	if t, ok := builtinInfos[oid]; ok {
 		return t, nil
 	}
 	if q == nil {
@@ -139,18 +149,10 @@ func (c *TypeCatalog) Invalidate(oids ...uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(oids) == 0 {
-		for oid := range c.types {
-			if _, ok := builtinByOID[oid]; !ok {
-				delete(c.types, oid)
-			}
-		}
+		clear(c.types)
 		return
 	}
 	for _, oid := range oids {
-		if b, ok := builtinByOID[oid]; ok {
-			c.types[oid] = builtinInfo(b)
-			continue
-		}
 		delete(c.types, oid)
 	}
 }
@@ -162,14 +164,6 @@ type builtinType struct {
 	category byte
 	elem     uint32
 }
-
-var builtinByOID = func() map[uint32]builtinType {
-	m := make(map[uint32]builtinType, len(builtinTypes))
-	for _, b := range builtinTypes {
-		m[b.oid] = b
-	}
-	return m
-}()
 
 // builtinTypes are the base, range and multirange types of pg_catalog in
 // PostgreSQL 15 (OIDs below 10000 are fixed across versions), with their

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -18,6 +19,10 @@ type Store struct {
 	brokers []string
 	topic   string
 	opts    []kgo.Opt
+
+	mu      sync.Mutex
+	queue   []*loadReq // Loads waiting for the next scan
+	running bool       // a scan loop runs
 }
 
 // New returns a Store that reads topic through brokers; opts are added to
@@ -43,12 +48,14 @@ func New(brokers []string, topic string, opts ...kgo.Opt) *Store {
 // connector's transactional id, which aborts a previous instance's). Only
 // when one of them is still open (Load called without that, or a zombie
 // instance) does Load wait, for that transaction only to end.
+//
+// Reading the topic costs as much for one connector as for many, so the
+// Loads of connectors starting together share one reading (loadbatch.go).
 func (s *Store) Load(ctx context.Context, connector string) ([]byte, error) {
-	match := func(key []byte) bool { return string(key) == connector }
 	for {
-		last, open, err := s.scanMarkers(ctx, match)
-		if err != nil || !open {
-			return last, err
+		found, err := s.scanShared(ctx, connector)
+		if err != nil || !found.open {
+			return found.last, err
 		}
 		t := time.NewTimer(stableWait)
 		select {
@@ -60,36 +67,61 @@ func (s *Store) Load(ctx context.Context, connector string) ([]byte, error) {
 	}
 }
 
-// scanMarkers returns the value of the last committed record whose key
-// match accepts, reading up to the end of every partition and deciding
-// from the transaction markers what was committed; open says that a
-// transaction holding such a record has no marker yet.
-func (s *Store) scanMarkers(ctx context.Context, match func([]byte) bool) (last []byte, open bool, err error) {
-	// pending holds, per producer id, the values of its transaction
-	// not yet ended, in order.
-	pending := map[int64][][]byte{}
-	_, err = s.read(ctx, false, func(r *kgo.Record) {
+// scanned is what scanMarkers found for one key: the value of its last
+// committed record, and whether a transaction holding one of its records
+// has no marker yet.
+type scanned struct {
+	last []byte
+	open bool
+}
+
+// scanMarkers returns, for each of keys, the value of the last committed
+// record keyed so, reading up to the end of every partition and deciding
+// from the transaction markers what was committed.
+func (s *Store) scanMarkers(ctx context.Context, keys map[string]bool) (map[string]scanned, error) {
+	type keyed struct {
+		key   string
+		value []byte
+	}
+	// pending holds, per producer id, the records of its transaction not
+	// yet ended, in order.
+	pending := map[int64][]keyed{}
+	out := make(map[string]scanned, len(keys))
+	_, err := s.read(ctx, false, func(r *kgo.Record) {
 		switch {
 		case r.Attrs.IsControl():
 			vs, ok := pending[r.ProducerID]
 			if !ok {
 				return
 			}
-			if isCommitMarker(r) && len(vs) > 0 {
-				last = vs[len(vs)-1]
+			if isCommitMarker(r) {
+				for _, v := range vs {
+					out[v.key] = scanned{last: v.value}
+				}
 			}
 			delete(pending, r.ProducerID)
-		case !match(r.Key):
+		case !keys[string(r.Key)]:
 		case r.Attrs.IsTransactional():
-			pending[r.ProducerID] = append(pending[r.ProducerID], r.Value)
+			pending[r.ProducerID] = append(pending[r.ProducerID], keyed{string(r.Key), r.Value})
 		default:
-			last = r.Value // written outside a transaction (Save, Reset)
+			out[string(r.Key)] = scanned{last: r.Value} // written outside a transaction (Save, Reset)
 		}
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return bytes.Clone(last), len(pending) > 0, nil
+	for _, vs := range pending {
+		for _, v := range vs {
+			f := out[v.key]
+			f.open = true
+			out[v.key] = f
+		}
+	}
+	for k, f := range out {
+		f.last = bytes.Clone(f.last)
+		out[k] = f
+	}
+	return out, nil
 }
 
 // isCommitMarker reports whether control record r is a transaction's

@@ -43,7 +43,11 @@ type Config struct {
 	TransactionTimeout time.Duration
 	// Options are appended to the client's options (security, tests).
 	Options []kgo.Opt
-	Logger  *slog.Logger
+	// Admin, when set, makes the sink's topics (CreateTopics goes on a
+	// connection of its own) through a client the daemon shares, instead
+	// of the producer's (docs/scale.md).
+	Admin  *kadm.Client
+	Logger *slog.Logger
 }
 
 func (c *Config) validate() error {
@@ -159,7 +163,11 @@ func New(ctx context.Context, cfg Config) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka sink: new client: %w", err)
 	}
-	s := &Sink{cfg: cfg, cl: cl, adm: kadm.NewClient(cl), log: log, topics: map[string]bool{}}
+	adm := cfg.Admin
+	if adm == nil {
+		adm = kadm.NewClient(cl)
+	}
+	s := &Sink{cfg: cfg, cl: cl, adm: adm, log: log, topics: map[string]bool{}}
 	s.promised = s.promise
 	if err := EnsureOffsetsTopic(ctx, s.adm, cfg.OffsetsTopic, cfg.ReplicationFactor); err != nil {
 		cl.Close()
@@ -458,15 +466,24 @@ func (s *Sink) record() *kgo.Record {
 }
 
 // recycle reuses the slabs of a committed transaction, whose records the
-// client has all released. At most maxSpareSlabs are kept.
+// client has all released. Their records are cleared, so that the encoded
+// keys and values they point to are not kept alive, and as many spare
+// slabs are kept as the transaction filled (at most maxSpareSlabs): an
+// idle connector holds neither its last transaction's records nor a
+// snapshot's slabs (docs/scale.md).
 func (s *Sink) recycle() {
+	filled := len(s.used)
 	for _, sl := range s.used {
-		if len(s.spare) < maxSpareSlabs {
-			s.spare = append(s.spare, sl)
-		}
+		clear(sl)
+		s.spare = append(s.spare, sl)
+	}
+	if keep := min(filled, maxSpareSlabs); len(s.spare) > keep {
+		clear(s.spare[keep:])
+		s.spare = s.spare[:keep]
 	}
 	clear(s.used)
 	s.used = s.used[:0]
+	clear(s.slab[:s.off])
 	s.off = 0
 }
 
