@@ -57,7 +57,47 @@ func startAvroRun(t *testing.T, slc *daemon, name string, cfg, own map[string]st
 	r := readPrefix(t, prefix)
 	slc.create(t, name, ac)
 	t.Cleanup(func() { slc.remove(t, name) })
+	// The test changes rows once the JSON pair has its snapshot; this
+	// connector, started after it, must have ended its own by then (a
+	// snapshot taken after the changes reads the changed rows and the
+	// stream then carries none of them).
+	waitSnapshotCompleted(t, slc.restClient, name, 90*time.Second)
 	return pair{name: name, dbz: jsonSide, slc: r}
+}
+
+// waitSnapshotCompleted waits until the status of sluice connector name
+// shows its snapshot completed (tasks[].snapshot.state).
+func waitSnapshotCompleted(t *testing.T, slc restClient, name string, timeout time.Duration) {
+	t.Helper()
+	var body []byte
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var code int
+		var err error
+		code, body, err = slc.do("GET", "/connectors/"+name+"/status", nil)
+		if err != nil || code != 200 {
+			continue
+		}
+		var s struct {
+			Tasks []struct {
+				State    string
+				Trace    string
+				Snapshot *struct{ State string }
+			}
+		}
+		if err := json.Unmarshal(body, &s); err != nil {
+			t.Fatalf("status of %s: %v: %s", name, err, body)
+		}
+		if len(s.Tasks) == 0 {
+			continue
+		}
+		if s.Tasks[0].State == "FAILED" {
+			t.Fatalf("%s FAILED before its snapshot ended: %s", name, clip(s.Tasks[0].Trace, 1000))
+		}
+		if sn := s.Tasks[0].Snapshot; sn != nil && sn.State == "completed" {
+			return
+		}
+	}
+	t.Fatalf("%s: snapshot not completed in %v; last status %s", name, timeout, clip(string(body), 1000))
 }
 
 // waitAvroFailure waits until the connector name on slc has FAILED and
