@@ -202,10 +202,10 @@ func (p *Progress) committed(ctx context.Context, b *snapBatch, last change.Posi
 		p.run = r
 	}
 	for _, e := range b.ended {
-		p.setRows(ctx, r, e.table, e.rows, false)
+		p.setRows(ctx, r, e.table, e.rows, !e.done)
 	}
 	if b.table != "" {
-		p.setRows(ctx, r, b.table, b.rows, true)
+		p.setRows(ctx, r, b.table, b.rows, !b.done)
 	}
 	if b.lastRow || !last.Snapshot {
 		p.completeLocked()
@@ -221,7 +221,11 @@ func (p *Progress) setRows(ctx context.Context, r *snapRun, table string, rows i
 		p.startTable(ctx, r, t)
 	}
 	t.rows, t.known = rows, true
-	if !running {
+	if running {
+		// A parallel snapshot's tables interleave: one taken for done
+		// (a later table began first) is running.
+		t.state = tableRunning
+	} else {
 		t.state = tableDone
 	}
 	p.count(t)
@@ -348,7 +352,9 @@ func (p *Progress) Snapshot() *rest.SnapshotProgress {
 type snapBatch struct {
 	table string // the table of the batch's last snapshot row
 	rows  int64  // its rows read so far (the position's Index)
-	// ended are tables the batch read to their end before table.
+	done  bool   // the batch holds table's last row
+	// ended are the tables the batch read before table; a parallel
+	// snapshot's tables interleave, so done says whether each ended.
 	ended []tableRows
 	// lastRow: the batch holds the snapshot's last row.
 	lastRow bool
@@ -360,6 +366,7 @@ type snapBatch struct {
 type tableRows struct {
 	table string
 	rows  int64
+	done  bool
 }
 
 // saw notes a snapshot event of the batch.
@@ -378,12 +385,13 @@ func (b *snapBatch) sawSlow(ev *change.Event) {
 	}
 	if p.Table != b.table {
 		if b.table != "" {
-			b.ended = append(b.ended, tableRows{b.table, b.rows})
+			b.ended = append(b.ended, tableRows{b.table, b.rows, b.done})
 		}
-		b.table = p.Table
+		b.table, b.done = p.Table, false
 	}
 	b.rows = p.Index
-	// The last row of the snapshot ends a chunk, and says "last" in its
+	// The last row of a table ends a chunk, and says
+	// last_in_data_collection (the snapshot's last row: last) in its
 	// source block's snapshot field, as Debezium's does.
 	if p.Last && ev.SourceSchema != nil {
 		if ev.SourceSchema != b.schema {
@@ -395,13 +403,14 @@ func (b *snapBatch) sawSlow(ev *change.Event) {
 			}
 		}
 		if b.idx >= 0 && b.idx < len(ev.Source) {
-			if s, ok := ev.Source[b.idx].(string); ok && s == "last" {
-				b.lastRow = true
+			if s, ok := ev.Source[b.idx].(string); ok && (s == "last" || s == "last_in_data_collection") {
+				b.lastRow = b.lastRow || s == "last"
+				b.done = true
 			}
 		}
 	}
 }
 
 func (b *snapBatch) reset() {
-	b.table, b.rows, b.ended, b.lastRow = "", 0, b.ended[:0], false
+	b.table, b.rows, b.done, b.ended, b.lastRow = "", 0, false, b.ended[:0], false
 }

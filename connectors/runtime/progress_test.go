@@ -51,8 +51,11 @@ func snapRows(tables []string, rows []int) []*change.Event {
 		for i := 1; i <= rows[ti]; i++ {
 			seen++
 			marker := "true"
-			if seen == total {
+			switch {
+			case seen == total:
 				marker = "last"
+			case i == rows[ti]:
+				marker = "last_in_data_collection"
 			}
 			evs = append(evs, &change.Event{
 				Op: change.OpRead, Table: testTable, After: change.Row{int32(seen)},
@@ -287,20 +290,23 @@ func TestSnapBatch(t *testing.T) {
 		rows    int64
 		ended   string
 		lastRow bool
+		done    bool // the batch holds table's last row
 	}{
-		{"one table", []*change.Event{row("a", 5, false, "true"), row("a", 6, true, "true")}, "a", 6, "[]", false},
-		{"tables end in the batch", []*change.Event{row("a", 9, true, "true"), row("b", 1, true, "true"), row("c", 1, false, "true")}, "c", 1, "[{a 9} {b 1}]", false},
-		{"schema record ignored", []*change.Event{row("a", 2, false, "true"), row("", 1, true, "")}, "a", 2, "[]", false},
-		{"last row", []*change.Event{row("a", 2, false, "true"), row("a", 3, true, "last")}, "a", 3, "[]", true},
-		{"last only counts at a chunk's end", []*change.Event{row("a", 3, false, "last")}, "a", 3, "[]", false},
+		{"one table", []*change.Event{row("a", 5, false, "true"), row("a", 6, true, "true")}, "a", 6, "[]", false, false},
+		{"tables end in the batch", []*change.Event{row("a", 9, true, "last_in_data_collection"), row("b", 1, true, "last_in_data_collection"), row("c", 1, false, "true")}, "c", 1, "[{a 9 true} {b 1 true}]", false, false},
+		{"tables interleave (parallel)", []*change.Event{row("a", 5, true, "true"), row("b", 3, true, "true"), row("a", 6, false, "true")}, "a", 6, "[{a 5 false} {b 3 false}]", false, false},
+		{"a table ends last in the batch", []*change.Event{row("a", 5, true, "true"), row("b", 3, true, "last_in_data_collection")}, "b", 3, "[{a 5 false}]", false, true},
+		{"schema record ignored", []*change.Event{row("a", 2, false, "true"), row("", 1, true, "")}, "a", 2, "[]", false, false},
+		{"last row", []*change.Event{row("a", 2, false, "true"), row("a", 3, true, "last")}, "a", 3, "[]", true, true},
+		{"last only counts at a chunk's end", []*change.Event{row("a", 3, false, "last")}, "a", 3, "[]", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b snapBatch
 			for _, ev := range tc.evs {
 				b.saw(ev)
 			}
-			if b.table != tc.table || b.rows != tc.rows || fmt.Sprint(b.ended) != tc.ended || b.lastRow != tc.lastRow {
-				t.Errorf("got table %q rows %d ended %v last %v; want %q %d %s %v", b.table, b.rows, b.ended, b.lastRow, tc.table, tc.rows, tc.ended, tc.lastRow)
+			if b.table != tc.table || b.rows != tc.rows || fmt.Sprint(b.ended) != tc.ended || b.lastRow != tc.lastRow || b.done != tc.done {
+				t.Errorf("got table %q rows %d ended %v last %v done %v; want %q %d %s %v %v", b.table, b.rows, b.ended, b.lastRow, b.done, tc.table, tc.rows, tc.ended, tc.lastRow, tc.done)
 			}
 			b.reset()
 			if b.table != "" || len(b.ended) != 0 || b.lastRow {
