@@ -23,7 +23,7 @@ const (
 	kafkaPort = 59092
 )
 
-// manyConnectors is how many connectors TestManyConnectorsOneDaemon runs;
+// manyConnectors is how many connectors TestScaleManyConnectorsOneDaemon runs;
 // SLUICE_SCALE_CONNECTORS changes it (0, 10, 50 for a measurement).
 func manyConnectors(t *testing.T) int {
 	if v := os.Getenv("SLUICE_SCALE_CONNECTORS"); v != "" {
@@ -57,7 +57,7 @@ func pgRoom(t *testing.T) int {
 	return max(0, min(slots-used-6, (conns-active-40)/2))
 }
 
-// manyTable is one captured table of TestManyConnectorsOneDaemon.
+// manyTable is one captured table of TestScaleManyConnectorsOneDaemon.
 type manyTable struct {
 	connector string
 	topic     string
@@ -65,7 +65,7 @@ type manyTable struct {
 	pg        bool
 }
 
-// TestManyConnectorsOneDaemon runs 100 connectors in one daemon (Postgres
+// TestScaleManyConnectorsOneDaemon runs 100 connectors in one daemon (Postgres
 // ones as far as the server has replication slots for them, MariaDB ones
 // for the rest), each with a table of its own and its own transactional.id,
 // all RUNNING. It writes to every table and checks with a read_committed
@@ -75,7 +75,7 @@ type manyTable struct {
 // replication stream: the query connection is closed once the snapshot
 // ended), at most three Kafka connections (its transactional producer's) and
 // at most 1.5 MiB RSS (docs/scale.md).
-func TestManyConnectorsOneDaemon(t *testing.T) {
+func TestScaleManyConnectorsOneDaemon(t *testing.T) {
 	n := manyConnectors(t)
 	nPG := min(n, pgRoom(t))
 	t.Logf("%d connectors: %d Postgres, %d MariaDB", n, nPG, n-nPG)
