@@ -4,12 +4,12 @@ import "context"
 
 // EstimateRows gives the runtime the Postgres source's row estimates
 // (runtime.RowEstimator), for the snapshot progress.
-func (p pgSource) EstimateRows(ctx context.Context, table string) (int64, error) {
-	return p.s.EstimateRows(ctx, table)
+func (p pgSource) EstimateRows(ctx context.Context, tables []string) (map[string]int64, error) {
+	return p.s.EstimateRows(ctx, tables)
 }
 
 // EstimateRows gives the runtime the MySQL/MariaDB source's row estimates
 // (runtime.RowEstimator), for the snapshot progress.
-func (m mySource) EstimateRows(ctx context.Context, table string) (int64, error) {
-	return m.s.EstimateRows(ctx, table)
+func (m mySource) EstimateRows(ctx context.Context, tables []string) (map[string]int64, error) {
+	return m.s.EstimateRows(ctx, tables)
 }

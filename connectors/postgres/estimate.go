@@ -5,39 +5,64 @@ import (
 	"slices"
 )
 
-// EstimateRows returns the planner's estimate of the rows of table
-// ("schema.table", as snapshot positions name it): pg_class.reltuples, which
-// VACUUM, ANALYZE and CREATE INDEX keep. It is -1 when Postgres has none: a
-// table never vacuumed or analyzed (reltuples -1 since Postgres 14; 0 with
-// pages on disk before), or no such table. A partitioned table's estimate
-// is the sum of its partitions'. It opens a connection of its own, since the
-// stream's are busy reading.
-func (s *Source) EstimateRows(ctx context.Context, table string) (int64, error) {
+// EstimateRows returns the planner's estimates of the rows of tables
+// ("schema.table", as snapshot positions name them): pg_class.reltuples,
+// which VACUUM, ANALYZE and CREATE INDEX keep. A table is -1 when Postgres
+// has none: never vacuumed or analyzed (reltuples -1 since Postgres 14; 0
+// with pages on disk before), or no such table. A partitioned table's
+// estimate is the sum of its partitions'. All tables are asked in one query
+// on one connection of its own (the stream's are busy reading): a
+// connection per table cost a snapshot of many small tables most of its
+// time (docs/scale.md).
+func (s *Source) EstimateRows(ctx context.Context, tables []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(tables))
+	if len(tables) == 0 {
+		return out, nil
+	}
 	q, err := connectQuery(ctx, &s.cfg)
 	if err != nil {
-		return -1, err
+		return nil, err
 	}
 	defer q.Close(context.WithoutCancel(ctx))
-	var est int64
-	err = q.QueryRow(ctx, estimateQuery, table).Scan(&est)
+	rows, err := q.Query(ctx, estimateQuery, tables)
 	if err != nil {
-		return -1, &ConnError{Op: "estimate rows of " + table, Err: err}
+		return nil, &ConnError{Op: "estimate rows", Err: err}
 	}
-	return est, nil
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var est int64
+		if err := rows.Scan(&name, &est); err != nil {
+			return nil, &ConnError{Op: "estimate rows", Err: err}
+		}
+		out[name] = est
+	}
+	if err := rows.Err(); err != nil {
+		return nil, &ConnError{Op: "estimate rows", Err: err}
+	}
+	for _, t := range tables {
+		if _, ok := out[t]; !ok {
+			out[t] = -1
+		}
+	}
+	return out, nil
 }
 
-// estimateQuery sums reltuples over the table and its partitions (a plain
-// table has none), and answers -1 when one of them has no estimate.
+// estimateQuery sums reltuples over each table named in $1 and its
+// partitions (a plain table has none), and answers -1 for a table when one
+// of them has no estimate.
 const estimateQuery = `
-WITH RECURSIVE t(oid) AS (
-  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname || '.' || c.relname = $1
+WITH RECURSIVE t(name, oid) AS (
+  SELECT r.name, c.oid FROM unnest($1::text[]) AS r(name)
+    JOIN pg_class c ON true JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname || '.' || c.relname = r.name
   UNION ALL
-  SELECT i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid
+  SELECT t.name, i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid
 )
-SELECT COALESCE(CASE WHEN bool_or(c.relkind <> 'p' AND (c.reltuples < 0 OR c.reltuples = 0 AND c.relpages > 0))
+SELECT t.name, COALESCE(CASE WHEN bool_or(c.relkind <> 'p' AND (c.reltuples < 0 OR c.reltuples = 0 AND c.relpages > 0))
                      THEN -1 ELSE sum(c.reltuples) FILTER (WHERE c.relkind <> 'p') END, -1)::bigint
-  FROM t JOIN pg_class c ON c.oid = t.oid`
+  FROM t JOIN pg_class c ON c.oid = t.oid
+ GROUP BY t.name`
 
 // CapturedTables returns the tables the stream captures ("schema.table"),
 // as it found them when it opened: the runtime creates their topics

@@ -21,9 +21,13 @@ func TestIntegrationEstimateRows(t *testing.T) {
 	src := NewSource(e.config(nil), nil)
 	est := func(table string) int64 {
 		t.Helper()
-		n, err := src.EstimateRows(context.Background(), e.schema+"."+table)
+		got, err := src.EstimateRows(context.Background(), []string{e.schema + "." + table})
 		if err != nil {
 			t.Fatalf("estimate %s: %v", table, err)
+		}
+		n, ok := got[e.schema+"."+table]
+		if !ok || len(got) != 1 {
+			t.Fatalf("estimate %s: %v, want that table only", table, got)
 		}
 		return n
 	}
@@ -35,9 +39,25 @@ func TestIntegrationEstimateRows(t *testing.T) {
 		t.Errorf("partitioned with a partition never analyzed: %d, want -1", n)
 	}
 	e.exec("ANALYZE $S.p2")
-	for table, want := range map[string]int64{"t": 1500, "p": 2000, "p1": 1000, "nope": -1} {
+	wants := map[string]int64{"t": 1500, "p": 2000, "p1": 1000, "nope": -1}
+	var all []string
+	for table, want := range wants {
 		if n := est(table); n != want {
 			t.Errorf("estimate of %s = %d, want %d", table, n, want)
 		}
+		all = append(all, e.schema+"."+table)
+	}
+	// All of them in one call.
+	got, err := src.EstimateRows(context.Background(), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range wants {
+		if n := got[e.schema+"."+table]; n != want {
+			t.Errorf("estimate of %s asked with the others = %d, want %d (all: %v)", table, n, want, got)
+		}
+	}
+	if len(got) != len(wants) {
+		t.Errorf("%d estimates for %d tables: %v", len(got), len(wants), got)
 	}
 }

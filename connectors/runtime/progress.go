@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -9,14 +10,17 @@ import (
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
-// RowEstimator is a Source that can estimate how many rows a table holds
+// RowEstimator is a Source that can estimate how many rows tables hold
 // (Postgres pg_class.reltuples, MySQL information_schema.TABLES.TABLE_ROWS).
 // It is optional: a Source without it shows no estimates. The runtime asks
-// once per table, when the snapshot starts reading it, off the loop's
-// goroutine. table is named as snapshot positions name it (Position.Table).
-// A negative count means the database does not know.
+// once per run, off the loop's goroutine, for every table of the snapshot's
+// plan still to read (one call, so a snapshot of thousands of tables costs
+// one connection and query, not one per table), and once for a table
+// outside the plan when its rows come. Tables are named as snapshot
+// positions name them (Position.Table). A negative count, or a table left
+// out, means the database does not know.
 type RowEstimator interface {
-	EstimateRows(ctx context.Context, table string) (int64, error)
+	EstimateRows(ctx context.Context, tables []string) (map[string]int64, error)
 }
 
 // SnapshotPlanner is a Stream that tells which tables its snapshot reads, in
@@ -27,7 +31,7 @@ type SnapshotPlanner interface {
 }
 
 // estimateTimeout bounds one EstimateRows call.
-const estimateTimeout = 10 * time.Second
+const estimateTimeout = 30 * time.Second
 
 // The states of a snapshot and of its tables in a status body.
 const (
@@ -105,6 +109,15 @@ func (p *Progress) begin(ctx context.Context, cp *change.Position, stream Stream
 	for _, name := range plan {
 		r.add(name)
 	}
+	// The estimates of the tables still to read, in one call: on a resumed
+	// run, those from the checkpoint's table on.
+	ask := r.tables
+	if resume && cp.Table != "" {
+		if i := slices.Index(plan, cp.Table); i >= 0 {
+			ask = r.tables[i:]
+		}
+	}
+	p.estimate(ctx, ask)
 	if !resume {
 		clear(p.counted) // a new snapshot counts its rows again
 	} else if cp.Table != "" {
@@ -162,24 +175,48 @@ func (p *Progress) startTable(ctx context.Context, r *snapRun, t *tableProgress)
 		r.next++
 	}
 	t.state = tableRunning
-	if t.asked || p.est == nil {
+	p.estimate(ctx, []*tableProgress{t})
+}
+
+// estimate asks the source, off the caller's goroutine, for the estimates
+// of the tables not asked for yet (until ctx, the task run's, is done).
+// Called with mu held.
+func (p *Progress) estimate(ctx context.Context, tables []*tableProgress) {
+	if p.est == nil {
 		return
 	}
-	t.asked = true
+	var ask []*tableProgress
+	for _, t := range tables {
+		if !t.asked {
+			t.asked = true
+			ask = append(ask, t)
+		}
+	}
+	if len(ask) == 0 {
+		return
+	}
+	names := make([]string, len(ask))
+	for i, t := range ask {
+		names[i] = t.name
+	}
 	est := p.est
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		ctx, cancel := context.WithTimeout(ctx, estimateTimeout)
 		defer cancel()
-		n, err := est.EstimateRows(ctx, t.name)
-		if err != nil || n < 0 {
+		got, err := est.EstimateRows(ctx, names)
+		if err != nil {
 			return // unknown: the status shows null
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		t.est, t.estOK = n, true
-		p.metrics.observeSnapshotEstimate(p.connector, t.name, n)
+		for _, t := range ask {
+			if n, ok := got[t.name]; ok && n >= 0 {
+				t.est, t.estOK = n, true
+				p.metrics.observeSnapshotEstimate(p.connector, t.name, n)
+			}
+		}
 	}()
 }
 
