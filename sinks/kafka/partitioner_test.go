@@ -3,6 +3,7 @@ package kafka
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -58,6 +59,21 @@ func TestTopicsPerRequest(t *testing.T) {
 		got := topicsPerRequest(c.partitions)
 		if got != c.want || got*(1+max(1, int(c.partitions))) > 10000 && got > 1 {
 			t.Errorf("topicsPerRequest(%d) = %d, want %d", c.partitions, got, c.want)
+		}
+	}
+}
+
+func TestRetryBackoff(t *testing.T) {
+	for tries, want := range map[int]time.Duration{0: 2 * time.Millisecond, 1: 2 * time.Millisecond, 2: 4 * time.Millisecond, 6: 64 * time.Millisecond} {
+		if got := retryBackoff(tries); got != want {
+			t.Errorf("retryBackoff(%d) = %v, want %v", tries, got, want)
+		}
+	}
+	for tries, want := range map[int]time.Duration{7: 250 * time.Millisecond, 8: 500 * time.Millisecond, 12: 5 * time.Second, 40: 5 * time.Second} {
+		for range 50 {
+			if got := retryBackoff(tries); got < want*4/5 || got > want*6/5 {
+				t.Fatalf("retryBackoff(%d) = %v, want %v ± 20%%", tries, got, want)
+			}
 		}
 	}
 }
