@@ -30,7 +30,7 @@ type snapState struct {
 	// fingerprint of its columns, so that a restart numbers versions where
 	// the last run left off. Streamed positions carry it too, after the
 	// regions are dropped.
-	Schemas map[string]schemaVer `json:"schemas,omitempty"`
+	Schemas schemaMap `json:"schemas,omitempty"`
 	// Resume is set only in a checkpoint made from a Debezium offset
 	// (offsets.go): where Debezium left the transaction it was in.
 	Resume *resumeAt `json:"dbz_resume,omitempty"`
