@@ -59,14 +59,16 @@ type tablesPoint struct {
 
 // connsPoint is one tool's figures at one number of connectors.
 type connsPoint struct {
-	Tool       string
-	C          int
-	RSS0, RSS  int64 // with no connector, with C idle ones
-	TCP0, TCP  int
-	IdleCPU    float64 // CPU seconds per second over the settle with C idle connectors
-	Arrive     time.Duration
-	Registered time.Duration // POST of the first connector until all are RUNNING with their snapshot row delivered
-	Retries    int
+	Tool      string
+	C         int
+	RSS0, RSS int64 // with no connector, with C idle ones
+	// File0, File are the file-backed part of RSS0 and RSS (RssFile).
+	File0, File int64
+	TCP0, TCP   int
+	IdleCPU     float64 // CPU seconds per second over the settle with C idle connectors
+	Arrive      time.Duration
+	Registered  time.Duration // POST of the first connector until all are RUNNING with their snapshot row delivered
+	Retries     int
 }
 
 // perConnMB is the RSS a connector adds, in MB (10^6 bytes).
@@ -75,6 +77,16 @@ func (p connsPoint) perConnMB() float64 {
 		return 0
 	}
 	return float64(p.RSS-p.RSS0) / float64(p.C) / 1e6
+}
+
+// perConnAnonMB is perConnMB without the file-backed memory: what the
+// connectors hold themselves, leaving out the program's code that their
+// first run pages in once.
+func (p connsPoint) perConnAnonMB() float64 {
+	if p.C == 0 {
+		return 0
+	}
+	return float64((p.RSS-p.File)-(p.RSS0-p.File0)) / float64(p.C) / 1e6
 }
 
 // scaleResults are the scenario's figures, in the order measured.
@@ -320,6 +332,9 @@ func (b *bench) scaleConns(ctx context.Context, tool string, c int) (err error) 
 	if p.RSS0, p.TCP0, err = rssAndConns(d); err != nil {
 		return err
 	}
+	if p.File0, err = procRSSFile(d.pid()); err != nil {
+		return err
+	}
 	// Every connector's prefix is name_cNNNN, so one counter reads them
 	// all.
 	topics := "^" + regexp.QuoteMeta(name) + `_c\d+\.`
@@ -376,6 +391,9 @@ func (b *bench) scaleConns(ctx context.Context, tool string, c int) (err error) 
 	if p.RSS, p.TCP, err = rssAndConns(d); err != nil {
 		return err
 	}
+	if p.File, err = procRSSFile(d.pid()); err != nil {
+		return err
+	}
 	cnt2, err := b.regexCounter(ctx, topics, int64(c), c)
 	if err != nil {
 		return err
@@ -398,8 +416,8 @@ func (b *bench) scaleConns(ctx context.Context, tool string, c int) (err error) 
 	if _, err := cnt2.finish(time.Second); err != nil {
 		return fmt.Errorf("changes: %w", err)
 	}
-	b.logf("  %-9s %4d connector(s): RSS %5.1f MiB (none: %5.1f; %.2f MB each)  TCP %d (none: %d)  idle CPU %.1f%%  all RUNNING in %s  a change in every table arrived in %s  task retries %d",
-		tool, c, float64(p.RSS)/(1<<20), float64(p.RSS0)/(1<<20), p.perConnMB(), p.TCP, p.TCP0, 100*p.IdleCPU,
+	b.logf("  %-9s %4d connector(s): RSS %5.1f MiB (none: %5.1f; %.2f MB each, %.2f MB not file-backed)  TCP %d (none: %d)  idle CPU %.1f%%  all RUNNING in %s  a change in every table arrived in %s  task retries %d",
+		tool, c, float64(p.RSS)/(1<<20), float64(p.RSS0)/(1<<20), p.perConnMB(), p.perConnAnonMB(), p.TCP, p.TCP0, 100*p.IdleCPU,
 		p.Registered.Round(time.Millisecond), p.Arrive.Round(time.Millisecond), p.Retries)
 	b.scale.conns = append(b.scale.conns, p)
 	return nil

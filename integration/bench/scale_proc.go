@@ -16,20 +16,32 @@ import (
 
 // procRSS returns pid's resident memory now (VmRSS of /proc/<pid>/status).
 func procRSS(pid int) (int64, error) {
+	return procStatus(pid, "VmRSS")
+}
+
+// procRSSFile returns the file-backed part of pid's resident memory now
+// (RssFile): for sluice, its program's code and data paged in as it first
+// runs them, once per process whatever the number of connectors.
+func procRSSFile(pid int) (int64, error) {
+	return procStatus(pid, "RssFile")
+}
+
+// procStatus returns the field key (in kB) of /proc/<pid>/status, in bytes.
+func procStatus(pid int, key string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/status: VmRSS %q", pid, rest)
+				return 0, fmt.Errorf("/proc/%d/status: %s %q", pid, key, rest)
 			}
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, key)
 }
 
 // tcpConns counts pid's TCP connections: the sockets among its open files

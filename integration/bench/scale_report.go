@@ -95,18 +95,18 @@ func (r scaleResults) tablesRows(rows int) (cols []string, out [][]string) {
 func (r scaleResults) connsRows() (cols []string, out [][]string) {
 	cols = []string{"connectors"}
 	for _, t := range []string{toolSluice, toolDebezium} {
-		cols = append(cols, t+" RSS none → C (MiB)", "MB/connector", "TCP none → C", "idle CPU (%)", "all RUNNING (s)", "a change each (s)")
+		cols = append(cols, t+" RSS none → C (MiB)", "MB/connector", "of it not file-backed", "TCP none → C", "idle CPU (%)", "all RUNNING (s)", "a change each (s)")
 	}
 	for _, c := range r.connCounts() {
 		row := []string{"  " + fmt.Sprint(c)}
 		for _, t := range []string{toolSluice, toolDebezium} {
 			p, ok := r.connsPointOf(t, c)
 			if !ok {
-				row = append(row, "–", "–", "–", "–", "–", "–")
+				row = append(row, "–", "–", "–", "–", "–", "–", "–")
 				continue
 			}
 			row = append(row, fmt.Sprintf("%.1f → %.1f", float64(p.RSS0)/(1<<20), float64(p.RSS)/(1<<20)),
-				fmt.Sprintf("%.2f", p.perConnMB()), fmt.Sprintf("%d → %d", p.TCP0, p.TCP),
+				fmt.Sprintf("%.2f", p.perConnMB()), fmt.Sprintf("%.2f", p.perConnAnonMB()), fmt.Sprintf("%d → %d", p.TCP0, p.TCP),
 				fmt.Sprintf("%.1f", 100*p.IdleCPU), fmt.Sprintf("%.2f", p.Registered.Seconds()), fmt.Sprintf("%.2f", p.Arrive.Seconds()))
 		}
 		out = append(out, row)
@@ -142,7 +142,7 @@ func (r scaleResults) connsGoal() string {
 		if !ok || c == 0 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %.2f MB (%s)", plural(c, "connector"), p.perConnMB(), verdict(p.perConnMB() <= goalConnMB)))
+		parts = append(parts, fmt.Sprintf("%s %.2f MB (%s; %.2f MB not file-backed)", plural(c, "connector"), p.perConnMB(), verdict(p.perConnMB() <= goalConnMB), p.perConnAnonMB()))
 	}
 	if len(parts) == 0 {
 		parts = []string{"n/a"}
@@ -297,7 +297,7 @@ func (b *bench) scaleMethod() string {
 	fmt.Fprintf(&s, "Settings: `-scale-rows %d -scale-tables %s -scale-changes %d -scale-connectors %s -scale-settle %s -scale-debezium-tables %s -scale-debezium-connectors %s`. Debezium: %s.\n\n",
 		so.rows, joinInts(so.tables), so.changes, joinInts(so.conns), so.settle, joinInts(so.dbTables), joinInts(so.dbConns), dbz)
 	s.WriteString(`- **Tables.** For each N, a fresh schema ` + "`sluice_bench_<random>_t<N>_<tool>`" + ` of N tables of the drains' shape holding the rows in all (table i holds ids [i·R/N, (i+1)·R/N), so ids are unique across the schema), a publication ` + "`FOR TABLES IN SCHEMA`" + ` and a pgoutput slot made by the harness before the clock; then a fresh ` + "`sluice serve`" + ` and one connector (` + "`snapshot.mode=initial`" + `, ` + "`table.include.list=<schema>\\..*`" + `, ` + "`publication.autocreate.mode=disabled`" + `, its own topic prefix). Nothing creates the topics beforehand: creating them is part of what a table costs. **Snapshot** is from ` + "`POST /connectors`" + ` until a read_committed consumer (subscribed to the prefix by regex) has every row of every table once. **Streaming** is then ` + fmt.Sprint(so.changes) + ` inserts, server-side in 10-row transactions with row k going to table k mod N (so the transactions are the same whatever N), timed from the start of the write until the consumer has every one. **RSS** and **CPU** are the daemon's peak RSS (` + "`VmHWM`" + `) and user+system CPU over its life up to the last change. The ratio column is the snapshot time over the same tool's at 1 table.
-- **Connectors.** For each C, a fresh schema of C one-row tables, one publication and one slot per table, and a fresh ` + "`sluice serve`" + `: after ` + so.settle.String() + ` with no connector its RSS (` + "`VmRSS`" + ` now, not the peak) and TCP connections (the TCP sockets among ` + "`/proc/<pid>/fd`" + `, by inode in ` + "`/proc/<pid>/net/tcp{,6}`" + `, leaving out listening ones and those on the REST port: the harness's own calls) are read; then C connectors are created (each ` + "`snapshot.mode=initial`" + ` on its own table, slot, publication and topic prefix, its own ` + "`transactional.id`" + `), all must be RUNNING with their snapshot row delivered ("all RUNNING": from the first POST), then after another ` + so.settle.String() + ` idle the RSS and TCP connections are read again, and the CPU over that settle is the idle CPU. MB/connector is (RSS(C) − RSS(none)) / C in MB (10⁶ bytes). "A change each" is one insert into every table (10-row transactions) until the consumer has all C.
+- **Connectors.** For each C, a fresh schema of C one-row tables, one publication and one slot per table, and a fresh ` + "`sluice serve`" + `: after ` + so.settle.String() + ` with no connector its RSS (` + "`VmRSS`" + ` now, not the peak) and TCP connections (the TCP sockets among ` + "`/proc/<pid>/fd`" + `, by inode in ` + "`/proc/<pid>/net/tcp{,6}`" + `, leaving out listening ones and those on the REST port: the harness's own calls) are read; then C connectors are created (each ` + "`snapshot.mode=initial`" + ` on its own table, slot, publication and topic prefix, its own ` + "`transactional.id`" + `), all must be RUNNING with their snapshot row delivered ("all RUNNING": from the first POST), then after another ` + so.settle.String() + ` idle the RSS and TCP connections are read again, and the CPU over that settle is the idle CPU. MB/connector is (RSS(C) − RSS(none)) / C in MB (10⁶ bytes); "of it not file-backed" leaves out the growth of ` + "`RssFile`" + `, the program's code and data that the first connector's run pages in once per process (about 4 MB of sluice's; a JVM's classes are mostly in anonymous memory). "A change each" is one insert into every table (10-row transactions) until the consumer has all C.
 - **Debezium** runs the same on the Kafka Connect worker (connectors created over its REST API with the same Debezium keys plus JSON converters without schemas, topics created by Connect with one partition, ` + "`producer.override.acks=all`" + `, snappy), at the N of ` + "`-scale-debezium-tables`" + ` and the C of ` + "`-scale-debezium-connectors`" + `. The worker is one long-lived JVM shared with other jobs, so its figures are read around each run: its RSS is ` + "`VmRSS`" + ` now (the JVM's peak is its whole life's), its "none" figures are the worker with whatever else it ran at that moment, its CPU the run's share. A JVM's RSS follows its heap's growth more than its live data, so Debezium's per-connector figure is rough. Debezium on Connect runs at-least-once (no exactly-once source support is configured).
 - **Checks.** Every figure's consumer checks that every row (and every change) arrived exactly once, in Debezium's JSON envelope; ` + "`make bench-smoke`" + ` runs the scenario at ` + "`-scale-rows 2000 -scale-tables 1,5 -scale-changes 200 -scale-connectors 2`" + ` for the counts only.
 - **Cleanup.** Each N's and C's schema, publications and slots are dropped after it, and its topics (every topic of its prefix) deleted; Debezium's connectors are deleted from the worker.

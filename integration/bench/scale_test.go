@@ -135,14 +135,14 @@ func TestScaleGoals(t *testing.T) {
 			{Tool: toolDebezium, N: 100, Snapshot: 40 * time.Second},
 		},
 		conns: []connsPoint{
-			{Tool: toolSluice, C: 10, RSS0: 20e6, RSS: 25e6},
-			{Tool: toolSluice, C: 50, RSS0: 20e6, RSS: 120e6},
+			{Tool: toolSluice, C: 10, RSS0: 20e6, RSS: 25e6, File0: 15e6, File: 19e6},
+			{Tool: toolSluice, C: 50, RSS0: 20e6, RSS: 120e6, File0: 15e6, File: 15e6},
 		},
 	}
 	if got, want := r.tablesGoal(), "10 tables 1.25 × (met), 100 tables 2.00 × (NOT met)"; !strings.HasSuffix(got, want) {
 		t.Errorf("tables goal %q, want it to end %q", got, want)
 	}
-	if got, want := r.connsGoal(), "10 connectors 0.50 MB (met), 50 connectors 2.00 MB (NOT met)"; !strings.HasSuffix(got, want) {
+	if got, want := r.connsGoal(), "10 connectors 0.50 MB (met; 0.10 MB not file-backed), 50 connectors 2.00 MB (NOT met; 2.00 MB not file-backed)"; !strings.HasSuffix(got, want) {
 		t.Errorf("connectors goal %q, want it to end %q", got, want)
 	}
 	if _, ok := r.snapshotRatio(toolDebezium, 100); ok {
