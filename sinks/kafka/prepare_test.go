@@ -3,11 +3,15 @@ package kafka_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -104,4 +108,79 @@ func mustClient(t *testing.T, brokers []string) *kgo.Client {
 	}
 	t.Cleanup(cl.Close)
 	return cl
+}
+
+// TestRecordsWaitForTheirTopicsLeader checks that Prepare returns before
+// the leaders of the topics it created are ready, that a record waits for
+// its own topic's leader only (a ListOffsets the test holds back for one
+// topic), and that it goes out once that leader answers.
+func TestRecordsWaitForTheirTopicsLeader(t *testing.T) {
+	ctx := context.Background()
+	c, brokers := newFakeCluster(t)
+	var held atomic.Bool
+	held.Store(true)
+	c.ControlKey(int16(kmsg.ListOffsets), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		r := req.(*kmsg.ListOffsetsRequest)
+		if !held.Load() || !slices.ContainsFunc(r.Topics, func(tp kmsg.ListOffsetsRequestTopic) bool { return tp.Topic == "slow" }) {
+			return nil, nil, false
+		}
+		resp := r.ResponseKind().(*kmsg.ListOffsetsResponse)
+		for _, tp := range r.Topics {
+			rt := kmsg.NewListOffsetsResponseTopic()
+			rt.Topic = tp.Topic
+			for _, p := range tp.Partitions {
+				rp := kmsg.NewListOffsetsResponseTopicPartition()
+				rp.Partition = p.Partition
+				if tp.Topic == "slow" {
+					rp.ErrorCode = kerr.NotLeaderForPartition.Code
+				}
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp, nil, true
+	})
+	s := newSink(t, ctx, brokers)
+	defer s.Close(ctx)
+	start := time.Now()
+	if err := s.Prepare(ctx, []string{"fast", "slow"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Prepare took %v: it waited for the held leader", d)
+	}
+	if err := s.Write(ctx, []sinks.Record{{Topic: "fast", Value: []byte("f")}}); err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() { wrote <- s.Write(ctx, []sinks.Record{{Topic: "slow", Value: []byte("s")}}) }()
+	select {
+	case err := <-wrote:
+		t.Fatalf("a record to the topic without a ready leader was written at once (%v)", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	held.Store(false)
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the record still waits after its leader answered")
+	}
+	if err := s.Commit(ctx, []byte("cp")); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	cl := mustClient(t, brokers)
+	cl.AddConsumeTopics("fast", "slow")
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for len(got) < 2 && fctx.Err() == nil {
+		cl.PollFetches(fctx).EachRecord(func(r *kgo.Record) { got[r.Topic] = string(r.Value) })
+	}
+	if got["fast"] != "f" || got["slow"] != "s" {
+		t.Fatalf("read back %v, want fast=f and slow=s", got)
+	}
 }

@@ -87,6 +87,9 @@ type Sink struct {
 	adm    *kadm.Client
 	log    *slog.Logger
 	topics map[string]bool // topics known to exist
+	// leaders, once Prepare has created topics, holds back records to
+	// those whose leader is not ready yet (leaders.go).
+	leaders *leaderWaiter
 
 	// Records come from slabs of recordSlab (one allocation instead of one
 	// per record). The client holds a transaction's records until it has
@@ -291,63 +294,8 @@ func (s *Sink) Prepare(ctx context.Context, topics []string) error {
 	if err := s.create(ctx, missing); err != nil {
 		return err
 	}
-	s.awaitLeaders(ctx, missing)
+	s.awaitLeaders(missing)
 	return nil
-}
-
-// leaderWait bounds how long Prepare waits for the partitions of the topics
-// it created to have a leader ready to take records.
-const leaderWait = 30 * time.Second
-
-// awaitLeaders waits until every partition of topics answers a ListOffsets
-// request, i.e. its leader has the partition's log: a broker that has just
-// created thousands of partitions names their leader in its metadata before
-// the leader can take records, and records sent meanwhile fail with
-// NOT_LEADER_FOR_PARTITION and are retried (2,000 new topics cost 20 s of
-// retries within one transaction, measured on the test broker). After
-// leaderWait it gives up quietly: the records' own retries take over.
-func (s *Sink) awaitLeaders(ctx context.Context, topics []string) {
-	if len(topics) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, leaderWait)
-	defer cancel()
-	// A client of its own: the producer's would keep the metadata of every
-	// topic asked about in its cache (a fifth of what a table cost in
-	// memory with 2,000 tables).
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(s.cfg.Brokers...), kgo.MetadataMinAge(100 * time.Millisecond)}, s.cfg.Options...)...)
-	if err != nil {
-		return
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	pending := topics
-	for len(pending) > 0 && ctx.Err() == nil {
-		ends, err := adm.ListEndOffsets(ctx, pending...)
-		if err == nil {
-			pending = slices.DeleteFunc(pending, func(t string) bool {
-				ps, ok := ends[t]
-				if !ok || len(ps) == 0 {
-					return false
-				}
-				for _, o := range ps {
-					if o.Err != nil {
-						return false
-					}
-				}
-				return true
-			})
-		}
-		if len(pending) > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	if len(pending) > 0 {
-		s.log.Debug("topics created but not all ready; their records retry", "topics", len(pending), "first", pending[0])
-	}
 }
 
 // create creates topics (none seen yet), in one request per spec.
@@ -458,8 +406,15 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		}
 		s.inTxn, s.opened = true, time.Now()
 	}
+	last := ""
 	for i := range recs {
 		r := &recs[i]
+		if s.leaders != nil && r.Topic != last {
+			last = r.Topic
+			if err := s.leaders.wait(ctx, r.Topic); err != nil {
+				return err
+			}
+		}
 		kr := s.record()
 		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers),
 			Partition: -1, Timestamp: r.Timestamp}
@@ -632,6 +587,7 @@ func (s *Sink) ClusterID(ctx context.Context) (string, error) {
 
 // Close aborts any open transaction and closes the client.
 func (s *Sink) Close(ctx context.Context) error {
+	s.leaders.stop()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_ = s.cl.AbortBufferedRecords(actx)
