@@ -178,14 +178,14 @@ func refused(err error) bool {
 // (capture.Incremental.Reread).
 func (d *decoder) incReread(id change.TableID) {
 	if d.st.inc != nil && d.st.inc.Reread(id) {
-		d.st.incOpen.Store(false) // the state is as it was: no chunk was sent
+		d.st.setIncOpen(false) // the state is as it was: no chunk was sent
 	}
 }
 
 // incChanged takes the engine's state into the positions to come and tells
 // the status loop whether a window is open.
 func (d *decoder) incChanged() {
-	d.st.incOpen.Store(d.st.inc.WindowOpen() || d.st.blk.Waiting())
+	d.st.setIncOpen(d.st.inc.WindowOpen() || d.st.blk.Waiting())
 	d.makeState()
 }
 

@@ -398,6 +398,10 @@ type Stream struct {
 	inc     *capture.Incremental
 	blk     *capture.Blocking // blocking snapshots (blocking.go)
 	incOpen atomic.Bool
+	// incWake tells the status loop that a window opened (setIncOpen): it
+	// ticks every incReplyInterval only while one is open, not on every
+	// idle connector all the time.
+	incWake chan struct{}
 	// openView opens the engine's views (nil: incView); tests replace it.
 	openView func(ctx context.Context) (capture.View, error)
 }
@@ -423,6 +427,7 @@ func newStream(cfg *Config, log *slog.Logger, k Knobs) *Stream {
 		stopSt:   make(chan struct{}),
 		hb:       capture.NewHeartbeatClock(cfg.Heartbeat.Interval),
 		hbPing:   make(chan struct{}, 1),
+		incWake:  make(chan struct{}, 1),
 		inc:      capture.NewIncremental(capture.IncState{}, 0, log),
 		blk:      capture.NewBlocking(capture.BlockState{}, 0, 4, log),
 	}
@@ -546,6 +551,18 @@ func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, repl
 	}
 }
 
+// setIncOpen records whether a chunk waits for the stream, and wakes the
+// status loop's keepalive ticker when one starts to.
+func (st *Stream) setIncOpen(open bool) {
+	st.incOpen.Store(open)
+	if open {
+		select {
+		case st.incWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // statusLoop reports the acknowledged position to the server every
 // status.update.interval.ms and whenever the server asks for a reply, and
 // asks for the server's reply when a heartbeat is due (heartbeat.go). It is
@@ -553,8 +570,14 @@ func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, repl
 func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
 	t := time.NewTicker(st.cfg.StatusInterval)
 	defer t.Stop()
-	inc := time.NewTicker(incReplyInterval)
-	defer inc.Stop()
+	// The keepalive ticker runs only while a chunk waits (incOpen).
+	var inc *time.Ticker
+	var incC <-chan time.Time
+	defer func() {
+		if inc != nil {
+			inc.Stop()
+		}
+	}()
 	var sent uint64
 	update := func(force, replyRequested bool) bool {
 		lsn := st.acks.Confirmed()
@@ -592,11 +615,21 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 			if !update(true, false) {
 				return
 			}
-		case <-inc.C:
+		case <-st.incWake:
+			if inc == nil {
+				inc = time.NewTicker(incReplyInterval)
+				incC = inc.C
+			}
+		case <-incC:
 			// An incremental snapshot's chunk waits for the stream to pass
 			// its watermark: the server's reply is a keepalive that does so
 			// on an idle database (incremental.go).
-			if st.incOpen.Load() && !update(true, true) {
+			if !st.incOpen.Load() {
+				inc.Stop()
+				inc, incC = nil, nil
+				continue
+			}
+			if !update(true, true) {
 				return
 			}
 		case <-st.hbPing:
