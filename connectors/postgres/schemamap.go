@@ -39,7 +39,7 @@ func (m schemaMap) MarshalJSON() ([]byte, error) {
 	}
 	var z bytes.Buffer
 	w, _ := flate.NewWriter(&z, flate.BestCompression) // a valid level: no error
-	w.Write(raw)                                        // into a bytes.Buffer: no error
+	w.Write(raw)                                       // into a bytes.Buffer: no error
 	w.Close()
 	return json.Marshal(schemaMapDeflatePrefix + base64.RawStdEncoding.EncodeToString(z.Bytes()))
 }
