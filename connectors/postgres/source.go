@@ -570,9 +570,15 @@ func (st *Stream) setIncOpen(open bool) {
 func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
 	t := time.NewTicker(st.cfg.StatusInterval)
 	defer t.Stop()
-	// The keepalive ticker runs only while a chunk waits (incOpen).
+	// The keepalive ticker runs only while a chunk waits (incOpen). A
+	// chunk may already wait when this loop starts (a reconnect), its wake
+	// taken by the loop before.
 	var inc *time.Ticker
 	var incC <-chan time.Time
+	if st.incOpen.Load() {
+		inc = time.NewTicker(incReplyInterval)
+		incC = inc.C
+	}
 	defer func() {
 		if inc != nil {
 			inc.Stop()
