@@ -24,11 +24,13 @@ const floorTxnRecords = 10000
 // again to n fresh topics (name + "_floor." + table) by a sink set up as
 // sluice's (kafka.New: the same producer settings; its topics created
 // together by Prepare, as sluice's are), table after table, floorTxnRecords
-// to a transaction, each with a checkpoint record. Timed from Prepare to
-// the last commit: no database, no decoding, only what the broker and the
-// producer cost for that many new topics with those bytes. The broker pays
-// per new partition (its logs, its first index entries), so this is the
-// least a snapshot of n tables can take here.
+// to a transaction, each with a checkpoint record. Timed as the snapshot
+// is: from Prepare until a read_committed consumer subscribed by regex (the
+// snapshot's counter, running meanwhile as it does for sluice) has every
+// record. No database, no decoding: only what the broker, the producer and
+// the consumer cost for that many new topics with those bytes. The broker
+// pays per new partition (its logs, its first index entries), so this is
+// the least a snapshot of n tables can take here.
 func (b *bench) scaleFloor(ctx context.Context, name string, n, rows int) (time.Duration, error) {
 	recs, err := b.readTopics(ctx, "^"+regexp.QuoteMeta(name)+`\.`, rows)
 	if err != nil {
@@ -50,6 +52,11 @@ func (b *bench) scaleFloor(ctx context.Context, name string, n, rows int) (time.
 		return 0, fmt.Errorf("floor: %w", err)
 	}
 	defer s.Close(context.WithoutCancel(ctx))
+	c, err := b.regexCounter(ctx, "^"+regexp.QuoteMeta(name+"_floor")+`\.`, 0, rows)
+	if err != nil {
+		return 0, fmt.Errorf("floor: %w", err)
+	}
+	defer c.cl.Close()
 	checkpoint := []byte(`{"floor":true}`)
 	start := time.Now()
 	if err := s.Prepare(ctx, topics); err != nil {
@@ -63,7 +70,14 @@ func (b *bench) scaleFloor(ctx context.Context, name string, n, rows int) (time.
 			return 0, fmt.Errorf("floor: commit: %w", err)
 		}
 	}
-	return time.Since(start), nil
+	if err := b.waitDelivered(ctx, c, func() error { return nil }, b.timeoutFor(rows)+time.Duration(n)*time.Second); err != nil {
+		return 0, fmt.Errorf("floor: %w", err)
+	}
+	took := c.last.Sub(start)
+	if _, err := c.finish(time.Second); err != nil {
+		return 0, fmt.Errorf("floor: %w", err)
+	}
+	return took, nil
 }
 
 // readTopics reads the snapshot's records (ids below want: the streaming
