@@ -299,8 +299,12 @@ func (b *bench) scaleTables(ctx context.Context, tool string, n int) (err error)
 			return err
 		}
 	}
-	b.logf("  %-9s %5d table(s): snapshot %8s (Kafka floor %s)  %d changes %8s  cpu %6.2fs  rss %5.0f MiB  task retries %d", tool, n,
-		p.Snapshot.Round(time.Millisecond), p.Floor.Round(time.Millisecond), so.changes, p.Stream.Round(time.Millisecond), p.Usage.CPU.Seconds(), float64(p.Usage.PeakRSS)/(1<<20), p.Retries)
+	floor := ""
+	if p.Floor > 0 {
+		floor = fmt.Sprintf(" (Kafka floor %s)", p.Floor.Round(time.Millisecond))
+	}
+	b.logf("  %-9s %5d table(s): snapshot %8s%s  %d changes %8s  cpu %6.2fs  rss %5.0f MiB  task retries %d", tool, n,
+		p.Snapshot.Round(time.Millisecond), floor, so.changes, p.Stream.Round(time.Millisecond), p.Usage.CPU.Seconds(), float64(p.Usage.PeakRSS)/(1<<20), p.Retries)
 	b.scale.tables = append(b.scale.tables, p)
 	return nil
 }
