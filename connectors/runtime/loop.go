@@ -177,6 +177,8 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			log.Debug("close stream", "err", cerr)
 		}
 	}()
+	t.Metrics.observeConnected(t.Name, true)
+	defer t.Metrics.observeConnected(t.Name, false)
 	t.Progress.begin(ctx, cp, stream, t.Source)
 	defer t.Progress.end()
 	if err := prepareTopics(ctx, sink, t.Encoder, stream); err != nil {
@@ -196,7 +198,8 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		nRecords int
 		nBytes   int
 		last     change.Position
-		snap     snapBatch // the batch's snapshot rows (progress.go)
+		snap     snapBatch  // the batch's snapshot rows (progress.go)
+		stats    batchStats // the batch's counts for the metrics (streammetrics.go)
 		// linger is done when the open batch has waited Linger since its
 		// first event; one per batch, not one per event.
 		linger deadline
@@ -234,6 +237,12 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		topics.committed()
 		t.Progress.committed(ctx, &snap, last)
 		t.Metrics.observeCommit(t.Name, nEvents, nRecords, lastCommit)
+		queued := -1
+		if pending != nil {
+			queued = ahead.pending() + pending.Pending()
+		}
+		t.Metrics.observeBatch(t.Name, &stats, queued, time.Now())
+		stats.reset()
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
 			t.Knobs.AfterCommit(last)
 		}
@@ -341,7 +350,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			recs = append(recs, sinks.Record(msgs[i]))
 			nBytes += len(msgs[i].Key) + len(msgs[i].Value)
 			topics.wrote(msgs[i].Topic)
+			stats.wrote(msgs[i].Topic)
 		}
+		stats.saw(ev)
 		if err := sink.Write(ctx, recs); err != nil {
 			return sinkError(err)
 		}

@@ -15,6 +15,7 @@ type Metrics struct {
 	retries *prometheus.CounterVec
 	skipped *prometheus.CounterVec
 	snap    snapshotMetrics
+	stream  streamMetrics
 }
 
 // NewMetrics registers the runtime's metrics with reg.
@@ -42,6 +43,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}, []string{"connector"})
 	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries, m.skipped)
 	m.snap = newSnapshotMetrics(reg)
+	m.stream = newStreamMetrics(reg)
 	return m
 }
 

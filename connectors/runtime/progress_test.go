@@ -343,30 +343,11 @@ func (failingEstimator) EstimateRows(context.Context, []string) (map[string]int6
 // unless ""), as /metrics shows it.
 func metricValue(t *testing.T, reg *prometheus.Registry, name, table string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	v, ok := series(t, reg, name, map[string]string{"connector": "t1", "table": table})
+	if !ok {
+		t.Fatalf("no metric %s{table=%q}", name, table)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["connector"] != "t1" || labels["table"] != table {
-				continue
-			}
-			if c := m.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no metric %s{table=%q}", name, table)
-	return 0
+	return v
 }
 
 func TestSnapshotProgressCompletesAtTheLastRow(t *testing.T) {

@@ -600,6 +600,7 @@ func (s *Supervisor) Delete(_ context.Context, name string) error {
 	if err := s.save(); err != nil {
 		return err
 	}
+	s.opts.Metrics.Forget(name)
 	s.log.Info("connector deleted", "connector", name)
 	return nil
 }

@@ -52,9 +52,12 @@ type tablesPoint struct {
 	Tool     string
 	N        int
 	Snapshot time.Duration
-	Stream   time.Duration
-	Usage    usage // sluice: the daemon's peak RSS and CPU; Connect: VmRSS at the end and the CPU of the run
-	Retries  int   // task retries after a retryable failure (sluice's; Connect does not retry tasks)
+	// Floor is the snapshot's Kafka floor (sluice's points only; see
+	// scaleFloor).
+	Floor   time.Duration
+	Stream  time.Duration
+	Usage   usage // sluice: the daemon's peak RSS and CPU; Connect: VmRSS at the end and the CPU of the run
+	Retries int   // task retries after a retryable failure (sluice's; Connect does not retry tasks)
 }
 
 // connsPoint is one tool's figures at one number of connectors.
@@ -288,8 +291,20 @@ func (b *bench) scaleTables(ctx context.Context, tool string, n int) (err error)
 	if _, err := c2.finish(time.Second); err != nil {
 		return fmt.Errorf("streaming: %w", err)
 	}
-	b.logf("  %-9s %5d table(s): snapshot %8s  %d changes %8s  cpu %6.2fs  rss %5.0f MiB  task retries %d", tool, n,
-		p.Snapshot.Round(time.Millisecond), so.changes, p.Stream.Round(time.Millisecond), p.Usage.CPU.Seconds(), float64(p.Usage.PeakRSS)/(1<<20), p.Retries)
+	if tool == toolSluice {
+		// After the daemon's last change, so that the two do not share
+		// the broker.
+		stop()
+		if p.Floor, err = b.scaleFloor(ctx, name, n, so.rows); err != nil {
+			return err
+		}
+	}
+	floor := ""
+	if p.Floor > 0 {
+		floor = fmt.Sprintf(" (Kafka floor %s)", p.Floor.Round(time.Millisecond))
+	}
+	b.logf("  %-9s %5d table(s): snapshot %8s%s  %d changes %8s  cpu %6.2fs  rss %5.0f MiB  task retries %d", tool, n,
+		p.Snapshot.Round(time.Millisecond), floor, so.changes, p.Stream.Round(time.Millisecond), p.Usage.CPU.Seconds(), float64(p.Usage.PeakRSS)/(1<<20), p.Retries)
 	b.scale.tables = append(b.scale.tables, p)
 	return nil
 }

@@ -69,7 +69,11 @@ func (r scaleResults) snapshotRatio(tool string, n int) (float64, bool) {
 func (r scaleResults) tablesRows(rows int) (cols []string, out [][]string) {
 	cols = []string{"tables", "rows/table"}
 	for _, t := range []string{toolSluice, toolDebezium} {
-		cols = append(cols, t+" snapshot (s)", "× 1 table", t+" streaming (s)", t+" CPU (s)", t+" RSS (MiB)")
+		cols = append(cols, t+" snapshot (s)", "× 1 table")
+		if t == toolSluice {
+			cols = append(cols, "Kafka floor (s)", "× floor")
+		}
+		cols = append(cols, t+" streaming (s)", t+" CPU (s)", t+" RSS (MiB)")
 	}
 	for _, n := range r.tableCounts() {
 		row := []string{"  " + fmt.Sprint(n), fmt.Sprint(rows / n)} // indented: a value row, not a title
@@ -77,13 +81,24 @@ func (r scaleResults) tablesRows(rows int) (cols []string, out [][]string) {
 			p, ok := r.tablesPointOf(t, n)
 			if !ok {
 				row = append(row, "–", "–", "–", "–", "–")
+				if t == toolSluice {
+					row = append(row, "–", "–")
+				}
 				continue
 			}
 			ratio := "–"
 			if x, ok := r.snapshotRatio(t, n); ok {
 				ratio = fmt.Sprintf("%.2f", x)
 			}
-			row = append(row, fmt.Sprintf("%.2f", p.Snapshot.Seconds()), ratio, fmt.Sprintf("%.2f", p.Stream.Seconds()),
+			row = append(row, fmt.Sprintf("%.2f", p.Snapshot.Seconds()), ratio)
+			if t == toolSluice {
+				floor, over := "–", "–"
+				if p.Floor > 0 {
+					floor, over = fmt.Sprintf("%.2f", p.Floor.Seconds()), fmt.Sprintf("%.2f", p.Snapshot.Seconds()/p.Floor.Seconds())
+				}
+				row = append(row, floor, over)
+			}
+			row = append(row, fmt.Sprintf("%.2f", p.Stream.Seconds()),
 				fmt.Sprintf("%.2f", p.Usage.CPU.Seconds()), fmt.Sprintf("%.0f", float64(p.Usage.PeakRSS)/(1<<20)))
 		}
 		out = append(out, row)
@@ -126,7 +141,13 @@ func (r scaleResults) tablesGoal() string {
 		if !ok {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %.2f × (%s)", plural(n, "table"), x, verdict(x <= goalTablesRatio)))
+		part := fmt.Sprintf("%s %.2f × (%s", plural(n, "table"), x, verdict(x <= goalTablesRatio))
+		if p, ok := r.tablesPointOf(toolSluice, n); ok && p.Floor > 0 {
+			if one, ok := r.tablesPointOf(toolSluice, 1); ok && one.Snapshot > 0 {
+				part += fmt.Sprintf("; Kafka alone took %.2f × sluice's 1-table time", p.Floor.Seconds()/one.Snapshot.Seconds())
+			}
+		}
+		parts = append(parts, part+")")
 	}
 	if len(parts) == 0 {
 		parts = []string{"n/a (needs sluice at 1 table and at more)"}
@@ -204,6 +225,17 @@ func (r scaleResults) scaleSVG(rows int) string {
 		slices.SortFunc(se.Points, func(a, b chartPoint) int { return int(a.X - b.X) })
 		if len(se.Points) > 0 {
 			snap.Series = append(snap.Series, se)
+		}
+		if t == toolSluice {
+			fl := chartSeries{Name: "Kafka floor (the same records, no database)", Color: "#7f7f7f", Dash: true}
+			for _, p := range se.Points {
+				if q, ok := r.tablesPointOf(toolSluice, int(p.X)); ok && q.Floor > 0 {
+					fl.Points = append(fl.Points, chartPoint{p.X, q.Floor.Seconds()})
+				}
+			}
+			if len(fl.Points) > 0 {
+				snap.Series = append(snap.Series, fl)
+			}
 		}
 		me, ad := chartSeries{Name: t, Color: colors[t]}, chartSeries{Name: t, Color: colors[t]}
 		for _, p := range r.conns {
@@ -296,7 +328,7 @@ func (b *bench) scaleMethod() string {
 	s.WriteString("### How it was measured (scale)\n\n")
 	fmt.Fprintf(&s, "Settings: `-scale-rows %d -scale-tables %s -scale-changes %d -scale-connectors %s -scale-settle %s -scale-debezium-tables %s -scale-debezium-connectors %s`. Debezium: %s.\n\n",
 		so.rows, joinInts(so.tables), so.changes, joinInts(so.conns), so.settle, joinInts(so.dbTables), joinInts(so.dbConns), dbz)
-	s.WriteString(`- **Tables.** For each N, a fresh schema ` + "`sluice_bench_<random>_t<N>_<tool>`" + ` of N tables of the drains' shape holding the rows in all (table i holds ids [i·R/N, (i+1)·R/N), so ids are unique across the schema), a publication ` + "`FOR TABLES IN SCHEMA`" + ` and a pgoutput slot made by the harness before the clock; then a fresh ` + "`sluice serve`" + ` and one connector (` + "`snapshot.mode=initial`" + `, ` + "`table.include.list=<schema>\\..*`" + `, ` + "`publication.autocreate.mode=disabled`" + `, its own topic prefix). Nothing creates the topics beforehand: creating them is part of what a table costs. **Snapshot** is from ` + "`POST /connectors`" + ` until a read_committed consumer (subscribed to the prefix by regex) has every row of every table once. **Streaming** is then ` + fmt.Sprint(so.changes) + ` inserts, server-side in 10-row transactions with row k going to table k mod N (so the transactions are the same whatever N), timed from the start of the write until the consumer has every one. **RSS** and **CPU** are the daemon's peak RSS (` + "`VmHWM`" + `) and user+system CPU over its life up to the last change. The ratio column is the snapshot time over the same tool's at 1 table.
+	s.WriteString(`- **Tables.** For each N, a fresh schema ` + "`sluice_bench_<random>_t<N>_<tool>`" + ` of N tables of the drains' shape holding the rows in all (table i holds ids [i·R/N, (i+1)·R/N), so ids are unique across the schema), a publication ` + "`FOR TABLES IN SCHEMA`" + ` and a pgoutput slot made by the harness before the clock; then a fresh ` + "`sluice serve`" + ` and one connector (` + "`snapshot.mode=initial`" + `, ` + "`table.include.list=<schema>\\..*`" + `, ` + "`publication.autocreate.mode=disabled`" + `, its own topic prefix). Nothing creates the topics beforehand: creating them is part of what a table costs. **Snapshot** is from ` + "`POST /connectors`" + ` until a read_committed consumer (subscribed to the prefix by regex) has every row of every table once. **Streaming** is then ` + fmt.Sprint(so.changes) + ` inserts, server-side in 10-row transactions with row k going to table k mod N (so the transactions are the same whatever N), timed from the start of the write until the consumer has every one. **RSS** and **CPU** are the daemon's peak RSS (` + "`VmHWM`" + `) and user+system CPU over its life up to the last change. The ratio column is the snapshot time over the same tool's at 1 table. **Kafka floor** (sluice's rows only): once the daemon has stopped, the records sluice wrote are read back and written again to N fresh topics by sluice's own Kafka sink (` + "`sinks/kafka`" + `: the same producer settings, the topics created together as sluice creates them), table after table, 10,000 records a transaction with a checkpoint record each, timed as the snapshot is: from the topics' creation until a read_committed consumer subscribed by regex has every record; no database, no decoding. It is what the broker, the producer and the consumer alone take for N new topics holding those bytes (a broker pays per new partition: its log, and its first index entries), the least a snapshot of N tables can take on this broker; "× floor" is sluice's snapshot time over it.
 - **Connectors.** For each C, a fresh schema of C one-row tables, one publication and one slot per table, and a fresh ` + "`sluice serve`" + `: after ` + so.settle.String() + ` with no connector its RSS (` + "`VmRSS`" + ` now, not the peak) and TCP connections (the TCP sockets among ` + "`/proc/<pid>/fd`" + `, by inode in ` + "`/proc/<pid>/net/tcp{,6}`" + `, leaving out listening ones and those on the REST port: the harness's own calls) are read; then C connectors are created (each ` + "`snapshot.mode=initial`" + ` on its own table, slot, publication and topic prefix, its own ` + "`transactional.id`" + `), all must be RUNNING with their snapshot row delivered ("all RUNNING": from the first POST), then after another ` + so.settle.String() + ` idle the RSS and TCP connections are read again, and the CPU over that settle is the idle CPU. MB/connector is (RSS(C) − RSS(none)) / C in MB (10⁶ bytes); "of it not file-backed" leaves out the growth of ` + "`RssFile`" + `, the program's code and data that the first connector's run pages in once per process (about 4 MB of sluice's; a JVM's classes are mostly in anonymous memory). "A change each" is one insert into every table (10-row transactions) until the consumer has all C.
 - **Debezium** runs the same on the Kafka Connect worker (connectors created over its REST API with the same Debezium keys plus JSON converters without schemas, topics created by Connect with one partition, ` + "`producer.override.acks=all`" + `, snappy), at the N of ` + "`-scale-debezium-tables`" + ` and the C of ` + "`-scale-debezium-connectors`" + `. The worker is one long-lived JVM shared with other jobs, so its figures are read around each run: its RSS is ` + "`VmRSS`" + ` now (the JVM's peak is its whole life's), its "none" figures are the worker with whatever else it ran at that moment, its CPU the run's share. A JVM's RSS follows its heap's growth more than its live data, so Debezium's per-connector figure is rough. Debezium on Connect runs at-least-once (no exactly-once source support is configured).
 - **Checks.** Every figure's consumer checks that every row (and every change) arrived exactly once, in Debezium's JSON envelope; ` + "`make bench-smoke`" + ` runs the scenario at ` + "`-scale-rows 2000 -scale-tables 1,5 -scale-changes 200 -scale-connectors 2`" + ` for the counts only.

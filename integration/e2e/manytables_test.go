@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -33,8 +34,12 @@ func envInt(t *testing.T, k string, def int) int {
 // of every table arrives once, on its table's topic, with the snapshot
 // markers of a snapshot of many tables. It logs both times and their ratio,
 // the figure issue 19 bounds (make bench measures it on a quiet machine).
+// With SLUICE_MANY_PRECREATE=1 the topics exist, their leaders ready, before
+// the clock starts: what the snapshot costs without the broker's making of
+// the topics.
 func TestScaleManyTablesSnapshot(t *testing.T) {
 	nTables := envInt(t, "SLUICE_MANY_TABLES", 200)
+	precreate := os.Getenv("SLUICE_MANY_PRECREATE") == "1"
 	rows := envInt(t, "SLUICE_MANY_ROWS", 20000)
 	per := rows / nTables
 	rows = per * nTables
@@ -61,6 +66,9 @@ func TestScaleManyTablesSnapshot(t *testing.T) {
 			topics[i] = prefix + "." + schema + "." + topics[i]
 		}
 		deleteTopicsAfter(t, append(slices.Clone(topics), prefix+"-signals")...)
+		if precreate {
+			createTopicsReady(t, topics)
+		}
 		cfg := pgConfig(t, prefix, slot, schema+`\..*`)
 		start := time.Now()
 		if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": prefix, "config": cfg}); code != 201 {
@@ -109,4 +117,39 @@ func TestScaleManyTablesSnapshot(t *testing.T) {
 	}
 	tMany := run(many, names)
 	t.Logf("%d rows: one table %v, %d tables %v (%.2f x)", rows, tOne.Round(time.Millisecond), nTables, tMany.Round(time.Millisecond), tMany.Seconds()/tOne.Seconds())
+}
+
+// createTopicsReady creates topics (one partition each) and returns once
+// every partition's leader answers ListOffsets.
+func createTopicsReady(t *testing.T, topics []string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := 0; i < len(topics); i += 2000 {
+		res, err := adm.CreateTopics(ctx, 1, -1, nil, topics[i:min(i+2000, len(topics))]...)
+		if err != nil {
+			t.Fatalf("create topics: %v", err)
+		}
+		if err := res.Error(); err != nil {
+			t.Fatalf("create topics: %v", err)
+		}
+	}
+	for {
+		ends, err := adm.ListEndOffsets(ctx, topics...)
+		ready := err == nil
+		ends.Each(func(o kadm.ListedOffset) { ready = ready && o.Err == nil })
+		if ready && len(ends) == len(topics) {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("topics not ready in 2 min: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

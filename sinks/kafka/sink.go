@@ -105,6 +105,7 @@ type Sink struct {
 	hdrTo   []kgo.RecordHeader
 
 	inTxn      bool
+	txnRecs    int       // records written in the open transaction
 	opened     time.Time // when the open transaction took its first record
 	mu         sync.Mutex
 	produceErr error // first failed produce of the open transaction
@@ -423,6 +424,7 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		}
 		s.cl.Produce(ctx, kr, s.promised)
 	}
+	s.txnRecs += len(recs)
 	return nil
 }
 
@@ -526,6 +528,7 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 	limit := s.cfg.TransactionTimeout / 2
 	fctx, cancel := context.WithDeadline(ctx, s.opened.Add(limit))
 	defer cancel()
+	flushAt := time.Now()
 	if err := s.cl.Flush(fctx); err != nil {
 		if ctx.Err() == nil {
 			err = fmt.Errorf("records not delivered within %s (half the transaction timeout): %w", limit, err)
@@ -543,9 +546,15 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	s.inTxn = false
+	endAt := time.Now()
 	if err := s.cl.EndTransaction(ectx, kgo.TryCommit); err != nil {
 		return s.fail(ctx, fmt.Errorf("kafka sink: commit transaction: %w", err))
 	}
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.Debug("transaction committed", "records", s.txnRecs, "open", flushAt.Sub(s.opened).Round(time.Millisecond),
+			"flush", endAt.Sub(flushAt).Round(time.Millisecond), "end", time.Since(endAt).Round(time.Millisecond))
+	}
+	s.txnRecs = 0
 	s.recycle()
 	return nil
 }
@@ -553,7 +562,7 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 // fail aborts the open transaction and returns err, or ErrFenced when the
 // producer was fenced.
 func (s *Sink) fail(ctx context.Context, err error) error {
-	s.inTxn = false
+	s.inTxn, s.txnRecs = false, 0
 	s.forget()
 	s.mu.Lock()
 	s.produceErr = nil
