@@ -269,7 +269,7 @@ func TestPostgresReadOnlyIncremental(t *testing.T) {
 	for end := time.Now().Add(2 * time.Minute); ; {
 		recs := c.settle(2 * time.Second)
 		problems, stats = checkIncremental(recs, h, 0)
-		problems = append(problems, readOrChanged(recs, crashPrepopulated)...)
+		problems = append(problems, readOrChanged(recs, crashPrepopulated, -1)...)
 		if len(problems) == 0 || time.Now().After(end) {
 			break
 		}

@@ -34,24 +34,7 @@ func TestStreamingMetricsPostgres(t *testing.T) {
 	mustExec(t, db, fmt.Sprintf("INSERT INTO public.%s VALUES (3, 'c'), (4, 'd'), (5, 'e')", table))
 	mustExec(t, db, fmt.Sprintf("UPDATE public.%s SET v = 'x' WHERE id = 3", table))
 	mustExec(t, db, fmt.Sprintf("DELETE FROM public.%s WHERE id = 4", table))
-	one := func(metric, labels string) float64 {
-		t.Helper()
-		code, body := d.do(t, "GET", "/metrics", nil)
-		if code != 200 {
-			t.Fatalf("GET /metrics: %d", code)
-		}
-		series := fmt.Sprintf(`%s{connector="%s"%s}`, metric, name, labels)
-		for _, line := range strings.Split(string(body), "\n") {
-			if v, ok := strings.CutPrefix(line, series+" "); ok {
-				var f float64
-				if _, err := fmt.Sscan(v, &f); err != nil {
-					t.Fatalf("%s: %v", line, err)
-				}
-				return f
-			}
-		}
-		return -1
-	}
+	one := func(metric, labels string) float64 { t.Helper(); return d.series(t, metric, name, labels) }
 	waitFor(t, time.Minute, "the delete", func() bool { return one("sluice_streaming_events_total", `,op="d"`) == 1 })
 	for op, want := range map[string]float64{"r": 2, "c": 3, "u": 1, "d": 1} {
 		if got := one("sluice_streaming_events_total", fmt.Sprintf(`,op="%s"`, op)); got != want {
@@ -96,4 +79,26 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// series returns the value of metric{connector="name"<labels>} in the
+// daemon's /metrics (labels: the others, in Prometheus's order, each with a
+// leading comma), or -1 when it has none.
+func (d *daemon) series(t *testing.T, metric, name, labels string) float64 {
+	t.Helper()
+	code, body := d.do(t, "GET", "/metrics", nil)
+	if code != 200 {
+		t.Fatalf("GET /metrics: %d", code)
+	}
+	series := fmt.Sprintf(`%s{connector="%s"%s}`, metric, name, labels)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var f float64
+			if _, err := fmt.Sscan(v, &f); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return -1
 }
