@@ -93,6 +93,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 					default:
 					}
 				}
+				st.sawWALEnd(uint64(ka.ServerWALEnd))
 				if err := dec.keepalive(uint64(ka.ServerWALEnd), send); err != nil {
 					return err
 				}
@@ -101,6 +102,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 				if err != nil {
 					return &DecodeError{Table: "XLogData", Err: err}
 				}
+				st.sawWALEnd(uint64(xld.ServerWALEnd))
 				lm, err := rows.parse(xld.WALData)
 				if err != nil {
 					return &DecodeError{Table: "pgoutput message", Err: err}

@@ -398,6 +398,9 @@ type Stream struct {
 	inc     *capture.Incremental
 	blk     *capture.Blocking // blocking snapshots (blocking.go)
 	incOpen atomic.Bool
+	// walEnd is the server's WAL end as it last reported it (keepalives
+	// and data messages carry it): SourceLagBytes.
+	walEnd atomic.Uint64
 	// incWake tells the status loop that a window opened (setIncOpen): it
 	// ticks every incReplyInterval only while one is open, not on every
 	// idle connector all the time.
@@ -651,3 +654,27 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 // Pending returns how many events (or a pending error) are ready for Next
 // without waiting; the runtime commits a batch when nothing more is ready.
 func (st *Stream) Pending() int { return st.pipe.Pending() }
+
+// SourceLagBytes is how far the position sluice has confirmed to the
+// server (what Kafka has committed) is behind the server's WAL end as the
+// server last reported it: the WAL the connector still has to read and
+// commit. ok is false until the server has reported its end. The slot may
+// hold more (its restart_lsn can be older than the confirmed position while
+// a transaction is open).
+func (st *Stream) SourceLagBytes() (lag int64, ok bool) {
+	end, confirmed := st.walEnd.Load(), st.acks.Confirmed()
+	if end == 0 {
+		return 0, false
+	}
+	if end <= confirmed {
+		return 0, true
+	}
+	return int64(end - confirmed), true
+}
+
+// sawWALEnd records the server's WAL end from a message.
+func (st *Stream) sawWALEnd(end uint64) {
+	if end > st.walEnd.Load() {
+		st.walEnd.Store(end)
+	}
+}

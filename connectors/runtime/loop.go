@@ -177,8 +177,8 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			log.Debug("close stream", "err", cerr)
 		}
 	}()
-	t.Metrics.observeConnected(t.Name, true)
-	defer t.Metrics.observeConnected(t.Name, false)
+	t.Metrics.observeConnected(t.Name, true, stream)
+	defer t.Metrics.observeConnected(t.Name, false, nil)
 	t.Progress.begin(ctx, cp, stream, t.Source)
 	defer t.Progress.end()
 	if err := prepareTopics(ctx, sink, t.Encoder, stream); err != nil {

@@ -123,15 +123,19 @@ func (m *Metrics) observeBatch(connector string, b *batchStats, pending int, now
 	s.clocks.mu.Unlock()
 }
 
-// observeConnected records whether connector's stream is open.
-func (m *Metrics) observeConnected(connector string, up bool) {
+// observeConnected records whether connector's stream is open, and the
+// stream's lag while it is (stream may be nil).
+func (m *Metrics) observeConnected(connector string, up bool, stream Stream) {
 	if m == nil {
 		return
 	}
 	c := m.stream.clocks.get(connector)
 	m.stream.clocks.mu.Lock()
-	c.connected = up
-	m.stream.clocks.mu.Unlock()
+	defer m.stream.clocks.mu.Unlock()
+	c.connected, c.lag = up, nil
+	if lr, ok := stream.(LagReporter); ok && up {
+		c.lag = lr.SourceLagBytes
+	}
 }
 
 // Forget drops a deleted connector's series.
@@ -162,6 +166,16 @@ type clocks struct {
 type clock struct {
 	event, commit time.Time // committed last; zero: never
 	connected     bool
+	// lag, while the task's stream is open and can say, is how many bytes
+	// of the source's log it has still to commit (LagReporter).
+	lag func() (int64, bool)
+}
+
+// LagReporter is a Stream that can say how far behind the source's log
+// its committed position is, in bytes (Postgres: the server's WAL end less
+// the confirmed LSN).
+type LagReporter interface {
+	SourceLagBytes() (lag int64, ok bool)
 }
 
 var (
@@ -171,6 +185,8 @@ var (
 		"Time since the connector's checkpoint was last committed with a batch; absent before the first commit of this process.", []string{"connector"}, nil)
 	connectedDesc = prometheus.NewDesc("sluice_streaming_connected",
 		"1 while the connector's task has its source stream open (Debezium's Connected), else 0.", []string{"connector"}, nil)
+	sourceLagDesc = prometheus.NewDesc("sluice_source_lag_bytes",
+		"Bytes of the source's log between the server's end, as the server last reported it, and the position sluice has committed and confirmed (Postgres WAL); absent when the source cannot say.", []string{"connector"}, nil)
 )
 
 func (c *clocks) get(connector string) *clock {
@@ -188,6 +204,7 @@ func (c *clocks) Describe(ch chan<- *prometheus.Desc) {
 	ch <- sinceEventDesc
 	ch <- checkpointAgeDesc
 	ch <- connectedDesc
+	ch <- sourceLagDesc
 }
 
 func (c *clocks) Collect(ch chan<- prometheus.Metric) {
@@ -206,5 +223,10 @@ func (c *clocks) Collect(ch chan<- prometheus.Metric) {
 			up = 1
 		}
 		ch <- prometheus.MustNewConstMetric(connectedDesc, prometheus.GaugeValue, up, name)
+		if k.lag != nil {
+			if lag, ok := k.lag(); ok {
+				ch <- prometheus.MustNewConstMetric(sourceLagDesc, prometheus.GaugeValue, float64(lag), name)
+			}
+		}
 	}
 }

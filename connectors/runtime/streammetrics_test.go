@@ -140,7 +140,7 @@ func TestMetricNamesAreDocumented(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	m.observeCommit("x", 1, 1, time.Millisecond)
-	m.observeConnected("x", true)
+	m.observeConnected("x", true, nil)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -149,5 +149,48 @@ func TestMetricNamesAreDocumented(t *testing.T) {
 		if !strings.HasPrefix(mf.GetName(), "sluice_") || len(mf.GetHelp()) < 20 {
 			t.Errorf("%s: help %q", mf.GetName(), mf.GetHelp())
 		}
+	}
+}
+
+// lagSource's streams report a fixed lag (a LagReporter).
+type lagSource struct{ *snapSource }
+
+func (s lagSource) Open(ctx context.Context, cp *change.Position) (Stream, error) {
+	st, err := s.snapSource.Open(ctx, cp)
+	return lagStream{st.(*snapStream)}, err
+}
+
+type lagStream struct{ *snapStream }
+
+func (lagStream) SourceLagBytes() (int64, bool) { return 4096, true }
+
+func TestSourceLagWhileTheStreamIsOpen(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	task := newTask(lagSource{&snapSource{}}, &memSink{}, Batching{MaxEvents: 10, Linger: time.Hour})
+	task.Metrics = m
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- task.Run(ctx) }()
+	conn := map[string]string{"connector": "t1"}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if v, ok := series(t, reg, "sluice_source_lag_bytes", conn); ok {
+			if v != 4096 {
+				t.Errorf("sluice_source_lag_bytes = %v, want the stream's 4096", v)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sluice_source_lag_bytes while the stream is open")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := series(t, reg, "sluice_source_lag_bytes", conn); ok {
+		t.Errorf("sluice_source_lag_bytes = %v after the stream closed, want none", v)
 	}
 }

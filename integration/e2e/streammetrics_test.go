@@ -57,6 +57,11 @@ func TestStreamingMetricsPostgres(t *testing.T) {
 	if got := one("sluice_streaming_milliseconds_since_last_event", ""); got < 0 || got > 60000 {
 		t.Errorf("sluice_streaming_milliseconds_since_last_event = %v, want a time since the delete", got)
 	}
+	// The delete's WAL is committed and confirmed: what is left is at most
+	// what the server wrote since (other tests' WAL, on a shared server).
+	if got := one("sluice_source_lag_bytes", ""); got < 0 || got > 256<<20 {
+		t.Errorf("sluice_source_lag_bytes = %v, want between 0 and 256 MiB", got)
+	}
 	if got := one("sluice_checkpoint_age_seconds", ""); got < 0 || got > 60 {
 		t.Errorf("sluice_checkpoint_age_seconds = %v, want a time since the last commit", got)
 	}
