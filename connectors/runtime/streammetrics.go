@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"strings"
 	"sync"
 	"time"
 
@@ -54,27 +53,21 @@ func newStreamMetrics(reg prometheus.Registerer) streamMetrics {
 	return m
 }
 
-// batchStats is what a batch counts for the metrics until it commits. It
-// is on every event's path, so it counts in an array and in runs of
-// records to one topic, touching its map only when the topic changes.
+// batchStats is what a batch counts for the metrics until it commits.
 type batchStats struct {
-	ops     [len(statOps)]int // by index in statOps
+	ops     map[change.Op]int
 	txns    int
 	topics  map[string]int
-	run     string // the topic of the current run of records
-	runN    int
 	lastSrc time.Time // the source commit time of its last streamed change
 }
-
-// statOps are the operations counted, by their index in batchStats.ops.
-const statOps = "cudrt"
 
 // saw counts an event of the batch.
 func (b *batchStats) saw(ev *change.Event) {
 	if ev.Message == nil && ev.Table != nil {
-		if i := strings.IndexByte(statOps, byte(ev.Op)); i >= 0 {
-			b.ops[i]++
+		if b.ops == nil {
+			b.ops = map[change.Op]int{}
 		}
+		b.ops[ev.Op]++
 	}
 	if !ev.Pos.Snapshot {
 		if !ev.Commit.IsZero() && ev.Message == nil {
@@ -88,30 +81,15 @@ func (b *batchStats) saw(ev *change.Event) {
 
 // wrote counts a record for topic.
 func (b *batchStats) wrote(topic string) {
-	if topic == b.run {
-		b.runN++
-		return
-	}
-	b.endRun()
-	b.run, b.runN = topic, 1
-}
-
-// endRun adds the current run of records to its topic's count.
-func (b *batchStats) endRun() {
-	if b.runN == 0 {
-		return
-	}
 	if b.topics == nil {
 		b.topics = map[string]int{}
 	}
-	b.topics[b.run] += b.runN
-	b.run, b.runN = "", 0
+	b.topics[topic]++
 }
 
 func (b *batchStats) reset() {
-	b.ops = [len(statOps)]int{}
+	clear(b.ops)
 	clear(b.topics)
-	b.run, b.runN = "", 0
 	b.txns, b.lastSrc = 0, time.Time{}
 }
 
@@ -121,13 +99,8 @@ func (m *Metrics) observeBatch(connector string, b *batchStats, pending int, now
 		return
 	}
 	s := m.stream
-	b.endRun()
-	seen := false
-	for i, n := range b.ops {
-		if n > 0 {
-			s.events.WithLabelValues(connector, statOps[i:i+1]).Add(float64(n))
-			seen = true
-		}
+	for op, n := range b.ops {
+		s.events.WithLabelValues(connector, op.String()).Add(float64(n))
 	}
 	if b.txns > 0 {
 		s.txns.WithLabelValues(connector).Add(float64(b.txns))
@@ -144,7 +117,7 @@ func (m *Metrics) observeBatch(connector string, b *batchStats, pending int, now
 	c := s.clocks.get(connector)
 	s.clocks.mu.Lock()
 	c.commit = now
-	if seen {
+	if len(b.ops) > 0 {
 		c.event = now
 	}
 	s.clocks.mu.Unlock()
