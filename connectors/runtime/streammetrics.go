@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -53,21 +54,27 @@ func newStreamMetrics(reg prometheus.Registerer) streamMetrics {
 	return m
 }
 
-// batchStats is what a batch counts for the metrics until it commits.
+// batchStats is what a batch counts for the metrics until it commits. It
+// is on every event's path, so it counts in an array and in runs of
+// records to one topic, touching its map only when the topic changes.
 type batchStats struct {
-	ops     map[change.Op]int
+	ops     [len(statOps)]int // by index in statOps
 	txns    int
 	topics  map[string]int
+	run     string // the topic of the current run of records
+	runN    int
 	lastSrc time.Time // the source commit time of its last streamed change
 }
+
+// statOps are the operations counted, by their index in batchStats.ops.
+const statOps = "cudrt"
 
 // saw counts an event of the batch.
 func (b *batchStats) saw(ev *change.Event) {
 	if ev.Message == nil && ev.Table != nil {
-		if b.ops == nil {
-			b.ops = map[change.Op]int{}
+		if i := strings.IndexByte(statOps, byte(ev.Op)); i >= 0 {
+			b.ops[i]++
 		}
-		b.ops[ev.Op]++
 	}
 	if !ev.Pos.Snapshot {
 		if !ev.Commit.IsZero() && ev.Message == nil {
@@ -81,15 +88,30 @@ func (b *batchStats) saw(ev *change.Event) {
 
 // wrote counts a record for topic.
 func (b *batchStats) wrote(topic string) {
+	if topic == b.run {
+		b.runN++
+		return
+	}
+	b.endRun()
+	b.run, b.runN = topic, 1
+}
+
+// endRun adds the current run of records to its topic's count.
+func (b *batchStats) endRun() {
+	if b.runN == 0 {
+		return
+	}
 	if b.topics == nil {
 		b.topics = map[string]int{}
 	}
-	b.topics[topic]++
+	b.topics[b.run] += b.runN
+	b.run, b.runN = "", 0
 }
 
 func (b *batchStats) reset() {
-	clear(b.ops)
+	b.ops = [len(statOps)]int{}
 	clear(b.topics)
+	b.run, b.runN = "", 0
 	b.txns, b.lastSrc = 0, time.Time{}
 }
 
@@ -99,8 +121,13 @@ func (m *Metrics) observeBatch(connector string, b *batchStats, pending int, now
 		return
 	}
 	s := m.stream
-	for op, n := range b.ops {
-		s.events.WithLabelValues(connector, op.String()).Add(float64(n))
+	b.endRun()
+	seen := false
+	for i, n := range b.ops {
+		if n > 0 {
+			s.events.WithLabelValues(connector, statOps[i:i+1]).Add(float64(n))
+			seen = true
+		}
 	}
 	if b.txns > 0 {
 		s.txns.WithLabelValues(connector).Add(float64(b.txns))
@@ -117,7 +144,7 @@ func (m *Metrics) observeBatch(connector string, b *batchStats, pending int, now
 	c := s.clocks.get(connector)
 	s.clocks.mu.Lock()
 	c.commit = now
-	if len(b.ops) > 0 {
+	if seen {
 		c.event = now
 	}
 	s.clocks.mu.Unlock()
