@@ -156,6 +156,9 @@ func (p pgSource) Open(ctx context.Context, cp *change.Position) (runtime.Stream
 	return st, nil
 }
 
+// Guard is the Postgres slot guardrail (runtime's guard.go).
+func (p pgSource) Guard() capture.Guard { return p.s.Guard() }
+
 // mySource adapts the MySQL/MariaDB source's concrete stream to runtime.Source.
 type mySource struct{ s *mysql.Source }
 

@@ -120,6 +120,9 @@ var ConfigKeys = []string{
 	"heartbeat.action.query",
 	"topic.heartbeat.prefix",
 	"topic.heartbeat.name",
+
+	// The slot guardrail (slotguard.go).
+	slotWarnKey, slotMaxKey, slotDropKey, slotEveryKey,
 }
 
 // PasswordKeys lists the configuration keys whose values are secrets: they
@@ -186,6 +189,8 @@ type Config struct {
 	// SlotDropOnStop drops the replication slot when the stream closes
 	// (slot.drop.on.stop).
 	SlotDropOnStop bool
+	// Guard is the slot guardrail (slotguard.go).
+	Guard SlotGuard
 	// TxMetadata is provide.transaction.metadata: BEGIN/END records on
 	// <topic.prefix>.<TxTopic> and a transaction block in each streamed event.
 	TxMetadata bool
@@ -254,6 +259,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 	}
 	c.SnapshotMode = strings.ToLower(p.Get("snapshot.mode", SnapshotInitial))
 	parseCapture(&c, m, p.Get, p.Errs())
+	c.Guard = parseSlotGuard(p, m)
 	c.SnapshotFetchSize = int(p.IntIn("snapshot.fetch.size", 10240, 1, 10_000_000))
 	c.IncChunkSize = int(p.IntIn("incremental.snapshot.chunk.size", capture.DefaultChunkSize, 1, 1_000_000))
 

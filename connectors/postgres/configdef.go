@@ -101,4 +101,5 @@ func init() {
 	ConfigDefs = append(ConfigDefs, cd.Key{Name: "slot.drop.on.stop", Type: cd.Boolean, Default: cd.Def("false"), Importance: cd.Medium, Group: "Postgres", Order: 13, Width: cd.WidthNone, Display: "Drop slot on stop",
 		Doc: "Whether the replication slot is dropped when the connector's task stops (also before a retry); the changes made while it is stopped are then lost. For tests; keep false in production."})
 	ConfigDefs = append(ConfigDefs, columns.ConfigDefs([8]int{14, 15, 21, 23, 24, 25, 27, 28})...)
+	ConfigDefs = append(ConfigDefs, slotGuardDefs...)
 }

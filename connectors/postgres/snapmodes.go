@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/captureopts"
@@ -245,17 +244,7 @@ func (st *Stream) dropSlot() error {
 		return fmt.Errorf("slot.drop.on.stop: %w", err)
 	}
 	defer q.Close(context.Background())
-	for {
-		_, err = q.Exec(ctx, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1", st.cfg.SlotName)
-		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55006" || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	err = dropSlotWaiting(ctx, q, st.cfg.SlotName)
 	if err != nil {
 		st.log.Warn("slot.drop.on.stop: could not drop the replication slot", "slot", st.cfg.SlotName, "err", err)
 		return fmt.Errorf("slot.drop.on.stop: drop replication slot %q: %w", st.cfg.SlotName, err)

@@ -170,4 +170,7 @@ type ConnectorStatus struct {
 	Connector State       `json:"connector"`
 	Tasks     []TaskState `json:"tasks"`
 	Type      string      `json:"type"`
+	// Warnings are what sluice warns of about the connector, each with its
+	// fix (the slot guardrail's; a sluice extension, absent when none).
+	Warnings []string `json:"warnings,omitempty"`
 }

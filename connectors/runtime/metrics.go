@@ -16,6 +16,7 @@ type Metrics struct {
 	skipped *prometheus.CounterVec
 	snap    snapshotMetrics
 	stream  streamMetrics
+	guard   guardMetrics
 }
 
 // NewMetrics registers the runtime's metrics with reg.
@@ -44,6 +45,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.events, m.records, m.commits, m.latency, m.retries, m.skipped)
 	m.snap = newSnapshotMetrics(reg)
 	m.stream = newStreamMetrics(reg)
+	m.guard = newGuardMetrics(reg)
 	return m
 }
 

@@ -178,6 +178,7 @@ func (m *Metrics) Forget(connector string) {
 	} {
 		v.DeletePartialMatch(l)
 	}
+	m.forgetGuard(connector)
 	m.stream.clocks.mu.Lock()
 	delete(m.stream.clocks.m, connector)
 	m.stream.clocks.mu.Unlock()

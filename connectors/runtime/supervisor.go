@@ -108,6 +108,14 @@ type managed struct {
 
 	// progress is the snapshot progress of the connector's task.
 	progress *Progress
+
+	// The guardrail (guard.go), guarded by mu: its goroutine, the
+	// warnings of its last check, and what it did to a connector whose
+	// task was not running (shown until the task next starts).
+	unwatchFn context.CancelFunc
+	watchDone chan struct{}
+	warnings  []string
+	notice    string
 }
 
 var _ rest.Manager = (*Supervisor)(nil)
@@ -161,6 +169,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		s.conns[name] = m
 		s.log.Info("loaded connector", "connector", name, "target", m.target)
 		s.apply(m)
+		s.watch(m)
 	}
 	return nil
 }
@@ -233,7 +242,7 @@ func (s *Supervisor) launch(m *managed) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	m.cancel, m.done = cancel, done
-	m.state, m.trace = StateUnassigned, ""
+	m.state, m.trace, m.notice = StateUnassigned, "", ""
 	cfg := maps.Clone(m.config)
 	go func() {
 		defer close(done)
@@ -377,6 +386,11 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 			dones = append(dones, m.done)
 			m.cancel, m.done = nil, nil
 		}
+		if m.unwatchFn != nil {
+			m.unwatchFn()
+			dones = append(dones, m.watchDone)
+			m.unwatchFn, m.watchDone = nil, nil
+		}
 	}
 	s.mu.Unlock()
 	for _, d := range dones {
@@ -513,6 +527,7 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	}
 	s.log.Info("connector created", "connector", name, "class", cfg["connector.class"], "state", target)
 	s.apply(m)
+	s.watch(m)
 	return s.info(m), nil
 }
 
@@ -583,6 +598,7 @@ func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]
 	s.log.Info("connector reconfigured", "connector", name)
 	s.halt(m)
 	s.apply(m)
+	s.watch(m)
 	return s.info(m), false, nil
 }
 
@@ -595,6 +611,7 @@ func (s *Supervisor) Delete(_ context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	s.unwatch(m)
 	s.halt(m)
 	delete(s.conns, name)
 	if err := s.save(); err != nil {
@@ -616,8 +633,9 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 	state, tr := m.state, m.trace
 	version := s.pluginVersion(m)
 	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version}
+	warnings := m.statusWarnings()
 	if state == StateStopped {
-		return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{}, Type: "source"}, nil
+		return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{}, Type: "source", Warnings: warnings}, nil
 	}
 	// The connector instance is RUNNING while its task works or fails, as in
 	// Kafka Connect; the task carries the failure and its trace.
@@ -625,7 +643,7 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 		cstate.State = StateRunning
 	}
 	task := rest.TaskState{ID: 0, State: rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version, Trace: tr}, Snapshot: m.progress.Snapshot()}
-	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source"}, nil
+	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source", Warnings: warnings}, nil
 }
 
 func (s *Supervisor) setTarget(name, target string) error {

@@ -242,6 +242,7 @@ type status struct {
 		State string `json:"state"`
 		Trace string `json:"trace"`
 	} `json:"tasks"`
+	Warnings []string `json:"warnings"`
 }
 
 func (d *daemon) status(t *testing.T, name string) status {
