@@ -162,6 +162,9 @@ func (p pgSource) Guard() capture.Guard { return p.s.Guard() }
 // mySource adapts the MySQL/MariaDB source's concrete stream to runtime.Source.
 type mySource struct{ s *mysql.Source }
 
+// Guard is the binlog watch (runtime's guard.go).
+func (p mySource) Guard() capture.Guard { return p.s.Guard() }
+
 func (m mySource) Open(ctx context.Context, cp *change.Position) (runtime.Stream, error) {
 	st, err := m.s.Open(ctx, cp)
 	if err != nil {

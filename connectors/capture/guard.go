@@ -3,6 +3,8 @@ package capture
 import (
 	"context"
 	"time"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // A Guard watches what a connector holds on its database server whether or
@@ -18,6 +20,14 @@ type Guard interface {
 	// Release drops the hold so that the server can free what it keeps
 	// for it. The runtime calls it only with the connector's task stopped.
 	Release(ctx context.Context) error
+}
+
+// A PositionGuard is a Guard that judges the connector's committed
+// position: the runtime gives it the checkpoint when it starts and each
+// position committed after.
+type PositionGuard interface {
+	Guard
+	Committed(pos change.Position)
 }
 
 // GuardReport is one Check: the hold's state, for the metrics, and the
@@ -37,6 +47,10 @@ type GuardReport struct {
 	// Status is the server's word for the hold's state (Postgres's
 	// wal_status: reserved, extended, unreserved, lost).
 	Status string
+	// Behind is how many bytes of the source's log follow the connector's
+	// committed position (the MySQL binlog); -1 when unknown or not
+	// reported.
+	Behind int64
 	// Warn and Max are the connector's limits on Retained (0: none), for
 	// the metrics.
 	Warn, Max int64

@@ -233,6 +233,9 @@ type Config struct {
 	SSLKeyStore, SSLKeyStorePassword       string
 
 	ConnectTimeout time.Duration
+	// BinlogCheckEvery is how often the binlog watch reads the server's
+	// binlog files (binlogguard.go).
+	BinlogCheckEvery time.Duration
 	// HeartbeatPeriod is the binlog dump heartbeat the server sends when idle,
 	// so that a dead connection is noticed (connect.keep.alive.interval.ms).
 	HeartbeatPeriod time.Duration
@@ -326,6 +329,7 @@ func ParseConfig(name string, m map[string]string) (Config, error) {
 		c.Types.Columns = rules
 	}
 	c.ConnectTimeout = time.Duration(p.IntIn("connect.timeout.ms", 30000, 1, 3_600_000)) * time.Millisecond
+	c.BinlogCheckEvery = parseBinlogGuard(p)
 	c.HeartbeatPeriod = time.Duration(p.IntIn("connect.keep.alive.interval.ms", 60000, 1000, 3_600_000)) * time.Millisecond
 	var hbErrs []error
 	c.Heartbeat, hbErrs = change.ParseHeartbeatConfig(m, c.TopicPrefix)

@@ -119,5 +119,5 @@ func ConfigDefs(mariaDB bool) []cd.Key {
 		// (connectors/columns), numbered as Connect lists them for Debezium
 		// 3.5.0's MariaDbConnector.
 		captureopts.Defs(captureopts.Binlog), captureopts.ThreadsDefs(captureopts.Binlog), columns.ConfigDefs([8]int{14, 15, 18, 20, 21, 22, 25, 26}),
-		historySecurityDefs(), signalDefs(), incDefs())
+		historySecurityDefs(), signalDefs(), incDefs(), binlogGuardDefs)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // The guardrail: a connector whose source holds something on its database
@@ -50,8 +51,15 @@ func (s *Supervisor) watch(m *managed) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	m.unwatchFn, m.watchDone = cancel, done
+	pg, _ := g.(capture.PositionGuard)
+	if pg != nil {
+		m.posGuard.Store(&pg)
+	}
 	go func() {
 		defer close(done)
+		if pg != nil {
+			s.loadPosition(ctx, m.name, pg)
+		}
 		s.guardLoop(ctx, m, g)
 	}()
 }
@@ -64,12 +72,37 @@ func (s *Supervisor) unwatch(m *managed) {
 	}
 	cancel, done := m.unwatchFn, m.watchDone
 	m.unwatchFn, m.watchDone = nil, nil
+	m.posGuard.Store(nil)
 	cancel()
 	s.mu.Unlock()
 	<-done
 	s.mu.Lock()
 	m.warnings = nil
 	s.opts.Metrics.forgetGuard(m.name)
+}
+
+// loadPosition gives pg the connector's checkpoint, as the offsets store
+// has it; the task's commits give it the later ones.
+func (s *Supervisor) loadPosition(ctx context.Context, name string, pg capture.PositionGuard) {
+	if s.opts.Offsets == nil {
+		return
+	}
+	lctx, cancel := context.WithTimeout(ctx, guardCheckTimeout)
+	defer cancel()
+	raw, err := s.opts.Offsets.Load(lctx, name)
+	if err != nil || raw == nil {
+		return
+	}
+	if cp, err := DecodeCheckpoint(raw); err == nil {
+		pg.Committed(*cp)
+	}
+}
+
+// committed gives m's position guard a committed position.
+func (m *managed) committed(pos change.Position) {
+	if pg := m.posGuard.Load(); pg != nil {
+		(*pg).Committed(pos)
+	}
 }
 
 // guardLoop checks g every g.Every() until ctx is done.
@@ -195,6 +228,7 @@ type guardMetrics struct {
 	active    *prometheus.GaugeVec
 	threshold *prometheus.GaugeVec
 	warnings  *prometheus.GaugeVec
+	behind    *prometheus.GaugeVec
 }
 
 func newGuardMetrics(reg prometheus.Registerer) guardMetrics {
@@ -224,7 +258,11 @@ func newGuardMetrics(reg prometheus.Registerer) guardMetrics {
 			Help: "How many warnings the connector's status shows (the slot guardrail's).",
 		}, []string{"connector"}),
 	}
-	reg.MustRegister(m.retained, m.safe, m.status, m.active, m.threshold, m.warnings)
+	m.behind = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sluice_binlog_bytes_behind",
+		Help: "Bytes of the server's binlog after the connector's committed position (MySQL, MariaDB: SHOW BINARY LOGS), read every sluice.binlog.check.interval.ms whether the connector runs or not; absent before its first streamed commit.",
+	}, []string{"connector"})
+	reg.MustRegister(m.retained, m.safe, m.status, m.active, m.threshold, m.warnings, m.behind)
 	return m
 }
 
@@ -235,6 +273,11 @@ func (m *Metrics) observeGuard(connector string, r capture.GuardReport) {
 	g := m.guard
 	l := prometheus.Labels{"connector": connector}
 	g.warnings.With(l).Set(float64(len(r.Warnings)))
+	if r.Behind >= 0 {
+		g.behind.With(l).Set(float64(r.Behind))
+	} else {
+		g.behind.Delete(l)
+	}
 	// A slot dropped or renamed leaves no series behind.
 	for _, v := range []*prometheus.GaugeVec{g.retained, g.safe, g.status, g.active, g.threshold} {
 		v.DeletePartialMatch(l)
@@ -275,5 +318,5 @@ func (m *Metrics) forgetGuard(connector string) {
 }
 
 func (g guardMetrics) vecs() []*prometheus.GaugeVec {
-	return []*prometheus.GaugeVec{g.retained, g.safe, g.status, g.active, g.threshold, g.warnings}
+	return []*prometheus.GaugeVec{g.retained, g.safe, g.status, g.active, g.threshold, g.warnings, g.behind}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/change"
 	"github.com/sluicecdc/sluice/sinks"
 )
 
@@ -242,5 +243,110 @@ func TestGuardDropsTheSlotWhenAsked(t *testing.T) {
 				waitStatus(t, s, "c1", "notice cleared", func(v statusView) bool { return v.task == StateRunning && len(v.warnings) == 0 })
 			}
 		})
+	}
+}
+
+// posGuard is a fakeGuard told of committed positions.
+type posGuard struct {
+	*fakeGuard
+	mu  sync.Mutex
+	got []change.Position
+}
+
+func (g *posGuard) Committed(p change.Position) {
+	g.mu.Lock()
+	g.got = append(g.got, p)
+	g.mu.Unlock()
+}
+
+type posGuardedSource struct {
+	*scriptedSource
+	g *posGuard
+}
+
+func (s posGuardedSource) Guard() capture.Guard { return s.g }
+
+// TestPositionGuardIsToldOfCommits: a guard that judges positions gets the
+// stored checkpoint when it starts and every committed batch's last
+// position, and its Behind is a metric.
+func TestPositionGuardIsToldOfCommits(t *testing.T) {
+	g := &posGuard{fakeGuard: &fakeGuard{rep: capture.GuardReport{Retained: -1, Safe: -1, Behind: 777}}}
+	ps := positions(3)
+	src := &scriptedSource{events: ps, failAt: -1}
+	sink := &memSink{src: src}
+	reg := prometheus.NewRegistry()
+	s := NewSupervisor(SupervisorOptions{
+		DataDir: t.TempDir(), WorkerID: "w",
+		Plugins: []Plugin{testPlugin(posGuardedSource{src, g})},
+		NewSink: func(context.Context, string, SinkSpec) (sinks.Sink, error) { return sink, nil },
+		Offsets: sink, Metrics: NewMetrics(reg),
+	})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	if _, err := s.Create(context.Background(), "c1", guardCfg, ""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		g.mu.Lock()
+		n := len(g.got)
+		last := change.Position{}
+		if n > 0 {
+			last = g.got[n-1]
+		}
+		g.mu.Unlock()
+		if samePos(last, ps[2]) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("guard told of %d positions, the last %+v; want the last committed %+v", n, last, ps[2])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for {
+		if v, ok := series(t, reg, "sluice_binlog_bytes_behind", map[string]string{"connector": "c1"}); ok && v == 777 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sluice_binlog_bytes_behind 777")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Restarted daemon: the stored checkpoint comes first.
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g2 := &posGuard{fakeGuard: &fakeGuard{rep: capture.GuardReport{Retained: -1, Safe: -1, Behind: -1}}}
+	src2 := &scriptedSource{events: ps, failAt: -1}
+	s2 := NewSupervisor(SupervisorOptions{
+		DataDir: s.opts.DataDir, WorkerID: "w",
+		Plugins: []Plugin{testPlugin(posGuardedSource{src2, g2})},
+		NewSink: func(context.Context, string, SinkSpec) (sinks.Sink, error) { return sink, nil },
+		Offsets: sink,
+	})
+	if err := s2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Shutdown(context.Background())
+	for {
+		g2.mu.Lock()
+		n := len(g2.got)
+		var first change.Position
+		if n > 0 {
+			first = g2.got[0]
+		}
+		g2.mu.Unlock()
+		if n > 0 {
+			if !samePos(first, ps[2]) {
+				t.Errorf("first position after a restart %+v, want the stored checkpoint %+v", first, ps[2])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the guard was not given the stored checkpoint")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

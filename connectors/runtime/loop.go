@@ -86,6 +86,9 @@ type Task struct {
 	OnRunning func()
 	// OnCommit, when set, is called after each committed batch.
 	OnCommit func()
+	// Committed, when set, is given the last position of each committed
+	// batch.
+	Committed func(change.Position)
 	// Topics, when set, learns the topics the task commits records to.
 	Topics TopicRecorder
 	// Knobs are test hooks; nil in production.
@@ -251,6 +254,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		}
 		if t.OnCommit != nil {
 			t.OnCommit()
+		}
+		if t.Committed != nil {
+			t.Committed(last)
 		}
 		nEvents, nRecords, nBytes = 0, 0, 0
 		return nil

@@ -74,12 +74,16 @@ func (m *Metrics) observeSkipped(connector string) {
 }
 
 // snapshotMetrics are Debezium's snapshot metrics (RowsScanned,
-// TotalTableCount/RemainingTableCount, SnapshotRunning,
-// SnapshotDurationInSeconds) as Prometheus metrics, set by Progress.
+// TotalTableCount/RemainingTableCount, SnapshotRunning, SnapshotCompleted,
+// SnapshotAborted, SnapshotDurationInSeconds) as Prometheus metrics, set by
+// Progress.
 type snapshotMetrics struct {
 	rows      *prometheus.CounterVec
 	estimated *prometheus.GaugeVec
 	running   *prometheus.GaugeVec
+	completed *prometheus.GaugeVec
+	aborted   *prometheus.GaugeVec
+	total     *prometheus.GaugeVec
 	remaining *prometheus.GaugeVec
 	duration  *prometheus.GaugeVec
 }
@@ -95,6 +99,15 @@ func newSnapshotMetrics(reg prometheus.Registerer) snapshotMetrics {
 		running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sluice_snapshot_running", Help: "1 while the connector's snapshot runs, else 0.",
 		}, []string{"connector"}),
+		completed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_completed", Help: "1 when the connector's last snapshot read every table, else 0 (Debezium's SnapshotCompleted).",
+		}, []string{"connector"}),
+		aborted: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_aborted", Help: "1 when the connector's last snapshot stopped before its end (the task stopped or failed; a restart resumes it), else 0 (Debezium's SnapshotAborted).",
+		}, []string{"connector"}),
+		total: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_snapshot_tables_total", Help: "Tables of the connector's last snapshot (Debezium's TotalTableCount).",
+		}, []string{"connector"}),
 		remaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "sluice_snapshot_tables_remaining", Help: "Tables of the connector's snapshot not read to their end yet.",
 		}, []string{"connector"}),
@@ -102,7 +115,7 @@ func newSnapshotMetrics(reg prometheus.Registerer) snapshotMetrics {
 			Name: "sluice_snapshot_duration_seconds", Help: "Time the connector's last snapshot ran (so far, while it runs).",
 		}, []string{"connector"}),
 	}
-	reg.MustRegister(m.rows, m.estimated, m.running, m.remaining, m.duration)
+	reg.MustRegister(m.rows, m.estimated, m.running, m.completed, m.aborted, m.total, m.remaining, m.duration)
 	return m
 }
 
@@ -120,15 +133,20 @@ func (m *Metrics) observeSnapshotEstimate(connector, table string, n int64) {
 	m.snap.estimated.WithLabelValues(connector, table).Set(float64(n))
 }
 
-func (m *Metrics) observeSnapshot(connector string, running bool, remaining int, d time.Duration) {
+func (m *Metrics) observeSnapshot(connector, state string, total, remaining int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	r := 0.0
-	if running {
-		r = 1
+	one := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
 	}
-	m.snap.running.WithLabelValues(connector).Set(r)
+	m.snap.running.WithLabelValues(connector).Set(one(state == snapRunning))
+	m.snap.completed.WithLabelValues(connector).Set(one(state == snapCompleted))
+	m.snap.aborted.WithLabelValues(connector).Set(one(state == snapAborted))
+	m.snap.total.WithLabelValues(connector).Set(float64(total))
 	m.snap.remaining.WithLabelValues(connector).Set(float64(remaining))
 	m.snap.duration.WithLabelValues(connector).Set(d.Seconds())
 }

@@ -324,7 +324,7 @@ func (p *Progress) publish() {
 	if p.metrics == nil || r == nil {
 		return
 	}
-	p.metrics.observeSnapshot(p.connector, r.state == snapRunning, r.remaining(), r.duration(time.Now()))
+	p.metrics.observeSnapshot(p.connector, r.state, len(r.tables), r.remaining(), r.duration(time.Now()))
 }
 
 func (r *snapRun) remaining() int {
@@ -358,7 +358,7 @@ func (p *Progress) Snapshot() *rest.SnapshotProgress {
 	}
 	d := r.duration(time.Now())
 	if r.state == snapRunning {
-		p.metrics.observeSnapshot(p.connector, true, r.remaining(), d)
+		p.metrics.observeSnapshot(p.connector, r.state, len(r.tables), r.remaining(), d)
 	}
 	s := &rest.SnapshotProgress{
 		State:           r.state,

@@ -177,8 +177,10 @@ func TestSnapshotProgressCountsCommittedRowsAcrossACrash(t *testing.T) {
 	if s.RowsScanned != 4 || s.TotalTables != 3 || s.RemainingTables != 1 {
 		t.Errorf("totals = rows %d, tables %d, remaining %d; want 4, 3, 1", s.RowsScanned, s.TotalTables, s.RemainingTables)
 	}
-	if got := metricValue(t, reg, "sluice_snapshot_running", ""); got != 0 {
-		t.Errorf("sluice_snapshot_running after the abort = %v, want 0", got)
+	for metric, want := range map[string]float64{"sluice_snapshot_running": 0, "sluice_snapshot_aborted": 1, "sluice_snapshot_completed": 0, "sluice_snapshot_tables_total": 3} {
+		if got := metricValue(t, reg, metric, ""); got != want {
+			t.Errorf("%s after the abort = %v, want %v", metric, got, want)
+		}
 	}
 
 	// The next run resumes from the checkpoint (c1) and ends the snapshot.
@@ -195,6 +197,11 @@ func TestSnapshotProgressCountsCommittedRowsAcrossACrash(t *testing.T) {
 	}
 	if s.RowsScanned != 7 || s.RowsEstimated != 8 || s.RemainingTables != 0 {
 		t.Errorf("totals = rows %d, estimated %d, remaining %d; want 7, 8, 0", s.RowsScanned, s.RowsEstimated, s.RemainingTables)
+	}
+	for metric, want := range map[string]float64{"sluice_snapshot_running": 0, "sluice_snapshot_aborted": 0, "sluice_snapshot_completed": 1} {
+		if got := metricValue(t, reg, metric, ""); got != want {
+			t.Errorf("%s after the resumed run = %v, want %v", metric, got, want)
+		}
 	}
 	// The counter counts each committed row once, the crash's lost batch
 	// not at all.

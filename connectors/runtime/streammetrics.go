@@ -173,7 +173,7 @@ func (m *Metrics) Forget(connector string) {
 	l := prometheus.Labels{"connector": connector}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		m.events, m.records, m.commits, m.latency, m.retries, m.skipped,
-		m.snap.rows, m.snap.estimated, m.snap.running, m.snap.remaining, m.snap.duration,
+		m.snap.rows, m.snap.estimated, m.snap.running, m.snap.completed, m.snap.aborted, m.snap.total, m.snap.remaining, m.snap.duration,
 		m.stream.behind, m.stream.events, m.stream.txns, m.stream.topics, m.stream.pending,
 	} {
 		v.DeletePartialMatch(l)

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/internal/configprovider"
 	"github.com/sluicecdc/sluice/offsets"
@@ -116,6 +117,9 @@ type managed struct {
 	watchDone chan struct{}
 	warnings  []string
 	notice    string
+	// posGuard is the guard told of each committed position (a
+	// capture.PositionGuard), nil without one.
+	posGuard atomic.Pointer[capture.PositionGuard]
 }
 
 var _ rest.Manager = (*Supervisor)(nil)
@@ -319,10 +323,11 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 				runningAt.Store(time.Now().UnixNano())
 				s.setState(m, StateRunning, "")
 			},
-			OnCommit: func() { committed.Store(true) },
-			Topics:   connectorTopics{s, m},
-			Knobs:    s.opts.Knobs,
-			Progress: m.progress,
+			OnCommit:  func() { committed.Store(true) },
+			Committed: m.committed,
+			Topics:    connectorTopics{s, m},
+			Knobs:     s.opts.Knobs,
+			Progress:  m.progress,
 		}
 		if _, ok := cfg[MigrateTopicKey]; ok {
 			task.Migrate = func(ctx context.Context) (*change.Position, error) {

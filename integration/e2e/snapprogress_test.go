@@ -136,7 +136,7 @@ func checkSnapshotProgress(t *testing.T, d *daemon, name string, tables []string
 		}
 	}
 	c := fmt.Sprintf(`{connector=%q}`, name)
-	for metric, want := range map[string]float64{"sluice_snapshot_running": 0, "sluice_snapshot_tables_remaining": 0} {
+	for metric, want := range map[string]float64{"sluice_snapshot_running": 0, "sluice_snapshot_tables_remaining": 0, "sluice_snapshot_completed": 1, "sluice_snapshot_aborted": 0, "sluice_snapshot_tables_total": float64(len(s.Tables))} {
 		if got := seriesValue(t, b, metric+c); got != want {
 			t.Errorf("%s%s = %v, want %v", metric, c, got, want)
 		}
