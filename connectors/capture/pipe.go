@@ -133,6 +133,19 @@ func (p *Pipe) Next(ctx context.Context) (*change.Event, error) {
 // without waiting; the runtime commits a batch when nothing more is ready.
 func (p *Pipe) Pending() int { return len(p.batch) - p.bi + p.items.Len() }
 
+// QueueStats are the queue's bounds and the bytes queued (not counting the
+// batch Next works through), as Debezium's queue metrics show them.
+type QueueStats struct {
+	CapacityEvents, CapacityBytes, QueuedBytes int
+}
+
+// QueueStats returns the queue's bounds and bytes queued; safe from any
+// goroutine.
+func (p *Pipe) QueueStats() QueueStats {
+	n, b := p.items.Capacity()
+	return QueueStats{CapacityEvents: n, CapacityBytes: b, QueuedBytes: p.items.Bytes()}
+}
+
 // Ack records that every event up to and including pos is durable (a no-op
 // without an Acker).
 func (p *Pipe) Ack(pos change.Position) error {

@@ -395,3 +395,7 @@ func (st *Stream) Close() error {
 // Pending returns how many events (or a pending error) are ready for Next
 // without waiting; the runtime commits a batch when nothing more is ready.
 func (st *Stream) Pending() int { return st.pipe.Pending() }
+
+// QueueStats returns the queue's bounds and the bytes in it (Debezium's
+// queue metrics).
+func (st *Stream) QueueStats() capture.QueueStats { return st.pipe.QueueStats() }

@@ -655,6 +655,10 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 // without waiting; the runtime commits a batch when nothing more is ready.
 func (st *Stream) Pending() int { return st.pipe.Pending() }
 
+// QueueStats returns the queue's bounds and the bytes in it (Debezium's
+// queue metrics).
+func (st *Stream) QueueStats() capture.QueueStats { return st.pipe.QueueStats() }
+
 // SourceLagBytes is how far the position sluice has confirmed to the
 // server (what Kafka has committed) is behind the server's WAL end as the
 // server last reported it: the WAL the connector still has to read and

@@ -27,6 +27,7 @@ type Queue[T any] struct {
 	maxItems int
 	maxBytes int
 	n        atomic.Int64  // len(items), readable without the lock
+	nb       atomic.Int64  // bytes, readable without the lock
 	ready    chan struct{} // a token: something was put into an empty queue, or it closed
 	room     chan struct{} // a token: the consumer took the queued items
 }
@@ -58,6 +59,7 @@ func (q *Queue[T]) Put(ctx context.Context, it T, size int) error {
 			q.items = append(q.items, it)
 			q.bytes += size
 			q.n.Store(int64(len(q.items)))
+			q.nb.Store(int64(q.bytes))
 			q.mu.Unlock()
 			if empty {
 				signal(q.ready)
@@ -85,6 +87,7 @@ func (q *Queue[T]) Take(ctx context.Context, dst []T) ([]T, error) {
 			q.items = q.items[:0]
 			q.bytes = 0
 			q.n.Store(0)
+			q.nb.Store(0)
 			q.mu.Unlock()
 			signal(q.room)
 			return dst, nil
@@ -104,6 +107,12 @@ func (q *Queue[T]) Take(ctx context.Context, dst []T) ([]T, error) {
 
 // Len is the number of items queued and not yet taken.
 func (q *Queue[T]) Len() int { return int(q.n.Load()) }
+
+// Bytes is the size of the items queued and not yet taken.
+func (q *Queue[T]) Bytes() int { return int(q.nb.Load()) }
+
+// Capacity is the queue's bounds: items and bytes.
+func (q *Queue[T]) Capacity() (items, bytes int) { return q.maxItems, q.maxBytes }
 
 // Close ends the queue: Take returns what is queued, then ErrClosed.
 func (q *Queue[T]) Close() {

@@ -106,3 +106,25 @@ func TestQueueTakeWaitsAndCancels(t *testing.T) {
 		t.Fatalf("take after close: %v", err)
 	}
 }
+
+func TestQueueBytesAndCapacity(t *testing.T) {
+	q := New[int](10, 100)
+	if n, b := q.Capacity(); n != 10 || b != 100 {
+		t.Errorf("Capacity = %d, %d; want 10, 100", n, b)
+	}
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := q.Put(ctx, i, 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := q.Bytes(); got != 21 {
+		t.Errorf("Bytes after 3 puts of 7 = %d, want 21", got)
+	}
+	if _, err := q.Take(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Bytes(); got != 0 {
+		t.Errorf("Bytes after Take = %d, want 0", got)
+	}
+}

@@ -245,6 +245,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			queued = ahead.pending() + pending.Pending()
 		}
 		t.Metrics.observeBatch(t.Name, &stats, queued, time.Now())
+		t.Metrics.observeQueue(t.Name, stream)
 		stats.reset()
 		if t.Knobs != nil && t.Knobs.AfterCommit != nil {
 			t.Knobs.AfterCommit(last)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluicecdc/sluice/connectors/capture"
 	"github.com/sluicecdc/sluice/connectors/change"
 )
 
@@ -23,6 +24,7 @@ type streamMetrics struct {
 	txns    *prometheus.CounterVec
 	topics  *prometheus.CounterVec
 	pending *prometheus.GaugeVec
+	queue   *prometheus.GaugeVec
 	clocks  *clocks
 }
 
@@ -48,9 +50,13 @@ func newStreamMetrics(reg prometheus.Registerer) streamMetrics {
 			Name: "sluice_queue_pending_events",
 			Help: "Events the source had read and the connector not yet taken, at the last commit (Debezium's queue: QueueTotalCapacity − QueueRemainingCapacity).",
 		}, []string{"connector"}),
+		queue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_queue",
+			Help: "The source's queue at the last commit: measure=capacity_events (Debezium's QueueTotalCapacity, max.queue.size), capacity_bytes (MaxQueueSizeInBytes, max.queue.size.in.bytes), pending_bytes (CurrentQueueSizeInBytes).",
+		}, []string{"connector", "measure"}),
 		clocks: &clocks{m: map[string]*clock{}},
 	}
-	reg.MustRegister(m.behind, m.events, m.txns, m.topics, m.pending, m.clocks)
+	reg.MustRegister(m.behind, m.events, m.txns, m.topics, m.pending, m.queue, m.clocks)
 	return m
 }
 
@@ -150,6 +156,23 @@ func (m *Metrics) observeBatch(connector string, b *batchStats, pending int, now
 	s.clocks.mu.Unlock()
 }
 
+// queueReporter is a Stream that shows its queue (capture.Pipe).
+type queueReporter interface {
+	QueueStats() capture.QueueStats
+}
+
+// observeQueue records stream's queue, when it shows one.
+func (m *Metrics) observeQueue(connector string, stream Stream) {
+	qr, ok := stream.(queueReporter)
+	if m == nil || !ok {
+		return
+	}
+	q := qr.QueueStats()
+	m.stream.queue.WithLabelValues(connector, "capacity_events").Set(float64(q.CapacityEvents))
+	m.stream.queue.WithLabelValues(connector, "capacity_bytes").Set(float64(q.CapacityBytes))
+	m.stream.queue.WithLabelValues(connector, "pending_bytes").Set(float64(q.QueuedBytes))
+}
+
 // observeConnected records whether connector's stream is open, and the
 // stream's lag while it is (stream may be nil).
 func (m *Metrics) observeConnected(connector string, up bool, stream Stream) {
@@ -174,7 +197,7 @@ func (m *Metrics) Forget(connector string) {
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		m.events, m.records, m.commits, m.latency, m.retries, m.skipped,
 		m.snap.rows, m.snap.estimated, m.snap.running, m.snap.completed, m.snap.aborted, m.snap.total, m.snap.remaining, m.snap.duration,
-		m.stream.behind, m.stream.events, m.stream.txns, m.stream.topics, m.stream.pending,
+		m.stream.behind, m.stream.events, m.stream.txns, m.stream.topics, m.stream.pending, m.stream.queue,
 	} {
 		v.DeletePartialMatch(l)
 	}

@@ -62,6 +62,15 @@ func TestStreamingMetricsPostgres(t *testing.T) {
 	if got := one("sluice_source_lag_bytes", ""); got < 0 || got > 256<<20 {
 		t.Errorf("sluice_source_lag_bytes = %v, want between 0 and 256 MiB", got)
 	}
+	for measure, ok := range map[string]func(float64) bool{
+		"capacity_events": func(v float64) bool { return v > 0 },
+		"capacity_bytes":  func(v float64) bool { return v > 0 },
+		"pending_bytes":   func(v float64) bool { return v >= 0 },
+	} {
+		if got := one("sluice_queue", fmt.Sprintf(`,measure="%s"`, measure)); !ok(got) {
+			t.Errorf(`sluice_queue{measure="%s"} = %v`, measure, got)
+		}
+	}
 	if got := one("sluice_checkpoint_age_seconds", ""); got < 0 || got > 60 {
 		t.Errorf("sluice_checkpoint_age_seconds = %v, want a time since the last commit", got)
 	}
