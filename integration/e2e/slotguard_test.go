@@ -180,7 +180,7 @@ func TestSlotGuardrailPostgres(t *testing.T) {
 	if s, tr := d.status(t, name).taskState(); s != "RUNNING" {
 		t.Fatalf("restarted connector %s: %s", s, firstLine(tr))
 	}
-	recs = append(recs, c.settle(2*time.Second)[len(recs):]...)
+	recs = append(recs, c.settle(2 * time.Second)[len(recs):]...)
 	if got := keysOf(t, recs, ""); fmt.Sprint(got) != "[1 2 3 100 101]" {
 		t.Errorf("records by id %v, want each of [1 2 3 100 101] once, in order", got)
 	}
@@ -230,7 +230,7 @@ func TestSlotGuardrailPostgres(t *testing.T) {
 	}
 	d.waitTaskState(t, name, "RUNNING", time.Minute)
 	recs = c.waitCount(t, 5+6, time.Minute)
-	recs = append(recs, c.settle(2*time.Second)[len(recs):]...)
+	recs = append(recs, c.settle(2 * time.Second)[len(recs):]...)
 	if len(recs) != 11 {
 		t.Errorf("%d records, want 11: 5, then a new snapshot of 6 rows", len(recs))
 	}
