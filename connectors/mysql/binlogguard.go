@@ -70,17 +70,58 @@ func (g *binlogGuard) Check(ctx context.Context) (capture.GuardReport, error) {
 	if tx == 0 {
 		return rep, nil
 	}
-	cfg := g.cfg
-	q, err := dial(ctx, &cfg)
-	if err != nil {
-		return rep, &ConnError{Op: "connect to read the binary logs", Err: err}
-	}
-	defer q.Close()
-	files, err := binlogSizes(q)
+	files, err := binlogsShared(ctx, &g.cfg, g.cfg.BinlogCheckEvery/2)
 	if err != nil {
 		return rep, err
 	}
 	return judgeBinlog(tx, files), nil
+}
+
+// serverBinlogs is what one server said of its binlog files, shared by
+// the watches of the connectors that log in to it the same way: one
+// connection and query per interval serve them all.
+type serverBinlogs struct {
+	mu    sync.Mutex
+	at    time.Time
+	files []binlogFile
+}
+
+type serverKey struct {
+	addr, user, password, sslMode string
+}
+
+var binlogCache = struct {
+	mu sync.Mutex
+	m  map[serverKey]*serverBinlogs
+}{m: map[serverKey]*serverBinlogs{}}
+
+// binlogsShared returns the server's binlog files as it last listed them,
+// asking again when that is older than maxAge.
+func binlogsShared(ctx context.Context, cfg *Config, maxAge time.Duration) ([]binlogFile, error) {
+	k := serverKey{cfg.Addr(), cfg.User, cfg.Password, cfg.SSLMode}
+	binlogCache.mu.Lock()
+	sb := binlogCache.m[k]
+	if sb == nil {
+		sb = &serverBinlogs{}
+		binlogCache.m[k] = sb
+	}
+	binlogCache.mu.Unlock()
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.files == nil || time.Since(sb.at) > maxAge {
+		c := *cfg
+		q, err := dial(ctx, &c)
+		if err != nil {
+			return nil, &ConnError{Op: "connect to read the binary logs", Err: err}
+		}
+		files, err := binlogSizes(q)
+		q.Close()
+		if err != nil {
+			return nil, err
+		}
+		sb.files, sb.at = files, time.Now()
+	}
+	return sb.files, nil
 }
 
 // binlogFile is a row of SHOW BINARY LOGS.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,43 +92,100 @@ type SlotState struct {
 	KeepSize string
 }
 
-// InspectSlot reads the slot's state on its own connection.
-func InspectSlot(ctx context.Context, cfg *Config) (SlotState, error) {
-	q, err := connectQuery(ctx, cfg)
-	if err != nil {
-		return SlotState{}, err
+// inspectSlots reads every slot of the server, and max_slot_wal_keep_size.
+func inspectSlots(ctx context.Context, q *pgx.Conn) (map[string]SlotState, string, error) {
+	var keep string
+	if err := q.QueryRow(ctx, "SELECT current_setting('max_slot_wal_keep_size')").Scan(&keep); err != nil {
+		return nil, "", &ConnError{Op: "read max_slot_wal_keep_size", Err: err}
 	}
-	defer q.Close(context.Background())
-	return inspectSlot(ctx, q, cfg.SlotName)
+	rows, err := q.Query(ctx, `SELECT s.slot_name, s.active, s.wal_status, s.safe_wal_size,
+			pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END, s.restart_lsn)::bigint
+		FROM pg_replication_slots s`)
+	if err != nil {
+		return nil, "", &ConnError{Op: "read replication slots", Err: err}
+	}
+	defer rows.Close()
+	slots := map[string]SlotState{}
+	for rows.Next() {
+		st := SlotState{Exists: true, Retained: -1, Safe: -1, KeepSize: keep}
+		var name string
+		var walStatus *string
+		var retained, safe *int64
+		if err := rows.Scan(&name, &st.Active, &walStatus, &safe, &retained); err != nil {
+			return nil, "", &ConnError{Op: "read replication slots", Err: err}
+		}
+		st.WALStatus = deref(walStatus)
+		if retained != nil {
+			st.Retained = max(*retained, 0)
+		}
+		if safe != nil {
+			st.Safe = *safe
+		}
+		slots[name] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", &ConnError{Op: "read replication slots", Err: err}
+	}
+	return slots, keep, nil
 }
 
-func inspectSlot(ctx context.Context, q *pgx.Conn, slot string) (SlotState, error) {
-	st := SlotState{Retained: -1, Safe: -1}
-	var walStatus *string
-	var retained, safe *int64
-	err := q.QueryRow(ctx, `SELECT s.active, s.wal_status, s.safe_wal_size,
-			pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END, s.restart_lsn)::bigint,
-			current_setting('max_slot_wal_keep_size')
-		FROM pg_replication_slots s WHERE s.slot_name = $1`, slot).Scan(&st.Active, &walStatus, &safe, &retained, &st.KeepSize)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = q.QueryRow(ctx, "SELECT current_setting('max_slot_wal_keep_size')").Scan(&st.KeepSize)
+func slotOf(slots map[string]SlotState, keep, name string) SlotState {
+	if st, ok := slots[name]; ok {
+		return st
+	}
+	return SlotState{Retained: -1, Safe: -1, KeepSize: keep}
+}
+
+// serverSlots is what one server said of its slots, shared by the guards
+// of the connectors that log in to it the same way: with many connectors
+// on one server, one connection and one query per interval serve them all
+// instead of one each.
+type serverSlots struct {
+	mu    sync.Mutex
+	at    time.Time
+	slots map[string]SlotState
+	keep  string
+}
+
+// serverKey identifies a server and a login, without the connector's name.
+type serverKey struct {
+	host                                             string
+	port                                             int
+	db, user, password, sslMode, rootCert, cert, key string
+}
+
+var slotCache = struct {
+	mu sync.Mutex
+	m  map[serverKey]*serverSlots
+}{m: map[serverKey]*serverSlots{}}
+
+// inspectShared returns cfg's slot as its server last said, asking it
+// again when that is older than maxAge. Concurrent callers for one server
+// wait for one query.
+func inspectShared(ctx context.Context, cfg *Config, maxAge time.Duration) (SlotState, error) {
+	k := serverKey{cfg.Host, cfg.Port, cfg.DBName, cfg.User, cfg.Password, cfg.SSLMode, cfg.SSLRootCert, cfg.SSLCert, cfg.SSLKey}
+	slotCache.mu.Lock()
+	ss := slotCache.m[k]
+	if ss == nil {
+		ss = &serverSlots{}
+		slotCache.m[k] = ss
+	}
+	slotCache.mu.Unlock()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.slots == nil || time.Since(ss.at) > maxAge {
+		q, err := connectQuery(ctx, cfg)
 		if err != nil {
-			return st, &ConnError{Op: "read max_slot_wal_keep_size", Err: err}
+			return SlotState{}, err
 		}
-		return st, nil
+		slots, keep, err := inspectSlots(ctx, q)
+		q.Close(context.Background())
+		if err != nil {
+			return SlotState{}, err
+		}
+		ss.slots, ss.keep, ss.at = slots, keep, time.Now()
 	}
-	if err != nil {
-		return st, &ConnError{Op: "read replication slot " + slot, Err: err}
-	}
-	st.Exists = true
-	st.WALStatus = deref(walStatus)
-	if retained != nil {
-		st.Retained = max(*retained, 0)
-	}
-	if safe != nil {
-		st.Safe = *safe
-	}
-	return st, nil
+	return slotOf(ss.slots, ss.keep, cfg.SlotName), nil
 }
 
 // judgeSlot is the guardrail's judgement of a slot's state.
@@ -193,7 +251,7 @@ type slotGuard struct{ cfg Config }
 func (g *slotGuard) Every() time.Duration { return g.cfg.Guard.Every }
 
 func (g *slotGuard) Check(ctx context.Context) (capture.GuardReport, error) {
-	st, err := InspectSlot(ctx, &g.cfg)
+	st, err := inspectShared(ctx, &g.cfg, g.cfg.Guard.Every/2)
 	if err != nil {
 		return capture.GuardReport{}, err
 	}
