@@ -313,11 +313,11 @@ func writeStatusRows(ce cliEnv, output string, rows []connectorRow) error {
 			}
 		}
 		if r.Trace != "" && r.State == "FAILED" {
-			fmt.Fprintf(w, "%s FAILED: %s\n", r.Name, firstLine(r.Trace))
+			fmt.Fprintf(w, "%s FAILED: %s\n", r.Name, traceSummary(r.Trace))
 		}
 		for _, t := range r.Tasks {
 			if t.State.State == "FAILED" && t.Trace != "" {
-				fmt.Fprintf(w, "%s task %d FAILED: %s\n", r.Name, t.ID, firstLine(t.Trace))
+				fmt.Fprintf(w, "%s task %d FAILED: %s\n", r.Name, t.ID, traceSummary(t.Trace))
 			}
 		}
 		for _, warn := range r.Warnings {
@@ -357,9 +357,18 @@ func snapshotBar(name string, sp *rest.SnapshotProgress) string {
 	return fmt.Sprintf("%s %s, %d/%d tables", line, unit, sp.TotalTables-sp.RemainingTables, sp.TotalTables)
 }
 
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
+// traceSummary is a trace without its stack frames (lines "at ..."): the
+// error and the lines of its reason, indented under the first.
+func traceSummary(s string) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "at ") || strings.HasPrefix(l, "... ") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n    ")
 }
 
 func fmtMillis(v *float64) string {
