@@ -266,3 +266,84 @@ func TestCLIFailedAndUnreachable(t *testing.T) {
 	runSluice(t, "connectors", "list", "--url", d.URL, "--bogus").want(t, "bad flag", 2)
 	runSluice(t, "connectors", "pause", "--url", d.URL).want(t, "missing name", 2)
 }
+
+// TestCLIAuthAndAvro: against a daemon that wants credentials, the CLI
+// without them gets the API's 401 message (exit 1), and --user, --token and
+// SLUICE_TOKEN get through; tail --schema-registry decodes the Avro records
+// of a connector with Confluent's AvroConverter.
+func TestCLIAuthAndAvro(t *testing.T) {
+	needRegistry(t)
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "credentials.properties")
+	if err := os.WriteFile(creds, []byte("admin: adm1n-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tokens := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(tokens, []byte("cli-token-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, filepath.Join(dir, "data"),
+		"SLUICE_REST_BASIC_AUTH_FILE="+creds,
+		"SLUICE_REST_TOKENS_FILE="+tokens,
+		"SLUICE_REST_OPEN_PATHS=/healthz",
+	)
+	r := runSluice(t, "connectors", "list", "--url", d.URL)
+	r.want(t, "no credentials", 1)
+	if !strings.Contains(r.stderr, "User cannot access the resource") || !strings.Contains(r.stderr, "401") {
+		t.Errorf("no credentials: stderr %q", r.stderr)
+	}
+	runSluice(t, "connectors", "list", "--url", d.URL, "--user", "admin:wrong").want(t, "wrong password", 1)
+	runSluice(t, "connectors", "list", "--url", d.URL, "--user", "admin:adm1n-pw").want(t, "--user", 0, "NAME")
+	runSluice(t, "connectors", "list", "--url", d.URL, "--token", "cli-token-1").want(t, "--token", 0, "NAME")
+	cmd := exec.Command(binPath, "status", "--url", d.URL, "--interval", "0")
+	cmd.Env = append(os.Environ(), "SLUICE_TOKEN=cli-token-1")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "No connectors.") {
+		t.Errorf("SLUICE_TOKEN: %v %s", err, out)
+	}
+
+	name := uniq("cliavro")
+	table := "public." + name
+	topic := name + "." + table
+	conn := pgConn(t)
+	mustExec(t, conn, "CREATE TABLE "+table+" (id int PRIMARY KEY, label text)")
+	t.Cleanup(func() { mustExec(t, pgConn(t), "DROP TABLE IF EXISTS "+table) })
+	mustExec(t, conn, "INSERT INTO "+table+" VALUES (1, 'avro-one'), (2, NULL)")
+	dropSlot(t, name)
+	deleteTopicsAfter(t, topic)
+	deleteSubjectsAtEnd(t, topic)
+	cfg := pgConfig(t, name, name, table)
+	avroConverters(cfg)
+	runSluice(t, "connectors", "create", "-f", writeConnectorFile(t, name, cfg), "--url", d.URL, "--token", "cli-token-1").want(t, "create avro", 0)
+
+	kafka := strings.Join(brokers, ",")
+	r = runSluice(t, "tail", topic, "--from-beginning", "--max", "2", "--idle", "60s", "--kafka-brokers", kafka, "--schema-registry", registryURL)
+	r.want(t, "tail --schema-registry", 0)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("tail printed %d lines, want 2:\n%s", len(lines), r.stdout)
+	}
+	var rec struct {
+		Key   map[string]any `json:"key"`
+		Value struct {
+			Op    string         `json:"op"`
+			After map[string]any `json:"after"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatalf("tail line 0: %v\n%s", err, lines[0])
+	}
+	if rec.Key["id"] != float64(1) || rec.Value.Op != "r" || rec.Value.After == nil {
+		t.Fatalf("tail line 0 is not the decoded snapshot read of row 1: %s", lines[0])
+	}
+	// Avro JSON writes a union's value bare: the nullable label is the
+	// string itself.
+	if rec.Value.After["label"] != "avro-one" {
+		t.Errorf("after.label %v, want avro-one: %s", rec.Value.After["label"], lines[0])
+	}
+	// Without the registry the same records are wire-format bytes, not JSON.
+	r = runSluice(t, "tail", topic, "--from-beginning", "--max", "1", "--idle", "60s", "--kafka-brokers", kafka)
+	r.want(t, "tail raw", 0)
+	if strings.Contains(r.stdout, "avro-one\"}") || !strings.Contains(r.stdout, `"value":"\u0000`) {
+		t.Errorf("tail without --schema-registry: %s", r.stdout)
+	}
+}
