@@ -74,8 +74,10 @@ type cliEnv struct {
 	stdout, stderr io.Writer
 	// terminal says stdout is a terminal: status then draws progress bars.
 	terminal bool
-	// sleep waits between two metric scrapes (tests pass a no-op).
+	// sleep waits between two metric scrapes and now reads the clock
+	// (tests pass a fake clock); nil for the real ones.
 	sleep func(time.Duration)
+	now   func() time.Time
 }
 
 // globalOpts are the flags every client command has.

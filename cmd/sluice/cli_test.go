@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,7 +25,9 @@ import (
 func cliRun(t *testing.T, terminal bool, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := runCLI(args, cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, terminal: terminal, sleep: func(time.Duration) {}})
+	clock := time.Unix(1000, 0)
+	code := runCLI(args, cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, terminal: terminal,
+		now: func() time.Time { return clock }, sleep: func(d time.Duration) { clock = clock.Add(d) }})
 	return code, out.String(), errb.String()
 }
 
@@ -359,9 +363,8 @@ func TestCLIStatusAll(t *testing.T) {
 		t.Fatalf("rows %s", out)
 	}
 	m := rows[1].Metrics
-	// 1000 records between scrapes said to be 2 s apart (sleep is a no-op
-	// here, so the measured time is used: check it is a rate, not a total).
-	if m.RecordsPerSecond == nil || *m.RecordsPerSecond <= 0 || *m.RecordsTotal != 2000 {
+	// 1000 records between two scrapes 2 s apart.
+	if m.RecordsPerSecond == nil || *m.RecordsPerSecond != 500 || *m.RecordsTotal != 2000 {
 		t.Errorf("metrics %+v", m)
 	}
 	if *m.MsBehindSource != 1500 || *m.SourceLagBytes != 2048 || *m.SlotRetainedWALBytes != 3145728 {
@@ -495,5 +498,75 @@ func TestPrintRecord(t *testing.T) {
 	err = printRecord(io.Discard, &tailOpts{format: "json"}, dec, rec(nil, unknown))
 	if err == nil || exitCode(err) != exitAPI || !strings.Contains(err.Error(), "app.public.t/1@9") || !strings.Contains(err.Error(), "Schema not found") {
 		t.Errorf("unknown schema: %v (exit %d)", err, exitCode(err))
+	}
+}
+
+// TestCLIHTTPS: a daemon on HTTPS with a certificate no system CA signed is
+// refused (exit 3), and reached with --cacert or --insecure.
+func TestCLIHTTPS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	ca := writeTemp(t, "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+	if code, _, errs := cliRun(t, false, "connectors", "list", "--url", srv.URL); code != exitUnreachable || !strings.Contains(errs, "certificate") {
+		t.Errorf("unknown CA: exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := cliRun(t, false, "connectors", "list", "--url", srv.URL, "--cacert", ca); code != 0 {
+		t.Errorf("--cacert: exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := cliRun(t, false, "connectors", "list", "--url", srv.URL, "--insecure"); code != 0 {
+		t.Errorf("--insecure: exit %d, stderr %q", code, errs)
+	}
+	notPEM := writeTemp(t, "x.pem", "nothing")
+	if code, _, errs := cliRun(t, false, "connectors", "list", "--url", srv.URL, "--cacert", notPEM); code != exitUsage {
+		t.Errorf("--cacert without PEM: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestCLIStatusWatch: --watch redraws every --interval with the rate of
+// the last interval, until its context ends.
+func TestCLIStatusWatch(t *testing.T) {
+	var mu sync.Mutex
+	scrapes := 0
+	d := newFakeDaemon(t, map[string]func() (int, string){
+		"GET /connectors": answer(200, `{"pg1":{"status":{"name":"pg1","connector":{"state":"RUNNING","worker_id":"w"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"w"}],"type":"source"}}}`),
+		"GET /metrics": func() (int, string) {
+			mu.Lock()
+			defer mu.Unlock()
+			scrapes++
+			return 200, metricsAt(100 * scrapes)
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sleeps := 0
+	clock := time.Unix(1000, 0)
+	var out, errb bytes.Buffer
+	root := newRootCmd(cliEnv{stdout: &out, stderr: &errb, now: func() time.Time { return clock }, sleep: func(d time.Duration) {
+		clock = clock.Add(d)
+		sleeps++
+		if sleeps == 3 {
+			cancel()
+		}
+	}})
+	root.SetArgs([]string{"status", "--watch", "--interval", "1s", "--url", d.URL})
+	if err := root.ExecuteContext(ctx); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	// Interrupted in the third interval: two tables drawn, from three
+	// scrapes (one before the first interval, one after each complete one).
+	if n := strings.Count(out.String(), "NAME"); n != 2 {
+		t.Errorf("%d tables drawn, want 2:\n%s", n, out.String())
+	}
+	if scrapes != 3 {
+		t.Errorf("%d scrapes, want 3", scrapes)
+	}
+	// Each table shows the last interval's 100 records in 1 s.
+	if n := strings.Count(out.String(), " 100.0 "); n != 2 {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if code, _, errs := cliRun(t, false, "status", "--watch", "--interval", "0", "--url", d.URL); code != exitUsage {
+		t.Errorf("--watch --interval 0: exit %d, %s", code, errs)
 	}
 }

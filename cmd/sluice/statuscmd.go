@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -101,7 +103,7 @@ func parseMetrics(r io.Reader) (map[string]*connectorMetrics, error) {
 }
 
 // scrapeMetrics reads GET /metrics; a daemon without metrics answers nil.
-func scrapeMetrics(ctx context.Context, c *apiClient) (*scrape, error) {
+func scrapeMetrics(ctx context.Context, c *apiClient, now func() time.Time) (*scrape, error) {
 	var raw bytesOut
 	if _, err := c.call(ctx, http.MethodGet, "/metrics", nil, &raw); err != nil {
 		var ae *apiError
@@ -114,7 +116,7 @@ func scrapeMetrics(ctx context.Context, c *apiClient) (*scrape, error) {
 	if err != nil {
 		return nil, &exitError{code: exitAPI, err: err}
 	}
-	return &scrape{at: time.Now(), by: by}, nil
+	return &scrape{at: now(), by: by}, nil
 }
 
 // bytesOut receives a non-JSON answer whole.
@@ -180,11 +182,28 @@ Exits 4 when a connector or task is FAILED, so a script can alert on it.` + exit
 				return usageErr("--watch needs an --interval above 0")
 			}
 			ctx := cmd.Context()
-			sleep := ce.sleep
-			if sleep == nil {
-				sleep = time.Sleep
+			if watch {
+				var stop context.CancelFunc
+				ctx, stop = signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+				defer stop()
 			}
-			prev, err := scrapeMetrics(ctx, c)
+			now := ce.now
+			if now == nil {
+				now = time.Now
+			}
+			sleep := func(d time.Duration) {
+				if ce.sleep != nil {
+					ce.sleep(d)
+					return
+				}
+				t := time.NewTimer(d)
+				defer t.Stop()
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+			}
+			prev, err := scrapeMetrics(ctx, c, now)
 			if err != nil {
 				return err
 			}
@@ -192,9 +211,12 @@ Exits 4 when a connector or task is FAILED, so a script can alert on it.` + exit
 				if interval > 0 {
 					sleep(interval)
 				}
+				if watch && ctx.Err() != nil {
+					return nil // interrupted
+				}
 				cur := prev
 				if interval > 0 {
-					if cur, err = scrapeMetrics(ctx, c); err != nil {
+					if cur, err = scrapeMetrics(ctx, c, now); err != nil {
 						return err
 					}
 					throughput(prev, cur)
@@ -222,9 +244,6 @@ Exits 4 when a connector or task is FAILED, so a script can alert on it.` + exit
 					return err
 				}
 				prev = cur
-				if ctx.Err() != nil {
-					return nil
-				}
 			}
 		},
 	}
