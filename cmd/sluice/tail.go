@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/avro"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicecdc/sluice/internal/workerconfig"
@@ -152,7 +153,14 @@ func tail(ctx context.Context, o *tailOpts, brokersSet bool, topics []string, ce
 	err = cl.Ping(pctx)
 	pcancel()
 	if err != nil && ctx.Err() == nil {
-		return &exitError{code: exitUnreachable, err: fmt.Errorf("Kafka at %s: %v (check --kafka-brokers and the worker config's security settings)", o.brokers, err)}
+		// A refused login is Kafka's answer (exit 1, as consume always
+		// exited); no answer at all is exit 3.
+		code := exitUnreachable
+		var ke *kerr.Error
+		if errors.As(err, &ke) {
+			code = exitAPI
+		}
+		return &exitError{code: code, err: fmt.Errorf("Kafka at %s: %v (check --kafka-brokers and the worker config's security settings)", o.brokers, err)}
 	}
 	n := 0
 	last := time.Now()

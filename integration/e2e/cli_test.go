@@ -263,6 +263,12 @@ func TestCLIFailedAndUnreachable(t *testing.T) {
 			t.Errorf("%v: stderr %q", args, r.stderr)
 		}
 	}
+	// tail with no Kafka to answer (connection refused): exit 3.
+	r = runSluice(t, "tail", "--kafka-brokers", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "some.topic")
+	r.want(t, "tail unreachable", 3)
+	if !strings.Contains(r.stderr, "Kafka at 127.0.0.1:") {
+		t.Errorf("tail unreachable: stderr %q", r.stderr)
+	}
 	runSluice(t, "connectors", "list", "--url", d.URL, "--bogus").want(t, "bad flag", 2)
 	runSluice(t, "connectors", "pause", "--url", d.URL).want(t, "missing name", 2)
 }
