@@ -55,7 +55,7 @@ func newClient(g *globalOpts) (*apiClient, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if g.cacert != "" || g.insecure {
-		cfg := &tls.Config{InsecureSkipVerify: g.insecure} //nolint:gosec // asked for with --insecure
+		cfg := &tls.Config{InsecureSkipVerify: g.insecure} // asked for with --insecure
 		if g.cacert != "" {
 			pem, err := os.ReadFile(g.cacert)
 			if err != nil {
@@ -106,12 +106,12 @@ func (c *apiClient) call(ctx context.Context, method, path string, body, out any
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, &exitError{code: exitUnreachable, err: fmt.Errorf("cannot reach the sluice daemon at %s: %v (is it running? check --url or SLUICE_URL)", c.base, unwrapURLError(err))}
+		return 0, &exitError{code: exitUnreachable, err: fmt.Errorf("cannot reach the sluice daemon at %s: %w (is it running? check --url or SLUICE_URL)", c.base, unwrapURLError(err))}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return resp.StatusCode, &exitError{code: exitUnreachable, err: fmt.Errorf("%s %s: reading the answer: %v", method, path, err)}
+		return resp.StatusCode, &exitError{code: exitUnreachable, err: fmt.Errorf("%s %s: reading the answer: %w", method, path, err)}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, &exitError{code: exitAPI, err: decodeAPIError(resp, b)}
@@ -126,7 +126,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, body, out any
 			return resp.StatusCode, nil
 		}
 		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, &exitError{code: exitAPI, err: fmt.Errorf("%s %s: the answer is not the JSON expected: %v", method, path, err)}
+			return resp.StatusCode, &exitError{code: exitAPI, err: fmt.Errorf("%s %s: the answer is not the JSON expected: %w", method, path, err)}
 		}
 	}
 	return resp.StatusCode, nil

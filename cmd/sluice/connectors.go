@@ -314,7 +314,7 @@ Exits 0 when the config is valid, 1 when it has errors.` + exitCodesHelp,
 			}
 			var v validateBody
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return &exitError{code: exitAPI, err: fmt.Errorf("validate: the answer is not Kafka Connect's validate body: %v", err)}
+				return &exitError{code: exitAPI, err: fmt.Errorf("validate: the answer is not Kafka Connect's validate body: %w", err)}
 			}
 			if jsonOut() {
 				if err := writeRawJSON(w, raw); err != nil {

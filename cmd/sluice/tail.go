@@ -160,7 +160,7 @@ func tail(ctx context.Context, o *tailOpts, brokersSet bool, topics []string, ce
 		if errors.As(err, &ke) {
 			code = exitAPI
 		}
-		return &exitError{code: code, err: fmt.Errorf("Kafka at %s: %v (check --kafka-brokers and the worker config's security settings)", o.brokers, err)}
+		return &exitError{code: code, err: fmt.Errorf("cannot read from Kafka at %s: %w (check --kafka-brokers and the worker config's security settings)", o.brokers, err)}
 	}
 	n := 0
 	last := time.Now()
@@ -283,14 +283,14 @@ func (d *avroDecoder) decode(b []byte) ([]byte, error) {
 	var v any
 	rest, err := s.Decode(b[5:], &v)
 	if err != nil {
-		return nil, &exitError{code: exitAPI, err: fmt.Errorf("decode Avro with schema %d: %v", id, err)}
+		return nil, &exitError{code: exitAPI, err: fmt.Errorf("decode Avro with schema %d: %w", id, err)}
 	}
 	if len(rest) != 0 {
 		return nil, &exitError{code: exitAPI, err: fmt.Errorf("decode Avro with schema %d: %d bytes left after the datum", id, len(rest))}
 	}
 	out, err := s.EncodeJSON(v)
 	if err != nil {
-		return nil, &exitError{code: exitAPI, err: fmt.Errorf("Avro JSON of schema %d: %v", id, err)}
+		return nil, &exitError{code: exitAPI, err: fmt.Errorf("encode Avro JSON of schema %d: %w", id, err)}
 	}
 	return out, nil
 }
@@ -303,12 +303,12 @@ func (d *avroDecoder) schema(id uint32) (*avro.Schema, error) {
 	u := d.url + "/schemas/ids/" + strconv.FormatUint(uint64(id), 10)
 	resp, err := d.hc.Get(u)
 	if err != nil {
-		return nil, &exitError{code: exitUnreachable, err: fmt.Errorf("schema registry at %s: %v (check --schema-registry)", d.url, unwrapURLError(err))}
+		return nil, &exitError{code: exitUnreachable, err: fmt.Errorf("schema registry at %s: %w (check --schema-registry)", d.url, unwrapURLError(err))}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return nil, &exitError{code: exitUnreachable, err: fmt.Errorf("schema registry: GET /schemas/ids/%d: %v", id, err)}
+		return nil, &exitError{code: exitUnreachable, err: fmt.Errorf("schema registry: GET /schemas/ids/%d: %w", id, err)}
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, &exitError{code: exitAPI, err: fmt.Errorf("schema registry: GET /schemas/ids/%d: %s", id, decodeAPIError(resp, body).Error())}
@@ -317,11 +317,11 @@ func (d *avroDecoder) schema(id uint32) (*avro.Schema, error) {
 		Schema string `json:"schema"`
 	}
 	if err := json.Unmarshal(body, &sr); err != nil {
-		return nil, &exitError{code: exitAPI, err: fmt.Errorf("schema registry: GET /schemas/ids/%d: %v", id, err)}
+		return nil, &exitError{code: exitAPI, err: fmt.Errorf("schema registry: GET /schemas/ids/%d: %w", id, err)}
 	}
 	s, err := avro.Parse(sr.Schema)
 	if err != nil {
-		return nil, &exitError{code: exitAPI, err: fmt.Errorf("schema registry: schema %d: %v", id, err)}
+		return nil, &exitError{code: exitAPI, err: fmt.Errorf("schema registry: schema %d: %w", id, err)}
 	}
 	d.schemas[id] = s
 	return s, nil
