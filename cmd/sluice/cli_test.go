@@ -566,6 +566,32 @@ func TestCLIStatusWatch(t *testing.T) {
 	if n := strings.Count(out.String(), " 100.0 "); n != 2 {
 		t.Errorf("output:\n%s", out.String())
 	}
+	// -o json: a stream of arrays a decoder reads one by one.
+	out.Reset()
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	sleeps = 0
+	root = newRootCmd(cliEnv{stdout: &out, stderr: &errb, now: func() time.Time { return clock }, sleep: func(d time.Duration) {
+		clock = clock.Add(d)
+		sleeps++
+		if sleeps == 3 {
+			cancel()
+		}
+	}})
+	root.SetArgs([]string{"status", "--watch", "-o", "json", "--url", d.URL})
+	if err := root.ExecuteContext(ctx); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	dec := json.NewDecoder(&out)
+	for i := 0; i < 2; i++ {
+		var rows []connectorRow
+		if err := dec.Decode(&rows); err != nil || len(rows) != 1 || rows[0].Metrics == nil || *rows[0].Metrics.RecordsPerSecond != 100 {
+			t.Fatalf("array %d: %v %+v", i, err, rows)
+		}
+	}
+	if dec.More() {
+		t.Errorf("more than two arrays")
+	}
 	if code, _, errs := cliRun(t, false, "status", "--watch", "--interval", "0", "--url", d.URL); code != exitUsage {
 		t.Errorf("--watch --interval 0: exit %d, %s", code, errs)
 	}

@@ -236,10 +236,13 @@ Exits 4 when a connector or task is FAILED, so a script can alert on it.` + exit
 					}
 					return nil
 				}
-				if ce.terminal && g.output != "json" {
-					fmt.Fprint(ce.stdout, "\x1b[H\x1b[2J") // clear the screen
+				// JSON: one array per interval, nothing between them.
+				if g.output != "json" {
+					if ce.terminal {
+						fmt.Fprint(ce.stdout, "\x1b[H\x1b[2J") // clear the screen
+					}
+					fmt.Fprintf(ce.stdout, "%s  %s\n", now().Format("15:04:05"), c.base)
 				}
-				fmt.Fprintf(ce.stdout, "%s  %s\n", time.Now().Format("15:04:05"), c.base)
 				if err := writeStatusRows(ce, g.output, rows); err != nil {
 					return err
 				}
@@ -365,7 +368,6 @@ func snapshotBar(name string, sp *rest.SnapshotProgress) string {
 		progressbar.OptionSetDescription(name+" snapshot"),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString(unit),
 		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionSetElapsedTime(false),
 		progressbar.OptionThrottle(0),
