@@ -221,6 +221,25 @@ func TestCLIConnectorLifecycle(t *testing.T) {
 	runSluice(t, "connectors", "update", name, "-f", barePath, "--url", url).want(t, "update", 0, "Updated connector "+name)
 	runSluice(t, "connectors", "get", name, "--url", url).want(t, "get after update", 0, "heartbeat.interval.ms")
 
+	// offsets --reset wants a STOPPED connector: the API's 400 first, then
+	// stop and reset.
+	r = runSluice(t, "connectors", "offsets", name, "--reset", "--url", url)
+	r.want(t, "reset while running", 1)
+	if !strings.Contains(r.stderr, "400") {
+		t.Errorf("reset while running: stderr %q", r.stderr)
+	}
+	runSluice(t, "connectors", "stop", name, "--url", url).want(t, "stop", 0, "Stopped connector "+name)
+	waitCLIState(t, url, name, "STOPPED")
+	runSluice(t, "connectors", "offsets", name, "--reset", "--url", url).want(t, "reset", 0, "reset")
+	r = runSluice(t, "connectors", "offsets", name, "--url", url, "-o", "json")
+	r.want(t, "offsets after reset", 0)
+	var offs struct {
+		Offsets []any `json:"offsets"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &offs); err != nil || len(offs.Offsets) != 0 {
+		t.Errorf("offsets after reset: %v %s", err, r.stdout)
+	}
+
 	runSluice(t, "connectors", "delete", name, "--url", url).want(t, "delete", 0, "Deleted connector "+name)
 	r = runSluice(t, "connectors", "get", name, "--url", url)
 	r.want(t, "get deleted", 1)
