@@ -1,5 +1,6 @@
 // Command sluice is the change-data-capture daemon: `sluice serve` runs the
-// REST API and the registered connectors.
+// REST API and the registered connectors; `sluice connectors`, `sluice
+// status` and `sluice tail` are its command-line client (cli.go).
 package main
 
 import (
@@ -51,42 +52,23 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	ce := cliEnv{stdin: os.Stdin, stdout: stdout, stderr: stderr, terminal: stdoutIsTerminal(stdout)}
 	if len(args) == 0 {
-		usage(stderr)
-		return 2
+		runCLI([]string{"--help"}, cliEnv{stdout: stderr, stderr: stderr})
+		return exitUsage
 	}
 	switch args[0] {
 	case "serve":
+		// serve keeps its standard-library flags (-listen, --data-dir, ...).
 		return serve(args[1:], stderr)
 	case "consume":
-		return consume(args[1:], stdout, stderr)
+		// consume, now an alias of tail, took -max style flags.
+		args = append([]string{"consume"}, longFlags(args[1:])...)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sluice %s (%s)\n", Version, Commit)
 		return 0
-	case "help", "-h", "--help":
-		usage(stdout)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "sluice: unknown command %q\n", args[0])
-		usage(stderr)
-		return 2
 	}
-}
-
-func usage(w io.Writer) {
-	fmt.Fprint(w, `sluice: change data capture from PostgreSQL, MySQL and MariaDB to Kafka, exactly once.
-
-Usage:
-  sluice serve [flags]   run the daemon (REST API on --listen)
-  sluice consume TOPIC   print a topic's records as a read_committed consumer sees them
-  sluice version         print the version
-
-Run 'sluice serve -h' for the flags; each also reads a SLUICE_* environment variable.
-'sluice serve --worker-config connect-distributed.properties' reads a Kafka Connect
-worker file: bootstrap.servers, security.protocol, sasl.*, ssl.* (TLS and SASL to
-Kafka), producer./consumer./admin. overrides; flags and SLUICE_* variables win over
-it. See docs/security.md.
-`)
+	return runCLI(args, ce)
 }
 
 type serveConfig struct {
