@@ -161,8 +161,10 @@ function renderConnectors() {
     const ov = state.overview.get(name);
     const st = stateOf(state.statuses[name] && state.statuses[name].status);
     const m = ov.metrics || {};
-    const lag = el("td", { class: "lag num" }, fmtLag(m.lag_ms));
-    if (m.source_lag_bytes != null) lag.append(el("div", { class: "muted" }, `${fmtBytes(m.source_lag_bytes)} WAL`));
+    const lag = el("td", { class: "lag num" }, el("span", { class: "lag-ms", title: "behind the source" }, fmtLag(m.lag_ms)));
+    if (m.source_lag_bytes != null) {
+      lag.append(el("div", { class: "muted wal", title: "WAL not yet confirmed to the source" }, `${fmtBytes(m.source_lag_bytes)} WAL`));
+    }
     const row = el("tr", { "data-connector": name, class: name === state.selected ? "selected" : "" },
       el("td", {}, el("button", { type: "button", class: "link name", onclick: () => select(name) }, name)),
       el("td", {}, el("span", { class: `state state-${st}` }, st)),
@@ -303,7 +305,7 @@ async function pollTopic() {
 async function serverInfo() {
   try {
     const i = await getJSON("../");
-    $("server").textContent = `${i.version} · ${i.kafka_cluster_id || ""}`;
+    $("server").textContent = `${i.sluice_version || i.version} · Kafka cluster ${i.kafka_cluster_id || "?"}`;
   } catch (_) { /* the header stays empty */ }
 }
 
