@@ -134,7 +134,8 @@ func (b *browser) screenshot(name string) {
 // against a real daemon, Postgres and Kafka: the page shows a running
 // connector with its lag and throughput, its snapshot and its config with
 // the password hidden; a click on Pause pauses it (the REST status and the
-// page say PAUSED); the topic view shows a snapshot record.
+// page say PAUSED); the topic view shows a snapshot record; a connector
+// whose login is refused shows FAILED with its trace, its password nowhere.
 func TestConsoleInChromium(t *testing.T) {
 	chrome := chromiumPath()
 	if chrome == "" {
@@ -156,6 +157,15 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("create connector: %d %s", code, body)
 	}
 	d.waitTaskState(t, name, "RUNNING", time.Minute)
+	// A second connector whose login Postgres refuses: FAILED with a trace.
+	failing := uniq("uifail")
+	password := uniq("not-the-password")
+	fcfg := pgConfig(t, failing, uniq("slot"), "public\\."+table)
+	fcfg["database.password"] = password
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": failing, "config": fcfg}); code != 201 {
+		t.Fatalf("create failing connector: %d %s", code, body)
+	}
+	d.waitTaskState(t, failing, "FAILED", 30*time.Second)
 	// Streaming changes, so the lag has a value and the throughput a slope.
 	waitFor(t, time.Minute, "the snapshot's rows", func() bool { return d.metricValue(t, "sluice_streaming_events_total", name) >= 50 })
 	stopWrites := make(chan struct{})
@@ -254,6 +264,33 @@ func TestConsoleInChromium(t *testing.T) {
 	if n == 0 || n > 100 {
 		t.Errorf("%d records shown, want 1 to 100", n)
 	}
+	// Ten records keep the screenshot readable.
+	b.run("show 10 records", chromedp.SetValue(chromedp.CSS("#topic-limit"), "10"))
+	eval[bool](b, `document.getElementById("topic-limit").dispatchEvent(new Event("change"))`)
+	b.waitText("ten records", "#records tbody", 15*time.Second, func(string) bool {
+		return eval[int](b, `document.querySelectorAll("#records tbody tr").length`) == 10
+	})
 	b.run("scroll to the topic view", chromedp.ScrollIntoView(chromedp.CSS("#topic-view")))
 	b.screenshot("topic")
+	b.run("close the topic view", chromedp.Click(chromedp.CSS("#topic-close")))
+	if !eval[bool](b, `document.getElementById("topic-view").hidden`) {
+		t.Errorf("Close left the topic view open")
+	}
+
+	// The failed connector: its state, its trace, and its password nowhere
+	// on the page.
+	frow := fmt.Sprintf(`tr[data-connector=%q]`, failing)
+	b.waitText("the failed connector", frow+" .state", 15*time.Second, func(s string) bool { return s == "FAILED" })
+	b.run("open the failed connector", chromedp.Click(chromedp.CSS(frow+" button.name")), chromedp.WaitVisible(chromedp.CSS("#trace-box")))
+	b.waitText("the failed task's trace", "#trace", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "password authentication failed")
+	})
+	if got := b.text(`#config tr[data-key="database.password"] td:last-child`); got != "[hidden]" {
+		t.Errorf("failing connector's password shown as %q, want [hidden]", got)
+	}
+	if html := eval[string](b, `document.documentElement.outerHTML`); strings.Contains(html, password) {
+		t.Errorf("the page shows the password %q", password)
+	}
+	b.run("scroll to the top", chromedp.ScrollIntoView(chromedp.CSS("header")))
+	b.screenshot("failed")
 }

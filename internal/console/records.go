@@ -71,9 +71,12 @@ func encode(b []byte) (*string, string) {
 }
 
 // KafkaReader reads records as a read_committed consumer sees them: per
-// partition from the last stable offset minus the limit. Transaction
-// markers take offsets too, so a partition may give fewer than limit
-// records; the newest limit records over all partitions are returned.
+// partition from the last stable offset minus twice the limit, since every
+// transaction's commit marker takes an offset too (a source transaction of
+// one row is a record and a marker), then returns the newest limit records
+// over all partitions. When aborted transactions in that range leave fewer
+// than limit records, it reads again from further back (at most 128 times
+// the limit).
 type KafkaReader struct {
 	// Brokers and Opts (the worker's consumer security options) make the
 	// client each read uses.
@@ -107,22 +110,59 @@ func (k *KafkaReader) Latest(ctx context.Context, topic string, limit int) ([]Re
 		}
 		return nil, fmt.Errorf("list committed offsets: %w", err)
 	}
-	from := map[int32]kgo.Offset{}
-	end := map[int32]int64{}
+	start, end := map[int32]int64{}, map[int32]int64{}
 	for p, e := range ends[topic] {
-		start := int64(0)
 		if s, ok := starts.Lookup(topic, p); ok && s.Err == nil {
-			start = s.Offset
+			start[p] = s.Offset
 		}
-		if e.Offset <= start {
-			continue
+		if e.Offset > start[p] {
+			end[p] = e.Offset
 		}
-		end[p] = e.Offset
-		from[p] = kgo.NewOffset().At(max(start, e.Offset-int64(limit)))
 	}
-	if len(from) == 0 {
-		return []Record{}, nil
+	// Twice the limit holds limit records of one-row transactions; a
+	// range with aborted transactions in it is read again, further back.
+	var recs []*kgo.Record
+	for window := 2 * int64(limit); ; window *= 8 {
+		from := map[int32]kgo.Offset{}
+		whole := true
+		for p, e := range end {
+			f := max(start[p], e-window)
+			whole = whole && f == start[p]
+			from[p] = kgo.NewOffset().At(f)
+		}
+		if len(from) == 0 {
+			break
+		}
+		if recs, err = k.read(ctx, topic, from, end); err != nil {
+			return nil, err
+		}
+		if len(recs) >= limit || whole || window >= 128*int64(limit) || ctx.Err() != nil {
+			break
+		}
 	}
+	// Newest first: by timestamp, then offset.
+	sort.SliceStable(recs, func(i, j int) bool {
+		if !recs[i].Timestamp.Equal(recs[j].Timestamp) {
+			return recs[i].Timestamp.After(recs[j].Timestamp)
+		}
+		if recs[i].Partition != recs[j].Partition {
+			return recs[i].Partition < recs[j].Partition
+		}
+		return recs[i].Offset > recs[j].Offset
+	})
+	if len(recs) > limit {
+		recs = recs[:limit]
+	}
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		out[i] = NewRecord(r)
+	}
+	return out, nil
+}
+
+// read returns the committed records of topic from from up to end, per
+// partition.
+func (k *KafkaReader) read(ctx context.Context, topic string, from map[int32]kgo.Offset, end map[int32]int64) ([]*kgo.Record, error) {
 	opts := append([]kgo.Opt{
 		kgo.SeedBrokers(k.Brokers...),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -161,22 +201,5 @@ func (k *KafkaReader) Latest(ctx context.Context, topic string, limit int) ([]Re
 			}
 		})
 	}
-	// Newest first: by timestamp, then offset.
-	sort.SliceStable(recs, func(i, j int) bool {
-		if !recs[i].Timestamp.Equal(recs[j].Timestamp) {
-			return recs[i].Timestamp.After(recs[j].Timestamp)
-		}
-		if recs[i].Partition != recs[j].Partition {
-			return recs[i].Partition < recs[j].Partition
-		}
-		return recs[i].Offset > recs[j].Offset
-	})
-	if len(recs) > limit {
-		recs = recs[:limit]
-	}
-	out := make([]Record, len(recs))
-	for i, r := range recs {
-		out[i] = NewRecord(r)
-	}
-	return out, nil
+	return recs, nil
 }
