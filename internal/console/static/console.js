@@ -39,9 +39,13 @@ function showError(msg) {
   $("error").hidden = !msg;
 }
 
+let noticeTimer = 0;
+
 function notice(msg) {
   $("notice").textContent = msg;
   $("notice").hidden = !msg;
+  clearTimeout(noticeTimer);
+  if (msg) noticeTimer = setTimeout(() => notice(""), 5000);
 }
 
 // The task's state, or the connector's when it has no task (STOPPED).
@@ -102,13 +106,16 @@ function sparkline(name) {
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
   const rs = rates(name);
   const title = document.createElementNS(SVG, "title");
-  title.textContent = "records per second over the last 5 minutes";
+  title.textContent = "records per second since the page opened, at most the last 5 minutes";
   svg.append(title);
   if (rs.length > 1) {
+    // The line spans the samples kept (at most the window), so it has a
+    // shape from the second minute the page is open.
     const now = rs[rs.length - 1].t;
+    const span = Math.max(now - rs[0].t, 1);
     const max = Math.max(1, ...rs.map((x) => x.r));
     const pts = rs.map((x) => {
-      const px = w - ((now - x.t) / WINDOW_MS) * w;
+      const px = w - ((now - x.t) / span) * w;
       const py = h - 2 - (x.r / max) * (h - 4);
       return `${px.toFixed(1)},${py.toFixed(1)}`;
     });
@@ -161,7 +168,10 @@ function renderConnectors() {
     const ov = state.overview.get(name);
     const st = stateOf(state.statuses[name] && state.statuses[name].status);
     const m = ov.metrics || {};
-    const lag = el("td", { class: "lag num" }, el("span", { class: "lag-ms", title: "behind the source" }, fmtLag(m.lag_ms)));
+    // The lag gauge keeps its last value when the task stops: show it only
+    // while the task streams.
+    const lagMs = st === "RUNNING" ? m.lag_ms : null;
+    const lag = el("td", { class: "lag num" }, el("span", { class: "lag-ms", title: "behind the source" }, fmtLag(lagMs)));
     if (m.source_lag_bytes != null) {
       lag.append(el("div", { class: "muted wal", title: "WAL not yet confirmed to the source" }, `${fmtBytes(m.source_lag_bytes)} WAL`));
     }
