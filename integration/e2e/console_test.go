@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -293,4 +294,51 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	b.run("scroll to the top", chromedp.ScrollIntoView(chromedp.CSS("header")))
 	b.screenshot("failed")
+}
+
+// TestConsoleBehindRESTAuth: with REST authentication on, the console's page,
+// files and endpoints need the same credentials as the REST API.
+func TestConsoleBehindRESTAuth(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "connect-credentials.properties")
+	if err := os.WriteFile(creds, []byte("admin: adm1n-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jaas := filepath.Join(dir, "connect-jaas.conf")
+	if err := os.WriteFile(jaas, []byte("KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file=\""+creds+"\";\n};\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// /healthz open: startDaemon waits on it.
+	d := startDaemon(t, filepath.Join(dir, "data"), "SLUICE_REST_BASIC_AUTH_FILE="+jaas, "SLUICE_REST_OPEN_PATHS=/healthz")
+	client := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	get := func(path, user, pw string) int {
+		t.Helper()
+		req, err := http.NewRequest("GET", d.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user != "" {
+			req.SetBasicAuth(user, pw)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for path, ok := range map[string]int{"/ui": 301, "/ui/": 200, "/ui/console.js": 200, "/ui/api/overview": 200, "/connectors": 200} {
+		if got := get(path, "", ""); got != 401 {
+			t.Errorf("GET %s without credentials: %d, want 401", path, got)
+		}
+		if got := get(path, "admin", "wrong"); got != 401 {
+			t.Errorf("GET %s with a wrong password: %d, want 401", path, got)
+		}
+		if got := get(path, "admin", "adm1n-pw"); got != ok {
+			t.Errorf("GET %s with credentials: %d, want %d", path, got, ok)
+		}
+	}
 }
