@@ -14,10 +14,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// ErrUnknownTopic is returned by a RecordReader for a topic Kafka does not
-// have (yet): a connector that has not written yet.
-var ErrUnknownTopic = errors.New("topic does not exist")
-
 // RecordReader reads the latest committed records of a topic.
 type RecordReader interface {
 	// Latest returns at most limit of the newest committed records of
@@ -82,7 +78,7 @@ type KafkaReader struct {
 	// client each read uses.
 	Brokers []string
 	Opts    []kgo.Opt
-	// Admin lists the topic's offsets.
+	// Admin lists the topic's offsets. Required.
 	Admin *kadm.Client
 	// Wait bounds one read; 0 means 5s.
 	Wait time.Duration
