@@ -249,6 +249,30 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	b.screenshot("paused")
 
+	// A snapshot in progress and a warning, as a status can carry them
+	// (docs/snapshot-progress.md), rendered by the page's own code in the
+	// same evaluation (the next poll redraws the real status).
+	name2, _ := json.Marshal(name)
+	got := eval[[]any](b, `(() => {
+		const st = state.statuses[`+string(name2)+`].status;
+		st.warnings = ["replication slot lag above sluice.slot.lag.warn.bytes"];
+		st.tasks[0].snapshot = {state: "running", duration_seconds: 4.2, total_tables: 4, remaining_tables: 3,
+			rows_scanned: 21005, rows_estimated: 54000, tables: [
+			{table: "a", state: "done", rows_scanned: 20000, rows_estimated: 20000},
+			{table: "b", state: "running", rows_scanned: 1000, rows_estimated: 4000},
+			{table: "c", state: "running", rows_scanned: 5, rows_estimated: null},
+			{table: "d", state: "pending", rows_scanned: 0, rows_estimated: 30000}]};
+		renderDetail();
+		const bar = (t) => { const p = document.querySelector('#snapshot tr[data-table="' + t + '"] progress');
+			return p.hasAttribute("value") ? p.value : -1; };
+		return [bar("a"), bar("b"), bar("c"), bar("d"),
+			document.getElementById("warnings").textContent, document.getElementById("snapshot-summary").textContent];
+	})()`)
+	want := []any{1.0, 0.25, -1.0, 0.0, "replication slot lag above sluice.slot.lag.warn.bytes", "running, 1 of 4 tables, 21,005 rows, 4.2 s"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("a running snapshot drawn as %v, want %v (bars a done, b a quarter, c unknown, d pending; the warning; the summary)", got, want)
+	}
+
 	// The topic view shows the latest records, snapshot reads among them
 	// (the connector is paused, so the tail is what was written).
 	b.run("open the topic view", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-topic=%q]`, topic))),
