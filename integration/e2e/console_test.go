@@ -169,11 +169,13 @@ func TestConsoleInChromium(t *testing.T) {
 	d.waitTaskState(t, failing, "FAILED", 30*time.Second)
 	// Streaming changes, so the lag has a value and the throughput a slope.
 	waitFor(t, time.Minute, "the snapshot's rows", func() bool { return d.metricValue(t, "sluice_streaming_events_total", name) >= 50 })
+	// The writer's connection is closed by a cleanup registered before the
+	// one that stops the writer, so it runs after it.
+	c := pgConn(t)
 	stopWrites := make(chan struct{})
 	writesDone := make(chan struct{})
 	go func() {
 		defer close(writesDone)
-		c := pgConn(t)
 		for i := 1000; ; i++ {
 			select {
 			case <-stopWrites:
