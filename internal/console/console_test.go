@@ -125,10 +125,9 @@ func TestPageLinksNothingElsewhere(t *testing.T) {
 	}
 	for _, e := range entries {
 		b, _ := static.ReadFile("static/" + e.Name())
-		s := string(b)
+		// The SVG namespace is a name, not a link.
+		s := strings.ReplaceAll(string(b), "http://www.w3.org/2000/svg", "")
 		for _, bad := range []string{"https://", "http://", "//cdn", "@import"} {
-			// The SVG namespace is a name, not a link.
-			s = strings.ReplaceAll(s, "http://www.w3.org/2000/svg", "")
 			if strings.Contains(s, bad) {
 				t.Errorf("%s contains %q", e.Name(), bad)
 			}
