@@ -33,6 +33,7 @@ import (
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/runtime"
 	"github.com/sluicecdc/sluice/internal/configprovider"
+	"github.com/sluicecdc/sluice/internal/console"
 	"github.com/sluicecdc/sluice/internal/logging"
 	"github.com/sluicecdc/sluice/internal/restsec"
 	"github.com/sluicecdc/sluice/internal/workerconfig"
@@ -392,7 +393,14 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Health:   health.get,
 		Loggers:  restLoggers{levels},
 	})
-	srv := &http.Server{Handler: auth.Wrap(handler), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsCfg}
+	// The web console (/ui) behind the same authentication as the REST API.
+	ui := console.New(console.Options{
+		Connectors: sup,
+		Metrics:    reg,
+		Records:    &console.KafkaReader{Brokers: brokers, Opts: c.kafka.consumer, Admin: adm},
+		Logger:     levels.Logger(loggerREST),
+	})
+	srv := &http.Server{Handler: auth.Wrap(console.Mount(handler, ui)), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsCfg}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}

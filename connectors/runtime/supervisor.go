@@ -568,6 +568,19 @@ func (s *Supervisor) Config(name string) (map[string]string, error) {
 	return maps.Clone(m.config), nil
 }
 
+// RedactedConfig returns a connector's config as stored with the values of
+// its secret keys (the plugin's Secrets and every *.password) replaced by a
+// placeholder, for views that must not show them (the web console).
+func (s *Supervisor) RedactedConfig(name string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
+		return nil, err
+	}
+	return s.redact(m.config), nil
+}
+
 // PutConfig creates or reconfigures a connector.
 func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]string) (rest.ConnectorInfo, bool, error) {
 	s.mu.Lock()
