@@ -86,7 +86,8 @@ test-compat:
 # Packaging (deploy/). helm is built from its Go module into .cache/, not
 # added to sluice's go.mod (it would pull k8s.io into the module): about 2m40s
 # the first time on 2 cores, reused after. deploy/helm/chart_test.go renders
-# the chart with it and checks the objects; deploy/packaging_test.go checks the
+# the chart with it and checks the objects, and with make build's binary starts
+# sluice with the chart's settings; deploy/packaging_test.go checks the
 # Dockerfile, make build's binary and the systemd unit. .ci/run runs
 # test-packaging after the scale suites.
 HELM_VERSION ?= v4.3.2
@@ -102,7 +103,7 @@ test-helm: $(HELM)
 	SLUICE_HELM=$(HELM) $(GO) test -count=1 -v ./deploy/helm
 
 test-packaging: test-helm build
-	SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -count=1 -v ./deploy
+	SLUICE_HELM=$(HELM) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -count=1 -v ./deploy ./deploy/helm
 
 # Unit tests first (fail fast), then the servers. env-down runs whatever the
 # tests did; the exit status is the tests' (or env-up's, if that failed).

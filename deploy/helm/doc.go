@@ -4,5 +4,8 @@
 // cluster would get: one replica recreated, never two; the probes on the
 // REST port; the data dir on its claim; the Secret-backed config providers;
 // the ServiceMonitor only when asked for; and the refusals, distributed mode
-// first, which sluice does not have yet.
+// first, which sluice does not have yet. With a sluice binary (SLUICE_BIN;
+// make test-packaging) they also start sluice with the environment the chart
+// renders, every option set, and check that it runs and answers as the probes,
+// the scrape and an API client expect.
 package helm
