@@ -210,7 +210,7 @@ func TestDockerfile(t *testing.T) {
 		select {
 		case <-exited:
 		default:
-			serve.Process.Kill()
+			_ = serve.Process.Kill()
 			<-exited
 		}
 	})
@@ -240,7 +240,7 @@ func testImage(t *testing.T, img image) {
 		return strings.TrimSpace(string(out))
 	}
 	run("build", "-f", filepath.Join("deploy", "Dockerfile"), "-t", tag, "--quiet", absRoot(t))
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", tag).Run() })
 	checkVersion(t, exec.Command("docker", "run", "--rm", "--entrypoint", img.entrypoint[0], tag, "version"))
 
 	listen := img.env["SLUICE_LISTEN"]
@@ -249,7 +249,7 @@ func testImage(t *testing.T, img image) {
 		t.Fatalf("the image's SLUICE_LISTEN %q: %v", listen, err)
 	}
 	id := run("run", "-d", "-p", "127.0.0.1::"+port, "-e", "SLUICE_KAFKA_BROKERS=127.0.0.1:1", tag)
-	t.Cleanup(func() { exec.Command("docker", "rm", "-f", id).Run() })
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", id).Run() })
 	hostPort := run("port", id, port+"/tcp")
 	hostPort = strings.SplitN(hostPort, "\n", 2)[0]
 	var logs bytes.Buffer

@@ -112,7 +112,7 @@ func TestChartRunsSluice(t *testing.T) {
 		select {
 		case <-exited:
 		default:
-			cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 			<-exited
 		}
 	})
