@@ -643,3 +643,19 @@ func TestChartExistingSecrets(t *testing.T) {
 		t.Errorf("SLUICE_KAFKA_BROKERS set without kafka.brokers: it would override the worker config's bootstrap.servers")
 	}
 }
+
+// TestChartWithoutPersistence puts the data dir on an emptyDir and creates
+// no claim.
+func TestChartWithoutPersistence(t *testing.T) {
+	out, err := render(t, "--set", "kafka.brokers=kafka:9092", "--set", "persistence.enabled=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := checkCommon(t, out)
+	if slices.Contains(kinds(k.objs), "PersistentVolumeClaim") {
+		t.Errorf("a claim was rendered with persistence.enabled=false")
+	}
+	if v := volumeNamed(k.dep.Spec.Template.Spec.Volumes, "data"); v == nil || v.EmptyDir == nil || v.PersistentVolumeClaim != nil {
+		t.Errorf("data volume %+v, want an emptyDir", v)
+	}
+}
