@@ -84,8 +84,8 @@ test-compat:
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m -run '$(COMPAT_RUN)' $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
 
 # Packaging (deploy/). helm is built from its Go module into .cache/, not
-# added to sluice's go.mod (it would pull k8s.io into the module): about 2m40s
-# the first time on 2 cores, reused after. deploy/helm/chart_test.go renders
+# added to sluice's go.mod (it would pull k8s.io into the module): 2m40s to
+# 3m30s the first time on 2 shared cores, reused after. deploy/helm/chart_test.go renders
 # the chart with it and checks the objects, and with make build's binary starts
 # sluice with the chart's settings; deploy/packaging_test.go checks the
 # Dockerfile, make build's binary and the systemd unit. .ci/run runs
