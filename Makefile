@@ -21,6 +21,8 @@ help:
 	@echo "test-scale        the scale suites (tests named *Scale*: thousands of tables, many connectors; servers must be up); .ci/run runs it after test-crash"
 	@echo "test-crash        the crash suites (tests named *Crash*: kill -9 under load, exactly-once checks; servers must be up); .ci/run runs it after make test"
 	@echo "test-compat       sluice side by side with real Debezium on Kafka Connect (starts env service connect); differences in COMPAT_DIFFS"
+	@echo "test-helm         helm (built from its Go module into .cache/) lint and template of deploy/helm/sluice, checked by deploy/helm/chart_test.go"
+	@echo "test-packaging    test-helm, then the Dockerfile (image, or its build step without a container runtime), make build's static binary, the systemd unit"
 	@echo "lint              gofmt, go vet, golangci-lint and shellcheck when installed"
 	@echo "fmt               gofmt -s -w (and goimports when installed)"
 	@echo "vet               go vet, with and without the integration tag"
@@ -80,6 +82,28 @@ test-scale:
 test-compat:
 	$(ENV)/up postgres kafka mariadb registry connect
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m -run '$(COMPAT_RUN)' $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
+
+# Packaging (deploy/). helm is built from its Go module into .cache/, not
+# added to sluice's go.mod (it would pull k8s.io into the module): 2m40s to
+# 3m30s the first time on 2 shared cores, reused after. deploy/helm/chart_test.go renders
+# the chart with it and checks the objects, and with make build's binary starts
+# sluice with the chart's settings; deploy/packaging_test.go checks the
+# Dockerfile, make build's binary and the systemd unit. .ci/run runs
+# test-packaging after the scale suites.
+HELM_VERSION ?= v4.3.2
+HELM         ?= $(CURDIR)/.cache/helm-$(HELM_VERSION)/helm
+.PHONY: test-helm test-packaging
+
+$(CURDIR)/.cache/helm-%/helm:
+	GOBIN=$(@D) GOFLAGS=-mod=mod $(GO) install helm.sh/helm/v4/cmd/helm@$*
+
+test-helm: $(HELM)
+	$(HELM) lint --strict deploy/helm/sluice --set kafka.brokers=kafka:9092
+	$(HELM) lint --strict deploy/helm/sluice -f deploy/helm/testdata/all-options.yaml
+	SLUICE_HELM=$(HELM) $(GO) test -count=1 -v ./deploy/helm
+
+test-packaging: test-helm build
+	SLUICE_HELM=$(HELM) SLUICE_BIN=$(CURDIR)/bin/sluice $(GO) test -count=1 -v ./deploy ./deploy/helm
 
 # Unit tests first (fail fast), then the servers. env-down runs whatever the
 # tests did; the exit status is the tests' (or env-up's, if that failed).
