@@ -18,17 +18,16 @@ import (
 // position. Other partitions are not the connector's and are ignored, as
 // Debezium ignores them.
 func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []rest.PartitionOffset) error {
-	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
 	var prefix, class string
 	if err == nil {
-		if m.target != StateStopped {
+		cfg, target := m.configAndTarget()
+		if target != StateStopped {
 			err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 		}
-		prefix, class = m.config["topic.prefix"], m.config["connector.class"]
+		prefix, class = cfg["topic.prefix"], cfg["connector.class"]
 	}
-	s.mu.Unlock()
 	if err != nil {
 		return err
 	}

@@ -115,14 +115,31 @@ func waitClosing(t *testing.T, h *heldSource) {
 func noRunAfter(t *testing.T, s *Supervisor, h *heldSource) {
 	t.Helper()
 	if names := s.Names(); len(names) != 0 {
-		t.Fatalf("names after delete = %v, want none", names)
+		t.Errorf("names after delete = %v, want none", names)
 	}
+	noLiveRun(t, h, "c1 is deleted")
+}
+
+// noLiveRun fails t if a run of h is open, or opens within a while.
+func noLiveRun(t *testing.T, h *heldSource, why string) {
+	t.Helper()
 	deadline := time.Now().Add(300 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		if n := h.live.Load(); n != 0 {
-			t.Fatalf("c1 is deleted, yet %d run(s) of it are open (%d opened in all)", n, h.opens.Load())
+			t.Errorf("%s, yet %d run(s) of it are open (%d opened in all)", why, n, h.opens.Load())
+			return
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// guardStopped fails t if g still checks.
+func guardStopped(t *testing.T, g *fakeGuard, why string) {
+	t.Helper()
+	before, _ := g.counts()
+	time.Sleep(50 * time.Millisecond)
+	if after, _ := g.counts(); after != before {
+		t.Errorf("%s, yet its guard still checks: %d checks, then %d", why, before, after)
 	}
 }
 
@@ -207,11 +224,45 @@ func TestDeleteDuringARestartLeavesNoRun(t *testing.T) {
 				t.Fatalf("delete: %v", err)
 			}
 			noRunAfter(t, s, h)
-			before, _ := g.counts()
-			time.Sleep(50 * time.Millisecond)
-			if after, _ := g.counts(); after != before {
-				t.Fatalf("the guard of deleted c1 still checks: %d checks, then %d", before, after)
+			guardStopped(t, g, "c1 is deleted")
+		})
+	}
+}
+
+// TestShutdownDuringARestartLeavesNoRun: a Shutdown that arrives while a
+// restart or a reconfiguration is stopping the run returns only once
+// neither a run nor a guard of the connector is left.
+func TestShutdownDuringARestartLeavesNoRun(t *testing.T) {
+	ctx := context.Background()
+	cases := map[string]func(s *Supervisor) error{
+		"restart": func(s *Supervisor) error { return s.Restart(ctx, "c1") },
+		"put config": func(s *Supervisor) error {
+			cfg := maps.Clone(lifecycleCfg)
+			cfg["tombstones.on.delete"] = "false"
+			_, _, err := s.PutConfig(ctx, "c1", cfg)
+			return err
+		},
+	}
+	for name, cmd := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHeldSource()
+			g := &fakeGuard{rep: capture.GuardReport{Retained: -1, Safe: -1, Behind: -1}}
+			s := newHeldSupervisor(t, heldGuardedSource{h, g}, h)
+			answered := make(chan error, 1)
+			go func() { answered <- cmd(s) }()
+			waitClosing(t, h)
+			go func() {
+				time.Sleep(50 * time.Millisecond)
+				close(h.release)
+			}()
+			if err := s.Shutdown(ctx); err != nil {
+				t.Fatal(err)
 			}
+			if err := <-answered; err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			noLiveRun(t, h, "the supervisor is shut down")
+			guardStopped(t, g, "the supervisor is shut down")
 		})
 	}
 }

@@ -27,8 +27,6 @@ const taskClassKey = "task.class"
 // as stored plus task.class, as Kafka Connect shows Debezium's one
 // task. A STOPPED connector has no tasks.
 func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return nil, err
@@ -37,7 +35,7 @@ func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
 	out := make([]rest.TaskInfo, 0, len(info.Tasks))
 	for _, id := range info.Tasks {
 		cfg := maps.Clone(info.Config)
-		if p := findPlugin(s.opts.Plugins, m.config["connector.class"]); p != nil && p.TaskClass != "" {
+		if p := findPlugin(s.opts.Plugins, info.Config["connector.class"]); p != nil && p.TaskClass != "" {
 			cfg[taskClassKey] = p.TaskClass
 		}
 		out = append(out, rest.TaskInfo{ID: id, Config: cfg})
@@ -47,7 +45,7 @@ func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
 
 // pluginVersion is the version of the plugin that runs m, as GET
 // /connector-plugins reports it; "" when its class is unknown. Called with
-// mu held.
+// m.mu held.
 func (s *Supervisor) pluginVersion(m *managed) string {
 	if p := findPlugin(s.opts.Plugins, m.config["connector.class"]); p != nil {
 		return p.Version

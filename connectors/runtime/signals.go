@@ -17,16 +17,12 @@ import (
 // from the offset its checkpoint holds, so the signal runs once, as a
 // signal of Debezium's kafka channel does (capture/signalchannels.go).
 func (s *Supervisor) Signal(ctx context.Context, name string, sig rest.Signal) (string, error) {
-	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
-	var cfg map[string]string
-	if err == nil {
-		cfg = s.opts.Providers.Resolve(m.config).Config
-	}
-	s.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
+	stored, _ := m.configAndTarget()
+	cfg := s.opts.Providers.Resolve(stored).Config
 	prefix := cfg["topic.prefix"]
 	sc, errs := capture.ParseSignalConfig(cfg, prefix, "namespace")
 	if len(errs) > 0 || prefix == "" {

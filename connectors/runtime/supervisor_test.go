@@ -131,9 +131,8 @@ func TestSupervisorCreateValidatesAndPersists(t *testing.T) {
 		t.Fatalf("names after restart = %v", names)
 	}
 	waitState(t, s2, "c1", StatePaused)
-	s2.mu.Lock()
-	pw := s2.conns["c1"].config["database.password"]
-	s2.mu.Unlock()
+	stored, _ := s2.Config("c1")
+	pw := stored["database.password"]
 	if pw != "s3cret" {
 		t.Fatalf("password after PUT of the stored config and restart = %q", pw)
 	}
