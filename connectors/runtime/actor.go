@@ -1,10 +1,6 @@
 package runtime
 
-import (
-	"errors"
-
-	"github.com/sluicecdc/sluice/connectors/rest"
-)
+import "errors"
 
 // A connector's lifecycle belongs to one goroutine, its actor (serve): it
 // owns the connector's run and guard and applies the connector's commands
@@ -21,14 +17,6 @@ type command struct {
 	apply func() error
 	reply chan error
 }
-
-// errDeleted is what a command gets when the connector was deleted before
-// the command reached it; the caller answers its own not-found message.
-var errDeleted = errors.New("connector deleted")
-
-// errShuttingDown answers a command that reaches a connector once the
-// supervisor is shutting down.
-var errShuttingDown = rest.Errorf(503, "sluice is shutting down")
 
 // send has m's actor apply f, after the commands sent before it, and
 // returns f's error. It returns errDeleted or errShuttingDown if the actor

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
@@ -23,8 +24,7 @@ func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []re
 	if err == nil {
 		cfg, target := m.configAndTarget()
 		if target != StateStopped {
-			err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
-				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+			err = errNotStopped(name)
 		}
 		prefix, class = cfg["topic.prefix"], cfg["connector.class"]
 	}
@@ -53,7 +53,7 @@ func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []re
 	}
 	p := findPlugin(s.opts.Plugins, class)
 	if p == nil || p.FromOffset == nil {
-		return rest.Errorf(400, "sluice cannot set the position of connector %s (class %s) from an offset: to start it afresh, "+
+		return connerr.New(connerr.ErrBadRequest, "sluice cannot set the position of connector %s (class %s) from an offset: to start it afresh, "+
 			`send {"offsets":[{"partition":{"server":%q},"offset":null}]} or DELETE /connectors/%s/offsets`, name, class, prefix, name)
 	}
 	prev, err := s.checkpoint(ctx, name)
@@ -62,7 +62,7 @@ func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []re
 	}
 	pos, err := p.FromOffset(offset, prev)
 	if err != nil {
-		return rest.Errorf(400, "The offset for connector %s is not valid: %v", name, err)
+		return connerr.New(connerr.ErrBadRequest, "The offset for connector %s is not valid: %v", name, err)
 	}
 	if err := s.saveCheckpoint(ctx, name, pos); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
@@ -67,7 +68,7 @@ func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 		if o := findOtherPlugin(plugin); o != nil {
 			return otherPluginConfig(o.keys), nil
 		}
-		return nil, rest.Errorf(404, "Unknown plugin %s.", plugin)
+		return nil, connerr.New(connerr.ErrNotFound, "Unknown plugin %s.", plugin)
 	}
 	var out []rest.ConfigKeyInfo
 	takes := map[string]bool{}

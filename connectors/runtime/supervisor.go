@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/internal/configprovider"
 	"github.com/sluicecdc/sluice/offsets"
@@ -490,7 +491,7 @@ func (s *Supervisor) ClusterID() string {
 // problem.
 func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
-		return rest.Errorf(400, "Connector config %v contains no connector type", s.redact(cfg))
+		return connerr.New(connerr.ErrBadRequest, "Connector config %v contains no connector type", s.redact(cfg))
 	}
 	// Checked with its placeholders resolved, as Kafka Connect validates a
 	// config. A placeholder that does not resolve now (a secret file not yet
@@ -558,7 +559,7 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	case StateStopped:
 		target = StateStopped
 	default:
-		return rest.ConnectorInfo{}, rest.Errorf(400, "initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)
+		return rest.ConnectorInfo{}, connerr.New(connerr.ErrBadRequest, "initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)
 	}
 	cfg = maps.Clone(cfg)
 	cfg["name"] = name
@@ -573,7 +574,7 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	}
 	if _, ok := s.conns[name]; ok {
 		s.mu.Unlock()
-		return rest.ConnectorInfo{}, rest.Errorf(409, "Connector %s already exists", name)
+		return rest.ConnectorInfo{}, connerr.New(connerr.ErrExists, "Connector %s already exists", name)
 	}
 	s.conns[name] = m
 	s.mu.Unlock()
@@ -879,8 +880,7 @@ func (s *Supervisor) ResetOffsets(ctx context.Context, name string) error {
 	m, err := s.get(name, "Connector %s not found")
 	if err == nil {
 		if _, target := m.configAndTarget(); target != StateStopped {
-			err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
-				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+			err = errNotStopped(name)
 		}
 	}
 	if err != nil {

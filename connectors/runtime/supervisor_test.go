@@ -47,12 +47,12 @@ func newTestSupervisor(t *testing.T, dir string, src Source, sink *memSink) *Sup
 	return s
 }
 
+// statusCode is the HTTP status the REST API answers err with.
 func statusCode(err error) int {
-	var sc interface{ StatusCode() int }
-	if errors.As(err, &sc) {
-		return sc.StatusCode()
+	if err == nil {
+		return 0
 	}
-	return 500
+	return rest.StatusOf(err)
 }
 
 func waitState(t *testing.T, s *Supervisor, name, want string) rest.ConnectorStatus {
