@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -318,4 +319,37 @@ func TestStatusDoesNotWaitForAStoppingRun(t *testing.T) {
 	if err := <-deleted; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestGuardTripDuringARestartIsNotLost: the guard finding the hold over
+// its limit while a restart is stopping the run stops the run that the
+// restart starts: the trip is applied after the restart, not lost in its
+// middle.
+func TestGuardTripDuringARestartIsNotLost(t *testing.T) {
+	ctx := context.Background()
+	h := newHeldSource()
+	g := &fakeGuard{rep: capture.GuardReport{Slot: "s1", Exists: true, Retained: 100, Safe: -1, Behind: -1, Max: 5000}}
+	s := newHeldSupervisor(t, heldGuardedSource{h, g}, h)
+	restarted := make(chan error, 1)
+	go func() { restarted <- s.Restart(ctx, "c1") }()
+	waitClosing(t, h)
+	g.set(func(r *capture.GuardReport) { r.Retained, r.Over = 6000, "slot s1 is over the limit" })
+	c0, _ := g.counts()
+	deadline := time.Now().Add(5 * time.Second)
+	for c, _ := g.counts(); c <= c0; c, _ = g.counts() {
+		if time.Now().After(deadline) {
+			t.Fatal("the guard did not check")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the trip reaches the connector
+	close(h.release)
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	v := waitStatus(t, s, "c1", "stop by the trip", func(v statusView) bool { return v.task == StateFailed })
+	if !strings.Contains(v.trace, "slot s1 is over the limit") {
+		t.Errorf("trace %q, want the guard's reason", v.trace)
+	}
+	noLiveRun(t, h, "the guard stopped c1")
 }
