@@ -51,7 +51,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	for _, name := range names {
 		exp, err := h.expand(name, expand)
 		if err != nil {
-			if statusOf(err) == http.StatusNotFound {
+			if StatusOf(err) == http.StatusNotFound {
 				// Removed while we listed: leave it out, as Kafka Connect does.
 				continue
 			}
@@ -254,7 +254,7 @@ func (h *handler) taskStatus(w http.ResponseWriter, r *http.Request) error {
 	notFound := Errorf(http.StatusNotFound, "No status found for task %s-%d", name, n)
 	s, err := h.m.Status(name)
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return notFound
 		}
 		return err
@@ -279,7 +279,7 @@ func (h *handler) restartTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	info, err := h.m.Info(name)
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return Errorf(http.StatusNotFound, "Unknown connector: %s", name)
 		}
 		return err
@@ -341,7 +341,7 @@ func (h *handler) restart(w http.ResponseWriter, r *http.Request) error {
 	}
 	s, err := h.m.Status(name)
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return Errorf(http.StatusNotFound, "Unknown connector: %s", name)
 		}
 		return err

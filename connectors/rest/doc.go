@@ -3,8 +3,10 @@
 // checking request bodies, status codes, and the JSON bodies Kafka Connect
 // answers (ConnectorInfo, status, ConfigInfos, the error body
 // {"error_code":<status>,"message":"..."}). Running connectors, their
-// configs and the wording of their errors belong to the Manager; the handler
-// relays a Manager error with its StatusCode() (see Error) or as a 500.
+// configs and the wording of their errors belong to the Manager, which
+// returns connerr errors (not found, exists, invalid config, not ready, bad
+// request); the handler decides their statuses (StatusOf) and answers any
+// other error as a 500.
 //
 // The REST layer decides these answers itself:
 //

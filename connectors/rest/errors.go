@@ -3,16 +3,14 @@ package rest
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
+
+	"github.com/sluicecdc/sluice/connectors/connerr"
 )
 
-// Error is an error with the HTTP status the REST API answers it with. A
-// Manager may return one (or any error with a StatusCode() int method, possibly
-// wrapped) for a problem the user caused; the handler answers
-// {"error_code":Status,"message":Error()}.
+// Error is an error of the REST layer itself (a malformed body, an unknown
+// path) with the HTTP status it is answered with. What a Manager returns
+// carries no status: its connerr kinds are mapped to one by StatusOf.
 type Error struct {
 	Status  int
 	Message string
@@ -32,27 +30,14 @@ func Errorf(status int, format string, args ...any) *Error {
 // InvalidConfigError returns the 400 error Kafka Connect answers when a
 // create or a config update fails validation, with the problems as
 // Manager.Validate reports them (keyed by config key, "" for problems of no
-// single key). Problems are listed key by key in key order:
-//
-//	Connector configuration is invalid and contains the following 1 error(s):
-//	The 'topic.prefix' value is invalid: A value is required
-//	You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`
-//
-// It returns nil if there are no problems.
+// single key), worded as connerr.InvalidConfigError words them. It returns
+// nil if there are no problems.
 func InvalidConfigError(problems map[string][]string) *Error {
-	var msgs []string
-	for _, k := range slices.Sorted(maps.Keys(problems)) {
-		msgs = append(msgs, problems[k]...)
-	}
-	if len(msgs) == 0 {
+	err := connerr.InvalidConfig(problems)
+	if err == nil {
 		return nil
 	}
-	return &Error{
-		Status: http.StatusBadRequest,
-		Message: fmt.Sprintf("Connector configuration is invalid and contains the following %d error(s):\n%s\n"+
-			"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
-			len(msgs), strings.Join(msgs, "\n")),
-	}
+	return &Error{Status: http.StatusBadRequest, Message: err.Error()}
 }
 
 // statusCoder is implemented by errors that carry their HTTP status.
@@ -60,9 +45,24 @@ type statusCoder interface {
 	StatusCode() int
 }
 
-// statusOf returns the HTTP status an error is answered with: its own if it
-// has a valid one, else 500.
-func statusOf(err error) int {
+// StatusOf returns the HTTP status an error is answered with: a connerr
+// kind's (not found 404, exists 409, an invalid config or a bad request
+// 400, not ready 503), an error's own StatusCode if it has a valid one,
+// else 500. The message is the error's text.
+func StatusOf(err error) int {
+	var ic *connerr.InvalidConfigError
+	switch {
+	case errors.As(err, &ic):
+		return http.StatusBadRequest
+	case errors.Is(err, connerr.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, connerr.ErrExists):
+		return http.StatusConflict
+	case errors.Is(err, connerr.ErrBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, connerr.ErrNotReady):
+		return http.StatusServiceUnavailable
+	}
 	var sc statusCoder
 	if errors.As(err, &sc) {
 		if s := sc.StatusCode(); s >= 400 && s <= 599 {

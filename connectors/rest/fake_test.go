@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"sync"
+
+	"github.com/sluicecdc/sluice/connectors/connerr"
 )
 
 // fakeConnector is one connector of fakeManager.
@@ -75,7 +76,9 @@ func newFakeManager() *fakeManager {
 	}
 }
 
-func notFound(format string, args ...any) error { return Errorf(http.StatusNotFound, format, args...) }
+func notFound(format string, args ...any) error {
+	return connerr.New(connerr.ErrNotFound, format, args...)
+}
 
 func (f *fakeManager) record(ctx context.Context, call string) {
 	if ctx != nil {
@@ -124,9 +127,9 @@ func (f *fakeManager) Create(ctx context.Context, name string, config map[string
 		return ConnectorInfo{}, err
 	}
 	if _, ok := f.connectors[name]; ok {
-		return ConnectorInfo{}, Errorf(http.StatusConflict, "Connector %s already exists", name)
+		return ConnectorInfo{}, connerr.New(connerr.ErrExists, "Connector %s already exists", name)
 	}
-	if err := InvalidConfigError(f.problems); err != nil {
+	if err := connerr.InvalidConfig(f.problems); err != nil {
 		return ConnectorInfo{}, err
 	}
 	f.createdState = initialState
@@ -170,7 +173,7 @@ func (f *fakeManager) PutConfig(ctx context.Context, name string, config map[str
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record(ctx, "PutConfig "+name)
-	if err := InvalidConfigError(f.problems); err != nil {
+	if err := connerr.InvalidConfig(f.problems); err != nil {
 		return ConnectorInfo{}, false, err
 	}
 	c, ok := f.connectors[name]
@@ -303,7 +306,7 @@ func (f *fakeManager) ResetOffsets(ctx context.Context, name string) error {
 		return notFound("Connector %s not found", name)
 	}
 	if c.state != "STOPPED" {
-		return Errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+		return connerr.New(connerr.ErrBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 	}
 	return nil
@@ -393,7 +396,7 @@ func (f *fakeManager) AlterOffsets(ctx context.Context, name string, offsets []P
 		return notFound("Connector %s not found", name)
 	}
 	if c.state != "STOPPED" {
-		return Errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+		return connerr.New(connerr.ErrBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 	}
 	f.altered = offsets

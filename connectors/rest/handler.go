@@ -153,7 +153,7 @@ func (h *handler) endpoint(fn func(http.ResponseWriter, *http.Request) error) ht
 		if err == nil {
 			return
 		}
-		status := statusOf(err)
+		status := StatusOf(err)
 		if status >= 500 {
 			h.log.LogAttrs(r.Context(), slog.LevelError, "rest request failed",
 				slog.String("method", r.Method),

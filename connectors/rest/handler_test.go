@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sluicecdc/sluice/connectors/connerr"
 )
 
 const (
@@ -753,5 +755,31 @@ func TestUnusedKeys(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/connectors/nope/unused-keys", nil))
 	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "Connector nope not found") {
 		t.Errorf("unknown connector: got %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestDomainErrorsMapToStatuses: the Manager's connerr errors, wrapped or
+// not, are answered with the status of their kind and their own text; an
+// error of no kind is a 500.
+func TestDomainErrorsMapToStatuses(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+	}{
+		{connerr.New(connerr.ErrNotFound, "Connector pg1 not found"), 404},
+		{connerr.New(connerr.ErrExists, "Connector pg1 already exists"), 409},
+		{connerr.New(connerr.ErrBadRequest, "initial_state \"X\" is not valid"), 400},
+		{connerr.New(connerr.ErrNotReady, "sluice is shutting down"), 503},
+		{fmt.Errorf("restart: %w", connerr.New(connerr.ErrNotFound, "Unknown connector: pg1")), 404},
+		{connerr.InvalidConfig(map[string][]string{"topic.prefix": {"topic.prefix is required"}}), 400},
+		{errors.New("disk full"), 500},
+	}
+	for _, c := range cases {
+		m := newFakeManager()
+		m.fail["Restart"] = c.err
+		rec := do(t, NewHandler(m, testOptions()), call{method: "POST", path: "/connectors/pg1/restart"})
+		if rec.Code != c.status || strings.TrimSpace(rec.Body.String()) != errBody(c.status, c.err.Error()) {
+			t.Errorf("%v: got %d %s, want %d %s", c.err, rec.Code, rec.Body, c.status, errBody(c.status, c.err.Error()))
+		}
 	}
 }

@@ -5,11 +5,11 @@ import "context"
 // Manager runs the connectors the REST API registers. The runtime's
 // supervisor implements it; tests may use an in-memory one.
 //
-// Errors that a user caused carry their HTTP status: an error with a
-// StatusCode() int method is answered with that status and its Error() text
-// as the message (for example 404 "Connector pg1 not found", 409 "Connector
-// pg1 already exists", 400 for an invalid configuration); any other error is
-// a 500.
+// Errors that a user caused are connerr errors, which the handler answers
+// with the status StatusOf maps their kind to and their Error() text as the
+// message (for example connerr.ErrNotFound: 404 "Connector pg1 not found";
+// connerr.ErrExists: 409 "Connector pg1 already exists";
+// *connerr.InvalidConfigError: 400); any other error is a 500.
 type Manager interface {
 	// Names lists the registered connectors.
 	Names() []string

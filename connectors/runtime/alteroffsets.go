@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
@@ -18,17 +19,15 @@ import (
 // position. Other partitions are not the connector's and are ignored, as
 // Debezium ignores them.
 func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []rest.PartitionOffset) error {
-	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
 	var prefix, class string
 	if err == nil {
-		if m.target != StateStopped {
-			err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
-				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+		cfg, target := m.configAndTarget()
+		if target != StateStopped {
+			err = errNotStopped(name)
 		}
-		prefix, class = m.config["topic.prefix"], m.config["connector.class"]
+		prefix, class = cfg["topic.prefix"], cfg["connector.class"]
 	}
-	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -54,7 +53,7 @@ func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []re
 	}
 	p := findPlugin(s.opts.Plugins, class)
 	if p == nil || p.FromOffset == nil {
-		return rest.Errorf(400, "sluice cannot set the position of connector %s (class %s) from an offset: to start it afresh, "+
+		return connerr.New(connerr.ErrBadRequest, "sluice cannot set the position of connector %s (class %s) from an offset: to start it afresh, "+
 			`send {"offsets":[{"partition":{"server":%q},"offset":null}]} or DELETE /connectors/%s/offsets`, name, class, prefix, name)
 	}
 	prev, err := s.checkpoint(ctx, name)
@@ -63,7 +62,7 @@ func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []re
 	}
 	pos, err := p.FromOffset(offset, prev)
 	if err != nil {
-		return rest.Errorf(400, "The offset for connector %s is not valid: %v", name, err)
+		return connerr.New(connerr.ErrBadRequest, "The offset for connector %s is not valid: %v", name, err)
 	}
 	if err := s.saveCheckpoint(ctx, name, pos); err != nil {
 		return err

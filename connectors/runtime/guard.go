@@ -32,7 +32,7 @@ type guarded interface {
 const guardCheckTimeout = 30 * time.Second
 
 // watch starts m's guard, replacing the one it had, when its config builds
-// a source with one. Called with mu held.
+// a source with one. Called by m's actor.
 func (s *Supervisor) watch(m *managed) {
 	s.unwatch(m)
 	res := s.opts.Providers.Resolve(m.config)
@@ -64,8 +64,8 @@ func (s *Supervisor) watch(m *managed) {
 	}()
 }
 
-// unwatch stops m's guard and waits for it. Called with mu held; it
-// releases mu while waiting (the guard may be waiting for mu).
+// unwatch stops m's guard and waits for it. Called by m's actor; a trip the
+// guard is sending to the actor gives up.
 func (s *Supervisor) unwatch(m *managed) {
 	if m.unwatchFn == nil {
 		return
@@ -74,10 +74,10 @@ func (s *Supervisor) unwatch(m *managed) {
 	m.unwatchFn, m.watchDone = nil, nil
 	m.posGuard.Store(nil)
 	cancel()
-	s.mu.Unlock()
 	<-done
-	s.mu.Lock()
+	m.mu.Lock()
 	m.warnings = nil
+	m.mu.Unlock()
 	s.opts.Metrics.forgetGuard(m.name)
 }
 
@@ -155,8 +155,8 @@ func (s *Supervisor) guardLoop(ctx context.Context, m *managed, g capture.Guard)
 // setWarnings shows the guard's warnings in m's status, logging each when
 // it first appears.
 func (s *Supervisor) setWarnings(m *managed, ws []string, log *slog.Logger) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, w := range ws {
 		if !slices.Contains(m.warnings, w) {
 			log.Warn("guardrail: " + w)
@@ -168,27 +168,29 @@ func (s *Supervisor) setWarnings(m *managed, ws []string, log *slog.Logger) {
 // trip stops m's task for a hold above its limit and releases the hold
 // when the report says to. The connector's target is left as it is: a
 // restart (or a resume) runs the task again, and the guard does not stop
-// it again until the hold has gone below the limit and above it anew.
+// it again until the hold has gone below the limit and above it anew. The
+// stop is a command to m's actor, applied in order with the others; once
+// the guard is stopped (m reconfigured, deleted, the supervisor shutting
+// down), a trip not yet taken is dropped.
 func (s *Supervisor) trip(ctx context.Context, m *managed, g capture.Guard, rep capture.GuardReport, log *slog.Logger) {
-	s.mu.Lock()
-	if s.conns[m.name] != m || s.closed {
-		s.mu.Unlock()
-		return
-	}
-	log.Error("guardrail: " + rep.Over)
-	running := m.cancel != nil
-	s.halt(m)
-	if running && m.cancel == nil {
-		m.state, m.trace = StateFailed, trace(errors.New(rep.Over))
-	} else {
-		m.notice = rep.Over
-	}
-	s.mu.Unlock()
-	if !rep.Release {
+	err := m.send(ctx.Done(), func() error {
+		log.Error("guardrail: " + rep.Over)
+		running := m.cancel != nil
+		s.halt(m)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if running {
+			m.state, m.trace = StateFailed, trace(errors.New(rep.Over))
+		} else {
+			m.notice = rep.Over
+		}
+		return nil
+	})
+	if err != nil || !rep.Release {
 		return
 	}
 	rctx, cancel := context.WithTimeout(ctx, guardCheckTimeout)
-	err := g.Release(rctx)
+	err = g.Release(rctx)
 	cancel()
 	msg := rep.Released
 	if err != nil {
@@ -197,21 +199,22 @@ func (s *Supervisor) trip(ctx context.Context, m *managed, g capture.Guard, rep 
 	} else {
 		log.Warn("guardrail: dropped the replication slot", "slot", rep.Slot, "retained_bytes", rep.Retained)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.conns[m.name] != m:
-	case m.cancel == nil && m.state == StateFailed:
-		m.trace = trace(errors.New(msg))
-	case m.cancel == nil:
-		m.notice = msg
-	default:
-		// Restarted meanwhile: its task reports what it finds.
-		m.notice = msg
-	}
+	_ = m.send(ctx.Done(), func() error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		switch {
+		case m.cancel == nil && m.state == StateFailed:
+			m.trace = trace(errors.New(msg))
+		default:
+			// Not running, or restarted meanwhile (its task reports what
+			// it finds).
+			m.notice = msg
+		}
+		return nil
+	})
 }
 
-// statusWarnings are what m's status warns of. Called with mu held.
+// statusWarnings are what m's status warns of. Called with m.mu held.
 func (m *managed) statusWarnings() []string {
 	var out []string
 	if m.notice != "" {

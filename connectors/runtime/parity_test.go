@@ -141,9 +141,10 @@ func TestSupervisorActiveTopics(t *testing.T) {
 	}
 	// Deleting the connector deletes its topics; a new one of the same
 	// name starts with none.
-	s3.mu.Lock()
-	s3.conns["c1"].addTopic("old")
-	s3.mu.Unlock()
+	m3, _ := s3.get("c1", "%s")
+	m3.mu.Lock()
+	m3.addTopic("old")
+	m3.mu.Unlock()
 	if err := s3.Delete(ctx, "c1"); err != nil {
 		t.Fatal(err)
 	}

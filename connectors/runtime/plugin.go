@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
-	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/connectors/transforms"
 	"github.com/sluicecdc/sluice/schema"
 )
@@ -665,10 +664,3 @@ func parseInt(p problems, cfg map[string]string, key string, def, lo, hi int) in
 	}
 	return n
 }
-
-// invalidConfigError is Kafka Connect's 400 for an invalid connector config.
-func invalidConfigError(probs problems) error { return rest.InvalidConfigError(probs) }
-
-func notFound(format, name string) error { return rest.Errorf(404, format, name) }
-
-var errEmptyName = rest.Errorf(400, "connector name is empty: give the connector a name")

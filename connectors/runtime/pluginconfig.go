@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicecdc/sluice/connectors/configdef"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
@@ -27,8 +28,6 @@ const taskClassKey = "task.class"
 // as stored plus task.class, as Kafka Connect shows Debezium's one
 // task. A STOPPED connector has no tasks.
 func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return nil, err
@@ -37,7 +36,7 @@ func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
 	out := make([]rest.TaskInfo, 0, len(info.Tasks))
 	for _, id := range info.Tasks {
 		cfg := maps.Clone(info.Config)
-		if p := findPlugin(s.opts.Plugins, m.config["connector.class"]); p != nil && p.TaskClass != "" {
+		if p := findPlugin(s.opts.Plugins, info.Config["connector.class"]); p != nil && p.TaskClass != "" {
 			cfg[taskClassKey] = p.TaskClass
 		}
 		out = append(out, rest.TaskInfo{ID: id, Config: cfg})
@@ -47,7 +46,7 @@ func (s *Supervisor) Tasks(name string) ([]rest.TaskInfo, error) {
 
 // pluginVersion is the version of the plugin that runs m, as GET
 // /connector-plugins reports it; "" when its class is unknown. Called with
-// mu held.
+// m.mu held.
 func (s *Supervisor) pluginVersion(m *managed) string {
 	if p := findPlugin(s.opts.Plugins, m.config["connector.class"]); p != nil {
 		return p.Version
@@ -69,7 +68,7 @@ func (s *Supervisor) PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) {
 		if o := findOtherPlugin(plugin); o != nil {
 			return otherPluginConfig(o.keys), nil
 		}
-		return nil, rest.Errorf(404, "Unknown plugin %s.", plugin)
+		return nil, connerr.New(connerr.ErrNotFound, "Unknown plugin %s.", plugin)
 	}
 	var out []rest.ConfigKeyInfo
 	takes := map[string]bool{}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
@@ -17,23 +17,19 @@ import (
 // from the offset its checkpoint holds, so the signal runs once, as a
 // signal of Debezium's kafka channel does (capture/signalchannels.go).
 func (s *Supervisor) Signal(ctx context.Context, name string, sig rest.Signal) (string, error) {
-	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
-	var cfg map[string]string
-	if err == nil {
-		cfg = s.opts.Providers.Resolve(m.config).Config
-	}
-	s.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
+	stored, _ := m.configAndTarget()
+	cfg := s.opts.Providers.Resolve(stored).Config
 	prefix := cfg["topic.prefix"]
 	sc, errs := capture.ParseSignalConfig(cfg, prefix, "namespace")
 	if len(errs) > 0 || prefix == "" {
-		return "", rest.Errorf(http.StatusBadRequest, "Connector %s has no valid signal topic: fix topic.prefix and the signal.* keys of its config", name)
+		return "", connerr.New(connerr.ErrBadRequest, "Connector %s has no valid signal topic: fix topic.prefix and the signal.* keys of its config", name)
 	}
 	if s.opts.SendSignal == nil {
-		return "", rest.Errorf(http.StatusServiceUnavailable, "This worker has no Kafka to write signals to")
+		return "", connerr.New(connerr.ErrNotReady, "This worker has no Kafka to write signals to")
 	}
 	value, err := json.Marshal(sig)
 	if err != nil {

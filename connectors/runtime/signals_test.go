@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 )
 
@@ -32,8 +33,7 @@ func TestSignalGoesToTheSignalTopic(t *testing.T) {
 		t.Errorf("sent %q, want [%q]", sent, want)
 	}
 	_, err = s.Signal(ctx, "nope", rest.Signal{Type: "log"})
-	var sc interface{ StatusCode() int }
-	if err == nil || !strings.Contains(err.Error(), "Connector nope not found") || !errors.As(err, &sc) || sc.StatusCode() != http.StatusNotFound {
+	if err == nil || !strings.Contains(err.Error(), "Connector nope not found") || !errors.Is(err, connerr.ErrNotFound) || rest.StatusOf(err) != http.StatusNotFound {
 		t.Errorf("unknown connector: %v", err)
 	}
 }

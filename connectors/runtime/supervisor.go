@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sluicecdc/sluice/connectors/capture"
+	"github.com/sluicecdc/sluice/connectors/connerr"
 	"github.com/sluicecdc/sluice/connectors/rest"
 	"github.com/sluicecdc/sluice/internal/configprovider"
 	"github.com/sluicecdc/sluice/offsets"
@@ -85,38 +86,57 @@ type Supervisor struct {
 	opts SupervisorOptions
 	log  *slog.Logger
 
+	// mu guards conns and closed only: it registers and finds
+	// connectors, and is never held while a connector's run ends.
 	mu     sync.Mutex
 	conns  map[string]*managed
 	closed bool
+	// quit is closed by Shutdown; every connector's actor then stops.
+	quit chan struct{}
+	// saveMu orders the writes of connectors.json.
+	saveMu sync.Mutex
 }
 
-// managed is one registered connector.
+// managed is one registered connector. Its actor (actor.go) applies its
+// commands.
 type managed struct {
-	name   string
+	name string
+
+	// cmds takes the connector's commands; exited is closed when its actor
+	// ends, and gone then says why (errDeleted or errShuttingDown).
+	cmds   chan command
+	exited chan struct{}
+	gone   error
+
+	// Owned by the actor: the connector's run and its guard's goroutine
+	// (guard.go).
+	cancel    context.CancelFunc
+	done      chan struct{}
+	unwatchFn context.CancelFunc
+	watchDone chan struct{}
+
+	// mu guards what the connector shows. config and target are written
+	// only by the actor (which reads them without mu), state and trace by
+	// the actor and the run, warnings and notice by the actor and the
+	// guard; config maps are replaced, never changed in place.
+	mu     sync.Mutex
 	config map[string]string
 	target string // RUNNING, PAUSED or STOPPED
-
-	// Guarded by the supervisor's mu.
 	state  string
 	trace  string
-	cancel context.CancelFunc
-	done   chan struct{}
-
-	// topics are the connector's active topics (guarded by mu); topicsGen
-	// changes when they are reset (see TopicRecorder).
+	// The guard's warnings of its last check, and what it did to a
+	// connector whose task was not running (shown until the task next
+	// starts).
+	warnings []string
+	notice   string
+	// topics are the connector's active topics; topicsGen changes when
+	// they are reset (see TopicRecorder).
 	topics    map[string]struct{}
 	topicsGen atomic.Uint64
 
 	// progress is the snapshot progress of the connector's task.
 	progress *Progress
 
-	// The guardrail (guard.go), guarded by mu: its goroutine, the
-	// warnings of its last check, and what it did to a connector whose
-	// task was not running (shown until the task next starts).
-	unwatchFn context.CancelFunc
-	watchDone chan struct{}
-	warnings  []string
-	notice    string
 	// posGuard is the guard told of each committed position (a
 	// capture.PositionGuard), nil without one.
 	posGuard atomic.Pointer[capture.PositionGuard]
@@ -130,7 +150,29 @@ func NewSupervisor(o SupervisorOptions) *Supervisor {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}}
+	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}, quit: make(chan struct{})}
+}
+
+func newManaged(name string, cfg map[string]string, target string, metrics *Metrics) *managed {
+	return &managed{
+		name: name, config: cfg, target: target, progress: NewProgress(name, metrics),
+		cmds: make(chan command), exited: make(chan struct{}),
+	}
+}
+
+// begin starts m's actor, which starts m as its target says, and waits for
+// that start.
+func (s *Supervisor) begin(m *managed) {
+	started := make(chan struct{})
+	go s.serve(m, started)
+	<-started
+}
+
+// configAndTarget returns m's config (not to be changed) and target.
+func (m *managed) configAndTarget() (map[string]string, string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.config, m.target
 }
 
 type savedConnector struct {
@@ -160,29 +202,43 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	if err := json.Unmarshal(b, &saved); err != nil {
 		return fmt.Errorf("read connectors from %s: %w", s.storePath(), err)
 	}
+	var loaded []*managed
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for name, sc := range saved {
-		m := &managed{name: name, config: sc.Config, target: sc.State, progress: NewProgress(name, s.opts.Metrics)}
+		target := sc.State
+		if target == "" {
+			target = StateRunning
+		}
+		m := newManaged(name, sc.Config, target, s.opts.Metrics)
 		for _, t := range sc.Topics {
 			m.addTopic(t)
 		}
-		if m.target == "" {
-			m.target = StateRunning
-		}
 		s.conns[name] = m
-		s.log.Info("loaded connector", "connector", name, "target", m.target)
-		s.apply(m)
-		s.watch(m)
+		loaded = append(loaded, m)
+	}
+	s.mu.Unlock()
+	for _, m := range loaded {
+		s.log.Info("loaded connector", "connector", m.name, "target", m.target)
+		s.begin(m)
 	}
 	return nil
 }
 
-// save writes the registered connectors atomically. Called with mu held.
+// save writes the registered connectors atomically. Saves are written one
+// at a time, each with what is registered when it starts, so the last
+// write has every change made before it. Called without mu or any
+// connector's mu held.
 func (s *Supervisor) save() error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	conns := slices.Collect(maps.Values(s.conns))
+	s.mu.Unlock()
 	saved := map[string]savedConnector{}
-	for name, m := range s.conns {
-		saved[name] = savedConnector{Config: m.config, State: m.target, Topics: m.topicList()}
+	for _, m := range conns {
+		m.mu.Lock()
+		saved[m.name] = savedConnector{Config: m.config, State: m.target, Topics: m.topicList()}
+		m.mu.Unlock()
 	}
 	b, err := json.MarshalIndent(saved, "", "  ")
 	if err != nil {
@@ -214,7 +270,7 @@ func (s *Supervisor) save() error {
 	return nil
 }
 
-// apply makes a connector's run match its target. Called with mu held.
+// apply makes a connector's run match its target. Called by m's actor.
 func (s *Supervisor) apply(m *managed) {
 	switch m.target {
 	case StateRunning:
@@ -223,30 +279,30 @@ func (s *Supervisor) apply(m *managed) {
 		}
 	default:
 		s.halt(m)
+		m.mu.Lock()
 		m.state, m.trace = m.target, ""
+		m.mu.Unlock()
 	}
 }
 
-// halt stops a connector's run and waits for it. Called with mu held; it
-// releases mu while waiting.
+// halt stops a connector's run and waits for it. Called by m's actor.
 func (s *Supervisor) halt(m *managed) {
 	if m.cancel == nil {
 		return
 	}
-	cancel, done := m.cancel, m.done
+	m.cancel()
+	<-m.done
 	m.cancel, m.done = nil, nil
-	cancel()
-	s.mu.Unlock()
-	<-done
-	s.mu.Lock()
 }
 
-// launch starts a connector's run goroutine. Called with mu held.
+// launch starts a connector's run goroutine. Called by m's actor.
 func (s *Supervisor) launch(m *managed) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	m.cancel, m.done = cancel, done
+	m.mu.Lock()
 	m.state, m.trace, m.notice = StateUnassigned, "", ""
+	m.mu.Unlock()
 	cfg := maps.Clone(m.config)
 	go func() {
 		defer close(done)
@@ -260,9 +316,9 @@ func (s *Supervisor) launch(m *managed) {
 }
 
 func (s *Supervisor) setState(m *managed, state, trace string) {
-	s.mu.Lock()
+	m.mu.Lock()
 	m.state, m.trace = state, trace
-	s.mu.Unlock()
+	m.mu.Unlock()
 }
 
 // run runs a connector until ctx is done or it fails for good. A retryable
@@ -380,27 +436,20 @@ func trace(err error) string {
 	return "org.apache.kafka.connect.errors.ConnectException: " + err.Error()
 }
 
-// Shutdown stops every connector, committing what each has in hand.
+// Shutdown stops every connector, committing what each has in hand. A
+// command that reaches a connector after it is answered with 503 and
+// starts nothing.
 func (s *Supervisor) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.closed = true
-	var dones []chan struct{}
-	for _, m := range s.conns {
-		if m.cancel != nil {
-			m.cancel()
-			dones = append(dones, m.done)
-			m.cancel, m.done = nil, nil
-		}
-		if m.unwatchFn != nil {
-			m.unwatchFn()
-			dones = append(dones, m.watchDone)
-			m.unwatchFn, m.watchDone = nil, nil
-		}
+	if !s.closed {
+		s.closed = true
+		close(s.quit)
 	}
+	conns := slices.Collect(maps.Values(s.conns))
 	s.mu.Unlock()
-	for _, d := range dones {
+	for _, m := range conns {
 		select {
-		case <-d:
+		case <-m.exited:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -442,7 +491,7 @@ func (s *Supervisor) ClusterID() string {
 // problem.
 func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
-		return rest.Errorf(400, "Connector config %v contains no connector type", s.redact(cfg))
+		return connerr.New(connerr.ErrBadRequest, "Connector config %v contains no connector type", s.redact(cfg))
 	}
 	// Checked with its placeholders resolved, as Kafka Connect validates a
 	// config. A placeholder that does not resolve now (a secret file not yet
@@ -484,13 +533,14 @@ func isSecret(p *Plugin, key string) bool {
 // info is a connector's ConnectorInfo. A STOPPED connector has no tasks,
 // as in Kafka Connect.
 func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
+	cfg, target := m.configAndTarget()
 	tasks := []rest.TaskID{{Connector: m.name, Task: 0}}
-	if m.target == StateStopped {
+	if target == StateStopped {
 		tasks = []rest.TaskID{}
 	}
 	return rest.ConnectorInfo{
 		Name:   m.name,
-		Config: maps.Clone(m.config),
+		Config: maps.Clone(cfg),
 		Tasks:  tasks,
 		Type:   "source",
 	}
@@ -509,35 +559,44 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	case StateStopped:
 		target = StateStopped
 	default:
-		return rest.ConnectorInfo{}, rest.Errorf(400, "initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)
+		return rest.ConnectorInfo{}, connerr.New(connerr.ErrBadRequest, "initial_state %q is not valid: use RUNNING, PAUSED or STOPPED", initialState)
 	}
 	cfg = maps.Clone(cfg)
 	cfg["name"] = name
 	if err := s.check(name, cfg); err != nil {
 		return rest.ConnectorInfo{}, err
 	}
+	m := newManaged(name, cfg, target, s.opts.Metrics)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
-		return rest.ConnectorInfo{}, rest.Errorf(503, "sluice is shutting down")
+		s.mu.Unlock()
+		return rest.ConnectorInfo{}, errShuttingDown
 	}
 	if _, ok := s.conns[name]; ok {
-		return rest.ConnectorInfo{}, rest.Errorf(409, "Connector %s already exists", name)
+		s.mu.Unlock()
+		return rest.ConnectorInfo{}, connerr.New(connerr.ErrExists, "Connector %s already exists", name)
 	}
-	m := &managed{name: name, config: cfg, target: target, progress: NewProgress(name, s.opts.Metrics)}
 	s.conns[name] = m
+	s.mu.Unlock()
 	if err := s.save(); err != nil {
+		s.mu.Lock()
 		delete(s.conns, name)
+		s.mu.Unlock()
+		// A command that found m meanwhile finds it gone.
+		m.gone = errDeleted
+		close(m.exited)
 		return rest.ConnectorInfo{}, err
 	}
 	s.log.Info("connector created", "connector", name, "class", cfg["connector.class"], "state", target)
-	s.apply(m)
-	s.watch(m)
+	s.begin(m)
 	return s.info(m), nil
 }
 
+// get finds a registered connector.
 func (s *Supervisor) get(name, notFoundFormat string) (*managed, error) {
+	s.mu.Lock()
 	m, ok := s.conns[name]
+	s.mu.Unlock()
 	if !ok {
 		return nil, notFound(notFoundFormat, name)
 	}
@@ -546,8 +605,6 @@ func (s *Supervisor) get(name, notFoundFormat string) (*managed, error) {
 
 // Info returns a connector's info.
 func (s *Supervisor) Info(name string) (rest.ConnectorInfo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return rest.ConnectorInfo{}, err
@@ -559,26 +616,24 @@ func (s *Supervisor) Info(name string) (rest.ConnectorInfo, error) {
 // passwords as they were sent, as Kafka Connect returns it (tools compare it
 // with what they sent).
 func (s *Supervisor) Config(name string) (map[string]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return nil, err
 	}
-	return maps.Clone(m.config), nil
+	cfg, _ := m.configAndTarget()
+	return maps.Clone(cfg), nil
 }
 
 // RedactedConfig returns a connector's config as stored with the values of
 // its secret keys (the plugin's Secrets and every *.password) replaced by a
 // placeholder, for views that must not show them (the web console).
 func (s *Supervisor) RedactedConfig(name string) (map[string]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return nil, err
 	}
-	return s.redact(m.config), nil
+	cfg, _ := m.configAndTarget()
+	return s.redact(cfg), nil
 }
 
 // PutConfig creates or reconfigures a connector.
@@ -595,63 +650,71 @@ func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]
 	if err := s.check(name, cfg); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.conns[name]
-	if !ok {
-		return rest.ConnectorInfo{}, false, notFound("Connector %s not found", name)
-	}
-	if maps.Equal(m.config, cfg) {
-		// Kafka Connect restarts neither the tasks nor the stored config
-		// for an identical config: nothing changes.
-		s.log.Info("connector config unchanged; not restarted", "connector", name)
-		return s.info(m), false, nil
-	}
-	old := m.config
-	m.config = cfg
-	if err := s.save(); err != nil {
-		m.config = old
+	var info rest.ConnectorInfo
+	err := s.do(name, "Connector %s not found", func(m *managed) error {
+		if maps.Equal(m.config, cfg) {
+			// Kafka Connect restarts neither the tasks nor the stored
+			// config for an identical config: nothing changes.
+			s.log.Info("connector config unchanged; not restarted", "connector", name)
+			info = s.info(m)
+			return nil
+		}
+		old := m.config
+		m.mu.Lock()
+		m.config = cfg
+		m.mu.Unlock()
+		if err := s.save(); err != nil {
+			m.mu.Lock()
+			m.config = old
+			m.mu.Unlock()
+			return err
+		}
+		s.log.Info("connector reconfigured", "connector", name)
+		s.halt(m)
+		s.apply(m)
+		s.watch(m)
+		info = s.info(m)
+		return nil
+	})
+	if err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
-	s.log.Info("connector reconfigured", "connector", name)
-	s.halt(m)
-	s.apply(m)
-	s.watch(m)
-	return s.info(m), false, nil
+	return info, false, nil
 }
 
 // Delete stops and removes a connector. Its checkpoint stays on the offsets
 // topic, as Kafka Connect keeps a deleted connector's offsets.
 func (s *Supervisor) Delete(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, err := s.get(name, "Connector %s not found")
-	if err != nil {
-		return err
-	}
-	s.unwatch(m)
-	s.halt(m)
-	delete(s.conns, name)
-	if err := s.save(); err != nil {
-		return err
-	}
-	s.opts.Metrics.Forget(name)
-	s.log.Info("connector deleted", "connector", name)
-	return nil
+	return s.do(name, "Connector %s not found", func(m *managed) error {
+		s.unwatch(m)
+		s.halt(m)
+		s.mu.Lock()
+		delete(s.conns, name)
+		s.mu.Unlock()
+		// The actor ends after this command; commands after it find the
+		// connector gone.
+		m.gone = errDeleted
+		if err := s.save(); err != nil {
+			return err
+		}
+		s.opts.Metrics.Forget(name)
+		s.log.Info("connector deleted", "connector", name)
+		return nil
+	})
 }
 
 // Status returns a connector's status.
 func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "No status found for connector %s")
 	if err != nil {
 		return rest.ConnectorStatus{}, err
 	}
+	m.mu.Lock()
 	state, tr := m.state, m.trace
 	version := s.pluginVersion(m)
-	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version}
 	warnings := m.statusWarnings()
+	m.mu.Unlock()
+	cstate := rest.State{State: state, WorkerID: s.opts.WorkerID, Version: version}
 	if state == StateStopped {
 		return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{}, Type: "source", Warnings: warnings}, nil
 	}
@@ -665,24 +728,24 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 }
 
 func (s *Supervisor) setTarget(name, target string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, err := s.get(name, "Unknown connector %s")
-	if err != nil {
-		return err
-	}
-	if m.target == target {
+	return s.do(name, "Unknown connector %s", func(m *managed) error {
+		if m.target == target {
+			return nil
+		}
+		old := m.target
+		m.mu.Lock()
+		m.target = target
+		m.mu.Unlock()
+		if err := s.save(); err != nil {
+			m.mu.Lock()
+			m.target = old
+			m.mu.Unlock()
+			return err
+		}
+		s.log.Info("connector target state changed", "connector", name, "target", target)
+		s.apply(m)
 		return nil
-	}
-	old := m.target
-	m.target = target
-	if err := s.save(); err != nil {
-		m.target = old
-		return err
-	}
-	s.log.Info("connector target state changed", "connector", name, "target", target)
-	s.apply(m)
-	return nil
+	})
 }
 
 // Pause pauses a connector: its run stops and its position stays where it
@@ -703,32 +766,27 @@ func (s *Supervisor) Stop(_ context.Context, name string) error {
 
 // Restart restarts a connector's run (from its checkpoint).
 func (s *Supervisor) Restart(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, err := s.get(name, "Unknown connector: %s")
-	if err != nil {
-		return err
-	}
-	s.halt(m)
-	s.apply(m)
-	return nil
+	return s.do(name, "Unknown connector: %s", func(m *managed) error {
+		s.halt(m)
+		s.apply(m)
+		return nil
+	})
 }
 
 // UnusedKeys returns the keys of a connector's config that sluice accepts
 // without using them, each with the reason.
 func (s *Supervisor) UnusedKeys(name string) ([]rest.UnusedKey, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return nil, err
 	}
-	p := findPlugin(s.opts.Plugins, m.config["connector.class"])
+	cfg, _ := m.configAndTarget()
+	p := findPlugin(s.opts.Plugins, cfg["connector.class"])
 	if p == nil {
 		return []rest.UnusedKey{}, nil
 	}
 	out := []rest.UnusedKey{}
-	for _, kr := range unusedKeys(p, m.config) {
+	for _, kr := range unusedKeys(p, cfg) {
 		out = append(out, rest.UnusedKey{Key: kr[0], Reason: kr[1]})
 	}
 	return out, nil
@@ -795,16 +853,11 @@ var connectionKeys = []string{"database.hostname", "database.port", "database.us
 // Offsets returns a connector's committed checkpoint in Kafka Connect's
 // offsets shape: the partition is {"server": topic.prefix}, as Debezium's.
 func (s *Supervisor) Offsets(ctx context.Context, name string) (rest.ConnectorOffsets, error) {
-	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
-	var cfg map[string]string
-	if err == nil {
-		cfg = maps.Clone(m.config)
-	}
-	s.mu.Unlock()
 	if err != nil {
 		return rest.ConnectorOffsets{}, err
 	}
+	cfg, _ := m.configAndTarget()
 	raw, err := s.opts.Offsets.Load(ctx, name)
 	if err != nil {
 		return rest.ConnectorOffsets{}, err
@@ -824,13 +877,12 @@ func (s *Supervisor) Offsets(ctx context.Context, name string) (rest.ConnectorOf
 
 // ResetOffsets deletes a STOPPED connector's checkpoint.
 func (s *Supervisor) ResetOffsets(ctx context.Context, name string) error {
-	s.mu.Lock()
 	m, err := s.get(name, "Connector %s not found")
-	if err == nil && m.target != StateStopped {
-		err = rest.Errorf(400, "Connectors must be in the STOPPED state before their offsets can be modified. "+
-			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	if err == nil {
+		if _, target := m.configAndTarget(); target != StateStopped {
+			err = errNotStopped(name)
+		}
 	}
-	s.mu.Unlock()
 	if err != nil {
 		return err
 	}

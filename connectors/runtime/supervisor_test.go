@@ -47,12 +47,12 @@ func newTestSupervisor(t *testing.T, dir string, src Source, sink *memSink) *Sup
 	return s
 }
 
+// statusCode is the HTTP status the REST API answers err with.
 func statusCode(err error) int {
-	var sc interface{ StatusCode() int }
-	if errors.As(err, &sc) {
-		return sc.StatusCode()
+	if err == nil {
+		return 0
 	}
-	return 500
+	return rest.StatusOf(err)
 }
 
 func waitState(t *testing.T, s *Supervisor, name, want string) rest.ConnectorStatus {
@@ -131,9 +131,8 @@ func TestSupervisorCreateValidatesAndPersists(t *testing.T) {
 		t.Fatalf("names after restart = %v", names)
 	}
 	waitState(t, s2, "c1", StatePaused)
-	s2.mu.Lock()
-	pw := s2.conns["c1"].config["database.password"]
-	s2.mu.Unlock()
+	stored, _ := s2.Config("c1")
+	pw := stored["database.password"]
 	if pw != "s3cret" {
 		t.Fatalf("password after PUT of the stored config and restart = %q", pw)
 	}

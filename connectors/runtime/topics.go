@@ -63,8 +63,8 @@ func (tt *topicTracker) committed() {
 }
 
 // addTopic adds a topic to the connector's active topics and reports
-// whether it is new. Called with the supervisor's mu held (or before the
-// connector is shared).
+// whether it is new. Called with m.mu held (or before the connector is
+// shared).
 func (m *managed) addTopic(topic string) bool {
 	if _, ok := m.topics[topic]; ok {
 		return false
@@ -77,7 +77,7 @@ func (m *managed) addTopic(topic string) bool {
 }
 
 // topicList returns the connector's active topics, sorted; nil if none.
-// Called with the supervisor's mu held.
+// Called with m.mu held.
 func (m *managed) topicList() []string {
 	if len(m.topics) == 0 {
 		return nil
@@ -99,17 +99,20 @@ func (c connectorTopics) Generation() uint64 { return c.m.topicsGen.Load() }
 func (c connectorTopics) Record(topics []string) {
 	s, m := c.s, c.m
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conns[m.name] != m {
+	current := s.conns[m.name] == m
+	s.mu.Unlock()
+	if !current {
 		return // deleted or replaced meanwhile
 	}
 	added := false
+	m.mu.Lock()
 	for _, t := range topics {
 		if m.addTopic(t) {
 			added = true
 			s.log.Info("connector writes to a new topic", "connector", m.name, "topic", t)
 		}
 	}
+	m.mu.Unlock()
 	if added {
 		if err := s.save(); err != nil {
 			s.log.Warn("save the connector's active topics", "connector", m.name, "err", err)
@@ -120,12 +123,12 @@ func (c connectorTopics) Record(topics []string) {
 // Topics returns the topics a connector has written to since it was
 // created or its topics were last reset. An unknown connector has none.
 func (s *Supervisor) Topics(name string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.conns[name]
-	if !ok {
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
 		return []string{}, nil
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if t := m.topicList(); t != nil {
 		return t, nil
 	}
@@ -136,14 +139,14 @@ func (s *Supervisor) Topics(name string) ([]string, error) {
 // topics it writes to from its next batch on. An unknown connector is not an
 // error, as in Kafka Connect.
 func (s *Supervisor) ResetTopics(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.conns[name]
-	if !ok {
+	m, err := s.get(name, "Connector %s not found")
+	if err != nil {
 		return nil
 	}
+	m.mu.Lock()
 	m.topics = nil
 	m.topicsGen.Add(1)
+	m.mu.Unlock()
 	if err := s.save(); err != nil {
 		return err
 	}
