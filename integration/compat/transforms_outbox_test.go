@@ -201,7 +201,8 @@ type timedPair struct {
 func compareTimestamps(t *testing.T, ps []timedPair, re string) {
 	t.Helper()
 	for _, p := range ps {
-		d, s := readTimestamps(t, p.dbz, re), readTimestamps(t, p.slc, re)
+		d := readTimestamps(t, p.dbz, re, 0)
+		s := readTimestamps(t, p.slc, re, len(d))
 		if len(d) != len(s) {
 			t.Errorf("%s: %d Debezium and %d sluice routed records with timestamps", p.dbz, len(d), len(s))
 			continue
@@ -219,8 +220,11 @@ func compareTimestamps(t *testing.T, ps []timedPair, re string) {
 }
 
 // readTimestamps reads the timestamps of prefix's topics matching re, by
-// topic name order and then offset.
-func readTimestamps(t *testing.T, prefix, re string) []time.Time {
+// topic name order and then offset. It reads until it has want records, or
+// (want 0) until nothing new came for 3 s, within 30 s: a regex consumer
+// finds twenty topics and fetches them in more than one round, and a fixed
+// 5 s window once left four records unread on a busy machine.
+func readTimestamps(t *testing.T, prefix, re string, want int) []time.Time {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeRegex(),
 		kgo.ConsumeTopics("^"+regexp.QuoteMeta(prefix)+re),
@@ -231,15 +235,22 @@ func readTimestamps(t *testing.T, prefix, re string) []time.Time {
 	defer cl.Close()
 	byTopic := map[string][]time.Time{}
 	var topics []string
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	n, last := 0, time.Now()
 	for ctx.Err() == nil {
-		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+		if want > 0 && n >= want || want == 0 && n > 0 && time.Since(last) > 3*time.Second {
+			break
+		}
+		poll, stop := context.WithTimeout(ctx, time.Second)
+		cl.PollFetches(poll).EachRecord(func(r *kgo.Record) {
 			if _, ok := byTopic[r.Topic]; !ok {
 				topics = append(topics, r.Topic)
 			}
 			byTopic[r.Topic] = append(byTopic[r.Topic], r.Timestamp)
+			n, last = n+1, time.Now()
 		})
+		stop()
 	}
 	sort.Strings(topics)
 	var out []time.Time
