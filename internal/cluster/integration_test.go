@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,7 +99,7 @@ type node struct {
 
 func startNode(t *testing.T, group, worker string, connectors []string, tr *tracker, knobs Knobs) *node {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(itBrokers()))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(itBrokers()), kgo.ClientID("sluice-cluster-it"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,6 +307,77 @@ func TestGroupMembership(t *testing.T) {
 	for w, n := range counts(own4) {
 		if n != 6 {
 			t.Fatalf("%s runs %d connectors, want 6 of 12: %v", w, n, own4)
+		}
+	}
+
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.violations) > 0 {
+		t.Fatalf("connectors started before their owner stopped them:\n%v", tr.violations)
+	}
+}
+
+// TestPartitionedMemberStopsBeforeOthersStart cuts one worker off from the
+// coordinator (every group request fails without being sent): it must stop
+// its connectors before the coordinator removes it, so nobody starts them
+// while it still runs them; once the partition heals, it rejoins (its old
+// member id is unknown by then) and gets its share back.
+func TestPartitionedMemberStopsBeforeOthersStart(t *testing.T) {
+	group := fmt.Sprintf("sluice-cluster-it-part-%d", time.Now().UnixNano())
+	connectors := names(12)
+	tr := newTracker()
+	var cut atomic.Bool
+	nodes := []*node{
+		startNode(t, group, "http://worker-0:8083", connectors, tr, Knobs{}),
+		startNode(t, group, "http://worker-1:8083", connectors, tr, Knobs{}),
+		startNode(t, group, "http://worker-2:8083", connectors, tr, Knobs{Partitioned: cut.Load}),
+	}
+	gen1, own1 := stable(t, nodes, connectors, tr, 0, 30*time.Second)
+	zombie := nodes[2]
+	oldID := zombie.m.Assignment().MemberID
+	var its []string
+	for c, o := range own1 {
+		if o == zombie.worker {
+			its = append(its, c)
+		}
+	}
+	if len(its) != 4 {
+		t.Fatalf("worker 2 runs %v before the partition, want 4 connectors", its)
+	}
+
+	start := time.Now()
+	cut.Store(true)
+	var dropped time.Duration
+	for deadline := time.Now().Add(itSession + 5*time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if a := zombie.m.Assignment(); a.Lost && len(a.Connectors) == 0 {
+			dropped = time.Since(start)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the partitioned worker still runs %v after %v", zombie.m.Assignment().Connectors, time.Since(start))
+		}
+	}
+	gen2, own2 := stable(t, nodes[:2], connectors, tr, gen1, itSession+15*time.Second)
+	took := time.Since(start)
+	t.Logf("partitioned worker dropped its %d connectors after %v; the others run them at generation %d after %v", len(its), dropped.Round(time.Millisecond), gen2, took.Round(time.Millisecond))
+	if dropped > itSession-itHeartbeat+500*time.Millisecond {
+		t.Fatalf("the partitioned worker dropped its connectors after %v, later than the session timeout less one heartbeat (%v)", dropped, itSession-itHeartbeat)
+	}
+	if mv := movedOwners(own1, own2); len(mv) != len(its) {
+		t.Fatalf("partition moved %v, want only the partitioned worker's %v", mv, its)
+	}
+
+	cut.Store(false)
+	start = time.Now()
+	gen3, own3 := stable(t, nodes, connectors, tr, gen2, 30*time.Second)
+	newID := zombie.m.Assignment().MemberID
+	t.Logf("healed: 3 workers stable at generation %d after %v: %v (member id %s -> %s)", gen3, time.Since(start).Round(time.Millisecond), counts(own3), oldID, newID)
+	if newID == oldID {
+		t.Fatalf("the partitioned worker came back with its old member id %s; the coordinator should have removed it", oldID)
+	}
+	for w, n := range counts(own3) {
+		if n != 4 {
+			t.Fatalf("%s runs %d connectors after the heal, want 4: %v", w, n, own3)
 		}
 	}
 

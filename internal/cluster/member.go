@@ -21,7 +21,9 @@ type Config struct {
 	// Client talks to the cluster; the member only issues requests through
 	// it (Request routes group requests to the group's coordinator and
 	// retries NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE). It must not be
-	// a consumer-group client. The member does not close it.
+	// a consumer-group client. The member does not close it. The
+	// coordinator builds member ids from its client id
+	// ("<client id>-<uuid>"), so give it one such as kgo.ClientID("sluice").
 	Client *kgo.Client
 	// Group is the group id (the worker file's group.id).
 	Group string
@@ -59,6 +61,16 @@ type Knobs struct {
 	// its connectors and without LeaveGroup, as a killed process would:
 	// the coordinator notices only when the session times out.
 	ExitLikeACrash bool
+	// Partitioned, when it returns true, makes every group request fail
+	// without being sent, as if the coordinator were out of reach.
+	Partitioned func() bool
+}
+
+// errPartitioned is what a request fails with while Knobs.Partitioned.
+var errPartitioned = errors.New("partitioned from the coordinator (test knob)")
+
+func (m *Member) partitioned() bool {
+	return m.cfg.Knobs.Partitioned != nil && m.cfg.Knobs.Partitioned()
 }
 
 // Assignment is one member's view of a generation.
@@ -250,6 +262,9 @@ func (m *Member) joinAndSync(ctx context.Context) error {
 	join.MemberID = m.memberID
 	join.ProtocolType = ProtocolType
 	join.Protocols = []kmsg.JoinGroupRequestProtocol{{Name: ProtocolV1, Metadata: meta}}
+	if m.partitioned() {
+		return fmt.Errorf("join group: %w: %w", errRetry, errPartitioned)
+	}
 	jresp, err := join.RequestWith(ctx, m.cfg.Client)
 	if err != nil {
 		return fmt.Errorf("join group: %w: %w", errRetry, err)
@@ -274,6 +289,9 @@ func (m *Member) joinAndSync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	if m.partitioned() {
+		return fmt.Errorf("sync group: %w: %w", errRejoin, errPartitioned)
 	}
 	sresp, err := sync.RequestWith(ctx, m.cfg.Client)
 	if err != nil {
@@ -377,24 +395,43 @@ func (m *Member) lose(why string) {
 }
 
 // heartbeat keeps the membership alive until a rebalance, a lost membership
-// or ctx ends it. Without a successful heartbeat for a whole session the
-// coordinator has removed us: the connectors are lost.
+// or ctx ends it.
+//
+// The coordinator removes a member a session timeout after the last
+// heartbeat it received, which is after the member sent it. So the member
+// drops its connectors once SessionTimeout - HeartbeatInterval has passed
+// since it sent the last heartbeat that was answered: strictly before the
+// coordinator can give them to anyone else (clocks permitting), and a
+// heartbeat interval early so the others' join cannot overtake it. If the
+// coordinator had not removed it after all, its rejoin gets them back.
 func (m *Member) heartbeat(ctx context.Context) error {
 	t := time.NewTicker(m.cfg.HeartbeatInterval)
 	defer t.Stop()
-	lastOK := time.Now()
+	grace := m.cfg.SessionTimeout - m.cfg.HeartbeatInterval
+	expire := time.NewTimer(grace) // the SyncGroup answer just reset the session
+	defer expire.Stop()
+	lastSentOK := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-m.rejoin:
 			return errRejoin
+		case <-expire.C:
+			m.lose("no heartbeat answered for the session timeout less one heartbeat interval")
+			return errRejoin
 		case <-t.C:
 		}
 		req := kmsg.NewPtrHeartbeatRequest()
 		req.Group, req.Generation, req.MemberID = m.cfg.Group, m.generation, m.memberID
-		hctx, cancel := context.WithTimeout(ctx, m.cfg.HeartbeatInterval)
-		resp, err := req.RequestWith(hctx, m.cfg.Client)
+		sent := time.Now()
+		wait := min(m.cfg.HeartbeatInterval, time.Until(lastSentOK.Add(grace)))
+		hctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
+		var resp *kmsg.HeartbeatResponse
+		err := errPartitioned
+		if !m.partitioned() {
+			resp, err = req.RequestWith(hctx, m.cfg.Client)
+		}
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("heartbeat: %w: %w", errRetry, err)
@@ -403,16 +440,14 @@ func (m *Member) heartbeat(ctx context.Context) error {
 		}
 		switch {
 		case err == nil:
-			lastOK = time.Now()
+			lastSentOK = sent
+			expire.Reset(time.Until(lastSentOK.Add(grace))) // Go 1.23+: no stale tick after Reset
 		case errors.Is(err, errRejoin):
 			return err
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, errRetry):
-			if time.Since(lastOK) >= m.cfg.SessionTimeout {
-				m.lose("no heartbeat answered for a session timeout")
-				return errRejoin
-			}
+			m.log.Debug("heartbeat failed", "err", err)
 		default:
 			return err
 		}
@@ -442,6 +477,10 @@ func (m *Member) exit() {
 	req.Group, req.MemberID = m.cfg.Group, m.memberID // v0-v2
 	reason := "sluice worker stopping"
 	req.Members = []kmsg.LeaveGroupRequestMember{{MemberID: m.memberID, Reason: &reason}} // v3+
+	if m.partitioned() {
+		m.log.Warn("leave group skipped", "err", errPartitioned)
+		return
+	}
 	resp, err := req.RequestWith(ctx, m.cfg.Client)
 	if err == nil {
 		err = kerr.ErrorForCode(resp.ErrorCode)
