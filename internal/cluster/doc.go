@@ -16,8 +16,10 @@
 //     generation (incremental cooperative rebalancing). A member's claim is
 //     what it says it owns in its JoinGroup metadata.
 //   - A member that learns it is no longer in the group (UNKNOWN_MEMBER_ID,
-//     ILLEGAL_GENERATION, or no successful heartbeat for a session timeout)
-//     drops every connector before it rejoins (they are "lost").
+//     ILLEGAL_GENERATION, or no heartbeat answered for the session timeout
+//     less one heartbeat interval) drops every connector before it rejoins
+//     (they are "lost"); the last case happens before the coordinator can
+//     remove the member, so before anyone else is given them.
 //   - OnAssign runs on the member's goroutine, one call at a time, in
 //     generation order; the member does not rejoin until it returns, so a
 //     revoked connector is stopped before anyone else can be given it.
