@@ -3,17 +3,11 @@
 package cluster
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The integration tests run against the broker of integration/env
@@ -26,191 +20,12 @@ const (
 	itRebalance = 15 * time.Second
 )
 
-func itBrokers() string {
-	if b := os.Getenv("SLUICE_KAFKA"); b != "" {
-		return b
+func itEnv() timing {
+	b := os.Getenv("SLUICE_KAFKA")
+	if b == "" {
+		b = "127.0.0.1:59092"
 	}
-	return "127.0.0.1:59092"
-}
-
-// tracker is the cluster as a user sees it: which worker runs which
-// connector, from the OnAssign calls. It records a violation whenever a
-// worker is told to start a connector another worker has not stopped.
-type tracker struct {
-	mu         sync.Mutex
-	owner      map[string]string
-	changed    map[string]time.Time
-	violations []string
-}
-
-func newTracker() *tracker {
-	return &tracker{owner: map[string]string{}, changed: map[string]time.Time{}}
-}
-
-func (tr *tracker) onAssign(worker string) func(Assignment) {
-	return func(a Assignment) {
-		tr.mu.Lock()
-		defer tr.mu.Unlock()
-		now := time.Now()
-		for _, c := range a.Revoked {
-			if tr.owner[c] == worker {
-				delete(tr.owner, c)
-				tr.changed[c] = now
-			}
-		}
-		for _, c := range a.Added {
-			if o, ok := tr.owner[c]; ok && o != worker {
-				tr.violations = append(tr.violations, fmt.Sprintf("gen %d: %s starts %s while %s runs it", a.Generation, worker, c, o))
-			}
-			tr.owner[c] = worker
-			tr.changed[c] = now
-		}
-	}
-}
-
-// crash forgets what a killed worker ran: a dead process runs nothing.
-func (tr *tracker) crash(worker string) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	for c, o := range tr.owner {
-		if o == worker {
-			delete(tr.owner, c)
-		}
-	}
-}
-
-func (tr *tracker) snapshot() map[string]string {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	out := make(map[string]string, len(tr.owner))
-	for c, o := range tr.owner {
-		out[c] = o
-	}
-	return out
-}
-
-type node struct {
-	worker string
-	m      *Member
-	cl     *kgo.Client
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func startNode(t *testing.T, group, worker string, connectors []string, tr *tracker, knobs Knobs) *node {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(itBrokers()), kgo.ClientID("sluice-cluster-it"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := NewMember(Config{
-		Client:            cl,
-		Group:             group,
-		WorkerID:          worker,
-		SessionTimeout:    itSession,
-		HeartbeatInterval: itHeartbeat,
-		RebalanceTimeout:  itRebalance,
-		Connectors:        func() []string { return connectors },
-		OnAssign:          tr.onAssign(worker),
-		Logger:            slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Knobs:             knobs,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	n := &node{worker: worker, m: m, cl: cl, cancel: cancel, done: make(chan error, 1)}
-	go func() { n.done <- m.Run(ctx) }()
-	t.Cleanup(func() { n.stop(t) })
-	return n
-}
-
-// stop cancels the member and waits for Run to return; idempotent.
-func (n *node) stop(t *testing.T) {
-	n.cancel()
-	if n.done == nil {
-		return
-	}
-	select {
-	case err := <-n.done:
-		if err != nil {
-			t.Errorf("%s: Run: %v", n.worker, err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Errorf("%s: Run did not return within 15 s of cancel", n.worker)
-	}
-	n.done = nil
-	n.cl.Close()
-}
-
-// stable waits until every node is in one generation above minGen with one
-// leader, and the tracker shows every connector run by exactly the node
-// whose assignment names it. It returns that generation and the owners.
-func stable(t *testing.T, nodes []*node, connectors []string, tr *tracker, minGen int32, within time.Duration) (int32, map[string]string) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	var why string
-	for time.Now().Before(deadline) {
-		why = ""
-		as := make([]Assignment, len(nodes))
-		for i, n := range nodes {
-			as[i] = n.m.Assignment()
-		}
-		gen, leader := as[0].Generation, as[0].LeaderID
-		leaders := 0
-		want := map[string]string{}
-		for i, a := range as {
-			if a.Generation != gen || a.LeaderID != leader {
-				why = fmt.Sprintf("generations/leaders differ: %s gen %d leader %q, %s gen %d leader %q", nodes[0].worker, gen, leader, nodes[i].worker, a.Generation, a.LeaderID)
-			}
-			if a.IsLeader {
-				leaders++
-			}
-			for _, c := range a.Connectors {
-				if o, ok := want[c]; ok {
-					why = fmt.Sprintf("%s assigned to %s and %s", c, o, nodes[i].worker)
-				}
-				want[c] = nodes[i].worker
-			}
-		}
-		got := tr.snapshot()
-		switch {
-		case why != "":
-		case gen <= minGen:
-			why = fmt.Sprintf("generation %d, want above %d", gen, minGen)
-		case leaders != 1:
-			why = fmt.Sprintf("%d members think they lead", leaders)
-		case len(want) != len(connectors):
-			why = fmt.Sprintf("%d of %d connectors assigned", len(want), len(connectors))
-		case fmt.Sprint(want) != fmt.Sprint(got):
-			why = fmt.Sprintf("assignments %v but running %v", want, got)
-		}
-		if why == "" {
-			return gen, got
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no stable assignment within %v: %s", within, why)
-	return 0, nil
-}
-
-func counts(owners map[string]string) map[string]int {
-	out := map[string]int{}
-	for _, o := range owners {
-		out[o]++
-	}
-	return out
-}
-
-func movedOwners(before, after map[string]string) []string {
-	var out []string
-	for c, o := range after {
-		if before[c] != o {
-			out = append(out, c)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return timing{brokers: b, session: itSession, heartbeat: itHeartbeat, rebalance: itRebalance}
 }
 
 // TestGroupMembership drives one group on the real broker through a start,
@@ -226,9 +41,9 @@ func TestGroupMembership(t *testing.T) {
 	// 1. Three workers agree on one leader, one generation, 4 each.
 	start := time.Now()
 	nodes := []*node{
-		startNode(t, group, url(0), connectors, tr, Knobs{}),
-		startNode(t, group, url(1), connectors, tr, Knobs{}),
-		startNode(t, group, url(2), connectors, tr, Knobs{}),
+		startNode(t, itEnv(), group, url(0), connectors, tr, Knobs{}),
+		startNode(t, itEnv(), group, url(1), connectors, tr, Knobs{}),
+		startNode(t, itEnv(), group, url(2), connectors, tr, Knobs{}),
 	}
 	gen1, own1 := stable(t, nodes, connectors, tr, 0, 30*time.Second)
 	t.Logf("3 workers stable at generation %d after %v: %v", gen1, time.Since(start).Round(time.Millisecond), counts(own1))
@@ -240,7 +55,7 @@ func TestGroupMembership(t *testing.T) {
 
 	// 2. A fourth joins: exactly 3 connectors move (12/3 -> 12/4), to it.
 	start = time.Now()
-	crashy := startNode(t, group, url(3), connectors, tr, Knobs{ExitLikeACrash: true})
+	crashy := startNode(t, itEnv(), group, url(3), connectors, tr, Knobs{ExitLikeACrash: true})
 	nodes = append(nodes, crashy)
 	gen2, own2 := stable(t, nodes, connectors, tr, gen1, 30*time.Second)
 	mv := movedOwners(own1, own2)
@@ -328,9 +143,9 @@ func TestPartitionedMemberStopsBeforeOthersStart(t *testing.T) {
 	tr := newTracker()
 	var cut atomic.Bool
 	nodes := []*node{
-		startNode(t, group, "http://worker-0:8083", connectors, tr, Knobs{}),
-		startNode(t, group, "http://worker-1:8083", connectors, tr, Knobs{}),
-		startNode(t, group, "http://worker-2:8083", connectors, tr, Knobs{Partitioned: cut.Load}),
+		startNode(t, itEnv(), group, "http://worker-0:8083", connectors, tr, Knobs{}),
+		startNode(t, itEnv(), group, "http://worker-1:8083", connectors, tr, Knobs{}),
+		startNode(t, itEnv(), group, "http://worker-2:8083", connectors, tr, Knobs{Partitioned: cut.Load}),
 	}
 	gen1, own1 := stable(t, nodes, connectors, tr, 0, 30*time.Second)
 	zombie := nodes[2]

@@ -307,12 +307,20 @@ func (m *Member) joinAndSync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The leader is the member whose assignment the coordinator handed
+	// out. On a real broker that is the JoinGroup's LeaderID; kfake has
+	// been seen to name two members leader of one generation after the
+	// leader left, and only one assignment wins.
+	leader := jresp.LeaderID
+	if a.Leader != "" {
+		leader = a.Leader
+	}
 	revoked := m.apply(Assignment{
 		Generation: jresp.Generation,
 		MemberID:   jresp.MemberID,
-		LeaderID:   jresp.LeaderID,
+		LeaderID:   leader,
 		LeaderURL:  a.LeaderURL,
-		IsLeader:   isLeader,
+		IsLeader:   leader == jresp.MemberID,
 		Connectors: a.Connectors,
 	})
 	if revoked {
