@@ -3,11 +3,16 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The integration tests run against the broker of integration/env
@@ -200,5 +205,80 @@ func TestPartitionedMemberStopsBeforeOthersStart(t *testing.T) {
 	defer tr.mu.Unlock()
 	if len(tr.violations) > 0 {
 		t.Fatalf("connectors started before their owner stopped them:\n%v", tr.violations)
+	}
+}
+
+// TestSlowOnAssignKeepsMembership: a member whose OnAssign takes longer
+// than the session timeout (a slow connector stop) keeps heartbeating and
+// stays in the group with the same member id, and is never told its
+// connectors are lost; the other member, waiting in JoinGroup meanwhile,
+// is not removed either. (On kfake the waiting member is removed after a
+// session timeout, which a real coordinator does not do to a member with a
+// JoinGroup pending, so this runs against the real broker only.)
+func TestSlowOnAssignKeepsMembership(t *testing.T) {
+	env := itEnv()
+	group := fmt.Sprintf("sluice-cluster-it-slow-%d", time.Now().UnixNano())
+	connectors := names(4)
+	tr := newTracker()
+	fast := startNode(t, env, group, "http://a:8083", connectors, tr, Knobs{})
+	gen0, _ := stable(t, []*node{fast}, connectors, tr, 0, 10*time.Second)
+	fastID := fast.m.Assignment().MemberID
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var mu sync.Mutex
+	var calls []Assignment
+	track := tr.onAssign("http://b:8083")
+	m, err := NewMember(Config{
+		Client: cl, Group: group, WorkerID: "http://b:8083", Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel})),
+		SessionTimeout: env.session, HeartbeatInterval: env.heartbeat, RebalanceTimeout: env.rebalance,
+		Connectors: func() []string { return connectors },
+		OnAssign: func(a Assignment) {
+			mu.Lock()
+			first := len(calls) == 0
+			calls = append(calls, a)
+			mu.Unlock()
+			if first {
+				time.Sleep(env.session + env.session/2)
+			}
+			track(a)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	slow := &node{worker: "http://b:8083", m: m}
+	start := time.Now()
+	_, own := stable(t, []*node{fast, slow}, connectors, tr, gen0, 45*time.Second)
+	t.Logf("stable with the slow member after %v (its first OnAssign took %v; session %v)", time.Since(start).Round(time.Millisecond), env.session+env.session/2, env.session)
+	if id := fast.m.Assignment().MemberID; id != fastID {
+		t.Fatalf("the other member's id changed from %s to %s: it was removed while waiting to rejoin", fastID, id)
+	}
+	if n := counts(own)["http://b:8083"]; n != 2 {
+		t.Fatalf("the slow member runs %d of 4, want 2: %v", n, own)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	ids := map[string]bool{}
+	for _, a := range calls {
+		if a.Lost {
+			t.Fatalf("the slow member was told its connectors were lost: %+v", a)
+		}
+		ids[a.MemberID] = true
+	}
+	if len(ids) != 1 {
+		t.Fatalf("the slow member had member ids %v; it was removed from the group while OnAssign ran", ids)
 	}
 }

@@ -147,6 +147,9 @@ type Member struct {
 	generation int32
 	owned      []string
 	ownedGen   int32
+	// lastSentOK: when the last request that reset the coordinator's
+	// session timer (SyncGroup, Heartbeat) was sent.
+	lastSentOK time.Time
 }
 
 // NewMember checks cfg and returns a member that has not joined yet.
@@ -293,6 +296,7 @@ func (m *Member) joinAndSync(ctx context.Context) error {
 	if m.partitioned() {
 		return fmt.Errorf("sync group: %w: %w", errRejoin, errPartitioned)
 	}
+	syncSent := time.Now()
 	sresp, err := sync.RequestWith(ctx, m.cfg.Client)
 	if err != nil {
 		return fmt.Errorf("sync group: %w: %w", errRetry, err)
@@ -315,7 +319,8 @@ func (m *Member) joinAndSync(ctx context.Context) error {
 	if a.Leader != "" {
 		leader = a.Leader
 	}
-	revoked := m.apply(Assignment{
+	m.lastSentOK = syncSent
+	revoked, hbCode := m.apply(ctx, Assignment{
 		Generation: jresp.Generation,
 		MemberID:   jresp.MemberID,
 		LeaderID:   leader,
@@ -323,6 +328,9 @@ func (m *Member) joinAndSync(ctx context.Context) error {
 		IsLeader:   leader == jresp.MemberID,
 		Connectors: a.Connectors,
 	})
+	if err := m.classify("heartbeat", hbCode, m.memberID); err != nil && !errors.Is(err, errRetry) {
+		return err // the group moved on while OnAssign ran
+	}
 	if revoked {
 		// Cooperative: what we gave up goes to another member in the
 		// next generation, which our rejoin starts.
@@ -359,8 +367,10 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGro
 }
 
 // apply records a new generation's connectors, tells OnAssign, and says
-// whether any connector was revoked.
-func (m *Member) apply(a Assignment) bool {
+// whether any connector was revoked. It keeps heartbeating while OnAssign
+// runs, so a slow stop does not cost the membership; it returns the first
+// error code a heartbeat got (0 if none), for the caller to act on.
+func (m *Member) apply(ctx context.Context, a Assignment) (bool, int16) {
 	now := slices.Clone(a.Connectors)
 	slices.Sort(now)
 	a.Connectors = now
@@ -376,11 +386,65 @@ func (m *Member) apply(a Assignment) bool {
 	}
 	m.owned, m.ownedGen = now, a.Generation
 	m.log.Info("assignment", "generation", a.Generation, "leader", a.LeaderURL, "connectors", now, "added", a.Added, "revoked", a.Revoked)
+
+	stop, done := make(chan struct{}), make(chan struct{})
+	var code int16
+	lastSentOK := m.lastSentOK
+	go func() {
+		defer close(done)
+		code, lastSentOK = m.heartbeatWhile(ctx, stop, m.generation, m.memberID, lastSentOK)
+	}()
 	m.cfg.OnAssign(a)
+	close(stop)
+	<-done
+	m.lastSentOK = lastSentOK
+
 	m.mu.Lock()
 	m.cur = a
 	m.mu.Unlock()
-	return len(a.Revoked) > 0
+	return len(a.Revoked) > 0, code
+}
+
+// heartbeatWhile heartbeats until stop is closed or a heartbeat is answered
+// with an error code other than REBALANCE_IN_PROGRESS; it returns that code
+// (or REBALANCE_IN_PROGRESS if one was seen, else 0) and when the last
+// answered heartbeat was sent. Network errors are left to the heartbeat loop's
+// session clock.
+func (m *Member) heartbeatWhile(ctx context.Context, stop <-chan struct{}, gen int32, memberID string, lastSentOK time.Time) (int16, time.Time) {
+	t := time.NewTicker(m.cfg.HeartbeatInterval)
+	defer t.Stop()
+	var code int16
+	for {
+		select {
+		case <-ctx.Done():
+			return code, lastSentOK
+		case <-stop:
+			return code, lastSentOK
+		case <-t.C:
+		}
+		if m.partitioned() {
+			continue
+		}
+		req := kmsg.NewPtrHeartbeatRequest()
+		req.Group, req.Generation, req.MemberID = m.cfg.Group, gen, memberID
+		sent := time.Now()
+		hctx, cancel := context.WithTimeout(ctx, m.cfg.HeartbeatInterval)
+		resp, err := req.RequestWith(hctx, m.cfg.Client)
+		cancel()
+		switch {
+		case err != nil:
+		case resp.ErrorCode == kerr.RebalanceInProgress.Code:
+			// The coordinator still counts this heartbeat (it resets
+			// the session while the group prepares a rebalance); keep
+			// going, and rejoin once OnAssign returns.
+			lastSentOK = sent
+			code = resp.ErrorCode
+		case resp.ErrorCode != 0:
+			return resp.ErrorCode, lastSentOK
+		default:
+			lastSentOK = sent
+		}
+	}
 }
 
 // lose drops every connector: the member is no longer in the generation
@@ -416,9 +480,9 @@ func (m *Member) heartbeat(ctx context.Context) error {
 	t := time.NewTicker(m.cfg.HeartbeatInterval)
 	defer t.Stop()
 	grace := m.cfg.SessionTimeout - m.cfg.HeartbeatInterval
-	expire := time.NewTimer(grace) // the SyncGroup answer just reset the session
+	lastSentOK := m.lastSentOK
+	expire := time.NewTimer(time.Until(lastSentOK.Add(grace)))
 	defer expire.Stop()
-	lastSentOK := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
