@@ -212,9 +212,9 @@ func TestPartitionedMemberStopsBeforeOthersStart(t *testing.T) {
 // than the session timeout (a slow connector stop) keeps heartbeating and
 // stays in the group with the same member id, and is never told its
 // connectors are lost; the other member, waiting in JoinGroup meanwhile,
-// is not removed either. (On kfake the waiting member is removed after a
-// session timeout, which a real coordinator does not do to a member with a
-// JoinGroup pending, so this runs against the real broker only.)
+// is not removed either. (On kfake the waiting member lost its membership,
+// which the real coordinator does not do to a member with a JoinGroup
+// pending, so this runs against the real broker only.)
 func TestSlowOnAssignKeepsMembership(t *testing.T) {
 	env := itEnv()
 	group := fmt.Sprintf("sluice-cluster-it-slow-%d", time.Now().UnixNano())
