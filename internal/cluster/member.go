@@ -212,10 +212,21 @@ func (m *Member) Run(ctx context.Context) error {
 		case err == nil, errors.Is(err, errRejoin):
 		case errors.Is(err, errRetry):
 			m.log.Debug("group request failed; retrying", "err", err, "backoff", backoff)
+			wait := backoff
+			if len(m.owned) > 0 {
+				// Out of touch as long as the heartbeat loop allows:
+				// the coordinator may have removed us.
+				left := time.Until(m.lastSentOK.Add(m.cfg.SessionTimeout - m.cfg.HeartbeatInterval))
+				if left <= 0 {
+					m.lose("no group request answered for the session timeout less one heartbeat interval")
+				} else {
+					wait = min(wait, left)
+				}
+			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(backoff):
+			case <-time.After(wait):
 			}
 			backoff = min(2*backoff, 5*time.Second)
 		default:
@@ -512,7 +523,7 @@ func (m *Member) heartbeat(ctx context.Context) error {
 		}
 		switch {
 		case err == nil:
-			lastSentOK = sent
+			lastSentOK, m.lastSentOK = sent, sent
 			expire.Reset(time.Until(lastSentOK.Add(grace))) // Go 1.23+: no stale tick after Reset
 		case errors.Is(err, errRejoin):
 			return err

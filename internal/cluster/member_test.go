@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,5 +117,34 @@ func TestConfigValidateSaysEverythingAtOnce(t *testing.T) {
 	}
 	if got := fmt.Sprint(m.cfg.SessionTimeout, m.cfg.HeartbeatInterval, m.cfg.RebalanceTimeout); got != "10s 3s 1m0s" {
 		t.Fatalf("defaults = %s, want Kafka Connect's 10s 3s 1m0s", got)
+	}
+}
+
+// TestCutOffWhileRejoiningDropsConnectors: a member that cannot reach the
+// coordinator while it rejoins (not while it heartbeats) drops its
+// connectors on the same clock as the heartbeat loop.
+func TestCutOffWhileRejoiningDropsConnectors(t *testing.T) {
+	env := fakeEnv(t)
+	connectors := names(2)
+	tr := newTracker()
+	var cut atomic.Bool
+	n := startNode(t, env, "cut", "http://a:8083", connectors, tr, Knobs{Partitioned: cut.Load})
+	stable(t, []*node{n}, connectors, tr, 0, 10*time.Second)
+	start := time.Now()
+	cut.Store(true)
+	n.m.Rebalance() // leave the heartbeat loop for JoinGroup, which now fails
+	for deadline := start.Add(env.session + 2*time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if a := n.m.Assignment(); a.Lost && len(a.Connectors) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still runs %v %v after being cut off while rejoining", n.m.Assignment().Connectors, time.Since(start))
+		}
+	}
+	if took := time.Since(start); took > env.session {
+		t.Fatalf("dropped after %v, want within the session timeout %v", took, env.session)
+	}
+	if got := tr.snapshot(); len(got) != 0 {
+		t.Fatalf("still running %v", got)
 	}
 }
