@@ -39,8 +39,12 @@ func (m *managed) send(stop <-chan struct{}, f func() error) error {
 // no run or guard of m behind.
 func (s *Supervisor) serve(m *managed, started chan<- struct{}) {
 	defer close(m.exited)
-	s.apply(m)
-	s.watch(m)
+	if s.clustered() {
+		s.reconcile(m)
+	} else {
+		s.apply(m)
+		s.watch(m)
+	}
 	close(started)
 	for {
 		select {

@@ -67,6 +67,10 @@ type SupervisorOptions struct {
 	// ${env:…}) when a task starts and when a config is validated; configs
 	// are kept and shown with their placeholders. Nil resolves nothing.
 	Providers *configprovider.Resolver
+	// Cluster puts the supervisor in distributed mode
+	// (distributed.go): connectors come from the config topic, not the
+	// data directory. Nil: standalone.
+	Cluster *ClusterOptions
 	// Secrets are the daemon's own secret values (what the worker file's
 	// placeholders resolved to, its passwords, the REST credentials), kept
 	// out of every trace, validate answer and connector log line as a
@@ -95,6 +99,8 @@ type Supervisor struct {
 	quit chan struct{}
 	// saveMu orders the writes of connectors.json.
 	saveMu sync.Mutex
+	// cl is the state of distributed mode.
+	cl clusterState
 }
 
 // managed is one registered connector. Its actor (actor.go) applies its
@@ -150,7 +156,8 @@ func NewSupervisor(o SupervisorOptions) *Supervisor {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}, quit: make(chan struct{})}
+	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}, quit: make(chan struct{}),
+		cl: clusterState{owned: map[string]bool{}, pendingTarget: map[string]string{}, published: map[string]WorkerStatus{}, nudge: make(chan struct{}, 1)}}
 }
 
 func newManaged(name string, cfg map[string]string, target string, metrics *Metrics) *managed {
@@ -188,6 +195,11 @@ func (s *Supervisor) storePath() string { return filepath.Join(s.opts.DataDir, "
 
 // Start loads the connectors kept in the data directory and starts them.
 func (s *Supervisor) Start(ctx context.Context) error {
+	if s.clustered() {
+		// The config topic's reader registers the connectors.
+		go s.publishStatus()
+		return nil
+	}
 	if err := os.MkdirAll(s.opts.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
@@ -229,6 +241,9 @@ func (s *Supervisor) Start(ctx context.Context) error {
 // write has every change made before it. Called without mu or any
 // connector's mu held.
 func (s *Supervisor) save() error {
+	if s.clustered() {
+		return nil // the config topic keeps them
+	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
@@ -319,6 +334,7 @@ func (s *Supervisor) setState(m *managed, state, trace string) {
 	m.mu.Lock()
 	m.state, m.trace = state, trace
 	m.mu.Unlock()
+	s.nudgeStatus()
 }
 
 // run runs a connector until ctx is done or it fails for good. A retryable
@@ -547,7 +563,7 @@ func (s *Supervisor) info(m *managed) rest.ConnectorInfo {
 }
 
 // Create registers and starts a connector.
-func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]string, initialState string) (rest.ConnectorInfo, error) {
+func (s *Supervisor) Create(ctx context.Context, name string, cfg map[string]string, initialState string) (rest.ConnectorInfo, error) {
 	if strings.TrimSpace(name) == "" {
 		return rest.ConnectorInfo{}, errEmptyName
 	}
@@ -565,6 +581,9 @@ func (s *Supervisor) Create(_ context.Context, name string, cfg map[string]strin
 	cfg["name"] = name
 	if err := s.check(name, cfg); err != nil {
 		return rest.ConnectorInfo{}, err
+	}
+	if s.clustered() {
+		return s.clusterCreate(ctx, name, cfg, target)
 	}
 	m := newManaged(name, cfg, target, s.opts.Metrics)
 	s.mu.Lock()
@@ -650,6 +669,17 @@ func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]
 	if err := s.check(name, cfg); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
+	if s.clustered() {
+		if old, _ := s.Config(name); maps.Equal(old, cfg) {
+			info, err := s.Info(name)
+			return info, false, err
+		}
+		if err := s.opts.Cluster.Config.PutConnector(ctx, name, cfg); err != nil {
+			return rest.ConnectorInfo{}, false, err
+		}
+		info, err := s.Info(name)
+		return info, false, err
+	}
 	var info rest.ConnectorInfo
 	err := s.do(name, "Connector %s not found", func(m *managed) error {
 		if maps.Equal(m.config, cfg) {
@@ -684,7 +714,17 @@ func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]
 
 // Delete stops and removes a connector. Its checkpoint stays on the offsets
 // topic, as Kafka Connect keeps a deleted connector's offsets.
-func (s *Supervisor) Delete(_ context.Context, name string) error {
+func (s *Supervisor) Delete(ctx context.Context, name string) error {
+	if s.clustered() {
+		if _, err := s.get(name, "Connector %s not found"); err != nil {
+			return err
+		}
+		if err := s.opts.Cluster.Config.Delete(ctx, name); err != nil {
+			return err
+		}
+		s.rebalance()
+		return nil
+	}
 	return s.do(name, "Connector %s not found", func(m *managed) error {
 		s.unwatch(m)
 		s.halt(m)
@@ -709,6 +749,9 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 	if err != nil {
 		return rest.ConnectorStatus{}, err
 	}
+	if !s.owns(name) {
+		return s.clusterStatus(m), nil
+	}
 	m.mu.Lock()
 	state, tr := m.state, m.trace
 	version := s.pluginVersion(m)
@@ -727,7 +770,13 @@ func (s *Supervisor) Status(name string) (rest.ConnectorStatus, error) {
 	return rest.ConnectorStatus{Name: name, Connector: cstate, Tasks: []rest.TaskState{task}, Type: "source", Warnings: warnings}, nil
 }
 
-func (s *Supervisor) setTarget(name, target string) error {
+func (s *Supervisor) setTarget(ctx context.Context, name, target string) error {
+	if s.clustered() {
+		if _, err := s.get(name, "Unknown connector %s"); err != nil {
+			return err
+		}
+		return s.opts.Cluster.Config.PutTarget(ctx, name, target)
+	}
 	return s.do(name, "Unknown connector %s", func(m *managed) error {
 		if m.target == target {
 			return nil
@@ -750,22 +799,28 @@ func (s *Supervisor) setTarget(name, target string) error {
 
 // Pause pauses a connector: its run stops and its position stays where it
 // was committed.
-func (s *Supervisor) Pause(_ context.Context, name string) error {
-	return s.setTarget(name, StatePaused)
+func (s *Supervisor) Pause(ctx context.Context, name string) error {
+	return s.setTarget(ctx, name, StatePaused)
 }
 
 // Resume resumes a paused or stopped connector from its checkpoint.
-func (s *Supervisor) Resume(_ context.Context, name string) error {
-	return s.setTarget(name, StateRunning)
+func (s *Supervisor) Resume(ctx context.Context, name string) error {
+	return s.setTarget(ctx, name, StateRunning)
 }
 
 // Stop stops a connector.
-func (s *Supervisor) Stop(_ context.Context, name string) error {
-	return s.setTarget(name, StateStopped)
+func (s *Supervisor) Stop(ctx context.Context, name string) error {
+	return s.setTarget(ctx, name, StateStopped)
 }
 
 // Restart restarts a connector's run (from its checkpoint).
-func (s *Supervisor) Restart(_ context.Context, name string) error {
+func (s *Supervisor) Restart(ctx context.Context, name string) error {
+	if s.clustered() && !s.owns(name) {
+		if _, err := s.get(name, "Unknown connector: %s"); err != nil {
+			return err
+		}
+		return s.opts.Cluster.Config.Restart(ctx, name)
+	}
 	return s.do(name, "Unknown connector: %s", func(m *managed) error {
 		s.halt(m)
 		s.apply(m)
