@@ -103,6 +103,9 @@ type serveConfig struct {
 	// secrets are the worker file's and the REST credentials' secret
 	// values (daemonSecrets), kept out of logs and traces.
 	secrets []string
+	// group configures distributed mode (distributed.go); group.id empty:
+	// standalone.
+	group groupConfig
 }
 
 // kafkaClients are the options of sluice's Kafka clients from the worker file.
@@ -144,6 +147,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		shutdown = s
 		return nil
 	})
+	groupFlags(fs, &c.group)
 	openPaths := securityFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -166,6 +170,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		if err := c.applyWorker(c.worker.Props, os.Getenv("KAFKA_OPTS"), explicit); err != nil {
 			errs = append(errs, fmt.Errorf("worker config %s: %w", workerPath, err))
 		}
+	}
+	if err := c.group.finish(); err != nil {
+		errs = append(errs, err)
 	}
 	d, err := time.ParseDuration(shutdown)
 	if err != nil {
@@ -339,7 +346,12 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		return fmt.Errorf("listen on %s: %w", c.listen, err)
 	}
 	wid := c.workerID(ln.Addr())
+	var clOpts *runtime.ClusterOptions
+	if c.group.id != "" {
+		clOpts = &runtime.ClusterOptions{}
+	}
 	sup := runtime.NewSupervisor(runtime.SupervisorOptions{
+		Cluster:  clOpts,
 		DataDir:  c.dataDir,
 		WorkerID: wid,
 		Plugins:  plugins(levels, own),
@@ -383,7 +395,21 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Providers: c.providers,
 		Secrets:   c.secrets,
 	})
-	handler := rest.NewHandler(sup, rest.Options{
+	var gr *group
+	plumbing := groupPlumbing{brokers: brokers, opts: c.kafka.consumer, workerID: wid, url: restURL(wid, tlsCfg != nil), log: levels.Logger(loggerRuntime)}
+	if clOpts != nil {
+		if gr, err = openGroup(ctx, c.group, plumbing, applyChange(sup)); err != nil {
+			ln.Close()
+			return err
+		}
+		clOpts.Config, clOpts.Status = gr.config, statusLog{gr.status}
+		clOpts.Rebalance = func() {
+			if gr.member != nil {
+				gr.member.Rebalance()
+			}
+		}
+	}
+	var handler http.Handler = rest.NewHandler(sup, rest.Options{
 		Version:  Version,
 		Commit:   Commit,
 		WorkerID: wid,
@@ -400,6 +426,9 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Records:    &console.KafkaReader{Brokers: brokers, Opts: c.kafka.consumer, Admin: adm},
 		Logger:     levels.Logger(loggerREST),
 	})
+	if gr != nil {
+		handler = gr.forward(handler, levels.Logger(loggerREST))
+	}
 	srv := &http.Server{Handler: auth.Wrap(console.Mount(handler, ui)), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsCfg}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
@@ -410,10 +439,16 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		ln.Close()
 		return err
 	}
+	if gr != nil {
+		if err := gr.join(c.group, plumbing, sup); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	health.started(cluster)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("sluice serving", "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers,
+	log.Info("sluice serving", "group", c.group.id, "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers,
 		"rest_tls", tlsCfg != nil, "rest_client_auth", c.rest.ClientAuth, "rest_auth", auth.Enabled(), "config_providers", strings.Join(c.providers.Names(), ","))
 
 	select {
@@ -427,6 +462,13 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdown)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
+	if gr != nil {
+		// Stop this worker's connectors and leave the group, so the others
+		// take them over at once.
+		if err := gr.leave(sctx); err != nil {
+			log.Warn("leave the group", "group", c.group.id, "err", err)
+		}
+	}
 	if err := sup.Shutdown(sctx); err != nil {
 		return fmt.Errorf("connectors did not stop in %s: %w", c.shutdown, err)
 	}

@@ -46,6 +46,7 @@ func (c *serveConfig) applyWorkerKafka(path string, set map[string]bool, schemas
 	if t := strings.TrimSpace(w.Props["offset.storage.topic"]); t != "" && !given("offsets-topic", "SLUICE_OFFSETS_TOPIC") {
 		c.offsetsTopic = t
 	}
+	c.group.applyWorker(w.Props, given)
 	if !given("converter-schemas-enable", "SLUICE_CONVERTER_SCHEMAS_ENABLE") {
 		k, kok := w.Props["key.converter.schemas.enable"]
 		v, vok := w.Props["value.converter.schemas.enable"]

@@ -67,9 +67,6 @@ type clusterState struct {
 	mu         sync.Mutex
 	owned      map[string]bool
 	generation int32
-	// pendingTarget holds target-state records read before their
-	// connector's config.
-	pendingTarget map[string]string
 	// published is the last status written per connector.
 	published map[string]WorkerStatus
 	nudge     chan struct{}
@@ -146,8 +143,10 @@ func (s *Supervisor) reconcile(m *managed) {
 	s.apply(m)
 }
 
-// ConfigChanged applies a connector record of the config topic.
-func (s *Supervisor) ConfigChanged(name string, cfg map[string]string) {
+// ConfigChanged applies a connector record of the config topic; target is
+// the connector's target state then ("" for RUNNING), which a new
+// connector starts in (a target-state record may come before the config).
+func (s *Supervisor) ConfigChanged(name string, cfg map[string]string, target string) {
 	s.mu.Lock()
 	m, ok := s.conns[name]
 	if !ok {
@@ -155,10 +154,6 @@ func (s *Supervisor) ConfigChanged(name string, cfg map[string]string) {
 			s.mu.Unlock()
 			return
 		}
-		s.cl.mu.Lock()
-		target := s.cl.pendingTarget[name]
-		delete(s.cl.pendingTarget, name)
-		s.cl.mu.Unlock()
 		if target == "" {
 			target = StateRunning
 		}
@@ -192,9 +187,6 @@ func (s *Supervisor) TargetChanged(name, target string) {
 	s.mu.Lock()
 	m, ok := s.conns[name]
 	if !ok {
-		s.cl.mu.Lock()
-		s.cl.pendingTarget[name] = target
-		s.cl.mu.Unlock()
 		s.mu.Unlock()
 		return
 	}
@@ -214,9 +206,6 @@ func (s *Supervisor) TargetChanged(name, target string) {
 
 // ConnectorRemoved applies a connector's tombstone.
 func (s *Supervisor) ConnectorRemoved(name string) {
-	s.cl.mu.Lock()
-	delete(s.cl.pendingTarget, name)
-	s.cl.mu.Unlock()
 	s.mu.Lock()
 	m, ok := s.conns[name]
 	s.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 type memConfigLog struct {
 	mu      sync.Mutex
 	workers []*Supervisor
+	targets map[string]string
 }
 
 func (l *memConfigLog) each(f func(s *Supervisor)) error {
@@ -30,14 +31,20 @@ func (l *memConfigLog) each(f func(s *Supervisor)) error {
 }
 
 func (l *memConfigLog) PutConnector(_ context.Context, name string, cfg map[string]string) error {
-	return l.each(func(s *Supervisor) { s.ConfigChanged(name, cfg) })
+	return l.each(func(s *Supervisor) { s.ConfigChanged(name, cfg, l.targets[name]) })
 }
 
 func (l *memConfigLog) PutTarget(_ context.Context, name, state string) error {
+	l.mu.Lock()
+	l.targets[name] = state
+	l.mu.Unlock()
 	return l.each(func(s *Supervisor) { s.TargetChanged(name, state) })
 }
 
 func (l *memConfigLog) Delete(_ context.Context, name string) error {
+	l.mu.Lock()
+	delete(l.targets, name)
+	l.mu.Unlock()
 	return l.each(func(s *Supervisor) { s.ConnectorRemoved(name) })
 }
 
@@ -89,7 +96,7 @@ func (l *memStatusLog) Task(name string, _ int) (WorkerStatus, bool) {
 // config and status topic, each with its own source.
 func newClusterPair(t *testing.T) (a, b *Supervisor, ha, hb *heldSource) {
 	t.Helper()
-	cl := &memConfigLog{}
+	cl := &memConfigLog{targets: map[string]string{}}
 	st := &memStatusLog{items: map[string]WorkerStatus{}}
 	mk := func(id string, h *heldSource) *Supervisor {
 		close(h.release) // stops return at once

@@ -157,7 +157,7 @@ func NewSupervisor(o SupervisorOptions) *Supervisor {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Supervisor{opts: o, log: o.Log, conns: map[string]*managed{}, quit: make(chan struct{}),
-		cl: clusterState{owned: map[string]bool{}, pendingTarget: map[string]string{}, published: map[string]WorkerStatus{}, nudge: make(chan struct{}, 1)}}
+		cl: clusterState{owned: map[string]bool{}, published: map[string]WorkerStatus{}, nudge: make(chan struct{}, 1)}}
 }
 
 func newManaged(name string, cfg map[string]string, target string, metrics *Metrics) *managed {

@@ -133,6 +133,15 @@ var workerKeys = map[string]string{
 	"key.converter":                  "JsonConverter only (Avro per connector)",
 	"value.converter":                "JsonConverter only (Avro per connector)",
 	"config.providers":               "config providers",
+	// Distributed mode (cmd/sluice/distributed.go).
+	"group.id":                          "--group-id",
+	"config.storage.topic":              "--config-topic",
+	"config.storage.replication.factor": "distributed mode",
+	"status.storage.topic":              "--status-topic",
+	"status.storage.replication.factor": "distributed mode",
+	"session.timeout.ms":                "distributed mode",
+	"heartbeat.interval.ms":             "distributed mode",
+	"rebalance.timeout.ms":              "distributed mode",
 }
 
 // ---------------------------------------------------------------------
@@ -170,12 +179,7 @@ func IsRESTKey(k string) bool {
 // notApplicable are Kafka Connect worker keys that cannot mean anything in
 // sluice, with the reason.
 var notApplicable = map[string]string{
-	"group.id":                                "sluice runs standalone (connectors kept in --data-dir); distributed mode is not implemented",
-	"config.storage.topic":                    "connectors are kept in --data-dir, not in a config topic",
-	"config.storage.replication.factor":       "connectors are kept in --data-dir, not in a config topic",
-	"status.storage.topic":                    "status is kept in memory and served by the REST API, not in a status topic",
-	"status.storage.replication.factor":       "status is kept in memory, not in a status topic",
-	"status.storage.partitions":               "status is kept in memory, not in a status topic",
+	"status.storage.partitions":               "the status topic is created with 5 partitions, as Kafka Connect's default",
 	"offset.storage.replication.factor":       "the offsets topic takes the broker's default replication factor",
 	"offset.storage.partitions":               "the offsets topic has one partition (a connector's checkpoint is one key)",
 	"offset.storage.file.filename":            "checkpoints are kept in the Kafka offsets topic (--offsets-topic), in the same transaction as the records",

@@ -42,9 +42,11 @@ func TestNoticesAndRESTKeys(t *testing.T) {
 		t.Errorf("brokers %v", got)
 	}
 	got := strings.Join(c.Notices(), "\n")
+	if strings.Contains(got, "group.id") {
+		t.Errorf("group.id (distributed mode) is reported as not honoured:\n%s", got)
+	}
 	for _, want := range []string{
 		"consumer.max.poll.records: not honoured",
-		"group.id: not honoured: sluice runs standalone",
 		"made.up.key: not honoured: unknown to sluice",
 		"producer.compression.type: not honoured: sluice tunes its transactional producer itself; set producer.override.compression.type",
 		"ssl.cipher.suites: not honoured",
