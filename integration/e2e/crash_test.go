@@ -33,10 +33,27 @@ type history struct {
 	seqs    map[int64]int // last committed seq
 	deleted map[int64]bool
 	ops     int
+	// prepop: keys 1..prepop exist before the writer starts (default
+	// crashPrepopulated); bigTx: the checker expects the 100k-row
+	// transaction's keys (the crash tests').
+	prepop int64
+	bigTx  bool
 }
 
 func newHistory() *history {
-	return &history{seqs: map[int64]int{}, deleted: map[int64]bool{}}
+	return newHistoryOf(crashPrepopulated, true)
+}
+
+// newHistoryOf is the history of a table with keys 1..prepop, every one at
+// seq 0 to begin with.
+func newHistoryOf(prepop int64, bigTx bool) *history {
+	h := &history{seqs: map[int64]int{}, deleted: map[int64]bool{}, prepop: prepop, bigTx: bigTx}
+	if prepop != crashPrepopulated {
+		for id := int64(1); id <= prepop; id++ {
+			h.seqs[id] = 0
+		}
+	}
+	return h
 }
 
 // writer makes random inserts, updates and deletes in small transactions
@@ -46,7 +63,7 @@ func writer(t *testing.T, pg *pgx.Conn, table string, h *history, stop <-chan st
 	rng := rand.New(rand.NewPCG(1, 2))
 	nextID := int64(crashNewIDBase)
 	var live []int64 // keys the writer may update or delete
-	for id := int64(1); id <= crashPrepopulated; id += 97 {
+	for id := int64(1); id <= h.prepop; id += 97 {
 		live = append(live, id)
 	}
 	type op struct {
@@ -89,7 +106,7 @@ func writer(t *testing.T, pg *pgx.Conn, table string, h *history, stop <-chan st
 			default: // delete a key the writer inserted
 				j := rng.IntN(len(live))
 				id := live[j]
-				if id <= crashPrepopulated {
+				if id <= h.prepop {
 					continue
 				}
 				live = append(live[:j], live[j+1:]...)
@@ -241,14 +258,18 @@ func checkHistory(recs []record, h *history, strict bool) (problems []string, st
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	report := reporter(&problems)
-	sorted := checkedKeys(byKey, h, [2]int64{1, crashPrepopulated}, [2]int64{crashBigTxFirstID, crashBigTxFirstID + crashBigTxRows - 1})
+	ranges := [][2]int64{{1, h.prepop}}
+	if h.bigTx {
+		ranges = append(ranges, [2]int64{crashBigTxFirstID, crashBigTxFirstID + crashBigTxRows - 1})
+	}
+	sorted := checkedKeys(byKey, h, ranges...)
 	for _, id := range sorted {
 		evs := byKey[id]
 		final, known := h.seqs[id]
-		if id <= crashPrepopulated && !known {
+		if id <= h.prepop && !known {
 			final, known = 0, true
 		}
-		if id >= crashBigTxFirstID {
+		if h.bigTx && id >= crashBigTxFirstID {
 			final, known = 0, true
 		}
 		deleted := h.deleted[id]
@@ -266,9 +287,9 @@ func checkHistory(recs []record, h *history, strict bool) (problems []string, st
 		}
 		first := evs[0]
 		switch {
-		case first.op == 'r' && (!strict || id <= crashPrepopulated && first.seq == 0):
-		case first.op == 'c' && first.seq == 0 && id > crashPrepopulated:
-		case strict && first.op == 'u' && first.seq == 1 && id <= crashPrepopulated:
+		case first.op == 'r' && (!strict || id <= h.prepop && first.seq == 0):
+		case first.op == 'c' && first.seq == 0 && id > h.prepop:
+		case strict && first.op == 'u' && first.seq == 1 && id <= h.prepop:
 		default:
 			report("key %d: first event %c seq %d; want a snapshot read or the insert", id, first.op, first.seq)
 			continue

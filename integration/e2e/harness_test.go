@@ -238,9 +238,10 @@ type status struct {
 		Trace string `json:"trace"`
 	} `json:"connector"`
 	Tasks []struct {
-		ID    int    `json:"id"`
-		State string `json:"state"`
-		Trace string `json:"trace"`
+		ID       int    `json:"id"`
+		State    string `json:"state"`
+		Trace    string `json:"trace"`
+		WorkerID string `json:"worker_id"`
 	} `json:"tasks"`
 	Warnings []string `json:"warnings"`
 }

@@ -21,7 +21,7 @@ func mysqlWriter(t *testing.T, c *client.Conn, table string, h *history, stop <-
 	rng := rand.New(rand.NewPCG(3, 4))
 	nextID := int64(crashNewIDBase)
 	var live []int64 // keys the writer may update or delete
-	for id := int64(1); id <= crashPrepopulated; id += 97 {
+	for id := int64(1); id <= h.prepop; id += 97 {
 		live = append(live, id)
 	}
 	type op struct {
@@ -59,7 +59,7 @@ func mysqlWriter(t *testing.T, c *client.Conn, table string, h *history, stop <-
 			default: // delete a key the writer inserted
 				j := rng.IntN(len(live))
 				id := live[j]
-				if id <= crashPrepopulated {
+				if id <= h.prepop {
 					continue
 				}
 				live = append(live[:j], live[j+1:]...)

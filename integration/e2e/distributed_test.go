@@ -1,0 +1,289 @@
+//go:build integration
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/go-mysql-org/go-mysql/client"
+)
+
+// A distributed group in the tests: session 6 s (the broker's minimum),
+// heartbeat 1 s.
+const (
+	distSession   = 6 * time.Second
+	distHeartbeat = time.Second
+)
+
+// distGroup is the settings that make daemons workers of one group.
+type distGroup struct {
+	id, configTopic, statusTopic string
+}
+
+func newDistGroup(t *testing.T) distGroup {
+	g := distGroup{id: uniq("grp")}
+	g.configTopic, g.statusTopic = g.id+"-configs", g.id+"-status"
+	deleteTopicsAfter(t, g.configTopic, g.statusTopic)
+	return g
+}
+
+func (g distGroup) env() []string {
+	return []string{
+		"SLUICE_GROUP_ID=" + g.id,
+		"SLUICE_CONFIG_TOPIC=" + g.configTopic,
+		"SLUICE_STATUS_TOPIC=" + g.statusTopic,
+		fmt.Sprintf("SLUICE_SESSION_TIMEOUT_MS=%d", distSession.Milliseconds()),
+		fmt.Sprintf("SLUICE_HEARTBEAT_INTERVAL_MS=%d", distHeartbeat.Milliseconds()),
+		"SLUICE_LOG_LEVEL=info",
+	}
+}
+
+// startWorker starts a worker of g with a data directory of its own.
+func (g distGroup) startWorker(t *testing.T) *daemon {
+	t.Helper()
+	return startDaemon(t, t.TempDir(), g.env()...)
+}
+
+// placement is where a connector's task runs, by a worker's view.
+type placement struct {
+	state, worker string
+}
+
+// view reads every connector's task state and worker from d.
+func (d *daemon) view(t *testing.T) (map[string]placement, error) {
+	t.Helper()
+	code, body := d.do(t, "GET", "/connectors?expand=status", nil)
+	if code != 200 {
+		return nil, fmt.Errorf("GET /connectors?expand=status: %d %s", code, body)
+	}
+	var all map[string]struct {
+		Status status `json:"status"`
+	}
+	if err := json.Unmarshal(body, &all); err != nil {
+		return nil, err
+	}
+	out := map[string]placement{}
+	for name, s := range all {
+		p := placement{state: "NO TASK"}
+		if len(s.Status.Tasks) == 1 {
+			p = placement{state: s.Status.Tasks[0].State, worker: s.Status.Tasks[0].WorkerID}
+		}
+		out[name] = p
+	}
+	return out, nil
+}
+
+// waitPlaced waits until d shows every connector of names RUNNING on one of
+// workers (host:port, from daemon URLs), and returns the placement.
+func waitPlaced(t *testing.T, d *daemon, names []string, workers []*daemon, timeout time.Duration) map[string]placement {
+	t.Helper()
+	ok := map[string]bool{}
+	for _, w := range workers {
+		ok[strings.TrimPrefix(w.URL, "http://")] = true
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		v, err := d.view(t)
+		bad := ""
+		if err != nil {
+			bad = err.Error()
+		} else {
+			for _, n := range names {
+				p, found := v[n]
+				if !found || p.state != "RUNNING" || !ok[p.worker] {
+					bad = fmt.Sprintf("%s: %+v", n, p)
+					break
+				}
+			}
+		}
+		if bad == "" {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v, not every connector is RUNNING on a live worker (%s); view of %s: %v", timeout, bad, d.URL, v)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// perWorker counts the connectors on each worker.
+func perWorker(v map[string]placement) map[string]int {
+	out := map[string]int{}
+	for _, p := range v {
+		out[p.worker]++
+	}
+	return out
+}
+
+// distTable is one connector's table, its writer and its history.
+type distTable struct {
+	name, topic string
+	mysql       bool
+	h           *history
+	pg          *pgx.Conn
+	my          *client.Conn
+}
+
+// TestDistributedCrashWorkers: three workers of one group share 12
+// connectors (8 Postgres, 4 MariaDB) under a write load; one worker is
+// killed with SIGKILL, started again, another is killed, one stops cleanly
+// and a fourth joins. After each step every connector is RUNNING on a live
+// worker, and at the end a read_committed consumer sees every change of
+// every table exactly once and in order.
+func TestDistributedCrashWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	const prepop = 300
+	g := newDistGroup(t)
+	w := []*daemon{g.startWorker(t), g.startWorker(t), g.startWorker(t)}
+
+	var tables []*distTable
+	var topics []string
+	cfgs := map[string]map[string]string{}
+	for i := 0; i < 12; i++ {
+		prefix := uniq(fmt.Sprintf("dist%d", i))
+		dt := &distTable{name: prefix}
+		if i%3 == 2 {
+			dt.mysql = true
+			db := prefix
+			myDatabase(t, db)
+			dt.my = myConn(t)
+			myExec(t, dt.my, "USE "+db,
+				"CREATE TABLE items (id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
+				fmt.Sprintf("INSERT INTO items SELECT seq, 0, 'x' FROM seq_1_to_%d", prepop))
+			dt.topic = prefix + "." + db + ".items"
+			cfgs[prefix] = myConfig(t, prefix, db)
+		} else {
+			dropSlot(t, prefix)
+			dt.pg = pgConn(t)
+			mustExec(t, dt.pg, "CREATE SCHEMA "+prefix)
+			t.Cleanup(func() { mustExec(t, pgConn(t), "DROP SCHEMA "+prefix+" CASCADE") })
+			mustExec(t, dt.pg, "CREATE TABLE "+prefix+".items (id bigint PRIMARY KEY, seq int NOT NULL, pad text)")
+			mustExec(t, dt.pg, fmt.Sprintf("INSERT INTO %s.items SELECT g, 0, 'x' FROM generate_series(1, %d) g", prefix, prepop))
+			dt.topic = prefix + "." + prefix + ".items"
+			cfgs[prefix] = pgConfig(t, prefix, prefix, prefix+".items")
+			t.Cleanup(func() { dropSlot(t, prefix) })
+		}
+		dt.h = newHistoryOf(prepop, false)
+		tables = append(tables, dt)
+		topics = append(topics, dt.topic)
+	}
+	deleteTopicsAfter(t, topics...)
+	c := newConsumer(t, topics...)
+	names := slices.Sorted(maps.Keys(cfgs))
+
+	// Created through one worker; a follower forwards to the leader.
+	start := time.Now()
+	for _, n := range names {
+		if code, body := w[1].do(t, "POST", "/connectors", map[string]any{"name": n, "config": cfgs[n]}); code != 201 {
+			t.Fatalf("create %s through %s: %d %s", n, w[1].URL, code, body)
+		}
+	}
+	v := waitPlaced(t, w[2], names, w, 90*time.Second)
+	t.Logf("12 connectors RUNNING after %v, per worker %v", time.Since(start).Round(time.Millisecond), perWorker(v))
+	for _, d := range w[:2] {
+		if got := waitPlaced(t, d, names, w, 10*time.Second); !maps.Equal(got, v) {
+			t.Errorf("%s sees %v, %s sees %v", d.URL, got, w[2].URL, v)
+		}
+	}
+	// Every snapshot is in before the writers start (the strict checker).
+	c.waitCount(t, 12*prepop, 90*time.Second)
+
+	stop := make(chan struct{})
+	var paused atomic.Bool
+	var wg sync.WaitGroup
+	for _, dt := range tables {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if dt.mysql {
+				mysqlWriter(t, dt.my, dt.name+".items", dt.h, stop, &paused)
+			} else {
+				writer(t, dt.pg, dt.name+".items", dt.h, stop, &paused)
+			}
+		}()
+	}
+	stopWriters := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopWriters()
+
+	step := func(what string, live []*daemon, watcher *daemon, f func()) {
+		t.Helper()
+		time.Sleep(2 * time.Second) // under load
+		before := c.count()
+		at := time.Now()
+		f()
+		v := waitPlaced(t, watcher, names, live, distSession+30*time.Second)
+		t.Logf("%s: every connector RUNNING on a live worker after %v (records %d -> %d), per worker %v",
+			what, time.Since(at).Round(time.Millisecond), before, c.count(), perWorker(v))
+	}
+	step("SIGKILL of worker 0", w[1:], w[1], func() { w[0].kill() })
+	w[0] = g.startWorker(t)
+	step("worker 0 started again", w, w[0], func() {})
+	step("SIGKILL of worker 1", []*daemon{w[0], w[2]}, w[2], func() { w[1].kill() })
+	step("clean stop (SIGTERM) of worker 2", []*daemon{w[0]}, w[0], func() { w[2].term(t) })
+	w = append(w, g.startWorker(t), g.startWorker(t))
+	step("workers 3 and 4 join", []*daemon{w[0], w[3], w[4]}, w[3], func() {})
+	v = waitPlaced(t, w[4], names, []*daemon{w[0], w[3], w[4]}, 30*time.Second)
+	counts := perWorker(v)
+	if len(counts) != 3 {
+		t.Errorf("12 connectors over 3 live workers: %v", counts)
+	}
+	for id, n := range counts {
+		if n != 4 {
+			t.Errorf("worker %s runs %d connectors, want 4 (balanced): %v", id, n, counts)
+		}
+	}
+
+	time.Sleep(2 * time.Second)
+	stopWriters()
+
+	byTopic := map[string]*distTable{}
+	for _, dt := range tables {
+		byTopic[dt.topic] = dt
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	var problems []string
+	total, ops := 0, 0
+	for {
+		recs := c.settle(2 * time.Second)
+		split := map[string][]record{}
+		for _, r := range recs {
+			split[r.Topic] = append(split[r.Topic], r)
+		}
+		problems, total, ops = nil, len(recs), 0
+		topicNames := slices.Sorted(maps.Keys(byTopic))
+		sort.Strings(topicNames)
+		for _, tp := range topicNames {
+			dt := byTopic[tp]
+			p, _ := checkExactlyOnceStrict(split[tp], dt.h)
+			for _, s := range p {
+				problems = append(problems, dt.name+": "+s)
+			}
+			dt.h.mu.Lock()
+			ops += dt.h.ops
+			dt.h.mu.Unlock()
+		}
+		if len(problems) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("distributed crash test: writers committed %d changes on 12 tables; %d records read", ops, total)
+	for i, p := range problems {
+		if i == 30 {
+			t.Errorf("... %d more", len(problems)-30)
+			break
+		}
+		t.Error(p)
+	}
+}
