@@ -121,8 +121,8 @@ func testConfigStateRules(t *testing.T, opts []kgo.Opt) {
 		kv{"restart-tasks-a", []byte(`{}`)},
 		kv{"logger-cluster-org.apache", []byte(`{"level":"DEBUG"}`)},
 		kv{"something-else", []byte(`not json`)},
-		kv{"connector-a", []byte(`{"properties":`)},        // truncated: ignored
-		kv{"connector-c", []byte(`{"config":{"x":"y"}}`)},  // no properties: ignored
+		kv{"connector-a", []byte(`{"properties":`)},          // truncated: ignored
+		kv{"connector-c", []byte(`{"config":{"x":"y"}}`)},    // no properties: ignored
 		kv{"target-state-a", []byte(`{"state":"WHATEVER"}`)}, // unknown state: ignored
 		kv{"target-state-a", []byte(`{"state":"PAUSED"}`)},   // pre-KIP-875 worker
 	)
