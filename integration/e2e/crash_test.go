@@ -38,6 +38,8 @@ type history struct {
 	// transaction's keys (the crash tests').
 	prepop int64
 	bigTx  bool
+	// pace is the writer's pause between transactions (3 ms).
+	pace time.Duration
 }
 
 func newHistory() *history {
@@ -47,7 +49,7 @@ func newHistory() *history {
 // newHistoryOf is the history of a table with keys 1..prepop, every one at
 // seq 0 to begin with.
 func newHistoryOf(prepop int64, bigTx bool) *history {
-	h := &history{seqs: map[int64]int{}, deleted: map[int64]bool{}, prepop: prepop, bigTx: bigTx}
+	h := &history{seqs: map[int64]int{}, deleted: map[int64]bool{}, prepop: prepop, bigTx: bigTx, pace: 3 * time.Millisecond}
 	if prepop != crashPrepopulated {
 		for id := int64(1); id <= prepop; id++ {
 			h.seqs[id] = 0
@@ -145,7 +147,7 @@ func writer(t *testing.T, pg *pgx.Conn, table string, h *history, stop <-chan st
 			}
 		}
 		h.mu.Unlock()
-		time.Sleep(3 * time.Millisecond)
+		time.Sleep(h.pace)
 	}
 }
 

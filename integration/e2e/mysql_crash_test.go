@@ -97,7 +97,7 @@ func mysqlWriter(t *testing.T, c *client.Conn, table string, h *history, stop <-
 			}
 		}
 		h.mu.Unlock()
-		time.Sleep(3 * time.Millisecond)
+		time.Sleep(h.pace)
 	}
 }
 
