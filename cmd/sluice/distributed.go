@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -254,4 +255,21 @@ func restURL(workerID string, tls bool) string {
 		return "https://" + workerID
 	}
 	return "http://" + workerID
+}
+
+// dialVia makes every Kafka connection of the daemon go to addr instead
+// of the broker it names (SLUICE_TEST_KAFKA_DIAL_VIA, for tests only: a
+// proxy in a test that cuts one worker off from a one-broker cluster;
+// the broker's advertised address would otherwise bypass the proxy).
+func (k *kafkaClients) dialVia(addr string) {
+	if addr == "" {
+		return
+	}
+	var d net.Dialer
+	opt := kgo.Dialer(func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	})
+	k.producer = append(k.producer, opt)
+	k.consumer = append(k.consumer, opt)
+	k.admin = append(k.admin, opt)
 }

@@ -174,6 +174,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	if err := c.group.finish(); err != nil {
 		errs = append(errs, err)
 	}
+	c.kafka.dialVia(os.Getenv("SLUICE_TEST_KAFKA_DIAL_VIA"))
 	d, err := time.ParseDuration(shutdown)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: %w", shutdown, err))

@@ -7,15 +7,16 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"syscall"
+
 	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/jackc/pgx/v5"
 )
 
 // A distributed group in the tests: session 6 s (the broker's minimum),
@@ -147,58 +148,17 @@ func TestDistributedCrashWorkers(t *testing.T) {
 	const prepop = 300
 	g := newDistGroup(t)
 	w := []*daemon{g.startWorker(t), g.startWorker(t), g.startWorker(t)}
-
-	var tables []*distTable
+	tables, cfgs := distSetup(t, 12, prepop)
 	var topics []string
-	cfgs := map[string]map[string]string{}
-	for i := 0; i < 12; i++ {
-		prefix := uniq(fmt.Sprintf("dist%d", i))
-		dt := &distTable{name: prefix}
-		if i%3 == 2 {
-			dt.mysql = true
-			db := prefix
-			myDatabase(t, db)
-			dt.my = myConn(t)
-			myExec(t, dt.my, "USE "+db,
-				"CREATE TABLE items (id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
-				fmt.Sprintf("INSERT INTO items SELECT seq, 0, 'x' FROM seq_1_to_%d", prepop))
-			dt.topic = prefix + "." + db + ".items"
-			cfgs[prefix] = myConfig(t, prefix, db)
-		} else {
-			dropSlot(t, prefix)
-			dt.pg = pgConn(t)
-			mustExec(t, dt.pg, "CREATE SCHEMA "+prefix)
-			t.Cleanup(func() { mustExec(t, pgConn(t), "DROP SCHEMA "+prefix+" CASCADE") })
-			mustExec(t, dt.pg, "CREATE TABLE "+prefix+".items (id bigint PRIMARY KEY, seq int NOT NULL, pad text)")
-			mustExec(t, dt.pg, fmt.Sprintf("INSERT INTO %s.items SELECT g, 0, 'x' FROM generate_series(1, %d) g", prefix, prepop))
-			dt.topic = prefix + "." + prefix + ".items"
-			cfgs[prefix] = pgConfig(t, prefix, prefix, prefix+".items")
-			t.Cleanup(func() { dropSlot(t, prefix) })
-		}
-		dt.h = newHistoryOf(prepop, false)
-		// 12 writers at the crash tests' pace would take both cores.
-		dt.h.pace = 40 * time.Millisecond
-		tables = append(tables, dt)
+	for _, dt := range tables {
 		topics = append(topics, dt.topic)
 	}
-	deleteTopicsAfter(t, topics...)
 	c := newConsumer(t, topics...)
 	names := slices.Sorted(maps.Keys(cfgs))
 
 	// Created through one worker; a follower forwards to the leader.
 	start := time.Now()
-	for _, n := range names {
-		// 409 while the group forms (no leader yet), as Kafka Connect.
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-			code, body := w[1].do(t, "POST", "/connectors", map[string]any{"name": n, "config": cfgs[n]})
-			if code == 201 {
-				break
-			}
-			if code != 409 || time.Now().After(deadline) {
-				t.Fatalf("create %s through %s: %d %s", n, w[1].URL, code, body)
-			}
-		}
-	}
+	createAll(t, w[1], cfgs)
 	v := waitPlaced(t, w[2], names, w, 90*time.Second)
 	t.Logf("12 connectors RUNNING after %v, per worker %v", time.Since(start).Round(time.Millisecond), perWorker(v))
 	for _, d := range w[:2] {
@@ -208,22 +168,7 @@ func TestDistributedCrashWorkers(t *testing.T) {
 	}
 	// Every snapshot is in before the writers start (the strict checker).
 	c.waitCount(t, 12*prepop, 90*time.Second)
-
-	stop := make(chan struct{})
-	var paused atomic.Bool
-	var wg sync.WaitGroup
-	for _, dt := range tables {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if dt.mysql {
-				mysqlWriter(t, dt.my, dt.name+".items", dt.h, stop, &paused)
-			} else {
-				writer(t, dt.pg, dt.name+".items", dt.h, stop, &paused)
-			}
-		}()
-	}
-	stopWriters := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	stopWriters := startWriters(t, tables)
 	defer stopWriters()
 
 	step := func(what string, live []*daemon, watcher *daemon, f func()) {
@@ -262,11 +207,94 @@ func TestDistributedCrashWorkers(t *testing.T) {
 
 	time.Sleep(2 * time.Second)
 	stopWriters()
+	checkTables(t, c, tables)
+}
 
-	byTopic := map[string]*distTable{}
-	for _, dt := range tables {
-		byTopic[dt.topic] = dt
+// distSetup creates n connectors' tables (every third one MariaDB, the
+// others Postgres) with prepop rows each and returns them with their
+// configs, their topics deleted after the test.
+func distSetup(t *testing.T, n int, prepop int64) ([]*distTable, map[string]map[string]string) {
+	t.Helper()
+	var tables []*distTable
+	cfgs := map[string]map[string]string{}
+	for i := 0; i < n; i++ {
+		prefix := uniq(fmt.Sprintf("dist%d", i))
+		dt := &distTable{name: prefix}
+		if i%3 == 2 {
+			dt.mysql = true
+			db := prefix
+			myDatabase(t, db)
+			dt.my = myConn(t)
+			myExec(t, dt.my, "USE "+db,
+				"CREATE TABLE items (id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
+				fmt.Sprintf("INSERT INTO items SELECT seq, 0, 'x' FROM seq_1_to_%d", prepop))
+			dt.topic = prefix + "." + db + ".items"
+			cfgs[prefix] = myConfig(t, prefix, db)
+		} else {
+			dropSlot(t, prefix)
+			dt.pg = pgConn(t)
+			mustExec(t, dt.pg, "CREATE SCHEMA "+prefix)
+			t.Cleanup(func() { mustExec(t, pgConn(t), "DROP SCHEMA "+prefix+" CASCADE") })
+			mustExec(t, dt.pg, "CREATE TABLE "+prefix+".items (id bigint PRIMARY KEY, seq int NOT NULL, pad text)")
+			mustExec(t, dt.pg, fmt.Sprintf("INSERT INTO %s.items SELECT g, 0, 'x' FROM generate_series(1, %d) g", prefix, prepop))
+			dt.topic = prefix + "." + prefix + ".items"
+			cfgs[prefix] = pgConfig(t, prefix, prefix, prefix+".items")
+			t.Cleanup(func() { dropSlot(t, prefix) })
+		}
+		dt.h = newHistoryOf(prepop, false)
+		// Many writers at the crash tests' pace would take both cores.
+		dt.h.pace = 40 * time.Millisecond
+		tables = append(tables, dt)
 	}
+	var topics []string
+	for _, dt := range tables {
+		topics = append(topics, dt.topic)
+	}
+	deleteTopicsAfter(t, topics...)
+	return tables, cfgs
+}
+
+// createAll creates the connectors through d, retrying while the group
+// has no leader (409, as Kafka Connect answers).
+func createAll(t *testing.T, d *daemon, cfgs map[string]map[string]string) {
+	t.Helper()
+	for _, n := range slices.Sorted(maps.Keys(cfgs)) {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			code, body := d.do(t, "POST", "/connectors", map[string]any{"name": n, "config": cfgs[n]})
+			if code == 201 {
+				break
+			}
+			if code != 409 || time.Now().After(deadline) {
+				t.Fatalf("create %s through %s: %d %s", n, d.URL, code, body)
+			}
+		}
+	}
+}
+
+// startWriters starts a writer per table; the func returned stops them
+// and waits (once).
+func startWriters(t *testing.T, tables []*distTable) func() {
+	stop := make(chan struct{})
+	var paused atomic.Bool
+	var wg sync.WaitGroup
+	for _, dt := range tables {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if dt.mysql {
+				mysqlWriter(t, dt.my, dt.name+".items", dt.h, stop, &paused)
+			} else {
+				writer(t, dt.pg, dt.name+".items", dt.h, stop, &paused)
+			}
+		}()
+	}
+	return sync.OnceFunc(func() { close(stop); wg.Wait() })
+}
+
+// checkTables waits until c has every change of every table exactly once
+// and in order (or 2 minutes pass) and reports what is not.
+func checkTables(t *testing.T, c *consumer, tables []*distTable) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	var problems []string
 	total, ops := 0, 0
@@ -277,11 +305,8 @@ func TestDistributedCrashWorkers(t *testing.T) {
 			split[r.Topic] = append(split[r.Topic], r)
 		}
 		problems, total, ops = nil, len(recs), 0
-		topicNames := slices.Sorted(maps.Keys(byTopic))
-		sort.Strings(topicNames)
-		for _, tp := range topicNames {
-			dt := byTopic[tp]
-			p, _ := checkExactlyOnceStrict(split[tp], dt.h)
+		for _, dt := range tables {
+			p, _ := checkExactlyOnceStrict(split[dt.topic], dt.h)
 			for _, s := range p {
 				problems = append(problems, dt.name+": "+s)
 			}
@@ -293,7 +318,7 @@ func TestDistributedCrashWorkers(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("distributed crash test: writers committed %d changes on 12 tables; %d records read", ops, total)
+	t.Logf("writers committed %d changes on %d tables; %d records read", ops, len(tables), total)
 	for i, p := range problems {
 		if i == 30 {
 			t.Errorf("... %d more", len(problems)-30)
@@ -301,4 +326,97 @@ func TestDistributedCrashWorkers(t *testing.T) {
 		}
 		t.Error(p)
 	}
+}
+
+// TestDistributedCrashZombieFenced pauses a worker (SIGSTOP) past the
+// session timeout: the other takes its connectors (the MariaDB ones at
+// once; the Postgres ones once the paused worker's replication connection
+// is gone), and when the paused worker resumes it writes nothing: its
+// producers are fenced, it drops its connectors and rejoins. Every change
+// arrives exactly once.
+func TestDistributedCrashZombieFenced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	tables, cfgs := distSetup(t, 6, 200)
+	var topics []string
+	for _, dt := range tables {
+		topics = append(topics, dt.topic)
+	}
+	c := newConsumer(t, topics...)
+	names := slices.Sorted(maps.Keys(cfgs))
+	g := newDistGroup(t)
+	a, b := g.startWorker(t), g.startWorker(t)
+	createAll(t, b, cfgs)
+	v := waitPlaced(t, b, names, []*daemon{a, b}, 90*time.Second)
+	t.Logf("6 connectors RUNNING, per worker %v", perWorker(v))
+	c.waitCount(t, 6*200, 90*time.Second)
+	stopWriters := startWriters(t, tables)
+	defer stopWriters()
+	time.Sleep(2 * time.Second)
+
+	aID := strings.TrimPrefix(a.URL, "http://")
+	var onA []string
+	for n, p := range v {
+		if p.worker == aID {
+			onA = append(onA, n)
+		}
+	}
+	if len(onA) == 0 {
+		t.Fatalf("worker a runs nothing: %v", v)
+	}
+	at := time.Now()
+	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	pause := distSession + 8*time.Second
+	// While a sleeps, its MariaDB connectors move to b (a Postgres slot
+	// stays held by a's open replication connection).
+	deadline := at.Add(pause)
+	moved := map[string]bool{}
+	for time.Now().Before(deadline) {
+		if v, err := b.view(t); err == nil {
+			for _, n := range onA {
+				if v[n].state == "RUNNING" && v[n].worker != aID {
+					if !moved[n] {
+						t.Logf("%s RUNNING on b %v after a's SIGSTOP", n, time.Since(at).Round(time.Millisecond))
+					}
+					moved[n] = true
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("SIGCONT after %v; %d of a's %d connectors had moved", time.Since(at).Round(time.Millisecond), len(moved), len(onA))
+	for _, n := range onA {
+		if strings.Contains(n, "dist2") || strings.Contains(n, "dist5") {
+			if !moved[n] {
+				t.Errorf("MariaDB connector %s did not move to b while a was paused", n)
+			}
+		}
+	}
+	// a notices it fell out of the group, drops everything and rejoins;
+	// the group is balanced again.
+	at = time.Now()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		v = waitPlaced(t, b, names, []*daemon{a, b}, 60*time.Second)
+		counts := perWorker(v)
+		if len(counts) == 2 && counts[aID] == 3 {
+			t.Logf("balanced again %v after SIGCONT: %v", time.Since(at).Round(time.Millisecond), counts)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not balanced 60 s after SIGCONT: %v", counts)
+		}
+	}
+	logs := a.logs.String()
+	if !strings.Contains(logs, "lost") && !strings.Contains(logs, "fenced") {
+		t.Errorf("the resumed worker's log says nothing of losing its connectors:\n%s", tail(logs, 40))
+	}
+	time.Sleep(2 * time.Second)
+	stopWriters()
+	checkTables(t, c, tables)
 }
