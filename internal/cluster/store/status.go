@@ -67,6 +67,10 @@ type Status struct {
 	WorkerID string
 	// Generation is the group generation in which the writer owned it.
 	Generation int32
+	// Version is the connector plugin's version; Kafka Connect 4.x writes
+	// it (null when unknown, e.g. for an UNASSIGNED task). Empty is
+	// written as null.
+	Version string
 }
 
 // TopicStatus is one active topic of a connector (status-topic-<topic>:
@@ -381,6 +385,7 @@ type statusValue struct {
 	Trace      *string `json:"trace"`
 	WorkerID   string  `json:"worker_id"`
 	Generation int32   `json:"generation"`
+	Version    *string `json:"version"`
 }
 
 type topicStatusInner struct {
@@ -398,6 +403,9 @@ func encodeStatus(st Status) ([]byte, error) {
 	v := statusValue{State: st.State, WorkerID: st.WorkerID, Generation: st.Generation}
 	if st.Trace != "" {
 		v.Trace = &st.Trace
+	}
+	if st.Version != "" {
+		v.Version = &st.Version
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -417,6 +425,9 @@ func decodeStatus(b []byte) (Status, error) {
 	st := Status{State: v.State, WorkerID: v.WorkerID, Generation: v.Generation}
 	if v.Trace != nil {
 		st.Trace = *v.Trace
+	}
+	if v.Version != nil {
+		st.Version = *v.Version
 	}
 	return st, nil
 }
