@@ -91,7 +91,7 @@ func TestConfigAfterCompaction(t *testing.T) {
 	// Keep appending (to roll segments) until the cleaner has run.
 	start := time.Now()
 	var left int
-	for ; ; written++ {
+	for ; ; written += 3 {
 		time.Sleep(500 * time.Millisecond)
 		if err := w.PutConnector(ctx, "keep", map[string]string{"v": "last"}); err != nil {
 			t.Fatal(err)
