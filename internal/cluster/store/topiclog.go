@@ -228,6 +228,11 @@ func (l *topicLog) run(ctx context.Context, initial map[int32]int64) {
 					l.apply(r, r.Offset < initial[r.Partition])
 				}
 			}
+			// The position is the last record's offset + 1. That reaches
+			// the end offset: the record just below it is always returned
+			// (the log cleaner never cleans the active segment, which holds
+			// the last record; aborted data is dropped but its marker is
+			// kept, as KeepControlRecords asks).
 			last := fp.Records[len(fp.Records)-1].Offset + 1
 			l.mu.Lock()
 			if last > l.next[fp.Partition] {
