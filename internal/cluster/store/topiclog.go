@@ -126,6 +126,9 @@ func ensureTopic(ctx context.Context, adm *kadm.Client, s logSpec) (int32, error
 			s.logger.Info("created topic", "topic", s.topic, "partitions", s.partitions, "replication_factor", s.replication)
 			return s.partitions, nil
 		case errors.Is(err, kerr.TopicAlreadyExists):
+		case errors.Is(err, kerr.TopicAuthorizationFailed), errors.Is(err, kerr.ClusterAuthorizationFailed):
+			// Connect too goes on to use a topic it may not create.
+			s.logger.Info("not allowed to create the topic; using it if it exists", "topic", s.topic, "err", err)
 		default:
 			return 0, fmt.Errorf("create topic %q for %s: %w", s.topic, s.purpose, err)
 		}
@@ -295,6 +298,12 @@ type kv struct {
 func (l *topicLog) produce(ctx context.Context, recs ...kv) error {
 	if l.ro {
 		return ErrReadOnly
+	}
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return ErrClosed
 	}
 	rs := make([]*kgo.Record, len(recs))
 	for i, r := range recs {
