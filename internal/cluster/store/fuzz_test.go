@@ -30,7 +30,7 @@ func FuzzApplyRecord(f *testing.F) {
 			value = nil
 		}
 		c := &ConfigTopic{log: discard(), configs: map[string]map[string]string{}, targets: map[string]string{}, onChange: func(Change) {}}
-		s := &StatusTopic{log: discard(), connectors: map[string]Status{}, tasks: map[taskID]Status{}, topics: map[string]map[string]TopicStatus{}}
+		s := &StatusTopic{log: discard(), connectors: map[string]Status{}, tasks: map[taskID]Status{}, topics: map[string]map[string]topicStatus{}}
 		r := &kgo.Record{Key: []byte(key), Value: value}
 		c.apply(r, false)
 		s.apply(r, false)

@@ -73,9 +73,9 @@ type Status struct {
 	Version string
 }
 
-// TopicStatus is one active topic of a connector (status-topic-<topic>:
+// topicStatus is one active topic of a connector (status-topic-<topic>:
 // connector-<name>).
-type TopicStatus struct {
+type topicStatus struct {
 	Topic     string
 	Connector string
 	Task      int32
@@ -106,7 +106,7 @@ type StatusTopic struct {
 	mu         sync.Mutex
 	connectors map[string]Status
 	tasks      map[taskID]Status
-	topics     map[string]map[string]TopicStatus // connector -> topic
+	topics     map[string]map[string]topicStatus // connector -> topic
 }
 
 // OpenStatusTopic creates the topic when it is missing (compacted,
@@ -129,7 +129,7 @@ func OpenStatusTopic(ctx context.Context, opts StatusTopicOptions) (*StatusTopic
 		log:        opts.Logger.With("topic", opts.Topic),
 		connectors: map[string]Status{},
 		tasks:      map[taskID]Status{},
-		topics:     map[string]map[string]TopicStatus{},
+		topics:     map[string]map[string]topicStatus{},
 	}
 	tl, err := openLog(ctx, logSpec{
 		opts: opts.Opts, topic: opts.Topic, purpose: "connector and task statuses", setting: "status.storage.topic",
@@ -370,9 +370,9 @@ func (s *StatusTopic) applyTopic(rest string, value []byte) error {
 		return fmt.Errorf("decode topic status: %w", err)
 	}
 	if s.topics[connector] == nil {
-		s.topics[connector] = map[string]TopicStatus{}
+		s.topics[connector] = map[string]topicStatus{}
 	}
-	s.topics[connector][topic] = TopicStatus{
+	s.topics[connector][topic] = topicStatus{
 		Topic: v.Topic.Name, Connector: v.Topic.Connector, Task: v.Topic.Task,
 		Discovered: time.UnixMilli(v.Topic.DiscoverTimestamp),
 	}
