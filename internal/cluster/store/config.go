@@ -65,7 +65,8 @@ const (
 	// changed (not sent for a target-state record of an unknown connector,
 	// nor for a target-state tombstone, as in Connect).
 	ChangeTarget
-	// ChangeDeleted: a connector-<name> tombstone.
+	// ChangeDeleted: a connector-<name> tombstone for a connector that
+	// had a config.
 	ChangeDeleted
 	// ChangeRestart: a restart-connector-<name> record read after the
 	// initial read (Connect ignores restart requests it finds on start).

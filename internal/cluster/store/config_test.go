@@ -293,4 +293,13 @@ func testConfigTopicLayout(t *testing.T, opts []kgo.Opt) {
 	if err := ro.PutConnector(ctx, "x", nil); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("PutConnector on a read-only store: %v, want ErrReadOnly", err)
 	}
+	rw, err := OpenConfigTopic(ctx, ConfigTopicOptions{Opts: opts, Topic: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+	rw.Close() // twice is fine
+	if err := rw.Delete(ctx, "x"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Delete after Close: %v, want ErrClosed", err)
+	}
 }

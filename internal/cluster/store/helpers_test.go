@@ -158,3 +158,5 @@ func summary(cs []Change) []string {
 	}
 	return out
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -67,11 +67,15 @@ type Status struct {
 	WorkerID string
 	// Generation is the group generation in which the writer owned it.
 	Generation int32
+	// Version is the connector plugin's version; Kafka Connect 4.x writes
+	// it (null when unknown, e.g. for an UNASSIGNED task). Empty is
+	// written as null.
+	Version string
 }
 
-// TopicStatus is one active topic of a connector (status-topic-<topic>:
+// topicStatus is one active topic of a connector (status-topic-<topic>:
 // connector-<name>).
-type TopicStatus struct {
+type topicStatus struct {
 	Topic     string
 	Connector string
 	Task      int32
@@ -102,7 +106,7 @@ type StatusTopic struct {
 	mu         sync.Mutex
 	connectors map[string]Status
 	tasks      map[taskID]Status
-	topics     map[string]map[string]TopicStatus // connector -> topic
+	topics     map[string]map[string]topicStatus // connector -> topic
 }
 
 // OpenStatusTopic creates the topic when it is missing (compacted,
@@ -125,7 +129,7 @@ func OpenStatusTopic(ctx context.Context, opts StatusTopicOptions) (*StatusTopic
 		log:        opts.Logger.With("topic", opts.Topic),
 		connectors: map[string]Status{},
 		tasks:      map[taskID]Status{},
-		topics:     map[string]map[string]TopicStatus{},
+		topics:     map[string]map[string]topicStatus{},
 	}
 	tl, err := openLog(ctx, logSpec{
 		opts: opts.Opts, topic: opts.Topic, purpose: "connector and task statuses", setting: "status.storage.topic",
@@ -366,9 +370,9 @@ func (s *StatusTopic) applyTopic(rest string, value []byte) error {
 		return fmt.Errorf("decode topic status: %w", err)
 	}
 	if s.topics[connector] == nil {
-		s.topics[connector] = map[string]TopicStatus{}
+		s.topics[connector] = map[string]topicStatus{}
 	}
-	s.topics[connector][topic] = TopicStatus{
+	s.topics[connector][topic] = topicStatus{
 		Topic: v.Topic.Name, Connector: v.Topic.Connector, Task: v.Topic.Task,
 		Discovered: time.UnixMilli(v.Topic.DiscoverTimestamp),
 	}
@@ -381,6 +385,7 @@ type statusValue struct {
 	Trace      *string `json:"trace"`
 	WorkerID   string  `json:"worker_id"`
 	Generation int32   `json:"generation"`
+	Version    *string `json:"version"`
 }
 
 type topicStatusInner struct {
@@ -398,6 +403,9 @@ func encodeStatus(st Status) ([]byte, error) {
 	v := statusValue{State: st.State, WorkerID: st.WorkerID, Generation: st.Generation}
 	if st.Trace != "" {
 		v.Trace = &st.Trace
+	}
+	if st.Version != "" {
+		v.Version = &st.Version
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -417,6 +425,9 @@ func decodeStatus(b []byte) (Status, error) {
 	st := Status{State: v.State, WorkerID: v.WorkerID, Generation: v.Generation}
 	if v.Trace != nil {
 		st.Trace = *v.Trace
+	}
+	if v.Version != nil {
+		st.Version = *v.Version
 	}
 	return st, nil
 }

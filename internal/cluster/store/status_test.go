@@ -41,7 +41,7 @@ func testStatusRecords(t *testing.T, opts []kgo.Opt) {
 	topic := uniqueTopic("sluice-store-status")
 	s := openStatus(t, opts, topic)
 	ctx := ctxT(t, 30*time.Second)
-	run := Status{State: StateRunning, WorkerID: "10.0.0.1:8083", Generation: 3}
+	run := Status{State: StateRunning, WorkerID: "10.0.0.1:8083", Generation: 3, Version: "3.6.1"}
 	failed := Status{State: StateFailed, Trace: "org.x.Boom: \"quoted\"\n\tat y", WorkerID: "10.0.0.1:8083", Generation: 4}
 	if err := s.PutConnector(ctx, "orders", run); err != nil {
 		t.Fatal(err)
@@ -76,8 +76,8 @@ func testStatusRecords(t *testing.T, opts []kgo.Opt) {
 			t.Fatalf("%s: got %v, want %s", key, r, want)
 		}
 	}
-	check("status-connector-orders", `{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":3}`)
-	check("status-task-orders-0", `{"state":"FAILED","trace":"org.x.Boom: \"quoted\"\n\tat y","worker_id":"10.0.0.1:8083","generation":4}`)
+	check("status-connector-orders", `{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":3,"version":"3.6.1"}`)
+	check("status-task-orders-0", `{"state":"FAILED","trace":"org.x.Boom: \"quoted\"\n\tat y","worker_id":"10.0.0.1:8083","generation":4,"version":null}`)
 	tr := byKey["status-topic-pg.public.orders:connector-orders"]
 	if tr.Value == nil || !strings.HasPrefix(*tr.Value, `{"topic":{"name":"pg.public.orders","connector":"orders","task":0,"discoverTimestamp":`) {
 		t.Fatalf("topic status record: %v", tr)

@@ -126,6 +126,9 @@ func ensureTopic(ctx context.Context, adm *kadm.Client, s logSpec) (int32, error
 			s.logger.Info("created topic", "topic", s.topic, "partitions", s.partitions, "replication_factor", s.replication)
 			return s.partitions, nil
 		case errors.Is(err, kerr.TopicAlreadyExists):
+		case errors.Is(err, kerr.TopicAuthorizationFailed), errors.Is(err, kerr.ClusterAuthorizationFailed):
+			// Connect too goes on to use a topic it may not create.
+			s.logger.Info("not allowed to create the topic; using it if it exists", "topic", s.topic, "err", err)
 		default:
 			return 0, fmt.Errorf("create topic %q for %s: %w", s.topic, s.purpose, err)
 		}
@@ -228,6 +231,11 @@ func (l *topicLog) run(ctx context.Context, initial map[int32]int64) {
 					l.apply(r, r.Offset < initial[r.Partition])
 				}
 			}
+			// The position is the last record's offset + 1. That reaches
+			// the end offset: the record just below it is always returned
+			// (the log cleaner never cleans the active segment, which holds
+			// the last record; aborted data is dropped but its marker is
+			// kept, as KeepControlRecords asks).
 			last := fp.Records[len(fp.Records)-1].Offset + 1
 			l.mu.Lock()
 			if last > l.next[fp.Partition] {
@@ -290,6 +298,12 @@ type kv struct {
 func (l *topicLog) produce(ctx context.Context, recs ...kv) error {
 	if l.ro {
 		return ErrReadOnly
+	}
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return ErrClosed
 	}
 	rs := make([]*kgo.Record, len(recs))
 	for i, r := range recs {
