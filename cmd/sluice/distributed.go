@@ -249,6 +249,16 @@ func (s statusLog) Task(name string, task int) (runtime.WorkerStatus, bool) {
 	return runtime.WorkerStatus(st), ok
 }
 
+func (s statusLog) PutTopic(ctx context.Context, connector, topic string) error {
+	return s.t.PutTopic(ctx, connector, topic)
+}
+
+func (s statusLog) Topics(connector string) []string { return s.t.Topics(connector) }
+
+func (s statusLog) DeleteConnector(ctx context.Context, name string) error {
+	return s.t.DeleteConnector(ctx, name)
+}
+
 // restURL is the URL other workers reach this one at.
 func restURL(workerID string, tls bool) string {
 	if tls {

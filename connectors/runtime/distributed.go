@@ -41,6 +41,8 @@ type WorkerStatus struct {
 	Trace      string
 	WorkerID   string
 	Generation int32
+	// Version is the plugin's version (Kafka Connect 4 writes it too).
+	Version string
 }
 
 // StatusLog is the status topic. Puts are "safe" in Kafka Connect's sense:
@@ -51,6 +53,11 @@ type StatusLog interface {
 	PutTask(ctx context.Context, name string, task int, st WorkerStatus) error
 	Connector(name string) (WorkerStatus, bool)
 	Task(name string, task int) (WorkerStatus, bool)
+	// PutTopic records a connector's active topic; Topics lists them.
+	PutTopic(ctx context.Context, connector, topic string) error
+	Topics(connector string) []string
+	// DeleteConnector removes a deleted connector's status records.
+	DeleteConnector(ctx context.Context, name string) error
 }
 
 // ClusterOptions put a supervisor in distributed mode.
@@ -340,9 +347,10 @@ func (s *Supervisor) publishOnce() {
 		}
 		// A connector that is starting shows UNASSIGNED locally; the
 		// topic gets its state once it has one.
-		task := WorkerStatus{State: st.Connector.State, WorkerID: s.opts.WorkerID, Generation: gen}
+		version := st.Connector.Version
+		task := WorkerStatus{State: st.Connector.State, WorkerID: s.opts.WorkerID, Generation: gen, Version: version}
 		if len(st.Tasks) > 0 {
-			task = WorkerStatus{State: st.Tasks[0].State.State, Trace: st.Tasks[0].State.Trace, WorkerID: s.opts.WorkerID, Generation: gen}
+			task = WorkerStatus{State: st.Tasks[0].State.State, Trace: st.Tasks[0].State.Trace, WorkerID: s.opts.WorkerID, Generation: gen, Version: version}
 		}
 		key := task
 		key.Trace = st.Connector.State + "|" + task.Trace
@@ -353,7 +361,7 @@ func (s *Supervisor) publishOnce() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = s.opts.Cluster.Status.PutConnector(ctx, name, WorkerStatus{State: st.Connector.State, WorkerID: s.opts.WorkerID, Generation: gen})
+		err = s.opts.Cluster.Status.PutConnector(ctx, name, WorkerStatus{State: st.Connector.State, WorkerID: s.opts.WorkerID, Generation: gen, Version: version})
 		if err == nil && len(st.Tasks) > 0 {
 			err = s.opts.Cluster.Status.PutTask(ctx, name, 0, task)
 		}

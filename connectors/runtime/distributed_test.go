@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -55,8 +56,9 @@ func (l *memConfigLog) Restart(_ context.Context, name string) error {
 // memStatusLog is a status topic in memory with Kafka Connect's safe-put
 // rule.
 type memStatusLog struct {
-	mu    sync.Mutex
-	items map[string]WorkerStatus
+	mu     sync.Mutex
+	items  map[string]WorkerStatus
+	topics map[string][]string
 }
 
 func (l *memStatusLog) put(key string, st WorkerStatus) {
@@ -216,4 +218,31 @@ func TestDistributedTargetBeforeConfig(t *testing.T) {
 	if ha.opens.Load() != 0 || hb.opens.Load() != 0 {
 		t.Errorf("a connector created PAUSED was opened (%d on a, %d on b)", ha.opens.Load(), hb.opens.Load())
 	}
+}
+
+func (l *memStatusLog) PutTopic(_ context.Context, connector, topic string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.topics == nil {
+		l.topics = map[string][]string{}
+	}
+	if !slices.Contains(l.topics[connector], topic) {
+		l.topics[connector] = append(l.topics[connector], topic)
+	}
+	return nil
+}
+
+func (l *memStatusLog) Topics(connector string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Sorted(slices.Values(l.topics[connector]))
+}
+
+func (l *memStatusLog) DeleteConnector(_ context.Context, name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.items, "c-"+name)
+	delete(l.items, "t-"+name)
+	delete(l.topics, name)
+	return nil
 }

@@ -723,6 +723,10 @@ func (s *Supervisor) Delete(ctx context.Context, name string) error {
 			return err
 		}
 		s.rebalance()
+		// Its status records go too, as Kafka Connect's onDeletion.
+		if err := s.opts.Cluster.Status.DeleteConnector(ctx, name); err != nil {
+			s.log.Warn("remove a deleted connector's status records", "connector", name, "err", err)
+		}
 		return nil
 	}
 	return s.do(name, "Connector %s not found", func(m *managed) error {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
+
+	"github.com/sluicecdc/sluice/connectors/connerr"
 )
 
 // TopicRecorder learns the topics a connector's task has committed records
@@ -104,16 +107,27 @@ func (c connectorTopics) Record(topics []string) {
 	if !current {
 		return // deleted or replaced meanwhile
 	}
-	added := false
+	var added []string
 	m.mu.Lock()
 	for _, t := range topics {
 		if m.addTopic(t) {
-			added = true
+			added = append(added, t)
 			s.log.Info("connector writes to a new topic", "connector", m.name, "topic", t)
 		}
 	}
 	m.mu.Unlock()
-	if added {
+	if s.clustered() {
+		// Kafka Connect's status-topic-<topic>:connector-<name> records.
+		for _, t := range added {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := s.opts.Cluster.Status.PutTopic(ctx, m.name, t); err != nil {
+				s.log.Warn("write the connector's active topic to the status topic", "connector", m.name, "topic", t, "err", err)
+			}
+			cancel()
+		}
+		return
+	}
+	if len(added) > 0 {
 		if err := s.save(); err != nil {
 			s.log.Warn("save the connector's active topics", "connector", m.name, "err", err)
 		}
@@ -125,6 +139,12 @@ func (c connectorTopics) Record(topics []string) {
 func (s *Supervisor) Topics(name string) ([]string, error) {
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
+		return []string{}, nil
+	}
+	if s.clustered() {
+		if t := s.opts.Cluster.Status.Topics(name); len(t) > 0 {
+			return t, nil
+		}
 		return []string{}, nil
 	}
 	m.mu.Lock()
@@ -142,6 +162,9 @@ func (s *Supervisor) ResetTopics(_ context.Context, name string) error {
 	m, err := s.get(name, "Connector %s not found")
 	if err != nil {
 		return nil
+	}
+	if s.clustered() {
+		return connerr.New(connerr.ErrBadRequest, "resetting a connector's active topics is not supported in distributed mode yet; they stay in the status topic")
 	}
 	m.mu.Lock()
 	m.topics = nil
