@@ -113,6 +113,17 @@ type kafkaClients struct {
 	producer, consumer, admin []kgo.Opt
 }
 
+// envInt returns the environment variable's value as a number, or def
+// when it is unset or not a number.
+func envInt(key string, def int) int {
+	if v, ok := os.LookupEnv(key); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
 // env returns the environment variable's value, or def.
 func env(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {

@@ -28,6 +28,10 @@ func securityFlags(fs *flag.FlagSet, c *serveConfig) *string {
 		"HTTP Basic credentials: a JAAS config naming Kafka Connect's PropertyFileLoginModule, or its \"user: password\" file (SLUICE_REST_BASIC_AUTH_FILE)")
 	fs.StringVar(&c.rest.TokensFile, "rest-tokens-file", env("SLUICE_REST_TOKENS_FILE", ""),
 		"accepted REST bearer tokens, one a line (SLUICE_REST_TOKENS_FILE)")
+	fs.StringVar(&c.advertisedHost, "rest-advertised-host", env("SLUICE_REST_ADVERTISED_HOST", ""),
+		"the host name other workers and status bodies name this worker by (rest.advertised.host.name; SLUICE_REST_ADVERTISED_HOST; default the listen address, or the machine's host name for a wildcard listen address)")
+	fs.IntVar(&c.advertisedPort, "rest-advertised-port", envInt("SLUICE_REST_ADVERTISED_PORT", 0),
+		"the port other workers reach this one at (rest.advertised.port; SLUICE_REST_ADVERTISED_PORT; default the listen port)")
 	open := new(string)
 	fs.StringVar(open, "rest-open-paths", env("SLUICE_REST_OPEN_PATHS", ""),
 		"comma-separated paths served without credentials, among "+strings.Join(restsec.OpenablePaths, ", ")+" (SLUICE_REST_OPEN_PATHS)")
@@ -100,7 +104,12 @@ func (c *serveConfig) applyWorker(props map[string]string, kafkaOpts string, exp
 	if w.HTTPS && !c.rest.TLS() {
 		errs = append(errs, errors.New("listeners is https but no certificate is set"))
 	}
-	c.advertisedHost, c.advertisedPort = w.AdvertisedHost, w.AdvertisedPort
+	if !explicit("rest-advertised-host") && w.AdvertisedHost != "" {
+		c.advertisedHost = w.AdvertisedHost
+	}
+	if !explicit("rest-advertised-port") && w.AdvertisedPort != 0 {
+		c.advertisedPort = w.AdvertisedPort
+	}
 	if !explicit("config-providers") && strings.TrimSpace(props["config.providers"]) != "" {
 		r, err := configprovider.FromWorker(props)
 		if err != nil {
