@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -415,6 +416,199 @@ func TestDistributedCrashZombieFenced(t *testing.T) {
 	logs := a.logs.String()
 	if !strings.Contains(logs, "lost") && !strings.Contains(logs, "fenced") {
 		t.Errorf("the resumed worker's log says nothing of losing its connectors:\n%s", tail(logs, 40))
+	}
+	time.Sleep(2 * time.Second)
+	stopWriters()
+	checkTables(t, c, tables)
+}
+
+// cutProxy forwards TCP connections to target until it is cut: then it
+// forwards nothing more on the connections it has (their data waits in
+// the proxy, as packets a partition drops) and holds new ones without
+// connecting them. heal closes every connection it has, so the clients
+// reconnect, and forwards again.
+type cutProxy struct {
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	cut   bool
+	gate  chan struct{} // closed while not cut
+	conns []net.Conn
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, target: target, gate: make(chan struct{})}
+	close(p.gate)
+	t.Cleanup(func() { ln.Close(); p.heal() })
+	go p.serve()
+	return p
+}
+
+func (p *cutProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *cutProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c)
+		gate := p.gate
+		p.mu.Unlock()
+		go func() {
+			<-gate // a connection made while cut waits for the heal (which closes it)
+			u, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				return
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, u)
+			p.mu.Unlock()
+			go p.pipe(u, c)
+			p.pipe(c, u)
+		}()
+	}
+}
+
+// pipe copies src to dst, waiting at each chunk while the proxy is cut.
+func (p *cutProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			gate := p.gate
+			p.mu.Unlock()
+			<-gate
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *cutProxy) setCut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.cut {
+		p.cut, p.gate = true, make(chan struct{})
+	}
+}
+
+func (p *cutProxy) heal() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = nil
+	if p.cut {
+		p.cut = false
+		close(p.gate)
+	}
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// TestDistributedCrashNetworkCut cuts one of two workers off from Kafka
+// (a proxy between it and the broker stops forwarding) for longer than the
+// session timeout: its connectors move to the other worker, and when the
+// network comes back it rejoins without writing anything twice.
+func TestDistributedCrashNetworkCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	tables, cfgs := distSetup(t, 6, 200)
+	var topics []string
+	for _, dt := range tables {
+		topics = append(topics, dt.topic)
+	}
+	c := newConsumer(t, topics...)
+	names := slices.Sorted(maps.Keys(cfgs))
+	g := newDistGroup(t)
+	proxy := newCutProxy(t, brokers[0])
+	a := startDaemon(t, t.TempDir(), append(g.env(), "SLUICE_TEST_KAFKA_DIAL_VIA="+proxy.addr())...)
+	b := g.startWorker(t)
+	createAll(t, b, cfgs)
+	v := waitPlaced(t, b, names, []*daemon{a, b}, 90*time.Second)
+	t.Logf("6 connectors RUNNING, per worker %v", perWorker(v))
+	c.waitCount(t, 6*200, 90*time.Second)
+	stopWriters := startWriters(t, tables)
+	defer stopWriters()
+	time.Sleep(2 * time.Second)
+
+	at := time.Now()
+	proxy.setCut()
+	v = waitPlaced(t, b, names, []*daemon{b}, distSession+30*time.Second)
+	t.Logf("cut: every connector RUNNING on b after %v: %v", time.Since(at).Round(time.Millisecond), perWorker(v))
+	if !strings.Contains(a.logs.String(), "lost group membership") {
+		t.Errorf("the cut-off worker's log does not say it lost its membership:\n%s", tail(a.logs.String(), 30))
+	}
+	if rest := distSession + 4*time.Second - time.Since(at); rest > 0 {
+		time.Sleep(rest)
+	}
+	proxy.heal()
+	at = time.Now()
+	aID := strings.TrimPrefix(a.URL, "http://")
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		v = waitPlaced(t, b, names, []*daemon{a, b}, 60*time.Second)
+		counts := perWorker(v)
+		if counts[aID] == 3 {
+			t.Logf("healed: balanced again after %v: %v", time.Since(at).Round(time.Millisecond), counts)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not balanced 60 s after the heal: %v\n%s", counts, tail(a.logs.String(), 40))
+		}
+	}
+	time.Sleep(2 * time.Second)
+	stopWriters()
+	checkTables(t, c, tables)
+}
+
+// TestDistributedCrashRollingRestart restarts each of three workers in
+// turn (SIGTERM, then a new process) under a write load: every connector
+// keeps running somewhere and every change arrives exactly once.
+func TestDistributedCrashRollingRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	tables, cfgs := distSetup(t, 6, 200)
+	var topics []string
+	for _, dt := range tables {
+		topics = append(topics, dt.topic)
+	}
+	c := newConsumer(t, topics...)
+	names := slices.Sorted(maps.Keys(cfgs))
+	g := newDistGroup(t)
+	w := []*daemon{g.startWorker(t), g.startWorker(t), g.startWorker(t)}
+	createAll(t, w[0], cfgs)
+	waitPlaced(t, w[0], names, w, 90*time.Second)
+	c.waitCount(t, 6*200, 90*time.Second)
+	stopWriters := startWriters(t, tables)
+	defer stopWriters()
+	for i := range w {
+		time.Sleep(2 * time.Second)
+		at := time.Now()
+		w[i].term(t)
+		others := slices.Delete(slices.Clone(w), i, i+1)
+		waitPlaced(t, others[0], names, others, 30*time.Second)
+		took := time.Since(at)
+		w[i] = g.startWorker(t)
+		v := waitPlaced(t, w[i], names, w, 30*time.Second)
+		t.Logf("worker %d restarted: its connectors ran elsewhere after %v; per worker now %v", i, took.Round(time.Millisecond), perWorker(v))
 	}
 	time.Sleep(2 * time.Second)
 	stopWriters()
