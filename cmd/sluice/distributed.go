@@ -166,7 +166,7 @@ func (gr *group) join(g groupConfig, p groupPlumbing, sup *runtime.Supervisor) e
 		OnAssign: func(a cluster.Assignment) {
 			p.log.Info("assignment", "generation", a.Generation, "leader", a.LeaderURL, "connectors", len(a.Connectors),
 				"added", strings.Join(a.Added, ","), "revoked", strings.Join(a.Revoked, ","), "lost", a.Lost)
-			sup.Assign(a.Generation, a.Connectors)
+			sup.Assign(a.Generation, a.Connectors, a.Lost)
 		},
 		Logger: p.log,
 	})

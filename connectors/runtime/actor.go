@@ -79,11 +79,12 @@ func (s *Supervisor) stopAll(m *managed) {
 	}
 	if m.done != nil {
 		<-m.done
+		m.hardStop()
 	}
 	if m.watchDone != nil {
 		<-m.watchDone
 	}
-	m.cancel, m.done, m.unwatchFn, m.watchDone = nil, nil, nil, nil
+	m.cancel, m.hardStop, m.done, m.unwatchFn, m.watchDone = nil, nil, nil, nil, nil
 }
 
 // do applies f to the connector name through its actor. An unknown or

@@ -95,8 +95,11 @@ func (s *Supervisor) owns(name string) bool {
 // Assign applies a generation's assignment: this worker runs exactly the
 // connectors named in owned from now on. It stops the ones it no longer
 // owns and waits for them (the group hands them to another worker only
-// after that), and starts the new ones.
-func (s *Supervisor) Assign(generation int32, owned []string) {
+// after that), and starts the new ones. lost says this worker fell out of
+// the group: another worker may run its connectors already, so they are
+// dropped (sinks.WithHardStop) rather than committing what they have in
+// hand first, and their sources are released at once.
+func (s *Supervisor) Assign(generation int32, owned []string, lost bool) {
 	s.cl.mu.Lock()
 	s.cl.generation = generation
 	before := s.cl.owned
@@ -117,6 +120,10 @@ func (s *Supervisor) Assign(generation int32, owned []string) {
 	for _, m := range changed {
 		wg.Go(func() {
 			_ = m.send(s.quit, func() error {
+				if lost && m.hardStop != nil && !s.owns(m.name) {
+					s.log.Warn("connector dropped: this worker lost its group membership", "connector", m.name)
+					m.hardStop()
+				}
 				s.reconcile(m)
 				return nil
 			})

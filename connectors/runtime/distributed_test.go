@@ -158,18 +158,18 @@ func TestDistributedRunsOnlyAssigned(t *testing.T) {
 		t.Error("a second create of c1 was accepted")
 	}
 
-	a.Assign(1, []string{"c1"})
-	b.Assign(1, nil)
+	a.Assign(1, []string{"c1"}, false)
+	b.Assign(1, nil, false)
 	waitState(t, a, "c1", StateRunning)
 	waitView(t, b, "c1", StateRunning, "a:8083")
 	noLiveRun(t, hb, "c1 runs on a")
 
 	// The move: a stops c1 before Assign returns; then b starts it.
-	a.Assign(2, nil)
+	a.Assign(2, nil, false)
 	if n := ha.live.Load(); n != 0 {
 		t.Fatalf("a still runs c1 (%d streams open) after its revocation returned", n)
 	}
-	b.Assign(2, []string{"c1"})
+	b.Assign(2, []string{"c1"}, false)
 	waitState(t, b, "c1", StateRunning)
 	waitView(t, a, "c1", StateRunning, "b:8083")
 
@@ -209,8 +209,8 @@ func TestDistributedRunsOnlyAssigned(t *testing.T) {
 // starts it paused, never running.
 func TestDistributedTargetBeforeConfig(t *testing.T) {
 	a, b, ha, hb := newClusterPair(t)
-	a.Assign(1, []string{"c1"})
-	b.Assign(1, nil)
+	a.Assign(1, []string{"c1"}, false)
+	b.Assign(1, nil, false)
 	if _, err := b.Create(context.Background(), "c1", maps.Clone(lifecycleCfg), StatePaused); err != nil {
 		t.Fatal(err)
 	}

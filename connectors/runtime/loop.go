@@ -264,7 +264,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	}
 	// shutdown commits what is in hand with a bounded, uncancelled context.
 	shutdown := func() error {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		dctx, dcancel := sinks.Detach(ctx)
+		defer dcancel()
+		sctx, cancel := context.WithTimeout(dctx, 30*time.Second)
 		defer cancel()
 		return flush(sctx, false)
 	}

@@ -117,6 +117,7 @@ type managed struct {
 	// Owned by the actor: the connector's run and its guard's goroutine
 	// (guard.go).
 	cancel    context.CancelFunc
+	hardStop  context.CancelFunc // cuts the run's last commit short (sinks.WithHardStop)
 	done      chan struct{}
 	unwatchFn context.CancelFunc
 	watchDone chan struct{}
@@ -307,14 +308,17 @@ func (s *Supervisor) halt(m *managed) {
 	}
 	m.cancel()
 	<-m.done
-	m.cancel, m.done = nil, nil
+	m.hardStop()
+	m.cancel, m.hardStop, m.done = nil, nil, nil
 }
 
 // launch starts a connector's run goroutine. Called by m's actor.
 func (s *Supervisor) launch(m *managed) {
 	ctx, cancel := context.WithCancel(context.Background())
+	hard, hardStop := context.WithCancel(context.Background())
+	ctx = sinks.WithHardStop(ctx, hard)
 	done := make(chan struct{})
-	m.cancel, m.done = cancel, done
+	m.cancel, m.hardStop, m.done = cancel, hardStop, done
 	m.mu.Lock()
 	m.state, m.trace, m.notice = StateUnassigned, "", ""
 	m.mu.Unlock()

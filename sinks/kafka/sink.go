@@ -543,7 +543,9 @@ func (s *Sink) Commit(ctx context.Context, checkpoint []byte) error {
 	}
 	// The commit must not be cut short by the caller's cancellation: its
 	// outcome would be unknown.
-	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	dctx, dcancel := sinks.Detach(ctx)
+	defer dcancel()
+	ectx, cancel := context.WithTimeout(dctx, 30*time.Second)
 	defer cancel()
 	s.inTxn = false
 	endAt := time.Now()
@@ -567,7 +569,9 @@ func (s *Sink) fail(ctx context.Context, err error) error {
 	s.mu.Lock()
 	s.produceErr = nil
 	s.mu.Unlock()
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	dctx, dcancel := sinks.Detach(ctx)
+	defer dcancel()
+	actx, cancel := context.WithTimeout(dctx, 10*time.Second)
 	defer cancel()
 	if aerr := s.cl.AbortBufferedRecords(actx); aerr != nil {
 		s.log.Warn("abort buffered records", "err", aerr)
@@ -597,7 +601,9 @@ func (s *Sink) ClusterID(ctx context.Context) (string, error) {
 // Close aborts any open transaction and closes the client.
 func (s *Sink) Close(ctx context.Context) error {
 	s.leaders.stop()
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	dctx, dcancel := sinks.Detach(ctx)
+	defer dcancel()
+	actx, cancel := context.WithTimeout(dctx, 10*time.Second)
 	defer cancel()
 	_ = s.cl.AbortBufferedRecords(actx)
 	err := s.cl.EndTransaction(actx, kgo.TryAbort)
