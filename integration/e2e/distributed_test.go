@@ -614,3 +614,92 @@ func TestDistributedCrashRollingRestart(t *testing.T) {
 	stopWriters()
 	checkTables(t, c, tables)
 }
+
+// TestDistributedREST: any worker answers the whole group's view, and a
+// write sent to any worker (the follower forwards it to the leader) is
+// seen by all.
+func TestDistributedREST(t *testing.T) {
+	tables, cfgs := distSetup(t, 2, 10)
+	g := newDistGroup(t)
+	w := []*daemon{g.startWorker(t), g.startWorker(t)}
+	names := slices.Sorted(maps.Keys(cfgs))
+	createAll(t, w[0], map[string]map[string]string{names[0]: cfgs[names[0]]})
+	createAll(t, w[1], map[string]map[string]string{names[1]: cfgs[names[1]]})
+	if code, body := w[1].do(t, "POST", "/connectors", map[string]any{"name": names[0], "config": cfgs[names[0]]}); code != 409 || !strings.Contains(string(body), "already exists") {
+		t.Errorf("second create of %s through worker 1: %d %s, want 409 already exists", names[0], code, body)
+	}
+	v := waitPlaced(t, w[0], names, w, 60*time.Second)
+	if got := waitPlaced(t, w[1], names, w, 10*time.Second); !maps.Equal(got, v) {
+		t.Errorf("worker 1 sees %v, worker 0 sees %v", got, v)
+	}
+	for _, d := range w {
+		code, body := d.do(t, "GET", "/connectors", nil)
+		var list []string
+		_ = json.Unmarshal(body, &list)
+		slices.Sort(list)
+		if code != 200 || !slices.Equal(list, names) {
+			t.Errorf("GET /connectors on %s: %d %s, want %v", d.URL, code, body, names)
+		}
+	}
+	// The write of each step goes to one worker, and both show its effect.
+	for i, d := range w {
+		name := names[i]
+		cfg := maps.Clone(cfgs[name])
+		cfg["sluice.batch.max.events"] = "777"
+		if code, body := d.do(t, "PUT", "/connectors/"+name+"/config", cfg); code != 200 {
+			t.Fatalf("PUT config of %s through %s: %d %s", name, d.URL, code, body)
+		}
+		for _, r := range w {
+			code, body := r.do(t, "GET", "/connectors/"+name+"/config", nil)
+			if code != 200 || !strings.Contains(string(body), `"sluice.batch.max.events":"777"`) {
+				t.Errorf("config of %s on %s after the PUT through %s: %d %s", name, r.URL, d.URL, code, body)
+			}
+		}
+		if code, body := d.do(t, "PUT", "/connectors/"+name+"/pause", nil); code != 202 {
+			t.Fatalf("pause %s through %s: %d %s", name, d.URL, code, body)
+		}
+		for _, r := range w {
+			r.waitTaskState(t, name, "PAUSED", 30*time.Second)
+		}
+		if code, body := d.do(t, "PUT", "/connectors/"+name+"/resume", nil); code != 202 {
+			t.Fatalf("resume %s through %s: %d %s", name, d.URL, code, body)
+		}
+		for _, r := range w {
+			r.waitTaskState(t, name, "RUNNING", 30*time.Second)
+		}
+		if code, body := d.do(t, "POST", "/connectors/"+name+"/restart", nil); code != 204 && code != 200 && code != 202 {
+			t.Errorf("restart %s through %s: %d %s", name, d.URL, code, body)
+		}
+	}
+	// Active topics: written by the owner, read on any worker.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		mustExec(t, tables[0].pg, "UPDATE "+tables[0].name+".items SET seq = seq + 1 WHERE id = 1")
+		_, b0 := w[0].do(t, "GET", "/connectors/"+names[0]+"/topics", nil)
+		_, b1 := w[1].do(t, "GET", "/connectors/"+names[0]+"/topics", nil)
+		if strings.Contains(string(b0), tables[0].topic) && string(b0) == string(b1) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("active topics of %s: worker 0 %s, worker 1 %s; want %s on both", names[0], b0, b1, tables[0].topic)
+		}
+	}
+	// A delete through either worker removes the connector everywhere.
+	for i, d := range w {
+		if code, body := d.do(t, "DELETE", "/connectors/"+names[i], nil); code != 204 {
+			t.Fatalf("delete %s through %s: %d %s", names[i], d.URL, code, body)
+		}
+	}
+	for _, r := range w {
+		for _, n := range names {
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				code, _ := r.do(t, "GET", "/connectors/"+n, nil)
+				if code == 404 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s still shows %s after its delete (%d)", r.URL, n, code)
+				}
+			}
+		}
+	}
+}
