@@ -71,6 +71,40 @@ spec:
           value: {{ .Values.logFormat | quote }}
         - name: SLUICE_SHUTDOWN_TIMEOUT
           value: {{ .Values.shutdownTimeout | quote }}
+        {{- if .Values.distributed.enabled }}
+        {{- $d := .Values.distributed }}
+        # Distributed mode: the group, its topics, and the name the other
+        # workers reach this one at: the pod's DNS name under the headless
+        # Service (the port is the listen port).
+        - name: POD_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+        - name: POD_NAMESPACE
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.namespace
+        - name: SLUICE_GROUP_ID
+          value: {{ include "sluice.groupId" . | quote }}
+        - name: SLUICE_CONFIG_TOPIC
+          value: {{ include "sluice.configTopic" . | quote }}
+        - name: SLUICE_STATUS_TOPIC
+          value: {{ include "sluice.statusTopic" . | quote }}
+        {{- if include "sluice.isSet" $d.sessionTimeoutMs }}
+        - name: SLUICE_SESSION_TIMEOUT_MS
+          value: {{ int64 $d.sessionTimeoutMs | toString | quote }}
+        {{- end }}
+        {{- if include "sluice.isSet" $d.heartbeatIntervalMs }}
+        - name: SLUICE_HEARTBEAT_INTERVAL_MS
+          value: {{ int64 $d.heartbeatIntervalMs | toString | quote }}
+        {{- end }}
+        {{- if include "sluice.isSet" $d.rebalanceTimeoutMs }}
+        - name: SLUICE_REBALANCE_TIMEOUT_MS
+          value: {{ int64 $d.rebalanceTimeoutMs | toString | quote }}
+        {{- end }}
+        - name: SLUICE_REST_ADVERTISED_HOST
+          value: {{ printf "$(POD_NAME).%s.$(POD_NAMESPACE).svc" (include "sluice.headlessName" .) | quote }}
+        {{- end }}
         {{- if $worker }}
         - name: SLUICE_WORKER_CONFIG
           value: {{ printf "%s/%s" .Values.workerConfig.mountPath .Values.workerConfig.key | quote }}
@@ -177,7 +211,11 @@ spec:
         {{- end }}
   volumes:
     - name: data
-      {{- if .Values.persistence.enabled }}
+      {{- if .Values.distributed.enabled }}
+      # Distributed mode keeps nothing a worker needs in its data dir:
+      # configs and status are in Kafka, checkpoints in the offsets topic.
+      emptyDir: {}
+      {{- else if .Values.persistence.enabled }}
       persistentVolumeClaim:
         claimName: {{ .Values.persistence.existingClaim | default (printf "%s-data" (include "sluice.fullname" .)) }}
       {{- else }}
