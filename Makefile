@@ -100,6 +100,8 @@ $(CURDIR)/.cache/helm-%/helm:
 test-helm: $(HELM)
 	$(HELM) lint --strict deploy/helm/sluice --set kafka.brokers=kafka:9092
 	$(HELM) lint --strict deploy/helm/sluice -f deploy/helm/testdata/all-options.yaml
+	$(HELM) lint --strict deploy/helm/sluice -f deploy/helm/testdata/distributed.yaml
+	$(HELM) lint --strict deploy/helm/sluice -f deploy/helm/testdata/all-options.yaml --set distributed.enabled=true
 	SLUICE_HELM=$(HELM) $(GO) test -count=1 -v ./deploy/helm
 
 test-packaging: test-helm build

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -119,7 +121,12 @@ type probe struct {
 type envVar struct {
 	Name      string `yaml:"name"`
 	Value     string `yaml:"value"`
-	ValueFrom any    `yaml:"valueFrom"`
+	ValueFrom *struct {
+		FieldRef *struct {
+			FieldPath string `yaml:"fieldPath"`
+		} `yaml:"fieldRef"`
+		SecretKeyRef any `yaml:"secretKeyRef"`
+	} `yaml:"valueFrom"`
 }
 
 type container struct {
@@ -163,37 +170,76 @@ type volume struct {
 	EmptyDir any `yaml:"emptyDir"`
 }
 
+// podTemplate is the pod of the Deployment (standalone) or of the
+// StatefulSet (distributed).
+type podTemplate struct {
+	Metadata struct {
+		Labels map[string]string `yaml:"labels"`
+	} `yaml:"metadata"`
+	Spec struct {
+		EnableServiceLinks *bool `yaml:"enableServiceLinks"`
+		SecurityContext    struct {
+			RunAsNonRoot *bool  `yaml:"runAsNonRoot"`
+			RunAsUser    *int64 `yaml:"runAsUser"`
+			FSGroup      *int64 `yaml:"fsGroup"`
+		} `yaml:"securityContext"`
+		Containers []container `yaml:"containers"`
+		Volumes    []volume    `yaml:"volumes"`
+	} `yaml:"spec"`
+}
+
+type labelSelector struct {
+	MatchLabels      map[string]string `yaml:"matchLabels"`
+	MatchExpressions []struct {
+		Key      string   `yaml:"key"`
+		Operator string   `yaml:"operator"`
+		Values   []string `yaml:"values"`
+	} `yaml:"matchExpressions"`
+}
+
 type deployment struct {
 	Spec struct {
 		Replicas *int `yaml:"replicas"`
 		Strategy struct {
 			Type string `yaml:"type"`
 		} `yaml:"strategy"`
-		Selector struct {
-			MatchLabels map[string]string `yaml:"matchLabels"`
-		} `yaml:"selector"`
-		Template struct {
-			Metadata struct {
-				Labels map[string]string `yaml:"labels"`
-			} `yaml:"metadata"`
-			Spec struct {
-				EnableServiceLinks *bool `yaml:"enableServiceLinks"`
-				SecurityContext    struct {
-					RunAsNonRoot *bool  `yaml:"runAsNonRoot"`
-					RunAsUser    *int64 `yaml:"runAsUser"`
-					FSGroup      *int64 `yaml:"fsGroup"`
-				} `yaml:"securityContext"`
-				Containers []container `yaml:"containers"`
-				Volumes    []volume    `yaml:"volumes"`
-			} `yaml:"spec"`
-		} `yaml:"template"`
+		Selector labelSelector `yaml:"selector"`
+		Template podTemplate   `yaml:"template"`
+	} `yaml:"spec"`
+}
+
+type statefulSet struct {
+	Spec struct {
+		Replicas            *int   `yaml:"replicas"`
+		ServiceName         string `yaml:"serviceName"`
+		PodManagementPolicy string `yaml:"podManagementPolicy"`
+		UpdateStrategy      struct {
+			Type string `yaml:"type"`
+		} `yaml:"updateStrategy"`
+		Selector             labelSelector `yaml:"selector"`
+		Template             podTemplate   `yaml:"template"`
+		VolumeClaimTemplates []any         `yaml:"volumeClaimTemplates"`
+	} `yaml:"spec"`
+}
+
+type podDisruptionBudget struct {
+	APIVersion string `yaml:"apiVersion"`
+	Spec       struct {
+		MaxUnavailable *int          `yaml:"maxUnavailable"`
+		MinAvailable   any           `yaml:"minAvailable"`
+		Selector       labelSelector `yaml:"selector"`
 	} `yaml:"spec"`
 }
 
 type service struct {
+	Metadata struct {
+		Labels map[string]string `yaml:"labels"`
+	} `yaml:"metadata"`
 	Spec struct {
-		Selector map[string]string `yaml:"selector"`
-		Ports    []struct {
+		ClusterIP                string            `yaml:"clusterIP"`
+		PublishNotReadyAddresses bool              `yaml:"publishNotReadyAddresses"`
+		Selector                 map[string]string `yaml:"selector"`
+		Ports                    []struct {
 			Name       string `yaml:"name"`
 			Port       int    `yaml:"port"`
 			TargetPort string `yaml:"targetPort"`
@@ -214,9 +260,7 @@ type pvc struct {
 type serviceMonitor struct {
 	APIVersion string `yaml:"apiVersion"`
 	Spec       struct {
-		Selector struct {
-			MatchLabels map[string]string `yaml:"matchLabels"`
-		} `yaml:"selector"`
+		Selector  labelSelector `yaml:"selector"`
 		Endpoints []struct {
 			Port   string `yaml:"port"`
 			Path   string `yaml:"path"`
@@ -256,7 +300,8 @@ func volumeNamed(vs []volume, name string) *volume {
 	return nil
 }
 
-// checked is what every rendering must satisfy, whatever the values.
+// checked is what every standalone rendering must satisfy, whatever the
+// values.
 type checked struct {
 	dep     deployment
 	c       container
@@ -271,7 +316,12 @@ func checkCommon(t *testing.T, out []byte) checked {
 	var k checked
 	k.objs = objs
 	if slices.Contains(kinds(objs), "StatefulSet") {
-		t.Errorf("a StatefulSet was rendered: distributed mode does not exist")
+		t.Errorf("a StatefulSet was rendered in standalone mode (distributed.enabled is false)")
+	}
+	for _, kind := range []string{"PodDisruptionBudget"} {
+		if slices.Contains(kinds(objs), kind) {
+			t.Errorf("a %s was rendered in standalone mode", kind)
+		}
 	}
 	k.depName = find(t, objs, "Deployment", &k.dep).Metadata.Name
 	find(t, objs, "Service", &k.svc)
@@ -282,23 +332,37 @@ func checkCommon(t *testing.T, out []byte) checked {
 	if spec.Strategy.Type != "Recreate" {
 		t.Errorf("strategy = %q, want Recreate (two daemons must never run the same connectors)", spec.Strategy.Type)
 	}
-	for key, v := range spec.Selector.MatchLabels {
-		if spec.Template.Metadata.Labels[key] != v {
+	k.c = checkPod(t, spec.Selector.MatchLabels, spec.Template, k.svc)
+	for _, name := range []string{"SLUICE_GROUP_ID", "SLUICE_CONFIG_TOPIC", "SLUICE_STATUS_TOPIC", "SLUICE_REST_ADVERTISED_HOST", "POD_NAME"} {
+		if _, ok := k.c.env(name); ok {
+			t.Errorf("%s is set in standalone mode", name)
+		}
+	}
+	return k
+}
+
+// checkPod checks a worker's pod, in either mode: the selector and the
+// Service (which fronts every pod) agree with its labels, the probes and the
+// Service reach the port sluice listens on, the data dir and the security
+// settings, and that every SLUICE_* variable is one sluice reads.
+func checkPod(t *testing.T, selector map[string]string, tmpl podTemplate, svc service) container {
+	t.Helper()
+	for key, v := range selector {
+		if tmpl.Metadata.Labels[key] != v {
 			t.Errorf("the pod template lacks selector label %s=%s", key, v)
 		}
-		if k.svc.Spec.Selector[key] != v {
+		if svc.Spec.Selector[key] != v {
 			t.Errorf("the Service's selector lacks %s=%s", key, v)
 		}
 	}
-	if len(spec.Selector.MatchLabels) == 0 || len(k.svc.Spec.Selector) != len(spec.Selector.MatchLabels) {
-		t.Errorf("selectors differ: deployment %v, service %v", spec.Selector.MatchLabels, k.svc.Spec.Selector)
+	if len(selector) == 0 || len(svc.Spec.Selector) != len(selector) {
+		t.Errorf("selectors differ: workload %v, service %v", selector, svc.Spec.Selector)
 	}
-	pod := spec.Template.Spec
+	pod := tmpl.Spec
 	if len(pod.Containers) != 1 {
 		t.Fatalf("want one container, got %d", len(pod.Containers))
 	}
-	k.c = pod.Containers[0]
-	c := k.c
+	c := pod.Containers[0]
 	if pod.EnableServiceLinks == nil || *pod.EnableServiceLinks {
 		t.Errorf("enableServiceLinks is not false: a Service named sluice would set SLUICE_* variables")
 	}
@@ -328,8 +392,8 @@ func checkCommon(t *testing.T, out []byte) checked {
 			t.Errorf("%s probe GET %s on port %q, want %s on %q", p.name, p.pr.HTTPGet.Path, p.pr.HTTPGet.Port, p.path, portName)
 		}
 	}
-	if len(k.svc.Spec.Ports) != 1 || k.svc.Spec.Ports[0].TargetPort != portName {
-		t.Errorf("Service ports %+v, want one targeting %q", k.svc.Spec.Ports, portName)
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].TargetPort != portName {
+		t.Errorf("Service ports %+v, want one targeting %q", svc.Spec.Ports, portName)
 	}
 
 	// The data dir is on the data volume.
@@ -381,7 +445,7 @@ func checkCommon(t *testing.T, out []byte) checked {
 			t.Errorf("env %s is not a variable cmd/sluice reads", e.Name)
 		}
 	}
-	return k
+	return c
 }
 
 // dockerfileUser is the uid deploy/Dockerfile's image runs as.
@@ -582,28 +646,335 @@ func TestChartAllOptions(t *testing.T) {
 // TestChartRefuses renders values the chart must refuse, each with a
 // message that says what to change.
 func TestChartRefuses(t *testing.T) {
+	const brokers = "kafka.brokers=k:9092"
+	dist := []string{"--set", brokers, "--set", "distributed.enabled=true"}
 	for _, tc := range []struct {
 		name string
 		args []string
-		want string
+		want []string
 	}{
-		{"distributed mode", []string{"--set", "kafka.brokers=k:9092", "--set", "distributed.enabled=true"}, "distributed mode"},
-		{"two replicas", []string{"--set", "kafka.brokers=k:9092", "--set", "replicaCount=2"}, "exactly one replica"},
-		{"no brokers", nil, "set kafka.brokers"},
-		{"client certificates required", []string{"--set", "kafka.brokers=k:9092", "--set", "rest.tls.secretName=t", "--set", "rest.tls.clientAuth=required"}, "use requested"},
-		{"two worker configs", []string{"--set", "kafka.brokers=k:9092", "--set", "workerConfig.existingSecret=a", "--set", "workerConfig.properties=x=y"}, "set one of"},
-		{"env provider over a mount", []string{"--set", "kafka.brokers=k:9092", "--set", "secrets.existingSecret=s", "--set", "secrets.providers={env}"}, "use file or directory"},
-		{"log format", []string{"--set", "kafka.brokers=k:9092", "--set", "logFormat=xml"}, "use text or json"},
+		{"two replicas", []string{"--set", brokers, "--set", "replicaCount=2"}, []string{"replicaCount=2", "exactly one replica", "set distributed.enabled=true and distributed.replicas"}},
+		{"no brokers", nil, []string{"set kafka.brokers"}},
+		{"client certificates required", []string{"--set", brokers, "--set", "rest.tls.secretName=t", "--set", "rest.tls.clientAuth=required"}, []string{"use requested"}},
+		{"two worker configs", []string{"--set", brokers, "--set", "workerConfig.existingSecret=a", "--set", "workerConfig.properties=x=y"}, []string{"set one of"}},
+		{"env provider over a mount", []string{"--set", brokers, "--set", "secrets.existingSecret=s", "--set", "secrets.providers={env}"}, []string{"use file or directory"}},
+		{"log format", []string{"--set", brokers, "--set", "logFormat=xml"}, []string{"use text or json"}},
+		{"distributed, no workers", append(dist, "--set", "distributed.replicas=0"), []string{"distributed.replicas=0", "at least one worker", "1 or more"}},
+		{"distributed, negative workers", append(dist, "--set", "distributed.replicas=-2"), []string{"distributed.replicas=-2", "1 or more"}},
+		{"distributed, workers not a number", append(dist, "--set", "distributed.replicas=three"), []string{"distributed.replicas=three", "1 or more"}},
+		{"distributed, no brokers", []string{"--set", "distributed.enabled=true"}, []string{"set kafka.brokers"}},
+		{"distributed with replicaCount", append(dist, "--set", "replicaCount=3"), []string{"replicaCount=3", "not used in distributed mode", "distributed.replicas (now 3)"}},
+		{"distributed with a claim", append(dist, "--set", "persistence.existingClaim=old-data"), []string{"persistence.existingClaim", "emptyDir", "unset it"}},
+		{"distributed, heartbeat over session", append(dist, "--set", "distributed.sessionTimeoutMs=6000", "--set", "distributed.heartbeatIntervalMs=6000"), []string{"distributed.heartbeatIntervalMs=6000 must be below distributed.sessionTimeoutMs=6000"}},
+		{"distributed, timeout not in ms", append(dist, "--set", "distributed.sessionTimeoutMs=10s"), []string{"distributed.sessionTimeoutMs=10s", "milliseconds above 0"}},
+		{"distributed, group id not a topic name", append(dist, "--set", "distributed.groupId=cdc prod"), []string{"distributed.configTopic", `"cdc prod-configs" is not a Kafka topic name`, "distributed.groupId"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := render(t, tc.args...)
 			if err == nil {
 				t.Fatalf("helm template %v succeeded; want a failure saying %q", tc.args, tc.want)
 			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("helm template %v failed with %q; want it to say %q", tc.args, err, tc.want)
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("helm template %v failed with %q; want it to say %q", tc.args, err, w)
+				}
 			}
 		})
+	}
+}
+
+// distributedChecked is what every distributed rendering must satisfy.
+type distributedChecked struct {
+	objs     []object
+	sts      statefulSet
+	stsName  string
+	svc      service // fronts every worker: the REST API
+	headless service
+	hlName   string
+	c        container
+}
+
+// checkDistributed checks a distributed rendering: a StatefulSet and no
+// Deployment or claim; the headless Service that names each pod; the
+// workers' env naming each one by that name; the data dir on an emptyDir.
+func checkDistributed(t *testing.T, out []byte, fullname string) distributedChecked {
+	t.Helper()
+	objs := decodeAll(t, out)
+	k := distributedChecked{objs: objs}
+	for _, kind := range []string{"Deployment", "PersistentVolumeClaim"} {
+		if slices.Contains(kinds(objs), kind) {
+			t.Errorf("a %s was rendered in distributed mode (kinds %v)", kind, kinds(objs))
+		}
+	}
+	k.stsName = find(t, objs, "StatefulSet", &k.sts).Metadata.Name
+	if k.stsName != fullname {
+		t.Errorf("StatefulSet %q, want %q", k.stsName, fullname)
+	}
+	var services []object
+	for _, o := range objs {
+		if o.Kind == "Service" {
+			services = append(services, o)
+		}
+	}
+	if len(services) != 2 {
+		t.Fatalf("%d Services, want 2 (the REST API's and the headless one)", len(services))
+	}
+	for _, o := range services {
+		var s service
+		if err := o.doc.Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Spec.ClusterIP == "None" {
+			k.headless, k.hlName = s, o.Metadata.Name
+		} else {
+			k.svc = s
+		}
+	}
+	if k.hlName == "" {
+		t.Fatalf("no headless Service (clusterIP: None)")
+	}
+	spec := k.sts.Spec
+	if spec.ServiceName != k.hlName {
+		t.Errorf("StatefulSet serviceName %q, want the headless Service %q (it gives the pods their DNS names)", spec.ServiceName, k.hlName)
+	}
+	if spec.PodManagementPolicy != "Parallel" {
+		t.Errorf("podManagementPolicy %q, want Parallel", spec.PodManagementPolicy)
+	}
+	if len(spec.VolumeClaimTemplates) != 0 {
+		t.Errorf("volumeClaimTemplates %v: a worker keeps nothing in its data dir", spec.VolumeClaimTemplates)
+	}
+	// Both Services select exactly the StatefulSet's pods.
+	k.c = checkPod(t, spec.Selector.MatchLabels, spec.Template, k.svc)
+	if !maps.Equal(k.headless.Spec.Selector, spec.Selector.MatchLabels) {
+		t.Errorf("headless Service selects %v, want the StatefulSet's %v", k.headless.Spec.Selector, spec.Selector.MatchLabels)
+	}
+	if !k.headless.Spec.PublishNotReadyAddresses {
+		t.Errorf("headless Service does not publish not-ready pods: a worker in the group would be unreachable by name while /readyz fails")
+	}
+	if len(k.headless.Spec.Ports) != 1 || k.headless.Spec.Ports[0].TargetPort != k.c.Ports[0].Name || k.headless.Spec.Ports[0].Port != k.c.Ports[0].ContainerPort {
+		t.Errorf("headless Service ports %+v, want the container's port %+v", k.headless.Spec.Ports, k.c.Ports)
+	}
+
+	// The data dir keeps nothing a worker needs.
+	if v := volumeNamed(spec.Template.Spec.Volumes, "data"); v == nil || v.EmptyDir == nil || v.PersistentVolumeClaim != nil {
+		t.Errorf("data volume %+v, want an emptyDir", v)
+	}
+
+	// The advertised host: the pod's name and namespace from the downward
+	// API, defined before the variable that refers to them (the kubelet
+	// expands $(VAR) only from earlier entries).
+	pos := map[string]int{}
+	for i, e := range k.c.Env {
+		pos[e.Name] = i
+	}
+	for name, field := range map[string]string{"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"} {
+		i, ok := pos[name]
+		if !ok {
+			t.Errorf("%s is not set", name)
+			continue
+		}
+		e := k.c.Env[i]
+		if e.ValueFrom == nil || e.ValueFrom.FieldRef == nil || e.ValueFrom.FieldRef.FieldPath != field {
+			t.Errorf("%s is not from the downward API's %s: %+v", name, field, e)
+		}
+		if j, ok := pos["SLUICE_REST_ADVERTISED_HOST"]; ok && i > j {
+			t.Errorf("%s is defined after SLUICE_REST_ADVERTISED_HOST, which refers to it", name)
+		}
+	}
+	adv, ok := k.c.env("SLUICE_REST_ADVERTISED_HOST")
+	if !ok {
+		t.Fatalf("SLUICE_REST_ADVERTISED_HOST is not set: workers would name themselves by a host the others cannot resolve")
+	}
+	// What pod 0 in namespace cdc gets, and the name the cluster's DNS
+	// gives that pod: <pod>.<serviceName>.<namespace>.svc.
+	got := strings.NewReplacer("$(POD_NAME)", k.stsName+"-0", "$(POD_NAMESPACE)", "cdc").Replace(adv)
+	if want := k.stsName + "-0." + spec.ServiceName + ".cdc.svc"; got != want {
+		t.Errorf("SLUICE_REST_ADVERTISED_HOST %q gives pod 0 %q, want its DNS name %q", adv, got, want)
+	}
+	if _, ok := k.c.env("SLUICE_REST_ADVERTISED_PORT"); ok {
+		t.Errorf("SLUICE_REST_ADVERTISED_PORT is set: the headless Service's port is the listen port, sluice's default")
+	}
+	return k
+}
+
+func (k distributedChecked) pdb(t *testing.T) (podDisruptionBudget, bool) {
+	t.Helper()
+	if !slices.Contains(kinds(k.objs), "PodDisruptionBudget") {
+		return podDisruptionBudget{}, false
+	}
+	var p podDisruptionBudget
+	find(t, k.objs, "PodDisruptionBudget", &p)
+	return p, true
+}
+
+// TestChartDistributed renders distributed mode with its defaults: three
+// workers of group <fullname>, topics named after it, a PDB.
+func TestChartDistributed(t *testing.T) {
+	out, err := render(t, "--set", "kafka.brokers=kafka:9092", "--set", "distributed.enabled=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := checkDistributed(t, out, "rel-sluice")
+	want := []string{"PodDisruptionBudget", "Service", "Service", "ServiceAccount", "StatefulSet"}
+	if got := kinds(k.objs); !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
+	}
+	if r := k.sts.Spec.Replicas; r == nil || *r != 3 {
+		t.Errorf("replicas %v, want 3 by default", r)
+	}
+	for name, want := range map[string]string{
+		"SLUICE_GROUP_ID":             "rel-sluice",
+		"SLUICE_CONFIG_TOPIC":         "rel-sluice-configs",
+		"SLUICE_STATUS_TOPIC":         "rel-sluice-status",
+		"SLUICE_REST_ADVERTISED_HOST": "$(POD_NAME).rel-sluice-headless.$(POD_NAMESPACE).svc",
+		"SLUICE_KAFKA_BROKERS":        "kafka:9092",
+	} {
+		if got, _ := k.c.env(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	for _, name := range []string{"SLUICE_SESSION_TIMEOUT_MS", "SLUICE_HEARTBEAT_INTERVAL_MS", "SLUICE_REBALANCE_TIMEOUT_MS"} {
+		if v, ok := k.c.env(name); ok {
+			t.Errorf("%s = %q without a value for it; sluice's default should apply", name, v)
+		}
+	}
+	p, ok := k.pdb(t)
+	if !ok {
+		t.Fatalf("no PodDisruptionBudget with 3 workers")
+	}
+	if p.APIVersion != "policy/v1" || p.Spec.MaxUnavailable == nil || *p.Spec.MaxUnavailable != 1 || p.Spec.MinAvailable != nil {
+		t.Errorf("PDB %s %+v, want policy/v1 with maxUnavailable 1", p.APIVersion, p.Spec)
+	}
+	if !maps.Equal(p.Spec.Selector.MatchLabels, k.sts.Spec.Selector.MatchLabels) {
+		t.Errorf("PDB selects %v, want the StatefulSet's pods %v", p.Spec.Selector.MatchLabels, k.sts.Spec.Selector.MatchLabels)
+	}
+	// The readiness probe is standalone's.
+	std, err := render(t, "--set", "kafka.brokers=kafka:9092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := checkCommon(t, std)
+	if !reflect.DeepEqual(s.c.ReadinessProbe, k.c.ReadinessProbe) || !reflect.DeepEqual(s.c.LivenessProbe, k.c.LivenessProbe) {
+		t.Errorf("probes differ from standalone's: %+v %+v, standalone %+v %+v", k.c.LivenessProbe, k.c.ReadinessProbe, s.c.LivenessProbe, s.c.ReadinessProbe)
+	}
+}
+
+// TestChartDistributedOptions sets every distributed option
+// (testdata/distributed.yaml): the group, one topic named, the other from
+// the group, the timeouts; persistence is ignored; the ServiceMonitor
+// scrapes each worker once.
+func TestChartDistributedOptions(t *testing.T) {
+	out, err := render(t, "-f", filepath.Join("testdata", "distributed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := checkDistributed(t, out, "cdc")
+	want := []string{"PodDisruptionBudget", "Service", "Service", "ServiceAccount", "ServiceMonitor", "StatefulSet"}
+	if got := kinds(k.objs); !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want %v (no claim though persistence.enabled)", got, want)
+	}
+	if r := k.sts.Spec.Replicas; r == nil || *r != 5 {
+		t.Errorf("replicas %v, want distributed.replicas 5", r)
+	}
+	for name, want := range map[string]string{
+		"SLUICE_GROUP_ID":              "cdc-prod",
+		"SLUICE_CONFIG_TOPIC":          "cdc-prod-connect-configs",
+		"SLUICE_STATUS_TOPIC":          "cdc-prod-status",
+		"SLUICE_SESSION_TIMEOUT_MS":    "20000",
+		"SLUICE_HEARTBEAT_INTERVAL_MS": "5000",
+		"SLUICE_REBALANCE_TIMEOUT_MS":  "120000",
+		"SLUICE_REST_ADVERTISED_HOST":  "$(POD_NAME).cdc-headless.$(POD_NAMESPACE).svc",
+		"SLUICE_OFFSETS_TOPIC":         "cdc-offsets",
+	} {
+		if got, _ := k.c.env(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+
+	// The ServiceMonitor selects the REST Service and not the headless one,
+	// which has the same pods behind a port of the same name.
+	var sm serviceMonitor
+	find(t, k.objs, "ServiceMonitor", &sm)
+	selects := func(labels map[string]string) bool {
+		for key, v := range sm.Spec.Selector.MatchLabels {
+			if labels[key] != v {
+				return false
+			}
+		}
+		for _, e := range sm.Spec.Selector.MatchExpressions {
+			_, has := labels[e.Key]
+			switch e.Operator {
+			case "DoesNotExist":
+				if has {
+					return false
+				}
+			case "Exists":
+				if !has {
+					return false
+				}
+			default:
+				t.Fatalf("ServiceMonitor selector operator %q: teach the test", e.Operator)
+			}
+		}
+		return true
+	}
+	if !selects(k.svc.Metadata.Labels) {
+		t.Errorf("the ServiceMonitor (%+v) does not select the REST Service (labels %v)", sm.Spec.Selector, k.svc.Metadata.Labels)
+	}
+	if selects(k.headless.Metadata.Labels) {
+		t.Errorf("the ServiceMonitor (%+v) selects the headless Service too (labels %v): every worker would be scraped twice", sm.Spec.Selector, k.headless.Metadata.Labels)
+	}
+}
+
+// TestChartDistributedOneWorker: one worker needs no PDB (maxUnavailable 1
+// would be every pod).
+func TestChartDistributedOneWorker(t *testing.T) {
+	out, err := render(t, "--set", "kafka.brokers=kafka:9092", "--set", "distributed.enabled=true", "--set", "distributed.replicas=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := checkDistributed(t, out, "rel-sluice")
+	if r := k.sts.Spec.Replicas; r == nil || *r != 1 {
+		t.Errorf("replicas %v, want 1", r)
+	}
+	if _, ok := k.pdb(t); ok {
+		t.Errorf("a PodDisruptionBudget was rendered for one worker")
+	}
+}
+
+// TestChartDistributedAllOptions turns distributed mode on over every
+// other option (testdata/all-options.yaml): the pod keeps its mounts, TLS
+// and authentication, gains the group's settings, and no claim is made
+// although persistence is on.
+func TestChartDistributedAllOptions(t *testing.T) {
+	out, err := render(t, "-f", filepath.Join("testdata", "all-options.yaml"), "--set", "distributed.enabled=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := checkDistributed(t, out, "cdc")
+	want := []string{"PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "ServiceAccount", "ServiceMonitor", "StatefulSet"}
+	if got := kinds(k.objs); !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
+	}
+	std, err := render(t, "-f", filepath.Join("testdata", "all-options.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := checkCommon(t, std)
+	// Everything standalone sets is set alike, except the data volume.
+	for _, e := range s.c.Env {
+		got, ok := k.c.env(e.Name)
+		if e.ValueFrom == nil && (!ok || got != e.Value) {
+			t.Errorf("%s = %q in distributed mode, %q in standalone", e.Name, got, e.Value)
+		}
+	}
+	for _, m := range s.c.VolumeMounts {
+		if got, ok := k.c.mount(m.Name); !ok || got != m.MountPath {
+			t.Errorf("mount %s at %q in distributed mode, %q in standalone", m.Name, got, m.MountPath)
+		}
+	}
+	if !reflect.DeepEqual(s.c.ReadinessProbe, k.c.ReadinessProbe) || k.c.ReadinessProbe.HTTPGet.Scheme != "HTTPS" {
+		t.Errorf("readiness probe %+v, want standalone's %+v (HTTPS)", k.c.ReadinessProbe, s.c.ReadinessProbe)
 	}
 }
 

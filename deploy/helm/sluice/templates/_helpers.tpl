@@ -94,13 +94,62 @@ secret:
 {{- if .Values.rest.tls.secretName -}}HTTPS{{- else -}}HTTP{{- end -}}
 {{- end -}}
 
+{{/* Distributed mode: the group id, default the release's fullname. */}}
+{{- define "sluice.groupId" -}}
+{{- default (include "sluice.fullname" .) .Values.distributed.groupId -}}
+{{- end -}}
+
+{{/* The config and status topics, default <groupId>-configs and <groupId>-status
+so two releases on one Kafka do not share them. */}}
+{{- define "sluice.configTopic" -}}
+{{- default (printf "%s-configs" (include "sluice.groupId" .)) .Values.distributed.configTopic -}}
+{{- end -}}
+
+{{- define "sluice.statusTopic" -}}
+{{- default (printf "%s-status" (include "sluice.groupId" .)) .Values.distributed.statusTopic -}}
+{{- end -}}
+
+{{/* The headless Service that gives each worker pod its DNS name. */}}
+{{- define "sluice.headlessName" -}}
+{{- printf "%s-headless" (include "sluice.fullname" . | trunc 54 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* "true" when a value is given (neither null nor ""), else empty. */}}
+{{- define "sluice.isSet" -}}
+{{- if and (not (kindIs "invalid" .)) (ne (toString .) "") -}}true{{- end -}}
+{{- end -}}
+
 {{/* Refuse what this chart cannot deploy honestly. */}}
 {{- define "sluice.validate" -}}
-{{- if .Values.distributed.enabled -}}
-{{- fail "distributed.enabled=true: sluice's distributed mode (several workers sharing connectors, run as a StatefulSet) is not yet available; this chart deploys standalone mode only (one replica). Set distributed.enabled=false." -}}
+{{- $d := .Values.distributed -}}
+{{- if $d.enabled -}}
+{{- if lt (int $d.replicas) 1 -}}
+{{- fail (printf "distributed.replicas=%v: distributed mode runs at least one worker; set distributed.replicas to 1 or more (3 by default)" $d.replicas) -}}
 {{- end -}}
 {{- if ne (int .Values.replicaCount) 1 -}}
-{{- fail (printf "replicaCount=%v: standalone sluice runs exactly one replica (two daemons must not run the same connectors); distributed mode is not yet available" .Values.replicaCount) -}}
+{{- fail (printf "replicaCount=%v is standalone mode's and is not used in distributed mode; leave it at 1 and set the number of workers with distributed.replicas (now %v)" .Values.replicaCount $d.replicas) -}}
+{{- end -}}
+{{- if .Values.persistence.existingClaim -}}
+{{- fail "persistence.existingClaim is standalone mode's: in distributed mode each worker's data dir is an emptyDir (configs and status are in Kafka, checkpoints in the offsets topic); unset it" -}}
+{{- end -}}
+{{- range $key, $topic := dict "distributed.configTopic" (include "sluice.configTopic" $) "distributed.statusTopic" (include "sluice.statusTopic" $) -}}
+{{- if not (regexMatch "^[a-zA-Z0-9._-]{1,249}$" $topic) -}}
+{{- fail (printf "%s: %q is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249); set it, or a distributed.groupId made of those characters" $key $topic) -}}
+{{- end -}}
+{{- end -}}
+{{- range $key := list "sessionTimeoutMs" "heartbeatIntervalMs" "rebalanceTimeoutMs" -}}
+{{- $v := index $d $key -}}
+{{- if and (include "sluice.isSet" $v) (le (int64 $v) 0) -}}
+{{- fail (printf "distributed.%s=%v: give a number of milliseconds above 0, or leave it empty for sluice's default" $key $v) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (include "sluice.isSet" $d.sessionTimeoutMs) (include "sluice.isSet" $d.heartbeatIntervalMs) -}}
+{{- if ge (int64 $d.heartbeatIntervalMs) (int64 $d.sessionTimeoutMs) -}}
+{{- fail (printf "distributed.heartbeatIntervalMs=%v must be below distributed.sessionTimeoutMs=%v (a third of it or less)" $d.heartbeatIntervalMs $d.sessionTimeoutMs) -}}
+{{- end -}}
+{{- end -}}
+{{- else if ne (int .Values.replicaCount) 1 -}}
+{{- fail (printf "replicaCount=%v: standalone sluice runs exactly one replica (two daemons must not run the same connectors); for several workers sharing the connectors set distributed.enabled=true and distributed.replicas" .Values.replicaCount) -}}
 {{- end -}}
 {{- $w := .Values.workerConfig -}}
 {{- $sources := 0 -}}
