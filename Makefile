@@ -82,6 +82,9 @@ test-scale:
 test-compat:
 	$(ENV)/up postgres kafka mariadb registry connect
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout 15m -run '$(COMPAT_RUN)' $(COMPAT_PKG) -args -diffs-dir $(abspath $(COMPAT_DIFFS))
+	# Distributed mode's config and status topics read against a real Kafka
+	# Connect worker's (skipped in test-integration, where Connect is down).
+	$(GO) test -race -count=1 -tags integration -run 'Fidelity' ./internal/cluster/store
 
 # Packaging (deploy/). helm is built from its Go module into .cache/, not
 # added to sluice's go.mod (it would pull k8s.io into the module): 2m40s to
