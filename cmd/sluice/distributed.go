@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -109,6 +110,7 @@ type group struct {
 	client *kgo.Client
 	done   chan error
 	cancel context.CancelFunc
+	wasIn  atomic.Bool
 }
 
 // groupPlumbing is what serve gives distributed mode.
@@ -179,6 +181,17 @@ func (gr *group) join(g groupConfig, p groupPlumbing, sup *runtime.Supervisor) e
 	gr.cancel, gr.done = cancel, make(chan error, 1)
 	go func() { gr.done <- m.Run(ctx) }()
 	return nil
+}
+
+// joined is nil once the worker has been in a generation of its group
+// (GET /health is 503 "starting" until then, as Kafka Connect's before its
+// worker has joined), and says so otherwise.
+func (gr *group) joined() error {
+	if gr.member.Assignment().Generation >= 0 || gr.wasIn.Load() {
+		gr.wasIn.Store(true)
+		return nil
+	}
+	return errors.New("Joining the group of workers (group.id) and reading its config topic.")
 }
 
 // leader is the forwarder's view of the group.

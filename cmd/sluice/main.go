@@ -456,6 +456,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			ln.Close()
 			return err
 		}
+		health.group = gr.joined
 	}
 	health.started(cluster)
 	errc := make(chan error, 1)
@@ -570,6 +571,9 @@ type workerHealth struct {
 	mu      sync.Mutex
 	cluster *clusterID // set once the connectors are loaded
 	healthy bool
+	// group (distributed mode) says whether the worker has joined its
+	// group; nil in standalone mode.
+	group func() error
 }
 
 func (w *workerHealth) started(c *clusterID) {
@@ -589,6 +593,11 @@ func (w *workerHealth) get() rest.Health {
 	}
 	if err := w.cluster.ready(); err != nil {
 		return rest.Health{State: rest.Starting, Detail: "Waiting for the Kafka cluster: " + err.Error()}
+	}
+	if w.group != nil {
+		if err := w.group(); err != nil {
+			return rest.Health{State: rest.Starting, Detail: err.Error()}
+		}
 	}
 	w.healthy = true
 	return rest.Health{State: rest.Healthy}
