@@ -29,7 +29,8 @@ type tupleBuf struct {
 // parse decodes a row message; other messages go to pglogrepl.Parse.
 func (p *rowParser) parse(wal []byte) (pglogrepl.Message, error) {
 	if len(wal) == 0 {
-		return pglogrepl.Parse(wal)
+		// pglogrepl.Parse indexes the type byte unchecked.
+		return nil, fmt.Errorf("pgoutput: empty message")
 	}
 	switch wal[0] {
 	case 'I', 'U', 'D':
