@@ -497,6 +497,12 @@ func (h *handler) alterOffsets(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Offsets) == 0 {
 		return Errorf(http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
 	}
+	for i, o := range req.Offsets {
+		if o.Partition == nil {
+			return Errorf(http.StatusBadRequest,
+				`Source partitions may not be null: entry %d of "offsets" has no "partition"; give each entry the connector's partition, as in {"partition":{"server":"<topic.prefix>"},"offset":null}`, i)
+		}
+	}
 	if err := h.m.AlterOffsets(r.Context(), r.PathValue("name"), req.Offsets); err != nil {
 		return err
 	}

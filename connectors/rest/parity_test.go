@@ -306,6 +306,11 @@ func TestAlterOffsets(t *testing.T) {
 				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/pg1/stop' endpoint")},
 		{name: "unknown", method: "PATCH", path: "/connectors/nope/offsets", status: 404,
 			body: `{"offsets":[{"partition":{"server":"app"},"offset":null}]}`, want: errBody(404, "Connector nope not found")},
+		{name: "no partition", method: "PATCH", path: "/connectors/pg1/offsets", setup: stopped, status: 400,
+			body: `{"offsets":[{"partition":{"server":"app"},"offset":null},{"offset":null}]}`,
+			want: errBody(400, `Source partitions may not be null: entry 1 of "offsets" has no "partition"; `+
+				`give each entry the connector's partition, as in {"partition":{"server":"<topic.prefix>"},"offset":null}`),
+			check: wantCalls()},
 		{name: "malformed", method: "PATCH", path: "/connectors/pg1/offsets", status: 400, body: `{"offsets":`,
 			want: errBody(400, "Malformed JSON in request body at line 1, column 12: the body ends before the JSON value is complete")},
 	})
