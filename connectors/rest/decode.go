@@ -261,7 +261,7 @@ func checkAndPutName(name string, config map[string]string) error {
 // connector class.
 func checkConnectorClass(config map[string]string) error {
 	if strings.TrimSpace(config[keyConnectorClass]) == "" {
-		return Errorf(http.StatusBadRequest, "Connector config %s contains no connector type", javaMapString(config))
+		return Errorf(http.StatusBadRequest, "Connector config %s contains no connector type: set connector.class to the connector to run, for example io.debezium.connector.postgresql.PostgresConnector", javaMapString(config))
 	}
 	return nil
 }
