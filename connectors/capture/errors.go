@@ -11,6 +11,7 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -140,4 +141,20 @@ func (e *DecodeError[S]) Retryable() bool { return false }
 func IsRetryable(err error) bool {
 	var r interface{ Retryable() bool }
 	return errors.As(err, &r) && r.Retryable()
+}
+
+// UnreachableHint returns the fix to append to the operation of a
+// *ConnError when err says the database server could not be reached at all
+// (a refused or timed-out dial, a host name that does not resolve), and ""
+// otherwise. The error stays retryable: a server that is down comes back.
+func UnreachableHint(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return " (the host name does not resolve: check database.hostname)"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return " (no database server answers there: check database.hostname and database.port, and that the server is up and accepts connections from sluice's host)"
+	}
+	return ""
 }

@@ -127,7 +127,7 @@ func classifyConnectError(cfg *Config, op string, err error) error {
 	}
 	var my *gomysql.MyError
 	if !errors.As(err, &my) {
-		return &ConnError{Op: op, Err: err}
+		return &ConnError{Op: op + capture.UnreachableHint(err), Err: err}
 	}
 	switch my.Code {
 	case gomysql.ER_ACCESS_DENIED_ERROR, gomysql.ER_ACCESS_DENIED_NO_PASSWORD_ERROR:

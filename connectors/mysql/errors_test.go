@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,6 +34,10 @@ func TestClassifyConnectError(t *testing.T) {
 		{server(gomysql.ER_SPECIFIC_ACCESS_DENIED_ERROR, "Access denied; you need (at least one of) the REPLICATION SLAVE privilege(s)"), false, ErrPrerequisites, "REPLICATION SLAVE"},
 		{server(gomysql.ER_CON_COUNT_ERROR, "Too many connections"), true, ErrConnection, ""},
 		{fmt.Errorf("dial: %w", syscall.ECONNREFUSED), true, ErrConnection, ""},
+		// Nothing listening, or a host that does not resolve: still
+		// retryable, and the trace names the keys to check.
+		{fmt.Errorf("dial error: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), true, ErrConnection, "check database.hostname and database.port"},
+		{fmt.Errorf("lookup: %w", &net.DNSError{Err: "no such host", Name: "db.invalid", IsNotFound: true}), true, ErrConnection, "does not resolve: check database.hostname"},
 	}
 	for _, c := range cases {
 		got := classifyConnectError(cfg, "connect to db:3306", c.err)

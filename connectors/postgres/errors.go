@@ -97,7 +97,7 @@ func classifyConnectError(cfg *Config, op string, err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
-		return &ConnError{Op: op, Err: err}
+		return &ConnError{Op: op + capture.UnreachableHint(err), Err: err}
 	}
 	msg := strings.ToLower(pgErr.Message)
 	switch {

@@ -1,11 +1,14 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -32,6 +35,10 @@ func TestClassifyConnectError(t *testing.T) {
 		{server("53300", "sorry, too many clients already"), true, ErrConnection, ""},
 		{server("57P03", "the database system is starting up"), true, ErrConnection, ""},
 		{fmt.Errorf("dial: %w", syscall.ECONNREFUSED), true, ErrConnection, ""},
+		// Nothing listening, or a host that does not resolve: still
+		// retryable, and the trace names the keys to check.
+		{fmt.Errorf("dial error: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), true, ErrConnection, "check database.hostname and database.port"},
+		{fmt.Errorf("lookup: %w", &net.DNSError{Err: "no such host", Name: "db.invalid", IsNotFound: true}), true, ErrConnection, "does not resolve: check database.hostname"},
 	}
 	for _, c := range cases {
 		got := classifyConnectError(cfg, "connect to db:5432", c.err)
@@ -48,5 +55,27 @@ func TestClassifyConnectError(t *testing.T) {
 	}
 	if IsRetryable(errors.New("says nothing")) {
 		t.Error("an error that says nothing is retryable; the runtime treats it as terminal")
+	}
+}
+
+// TestUnreachableServerNamesTheKeys dials a loopback port nothing listens
+// on, through pgconn as the source does: the error is retryable and names
+// database.hostname and database.port.
+func TestUnreachableServerNamesTheKeys(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = pgconn.Connect(ctx, "postgres://cdc@"+addr+"/shop?sslmode=disable")
+	if err == nil {
+		t.Fatalf("connected to %s, where nothing listens", addr)
+	}
+	got := classifyConnectError(&Config{User: "cdc", DBName: "shop"}, "connect to "+addr, err)
+	if !IsRetryable(got) || !strings.Contains(got.Error(), "check database.hostname and database.port") {
+		t.Errorf("got %v (retryable %v), want a retryable error naming database.hostname and database.port", got, IsRetryable(got))
 	}
 }

@@ -125,7 +125,7 @@ func (h *handler) logger(w http.ResponseWriter, r *http.Request) error {
 
 // setLoggerLevel is PUT /admin/loggers/{logger} with {"level":"DEBUG"}. As
 // in Kafka Connect: no level is 400, a level that is not a log4j level is
-// 404 "invalid log level 'X'." (Kafka Connect throws its NotFoundException
+// 404 "invalid log level 'X'." and the levels to use (Kafka Connect throws its NotFoundException
 // there); ?scope=cluster answers 204 with no body (sluice is a cluster of
 // one, so the level changes here), any other scope is worker scope: 200 and
 // the sorted names of the loggers whose level changed.
@@ -152,7 +152,7 @@ func (h *handler) setLoggerLevel(w http.ResponseWriter, r *http.Request) error {
 	}
 	level := strings.ToUpper(strings.TrimSpace(given))
 	if !slices.Contains(logLevels, level) {
-		return Errorf(http.StatusNotFound, "invalid log level '%s'.", given)
+		return Errorf(http.StatusNotFound, "invalid log level '%s'. Use one of %s.", given, strings.Join(logLevels, ", "))
 	}
 	namespace := r.PathValue("logger")
 	changed := l.SetLevel(namespace, level)

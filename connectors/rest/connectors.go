@@ -330,8 +330,14 @@ func (h *handler) stop(w http.ResponseWriter, r *http.Request) error {
 func (h *handler) restart(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	q := r.URL.Query()
-	includeTasks := strings.EqualFold(q.Get("includeTasks"), "true")
-	onlyFailed := strings.EqualFold(q.Get("onlyFailed"), "true")
+	includeTasks, err := boolParam(q, "includeTasks")
+	if err != nil {
+		return err
+	}
+	onlyFailed, err := boolParam(q, "onlyFailed")
+	if err != nil {
+		return err
+	}
 	if !includeTasks && !onlyFailed {
 		if err := h.m.Restart(r.Context(), name); err != nil {
 			return err
@@ -367,6 +373,23 @@ func (h *handler) restart(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusAccepted, s)
 	return nil
+}
+
+// boolParam reads a boolean query parameter: absent or empty is false,
+// "true" and "false" in any case are themselves. Anything else is a 400
+// naming the parameter: Kafka Connect reads such a value as false, so
+// restart?includeTasks=yes would restart the connector alone and answer as
+// if it had done what was asked.
+func boolParam(q url.Values, key string) (bool, error) {
+	v := q.Get(key)
+	switch {
+	case v == "", strings.EqualFold(v, "false"):
+		return false, nil
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	}
+	return false, Errorf(http.StatusBadRequest, "Invalid value %s for query parameter %s: use %s=true or %s=false",
+		strconv.Quote(v), key, key, key)
 }
 
 // healthz is GET /healthz: the process serves.
@@ -473,6 +496,12 @@ func (h *handler) alterOffsets(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(req.Offsets) == 0 {
 		return Errorf(http.StatusBadRequest, "Partitions / offsets need to be provided for an alter offsets request")
+	}
+	for i, o := range req.Offsets {
+		if o.Partition == nil {
+			return Errorf(http.StatusBadRequest,
+				`Source partitions may not be null: entry %d of "offsets" has no "partition"; give each entry the connector's partition, as in {"partition":{"server":"<topic.prefix>"},"offset":null}`, i)
+		}
 	}
 	if err := h.m.AlterOffsets(r.Context(), r.PathValue("name"), req.Offsets); err != nil {
 		return err

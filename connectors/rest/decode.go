@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // MaxBodyBytes is the largest request body the handler reads (1 MiB). A
@@ -239,8 +240,15 @@ func configStrings(raw map[string]any, flat bool) (map[string]string, error) {
 }
 
 // checkAndPutName checks the config's "name" against the connector name
-// and sets it, as Kafka Connect does.
+// and sets it, as Kafka Connect does. A name with a control character (a
+// tab, a newline) is refused, as Kafka Connect's name validator refuses it:
+// such a name cannot be typed in a URL or a shell.
 func checkAndPutName(name string, config map[string]string) error {
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		return Errorf(http.StatusBadRequest,
+			"Connector name %s may not contain control characters: use a name without tabs, newlines or other control characters",
+			strconv.Quote(name))
+	}
 	if n, ok := config[keyName]; ok && n != name {
 		return Errorf(http.StatusBadRequest,
 			"Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
@@ -253,7 +261,7 @@ func checkAndPutName(name string, config map[string]string) error {
 // connector class.
 func checkConnectorClass(config map[string]string) error {
 	if strings.TrimSpace(config[keyConnectorClass]) == "" {
-		return Errorf(http.StatusBadRequest, "Connector config %s contains no connector type", javaMapString(config))
+		return Errorf(http.StatusBadRequest, "Connector config %s contains no connector type: set connector.class to the connector to run, for example io.debezium.connector.postgresql.PostgresConnector", javaMapString(config))
 	}
 	return nil
 }

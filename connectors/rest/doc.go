@@ -16,7 +16,8 @@
 //   - a Content-Type other than JSON on a /connectors, /connector-plugins
 //     or /admin/loggers endpoint (text/plain, or the form type curl -d sends
 //     without -H): 415 "HTTP 415 Unsupported Media Type", whatever the
-//     method, as Kafka Connect answers it; no Content-Type is accepted.
+//     method, as Kafka Connect answers it, followed by the header to send;
+//     no Content-Type is accepted.
 //   - body over MaxBodyBytes: 413; empty body, malformed JSON (with line and
 //     column), a JSON type that does not fit, unknown fields in a create
 //     request: 400. Kafka Connect's status for malformed JSON is unverified;
@@ -29,7 +30,11 @@
 //   - a config "name" other than the connector's: 400 "Connector name
 //     configuration (a) doesn't match connector name in the URL (b)"; no
 //     connector.class: 400 "Connector config {…} contains no connector type"
-//     (the config in Java's Map.toString form, keys sorted, secrets hidden).
+//     (the config in Java's Map.toString form, keys sorted, secrets hidden),
+//     followed by the key to set. A connector name with a control character:
+//     400, as Kafka Connect's name validator answers.
+//   - restart's includeTasks and onlyFailed other than true or false: 400
+//     naming the parameter (Kafka Connect reads them as false).
 //   - validate: 400 "Included connector type A does not match request type
 //     B" when connector.class does not end with the plugin name (a trailing
 //     "Connector" ignored on both).
@@ -38,7 +43,8 @@
 //     X-0"; a task id that is not an integer is 404 "HTTP 404 Not Found".
 //   - Kafka Connect 4.3's other endpoints: GET /health (Options.Health),
 //     GET|PUT /admin/loggers (Options.Loggers; an unknown level is 404
-//     "invalid log level 'X'.", as Kafka Connect answers it), GET
+//     "invalid log level 'X'.", as Kafka Connect answers it, then the levels
+//     to use), GET
 //     /connectors/{name}/topics and PUT .../topics/reset (an unknown
 //     connector has no topics: 200 and 202, not 404), GET
 //     /connector-plugins/{plugin}/config. A create answers "tasks": [];

@@ -84,6 +84,6 @@ const (
 	msgNotFound         = "HTTP 404 Not Found"
 	msgMethodNotAllowed = "HTTP 405 Method Not Allowed"
 	// msgUnsupportedMediaType answers a request whose Content-Type is not
-	// JSON (JAX-RS's @Consumes check).
-	msgUnsupportedMediaType = "HTTP 415 Unsupported Media Type"
+	// JSON (JAX-RS's @Consumes check): JAX-RS's text, then the fix.
+	msgUnsupportedMediaType = "HTTP 415 Unsupported Media Type: send the body as JSON, with the header Content-Type: application/json"
 )

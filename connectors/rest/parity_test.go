@@ -218,7 +218,7 @@ func TestLoggers(t *testing.T) {
 			want: errBody(400, `The 'level' parameter must be a string, such as "DEBUG".`), check: wantSets()},
 		// Kafka Connect throws its NotFoundException for a level log4j does not know.
 		{name: "invalid level", method: "PUT", path: "/admin/loggers/root", body: `{"level":"LOUD"}`, status: 404, opts: withLoggers,
-			want: errBody(404, "invalid log level 'LOUD'."), check: wantSets()},
+			want: errBody(404, "invalid log level 'LOUD'. Use one of OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL."), check: wantSets()},
 		{name: "malformed body", method: "PUT", path: "/admin/loggers/root", body: `{"level":`, status: 400, opts: withLoggers,
 			want: errBody(400, "Malformed JSON in request body at line 1, column 10: the body ends before the JSON value is complete")},
 		{name: "empty body", method: "PUT", path: "/admin/loggers/root", status: 400, opts: withLoggers,
@@ -250,7 +250,7 @@ func TestLoggersLevelNames(t *testing.T) {
 
 func TestContentType(t *testing.T) {
 	ct := func(v string) http.Header { return http.Header{"Content-Type": {v}} }
-	errMedia := errBody(415, "HTTP 415 Unsupported Media Type")
+	errMedia := errBody(415, msgUnsupportedMediaType)
 	const create = `{"name":"n1","config":{"connector.class":"postgres"}}`
 	runCases(t, []restCase{
 		{name: "text/plain create", method: "POST", path: "/connectors", body: create, reqHdr: ct("text/plain"), status: 415, want: errMedia,
@@ -306,6 +306,11 @@ func TestAlterOffsets(t *testing.T) {
 				"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/pg1/stop' endpoint")},
 		{name: "unknown", method: "PATCH", path: "/connectors/nope/offsets", status: 404,
 			body: `{"offsets":[{"partition":{"server":"app"},"offset":null}]}`, want: errBody(404, "Connector nope not found")},
+		{name: "no partition", method: "PATCH", path: "/connectors/pg1/offsets", setup: stopped, status: 400,
+			body: `{"offsets":[{"partition":{"server":"app"},"offset":null},{"offset":null}]}`,
+			want: errBody(400, `Source partitions may not be null: entry 1 of "offsets" has no "partition"; `+
+				`give each entry the connector's partition, as in {"partition":{"server":"<topic.prefix>"},"offset":null}`),
+			check: wantCalls()},
 		{name: "malformed", method: "PATCH", path: "/connectors/pg1/offsets", status: 400, body: `{"offsets":`,
 			want: errBody(400, "Malformed JSON in request body at line 1, column 12: the body ends before the JSON value is complete")},
 	})

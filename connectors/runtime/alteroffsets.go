@@ -17,7 +17,9 @@ import (
 // the shape of the connector's Debezium offsets (GET .../offsets) becomes
 // its checkpoint, so its next start streams from exactly after that
 // position. Other partitions are not the connector's and are ignored, as
-// Debezium ignores them.
+// Debezium ignores them; but a request none of whose partitions is the
+// connector's is a 400 naming its partition, since it would change nothing
+// while answering that the offsets were altered (a mistyped topic.prefix).
 func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []rest.PartitionOffset) error {
 	m, err := s.get(name, "Connector %s not found")
 	var prefix, class string
@@ -42,7 +44,9 @@ func (s *Supervisor) AlterOffsets(ctx context.Context, name string, offsets []re
 		mine, offset = true, o.Offset
 	}
 	if !mine {
-		return nil
+		return connerr.New(connerr.ErrBadRequest, "None of the partitions in the request is connector %s's, so no offset would change: "+
+			`its one source partition is {"server":%q}; send {"offsets":[{"partition":{"server":%q},"offset":null}]} to reset it, `+
+			"or read its offset with GET /connectors/%s/offsets", name, prefix, prefix, name)
 	}
 	if offset == nil {
 		if err := s.opts.Offsets.Reset(ctx, name); err != nil {

@@ -95,9 +95,19 @@ func TestAlterOffsets(t *testing.T) {
 	if err := alter(map[string]any{"lsn": float64(1)}); statusCode(err) != 400 || !strings.Contains(err.Error(), `needs "tx"`) {
 		t.Errorf("bad offset: %v", err)
 	}
-	// Another partition is not the connector's: ignored.
-	if err := s.AlterOffsets(ctx, "c1", []rest.PartitionOffset{{Partition: map[string]any{"server": "other"}, Offset: map[string]any{"tx": float64(5)}}}); err != nil {
+	// Another partition is not the connector's: alone, it is a 400 that
+	// names the connector's partition, and changes nothing.
+	if err := s.AlterOffsets(ctx, "c1", []rest.PartitionOffset{{Partition: map[string]any{"server": "other"}, Offset: map[string]any{"tx": float64(5)}}}); statusCode(err) != 400 || !strings.Contains(err.Error(), `{"server":"app"}`) {
+		t.Errorf("alter another partition: %v", err)
+	}
+	// Beside the connector's own, it is ignored.
+	if err := s.AlterOffsets(ctx, "c1", []rest.PartitionOffset{
+		{Partition: map[string]any{"server": "other"}, Offset: map[string]any{"tx": float64(5)}},
+		{Partition: part, Offset: map[string]any{"tx": float64(101)}}}); err != nil {
 		t.Error(err)
+	}
+	if got, err := s.Offsets(ctx, "c1"); err != nil || len(got.Offsets) != 1 || got.Offsets[0].Offset["tx"] != uint64(101) {
+		t.Errorf("offsets after PATCH with another partition beside: %+v %v", got, err)
 	}
 
 	// Resumed, the source is opened at the altered position and streams

@@ -377,15 +377,19 @@ func TestSupervisorAlterOffsets(t *testing.T) {
 	if err := s.Stop(ctx, "c1"); err != nil {
 		t.Fatal(err)
 	}
-	// Another partition, or a malformed one, is not the connector's: ignored.
+	// Another partition, or a malformed one, is not the connector's: a
+	// request with none of the connector's is 400 naming its partition, and
+	// changes nothing.
 	other := []rest.PartitionOffset{
 		{Partition: map[string]any{"server": "q"}, Offset: nil},
 		{Partition: map[string]any{"server": map[string]any{"x": 1}}, Offset: nil},
 		{Partition: map[string]any{"server": "p", "db": "x"}, Offset: map[string]any{"lsn": 1}},
 	}
-	if err := s.AlterOffsets(ctx, "c1", other); err != nil {
+	if err := s.AlterOffsets(ctx, "c1", other); statusCode(err) != 400 || !strings.Contains(err.Error(), `its one source partition is {"server":"p"}`) {
 		t.Fatalf("alter other partitions: %v", err)
 	}
+	// Mixed with the connector's own, they are ignored and its own applies
+	// (here: refused below, as an lsn offset cannot be applied).
 	if raw, _ := sink.Load(ctx, "c1"); raw == nil {
 		t.Fatal("the checkpoint is gone after altering other partitions")
 	}

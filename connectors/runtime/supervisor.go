@@ -511,7 +511,7 @@ func (s *Supervisor) ClusterID() string {
 // problem.
 func (s *Supervisor) check(name string, cfg map[string]string) error {
 	if _, ok := cfg["connector.class"]; !ok {
-		return connerr.New(connerr.ErrBadRequest, "Connector config %v contains no connector type", s.redact(cfg))
+		return connerr.New(connerr.ErrBadRequest, "Connector config %v contains no connector type: set connector.class to the connector to run, for example io.debezium.connector.postgresql.PostgresConnector", s.redact(cfg))
 	}
 	// Checked with its placeholders resolved, as Kafka Connect validates a
 	// config. A placeholder that does not resolve now (a secret file not yet
