@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -107,8 +108,12 @@ type group struct {
 	config *store.ConfigTopic
 	status *store.StatusTopic
 	client *kgo.Client
-	done   chan error
+	// exited is closed when the membership ends; runErr is why (nil
+	// after a clean leave).
+	exited chan struct{}
+	runErr error
 	cancel context.CancelFunc
+	wasIn  atomic.Bool
 }
 
 // groupPlumbing is what serve gives distributed mode.
@@ -130,6 +135,11 @@ func openGroup(ctx context.Context, g groupConfig, p groupPlumbing, apply func(s
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config topic %s: %w", g.configTopic, err)
+	}
+	if cfg.WrittenByConnect() {
+		cfg.Close()
+		return nil, fmt.Errorf("config topic %s belongs to a Kafka Connect cluster (it holds the session key only Connect's leader writes): "+
+			"set config.storage.topic (--config-topic) and status.storage.topic (--status-topic) to topics of sluice's own", g.configTopic)
 	}
 	st, err := store.OpenStatusTopic(ctx, store.StatusTopicOptions{
 		Opts: base, Topic: g.statusTopic, ReplicationFactor: int16(g.statusRF), Logger: p.log,
@@ -176,9 +186,32 @@ func (gr *group) join(g groupConfig, p groupPlumbing, sup *runtime.Supervisor) e
 	}
 	gr.member, gr.client = m, cl
 	ctx, cancel := context.WithCancel(context.Background())
-	gr.cancel, gr.done = cancel, make(chan error, 1)
-	go func() { gr.done <- m.Run(ctx) }()
+	gr.cancel, gr.exited = cancel, make(chan struct{})
+	go func() {
+		gr.runErr = m.Run(ctx)
+		close(gr.exited)
+	}()
 	return nil
+}
+
+// joined is nil once the worker has been in a generation of its group
+// (GET /health is 503 "starting" until then, as Kafka Connect's before its
+// worker has joined), and says so otherwise.
+func (gr *group) joined() error {
+	if gr.member.Assignment().Generation >= 0 || gr.wasIn.Load() {
+		gr.wasIn.Store(true)
+		return nil
+	}
+	return errors.New("Joining the group of workers (group.id) and reading its config topic.")
+}
+
+// ended is closed when the membership ended by itself (a terminal error:
+// not authorized, a group of another protocol type); nil-safe.
+func (gr *group) ended() <-chan struct{} {
+	if gr == nil || gr.exited == nil {
+		return nil
+	}
+	return gr.exited
 }
 
 // leader is the forwarder's view of the group.
@@ -194,7 +227,8 @@ func (gr *group) leave(ctx context.Context) error {
 	if gr.member != nil {
 		gr.cancel()
 		select {
-		case err = <-gr.done:
+		case <-gr.exited:
+			err = gr.runErr
 		case <-ctx.Done():
 			err = ctx.Err()
 		}

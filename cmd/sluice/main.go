@@ -456,6 +456,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 			ln.Close()
 			return err
 		}
+		health.group = gr.joined
 	}
 	health.started(cluster)
 	errc := make(chan error, 1)
@@ -463,6 +464,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	log.Info("sluice serving", "group", c.group.id, "version", Version, "listen", ln.Addr().String(), "data_dir", c.dataDir, "kafka", c.brokers,
 		"rest_tls", tlsCfg != nil, "rest_client_auth", c.rest.ClientAuth, "rest_auth", auth.Enabled(), "config_providers", strings.Join(c.providers.Names(), ","))
 
+	var groupErr error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -470,6 +472,11 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		if !errors.Is(err, http.ErrServerClosed) {
 			log.Error("REST server failed", "err", err)
 		}
+	case <-gr.ended():
+		// The worker cannot be in its group: it runs nothing, so it stops
+		// and says why.
+		log.Error("sluice cannot take part in its group; stopping", "group", c.group.id, "err", gr.runErr)
+		groupErr = fmt.Errorf("group %s: %w", c.group.id, gr.runErr)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdown)
 	defer cancel()
@@ -483,6 +490,9 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 	}
 	if err := sup.Shutdown(sctx); err != nil {
 		return fmt.Errorf("connectors did not stop in %s: %w", c.shutdown, err)
+	}
+	if groupErr != nil {
+		return groupErr
 	}
 	log.Info("sluice stopped cleanly")
 	return nil
@@ -570,6 +580,9 @@ type workerHealth struct {
 	mu      sync.Mutex
 	cluster *clusterID // set once the connectors are loaded
 	healthy bool
+	// group (distributed mode) says whether the worker has joined its
+	// group; nil in standalone mode.
+	group func() error
 }
 
 func (w *workerHealth) started(c *clusterID) {
@@ -589,6 +602,11 @@ func (w *workerHealth) get() rest.Health {
 	}
 	if err := w.cluster.ready(); err != nil {
 		return rest.Health{State: rest.Starting, Detail: "Waiting for the Kafka cluster: " + err.Error()}
+	}
+	if w.group != nil {
+		if err := w.group(); err != nil {
+			return rest.Health{State: rest.Starting, Detail: err.Error()}
+		}
 	}
 	w.healthy = true
 	return rest.Health{State: rest.Healthy}

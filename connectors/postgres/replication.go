@@ -87,6 +87,7 @@ func (st *Stream) replicate(ctx context.Context, cp *change.Position, state *sna
 				if err != nil {
 					return &DecodeError{Table: "keepalive", Err: err}
 				}
+				st.keepalives.Add(1)
 				if ka.ReplyRequested {
 					select {
 					case reply <- struct{}{}:

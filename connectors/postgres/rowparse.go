@@ -29,14 +29,15 @@ type tupleBuf struct {
 // parse decodes a row message; other messages go to pglogrepl.Parse.
 func (p *rowParser) parse(wal []byte) (pglogrepl.Message, error) {
 	if len(wal) == 0 {
-		return pglogrepl.Parse(wal)
+		// pglogrepl.Parse indexes the type byte unchecked.
+		return nil, fmt.Errorf("pgoutput: empty message")
 	}
 	switch wal[0] {
 	case 'I', 'U', 'D':
 	case 'M':
 		return parseLogicalMessage(wal)
 	default:
-		return pglogrepl.Parse(wal)
+		return parseOther(wal)
 	}
 	src := make([]byte, len(wal)-1)
 	copy(src, wal[1:])
@@ -91,6 +92,20 @@ func (p *rowParser) parse(wal []byte) (pglogrepl.Message, error) {
 		p.del.SetType(pglogrepl.MessageTypeDelete)
 		return &p.del, nil
 	}
+}
+
+// parseOther decodes the messages rowParser leaves to pglogrepl.Parse.
+// pglogrepl's decoders index a message's bytes unchecked, so a truncated
+// one (a Relation cut short, say) panics; the panic is that of a decoder of
+// one byte slice into a new message, which leaves nothing half changed, and
+// is returned as the malformed message it is.
+func parseOther(wal []byte) (m pglogrepl.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("pgoutput %c message of %d bytes is malformed: %v", wal[0], len(wal), r)
+		}
+	}()
+	return pglogrepl.Parse(wal)
 }
 
 // decode reads a TupleData from src into b and returns it with the bytes it

@@ -381,6 +381,9 @@ type Stream struct {
 	pipe   *capture.Pipe
 	acks   *capture.Acker
 	stopSt chan struct{} // closed by Close: the status loop sends a last update and ends
+	// keepalives counts the server's keepalive messages read; the last
+	// status update waits for one sent after it (lastUpdate).
+	keepalives atomic.Uint64
 	stWG   sync.WaitGroup
 	mu     sync.Mutex
 	closed bool // under mu
@@ -524,6 +527,27 @@ func (st *Stream) Close() error {
 	return nil
 }
 
+// lastUpdate sends the last status update when it confirms more than
+// the last one sent, asks the server for a reply and waits (up to a
+// second) for a keepalive read after it: the server answers only once it
+// has applied the update, and Close then closes the socket under the
+// reader, which the server may see as a reset that discards input it has
+// not read yet (CI saw the slot stay behind the last ack after a Close).
+func (st *Stream) lastUpdate(update func(force, replyRequested bool) bool, sent uint64) {
+	if lsn := st.acks.Confirmed(); lsn == 0 || lsn == sent {
+		return
+	}
+	before := st.keepalives.Load()
+	if !update(true, true) {
+		return
+	}
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if st.keepalives.Load() > before {
+			return
+		}
+	}
+}
+
 // startStatusLoop runs statusLoop unless the stream is closing.
 func (st *Stream) startStatusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-chan struct{}) {
 	st.mu.Lock()
@@ -614,7 +638,7 @@ func (st *Stream) statusLoop(ctx context.Context, conn *pgconn.PgConn, reply <-c
 		case <-ctx.Done():
 			return
 		case <-st.stopSt:
-			update(false, false)
+			st.lastUpdate(update, sent)
 			return
 		case <-t.C:
 			if !update(true, false) {

@@ -43,7 +43,6 @@ func scramWorker(bootstrap, password, offsetsTopic string, trust ...string) stri
 	return strings.Join(append([]string{
 		"# a Kafka Connect worker file",
 		"bootstrap.servers=" + bootstrap,
-		"group.id=connect-cluster",
 		"offset.storage.topic=" + offsetsTopic,
 		"security.protocol=SASL_SSL",
 		"sasl.mechanism=SCRAM-SHA-512",

@@ -166,7 +166,11 @@ func TestSecurityEndToEnd(t *testing.T) {
 	worker := write("connect-distributed.properties", strings.Join([]string{
 		"# A Kafka Connect worker file: every setting of the daemon but its data dir.",
 		"bootstrap.servers=" + kafkaSASLSSL,
-		"group.id=connect-cluster",
+		// A group of its own: the worker runs in distributed mode, its
+		// config and status topics on the secured listener too.
+		"group.id=" + prefix,
+		"config.storage.topic=" + prefix + "-configs",
+		"status.storage.topic=" + prefix + "-status",
 		"offset.storage.topic=" + offsetsTopic,
 		"key.converter=org.apache.kafka.connect.json.JsonConverter",
 		"value.converter=org.apache.kafka.connect.json.JsonConverter",
@@ -236,6 +240,21 @@ func TestSecurityEndToEnd(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("sluice did not answer GET /connectors over HTTPS in 30s: %v\n%s", err, d.logs.String())
+		}
+	}
+	// GET /health is 503 until the worker has joined its group.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		rq, _ := http.NewRequest("GET", d.URL+"/health", nil)
+		rq.Header.Set("Authorization", admin)
+		resp, err := d.client.Do(rq)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sluice's GET /health was not 200 in 30s (joining its group): %v\n%s", err, tail(d.logs.String(), 30))
 		}
 	}
 

@@ -259,6 +259,10 @@ func (m *Member) classify(op string, code int16, memberID string) error {
 	case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable),
 		errors.Is(err, kerr.CoordinatorLoadInProgress), kerr.IsRetriable(err):
 		return fmt.Errorf("%s: %w: %w", op, errRetry, err)
+	case errors.Is(err, kerr.InconsistentGroupProtocol):
+		return fmt.Errorf("%s in group %q: %w: the group's members are not sluice workers (a Kafka Connect cluster or a consumer group uses this group.id); give sluice's workers a group.id of their own", op, m.cfg.Group, err)
+	case errors.Is(err, kerr.GroupAuthorizationFailed):
+		return fmt.Errorf("%s in group %q: %w: allow the worker's principal READ on the group (an ACL on group %q)", op, m.cfg.Group, err, m.cfg.Group)
 	default:
 		return fmt.Errorf("%s in group %q: %w", op, m.cfg.Group, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -117,6 +118,7 @@ type ConfigTopic struct {
 	onChange func(Change)
 	tl       *topicLog
 
+	foreign atomic.Bool // a Connect-only record was read
 	mu      sync.Mutex
 	configs map[string]map[string]string
 	targets map[string]string // Connect's STARTED, PAUSED, STOPPED
@@ -224,6 +226,11 @@ func (c *ConfigTopic) Connectors() map[string]Connector {
 	return out
 }
 
+// WrittenByConnect says whether the topic holds a record only a Kafka
+// Connect cluster writes (its leader's session-key): a worker must not
+// share a running Connect cluster's config topic.
+func (c *ConfigTopic) WrittenByConnect() bool { return c.foreign.Load() }
+
 // Close stops the reader and closes the clients.
 func (c *ConfigTopic) Close() { c.tl.close() }
 
@@ -247,6 +254,10 @@ func (c *ConfigTopic) apply(r *kgo.Record, replay bool) {
 	default:
 		// task-, commit-, tasks-fencing-, session-key, logger-cluster-:
 		// Connect's, not used by sluice (one task, the connector's config).
+		if key == "session-key" {
+			// Only a Kafka Connect leader writes one (sessioned protocol).
+			c.foreign.Store(true)
+		}
 		log.Debug("skipped config record")
 		return
 	}

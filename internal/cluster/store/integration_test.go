@@ -238,6 +238,11 @@ func TestFidelityWithKafkaConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer configs.Close()
+	// A worker refuses to share a Connect cluster's config topic: its
+	// leader's session key marks it.
+	if !configs.WrittenByConnect() {
+		t.Error("Connect's config topic is not recognised as Connect's (no session-key record read)")
+	}
 	statuses, err := OpenStatusTopic(ctx, StatusTopicOptions{Opts: opts, Topic: "sluice-env-connect-status", ReadOnly: true, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
