@@ -332,6 +332,7 @@ func runNemesis(t *testing.T, seed uint64, dur time.Duration) {
 	myTable := myDBName + ".items"
 	for _, q := range []string{
 		"CREATE DATABASE " + myDBName,
+		"USE " + myDBName, // seq_1_to_N is the current database's
 		"CREATE TABLE " + myTable + " (id BIGINT PRIMARY KEY, seq INT NOT NULL, pad VARCHAR(100))",
 		fmt.Sprintf("INSERT INTO %s SELECT seq, 0, 'x' FROM seq_1_to_%d", myTable, nemPrepop),
 	} {
