@@ -67,6 +67,16 @@ test-integration:
 	@if [ -z "$(INTEGRATION_PKGS)" ]; then echo "test-integration: no integration tests"; exit 1; fi
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(INTEGRATION_TIMEOUT) -skip '$(CRASH_TESTS)|$(SCALE_TESTS)' $(INTEGRATION_PKGS)
 
+# The nemesis (integration/e2e/nemesis_test.go): faults chosen by a seed
+# against a write load, then the exactly-once checker. make test runs one
+# 30 s schedule; this runs NEMESIS_SEEDS schedules of NEMESIS_DURATION from
+# NEMESIS_SEED (default: from the clock; every seed is printed).
+NEMESIS_DURATION ?= 2m
+NEMESIS_SEEDS    ?= 1
+nemesis:
+	NEMESIS_DURATION=$(NEMESIS_DURATION) NEMESIS_SEEDS=$(NEMESIS_SEEDS) NEMESIS_SEED=$(NEMESIS_SEED) \
+		$(GO) test -count=1 -p 1 -tags integration -timeout 0 -run 'TestNemesis' -v ./integration/e2e
+
 test-crash:
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(CRASH_TIMEOUT) -run '$(CRASH_TESTS)' $(INTEGRATION_PKGS)
 

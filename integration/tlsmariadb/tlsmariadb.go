@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"syscall"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -43,6 +44,9 @@ const (
 type Server struct {
 	Port int
 	Dir  string
+	// start starts mariadbd; srv is the running one.
+	start func() (*exec.Cmd, error)
+	srv   *exec.Cmd
 	// Socket is the unix socket: with require_secure_transport, TCP needs
 	// TLS; root logs in here without a password (Admin).
 	Socket string
@@ -123,14 +127,15 @@ require_secure_transport = ON
 `, dir, s.Port, s.CA, certPath, keyPath)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := exec.Command(mariadbd, append([]string{"--defaults-file=" + cnf}, user...)...)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
+	s.start = func() (*exec.Cmd, error) {
+		srv := exec.Command(mariadbd, append([]string{"--defaults-file=" + cnf}, user...)...)
+		return srv, srv.Start()
 	}
-	t.Cleanup(func() {
-		_ = srv.Process.Kill()
-		_ = srv.Wait()
-	})
+	var err2 error
+	if s.srv, err2 = s.start(); err2 != nil {
+		t.Fatal(err2)
+	}
+	t.Cleanup(func() { s.stop(true) })
 	grants := "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR, REPLICATION SLAVE ADMIN ON *.* TO "
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -166,6 +171,54 @@ require_secure_transport = ON
 			t.Fatalf("private MariaDB with TLS did not start: %v\n%s", err, log)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// stop kills the server (SIGKILL, as a crash) or shuts it down (SIGTERM)
+// and waits for it.
+func (s *Server) stop(kill bool) {
+	srv := s.srv
+	if srv == nil {
+		return
+	}
+	s.srv = nil
+	sig := syscall.SIGTERM
+	if kill {
+		sig = syscall.SIGKILL
+	}
+	_ = srv.Process.Signal(sig)
+	done := make(chan struct{})
+	go func() { _ = srv.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = srv.Process.Kill()
+		<-done
+	}
+}
+
+// Restart stops the server (kill: SIGKILL, a crash; else a clean
+// shutdown), starts it again and waits until it takes connections. Not
+// safe to call concurrently.
+func (s *Server) Restart(t testing.TB, kill bool) {
+	t.Helper()
+	s.stop(kill)
+	var err error
+	if s.srv, err = s.start(); err != nil {
+		t.Fatalf("start MariaDB again: %v", err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := s.Admin()
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.Dir, "error.log"))
+			t.Fatalf("private MariaDB did not start again: %v\n%s", err, log)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

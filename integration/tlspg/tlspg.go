@@ -23,6 +23,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -45,6 +46,9 @@ const (
 type Server struct {
 	Port int
 	Dir  string
+	// start starts the postmaster; srv is the running one.
+	start func() (*exec.Cmd, error)
+	srv   *exec.Cmd
 	// CA signed the server's certificate, which holds the name "localhost"
 	// only (so verify-full passes by localhost and fails by 127.0.0.1).
 	CA      string
@@ -165,26 +169,21 @@ hostssl all all 127.0.0.1/32 scram-sha-256
 	}
 	chown(filepath.Join(data, "pg_hba.conf"))
 
-	srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data)
-	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
+	s.start = func() (*exec.Cmd, error) {
+		srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data)
+		srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		srv.Stdout, srv.Stderr = logf, logf
+		return srv, srv.Start()
+	}
+	if s.srv, err = s.start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = srv.Process.Signal(syscall.SIGINT) // fast shutdown
-		done := make(chan struct{})
-		go func() { _ = srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = srv.Process.Kill()
-			<-done
-		}
+		s.stop(syscall.SIGINT) // fast shutdown
 		logf.Close()
 	})
 
@@ -210,6 +209,74 @@ hostssl all all 127.0.0.1/32 scram-sha-256
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// stop sends the server sig (SIGINT: fast shutdown, SIGQUIT: immediate)
+// and waits for it, killing it after 20 s.
+func (s *Server) stop(sig syscall.Signal) {
+	srv := s.srv
+	if srv == nil {
+		return
+	}
+	s.srv = nil
+	_ = srv.Process.Signal(sig)
+	done := make(chan struct{})
+	go func() { _ = srv.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = srv.Process.Kill()
+		<-done
+	}
+}
+
+// Restart stops the server (immediate: SIGQUIT, an immediate shutdown that
+// recovers from the WAL at the next start, as after a crash; else a fast
+// shutdown), starts it again and waits until it takes connections. Not
+// safe to call concurrently.
+func (s *Server) Restart(t testing.TB, immediate bool) {
+	t.Helper()
+	sig := syscall.SIGINT
+	if immediate {
+		sig = syscall.SIGQUIT
+	}
+	s.stop(sig)
+	var err error
+	// The postmaster may need a moment to free its port and pid file.
+	for i := 0; ; i++ {
+		if s.srv, err = s.start(); err != nil {
+			t.Fatalf("start PostgreSQL again: %v", err)
+		}
+		if s.waitReady(30 * time.Second) {
+			return
+		}
+		s.stop(syscall.SIGINT)
+		if i == 2 {
+			log, _ := os.ReadFile(filepath.Join(s.Dir, "postgres.log"))
+			t.Fatalf("private PostgreSQL did not start again\n%s", tail(string(log), 30))
+		}
+	}
+}
+
+func (s *Server) waitReady(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c, err := s.Admin(context.Background(), "postgres")
+		if err == nil {
+			c.Close(context.Background())
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Admin connects as the superuser postgres over the unix socket.
