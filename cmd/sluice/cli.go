@@ -179,6 +179,7 @@ it. See docs/security.md.`,
 		newConnectorsCmd(g, ce),
 		newStatusCmd(g, ce),
 		newTailCmd(ce),
+		newAsyncAPICmd(g, ce),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -239,9 +239,22 @@ func (gr *group) leave(ctx context.Context) error {
 	return err
 }
 
-// forward wraps h so that connector writes go to the leader.
-func (gr *group) forward(h http.Handler, log *slog.Logger) http.Handler {
-	return &forwarder{next: h, leader: gr.leader, client: http.DefaultTransport.(*http.Transport).Clone(), log: log}
+// forward wraps h so that connector writes go to the leader, and a
+// connector's AsyncAPI document is asked of the worker running it (owner).
+func (gr *group) forward(h http.Handler, owner func(string) (string, bool, bool), log *slog.Logger) http.Handler {
+	return &forwarder{next: h, leader: gr.leader, owner: owner, client: http.DefaultTransport.(*http.Transport).Clone(), log: log}
+}
+
+// ownerOf says which worker runs connector name, from its status: the
+// worker's REST URL, and whether it is self (a worker id).
+func ownerOf(sup *runtime.Supervisor, self string, tls bool) func(string) (string, bool, bool) {
+	return func(name string) (string, bool, bool) {
+		st, err := sup.Status(name)
+		if err != nil || st.Connector.WorkerID == "" || st.Connector.State != runtime.StateRunning {
+			return "", false, false
+		}
+		return restURL(st.Connector.WorkerID, tls), st.Connector.WorkerID == self, true
+	}
 }
 
 // applyChange hands a config topic record to the supervisor.

@@ -32,8 +32,27 @@ type leaderView func() (url string, self, known bool)
 type forwarder struct {
 	next   http.Handler
 	leader leaderView
+	// owner says which worker runs a connector (its REST URL) and whether
+	// it is this one; ok is false when no worker does. A connector's
+	// AsyncAPI document is made by the worker that runs it: the others
+	// forward GET /connectors/{name}/asyncapi there.
+	owner  func(name string) (url string, self, ok bool)
 	client *http.Transport
 	log    *slog.Logger
+}
+
+// asyncapiPath returns the connector name of a GET
+// /connectors/{name}/asyncapi request.
+func asyncapiPath(r *http.Request) (string, bool) {
+	if r.Method != http.MethodGet {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/connectors/")
+	if !ok {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(rest, "/asyncapi")
+	return name, ok && name != "" && !strings.Contains(name, "/")
 }
 
 func isWrite(r *http.Request) bool {
@@ -46,6 +65,12 @@ func isWrite(r *http.Request) bool {
 }
 
 func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if name, ok := asyncapiPath(r); ok && f.owner != nil && r.Header.Get(forwardedHeader) == "" {
+		if to, self, ok := f.owner(name); ok && !self && to != "" {
+			f.proxy(w, r, to)
+			return
+		}
+	}
 	if !isWrite(r) {
 		f.next.ServeHTTP(w, r)
 		return
@@ -64,7 +89,12 @@ func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeConflict(w, msgNoLeader)
 		return
 	}
-	target, err := url.Parse(leader)
+	f.proxy(w, r, leader)
+}
+
+// proxy relays r to the worker at URL to and its answer back.
+func (f *forwarder) proxy(w http.ResponseWriter, r *http.Request, to string) {
+	target, err := url.Parse(to)
 	if err != nil {
 		writeConflict(w, msgNoLeader)
 		return
@@ -77,7 +107,7 @@ func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 		Transport: f.client,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			f.log.Warn("forward a request to the leader", "leader", leader, "method", r.Method, "path", r.URL.Path, "err", err)
+			f.log.Warn("forward a request to another worker", "worker", to, "method", r.Method, "path", r.URL.Path, "err", err)
 			writeConflict(w, msgConflicting)
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sluicecdc/sluice/internal/asyncapi"
 	"io"
 	"log/slog"
 	"net"
@@ -430,6 +431,8 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Ready:    cluster.ready,
 		Health:   health.get,
 		Loggers:  restLoggers{levels},
+		AsyncAPI: asyncapiDocs(sup, kafkaServer(brokers, c.worker)),
+		YAML:     asyncapi.YAML,
 	})
 	// The web console (/ui) behind the same authentication as the REST API.
 	ui := console.New(console.Options{
@@ -439,7 +442,7 @@ func serveUntil(ctx context.Context, c serveConfig, levels *logging.Levels) erro
 		Logger:     levels.Logger(loggerREST),
 	})
 	if gr != nil {
-		handler = gr.forward(handler, levels.Logger(loggerREST))
+		handler = gr.forward(handler, ownerOf(sup, wid, tlsCfg != nil), levels.Logger(loggerREST))
 	}
 	srv := &http.Server{Handler: auth.Wrap(console.Mount(handler, ui)), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsCfg}
 	if tlsCfg != nil {

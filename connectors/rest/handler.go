@@ -31,6 +31,10 @@ type Options struct {
 	Health func() Health
 	// Loggers serves GET and PUT /admin/loggers. Nil answers 404.
 	Loggers Loggers
+	// AsyncAPI serves GET /connectors/{name}/asyncapi and GET /asyncapi,
+	// and YAML writes their format=yaml answers. Nil answers 404.
+	AsyncAPI AsyncAPIFunc
+	YAML     func(doc any) ([]byte, error)
 }
 
 // handler serves the REST API over a Manager.
@@ -68,6 +72,8 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"GET /connectors/{name}/status", h.status},
 		{"GET /connectors/{name}/tasks", h.tasks},
 		{"GET /connectors/{name}/topics", h.topics},
+		{"GET /connectors/{name}/asyncapi", h.asyncapi},
+		{"GET /asyncapi", h.asyncapiAll},
 		{"GET /connectors/{name}/unused-keys", h.unusedKeys},
 		{"PUT /connectors/{name}/topics/reset", h.resetTopics},
 		{"GET /connectors/{name}/tasks/{task}/status", h.taskStatus},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sluicecdc/sluice/connectors/change"
+	"github.com/sluicecdc/sluice/internal/asyncapi"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -288,6 +289,9 @@ type connectorConfig struct {
 	fieldNames string
 	// chain is the transforms chain; nil (or empty) without transforms.
 	chain *transforms.Chain
+	// catalog, when set, is told the schemas of the records the encoder
+	// writes (describe.go).
+	catalog *catalog
 }
 
 // WorkerDefaults are the daemon's defaults for connector keys, as a Kafka
@@ -585,7 +589,7 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger, sk
 		cc.json.Headers = nil
 	}
 	if cc.keyRegistry == nil && cc.valueRegistry == nil {
-		return withFieldNames(withChain(schema.NewJSON(cc.json), cc.chain, cc.tolerance, log, skipped), cc.fieldNames), nil
+		return withFieldNames(withChain(cc.described(schema.NewJSON(cc.json)), cc.chain, cc.tolerance, log, skipped), cc.fieldNames), nil
 	}
 	newRegistry := func(o *schema.RegistryOptions) (*schema.Registry, error) {
 		if o == nil {
@@ -617,7 +621,26 @@ func (cc *connectorConfig) newEncoder(stop <-chan struct{}, log *slog.Logger, sk
 	if err != nil {
 		return nil, err
 	}
-	return withFieldNames(withChain(enc, cc.chain, cc.tolerance, log, skipped), cc.fieldNames), nil
+	return withFieldNames(withChain(cc.described(enc), cc.chain, cc.tolerance, log, skipped), cc.fieldNames), nil
+}
+
+// described wraps enc so that it fills cc's catalog, when there is one.
+func (cc *connectorConfig) described(enc recordEncoder) recordEncoder {
+	if cc.catalog == nil {
+		return enc
+	}
+	format := func(o *schema.RegistryOptions, schemas bool) asyncapi.Format {
+		if o == nil {
+			return asyncapi.Format{Schemas: schemas}
+		}
+		f := asyncapi.Format{Avro: true}
+		if len(o.URLs) > 0 {
+			f.RegistryURL = o.URLs[0]
+		}
+		return f
+	}
+	cc.catalog.setFormats(format(cc.keyRegistry, cc.json.KeySchemas), format(cc.valueRegistry, cc.json.ValueSchemas))
+	return withCatalog(enc, cc.catalog, cc.json.Tombstones)
 }
 
 // flatten lists the problems of a joined error, looking through wrapping

@@ -143,6 +143,8 @@ type managed struct {
 
 	// progress is the snapshot progress of the connector's task.
 	progress *Progress
+	// catalog is what the connector has written: its AsyncAPI channels.
+	catalog catalog
 
 	// posGuard is the guard told of each committed position (a
 	// capture.PositionGuard), nil without one.
@@ -374,6 +376,8 @@ func (s *Supervisor) run(ctx context.Context, m *managed, cfg map[string]string)
 				log.Info("configuration key accepted but not used", "key", kr[0], "reason", kr[1])
 			}
 		}
+		m.catalog.forConfig(stored)
+		cc.catalog = &m.catalog
 		enc, err := cc.newEncoder(ctx.Done(), log, func() { s.opts.Metrics.observeSkipped(m.name) })
 		if err != nil {
 			s.setState(m, StateFailed, sec.scrub(trace(err)))
