@@ -1,0 +1,291 @@
+//go:build integration
+
+package e2e
+
+import (
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicecdc/sluice/integration/asyncapi"
+)
+
+// TestAsyncAPIDocuments checks the AsyncAPI documents of three connectors,
+// Postgres with the JsonConverter's schemas, MariaDB without, and Postgres
+// with Avro, against the official AsyncAPI parser (integration/asyncapi):
+// each document is valid, in JSON and YAML, alone and combined; every
+// record read back from Kafka validates against its channel's payload and
+// key schemas; the Avro documents carry the schemas the registry holds;
+// and after an ALTER TABLE … ADD COLUMN the next document shows the column
+// and a new version.
+func TestAsyncAPIDocuments(t *testing.T) {
+	prefix := uniq("aapi")
+	pg := pgConn(t)
+	mustExec(t, pg, "CREATE SCHEMA "+prefix)
+	t.Cleanup(func() { mustExec(t, pgConn(t), "DROP SCHEMA "+prefix+" CASCADE") })
+	mustExec(t, pg, `CREATE TABLE `+prefix+`.items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2),
+		at timestamptz, tag uuid, doc jsonb, ok boolean, d date, n bigint, r real)`)
+	mustExec(t, pg, `CREATE TABLE `+prefix+`.notes (id int PRIMARY KEY, body text)`)
+	myDB := prefix
+	myDatabase(t, myDB)
+	my := myConn(t)
+	myExec(t, my, "USE "+myDB,
+		"CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2), at DATETIME(3), size ENUM('S','M','L'), ok BOOL, d DATE)")
+
+	pgName, myName, avName := prefix+"_pg", prefix+"_my", prefix+"_av"
+	for _, s := range []string{pgName, avName} {
+		dropSlot(t, s)
+		t.Cleanup(func() { dropSlot(t, s) })
+	}
+	pgTopic, notesTopic := pgName+"."+prefix+".items", pgName+"."+prefix+".notes"
+	myTopic, avTopic := myName+"."+myDB+".items", avName+"."+prefix+".items"
+	deleteTopicsAfter(t, pgTopic, notesTopic, myTopic, avTopic, myName)
+
+	pgCfg := pgConfig(t, pgName, pgName, prefix+".items,"+prefix+".notes")
+	for _, side := range []string{"key", "value"} {
+		pgCfg[side+".converter"] = "org.apache.kafka.connect.json.JsonConverter"
+		pgCfg[side+".converter.schemas.enable"] = "true"
+	}
+	myCfg := myConfig(t, myName, myDB)
+	for _, side := range []string{"key", "value"} {
+		myCfg[side+".converter"] = "org.apache.kafka.connect.json.JsonConverter"
+		myCfg[side+".converter.schemas.enable"] = "false"
+	}
+	avCfg := pgConfig(t, avName, avName, prefix+".items")
+	avroConverters(avCfg)
+
+	d := startDaemon(t, t.TempDir())
+	for name, cfg := range map[string]map[string]string{pgName: pgCfg, myName: myCfg, avName: avCfg} {
+		if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
+			t.Fatalf("create %s: %d %s", name, code, body)
+		}
+	}
+	for _, name := range []string{pgName, myName, avName} {
+		d.waitTaskState(t, name, "RUNNING", 60*time.Second)
+	}
+	c := newConsumer(t, pgTopic, notesTopic, myTopic, avTopic)
+	mustExec(t, pg, `INSERT INTO `+prefix+`.items VALUES
+		(1, 'one', 12.50, '2026-12-03 10:00:00+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2]}', true, '2026-12-03', 9007199254740993, 1.5),
+		(2, 'two', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`)
+	mustExec(t, pg, `UPDATE `+prefix+`.items SET name = 'uno' WHERE id = 1`)
+	mustExec(t, pg, `DELETE FROM `+prefix+`.items WHERE id = 2`)
+	mustExec(t, pg, `INSERT INTO `+prefix+`.notes VALUES (1, 'hello')`)
+	myExec(t, my, "INSERT INTO items VALUES (1, 'one', 12.50, '2026-12-03 10:00:00.123', 'M', 1, '2026-12-03'), (2, 'two', NULL, NULL, NULL, NULL, NULL)",
+		"UPDATE items SET name = 'uno' WHERE id = 1", "DELETE FROM items WHERE id = 2")
+	// PG items: 2 inserts, an update, a delete and its tombstone, twice
+	// (JSON and Avro); notes 1; MariaDB 5.
+	recs := c.waitCount(t, 5+5+1+5, 60*time.Second)
+
+	samples := func(recs []record, topics ...string) []asyncapi.Sample {
+		var out []asyncapi.Sample
+		for _, r := range recs {
+			if !slices.Contains(topics, r.Topic) {
+				continue
+			}
+			s := asyncapi.Sample{Channel: r.Topic}
+			if r.Value != nil {
+				if err := json.Unmarshal(r.Value, &s.Payload); err != nil {
+					t.Fatalf("record of %s: %v in %s", r.Topic, err, r.Value)
+				}
+			}
+			if r.Key != nil {
+				if err := json.Unmarshal(r.Key, &s.Key); err != nil {
+					t.Fatalf("key of %s: %v in %s", r.Topic, err, r.Key)
+				}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	check := func(what string, doc []byte, ss []asyncapi.Sample) {
+		t.Helper()
+		res := asyncapi.Validate(t, doc, ss)
+		for _, dg := range res.Diagnostics {
+			t.Logf("%s: %s %s at %s: %s", what, dg.Severity, dg.Code, dg.Path, dg.Message)
+		}
+		if !res.Valid {
+			t.Errorf("%s is not a valid AsyncAPI document", what)
+		}
+		bad := 0
+		for _, s := range res.Samples {
+			if !s.OK {
+				bad++
+				if bad <= 5 {
+					t.Errorf("%s: record %d of %s does not validate: %v", what, s.Line, s.Channel, s.Errors)
+				}
+			}
+		}
+		if len(res.Samples) != len(ss) {
+			t.Errorf("%s: %d records checked, %d sent", what, len(res.Samples), len(ss))
+		}
+		t.Logf("%s: valid %v, %d records checked, %d failed", what, res.Valid, len(ss), bad)
+	}
+	get := func(path string) []byte {
+		t.Helper()
+		code, body := d.do(t, "GET", path, nil)
+		if code != 200 {
+			t.Fatalf("GET %s: %d %s", path, code, body)
+		}
+		return body
+	}
+	type docView struct {
+		Info struct {
+			Version string `json:"version"`
+			Title   string `json:"title"`
+		} `json:"info"`
+		Channels map[string]struct {
+			Address  string `json:"address"`
+			Messages map[string]struct {
+				Payload  json.RawMessage `json:"payload"`
+				Bindings struct {
+					Kafka struct {
+						Key json.RawMessage `json:"key"`
+					} `json:"kafka"`
+				} `json:"bindings"`
+			} `json:"messages"`
+		} `json:"channels"`
+		Operations map[string]struct {
+			Action string `json:"action"`
+		} `json:"operations"`
+	}
+	view := func(doc []byte) docView {
+		t.Helper()
+		var v docView
+		if err := json.Unmarshal(doc, &v); err != nil {
+			t.Fatalf("document: %v in %s", err, doc)
+		}
+		return v
+	}
+	afterProps := func(v docView, topic string, wrapped bool) map[string]any {
+		t.Helper()
+		ch, ok := v.Channels[topic]
+		if !ok {
+			t.Fatalf("no channel %s in %v", topic, v.Channels)
+		}
+		var p map[string]any
+		_ = json.Unmarshal(ch.Messages["record"].Payload, &p)
+		if oneOf, ok := p["oneOf"].([]any); ok {
+			p = oneOf[0].(map[string]any)
+		}
+		if wrapped {
+			p = p["properties"].(map[string]any)["payload"].(map[string]any)
+		}
+		after, _ := p["properties"].(map[string]any)["after"].(map[string]any)
+		props, _ := after["properties"].(map[string]any)
+		return props
+	}
+
+	// Postgres, JSON with schemas.
+	pgDoc := get("/connectors/" + pgName + "/asyncapi")
+	check("the Postgres document", pgDoc, samples(recs, pgTopic, notesTopic))
+	v1 := view(pgDoc)
+	if len(v1.Channels) != 2 || v1.Channels[pgTopic].Address != pgTopic || v1.Operations["send-"+pgTopic].Action != "send" {
+		t.Errorf("Postgres document: channels %v, operations %v", v1.Channels, v1.Operations)
+	}
+	if props := afterProps(v1, pgTopic, true); len(props) != 10 || props["price"] == nil || props["tag"] == nil {
+		t.Errorf("Postgres items after: %v, want its 10 columns", props)
+	}
+	// YAML says the same.
+	check("the Postgres document in YAML", get("/connectors/"+pgName+"/asyncapi?format=yaml"), samples(recs, pgTopic))
+
+	// MariaDB, JSON without schemas.
+	myDoc := get("/connectors/" + myName + "/asyncapi")
+	check("the MariaDB document", myDoc, samples(recs, myTopic))
+	if props := afterProps(view(myDoc), myTopic, false); len(props) != 7 || props["size"] == nil {
+		t.Errorf("MariaDB items after: %v, want its 7 columns", props)
+	}
+
+	// Avro: the document's schemas are the registry's.
+	avDoc := get("/connectors/" + avName + "/asyncapi")
+	check("the Avro document", avDoc, nil)
+	var av struct {
+		Channels map[string]struct {
+			Messages map[string]struct {
+				Payload struct {
+					SchemaFormat string `json:"schemaFormat"`
+					Schema       any    `json:"schema"`
+				} `json:"payload"`
+			} `json:"messages"`
+		} `json:"channels"`
+	}
+	_ = json.Unmarshal(avDoc, &av)
+	p := av.Channels[avTopic].Messages["record"].Payload
+	var latest struct {
+		Schema string `json:"schema"`
+	}
+	registryGet(t, "/subjects/"+url.PathEscape(avTopic+"-value")+"/versions/latest", &latest)
+	var reg any
+	_ = json.Unmarshal([]byte(latest.Schema), &reg)
+	if p.SchemaFormat != asyncapiAvro || !reflect.DeepEqual(p.Schema, reg) {
+		t.Errorf("Avro channel %s: format %q, schema %v; the registry's %s-value: %s", avTopic, p.SchemaFormat, p.Schema, avTopic, latest.Schema)
+	}
+
+	// All connectors in one document.
+	all := get("/asyncapi")
+	check("the combined document", all, samples(recs, pgTopic, notesTopic, myTopic))
+	if n := len(view(all).Channels); n != 4 {
+		t.Errorf("the combined document has %d channels, want 4", n)
+	}
+
+	// The CLI prints the REST answer.
+	if r := runSluice(t, "asyncapi", "--url", d.URL, pgName); r.code != 0 || !jsonEqual(t, []byte(r.stdout), pgDoc) {
+		t.Errorf("sluice asyncapi %s: exit %d, %s %s", pgName, r.code, r.stdout, r.stderr)
+	}
+	if r := runSluice(t, "asyncapi", "--url", d.URL, "--format", "yaml", pgName); r.code != 0 || !strings.Contains(r.stdout, "asyncapi: 3.0.0") {
+		t.Errorf("sluice asyncapi --format yaml %s: exit %d, %s %s", pgName, r.code, r.stdout, r.stderr)
+	}
+	if code, body := d.do(t, "GET", "/connectors/nosuch/asyncapi", nil); code != 404 {
+		t.Errorf("GET /connectors/nosuch/asyncapi: %d %s, want 404", code, body)
+	}
+	if code, body := d.do(t, "GET", "/connectors/"+pgName+"/asyncapi?format=xml", nil); code != 400 || !strings.Contains(string(body), "format=yaml") {
+		t.Errorf("format=xml: %d %s, want 400 naming format=yaml", code, body)
+	}
+
+	// A column added: the next document shows it, with a new version.
+	mustExec(t, pg, `ALTER TABLE `+prefix+`.items ADD COLUMN extra int`)
+	mustExec(t, pg, `INSERT INTO `+prefix+`.items (id, name, extra) VALUES (3, 'three', 7)`)
+	recs = c.waitCount(t, len(recs)+2, 60*time.Second)
+	pgDoc2 := get("/connectors/" + pgName + "/asyncapi")
+	v2 := view(pgDoc2)
+	if props := afterProps(v2, pgTopic, true); props["extra"] == nil {
+		t.Errorf("after ADD COLUMN extra the document's items after has %v", props)
+	}
+	if v2.Info.Version == v1.Info.Version {
+		t.Errorf("info.version %s did not move with the schema change", v2.Info.Version)
+	}
+	var last []record
+	for _, r := range recs {
+		if r.Topic == pgTopic && strings.Contains(string(r.Value), `"extra":7`) {
+			last = append(last, r)
+		}
+	}
+	if len(last) != 1 {
+		t.Fatalf("%d records of row 3 with extra=7", len(last))
+	}
+	check("the Postgres document after ADD COLUMN", pgDoc2, samples(last, pgTopic))
+	// The old document rejects the new record: the schemas are exact.
+	if res := asyncapi.Validate(t, pgDoc, samples(last, pgTopic)); len(res.Samples) != 1 || res.Samples[0].OK {
+		t.Errorf("the document from before ADD COLUMN accepted a record with the new column: %+v", res.Samples)
+	}
+	t.Logf("info.version %s then %s", v1.Info.Version, v2.Info.Version)
+}
+
+const asyncapiAvro = "application/vnd.apache.avro;version=1.9.0"
+
+// jsonEqual says whether a and b are the same JSON value.
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Logf("not JSON: %v: %.200s", err, a)
+		return false
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
