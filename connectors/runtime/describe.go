@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/sluicecdc/sluice/connectors/change"
@@ -27,16 +28,36 @@ type catalog struct {
 	config map[string]string
 }
 
-// forConfig forgets the channels when a run starts with another config
-// than the last run's: its topics and schemas may differ.
+// forConfig forgets the channels when a run starts with a config that
+// may name other topics or write other schemas than the last run's: one
+// that differs in a key other than those of the connection, the snapshot,
+// the batches, the producer and error handling.
 func (c *catalog) forConfig(cfg map[string]string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.config != nil && !maps.Equal(c.config, cfg) && len(c.topics) > 0 {
+	if c.config != nil && !maps.EqualFunc(shapeKeys(c.config), shapeKeys(cfg), func(a, b string) bool { return a == b }) && len(c.topics) > 0 {
 		clear(c.topics)
 		c.gen++
 	}
 	c.config = cfg
+}
+
+// shapeKeys returns the keys of cfg that may change the topics or the
+// records' schemas.
+func shapeKeys(cfg map[string]string) map[string]string {
+	out := make(map[string]string, len(cfg))
+	for k, v := range cfg {
+		switch {
+		case k == "database.include.list", k == "database.exclude.list":
+		case k == "name", strings.HasPrefix(k, "sluice."), strings.HasPrefix(k, "database."),
+			strings.HasPrefix(k, "snapshot."), strings.HasPrefix(k, "slot."), strings.HasPrefix(k, "publication."),
+			strings.HasPrefix(k, "producer.override."), strings.HasPrefix(k, "errors."),
+			strings.HasPrefix(k, "max."), strings.HasPrefix(k, "poll."), strings.HasSuffix(k, ".password"):
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // learn notes the records of one event (or one record of a chain), made

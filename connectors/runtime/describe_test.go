@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"log/slog"
+	"maps"
 	"slices"
 	"testing"
 
@@ -94,5 +95,33 @@ func TestCatalogLearnsChannels(t *testing.T) {
 	_, _, _, chs = cat.channels()
 	if len(chs) != 1 || chs[0].Topic != "all-changes" || chs[0].Version != 2 || len(chs[0].Value.Fields[0].Fields) != 2 {
 		t.Errorf("through RegexRouter: channels %+v", chs)
+	}
+}
+
+// TestCatalogForConfig checks that a config change that may rename topics
+// or change schemas forgets the channels, and one that cannot keeps them.
+func TestCatalogForConfig(t *testing.T) {
+	base := map[string]string{"connector.class": "test", "topic.prefix": "inv", "database.include.list": "a"}
+	for _, tc := range []struct {
+		key, value string
+		forget     bool
+	}{
+		{"sluice.batch.max.events", "777", false},
+		{"database.password", "other", false},
+		{"snapshot.mode", "never", false},
+		{"topic.prefix", "inv2", true},
+		{"database.include.list", "b", true},
+		{"transforms", "unwrap", true},
+		{"value.converter.schemas.enable", "false", true},
+	} {
+		c := &catalog{}
+		c.forConfig(base)
+		c.learn([]change.Record{{Topic: "inv.a.t", ValueSchema: &change.Field{Type: change.String}, Value: "x"}}, nil, false)
+		next := maps.Clone(base)
+		next[tc.key] = tc.value
+		c.forConfig(next)
+		if _, _, _, chs := c.channels(); (len(chs) == 0) != tc.forget {
+			t.Errorf("%s=%s: %d channels left, want forget=%v", tc.key, tc.value, len(chs), tc.forget)
+		}
 	}
 }

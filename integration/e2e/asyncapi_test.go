@@ -192,11 +192,18 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	// YAML says the same.
 	check("the Postgres document in YAML", get("/connectors/"+pgName+"/asyncapi?format=yaml"), samples(recs, pgTopic))
 
-	// MariaDB, JSON without schemas.
+	// MariaDB, JSON without schemas, and its schema-change topic.
+	ddl := newConsumer(t, myName)
+	ddl.waitCount(t, 1, 30*time.Second)
+	ddlRecs := ddl.settle(2 * time.Second)
 	myDoc := get("/connectors/" + myName + "/asyncapi")
-	check("the MariaDB document", myDoc, samples(recs, myTopic))
-	if props := afterProps(view(myDoc), myTopic, false); len(props) != 7 || props["size"] == nil {
+	check("the MariaDB document", myDoc, append(samples(recs, myTopic), samples(ddlRecs, myName)...))
+	myView := view(myDoc)
+	if props := afterProps(myView, myTopic, false); len(props) != 7 || props["size"] == nil {
 		t.Errorf("MariaDB items after: %v, want its 7 columns", props)
+	}
+	if _, ok := myView.Channels[myName]; !ok || len(myView.Channels) != 2 {
+		t.Errorf("MariaDB document: channels %v, want %s and the schema-change topic %s", myView.Channels, myTopic, myName)
 	}
 
 	// Avro: the document's schemas are the registry's.
@@ -227,8 +234,8 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	// All connectors in one document.
 	all := get("/asyncapi")
 	check("the combined document", all, samples(recs, pgTopic, notesTopic, myTopic))
-	if n := len(view(all).Channels); n != 4 {
-		t.Errorf("the combined document has %d channels, want 4", n)
+	if n := len(view(all).Channels); n != 5 {
+		t.Errorf("the combined document has %d channels, want 5 (4 tables' and a schema-change topic)", n)
 	}
 
 	// The CLI prints the REST answer.
@@ -272,6 +279,56 @@ func TestAsyncAPIDocuments(t *testing.T) {
 		t.Errorf("the document from before ADD COLUMN accepted a record with the new column: %+v", res.Samples)
 	}
 	t.Logf("info.version %s then %s", v1.Info.Version, v2.Info.Version)
+
+	// Transforms change the documented schema as they change the records;
+	// heartbeats and transaction metadata have channels of their own.
+	trName := prefix + "_tr"
+	dropSlot(t, trName)
+	t.Cleanup(func() { dropSlot(t, trName) })
+	trTopic, hbTopic, txTopic := trName+"."+prefix+".notes", "__debezium-heartbeat."+trName, trName+".transaction"
+	deleteTopicsAfter(t, trTopic, hbTopic, txTopic)
+	trCfg := pgConfig(t, trName, trName, prefix+".notes")
+	for k, v := range map[string]string{
+		"transforms": "unwrap", "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+		"heartbeat.interval.ms": "300", "provide.transaction.metadata": "true",
+		"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+	} {
+		trCfg[k] = v
+	}
+	if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": trName, "config": trCfg}); code != 201 {
+		t.Fatalf("create %s: %d %s", trName, code, body)
+	}
+	d.waitTaskState(t, trName, "RUNNING", 60*time.Second)
+	tc := newConsumer(t, trTopic, hbTopic, txTopic)
+	mustExec(t, pg, `INSERT INTO `+prefix+`.notes VALUES (2, 'two')`)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		seen := map[string]bool{}
+		for _, r := range tc.snapshot() {
+			seen[r.Topic] = true
+		}
+		if seen[trTopic] && seen[hbTopic] && seen[txTopic] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("records of %s: topics %v", trName, seen)
+		}
+	}
+	trRecs := tc.snapshot()
+	trDoc := get("/connectors/" + trName + "/asyncapi")
+	check("the document of a connector with ExtractNewRecordState, heartbeats and transaction metadata", trDoc,
+		samples(trRecs, trTopic, hbTopic, txTopic))
+	trView := view(trDoc)
+	for _, topic := range []string{trTopic, hbTopic, txTopic} {
+		if _, ok := trView.Channels[topic]; !ok {
+			t.Errorf("no channel %s in %v", topic, trView.Channels)
+		}
+	}
+	var flat map[string]any
+	_ = json.Unmarshal(trView.Channels[trTopic].Messages["record"].Payload, &flat)
+	if props, _ := flat["properties"].(map[string]any); props["body"] == nil || props["after"] != nil {
+		t.Errorf("the unwrapped payload schema: %v, want the row's columns", flat)
+	}
 }
 
 const asyncapiAvro = "application/vnd.apache.avro;version=1.9.0"

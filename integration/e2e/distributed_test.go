@@ -690,6 +690,15 @@ func TestDistributedREST(t *testing.T) {
 			t.Fatalf("active topics of %s: worker 0 %s, worker 1 %s; want %s on both", names[0], b0, b1, tables[0].topic)
 		}
 	}
+	// A connector's AsyncAPI document is its owner's, asked through any
+	// worker.
+	for i, name := range names {
+		_, b0 := w[0].do(t, "GET", "/connectors/"+name+"/asyncapi", nil)
+		_, b1 := w[1].do(t, "GET", "/connectors/"+name+"/asyncapi", nil)
+		if !strings.Contains(string(b0), `"address":"`+tables[i].topic+`"`) || !jsonEqual(t, b0, b1) {
+			t.Errorf("AsyncAPI document of %s: worker 0 %.300s, worker 1 %.300s; want both with channel %s", name, b0, b1, tables[i].topic)
+		}
+	}
 	// A delete through either worker removes the connector everywhere.
 	for i, d := range w {
 		if code, body := d.do(t, "DELETE", "/connectors/"+names[i], nil); code != 204 {
