@@ -10,8 +10,10 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/sluicecdc/sluice/integration/asyncapi"
 	"math/big"
 	"net/http"
 	"os"
@@ -171,6 +173,7 @@ func runSecured(t *testing.T, prefix, worker, offsetsTopic string) {
 	oc := newConsumerOpts(t, workerOpts(t, path), nil, offsetsTopic)
 	cp := oc.waitCount(t, 1, 30*time.Second)
 	t.Logf("%s: %d records over %s, %d checkpoint records on %s (key %s)", prefix, len(recs), w.Brokers(), len(cp), offsetsTopic, cp[0].Key)
+	checkSecuredAsyncAPI(t, d, prefix, w, recs)
 	d.term(t)
 	noSecretIn(t, d.logs.String(), kafkaSASLPass, kafkaTLSPass)
 }
@@ -535,4 +538,56 @@ func noSecretIn(t *testing.T, out string, secrets ...string) {
 	if len(out) == 0 {
 		t.Errorf("no output to check for secrets")
 	}
+}
+
+// checkSecuredAsyncAPI checks a connector's AsyncAPI document on a daemon
+// whose worker file secures Kafka: valid, its records valid, and its server
+// saying how to connect as the worker file does.
+func checkSecuredAsyncAPI(t *testing.T, d *daemon, name string, w *workerconfig.Config, recs []record) {
+	t.Helper()
+	code, doc := d.do(t, "GET", "/connectors/"+name+"/asyncapi", nil)
+	if code != 200 {
+		t.Fatalf("GET asyncapi: %d %s", code, doc)
+	}
+	var ss []asyncapi.Sample
+	for _, r := range recs {
+		s := asyncapi.Sample{Channel: r.Topic}
+		_ = json.Unmarshal(r.Value, &s.Payload)
+		_ = json.Unmarshal(r.Key, &s.Key)
+		ss = append(ss, s)
+	}
+	res := asyncapi.Validate(t, doc, ss)
+	if !res.Valid {
+		t.Errorf("the AsyncAPI document is not valid: %v", res.Errors())
+	}
+	for _, s := range res.Samples {
+		if !s.OK {
+			t.Errorf("record %d does not validate: %v", s.Line, s.Errors)
+		}
+	}
+	var v struct {
+		Servers struct {
+			Kafka struct {
+				Host     string           `json:"host"`
+				Protocol string           `json:"protocol"`
+				Security []map[string]any `json:"security"`
+			} `json:"kafka"`
+		} `json:"servers"`
+		Components struct {
+			SecuritySchemes map[string]struct {
+				Type string `json:"type"`
+			} `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	_ = json.Unmarshal(doc, &v)
+	proto := strings.ToUpper(w.Props["security.protocol"])
+	wantProto, wantType := "kafka", map[string]string{"PLAIN": "plain", "SCRAM-SHA-256": "scramSha256", "SCRAM-SHA-512": "scramSha512"}[w.Props["sasl.mechanism"]]
+	if strings.HasSuffix(proto, "SSL") {
+		wantProto = "kafka-secure"
+	}
+	k := v.Servers.Kafka
+	if k.Host != w.Brokers()[0] || k.Protocol != wantProto || len(k.Security) != 1 || v.Components.SecuritySchemes["sasl"].Type != wantType {
+		t.Errorf("server %+v, schemes %+v; want host %s, protocol %s, one SASL scheme %s", k, v.Components.SecuritySchemes, w.Brokers()[0], wantProto, wantType)
+	}
+	t.Logf("AsyncAPI: valid %v, %d records checked; server %s %s, SASL scheme %s", res.Valid, len(res.Samples), k.Host, k.Protocol, v.Components.SecuritySchemes["sasl"].Type)
 }
