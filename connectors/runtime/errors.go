@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
+	"syscall"
 
 	"github.com/sluicecdc/sluice/connectors/connerr"
 )
@@ -35,4 +38,29 @@ func invalidConfigError(probs problems) error { return connerr.InvalidConfig(pro
 func errNotStopped(name string) error {
 	return connerr.New(connerr.ErrBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
 		"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+}
+
+// storageError is a failed write to the data directory, answered 507
+// (Insufficient Storage) when the disk is full, else 500.
+type storageError struct {
+	err error
+}
+
+func (e storageError) Error() string { return e.err.Error() }
+func (e storageError) Unwrap() error { return e.err }
+
+// StatusCode is the REST answer's status.
+func (e storageError) StatusCode() int {
+	if errors.Is(e.err, syscall.ENOSPC) || errors.Is(e.err, syscall.EDQUOT) {
+		return http.StatusInsufficientStorage
+	}
+	return http.StatusInternalServerError
+}
+
+// saveError wraps a failed save of connectors.json in dir with what to do.
+func saveError(dir string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return storageError{fmt.Errorf("save connectors: the data directory %s is full (%w): free space there and send the request again; nothing was changed", dir, err)}
+	}
+	return storageError{fmt.Errorf("save connectors to the data directory %s: %w; nothing was changed", dir, err)}
 }

@@ -265,21 +265,24 @@ func (s *Supervisor) save() error {
 	tmp := s.storePath() + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("save connectors: %w", err)
+		return saveError(s.opts.DataDir, err)
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("save connectors: %w", err)
+		os.Remove(tmp)
+		return saveError(s.opts.DataDir, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("save connectors: %w", err)
+		os.Remove(tmp)
+		return saveError(s.opts.DataDir, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("save connectors: %w", err)
+		os.Remove(tmp)
+		return saveError(s.opts.DataDir, err)
 	}
 	if err := os.Rename(tmp, s.storePath()); err != nil {
-		return fmt.Errorf("save connectors: %w", err)
+		return saveError(s.opts.DataDir, err)
 	}
 	if d, err := os.Open(s.opts.DataDir); err == nil {
 		_ = d.Sync()
