@@ -132,12 +132,17 @@ func nemWriter(t *testing.T, db *nemDB, seed uint64, stop <-chan struct{}) {
 			}
 		}
 		db.h.mu.Unlock()
-		stmts := make([]string, 0, len(ops)+1)
 		if n%400 == 399 {
-			// A schema change inside the load: the column is nullable, so
-			// the writer's statements stay valid.
-			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d INT", db.table, n))
+			// A schema change inside the load, in a transaction of its own
+			// (MariaDB commits around DDL): the column is nullable, so the
+			// writer's statements stay valid.
+			if err := db.tx([]string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d INT", db.table, n)}); err != nil {
+				db.mu.Unlock()
+				t.Errorf("%s writer: %v", db.name, err)
+				return
+			}
 		}
+		stmts := make([]string, 0, len(ops))
 		for _, o := range ops {
 			switch o.kind {
 			case 'c':
