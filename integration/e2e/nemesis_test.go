@@ -132,6 +132,16 @@ func nemWriter(t *testing.T, db *nemDB, seed uint64, stop <-chan struct{}) {
 			}
 		}
 		db.h.mu.Unlock()
+		if n%400 == 399 {
+			// A schema change inside the load, in a transaction of its own
+			// (MariaDB commits around DDL): the column is nullable, so the
+			// writer's statements stay valid.
+			if err := db.tx([]string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN c%d INT", db.table, n)}); err != nil {
+				db.mu.Unlock()
+				t.Errorf("%s writer: %v", db.name, err)
+				return
+			}
+		}
 		stmts := make([]string, 0, len(ops))
 		for _, o := range ops {
 			switch o.kind {
@@ -456,6 +466,9 @@ func runNemesis(t *testing.T, seed uint64, dur time.Duration) {
 			fault{"64 KiB/s bandwidth to " + px.name, func(p time.Duration) { px.toxic(t, "bandwidth", `{"rate":64}`, p) }},
 		)
 	}
+	// sluice's own faults are 2 kinds of 19: give them (and the database
+	// crashes) more weight, so a 30 s schedule often has one.
+	faults = append(faults, faults[0], faults[1], faults[0], faults[1], faults[3], faults[5])
 	start := time.Now()
 	for i := 0; time.Since(start) < dur; i++ {
 		f := faults[rng.IntN(len(faults))]
