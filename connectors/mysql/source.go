@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -233,9 +234,13 @@ type Stream struct {
 	// used by the producer goroutine only once it runs
 	snapSrc snapBlocks // snapshot rows' source blocks (sourceinfo.go)
 
-	q        *client.Conn
-	tables   map[string]*tableInfo // current schema per "db.table"
-	versions map[string]schemaVer  // version bookkeeping per "db.table"
+	q      *client.Conn
+	tables map[string]*tableInfo // current schema per "db.table"
+	// described is the tables' schemas known when the producer starts
+	// (those a snapshot read; a streaming start learns them from the
+	// binlog), for DescribeTables.
+	described []*change.TableSchema
+	versions  map[string]schemaVer // version bookkeeping per "db.table"
 	// models are the tables as Debezium's DDL parser sees them (models.go);
 	// dbCharsets the databases' default character sets read so far.
 	models     map[string]*ddlTable
@@ -330,6 +335,9 @@ func (st *Stream) schemasSnapshot() map[string]schemaVer {
 
 // start runs the producer goroutine.
 func (st *Stream) start(plan *openPlan) {
+	for _, name := range slices.Sorted(maps.Keys(st.tables)) {
+		st.described = append(st.described, st.tables[name].Schema)
+	}
 	st.pipe.Start(func(ctx context.Context) error { return st.produce(ctx, plan) }, st.closeQuery)
 }
 
@@ -399,3 +407,10 @@ func (st *Stream) Pending() int { return st.pipe.Pending() }
 // QueueStats returns the queue's bounds and the bytes in it (Debezium's
 // queue metrics).
 func (st *Stream) QueueStats() capture.QueueStats { return st.pipe.QueueStats() }
+
+// DescribeTables returns the schemas of the tables known at the stream's
+// start and the source block's schema, for the connector's AsyncAPI
+// document (runtime.TableDescriber).
+func (st *Stream) DescribeTables() ([]*change.TableSchema, *change.Field) {
+	return slices.Clone(st.described), st.src
+}

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"slices"
+
+	"github.com/sluicecdc/sluice/connectors/change"
 )
 
 // EstimateRows returns the planner's estimates of the rows of tables
@@ -68,6 +70,13 @@ SELECT t.name, COALESCE(CASE WHEN bool_or(c.relkind <> 'p' AND (c.reltuples < 0 
 // as it found them when it opened: the runtime creates their topics
 // together (runtime.TableLister).
 func (st *Stream) CapturedTables() []string { return slices.Clone(st.captured) }
+
+// DescribeTables returns the schemas of the captured tables at the
+// stream's start and the source block's schema, for the connector's
+// AsyncAPI document (runtime.TableDescriber).
+func (st *Stream) DescribeTables() ([]*change.TableSchema, *change.Field) {
+	return slices.Clone(st.described), &sourceField
+}
 
 // SnapshotTables returns the tables the stream's snapshot reads
 // ("schema.table", in reading order), nil when it reads none. The runtime

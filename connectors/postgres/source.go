@@ -247,8 +247,10 @@ func (s *Source) Open(ctx context.Context, cp *change.Position) (_ *Stream, err 
 		st.tables[t.name()] = t
 	}
 	st.captured = make([]string, len(tables))
+	st.described = make([]*change.TableSchema, len(tables))
 	for i, t := range tables {
 		st.captured[i] = t.name()
+		st.described[i] = t.Schema
 	}
 
 	if !snapOnly {
@@ -358,7 +360,10 @@ type Stream struct {
 	// captured is the tables the stream captures at its start, for
 	// CapturedTables; set before its goroutine starts, then read only.
 	captured []string
-	warned   map[string]bool
+	// described is the captured tables' schemas at the start, for
+	// DescribeTables; set and read like captured.
+	described []*change.TableSchema
+	warned    map[string]bool
 
 	snapSrc snapSource // snapshot rows' source blocks (sourceinfo.go)
 

@@ -263,3 +263,76 @@ func headerVersion(hs []change.RecordHeader) int {
 	}
 	return 0
 }
+
+// TableDescriber is a stream that knows, once open, the schemas of the
+// tables it captures and the source block's schema of their events, so
+// that a connector's AsyncAPI document lists every table's channel before
+// the table's first change (after a restart, an empty table).
+type TableDescriber interface {
+	DescribeTables() (tables []*change.TableSchema, source *change.Field)
+}
+
+// primer is an Encoder that notes the channels of tables before their
+// first events: the describer, and the wrappers that pass tables on as
+// they pass events on (a transforms chain does not: what it makes of a
+// table's records shows with the first of them).
+type primer interface {
+	prime(tables []*change.TableSchema, src *change.Field)
+}
+
+// primeCatalog tells enc's catalog the channels of stream's tables.
+func primeCatalog(enc Encoder, stream Stream) {
+	p, ok := enc.(primer)
+	d, ok2 := stream.(TableDescriber)
+	if !ok || !ok2 {
+		return
+	}
+	if tables, src := d.DescribeTables(); len(tables) > 0 && src != nil {
+		p.prime(tables, src)
+	}
+}
+
+// prime notes the records a create event of each table would give.
+func (d *describer) prime(tables []*change.TableSchema, src *change.Field) {
+	for _, t := range tables {
+		k := describeKey{table: t, src: src}
+		if _, ok := d.seen[k]; ok || t == nil {
+			continue
+		}
+		ev := &change.Event{Op: change.OpCreate, Table: t, After: make(change.Row, len(t.Columns)),
+			Source: make(change.StructValue, len(src.Fields)), SourceSchema: src}
+		if t.KeyFromEvent {
+			ev.KeyRow = make(change.Row, len(t.KeyFields))
+		}
+		recs, err := d.enc.Records(d.recs[:0], ev)
+		if err == nil {
+			d.cat.learn(recs, t, d.tombstones)
+			d.seen[k] = struct{}{}
+		}
+		clear(recs)
+		d.recs = recs[:0]
+	}
+}
+
+func (f *fieldNamer) prime(tables []*change.TableSchema, src *change.Field) {
+	p, ok := f.Encoder.(primer)
+	if !ok {
+		return
+	}
+	out := make([]*change.TableSchema, 0, len(tables))
+	for _, t := range tables {
+		r, ok := f.tables[t]
+		if !ok {
+			r = f.renamed(t)
+			f.tables[t] = r
+		}
+		out = append(out, r)
+	}
+	p.prime(out, src)
+}
+
+func (r rawRecords) prime(tables []*change.TableSchema, src *change.Field) {
+	if p, ok := r.Encoder.(primer); ok {
+		p.prime(tables, src)
+	}
+}

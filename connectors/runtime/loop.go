@@ -187,6 +187,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	if err := prepareTopics(ctx, sink, t.Encoder, stream); err != nil {
 		return sinkError(err)
 	}
+	primeCatalog(t.Encoder, stream)
 	if t.OnRunning != nil {
 		t.OnRunning()
 	}

@@ -30,6 +30,7 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	mustExec(t, pg, `CREATE TABLE `+prefix+`.items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2),
 		at timestamptz, tag uuid, doc jsonb, ok boolean, d date, n bigint, r real)`)
 	mustExec(t, pg, `CREATE TABLE `+prefix+`.notes (id int PRIMARY KEY, body text)`)
+	mustExec(t, pg, `CREATE TABLE `+prefix+`.empty (id int PRIMARY KEY)`)
 	myDB := prefix
 	myDatabase(t, myDB)
 	my := myConn(t)
@@ -45,7 +46,7 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	myTopic, avTopic := myName+"."+myDB+".items", avName+"."+prefix+".items"
 	deleteTopicsAfter(t, pgTopic, notesTopic, myTopic, avTopic, myName)
 
-	pgCfg := pgConfig(t, pgName, pgName, prefix+".items,"+prefix+".notes")
+	pgCfg := pgConfig(t, pgName, pgName, prefix+".items,"+prefix+".notes,"+prefix+".empty")
 	for _, side := range []string{"key", "value"} {
 		pgCfg[side+".converter"] = "org.apache.kafka.connect.json.JsonConverter"
 		pgCfg[side+".converter.schemas.enable"] = "true"
@@ -58,7 +59,8 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	avCfg := pgConfig(t, avName, avName, prefix+".items")
 	avroConverters(avCfg)
 
-	d := startDaemon(t, t.TempDir())
+	dataDir := t.TempDir()
+	d := startDaemon(t, dataDir)
 	for name, cfg := range map[string]map[string]string{pgName: pgCfg, myName: myCfg, avName: avCfg} {
 		if code, body := d.do(t, "POST", "/connectors", map[string]any{"name": name, "config": cfg}); code != 201 {
 			t.Fatalf("create %s: %d %s", name, code, body)
@@ -183,7 +185,8 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	pgDoc := get("/connectors/" + pgName + "/asyncapi")
 	check("the Postgres document", pgDoc, samples(recs, pgTopic, notesTopic))
 	v1 := view(pgDoc)
-	if len(v1.Channels) != 2 || v1.Channels[pgTopic].Address != pgTopic || v1.Operations["send-"+pgTopic].Action != "send" {
+	// The empty table has its channel too: the stream told its schema.
+	if len(v1.Channels) != 3 || v1.Channels[pgName+"."+prefix+".empty"].Address == "" || v1.Channels[pgTopic].Address != pgTopic || v1.Operations["send-"+pgTopic].Action != "send" {
 		t.Errorf("Postgres document: channels %v, operations %v", v1.Channels, v1.Operations)
 	}
 	if props := afterProps(v1, pgTopic, true); len(props) != 10 || props["price"] == nil || props["tag"] == nil {
@@ -234,8 +237,8 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	// All connectors in one document.
 	all := get("/asyncapi")
 	check("the combined document", all, samples(recs, pgTopic, notesTopic, myTopic))
-	if n := len(view(all).Channels); n != 5 {
-		t.Errorf("the combined document has %d channels, want 5 (4 tables' and a schema-change topic)", n)
+	if n := len(view(all).Channels); n != 6 {
+		t.Errorf("the combined document has %d channels, want 6 (5 tables' and a schema-change topic)", n)
 	}
 
 	// The CLI prints the REST answer.
@@ -323,6 +326,21 @@ func TestAsyncAPIDocuments(t *testing.T) {
 		if _, ok := trView.Channels[topic]; !ok {
 			t.Errorf("no channel %s in %v", topic, trView.Channels)
 		}
+	}
+	// After a restart, before any change, the document is whole again:
+	// the Postgres stream tells every captured table's schema at its start.
+	d.term(t)
+	d = startDaemon(t, dataDir)
+	d.waitTaskState(t, pgName, "RUNNING", 60*time.Second)
+	var v3 docView
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		v3 = view(get("/connectors/" + pgName + "/asyncapi"))
+		if len(v3.Channels) == 3 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if props := afterProps(v3, pgTopic, true); len(v3.Channels) != 3 || props["extra"] == nil {
+		t.Errorf("after a restart: channels %v, items after %v; want the 3 tables, items with extra", v3.Channels, props)
 	}
 	var flat map[string]any
 	_ = json.Unmarshal(trView.Channels[trTopic].Messages["record"].Payload, &flat)

@@ -3,10 +3,15 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -374,8 +379,10 @@ func runNemesis(t *testing.T, seed uint64, dur time.Duration) {
 	deleteTopicsAfter(t, pgDB.topic, myDB.topic)
 	c := newConsumer(t, pgDB.topic, myDB.topic)
 
-	// sluice, its Kafka traffic through the proxy.
+	// sluice, its Kafka traffic through the proxy; as root, its data
+	// directory on a small filesystem of its own, which a fault fills.
 	dataDir := t.TempDir()
+	smallFS := mountSmallFS(t, dataDir)
 	daemonEnv := []string{"SLUICE_TEST_KAFKA_DIAL_VIA=" + kafkaProxy.p.Listen, "SLUICE_LOG_LEVEL=info"}
 	d := startDaemon(t, dataDir, daemonEnv...)
 	pgCfg := exampleConfig(t, "postgres.json")
@@ -466,6 +473,11 @@ func runNemesis(t *testing.T, seed uint64, dur time.Duration) {
 			fault{"64 KiB/s bandwidth to " + px.name, func(p time.Duration) { px.toxic(t, "bandwidth", `{"rate":64}`, p) }},
 		)
 	}
+	if smallFS {
+		faults = append(faults, fault{"fill sluice's data directory's filesystem, then free it", func(p time.Duration) {
+			fillDataDir(t, d, dataDir, names, p)
+		}})
+	}
 	// sluice's own faults are 2 kinds of 19: give them (and the database
 	// crashes) more weight, so a 30 s schedule often has one.
 	faults = append(faults, faults[0], faults[1], faults[0], faults[1], faults[3], faults[5])
@@ -494,6 +506,7 @@ func runNemesis(t *testing.T, seed uint64, dur time.Duration) {
 		{name: "postgres", topic: pgDB.topic, h: pgDB.h},
 		{name: "mariadb", topic: myDB.topic, h: myDB.h},
 	})
+	checkSchemaVersions(t, c.snapshot(), pgDB.topic, myDB.topic)
 	if err := pgDB.reconnect(); err != nil {
 		t.Fatal(err)
 	}
@@ -581,5 +594,100 @@ func killKafka(t *testing.T) {
 	}
 	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// mountSmallFS mounts an 8 MiB tmpfs on dir when the test runs as root (CI
+// does), so that a fault can fill it, and says whether it did.
+func mountSmallFS(t *testing.T, dir string) bool {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Logf("not root: the data directory stays on its disk and the disk-full fault is left out")
+		return false
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Logf("mount a tmpfs on the data directory: %v %s; the disk-full fault is left out", err, out)
+		return false
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
+			t.Logf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return true
+}
+
+// fillDataDir fills the data directory's filesystem for p. Meanwhile a
+// request that must save the connectors (a pause) is refused with 507 and
+// the reason, and changes nothing; once there is room, the same request
+// works (and is undone).
+func fillDataDir(t *testing.T, d *daemon, dir string, names map[string]map[string]string, p time.Duration) {
+	t.Helper()
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Errorf("create %s: %v", filler, err)
+		return
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Errorf("fill %s: %v", dir, err)
+			}
+			break
+		}
+	}
+	f.Close()
+	var name string
+	for n := range names {
+		name = n
+		break
+	}
+	code, body := d.do(t, "PUT", "/connectors/"+name+"/pause", nil)
+	if code != 507 || !strings.Contains(string(body), "is full") {
+		t.Errorf("pause %s with the data directory full: %d %s, want 507 saying it is full", name, code, body)
+	}
+	if code == 202 {
+		d.do(t, "PUT", "/connectors/"+name+"/resume", nil)
+	}
+	time.Sleep(p)
+	if err := os.Remove(filler); err != nil {
+		t.Errorf("free %s: %v", dir, err)
+	}
+	if code, body := d.do(t, "PUT", "/connectors/"+name+"/pause", nil); code != 202 {
+		t.Errorf("pause %s with room again: %d %s", name, code, body)
+	}
+	if code, body := d.do(t, "PUT", "/connectors/"+name+"/resume", nil); code != 202 {
+		t.Errorf("resume %s: %d %s", name, code, body)
+	}
+}
+
+// checkSchemaVersions checks that the sluice.schema.version header of each
+// topic's records never goes down, and logs the last version of each.
+func checkSchemaVersions(t *testing.T, recs []record, topics ...string) {
+	t.Helper()
+	for _, topic := range topics {
+		var rs []record
+		for _, r := range recs {
+			if r.Topic == topic && r.Value != nil {
+				rs = append(rs, r)
+			}
+		}
+		slices.SortFunc(rs, func(a, b record) int { return cmp.Compare(a.Offset, b.Offset) })
+		last := 0
+		for _, r := range rs {
+			v, err := strconv.Atoi(r.Headers["sluice.schema.version"])
+			if err != nil {
+				t.Errorf("%s offset %d: sluice.schema.version %q", topic, r.Offset, r.Headers["sluice.schema.version"])
+				return
+			}
+			if v < last {
+				t.Errorf("%s offset %d: schema version %d after %d", topic, r.Offset, v, last)
+				return
+			}
+			last = v
+		}
+		t.Logf("%s: schema versions never went down over %d records; the last is %d", topic, len(rs), last)
 	}
 }
