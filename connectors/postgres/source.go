@@ -384,9 +384,9 @@ type Stream struct {
 	// keepalives counts the server's keepalive messages read; the last
 	// status update waits for one sent after it (lastUpdate).
 	keepalives atomic.Uint64
-	stWG   sync.WaitGroup
-	mu     sync.Mutex
-	closed bool // under mu
+	stWG       sync.WaitGroup
+	mu         sync.Mutex
+	closed     bool // under mu
 
 	// hb's due flag is set by the heartbeat loop and cleared by the decoder
 	// when it emits the heartbeat; hbPing asks the status loop for a status

@@ -649,10 +649,17 @@ func TestDistributedREST(t *testing.T) {
 		if code, body := d.do(t, "PUT", "/connectors/"+name+"/config", cfg); code != 200 {
 			t.Fatalf("PUT config of %s through %s: %d %s", name, d.URL, code, body)
 		}
+		// Like Connect's, a worker's view follows the config topic: a
+		// worker other than the leader sees the write once it has read it.
 		for _, r := range w {
-			code, body := r.do(t, "GET", "/connectors/"+name+"/config", nil)
-			if code != 200 || !strings.Contains(string(body), `"sluice.batch.max.events":"777"`) {
-				t.Errorf("config of %s on %s after the PUT through %s: %d %s", name, r.URL, d.URL, code, body)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				code, body := r.do(t, "GET", "/connectors/"+name+"/config", nil)
+				if code == 200 && strings.Contains(string(body), `"sluice.batch.max.events":"777"`) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("config of %s on %s 10s after the PUT through %s: %d %s", name, r.URL, d.URL, code, body)
+				}
 			}
 		}
 		if code, body := d.do(t, "PUT", "/connectors/"+name+"/pause", nil); code != 202 {

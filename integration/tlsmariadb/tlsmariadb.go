@@ -20,8 +20,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"testing"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
