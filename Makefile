@@ -77,6 +77,16 @@ nemesis:
 	NEMESIS_DURATION=$(NEMESIS_DURATION) NEMESIS_SEEDS=$(NEMESIS_SEEDS) NEMESIS_SEED=$(NEMESIS_SEED) \
 		$(GO) test -count=1 -p 1 -tags integration -timeout 0 -run 'TestNemesis' -v ./integration/e2e
 
+# The soak (integration/e2e/soak_test.go, not in CI): SOAK_RATE rows a
+# second on Postgres and MariaDB for SOAK_DURATION, RSS, CPU and lag
+# sampled every SOAK_INTERVAL; the figures go to BENCHMARKS.md.
+SOAK_DURATION ?= 1h
+SOAK_RATE     ?= 5000
+SOAK_INTERVAL ?= 1m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_RATE=$(SOAK_RATE) SOAK_INTERVAL=$(SOAK_INTERVAL) \
+		$(GO) test -count=1 -p 1 -tags integration -timeout 0 -run 'TestSoak' -v ./integration/e2e
+
 test-crash:
 	$(GO) test -race -count=1 -p 1 -tags integration -timeout $(CRASH_TIMEOUT) -run '$(CRASH_TESTS)' $(INTEGRATION_PKGS)
 
