@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/avro"
+
 	"github.com/sluicecdc/sluice/integration/asyncapi"
 )
 
@@ -232,6 +234,30 @@ func TestAsyncAPIDocuments(t *testing.T) {
 	_ = json.Unmarshal([]byte(latest.Schema), &reg)
 	if p.SchemaFormat != asyncapiAvro || !reflect.DeepEqual(p.Schema, reg) {
 		t.Errorf("Avro channel %s: format %q, schema %v; the registry's %s-value: %s", avTopic, p.SchemaFormat, p.Schema, avTopic, latest.Schema)
+	}
+	// Every Avro record decodes with the document's schema, to its end.
+	docSchema, _ := json.Marshal(p.Schema)
+	as, err := avro.Parse(string(docSchema))
+	if err != nil {
+		t.Fatalf("the document's Avro schema of %s: %v", avTopic, err)
+	}
+	nav := 0
+	for _, r := range recs {
+		if r.Topic != avTopic || r.Value == nil {
+			continue
+		}
+		var v any
+		if len(r.Value) < 5 || r.Value[0] != 0 {
+			t.Errorf("Avro record at offset %d: not the Confluent wire format", r.Offset)
+			continue
+		}
+		if rest, err := as.Decode(r.Value[5:], &v); err != nil || len(rest) != 0 {
+			t.Errorf("Avro record at offset %d with the document's schema: %v, %d bytes left", r.Offset, err, len(rest))
+		}
+		nav++
+	}
+	if nav != 4 {
+		t.Errorf("%d Avro records decoded, want 4", nav)
 	}
 
 	// All connectors in one document.
