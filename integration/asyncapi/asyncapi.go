@@ -1,10 +1,11 @@
 // Package asyncapi checks AsyncAPI documents in tests with the official
 // JavaScript parser (@asyncapi/parser, with the Avro schema parser) and checks
 // sample messages against the document's payload and Kafka key schemas with
-// ajv. It runs validate.mjs, beside this file, under Node.js; the npm
-// packages it needs are pinned in package-lock.json and installed with npm ci
-// on first use. Tests that use it need node and npm (Node.js 18 or newer) but
-// no server.
+// ajv; it also generates Go types from a document with the official model
+// generator (@asyncapi/modelina). It runs validate.mjs and models.mjs, beside
+// this file, under Node.js; the npm packages they need are pinned in
+// package-lock.json and installed with npm ci on first use. Tests that use it
+// need node and npm (Node.js 18 or newer) but no server.
 package asyncapi
 
 import (
@@ -85,11 +86,7 @@ var (
 // is in the Result.
 func Validate(t testing.TB, doc []byte, samples []Sample) Result {
 	t.Helper()
-	dir := scriptDir(t)
-	installOnce.Do(func() { installErr = install(dir) })
-	if installErr != nil {
-		t.Fatalf("asyncapi: %v", installErr)
-	}
+	dir := ready(t)
 
 	tmp := t.TempDir()
 	args := []string{filepath.Join(dir, "validate.mjs"), filepath.Join(tmp, "asyncapi.doc")}
@@ -137,12 +134,65 @@ func Validate(t testing.TB, doc []byte, samples []Sample) Result {
 	return res
 }
 
-// scriptDir returns the directory of this file, which holds validate.mjs.
+// GenerateGo writes Go types for the message payloads of doc (JSON or YAML;
+// it must not refer to other files) into dir as package pkg, one file per
+// model, with JSON struct tags, as models.mjs generates them with Modelina,
+// and returns the names of the types. It fails the test when generation
+// fails (no node or npm, npm ci failed, Modelina cannot read doc or throws)
+// or its output is not understood. The code is not compiled here.
+func GenerateGo(t testing.TB, doc []byte, dir, pkg string) []string {
+	t.Helper()
+	script := ready(t)
+
+	out, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatalf("asyncapi: %v", err)
+	}
+	in := filepath.Join(t.TempDir(), "asyncapi.doc")
+	if err := os.WriteFile(in, doc, 0o644); err != nil {
+		t.Fatalf("asyncapi: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(script, "models.mjs"), in, out, pkg)
+	cmd.Dir = script
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("asyncapi: node models.mjs: %v\n%s", err, stderr.Bytes())
+	}
+	var res struct {
+		Models []string `json:"models"`
+		Files  []string `json:"files"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("asyncapi: node models.mjs printed no result (%v)\nstdout: %s\nstderr: %s", err, stdout.Bytes(), stderr.Bytes())
+	}
+	if len(res.Files) != len(res.Models) {
+		t.Fatalf("asyncapi: node models.mjs: %d files for %d models\n%s", len(res.Files), len(res.Models), stdout.Bytes())
+	}
+	return res.Models
+}
+
+// ready installs the npm packages once per test binary and returns the
+// directory of the scripts.
+func ready(t testing.TB) string {
+	t.Helper()
+	dir := scriptDir(t)
+	installOnce.Do(func() { installErr = install(dir) })
+	if installErr != nil {
+		t.Fatalf("asyncapi: %v", installErr)
+	}
+	return dir
+}
+
+// scriptDir returns the directory of this file, which holds validate.mjs and
+// models.mjs.
 func scriptDir(t testing.TB) string {
 	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		t.Fatal("asyncapi: cannot locate validate.mjs: no caller information")
+		t.Fatal("asyncapi: cannot locate the scripts: no caller information")
 	}
 	return filepath.Dir(file)
 }
@@ -163,7 +213,7 @@ func install(dir string) error {
 	version := strings.TrimSpace(string(out))
 	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
 	if n, err := strconv.Atoi(major); err != nil || n < 18 {
-		return fmt.Errorf("node %s is too old: validate.mjs needs Node.js 18 or newer (apt-get install nodejs npm)", version)
+		return fmt.Errorf("node %s is too old: the scripts need Node.js 18 or newer (apt-get install nodejs npm)", version)
 	}
 
 	lock, err := os.OpenFile(filepath.Join(dir, ".npm-ci.lock"), os.O_CREATE|os.O_RDWR, 0o644)
