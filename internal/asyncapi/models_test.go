@@ -12,51 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicecdc/sluice/connectors/change"
 	checker "github.com/sluicecdc/sluice/integration/asyncapi"
-	"github.com/sluicecdc/sluice/schema"
 )
 
-// modelsChannel is a table channel with most of the Connect types and
-// Debezium's logical types (a nullable enum among them), keyed by id, as
-// the runtime notes it.
-func modelsChannel(t *testing.T) Channel {
-	t.Helper()
-	cols := []change.Field{
-		{Name: "id", Type: change.Int32},
-		{Name: "small", Type: change.Int16, Optional: true},
-		{Name: "big", Type: change.Int64, Optional: true},
-		{Name: "ratio", Type: change.Float64, Optional: true},
-		{Name: "ok", Type: change.Boolean, Optional: true},
-		{Name: "name", Type: change.String},
-		{Name: "raw", Type: change.Bytes, Optional: true},
-		{Name: "price", Type: change.Bytes, Optional: true, Logical: "org.apache.kafka.connect.data.Decimal", Version: 1,
-			Params: []change.Param{{Key: "scale", Value: "2"}, {Key: "connect.decimal.precision", Value: "10"}}},
-		{Name: "at", Type: change.String, Optional: true, Logical: "io.debezium.time.ZonedTimestamp", Version: 1},
-		{Name: "ts", Type: change.Int64, Optional: true, Logical: "io.debezium.time.MicroTimestamp", Version: 1},
-		{Name: "d", Type: change.Int32, Optional: true, Logical: "io.debezium.time.Date", Version: 1},
-		{Name: "tag", Type: change.String, Optional: true, Logical: "io.debezium.data.Uuid", Version: 1},
-		{Name: "size", Type: change.String, Optional: true, Logical: "io.debezium.data.Enum", Version: 1,
-			Params: []change.Param{{Key: "allowed", Value: "S,M,L"}}},
-		{Name: "tags", Type: change.Array, Optional: true, Elem: &change.Field{Type: change.String, Optional: true}},
-		{Name: "attrs", Type: change.Map, Optional: true, KeyElem: &change.Field{Type: change.String}, Elem: &change.Field{Type: change.Int32}},
-	}
-	tbl := &change.TableSchema{ID: change.TableID{Namespace: "public", Name: "items"}, Version: 3, Columns: cols, Key: []int{0}}
-	enc := schema.NewJSON(schema.JSONOptions{TopicPrefix: "inv", KeySchemas: true, ValueSchemas: true, Tombstones: true})
-	src := &change.Field{Type: change.Struct, Logical: "io.debezium.connector.postgresql.Source",
-		Fields: []change.Field{{Name: "db", Type: change.String}, {Name: "lsn", Type: change.Int64, Optional: true}}}
-	row := make(change.Row, len(cols))
-	row[0], row[5] = int32(1), "x"
-	recs, err := enc.Records(nil, &change.Event{Op: change.OpCreate, Table: tbl, After: row,
-		Source: change.StructValue{"db", nil}, SourceSchema: src})
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("encode: %v (%d records)", err, len(recs))
-	}
-	return Channel{Topic: recs[0].Topic, Table: "public.items", Version: 3, Key: recs[0].KeySchema, Value: recs[0].ValueSchema,
-		Tombstones: true, Headers: []string{schema.VersionHeader}}
-}
-
-// createRecord is a Debezium create event of modelsChannel's table, every
+// createRecord is a Debezium create event of testChannel's table, every
 // column set, as the JsonConverter writes it without schemas.
 const createRecord = `{
   "before": null,
@@ -79,7 +38,7 @@ const createRecord = `{
 // each unknown field refused, and each must marshal back to the same JSON.
 func TestGoModels(t *testing.T) {
 	goVersion := mainGoVersion(t)
-	ch := modelsChannel(t)
+	ch := testChannel()
 	c := Connector{Name: "inv", Class: "io.debezium.connector.postgresql.PostgresConnector", Source: "PostgreSQL database app on db:5432",
 		Generation: 1, Channels: []Channel{ch}}
 	doc, err := Document("1.0.0", Server{Hosts: []string{"127.0.0.1:9092"}}, c)
