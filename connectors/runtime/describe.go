@@ -35,7 +35,7 @@ type catalog struct {
 func (c *catalog) forConfig(cfg map[string]string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.config != nil && !maps.EqualFunc(shapeKeys(c.config), shapeKeys(cfg), func(a, b string) bool { return a == b }) && len(c.topics) > 0 {
+	if c.config != nil && !maps.Equal(shapeKeys(c.config), shapeKeys(cfg)) && len(c.topics) > 0 {
 		clear(c.topics)
 		c.gen++
 	}
