@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // This file holds the record comparison: two sides (Debezium on Kafka
@@ -26,6 +27,7 @@ type rec struct {
 	Key       []byte // nil: null key
 	Value     []byte // nil: tombstone
 	Headers   []header
+	Timestamp time.Time // the record's timestamp (compared only where a test says)
 }
 
 type header struct {

@@ -273,7 +273,7 @@ func readPrefix(t *testing.T, prefix string) *topicReader {
 		for ctx.Err() == nil {
 			fs := cl.PollFetches(ctx)
 			fs.EachRecord(func(k *kgo.Record) {
-				x := rec{Topic: k.Topic, Partition: k.Partition, Offset: k.Offset, Key: k.Key, Value: k.Value}
+				x := rec{Topic: k.Topic, Partition: k.Partition, Offset: k.Offset, Key: k.Key, Value: k.Value, Timestamp: k.Timestamp}
 				for _, h := range k.Headers {
 					x.Headers = append(x.Headers, header{h.Key, h.Value})
 				}
