@@ -245,6 +245,9 @@ func tail(s string, n int) string {
 // schema-change topic, and `<prefix>.*`) with read_committed.
 type topicReader struct {
 	prefix string
+	re     *regexp.Regexp // the topics it reads: prefix and prefix.*
+	logMu  sync.Mutex
+	log    []string // the client's log (info and up) and fetch errors, the last 300 lines
 	cl     *kgo.Client
 	mu     sync.Mutex
 	recs   []rec
@@ -252,26 +255,48 @@ type topicReader struct {
 	done   chan struct{}
 }
 
+// readPrefix reads, read_committed and from the start, every topic named
+// prefix or prefix.<anything>. It finds them itself, listing the topics
+// every 250 ms and adding the new ones to a direct consumer: twice a regex
+// consumer (kgo.ConsumeRegex) missed topics created while it ran, for
+// minutes, on a loaded CI machine (its records written and the readers'
+// of the other side's topics fine).
 func readPrefix(t *testing.T, prefix string) *topicReader {
 	t.Helper()
+	r := &topicReader{prefix: prefix, re: regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + `(\..+)?$`), done: make(chan struct{})}
+	lw := logWriter{r}
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(brokers...),
-		kgo.ConsumeRegex(),
-		kgo.ConsumeTopics("^"+regexp.QuoteMeta(prefix)+`(\..+)?$`),
+		// The bare prefix (the schema change topic of some connectors)
+		// makes the client a consumer from the start; the topics found
+		// are added to it.
+		kgo.ConsumeTopics(prefix),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.MetadataMinAge(250*time.Millisecond),
 		kgo.MetadataMaxAge(time.Second),
+		kgo.WithLogger(kgo.BasicLogger(lw, kgo.LogLevelInfo, nil)),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &topicReader{prefix: prefix, cl: cl, stop: cancel, done: make(chan struct{})}
+	r.cl, r.stop = cl, cancel
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(r.done)
+		defer wg.Done()
+		r.discover(ctx)
+	}()
+	go func() {
+		defer wg.Done()
 		for ctx.Err() == nil {
 			fs := cl.PollFetches(ctx)
+			fs.EachError(func(topic string, p int32, err error) {
+				if ctx.Err() == nil {
+					r.logf("fetch error: %s[%d]: %v", topic, p, err)
+				}
+			})
 			fs.EachRecord(func(k *kgo.Record) {
 				x := rec{Topic: k.Topic, Partition: k.Partition, Offset: k.Offset, Key: k.Key, Value: k.Value, Timestamp: k.Timestamp}
 				for _, h := range k.Headers {
@@ -283,6 +308,10 @@ func readPrefix(t *testing.T, prefix string) *topicReader {
 			})
 		}
 	}()
+	go func() {
+		wg.Wait()
+		close(r.done)
+	}()
 	t.Cleanup(func() {
 		r.stop()
 		<-r.done
@@ -290,6 +319,105 @@ func readPrefix(t *testing.T, prefix string) *topicReader {
 		r.cl.Close()
 	})
 	return r
+}
+
+// logWriter writes the lines of a reader's client log to its log.
+type logWriter struct{ r *topicReader }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.r.logf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func (r *topicReader) logf(format string, args ...any) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	r.log = append(r.log, time.Now().Format("15:04:05.000 ")+fmt.Sprintf(format, args...))
+	if len(r.log) > 300 {
+		r.log = r.log[len(r.log)-300:]
+	}
+}
+
+// logTail is the last n lines of the reader's log.
+func (r *topicReader) logTail(n int) string {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	l := r.log
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// discover adds the prefix's topics to the reader's consumer as they
+// appear, until ctx ends.
+func (r *topicReader) discover(ctx context.Context) {
+	adm := kadm.NewClient(r.cl)
+	known := map[string]bool{r.prefix: true}
+	for {
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		topics, err := adm.ListTopics(lctx)
+		cancel()
+		if err == nil {
+			var add []string
+			for _, n := range topics.Names() {
+				if !known[n] && r.re.MatchString(n) {
+					known[n] = true
+					add = append(add, n)
+				}
+			}
+			if len(add) > 0 {
+				r.logf("adding topics %v", add)
+				r.cl.AddConsumeTopics(add...)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// endOffsets says, for the suffixes' topics, whether each exists and its
+// end offset (a diagnosis when a reader has fewer records than wanted:
+// were they not written, or not read?).
+func (r *topicReader) endOffsets(suffixes []string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var names []string
+	for _, s := range suffixes {
+		names = append(names, r.prefix+s)
+	}
+	ends, err := kadm.NewClient(r.cl).ListEndOffsets(ctx, names...)
+	if err != nil {
+		return fmt.Sprintf("end offsets of %v: %v", names, err)
+	}
+	var out []string
+	for _, n := range names {
+		var sum int64
+		var errs []string
+		found := false
+		ends.Each(func(o kadm.ListedOffset) {
+			if o.Topic != n {
+				return
+			}
+			found = true
+			if o.Err != nil {
+				errs = append(errs, o.Err.Error())
+			}
+			sum += o.Offset
+		})
+		switch {
+		case !found:
+			out = append(out, n+": no such topic")
+		case len(errs) > 0:
+			out = append(out, fmt.Sprintf("%s: %v", n, errs))
+		default:
+			out = append(out, fmt.Sprintf("%s: end offset %d", n, sum))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func (r *topicReader) all() []rec {
@@ -321,11 +449,10 @@ func (r *topicReader) deleteTopics(t *testing.T) {
 		t.Logf("list topics: %v", err)
 		return
 	}
-	re := regexp.MustCompile("^" + regexp.QuoteMeta(r.prefix) + `(\..+)?$`)
 	var del []string
 	for _, n := range topics.Names() {
 		// hist_<prefix>: Debezium's MariaDB schema history (mariadb_test.go).
-		if re.MatchString(n) || n == "hist_"+r.prefix {
+		if r.re.MatchString(n) || n == "hist_"+r.prefix {
 			del = append(del, n)
 		}
 	}
@@ -384,7 +511,8 @@ func waitCounts(t *testing.T, ps []pair, want map[string]int, timeout time.Durat
 		var missing []string
 		for suffix, n := range want {
 			if d, s := p.dbz.count(suffix), p.slc.count(suffix); d < n || s < n {
-				missing = append(missing, fmt.Sprintf("%s: %d Debezium and %d sluice records, want %d each", suffix, d, s, n))
+				missing = append(missing, fmt.Sprintf("%s: %d Debezium and %d sluice records, want %d each (on Kafka: %s; %s)",
+					suffix, d, s, n, p.dbz.endOffsets([]string{suffix}), p.slc.endOffsets([]string{suffix})))
 			}
 		}
 		if len(missing) == 0 {
@@ -393,8 +521,8 @@ func waitCounts(t *testing.T, ps []pair, want map[string]int, timeout time.Durat
 		sort.Strings(missing)
 		ds, dt := dbz.state(p.name)
 		ss, st := slc.state(p.name)
-		t.Errorf("%s: %s (Debezium task %s %s; sluice task %s %s)",
-			p.name, strings.Join(missing, "; "), ds, clip(dt, 2000), ss, clip(st, 2000))
+		t.Errorf("%s: %s (Debezium task %s %s; sluice task %s %s)\nDebezium side's reader:\n%s\nsluice side's reader:\n%s",
+			p.name, strings.Join(missing, "; "), ds, clip(dt, 2000), ss, clip(st, 2000), p.dbz.logTail(40), p.slc.logTail(40))
 	}
 }
 

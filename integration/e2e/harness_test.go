@@ -172,6 +172,18 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// tailWithout is tail of the lines of s that do not contain skip (the
+// DEBUG lines of a daemon's log, which bury what it did).
+func tailWithout(s, skip string, n int) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.Contains(l, skip) {
+			keep = append(keep, l)
+		}
+	}
+	return tail(strings.Join(keep, "\n"), n)
+}
+
 // kill sends SIGKILL and waits for the process to go.
 func (d *daemon) kill() {
 	select {

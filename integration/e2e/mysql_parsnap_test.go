@@ -125,7 +125,8 @@ func TestMariaDBParallelSnapshotCrashExactlyOnce(t *testing.T) {
 		deadline := time.Now().Add(timeout)
 		for !cond() {
 			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s (records %d)\n%s", what, c.count(), tail(d.logs.String(), 30))
+				t.Fatalf("timed out waiting for %s (records %d, snapshot reads %d of %d)\n%s\nlast lines:\n%s", what, c.count(), snapSeen.Load(), snapTotal,
+					tailWithout(d.logs.String(), "level=DEBUG", 40), tail(d.logs.String(), 10))
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
