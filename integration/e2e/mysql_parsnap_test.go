@@ -58,12 +58,20 @@ func TestMariaDBParallelSnapshotCrashExactlyOnce(t *testing.T) {
 	}
 
 	var snapSeen, bigSeen atomic.Int64
+	var readsMu sync.Mutex
+	reads := map[string]map[int64]int{} // topic -> id -> reads ("r" records), for a timeout's message
 	c := newConsumerWith(t, func(r record) {
 		id, ev, err := parseCrashRecord(r)
 		switch {
 		case err != nil:
 		case ev.op == 'r':
 			snapSeen.Add(1)
+			readsMu.Lock()
+			if reads[r.Topic] == nil {
+				reads[r.Topic] = map[int64]int{}
+			}
+			reads[r.Topic][id]++
+			readsMu.Unlock()
 		case id >= crashBigTxFirstID && r.Topic == topics[0]:
 			bigSeen.Add(1)
 		}
@@ -125,8 +133,24 @@ func TestMariaDBParallelSnapshotCrashExactlyOnce(t *testing.T) {
 		deadline := time.Now().Add(timeout)
 		for !cond() {
 			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s (records %d, snapshot reads %d of %d)\n%s\nlast lines:\n%s", what, c.count(), snapSeen.Load(), snapTotal,
-					tailWithout(d.logs.String(), "level=DEBUG", 40), tail(d.logs.String(), 10))
+				readsMu.Lock()
+				var per []string // each table's reads: distinct rows, and the first rows of the table not read
+				for i, topic := range topics {
+					want := int64(crashPrepopulated)
+					if i > 0 {
+						want = parSideTables[i-1].rows
+					}
+					var unread []int64
+					for id := int64(1); id <= want && len(unread) < 10; id++ {
+						if reads[topic][id] == 0 {
+							unread = append(unread, id)
+						}
+					}
+					per = append(per, fmt.Sprintf("%s: %d of %d rows read, first unread %v", topic, len(reads[topic]), want, unread))
+				}
+				readsMu.Unlock()
+				t.Fatalf("timed out waiting for %s (records %d, snapshot reads %d of %d)\n%s\n%s\nlast lines:\n%s", what, c.count(), snapSeen.Load(), snapTotal,
+					strings.Join(per, "\n"), tailWithout(d.logs.String(), "level=DEBUG", 40), tail(d.logs.String(), 10))
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
