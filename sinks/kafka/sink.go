@@ -408,8 +408,19 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		s.inTxn, s.opened = true, time.Now()
 	}
 	last := ""
+	// Records without a timestamp of their own get the time of this
+	// Write, read once: franz-go would read the clock for each (4 % of a
+	// snapshot's CPU), and Kafka's timestamps are milliseconds.
+	var now time.Time
 	for i := range recs {
 		r := &recs[i]
+		ts := r.Timestamp
+		if ts.IsZero() {
+			if now.IsZero() {
+				now = time.Now()
+			}
+			ts = now
+		}
 		if s.leaders != nil && r.Topic != last {
 			last = r.Topic
 			if err := s.leaders.wait(ctx, r.Topic); err != nil {
@@ -418,7 +429,7 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		}
 		kr := s.record()
 		*kr = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: s.headers(r.Headers),
-			Partition: -1, Timestamp: r.Timestamp}
+			Partition: -1, Timestamp: ts}
 		if r.Partitioned {
 			kr.Partition = r.Partition
 		}
