@@ -139,7 +139,7 @@ func run() error {
 	flag.StringVar(&o.debezium, "debezium", "auto", "auto: fetch and run Debezium Server when it can be had (-smoke: only when cached); off")
 	flag.StringVar(&o.cacheDir, "cache-dir", envOr("SLUICE_ENV_CACHE", defaultCache()), "where Debezium is fetched to and unpacked")
 	flag.StringVar(&o.note, "note", "", "a note for the report's header (e.g. the machine was loaded)")
-	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency, snapshot, scale)")
+	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: drain-small, drain-large, latency, snapshot, scale); the report gets a subsection of its own in the source's section of -out (\"### Snapshot\" for the snapshot alone), the other tables kept")
 	flag.IntVar(&o.snapRows, "snapshot-rows", 10_000_000, "snapshot: rows of the table")
 	flag.IntVar(&o.snapThr, "snapshot-threads", 4, "snapshot: also run sluice with snapshot.max.threads=N, when sluice defines the key (<= 1: not run)")
 	flag.StringVar(&o.source, "source", "postgres", "database to measure: postgres or mysql (the MariaDB of integration/env)")
@@ -310,18 +310,18 @@ func run() error {
 	// The scale scenario has a section of its own (see scale_report.go).
 	scale := slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.scale })
 	scenarios = slices.DeleteFunc(scenarios, func(s scenario) bool { return s.scale })
-	var sections []struct{ name, markdown string }
+	var sections []struct{ name, markdown, subsection string }
 	if len(scenarios) > 0 {
 		report := b2.report(scenarios, took-b2.scale.took)
 		fmt.Println()
 		fmt.Print(report.table)
-		sections = append(sections, struct{ name, markdown string }{o.source, report.markdown})
+		sections = append(sections, struct{ name, markdown, subsection string }{o.source, report.markdown, report.subsection})
 	}
 	if scale {
 		report, svg := b2.scaleReport()
 		fmt.Println()
 		fmt.Print(report.table)
-		sections = append(sections, struct{ name, markdown string }{"scale", report.markdown})
+		sections = append(sections, struct{ name, markdown, subsection string }{"scale", report.markdown, ""})
 		if o.out != "" {
 			p := filepath.Join(filepath.Dir(o.out), scaleSVGPath)
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -345,6 +345,11 @@ func run() error {
 		// section): replace the ones this run measured, keep the others.
 		merged := string(old)
 		for _, s := range sections {
+			if s.subsection != "" {
+				merged = mergeSubsection(merged, s.name, s.subsection, s.markdown)
+				fmt.Printf("wrote %q in the %s section of %s\n", s.subsection, s.name, o.out)
+				continue
+			}
 			merged = mergeReport(merged, s.name, s.markdown)
 			fmt.Println("wrote the", s.name, "section of", o.out)
 		}

@@ -13,6 +13,27 @@ import (
 type reportText struct {
 	table    string
 	markdown string
+	// subsection, when set, is the heading of markdown: a run of only
+	// some of the source's scenarios, merged into the source's section
+	// (mergeSubsection) instead of replacing it.
+	subsection string
+}
+
+// partialTitle is the subsection heading of a run of only some of the
+// source's scenarios (-only): "### Snapshot" for the snapshot alone, else
+// "### Only <names>"; empty for a run of all of them.
+func (b *bench) partialTitle(scenarios []scenario) string {
+	if b.o.only == "" {
+		return ""
+	}
+	var names []string
+	for _, sc := range scenarios {
+		names = append(names, sc.name)
+	}
+	if len(names) == 1 && scenarios[0].snapshot {
+		return "### Snapshot"
+	}
+	return "### Only " + strings.Join(names, ", ")
 }
 
 // layout is one table of the report: its value columns (tools, and
@@ -321,6 +342,22 @@ func (b *bench) report(scenarios []scenario, took time.Duration) reportText {
 	}
 	if b.noThreads != "" && slices.ContainsFunc(scenarios, func(sc scenario) bool { return sc.snapshot }) {
 		t.WriteString("sluice N threads: n/a (" + b.noThreads + ")\n")
+	}
+
+	// A run of some of the source's scenarios (-only) writes a subsection
+	// of its own, which mergeSubsection puts in the source's section,
+	// keeping the tables of the scenarios it did not run.
+	if title := b.partialTitle(scenarios); title != "" {
+		var m strings.Builder
+		fmt.Fprintf(&m, "%s\n\n**Measured %s** by `go run ./integration/bench %s` (%d run(s) per figure, %s in all). Machine: %d cores, %s, %s/%s, Go %s. %s\n\n",
+			title, time.Now().UTC().Format("2006-01-02 15:04 MST"), shellJoin(os.Args[1:]), b.o.runs, took.Round(time.Second),
+			runtime.NumCPU(), memTotal(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadNote())
+		if b.o.note != "" {
+			fmt.Fprintf(&m, "**Note:** %s\n\n", b.o.note)
+		}
+		m.WriteString(tables.String())
+		m.WriteString("\nMedian of the runs for every figure; ratios and columns as in the tables above, and the method under \"How it was measured\".\n")
+		return reportText{table: t.String(), markdown: m.String(), subsection: title}
 	}
 
 	// Markdown: this source's section of BENCHMARKS.md (see mergeReport).

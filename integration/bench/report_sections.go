@@ -16,36 +16,94 @@ func sectionBegin(source string) string { return "<!-- bench:" + source + " -->"
 func sectionEnd(source string) string   { return "<!-- /bench:" + source + " -->" }
 
 // mergeReport returns the file old with source's section replaced by
-// section (added when missing); the other sources' sections are kept. A file
-// without markers (written before there were sections) is taken whole as
-// the postgres section.
+// section (added when missing, after the sections that come before it);
+// the other sources' sections and whatever else the file holds (the soak's
+// section, written by hand) are kept as they are. A file without markers
+// (written before there were sections) is taken whole as the postgres
+// section.
 func mergeReport(old, source, section string) string {
-	sections := map[string]string{}
+	block := sectionBegin(source) + "\n\n" + strings.TrimSpace(section) + "\n\n" + sectionEnd(source)
+	if i, j := strings.Index(old, sectionBegin(source)), strings.Index(old, sectionEnd(source)); i >= 0 && j > i {
+		return old[:i] + block + old[j+len(sectionEnd(source)):]
+	}
 	found := false
 	for _, src := range reportSources {
-		b, e := sectionBegin(src), sectionEnd(src)
-		i := strings.Index(old, b)
-		j := strings.Index(old, e)
-		if i >= 0 && j > i {
-			sections[src] = strings.TrimSpace(old[i+len(b) : j])
+		if strings.Contains(old, sectionBegin(src)) && strings.Contains(old, sectionEnd(src)) {
 			found = true
 		}
 	}
-	if !found {
-		if body := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(old), "# Benchmarks")); body != "" {
-			sections["postgres"] = body
+	if found {
+		// After the last section of a source listed before this one,
+		// else before the first section of one listed after it.
+		at := -1
+		for _, src := range reportSources {
+			if src == source {
+				break
+			}
+			if j := strings.Index(old, sectionEnd(src)); j >= 0 {
+				at = j + len(sectionEnd(src))
+			}
 		}
+		if at < 0 {
+			for _, src := range reportSources {
+				if i := strings.Index(old, sectionBegin(src)); i >= 0 && (at < 0 || i < at) {
+					at = i
+				}
+			}
+			return old[:at] + block + "\n\n" + old[at:]
+		}
+		return old[:at] + "\n\n" + block + old[at:]
 	}
-	sections[source] = strings.TrimSpace(section)
 	var out strings.Builder
 	out.WriteString("# Benchmarks\n\n")
 	out.WriteString("sluice against the database's own decode rate (the limit) and against Debezium Server, measured by `integration/bench`; one section per source, each rewritten only by a run of that source, and the scale section (tables and connectors), rewritten only by a run of the scale scenario.\n\n")
-	for _, src := range reportSources {
-		if s, ok := sections[src]; ok {
-			fmt.Fprintf(&out, "%s\n\n%s\n\n%s\n\n", sectionBegin(src), s, sectionEnd(src))
+	if body := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(old), "# Benchmarks")); body != "" && source != "postgres" {
+		fmt.Fprintf(&out, "%s\n\n%s\n\n%s\n\n", sectionBegin("postgres"), body, sectionEnd("postgres"))
+	}
+	out.WriteString(block + "\n")
+	return out.String()
+}
+
+// mergeSubsection returns the file old with the subsection headed title
+// (a "### " line, up to the next "### " line or the section's end) of
+// source's section replaced by body, a run of only some scenarios; when the
+// section has no such subsection, body goes before its "### How it was
+// measured", or at its end. The rest of the section, the tables of the
+// scenarios that did not run, is kept.
+func mergeSubsection(old, source, title, body string) string {
+	section := ""
+	if i, j := strings.Index(old, sectionBegin(source)), strings.Index(old, sectionEnd(source)); i >= 0 && j > i {
+		section = strings.TrimSpace(old[i+len(sectionBegin(source)) : j])
+	}
+	body = strings.TrimSpace(body)
+	lines := strings.Split(section, "\n")
+	start, end := -1, len(lines)
+	for i, l := range lines {
+		switch {
+		case start < 0 && strings.TrimSpace(l) == title:
+			start = i
+		case start >= 0 && strings.HasPrefix(l, "### "):
+			end = i
+		}
+		if start >= 0 && end < len(lines) {
+			break
 		}
 	}
-	return strings.TrimRight(out.String(), "\n") + "\n"
+	if start < 0 {
+		start, end = len(lines), len(lines)
+		for i, l := range lines {
+			if strings.TrimSpace(l) == "### How it was measured" {
+				start, end = i, i
+				break
+			}
+		}
+	}
+	var out []string
+	out = append(out, lines[:start]...)
+	out = append(out, strings.Split(body, "\n")...)
+	out = append(out, "")
+	out = append(out, lines[end:]...)
+	return mergeReport(old, source, strings.Join(out, "\n"))
 }
 
 func (b *bench) methodMarkdownMySQL() string {
