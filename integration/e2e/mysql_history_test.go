@@ -129,6 +129,15 @@ func historyReplayAfterAlter(t *testing.T, schemaChanges bool) {
 	t.Logf("second kill after %d of 19 rows had arrived (waited for %d)", len(rows()), target)
 	d = startDaemon(t, dataDir)
 	waitRows("all rows after the restarts", 19)
+	// The rows may all have arrived before the second kill: the last
+	// daemon's task then still has to start (fencing the killed one's
+	// transaction took over 3 s once) before its log can show the history
+	// read back.
+	d.waitTaskState(t, prefix, "RUNNING", 90*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) &&
+		!strings.Contains(d.logs.String(), "table definitions recovered from the schema history"); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	time.Sleep(2 * time.Second) // let duplicates, if any, arrive
 	c.settle(time.Second)
 
