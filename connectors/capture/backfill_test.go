@@ -165,7 +165,7 @@ func (f *fakeScan) Chunk(ctx context.Context, ti int, e *Emitter, after []string
 		*count++
 		last = []string{strconv.Itoa(k)}
 		ev := &change.Event{Source: change.StructValue{nil}, Pos: change.Position{Table: t.name, Key: []byte(last[0])}}
-		if err := e.Push(ctx, &SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1}); err != nil {
+		if err := e.Push(ctx, SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1}); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -248,7 +248,7 @@ func (b *Blocking) read(ctx context.Context, v View, send func(ev *change.Event,
 				ev.Pos = change.Position{Tx: tx, Index: b.next, State: b.StateJSON()}
 				b.next++
 				pushed = true
-				return em.Push(ctx, &SnapRow{Ev: ev, Table: ti, FirstInTable: b.state.Rows == 1, Size: size})
+				return em.Push(ctx, SnapRow{Ev: ev, Table: ti, FirstInTable: b.state.Rows == 1, Size: size})
 			})
 			if err != nil && b.Skip != nil && b.Skip(err) && b.state.Rows == 0 {
 				b.endTable("blocking snapshot: table cannot be read; skipped", "err", err)

@@ -42,13 +42,13 @@ type Emitter struct {
 	Interleaved bool
 
 	emitted bool
-	buf     *SnapRow
+	buf     SnapRow // held back when buf.Ev is set
 }
 
 // Push sends the row held back, marked now that its successor r is known,
 // and holds r back.
-func (e *Emitter) Push(ctx context.Context, r *SnapRow) error {
-	if e.buf != nil {
+func (e *Emitter) Push(ctx context.Context, r SnapRow) error {
+	if e.buf.Ev != nil {
 		last := e.buf.LastInTable
 		if !e.Interleaved {
 			last = e.buf.Table != r.Table
@@ -68,7 +68,7 @@ func (e *Emitter) EndChunk() {
 
 // Finish sends the row held back, if any, as the snapshot's last.
 func (e *Emitter) Finish(ctx context.Context) error {
-	if e.buf == nil {
+	if e.buf.Ev == nil {
 		return nil
 	}
 	return e.flush(ctx, true, true)
@@ -76,7 +76,7 @@ func (e *Emitter) Finish(ctx context.Context) error {
 
 func (e *Emitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
 	r := e.buf
-	e.buf = nil
+	e.buf = SnapRow{}
 	m := SnapshotMarker(e.Fresh && !e.emitted, lastOverall, r.FirstInTable, lastInTable)
 	if cur, ok := r.Ev.Source[e.SnapshotIdx].(string); !ok || cur != m {
 		src := slices.Clone(r.Ev.Source)

@@ -25,7 +25,7 @@ func TestEmitterMarksRows(t *testing.T) {
 		push := func(table int, first bool) {
 			t.Helper()
 			ev := &change.Event{Source: change.StructValue{"x", "unset"}}
-			if err := e.Push(ctx, &SnapRow{Ev: ev, Table: table, FirstInTable: first, Size: 10 + len(sent)}); err != nil {
+			if err := e.Push(ctx, SnapRow{Ev: ev, Table: table, FirstInTable: first, Size: 10 + len(sent)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -69,7 +69,7 @@ func TestEmitterMarksRows(t *testing.T) {
 	// A send error stops the push that flushed.
 	boom := errors.New("queue closed")
 	e := &Emitter{Send: func(context.Context, *change.Event, int) error { return boom }}
-	row := func() *SnapRow { return &SnapRow{Ev: &change.Event{Source: change.StructValue{nil}}} }
+	row := func() SnapRow { return SnapRow{Ev: &change.Event{Source: change.StructValue{nil}}} }
 	if err := e.Push(context.Background(), row()); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestEmitterSharedSource(t *testing.T) {
 	}}
 	ctx := context.Background()
 	for i, first := range []bool{true, false, false, false} {
-		if err := e.Push(ctx, &SnapRow{Ev: &change.Event{Source: shared}, Table: i / 3, FirstInTable: first}); err != nil {
+		if err := e.Push(ctx, SnapRow{Ev: &change.Event{Source: shared}, Table: i / 3, FirstInTable: first}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -473,7 +473,7 @@ func (run *parRun) sendLocked(ctx context.Context, r *ParRange, t *parTable, row
 		t.rows++
 		row.ev.Pos.Index = t.rows
 		row.ev.Pos.State = js
-		if err := e.Push(ctx, &SnapRow{Ev: row.ev, Table: r.Table, FirstInTable: t.rows == 1,
+		if err := e.Push(ctx, SnapRow{Ev: row.ev, Table: r.Table, FirstInTable: t.rows == 1,
 			LastInTable: lastInTable && i == len(rows)-1, Size: row.size}); err != nil {
 			return err
 		}

@@ -74,6 +74,8 @@ type Event struct {
 	// event's own records, so that each commits in the same Kafka
 	// transaction as the first or last event of its source transaction.
 	TxBegin, TxEnd *Message
+
+	pooled bool // made by Pooled, for Release
 }
 
 // RawRecord is a record whose topic, key and value need no encoding.

@@ -399,7 +399,7 @@ func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked 
 func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, src *snapBlocks, row change.Row, keyJSON json.RawMessage) *change.Event {
 	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 	keyRow := t.keyRow(nil, row) // before finish maps the row's values
-	return &change.Event{
+	return change.Pooled(change.Event{ // the loop releases it (change/pool.go)
 		Op:           change.OpRead,
 		Table:        t.Schema,
 		KeyRow:       keyRow,
@@ -412,7 +412,7 @@ func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, src *s
 			Table:    t.name(),
 			Key:      keyJSON,
 		},
-	}
+	})
 }
 
 // chunkError is the error of reading a snapshot chunk of t: the context's
@@ -564,7 +564,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		pushed = true
 		ev := st.readEvent(run, t, run.tableTS, &st.snapSrc, row, keyJSON)
 		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
-		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
+		return e.Push(ctx, capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)
 	if err != nil {
 		return 0, nil, chunkError(ctx, t, err)

@@ -205,7 +205,7 @@ func (st *Stream) pushOrigin(ctx context.Context, run *snapshotRun, e *capture.E
 		*count++
 		ev := st.originEvent(run, t, run.tableTS, r)
 		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
-		if err := e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: eventHeap + valueHeap*len(r.before)}); err != nil {
+		if err := e.Push(ctx, capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: eventHeap + valueHeap*len(r.before)}); err != nil {
 			return n, err
 		}
 		n++

@@ -298,7 +298,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		pushed = true
 		ev.Pos.Index = *count
 		ev.Pos.State = run.stateJSON
-		return e.Push(ctx, &capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
+		return e.Push(ctx, capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	})
 	if err != nil {
 		return 0, nil, err
@@ -363,7 +363,7 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 			}
 			continue
 		}
-		ev := &change.Event{
+		ev := change.Pooled(change.Event{ // the loop releases it (change/pool.go)
 			Op:           change.OpRead,
 			Table:        t.Schema,
 			KeyRow:       keyRow,
@@ -376,7 +376,7 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 				Table:    name,
 				Key:      keyJSON,
 			},
-		}
+		})
 		if err := row(ev, last, size); err != nil {
 			rr.Close()
 			return 0, nil, err

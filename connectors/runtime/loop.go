@@ -353,6 +353,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 			t.Metrics.observeSkipped(t.Name)
 			nEvents++
 			last = ev.Pos
+			ev.Release()
 			continue
 		}
 		recs = recs[:0]
@@ -369,6 +370,9 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		nEvents++
 		nRecords += len(recs)
 		last = ev.Pos
+		// The records are the sink's and last a copy: nothing refers to
+		// the event any more (change/pool.go).
+		ev.Release()
 		if nEvents >= b.MaxEvents || nBytes >= b.MaxBytes {
 			if err := flush(ctx, true); err != nil {
 				return err

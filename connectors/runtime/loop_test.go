@@ -38,6 +38,9 @@ type scriptedSource struct {
 	opened []*change.Position
 	acks   []change.Position
 	failAt int // index whose Next fails; -1 for none
+	// pooled makes the events with change.Pooled and keeps them in handed.
+	pooled bool
+	handed []*change.Event
 }
 
 func (s *scriptedSource) Open(_ context.Context, cp *change.Position) (Stream, error) {
@@ -80,10 +83,18 @@ func (st *scriptedStream) Next(ctx context.Context) (*change.Event, error) {
 	}
 	pos := st.src.events[st.next]
 	st.next++
-	return &change.Event{
+	ev := change.Event{
 		Op: change.OpCreate, Table: testTable, After: change.Row{int32(st.next)},
 		Source: change.StructValue{"x"}, SourceSchema: testSourceSchema, Pos: pos,
-	}, nil
+	}
+	if st.src.pooled {
+		p := change.Pooled(ev)
+		st.src.mu.Lock()
+		st.src.handed = append(st.src.handed, p)
+		st.src.mu.Unlock()
+		return p, nil
+	}
+	return &ev, nil
 }
 
 func (st *scriptedStream) Ack(pos change.Position) error {
@@ -207,6 +218,35 @@ func TestBatchesBoundedByEventsAndAckedAfterCommit(t *testing.T) {
 	}
 	if !samePos(*cp, src.events[19]) {
 		t.Errorf("second checkpoint = %+v, want %+v", *cp, src.events[19])
+	}
+}
+
+// TestLoopReleasesPooledEvents: the loop gives every pooled event back once
+// its records are in the sink, and what it keeps of one (the checkpoint's
+// position) is a copy that outlives it.
+func TestLoopReleasesPooledEvents(t *testing.T) {
+	src := &scriptedSource{events: positions(25), failAt: -1, endEOF: true, pooled: true}
+	sink := &memSink{src: src}
+	if err := runFor(t, newTask(src, sink, Batching{MaxEvents: 10, Linger: time.Hour}), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(src.handed) != 25 {
+		t.Fatalf("the stream handed out %d events, want 25", len(src.handed))
+	}
+	for i, ev := range src.handed {
+		if ev.Table != nil || ev.After != nil || ev.Pos.Tx != 0 {
+			t.Errorf("event %d was not released: %+v", i, *ev)
+		}
+	}
+	if n := len(sink.batches); n != 3 || len(sink.batches[2]) != 5 {
+		t.Fatalf("batches = %d, want 3 (10, 10, 5)", n)
+	}
+	cp, err := DecodeCheckpoint(sink.checkpoints[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !samePos(*cp, src.events[24]) {
+		t.Errorf("last checkpoint = %+v, want %+v", *cp, src.events[24])
 	}
 }
 
