@@ -31,6 +31,11 @@ type Message struct {
 	Partitioned bool
 	// Timestamp is the record's timestamp; zero lets the producer stamp it.
 	Timestamp time.Time
+	// Made, when set, is when the encoder made the record (its envelope's
+	// ts_ms): a sink that stamps a record without Timestamp may use it
+	// rather than read the clock again. It is not the record's timestamp:
+	// transforms still see none.
+	Made time.Time
 }
 
 // JSONOptions configures a JSON encoder with the Debezium and Kafka Connect
@@ -348,7 +353,11 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 	}
 	b = append(b, byte(ev.Op))
 	b = append(b, '"')
-	b = appendTimestamps(b, j.now())
+	now := j.now()
+	b = appendTimestamps(b, now)
+	if j.o.Now != nil {
+		now = time.Time{} // a test's clock: the sink reads its own
+	}
 	b = append(b, '}')
 	if j.o.ValueSchemas {
 		b = append(b, '}')
@@ -370,14 +379,14 @@ func (j *JSON) encode(dst []Message, ev *change.Event) ([]Message, error) {
 		key = mem[:keyLen:keyLen]
 	}
 	headers := withEventHeaders(tc.headers, ev.Headers)
-	dst = append(dst, Message{Topic: tc.topic, Key: key, Value: mem[keyLen:valLen:valLen], Headers: headers})
+	dst = append(dst, Message{Topic: tc.topic, Key: key, Value: mem[keyLen:valLen:valLen], Headers: headers, Made: now})
 	if tomb {
 		var tkey []byte
 		if hasKey {
 			tkey = mem[valLen:]
 			copy(tkey, mem[:keyLen])
 		}
-		dst = append(dst, Message{Topic: tc.topic, Key: tkey, Headers: headers})
+		dst = append(dst, Message{Topic: tc.topic, Key: tkey, Headers: headers, Made: now})
 	}
 	return dst, nil
 }

@@ -861,3 +861,37 @@ func TestAppendTimestamps(t *testing.T) {
 		}
 	}
 }
+
+// TestMadeIsTheEnvelopeTime: with the real clock a record's Made is the
+// time its envelope's ts_ms gives (the Kafka sink stamps it with it); a
+// test's clock leaves Made unset, so no record is stamped with it.
+func TestMadeIsTheEnvelopeTime(t *testing.T) {
+	o := opts()
+	o.Now = nil
+	before := time.Now()
+	msgs, err := NewJSON(o).Encode(nil, event(customers(), change.OpDelete, anne(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("got %d messages, want the delete and its tombstone", len(msgs))
+	}
+	var env struct {
+		TsNs int64 `json:"ts_ns"`
+	}
+	if err := json.Unmarshal(msgs[0].Value, &env); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range msgs {
+		if m.Made.Before(before) || m.Made.UnixNano() != env.TsNs || !m.Timestamp.IsZero() {
+			t.Errorf("message %d: Made %v (ts_ns %d, encoding began %v), Timestamp %v; want Made at ts_ns and no Timestamp", i, m.Made, env.TsNs, before, m.Timestamp)
+		}
+	}
+	msgs, err = NewJSON(opts()).Encode(nil, event(customers(), change.OpCreate, nil, anne()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !msgs[0].Made.IsZero() {
+		t.Errorf("with a test's clock Made = %v, want unset", msgs[0].Made)
+	}
+}

@@ -22,6 +22,11 @@ type Record struct {
 	// Timestamp is the record's timestamp; zero lets the sink stamp it
 	// when it sends it.
 	Timestamp time.Time
+	// Made, when set, is when the encoder made the record: a sink stamps
+	// a record without Timestamp with it rather than read the clock (two
+	// clock reads a record, one for ts_ms and one here, were 5 % of a
+	// snapshot's CPU).
+	Made time.Time
 }
 
 // Preparer is a Sink that can get ready for topics before their first

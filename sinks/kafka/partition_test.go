@@ -26,11 +26,15 @@ func TestRecordPartitionAndTimestamp(t *testing.T) {
 	defer s.Close(ctx)
 
 	ts := time.UnixMilli(1714558530123)
+	made := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	recs := []sinks.Record{
 		{Topic: "parts", Key: []byte("a"), Value: []byte("p3"), Partition: 3, Partitioned: true, Timestamp: ts},
 		{Topic: "parts", Key: []byte("a"), Value: []byte("p0"), Partition: 0, Partitioned: true},
 		{Topic: "parts", Key: []byte("a"), Value: []byte("k1")},
 		{Topic: "parts", Key: []byte("a"), Value: []byte("k2")},
+		// Made stamps a record without a timestamp; a Timestamp wins.
+		{Topic: "parts", Key: []byte("a"), Value: []byte("made"), Made: made},
+		{Topic: "parts", Key: []byte("a"), Value: []byte("both"), Timestamp: ts, Made: made},
 	}
 	if err := commit(ctx, s, recs, []byte("cp")); err != nil {
 		t.Fatal(err)
@@ -64,5 +68,11 @@ func TestRecordPartitionAndTimestamp(t *testing.T) {
 	}
 	if d := time.Since(got["k1"].Timestamp); d < 0 || d > time.Minute {
 		t.Errorf("record without a timestamp stamped %v, want now", got["k1"].Timestamp)
+	}
+	if !got["made"].Timestamp.Equal(made) {
+		t.Errorf("record made at %v stamped %v", made, got["made"].Timestamp)
+	}
+	if !got["both"].Timestamp.Equal(ts) {
+		t.Errorf("record with a timestamp and Made stamped %v, want its timestamp %v", got["both"].Timestamp, ts)
 	}
 }

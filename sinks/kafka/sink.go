@@ -408,13 +408,17 @@ func (s *Sink) Write(ctx context.Context, recs []sinks.Record) error {
 		s.inTxn, s.opened = true, time.Now()
 	}
 	last := ""
-	// Records without a timestamp of their own get the time of this
-	// Write, read once: franz-go would read the clock for each (4 % of a
-	// snapshot's CPU), and Kafka's timestamps are milliseconds.
+	// Records without a timestamp of their own get the time the encoder
+	// made them, else the time of this Write, read once: franz-go would
+	// read the clock for each (4 % of a snapshot's CPU), and Kafka's
+	// timestamps are milliseconds.
 	var now time.Time
 	for i := range recs {
 		r := &recs[i]
 		ts := r.Timestamp
+		if ts.IsZero() {
+			ts = r.Made
+		}
 		if ts.IsZero() {
 			if now.IsZero() {
 				now = time.Now()
