@@ -399,7 +399,8 @@ func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked 
 func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, src *snapBlocks, row change.Row, keyJSON json.RawMessage) *change.Event {
 	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 	keyRow := t.keyRow(nil, row) // before finish maps the row's values
-	return change.Pooled(change.Event{ // the loop releases it (change/pool.go)
+	// The loop releases the event (change/pool.go).
+	return change.Pooled(change.Event{
 		Op:           change.OpRead,
 		Table:        t.Schema,
 		KeyRow:       keyRow,
