@@ -392,11 +392,11 @@ func (s *snapScan) End(ctx context.Context, ti int, e *capture.Emitter, chunked 
 	return nil
 }
 
-// readEvent returns the "r" event of row, a row of t read at run's
-// coordinate with key keyJSON, as of the table's time ts; boxes holds the
-// boxed source values of the goroutine that reads it. Pos.Index and
-// Pos.State are the caller's.
-func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, src *snapBlocks, row change.Row, keyJSON json.RawMessage) *change.Event {
+// readEvent returns the "r" event of row, a row of t (named name, its
+// t.name() read once a chunk) read at run's coordinate with key keyJSON, as
+// of the table's time ts; boxes holds the boxed source values of the
+// goroutine that reads it. Pos.Index and Pos.State are the caller's.
+func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, name string, ts time.Time, src *snapBlocks, row change.Row, keyJSON json.RawMessage) *change.Event {
 	si := srcInfo{ts: ts, snapshot: "true", db: t.ID.Namespace, table: t.ID.Name, file: run.at.File, pos: run.at.Pos}
 	keyRow := t.keyRow(nil, row) // before finish maps the row's values
 	// The loop releases the event (change/pool.go).
@@ -410,7 +410,7 @@ func (st *Stream) readEvent(run *snapshotRun, t *tableInfo, ts time.Time, src *s
 		Commit:       run.ts,
 		Pos: change.Position{
 			Snapshot: true,
-			Table:    t.name(),
+			Table:    name,
 			Key:      keyJSON,
 		},
 	})
@@ -502,6 +502,7 @@ func rangeChunkQuery(t *tableInfo, after, hi []string, limit int) string {
 // rows read from t so far. It returns the rows read and the last key.
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql := sel.query(t, after, st.cfg.SnapshotFetchSize)
+	name := t.name() // each row's Pos.Table
 	n := 0
 	pushed := false
 	var last []string
@@ -563,7 +564,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		}
 		*count++
 		pushed = true
-		ev := st.readEvent(run, t, run.tableTS, &st.snapSrc, row, keyJSON)
+		ev := st.readEvent(run, t, name, run.tableTS, &st.snapSrc, row, keyJSON)
 		ev.Pos.Index, ev.Pos.State = *count, run.stateJSON
 		return e.Push(ctx, capture.SnapRow{Ev: ev, Table: ti, FirstInTable: *count == 1, Size: size})
 	}, nil)

@@ -171,6 +171,7 @@ func (w *parWorker) Chunk(ctx context.Context, ti int, after, upTo []string, lim
 		sql = rangeChunkQuery(t, after, upTo, limit)
 	}
 	kinds := t.keyKinds()
+	name := t.name() // each row's Pos.Table
 	origin := func(rows []*originRow) error {
 		for _, r := range rows {
 			if r.before == nil {
@@ -218,7 +219,7 @@ func (w *parWorker) Chunk(ctx context.Context, ti int, after, upTo []string, lim
 			// event.processing.failure.handling.mode: fail, or skip the row.
 			return st.cfg.Capture.Failure(st.log, derr, snapshotWhere(t, keyJSON))
 		}
-		return row(st.readEvent(run, t, p.ts, &w.src, r, keyJSON), key, size)
+		return row(st.readEvent(run, t, name, p.ts, &w.src, r, keyJSON), key, size)
 	}, nil)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
