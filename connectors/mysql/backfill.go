@@ -505,7 +505,7 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 	name := t.name() // each row's Pos.Table
 	n := 0
 	pushed := false
-	var last []string
+	var keys capture.ChunkKeys
 	var res gomysql.Result
 	var texts [][]byte // each row's column texts, reused from row to row
 	err := st.q.ExecuteSelectStreaming(sql, &res, func(vals []gomysql.FieldValue) error {
@@ -532,18 +532,15 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 			row[i] = x
 		}
 		var keyJSON json.RawMessage
+		var key []string // made only for a resume's check below
 		if sel.chunked {
-			last = make([]string, len(t.Key))
-			for i, k := range t.Key {
-				last[i] = string(texts[k])
-			}
-			keyJSON = capture.KeyJSON(last)
+			keyJSON, key = keys.Row(texts, t.Key, run.origin != nil)
 		}
 		n++
 		if run.origin != nil && sel.chunked {
 			// The rows that changed since the snapshot's origin are
 			// given as they were then, in key order (resume.go).
-			before, same := run.origin.upTo(ti, last, t.keyKinds())
+			before, same := run.origin.upTo(ti, key, t.keyKinds())
 			if same != nil {
 				before = append(slices.Clip(before), same)
 			}
@@ -573,6 +570,10 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 	}
 	if pushed {
 		e.EndChunk()
+	}
+	last, err := keys.Last()
+	if err != nil {
+		return 0, nil, &DecodeError{Table: t.name(), Err: err}
 	}
 	return n, last, nil
 }

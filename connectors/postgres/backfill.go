@@ -293,7 +293,7 @@ func rangeQuery(t *tableInfo, after, upTo []string, limit int) (string, [][]byte
 func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Emitter, t *tableInfo, sel tableSelect, ti int, after []string, count *int64) (int, []string, error) {
 	sql, params, oids := sel.query(t, after, st.cfg.SnapshotFetchSize)
 	pushed := false
-	n, last, err := st.scanChunk(ctx, run.q, run, &st.snapSrc, t, sel.chunked, ti, sql, params, oids, func(ev *change.Event, _ []string, size int) error {
+	n, last, err := st.scanChunk(ctx, run.q, run, &st.snapSrc, t, sel.chunked, false, ti, sql, params, oids, func(ev *change.Event, _ []string, size int) error {
 		*count++
 		pushed = true
 		ev.Pos.Index = *count
@@ -314,13 +314,14 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 // row to send with its event (Pos.Snapshot, Table and Key set). It leaves
 // out the rows a resumed snapshot must not read and the rows
 // event.processing.failure.handling.mode skips. It returns the rows read
-// and the last key.
-func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, src *snapSource, t *tableInfo, chunked bool, ti int,
+// and the last key. row is given each row's key when withKey is set (nil
+// otherwise: making it for every row cost a snapshot two allocations a row).
+func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, src *snapSource, t *tableInfo, chunked, withKey bool, ti int,
 	sql string, params [][]byte, oids []uint32, row func(ev *change.Event, key []string, size int) error) (int, []string, error) {
 	rr := q.PgConn().ExecParams(ctx, sql, params, oids, nil, nil)
 	name := t.name() // each row's Pos.Table
 	n := 0
-	var last []string
+	var keys capture.ChunkKeys
 	for rr.NextRow() {
 		vals := rr.Values()
 		if len(vals) != len(t.Conv) {
@@ -343,15 +344,12 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 			r[i] = x
 		}
 		var keyJSON json.RawMessage
+		var key []string // the row's key when needed: withKey, or a resume's check below
 		if chunked {
-			last = make([]string, len(t.Key))
-			for i, k := range t.Key {
-				last[i] = string(vals[k])
-			}
-			keyJSON = capture.KeyJSON(last)
+			keyJSON, key = keys.Row(vals, t.Key, withKey || run.touched != nil)
 		}
 		n++
-		if run.touched != nil && chunked && run.touched.Has(ti, last) {
+		if run.touched != nil && chunked && run.touched.Has(ti, key) {
 			continue // its changes are streamed (resume.go)
 		}
 		keyRow := t.keyRow(nil, r) // before finish maps the row's values
@@ -377,7 +375,7 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 				Key:      keyJSON,
 			},
 		})
-		if err := row(ev, last, size); err != nil {
+		if err := row(ev, key, size); err != nil {
 			rr.Close()
 			return 0, nil, err
 		}
@@ -387,6 +385,10 @@ func (st *Stream) scanChunk(ctx context.Context, q *pgx.Conn, run *snapshotRun, 
 			return 0, nil, ctx.Err()
 		}
 		return 0, nil, &ConnError{Op: "read snapshot chunk of " + t.name(), Err: err}
+	}
+	last, err := keys.Last()
+	if err != nil {
+		return 0, nil, &DecodeError{Table: t.name(), Err: err}
 	}
 	return n, last, nil
 }

@@ -200,7 +200,7 @@ func (w *pgWorker) Chunk(ctx context.Context, ti int, after, upTo []string, limi
 	} else {
 		sql, params, oids = sel.query(t, after, limit)
 	}
-	return w.p.st.scanChunk(ctx, w.q, w.p.run, &w.src, t, sel.chunked, ti, sql, params, oids, row)
+	return w.p.st.scanChunk(ctx, w.q, w.p.run, &w.src, t, sel.chunked, true, ti, sql, params, oids, row)
 }
 
 func (w *pgWorker) Close() error {
