@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"time"
@@ -441,6 +442,7 @@ type srcMemo struct {
 	last   []byte   // the last block's members: `"a":1,"b":2`, no braces
 	ends   []int    // where each member ends in last
 	next   []int    // scratch for the ends of the block being encoded
+	all    bool     // every member of the last block is remembered
 }
 
 // append appends vs as the struct f, like appendStructNulls.
@@ -459,10 +461,18 @@ func (m *srcMemo) append(b []byte, f *change.Field, vs []any, replace bool) ([]b
 		m.ok = make([]bool, len(fields))
 		m.ends = make([]int, len(fields))
 		m.next = make([]int, len(fields))
+		m.all = false
 	}
 	b = append(b, '{')
+	if m.all && sameBoxes(m.vals, vs) {
+		// The very values of the last block (a snapshot's rows share
+		// their table's block): the same members, compared at once.
+		b = append(b, m.last...)
+		return append(b, '}'), nil
+	}
 	start := len(b)
 	run := -1 // the first member of the run of remembered members being skipped
+	m.all = true
 	for i := range fields {
 		if m.ok[i] && sameScalar(m.vals[i], vs[i]) {
 			if run < 0 {
@@ -480,13 +490,15 @@ func (m *srcMemo) append(b []byte, f *change.Field, vs []any, replace bool) ([]b
 		b = append(b, m.names[i]...)
 		var err error
 		if b, err = appendValueNulls(b, &fields[i], vs[i], replace); err != nil {
-			m.schema = nil // start afresh
+			m.schema, m.all = nil, false // start afresh
 			return b, fmt.Errorf("%s: %w", fields[i].Name, err)
 		}
 		m.next[i] = len(b) - start
 		m.ok[i] = scalar(vs[i])
 		if m.ok[i] {
 			m.vals[i] = vs[i]
+		} else {
+			m.all = false
 		}
 	}
 	if run >= 0 {
@@ -511,6 +523,18 @@ func (m *srcMemo) copyRun(b []byte, start, from, to int) []byte {
 		m.next[j] = m.ends[j] + shift
 	}
 	return b
+}
+
+// sameBoxes reports whether a and b hold the same interfaces, type and box
+// for type and box (see sameScalar), compared as one run of memory.
+func sameBoxes(a, b []any) bool {
+	if len(a) != len(b) || len(a) == 0 {
+		return len(a) == len(b)
+	}
+	const word = int(unsafe.Sizeof(any(nil)))
+	x := unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), len(a)*word)
+	y := unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)*word)
+	return bytes.Equal(x, y)
 }
 
 func scalar(v any) bool {
