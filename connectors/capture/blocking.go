@@ -258,7 +258,9 @@ func (b *Blocking) read(ctx context.Context, v View, send func(ev *change.Event,
 				return fmt.Errorf("blocking snapshot of %s: read a chunk: %w", head.ID, err)
 			}
 			if pushed {
-				em.EndChunk() // a batch may commit here
+				if err := em.EndChunk(ctx); err != nil { // a batch may commit here
+					return err
+				}
 			}
 			if b.Log != nil {
 				b.Log.Debug("blocking snapshot chunk read", "table", head.ID, "rows", b.state.Rows, "after_key", b.state.After)

@@ -36,6 +36,11 @@ type Emitter struct {
 	Fresh bool
 	// Send queues a marked event for the stream.
 	Send func(ctx context.Context, ev *change.Event, size int) error
+	// SendAll, when set, is used instead of Send: the marked events are
+	// queued emitRun at a time, and at the end of each chunk (EndChunk)
+	// and of the snapshot (Finish). One meeting with the stream's reader
+	// per row had been 4 % of a snapshot's CPU.
+	SendAll func(ctx context.Context, evs []Item) error
 	// Interleaved is set when the rows of several tables interleave (a
 	// parallel snapshot): a table's last row is the one marked
 	// LastInTable, not the one a row of another table follows.
@@ -43,7 +48,12 @@ type Emitter struct {
 
 	emitted bool
 	buf     SnapRow // held back when buf.Ev is set
+	out     []Item  // marked, for SendAll
 }
+
+// emitRun is how many marked events the Emitter queues at once with
+// SendAll.
+const emitRun = 64
 
 // Push sends the row held back, marked now that its successor r is known,
 // and holds r back.
@@ -61,17 +71,33 @@ func (e *Emitter) Push(ctx context.Context, r SnapRow) error {
 	return nil
 }
 
-// EndChunk marks the row held back as the last of its chunk (Pos.Last).
-func (e *Emitter) EndChunk() {
+// EndChunk marks the row held back as the last of its chunk (Pos.Last),
+// and queues the rows before it: nothing the source sends between chunks
+// passes them.
+func (e *Emitter) EndChunk(ctx context.Context) error {
 	e.buf.Ev.Pos.Last = true
+	return e.sendOut(ctx)
 }
 
 // Finish sends the row held back, if any, as the snapshot's last.
 func (e *Emitter) Finish(ctx context.Context) error {
-	if e.buf.Ev == nil {
+	if e.buf.Ev != nil {
+		if err := e.flush(ctx, true, true); err != nil {
+			return err
+		}
+	}
+	return e.sendOut(ctx)
+}
+
+// sendOut queues the events SendAll has not been given yet.
+func (e *Emitter) sendOut(ctx context.Context) error {
+	if len(e.out) == 0 {
 		return nil
 	}
-	return e.flush(ctx, true, true)
+	err := e.SendAll(ctx, e.out)
+	clear(e.out)
+	e.out = e.out[:0]
+	return err
 }
 
 func (e *Emitter) flush(ctx context.Context, lastInTable, lastOverall bool) error {
@@ -84,7 +110,14 @@ func (e *Emitter) flush(ctx context.Context, lastInTable, lastOverall bool) erro
 		r.Ev.Source = src
 	}
 	e.emitted = true
-	return e.Send(ctx, r.Ev, r.Size)
+	if e.SendAll == nil {
+		return e.Send(ctx, r.Ev, r.Size)
+	}
+	e.out = append(e.out, Item{Ev: r.Ev, Size: r.Size})
+	if len(e.out) < emitRun {
+		return nil
+	}
+	return e.sendOut(ctx)
 }
 
 // SnapshotMarker is Debezium's source.snapshot value for a snapshot row.

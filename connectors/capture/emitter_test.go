@@ -34,11 +34,15 @@ func TestEmitterMarksRows(t *testing.T) {
 			t.Fatal("a row was sent before its successor was known")
 		}
 		push(0, false)
-		e.EndChunk()
+		if err := e.EndChunk(ctx); err != nil {
+			t.Fatal(err)
+		}
 		push(0, false)
 		push(1, true)
 		push(1, false)
-		e.EndChunk()
+		if err := e.EndChunk(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.Finish(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -108,5 +112,68 @@ func TestEmitterSharedSource(t *testing.T) {
 	}
 	if shared[1] != "true" {
 		t.Errorf("the shared block was written: %v", shared)
+	}
+}
+
+// TestEmitterSendAll: with SendAll the rows go out in runs of at most
+// emitRun, in the order and with the markers Send gives them, and at the
+// end of a chunk every row but the one held back has been given to SendAll.
+func TestEmitterSendAll(t *testing.T) {
+	type sentRow struct {
+		marker string
+		last   bool
+		size   int
+	}
+	run := func(all bool) []sentRow {
+		var sent []sentRow
+		note := func(ev *change.Event, size int) {
+			sent = append(sent, sentRow{marker: ev.Source[1].(string), last: ev.Pos.Last, size: size})
+		}
+		e := &Emitter{SnapshotIdx: 1, Fresh: true}
+		if all {
+			e.SendAll = func(_ context.Context, evs []Item) error {
+				if len(evs) == 0 || len(evs) > emitRun {
+					t.Fatalf("SendAll given %d events, want 1 to %d", len(evs), emitRun)
+				}
+				for _, it := range evs {
+					note(it.Ev, it.Size)
+				}
+				return nil
+			}
+		} else {
+			e.Send = func(_ context.Context, ev *change.Event, size int) error { note(ev, size); return nil }
+		}
+		ctx := context.Background()
+		n := 0
+		for table, rows := range []int{300, 1, 150} {
+			for i := 0; i < rows; i++ {
+				n++
+				ev := &change.Event{Source: change.StructValue{"x", "unset"}}
+				if err := e.Push(ctx, SnapRow{Ev: ev, Table: table, FirstInTable: i == 0, Size: n}); err != nil {
+					t.Fatal(err)
+				}
+				if (i+1)%70 == 0 || i == rows-1 {
+					if err := e.EndChunk(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if len(sent) != n-1 {
+						t.Fatalf("all=%v: %d rows sent at a chunk's end, want %d (all but the one held back)", all, len(sent), n-1)
+					}
+				}
+			}
+		}
+		if err := e.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) != n {
+			t.Fatalf("all=%v: %d rows sent, want %d", all, len(sent), n)
+		}
+		return sent
+	}
+	one, all := run(false), run(true)
+	for i := range one {
+		if one[i] != all[i] {
+			t.Fatalf("row %d: SendAll gave %+v, Send %+v", i, all[i], one[i])
+		}
 	}
 }

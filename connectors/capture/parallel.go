@@ -478,7 +478,9 @@ func (run *parRun) sendLocked(ctx context.Context, r *ParRange, t *parTable, row
 			return err
 		}
 	}
-	e.EndChunk()
+	if err := e.EndChunk(ctx); err != nil {
+		return err
+	}
 	r.After = rows[len(rows)-1].key
 	r.Rows += int64(len(rows))
 	if !t.first {

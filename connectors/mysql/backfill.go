@@ -316,9 +316,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*cpState, error) {
 	if err := st.emitSnapshotDDL(ctx, run, ddls, run.schemaSkip, false); err != nil {
 		return nil, err
 	}
-	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
-		return st.send(ctx, item{Ev: ev, Size: size})
-	}}
+	e := &capture.Emitter{SnapshotIdx: srcSnapshotIdx, Fresh: run.fresh, SendAll: func(ctx context.Context, its []capture.Item) error { return st.pipe.SendAll(ctx, its) }}
 	if run.par != nil {
 		if err := st.runParallel(ctx, run, e, tabs); err != nil {
 			return nil, err
@@ -569,7 +567,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		return 0, nil, chunkError(ctx, t, err)
 	}
 	if pushed {
-		e.EndChunk()
+		if err := e.EndChunk(ctx); err != nil {
+			return 0, nil, err
+		}
 	}
 	last, err := keys.Last()
 	if err != nil {

@@ -193,9 +193,7 @@ func (st *Stream) runSnapshot(ctx context.Context) (*snapState, error) {
 	if st.parallel(run) {
 		return st.runParallel(ctx)
 	}
-	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Send: func(ctx context.Context, ev *change.Event, size int) error {
-		return st.send(ctx, item{Ev: ev, Size: size})
-	}}
+	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, SendAll: func(ctx context.Context, its []capture.Item) error { return st.pipe.SendAll(ctx, its) }}
 	b := capture.Backfill{Log: st.log, Tables: len(run.state.Tables), Start: run.startTable, StartAfter: run.startAfter,
 		StartCount: run.startCount, ChunkSize: st.cfg.SnapshotFetchSize, Emitter: e}
 	if err := b.Run(ctx, &snapScan{st: st, run: run}); err != nil {
@@ -304,7 +302,9 @@ func (st *Stream) readChunk(ctx context.Context, run *snapshotRun, e *capture.Em
 		return 0, nil, err
 	}
 	if pushed {
-		e.EndChunk()
+		if err := e.EndChunk(ctx); err != nil {
+			return 0, nil, err
+		}
 	}
 	return n, last, nil
 }

@@ -70,9 +70,7 @@ func (st *Stream) runParallel(ctx context.Context) (*snapState, error) {
 	if err := run.q.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&share); err != nil {
 		return nil, &ConnError{Op: "export the snapshot to the parallel snapshot's connections", Err: err}
 	}
-	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Interleaved: true, Send: func(ctx context.Context, ev *change.Event, size int) error {
-		return st.send(ctx, item{Ev: ev, Size: size})
-	}}
+	e := &capture.Emitter{SnapshotIdx: 4, Fresh: run.fresh, Interleaved: true, SendAll: func(ctx context.Context, its []capture.Item) error { return st.pipe.SendAll(ctx, its) }}
 	base := run.state
 	p := capture.Parallel{Log: st.log, Tables: len(run.state.Tables), Threads: max(1, st.cfg.Capture.Threads), Parts: st.cfg.Capture.Parts,
 		ChunkSize: st.cfg.SnapshotFetchSize, State: run.par, Emitter: e,

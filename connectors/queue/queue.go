@@ -75,6 +75,50 @@ func (q *Queue[T]) Put(ctx context.Context, it T, size int) error {
 	}
 }
 
+// PutAll queues its in order, its[i] of size(&its[i]) bytes, as many at a
+// time as there is room for, taking the lock once per run rather than once
+// per item; it waits while the queue is full or until ctx ends (the items
+// queued by then stay queued). PutAll after Close returns ErrClosed.
+func (q *Queue[T]) PutAll(ctx context.Context, its []T, size func(*T) int) error {
+	for len(its) > 0 {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return ErrClosed
+		}
+		empty := len(q.items) == 0
+		k := 0
+		for k < len(its) {
+			n := size(&its[k])
+			if len(q.items) > 0 && (len(q.items) >= q.maxItems || q.bytes+n > q.maxBytes) {
+				break
+			}
+			q.items = append(q.items, its[k])
+			q.bytes += n
+			k++
+		}
+		if k > 0 {
+			q.n.Store(int64(len(q.items)))
+			q.nb.Store(int64(q.bytes))
+		}
+		q.mu.Unlock()
+		if k > 0 && empty {
+			signal(q.ready)
+		}
+		if its = its[k:]; len(its) == 0 {
+			return nil
+		}
+		if k == 0 {
+			select {
+			case <-q.room:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
 // Take waits until something is queued, then appends all of it to dst and
 // returns dst. It returns ctx's error when ctx ends first, and ErrClosed
 // once the queue is closed and empty.

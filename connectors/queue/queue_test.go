@@ -128,3 +128,74 @@ func TestQueueBytesAndCapacity(t *testing.T) {
 		t.Errorf("Bytes after Take = %d, want 0", got)
 	}
 }
+
+// TestPutAllDeliversInOrderUnderBounds: runs larger than the room left
+// (by count and by bytes) go in as they fit, in order; an item larger than
+// the byte bound passes alone; a cancelled PutAll returns with the items
+// queued so far still queued.
+func TestPutAllDeliversInOrderUnderBounds(t *testing.T) {
+	q := New[int](16, 100)
+	size := func(v *int) int {
+		if *v%97 == 0 {
+			return 1000 // larger than the byte bound
+		}
+		return 10
+	}
+	const n = 20000
+	go func() {
+		run := make([]int, 0, 50)
+		for i := 0; i < n; i++ {
+			run = append(run, i)
+			if len(run) == cap(run) || i == n-1 {
+				if err := q.PutAll(context.Background(), run, size); err != nil {
+					t.Errorf("put up to %d: %v", i, err)
+					return
+				}
+				run = run[:0]
+			}
+		}
+		q.Close()
+	}()
+	var got, batch []int
+	var err error
+	for {
+		batch, err = q.Take(context.Background(), batch[:0])
+		if errors.Is(err, ErrClosed) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytes := 0
+		for i := range batch {
+			bytes += size(&batch[i])
+		}
+		if len(batch) > 16 || bytes > 100 && len(batch) > 1 {
+			t.Fatalf("took %d items of %d bytes, bounds are 16 and 100", len(batch), bytes)
+		}
+		got = append(got, batch...)
+	}
+	if len(got) != n {
+		t.Fatalf("got %d items, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("item %d is %d", i, v)
+		}
+	}
+
+	full := New[int](2, 1<<20)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	one := func(*int) int { return 1 }
+	if err := full.PutAll(ctx, []int{1, 2, 3}, one); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("PutAll into a full queue: %v, want the context's error", err)
+	}
+	if got, _ := full.Take(context.Background(), nil); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Fatalf("queued %v, want [1 2]", got)
+	}
+	full.Close()
+	if err := full.PutAll(context.Background(), []int{4}, one); !errors.Is(err, ErrClosed) {
+		t.Fatalf("PutAll after Close: %v", err)
+	}
+}
