@@ -22,8 +22,18 @@ func TestQueueDeliversInOrderUnderBounds(t *testing.T) {
 		}
 		q.Close()
 	}()
-	var got []int
-	var batch []int
+	takeInOrder(t, q, n, func(batch []int) {
+		if len(batch) > 16 {
+			t.Fatalf("took %d items, bound is 16", len(batch))
+		}
+	})
+}
+
+// takeInOrder takes from q until it closes, checks each batch with check,
+// and that the items were 0, 1, ..., n-1.
+func takeInOrder(t *testing.T, q *Queue[int], n int, check func(batch []int)) {
+	t.Helper()
+	var got, batch []int
 	var err error
 	for {
 		batch, err = q.Take(context.Background(), batch[:0])
@@ -33,9 +43,7 @@ func TestQueueDeliversInOrderUnderBounds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(batch) > 16 {
-			t.Fatalf("took %d items, bound is 16", len(batch))
-		}
+		check(batch)
 		got = append(got, batch...)
 	}
 	if len(got) != n {
@@ -156,16 +164,7 @@ func TestPutAllDeliversInOrderUnderBounds(t *testing.T) {
 		}
 		q.Close()
 	}()
-	var got, batch []int
-	var err error
-	for {
-		batch, err = q.Take(context.Background(), batch[:0])
-		if errors.Is(err, ErrClosed) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	takeInOrder(t, q, n, func(batch []int) {
 		bytes := 0
 		for i := range batch {
 			bytes += size(&batch[i])
@@ -173,16 +172,7 @@ func TestPutAllDeliversInOrderUnderBounds(t *testing.T) {
 		if len(batch) > 16 || bytes > 100 && len(batch) > 1 {
 			t.Fatalf("took %d items of %d bytes, bounds are 16 and 100", len(batch), bytes)
 		}
-		got = append(got, batch...)
-	}
-	if len(got) != n {
-		t.Fatalf("got %d items, want %d", len(got), n)
-	}
-	for i, v := range got {
-		if v != i {
-			t.Fatalf("item %d is %d", i, v)
-		}
-	}
+	})
 
 	full := New[int](2, 1<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
