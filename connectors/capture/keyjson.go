@@ -51,8 +51,7 @@ type ChunkKeys struct {
 
 // Row takes a row's key, the columns cols[idx[0]], cols[idx[1]], ..., and
 // returns its KeyJSON, and its strings when withKey is set (nil otherwise,
-// unless the key had to be escaped). The
-// ChunkKeys keeps neither cols nor idx.
+// unless the key had to be escaped). It keeps neither cols nor idx.
 func (c *ChunkKeys) Row(cols [][]byte, idx []int, withKey bool) (json.RawMessage, []string) {
 	n := 2
 	plain := true
