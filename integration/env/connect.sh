@@ -164,6 +164,7 @@ connect_up() {
 		log "connect: already up on $HOST:$CONNECT_PORT (pid $pid)"
 		return 0
 	fi
+	wait_ports_free connect "$CONNECT_PORT"
 	if port_open "$CONNECT_PORT"; then
 		die "connect: $HOST:$CONNECT_PORT is taken by another process, not the worker of $CONNECT_DIR; stop it first"
 	fi

@@ -301,6 +301,7 @@ kafka_up() {
 		warn "kafka: the running broker lacks a secured listener (:$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT, :$KAFKA_MTLS_PORT); restarting it"
 		kafka_down
 	fi
+	wait_ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_SSL_PORT" "$KAFKA_SASL_PLAINTEXT_PORT" "$KAFKA_MTLS_PORT"
 	if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT" || port_open "$KAFKA_SASL_SSL_PORT" || port_open "$KAFKA_SASL_PLAINTEXT_PORT" || port_open "$KAFKA_MTLS_PORT"; then
 		die "kafka: one of $HOST:$KAFKA_PORT, :$KAFKA_CONTROLLER_PORT, :$KAFKA_SASL_SSL_PORT, :$KAFKA_SASL_PLAINTEXT_PORT, :$KAFKA_MTLS_PORT is taken by another process, not the broker of $KAFKA_DIR; stop it first"
 	fi

@@ -84,6 +84,102 @@ port_open() {
 	timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
 }
 
+# ENV_PORTS: every port the servers listen on. They lie in Linux's default
+# ephemeral range (32768-60999), so any loopback client (a unit test, the
+# broker dialing its own controller) may be given one of them as its local
+# port; once that client closes first, its TIME_WAIT socket keeps the port
+# from a listener for 60 s (a broker once failed to bind :59094 that way).
+ENV_PORTS=("$PG_PORT" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_SSL_PORT"
+	"$KAFKA_SASL_PLAINTEXT_PORT" "$KAFKA_MTLS_PORT" "$MARIADB_PORT" "$REGISTRY_PORT" "$CONNECT_PORT")
+
+# reserve_ports: add ENV_PORTS to net.ipv4.ip_local_reserved_ports, so that
+# the kernel gives none of them to a client as its local port. Needs root
+# and a writable /proc/sys; without them it says so and goes on
+# (wait_ports_free still waits out a port held by a client).
+reserve_ports() {
+	local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur want p
+	[[ -r $f ]] || return 0
+	cur="$(<"$f")"
+	want="$cur"
+	for p in "${ENV_PORTS[@]}"; do
+		port_reserved "$p" "$cur" || want="${want:+$want,}$p"
+	done
+	[[ $want != "$cur" ]] || return 0
+	if [[ $EUID -ne 0 ]] || ! { printf '%s\n' "$want" >"$f"; } 2>/dev/null; then
+		warn "could not reserve the test ports (${ENV_PORTS[*]}) in $f; a client may take one as its local port now and then"
+		return 0
+	fi
+	log "reserved the test ports in $f: $(<"$f")"
+}
+
+# port_reserved PORT LIST: PORT is in LIST, the kernel's "a,b-c,..." form.
+port_reserved() {
+	local p=$1 r lo hi
+	local -a parts
+	IFS=, read -r -a parts <<<"$2"
+	for r in "${parts[@]}"; do
+		lo=${r%-*} hi=${r#*-}
+		[[ -n $lo ]] || continue
+		((p >= lo && p <= hi)) && return 0
+	done
+	return 1
+}
+
+# port_holders PORT...: the TCP sockets on 127.0.0.1 or the wildcard address,
+# in any state but LISTEN, whose local port is one of PORT; one "port state"
+# line each, from /proc/net/tcp{,6} (POSIX awk: Debian's default is mawk).
+port_holders() {
+	local want="" p
+	for p in "$@"; do want+=" $(printf '%04X' "$p"):$p"; done
+	awk -v want="$want" '
+		BEGIN {
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++) { split(w[i], kv, ":"); ports[kv[1]] = kv[2] }
+			split("01 ESTABLISHED 02 SYN_SENT 03 SYN_RECV 04 FIN_WAIT1 05 FIN_WAIT2 06 TIME_WAIT 07 CLOSE 08 CLOSE_WAIT 09 LAST_ACK 0B CLOSING", s, " ")
+			for (i = 1; i < 20; i += 2) names[s[i]] = s[i + 1]
+			# 127.0.0.1 and 0.0.0.0, then ::1, ::, ::ffff:127.0.0.1 and ::ffff:0.0.0.0.
+			split("0100007F 00000000 00000000000000000000000001000000 00000000000000000000000000000000 0000000000000000FFFF00000100007F 0000000000000000FFFF000000000000", a, " ")
+			for (i = 1; i <= 6; i++) addrs[a[i]] = 1
+		}
+		FNR > 1 {
+			split($2, la, ":")
+			if ((la[1] in addrs) && (la[2] in ports) && $4 != "0A")
+				print ports[la[2]], (($4 in names) ? names[$4] : $4)
+		}
+	' /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -u
+}
+
+# port_bindable PORT: a listener could bind 127.0.0.1:PORT now, probed the
+# way the servers bind (SO_REUSEADDR, so the server side of connections a
+# stopped server closed does not count). perl-base is on every Debian; without
+# perl the port is taken as bindable.
+port_bindable() {
+	command -v perl >/dev/null || return 0
+	perl -MSocket -e 'socket(my $s, PF_INET, SOCK_STREAM, 0) or exit 0;
+		setsockopt($s, SOL_SOCKET, SO_REUSEADDR, 1) or exit 0;
+		bind($s, sockaddr_in($ARGV[0], INADDR_LOOPBACK)) or exit 1' "$1"
+}
+
+# wait_ports_free SERVICE PORT...: wait (up to 75 s; a TIME_WAIT lasts 60)
+# until a listener could bind every PORT. A port something listens on is
+# left to the caller's "taken by another process" check.
+wait_ports_free() {
+	local svc=$1 p i
+	local -a busy
+	shift
+	for ((i = 0; i < 75; i++)); do
+		busy=()
+		for p in "$@"; do
+			port_open "$p" && return 0
+			port_bindable "$p" || busy+=("$p")
+		done
+		((${#busy[@]} > 0)) || return 0
+		((i > 0)) || log "$svc: waiting for client sockets to let go of ${busy[*]}: $(port_holders "${busy[@]}" | tr '\n' ' ')"
+		sleep 1
+	done
+	die "$svc: ${busy[*]} still cannot be bound after 75 s: $(port_holders "${busy[@]}" | tr '\n' ' '); stop the process that holds them"
+}
+
 # ENV_USER_CMD: prefix that runs a command as the servers' user (setpriv
 # execs in place, so a pid stays the server's pid).
 if [[ $EUID -eq 0 ]]; then
@@ -137,6 +233,7 @@ lock_env() {
 init_state() {
 	ensure_user
 	ensure_state_dir "$STATE_DIR"
+	reserve_ports
 	# The marker lets `down --purge` refuse to delete a directory it did not make.
 	[[ -e "$STATE_DIR/.sluice-env" ]] || echo "sluice integration test environment" >"$STATE_DIR/.sluice-env"
 }

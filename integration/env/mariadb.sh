@@ -178,6 +178,7 @@ mariadb_up() {
 		log "mariadb: already up on $HOST:$MARIADB_PORT (pid $pid)"
 		return 0
 	fi
+	wait_ports_free mariadb "$MARIADB_PORT"
 	if port_open "$MARIADB_PORT"; then
 		die "mariadb: $HOST:$MARIADB_PORT is taken by another process, not the server of $MARIADB_DATA; stop it first"
 	fi

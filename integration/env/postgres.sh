@@ -129,6 +129,7 @@ postgres_up() {
 		log "postgres: already up on $HOST:$PG_PORT"
 		return 0
 	fi
+	wait_ports_free postgres "$PG_PORT"
 	if port_open "$PG_PORT"; then
 		die "postgres: $HOST:$PG_PORT is taken by another process, not the server in $PG_DATA; stop it first"
 	fi

@@ -102,6 +102,7 @@ registry_up() {
 		log "registry: already up on $HOST:$REGISTRY_PORT (pid $pid)"
 		return 0
 	fi
+	wait_ports_free registry "$REGISTRY_PORT"
 	if port_open "$REGISTRY_PORT"; then
 		die "registry: $HOST:$REGISTRY_PORT is taken by another process, not the registry of $REGISTRY_DIR; stop it first"
 	fi
