@@ -193,10 +193,13 @@ func TestCLIAuth(t *testing.T) {
 // shape or a bare config map and send the API's bodies.
 func TestCLICreateUpdateFiles(t *testing.T) {
 	d := newFakeDaemon(t, map[string]func() (int, string){
-		"POST /connectors":           answer(201, `{"name":"pg1","config":{},"tasks":[],"type":"source"}`),
-		"PUT /connectors/pg1/config": answer(200, `{"name":"pg1","config":{},"tasks":[],"type":"source"}`),
-		"PUT /connectors/new/config": answer(201, `{"name":"new","config":{},"tasks":[],"type":"source"}`),
+		"POST /connectors":              answer(201, `{"name":"pg1","config":{},"tasks":[],"type":"source"}`),
+		"PUT /connectors/pg1/config":    answer(200, `{"name":"pg1","config":{},"tasks":[],"type":"source"}`),
+		"PUT /connectors/new/config":    answer(201, `{"name":"new","config":{},"tasks":[],"type":"source"}`),
+		"PATCH /connectors/pg1/config":  answer(200, `{"name":"pg1","config":{},"tasks":[],"type":"source"}`),
+		"PATCH /connectors/nope/config": answer(404, `{"error_code":404,"message":"Connector nope not found"}`),
 	})
+	keys := writeTemp(t, "keys.json", `{"snapshot.mode":"never","database.port":5433,"table.exclude.list":null}`)
 	whole := writeTemp(t, "whole.json", `{"name":"pg1","config":{"connector.class":"postgres","database.port":5432,"tombstones.on.delete":false}}`)
 	bare := writeTemp(t, "bare.json", `{"connector.class":"postgres","topic.prefix":"app"}`)
 	for _, c := range []struct {
@@ -213,6 +216,15 @@ func TestCLICreateUpdateFiles(t *testing.T) {
 		{[]string{"update", "pg1", "-f", bare}, 0, "Updated connector pg1", `{"connector.class":"postgres","topic.prefix":"app"}`},
 		{[]string{"update", "new", "-f", bare}, 0, "Created connector new", `{"connector.class":"postgres","topic.prefix":"app"}`},
 		{[]string{"update", "other", "-f", whole}, exitUsage, "", ""},
+		{[]string{"patch", "pg1", "--set", "snapshot.mode=never", "--set", "a=b=c", "--unset", "table.exclude.list"}, 0, "Patched connector pg1",
+			`{"snapshot.mode":"never","a":"b=c","table.exclude.list":null}`},
+		{[]string{"patch", "pg1", "-f", keys, "--set", "snapshot.mode=initial"}, 0, "Patched connector pg1",
+			`{"snapshot.mode":"initial","database.port":"5433","table.exclude.list":null}`},
+		{[]string{"patch", "nope", "--set", "a=b"}, exitAPI, "", `{"a":"b"}`},
+		{[]string{"patch", "pg1"}, exitUsage, "", ""},
+		{[]string{"patch", "pg1", "--set", "novalue"}, exitUsage, "", ""},
+		{[]string{"patch", "pg1", "--set", "a=1", "--unset", "a"}, exitUsage, "", ""},
+		{[]string{"patch", "pg1", "-f", whole + ".missing"}, exitUsage, "", ""},
 	} {
 		before := len(d.requests())
 		code, out, errs := cliRun(t, false, append([]string{"connectors", "--url", d.URL}, c.args...)...)

@@ -161,6 +161,35 @@ A connector that does not exist is created.` + exitCodesHelp,
 	update.Flags().StringVarP(&updateFile, "file", "f", "", "the config's JSON file (required)")
 	_ = update.MarkFlagRequired("file")
 
+	var patchSet, patchUnset []string
+	var patchFile string
+	patch := &cobra.Command{
+		Use:   "patch NAME [--set KEY=VALUE]... [--unset KEY]... [-f FILE]",
+		Short: "Change some keys of a connector's config (PATCH /connectors/NAME/config)",
+		Long: `Change the keys given and keep the others: --set KEY=VALUE sets one, --unset KEY removes one,
+-f FILE takes a JSON object of keys to set (a null value removes its key). The connector restarts
+with the new config; a connector that does not exist is an error, not created.` + exitCodesHelp,
+		Args: oneName,
+		RunE: run(func(ctx context.Context, c *apiClient, args []string) error {
+			body, err := patchBody(patchFile, patchSet, patchUnset, ce)
+			if err != nil {
+				return err
+			}
+			var info json.RawMessage
+			if _, err := c.call(ctx, http.MethodPatch, connectorPath(args[0], "config"), body, &info); err != nil {
+				return err
+			}
+			if jsonOut() {
+				return writeRawJSON(w, info)
+			}
+			fmt.Fprintf(w, "Patched connector %s\n", args[0])
+			return nil
+		}),
+	}
+	patch.Flags().StringArrayVar(&patchSet, "set", nil, "KEY=VALUE: set a key (repeatable)")
+	patch.Flags().StringArrayVar(&patchUnset, "unset", nil, "KEY: remove a key (repeatable)")
+	patch.Flags().StringVarP(&patchFile, "file", "f", "", "a JSON object of keys to set, null removing a key")
+
 	// simple is a command that sends one request and says what it did.
 	simple := func(use, short, method, sub, done string) *cobra.Command {
 		return &cobra.Command{
@@ -332,7 +361,7 @@ Exits 0 when the config is valid, 1 when it has errors.` + exitCodesHelp,
 	validate.Flags().StringVarP(&validateFile, "file", "f", "", "the connector's JSON file (required)")
 	_ = validate.MarkFlagRequired("file")
 
-	cmd.AddCommand(list, get, create, update, del, pause, resume, stop, restart, status, offsets, validate)
+	cmd.AddCommand(list, get, create, update, patch, del, pause, resume, stop, restart, status, offsets, validate)
 	return cmd
 }
 
@@ -527,6 +556,53 @@ func readConnectorFile(path string, ce cliEnv) (string, map[string]string, error
 		}
 	}
 	return name, config, nil
+}
+
+// patchBody makes the body of PATCH /connectors/NAME/config from a file of
+// keys (null removes one), --set KEY=VALUE and --unset KEY; the flags win
+// over the file. A key both set and unset, or nothing to change, is a
+// usage error.
+func patchBody(path string, set, unset []string, ce cliEnv) (map[string]any, error) {
+	body := map[string]any{}
+	if path != "" {
+		b, err := readFile(path, ce)
+		if err != nil {
+			return nil, err
+		}
+		var raw map[string]any
+		if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+			return nil, usageErr("%s: not a JSON object of keys to change", path)
+		}
+		for k, v := range raw {
+			switch x := v.(type) {
+			case nil, string:
+				body[k] = x
+			case map[string]any, []any:
+				return nil, usageErr("%s: %q is not a string, number, boolean or null", path, k)
+			default:
+				body[k] = fmt.Sprint(x)
+			}
+		}
+	}
+	setKeys := map[string]bool{}
+	for _, kv := range set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErr("--set %q: write KEY=VALUE", kv)
+		}
+		body[k] = v
+		setKeys[k] = true
+	}
+	for _, k := range unset {
+		if setKeys[k] {
+			return nil, usageErr("--unset %s: the key is also given to --set", k)
+		}
+		body[k] = nil
+	}
+	if len(body) == 0 {
+		return nil, usageErr("nothing to change: give --set KEY=VALUE, --unset KEY or -f FILE")
+	}
+	return body, nil
 }
 
 // writeJSON writes v as indented JSON.

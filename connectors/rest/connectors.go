@@ -175,6 +175,36 @@ func (h *handler) putConfig(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// patchConfig is PATCH /connectors/{name}/config (Kafka Connect 3.8+): the
+// keys given replace the stored ones, a null removes its key, and the
+// result is checked and applied as PUT's; 200 with the connector's info.
+func (h *handler) patchConfig(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	patch, err := decodeConfigPatch(w, r)
+	if err != nil {
+		return err
+	}
+	info, err := h.m.PatchConfig(r.Context(), name, func(config map[string]string) (map[string]string, error) {
+		for k, v := range patch {
+			if v == nil {
+				delete(config, k)
+			} else {
+				config[k] = *v
+			}
+		}
+		if err := checkPatchedName(name, patch); err != nil {
+			return nil, err
+		}
+		config[keyName] = name
+		return config, checkConnectorClass(config)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, fixInfo(info))
+	return nil
+}
+
 // status is GET /connectors/{name}/status.
 func (h *handler) status(w http.ResponseWriter, r *http.Request) error {
 	s, err := h.m.Status(r.PathValue("name"))

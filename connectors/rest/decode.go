@@ -210,31 +210,82 @@ func configStrings(raw map[string]any, flat bool) (map[string]string, error) {
 	var bad []string
 	hint := ""
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		switch v := raw[k].(type) {
-		case string:
-			out[k] = v
-		case json.Number:
-			out[k] = v.String()
-		case bool:
-			out[k] = strconv.FormatBool(v)
-		case nil:
-			bad = append(bad, fmt.Sprintf("%q is null", k))
-		case map[string]any:
-			bad = append(bad, fmt.Sprintf("%q is an object", k))
-			if flat && k == "config" {
+		v, problem := configString(raw[k])
+		if problem != "" {
+			bad = append(bad, fmt.Sprintf("%q %s", k, problem))
+			if _, obj := raw[k].(map[string]any); obj && flat && k == "config" {
 				hint = `; this endpoint takes the flat config map itself, not {"name":...,"config":{...}}`
 			}
-		case []any:
-			bad = append(bad, fmt.Sprintf("%q is an array", k))
-		default:
-			bad = append(bad, fmt.Sprintf("%q has an unsupported type %T", k, v))
+			continue
 		}
+		out[k] = v
+	}
+	if len(bad) > 0 {
+		return nil, badConfigValues(bad, hint)
+	}
+	return out, nil
+}
+
+// configString converts one decoded JSON config value to its string, or
+// says what is wrong with it ("is null", "is an object", ...).
+func configString(v any) (string, string) {
+	switch v := v.(type) {
+	case string:
+		return v, ""
+	case json.Number:
+		return v.String(), ""
+	case bool:
+		return strconv.FormatBool(v), ""
+	case nil:
+		return "", "is null"
+	case map[string]any:
+		return "", "is an object"
+	case []any:
+		return "", "is an array"
+	default:
+		return "", fmt.Sprintf("has an unsupported type %T", v)
+	}
+}
+
+func badConfigValues(bad []string, hint string) error {
+	return Errorf(http.StatusBadRequest,
+		"Connector config values must be strings (numbers and booleans are converted to strings), but %s: "+
+			"write each value as a string (a list as one comma-separated string) and leave out unset keys%s",
+		strings.Join(bad, ", "), hint)
+}
+
+// decodeConfigPatch decodes the body of PATCH /connectors/{name}/config: a
+// flat config map whose null values remove their keys (nil in the result).
+func decodeConfigPatch(w http.ResponseWriter, r *http.Request) (map[string]*string, error) {
+	body, err := readBody(w, r, `send the keys to change as a JSON object, a null removing its key, for example {"snapshot.mode":"never","table.exclude.list":null}`)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]any
+	if err := decodeJSON(body, &raw, false, ""); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, Errorf(http.StatusBadRequest, `Invalid request body: expected the keys to change as a JSON object (a null removing its key), got null`)
+	}
+	out := make(map[string]*string, len(raw))
+	var bad []string
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if raw[k] == nil {
+			out[k] = nil
+			continue
+		}
+		v, problem := configString(raw[k])
+		if problem != "" {
+			bad = append(bad, fmt.Sprintf("%q %s", k, problem))
+			continue
+		}
+		out[k] = &v
 	}
 	if len(bad) > 0 {
 		return nil, Errorf(http.StatusBadRequest,
-			"Connector config values must be strings (numbers and booleans are converted to strings), but %s: "+
-				"write each value as a string (a list as one comma-separated string) and leave out unset keys%s",
-			strings.Join(bad, ", "), hint)
+			"Connector config values must be strings (numbers and booleans are converted to strings) or null to remove the key, but %s: "+
+				"write each value as a string (a list as one comma-separated string)", strings.Join(bad, ", "))
 	}
 	return out, nil
 }
@@ -254,6 +305,24 @@ func checkAndPutName(name string, config map[string]string) error {
 			"Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
 	}
 	config[keyName] = name
+	return nil
+}
+
+// checkPatchedName refuses a patch that would rename the connector or
+// remove its name: a connector's name is its URL's. (Kafka Connect takes a
+// patched "name" as it comes, then fails validation when it is removed.)
+func checkPatchedName(name string, patch map[string]*string) error {
+	v, ok := patch[keyName]
+	switch {
+	case !ok:
+		return nil
+	case v == nil:
+		return Errorf(http.StatusBadRequest,
+			`Connector name configuration cannot be removed: leave "name" out of the patch (it is always the connector name in the URL, %s)`, name)
+	case *v != name:
+		return Errorf(http.StatusBadRequest,
+			"Connector name configuration (%s) doesn't match connector name in the URL (%s): a connector cannot be renamed; leave \"name\" out of the patch, or create a new connector", *v, name)
+	}
 	return nil
 }
 

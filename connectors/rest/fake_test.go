@@ -185,6 +185,28 @@ func (f *fakeManager) PutConfig(ctx context.Context, name string, config map[str
 	return ConnectorInfo{Name: name, Config: hidden(config), Tasks: []TaskID{{Connector: name, Task: 0}}, Type: "source"}, true, nil
 }
 
+func (f *fakeManager) PatchConfig(ctx context.Context, name string, patch func(map[string]string) (map[string]string, error)) (ConnectorInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(ctx, "PatchConfig "+name)
+	if err := f.fail["PatchConfig"]; err != nil {
+		return ConnectorInfo{}, err
+	}
+	c, ok := f.connectors[name]
+	if !ok {
+		return ConnectorInfo{}, notFound("Connector %s not found", name)
+	}
+	config, err := patch(maps.Clone(c.config))
+	if err != nil {
+		return ConnectorInfo{}, err
+	}
+	if err := connerr.InvalidConfig(f.problems); err != nil {
+		return ConnectorInfo{}, err
+	}
+	c.config = config
+	return f.infoLocked(name), nil
+}
+
 func (f *fakeManager) Delete(ctx context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -131,6 +131,8 @@ func FuzzHandler(f *testing.F) {
 		{"GET", "/connectors/pg1/config", "", ""},
 		{"PUT", "/connectors/pg1/config", "", `{"connector.class":"io.debezium.connector.postgresql.PostgresConnector","name":"pg1"}`},
 		{"PUT", "/connectors/nope/config", "", `{"connector.class":"x"}`},
+		{"PATCH", "/connectors/pg1/config", "", `{"topic.prefix":"app2","database.hostname":null,"name":null}`},
+		{"PATCH", "/connectors/nope/config", "", `{"connector.class":null}`},
 		{"GET", "/connectors/pg1/status", "", ""},
 		{"GET", "/connectors/my1/tasks", "", ""},
 		{"GET", "/connectors/my1/tasks/0/status", "", ""},

@@ -69,6 +69,7 @@ func NewHandler(m Manager, o Options) http.Handler {
 		{"DELETE /connectors/{name}", h.delete},
 		{"GET /connectors/{name}/config", h.config},
 		{"PUT /connectors/{name}/config", h.putConfig},
+		{"PATCH /connectors/{name}/config", h.patchConfig},
 		{"GET /connectors/{name}/status", h.status},
 		{"GET /connectors/{name}/tasks", h.tasks},
 		{"GET /connectors/{name}/topics", h.topics},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -427,8 +428,88 @@ func TestConnectorConfigPut(t *testing.T) {
 			want: errBody(400, `Invalid request body: expected a JSON object, got a JSON string`)},
 		{name: "malformed", method: "PUT", path: "/connectors/pg1/config", status: 400, body: `{"a" "b"}`,
 			want: errBody(400, `Malformed JSON in request body at line 1, column 6: invalid character '"' after object key`)},
-		{name: "PATCH not supported", method: "PATCH", path: "/connectors/pg1/config", status: 405, body: `{}`,
-			want: errMethod, header: map[string]string{"Allow": "GET, HEAD, PUT"}},
+		{name: "wrong method", method: "POST", path: "/connectors/pg1/config", status: 405, body: `{}`,
+			want: errMethod, header: map[string]string{"Allow": "GET, HEAD, PATCH, PUT"}},
+	})
+}
+
+func TestConnectorConfigPatch(t *testing.T) {
+	configIs := func(name string, want map[string]string) func(*testing.T, *fakeManager) {
+		return func(t *testing.T, m *fakeManager) {
+			t.Helper()
+			if got := m.connectors[name].config; !maps.Equal(got, want) {
+				t.Errorf("%s config = %v, want %v", name, got, want)
+			}
+		}
+	}
+	stored := map[string]string{
+		"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "database.hostname": "db",
+		"database.password": "s3cret", "name": "pg1", "topic.prefix": "app",
+	}
+	patched := maps.Clone(stored)
+	patched["topic.prefix"] = "app2"
+	patched["snapshot.mode"] = "never"
+	patched["database.port"] = "5433"
+	patched["slot.drop.on.stop"] = "true"
+	delete(patched, "database.hostname")
+	unchanged := configIs("pg1", stored)
+	const storedInfo = `{"name":"pg1","config":{"connector.class":"io.debezium.connector.postgresql.PostgresConnector","database.hostname":"db","database.password":"s3cret","name":"pg1","topic.prefix":"app"},"tasks":[{"connector":"pg1","task":0}],"type":"source"}`
+	both := func(fs ...func(*testing.T, *fakeManager)) func(*testing.T, *fakeManager) {
+		return func(t *testing.T, m *fakeManager) {
+			t.Helper()
+			for _, f := range fs {
+				f(t, m)
+			}
+		}
+	}
+	runCases(t, []restCase{
+		{name: "set, convert and remove keys", method: "PATCH", path: "/connectors/pg1/config", status: 200, header: noLocation,
+			body: `{"topic.prefix":"app2","snapshot.mode":"never","database.port":5433,"slot.drop.on.stop":true,"database.hostname":null,"not.there":null}`,
+			want: `{"name":"pg1","config":{"connector.class":"io.debezium.connector.postgresql.PostgresConnector","database.password":"s3cret",` +
+				`"database.port":"5433","name":"pg1","slot.drop.on.stop":"true","snapshot.mode":"never","topic.prefix":"app2"},` +
+				`"tasks":[{"connector":"pg1","task":0}],"type":"source"}`,
+			check: both(wantCalls("PatchConfig pg1"), configIs("pg1", patched))},
+		{name: "empty patch", method: "PATCH", path: "/connectors/pg1/config", status: 200, body: `{}`,
+			want: storedInfo, check: both(wantCalls("PatchConfig pg1"), unchanged)},
+		{name: "its own name", method: "PATCH", path: "/connectors/pg1/config", status: 200, body: `{"name":"pg1"}`,
+			want: storedInfo, check: unchanged},
+		{name: "unknown connector", method: "PATCH", path: "/connectors/nope/config", status: 404, body: `{"a":"b"}`,
+			want: errBody(404, "Connector nope not found"), check: func(t *testing.T, m *fakeManager) {
+				if _, ok := m.connectors["nope"]; ok {
+					t.Error("PATCH created the connector")
+				}
+			}},
+		{name: "rename", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `{"name":"other"}`,
+			want:  errBody(400, `Connector name configuration (other) doesn't match connector name in the URL (pg1): a connector cannot be renamed; leave "name" out of the patch, or create a new connector`),
+			check: unchanged},
+		{name: "remove the name", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `{"name":null}`,
+			want:  errBody(400, `Connector name configuration cannot be removed: leave "name" out of the patch (it is always the connector name in the URL, pg1)`),
+			check: unchanged},
+		{name: "remove connector.class", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `{"connector.class":null}`,
+			want: errBody(400, "Connector config {database.hostname=db, database.password=[hidden], name=pg1, topic.prefix=app} contains no connector type: "+
+				"set connector.class to the connector to run, for example io.debezium.connector.postgresql.PostgresConnector"),
+			check: unchanged},
+		{name: "invalid result", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `{"topic.prefix":""}`,
+			setup: func(m *fakeManager) {
+				m.problems = map[string][]string{"topic.prefix": {"The 'topic.prefix' value is invalid: A value is required"}}
+			},
+			want: errBody(400, "Connector configuration is invalid and contains the following 1 error(s):\n"+
+				"The 'topic.prefix' value is invalid: A value is required\n"+
+				"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"),
+			check: unchanged},
+		{name: "object value", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `{"a":{"b":1},"c":[1],"d":"x"}`,
+			want: errBody(400, `Connector config values must be strings (numbers and booleans are converted to strings) or null to remove the key, `+
+				`but "a" is an object, "c" is an array: write each value as a string (a list as one comma-separated string)`),
+			check: both(wantCalls(), unchanged)},
+		{name: "null body", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `null`,
+			want: errBody(400, `Invalid request body: expected the keys to change as a JSON object (a null removing its key), got null`)},
+		{name: "empty body", method: "PATCH", path: "/connectors/pg1/config", status: 400,
+			want: errBody(400, `Request body is empty: send the keys to change as a JSON object, a null removing its key, for example {"snapshot.mode":"never","table.exclude.list":null}`)},
+		{name: "array body", method: "PATCH", path: "/connectors/pg1/config", status: 400, body: `[]`,
+			want: errBody(400, `Invalid request body: expected a JSON object, got a JSON array`)},
+		{name: "Manager 500", method: "PATCH", path: "/connectors/pg1/config", status: 500, body: `{}`,
+			setup: func(m *fakeManager) { m.fail["PatchConfig"] = errors.New("config store down") },
+			want:  errBody(500, "config store down")},
 	})
 }
 

@@ -30,6 +30,11 @@ type Manager interface {
 	// PutConfig creates the connector (created true) or replaces its config
 	// and restarts it.
 	PutConfig(ctx context.Context, name string, config map[string]string) (info ConnectorInfo, created bool, err error)
+	// PatchConfig reconfigures a connector with the config patch makes of
+	// its stored one (a copy), checked and applied as PutConfig does. It
+	// never creates a connector: an unknown name is 404. Config writes are
+	// made one at a time, so two patches do not lose each other's keys.
+	PatchConfig(ctx context.Context, name string, patch func(stored map[string]string) (map[string]string, error)) (ConnectorInfo, error)
 	// Delete stops and removes a connector.
 	Delete(ctx context.Context, name string) error
 	// Status returns the connector's and its task's state.

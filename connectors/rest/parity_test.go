@@ -269,7 +269,9 @@ func TestContentType(t *testing.T) {
 		{name: "no content type", method: "PUT", path: "/connectors/pg1/pause", status: 202, want: "", check: wantCalls("Pause pg1")},
 		// Unknown paths and wrong methods answer first, as JAX-RS does.
 		{name: "unknown path", method: "POST", path: "/nope", reqHdr: ct("text/plain"), status: 404, want: errNotFound},
-		{name: "wrong method", method: "PATCH", path: "/connectors/pg1/config", reqHdr: ct("text/plain"), status: 405, want: errMethod},
+		{name: "wrong method", method: "POST", path: "/connectors/pg1/config", reqHdr: ct("text/plain"), status: 405, want: errMethod},
+		{name: "text/plain patch", method: "PATCH", path: "/connectors/pg1/config", body: `{}`, reqHdr: ct("text/plain"), status: 415, want: errMedia,
+			check: wantCalls()},
 		// The root, health and probe endpoints take any content type.
 		{name: "health", method: "GET", path: "/health", reqHdr: ct("text/plain"), status: 200,
 			want: `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},

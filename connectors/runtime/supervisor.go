@@ -97,6 +97,9 @@ type Supervisor struct {
 	closed bool
 	// quit is closed by Shutdown; every connector's actor then stops.
 	quit chan struct{}
+	// configMu makes PUT and PATCH of configs one at a time: a PATCH reads
+	// the stored config and writes its patched copy under it.
+	configMu sync.Mutex
 	// saveMu orders the writes of connectors.json.
 	saveMu sync.Mutex
 	// cl is the state of distributed mode.
@@ -668,9 +671,38 @@ func (s *Supervisor) RedactedConfig(name string) (map[string]string, error) {
 
 // PutConfig creates or reconfigures a connector.
 func (s *Supervisor) PutConfig(ctx context.Context, name string, cfg map[string]string) (rest.ConnectorInfo, bool, error) {
+	s.configMu.Lock()
+	defer s.configMu.Unlock()
+	return s.putConfig(ctx, name, cfg, true)
+}
+
+// PatchConfig reconfigures a connector with the config patch makes of a
+// copy of its stored one (PATCH /connectors/{name}/config). Config writes
+// hold configMu, so a PUT or another PATCH cannot come between the read and
+// the write, and a connector deleted meanwhile is 404, not created again.
+func (s *Supervisor) PatchConfig(ctx context.Context, name string, patch func(map[string]string) (map[string]string, error)) (rest.ConnectorInfo, error) {
+	s.configMu.Lock()
+	defer s.configMu.Unlock()
+	stored, err := s.Config(name)
+	if err != nil {
+		return rest.ConnectorInfo{}, err
+	}
+	cfg, err := patch(stored)
+	if err != nil {
+		return rest.ConnectorInfo{}, err
+	}
+	info, _, err := s.putConfig(ctx, name, cfg, false)
+	return info, err
+}
+
+// putConfig is PutConfig; without create, an unknown connector is 404.
+func (s *Supervisor) putConfig(ctx context.Context, name string, cfg map[string]string, create bool) (rest.ConnectorInfo, bool, error) {
 	s.mu.Lock()
 	_, exists := s.conns[name]
 	s.mu.Unlock()
+	if !exists && !create {
+		return rest.ConnectorInfo{}, false, connerr.New(connerr.ErrNotFound, "Connector %s not found", name)
+	}
 	if !exists {
 		info, err := s.Create(ctx, name, cfg, "")
 		return info, err == nil, err

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,11 +165,72 @@ func TestSupervisorNotFoundMessages(t *testing.T) {
 		{s.Resume(ctx, "x"), "Unknown connector x"},
 		{s.Stop(ctx, "x"), "Unknown connector x"},
 		{s.Restart(ctx, "x"), "Unknown connector: x"},
+		{func() error {
+			_, err := s.PatchConfig(ctx, "x", func(c map[string]string) (map[string]string, error) { return c, nil })
+			return err
+		}(), "Connector x not found"},
 	}
 	for _, c := range cases {
 		if statusCode(c.err) != 404 || c.err.Error() != c.want {
 			t.Errorf("got %v (%d), want 404 %q", c.err, statusCode(c.err), c.want)
 		}
+	}
+}
+
+// PatchConfig applies its patch to a copy of the stored config, checks the
+// result as PutConfig does, and makes its read and write one step: patches
+// racing each other all land, and a refused one changes nothing.
+func TestSupervisorPatchConfig(t *testing.T) {
+	dir := t.TempDir()
+	s := newTestSupervisor(t, dir, &scriptedSource{events: positions(3), failAt: -1}, &memSink{})
+	ctx := context.Background()
+	if _, err := s.Create(ctx, "c1", map[string]string{"connector.class": "test", "topic.prefix": "p", "database.password": "pw"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s, "c1", StateRunning)
+
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, err := s.PatchConfig(ctx, "c1", func(c map[string]string) (map[string]string, error) {
+				c["topic.prefix"] += "x"
+				return c, nil
+			})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"connector.class": "test", "name": "c1", "topic.prefix": "p" + strings.Repeat("x", n), "database.password": "pw"}
+	if got, _ := s.Config("c1"); !maps.Equal(got, want) {
+		t.Fatalf("config after %d racing patches = %v, want %v", n, got, want)
+	}
+
+	_, err := s.PatchConfig(ctx, "c1", func(c map[string]string) (map[string]string, error) {
+		delete(c, "topic.prefix")
+		c["bogus.key"] = "1"
+		return c, nil
+	})
+	if statusCode(err) != 400 || !strings.Contains(err.Error(), "topic.prefix is required") {
+		t.Fatalf("invalid patch: %v (status %d), want 400 naming topic.prefix", err, statusCode(err))
+	}
+	if got, _ := s.Config("c1"); !maps.Equal(got, want) {
+		t.Fatalf("config after a refused patch = %v, want %v", got, want)
+	}
+	waitState(t, s, "c1", StateRunning)
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s2 := newTestSupervisor(t, dir, &scriptedSource{failAt: -1}, &memSink{})
+	if got, _ := s2.Config("c1"); !maps.Equal(got, want) {
+		t.Fatalf("patched config after restart = %v, want %v", got, want)
 	}
 }
 

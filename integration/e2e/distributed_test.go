@@ -651,17 +651,31 @@ func TestDistributedREST(t *testing.T) {
 		}
 		// Like Connect's, a worker's view follows the config topic: a
 		// worker other than the leader sees the write once it has read it.
-		for _, r := range w {
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-				code, body := r.do(t, "GET", "/connectors/"+name+"/config", nil)
-				if code == 200 && strings.Contains(string(body), `"sluice.batch.max.events":"777"`) {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("config of %s on %s 10s after the PUT through %s: %d %s", name, r.URL, d.URL, code, body)
+		seen := func(write string, want map[string]string) {
+			t.Helper()
+			for _, r := range w {
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+					code, body := r.do(t, "GET", "/connectors/"+name+"/config", nil)
+					var got map[string]string
+					if code == 200 && json.Unmarshal(body, &got) == nil && maps.Equal(got, want) {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("config of %s on %s 10s after the %s through %s: %d %s, want %v", name, r.URL, write, d.URL, code, body, want)
+					}
 				}
 			}
 		}
+		cfg["name"] = name
+		seen("PUT", cfg)
+		// PATCH (Connect 3.8+) merges into the stored config, a null
+		// removing its key; the follower forwards it too.
+		if code, body := d.do(t, "PATCH", "/connectors/"+name+"/config", map[string]any{"sluice.batch.max.events": "778", "sluice.no.such.key": nil}); code != 200 ||
+			!strings.Contains(string(body), `"sluice.batch.max.events":"778"`) {
+			t.Fatalf("PATCH config of %s through %s: %d %s, want 200 with the patched config", name, d.URL, code, body)
+		}
+		cfg["sluice.batch.max.events"] = "778"
+		seen("PATCH", cfg)
 		if code, body := d.do(t, "PUT", "/connectors/"+name+"/pause", nil); code != 202 {
 			t.Fatalf("pause %s through %s: %d %s", name, d.URL, code, body)
 		}
