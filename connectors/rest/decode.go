@@ -309,8 +309,9 @@ func checkAndPutName(name string, config map[string]string) error {
 }
 
 // checkPatchedName refuses a patch that would rename the connector or
-// remove its name: a connector's name is its URL's. (Kafka Connect takes a
-// patched "name" as it comes, then fails validation when it is removed.)
+// remove its name: a connector's name is its URL's. (Kafka Connect 4.3.0
+// stores a patched "name" under the old connector, and answers a removed one
+// with a 500: measured, integration/compat.)
 func checkPatchedName(name string, patch map[string]*string) error {
 	v, ok := patch[keyName]
 	switch {

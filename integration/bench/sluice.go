@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,8 +52,12 @@ func startSluice(ctx context.Context, bin string, brokers []string, offsetsTopic
 	if err != nil {
 		return nil, err
 	}
+	// SLUICE_BENCH_LOG_LEVEL (debug, info) raises the daemon's log level
+	// from warn: the sink logs each commit's timings at debug. With
+	// SLUICE_BENCH_PROFILE the log is kept.
+	level := cmp.Or(os.Getenv("SLUICE_BENCH_LOG_LEVEL"), "warn")
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", filepath.Join(dir, "data"),
-		"--kafka-brokers", strings.Join(brokers, ","), "--offsets-topic", offsetsTopic, "--log-level", "warn")
+		"--kafka-brokers", strings.Join(brokers, ","), "--offsets-topic", offsetsTopic, "--log-level", level)
 	// SLUICE_BENCH_PROFILE=dir writes each run's CPU profile there (for
 	// profiling with pprof; the figures of such a run are not comparable).
 	if pd := os.Getenv("SLUICE_BENCH_PROFILE"); pd != "" {
