@@ -23,7 +23,9 @@ type tableTopicer interface {
 }
 
 // topicerOf returns the topic namer behind enc, seeing through the
-// wrappers that leave topics as they are (raw records, field names); nil
+// wrappers that leave topics as they are (raw records, field names, the
+// AsyncAPI catalog's describer; a wrapper it does not know makes every
+// snapshot create its topics one at a time again); nil
 // when enc's topics are not known before its events are (a transforms
 // chain may route, filter or add records).
 func topicerOf(enc Encoder) tableTopicer {
@@ -33,6 +35,9 @@ func topicerOf(enc Encoder) tableTopicer {
 			enc = e.Encoder
 		case *fieldNamer:
 			enc = e.Encoder
+		case *describer:
+			// The AsyncAPI catalog's: it notes schemas, topics stay.
+			enc = e.enc
 		case tableTopicer:
 			return e
 		default:
